@@ -1,0 +1,52 @@
+# zog: build, test, demo, bench. `make help` lists the targets.
+SHELL   := /bin/bash
+BUN     := node_modules/.bin/bun
+BINS    := zog sprog zeus emperor
+VERSION := $(shell node -p "require('./package.json').version")$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo +g$$(git rev-parse --short HEAD))
+SOURCES := $(shell find cmd lib -name '*.ts') mod.ts package.json
+DEPS    := node_modules/.installed
+
+.PHONY: all build dist test check fmt bench demo clean help
+all: build
+
+help:
+	@echo "make          build dist/zog, dist/sprog, dist/zeus, dist/emperor for this machine"
+	@echo "make test     build, then run every test (unit and end-to-end)"
+	@echo "make demo     run the whole system on this machine, then clean up"
+	@echo "make bench    run the benchmarks under bench/ and print figures"
+	@echo "make check    type check (tsc) and format check (prettier)"
+	@echo "make dist     cross-build tarballs for every target, with SHA256SUMS"
+	@echo "make clean    remove dist/"
+
+# npm ci when node_modules is missing or older than package-lock.json.
+$(DEPS): package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+build: $(BINS:%=dist/%)
+
+dist/%: cmd/%.ts $(SOURCES) $(DEPS)
+	@mkdir -p dist
+	$(BUN) build --compile --minify --define ZOG_VERSION='"$(VERSION)"' cmd/$*.ts --outfile $@
+
+test: build
+	$(BUN) test --timeout 60000 tests
+
+check: $(DEPS)
+	node_modules/.bin/tsc --noEmit -p .
+	node_modules/.bin/prettier --check --log-level warn cmd lib tests $$(ls bench/*.ts 2>/dev/null) mod.ts
+
+fmt: $(DEPS)
+	node_modules/.bin/prettier --write --log-level warn cmd lib tests $$(ls bench/*.ts 2>/dev/null) mod.ts
+
+bench: build
+	@for b in bench/*.ts; do [ -e "$$b" ] || continue; echo "== $$b"; $(BUN) run "$$b" || exit 1; done
+
+demo: build
+	bash scripts/demo.sh
+
+dist: $(DEPS)
+	VERSION='$(VERSION)' bash scripts/dist.sh
+
+clean:
+	rm -rf dist

@@ -1,0 +1,45 @@
+/**
+ * Flag parsing on node:util parseArgs, turning its errors into one-line usage errors.
+ *
+ * @module
+ */
+import { parseArgs, type ParseArgsConfig } from "node:util";
+import { UsageError } from "../errors.ts";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/**
+ * Strictly parses `args` against `options`.
+ *
+ * @throws {UsageError} on an unknown flag, a missing value or an unexpected argument
+ * @example
+ * ```ts
+ * const { values } = parseFlags(["-n", "3"], { count: { type: "string", short: "n" } });
+ * ```
+ */
+export function parseFlags<O extends Options>(args: string[], options: O, allowPositionals = false) {
+  try {
+    return parseArgs({ args, options, strict: true, allowPositionals });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split("\n")[0]!.replace(/\. To specify a positional.*$/, ""));
+  }
+}
+
+/**
+ * Parses a non-negative number (fractions allowed) given to `flag`.
+ *
+ * @throws {UsageError} quoting the flag and the value
+ * @example
+ * ```ts
+ * parseNumber("--interval", "0.5"); // 0.5
+ * ```
+ */
+export function parseNumber(flag: string, value: string, opts: { integer?: boolean; min?: number } = {}): number {
+  const n = Number(value);
+  const min = opts.min ?? 0;
+  if (value.trim() === "" || !Number.isFinite(n) || n < min || (opts.integer && !Number.isInteger(n))) {
+    const kind = opts.integer ? "an integer" : "a number";
+    throw new UsageError(`${flag} "${value}" is not ${kind} ≥ ${min}`);
+  }
+  return n;
+}

@@ -1,0 +1,18 @@
+/**
+ * Config files: ring.toml and the TOML helpers the vassal configs share.
+ *
+ * @module
+ */
+export { ConfigError } from "../errors.ts";
+export { lineOf, parseTomlText } from "./toml_file.ts";
+export { enumField, Fields, intField, rejectUnknown, strField } from "./fields.ts";
+export {
+  type FsyncPolicy,
+  loadRingConfig,
+  MAX_NODES,
+  type RingConfig,
+  ringConfigFromText,
+  type RingNode,
+  type RingTls,
+} from "./ring_config.ts";
+export { type NodeFiles, nodeFiles, resolveSelf, type SelfHints } from "./ring_self.ts";

@@ -1,0 +1,141 @@
+/**
+ * ring.toml: the one config file copied unchanged to every machine of a zog ring.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { enumField, Fields, intField, rejectUnknown, strField } from "./fields.ts";
+import { ConfigError } from "../errors.ts";
+import { lineOf, parseTomlText } from "./toml_file.ts";
+
+/** One ring member, in ring order. */
+export interface RingNode {
+  /** Position in the ring, 0-based. */
+  index: number;
+  name: string;
+  host: string;
+  peerPort: number;
+  clientPort: number;
+}
+
+/** `[tls]` of ring.toml; paths may hold `{node}` and are resolved by {@link nodeFiles}. */
+export interface RingTls {
+  ca: string;
+  cert: string;
+  key: string;
+  clientAuth: "required" | "optional" | "none";
+}
+
+/** Durability policy of log appends before `ok` (see README). */
+export type FsyncPolicy = "always" | "batch" | "never";
+
+/** A validated ring.toml. */
+export interface RingConfig {
+  /** Path of the file it came from; relative paths inside resolve against its folder. */
+  file: string;
+  peerPort: number;
+  clientPort: number;
+  /** Seconds between keepAlives on an idle link. */
+  keepalive: number;
+  /** Log folder template, may contain `{node}`. */
+  logDir: string;
+  fsync: FsyncPolicy;
+  nodes: RingNode[];
+  tls?: RingTls;
+}
+
+const TOP_KEYS = ["peer_port", "client_port", "keepalive", "log_dir", "fsync", "node", "tls"];
+const NODE_KEYS = ["name", "host", "peer_port", "client_port"];
+const TLS_KEYS = ["ca", "cert", "key", "client_auth"];
+const NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** Most nodes a ring may have: the wrapping byte is one digit. */
+export const MAX_NODES = 19;
+
+function parseNodes(doc: Record<string, unknown>, f: Fields, peerPort: number, clientPort: number): RingNode[] {
+  const raw = doc.node;
+  if (!Array.isArray(raw) || raw.length === 0) f.fail("no [[node]] entries: a ring lists its nodes in ring order");
+  const list = raw as unknown[];
+  if (list.length < 2) f.fail(`a ring needs at least 2 nodes, found ${list.length}`);
+  if (list.length > MAX_NODES) f.fail(`a ring has at most ${MAX_NODES} nodes (the wrapping byte is one digit), found ${list.length}`);
+  const nodes = list.map((entry, index) => {
+    const nf = f.child(entry, `node ${index + 1}`, lineOf(f.text, /^\s*\[\[\s*node\s*\]\]/, index));
+    rejectUnknown(nf, NODE_KEYS);
+    const name = strField(nf, "name");
+    const host = strField(nf, "host");
+    if (!NAME_RE.test(name)) nf.fail(`name "${name}" may hold only letters, digits, ".", "_" and "-" (1-64)`);
+    return {
+      index,
+      name,
+      host,
+      peerPort: intField(nf, "peer_port", peerPort, 1, 65535),
+      clientPort: intField(nf, "client_port", clientPort, 1, 65535),
+    };
+  });
+  const seen = new Map<string, number>();
+  for (const n of nodes) {
+    for (const key of [`name ${n.name}`, `${n.host}:${n.peerPort}`, `${n.host}:${n.clientPort}`]) {
+      const prev = seen.get(key);
+      if (prev !== undefined && prev !== n.index) f.fail(`node ${n.index + 1} repeats ${key} of node ${prev + 1}`);
+      seen.set(key, n.index);
+    }
+  }
+  return nodes;
+}
+
+/**
+ * Validates a parsed ring.toml document.
+ *
+ * @param text the file's text, to point errors at lines
+ * @throws {ConfigError} naming the file, the line when known, and what is wrong
+ * @example
+ * ```ts
+ * const cfg = ringConfigFromText(await Bun.file("ring.toml").text(), "ring.toml");
+ * ```
+ */
+export function ringConfigFromText(text: string, file: string): RingConfig {
+  const doc = parseTomlText(text, file);
+  const f = new Fields(doc, file, text, "");
+  rejectUnknown(f, TOP_KEYS);
+  const peerPort = intField(f, "peer_port", 55551, 1, 65535);
+  const clientPort = intField(f, "client_port", 55552, 1, 65535);
+  const config: RingConfig = {
+    file,
+    peerPort,
+    clientPort,
+    keepalive: intField(f, "keepalive", 300, 1, 86400),
+    logDir: strField(f, "log_dir", "/var/log/zog/{node}"),
+    fsync: enumField(f, "fsync", ["always", "batch", "never"] as const, "batch"),
+    nodes: parseNodes(doc, f, peerPort, clientPort),
+  };
+  if (doc.tls !== undefined) {
+    const tf = f.child(doc.tls, "[tls]", lineOf(text, /^\s*\[\s*tls\s*\]/, 0));
+    rejectUnknown(tf, TLS_KEYS);
+    config.tls = {
+      ca: strField(tf, "ca"),
+      cert: strField(tf, "cert"),
+      key: strField(tf, "key"),
+      clientAuth: enumField(tf, "client_auth", ["required", "optional", "none"] as const, "required"),
+    };
+  }
+  return config;
+}
+
+/**
+ * Reads and validates ring.toml.
+ *
+ * @throws {ConfigError}
+ * @example
+ * ```ts
+ * const cfg = loadRingConfig("/etc/zog/ring.toml");
+ * ```
+ */
+export function loadRingConfig(file: string): RingConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    throw new ConfigError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return ringConfigFromText(text, file);
+}

@@ -1,0 +1,70 @@
+/**
+ * Which ring node this process is, and that node's files.
+ *
+ * @module
+ */
+import { dirname, isAbsolute, resolve } from "node:path";
+import { UsageError } from "../errors.ts";
+import type { RingConfig, RingNode } from "./ring_config.ts";
+
+/** What the machine knows about itself, injected so the choice is testable. */
+export interface SelfHints {
+  /** `--node NAME`, when given. */
+  node?: string;
+  /** Addresses of this machine's interfaces. */
+  addresses: readonly string[];
+  hostname: string;
+}
+
+/**
+ * Picks this machine's node: `--node` if given, else the one node whose host is one of
+ * this machine's addresses or whose name is the hostname.
+ *
+ * @throws {UsageError} when no node or more than one matches, saying what to pass
+ * @example
+ * ```ts
+ * resolveSelf(cfg, { addresses: ["127.0.0.11"], hostname: "x" }).name; // "MV"
+ * ```
+ */
+export function resolveSelf(config: RingConfig, hints: SelfHints): RingNode {
+  const names = config.nodes.map((n) => n.name).join(", ");
+  if (hints.node !== undefined) {
+    const n = config.nodes.find((x) => x.name === hints.node);
+    if (!n) throw new UsageError(`--node "${hints.node}" is not in ${config.file} (nodes: ${names})`);
+    return n;
+  }
+  const matches = config.nodes.filter((n) => hints.addresses.includes(n.host) || n.name === hints.hostname || n.host === hints.hostname);
+  if (matches.length === 1) return matches[0]!;
+  if (matches.length === 0) {
+    throw new UsageError(
+      `no node of ${config.file} has an address of this machine or its hostname "${hints.hostname}": pass --node NAME (one of ${names})`,
+    );
+  }
+  throw new UsageError(`this machine matches several nodes of ${config.file} (${matches.map((n) => n.name).join(", ")}): pass --node NAME`);
+}
+
+/** A node's concrete paths: `{node}` substituted, relative paths resolved. */
+export interface NodeFiles {
+  logDir: string;
+  tls?: { ca: string; cert: string; key: string };
+}
+
+/**
+ * Substitutes `{node}` with the node's name and resolves relative paths against the
+ * config file's folder, so one ring.toml works from any working directory.
+ *
+ * @example
+ * ```ts
+ * nodeFiles(cfg, node, "/tmp/logs").logDir; // "/tmp/logs" (--log-dir wins)
+ * ```
+ */
+export function nodeFiles(config: RingConfig, node: RingNode, logDirOverride?: string): NodeFiles {
+  const base = dirname(resolve(config.file));
+  const path = (template: string) => {
+    const p = template.replaceAll("{node}", node.name);
+    return isAbsolute(p) ? p : resolve(base, p);
+  };
+  const logDir = logDirOverride !== undefined ? resolve(logDirOverride.replaceAll("{node}", node.name)) : path(config.logDir);
+  if (!config.tls) return { logDir };
+  return { logDir, tls: { ca: path(config.tls.ca), cert: path(config.tls.cert), key: path(config.tls.key) } };
+}

@@ -1,0 +1,75 @@
+/**
+ * The error classes callers are expected to catch, in one place.
+ *
+ * @module
+ */
+
+/** Exit codes shared by every binary (listed in each `--help`). */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/**
+ * Bad flags, bad values or a bad config file: the command prints the message on one
+ * line and exits 2.
+ *
+ * @example
+ * ```ts
+ * throw new UsageError(`--interval "x" is not a number of seconds`);
+ * ```
+ */
+export class UsageError extends Error {
+  /** @param message one line saying what was wrong, quoting the value */
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * A config file that cannot be used: the message names the file, the line when known,
+ * and what is wrong, e.g. `ring.toml:7: node 3 has no host`.
+ *
+ * @example
+ * ```ts
+ * try { loadRingConfig("ring.toml") } catch (e) { if (e instanceof ConfigError) console.error(e.message) }
+ * ```
+ */
+export class ConfigError extends UsageError {
+  /**
+   * @param file the config file's path
+   * @param what what is wrong
+   * @param line 1-based line, when known
+   */
+  constructor(
+    readonly file: string,
+    what: string,
+    readonly line?: number,
+  ) {
+    super(`${file}${line ? `:${line}` : ""}: ${what}`);
+    this.name = "ConfigError";
+  }
+}
+
+/**
+ * Malformed uwsgi bytes: a truncated var, a length past the end, bad UTF-8 in a key,
+ * or a payload over the decoder's limit. `offset` is the byte where decoding failed.
+ * Daemons catch it, log it, and close the one connection that sent it.
+ *
+ * @example
+ * ```ts
+ * try { decodeVars(bytes) } catch (e) { if (e instanceof PacketError) console.log(e.offset) }
+ * ```
+ */
+export class PacketError extends Error {
+  /** Byte offset (within the payload or stream) where the problem was found. */
+  readonly offset: number;
+
+  /**
+   * @param message what was wrong
+   * @param offset the byte at which it was found
+   */
+  constructor(message: string, offset: number) {
+    super(`${message} (at byte ${offset})`);
+    this.name = "PacketError";
+    this.offset = offset;
+  }
+}

@@ -1,0 +1,62 @@
+/**
+ * The transport every daemon uses: TCP or TLS connections as {@link Conn}, made by
+ * {@link listen} and {@link dial} over Bun.listen / Bun.connect.
+ *
+ * @example
+ * ```ts
+ * import { dial, listen } from "./lib/net/conn.ts";
+ * const server = await listen({ host: "127.0.0.1", port: 0, onConn: (c) => c.onData((b) => c.write(b)) });
+ * const conn = await dial({ host: "127.0.0.1", port: server.port });
+ * conn.onData((b) => console.log(new TextDecoder().decode(b)));
+ * conn.write(new TextEncoder().encode("echo"));
+ * ```
+ *
+ * @module
+ */
+export { listen, type ListenOptions } from "./listen.ts";
+export { dial, type DialOptions } from "./dial.ts";
+
+/** One established connection: plain, or TLS after a completed, checked handshake. */
+export interface Conn {
+  /**
+   * Queues bytes to send. Frames written in the same tick go out in one socket write
+   * (sooner past 32 KiB); what the socket cannot take yet waits for it to drain. The
+   * connection keeps a reference: do not modify `bytes` afterwards. Ignored once closing.
+   */
+  write(bytes: Uint8Array): void;
+  /** Bytes written but not yet taken by the socket; compare it to a limit for backpressure. */
+  readonly bufferedBytes: number;
+  /**
+   * Sets the receiver of incoming bytes (one receiver; a later call replaces it). Bytes
+   * that arrived before the first call are delivered to it, in order, on the next microtask.
+   */
+  onData(cb: (chunk: Uint8Array) => void): void;
+  /**
+   * Adds a close listener. Each listener is called exactly once, with the error that
+   * closed the connection if any; registered after the close, it is called on the next
+   * microtask.
+   */
+  onClose(cb: (err?: Error) => void): void;
+  /** Adds a listener called each time `bufferedBytes` falls back to 0 after the socket was full. */
+  onDrain(cb: () => void): void;
+  /** Sends what is queued (waiting up to 10 s for a full socket), then closes. */
+  close(): void;
+  /** Whether the connection has closed (close listeners have been or are being called). */
+  readonly closed: boolean;
+  /** The peer's address, "ip:port" ("[ip6]:port" for IPv6). */
+  readonly remote: string;
+  /** CN and SAN DNS/IP names of the peer's verified certificate; empty when none. */
+  readonly peerNames: string[];
+  /** Whether the peer presented a certificate that verified against our CA. */
+  readonly authorized: boolean;
+}
+
+/** A listening socket made by {@link listen}. */
+export interface Listener {
+  /** The bound host. */
+  readonly host: string;
+  /** The bound port (the one the OS chose when listening on port 0). */
+  readonly port: number;
+  /** Stops accepting and, unless `keepConnections`, closes every open connection. */
+  close(opts?: { keepConnections?: boolean }): void;
+}

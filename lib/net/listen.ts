@@ -1,0 +1,91 @@
+/**
+ * Accepting connections: {@link listen}.
+ *
+ * @module
+ */
+import type { Socket } from "bun";
+import type { Conn, Listener } from "./conn.ts";
+import type { TlsServerFiles } from "../tls/files.ts";
+import { peerNames } from "./peer_names.ts";
+import { SocketConn } from "./socket_conn.ts";
+import { type SocketState, socketEvents } from "./socket_events.ts";
+import { serverTlsOptions } from "./tls_options.ts";
+
+/** Options of {@link listen}. */
+export interface ListenOptions {
+  /** Address to bind, e.g. "127.0.0.1", "::1", "0.0.0.0". */
+  host: string;
+  /** Port to bind; 0 lets the OS choose (see {@link Listener.port}). */
+  port: number;
+  /** Serve TLS with these files; client auth as `tls.clientAuth` says. */
+  tls?: TlsServerFiles;
+  /** Called with each admitted connection; register `onData` here to see its first bytes. */
+  onConn: (c: Conn) => void;
+  /** A client that has not finished its TLS handshake by then is dropped (default 10 s). */
+  handshakeTimeoutSeconds?: number;
+}
+
+/**
+ * Listens for TCP or TLS connections. With TLS, a connection is handed to `onConn` only
+ * after its handshake; with client auth "required", a client whose certificate did not
+ * verify is dropped, whatever the TLS library decided.
+ *
+ * @throws {Error} "cannot listen on HOST:PORT: EADDRINUSE" (and the like)
+ * @example
+ * ```ts
+ * const l = await listen({ host: "127.0.0.1", port: 0, onConn: (c) => c.onData((b) => c.write(b)) });
+ * console.log(`echo server on ${l.host}:${l.port}`);
+ * l.close();
+ * ```
+ */
+export async function listen(opts: ListenOptions): Promise<Listener> {
+  const tls = opts.tls;
+  const handshakeSeconds = opts.handshakeTimeoutSeconds ?? 10;
+  const admit = (socket: Socket<SocketState>, authorized: boolean): void => {
+    const names = authorized ? peerNames(socket.getPeerCertificate()) : [];
+    const conn = new SocketConn(socket, { authorized, peerNames: names });
+    socket.data.conn = conn;
+    opts.onConn(conn);
+  };
+  let server;
+  try {
+    server = Bun.listen<SocketState>({
+      hostname: opts.host,
+      port: opts.port,
+      data: {},
+      ...(tls ? { tls: serverTlsOptions(tls) } : {}),
+      socket: {
+        ...socketEvents,
+        open(socket) {
+          // Bun shares `data` between a listener's sockets unless each gets its own.
+          socket.data = {};
+          if (tls) socket.timeout(handshakeSeconds);
+          else admit(socket, false);
+        },
+        handshake(socket, success) {
+          socket.timeout(0);
+          const verified = tls?.clientAuth !== "none" && socket.authorized;
+          if (!success || (tls?.clientAuth === "required" && !verified)) {
+            socket.terminate();
+            return;
+          }
+          admit(socket, verified);
+        },
+        timeout(socket) {
+          socket.terminate();
+        },
+      },
+    });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`cannot listen on ${opts.host}:${opts.port}: ${e.code ?? e.message}`);
+  }
+  const bound = server;
+  return {
+    host: bound.hostname,
+    port: bound.port,
+    close(closeOpts) {
+      bound.stop(!closeOpts?.keepConnections);
+    },
+  };
+}

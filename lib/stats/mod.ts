@@ -1,0 +1,8 @@
+/**
+ * The stats endpoint (`--stats`), Prometheus rendering and status tables.
+ *
+ * @module
+ */
+export { serveStats, type StatsServer, type StatsSource } from "./server.ts";
+export { type Metric, renderMetrics } from "./metrics.ts";
+export { fetchStatus, renderTable } from "./table.ts";

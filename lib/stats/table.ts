@@ -1,0 +1,48 @@
+/**
+ * Plain-text tables for the `status` subcommands.
+ *
+ * @module
+ */
+
+/**
+ * Renders rows under headers, columns padded to their widest cell.
+ *
+ * @example
+ * ```ts
+ * renderTable(["node", "state"], [["MV", "up"]]);
+ * ```
+ */
+export function renderTable(headers: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (c === undefined || c === null ? "-" : String(c))))];
+  const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
+  return (
+    cells
+      .map((r) =>
+        r
+          .map((c, i) => (c ?? "").padEnd(widths[i]!))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
+}
+
+/**
+ * Fetches `GET /status` from a daemon's stats address.
+ *
+ * @throws {Error} naming the address when it cannot be reached or answers badly
+ * @example
+ * ```ts
+ * const status = await fetchStatus("127.0.0.1:9100");
+ * ```
+ */
+export async function fetchStatus(addr: string): Promise<unknown> {
+  let res: Response;
+  try {
+    res = await fetch(`http://${addr}/status`, { signal: AbortSignal.timeout(3000) });
+  } catch (e) {
+    throw new Error(`cannot reach stats at ${addr}: ${(e as Error).message}`);
+  }
+  if (!res.ok) throw new Error(`stats at ${addr} answered HTTP ${res.status}`);
+  return await res.json();
+}

@@ -1,0 +1,102 @@
+/**
+ * A certificate directory: DIR/ca.crt + DIR/ca.key, and DIR/NAME.crt + DIR/NAME.key per
+ * node, with keys readable by their owner only.
+ *
+ * @module
+ */
+import { access, chmod, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { type CertPair, generateCa, issueCert } from "./certs.ts";
+import { readPem } from "./files.ts";
+
+/**
+ * Checks a certificate name: 1–255 of `[A-Za-z0-9._-]`, not "." or "..", so that
+ * `DIR/NAME.crt` stays inside DIR.
+ *
+ * @throws {TypeError} quoting the name when it is not allowed
+ * @example
+ * ```ts
+ * validateCertName("MV"); // ok
+ * validateCertName("../x"); // throws TypeError
+ * ```
+ */
+export function validateCertName(name: string): void {
+  if (!/^[A-Za-z0-9._-]{1,255}$/.test(name) || name === "." || name === "..") {
+    throw new TypeError(`Certificate name "${name}" is not allowed: use 1-255 of A-Z a-z 0-9 . _ - (not "." or "..")`);
+  }
+}
+
+/**
+ * Creates DIR (if needed) and a new CA in it: DIR/ca.crt and DIR/ca.key (mode 0600).
+ *
+ * @returns the paths written
+ * @throws {Error} when DIR/ca.crt or DIR/ca.key exists and `force` is not set
+ * @example
+ * ```ts
+ * await initCaDir("/etc/zog/tls");
+ * ```
+ */
+export async function initCaDir(dir: string, opts: { force?: boolean } = {}): Promise<string[]> {
+  const crt = join(dir, "ca.crt");
+  const key = join(dir, "ca.key");
+  if (!opts.force) {
+    for (const p of [crt, key]) {
+      if (await exists(p)) throw new Error(`CA file ${p} already exists (pass --force to replace the CA)`);
+    }
+  }
+  await mkdir(dir, { recursive: true });
+  const ca = await generateCa();
+  await writePair(ca, crt, key);
+  return [crt, key];
+}
+
+/**
+ * Issues DIR/NAME.crt and DIR/NAME.key (mode 0600) signed by the CA in DIR, replacing
+ * an earlier certificate of that name.
+ *
+ * @param hosts IP addresses and DNS names to put in the certificate's SAN
+ * @returns the paths written
+ * @throws {TypeError} on a bad name or host; {Error} when the CA cannot be read
+ * @example
+ * ```ts
+ * await issueCertInDir("/etc/zog/tls", "MV", ["192.168.152.242"]);
+ * ```
+ */
+export async function issueCertInDir(dir: string, name: string, hosts: string[]): Promise<string[]> {
+  validateCertName(name);
+  const ca: CertPair = {
+    certPem: await readPem("CA", join(dir, "ca.crt")),
+    keyPem: await readPem("key", join(dir, "ca.key")),
+  };
+  const leaf = await issueCert(ca, name, hosts);
+  const crt = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  await writePair(leaf, crt, key);
+  return [crt, key];
+}
+
+async function writePair(pair: CertPair, crtPath: string, keyPath: string): Promise<void> {
+  await writeAtomic(keyPath, pair.keyPem, 0o600);
+  await writeAtomic(crtPath, pair.certPem, 0o644);
+}
+
+// Through a fresh temp file so that a key never sits, even briefly, in a file that an
+// earlier run left with wider permissions.
+async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  try {
+    await writeFile(tmp, text, { mode, flag: "wx" });
+    await chmod(tmp, mode);
+    await rename(tmp, path);
+  } catch (err) {
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}

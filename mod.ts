@@ -1,0 +1,13 @@
+/**
+ * The zog library: uwsgi packet framing (byte-compatible with uWSGI), shared by the `zog`
+ * ring daemon, the `sprog` client, the `zeus` coordinator and the `emperor` supervisor.
+ *
+ * @example
+ * ```ts
+ * import { encodePacket, encodeVars, PacketDecoder } from "./mod.ts";
+ * const request = encodePacket({ modifier1: 0, modifier2: 0, payload: encodeVars({ PATH_INFO: "/" }) });
+ * ```
+ *
+ * @module
+ */
+export * from "./lib/packet/mod.ts";

@@ -1,0 +1,95 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError, nodeFiles, resolveSelf, ringConfigFromText } from "../../lib/config/mod.ts";
+
+const FIVE = `
+peer_port = 55551
+client_port = 55552
+keepalive = 300
+log_dir = "logs/{node}"
+
+[[node]]
+name = "MV"
+host = "127.0.0.11"
+[[node]]
+name = "PA"
+host = "127.0.0.12"
+[[node]]
+name = "G"
+host = "127.0.0.13"
+[[node]]
+name = "LA"
+host = "127.0.0.14"
+[[node]]
+name = "S"
+host = "127.0.0.15"
+
+[tls]
+ca = "pki/ca.crt"
+cert = "pki/{node}.crt"
+key = "/etc/zog/{node}.key"
+`;
+
+describe("ring.toml", () => {
+  test("parses the five-node ring with defaults", () => {
+    const c = ringConfigFromText(FIVE, "/etc/zog/ring.toml");
+    expect(c.nodes.map((n) => `${n.index}:${n.name}@${n.host}:${n.peerPort}/${n.clientPort}`)).toEqual([
+      "0:MV@127.0.0.11:55551/55552",
+      "1:PA@127.0.0.12:55551/55552",
+      "2:G@127.0.0.13:55551/55552",
+      "3:LA@127.0.0.14:55551/55552",
+      "4:S@127.0.0.15:55551/55552",
+    ]);
+    expect(c.fsync).toBe("batch");
+    expect(c.tls?.clientAuth).toBe("required");
+  });
+
+  test("{node} placeholders and relative paths resolve against the config's folder", () => {
+    const c = ringConfigFromText(FIVE, "/etc/zog/ring.toml");
+    const f = nodeFiles(c, c.nodes[1]!);
+    expect(f).toEqual({
+      logDir: "/etc/zog/logs/PA",
+      tls: { ca: "/etc/zog/pki/ca.crt", cert: "/etc/zog/pki/PA.crt", key: "/etc/zog/PA.key" },
+    });
+    expect(nodeFiles(c, c.nodes[1]!, "/var/log/{node}").logDir).toBe("/var/log/PA");
+  });
+
+  const bad: [string, string, RegExp][] = [
+    ["syntax error has file and line", "a = 1\nb = = 2\n", /^ring\.toml:2: /],
+    ["node without host", FIVE.replace('host = "127.0.0.13"\n', ""), /^ring\.toml:13: node 3 has no host$/],
+    ["one node", `[[node]]\nname="a"\nhost="h"\n`, /at least 2 nodes, found 1/],
+    ["twenty nodes", Array.from({ length: 20 }, (_, i) => `[[node]]\nname="n${i}"\nhost="h${i}"\n`).join(""), /at most 19 nodes/],
+    ["duplicate name", FIVE.replace('name = "PA"', 'name = "MV"'), /node 2 repeats name MV of node 1/],
+    ["duplicate host", FIVE.replace('"127.0.0.12"', '"127.0.0.11"'), /node 2 repeats 127\.0\.0\.11:55551 of node 1/],
+    [
+      "bad port",
+      `peer_port = 70000\n${FIVE.replace("peer_port = 55551\n", "")}`,
+      /peer_port must be an integer from 1 to 65535, got 70000/,
+    ],
+    ["unknown key", `keepalives = 3\n${FIVE}`, /unknown key "keepalives"/],
+    ["bad fsync", `fsync = "sometimes"\n${FIVE}`, /fsync "sometimes" is not one of "always", "batch", "never"/],
+    ["bad client_auth", `${FIVE}client_auth = "maybe"\n`, /\[tls\] client_auth "maybe"/],
+    ["bad name", FIVE.replace('name = "G"', 'name = "G/x"'), /node 3 name "G\/x" may hold only/],
+  ];
+  for (const [what, text, re] of bad) {
+    test(`rejects: ${what}`, () => {
+      expect(() => ringConfigFromText(text, "ring.toml")).toThrow(ConfigError);
+      expect(() => ringConfigFromText(text, "ring.toml")).toThrow(re);
+    });
+  }
+});
+
+describe("resolveSelf", () => {
+  const c = ringConfigFromText(FIVE, "ring.toml");
+  test("by --node, by address, by hostname", () => {
+    expect(resolveSelf(c, { node: "LA", addresses: [], hostname: "x" }).index).toBe(3);
+    expect(resolveSelf(c, { addresses: ["10.0.0.1", "127.0.0.13"], hostname: "x" }).name).toBe("G");
+    expect(resolveSelf(c, { addresses: [], hostname: "S" }).name).toBe("S");
+  });
+  test("no match or several matches say what to pass", () => {
+    expect(() => resolveSelf(c, { addresses: ["10.0.0.1"], hostname: "x" })).toThrow(/pass --node NAME \(one of MV, PA, G, LA, S\)/);
+    expect(() => resolveSelf(c, { addresses: ["127.0.0.11", "127.0.0.12"], hostname: "x" })).toThrow(
+      /several nodes .*\(MV, PA\): pass --node NAME/,
+    );
+    expect(() => resolveSelf(c, { node: "Q", addresses: [], hostname: "x" })).toThrow(/--node "Q" is not in ring.toml/);
+  });
+});

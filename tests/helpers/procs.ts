@@ -1,0 +1,126 @@
+/**
+ * Test helpers: real processes (always killed by pid), temp dirs, ports, polling.
+ *
+ * @module
+ */
+import { type ChildProcess, spawn, type SpawnOptions } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+/** Folder holding the compiled binaries (`make` builds them). */
+export const DIST = resolve(import.meta.dir, "../../dist");
+
+/** Path of a compiled binary, e.g. `bin("zog")`. */
+export function bin(name: "zog" | "sprog" | "zeus" | "emperor"): string {
+  return join(DIST, name);
+}
+
+/** A started process with its collected output. */
+export interface Proc {
+  child: ChildProcess;
+  pid: number;
+  stdout(): string;
+  stderr(): string;
+  /** Resolves with the exit code (or 128+signal) when the process ends. */
+  exited: Promise<number>;
+}
+
+const started = new Set<Proc>();
+
+/**
+ * Starts a process and remembers its pid so {@link killAll} ends it.
+ *
+ * @example
+ * ```ts
+ * const p = start(bin("zog"), ["--config", cfg]);
+ * ```
+ */
+export function start(cmd: string, args: string[], opts: SpawnOptions = {}): Proc {
+  const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"], ...opts });
+  let out = "";
+  let err = "";
+  child.stdout?.on("data", (d) => (out += d));
+  child.stderr?.on("data", (d) => (err += d));
+  const exited = new Promise<number>((res) => {
+    child.on("exit", (code, signal) => res(code ?? 128 + (signal ? (require("node:os").constants.signals[signal] ?? 0) : 0)));
+    child.on("error", () => res(-1));
+  });
+  const proc: Proc = { child, pid: child.pid ?? -1, stdout: () => out, stderr: () => err, exited };
+  started.add(proc);
+  exited.then(() => started.delete(proc));
+  return proc;
+}
+
+/**
+ * Runs a command to completion and returns its exit code and output.
+ *
+ * @example
+ * ```ts
+ * const r = await run(bin("zog"), ["--version"]);
+ * ```
+ */
+export async function run(cmd: string, args: string[], opts: SpawnOptions & { input?: string } = {}) {
+  const p = start(cmd, args, { ...opts, stdio: [opts.input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+  if (opts.input !== undefined) p.child.stdin!.end(opts.input);
+  const code = await p.exited;
+  return { code, stdout: p.stdout(), stderr: p.stderr() };
+}
+
+/** Kills (SIGKILL, by pid) every process started by {@link start} that is still running. */
+export async function killAll(): Promise<void> {
+  const procs = [...started];
+  for (const p of procs) {
+    try {
+      process.kill(p.pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  await Promise.all(procs.map((p) => p.exited));
+}
+
+/** A fresh temp dir; {@link removeTmpDirs} deletes every one made. */
+export function tmpDir(prefix = "zogtest-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+const made: string[] = [];
+
+/** Deletes the temp dirs made by {@link tmpDir}. */
+export function removeTmpDirs(): void {
+  for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
+}
+
+/** A TCP port that was free on `host` a moment ago. */
+export async function freePort(host = "127.0.0.1"): Promise<number> {
+  return await new Promise((res, rej) => {
+    const s = createServer();
+    s.on("error", rej);
+    s.listen(0, host, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => res(port));
+    });
+  });
+}
+
+/**
+ * Polls `cond` every 20 ms until it returns a truthy value, or throws after `timeoutMs`
+ * with `what` in the message.
+ *
+ * @example
+ * ```ts
+ * await waitFor(() => existsSync(log), 5000, "access.log");
+ * ```
+ */
+export async function waitFor<T>(cond: () => T | Promise<T>, timeoutMs: number, what: string): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await cond();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await Bun.sleep(20);
+  }
+}

@@ -1,0 +1,46 @@
+import { afterAll, expect, test } from "bun:test";
+import { rmSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { type DirChanges, DirWatcher, diffSnapshots, type Snapshot } from "../../lib/watch/mod.ts";
+import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
+
+afterAll(removeTmpDirs);
+
+const st = (hash: string, mtimeMs = 1) => ({ mtimeMs, size: 1, hash });
+
+test("diffSnapshots tells added, changed, touched and removed apart", () => {
+  const prev: Snapshot = new Map([
+    ["a", st("1")],
+    ["b", st("2")],
+    ["c", st("3")],
+    ["d", st("4")],
+  ]);
+  const next: Snapshot = new Map([
+    ["a", st("1")],
+    ["b", st("X")],
+    ["c", st("3", 2)],
+    ["e", st("5")],
+  ]);
+  expect(diffSnapshots(prev, next)).toEqual({ added: ["e"], changed: ["b"], touched: ["c"], removed: ["d"] });
+});
+
+test("DirWatcher sees add, edit, touch and remove through events, ignoring other files", async () => {
+  const dir = tmpDir();
+  writeFileSync(join(dir, "old.ini"), "[uwsgi]\n");
+  const seen: DirChanges[] = [];
+  const w = new DirWatcher(dir, { match: (n) => /\.(ini|toml)$/.test(n), onChange: (c) => seen.push(c), rescanMs: 60_000 });
+  w.start();
+  expect(seen.shift()).toEqual({ added: ["old.ini"], changed: [], touched: [], removed: [] });
+  const next = async (): Promise<DirChanges> => await waitFor(() => seen.shift(), 2000, "a change event");
+
+  writeFileSync(join(dir, "new.toml"), "[vassal]\n");
+  writeFileSync(join(dir, "notes.txt"), "ignored");
+  expect((await next()).added).toEqual(["new.toml"]);
+  writeFileSync(join(dir, "new.toml"), "[vassal]\ncommand = 'x'\n");
+  expect((await next()).changed).toEqual(["new.toml"]);
+  utimesSync(join(dir, "old.ini"), new Date(), new Date(Date.now() + 5000));
+  expect((await next()).touched).toEqual(["old.ini"]);
+  rmSync(join(dir, "old.ini"));
+  expect((await next()).removed).toEqual(["old.ini"]);
+  w.stop();
+});
