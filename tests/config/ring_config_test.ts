@@ -67,7 +67,7 @@ describe("ring.toml", () => {
     ],
     ["unknown key", `keepalives = 3\n${FIVE}`, /^ring\.toml:1: has unknown key "keepalives"/],
     ["bad fsync", `fsync = "sometimes"\n${FIVE}`, /fsync "sometimes" is not one of "always", "batch", "never"/],
-    ["bad client_auth", `${FIVE}client_auth = "maybe"\n`, /^ring\.toml:30: \[tls\] client_auth "maybe"/],
+    ["bad client_auth", `${FIVE}client_auth = "maybe"\n`, /^ring\.toml:27: \[tls\] client_auth "maybe"/],
     ["bad name", FIVE.replace('name = "G"', 'name = "G/x"'), /node 3 name "G\/x" may hold only/],
   ];
   for (const [what, text, re] of bad) {
