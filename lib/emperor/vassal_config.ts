@@ -88,15 +88,10 @@ function parsePlainConfig(file: string, text: string): PlainConfig {
   return config;
 }
 
-function keyLine(f: Fields, key: string): Fields {
-  const line = lineOf(f.text, new RegExp(`^\\s*${key}\\s*=`), 0);
-  return new Fields(f.table, f.file, f.text, f.where, line ?? f.line);
-}
-
 function stringList(f: Fields, key: string): string[] {
   const v = f.table[key];
   if (v === undefined) return [];
-  if (!Array.isArray(v) || v.some((a) => typeof a !== "string")) keyLine(f, key).fail(`${key} must be an array of strings`);
+  if (!Array.isArray(v) || v.some((a) => typeof a !== "string")) f.failKey(key, `${key} must be an array of strings`);
   return v as string[];
 }
 
@@ -104,23 +99,23 @@ function stringTable(f: Fields, key: string): Record<string, string> {
   const v = f.table[key];
   if (v === undefined) return {};
   const ok = typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
-  if (!ok) keyLine(f, key).fail(`${key} must be a table of strings, as { NAME = "value" }`);
+  if (!ok) f.failKey(key, `${key} must be a table of strings, as { NAME = "value" }`);
   return { ...(v as Record<string, string>) };
 }
 
 function signalField(f: Fields, key: string, fallback: NodeJS.Signals): NodeJS.Signals {
-  const v = strField(keyLine(f, key), key, fallback);
+  const v = strField(f, key, fallback);
   const sig = signalName(v);
-  if (!sig) return keyLine(f, key).fail(`${key} "${v}" is not a signal`);
+  if (!sig) return f.failKey(key, `${key} "${v}" is not a signal`);
   return sig;
 }
 
 function reloadField(f: Fields): ReloadRule {
-  const v = strField(keyLine(f, "reload"), "reload", "restart");
+  const v = strField(f, "reload", "restart");
   if (v === "restart") return { kind: "restart" };
   const m = /^signal:(.+)$/.exec(v);
   const sig = m ? signalName(m[1]!) : undefined;
-  if (!sig) return keyLine(f, "reload").fail(`reload "${v}" is neither "restart" nor "signal:NAME" with a known signal`);
+  if (!sig) return f.failKey("reload", `reload "${v}" is neither "restart" nor "signal:NAME" with a known signal`);
   return { kind: "signal", signal: sig };
 }
 
