@@ -1,0 +1,140 @@
+/**
+ * The supervisor: keeps every vassal it is given running, whoever gives them (a local
+ * directory or zeus). Configs arrive as text by name; the supervisor stores them under its
+ * state dir and never writes anywhere else.
+ *
+ * @module
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ConfigError } from "../errors.ts";
+import { getLogger } from "../log/logging.ts";
+import { systemClock } from "./clock.ts";
+import { reapLeftovers } from "./pid_records.ts";
+import type { SupervisorEvent, SupervisorOptions, VassalStatus } from "./types.ts";
+import { configPath, Vassal, type VassalContext } from "./vassal.ts";
+import { parseVassalConfig, type VassalConfig } from "./vassal_config.ts";
+import { vassalNameProblem } from "./vassal_name.ts";
+
+export type { SupervisorEvent, SupervisorOptions, VassalState, VassalStatus } from "./types.ts";
+
+const log = getLogger("emperor", "supervisor");
+
+/**
+ * Runs vassals and keeps them alive.
+ *
+ * @example
+ * ```ts
+ * const sup = new Supervisor({ stateDir: "/var/lib/emperor", onEvent: (e) => console.log(e) });
+ * await sup.start();
+ * sup.apply("web.toml", '[vassal]\ncommand = "sleep"\nargs = ["600"]\n');
+ * await sup.stopAll();
+ * ```
+ */
+export class Supervisor {
+  readonly stateDir: string;
+  #ctx: VassalContext;
+  #vassals = new Map<string, { vassal: Vassal; text: string }>();
+  /** Vassals being destroyed, so stopAll waits for them and a re-apply waits its turn. */
+  #dying = new Map<string, Promise<void>>();
+
+  constructor(opts: SupervisorOptions) {
+    this.stateDir = opts.stateDir;
+    const onEvent = opts.onEvent ?? (() => {});
+    this.#ctx = {
+      stateDir: opts.stateDir,
+      vassalBinary: opts.vassalBinary ?? "uwsgi",
+      workDir: opts.workDir ?? opts.stateDir,
+      clock: opts.clock ?? systemClock,
+      emit: (e: SupervisorEvent) => onEvent(e),
+    };
+  }
+
+  /**
+   * Makes the state dir's folders and kills whatever vassal processes an earlier emperor
+   * on this state dir left running.
+   *
+   * @throws {Error} when the state dir cannot be created
+   */
+  async start(): Promise<void> {
+    for (const sub of ["vassals", "logs", "pids"]) mkdirSync(join(this.stateDir, sub), { recursive: true });
+    for (const rec of reapLeftovers(this.stateDir)) {
+      log.warning("killed vassal {name} (pid {pid}) left running by an earlier emperor", { name: rec.name, pid: rec.pid });
+    }
+  }
+
+  /**
+   * Runs vassal `name` with `config`: a new name is spawned, a known one with a different
+   * config is updated (new config, then reloaded), the same config is a no-op. A bad name
+   * or config emits `rejected` and changes nothing.
+   */
+  apply(name: string, config: string): void {
+    const problem = vassalNameProblem(name);
+    if (problem) return this.#reject(name, problem);
+    let parsed: VassalConfig;
+    try {
+      parsed = parseVassalConfig(name, config);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      return this.#reject(name, e.message);
+    }
+    if (parsed.kind === "plain" && (parsed.user !== undefined || parsed.group !== undefined) && process.getuid?.() !== 0) {
+      return this.#reject(name, `${name}: user and group need the emperor to run as root`);
+    }
+    const dying = this.#dying.get(name);
+    if (dying) {
+      void dying.then(() => this.apply(name, config));
+      return;
+    }
+    const known = this.#vassals.get(name);
+    if (known?.text === config) return;
+    writeFileSync(configPath(this.stateDir, name), config);
+    if (known) {
+      known.text = config;
+      known.vassal.update(parsed);
+      return;
+    }
+    const vassal = new Vassal(name, parsed, this.#ctx);
+    this.#vassals.set(name, { vassal, text: config });
+    vassal.start();
+  }
+
+  /** Reloads vassal `name` by its rule; an unknown name is logged and ignored. */
+  reload(name: string): void {
+    const known = this.#vassals.get(name);
+    if (!known) return void log.warning("reload of unknown vassal {name} ignored", { name });
+    known.vassal.reload();
+  }
+
+  /** Stops vassal `name` (stop_signal or byte 0, then SIGKILL after stop_timeout); resolves once reaped. */
+  async destroy(name: string): Promise<void> {
+    const known = this.#vassals.get(name);
+    if (!known) return await this.#dying.get(name);
+    this.#vassals.delete(name);
+    const done = known.vassal.destroy().then(() => {
+      this.#dying.delete(name);
+      rmSync(configPath(this.stateDir, name), { force: true });
+    });
+    this.#dying.set(name, done);
+    await done;
+  }
+
+  /** True when vassal `name` is supervised (not being destroyed). */
+  has(name: string): boolean {
+    return this.#vassals.has(name);
+  }
+
+  /** Every supervised vassal's status, by name. */
+  list(): VassalStatus[] {
+    return [...this.#vassals.values()].map((v) => v.vassal.status()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Stops every vassal gracefully, all at once; resolves when all are reaped. */
+  async stopAll(): Promise<void> {
+    await Promise.all([...[...this.#vassals.keys()].map((n) => this.destroy(n)), ...this.#dying.values()]);
+  }
+
+  #reject(name: string, reason: string): void {
+    this.#ctx.emit({ type: "rejected", name, reason });
+  }
+}

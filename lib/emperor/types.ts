@@ -1,0 +1,46 @@
+/**
+ * What the supervisor reports: vassal states, statuses and events.
+ *
+ * @module
+ */
+import type { Clock } from "./clock.ts";
+
+/** Where a vassal is in its life. */
+export type VassalState = "starting" | "running" | "reloading" | "stopping" | "backoff" | "stopped";
+
+/** One vassal as `/status` shows it. */
+export interface VassalStatus {
+  name: string;
+  kind: "uwsgi" | "plain";
+  state: VassalState;
+  pid?: number;
+  restarts: number;
+  lastExit?: { code: number | null; signal: string | null; at: number };
+  /** When it entered `state` (ms since the epoch). */
+  since: number;
+}
+
+/** What happened to a vassal, for the CLI's log and for zeus. */
+export type SupervisorEvent =
+  /** First time ready (uWSGI: byte 5 or 1; plain: started). */
+  | { type: "spawned"; name: string; pid: number }
+  /** A reload or update is done. */
+  | { type: "reloaded"; name: string }
+  /** Stopped and reaped after destroy(). */
+  | { type: "destroyed"; name: string }
+  /** A bad name or a bad config: nothing started (a running vassal keeps its old config). */
+  | { type: "rejected"; name: string; reason: string }
+  /** Died; it will be restarted after the throttle's delay. */
+  | { type: "exited"; name: string; code: number | null; signal: string | null };
+
+/** Options of a {@link Supervisor}. */
+export interface SupervisorOptions {
+  /** Holds vassals/ (configs), logs/ (output) and pids/ (records); nothing is written elsewhere. */
+  stateDir: string;
+  /** The uWSGI binary; default "uwsgi". */
+  vassalBinary?: string;
+  onEvent?: (e: SupervisorEvent) => void;
+  clock?: Clock;
+  /** Working directory of uWSGI vassals and default one of plain vassals; default stateDir. */
+  workDir?: string;
+}

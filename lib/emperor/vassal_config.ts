@@ -1,0 +1,152 @@
+/**
+ * Vassal configs: a plain vassal's `[vassal]` table (`*.toml`) and a uWSGI vassal's
+ * `[uwsgi]` ini (`*.ini`), validated with file, line and reason. Pure: text in, config out.
+ *
+ * @module
+ */
+import { ConfigError } from "../errors.ts";
+import { Fields, intField, rejectUnknown, strField } from "../config/fields.ts";
+import { lineOf, parseTomlText } from "../config/toml_file.ts";
+import { signalName } from "./signals.ts";
+import { vassalKindOf, vassalNameProblem } from "./vassal_name.ts";
+
+/** How a vassal reloads: restart it, or send it a signal. */
+export type ReloadRule = { kind: "restart" } | { kind: "signal"; signal: NodeJS.Signals };
+
+/** A plain vassal: any command, kept running. */
+export interface PlainConfig {
+  kind: "plain";
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd?: string;
+  stopSignal: NodeJS.Signals;
+  /** Seconds between stop_signal and SIGKILL. */
+  stopTimeout: number;
+  reload: ReloadRule;
+  /** Copies zeus places on distinct emperors; read and ignored by a lone emperor. */
+  nodes: number;
+  user?: string;
+  group?: string;
+}
+
+/** A uWSGI vassal: `uwsgi --ini FILE`, driven through the emperor protocol. */
+export interface UwsgiConfig {
+  kind: "uwsgi";
+  /** Seconds between the stop byte and SIGKILL. */
+  stopTimeout: number;
+  /** `zeus-nodes` in `[uwsgi]`. */
+  nodes: number;
+}
+
+/** A validated vassal config. */
+export type VassalConfig = PlainConfig | UwsgiConfig;
+
+const PLAIN_KEYS = ["command", "args", "env", "cwd", "stop_signal", "stop_timeout", "reload", "nodes", "user", "group"] as const;
+
+/** Default seconds between the graceful stop and SIGKILL. */
+export const DEFAULT_STOP_TIMEOUT = 10;
+
+/**
+ * Validates the config `text` of the vassal `name`; the kind follows the extension.
+ *
+ * @throws {ConfigError} `NAME[:LINE]: reason` for a bad name, a TOML error, a missing
+ *   command, an unknown signal or key, an ini without `[uwsgi]`
+ * @example
+ * ```ts
+ * parseVassalConfig("web.toml", '[vassal]\ncommand = "sleep"\nargs = ["60"]\n').kind; // "plain"
+ * ```
+ */
+export function parseVassalConfig(name: string, text: string): VassalConfig {
+  const problem = vassalNameProblem(name);
+  if (problem) throw new ConfigError(name, problem);
+  const kind = vassalKindOf(name);
+  if (kind === "plain") return parsePlainConfig(name, text);
+  if (kind === "uwsgi") return parseUwsgiConfig(name, text);
+  throw new ConfigError(name, "is neither a uWSGI vassal (*.ini) nor a plain vassal (*.toml)");
+}
+
+function parsePlainConfig(file: string, text: string): PlainConfig {
+  const doc = new Fields(parseTomlText(text, file), file, text);
+  rejectUnknown(doc, ["vassal"]);
+  if (doc.table.vassal === undefined) doc.fail("has no [vassal] table");
+  const f = doc.child(doc.table.vassal, "[vassal]", lineOf(text, /^\s*\[vassal\]/, 0));
+  rejectUnknown(f, PLAIN_KEYS);
+  const config: PlainConfig = {
+    kind: "plain",
+    command: strField(f, "command"),
+    args: stringList(f, "args"),
+    env: stringTable(f, "env"),
+    stopSignal: signalField(f, "stop_signal", "SIGTERM"),
+    stopTimeout: intField(f, "stop_timeout", DEFAULT_STOP_TIMEOUT, 0, 86_400),
+    reload: reloadField(f),
+    nodes: intField(f, "nodes", 1, 1, 1000),
+  };
+  for (const key of ["cwd", "user", "group"] as const) {
+    if (f.table[key] !== undefined) config[key] = strField(f, key);
+  }
+  return config;
+}
+
+function stringList(f: Fields, key: string): string[] {
+  const v = f.table[key];
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || v.some((a) => typeof a !== "string")) f.failKey(key, `${key} must be an array of strings`);
+  return v as string[];
+}
+
+function stringTable(f: Fields, key: string): Record<string, string> {
+  const v = f.table[key];
+  if (v === undefined) return {};
+  const ok = typeof v === "object" && v !== null && !Array.isArray(v) && Object.values(v).every((x) => typeof x === "string");
+  if (!ok) f.failKey(key, `${key} must be a table of strings, as { NAME = "value" }`);
+  return { ...(v as Record<string, string>) };
+}
+
+function signalField(f: Fields, key: string, fallback: NodeJS.Signals): NodeJS.Signals {
+  const v = strField(f, key, fallback);
+  const sig = signalName(v);
+  if (!sig) return f.failKey(key, `${key} "${v}" is not a signal`);
+  return sig;
+}
+
+function reloadField(f: Fields): ReloadRule {
+  const v = strField(f, "reload", "restart");
+  if (v === "restart") return { kind: "restart" };
+  const m = /^signal:(.+)$/.exec(v);
+  const sig = m ? signalName(m[1]!) : undefined;
+  if (!sig) return f.failKey("reload", `reload "${v}" is neither "restart" nor "signal:NAME" with a known signal`);
+  return { kind: "signal", signal: sig };
+}
+
+function parseUwsgiConfig(file: string, text: string): UwsgiConfig {
+  const lines = text.split("\n");
+  let section = "";
+  let found = false;
+  const values = new Map<string, { value: string; line: number }>();
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (line === "" || line.startsWith(";") || line.startsWith("#")) continue;
+    const head = /^\[([^\]]*)\]$/.exec(line);
+    if (head) {
+      section = head[1]!.trim();
+      found ||= section === "uwsgi";
+      continue;
+    }
+    const eq = line.indexOf("=");
+    if (section === "uwsgi" && eq > 0) values.set(line.slice(0, eq).trim(), { value: line.slice(eq + 1).trim(), line: i + 1 });
+  }
+  if (!found) throw new ConfigError(file, "has no [uwsgi] section");
+  return {
+    kind: "uwsgi",
+    stopTimeout: iniInt(file, values, "emperor-stop-timeout", DEFAULT_STOP_TIMEOUT),
+    nodes: iniInt(file, values, "zeus-nodes", 1),
+  };
+}
+
+function iniInt(file: string, values: Map<string, { value: string; line: number }>, key: string, fallback: number): number {
+  const v = values.get(key);
+  if (!v) return fallback;
+  if (!/^[0-9]{1,6}$/.test(v.value)) throw new ConfigError(file, `${key} must be a whole number, got "${v.value}"`, v.line);
+  return Number(v.value);
+}

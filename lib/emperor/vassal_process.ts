@@ -1,0 +1,122 @@
+/**
+ * Starting one vassal process: in its own session and process group, output appended to
+ * its log, uWSGI vassals with the emperor socket on fd 3, plain ones under a parent-death
+ * signal so they do not outlive a killed emperor.
+ *
+ * @module
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { closeSync, existsSync, openSync } from "node:fs";
+import type { Socket } from "node:net";
+import type { PlainConfig } from "./vassal_config.ts";
+
+/** Callbacks of a running vassal process. */
+export interface ProcessEvents {
+  /** Bytes from the uWSGI emperor socket. */
+  onBytes(bytes: Uint8Array): void;
+  /** The process ended (or could not start: code null, signal null). Called once. */
+  onExit(code: number | null, signal: string | null): void;
+}
+
+/** What to start. */
+export type LaunchSpec =
+  | { kind: "uwsgi"; binary: string; iniFile: string; cwd: string; logFile: string }
+  | { kind: "plain"; config: PlainConfig; cwd: string; logFile: string };
+
+/** A started vassal process. */
+export interface VassalProcess {
+  pid: number;
+  /** Sends one emperor-protocol byte (uWSGI vassals); false when the socket is gone. */
+  send(byte: number): boolean;
+  /** Signals the process itself. */
+  signal(sig: NodeJS.Signals): void;
+  /** SIGKILLs its whole process group (the vassal and anything it forked). */
+  killGroup(): void;
+}
+
+/** `setpriv` when this system has it (util-linux, Linux only). */
+export const SETPRIV = process.platform === "linux" ? ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) : undefined;
+
+/**
+ * The argv of a plain vassal: under `setpriv --pdeathsig KILL` when available (and with
+ * `--reuid/--regid` for user/group), else the command itself.
+ *
+ * @example
+ * ```ts
+ * plainArgv({ command: "sleep", args: ["9"] } as PlainConfig, "/usr/bin/setpriv");
+ * // ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--", "sleep", "9"]
+ * ```
+ */
+export function plainArgv(config: PlainConfig, setpriv: string | undefined): string[] {
+  if (!setpriv) return [config.command, ...config.args];
+  const ids: string[] = [];
+  if (config.group !== undefined) ids.push("--regid", config.group, "--clear-groups");
+  if (config.user !== undefined) ids.push("--reuid", config.user, ...(config.group === undefined ? ["--init-groups"] : []));
+  return [setpriv, "--pdeathsig", "KILL", ...ids, "--", config.command, ...config.args];
+}
+
+/**
+ * Starts a vassal process.
+ *
+ * @throws {Error} when the log file cannot be opened
+ */
+export function launchVassal(spec: LaunchSpec, events: ProcessEvents): VassalProcess {
+  const log = openSync(spec.logFile, "a");
+  let child: ChildProcess;
+  try {
+    if (spec.kind === "uwsgi") {
+      child = spawn(spec.binary, ["--ini", spec.iniFile], {
+        cwd: spec.cwd,
+        detached: true,
+        stdio: ["ignore", log, log, "pipe"],
+        env: { ...process.env, UWSGI_EMPEROR_FD: "3" },
+      });
+    } else {
+      const [cmd, ...args] = plainArgv(spec.config, SETPRIV);
+      child = spawn(cmd!, args, {
+        cwd: spec.config.cwd ?? spec.cwd,
+        detached: true,
+        stdio: ["ignore", log, log],
+        env: { ...process.env, ...spec.config.env },
+      });
+    }
+  } finally {
+    closeSync(log);
+  }
+  let ended = false;
+  const end = (code: number | null, signal: string | null) => {
+    if (ended) return;
+    ended = true;
+    events.onExit(code, signal);
+  };
+  child.on("exit", (code, signal) => end(code, signal));
+  child.on("error", () => end(null, null));
+  const socket = child.stdio[3] as Socket | null | undefined;
+  socket?.on("data", (d: Buffer) => events.onBytes(d));
+  socket?.on("error", () => {});
+  const pid = child.pid ?? -1;
+  return {
+    pid,
+    send: (byte) => {
+      if (!socket || socket.destroyed) return false;
+      socket.write(Buffer.of(byte));
+      return true;
+    },
+    signal: (sig) => {
+      if (pid <= 1) return; // never started: no pid to signal
+      try {
+        process.kill(pid, sig);
+      } catch {
+        // already gone: its exit is on the way
+      }
+    },
+    killGroup: () => {
+      if (pid <= 1) return;
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // nothing left in the group
+      }
+    },
+  };
+}

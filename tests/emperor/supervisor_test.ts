@@ -1,0 +1,137 @@
+// The Supervisor in-process, with real child processes (sleep, sh) and an injected clock.
+import { afterAll, expect, test } from "bun:test";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { Supervisor, type SupervisorEvent } from "../../lib/emperor/supervisor.ts";
+import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
+import { FakeClock } from "./_fake_clock.ts";
+
+afterAll(removeTmpDirs);
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+function setup(clock?: FakeClock) {
+  const stateDir = tmpDir("emperor-sup-");
+  const events: SupervisorEvent[] = [];
+  const sup = new Supervisor({ stateDir, clock, onEvent: (e) => events.push(e) });
+  return { stateDir, events, sup };
+}
+
+const sleeper = (extra = "") => `[vassal]\ncommand = "sleep"\nargs = ["600"]\nstop_timeout = 2\n${extra}`;
+
+test("apply spawns, same config is a no-op, a changed one restarts, destroy reaps", async () => {
+  const { stateDir, events, sup } = setup();
+  await sup.start();
+  sup.apply("a.toml", sleeper());
+  const first = await waitFor(() => events.find((e) => e.type === "spawned"), 5000, "spawned");
+  const pid = (first as { pid: number }).pid;
+  expect(sup.has("a.toml")).toBe(true);
+  expect(sup.list()).toMatchObject([{ name: "a.toml", kind: "plain", state: "running", pid, restarts: 0 }]);
+  expect(readFileSync(join(stateDir, "vassals", "a.toml"), "utf8")).toBe(sleeper());
+  expect(existsSync(join(stateDir, "pids", "a.toml.json"))).toBe(true);
+
+  sup.apply("a.toml", sleeper());
+  sup.apply("a.toml", sleeper('env = { X = "1" }\n'));
+  await waitFor(() => events.some((e) => e.type === "reloaded"), 5000, "reloaded");
+  const second = sup.list()[0]!.pid!;
+  expect(second).not.toBe(pid);
+  expect(alive(pid)).toBe(false);
+
+  await sup.destroy("a.toml");
+  expect(events.at(-1)).toEqual({ type: "destroyed", name: "a.toml" });
+  expect(alive(second)).toBe(false);
+  expect(sup.has("a.toml")).toBe(false);
+  expect(existsSync(join(stateDir, "pids", "a.toml.json"))).toBe(false);
+  expect(existsSync(join(stateDir, "vassals", "a.toml"))).toBe(false);
+});
+
+test("reload by signal keeps the process and sends it the signal", async () => {
+  const { stateDir, events, sup } = setup();
+  await sup.start();
+  const script = 'trap "echo HUP >> hups" HUP; while true; do sleep 0.05; done';
+  sup.apply(
+    "h.toml",
+    `[vassal]\ncommand = "sh"\nargs = ["-c", ${JSON.stringify(script)}]\ncwd = ${JSON.stringify(stateDir)}\nreload = "signal:SIGHUP"\n`,
+  );
+  await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
+  const pid = sup.list()[0]!.pid;
+  await Bun.sleep(200); // let sh install its trap
+  sup.reload("h.toml");
+  await waitFor(() => existsSync(join(stateDir, "hups")), 5000, "the HUP trap");
+  expect(events.filter((e) => e.type === "reloaded")).toHaveLength(1);
+  expect(sup.list()[0]!.pid).toBe(pid);
+  await sup.stopAll();
+  expect(sup.list()).toEqual([]);
+});
+
+test("bad names and configs are rejected and nothing is written", async () => {
+  const { stateDir, events, sup } = setup();
+  await sup.start();
+  sup.apply("../x.toml", sleeper());
+  sup.apply("b.toml", "[vassal]\n");
+  sup.apply("c.yaml", "");
+  expect(events).toEqual([
+    { type: "rejected", name: "../x.toml", reason: 'Vassal name "../x.toml" is not allowed: it contains "/"' },
+    { type: "rejected", name: "b.toml", reason: "b.toml:1: [vassal] has no command" },
+    { type: "rejected", name: "c.yaml", reason: "c.yaml: is neither a uWSGI vassal (*.ini) nor a plain vassal (*.toml)" },
+  ]);
+  expect(sup.list()).toEqual([]);
+  expect(existsSync(join(stateDir, "..", "x.toml"))).toBe(false);
+});
+
+test("a bad update is rejected and the running vassal keeps its config", async () => {
+  const { events, sup } = setup();
+  await sup.start();
+  sup.apply("k.toml", sleeper());
+  await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
+  const pid = sup.list()[0]!.pid;
+  sup.apply("k.toml", '[vassal]\ncommand = "sleep"\nstop_signal = "SIGNOPE"\n');
+  expect(events.at(-1)).toMatchObject({ type: "rejected", name: "k.toml" });
+  expect(sup.list()[0]).toMatchObject({ state: "running", pid });
+  await sup.stopAll();
+});
+
+test("a dying vassal is restarted after the throttle's doubling delays", async () => {
+  const clock = new FakeClock();
+  const { events, sup } = setup(clock);
+  await sup.start();
+  sup.apply("crash.toml", '[vassal]\ncommand = "false"\n');
+  const delays: number[] = [];
+  for (let i = 1; i <= 4; i++) {
+    await waitFor(() => events.filter((e) => e.type === "exited").length === i, 5000, `exit ${i}`);
+    expect(sup.list()[0]).toMatchObject({ state: "backoff", restarts: i });
+    delays.push(clock.pending()[0]!);
+    clock.advance(clock.pending()[0]!);
+  }
+  expect(delays).toEqual([1000, 2000, 4000, 8000]);
+  expect(events.filter((e) => e.type === "spawned")).toHaveLength(1);
+  await sup.destroy("crash.toml");
+  expect(clock.pending()).toEqual([]);
+});
+
+test("destroy waits stop_timeout, then SIGKILLs a vassal that ignores its stop signal", async () => {
+  const clock = new FakeClock();
+  const { events, sup } = setup(clock);
+  await sup.start();
+  sup.apply(
+    "stubborn.toml",
+    `[vassal]\ncommand = "sh"\nargs = ["-c", "trap '' TERM; while true; do sleep 0.05; done"]\nstop_timeout = 7\n`,
+  );
+  await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
+  const pid = sup.list()[0]!.pid!;
+  await Bun.sleep(200);
+  const done = sup.destroy("stubborn.toml");
+  await Bun.sleep(300);
+  expect(alive(pid)).toBe(true);
+  expect(clock.pending()).toEqual([7000]);
+  clock.advance(7000);
+  await done;
+  expect(alive(pid)).toBe(false);
+});

@@ -1,0 +1,76 @@
+import { expect, test } from "bun:test";
+import { ConfigError } from "../../lib/errors.ts";
+import { parseVassalConfig } from "../../lib/emperor/vassal_config.ts";
+
+const err = (name: string, text: string): string => {
+  try {
+    parseVassalConfig(name, text);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error("no error");
+};
+
+test("a full plain vassal", () => {
+  const text = `[vassal]
+command = "/usr/bin/python3"
+args = ["-m", "http.server", "8001"]
+env = { GREETING = "hi" }
+cwd = "/srv/app"
+stop_signal = "SIGINT"
+stop_timeout = 3
+reload = "signal:HUP"
+nodes = 2
+`;
+  expect(parseVassalConfig("web.toml", text)).toEqual({
+    kind: "plain",
+    command: "/usr/bin/python3",
+    args: ["-m", "http.server", "8001"],
+    env: { GREETING: "hi" },
+    cwd: "/srv/app",
+    stopSignal: "SIGINT",
+    stopTimeout: 3,
+    reload: { kind: "signal", signal: "SIGHUP" },
+    nodes: 2,
+  });
+});
+
+test("defaults: SIGTERM, 10 s, restart, one node", () => {
+  expect(parseVassalConfig("a.toml", '[vassal]\ncommand = "sleep"\n')).toEqual({
+    kind: "plain",
+    command: "sleep",
+    args: [],
+    env: {},
+    stopSignal: "SIGTERM",
+    stopTimeout: 10,
+    reload: { kind: "restart" },
+    nodes: 1,
+  });
+});
+
+test("bad plain vassals name the file, the line when known, and the reason", () => {
+  expect(err("a.toml", '[vassal]\ncommand = "x\n')).toMatch(/^a\.toml:2: /);
+  expect(err("a.toml", '[vassal]\nargs = ["1"]\n')).toBe("a.toml:1: [vassal] has no command");
+  expect(err("a.toml", '\n[vassal]\ncommand = "x"\nstop_signal = "SIGFOO"\n')).toBe(
+    'a.toml:4: [vassal] stop_signal "SIGFOO" is not a signal',
+  );
+  expect(err("a.toml", '[vassal]\ncommand = "x"\ncomand = "y"\n')).toContain('has unknown key "comand"');
+  expect(err("a.toml", 'command = "x"\n')).toContain('unknown key "command"');
+  expect(err("a.toml", "")).toBe("a.toml: has no [vassal] table");
+  expect(err("a.toml", '[vassal]\ncommand = "x"\nargs = "y"\n')).toBe("a.toml:3: [vassal] args must be an array of strings");
+  expect(err("a.toml", '[vassal]\ncommand = "x"\nenv = { A = 1 }\n')).toContain("env must be a table of strings");
+  expect(err("a.toml", '[vassal]\ncommand = "x"\nreload = "bounce"\n')).toContain('reload "bounce" is neither');
+  expect(err("a.toml", '[vassal]\ncommand = "x"\nstop_timeout = -1\n')).toContain("stop_timeout must be an integer");
+});
+
+test("a uWSGI vassal needs a [uwsgi] section", () => {
+  expect(parseVassalConfig("app.ini", "[uwsgi]\nsocket = :0\nzeus-nodes = 3\n")).toEqual({ kind: "uwsgi", stopTimeout: 10, nodes: 3 });
+  expect(err("app.ini", "[other]\nx = 1\n")).toBe("app.ini: has no [uwsgi] section");
+  expect(err("app.ini", "[uwsgi]\nzeus-nodes = many\n")).toBe('app.ini:2: zeus-nodes must be a whole number, got "many"');
+});
+
+test("bad names and kinds are rejected before anything else", () => {
+  expect(err("../x.toml", "")).toBe('../x.toml: Vassal name "../x.toml" is not allowed: it contains "/"');
+  expect(err("a.yaml", "")).toContain("neither a uWSGI vassal");
+});

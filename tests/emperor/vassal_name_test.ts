@@ -1,0 +1,37 @@
+import { expect, test } from "bun:test";
+import fc from "fast-check";
+import { vassalKindOf, vassalNameProblem } from "../../lib/emperor/vassal_name.ts";
+
+test("good names pass", () => {
+  for (const n of ["app.ini", "web.toml", "a", "A-b_c.9", "x".repeat(255)]) expect(vassalNameProblem(n)).toBeUndefined();
+});
+
+test("bad names are rejected with a reason quoting the name", () => {
+  expect(vassalNameProblem("../x")).toBe('Vassal name "../x" is not allowed: it contains "/"');
+  expect(vassalNameProblem("a b.ini")).toBe('Vassal name "a b.ini" is not allowed: it contains " "');
+  expect(vassalNameProblem(".")).toContain("directory name");
+  expect(vassalNameProblem("..")).toContain("directory name");
+  expect(vassalNameProblem("")).toBe("Vassal name is empty");
+  expect(vassalNameProblem("x".repeat(256))).toContain("256 bytes");
+  expect(vassalNameProblem("é.ini")).toContain('contains "é"');
+  expect(vassalNameProblem("a\0b")).toContain("not allowed");
+});
+
+test("every accepted name is a plain file name inside its folder", () => {
+  fc.assert(
+    fc.property(fc.string({ maxLength: 300, unit: "binary" }), (name) => {
+      if (vassalNameProblem(name) !== undefined) return;
+      expect(name).not.toContain("/");
+      expect(name).not.toContain("\0");
+      expect([".", ".."]).not.toContain(name);
+      expect(Buffer.byteLength(name)).toBeLessThanOrEqual(255);
+      expect(name.length).toBeGreaterThan(0);
+    }),
+  );
+});
+
+test("the kind follows the extension", () => {
+  expect(vassalKindOf("a.ini")).toBe("uwsgi");
+  expect(vassalKindOf("a.toml")).toBe("plain");
+  expect(vassalKindOf("a.yaml")).toBeUndefined();
+});
