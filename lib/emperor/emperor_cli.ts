@@ -3,8 +3,18 @@
  *
  * @module
  */
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
 import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
 import { parseFlags } from "../cli/flags.ts";
+import { UsageError } from "../errors.ts";
+import { getLogger } from "../log/logging.ts";
+import { serveStats, type StatsServer } from "../stats/server.ts";
+import { parseEmperorSpec, parseHostPort } from "../tls/endpoint.ts";
+import { DirMonitor } from "./dir_monitor.ts";
+import { emperorStats } from "./emperor_stats.ts";
+import { defaultStateDir } from "./state_dir.ts";
+import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 
 const HELP = `emperor: runs vassals (uWSGI apps or any command) and keeps them alive.
 
@@ -12,17 +22,110 @@ Usage:
   emperor --emperor zeus:HOST:PORT | zeus-ssl:HOST:PORT[,CRT,KEY] [--zeus-ca CA]
           [--node NAME] [--max-vassals N] [--state-dir DIR] [--heartbeat SECONDS]
           [--vassal-binary PATH] [--stats ADDR:PORT]
-  emperor --emperor DIR [...]
+  emperor --emperor DIR [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
+
+Every *.ini (uWSGI, run as "uwsgi --ini FILE") and *.toml ([vassal] command) file in DIR
+is a vassal: a new file starts it, an edit updates it, a touch reloads it, removing the
+file stops it. SIGTERM/SIGINT stop every vassal and exit 0; SIGHUP rescans DIR.
+
+Options:
+  --state-dir DIR       vassal configs, logs (logs/NAME.log) and pids; default
+                        /var/lib/emperor as root, else ./emperor-state
+  --vassal-binary PATH  the uWSGI binary (default "uwsgi")
+  --stats ADDR:PORT     serve GET /status (JSON) and GET /metrics
+  --log-level LEVEL     trace, debug, info (default), warning, error, fatal
 
 Examples:
-  emperor --emperor /etc/uwsgi/vassals --state-dir /var/lib/emperor
+  emperor --emperor /etc/uwsgi/vassals --state-dir /var/lib/emperor --stats 127.0.0.1:9101
   emperor --emperor zeus-ssl:10.0.0.1:4040,node1.key --zeus-ca ca.crt`;
+
+const FLAGS = {
+  ...COMMON_FLAGS,
+  emperor: { type: "string" },
+  "state-dir": { type: "string" },
+  "vassal-binary": { type: "string" },
+  stats: { type: "string" },
+  "zeus-ca": { type: "string" },
+  node: { type: "string" },
+  "max-vassals": { type: "string" },
+  heartbeat: { type: "string" },
+} as const;
+
+const log = getLogger("emperor");
 
 /** Runs `emperor` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  const { values } = parseFlags(args, { ...COMMON_FLAGS });
+  const { values } = parseFlags(args, FLAGS);
   const done = handleCommon("emperor", HELP, values);
   if (done !== undefined) return done;
-  process.stderr.write("emperor: the supervisor is not built yet\n");
-  return 1;
+  if (values.emperor === undefined) throw new UsageError("--emperor is required: a vassals directory, or zeus:HOST:PORT");
+  const spec = usage(() => parseEmperorSpec(values.emperor!));
+  const stats = values.stats === undefined ? undefined : usage(() => parseHostPort(values.stats!));
+  if (spec.kind === "zeus") {
+    process.stderr.write("emperor: zeus mode is not built yet\n");
+    return 1;
+  }
+  const dir = resolve(spec.dir);
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--emperor "${spec.dir}" is not a directory`);
+  const stateDir = resolve(values["state-dir"] ?? defaultStateDir());
+  const sup = new Supervisor({
+    stateDir,
+    vassalBinary: values["vassal-binary"],
+    workDir: dir,
+    onEvent: (e) => logEvent(e, `${dir}/`),
+  });
+  await sup.start();
+  let server: StatsServer | undefined;
+  if (stats) server = serveStats(stats.host, stats.port, emperorStats(sup, { mode: "dir", dir }));
+  const monitor = new DirMonitor(dir, sup);
+  monitor.start();
+  log.info("emperor watching {dir}, state in {stateDir}", { dir, stateDir });
+  const signal = await untilStopSignal(() => monitor.rescan());
+  log.info("{signal}: stopping every vassal", { signal });
+  monitor.stop();
+  server?.stop();
+  await sup.stopAll();
+  return 0;
+}
+
+function usage<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** Resolves with the name of the first SIGTERM or SIGINT; calls `onHup` at each SIGHUP. */
+function untilStopSignal(onHup: () => void): Promise<string> {
+  process.on("SIGHUP", () => {
+    log.info("SIGHUP: rescanning");
+    onHup();
+  });
+  let stopping = false;
+  return new Promise((res) => {
+    for (const sig of ["SIGTERM", "SIGINT"] as const) {
+      process.on(sig, () => {
+        if (stopping) return void log.info("{sig} again: still stopping", { sig });
+        stopping = true;
+        res(sig);
+      });
+    }
+  });
+}
+
+/** The operational log line of each supervisor event; `where` prefixes file names. */
+function logEvent(e: SupervisorEvent, where: string): void {
+  switch (e.type) {
+    case "spawned":
+      return log.info("vassal {name} spawned (pid {pid})", { name: e.name, pid: e.pid });
+    case "reloaded":
+      return log.info("vassal {name} reloaded", { name: e.name });
+    case "destroyed":
+      return log.info("vassal {name} stopped", { name: e.name });
+    case "exited":
+      return log.warning("vassal {name} exited ({how})", { name: e.name, how: e.signal ?? `code ${e.code}` });
+    case "rejected":
+      return log.error("bad vassal file {file}: {reason}", { file: `${where}${e.name}`, reason: e.reason });
+  }
 }

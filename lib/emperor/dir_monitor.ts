@@ -1,0 +1,76 @@
+/**
+ * The imperial monitor for a local directory: every `*.ini` and `*.toml` file in it is a
+ * vassal. A new file is applied, a changed one updated, a touched one reloaded, a removed
+ * one destroyed.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { getLogger } from "../log/logging.ts";
+import { type DirChanges, DirWatcher } from "../watch/mod.ts";
+import type { Supervisor } from "./supervisor.ts";
+import { vassalKindOf } from "./vassal_name.ts";
+
+const log = getLogger("emperor", "dir");
+
+/** True for the file names that are vassals. */
+export function isVassalFile(name: string): boolean {
+  return vassalKindOf(name) !== undefined;
+}
+
+/**
+ * Feeds the vassal files of `dir` to `sup` until stopped.
+ *
+ * @example
+ * ```ts
+ * const m = new DirMonitor("/etc/uwsgi/vassals", sup);
+ * m.start();
+ * process.on("SIGHUP", () => m.rescan());
+ * ```
+ */
+export class DirMonitor {
+  #watcher: DirWatcher;
+
+  constructor(
+    readonly dir: string,
+    private readonly sup: Supervisor,
+    rescanMs = 2000,
+  ) {
+    this.#watcher = new DirWatcher(dir, { match: isVassalFile, onChange: (c) => this.#onChange(c), rescanMs });
+  }
+
+  /**
+   * Applies the files already there, then watches.
+   *
+   * @throws {Error} when the directory cannot be read
+   */
+  start(): void {
+    this.#watcher.start();
+  }
+
+  /** Rescans now (SIGHUP). */
+  rescan(): void {
+    this.#watcher.scan();
+  }
+
+  /** Stops watching; the vassals keep running. */
+  stop(): void {
+    this.#watcher.stop();
+  }
+
+  #onChange(c: DirChanges): void {
+    for (const name of c.removed) void this.sup.destroy(name);
+    for (const name of [...c.added, ...c.changed]) {
+      let text: string;
+      try {
+        text = readFileSync(join(this.dir, name), "utf8");
+      } catch (e) {
+        log.error("cannot read vassal file {file}: {error}", { file: join(this.dir, name), error: (e as Error).message });
+        continue;
+      }
+      this.sup.apply(name, text);
+    }
+    for (const name of c.touched) this.sup.reload(name);
+  }
+}

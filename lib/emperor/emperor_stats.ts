@@ -1,0 +1,49 @@
+/**
+ * What the emperor's `--stats` endpoint shows: `/status` (JSON) and `/metrics`.
+ *
+ * @module
+ */
+import { type Metric, renderMetrics } from "../stats/metrics.ts";
+import type { StatsSource } from "../stats/server.ts";
+import type { Supervisor } from "./supervisor.ts";
+import type { VassalState } from "./types.ts";
+
+const STATES: readonly VassalState[] = ["starting", "running", "reloading", "stopping", "backoff", "stopped"];
+
+/**
+ * The stats of `sup`; `info` is merged into `/status` (mode, directory, node...).
+ *
+ * @example
+ * ```ts
+ * serveStats("127.0.0.1", 9101, emperorStats(sup, { mode: "dir", dir: "/etc/vassals" }));
+ * ```
+ */
+export function emperorStats(sup: Supervisor, info: Record<string, unknown>): StatsSource {
+  return {
+    status: () => ({ ...info, stateDir: sup.stateDir, vassals: sup.list() }),
+    metrics: () => {
+      const list = sup.list();
+      const metrics: Metric[] = [
+        {
+          name: "emperor_vassals",
+          help: "Vassals by state",
+          type: "gauge",
+          samples: STATES.map((state) => ({ labels: { state }, value: list.filter((v) => v.state === state).length })),
+        },
+        {
+          name: "emperor_vassal_up",
+          help: "1 when the vassal is running",
+          type: "gauge",
+          samples: list.map((v) => ({ labels: { vassal: v.name, kind: v.kind }, value: v.state === "running" ? 1 : 0 })),
+        },
+        {
+          name: "emperor_vassal_restarts_total",
+          help: "Times the vassal died and was restarted",
+          type: "counter",
+          samples: list.map((v) => ({ labels: { vassal: v.name }, value: v.restarts })),
+        },
+      ];
+      return renderMetrics(metrics);
+    },
+  };
+}

@@ -1,0 +1,74 @@
+// Helpers for the emperor end-to-end tests: a running dist/emperor with its stats endpoint.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { VassalStatus } from "../../lib/emperor/types.ts";
+import { bin, freePort, type Proc, start, tmpDir, waitFor } from "../helpers/procs.ts";
+
+/** True while `pid` names a live process (a zombie counts as dead). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    return !/^\d+ \(.*\) Z/.test(require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+/** A running emperor on a vassals dir and a state dir. */
+export interface Emperor {
+  proc: Proc;
+  dir: string;
+  stateDir: string;
+  statsPort: number;
+  vassals(): Promise<VassalStatus[]>;
+  vassal(name: string): Promise<VassalStatus | undefined>;
+  /** Waits until `name` is running and returns its pid. */
+  running(name: string, notPid?: number): Promise<number>;
+}
+
+/** Starts dist/emperor on `dir` (fresh dirs by default) and waits for its stats endpoint. */
+export async function startEmperor(opts: { dir?: string; stateDir?: string; args?: string[] } = {}): Promise<Emperor> {
+  const dir = opts.dir ?? tmpDir("emperor-dir-");
+  const stateDir = opts.stateDir ?? join(tmpDir("emperor-state-"), "state");
+  const statsPort = await freePort();
+  const args = [
+    "--emperor",
+    dir,
+    "--state-dir",
+    stateDir,
+    "--stats",
+    `127.0.0.1:${statsPort}`,
+    "--log-level",
+    "debug",
+    ...(opts.args ?? []),
+  ];
+  const proc = start(bin("emperor"), args);
+  const vassals = async (): Promise<VassalStatus[]> => {
+    const r = await fetch(`http://127.0.0.1:${statsPort}/status`);
+    return ((await r.json()) as { vassals: VassalStatus[] }).vassals;
+  };
+  await waitFor(() => vassals().catch(() => undefined), 10_000, "the emperor's /status");
+  const vassal = async (name: string) => (await vassals()).find((v) => v.name === name);
+  const running = async (name: string, notPid?: number) =>
+    (await waitFor(
+      async () => {
+        const v = await vassal(name);
+        return v?.state === "running" && v.pid !== undefined && v.pid !== notPid ? v.pid : undefined;
+      },
+      15_000,
+      `vassal ${name} running${notPid ? ` with a pid other than ${notPid}` : ""}`,
+    )) as number;
+  return { proc, dir, stateDir, statsPort, vassals, vassal, running };
+}
+
+/** Writes a plain vassal file running `sh -c script` in `cwd`. */
+export function writeShVassal(dir: string, name: string, script: string, extra = ""): void {
+  writeFileSync(
+    join(dir, name),
+    `[vassal]\ncommand = "sh"\nargs = ["-c", ${JSON.stringify(script)}]\ncwd = ${JSON.stringify(dir)}\n${extra}`,
+  );
+}

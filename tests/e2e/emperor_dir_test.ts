@@ -1,0 +1,88 @@
+// dist/emperor --emperor DIR with plain vassals: files appear, change, are touched and go.
+import { afterAll, afterEach, expect, test } from "bun:test";
+import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { killAll, removeTmpDirs, waitFor } from "../helpers/procs.ts";
+import { alive, startEmperor, writeShVassal } from "./_emperor.ts";
+
+afterEach(killAll);
+afterAll(removeTmpDirs);
+
+test("a new file starts, a change restarts with the new config, a touch reloads, a removal stops", async () => {
+  const em = await startEmperor();
+  // Each start appends its greeting; SIGHUP (the reload rule) appends "hup".
+  const script = 'echo "$GREETING" >> out; trap "echo hup >> out" HUP; while true; do sleep 0.05; done';
+  writeShVassal(em.dir, "web.toml", script, 'env = { GREETING = "one" }\nreload = "signal:SIGHUP"\n');
+  const pid1 = await em.running("web.toml");
+  await waitFor(() => existsSync(join(em.dir, "out")) && readFileSync(join(em.dir, "out"), "utf8") === "one\n", 5000, "first start");
+
+  writeShVassal(em.dir, "web.toml", script, 'env = { GREETING = "two" }\nreload = "signal:SIGHUP"\n');
+  const pid2 = await em.running("web.toml", pid1);
+  await waitFor(() => readFileSync(join(em.dir, "out"), "utf8") === "one\ntwo\n", 5000, "restart with the new env");
+  expect(alive(pid1)).toBe(false);
+
+  await Bun.sleep(200); // the trap is set
+  const later = new Date(Date.now() + 5000);
+  utimesSync(join(em.dir, "web.toml"), later, later);
+  await waitFor(() => readFileSync(join(em.dir, "out"), "utf8") === "one\ntwo\nhup\n", 5000, "SIGHUP on touch");
+  expect((await em.vassal("web.toml"))?.pid).toBe(pid2);
+
+  rmSync(join(em.dir, "web.toml"));
+  await waitFor(async () => (await em.vassal("web.toml")) === undefined, 15_000, "vassal gone from /status");
+  await waitFor(() => !alive(pid2), 5000, "vassal process gone");
+  expect(readFileSync(join(em.stateDir, "logs", "web.toml.log"), "utf8")).toBe("");
+}, 60_000);
+
+test("a touched restart-rule vassal is restarted; its output goes to STATE/logs/NAME.log", async () => {
+  const em = await startEmperor();
+  writeShVassal(em.dir, "r.toml", "echo started $$; exec sleep 600");
+  const pid1 = await em.running("r.toml");
+  const later = new Date(Date.now() + 5000);
+  utimesSync(join(em.dir, "r.toml"), later, later);
+  const pid2 = await em.running("r.toml", pid1);
+  await waitFor(() => !alive(pid1), 5000, "old process gone");
+  const log = join(em.stateDir, "logs", "r.toml.log");
+  await waitFor(() => readFileSync(log, "utf8").split("\n").length === 3, 5000, "two lines in the log");
+  expect(readFileSync(log, "utf8")).toBe(`started ${pid1}\nstarted ${pid2}\n`);
+}, 60_000);
+
+test("a crash-looping vassal is throttled: a handful of starts in 6 s, not hundreds", async () => {
+  const em = await startEmperor();
+  writeShVassal(em.dir, "crash.toml", "echo start >> starts; exit 3");
+  await Bun.sleep(6000);
+  const starts = readFileSync(join(em.dir, "starts"), "utf8").split("\n").filter(Boolean).length;
+  // Delays 1, 2, 4 s: starts at 0, 1, 3, 7 s.
+  expect(starts).toBeGreaterThanOrEqual(2);
+  expect(starts).toBeLessThanOrEqual(5);
+  const v = await em.vassal("crash.toml");
+  expect(v?.restarts).toBe(starts);
+  expect(v?.lastExit).toMatchObject({ code: 3, signal: null });
+}, 30_000);
+
+test("bad vassal files are reported with file and reason; the good one runs", async () => {
+  const em = await startEmperor();
+  writeFileSync(join(em.dir, "syntax.toml"), '[vassal]\ncommand = "sleep\n');
+  writeFileSync(join(em.dir, "nocmd.toml"), '[vassal]\nargs = ["1"]\n');
+  writeFileSync(join(em.dir, "sig.toml"), '[vassal]\ncommand = "sleep"\nstop_signal = "SIGBOGUS"\n');
+  writeFileSync(join(em.dir, "key.toml"), '[vassal]\ncommand = "sleep"\nstop_timout = 3\n');
+  writeFileSync(join(em.dir, "bad name.toml"), '[vassal]\ncommand = "sleep"\nargs = ["600"]\n');
+  writeFileSync(join(em.dir, "noini.ini"), "[other]\n");
+  writeShVassal(em.dir, "good.toml", "exec sleep 600");
+  await em.running("good.toml");
+  const err = () => em.proc.stderr();
+  await waitFor(() => err().includes("noini.ini"), 5000, "the reports");
+  const f = (n: string) => join(em.dir, n);
+  expect(err()).toMatch(new RegExp(`ERR.*${f("syntax.toml")}.*syntax\\.toml:2: `));
+  expect(err()).toContain(`${f("nocmd.toml")}': 'nocmd.toml:1: [vassal] has no command'`);
+  expect(err()).toContain(`${f("sig.toml")}': 'sig.toml:3: [vassal] stop_signal "SIGBOGUS" is not a signal'`);
+  expect(err()).toContain(`${f("key.toml")}': 'key.toml:`);
+  expect(err()).toContain('has unknown key "stop_timout"');
+  expect(err()).toContain(`${f("bad name.toml")}': 'Vassal name "bad name.toml" is not allowed: it contains " "'`);
+  expect(err()).toContain(`${f("noini.ini")}': 'noini.ini: has no [uwsgi] section'`);
+  expect((await em.vassals()).map((v) => v.name)).toEqual(["good.toml"]);
+  expect(existsSync(join(em.stateDir, "vassals", "bad name.toml"))).toBe(false);
+
+  // Fixing a bad file starts it.
+  writeShVassal(em.dir, "nocmd.toml", "exec sleep 600");
+  await em.running("nocmd.toml");
+}, 60_000);
