@@ -15,6 +15,7 @@ import { DirMonitor } from "./dir_monitor.ts";
 import { emperorStats } from "./emperor_stats.ts";
 import { defaultStateDir } from "./state_dir.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
+import { runZeusMode } from "./zeus_mode.ts";
 
 const HELP = `emperor: runs vassals (uWSGI apps or any command) and keeps them alive.
 
@@ -61,10 +62,7 @@ export async function main(args: string[]): Promise<number> {
   if (values.emperor === undefined) throw new UsageError("--emperor is required: a vassals directory, or zeus:HOST:PORT");
   const spec = usage(() => parseEmperorSpec(values.emperor!));
   const stats = values.stats === undefined ? undefined : usage(() => parseHostPort(values.stats!));
-  if (spec.kind === "zeus") {
-    process.stderr.write("emperor: zeus mode is not built yet\n");
-    return 1;
-  }
+  if (spec.kind === "zeus") return await runZeusMode(spec, values, stats, { logEvent, untilStopSignal });
   const dir = resolve(spec.dir);
   if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--emperor "${spec.dir}" is not a directory`);
   const stateDir = resolve(values["state-dir"] ?? defaultStateDir());
