@@ -113,7 +113,11 @@ export class ZeusLink {
     this.#connects++;
     this.#since = Date.now();
     this.#state = "connected";
-    log.info("connected to zeus at {host}:{port} as {node}", { host: this.opts.host, port: this.opts.port, node: this.opts.node });
+    // Announced once it has lasted: a zeus refusing our certificate accepts, then resets.
+    const announce = setTimeout(() => {
+      log.info("connected to zeus at {host}:{port} as {node}", { host: this.opts.host, port: this.opts.port, node: this.opts.node });
+      this.#lastError = undefined;
+    }, 500);
     const decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
     let broken = false;
     conn.onData((chunk) => {
@@ -130,14 +134,16 @@ export class ZeusLink {
       }
     });
     conn.onClose((err) => {
+      clearTimeout(announce);
       this.session.detach();
       this.#conn = undefined;
       const lasted = Date.now() - this.#since;
       // A link refused at once (e.g. our certificate is not accepted) must not spin.
       if (lasted > 2000) this.#backoff = this.opts.minBackoffMs ?? 250;
       const why =
-        err?.message ??
-        (lasted < 200 ? "zeus closed the connection at once (is this emperor's certificate accepted?)" : "zeus closed the connection");
+        lasted < 500
+          ? `zeus closed the connection at once${this.opts.tls ? " (is this emperor's certificate signed by the CA zeus trusts?)" : ""}`
+          : (err?.message ?? "zeus closed the connection");
       this.#retry(why);
     });
     this.session.attach((m) => conn.write(encodePacket(encodeMessage(m))));

@@ -24,6 +24,26 @@ const log = getLogger("zeus", "server");
 /** Which files of the vassals directory are vassals. */
 export const VASSAL_FILE = /\.(ini|toml)$/;
 
+/**
+ * Logs refused TLS clients: the first refusal of an address (for a reason) at once, then at
+ * most one line a minute per address and reason with the count, so a misconfigured emperor redialling does not flood.
+ */
+function refusalLog(): (remote: string, reason: string) => void {
+  const seen = new Map<string, { at: number; more: number }>();
+  return (remote, reason) => {
+    const key = `${remote.slice(0, remote.lastIndexOf(":"))} ${reason}`;
+    const s = seen.get(key);
+    const now = Date.now();
+    if (s && now - s.at < 60_000) {
+      s.more++;
+      return;
+    }
+    const more = s?.more ? ` (and ${s.more} more such refusals)` : "";
+    seen.set(key, { at: now, more: 0 });
+    log.warn(`refused emperor at {remote}: {reason}${more}`, { remote, reason });
+  };
+}
+
 /** Options of {@link startZeus}. */
 export interface ZeusOptions extends HostPort {
   vassalsDir: string;
@@ -130,7 +150,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     host: opts.host,
     port: opts.port,
     ...(opts.tls ? { tls: opts.tls } : {}),
-    onRefused: (remote, reason) => log.warn("refused emperor at {remote}: {reason}", { remote, reason }),
+    onRefused: refusalLog(),
     onConn: (conn) => {
       const id = ++nextConn;
       conns.set(id, conn);

@@ -65,6 +65,8 @@ test("TLS + client auth (the seed's --zeus form): a rogue emperor and one withou
   const bad = await startEmperor("rogue", `zeus-ssl:127.0.0.1:${port},${join(rogue, "e1.key")}`, ca);
   const bare = await startEmperor("bare", `zeus-ssl:127.0.0.1:${port}`, ca);
   await waitFor(() => (proc.stderr().match(/refused emperor/g) ?? []).length >= 2, 10_000, "two refusals logged");
+  expect(proc.stderr()).toMatch(/refused emperor at '127\.0\.0\.1:\d+': 'unable to verify the first certificate'/);
+  expect(proc.stderr()).toMatch(/refused emperor at '127\.0\.0\.1:\d+': '.*PEER_DID_NOT_RETURN_A_CERTIFICATE'/);
   const good = await startEmperor("e1", `zeus-ssl:127.0.0.1:${port},${join(pki, "e1.key")}`, ca);
   const s = await allRunning(z, 2);
   expect(s.emperors.map((e) => e.node)).toEqual(["e1"]);
