@@ -358,7 +358,7 @@ export class Coordinator {
   /** The emperor runs a vassal it does not hold for us: adopt it if a copy is missing, else destroy it. */
   #foreign(e: EmperorRecord, r: ReportedVassal): void {
     const v = this.vassals.get(r.name);
-    if (!v || v.error) {
+    if (!v || (v.error && !v.body)) {
       e.destroying.add(r.name);
       this.io.send(e.conn!, { type: "VASSAL_DESTROY", name: r.name });
       return;

@@ -207,3 +207,16 @@ test("a config zeus cannot read is not placed, and says why", async () => {
   expect(h.counts()).toEqual([0]);
   expect(h.core.vassals.get("broken.toml")!.error).toMatch(/not valid TOML/);
 });
+
+test("a bad edit sends nothing: the running copy keeps its last good config until the file is fixed", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.core.fileSet("a.toml", plain());
+  await h.settle();
+  h.sent.length = 0;
+  h.core.fileSet("a.toml", enc("[vassal\n"));
+  expect(h.sent).toEqual([]);
+  expect(h.core.vassals.get("a.toml")!.copiesOn.get("e1")!.state).toBe("running");
+  h.core.fileSet("a.toml", plain("# fixed\n"));
+  expect(h.sent.map((s) => s.m.type)).toEqual(["VASSAL_UPDATE", "CONFIG_CHUNK", "CONFIG_END"]);
+});
