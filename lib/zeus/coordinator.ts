@@ -197,7 +197,7 @@ export class Coordinator {
     const sha = sha256Hex(body);
     const wanted = wantedCopies(name, text.decode(body));
     let v = this.vassals.get(name);
-    if (v && v.body && v.sha256 === sha) return;
+    if (v && v.body && v.sha256 === sha && !v.error) return;
     if ("error" in wanted) {
       log.error("vassal {name} cannot be placed: {error}", { name, error: wanted.error });
       if (!v) this.vassals.set(name, (v = this.#newVassal(name, sha, 1)));
@@ -206,7 +206,7 @@ export class Coordinator {
     }
     const fresh = !v;
     v ??= this.#newVassal(name, sha, wanted.copies);
-    const contentChanged = v.sha256 !== sha || v.error !== undefined;
+    const contentChanged = v.sha256 !== sha;
     Object.assign(v, { body, sha256: sha, copies: wanted.copies, error: undefined, failed: undefined, rejections: 0 });
     v.rejectedBy.clear();
     if (fresh) log.info("new vassal {name} ({copies} copies wanted)", { name, copies: v.copies });

@@ -220,3 +220,15 @@ test("a bad edit sends nothing: the running copy keeps its last good config unti
   h.core.fileSet("a.toml", plain("# fixed\n"));
   expect(h.sent.map((s) => s.m.type)).toEqual(["VASSAL_UPDATE", "CONFIG_CHUNK", "CONFIG_END"]);
 });
+
+test("a bad edit reverted to the running config clears the error and sends nothing", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.core.fileSet("a.toml", plain());
+  await h.settle();
+  h.sent.length = 0;
+  h.core.fileSet("a.toml", enc("[vassal\n"));
+  h.core.fileSet("a.toml", plain());
+  expect(h.sent).toEqual([]);
+  expect(h.core.vassals.get("a.toml")!.error).toBeUndefined();
+});
