@@ -11,6 +11,7 @@ import { ConfigError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { systemClock } from "./clock.ts";
 import { reapLeftovers } from "./pid_records.ts";
+import { resolveRunAs } from "./user_ids.ts";
 import { lockStateDir, unlockStateDir } from "./state_lock.ts";
 import type { SupervisorEvent, SupervisorOptions, VassalStatus } from "./types.ts";
 import { configPath, Vassal, type VassalContext } from "./vassal.ts";
@@ -80,8 +81,13 @@ export class Supervisor {
       if (!(e instanceof ConfigError)) throw e;
       return this.#reject(name, e.message);
     }
-    if (parsed.kind === "plain" && (parsed.user !== undefined || parsed.group !== undefined) && process.getuid?.() !== 0) {
-      return this.#reject(name, `${name}: user and group need the emperor to run as root`);
+    if (parsed.kind === "plain" && (parsed.user !== undefined || parsed.group !== undefined)) {
+      if (process.getuid?.() !== 0) return this.#reject(name, `${name}: user and group need the emperor to run as root`);
+      try {
+        resolveRunAs(parsed.user, parsed.group);
+      } catch (e) {
+        return this.#reject(name, `${name}: ${(e as Error).message}`);
+      }
     }
     const dying = this.#dying.get(name);
     if (dying) {
@@ -90,7 +96,11 @@ export class Supervisor {
     }
     const known = this.#vassals.get(name);
     if (known?.text === config) return;
-    writeFileSync(configPath(this.stateDir, name), config);
+    try {
+      writeFileSync(configPath(this.stateDir, name), config);
+    } catch (e) {
+      return this.#reject(name, `${name}: cannot store the config: ${(e as Error).message}`);
+    }
     if (known) {
       known.text = config;
       known.vassal.update(parsed);

@@ -17,6 +17,9 @@ import { launchVassal, type VassalProcess } from "./vassal_process.ts";
 
 const log = getLogger("emperor", "vassal");
 
+/** A uWSGI vassal that sent heartbeats and then none for this long is killed (and restarted), as uWSGI's emperor does. */
+export const HEARTBEAT_DEADLINE_MS = 30_000;
+
 /** What a vassal needs from its supervisor. */
 export interface VassalContext {
   stateDir: string;
@@ -61,6 +64,7 @@ export class Vassal {
   #throttle = new Throttle();
   #backoff: TimerHandle | undefined;
   #killTimer: TimerHandle | undefined;
+  #heartbeat: TimerHandle | undefined;
   #announced = false;
   #reloadPending = false;
   #afterStop: "restart" | "destroy" | undefined;
@@ -145,7 +149,10 @@ export class Vassal {
     this.#backoff = undefined;
     const { stateDir, workDir } = this.ctx;
     const logFile = logPath(stateDir, this.name);
-    const events = { onBytes: (b: Uint8Array) => this.#onBytes(b), onExit: (c: number | null, s: string | null) => this.#onExit(c, s) };
+    const events = {
+      onBytes: (b: Uint8Array) => this.#onBytes(b),
+      onExit: (c: number | null, s: string | null, e?: Error) => this.#onExit(c, s, e),
+    };
     this.#setState("starting");
     this.#throttle.started(this.ctx.clock.now());
     try {
@@ -183,9 +190,19 @@ export class Vassal {
   #onBytes(bytes: Uint8Array): void {
     for (const m of parseVassalBytes(bytes)) {
       if (isReady(m)) this.#ready();
+      else if (m === "heartbeat") this.#onHeartbeat();
       else if (m === "voluntary_shutdown") log.info("vassal {name} is shutting down by itself", { name: this.name });
       else if (typeof m === "object") log.debug("vassal {name} sent unknown byte {byte}", { name: this.name, byte: m.unknown });
     }
+  }
+
+  #onHeartbeat(): void {
+    const proc = this.#proc;
+    this.ctx.clock.clearTimeout(this.#heartbeat);
+    this.#heartbeat = this.ctx.clock.setTimeout(() => {
+      log.warning("vassal {name} sent no heartbeat for {s} s: killing it", { name: this.name, s: HEARTBEAT_DEADLINE_MS / 1000 });
+      proc?.killGroup();
+    }, HEARTBEAT_DEADLINE_MS);
   }
 
   #stop(after: "restart" | "destroy"): void {
@@ -205,10 +222,13 @@ export class Vassal {
     }, this.config.stopTimeout * 1000);
   }
 
-  #onExit(code: number | null, signal: string | null): void {
+  #onExit(code: number | null, signal: string | null, error?: Error): void {
+    if (error) log.error("vassal {name} could not start: {error}", { name: this.name, error: error.message });
     this.#proc?.killGroup(); // whatever it forked goes with it
     this.#proc = undefined;
     this.ctx.clock.clearTimeout(this.#killTimer);
+    this.ctx.clock.clearTimeout(this.#heartbeat);
+    this.#heartbeat = undefined;
     removePidRecord(this.ctx.stateDir, this.name);
     this.#afterExit(code, signal);
   }
