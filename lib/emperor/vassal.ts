@@ -67,6 +67,10 @@ export class Vassal {
   #heartbeat: TimerHandle | undefined;
   #announced = false;
   #reloadPending = false;
+  /** A reload asked for while uWSGI was still starting or reloading: sent once it is ready. */
+  #reloadAgain = false;
+  /** Ready came from byte 1, so this exec's byte 5 is still to come and must not end a later reload. */
+  #lateAccepting = false;
   #afterStop: "restart" | "destroy" | undefined;
   #stopped: (() => void)[] = [];
 
@@ -99,8 +103,9 @@ export class Vassal {
       this.ctx.clock.clearTimeout(this.#backoff);
       this.#launch();
     } else if (this.config.kind === "uwsgi") {
-      this.#setState("reloading");
-      this.#proc.send(EMPEROR_BYTES.reload);
+      // A second byte 1 in the middle of a reload can leave uWSGI half-reloaded: queue it.
+      if (this.#state === "starting" || this.#state === "reloading") this.#reloadAgain = true;
+      else this.#sendReload();
     } else if (this.config.reload.kind === "signal") {
       this.#proc.signal(this.config.reload.signal);
       this.#reloadPending = false;
@@ -154,6 +159,8 @@ export class Vassal {
       onExit: (c: number | null, s: string | null, e?: Error) => this.#onExit(c, s, e),
     };
     this.#setState("starting");
+    this.#reloadAgain = false;
+    this.#lateAccepting = false;
     this.#throttle.started(this.ctx.clock.now());
     try {
       this.#proc =
@@ -174,8 +181,22 @@ export class Vassal {
     if (this.config.kind === "plain") this.#ready();
   }
 
+  #sendReload(): void {
+    this.#setState("reloading");
+    this.#proc?.send(EMPEROR_BYTES.reload);
+  }
+
   #ready(): void {
     if (this.#state !== "starting" && this.#state !== "reloading") return;
+    if (this.#reloadAgain && this.#proc) {
+      this.#reloadAgain = false;
+      if (!this.#announced) {
+        this.#announced = true;
+        this.ctx.emit({ type: "spawned", name: this.name, pid: this.#proc.pid });
+      }
+      this.#sendReload();
+      return;
+    }
     this.#setState("running");
     if (!this.#announced) {
       this.#announced = true;
@@ -189,8 +210,11 @@ export class Vassal {
 
   #onBytes(bytes: Uint8Array): void {
     for (const m of parseVassalBytes(bytes)) {
-      if (isReady(m)) this.#ready();
-      else if (m === "heartbeat") this.#onHeartbeat();
+      if (m === "accepting" && this.#lateAccepting) this.#lateAccepting = false;
+      else if (isReady(m)) {
+        if (m === "spawned" && (this.#state === "starting" || this.#state === "reloading")) this.#lateAccepting = true;
+        this.#ready();
+      } else if (m === "heartbeat") this.#onHeartbeat();
       else if (m === "voluntary_shutdown") log.info("vassal {name} is shutting down by itself", { name: this.name });
       else if (typeof m === "object") log.debug("vassal {name} sent unknown byte {byte}", { name: this.name, byte: m.unknown });
     }

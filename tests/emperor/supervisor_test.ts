@@ -215,3 +215,37 @@ test.skipIf(!isRoot)("as root, user runs the vassal with that user's uid and pri
   expect(events).toContainEqual({ type: "rejected", name: "nouser.toml", reason: 'nouser.toml: user "no-such-user-here" does not exist' });
   await sup.stopAll();
 });
+
+test("uWSGI ready at byte 1: the boot's late byte 5 does not end a reload, only the next 5 does", async () => {
+  const stateDir = tmpDir("emperor-sup-");
+  const script = `printf '\\001' >&3; head -c 1 <&3 >/dev/null; printf '\\005' >&3; sleep 0.3; touch second; printf '\\005' >&3; head -c 1 <&3 >/dev/null`;
+  const events: SupervisorEvent[] = [];
+  const sup = new Supervisor({ stateDir, vassalBinary: fakeUwsgi(stateDir, script), workDir: stateDir, onEvent: (e) => events.push(e) });
+  await sup.start();
+  sup.apply("app.ini", "[uwsgi]\n");
+  await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
+  sup.reload("app.ini");
+  expect(sup.list()[0]!.state).toBe("reloading");
+  await waitFor(() => events.some((e) => e.type === "reloaded"), 5000, "reloaded");
+  expect(existsSync(join(stateDir, "second"))).toBe(true);
+  await sup.stopAll();
+});
+
+test("reloads asked for during a uWSGI reload are sent one at a time, after it is done", async () => {
+  const stateDir = tmpDir("emperor-sup-");
+  const step = (n: number) => `head -c 1 <&3 >/dev/null; echo r${n} >> log; sleep 0.2; printf '\\005' >&3;`;
+  const script = `printf '\\005' >&3; ${step(1)} ${step(2)} head -c 1 <&3 >/dev/null; echo end >> log`;
+  const events: SupervisorEvent[] = [];
+  const sup = new Supervisor({ stateDir, vassalBinary: fakeUwsgi(stateDir, script), workDir: stateDir, onEvent: (e) => events.push(e) });
+  await sup.start();
+  sup.apply("app.ini", "[uwsgi]\n");
+  await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
+  sup.reload("app.ini");
+  sup.reload("app.ini");
+  sup.apply("app.ini", "[uwsgi]\n# new\n");
+  await waitFor(() => events.some((e) => e.type === "reloaded"), 5000, "reloaded");
+  expect(readFileSync(join(stateDir, "log"), "utf8")).toBe("r1\nr2\n");
+  expect(events.filter((e) => e.type === "reloaded")).toHaveLength(1);
+  await sup.stopAll();
+  expect(readFileSync(join(stateDir, "log"), "utf8")).toBe("r1\nr2\nend\n");
+});
