@@ -14,6 +14,7 @@ import { parseEmperorSpec, parseHostPort } from "../tls/endpoint.ts";
 import { DirMonitor } from "./dir_monitor.ts";
 import { emperorStats } from "./emperor_stats.ts";
 import { defaultStateDir } from "./state_dir.ts";
+import { SETPRIV } from "./vassal_process.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 
 const HELP = `emperor: runs vassals (uWSGI apps or any command) and keeps them alive.
@@ -80,6 +81,7 @@ export async function main(args: string[]): Promise<number> {
   const monitor = new DirMonitor(dir, sup);
   monitor.start();
   log.info("emperor watching {dir}, state in {stateDir}", { dir, stateDir });
+  if (!SETPRIV) log.warning("setpriv not found: plain vassals outlive a killed emperor until the next start reaps them");
   const signal = await untilStopSignal(() => monitor.rescan());
   log.info("{signal}: stopping every vassal", { signal });
   monitor.stop();

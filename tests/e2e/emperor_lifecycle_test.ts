@@ -77,3 +77,14 @@ test("a second emperor on a state dir in use refuses to start (exit 1) and leave
   expect(await em.proc.exited).toBe(0);
   expect(existsSync(join(em.stateDir, "emperor.pid"))).toBe(false);
 }, 30_000);
+
+test("SIGHUP rescans the directory and the emperor keeps running", async () => {
+  const em = await startEmperor();
+  writeShVassal(em.dir, "h.toml", "exec sleep 600");
+  const pid = await em.running("h.toml");
+  process.kill(em.proc.pid, "SIGHUP");
+  await waitFor(() => em.proc.stderr().includes("SIGHUP: rescanning"), 5000, "the rescan");
+  expect(await em.running("h.toml")).toBe(pid);
+  process.kill(em.proc.pid, "SIGTERM");
+  expect(await em.proc.exited).toBe(0);
+}, 30_000);
