@@ -9,7 +9,7 @@ import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
 import { parseFlags } from "../cli/flags.ts";
 import { UsageError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
-import { serveStats, type StatsServer } from "../stats/server.ts";
+import { serveStats } from "../stats/server.ts";
 import { parseEmperorSpec, parseHostPort } from "../tls/endpoint.ts";
 import { DirMonitor } from "./dir_monitor.ts";
 import { emperorStats } from "./emperor_stats.ts";
@@ -75,9 +75,14 @@ export async function main(args: string[]): Promise<number> {
     workDir: dir,
     onEvent: (e) => logEvent(e, `${dir}/`),
   });
-  await sup.start();
-  let server: StatsServer | undefined;
-  if (stats) server = serveStats(stats.host, stats.port, emperorStats(sup, { mode: "dir", dir }));
+  // Bind the stats address first: if it is taken, nothing has been started or locked yet.
+  const server = stats ? serveStats(stats.host, stats.port, emperorStats(sup, { mode: "dir", dir })) : undefined;
+  try {
+    await sup.start();
+  } catch (e) {
+    server?.stop();
+    throw e;
+  }
   const monitor = new DirMonitor(dir, sup);
   monitor.start();
   log.info("emperor watching {dir}, state in {stateDir}", { dir, stateDir });

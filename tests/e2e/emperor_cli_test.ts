@@ -1,5 +1,6 @@
 // dist/emperor's command line: usage errors and the --stats endpoint.
 import { afterAll, afterEach, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
 import { bin, killAll, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
 import { startEmperor, writeShVassal } from "./_emperor.ts";
 
@@ -38,3 +39,17 @@ test("--stats serves /status with each vassal and /metrics in Prometheus text", 
   expect(metrics).toContain("# TYPE emperor_vassal_restarts_total counter");
   expect(metrics).toMatch(/emperor_vassals\{state="running"\} 1/);
 }, 30_000);
+
+test("a --stats address in use is exit 1 before anything starts", async () => {
+  const dir = tmpDir();
+  writeShVassal(dir, "a.toml", "exec sleep 600");
+  const taken = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  try {
+    const r = await run(bin("emperor"), ["--emperor", dir, "--state-dir", `${dir}/state`, "--stats", `127.0.0.1:${taken.port}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${taken.port}`);
+    expect(existsSync(`${dir}/state`)).toBe(false);
+  } finally {
+    taken.stop(true);
+  }
+});
