@@ -71,7 +71,10 @@ export class Vassal {
   #reloadAgain = false;
   /** Ready came from byte 1, so this exec's byte 5 is still to come and must not end a later reload. */
   #lateAccepting = false;
-  #afterStop: "restart" | "destroy" | undefined;
+  /** What to do once the process is gone: start it again, report it destroyed, or leave it stopped ("rest"). */
+  #afterStop: "restart" | "destroy" | "rest" | undefined;
+  /** Stopped at its own request (byte 22): started again by the next reload or update. */
+  #resting = false;
   #stopped: (() => void)[] = [];
 
   constructor(
@@ -97,6 +100,12 @@ export class Vassal {
 
   /** Reloads by its rule: uWSGI gets byte 1; plain ones get their signal or are restarted. */
   reload(): void {
+    if (this.#resting) {
+      this.#resting = false;
+      this.#reloadPending = true;
+      this.#launch();
+      return;
+    }
     if (this.#state === "stopping" || this.#state === "stopped") return;
     this.#reloadPending = true;
     if (!this.#proc) {
@@ -133,7 +142,8 @@ export class Vassal {
     this.ctx.clock.clearTimeout(this.#backoff);
     this.#backoff = undefined;
     if (!this.#proc) {
-      if (this.#state !== "stopped") {
+      if (this.#state !== "stopped" || this.#resting) {
+        this.#resting = false;
         this.#setState("stopped");
         this.ctx.emit({ type: "destroyed", name: this.name });
       }
@@ -215,7 +225,7 @@ export class Vassal {
         if (m === "spawned" && (this.#state === "starting" || this.#state === "reloading")) this.#lateAccepting = true;
         this.#ready();
       } else if (m === "heartbeat") this.#onHeartbeat();
-      else if (m === "voluntary_shutdown") log.info("vassal {name} is shutting down by itself", { name: this.name });
+      else if (m === "voluntary_shutdown") this.#voluntaryShutdown();
       else if (typeof m === "object") log.debug("vassal {name} sent unknown byte {byte}", { name: this.name, byte: m.unknown });
     }
   }
@@ -229,7 +239,14 @@ export class Vassal {
     }, HEARTBEAT_DEADLINE_MS);
   }
 
-  #stop(after: "restart" | "destroy"): void {
+  /** As uWSGI's emperor does: stop it, and start it again only when asked (touch, update). */
+  #voluntaryShutdown(): void {
+    if (this.#state === "stopping") return;
+    log.info("vassal {name} asked to be stopped: it stays stopped until reloaded or updated", { name: this.name });
+    this.#stop("rest");
+  }
+
+  #stop(after: "restart" | "destroy" | "rest"): void {
     const proc = this.#proc;
     if (!proc) return;
     this.#afterStop = after;
@@ -270,6 +287,11 @@ export class Vassal {
     }
     if (after === "restart") {
       this.#launch();
+      return;
+    }
+    if (after === "rest") {
+      this.#resting = true;
+      this.#setState("stopped");
       return;
     }
     this.#restarts++;

@@ -249,3 +249,23 @@ test("reloads asked for during a uWSGI reload are sent one at a time, after it i
   await sup.stopAll();
   expect(readFileSync(join(stateDir, "log"), "utf8")).toBe("r1\nr2\nend\n");
 });
+
+test("a uWSGI vassal that asks to stop (byte 22) is stopped, not restarted, until reloaded", async () => {
+  const stateDir = tmpDir("emperor-sup-");
+  const script = `echo start >> starts; printf '\\005' >&3; sleep 0.1; printf '\\026' >&3; head -c 1 <&3 > got`;
+  const events: SupervisorEvent[] = [];
+  const sup = new Supervisor({ stateDir, vassalBinary: fakeUwsgi(stateDir, script), workDir: stateDir, onEvent: (e) => events.push(e) });
+  await sup.start();
+  sup.apply("idle.ini", "[uwsgi]\n");
+  await waitFor(() => sup.list()[0]?.state === "stopped", 5000, "stopped at its request");
+  expect(readFileSync(join(stateDir, "got"))).toEqual(Buffer.of(0));
+  await Bun.sleep(1500); // longer than the throttle's first delay
+  expect(readFileSync(join(stateDir, "starts"), "utf8")).toBe("start\n");
+  expect(events.map((e) => e.type)).toEqual(["spawned"]);
+  sup.reload("idle.ini");
+  await waitFor(() => readFileSync(join(stateDir, "starts"), "utf8") === "start\nstart\n", 5000, "started again");
+  await waitFor(() => events.some((e) => e.type === "reloaded"), 5000, "reloaded");
+  await waitFor(() => sup.list()[0]?.state === "stopped", 5000, "stopped again");
+  await sup.destroy("idle.ini");
+  expect(events.at(-1)).toEqual({ type: "destroyed", name: "idle.ini" });
+});
