@@ -9,11 +9,12 @@ import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
 import { parseFlags } from "../cli/flags.ts";
 import { UsageError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
-import { serveStats, type StatsServer } from "../stats/server.ts";
+import { serveStats } from "../stats/server.ts";
 import { parseEmperorSpec, parseHostPort } from "../tls/endpoint.ts";
 import { DirMonitor } from "./dir_monitor.ts";
 import { emperorStats } from "./emperor_stats.ts";
 import { defaultStateDir } from "./state_dir.ts";
+import { SETPRIV } from "./vassal_process.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { runZeusMode } from "./zeus_mode.ts";
 
@@ -72,12 +73,18 @@ export async function main(args: string[]): Promise<number> {
     workDir: dir,
     onEvent: (e) => logEvent(e, `${dir}/`),
   });
-  await sup.start();
-  let server: StatsServer | undefined;
-  if (stats) server = serveStats(stats.host, stats.port, emperorStats(sup, { mode: "dir", dir }));
+  // Bind the stats address first: if it is taken, nothing has been started or locked yet.
+  const server = stats ? serveStats(stats.host, stats.port, emperorStats(sup, { mode: "dir", dir })) : undefined;
+  try {
+    await sup.start();
+  } catch (e) {
+    server?.stop();
+    throw e;
+  }
   const monitor = new DirMonitor(dir, sup);
   monitor.start();
   log.info("emperor watching {dir}, state in {stateDir}", { dir, stateDir });
+  if (!SETPRIV) log.warning("setpriv not found: plain vassals outlive a killed emperor until the next start reaps them");
   const signal = await untilStopSignal(() => monitor.rescan());
   log.info("{signal}: stopping every vassal", { signal });
   monitor.stop();

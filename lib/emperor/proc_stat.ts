@@ -9,6 +9,8 @@ import { readdirSync, readFileSync } from "node:fs";
 /** What the emperor needs from `/proc/PID/stat`. */
 export interface ProcStat {
   pid: number;
+  /** R, S, D, Z (zombie: dead, waiting to be reaped) ... */
+  state: string;
   pgrp: number;
   session: number;
   /** Clock ticks since boot when the process started (field 22): with the pid, an identity. */
@@ -22,7 +24,7 @@ export interface ProcStat {
  * @example
  * ```ts
  * parseProcStat("42 (a b)) S 1 42 42 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0");
- * // { pid: 42, pgrp: 42, session: 42, startTime: "777" }
+ * // { pid: 42, state: "S", pgrp: 42, session: 42, startTime: "777" }
  * ```
  */
 export function parseProcStat(text: string): ProcStat | undefined {
@@ -31,11 +33,12 @@ export function parseProcStat(text: string): ProcStat | undefined {
   const pid = Number.parseInt(text, 10);
   // After ")": state(3) ppid(4) pgrp(5) session(6) ... starttime(22).
   const rest = text.slice(close + 2).split(" ");
+  const state = rest[0] ?? "";
   const pgrp = Number(rest[2]);
   const session = Number(rest[3]);
   const startTime = rest[19];
   if (!Number.isInteger(pid) || !Number.isInteger(pgrp) || !Number.isInteger(session) || !startTime) return undefined;
-  return { pid, pgrp, session, startTime };
+  return { pid, state, pgrp, session, startTime };
 }
 
 /** The stat of a live process, or undefined when it is gone (or not on Linux). */
@@ -47,7 +50,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
   }
 }
 
-/** Every live process in session `session` (Linux). */
+/** Every live process in session `session` (Linux); zombies are already dead and left out. */
 export function sessionMembers(session: number): ProcStat[] {
   const out: ProcStat[] = [];
   let entries: string[];
@@ -59,7 +62,7 @@ export function sessionMembers(session: number): ProcStat[] {
   for (const e of entries) {
     if (!/^[0-9]+$/.test(e)) continue;
     const st = readProcStat(Number(e));
-    if (st && st.session === session) out.push(st);
+    if (st && st.session === session && st.state !== "Z" && st.state !== "X") out.push(st);
   }
   return out;
 }

@@ -11,6 +11,8 @@ import { ConfigError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { systemClock } from "./clock.ts";
 import { reapLeftovers } from "./pid_records.ts";
+import { resolveRunAs } from "./user_ids.ts";
+import { lockStateDir, unlockStateDir } from "./state_lock.ts";
 import type { SupervisorEvent, SupervisorOptions, VassalStatus } from "./types.ts";
 import { configPath, Vassal, type VassalContext } from "./vassal.ts";
 import { parseVassalConfig, type VassalConfig } from "./vassal_config.ts";
@@ -51,13 +53,14 @@ export class Supervisor {
   }
 
   /**
-   * Makes the state dir's folders and kills whatever vassal processes an earlier emperor
-   * on this state dir left running.
+   * Makes the state dir's folders, takes it (one emperor per state dir) and kills whatever
+   * vassal processes an earlier emperor on it left running.
    *
-   * @throws {Error} when the state dir cannot be created
+   * @throws {Error} when the state dir cannot be created or another live emperor holds it
    */
   async start(): Promise<void> {
     for (const sub of ["vassals", "logs", "pids"]) mkdirSync(join(this.stateDir, sub), { recursive: true });
+    lockStateDir(this.stateDir);
     for (const rec of reapLeftovers(this.stateDir)) {
       log.warning("killed vassal {name} (pid {pid}) left running by an earlier emperor", { name: rec.name, pid: rec.pid });
     }
@@ -78,8 +81,13 @@ export class Supervisor {
       if (!(e instanceof ConfigError)) throw e;
       return this.#reject(name, e.message);
     }
-    if (parsed.kind === "plain" && (parsed.user !== undefined || parsed.group !== undefined) && process.getuid?.() !== 0) {
-      return this.#reject(name, `${name}: user and group need the emperor to run as root`);
+    if (parsed.kind === "plain" && (parsed.user !== undefined || parsed.group !== undefined)) {
+      if (process.getuid?.() !== 0) return this.#reject(name, `${name}: user and group need the emperor to run as root`);
+      try {
+        resolveRunAs(parsed.user, parsed.group);
+      } catch (e) {
+        return this.#reject(name, `${name}: ${(e as Error).message}`);
+      }
     }
     const dying = this.#dying.get(name);
     if (dying) {
@@ -88,7 +96,11 @@ export class Supervisor {
     }
     const known = this.#vassals.get(name);
     if (known?.text === config) return;
-    writeFileSync(configPath(this.stateDir, name), config);
+    try {
+      writeFileSync(configPath(this.stateDir, name), config);
+    } catch (e) {
+      return this.#reject(name, `${name}: cannot store the config: ${(e as Error).message}`);
+    }
     if (known) {
       known.text = config;
       known.vassal.update(parsed);
@@ -129,9 +141,10 @@ export class Supervisor {
     return [...this.#vassals.values()].map((v) => v.vassal.status()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Stops every vassal gracefully, all at once; resolves when all are reaped. */
+  /** Stops every vassal gracefully, all at once, and releases the state dir; resolves when all are reaped. */
   async stopAll(): Promise<void> {
     await Promise.all([...[...this.#vassals.keys()].map((n) => this.destroy(n)), ...this.#dying.values()]);
+    unlockStateDir(this.stateDir);
   }
 
   #reject(name: string, reason: string): void {

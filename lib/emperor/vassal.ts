@@ -17,6 +17,9 @@ import { launchVassal, type VassalProcess } from "./vassal_process.ts";
 
 const log = getLogger("emperor", "vassal");
 
+/** A uWSGI vassal that sent heartbeats and then none for this long is killed (and restarted), as uWSGI's emperor does. */
+export const HEARTBEAT_DEADLINE_MS = 30_000;
+
 /** What a vassal needs from its supervisor. */
 export interface VassalContext {
   stateDir: string;
@@ -61,9 +64,17 @@ export class Vassal {
   #throttle = new Throttle();
   #backoff: TimerHandle | undefined;
   #killTimer: TimerHandle | undefined;
+  #heartbeat: TimerHandle | undefined;
   #announced = false;
   #reloadPending = false;
-  #afterStop: "restart" | "destroy" | undefined;
+  /** A reload asked for while uWSGI was still starting or reloading: sent once it is ready. */
+  #reloadAgain = false;
+  /** Ready came from byte 1, so this exec's byte 5 is still to come and must not end a later reload. */
+  #lateAccepting = false;
+  /** What to do once the process is gone: start it again, report it destroyed, or leave it stopped ("rest"). */
+  #afterStop: "restart" | "destroy" | "rest" | undefined;
+  /** Stopped at its own request (byte 22): started again by the next reload or update. */
+  #resting = false;
   #stopped: (() => void)[] = [];
 
   constructor(
@@ -89,14 +100,21 @@ export class Vassal {
 
   /** Reloads by its rule: uWSGI gets byte 1; plain ones get their signal or are restarted. */
   reload(): void {
+    if (this.#resting) {
+      this.#resting = false;
+      this.#reloadPending = true;
+      this.#launch();
+      return;
+    }
     if (this.#state === "stopping" || this.#state === "stopped") return;
     this.#reloadPending = true;
     if (!this.#proc) {
       this.ctx.clock.clearTimeout(this.#backoff);
       this.#launch();
     } else if (this.config.kind === "uwsgi") {
-      this.#setState("reloading");
-      this.#proc.send(EMPEROR_BYTES.reload);
+      // A second byte 1 in the middle of a reload can leave uWSGI half-reloaded: queue it.
+      if (this.#state === "starting" || this.#state === "reloading") this.#reloadAgain = true;
+      else this.#sendReload();
     } else if (this.config.reload.kind === "signal") {
       this.#proc.signal(this.config.reload.signal);
       this.#reloadPending = false;
@@ -124,7 +142,8 @@ export class Vassal {
     this.ctx.clock.clearTimeout(this.#backoff);
     this.#backoff = undefined;
     if (!this.#proc) {
-      if (this.#state !== "stopped") {
+      if (this.#state !== "stopped" || this.#resting) {
+        this.#resting = false;
         this.#setState("stopped");
         this.ctx.emit({ type: "destroyed", name: this.name });
       }
@@ -145,8 +164,13 @@ export class Vassal {
     this.#backoff = undefined;
     const { stateDir, workDir } = this.ctx;
     const logFile = logPath(stateDir, this.name);
-    const events = { onBytes: (b: Uint8Array) => this.#onBytes(b), onExit: (c: number | null, s: string | null) => this.#onExit(c, s) };
+    const events = {
+      onBytes: (b: Uint8Array) => this.#onBytes(b),
+      onExit: (c: number | null, s: string | null, e?: Error) => this.#onExit(c, s, e),
+    };
     this.#setState("starting");
+    this.#reloadAgain = false;
+    this.#lateAccepting = false;
     this.#throttle.started(this.ctx.clock.now());
     try {
       this.#proc =
@@ -167,8 +191,22 @@ export class Vassal {
     if (this.config.kind === "plain") this.#ready();
   }
 
+  #sendReload(): void {
+    this.#setState("reloading");
+    this.#proc?.send(EMPEROR_BYTES.reload);
+  }
+
   #ready(): void {
     if (this.#state !== "starting" && this.#state !== "reloading") return;
+    if (this.#reloadAgain && this.#proc) {
+      this.#reloadAgain = false;
+      if (!this.#announced) {
+        this.#announced = true;
+        this.ctx.emit({ type: "spawned", name: this.name, pid: this.#proc.pid });
+      }
+      this.#sendReload();
+      return;
+    }
     this.#setState("running");
     if (!this.#announced) {
       this.#announced = true;
@@ -182,13 +220,33 @@ export class Vassal {
 
   #onBytes(bytes: Uint8Array): void {
     for (const m of parseVassalBytes(bytes)) {
-      if (isReady(m)) this.#ready();
-      else if (m === "voluntary_shutdown") log.info("vassal {name} is shutting down by itself", { name: this.name });
+      if (m === "accepting" && this.#lateAccepting) this.#lateAccepting = false;
+      else if (isReady(m)) {
+        if (m === "spawned" && (this.#state === "starting" || this.#state === "reloading")) this.#lateAccepting = true;
+        this.#ready();
+      } else if (m === "heartbeat") this.#onHeartbeat();
+      else if (m === "voluntary_shutdown") this.#voluntaryShutdown();
       else if (typeof m === "object") log.debug("vassal {name} sent unknown byte {byte}", { name: this.name, byte: m.unknown });
     }
   }
 
-  #stop(after: "restart" | "destroy"): void {
+  #onHeartbeat(): void {
+    const proc = this.#proc;
+    this.ctx.clock.clearTimeout(this.#heartbeat);
+    this.#heartbeat = this.ctx.clock.setTimeout(() => {
+      log.warning("vassal {name} sent no heartbeat for {s} s: killing it", { name: this.name, s: HEARTBEAT_DEADLINE_MS / 1000 });
+      proc?.killGroup();
+    }, HEARTBEAT_DEADLINE_MS);
+  }
+
+  /** As uWSGI's emperor does: stop it, and start it again only when asked (touch, update). */
+  #voluntaryShutdown(): void {
+    if (this.#state === "stopping") return;
+    log.info("vassal {name} asked to be stopped: it stays stopped until reloaded or updated", { name: this.name });
+    this.#stop("rest");
+  }
+
+  #stop(after: "restart" | "destroy" | "rest"): void {
     const proc = this.#proc;
     if (!proc) return;
     this.#afterStop = after;
@@ -205,10 +263,13 @@ export class Vassal {
     }, this.config.stopTimeout * 1000);
   }
 
-  #onExit(code: number | null, signal: string | null): void {
+  #onExit(code: number | null, signal: string | null, error?: Error): void {
+    if (error) log.error("vassal {name} could not start: {error}", { name: this.name, error: error.message });
     this.#proc?.killGroup(); // whatever it forked goes with it
     this.#proc = undefined;
     this.ctx.clock.clearTimeout(this.#killTimer);
+    this.ctx.clock.clearTimeout(this.#heartbeat);
+    this.#heartbeat = undefined;
     removePidRecord(this.ctx.stateDir, this.name);
     this.#afterExit(code, signal);
   }
@@ -226,6 +287,11 @@ export class Vassal {
     }
     if (after === "restart") {
       this.#launch();
+      return;
+    }
+    if (after === "rest") {
+      this.#resting = true;
+      this.#setState("stopped");
       return;
     }
     this.#restarts++;

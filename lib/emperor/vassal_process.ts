@@ -8,14 +8,15 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
 import type { Socket } from "node:net";
+import { resolveRunAs, type RunAs } from "./user_ids.ts";
 import type { PlainConfig } from "./vassal_config.ts";
 
 /** Callbacks of a running vassal process. */
 export interface ProcessEvents {
   /** Bytes from the uWSGI emperor socket. */
   onBytes(bytes: Uint8Array): void;
-  /** The process ended (or could not start: code null, signal null). Called once. */
-  onExit(code: number | null, signal: string | null): void;
+  /** The process ended, or could not start (code and signal null, `error` says why). Called once. */
+  onExit(code: number | null, signal: string | null, error?: Error): void;
 }
 
 /** What to start. */
@@ -38,27 +39,28 @@ export interface VassalProcess {
 export const SETPRIV = process.platform === "linux" ? ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) : undefined;
 
 /**
- * The argv of a plain vassal: under `setpriv --pdeathsig KILL` when available (and with
- * `--reuid/--regid` for user/group), else the command itself.
+ * The argv of a plain vassal: under `setpriv --pdeathsig KILL` when available (with
+ * `--reuid/--regid` to run as another user), else the command itself.
  *
  * @example
  * ```ts
- * plainArgv({ command: "sleep", args: ["9"] } as PlainConfig, "/usr/bin/setpriv");
+ * plainArgv({ command: "sleep", args: ["9"] } as PlainConfig, { initGroups: false }, "/usr/bin/setpriv");
  * // ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--", "sleep", "9"]
  * ```
  */
-export function plainArgv(config: PlainConfig, setpriv: string | undefined): string[] {
+export function plainArgv(config: PlainConfig, runAs: RunAs, setpriv: string | undefined): string[] {
   if (!setpriv) return [config.command, ...config.args];
   const ids: string[] = [];
-  if (config.group !== undefined) ids.push("--regid", config.group, "--clear-groups");
-  if (config.user !== undefined) ids.push("--reuid", config.user, ...(config.group === undefined ? ["--init-groups"] : []));
+  if (runAs.gid !== undefined) ids.push("--regid", String(runAs.gid));
+  if (runAs.uid !== undefined) ids.push("--reuid", String(runAs.uid));
+  if (runAs.gid !== undefined || runAs.uid !== undefined) ids.push(runAs.initGroups ? "--init-groups" : "--clear-groups");
   return [setpriv, "--pdeathsig", "KILL", ...ids, "--", config.command, ...config.args];
 }
 
 /**
  * Starts a vassal process.
  *
- * @throws {Error} when the log file cannot be opened
+ * @throws {Error} when the log file cannot be opened or the user or group does not exist
  */
 export function launchVassal(spec: LaunchSpec, events: ProcessEvents): VassalProcess {
   const log = openSync(spec.logFile, "a");
@@ -72,8 +74,11 @@ export function launchVassal(spec: LaunchSpec, events: ProcessEvents): VassalPro
         env: { ...process.env, UWSGI_EMPEROR_FD: "3" },
       });
     } else {
-      const [cmd, ...args] = plainArgv(spec.config, SETPRIV);
+      const runAs = resolveRunAs(spec.config.user, spec.config.group);
+      const [cmd, ...args] = plainArgv(spec.config, runAs, SETPRIV);
       child = spawn(cmd!, args, {
+        // Without setpriv, node sets the ids itself (no supplementary groups then).
+        ...(SETPRIV ? {} : { uid: runAs.uid, gid: runAs.gid }),
         cwd: spec.config.cwd ?? spec.cwd,
         detached: true,
         stdio: ["ignore", log, log],
@@ -84,13 +89,13 @@ export function launchVassal(spec: LaunchSpec, events: ProcessEvents): VassalPro
     closeSync(log);
   }
   let ended = false;
-  const end = (code: number | null, signal: string | null) => {
+  const end = (code: number | null, signal: string | null, error?: Error) => {
     if (ended) return;
     ended = true;
-    events.onExit(code, signal);
+    events.onExit(code, signal, error);
   };
   child.on("exit", (code, signal) => end(code, signal));
-  child.on("error", () => end(null, null));
+  child.on("error", (e) => end(null, null, e));
   const socket = child.stdio[3] as Socket | null | undefined;
   socket?.on("data", (d: Buffer) => events.onBytes(d));
   socket?.on("error", () => {});

@@ -1,10 +1,10 @@
 // No lost processes: SIGTERM stops every vassal, kill -9 leaves none behind, and a new
 // emperor on the same state dir reaps what an earlier one left.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sessionMembers } from "../../lib/emperor/proc_stat.ts";
-import { freePort, killAll, removeTmpDirs, waitFor } from "../helpers/procs.ts";
+import { bin, freePort, killAll, removeTmpDirs, run, waitFor } from "../helpers/procs.ts";
 import { alive, startEmperor, writeShVassal } from "./_emperor.ts";
 import { UWSGI, uwsgiGet, writeUwsgiVassal } from "./_uwsgi.ts";
 
@@ -49,7 +49,9 @@ test("a new emperor on the same state dir reaps what an earlier one left", async
   // The grandchild is not covered by the parent-death signal: only the pid records find it.
   writeShVassal(em.dir, "forker.toml", "sleep 600 & echo $! > gc; exec sleep 600");
   const pid = await em.running("forker.toml");
-  const gc = Number(await waitFor(() => readFileSync(join(em.dir, "gc"), "utf8").trim(), 5000, "the grandchild's pid"));
+  const gc = Number(
+    await waitFor(() => existsSync(join(em.dir, "gc")) && readFileSync(join(em.dir, "gc"), "utf8").trim(), 5000, "the grandchild's pid"),
+  );
   process.kill(em.proc.pid, "SIGKILL");
   await em.proc.exited;
   await waitFor(() => !alive(pid), 5000, "the vassal gone by its parent-death signal");
@@ -62,3 +64,27 @@ test("a new emperor on the same state dir reaps what an earlier one left", async
   process.kill(next.proc.pid, "SIGTERM");
   expect(await next.proc.exited).toBe(0);
 }, 60_000);
+
+test("a second emperor on a state dir in use refuses to start (exit 1) and leaves the first alone", async () => {
+  const em = await startEmperor();
+  writeShVassal(em.dir, "s.toml", "exec sleep 600");
+  const pid = await em.running("s.toml");
+  const r = await run(bin("emperor"), ["--emperor", em.dir, "--state-dir", em.stateDir]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toBe(`emperor: State dir "${em.stateDir}" is in use by another emperor (pid ${em.proc.pid})\n`);
+  expect(alive(pid)).toBe(true);
+  process.kill(em.proc.pid, "SIGTERM");
+  expect(await em.proc.exited).toBe(0);
+  expect(existsSync(join(em.stateDir, "emperor.pid"))).toBe(false);
+}, 30_000);
+
+test("SIGHUP rescans the directory and the emperor keeps running", async () => {
+  const em = await startEmperor();
+  writeShVassal(em.dir, "h.toml", "exec sleep 600");
+  const pid = await em.running("h.toml");
+  process.kill(em.proc.pid, "SIGHUP");
+  await waitFor(() => em.proc.stderr().includes("SIGHUP: rescanning"), 5000, "the rescan");
+  expect(await em.running("h.toml")).toBe(pid);
+  process.kill(em.proc.pid, "SIGTERM");
+  expect(await em.proc.exited).toBe(0);
+}, 30_000);

@@ -34,6 +34,6 @@ describe.skipIf(!UWSGI)("uWSGI vassals", () => {
     rmSync(join(em.dir, "app.ini"));
     await waitFor(async () => (await em.vassal("app.ini")) === undefined, 20_000, "vassal gone");
     await waitFor(() => sessionMembers(pid).length === 0 && !alive(pid), 5000, "uWSGI processes gone");
-    expect(em.proc.stderr()).toContain("vassal 'app.ini' stopped");
+    await waitFor(() => em.proc.stderr().includes("vassal 'app.ini' stopped"), 5000, "stopped in the log");
   }, 90_000);
 });

@@ -1,6 +1,6 @@
 // The Supervisor in-process, with real child processes (sleep, sh) and an injected clock.
 import { afterAll, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Supervisor, type SupervisorEvent } from "../../lib/emperor/supervisor.ts";
 import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
@@ -134,4 +134,138 @@ test("destroy waits stop_timeout, then SIGKILLs a vassal that ignores its stop s
   clock.advance(7000);
   await done;
   expect(alive(pid)).toBe(false);
+});
+
+/** A stand-in for uwsgi: a shell script speaking the emperor protocol on fd 3. */
+function fakeUwsgi(dir: string, script: string): string {
+  const path = join(dir, "fake-uwsgi");
+  writeFileSync(path, `#!/bin/sh\n${script}\n`);
+  chmodSync(path, 0o755);
+  return path;
+}
+
+test("a uWSGI vassal is ready at its first 1 or 5 byte, and runs as BINARY --ini STATE/vassals/NAME", async () => {
+  const stateDir = tmpDir("emperor-sup-");
+  const bin = fakeUwsgi(
+    stateDir,
+    `echo "$@" > args; echo "$UWSGI_EMPEROR_FD" > fd; sleep 0.3; printf '\\005' >&3; head -c 1 <&3 >/dev/null`,
+  ); // any byte from the emperor (0: stop) ends it
+  const events: SupervisorEvent[] = [];
+  const sup = new Supervisor({ stateDir, vassalBinary: bin, workDir: stateDir, onEvent: (e) => events.push(e) });
+  await sup.start();
+  sup.apply("app.ini", "[uwsgi]\nsocket = :0\n");
+  await waitFor(() => existsSync(join(stateDir, "fd")), 5000, "the fake uwsgi");
+  expect(sup.list()[0]!.state).toBe("starting");
+  await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
+  expect(sup.list()[0]!.state).toBe("running");
+  expect(readFileSync(join(stateDir, "args"), "utf8")).toBe(`--ini ${join(stateDir, "vassals", "app.ini")}\n`);
+  expect(readFileSync(join(stateDir, "fd"), "utf8")).toBe("3\n");
+  await sup.stopAll();
+});
+
+test("a uWSGI vassal whose heartbeats stop is killed after 30 s and restarted", async () => {
+  const clock = new FakeClock();
+  const stateDir = tmpDir("emperor-sup-");
+  const bin = fakeUwsgi(stateDir, `printf '\\001\\032' >&3; exec sleep 600`);
+  const events: SupervisorEvent[] = [];
+  const sup = new Supervisor({ stateDir, vassalBinary: bin, clock, onEvent: (e) => events.push(e) });
+  await sup.start();
+  sup.apply("hb.ini", "[uwsgi]\n");
+  await waitFor(() => events.some((e) => e.type === "spawned") && clock.pending().length === 1, 5000, "spawned and a heartbeat");
+  expect(clock.pending()).toEqual([30_000]);
+  const pid = sup.list()[0]!.pid!;
+  clock.advance(30_000);
+  await waitFor(() => events.some((e) => e.type === "exited"), 5000, "killed");
+  expect(events.find((e) => e.type === "exited")).toEqual({ type: "exited", name: "hb.ini", code: null, signal: "SIGKILL" });
+  expect(alive(pid)).toBe(false);
+  expect(sup.list()[0]!.state).toBe("backoff");
+  await sup.stopAll();
+});
+
+test("a missing uwsgi binary is logged and throttled, not a crash", async () => {
+  const clock = new FakeClock();
+  const { events, sup } = setup(clock);
+  const missing = new Supervisor({ stateDir: sup.stateDir, vassalBinary: "/nonexistent/uwsgi", clock, onEvent: (e) => events.push(e) });
+  await missing.start();
+  missing.apply("x.ini", "[uwsgi]\n");
+  await waitFor(() => events.some((e) => e.type === "exited"), 5000, "exited");
+  expect(missing.list()[0]).toMatchObject({ state: "backoff", restarts: 1 });
+  await missing.stopAll();
+});
+
+const isRoot = process.getuid?.() === 0;
+
+test.skipIf(!isRoot)("as root, user runs the vassal with that user's uid and primary group", async () => {
+  const { events, sup } = setup();
+  await sup.start();
+  sup.apply("u.toml", '[vassal]\ncommand = "sleep"\nargs = ["600"]\nuser = "nobody"\n');
+  sup.apply("g.toml", '[vassal]\ncommand = "sleep"\nargs = ["600"]\nuser = "nobody"\ngroup = "0"\n');
+  sup.apply("nouser.toml", '[vassal]\ncommand = "sleep"\nuser = "no-such-user-here"\n');
+  await waitFor(() => sup.list().filter((v) => v.state === "running").length === 2, 5000, "two running");
+  const ids = (name: string) => {
+    const status = readFileSync(`/proc/${sup.list().find((v) => v.name === name)!.pid}/status`, "utf8");
+    return [/^Uid:\s+(\d+)/m.exec(status)![1], /^Gid:\s+(\d+)/m.exec(status)![1]];
+  };
+  const nobody = Bun.spawnSync(["id", "-u", "nobody"]).stdout.toString().trim();
+  const nobodyGid = Bun.spawnSync(["id", "-g", "nobody"]).stdout.toString().trim();
+  await waitFor(() => ids("u.toml")[0] === nobody, 5000, "setpriv to exec sleep");
+  expect(ids("u.toml")).toEqual([nobody, nobodyGid]);
+  await waitFor(() => ids("g.toml")[0] === nobody, 5000, "setpriv to exec sleep");
+  expect(ids("g.toml")).toEqual([nobody, "0"]);
+  expect(events).toContainEqual({ type: "rejected", name: "nouser.toml", reason: 'nouser.toml: user "no-such-user-here" does not exist' });
+  await sup.stopAll();
+});
+
+test("uWSGI ready at byte 1: the boot's late byte 5 does not end a reload, only the next 5 does", async () => {
+  const stateDir = tmpDir("emperor-sup-");
+  const script = `printf '\\001' >&3; head -c 1 <&3 >/dev/null; printf '\\005' >&3; sleep 0.3; touch second; printf '\\005' >&3; head -c 1 <&3 >/dev/null`;
+  const events: SupervisorEvent[] = [];
+  const sup = new Supervisor({ stateDir, vassalBinary: fakeUwsgi(stateDir, script), workDir: stateDir, onEvent: (e) => events.push(e) });
+  await sup.start();
+  sup.apply("app.ini", "[uwsgi]\n");
+  await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
+  sup.reload("app.ini");
+  expect(sup.list()[0]!.state).toBe("reloading");
+  await waitFor(() => events.some((e) => e.type === "reloaded"), 5000, "reloaded");
+  expect(existsSync(join(stateDir, "second"))).toBe(true);
+  await sup.stopAll();
+});
+
+test("reloads asked for during a uWSGI reload are sent one at a time, after it is done", async () => {
+  const stateDir = tmpDir("emperor-sup-");
+  const step = (n: number) => `head -c 1 <&3 >/dev/null; echo r${n} >> log; sleep 0.2; printf '\\005' >&3;`;
+  const script = `printf '\\005' >&3; ${step(1)} ${step(2)} head -c 1 <&3 >/dev/null; echo end >> log`;
+  const events: SupervisorEvent[] = [];
+  const sup = new Supervisor({ stateDir, vassalBinary: fakeUwsgi(stateDir, script), workDir: stateDir, onEvent: (e) => events.push(e) });
+  await sup.start();
+  sup.apply("app.ini", "[uwsgi]\n");
+  await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
+  sup.reload("app.ini");
+  sup.reload("app.ini");
+  sup.apply("app.ini", "[uwsgi]\n# new\n");
+  await waitFor(() => events.some((e) => e.type === "reloaded"), 5000, "reloaded");
+  expect(readFileSync(join(stateDir, "log"), "utf8")).toBe("r1\nr2\n");
+  expect(events.filter((e) => e.type === "reloaded")).toHaveLength(1);
+  await sup.stopAll();
+  expect(readFileSync(join(stateDir, "log"), "utf8")).toBe("r1\nr2\nend\n");
+});
+
+test("a uWSGI vassal that asks to stop (byte 22) is stopped, not restarted, until reloaded", async () => {
+  const stateDir = tmpDir("emperor-sup-");
+  const script = `echo start >> starts; printf '\\005' >&3; sleep 0.1; printf '\\026' >&3; head -c 1 <&3 > got`;
+  const events: SupervisorEvent[] = [];
+  const sup = new Supervisor({ stateDir, vassalBinary: fakeUwsgi(stateDir, script), workDir: stateDir, onEvent: (e) => events.push(e) });
+  await sup.start();
+  sup.apply("idle.ini", "[uwsgi]\n");
+  await waitFor(() => sup.list()[0]?.state === "stopped", 5000, "stopped at its request");
+  expect(readFileSync(join(stateDir, "got"))).toEqual(Buffer.of(0));
+  await Bun.sleep(1500); // longer than the throttle's first delay
+  expect(readFileSync(join(stateDir, "starts"), "utf8")).toBe("start\n");
+  expect(events.map((e) => e.type)).toEqual(["spawned"]);
+  sup.reload("idle.ini");
+  await waitFor(() => readFileSync(join(stateDir, "starts"), "utf8") === "start\nstart\n", 5000, "started again");
+  await waitFor(() => events.some((e) => e.type === "reloaded"), 5000, "reloaded");
+  await waitFor(() => sup.list()[0]?.state === "stopped", 5000, "stopped again");
+  await sup.destroy("idle.ini");
+  expect(events.at(-1)).toEqual({ type: "destroyed", name: "idle.ini" });
 });

@@ -1,0 +1,55 @@
+// dist/emperor's command line: usage errors and the --stats endpoint.
+import { afterAll, afterEach, expect, test } from "bun:test";
+import { existsSync } from "node:fs";
+import { bin, killAll, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
+import { startEmperor, writeShVassal } from "./_emperor.ts";
+
+afterEach(killAll);
+afterAll(removeTmpDirs);
+
+test("usage errors are one line and exit 2", async () => {
+  const dir = tmpDir();
+  const cases: [string[], string][] = [
+    [[], "emperor: --emperor is required: a vassals directory, or zeus:HOST:PORT\n"],
+    [["--emperor", `${dir}/nope`], `emperor: --emperor "${dir}/nope" is not a directory\n`],
+    [["--emperor", dir, "--stats", "nowhere"], 'emperor: Address "nowhere" has no port: expected HOST:PORT\n'],
+    [["--emperor", dir, "--log-level", "loud"], 'emperor: --log-level "loud" is not one of trace, debug, info, warning, error, fatal\n'],
+  ];
+  for (const [args, stderr] of cases) {
+    const r = await run(bin("emperor"), args);
+    expect({ args, code: r.code, stderr: r.stderr }).toEqual({ args, code: 2, stderr });
+  }
+});
+
+test("--stats serves /status with each vassal and /metrics in Prometheus text", async () => {
+  const em = await startEmperor();
+  writeShVassal(em.dir, "ok.toml", "exec sleep 600");
+  writeShVassal(em.dir, "dies.toml", "exit 7");
+  const pid = await em.running("ok.toml");
+  const status = (await (await fetch(`http://127.0.0.1:${em.statsPort}/status`)).json()) as Record<string, unknown>;
+  expect(status).toMatchObject({ mode: "dir", dir: em.dir, stateDir: em.stateDir });
+  const vassals = status.vassals as Record<string, unknown>[];
+  expect(vassals.map((v) => v.name)).toEqual(["dies.toml", "ok.toml"]);
+  expect(vassals[1]).toMatchObject({ name: "ok.toml", kind: "plain", state: "running", pid, restarts: 0 });
+  expect(typeof vassals[1]!.since).toBe("number");
+  const dies = await waitFor(async () => (await em.vassal("dies.toml"))?.lastExit, 5000, "dies.toml's exit");
+  expect(dies).toMatchObject({ code: 7, signal: null });
+  const metrics = await (await fetch(`http://127.0.0.1:${em.statsPort}/metrics`)).text();
+  expect(metrics).toContain('emperor_vassal_up{vassal="ok.toml",kind="plain"} 1');
+  expect(metrics).toContain("# TYPE emperor_vassal_restarts_total counter");
+  expect(metrics).toMatch(/emperor_vassals\{state="running"\} 1/);
+}, 30_000);
+
+test("a --stats address in use is exit 1 before anything starts", async () => {
+  const dir = tmpDir();
+  writeShVassal(dir, "a.toml", "exec sleep 600");
+  const taken = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  try {
+    const r = await run(bin("emperor"), ["--emperor", dir, "--state-dir", `${dir}/state`, "--stats", `127.0.0.1:${taken.port}`]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`${taken.port}`);
+    expect(existsSync(`${dir}/state`)).toBe(false);
+  } finally {
+    taken.stop(true);
+  }
+});
