@@ -69,6 +69,23 @@ async function main(): Promise<void> {
     `kill -9 of an emperor: seen dead after ${deadMs.toFixed(0)} ms, its vassals all running elsewhere after ${(failMs / 1000).toFixed(2)} s`,
   );
 
+  const frozen = emperors[1]!;
+  t0 = performance.now();
+  process.kill(frozen.pid, "SIGSTOP");
+  await waitFor(async () => (await status())?.emperors.find((e) => e.node === "e2")?.alive === false, 30_000, "e2 dead");
+  const silentMs = performance.now() - t0;
+  await waitFor(async () => (await running()) === VASSALS, 300_000, "all vassals running again");
+  const movedMs = performance.now() - t0;
+  t0 = performance.now();
+  process.kill(frozen.pid, "SIGCONT");
+  await waitFor(async () => (await status())?.counters.extras_destroyed ?? 0, 60_000, "extras destroyed");
+  await waitFor(async () => (await status())?.emperors.find((e) => e.node === "e2")?.assigned === 0, 60_000, "e2 emptied");
+  const thawMs = performance.now() - t0;
+  console.log(
+    `a frozen emperor (SIGSTOP, --dead-after 2): dead after ${(silentMs / 1000).toFixed(2)} s, its vassals all running elsewhere after ` +
+      `${(movedMs / 1000).toFixed(2)} s; after SIGCONT its extra copies were destroyed within ${(thawMs / 1000).toFixed(2)} s`,
+  );
+
   const samples: number[] = [];
   for (let i = 0; i < 5; i++) {
     const name = `v${String(500 + i).padStart(4, "0")}.toml`;
