@@ -411,8 +411,10 @@ export class Coordinator {
       case "VASSAL_REJECTED":
         return this.#rejected(e, m.name, m.reason);
       case "VASSAL_DESTROYED":
+        // The answer to our VASSAL_DESTROY, even if a new copy was placed there since;
+        // otherwise the emperor dropped a copy by itself, which then goes elsewhere.
         if (e.destroying.delete(m.name)) this.counters.destroyed++;
-        if (c) this.#dropCopy(v!, e.node);
+        else if (c) this.#dropCopy(v!, e.node);
         this.io.changed();
         this.#placePending();
         return;

@@ -232,3 +232,16 @@ test("a bad edit reverted to the running config clears the error and sends nothi
   expect(h.sent).toEqual([]);
   expect(h.core.vassals.get("a.toml")!.error).toBeUndefined();
 });
+
+test("a file removed and put back at once: the old copy's VASSAL_DESTROYED does not cancel the new one", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.core.fileSet("a.toml", plain());
+  await h.settle();
+  h.core.fileRemoved("a.toml");
+  h.core.fileSet("a.toml", plain());
+  await h.settle();
+  expect(h.counts()).toEqual([1]);
+  expect(h.core.counters.placed).toBe(2);
+  expect(h.core.vassals.get("a.toml")!.copiesOn.get("e1")!.state).toBe("running");
+});
