@@ -73,3 +73,20 @@ test("zeus --restore: vassals of an emperor that does not come back in time are 
   expect(now.size).toBe(4);
   for (const [name, w] of onE1) expect(now.get(name)).toEqual(w);
 }, 90_000);
+
+test("zeus stopped by SIGTERM and started without --restore adopts what the emperors run: nothing is started twice", async () => {
+  const z = await startZeus();
+  const spec = `zeus:127.0.0.1:${z.port}`;
+  const emperors = [await startEmperor("e1", spec), await startEmperor("e2", spec)];
+  writeVassals(z.dir, { "a.toml": sleeper(), "b.toml": sleeper(), "c.toml": sleeper("nodes = 2\n") });
+  await allRunning(z, 3);
+  const before = await copies(emperors);
+  process.kill(z.proc.pid, "SIGTERM");
+  expect(await z.proc.exited).toBe(0);
+  const z2 = await startZeus({ dir: z.dir, port: z.port });
+  await allRunning(z2, 3);
+  await waitFor(async () => !(await z2.status())!.settling, 10_000, "settled");
+  expect(await copies(emperors)).toEqual(before);
+  const c = (await z2.status())!.counters;
+  expect([c.placed, c.adopted, c.extras_destroyed]).toEqual([0, 4, 0]);
+}, 60_000);

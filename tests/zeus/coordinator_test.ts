@@ -245,3 +245,30 @@ test("a file removed and put back at once: the old copy's VASSAL_DESTROYED does 
   expect(h.core.counters.placed).toBe(2);
   expect(h.core.vassals.get("a.toml")!.copiesOn.get("e1")!.state).toBe("running");
 });
+
+test("restore: a file edited or removed while zeus was down is updated or destroyed once its emperor reports", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.core.fileSet("a.toml", plain());
+  h.core.fileSet("b.toml", plain());
+  await h.settle();
+  const state = h.core.snapshot();
+  const pids = h.runs.get(1)!;
+
+  const r = harness({ settleMs: 5000 });
+  r.core.restore(state);
+  r.core.fileSet("a.toml", plain("# edited while zeus was down\n"));
+  r.core.fileRemoved("b.toml");
+  r.connect(
+    7,
+    "e1",
+    100,
+    [...pids].map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) })),
+  );
+  expect(r.sent.map((s) => [s.m.type, "name" in s.m ? s.m.name : ""])).toEqual([
+    ["VASSAL_UPDATE", "a.toml"],
+    ["CONFIG_CHUNK", "a.toml"],
+    ["CONFIG_END", "a.toml"],
+    ["VASSAL_DESTROY", "b.toml"],
+  ]);
+});

@@ -1,0 +1,23 @@
+// A real uWSGI vassal (Debian's uwsgi-core + python3 plugin) placed by zeus on an emperor.
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
+import { freePort, killAll, removeTmpDirs, waitFor } from "../helpers/procs.ts";
+import { UWSGI, uwsgiGet, writeUwsgiVassal } from "./_uwsgi.ts";
+import { allRunning, copies, startEmperor, startZeus } from "./_zeus.ts";
+
+afterEach(killAll);
+afterAll(removeTmpDirs);
+
+describe.skipIf(!UWSGI)("uWSGI under zeus", () => {
+  test("an ini placed by zeus answers requests, and an edit reaches it", async () => {
+    const z = await startZeus();
+    const e = await startEmperor("e1", `zeus:127.0.0.1:${z.port}`);
+    const port = await freePort();
+    writeUwsgiVassal(z.dir, "app.ini", port, "hello");
+    const s = await allRunning(z, 1);
+    expect(s.vassals[0]!.emperors[0]!.node).toBe("e1");
+    expect(await waitFor(() => uwsgiGet(port, "/x").catch(() => undefined), 10_000, "the app answering")).toBe("hello /x");
+    writeUwsgiVassal(z.dir, "app.ini", port, "bonjour");
+    await waitFor(async () => (await uwsgiGet(port, "/y").catch(() => "")) === "bonjour /y", 15_000, "the new config served");
+    expect((await copies([e])).get("app.ini")!.length).toBe(1);
+  }, 60_000);
+});
