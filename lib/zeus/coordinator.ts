@@ -10,6 +10,7 @@ import { configMessages, sha256Hex } from "./config_transfer.ts";
 import type { ReportedVassal, ZeusMessage } from "./messages.ts";
 import { placeAll, type Want } from "./placement.ts";
 import type { Copy, EmperorRecord, VassalRecord } from "./records.ts";
+import { planReconcile } from "./reconcile.ts";
 import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
 
@@ -329,58 +330,41 @@ export class Coordinator {
   }
 
   #reconcile(e: EmperorRecord, reported: ReportedVassal[]): void {
-    const rep = new Map(reported.map((r) => [r.name, r]));
-    for (const name of [...e.names]) {
-      const v = this.vassals.get(name)!;
+    const plan = planReconcile(e.node, e.names, e.destroying, reported, this.vassals);
+    const update = (v: VassalRecord, c: Copy, sha256: string) => {
+      if (sha256 !== v.sha256 && v.body) this.#sendUpdate(v, c);
+    };
+    for (const r of plan.confirm) {
+      const v = this.vassals.get(r.name)!;
       const c = v.copiesOn.get(e.node)!;
-      const r = rep.get(name);
-      rep.delete(name);
-      if (r) this.#confirm(v, c, r);
-      else this.#dropCopy(v, e.node);
+      Object.assign(c, { state: "running", pid: r.pid, restarts: r.restarts });
+      update(v, c, r.sha256);
     }
-    for (const name of [...e.destroying]) {
-      if (!rep.delete(name)) e.destroying.delete(name);
-      else this.io.send(e.conn!, { type: "VASSAL_DESTROY", name });
+    for (const name of plan.lost) this.#dropCopy(this.vassals.get(name)!, e.node);
+    for (const name of plan.destroyed) e.destroying.delete(name);
+    for (const name of plan.destroyAgain) this.io.send(e.conn!, { type: "VASSAL_DESTROY", name });
+    for (const { name, extra } of plan.destroy) {
+      if (extra) {
+        this.counters.extras_destroyed++;
+        log.info("emperor {node} runs an extra copy of {name}: destroying it", { node: e.node, name });
+      }
+      e.destroying.add(name);
+      this.io.send(e.conn!, { type: "VASSAL_DESTROY", name });
     }
-    for (const r of rep.values()) this.#foreign(e, r);
+    for (const { vassal: r, replaces } of plan.adopt) {
+      const v = this.vassals.get(r.name)!;
+      if (replaces) this.#destroyCopy(v, replaces);
+      this.counters.adopted++;
+      log.info("adopting {name} running on {node} (pid {pid})", { name: r.name, node: e.node, pid: r.pid });
+      const c: Copy = { node: e.node, state: "running", pid: r.pid, restarts: r.restarts };
+      v.copiesOn.set(e.node, c);
+      e.names.add(v.name);
+      update(v, c, r.sha256);
+    }
     e.ready = true;
     log.info("emperor {node} reported {n} vassals; it holds {held}", { node: e.node, n: reported.length, held: e.names.size });
     this.io.changed();
     this.#placePending();
-  }
-
-  /** The emperor runs a copy we know of: keep it (no message), update it if its config is stale. */
-  #confirm(v: VassalRecord, c: Copy, r: ReportedVassal): void {
-    Object.assign(c, { state: "running", pid: r.pid, restarts: r.restarts });
-    if (r.sha256 !== v.sha256 && v.body && !v.error) this.#sendUpdate(v, c);
-  }
-
-  /** The emperor runs a vassal it does not hold for us: adopt it if a copy is missing, else destroy it. */
-  #foreign(e: EmperorRecord, r: ReportedVassal): void {
-    const v = this.vassals.get(r.name);
-    if (!v || (v.error && !v.body)) {
-      e.destroying.add(r.name);
-      this.io.send(e.conn!, { type: "VASSAL_DESTROY", name: r.name });
-      return;
-    }
-    if (v.copiesOn.size >= v.copies) {
-      // A running copy beats one still being started elsewhere.
-      const starting = [...v.copiesOn.values()].find((c) => c.state === "offered" || c.state === "accepted");
-      if (!starting) {
-        this.counters.extras_destroyed++;
-        log.info("emperor {node} runs an extra copy of {name}: destroying it", { node: e.node, name: r.name });
-        e.destroying.add(r.name);
-        this.io.send(e.conn!, { type: "VASSAL_DESTROY", name: r.name });
-        return;
-      }
-      this.#destroyCopy(v, starting.node);
-    }
-    this.counters.adopted++;
-    log.info("adopting {name} running on {node} (pid {pid})", { name: r.name, node: e.node, pid: r.pid });
-    const c: Copy = { node: e.node, state: "running", pid: r.pid, restarts: r.restarts };
-    v.copiesOn.set(e.node, c);
-    e.names.add(v.name);
-    if (r.sha256 !== v.sha256 && v.body) this.#sendUpdate(v, c);
   }
 
   #vassalMessage(e: EmperorRecord, m: ZeusMessage & { name: string }): void {
