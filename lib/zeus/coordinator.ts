@@ -193,8 +193,10 @@ export class Coordinator {
 
   // ---- the imperial monitor ---------------------------------------------------------
 
-  /** A config file appeared or its content changed. */
+  /** A config file appeared or its content changed (an empty one is not a config yet: ignored). */
   fileSet(name: string, body: Uint8Array): void {
+    // Most likely caught between truncate and write: the next event brings the content.
+    if (body.byteLength === 0) return void log.debug("vassal {name} is empty: waiting for its content", { name });
     const sha = sha256Hex(body);
     const wanted = wantedCopies(name, text.decode(body));
     let v = this.vassals.get(name);

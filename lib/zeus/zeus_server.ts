@@ -105,9 +105,10 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
         setImmediate(save);
       },
     },
-    // Without --restore, a short settle still lets emperors that were already redialling
-    // report what they run before anything new is started.
-    { deadAfterMs: opts.deadAfterMs, settleMs: state ? opts.deadAfterMs : Math.min(1000, opts.deadAfterMs), maxRejections: 3 },
+    // Without --restore, a short settle (the emperors' longest redial delay, 2 s, plus a
+    // margin) still lets emperors that were redialling report what they run before
+    // anything new is started.
+    { deadAfterMs: opts.deadAfterMs, settleMs: state ? opts.deadAfterMs : Math.min(2500, opts.deadAfterMs), maxRejections: 3 },
   );
   if (state) {
     core.restore(state);

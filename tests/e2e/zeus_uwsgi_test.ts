@@ -1,6 +1,8 @@
 // A real uWSGI vassal (Debian's uwsgi-core + python3 plugin) placed by zeus on an emperor.
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { freePort, killAll, removeTmpDirs, waitFor } from "../helpers/procs.ts";
+import { renameSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, killAll, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { UWSGI, uwsgiGet, writeUwsgiVassal } from "./_uwsgi.ts";
 import { allRunning, copies, startEmperor, startZeus } from "./_zeus.ts";
 
@@ -16,7 +18,10 @@ describe.skipIf(!UWSGI)("uWSGI under zeus", () => {
     const s = await allRunning(z, 1);
     expect(s.vassals[0]!.emperors[0]!.node).toBe("e1");
     expect(await waitFor(() => uwsgiGet(port, "/x").catch(() => undefined), 10_000, "the app answering")).toBe("hello /x");
-    writeUwsgiVassal(z.dir, "app.ini", port, "bonjour");
+    // An edit as config tools make it: written aside, renamed into place.
+    const stage = tmpDir("stage-");
+    writeUwsgiVassal(stage, "app.ini", port, "bonjour");
+    renameSync(join(stage, "app.ini"), join(z.dir, "app.ini"));
     await waitFor(async () => (await uwsgiGet(port, "/y").catch(() => "")) === "bonjour /y", 15_000, "the new config served");
     expect((await copies([e])).get("app.ini")!.length).toBe(1);
   }, 60_000);
