@@ -120,6 +120,15 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     });
   }
 
+  if (opts.statePath) {
+    // Fail at start, not at the first change, when the state cannot be written.
+    try {
+      saveState(opts.statePath, core.snapshot());
+    } catch (e) {
+      throw new Error(`cannot write state file ${opts.statePath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+
   const read = (name: string): Uint8Array | undefined => {
     try {
       return readFileSync(join(opts.vassalsDir, name));

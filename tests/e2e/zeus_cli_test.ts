@@ -27,10 +27,20 @@ test("bad flags and specs: one line on stderr, exit 2", async () => {
   expect(e.stderr).toContain('--max-vassals "0" is not an integer ≥ 1');
 });
 
-test("a missing vassals directory is one clear line, exit 1", async () => {
+test("a missing vassals directory or an unwritable state file is one clear line, exit 1", async () => {
   const r = await run(bin("zeus"), ["--listen", `127.0.0.1:${await freePort()}`, "--vassals", "/nonexistent/vassals"]);
   expect(r.code).toBe(1);
   expect(r.stderr).toContain("cannot watch vassals directory /nonexistent/vassals: ENOENT");
+  const s = await run(bin("zeus"), [
+    "--listen",
+    `127.0.0.1:${await freePort()}`,
+    "--vassals",
+    tmpDir(),
+    "--state",
+    "/nonexistent/state.json",
+  ]);
+  expect(s.code).toBe(1);
+  expect(s.stderr.trimEnd().split("\n").at(-1)).toBe("zeus: cannot write state file /nonexistent/state.json: ENOENT");
 });
 
 test("zeus status prints tables or JSON; /metrics has the counts; emperors show their link", async () => {
