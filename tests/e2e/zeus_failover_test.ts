@@ -96,3 +96,23 @@ test("a frozen emperor is declared dead; when it thaws still running its vassals
   expect(seen.size).toBe(9);
   expect((await z.status())!.counters.extras_destroyed).toBe(3);
 }, 60_000);
+
+test("a vassal that dies is restarted where it is; zeus shows its new pid and restart count", async () => {
+  const z = await startZeus();
+  await startEmperor("e1", `zeus:127.0.0.1:${z.port}`);
+  writeVassals(z.dir, { "a.toml": sleeper() });
+  const s = await allRunning(z, 1);
+  const pid = s.vassals[0]!.emperors[0]!.pid;
+  process.kill(pid, "SIGKILL");
+  const after = await waitFor(
+    async () => {
+      const v = (await z.status())?.vassals[0];
+      return v && v.state === "running" && v.emperors[0]!.pid !== pid ? v : undefined;
+    },
+    15_000,
+    "the new pid at zeus",
+  );
+  expect(after.restarts).toBe(1);
+  expect(after.emperors[0]!.node).toBe("e1");
+  expect(alive(after.emperors[0]!.pid)).toBe(true);
+}, 60_000);
