@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ZeusStatus } from "../../lib/zeus/zeus_status.ts";
-import { bin, freePort, type Proc, start, tmpDir, waitFor } from "../helpers/procs.ts";
+import { bin, freePort, killAll, type Proc, start, tmpDir, waitFor } from "../helpers/procs.ts";
 
 /** A plain vassal config running /bin/sleep. */
 export function sleeper(extra = ""): string {
@@ -87,9 +87,30 @@ export async function startEmperor(node: string, spec: string, extra: string[] =
     `127.0.0.1:${statsPort}`,
     ...extra,
   ]);
+  emperorProcs.add(proc);
   const e: EmperorProc = { node, proc, stateDir: dir, statsPort, status: () => status<EmperorStatus>(statsPort) };
   await waitFor(() => e.status(), 10_000, `emperor ${node} /status`);
   return e;
+}
+
+const emperorProcs = new Set<Proc>();
+
+/**
+ * Ends a test: emperors first, by SIGTERM, so they stop their vassals (a SIGKILL landing
+ * while one is starting a vassal could leave that vassal behind), then SIGKILL for the rest.
+ */
+export async function stopAll(): Promise<void> {
+  const procs = [...emperorProcs];
+  emperorProcs.clear();
+  for (const p of procs) {
+    try {
+      process.kill(p.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+  await Promise.race([Promise.all(procs.map((p) => p.exited)), Bun.sleep(8000)]);
+  await killAll();
 }
 
 /** Writes vassal configs into the vassals directory. */

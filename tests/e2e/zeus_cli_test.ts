@@ -1,9 +1,9 @@
 // zeus's command line: usage errors are one line and exit 2; status and metrics read a running zeus.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { bin, freePort, killAll, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
-import { sleeper, startEmperor, startZeus, writeVassals } from "./_zeus.ts";
+import { bin, freePort, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
+import { sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
 
-afterEach(killAll);
+afterEach(stopAll);
 afterAll(removeTmpDirs);
 
 test("bad flags and specs: one line on stderr, exit 2", async () => {

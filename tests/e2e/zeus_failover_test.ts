@@ -1,9 +1,9 @@
 // Emperor failure: kill -9 and a frozen emperor; vassals move, and never run twice.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { killAll, removeTmpDirs, waitFor } from "../helpers/procs.ts";
-import { allRunning, alive, copies, type EmperorProc, sleeper, startEmperor, startZeus, writeVassals } from "./_zeus.ts";
+import { removeTmpDirs, waitFor } from "../helpers/procs.ts";
+import { alive, allRunning, copies, type EmperorProc, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
 
-afterEach(killAll);
+afterEach(stopAll);
 afterAll(removeTmpDirs);
 
 /** Samples every emperor's vassals until stopped; records any vassal seen with two copies. */

@@ -2,10 +2,10 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { readFileSync, rmSync, utimesSync } from "node:fs";
 import { join } from "node:path";
-import { killAll, removeTmpDirs, run, bin, waitFor } from "../helpers/procs.ts";
-import { allRunning, alive, copies, sleeper, startEmperor, startZeus, writeVassals } from "./_zeus.ts";
+import { removeTmpDirs, run, bin, waitFor } from "../helpers/procs.ts";
+import { alive, allRunning, copies, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
 
-afterEach(killAll);
+afterEach(stopAll);
 afterAll(removeTmpDirs);
 
 async function cluster(n = 3) {

@@ -5,10 +5,10 @@ import { listen } from "../../lib/net/conn.ts";
 import { encodePacket, encodeVars, PacketDecoder, ZEUS_MODIFIER1 } from "../../lib/packet/mod.ts";
 import { configMessages } from "../../lib/zeus/config_transfer.ts";
 import { decodeMessage, encodeMessage, type ZeusMessage } from "../../lib/zeus/messages.ts";
-import { killAll, removeTmpDirs, waitFor } from "../helpers/procs.ts";
-import { allRunning, copies, sleeper, startEmperor, startZeus, writeVassals } from "./_zeus.ts";
+import { removeTmpDirs, waitFor } from "../helpers/procs.ts";
+import { allRunning, copies, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
 
-afterEach(killAll);
+afterEach(stopAll);
 afterAll(removeTmpDirs);
 
 const hello = encodePacket(encodeMessage({ type: "I_AM_ALIVE", node: "raw", maxVassals: 5, runningVassals: 0 }));

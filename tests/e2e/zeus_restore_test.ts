@@ -2,10 +2,10 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { killAll, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
-import { allRunning, copies, sleeper, startEmperor, startZeus, writeVassals } from "./_zeus.ts";
+import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
+import { allRunning, copies, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
 
-afterEach(killAll);
+afterEach(stopAll);
 afterAll(removeTmpDirs);
 
 test("zeus --restore after kill -9: same pids, nothing respawned; then it places, updates and destroys", async () => {

@@ -1,10 +1,10 @@
 // The seed's three modes: plain (warns), TLS, TLS + client certificates (rogue emperors refused).
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { bin, freePort, killAll, removeTmpDirs, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
-import { allRunning, sleeper, startEmperor, startZeus, writeVassals, type ZeusProc } from "./_zeus.ts";
+import { bin, freePort, removeTmpDirs, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
+import { allRunning, sleeper, startEmperor, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
 
-afterEach(killAll);
+afterEach(stopAll);
 afterAll(removeTmpDirs);
 
 let pki = "";

@@ -2,11 +2,11 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { renameSync } from "node:fs";
 import { join } from "node:path";
-import { freePort, killAll, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
+import { freePort, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { UWSGI, uwsgiGet, writeUwsgiVassal } from "./_uwsgi.ts";
-import { allRunning, copies, startEmperor, startZeus } from "./_zeus.ts";
+import { allRunning, copies, startEmperor, startZeus, stopAll } from "./_zeus.ts";
 
-afterEach(killAll);
+afterEach(stopAll);
 afterAll(removeTmpDirs);
 
 describe.skipIf(!UWSGI)("uWSGI under zeus", () => {
