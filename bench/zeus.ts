@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ZeusStatus } from "../lib/zeus/zeus_status.ts";
 import { bin, freePort, killAll, removeTmpDirs, start, tmpDir, waitFor } from "../tests/helpers/procs.ts";
@@ -35,9 +35,34 @@ async function main(): Promise<void> {
       return undefined;
     }
   };
-  const running = async () => (await status())?.vassals.filter((v) => v.state === "running").length ?? 0;
   await waitFor(status, 10_000, "zeus");
-  const emperors = [];
+  const emperors: ReturnType<typeof start>[] = [];
+  try {
+    await run(dir, port, status, emperors);
+  } finally {
+    // Emperors first, by SIGTERM, so they stop their vassals; then whatever is left.
+    for (const e of emperors) {
+      try {
+        process.kill(e.pid, "SIGCONT");
+        process.kill(e.pid, "SIGTERM");
+      } catch {
+        // already gone (the one killed on purpose)
+      }
+    }
+    await Promise.race([Promise.all(emperors.map((e) => e.exited)), Bun.sleep(10_000)]);
+    process.kill(zeus.pid, "SIGTERM");
+    await killAll();
+    removeTmpDirs();
+  }
+}
+
+async function run(
+  dir: string,
+  port: number,
+  status: () => Promise<ZeusStatus | undefined>,
+  emperors: ReturnType<typeof start>[],
+): Promise<void> {
+  const running = async () => (await status())?.vassals.filter((v) => v.state === "running").length ?? 0;
   for (let i = 1; i <= EMPERORS; i++) {
     const args = ["--emperor", `zeus:127.0.0.1:${port}`, "--node", `e${i}`, "--state-dir", tmpDir(`bench-e${i}-`)];
     emperors.push(start(bin("emperor"), [...args, "--max-vassals", String(VASSALS), "--heartbeat", "0.5", "--log-level", "warning"]));
@@ -107,13 +132,27 @@ async function main(): Promise<void> {
   console.log(
     `file edit to reloaded (new pid, zeus sees it running): median ${samples[2]!.toFixed(0)} ms, max ${samples[4]!.toFixed(0)} ms (5 samples)`,
   );
-  console.log("(2 shared cores, other suites running: figures are noisy)");
 
-  for (const e of emperors.slice(1)) process.kill(e.pid, "SIGTERM");
-  await Promise.all(emperors.slice(1).map((e) => e.exited));
-  process.kill(zeus.pid, "SIGTERM");
-  await killAll();
-  removeTmpDirs();
+  const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const added: number[] = [];
+  const removed: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const name = `extra${i}.toml`;
+    const vassal = async () => (await status())?.vassals.find((v) => v.name === name);
+    t0 = performance.now();
+    writeFileSync(join(dir, name), sleeper());
+    await waitFor(async () => (await vassal())?.state === "running", 30_000, "new vassal running");
+    added.push(performance.now() - t0);
+    const destroyed = (await status())!.counters.destroyed;
+    t0 = performance.now();
+    rmSync(join(dir, name));
+    await waitFor(async () => (await status())!.counters.destroyed > destroyed, 30_000, "vassal destroyed");
+    removed.push(performance.now() - t0);
+  }
+  console.log(
+    `new file to running: median ${median(added).toFixed(0)} ms; removed file to destroyed (process reaped): median ${median(removed).toFixed(0)} ms`,
+  );
+  console.log("(2 shared cores, other suites running: figures are noisy)");
 }
 
 await main();
