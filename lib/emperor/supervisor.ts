@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
@@ -53,8 +53,8 @@ export class Supervisor {
   }
 
   /**
-   * Makes the state dir's folders, takes it (one emperor per state dir) and kills whatever
-   * vassal processes an earlier emperor on it left running.
+   * Makes the state dir's folders, takes it (one emperor per state dir), kills whatever
+   * vassal processes an earlier emperor on it left running and clears its stored configs.
    *
    * @throws {Error} when the state dir cannot be created or another live emperor holds it
    */
@@ -64,6 +64,10 @@ export class Supervisor {
     for (const rec of reapLeftovers(this.stateDir)) {
       log.warning("killed vassal {name} (pid {pid}) left running by an earlier emperor", { name: rec.name, pid: rec.pid });
     }
+    // The stored configs were copies for vassals that are now gone; whoever feeds this
+    // supervisor (the directory, zeus) applies the current ones again.
+    const stored = join(this.stateDir, "vassals");
+    for (const name of readdirSync(stored)) rmSync(join(stored, name), { force: true, recursive: true });
   }
 
   /**
