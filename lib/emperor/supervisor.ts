@@ -39,6 +39,8 @@ export class Supervisor {
   #vassals = new Map<string, { vassal: Vassal; text: string }>();
   /** Vassals being destroyed, so stopAll waits for them and a re-apply waits its turn. */
   #dying = new Map<string, Promise<void>>();
+  /** Set by stopAll: nothing new starts after it. */
+  #stopping = false;
 
   constructor(opts: SupervisorOptions) {
     this.stateDir = opts.stateDir;
@@ -76,6 +78,7 @@ export class Supervisor {
    * or config emits `rejected` and changes nothing.
    */
   apply(name: string, config: string): void {
+    if (this.#stopping) return void log.info("not starting vassal {name}: the emperor is stopping", { name });
     const problem = vassalNameProblem(name);
     if (problem) return this.#reject(name, problem);
     let parsed: VassalConfig;
@@ -145,8 +148,9 @@ export class Supervisor {
     return [...this.#vassals.values()].map((v) => v.vassal.status()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Stops every vassal gracefully, all at once, and releases the state dir; resolves when all are reaped. */
+  /** Stops every vassal gracefully, all at once, and releases the state dir; resolves when all are reaped. Later applies are ignored. */
   async stopAll(): Promise<void> {
+    this.#stopping = true;
     await Promise.all([...[...this.#vassals.keys()].map((n) => this.destroy(n)), ...this.#dying.values()]);
     unlockStateDir(this.stateDir);
   }

@@ -269,3 +269,32 @@ test("a uWSGI vassal that asks to stop (byte 22) is stopped, not restarted, unti
   await sup.destroy("idle.ini");
   expect(events.at(-1)).toEqual({ type: "destroyed", name: "idle.ini" });
 });
+
+test("an apply waiting for its name's destroy does not start anything once stopAll began", async () => {
+  const { events, sup } = setup();
+  await sup.start();
+  sup.apply("w.toml", sleeper());
+  await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
+  const gone = sup.destroy("w.toml");
+  sup.apply("w.toml", sleeper('env = { AGAIN = "1" }\n'));
+  await sup.stopAll();
+  await gone;
+  await Bun.sleep(100);
+  expect(sup.list()).toEqual([]);
+  expect(events.filter((e) => e.type === "spawned")).toHaveLength(1);
+});
+
+test("an apply waiting for its name's destroy starts the new vassal once the old one is reaped", async () => {
+  const { events, sup } = setup();
+  await sup.start();
+  sup.apply("w.toml", sleeper());
+  await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
+  const first = sup.list()[0]!.pid!;
+  const gone = sup.destroy("w.toml");
+  sup.apply("w.toml", sleeper());
+  await gone;
+  await waitFor(() => events.filter((e) => e.type === "spawned").length === 2, 5000, "second spawn");
+  expect(events.map((e) => e.type)).toEqual(["spawned", "destroyed", "spawned"]);
+  expect(alive(first)).toBe(false);
+  await sup.stopAll();
+});
