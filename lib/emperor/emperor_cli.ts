@@ -14,6 +14,7 @@ import { parseEmperorSpec, parseHostPort } from "../tls/endpoint.ts";
 import { DirMonitor } from "./dir_monitor.ts";
 import { emperorStats } from "./emperor_stats.ts";
 import { defaultStateDir } from "./state_dir.ts";
+import { runStatusCommand } from "./status_command.ts";
 import { SETPRIV } from "./vassal_process.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 
@@ -24,6 +25,7 @@ Usage:
           [--node NAME] [--max-vassals N] [--state-dir DIR] [--heartbeat SECONDS]
           [--vassal-binary PATH] [--stats ADDR:PORT]
   emperor --emperor DIR [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
+  emperor status --stats ADDR:PORT [--json]
 
 Every *.ini (uWSGI, run as "uwsgi --ini FILE") and *.toml ([vassal] command) file in DIR
 is a vassal: a new file starts it, an edit updates it, a touch reloads it, removing the
@@ -38,6 +40,7 @@ Options:
 
 Examples:
   emperor --emperor /etc/uwsgi/vassals --state-dir /var/lib/emperor --stats 127.0.0.1:9101
+  emperor status --stats 127.0.0.1:9101
   emperor --emperor zeus-ssl:10.0.0.1:4040,node1.key --zeus-ca ca.crt`;
 
 const FLAGS = {
@@ -56,6 +59,7 @@ const log = getLogger("emperor");
 
 /** Runs `emperor` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
+  if (args[0] === "status") return await runStatusCommand(args.slice(1));
   const { values } = parseFlags(args, FLAGS);
   const done = handleCommon("emperor", HELP, values);
   if (done !== undefined) return done;
