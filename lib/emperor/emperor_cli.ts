@@ -4,7 +4,7 @@
  * @module
  */
 import { statSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
 import { parseFlags } from "../cli/flags.ts";
 import { UsageError } from "../errors.ts";
@@ -24,7 +24,7 @@ Usage:
   emperor --emperor zeus:HOST:PORT | zeus-ssl:HOST:PORT[,CRT,KEY] [--zeus-ca CA]
           [--node NAME] [--max-vassals N] [--state-dir DIR] [--heartbeat SECONDS]
           [--vassal-binary PATH] [--stats ADDR:PORT]
-  emperor --emperor DIR [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
+  emperor --emperor DIR|"DIR/GLOB" [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
   emperor status --stats ADDR:PORT [--json]
 
 Every *.ini (uWSGI, run as "uwsgi --ini FILE") and *.toml ([vassal] command) file in DIR
@@ -70,8 +70,7 @@ export async function main(args: string[]): Promise<number> {
     process.stderr.write("emperor: zeus mode is not built yet\n");
     return 1;
   }
-  const dir = resolve(spec.dir);
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--emperor "${spec.dir}" is not a directory`);
+  const { dir, pattern } = vassalsDir(spec.dir);
   const stateDir = resolve(values["state-dir"] ?? defaultStateDir());
   const sup = new Supervisor({
     stateDir,
@@ -87,9 +86,9 @@ export async function main(args: string[]): Promise<number> {
     server?.stop();
     throw e;
   }
-  const monitor = new DirMonitor(dir, sup);
+  const monitor = new DirMonitor(dir, sup, pattern);
   monitor.start();
-  log.info("emperor watching {dir}, state in {stateDir}", { dir, stateDir });
+  log.info("emperor watching {dir} ({files}), state in {stateDir}", { dir, files: pattern ?? "*.ini, *.toml", stateDir });
   if (!SETPRIV) log.warning("setpriv not found: plain vassals outlive a killed emperor until the next start reaps them");
   const signal = await untilStopSignal(() => monitor.rescan());
   log.info("{signal}: stopping every vassal", { signal });
@@ -97,6 +96,20 @@ export async function main(args: string[]): Promise<number> {
   server?.stop();
   await sup.stopAll();
   return 0;
+}
+
+/**
+ * The directory to watch, and the file-name glob when given as uWSGI allows
+ * (`--emperor "/etc/uwsgi/vassals/*.ini"`).
+ *
+ * @throws {UsageError} when there is no such directory
+ */
+function vassalsDir(arg: string): { dir: string; pattern?: string } {
+  const isDir = (p: string) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  const full = resolve(arg);
+  if (isDir(full)) return { dir: full };
+  if (/[*?[{]/.test(basename(full)) && isDir(dirname(full))) return { dir: dirname(full), pattern: basename(full) };
+  throw new UsageError(`--emperor "${arg}" is not a directory`);
 }
 
 function usage<T>(f: () => T): T {

@@ -94,3 +94,12 @@ test("a vassal file symlinked into the directory runs like a file", async () => 
   symlinkSync(join(elsewhere, "linked.toml"), join(em.dir, "linked.toml"));
   await em.running("linked.toml");
 }, 30_000);
+
+test('--emperor "DIR/GLOB" (uWSGI style) runs only the matching vassal files', async () => {
+  const dir = tmpDir("emperor-dir-");
+  const em = await startEmperor({ dir: join(dir, "web-*.toml") });
+  writeShVassal(dir, "other.toml", "exec sleep 600");
+  writeShVassal(dir, "web-a.toml", "exec sleep 600");
+  await em.running("web-a.toml");
+  expect((await em.vassals()).map((v) => v.name)).toEqual(["web-a.toml"]);
+}, 30_000);
