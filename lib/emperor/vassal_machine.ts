@@ -14,8 +14,14 @@ import type { PlainConfig, VassalConfig } from "./vassal_config.ts";
 /** A uWSGI vassal that sent heartbeats and then none for this long is killed (and restarted), as uWSGI's emperor does. */
 export const HEARTBEAT_DEADLINE_MS = 30_000;
 
-/** The machine's timers: restart delay, SIGKILL after stop_timeout, heartbeat deadline. */
-export type TimerName = "backoff" | "kill" | "heartbeat";
+/**
+ * How long a uWSGI vassal that said "spawned" (1) is given to say "accepting" (5) before a
+ * reload is sent anyway: until then a 5 could belong to the boot or to the reload.
+ */
+export const ACCEPTING_WAIT_MS = 5_000;
+
+/** The machine's timers: restart delay, SIGKILL after stop_timeout, heartbeat deadline, the wait for byte 5. */
+export type TimerName = "backoff" | "kill" | "heartbeat" | "accepting";
 
 /**
  * What to do. A `launch` is always the last action of a batch (starting a process may fail
@@ -101,9 +107,14 @@ export class VassalMachine {
   bytes(now: number, messages: readonly VassalMessage[]): Action[] {
     const out: Action[] = [];
     for (const m of messages) {
-      if (m === "accepting" && this.#lateAccepting) this.#lateAccepting = false;
-      else if (isReady(m)) {
-        if (m === "spawned" && (this.#state === "starting" || this.#state === "reloading")) this.#lateAccepting = true;
+      if (m === "accepting" && this.#lateAccepting) {
+        this.#lateAccepting = false;
+        out.push({ do: "cancel", timer: "accepting" }, ...this.#deferredReload(now));
+      } else if (isReady(m)) {
+        if (m === "spawned" && (this.#state === "starting" || this.#state === "reloading")) {
+          this.#lateAccepting = true;
+          out.push({ do: "timer", timer: "accepting", ms: ACCEPTING_WAIT_MS });
+        }
         out.push(...this.#ready(now));
       } else if (m === "heartbeat") out.push({ do: "timer", timer: "heartbeat", ms: HEARTBEAT_DEADLINE_MS });
       else if (m === "voluntary_shutdown" && this.#state !== "stopping") out.push(...this.#stop(now, "rest"));
@@ -122,8 +133,9 @@ export class VassalMachine {
     this.#reloadPending = true;
     if (!this.#running) return [{ do: "cancel", timer: "backoff" }, ...this.#launch(now)];
     if (this.config.kind === "uwsgi") {
-      // A second byte 1 in the middle of a reload can leave uWSGI half-reloaded: queue it.
-      if (this.#state === "starting" || this.#state === "reloading") {
+      // A second byte 1 in the middle of a reload can leave uWSGI half-reloaded, and one sent
+      // before this exec's byte 5 would make that 5 ambiguous: queue it.
+      if (this.#state === "starting" || this.#state === "reloading" || this.#lateAccepting) {
         this.#reloadAgain = true;
         return [];
       }
@@ -177,6 +189,7 @@ export class VassalMachine {
     const out: Action[] = [
       { do: "cancel", timer: "kill" },
       { do: "cancel", timer: "heartbeat" },
+      { do: "cancel", timer: "accepting" },
     ];
     const after = this.#afterStop;
     this.#afterStop = undefined;
@@ -202,6 +215,10 @@ export class VassalMachine {
   /** A timer fired. */
   timer(now: number, timer: TimerName): Action[] {
     if (timer === "backoff") return this.#launch(now);
+    if (timer === "accepting") {
+      this.#lateAccepting = false;
+      return this.#deferredReload(now);
+    }
     return this.#running ? [{ do: "kill_group", why: timer === "kill" ? "stop_timeout" : "heartbeat" }] : [];
   }
 
@@ -232,16 +249,23 @@ export class VassalMachine {
       out.push({ do: "emit", event: { type: "spawned", name: this.name, pid: this.#pid ?? -1 } });
       if (!this.#reloadAgain) this.#reloadPending = false;
     }
-    if (this.#reloadAgain) {
+    if (this.#reloadAgain && !this.#lateAccepting) {
       this.#reloadAgain = false;
       return [...out, ...this.#sendReload(now)];
     }
     this.#setState(now, "running");
-    if (out.length === 0 && this.#reloadPending) {
+    if (out.length === 0 && this.#reloadPending && !this.#reloadAgain) {
       this.#reloadPending = false;
       out.push({ do: "emit", event: { type: "reloaded", name: this.name } });
     }
     return out;
+  }
+
+  /** A reload held back until byte 5 (or the wait for it ended) is sent now. */
+  #deferredReload(now: number): Action[] {
+    if (!this.#reloadAgain || this.#state !== "running") return [];
+    this.#reloadAgain = false;
+    return this.#sendReload(now);
   }
 
   #stop(now: number, after: "restart" | "destroy" | "rest"): Action[] {

@@ -16,6 +16,7 @@ test("plain: launch, running at start, spawned once; a crash backs off, a restar
   expect(m.exited(500, 1, null)).toEqual([
     { do: "cancel", timer: "kill" },
     { do: "cancel", timer: "heartbeat" },
+    { do: "cancel", timer: "accepting" },
     { do: "emit", event: { type: "exited", name: "p.toml", code: 1, signal: null } },
     { do: "timer", timer: "backoff", ms: 1000 },
   ]);
@@ -76,11 +77,36 @@ test("uWSGI: ready at 5; reload sends 1 and is done at the next 5; stop sends 0"
   expect(m.reload(7)).toEqual([]);
 });
 
+test("uWSGI ready at 1: a reload waits for this exec's 5 (or 5 s), so no 5 is ambiguous", () => {
+  const m = new VassalMachine("u.ini", uwsgi, 0);
+  m.start(0);
+  m.started(0, 7);
+  expect(m.bytes(1, ["spawned"])).toEqual([
+    { do: "timer", timer: "accepting", ms: 5000 },
+    { do: "emit", event: { type: "spawned", name: "u.ini", pid: 7 } },
+  ]);
+  expect(m.status().state).toBe("running");
+  expect(m.reload(2)).toEqual([]);
+  expect(m.bytes(3, ["accepting"])).toEqual([
+    { do: "cancel", timer: "accepting" },
+    { do: "send", byte: 1 },
+  ]);
+  expect(emitted(m.bytes(4, ["accepting"]))).toEqual(["reloaded"]);
+
+  const n = new VassalMachine("u.ini", uwsgi, 0);
+  n.start(0);
+  n.started(0, 8);
+  n.bytes(1, ["spawned"]);
+  expect(n.reload(2)).toEqual([]);
+  expect(n.timer(5001, "accepting")).toEqual([{ do: "send", byte: 1 }]);
+  expect(emitted(n.bytes(5002, ["accepting"]))).toEqual(["reloaded"]);
+});
+
 test("uWSGI: heartbeats arm the deadline, whose expiry kills the group", () => {
   const m = new VassalMachine("u.ini", uwsgi, 0);
   m.start(0);
   m.started(0, 7);
-  expect(m.bytes(1, ["spawned", "heartbeat"])).toEqual([
+  expect(m.bytes(1, ["accepting", "heartbeat"])).toEqual([
     { do: "emit", event: { type: "spawned", name: "u.ini", pid: 7 } },
     { do: "timer", timer: "heartbeat", ms: 30_000 },
   ]);
