@@ -61,7 +61,8 @@ export class Supervisor {
    * @throws {Error} when the state dir cannot be created or another live emperor holds it
    */
   async start(): Promise<void> {
-    for (const sub of ["vassals", "logs", "pids"]) mkdirSync(join(this.stateDir, sub), { recursive: true });
+    // Private: configs may hold secrets, and the pid records decide what gets killed.
+    for (const sub of ["vassals", "logs", "pids"]) mkdirSync(join(this.stateDir, sub), { recursive: true, mode: 0o700 });
     lockStateDir(this.stateDir);
     for (const rec of reapLeftovers(this.stateDir)) {
       log.warning("killed vassal {name} (pid {pid}) left running by an earlier emperor", { name: rec.name, pid: rec.pid });
