@@ -11,3 +11,5 @@
  * @module
  */
 export * from "./lib/packet/mod.ts";
+// The Zeus protocol (zeus ↔ emperor).
+export * from "./lib/zeus/mod.ts";

@@ -73,3 +73,21 @@ export class PacketError extends Error {
     this.offset = offset;
   }
 }
+
+/**
+ * A well-framed packet that breaks a protocol's rules: an unknown message type, a message
+ * sent in the wrong direction or at the wrong time, a missing var. Daemons log it and close
+ * the one connection that sent it.
+ *
+ * @example
+ * ```ts
+ * throw new ProtocolError(`unknown Zeus message type 42`);
+ * ```
+ */
+export class ProtocolError extends Error {
+  /** @param message what was wrong, quoting the value */
+  constructor(message: string) {
+    super(message);
+    this.name = "ProtocolError";
+  }
+}

@@ -17,6 +17,7 @@ import { defaultStateDir } from "./state_dir.ts";
 import { runStatusCommand } from "./status_command.ts";
 import { SETPRIV } from "./vassal_process.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
+import { runZeusMode } from "./zeus_mode.ts";
 
 const HELP = `emperor: runs vassals (uWSGI apps or any command) and keeps them alive.
 
@@ -66,10 +67,7 @@ export async function main(args: string[]): Promise<number> {
   if (values.emperor === undefined) throw new UsageError("--emperor is required: a vassals directory, or zeus:HOST:PORT");
   const spec = usage(() => parseEmperorSpec(values.emperor!));
   const stats = values.stats === undefined ? undefined : usage(() => parseHostPort(values.stats!));
-  if (spec.kind === "zeus") {
-    process.stderr.write("emperor: zeus mode is not built yet\n");
-    return 1;
-  }
+  if (spec.kind === "zeus") return await runZeusMode(spec, values, stats, { logEvent, untilStopSignal });
   const { dir, pattern } = vassalsDir(spec.dir);
   const stateDir = resolve(values["state-dir"] ?? defaultStateDir());
   const sup = new Supervisor({

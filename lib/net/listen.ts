@@ -23,6 +23,8 @@ export interface ListenOptions {
   onConn: (c: Conn) => void;
   /** A client that has not finished its TLS handshake by then is dropped (default 10 s). */
   handshakeTimeoutSeconds?: number;
+  /** Told about each client dropped at the TLS handshake (to log who and why). */
+  onRefused?: (remote: string, reason: string) => void;
 }
 
 /**
@@ -66,12 +68,15 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           socket.timeout(0);
           const verified = tls?.clientAuth !== "none" && socket.authorized;
           if (!success || (tls?.clientAuth === "required" && !verified)) {
+            const why = socket.getAuthorizationError?.()?.message ?? (success ? "no client certificate" : "TLS handshake failed");
+            opts.onRefused?.(`${socket.remoteAddress}:${socket.remotePort}`, why);
             socket.terminate();
             return;
           }
           admit(socket, verified);
         },
         timeout(socket) {
+          opts.onRefused?.(`${socket.remoteAddress}:${socket.remotePort}`, `TLS handshake not done in ${handshakeSeconds} s`);
           socket.terminate();
         },
       },

@@ -4,8 +4,14 @@
  * @module
  */
 import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
-import { parseFlags } from "../cli/flags.ts";
+import { parseFlags, parseNumber } from "../cli/flags.ts";
+import { UsageError } from "../errors.ts";
+import { getLogger } from "../log/logging.ts";
+import { type HostPort, parseHostPort, parseZeusSpec } from "../tls/endpoint.ts";
+import { loadServerFiles } from "../tls/files.ts";
 import { runCertsCommand } from "../tls/certs_command.ts";
+import { runStatusCommand } from "./status_command.ts";
+import { startZeus } from "./zeus_server.ts";
 
 const HELP = `zeus: hands the vassal configs of a directory out to the emperors connected to it.
 
@@ -16,16 +22,99 @@ Usage:
   zeus status [--stats ADDR:PORT] [--json]
   zeus certs init DIR | zeus certs issue DIR NAME [--host IP_OR_DNS ...]
 
+Options:
+  --zeus SPEC          the seed's form: address, optional TLS files, vassals directory
+  --listen ADDR:PORT   where emperors connect
+  --vassals DIR        the vassal configs (*.ini with [uwsgi], *.toml with [vassal])
+  --cert/--key FILE    serve TLS; --client-ca PEM also requires emperor certificates it signed
+  --state FILE         save emperors and assignments there on every change (atomic)
+  --restore            after a crash: load --state and keep what reconnecting emperors run
+  --dead-after S       an emperor silent this long is dead and its vassals move (default 5)
+  --stats ADDR:PORT    serve GET /status (JSON) and GET /metrics (Prometheus)
+  A vassal asks for K copies on K emperors with "nodes = K" ([vassal]) or "zeus-nodes = K" ([uwsgi]).
+  \`zeus status\` reads --stats (default 127.0.0.1:4041). SIGHUP rescans the directory.
+
 Examples:
   zeus --zeus "0.0.0.0:4040,zeus.crt,zeus.key,ca.crt /etc/uwsgi/vassals"
+  zeus --listen 0.0.0.0:4040 --vassals /etc/vassals --state /var/lib/zeus/state.json --stats 127.0.0.1:4041
   zeus certs init ./pki && zeus certs issue ./pki zeus --host 10.0.0.1`;
+
+const FLAGS = {
+  ...COMMON_FLAGS,
+  zeus: { type: "string" },
+  listen: { type: "string" },
+  vassals: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
+  "client-ca": { type: "string" },
+  state: { type: "string" },
+  restore: { type: "boolean" },
+  "dead-after": { type: "string", default: "5" },
+  stats: { type: "string" },
+} as const;
+
+function address(flag: string, value: string): HostPort {
+  try {
+    return parseHostPort(value);
+  } catch (e) {
+    throw new UsageError(`${flag}: ${(e as Error).message}`);
+  }
+}
 
 /** Runs `zeus` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   if (args[0] === "certs") return await runCertsCommand(args.slice(1));
-  const { values } = parseFlags(args, { ...COMMON_FLAGS });
-  const done = handleCommon("zeus", HELP, values);
+  if (args[0] === "status") return await runStatusCommand(args.slice(1));
+  const { values: v } = parseFlags(args, FLAGS);
+  const done = handleCommon("zeus", HELP, v);
   if (done !== undefined) return done;
-  process.stderr.write("zeus: the coordinator is not built yet\n");
-  return 1;
+
+  let where: HostPort;
+  let vassalsDir: string;
+  let tlsPaths: { cert: string; key: string; clientCa?: string } | undefined;
+  if (v.zeus !== undefined) {
+    if (v.listen || v.vassals || v.cert || v.key || v["client-ca"])
+      throw new UsageError("--zeus already names the address, TLS files and directory: drop --listen/--vassals/--cert/--key/--client-ca");
+    try {
+      const spec = parseZeusSpec(v.zeus);
+      where = spec;
+      vassalsDir = spec.vassalsDir;
+      tlsPaths = spec.tls;
+    } catch (e) {
+      throw new UsageError(`--zeus: ${(e as Error).message}`);
+    }
+  } else {
+    if (!v.listen || !v.vassals) throw new UsageError("give --zeus SPEC, or --listen ADDR:PORT and --vassals DIR (see --help)");
+    where = address("--listen", v.listen);
+    vassalsDir = v.vassals;
+    if (!v.cert !== !v.key) throw new UsageError("--cert and --key go together");
+    if (v["client-ca"] && !v.cert) throw new UsageError("--client-ca needs --cert and --key (client auth is a TLS feature)");
+    if (v.cert) tlsPaths = { cert: v.cert, key: v.key!, ...(v["client-ca"] ? { clientCa: v["client-ca"] } : {}) };
+  }
+  if (v.restore && !v.state) throw new UsageError("--restore needs --state FILE to restore from");
+  const deadAfter = parseNumber("--dead-after", v["dead-after"]!, { min: 0.1 });
+  const tls = tlsPaths
+    ? await loadServerFiles({ cert: tlsPaths.cert, key: tlsPaths.key, ...(tlsPaths.clientCa ? { ca: tlsPaths.clientCa } : {}) })
+    : undefined;
+
+  const zeus = await startZeus({
+    ...where,
+    vassalsDir,
+    ...(tls ? { tls } : {}),
+    ...(v.state ? { statePath: v.state } : {}),
+    restore: v.restore ?? false,
+    deadAfterMs: deadAfter * 1000,
+    ...(v.stats ? { stats: address("--stats", v.stats) } : {}),
+  });
+  const log = getLogger("zeus", "cli");
+  return await new Promise<number>((resolve) => {
+    const stop = (sig: string) => {
+      log.info("{sig}: stopping (emperors keep their vassals)", { sig });
+      zeus.stop();
+      resolve(0);
+    };
+    process.on("SIGTERM", () => stop("SIGTERM"));
+    process.on("SIGINT", () => stop("SIGINT"));
+    process.on("SIGHUP", () => zeus.rescan());
+  });
 }

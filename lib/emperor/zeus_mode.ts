@@ -1,0 +1,101 @@
+/**
+ * `emperor --emperor zeus:HOST:PORT` (or `zeus-ssl:...`): run the vassals a zeus hands out.
+ *
+ * @module
+ */
+import { hostname } from "node:os";
+import { resolve } from "node:path";
+import { parseNumber } from "../cli/flags.ts";
+import { UsageError } from "../errors.ts";
+import { getLogger } from "../log/logging.ts";
+import { serveStats, type StatsServer } from "../stats/server.ts";
+import type { EmperorSpec, HostPort } from "../tls/endpoint.ts";
+import { loadClientFiles } from "../tls/files.ts";
+import { emperorStats } from "./emperor_stats.ts";
+import { defaultStateDir } from "./state_dir.ts";
+import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
+import { ZeusLink } from "./zeus_link.ts";
+
+const log = getLogger("emperor", "zeus");
+
+/** The emperor flags zeus mode reads. */
+export interface ZeusModeFlags {
+  "state-dir"?: string;
+  "vassal-binary"?: string;
+  "zeus-ca"?: string;
+  node?: string;
+  "max-vassals"?: string;
+  heartbeat?: string;
+}
+
+/** What the emperor CLI lends zeus mode, so both modes log and stop alike. */
+export interface ZeusModeHooks {
+  logEvent(e: SupervisorEvent, where: string): void;
+  untilStopSignal(onHup: () => void): Promise<string>;
+}
+
+/**
+ * Runs the emperor in zeus mode until SIGTERM/SIGINT; returns the exit code.
+ *
+ * @throws {UsageError} on a bad --max-vassals, --heartbeat or --node, or --zeus-ca without zeus-ssl
+ * @example
+ * ```ts
+ * if (spec.kind === "zeus") return await runZeusMode(spec, values, stats, { logEvent, untilStopSignal });
+ * ```
+ */
+export async function runZeusMode(
+  spec: Extract<EmperorSpec, { kind: "zeus" }>,
+  flags: ZeusModeFlags,
+  stats: HostPort | undefined,
+  hooks: ZeusModeHooks,
+): Promise<number> {
+  const node = flags.node ?? hostname();
+  if (!/^[A-Za-z0-9._-]{1,255}$/.test(node)) throw new UsageError(`--node "${node}" may hold only letters, digits, ".", "_" and "-"`);
+  const maxVassals = parseNumber("--max-vassals", flags["max-vassals"] ?? "100", { integer: true, min: 1 });
+  const heartbeat = parseNumber("--heartbeat", flags.heartbeat ?? "1", { min: 0.05 });
+  if (flags["zeus-ca"] && !spec.tls) throw new UsageError('--zeus-ca is for TLS: use "zeus-ssl:HOST:PORT"');
+  const tls = spec.tls ? await loadClientFiles({ ...spec.tls, ...(flags["zeus-ca"] ? { ca: flags["zeus-ca"] } : {}) }) : undefined;
+  const stateDir = resolve(flags["state-dir"] ?? defaultStateDir());
+
+  let link: ZeusLink | undefined;
+  const sup = new Supervisor({
+    stateDir,
+    ...(flags["vassal-binary"] ? { vassalBinary: flags["vassal-binary"] } : {}),
+    onEvent: (e) => {
+      hooks.logEvent(e, "");
+      link?.onEvent(e);
+    },
+  });
+  await sup.start();
+  link = new ZeusLink(sup, { host: spec.host, port: spec.port, ...(tls ? { tls } : {}), node, maxVassals, heartbeatMs: heartbeat * 1000 });
+  const zeusLink = link;
+  let server: StatsServer | undefined;
+  if (stats) {
+    server = serveStats(
+      stats.host,
+      stats.port,
+      emperorStats(sup, {
+        mode: "zeus",
+        node,
+        max_vassals: maxVassals,
+        get zeus() {
+          return zeusLink.status();
+        },
+      }),
+    );
+  }
+  link.start();
+  log.info("emperor {node} serving zeus at {host}:{port} (max {max} vassals), state in {stateDir}", {
+    node,
+    host: spec.host,
+    port: spec.port,
+    max: maxVassals,
+    stateDir,
+  });
+  const signal = await hooks.untilStopSignal(() => {});
+  log.info("{signal}: stopping every vassal", { signal });
+  link.stop();
+  server?.stop();
+  await sup.stopAll();
+  return 0;
+}

@@ -1,0 +1,226 @@
+/**
+ * The emperor's side of the Zeus protocol (sans I/O): turns zeus's messages into
+ * supervisor calls and supervisor events into messages for zeus. It outlives connections:
+ * {@link ZeusSession.attach} on each new one sends I_AM_ALIVE and the vassal report.
+ *
+ * @module
+ */
+import { ProtocolError } from "../errors.ts";
+import { getLogger } from "../log/logging.ts";
+import { ConfigAssembler, reportMessages } from "../zeus/config_transfer.ts";
+import type { ZeusMessage } from "../zeus/messages.ts";
+import type { Supervisor, SupervisorEvent } from "./supervisor.ts";
+import { vassalNameProblem } from "./vassal_name.ts";
+
+const log = getLogger("emperor", "zeus");
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const NO_DIGEST = "0".repeat(64);
+
+/** What the session needs of the supervisor. */
+export type VassalHost = Pick<Supervisor, "apply" | "reload" | "destroy" | "has" | "list">;
+
+/** Who this emperor is to zeus. */
+export interface SessionIdentity {
+  node: string;
+  maxVassals: number;
+}
+
+/**
+ * One emperor's Zeus protocol state.
+ *
+ * @example
+ * ```ts
+ * const s = new ZeusSession(supervisor, { node: "n1", maxVassals: 100 });
+ * s.attach((m) => conn.write(encodePacket(encodeMessage(m))));
+ * s.handle(decodeMessage(packet, "zeus"));
+ * ```
+ */
+export class ZeusSession {
+  #send: ((m: ZeusMessage) => void) | undefined;
+  #chunks = new ConfigAssembler();
+  /** What each transfer in progress is for. */
+  #transfer = new Map<string, "new" | "update">();
+  /** Accepted but not yet running: they count against max_vassals. */
+  #accepted = new Set<string>();
+  #awaitingReload = new Set<string>();
+  /** sha256 of the config each vassal runs. */
+  #digests = new Map<string, string>();
+  /** pid last told to zeus, to report restarts after a crash. */
+  #toldPid = new Map<string, number>();
+
+  constructor(
+    readonly host: VassalHost,
+    readonly id: SessionIdentity,
+  ) {}
+
+  /** Whether a connection is attached. */
+  get attached(): boolean {
+    return this.#send !== undefined;
+  }
+
+  /** A connection to zeus is up: introduce ourselves and report what we run. */
+  attach(send: (m: ZeusMessage) => void): void {
+    this.#send = send;
+    this.#chunks = new ConfigAssembler();
+    this.#transfer.clear();
+    this.#accepted.clear();
+    this.#awaitingReload.clear();
+    send(this.#alive());
+    const running = this.host.list().map((v) => ({
+      name: v.name,
+      pid: v.pid ?? 0,
+      restarts: v.restarts,
+      sha256: this.#digests.get(v.name) ?? NO_DIGEST,
+    }));
+    for (const r of running) this.#toldPid.set(r.name, r.pid);
+    for (const m of reportMessages(running)) send(m);
+  }
+
+  /** The connection is gone: vassals keep running; nothing is sent until the next attach. */
+  detach(): void {
+    this.#send = undefined;
+  }
+
+  /** Sends I_AM_ALIVE, and the new pid of any vassal the supervisor restarted since. */
+  heartbeat(): void {
+    if (!this.#send) return;
+    this.#send(this.#alive());
+    for (const v of this.host.list()) {
+      if (v.state !== "running" || !v.pid || this.#toldPid.get(v.name) === v.pid) continue;
+      this.#toldPid.set(v.name, v.pid);
+      this.#send({ type: "VASSAL_SPAWNED", name: v.name, pid: v.pid, restarts: v.restarts });
+    }
+  }
+
+  /**
+   * Handles one message from zeus.
+   *
+   * @throws {ProtocolError} on config chunks nobody announced: the caller closes the connection
+   */
+  handle(m: ZeusMessage): void {
+    switch (m.type) {
+      case "NEW_VASSAL":
+        return this.#newVassal(m.name);
+      case "VASSAL_UPDATE":
+        this.#chunks.begin(m.name);
+        this.#transfer.set(m.name, "update");
+        return;
+      case "CONFIG_CHUNK":
+        if (!this.#chunks.chunk(m.name, m.body)) throw new ProtocolError(`CONFIG_CHUNK for ${m.name} without NEW_VASSAL or VASSAL_UPDATE`);
+        return;
+      case "CONFIG_END":
+        return this.#configEnd(m.name, m.sha256);
+      case "VASSAL_RELOAD":
+        if (!this.host.has(m.name)) return this.#reply({ type: "VASSAL_REJECTED", name: m.name, reason: "not running here" });
+        this.#awaitingReload.add(m.name);
+        return this.host.reload(m.name);
+      case "VASSAL_DESTROY":
+        return this.#destroy(m.name);
+      case "ERROR":
+        log.warn("zeus reports an error: {reason}", { reason: m.reason });
+        return;
+      default:
+        throw new ProtocolError(`${m.type} may not be sent by zeus`);
+    }
+  }
+
+  /** Feeds a supervisor event (wire `onEvent` here). */
+  onEvent(e: SupervisorEvent): void {
+    switch (e.type) {
+      case "spawned":
+        this.#accepted.delete(e.name);
+        this.#toldPid.set(e.name, e.pid);
+        return this.#reply({ type: "VASSAL_SPAWNED", name: e.name, pid: e.pid, restarts: this.#restarts(e.name) });
+      case "reloaded": {
+        this.#awaitingReload.delete(e.name);
+        const pid = this.#pid(e.name);
+        this.#toldPid.set(e.name, pid);
+        return this.#reply({ type: "VASSAL_RELOADED", name: e.name, pid, restarts: this.#restarts(e.name) });
+      }
+      case "rejected":
+        this.#accepted.delete(e.name);
+        this.#awaitingReload.delete(e.name);
+        if (!this.host.has(e.name)) this.#digests.delete(e.name);
+        return this.#reply({ type: "VASSAL_REJECTED", name: e.name, reason: e.reason });
+      default:
+        return;
+    }
+  }
+
+  #alive(): ZeusMessage {
+    return { type: "I_AM_ALIVE", node: this.id.node, maxVassals: this.id.maxVassals, runningVassals: this.host.list().length };
+  }
+
+  #reply(m: ZeusMessage): void {
+    this.#send?.(m);
+  }
+
+  #pid(name: string): number {
+    return this.host.list().find((v) => v.name === name)?.pid ?? 0;
+  }
+
+  #restarts(name: string): number {
+    return this.host.list().find((v) => v.name === name)?.restarts ?? 0;
+  }
+
+  #newVassal(name: string): void {
+    const problem = vassalNameProblem(name);
+    if (problem) return this.#reply({ type: "VASSAL_REJECTED", name: name.slice(0, 255), reason: problem });
+    const load = this.host.list().length + [...this.#accepted].filter((n) => !this.host.has(n)).length;
+    if (!this.host.has(name) && load >= this.id.maxVassals) {
+      return this.#reply({ type: "VASSAL_REJECTED", name, reason: `full: ${load} of ${this.id.maxVassals} vassals` });
+    }
+    this.#accepted.add(name);
+    this.#chunks.begin(name);
+    this.#transfer.set(name, "new");
+    this.#reply({ type: "ACCEPTED_VASSAL", name });
+  }
+
+  #configEnd(name: string, sha256: string): void {
+    const r = this.#chunks.end(name, sha256);
+    const kind = this.#transfer.get(name);
+    this.#transfer.delete(name);
+    if (!r || !kind) throw new ProtocolError(`CONFIG_END for ${name} without NEW_VASSAL or VASSAL_UPDATE`);
+    const reject = (reason: string) => {
+      this.#accepted.delete(name);
+      log.warn("rejecting vassal {name}: {reason}", { name, reason });
+      this.#reply({ type: "VASSAL_REJECTED", name, reason });
+    };
+    if (!r.ok) return reject(`config digest mismatch: received ${r.actual}, CONFIG_END says ${sha256}`);
+    let text: string;
+    try {
+      text = utf8.decode(r.body);
+    } catch {
+      return reject("config is not valid UTF-8");
+    }
+    const known = this.host.has(name);
+    const same = this.#digests.get(name) === r.actual;
+    this.#digests.set(name, r.actual);
+    if (known && same) {
+      // Nothing changed in the config: an update is then a reload, a placement a confirmation.
+      if (kind === "new") return this.#reply({ type: "VASSAL_SPAWNED", name, pid: this.#pid(name), restarts: this.#restarts(name) });
+      this.#awaitingReload.add(name);
+      return this.host.reload(name);
+    }
+    if (known) this.#awaitingReload.add(name);
+    else this.#accepted.add(name);
+    this.host.apply(name, text);
+  }
+
+  #destroy(name: string): void {
+    this.#accepted.delete(name);
+    this.#awaitingReload.delete(name);
+    this.#transfer.delete(name);
+    this.#chunks.drop(name);
+    this.#digests.delete(name);
+    this.#toldPid.delete(name);
+    const send = this.#send;
+    this.host.destroy(name).then(
+      () => {
+        // Only on the connection that asked: a later one learns it from the report.
+        if (this.#send === send) this.#reply({ type: "VASSAL_DESTROYED", name });
+      },
+      (e: Error) => log.error("cannot destroy vassal {name}: {error}", { name, error: e.message }),
+    );
+  }
+}

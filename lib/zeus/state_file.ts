@@ -1,0 +1,93 @@
+/**
+ * The coordinator's state file (`--state FILE`, seed 003): emperors and assignments,
+ * written atomically on every change and loaded by `zeus --restore` after a crash.
+ *
+ * @module
+ */
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
+
+/** One copy of a vassal on one emperor, as saved. */
+export interface SavedAssignment {
+  node: string;
+  pid: number;
+  restarts: number;
+}
+
+/** Everything zeus needs to resume. Config bodies are not saved: the vassals directory holds them. */
+export interface ZeusState {
+  version: 1;
+  /** ISO time of the save. */
+  savedAt: string;
+  emperors: { node: string; maxVassals: number; lastSeen: number }[];
+  vassals: { name: string; sha256: string; copies: number; assignments: SavedAssignment[] }[];
+  /** Copies zeus asked an emperor to destroy and has not heard back about. */
+  destroying: { node: string; name: string }[];
+}
+
+/**
+ * Writes `state` to `path` atomically: a temp file beside it, fsync, rename, fsync of the folder.
+ * A crash at any point leaves either the old file or the new one, whole.
+ *
+ * @throws {Error} when the folder is not writable
+ * @example
+ * ```ts
+ * saveState("/var/lib/zeus/state.json", core.snapshot());
+ * ```
+ */
+export function saveState(path: string, state: ZeusState): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const fd = openSync(tmp, "w", 0o600);
+  try {
+    writeSync(fd, JSON.stringify(state));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  const dirFd = openSync(dirname(path), "r");
+  try {
+    fsyncSync(dirFd);
+  } finally {
+    closeSync(dirFd);
+  }
+}
+
+function fail(path: string, what: string): never {
+  throw new SyntaxError(`state file ${path}: ${what}`);
+}
+
+/**
+ * Reads a state file; `undefined` when it does not exist.
+ *
+ * @throws {SyntaxError} naming the file when it is not a zeus state file
+ * @example
+ * ```ts
+ * const state = loadState("/var/lib/zeus/state.json");
+ * ```
+ */
+export function loadState(path: string): ZeusState | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw new Error(`cannot read state file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  let doc: ZeusState;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    fail(path, `not JSON: ${(e as Error).message}`);
+  }
+  if (doc?.version !== 1) fail(path, `version ${JSON.stringify(doc?.version)} is not 1`);
+  if (!Array.isArray(doc.emperors) || !Array.isArray(doc.vassals) || !Array.isArray(doc.destroying)) {
+    fail(path, "lacks the emperors, vassals or destroying lists");
+  }
+  for (const v of doc.vassals) {
+    if (typeof v?.name !== "string" || typeof v.sha256 !== "string" || !Array.isArray(v.assignments)) {
+      fail(path, `vassal entry ${JSON.stringify(v).slice(0, 80)} is malformed`);
+    }
+  }
+  return doc;
+}

@@ -1,0 +1,49 @@
+/**
+ * `zeus status`: the emperors and vassals of a running zeus, as tables (or its JSON).
+ *
+ * @module
+ */
+import { parseFlags } from "../cli/flags.ts";
+import { fetchStatus, renderTable } from "../stats/mod.ts";
+import type { ZeusStatus } from "./zeus_status.ts";
+
+/** Where `zeus status` looks when --stats is not given. */
+export const DEFAULT_STATS = "127.0.0.1:4041";
+
+/**
+ * Renders a zeus `/status` document as two tables and a counters line.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(renderZeusStatus(await fetchStatus("127.0.0.1:4041") as ZeusStatus));
+ * ```
+ */
+export function renderZeusStatus(s: ZeusStatus): string {
+  const emperors = renderTable(
+    ["EMPEROR", "ALIVE", "REMOTE", "MAX", "RUNNING", "ASSIGNED", "LAST HEARTBEAT"],
+    s.emperors.map((e) => [e.node, e.alive ? "yes" : "no", e.remote, e.max_vassals, e.running, e.assigned, e.last_heartbeat]),
+  );
+  const vassals = renderTable(
+    ["VASSAL", "STATE", "COPIES", "EMPERORS (pid)", "RESTARTS", "NOTE"],
+    s.vassals.map((v) => [
+      v.name,
+      v.state,
+      `${v.emperors.length}/${v.copies}`,
+      v.emperors.map((c) => `${c.node}(${c.pid || "-"})`).join(" ") || "-",
+      v.restarts,
+      v.error,
+    ]),
+  );
+  const counters = Object.entries(s.counters)
+    .map(([k, n]) => `${k}=${n}`)
+    .join(" ");
+  return `${emperors}\n${vassals}\n${s.settling ? "settling: waiting for emperors to report\n" : ""}counters: ${counters}\n`;
+}
+
+/** Runs `zeus status [--stats ADDR:PORT] [--json]`; returns the exit code. */
+export async function runStatusCommand(args: string[]): Promise<number> {
+  const { values } = parseFlags(args, { stats: { type: "string", default: DEFAULT_STATS }, json: { type: "boolean" } });
+  const status = (await fetchStatus(values.stats!)) as ZeusStatus;
+  process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : renderZeusStatus(status));
+  return 0;
+}

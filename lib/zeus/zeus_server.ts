@@ -1,0 +1,212 @@
+/**
+ * The zeus daemon: listens for emperors, watches the vassals directory, drives the
+ * {@link Coordinator}, saves its state and serves stats.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { getLogger } from "../log/logging.ts";
+import type { Conn } from "../net/conn.ts";
+import { listen } from "../net/conn.ts";
+import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
+import { serveStats, type StatsServer } from "../stats/mod.ts";
+import type { HostPort } from "../tls/endpoint.ts";
+import type { TlsServerFiles } from "../tls/files.ts";
+import { DirWatcher } from "../watch/mod.ts";
+import { Coordinator } from "./coordinator.ts";
+import { decodeMessage, encodeMessage } from "./messages.ts";
+import { loadState, saveState } from "./state_file.ts";
+import { zeusMetrics, zeusStatus } from "./zeus_status.ts";
+
+const log = getLogger("zeus", "server");
+
+/** Which files of the vassals directory are vassals. */
+export const VASSAL_FILE = /\.(ini|toml)$/;
+
+/**
+ * Logs refused TLS clients: the first refusal of an address (for a reason) at once, then at
+ * most one line a minute per address and reason with the count, so a misconfigured emperor redialling does not flood.
+ */
+function refusalLog(): (remote: string, reason: string) => void {
+  const seen = new Map<string, { at: number; more: number }>();
+  return (remote, reason) => {
+    const key = `${remote.slice(0, remote.lastIndexOf(":"))} ${reason}`;
+    const s = seen.get(key);
+    const now = Date.now();
+    if (s && now - s.at < 60_000) {
+      s.more++;
+      return;
+    }
+    const more = s?.more ? ` (and ${s.more} more such refusals)` : "";
+    seen.set(key, { at: now, more: 0 });
+    log.warn(`refused emperor at {remote}: {reason}${more}`, { remote, reason });
+  };
+}
+
+/** Options of {@link startZeus}. */
+export interface ZeusOptions extends HostPort {
+  vassalsDir: string;
+  tls?: TlsServerFiles;
+  /** Where the state is saved on every change. */
+  statePath?: string;
+  /** Load `statePath` and keep what reconnecting emperors report. */
+  restore?: boolean;
+  deadAfterMs: number;
+  stats?: HostPort;
+}
+
+/** A running zeus. */
+export interface ZeusServer {
+  port: number;
+  statsPort?: number;
+  core: Coordinator;
+  /** Rescans the vassals directory now (SIGHUP). */
+  rescan(): void;
+  /** Stops listening and watching; emperors keep their vassals and redial. */
+  stop(): void;
+}
+
+/**
+ * Starts zeus.
+ *
+ * @throws {Error} when the port cannot be bound, the directory cannot be read or the state file is bad
+ * @example
+ * ```ts
+ * const z = await startZeus({ host: "127.0.0.1", port: 4040, vassalsDir: "/etc/vassals", deadAfterMs: 5000 });
+ * ```
+ */
+export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
+  const state = opts.restore && opts.statePath ? loadState(opts.statePath) : undefined;
+  if (opts.restore && !state) log.warn("--restore: no state file at {path}; starting afresh", { path: opts.statePath });
+  const conns = new Map<number, Conn>();
+  let saveQueued = false;
+  const save = (): void => {
+    saveQueued = false;
+    try {
+      saveState(opts.statePath!, core.snapshot());
+    } catch (e) {
+      log.error("cannot save state to {path}: {error}", { path: opts.statePath, error: (e as Error).message });
+    }
+  };
+  const core = new Coordinator(
+    {
+      now: () => Date.now(),
+      send: (conn, m) => conns.get(conn)?.write(encodePacket(encodeMessage(m))),
+      close: (conn, reason) => {
+        log.info("closing connection {conn}: {reason}", { conn, reason });
+        conns.get(conn)?.close();
+        conns.delete(conn);
+      },
+      changed: () => {
+        // Coalesced: one atomic write per burst of changes, before the next I/O turn.
+        if (!opts.statePath || saveQueued) return;
+        saveQueued = true;
+        setImmediate(save);
+      },
+    },
+    // Without --restore, a short settle (the emperors' longest redial delay, 2 s, plus a
+    // margin) still lets emperors that were redialling report what they run before
+    // anything new is started.
+    { deadAfterMs: opts.deadAfterMs, settleMs: state ? opts.deadAfterMs : Math.min(2500, opts.deadAfterMs), maxRejections: 3 },
+  );
+  if (state) {
+    core.restore(state);
+    log.info("restored {v} vassals on {e} emperors from {path}; waiting {s} s for emperors", {
+      v: state.vassals.length,
+      e: state.emperors.length,
+      path: opts.statePath,
+      s: opts.deadAfterMs / 1000,
+    });
+  }
+
+  if (opts.statePath) {
+    // Fail at start, not at the first change, when the state cannot be written.
+    try {
+      saveState(opts.statePath, core.snapshot());
+    } catch (e) {
+      throw new Error(`cannot write state file ${opts.statePath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+
+  const read = (name: string): Uint8Array | undefined => {
+    try {
+      return readFileSync(join(opts.vassalsDir, name));
+    } catch {
+      return undefined; // gone again: the next scan says so
+    }
+  };
+  const watcher = new DirWatcher(opts.vassalsDir, {
+    match: (n) => VASSAL_FILE.test(n),
+    onChange: (c) => {
+      for (const name of [...c.added, ...c.changed]) {
+        const body = read(name);
+        if (body) core.fileSet(name, body);
+      }
+      for (const name of c.touched) core.fileTouched(name);
+      for (const name of c.removed) core.fileRemoved(name);
+    },
+  });
+  try {
+    watcher.start();
+  } catch (e) {
+    throw new Error(`cannot watch vassals directory ${opts.vassalsDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  // Vassals of the state file whose config went away while zeus was down.
+  for (const name of [...core.vassals.keys()]) if (!watcher.snapshot.has(name)) core.fileRemoved(name);
+
+  let nextConn = 0;
+  const listener = await listen({
+    host: opts.host,
+    port: opts.port,
+    ...(opts.tls ? { tls: opts.tls } : {}),
+    onRefused: refusalLog(),
+    onConn: (conn) => {
+      const id = ++nextConn;
+      conns.set(id, conn);
+      core.connOpened(id, conn.remote);
+      if (opts.tls?.clientAuth === "required")
+        log.debug("connection {id} from {remote} as {names}", { id, remote: conn.remote, names: conn.peerNames });
+      const decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
+      conn.onData((chunk) => {
+        if (!conns.has(id)) return;
+        try {
+          for (const p of decoder.push(chunk)) {
+            core.message(id, decodeMessage(p, "emperor"));
+            if (!conns.has(id)) return;
+          }
+        } catch (e) {
+          core.protocolError(id, (e as Error).message);
+        }
+      });
+      conn.onClose((err) => {
+        conns.delete(id);
+        core.connClosed(id, err ? `connection error: ${err.message}` : "connection closed");
+      });
+    },
+  });
+  if (!opts.tls)
+    log.warn("zeus listens on {host}:{port} without TLS: anyone who reaches it can take vassals", { host: opts.host, port: listener.port });
+  else if (opts.tls.clientAuth !== "required") log.warn("zeus serves TLS without client auth: any emperor can connect");
+  log.info("zeus on {host}:{port}, vassals from {dir}", { host: opts.host, port: listener.port, dir: opts.vassalsDir });
+
+  const ticker = setInterval(() => core.tick(), 100);
+  let stats: StatsServer | undefined;
+  if (opts.stats) {
+    stats = serveStats(opts.stats.host, opts.stats.port, { status: () => zeusStatus(core), metrics: () => zeusMetrics(core) });
+    log.info("stats on http://{host}:{port}/status", { host: opts.stats.host, port: stats.port });
+  }
+  return {
+    port: listener.port,
+    ...(stats ? { statsPort: stats.port } : {}),
+    core,
+    rescan: () => watcher.scan(),
+    stop() {
+      clearInterval(ticker);
+      watcher.stop();
+      listener.close();
+      stats?.stop();
+      if (opts.statePath) save();
+    },
+  };
+}

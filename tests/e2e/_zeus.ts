@@ -1,0 +1,133 @@
+/**
+ * Helpers of the zeus end-to-end tests: a real `zeus` and real `emperor` processes on
+ * loopback, each with a stats endpoint on a free port, read through their /status.
+ *
+ * @module
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { ZeusStatus } from "../../lib/zeus/zeus_status.ts";
+import { bin, freePort, type Proc, start, tmpDir, waitFor } from "../helpers/procs.ts";
+
+/** A plain vassal config running /bin/sleep. */
+export function sleeper(extra = ""): string {
+  return `[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\nstop_timeout = 2\n${extra}`;
+}
+
+async function status<T>(port: number): Promise<T | undefined> {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? ((await res.json()) as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A running zeus process. */
+export interface ZeusProc {
+  proc: Proc;
+  port: number;
+  statsPort: number;
+  dir: string;
+  status(): Promise<ZeusStatus | undefined>;
+}
+
+/** Starts `zeus --listen ... --vassals dir --stats ...` plus `extra` flags. */
+export async function startZeus(opts: { dir?: string; port?: number; extra?: string[] } = {}): Promise<ZeusProc> {
+  const dir = opts.dir ?? tmpDir("zeus-vassals-");
+  const port = opts.port ?? (await freePort());
+  const statsPort = await freePort();
+  const proc = start(bin("zeus"), [
+    "--listen",
+    `127.0.0.1:${port}`,
+    "--vassals",
+    dir,
+    "--stats",
+    `127.0.0.1:${statsPort}`,
+    "--dead-after",
+    "2",
+    ...(opts.extra ?? []),
+  ]);
+  const z: ZeusProc = { proc, port, statsPort, dir, status: () => status<ZeusStatus>(statsPort) };
+  await waitFor(() => z.status(), 10_000, "zeus /status");
+  return z;
+}
+
+/** What an emperor's /status holds that these tests read. */
+export interface EmperorStatus {
+  node: string;
+  zeus: { state: string };
+  vassals: { name: string; pid?: number; state: string }[];
+}
+
+/** A running emperor process. */
+export interface EmperorProc {
+  node: string;
+  proc: Proc;
+  stateDir: string;
+  statsPort: number;
+  status(): Promise<EmperorStatus | undefined>;
+}
+
+/** Starts `emperor --emperor SPEC --node NODE` with a fresh state dir and a stats port. */
+export async function startEmperor(node: string, spec: string, extra: string[] = [], stateDir?: string): Promise<EmperorProc> {
+  const dir = stateDir ?? tmpDir(`emperor-${node}-`);
+  mkdirSync(dir, { recursive: true });
+  const statsPort = await freePort();
+  const proc = start(bin("emperor"), [
+    "--emperor",
+    spec,
+    "--node",
+    node,
+    "--state-dir",
+    dir,
+    "--heartbeat",
+    "0.3",
+    "--stats",
+    `127.0.0.1:${statsPort}`,
+    ...extra,
+  ]);
+  const e: EmperorProc = { node, proc, stateDir: dir, statsPort, status: () => status<EmperorStatus>(statsPort) };
+  await waitFor(() => e.status(), 10_000, `emperor ${node} /status`);
+  return e;
+}
+
+/** Writes vassal configs into the vassals directory. */
+export function writeVassals(dir: string, files: Record<string, string>): void {
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+}
+
+/** Vassal name → [node, pid] of every running copy, read from the emperors themselves. */
+export async function copies(emperors: readonly EmperorProc[]): Promise<Map<string, [string, number][]>> {
+  const out = new Map<string, [string, number][]>();
+  for (const e of emperors) {
+    const s = await e.status();
+    for (const v of s?.vassals ?? []) {
+      if (!out.has(v.name)) out.set(v.name, []);
+      out.get(v.name)!.push([e.node, v.pid ?? 0]);
+    }
+  }
+  return out;
+}
+
+/** Waits until zeus reports `n` vassals, all running, and returns its status. */
+export async function allRunning(z: ZeusProc, n: number, timeoutMs = 20_000): Promise<ZeusStatus> {
+  return await waitFor(
+    async () => {
+      const s = await z.status();
+      return s && s.vassals.length === n && s.vassals.every((v) => v.state === "running") ? s : undefined;
+    },
+    timeoutMs,
+    `${n} running vassals`,
+  );
+}
+
+/** True when process `pid` exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,274 @@
+import { expect, test } from "bun:test";
+import { sha256Hex } from "../../lib/zeus/config_transfer.ts";
+import { Coordinator } from "../../lib/zeus/coordinator.ts";
+import type { ZeusMessage } from "../../lib/zeus/messages.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+const plain = (extra = "") => enc(`[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\n${extra}`);
+
+/** A coordinator with a fake clock, and fake emperors that answer as a well-behaved one would. */
+function harness(opts: { settleMs?: number; autoReply?: boolean } = {}) {
+  let now = 1000;
+  let nextPid = 100;
+  const sent: { conn: number; m: ZeusMessage }[] = [];
+  const closed: { conn: number; reason: string }[] = [];
+  const runs = new Map<number, Map<string, number>>(); // conn → name → pid
+  let changes = 0;
+  const core: Coordinator = new Coordinator(
+    {
+      now: () => now,
+      send: (conn, m) => {
+        sent.push({ conn, m });
+        if (opts.autoReply === false) return;
+        queueMicrotask(() => reply(conn, m));
+      },
+      close: (conn, reason) => closed.push({ conn, reason }),
+      changed: () => changes++,
+    },
+    { deadAfterMs: 5000, settleMs: opts.settleMs ?? 0, maxRejections: 3 },
+  );
+  const reply = (conn: number, m: ZeusMessage) => {
+    const mine = runs.get(conn);
+    if (!mine) return;
+    if (m.type === "NEW_VASSAL") core.message(conn, { type: "ACCEPTED_VASSAL", name: m.name });
+    if (m.type === "CONFIG_END" && mine.has(m.name)) {
+      core.message(conn, { type: "VASSAL_RELOADED", name: m.name, pid: mine.get(m.name)!, restarts: 0 });
+    } else if (m.type === "CONFIG_END") {
+      const pid = nextPid++;
+      mine.set(m.name, pid);
+      core.message(conn, { type: "VASSAL_SPAWNED", name: m.name, pid, restarts: 0 });
+    }
+    if (m.type === "VASSAL_DESTROY") {
+      mine.delete(m.name);
+      core.message(conn, { type: "VASSAL_DESTROYED", name: m.name });
+    }
+    if (m.type === "VASSAL_RELOAD") core.message(conn, { type: "VASSAL_RELOADED", name: m.name, pid: mine.get(m.name)!, restarts: 0 });
+  };
+  const connect = (conn: number, node: string, max = 100, report: { name: string; pid: number; sha256: string }[] = []) => {
+    runs.set(conn, new Map(report.map((r) => [r.name, r.pid])));
+    core.connOpened(conn, `127.0.0.1:${conn}`);
+    core.message(conn, { type: "I_AM_ALIVE", node, maxVassals: max, runningVassals: report.length });
+    core.message(conn, { type: "VASSAL_REPORT", vassals: report.map((r) => ({ ...r, restarts: 0 })) });
+    core.message(conn, { type: "REPORT_END", count: report.length });
+  };
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+  return {
+    core,
+    sent,
+    closed,
+    runs,
+    connect,
+    settle,
+    changes: () => changes,
+    advance: (ms: number) => {
+      now += ms;
+      core.tick();
+    },
+    crash: (conn: number) => {
+      runs.delete(conn);
+      core.connClosed(conn);
+    },
+    counts: () => [...runs.values()].map((m) => m.size),
+  };
+}
+
+test("thirty vassals over three emperors run 10/10/10, each once", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.connect(2, "e2");
+  h.connect(3, "e3");
+  for (let i = 0; i < 30; i++) h.core.fileSet(`v${String(i).padStart(2, "0")}.toml`, plain());
+  await h.settle();
+  expect(h.counts()).toEqual([10, 10, 10]);
+  expect([...h.core.vassals.values()].every((v) => [...v.copiesOn.values()].every((c) => c.state === "running"))).toBe(true);
+});
+
+test("nodes = 3 runs on three distinct emperors; no room means pending until room appears", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.connect(2, "e2");
+  h.core.fileSet("trio.toml", plain("nodes = 3\n"));
+  await h.settle();
+  expect(h.counts()).toEqual([1, 1]);
+  h.connect(3, "e3");
+  await h.settle();
+  expect(h.counts()).toEqual([1, 1, 1]);
+});
+
+test("update, touch and remove reach the emperor holding the vassal", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.core.fileSet("a.toml", plain());
+  await h.settle();
+  h.sent.length = 0;
+  h.core.fileSet("a.toml", plain("# edited\n"));
+  expect(h.sent.map((s) => s.m.type)).toEqual(["VASSAL_UPDATE", "CONFIG_CHUNK", "CONFIG_END"]);
+  await h.settle();
+  h.sent.length = 0;
+  h.core.fileTouched("a.toml");
+  expect(h.sent.map((s) => s.m.type)).toEqual(["VASSAL_RELOAD"]);
+  await h.settle();
+  h.sent.length = 0;
+  h.core.fileRemoved("a.toml");
+  expect(h.sent.map((s) => s.m.type)).toEqual(["VASSAL_DESTROY"]);
+  await h.settle();
+  expect(h.counts()).toEqual([0]);
+  expect(h.core.emperors.get("e1")!.destroying.size).toBe(0);
+});
+
+test("a lost emperor's vassals move; when it comes back still running them, the extras are destroyed", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.connect(2, "e2");
+  for (const n of ["a", "b", "c", "d"]) h.core.fileSet(`${n}.toml`, plain());
+  await h.settle();
+  const onE1 = [...h.runs.get(1)!.entries()];
+  h.runs.delete(1); // it keeps them running, but zeus stops hearing it
+  h.advance(3000);
+  h.core.message(2, { type: "I_AM_ALIVE", node: "e2", maxVassals: 100, runningVassals: 2 });
+  h.advance(3000);
+  expect(h.closed[0]!.reason).toMatch(/^no I_AM_ALIVE for 6\.0 s$/);
+  await h.settle();
+  expect(h.counts()).toEqual([4]);
+  h.connect(
+    4,
+    "e1",
+    100,
+    onE1.map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) })),
+  );
+  await h.settle();
+  expect(h.counts()).toEqual([4, 0]);
+  expect(h.core.counters.extras_destroyed).toBe(2);
+});
+
+test("restore keeps what emperors report, sends them nothing, and re-places what nobody reports", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.connect(2, "e2");
+  for (const n of ["a", "b", "c", "d"]) h.core.fileSet(`${n}.toml`, plain());
+  await h.settle();
+  const state = h.core.snapshot();
+  const before = [...h.runs.entries()].map(([c, m]) => [c, new Map(m)] as const);
+
+  const r = harness({ settleMs: 5000 });
+  r.core.restore(state);
+  for (const n of ["a", "b", "c", "d"]) r.core.fileSet(`${n}.toml`, plain());
+  const [, e1] = before[0]!;
+  r.connect(
+    11,
+    "e1",
+    100,
+    [...e1].map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) })),
+  );
+  await r.settle();
+  expect(r.sent).toEqual([]);
+  r.advance(5000);
+  await r.settle();
+  // e2 never came back: its two vassals are placed again, on e1
+  expect(r.counts()).toEqual([4]);
+  for (const [name, pid] of e1) expect(r.core.vassals.get(name)!.copiesOn.get("e1")!.pid).toBe(pid);
+});
+
+test("a rejection places the vassal elsewhere; after the bound it is failed until its config changes", async () => {
+  const h = harness({ autoReply: false });
+  for (let i = 1; i <= 4; i++) {
+    h.runs.set(i, new Map());
+    h.core.connOpened(i, `x:${i}`);
+    h.core.message(i, { type: "I_AM_ALIVE", node: `e${i}`, maxVassals: 10, runningVassals: 0 });
+    h.core.message(i, { type: "REPORT_END", count: 0 });
+  }
+  h.core.fileSet("bad.toml", plain());
+  for (let i = 0; i < 3; i++) {
+    const offer = h.sent.filter((s) => s.m.type === "NEW_VASSAL").at(-1)!;
+    h.core.message(offer.conn, { type: "VASSAL_REJECTED", name: "bad.toml", reason: "no" });
+  }
+  expect(h.sent.filter((s) => s.m.type === "NEW_VASSAL").map((s) => s.conn)).toEqual([1, 2, 3]);
+  expect(h.core.vassals.get("bad.toml")!.failed).toBe("rejected 3 times, last by e3: no");
+  h.core.fileSet("bad.toml", plain("# fixed\n"));
+  expect(h.sent.filter((s) => s.m.type === "NEW_VASSAL").length).toBe(4);
+});
+
+test("a connection that does not start with I_AM_ALIVE is told why and closed, others unharmed", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.core.connOpened(2, "x:2");
+  h.core.message(2, { type: "ACCEPTED_VASSAL", name: "a.toml" });
+  expect(h.closed).toEqual([{ conn: 2, reason: "the first message must be I_AM_ALIVE, got ACCEPTED_VASSAL" }]);
+  h.core.fileSet("a.toml", plain());
+  await h.settle();
+  expect(h.counts()).toEqual([1]);
+});
+
+test("a config zeus cannot read is not placed, and says why", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.core.fileSet("broken.toml", enc("[vassal\n"));
+  await h.settle();
+  expect(h.counts()).toEqual([0]);
+  expect(h.core.vassals.get("broken.toml")!.error).toMatch(/not valid TOML/);
+});
+
+test("a bad edit sends nothing: the running copy keeps its last good config until the file is fixed", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.core.fileSet("a.toml", plain());
+  await h.settle();
+  h.sent.length = 0;
+  h.core.fileSet("a.toml", enc("[vassal\n"));
+  expect(h.sent).toEqual([]);
+  expect(h.core.vassals.get("a.toml")!.copiesOn.get("e1")!.state).toBe("running");
+  h.core.fileSet("a.toml", plain("# fixed\n"));
+  expect(h.sent.map((s) => s.m.type)).toEqual(["VASSAL_UPDATE", "CONFIG_CHUNK", "CONFIG_END"]);
+});
+
+test("a bad edit reverted to the running config clears the error and sends nothing", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.core.fileSet("a.toml", plain());
+  await h.settle();
+  h.sent.length = 0;
+  h.core.fileSet("a.toml", enc("[vassal\n"));
+  h.core.fileSet("a.toml", plain());
+  expect(h.sent).toEqual([]);
+  expect(h.core.vassals.get("a.toml")!.error).toBeUndefined();
+});
+
+test("a file removed and put back at once: the old copy's VASSAL_DESTROYED does not cancel the new one", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.core.fileSet("a.toml", plain());
+  await h.settle();
+  h.core.fileRemoved("a.toml");
+  h.core.fileSet("a.toml", plain());
+  await h.settle();
+  expect(h.counts()).toEqual([1]);
+  expect(h.core.counters.placed).toBe(2);
+  expect(h.core.vassals.get("a.toml")!.copiesOn.get("e1")!.state).toBe("running");
+});
+
+test("restore: a file edited or removed while zeus was down is updated or destroyed once its emperor reports", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.core.fileSet("a.toml", plain());
+  h.core.fileSet("b.toml", plain());
+  await h.settle();
+  const state = h.core.snapshot();
+  const pids = h.runs.get(1)!;
+
+  const r = harness({ settleMs: 5000 });
+  r.core.restore(state);
+  r.core.fileSet("a.toml", plain("# edited while zeus was down\n"));
+  r.core.fileRemoved("b.toml");
+  r.connect(
+    7,
+    "e1",
+    100,
+    [...pids].map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) })),
+  );
+  expect(r.sent.map((s) => [s.m.type, "name" in s.m ? s.m.name : ""])).toEqual([
+    ["VASSAL_UPDATE", "a.toml"],
+    ["CONFIG_CHUNK", "a.toml"],
+    ["CONFIG_END", "a.toml"],
+    ["VASSAL_DESTROY", "b.toml"],
+  ]);
+});

@@ -1,0 +1,96 @@
+import { expect, test } from "bun:test";
+import fc from "fast-check";
+import { choose, placeAll, type Slot } from "../../lib/zeus/placement.ts";
+
+const empty = (node: string, max = 100): Slot => ({ node, max, load: 0 });
+
+test("the emperor with the most free slots wins, ties by name", () => {
+  expect(
+    choose(
+      [
+        { node: "a", max: 10, load: 3 },
+        { node: "b", max: 10, load: 1 },
+      ],
+      1,
+    ),
+  ).toEqual(["b"]);
+  expect(
+    choose(
+      [
+        { node: "b", max: 10, load: 0 },
+        { node: "a", max: 10, load: 0 },
+      ],
+      1,
+    ),
+  ).toEqual(["a"]);
+  expect(
+    choose(
+      [
+        { node: "a", max: 50, load: 20 },
+        { node: "b", max: 10, load: 0 },
+      ],
+      1,
+    ),
+  ).toEqual(["a"]);
+});
+
+test("full and excluded emperors are skipped; no room gives fewer nodes", () => {
+  const slots = [{ node: "a", max: 1, load: 1 }, empty("b"), empty("c")];
+  expect(choose(slots, 3, new Set(["b"]))).toEqual(["c"]);
+  expect(choose([{ node: "a", max: 1, load: 1 }], 1)).toEqual([]);
+});
+
+test("thirty vassals over three emperors: 10/10/10", () => {
+  const wants = Array.from({ length: 30 }, (_, i) => ({ name: `v${i}.toml`, missing: 1, exclude: new Set<string>() }));
+  const placed = placeAll([empty("e1"), empty("e2"), empty("e3")], wants);
+  const counts: Record<string, number> = {};
+  for (const nodes of placed.values()) for (const n of nodes) counts[n] = (counts[n] ?? 0) + 1;
+  expect(counts).toEqual({ e1: 10, e2: 10, e3: 10 });
+});
+
+test("nodes = 3 lands on three distinct emperors", () => {
+  const placed = placeAll([empty("e1"), empty("e2"), empty("e3")], [{ name: "x.toml", missing: 3, exclude: new Set() }]);
+  expect(new Set(placed.get("x.toml")).size).toBe(3);
+});
+
+const arbSlots = fc.uniqueArray(
+  fc.record({
+    node: fc.string({ minLength: 1, maxLength: 4 }),
+    max: fc.integer({ min: 0, max: 20 }),
+    load: fc.integer({ min: 0, max: 20 }),
+  }),
+  { minLength: 1, maxLength: 8, selector: (s) => s.node },
+);
+const arbWants = fc.array(fc.record({ missing: fc.integer({ min: 1, max: 4 }) }), { maxLength: 60 });
+
+test("property: never over capacity, copies distinct, never fewer than the room allows", () => {
+  fc.assert(
+    fc.property(arbSlots, arbWants, (slots, ws) => {
+      const wants = ws.map((w, i) => ({ name: `v${i}`, missing: w.missing, exclude: new Set<string>() }));
+      const placed = placeAll(slots, wants);
+      const load = new Map(slots.map((s) => [s.node, s.load]));
+      for (const w of wants) {
+        const nodes = placed.get(w.name)!;
+        expect(new Set(nodes).size).toBe(nodes.length);
+        expect(nodes.length).toBeLessThanOrEqual(w.missing);
+        const withRoom = slots.filter((s) => s.max - load.get(s.node)! > 0).length;
+        expect(nodes.length).toBe(Math.min(w.missing, withRoom));
+        for (const n of nodes) load.set(n, load.get(n)! + 1);
+      }
+      for (const s of slots) expect(load.get(s.node)!).toBeLessThanOrEqual(Math.max(s.max, s.load));
+    }),
+  );
+});
+
+test("property: equal empty emperors stay balanced within one vassal", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 7 }), fc.integer({ min: 0, max: 200 }), (n, v) => {
+      const slots = Array.from({ length: n }, (_, i) => empty(`e${i}`, 1000));
+      const wants = Array.from({ length: v }, (_, i) => ({ name: `v${i}`, missing: 1, exclude: new Set<string>() }));
+      const counts = new Map(slots.map((s) => [s.node, 0]));
+      for (const nodes of placeAll(slots, wants).values()) for (const x of nodes) counts.set(x, counts.get(x)! + 1);
+      const c = [...counts.values()];
+      expect(Math.max(...c) - Math.min(...c)).toBeLessThanOrEqual(1);
+    }),
+  );
+});

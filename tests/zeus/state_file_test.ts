@@ -1,0 +1,33 @@
+import { afterAll, expect, test } from "bun:test";
+import { readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadState, saveState, type ZeusState } from "../../lib/zeus/state_file.ts";
+import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
+
+afterAll(removeTmpDirs);
+
+const state: ZeusState = {
+  version: 1,
+  savedAt: "2026-01-01T00:00:00.000Z",
+  emperors: [{ node: "e1", maxVassals: 10, lastSeen: 5 }],
+  vassals: [{ name: "a.toml", sha256: "0".repeat(64), copies: 1, assignments: [{ node: "e1", pid: 42, restarts: 0 }] }],
+  destroying: [{ node: "e1", name: "gone.ini" }],
+};
+
+test("saved state loads back, and no temp file is left beside it", () => {
+  const dir = tmpDir();
+  const path = join(dir, "state.json");
+  expect(loadState(path)).toBeUndefined();
+  saveState(path, state);
+  saveState(path, { ...state, savedAt: "later" });
+  expect(loadState(path)).toEqual({ ...state, savedAt: "later" });
+  expect(readdirSync(dir)).toEqual(["state.json"]);
+});
+
+test("a file that is not a state file is refused with its name", () => {
+  const path = join(tmpDir(), "state.json");
+  writeFileSync(path, "{oops");
+  expect(() => loadState(path)).toThrow(`state file ${path}: not JSON`);
+  writeFileSync(path, JSON.stringify({ version: 7 }));
+  expect(() => loadState(path)).toThrow("version 7 is not 1");
+});
