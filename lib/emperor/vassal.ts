@@ -158,7 +158,12 @@ export class Vassal {
       return;
     }
     const pid = this.#proc.pid;
-    if (pid > 1) writePidRecord(stateDir, { name: this.name, pid, startTime: readProcStat(pid)?.startTime ?? "" });
+    try {
+      if (pid > 1) writePidRecord(stateDir, { name: this.name, pid, startTime: readProcStat(pid)?.startTime ?? "" });
+    } catch (e) {
+      // The vassal runs all the same; only reaping after a crash of the emperor would miss it.
+      log.warning("cannot record vassal {name}'s pid: {error}", { name: this.name, error: (e as Error).message });
+    }
     log.debug("vassal {name} started, pid {pid}", { name: this.name, pid });
     this.#run(this.#m.started(this.#now(), pid));
   }
@@ -177,7 +182,11 @@ export class Vassal {
     if (error) log.error("vassal {name} could not start: {error}", { name: this.name, error: error.message });
     this.#proc?.killGroup(); // whatever it forked goes with it
     this.#proc = undefined;
-    removePidRecord(this.ctx.stateDir, this.name);
+    try {
+      removePidRecord(this.ctx.stateDir, this.name);
+    } catch (e) {
+      log.warning("cannot remove vassal {name}'s pid record: {error}", { name: this.name, error: (e as Error).message });
+    }
     this.#run(this.#m.exited(this.#now(), code, signal));
   }
 }
