@@ -133,7 +133,11 @@ export class Supervisor {
     this.#vassals.delete(name);
     const done = known.vassal.destroy().then(() => {
       this.#dying.delete(name);
-      rmSync(configPath(this.stateDir, name), { force: true });
+      try {
+        rmSync(configPath(this.stateDir, name), { force: true });
+      } catch (e) {
+        log.warning("cannot remove the stored config of vassal {name}: {error}", { name, error: (e as Error).message });
+      }
     });
     this.#dying.set(name, done);
     await done;
