@@ -32,12 +32,20 @@ export function isVassalFile(name: string): boolean {
 export class DirMonitor {
   #watcher: DirWatcher;
 
+  /**
+   * @param dir the vassals directory
+   * @param sup the supervisor to feed
+   * @param pattern a glob the file names must also match (uWSGI's `--emperor "DIR/*.ini"`)
+   */
   constructor(
     readonly dir: string,
     private readonly sup: Supervisor,
+    pattern?: string,
     rescanMs = 2000,
   ) {
-    this.#watcher = new DirWatcher(dir, { match: isVassalFile, onChange: (c) => this.#onChange(c), rescanMs });
+    const glob = pattern === undefined ? undefined : new Bun.Glob(pattern);
+    const match = (name: string) => isVassalFile(name) && (glob?.match(name) ?? true);
+    this.#watcher = new DirWatcher(dir, { match, onChange: (c) => this.#onChange(c), rescanMs });
   }
 
   /**

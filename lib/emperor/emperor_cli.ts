@@ -4,7 +4,7 @@
  * @module
  */
 import { statSync } from "node:fs";
-import { resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
 import { parseFlags } from "../cli/flags.ts";
 import { UsageError } from "../errors.ts";
@@ -14,6 +14,7 @@ import { parseEmperorSpec, parseHostPort } from "../tls/endpoint.ts";
 import { DirMonitor } from "./dir_monitor.ts";
 import { emperorStats } from "./emperor_stats.ts";
 import { defaultStateDir } from "./state_dir.ts";
+import { runStatusCommand } from "./status_command.ts";
 import { SETPRIV } from "./vassal_process.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { runZeusMode } from "./zeus_mode.ts";
@@ -24,7 +25,8 @@ Usage:
   emperor --emperor zeus:HOST:PORT | zeus-ssl:HOST:PORT[,CRT,KEY] [--zeus-ca CA]
           [--node NAME] [--max-vassals N] [--state-dir DIR] [--heartbeat SECONDS]
           [--vassal-binary PATH] [--stats ADDR:PORT]
-  emperor --emperor DIR [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
+  emperor --emperor DIR|"DIR/GLOB" [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
+  emperor status --stats ADDR:PORT [--json]
 
 Every *.ini (uWSGI, run as "uwsgi --ini FILE") and *.toml ([vassal] command) file in DIR
 is a vassal: a new file starts it, an edit updates it, a touch reloads it, removing the
@@ -39,6 +41,7 @@ Options:
 
 Examples:
   emperor --emperor /etc/uwsgi/vassals --state-dir /var/lib/emperor --stats 127.0.0.1:9101
+  emperor status --stats 127.0.0.1:9101
   emperor --emperor zeus-ssl:10.0.0.1:4040,node1.key --zeus-ca ca.crt`;
 
 const FLAGS = {
@@ -57,6 +60,7 @@ const log = getLogger("emperor");
 
 /** Runs `emperor` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
+  if (args[0] === "status") return await runStatusCommand(args.slice(1));
   const { values } = parseFlags(args, FLAGS);
   const done = handleCommon("emperor", HELP, values);
   if (done !== undefined) return done;
@@ -64,8 +68,7 @@ export async function main(args: string[]): Promise<number> {
   const spec = usage(() => parseEmperorSpec(values.emperor!));
   const stats = values.stats === undefined ? undefined : usage(() => parseHostPort(values.stats!));
   if (spec.kind === "zeus") return await runZeusMode(spec, values, stats, { logEvent, untilStopSignal });
-  const dir = resolve(spec.dir);
-  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`--emperor "${spec.dir}" is not a directory`);
+  const { dir, pattern } = vassalsDir(spec.dir);
   const stateDir = resolve(values["state-dir"] ?? defaultStateDir());
   const sup = new Supervisor({
     stateDir,
@@ -81,9 +84,9 @@ export async function main(args: string[]): Promise<number> {
     server?.stop();
     throw e;
   }
-  const monitor = new DirMonitor(dir, sup);
+  const monitor = new DirMonitor(dir, sup, pattern);
   monitor.start();
-  log.info("emperor watching {dir}, state in {stateDir}", { dir, stateDir });
+  log.info("emperor watching {dir} ({files}), state in {stateDir}", { dir, files: pattern ?? "*.ini, *.toml", stateDir });
   if (!SETPRIV) log.warning("setpriv not found: plain vassals outlive a killed emperor until the next start reaps them");
   const signal = await untilStopSignal(() => monitor.rescan());
   log.info("{signal}: stopping every vassal", { signal });
@@ -91,6 +94,20 @@ export async function main(args: string[]): Promise<number> {
   server?.stop();
   await sup.stopAll();
   return 0;
+}
+
+/**
+ * The directory to watch, and the file-name glob when given as uWSGI allows
+ * (`--emperor "/etc/uwsgi/vassals/*.ini"`).
+ *
+ * @throws {UsageError} when there is no such directory
+ */
+function vassalsDir(arg: string): { dir: string; pattern?: string } {
+  const isDir = (p: string) => statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  const full = resolve(arg);
+  if (isDir(full)) return { dir: full };
+  if (/[*?[{]/.test(basename(full)) && isDir(dirname(full))) return { dir: dirname(full), pattern: basename(full) };
+  throw new UsageError(`--emperor "${arg}" is not a directory`);
 }
 
 function usage<T>(f: () => T): T {

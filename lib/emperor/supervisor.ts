@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
@@ -39,6 +39,8 @@ export class Supervisor {
   #vassals = new Map<string, { vassal: Vassal; text: string }>();
   /** Vassals being destroyed, so stopAll waits for them and a re-apply waits its turn. */
   #dying = new Map<string, Promise<void>>();
+  /** Set by stopAll: nothing new starts after it. */
+  #stopping = false;
 
   constructor(opts: SupervisorOptions) {
     this.stateDir = opts.stateDir;
@@ -53,17 +55,22 @@ export class Supervisor {
   }
 
   /**
-   * Makes the state dir's folders, takes it (one emperor per state dir) and kills whatever
-   * vassal processes an earlier emperor on it left running.
+   * Makes the state dir's folders, takes it (one emperor per state dir), kills whatever
+   * vassal processes an earlier emperor on it left running and clears its stored configs.
    *
    * @throws {Error} when the state dir cannot be created or another live emperor holds it
    */
   async start(): Promise<void> {
-    for (const sub of ["vassals", "logs", "pids"]) mkdirSync(join(this.stateDir, sub), { recursive: true });
+    // Private: configs may hold secrets, and the pid records decide what gets killed.
+    for (const sub of ["vassals", "logs", "pids"]) mkdirSync(join(this.stateDir, sub), { recursive: true, mode: 0o700 });
     lockStateDir(this.stateDir);
     for (const rec of reapLeftovers(this.stateDir)) {
       log.warning("killed vassal {name} (pid {pid}) left running by an earlier emperor", { name: rec.name, pid: rec.pid });
     }
+    // The stored configs were copies for vassals that are now gone; whoever feeds this
+    // supervisor (the directory, zeus) applies the current ones again.
+    const stored = join(this.stateDir, "vassals");
+    for (const name of readdirSync(stored)) rmSync(join(stored, name), { force: true, recursive: true });
   }
 
   /**
@@ -72,6 +79,7 @@ export class Supervisor {
    * or config emits `rejected` and changes nothing.
    */
   apply(name: string, config: string): void {
+    if (this.#stopping) return void log.info("not starting vassal {name}: the emperor is stopping", { name });
     const problem = vassalNameProblem(name);
     if (problem) return this.#reject(name, problem);
     let parsed: VassalConfig;
@@ -125,7 +133,11 @@ export class Supervisor {
     this.#vassals.delete(name);
     const done = known.vassal.destroy().then(() => {
       this.#dying.delete(name);
-      rmSync(configPath(this.stateDir, name), { force: true });
+      try {
+        rmSync(configPath(this.stateDir, name), { force: true });
+      } catch (e) {
+        log.warning("cannot remove the stored config of vassal {name}: {error}", { name, error: (e as Error).message });
+      }
     });
     this.#dying.set(name, done);
     await done;
@@ -141,8 +153,9 @@ export class Supervisor {
     return [...this.#vassals.values()].map((v) => v.vassal.status()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Stops every vassal gracefully, all at once, and releases the state dir; resolves when all are reaped. */
+  /** Stops every vassal gracefully, all at once, and releases the state dir; resolves when all are reaped. Later applies are ignored. */
   async stopAll(): Promise<void> {
+    this.#stopping = true;
     await Promise.all([...[...this.#vassals.keys()].map((n) => this.destroy(n)), ...this.#dying.values()]);
     unlockStateDir(this.stateDir);
   }

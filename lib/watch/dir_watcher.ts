@@ -27,9 +27,11 @@ export interface DirWatcherOptions {
 export function scanDir(dir: string, match: (name: string) => boolean, prev: Snapshot = new Map()): Snapshot {
   const snap: Snapshot = new Map();
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (!entry.isFile() || !match(entry.name)) continue;
+    // Symlinks count when they point at a file (vassal files are often linked in).
+    if (!(entry.isFile() || entry.isSymbolicLink()) || !match(entry.name)) continue;
     try {
       const st = statSync(join(dir, entry.name));
+      if (!st.isFile()) continue;
       const old = prev.get(entry.name);
       const same = old && old.mtimeMs === st.mtimeMs && old.size === st.size;
       const hash = same ? old.hash : Bun.hash(readFileSync(join(dir, entry.name))).toString(36);

@@ -53,3 +53,19 @@ test("a --stats address in use is exit 1 before anything starts", async () => {
     taken.stop(true);
   }
 });
+
+test("emperor status prints the running emperor's vassals (table and --json); without --stats it is exit 2", async () => {
+  const em = await startEmperor();
+  writeShVassal(em.dir, "ok.toml", "exec sleep 600");
+  const pid = await em.running("ok.toml");
+  const table = await run(bin("emperor"), ["status", "--stats", `127.0.0.1:${em.statsPort}`]);
+  expect(table.code).toBe(0);
+  expect(table.stdout).toMatch(
+    new RegExp(`^VASSAL +KIND +STATE +PID +RESTARTS +LAST EXIT +FOR\\nok\\.toml +plain +running +${pid} +0 +- +\\d+s\\n$`),
+  );
+  const json = await run(bin("emperor"), ["status", "--stats", `127.0.0.1:${em.statsPort}`, "--json"]);
+  expect(JSON.parse(json.stdout).vassals[0]).toMatchObject({ name: "ok.toml", pid });
+  const bad = await run(bin("emperor"), ["status"]);
+  expect(bad.code).toBe(2);
+  expect(bad.stderr).toBe("emperor: emperor status needs --stats ADDR:PORT (the address the emperor serves --stats on)\n");
+}, 30_000);

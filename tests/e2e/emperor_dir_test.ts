@@ -1,8 +1,8 @@
 // dist/emperor --emperor DIR with plain vassals: files appear, change, are touched and go.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { existsSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { killAll, removeTmpDirs, waitFor } from "../helpers/procs.ts";
+import { killAll, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { alive, startEmperor, writeShVassal } from "./_emperor.ts";
 
 afterEach(killAll);
@@ -86,3 +86,20 @@ test("bad vassal files are reported with file and reason; the good one runs", as
   writeShVassal(em.dir, "nocmd.toml", "exec sleep 600");
   await em.running("nocmd.toml");
 }, 60_000);
+
+test("a vassal file symlinked into the directory runs like a file", async () => {
+  const em = await startEmperor();
+  const elsewhere = tmpDir("emperor-app-");
+  writeShVassal(elsewhere, "linked.toml", "exec sleep 600");
+  symlinkSync(join(elsewhere, "linked.toml"), join(em.dir, "linked.toml"));
+  await em.running("linked.toml");
+}, 30_000);
+
+test('--emperor "DIR/GLOB" (uWSGI style) runs only the matching vassal files', async () => {
+  const dir = tmpDir("emperor-dir-");
+  const em = await startEmperor({ dir: join(dir, "web-*.toml") });
+  writeShVassal(dir, "other.toml", "exec sleep 600");
+  writeShVassal(dir, "web-a.toml", "exec sleep 600");
+  await em.running("web-a.toml");
+  expect((await em.vassals()).map((v) => v.name)).toEqual(["web-a.toml"]);
+}, 30_000);

@@ -1,7 +1,7 @@
 // No lost processes: SIGTERM stops every vassal, kill -9 leaves none behind, and a new
 // emperor on the same state dir reaps what an earlier one left.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { sessionMembers } from "../../lib/emperor/proc_stat.ts";
 import { bin, freePort, killAll, removeTmpDirs, run, waitFor } from "../helpers/procs.ts";
@@ -57,8 +57,10 @@ test("a new emperor on the same state dir reaps what an earlier one left", async
   await waitFor(() => !alive(pid), 5000, "the vassal gone by its parent-death signal");
   expect(alive(gc)).toBe(true);
 
+  rmSync(join(em.dir, "forker.toml"));
   const next = await startEmperor({ stateDir: em.stateDir });
   await waitFor(() => !alive(gc), 5000, "the leftover grandchild reaped");
+  expect(readdirSync(join(em.stateDir, "vassals"))).toEqual([]); // no stale copy of the removed file
   expect(next.proc.stderr()).toContain("vassal 'forker.toml' (pid");
   expect(next.proc.stderr()).toContain("left running by an earlier emperor");
   process.kill(next.proc.pid, "SIGTERM");

@@ -166,7 +166,7 @@ test("a uWSGI vassal is ready at its first 1 or 5 byte, and runs as BINARY --ini
 test("a uWSGI vassal whose heartbeats stop is killed after 30 s and restarted", async () => {
   const clock = new FakeClock();
   const stateDir = tmpDir("emperor-sup-");
-  const bin = fakeUwsgi(stateDir, `printf '\\001\\032' >&3; exec sleep 600`);
+  const bin = fakeUwsgi(stateDir, `printf '\\005\\032' >&3; exec sleep 600`);
   const events: SupervisorEvent[] = [];
   const sup = new Supervisor({ stateDir, vassalBinary: bin, clock, onEvent: (e) => events.push(e) });
   await sup.start();
@@ -216,18 +216,20 @@ test.skipIf(!isRoot)("as root, user runs the vassal with that user's uid and pri
   await sup.stopAll();
 });
 
-test("uWSGI ready at byte 1: the boot's late byte 5 does not end a reload, only the next 5 does", async () => {
+test("uWSGI ready at byte 1: a reload waits for the boot's byte 5, then the next 5 ends it", async () => {
   const stateDir = tmpDir("emperor-sup-");
-  const script = `printf '\\001' >&3; head -c 1 <&3 >/dev/null; printf '\\005' >&3; sleep 0.3; touch second; printf '\\005' >&3; head -c 1 <&3 >/dev/null`;
+  // "early" catches a reload sent before the boot's byte 5, which would make that 5 ambiguous.
+  const script = `printf '\\001' >&3; timeout 0.5 head -c 1 <&3 > early; printf '\\005' >&3; head -c 1 <&3 > reload; printf '\\005' >&3; head -c 1 <&3 >/dev/null`;
   const events: SupervisorEvent[] = [];
   const sup = new Supervisor({ stateDir, vassalBinary: fakeUwsgi(stateDir, script), workDir: stateDir, onEvent: (e) => events.push(e) });
   await sup.start();
   sup.apply("app.ini", "[uwsgi]\n");
   await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
   sup.reload("app.ini");
-  expect(sup.list()[0]!.state).toBe("reloading");
+  expect(sup.list()[0]!.state).toBe("running");
   await waitFor(() => events.some((e) => e.type === "reloaded"), 5000, "reloaded");
-  expect(existsSync(join(stateDir, "second"))).toBe(true);
+  expect(readFileSync(join(stateDir, "early")).length).toBe(0);
+  expect(readFileSync(join(stateDir, "reload"))).toEqual(Buffer.of(1));
   await sup.stopAll();
 });
 
@@ -268,4 +270,33 @@ test("a uWSGI vassal that asks to stop (byte 22) is stopped, not restarted, unti
   await waitFor(() => sup.list()[0]?.state === "stopped", 5000, "stopped again");
   await sup.destroy("idle.ini");
   expect(events.at(-1)).toEqual({ type: "destroyed", name: "idle.ini" });
+});
+
+test("an apply waiting for its name's destroy does not start anything once stopAll began", async () => {
+  const { events, sup } = setup();
+  await sup.start();
+  sup.apply("w.toml", sleeper());
+  await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
+  const gone = sup.destroy("w.toml");
+  sup.apply("w.toml", sleeper('env = { AGAIN = "1" }\n'));
+  await sup.stopAll();
+  await gone;
+  await Bun.sleep(100);
+  expect(sup.list()).toEqual([]);
+  expect(events.filter((e) => e.type === "spawned")).toHaveLength(1);
+});
+
+test("an apply waiting for its name's destroy starts the new vassal once the old one is reaped", async () => {
+  const { events, sup } = setup();
+  await sup.start();
+  sup.apply("w.toml", sleeper());
+  await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
+  const first = sup.list()[0]!.pid!;
+  const gone = sup.destroy("w.toml");
+  sup.apply("w.toml", sleeper());
+  await gone;
+  await waitFor(() => events.filter((e) => e.type === "spawned").length === 2, 5000, "second spawn");
+  expect(events.map((e) => e.type)).toEqual(["spawned", "destroyed", "spawned"]);
+  expect(alive(first)).toBe(false);
+  await sup.stopAll();
 });

@@ -1,0 +1,40 @@
+import { expect, test } from "bun:test";
+import { renderEmperorStatus } from "../../lib/emperor/status_command.ts";
+
+test("the status table shows each vassal, its last exit and how long it has been in its state", () => {
+  const now = 1_000_000;
+  const text = renderEmperorStatus(
+    {
+      vassals: [
+        { name: "app.ini", kind: "uwsgi", state: "running", pid: 42, restarts: 0, since: now - 3_700_000 },
+        {
+          name: "crash.toml",
+          kind: "plain",
+          state: "backoff",
+          restarts: 3,
+          lastExit: { code: 1, signal: null, at: now - 2000 },
+          since: now - 2000,
+        },
+        {
+          name: "kill.toml",
+          kind: "plain",
+          state: "starting",
+          pid: 7,
+          restarts: 1,
+          lastExit: { code: null, signal: "SIGKILL", at: now - 90_000 },
+          since: now,
+        },
+      ],
+    },
+    now,
+  );
+  expect(text).toBe(
+    [
+      "VASSAL      KIND   STATE     PID  RESTARTS  LAST EXIT       FOR",
+      "app.ini     uwsgi  running   42   0         -               1h",
+      "crash.toml  plain  backoff   -    3         code 1 2s ago   2s",
+      "kill.toml   plain  starting  7    1         SIGKILL 1m ago  0s",
+      "",
+    ].join("\n"),
+  );
+});
