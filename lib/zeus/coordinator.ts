@@ -79,6 +79,8 @@ export class Coordinator {
     protocol_errors: 0,
   };
   #conns = new Map<number, { remote: string; node?: string }>();
+  /** Emperors already warned that their heartbeat is too slow for --dead-after. */
+  #slowWarned = new Set<string>();
   #settleUntil: number;
 
   constructor(
@@ -294,7 +296,21 @@ export class Coordinator {
 
   #alive(conn: number, e: EmperorRecord, m: Extract<ZeusMessage, { type: "I_AM_ALIVE" }>): void {
     if (m.node !== e.node) return this.protocolError(conn, `I_AM_ALIVE names node "${m.node}" on the connection of "${e.node}"`);
-    e.lastSeen = this.io.now();
+    const now = this.io.now();
+    const gap = now - e.lastSeen;
+    if (gap > this.opts.deadAfterMs / 2 && !this.#slowWarned.has(e.node)) {
+      this.#slowWarned.add(e.node);
+      log.warn(
+        "emperor {node} sent I_AM_ALIVE {gap} s after the last one; with --dead-after {dead} it may be declared dead: give it --heartbeat {hb}",
+        {
+          node: e.node,
+          gap: (gap / 1000).toFixed(1),
+          dead: this.opts.deadAfterMs / 1000,
+          hb: Math.max(0.1, Math.floor(this.opts.deadAfterMs / 500) / 10),
+        },
+      );
+    }
+    e.lastSeen = now;
     e.running = m.runningVassals;
     if (m.maxVassals !== e.maxVassals) {
       e.maxVassals = m.maxVassals;
