@@ -6,6 +6,7 @@
  * @module
  */
 import { getLogger } from "../log/logging.ts";
+import { certMatches } from "../tls/names.ts";
 import { configMessages, sha256Hex } from "./config_transfer.ts";
 import type { ReportedVassal, ZeusMessage } from "./messages.ts";
 import { placeAll, type Want } from "./placement.ts";
@@ -78,7 +79,7 @@ export class Coordinator {
     extras_destroyed: 0,
     protocol_errors: 0,
   };
-  #conns = new Map<number, { remote: string; node?: string }>();
+  #conns = new Map<number, { remote: string; node?: string; certNames?: string[] }>();
   /** Emperors already warned that their heartbeat is too slow for --dead-after. */
   #slowWarned = new Set<string>();
   #settleUntil: number;
@@ -126,9 +127,12 @@ export class Coordinator {
 
   // ---- connections ------------------------------------------------------------------
 
-  /** A connection was accepted. */
-  connOpened(conn: number, remote: string): void {
-    this.#conns.set(conn, { remote });
+  /**
+   * A connection was accepted. `certNames` (the names of its verified client certificate,
+   * when zeus requires one) must include the node it registers as.
+   */
+  connOpened(conn: number, remote: string, certNames?: string[]): void {
+    this.#conns.set(conn, certNames ? { remote, certNames } : { remote });
   }
 
   /** A connection closed (by the peer, an error, or us). */
@@ -276,17 +280,26 @@ export class Coordinator {
     return e;
   }
 
-  #register(conn: number, c: { remote: string; node?: string }, m: Extract<ZeusMessage, { type: "I_AM_ALIVE" }>): void {
+  #register(
+    conn: number,
+    c: { remote: string; node?: string; certNames?: string[] },
+    m: Extract<ZeusMessage, { type: "I_AM_ALIVE" }>,
+  ): void {
     if (!/^[A-Za-z0-9._-]{1,255}$/.test(m.node))
       return this.protocolError(conn, `node name "${m.node.slice(0, 64)}" is not [A-Za-z0-9._-]{1,255}`);
-    const e = this.#emperor(m.node);
-    if (e.conn !== undefined) {
-      // The same node dialled again (e.g. after a network blip we had not noticed): the new
-      // connection takes over and its report reconciles; nothing is moved meanwhile.
-      const old = e.conn;
-      this.#conns.delete(old);
-      this.io.close(old, `node ${m.node} connected again from ${c.remote}`);
+    if (c.certNames && !certMatches(c.certNames, [m.node])) {
+      return this.protocolError(
+        conn,
+        `node "${m.node}" does not match its certificate, which names ${c.certNames.join(", ") || "nothing"}`,
+      );
     }
+    const live = this.emperors.get(m.node);
+    if (live?.conn !== undefined) {
+      // Two emperors with one --node would take each other's vassals away: the second is
+      // refused until the first is gone (closed, or silent for --dead-after).
+      return this.protocolError(conn, `node "${m.node}" is already connected from ${live.remote}: is another emperor using that --node?`);
+    }
+    const e = this.#emperor(m.node);
     c.node = m.node;
     Object.assign(e, { conn, remote: c.remote, maxVassals: m.maxVassals, running: m.runningVassals, lastSeen: this.io.now() });
     Object.assign(e, { alive: true, ready: false, report: [] });

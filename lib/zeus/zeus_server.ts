@@ -164,9 +164,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     onConn: (conn) => {
       const id = ++nextConn;
       conns.set(id, conn);
-      core.connOpened(id, conn.remote);
-      if (opts.tls?.clientAuth === "required")
-        log.debug("connection {id} from {remote} as {names}", { id, remote: conn.remote, names: conn.peerNames });
+      core.connOpened(id, conn.remote, opts.tls?.clientAuth === "required" ? conn.peerNames : undefined);
       const decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
       conn.onData((chunk) => {
         if (!conns.has(id)) return;

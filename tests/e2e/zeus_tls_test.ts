@@ -40,7 +40,7 @@ test("TLS (CRT,KEY): an emperor verifying zeus against the CA gets its vassals",
   expect(z.proc.stderr()).toContain("without client auth");
 }, 30_000);
 
-test("TLS + client auth (the seed's --zeus form): a rogue emperor and one without a certificate get nothing, and are logged", async () => {
+test("TLS + client auth (the seed's --zeus form): a rogue emperor, one without a certificate and one claiming another node get nothing, and are logged", async () => {
   const dir = tmpDir("zeus-vassals-");
   const port = await freePort();
   const statsPort = await freePort();
@@ -67,11 +67,13 @@ test("TLS + client auth (the seed's --zeus form): a rogue emperor and one withou
   await waitFor(() => (proc.stderr().match(/refused emperor/g) ?? []).length >= 2, 10_000, "two refusals logged");
   expect(proc.stderr()).toMatch(/refused emperor at '127\.0\.0\.1:\d+': 'unable to verify the first certificate'/);
   expect(proc.stderr()).toMatch(/refused emperor at '127\.0\.0\.1:\d+': '.*PEER_DID_NOT_RETURN_A_CERTIFICATE'/);
+  const impostor = await startEmperor("e2", `zeus-ssl:127.0.0.1:${port},${join(pki, "e1.key")}`, ca);
+  await waitFor(() => proc.stderr().includes(`node "e2" does not match its certificate, which names e1`), 10_000, "the impostor refused");
   const good = await startEmperor("e1", `zeus-ssl:127.0.0.1:${port},${join(pki, "e1.key")}`, ca);
   const s = await allRunning(z, 2);
   expect(s.emperors.map((e) => e.node)).toEqual(["e1"]);
   expect((await good.status())!.vassals.length).toBe(2);
-  for (const e of [bad, bare]) {
+  for (const e of [bad, bare, impostor]) {
     const st = (await e.status())!;
     expect(st.vassals).toEqual([]);
     expect(st.zeus.state).not.toBe("connected");

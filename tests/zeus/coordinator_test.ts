@@ -272,3 +272,28 @@ test("restore: a file edited or removed while zeus was down is updated or destro
     ["VASSAL_DESTROY", "b.toml"],
   ]);
 });
+
+test("a second emperor with the node of a connected one is refused; the first keeps its vassals", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.core.fileSet("a.toml", plain());
+  await h.settle();
+  h.core.connOpened(2, "10.0.0.9:4000");
+  h.core.message(2, { type: "I_AM_ALIVE", node: "e1", maxVassals: 100, runningVassals: 0 });
+  expect(h.closed).toEqual([{ conn: 2, reason: 'node "e1" is already connected from 127.0.0.1:1: is another emperor using that --node?' }]);
+  expect(h.core.vassals.get("a.toml")!.copiesOn.get("e1")!.state).toBe("running");
+  h.crash(1);
+  h.connect(3, "e1");
+  await h.settle();
+  expect(h.core.emperors.get("e1")!.conn).toBe(3);
+});
+
+test("with client certificates, an emperor must register as a node its certificate names", () => {
+  const h = harness();
+  h.core.connOpened(1, "x:1", ["emperor1"]);
+  h.core.message(1, { type: "I_AM_ALIVE", node: "emperor2", maxVassals: 1, runningVassals: 0 });
+  expect(h.closed).toEqual([{ conn: 1, reason: 'node "emperor2" does not match its certificate, which names emperor1' }]);
+  h.core.connOpened(2, "x:2", ["emperor1"]);
+  h.core.message(2, { type: "I_AM_ALIVE", node: "emperor1", maxVassals: 1, runningVassals: 0 });
+  expect(h.core.emperors.get("emperor1")!.alive).toBe(true);
+});
