@@ -26,7 +26,8 @@ Options:
   --zeus SPEC          the seed's form: address, optional TLS files, vassals directory
   --listen ADDR:PORT   where emperors connect
   --vassals DIR        the vassal configs (*.ini with [uwsgi], *.toml with [vassal])
-  --cert/--key FILE    serve TLS; --client-ca PEM also requires emperor certificates it signed
+  --cert/--key FILE    serve TLS; --client-ca PEM also requires emperor certificates it signed,
+                       naming the emperor's --node
   --state FILE         save emperors and assignments there on every change (atomic)
   --restore            after a crash: load --state and keep what reconnecting emperors run
   --dead-after S       an emperor silent this long is dead and its vassals move (default 5)
