@@ -91,6 +91,10 @@ export async function main(args: string[]): Promise<number> {
   const { values } = parseFlags(args, SEND_FLAGS);
   const done = handleCommon("sprog", HELP, values);
   if (done !== undefined) return done;
+  const interval = values.interval !== undefined ? parseNumber("--interval", values.interval) : 10;
+  const count = values.count !== undefined ? parseNumber("--count", values.count, { integer: true, min: 1 }) : undefined;
+  const window = values.window !== undefined ? parseNumber("--window", values.window, { integer: true, min: 1 }) : 1;
+  const timeout = values.timeout !== undefined ? parseNumber("--timeout", values.timeout, { min: 0.1 }) : 10;
   const config = values.config !== undefined ? loadRingConfig(values.config) : undefined;
   const target = resolveTarget({
     config,
@@ -109,11 +113,11 @@ export async function main(args: string[]): Promise<number> {
   return await sendCommand({
     ...target,
     tls,
-    interval: values.interval !== undefined ? parseNumber("--interval", values.interval) : 10,
-    count: values.count !== undefined ? parseNumber("--count", values.count, { integer: true, min: 1 }) : undefined,
+    interval,
+    count,
     message,
-    window: values.window !== undefined ? parseNumber("--window", values.window, { integer: true, min: 1 }) : 1,
-    timeoutMs: (values.timeout !== undefined ? parseNumber("--timeout", values.timeout, { min: 0.1 }) : 10) * 1000,
+    window,
+    timeoutMs: timeout * 1000,
     quiet: values.quiet,
   });
 }

@@ -14,11 +14,11 @@ export const MAX_CONTENT_BYTES = MAX_MESSAGE_BYTES - 3;
 export const CLIENT_WRAPPING = "0";
 
 /**
- * Columns of an access.log line that are not content: `zog` writes
- * `2026-11-22T03:04:41.123Z MV ` (a 24-character UTC timestamp, a space, the origin node
- * name of up to 2 characters in the reference ring, a space) before the content.
+ * Columns of an access.log line that are not content: `zog` writes `20261122T030442Z `
+ * (a 16-character compact UTC timestamp and a space) before the content, so 63 characters
+ * of content make an 80-column line.
  */
-export const ACCESS_LOG_PREFIX_COLUMNS = 28;
+export const ACCESS_LOG_PREFIX_COLUMNS = 17;
 
 /** Widest access.log line random content may produce. */
 export const LOG_LINE_COLUMNS = 80;
@@ -34,8 +34,8 @@ export const CONTENT_MAX = 63;
  *
  * @example
  * ```ts
+ * contentLengthRange(); // [32, 63]: 17 + 63 = 80 columns
  * contentLengthRange(28); // [32, 52]
- * contentLengthRange(10); // [32, 63]
  * ```
  */
 export function contentLengthRange(prefixColumns = ACCESS_LOG_PREFIX_COLUMNS): [number, number] {
@@ -52,7 +52,7 @@ export type Random = () => number;
  *
  * @example
  * ```ts
- * randomContent(); // "q7#Lk...": 32–52 characters
+ * randomContent(); // "q7#Lk...": 32–63 characters
  * ```
  */
 export function randomContent(random: Random = Math.random, prefixColumns = ACCESS_LOG_PREFIX_COLUMNS): string {

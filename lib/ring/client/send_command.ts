@@ -77,7 +77,6 @@ export async function sendCommand(opts: SendOptions): Promise<number> {
   const progress = process.stderr.isTTY && !opts.quiet ? setInterval(() => drawProgress(tally, started, opts.count), 1000) : undefined;
   try {
     for await (const content of contents(opts, stopper.signal)) {
-      if (stopper.signal.aborted || (opts.count !== undefined && tally.sent >= opts.count)) break;
       await slots.acquire();
       if (stopper.signal.aborted) break;
       tally.sent += 1;
@@ -98,6 +97,7 @@ export async function sendCommand(opts: SendOptions): Promise<number> {
           )
           .then(() => slots.release());
       }
+      if (opts.count !== undefined && tally.sent >= opts.count) break;
       if (opts.interval > 0 && !stopper.signal.aborted) await pause(opts.interval, stopper.signal);
       if (stopper.signal.aborted) break;
     }
