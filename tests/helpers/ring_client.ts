@@ -1,0 +1,101 @@
+/**
+ * A tiny ring client for tests: speaks org.xlattice.pzog over a real socket.
+ *
+ * @module
+ */
+import { type Conn, dial } from "../../lib/net/conn.ts";
+import { encodePacket, PacketDecoder, RING_MODIFIER1 } from "../../lib/packet/mod.ts";
+import { readRingPacket, RING_PROTO, ringPacket, RingType } from "../../lib/ring/protocol.ts";
+import type { TlsClientFiles } from "../../lib/tls/files.ts";
+
+const dec = new TextDecoder();
+
+/** A received EVENT. */
+export interface RingEvent {
+  id: string;
+  node: string;
+  msg: string;
+}
+
+/** A connection to one node's client port. */
+export class RingClient {
+  readonly events: RingEvent[] = [];
+  readonly errors: string[] = [];
+  #waiting = new Map<string, { resolve: (r: string | undefined) => void }>();
+  #acks = 0;
+  #hello: ((node: string) => void)[] = [];
+
+  private constructor(readonly conn: Conn) {
+    const decoder = new PacketDecoder({ modifier1: RING_MODIFIER1 });
+    conn.onData((chunk) => {
+      for (const p of decoder.push(chunk)) {
+        const m = readRingPacket(p);
+        const v = (k: string) => (m.vars[k] ? dec.decode(m.vars[k]) : "");
+        if (m.type === RingType.OK || m.type === RingType.ERROR) {
+          const reason = m.type === RingType.ERROR ? v("reason") : undefined;
+          if (reason !== undefined) this.errors.push(reason);
+          const w = this.#waiting.get(v("id"));
+          this.#waiting.delete(v("id"));
+          w?.resolve(reason);
+        } else if (m.type === RingType.EVENT) {
+          this.events.push({ id: v("id"), node: v("node"), msg: v("msg") });
+        } else if (m.type === RingType.ACK) {
+          this.#acks++;
+        } else if (m.type === RingType.HELLO) {
+          for (const h of this.#hello.splice(0)) h(v("node"));
+        }
+      }
+    });
+    conn.onClose(() => {
+      for (const w of this.#waiting.values()) w.resolve("connection closed");
+      this.#waiting.clear();
+    });
+  }
+
+  /** Connects to `host:port`. */
+  static async connect(host: string, port: number, tls?: TlsClientFiles): Promise<RingClient> {
+    return new RingClient(await dial({ host, port, timeoutMs: 3000, ...(tls ? { tls } : {}) }));
+  }
+
+  get acks(): number {
+    return this.#acks;
+  }
+
+  /** Sends DATA and resolves with undefined on OK, or the ERROR reason (or "connection closed"). */
+  send(id: string, msg: string | Uint8Array): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      if (this.conn.closed) return resolve("connection closed");
+      this.#waiting.set(id, { resolve });
+      this.conn.write(encodePacket(ringPacket(RingType.DATA, { id, msg })));
+    });
+  }
+
+  /** HELLO; resolves with the node's name. */
+  hello(): Promise<string> {
+    return new Promise((resolve) => {
+      this.#hello.push(resolve);
+      this.conn.write(encodePacket(ringPacket(RingType.HELLO, { proto: RING_PROTO, client: "test" })));
+    });
+  }
+
+  /** Subscribes (resolves once the node confirmed). */
+  subscribe(prefix = ""): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      this.#waiting.set("subscribe", { resolve });
+      this.conn.write(encodePacket(ringPacket(RingType.SUBSCRIBE, prefix ? { prefix } : {})));
+    });
+  }
+
+  keepAlive(): void {
+    this.conn.write(encodePacket(ringPacket(RingType.KEEPALIVE)));
+  }
+
+  /** Resolves when the connection is closed. */
+  closed(): Promise<void> {
+    return new Promise((r) => this.conn.onClose(() => r()));
+  }
+
+  close(): void {
+    this.conn.close();
+  }
+}
