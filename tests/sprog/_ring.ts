@@ -6,7 +6,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
-import { bin, type Proc, start, tmpDir, waitFor } from "../helpers/procs.ts";
+import { bin, type Proc, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
 
 /** Node names of the reference ring. */
 export const NAMES = ["MV", "PA", "G", "LA", "S"];
@@ -43,33 +43,51 @@ export function accepting(host: string, port: number): Promise<boolean> {
   });
 }
 
+/** How to lay out a test ring. */
+export interface RingOptions {
+  /** The nodes' hosts (default five: SUBNET.11 to SUBNET.15). */
+  hosts?: string[];
+  peerPort?: number;
+  clientPort?: number;
+  /** Mutual TLS: certificates in DIR/pki for each node and for a client ("client"). */
+  tls?: boolean;
+}
+
+async function runOk(cmd: string, args: string[]): Promise<void> {
+  const r = await run(cmd, args);
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(" ")}: ${r.stderr}`);
+}
+
 /**
  * Writes ring.toml and starts every node.
  *
  * @param subnet e.g. "127.2.1": nodes get 127.2.1.11, .12, ...
- * @param extra TOML lines added at the top (e.g. `fsync = "never"`)
  */
-export async function startRing(
-  subnet: string,
-  opts: { n?: number; extra?: string; peerPort?: number; clientPort?: number } = {},
-): Promise<TestRing> {
-  const n = opts.n ?? 5;
+export async function startRing(subnet: string, opts: RingOptions = {}): Promise<TestRing> {
+  const hosts = opts.hosts ?? NAMES.map((_, i) => `${subnet}.${11 + i}`);
   const dir = tmpDir("sprog-ring-");
   const peerPort = opts.peerPort ?? 55551;
   const clientPort = opts.clientPort ?? 55552;
-  const nodes: TestNode[] = NAMES.slice(0, n).map((name, i) => ({
-    name,
-    host: `${subnet}.${11 + i}`,
+  const nodes: TestNode[] = hosts.map((host, i) => ({
+    name: NAMES[i]!,
+    host,
     clientPort,
-    accessLog: `${dir}/logs/${name}/access.log`,
+    accessLog: `${dir}/logs/${NAMES[i]}/access.log`,
   }));
+  let tls = "";
+  if (opts.tls) {
+    await runOk(bin("zog"), ["certs", "init", `${dir}/pki`]);
+    for (const x of nodes) await runOk(bin("zog"), ["certs", "issue", `${dir}/pki`, x.name, "--host", x.host]);
+    await runOk(bin("zog"), ["certs", "issue", `${dir}/pki`, "client"]);
+    tls = `[tls]\nca = "pki/ca.crt"\ncert = "pki/{node}.crt"\nkey = "pki/{node}.key"\n`;
+  }
   const toml = [
     `peer_port = ${peerPort}`,
     `client_port = ${clientPort}`,
     `keepalive = 5`,
     `log_dir = "logs/{node}"`,
-    opts.extra ?? "",
     ...nodes.map((x) => `[[node]]\nname = "${x.name}"\nhost = "${x.host}"`),
+    tls,
   ].join("\n");
   const config = `${dir}/ring.toml`;
   await Bun.write(config, `${toml}\n`);

@@ -19,7 +19,7 @@ export interface RingListenerOptions {
   prefix?: string;
   /** Called with the messages of one arrival, each id once. */
   onMessages(events: RingEvent[]): void;
-  /** Called when the subscription is up, and when it is lost (`err`) before the next try. */
+  /** Called when the node confirmed the subscription, and when it is lost (`err`) before the next try. */
   onState?(state: "up" | "down", err?: Error): void;
 }
 
@@ -54,6 +54,12 @@ export class RingListener {
       { host, port, tls: this.#opts.tls, clientId: this.#clientId },
       {
         onEvent: (ev) => this.#event(ev),
+        // The node answers SUBSCRIBE with OK {id: subscribe}: from then on nothing is missed.
+        onOk: (id) => {
+          if (id !== "subscribe") return;
+          this.#failures = 0;
+          this.#opts.onState?.("up");
+        },
         onClose: (err) => this.#down(err ?? new Error("connection closed")),
       },
     ).then(
@@ -61,8 +67,6 @@ export class RingListener {
         if (this.#stopped) return link.close();
         this.#link = link;
         link.subscribe(this.#opts.prefix ?? "");
-        this.#failures = 0;
-        this.#opts.onState?.("up");
       },
       (err: Error) => this.#down(err),
     );
