@@ -53,7 +53,7 @@ export async function benchZog(subnet: string, fsync: string, n: number, window:
   ].join("\n");
   await Bun.write(join(dir, "ring.toml"), `${toml}\n`);
   const procs: ChildProcess[] = NAMES.map((name) =>
-    spawn(ZOG, ["--config", join(dir, "ring.toml"), "--node", name, "--log-level", "warning"], { stdio: ["ignore", "ignore", "inherit"] }),
+    spawn(ZOG, ["--config", join(dir, "ring.toml"), "--node", name, "--log-level", "error"], { stdio: ["ignore", "ignore", "inherit"] }),
   );
   try {
     for (const h of hosts) {
