@@ -99,3 +99,67 @@ export class RingClient {
     this.conn.close();
   }
 }
+
+/** What {@link streamMessages} did. */
+export interface StreamResult {
+  acked: number;
+  failed: number;
+  retries: number;
+}
+
+/**
+ * Sends `messages` round-robin over `hosts` with up to `window` in flight, the way a
+ * careful client does: a message without OK in `timeoutMs` (or with ERROR, or whose
+ * connection closed) is retried, same id, on the next host, up to `attempts` times.
+ */
+export async function streamMessages(
+  hosts: string[],
+  port: number,
+  messages: { id: string; msg: string }[],
+  opts: { window: number; timeoutMs?: number; attempts?: number; sticky?: boolean; onProgress?: (acked: number) => void },
+): Promise<StreamResult> {
+  const clients = new Map<string, Promise<RingClient | undefined>>();
+  const client = (h: string): Promise<RingClient | undefined> => {
+    let c = clients.get(h);
+    if (!c) {
+      c = RingClient.connect(h, port).catch(() => undefined);
+      clients.set(h, c);
+    }
+    return c.then((x) => {
+      if (x && !x.conn.closed) return x;
+      clients.delete(h);
+      return undefined;
+    });
+  };
+  const result: StreamResult = { acked: 0, failed: 0, retries: 0 };
+  let next = 0;
+  const one = async (i: number): Promise<void> => {
+    const m = messages[i]!;
+    for (let attempt = 0; attempt < (opts.attempts ?? 20); attempt++) {
+      if (attempt > 0) result.retries++;
+      const host = hosts[((opts.sticky ? 0 : i) + attempt) % hosts.length]!;
+      const c = await client(host);
+      if (!c) {
+        await Bun.sleep(50);
+        continue;
+      }
+      const reply = await Promise.race([c.send(m.id, m.msg), Bun.sleep(opts.timeoutMs ?? 3000).then(() => "timeout")]);
+      if (reply === undefined) {
+        result.acked++;
+        opts.onProgress?.(result.acked);
+        return;
+      }
+      if (reply === "timeout") {
+        clients.delete(host);
+        c.close();
+      }
+    }
+    result.failed++;
+  };
+  const worker = async (): Promise<void> => {
+    while (next < messages.length) await one(next++);
+  };
+  await Promise.all(Array.from({ length: opts.window }, worker));
+  for (const c of clients.values()) (await c)?.close();
+  return result;
+}
