@@ -1,8 +1,8 @@
 // sprog against five real zog nodes: every mode's messages arrive exactly once in each
 // of the five access.log files.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { bin, killAll, removeTmpDirs, run } from "../helpers/procs.ts";
-import { lineCounts, startRing, type TestRing, waitForLogs } from "../sprog/_ring.ts";
+import { bin, killAll, removeTmpDirs, run, start, waitFor } from "../helpers/procs.ts";
+import { lineCounts, loggedContents, startRing, type TestRing, waitForLogs } from "../sprog/_ring.ts";
 
 let ring: TestRing;
 let logs: string[];
@@ -90,5 +90,28 @@ describe("sprog on a five-node ring", () => {
     expect(err[0]).toMatch(
       /^sprog: 1 of 1 message\(s\) not acknowledged: .*not acknowledged within 2 s \(last error: cannot connect to 127\.2\.1\.9[89]:55552: ECONNREFUSED\)$/,
     );
+  }, 30_000);
+
+  test("SIGTERM stops sending, waits for acknowledgements and prints the summary", async () => {
+    const before = lineCounts(logs);
+    const sprog = start(bin("sprog"), ["--config", ring.config, "-i", "0.01", "--window", "4"]);
+    await waitFor(() => loggedContents(logs[0]!).length >= before[0]! + 50, 20_000, "50 messages");
+    process.kill(sprog.pid, "SIGTERM");
+    expect(await sprog.exited).toBe(0);
+    const m = /^(\d+) sent, (\d+) acked, 0 failed in /.exec(sprog.stdout());
+    expect(m).not.toBeNull();
+    expect(m![1]).toBe(m![2]!);
+    const n = Number(m![1]);
+    const perLog = await waitForLogs(logs, before, n);
+    for (const lines of perLog) expect(lines).toHaveLength(n);
+  }, 30_000);
+
+  test("SIGINT before -n is reached: the summary, then exit 1 with one line on stderr", async () => {
+    const sprog = start(bin("sprog"), ["--config", ring.config, "-i", "0.05", "-n", "100000"]);
+    await Bun.sleep(500); // a few sends
+    process.kill(sprog.pid, "SIGINT");
+    expect(await sprog.exited).toBe(1);
+    expect(sprog.stdout()).toMatch(/^\d+ sent, \d+ acked, 0 failed in /);
+    expect(sprog.stderr()).toMatch(/^sprog: stopped after \d+ of 100000 message\(s\)\n$/);
   }, 30_000);
 });
