@@ -11,3 +11,4 @@
  * @module
  */
 export * from "./lib/packet/mod.ts";
+export { MessageIds, RingClient, type RingClientOptions, type RingEvent, RingListener, type RingListenerOptions } from "./lib/ring/client/mod.ts";
