@@ -9,7 +9,7 @@ import type { FsyncPolicy, RingNode } from "../config/mod.ts";
 import { getLogger } from "../log/logging.ts";
 import { IdSet } from "./dedup.ts";
 import type { Entry } from "./entry.ts";
-import { forwardHops } from "./forwarding.ts";
+import { forwardHops, takeoverHop } from "./forwarding.ts";
 import { journalLine } from "./journal_format.ts";
 import { Listeners } from "./listeners.ts";
 import { errCode, type LogFiles } from "./log_files.ts";
@@ -151,7 +151,7 @@ export class ZogNode implements LinkOwner {
     const w = entry.dests.get(peer);
     if (!w || entry.takenOver?.has(peer)) return;
     (entry.takenOver ??= new Set()).add(peer);
-    const target = (peer + w) % this.#n;
+    const target = takeoverHop(this.#n, { node: peer, wrapping: w })!.node;
     if (target === this.self.index || entry.dests.has(target)) return;
     entry.dests.set(target, 0);
     const link = this.links[target];
