@@ -52,3 +52,17 @@ export function forwardHops(n: number, self: number, from: "client" | number): H
   if (!Number.isInteger(from) || from < 0 || from >= n) throw new RangeError(`wrapping ${from} is not 0..${n - 1}`);
   return from === 0 ? [] : [{ node: (self + from) % n, wrapping: 0 }];
 }
+
+/**
+ * The hop that takes over a peer's duty while it is down: a message owed to peer `hop.node`
+ * with wrapping w ≠ 0 also goes straight to that peer's +w with wrapping 0. Undefined for
+ * wrapping 0 (the peer had nothing to forward).
+ *
+ * @example
+ * ```ts
+ * takeoverHop(5, { node: 1, wrapping: 2 }); // { node: 3, wrapping: 0 }
+ * ```
+ */
+export function takeoverHop(n: number, hop: Hop): Hop | undefined {
+  return hop.wrapping === 0 ? undefined : { node: (hop.node + hop.wrapping) % n, wrapping: 0 };
+}

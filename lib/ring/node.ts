@@ -9,7 +9,7 @@ import type { FsyncPolicy, RingNode } from "../config/mod.ts";
 import { getLogger } from "../log/logging.ts";
 import { IdSet } from "./dedup.ts";
 import type { Entry } from "./entry.ts";
-import { forwardHops } from "./forwarding.ts";
+import { forwardHops, takeoverHop } from "./forwarding.ts";
 import { journalLine } from "./journal_format.ts";
 import { Listeners } from "./listeners.ts";
 import { errCode, type LogFiles } from "./log_files.ts";
@@ -55,7 +55,7 @@ export class ZogNode implements LinkOwner {
   #journalBytes = 0;
   #batch: Incoming[] = [];
   #journalLines: string[] = [];
-  #accessRetry = "";
+  #accessRetry: Entry[] = [];
   #scheduled = false;
   #waitingSync: ((error?: string) => void)[] = [];
   #syncing = false;
@@ -151,7 +151,7 @@ export class ZogNode implements LinkOwner {
     const w = entry.dests.get(peer);
     if (!w || entry.takenOver?.has(peer)) return;
     (entry.takenOver ??= new Set()).add(peer);
-    const target = (peer + w) % this.#n;
+    const target = takeoverHop(this.#n, { node: peer, wrapping: w })!.node;
     if (target === this.self.index || entry.dests.has(target)) return;
     entry.dests.set(target, 0);
     const link = this.links[target];
@@ -213,35 +213,37 @@ export class ZogNode implements LinkOwner {
     this.recorded += fresh.length;
     for (const { entry } of fresh) this.dispatch(entry);
     for (const entry of reforward) this.dispatch(entry);
+    // While access.log cannot be written nothing is acknowledged, duplicates included:
+    // their first copy may be among the lines still waiting to be written.
     const failed = this.#appendAccess(fresh.map((f) => f.entry));
     if (failed) {
-      this.counters.record_errors += fresh.length;
-      for (const { inc } of fresh) inc.reply(failed);
+      this.counters.record_errors += batch.length;
+      for (const inc of batch) inc.reply(failed);
+    } else {
+      this.#durable((error) => {
+        for (const inc of batch) inc.reply(error);
+      });
     }
-    const replies = failed ? batch.filter((inc) => !fresh.some((f) => f.inc === inc)) : batch;
-    this.#durable((error) => {
-      for (const inc of replies) inc.reply(error);
-    });
     if (this.#journalBytes > JOURNAL_COMPACT_BYTES) this.#compact();
   }
 
   /** Appends access lines (after forwarding); returns a reason when they could not be written. */
   #appendAccess(entries: Entry[]): string | undefined {
     const stamp = compactStamp(new Date());
-    const text = this.#accessRetry + entries.map((e) => accessLine(stamp, e.content)).join("");
+    const all = this.#accessRetry.length > 0 ? [...this.#accessRetry, ...entries] : entries;
     try {
-      this.files.access.append(text);
+      this.files.access.append(all.map((e) => accessLine(stamp, e.content)).join(""));
     } catch (e) {
       // Kept in order and written with the next batch; their senders get ERROR and retry.
-      this.#accessRetry = text;
+      this.#accessRetry = all;
       const reason = `cannot record: access.log write failed: ${errCode(e)}`;
       log.error(reason);
       return reason;
     }
-    this.#accessRetry = "";
+    this.#accessRetry = [];
     this.#loggedMark = this.recorded;
-    this.counters.logged += entries.length;
-    for (const e of entries) this.listeners.publish(e.id, this.originName(e.origin), e.content);
+    this.counters.logged += all.length;
+    for (const e of all) this.listeners.publish(e.id, this.originName(e.origin), e.content);
     return undefined;
   }
 

@@ -220,11 +220,14 @@ export class PeerLink {
   }
 
   #failed(reason: string): void {
-    this.state = "down";
     const props = { peer: this.peer.name, reason };
     if (this.#attempts === 0) log.warn("cannot reach {peer}: {reason}", props);
     else log.debug("cannot reach {peer}: {reason}", props);
-    this.owner.linkDown(this.peer.index);
+    // Takeover runs once per outage; messages queued later are taken over as they come.
+    if (this.state !== "down") {
+      this.state = "down";
+      this.owner.linkDown(this.peer.index);
+    }
     this.#retry();
   }
 

@@ -70,11 +70,11 @@ export class RingClient {
     });
   }
 
-  /** HELLO; resolves with the node's name. */
-  hello(): Promise<string> {
+  /** HELLO (as a client, or claiming to be node `node`); resolves with the name in the answer. */
+  hello(node?: string): Promise<string> {
     return new Promise((resolve) => {
       this.#hello.push(resolve);
-      this.conn.write(encodePacket(ringPacket(RingType.HELLO, { proto: RING_PROTO, client: "test" })));
+      this.conn.write(encodePacket(ringPacket(RingType.HELLO, { proto: RING_PROTO, ...(node ? { node } : { client: "test" }) })));
     });
   }
 

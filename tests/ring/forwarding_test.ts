@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { fanOut, forwardHops } from "../../lib/ring/forwarding.ts";
+import { fanOut, forwardHops, takeoverHop } from "../../lib/ring/forwarding.ts";
 
 /** Delivers one client message through the rule; returns how often each node logs it. */
 function simulate(n: number, origin: number): number[] {
@@ -9,6 +9,30 @@ function simulate(n: number, origin: number): number[] {
   while (queue.length > 0) {
     const { node, from } = queue.shift()!;
     for (const hop of forwardHops(n, node, from)) queue.push({ node: hop.node, from: hop.wrapping });
+    logged[node]! += 1;
+  }
+  return logged;
+}
+
+/**
+ * Delivers one client message while node `down` is down: hops to it are kept back and
+ * taken over (its +w gets the message with 0). Returns how often each node logs it, with
+ * duplicates dropped by id as nodes do.
+ */
+function simulateWithDown(n: number, origin: number, down: number): number[] {
+  const logged = new Array<number>(n).fill(0);
+  const queue: { node: number; from: "client" | number }[] = [{ node: origin, from: "client" }];
+  while (queue.length > 0) {
+    const { node, from } = queue.shift()!;
+    if (logged[node]! > 0) continue;
+    for (const hop of forwardHops(n, node, from)) {
+      if (hop.node !== down) {
+        queue.push({ node: hop.node, from: hop.wrapping });
+        continue;
+      }
+      const t = takeoverHop(n, hop);
+      if (t && t.node !== node) queue.push({ node: t.node, from: t.wrapping });
+    }
     logged[node]! += 1;
   }
   return logged;
@@ -50,6 +74,23 @@ describe("forwarding rule", () => {
         fc.integer({ min: 2, max: 19 }).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n - 1 }))),
         ([n, origin]) => {
           expect(simulate(n, origin)).toEqual(new Array<number>(n).fill(1));
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  test("property: with any one node down, takeover gets every client message to every live node", () => {
+    fc.assert(
+      fc.property(
+        fc
+          .integer({ min: 2, max: 19 })
+          .chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n - 1 }), fc.integer({ min: 0, max: n - 1 })))
+          .filter(([, origin, down]) => origin !== down),
+        ([n, origin, down]) => {
+          const logged = simulateWithDown(n, origin, down);
+          expect(logged.filter((_, i) => i !== down)).toEqual(new Array<number>(n - 1).fill(1));
+          expect(logged[down]).toBe(0);
         },
       ),
       { numRuns: 500 },
