@@ -86,6 +86,12 @@ export class RingClient {
     this.#slots = opts.servers.map(() => undefined);
   }
 
+  /** Whether every server this client may use is failing right now (skipped until its backoff ends). */
+  get unreachable(): boolean {
+    const now = Date.now();
+    return !this.#picker.anyEligible((j) => this.#health.isDown(j, now));
+  }
+
   /** Messages published and not yet acknowledged nor failed. */
   get outstanding(): number {
     return this.#out.size;
