@@ -11,3 +11,4 @@
  * @module
  */
 export * from "./lib/packet/mod.ts";
+export * from "./lib/ring/mod.ts";
