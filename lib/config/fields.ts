@@ -30,9 +30,26 @@ export class Fields {
     readonly line?: number,
   ) {}
 
-  /** Throws a {@link ConfigError} about this table. */
-  fail(what: string): never {
-    throw new ConfigError(this.file, this.where ? `${this.where} ${what}` : what, this.line);
+  /** Throws a {@link ConfigError} about this table, at `line` or the table's own line. */
+  fail(what: string, line = this.line): never {
+    throw new ConfigError(this.file, this.where ? `${this.where} ${what}` : what, line);
+  }
+
+  /** Throws a {@link ConfigError} about `key` of this table, at the key's line when found. */
+  failKey(key: string, what: string): never {
+    this.fail(what, this.keyLine(key) ?? this.line);
+  }
+
+  /** The 1-based line where `key = ...` is set in this table, searching from the table's header. */
+  keyLine(key: string): number | undefined {
+    const lines = this.text.split("\n");
+    const re = new RegExp(`^\\s*["']?${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}["']?\\s*=`);
+    // this.line is the header's 1-based line, so as an index it is the line after it.
+    for (let i = this.line ?? 0; i < lines.length; i++) {
+      if (/^\s*\[/.test(lines[i]!)) break;
+      if (re.test(lines[i]!)) return i + 1;
+    }
+    return undefined;
   }
 
   /** The sub-table `value`, which must be a table. */
@@ -55,7 +72,7 @@ export function strField(f: Fields, key: string, fallback?: string): string {
     if (fallback === undefined) f.fail(`has no ${key}`);
     return fallback;
   }
-  if (typeof v !== "string" || v === "") f.fail(`${key} must be a non-empty string, got ${JSON.stringify(v)}`);
+  if (typeof v !== "string" || v === "") f.failKey(key, `${key} must be a non-empty string, got ${JSON.stringify(v)}`);
   return v;
 }
 
@@ -69,7 +86,7 @@ export function intField(f: Fields, key: string, fallback: number, min: number, 
   if (v === undefined) return fallback;
   const n = typeof v === "bigint" ? Number(v) : v;
   if (typeof n !== "number" || !Number.isInteger(n) || n < min || n > max) {
-    f.fail(`${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(typeof v === "bigint" ? n : v)}`);
+    f.failKey(key, `${key} must be an integer from ${min} to ${max}, got ${JSON.stringify(typeof v === "bigint" ? n : v)}`);
   }
   return n;
 }
@@ -81,7 +98,7 @@ export function intField(f: Fields, key: string, fallback: number, min: number, 
  */
 export function rejectUnknown(f: Fields, known: readonly string[]): void {
   for (const key of Object.keys(f.table)) {
-    if (!known.includes(key)) f.fail(`has unknown key "${key}" (known: ${known.join(", ")})`);
+    if (!known.includes(key)) f.failKey(key, `has unknown key "${key}" (known: ${known.join(", ")})`);
   }
 }
 
@@ -92,6 +109,6 @@ export function rejectUnknown(f: Fields, known: readonly string[]): void {
  */
 export function enumField<T extends string>(f: Fields, key: string, allowed: readonly T[], fallback: T): T {
   const v = strField(f, key, fallback);
-  if (!(allowed as readonly string[]).includes(v)) f.fail(`${key} "${v}" is not one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
+  if (!(allowed as readonly string[]).includes(v)) f.failKey(key, `${key} "${v}" is not one of ${allowed.map((a) => `"${a}"`).join(", ")}`);
   return v as T;
 }

@@ -63,11 +63,11 @@ describe("ring.toml", () => {
     [
       "bad port",
       `peer_port = 70000\n${FIVE.replace("peer_port = 55551\n", "")}`,
-      /peer_port must be an integer from 1 to 65535, got 70000/,
+      /^ring\.toml:1: peer_port must be an integer from 1 to 65535, got 70000$/,
     ],
-    ["unknown key", `keepalives = 3\n${FIVE}`, /unknown key "keepalives"/],
+    ["unknown key", `keepalives = 3\n${FIVE}`, /^ring\.toml:1: has unknown key "keepalives"/],
     ["bad fsync", `fsync = "sometimes"\n${FIVE}`, /fsync "sometimes" is not one of "always", "batch", "never"/],
-    ["bad client_auth", `${FIVE}client_auth = "maybe"\n`, /\[tls\] client_auth "maybe"/],
+    ["bad client_auth", `${FIVE}client_auth = "maybe"\n`, /^ring\.toml:27: \[tls\] client_auth "maybe"/],
     ["bad name", FIVE.replace('name = "G"', 'name = "G/x"'), /node 3 name "G\/x" may hold only/],
   ];
   for (const [what, text, re] of bad) {

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect } from "node:net";
+import { encodePacket } from "../../lib/packet/mod.ts";
+import { RING_PROTO, ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { killAll, type Proc, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { RingClient } from "../helpers/ring_client.ts";
 import { accessContents, logLines, meshUp, startNode, status, type TestRing, writeRing } from "../helpers/ring_setup.ts";
@@ -18,6 +20,10 @@ afterAll(async () => {
   await killAll();
   removeTmpDirs();
 });
+
+function helloAs(node: string): Buffer {
+  return Buffer.from(encodePacket(ringPacket(RingType.HELLO, { proto: RING_PROTO, node })));
+}
 
 function host(name: string): string {
   return ring.hosts[ring.names.indexOf(name)]!;
@@ -101,6 +107,28 @@ describe("five nodes from one ring.toml", () => {
         .stderr()
         .match(/closing '?(peer|client)'? connection from '?[0-9.:]+'?: '?packet of modifier1 71/g) ?? [];
     await waitFor(() => closings().length === 2, 3000, "both log lines");
+    // Well-framed ring packets of an unknown type: that connection is closed too.
+    const unknownType = new Uint8Array([222, 0, 0, 99]);
+    for (const port of [55551, 55552]) {
+      const sock = connect({ host: host("S"), port });
+      await new Promise<void>((r) => sock.on("connect", () => r()));
+      const closed = new Promise<void>((r) => sock.on("close", () => r()));
+      sock.on("error", () => {});
+      sock.resume();
+      sock.write(port === 55551 ? Buffer.concat([helloAs("MV"), unknownType]) : unknownType);
+      await closed;
+    }
+    await waitFor(
+      () =>
+        (
+          procs
+            .get("S")!
+            .stderr()
+            .match(/unknown ring message type 99/g) ?? []
+        ).length === 2,
+      3000,
+      "both unknown-type lines",
+    );
     const c = await RingClient.connect(host("S"), 55552);
     expect(await c.send("after-garbage", "0served after garbage\r\n")).toBeUndefined();
     for (const n of ring.names) await waitFor(() => accessContents(ring, n).includes("served after garbage"), 5000, n);
