@@ -39,7 +39,7 @@ interface Pending {
   reject(err: Error): void;
 }
 
-type Slot = { state: "connecting"; queue: Uint8Array[] } | { state: "open"; link: NodeLink; since: number };
+type Slot = { state: "connecting"; queue: Uint8Array[] } | { state: "open"; link: NodeLink };
 
 const log = getLogger("sprog", "client");
 const TICK_MS = 100;
@@ -182,7 +182,7 @@ export class RingClient {
       (l) => {
         link = l;
         if (this.#slots[i] !== slot) return l.close();
-        this.#slots[i] = { state: "open", link: l, since: Date.now() };
+        this.#slots[i] = { state: "open", link: l };
         for (const p of slot.queue) l.send(p);
         if (l.closed) this.#lose(i, "connection closed");
       },
