@@ -210,13 +210,15 @@ export class RingClient {
     this.#settled();
   }
 
-  /** Server `i` failed (`reason`) or closed cleanly (undefined): retry what it held. */
+  /** The link to server `i` failed or closed: retry what it held elsewhere. */
   #lose(i: number, reason: string | undefined): void {
     const slot = this.#slots[i];
     this.#slots[i] = undefined;
     if (slot?.state === "open") slot.link.abort(reason ?? "dropped");
     const back = this.#out.lost(i);
-    if (reason !== undefined || back > 0) {
+    // An idle link the node closed after talking to us is no reason to skip the node.
+    const idleClose = slot?.state === "open" && slot.link.heard && back === 0;
+    if (!idleClose) {
       const why = reason ?? `${this.#where(i)}: connection closed`;
       this.lastError = why;
       const pause = this.#health.failed(i, Date.now(), why);
