@@ -214,7 +214,7 @@ export class PeerLink {
     this.#inflight.clear();
     this.#unsent = [];
     this.#head = 0;
-    if (wasUp) log.warn("link to {peer} down{why}", { peer: this.peer.name, why: err ? `: ${err.message}` : "" });
+    if (wasUp) log.warn("link to {peer} down: {why}", { peer: this.peer.name, why: err?.message ?? "closed" });
     this.owner.linkDown(this.peer.index);
     this.#retry();
   }
