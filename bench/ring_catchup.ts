@@ -5,7 +5,7 @@
  *
  *   bun bench/ring_catchup.ts [COUNT]
  */
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { killAll, removeTmpDirs, tmpDir, waitFor } from "../tests/helpers/procs.ts";
 import { streamMessages } from "../tests/helpers/ring_client.ts";
@@ -16,7 +16,7 @@ const ring = writeRing(tmpDir("zogbench-"), "127.3.0", { peerPort: 55551, client
 const STATS = 55553;
 const up = ring.names.filter((n) => n !== "LA");
 try {
-  for (const n of up) startNode(ring, n, STATS, ["--log-level", "warning"]);
+  const pids = up.map((n) => startNode(ring, n, STATS, ["--log-level", "warning"]).pid);
   const fourUp = async () => {
     for (const n of up) {
       const s = await status(ring, n, STATS);
@@ -36,6 +36,8 @@ try {
   console.log(
     `stream: ${r.acked} acked, ${r.failed} failed in ${streamS.toFixed(2)} s = ${Math.round(r.acked / streamS)} msg/s (4 of 5 nodes up, window 256)`,
   );
+  const rss = pids.map((pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) / 1024);
+  console.log(`memory: ${rss.map((m) => m.toFixed(0)).join(", ")} MiB RSS on the four nodes holding their backlogs for LA`);
   t = performance.now();
   startNode(ring, "LA", STATS, ["--log-level", "warning"]);
   const log = join(ring.dir, "logs", "LA", "access.log");

@@ -95,12 +95,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     for (const l of listeners) l.close();
     throw e;
   }
-  log.info("node {name} on {host}: peers :{pp}, clients :{cp}{tls}, logs in {dir} ({n} owed to peers)", {
+  log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir} ({n} owed to peers)", {
     name: self.name,
     host: self.host,
     pp: self.peerPort,
     cp: self.clientPort,
-    tls: tls ? " (TLS)" : "",
+    transport: tls ? "mutual TLS" : "plain TCP",
     dir: paths.logDir,
     n: rec.pending.length,
   });

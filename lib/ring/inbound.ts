@@ -118,10 +118,7 @@ export function serveClient(node: ZogNode, conn: Conn): void {
         return send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name });
       case RingType.SUBSCRIBE:
         node.listeners.add(conn, varText(m, "prefix"));
-        log.info("listener {remote} subscribed{prefix}", {
-          remote: conn.remote,
-          prefix: m.vars.prefix ? ` to "${varText(m, "prefix")}"` : "",
-        });
+        log.info("listener {remote} subscribed to messages starting with {prefix}", { remote: conn.remote, prefix: varText(m, "prefix") });
         return send(conn, RingType.OK, { id: "subscribe" });
       case RingType.ACK:
         return;

@@ -23,7 +23,7 @@ const log = getLogger("zog", "link");
 /** Messages sent to a peer and not yet acknowledged, at most. */
 export const SEND_WINDOW = 1000;
 /** Messages kept for one peer while it is away, at most (documented in README). */
-export const MAX_BACKLOG = 500_000;
+export const MAX_BACKLOG = 200_000;
 
 /** What a link tells its node. */
 export interface LinkOwner {
@@ -63,6 +63,8 @@ export class PeerLink {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastHeard = 0;
   #lastSent = 0;
+  /** When an OK last arrived or the window went from empty to busy: a peer that answers keepAlives but acknowledges nothing is hung too. */
+  #lastProgress = 0;
   #now: () => number;
 
   constructor(
@@ -104,6 +106,15 @@ export class PeerLink {
     const ka = this.opts.keepaliveMs;
     if (now - this.#lastHeard > 2 * ka) {
       log.warn("link to {peer}: nothing heard for {s} s, closing", { peer: this.peer.name, s: (2 * ka) / 1000 });
+      conn.close();
+      return;
+    }
+    if (this.#inflight.size > 0 && now - this.#lastProgress > 2 * ka) {
+      log.warn("link to {peer}: no OK for {s} s with {n} messages waiting, closing", {
+        peer: this.peer.name,
+        s: (2 * ka) / 1000,
+        n: this.#inflight.size,
+      });
       conn.close();
       return;
     }
@@ -177,6 +188,7 @@ export class PeerLink {
   }
 
   #ok(id: string): void {
+    this.#lastProgress = this.#now();
     this.#inflight.delete(id);
     if (this.queue.delete(id)) this.owner.acked(this.peer.index, id);
     this.#pump();
@@ -190,6 +202,7 @@ export class PeerLink {
       const entry = this.queue.get(id);
       const wrapping = entry?.dests.get(this.peer.index);
       if (!entry || wrapping === undefined || this.#inflight.has(id)) continue;
+      if (this.#inflight.size === 0) this.#lastProgress = this.#now();
       this.#inflight.add(id);
       this.#send(RingType.DATA, { id, msg: messageBytes(entry.content, wrapping), origin: this.owner.originName(entry.origin) });
       sent = true;
@@ -214,7 +227,7 @@ export class PeerLink {
     this.#inflight.clear();
     this.#unsent = [];
     this.#head = 0;
-    if (wasUp) log.warn("link to {peer} down{why}", { peer: this.peer.name, why: err ? `: ${err.message}` : "" });
+    if (wasUp) log.warn("link to {peer} down: {why}", { peer: this.peer.name, why: err?.message ?? "closed" });
     this.owner.linkDown(this.peer.index);
     this.#retry();
   }

@@ -1,7 +1,8 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from "node:fs";
+import { networkInterfaces } from "node:os";
 import { join } from "node:path";
-import { bin, killAll, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
+import { bin, freePort, killAll, removeTmpDirs, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
 import { RingClient } from "../helpers/ring_client.ts";
 import { accessContents, meshUp, startNode, writeRing } from "../helpers/ring_setup.ts";
 
@@ -28,6 +29,25 @@ describe("zog operations", () => {
     expect(badConfig.code).toBe(2);
     expect(badConfig.stderr).toMatch(/bad\.toml(:1)?: peer_port must be an integer/);
     expect(badConfig.stderr.trim().split("\n").length).toBe(1);
+  }, 20_000);
+
+  test("without --node, the node is the one whose host is an address of this machine", async () => {
+    const local = Object.values(networkInterfaces()).flatMap((l) => (l ?? []).map((i) => i.address));
+    expect(local.some((a) => a.startsWith("203.0.113."))).toBe(false);
+    const dir = tmpDir();
+    const port = await freePort("127.0.0.1");
+    const config = join(dir, "ring.toml");
+    const nodes = `[[node]]\nname = "far"\nhost = "203.0.113.1"\n[[node]]\nname = "here"\nhost = "127.0.0.1"\n`;
+    writeFileSync(config, `peer_port = ${port}\nclient_port = ${port + 1}\nlog_dir = "logs/{node}"\n${nodes}`);
+    const z = start(bin("zog"), ["--config", config]);
+    await waitFor(() => /node 'here' on '127\.0\.0\.1'/.test(z.stderr()) || z.child.exitCode !== null, 10_000, "the start line");
+    expect(z.stderr()).toMatch(/node 'here' on '127\.0\.0\.1'/);
+    process.kill(z.pid, "SIGINT");
+    expect(await z.exited).toBe(0);
+    writeFileSync(config, `${nodes.replaceAll("127.0.0.1", "203.0.113.2")}`);
+    const none = await run(bin("zog"), ["--config", config]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no node of .*ring.toml has an address of this machine .*pass --node NAME \(one of far, here\)/);
   }, 20_000);
 
   test("an unwritable log folder is a clear error at start (exit 1)", async () => {
