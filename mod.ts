@@ -13,3 +13,12 @@
 export * from "./lib/packet/mod.ts";
 // The Zeus protocol (zeus ↔ emperor).
 export * from "./lib/zeus/mod.ts";
+export * from "./lib/ring/mod.ts";
+export {
+  MessageIds,
+  RingClient,
+  type RingClientOptions,
+  type RingEvent,
+  RingListener,
+  type RingListenerOptions,
+} from "./lib/ring/client/mod.ts";

@@ -4,7 +4,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 DIST=$PWD/dist
 WORK=$(mktemp -d -t zog-demo-XXXXXX)
-trap 'rm -rf "$WORK"' EXIT
+PIDS=() # every background process the demo starts; killed by pid on exit
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
 
 echo "== the binaries"
 for b in zog sprog zeus emperor; do printf '  %-8s %s  (%s)\n' "$b" "$("$DIST/$b" --version)" "$(du -h "$DIST/$b" | cut -f1)"; done
@@ -12,6 +18,69 @@ for b in zog sprog zeus emperor; do printf '  %-8s %s  (%s)\n' "$b" "$("$DIST/$b
 echo "== a CA and certificates"
 "$DIST/zeus" certs init "$WORK/pki"
 "$DIST/zeus" certs issue "$WORK/pki" MV --host 127.0.0.11
+
+# ---- the ring: five zog nodes with mutual TLS, sprog sending and listening ----
+RING_NAMES=(MV PA G LA S)
+
+# Waits until HOST:PORT accepts connections (bash's /dev/tcp), up to 10 s.
+wait_port() {
+  for _ in $(seq 200); do
+    (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "demo: nothing listens on $1:$2" >&2
+  return 1
+}
+
+ring_demo() {
+  local pki=$WORK/pki ring=$WORK/ring i name host
+  mkdir -p "$ring"
+  for i in 0 1 2 3 4; do
+    name=${RING_NAMES[$i]}
+    [ -e "$pki/$name.crt" ] || "$DIST/zog" certs issue "$pki" "$name" --host "127.0.0.1$((i + 1))" >/dev/null
+  done
+  "$DIST/zog" certs issue "$pki" sprog >/dev/null
+  echo "  issued certificates for ${RING_NAMES[*]} (127.0.0.11-15) and the sprog client"
+
+  {
+    echo 'log_dir = "logs/{node}"'
+    for i in 0 1 2 3 4; do printf '[[node]]\nname = "%s"\nhost = "127.0.0.1%d"\n' "${RING_NAMES[$i]}" $((i + 1)); done
+    printf '[tls]\nca = "%s/ca.crt"\ncert = "%s/{node}.crt"\nkey = "%s/{node}.key"\nclient_auth = "required"\n' "$pki" "$pki" "$pki"
+  } >"$ring/ring.toml"
+
+  echo "== the ring: five zog nodes on 127.0.0.11-15 with mutual TLS ($ring/ring.toml)"
+  for i in 0 1 2 3 4; do
+    name=${RING_NAMES[$i]}
+    "$DIST/zog" --config "$ring/ring.toml" --node "$name" --stats "127.0.0.1$((i + 1)):55553" --log-level warning 2>>"$ring/zog-$name.err" &
+    PIDS+=($!)
+  done
+  for i in 1 2 3 4 5; do wait_port "127.0.0.1$i" 55552; done
+  sleep 1 # the peer links come up
+
+  local client=(--config "$ring/ring.toml" --cert "$pki/sprog.crt" --key "$pki/sprog.key")
+  "$DIST/sprog" listen "${client[@]}" --server 127.0.0.11 >"$ring/listen.out" 2>"$ring/listen.err" &
+  PIDS+=($!)
+  for _ in $(seq 100); do grep -q "listening to" "$ring/listen.err" && break; sleep 0.05; done
+
+  echo "== sprog: 500 random messages, 32 in flight, to random nodes"
+  echo "  \$ sprog --config ring.toml --cert sprog.crt --key sprog.key -i 0 --window 32 -n 500"
+  "$DIST/sprog" "${client[@]}" -i 0 --window 32 -n 500 | sed 's/^/  /'
+  echo "== sprog, cron form"
+  echo "  \$ sprog --config ring.toml ... -n 1 -m \"hello from the demo\""
+  "$DIST/sprog" "${client[@]}" -n 1 -m "hello from the demo" | sed 's/^/  /'
+  sleep 1 # forwarding to the last nodes
+
+  echo "== zog status, each node"
+  for i in 1 2 3 4 5; do "$DIST/zog" status --stats "127.0.0.1$i:55553" | sed 's/^/  /'; echo; done
+
+  echo "== access.log lines per node (every message once on every node: 501 each)"
+  for name in "${RING_NAMES[@]}"; do printf '  %-3s %s\n' "$name" "$(wc -l <"$ring/logs/$name/access.log")"; done
+  echo "  MV's last line:  $(tail -n 1 "$ring/logs/MV/access.log")"
+  echo "== sprog listen on MV printed $(wc -l <"$ring/listen.out") messages; the last one:"
+  echo "  $(tail -n 1 "$ring/listen.out")"
+}
+ring_demo
+# ---- end of the ring part ----
 
 # ---- zeus and three emperors ---------------------------------------------------------
 # zeus with TLS + client certificates on 127.0.0.20 hands sample vassals to three

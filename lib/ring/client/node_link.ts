@@ -1,0 +1,188 @@
+/**
+ * One client connection to one zog node: HELLO, DATA out, OK/ERROR/EVENT in, keepAlive
+ * answered. The ring protocol is in docs/PROTOCOL.md.
+ *
+ * @module
+ */
+import { dial } from "../../net/conn.ts";
+import type { Conn } from "../../net/conn.ts";
+import type { TlsClientFiles } from "../../tls/files.ts";
+import { encodePacket, PacketDecoder, RING_MODIFIER1 } from "../../packet/mod.ts";
+import { readRingPacket, RING_PROTO, ringPacket, RingType } from "../protocol.ts";
+
+/** A message a node streams to a subscribed listener. */
+export interface RingEvent {
+  id: string;
+  /** The node the message entered the ring at. */
+  node: string;
+  /** The pzog message: wrapping digit, content, CRLF. */
+  msg: string;
+}
+
+/** What a {@link NodeLink} reports. */
+export interface LinkHandlers {
+  /** The node recorded message `id`. */
+  onOk?(id: string): void;
+  /** The node refused message `id` for `reason`. */
+  onRefused?(id: string, reason: string): void;
+  /** A subscribed message. */
+  onEvent?(ev: RingEvent): void;
+  /** The connection ended; `err` says why when it was not a clean close by us. */
+  onClose(err?: Error): void;
+}
+
+/** Where and how to connect. */
+export interface LinkOptions {
+  host: string;
+  port: number;
+  tls?: TlsClientFiles;
+  /** This client's id, sent in HELLO. */
+  clientId: string;
+  connectTimeoutMs?: number;
+}
+
+const decoder = new TextDecoder();
+const text = (v: Uint8Array | undefined): string => (v === undefined ? "" : decoder.decode(v));
+
+/**
+ * A connected client link to a zog node.
+ *
+ * @example
+ * ```ts
+ * const link = await NodeLink.open({ host: "127.0.0.11", port: 55552, clientId }, { onOk: (id) => done(id), onClose: () => {} });
+ * link.send(dataPacket("c5-1", bytes));
+ * ```
+ */
+export class NodeLink {
+  /** When a packet last arrived (ms since epoch); a caller waiting for acks uses it to spot a stalled node. */
+  lastHeard = Date.now();
+  /** The node's name from its HELLO, once it arrived. */
+  node: string | undefined;
+  #conn: Conn;
+  #handlers: LinkHandlers;
+  #decoder = new PacketDecoder({ modifier1: RING_MODIFIER1, family: "ring" });
+  #heard = false;
+  #refusal: string | undefined;
+  #byUs = false;
+
+  private constructor(
+    conn: Conn,
+    handlers: LinkHandlers,
+    readonly where: string,
+    tls: boolean,
+  ) {
+    this.#conn = conn;
+    this.#handlers = handlers;
+    conn.onData((chunk) => this.#receive(chunk));
+    conn.onClose((err) => {
+      if (this.#byUs) return handlers.onClose();
+      let reason = this.#refusal ?? err?.message;
+      if (!reason)
+        reason = !this.#heard && tls ? "closed right after connecting (is this client's certificate accepted?)" : "connection closed";
+      handlers.onClose(new Error(`${where}: ${reason}`));
+    });
+  }
+
+  /**
+   * Connects and sends HELLO.
+   *
+   * @throws {Error} "cannot connect to HOST:PORT: ECONNREFUSED" and the like (from `dial`)
+   */
+  static async open(opts: LinkOptions, handlers: LinkHandlers): Promise<NodeLink> {
+    const conn = await dial({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs: opts.connectTimeoutMs ?? 5000 });
+    const where = `${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`;
+    const link = new NodeLink(conn, handlers, where, opts.tls !== undefined);
+    conn.write(encodePacket(ringPacket(RingType.HELLO, { proto: RING_PROTO, client: opts.clientId })));
+    return link;
+  }
+
+  /** Whether anything arrived from the node (a refused client hears nothing). */
+  get heard(): boolean {
+    return this.#heard;
+  }
+
+  /** Whether the connection has closed. */
+  get closed(): boolean {
+    return this.#conn.closed;
+  }
+
+  /** Bytes queued but not yet taken by the socket. */
+  get bufferedBytes(): number {
+    return this.#conn.bufferedBytes;
+  }
+
+  /** Writes an encoded packet (see {@link dataPacket}); do not modify it afterwards. */
+  send(packet: Uint8Array): void {
+    this.#conn.write(packet);
+  }
+
+  /** Asks the node to stream every message it logs whose content starts with `prefix`. */
+  subscribe(prefix = ""): void {
+    this.#conn.write(encodePacket(ringPacket(RingType.SUBSCRIBE, prefix ? { prefix } : {})));
+  }
+
+  /** Closes the link (queued bytes are still sent); `onClose` is called without an error. */
+  close(): void {
+    this.#byUs = true;
+    this.#conn.close();
+  }
+
+  /** Drops the link as failed: `onClose` gets an error with `reason`. */
+  abort(reason: string): void {
+    this.#refusal ??= reason;
+    this.#conn.close();
+  }
+
+  #receive(chunk: Uint8Array): void {
+    this.#heard = true;
+    this.lastHeard = Date.now();
+    let packets;
+    try {
+      packets = this.#decoder.push(chunk);
+    } catch (e) {
+      return this.abort(`bad packet from the node: ${(e as Error).message}`);
+    }
+    for (const p of packets) {
+      let m;
+      try {
+        m = readRingPacket(p);
+      } catch (e) {
+        return this.abort(`bad packet from the node: ${(e as Error).message}`);
+      }
+      switch (m.type) {
+        case RingType.HELLO:
+          this.node = text(m.vars.node) || undefined;
+          break;
+        case RingType.KEEPALIVE:
+          this.#conn.write(encodePacket(ringPacket(RingType.ACK)));
+          break;
+        case RingType.OK:
+          this.#handlers.onOk?.(text(m.vars.id));
+          break;
+        case RingType.ERROR: {
+          const reason = text(m.vars.reason) || "no reason given";
+          if (m.vars.id !== undefined) this.#handlers.onRefused?.(text(m.vars.id), reason);
+          else return this.abort(`the node refused the connection: ${reason}`);
+          break;
+        }
+        case RingType.EVENT:
+          this.#handlers.onEvent?.({ id: text(m.vars.id), node: text(m.vars.node), msg: text(m.vars.msg) });
+          break;
+        default:
+          break;
+      }
+    }
+  }
+}
+
+/**
+ * Encodes a DATA packet once, so a retry writes the same bytes.
+ *
+ * @example
+ * ```ts
+ * link.send(dataPacket("c5f01d2e7b3a449a-1", pzogMessage("hello")));
+ * ```
+ */
+export function dataPacket(id: string, msg: Uint8Array): Uint8Array {
+  return encodePacket(ringPacket(RingType.DATA, { id, msg }));
+}

@@ -1,0 +1,260 @@
+/**
+ * {@link RingClient}: publishes messages to a zog ring, each acknowledged by one node.
+ * Unacknowledged messages are retried under the same id on the next server when a node
+ * goes away (the nodes drop duplicates by id), so a node dying mid-stream loses nothing
+ * and logs nothing twice.
+ *
+ * @module
+ */
+import type { HostPort } from "../../tls/endpoint.ts";
+import type { TlsClientFiles } from "../../tls/files.ts";
+import { getLogger } from "../../log/logging.ts";
+import { pzogMessage, type Random } from "./content.ts";
+import { ServerHealth } from "./health.ts";
+import { MessageIds } from "./ids.ts";
+import { dataPacket, NodeLink } from "./node_link.ts";
+import { type Entry, Outstanding } from "./outstanding.ts";
+import { type PickPolicy, ServerPicker } from "./picker.ts";
+
+/** Options of {@link RingClient}. */
+export interface RingClientOptions {
+  /** The nodes' client ports, in ring order. */
+  servers: HostPort[];
+  /** Mutual TLS: the CA to verify nodes against, and this client's certificate. */
+  tls?: TlsClientFiles;
+  /** How to choose the server of each message (default random). */
+  policy?: PickPolicy;
+  /** How long a message may go unacknowledged, retries included, before it fails (default 10 s). */
+  timeoutMs?: number;
+  /** A node with messages in flight that sends nothing for this long is dropped and its messages retried elsewhere (default a third of `timeoutMs`, at least 1 s). */
+  stallMs?: number;
+  /** This client's 64-bit id in hex (default random). */
+  clientId?: string;
+  random?: Random;
+}
+
+interface Pending {
+  packet: Uint8Array;
+  resolve(id: string): void;
+  reject(err: Error): void;
+}
+
+type Slot = { state: "connecting"; queue: Uint8Array[] } | { state: "open"; link: NodeLink };
+
+const log = getLogger("sprog", "client");
+const TICK_MS = 100;
+
+/**
+ * A client of the ring.
+ *
+ * @example
+ * ```ts
+ * const client = new RingClient({ servers: [{ host: "127.0.0.11", port: 55552 }], policy: { kind: "roundRobin" } });
+ * const id = await client.publish("backup done"); // resolves once a node acknowledged it
+ * await client.close();
+ * ```
+ */
+export class RingClient {
+  /** The random 64-bit id this client's message ids start with. */
+  readonly clientId: string;
+  /** The most recent reason a server failed or refused, for error messages. */
+  lastError: string | undefined;
+  /** Re-sends after a node went away (each message counts once per retry). */
+  retried = 0;
+  readonly #servers: HostPort[];
+  readonly #tls: TlsClientFiles | undefined;
+  readonly #timeoutMs: number;
+  readonly #stallMs: number;
+  readonly #ids: MessageIds;
+  readonly #picker: ServerPicker;
+  readonly #health = new ServerHealth();
+  readonly #out = new Outstanding<Pending>();
+  readonly #slots: (Slot | undefined)[];
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #closed = false;
+  #drained: (() => void)[] = [];
+
+  /** @throws {RangeError} on an empty server list or a specific server out of range */
+  constructor(opts: RingClientOptions) {
+    this.#servers = opts.servers;
+    this.#tls = opts.tls;
+    this.#timeoutMs = opts.timeoutMs ?? 10_000;
+    this.#stallMs = opts.stallMs ?? Math.max(1000, this.#timeoutMs / 3);
+    this.#ids = new MessageIds(opts.clientId);
+    this.clientId = this.#ids.clientId;
+    this.#picker = new ServerPicker(opts.servers.length, opts.policy ?? { kind: "random" }, opts.random);
+    this.#slots = opts.servers.map(() => undefined);
+  }
+
+  /** Whether every server this client may use is failing right now (skipped until its backoff ends). */
+  get unreachable(): boolean {
+    const now = Date.now();
+    return !this.#picker.anyEligible((j) => this.#health.isDown(j, now));
+  }
+
+  /** Messages published and not yet acknowledged nor failed. */
+  get outstanding(): number {
+    return this.#out.size;
+  }
+
+  /**
+   * Sends `content` as one pzog message under a fresh id.
+   *
+   * @returns the message id, once a node acknowledged it
+   * @throws {RangeError} at once when the content cannot be a message (see `contentProblem`)
+   * @throws {Error} (rejection) when a node refused the message, or no node acknowledged it in time
+   */
+  publish(content: string): Promise<string> {
+    if (this.#closed) return Promise.reject(new Error("the client is closed"));
+    const msg = pzogMessage(content);
+    const id = this.#ids.next();
+    return new Promise<string>((resolve, reject) => {
+      this.#out.add(id, { packet: dataPacket(id, msg), resolve, reject }, Date.now(), this.#timeoutMs);
+      this.#startTimer();
+      this.#pump();
+    });
+  }
+
+  /** Resolves when nothing is outstanding, or after `ms`. */
+  async settle(ms: number): Promise<void> {
+    if (this.#out.size === 0) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      new Promise<void>((res) => this.#drained.push(res)),
+      new Promise<void>((res) => {
+        if (Number.isFinite(ms)) timer = setTimeout(res, ms);
+      }),
+    ]);
+    clearTimeout(timer);
+  }
+
+  /**
+   * Stops: waits up to `graceMs` for outstanding acknowledgements, fails what is left,
+   * and closes every connection.
+   */
+  async close(graceMs = 0): Promise<void> {
+    this.#closed = true;
+    await this.settle(graceMs);
+    for (const e of this.#out.expired(Number.POSITIVE_INFINITY))
+      e.payload.reject(new Error(`stopped before message ${e.id} was acknowledged`));
+    this.#settled();
+    for (const slot of this.#slots) if (slot?.state === "open") slot.link.close();
+    this.#slots.fill(undefined);
+  }
+
+  #pump(): void {
+    const now = Date.now();
+    for (let e = this.#out.take(); e !== undefined; e = this.#out.take()) {
+      const i = this.#picker.pick((j) => this.#health.isDown(j, now));
+      if (i === undefined) {
+        this.#out.putBack(e);
+        return;
+      }
+      this.#write(i, e);
+    }
+  }
+
+  #write(i: number, e: Entry<Pending>): void {
+    if (e.attempts > 0) this.retried += 1;
+    const slot = this.#slots[i] ?? this.#connect(i);
+    if (slot.state === "connecting") slot.queue.push(e.payload.packet);
+    else {
+      if (this.#out.onServer(i) === 0) slot.link.lastHeard = Date.now();
+      slot.link.send(e.payload.packet);
+    }
+    this.#out.sent(e.id, i);
+  }
+
+  #connect(i: number): Slot {
+    const slot: Slot = { state: "connecting", queue: [] };
+    this.#slots[i] = slot;
+    const { host, port } = this.#servers[i]!;
+    const opts = { host, port, tls: this.#tls, clientId: this.clientId, connectTimeoutMs: Math.min(5000, this.#timeoutMs) };
+    let link: NodeLink | undefined;
+    NodeLink.open(opts, {
+      onOk: (id) => this.#ok(i, id),
+      onRefused: (id, reason) => this.#refused(i, id, reason),
+      onClose: (err) => {
+        const s = this.#slots[i];
+        if (s?.state === "open" && s.link === link) this.#lose(i, err?.message);
+      },
+    }).then(
+      (l) => {
+        link = l;
+        if (this.#slots[i] !== slot) return l.close();
+        this.#slots[i] = { state: "open", link: l };
+        for (const p of slot.queue) l.send(p);
+        if (l.closed) this.#lose(i, "connection closed");
+      },
+      (err: Error) => {
+        if (this.#slots[i] === slot) this.#lose(i, err.message);
+      },
+    );
+    return slot;
+  }
+
+  #ok(i: number, id: string): void {
+    const e = this.#out.ack(id);
+    this.#health.succeeded(i);
+    if (!e) return;
+    e.payload.resolve(id);
+    this.#settled();
+  }
+
+  #refused(i: number, id: string, reason: string): void {
+    const e = this.#out.fail(id);
+    const where = this.#where(i);
+    this.lastError = `${where} refused message ${id}: ${reason}`;
+    if (!e) return;
+    e.payload.reject(new Error(this.lastError));
+    this.#settled();
+  }
+
+  /** The link to server `i` failed or closed: retry what it held elsewhere. */
+  #lose(i: number, reason: string | undefined): void {
+    const slot = this.#slots[i];
+    this.#slots[i] = undefined;
+    if (slot?.state === "open") slot.link.abort(reason ?? "dropped");
+    const back = this.#out.lost(i);
+    // An idle link the node closed after talking to us is no reason to skip the node.
+    const idleClose = slot?.state === "open" && slot.link.heard && back === 0;
+    if (!idleClose) {
+      const why = reason ?? `${this.#where(i)}: connection closed`;
+      this.lastError = why;
+      const pause = this.#health.failed(i, Date.now(), why);
+      log.debug("{why}; {back} message(s) to retry, server skipped for {pause} ms", { why, back, pause });
+    }
+    this.#pump();
+  }
+
+  #tick(): void {
+    const now = Date.now();
+    for (const e of this.#out.expired(now)) {
+      const last = this.lastError ? ` (last error: ${this.lastError})` : "";
+      e.payload.reject(new Error(`message ${e.id} not acknowledged within ${this.#timeoutMs / 1000} s${last}`));
+    }
+    this.#slots.forEach((slot, i) => {
+      if (slot?.state === "open" && this.#out.onServer(i) > 0 && now - slot.link.lastHeard > this.#stallMs) {
+        this.#lose(i, `${this.#where(i)}: no answer for ${this.#stallMs / 1000} s`);
+      }
+    });
+    if (this.#out.waiting > 0) this.#pump();
+    this.#settled();
+  }
+
+  #startTimer(): void {
+    this.#timer ??= setInterval(() => this.#tick(), TICK_MS);
+  }
+
+  #settled(): void {
+    if (this.#out.size > 0) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    for (const res of this.#drained.splice(0)) res();
+  }
+
+  #where(i: number): string {
+    const { host, port } = this.#servers[i]!;
+    return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+  }
+}

@@ -1,0 +1,32 @@
+/**
+ * A message a node still has to deliver to some peers.
+ *
+ * @module
+ */
+
+/** A recorded message and the peers that have not acknowledged it yet. */
+export interface Entry {
+  id: string;
+  /** Ring position of the node a client handed it to. */
+  origin: number;
+  /** The content: no wrapping digit, no CRLF. */
+  content: string;
+  /** Peers still owed the message, with the wrapping each gets. */
+  dests: Map<number, number>;
+  /** Peers whose forwarding duty this node already took over while they were down. */
+  takenOver?: Set<number>;
+}
+
+const enc = new TextEncoder();
+
+/**
+ * The pzog message for a hop: wrapping digit, content, CRLF.
+ *
+ * @example
+ * ```ts
+ * messageBytes("hi", 2); // bytes of "2hi\r\n"
+ * ```
+ */
+export function messageBytes(content: string, wrapping: number): Uint8Array {
+  return enc.encode(`${wrapping}${content}\r\n`);
+}

@@ -1,0 +1,129 @@
+/**
+ * Connections this node accepts: peers on the peer port (after HELLO), clients and
+ * listeners on the client port.
+ *
+ * @module
+ */
+import type { Conn } from "../net/conn.ts";
+import { encodePacket } from "../packet/mod.ts";
+import { certMatches } from "../tls/names.ts";
+import { getLogger } from "../log/logging.ts";
+import { checkMessage } from "./message.ts";
+import { fanOut } from "./forwarding.ts";
+import type { ZogNode } from "./node.ts";
+import { readMessages, varText } from "./packet_reader.ts";
+import { ID_RE, RING_PROTO, type RingMessage, ringPacket, RingType, ringTypeName } from "./protocol.ts";
+
+const log = getLogger("zog", "conn");
+
+function send(conn: Conn, type: RingType, vars: Record<string, string | Uint8Array> = {}): void {
+  conn.write(encodePacket(ringPacket(type, vars)));
+}
+
+/** Handles a DATA from a client (`from` "client") or a peer (its position). */
+function onData(node: ZogNode, conn: Conn, m: RingMessage, from: "client" | number): void {
+  const id = varText(m, "id");
+  const msg = m.vars.msg ?? new Uint8Array(0);
+  const sender = from === "client" ? `client ${conn.remote}` : `peer ${node.nodes[from]!.name} ${conn.remote}`;
+  if (!ID_RE.test(id)) {
+    node.invalid(sender, `bad message id "${id.slice(0, 70)}": 1-64 of [A-Za-z0-9._:-]`, msg);
+    return send(conn, RingType.ERROR, { reason: "bad message id: 1-64 of [A-Za-z0-9._:-]" });
+  }
+  const check = checkMessage(msg, fanOut(node.nodes.length));
+  if (!check.ok) {
+    node.invalid(sender, check.reason, msg);
+    return send(conn, RingType.ERROR, { id, reason: check.reason });
+  }
+  let origin = node.self.index;
+  if (from !== "client") origin = node.nodes.find((n) => n.name === varText(m, "origin"))?.index ?? from;
+  node.submit({
+    id,
+    content: check.content,
+    from,
+    wrapping: check.wrapping,
+    origin,
+    reply: (error) => send(conn, error ? RingType.ERROR : RingType.OK, error ? { id, reason: error } : { id }),
+  });
+}
+
+/** Watches an accepted connection: closed when nothing is heard for `idleMs`. */
+function watchIdle(conn: Conn, idleMs: number, what: string): () => void {
+  let heard = Date.now();
+  const timer = setInterval(
+    () => {
+      if (Date.now() - heard <= idleMs) return;
+      log.warn("closing {what} {remote}: nothing heard for {s} s", { what, remote: conn.remote, s: idleMs / 1000 });
+      conn.close();
+    },
+    Math.max(100, idleMs / 4),
+  );
+  conn.onClose(() => clearInterval(timer));
+  return () => (heard = Date.now());
+}
+
+/**
+ * Serves a connection accepted on the peer port: the first packet must be HELLO naming a
+ * ring member (and, with TLS, the certificate must name it or its host).
+ */
+export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepaliveMs: number }): void {
+  let peer: number | undefined;
+  const heard = watchIdle(conn, 2 * opts.keepaliveMs, "peer link from");
+  readMessages(conn, "peer", (m) => {
+    heard();
+    if (peer === undefined) {
+      if (m.type !== RingType.HELLO) return refuse(conn, `expected HELLO, got ${ringTypeName(m.type)}`);
+      const name = varText(m, "node");
+      const n = node.nodes.find((x) => x.name === name);
+      if (!n || n.index === node.self.index) return refuse(conn, `"${name}" is not a peer in this ring`);
+      if (opts.tls && !certMatches(conn.peerNames, [n.name, n.host])) {
+        return refuse(conn, `certificate names ${conn.peerNames.join(", ") || "nothing"}, not ${n.name} or ${n.host}`);
+      }
+      peer = n.index;
+      log.info("peer {name} connected from {remote}", { name, remote: conn.remote });
+      send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name });
+      // It dialled us, so it is back: do not wait for our backoff to dial it.
+      node.links[peer]?.dialNow();
+      return;
+    }
+    switch (m.type) {
+      case RingType.DATA:
+        return onData(node, conn, m, peer);
+      case RingType.KEEPALIVE:
+        return send(conn, RingType.ACK);
+      case RingType.HELLO:
+      case RingType.ACK:
+        return;
+      default:
+        return refuse(conn, `unexpected ${ringTypeName(m.type)} on a peer link`);
+    }
+  });
+}
+
+function refuse(conn: Conn, reason: string): void {
+  log.warn("refusing {remote}: {reason}", { remote: conn.remote, reason });
+  send(conn, RingType.ERROR, { reason });
+  conn.close();
+}
+
+/** Serves a connection accepted on the client port: DATA, keepAlive, HELLO, SUBSCRIBE. */
+export function serveClient(node: ZogNode, conn: Conn): void {
+  log.debug("client connected from {remote}", { remote: conn.remote });
+  readMessages(conn, "client", (m) => {
+    switch (m.type) {
+      case RingType.DATA:
+        return onData(node, conn, m, "client");
+      case RingType.KEEPALIVE:
+        return send(conn, RingType.ACK);
+      case RingType.HELLO:
+        return send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name });
+      case RingType.SUBSCRIBE:
+        node.listeners.add(conn, varText(m, "prefix"));
+        log.info("listener {remote} subscribed to messages starting with {prefix}", { remote: conn.remote, prefix: varText(m, "prefix") });
+        return send(conn, RingType.OK, { id: "subscribe" });
+      case RingType.ACK:
+        return;
+      default:
+        return refuse(conn, `unexpected ${ringTypeName(m.type)} from a client`);
+    }
+  });
+}

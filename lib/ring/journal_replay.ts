@@ -1,0 +1,93 @@
+/**
+ * Rebuilding a node's state from its journal at start. Pure: lines in, state out.
+ *
+ * @module
+ */
+import { IdSet } from "./dedup.ts";
+import type { Entry } from "./entry.ts";
+import { parseJournalLine } from "./journal_format.ts";
+
+/** What a journal says about the node that wrote it. */
+export interface ReplayState {
+  seen: IdSet;
+  /** Messages some peer has not acknowledged, oldest first. */
+  pending: Map<string, Entry>;
+  /** How many M records the journal holds. */
+  recorded: number;
+  /** M records after the last L mark, oldest first: maybe not in access.log yet. */
+  unconfirmed: Entry[];
+  /** Lines that were not records (a torn write). */
+  skipped: number;
+}
+
+/**
+ * Replays journal lines.
+ *
+ * @param dedupCapacity size of the rebuilt de-dup memory
+ * @example
+ * ```ts
+ * const state = replayJournal(text.split("\n"), 500_000);
+ * ```
+ */
+export function replayJournal(lines: Iterable<string>, dedupCapacity?: number): ReplayState {
+  const state: ReplayState = { seen: new IdSet(dedupCapacity), pending: new Map(), recorded: 0, unconfirmed: [], skipped: 0 };
+  for (const line of lines) {
+    if (line === "") continue;
+    const r = parseJournalLine(line);
+    if (!r) {
+      state.skipped++;
+      continue;
+    }
+    switch (r.kind) {
+      case "M":
+      case "F": {
+        state.seen.add(r.id);
+        const entry: Entry = { id: r.id, origin: r.origin, content: r.content, dests: r.dests };
+        if (r.dests.size > 0) {
+          // A re-forward of a pending id adds duties to the entry already pending.
+          const prev = state.pending.get(r.id);
+          if (prev) for (const [p, w] of r.dests) prev.dests.set(p, w);
+          else state.pending.set(r.id, entry);
+        }
+        if (r.kind === "M") {
+          state.recorded++;
+          state.unconfirmed.push(entry);
+        }
+        break;
+      }
+      case "K": {
+        const e = state.pending.get(r.id);
+        if (e) {
+          e.dests.delete(r.peer);
+          if (e.dests.size === 0) state.pending.delete(r.id);
+        }
+        break;
+      }
+      case "L":
+        state.unconfirmed.splice(0, state.unconfirmed.length - (state.recorded - r.count));
+        break;
+      case "S":
+        state.seen.add(r.id);
+        break;
+    }
+  }
+  return state;
+}
+
+/**
+ * How many of `unconfirmed` (oldest first) already end access.log: the longest prefix of
+ * them that matches the last lines' contents.
+ *
+ * @param tailContents contents of access.log's last lines (stamps removed), oldest first
+ * @example
+ * ```ts
+ * alreadyLogged(["a", "b"], ["x", "a"]); // 1: "a" is logged, "b" is not
+ * ```
+ */
+export function alreadyLogged(unconfirmed: readonly string[], tailContents: readonly string[]): number {
+  for (let j = Math.min(unconfirmed.length, tailContents.length); j > 0; j--) {
+    const tail = tailContents.slice(tailContents.length - j);
+    if (tail.every((c, i) => c === unconfirmed[i])) return j;
+  }
+  return 0;
+}

@@ -1,0 +1,117 @@
+/**
+ * A node's files in its log folder: journal.log, access.log, error.log. Appends are
+ * whole batches (one write for many records); fsync is separate so the caller can
+ * group-commit.
+ *
+ * @module
+ */
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeSync } from "node:fs";
+import { join } from "node:path";
+
+/** An append-only file that survives failed writes without gluing records together. */
+class AppendFile {
+  fd: number;
+  #torn = false;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, "a", 0o644);
+  }
+
+  /**
+   * Writes all of `text` or throws (ENOSPC, EIO...). After a failed write the next one
+   * starts on a fresh line, so a torn record stays one unreadable line.
+   */
+  append(text: string): void {
+    if (text === "") return;
+    const bytes = Buffer.from(this.#torn ? `\n${text}` : text);
+    try {
+      let off = 0;
+      while (off < bytes.byteLength) off += writeSync(this.fd, bytes, off);
+      this.#torn = false;
+    } catch (e) {
+      this.#torn = true;
+      throw e;
+    }
+  }
+
+  reopen(): void {
+    const fd = openSync(this.path, "a", 0o644);
+    closeSync(this.fd);
+    this.fd = fd;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+/** The reason in an fs error, e.g. "ENOSPC". */
+export function errCode(e: unknown): string {
+  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+}
+
+/** The three files of a node. */
+export class LogFiles {
+  readonly journal: AppendFile;
+  readonly access: AppendFile;
+  readonly error: AppendFile;
+
+  /**
+   * Creates the folder if needed and opens the files for appending.
+   *
+   * @throws {Error} "log folder DIR is not writable: EACCES" and the like
+   */
+  constructor(readonly dir: string) {
+    try {
+      mkdirSync(dir, { recursive: true });
+      this.journal = new AppendFile(join(dir, "journal.log"));
+      this.access = new AppendFile(join(dir, "access.log"));
+      this.error = new AppendFile(join(dir, "error.log"));
+    } catch (e) {
+      throw new Error(`log folder ${dir} is not writable: ${errCode(e)}`);
+    }
+  }
+
+  /** The journal's text (for replay at start). */
+  readJournal(): string {
+    return readFileSync(this.journal.path, "utf8");
+  }
+
+  /** The last `bytes` of access.log, split in lines (the first may be partial). */
+  accessTail(bytes = 65536): string[] {
+    const size = statSync(this.access.path).size;
+    const buf = Buffer.alloc(Math.min(size, bytes));
+    const fd = openSync(this.access.path, "r");
+    try {
+      readSync(fd, buf, 0, buf.byteLength, size - buf.byteLength);
+    } finally {
+      closeSync(fd);
+    }
+    return buf
+      .toString("utf8")
+      .split("\n")
+      .filter((l) => l !== "");
+  }
+
+  /** Flushes journal and access.log to disk, blocking. */
+  syncNow(): void {
+    fsyncSync(this.journal.fd);
+    fsyncSync(this.access.fd);
+  }
+
+  /** Flushes journal and access.log to disk on the thread pool. */
+  sync(): Promise<void> {
+    const one = (fd: number) => new Promise<void>((res, rej) => fsync(fd, (e) => (e ? rej(e) : res())));
+    return Promise.all([one(this.journal.fd), one(this.access.fd)]).then(() => undefined);
+  }
+
+  /** Reopens access.log and error.log (after logrotate moved them). */
+  reopen(): void {
+    this.access.reopen();
+    this.error.reopen();
+  }
+
+  close(): void {
+    for (const f of [this.journal, this.access, this.error]) f.close();
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * pzog messages: validity and the lines they leave in access.log and error.log. Pure.
+ *
+ * @module
+ */
+
+/** A pzog message is shorter than this many bytes, CRLF included. */
+export const MESSAGE_LIMIT = 512;
+
+/** A valid message, split into its parts. */
+export interface ValidMessage {
+  ok: true;
+  wrapping: number;
+  /** The content without the wrapping byte and the CRLF. */
+  content: string;
+}
+
+/** An invalid message and why, in words for error.log. */
+export interface InvalidMessage {
+  ok: false;
+  reason: string;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Checks a pzog message: one wrapping digit 0..`maxWrapping`, UTF-8 content without CR or
+ * LF, then CRLF, shorter than {@link MESSAGE_LIMIT} bytes in all.
+ *
+ * @param maxWrapping the largest wrapping this ring uses (k = ceil((N-1)/2))
+ * @example
+ * ```ts
+ * checkMessage(new TextEncoder().encode("0hello\r\n"), 2); // { ok: true, wrapping: 0, content: "hello" }
+ * ```
+ */
+export function checkMessage(msg: Uint8Array, maxWrapping: number): ValidMessage | InvalidMessage {
+  const n = msg.byteLength;
+  if (n >= MESSAGE_LIMIT) return { ok: false, reason: `too long: ${n} bytes, a message is shorter than ${MESSAGE_LIMIT}` };
+  if (n < 3 || msg[n - 2] !== 13 || msg[n - 1] !== 10) return { ok: false, reason: "not CRLF-terminated" };
+  const w = msg[0]! - 48;
+  if (w < 0 || w > 9) return { ok: false, reason: `wrapping byte 0x${msg[0]!.toString(16).padStart(2, "0")} is not a digit` };
+  if (w > maxWrapping) return { ok: false, reason: `unknown wrapping ${w}: this ring uses 0..${maxWrapping}` };
+  for (let i = 1; i < n - 2; i++) {
+    if (msg[i] === 13 || msg[i] === 10) return { ok: false, reason: `CR or LF at byte ${i} before the final CRLF` };
+  }
+  try {
+    return { ok: true, wrapping: w, content: utf8.decode(msg.subarray(1, n - 2)) };
+  } catch {
+    return { ok: false, reason: "content is not valid UTF-8" };
+  }
+}
+
+/** The message with its wrapping digit replaced, for forwarding. */
+export function rewrap(msg: Uint8Array, wrapping: number): Uint8Array {
+  const out = msg.slice();
+  out[0] = 48 + wrapping;
+  return out;
+}
+
+/**
+ * The compact UTC timestamp that starts access.log lines: 16 characters.
+ *
+ * @example
+ * ```ts
+ * compactStamp(new Date("2026-11-22T03:04:42Z")); // "20261122T030442Z"
+ * ```
+ */
+export function compactStamp(d: Date): string {
+  return d
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+}
+
+/**
+ * One access.log line: `STAMP CONTENT` (the time this node logged it, then the content as
+ * the client sent it, without the wrapping digit, which differs from node to node). For
+ * 32–63 characters of content the line holds 49–80 characters.
+ *
+ * @example
+ * ```ts
+ * accessLine("20261122T030442Z", "hello"); // "20261122T030442Z hello\n"
+ * ```
+ */
+export function accessLine(stamp: string, content: string): string {
+  return `${stamp} ${content}\n`;
+}
+
+/**
+ * One error.log line: ISO time, sender address, reason, then the first bytes of what was
+ * received, escaped as a JSON string so the line stays one line.
+ *
+ * @example
+ * ```ts
+ * errorLine(new Date(), "127.0.0.1:40000", "not CRLF-terminated", bytes);
+ * ```
+ */
+export function errorLine(when: Date, sender: string, reason: string, msg: Uint8Array): string {
+  const preview = new TextDecoder().decode(msg.subarray(0, 120));
+  return `${when.toISOString()} ${sender} ${reason}: ${JSON.stringify(preview)}${msg.byteLength > 120 ? "…" : ""}\n`;
+}

@@ -1,0 +1,305 @@
+/**
+ * The zog node: takes DATA from clients and peers, records it (journal, then access.log
+ * after forwarding), forwards it by the ring's rule, takes over the duty of peers that are
+ * down, and answers OK once the record is durable under the fsync policy.
+ *
+ * @module
+ */
+import type { FsyncPolicy, RingNode } from "../config/mod.ts";
+import { getLogger } from "../log/logging.ts";
+import { IdSet } from "./dedup.ts";
+import type { Entry } from "./entry.ts";
+import { forwardHops, takeoverHop } from "./forwarding.ts";
+import { journalLine } from "./journal_format.ts";
+import { Listeners } from "./listeners.ts";
+import { errCode, type LogFiles } from "./log_files.ts";
+import { accessLine, compactStamp, errorLine } from "./message.ts";
+import type { LinkOwner, PeerLink } from "./peer_link.ts";
+import { compactJournal, JOURNAL_COMPACT_BYTES } from "./recovery.ts";
+
+const log = getLogger("zog", "node");
+
+/** A valid DATA waiting for the next commit. */
+export interface Incoming {
+  id: string;
+  content: string;
+  /** "client", or the position of the peer that sent it. */
+  from: "client" | number;
+  wrapping: number;
+  origin: number;
+  /** Called once: no reason for OK, a reason for ERROR. */
+  reply: (error?: string) => void;
+}
+
+/** Counters shown in /status and /metrics. */
+export interface Counters {
+  received: number;
+  forwarded: number;
+  logged: number;
+  invalid: number;
+  duplicates: number;
+  record_errors: number;
+  backlog_dropped: number;
+}
+
+/** One node of the ring. */
+export class ZogNode implements LinkOwner {
+  readonly counters: Counters = { received: 0, forwarded: 0, logged: 0, invalid: 0, duplicates: 0, record_errors: 0, backlog_dropped: 0 };
+  readonly listeners = new Listeners();
+  links: (PeerLink | undefined)[] = [];
+  seen: IdSet;
+  /** M records in the journal; the first `logged` of them are in access.log. */
+  recorded = 0;
+  #loggedMark = 0;
+  #markWritten = 0;
+  #journalBytes = 0;
+  #batch: Incoming[] = [];
+  #journalLines: string[] = [];
+  #accessRetry: Entry[] = [];
+  #scheduled = false;
+  #waitingSync: ((error?: string) => void)[] = [];
+  #syncing = false;
+  readonly #n: number;
+
+  constructor(
+    readonly self: RingNode,
+    readonly nodes: readonly RingNode[],
+    readonly files: LogFiles,
+    readonly fsyncPolicy: FsyncPolicy,
+    state: { seen: IdSet; recorded: number; journalBytes: number },
+  ) {
+    this.#n = nodes.length;
+    this.seen = state.seen;
+    this.recorded = state.recorded;
+    this.#loggedMark = this.#markWritten = state.recorded;
+    this.#journalBytes = state.journalBytes;
+  }
+
+  get selfName(): string {
+    return this.self.name;
+  }
+
+  readonly originName = (position: number): string => this.nodes[position]?.name ?? "?";
+
+  /** Records an invalid message in error.log (it is not forwarded). */
+  invalid(sender: string, reason: string, msg: Uint8Array): void {
+    this.counters.invalid++;
+    try {
+      this.files.error.append(errorLine(new Date(), sender, reason, msg));
+    } catch (e) {
+      log.error("cannot write error.log: {code}", { code: errCode(e) });
+    }
+  }
+
+  /** Takes a valid DATA; it is recorded, forwarded and answered at the next commit. */
+  submit(inc: Incoming): void {
+    this.counters.received++;
+    this.#batch.push(inc);
+    this.#schedule();
+  }
+
+  /** Hands an entry to the links that owe it, taking over for peers that are down. */
+  dispatch(entry: Entry): void {
+    for (const [peer] of entry.dests) {
+      const link = this.links[peer];
+      if (!link) continue;
+      link.enqueue(entry);
+      if (link.state === "down") this.#takeOver(entry, peer);
+    }
+  }
+
+  linkUp(_peer: number): void {}
+
+  /** A peer is down or hung: every message owed to it with wrapping w ≠ 0 also goes to its +w. */
+  linkDown(peer: number): void {
+    const link = this.links[peer];
+    if (!link) return;
+    for (const entry of link.queue.values()) this.#takeOver(entry, peer);
+  }
+
+  acked(peer: number, id: string): void {
+    this.#journalLines.push(journalLine({ kind: "K", peer, id }));
+    this.#schedule();
+  }
+
+  sent(): void {
+    this.counters.forwarded++;
+  }
+
+  backlogDropped(peer: number, entry: Entry): void {
+    this.counters.backlog_dropped++;
+    if (this.counters.backlog_dropped % 1000 === 1) {
+      log.error("backlog for {peer} is full: dropped message {id} (and {n} so far)", {
+        peer: this.nodes[peer]?.name,
+        id: entry.id,
+        n: this.counters.backlog_dropped,
+      });
+    }
+  }
+
+  /** Writes what is pending now (at stop). */
+  flush(): void {
+    if (this.#batch.length > 0 || this.#journalLines.length > 0 || this.#loggedMark !== this.#markWritten) this.#commit();
+    try {
+      this.files.syncNow();
+    } catch (e) {
+      log.error("cannot fsync: {code}", { code: errCode(e) });
+    }
+  }
+
+  #takeOver(entry: Entry, peer: number): void {
+    const w = entry.dests.get(peer);
+    if (!w || entry.takenOver?.has(peer)) return;
+    (entry.takenOver ??= new Set()).add(peer);
+    const target = takeoverHop(this.#n, { node: peer, wrapping: w })!.node;
+    if (target === this.self.index || entry.dests.has(target)) return;
+    entry.dests.set(target, 0);
+    const link = this.links[target];
+    link?.enqueue(entry);
+  }
+
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => this.#commit());
+  }
+
+  #commit(): void {
+    this.#scheduled = false;
+    const batch = this.#batch;
+    this.#batch = [];
+    const lines = this.#journalLines;
+    this.#journalLines = [];
+    if (this.#loggedMark !== this.#markWritten) lines.push(journalLine({ kind: "L", count: this.#loggedMark }));
+    const fresh: { entry: Entry; inc: Incoming }[] = [];
+    const reforward: Entry[] = [];
+    const newlySeen: string[] = [];
+    for (const inc of batch) {
+      const hopsFrom = inc.from === "client" ? "client" : inc.wrapping;
+      if (this.seen.has(inc.id)) {
+        this.counters.duplicates++;
+        // A client retry may follow an origin that died half-way: send it to everyone
+        // (they drop what they have). A peer's duplicate with w ≠ 0 is forwarded again.
+        const dests = new Map<number, number>();
+        if (inc.from === "client") for (const n of this.nodes) n.index !== this.self.index && dests.set(n.index, 0);
+        else for (const h of forwardHops(this.#n, this.self.index, hopsFrom)) dests.set(h.node, h.wrapping);
+        if (dests.size === 0) continue;
+        const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests };
+        lines.push(journalLine({ kind: "F", ...entry }));
+        reforward.push(entry);
+        continue;
+      }
+      this.seen.add(inc.id);
+      newlySeen.push(inc.id);
+      const dests = new Map(forwardHops(this.#n, this.self.index, hopsFrom).map((h) => [h.node, h.wrapping]));
+      const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests };
+      lines.push(journalLine({ kind: "M", ...entry }));
+      fresh.push({ entry, inc });
+    }
+    const text = lines.join("");
+    try {
+      this.files.journal.append(text);
+      this.#journalBytes += text.length;
+      this.#markWritten = this.#loggedMark;
+    } catch (e) {
+      const reason = `cannot record: journal write failed: ${errCode(e)}`;
+      log.error("{reason} ({n} messages not acknowledged)", { reason, n: batch.length });
+      for (const id of newlySeen) this.seen.delete(id);
+      this.#journalLines.unshift(...lines.filter((l) => l.startsWith("K")));
+      this.counters.record_errors += batch.length;
+      for (const inc of batch) inc.reply(reason);
+      return;
+    }
+    this.recorded += fresh.length;
+    for (const { entry } of fresh) this.dispatch(entry);
+    for (const entry of reforward) this.dispatch(entry);
+    // While access.log cannot be written nothing is acknowledged, duplicates included:
+    // their first copy may be among the lines still waiting to be written.
+    const failed = this.#appendAccess(fresh.map((f) => f.entry));
+    if (failed) {
+      this.counters.record_errors += batch.length;
+      for (const inc of batch) inc.reply(failed);
+    } else {
+      this.#durable((error) => {
+        for (const inc of batch) inc.reply(error);
+      });
+    }
+    if (this.#journalBytes > JOURNAL_COMPACT_BYTES) this.#compact();
+  }
+
+  /** Appends access lines (after forwarding); returns a reason when they could not be written. */
+  #appendAccess(entries: Entry[]): string | undefined {
+    const stamp = compactStamp(new Date());
+    const all = this.#accessRetry.length > 0 ? [...this.#accessRetry, ...entries] : entries;
+    try {
+      this.files.access.append(all.map((e) => accessLine(stamp, e.content)).join(""));
+    } catch (e) {
+      // Kept in order and written with the next batch; their senders get ERROR and retry.
+      this.#accessRetry = all;
+      const reason = `cannot record: access.log write failed: ${errCode(e)}`;
+      log.error(reason);
+      return reason;
+    }
+    this.#accessRetry = [];
+    this.#loggedMark = this.recorded;
+    this.counters.logged += all.length;
+    for (const e of all) this.listeners.publish(e.id, this.originName(e.origin), e.content);
+    return undefined;
+  }
+
+  /** Runs `then` once what was written is durable under the fsync policy (with a reason if it is not). */
+  #durable(then: (error?: string) => void): void {
+    if (this.fsyncPolicy === "never") return then();
+    if (this.fsyncPolicy === "always") {
+      try {
+        this.files.syncNow();
+      } catch (e) {
+        log.error("fsync failed: {code}", { code: errCode(e) });
+        return then(`cannot record: fsync failed: ${errCode(e)}`);
+      }
+      return then();
+    }
+    this.#waitingSync.push(then);
+    if (!this.#syncing) this.#groupSync();
+  }
+
+  /** Group commit: one fsync for everything written while the previous one ran. */
+  #groupSync(): void {
+    const group = this.#waitingSync;
+    this.#waitingSync = [];
+    this.#syncing = true;
+    this.files.sync().then(
+      () => {
+        this.#syncing = false;
+        for (const then of group) then();
+        if (this.#waitingSync.length > 0) this.#groupSync();
+      },
+      (e) => {
+        this.#syncing = false;
+        log.error("fsync failed: {code}", { code: errCode(e) });
+        for (const then of group) then(`cannot record: fsync failed: ${errCode(e)}`);
+        if (this.#waitingSync.length > 0) this.#groupSync();
+      },
+    );
+  }
+
+  #compact(): void {
+    const pending = new Map<string, Entry>();
+    for (const link of this.links) {
+      for (const e of link?.queue.values() ?? []) {
+        const w = e.dests.get(link!.peer.index);
+        if (w === undefined) continue;
+        let p = pending.get(e.id);
+        if (!p) pending.set(e.id, (p = { ...e, dests: new Map() }));
+        p.dests.set(link!.peer.index, w);
+      }
+    }
+    try {
+      this.#journalBytes = compactJournal(this.files, this.seen, pending.values());
+      this.recorded = this.#loggedMark = this.#markWritten = 0;
+    } catch (e) {
+      log.error("journal compaction failed: {code}", { code: errCode(e) });
+      this.#journalBytes = 0;
+    }
+  }
+}

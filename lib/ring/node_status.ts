@@ -1,0 +1,88 @@
+/**
+ * What `/status` and `/metrics` show of a node.
+ *
+ * @module
+ */
+import { type Metric, renderMetrics } from "../stats/mod.ts";
+import type { ZogNode } from "./node.ts";
+
+/** One link's line in /status. */
+export interface LinkStatus {
+  peer: string;
+  host: string;
+  state: string;
+  last_keepalive_ack: string | null;
+  backlog: number;
+}
+
+/** The JSON of `GET /status`. */
+export interface NodeStatus {
+  node: string;
+  host: string;
+  peer_port: number;
+  client_port: number;
+  fsync: string;
+  links: LinkStatus[];
+  listeners: number;
+  counters: Record<string, number>;
+}
+
+/** A node's status. */
+export function nodeStatus(node: ZogNode, ports: { peer: number; client: number }): NodeStatus {
+  const links: LinkStatus[] = [];
+  for (const l of node.links) {
+    if (!l) continue;
+    links.push({
+      peer: l.peer.name,
+      host: l.peer.host,
+      state: l.state,
+      last_keepalive_ack: l.lastAck === undefined ? null : new Date(l.lastAck).toISOString(),
+      backlog: l.queue.size,
+    });
+  }
+  return {
+    node: node.self.name,
+    host: node.self.host,
+    peer_port: ports.peer,
+    client_port: ports.client,
+    fsync: node.fsyncPolicy,
+    links,
+    listeners: node.listeners.size,
+    counters: { ...node.counters, listeners_dropped: node.listeners.dropped },
+  };
+}
+
+/** A node's Prometheus metrics. */
+export function nodeMetrics(status: NodeStatus): string {
+  const node = { node: status.node };
+  const counter = (name: string, help: string, value: number): Metric => ({
+    name: `zog_${name}_total`,
+    help,
+    type: "counter",
+    samples: [{ labels: node, value }],
+  });
+  const c = status.counters;
+  return renderMetrics([
+    counter("received", "Valid DATA received from clients and peers", c.received ?? 0),
+    counter("forwarded", "DATA sent to peers (redeliveries included)", c.forwarded ?? 0),
+    counter("logged", "Messages written to access.log", c.logged ?? 0),
+    counter("invalid", "Invalid messages written to error.log", c.invalid ?? 0),
+    counter("duplicates", "Duplicate message ids dropped", c.duplicates ?? 0),
+    counter("record_errors", "Messages not acknowledged because they could not be recorded", c.record_errors ?? 0),
+    counter("backlog_dropped", "Messages dropped from a full peer backlog", c.backlog_dropped ?? 0),
+    counter("listeners_dropped", "Listeners dropped for being too slow", c.listeners_dropped ?? 0),
+    {
+      name: "zog_link_up",
+      help: "1 when the link to the peer is up",
+      type: "gauge",
+      samples: status.links.map((l) => ({ labels: { ...node, peer: l.peer }, value: l.state === "up" ? 1 : 0 })),
+    },
+    {
+      name: "zog_backlog",
+      help: "Messages owed to the peer and not acknowledged yet",
+      type: "gauge",
+      samples: status.links.map((l) => ({ labels: { ...node, peer: l.peer }, value: l.backlog })),
+    },
+    { name: "zog_listeners", help: "Subscribed listeners", type: "gauge", samples: [{ labels: node, value: status.listeners }] },
+  ]);
+}

@@ -1,0 +1,48 @@
+/**
+ * Reading ring packets from a connection: bytes in, messages out; malformed bytes close
+ * that one connection and are logged.
+ *
+ * @module
+ */
+import type { Conn } from "../net/conn.ts";
+import { PacketDecoder, RING_MODIFIER1 } from "../packet/mod.ts";
+import { getLogger } from "../log/logging.ts";
+import { type RingMessage, readRingPacket } from "./protocol.ts";
+
+const log = getLogger("zog", "conn");
+
+/** Largest ring packet payload accepted: a DATA is well under 1 KiB. */
+export const MAX_RING_PAYLOAD = 16 * 1024;
+
+/**
+ * Feeds `conn`'s bytes through a ring packet decoder to `onMessage`. Garbage, a wrong
+ * modifier1 or an unknown type is logged (with `what` and the address) and closes `conn`.
+ *
+ * @example
+ * ```ts
+ * readMessages(conn, "client", (m) => handle(m));
+ * ```
+ */
+export function readMessages(conn: Conn, what: string, onMessage: (m: RingMessage) => void): void {
+  const decoder = new PacketDecoder({ maxPayload: MAX_RING_PAYLOAD, modifier1: RING_MODIFIER1, family: "ring" });
+  conn.onData((chunk) => {
+    if (conn.closed) return;
+    try {
+      for (const p of decoder.push(chunk)) {
+        onMessage(readRingPacket(p));
+        if (conn.closed) return;
+      }
+    } catch (e) {
+      log.warn("closing {what} connection from {remote}: {error}", { what, remote: conn.remote, error: (e as Error).message });
+      conn.close();
+    }
+  });
+}
+
+const dec = new TextDecoder();
+
+/** A var as text ("" when absent). */
+export function varText(m: RingMessage, key: string): string {
+  const v = m.vars[key];
+  return v === undefined ? "" : dec.decode(v);
+}

@@ -1,0 +1,255 @@
+/**
+ * The link this node dials to one peer: HELLO, keepAlive/ack, and the queue of messages
+ * owed to that peer (sent in a window, each removed when the peer answers OK).
+ *
+ * Each node dials every other node and sends its DATA on the link it dialled; it answers
+ * the DATA of others on the links it accepted. Two TCP connections per pair, no race.
+ *
+ * @module
+ */
+import { type Conn, dial } from "../net/conn.ts";
+import { encodePacket } from "../packet/mod.ts";
+import type { RingNode } from "../config/mod.ts";
+import type { TlsClientFiles } from "../tls/files.ts";
+import { certMatches } from "../tls/names.ts";
+import { getLogger } from "../log/logging.ts";
+import { backoffMs } from "./backoff.ts";
+import { type Entry, messageBytes } from "./entry.ts";
+import { readMessages, varText } from "./packet_reader.ts";
+import { RING_PROTO, ringPacket, RingType } from "./protocol.ts";
+
+const log = getLogger("zog", "link");
+
+/** Messages sent to a peer and not yet acknowledged, at most. */
+export const SEND_WINDOW = 1000;
+/** Messages kept for one peer while it is away, at most (documented in README). */
+export const MAX_BACKLOG = 200_000;
+
+/** What a link tells its node. */
+export interface LinkOwner {
+  readonly selfName: string;
+  readonly originName: (position: number) => string;
+  linkUp(peer: number): void;
+  linkDown(peer: number): void;
+  acked(peer: number, id: string): void;
+  sent(): void;
+  backlogDropped(peer: number, entry: Entry): void;
+}
+
+/** Link options. */
+export interface LinkOptions {
+  keepaliveMs: number;
+  tls?: TlsClientFiles;
+  now?: () => number;
+}
+
+/** The state shown in /status. */
+export type LinkState = "connecting" | "up" | "down";
+
+/** The outgoing link to one peer. */
+export class PeerLink {
+  state: LinkState = "connecting";
+  /** When the peer last answered a keepAlive (ms since epoch). */
+  lastAck: number | undefined;
+  /** Messages owed to the peer, oldest first. */
+  readonly queue = new Map<string, Entry>();
+  #unsent: string[] = [];
+  #head = 0;
+  #inflight = new Set<string>();
+  #conn: Conn | undefined;
+  #dialing = false;
+  #stopped = false;
+  #attempts = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastHeard = 0;
+  #lastSent = 0;
+  /** When an OK last arrived or the window went from empty to busy: a peer that answers keepAlives but acknowledges nothing is hung too. */
+  #lastProgress = 0;
+  #now: () => number;
+
+  constructor(
+    readonly peer: RingNode,
+    readonly owner: LinkOwner,
+    readonly opts: LinkOptions,
+  ) {
+    this.#now = opts.now ?? Date.now;
+  }
+
+  /** Dials now (also used when the peer dialled us: it is back, no need to wait). */
+  dialNow(): void {
+    if (this.#stopped || this.#dialing || this.#conn) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    void this.#connect();
+  }
+
+  /** Adds a message owed to the peer; sends it at once when the link is up. */
+  enqueue(entry: Entry): void {
+    if (this.queue.has(entry.id)) return;
+    if (this.queue.size >= MAX_BACKLOG) {
+      const [oldId, old] = this.queue.entries().next().value!;
+      this.queue.delete(oldId);
+      this.owner.backlogDropped(this.peer.index, old);
+    }
+    this.queue.set(entry.id, entry);
+    if (this.state === "up") {
+      this.#unsent.push(entry.id);
+      this.#pump();
+    }
+  }
+
+  /** Called by the node's ticker: keepAlives and the dead-link check. */
+  tick(): void {
+    const conn = this.#conn;
+    if (!conn) return;
+    const now = this.#now();
+    const ka = this.opts.keepaliveMs;
+    if (now - this.#lastHeard > 2 * ka) {
+      log.warn("link to {peer}: nothing heard for {s} s, closing", { peer: this.peer.name, s: (2 * ka) / 1000 });
+      conn.close();
+      return;
+    }
+    if (this.#inflight.size > 0 && now - this.#lastProgress > 2 * ka) {
+      log.warn("link to {peer}: no OK for {s} s with {n} messages waiting, closing", {
+        peer: this.peer.name,
+        s: (2 * ka) / 1000,
+        n: this.#inflight.size,
+      });
+      conn.close();
+      return;
+    }
+    if (this.state === "up" && now - this.#lastSent >= ka / 2) this.#send(RingType.KEEPALIVE, {});
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#conn?.close();
+  }
+
+  async #connect(): Promise<void> {
+    this.#dialing = true;
+    const p = this.peer;
+    let conn: Conn;
+    try {
+      conn = await dial({ host: p.host, port: p.peerPort, tls: this.opts.tls, timeoutMs: Math.min(10_000, 2 * this.opts.keepaliveMs) });
+    } catch (e) {
+      this.#dialing = false;
+      this.#failed((e as Error).message);
+      return;
+    }
+    this.#dialing = false;
+    if (this.#stopped) return conn.close();
+    if (this.opts.tls && !certMatches(conn.peerNames, [p.name, p.host])) {
+      conn.close();
+      this.#failed(`its certificate names ${conn.peerNames.join(", ") || "nothing"}, not ${p.name} or ${p.host}`);
+      return;
+    }
+    this.#conn = conn;
+    this.#lastHeard = this.#now();
+    readMessages(conn, `peer ${p.name}`, (m) => {
+      this.#lastHeard = this.#now();
+      switch (m.type) {
+        case RingType.HELLO:
+          return this.#hello(conn, varText(m, "node"));
+        case RingType.ACK:
+          this.lastAck = this.#lastHeard;
+          return;
+        case RingType.KEEPALIVE:
+          return this.#send(RingType.ACK, {});
+        case RingType.OK:
+          return this.#ok(varText(m, "id"));
+        case RingType.ERROR:
+          log.warn("link to {peer}: {reason}", { peer: p.name, reason: varText(m, "reason") });
+          conn.close();
+          return;
+      }
+    });
+    conn.onClose((err) => this.#closed(conn, err));
+    this.#send(RingType.HELLO, { proto: RING_PROTO, node: this.owner.selfName });
+  }
+
+  #hello(conn: Conn, name: string): void {
+    if (name !== this.peer.name) {
+      log.error("link to {host}: it says it is {name}, expected {peer}", { host: this.peer.host, name, peer: this.peer.name });
+      conn.close();
+      return;
+    }
+    if (this.state === "up") return;
+    this.state = "up";
+    this.#attempts = 0;
+    this.lastAck = this.#now();
+    log.info("link to {peer} up ({n} queued)", { peer: name, n: this.queue.size });
+    this.#inflight.clear();
+    this.#unsent = [...this.queue.keys()];
+    this.#head = 0;
+    this.owner.linkUp(this.peer.index);
+    this.#pump();
+  }
+
+  #ok(id: string): void {
+    this.#lastProgress = this.#now();
+    this.#inflight.delete(id);
+    if (this.queue.delete(id)) this.owner.acked(this.peer.index, id);
+    this.#pump();
+  }
+
+  #pump(): void {
+    if (this.state !== "up") return;
+    let sent = false;
+    while (this.#inflight.size < SEND_WINDOW && this.#head < this.#unsent.length) {
+      const id = this.#unsent[this.#head++]!;
+      const entry = this.queue.get(id);
+      const wrapping = entry?.dests.get(this.peer.index);
+      if (!entry || wrapping === undefined || this.#inflight.has(id)) continue;
+      if (this.#inflight.size === 0) this.#lastProgress = this.#now();
+      this.#inflight.add(id);
+      this.#send(RingType.DATA, { id, msg: messageBytes(entry.content, wrapping), origin: this.owner.originName(entry.origin) });
+      sent = true;
+    }
+    if (this.#head > 4096 && this.#head * 2 > this.#unsent.length) {
+      this.#unsent = this.#unsent.slice(this.#head);
+      this.#head = 0;
+    }
+    if (sent) this.owner.sent();
+  }
+
+  #send(type: RingType, vars: Record<string, string | Uint8Array>): void {
+    this.#lastSent = this.#now();
+    this.#conn?.write(encodePacket(ringPacket(type, vars)));
+  }
+
+  #closed(conn: Conn, err?: Error): void {
+    if (this.#conn !== conn) return;
+    this.#conn = undefined;
+    const wasUp = this.state === "up";
+    this.state = "down";
+    this.#inflight.clear();
+    this.#unsent = [];
+    this.#head = 0;
+    if (wasUp) log.warn("link to {peer} down: {why}", { peer: this.peer.name, why: err?.message ?? "closed" });
+    this.owner.linkDown(this.peer.index);
+    this.#retry();
+  }
+
+  #failed(reason: string): void {
+    const props = { peer: this.peer.name, reason };
+    if (this.#attempts === 0) log.warn("cannot reach {peer}: {reason}", props);
+    else log.debug("cannot reach {peer}: {reason}", props);
+    // Takeover runs once per outage; messages queued later are taken over as they come.
+    if (this.state !== "down") {
+      this.state = "down";
+      this.owner.linkDown(this.peer.index);
+    }
+    this.#retry();
+  }
+
+  #retry(): void {
+    if (this.#stopped) return;
+    const wait = backoffMs(this.#attempts++);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.dialNow();
+    }, wait);
+  }
+}

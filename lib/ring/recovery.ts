@@ -1,0 +1,86 @@
+/**
+ * A node's start from its files: replay the journal, append to access.log what a crash
+ * kept out of it, and keep the journal bounded by compaction.
+ *
+ * @module
+ */
+import { closeSync, fsyncSync, openSync, renameSync, statSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { type IdSet } from "./dedup.ts";
+import type { Entry } from "./entry.ts";
+import { journalLine } from "./journal_format.ts";
+import { alreadyLogged, replayJournal } from "./journal_replay.ts";
+import type { LogFiles } from "./log_files.ts";
+import { accessLine, compactStamp } from "./message.ts";
+
+/** A journal past this size is rewritten to what it must keep (documented in README). */
+export const JOURNAL_COMPACT_BYTES = 64 * 1024 * 1024;
+
+/** What a node starts from. */
+export interface Recovered {
+  seen: IdSet;
+  pending: Entry[];
+  recorded: number;
+  journalBytes: number;
+  /** Lines appended to access.log because a crash came between journal and access.log. */
+  repaired: number;
+  skipped: number;
+}
+
+/**
+ * Replays the journal and repairs access.log.
+ *
+ * @throws {Error} when the files cannot be read or written
+ * @example
+ * ```ts
+ * const r = recover(files); console.log(`${r.pending.length} messages still owed to peers`);
+ * ```
+ */
+export function recover(files: LogFiles): Recovered {
+  const state = replayJournal(files.readJournal().split("\n"));
+  const stampLen = compactStamp(new Date()).length + 1;
+  const tail = files.accessTail().map((l) => l.slice(stampLen));
+  const contents = state.unconfirmed.map((e) => e.content);
+  const missing = contents.slice(alreadyLogged(contents, tail));
+  const stamp = compactStamp(new Date());
+  files.access.append(missing.map((c) => accessLine(stamp, c)).join(""));
+  files.journal.append(journalLine({ kind: "L", count: state.recorded }));
+  const recovered = {
+    seen: state.seen,
+    pending: [...state.pending.values()],
+    recorded: state.recorded,
+    journalBytes: statSync(files.journal.path).size,
+    repaired: missing.length,
+    skipped: state.skipped,
+  };
+  if (recovered.journalBytes > JOURNAL_COMPACT_BYTES) {
+    recovered.journalBytes = compactJournal(files, recovered.seen, recovered.pending);
+    recovered.recorded = 0;
+  }
+  return recovered;
+}
+
+/**
+ * Rewrites the journal to the ids to remember (S) and the duties still owed (F), via a
+ * temporary file, fsync and rename. Returns the new size.
+ *
+ * @throws {Error} when it cannot be written; the old journal is then left as it was
+ */
+export function compactJournal(files: LogFiles, seen: IdSet, pending: Iterable<Entry>): number {
+  const tmp = join(files.dir, "journal.log.tmp");
+  const parts: string[] = [];
+  for (const id of seen.values()) parts.push(`S ${id}\n`);
+  for (const e of pending) parts.push(journalLine({ kind: "F", id: e.id, origin: e.origin, dests: e.dests, content: e.content }));
+  const bytes = Buffer.from(parts.join(""));
+  const fd = openSync(tmp, "w", 0o644);
+  try {
+    let off = 0;
+    while (off < bytes.byteLength) off += writeSync(fd, bytes, off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, files.journal.path);
+  files.journal.reopen();
+  return bytes.byteLength;
+}

@@ -1,0 +1,35 @@
+/**
+ * `zog status`: a node's /status as a table.
+ *
+ * @module
+ */
+import { fetchStatus, renderTable } from "../stats/mod.ts";
+import type { NodeStatus } from "./node_status.ts";
+
+/** Where `zog status` looks when no --stats is given. */
+export const DEFAULT_STATS = "127.0.0.1:55553";
+
+/**
+ * Renders a node status: a header line, the links, the counters.
+ *
+ * @example
+ * ```ts
+ * process.stdout.write(renderStatus(await fetchStatus("127.0.0.1:55553") as NodeStatus));
+ * ```
+ */
+export function renderStatus(s: NodeStatus): string {
+  const head = `node ${s.node} (${s.host}, peers :${s.peer_port}, clients :${s.client_port}, fsync ${s.fsync}, ${s.listeners} listeners)\n`;
+  const links = renderTable(
+    ["peer", "host", "link", "last keepalive ack", "backlog"],
+    s.links.map((l) => [l.peer, l.host, l.state, l.last_keepalive_ack, l.backlog]),
+  );
+  const counters = renderTable(["counter", "value"], Object.entries(s.counters));
+  return `${head}\n${links}\n${counters}`;
+}
+
+/** Runs `zog status`; returns the exit code. */
+export async function runStatus(addr: string, json: boolean): Promise<number> {
+  const status = (await fetchStatus(addr)) as NodeStatus;
+  process.stdout.write(json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
+  return 0;
+}

@@ -1,0 +1,126 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { killAll, type Proc, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
+import { RingClient, streamMessages } from "../helpers/ring_client.ts";
+import { accessContents, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
+
+const STATS = 55553;
+let ring: TestRing;
+const procs = new Map<string, Proc>();
+
+beforeAll(async () => {
+  ring = writeRing(tmpDir(), "127.1.3", { peerPort: 55551, clientPort: 55552, keepalive: 1 });
+  for (const n of ring.names) procs.set(n, startNode(ring, n, STATS));
+  await waitFor(() => meshUp(ring, STATS), 15_000, "the five-node mesh");
+});
+
+afterAll(async () => {
+  await killAll();
+  removeTmpDirs();
+});
+
+const host = (name: string) => ring.hosts[ring.names.indexOf(name)]!;
+
+function messages(tag: string, n: number): { id: string; msg: string; content: string }[] {
+  return Array.from({ length: n }, (_, i) => {
+    const content = `${tag} ${String(i).padStart(5, "0")} ${"abcdefghijklmnopqrstuvwxyz".slice(0, 10 + (i % 16))}`;
+    return { id: `${tag}-${i}`, msg: `0${content}\r\n`, content };
+  });
+}
+
+/** Waits until every node logged every content of `tag`, then checks each exactly once. */
+async function expectSettled(tag: string, expected: string[]): Promise<void> {
+  const mine = (n: string) => accessContents(ring, n).filter((c) => c.startsWith(`${tag} `));
+  for (const n of ring.names)
+    await waitFor(
+      () => mine(n).length >= expected.length,
+      30_000,
+      `${n} to hold all ${expected.length} ${tag} messages (has ${mine(n).length})`,
+    );
+  await Bun.sleep(1500);
+  const want = [...expected].sort();
+  for (const n of ring.names) expect(mine(n).sort()).toEqual(want);
+}
+
+describe("the ring loses nothing", () => {
+  test("a stream over five nodes survives kill -9 + restart of one node and SIGSTOP of another", async () => {
+    const listener = await RingClient.connect(host("MV"), 55552);
+    expect(await listener.subscribe("chaos ")).toBeUndefined();
+    const msgs = messages("chaos", 4000);
+    let killed = false;
+    let stopped = false;
+    const chaos: Promise<void>[] = [];
+    const result = await streamMessages(ring.hosts, 55552, msgs, {
+      window: 32,
+      timeoutMs: 2500,
+      onProgress: (acked) => {
+        if (!killed && acked >= 800) {
+          killed = true;
+          chaos.push(
+            (async () => {
+              process.kill(procs.get("PA")!.pid, "SIGKILL");
+              await procs.get("PA")!.exited;
+              await Bun.sleep(1000);
+              procs.set("PA", startNode(ring, "PA", STATS));
+            })(),
+          );
+        }
+        if (!stopped && acked >= 2000) {
+          stopped = true;
+          chaos.push(
+            (async () => {
+              const g = procs.get("G")!.pid;
+              process.kill(g, "SIGSTOP");
+              await Bun.sleep(3000);
+              process.kill(g, "SIGCONT");
+            })(),
+          );
+        }
+      },
+    });
+    await Promise.all(chaos);
+    console.log("chaos stream:", result);
+    expect(killed && stopped).toBe(true);
+    expect(result.failed).toBe(0);
+    expect(result.acked).toBe(msgs.length);
+    await waitFor(() => meshUp(ring, STATS), 20_000, "the mesh to heal");
+    await expectSettled(
+      "chaos",
+      msgs.map((m) => m.content),
+    );
+    await waitFor(() => listener.events.length >= msgs.length, 10_000, "the listener's events");
+    expect(listener.events.map((e) => e.id).sort()).toEqual(msgs.map((m) => m.id).sort());
+    listener.close();
+  }, 180_000);
+
+  test("kill -9 of the node the client talks to: the client retries elsewhere, no loss, no duplicate", async () => {
+    const msgs = messages("sticky", 2000);
+    let killed = false;
+    let restart: Promise<void> | undefined;
+    const order = ["LA", "S", "MV", "PA", "G"].map(host);
+    const result = await streamMessages(order, 55552, msgs, {
+      window: 16,
+      timeoutMs: 2500,
+      sticky: true,
+      onProgress: (acked) => {
+        if (!killed && acked >= 700) {
+          killed = true;
+          process.kill(procs.get("LA")!.pid, "SIGKILL");
+          restart = (async () => {
+            await procs.get("LA")!.exited;
+            await Bun.sleep(1500);
+            procs.set("LA", startNode(ring, "LA", STATS));
+          })();
+        }
+      },
+    });
+    await restart;
+    console.log("sticky stream:", result);
+    expect(result.failed).toBe(0);
+    expect(result.retries).toBeGreaterThan(0);
+    await waitFor(() => meshUp(ring, STATS), 20_000, "the mesh to heal");
+    await expectSettled(
+      "sticky",
+      msgs.map((m) => m.content),
+    );
+  }, 180_000);
+});

@@ -1,0 +1,92 @@
+// The ring's no-loss guarantees driven by the real sprog client and sprog listen.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { bin, killAll, type Proc, removeTmpDirs, start, tmpDir, waitFor } from "../helpers/procs.ts";
+import { accessContents, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
+
+const STATS = 55553;
+let ring: TestRing;
+const procs = new Map<string, Proc>();
+
+beforeAll(async () => {
+  ring = writeRing(tmpDir(), "127.1.6", { peerPort: 55551, clientPort: 55552, keepalive: 1 });
+  for (const n of ring.names) procs.set(n, startNode(ring, n, STATS));
+  await waitFor(() => meshUp(ring, STATS), 15_000, "the five-node mesh");
+});
+
+afterAll(async () => {
+  await killAll();
+  removeTmpDirs();
+});
+
+const COUNT = 3000;
+
+test("sprog -r --window over five nodes, kill -9 + restart of one, SIGSTOP of another: every log holds each acked message once", async () => {
+  const listener = start(bin("sprog"), ["listen", "--server", `${ring.hosts[0]}:55552`]);
+  await Bun.sleep(500);
+  const sprog = start(bin("sprog"), [
+    "--config",
+    ring.config,
+    "-r",
+    "-i",
+    "0.001",
+    "--window",
+    "16",
+    "-n",
+    String(COUNT),
+    "--timeout",
+    "60",
+  ]);
+  const logged = (n: string) => accessContents(ring, n).length;
+  await waitFor(() => logged("MV") >= 600, 60_000, "600 messages through the ring");
+  const pa = procs.get("PA")!;
+  process.kill(pa.pid, "SIGKILL");
+  await pa.exited;
+  await Bun.sleep(1000);
+  procs.set("PA", startNode(ring, "PA", STATS));
+  await waitFor(() => logged("MV") >= 1500, 60_000, "1500 messages through the ring");
+  const g = procs.get("G")!.pid;
+  process.kill(g, "SIGSTOP");
+  await Bun.sleep(3000);
+  process.kill(g, "SIGCONT");
+  expect(await sprog.exited).toBe(0);
+  const m = /^(\d+) sent, (\d+) acked, 0 failed/.exec(sprog.stdout());
+  expect(m).not.toBeNull();
+  const acked = Number(m![2]);
+  expect(acked).toBe(COUNT);
+  await waitFor(() => meshUp(ring, STATS), 20_000, "the mesh to heal");
+  for (const n of ring.names) await waitFor(() => logged(n) >= acked, 30_000, `${n} to hold ${acked} messages (has ${logged(n)})`);
+  await Bun.sleep(1500);
+  const reference = accessContents(ring, "MV").sort();
+  expect(new Set(reference).size).toBe(reference.length);
+  expect(reference.length).toBeGreaterThanOrEqual(acked);
+  for (const n of ring.names) expect(accessContents(ring, n).sort()).toEqual(reference);
+  const events = () =>
+    listener
+      .stdout()
+      .split("\n")
+      .filter((l) => l !== "");
+  await waitFor(() => events().length >= reference.length, 10_000, "the listener's lines");
+  const ids = events().map((l) => l.split(" ")[1]);
+  expect(new Set(ids).size).toBe(ids.length);
+  expect(ids.length).toBe(reference.length);
+}, 180_000);
+
+test("sprog over two nodes, the one it is talking to killed with -9: no loss, no duplicate", async () => {
+  const before = new Map(ring.names.map((n) => [n, accessContents(ring, n).length]));
+  const servers = ["LA", "S"].flatMap((n) => ["--server", `${ring.hosts[ring.names.indexOf(n)]}:55552`]);
+  const sprog = start(bin("sprog"), [...servers, "-r", "-i", "0.002", "--window", "8", "-n", "1500", "--timeout", "60"]);
+  await waitFor(() => accessContents(ring, "LA").length - before.get("LA")! >= 400, 60_000, "400 messages through LA");
+  const la = procs.get("LA")!;
+  process.kill(la.pid, "SIGKILL");
+  await la.exited;
+  expect(await sprog.exited).toBe(0);
+  expect(sprog.stdout()).toMatch(/^1500 sent, 1500 acked, 0 failed/);
+  procs.set("LA", startNode(ring, "LA", STATS));
+  await waitFor(() => meshUp(ring, STATS), 20_000, "the mesh to heal");
+  const fresh = (n: string) => accessContents(ring, n).slice(before.get(n)!);
+  for (const n of ring.names) await waitFor(() => fresh(n).length >= 1500, 30_000, `${n} to hold 1500 (has ${fresh(n).length})`);
+  await Bun.sleep(1500);
+  const reference = fresh("MV").sort();
+  expect(new Set(reference).size).toBe(1500);
+  for (const n of ring.names) expect(fresh(n).sort()).toEqual(reference);
+}, 180_000);

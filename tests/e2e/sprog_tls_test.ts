@@ -1,0 +1,63 @@
+// sprog -T against a node on 127.0.0.1, and sprog over mutual TLS from ring.toml [tls].
+import { afterAll, expect, test } from "bun:test";
+import { bin, freePort, killAll, removeTmpDirs, run } from "../helpers/procs.ts";
+import { lineCounts, loggedContents, startRing, waitForLogs } from "../sprog/_ring.ts";
+
+afterAll(async () => {
+  await killAll();
+  removeTmpDirs();
+});
+
+test("-T/--testing sends to the node on 127.0.0.1 only", async () => {
+  const ring = await startRing("", {
+    hosts: ["127.0.0.1", "127.2.5.12", "127.2.5.13"],
+    peerPort: await freePort(),
+    clientPort: await freePort(),
+  });
+  const logs = ring.nodes.map((n) => n.accessLog);
+  const r = await run(bin("sprog"), ["--config", ring.config, "-T", "-i", "0", "--window", "8", "-n", "300"]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  expect(r.stdout).toStartWith("300 sent, 300 acked, 0 failed");
+  const perLog = await waitForLogs(logs, [0, 0, 0], 300);
+  for (const lines of perLog) expect(new Set(lines)).toEqual(new Set(perLog[0]));
+  expect(new Set(perLog[0]).size).toBe(300);
+  // With the 127.0.0.1 node down, -T does not fail over: the message fails.
+  await ring.killNode(0);
+  const down = await run(bin("sprog"), ["--config", ring.config, "-T", "-n", "1", "--timeout", "1.5", "-q"]);
+  expect(down.code).toBe(1);
+  expect(down.stderr).toMatch(/^sprog: 1 of 1 message\(s\) not acknowledged: .*127\.0\.0\.1.*\n$/);
+  expect(loggedContents(logs[1]!)).toHaveLength(300);
+  await killAll();
+}, 60_000);
+
+test("mutual TLS: a client certificate signed by the ring's CA is accepted, none is refused", async () => {
+  const ring = await startRing("127.2.6", { tls: true });
+  const logs = ring.nodes.map((n) => n.accessLog);
+  const pki = `${ring.dir}/pki`;
+  const r = await run(bin("sprog"), [
+    "--config",
+    ring.config,
+    "--cert",
+    `${pki}/client.crt`,
+    "--key",
+    `${pki}/client.key`,
+    "-i",
+    "0",
+    "--window",
+    "8",
+    "-n",
+    "200",
+  ]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  const perLog = await waitForLogs(logs, [0, 0, 0, 0, 0], 200);
+  for (const lines of perLog) expect(new Set(lines)).toEqual(new Set(perLog[0]));
+
+  const before = lineCounts(logs);
+  const refused = await run(bin("sprog"), ["--config", ring.config, "-n", "1", "--timeout", "2", "-q"]);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr.trimEnd().split("\n")).toHaveLength(1);
+  expect(lineCounts(logs)).toEqual(before);
+  await killAll();
+}, 60_000);

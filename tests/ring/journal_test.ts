@@ -1,0 +1,99 @@
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { IdSet } from "../../lib/ring/dedup.ts";
+import { journalLine, parseJournalLine, type JournalRecord } from "../../lib/ring/journal_format.ts";
+import { alreadyLogged, replayJournal } from "../../lib/ring/journal_replay.ts";
+import { backoffMs, MAX_BACKOFF_MS } from "../../lib/ring/backoff.ts";
+
+const M = (id: string, dests: [number, number][], content = `c ${id}`): JournalRecord => ({
+  kind: "M",
+  id,
+  origin: 0,
+  dests: new Map(dests),
+  content,
+});
+
+describe("journal format", () => {
+  test("records round-trip, content with spaces included", () => {
+    const recs: JournalRecord[] = [
+      M(
+        "a-1",
+        [
+          [1, 2],
+          [2, 2],
+        ],
+        "hello world  with  spaces",
+      ),
+      { kind: "F", id: "b", origin: 3, dests: new Map(), content: "" },
+      { kind: "K", peer: 4, id: "a-1" },
+      { kind: "L", count: 17 },
+      { kind: "S", id: "x:y" },
+    ];
+    for (const r of recs) expect(parseJournalLine(journalLine(r).slice(0, -1))).toEqual(r);
+  });
+
+  test("torn lines are not records", () => {
+    expect(parseJournalLine("M a-1 0 1:2")).toBeUndefined();
+    expect(parseJournalLine("K 1")).toBeUndefined();
+    expect(parseJournalLine("L x")).toBeUndefined();
+    expect(parseJournalLine("")).toBeUndefined();
+  });
+});
+
+describe("journal replay", () => {
+  test("pending is what peers have not acknowledged; L marks what access.log has", () => {
+    const text = [
+      M("a", [
+        [1, 2],
+        [2, 2],
+      ]),
+      M("b", [[1, 2]]),
+      { kind: "K", peer: 1, id: "a" },
+      { kind: "K", peer: 1, id: "b" },
+      { kind: "L", count: 1 },
+      M("c", []),
+    ]
+      .map((r) => journalLine(r as JournalRecord))
+      .join("");
+    const s = replayJournal(`${text}M torn`.split("\n"));
+    expect([...s.pending.keys()]).toEqual(["a"]);
+    expect([...s.pending.get("a")!.dests]).toEqual([[2, 2]]);
+    expect(s.recorded).toBe(3);
+    expect(s.unconfirmed.map((e) => e.id)).toEqual(["b", "c"]);
+    expect(s.skipped).toBe(1);
+    expect(s.seen.has("c")).toBe(true);
+  });
+
+  test("alreadyLogged finds how many unconfirmed records end access.log", () => {
+    expect(alreadyLogged(["a", "b"], ["x", "a"])).toBe(1);
+    expect(alreadyLogged(["a", "b"], ["a", "b"])).toBe(2);
+    expect(alreadyLogged(["a", "b"], ["x", "y"])).toBe(0);
+    expect(alreadyLogged([], ["x"])).toBe(0);
+  });
+
+  test("property: a crash after any prefix of the access writes is repaired to exactly the records", () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 5 }), { maxLength: 20 }), fc.nat(), (contents, cut) => {
+        const k = contents.length === 0 ? 0 : cut % (contents.length + 1);
+        const logged = contents.slice(0, k);
+        const repaired = [...logged, ...contents.slice(alreadyLogged(contents, logged))];
+        expect(repaired).toEqual(contents);
+      }),
+    );
+  });
+});
+
+describe("bounded memories", () => {
+  test("IdSet forgets the oldest past its capacity", () => {
+    const s = new IdSet(3);
+    for (const id of ["a", "b", "c", "d"]) s.add(id);
+    expect(s.has("a")).toBe(false);
+    expect([...s.values()]).toEqual(["b", "c", "d"]);
+  });
+
+  test("backoff: first retry within 1 s, capped at 30 s", () => {
+    expect(backoffMs(0)).toBeLessThanOrEqual(1000);
+    for (let i = 0; i < 40; i++) expect(backoffMs(i)).toBeLessThanOrEqual(MAX_BACKOFF_MS);
+    expect(backoffMs(30, () => 0)).toBe(MAX_BACKOFF_MS);
+  });
+});

@@ -1,0 +1,131 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { appendFileSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ringConfigFromText } from "../../lib/config/mod.ts";
+import { journalLine } from "../../lib/ring/journal_format.ts";
+import { LogFiles } from "../../lib/ring/log_files.ts";
+import { type Incoming, ZogNode } from "../../lib/ring/node.ts";
+import { PeerLink } from "../../lib/ring/peer_link.ts";
+import { compactJournal, recover } from "../../lib/ring/recovery.ts";
+import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
+
+afterAll(() => removeTmpDirs());
+
+const config = ringConfigFromText(
+  ["MV", "PA", "G", "LA", "S"].map((n, i) => `[[node]]\nname = "${n}"\nhost = "127.9.9.${11 + i}"\n`).join(""),
+  "ring.toml",
+);
+
+/** A node at position 0 whose links never dial: what it owes peers stays in their queues. */
+function makeNode(dir: string) {
+  const files = new LogFiles(dir);
+  const rec = recover(files);
+  const node = new ZogNode(config.nodes[0]!, config.nodes, files, "never", rec);
+  node.links = config.nodes.map((n) => (n.index === 0 ? undefined : new PeerLink(n, node, { keepaliveMs: 1000 })));
+  for (const e of rec.pending) node.dispatch(e);
+  return { node, files, rec };
+}
+
+function submit(node: ZogNode, id: string, content: string, from: Incoming["from"] = "client", wrapping = 0): Promise<string | undefined> {
+  return new Promise((reply) => node.submit({ id, content, from, wrapping, origin: 0, reply }));
+}
+
+const queued = (node: ZogNode, peer: number) => [...node.links[peer]!.queue.values()].map((e) => [e.id, e.dests.get(peer)]);
+
+describe("ZogNode", () => {
+  test("a client message is journalled, owed to +1 and +2 with wrapping 2, logged, then OK", async () => {
+    const dir = tmpDir();
+    const { node, files } = makeNode(dir);
+    expect(await submit(node, "a", "hello")).toBeUndefined();
+    expect(readFileSync(join(dir, "access.log"), "utf8")).toMatch(/^\d{8}T\d{6}Z hello\n$/);
+    expect(readFileSync(join(dir, "journal.log"), "utf8")).toContain("M a 0 1:2,2:2 hello\n");
+    expect(queued(node, 1)).toEqual([["a", 2]]);
+    expect(queued(node, 2)).toEqual([["a", 2]]);
+    expect(queued(node, 3)).toEqual([]);
+    files.close();
+  });
+
+  test("a peer that is down has its duty taken over: +1's +2 gets the message with 0", async () => {
+    const { node, files } = makeNode(tmpDir());
+    await submit(node, "a", "one");
+    node.links[1]!.state = "down";
+    node.linkDown(1);
+    expect(queued(node, 3)).toEqual([["a", 0]]);
+    await submit(node, "b", "two");
+    expect(queued(node, 3)).toEqual([
+      ["a", 0],
+      ["b", 0],
+    ]);
+    expect(queued(node, 1).map(([id]) => id)).toEqual(["a", "b"]);
+    files.close();
+  });
+
+  test("duplicates: a client retry goes to every node with 0, a peer's with w != 0 is forwarded again; logged once", async () => {
+    const dir = tmpDir();
+    const { node, files } = makeNode(dir);
+    await submit(node, "a", "once");
+    expect(await submit(node, "a", "once")).toBeUndefined();
+    expect(queued(node, 3)).toEqual([["a", 0]]);
+    expect(queued(node, 4)).toEqual([["a", 0]]);
+    await submit(node, "p", "from a peer", 3, 2);
+    expect(queued(node, 2)).toEqual([
+      ["a", 2],
+      ["p", 0],
+    ]);
+    expect(node.counters.duplicates).toBe(1);
+    expect(
+      readFileSync(join(dir, "access.log"), "utf8")
+        .split("\n")
+        .filter((l) => l.endsWith(" once")),
+    ).toHaveLength(1);
+    files.close();
+  });
+
+  test("a restart remembers ids and what peers have not acknowledged", async () => {
+    const dir = tmpDir();
+    const first = makeNode(dir);
+    await submit(first.node, "a", "before restart");
+    first.node.acked(1, "a");
+    await new Promise((r) => setImmediate(r));
+    first.files.close();
+    const { node, files } = makeNode(dir);
+    expect(node.seen.has("a")).toBe(true);
+    expect(queued(node, 1)).toEqual([]);
+    expect(queued(node, 2)).toEqual([["a", 2]]);
+    expect(await submit(node, "a", "before restart")).toBeUndefined();
+    expect(
+      readFileSync(join(dir, "access.log"), "utf8")
+        .split("\n")
+        .filter((l) => l !== ""),
+    ).toHaveLength(1);
+    files.close();
+  });
+
+  test("a crash between journal and access.log is repaired at start, once", () => {
+    const dir = tmpDir();
+    makeNode(dir).files.close();
+    appendFileSync(join(dir, "journal.log"), journalLine({ kind: "M", id: "x", origin: 2, dests: new Map(), content: "journalled only" }));
+    const { files, rec } = makeNode(dir);
+    expect(rec.repaired).toBe(1);
+    files.close();
+    expect(makeNode(dir).rec.repaired).toBe(0);
+    expect(readFileSync(join(dir, "access.log"), "utf8")).toMatch(/^\d{8}T\d{6}Z journalled only\n$/);
+  });
+
+  test("compaction keeps the ids and the duties owed", async () => {
+    const dir = tmpDir();
+    const { node, files } = makeNode(dir);
+    for (let i = 0; i < 10; i++) await submit(node, `m${i}`, `message ${i}`);
+    for (let i = 0; i < 10; i++) if (i !== 4) node.acked(1, `m${i}`);
+    await new Promise((r) => setImmediate(r));
+    const pending = [...node.links[2]!.queue.values()].filter((e) => e.id === "m4" || e.id === "m7");
+    compactJournal(files, node.seen, pending);
+    files.close();
+    const again = makeNode(dir);
+    expect([...again.node.seen.values()].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
+    expect(again.rec.recorded).toBe(0);
+    expect(again.rec.repaired).toBe(0);
+    expect(queued(again.node, 2).map(([id]) => id)).toEqual(["m4", "m7"]);
+    again.files.close();
+  });
+});

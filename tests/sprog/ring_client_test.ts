@@ -1,0 +1,73 @@
+// RingClient over real sockets against a minimal node that speaks the client side of the
+// ring protocol, to check retry and failover; tests/e2e/sprog_*_test.ts run the real zog.
+import { afterEach, expect, test } from "bun:test";
+import { encodePacket, PacketDecoder, RING_MODIFIER1 } from "../../lib/packet/mod.ts";
+import { listen, type Conn, type Listener } from "../../lib/net/conn.ts";
+import { readRingPacket, ringPacket, RingType } from "../../lib/ring/protocol.ts";
+import { RingClient } from "../../lib/ring/client/ring_client.ts";
+
+const dec = new TextDecoder();
+const listeners: Listener[] = [];
+afterEach(() => {
+  for (const l of listeners.splice(0)) l.close();
+});
+
+/** A node on 127.2.0.x: `answer` decides per DATA: "ok", "error", "drop" (close) or "silent". */
+async function node(host: string, answer: (id: string) => "ok" | "error" | "drop" | "silent") {
+  const got: string[] = [];
+  const l = await listen({
+    host,
+    port: 0,
+    onConn: (c: Conn) => {
+      const d = new PacketDecoder({ modifier1: RING_MODIFIER1 });
+      c.onData((chunk) => {
+        for (const p of d.push(chunk)) {
+          const m = readRingPacket(p);
+          if (m.type === RingType.HELLO) c.write(encodePacket(ringPacket(RingType.HELLO, { proto: "org.xlattice.pzog/1", node: host })));
+          if (m.type !== RingType.DATA) continue;
+          const id = dec.decode(m.vars.id);
+          got.push(`${id} ${dec.decode(m.vars.msg)}`);
+          const a = answer(id);
+          if (a === "ok") c.write(encodePacket(ringPacket(RingType.OK, { id })));
+          if (a === "error") c.write(encodePacket(ringPacket(RingType.ERROR, { id, reason: "bad wrapping" })));
+          if (a === "drop") c.close();
+        }
+      });
+    },
+  });
+  listeners.push(l);
+  return { server: { host, port: l.port }, got };
+}
+
+test("a message a node drops is retried under the same id on the next node", async () => {
+  const a = await node("127.2.0.21", () => "drop");
+  const b = await node("127.2.0.22", () => "ok");
+  const client = new RingClient({ servers: [a.server, b.server], policy: { kind: "roundRobin" } });
+  const id = await client.publish("hello");
+  expect(a.got).toEqual([`${id} 0hello\r\n`]);
+  expect(b.got).toEqual([`${id} 0hello\r\n`]);
+  expect(client.retried).toBe(1);
+  await client.close();
+});
+
+test("a window of messages survives a node that stops answering", async () => {
+  const a = await node("127.2.0.23", () => "silent");
+  const b = await node("127.2.0.24", () => "ok");
+  const client = new RingClient({ servers: [a.server, b.server], policy: { kind: "roundRobin" }, stallMs: 300 });
+  const ids = await Promise.all(Array.from({ length: 50 }, (_, k) => client.publish(`m${k}`)));
+  expect(new Set(ids).size).toBe(50);
+  expect(new Set(b.got).size).toBe(50);
+  await client.close();
+});
+
+test("a refused message fails with the node's reason; an unreachable ring times out", async () => {
+  const a = await node("127.2.0.25", () => "error");
+  const client = new RingClient({ servers: [a.server] });
+  await expect(client.publish("x")).rejects.toThrow(`127.2.0.25:${a.server.port} refused message ${client.clientId}-1: bad wrapping`);
+  await client.close(1000);
+  const down = new RingClient({ servers: [{ host: "127.2.0.26", port: 1 }], timeoutMs: 600 });
+  await expect(down.publish("x")).rejects.toThrow(
+    /not acknowledged within 0.6 s \(last error: cannot connect to 127.2.0.26:1: ECONNREFUSED\)/,
+  );
+  await down.close(2000);
+});
