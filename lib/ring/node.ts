@@ -8,6 +8,7 @@
 import type { FsyncPolicy, RingNode } from "../config/mod.ts";
 import { getLogger } from "../log/logging.ts";
 import { IdSet } from "./dedup.ts";
+import { Durability } from "./durability.ts";
 import type { Entry } from "./entry.ts";
 import { forwardHops, takeoverHop } from "./forwarding.ts";
 import { journalLine } from "./journal_format.ts";
@@ -57,8 +58,7 @@ export class ZogNode implements LinkOwner {
   #journalLines: string[] = [];
   #accessRetry: Entry[] = [];
   #scheduled = false;
-  #waitingSync: ((error?: string) => void)[] = [];
-  #syncing = false;
+  readonly #durability: Durability;
   readonly #n: number;
 
   constructor(
@@ -73,6 +73,7 @@ export class ZogNode implements LinkOwner {
     this.recorded = state.recorded;
     this.#loggedMark = this.#markWritten = state.recorded;
     this.#journalBytes = state.journalBytes;
+    this.#durability = new Durability(fsyncPolicy, files, (reason) => log.error(reason));
   }
 
   get selfName(): string {
@@ -220,7 +221,7 @@ export class ZogNode implements LinkOwner {
       this.counters.record_errors += batch.length;
       for (const inc of batch) inc.reply(failed);
     } else {
-      this.#durable((error) => {
+      this.#durability.after((error) => {
         for (const inc of batch) inc.reply(error);
       });
     }
@@ -245,42 +246,6 @@ export class ZogNode implements LinkOwner {
     this.counters.logged += all.length;
     for (const e of all) this.listeners.publish(e.id, this.originName(e.origin), e.content);
     return undefined;
-  }
-
-  /** Runs `then` once what was written is durable under the fsync policy (with a reason if it is not). */
-  #durable(then: (error?: string) => void): void {
-    if (this.fsyncPolicy === "never") return then();
-    if (this.fsyncPolicy === "always") {
-      try {
-        this.files.syncNow();
-      } catch (e) {
-        log.error("fsync failed: {code}", { code: errCode(e) });
-        return then(`cannot record: fsync failed: ${errCode(e)}`);
-      }
-      return then();
-    }
-    this.#waitingSync.push(then);
-    if (!this.#syncing) this.#groupSync();
-  }
-
-  /** Group commit: one fsync for everything written while the previous one ran. */
-  #groupSync(): void {
-    const group = this.#waitingSync;
-    this.#waitingSync = [];
-    this.#syncing = true;
-    this.files.sync().then(
-      () => {
-        this.#syncing = false;
-        for (const then of group) then();
-        if (this.#waitingSync.length > 0) this.#groupSync();
-      },
-      (e) => {
-        this.#syncing = false;
-        log.error("fsync failed: {code}", { code: errCode(e) });
-        for (const then of group) then(`cannot record: fsync failed: ${errCode(e)}`);
-        if (this.#waitingSync.length > 0) this.#groupSync();
-      },
-    );
   }
 
   #compact(): void {
