@@ -12,3 +12,11 @@
  */
 export * from "./lib/packet/mod.ts";
 export * from "./lib/ring/mod.ts";
+export {
+  MessageIds,
+  RingClient,
+  type RingClientOptions,
+  type RingEvent,
+  RingListener,
+  type RingListenerOptions,
+} from "./lib/ring/client/mod.ts";

@@ -1,6 +1,7 @@
 /**
  * Ring benchmark (`make bench`): replicated throughput and ack latency of a five-node zog
- * ring for each fsync policy, beside the same load through nats-server. Prints figures;
+ * ring for each fsync policy (and, for the first, through the `dist/sprog` command line),
+ * beside the same load through nats-server. Prints figures;
  * it does not pass or fail. Scale with BENCH_N (messages, default 20000), BENCH_WINDOW
  * (in flight, default 64) and BENCH_FSYNC (policies, default "batch,always,never").
  */
@@ -19,7 +20,7 @@ console.log(
 );
 const rows: Row[] = [];
 for (const [i, fsync] of policies.entries()) {
-  rows.push(await benchZog(`127.4.${i}`, fsync, n, window));
+  rows.push(...(await benchZog(`127.4.${i}`, fsync, n, window, i === 0)));
   console.log(`  done: zog fsync=${fsync}`);
 }
 if (existsSync(NATS_SERVER)) {

@@ -57,7 +57,8 @@ export interface Row {
 export function printRows(title: string, rows: Row[]): void {
   console.log(`\n${title}`);
   const head = ["system", "acked msg/s", "replicated msg/s", "ack p50 ms", "ack p99 ms"];
-  const cells = rows.map((r) => [r.system, r.ackRate.toFixed(0), r.fullRate.toFixed(0), r.p50.toFixed(2), r.p99.toFixed(2)]);
+  const ms = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(2));
+  const cells = rows.map((r) => [r.system, r.ackRate.toFixed(0), r.fullRate.toFixed(0), ms(r.p50), ms(r.p99)]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join("  ");
   console.log(line(head));

@@ -36,6 +36,7 @@ export async function benchNats(host: string, port: number, n: number, window: n
   const proc: ChildProcess = spawn(NATS_SERVER, ["-a", host, "-p", String(port), "-js", "-sd", dir], { stdio: "ignore" });
   try {
     const pub = await waitPort(host, port);
+    await core(host, port, pub, Math.ceil(n / 10), window, payload); // warm up
     const rows = [await core(host, port, pub, n, window, payload), await jetstream(pub, n, window, payload)];
     pub.close();
     return rows;

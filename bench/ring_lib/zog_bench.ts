@@ -13,6 +13,7 @@ import { RingClient } from "../../lib/ring/client/ring_client.ts";
 import { pipelined, quantile, type Row } from "./load.ts";
 
 const ZOG = resolve(import.meta.dir, "../../dist/zog");
+const SPROG = resolve(import.meta.dir, "../../dist/sprog");
 const NAMES = ["MV", "PA", "G", "LA", "S"];
 
 /** Content of message k: 61 bytes, so the pzog message (digit, content, CRLF) is 64. */
@@ -43,7 +44,7 @@ function size(file: string): number {
  * Runs `n` messages, `window` in flight, through a five-node ring on `subnet`.11-15 with
  * the given fsync policy.
  */
-export async function benchZog(subnet: string, fsync: string, n: number, window: number): Promise<Row> {
+export async function benchZog(subnet: string, fsync: string, n: number, window: number, withCli = false): Promise<Row[]> {
   const dir = mkdtempSync(join(tmpdir(), "ring-bench-"));
   const hosts = NAMES.map((_, i) => `${subnet}.${11 + i}`);
   const toml = [
@@ -69,20 +70,52 @@ export async function benchZog(subnet: string, fsync: string, n: number, window:
       timeoutMs: 60_000,
     });
     const logs = NAMES.map((name) => join(dir, "logs", name, "access.log"));
+    // Warm up (JIT, page cache, links) with a tenth of the load, then measure.
+    const warm = Math.ceil(n / 10);
+    await pipelined(warm, window, (k) => client.publish(benchContent(n + k)));
+    while (logs.some((l) => size(l) < warm * LINE_BYTES)) await Bun.sleep(5);
     const started = performance.now();
     const r = await pipelined(n, window, (k) => client.publish(benchContent(k)));
-    while (logs.some((l) => size(l) < n * LINE_BYTES)) await Bun.sleep(5);
+    while (logs.some((l) => size(l) < (warm + n) * LINE_BYTES)) await Bun.sleep(5);
     const full = performance.now() - started;
     await client.close();
-    return {
-      system: `zog fsync=${fsync} (5 nodes)`,
-      ackRate: (n * 1000) / r.elapsedMs,
-      fullRate: (n * 1000) / full,
-      p50: quantile(r.latencies, 0.5),
-      p99: quantile(r.latencies, 0.99),
-    };
+    const rows: Row[] = [
+      {
+        system: `zog fsync=${fsync} (5 nodes)`,
+        ackRate: (n * 1000) / r.elapsedMs,
+        fullRate: (n * 1000) / full,
+        p50: quantile(r.latencies, 0.5),
+        p99: quantile(r.latencies, 0.99),
+      },
+    ];
+    if (withCli) rows.push(await benchCli(join(dir, "ring.toml"), logs, (warm + n) * LINE_BYTES, n, window, fsync));
+    return rows;
   } finally {
     for (const p of procs) p.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The same load through the real command line, `dist/sprog -i 0 --window W -n N` (no latencies: it prints only the summary). */
+async function benchCli(config: string, logs: string[], have: number, n: number, window: number, fsync: string): Promise<Row> {
+  const started = performance.now();
+  const sprog = spawn(
+    SPROG,
+    ["--config", config, "-r", "-i", "0", "--window", String(window), "-n", String(n), "-m", benchContent(0), "-q"],
+    {
+      stdio: ["ignore", "ignore", "inherit"],
+    },
+  );
+  const code = await new Promise<number | null>((res) => sprog.on("exit", res));
+  const acked = performance.now() - started;
+  if (code !== 0) throw new Error(`sprog exited with ${code}`);
+  while (logs.some((l) => size(l) < have + n * LINE_BYTES)) await Bun.sleep(5);
+  const full = performance.now() - started;
+  return {
+    system: `dist/sprog CLI, fsync=${fsync}`,
+    ackRate: (n * 1000) / acked,
+    fullRate: (n * 1000) / full,
+    p50: Number.NaN,
+    p99: Number.NaN,
+  };
 }

@@ -52,3 +52,23 @@ test("a node killed mid-stream loses and duplicates nothing", async () => {
   expect(caughtUp).toHaveLength(600);
   await killAll();
 }, 90_000);
+
+test("a node that stops answering (SIGSTOP) is dropped and its messages retried elsewhere", async () => {
+  const ring = await startRing("127.2.8");
+  const victim = 2;
+  const sprog = start(bin("sprog"), ["--config", ring.config, "-r", "-i", "0.005", "--window", "8", "-n", "400", "--timeout", "6"]);
+  await waitFor(() => loggedContents(ring.nodes[victim]!.accessLog).length >= 100, 30_000, "100 messages through the ring");
+  const pid = ring.nodes[victim]!.proc!.pid;
+  process.kill(pid, "SIGSTOP");
+  try {
+    expect(await sprog.exited).toBe(0);
+    expect(sprog.stdout()).toMatch(/^400 sent, 400 acked, 0 failed, [1-9]\d* retried/);
+    const live = ring.nodes.filter((_, i) => i !== victim).map((n) => n.accessLog);
+    expectOnceEach(await waitForLogs(live, [0, 0, 0, 0], 400, 45_000), 400);
+  } finally {
+    process.kill(pid, "SIGCONT");
+  }
+  const [caughtUp] = await waitForLogs([ring.nodes[victim]!.accessLog], [0], 400);
+  expect(new Set(caughtUp)).toHaveProperty("size", 400);
+  await killAll();
+}, 120_000);

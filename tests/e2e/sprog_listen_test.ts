@@ -32,3 +32,18 @@ test("sprog listen receives every message sent anywhere in the ring exactly once
   expect(new Set(alerted)).toEqual(new Set(lines.filter((l) => l.startsWith("ALERT"))));
   expect(alerted).toHaveLength(100);
 }, 90_000);
+
+test("sprog listen reconnects when its node comes back", async () => {
+  const ring = await startRing("127.2.7");
+  const listener = start(bin("sprog"), ["listen", "--server", ring.nodes[1]!.host]);
+  await waitFor(() => listener.stderr().includes("listening to"), 10_000, "the listener to subscribe");
+  await ring.killNode(1);
+  await waitFor(() => listener.stderr().includes("reconnecting"), 10_000, "the listener to notice");
+  await ring.startNode(1);
+  await waitFor(() => listener.stderr().split("listening to").length > 2, 15_000, "the listener to subscribe again");
+  const text = `after the restart ${crypto.randomUUID()}`;
+  const r = await run(bin("sprog"), ["--config", ring.config, "-s", ring.nodes[3]!.host, "-n", "1", "-m", text]);
+  expect(r.code).toBe(0);
+  await waitFor(() => listener.stdout().includes(text), 10_000, "the message after the restart");
+  expect(listener.stdout().trimEnd().split("\n")).toEqual([expect.stringMatching(new RegExp(`^LA [0-9a-f]{16}-1 ${text}$`))]);
+}, 60_000);

@@ -83,6 +83,10 @@ describe("sprog on a five-node ring", () => {
 
   test("sprog -n 1 exits non-zero with one line on stderr when no server answers", async () => {
     const r = await run(bin("sprog"), ["--server", "127.2.1.99", "--server", "127.2.1.98", "-n", "1", "--timeout", "2", "-q"]);
+    const many = await run(bin("sprog"), ["--server", "127.2.1.99", "-n", "50", "--timeout", "1", "-i", "0"]);
+    expect(many.code).toBe(1);
+    expect(many.stdout).toStartWith("1 sent, 0 acked, 1 failed");
+    expect(many.stderr).toMatch(/^sprog: 1 of 1 message\(s\) not acknowledged \(49 not sent\): .*ECONNREFUSED\)\n$/);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe("");
     const err = r.stderr.trimEnd().split("\n");

@@ -50,7 +50,10 @@ describe("ServerPicker", () => {
   test("every policy says none when all servers are down", () => {
     for (const policy of [{ kind: "random" }, { kind: "roundRobin" }, { kind: "specific", index: 0 }] as const) {
       expect(new ServerPicker(3, policy).pick(() => true)).toBeUndefined();
+      expect(new ServerPicker(3, policy).anyEligible(() => true)).toBe(false);
+      expect(new ServerPicker(3, policy).anyEligible((i) => i !== 0)).toBe(true);
     }
+    expect(new ServerPicker(3, { kind: "specific", index: 1 }).anyEligible((i) => i === 1)).toBe(false);
   });
 
   test("rejects no servers and a specific index out of range", () => {

@@ -96,6 +96,11 @@ export class NodeLink {
     return link;
   }
 
+  /** Whether anything arrived from the node (a refused client hears nothing). */
+  get heard(): boolean {
+    return this.#heard;
+  }
+
   /** Whether the connection has closed. */
   get closed(): boolean {
     return this.#conn.closed;

@@ -41,6 +41,17 @@ export class ServerPicker {
   }
 
   /**
+   * Whether {@link pick} would find a server now (without moving the rotation).
+   *
+   * @param isDown whether server `i` is down now
+   */
+  anyEligible(isDown: (i: number) => boolean): boolean {
+    if (this.policy.kind === "specific") return !isDown(this.policy.index);
+    for (let i = 0; i < this.count; i++) if (!isDown(i)) return true;
+    return false;
+  }
+
+  /**
    * The server for the next message, or undefined when every eligible server is down.
    *
    * @param isDown whether server `i` is down now

@@ -39,7 +39,7 @@ interface Pending {
   reject(err: Error): void;
 }
 
-type Slot = { state: "connecting"; queue: Uint8Array[] } | { state: "open"; link: NodeLink; since: number };
+type Slot = { state: "connecting"; queue: Uint8Array[] } | { state: "open"; link: NodeLink };
 
 const log = getLogger("sprog", "client");
 const TICK_MS = 100;
@@ -84,6 +84,12 @@ export class RingClient {
     this.clientId = this.#ids.clientId;
     this.#picker = new ServerPicker(opts.servers.length, opts.policy ?? { kind: "random" }, opts.random);
     this.#slots = opts.servers.map(() => undefined);
+  }
+
+  /** Whether every server this client may use is failing right now (skipped until its backoff ends). */
+  get unreachable(): boolean {
+    const now = Date.now();
+    return !this.#picker.anyEligible((j) => this.#health.isDown(j, now));
   }
 
   /** Messages published and not yet acknowledged nor failed. */
@@ -176,7 +182,7 @@ export class RingClient {
       (l) => {
         link = l;
         if (this.#slots[i] !== slot) return l.close();
-        this.#slots[i] = { state: "open", link: l, since: Date.now() };
+        this.#slots[i] = { state: "open", link: l };
         for (const p of slot.queue) l.send(p);
         if (l.closed) this.#lose(i, "connection closed");
       },
@@ -204,13 +210,15 @@ export class RingClient {
     this.#settled();
   }
 
-  /** Server `i` failed (`reason`) or closed cleanly (undefined): retry what it held. */
+  /** The link to server `i` failed or closed: retry what it held elsewhere. */
   #lose(i: number, reason: string | undefined): void {
     const slot = this.#slots[i];
     this.#slots[i] = undefined;
     if (slot?.state === "open") slot.link.abort(reason ?? "dropped");
     const back = this.#out.lost(i);
-    if (reason !== undefined || back > 0) {
+    // An idle link the node closed after talking to us is no reason to skip the node.
+    const idleClose = slot?.state === "open" && slot.link.heard && back === 0;
+    if (!idleClose) {
       const why = reason ?? `${this.#where(i)}: connection closed`;
       this.lastError = why;
       const pause = this.#health.failed(i, Date.now(), why);

@@ -9,6 +9,9 @@ import { contentProblem, randomContent } from "./content.ts";
 import { RingClient, type RingClientOptions } from "./ring_client.ts";
 import { Slots } from "./slots.ts";
 import { formatProgress, formatSummary, newTally, type Tally } from "./summary.ts";
+import { getLogger } from "../../log/logging.ts";
+
+const log = getLogger("sprog", "send");
 
 /** What `sprog` sends and how. */
 export interface SendOptions extends RingClientOptions {
@@ -68,10 +71,12 @@ export async function sendCommand(opts: SendOptions): Promise<number> {
   const started = performance.now();
   let lastError: string | undefined;
   const stopper = new AbortController();
+  const giveUp = new AbortController();
   const stop = () => {
     stopper.abort();
     slots.wakeAll();
   };
+  giveUp.signal.addEventListener("abort", stop);
   process.on("SIGINT", stop);
   process.on("SIGTERM", stop);
   const progress = process.stderr.isTTY && !opts.quiet ? setInterval(() => drawProgress(tally, started, opts.count), 1000) : undefined;
@@ -84,6 +89,7 @@ export async function sendCommand(opts: SendOptions): Promise<number> {
       if (problem) {
         tally.failed += 1;
         lastError = `line ${tally.sent} not sent: ${problem}`;
+        if (opts.count === undefined) log.warning("{reason}", { reason: lastError });
         slots.release();
       } else {
         client
@@ -92,7 +98,11 @@ export async function sendCommand(opts: SendOptions): Promise<number> {
             () => void (tally.acked += 1),
             (e: Error) => {
               tally.failed += 1;
-              lastError = e.message;
+              // Keep the cause, not the "stopped before..." of the messages a stop cut short.
+              if (!stopper.signal.aborted || lastError === undefined) lastError = e.message;
+              if (opts.count === undefined) log.warning("{reason}", { reason: e.message });
+              // A counted run whose servers are all failing ends now rather than timing out message by message.
+              else if (client.unreachable) giveUp.abort();
             },
           )
           .then(() => slots.release());
@@ -101,7 +111,7 @@ export async function sendCommand(opts: SendOptions): Promise<number> {
       if (opts.interval > 0 && !stopper.signal.aborted) await pause(opts.interval, stopper.signal);
       if (stopper.signal.aborted) break;
     }
-    await client.close(stopper.signal.aborted ? STOP_GRACE_MS : Number.POSITIVE_INFINITY);
+    await client.close(giveUp.signal.aborted ? 0 : stopper.signal.aborted ? STOP_GRACE_MS : Number.POSITIVE_INFINITY);
   } finally {
     clearInterval(progress);
     process.off("SIGINT", stop);
@@ -120,7 +130,8 @@ function drawProgress(tally: Tally, started: number, total?: number): void {
 
 function exitCode(t: Tally, count: number | undefined, lastError: string | undefined): number {
   if (t.failed > 0) {
-    process.stderr.write(`sprog: ${t.failed} of ${t.sent} message(s) not acknowledged: ${lastError ?? "unknown error"}\n`);
+    const unsent = count !== undefined && count > t.sent ? ` (${count - t.sent} not sent)` : "";
+    process.stderr.write(`sprog: ${t.failed} of ${t.sent} message(s) not acknowledged${unsent}: ${lastError ?? "unknown error"}\n`);
     return 1;
   }
   if (count !== undefined && t.acked < count) {
