@@ -34,10 +34,21 @@ class AppendFile {
     }
   }
 
+  /**
+   * Opens the path again (after logrotate or compaction moved the file). The old file is
+   * fsynced, and its descriptor stays open a few seconds so an fsync already running on it
+   * completes.
+   */
   reopen(): void {
-    const fd = openSync(this.path, "a", 0o644);
-    closeSync(this.fd);
-    this.fd = fd;
+    const old = this.fd;
+    this.fd = openSync(this.path, "a", 0o644);
+    // What was written to the old file is acknowledged by fsyncs that now go to the new one.
+    try {
+      fsyncSync(old);
+    } catch {
+      // Not a file that syncs (a device), or already failing: the writes were reported then.
+    }
+    setTimeout(() => closeSync(old), 5000).unref();
   }
 
   close(): void {
