@@ -67,6 +67,8 @@ export class ZogNode implements LinkOwner {
     readonly files: LogFiles,
     readonly fsyncPolicy: FsyncPolicy,
     state: { seen: IdSet; recorded: number; journalBytes: number },
+    /** Journal size that triggers compaction (tests make it small). */
+    readonly compactBytes: number = JOURNAL_COMPACT_BYTES,
   ) {
     this.#n = nodes.length;
     this.seen = state.seen;
@@ -225,7 +227,7 @@ export class ZogNode implements LinkOwner {
         for (const inc of batch) inc.reply(error);
       });
     }
-    if (this.#journalBytes > JOURNAL_COMPACT_BYTES) this.#compact();
+    if (this.#journalBytes > this.compactBytes) this.#compact();
   }
 
   /** Appends access lines (after forwarding); returns a reason when they could not be written. */
