@@ -27,7 +27,8 @@ function onData(node: ZogNode, conn: Conn, m: RingMessage, from: "client" | numb
   const sender = from === "client" ? `client ${conn.remote}` : `peer ${node.nodes[from]!.name} ${conn.remote}`;
   if (!ID_RE.test(id)) {
     node.invalid(sender, `bad message id "${id.slice(0, 70)}": 1-64 of [A-Za-z0-9._:-]`, msg);
-    return send(conn, RingType.ERROR, { reason: "bad message id: 1-64 of [A-Za-z0-9._:-]" });
+    // Echoed (cut to 64 characters) so the client can tell which message was refused.
+    return send(conn, RingType.ERROR, { id: id.slice(0, 64), reason: "bad message id: 1-64 of [A-Za-z0-9._:-]" });
   }
   const check = checkMessage(msg, fanOut(node.nodes.length));
   if (!check.ok) {
