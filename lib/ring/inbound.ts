@@ -79,7 +79,9 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
       if (opts.tls && !certMatches(conn.peerNames, [n.name, n.host])) {
         return refuse(conn, `certificate names ${conn.peerNames.join(", ") || "nothing"}, not ${n.name} or ${n.host}`);
       }
-      peer = n.index;
+      const index = (peer = n.index);
+      node.inbound[index] = (node.inbound[index] ?? 0) + 1;
+      conn.onClose(() => void node.inbound[index]!--);
       log.info("peer {name} connected from {remote}", { name, remote: conn.remote });
       send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name });
       // It dialled us, so it is back: do not wait for our backoff to dial it.

@@ -47,6 +47,8 @@ export interface Counters {
 export class ZogNode implements LinkOwner {
   readonly counters: Counters = { received: 0, forwarded: 0, logged: 0, invalid: 0, duplicates: 0, record_errors: 0, backlog_dropped: 0 };
   readonly listeners = new Listeners();
+  /** Links each peer dialled to us that are open (its HELLO accepted), by position. */
+  readonly inbound: number[] = [];
   links: (PeerLink | undefined)[] = [];
   seen: IdSet;
   /** M records in the journal; the first `logged` of them are in access.log. */

@@ -10,7 +10,10 @@ import type { ZogNode } from "./node.ts";
 export interface LinkStatus {
   peer: string;
   host: string;
+  /** Our link to the peer: connecting, up or down. */
   state: string;
+  /** Whether the peer's link to us is open. */
+  inbound: boolean;
   last_keepalive_ack: string | null;
   backlog: number;
 }
@@ -36,6 +39,7 @@ export function nodeStatus(node: ZogNode, ports: { peer: number; client: number 
       peer: l.peer.name,
       host: l.peer.host,
       state: l.state,
+      inbound: (node.inbound[l.peer.index] ?? 0) > 0,
       last_keepalive_ack: l.lastAck === undefined ? null : new Date(l.lastAck).toISOString(),
       backlog: l.queue.size,
     });
