@@ -65,6 +65,11 @@ function watchIdle(conn: Conn, idleMs: number, what: string): () => void {
 /**
  * Serves a connection accepted on the peer port: the first packet must be HELLO naming a
  * ring member (and, with TLS, the certificate must name it or its host).
+ *
+ * @example
+ * ```ts
+ * listen({ host, port: peerPort, onConn: (c) => servePeer(node, c, { tls: false, keepaliveMs: 300_000 }) });
+ * ```
  */
 export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepaliveMs: number }): void {
   let peer: number | undefined;
@@ -108,7 +113,14 @@ function refuse(conn: Conn, reason: string): void {
   conn.close();
 }
 
-/** Serves a connection accepted on the client port: DATA, keepAlive, HELLO, SUBSCRIBE. */
+/**
+ * Serves a connection accepted on the client port: DATA, keepAlive, HELLO, SUBSCRIBE.
+ *
+ * @example
+ * ```ts
+ * listen({ host, port: clientPort, onConn: (c) => serveClient(node, c) });
+ * ```
+ */
 export function serveClient(node: ZogNode, conn: Conn): void {
   log.debug("client connected from {remote}", { remote: conn.remote });
   readMessages(conn, "client", (m) => {

@@ -56,12 +56,26 @@ class AppendFile {
   }
 }
 
-/** The reason in an fs error, e.g. "ENOSPC". */
+/**
+ * The reason in an fs error, e.g. "ENOSPC".
+ *
+ * @example
+ * ```ts
+ * try { writeSync(fd, bytes) } catch (e) { log.error(errCode(e)) } // "ENOSPC"
+ * ```
+ */
 export function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 }
 
-/** The three files of a node. */
+/**
+ * The three files of a node.
+ *
+ * @example
+ * ```ts
+ * const files = new LogFiles("/var/log/zog/MV"); files.access.append("20261122T030442Z hello\n");
+ * ```
+ */
 export class LogFiles {
   readonly journal: AppendFile;
   readonly access: AppendFile;

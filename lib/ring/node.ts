@@ -43,7 +43,15 @@ export interface Counters {
   backlog_dropped: number;
 }
 
-/** One node of the ring. */
+/**
+ * One node of the ring.
+ *
+ * @example
+ * ```ts
+ * const node = new ZogNode(self, config.nodes, files, "batch", recover(files));
+ * node.submit({ id, content, from: "client", wrapping: 0, origin: self.index, reply: (err) => answer(err) });
+ * ```
+ */
 export class ZogNode implements LinkOwner {
   readonly counters: Counters = { received: 0, forwarded: 0, logged: 0, invalid: 0, duplicates: 0, record_errors: 0, backlog_dropped: 0 };
   readonly listeners = new Listeners();

@@ -30,7 +30,14 @@ export interface NodeStatus {
   counters: Record<string, number>;
 }
 
-/** A node's status. */
+/**
+ * A node's status.
+ *
+ * @example
+ * ```ts
+ * serveStats(host, port, { status: () => nodeStatus(node, ports), metrics: () => nodeMetrics(nodeStatus(node, ports)) });
+ * ```
+ */
 export function nodeStatus(node: ZogNode, ports: { peer: number; client: number }): NodeStatus {
   const links: LinkStatus[] = [];
   for (const l of node.links) {
@@ -56,7 +63,14 @@ export function nodeStatus(node: ZogNode, ports: { peer: number; client: number 
   };
 }
 
-/** A node's Prometheus metrics. */
+/**
+ * A node's Prometheus metrics.
+ *
+ * @example
+ * ```ts
+ * nodeMetrics(nodeStatus(node, ports)); // "# HELP zog_received_total ..."
+ * ```
+ */
 export function nodeMetrics(status: NodeStatus): string {
   const node = { node: status.node };
   const counter = (name: string, help: string, value: number): Metric => ({

@@ -27,7 +27,14 @@ export function renderStatus(s: NodeStatus): string {
   return `${head}\n${links}\n${counters}`;
 }
 
-/** Runs `zog status`; returns the exit code. */
+/**
+ * Runs `zog status`; returns the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runStatus("127.0.0.1:55553", false);
+ * ```
+ */
 export async function runStatus(addr: string, json: boolean): Promise<number> {
   const status = (await fetchStatus(addr)) as NodeStatus;
   process.stdout.write(json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
