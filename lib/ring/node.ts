@@ -68,6 +68,8 @@ export class ZogNode implements LinkOwner {
   #journalLines: string[] = [];
   #accessRetry: Entry[] = [];
   #scheduled = false;
+  /** The second half of the last commit, until its microtask ran. */
+  #finishing: (() => void) | undefined;
   readonly #durability: Durability;
   readonly #n: number;
 
@@ -153,6 +155,7 @@ export class ZogNode implements LinkOwner {
   /** Writes what is pending now (at stop). */
   flush(): void {
     if (this.#batch.length > 0 || this.#journalLines.length > 0 || this.#loggedMark !== this.#markWritten) this.#commit();
+    this.#finishing?.();
     try {
       this.files.syncNow();
     } catch (e) {
@@ -226,6 +229,19 @@ export class ZogNode implements LinkOwner {
     this.recorded += fresh.length;
     for (const { entry } of fresh) this.dispatch(entry);
     for (const entry of reforward) this.dispatch(entry);
+    // Logged AFTER forwarding: the links' coalesced socket writes are microtasks queued by
+    // dispatch, so they run before this one.
+    const finish = (): void => {
+      if (this.#finishing !== finish) return;
+      this.#finishing = undefined;
+      this.#logAndAnswer(batch, fresh);
+    };
+    this.#finishing = finish;
+    queueMicrotask(finish);
+  }
+
+  /** Appends the access lines of a commit, then answers its senders once durable. */
+  #logAndAnswer(batch: Incoming[], fresh: { entry: Entry; inc: Incoming }[]): void {
     // While access.log cannot be written nothing is acknowledged, duplicates included:
     // their first copy may be among the lines still waiting to be written.
     const failed = this.#appendAccess(fresh.map((f) => f.entry));
