@@ -15,7 +15,7 @@ import { LogFiles } from "./log_files.ts";
 import { ZogNode } from "./node.ts";
 import { nodeMetrics, nodeStatus } from "./node_status.ts";
 import { PeerLink } from "./peer_link.ts";
-import { recover } from "./recovery.ts";
+import { type Recovered, recover } from "./recovery.ts";
 
 const log = getLogger("zog", "daemon");
 
@@ -47,11 +47,6 @@ export interface Daemon {
 export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { config, self } = opts;
   const paths = nodeFiles(config, self, opts.logDir);
-  const files = new LogFiles(paths.logDir);
-  const rec = recover(files);
-  if (rec.skipped > 0) log.warn("journal: skipped {n} torn lines", { n: rec.skipped });
-  if (rec.repaired > 0) log.info("access.log: appended {n} journalled messages a crash had kept out", { n: rec.repaired });
-  const node = new ZogNode(self, config.nodes, files, config.fsync, rec);
   const keepaliveMs = config.keepalive * 1000;
   const tls = paths.tls;
   const [peerServer, clientServer, dialTls] = tls
@@ -61,19 +56,23 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
         loadClientFiles(tls),
       ])
     : [undefined, undefined, undefined];
-  node.links = config.nodes.map((n) =>
-    n.index === self.index ? undefined : new PeerLink(n, node, { keepaliveMs, ...(dialTls ? { tls: dialTls } : {}) }),
-  );
-  for (const e of rec.pending) node.dispatch(e);
+  // The ports are bound before the log folder is touched, so a second process for the
+  // same node fails on EADDRINUSE without writing to the first one's files. Connections
+  // accepted before the node is ready wait for it (their bytes are buffered).
+  let node: ZogNode | undefined;
+  const early: (() => void)[] = [];
+  const whenReady = (f: () => void) => (node ? f() : early.push(f));
   const listeners: Listener[] = [];
   let statsServer: StatsServer | undefined;
+  let files: LogFiles | undefined;
+  let rec: Recovered;
   try {
     listeners.push(
       await listen({
         host: self.host,
         port: self.peerPort,
         ...(peerServer ? { tls: peerServer } : {}),
-        onConn: (c) => servePeer(node, c, { tls: !!tls, keepaliveMs }),
+        onConn: (c) => whenReady(() => servePeer(node!, c, { tls: !!tls, keepaliveMs })),
       }),
     );
     listeners.push(
@@ -81,20 +80,41 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
         host: self.host,
         port: self.clientPort,
         ...(clientServer ? { tls: clientServer } : {}),
-        onConn: (c) => serveClient(node, c),
+        onConn: (c) => whenReady(() => serveClient(node!, c)),
       }),
     );
-    if (opts.stats) {
-      const ports = { peer: self.peerPort, client: self.clientPort };
-      statsServer = serveStats(opts.stats.host, opts.stats.port, {
-        status: () => nodeStatus(node, ports),
-        metrics: () => nodeMetrics(nodeStatus(node, ports)),
-      });
-    }
+    files = new LogFiles(paths.logDir);
+    rec = recover(files);
   } catch (e) {
     for (const l of listeners) l.close();
+    files?.close();
     throw e;
   }
+  if (rec.skipped > 0) log.warn("journal: skipped {n} torn lines", { n: rec.skipped });
+  if (rec.repaired > 0) log.info("access.log: appended {n} journalled messages a crash had kept out", { n: rec.repaired });
+  const ready = new ZogNode(self, config.nodes, files, config.fsync, rec);
+  ready.links = config.nodes.map((n) =>
+    n.index === self.index ? undefined : new PeerLink(n, ready, { keepaliveMs, ...(dialTls ? { tls: dialTls } : {}) }),
+  );
+  for (const e of rec.pending) ready.dispatch(e);
+  node = ready;
+  for (const f of early.splice(0)) f();
+  if (opts.stats) {
+    const ports = { peer: self.peerPort, client: self.clientPort };
+    try {
+      statsServer = serveStats(opts.stats.host, opts.stats.port, {
+        status: () => nodeStatus(ready, ports),
+        metrics: () => nodeMetrics(nodeStatus(ready, ports)),
+      });
+    } catch (e) {
+      for (const l of listeners) l.close();
+      files.close();
+      throw new Error(
+        `cannot serve stats on ${opts.stats.host}:${opts.stats.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      );
+    }
+  }
+  const logs = files;
   log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir} ({n} owed to peers)", {
     name: self.name,
     host: self.host,
@@ -104,8 +124,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     dir: paths.logDir,
     n: rec.pending.length,
   });
-  for (const l of node.links) l?.dialNow();
-  const ticker = setInterval(() => node.links.forEach((l) => l?.tick()), Math.min(250, keepaliveMs / 4));
+  for (const l of ready.links) l?.dialNow();
+  const ticker = setInterval(() => ready.links.forEach((l) => l?.tick()), Math.min(250, keepaliveMs / 4));
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
@@ -117,9 +137,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     clearInterval(ticker);
     for (const l of listeners) l.close();
     statsServer?.stop();
-    for (const l of node.links) l?.stop();
-    node.flush();
-    files.close();
+    for (const l of ready.links) l?.stop();
+    ready.flush();
+    logs.close();
     process.off("SIGTERM", stop);
     process.off("SIGINT", stop);
     process.off("SIGHUP", reopen);
@@ -127,7 +147,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   };
   const reopen = () => {
     try {
-      files.reopen();
+      logs.reopen();
       log.info("SIGHUP: reopened access.log and error.log");
     } catch (e) {
       log.error("SIGHUP: cannot reopen logs: {error}", { error: (e as Error).message });
@@ -136,5 +156,5 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
   process.on("SIGHUP", reopen);
-  return { node, stopped, stop };
+  return { node: ready, stopped, stop };
 }

@@ -27,7 +27,8 @@ function onData(node: ZogNode, conn: Conn, m: RingMessage, from: "client" | numb
   const sender = from === "client" ? `client ${conn.remote}` : `peer ${node.nodes[from]!.name} ${conn.remote}`;
   if (!ID_RE.test(id)) {
     node.invalid(sender, `bad message id "${id.slice(0, 70)}": 1-64 of [A-Za-z0-9._:-]`, msg);
-    return send(conn, RingType.ERROR, { reason: "bad message id: 1-64 of [A-Za-z0-9._:-]" });
+    // Echoed (cut to 64 characters) so the client can tell which message was refused.
+    return send(conn, RingType.ERROR, { id: id.slice(0, 64), reason: "bad message id: 1-64 of [A-Za-z0-9._:-]" });
   }
   const check = checkMessage(msg, fanOut(node.nodes.length));
   if (!check.ok) {
@@ -64,6 +65,11 @@ function watchIdle(conn: Conn, idleMs: number, what: string): () => void {
 /**
  * Serves a connection accepted on the peer port: the first packet must be HELLO naming a
  * ring member (and, with TLS, the certificate must name it or its host).
+ *
+ * @example
+ * ```ts
+ * listen({ host, port: peerPort, onConn: (c) => servePeer(node, c, { tls: false, keepaliveMs: 300_000 }) });
+ * ```
  */
 export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepaliveMs: number }): void {
   let peer: number | undefined;
@@ -78,7 +84,9 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
       if (opts.tls && !certMatches(conn.peerNames, [n.name, n.host])) {
         return refuse(conn, `certificate names ${conn.peerNames.join(", ") || "nothing"}, not ${n.name} or ${n.host}`);
       }
-      peer = n.index;
+      const index = (peer = n.index);
+      node.inbound[index] = (node.inbound[index] ?? 0) + 1;
+      conn.onClose(() => void node.inbound[index]!--);
       log.info("peer {name} connected from {remote}", { name, remote: conn.remote });
       send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name });
       // It dialled us, so it is back: do not wait for our backoff to dial it.
@@ -105,7 +113,14 @@ function refuse(conn: Conn, reason: string): void {
   conn.close();
 }
 
-/** Serves a connection accepted on the client port: DATA, keepAlive, HELLO, SUBSCRIBE. */
+/**
+ * Serves a connection accepted on the client port: DATA, keepAlive, HELLO, SUBSCRIBE.
+ *
+ * @example
+ * ```ts
+ * listen({ host, port: clientPort, onConn: (c) => serveClient(node, c) });
+ * ```
+ */
 export function serveClient(node: ZogNode, conn: Conn): void {
   log.debug("client connected from {remote}", { remote: conn.remote });
   readMessages(conn, "client", (m) => {

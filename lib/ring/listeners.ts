@@ -19,7 +19,14 @@ interface Listener {
   prefix: string;
 }
 
-/** The subscribed connections of one node. */
+/**
+ * The subscribed connections of one node.
+ *
+ * @example
+ * ```ts
+ * const listeners = new Listeners(); listeners.add(conn, "ALERT"); listeners.publish("id-1", "MV", "ALERT disk full");
+ * ```
+ */
 export class Listeners {
   #all = new Set<Listener>();
   /** Listeners dropped for being too slow. */

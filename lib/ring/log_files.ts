@@ -34,10 +34,21 @@ class AppendFile {
     }
   }
 
+  /**
+   * Opens the path again (after logrotate or compaction moved the file). The old file is
+   * fsynced, and its descriptor stays open a few seconds so an fsync already running on it
+   * completes.
+   */
   reopen(): void {
-    const fd = openSync(this.path, "a", 0o644);
-    closeSync(this.fd);
-    this.fd = fd;
+    const old = this.fd;
+    this.fd = openSync(this.path, "a", 0o644);
+    // What was written to the old file is acknowledged by fsyncs that now go to the new one.
+    try {
+      fsyncSync(old);
+    } catch {
+      // Not a file that syncs (a device), or already failing: the writes were reported then.
+    }
+    setTimeout(() => closeSync(old), 5000).unref();
   }
 
   close(): void {
@@ -45,12 +56,26 @@ class AppendFile {
   }
 }
 
-/** The reason in an fs error, e.g. "ENOSPC". */
+/**
+ * The reason in an fs error, e.g. "ENOSPC".
+ *
+ * @example
+ * ```ts
+ * try { writeSync(fd, bytes) } catch (e) { log.error(errCode(e)) } // "ENOSPC"
+ * ```
+ */
 export function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 }
 
-/** The three files of a node. */
+/**
+ * The three files of a node.
+ *
+ * @example
+ * ```ts
+ * const files = new LogFiles("/var/log/zog/MV"); files.access.append("20261122T030442Z hello\n");
+ * ```
+ */
 export class LogFiles {
   readonly journal: AppendFile;
   readonly access: AppendFile;

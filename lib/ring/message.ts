@@ -50,7 +50,14 @@ export function checkMessage(msg: Uint8Array, maxWrapping: number): ValidMessage
   }
 }
 
-/** The message with its wrapping digit replaced, for forwarding. */
+/**
+ * The message with its wrapping digit replaced, for forwarding.
+ *
+ * @example
+ * ```ts
+ * rewrap(new TextEncoder().encode("2hi\r\n"), 0); // bytes of "0hi\r\n"
+ * ```
+ */
 export function rewrap(msg: Uint8Array, wrapping: number): Uint8Array {
   const out = msg.slice();
   out[0] = 48 + wrapping;

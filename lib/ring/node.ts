@@ -8,6 +8,7 @@
 import type { FsyncPolicy, RingNode } from "../config/mod.ts";
 import { getLogger } from "../log/logging.ts";
 import { IdSet } from "./dedup.ts";
+import { Durability } from "./durability.ts";
 import type { Entry } from "./entry.ts";
 import { forwardHops, takeoverHop } from "./forwarding.ts";
 import { journalLine } from "./journal_format.ts";
@@ -42,10 +43,20 @@ export interface Counters {
   backlog_dropped: number;
 }
 
-/** One node of the ring. */
+/**
+ * One node of the ring.
+ *
+ * @example
+ * ```ts
+ * const node = new ZogNode(self, config.nodes, files, "batch", recover(files));
+ * node.submit({ id, content, from: "client", wrapping: 0, origin: self.index, reply: (err) => answer(err) });
+ * ```
+ */
 export class ZogNode implements LinkOwner {
   readonly counters: Counters = { received: 0, forwarded: 0, logged: 0, invalid: 0, duplicates: 0, record_errors: 0, backlog_dropped: 0 };
   readonly listeners = new Listeners();
+  /** Links each peer dialled to us that are open (its HELLO accepted), by position. */
+  readonly inbound: number[] = [];
   links: (PeerLink | undefined)[] = [];
   seen: IdSet;
   /** M records in the journal; the first `logged` of them are in access.log. */
@@ -57,8 +68,9 @@ export class ZogNode implements LinkOwner {
   #journalLines: string[] = [];
   #accessRetry: Entry[] = [];
   #scheduled = false;
-  #waitingSync: ((error?: string) => void)[] = [];
-  #syncing = false;
+  /** The second half of the last commit, until its microtask ran. */
+  #finishing: (() => void) | undefined;
+  readonly #durability: Durability;
   readonly #n: number;
 
   constructor(
@@ -67,12 +79,15 @@ export class ZogNode implements LinkOwner {
     readonly files: LogFiles,
     readonly fsyncPolicy: FsyncPolicy,
     state: { seen: IdSet; recorded: number; journalBytes: number },
+    /** Journal size that triggers compaction (tests make it small). */
+    readonly compactBytes: number = JOURNAL_COMPACT_BYTES,
   ) {
     this.#n = nodes.length;
     this.seen = state.seen;
     this.recorded = state.recorded;
     this.#loggedMark = this.#markWritten = state.recorded;
     this.#journalBytes = state.journalBytes;
+    this.#durability = new Durability(fsyncPolicy, files, (reason) => log.error(reason));
   }
 
   get selfName(): string {
@@ -140,6 +155,7 @@ export class ZogNode implements LinkOwner {
   /** Writes what is pending now (at stop). */
   flush(): void {
     if (this.#batch.length > 0 || this.#journalLines.length > 0 || this.#loggedMark !== this.#markWritten) this.#commit();
+    this.#finishing?.();
     try {
       this.files.syncNow();
     } catch (e) {
@@ -213,6 +229,19 @@ export class ZogNode implements LinkOwner {
     this.recorded += fresh.length;
     for (const { entry } of fresh) this.dispatch(entry);
     for (const entry of reforward) this.dispatch(entry);
+    // Logged AFTER forwarding: the links' coalesced socket writes are microtasks queued by
+    // dispatch, so they run before this one.
+    const finish = (): void => {
+      if (this.#finishing !== finish) return;
+      this.#finishing = undefined;
+      this.#logAndAnswer(batch, fresh);
+    };
+    this.#finishing = finish;
+    queueMicrotask(finish);
+  }
+
+  /** Appends the access lines of a commit, then answers its senders once durable. */
+  #logAndAnswer(batch: Incoming[], fresh: { entry: Entry; inc: Incoming }[]): void {
     // While access.log cannot be written nothing is acknowledged, duplicates included:
     // their first copy may be among the lines still waiting to be written.
     const failed = this.#appendAccess(fresh.map((f) => f.entry));
@@ -220,11 +249,11 @@ export class ZogNode implements LinkOwner {
       this.counters.record_errors += batch.length;
       for (const inc of batch) inc.reply(failed);
     } else {
-      this.#durable((error) => {
+      this.#durability.after((error) => {
         for (const inc of batch) inc.reply(error);
       });
     }
-    if (this.#journalBytes > JOURNAL_COMPACT_BYTES) this.#compact();
+    if (this.#journalBytes > this.compactBytes) this.#compact();
   }
 
   /** Appends access lines (after forwarding); returns a reason when they could not be written. */
@@ -245,42 +274,6 @@ export class ZogNode implements LinkOwner {
     this.counters.logged += all.length;
     for (const e of all) this.listeners.publish(e.id, this.originName(e.origin), e.content);
     return undefined;
-  }
-
-  /** Runs `then` once what was written is durable under the fsync policy (with a reason if it is not). */
-  #durable(then: (error?: string) => void): void {
-    if (this.fsyncPolicy === "never") return then();
-    if (this.fsyncPolicy === "always") {
-      try {
-        this.files.syncNow();
-      } catch (e) {
-        log.error("fsync failed: {code}", { code: errCode(e) });
-        return then(`cannot record: fsync failed: ${errCode(e)}`);
-      }
-      return then();
-    }
-    this.#waitingSync.push(then);
-    if (!this.#syncing) this.#groupSync();
-  }
-
-  /** Group commit: one fsync for everything written while the previous one ran. */
-  #groupSync(): void {
-    const group = this.#waitingSync;
-    this.#waitingSync = [];
-    this.#syncing = true;
-    this.files.sync().then(
-      () => {
-        this.#syncing = false;
-        for (const then of group) then();
-        if (this.#waitingSync.length > 0) this.#groupSync();
-      },
-      (e) => {
-        this.#syncing = false;
-        log.error("fsync failed: {code}", { code: errCode(e) });
-        for (const then of group) then(`cannot record: fsync failed: ${errCode(e)}`);
-        if (this.#waitingSync.length > 0) this.#groupSync();
-      },
-    );
   }
 
   #compact(): void {

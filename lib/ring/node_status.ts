@@ -10,7 +10,10 @@ import type { ZogNode } from "./node.ts";
 export interface LinkStatus {
   peer: string;
   host: string;
+  /** Our link to the peer: connecting, up or down. */
   state: string;
+  /** Whether the peer's link to us is open. */
+  inbound: boolean;
   last_keepalive_ack: string | null;
   backlog: number;
 }
@@ -27,7 +30,14 @@ export interface NodeStatus {
   counters: Record<string, number>;
 }
 
-/** A node's status. */
+/**
+ * A node's status.
+ *
+ * @example
+ * ```ts
+ * serveStats(host, port, { status: () => nodeStatus(node, ports), metrics: () => nodeMetrics(nodeStatus(node, ports)) });
+ * ```
+ */
 export function nodeStatus(node: ZogNode, ports: { peer: number; client: number }): NodeStatus {
   const links: LinkStatus[] = [];
   for (const l of node.links) {
@@ -36,6 +46,7 @@ export function nodeStatus(node: ZogNode, ports: { peer: number; client: number 
       peer: l.peer.name,
       host: l.peer.host,
       state: l.state,
+      inbound: (node.inbound[l.peer.index] ?? 0) > 0,
       last_keepalive_ack: l.lastAck === undefined ? null : new Date(l.lastAck).toISOString(),
       backlog: l.queue.size,
     });
@@ -52,7 +63,14 @@ export function nodeStatus(node: ZogNode, ports: { peer: number; client: number 
   };
 }
 
-/** A node's Prometheus metrics. */
+/**
+ * A node's Prometheus metrics.
+ *
+ * @example
+ * ```ts
+ * nodeMetrics(nodeStatus(node, ports)); // "# HELP zog_received_total ..."
+ * ```
+ */
 export function nodeMetrics(status: NodeStatus): string {
   const node = { node: status.node };
   const counter = (name: string, help: string, value: number): Metric => ({

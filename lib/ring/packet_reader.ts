@@ -41,7 +41,14 @@ export function readMessages(conn: Conn, what: string, onMessage: (m: RingMessag
 
 const dec = new TextDecoder();
 
-/** A var as text ("" when absent). */
+/**
+ * A var as text ("" when absent).
+ *
+ * @example
+ * ```ts
+ * readMessages(conn, "client", (m) => console.log(varText(m, "id")));
+ * ```
+ */
 export function varText(m: RingMessage, key: string): string {
   const v = m.vars[key];
   return v === undefined ? "" : dec.decode(v);

@@ -46,7 +46,14 @@ export interface LinkOptions {
 /** The state shown in /status. */
 export type LinkState = "connecting" | "up" | "down";
 
-/** The outgoing link to one peer. */
+/**
+ * The outgoing link to one peer.
+ *
+ * @example
+ * ```ts
+ * const link = new PeerLink(peer, node, { keepaliveMs: 300_000 }); link.dialNow(); link.enqueue(entry);
+ * ```
+ */
 export class PeerLink {
   state: LinkState = "connecting";
   /** When the peer last answered a keepAlive (ms since epoch). */

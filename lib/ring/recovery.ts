@@ -65,6 +65,11 @@ export function recover(files: LogFiles): Recovered {
  * temporary file, fsync and rename. Returns the new size.
  *
  * @throws {Error} when it cannot be written; the old journal is then left as it was
+ *
+ * @example
+ * ```ts
+ * compactJournal(files, node.seen, pendingEntries); // the new journal size in bytes
+ * ```
  */
 export function compactJournal(files: LogFiles, seen: IdSet, pending: Iterable<Entry>): number {
   const tmp = join(files.dir, "journal.log.tmp");

@@ -20,14 +20,21 @@ export const DEFAULT_STATS = "127.0.0.1:55553";
 export function renderStatus(s: NodeStatus): string {
   const head = `node ${s.node} (${s.host}, peers :${s.peer_port}, clients :${s.client_port}, fsync ${s.fsync}, ${s.listeners} listeners)\n`;
   const links = renderTable(
-    ["peer", "host", "link", "last keepalive ack", "backlog"],
-    s.links.map((l) => [l.peer, l.host, l.state, l.last_keepalive_ack, l.backlog]),
+    ["peer", "host", "link", "inbound", "last keepalive ack", "backlog"],
+    s.links.map((l) => [l.peer, l.host, l.state, l.inbound ? "up" : "down", l.last_keepalive_ack, l.backlog]),
   );
   const counters = renderTable(["counter", "value"], Object.entries(s.counters));
   return `${head}\n${links}\n${counters}`;
 }
 
-/** Runs `zog status`; returns the exit code. */
+/**
+ * Runs `zog status`; returns the exit code.
+ *
+ * @example
+ * ```ts
+ * process.exitCode = await runStatus("127.0.0.1:55553", false);
+ * ```
+ */
 export async function runStatus(addr: string, json: boolean): Promise<number> {
   const status = (await fetchStatus(addr)) as NodeStatus;
   process.stdout.write(json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));

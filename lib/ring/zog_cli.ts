@@ -54,7 +54,14 @@ function statsAddr(value: string): { host: string; port: number } {
   }
 }
 
-/** Runs `zog` with `args`; returns the exit code. */
+/**
+ * Runs `zog` with `args`; returns the exit code.
+ *
+ * @example
+ * ```ts
+ * await runMain("zog", main);
+ * ```
+ */
 export async function main(args: string[]): Promise<number> {
   if (args[0] === "certs") return await runCertsCommand(args.slice(1));
   if (args[0] === "status") {

@@ -74,10 +74,11 @@ describe("five nodes from one ring.toml", () => {
       ["bad-3", new Uint8Array([48, 0xc3, 0x28, 13, 10]), /not valid UTF-8/],
       ["bad-4", "7unknown wrapping\r\n", /unknown wrapping 7/],
       ["bad-5", "0two\r\nlines\r\n", /CR or LF/],
+      ["bad id", "0a fine message with a bad id\r\n", /bad message id/],
     ];
     for (const [id, msg, reason] of bad) expect(await c.send(id, msg)).toMatch(reason);
     const errors = await waitFor(
-      () => (logLines(ring, "PA", "error.log").length >= 5 ? logLines(ring, "PA", "error.log") : null),
+      () => (logLines(ring, "PA", "error.log").length >= 6 ? logLines(ring, "PA", "error.log") : null),
       3000,
       "error.log",
     );
@@ -86,7 +87,7 @@ describe("five nodes from one ring.toml", () => {
     expect(await c.send("good-after-bad", "0a good one after the bad ones\r\n")).toBeUndefined();
     for (const n of ring.names) await waitFor(() => accessContents(ring, n).includes("a good one after the bad ones"), 5000, n);
     for (const n of ring.names) {
-      expect(accessContents(ring, n).some((l) => /no line end|unknown wrapping|yyyy/.test(l))).toBe(false);
+      expect(accessContents(ring, n).some((l) => /no line end|unknown wrapping|yyyy|with a bad id/.test(l))).toBe(false);
       if (n !== "PA") expect(logLines(ring, n, "error.log")).toEqual([]);
     }
     c.close();

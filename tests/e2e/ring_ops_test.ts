@@ -83,7 +83,7 @@ describe("zog operations", () => {
     void a;
   }, 30_000);
 
-  test("SIGHUP reopens access.log after logrotate moved it; SIGTERM exits 0", async () => {
+  test("SIGHUP reopens access.log after logrotate moved it; a second process for the node is refused; SIGTERM exits 0", async () => {
     const ring = writeRing(tmpDir(), "127.1.5", { names: ["A", "B"], peerPort: 55581, clientPort: 55582, extra: 'fsync = "never"' });
     const a = startNode(ring, "A", STATS + 1);
     const c = await waitFor(() => RingClient.connect(ring.hosts[0]!, 55582).catch(() => undefined), 5000, "A's client port");
@@ -95,6 +95,12 @@ describe("zog operations", () => {
     expect(await c.send("rot-2", "0after rotation\r\n")).toBeUndefined();
     expect(readFileSync(`${log}.1`, "utf8")).toMatch(/before rotation\n$/);
     expect(readFileSync(log, "utf8")).toMatch(/^\d{8}T\d{6}Z after rotation\n$/);
+    // A second process for the same node fails on the port and leaves the files alone.
+    const journal = readFileSync(join(ring.dir, "logs", "A", "journal.log"), "utf8");
+    const second = await run(bin("zog"), ["--config", ring.config, "--node", "A"]);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toMatch(/cannot listen on 127\.1\.5\.11:55581: EADDRINUSE/);
+    expect(readFileSync(join(ring.dir, "logs", "A", "journal.log"), "utf8")).toBe(journal);
     c.close();
     process.kill(a.pid, "SIGTERM");
     expect(await a.exited).toBe(0);

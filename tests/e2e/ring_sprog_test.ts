@@ -20,6 +20,16 @@ afterAll(async () => {
 
 const COUNT = 3000;
 
+/** Waits for `cond` while `sprog` runs; a sprog that ended first fails the test with its output. */
+async function waitForOrExit(sprog: Proc, cond: () => boolean, what: string): Promise<void> {
+  try {
+    await waitFor(() => cond() || sprog.child.exitCode !== null, 60_000, what);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}; sprog so far: ${sprog.stdout()} ${sprog.stderr()}`);
+  }
+  if (!cond()) throw new Error(`sprog ended (${sprog.child.exitCode}) before ${what}: ${sprog.stdout()} ${sprog.stderr()}`);
+}
+
 test("sprog -r --window over five nodes, kill -9 + restart of one, SIGSTOP of another: every log holds each acked message once", async () => {
   const listener = start(bin("sprog"), ["listen", "--server", `${ring.hosts[0]}:55552`]);
   await Bun.sleep(500);
@@ -37,13 +47,13 @@ test("sprog -r --window over five nodes, kill -9 + restart of one, SIGSTOP of an
     "60",
   ]);
   const logged = (n: string) => accessContents(ring, n).length;
-  await waitFor(() => logged("MV") >= 600, 60_000, "600 messages through the ring");
+  await waitForOrExit(sprog, () => logged("MV") >= 600, "600 messages through the ring");
   const pa = procs.get("PA")!;
   process.kill(pa.pid, "SIGKILL");
   await pa.exited;
   await Bun.sleep(1000);
   procs.set("PA", startNode(ring, "PA", STATS));
-  await waitFor(() => logged("MV") >= 1500, 60_000, "1500 messages through the ring");
+  await waitForOrExit(sprog, () => logged("MV") >= 1500, "1500 messages through the ring");
   const g = procs.get("G")!.pid;
   process.kill(g, "SIGSTOP");
   await Bun.sleep(3000);
@@ -75,7 +85,7 @@ test("sprog over two nodes, the one it is talking to killed with -9: no loss, no
   const before = new Map(ring.names.map((n) => [n, accessContents(ring, n).length]));
   const servers = ["LA", "S"].flatMap((n) => ["--server", `${ring.hosts[ring.names.indexOf(n)]}:55552`]);
   const sprog = start(bin("sprog"), [...servers, "-r", "-i", "0.002", "--window", "8", "-n", "1500", "--timeout", "60"]);
-  await waitFor(() => accessContents(ring, "LA").length - before.get("LA")! >= 400, 60_000, "400 messages through LA");
+  await waitForOrExit(sprog, () => accessContents(ring, "LA").length - before.get("LA")! >= 400, "400 messages through LA");
   const la = procs.get("LA")!;
   process.kill(la.pid, "SIGKILL");
   await la.exited;

@@ -105,4 +105,18 @@ describe("the ring over mutual TLS", () => {
     procs.set("LA", startNode(ring, "LA", STATS));
     await waitFor(() => meshUp(ring, STATS), 10_000, "the real LA back in the mesh");
   }, 40_000);
+
+  test('client_auth = "optional": a client without a certificate is served on the client port; peers still need theirs', async () => {
+    const dir = tmpDir();
+    const tail = `[tls]\nca = "${pki("pki/ca.crt")}"\ncert = "${pki("pki")}/{node}.crt"\nkey = "${pki("pki")}/{node}.key"\nclient_auth = "optional"\n`;
+    // Two nodes named like the main ring's first two, on another port pair of the same hosts.
+    const opt = writeRing(dir, NET, { names: ["MV", "PA"], peerPort: 55561, clientPort: 55562, keepalive: 1, tail });
+    startNode(opt, "MV", 55563);
+    startNode(opt, "PA", 55563);
+    await waitFor(() => meshUp(opt, 55563), 10_000, "the optional-auth mesh");
+    const c = await RingClient.connect(host("MV"), 55562, await loadClientFiles({ ca: pki("pki/ca.crt") }));
+    expect(await c.send("optional-1", "0no client certificate needed\r\n")).toBeUndefined();
+    c.close();
+    expect(await refused(host("MV"), 55561, { ca: pki("pki/ca.crt") }, "PA")).toBe(true);
+  }, 30_000);
 });

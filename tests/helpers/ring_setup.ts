@@ -72,11 +72,11 @@ export async function status(ring: TestRing, name: string, statsPort: number): P
   }
 }
 
-/** Whether every node's links are all up. */
+/** Whether every node's links are all up, both the ones it dialled and the ones it accepted. */
 export async function meshUp(ring: TestRing, statsPort: number, names = ring.names): Promise<boolean> {
   for (const n of names) {
     const s = await status(ring, n, statsPort);
-    if (!s || s.links.some((l: { state: string }) => l.state !== "up")) return false;
+    if (!s || s.links.some((l: { state: string; inbound: boolean }) => l.state !== "up" || !l.inbound)) return false;
   }
   return true;
 }

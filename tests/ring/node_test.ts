@@ -17,10 +17,10 @@ const config = ringConfigFromText(
 );
 
 /** A node at position 0 whose links never dial: what it owes peers stays in their queues. */
-function makeNode(dir: string) {
+function makeNode(dir: string, compactBytes?: number) {
   const files = new LogFiles(dir);
   const rec = recover(files);
-  const node = new ZogNode(config.nodes[0]!, config.nodes, files, "never", rec);
+  const node = new ZogNode(config.nodes[0]!, config.nodes, files, "never", rec, compactBytes);
   node.links = config.nodes.map((n) => (n.index === 0 ? undefined : new PeerLink(n, node, { keepaliveMs: 1000 })));
   for (const e of rec.pending) node.dispatch(e);
   return { node, files, rec };
@@ -28,6 +28,12 @@ function makeNode(dir: string) {
 
 function submit(node: ZogNode, id: string, content: string, from: Incoming["from"] = "client", wrapping = 0): Promise<string | undefined> {
   return new Promise((reply) => node.submit({ id, content, from, wrapping, origin: 0, reply }));
+}
+
+/** What a link does on OK: forget the message, then tell the node. */
+function ack(node: ZogNode, peer: number, id: string): void {
+  node.links[peer]!.queue.delete(id);
+  node.acked(peer, id);
 }
 
 const queued = (node: ZogNode, peer: number) => [...node.links[peer]!.queue.values()].map((e) => [e.id, e.dests.get(peer)]);
@@ -85,7 +91,7 @@ describe("ZogNode", () => {
     const dir = tmpDir();
     const first = makeNode(dir);
     await submit(first.node, "a", "before restart");
-    first.node.acked(1, "a");
+    ack(first.node, 1, "a");
     await new Promise((r) => setImmediate(r));
     first.files.close();
     const { node, files } = makeNode(dir);
@@ -116,7 +122,7 @@ describe("ZogNode", () => {
     const dir = tmpDir();
     const { node, files } = makeNode(dir);
     for (let i = 0; i < 10; i++) await submit(node, `m${i}`, `message ${i}`);
-    for (let i = 0; i < 10; i++) if (i !== 4) node.acked(1, `m${i}`);
+    for (let i = 0; i < 10; i++) if (i !== 4) ack(node, 1, `m${i}`);
     await new Promise((r) => setImmediate(r));
     const pending = [...node.links[2]!.queue.values()].filter((e) => e.id === "m4" || e.id === "m7");
     compactJournal(files, node.seen, pending);
@@ -126,6 +132,27 @@ describe("ZogNode", () => {
     expect(again.rec.recorded).toBe(0);
     expect(again.rec.repaired).toBe(0);
     expect(queued(again.node, 2).map(([id]) => id)).toEqual(["m4", "m7"]);
+    again.files.close();
+  });
+
+  test("a journal past its limit is compacted while running; a restart still knows every id and duty", async () => {
+    const dir = tmpDir();
+    const { node, files } = makeNode(dir, 4000);
+    for (let i = 0; i < 100; i++) await submit(node, `c${i}`, `compacted message ${i}`);
+    for (let i = 0; i < 100; i++) if (i % 10 !== 0) ack(node, 1, `c${i}`);
+    await submit(node, "last", "after the acks");
+    const journal = readFileSync(join(dir, "journal.log"), "utf8");
+    expect(journal.length).toBeLessThan(8000);
+    expect(journal).toContain("S c0\n");
+    files.close();
+    const again = makeNode(dir);
+    for (let i = 0; i < 100; i++) expect(again.node.seen.has(`c${i}`)).toBe(true);
+    expect(queued(again.node, 1).map(([id]) => id)).toEqual([...Array.from({ length: 10 }, (_, i) => `c${i * 10}`), "last"]);
+    expect(
+      readFileSync(join(dir, "access.log"), "utf8")
+        .split("\n")
+        .filter((l) => l !== ""),
+    ).toHaveLength(101);
     again.files.close();
   });
 });
