@@ -39,6 +39,16 @@ Options:
   --stats ADDR:PORT     serve GET /status (JSON) and GET /metrics
   --log-level LEVEL     trace, debug, info (default), warning, error, fatal
 
+Under zeus (--emperor zeus:HOST:PORT or zeus-ssl:...):
+  --node NAME           this emperor's name at zeus (default: the hostname); with client
+                        certificates, the certificate must name it
+  --max-vassals N       how many vassals zeus may place here (default 100)
+  --heartbeat SECONDS   I_AM_ALIVE period (default 1; zeus declares an emperor dead after
+                        its --dead-after, default 5)
+  --zeus-ca CA          CA that zeus's certificate must chain to (zeus-ssl)
+  zeus-ssl:HOST:PORT,CRT,KEY presents CRT/KEY; zeus-ssl:HOST:PORT,NAME.key presents NAME.key
+  with NAME.crt beside it. Losing zeus keeps every vassal running; the emperor redials.
+
 Examples:
   emperor --emperor /etc/uwsgi/vassals --state-dir /var/lib/emperor --stats 127.0.0.1:9101
   emperor status --stats 127.0.0.1:9101
