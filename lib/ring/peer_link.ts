@@ -67,6 +67,7 @@ export class PeerLink {
   #dialing = false;
   #stopped = false;
   #attempts = 0;
+  #refused = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastHeard = 0;
   #lastSent = 0;
@@ -168,6 +169,7 @@ export class PeerLink {
           return this.#ok(varText(m, "id"));
         case RingType.ERROR:
           log.warn("link to {peer}: {reason}", { peer: p.name, reason: varText(m, "reason") });
+          this.#refused = true;
           conn.close();
           return;
       }
@@ -184,7 +186,9 @@ export class PeerLink {
     }
     if (this.state === "up") return;
     this.state = "up";
-    this.#attempts = 0;
+    // A peer that keeps refusing what we send (e.g. its disk is full) is redialled with a
+    // growing backoff until it acknowledges something again.
+    if (!this.#refused) this.#attempts = 0;
     this.lastAck = this.#now();
     log.info("link to {peer} up ({n} queued)", { peer: name, n: this.queue.size });
     this.#inflight.clear();
@@ -196,6 +200,10 @@ export class PeerLink {
 
   #ok(id: string): void {
     this.#lastProgress = this.#now();
+    if (this.#refused) {
+      this.#refused = false;
+      this.#attempts = 0;
+    }
     this.#inflight.delete(id);
     if (this.queue.delete(id)) this.owner.acked(this.peer.index, id);
     this.#pump();

@@ -36,9 +36,11 @@ describe("zog operations", () => {
     expect(local.some((a) => a.startsWith("203.0.113."))).toBe(false);
     const dir = tmpDir();
     const port = await freePort("127.0.0.1");
+    let clientPort = await freePort("127.0.0.1");
+    while (clientPort === port) clientPort = await freePort("127.0.0.1");
     const config = join(dir, "ring.toml");
     const nodes = `[[node]]\nname = "far"\nhost = "203.0.113.1"\n[[node]]\nname = "here"\nhost = "127.0.0.1"\n`;
-    writeFileSync(config, `peer_port = ${port}\nclient_port = ${port + 1}\nlog_dir = "logs/{node}"\n${nodes}`);
+    writeFileSync(config, `peer_port = ${port}\nclient_port = ${clientPort}\nlog_dir = "logs/{node}"\n${nodes}`);
     const z = start(bin("zog"), ["--config", config]);
     await waitFor(() => /node 'here' on '127\.0\.0\.1'/.test(z.stderr()) || z.child.exitCode !== null, 10_000, "the start line");
     expect(z.stderr()).toMatch(/node 'here' on '127\.0\.0\.1'/);
