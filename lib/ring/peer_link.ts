@@ -114,8 +114,7 @@ export class PeerLink {
     const ka = this.opts.keepaliveMs;
     if (now - this.#lastHeard > 2 * ka) {
       log.warn("link to {peer}: nothing heard for {s} s, closing", { peer: this.peer.name, s: (2 * ka) / 1000 });
-      conn.close();
-      return;
+      return this.#drop(conn);
     }
     if (this.#inflight.size > 0 && now - this.#lastProgress > 2 * ka) {
       log.warn("link to {peer}: no OK for {s} s with {n} messages waiting, closing", {
@@ -123,10 +122,18 @@ export class PeerLink {
         s: (2 * ka) / 1000,
         n: this.#inflight.size,
       });
-      conn.close();
-      return;
+      return this.#drop(conn);
     }
     if (this.state === "up" && now - this.#lastSent >= ka / 2) this.#send(RingType.KEEPALIVE, {});
+  }
+
+  /**
+   * Gives up on a link now: a hung peer may never take what is queued, so the link is down
+   * (and its duty taken over) at once, not when the close completes.
+   */
+  #drop(conn: Conn): void {
+    conn.close();
+    this.#closed(conn);
   }
 
   stop(): void {
