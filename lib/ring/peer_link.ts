@@ -29,7 +29,6 @@ export const MAX_BACKLOG = 200_000;
 export interface LinkOwner {
   readonly selfName: string;
   readonly originName: (position: number) => string;
-  linkUp(peer: number): void;
   linkDown(peer: number): void;
   acked(peer: number, id: string): void;
   sent(): void;
@@ -201,7 +200,6 @@ export class PeerLink {
     this.#inflight.clear();
     this.#unsent = [...this.queue.keys()];
     this.#head = 0;
-    this.owner.linkUp(this.peer.index);
     this.#pump();
   }
 
