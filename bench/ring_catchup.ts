@@ -9,11 +9,12 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { killAll, removeTmpDirs, tmpDir, waitFor } from "../tests/helpers/procs.ts";
 import { streamMessages } from "../tests/helpers/ring_client.ts";
-import { accessContents, meshUp, startNode, status, writeRing } from "../tests/helpers/ring_setup.ts";
+import { accessContents, freeRingPorts, meshUp, startNode, status, writeRing } from "../tests/helpers/ring_setup.ts";
 
 const count = Number(process.argv[2] ?? 100_000);
-const ring = writeRing(tmpDir("zogbench-"), "127.3.0", { peerPort: 55551, clientPort: 55552, keepalive: 5 });
-const STATS = 55553;
+const ports = await freeRingPorts("127.3.0.11");
+const ring = writeRing(tmpDir("zogbench-"), "127.3.0", { ...ports, keepalive: 5 });
+const STATS = ports.statsPort;
 const up = ring.names.filter((n) => n !== "LA");
 try {
   const pids = up.map((n) => startNode(ring, n, STATS, ["--log-level", "warning"]).pid);
@@ -31,7 +32,7 @@ try {
     return { id: `cu-${i}`, msg: `0${content}\r\n` };
   });
   let t = performance.now();
-  const r = await streamMessages(hosts, 55552, msgs, { window: 256, timeoutMs: 30_000 });
+  const r = await streamMessages(hosts, ring.clientPort, msgs, { window: 256, timeoutMs: 30_000 });
   const streamS = (performance.now() - t) / 1000;
   console.log(
     `stream: ${r.acked} acked, ${r.failed} failed in ${streamS.toFixed(2)} s = ${Math.round(r.acked / streamS)} msg/s (4 of 5 nodes up, window 256)`,

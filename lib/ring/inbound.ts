@@ -16,6 +16,9 @@ import { ID_RE, RING_PROTO, type RingMessage, ringPacket, RingType, ringTypeName
 
 const log = getLogger("zog", "conn");
 
+/** Unsent answer bytes a client may leave unread before it is disconnected. */
+export const CLIENT_UNREAD_LIMIT = 8 * 1024 * 1024;
+
 function send(conn: Conn, type: RingType, vars: Record<string, string | Uint8Array> = {}): void {
   conn.write(encodePacket(ringPacket(type, vars)));
 }
@@ -126,6 +129,8 @@ export function serveClient(node: ZogNode, conn: Conn): void {
   readMessages(conn, "client", (m) => {
     switch (m.type) {
       case RingType.DATA:
+        // A client that sends without reading its answers would grow them without bound.
+        if (conn.bufferedBytes > CLIENT_UNREAD_LIMIT) return refuse(conn, `answers not read: over ${CLIENT_UNREAD_LIMIT} bytes unsent`);
         return onData(node, conn, m, "client");
       case RingType.KEEPALIVE:
         return send(conn, RingType.ACK);

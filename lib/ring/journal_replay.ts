@@ -85,9 +85,15 @@ export function replayJournal(lines: Iterable<string>, dedupCapacity?: number): 
  * ```
  */
 export function alreadyLogged(unconfirmed: readonly string[], tailContents: readonly string[]): number {
-  for (let j = Math.min(unconfirmed.length, tailContents.length); j > 0; j--) {
-    const tail = tailContents.slice(tailContents.length - j);
-    if (tail.every((c, i) => c === unconfirmed[i])) return j;
+  const n = tailContents.length;
+  if (unconfirmed.length === 0) return 0;
+  // The match starts where the tail holds the first unconfirmed record; the earliest such
+  // start that runs to the end of the tail is the longest.
+  for (let p = Math.max(0, n - unconfirmed.length); p < n; p++) {
+    if (tailContents[p] !== unconfirmed[0]) continue;
+    let i = 1;
+    while (p + i < n && tailContents[p + i] === unconfirmed[i]) i++;
+    if (p + i === n) return i;
   }
   return 0;
 }

@@ -48,7 +48,13 @@ class AppendFile {
     } catch {
       // Not a file that syncs (a device), or already failing: the writes were reported then.
     }
-    setTimeout(() => closeSync(old), 5000).unref();
+    setTimeout(() => {
+      try {
+        closeSync(old);
+      } catch {
+        // Already closed: nothing to release.
+      }
+    }, 5000).unref();
   }
 
   close(): void {

@@ -123,8 +123,6 @@ export class ZogNode implements LinkOwner {
     }
   }
 
-  linkUp(_peer: number): void {}
-
   /** A peer is down or hung: every message owed to it with wrapping w ≠ 0 also goes to its +w. */
   linkDown(peer: number): void {
     const link = this.links[peer];

@@ -29,7 +29,6 @@ export const MAX_BACKLOG = 200_000;
 export interface LinkOwner {
   readonly selfName: string;
   readonly originName: (position: number) => string;
-  linkUp(peer: number): void;
   linkDown(peer: number): void;
   acked(peer: number, id: string): void;
   sent(): void;
@@ -67,6 +66,7 @@ export class PeerLink {
   #dialing = false;
   #stopped = false;
   #attempts = 0;
+  #refused = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastHeard = 0;
   #lastSent = 0;
@@ -113,8 +113,7 @@ export class PeerLink {
     const ka = this.opts.keepaliveMs;
     if (now - this.#lastHeard > 2 * ka) {
       log.warn("link to {peer}: nothing heard for {s} s, closing", { peer: this.peer.name, s: (2 * ka) / 1000 });
-      conn.close();
-      return;
+      return this.#drop(conn);
     }
     if (this.#inflight.size > 0 && now - this.#lastProgress > 2 * ka) {
       log.warn("link to {peer}: no OK for {s} s with {n} messages waiting, closing", {
@@ -122,10 +121,18 @@ export class PeerLink {
         s: (2 * ka) / 1000,
         n: this.#inflight.size,
       });
-      conn.close();
-      return;
+      return this.#drop(conn);
     }
     if (this.state === "up" && now - this.#lastSent >= ka / 2) this.#send(RingType.KEEPALIVE, {});
+  }
+
+  /**
+   * Gives up on a link now: a hung peer may never take what is queued, so the link is down
+   * (and its duty taken over) at once, not when the close completes.
+   */
+  #drop(conn: Conn): void {
+    conn.close();
+    this.#closed(conn);
   }
 
   stop(): void {
@@ -168,6 +175,7 @@ export class PeerLink {
           return this.#ok(varText(m, "id"));
         case RingType.ERROR:
           log.warn("link to {peer}: {reason}", { peer: p.name, reason: varText(m, "reason") });
+          this.#refused = true;
           conn.close();
           return;
       }
@@ -184,18 +192,23 @@ export class PeerLink {
     }
     if (this.state === "up") return;
     this.state = "up";
-    this.#attempts = 0;
+    // A peer that keeps refusing what we send (e.g. its disk is full) is redialled with a
+    // growing backoff until it acknowledges something again.
+    if (!this.#refused) this.#attempts = 0;
     this.lastAck = this.#now();
     log.info("link to {peer} up ({n} queued)", { peer: name, n: this.queue.size });
     this.#inflight.clear();
     this.#unsent = [...this.queue.keys()];
     this.#head = 0;
-    this.owner.linkUp(this.peer.index);
     this.#pump();
   }
 
   #ok(id: string): void {
     this.#lastProgress = this.#now();
+    if (this.#refused) {
+      this.#refused = false;
+      this.#attempts = 0;
+    }
     this.#inflight.delete(id);
     if (this.queue.delete(id)) this.owner.acked(this.peer.index, id);
     this.#pump();

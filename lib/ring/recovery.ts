@@ -39,8 +39,10 @@ export interface Recovered {
 export function recover(files: LogFiles): Recovered {
   const state = replayJournal(files.readJournal().split("\n"));
   const stampLen = compactStamp(new Date()).length + 1;
-  const tail = files.accessTail().map((l) => l.slice(stampLen));
   const contents = state.unconfirmed.map((e) => e.content);
+  // Enough of the file's end to hold every unconfirmed line (a batch can be thousands).
+  const need = contents.reduce((n, c) => n + Buffer.byteLength(c) + stampLen + 1, 0);
+  const tail = files.accessTail(need + 65536).map((l) => l.slice(stampLen));
   const missing = contents.slice(alreadyLogged(contents, tail));
   const stamp = compactStamp(new Date());
   files.access.append(missing.map((c) => accessLine(stamp, c)).join(""));

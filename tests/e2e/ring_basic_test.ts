@@ -4,14 +4,16 @@ import { encodePacket } from "../../lib/packet/mod.ts";
 import { RING_PROTO, ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { killAll, type Proc, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { RingClient } from "../helpers/ring_client.ts";
-import { accessContents, logLines, meshUp, startNode, status, type TestRing, writeRing } from "../helpers/ring_setup.ts";
+import { accessContents, freeRingPorts, logLines, meshUp, startNode, status, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 
-const STATS = 55553;
+let STATS = 0;
 let ring: TestRing;
 const procs = new Map<string, Proc>();
 
 beforeAll(async () => {
-  ring = writeRing(tmpDir(), "127.1.1", { peerPort: 55551, clientPort: 55552, keepalive: 1 });
+  const ports = await freeRingPorts("127.1.1.11");
+  STATS = ports.statsPort;
+  ring = writeRing(tmpDir(), "127.1.1", { ...ports, keepalive: 1 });
   for (const n of ring.names) procs.set(n, startNode(ring, n, STATS));
   await waitFor(() => meshUp(ring, STATS), 15_000, "the five-node mesh");
 });
@@ -31,7 +33,7 @@ function host(name: string): string {
 
 describe("five nodes from one ring.toml", () => {
   test("several hundred messages, sent to every node, are logged exactly once in each of the five access.logs", async () => {
-    const clients = await Promise.all(ring.names.map((n) => RingClient.connect(host(n), 55552)));
+    const clients = await Promise.all(ring.names.map((n) => RingClient.connect(host(n), ring.clientPort)));
     const sent: string[] = [];
     const replies: Promise<string | undefined>[] = [];
     for (let i = 0; i < 500; i++) {
@@ -51,8 +53,8 @@ describe("five nodes from one ring.toml", () => {
 
   test("a client retry of an acknowledged id is acknowledged and not logged twice", async () => {
     const before = accessContents(ring, "G").length;
-    const a = await RingClient.connect(host("G"), 55552);
-    const b = await RingClient.connect(host("LA"), 55552);
+    const a = await RingClient.connect(host("G"), ring.clientPort);
+    const b = await RingClient.connect(host("LA"), ring.clientPort);
     expect(await a.send("retry-1", "0retried message for the dedup test\r\n")).toBeUndefined();
     expect(await a.send("retry-1", "0retried message for the dedup test\r\n")).toBeUndefined();
     expect(await b.send("retry-1", "0retried message for the dedup test\r\n")).toBeUndefined();
@@ -67,7 +69,7 @@ describe("five nodes from one ring.toml", () => {
   }, 30_000);
 
   test("invalid messages get ERROR, go to error.log with reason and sender, and are not forwarded", async () => {
-    const c = await RingClient.connect(host("PA"), 55552);
+    const c = await RingClient.connect(host("PA"), ring.clientPort);
     const bad: [string, string | Uint8Array, RegExp][] = [
       ["bad-1", "0no line end", /not CRLF-terminated/],
       ["bad-2", `0${"y".repeat(600)}\r\n`, /too long/],
@@ -94,7 +96,7 @@ describe("five nodes from one ring.toml", () => {
   }, 30_000);
 
   test("garbage bytes on either port close that connection, are logged, and the node keeps serving", async () => {
-    for (const port of [55551, 55552]) {
+    for (const port of [ring.peerPort, ring.clientPort]) {
       const sock = connect({ host: host("S"), port });
       await new Promise<void>((r) => sock.on("connect", () => r()));
       const closed = new Promise<void>((r) => sock.on("close", () => r()));
@@ -110,13 +112,13 @@ describe("five nodes from one ring.toml", () => {
     await waitFor(() => closings().length === 2, 3000, "both log lines");
     // Well-framed ring packets of an unknown type: that connection is closed too.
     const unknownType = new Uint8Array([222, 0, 0, 99]);
-    for (const port of [55551, 55552]) {
+    for (const port of [ring.peerPort, ring.clientPort]) {
       const sock = connect({ host: host("S"), port });
       await new Promise<void>((r) => sock.on("connect", () => r()));
       const closed = new Promise<void>((r) => sock.on("close", () => r()));
       sock.on("error", () => {});
       sock.resume();
-      sock.write(port === 55551 ? Buffer.concat([helloAs("MV"), unknownType]) : unknownType);
+      sock.write(port === ring.peerPort ? Buffer.concat([helloAs("MV"), unknownType]) : unknownType);
       await closed;
     }
     await waitFor(
@@ -130,7 +132,7 @@ describe("five nodes from one ring.toml", () => {
       3000,
       "both unknown-type lines",
     );
-    const c = await RingClient.connect(host("S"), 55552);
+    const c = await RingClient.connect(host("S"), ring.clientPort);
     expect(await c.send("after-garbage", "0served after garbage\r\n")).toBeUndefined();
     for (const n of ring.names) await waitFor(() => accessContents(ring, n).includes("served after garbage"), 5000, n);
     expect(await meshUp(ring, STATS)).toBe(true);
@@ -138,9 +140,9 @@ describe("five nodes from one ring.toml", () => {
   }, 30_000);
 
   test("a listener on one node sees messages from every origin, once each, with its prefix", async () => {
-    const l = await RingClient.connect(host("MV"), 55552);
+    const l = await RingClient.connect(host("MV"), ring.clientPort);
     expect(await l.subscribe("listen-")).toBeUndefined();
-    const c = await Promise.all(ring.names.map((n) => RingClient.connect(host(n), 55552)));
+    const c = await Promise.all(ring.names.map((n) => RingClient.connect(host(n), ring.clientPort)));
     for (let i = 0; i < 50; i++) expect(await c[i % 5]!.send(`listen-${i}`, `0listen-${i} hello\r\n`)).toBeUndefined();
     expect(await c[0]!.send("other-1", "0other content\r\n")).toBeUndefined();
     await waitFor(() => l.events.length >= 50, 5000, "50 events");

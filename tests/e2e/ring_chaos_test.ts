@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { killAll, type Proc, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { RingClient, streamMessages } from "../helpers/ring_client.ts";
-import { accessContents, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
+import { accessContents, freeRingPorts, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 
-const STATS = 55553;
+let STATS = 0;
 let ring: TestRing;
 const procs = new Map<string, Proc>();
 
 beforeAll(async () => {
-  ring = writeRing(tmpDir(), "127.1.3", { peerPort: 55551, clientPort: 55552, keepalive: 1 });
+  const ports = await freeRingPorts("127.1.3.11");
+  STATS = ports.statsPort;
+  ring = writeRing(tmpDir(), "127.1.3", { ...ports, keepalive: 1 });
   for (const n of ring.names) procs.set(n, startNode(ring, n, STATS));
   await waitFor(() => meshUp(ring, STATS), 15_000, "the five-node mesh");
 });
@@ -43,13 +45,13 @@ async function expectSettled(tag: string, expected: string[]): Promise<void> {
 
 describe("the ring loses nothing", () => {
   test("a stream over five nodes survives kill -9 + restart of one node and SIGSTOP of another", async () => {
-    const listener = await RingClient.connect(host("MV"), 55552);
+    const listener = await RingClient.connect(host("MV"), ring.clientPort);
     expect(await listener.subscribe("chaos ")).toBeUndefined();
     const msgs = messages("chaos", 4000);
     let killed = false;
     let stopped = false;
     const chaos: Promise<void>[] = [];
-    const result = await streamMessages(ring.hosts, 55552, msgs, {
+    const result = await streamMessages(ring.hosts, ring.clientPort, msgs, {
       window: 32,
       timeoutMs: 2500,
       onProgress: (acked) => {
@@ -97,7 +99,7 @@ describe("the ring loses nothing", () => {
     let killed = false;
     let restart: Promise<void> | undefined;
     const order = ["LA", "S", "MV", "PA", "G"].map(host);
-    const result = await streamMessages(order, 55552, msgs, {
+    const result = await streamMessages(order, ring.clientPort, msgs, {
       window: 16,
       timeoutMs: 2500,
       sticky: true,

@@ -6,7 +6,7 @@ import { encodePacket, PacketDecoder, RING_MODIFIER1 } from "../../lib/packet/mo
 import { readRingPacket, RING_PROTO, ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { killAll, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { RingClient } from "../helpers/ring_client.ts";
-import { startNode, status, writeRing } from "../helpers/ring_setup.ts";
+import { freeRingPorts, startNode, status, writeRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
   await killAll();
@@ -14,13 +14,14 @@ afterAll(async () => {
 });
 
 test("a peer that acknowledges nothing for 2 x keepalive is closed and redialled; the message is resent", async () => {
-  const ring = writeRing(tmpDir(), "127.1.8", { names: ["A", "B"], peerPort: 55551, clientPort: 55552, keepalive: 1 });
+  const ports = await freeRingPorts("127.1.8.11");
+  const ring = writeRing(tmpDir(), "127.1.8", { names: ["A", "B"], ...ports, keepalive: 1 });
   let links = 0;
   const dataSeen: string[] = [];
   // B is played by this test: HELLO and keepAlives answered, DATA never.
   const fakeB = await listen({
     host: ring.hosts[1]!,
-    port: 55551,
+    port: ring.peerPort,
     onConn: (conn) => {
       links++;
       const d = new PacketDecoder({ modifier1: RING_MODIFIER1 });
@@ -35,13 +36,13 @@ test("a peer that acknowledges nothing for 2 x keepalive is closed and redialled
     },
   });
   try {
-    const a = startNode(ring, "A", 55553);
-    await waitFor(async () => (await status(ring, "A", 55553))?.links[0].state === "up", 10_000, "A's link to B");
-    const c = await RingClient.connect(ring.hosts[0]!, 55552);
+    const a = startNode(ring, "A", ports.statsPort);
+    await waitFor(async () => (await status(ring, "A", ports.statsPort))?.links[0].state === "up", 10_000, "A's link to B");
+    const c = await RingClient.connect(ring.hosts[0]!, ring.clientPort);
     expect(await c.send("hung-1", "0to a peer that never acknowledges\r\n")).toBeUndefined();
     await waitFor(() => /link to 'B': no OK for 2 s/.test(a.stderr()), 6000, "A to close the hung link");
     await waitFor(() => dataSeen.filter((id) => id === "hung-1").length >= 2 && links >= 2, 6000, "the redial and the resend");
-    expect((await status(ring, "A", 55553)).links[0].backlog).toBe(1);
+    expect((await status(ring, "A", ports.statsPort)).links[0].backlog).toBe(1);
     c.close();
   } finally {
     fakeB.close();

@@ -1,14 +1,16 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { killAll, type Proc, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { RingClient } from "../helpers/ring_client.ts";
-import { accessContents, meshUp, startNode, status, type TestRing, writeRing } from "../helpers/ring_setup.ts";
+import { accessContents, freeRingPorts, meshUp, startNode, status, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 
-const STATS = 55553;
+let STATS = 0;
 let ring: TestRing;
 const procs = new Map<string, Proc>();
 
 beforeAll(async () => {
-  ring = writeRing(tmpDir(), "127.1.2", { peerPort: 55551, clientPort: 55552, keepalive: 1 });
+  const ports = await freeRingPorts("127.1.2.11");
+  STATS = ports.statsPort;
+  ring = writeRing(tmpDir(), "127.1.2", { ...ports, keepalive: 1 });
   for (const n of ring.names) procs.set(n, startNode(ring, n, STATS));
   await waitFor(() => meshUp(ring, STATS), 15_000, "the five-node mesh");
 });
@@ -34,7 +36,7 @@ describe("links with keepalive = 1", () => {
     await waitFor(async () => (await linkTo("MV", "LA"))?.state === "down", 5000, "MV to see LA down");
     // Sent through G too: G forwards to LA with wrapping 2, so MV gets them only if G
     // takes over LA's duty.
-    const cs = [await RingClient.connect(host("MV"), 55552), await RingClient.connect(host("G"), 55552)];
+    const cs = [await RingClient.connect(host("MV"), ring.clientPort), await RingClient.connect(host("G"), ring.clientPort)];
     const sent: string[] = [];
     for (let i = 0; i < 40; i++) {
       sent.push(`while LA is down ${i}`);
@@ -58,7 +60,7 @@ describe("links with keepalive = 1", () => {
     process.kill(g.pid, "SIGSTOP");
     try {
       await waitFor(async () => (await linkTo("PA", "G"))?.state === "down", 6000, "PA to see G down");
-      const c = await RingClient.connect(host("PA"), 55552);
+      const c = await RingClient.connect(host("PA"), ring.clientPort);
       expect(await c.send("hung-1", "0sent while G hangs\r\n")).toBeUndefined();
       for (const n of ["MV", "PA", "LA", "S"]) await waitFor(() => accessContents(ring, n).includes("sent while G hangs"), 5000, n);
       c.close();

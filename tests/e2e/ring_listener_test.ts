@@ -4,7 +4,7 @@ import { encodePacket } from "../../lib/packet/mod.ts";
 import { ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { killAll, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { RingClient, streamMessages } from "../helpers/ring_client.ts";
-import { accessContents, meshUp, startNode, status, writeRing } from "../helpers/ring_setup.ts";
+import { accessContents, freeRingPorts, meshUp, startNode, status, writeRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
   await killAll();
@@ -12,26 +12,27 @@ afterAll(async () => {
 });
 
 test("a listener that stops reading is dropped with a logged reason; the ring and other listeners go on", async () => {
-  const ring = writeRing(tmpDir(), "127.1.7", { names: ["A", "B"], peerPort: 55551, clientPort: 55552, extra: 'fsync = "never"' });
-  const a = startNode(ring, "A", 55553);
-  startNode(ring, "B", 55553);
-  await waitFor(() => meshUp(ring, 55553), 10_000, "the mesh");
+  const ports = await freeRingPorts("127.1.7.11");
+  const ring = writeRing(tmpDir(), "127.1.7", { names: ["A", "B"], ...ports, extra: 'fsync = "never"' });
+  const a = startNode(ring, "A", ports.statsPort);
+  startNode(ring, "B", ports.statsPort);
+  await waitFor(() => meshUp(ring, ports.statsPort), 10_000, "the mesh");
   // The slow listener: subscribes, then never reads.
-  const slow = connect({ host: ring.hosts[0]!, port: 55552 });
+  const slow = connect({ host: ring.hosts[0]!, port: ring.clientPort });
   await new Promise<void>((r) => slow.on("connect", () => r()));
   slow.on("error", () => {});
   slow.write(encodePacket(ringPacket(RingType.SUBSCRIBE)));
   slow.pause();
-  const good = await RingClient.connect(ring.hosts[0]!, 55552);
+  const good = await RingClient.connect(ring.hosts[0]!, ring.clientPort);
   await good.subscribe();
-  await waitFor(async () => (await status(ring, "A", 55553))?.listeners === 2, 3000, "two listeners");
+  await waitFor(async () => (await status(ring, "A", ports.statsPort))?.listeners === 2, 3000, "two listeners");
   const pad = "p".repeat(440);
   const msgs = Array.from({ length: 30_000 }, (_, i) => ({ id: `slow-${i}`, msg: `0${String(i).padStart(6, "0")} ${pad}\r\n` }));
-  const r = await streamMessages([ring.hosts[0]!, ring.hosts[1]!], 55552, msgs, { window: 128, timeoutMs: 20_000 });
+  const r = await streamMessages([ring.hosts[0]!, ring.hosts[1]!], ring.clientPort, msgs, { window: 128, timeoutMs: 20_000 });
   expect(r.failed).toBe(0);
   expect(r.acked).toBe(msgs.length);
   await waitFor(() => /dropping listener .*listener too slow/.test(a.stderr()), 10_000, "the drop to be logged");
-  expect((await status(ring, "A", 55553)).counters.listeners_dropped).toBe(1);
+  expect((await status(ring, "A", ports.statsPort)).counters.listeners_dropped).toBe(1);
   for (const n of ["A", "B"]) await waitFor(() => accessContents(ring, n).length === msgs.length, 20_000, `${n}'s log`);
   await waitFor(() => good.events.length === msgs.length, 20_000, "the good listener's events");
   expect(new Set(good.events.map((e) => e.id)).size).toBe(msgs.length);

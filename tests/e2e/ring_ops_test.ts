@@ -4,9 +4,7 @@ import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { bin, freePort, killAll, removeTmpDirs, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
 import { RingClient } from "../helpers/ring_client.ts";
-import { accessContents, meshUp, startNode, writeRing } from "../helpers/ring_setup.ts";
-
-const STATS = 55553;
+import { accessContents, freeRingPorts, meshUp, startNode, writeRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
   await killAll();
@@ -36,9 +34,11 @@ describe("zog operations", () => {
     expect(local.some((a) => a.startsWith("203.0.113."))).toBe(false);
     const dir = tmpDir();
     const port = await freePort("127.0.0.1");
+    let clientPort = await freePort("127.0.0.1");
+    while (clientPort === port) clientPort = await freePort("127.0.0.1");
     const config = join(dir, "ring.toml");
     const nodes = `[[node]]\nname = "far"\nhost = "203.0.113.1"\n[[node]]\nname = "here"\nhost = "127.0.0.1"\n`;
-    writeFileSync(config, `peer_port = ${port}\nclient_port = ${port + 1}\nlog_dir = "logs/{node}"\n${nodes}`);
+    writeFileSync(config, `peer_port = ${port}\nclient_port = ${clientPort}\nlog_dir = "logs/{node}"\n${nodes}`);
     const z = start(bin("zog"), ["--config", config]);
     await waitFor(() => /node 'here' on '127\.0\.0\.1'/.test(z.stderr()) || z.child.exitCode !== null, 10_000, "the start line");
     expect(z.stderr()).toMatch(/node 'here' on '127\.0\.0\.1'/);
@@ -53,21 +53,23 @@ describe("zog operations", () => {
   test("an unwritable log folder is a clear error at start (exit 1)", async () => {
     const dir = tmpDir();
     writeFileSync(join(dir, "afile"), "");
-    const ring = writeRing(dir, "127.1.5", { names: ["A", "B"], peerPort: 55561, clientPort: 55562 });
+    const ring = writeRing(dir, "127.1.5", { names: ["A", "B"], ...(await freeRingPorts("127.1.5.11")) });
     const r = await run(bin("zog"), ["--config", ring.config, "--node", "A", "--log-dir", join(dir, "afile", "logs")]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/zog: log folder .*afile\/logs is not writable: ENOTDIR/);
   }, 20_000);
 
   test("a full disk: ERROR, never OK, for what could not be recorded; the node recovers when it can write", async () => {
-    const ring = writeRing(tmpDir(), "127.1.5", { names: ["A", "B"], peerPort: 55571, clientPort: 55572, extra: 'fsync = "always"' });
+    const ports = await freeRingPorts("127.1.5.11");
+    const STATS = ports.statsPort;
+    const ring = writeRing(tmpDir(), "127.1.5", { names: ["A", "B"], ...ports, extra: 'fsync = "always"' });
     const bDir = join(ring.dir, "logs", "B");
     mkdirSync(bDir, { recursive: true });
     symlinkSync("/dev/full", join(bDir, "access.log"));
     const a = startNode(ring, "A", STATS);
     const b = startNode(ring, "B", STATS);
     await waitFor(() => meshUp(ring, STATS), 10_000, "the two-node mesh");
-    const c = await RingClient.connect(ring.hosts[1]!, 55572);
+    const c = await RingClient.connect(ring.hosts[1]!, ring.clientPort);
     expect(await c.send("full-1", "0on a full disk\r\n")).toMatch(/cannot record: access.log write failed: ENOSPC/);
     expect(await c.send("full-1", "0on a full disk\r\n")).toMatch(/ENOSPC/);
     await waitFor(() => /access.log write failed: ENOSPC/.test(b.stderr()), 3000, "the error on stderr");
@@ -84,9 +86,10 @@ describe("zog operations", () => {
   }, 30_000);
 
   test("SIGHUP reopens access.log after logrotate moved it; a second process for the node is refused; SIGTERM exits 0", async () => {
-    const ring = writeRing(tmpDir(), "127.1.5", { names: ["A", "B"], peerPort: 55581, clientPort: 55582, extra: 'fsync = "never"' });
-    const a = startNode(ring, "A", STATS + 1);
-    const c = await waitFor(() => RingClient.connect(ring.hosts[0]!, 55582).catch(() => undefined), 5000, "A's client port");
+    const ports = await freeRingPorts("127.1.5.11");
+    const ring = writeRing(tmpDir(), "127.1.5", { names: ["A", "B"], ...ports, extra: 'fsync = "never"' });
+    const a = startNode(ring, "A", ports.statsPort);
+    const c = await waitFor(() => RingClient.connect(ring.hosts[0]!, ring.clientPort).catch(() => undefined), 5000, "A's client port");
     expect(await c.send("rot-1", "0before rotation\r\n")).toBeUndefined();
     const log = join(ring.dir, "logs", "A", "access.log");
     renameSync(log, `${log}.1`);
@@ -99,7 +102,7 @@ describe("zog operations", () => {
     const journal = readFileSync(join(ring.dir, "logs", "A", "journal.log"), "utf8");
     const second = await run(bin("zog"), ["--config", ring.config, "--node", "A"]);
     expect(second.code).toBe(1);
-    expect(second.stderr).toMatch(/cannot listen on 127\.1\.5\.11:55581: EADDRINUSE/);
+    expect(second.stderr).toMatch(new RegExp(`cannot listen on 127\\.1\\.5\\.11:${ring.peerPort}: EADDRINUSE`));
     expect(readFileSync(join(ring.dir, "logs", "A", "journal.log"), "utf8")).toBe(journal);
     c.close();
     process.kill(a.pid, "SIGTERM");

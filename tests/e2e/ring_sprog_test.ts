@@ -1,14 +1,16 @@
 // The ring's no-loss guarantees driven by the real sprog client and sprog listen.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { bin, killAll, type Proc, removeTmpDirs, start, tmpDir, waitFor } from "../helpers/procs.ts";
-import { accessContents, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
+import { accessContents, freeRingPorts, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 
-const STATS = 55553;
+let STATS = 0;
 let ring: TestRing;
 const procs = new Map<string, Proc>();
 
 beforeAll(async () => {
-  ring = writeRing(tmpDir(), "127.1.6", { peerPort: 55551, clientPort: 55552, keepalive: 1 });
+  const ports = await freeRingPorts("127.1.6.11");
+  STATS = ports.statsPort;
+  ring = writeRing(tmpDir(), "127.1.6", { ...ports, keepalive: 1 });
   for (const n of ring.names) procs.set(n, startNode(ring, n, STATS));
   await waitFor(() => meshUp(ring, STATS), 15_000, "the five-node mesh");
 });
@@ -31,7 +33,7 @@ async function waitForOrExit(sprog: Proc, cond: () => boolean, what: string): Pr
 }
 
 test("sprog -r --window over five nodes, kill -9 + restart of one, SIGSTOP of another: every log holds each acked message once", async () => {
-  const listener = start(bin("sprog"), ["listen", "--server", `${ring.hosts[0]}:55552`]);
+  const listener = start(bin("sprog"), ["listen", "--server", `${ring.hosts[0]}:${ring.clientPort}`]);
   await Bun.sleep(500);
   const sprog = start(bin("sprog"), [
     "--config",
@@ -83,7 +85,7 @@ test("sprog -r --window over five nodes, kill -9 + restart of one, SIGSTOP of an
 
 test("sprog over two nodes, the one it is talking to killed with -9: no loss, no duplicate", async () => {
   const before = new Map(ring.names.map((n) => [n, accessContents(ring, n).length]));
-  const servers = ["LA", "S"].flatMap((n) => ["--server", `${ring.hosts[ring.names.indexOf(n)]}:55552`]);
+  const servers = ["LA", "S"].flatMap((n) => ["--server", `${ring.hosts[ring.names.indexOf(n)]}:${ring.clientPort}`]);
   const sprog = start(bin("sprog"), [...servers, "-r", "-i", "0.002", "--window", "8", "-n", "1500", "--timeout", "60"]);
   await waitForOrExit(sprog, () => accessContents(ring, "LA").length - before.get("LA")! >= 400, "400 messages through LA");
   const la = procs.get("LA")!;

@@ -4,9 +4,9 @@ import { join } from "node:path";
 import { loadClientFiles } from "../../lib/tls/files.ts";
 import { bin, killAll, type Proc, removeTmpDirs, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
 import { RingClient } from "../helpers/ring_client.ts";
-import { accessContents, meshUp, startNode, status, type TestRing, writeRing } from "../helpers/ring_setup.ts";
+import { accessContents, freeRingPorts, meshUp, startNode, status, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 
-const STATS = 55553;
+let STATS = 0;
 const NET = "127.1.4";
 let ring: TestRing;
 const procs = new Map<string, Proc>();
@@ -26,7 +26,9 @@ beforeAll(async () => {
   await certs(["issue", join(dir, "evil"), "client1"]);
   await certs(["issue", join(dir, "evil"), "PA", "--host", `${NET}.12`]);
   const tail = `[tls]\nca = "pki/ca.crt"\ncert = "pki/{node}.crt"\nkey = "pki/{node}.key"\nclient_auth = "required"\n`;
-  ring = writeRing(dir, NET, { peerPort: 55551, clientPort: 55552, keepalive: 1, tail });
+  const ports = await freeRingPorts(`${NET}.11`);
+  STATS = ports.statsPort;
+  ring = writeRing(dir, NET, { ...ports, keepalive: 1, tail });
   for (const n of ring.names) procs.set(n, startNode(ring, n, STATS));
   await waitFor(() => meshUp(ring, STATS), 20_000, "the five-node TLS mesh");
 }, 60_000);
@@ -61,7 +63,7 @@ describe("the ring over mutual TLS", () => {
   test("messages cross the TLS mesh to every node", async () => {
     const c = await RingClient.connect(
       host("G"),
-      55552,
+      ring.clientPort,
       await loadClientFiles({ ca: pki("pki/ca.crt"), cert: pki("pki/client1.crt"), key: pki("pki/client1.key") }),
     );
     for (let i = 0; i < 20; i++) expect(await c.send(`tls-${i}`, `0over tls ${i}\r\n`)).toBeUndefined();
@@ -70,18 +72,20 @@ describe("the ring over mutual TLS", () => {
   }, 30_000);
 
   test("a client with a certificate from another CA, or none, is refused", async () => {
-    expect(await refused(host("G"), 55552, { ca: pki("pki/ca.crt"), cert: pki("evil/client1.crt"), key: pki("evil/client1.key") })).toBe(
-      true,
-    );
-    expect(await refused(host("G"), 55552, { ca: pki("pki/ca.crt") })).toBe(true);
+    expect(
+      await refused(host("G"), ring.clientPort, { ca: pki("pki/ca.crt"), cert: pki("evil/client1.crt"), key: pki("evil/client1.key") }),
+    ).toBe(true);
+    expect(await refused(host("G"), ring.clientPort, { ca: pki("pki/ca.crt") })).toBe(true);
     expect(accessContents(ring, "G").includes("probe")).toBe(false);
   }, 30_000);
 
   test("on the peer port, another CA's certificate or a HELLO the certificate does not name is refused", async () => {
     const pa = { ca: pki("pki/ca.crt"), cert: pki("pki/PA.crt"), key: pki("pki/PA.key") };
-    expect(await refused(host("MV"), 55551, pa, "PA")).toBe(false);
-    expect(await refused(host("MV"), 55551, pa, "LA")).toBe(true);
-    expect(await refused(host("MV"), 55551, { ca: pki("pki/ca.crt"), cert: pki("evil/PA.crt"), key: pki("evil/PA.key") }, "PA")).toBe(true);
+    expect(await refused(host("MV"), ring.peerPort, pa, "PA")).toBe(false);
+    expect(await refused(host("MV"), ring.peerPort, pa, "LA")).toBe(true);
+    expect(
+      await refused(host("MV"), ring.peerPort, { ca: pki("pki/ca.crt"), cert: pki("evil/PA.crt"), key: pki("evil/PA.key") }, "PA"),
+    ).toBe(true);
   }, 30_000);
 
   test("a node presenting another node's certificate is refused by the ring", async () => {
@@ -109,14 +113,15 @@ describe("the ring over mutual TLS", () => {
   test('client_auth = "optional": a client without a certificate is served on the client port; peers still need theirs', async () => {
     const dir = tmpDir();
     const tail = `[tls]\nca = "${pki("pki/ca.crt")}"\ncert = "${pki("pki")}/{node}.crt"\nkey = "${pki("pki")}/{node}.key"\nclient_auth = "optional"\n`;
-    // Two nodes named like the main ring's first two, on another port pair of the same hosts.
-    const opt = writeRing(dir, NET, { names: ["MV", "PA"], peerPort: 55561, clientPort: 55562, keepalive: 1, tail });
-    startNode(opt, "MV", 55563);
-    startNode(opt, "PA", 55563);
-    await waitFor(() => meshUp(opt, 55563), 10_000, "the optional-auth mesh");
-    const c = await RingClient.connect(host("MV"), 55562, await loadClientFiles({ ca: pki("pki/ca.crt") }));
+    // Two nodes named like the main ring's first two, on other ports of the same hosts.
+    const ports = await freeRingPorts(host("MV"));
+    const opt = writeRing(dir, NET, { names: ["MV", "PA"], ...ports, keepalive: 1, tail });
+    startNode(opt, "MV", ports.statsPort);
+    startNode(opt, "PA", ports.statsPort);
+    await waitFor(() => meshUp(opt, ports.statsPort), 10_000, "the optional-auth mesh");
+    const c = await RingClient.connect(host("MV"), opt.clientPort, await loadClientFiles({ ca: pki("pki/ca.crt") }));
     expect(await c.send("optional-1", "0no client certificate needed\r\n")).toBeUndefined();
     c.close();
-    expect(await refused(host("MV"), 55561, { ca: pki("pki/ca.crt") }, "PA")).toBe(true);
+    expect(await refused(host("MV"), opt.peerPort, { ca: pki("pki/ca.crt") }, "PA")).toBe(true);
   }, 30_000);
 });

@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bin, type Proc, start } from "./procs.ts";
+import { bin, freePort, type Proc, start } from "./procs.ts";
 
 /** A test ring on disk. */
 export interface TestRing {
@@ -15,6 +15,18 @@ export interface TestRing {
   hosts: string[];
   peerPort: number;
   clientPort: number;
+}
+
+/**
+ * Three distinct ports that were free on `host` a moment ago: peer, client and stats
+ * ports for a test ring. Fixed ports would collide when the same suite runs twice at once
+ * (two worktrees, two CI jobs) on the same addresses.
+ */
+export async function freeRingPorts(host: string): Promise<{ peerPort: number; clientPort: number; statsPort: number }> {
+  const ports = new Set<number>();
+  while (ports.size < 3) ports.add(await freePort(host));
+  const [peerPort, clientPort, statsPort] = [...ports] as [number, number, number];
+  return { peerPort, clientPort, statsPort };
 }
 
 /** The seed's five node names. */
@@ -42,7 +54,22 @@ export function writeRing(
 /** Starts node `name` of the ring with stats on its host at `statsPort`. */
 export function startNode(ring: TestRing, name: string, statsPort: number, args: string[] = []): Proc {
   const host = ring.hosts[ring.names.indexOf(name)]!;
-  return start(bin("zog"), ["--config", ring.config, "--node", name, "--stats", `${host}:${statsPort}`, "--log-level", "debug", ...args]);
+  const p = start(bin("zog"), [
+    "--config",
+    ring.config,
+    "--node",
+    name,
+    "--stats",
+    `${host}:${statsPort}`,
+    "--log-level",
+    "debug",
+    ...args,
+  ]);
+  // A node that ends other than by our SIGKILL or a clean stop shows why.
+  p.exited.then((code) => {
+    if (code !== 0 && code !== 137) console.error(`zog ${name} exited with ${code}:\n${p.stderr().slice(-4000)}`);
+  });
+  return p;
 }
 
 /** The lines of a node's log file ("" lines dropped); [] when it does not exist yet. */

@@ -155,4 +155,28 @@ describe("ZogNode", () => {
     ).toHaveLength(101);
     again.files.close();
   });
+
+  test("repair finds where a batch of thousands of unconfirmed records stopped in access.log", () => {
+    const dir = tmpDir();
+    makeNode(dir).files.close();
+    const contents = Array.from({ length: 3000 }, (_, i) => `batch line ${i} ${"z".repeat(40)}`);
+    appendFileSync(
+      join(dir, "journal.log"),
+      contents.map((content, i) => journalLine({ kind: "M", id: `b${i}`, origin: 1, dests: new Map(), content })).join(""),
+    );
+    appendFileSync(
+      join(dir, "access.log"),
+      contents
+        .slice(0, 2000)
+        .map((c) => `20261122T030442Z ${c}\n`)
+        .join(""),
+    );
+    const { files, rec } = makeNode(dir);
+    expect(rec.repaired).toBe(1000);
+    files.close();
+    const lines = readFileSync(join(dir, "access.log"), "utf8")
+      .split("\n")
+      .filter((l) => l !== "");
+    expect(lines.map((l) => l.slice(17))).toEqual(contents);
+  });
 });
