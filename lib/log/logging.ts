@@ -9,7 +9,8 @@ import { configureSync, getLogger as logtapeLogger, getTextFormatter, type Logge
 /** Levels accepted by `--log-level`, most verbose first. */
 export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warning", "error", "fatal"];
 
-const format = getTextFormatter({ timestamp: "date-time-tz" });
+// "bare": operators read `node MV on 127.0.0.11`, not quoted JSON strings.
+const format = getTextFormatter({ timestamp: "date-time-tz", value: "bare" });
 
 function stderrSink(record: LogRecord): void {
   process.stderr.write(format(record));
