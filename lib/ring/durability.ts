@@ -28,6 +28,8 @@ export class Durability {
   #syncing = false;
   /** fsyncs run so far (for tests and stats). */
   syncs = 0;
+  /** Called each time a group fsync has finished and answered its callbacks. */
+  onSynced: () => void = () => {};
 
   constructor(
     readonly policy: FsyncPolicy,
@@ -51,6 +53,11 @@ export class Durability {
     if (!this.#syncing) this.#groupSync();
   }
 
+  /** Whether a group fsync is running ("batch" only). */
+  get syncing(): boolean {
+    return this.#syncing;
+  }
+
   #failed(e: unknown): string {
     const reason = `cannot record: fsync failed: ${errCode(e)}`;
     this.onError(reason);
@@ -66,6 +73,7 @@ export class Durability {
       this.#syncing = false;
       for (const then of group) then(error);
       if (this.#waiting.length > 0) this.#groupSync();
+      this.onSynced();
     };
     this.target.sync().then(
       () => done(),

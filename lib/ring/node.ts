@@ -68,6 +68,8 @@ export class ZogNode implements LinkOwner {
   #journalLines: string[] = [];
   #accessRetry: Entry[] = [];
   #scheduled = false;
+  /** A commit waits for the running group fsync ("batch"). */
+  #deferred = false;
   /** The second half of the last commit, until its microtask ran. */
   #finishing: (() => void) | undefined;
   readonly #durability: Durability;
@@ -88,6 +90,12 @@ export class ZogNode implements LinkOwner {
     this.#loggedMark = this.#markWritten = state.recorded;
     this.#journalBytes = state.journalBytes;
     this.#durability = new Durability(fsyncPolicy, files, (reason) => log.error(reason));
+    this.#durability.onSynced = () => {
+      if (this.#deferred) {
+        this.#deferred = false;
+        this.#commit();
+      }
+    };
   }
 
   get selfName(): string {
@@ -173,13 +181,18 @@ export class ZogNode implements LinkOwner {
   }
 
   #schedule(): void {
-    if (this.#scheduled) return;
+    if (this.#scheduled || this.#deferred) return;
     this.#scheduled = true;
-    setImmediate(() => this.#commit());
+    setImmediate(() => {
+      this.#scheduled = false;
+      // Group commit: what arrives while the disk syncs is written (and forwarded) as one
+      // batch when it is done, not one small batch per tick each waiting for the next sync.
+      if (this.#durability.syncing) this.#deferred = true;
+      else this.#commit();
+    });
   }
 
   #commit(): void {
-    this.#scheduled = false;
     const batch = this.#batch;
     this.#batch = [];
     const lines = this.#journalLines;
