@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { encodeVarsAfter } from "./vars.ts";
 
 /** Largest payload one packet can carry (datasize is a u16). */
 export const MAX_PAYLOAD = 0xffff;
@@ -88,5 +89,28 @@ export function encodePackets(packets: readonly Packet[]): Uint8Array {
   const out = new Uint8Array(total);
   let offset = 0;
   for (const p of packets) offset = writePacket(out, offset, p);
+  return out;
+}
+
+/**
+ * Encodes one packet whose payload is `vars`, built in place (one buffer, no payload copy):
+ * the same bytes as `encodePacket({ modifier1, modifier2, payload: encodeVars(vars) })`.
+ *
+ * @throws {RangeError} as {@link encodePacket} and {@link encodeVars}
+ * @example
+ * ```ts
+ * conn.write(encodeVarsPacket(222, 4, { id: "a-1" }));
+ * ```
+ */
+export function encodeVarsPacket(modifier1: number, modifier2: number, vars: Record<string, string | Uint8Array>): Uint8Array {
+  checkModifier("modifier1", modifier1);
+  checkModifier("modifier2", modifier2);
+  const out = encodeVarsAfter(vars, HEADER_SIZE);
+  const size = out.byteLength - HEADER_SIZE;
+  if (size > MAX_PAYLOAD) throw new RangeError(`uwsgi payload is ${size} bytes; the limit is ${MAX_PAYLOAD}`);
+  out[0] = modifier1;
+  out[1] = size & 0xff;
+  out[2] = size >>> 8;
+  out[3] = modifier2;
   return out;
 }

@@ -13,6 +13,18 @@ function toBytes(v: string | Uint8Array): Uint8Array {
   return typeof v === "string" ? encoder.encode(v) : v;
 }
 
+// Keys come from a small fixed set per protocol: encode each once (bounded, so odd keys
+// from callers cannot grow it).
+const keyCache = new Map<string, Uint8Array>();
+function keyBytes(key: string): Uint8Array {
+  let k = keyCache.get(key);
+  if (k === undefined) {
+    k = encoder.encode(key);
+    if (keyCache.size < 256) keyCache.set(key, k);
+  }
+  return k;
+}
+
 /**
  * Encodes vars into a uwsgi vars payload, in the object's key order.
  *
@@ -23,10 +35,18 @@ function toBytes(v: string | Uint8Array): Uint8Array {
  * ```
  */
 export function encodeVars(vars: Record<string, string | Uint8Array>): Uint8Array {
+  return encodeVarsAfter(vars, 0);
+}
+
+/**
+ * The vars payload of `vars` at offset `reserved` of a new buffer whose first `reserved`
+ * bytes are left for the caller (a packet header): one allocation, no copy.
+ */
+export function encodeVarsAfter(vars: Record<string, string | Uint8Array>, reserved: number): Uint8Array {
   const parts: Uint8Array[] = [];
-  let total = 0;
+  let total = reserved;
   for (const key of Object.keys(vars)) {
-    const k = encoder.encode(key);
+    const k = keyBytes(key);
     const v = toBytes(vars[key]!);
     if (k.byteLength > 0xffff) throw new RangeError(`var key "${key.slice(0, 32)}…" is ${k.byteLength} bytes; the limit is 65535`);
     if (v.byteLength > 0xffff) throw new RangeError(`var "${key}" is ${v.byteLength} bytes; the limit is 65535`);
@@ -34,7 +54,7 @@ export function encodeVars(vars: Record<string, string | Uint8Array>): Uint8Arra
     total += 4 + k.byteLength + v.byteLength;
   }
   const out = new Uint8Array(total);
-  let o = 0;
+  let o = reserved;
   for (const part of parts) {
     out[o] = part.byteLength & 0xff;
     out[o + 1] = part.byteLength >>> 8;
@@ -44,14 +64,36 @@ export function encodeVars(vars: Record<string, string | Uint8Array>): Uint8Arra
   return out;
 }
 
-function readField(payload: Uint8Array, o: number, what: string): [Uint8Array, number] {
+function fieldEnd(payload: Uint8Array, o: number, what: string): number {
   if (o + 2 > payload.byteLength) throw new PacketError(`truncated ${what} length`, o);
   const len = payload[o]! | (payload[o + 1]! << 8);
   const end = o + 2 + len;
   if (end > payload.byteLength) {
     throw new PacketError(`${what} length ${len} runs past the end of the ${payload.byteLength}-byte payload`, o);
   }
-  return [payload.subarray(o + 2, end), end];
+  return end;
+}
+
+/** A key's text: short ASCII keys (all of this project's) without a decoder call. */
+function keyText(payload: Uint8Array, start: number, end: number, at: number): string {
+  if (end - start <= 16) {
+    let s = "";
+    for (let i = start; i < end; i++) {
+      const b = payload[i]!;
+      if (b >= 0x80) return strictKey(payload, start, end, at);
+      s += String.fromCharCode(b);
+    }
+    return s;
+  }
+  return strictKey(payload, start, end, at);
+}
+
+function strictKey(payload: Uint8Array, start: number, end: number, at: number): string {
+  try {
+    return strictDecoder.decode(payload.subarray(start, end));
+  } catch {
+    throw new PacketError("key is not valid UTF-8", at + 2);
+  }
 }
 
 /**
@@ -68,16 +110,10 @@ export function decodeVarsBytes(payload: Uint8Array): Record<string, Uint8Array>
   let o = 0;
   while (o < payload.byteLength) {
     const at = o;
-    const [k, afterKey] = readField(payload, o, "key");
-    const [v, afterVal] = readField(payload, afterKey, "value");
-    let key: string;
-    try {
-      key = strictDecoder.decode(k);
-    } catch {
-      throw new PacketError("key is not valid UTF-8", at + 2);
-    }
-    out[key] = v;
-    o = afterVal;
+    const keyEnd = fieldEnd(payload, o, "key");
+    const valEnd = fieldEnd(payload, keyEnd, "value");
+    out[keyText(payload, at + 2, keyEnd, at)] = payload.subarray(keyEnd + 2, valEnd);
+    o = valEnd;
   }
   return out;
 }

@@ -5,14 +5,13 @@
  * @module
  */
 import type { Conn } from "../net/conn.ts";
-import { encodePacket } from "../packet/mod.ts";
 import { certMatches } from "../tls/names.ts";
 import { getLogger } from "../log/logging.ts";
 import { checkMessage } from "./message.ts";
 import { fanOut } from "./forwarding.ts";
 import type { ZogNode } from "./node.ts";
 import { readMessages, varText } from "./packet_reader.ts";
-import { ID_RE, RING_PROTO, type RingMessage, ringPacket, RingType, ringTypeName } from "./protocol.ts";
+import { ID_RE, RING_PROTO, type RingMessage, ringBytes, RingType, ringTypeName } from "./protocol.ts";
 
 const log = getLogger("zog", "conn");
 
@@ -20,7 +19,7 @@ const log = getLogger("zog", "conn");
 export const CLIENT_UNREAD_LIMIT = 8 * 1024 * 1024;
 
 function send(conn: Conn, type: RingType, vars: Record<string, string | Uint8Array> = {}): void {
-  conn.write(encodePacket(ringPacket(type, vars)));
+  conn.write(ringBytes(type, vars));
 }
 
 /** Handles a DATA from a client (`from` "client") or a peer (its position). */

@@ -23,7 +23,9 @@ export type JournalRecord =
 
 function destsText(dests: Map<number, number>): string {
   if (dests.size === 0) return "-";
-  return [...dests].map(([p, w]) => `${p}:${w}`).join(",");
+  let text = "";
+  for (const [p, w] of dests) text += text === "" ? `${p}:${w}` : `,${p}:${w}`;
+  return text;
 }
 
 /**

@@ -4,9 +4,8 @@
  * @module
  */
 import type { Conn } from "../net/conn.ts";
-import { encodePacket } from "../packet/mod.ts";
 import { getLogger } from "../log/logging.ts";
-import { ringPacket, RingType } from "./protocol.ts";
+import { ringBytes, RingType } from "./protocol.ts";
 import { messageBytes } from "./entry.ts";
 
 const log = getLogger("zog", "listen");
@@ -57,11 +56,11 @@ export class Listeners {
         this.dropped++;
         const reason = `listener too slow: more than ${LISTENER_BUFFER} bytes unsent, dropped`;
         log.warn("dropping listener {remote}: {reason}", { remote: l.conn.remote, reason });
-        l.conn.write(encodePacket(ringPacket(RingType.ERROR, { reason })));
+        l.conn.write(ringBytes(RingType.ERROR, { reason }));
         l.conn.close();
         continue;
       }
-      packet ??= encodePacket(ringPacket(RingType.EVENT, { id, node: origin, msg: messageBytes(content, 0) }));
+      packet ??= ringBytes(RingType.EVENT, { id, node: origin, msg: messageBytes(content, 0) });
       l.conn.write(packet);
     }
   }

@@ -212,15 +212,16 @@ export class ZogNode implements LinkOwner {
         else for (const h of forwardHops(this.#n, this.self.index, hopsFrom)) dests.set(h.node, h.wrapping);
         if (dests.size === 0) continue;
         const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests };
-        lines.push(journalLine({ kind: "F", ...entry }));
+        lines.push(journalLine({ kind: "F", id: entry.id, origin: entry.origin, dests, content: entry.content }));
         reforward.push(entry);
         continue;
       }
       this.seen.add(inc.id);
       newlySeen.push(inc.id);
-      const dests = new Map(forwardHops(this.#n, this.self.index, hopsFrom).map((h) => [h.node, h.wrapping]));
+      const dests = new Map<number, number>();
+      for (const h of forwardHops(this.#n, this.self.index, hopsFrom)) dests.set(h.node, h.wrapping);
       const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests };
-      lines.push(journalLine({ kind: "M", ...entry }));
+      lines.push(journalLine({ kind: "M", id: inc.id, origin: inc.origin, dests, content: inc.content }));
       fresh.push({ entry, inc });
     }
     const text = lines.join("");

@@ -8,7 +8,6 @@
  * @module
  */
 import { type Conn, dial } from "../net/conn.ts";
-import { encodePacket } from "../packet/mod.ts";
 import type { RingNode } from "../config/mod.ts";
 import type { TlsClientFiles } from "../tls/files.ts";
 import { certMatches } from "../tls/names.ts";
@@ -16,7 +15,7 @@ import { getLogger } from "../log/logging.ts";
 import { backoffMs } from "./backoff.ts";
 import { type Entry, messageBytes } from "./entry.ts";
 import { readMessages, varText } from "./packet_reader.ts";
-import { RING_PROTO, ringPacket, RingType } from "./protocol.ts";
+import { RING_PROTO, ringBytes, RingType } from "./protocol.ts";
 
 const log = getLogger("zog", "link");
 
@@ -236,7 +235,7 @@ export class PeerLink {
 
   #send(type: RingType, vars: Record<string, string | Uint8Array>): void {
     this.#lastSent = this.#now();
-    this.#conn?.write(encodePacket(ringPacket(type, vars)));
+    this.#conn?.write(ringBytes(type, vars));
   }
 
   #closed(conn: Conn, err?: Error): void {

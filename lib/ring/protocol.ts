@@ -5,7 +5,7 @@
  * @module
  */
 import { PacketError } from "../errors.ts";
-import { decodeVarsBytes, encodeVars, type Packet, RING_MODIFIER1 } from "../packet/mod.ts";
+import { decodeVarsBytes, encodeVars, encodeVarsPacket, type Packet, RING_MODIFIER1 } from "../packet/mod.ts";
 
 /** Protocol name and version sent in HELLO. */
 export const RING_PROTO = "org.xlattice.pzog/1";
@@ -46,6 +46,18 @@ export const ID_RE = /^[A-Za-z0-9._:-]{1,64}$/;
  */
 export function ringPacket(type: RingType, vars: Record<string, string | Uint8Array> = {}): Packet {
   return { modifier1: RING_MODIFIER1, modifier2: type, payload: encodeVars(vars) };
+}
+
+/**
+ * The bytes of a ring packet, built in one buffer (what `encodePacket(ringPacket(...))` gives).
+ *
+ * @example
+ * ```ts
+ * conn.write(ringBytes(RingType.OK, { id }));
+ * ```
+ */
+export function ringBytes(type: RingType, vars: Record<string, string | Uint8Array> = {}): Uint8Array {
+  return encodeVarsPacket(RING_MODIFIER1, type, vars);
 }
 
 /**

@@ -7,8 +7,8 @@
 import { dial } from "../../net/conn.ts";
 import type { Conn } from "../../net/conn.ts";
 import type { TlsClientFiles } from "../../tls/files.ts";
-import { encodePacket, PacketDecoder, RING_MODIFIER1 } from "../../packet/mod.ts";
-import { readRingPacket, RING_PROTO, ringPacket, RingType } from "../protocol.ts";
+import { PacketDecoder, RING_MODIFIER1 } from "../../packet/mod.ts";
+import { readRingPacket, RING_PROTO, ringBytes, RingType } from "../protocol.ts";
 
 /** A message a node streams to a subscribed listener. */
 export interface RingEvent {
@@ -92,7 +92,7 @@ export class NodeLink {
     const conn = await dial({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs: opts.connectTimeoutMs ?? 5000 });
     const where = `${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`;
     const link = new NodeLink(conn, handlers, where, opts.tls !== undefined);
-    conn.write(encodePacket(ringPacket(RingType.HELLO, { proto: RING_PROTO, client: opts.clientId })));
+    conn.write(ringBytes(RingType.HELLO, { proto: RING_PROTO, client: opts.clientId }));
     return link;
   }
 
@@ -118,7 +118,7 @@ export class NodeLink {
 
   /** Asks the node to stream every message it logs whose content starts with `prefix`. */
   subscribe(prefix = ""): void {
-    this.#conn.write(encodePacket(ringPacket(RingType.SUBSCRIBE, prefix ? { prefix } : {})));
+    this.#conn.write(ringBytes(RingType.SUBSCRIBE, prefix ? { prefix } : {}));
   }
 
   /** Closes the link (queued bytes are still sent); `onClose` is called without an error. */
@@ -154,7 +154,7 @@ export class NodeLink {
           this.node = text(m.vars.node) || undefined;
           break;
         case RingType.KEEPALIVE:
-          this.#conn.write(encodePacket(ringPacket(RingType.ACK)));
+          this.#conn.write(ringBytes(RingType.ACK));
           break;
         case RingType.OK:
           this.#handlers.onOk?.(text(m.vars.id));
@@ -184,5 +184,5 @@ export class NodeLink {
  * ```
  */
 export function dataPacket(id: string, msg: Uint8Array): Uint8Array {
-  return encodePacket(ringPacket(RingType.DATA, { id, msg }));
+  return ringBytes(RingType.DATA, { id, msg });
 }
