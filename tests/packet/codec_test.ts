@@ -1,6 +1,15 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { decodeVars, decodeVarsBytes, encodePacket, encodePackets, encodeVars, PacketDecoder, PacketError } from "../../mod.ts";
+import {
+  decodeVars,
+  decodeVarsBytes,
+  encodePacket,
+  encodePackets,
+  encodeVars,
+  encodeVarsPacket,
+  PacketDecoder,
+  PacketError,
+} from "../../mod.ts";
 
 const vars = fc.dictionary(fc.string({ maxLength: 40 }), fc.string({ maxLength: 200 }), { maxKeys: 12 });
 const packet = fc.record({
@@ -47,6 +56,25 @@ describe("vars", () => {
         expect(decodeVars(encodeVars(v))).toEqual(Object.assign(Object.create(null), v));
       }),
     );
+  });
+  test("round trip with any Unicode keys, short and long (property)", () => {
+    const unicode = fc.dictionary(fc.string({ unit: "binary", maxLength: 40 }), fc.string({ unit: "binary", maxLength: 50 }), {
+      maxKeys: 8,
+    });
+    fc.assert(
+      fc.property(unicode, (v) => {
+        expect(decodeVars(encodeVars(v))).toEqual(Object.assign(Object.create(null), v));
+      }),
+    );
+  });
+  test("encodeVarsPacket gives the bytes of encodePacket over encodeVars (property)", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 0, max: 255 }), vars, (modifier1, modifier2, v) => {
+        expect(encodeVarsPacket(modifier1, modifier2, v)).toEqual(encodePacket({ modifier1, modifier2, payload: encodeVars(v) }));
+      }),
+    );
+    expect(() => encodeVarsPacket(256, 0, {})).toThrow(RangeError);
+    expect(() => encodeVarsPacket(0, 0, { big: new Uint8Array(65530) })).toThrow(RangeError);
   });
   test("binary values survive decodeVarsBytes", () => {
     const body = new Uint8Array([0, 255, 128, 10]);
