@@ -26,19 +26,19 @@ function send(conn: Conn, type: RingType, vars: Record<string, string | Uint8Arr
 function onData(node: ZogNode, conn: Conn, m: RingMessage, from: "client" | number): void {
   const id = varText(m, "id");
   const msg = m.vars.msg ?? new Uint8Array(0);
-  const sender = from === "client" ? `client ${conn.remote}` : `peer ${node.nodes[from]!.name} ${conn.remote}`;
+  const sender = (): string => (from === "client" ? `client ${conn.remote}` : `peer ${node.nodes[from]!.name} ${conn.remote}`);
   if (!ID_RE.test(id)) {
-    node.invalid(sender, `bad message id "${id.slice(0, 70)}": 1-64 of [A-Za-z0-9._:-]`, msg);
+    node.invalid(sender(), `bad message id "${id.slice(0, 70)}": 1-64 of [A-Za-z0-9._:-]`, msg);
     // Echoed (cut to 64 characters) so the client can tell which message was refused.
     return send(conn, RingType.ERROR, { id: id.slice(0, 64), reason: "bad message id: 1-64 of [A-Za-z0-9._:-]" });
   }
   const check = checkMessage(msg, fanOut(node.nodes.length));
   if (!check.ok) {
-    node.invalid(sender, check.reason, msg);
+    node.invalid(sender(), check.reason, msg);
     return send(conn, RingType.ERROR, { id, reason: check.reason });
   }
   let origin = node.self.index;
-  if (from !== "client") origin = node.nodes.find((n) => n.name === varText(m, "origin"))?.index ?? from;
+  if (from !== "client") origin = node.positionOf(varText(m, "origin")) ?? from;
   node.submit({
     id,
     content: check.content,

@@ -74,6 +74,7 @@ export class ZogNode implements LinkOwner {
   #finishing: (() => void) | undefined;
   readonly #durability: Durability;
   readonly #n: number;
+  readonly #positions: Map<string, number>;
 
   constructor(
     readonly self: RingNode,
@@ -85,6 +86,7 @@ export class ZogNode implements LinkOwner {
     readonly compactBytes: number = JOURNAL_COMPACT_BYTES,
   ) {
     this.#n = nodes.length;
+    this.#positions = new Map(nodes.map((n) => [n.name, n.index]));
     this.seen = state.seen;
     this.recorded = state.recorded;
     this.#loggedMark = this.#markWritten = state.recorded;
@@ -103,6 +105,11 @@ export class ZogNode implements LinkOwner {
   }
 
   readonly originName = (position: number): string => this.nodes[position]?.name ?? "?";
+
+  /** The ring position of the node named `name`, if it is a member. */
+  positionOf(name: string): number | undefined {
+    return this.#positions.get(name);
+  }
 
   /** Records an invalid message in error.log (it is not forwarded). */
   invalid(sender: string, reason: string, msg: Uint8Array): void {
