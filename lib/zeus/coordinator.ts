@@ -36,6 +36,11 @@ export interface CoordinatorOptions {
   settleMs: number;
   /** Rejections after which a vassal is marked failed (until its config changes). */
   maxRejections: number;
+  /**
+   * A placement the emperor has not answered (ACCEPTED_VASSAL, then VASSAL_SPAWNED) this
+   * long after its last step counts as a rejection: the copy goes elsewhere. Default 60 s.
+   */
+  placeTimeoutMs?: number;
 }
 
 /** Event counters, for /status and /metrics. */
@@ -195,6 +200,7 @@ export class Coordinator {
       this.io.close(conn, reason);
     }
     if (this.#settleUntil > 0 && now >= this.#settleUntil) this.#endSettle();
+    this.#expirePlacements(now);
   }
 
   // ---- the imperial monitor ---------------------------------------------------------
@@ -405,6 +411,7 @@ export class Coordinator {
       case "ACCEPTED_VASSAL":
         if (!c || c.state !== "offered" || !v!.body) return;
         c.state = "accepted";
+        c.since = this.io.now();
         for (const msg of configMessages(v!.name, v!.body, v!.sha256)) this.io.send(e.conn!, msg);
         return;
       case "VASSAL_SPAWNED":
@@ -436,15 +443,40 @@ export class Coordinator {
     }
   }
 
+  /** Placements an emperor left unanswered past `placeTimeoutMs` are rejections (it may be stuck). */
+  #expirePlacements(now: number): void {
+    const limit = this.opts.placeTimeoutMs ?? 60_000;
+    const late: [EmperorRecord, string][] = [];
+    for (const v of this.vassals.values()) {
+      for (const c of v.copiesOn.values()) {
+        const e = this.emperors.get(c.node);
+        if (!e?.alive || (c.state !== "offered" && c.state !== "accepted") || now - (c.since ?? now) < limit) continue;
+        late.push([e, v.name]);
+      }
+    }
+    for (const [e, name] of late) {
+      this.counters.rejected++;
+      this.#dropRejected(e, name, `no answer to the placement within ${limit / 1000} s`, true);
+    }
+  }
+
   #rejected(e: EmperorRecord, name: string, reason: string): void {
     this.counters.rejected++;
     if (e.destroying.delete(name)) return;
+    this.#dropRejected(e, name, reason, false);
+  }
+
+  /**
+   * Takes a rejected copy off its emperor and places it elsewhere. `unanswered`: zeus gave
+   * up waiting, so the emperor is told to drop whatever it holds of it (a late spawn too).
+   */
+  #dropRejected(e: EmperorRecord, name: string, reason: string, unanswered: boolean): void {
     const v = this.vassals.get(name);
     const c = v?.copiesOn.get(e.node);
     if (!v || !c) return;
     log.warn("emperor {node} rejected {name}: {reason}", { node: e.node, name, reason });
-    if (c.state !== "offered" && c.state !== "accepted") {
-      // It may still run the old config: make sure it does not.
+    if (unanswered || (c.state !== "offered" && c.state !== "accepted")) {
+      // It may still run (or later start) a copy: make sure it does not.
       e.destroying.add(name);
       this.io.send(e.conn!, { type: "VASSAL_DESTROY", name });
     }
@@ -504,7 +536,7 @@ export class Coordinator {
       const v = this.vassals.get(name)!;
       for (const node of nodes) {
         const e = this.emperors.get(node)!;
-        v.copiesOn.set(node, { node, state: "offered", pid: 0, restarts: 0 });
+        v.copiesOn.set(node, { node, state: "offered", pid: 0, restarts: 0, since: this.io.now() });
         e.names.add(name);
         this.io.send(e.conn!, { type: "NEW_VASSAL", name });
         placed++;

@@ -53,6 +53,8 @@ export interface ZeusOptions extends HostPort {
   /** Load `statePath` and keep what reconnecting emperors report. */
   restore?: boolean;
   deadAfterMs: number;
+  /** An unanswered placement is a rejection after this long (default 60 s). */
+  placeTimeoutMs?: number;
   stats?: HostPort;
 }
 
@@ -108,7 +110,12 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     // Without --restore, a short settle (the emperors' longest redial delay, 2 s, plus a
     // margin) still lets emperors that were redialling report what they run before
     // anything new is started.
-    { deadAfterMs: opts.deadAfterMs, settleMs: state ? opts.deadAfterMs : Math.min(2500, opts.deadAfterMs), maxRejections: 3 },
+    {
+      deadAfterMs: opts.deadAfterMs,
+      settleMs: state ? opts.deadAfterMs : Math.min(2500, opts.deadAfterMs),
+      maxRejections: 3,
+      ...(opts.placeTimeoutMs ? { placeTimeoutMs: opts.placeTimeoutMs } : {}),
+    },
   );
   if (state) {
     core.restore(state);

@@ -90,3 +90,21 @@ test("emperor: an unknown message type from zeus closes that link with the reaso
     fake.close();
   }
 }, 60_000);
+
+test("zeus: a placement an emperor never answers times out (--place-timeout) and the vassal runs elsewhere", async () => {
+  const z = await startZeus({ extra: ["--dead-after", "30", "--place-timeout", "1"] });
+  // "raw" has the most room, heartbeats (well within --dead-after 30) and never answers a placement.
+  const stuck = await rawClient(z.port, [
+    encodePacket(encodeMessage({ type: "I_AM_ALIVE", node: "raw", maxVassals: 50, runningVassals: 0 })),
+    reportEnd,
+  ]);
+  const good = await startEmperor("e1", `zeus:127.0.0.1:${z.port}`, ["--max-vassals", "1"]);
+  await waitFor(async () => (await z.status())?.emperors.filter((e) => e.alive).length === 2, 10_000, "two emperors");
+  writeVassals(z.dir, { "a.toml": sleeper() });
+  const s = await allRunning(z, 1);
+  expect(s.vassals[0]!.emperors.map((c) => c.node)).toEqual(["e1"]);
+  expect(z.proc.stderr()).toContain("emperor raw rejected a.toml: no answer to the placement within 1 s");
+  expect((await copies([good])).get("a.toml")?.length).toBe(1);
+  const told = new PacketDecoder({ modifier1: ZEUS_MODIFIER1 }).push(stuck.received()).map((p) => decodeMessage(p, "zeus"));
+  expect(told.map((m) => m.type)).toEqual(["NEW_VASSAL", "VASSAL_DESTROY"]);
+}, 60_000);
