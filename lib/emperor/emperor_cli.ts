@@ -158,6 +158,7 @@ function logEvent(e: SupervisorEvent, where: string): void {
     case "exited":
       return log.warning("vassal {name} exited ({how})", { name: e.name, how: e.signal ?? `code ${e.code}` });
     case "rejected":
-      return log.error("bad vassal file {file}: {reason}", { file: `${where}${e.name}`, reason: e.reason });
+      // Reasons from the config parser already start "NAME[:LINE]: ": print PATH[:LINE]: reason.
+      return log.error("{what}", { what: `${where}${e.reason.startsWith(`${e.name}:`) ? e.reason : `${e.name}: ${e.reason}`}` });
   }
 }

@@ -214,7 +214,7 @@ export class Coordinator {
     let v = this.vassals.get(name);
     if (v && v.body && v.sha256 === sha && !v.error) return;
     if ("error" in wanted) {
-      log.error("vassal {name} cannot be placed: {error}", { name, error: wanted.error });
+      log.error("{error} (not placed until the file is fixed)", { error: wanted.error });
       if (!v) this.vassals.set(name, (v = this.#newVassal(name, sha, 1)));
       v.error = wanted.error;
       return;

@@ -241,7 +241,7 @@ test("a config zeus cannot read is not placed, and says why", async () => {
   h.core.fileSet("broken.toml", enc("[vassal\n"));
   await h.settle();
   expect(h.counts()).toEqual([0]);
-  expect(h.core.vassals.get("broken.toml")!.error).toMatch(/not valid TOML/);
+  expect(h.core.vassals.get("broken.toml")!.error).toMatch(/^broken\.toml:1: Invalid TOML/);
 });
 
 test("a bad edit sends nothing: the running copy keeps its last good config until the file is fixed", async () => {
