@@ -18,10 +18,19 @@ export const DEFAULT_STATS = "127.0.0.1:4041";
  * process.stdout.write(renderZeusStatus(await fetchStatus("127.0.0.1:4041") as ZeusStatus));
  * ```
  */
-export function renderZeusStatus(s: ZeusStatus): string {
+export function renderZeusStatus(s: ZeusStatus, now = Date.now()): string {
+  // A lost emperor's RUNNING is a stale report: "-" rather than a number that looks current.
   const emperors = renderTable(
     ["EMPEROR", "ALIVE", "REMOTE", "MAX", "RUNNING", "ASSIGNED", "LAST HEARTBEAT"],
-    s.emperors.map((e) => [e.node, e.alive ? "yes" : "no", e.remote, e.max_vassals, e.running, e.assigned, e.last_heartbeat]),
+    s.emperors.map((e) => [
+      e.node,
+      e.alive ? "yes" : "no",
+      e.remote || "-",
+      e.max_vassals,
+      e.alive ? e.running : "-",
+      e.assigned,
+      e.last_heartbeat ? `${Math.max(0, (now - Date.parse(e.last_heartbeat)) / 1000).toFixed(1)} s ago` : "never",
+    ]),
   );
   const vassals = renderTable(
     ["VASSAL", "STATE", "COPIES", "EMPERORS (pid)", "RESTARTS", "NOTE"],
