@@ -121,6 +121,9 @@ export async function main(args: string[]): Promise<number> {
     };
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGHUP", () => zeus.rescan());
+    process.on("SIGHUP", () => {
+      log.info("SIGHUP: rescanning {dir}", { dir: vassalsDir });
+      zeus.rescan();
+    });
   });
 }

@@ -1,6 +1,6 @@
 // kill -9 of zeus, then `zeus --restore`: every vassal keeps its pid; then business as usual.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { allRunning, copies, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
@@ -89,4 +89,23 @@ test("zeus stopped by SIGTERM and started without --restore adopts what the empe
   expect(await copies(emperors)).toEqual(before);
   const c = (await z2.status())!.counters;
   expect([c.placed, c.adopted, c.extras_destroyed]).toEqual([0, 4, 0]);
+}, 60_000);
+
+test("zeus stopped with SIGTERM keeps every assignment in --state: the copies are not 'lost' on the way out", async () => {
+  const state = join(tmpDir(), "zeus-state.json");
+  const z = await startZeus({ extra: ["--state", state] });
+  const spec = `zeus:127.0.0.1:${z.port}`;
+  await startEmperor("e1", spec);
+  await startEmperor("e2", spec);
+  writeVassals(z.dir, { "a.toml": sleeper(), "b.toml": sleeper(), "pair.toml": sleeper("nodes = 2\n") });
+  await allRunning(z, 3);
+  process.kill(z.proc.pid, "SIGTERM");
+  expect(await z.proc.exited).toBe(0);
+  const saved = JSON.parse(readFileSync(state, "utf8")) as { vassals: { name: string; assignments: unknown[] }[] };
+  expect(saved.vassals.map((v) => [v.name, v.assignments.length])).toEqual([
+    ["a.toml", 1],
+    ["b.toml", 1],
+    ["pair.toml", 2],
+  ]);
+  expect(z.proc.stderr()).not.toContain("lost");
 }, 60_000);
