@@ -16,6 +16,9 @@ import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
 
 const log = getLogger("zeus", "coordinator");
+
+/** "1 copy", "3 copies": log lines read as sentences. */
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 const text = new TextDecoder();
 
 /** What the core drives. */
@@ -224,9 +227,9 @@ export class Coordinator {
     const contentChanged = v.sha256 !== sha;
     Object.assign(v, { body, sha256: sha, copies: wanted.copies, error: undefined, failed: undefined, rejections: 0 });
     v.rejectedBy.clear();
-    if (fresh) log.info("new vassal {name} ({copies} copies wanted)", { name, copies: v.copies });
+    if (fresh) log.info("new vassal {name} ({copies} wanted)", { name, copies: plural(v.copies, "copy", "copies") });
     else if (contentChanged) {
-      log.info("vassal {name} changed: updating {n} copies", { name, n: v.copiesOn.size });
+      log.info("vassal {name} changed: updating {n}", { name, n: plural(v.copiesOn.size, "copy", "copies") });
       for (const c of v.copiesOn.values()) if (c.state !== "offered" && c.state !== "restored") this.#sendUpdate(v, c);
     }
     this.#trim(v);
@@ -340,7 +343,7 @@ export class Coordinator {
 
   #lose(e: EmperorRecord, why: string): void {
     this.counters.emperors_lost++;
-    log.warn("emperor {node} lost ({why}): moving its {n} vassals", { node: e.node, why, n: e.names.size });
+    log.warn("emperor {node} lost ({why}): moving {n}", { node: e.node, why, n: plural(e.names.size, "vassal", "vassals") });
     Object.assign(e, { conn: undefined, alive: false, ready: false, report: [] });
     for (const name of e.names) {
       const v = this.vassals.get(name)!;
@@ -399,7 +402,11 @@ export class Coordinator {
       update(v, c, r.sha256);
     }
     e.ready = true;
-    log.info("emperor {node} reported {n} vassals; it holds {held}", { node: e.node, n: reported.length, held: e.names.size });
+    log.info("emperor {node} reported {n}; it holds {held}", {
+      node: e.node,
+      n: plural(reported.length, "vassal", "vassals"),
+      held: e.names.size,
+    });
     this.io.changed();
     this.#placePending();
   }
