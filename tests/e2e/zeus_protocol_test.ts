@@ -6,7 +6,7 @@ import { encodePacket, encodeVars, PacketDecoder, ZEUS_MODIFIER1 } from "../../l
 import { configMessages } from "../../lib/zeus/config_transfer.ts";
 import { decodeMessage, encodeMessage, type ZeusMessage } from "../../lib/zeus/messages.ts";
 import { removeTmpDirs, waitFor } from "../helpers/procs.ts";
-import { allRunning, copies, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
+import { allRunning, copies, emperorsReady, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
@@ -99,7 +99,7 @@ test("zeus: a placement an emperor never answers times out (--place-timeout) and
     reportEnd,
   ]);
   const good = await startEmperor("e1", `zeus:127.0.0.1:${z.port}`, ["--max-vassals", "1"]);
-  await waitFor(async () => (await z.status())?.emperors.filter((e) => e.alive).length === 2, 10_000, "two emperors");
+  await emperorsReady(z, 2);
   writeVassals(z.dir, { "a.toml": sleeper() });
   const s = await allRunning(z, 1);
   expect(s.vassals[0]!.emperors.map((c) => c.node)).toEqual(["e1"]);
