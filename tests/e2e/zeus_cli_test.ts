@@ -1,7 +1,7 @@
 // zeus's command line: usage errors are one line and exit 2; status and metrics read a running zeus.
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { bin, freePort, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
-import { sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
+import { allRunning, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
@@ -72,4 +72,18 @@ test("zeus status prints tables or JSON; /metrics has the counts; emperors show 
   const down = await run(bin("zeus"), ["status", "--stats", `127.0.0.1:${await freePort()}`]);
   expect(down.code).toBe(1);
   expect(down.stderr).toContain("cannot reach stats at");
+}, 60_000);
+
+test("SIGHUP: zeus rescans its directory; an emperor under zeus says it has nothing to rescan; both keep running", async () => {
+  const z = await startZeus();
+  const e = await startEmperor("e1", `zeus:127.0.0.1:${z.port}`);
+  writeVassals(z.dir, { "a.toml": sleeper() });
+  await allRunning(z, 1);
+  process.kill(z.proc.pid, "SIGHUP");
+  process.kill(e.proc.pid, "SIGHUP");
+  await waitFor(() => z.proc.stderr().includes(`SIGHUP: rescanning ${z.dir}`), 5000, "zeus's rescan line");
+  await waitFor(() => e.proc.stderr().includes("SIGHUP: nothing to rescan under zeus"), 5000, "the emperor's line");
+  writeVassals(z.dir, { "b.toml": sleeper() });
+  await allRunning(z, 2);
+  expect((await e.status())!.vassals.map((v) => v.state)).toEqual(["running", "running"]);
 }, 60_000);
