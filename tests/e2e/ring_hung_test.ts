@@ -40,7 +40,7 @@ test("a peer that acknowledges nothing for 2 x keepalive is closed and redialled
     await waitFor(async () => (await status(ring, "A", ports.statsPort))?.links[0].state === "up", 10_000, "A's link to B");
     const c = await RingClient.connect(ring.hosts[0]!, ring.clientPort);
     expect(await c.send("hung-1", "0to a peer that never acknowledges\r\n")).toBeUndefined();
-    await waitFor(() => /link to 'B': no OK for 2 s/.test(a.stderr()), 6000, "A to close the hung link");
+    await waitFor(() => /link to B: no OK for 2 s/.test(a.stderr()), 6000, "A to close the hung link");
     await waitFor(() => dataSeen.filter((id) => id === "hung-1").length >= 2 && links >= 2, 6000, "the redial and the resend");
     expect((await status(ring, "A", ports.statsPort)).links[0].backlog).toBe(1);
     c.close();
