@@ -198,7 +198,6 @@ zeus_demo() {
   moved() { [ "$(zeus_states "$ip:4041" | grep -cv ' running$')" -eq 1 ] && zeus_states "$ip:4041" | grep -q '^everywhere.toml partial$' && zeus_reports_agree "$ip:4041"; }
   wait_until 10 "emperor3's vassals to move" moved
   "$DIST/zeus" status --stats "$ip:4041" | indent
-  echo "  everywhere.toml wants 3 copies on 3 distinct emperors: 2/3 until a third one connects."
   echo "-- zeus log (last lines)"
   tail -n 6 "$Z/zeus.log" | indent
   zeus_demo_cleanup

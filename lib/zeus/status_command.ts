@@ -10,6 +10,13 @@ import type { ZeusStatus } from "./zeus_status.ts";
 /** Where `zeus status` looks when --stats is not given. */
 export const DEFAULT_STATS = "127.0.0.1:4041";
 
+/** Why a vassal lacks copies, for the NOTE column: too few emperors, or no free slot. */
+function waitingNote(state: string, copies: number, alive: number): string | undefined {
+  if (state !== "pending" && state !== "partial") return undefined;
+  if (copies > alive) return `needs ${copies} distinct emperors, ${alive} alive`;
+  return "waiting for a free slot";
+}
+
 /**
  * Renders a zeus `/status` document as two tables and a counters line.
  *
@@ -32,6 +39,7 @@ export function renderZeusStatus(s: ZeusStatus, now = Date.now()): string {
       e.last_heartbeat ? `${Math.max(0, (now - Date.parse(e.last_heartbeat)) / 1000).toFixed(1)} s ago` : "never",
     ]),
   );
+  const alive = s.emperors.filter((e) => e.alive).length;
   const vassals = renderTable(
     ["VASSAL", "STATE", "COPIES", "EMPERORS (pid)", "RESTARTS", "NOTE"],
     s.vassals.map((v) => [
@@ -40,7 +48,7 @@ export function renderZeusStatus(s: ZeusStatus, now = Date.now()): string {
       `${v.emperors.length}/${v.copies}`,
       v.emperors.map((c) => `${c.node}(${c.pid || "-"})`).join(" ") || "-",
       v.restarts,
-      v.error,
+      v.error ?? waitingNote(v.state, v.copies, alive),
     ]),
   );
   const counters = Object.entries(s.counters)
