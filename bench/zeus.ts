@@ -8,34 +8,16 @@
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ZeusStatus } from "../lib/zeus/zeus_status.ts";
-import { bin, freePort, killAll, removeTmpDirs, start, tmpDir, waitFor } from "../tests/helpers/procs.ts";
+import { bin, killAll, removeTmpDirs, start, tmpDir, waitFor } from "../tests/helpers/procs.ts";
+import { emperorsReady, startZeus } from "../tests/e2e/_zeus.ts";
 
 const VASSALS = 1000;
 const EMPERORS = 5;
 const sleeper = (extra = "") => `[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\nstop_timeout = 2\n${extra}`;
 
 async function main(): Promise<void> {
-  const dir = tmpDir("zeus-bench-");
-  const port = await freePort();
-  const statsPort = await freePort();
-  const zeus = start(bin("zeus"), [
-    "--listen",
-    `127.0.0.1:${port}`,
-    "--vassals",
-    dir,
-    "--stats",
-    `127.0.0.1:${statsPort}`,
-    "--dead-after",
-    "2",
-  ]);
-  const status = async (): Promise<ZeusStatus | undefined> => {
-    try {
-      return (await (await fetch(`http://127.0.0.1:${statsPort}/status`)).json()) as ZeusStatus;
-    } catch {
-      return undefined;
-    }
-  };
-  await waitFor(status, 10_000, "zeus");
+  const z = await startZeus({ dir: tmpDir("zeus-bench-") });
+  const { dir, port, status, proc: zeus } = z;
   const emperors: ReturnType<typeof start>[] = [];
   try {
     await run(dir, port, status, emperors);
@@ -67,14 +49,7 @@ async function run(
     const args = ["--emperor", `zeus:127.0.0.1:${port}`, "--node", `e${i}`, "--state-dir", tmpDir(`bench-e${i}-`)];
     emperors.push(start(bin("emperor"), [...args, "--max-vassals", String(VASSALS), "--heartbeat", "0.5", "--log-level", "warning"]));
   }
-  await waitFor(
-    async () => {
-      const s = await status();
-      return s && !s.settling && s.emperors.filter((e) => e.alive).length === EMPERORS;
-    },
-    20_000,
-    "emperors",
-  );
+  await emperorsReady({ status }, EMPERORS, 20_000);
 
   let t0 = performance.now();
   for (let i = 0; i < VASSALS; i++) writeFileSync(join(dir, `v${String(i).padStart(4, "0")}.toml`), sleeper());

@@ -8,21 +8,31 @@ PIDS=() # every background process the demo starts; killed by pid on exit
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
   for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
+  if [ -n "${DEMO_KEEP:-}" ]; then echo "== kept $WORK (configs, logs, state): remove it when done"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
+
+# wait_until SECONDS WHAT CMD...: runs CMD every 0.1 s until it succeeds (at most SECONDS).
+wait_until() {
+  local secs=$1 what=$2 i
+  shift 2
+  for ((i = 0; i < secs * 10; i++)); do "$@" && return 0; sleep 0.1; done
+  echo "demo: still waiting for $what after $secs s; carrying on" >&2
+}
+# Indents non-empty lines by two spaces.
+indent() { sed '/./s/^/  /'; }
 
 echo "== the binaries"
 for b in zog sprog zeus emperor; do printf '  %-8s %s  (%s)\n' "$b" "$("$DIST/$b" --version)" "$(du -h "$DIST/$b" | cut -f1)"; done
 
-echo "== a CA and certificates"
-"$DIST/zeus" certs init "$WORK/pki"
-"$DIST/zeus" certs issue "$WORK/pki" MV --host 127.0.0.11
+echo "== a CA and certificates, without openssl"
+echo "  \$ zeus certs init pki && zeus certs issue pki MV --host 127.0.0.11"
+{ "$DIST/zeus" certs init "$WORK/pki" && "$DIST/zeus" certs issue "$WORK/pki" MV --host 127.0.0.11; } | sed "s|$WORK/||" | indent
 
 # ---- the ring: five zog nodes with mutual TLS, sprog sending and listening ----
 RING_NAMES=(MV PA G LA S)
 
-# Waits until HOST:PORT accepts connections (bash's /dev/tcp), up to 10 s.
+# wait_port HOST PORT: waits until HOST:PORT accepts connections (bash's /dev/tcp), up to 10 s.
 wait_port() {
   for _ in $(seq 200); do
     (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null && return 0
@@ -30,6 +40,19 @@ wait_port() {
   done
   echo "demo: nothing listens on $1:$2" >&2
   return 1
+}
+
+# True when every ring node reports its 4 peer links up.
+all_links_up() {
+  local i
+  for i in 1 2 3 4 5; do
+    [ "$("$DIST/zog" status --stats "127.0.0.1$i:55553" 2>/dev/null | awk '$3 == "up"' | wc -l)" -eq 4 ] || return 1
+  done
+}
+# all_logged DIR N: true when every node's access.log under DIR has N lines.
+all_logged() {
+  local name
+  for name in "${RING_NAMES[@]}"; do [ "$(cat "$1/logs/$name/access.log" 2>/dev/null | wc -l)" -ge "$2" ] || return 1; done
 }
 
 ring_demo() {
@@ -55,7 +78,7 @@ ring_demo() {
     PIDS+=($!)
   done
   for i in 1 2 3 4 5; do wait_port "127.0.0.1$i" 55552; done
-  sleep 1 # the peer links come up
+  wait_until 10 "the peer links" all_links_up
 
   local client=(--config "$ring/ring.toml" --cert "$pki/sprog.crt" --key "$pki/sprog.key")
   "$DIST/sprog" listen "${client[@]}" --server 127.0.0.11 >"$ring/listen.out" 2>"$ring/listen.err" &
@@ -68,10 +91,20 @@ ring_demo() {
   echo "== sprog, cron form"
   echo "  \$ sprog --config ring.toml ... -n 1 -m \"hello from the demo\""
   "$DIST/sprog" "${client[@]}" -n 1 -m "hello from the demo" | sed 's/^/  /'
-  sleep 1 # forwarding to the last nodes
+  wait_until 10 "501 lines in every access.log" all_logged "$ring" 501
 
-  echo "== zog status, each node"
-  for i in 1 2 3 4 5; do "$DIST/zog" status --stats "127.0.0.1$i:55553" | sed 's/^/  /'; echo; done
+  echo "== zog status on MV"
+  echo "  \$ zog status --stats 127.0.0.11:55553"
+  "$DIST/zog" status --stats "127.0.0.11:55553" | indent
+  echo "== every node, from its zog status"
+  local row='  %-5s %-9s %-9s %-10s %-7s %s\n'
+  # shellcheck disable=SC2059
+  printf "$row" node "links up" received forwarded logged duplicates
+  for i in 1 2 3 4 5; do
+    "$DIST/zog" status --stats "127.0.0.1$i:55553" |
+      awk -v n="${RING_NAMES[$((i - 1))]}" -v row="$row" '$3 == "up" { up++ } $1 ~ /^(received|forwarded|logged|duplicates)$/ { c[$1] = $2 }
+        END { printf row, n, up + 0 "/4", c["received"], c["forwarded"], c["logged"], c["duplicates"] }'
+  done
 
   echo "== access.log lines per node (every message once on every node: 501 each)"
   for name in "${RING_NAMES[@]}"; do printf '  %-3s %s\n' "$name" "$(wc -l <"$ring/logs/$name/access.log")"; done
@@ -92,6 +125,21 @@ zeus_demo_cleanup() {
   for pid in "${ZEUS_PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
   ZEUS_PIDS=()
 }
+# zeus_states ADDR: "NAME STATE" for each vassal row of `zeus status`.
+zeus_states() { "$DIST/zeus" status --stats "$1" 2>/dev/null | awk '/^VASSAL/ { on = 1; next } on && NF == 0 { on = 0 } on { print $1, $2 }'; }
+# zeus_all_running ADDR N: true when zeus lists N vassals, every one running.
+zeus_all_running() {
+  local states
+  states=$(zeus_states "$1")
+  [ "$(grep -c . <<<"$states")" -eq "$2" ] && ! grep -qv ' running$' <<<"$states" && zeus_reports_agree "$1"
+}
+# zeus_reports_agree ADDR: every live emperor's heartbeat (RUNNING) counts what zeus assigned it.
+zeus_reports_agree() {
+  "$DIST/zeus" status --stats "$1" 2>/dev/null | awk '/^EMPEROR/ { on = 1; next } on && NF == 0 { exit } on && $2 == "yes" && $5 != $6 { bad = 1 } END { exit bad }'
+}
+# zeus_counter ADDR NAME: a counter from the last line of `zeus status`.
+zeus_counter() { "$DIST/zeus" status --stats "$1" 2>/dev/null | sed -n "s/.*[ :]$2=\([0-9]*\).*/\1/p"; }
+
 zeus_demo() {
   local Z="$WORK/zeus" ip=127.0.0.20 i
   local prev
@@ -116,13 +164,20 @@ zeus_demo() {
   "$DIST/zeus" --zeus "$ip:4040,$Z/pki/zeus.crt,$Z/pki/zeus.key,$Z/pki/ca.crt $Z/vassals" \
     --state "$Z/state.json" --stats "$ip:4041" --dead-after 2 2>"$Z/zeus.log" &
   ZEUS_PIDS+=($!)
+  wait_port "$ip" 4040
   for i in 1 2 3; do
     "$DIST/emperor" --emperor "zeus-ssl:$ip:4040,$Z/pki/emperor$i.key" --zeus-ca "$Z/pki/ca.crt" \
       --node "emperor$i" --state-dir "$Z/emperor$i" --max-vassals 20 --heartbeat 0.5 --stats "$ip:405$i" 2>"$Z/emperor$i.log" &
     ZEUS_PIDS+=($!)
   done
-  sleep 3
-  "$DIST/zeus" status --stats "$ip:4041"
+  local n=8
+  [ -e "$Z/vassals/app.ini" ] && n=9
+  wait_until 20 "$n running vassals" zeus_all_running "$ip:4041" "$n"
+  echo "  \$ zeus status --stats $ip:4041"
+  "$DIST/zeus" status --stats "$ip:4041" | indent
+  echo "-- one emperor's own view"
+  echo "  \$ emperor status --stats $ip:4051"
+  "$DIST/emperor" status --stats "$ip:4051" | indent
   if [ -e "$Z/vassals/app.ini" ] && command -v curl >/dev/null; then
     echo "-- GET http://$ip:4060/"
     curl -s --max-time 2 "http://$ip:4060/" || echo "(the uWSGI vassal did not answer; see $Z/emperor*.log)"
@@ -132,15 +187,20 @@ zeus_demo() {
   printf '[vassal]\ncommand = "/bin/sleep"\nargs = ["2000"]\n' >"$Z/vassals/sleeper1.toml"
   touch "$Z/vassals/sleeper2.toml"
   rm "$Z/vassals/sleeper3.toml"
-  sleep 1
-  "$DIST/zeus" status --stats "$ip:4041" | sed -n '/^VASSAL/,/^$/p'
+  edits_done() { [ "$(zeus_counter "$ip:4041" destroyed)" = 1 ] && [ "$(zeus_counter "$ip:4041" reloads)" = 1 ] && zeus_all_running "$ip:4041" $((n - 1)); }
+  wait_until 10 "the edit, touch and removal" edits_done
+  echo "  sleeper1 restarted with its new config (new pid), sleeper2 reloaded (a plain vassal reloads by restarting), sleeper3 stopped:"
+  "$DIST/zeus" status --stats "$ip:4041" | sed -n '/^VASSAL/,/^$/p' | indent
 
-  echo "-- kill -9 emperor3: its vassals move within --dead-after (2 s) + 1 s"
+  echo "-- kill -9 emperor3: its connection drops, so zeus moves its vassals at once"
+  echo "   (an emperor that hangs instead is declared dead after --dead-after, 2 s here)"
   { kill -9 "${ZEUS_PIDS[3]}" && wait "${ZEUS_PIDS[3]}"; } 2>/dev/null || true
-  sleep 3
-  "$DIST/zeus" status --stats "$ip:4041"
+  moved() { [ "$(zeus_states "$ip:4041" | grep -cv ' running$')" -eq 1 ] && zeus_states "$ip:4041" | grep -q '^everywhere.toml partial$' && zeus_reports_agree "$ip:4041"; }
+  wait_until 10 "emperor3's vassals to move" moved
+  "$DIST/zeus" status --stats "$ip:4041" | indent
   echo "-- zeus log (last lines)"
-  tail -n 6 "$Z/zeus.log"
+  tail -n 6 "$Z/zeus.log" | indent
   zeus_demo_cleanup
 }
 zeus_demo
+echo "== done: every process the demo started is stopped${DEMO_KEEP:+; DEMO_KEEP set, so the files stay}"

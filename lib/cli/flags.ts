@@ -21,7 +21,11 @@ export function parseFlags<O extends Options>(args: string[], options: O, allowP
   try {
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0]!.replace(/\. To specify a positional.*$/, ""));
+    const msg = (e as Error).message;
+    // "--flag -1": parseArgs calls the value ambiguous; say what it is and how to pass it.
+    const dash = /^Option '(--[\w-]+)' argument is ambiguous/.exec(msg);
+    if (dash) throw new UsageError(`${dash[1]} got a value starting with "-" (a missing value?); write ${dash[1]}=VALUE to mean it`);
+    throw new UsageError(msg.split("\n")[0]!.replace(/\. To specify a positional.*$/, ""));
   }
 }
 

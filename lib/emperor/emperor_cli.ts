@@ -30,7 +30,8 @@ Usage:
 
 Every *.ini (uWSGI, run as "uwsgi --ini FILE") and *.toml ([vassal] command) file in DIR
 is a vassal: a new file starts it, an edit updates it, a touch reloads it, removing the
-file stops it. SIGTERM/SIGINT stop every vassal and exit 0; SIGHUP rescans DIR.
+file stops it. SIGTERM/SIGINT stop every vassal and exit 0; SIGHUP rescans DIR (under
+zeus it does nothing: zeus rescans its own directory at its SIGHUP).
 
 Options:
   --state-dir DIR       vassal configs, logs (logs/NAME.log) and pids; default
@@ -128,10 +129,13 @@ function usage<T>(f: () => T): T {
   }
 }
 
-/** Resolves with the name of the first SIGTERM or SIGINT; calls `onHup` at each SIGHUP. */
-function untilStopSignal(onHup: () => void): Promise<string> {
+/**
+ * Resolves with the name of the first SIGTERM or SIGINT; at each SIGHUP logs `hupWhat`
+ * and calls `onHup`.
+ */
+function untilStopSignal(onHup: () => void, hupWhat = "rescanning"): Promise<string> {
   process.on("SIGHUP", () => {
-    log.info("SIGHUP: rescanning");
+    log.info("SIGHUP: {what}", { what: hupWhat });
     onHup();
   });
   let stopping = false;
@@ -158,6 +162,7 @@ function logEvent(e: SupervisorEvent, where: string): void {
     case "exited":
       return log.warning("vassal {name} exited ({how})", { name: e.name, how: e.signal ?? `code ${e.code}` });
     case "rejected":
-      return log.error("bad vassal file {file}: {reason}", { file: `${where}${e.name}`, reason: e.reason });
+      // Reasons from the config parser already start "NAME[:LINE]: ": print PATH[:LINE]: reason.
+      return log.error("{what}", { what: `${where}${e.reason.startsWith(`${e.name}:`) ? e.reason : `${e.name}: ${e.reason}`}` });
   }
 }

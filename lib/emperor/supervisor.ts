@@ -62,7 +62,13 @@ export class Supervisor {
    */
   async start(): Promise<void> {
     // Private: configs may hold secrets, and the pid records decide what gets killed.
-    for (const sub of ["vassals", "logs", "pids"]) mkdirSync(join(this.stateDir, sub), { recursive: true, mode: 0o700 });
+    for (const sub of ["vassals", "logs", "pids"]) {
+      try {
+        mkdirSync(join(this.stateDir, sub), { recursive: true, mode: 0o700 });
+      } catch (e) {
+        throw new Error(`cannot use --state-dir ${this.stateDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    }
     lockStateDir(this.stateDir);
     for (const rec of reapLeftovers(this.stateDir)) {
       log.warning("killed vassal {name} (pid {pid}) left running by an earlier emperor", { name: rec.name, pid: rec.pid });

@@ -140,13 +140,23 @@ function parseUwsgiConfig(file: string, text: string): UwsgiConfig {
   return {
     kind: "uwsgi",
     stopTimeout: iniInt(file, values, "emperor-stop-timeout", DEFAULT_STOP_TIMEOUT),
-    nodes: iniInt(file, values, "zeus-nodes", 1),
+    nodes: iniInt(file, values, "zeus-nodes", 1, [1, 1000]),
   };
 }
 
-function iniInt(file: string, values: Map<string, { value: string; line: number }>, key: string, fallback: number): number {
+function iniInt(
+  file: string,
+  values: Map<string, { value: string; line: number }>,
+  key: string,
+  fallback: number,
+  range?: [number, number],
+): number {
   const v = values.get(key);
   if (!v) return fallback;
-  if (!/^[0-9]{1,6}$/.test(v.value)) throw new ConfigError(file, `${key} must be a whole number, got "${v.value}"`, v.line);
-  return Number(v.value);
+  const n = Number(v.value);
+  if (!/^[0-9]{1,6}$/.test(v.value) || (range && (n < range[0] || n > range[1]))) {
+    const what = range ? `a whole number from ${range[0]} to ${range[1]}` : "a whole number";
+    throw new ConfigError(file, `${key} must be ${what}, got "${v.value}"`, v.line);
+  }
+  return n;
 }

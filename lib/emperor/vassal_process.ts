@@ -39,22 +39,30 @@ export interface VassalProcess {
 export const SETPRIV = process.platform === "linux" ? ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) : undefined;
 
 /**
+ * Runs between setpriv and the command: the parent-death signal only fires for a parent
+ * that dies after setpriv armed it, so if the emperor died in between, the vassal's parent
+ * is no longer the emperor and it gives up instead of running orphaned.
+ */
+const PARENT_GUARD = '[ "$PPID" = "$0" ] || exit 125; exec "$@"';
+
+/**
  * The argv of a plain vassal: under `setpriv --pdeathsig KILL` when available (with
- * `--reuid/--regid` to run as another user), else the command itself.
+ * `--reuid/--regid` to run as another user), then a guard that exits unless its parent is
+ * still `parentPid` (the emperor), else the command itself.
  *
  * @example
  * ```ts
- * plainArgv({ command: "sleep", args: ["9"] } as PlainConfig, { initGroups: false }, "/usr/bin/setpriv");
- * // ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--", "sleep", "9"]
+ * plainArgv({ command: "sleep", args: ["9"] } as PlainConfig, { initGroups: false }, "/usr/bin/setpriv", 4242);
+ * // ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--", "/bin/sh", "-c", PARENT_GUARD, "4242", "sleep", "9"]
  * ```
  */
-export function plainArgv(config: PlainConfig, runAs: RunAs, setpriv: string | undefined): string[] {
+export function plainArgv(config: PlainConfig, runAs: RunAs, setpriv: string | undefined, parentPid = process.pid): string[] {
   if (!setpriv) return [config.command, ...config.args];
   const ids: string[] = [];
   if (runAs.gid !== undefined) ids.push("--regid", String(runAs.gid));
   if (runAs.uid !== undefined) ids.push("--reuid", String(runAs.uid));
   if (runAs.gid !== undefined || runAs.uid !== undefined) ids.push(runAs.initGroups ? "--init-groups" : "--clear-groups");
-  return [setpriv, "--pdeathsig", "KILL", ...ids, "--", config.command, ...config.args];
+  return [setpriv, "--pdeathsig", "KILL", ...ids, "--", "/bin/sh", "-c", PARENT_GUARD, String(parentPid), config.command, ...config.args];
 }
 
 /**

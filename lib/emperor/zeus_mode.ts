@@ -31,7 +31,7 @@ export interface ZeusModeFlags {
 /** What the emperor CLI lends zeus mode, so both modes log and stop alike. */
 export interface ZeusModeHooks {
   logEvent(e: SupervisorEvent, where: string): void;
-  untilStopSignal(onHup: () => void): Promise<string>;
+  untilStopSignal(onHup: () => void, hupWhat?: string): Promise<string>;
 }
 
 /**
@@ -92,7 +92,7 @@ export async function runZeusMode(
     max: maxVassals,
     stateDir,
   });
-  const signal = await hooks.untilStopSignal(() => {});
+  const signal = await hooks.untilStopSignal(() => {}, "nothing to rescan under zeus (send SIGHUP to zeus to rescan its directory)");
   log.info("{signal}: stopping every vassal", { signal });
   link.stop();
   server?.stop();

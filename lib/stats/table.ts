@@ -27,6 +27,14 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
   );
 }
 
+/** Why a stats address did not answer, in an operator's words. */
+function unreachable(e: Error & { code?: string }): string {
+  if (e.code === "ECONNREFUSED") return "connection refused (is the daemon running, with --stats at that address?)";
+  if (e.name === "TimeoutError") return "no answer within 3 s";
+  if (e.code === "ENOTFOUND") return "unknown host";
+  return e.code ?? e.message;
+}
+
 /**
  * Fetches `GET /status` from a daemon's stats address.
  *
@@ -41,7 +49,7 @@ export async function fetchStatus(addr: string): Promise<unknown> {
   try {
     res = await fetch(`http://${addr}/status`, { signal: AbortSignal.timeout(3000) });
   } catch (e) {
-    throw new Error(`cannot reach stats at ${addr}: ${(e as Error).message}`);
+    throw new Error(`cannot reach stats at ${addr}: ${unreachable(e as Error & { code?: string })}`);
   }
   if (!res.ok) throw new Error(`stats at ${addr} answered HTTP ${res.status}`);
   return await res.json();

@@ -16,6 +16,9 @@ import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
 
 const log = getLogger("zeus", "coordinator");
+
+/** "1 copy", "3 copies": log lines read as sentences. */
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 const text = new TextDecoder();
 
 /** What the core drives. */
@@ -36,6 +39,11 @@ export interface CoordinatorOptions {
   settleMs: number;
   /** Rejections after which a vassal is marked failed (until its config changes). */
   maxRejections: number;
+  /**
+   * A placement the emperor has not answered (ACCEPTED_VASSAL, then VASSAL_SPAWNED) this
+   * long after its last step counts as a rejection: the copy goes elsewhere. Default 60 s.
+   */
+  placeTimeoutMs?: number;
 }
 
 /** Event counters, for /status and /metrics. */
@@ -195,6 +203,7 @@ export class Coordinator {
       this.io.close(conn, reason);
     }
     if (this.#settleUntil > 0 && now >= this.#settleUntil) this.#endSettle();
+    this.#expirePlacements(now);
   }
 
   // ---- the imperial monitor ---------------------------------------------------------
@@ -208,7 +217,7 @@ export class Coordinator {
     let v = this.vassals.get(name);
     if (v && v.body && v.sha256 === sha && !v.error) return;
     if ("error" in wanted) {
-      log.error("vassal {name} cannot be placed: {error}", { name, error: wanted.error });
+      log.error("{error} (not placed until the file is fixed)", { error: wanted.error });
       if (!v) this.vassals.set(name, (v = this.#newVassal(name, sha, 1)));
       v.error = wanted.error;
       return;
@@ -218,9 +227,9 @@ export class Coordinator {
     const contentChanged = v.sha256 !== sha;
     Object.assign(v, { body, sha256: sha, copies: wanted.copies, error: undefined, failed: undefined, rejections: 0 });
     v.rejectedBy.clear();
-    if (fresh) log.info("new vassal {name} ({copies} copies wanted)", { name, copies: v.copies });
+    if (fresh) log.info("new vassal {name} ({copies} wanted)", { name, copies: plural(v.copies, "copy", "copies") });
     else if (contentChanged) {
-      log.info("vassal {name} changed: updating {n} copies", { name, n: v.copiesOn.size });
+      log.info("vassal {name} changed: updating {n}", { name, n: plural(v.copiesOn.size, "copy", "copies") });
       for (const c of v.copiesOn.values()) if (c.state !== "offered" && c.state !== "restored") this.#sendUpdate(v, c);
     }
     this.#trim(v);
@@ -334,7 +343,7 @@ export class Coordinator {
 
   #lose(e: EmperorRecord, why: string): void {
     this.counters.emperors_lost++;
-    log.warn("emperor {node} lost ({why}): moving its {n} vassals", { node: e.node, why, n: e.names.size });
+    log.warn("emperor {node} lost ({why}): moving {n}", { node: e.node, why, n: plural(e.names.size, "vassal", "vassals") });
     Object.assign(e, { conn: undefined, alive: false, ready: false, report: [] });
     for (const name of e.names) {
       const v = this.vassals.get(name)!;
@@ -393,7 +402,11 @@ export class Coordinator {
       update(v, c, r.sha256);
     }
     e.ready = true;
-    log.info("emperor {node} reported {n} vassals; it holds {held}", { node: e.node, n: reported.length, held: e.names.size });
+    log.info("emperor {node} reported {n}; it holds {held}", {
+      node: e.node,
+      n: plural(reported.length, "vassal", "vassals"),
+      held: e.names.size,
+    });
     this.io.changed();
     this.#placePending();
   }
@@ -405,6 +418,7 @@ export class Coordinator {
       case "ACCEPTED_VASSAL":
         if (!c || c.state !== "offered" || !v!.body) return;
         c.state = "accepted";
+        c.since = this.io.now();
         for (const msg of configMessages(v!.name, v!.body, v!.sha256)) this.io.send(e.conn!, msg);
         return;
       case "VASSAL_SPAWNED":
@@ -436,15 +450,40 @@ export class Coordinator {
     }
   }
 
+  /** Placements an emperor left unanswered past `placeTimeoutMs` are rejections (it may be stuck). */
+  #expirePlacements(now: number): void {
+    const limit = this.opts.placeTimeoutMs ?? 60_000;
+    const late: [EmperorRecord, string][] = [];
+    for (const v of this.vassals.values()) {
+      for (const c of v.copiesOn.values()) {
+        const e = this.emperors.get(c.node);
+        if (!e?.alive || (c.state !== "offered" && c.state !== "accepted") || now - (c.since ?? now) < limit) continue;
+        late.push([e, v.name]);
+      }
+    }
+    for (const [e, name] of late) {
+      this.counters.rejected++;
+      this.#dropRejected(e, name, `no answer to the placement within ${limit / 1000} s`, true);
+    }
+  }
+
   #rejected(e: EmperorRecord, name: string, reason: string): void {
     this.counters.rejected++;
     if (e.destroying.delete(name)) return;
+    this.#dropRejected(e, name, reason, false);
+  }
+
+  /**
+   * Takes a rejected copy off its emperor and places it elsewhere. `unanswered`: zeus gave
+   * up waiting, so the emperor is told to drop whatever it holds of it (a late spawn too).
+   */
+  #dropRejected(e: EmperorRecord, name: string, reason: string, unanswered: boolean): void {
     const v = this.vassals.get(name);
     const c = v?.copiesOn.get(e.node);
     if (!v || !c) return;
     log.warn("emperor {node} rejected {name}: {reason}", { node: e.node, name, reason });
-    if (c.state !== "offered" && c.state !== "accepted") {
-      // It may still run the old config: make sure it does not.
+    if (unanswered || (c.state !== "offered" && c.state !== "accepted")) {
+      // It may still run (or later start) a copy: make sure it does not.
       e.destroying.add(name);
       this.io.send(e.conn!, { type: "VASSAL_DESTROY", name });
     }
@@ -504,7 +543,7 @@ export class Coordinator {
       const v = this.vassals.get(name)!;
       for (const node of nodes) {
         const e = this.emperors.get(node)!;
-        v.copiesOn.set(node, { node, state: "offered", pid: 0, restarts: 0 });
+        v.copiesOn.set(node, { node, state: "offered", pid: 0, restarts: 0, since: this.io.now() });
         e.names.add(name);
         this.io.send(e.conn!, { type: "NEW_VASSAL", name });
         placed++;

@@ -18,6 +18,8 @@ export interface Copy {
   state: CopyState;
   pid: number;
   restarts: number;
+  /** When the placement's last step (NEW_VASSAL, then the config) was sent: bounds the wait for an answer. */
+  since?: number;
 }
 
 /** One emperor, connected or not. */

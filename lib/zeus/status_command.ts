@@ -10,6 +10,13 @@ import type { ZeusStatus } from "./zeus_status.ts";
 /** Where `zeus status` looks when --stats is not given. */
 export const DEFAULT_STATS = "127.0.0.1:4041";
 
+/** Why a vassal lacks copies, for the NOTE column: too few emperors, or no free slot. */
+function waitingNote(state: string, copies: number, alive: number): string | undefined {
+  if (state !== "pending" && state !== "partial") return undefined;
+  if (copies > alive) return `needs ${copies} distinct emperors, ${alive} alive`;
+  return "waiting for a free slot";
+}
+
 /**
  * Renders a zeus `/status` document as two tables and a counters line.
  *
@@ -18,11 +25,21 @@ export const DEFAULT_STATS = "127.0.0.1:4041";
  * process.stdout.write(renderZeusStatus(await fetchStatus("127.0.0.1:4041") as ZeusStatus));
  * ```
  */
-export function renderZeusStatus(s: ZeusStatus): string {
+export function renderZeusStatus(s: ZeusStatus, now = Date.now()): string {
+  // A lost emperor's RUNNING is a stale report: "-" rather than a number that looks current.
   const emperors = renderTable(
     ["EMPEROR", "ALIVE", "REMOTE", "MAX", "RUNNING", "ASSIGNED", "LAST HEARTBEAT"],
-    s.emperors.map((e) => [e.node, e.alive ? "yes" : "no", e.remote, e.max_vassals, e.running, e.assigned, e.last_heartbeat]),
+    s.emperors.map((e) => [
+      e.node,
+      e.alive ? "yes" : "no",
+      e.remote || "-",
+      e.max_vassals,
+      e.alive ? e.running : "-",
+      e.assigned,
+      e.last_heartbeat ? `${Math.max(0, (now - Date.parse(e.last_heartbeat)) / 1000).toFixed(1)} s ago` : "never",
+    ]),
   );
+  const alive = s.emperors.filter((e) => e.alive).length;
   const vassals = renderTable(
     ["VASSAL", "STATE", "COPIES", "EMPERORS (pid)", "RESTARTS", "NOTE"],
     s.vassals.map((v) => [
@@ -31,7 +48,7 @@ export function renderZeusStatus(s: ZeusStatus): string {
       `${v.emperors.length}/${v.copies}`,
       v.emperors.map((c) => `${c.node}(${c.pid || "-"})`).join(" ") || "-",
       v.restarts,
-      v.error,
+      v.error ?? waitingNote(v.state, v.copies, alive),
     ]),
   );
   const counters = Object.entries(s.counters)

@@ -18,7 +18,7 @@ const HELP = `zeus: hands the vassal configs of a directory out to the emperors 
 Usage:
   zeus --zeus "ADDR:PORT[,CRT,KEY[,CLIENTS_PEM]] VASSALS_DIR"
   zeus --listen ADDR:PORT --vassals DIR [--cert CRT --key KEY [--client-ca PEM]]
-       [--state FILE] [--restore] [--dead-after SECONDS] [--stats ADDR:PORT]
+       [--state FILE] [--restore] [--dead-after SECONDS] [--place-timeout SECONDS] [--stats ADDR:PORT]
   zeus status [--stats ADDR:PORT] [--json]
   zeus certs init DIR | zeus certs issue DIR NAME [--host IP_OR_DNS ...]
 
@@ -31,6 +31,8 @@ Options:
   --state FILE         save emperors and assignments there on every change (atomic)
   --restore            after a crash: load --state and keep what reconnecting emperors run
   --dead-after S       an emperor silent this long is dead and its vassals move (default 5)
+  --place-timeout S    a placement its emperor has not answered (accepted, then spawned) this
+                       long counts as a rejection: the vassal goes elsewhere (default 60)
   --stats ADDR:PORT    serve GET /status (JSON) and GET /metrics (Prometheus)
   A vassal asks for K copies on K emperors with "nodes = K" ([vassal]) or "zeus-nodes = K" ([uwsgi]).
   \`zeus status\` reads --stats (default 127.0.0.1:4041). SIGHUP rescans the directory.
@@ -51,6 +53,7 @@ const FLAGS = {
   state: { type: "string" },
   restore: { type: "boolean" },
   "dead-after": { type: "string", default: "5" },
+  "place-timeout": { type: "string", default: "60" },
   stats: { type: "string" },
 } as const;
 
@@ -94,6 +97,7 @@ export async function main(args: string[]): Promise<number> {
   }
   if (v.restore && !v.state) throw new UsageError("--restore needs --state FILE to restore from");
   const deadAfter = parseNumber("--dead-after", v["dead-after"]!, { min: 0.1 });
+  const placeTimeout = parseNumber("--place-timeout", v["place-timeout"]!, { min: 0.1 });
   const tls = tlsPaths
     ? await loadServerFiles({ cert: tlsPaths.cert, key: tlsPaths.key, ...(tlsPaths.clientCa ? { ca: tlsPaths.clientCa } : {}) })
     : undefined;
@@ -105,6 +109,7 @@ export async function main(args: string[]): Promise<number> {
     ...(v.state ? { statePath: v.state } : {}),
     restore: v.restore ?? false,
     deadAfterMs: deadAfter * 1000,
+    placeTimeoutMs: placeTimeout * 1000,
     ...(v.stats ? { stats: address("--stats", v.stats) } : {}),
   });
   const log = getLogger("zeus", "cli");
@@ -116,6 +121,9 @@ export async function main(args: string[]): Promise<number> {
     };
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));
-    process.on("SIGHUP", () => zeus.rescan());
+    process.on("SIGHUP", () => {
+      log.info("SIGHUP: rescanning {dir}", { dir: vassalsDir });
+      zeus.rescan();
+    });
   });
 }

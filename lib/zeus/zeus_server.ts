@@ -53,6 +53,8 @@ export interface ZeusOptions extends HostPort {
   /** Load `statePath` and keep what reconnecting emperors report. */
   restore?: boolean;
   deadAfterMs: number;
+  /** An unanswered placement is a rejection after this long (default 60 s). */
+  placeTimeoutMs?: number;
   stats?: HostPort;
 }
 
@@ -80,6 +82,8 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   const state = opts.restore && opts.statePath ? loadState(opts.statePath) : undefined;
   if (opts.restore && !state) log.warn("--restore: no state file at {path}; starting afresh", { path: opts.statePath });
   const conns = new Map<number, Conn>();
+  // Once stopping, the connections closing are not emperors lost: the state keeps their assignments.
+  let stopped = false;
   let saveQueued = false;
   const save = (): void => {
     saveQueued = false;
@@ -100,7 +104,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       },
       changed: () => {
         // Coalesced: one atomic write per burst of changes, before the next I/O turn.
-        if (!opts.statePath || saveQueued) return;
+        if (!opts.statePath || saveQueued || stopped) return;
         saveQueued = true;
         setImmediate(save);
       },
@@ -108,7 +112,12 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     // Without --restore, a short settle (the emperors' longest redial delay, 2 s, plus a
     // margin) still lets emperors that were redialling report what they run before
     // anything new is started.
-    { deadAfterMs: opts.deadAfterMs, settleMs: state ? opts.deadAfterMs : Math.min(2500, opts.deadAfterMs), maxRejections: 3 },
+    {
+      deadAfterMs: opts.deadAfterMs,
+      settleMs: state ? opts.deadAfterMs : Math.min(2500, opts.deadAfterMs),
+      maxRejections: 3,
+      ...(opts.placeTimeoutMs ? { placeTimeoutMs: opts.placeTimeoutMs } : {}),
+    },
   );
   if (state) {
     core.restore(state);
@@ -178,6 +187,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
         }
       });
       conn.onClose((err) => {
+        if (stopped) return;
         conns.delete(id);
         core.connClosed(id, err ? `connection error: ${err.message}` : "connection closed");
       });
@@ -200,11 +210,12 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     core,
     rescan: () => watcher.scan(),
     stop() {
+      if (opts.statePath) save();
+      stopped = true;
       clearInterval(ticker);
       watcher.stop();
       listener.close();
       stats?.stop();
-      if (opts.statePath) save();
     },
   };
 }

@@ -143,6 +143,18 @@ export async function allRunning(z: ZeusProc, n: number, timeoutMs = 20_000): Pr
   );
 }
 
+/** Waits until `n` emperors are connected to zeus and its start-up settle time is over. */
+export async function emperorsReady(z: Pick<ZeusProc, "status">, n: number, timeoutMs = 10_000): Promise<ZeusStatus> {
+  return await waitFor(
+    async () => {
+      const s = await z.status();
+      return s && !s.settling && s.emperors.filter((e) => e.alive).length === n ? s : undefined;
+    },
+    timeoutMs,
+    `${n} emperors registered`,
+  );
+}
+
 /** True when process `pid` exists. */
 export function alive(pid: number): boolean {
   try {

@@ -1,6 +1,6 @@
 // Every binary: --version, --help with exit codes, one-line errors with exit code 2.
 import { afterAll, describe, expect, test } from "bun:test";
-import { bin, removeTmpDirs, run, tmpDir } from "../helpers/procs.ts";
+import { bin, freePort, removeTmpDirs, run, tmpDir } from "../helpers/procs.ts";
 
 afterAll(removeTmpDirs);
 
@@ -33,4 +33,26 @@ test("zog: a bad ring.toml names the file and line, exit 2", async () => {
   const r = await run(bin("zog"), ["--config", file]);
   expect(r.code).toBe(2);
   expect(r.stderr).toBe(`zog: ${file}:5: node 2 has no host\n`);
+});
+
+describe.each(["zog", "zeus", "emperor"] as const)("%s status", (name) => {
+  test("against a daemon that is down: one clear line, exit 1", async () => {
+    const r = await run(bin(name), ["status", "--stats", `127.0.0.1:${await freePort()}`]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^${name}: cannot reach stats at 127\\.0\\.0\\.1:\\d+: connection refused \\(is the daemon running, with --stats at that address\\?\\)\\n$`,
+      ),
+    );
+  });
+});
+
+test("a flag given a negative or dash value says how to pass it, exit 2", async () => {
+  const r = await run(bin("emperor"), ["--emperor", "zeus:127.0.0.1:1", "--max-vassals", "-1"]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toBe('emperor: --max-vassals got a value starting with "-" (a missing value?); write --max-vassals=VALUE to mean it\n');
+  const z = await run(bin("zeus"), ["--listen", "127.0.0.1:1", "--vassals", tmpDir(), "--place-timeout=-1"]);
+  expect(z.code).toBe(2);
+  expect(z.stderr).toBe('zeus: --place-timeout "-1" is not a number ≥ 0.1\n');
 });

@@ -69,3 +69,12 @@ test("emperor status prints the running emperor's vassals (table and --json); wi
   expect(bad.code).toBe(2);
   expect(bad.stderr).toBe("emperor: emperor status needs --stats ADDR:PORT (the address the emperor serves --stats on)\n");
 }, 30_000);
+
+test("a --state-dir that cannot be made is one line naming it, exit 1", async () => {
+  const dir = tmpDir();
+  const blocker = `${dir}/file`;
+  await Bun.write(blocker, "not a folder");
+  const r = await run(bin("emperor"), ["--emperor", dir, "--state-dir", `${blocker}/state`]);
+  expect(r.code).toBe(1);
+  expect(r.stderr).toBe(`emperor: cannot use --state-dir ${blocker}/state: ENOTDIR\n`);
+});

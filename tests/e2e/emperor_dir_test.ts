@@ -72,13 +72,13 @@ test("bad vassal files are reported with file and reason; the good one runs", as
   const err = () => em.proc.stderr();
   await waitFor(() => err().includes("noini.ini"), 5000, "the reports");
   const f = (n: string) => join(em.dir, n);
-  expect(err()).toMatch(new RegExp(`ERR.*${f("syntax.toml")}.*syntax\\.toml:2: `));
-  expect(err()).toContain(`${f("nocmd.toml")}: nocmd.toml:1: [vassal] has no command`);
-  expect(err()).toContain(`${f("sig.toml")}: sig.toml:3: [vassal] stop_signal "SIGBOGUS" is not a signal`);
-  expect(err()).toContain(`${f("key.toml")}: key.toml:`);
+  expect(err()).toMatch(new RegExp(`ERR.*${f("syntax.toml")}:2: `));
+  expect(err()).toContain(`${f("nocmd.toml")}:1: [vassal] has no command\n`);
+  expect(err()).toContain(`${f("sig.toml")}:3: [vassal] stop_signal "SIGBOGUS" is not a signal\n`);
+  expect(err()).toContain(`${f("key.toml")}:3: `);
   expect(err()).toContain('has unknown key "stop_timout"');
-  expect(err()).toContain(`${f("bad name.toml")}: Vassal name "bad name.toml" is not allowed: it contains " "`);
-  expect(err()).toContain(`${f("noini.ini")}: noini.ini: has no [uwsgi] section`);
+  expect(err()).toContain(`${f("bad name.toml")}: Vassal name "bad name.toml" is not allowed: it contains " "\n`);
+  expect(err()).toContain(`${f("noini.ini")}: has no [uwsgi] section\n`);
   expect((await em.vassals()).map((v) => v.name)).toEqual(["good.toml"]);
   expect(existsSync(join(em.stateDir, "vassals", "bad name.toml"))).toBe(false);
 

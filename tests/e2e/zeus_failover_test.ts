@@ -1,7 +1,18 @@
 // Emperor failure: kill -9 and a frozen emperor; vassals move, and never run twice.
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { removeTmpDirs, waitFor } from "../helpers/procs.ts";
-import { alive, allRunning, copies, type EmperorProc, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
+import {
+  alive,
+  allRunning,
+  copies,
+  type EmperorProc,
+  emperorsReady,
+  sleeper,
+  startEmperor,
+  startZeus,
+  stopAll,
+  writeVassals,
+} from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
@@ -29,11 +40,7 @@ async function cluster() {
   const z = await startZeus();
   const spec = `zeus:127.0.0.1:${z.port}`;
   const emperors = [await startEmperor("e1", spec), await startEmperor("e2", spec), await startEmperor("e3", spec)];
-  await waitFor(
-    async () => (await z.status())?.emperors.filter((e) => e.alive).length === 3 && !(await z.status())!.settling,
-    10_000,
-    "3 emperors",
-  );
+  await emperorsReady(z, 3);
   const files: Record<string, string> = {};
   for (let i = 0; i < 9; i++) files[`v${i}.toml`] = sleeper();
   writeVassals(z.dir, files);

@@ -3,7 +3,7 @@ import { afterAll, afterEach, expect, test } from "bun:test";
 import { readFileSync, rmSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { removeTmpDirs, run, bin, waitFor } from "../helpers/procs.ts";
-import { alive, allRunning, copies, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
+import { alive, allRunning, copies, emperorsReady, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
@@ -12,14 +12,7 @@ async function cluster(n = 3) {
   const z = await startZeus();
   const emperors = [];
   for (let i = 1; i <= n; i++) emperors.push(await startEmperor(`e${i}`, `zeus:127.0.0.1:${z.port}`));
-  await waitFor(
-    async () => {
-      const s = await z.status();
-      return s && !s.settling && s.emperors.filter((e) => e.alive).length === n;
-    },
-    10_000,
-    `${n} emperors registered`,
-  );
+  await emperorsReady(z, n);
   return { z, emperors };
 }
 

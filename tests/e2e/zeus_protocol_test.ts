@@ -6,7 +6,7 @@ import { encodePacket, encodeVars, PacketDecoder, ZEUS_MODIFIER1 } from "../../l
 import { configMessages } from "../../lib/zeus/config_transfer.ts";
 import { decodeMessage, encodeMessage, type ZeusMessage } from "../../lib/zeus/messages.ts";
 import { removeTmpDirs, waitFor } from "../helpers/procs.ts";
-import { allRunning, copies, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
+import { allRunning, copies, emperorsReady, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
@@ -89,4 +89,22 @@ test("emperor: an unknown message type from zeus closes that link with the reaso
   } finally {
     fake.close();
   }
+}, 60_000);
+
+test("zeus: a placement an emperor never answers times out (--place-timeout) and the vassal runs elsewhere", async () => {
+  const z = await startZeus({ extra: ["--dead-after", "30", "--place-timeout", "1"] });
+  // "raw" has the most room, heartbeats (well within --dead-after 30) and never answers a placement.
+  const stuck = await rawClient(z.port, [
+    encodePacket(encodeMessage({ type: "I_AM_ALIVE", node: "raw", maxVassals: 50, runningVassals: 0 })),
+    reportEnd,
+  ]);
+  const good = await startEmperor("e1", `zeus:127.0.0.1:${z.port}`, ["--max-vassals", "1"]);
+  await emperorsReady(z, 2);
+  writeVassals(z.dir, { "a.toml": sleeper() });
+  const s = await allRunning(z, 1);
+  expect(s.vassals[0]!.emperors.map((c) => c.node)).toEqual(["e1"]);
+  expect(z.proc.stderr()).toContain("emperor raw rejected a.toml: no answer to the placement within 1 s");
+  expect((await copies([good])).get("a.toml")?.length).toBe(1);
+  const told = new PacketDecoder({ modifier1: ZEUS_MODIFIER1 }).push(stuck.received()).map((p) => decodeMessage(p, "zeus"));
+  expect(told.map((m) => m.type)).toEqual(["NEW_VASSAL", "VASSAL_DESTROY"]);
 }, 60_000);

@@ -1,9 +1,9 @@
 // kill -9 of zeus, then `zeus --restore`: every vassal keeps its pid; then business as usual.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
-import { allRunning, copies, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
+import { allRunning, copies, emperorsReady, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
@@ -13,11 +13,7 @@ test("zeus --restore after kill -9: same pids, nothing respawned; then it places
   const z = await startZeus({ extra: ["--state", state] });
   const spec = `zeus:127.0.0.1:${z.port}`;
   const emperors = [await startEmperor("e1", spec), await startEmperor("e2", spec), await startEmperor("e3", spec)];
-  await waitFor(
-    async () => (await z.status())?.emperors.filter((e) => e.alive).length === 3 && !(await z.status())!.settling,
-    10_000,
-    "3 emperors",
-  );
+  await emperorsReady(z, 3);
   const files: Record<string, string> = {};
   for (let i = 0; i < 9; i++) files[`v${i}.toml`] = sleeper();
   files["pair.toml"] = sleeper("nodes = 2\n");
@@ -55,11 +51,7 @@ test("zeus --restore: vassals of an emperor that does not come back in time are 
   const z = await startZeus({ extra: ["--state", state] });
   const spec = `zeus:127.0.0.1:${z.port}`;
   const emperors = [await startEmperor("e1", spec), await startEmperor("e2", spec)];
-  await waitFor(
-    async () => (await z.status())?.emperors.filter((e) => e.alive).length === 2 && !(await z.status())!.settling,
-    10_000,
-    "2 emperors",
-  );
+  await emperorsReady(z, 2);
   writeVassals(z.dir, { "a.toml": sleeper(), "b.toml": sleeper(), "c.toml": sleeper(), "d.toml": sleeper() });
   await allRunning(z, 4);
   const onE1 = [...(await copies(emperors))].filter(([, w]) => w[0]![0] === "e1");
@@ -89,4 +81,23 @@ test("zeus stopped by SIGTERM and started without --restore adopts what the empe
   expect(await copies(emperors)).toEqual(before);
   const c = (await z2.status())!.counters;
   expect([c.placed, c.adopted, c.extras_destroyed]).toEqual([0, 4, 0]);
+}, 60_000);
+
+test("zeus stopped with SIGTERM keeps every assignment in --state: the copies are not 'lost' on the way out", async () => {
+  const state = join(tmpDir(), "zeus-state.json");
+  const z = await startZeus({ extra: ["--state", state] });
+  const spec = `zeus:127.0.0.1:${z.port}`;
+  await startEmperor("e1", spec);
+  await startEmperor("e2", spec);
+  writeVassals(z.dir, { "a.toml": sleeper(), "b.toml": sleeper(), "pair.toml": sleeper("nodes = 2\n") });
+  await allRunning(z, 3);
+  process.kill(z.proc.pid, "SIGTERM");
+  expect(await z.proc.exited).toBe(0);
+  const saved = JSON.parse(readFileSync(state, "utf8")) as { vassals: { name: string; assignments: unknown[] }[] };
+  expect(saved.vassals.map((v) => [v.name, v.assignments.length])).toEqual([
+    ["a.toml", 1],
+    ["b.toml", 1],
+    ["pair.toml", 2],
+  ]);
+  expect(z.proc.stderr()).not.toContain("lost");
 }, 60_000);

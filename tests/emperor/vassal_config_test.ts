@@ -67,7 +67,7 @@ test("bad plain vassals name the file, the line when known, and the reason", () 
 test("a uWSGI vassal needs a [uwsgi] section", () => {
   expect(parseVassalConfig("app.ini", "[uwsgi]\nsocket = :0\nzeus-nodes = 3\n")).toEqual({ kind: "uwsgi", stopTimeout: 10, nodes: 3 });
   expect(err("app.ini", "[other]\nx = 1\n")).toBe("app.ini: has no [uwsgi] section");
-  expect(err("app.ini", "[uwsgi]\nzeus-nodes = many\n")).toBe('app.ini:2: zeus-nodes must be a whole number, got "many"');
+  expect(err("app.ini", "[uwsgi]\nzeus-nodes = many\n")).toBe('app.ini:2: zeus-nodes must be a whole number from 1 to 1000, got "many"');
 });
 
 test("bad names and kinds are rejected before anything else", () => {

@@ -188,6 +188,42 @@ test("a rejection places the vassal elsewhere; after the bound it is failed unti
   expect(h.sent.filter((s) => s.m.type === "NEW_VASSAL").length).toBe(4);
 });
 
+test("a placement an emperor never answers times out as a rejection: the copy goes elsewhere, a late spawn there is destroyed", async () => {
+  const h = harness();
+  // e1 has the most room but never answers (connected, heartbeating, stuck); e2 answers.
+  h.core.connOpened(1, "x:1");
+  h.core.message(1, { type: "I_AM_ALIVE", node: "e1", maxVassals: 100, runningVassals: 0 });
+  h.core.message(1, { type: "REPORT_END", count: 0 });
+  h.connect(2, "e2", 10);
+  h.core.fileSet("a.toml", plain());
+  await h.settle();
+  expect(h.sent.filter((s) => s.m.type === "NEW_VASSAL").map((s) => s.conn)).toEqual([1]);
+  const beat = () => {
+    for (const [conn, node] of [
+      [1, "e1"],
+      [2, "e2"],
+    ] as const) {
+      h.core.message(conn, { type: "I_AM_ALIVE", node, maxVassals: node === "e1" ? 100 : 10, runningVassals: 0 });
+    }
+  };
+  for (let t = 0; t < 59; t++) {
+    h.advance(1000);
+    beat();
+  }
+  expect(h.core.vassals.get("a.toml")!.copiesOn.get("e1")!.state).toBe("offered");
+  h.advance(1000);
+  await h.settle();
+  expect([...h.core.vassals.get("a.toml")!.copiesOn.keys()]).toEqual(["e2"]);
+  expect(h.core.vassals.get("a.toml")!.copiesOn.get("e2")!.state).toBe("running");
+  expect(h.sent.filter((s) => s.conn === 1).map((s) => s.m.type)).toEqual(["NEW_VASSAL", "VASSAL_DESTROY"]);
+  expect(h.core.counters.rejected).toBe(1);
+  // e1 wakes up and spawns it after all: zeus does not count it, and it stays told to destroy
+  h.core.message(1, { type: "VASSAL_SPAWNED", name: "a.toml", pid: 7, restarts: 0 });
+  expect([...h.core.vassals.get("a.toml")!.copiesOn.keys()]).toEqual(["e2"]);
+  h.core.message(1, { type: "VASSAL_DESTROYED", name: "a.toml" });
+  expect(h.core.emperors.get("e1")!.destroying.size).toBe(0);
+});
+
 test("a connection that does not start with I_AM_ALIVE is told why and closed, others unharmed", async () => {
   const h = harness();
   h.connect(1, "e1");
@@ -205,7 +241,7 @@ test("a config zeus cannot read is not placed, and says why", async () => {
   h.core.fileSet("broken.toml", enc("[vassal\n"));
   await h.settle();
   expect(h.counts()).toEqual([0]);
-  expect(h.core.vassals.get("broken.toml")!.error).toMatch(/not valid TOML/);
+  expect(h.core.vassals.get("broken.toml")!.error).toMatch(/^broken\.toml:1: Invalid TOML/);
 });
 
 test("a bad edit sends nothing: the running copy keeps its last good config until the file is fixed", async () => {

@@ -1,0 +1,44 @@
+import { expect, test } from "bun:test";
+import { renderZeusStatus } from "../../lib/zeus/status_command.ts";
+import type { ZeusStatus } from "../../lib/zeus/zeus_status.ts";
+
+test("the tables show heartbeat ages, no stale RUNNING count for a lost emperor, and why a vassal lacks copies", () => {
+  const now = Date.parse("2026-01-01T00:00:10.000Z");
+  const s = {
+    settling: false,
+    emperors: [
+      {
+        node: "e1",
+        remote: "10.0.0.1:5000",
+        alive: true,
+        max_vassals: 20,
+        running: 4,
+        assigned: 4,
+        last_heartbeat: "2026-01-01T00:00:09.700Z",
+      },
+      {
+        node: "e2",
+        remote: "10.0.0.2:5000",
+        alive: false,
+        max_vassals: 20,
+        running: 3,
+        assigned: 0,
+        last_heartbeat: "2026-01-01T00:00:02.000Z",
+      },
+      { node: "e3", remote: "", alive: false, max_vassals: 0, running: 0, assigned: 0 },
+    ],
+    vassals: [
+      { name: "pair.toml", state: "partial", copies: 2, emperors: [{ node: "e1", state: "running", pid: 7, restarts: 0 }], restarts: 0 },
+      { name: "wait.toml", state: "pending", copies: 1, emperors: [], restarts: 0 },
+      { name: "bad.toml", state: "config-error", copies: 1, emperors: [], restarts: 0, error: "bad.toml:1: Invalid TOML" },
+    ],
+    counters: {},
+  } as unknown as ZeusStatus;
+  const lines = renderZeusStatus(s, now).split("\n");
+  expect(lines[1]).toMatch(/^e1\s+yes\s+10\.0\.0\.1:5000\s+20\s+4\s+4\s+0\.3 s ago$/);
+  expect(lines[2]).toMatch(/^e2\s+no\s+10\.0\.0\.2:5000\s+20\s+-\s+0\s+8\.0 s ago$/);
+  expect(lines[3]).toMatch(/^e3\s+no\s+-\s+0\s+-\s+0\s+never$/);
+  expect(lines[6]).toMatch(/^pair\.toml\s+partial\s+1\/2\s+e1\(7\)\s+0\s+needs 2 distinct emperors, 1 alive$/);
+  expect(lines[7]).toMatch(/^wait\.toml\s+pending\s+0\/1\s+-\s+0\s+waiting for a free slot$/);
+  expect(lines[8]).toMatch(/^bad\.toml\s+config-error\s+0\/1\s+-\s+0\s+bad\.toml:1: Invalid TOML$/);
+});
