@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { fetchStatus, renderTable } from "../stats/mod.ts";
+import { ago, fetchStatus, renderTable } from "../stats/mod.ts";
 import type { NodeStatus } from "./node_status.ts";
 
 /** Where `zog status` looks when no --stats is given. */
@@ -18,10 +18,10 @@ export const DEFAULT_STATS = "127.0.0.1:55553";
  * ```
  */
 export function renderStatus(s: NodeStatus): string {
-  const head = `node ${s.node} (${s.host}, peers :${s.peer_port}, clients :${s.client_port}, fsync ${s.fsync}, ${s.listeners} listeners)\n`;
+  const head = `node ${s.node} (${s.host}, peers :${s.peer_port}, clients :${s.client_port}, fsync ${s.fsync}, ${s.listeners} listener${s.listeners === 1 ? "" : "s"})\n`;
   const links = renderTable(
     ["peer", "host", "link", "inbound", "last keepalive ack", "backlog"],
-    s.links.map((l) => [l.peer, l.host, l.state, l.inbound ? "up" : "down", l.last_keepalive_ack, l.backlog]),
+    s.links.map((l) => [l.peer, l.host, l.state, l.inbound ? "up" : "down", ago(l.last_keepalive_ack), l.backlog]),
   );
   const counters = renderTable(["counter", "value"], Object.entries(s.counters));
   return `${head}\n${links}\n${counters}`;

@@ -5,4 +5,4 @@
  */
 export { serveStats, type StatsServer, type StatsSource } from "./server.ts";
 export { type Metric, renderMetrics } from "./metrics.ts";
-export { fetchStatus, renderTable } from "./table.ts";
+export { ago, fetchStatus, renderTable } from "./table.ts";

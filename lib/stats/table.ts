@@ -36,6 +36,19 @@ function unreachable(e: Error & { code?: string }): string {
 }
 
 /**
+ * How long ago an ISO timestamp was, for status tables ("0.3 s ago"; "never" when absent).
+ *
+ * @example
+ * ```ts
+ * ago("2026-11-22T04:50:07.210Z", Date.parse("2026-11-22T04:50:07.510Z")); // "0.3 s ago"
+ * ```
+ */
+export function ago(iso: string | null | undefined, now = Date.now()): string {
+  if (!iso) return "never";
+  return `${Math.max(0, (now - Date.parse(iso)) / 1000).toFixed(1)} s ago`;
+}
+
+/**
  * Fetches `GET /status` from a daemon's stats address.
  *
  * @throws {Error} naming the address when it cannot be reached or answers badly

@@ -4,7 +4,7 @@
  * @module
  */
 import { parseFlags } from "../cli/flags.ts";
-import { fetchStatus, renderTable } from "../stats/mod.ts";
+import { ago, fetchStatus, renderTable } from "../stats/mod.ts";
 import type { ZeusStatus } from "./zeus_status.ts";
 
 /** Where `zeus status` looks when --stats is not given. */
@@ -36,7 +36,7 @@ export function renderZeusStatus(s: ZeusStatus, now = Date.now()): string {
       e.max_vassals,
       e.alive ? e.running : "-",
       e.assigned,
-      e.last_heartbeat ? `${Math.max(0, (now - Date.parse(e.last_heartbeat)) / 1000).toFixed(1)} s ago` : "never",
+      ago(e.last_heartbeat, now),
     ]),
   );
   const alive = s.emperors.filter((e) => e.alive).length;
