@@ -12,6 +12,8 @@ export interface EmperorStatus {
   node: string;
   remote: string;
   alive: boolean;
+  /** Its vassal report is complete (REPORT_END): only then does zeus place vassals on it. */
+  ready: boolean;
   max_vassals: number;
   /** running_vassals of its last I_AM_ALIVE. */
   running: number;
@@ -66,6 +68,7 @@ export function zeusStatus(core: Coordinator): ZeusStatus {
       node: e.node,
       remote: e.remote,
       alive: e.alive,
+      ready: e.ready,
       max_vassals: e.maxVassals,
       running: e.running,
       assigned: e.names.size,

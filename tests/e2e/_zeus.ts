@@ -148,7 +148,7 @@ export async function emperorsReady(z: Pick<ZeusProc, "status">, n: number, time
   return await waitFor(
     async () => {
       const s = await z.status();
-      return s && !s.settling && s.emperors.filter((e) => e.alive).length === n ? s : undefined;
+      return s && !s.settling && s.emperors.filter((e) => e.alive && e.ready).length === n ? s : undefined;
     },
     timeoutMs,
     `${n} emperors registered`,
