@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { killAll, type Proc, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
+import { killAll, type Proc, removeTmpDirs, waitFor } from "../helpers/procs.ts";
 import { RingClient } from "../helpers/ring_client.ts";
-import { accessContents, freeRingPorts, meshUp, startNode, status, type TestRing, writeRing } from "../helpers/ring_setup.ts";
+import { accessContents, meshUp, startNode, startTestRing, status, type TestRing } from "../helpers/ring_setup.ts";
 
 let STATS = 0;
 let ring: TestRing;
-const procs = new Map<string, Proc>();
+let procs = new Map<string, Proc>();
 
 beforeAll(async () => {
-  const ports = await freeRingPorts("127.1.2.11");
-  STATS = ports.statsPort;
-  ring = writeRing(tmpDir(), "127.1.2", { ...ports, keepalive: 1 });
-  for (const n of ring.names) procs.set(n, startNode(ring, n, STATS));
-  await waitFor(() => meshUp(ring, STATS), 15_000, "the five-node mesh");
+  ({ ring, stats: STATS, procs } = await startTestRing("127.1.2"));
 });
 
 afterAll(async () => {

@@ -1,18 +1,14 @@
 // The ring's no-loss guarantees driven by the real sprog client and sprog listen.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { bin, killAll, type Proc, removeTmpDirs, start, tmpDir, waitFor } from "../helpers/procs.ts";
-import { accessContents, freeRingPorts, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
+import { bin, killAll, type Proc, removeTmpDirs, start, waitFor } from "../helpers/procs.ts";
+import { accessContents, meshUp, startNode, startTestRing, type TestRing } from "../helpers/ring_setup.ts";
 
 let STATS = 0;
 let ring: TestRing;
-const procs = new Map<string, Proc>();
+let procs = new Map<string, Proc>();
 
 beforeAll(async () => {
-  const ports = await freeRingPorts("127.1.6.11");
-  STATS = ports.statsPort;
-  ring = writeRing(tmpDir(), "127.1.6", { ...ports, keepalive: 1 });
-  for (const n of ring.names) procs.set(n, startNode(ring, n, STATS));
-  await waitFor(() => meshUp(ring, STATS), 15_000, "the five-node mesh");
+  ({ ring, stats: STATS, procs } = await startTestRing("127.1.6"));
 });
 
 afterAll(async () => {

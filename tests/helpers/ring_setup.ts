@@ -5,7 +5,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bin, freePort, type Proc, start } from "./procs.ts";
+import { bin, freePort, type Proc, start, tmpDir, waitFor } from "./procs.ts";
 
 /** A test ring on disk. */
 export interface TestRing {
@@ -106,4 +106,21 @@ export async function meshUp(ring: TestRing, statsPort: number, names = ring.nam
     if (!s || s.links.some((l: { state: string; inbound: boolean }) => l.state !== "up" || !l.inbound)) return false;
   }
   return true;
+}
+
+/**
+ * Starts the five seed nodes on PREFIX.11–15 (free ports, keepalive 1) and waits for the
+ * full mesh. The returned map holds each node's process, for tests that kill and restart.
+ *
+ * @example
+ * ```ts
+ * const { ring, stats, procs } = await startTestRing("127.1.3");
+ * ```
+ */
+export async function startTestRing(prefix: string): Promise<{ ring: TestRing; stats: number; procs: Map<string, Proc> }> {
+  const ports = await freeRingPorts(`${prefix}.11`);
+  const ring = writeRing(tmpDir(), prefix, { ...ports, keepalive: 1 });
+  const procs = new Map(ring.names.map((n) => [n, startNode(ring, n, ports.statsPort)] as const));
+  await waitFor(() => meshUp(ring, ports.statsPort), 15_000, "the five-node mesh");
+  return { ring, stats: ports.statsPort, procs };
 }
