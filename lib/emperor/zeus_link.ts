@@ -12,6 +12,7 @@ import type { TlsClientFiles } from "../tls/files.ts";
 import { decodeMessage, encodeMessage } from "../zeus/messages.ts";
 import type { SupervisorEvent } from "./supervisor.ts";
 import { type SessionIdentity, type VassalHost, ZeusSession } from "./zeus_session.ts";
+import { backoffMs } from "../net/backoff.ts";
 
 const log = getLogger("emperor", "zeus");
 
@@ -53,7 +54,7 @@ export class ZeusLink {
   readonly session: ZeusSession;
   #conn: Conn | undefined;
   #stopped = false;
-  #backoff: number;
+  #attempts = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #beat: ReturnType<typeof setInterval> | undefined;
   #state: ZeusLinkStatus["state"] = "connecting";
@@ -66,7 +67,6 @@ export class ZeusLink {
     readonly opts: ZeusLinkOptions,
   ) {
     this.session = new ZeusSession(host, opts);
-    this.#backoff = opts.minBackoffMs ?? 250;
   }
 
   /** Starts dialling (and redialling forever, until {@link stop}). */
@@ -139,7 +139,7 @@ export class ZeusLink {
       this.#conn = undefined;
       const lasted = Date.now() - this.#since;
       // A link refused at once (e.g. our certificate is not accepted) must not spin.
-      if (lasted > 2000) this.#backoff = this.opts.minBackoffMs ?? 250;
+      if (lasted > 2000) this.#attempts = 0;
       const why =
         lasted < 500
           ? `zeus closed the connection at once${this.opts.tls ? " (is this emperor's certificate signed by the CA zeus trusts?)" : ""}`
@@ -154,7 +154,7 @@ export class ZeusLink {
     this.#state = "waiting";
     if (why !== this.#lastError) log.warn("zeus link down: {why}; redialling (vassals keep running)", { why });
     this.#lastError = why;
-    this.#timer = setTimeout(() => void this.#dial(), this.#backoff);
-    this.#backoff = Math.min(this.#backoff * 2, this.opts.maxBackoffMs ?? 2000);
+    const wait = backoffMs(this.#attempts++, { firstMs: this.opts.minBackoffMs ?? 250, maxMs: this.opts.maxBackoffMs ?? 2000 });
+    this.#timer = setTimeout(() => void this.#dial(), wait);
   }
 }

@@ -12,10 +12,13 @@ import type { RingNode } from "../config/mod.ts";
 import type { TlsClientFiles } from "../tls/files.ts";
 import { certMatches } from "../tls/names.ts";
 import { getLogger } from "../log/logging.ts";
-import { backoffMs } from "./backoff.ts";
+import { type BackoffPolicy, backoffMs } from "../net/backoff.ts";
 import { type Entry, messageBytes } from "./entry.ts";
 import { readMessages, varText } from "./packet_reader.ts";
 import { RING_PROTO, ringBytes, RingType } from "./protocol.ts";
+
+/** Redials of a missing peer: first retry within 250 ms, doubling to 30 s, 20% jitter. */
+export const PEER_REDIAL: BackoffPolicy = { firstMs: 250, maxMs: 30_000, jitter: 0.2 };
 
 const log = getLogger("zog", "link");
 
@@ -265,7 +268,7 @@ export class PeerLink {
 
   #retry(): void {
     if (this.#stopped) return;
-    const wait = backoffMs(this.#attempts++);
+    const wait = backoffMs(this.#attempts++, PEER_REDIAL);
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.dialNow();

@@ -3,7 +3,6 @@ import fc from "fast-check";
 import { IdSet } from "../../lib/ring/dedup.ts";
 import { journalLine, parseJournalLine, type JournalRecord } from "../../lib/ring/journal_format.ts";
 import { alreadyLogged, replayJournal } from "../../lib/ring/journal_replay.ts";
-import { backoffMs, MAX_BACKOFF_MS } from "../../lib/ring/backoff.ts";
 
 const M = (id: string, dests: [number, number][], content = `c ${id}`): JournalRecord => ({
   kind: "M",
@@ -89,11 +88,5 @@ describe("bounded memories", () => {
     for (const id of ["a", "b", "c", "d"]) s.add(id);
     expect(s.has("a")).toBe(false);
     expect([...s.values()]).toEqual(["b", "c", "d"]);
-  });
-
-  test("backoff: first retry within 1 s, capped at 30 s", () => {
-    expect(backoffMs(0)).toBeLessThanOrEqual(1000);
-    for (let i = 0; i < 40; i++) expect(backoffMs(i)).toBeLessThanOrEqual(MAX_BACKOFF_MS);
-    expect(backoffMs(30, () => 0)).toBe(MAX_BACKOFF_MS);
   });
 });

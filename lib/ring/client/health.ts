@@ -5,11 +5,14 @@
  *
  * @module
  */
+import { type BackoffPolicy, backoffMs } from "../../net/backoff.ts";
 
 /** First pause after a server fails, in ms. */
 export const BACKOFF_FIRST_MS = 250;
 /** Longest pause between attempts at a failing server, in ms. */
 export const BACKOFF_MAX_MS = 5_000;
+/** Retries of a failing server (sprog's sends and its listener). */
+export const SERVER_RETRY: BackoffPolicy = { firstMs: BACKOFF_FIRST_MS, maxMs: BACKOFF_MAX_MS };
 
 interface Down {
   until: number;
@@ -34,7 +37,7 @@ export class ServerHealth {
   /** Records that server `i` failed at `now` for `reason`; returns the ms until its next try. */
   failed(i: number, now: number, reason: string): number {
     const failures = (this.#down.get(i)?.failures ?? 0) + 1;
-    const pause = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** (failures - 1));
+    const pause = backoffMs(failures - 1, SERVER_RETRY);
     this.#down.set(i, { until: now + pause, failures, reason });
     return pause;
   }

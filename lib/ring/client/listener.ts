@@ -6,7 +6,8 @@
  */
 import type { HostPort } from "../../tls/endpoint.ts";
 import type { TlsClientFiles } from "../../tls/files.ts";
-import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS } from "./health.ts";
+import { backoffMs } from "../../net/backoff.ts";
+import { SERVER_RETRY } from "./health.ts";
 import { newClientId } from "./ids.ts";
 import { NodeLink, type RingEvent } from "./node_link.ts";
 import { SeenIds } from "./seen_ids.ts";
@@ -89,7 +90,7 @@ export class RingListener {
     this.#link = undefined;
     if (this.#stopped) return;
     this.#opts.onState?.("down", err);
-    const pause = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * 2 ** this.#failures);
+    const pause = backoffMs(this.#failures, SERVER_RETRY);
     this.#failures += 1;
     this.#retry = setTimeout(() => this.start(), pause);
   }
