@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { readProcStat, sessionMembers } from "./proc_stat.ts";
+import { writeFileAtomic } from "../fs/atomic_write.ts";
 
 /** One running vassal process as recorded. */
 export interface PidRecord {
@@ -25,8 +26,7 @@ export function pidsDir(stateDir: string): string {
 /** Records `rec` (atomically: temp file then rename). `rec.name` must be a valid vassal name. */
 export function writePidRecord(stateDir: string, rec: PidRecord): void {
   const file = join(pidsDir(stateDir), `${rec.name}.json`);
-  writeFileSync(`${file}.tmp`, JSON.stringify(rec));
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify(rec));
 }
 
 /** Removes the record of vassal `name`. */

@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { readProcStat } from "./proc_stat.ts";
+import { writeFileAtomic } from "../fs/atomic_write.ts";
 
 /**
  * Takes the state dir for this process.
@@ -30,8 +31,7 @@ export function lockStateDir(stateDir: string): void {
     if ((e as Error).message.startsWith("State dir")) throw e;
     // no lock, or an unreadable one: take it
   }
-  writeFileSync(`${file}.tmp`, JSON.stringify({ pid: process.pid, startTime: readProcStat(process.pid)?.startTime ?? "" }));
-  renameSync(`${file}.tmp`, file);
+  writeFileAtomic(file, JSON.stringify({ pid: process.pid, startTime: readProcStat(process.pid)?.startTime ?? "" }));
 }
 
 /** Releases the state dir. */

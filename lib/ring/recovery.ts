@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { closeSync, fsyncSync, openSync, renameSync, statSync, writeSync } from "node:fs";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { type IdSet } from "./dedup.ts";
 import type { Entry } from "./entry.ts";
@@ -12,6 +12,7 @@ import { journalLine } from "./journal_format.ts";
 import { alreadyLogged, replayJournal } from "./journal_replay.ts";
 import type { LogFiles } from "./log_files.ts";
 import { accessLine, compactStamp } from "./message.ts";
+import { writeFileAtomic } from "../fs/atomic_write.ts";
 
 /** A journal past this size is rewritten to what it must keep (documented in README). */
 export const JOURNAL_COMPACT_BYTES = 64 * 1024 * 1024;
@@ -74,20 +75,11 @@ export function recover(files: LogFiles): Recovered {
  * ```
  */
 export function compactJournal(files: LogFiles, seen: IdSet, pending: Iterable<Entry>): number {
-  const tmp = join(files.dir, "journal.log.tmp");
   const parts: string[] = [];
   for (const id of seen.values()) parts.push(`S ${id}\n`);
   for (const e of pending) parts.push(journalLine({ kind: "F", id: e.id, origin: e.origin, dests: e.dests, content: e.content }));
   const bytes = Buffer.from(parts.join(""));
-  const fd = openSync(tmp, "w", 0o644);
-  try {
-    let off = 0;
-    while (off < bytes.byteLength) off += writeSync(fd, bytes, off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, files.journal.path);
+  writeFileAtomic(files.journal.path, bytes, { durable: true });
   files.journal.reopen();
   return bytes.byteLength;
 }

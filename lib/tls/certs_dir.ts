@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { access, chmod, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { access, mkdir } from "node:fs/promises";
+import { writeFileAtomic } from "../fs/atomic_write.ts";
 import { join } from "node:path";
 import { type CertPair, generateCa, issueCert } from "./certs.ts";
 import { readPem } from "./files.ts";
@@ -46,7 +47,7 @@ export async function initCaDir(dir: string, opts: { force?: boolean } = {}): Pr
   }
   await mkdir(dir, { recursive: true });
   const ca = await generateCa();
-  await writePair(ca, crt, key);
+  writePair(ca, crt, key);
   return [crt, key];
 }
 
@@ -71,27 +72,14 @@ export async function issueCertInDir(dir: string, name: string, hosts: string[])
   const leaf = await issueCert(ca, name, hosts);
   const crt = join(dir, `${name}.crt`);
   const key = join(dir, `${name}.key`);
-  await writePair(leaf, crt, key);
+  writePair(leaf, crt, key);
   return [crt, key];
 }
 
-async function writePair(pair: CertPair, crtPath: string, keyPath: string): Promise<void> {
-  await writeAtomic(keyPath, pair.keyPem, 0o600);
-  await writeAtomic(crtPath, pair.certPem, 0o644);
-}
-
-// Through a fresh temp file so that a key never sits, even briefly, in a file that an
-// earlier run left with wider permissions.
-async function writeAtomic(path: string, text: string, mode: number): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    await writeFile(tmp, text, { mode, flag: "wx" });
-    await chmod(tmp, mode);
-    await rename(tmp, path);
-  } catch (err) {
-    await rm(tmp, { force: true });
-    throw err;
-  }
+function writePair(pair: CertPair, crtPath: string, keyPath: string): void {
+  // A key never sits, even briefly, in a file an earlier run left with wider permissions.
+  writeFileAtomic(keyPath, pair.keyPem, { mode: 0o600 });
+  writeFileAtomic(crtPath, pair.certPem, { mode: 0o644 });
 }
 
 async function exists(path: string): Promise<boolean> {

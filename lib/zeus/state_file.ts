@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
+import { readFileSync } from "node:fs";
+import { writeFileAtomic } from "../fs/atomic_write.ts";
 
 /** One copy of a vassal on one emperor, as saved. */
 export interface SavedAssignment {
@@ -36,21 +36,7 @@ export interface ZeusState {
  * ```
  */
 export function saveState(path: string, state: ZeusState): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, "w", 0o600);
-  try {
-    writeSync(fd, JSON.stringify(state));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-  const dirFd = openSync(dirname(path), "r");
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
+  writeFileAtomic(path, JSON.stringify(state), { mode: 0o600, durable: true });
 }
 
 function fail(path: string, what: string): never {
