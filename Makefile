@@ -29,8 +29,11 @@ dist/%: cmd/%.ts $(SOURCES) $(DEPS)
 	@mkdir -p dist
 	$(BUN) build --compile --minify --define ZOG_VERSION='"$(VERSION)"' cmd/$*.ts --outfile $@
 
+# Test files run in TEST_JOBS worker processes at once: the end-to-end files spend most of
+# their time waiting on the processes they started, and each binds its own loopback addresses.
+TEST_JOBS ?= 3
 test: build
-	$(BUN) test --timeout 60000 tests
+	$(BUN) test --timeout 60000 --parallel=$(TEST_JOBS) tests
 
 check: $(DEPS)
 	node_modules/.bin/tsc --noEmit -p .
