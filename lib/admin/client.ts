@@ -7,7 +7,7 @@
  */
 import { hostname, userInfo } from "node:os";
 import { AdminError } from "../errors.ts";
-import { type Conn, dial } from "../net/conn.ts";
+import { type Conn, dial } from "../net/mod.ts";
 import { dialUnix } from "../net/unix.ts";
 import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import type { TlsClientFiles } from "../tls/files.ts";

@@ -6,9 +6,9 @@
  */
 import { chmodSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
-import type { Conn, Listener } from "./conn.ts";
+import type { Conn, Listener, SocketState } from "./types.ts";
 import { SocketConn } from "./socket_conn.ts";
-import { type SocketState, socketEvents } from "./socket_events.ts";
+import { socketEvents } from "./socket_events.ts";
 
 /**
  * Listens on a Unix socket at `path` that only this user can open: its folder is made

@@ -6,7 +6,7 @@
  */
 import type { RingConfig, RingNode } from "../config/mod.ts";
 import { nodeFiles } from "../config/mod.ts";
-import { listen, type Listener } from "../net/conn.ts";
+import { listen, type Listener } from "../net/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
 import { loadClientFiles, loadServerFiles } from "../tls/files.ts";
 import { getLogger } from "../log/logging.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Conn } from "../net/conn.ts";
+import type { Conn } from "../net/mod.ts";
 import { certMatches } from "../tls/names.ts";
 import { getLogger } from "../log/logging.ts";
 import { checkMessage } from "./message.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Conn } from "../net/conn.ts";
+import type { Conn } from "../net/mod.ts";
 import { PacketDecoder, RING_MODIFIER1 } from "../packet/mod.ts";
 import { getLogger } from "../log/logging.ts";
 import { type RingMessage, readRingPacket } from "./protocol.ts";
