@@ -231,6 +231,12 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
           }
         } catch (e) {
           const reason = (e as Error).message;
+          if (role === "unknown") {
+            // Garbage before any valid first packet: answered as an emperor would be (ERROR, close).
+            role = "emperor";
+            conns.set(id, conn);
+            core.connOpened(id, conn.remote, clientCerts ? conn.peerNames : undefined);
+          }
           if (role === "emperor") return core.protocolError(id, reason);
           log.warn("{what} {remote}: {reason}; closing it", {
             what: role === "admin" ? "admin client" : "connection",
