@@ -13,12 +13,17 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getLogger } from "../log/logging.ts";
 import { type Conn, listen } from "../net/mod.ts";
-import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
+import { encodePacket, type Packet, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
 import type { HostPort } from "../tls/endpoint.ts";
 import type { TlsServerFiles } from "../tls/files.ts";
 import { DirWatcher } from "../watch/mod.ts";
+import { adminVerdict } from "../admin/auth.ts";
+import { ADMIN, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
+import { AdminHub } from "../admin/hub.ts";
+import { ProtocolError } from "../errors.ts";
 import { decodeMessage, encodeMessage, sha256Hex, type ZeusMessage } from "../zeus_protocol/mod.ts";
+import { leaderOnly, ZEUS_ADMIN_COMMANDS, type ZeusAdminContext } from "./admin_commands.ts";
 import { Coordinator, type CoordinatorIO } from "./coordinator.ts";
 import type { HaLeadership } from "./ha.ts";
 import type { ZeusState } from "./state_file.ts";
@@ -64,6 +69,8 @@ export interface ZeusOptions extends HostPort {
   /** An unanswered placement is a rejection after this long (default 60 s). */
   placeTimeoutMs?: number;
   stats?: HostPort;
+  /** Certificate names that are admin clients (`--admin NAME`); see lib/admin/auth.ts. */
+  admins?: string[];
 }
 
 /** A running zeus. */
@@ -218,6 +225,35 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   }
   if (!ha) beginTerm(fileState);
 
+  const clientCerts = opts.tls?.clientAuth === "required";
+  const admins: Map<number, Conn> = new Map();
+  const adminCtx: ZeusAdminContext = {
+    get core() {
+      return core;
+    },
+    vassalsDir: opts.vassalsDir,
+    leader: () => (canAct() ? undefined : (ha?.leaderAddress() ?? "")),
+  };
+  const hub: AdminHub<ZeusAdminContext> = new AdminHub(
+    {
+      send: (conn, f) => admins.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
+      close: (conn) => {
+        admins.get(conn)?.close();
+        admins.delete(conn);
+        hub.closed(conn);
+      },
+    },
+    {
+      verdict: (conn) => {
+        const c = admins.get(conn)!;
+        return adminVerdict({ remote: c.remote, certNames: clientCerts ? c.peerNames : [], clientCerts, admins: opts.admins ?? [] });
+      },
+      commands: leaderOnly(ZEUS_ADMIN_COMMANDS),
+      ctx: adminCtx,
+      server: "zeus",
+    },
+  );
+
   let nextConn = 0;
   const listener = await listen({
     host: opts.host,
@@ -226,30 +262,71 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     onRefused: refusalLog(),
     onConn: (conn) => {
       const id = ++nextConn;
-      if (!leading || !canAct()) {
-        conn.write(encodePacket(encodeMessage({ type: "NOT_LEADER", leader: ha?.leaderAddress() ?? "" })));
-        conn.close();
-        return;
-      }
-      conns.set(id, conn);
-      if (ha) write(id, { type: "ZEUS_ALIVE", deadAfterMs: opts.deadAfterMs });
-      const term = core;
-      term.connOpened(id, conn.remote, opts.tls?.clientAuth === "required" ? conn.peerNames : undefined);
+      // The first packet says who is calling: HELLO an admin client, anything else an emperor.
+      let role: "unknown" | "emperor" | "admin" = "unknown";
+      let term = core;
       const decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
+      const live = () => (role === "admin" ? admins.has(id) : role === "emperor" ? conns.has(id) && core === term : !conn.closed);
+      /** Takes the connection as an emperor's; a standby sends it to the leader instead. */
+      const emperor = (): boolean => {
+        role = "emperor";
+        if (!leading || !canAct()) {
+          conn.write(encodePacket(encodeMessage({ type: "NOT_LEADER", leader: ha?.leaderAddress() ?? "" })));
+          conn.close();
+          return false;
+        }
+        term = core;
+        conns.set(id, conn);
+        if (ha) write(id, { type: "ZEUS_ALIVE", deadAfterMs: opts.deadAfterMs });
+        term.connOpened(id, conn.remote, clientCerts ? conn.peerNames : undefined);
+        return true;
+      };
+      const route = (p: Packet): void => {
+        if (role === "unknown") {
+          if (p.modifier2 === ADMIN.HELLO) {
+            role = "admin";
+            admins.set(id, conn);
+            const hello = decodeAdminFrame(p);
+            if (hello.type === "HELLO") hub.hello(id, hello);
+            return;
+          }
+          if (!emperor()) return;
+        }
+        if (role === "admin") {
+          if (!isAdminType(p.modifier2)) throw new ProtocolError(`Zeus message type ${p.modifier2} on an admin connection`);
+          hub.frame(id, decodeAdminFrame(p));
+        } else if (canAct()) term.message(id, decodeMessage(p, "emperor"));
+      };
       conn.onData((chunk) => {
-        if (!conns.has(id) || core !== term || !canAct()) return;
+        if (!live()) return;
         try {
           for (const p of decoder.push(chunk)) {
-            term.message(id, decodeMessage(p, "emperor"));
-            if (!conns.has(id)) return;
+            route(p);
+            if (!live()) return;
           }
         } catch (e) {
-          term.protocolError(id, (e as Error).message);
+          const reason = (e as Error).message;
+          if (role === "unknown") {
+            // Garbage before any valid first packet: answered as an emperor would be (ERROR, close).
+            if (!emperor()) return;
+          }
+          if (role === "emperor") return term.protocolError(id, reason);
+          log.warn("{what} {remote}: {reason}; closing it", {
+            what: role === "admin" ? "admin client" : "connection",
+            remote: conn.remote,
+            reason,
+          });
+          if (admins.delete(id)) hub.closed(id);
+          conn.close();
         }
       });
       conn.onClose((err) => {
-        if (stopped || core !== term) return;
-        conns.delete(id);
+        if (stopped) return;
+        if (role === "admin") {
+          admins.delete(id);
+          return hub.closed(id);
+        }
+        if (core !== term || !conns.delete(id)) return;
         term.connClosed(id, err ? `connection error: ${err.message}` : "connection closed");
       });
     },
