@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Conn } from "../net/conn.ts";
+import type { Conn } from "../net/mod.ts";
 import { getLogger } from "../log/logging.ts";
 import { ringBytes, RingType } from "./protocol.ts";
 import { eventBytes } from "./listen/event.ts";

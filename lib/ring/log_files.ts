@@ -5,12 +5,33 @@
  *
  * @module
  */
-import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  fsync,
+  fsyncSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 
-/** An append-only file that survives failed writes without gluing records together. */
+/**
+ * An append-only file whose records are written whole or not at all: a write that fails
+ * half-way (ENOSPC) is cut back to where it started, so the file never holds a partial
+ * record, and the caller may write the same records again later without doubling any.
+ *
+ * Invariant relied on: this process is the file's only writer and the descriptor is
+ * O_APPEND, so the bytes a failed write did put down are the last `written` bytes of the
+ * file (whatever logrotate's copytruncate did to the file before).
+ */
 class AppendFile {
   fd: number;
+  /** A failed write could not be cut back: the next record starts on a fresh line. */
   #torn = false;
 
   constructor(readonly path: string) {
@@ -18,19 +39,29 @@ class AppendFile {
   }
 
   /**
-   * Writes all of `text` or throws (ENOSPC, EIO...). After a failed write the next one
-   * starts on a fresh line, so a torn record stays one unreadable line.
+   * Writes all of `text`, or throws (ENOSPC, EIO...) having left the file as it was.
    */
   append(text: string): void {
     if (text === "") return;
     const bytes = Buffer.from(this.#torn ? `\n${text}` : text);
+    let written = 0;
     try {
-      let off = 0;
-      while (off < bytes.byteLength) off += writeSync(this.fd, bytes, off);
+      while (written < bytes.byteLength) written += writeSync(this.fd, bytes, written);
       this.#torn = false;
     } catch (e) {
-      this.#torn = true;
+      this.#cutBack(written);
       throw e;
+    }
+  }
+
+  /** Removes the `written` bytes a failed write left at the end of the file. */
+  #cutBack(written: number): void {
+    if (written === 0) return;
+    try {
+      ftruncateSync(this.fd, fstatSync(this.fd).size - written);
+    } catch {
+      // Cannot even truncate (EIO): keep the torn record one unreadable line of its own.
+      this.#torn = true;
     }
   }
 

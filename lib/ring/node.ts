@@ -284,6 +284,7 @@ export class ZogNode implements LinkOwner {
       this.files.access.append(all.map((e) => accessLine(stamp, e.content)).join(""));
     } catch (e) {
       // Kept in order and written with the next batch; their senders get ERROR and retry.
+      // The failed write left nothing behind (AppendFile cuts it back), so none is doubled.
       this.#accessRetry = all;
       const reason = `cannot record: access.log write failed: ${errCode(e)}`;
       log.error(reason);

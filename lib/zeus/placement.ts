@@ -1,9 +1,12 @@
 /**
- * Placement (pure): which emperors get the copies of a vassal. The emperor with the most
- * free slots (max_vassals − load) wins; copies of one vassal go to distinct emperors.
+ * Placement (pure): which emperors get the copies of a vassal. Only emperors meeting the
+ * vassal's constraints are candidates; with `spread = KEY`, a copy goes to the value of
+ * that label holding the fewest of its copies; then the emperor with the most free slots
+ * (max_vassals − load) wins, ties by node name. Copies of one vassal go to distinct emperors.
  *
  * @module
  */
+import { type Constraint, type Labels, meetsAll } from "./constraints.ts";
 
 /** An emperor as placement sees it. */
 export interface Slot {
@@ -11,26 +14,8 @@ export interface Slot {
   max: number;
   /** Vassals it holds or is being given (including ones being destroyed). */
   load: number;
-}
-
-/**
- * Chooses up to `count` distinct emperors for new copies of one vassal, most free slots
- * first (ties broken by node name, so placement is reproducible). Emperors in `exclude`
- * (those already holding a copy, or that rejected it) and full ones are skipped. Returns
- * fewer than `count` when there is no room: the rest waits.
- *
- * @example
- * ```ts
- * choose([{ node: "a", max: 10, load: 3 }, { node: "b", max: 10, load: 1 }], 1); // ["b"]
- * ```
- */
-export function choose(slots: readonly Slot[], count: number, exclude: ReadonlySet<string> = new Set()): string[] {
-  if (count <= 0) return [];
-  return slots
-    .filter((s) => !exclude.has(s.node) && s.max - s.load > 0)
-    .sort((a, b) => b.max - b.load - (a.max - a.load) || (a.node < b.node ? -1 : a.node > b.node ? 1 : 0))
-    .slice(0, count)
-    .map((s) => s.node);
+  /** Its `--label`s. */
+  labels?: Labels;
 }
 
 /** A vassal waiting for copies. */
@@ -40,6 +25,57 @@ export interface Want {
   missing: number;
   /** Emperors that may not take it (already hold it, or rejected it). */
   exclude: ReadonlySet<string>;
+  /** Emperors must meet all of these. */
+  constraints?: readonly Constraint[];
+  /** Spread copies over the values of this label. */
+  spread?: string;
+  /** Emperors already holding a copy (counted by `spread`); default: none. */
+  holders?: readonly string[];
+}
+
+const free = (s: Slot): number => s.max - s.load;
+const byName = (a: Slot, b: Slot): number => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0);
+
+/**
+ * Chooses up to `count` distinct emperors for new copies of one vassal, most free slots
+ * first (ties broken by node name, so placement is reproducible). Emperors in `exclude`
+ * (those already holding a copy, or that rejected it), full ones and ones failing the
+ * constraints are skipped. Returns fewer than `count` when there is no room: the rest waits.
+ *
+ * @example
+ * ```ts
+ * choose([{ node: "a", max: 10, load: 3 }, { node: "b", max: 10, load: 1 }], 1); // ["b"]
+ * ```
+ */
+export function choose(
+  slots: readonly Slot[],
+  count: number,
+  exclude: ReadonlySet<string> = new Set(),
+  want: Pick<Want, "constraints" | "spread" | "holders"> = {},
+): string[] {
+  if (count <= 0) return [];
+  const candidates = slots
+    .filter((s) => !exclude.has(s.node) && free(s) > 0 && meetsAll(s.labels ?? {}, want.constraints ?? []))
+    .sort((a, b) => free(b) - free(a) || byName(a, b));
+  const key = want.spread;
+  if (key === undefined) return candidates.slice(0, count).map((s) => s.node);
+  // Copies per label value (an emperor without the label counts as the value ""): each copy
+  // goes to the least used value, and within it to the emperor with the most room.
+  const valueOf = (node: string): string => slots.find((s) => s.node === node)?.labels?.[key] ?? "";
+  const used = new Map<string, number>();
+  for (const n of want.holders ?? []) used.set(valueOf(n), (used.get(valueOf(n)) ?? 0) + 1);
+  const out: string[] = [];
+  while (out.length < count && candidates.length > 0) {
+    let best = 0;
+    for (let i = 1; i < candidates.length; i++) {
+      const u = used.get(valueOf(candidates[i]!.node)) ?? 0;
+      if (u < (used.get(valueOf(candidates[best]!.node)) ?? 0)) best = i;
+    }
+    const [s] = candidates.splice(best, 1);
+    out.push(s!.node);
+    used.set(valueOf(s!.node), (used.get(valueOf(s!.node)) ?? 0) + 1);
+  }
+  return out;
 }
 
 /**
@@ -58,7 +94,7 @@ export function placeAll(slots: readonly Slot[], wants: readonly Want[]): Map<st
   const byNode = new Map(live.map((s) => [s.node, s]));
   const out = new Map<string, string[]>();
   for (const w of wants) {
-    const nodes = choose(live, w.missing, w.exclude);
+    const nodes = choose(live, w.missing, w.exclude, w);
     for (const n of nodes) byNode.get(n)!.load++;
     out.set(w.name, nodes);
   }

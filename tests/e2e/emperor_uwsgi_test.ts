@@ -19,7 +19,7 @@ describe.skipIf(!UWSGI)("uWSGI vassals", () => {
     writeUwsgiVassal(em.dir, "app.ini", port, "one");
     const pid = await em.running("app.ini");
     expect(await uwsgiGet(port, "/a")).toBe("one /a");
-    await waitFor(() => sessionMembers(pid).length === 3, 5000, "master and two workers in the vassal's own session");
+    await waitFor(() => sessionMembers(pid).length === 3, 20_000, "master and two workers in the vassal's own session");
 
     const later = new Date(Date.now() + 5000);
     utimesSync(join(em.dir, "app.ini"), later, later);
@@ -33,7 +33,7 @@ describe.skipIf(!UWSGI)("uWSGI vassals", () => {
 
     rmSync(join(em.dir, "app.ini"));
     await waitFor(async () => (await em.vassal("app.ini")) === undefined, 20_000, "vassal gone");
-    await waitFor(() => sessionMembers(pid).length === 0 && !alive(pid), 5000, "uWSGI processes gone");
-    await waitFor(() => em.proc.stderr().includes("vassal app.ini stopped"), 5000, "stopped in the log");
+    await waitFor(() => sessionMembers(pid).length === 0 && !alive(pid), 20_000, "uWSGI processes gone");
+    await waitFor(() => em.proc.stderr().includes("vassal app.ini stopped"), 20_000, "stopped in the log");
   }, 90_000);
 });

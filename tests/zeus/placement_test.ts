@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
+import { meets, parseConstraint } from "../../lib/zeus/constraints.ts";
 import { choose, placeAll, type Slot } from "../../lib/zeus/placement.ts";
 
 const empty = (node: string, max = 100): Slot => ({ node, max, load: 0 });
@@ -91,6 +92,55 @@ test("property: equal empty emperors stay balanced within one vassal", () => {
       for (const nodes of placeAll(slots, wants).values()) for (const x of nodes) counts.set(x, counts.get(x)! + 1);
       const c = [...counts.values()];
       expect(Math.max(...c) - Math.min(...c)).toBeLessThanOrEqual(1);
+    }),
+  );
+});
+
+const zoned = (node: string, zone: string, load = 0): Slot => ({ node, max: 10, load, labels: { zone } });
+
+test("constraints: only emperors meeting every constraint are chosen", () => {
+  const slots = [zoned("a1", "a"), zoned("b1", "b"), { ...zoned("a2", "a", 5), labels: { zone: "a", ssd: "yes" } }];
+  expect(choose(slots, 3, new Set(), { constraints: [parseConstraint("zone=a")!] })).toEqual(["a1", "a2"]);
+  expect(choose(slots, 3, new Set(), { constraints: [parseConstraint("zone=a")!, parseConstraint("ssd")!] })).toEqual(["a2"]);
+  expect(choose(slots, 1, new Set(), { constraints: [parseConstraint("zone=c")!] })).toEqual([]);
+});
+
+test("spread: copies go to distinct values first, then pack by free slots", () => {
+  const slots = [zoned("a1", "a"), zoned("a2", "a"), zoned("b1", "b", 8), zoned("c1", "c", 9)];
+  expect(choose(slots, 3, new Set(), { spread: "zone" }).sort()).toEqual(["a1", "b1", "c1"]);
+  // Without spread the emperors with the most room win.
+  expect(choose(slots, 3, new Set()).sort()).toEqual(["a1", "a2", "b1"]);
+  // Holders count: zone a already has a copy, so the next goes to b.
+  expect(choose(slots, 1, new Set(["a1"]), { spread: "zone", holders: ["a1"] })).toEqual(["b1"]);
+});
+
+test("property: placed copies meet the constraints, and spread uses distinct values while it can", () => {
+  const arbZoned = fc.uniqueArray(
+    fc.record({
+      node: fc.string({ minLength: 1, maxLength: 3 }),
+      max: fc.integer({ min: 0, max: 5 }),
+      load: fc.integer({ min: 0, max: 5 }),
+      zone: fc.constantFrom("a", "b", "c", undefined),
+    }),
+    { minLength: 1, maxLength: 8, selector: (s) => s.node },
+  );
+  fc.assert(
+    fc.property(arbZoned, fc.integer({ min: 1, max: 5 }), fc.constantFrom("zone=a", "zone!=b", "zone", undefined), (raw, n, ctext) => {
+      const slots: Slot[] = raw.map((r) => ({
+        node: r.node,
+        max: r.max,
+        load: r.load,
+        labels: r.zone ? { zone: r.zone } : ({} as Record<string, string>),
+      }));
+      const constraints = ctext ? [parseConstraint(ctext)!] : [];
+      const chosen = choose(slots, n, new Set(), { constraints, spread: "zone" });
+      const eligible = slots.filter((s) => s.max - s.load > 0 && constraints.every((c) => meets(s.labels!, c)));
+      expect(chosen.length).toBe(Math.min(n, eligible.length));
+      const zoneOf = (node: string) => slots.find((s) => s.node === node)!.labels!.zone ?? "";
+      for (const node of chosen) expect(constraints.every((c) => meets(slots.find((s) => s.node === node)!.labels!, c))).toBe(true);
+      const values = new Set(eligible.map((s) => zoneOf(s.node)));
+      const usedValues = new Set(chosen.map(zoneOf));
+      expect(usedValues.size).toBe(Math.min(values.size, chosen.length));
     }),
   );
 });

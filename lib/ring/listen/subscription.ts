@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Conn } from "../../net/conn.ts";
+import type { Conn } from "../../net/mod.ts";
 import { ringBytes, RingType } from "../protocol.ts";
 import { eventBytes } from "./event.ts";
 import type { SeqRange } from "./ranges.ts";
