@@ -84,7 +84,8 @@ describe("LeaseDeadline", () => {
         (steps, now) => {
           const d = new LeaseDeadline(100);
           for (const [at, ttl] of steps) d.renewed(at, ttl);
-          const last = steps.findLastIndex(([, ttl]) => ttl === 0);
+          let last = -1;
+          steps.forEach(([, ttl], i) => (last = ttl === 0 ? i : last));
           const after = steps.slice(last + 1);
           const bound = Math.max(0, ...after.map(([at, ttl]) => at + ttl * 1000));
           return !d.valid(now) || now < bound;
