@@ -10,6 +10,7 @@ import { getLogger } from "../log/logging.ts";
 import { type HostPort, parseHostPort, parseZeusSpec } from "../tls/endpoint.ts";
 import { loadServerFiles } from "../tls/files.ts";
 import { runStatusCommand } from "./status_command.ts";
+import { type AdminCommandSpec, runAdminCommand } from "../admin/client_cli.ts";
 import { startZeus } from "./zeus_server.ts";
 
 const HELP = `zeus: hands the vassal configs of a directory out to the emperors connected to it.
@@ -18,7 +19,9 @@ Usage:
   zeus --zeus "ADDR:PORT[,CRT,KEY[,CLIENTS_PEM]] VASSALS_DIR"
   zeus --listen ADDR:PORT --vassals DIR [--cert CRT --key KEY [--client-ca PEM]]
        [--state FILE] [--restore] [--dead-after SECONDS] [--place-timeout SECONDS] [--stats ADDR:PORT]
+       [--admin NAME ...]
   zeus status [--stats ADDR:PORT] [--json]
+  zeus ping [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
   zeus certs init DIR | zeus certs issue DIR NAME [--host IP_OR_DNS ...]
 
 Options:
@@ -33,6 +36,9 @@ Options:
   --place-timeout S    a placement its emperor has not answered (accepted, then spawned) this
                        long counts as a rejection: the vassal goes elsewhere (default 60)
   --stats ADDR:PORT    serve GET /status (JSON) and GET /metrics (Prometheus)
+  --admin NAME         with --client-ca: a client certificate naming NAME is an admin client
+                       (zeus exec, logs, drain, ...); repeatable. Without client certificates
+                       only loopback addresses are admin clients.
   A vassal asks for K copies on K emperors with "nodes = K" ([vassal]) or "zeus-nodes = K" ([uwsgi]).
   \`zeus status\` reads --stats (default 127.0.0.1:4041). SIGHUP rescans the directory.
 
@@ -54,7 +60,20 @@ const FLAGS = {
   "dead-after": { type: "string", default: "5" },
   "place-timeout": { type: "string", default: "60" },
   stats: { type: "string" },
+  admin: { type: "string", multiple: true },
 } as const;
+
+const PING: AdminCommandSpec = {
+  bin: "zeus",
+  help: `zeus ping: checks that this client reaches zeus as an admin client.
+
+Usage:
+  zeus ping [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]`,
+  command: "ping",
+  positionals: [],
+  vars: () => ({}),
+  print: (r) => `admin client ${r.who} of zeus ${r.version}`,
+};
 
 function address(flag: string, value: string): HostPort {
   try {
@@ -68,6 +87,7 @@ function address(flag: string, value: string): HostPort {
 export async function main(args: string[]): Promise<number> {
   if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
+  if (args[0] === "ping") return await runAdminCommand(args.slice(1), PING);
   const { values: v } = parseFlags(args, FLAGS);
   const done = handleCommon("zeus", HELP, v);
   if (done !== undefined) return done;
@@ -110,6 +130,7 @@ export async function main(args: string[]): Promise<number> {
     deadAfterMs: deadAfter * 1000,
     placeTimeoutMs: placeTimeout * 1000,
     ...(v.stats ? { stats: address("--stats", v.stats) } : {}),
+    admins: v.admin ?? [],
   });
   const log = getLogger("zeus", "cli");
   return await new Promise<number>((resolve) => {
