@@ -159,6 +159,8 @@ function logEvent(e: SupervisorEvent, where: string): void {
       return log.info("vassal {name} reloaded", { name: e.name });
     case "destroyed":
       return log.info("vassal {name} stopped", { name: e.name });
+    case "unhealthy":
+      return; // logged by the vassal with its reason
     case "exited":
       return log.warning("vassal {name} exited ({how})", { name: e.name, how: e.signal ?? `code ${e.code}` });
     case "rejected":

@@ -7,6 +7,7 @@
 import { ConfigError } from "../errors.ts";
 import { Fields, intField, rejectUnknown, strField } from "../config/fields.ts";
 import { lineOf, parseTomlText } from "../config/toml_file.ts";
+import type { CheckConfig } from "../vassal/check.ts";
 import { signalName } from "./signals.ts";
 import { vassalKindOf, vassalNameProblem } from "./vassal_name.ts";
 
@@ -28,6 +29,8 @@ export interface PlainConfig {
   nodes: number;
   user?: string;
   group?: string;
+  /** Its health check (`check` and `check_*`). */
+  check?: CheckConfig;
 }
 
 /** A uWSGI vassal: `uwsgi --ini FILE`, driven through the emperor protocol. */
@@ -37,6 +40,8 @@ export interface UwsgiConfig {
   stopTimeout: number;
   /** `zeus-nodes` in `[uwsgi]`. */
   nodes: number;
+  /** Its health check (`zeus-check` and `zeus-check-*`). */
+  check?: CheckConfig;
 }
 
 /** A validated vassal config. */
