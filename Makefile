@@ -25,9 +25,17 @@ $(DEPS): package-lock.json
 
 build: $(BINS:%=dist/%)
 
-dist/%: cmd/%.ts $(SOURCES) $(DEPS)
+# One executable holding the four programs (it picks one by the name it was started as);
+# bytecode (which needs the CJS format) makes start-up ~4x cheaper in CPU.
+COMPILE := $(BUN) build --compile --minify --bytecode --format=cjs --define ZOG_VERSION='"$(VERSION)"' cmd/multicall.ts
+dist/zog: cmd/multicall.ts $(SOURCES) $(DEPS)
 	@mkdir -p dist
-	$(BUN) build --compile --minify --define ZOG_VERSION='"$(VERSION)"' cmd/$*.ts --outfile $@
+	$(COMPILE) --outfile dist/.zog.new
+	mv -f dist/.zog.new $@
+
+# The other names are hard links to dist/zog: one file on disk.
+dist/sprog dist/zeus dist/emperor: dist/zog
+	ln -f dist/zog $@
 
 # Test files run in TEST_JOBS worker processes at once: the end-to-end files spend most of
 # their time waiting on the processes they started, and each binds its own loopback addresses.

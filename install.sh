@@ -61,9 +61,12 @@ actual=$(sha256 "$tmp/$tarball")
 
 mkdir -p "$tmp/x" "$PREFIX"
 tar -xzf "$tmp/$tarball" -C "$tmp/x"
+# One executable, four names: zog is copied, the others are hard links to it (each name
+# picks its program). Every name is replaced atomically (a new file, then rename).
+[ -f "$tmp/x/zog" ] || die "$tarball holds no zog executable"
+cp "$tmp/x/zog" "$PREFIX/.zog.new" && chmod 0755 "$PREFIX/.zog.new" && mv -f "$PREFIX/.zog.new" "$PREFIX/zog"
 for b in zog sprog zeus emperor; do
-  [ -f "$tmp/x/$b" ] || continue
-  cp "$tmp/x/$b" "$PREFIX/.$b.new" && chmod 0755 "$PREFIX/.$b.new" && mv -f "$PREFIX/.$b.new" "$PREFIX/$b"
+  [ "$b" = zog ] || { ln -f "$PREFIX/zog" "$PREFIX/.$b.new" && mv -f "$PREFIX/.$b.new" "$PREFIX/$b"; }
   echo "installed $PREFIX/$b ($("$PREFIX/$b" --version 2>/dev/null || echo "$target"))"
 done
 

@@ -12,6 +12,7 @@
  */
 export * from "./lib/packet/mod.ts";
 // The Zeus protocol (zeus ↔ emperor).
+export * from "./lib/zeus_protocol/mod.ts";
 export * from "./lib/zeus/mod.ts";
 export * from "./lib/ring/mod.ts";
 export {

@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
-# Cross-builds one tarball per target into dist/release, with SHA256SUMS.
+# Cross-builds one tarball per target into dist/release (OUT), with install.sh and SHA256SUMS.
+# Each tarball holds ONE executable under four names (hard links): zog, sprog, zeus,
+# emperor; it runs the program named by the name it was started as. windows-x64 gets
+# sprog.exe only.
 # Bun's own cross-compile downloads runtimes from a hard-coded host; instead each target's
 # runtime comes from the npm registry (`npm pack @oven/bun-<os>-<arch>`) and is passed with
-# --compile-executable-path.
+# --compile-executable-path. This machine's own target uses the pinned Bun itself.
+#   TARGETS="linux-x64" OUT=/tmp/rel scripts/dist.sh    # a subset, elsewhere
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -10,8 +14,16 @@ BUN=node_modules/.bin/bun
 VERSION=${VERSION:-$(node -p "require('./package.json').version")}
 BUN_VERSION=$(node -p "require('./node_modules/bun/package.json').version")
 CACHE=.cache/bun-runtimes/$BUN_VERSION
-OUT=dist/release
-TARGETS=(linux-x64 linux-arm64 linux-x64-musl darwin-x64 darwin-arm64 windows-x64)
+OUT=${OUT:-dist/release}
+read -r -a TARGETS <<<"${TARGETS:-linux-x64 linux-arm64 linux-x64-musl darwin-x64 darwin-arm64 windows-x64}"
+
+host_target() {
+  local os arch
+  os=$(uname -s | tr '[:upper:]' '[:lower:]')
+  case "$(uname -m)" in x86_64 | amd64) arch=x64 ;; aarch64 | arm64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
+  if [ "$os" = linux ] && ls /lib/ld-musl-* >/dev/null 2>&1; then echo "$os-$arch-musl"; else echo "$os-$arch"; fi
+}
+HOST=$(host_target)
 
 rm -rf "$OUT" && mkdir -p "$OUT" "$CACHE"
 
@@ -29,20 +41,20 @@ runtime() { # target -> path of that target's bun executable, fetched once
 }
 
 for target in "${TARGETS[@]}"; do
-  exe=$(runtime "$target")
-  bins=(zog sprog zeus emperor)
-  suffix=""
-  if [[ $target == windows-* ]]; then bins=(sprog); suffix=.exe; fi
+  cross=()
+  if [ "$target" != "$HOST" ]; then cross=(--target="bun-$target" --compile-executable-path "$(runtime "$target")"); fi
   stage="$OUT/zog-$target"
   mkdir -p "$stage"
-  for b in "${bins[@]}"; do
-    "$BUN" build --compile --minify --target="bun-$target" --compile-executable-path "$exe" \
-      --define ZOG_VERSION="\"$VERSION\"" "cmd/$b.ts" --outfile "$stage/$b$suffix" >/dev/null
-  done
-  tar -C "$stage" -czf "$OUT/zog-$target.tar.gz" .
+  if [[ $target == windows-* ]]; then names=(sprog.exe); else names=(zog sprog zeus emperor); fi
+  "$BUN" build --compile --minify --bytecode --format=cjs "${cross[@]}" \
+    --define ZOG_VERSION="\"$VERSION\"" cmd/multicall.ts --outfile "$stage/${names[0]}" >/dev/null
+  for n in "${names[@]:1}"; do ln "$stage/${names[0]}" "$stage/$n"; done
+  # GNU tar stores the later names as hard links: the tarball holds one executable.
+  tar -C "$stage" -czf "$OUT/zog-$target.tar.gz" "${names[@]}"
   rm -rf "$stage"
   printf '%-16s %s\n' "$target" "$(du -h "$OUT/zog-$target.tar.gz" | cut -f1)"
 done
 
-(cd "$OUT" && sha256sum ./*.tar.gz | sed 's| \./| |' > SHA256SUMS)
-echo "wrote $OUT/SHA256SUMS"
+cp install.sh "$OUT/install.sh"
+(cd "$OUT" && sha256sum ./*.tar.gz install.sh | sed 's| \./| |' >SHA256SUMS)
+echo "wrote $OUT/install.sh and $OUT/SHA256SUMS"

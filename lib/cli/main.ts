@@ -14,10 +14,14 @@ import { EXIT, UsageError } from "../errors.ts";
  * runMain("zog", (args) => zogMain(args));
  * ```
  */
-export async function runMain(name: string, main: (args: string[]) => Promise<number>): Promise<never> {
+export async function runMain(
+  name: string,
+  main: (args: string[]) => Promise<number>,
+  args: string[] = process.argv.slice(2),
+): Promise<never> {
   let code: number;
   try {
-    code = await main(process.argv.slice(2));
+    code = await main(args);
   } catch (e) {
     const err = e as Error;
     process.stderr.write(`${name}: ${err.message}\n`);

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { getLogger } from "../log/logging.ts";
 import { type DirChanges, DirWatcher } from "../watch/mod.ts";
 import type { Supervisor } from "./supervisor.ts";
-import { vassalKindOf } from "./vassal_name.ts";
+import { vassalKindOf } from "../vassal/mod.ts";
 
 const log = getLogger("emperor", "dir");
 

@@ -15,8 +15,7 @@ import { resolveRunAs } from "./user_ids.ts";
 import { lockStateDir, unlockStateDir } from "./state_lock.ts";
 import type { SupervisorEvent, SupervisorOptions, VassalStatus } from "./types.ts";
 import { configPath, Vassal, type VassalContext } from "./vassal.ts";
-import { parseVassalConfig, type VassalConfig } from "./vassal_config.ts";
-import { vassalNameProblem } from "./vassal_name.ts";
+import { parseVassalConfig, type VassalConfig, vassalNameProblem } from "../vassal/mod.ts";
 
 export type { SupervisorEvent, SupervisorOptions, VassalState, VassalStatus } from "./types.ts";
 

@@ -14,7 +14,7 @@ import { parseVassalBytes } from "./emperor_protocol.ts";
 import { removePidRecord, writePidRecord } from "./pid_records.ts";
 import { readProcStat } from "./proc_stat.ts";
 import type { SupervisorEvent, VassalStatus } from "./types.ts";
-import type { VassalConfig } from "./vassal_config.ts";
+import type { VassalConfig } from "../vassal/mod.ts";
 import { type Action, HEARTBEAT_DEADLINE_MS, type TimerName, VassalMachine } from "./vassal_machine.ts";
 import { launchVassal, type VassalProcess } from "./vassal_process.ts";
 

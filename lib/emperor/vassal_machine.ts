@@ -9,7 +9,7 @@
 import { isReady, type VassalMessage } from "./emperor_protocol.ts";
 import { Throttle } from "./throttle.ts";
 import type { SupervisorEvent, VassalState, VassalStatus } from "./types.ts";
-import type { PlainConfig, VassalConfig } from "./vassal_config.ts";
+import type { PlainConfig, VassalConfig } from "../vassal/mod.ts";
 
 /** A uWSGI vassal that sent heartbeats and then none for this long is killed (and restarted), as uWSGI's emperor does. */
 export const HEARTBEAT_DEADLINE_MS = 30_000;

@@ -9,7 +9,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, existsSync, openSync } from "node:fs";
 import type { Socket } from "node:net";
 import { resolveRunAs, type RunAs } from "./user_ids.ts";
-import type { PlainConfig } from "./vassal_config.ts";
+import type { PlainConfig } from "../vassal/mod.ts";
 
 /** Callbacks of a running vassal process. */
 export interface ProcessEvents {

@@ -6,13 +6,12 @@
  * @module
  */
 import { getLogger } from "../log/logging.ts";
-import { type Conn, dial } from "../net/conn.ts";
+import { backoffMs, type Conn, dial } from "../net/mod.ts";
 import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import type { TlsClientFiles } from "../tls/files.ts";
-import { decodeMessage, encodeMessage } from "../zeus/messages.ts";
+import { decodeMessage, encodeMessage } from "../zeus_protocol/mod.ts";
 import type { SupervisorEvent } from "./supervisor.ts";
 import { type SessionIdentity, type VassalHost, ZeusSession } from "./zeus_session.ts";
-import { backoffMs } from "../net/backoff.ts";
 
 const log = getLogger("emperor", "zeus");
 

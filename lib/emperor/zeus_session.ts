@@ -7,10 +7,9 @@
  */
 import { ProtocolError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
-import { ConfigAssembler, reportMessages } from "../zeus/config_transfer.ts";
-import type { ZeusMessage } from "../zeus/messages.ts";
+import { ConfigAssembler, reportMessages, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import type { Supervisor, SupervisorEvent } from "./supervisor.ts";
-import { vassalNameProblem } from "./vassal_name.ts";
+import { vassalNameProblem } from "../vassal/mod.ts";
 
 const log = getLogger("emperor", "zeus");
 const utf8 = new TextDecoder("utf-8", { fatal: true });

@@ -4,11 +4,11 @@
  * @module
  */
 import type { Socket } from "bun";
-import type { Conn } from "./conn.ts";
+import type { Conn, SocketState } from "./types.ts";
 import type { TlsClientFiles } from "../tls/files.ts";
 import { peerNames } from "./peer_names.ts";
 import { SocketConn } from "./socket_conn.ts";
-import { type SocketState, socketEvents } from "./socket_events.ts";
+import { socketEvents } from "./socket_events.ts";
 import { clientTlsOptions } from "./tls_options.ts";
 
 /** Options of {@link dial}. */

@@ -4,11 +4,11 @@
  * @module
  */
 import type { Socket } from "bun";
-import type { Conn, Listener } from "./conn.ts";
+import type { Conn, Listener, SocketState } from "./types.ts";
 import type { TlsServerFiles } from "../tls/files.ts";
 import { peerNames } from "./peer_names.ts";
 import { SocketConn } from "./socket_conn.ts";
-import { type SocketState, socketEvents } from "./socket_events.ts";
+import { socketEvents } from "./socket_events.ts";
 import { serverTlsOptions } from "./tls_options.ts";
 
 /** Options of {@link listen}. */

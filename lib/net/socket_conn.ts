@@ -5,8 +5,7 @@
  * @module
  */
 import type { Socket } from "bun";
-import type { Conn } from "./conn.ts";
-import type { SocketState } from "./socket_events.ts";
+import type { Conn, SocketSink, SocketState } from "./types.ts";
 import { WriteCoalescer } from "./write_coalescer.ts";
 
 // A peer that stops reading must not keep a closing connection (and its memory) forever.
@@ -20,7 +19,7 @@ const CLOSE_GRACE_MS = 10_000;
  * socket.data.conn = new SocketConn(socket, { authorized: socket.authorized, peerNames: [] });
  * ```
  */
-export class SocketConn implements Conn {
+export class SocketConn implements Conn, SocketSink {
   readonly remote: string;
   readonly peerNames: string[];
   readonly authorized: boolean;

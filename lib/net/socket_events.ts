@@ -5,16 +5,7 @@
  * @module
  */
 import type { Socket, SocketHandler } from "bun";
-import type { SocketConn } from "./socket_conn.ts";
-
-/** Per-socket state shared by the Bun handlers. */
-export interface SocketState {
-  conn?: SocketConn;
-  /** The first error seen on the socket, reported to close listeners. */
-  error?: Error;
-  /** Called instead of the connection's close when the socket closes before it is ready. */
-  beforeReady?: (err?: Error) => void;
-}
+import type { SocketState } from "./types.ts";
 
 /**
  * Handlers for data, drain, close and error. A handler that throws (a bug in a data

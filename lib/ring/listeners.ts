@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Conn } from "../net/conn.ts";
+import type { Conn } from "../net/mod.ts";
 import { getLogger } from "../log/logging.ts";
 import { ringBytes, RingType } from "./protocol.ts";
 import { messageBytes } from "./entry.ts";

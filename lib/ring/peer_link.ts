@@ -7,12 +7,11 @@
  *
  * @module
  */
-import { type Conn, dial } from "../net/conn.ts";
+import { backoffMs, type BackoffPolicy, type Conn, dial } from "../net/mod.ts";
 import type { RingNode } from "../config/mod.ts";
 import type { TlsClientFiles } from "../tls/files.ts";
 import { certMatches } from "../tls/names.ts";
 import { getLogger } from "../log/logging.ts";
-import { type BackoffPolicy, backoffMs } from "../net/backoff.ts";
 import { type Entry, messageBytes } from "./entry.ts";
 import { readMessages, varText } from "./packet_reader.ts";
 import { RING_PROTO, ringBytes, RingType } from "./protocol.ts";

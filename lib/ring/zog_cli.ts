@@ -9,7 +9,6 @@ import { UsageError } from "../errors.ts";
 import { parseFlags } from "../cli/flags.ts";
 import { loadRingConfig, resolveSelf } from "../config/mod.ts";
 import { parseHostPort } from "../tls/endpoint.ts";
-import { runCertsCommand } from "../tls/certs_command.ts";
 import { runDaemon } from "./daemon.ts";
 import { DEFAULT_STATS, runStatus } from "./status_cmd.ts";
 
@@ -63,7 +62,7 @@ function statsAddr(value: string): { host: string; port: number } {
  * ```
  */
 export async function main(args: string[]): Promise<number> {
-  if (args[0] === "certs") return await runCertsCommand(args.slice(1));
+  if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
   if (args[0] === "status") {
     const { values } = parseFlags(args.slice(1), { ...COMMON_FLAGS, stats: { type: "string" }, json: { type: "boolean" } });
     const done = handleCommon("zog", HELP, values);

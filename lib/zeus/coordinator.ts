@@ -7,8 +7,7 @@
  */
 import { getLogger } from "../log/logging.ts";
 import { certMatches } from "../tls/names.ts";
-import { configMessages, sha256Hex } from "./config_transfer.ts";
-import type { ReportedVassal, ZeusMessage } from "./messages.ts";
+import { configMessages, type ReportedVassal, sha256Hex, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import { placeAll, type Want } from "./placement.ts";
 import type { Copy, EmperorRecord, VassalRecord } from "./records.ts";
 import { planReconcile } from "./reconcile.ts";

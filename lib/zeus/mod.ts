@@ -1,17 +1,6 @@
 /**
- * The Zeus protocol for embedders: message codec, config chunking, placement.
+ * zeus's pure rules for embedders: placement of vassal copies on emperors.
  *
  * @module
  */
-export {
-  decodeMessage,
-  encodeMessage,
-  FROM_EMPEROR,
-  FROM_ZEUS,
-  MSG,
-  type MsgType,
-  type ReportedVassal,
-  type ZeusMessage,
-} from "./messages.ts";
-export { ConfigAssembler, configMessages, reportMessages, sha256Hex } from "./config_transfer.ts";
 export { choose, placeAll, type Slot, type Want } from "./placement.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ReportedVassal } from "./messages.ts";
+import type { ReportedVassal } from "../zeus_protocol/mod.ts";
 import type { VassalRecord } from "./records.ts";
 
 /** What to do about one emperor's report. */

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ReportedVassal } from "./messages.ts";
+import type { ReportedVassal } from "../zeus_protocol/mod.ts";
 
 /**
  * Where one copy of a vassal stands on its emperor: NEW_VASSAL sent ("offered"), config

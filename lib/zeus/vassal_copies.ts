@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { parseVassalConfig } from "../emperor/vassal_config.ts";
+import { parseVassalConfig } from "../vassal/mod.ts";
 import { ConfigError } from "../errors.ts";
 
 /** The copies a config asks for, or why it cannot be placed (`NAME[:LINE]: reason`). */

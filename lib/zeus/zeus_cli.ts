@@ -9,7 +9,6 @@ import { UsageError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { type HostPort, parseHostPort, parseZeusSpec } from "../tls/endpoint.ts";
 import { loadServerFiles } from "../tls/files.ts";
-import { runCertsCommand } from "../tls/certs_command.ts";
 import { runStatusCommand } from "./status_command.ts";
 import { startZeus } from "./zeus_server.ts";
 
@@ -67,7 +66,7 @@ function address(flag: string, value: string): HostPort {
 
 /** Runs `zeus` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  if (args[0] === "certs") return await runCertsCommand(args.slice(1));
+  if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
   const { values: v } = parseFlags(args, FLAGS);
   const done = handleCommon("zeus", HELP, v);

@@ -7,15 +7,14 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getLogger } from "../log/logging.ts";
-import type { Conn } from "../net/conn.ts";
-import { listen } from "../net/conn.ts";
+import { type Conn, listen } from "../net/mod.ts";
 import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
 import type { HostPort } from "../tls/endpoint.ts";
 import type { TlsServerFiles } from "../tls/files.ts";
 import { DirWatcher } from "../watch/mod.ts";
 import { Coordinator } from "./coordinator.ts";
-import { decodeMessage, encodeMessage } from "./messages.ts";
+import { decodeMessage, encodeMessage } from "../zeus_protocol/mod.ts";
 import { loadState, saveState } from "./state_file.ts";
 import { zeusMetrics, zeusStatus } from "./zeus_status.ts";
 

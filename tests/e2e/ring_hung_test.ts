@@ -1,7 +1,7 @@
 // A peer that answers keepAlives but acknowledges no DATA is hung: its link is closed and
 // redialled, and what it owes is resent.
 import { afterAll, expect, test } from "bun:test";
-import { listen } from "../../lib/net/conn.ts";
+import { listen } from "../../lib/net/mod.ts";
 import { encodePacket, PacketDecoder, RING_MODIFIER1 } from "../../lib/packet/mod.ts";
 import { readRingPacket, RING_PROTO, ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { killAll, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";

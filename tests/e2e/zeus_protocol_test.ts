@@ -1,10 +1,9 @@
 // Bad bytes from either side: that one connection is closed with a logged reason; nobody else is harmed.
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { connect, type Socket } from "node:net";
-import { listen } from "../../lib/net/conn.ts";
+import { listen } from "../../lib/net/mod.ts";
 import { encodePacket, encodeVars, PacketDecoder, ZEUS_MODIFIER1 } from "../../lib/packet/mod.ts";
-import { configMessages } from "../../lib/zeus/config_transfer.ts";
-import { decodeMessage, encodeMessage, type ZeusMessage } from "../../lib/zeus/messages.ts";
+import { configMessages, decodeMessage, encodeMessage, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
 import { removeTmpDirs, waitFor } from "../helpers/procs.ts";
 import { allRunning, copies, emperorsReady, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
 

@@ -1,7 +1,7 @@
 // The vassal state machine alone: inputs in, actions out, no processes.
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { parseVassalConfig } from "../../lib/emperor/vassal_config.ts";
+import { parseVassalConfig } from "../../lib/vassal/mod.ts";
 import { type Action, VassalMachine } from "../../lib/emperor/vassal_machine.ts";
 
 const plain = (extra = "") => parseVassalConfig("p.toml", `[vassal]\ncommand = "sleep"\nstop_timeout = 3\n${extra}`);

@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import type { PlainConfig } from "../../lib/emperor/vassal_config.ts";
+import type { PlainConfig } from "../../lib/vassal/mod.ts";
 import { plainArgv, SETPRIV } from "../../lib/emperor/vassal_process.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
 

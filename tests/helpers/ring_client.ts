@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type Conn, dial } from "../../lib/net/conn.ts";
+import { type Conn, dial } from "../../lib/net/mod.ts";
 import { encodePacket, PacketDecoder, RING_MODIFIER1 } from "../../lib/packet/mod.ts";
 import { readRingPacket, RING_PROTO, ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import type { TlsClientFiles } from "../../lib/tls/files.ts";

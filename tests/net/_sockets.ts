@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Conn, Listener } from "../../lib/net/conn.ts";
+import type { Conn, Listener } from "../../lib/net/mod.ts";
 
 /** Remembers what a test opened, so that afterEach can close it all. */
 export class Cleanup {

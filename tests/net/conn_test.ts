@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { dial, listen } from "../../lib/net/conn.ts";
+import { dial, listen } from "../../lib/net/mod.ts";
 import { Cleanup, closed, nextConn, readBytes, utf8 } from "./_sockets.ts";
 
 const HOST = "127.0.0.1";

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from "bun:test";
-import { type Conn, dial, listen } from "../../lib/net/conn.ts";
+import { type Conn, dial, listen } from "../../lib/net/mod.ts";
 import type { ClientAuth, TlsClientFiles } from "../../lib/tls/files.ts";
 import { certMatches } from "../../lib/tls/names.ts";
 import { testPki } from "./_pki.ts";

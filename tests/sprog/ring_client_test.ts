@@ -2,7 +2,7 @@
 // ring protocol, to check retry and failover; tests/e2e/sprog_*_test.ts run the real zog.
 import { afterEach, expect, test } from "bun:test";
 import { encodePacket, PacketDecoder, RING_MODIFIER1 } from "../../lib/packet/mod.ts";
-import { listen, type Conn, type Listener } from "../../lib/net/conn.ts";
+import { listen, type Conn, type Listener } from "../../lib/net/mod.ts";
 import { readRingPacket, ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { RingClient } from "../../lib/ring/client/ring_client.ts";
 

@@ -4,9 +4,8 @@
 // emperors, and every vassal that fits is fully placed.
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { sha256Hex } from "../../lib/zeus/config_transfer.ts";
+import { sha256Hex, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
 import { Coordinator } from "../../lib/zeus/coordinator.ts";
-import type { ZeusMessage } from "../../lib/zeus/messages.ts";
 
 const NODES = ["e1", "e2", "e3", "e4"];
 const body = (copies: number, edit: number) => new TextEncoder().encode(`[vassal]\ncommand = "/bin/true"\nnodes = ${copies}\n# ${edit}\n`);

@@ -1,7 +1,6 @@
 import { expect, test } from "bun:test";
-import { sha256Hex } from "../../lib/zeus/config_transfer.ts";
+import { sha256Hex, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
 import { Coordinator } from "../../lib/zeus/coordinator.ts";
-import type { ZeusMessage } from "../../lib/zeus/messages.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const plain = (extra = "") => enc(`[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\n${extra}`);

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type BackoffPolicy, backoffMs } from "../../net/backoff.ts";
+import { type BackoffPolicy, backoffMs } from "../../net/mod.ts";
 
 /** First pause after a server fails, in ms. */
 export const BACKOFF_FIRST_MS = 250;

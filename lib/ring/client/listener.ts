@@ -6,7 +6,7 @@
  */
 import type { HostPort } from "../../tls/endpoint.ts";
 import type { TlsClientFiles } from "../../tls/files.ts";
-import { backoffMs } from "../../net/backoff.ts";
+import { backoffMs } from "../../net/mod.ts";
 import { SERVER_RETRY } from "./health.ts";
 import { newClientId } from "./ids.ts";
 import { NodeLink, type RingEvent } from "./node_link.ts";

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { dial } from "../../net/conn.ts";
-import type { Conn } from "../../net/conn.ts";
+import { type Conn, dial } from "../../net/mod.ts";
 import type { TlsClientFiles } from "../../tls/files.ts";
 import { PacketDecoder, RING_MODIFIER1 } from "../../packet/mod.ts";
 import { readRingPacket, RING_PROTO, ringBytes, RingType } from "../protocol.ts";

@@ -1,8 +1,7 @@
 import { expect, test } from "bun:test";
 import type { VassalStatus } from "../../lib/emperor/supervisor.ts";
 import { ZeusSession, type VassalHost } from "../../lib/emperor/zeus_session.ts";
-import { configMessages } from "../../lib/zeus/config_transfer.ts";
-import type { ZeusMessage } from "../../lib/zeus/messages.ts";
+import { configMessages, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
 
 /** A supervisor stand-in that records calls and "runs" vassals as pids. */
 function fakeHost() {

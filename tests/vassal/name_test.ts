@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { vassalKindOf, vassalNameProblem } from "../../lib/emperor/vassal_name.ts";
+import { vassalKindOf, vassalNameProblem } from "../../lib/vassal/mod.ts";
 
 test("good names pass", () => {
   for (const n of ["app.ini", "web.toml", "a", "A-b_c.9", "x".repeat(255)]) expect(vassalNameProblem(n)).toBeUndefined();

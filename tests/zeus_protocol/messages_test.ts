@@ -2,9 +2,16 @@ import { expect, test } from "bun:test";
 import fc from "fast-check";
 import { ProtocolError } from "../../lib/errors.ts";
 import { encodePacket, encodeVars, PacketDecoder, ZEUS_MODIFIER1 } from "../../lib/packet/mod.ts";
-import { ConfigAssembler, configMessages, reportMessages, sha256Hex } from "../../lib/zeus/config_transfer.ts";
-import { decodeMessage, encodeMessage, MSG, type ZeusMessage } from "../../lib/zeus/messages.ts";
-import { wantedCopies } from "../../lib/zeus/vassal_copies.ts";
+import {
+  ConfigAssembler,
+  configMessages,
+  decodeMessage,
+  encodeMessage,
+  MSG,
+  reportMessages,
+  sha256Hex,
+  type ZeusMessage,
+} from "../../lib/zeus_protocol/mod.ts";
 
 const roundTrip = (m: ZeusMessage, from: "emperor" | "zeus") => {
   const [p] = new PacketDecoder({ modifier1: ZEUS_MODIFIER1 }).push(encodePacket(encodeMessage(m)));
@@ -99,20 +106,4 @@ test("a report of 3000 vassals splits into packets under the limit and round-tri
     return d.type === "VASSAL_REPORT" ? d.vassals : [];
   });
   expect(back).toEqual(vassals);
-});
-
-test("copies wanted: nodes in [vassal], zeus-nodes in [uwsgi], default 1, bad values explained", () => {
-  expect(wantedCopies("a.toml", '[vassal]\ncommand = "/bin/true"\nnodes = 3\n')).toEqual({ copies: 3 });
-  expect(wantedCopies("a.toml", '[vassal]\ncommand = "/bin/true"\n')).toEqual({ copies: 1 });
-  expect(wantedCopies("a.ini", "[uwsgi]\nsocket = :0\nzeus-nodes = 2\n")).toEqual({ copies: 2 });
-  expect(wantedCopies("a.ini", "[other]\nzeus-nodes = 2\n")).toEqual({ error: "a.ini: has no [uwsgi] section" });
-  expect(wantedCopies("a.ini", "[uwsgi]\nzeus-nodes = 0\n")).toEqual({
-    error: 'a.ini:2: zeus-nodes must be a whole number from 1 to 1000, got "0"',
-  });
-  expect(wantedCopies("a.toml", '[vassal]\ncommand = "x"\nnodes = 0\n')).toMatchObject({
-    error: expect.stringMatching(/^a\.toml:3: \[vassal\] nodes /),
-  });
-  expect(wantedCopies("a.toml", "[vassal]\nargs = []\n")).toEqual({ error: "a.toml:1: [vassal] has no command" });
-  expect(wantedCopies("a b.toml", '[vassal]\ncommand = "x"\n')).toMatchObject({ error: expect.stringMatching(/^a b\.toml: Vassal name/) });
-  expect(wantedCopies("a.toml", "[vassal\n")).toMatchObject({ error: expect.stringMatching(/^a\.toml:1: /) });
 });

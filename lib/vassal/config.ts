@@ -9,7 +9,7 @@ import { Fields, intField, rejectUnknown, strField } from "../config/fields.ts";
 import { lineOf, parseTomlText } from "../config/toml_file.ts";
 import type { CheckConfig } from "../vassal/check.ts";
 import { signalName } from "./signals.ts";
-import { vassalKindOf, vassalNameProblem } from "./vassal_name.ts";
+import { vassalKindOf, vassalNameProblem } from "./name.ts";
 
 /** How a vassal reloads: restart it, or send it a signal. */
 export type ReloadRule = { kind: "restart" } | { kind: "signal"; signal: NodeJS.Signals };

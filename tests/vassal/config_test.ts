@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { ConfigError } from "../../lib/errors.ts";
-import { parseVassalConfig } from "../../lib/emperor/vassal_config.ts";
+import { parseVassalConfig } from "../../lib/vassal/mod.ts";
 
 const err = (name: string, text: string): string => {
   try {

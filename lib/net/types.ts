@@ -1,20 +1,10 @@
 /**
- * The transport every daemon uses: TCP or TLS connections as {@link Conn}, made by
- * {@link listen} and {@link dial} over Bun.listen / Bun.connect.
- *
- * @example
- * ```ts
- * import { dial, listen } from "./lib/net/conn.ts";
- * const server = await listen({ host: "127.0.0.1", port: 0, onConn: (c) => c.onData((b) => c.write(b)) });
- * const conn = await dial({ host: "127.0.0.1", port: server.port });
- * conn.onData((b) => console.log(new TextDecoder().decode(b)));
- * conn.write(new TextEncoder().encode("echo"));
- * ```
+ * The transport's contract: a {@link Conn} (ordering, close, backpressure) and a
+ * {@link Listener}, and the per-socket state the Bun handlers share. Types only, so every
+ * file of lib/net can import it without a circle.
  *
  * @module
  */
-export { listen, type ListenOptions } from "./listen.ts";
-export { dial, type DialOptions } from "./dial.ts";
 
 /** One established connection: plain, or TLS after a completed, checked handshake. */
 export interface Conn {
@@ -59,4 +49,21 @@ export interface Listener {
   readonly port: number;
   /** Stops accepting and, unless `keepConnections`, closes every open connection. */
   close(opts?: { keepConnections?: boolean }): void;
+}
+
+/** What the Bun socket handlers call on an established connection (a `SocketConn`). */
+export interface SocketSink {
+  receive(chunk: Uint8Array): void;
+  drained(): void;
+  ended(err?: Error): void;
+  readonly closed: boolean;
+}
+
+/** Per-socket state shared by the Bun handlers. */
+export interface SocketState {
+  conn?: SocketSink;
+  /** The first error seen on the socket, reported to close listeners. */
+  error?: Error;
+  /** Called instead of the connection's close when the socket closes before it is ready. */
+  beforeReady?: (err?: Error) => void;
 }

@@ -1,0 +1,19 @@
+/**
+ * The transport every daemon uses: TCP or TLS connections as {@link Conn}, made by
+ * {@link listen} and {@link dial} over Bun.listen / Bun.connect, and the reconnect backoff.
+ *
+ * @example
+ * ```ts
+ * import { dial, listen } from "./lib/net/mod.ts";
+ * const server = await listen({ host: "127.0.0.1", port: 0, onConn: (c) => c.onData((b) => c.write(b)) });
+ * const conn = await dial({ host: "127.0.0.1", port: server.port });
+ * conn.onData((b) => console.log(new TextDecoder().decode(b)));
+ * conn.write(new TextEncoder().encode("echo"));
+ * ```
+ *
+ * @module
+ */
+export type { Conn, Listener } from "./types.ts";
+export { listen, type ListenOptions } from "./listen.ts";
+export { dial, type DialOptions } from "./dial.ts";
+export { type BackoffPolicy, backoffMs } from "./backoff.ts";

@@ -1,0 +1,23 @@
+/**
+ * The Zeus protocol (zeus <-> emperor, modifier1 223), both sides of the wire: the
+ * message codec, config chunking with its sha256, vassal reports and their reassembly.
+ *
+ * @example
+ * ```ts
+ * import { decodeMessage, encodeMessage } from "./lib/zeus_protocol/mod.ts";
+ * decodeMessage(encodeMessage({ type: "VASSAL_DESTROY", name: "web.toml" }), "zeus").type; // "VASSAL_DESTROY"
+ * ```
+ *
+ * @module
+ */
+export {
+  decodeMessage,
+  encodeMessage,
+  FROM_EMPEROR,
+  FROM_ZEUS,
+  MSG,
+  type MsgType,
+  type ReportedVassal,
+  type ZeusMessage,
+} from "./messages.ts";
+export { chunkSize, ConfigAssembler, configMessages, reportMessages, sha256Hex } from "./config_transfer.ts";
