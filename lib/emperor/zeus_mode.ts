@@ -11,6 +11,7 @@ import { getLogger } from "../log/logging.ts";
 import { serveStats, type StatsServer } from "../stats/server.ts";
 import type { EmperorSpec, HostPort } from "../tls/endpoint.ts";
 import { loadClientFiles } from "../tls/files.ts";
+import { parseLabel } from "../vassal/constraints.ts";
 import { emperorStats } from "./emperor_stats.ts";
 import { defaultStateDir } from "./state_dir.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
@@ -26,6 +27,7 @@ export interface ZeusModeFlags {
   node?: string;
   "max-vassals"?: string;
   heartbeat?: string;
+  label?: string[];
 }
 
 /** What the emperor CLI lends zeus mode, so both modes log and stop alike. */
@@ -56,6 +58,12 @@ export async function runZeusMode(
   if (flags["zeus-ca"] && !spec.tls) throw new UsageError('--zeus-ca is for TLS: use "zeus-ssl:HOST:PORT"');
   const tls = spec.tls ? await loadClientFiles({ ...spec.tls, ...(flags["zeus-ca"] ? { ca: flags["zeus-ca"] } : {}) }) : undefined;
   const stateDir = resolve(flags["state-dir"] ?? defaultStateDir());
+  const labels: Record<string, string> = {};
+  for (const text of flags.label ?? []) {
+    const kv = parseLabel(text);
+    if (!kv) throw new UsageError(`--label "${text}" is not KEY=VALUE (letters, digits, ".", "_", "/", "-")`);
+    labels[kv[0]] = kv[1];
+  }
 
   let link: ZeusLink | undefined;
   const sup = new Supervisor({
@@ -65,9 +73,18 @@ export async function runZeusMode(
       hooks.logEvent(e, "");
       link?.onEvent(e);
     },
+    onState: (s) => link?.session.onState(s),
   });
   await sup.start();
-  link = new ZeusLink(sup, { host: spec.host, port: spec.port, ...(tls ? { tls } : {}), node, maxVassals, heartbeatMs: heartbeat * 1000 });
+  link = new ZeusLink(sup, {
+    host: spec.host,
+    port: spec.port,
+    ...(tls ? { tls } : {}),
+    node,
+    maxVassals,
+    labels,
+    heartbeatMs: heartbeat * 1000,
+  });
   const zeusLink = link;
   let server: StatsServer | undefined;
   if (stats) {
@@ -78,6 +95,7 @@ export async function runZeusMode(
         mode: "zeus",
         node,
         max_vassals: maxVassals,
+        labels,
         get zeus() {
           return zeusLink.status();
         },

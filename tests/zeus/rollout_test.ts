@@ -50,7 +50,7 @@ test("property: following the plan never has more than max_parallel copies chang
         const policy = { ...p, maxParallel: par, minHealthyMs: 100 };
         const copies: RolloutCopy[] = Array.from({ length: n }, (_, i) => old(`n${i}`));
         let now = 0;
-        for (let step = 0; step < 200; step++) {
+        for (let step = 0; step < 2000; step++) {
           const plan = planRollout("new", copies, policy, now);
           if (plan.kind === "done") return;
           expect(plan.kind).toBe("rolling");
