@@ -38,7 +38,7 @@ export class SocketConn implements Conn, SocketSink {
     this.#socket = socket;
     this.authorized = info.authorized;
     this.peerNames = info.peerNames;
-    this.remote = formatRemote(socket.remoteAddress, socket.remotePort);
+    this.remote = formatRemote(socket.remoteAddress ?? "local", socket.remotePort);
     this.#writer = new WriteCoalescer((b) => socket.write(b));
     this.#writer.onIdle = () => {
       if (this.#closing) this.#socket.end();
@@ -118,6 +118,14 @@ export class SocketConn implements Conn, SocketSink {
   }
 }
 
-function formatRemote(address: string, port: number): string {
+/**
+ * A socket's peer as "ip:port", "[ip6]:port" for IPv6.
+ *
+ * @example
+ * ```ts
+ * formatRemote("::1", 4040); // "[::1]:4040"
+ * ```
+ */
+export function formatRemote(address: string, port: number): string {
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }

@@ -24,6 +24,8 @@ export const RingType = {
   DATA_BATCH: 8,
   /** Many OK in one packet. */
   OK_BATCH: 9,
+  EVENT_ACK: 12,
+  CAUGHT_UP: 13,
 } as const;
 
 /** HELLO var by which a node says it takes DATA_BATCH (and answers it with OK_BATCH). */

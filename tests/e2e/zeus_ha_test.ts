@@ -1,0 +1,265 @@
+// Several zeus on one etcd prefix: one leader; kill -9 or a pause of the leader hands over
+// to a standby within the TTL plus a second, without restarting a vassal or running one twice.
+import { afterAll, afterEach, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import type { HaStatus } from "../../lib/zeus/ha.ts";
+import type { ZeusStatus } from "../../lib/zeus/zeus_status.ts";
+import { bin, freePort, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
+import { etcdMissing, type EtcdProc, startEtcd } from "./_etcd.ts";
+import { copies, type EmperorProc, sleeper, startEmperor, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
+
+const missing = etcdMissing();
+if (missing) console.log(`zeus_ha_test: ${missing}`);
+const haTest = missing ? test.skip : test;
+
+afterEach(stopAll);
+afterAll(removeTmpDirs);
+
+/** The TTL: --dead-after 2 (the e2e helper's). */
+const TTL_MS = 2000;
+
+type HaZeus = ZeusProc & { ha(): Promise<(ZeusStatus & { ha: HaStatus }) | undefined> };
+
+async function cluster(etcd: EtcdProc, vassals: number) {
+  const dir = tmpDir("ha-vassals-");
+  const files: Record<string, string> = {};
+  for (let i = 0; i < vassals; i++) files[`v${String(i).padStart(2, "0")}.toml`] = sleeper();
+  writeVassals(dir, files);
+  const url = `etcd://${etcd.endpoint}/zeus-test`;
+  const zeus: HaZeus[] = [];
+  for (let i = 0; i < 3; i++) {
+    const z = await startZeus({ dir, extra: ["--state", url] });
+    zeus.push({ ...z, ha: () => z.status() as Promise<(ZeusStatus & { ha: HaStatus }) | undefined> });
+  }
+  const [first, ...others] = zeus.map((z) => `zeus:127.0.0.1:${z.port}`);
+  const more = others.flatMap((s) => ["--emperor", s]);
+  const emperors = [await startEmperor("e1", first!, more), await startEmperor("e2", first!, more), await startEmperor("e3", first!, more)];
+  const leader = await waitFor(
+    async () => {
+      for (const z of zeus) {
+        const s = await z.ha();
+        if (s?.ha.role === "leader" && s.vassals.length === vassals && s.vassals.every((v) => v.state === "running")) return z;
+      }
+      return undefined;
+    },
+    30_000,
+    `a leader running ${vassals} vassals`,
+  );
+  return { dir, zeus, emperors, leader };
+}
+
+/** Samples every emperor until stopped; records any vassal seen with more than one copy. */
+function watchDuplicates(emperors: EmperorProc[]) {
+  const dups: string[] = [];
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      for (const [name, where] of await copies(emperors)) if (where.length > 1) dups.push(`${name} on ${where.map((w) => w[0])}`);
+      await Bun.sleep(30);
+    }
+  })();
+  return {
+    dups,
+    stop: async () => {
+      on = false;
+      await loop;
+    },
+  };
+}
+
+/** name → pid of every running copy. */
+async function pids(emperors: EmperorProc[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const [name, where] of await copies(emperors)) out.set(name, where[0]![1]);
+  return out;
+}
+
+haTest(
+  "3 zeus, 3 emperors, 20 vassals: one leader; kill -9 of it: a new leader within TTL + 1 s, no vassal restarted",
+  async () => {
+    const etcd = await startEtcd();
+    const { dir, zeus, emperors, leader } = await cluster(etcd, 20);
+    const roles = await Promise.all(zeus.map(async (z) => (await z.ha())?.ha.role));
+    expect(roles.filter((r) => r === "leader").length).toBe(1);
+    const standby = (await zeus.find((z) => z !== leader)!.ha())!;
+    expect(standby.ha.leader?.zeus).toBe(`127.0.0.1:${leader.port}`);
+    expect(standby.ha.standbys.length).toBe(2);
+    const before = await pids(emperors);
+    expect(before.size).toBe(20);
+    const watch = watchDuplicates(emperors);
+
+    const killedAt = Date.now();
+    process.kill(leader.proc.pid, "SIGKILL");
+    const rest = zeus.filter((z) => z !== leader);
+    const next = await waitFor(
+      async () => {
+        for (const z of rest) if ((await z.ha())?.ha.role === "leader") return z;
+        return undefined;
+      },
+      10_000,
+      "a new leader",
+    );
+    const tookMs = Date.now() - killedAt;
+    expect(tookMs).toBeLessThan(TTL_MS + 1000);
+
+    // Emperors find it, report, and keep every vassal: same pids.
+    await waitFor(
+      async () => {
+        const s = await next.ha();
+        return s && !s.settling && s.emperors.filter((e) => e.alive && e.ready).length === 3 ? s : undefined;
+      },
+      15_000,
+      "3 emperors at the new leader",
+    );
+    expect(await pids(emperors)).toEqual(before);
+
+    // The new leader acts: a new file is placed, a removed one destroyed.
+    writeVassals(dir, { "new.toml": sleeper() });
+    rmSync(join(dir, "v00.toml"));
+    await waitFor(
+      async () => {
+        const now = await copies(emperors);
+        return now.get("new.toml")?.length === 1 && !now.has("v00.toml");
+      },
+      15_000,
+      "new.toml placed and v00.toml destroyed by the new leader",
+    );
+    await watch.stop();
+    expect(watch.dups).toEqual([]);
+    const after = await pids(emperors);
+    for (const [name, pid] of before) if (name !== "v00.toml") expect(after.get(name)).toBe(pid);
+    console.log(`zeus_ha_test: kill -9 of the leader to a new leader: ${tookMs} ms (TTL ${TTL_MS} ms)`);
+  },
+  90_000,
+);
+
+haTest(
+  "SIGSTOP of the leader past the TTL: a standby takes over and acts; SIGCONT: the old leader does nothing and stands by",
+  async () => {
+    const etcd = await startEtcd();
+    const { dir, zeus, emperors, leader } = await cluster(etcd, 6);
+    const before = await pids(emperors);
+    const watch = watchDuplicates(emperors);
+    const rest = zeus.filter((z) => z !== leader);
+    process.kill(leader.proc.pid, "SIGSTOP");
+    try {
+      const next = await waitFor(
+        async () => {
+          for (const z of rest) if ((await z.ha())?.ha.role === "leader") return z;
+          return undefined;
+        },
+        10_000,
+        "a standby leading",
+      );
+      await waitFor(
+        async () => {
+          const s = await next.ha();
+          return s && !s.settling && s.emperors.filter((e) => e.alive && e.ready).length === 3;
+        },
+        20_000,
+        "3 emperors at the new leader",
+      );
+      writeVassals(dir, { "while-paused.toml": sleeper() });
+      rmSync(join(dir, "v01.toml"));
+      await waitFor(
+        async () => {
+          const now = await copies(emperors);
+          return now.get("while-paused.toml")?.length === 1 && !now.has("v01.toml");
+        },
+        15_000,
+        "the new leader placing and destroying",
+      );
+    } finally {
+      process.kill(leader.proc.pid, "SIGCONT");
+    }
+    await waitFor(async () => (await leader.ha())?.ha.role === "standby", 10_000, "the old leader standing by");
+    // It placed and destroyed nothing after it woke up.
+    const woke = leader.proc.stderr().slice(leader.proc.stderr().lastIndexOf("no longer leading"));
+    expect(woke).toContain("no longer leading");
+    expect(woke).not.toMatch(/new vassal|destroying|spawned on|adopting/);
+    await Bun.sleep(500);
+    await watch.stop();
+    expect(watch.dups).toEqual([]);
+    const after = await pids(emperors);
+    for (const [name, pid] of before) if (name !== "v01.toml") expect(after.get(name)).toBe(pid);
+    expect(after.get("while-paused.toml")).toBeGreaterThan(0);
+    expect(after.has("v01.toml")).toBe(false);
+  },
+  90_000,
+);
+
+haTest(
+  "etcd killed (kill -9) and restarted on its data dir: vassals keep running; the coordinator resumes",
+  async () => {
+    const etcd = await startEtcd();
+    const { dir, zeus, emperors } = await cluster(etcd, 5);
+    const before = await pids(emperors);
+    await etcd.restart({ downMs: 3000 });
+    const leader = await waitFor(
+      async () => {
+        for (const z of zeus) {
+          const s = await z.ha();
+          if (s?.ha.role === "leader" && !s.settling && s.emperors.filter((e) => e.alive && e.ready).length === 3) return z;
+        }
+        return undefined;
+      },
+      30_000,
+      "a leader with 3 emperors after etcd came back",
+    );
+    expect(await pids(emperors)).toEqual(before);
+    writeVassals(dir, { "after-etcd.toml": sleeper() });
+    await waitFor(async () => (await copies(emperors)).get("after-etcd.toml")?.length === 1, 15_000, "a placement after etcd came back");
+    expect((await leader.ha())!.vassals.length).toBe(6);
+  },
+  90_000,
+);
+
+test("bad etcd URLs: one line, exit 2", async () => {
+  const dir = tmpDir("ha-bad-");
+  for (const [url, says] of [
+    ["etcd://127.0.0.1:2379", "has no /PREFIX"],
+    ["etcd://127.0.0.1:2379/", "has an empty prefix"],
+    ["etcd:///zeus", "names no HOST:PORT"],
+    ["etcd://127.0.0.1:99999/zeus", "above 65535"],
+    ["etcd://127.0.0.1:2379,/zeus", 'has a bad member ""'],
+  ] as const) {
+    const r = await run(bin("zeus"), ["--listen", "127.0.0.1:0", "--vassals", dir, "--state", url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n").length).toBe(1);
+    expect(r.stderr).toContain(says);
+  }
+  const r = await run(bin("zeus"), ["--listen", "127.0.0.1:0", "--vassals", dir, "--state", "s.json", "--etcd-ca", "ca.crt"]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain("go with --state etcd://");
+});
+
+test("an unreachable etcd at start: one line naming it, exit 1", async () => {
+  const port = await freePort();
+  const r = await run(bin("zeus"), ["--listen", "127.0.0.1:0", "--vassals", tmpDir("ha-bad-"), "--state", `etcd://127.0.0.1:${port}/zeus`]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim().split("\n")).toEqual([
+    `zeus: --state etcd://127.0.0.1:${port}/zeus: etcd unreachable (127.0.0.1:${port}: connection refused)`,
+  ]);
+});
+
+haTest("a prefix holding keys zeus did not write: one line naming a key, exit 1; nothing written", async () => {
+  const etcd = await startEtcd();
+  const put = (key: string, value: string) =>
+    fetch(`http://${etcd.endpoint}/v3/kv/put`, { method: "POST", body: JSON.stringify({ key: btoa(key), value: btoa(value) }) });
+  await put("/app/config/db", "postgres://x");
+  await put("/other/state", "not a zeus state");
+  const dir = tmpDir("ha-bad-");
+  const r = await run(bin("zeus"), ["--listen", "127.0.0.1:0", "--vassals", dir, "--state", `etcd://${etcd.endpoint}/app`]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim().split("\n").length).toBe(1);
+  expect(r.stderr).toContain(`holds "/app/config/db", which zeus did not write: give zeus a prefix of its own`);
+  const r2 = await run(bin("zeus"), ["--listen", "127.0.0.1:0", "--vassals", dir, "--state", `etcd://${etcd.endpoint}/other`]);
+  expect(r2.code).toBe(1);
+  expect(r2.stderr).toContain("etcd key /other/state: not JSON");
+  const res = await fetch(`http://${etcd.endpoint}/v3/kv/range`, {
+    method: "POST",
+    body: JSON.stringify({ key: btoa("/"), range_end: btoa("0"), keys_only: true }),
+  });
+  expect(Number((await res.json()).count)).toBe(2);
+});
