@@ -4,6 +4,8 @@
  *
  * @module
  */
+import type { ConnGuard } from "../net/conn_guard.ts";
+import type { ClientPort } from "./client_port.ts";
 import type { Conn } from "../net/mod.ts";
 import { certMatches } from "../tls/names.ts";
 import { getLogger } from "../log/logging.ts";
@@ -28,7 +30,7 @@ function send(conn: Conn, type: RingType, vars: Record<string, string | Uint8Arr
 
 /**
  * Handles one message of a DATA or DATA_BATCH from a client (`from` "client") or a peer
- * (its position); `originName` is the peer's `origin` var.
+ * (its position; `it.origin` names the node the message entered the ring at).
  */
 function takeData(
   node: ZogNode,
@@ -176,44 +178,55 @@ function refuse(conn: Conn, reason: string): void {
 
 /**
  * Serves a connection accepted on the client port: DATA, keepAlive, HELLO, SUBSCRIBE.
+ * `guard`, the port's limits ({@link ClientPort}), hears of every chunk read and caps the
+ * listeners it lets off the idle limit.
  *
  * @example
  * ```ts
- * listen({ host, port: clientPort, onConn: (c) => serveClient(node, c) });
+ * listen({ host, port: clientPort, onConn: (c) => serveClient(node, c, clientPort.guard) });
  * ```
  */
-export function serveClient(node: ZogNode, conn: Conn): void {
+export function serveClient(node: ZogNode, conn: Conn, guard?: ConnGuard<Conn>): void {
   log.debug("client connected from {remote}", { remote: conn.remote });
   const answers = new Answers(conn);
-  readMessages(conn, "client", (m) => {
-    switch (m.type) {
-      case RingType.DATA:
-      case RingType.DATA_BATCH:
-        // A client that sends without reading its answers would grow them without bound.
-        if (conn.bufferedBytes > CLIENT_UNREAD_LIMIT) return refuse(conn, `answers not read: over ${CLIENT_UNREAD_LIMIT} bytes unsent`);
-        return onData(node, conn, answers, m, "client");
-      case RingType.KEEPALIVE:
-        return send(conn, RingType.ACK);
-      case RingType.HELLO: {
-        const spoken = protoMismatch(m, false);
-        if (spoken) return refuse(conn, spoken);
-        return send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name, [BATCH_VAR]: "1" });
-      }
-      case RingType.SUBSCRIBE:
-        return subscribe(node, conn, m);
-      case RingType.EVENT_ACK: {
-        let ranges;
-        try {
-          ranges = decodeRanges(varText(m, "seqs"));
-        } catch (e) {
-          return refuse(conn, `bad EVENT_ACK: ${(e as Error).message}`);
+  const heard = guard ? (partial: boolean) => guard.heard(conn, partial) : undefined;
+  readMessages(
+    conn,
+    "client",
+    (m) => {
+      switch (m.type) {
+        case RingType.DATA:
+        case RingType.DATA_BATCH:
+          // A client that sends without reading its answers would grow them without bound.
+          if (conn.bufferedBytes > CLIENT_UNREAD_LIMIT) return refuse(conn, `answers not read: over ${CLIENT_UNREAD_LIMIT} bytes unsent`);
+          return onData(node, conn, answers, m, "client");
+        case RingType.KEEPALIVE:
+          return send(conn, RingType.ACK);
+        case RingType.HELLO: {
+          const spoken = protoMismatch(m, false);
+          if (spoken) return refuse(conn, spoken);
+          return send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name, [BATCH_VAR]: "1" });
         }
-        return node.listeners.ack(conn, ranges);
+        case RingType.SUBSCRIBE:
+          // A listener may stay silent for good: only so many are let off client_idle.
+          if (guard && !guard.exemptFromIdle(conn))
+            return refuse(conn, `too many listeners: max_listeners ${guard.limits.maxExempt} reached`);
+          return subscribe(node, conn, m);
+        case RingType.EVENT_ACK: {
+          let ranges;
+          try {
+            ranges = decodeRanges(varText(m, "seqs"));
+          } catch (e) {
+            return refuse(conn, `bad EVENT_ACK: ${(e as Error).message}`);
+          }
+          return node.listeners.ack(conn, ranges);
+        }
+        case RingType.ACK:
+          return;
+        default:
+          return refuse(conn, `unexpected ${ringTypeName(m.type)} from a client`);
       }
-      case RingType.ACK:
-        return;
-      default:
-        return refuse(conn, `unexpected ${ringTypeName(m.type)} from a client`);
-    }
-  });
+    },
+    heard,
+  );
 }
