@@ -22,7 +22,7 @@ import { runZeusMode } from "./zeus_mode.ts";
 const HELP = `emperor: runs vassals (uWSGI apps or any command) and keeps them alive.
 
 Usage:
-  emperor --emperor zeus:HOST:PORT | zeus-ssl:HOST:PORT[,CRT,KEY] [--zeus-ca CA]
+  emperor --emperor zeus:HOST:PORT | zeus-ssl:HOST:PORT[,CRT,KEY] [--emperor ...] [--zeus-ca CA]
           [--node NAME] [--max-vassals N] [--state-dir DIR] [--heartbeat SECONDS]
           [--vassal-binary PATH] [--stats ADDR:PORT]
   emperor --emperor DIR|"DIR/GLOB" [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
@@ -49,6 +49,8 @@ Under zeus (--emperor zeus:HOST:PORT or zeus-ssl:...):
   --zeus-ca CA          CA that zeus's certificate must chain to (zeus-ssl)
   zeus-ssl:HOST:PORT,CRT,KEY presents CRT/KEY; zeus-ssl:HOST:PORT,NAME.key presents NAME.key
   with NAME.crt beside it. Losing zeus keeps every vassal running; the emperor redials.
+  Several zeus sharing an etcd state: repeat --emperor, one per zeus; the emperor serves
+  the leader, follows a standby's redirect to it, and finds the next leader by itself.
 
 Examples:
   emperor --emperor /etc/uwsgi/vassals --state-dir /var/lib/emperor --stats 127.0.0.1:9101
@@ -57,7 +59,7 @@ Examples:
 
 const FLAGS = {
   ...COMMON_FLAGS,
-  emperor: { type: "string" },
+  emperor: { type: "string", multiple: true },
   "state-dir": { type: "string" },
   "vassal-binary": { type: "string" },
   stats: { type: "string" },
@@ -76,9 +78,14 @@ export async function main(args: string[]): Promise<number> {
   const done = handleCommon("emperor", HELP, values);
   if (done !== undefined) return done;
   if (values.emperor === undefined) throw new UsageError("--emperor is required: a vassals directory, or zeus:HOST:PORT");
-  const spec = usage(() => parseEmperorSpec(values.emperor!));
+  const specs = values.emperor.map((s) => usage(() => parseEmperorSpec(s)));
   const stats = values.stats === undefined ? undefined : usage(() => parseHostPort(values.stats!));
-  if (spec.kind === "zeus") return await runZeusMode(spec, values, stats, { logEvent, untilStopSignal });
+  const zeus = specs.filter((s) => s.kind === "zeus");
+  if (zeus.length > 0 && zeus.length < specs.length) throw new UsageError("--emperor: give zeus addresses or one directory, not both");
+  if (zeus.length > 0) return await runZeusMode(zeus, values, stats, { logEvent, untilStopSignal });
+  if (specs.length > 1) throw new UsageError("--emperor: one vassals directory at a time (repeat --emperor only for several zeus)");
+  const spec = specs[0]!;
+  if (spec.kind !== "dir") throw new UsageError("--emperor: unreachable");
   const { dir, pattern } = vassalsDir(spec.dir);
   const stateDir = resolve(values["state-dir"] ?? defaultStateDir());
   const sup = new Supervisor({

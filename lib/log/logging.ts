@@ -4,16 +4,21 @@
  *
  * @module
  */
+import { escapeWire, oneLine } from "./escape.ts";
 import { configureSync, getLogger as logtapeLogger, getTextFormatter, type Logger, type LogLevel, type LogRecord } from "@logtape/logtape";
 
 /** Levels accepted by `--log-level`, most verbose first. */
 export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warning", "error", "fatal"];
 
-// "bare": operators read `node MV on 127.0.0.11`, not quoted JSON strings.
-const format = getTextFormatter({ timestamp: "date-time-tz", value: "bare" });
+// Strings bare (operators read `node MV on 127.0.0.11`, not quoted JSON strings) but
+// escaped, errors as their message: a value that came off the wire stays on its line.
+const format = getTextFormatter({
+  timestamp: "date-time-tz",
+  value: (v, inspect) => escapeWire(typeof v === "string" ? v : v instanceof Error ? v.message : inspect(v)),
+});
 
 function stderrSink(record: LogRecord): void {
-  process.stderr.write(format(record));
+  process.stderr.write(oneLine(format(record)));
 }
 
 /**

@@ -11,6 +11,8 @@ import { checkMessage } from "./message.ts";
 import { fanOut } from "./forwarding.ts";
 import type { ZogNode } from "./node.ts";
 import { readMessages, varText } from "./packet_reader.ts";
+import { decodeRanges } from "./listen/ranges.ts";
+import { subscribeRequest } from "./listen/subscribe_request.ts";
 import { ID_RE, RING_PROTO, type RingMessage, ringBytes, RingType, ringTypeName } from "./protocol.ts";
 
 const log = getLogger("zog", "conn");
@@ -80,6 +82,8 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
     heard();
     if (peer === undefined) {
       if (m.type !== RingType.HELLO) return refuse(conn, `expected HELLO, got ${ringTypeName(m.type)}`);
+      const spoken = protoMismatch(m, true);
+      if (spoken) return refuse(conn, spoken);
       const name = varText(m, "node");
       const n = node.nodes.find((x) => x.name === name);
       if (!n || n.index === node.self.index) return refuse(conn, `"${name}" is not a peer in this ring`);
@@ -109,6 +113,36 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
   });
 }
 
+function subscribe(node: ZogNode, conn: Conn, m: RingMessage): void {
+  const vars: Record<string, string> = {};
+  for (const k of Object.keys(m.vars)) vars[k] = varText(m, k);
+  let reply;
+  try {
+    const req = subscribeRequest(vars);
+    reply = node.listeners.subscribe(conn, req);
+    const what = req.group ? `group ${req.group}` : req.durable ? `durable ${req.durable}` : "messages";
+    log.info("listener {remote} subscribed ({what}, prefix {prefix}{from})", {
+      remote: conn.remote,
+      what,
+      prefix: req.prefix,
+      from: reply.from ? `, from seq ${reply.from}` : "",
+    });
+  } catch (e) {
+    return refuse(conn, `cannot subscribe: ${(e as Error).message}`);
+  }
+  send(conn, RingType.OK, reply);
+}
+
+/**
+ * Why a HELLO's protocol is not ours ("unknown protocol ..."), or undefined when it is.
+ * A peer must name it; a client may leave it out.
+ */
+function protoMismatch(m: RingMessage, required: boolean): string | undefined {
+  const proto = varText(m, "proto");
+  if (proto === RING_PROTO || (proto === "" && !required)) return undefined;
+  return `unknown protocol ${JSON.stringify(proto.slice(0, 64))}: this node speaks ${RING_PROTO}`;
+}
+
 function refuse(conn: Conn, reason: string): void {
   log.warn("refusing {remote}: {reason}", { remote: conn.remote, reason });
   send(conn, RingType.ERROR, { reason });
@@ -133,12 +167,22 @@ export function serveClient(node: ZogNode, conn: Conn): void {
         return onData(node, conn, m, "client");
       case RingType.KEEPALIVE:
         return send(conn, RingType.ACK);
-      case RingType.HELLO:
+      case RingType.HELLO: {
+        const spoken = protoMismatch(m, false);
+        if (spoken) return refuse(conn, spoken);
         return send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name });
+      }
       case RingType.SUBSCRIBE:
-        node.listeners.add(conn, varText(m, "prefix"));
-        log.info("listener {remote} subscribed to messages starting with {prefix}", { remote: conn.remote, prefix: varText(m, "prefix") });
-        return send(conn, RingType.OK, { id: "subscribe" });
+        return subscribe(node, conn, m);
+      case RingType.EVENT_ACK: {
+        let ranges;
+        try {
+          ranges = decodeRanges(varText(m, "seqs"));
+        } catch (e) {
+          return refuse(conn, `bad EVENT_ACK: ${(e as Error).message}`);
+        }
+        return node.listeners.ack(conn, ranges);
+      }
       case RingType.ACK:
         return;
       default:

@@ -10,15 +10,24 @@ import { getLogger } from "../log/logging.ts";
 import { type HostPort, parseHostPort, parseZeusSpec } from "../tls/endpoint.ts";
 import { loadServerFiles } from "../tls/files.ts";
 import { runStatusCommand } from "./status_command.ts";
+import { type AdminCommandSpec, runAdminCommand } from "../admin/client_cli.ts";
 import { startZeus } from "./zeus_server.ts";
+import { EtcdClient } from "../etcd/client.ts";
+import { isEtcdUrl, parseEtcdUrl } from "../etcd/url.ts";
+import { loadClientFiles } from "../tls/files.ts";
+import { checkPrefix, HaLeadership } from "./ha.ts";
+import { etcdStore, fileStore, type StateStore } from "./state_store.ts";
 
 const HELP = `zeus: hands the vassal configs of a directory out to the emperors connected to it.
 
 Usage:
   zeus --zeus "ADDR:PORT[,CRT,KEY[,CLIENTS_PEM]] VASSALS_DIR"
   zeus --listen ADDR:PORT --vassals DIR [--cert CRT --key KEY [--client-ca PEM]]
-       [--state FILE] [--restore] [--dead-after SECONDS] [--place-timeout SECONDS] [--stats ADDR:PORT]
+       [--state FILE | --state etcd://HOST:PORT[,HOST:PORT...]/PREFIX [--etcd-ca CA --etcd-cert CRT --etcd-key KEY]]
+       [--restore] [--dead-after SECONDS] [--place-timeout SECONDS] [--stats ADDR:PORT]
+       [--admin NAME ...]
   zeus status [--stats ADDR:PORT] [--json]
+  zeus ping [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
   zeus certs init DIR | zeus certs issue DIR NAME [--host IP_OR_DNS ...]
 
 Options:
@@ -28,11 +37,20 @@ Options:
   --cert/--key FILE    serve TLS; --client-ca PEM also requires emperor certificates it signed,
                        naming the emperor's --node
   --state FILE         save emperors and assignments there on every change (atomic)
+  --state etcd://...   several zeus: every zeus given the same etcd URL and PREFIX is one
+                       coordinator; they elect a leader through an etcd lease (TTL --dead-after,
+                       rounded up to whole seconds), only the leader acts, the others send
+                       emperors to it and take over within the TTL plus a second when it dies
+  --etcd-ca/--etcd-cert/--etcd-key FILE  reach etcd over TLS (https)
   --restore            after a crash: load --state and keep what reconnecting emperors run
+                       (always so with etcd: each new leader restores)
   --dead-after S       an emperor silent this long is dead and its vassals move (default 5)
   --place-timeout S    a placement its emperor has not answered (accepted, then spawned) this
                        long counts as a rejection: the vassal goes elsewhere (default 60)
   --stats ADDR:PORT    serve GET /status (JSON) and GET /metrics (Prometheus)
+  --admin NAME         with --client-ca: a client certificate naming NAME is an admin client
+                       (zeus exec, logs, drain, ...); repeatable. Without client certificates
+                       only loopback addresses are admin clients.
   A vassal asks for K copies on K emperors with "nodes = K" ([vassal]) or "zeus-nodes = K" ([uwsgi]).
   \`zeus status\` reads --stats (default 127.0.0.1:4041). SIGHUP rescans the directory.
 
@@ -54,7 +72,23 @@ const FLAGS = {
   "dead-after": { type: "string", default: "5" },
   "place-timeout": { type: "string", default: "60" },
   stats: { type: "string" },
+  "etcd-ca": { type: "string" },
+  "etcd-cert": { type: "string" },
+  "etcd-key": { type: "string" },
+  admin: { type: "string", multiple: true },
 } as const;
+
+const PING: AdminCommandSpec = {
+  bin: "zeus",
+  help: `zeus ping: checks that this client reaches zeus as an admin client.
+
+Usage:
+  zeus ping [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]`,
+  command: "ping",
+  positionals: [],
+  vars: () => ({}),
+  print: (r) => `admin client ${r.who} of zeus ${r.version}`,
+};
 
 function address(flag: string, value: string): HostPort {
   try {
@@ -64,10 +98,46 @@ function address(flag: string, value: string): HostPort {
   }
 }
 
+/**
+ * The etcd side of `--state etcd://...`: checks the URL (exit 2) and that etcd answers
+ * and the prefix is zeus' (exit 1), before anything is listened on or written.
+ */
+async function etcdState(
+  url: string,
+  v: { "etcd-ca"?: string; "etcd-cert"?: string; "etcd-key"?: string },
+  ttlS: number,
+  where: HostPort,
+  stats: string | undefined,
+): Promise<{ store: StateStore; ha: HaLeadership }> {
+  let parsed;
+  try {
+    parsed = parseEtcdUrl(url);
+  } catch (e) {
+    throw new UsageError(`--state: ${(e as Error).message}`);
+  }
+  if (!v["etcd-cert"] !== !v["etcd-key"]) throw new UsageError("--etcd-cert and --etcd-key go together");
+  const tls =
+    v["etcd-ca"] || v["etcd-cert"]
+      ? await loadClientFiles({
+          ...(v["etcd-ca"] ? { ca: v["etcd-ca"] } : {}),
+          ...(v["etcd-cert"] ? { cert: v["etcd-cert"], key: v["etcd-key"]! } : {}),
+        })
+      : undefined;
+  const client = new EtcdClient({ endpoints: parsed.endpoints, ...(tls ? { tls } : {}) });
+  try {
+    await checkPrefix(client, parsed.prefix);
+  } catch (e) {
+    throw new Error(`--state ${url}: ${(e as Error).message}`);
+  }
+  const ha = new HaLeadership({ etcd: client, prefix: parsed.prefix, ttlS, host: where.host, ...(stats ? { stats } : {}) });
+  return { store: etcdStore(client, parsed.prefix, () => ha.leaderRevision), ha };
+}
+
 /** Runs `zeus` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
+  if (args[0] === "ping") return await runAdminCommand(args.slice(1), PING);
   const { values: v } = parseFlags(args, FLAGS);
   const done = handleCommon("zeus", HELP, v);
   if (done !== undefined) return done;
@@ -96,6 +166,9 @@ export async function main(args: string[]): Promise<number> {
   }
   if (v.restore && !v.state) throw new UsageError("--restore needs --state FILE to restore from");
   const deadAfter = parseNumber("--dead-after", v["dead-after"]!, { min: 0.1 });
+  const etcd = v.state && isEtcdUrl(v.state) ? await etcdState(v.state, v, Math.ceil(deadAfter), where, v.stats) : undefined;
+  if (!etcd && (v["etcd-ca"] || v["etcd-cert"] || v["etcd-key"]))
+    throw new UsageError("--etcd-ca/--etcd-cert/--etcd-key go with --state etcd://...");
   const placeTimeout = parseNumber("--place-timeout", v["place-timeout"]!, { min: 0.1 });
   const tls = tlsPaths
     ? await loadServerFiles({ cert: tlsPaths.cert, key: tlsPaths.key, ...(tlsPaths.clientCa ? { ca: tlsPaths.clientCa } : {}) })
@@ -105,18 +178,18 @@ export async function main(args: string[]): Promise<number> {
     ...where,
     vassalsDir,
     ...(tls ? { tls } : {}),
-    ...(v.state ? { statePath: v.state } : {}),
+    ...(etcd ? { store: etcd.store, ha: etcd.ha } : v.state ? { store: fileStore(v.state) } : {}),
     restore: v.restore ?? false,
     deadAfterMs: deadAfter * 1000,
     placeTimeoutMs: placeTimeout * 1000,
     ...(v.stats ? { stats: address("--stats", v.stats) } : {}),
+    admins: v.admin ?? [],
   });
   const log = getLogger("zeus", "cli");
   return await new Promise<number>((resolve) => {
     const stop = (sig: string) => {
       log.info("{sig}: stopping (emperors keep their vassals)", { sig });
-      zeus.stop();
-      resolve(0);
+      void zeus.stop().then(() => resolve(0));
     };
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));

@@ -2,9 +2,9 @@
 // of the five access.log files.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { bin, killAll, removeTmpDirs, run, start, waitFor } from "../helpers/procs.ts";
-import { lineCounts, loggedContents, startRing, type TestRing, waitForLogs } from "../sprog/_ring.ts";
+import { lineCounts, loggedContents, startRing, type RunningRing, waitForLogs } from "../helpers/ring_setup.ts";
 
-let ring: TestRing;
+let ring: RunningRing;
 let logs: string[];
 
 beforeAll(async () => {
@@ -24,7 +24,7 @@ async function sendAndCheck(args: string[], count: number, opts: { input?: strin
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(new RegExp(`^${count} sent, ${count} acked, 0 failed in [0-9.]+ s \\([0-9.]+ msg/s\\)\\n$`));
-  const perLog = await waitForLogs(logs, before, count);
+  const perLog = await waitForLogs(ring, logs, before, count);
   const first = new Set(perLog[0]);
   for (const lines of perLog) {
     expect(lines).toHaveLength(count);
@@ -60,7 +60,7 @@ describe("sprog on a five-node ring", () => {
     const before = lineCounts(logs);
     const r = await run(bin("sprog"), ["--config", ring.config, "-m", text, "-i", "0", "--window", "8", "-n", "250"]);
     expect(r.code).toBe(0);
-    const perLog = await waitForLogs(logs, before, 250);
+    const perLog = await waitForLogs(ring, logs, before, 250);
     for (const lines of perLog) expect(lines).toEqual(Array(250).fill(text));
   }, 60_000);
 
@@ -106,13 +106,14 @@ describe("sprog on a five-node ring", () => {
     expect(m).not.toBeNull();
     expect(m![1]).toBe(m![2]!);
     const n = Number(m![1]);
-    const perLog = await waitForLogs(logs, before, n);
+    const perLog = await waitForLogs(ring, logs, before, n);
     for (const lines of perLog) expect(lines).toHaveLength(n);
   }, 30_000);
 
   test("SIGINT before -n is reached: the summary, then exit 1 with one line on stderr", async () => {
+    const before = lineCounts(logs);
     const sprog = start(bin("sprog"), ["--config", ring.config, "-i", "0.05", "-n", "100000"]);
-    await Bun.sleep(500); // a few sends
+    await waitFor(() => loggedContents(logs[0]!).length >= before[0]! + 3, 20_000, "a few sends");
     process.kill(sprog.pid, "SIGINT");
     expect(await sprog.exited).toBe(1);
     expect(sprog.stdout()).toMatch(/^\d+ sent, \d+ acked, 0 failed in /);

@@ -1,0 +1,68 @@
+/**
+ * zeus's admin commands: the registry the admin layer (lib/admin/hub.ts) dispatches
+ * REQUEST frames to. A new command is one entry here: a handler from the request's vars
+ * (and who asked) to the reply's vars; throw AdminError(code, message) to fail.
+ *
+ * @module
+ */
+import type { AdminHandler } from "../admin/hub.ts";
+import { AdminError } from "../errors.ts";
+import { VERSION } from "../cli/version.ts";
+import type { Coordinator } from "./coordinator.ts";
+
+/** What zeus lends its admin command handlers. */
+export interface ZeusAdminContext {
+  core: Coordinator;
+  vassalsDir: string;
+  /**
+   * Several zeus: undefined while this zeus leads, else the leader's "HOST:PORT" ("" while
+   * none is known). A single zeus always leads.
+   */
+  leader?: () => string | undefined;
+}
+
+/** Commands a standby answers itself; every other one is the leader's. */
+const ANYWHERE = new Set(["ping"]);
+
+/**
+ * Wraps `commands` so that on a standby every command but ping fails with code
+ * "not-leader", naming the leader in its message and in the `leader` var.
+ *
+ * @example
+ * ```ts
+ * new AdminHub(io, { commands: leaderOnly(ZEUS_ADMIN_COMMANDS), ... });
+ * ```
+ */
+export function leaderOnly(
+  commands: Readonly<Record<string, AdminHandler<ZeusAdminContext>>>,
+): Record<string, AdminHandler<ZeusAdminContext>> {
+  const out: Record<string, AdminHandler<ZeusAdminContext>> = {};
+  for (const [name, handler] of Object.entries(commands)) {
+    out[name] = ANYWHERE.has(name)
+      ? handler
+      : (req) => {
+          const leader = req.ctx.leader?.();
+          if (leader === undefined) return handler(req);
+          throw new AdminError(
+            "not-leader",
+            leader
+              ? `this zeus is a standby: ask the leader at ${leader} (--zeus ${leader})`
+              : "this zeus is a standby and no leader is elected yet: try again",
+          );
+        };
+  }
+  return out;
+}
+
+/**
+ * Every admin command zeus answers, by name.
+ *
+ * @example
+ * ```ts
+ * // client side: await adminRequest(opts, "ping") → { who: "127.0.0.1:51234", version: "0.1.0" }
+ * ```
+ */
+export const ZEUS_ADMIN_COMMANDS: Readonly<Record<string, AdminHandler<ZeusAdminContext>>> = {
+  /** Who zeus takes the caller for, and its version: checks that admin access works. */
+  ping: ({ who }) => ({ who, version: VERSION }),
+};
