@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { parseFlags } from "../cli/flags.ts";
-import { UsageError } from "../errors.ts";
+import { defineCommand, parseCommand } from "../cli/command.ts";
 import { fetchStatus, renderTable } from "../stats/mod.ts";
 import type { VassalStatus } from "./types.ts";
 
@@ -43,17 +42,33 @@ export function renderEmperorStatus(s: { vassals: VassalStatus[] }, now: number)
   );
 }
 
+/** Where `emperor status` looks when --stats is not given (the systemd unit serves it there). */
+export const DEFAULT_STATS = "127.0.0.1:4042";
+
+const STATUS = defineCommand({
+  program: "emperor",
+  sub: "status",
+  summary: "print an emperor's vassals from its --stats address",
+  help: `Usage:
+  emperor status [--stats ADDR:PORT] [--json]
+
+Prints the vassals of a running emperor (kind, state, pid, restarts, last exit) and the
+vassal files it could not use, read from GET /status at its --stats address.
+  --stats ADDR:PORT   where the emperor serves --stats (default ${DEFAULT_STATS})
+  --json              print the raw JSON`,
+  flags: { stats: { type: "string", default: DEFAULT_STATS }, json: { type: "boolean" } },
+});
+
 /**
- * Runs `emperor status --stats ADDR:PORT [--json]`; returns the exit code.
+ * Runs `emperor status [--stats ADDR:PORT] [--json]`; returns the exit code.
  *
- * @throws {UsageError} without --stats
  * @throws {Error} when the stats endpoint cannot be reached
  */
 export async function runStatusCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags(args, { stats: { type: "string" }, json: { type: "boolean" } });
-  if (values.stats === undefined)
-    throw new UsageError("emperor status needs --stats ADDR:PORT (the address the emperor serves --stats on)");
-  const status = (await fetchStatus(values.stats)) as { vassals: VassalStatus[] };
+  const parsed = parseCommand(STATUS, args);
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  const status = (await fetchStatus(values.stats!)) as { vassals: VassalStatus[] };
   process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : renderEmperorStatus(status, Date.now()));
   return 0;
 }

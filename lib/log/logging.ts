@@ -4,16 +4,42 @@
  *
  * @module
  */
-import { configureSync, getLogger as logtapeLogger, getTextFormatter, type Logger, type LogLevel, type LogRecord } from "@logtape/logtape";
+import {
+  configureSync,
+  getJsonLinesFormatter,
+  getLogger as logtapeLogger,
+  getTextFormatter,
+  type Logger,
+  type LogLevel,
+  type LogRecord,
+  type TextFormatter,
+} from "@logtape/logtape";
 
 /** Levels accepted by `--log-level`, most verbose first. */
 export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warning", "error", "fatal"];
 
-// "bare": operators read `node MV on 127.0.0.11`, not quoted JSON strings.
-const format = getTextFormatter({ timestamp: "date-time-tz", value: "bare" });
+/** `--log-format`: text lines for people, JSON lines for log collectors. */
+export type LogFormat = "text" | "json";
 
-function stderrSink(record: LogRecord): void {
-  process.stderr.write(format(record));
+// "bare": operators read `node MV on 127.0.0.11`, not quoted JSON strings. Categories are
+// ASCII (`zog.link`) in both formats, so grep and log collectors need no special character.
+const FORMATTERS: Record<LogFormat, TextFormatter> = {
+  text: getTextFormatter({ timestamp: "date-time-tz", value: "bare", category: "." }),
+  json: getJsonLinesFormatter({ categorySeparator: ".", properties: "flatten" }),
+};
+
+/**
+ * Parses a `--log-format` value.
+ *
+ * @throws {TypeError} naming the value and the accepted formats
+ * @example
+ * ```ts
+ * parseLogFormat("json"); // "json"
+ * ```
+ */
+export function parseLogFormat(value: string): LogFormat {
+  if (value === "text" || value === "json") return value;
+  throw new TypeError(`--log-format "${value}" is not one of text, json`);
 }
 
 /**
@@ -32,18 +58,19 @@ export function parseLogLevel(value: string): LogLevel {
 }
 
 /**
- * Sends records at `level` and above, of every category under `root`, to stderr.
- * Call once at start-up; calling again replaces the configuration.
+ * Sends records at `level` and above, of every category under `root`, to stderr in
+ * `format`. Call once at start-up; calling again replaces the configuration.
  *
  * @example
  * ```ts
- * setupLogging("zog", "info");
+ * setupLogging("zog", "info", "json");
  * ```
  */
-export function setupLogging(root: string, level: LogLevel): void {
+export function setupLogging(root: string, level: LogLevel, format: LogFormat = "text"): void {
+  const formatter = FORMATTERS[format];
   configureSync({
     reset: true,
-    sinks: { stderr: stderrSink },
+    sinks: { stderr: (record: LogRecord) => void process.stderr.write(formatter(record)) },
     loggers: [
       { category: [root], lowestLevel: level, sinks: ["stderr"] },
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },
