@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { escapeWire, oneLine } from "./escape.ts";
 import {
   configureSync,
   getJsonLinesFormatter,
@@ -21,10 +22,15 @@ export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warni
 /** `--log-format`: text lines for people, JSON lines for log collectors. */
 export type LogFormat = "text" | "json";
 
-// "bare": operators read `node MV on 127.0.0.11`, not quoted JSON strings. Categories are
-// ASCII (`zog.link`) in both formats, so grep and log collectors need no special character.
+// Text: strings bare (operators read `node MV on 127.0.0.11`, not quoted JSON strings) but
+// escaped, errors as their message: a value that came off the wire stays on its line.
+// JSON lines escape by construction. Categories are ASCII (`zog.link`) in both formats.
 const FORMATTERS: Record<LogFormat, TextFormatter> = {
-  text: getTextFormatter({ timestamp: "date-time-tz", value: "bare", category: "." }),
+  text: getTextFormatter({
+    timestamp: "date-time-tz",
+    category: ".",
+    value: (v, inspect) => escapeWire(typeof v === "string" ? v : v instanceof Error ? v.message : inspect(v)),
+  }),
   json: getJsonLinesFormatter({ categorySeparator: ".", properties: "flatten" }),
 };
 
@@ -70,7 +76,9 @@ export function setupLogging(root: string, level: LogLevel, format: LogFormat = 
   const formatter = FORMATTERS[format];
   configureSync({
     reset: true,
-    sinks: { stderr: (record: LogRecord) => void process.stderr.write(formatter(record)) },
+    sinks: {
+      stderr: (record: LogRecord) => void process.stderr.write(format === "text" ? oneLine(formatter(record)) : formatter(record)),
+    },
     loggers: [
       { category: [root], lowestLevel: level, sinks: ["stderr"] },
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },

@@ -124,6 +124,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     dir: paths.logDir,
     n: rec.pending.length,
   });
+  if (!tls) {
+    log.warn("zog listens on {host} (peers :{pp}, clients :{cp}) without TLS: anyone who reaches these ports can add messages", {
+      host: self.host,
+      pp: self.peerPort,
+      cp: self.clientPort,
+    });
+  }
   for (const l of ready.links) l?.dialNow();
   const ticker = setInterval(() => ready.links.forEach((l) => l?.tick()), Math.min(250, keepaliveMs / 4));
 

@@ -80,6 +80,8 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
     heard();
     if (peer === undefined) {
       if (m.type !== RingType.HELLO) return refuse(conn, `expected HELLO, got ${ringTypeName(m.type)}`);
+      const spoken = protoMismatch(m, true);
+      if (spoken) return refuse(conn, spoken);
       const name = varText(m, "node");
       const n = node.nodes.find((x) => x.name === name);
       if (!n || n.index === node.self.index) return refuse(conn, `"${name}" is not a peer in this ring`);
@@ -109,6 +111,16 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
   });
 }
 
+/**
+ * Why a HELLO's protocol is not ours ("unknown protocol ..."), or undefined when it is.
+ * A peer must name it; a client may leave it out.
+ */
+function protoMismatch(m: RingMessage, required: boolean): string | undefined {
+  const proto = varText(m, "proto");
+  if (proto === RING_PROTO || (proto === "" && !required)) return undefined;
+  return `unknown protocol ${JSON.stringify(proto.slice(0, 64))}: this node speaks ${RING_PROTO}`;
+}
+
 function refuse(conn: Conn, reason: string): void {
   log.warn("refusing {remote}: {reason}", { remote: conn.remote, reason });
   send(conn, RingType.ERROR, { reason });
@@ -133,8 +145,11 @@ export function serveClient(node: ZogNode, conn: Conn): void {
         return onData(node, conn, m, "client");
       case RingType.KEEPALIVE:
         return send(conn, RingType.ACK);
-      case RingType.HELLO:
+      case RingType.HELLO: {
+        const spoken = protoMismatch(m, false);
+        if (spoken) return refuse(conn, spoken);
         return send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name });
+      }
       case RingType.SUBSCRIBE:
         node.listeners.add(conn, varText(m, "prefix"));
         log.info("listener {remote} subscribed to messages starting with {prefix}", { remote: conn.remote, prefix: varText(m, "prefix") });

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { escapeWire } from "../log/escape.ts";
 
 /** A pzog message is shorter than this many bytes, CRLF included. */
 export const MESSAGE_LIMIT = 512;
@@ -95,14 +96,16 @@ export function accessLine(stamp: string, content: string): string {
 
 /**
  * One error.log line: ISO time, sender address, reason, then the first bytes of what was
- * received, escaped as a JSON string so the line stays one line.
+ * received in quotes. Sender, reason and bytes are escaped ({@link escapeWire}, and `"` as
+ * `\x22` inside the quotes), so whatever a client sent, the event stays one line.
  *
  * @example
  * ```ts
- * errorLine(new Date(), "127.0.0.1:40000", "not CRLF-terminated", bytes);
+ * errorLine(new Date(0), "client 127.0.0.1:40000", "not CRLF-terminated", new TextEncoder().encode("0a\nb"));
+ * // '1970-01-01T00:00:00.000Z client 127.0.0.1:40000 not CRLF-terminated: "0a\\x0ab"\n'
  * ```
  */
 export function errorLine(when: Date, sender: string, reason: string, msg: Uint8Array): string {
-  const preview = new TextDecoder().decode(msg.subarray(0, 120));
-  return `${when.toISOString()} ${sender} ${reason}: ${JSON.stringify(preview)}${msg.byteLength > 120 ? "…" : ""}\n`;
+  const preview = escapeWire(new TextDecoder().decode(msg.subarray(0, 120))).replaceAll('"', "\\x22");
+  return `${when.toISOString()} ${escapeWire(sender)} ${escapeWire(reason)}: "${preview}"${msg.byteLength > 120 ? "…" : ""}\n`;
 }

@@ -7,7 +7,7 @@
 import type { Conn } from "../net/mod.ts";
 import { PacketDecoder, RING_MODIFIER1 } from "../packet/mod.ts";
 import { getLogger } from "../log/logging.ts";
-import { type RingMessage, readRingPacket } from "./protocol.ts";
+import { type RingMessage, readRingPacket, ringBytes, RingType } from "./protocol.ts";
 
 const log = getLogger("zog", "conn");
 
@@ -16,7 +16,8 @@ export const MAX_RING_PAYLOAD = 16 * 1024;
 
 /**
  * Feeds `conn`'s bytes through a ring packet decoder to `onMessage`. Garbage, a wrong
- * modifier1 or an unknown type is logged (with `what` and the address) and closes `conn`.
+ * modifier1 or an unknown type is logged (with `what` and the address), answered with
+ * ERROR {reason} and closes `conn`.
  *
  * @example
  * ```ts
@@ -33,7 +34,10 @@ export function readMessages(conn: Conn, what: string, onMessage: (m: RingMessag
         if (conn.closed) return;
       }
     } catch (e) {
-      log.warn("closing {what} connection from {remote}: {error}", { what, remote: conn.remote, error: (e as Error).message });
+      const reason = (e as Error).message;
+      log.warn("closing {what} connection from {remote}: {error}", { what, remote: conn.remote, error: reason });
+      // Best effort: a sender that still reads learns why (docs/PROTOCOL.md promises it).
+      conn.write(ringBytes(RingType.ERROR, { reason }));
       conn.close();
     }
   });

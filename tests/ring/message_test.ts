@@ -51,6 +51,15 @@ describe("message validity", () => {
 
   test("error lines are one line with sender and reason", () => {
     const l = errorLine(new Date(0), "127.0.0.1:5", "not CRLF-terminated", enc("0a\nb"));
-    expect(l).toBe('1970-01-01T00:00:00.000Z 127.0.0.1:5 not CRLF-terminated: "0a\\nb"\n');
+    expect(l).toBe('1970-01-01T00:00:00.000Z 127.0.0.1:5 not CRLF-terminated: "0a\\x0ab"\n');
+  });
+
+  test("error lines escape what came off the wire in sender, reason and bytes: one event, one line", () => {
+    const forged = 'x"\n1970-01-01T00:00:00.000Z client 10.0.0.1:1 forged';
+    const l = errorLine(new Date(0), `client ${forged}`, `bad message id "${forged}"`, enc(`0${forged}\r\n`));
+    expect(l.split("\n")).toEqual([
+      '1970-01-01T00:00:00.000Z client x"\\x0a1970-01-01T00:00:00.000Z client 10.0.0.1:1 forged bad message id "x"\\x0a1970-01-01T00:00:00.000Z client 10.0.0.1:1 forged": "0x\\x22\\x0a1970-01-01T00:00:00.000Z client 10.0.0.1:1 forged\\x0d\\x0a"',
+      "",
+    ]);
   });
 });
