@@ -51,6 +51,7 @@ fmt: $(DEPS)
 	node_modules/.bin/prettier --write --log-level warn cmd lib tests $$(ls bench/*.ts 2>/dev/null) mod.ts
 
 bench: build
+	@[ -x /usr/sbin/nats-server ] || echo "make bench: nats-server is NOT installed (apt-get install nats-server): the ring benchmark runs without its JetStream/NATS comparison"
 	@for b in bench/*.ts; do [ -e "$$b" ] || continue; echo "== $$b"; $(BUN) run "$$b" || exit 1; done
 
 demo: build

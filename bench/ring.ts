@@ -1,32 +1,131 @@
 /**
- * Ring benchmark (`make bench`): replicated throughput and ack latency of a five-node zog
- * ring for each fsync policy (and, for the first, through the `dist/sprog` command line),
- * beside the same load through nats-server. Prints figures;
- * it does not pass or fail. Scale with BENCH_N (messages, default 20000), BENCH_WINDOW
- * (in flight, default 64) and BENCH_FSYNC (policies, default "batch,always,never").
+ * Ring benchmark (`make bench`): a five-node zog ring beside a five-server nats-server
+ * cluster on loopback, under the same load (64-byte messages, W in flight, round robin over
+ * the five). Prints figures; it does not pass or fail.
+ *
+ * - zog at each fsync policy, through RingClient and through `dist/sprog -i 0 --window W -r`;
+ *   JetStream (a stream of 5 replicas, file storage, acknowledged publishes) and core NATS
+ *   (one subscriber on each server). Acked msg/s, time until every copy is stored, ack
+ *   p50/p99, CPU of the five servers per message: min/median/max of alternating repetitions,
+ *   ratios to JetStream R5.
+ * - Latency at window 1, zog ("batch") and JetStream R5.
+ * - Rings of 3, 5 and 9 nodes at "batch".
+ * - Start-up: exec to listening for zog, `--version` of each program; idle RSS.
+ *
+ * BENCH_QUICK=1 runs a smaller load (a few minutes in all). BENCH_N (messages),
+ * BENCH_WINDOW (in flight, default 64), BENCH_REPS (default 3) and BENCH_FSYNC (policies,
+ * default "batch,always,never") override.
  */
 import { existsSync } from "node:fs";
-import { printRows, type Row } from "./ring_lib/load.ts";
-import { benchNats, NATS_SERVER } from "./ring_lib/nats_bench.ts";
-import { benchContent, benchZog } from "./ring_lib/zog_bench.ts";
+import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
+import { type Sample } from "./ring_lib/load.ts";
+import { NATS_SERVER, NatsCluster } from "./ring_lib/nats_cluster.ts";
+import { rssMiB } from "./ring_lib/procfs.ts";
+import { median, versionMs, zogStartup } from "./ring_lib/startup.ts";
+import { printSeries, printTable, type Series } from "./ring_lib/table.ts";
+import { benchContent, ZogRing } from "./ring_lib/zog_ring.ts";
 
-const n = Number(process.env.BENCH_N ?? 20_000);
+const quick = process.env.BENCH_QUICK === "1";
+const n = Number(process.env.BENCH_N ?? (quick ? 5000 : 20_000));
 const window = Number(process.env.BENCH_WINDOW ?? 64);
+const reps = Number(process.env.BENCH_REPS ?? 3);
 const policies = (process.env.BENCH_FSYNC ?? "batch,always,never").split(",").filter(Boolean);
+const latencyN = quick ? 500 : 2000;
+const scaleN = quick ? 3000 : 10_000;
+const payload = Buffer.from(`0${benchContent(0)}\r\n`);
+const withNats = existsSync(NATS_SERVER);
 
-console.log(`ring: ${n} messages of 64 bytes, ${window} in flight, round robin over 5 nodes on 127.4.0.11-15`);
+interface System {
+  series: Series;
+  run: (n: number, window: number) => Promise<Sample>;
+}
+
+async function alternate(systems: System[], count: number, w: number, times: number): Promise<void> {
+  for (let rep = 0; rep < times; rep++) {
+    for (const s of systems) {
+      s.series.samples.push(await s.run(count, w));
+      process.stdout.write(".");
+    }
+  }
+  process.stdout.write("\n");
+}
+
 console.log(
-  "acked = messages acknowledged per second; replicated = until all five copies are stored (zog: all five access.logs; nats core: all five subscribers)",
+  `ring: ${n} messages of 64 bytes, ${window} in flight, round robin over 5 nodes/servers on loopback; ${reps} alternating repetitions`,
 );
-const rows: Row[] = [];
-for (const [i, fsync] of policies.entries()) {
-  rows.push(...(await benchZog(`127.4.${i}`, fsync, n, window, i === 0)));
-  console.log(`  done: zog fsync=${fsync}`);
+console.log(
+  "  all stored = until every copy is stored (zog: all five access.logs; JetStream: all five replicas' blocks; core NATS: all five subscribers)",
+);
+console.log("  CPU = user + system time of the five server processes (from /proc) per message");
+if (!withNats) console.log(`  ${NATS_SERVER} is NOT installed (apt-get install nats-server): no JetStream/NATS comparison, no ratios`);
+try {
+  const systems: System[] = [];
+  const rings = new Map<string, ZogRing>();
+  let nats: NatsCluster | undefined;
+  let idle = "";
+  if (withNats) {
+    nats = await NatsCluster.start("127.4.20");
+    idle += `nats-server ${median(nats.pids.map(rssMiB)).toFixed(1)} MiB`;
+    await nats.warm(Math.ceil(n / 10), payload);
+    const c = nats;
+    systems.push({ series: { system: "nats JetStream R5 (file, acked)", samples: [] }, run: (k, w) => c.jetstream(k, w, payload) });
+    systems.push({ series: { system: "nats core (5 subscribers)", samples: [] }, run: (k, w) => c.core(k, w, payload) });
+  }
+  for (const [i, fsync] of policies.entries()) {
+    const ring = await ZogRing.start(`127.4.${i}`, 5, fsync);
+    if (i === 0) idle += `${idle ? ", " : ""}zog ${median(ring.pids.map(rssMiB)).toFixed(1)} MiB`;
+    rings.set(fsync, ring);
+    await ring.viaClient(Math.ceil(n / 10), window);
+    systems.push({ series: { system: `zog fsync=${fsync} RingClient`, samples: [] }, run: (k, w) => ring.viaClient(k, w) });
+    systems.push({ series: { system: `zog fsync=${fsync} sprog`, samples: [] }, run: (k, w) => ring.viaSprog(k, w) });
+  }
+  await alternate(systems, n, window, reps);
+  const anchor = systems[0]?.series.system.startsWith("nats JetStream") ? systems[0].series : undefined;
+  printSeries(
+    `window ${window} (2 shared cores: figures are noisy)`,
+    systems.map((s) => s.series),
+    anchor,
+  );
+
+  const lat: System[] = [];
+  if (nats) lat.push({ series: { system: "nats JetStream R5", samples: [] }, run: (k, w) => nats!.jetstream(k, w, payload) });
+  const batchRing = rings.get("batch");
+  if (batchRing) lat.push({ series: { system: "zog fsync=batch RingClient", samples: [] }, run: (k, w) => batchRing.viaClient(k, w) });
+  await alternate(lat, latencyN, 1, 1);
+  printSeries(
+    `window 1, ${latencyN} messages`,
+    lat.map((s) => s.series),
+    nats ? lat[0]!.series : undefined,
+  );
+
+  await nats?.stop();
+  for (const r of rings.values()) await r.stop();
+
+  const scale: System[] = [];
+  for (const [i, size] of [3, 5, 9].entries()) {
+    const ring = await ZogRing.start(`127.4.${30 + i}`, size, "batch");
+    await ring.viaClient(Math.ceil(scaleN / 10), window);
+    scale.push({ series: { system: `zog ${size} nodes, fsync=batch`, samples: [] }, run: (k, w) => ring.viaClient(k, w) });
+  }
+  await alternate(scale, scaleN, window, quick ? 1 : reps);
+  printSeries(
+    `ring sizes, ${scaleN} messages, window ${window} (RingClient)`,
+    scale.map((s) => s.series),
+    undefined,
+  );
+  await killAll();
+
+  const runs = quick ? 5 : 10;
+  const start = await zogStartup("127.4.40", runs);
+  const rows = [["program", "ms (median of " + runs + ")", "min", "max"]];
+  const row = (name: string, ms: number[]) =>
+    rows.push([name, median(ms).toFixed(1), Math.min(...ms).toFixed(1), Math.max(...ms).toFixed(1)]);
+  row("zog: exec to listening", start.ms);
+  for (const p of ["zog", "sprog", "zeus", "emperor"] as const) row(`${p} --version`, await versionMs(bin(p), runs));
+  if (withNats) row("nats-server --version", await versionMs(NATS_SERVER, runs));
+  printTable(`start-up; idle RSS: zog node alone ${start.rss.toFixed(1)} MiB; in the five-node ring ${idle}`, rows);
+} finally {
+  await killAll();
+  removeTmpDirs();
 }
-if (existsSync(NATS_SERVER)) {
-  rows.push(...(await benchNats("127.4.10.1", 42220, n, window, Buffer.from(`0${benchContent(0)}\r\n`))));
-} else {
-  console.log(`  (${NATS_SERVER} not installed: no NATS comparison; apt-get install nats-server)`);
-}
-printRows(`results (2 shared cores: figures are noisy)`, rows);
 process.exit(0);

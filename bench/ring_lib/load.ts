@@ -1,5 +1,6 @@
 /**
- * A pipelined load: N requests with up to W outstanding, each request's latency recorded.
+ * A pipelined load (N requests with up to W outstanding, each request's latency recorded)
+ * and the figures of one measured run.
  *
  * @module
  */
@@ -39,28 +40,39 @@ export async function pipelined(n: number, window: number, send: (k: number) => 
 /** The q-quantile (0..1) of `xs`. */
 export function quantile(xs: Float64Array, q: number): number {
   const s = Float64Array.from(xs).sort();
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? 0;
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))] ?? Number.NaN;
 }
 
-/** One row of the results table. */
-export interface Row {
-  system: string;
+/** The figures of one measured run of one system. */
+export interface Sample {
   /** Acknowledged messages per second. */
   ackRate: number;
-  /** Messages per second until every copy was stored/delivered. */
-  fullRate: number;
+  /** Seconds from the first send until every copy was stored (or delivered, for core NATS). */
+  allStoredS: number;
+  /** Ack latency quantiles in ms (NaN when the driver cannot see them, e.g. the sprog CLI). */
   p50: number;
   p99: number;
+  /** CPU time (user + system) of all the servers, per message, in µs. */
+  cpuUs: number;
 }
 
-/** Prints rows as an aligned table. */
-export function printRows(title: string, rows: Row[]): void {
-  console.log(`\n${title}`);
-  const head = ["system", "acked msg/s", "replicated msg/s", "ack p50 ms", "ack p99 ms"];
-  const ms = (x: number) => (Number.isNaN(x) ? "-" : x.toFixed(2));
-  const cells = rows.map((r) => [r.system, r.ackRate.toFixed(0), r.fullRate.toFixed(0), ms(r.p50), ms(r.p99)]);
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => c.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join("  ");
-  console.log(line(head));
-  for (const c of cells) console.log(line(c));
+/** A sample from a load result and the measured extras. */
+export function sample(n: number, r: LoadResult | { elapsedMs: number }, allStoredMs: number, cpuMsSpent: number): Sample {
+  const lat = "latencies" in r ? r.latencies : undefined;
+  return {
+    ackRate: (n * 1000) / r.elapsedMs,
+    allStoredS: allStoredMs / 1000,
+    p50: lat ? quantile(lat, 0.5) : Number.NaN,
+    p99: lat ? quantile(lat, 0.99) : Number.NaN,
+    cpuUs: (cpuMsSpent * 1000) / n,
+  };
+}
+
+/** Polls `cond` every 2 ms until true; throws after `timeoutMs`. */
+export async function until(cond: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (!cond()) {
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await Bun.sleep(2);
+  }
 }

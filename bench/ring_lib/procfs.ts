@@ -1,0 +1,56 @@
+/**
+ * What the benchmark reads of other processes in /proc: CPU time and resident memory.
+ *
+ * @module
+ */
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+/** Clock ticks per second of /proc/PID/stat (getconf CLK_TCK; 100 on Linux). */
+const TICK_MS = 10;
+
+/** User + system CPU time of the processes `pids`, in milliseconds (0 for one that is gone). */
+export function cpuMs(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      // Fields after the command (which may hold spaces) in parentheses: utime is the 12th, stime the 13th.
+      const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(f[11]) + Number(f[12])) * TICK_MS;
+    } catch {
+      // gone: nothing to add
+    }
+  }
+  return total;
+}
+
+/** Resident memory of `pid` in MiB (VmRSS). */
+export function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : Number.NaN;
+}
+
+/** Size of a file in bytes, 0 when it does not exist. */
+export function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Bytes of every file under `dir` whose name ends with `suffix`, 0 when there is none. */
+export function bytesUnder(dir: string, suffix: string): number {
+  let total = 0;
+  try {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) total += bytesUnder(p, suffix);
+      else if (e.name.endsWith(suffix)) total += sizeOf(p);
+    }
+  } catch {
+    // not there yet
+  }
+  return total;
+}

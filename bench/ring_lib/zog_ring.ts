@@ -1,0 +1,125 @@
+/**
+ * The ring side of the benchmark: N `dist/zog` nodes on loopback, loads through RingClient
+ * and through the `dist/sprog` command line, and the time until every access.log holds
+ * every message.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { RingClient } from "../../lib/ring/client/ring_client.ts";
+import { bin, type Proc, run, start, tmpDir, waitFor } from "../../tests/helpers/procs.ts";
+import { freeRingPorts, meshUp, type TestRing, writeRing } from "../../tests/helpers/ring_setup.ts";
+import { pipelined, type Sample, sample, until } from "./load.ts";
+import { cpuMs, sizeOf } from "./procfs.ts";
+
+const SEED = ["MV", "PA", "G", "LA", "S"];
+
+/** Content of message k: 61 bytes, so the pzog message (digit, content, CRLF) is 64. */
+export function benchContent(k: number): string {
+  return `bench ${String(k).padStart(9, "0")} `.padEnd(61, "x");
+}
+
+/** Bytes each message adds to an access.log: stamp and space (17), content, newline. */
+const LINE_BYTES = 17 + 61 + 1;
+
+/**
+ * A running ring of `size` nodes with one fsync policy.
+ *
+ * @example
+ * ```ts
+ * const ring = await ZogRing.start("127.4.1", 5, "batch"); const s = await ring.viaClient(20000, 64); await ring.stop();
+ * ```
+ */
+export class ZogRing {
+  #sent = 0;
+
+  private constructor(
+    readonly ring: TestRing,
+    readonly procs: Proc[],
+    readonly stats: number,
+  ) {}
+
+  /** Starts `size` nodes on `${prefix}.11...` and waits for the full mesh. */
+  static async start(prefix: string, size: number, fsync: string): Promise<ZogRing> {
+    const ports = await freeRingPorts(`${prefix}.11`);
+    const names = size === 5 ? SEED : Array.from({ length: size }, (_, i) => `N${i}`);
+    const ring = writeRing(tmpDir("ring-bench-"), prefix, { ...ports, names, keepalive: 30, extra: `fsync = "${fsync}"` });
+    const procs = ring.names.map((name, i) =>
+      start(bin("zog"), [
+        "--config",
+        ring.config,
+        "--node",
+        name,
+        "--stats",
+        `${ring.hosts[i]}:${ports.statsPort}`,
+        "--log-level",
+        "error",
+      ]),
+    );
+    const r = new ZogRing(ring, procs, ports.statsPort);
+    await waitFor(() => meshUp(ring, ports.statsPort), 20_000, `the ${size}-node mesh`);
+    return r;
+  }
+
+  get pids(): number[] {
+    return this.procs.map((p) => p.pid);
+  }
+
+  #logs(): string[] {
+    return this.ring.names.map((n) => join(this.ring.dir, "logs", n, "access.log"));
+  }
+
+  #client(): RingClient {
+    return new RingClient({
+      servers: this.ring.hosts.map((host) => ({ host, port: this.ring.clientPort })),
+      policy: { kind: "roundRobin" },
+      timeoutMs: 120_000,
+    });
+  }
+
+  /** `n` messages through one RingClient, `window` in flight, round robin over the nodes. */
+  async viaClient(n: number, window: number): Promise<Sample> {
+    const client = this.#client();
+    const cpu0 = cpuMs(this.pids);
+    const started = performance.now();
+    const base = this.#sent;
+    const r = await pipelined(n, window, (k) => client.publish(benchContent(base + k)));
+    this.#sent += n;
+    const stored = await this.#allStored(started);
+    const s = sample(n, r, stored, cpuMs(this.pids) - cpu0);
+    await client.close();
+    return s;
+  }
+
+  /** The same load through the command line: `dist/sprog -i 0 --window W -r -n N` (it prints no latencies). */
+  async viaSprog(n: number, window: number): Promise<Sample> {
+    const args = ["--config", this.ring.config, "-r", "-i", "0", "--window", String(window), "-n", String(n), "-m", benchContent(0), "-q"];
+    const cpu0 = cpuMs(this.pids);
+    const started = performance.now();
+    const r = await run(bin("sprog"), args);
+    const elapsedMs = performance.now() - started;
+    if (r.code !== 0) throw new Error(`sprog exited with ${r.code}: ${r.stderr}`);
+    this.#sent += n;
+    const stored = await this.#allStored(started);
+    return sample(n, { elapsedMs }, stored, cpuMs(this.pids) - cpu0);
+  }
+
+  /** Waits until every access.log holds every message sent; returns ms since `started`. */
+  async #allStored(started: number): Promise<number> {
+    const want = this.#sent * LINE_BYTES;
+    const logs = this.#logs();
+    await until(() => logs.every((l) => sizeOf(l) >= want), 120_000, "every access.log");
+    return performance.now() - started;
+  }
+
+  async stop(): Promise<void> {
+    for (const p of this.procs) {
+      try {
+        process.kill(p.pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+    await Promise.all(this.procs.map((p) => p.exited));
+  }
+}
