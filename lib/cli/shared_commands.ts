@@ -5,12 +5,13 @@
  * @module
  */
 import { UsageError } from "../errors.ts";
-import { type CommandDef, defineCommand, definedCommands, parseCommand } from "./command.ts";
+import { defineCommand, definedCommands, parseCommand } from "./command.ts";
 import { bashCompletion, SHELLS, zshCompletion } from "./completion.ts";
 import { manPage } from "./manpage.ts";
 import { VERSION } from "./version.ts";
 
-const defs = new Map<string, { completion: CommandDef; man: CommandDef }>();
+type Defs = { completion: ReturnType<typeof completionDef>; man: ReturnType<typeof manDef> };
+const defs = new Map<string, Defs>();
 
 /**
  * Registers `completion` and `man` for `program`; call once in its *_cli.ts after its own
@@ -22,7 +23,11 @@ const defs = new Map<string, { completion: CommandDef; man: CommandDef }>();
  * ```
  */
 export function defineSharedCommands(program: string): void {
-  const completion = defineCommand({
+  defs.set(program, { completion: completionDef(program), man: manDef(program) });
+}
+
+function completionDef(program: string) {
+  return defineCommand({
     program,
     sub: "completion",
     summary: "print a shell completion script",
@@ -36,7 +41,10 @@ Prints a completion script for ${program}'s subcommands and flags, e.g.
     flags: {},
     positionals: true,
   });
-  const man = defineCommand({
+}
+
+function manDef(program: string) {
+  return defineCommand({
     program,
     sub: "man",
     summary: "print the man page (roff)",
@@ -46,7 +54,6 @@ Prints a completion script for ${program}'s subcommands and flags, e.g.
 Prints ${program}'s man page: every command's --help, the common options and the exit codes.`,
     flags: {},
   });
-  defs.set(program, { completion, man });
 }
 
 /**
@@ -57,13 +64,15 @@ Prints ${program}'s man page: every command's --help, the common options and the
 export function runSharedCommand(program: string, args: string[]): number | undefined {
   const d = defs.get(program);
   if (!d || (args[0] !== "completion" && args[0] !== "man")) return undefined;
-  const parsed = parseCommand(args[0] === "man" ? d.man : d.completion, args.slice(1));
-  if (typeof parsed === "number") return parsed;
   const commands = definedCommands(program);
   if (args[0] === "man") {
+    const parsed = parseCommand(d.man, args.slice(1));
+    if (typeof parsed === "number") return parsed;
     process.stdout.write(manPage(program, VERSION, commands));
     return 0;
   }
+  const parsed = parseCommand(d.completion, args.slice(1));
+  if (typeof parsed === "number") return parsed;
   const [shell, ...extra] = parsed.positionals;
   if (shell === undefined || extra.length > 0 || !(SHELLS as readonly string[]).includes(shell))
     throw new UsageError(`completion takes one shell: ${SHELLS.join(" or ")}${shell ? `, not "${[shell, ...extra].join(" ")}"` : ""}`);

@@ -5,8 +5,10 @@
  */
 import { statSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
-import { parseFlags } from "../cli/flags.ts";
+import { defineCommand, parseCommand } from "../cli/command.ts";
+import { defineSharedCommands, runSharedCommand } from "../cli/shared_commands.ts";
+import { loadClientFiles } from "../tls/files.ts";
+import { checkVassalsDir } from "../vassal/check_dir.ts";
 import { UsageError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { serveStats } from "../stats/server.ts";
@@ -26,7 +28,9 @@ Usage:
           [--node NAME] [--max-vassals N] [--state-dir DIR] [--heartbeat SECONDS]
           [--vassal-binary PATH] [--stats ADDR:PORT]
   emperor --emperor DIR|"DIR/GLOB" [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
-  emperor status --stats ADDR:PORT [--json]
+  emperor --check --emperor DIR|zeus:... [--zeus-ca CA]
+  emperor status [--stats ADDR:PORT] [--json]
+  emperor completion bash|zsh | emperor man
 
 Every *.ini (uWSGI, run as "uwsgi --ini FILE") and *.toml ([vassal] command) file in DIR
 is a vassal: a new file starts it, an edit updates it, a touch reloads it, removing the
@@ -37,8 +41,9 @@ Options:
   --state-dir DIR       vassal configs, logs (logs/NAME.log) and pids; default
                         /var/lib/emperor as root, else ./emperor-state
   --vassal-binary PATH  the uWSGI binary (default "uwsgi")
-  --stats ADDR:PORT     serve GET /status (JSON) and GET /metrics
-  --log-level LEVEL     trace, debug, info (default), warning, error, fatal
+  --stats ADDR:PORT     serve GET /status (JSON), /metrics and /healthz
+  --check               check every vassal file of DIR (or the zeus-ssl TLS files), print
+                        each error as FILE:LINE: reason, and exit 0 or 2 without starting
 
 Under zeus (--emperor zeus:HOST:PORT or zeus-ssl:...):
   --node NAME           this emperor's name at zeus (default: the hostname); with client
@@ -56,7 +61,7 @@ Examples:
   emperor --emperor zeus-ssl:10.0.0.1:4040,node1.key --zeus-ca ca.crt`;
 
 const FLAGS = {
-  ...COMMON_FLAGS,
+  check: { type: "boolean" },
   emperor: { type: "string" },
   "state-dir": { type: "string" },
   "vassal-binary": { type: "string" },
@@ -67,16 +72,27 @@ const FLAGS = {
   heartbeat: { type: "string" },
 } as const;
 
+const EMPEROR = defineCommand({ program: "emperor", summary: "runs vassals and keeps them alive", help: HELP, flags: FLAGS });
+defineSharedCommands("emperor");
+
 const log = getLogger("emperor");
 
 /** Runs `emperor` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
+  const shared = runSharedCommand("emperor", args);
+  if (shared !== undefined) return shared;
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
-  const { values } = parseFlags(args, FLAGS);
-  const done = handleCommon("emperor", HELP, values);
-  if (done !== undefined) return done;
+  const parsed = parseCommand(EMPEROR, args);
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   if (values.emperor === undefined) throw new UsageError("--emperor is required: a vassals directory, or zeus:HOST:PORT");
   const spec = usage(() => parseEmperorSpec(values.emperor!));
+  if (values.check) {
+    if (spec.kind === "dir") return checkVassalsDir(vassalsDir(spec.dir).dir);
+    if (spec.tls) await loadClientFiles({ ...spec.tls, ...(values["zeus-ca"] ? { ca: values["zeus-ca"] } : {}) });
+    process.stdout.write(`${values.emperor}: ok (the vassals come from zeus: check them with zeus --check)\n`);
+    return 0;
+  }
   const stats = values.stats === undefined ? undefined : usage(() => parseHostPort(values.stats!));
   if (spec.kind === "zeus") return await runZeusMode(spec, values, stats, { logEvent, untilStopSignal });
   const { dir, pattern } = vassalsDir(spec.dir);
