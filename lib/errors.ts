@@ -91,3 +91,27 @@ export class ProtocolError extends Error {
     this.name = "ProtocolError";
   }
 }
+
+/**
+ * An admin command or stream that failed for a reason the caller should know, with a
+ * short machine-readable `code` ("no-such-vassal", "refused", "lost", ...) that admin
+ * clients turn into exit codes. Thrown by admin command handlers; sent as FAILED.
+ *
+ * @example
+ * ```ts
+ * throw new AdminError("no-such-node", `no emperor "n9" is connected`);
+ * ```
+ */
+export class AdminError extends Error {
+  /**
+   * @param code short kebab-case code naming the kind of failure
+   * @param message one line saying what was wrong
+   */
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "AdminError";
+  }
+}

@@ -42,9 +42,7 @@ const fn = (program: string) => `_${program.replace(/\W/g, "_")}_complete`;
  * ```
  */
 export function bashCompletion(program: string, defs: readonly CommandDef[]): string {
-  const cases = [...wordsBySub(defs)]
-    .filter(([sub]) => sub !== "")
-    .map(([sub, words]) => `    ${sub}) words="${words.join(" ")}" ;;`);
+  const cases = [...wordsBySub(defs)].filter(([sub]) => sub !== "").map(([sub, words]) => `    ${sub}) words="${words.join(" ")}" ;;`);
   return `# bash completion for ${program} (made by \`${program} completion bash\`)
 ${fn(program)}() {
   local cur=\${COMP_WORDS[COMP_CWORD]} sub="" words i
@@ -70,9 +68,7 @@ complete -o default -F ${fn(program)} ${program}
  * ```
  */
 export function zshCompletion(program: string, defs: readonly CommandDef[]): string {
-  const cases = [...wordsBySub(defs)]
-    .filter(([sub]) => sub !== "")
-    .map(([sub, words]) => `    ${sub}) opts=(${words.join(" ")}) ;;`);
+  const cases = [...wordsBySub(defs)].filter(([sub]) => sub !== "").map(([sub, words]) => `    ${sub}) opts=(${words.join(" ")}) ;;`);
   return `#compdef ${program}
 # zsh completion for ${program} (made by \`${program} completion zsh\`)
 ${fn(program)}() {

@@ -32,7 +32,9 @@ export function manPage(program: string, version: string, defs: readonly Command
     `.TH ${program.toUpperCase()} 1 "" "${program} ${version}" "User Commands"\n`,
     `.SH NAME\n${program} \\- ${roff(main?.summary ?? program)}\n`,
     main ? block("DESCRIPTION", main.help) : "",
-    subs.length ? `.SH COMMANDS\n${subs.map((d) => `.SS "${commandName(d)}"\n${roff(d.summary)}\n.nf\n${roff(d.help.trimEnd())}\n.fi\n`).join("")}` : "",
+    subs.length
+      ? `.SH COMMANDS\n${subs.map((d) => `.SS "${commandName(d)}"\n${roff(d.summary)}\n.nf\n${roff(d.help.trimEnd())}\n.fi\n`).join("")}`
+      : "",
     block("COMMON OPTIONS", COMMON_HELP.replace(/^Common options:\n/, "")),
     block("EXIT STATUS", EXIT_CODES_HELP.replace(/^Exit codes[^\n]*\n/, "")),
     `.SH SEE ALSO\n${["zog", "sprog", "zeus", "emperor"]

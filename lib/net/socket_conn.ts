@@ -38,7 +38,7 @@ export class SocketConn implements Conn, SocketSink {
     this.#socket = socket;
     this.authorized = info.authorized;
     this.peerNames = info.peerNames;
-    this.remote = formatRemote(socket.remoteAddress, socket.remotePort);
+    this.remote = formatRemote(socket.remoteAddress ?? "local", socket.remotePort);
     this.#writer = new WriteCoalescer((b) => socket.write(b));
     this.#writer.onIdle = () => {
       if (this.#closing) this.#socket.end();

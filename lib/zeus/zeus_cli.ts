@@ -13,6 +13,7 @@ import { getLogger } from "../log/logging.ts";
 import { type HostPort, parseHostPort, parseZeusSpec } from "../tls/endpoint.ts";
 import { loadServerFiles } from "../tls/files.ts";
 import { runStatusCommand } from "./status_command.ts";
+import { type AdminCommandSpec, runAdminCommand } from "../admin/client_cli.ts";
 import { startZeus } from "./zeus_server.ts";
 
 const HELP = `zeus: hands the vassal configs of a directory out to the emperors connected to it.
@@ -21,8 +22,10 @@ Usage:
   zeus --zeus "ADDR:PORT[,CRT,KEY[,CLIENTS_PEM]] VASSALS_DIR"
   zeus --listen ADDR:PORT --vassals DIR [--cert CRT --key KEY [--client-ca PEM]]
        [--state FILE] [--restore] [--dead-after SECONDS] [--place-timeout SECONDS] [--stats ADDR:PORT]
+       [--admin NAME ...]
   zeus --check --vassals DIR | zeus --check --zeus SPEC
   zeus status [--stats ADDR:PORT] [--json]
+  zeus ping [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
   zeus certs init DIR | zeus certs issue DIR NAME [--host IP_OR_DNS ...]
   zeus completion bash|zsh | zeus man
 
@@ -40,6 +43,9 @@ Options:
   --stats ADDR:PORT    serve GET /status (JSON), /metrics (Prometheus) and /healthz
   --check              check every vassal file of the directory (and the TLS files), print
                        each error as FILE:LINE: reason, and exit 0 or 2 without starting
+  --admin NAME         with --client-ca: a client certificate naming NAME is an admin client
+                       (zeus exec, logs, drain, ...); repeatable. Without client certificates
+                       only loopback addresses are admin clients.
   A vassal asks for K copies on K emperors with "nodes = K" ([vassal]) or "zeus-nodes = K" ([uwsgi]).
   \`zeus status\` reads --stats (default 127.0.0.1:4041). SIGHUP rescans the directory.
 
@@ -61,11 +67,24 @@ const FLAGS = {
   "dead-after": { type: "string", default: "5" },
   "place-timeout": { type: "string", default: "60" },
   stats: { type: "string" },
+  admin: { type: "string", multiple: true },
 } as const;
 
 const ZEUS = defineCommand({ program: "zeus", summary: "hands vassal configs out to emperors", help: HELP, flags: FLAGS });
 defineCertsCommands("zeus");
 defineSharedCommands("zeus");
+
+const PING: AdminCommandSpec = {
+  bin: "zeus",
+  help: `zeus ping: checks that this client reaches zeus as an admin client.
+
+Usage:
+  zeus ping [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]`,
+  command: "ping",
+  positionals: [],
+  vars: () => ({}),
+  print: (r) => `admin client ${r.who} of zeus ${r.version}`,
+};
 
 function address(flag: string, value: string): HostPort {
   try {
@@ -81,6 +100,7 @@ export async function main(args: string[]): Promise<number> {
   if (shared !== undefined) return shared;
   if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
+  if (args[0] === "ping") return await runAdminCommand(args.slice(1), PING);
   const parsed = parseCommand(ZEUS, args);
   if (typeof parsed === "number") return parsed;
   const v = parsed.values;
@@ -109,7 +129,8 @@ export async function main(args: string[]): Promise<number> {
     if (v.cert) tlsPaths = { cert: v.cert, key: v.key!, ...(v["client-ca"] ? { clientCa: v["client-ca"] } : {}) };
   }
   if (v.check) {
-    if (tlsPaths) await loadServerFiles({ cert: tlsPaths.cert, key: tlsPaths.key, ...(tlsPaths.clientCa ? { ca: tlsPaths.clientCa } : {}) });
+    if (tlsPaths)
+      await loadServerFiles({ cert: tlsPaths.cert, key: tlsPaths.key, ...(tlsPaths.clientCa ? { ca: tlsPaths.clientCa } : {}) });
     return checkVassalsDir(vassalsDir);
   }
   if (v.restore && !v.state) throw new UsageError("--restore needs --state FILE to restore from");
@@ -128,6 +149,7 @@ export async function main(args: string[]): Promise<number> {
     deadAfterMs: deadAfter * 1000,
     placeTimeoutMs: placeTimeout * 1000,
     ...(v.stats ? { stats: address("--stats", v.stats) } : {}),
+    admins: v.admin ?? [],
   });
   const log = getLogger("zeus", "cli");
   return await new Promise<number>((resolve) => {

@@ -8,11 +8,16 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getLogger } from "../log/logging.ts";
 import { type Conn, listen } from "../net/mod.ts";
-import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
+import { encodePacket, type Packet, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
 import type { HostPort } from "../tls/endpoint.ts";
 import type { TlsServerFiles } from "../tls/files.ts";
 import { DirWatcher } from "../watch/mod.ts";
+import { adminVerdict } from "../admin/auth.ts";
+import { ADMIN, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
+import { AdminHub } from "../admin/hub.ts";
+import { ProtocolError } from "../errors.ts";
+import { ZEUS_ADMIN_COMMANDS, type ZeusAdminContext } from "./admin_commands.ts";
 import { Coordinator } from "./coordinator.ts";
 import { decodeMessage, encodeMessage } from "../zeus_protocol/mod.ts";
 import { loadState, saveState } from "./state_file.ts";
@@ -55,6 +60,8 @@ export interface ZeusOptions extends HostPort {
   /** An unanswered placement is a rejection after this long (default 60 s). */
   placeTimeoutMs?: number;
   stats?: HostPort;
+  /** Certificate names that are admin clients (`--admin NAME`); see lib/admin/auth.ts. */
+  admins?: string[];
 }
 
 /** A running zeus. */
@@ -163,6 +170,28 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   // Vassals of the state file whose config went away while zeus was down.
   for (const name of [...core.vassals.keys()]) if (!watcher.snapshot.has(name)) core.fileRemoved(name);
 
+  const clientCerts = opts.tls?.clientAuth === "required";
+  const admins: Map<number, Conn> = new Map();
+  const hub: AdminHub<ZeusAdminContext> = new AdminHub(
+    {
+      send: (conn, f) => admins.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
+      close: (conn) => {
+        admins.get(conn)?.close();
+        admins.delete(conn);
+        hub.closed(conn);
+      },
+    },
+    {
+      verdict: (conn) => {
+        const c = admins.get(conn)!;
+        return adminVerdict({ remote: c.remote, certNames: clientCerts ? c.peerNames : [], clientCerts, admins: opts.admins ?? [] });
+      },
+      commands: ZEUS_ADMIN_COMMANDS,
+      ctx: { core, vassalsDir: opts.vassalsDir },
+      server: "zeus",
+    },
+  );
+
   let nextConn = 0;
   const listener = await listen({
     host: opts.host,
@@ -171,23 +200,60 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     onRefused: refusalLog(),
     onConn: (conn) => {
       const id = ++nextConn;
-      conns.set(id, conn);
-      core.connOpened(id, conn.remote, opts.tls?.clientAuth === "required" ? conn.peerNames : undefined);
+      // The first packet says who is calling: HELLO an admin client, anything else an emperor.
+      let role: "unknown" | "emperor" | "admin" = "unknown";
       const decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
+      const live = () => (role === "admin" ? admins.has(id) : role === "emperor" ? conns.has(id) : !conn.closed);
+      const route = (p: Packet): void => {
+        if (role === "unknown") {
+          if (p.modifier2 === ADMIN.HELLO) {
+            role = "admin";
+            admins.set(id, conn);
+            const hello = decodeAdminFrame(p);
+            if (hello.type === "HELLO") hub.hello(id, hello);
+            return;
+          }
+          role = "emperor";
+          conns.set(id, conn);
+          core.connOpened(id, conn.remote, clientCerts ? conn.peerNames : undefined);
+        }
+        if (role === "admin") {
+          if (!isAdminType(p.modifier2)) throw new ProtocolError(`Zeus message type ${p.modifier2} on an admin connection`);
+          hub.frame(id, decodeAdminFrame(p));
+        } else core.message(id, decodeMessage(p, "emperor"));
+      };
       conn.onData((chunk) => {
-        if (!conns.has(id)) return;
+        if (!live()) return;
         try {
           for (const p of decoder.push(chunk)) {
-            core.message(id, decodeMessage(p, "emperor"));
-            if (!conns.has(id)) return;
+            route(p);
+            if (!live()) return;
           }
         } catch (e) {
-          core.protocolError(id, (e as Error).message);
+          const reason = (e as Error).message;
+          if (role === "unknown") {
+            // Garbage before any valid first packet: answered as an emperor would be (ERROR, close).
+            role = "emperor";
+            conns.set(id, conn);
+            core.connOpened(id, conn.remote, clientCerts ? conn.peerNames : undefined);
+          }
+          if (role === "emperor") return core.protocolError(id, reason);
+          log.warn("{what} {remote}: {reason}; closing it", {
+            what: role === "admin" ? "admin client" : "connection",
+            remote: conn.remote,
+            reason,
+          });
+          if (admins.delete(id)) hub.closed(id);
+          conn.close();
         }
       });
       conn.onClose((err) => {
         if (stopped) return;
-        conns.delete(id);
+        if (role === "admin") {
+          admins.delete(id);
+          return hub.closed(id);
+        }
+        if (!conns.delete(id)) return;
         core.connClosed(id, err ? `connection error: ${err.message}` : "connection closed");
       });
     },

@@ -1,7 +1,7 @@
 // sprog when a node is down or dies mid-stream: nothing lost, nothing logged twice.
 import { afterAll, expect, test } from "bun:test";
 import { bin, killAll, removeTmpDirs, run, start, waitFor } from "../helpers/procs.ts";
-import { lineCounts, loggedContents, startRing, waitForLogs } from "../sprog/_ring.ts";
+import { lineCounts, loggedContents, startRing, waitForLogs } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
   await killAll();
@@ -27,7 +27,7 @@ test("a server that is down is skipped (random and round robin)", async () => {
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toStartWith("200 sent, 200 acked, 0 failed");
-    expectOnceEach(await waitForLogs(live, before, 200), 200);
+    expectOnceEach(await waitForLogs(ring, live, before, 200), 200);
   }
   await killAll();
 }, 90_000);
@@ -42,12 +42,12 @@ test("a node killed mid-stream loses and duplicates nothing", async () => {
   expect(await sprog.exited).toBe(0);
   expect(sprog.stdout()).toMatch(/^600 sent, 600 acked, 0 failed/);
   const live = ring.nodes.filter((_, i) => i !== victim).map((n) => n.accessLog);
-  const perLog = await waitForLogs(live, [0, 0, 0, 0], 600);
+  const perLog = await waitForLogs(ring, live, [0, 0, 0, 0], 600);
   expectOnceEach(perLog, 600);
 
   // Back up, the killed node catches up on what it missed, still once each.
   await ring.startNode(victim);
-  const [caughtUp] = await waitForLogs([ring.nodes[victim]!.accessLog], [0], 600);
+  const [caughtUp] = await waitForLogs(ring, [ring.nodes[victim]!.accessLog], [0], 600);
   expect(new Set(caughtUp)).toEqual(new Set(perLog[0]));
   expect(caughtUp).toHaveLength(600);
   await killAll();
@@ -64,11 +64,11 @@ test("a node that stops answering (SIGSTOP) is dropped and its messages retried 
     expect(await sprog.exited).toBe(0);
     expect(sprog.stdout()).toMatch(/^400 sent, 400 acked, 0 failed, [1-9]\d* retried/);
     const live = ring.nodes.filter((_, i) => i !== victim).map((n) => n.accessLog);
-    expectOnceEach(await waitForLogs(live, [0, 0, 0, 0], 400, 45_000), 400);
+    expectOnceEach(await waitForLogs(ring, live, [0, 0, 0, 0], 400, 45_000), 400);
   } finally {
     process.kill(pid, "SIGCONT");
   }
-  const [caughtUp] = await waitForLogs([ring.nodes[victim]!.accessLog], [0], 400);
+  const [caughtUp] = await waitForLogs(ring, [ring.nodes[victim]!.accessLog], [0], 400);
   expect(new Set(caughtUp)).toHaveProperty("size", 400);
   await killAll();
 }, 120_000);

@@ -1,7 +1,7 @@
 // sprog listen: every message a node logs, from any origin, printed exactly once.
 import { afterAll, expect, test } from "bun:test";
 import { bin, killAll, removeTmpDirs, run, start, waitFor } from "../helpers/procs.ts";
-import { startRing } from "../sprog/_ring.ts";
+import { startRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
   await killAll();
@@ -10,8 +10,16 @@ afterAll(async () => {
 
 test("sprog listen receives every message sent anywhere in the ring exactly once", async () => {
   const ring = await startRing("127.2.4");
-  const all = start(bin("sprog"), ["listen", "--server", ring.nodes[0]!.host]);
-  const alerts = start(bin("sprog"), ["listen", "--config", ring.config, "--server", `${ring.nodes[3]!.host}:55552`, "--prefix", "ALERT"]);
+  const all = start(bin("sprog"), ["listen", "--server", `${ring.nodes[0]!.host}:${ring.clientPort}`]);
+  const alerts = start(bin("sprog"), [
+    "listen",
+    "--config",
+    ring.config,
+    "--server",
+    `${ring.nodes[3]!.host}:${ring.clientPort}`,
+    "--prefix",
+    "ALERT",
+  ]);
   await waitFor(() => all.stderr().includes("listening to") && alerts.stderr().includes("listening to"), 10_000, "listeners to subscribe");
 
   const lines = Array.from({ length: 300 }, (_, k) => `${k % 3 === 0 ? "ALERT" : "info"} ${k} ${crypto.randomUUID()}`);
@@ -35,7 +43,7 @@ test("sprog listen receives every message sent anywhere in the ring exactly once
 
 test("sprog listen reconnects when its node comes back", async () => {
   const ring = await startRing("127.2.7");
-  const listener = start(bin("sprog"), ["listen", "--server", ring.nodes[1]!.host]);
+  const listener = start(bin("sprog"), ["listen", "--server", `${ring.nodes[1]!.host}:${ring.clientPort}`]);
   await waitFor(() => listener.stderr().includes("listening to"), 10_000, "the listener to subscribe");
   await ring.killNode(1);
   await waitFor(() => listener.stderr().includes("reconnecting"), 10_000, "the listener to notice");

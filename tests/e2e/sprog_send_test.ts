@@ -2,9 +2,9 @@
 // of the five access.log files.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { bin, killAll, removeTmpDirs, run, start, waitFor } from "../helpers/procs.ts";
-import { lineCounts, loggedContents, startRing, type TestRing, waitForLogs } from "../sprog/_ring.ts";
+import { lineCounts, loggedContents, startRing, type RunningRing, waitForLogs } from "../helpers/ring_setup.ts";
 
-let ring: TestRing;
+let ring: RunningRing;
 let logs: string[];
 
 beforeAll(async () => {
@@ -24,7 +24,7 @@ async function sendAndCheck(args: string[], count: number, opts: { input?: strin
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   expect(r.stdout).toMatch(new RegExp(`^${count} sent, ${count} acked, 0 failed in [0-9.]+ s \\([0-9.]+ msg/s\\)\\n$`));
-  const perLog = await waitForLogs(logs, before, count);
+  const perLog = await waitForLogs(ring, logs, before, count);
   const first = new Set(perLog[0]);
   for (const lines of perLog) {
     expect(lines).toHaveLength(count);
@@ -60,7 +60,7 @@ describe("sprog on a five-node ring", () => {
     const before = lineCounts(logs);
     const r = await run(bin("sprog"), ["--config", ring.config, "-m", text, "-i", "0", "--window", "8", "-n", "250"]);
     expect(r.code).toBe(0);
-    const perLog = await waitForLogs(logs, before, 250);
+    const perLog = await waitForLogs(ring, logs, before, 250);
     for (const lines of perLog) expect(lines).toEqual(Array(250).fill(text));
   }, 60_000);
 
@@ -106,7 +106,7 @@ describe("sprog on a five-node ring", () => {
     expect(m).not.toBeNull();
     expect(m![1]).toBe(m![2]!);
     const n = Number(m![1]);
-    const perLog = await waitForLogs(logs, before, n);
+    const perLog = await waitForLogs(ring, logs, before, n);
     for (const lines of perLog) expect(lines).toHaveLength(n);
   }, 30_000);
 

@@ -1,7 +1,7 @@
 // sprog -T against a node on 127.0.0.1, and sprog over mutual TLS from ring.toml [tls].
 import { afterAll, expect, test } from "bun:test";
 import { bin, freePort, killAll, removeTmpDirs, run } from "../helpers/procs.ts";
-import { lineCounts, loggedContents, startRing, waitForLogs } from "../sprog/_ring.ts";
+import { lineCounts, loggedContents, startRing, waitForLogs } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
   await killAll();
@@ -9,17 +9,13 @@ afterAll(async () => {
 });
 
 test("-T/--testing sends to the node on 127.0.0.1 only", async () => {
-  const ring = await startRing("", {
-    hosts: ["127.0.0.1", "127.2.5.12", "127.2.5.13"],
-    peerPort: await freePort(),
-    clientPort: await freePort(),
-  });
+  const ring = await startRing("", { hosts: ["127.0.0.1", "127.2.5.12", "127.2.5.13"] });
   const logs = ring.nodes.map((n) => n.accessLog);
   const r = await run(bin("sprog"), ["--config", ring.config, "-T", "-i", "0", "--window", "8", "-n", "300"]);
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
   expect(r.stdout).toStartWith("300 sent, 300 acked, 0 failed");
-  const perLog = await waitForLogs(logs, [0, 0, 0], 300);
+  const perLog = await waitForLogs(ring, logs, [0, 0, 0], 300);
   for (const lines of perLog) expect(new Set(lines)).toEqual(new Set(perLog[0]));
   expect(new Set(perLog[0]).size).toBe(300);
   // With the 127.0.0.1 node down, -T does not fail over: the message fails.
@@ -51,7 +47,7 @@ test("mutual TLS: a client certificate signed by the ring's CA is accepted, none
   ]);
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
-  const perLog = await waitForLogs(logs, [0, 0, 0, 0, 0], 200);
+  const perLog = await waitForLogs(ring, logs, [0, 0, 0, 0, 0], 200);
   for (const lines of perLog) expect(new Set(lines)).toEqual(new Set(perLog[0]));
 
   const before = lineCounts(logs);

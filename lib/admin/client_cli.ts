@@ -1,0 +1,133 @@
+/**
+ * The command-line side every admin subcommand shares: `--zeus HOST:PORT` (default
+ * 127.0.0.1:4040) and `--ca/--cert/--key` (as sprog takes them), the exit codes of admin
+ * failures, and {@link runAdminCommand}, which makes a request/reply subcommand a few lines.
+ *
+ * @module
+ */
+import type { ParseArgsConfig } from "node:util";
+import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
+import { parseFlags } from "../cli/flags.ts";
+import { AdminError, UsageError } from "../errors.ts";
+import { parseHostPort } from "../tls/endpoint.ts";
+import { loadClientFiles } from "../tls/files.ts";
+import { type AdminClientOptions, adminRequest } from "./client.ts";
+
+/** parseArgs options of the admin client flags. */
+export const ADMIN_CLIENT_FLAGS = {
+  zeus: { type: "string", default: "127.0.0.1:4040" },
+  ca: { type: "string" },
+  cert: { type: "string" },
+  key: { type: "string" },
+} as const;
+
+/** The help lines of {@link ADMIN_CLIENT_FLAGS}. */
+export const ADMIN_CLIENT_HELP = `  --zeus HOST:PORT     zeus's listening port (default 127.0.0.1:4040)
+  --ca CA              with TLS: the CA zeus's certificate chains to
+  --cert CRT --key KEY with client certificates: an admin certificate (named by zeus --admin NAME)`;
+
+/**
+ * Exit codes of admin clients for failures of their own (an exec'd command's own code
+ * passes through unchanged; these are chosen high, as ssh's 255, so they rarely collide).
+ */
+export const ADMIN_EXIT = {
+  /** The command failed for another reason (the line on stderr says why). */
+  failed: 1,
+  /** Not found: no such vassal, node or emperor. */
+  notFound: 253,
+  /** Refused: not an admin client, or exec disabled on that emperor (`--no-exec`). */
+  refused: 254,
+  /** zeus (or the emperor) could not be reached, or the connection was lost. */
+  lost: 255,
+} as const;
+
+/** The exit-code lines of admin clients' `--help`. */
+export const ADMIN_EXIT_HELP = `  253 no such vassal, node or emperor
+  254 refused: not an admin client (zeus --admin NAME, or a loopback address in plain mode),
+      or exec disabled on that emperor (--no-exec)
+  255 zeus or the emperor unreachable, or the connection lost`;
+
+/** The exit code for an admin failure `code` (see {@link ADMIN_EXIT}). */
+export function adminExitCode(code: string): number {
+  if (code === "refused" || code === "exec-disabled") return ADMIN_EXIT.refused;
+  if (code === "unreachable" || code === "lost") return ADMIN_EXIT.lost;
+  if (code.startsWith("no-such-")) return ADMIN_EXIT.notFound;
+  return ADMIN_EXIT.failed;
+}
+
+/**
+ * Turns parsed admin flags into client options, loading TLS files.
+ *
+ * @throws {UsageError} on a bad --zeus, --cert without --key, or a TLS file that cannot be read
+ */
+export async function adminClientOptions(v: { zeus?: string; ca?: string; cert?: string; key?: string }): Promise<AdminClientOptions> {
+  let where;
+  try {
+    where = parseHostPort(v.zeus ?? "127.0.0.1:4040");
+  } catch (e) {
+    throw new UsageError(`--zeus: ${(e as Error).message}`);
+  }
+  if (!v.cert !== !v.key) throw new UsageError("--cert and --key go together");
+  if (!v.ca && !v.cert) return { host: where.host, port: where.port };
+  try {
+    const tls = await loadClientFiles({ ...(v.ca ? { ca: v.ca } : {}), ...(v.cert ? { cert: v.cert, key: v.key! } : {}) });
+    return { host: where.host, port: where.port, tls };
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+}
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+/** What a request/reply subcommand is made of. */
+export interface AdminCommandSpec {
+  /** The binary name, for logging setup and --help ("zeus"). */
+  bin: string;
+  /** Its help text (usage, options; {@link ADMIN_CLIENT_HELP} is appended). */
+  help: string;
+  /** The admin command sent to zeus. */
+  command: string;
+  /** Names of the positional arguments, all required (e.g. ["NODE"]). */
+  positionals: string[];
+  /** Extra flags of this subcommand. */
+  flags?: Options;
+  /** The request's vars from positionals and flags. */
+  vars(positionals: string[], flags: Record<string, unknown>): Record<string, string>;
+  /** What to print of the reply (default: nothing). */
+  print?(reply: Record<string, string>): string;
+}
+
+/**
+ * Runs a request/reply admin subcommand: flags, one request, the reply printed; returns
+ * the exit code. A failure prints one line on stderr.
+ *
+ * @throws {UsageError} on bad flags or arguments
+ * @example
+ * ```ts
+ * if (args[0] === "drain") return await runAdminCommand(args.slice(1), {
+ *   bin: "zeus", help: "Usage: zeus drain NODE [--zeus HOST:PORT]", command: "drain",
+ *   positionals: ["NODE"], vars: ([node]) => ({ node: node! }), print: (r) => `draining ${r.node}`,
+ * });
+ * ```
+ */
+export async function runAdminCommand(args: string[], spec: AdminCommandSpec): Promise<number> {
+  const { values, positionals } = parseFlags(args, { ...COMMON_FLAGS, ...ADMIN_CLIENT_FLAGS, ...spec.flags }, true);
+  const help = `${spec.help.trimEnd()}\n${ADMIN_CLIENT_HELP}\n\nExit codes of admin commands besides 0, 1, 2:\n${ADMIN_EXIT_HELP}`;
+  const done = handleCommon(spec.bin, help, values);
+  if (done !== undefined) return done;
+  if (positionals.length !== spec.positionals.length)
+    throw new UsageError(
+      `expected ${spec.positionals.join(" ") || "no arguments"}, got ${positionals.length ? positionals.map((p) => `"${p}"`).join(" ") : "none"}`,
+    );
+  const opts = await adminClientOptions(values);
+  try {
+    const reply = await adminRequest(opts, spec.command, spec.vars(positionals, values));
+    const out = spec.print?.(reply);
+    if (out) process.stdout.write(`${out}\n`);
+    return 0;
+  } catch (e) {
+    if (!(e instanceof AdminError)) throw e;
+    process.stderr.write(`${spec.bin} ${spec.command}: ${e.message}\n`);
+    return adminExitCode(e.code);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * Unix-domain sockets as {@link Conn}: the emperor's owner-only admin socket and its
+ * local clients (`emperor exec`, `emperor logs`).
+ *
+ * @module
+ */
+import { chmodSync, mkdirSync, rmSync } from "node:fs";
+import { dirname } from "node:path";
+import type { Conn, Listener, SocketState } from "./types.ts";
+import { SocketConn } from "./socket_conn.ts";
+import { socketEvents } from "./socket_events.ts";
+
+/**
+ * Listens on a Unix socket at `path` that only this user can open: its folder is made
+ * 0700 before binding (so there is no moment when others could connect) and the socket
+ * itself 0600. A stale socket file left by a killed process is replaced.
+ *
+ * @throws {Error} "cannot listen on PATH: REASON"
+ * @example
+ * ```ts
+ * const l = listenUnix("/var/lib/emperor/run/admin.sock", (c) => c.onData((b) => c.write(b)));
+ * ```
+ */
+export function listenUnix(path: string, onConn: (c: Conn) => void): Listener {
+  let server;
+  try {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    chmodSync(dirname(path), 0o700);
+    rmSync(path, { force: true });
+    server = Bun.listen<SocketState>({
+      unix: path,
+      data: {},
+      socket: {
+        ...socketEvents,
+        open(socket) {
+          socket.data = {};
+          const conn = new SocketConn(socket, { authorized: false, peerNames: [] });
+          socket.data.conn = conn;
+          onConn(conn);
+        },
+      },
+    });
+    chmodSync(path, 0o600);
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new Error(`cannot listen on ${path}: ${e.code ?? e.message}`);
+  }
+  const bound = server;
+  return {
+    host: path,
+    port: 0,
+    close(opts) {
+      bound.stop(!opts?.keepConnections);
+      rmSync(path, { force: true });
+    },
+  };
+}
+
+/**
+ * Connects to the Unix socket at `path`.
+ *
+ * @throws {Error} "cannot connect to PATH: ENOENT" (and the like)
+ * @example
+ * ```ts
+ * const conn = await dialUnix("/var/lib/emperor/run/admin.sock");
+ * ```
+ */
+export function dialUnix(path: string): Promise<Conn> {
+  return new Promise<Conn>((resolve, reject) => {
+    const state: SocketState = { beforeReady: (err) => reject(new Error(`cannot connect to ${path}: ${err?.message ?? "closed"}`)) };
+    Bun.connect<SocketState>({
+      unix: path,
+      data: state,
+      socket: {
+        ...socketEvents,
+        open(socket) {
+          const conn = new SocketConn(socket, { authorized: false, peerNames: [] });
+          socket.data.conn = conn;
+          resolve(conn);
+        },
+        connectError(_socket, err) {
+          reject(new Error(`cannot connect to ${path}: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
+        },
+      },
+    }).catch((err: NodeJS.ErrnoException) => reject(new Error(`cannot connect to ${path}: ${err.code ?? err.message}`)));
+  });
+}
