@@ -109,9 +109,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     } catch (e) {
       for (const l of listeners) l.close();
       files.close();
-      throw new Error(
-        `cannot serve stats on ${opts.stats.host}:${opts.stats.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
+      throw e;
     }
   }
   const logs = files;
