@@ -93,6 +93,29 @@ export class ProtocolError extends Error {
 }
 
 /**
+ * etcd could not be reached or refused a request. `unreachable` tells the first (no member
+ * answered: retry later) from the second (a member answered with an error).
+ *
+ * @example
+ * ```ts
+ * try { await etcd.call(req) } catch (e) { if (e instanceof EtcdError && e.unreachable) retryLater() }
+ * ```
+ */
+export class EtcdError extends Error {
+  /**
+   * @param message what failed, naming the endpoint(s)
+   * @param unreachable true when no member answered at all
+   */
+  constructor(
+    message: string,
+    readonly unreachable: boolean,
+  ) {
+    super(message);
+    this.name = "EtcdError";
+  }
+}
+
+/**
  * An admin command or stream that failed for a reason the caller should know, with a
  * short machine-readable `code` ("no-such-vassal", "refused", "lost", ...) that admin
  * clients turn into exit codes. Thrown by admin command handlers; sent as FAILED.

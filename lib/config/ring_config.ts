@@ -8,6 +8,7 @@ import { isIP } from "node:net";
 import { enumField, Fields, intField, rejectUnknown, strField } from "./fields.ts";
 import { ConfigError } from "../errors.ts";
 import { lineOf, parseTomlText } from "./toml_file.ts";
+import { DEFAULT_RETAIN, parseRetain, type Retain } from "../ring/listen/retain.ts";
 
 /** One ring member, in ring order. */
 export interface RingNode {
@@ -41,11 +42,13 @@ export interface RingConfig {
   /** Log folder template, may contain `{node}`. */
   logDir: string;
   fsync: FsyncPolicy;
+  /** What each node keeps in its store for replay (`retain`, default "7d"). */
+  retain: Retain;
   nodes: RingNode[];
   tls?: RingTls;
 }
 
-const TOP_KEYS = ["peer_port", "client_port", "keepalive", "log_dir", "fsync", "node", "tls"];
+const TOP_KEYS = ["peer_port", "client_port", "keepalive", "log_dir", "fsync", "retain", "node", "tls"];
 const NODE_KEYS = ["name", "host", "peer_port", "client_port"];
 const TLS_KEYS = ["ca", "cert", "key", "client_auth"];
 const NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -102,6 +105,15 @@ function parseNodes(doc: Record<string, unknown>, f: Fields, peerPort: number, c
   return nodes;
 }
 
+function retainField(f: Fields): Retain {
+  const text = strField(f, "retain", DEFAULT_RETAIN);
+  try {
+    return parseRetain(text);
+  } catch (e) {
+    f.failKey("retain", (e as Error).message);
+  }
+}
+
 /**
  * Validates a parsed ring.toml document.
  *
@@ -125,6 +137,7 @@ export function ringConfigFromText(text: string, file: string): RingConfig {
     keepalive: intField(f, "keepalive", 300, 1, 86400),
     logDir: strField(f, "log_dir", "/var/log/zog/{node}"),
     fsync: enumField(f, "fsync", ["always", "batch", "never"] as const, "batch"),
+    retain: retainField(f),
     nodes: parseNodes(doc, f, peerPort, clientPort),
   };
   if (doc.tls !== undefined) {

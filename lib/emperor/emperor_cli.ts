@@ -12,7 +12,7 @@ import { checkVassalsDir } from "../vassal/check_dir.ts";
 import { UsageError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { serveStats } from "../stats/server.ts";
-import { parseEmperorSpec, parseHostPort } from "../tls/endpoint.ts";
+import { type EmperorSpec, parseEmperorSpec, parseHostPort } from "../tls/endpoint.ts";
 import { DirMonitor } from "./dir_monitor.ts";
 import { emperorStats } from "./emperor_stats.ts";
 import { defaultStateDir } from "./state_dir.ts";
@@ -24,7 +24,7 @@ import { runZeusMode } from "./zeus_mode.ts";
 const HELP = `emperor: runs vassals (uWSGI apps or any command) and keeps them alive.
 
 Usage:
-  emperor --emperor zeus:HOST:PORT | zeus-ssl:HOST:PORT[,CRT,KEY] [--zeus-ca CA]
+  emperor --emperor zeus:HOST:PORT | zeus-ssl:HOST:PORT[,CRT,KEY] [--emperor ...] [--zeus-ca CA]
           [--node NAME] [--max-vassals N] [--state-dir DIR] [--heartbeat SECONDS]
           [--vassal-binary PATH] [--stats ADDR:PORT]
   emperor --emperor DIR|"DIR/GLOB" [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
@@ -54,6 +54,8 @@ Under zeus (--emperor zeus:HOST:PORT or zeus-ssl:...):
   --zeus-ca CA          CA that zeus's certificate must chain to (zeus-ssl)
   zeus-ssl:HOST:PORT,CRT,KEY presents CRT/KEY; zeus-ssl:HOST:PORT,NAME.key presents NAME.key
   with NAME.crt beside it. Losing zeus keeps every vassal running; the emperor redials.
+  Several zeus sharing an etcd state: repeat --emperor, one per zeus; the emperor serves
+  the leader, follows a standby's redirect to it, and finds the next leader by itself.
 
 Examples:
   emperor --emperor /etc/uwsgi/vassals --state-dir /var/lib/emperor --stats 127.0.0.1:9101
@@ -62,7 +64,7 @@ Examples:
 
 const FLAGS = {
   check: { type: "boolean" },
-  emperor: { type: "string" },
+  emperor: { type: "string", multiple: true },
   "state-dir": { type: "string" },
   "vassal-binary": { type: "string" },
   stats: { type: "string" },
@@ -86,15 +88,15 @@ export async function main(args: string[]): Promise<number> {
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
   if (values.emperor === undefined) throw new UsageError("--emperor is required: a vassals directory, or zeus:HOST:PORT");
-  const spec = usage(() => parseEmperorSpec(values.emperor!));
-  if (values.check) {
-    if (spec.kind === "dir") return checkVassalsDir(vassalsDir(spec.dir).dir);
-    if (spec.tls) await loadClientFiles({ ...spec.tls, ...(values["zeus-ca"] ? { ca: values["zeus-ca"] } : {}) });
-    process.stdout.write(`${values.emperor}: ok (the vassals come from zeus: check them with zeus --check)\n`);
-    return 0;
-  }
+  const specs = values.emperor.map((s) => usage(() => parseEmperorSpec(s)));
+  if (values.check) return await check(specs, values["zeus-ca"]);
   const stats = values.stats === undefined ? undefined : usage(() => parseHostPort(values.stats!));
-  if (spec.kind === "zeus") return await runZeusMode(spec, values, stats, { logEvent, untilStopSignal });
+  const zeus = specs.filter((s) => s.kind === "zeus");
+  if (zeus.length > 0 && zeus.length < specs.length) throw new UsageError("--emperor: give zeus addresses or one directory, not both");
+  if (zeus.length > 0) return await runZeusMode(zeus, values, stats, { logEvent, untilStopSignal });
+  if (specs.length > 1) throw new UsageError("--emperor: one vassals directory at a time (repeat --emperor only for several zeus)");
+  const spec = specs[0]!;
+  if (spec.kind !== "dir") throw new UsageError("--emperor: unreachable");
   const { dir, pattern } = vassalsDir(spec.dir);
   const stateDir = resolve(values["state-dir"] ?? defaultStateDir());
   const sup = new Supervisor({
@@ -121,6 +123,20 @@ export async function main(args: string[]): Promise<number> {
   server?.stop();
   await sup.stopAll();
   return 0;
+}
+
+/** `emperor --check`: every vassal file of a directory, or the TLS files of each zeus-ssl. */
+async function check(specs: EmperorSpec[], zeusCa: string | undefined): Promise<number> {
+  let code = 0;
+  for (const spec of specs) {
+    if (spec.kind === "dir") {
+      code = Math.max(code, checkVassalsDir(vassalsDir(spec.dir).dir));
+      continue;
+    }
+    if (spec.tls) await loadClientFiles({ ...spec.tls, ...(zeusCa ? { ca: zeusCa } : {}) });
+    process.stdout.write(`zeus ${spec.host}:${spec.port}: ok (its vassals are checked by zeus --check)\n`);
+  }
+  return code;
 }
 
 /**

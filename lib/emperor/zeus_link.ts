@@ -1,7 +1,9 @@
 /**
- * The emperor's connection to zeus (`--emperor zeus:HOST:PORT` / `zeus-ssl:...`): dials,
- * heartbeats, redials with backoff when zeus goes away (vassals keep running meanwhile),
- * and hands messages to a {@link ZeusSession}.
+ * The emperor's connection to zeus (`--emperor zeus:HOST:PORT` / `zeus-ssl:...`, repeated
+ * for several zeus): dials, heartbeats, redials with backoff when zeus goes away (vassals
+ * keep running meanwhile), follows a standby's NOT_LEADER to the leader, leaves a zeus
+ * silent past the --dead-after its ZEUS_ALIVE announced, and hands the rest to a
+ * {@link ZeusSession}.
  *
  * @module
  */
@@ -12,14 +14,21 @@ import type { TlsClientFiles } from "../tls/files.ts";
 import { decodeMessage, encodeMessage } from "../zeus_protocol/mod.ts";
 import type { SupervisorEvent } from "./supervisor.ts";
 import { type SessionIdentity, type VassalHost, ZeusSession } from "./zeus_session.ts";
+import { type HostPort, parseHostPort } from "../tls/endpoint.ts";
 
 const log = getLogger("emperor", "zeus");
 
-/** Options of a {@link ZeusLink}. */
-export interface ZeusLinkOptions extends SessionIdentity {
+/** One zeus to dial. */
+export interface ZeusAddress {
   host: string;
   port: number;
   tls?: TlsClientFiles;
+}
+
+/** Options of a {@link ZeusLink}: the first zeus, and `others` of the same coordinator. */
+export interface ZeusLinkOptions extends SessionIdentity, ZeusAddress {
+  /** More zeus (repeated --emperor): tried in turn; a standby's redirect is followed. */
+  others?: ZeusAddress[];
   /** I_AM_ALIVE period. */
   heartbeatMs: number;
   /** First redial delay (doubles up to `maxBackoffMs`); default 250. */
@@ -30,7 +39,10 @@ export interface ZeusLinkOptions extends SessionIdentity {
 
 /** The link as the emperor's /status shows it. */
 export interface ZeusLinkStatus {
+  /** The zeus dialled or connected to. */
   zeus: string;
+  /** Every zeus given, when there are several. */
+  all?: string[];
   tls: boolean;
   state: "connecting" | "connected" | "waiting";
   /** ISO time the current connection came up. */
@@ -60,17 +72,32 @@ export class ZeusLink {
   #since = 0;
   #connects = 0;
   #lastError: string | undefined;
+  readonly #targets: ZeusAddress[];
+  #target = 0;
+  /** The leader a standby named, dialled next. */
+  #redirect: ZeusAddress | undefined;
+  #redirects = 0;
+  #heard = 0;
+  #silenceMs = 0;
 
   constructor(
     host: VassalHost,
     readonly opts: ZeusLinkOptions,
   ) {
     this.session = new ZeusSession(host, opts);
+    this.#targets = [{ host: opts.host, port: opts.port, ...(opts.tls ? { tls: opts.tls } : {}) }, ...(opts.others ?? [])];
+  }
+
+  get #current(): ZeusAddress {
+    return this.#targets[this.#target]!;
   }
 
   /** Starts dialling (and redialling forever, until {@link stop}). */
   start(): void {
-    this.#beat = setInterval(() => this.session.heartbeat(), this.opts.heartbeatMs);
+    this.#beat = setInterval(() => {
+      this.session.heartbeat();
+      this.#checkSilence();
+    }, this.opts.heartbeatMs);
     void this.#dial();
   }
 
@@ -90,8 +117,9 @@ export class ZeusLink {
   /** For the emperor's /status. */
   status(): ZeusLinkStatus {
     return {
-      zeus: `${this.opts.host}:${this.opts.port}`,
-      tls: this.opts.tls !== undefined,
+      zeus: hostPort(this.#current),
+      ...(this.#targets.length > 1 ? { all: this.#targets.map(hostPort) } : {}),
+      tls: this.#current.tls !== undefined,
       state: this.#state,
       ...(this.#state === "connected" ? { connected_since: new Date(this.#since).toISOString() } : {}),
       connects: this.#connects,
@@ -101,28 +129,49 @@ export class ZeusLink {
 
   async #dial(): Promise<void> {
     this.#state = "connecting";
+    if (this.#redirect) {
+      const r = this.#redirect;
+      this.#redirect = undefined;
+      const known = this.#targets.findIndex((t) => t.host === r.host && t.port === r.port);
+      if (known < 0) this.#targets.push(r);
+      this.#target = known < 0 ? this.#targets.length - 1 : known;
+    }
+    const target = this.#current;
     let conn: Conn;
     try {
-      conn = await dial({ host: this.opts.host, port: this.opts.port, ...(this.opts.tls ? { tls: this.opts.tls } : {}), timeoutMs: 5000 });
+      conn = await dial({ host: target.host, port: target.port, ...(target.tls ? { tls: target.tls } : {}), timeoutMs: 5000 });
     } catch (e) {
-      return this.#retry((e as Error).message);
+      return this.#retry(`${hostPort(target)}: ${(e as Error).message}`);
     }
     if (this.#stopped) return conn.close();
     this.#conn = conn;
     this.#connects++;
-    this.#since = Date.now();
+    this.#since = this.#heard = Date.now();
+    this.#silenceMs = 0;
     this.#state = "connected";
     // Announced once it has lasted: a zeus refusing our certificate accepts, then resets.
     const announce = setTimeout(() => {
-      log.info("connected to zeus at {host}:{port} as {node}", { host: this.opts.host, port: this.opts.port, node: this.opts.node });
+      log.info("connected to zeus at {host}:{port} as {node}", { host: target.host, port: target.port, node: this.opts.node });
       this.#lastError = undefined;
+      this.#redirects = 0;
     }, 500);
+    let notLeader: string | undefined;
     const decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
     let broken = false;
     conn.onData((chunk) => {
       if (broken) return;
+      this.#heard = Date.now();
       try {
-        for (const p of decoder.push(chunk)) this.session.handle(decodeMessage(p, "zeus"));
+        for (const p of decoder.push(chunk)) {
+          const m = decodeMessage(p, "zeus");
+          if (m.type === "ZEUS_ALIVE") this.#silenceMs = m.deadAfterMs;
+          else if (m.type === "NOT_LEADER") {
+            notLeader = this.#follow(target, m.leader);
+            broken = true;
+            conn.close();
+            return;
+          } else this.session.handle(m);
+        }
       } catch (e) {
         broken = true;
         const reason = (e as Error).message;
@@ -137,6 +186,7 @@ export class ZeusLink {
       this.session.detach();
       this.#conn = undefined;
       const lasted = Date.now() - this.#since;
+      if (notLeader !== undefined) return this.#retry(notLeader, this.#redirect !== undefined && this.#redirects++ < this.#targets.length);
       // A link refused at once (e.g. our certificate is not accepted) must not spin.
       if (lasted > 2000) this.#attempts = 0;
       const why =
@@ -148,12 +198,56 @@ export class ZeusLink {
     this.session.attach((m) => conn.write(encodePacket(encodeMessage(m))));
   }
 
-  #retry(why: string): void {
+  /**
+   * A standby answered: dial the leader it names next (with the TLS files given for that
+   * address, or else those of this one), or the next zeus while it knows none. Returns why.
+   */
+  #follow(from: ZeusAddress, leader: string): string {
+    let to: HostPort | undefined;
+    try {
+      to = leader ? parseHostPort(leader) : undefined;
+    } catch {
+      log.warn("zeus at {from} names a leader {leader} that is not HOST:PORT", { from: hostPort(from), leader });
+    }
+    if (to && (to.host !== from.host || to.port !== from.port)) {
+      const given = this.#targets.find((t) => t.host === to.host && t.port === to.port);
+      this.#redirect = given ?? { ...to, ...(from.tls ? { tls: from.tls } : {}) };
+      log.info("zeus at {from} is a standby: following it to the leader at {leader}", { from: hostPort(from), leader });
+      return `zeus at ${hostPort(from)} is a standby (leader ${leader})`;
+    }
+    return `zeus at ${hostPort(from)} is a standby and knows no leader yet`;
+  }
+
+  /** Leaves a zeus that announced ZEUS_ALIVE and has been silent for longer than it said. */
+  #checkSilence(): void {
+    if (!this.#conn || this.#silenceMs === 0) return;
+    const silent = Date.now() - this.#heard;
+    if (silent <= this.#silenceMs) return;
+    this.#lastError = undefined;
+    log.warn("zeus at {zeus} has been silent for {s} s: leaving it (vassals keep running)", {
+      zeus: hostPort(this.#current),
+      s: (silent / 1000).toFixed(1),
+    });
+    this.#silenceMs = 0;
+    this.#conn.close();
+  }
+
+  /** Redials: `now` for a redirect to the leader, else after a backoff, trying the next zeus. */
+  #retry(why: string, now = false): void {
     if (this.#stopped) return;
     this.#state = "waiting";
     if (why !== this.#lastError) log.warn("zeus link down: {why}; redialling (vassals keep running)", { why });
     this.#lastError = why;
+    if (now) {
+      this.#timer = setTimeout(() => void this.#dial(), 0);
+      return;
+    }
+    if (!this.#redirect && this.#targets.length > 1) this.#target = (this.#target + 1) % this.#targets.length;
     const wait = backoffMs(this.#attempts++, { firstMs: this.opts.minBackoffMs ?? 250, maxMs: this.opts.maxBackoffMs ?? 2000 });
     this.#timer = setTimeout(() => void this.#dial(), wait);
   }
+}
+
+function hostPort(a: HostPort): string {
+  return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
 }

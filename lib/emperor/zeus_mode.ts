@@ -1,5 +1,6 @@
 /**
- * `emperor --emperor zeus:HOST:PORT` (or `zeus-ssl:...`): run the vassals a zeus hands out.
+ * `emperor --emperor zeus:HOST:PORT` (or `zeus-ssl:...`, repeated for several zeus): run the
+ * vassals a zeus hands out.
  *
  * @module
  */
@@ -14,7 +15,7 @@ import { loadClientFiles } from "../tls/files.ts";
 import { emperorStats } from "./emperor_stats.ts";
 import { defaultStateDir } from "./state_dir.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
-import { ZeusLink } from "./zeus_link.ts";
+import { type ZeusAddress, ZeusLink } from "./zeus_link.ts";
 
 const log = getLogger("emperor", "zeus");
 
@@ -40,11 +41,11 @@ export interface ZeusModeHooks {
  * @throws {UsageError} on a bad --max-vassals, --heartbeat or --node, or --zeus-ca without zeus-ssl
  * @example
  * ```ts
- * if (spec.kind === "zeus") return await runZeusMode(spec, values, stats, { logEvent, untilStopSignal });
+ * if (spec.kind === "zeus") return await runZeusMode([spec], values, stats, { logEvent, untilStopSignal });
  * ```
  */
 export async function runZeusMode(
-  spec: Extract<EmperorSpec, { kind: "zeus" }>,
+  specs: Extract<EmperorSpec, { kind: "zeus" }>[],
   flags: ZeusModeFlags,
   stats: HostPort | undefined,
   hooks: ZeusModeHooks,
@@ -53,8 +54,13 @@ export async function runZeusMode(
   if (!/^[A-Za-z0-9._-]{1,255}$/.test(node)) throw new UsageError(`--node "${node}" may hold only letters, digits, ".", "_" and "-"`);
   const maxVassals = parseNumber("--max-vassals", flags["max-vassals"] ?? "100", { integer: true, min: 1 });
   const heartbeat = parseNumber("--heartbeat", flags.heartbeat ?? "1", { min: 0.05 });
-  if (flags["zeus-ca"] && !spec.tls) throw new UsageError('--zeus-ca is for TLS: use "zeus-ssl:HOST:PORT"');
-  const tls = spec.tls ? await loadClientFiles({ ...spec.tls, ...(flags["zeus-ca"] ? { ca: flags["zeus-ca"] } : {}) }) : undefined;
+  if (flags["zeus-ca"] && !specs.some((s) => s.tls)) throw new UsageError('--zeus-ca is for TLS: use "zeus-ssl:HOST:PORT"');
+  const zeus: ZeusAddress[] = [];
+  for (const s of specs) {
+    const tls = s.tls ? await loadClientFiles({ ...s.tls, ...(flags["zeus-ca"] ? { ca: flags["zeus-ca"] } : {}) }) : undefined;
+    zeus.push({ host: s.host, port: s.port, ...(tls ? { tls } : {}) });
+  }
+  const [first, ...others] = zeus as [ZeusAddress, ...ZeusAddress[]];
   const stateDir = resolve(flags["state-dir"] ?? defaultStateDir());
 
   let link: ZeusLink | undefined;
@@ -67,7 +73,7 @@ export async function runZeusMode(
     },
   });
   await sup.start();
-  link = new ZeusLink(sup, { host: spec.host, port: spec.port, ...(tls ? { tls } : {}), node, maxVassals, heartbeatMs: heartbeat * 1000 });
+  link = new ZeusLink(sup, { ...first, ...(others.length ? { others } : {}), node, maxVassals, heartbeatMs: heartbeat * 1000 });
   const zeusLink = link;
   let server: StatsServer | undefined;
   if (stats) {
@@ -85,10 +91,9 @@ export async function runZeusMode(
     );
   }
   link.start();
-  log.info("emperor {node} serving zeus at {host}:{port} (max {max} vassals), state in {stateDir}", {
+  log.info("emperor {node} serving zeus at {zeus} (max {max} vassals), state in {stateDir}", {
     node,
-    host: spec.host,
-    port: spec.port,
+    zeus: specs.map((s) => `${s.host}:${s.port}`).join(", "),
     max: maxVassals,
     stateDir,
   });

@@ -12,6 +12,9 @@ import { loadClientFiles, loadServerFiles } from "../tls/files.ts";
 import { getLogger } from "../log/logging.ts";
 import { servePeer, serveClient } from "./inbound.ts";
 import { LogFiles } from "./log_files.ts";
+import { Listeners } from "./listeners.ts";
+import { keepRetained } from "./listen/retention.ts";
+import { RingStore } from "./listen/store.ts";
 import { ZogNode } from "./node.ts";
 import { nodeMetrics, nodeStatus } from "./node_status.ts";
 import { PeerLink } from "./peer_link.ts";
@@ -65,7 +68,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   const listeners: Listener[] = [];
   let statsServer: StatsServer | undefined;
   let files: LogFiles | undefined;
+  let store: RingStore | undefined;
   let rec: Recovered;
+  let storeRepaired = 0;
   try {
     listeners.push(
       await listen({
@@ -84,15 +89,23 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
       }),
     );
     files = new LogFiles(paths.logDir);
-    rec = recover(files);
+    const opened = (store = RingStore.open(paths.logDir, { durable: config.fsync !== "never" }));
+    const origin = (i: number) => config.nodes[i]?.name ?? "?";
+    rec = recover(files, (unconfirmed) => {
+      storeRepaired = opened.repair(unconfirmed.map((e) => ({ id: e.id, origin: origin(e.origin), content: e.content })));
+    });
   } catch (e) {
     for (const l of listeners) l.close();
     files?.close();
+    store?.close();
     throw e;
   }
   if (rec.skipped > 0) log.warn("journal: skipped {n} torn lines", { n: rec.skipped });
   if (rec.repaired > 0) log.info("access.log: appended {n} journalled messages a crash had kept out", { n: rec.repaired });
+  if (storeRepaired > 0) log.info("store: added {n} journalled messages a crash had kept out", { n: storeRepaired });
   const ready = new ZogNode(self, config.nodes, files, config.fsync, rec);
+  ready.listeners = new Listeners(store);
+  const stopRetention = keepRetained(store, config.retain);
   ready.links = config.nodes.map((n) =>
     n.index === self.index ? undefined : new PeerLink(n, ready, { keepaliveMs, ...(dialTls ? { tls: dialTls } : {}) }),
   );
@@ -108,11 +121,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
       });
     } catch (e) {
       for (const l of listeners) l.close();
+      stopRetention();
       files.close();
+      store.close();
       throw e;
     }
   }
   const logs = files;
+  const db = store;
   log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir} ({n} owed to peers)", {
     name: self.name,
     host: self.host,
@@ -144,7 +160,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     statsServer?.stop();
     for (const l of ready.links) l?.stop();
     ready.flush();
+    stopRetention();
+    ready.listeners.close();
     logs.close();
+    db.close();
     process.off("SIGTERM", stop);
     process.off("SIGINT", stop);
     process.off("SIGHUP", reopen);

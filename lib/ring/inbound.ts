@@ -11,6 +11,8 @@ import { checkMessage } from "./message.ts";
 import { fanOut } from "./forwarding.ts";
 import type { ZogNode } from "./node.ts";
 import { readMessages, varText } from "./packet_reader.ts";
+import { decodeRanges } from "./listen/ranges.ts";
+import { subscribeRequest } from "./listen/subscribe_request.ts";
 import { ID_RE, RING_PROTO, type RingMessage, ringBytes, RingType, ringTypeName } from "./protocol.ts";
 
 const log = getLogger("zog", "conn");
@@ -111,6 +113,26 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
   });
 }
 
+function subscribe(node: ZogNode, conn: Conn, m: RingMessage): void {
+  const vars: Record<string, string> = {};
+  for (const k of Object.keys(m.vars)) vars[k] = varText(m, k);
+  let reply;
+  try {
+    const req = subscribeRequest(vars);
+    reply = node.listeners.subscribe(conn, req);
+    const what = req.group ? `group ${req.group}` : req.durable ? `durable ${req.durable}` : "messages";
+    log.info("listener {remote} subscribed ({what}, prefix {prefix}{from})", {
+      remote: conn.remote,
+      what,
+      prefix: req.prefix,
+      from: reply.from ? `, from seq ${reply.from}` : "",
+    });
+  } catch (e) {
+    return refuse(conn, `cannot subscribe: ${(e as Error).message}`);
+  }
+  send(conn, RingType.OK, reply);
+}
+
 /**
  * Why a HELLO's protocol is not ours ("unknown protocol ..."), or undefined when it is.
  * A peer must name it; a client may leave it out.
@@ -151,9 +173,16 @@ export function serveClient(node: ZogNode, conn: Conn): void {
         return send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name });
       }
       case RingType.SUBSCRIBE:
-        node.listeners.add(conn, varText(m, "prefix"));
-        log.info("listener {remote} subscribed to messages starting with {prefix}", { remote: conn.remote, prefix: varText(m, "prefix") });
-        return send(conn, RingType.OK, { id: "subscribe" });
+        return subscribe(node, conn, m);
+      case RingType.EVENT_ACK: {
+        let ranges;
+        try {
+          ranges = decodeRanges(varText(m, "seqs"));
+        } catch (e) {
+          return refuse(conn, `bad EVENT_ACK: ${(e as Error).message}`);
+        }
+        return node.listeners.ack(conn, ranges);
+      }
       case RingType.ACK:
         return;
       default:

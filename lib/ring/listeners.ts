@@ -1,67 +1,230 @@
 /**
- * Listeners: client connections that subscribed to the messages this node logs.
+ * Listeners: client connections that subscribed to the messages this node logs. Each
+ * logged message gets this node's sequence number and goes to the store; live listeners
+ * get it at once, replays and durable listeners catch up from the store, and work-queue
+ * groups hand it to one member each.
  *
  * @module
  */
 import type { Conn } from "../net/mod.ts";
 import { getLogger } from "../log/logging.ts";
 import { ringBytes, RingType } from "./protocol.ts";
-import { messageBytes } from "./entry.ts";
+import { eventBytes } from "./listen/event.ts";
+import type { SeqRange } from "./listen/ranges.ts";
+import type { NewMessage, RingStore, StoredMessage } from "./listen/store.ts";
+import type { SubscribeRequest } from "./listen/subscribe_request.ts";
+import { Subscription } from "./listen/subscription.ts";
+import { type GroupMember, WorkGroup } from "./listen/work_group.ts";
 
 const log = getLogger("zog", "listen");
 
-/** Unsent bytes a listener may fall behind by before it is dropped (documented). */
+/** Unsent bytes a live listener may fall behind by before it is dropped (documented). */
 export const LISTENER_BUFFER = 4 * 1024 * 1024;
 
-interface Listener {
-  conn: Conn;
-  prefix: string;
-}
-
 /**
- * The subscribed connections of one node.
+ * The subscribed connections of one node, and its store.
  *
  * @example
  * ```ts
- * const listeners = new Listeners(); listeners.add(conn, "ALERT"); listeners.publish("id-1", "MV", "ALERT disk full");
+ * const listeners = new Listeners(RingStore.open(dir));
+ * listeners.subscribe(conn, { prefix: "ALERT", ackWaitMs: 30_000 });
+ * listeners.logged([{ id: "id-1", origin: "MV", content: "ALERT disk full" }]);
  * ```
  */
 export class Listeners {
-  #all = new Set<Listener>();
   /** Listeners dropped for being too slow. */
   dropped = 0;
+  /** Messages logged while the store could not take them, retried with the next batch. */
+  #unstored: NewMessage[] = [];
+  #memorySeq = 0;
+  readonly #live = new Set<Subscription>();
+  readonly #subs = new Map<Conn, Subscription | { group: WorkGroup; member: GroupMember }>();
+  readonly #durables = new Map<string, Subscription>();
+  readonly #groups = new Map<string, WorkGroup>();
+  readonly #dirty = new Map<string, number>();
+  #saveScheduled = false;
+  #timer: ReturnType<typeof setInterval> | undefined;
 
+  /** @param store where messages and positions are kept; without one, live streaming only */
+  constructor(readonly store?: RingStore) {}
+
+  /** Connections subscribed now (group members included). */
   get size(): number {
-    return this.#all.size;
+    return this.#subs.size;
   }
 
-  /** Subscribes `conn` to messages whose content starts with `prefix`. */
-  add(conn: Conn, prefix: string): void {
-    const l = { conn, prefix };
-    this.#all.add(l);
-    conn.onClose(() => this.#all.delete(l));
+  /** The last sequence number given. */
+  get lastSeq(): number {
+    return this.store?.lastSeq ?? this.#memorySeq;
   }
 
   /**
-   * Streams one logged message to every matching listener. A listener whose unsent bytes
-   * pass {@link LISTENER_BUFFER} is told why and dropped: it never holds up the ring.
+   * Subscribes `conn`; returns the vars of the OK that confirms it: `seq` (the last seq
+   * logged) and, for a replay, `from` (the first seq it sends) and `skipped` (how many
+   * asked for are no longer held).
+   *
+   * @throws {Error} with the reason to send back (no store, a group's other prefix...)
    */
-  publish(id: string, origin: string, content: string): void {
-    if (this.#all.size === 0) return;
-    let packet: Uint8Array | undefined;
-    for (const l of this.#all) {
-      if (!content.startsWith(l.prefix)) continue;
-      if (l.conn.bufferedBytes > LISTENER_BUFFER) {
-        this.#all.delete(l);
-        this.dropped++;
-        const reason = `listener too slow: more than ${LISTENER_BUFFER} bytes unsent, dropped`;
-        log.warn("dropping listener {remote}: {reason}", { remote: l.conn.remote, reason });
-        l.conn.write(ringBytes(RingType.ERROR, { reason }));
-        l.conn.close();
+  subscribe(conn: Conn, req: SubscribeRequest): Record<string, string> {
+    if (!this.store && (req.since || req.durable || req.group)) throw new Error("this node keeps no store: only live listening");
+    const store = this.store!;
+    if (req.group !== undefined) return this.#join(conn, req, store);
+    const sub = new Subscription(conn, req.prefix, req.durable, this.store, this);
+    let from: number | undefined = req.since ? this.#resolveSince(req.since) : undefined;
+    if (req.durable !== undefined) {
+      const saved = store.position(sub.key);
+      from = saved !== undefined ? saved + 1 : (from ?? store.lastSeq + 1);
+      sub.acked = from - 1;
+      if (saved === undefined) this.positionChanged(sub.key, sub.acked);
+      const old = this.#durables.get(req.durable);
+      if (old) {
+        log.warn("durable listener {name}: {remote} takes over from {old}", {
+          name: req.durable,
+          remote: conn.remote,
+          old: old.conn.remote,
+        });
+        old.conn.write(ringBytes(RingType.ERROR, { reason: `durable ${req.durable} was taken over by ${conn.remote}` }));
+        old.conn.close();
+      }
+      this.#durables.set(req.durable, sub);
+    }
+    this.#subs.set(conn, sub);
+    this.#ensureTimer();
+    conn.onClose(() => {
+      this.#subs.delete(conn);
+      this.#live.delete(sub);
+      if (req.durable !== undefined && this.#durables.get(req.durable) === sub) this.#durables.delete(req.durable);
+    });
+    const vars: Record<string, string> = { id: "subscribe", seq: String(this.lastSeq) };
+    if (from === undefined) {
+      sub.live = true;
+      this.#live.add(sub);
+      return vars;
+    }
+    const oldest = store.oldestSeq();
+    if (from < oldest) vars.skipped = String(oldest - from);
+    vars.from = String(Math.max(from, oldest));
+    queueMicrotask(() => sub.replayFrom(Math.max(from, oldest)));
+    return vars;
+  }
+
+  /** EVENT_ACK from `conn`: moves a durable position, or releases a group member's messages. */
+  ack(conn: Conn, ranges: readonly SeqRange[]): void {
+    const s = this.#subs.get(conn);
+    if (s instanceof Subscription) s.ack(ranges);
+    else s?.group.ack(s.member, ranges);
+  }
+
+  /**
+   * Takes the messages of one access.log append, in order: stores them (one transaction),
+   * then streams them. A slow live listener (unsent bytes past {@link LISTENER_BUFFER})
+   * is told why and dropped: it never holds up the ring.
+   */
+  logged(batch: readonly NewMessage[]): void {
+    const stored = this.#store(batch);
+    if (stored.length === 0) return;
+    for (const sub of this.#live) {
+      if (sub.conn.bufferedBytes > LISTENER_BUFFER) {
+        this.#drop(sub);
         continue;
       }
-      packet ??= ringBytes(RingType.EVENT, { id, node: origin, msg: messageBytes(content, 0) });
-      l.conn.write(packet);
+      for (const m of stored) if (m.content.startsWith(sub.prefix)) sub.conn.write(eventBytes(m));
     }
+    for (const g of this.#groups.values()) if (g.members.length > 0) g.pump();
+  }
+
+  /** A replay is done: the subscription gets live messages from now on. */
+  goLive(sub: Subscription): void {
+    if (!sub.conn.closed) this.#live.add(sub);
+  }
+
+  /** Marks a position to save (one transaction for all, once per turn of the event loop). */
+  positionChanged(key: string, seq: number): void {
+    this.#dirty.set(key, seq);
+    if (this.#saveScheduled) return;
+    this.#saveScheduled = true;
+    setImmediate(() => this.flush());
+  }
+
+  /** Saves the positions that changed. */
+  flush(): void {
+    this.#saveScheduled = false;
+    if (this.#dirty.size === 0 || !this.store) return;
+    try {
+      this.store.savePositions(this.#dirty);
+      this.#dirty.clear();
+    } catch (e) {
+      log.error("cannot save listener positions: {error}", { error: (e as Error).message });
+    }
+  }
+
+  /** Saves positions and stops the timer (at stop). */
+  close(): void {
+    clearInterval(this.#timer);
+    this.flush();
+  }
+
+  #store(batch: readonly NewMessage[]): StoredMessage[] {
+    const ts = Date.now();
+    if (!this.store) return batch.map((m) => ({ ...m, seq: ++this.#memorySeq, ts }));
+    const rows = this.#unstored.length > 0 ? [...this.#unstored, ...batch] : [...batch];
+    try {
+      const first = this.store.append(rows, ts);
+      this.#unstored = [];
+      return rows.map((m, i) => ({ ...m, seq: first + i, ts }));
+    } catch (e) {
+      // Kept in order and stored with the next batch; access.log and the journal have them.
+      if (this.#unstored.length === 0) log.error("cannot write the store: {error}", { error: (e as Error).message });
+      this.#unstored = rows;
+      return [];
+    }
+  }
+
+  #resolveSince(since: NonNullable<SubscribeRequest["since"]>): number {
+    if (since === "all") return 1;
+    if ("seq" in since) return since.seq;
+    return this.store!.seqAtTime(since.ms);
+  }
+
+  #join(conn: Conn, req: SubscribeRequest, store: RingStore): Record<string, string> {
+    const name = req.group!;
+    let group = this.#groups.get(name);
+    if (group && group.prefix !== req.prefix)
+      throw new Error(`group ${name} takes messages starting with "${group.prefix}", not "${req.prefix}"`);
+    if (!group) {
+      const key = `group:${name}`;
+      const saved = store.position(key);
+      const start = saved !== undefined ? saved + 1 : req.since ? this.#resolveSince(req.since) : store.lastSeq + 1;
+      group = new WorkGroup(name, req.prefix, start, store, (floor) => this.positionChanged(key, floor));
+      if (saved === undefined) this.positionChanged(key, start - 1);
+      this.#groups.set(name, group);
+    }
+    const member: GroupMember = { deliver: (m) => conn.write(eventBytes(m)), ackWaitMs: req.ackWaitMs, inflight: new Map() };
+    const g = group;
+    this.#subs.set(conn, { group: g, member });
+    this.#ensureTimer();
+    conn.onClose(() => {
+      this.#subs.delete(conn);
+      g.leave(member);
+    });
+    queueMicrotask(() => !conn.closed && g.join(member));
+    return { id: "subscribe", seq: String(this.lastSeq), from: String(g.next) };
+  }
+
+  #ensureTimer(): void {
+    this.#timer ??= setInterval(() => {
+      for (const g of this.#groups.values()) g.expire();
+    }, 250);
+    this.#timer.unref?.();
+  }
+
+  #drop(sub: Subscription): void {
+    this.#live.delete(sub);
+    this.#subs.delete(sub.conn);
+    this.dropped++;
+    const reason = `listener too slow: more than ${LISTENER_BUFFER} bytes unsent, dropped`;
+    log.warn("dropping listener {remote}: {reason}", { remote: sub.conn.remote, reason });
+    sub.conn.write(ringBytes(RingType.ERROR, { reason }));
+    sub.conn.close();
   }
 }

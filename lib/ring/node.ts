@@ -54,7 +54,8 @@ export interface Counters {
  */
 export class ZogNode implements LinkOwner {
   readonly counters: Counters = { received: 0, forwarded: 0, logged: 0, invalid: 0, duplicates: 0, record_errors: 0, backlog_dropped: 0 };
-  readonly listeners = new Listeners();
+  /** Where logged messages get their seq, are stored, and go to listeners (the daemon gives it a store). */
+  listeners = new Listeners();
   /** Links each peer dialled to us that are open (its HELLO accepted), by position. */
   readonly inbound: number[] = [];
   links: (PeerLink | undefined)[] = [];
@@ -292,7 +293,7 @@ export class ZogNode implements LinkOwner {
     this.#accessRetry = [];
     this.#loggedMark = this.recorded;
     this.counters.logged += all.length;
-    for (const e of all) this.listeners.publish(e.id, this.originName(e.origin), e.content);
+    this.listeners.logged(all.map((e) => ({ id: e.id, origin: this.originName(e.origin), content: e.content })));
     return undefined;
   }
 

@@ -20,6 +20,8 @@ export const RingType = {
   ERROR: 5,
   SUBSCRIBE: 6,
   EVENT: 7,
+  EVENT_ACK: 12,
+  CAUGHT_UP: 13,
 } as const;
 
 /** A ring message type number. */

@@ -29,7 +29,7 @@ export interface Recovered {
 }
 
 /**
- * Replays the journal and repairs access.log.
+ * Replays the journal and repairs access.log (and, through `repairStore`, the store).
  *
  * @throws {Error} when the files cannot be read or written
  * @example
@@ -37,7 +37,7 @@ export interface Recovered {
  * const r = recover(files); console.log(`${r.pending.length} messages still owed to peers`);
  * ```
  */
-export function recover(files: LogFiles): Recovered {
+export function recover(files: LogFiles, repairStore?: (unconfirmed: readonly Entry[]) => void): Recovered {
   const state = replayJournal(files.readJournal().split("\n"));
   const stampLen = compactStamp(new Date()).length + 1;
   const contents = state.unconfirmed.map((e) => e.content);
@@ -47,6 +47,8 @@ export function recover(files: LogFiles): Recovered {
   const missing = contents.slice(alreadyLogged(contents, tail));
   const stamp = compactStamp(new Date());
   files.access.append(missing.map((c) => accessLine(stamp, c)).join(""));
+  // The store takes a batch right after access.log: what it may lack is also unconfirmed.
+  repairStore?.(state.unconfirmed);
   files.journal.append(journalLine({ kind: "L", count: state.recorded }));
   const recovered = {
     seen: state.seen,

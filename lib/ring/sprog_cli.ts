@@ -11,6 +11,7 @@ import { UsageError } from "../errors.ts";
 import { loadClientTls, thisNode, tlsPaths } from "./client/client_tls.ts";
 import { contentProblem } from "./client/content.ts";
 import { listenCommand } from "./client/listen_command.ts";
+import { parseSince } from "./client/since.ts";
 import { sendCommand } from "./client/send_command.ts";
 import { listenTarget, resolveTarget } from "./client/servers.ts";
 
@@ -19,7 +20,8 @@ const HELP = `sprog: sends messages to a zog ring, on an interval or once from c
 Usage:
   sprog [--config ring.toml | --server HOST[:PORT] ...] [-i SECONDS] [-r | -s HOST | -T]
         [-n COUNT] [-m TEXT] [--window W] [--timeout SECONDS] [-q] [--ca CA --cert CRT --key KEY]
-  sprog listen [--config ring.toml | --server HOST[:PORT]] [--prefix P] [--ca CA --cert CRT --key KEY]
+  sprog listen [--config ring.toml | --server HOST[:PORT]] [--prefix P] [--since all|SEQ|TIME]
+               [--durable NAME | --group NAME [--ack-wait SECONDS]] [--ca CA --cert CRT --key KEY]
   sprog completion bash|zsh | sprog man
 
 Sending:
@@ -43,8 +45,15 @@ to 2 s for acknowledgements and print the summary.
 
 Listening:
   sprog listen prints every message the node logs, from any origin, once each, as
-  "ORIGIN_NODE ID CONTENT" lines; it reconnects when the node goes away.
+  "SEQ ORIGIN_NODE ID CONTENT" lines (SEQ: that node's sequence number); it reconnects
+  when the node goes away and resumes after the last message it printed.
   --prefix P               only messages whose content starts with P
+  --since all|SEQ|TIME     first what the node holds from there (TIME: 2026-12-01T21:00:00Z,
+                           20261201T210000Z, or a span ago: 10m, 2h, 7d), then live
+  --durable NAME           the node keeps NAME's position: it resumes after the last message
+                           it acknowledged (--since applies only when NAME is new)
+  --group NAME             a work queue: each message goes to one member of NAME on that node
+  --ack-wait SECONDS       a member's message unacknowledged this long goes to another (default 30)
   With --config and no --server it listens to this machine's node (else the first node).
 
 TLS (also from ring.toml [tls]; a ring machine uses its node's certificate):
@@ -55,7 +64,9 @@ Examples:
   sprog --config ring.toml -n 1 -m "backup done"     # cron form
   sprog --server 127.0.0.11 -i 0 --window 64 -n 20000 # throughput
   tail -f app.log | sprog --config ring.toml -m - -i 0
-  sprog listen --server 127.0.0.11 --prefix ALERT`;
+  sprog listen --server 127.0.0.11 --prefix ALERT
+  sprog listen --server 127.0.0.11 --since all --durable audit
+  sprog listen --server 127.0.0.11 --group jobs | while read -r seq node id job; do ...; done`;
 
 const TLS_FLAGS = {
   ca: { type: "string" },
@@ -85,6 +96,10 @@ const LISTEN_FLAGS = {
   config: { type: "string" },
   server: { type: "string" },
   prefix: { type: "string" },
+  since: { type: "string" },
+  durable: { type: "string" },
+  group: { type: "string" },
+  "ack-wait": { type: "string" },
 } as const;
 
 const SPROG = defineCommand({ program: "sprog", summary: "sends messages to a zog ring", help: HELP, flags: SEND_FLAGS });
@@ -143,5 +158,22 @@ async function listen(args: string[]): Promise<number> {
   const config = values.config !== undefined ? loadRingConfig(values.config) : undefined;
   const server = listenTarget(config, values.server, config ? thisNode(config) : undefined);
   const tls = await loadClientTls(tlsPaths({ ca: values.ca, cert: values.cert, key: values.key }, config));
-  return await listenCommand({ server, tls, prefix: values.prefix });
+  if (values.durable !== undefined && values.group !== undefined)
+    throw new UsageError("--durable and --group do not go together: a group's position is the group's");
+  if (values["ack-wait"] !== undefined && values.group === undefined)
+    throw new UsageError("--ack-wait is for group members: add --group NAME");
+  for (const flag of ["durable", "group"] as const) {
+    const v = values[flag];
+    if (v !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(v))
+      throw new UsageError(`--${flag} "${v}" may hold only letters, digits, ".", "_" and "-" (1-64)`);
+  }
+  return await listenCommand({
+    server,
+    tls,
+    prefix: values.prefix,
+    since: values.since !== undefined ? parseSince(values.since) : undefined,
+    durable: values.durable,
+    group: values.group,
+    ackWait: values["ack-wait"] !== undefined ? parseNumber("--ack-wait", values["ack-wait"], { min: 0.1 }) : undefined,
+  });
 }

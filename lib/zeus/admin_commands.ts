@@ -6,6 +6,7 @@
  * @module
  */
 import type { AdminHandler } from "../admin/hub.ts";
+import { AdminError } from "../errors.ts";
 import { VERSION } from "../cli/version.ts";
 import type { Coordinator } from "./coordinator.ts";
 
@@ -13,6 +14,44 @@ import type { Coordinator } from "./coordinator.ts";
 export interface ZeusAdminContext {
   core: Coordinator;
   vassalsDir: string;
+  /**
+   * Several zeus: undefined while this zeus leads, else the leader's "HOST:PORT" ("" while
+   * none is known). A single zeus always leads.
+   */
+  leader?: () => string | undefined;
+}
+
+/** Commands a standby answers itself; every other one is the leader's. */
+const ANYWHERE = new Set(["ping"]);
+
+/**
+ * Wraps `commands` so that on a standby every command but ping fails with code
+ * "not-leader", naming the leader in its message and in the `leader` var.
+ *
+ * @example
+ * ```ts
+ * new AdminHub(io, { commands: leaderOnly(ZEUS_ADMIN_COMMANDS), ... });
+ * ```
+ */
+export function leaderOnly(
+  commands: Readonly<Record<string, AdminHandler<ZeusAdminContext>>>,
+): Record<string, AdminHandler<ZeusAdminContext>> {
+  const out: Record<string, AdminHandler<ZeusAdminContext>> = {};
+  for (const [name, handler] of Object.entries(commands)) {
+    out[name] = ANYWHERE.has(name)
+      ? handler
+      : (req) => {
+          const leader = req.ctx.leader?.();
+          if (leader === undefined) return handler(req);
+          throw new AdminError(
+            "not-leader",
+            leader
+              ? `this zeus is a standby: ask the leader at ${leader} (--zeus ${leader})`
+              : "this zeus is a standby and no leader is elected yet: try again",
+          );
+        };
+  }
+  return out;
 }
 
 /**

@@ -184,6 +184,9 @@ export class Coordinator {
       case "ERROR":
         log.warn("emperor {node} reports an error: {reason}", { node: e.node, reason: m.reason });
         return;
+      case "NOT_LEADER":
+      case "ZEUS_ALIVE":
+        return this.protocolError(conn, `${m.type} may not be sent by an emperor`);
       default:
         if (!e.ready) return this.protocolError(conn, `${m.type} before REPORT_END`);
         return this.#vassalMessage(e, m);

@@ -15,13 +15,19 @@ import { loadServerFiles } from "../tls/files.ts";
 import { runStatusCommand } from "./status_command.ts";
 import { type AdminCommandSpec, runAdminCommand } from "../admin/client_cli.ts";
 import { startZeus } from "./zeus_server.ts";
+import { EtcdClient } from "../etcd/client.ts";
+import { isEtcdUrl, parseEtcdUrl } from "../etcd/url.ts";
+import { loadClientFiles } from "../tls/files.ts";
+import { checkPrefix, HaLeadership } from "./ha.ts";
+import { etcdStore, fileStore, type StateStore } from "./state_store.ts";
 
 const HELP = `zeus: hands the vassal configs of a directory out to the emperors connected to it.
 
 Usage:
   zeus --zeus "ADDR:PORT[,CRT,KEY[,CLIENTS_PEM]] VASSALS_DIR"
   zeus --listen ADDR:PORT --vassals DIR [--cert CRT --key KEY [--client-ca PEM]]
-       [--state FILE] [--restore] [--dead-after SECONDS] [--place-timeout SECONDS] [--stats ADDR:PORT]
+       [--state FILE | --state etcd://HOST:PORT[,HOST:PORT...]/PREFIX [--etcd-ca CA --etcd-cert CRT --etcd-key KEY]]
+       [--restore] [--dead-after SECONDS] [--place-timeout SECONDS] [--stats ADDR:PORT]
        [--admin NAME ...]
   zeus --check --vassals DIR | zeus --check --zeus SPEC
   zeus status [--stats ADDR:PORT] [--json]
@@ -36,7 +42,13 @@ Options:
   --cert/--key FILE    serve TLS; --client-ca PEM also requires emperor certificates it signed,
                        naming the emperor's --node
   --state FILE         save emperors and assignments there on every change (atomic)
+  --state etcd://...   several zeus: every zeus given the same etcd URL and PREFIX is one
+                       coordinator; they elect a leader through an etcd lease (TTL --dead-after,
+                       rounded up to whole seconds), only the leader acts, the others send
+                       emperors to it and take over within the TTL plus a second when it dies
+  --etcd-ca/--etcd-cert/--etcd-key FILE  reach etcd over TLS (https)
   --restore            after a crash: load --state and keep what reconnecting emperors run
+                       (always so with etcd: each new leader restores)
   --dead-after S       an emperor silent this long is dead and its vassals move (default 5)
   --place-timeout S    a placement its emperor has not answered (accepted, then spawned) this
                        long counts as a rejection: the vassal goes elsewhere (default 60)
@@ -67,6 +79,9 @@ const FLAGS = {
   "dead-after": { type: "string", default: "5" },
   "place-timeout": { type: "string", default: "60" },
   stats: { type: "string" },
+  "etcd-ca": { type: "string" },
+  "etcd-cert": { type: "string" },
+  "etcd-key": { type: "string" },
   admin: { type: "string", multiple: true },
 } as const;
 
@@ -92,6 +107,41 @@ function address(flag: string, value: string): HostPort {
   } catch (e) {
     throw new UsageError(`${flag}: ${(e as Error).message}`);
   }
+}
+
+/**
+ * The etcd side of `--state etcd://...`: checks the URL (exit 2) and that etcd answers
+ * and the prefix is zeus' (exit 1), before anything is listened on or written.
+ */
+async function etcdState(
+  url: string,
+  v: { "etcd-ca"?: string; "etcd-cert"?: string; "etcd-key"?: string },
+  ttlS: number,
+  where: HostPort,
+  stats: string | undefined,
+): Promise<{ store: StateStore; ha: HaLeadership }> {
+  let parsed;
+  try {
+    parsed = parseEtcdUrl(url);
+  } catch (e) {
+    throw new UsageError(`--state: ${(e as Error).message}`);
+  }
+  if (!v["etcd-cert"] !== !v["etcd-key"]) throw new UsageError("--etcd-cert and --etcd-key go together");
+  const tls =
+    v["etcd-ca"] || v["etcd-cert"]
+      ? await loadClientFiles({
+          ...(v["etcd-ca"] ? { ca: v["etcd-ca"] } : {}),
+          ...(v["etcd-cert"] ? { cert: v["etcd-cert"], key: v["etcd-key"]! } : {}),
+        })
+      : undefined;
+  const client = new EtcdClient({ endpoints: parsed.endpoints, ...(tls ? { tls } : {}) });
+  try {
+    await checkPrefix(client, parsed.prefix);
+  } catch (e) {
+    throw new Error(`--state ${url}: ${(e as Error).message}`);
+  }
+  const ha = new HaLeadership({ etcd: client, prefix: parsed.prefix, ttlS, host: where.host, ...(stats ? { stats } : {}) });
+  return { store: etcdStore(client, parsed.prefix, () => ha.leaderRevision), ha };
 }
 
 /** Runs `zeus` with `args`; returns the exit code. */
@@ -135,6 +185,9 @@ export async function main(args: string[]): Promise<number> {
   }
   if (v.restore && !v.state) throw new UsageError("--restore needs --state FILE to restore from");
   const deadAfter = parseNumber("--dead-after", v["dead-after"]!, { min: 0.1 });
+  const etcd = v.state && isEtcdUrl(v.state) ? await etcdState(v.state, v, Math.ceil(deadAfter), where, v.stats) : undefined;
+  if (!etcd && (v["etcd-ca"] || v["etcd-cert"] || v["etcd-key"]))
+    throw new UsageError("--etcd-ca/--etcd-cert/--etcd-key go with --state etcd://...");
   const placeTimeout = parseNumber("--place-timeout", v["place-timeout"]!, { min: 0.1 });
   const tls = tlsPaths
     ? await loadServerFiles({ cert: tlsPaths.cert, key: tlsPaths.key, ...(tlsPaths.clientCa ? { ca: tlsPaths.clientCa } : {}) })
@@ -144,7 +197,7 @@ export async function main(args: string[]): Promise<number> {
     ...where,
     vassalsDir,
     ...(tls ? { tls } : {}),
-    ...(v.state ? { statePath: v.state } : {}),
+    ...(etcd ? { store: etcd.store, ha: etcd.ha } : v.state ? { store: fileStore(v.state) } : {}),
     restore: v.restore ?? false,
     deadAfterMs: deadAfter * 1000,
     placeTimeoutMs: placeTimeout * 1000,
@@ -155,8 +208,7 @@ export async function main(args: string[]): Promise<number> {
   return await new Promise<number>((resolve) => {
     const stop = (sig: string) => {
       log.info("{sig}: stopping (emperors keep their vassals)", { sig });
-      zeus.stop();
-      resolve(0);
+      void zeus.stop().then(() => resolve(0));
     };
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));

@@ -1,6 +1,11 @@
 /**
  * The zeus daemon: listens for emperors, watches the vassals directory, drives the
- * {@link Coordinator}, saves its state and serves stats.
+ * {@link Coordinator} while it leads, saves its state and serves stats.
+ *
+ * A single zeus always leads. Several zeus sharing an etcd state ({@link HaLeadership})
+ * lead one at a time: each term of leadership starts a fresh coordinator from the saved
+ * state, as `--restore` does, and ends by closing every emperor connection; a standby
+ * answers emperors with NOT_LEADER naming the leader.
  *
  * @module
  */
@@ -17,10 +22,12 @@ import { adminVerdict } from "../admin/auth.ts";
 import { ADMIN, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
 import { AdminHub } from "../admin/hub.ts";
 import { ProtocolError } from "../errors.ts";
-import { ZEUS_ADMIN_COMMANDS, type ZeusAdminContext } from "./admin_commands.ts";
-import { Coordinator } from "./coordinator.ts";
-import { decodeMessage, encodeMessage } from "../zeus_protocol/mod.ts";
-import { loadState, saveState } from "./state_file.ts";
+import { decodeMessage, encodeMessage, sha256Hex, type ZeusMessage } from "../zeus_protocol/mod.ts";
+import { leaderOnly, ZEUS_ADMIN_COMMANDS, type ZeusAdminContext } from "./admin_commands.ts";
+import { Coordinator, type CoordinatorIO } from "./coordinator.ts";
+import type { HaLeadership } from "./ha.ts";
+import type { ZeusState } from "./state_file.ts";
+import type { StateStore } from "./state_store.ts";
 import { zeusMetrics, zeusStatus } from "./zeus_status.ts";
 
 const log = getLogger("zeus", "server");
@@ -52,10 +59,12 @@ function refusalLog(): (remote: string, reason: string) => void {
 export interface ZeusOptions extends HostPort {
   vassalsDir: string;
   tls?: TlsServerFiles;
-  /** Where the state is saved on every change. */
-  statePath?: string;
-  /** Load `statePath` and keep what reconnecting emperors report. */
+  /** Where the state is saved on every change (a file, or etcd with `ha`). */
+  store?: StateStore;
+  /** Load the saved state and keep what reconnecting emperors report. */
   restore?: boolean;
+  /** Several zeus: leadership through etcd (the state is then always restored). */
+  ha?: HaLeadership;
   deadAfterMs: number;
   /** An unanswered placement is a rejection after this long (default 60 s). */
   placeTimeoutMs?: number;
@@ -68,81 +77,80 @@ export interface ZeusOptions extends HostPort {
 export interface ZeusServer {
   port: number;
   statsPort?: number;
-  core: Coordinator;
+  /** The coordinator of the current term (an idle one while a standby). */
+  readonly core: Coordinator;
   /** Rescans the vassals directory now (SIGHUP). */
   rescan(): void;
   /** Stops listening and watching; emperors keep their vassals and redial. */
-  stop(): void;
+  stop(): Promise<void>;
 }
 
 /**
  * Starts zeus.
  *
- * @throws {Error} when the port cannot be bound, the directory cannot be read or the state file is bad
+ * @throws {Error} when the port cannot be bound, the directory cannot be read or the state is bad
  * @example
  * ```ts
  * const z = await startZeus({ host: "127.0.0.1", port: 4040, vassalsDir: "/etc/vassals", deadAfterMs: 5000 });
  * ```
  */
 export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
-  const state = opts.restore && opts.statePath ? loadState(opts.statePath) : undefined;
-  if (opts.restore && !state) log.warn("--restore: no state file at {path}; starting afresh", { path: opts.statePath });
+  const store = opts.store;
+  const ha = opts.ha;
+  const fileState = !ha && opts.restore && store ? await store.load() : undefined;
+  if (!ha && opts.restore && !fileState) log.warn("--restore: no state at {path}; starting afresh", { path: store?.where });
   const conns = new Map<number, Conn>();
+  const canAct = (): boolean => !ha || ha.canAct();
   // Once stopping, the connections closing are not emperors lost: the state keeps their assignments.
   let stopped = false;
   let saveQueued = false;
-  const save = (): void => {
+  let saving: Promise<void> | undefined;
+  const save = async (): Promise<void> => {
     saveQueued = false;
+    if (!store || !canAct()) return;
     try {
-      saveState(opts.statePath!, core.snapshot());
+      await store.save(core.snapshot());
     } catch (e) {
-      log.error("cannot save state to {path}: {error}", { path: opts.statePath, error: (e as Error).message });
+      const error = (e as Error).message;
+      log.error("cannot save state to {path}: {error}", { path: store.where, error });
+      if (ha && !(e as { unreachable?: boolean }).unreachable) ha.stepDown(error);
     }
   };
-  const core = new Coordinator(
-    {
-      now: () => Date.now(),
-      send: (conn, m) => conns.get(conn)?.write(encodePacket(encodeMessage(m))),
-      close: (conn, reason) => {
-        log.info("closing connection {conn}: {reason}", { conn, reason });
-        conns.get(conn)?.close();
-        conns.delete(conn);
-      },
-      changed: () => {
-        // Coalesced: one atomic write per burst of changes, before the next I/O turn.
-        if (!opts.statePath || saveQueued || stopped) return;
-        saveQueued = true;
-        setImmediate(save);
-      },
-    },
-    // Without --restore, a short settle (the emperors' longest redial delay, 2 s, plus a
-    // margin) still lets emperors that were redialling report what they run before
-    // anything new is started.
-    {
-      deadAfterMs: opts.deadAfterMs,
-      settleMs: state ? opts.deadAfterMs : Math.min(2500, opts.deadAfterMs),
-      maxRejections: 3,
-      ...(opts.placeTimeoutMs ? { placeTimeoutMs: opts.placeTimeoutMs } : {}),
-    },
-  );
-  if (state) {
-    core.restore(state);
-    log.info("restored {v} vassals on {e} emperors from {path}; waiting {s} s for emperors", {
-      v: state.vassals.length,
-      e: state.emperors.length,
-      path: opts.statePath,
-      s: opts.deadAfterMs / 1000,
+  const queueSave = (): void => {
+    // Coalesced: one write per burst of changes, one at a time.
+    if (!store || saveQueued || stopped) return;
+    saveQueued = true;
+    setImmediate(() => {
+      const prev = saving ?? Promise.resolve();
+      saving = prev.then(save);
     });
-  }
-
-  if (opts.statePath) {
-    // Fail at start, not at the first change, when the state cannot be written.
-    try {
-      saveState(opts.statePath, core.snapshot());
-    } catch (e) {
-      throw new Error(`cannot write state file ${opts.statePath}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
-  }
+  };
+  const write = (conn: number, m: ZeusMessage): void => void conns.get(conn)?.write(encodePacket(encodeMessage(m)));
+  const io: CoordinatorIO = {
+    now: () => Date.now(),
+    // Every action goes through here: a leader that cannot prove its lease sends nothing.
+    send: (conn, m) => {
+      if (canAct()) write(conn, m);
+    },
+    close: (conn, reason) => {
+      log.info("closing connection {conn}: {reason}", { conn, reason });
+      conns.get(conn)?.close();
+      conns.delete(conn);
+    },
+    changed: queueSave,
+  };
+  const coordinatorOptions = (restored: boolean) => ({
+    deadAfterMs: opts.deadAfterMs,
+    // Without a restore, a short settle (the emperors' longest redial delay, 2 s, plus a
+    // margin) still lets emperors that were redialling report what they run before
+    // anything new is started. A takeover also waits for emperors leaving the old leader.
+    settleMs: restored ? opts.deadAfterMs + (ha ? 2000 : 0) : Math.min(2500, opts.deadAfterMs),
+    maxRejections: 3,
+    ...(opts.placeTimeoutMs ? { placeTimeoutMs: opts.placeTimeoutMs } : {}),
+  });
+  const idle = new Coordinator(io, { ...coordinatorOptions(false), settleMs: 0 });
+  let core = idle;
+  let leading = false;
 
   const read = (name: string): Uint8Array | undefined => {
     try {
@@ -151,9 +159,17 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       return undefined; // gone again: the next scan says so
     }
   };
+  /** Each vassal file's sha256, for comparing the vassal set between several zeus. */
+  const digests = new Map<string, string>();
   const watcher = new DirWatcher(opts.vassalsDir, {
     match: (n) => VASSAL_FILE.test(n),
     onChange: (c) => {
+      if (ha) {
+        for (const name of [...c.added, ...c.changed]) digests.set(name, sha256Hex(read(name) ?? new Uint8Array()));
+        for (const name of c.removed) digests.delete(name);
+        ha.vassalSetChanged(digests);
+      }
+      if (!leading || !canAct()) return;
       for (const name of [...c.added, ...c.changed]) {
         const body = read(name);
         if (body) core.fileSet(name, body);
@@ -162,16 +178,62 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       for (const name of c.removed) core.fileRemoved(name);
     },
   });
+
+  /** A term of leadership: a coordinator restored from the saved state, fed the vassal files. */
+  const beginTerm = (state: ZeusState | undefined): void => {
+    core = new Coordinator(io, coordinatorOptions(state !== undefined));
+    if (state) {
+      core.restore(state);
+      log.info("restored {v} vassals on {e} emperors from {path}; waiting {s} s for emperors", {
+        v: state.vassals.length,
+        e: state.emperors.length,
+        path: store?.where,
+        s: core.opts.settleMs / 1000,
+      });
+    }
+    leading = true;
+    for (const name of watcher.snapshot.keys()) {
+      const body = read(name);
+      if (body) core.fileSet(name, body);
+    }
+    // Vassals of the saved state whose config went away meanwhile.
+    for (const name of [...core.vassals.keys()]) if (!watcher.snapshot.has(name)) core.fileRemoved(name);
+  };
+  const endTerm = (): void => {
+    leading = false;
+    core = idle;
+    const leader = ha?.leaderAddress() ?? "";
+    for (const [id, conn] of conns) {
+      write(id, { type: "NOT_LEADER", leader });
+      conn.close();
+    }
+    conns.clear();
+  };
+
+  if (store && !ha) {
+    // Fail at start, not at the first change, when the state cannot be written.
+    try {
+      await store.save(fileState ?? idle.snapshot());
+    } catch (e) {
+      throw new Error(`cannot write state file ${store.where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
   try {
     watcher.start();
   } catch (e) {
     throw new Error(`cannot watch vassals directory ${opts.vassalsDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  // Vassals of the state file whose config went away while zeus was down.
-  for (const name of [...core.vassals.keys()]) if (!watcher.snapshot.has(name)) core.fileRemoved(name);
+  if (!ha) beginTerm(fileState);
 
   const clientCerts = opts.tls?.clientAuth === "required";
   const admins: Map<number, Conn> = new Map();
+  const adminCtx: ZeusAdminContext = {
+    get core() {
+      return core;
+    },
+    vassalsDir: opts.vassalsDir,
+    leader: () => (canAct() ? undefined : (ha?.leaderAddress() ?? "")),
+  };
   const hub: AdminHub<ZeusAdminContext> = new AdminHub(
     {
       send: (conn, f) => admins.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
@@ -186,8 +248,8 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
         const c = admins.get(conn)!;
         return adminVerdict({ remote: c.remote, certNames: clientCerts ? c.peerNames : [], clientCerts, admins: opts.admins ?? [] });
       },
-      commands: ZEUS_ADMIN_COMMANDS,
-      ctx: { core, vassalsDir: opts.vassalsDir },
+      commands: leaderOnly(ZEUS_ADMIN_COMMANDS),
+      ctx: adminCtx,
       server: "zeus",
     },
   );
@@ -202,8 +264,23 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       const id = ++nextConn;
       // The first packet says who is calling: HELLO an admin client, anything else an emperor.
       let role: "unknown" | "emperor" | "admin" = "unknown";
+      let term = core;
       const decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
-      const live = () => (role === "admin" ? admins.has(id) : role === "emperor" ? conns.has(id) : !conn.closed);
+      const live = () => (role === "admin" ? admins.has(id) : role === "emperor" ? conns.has(id) && core === term : !conn.closed);
+      /** Takes the connection as an emperor's; a standby sends it to the leader instead. */
+      const emperor = (): boolean => {
+        role = "emperor";
+        if (!leading || !canAct()) {
+          conn.write(encodePacket(encodeMessage({ type: "NOT_LEADER", leader: ha?.leaderAddress() ?? "" })));
+          conn.close();
+          return false;
+        }
+        term = core;
+        conns.set(id, conn);
+        if (ha) write(id, { type: "ZEUS_ALIVE", deadAfterMs: opts.deadAfterMs });
+        term.connOpened(id, conn.remote, clientCerts ? conn.peerNames : undefined);
+        return true;
+      };
       const route = (p: Packet): void => {
         if (role === "unknown") {
           if (p.modifier2 === ADMIN.HELLO) {
@@ -213,14 +290,12 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
             if (hello.type === "HELLO") hub.hello(id, hello);
             return;
           }
-          role = "emperor";
-          conns.set(id, conn);
-          core.connOpened(id, conn.remote, clientCerts ? conn.peerNames : undefined);
+          if (!emperor()) return;
         }
         if (role === "admin") {
           if (!isAdminType(p.modifier2)) throw new ProtocolError(`Zeus message type ${p.modifier2} on an admin connection`);
           hub.frame(id, decodeAdminFrame(p));
-        } else core.message(id, decodeMessage(p, "emperor"));
+        } else if (canAct()) term.message(id, decodeMessage(p, "emperor"));
       };
       conn.onData((chunk) => {
         if (!live()) return;
@@ -233,11 +308,9 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
           const reason = (e as Error).message;
           if (role === "unknown") {
             // Garbage before any valid first packet: answered as an emperor would be (ERROR, close).
-            role = "emperor";
-            conns.set(id, conn);
-            core.connOpened(id, conn.remote, clientCerts ? conn.peerNames : undefined);
+            if (!emperor()) return;
           }
-          if (role === "emperor") return core.protocolError(id, reason);
+          if (role === "emperor") return term.protocolError(id, reason);
           log.warn("{what} {remote}: {reason}; closing it", {
             what: role === "admin" ? "admin client" : "connection",
             remote: conn.remote,
@@ -253,8 +326,8 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
           admins.delete(id);
           return hub.closed(id);
         }
-        if (!conns.delete(id)) return;
-        core.connClosed(id, err ? `connection error: ${err.message}` : "connection closed");
+        if (core !== term || !conns.delete(id)) return;
+        term.connClosed(id, err ? `connection error: ${err.message}` : "connection closed");
       });
     },
   });
@@ -263,24 +336,53 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   else if (opts.tls.clientAuth !== "required") log.warn("zeus serves TLS without client auth: any emperor can connect");
   log.info("zeus on {host}:{port}, vassals from {dir}", { host: opts.host, port: listener.port, dir: opts.vassalsDir });
 
-  const ticker = setInterval(() => core.tick(), 100);
+  if (ha) {
+    ha.onChange(async (lead) => {
+      if (lead === leading) return;
+      if (!lead) return endTerm();
+      let state: ZeusState | undefined;
+      try {
+        state = await store!.load();
+      } catch (e) {
+        log.error("cannot load the state from {path}: {error}; not leading", { path: store!.where, error: (e as Error).message });
+        return ha.stepDown("the state could not be loaded");
+      }
+      if (ha.canAct() && !leading) beginTerm(state);
+    });
+    ha.start(listener.port);
+  }
+  const aliveEvery = Math.max(100, opts.deadAfterMs / 4);
+  let lastAlive = 0;
+  const ticker = setInterval(() => {
+    if (!leading) return;
+    if (!canAct()) return;
+    core.tick();
+    if (ha && Date.now() - lastAlive >= aliveEvery) {
+      lastAlive = Date.now();
+      for (const id of conns.keys()) write(id, { type: "ZEUS_ALIVE", deadAfterMs: opts.deadAfterMs });
+    }
+  }, 100);
   let stats: StatsServer | undefined;
   if (opts.stats) {
-    stats = serveStats(opts.stats.host, opts.stats.port, { status: () => zeusStatus(core), metrics: () => zeusMetrics(core) });
+    const status = () => ({ ...zeusStatus(core), ...(ha ? { ha: ha.status() } : {}) });
+    stats = serveStats(opts.stats.host, opts.stats.port, { status, metrics: () => zeusMetrics(core) });
     log.info("stats on http://{host}:{port}/status", { host: opts.stats.host, port: stats.port });
   }
   return {
     port: listener.port,
     ...(stats ? { statsPort: stats.port } : {}),
-    core,
+    get core() {
+      return core;
+    },
     rescan: () => watcher.scan(),
-    stop() {
-      if (opts.statePath) save();
+    async stop() {
+      if (store && leading) await (saving ?? Promise.resolve()).then(save);
       stopped = true;
       clearInterval(ticker);
       watcher.stop();
       listener.close();
       stats?.stop();
+      await ha?.stop();
     },
   };
 }

@@ -8,7 +8,11 @@
 import { ProtocolError } from "../errors.ts";
 import { decodeVarsBytes, encodeVars, type Packet, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 
-/** modifier2 of each message type: 0..11 are the seed's, 12..14 are extensions. */
+/**
+ * modifier2 of each message type: 0..11 are the seed's, 12..14 are extensions, 40..41 are
+ * several zeus' (NOT_LEADER: a standby's answer naming the leader; ZEUS_ALIVE: the
+ * leader's heartbeat, so that emperors leave a paused leader).
+ */
 export const MSG = {
   I_AM_ALIVE: 0,
   NEW_VASSAL: 1,
@@ -25,12 +29,14 @@ export const MSG = {
   VASSAL_REPORT: 12,
   REPORT_END: 13,
   ERROR: 14,
+  NOT_LEADER: 40,
+  ZEUS_ALIVE: 41,
 } as const;
 
 /** A message type's name. */
 export type MsgType = keyof typeof MSG;
 
-const NAMES: MsgType[] = Object.keys(MSG) as MsgType[];
+const NAMES: Partial<Record<number, MsgType>> = Object.fromEntries(Object.entries(MSG).map(([k, n]) => [n, k as MsgType]));
 
 /** Types an emperor sends (zeus accepts only these); ERROR goes both ways. */
 export const FROM_EMPEROR: ReadonlySet<MsgType> = new Set<MsgType>([
@@ -54,6 +60,8 @@ export const FROM_ZEUS: ReadonlySet<MsgType> = new Set<MsgType>([
   "VASSAL_UPDATE",
   "VASSAL_DESTROY",
   "ERROR",
+  "NOT_LEADER",
+  "ZEUS_ALIVE",
 ]);
 
 /** One vassal an emperor runs, as listed in VASSAL_REPORT. */
@@ -82,7 +90,11 @@ export type ZeusMessage =
   | { type: "VASSAL_DESTROYED"; name: string }
   | { type: "VASSAL_REPORT"; vassals: ReportedVassal[] }
   | { type: "REPORT_END"; count: number }
-  | { type: "ERROR"; reason: string };
+  | { type: "ERROR"; reason: string }
+  /** `leader`: "HOST:PORT" of the leader, "" while none is known. */
+  | { type: "NOT_LEADER"; leader: string }
+  /** An emperor that hears nothing from zeus for `deadAfterMs` leaves it. */
+  | { type: "ZEUS_ALIVE"; deadAfterMs: number };
 
 const text = new TextDecoder("utf-8", { fatal: true });
 
@@ -162,6 +174,10 @@ export function decodeMessage(p: Packet, from: "emperor" | "zeus"): ZeusMessage 
       return { type, count: int(v, "count", type) };
     case "ERROR":
       return { type, reason: str(v, "reason", type) };
+    case "NOT_LEADER":
+      return { type, leader: v.leader === undefined ? "" : str(v, "leader", type) };
+    case "ZEUS_ALIVE":
+      return { type, deadAfterMs: int(v, "dead_after_ms", type) };
     default:
       return { type, name: name(v, type) };
   }
@@ -189,6 +205,10 @@ function varsOf(m: ZeusMessage): Record<string, string | Uint8Array> {
       return { count: String(m.count) };
     case "ERROR":
       return { reason: m.reason };
+    case "NOT_LEADER":
+      return { leader: m.leader };
+    case "ZEUS_ALIVE":
+      return { dead_after_ms: String(m.deadAfterMs) };
     default:
       return { name: m.name };
   }

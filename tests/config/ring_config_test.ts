@@ -40,6 +40,8 @@ describe("ring.toml", () => {
       "4:S@127.0.0.15:55551/55552",
     ]);
     expect(c.fsync).toBe("batch");
+    expect(c.retain).toEqual({ ageMs: 7 * 86_400_000 });
+    expect(ringConfigFromText(`retain = "1d 5GB"\n${FIVE}`, "ring.toml").retain).toEqual({ ageMs: 86_400_000, bytes: 5e9 });
     expect(c.tls?.clientAuth).toBe("required");
   });
 
@@ -71,6 +73,11 @@ describe("ring.toml", () => {
     ],
     ["unknown key", `keepalives = 3\n${FIVE}`, /^ring\.toml:1: has unknown key "keepalives"/],
     ["bad fsync", `fsync = "sometimes"\n${FIVE}`, /fsync "sometimes" is not one of "always", "batch", "never"/],
+    [
+      "bad retain",
+      `keepalive = 3\nretain = "a week"\n${FIVE.replace("keepalive = 300\n", "")}`,
+      /^ring\.toml:2: retain "a week": "a" is not an age/,
+    ],
     ["bad client_auth", `${FIVE}client_auth = "maybe"\n`, /^ring\.toml:27: \[tls\] client_auth "maybe"/],
     ["bad name", FIVE.replace('name = "G"', 'name = "G/x"'), /node 3 name "G\/x" may hold only/],
     [

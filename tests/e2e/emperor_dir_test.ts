@@ -11,7 +11,8 @@ afterAll(removeTmpDirs);
 test("a new file starts, a change restarts with the new config, a touch reloads, a removal stops", async () => {
   const em = await startEmperor();
   // Each start appends its greeting; SIGHUP (the reload rule) appends "hup".
-  const script = 'echo "$GREETING" >> out; trap "echo hup >> out" HUP; while true; do sleep 0.05; done';
+  // The trap is set before the greeting is written, so a greeting in `out` means HUP is caught.
+  const script = 'trap "echo hup >> out" HUP; echo "$GREETING" >> out; while true; do sleep 0.05; done';
   writeShVassal(em.dir, "web.toml", script, 'env = { GREETING = "one" }\nreload = "signal:SIGHUP"\n');
   const pid1 = await em.running("web.toml");
   await waitFor(() => existsSync(join(em.dir, "out")) && readFileSync(join(em.dir, "out"), "utf8") === "one\n", 5000, "first start");
@@ -21,7 +22,6 @@ test("a new file starts, a change restarts with the new config, a touch reloads,
   await waitFor(() => readFileSync(join(em.dir, "out"), "utf8") === "one\ntwo\n", 5000, "restart with the new env");
   expect(alive(pid1)).toBe(false);
 
-  await Bun.sleep(200); // the trap is set
   const later = new Date(Date.now() + 5000);
   utimesSync(join(em.dir, "web.toml"), later, later);
   await waitFor(() => readFileSync(join(em.dir, "out"), "utf8") === "one\ntwo\nhup\n", 5000, "SIGHUP on touch");

@@ -15,7 +15,7 @@ afterAll(removeTmpDirs);
 async function startThree() {
   const em = await startEmperor();
   writeShVassal(em.dir, "sleeper.toml", "exec sleep 600");
-  writeShVassal(em.dir, "stubborn.toml", "trap '' TERM; while true; do sleep 0.05; done", "stop_timeout = 1\n");
+  writeShVassal(em.dir, "stubborn.toml", "trap '' TERM; touch trapped; while true; do sleep 0.05; done", "stop_timeout = 1\n");
   const port = await freePort();
   if (UWSGI) writeUwsgiVassal(em.dir, "app.ini", port, "hi");
   const pids = [await em.running("sleeper.toml"), await em.running("stubborn.toml")];
@@ -30,7 +30,7 @@ const everyoneGone = (pids: number[]) => pids.every((p) => !alive(p) && sessionM
 
 test("SIGTERM stops every vassal (SIGKILL after stop_timeout for the stubborn one) and exits 0", async () => {
   const { em, pids } = await startThree();
-  await Bun.sleep(200); // the stubborn trap is set
+  await waitFor(() => existsSync(join(em.dir, "trapped")), 10_000, "the stubborn trap to be set");
   process.kill(em.proc.pid, "SIGTERM");
   expect(await em.proc.exited).toBe(0);
   expect(everyoneGone(pids)).toBe(true);

@@ -4,7 +4,7 @@ import { encodePacket } from "../../lib/packet/mod.ts";
 import { RING_PROTO, ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { killAll, type Proc, removeTmpDirs, waitFor } from "../helpers/procs.ts";
 import { RingClient } from "../helpers/ring_client.ts";
-import { accessContents, logLines, meshUp, startTestRing, status, type TestRing } from "../helpers/ring_setup.ts";
+import { accessContents, logLines, meshUp, settled, startTestRing, status, type TestRing } from "../helpers/ring_setup.ts";
 
 let STATS = 0;
 let ring: TestRing;
@@ -41,7 +41,7 @@ describe("five nodes from one ring.toml", () => {
     for (const n of ring.names) {
       await waitFor(() => accessContents(ring, n).length >= sent.length, 10_000, `${n}'s access.log`);
     }
-    await Bun.sleep(300);
+    await waitFor(() => settled(ring, STATS), 10_000, "every backlog empty");
     for (const n of ring.names) expect(accessContents(ring, n).sort()).toEqual([...sent].sort());
     for (const n of ring.names) expect(logLines(ring, n).every((l) => l.length <= 80)).toBe(true);
     for (const c of clients) c.close();
@@ -55,7 +55,7 @@ describe("five nodes from one ring.toml", () => {
     expect(await a.send("retry-1", "0retried message for the dedup test\r\n")).toBeUndefined();
     expect(await b.send("retry-1", "0retried message for the dedup test\r\n")).toBeUndefined();
     for (const n of ring.names) await waitFor(() => accessContents(ring, n).includes("retried message for the dedup test"), 5000, n);
-    await Bun.sleep(500);
+    await waitFor(() => settled(ring, STATS), 10_000, "every backlog empty");
     for (const n of ring.names) expect(accessContents(ring, n).filter((c) => c.startsWith("retried message")).length).toBe(1);
     expect(accessContents(ring, "G").length).toBe(before + 1);
     const s = await status(ring, "LA", STATS);
@@ -144,7 +144,7 @@ describe("five nodes from one ring.toml", () => {
     for (let i = 0; i < 50; i++) expect(await c[i % 5]!.send(`listen-${i}`, `0listen-${i} hello\r\n`)).toBeUndefined();
     expect(await c[0]!.send("other-1", "0other content\r\n")).toBeUndefined();
     await waitFor(() => l.events.length >= 50, 5000, "50 events");
-    await Bun.sleep(300);
+    await waitFor(() => settled(ring, STATS), 10_000, "every backlog empty");
     expect(l.events.map((e) => e.id).sort()).toEqual(Array.from({ length: 50 }, (_, i) => `listen-${i}`).sort());
     expect(new Set(l.events.map((e) => e.node))).toEqual(new Set(ring.names));
     for (const x of [l, ...c]) x.close();

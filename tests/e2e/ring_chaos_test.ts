@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { killAll, type Proc, removeTmpDirs, waitFor } from "../helpers/procs.ts";
 import { RingClient, streamMessages } from "../helpers/ring_client.ts";
-import { accessContents, meshUp, startNode, startTestRing, type TestRing } from "../helpers/ring_setup.ts";
+import { accessContents, meshUp, settled, startNode, startTestRing, type TestRing } from "../helpers/ring_setup.ts";
 
 let STATS = 0;
 let ring: TestRing;
@@ -34,7 +34,7 @@ async function expectSettled(tag: string, expected: string[]): Promise<void> {
       30_000,
       `${n} to hold all ${expected.length} ${tag} messages (has ${mine(n).length})`,
     );
-  await Bun.sleep(1500);
+  await waitFor(() => settled(ring, STATS), 20_000, "every backlog empty");
   const want = [...expected].sort();
   for (const n of ring.names) expect(mine(n).sort()).toEqual(want);
 }
@@ -44,40 +44,37 @@ describe("the ring loses nothing", () => {
     const listener = await RingClient.connect(host("MV"), ring.clientPort);
     expect(await listener.subscribe("chaos ")).toBeUndefined();
     const msgs = messages("chaos", 4000);
-    let killed = false;
-    let stopped = false;
-    const chaos: Promise<void>[] = [];
+    // PA is killed at 800 acks and restarted at 1400; G hangs from 2000 acks to 2800.
+    let killed: Promise<number> | undefined;
+    let restarted = false;
+    let stopped = 0;
+    let resumed = false;
+    const resume = () => {
+      if (stopped && !resumed) process.kill(stopped, "SIGCONT");
+      resumed = true;
+    };
     const result = await streamMessages(ring.hosts, ring.clientPort, msgs, {
       window: 32,
       timeoutMs: 2500,
       onProgress: (acked) => {
         if (!killed && acked >= 800) {
-          killed = true;
-          chaos.push(
-            (async () => {
-              process.kill(procs.get("PA")!.pid, "SIGKILL");
-              await procs.get("PA")!.exited;
-              await Bun.sleep(1000);
-              procs.set("PA", startNode(ring, "PA", STATS));
-            })(),
-          );
+          process.kill(procs.get("PA")!.pid, "SIGKILL");
+          killed = procs.get("PA")!.exited;
+        }
+        if (killed && !restarted && acked >= 1400) {
+          restarted = true;
+          killed.then(() => procs.set("PA", startNode(ring, "PA", STATS)));
         }
         if (!stopped && acked >= 2000) {
-          stopped = true;
-          chaos.push(
-            (async () => {
-              const g = procs.get("G")!.pid;
-              process.kill(g, "SIGSTOP");
-              await Bun.sleep(3000);
-              process.kill(g, "SIGCONT");
-            })(),
-          );
+          stopped = procs.get("G")!.pid;
+          process.kill(stopped, "SIGSTOP");
         }
+        if (acked >= 2800) resume();
       },
-    });
-    await Promise.all(chaos);
+    }).finally(resume);
+    await killed;
     console.log("chaos stream:", result);
-    expect(killed && stopped).toBe(true);
+    expect(restarted && resumed).toBe(true);
     expect(result.failed).toBe(0);
     expect(result.acked).toBe(msgs.length);
     await waitFor(() => meshUp(ring, STATS), 20_000, "the mesh to heal");
@@ -92,8 +89,9 @@ describe("the ring loses nothing", () => {
 
   test("kill -9 of the node the client talks to: the client retries elsewhere, no loss, no duplicate", async () => {
     const msgs = messages("sticky", 2000);
-    let killed = false;
-    let restart: Promise<void> | undefined;
+    // LA, the node the client sticks to, is killed at 700 acks and restarted at 1300.
+    let killed: Promise<number> | undefined;
+    let restarted = false;
     const order = ["LA", "S", "MV", "PA", "G"].map(host);
     const result = await streamMessages(order, ring.clientPort, msgs, {
       window: 16,
@@ -101,17 +99,17 @@ describe("the ring loses nothing", () => {
       sticky: true,
       onProgress: (acked) => {
         if (!killed && acked >= 700) {
-          killed = true;
           process.kill(procs.get("LA")!.pid, "SIGKILL");
-          restart = (async () => {
-            await procs.get("LA")!.exited;
-            await Bun.sleep(1500);
-            procs.set("LA", startNode(ring, "LA", STATS));
-          })();
+          killed = procs.get("LA")!.exited;
+        }
+        if (killed && !restarted && acked >= 1300) {
+          restarted = true;
+          killed.then(() => procs.set("LA", startNode(ring, "LA", STATS)));
         }
       },
     });
-    await restart;
+    await killed;
+    expect(restarted).toBe(true);
     console.log("sticky stream:", result);
     expect(result.failed).toBe(0);
     expect(result.retries).toBeGreaterThan(0);

@@ -3,7 +3,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { killAll, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { RingClient } from "../helpers/ring_client.ts";
-import { accessContents, freeRingPorts, meshUp, startNode, writeRing } from "../helpers/ring_setup.ts";
+import { accessContents, freeRingPorts, meshUp, settled, startNode, writeRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
   await killAll();
@@ -26,7 +26,7 @@ test("three nodes: with B down, A's messages still reach C; B catches up; each l
   startNode(ring, "B", ports.statsPort);
   await waitFor(() => meshUp(ring, ports.statsPort), 10_000, "B back");
   await waitFor(() => sent.every((m) => accessContents(ring, "B").includes(m)), 10_000, "B to catch up");
-  await Bun.sleep(1000);
+  await waitFor(() => settled(ring, ports.statsPort), 10_000, "every backlog empty");
   for (const n of ring.names) expect(accessContents(ring, n).sort()).toEqual(["all three up", ...sent].sort());
   c.close();
 }, 40_000);

@@ -1,7 +1,7 @@
 // The ring's no-loss guarantees driven by the real sprog client and sprog listen.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { bin, killAll, type Proc, removeTmpDirs, start, waitFor } from "../helpers/procs.ts";
-import { accessContents, meshUp, startNode, startTestRing, type TestRing } from "../helpers/ring_setup.ts";
+import { accessContents, meshUp, settled, startNode, startTestRing, type TestRing } from "../helpers/ring_setup.ts";
 
 let STATS = 0;
 let ring: TestRing;
@@ -30,7 +30,7 @@ async function waitForOrExit(sprog: Proc, cond: () => boolean, what: string): Pr
 
 test("sprog -r --window over five nodes, kill -9 + restart of one, SIGSTOP of another: every log holds each acked message once", async () => {
   const listener = start(bin("sprog"), ["listen", "--server", `${ring.hosts[0]}:${ring.clientPort}`]);
-  await Bun.sleep(500);
+  await waitFor(() => listener.stderr().includes("listening to"), 10_000, "the listener to subscribe");
   const sprog = start(bin("sprog"), [
     "--config",
     ring.config,
@@ -49,13 +49,17 @@ test("sprog -r --window over five nodes, kill -9 + restart of one, SIGSTOP of an
   const pa = procs.get("PA")!;
   process.kill(pa.pid, "SIGKILL");
   await pa.exited;
-  await Bun.sleep(1000);
+  // PA stays down while the ring carries 300 more messages, G hangs for 700.
+  await waitForOrExit(sprog, () => logged("MV") >= 900, "300 messages while PA is down");
   procs.set("PA", startNode(ring, "PA", STATS));
   await waitForOrExit(sprog, () => logged("MV") >= 1500, "1500 messages through the ring");
   const g = procs.get("G")!.pid;
   process.kill(g, "SIGSTOP");
-  await Bun.sleep(3000);
-  process.kill(g, "SIGCONT");
+  try {
+    await waitForOrExit(sprog, () => logged("MV") >= 2200, "700 messages while G hangs");
+  } finally {
+    process.kill(g, "SIGCONT");
+  }
   expect(await sprog.exited).toBe(0);
   const m = /^(\d+) sent, (\d+) acked, 0 failed/.exec(sprog.stdout());
   expect(m).not.toBeNull();
@@ -63,7 +67,7 @@ test("sprog -r --window over five nodes, kill -9 + restart of one, SIGSTOP of an
   expect(acked).toBe(COUNT);
   await waitFor(() => meshUp(ring, STATS), 20_000, "the mesh to heal");
   for (const n of ring.names) await waitFor(() => logged(n) >= acked, 30_000, `${n} to hold ${acked} messages (has ${logged(n)})`);
-  await Bun.sleep(1500);
+  await waitFor(() => settled(ring, STATS), 20_000, "every backlog empty");
   const reference = accessContents(ring, "MV").sort();
   expect(new Set(reference).size).toBe(reference.length);
   expect(reference.length).toBeGreaterThanOrEqual(acked);
@@ -93,7 +97,7 @@ test("sprog over two nodes, the one it is talking to killed with -9: no loss, no
   await waitFor(() => meshUp(ring, STATS), 20_000, "the mesh to heal");
   const fresh = (n: string) => accessContents(ring, n).slice(before.get(n)!);
   for (const n of ring.names) await waitFor(() => fresh(n).length >= 1500, 30_000, `${n} to hold 1500 (has ${fresh(n).length})`);
-  await Bun.sleep(1500);
+  await waitFor(() => settled(ring, STATS), 20_000, "every backlog empty");
   const reference = fresh("MV").sort();
   expect(new Set(reference).size).toBe(1500);
   for (const n of ring.names) expect(fresh(n).sort()).toEqual(reference);

@@ -31,12 +31,14 @@ test("sprog listen receives every message sent anywhere in the ring exactly once
   await Bun.sleep(300);
   const got = received(all.stdout());
   expect(got).toHaveLength(300);
-  for (const l of got) expect(l).toMatch(/^(MV|PA|G|LA|S) [0-9a-f]{16}-\d+ /);
-  const contents = got.map((l) => l.split(" ").slice(2).join(" "));
+  for (const l of got) expect(l).toMatch(/^\d+ (MV|PA|G|LA|S) [0-9a-f]{16}-\d+ /);
+  // SEQ is MV's sequence number: 1, 2, 3 ... in the order MV logged them.
+  expect(got.map((l) => Number(l.split(" ")[0]))).toEqual(Array.from({ length: 300 }, (_, i) => i + 1));
+  const contents = got.map((l) => l.split(" ").slice(3).join(" "));
   expect(new Set(contents)).toEqual(new Set(lines));
-  const origins = new Set(got.map((l) => l.split(" ")[0]));
+  const origins = new Set(got.map((l) => l.split(" ")[1]));
   expect(origins.size).toBeGreaterThan(1);
-  const alerted = received(alerts.stdout()).map((l) => l.split(" ").slice(2).join(" "));
+  const alerted = received(alerts.stdout()).map((l) => l.split(" ").slice(3).join(" "));
   expect(new Set(alerted)).toEqual(new Set(lines.filter((l) => l.startsWith("ALERT"))));
   expect(alerted).toHaveLength(100);
 }, 90_000);
@@ -53,5 +55,5 @@ test("sprog listen reconnects when its node comes back", async () => {
   const r = await run(bin("sprog"), ["--config", ring.config, "-s", ring.nodes[3]!.host, "-n", "1", "-m", text]);
   expect(r.code).toBe(0);
   await waitFor(() => listener.stdout().includes(text), 10_000, "the message after the restart");
-  expect(listener.stdout().trimEnd().split("\n")).toEqual([expect.stringMatching(new RegExp(`^LA [0-9a-f]{16}-1 ${text}$`))]);
+  expect(listener.stdout().trimEnd().split("\n")).toEqual([expect.stringMatching(new RegExp(`^\\d+ LA [0-9a-f]{16}-1 ${text}$`))]);
 }, 60_000);

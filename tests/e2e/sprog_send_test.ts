@@ -111,8 +111,9 @@ describe("sprog on a five-node ring", () => {
   }, 30_000);
 
   test("SIGINT before -n is reached: the summary, then exit 1 with one line on stderr", async () => {
+    const before = lineCounts(logs);
     const sprog = start(bin("sprog"), ["--config", ring.config, "-i", "0.05", "-n", "100000"]);
-    await Bun.sleep(500); // a few sends
+    await waitFor(() => loggedContents(logs[0]!).length >= before[0]! + 3, 20_000, "a few sends");
     process.kill(sprog.pid, "SIGINT");
     expect(await sprog.exited).toBe(1);
     expect(sprog.stdout()).toMatch(/^\d+ sent, \d+ acked, 0 failed in /);

@@ -237,16 +237,21 @@ export function loggedContents(accessLog: string): string[] {
 }
 
 /**
- * Whether no running node owes anything to the given nodes (default: every running one):
- * all forwarding to them is acknowledged, so nothing more can land in their logs. Each
- * given node must answer; another that does not (stopped) is passed over.
+ * Whether no node of `up` owes anything to a node of `names`: all forwarding to them is
+ * acknowledged, so nothing more can land in their logs. Each node of `names` must answer;
+ * another that does not (stopped) is passed over.
+ *
+ * @example
+ * ```ts
+ * await waitFor(() => settled(ring, STATS), 10_000, "every backlog empty");
+ * ```
  */
-export async function settled(ring: RunningRing, names = ring.nodes.filter((n) => n.proc).map((n) => n.name)): Promise<boolean> {
+export async function settled(ring: TestRing, statsPort: number, names = ring.names, up = ring.names): Promise<boolean> {
   const set = new Set(names);
-  for (const node of ring.nodes.filter((n) => n.proc)) {
-    const s = await status(ring, node.name, ring.statsPort);
+  for (const name of up) {
+    const s = await status(ring, name, statsPort);
     if (!s) {
-      if (set.has(node.name)) return false;
+      if (set.has(name)) return false;
       continue;
     }
     if (s.links.some((l: { peer: string; backlog: number }) => set.has(l.peer) && l.backlog !== 0)) return false;
@@ -267,12 +272,13 @@ export async function waitForLogs(
   timeoutMs = 30_000,
 ): Promise<string[][]> {
   const names = ring.nodes.filter((n) => logs.includes(n.accessLog)).map((n) => n.name);
+  const up = ring.nodes.filter((n) => n.proc).map((n) => n.name);
   let got: string[][] = [];
   try {
     await waitFor(
       async () => {
         got = logs.map((l, i) => loggedContents(l).slice(skip[i]));
-        return got.every((g) => g.length >= count) && (await settled(ring, names));
+        return got.every((g) => g.length >= count) && (await settled(ring, ring.statsPort, names, up));
       },
       timeoutMs,
       `${count} new lines in each access.log and every backlog empty`,

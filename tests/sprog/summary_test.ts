@@ -19,6 +19,6 @@ test("progress shows the target count when there is one", () => {
 });
 
 test("a listened message prints as origin, id and content", () => {
-  expect(formatEvent({ id: "c5-1", node: "MV", msg: "0hello world\r\n" })).toBe("MV c5-1 hello world");
-  expect(formatEvent({ id: "c5-2", node: "", msg: "2x\r\n" })).toBe("- c5-2 x");
+  expect(formatEvent({ seq: 7, id: "c5-1", node: "MV", msg: "0hello world\r\n" })).toBe("7 MV c5-1 hello world");
+  expect(formatEvent({ seq: 0, id: "c5-2", node: "", msg: "2x\r\n" })).toBe("- - c5-2 x");
 });

@@ -1,5 +1,7 @@
 /**
- * `sprog listen`: prints every message one node logs, one line each, until stopped.
+ * `sprog listen`: prints the messages one node logs, one line each, until stopped: live,
+ * replayed first (`--since`), as a durable listener (`--durable`) or a work-queue member
+ * (`--group`), acknowledging each batch once it is written.
  *
  * @module
  */
@@ -7,22 +9,40 @@ import type { HostPort } from "../../tls/endpoint.ts";
 import type { TlsClientFiles } from "../../tls/files.ts";
 import { getLogger } from "../../log/logging.ts";
 import { RingListener } from "./listener.ts";
-import type { RingEvent } from "./node_link.ts";
+import type { RingEvent, SubscribeOptions } from "./node_link.ts";
 
 const log = getLogger("sprog", "listen");
 
 /**
- * One output line for a message: origin node, id and content (the wrapping digit and CRLF
- * dropped).
+ * One output line for a message: the node's seq, origin node, id and content (the
+ * wrapping digit and CRLF dropped).
  *
  * @example
  * ```ts
- * formatEvent({ id: "c5-1", node: "MV", msg: "0hello\r\n" }); // "MV c5-1 hello"
+ * formatEvent({ seq: 7, id: "c5-1", node: "MV", msg: "0hello\r\n" }); // "7 MV c5-1 hello"
  * ```
  */
 export function formatEvent(ev: RingEvent): string {
   const content = ev.msg.replace(/^[0-9]/, "").replace(/\r\n$/, "");
-  return `${ev.node || "-"} ${ev.id} ${content}`;
+  return `${ev.seq || "-"} ${ev.node || "-"} ${ev.id} ${content}`;
+}
+
+/** Writes to stdout; resolves once the bytes are handed to the system. */
+function print(text: string): Promise<void> {
+  return new Promise((resolve, reject) => process.stdout.write(text, (err) => (err ? reject(err) : resolve())));
+}
+
+/** What `sprog listen` says when the node confirms its subscription. */
+function subscribedLine(where: string, opts: SubscribeOptions, vars: Record<string, string> = {}): string {
+  const parts = [
+    opts.prefix ? `prefix "${opts.prefix}"` : "",
+    opts.durable ? `durable ${opts.durable}` : "",
+    opts.group ? `group ${opts.group}` : "",
+  ];
+  let line = `listening to ${where}${parts.some((p) => p) ? ` (${parts.filter((p) => p).join(", ")})` : ""}`;
+  if (vars.from) line += `, from seq ${vars.from} (last logged: ${vars.seq})`;
+  if (vars.skipped) line += `; ${vars.skipped} older messages are no longer held (retain): the replay starts at seq ${vars.from}`;
+  return line;
 }
 
 /**
@@ -30,24 +50,25 @@ export function formatEvent(ev: RingEvent): string {
  *
  * @example
  * ```ts
- * await listenCommand({ server: { host: "127.0.0.11", port: 55552 }, prefix: "alert" });
+ * await listenCommand({ server: { host: "127.0.0.11", port: 55552 }, prefix: "alert", since: "all" });
  * ```
  */
-export async function listenCommand(opts: { server: HostPort; tls?: TlsClientFiles; prefix?: string }): Promise<number> {
+export async function listenCommand(opts: SubscribeOptions & { server: HostPort; tls?: TlsClientFiles }): Promise<number> {
   const where = `${opts.server.host}:${opts.server.port}`;
   const listener = new RingListener({
     ...opts,
-    onMessages: (evs) => process.stdout.write(`${evs.map(formatEvent).join("\n")}\n`),
-    onState: (state, err) => {
-      if (state === "up") log.info("listening to {where}{prefix}", { where, prefix: opts.prefix ? ` (prefix "${opts.prefix}")` : "" });
+    onMessages: (evs) => print(`${evs.map(formatEvent).join("\n")}\n`),
+    onState: (state, err, vars) => {
+      if (state === "up") log.info("{line}", { line: subscribedLine(where, opts, vars) });
       else log.warning("{reason}; reconnecting", { reason: err?.message ?? `lost ${where}` });
     },
+    onCaughtUp: (seq) => log.info("replay done at seq {seq}: live from here", { seq }),
   });
   listener.start();
   await new Promise<void>((res) => {
     process.once("SIGINT", res);
     process.once("SIGTERM", res);
   });
-  listener.stop();
+  await listener.stop();
   return 0;
 }

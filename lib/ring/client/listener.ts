@@ -1,6 +1,8 @@
 /**
- * {@link RingListener}: subscribes to one zog node and receives every message it logs,
- * once each, reconnecting with backoff when the node goes away.
+ * {@link RingListener}: subscribes to one zog node and receives the messages it logs, once
+ * each: live, or replayed from a seq or a time first, as a durable listener whose position
+ * the node keeps, or as a member of a work-queue group. It reconnects with backoff when
+ * the node goes away, and resumes where it was.
  *
  * @module
  */
@@ -9,19 +11,23 @@ import type { TlsClientFiles } from "../../tls/files.ts";
 import { backoffMs } from "../../net/mod.ts";
 import { SERVER_RETRY } from "./health.ts";
 import { newClientId } from "./ids.ts";
-import { NodeLink, type RingEvent } from "./node_link.ts";
+import { NodeLink, type RingEvent, type SubscribeOptions } from "./node_link.ts";
 import { SeenIds } from "./seen_ids.ts";
 
 /** Options of {@link RingListener}. */
-export interface RingListenerOptions {
+export interface RingListenerOptions extends SubscribeOptions {
   server: HostPort;
   tls?: TlsClientFiles;
-  /** Only messages whose content starts with this. */
-  prefix?: string;
-  /** Called with the messages of one arrival, each id once. */
-  onMessages(events: RingEvent[]): void;
-  /** Called when the node confirmed the subscription, and when it is lost (`err`) before the next try. */
-  onState?(state: "up" | "down", err?: Error): void;
+  /**
+   * Called with the messages of one arrival, in order, each once. A durable listener or a
+   * group member acknowledges them when it returns (or when its promise resolves); batches
+   * are handed over one at a time.
+   */
+  onMessages(events: RingEvent[]): void | Promise<void>;
+  /** Called when the node confirmed the subscription (with its OK vars), and when it is lost (`err`) before the next try. */
+  onState?(state: "up" | "down", err?: Error, vars?: Record<string, string>): void;
+  /** A replay reached the node's last message; what follows is live. */
+  onCaughtUp?(seq: number): void;
 }
 
 /**
@@ -29,8 +35,8 @@ export interface RingListenerOptions {
  *
  * @example
  * ```ts
- * const l = new RingListener({ server: { host: "127.0.0.11", port: 55552 }, onMessages: (evs) => console.log(evs) });
- * l.start(); // ... l.stop();
+ * const l = new RingListener({ server: { host: "127.0.0.11", port: 55552 }, durable: "audit", onMessages: (evs) => console.log(evs) });
+ * l.start(); // ... await l.stop();
  * ```
  */
 export class RingListener {
@@ -42,9 +48,17 @@ export class RingListener {
   #failures = 0;
   #retry: ReturnType<typeof setTimeout> | undefined;
   #batch: RingEvent[] = [];
+  /** The highest seq handed over (a plain listener resumes after it). */
+  #lastSeq = 0;
+  #chain: Promise<void> = Promise.resolve();
 
   constructor(opts: RingListenerOptions) {
     this.#opts = opts;
+  }
+
+  /** Whether the node acknowledges what this listener processed (durable or group). */
+  get acks(): boolean {
+    return this.#opts.durable !== undefined || this.#opts.group !== undefined;
   }
 
   /** Connects and subscribes; retries with backoff (250 ms doubling to 5 s) until stopped. */
@@ -56,34 +70,60 @@ export class RingListener {
       {
         onEvent: (ev) => this.#event(ev),
         // The node answers SUBSCRIBE with OK {id: subscribe}: from then on nothing is missed.
-        onOk: (id) => {
-          if (id !== "subscribe") return;
+        onSubscribed: (vars) => {
           this.#failures = 0;
-          this.#opts.onState?.("up");
+          this.#opts.onState?.("up", undefined, vars);
         },
+        onCaughtUp: (seq) => void this.#chain.then(() => this.#opts.onCaughtUp?.(seq)),
         onClose: (err) => this.#down(err ?? new Error("connection closed")),
       },
     ).then(
       (link) => {
         if (this.#stopped) return link.close();
         this.#link = link;
-        link.subscribe(this.#opts.prefix ?? "");
+        link.subscribe(this.#subscription());
       },
       (err: Error) => this.#down(err),
     );
   }
 
-  /** Stops listening and closes the connection. */
-  stop(): void {
+  /** Stops listening: waits for the batch being handled (and its acknowledgement), then closes. */
+  async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retry);
+    await this.#chain;
     this.#link?.close();
   }
 
+  #subscription(): SubscribeOptions {
+    const { prefix, since, durable, group, ackWait } = this.#opts;
+    // A plain listener that was cut off asks for what it missed; a durable one or a group
+    // member resumes where the node says it is.
+    const resume = !this.acks && this.#lastSeq > 0 ? this.#lastSeq + 1 : since;
+    return { prefix, durable, group, ackWait, ...(resume !== undefined ? { since: resume } : {}) };
+  }
+
   #event(ev: RingEvent): void {
-    if (!this.#seen.add(ev.id)) return;
     // Events decoded from one chunk arrive synchronously: hand them over together.
-    if (this.#batch.push(ev) === 1) queueMicrotask(() => this.#opts.onMessages(this.#batch.splice(0)));
+    if (this.#batch.push(ev) === 1) queueMicrotask(() => this.#handle(this.#batch.splice(0)));
+  }
+
+  #handle(events: RingEvent[]): void {
+    const link = this.#link;
+    const fresh = events.filter((ev) => {
+      if (!this.acks && ev.seq > 0 && ev.seq <= this.#lastSeq) return false;
+      return this.#seen.add(ev.id);
+    });
+    for (const ev of events) if (!this.#opts.group) this.#lastSeq = Math.max(this.#lastSeq, ev.seq);
+    this.#chain = this.#chain
+      .then(() => (fresh.length > 0 ? this.#opts.onMessages(fresh) : undefined))
+      .then(
+        // A redelivery already handed over is acknowledged too, or it would come back forever.
+        () => {
+          if (this.acks && link && !link.closed) link.ack(events.map((ev) => ev.seq));
+        },
+        () => undefined,
+      );
   }
 
   #down(err: Error): void {

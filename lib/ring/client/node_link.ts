@@ -7,6 +7,7 @@
 import { type Conn, dial } from "../../net/mod.ts";
 import type { TlsClientFiles } from "../../tls/files.ts";
 import { PacketDecoder, RING_MODIFIER1 } from "../../packet/mod.ts";
+import { encodeRanges } from "../listen/ranges.ts";
 import { readRingPacket, RING_PROTO, ringBytes, RingType } from "../protocol.ts";
 
 /** A message a node streams to a subscribed listener. */
@@ -16,6 +17,19 @@ export interface RingEvent {
   node: string;
   /** The pzog message: wrapping digit, content, CRLF. */
   msg: string;
+  /** The listened node's sequence number for it (0 from a node that gives none). */
+  seq: number;
+}
+
+/** How a listener subscribes (SUBSCRIBE vars, docs/PROTOCOL.md). */
+export interface SubscribeOptions {
+  prefix?: string;
+  /** "all", a seq, or a time: replay from there, then live. */
+  since?: "all" | number | Date;
+  durable?: string;
+  group?: string;
+  /** A group member's ack_wait in seconds. */
+  ackWait?: number;
 }
 
 /** What a {@link NodeLink} reports. */
@@ -26,6 +40,10 @@ export interface LinkHandlers {
   onRefused?(id: string, reason: string): void;
   /** A subscribed message. */
   onEvent?(ev: RingEvent): void;
+  /** The node confirmed a subscription: `seq` its last seq; `from`, `skipped` for a replay. */
+  onSubscribed?(vars: Record<string, string>): void;
+  /** A replay reached the node's last message (`seq`); live messages follow. */
+  onCaughtUp?(seq: number): void;
   /** The connection ended; `err` says why when it was not a clean close by us. */
   onClose(err?: Error): void;
 }
@@ -115,9 +133,22 @@ export class NodeLink {
     this.#conn.write(packet);
   }
 
-  /** Asks the node to stream every message it logs whose content starts with `prefix`. */
-  subscribe(prefix = ""): void {
-    this.#conn.write(ringBytes(RingType.SUBSCRIBE, prefix ? { prefix } : {}));
+  /** Asks the node to stream the messages it logs (see {@link SubscribeOptions}). */
+  subscribe(opts: SubscribeOptions = {}): void {
+    const vars: Record<string, string> = {};
+    if (opts.prefix) vars.prefix = opts.prefix;
+    if (opts.since instanceof Date) vars.since_time = opts.since.toISOString();
+    else if (opts.since !== undefined) vars.since = String(opts.since);
+    if (opts.durable !== undefined) vars.durable = opts.durable;
+    if (opts.group !== undefined) vars.group = opts.group;
+    if (opts.ackWait !== undefined) vars.ack_wait = String(opts.ackWait);
+    this.#conn.write(ringBytes(RingType.SUBSCRIBE, vars));
+  }
+
+  /** Acknowledges events by seq (durable listeners and group members). */
+  ack(seqs: Iterable<number>): void {
+    const text = encodeRanges(seqs);
+    if (text !== "") this.#conn.write(ringBytes(RingType.EVENT_ACK, { seqs: text }));
   }
 
   /** Closes the link (queued bytes are still sent); `onClose` is called without an error. */
@@ -156,7 +187,12 @@ export class NodeLink {
           this.#conn.write(ringBytes(RingType.ACK));
           break;
         case RingType.OK:
+          if (text(m.vars.id) === "subscribe")
+            this.#handlers.onSubscribed?.(Object.fromEntries(Object.keys(m.vars).map((k) => [k, text(m.vars[k])])));
           this.#handlers.onOk?.(text(m.vars.id));
+          break;
+        case RingType.CAUGHT_UP:
+          this.#handlers.onCaughtUp?.(Number(text(m.vars.seq)));
           break;
         case RingType.ERROR: {
           const reason = text(m.vars.reason) || "no reason given";
@@ -165,7 +201,12 @@ export class NodeLink {
           break;
         }
         case RingType.EVENT:
-          this.#handlers.onEvent?.({ id: text(m.vars.id), node: text(m.vars.node), msg: text(m.vars.msg) });
+          this.#handlers.onEvent?.({
+            id: text(m.vars.id),
+            node: text(m.vars.node),
+            msg: text(m.vars.msg),
+            seq: Number(text(m.vars.seq)) || 0,
+          });
           break;
         default:
           break;

@@ -1,0 +1,253 @@
+/**
+ * Leader election on an etcd lease (the etcd "election" recipe, over the HTTP gateway):
+ * every candidate holds a lease of TTL seconds and a member key on it; the one whose
+ * transaction creates the leader key (attached to its lease) leads until its lease ends.
+ * The leader acts only while {@link LeaseDeadline} proves its lease; everyone else keeps
+ * trying to create the key, so a standby takes over as soon as etcd expires the lease.
+ *
+ * @module
+ */
+import { EtcdError } from "../errors.ts";
+import { getLogger } from "../log/logging.ts";
+import type { EtcdClient } from "./client.ts";
+import { LeaseDeadline } from "./lease_deadline.ts";
+import {
+  grantResult,
+  type KeyValue,
+  keepAliveRequest,
+  keepAliveTtl,
+  leaseGrantRequest,
+  putRequest,
+  rangeKvs,
+  rangeRequest,
+  revisionOf,
+  revokeRequest,
+  txnRequest,
+  txnResult,
+} from "./requests.ts";
+
+const log = getLogger("zeus", "election");
+
+/** This process's role. */
+export type Role = "leader" | "standby";
+
+/** What a candidate publishes about itself (as JSON in its member key and the leader key). */
+export interface Candidate {
+  id: string;
+  /** Where emperors and admin clients reach it ("HOST:PORT"). */
+  zeus: string;
+  /** Its stats address, when it has one. */
+  stats?: string;
+  /** ISO time it started, or became leader (in the leader key). */
+  since: string;
+}
+
+/** Options of an {@link Election}. */
+export interface ElectionOptions {
+  etcd: EtcdClient;
+  /** Keys go under `${prefix}/leader` and `${prefix}/members/ID`. */
+  prefix: string;
+  ttlS: number;
+  me: Candidate;
+  /** Period of campaigning and keepalives; default TTL/4, at most 250 ms. */
+  stepMs?: number;
+  now?: () => number;
+  /** Called on every change of role (standby→leader, leader→standby) or of the leader seen. */
+  onChange(role: Role, leader: Candidate | undefined): void;
+}
+
+function parseCandidate(kv: KeyValue | undefined): Candidate | undefined {
+  if (!kv) return undefined;
+  try {
+    const c = JSON.parse(new TextDecoder().decode(kv.value));
+    return typeof c?.id === "string" && typeof c.zeus === "string" ? c : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One candidate's campaign.
+ *
+ * @example
+ * ```ts
+ * const e = new Election({ etcd, prefix: "/zeus", ttlS: 5, me, onChange: (role) => console.log(role) });
+ * e.start();
+ * if (e.canAct()) place();
+ * ```
+ */
+export class Election {
+  readonly deadline: LeaseDeadline;
+  #lease: string | undefined;
+  #role: Role = "standby";
+  #leader: Candidate | undefined;
+  #members: Candidate[] = [];
+  #stopped = false;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #expiry: ReturnType<typeof setTimeout> | undefined;
+  #lastError: string | undefined;
+  #steps = 0;
+  readonly #now: () => number;
+
+  constructor(readonly opts: ElectionOptions) {
+    this.#now = opts.now ?? Date.now;
+    // Drift margin: a tenth of the TTL, at least 100 ms.
+    this.deadline = new LeaseDeadline(Math.max(100, opts.ttlS * 100));
+  }
+
+  /** The lease this candidate holds, if any: keys of this process can ride on it. */
+  get lease(): string | undefined {
+    return this.#lease;
+  }
+
+  get role(): Role {
+    return this.#role;
+  }
+
+  /** The leader as last seen (this process when it leads). */
+  get leader(): Candidate | undefined {
+    return this.#leader;
+  }
+
+  /** Every candidate with a live member key, as last listed. */
+  get members(): readonly Candidate[] {
+    return this.#members;
+  }
+
+  /** The last etcd failure, until a step succeeds again. */
+  get lastError(): string | undefined {
+    return this.#lastError;
+  }
+
+  /** Whether this process leads and can prove it right now: check before every action. */
+  canAct(): boolean {
+    if (this.#role !== "leader") return false;
+    if (this.deadline.valid(this.#now())) return true;
+    this.#stepDown("the lease could not be renewed in time");
+    return false;
+  }
+
+  /** Starts campaigning. */
+  start(): void {
+    void this.#loop();
+  }
+
+  /** Stops; a leader revokes its lease so that a standby takes over at once. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    clearTimeout(this.#expiry);
+    const lease = this.#lease;
+    this.#lease = undefined;
+    this.deadline.lost();
+    if (lease) await this.opts.etcd.call(revokeRequest(lease), 1000).catch(() => {});
+  }
+
+  get #leaderKey(): string {
+    return `${this.opts.prefix}/leader`;
+  }
+
+  async #loop(): Promise<void> {
+    while (!this.#stopped) {
+      const started = this.#now();
+      try {
+        await this.#step();
+        if (this.#lastError) log.info("etcd answers again at {endpoint}", { endpoint: this.opts.etcd.endpoint });
+        this.#lastError = undefined;
+      } catch (e) {
+        const why = (e as Error).message;
+        if (why !== this.#lastError) log.warn("election: {why}", { why });
+        this.#lastError = why;
+      }
+      if (this.#role === "leader") this.canAct();
+      const step = this.opts.stepMs ?? Math.min(250, (this.opts.ttlS * 1000) / 4);
+      await new Promise((r) => (this.#timer = setTimeout(r, Math.max(0, step - (this.#now() - started)))));
+    }
+  }
+
+  async #step(): Promise<void> {
+    const etcd = this.opts.etcd;
+    if (!this.#lease) {
+      const sentAt = this.#now();
+      const g = grantResult(await etcd.call(leaseGrantRequest(this.opts.ttlS)));
+      if (g.ttlS <= 0) throw new EtcdError("etcd granted a lease without a TTL", false);
+      this.#lease = g.id;
+      this.deadline.renewed(sentAt, g.ttlS);
+      await etcd.call(putRequest(`${this.opts.prefix}/members/${this.opts.me.id}`, JSON.stringify(this.opts.me), g.id));
+    } else {
+      const sentAt = this.#now();
+      const ttl = keepAliveTtl(await etcd.call(keepAliveRequest(this.#lease)));
+      if (ttl <= 0) {
+        this.#lease = undefined;
+        this.deadline.lost();
+        this.#stepDown("etcd says the lease expired");
+        return;
+      }
+      this.deadline.renewed(sentAt, ttl);
+    }
+    if (this.#role === "leader") this.#armExpiry();
+    else await this.#campaign();
+    if (this.#steps++ % 4 === 0) await this.#listMembers();
+  }
+
+  async #campaign(): Promise<void> {
+    const lease = this.#lease!;
+    const since = new Date(this.#now()).toISOString();
+    const value = JSON.stringify({ ...this.opts.me, since });
+    const res = await this.opts.etcd.call(
+      txnRequest([{ key: this.#leaderKey, createRevision: 0 }], [{ put: this.#leaderKey, value, lease }], [{ range: this.#leaderKey }]),
+    );
+    const { succeeded, kvs } = txnResult(res);
+    if (this.#stopped || this.#lease !== lease) return;
+    if (succeeded) return this.#lead({ ...this.opts.me, since }, revisionOf(res));
+    const kv = kvs[0];
+    // Our own key on our live lease (e.g. etcd restarted and kept it): we still lead.
+    if (kv && kv.lease === lease) return this.#lead(parseCandidate(kv) ?? { ...this.opts.me, since }, kv.createRevision);
+    const leader = parseCandidate(kv);
+    if (leader?.id !== this.#leader?.id || leader?.since !== this.#leader?.since) {
+      this.#leader = leader;
+      this.opts.onChange("standby", leader);
+    }
+  }
+
+  /** The revision that created the leader key: writes are guarded by it. */
+  leaderRevision = 0;
+
+  #lead(me: Candidate, revision: number): void {
+    if (!this.deadline.valid(this.#now())) return;
+    this.leaderRevision = revision;
+    this.#role = "leader";
+    this.#leader = me;
+    log.info("leading (lease {lease}, proven for {s} s)", {
+      lease: this.#lease,
+      s: ((this.deadline.until - this.#now()) / 1000).toFixed(1),
+    });
+    this.#armExpiry();
+    this.opts.onChange("leader", me);
+  }
+
+  /** Steps down at the deadline even if no step runs then (a step may hang on etcd). */
+  #armExpiry(): void {
+    clearTimeout(this.#expiry);
+    this.#expiry = setTimeout(() => this.canAct(), Math.max(0, this.deadline.until - this.#now()));
+  }
+
+  /** Stops leading now (e.g. etcd refused a guarded write); campaigning goes on. */
+  stepDown(why: string): void {
+    this.#stepDown(why);
+  }
+
+  #stepDown(why: string): void {
+    if (this.#role !== "leader") return;
+    this.#role = "standby";
+    this.#leader = undefined;
+    clearTimeout(this.#expiry);
+    log.warn("no longer leading: {why}; acting as a standby", { why });
+    this.opts.onChange("standby", undefined);
+  }
+
+  async #listMembers(): Promise<void> {
+    const kvs = rangeKvs(await this.opts.etcd.call(rangeRequest(`${this.opts.prefix}/members/`, { prefix: true })));
+    this.#members = kvs.map(parseCandidate).filter((c): c is Candidate => c !== undefined);
+  }
+}

@@ -1,0 +1,199 @@
+/**
+ * The node's store (`store.db` in its log folder, SQLite in WAL mode): every message the
+ * node logged, under its sequence number, for replay; and the positions of durable
+ * listeners and work-queue groups. access.log stays the operator's file; this is the node's.
+ *
+ * @module
+ */
+import { Database, type Statement } from "bun:sqlite";
+import { join } from "node:path";
+import { alreadyLogged } from "../journal_replay.ts";
+import type { Retain } from "./retain.ts";
+
+/** A logged message as the store holds it. */
+export interface StoredMessage {
+  /** This node's sequence number: 1, 2, 3 ..., never reused. */
+  seq: number;
+  /** When this node logged it (ms since the epoch, never decreasing). */
+  ts: number;
+  id: string;
+  /** Name of the node a client handed it to. */
+  origin: string;
+  /** The content: no wrapping digit, no CRLF. */
+  content: string;
+}
+
+/** A message to store: seq and time are given by the store. */
+export type NewMessage = Pick<StoredMessage, "id" | "origin" | "content">;
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL, content TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS positions (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+`;
+
+/** Rows deleted per transaction when retention trims, so the node never stalls long. */
+const PRUNE_CHUNK = 20_000;
+
+/**
+ * One node's store.
+ *
+ * @example
+ * ```ts
+ * const store = RingStore.open("/var/log/zog/MV");
+ * const first = store.append([{ id: "c5-1", origin: "MV", content: "hello" }]); // its seq
+ * store.read(first, 100); // [{ seq, ts, id, origin, content }]
+ * ```
+ */
+export class RingStore {
+  /** The last sequence number given (0 before the first message). */
+  lastSeq: number;
+  #lastTs: number;
+  readonly #db: Database;
+  readonly #insert: Statement;
+  readonly #setLast: Statement;
+  readonly #read: Statement;
+  readonly #tsOf: Statement;
+  readonly #oldest: Statement;
+  readonly #append: (rows: NewMessage[], ts: number) => void;
+
+  private constructor(
+    db: Database,
+    readonly path: string,
+  ) {
+    this.#db = db;
+    db.exec(SCHEMA);
+    this.#insert = db.prepare("INSERT INTO messages (seq, ts, id, origin, content) VALUES (?, ?, ?, ?, ?)");
+    this.#setLast = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)");
+    this.#read = db.prepare("SELECT seq, ts, id, origin, content FROM messages WHERE seq >= ? ORDER BY seq LIMIT ?");
+    this.#tsOf = db.prepare("SELECT ts FROM messages WHERE seq = ?");
+    this.#oldest = db.prepare("SELECT min(seq) AS seq FROM messages");
+    const meta = db.query("SELECT value FROM meta WHERE key = 'last_seq'").get() as { value: number } | null;
+    const max = db.query("SELECT max(seq) AS seq, max(ts) AS ts FROM messages").get() as { seq: number | null; ts: number | null };
+    this.lastSeq = Math.max(meta?.value ?? 0, max.seq ?? 0);
+    this.#lastTs = max.ts ?? 0;
+    this.#append = db.transaction((rows: NewMessage[], ts: number) => {
+      for (const r of rows) this.#insert.run(++this.lastSeq, ts, r.id, r.origin, r.content);
+      this.#setLast.run(this.lastSeq);
+    });
+  }
+
+  /**
+   * Opens (or creates) `store.db` in `dir`. With `durable` false (fsync "never") SQLite
+   * does not sync at all; otherwise a commit survives a crash of the process, and
+   * checkpoints sync.
+   *
+   * @throws {Error} "cannot open the store DIR/store.db: ..." when it cannot be used
+   */
+  static open(dir: string, opts: { durable?: boolean } = {}): RingStore {
+    const path = join(dir, "store.db");
+    try {
+      const db = new Database(path, { create: true, strict: true });
+      db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${opts.durable === false ? "OFF" : "NORMAL"}; PRAGMA busy_timeout = 1000;`);
+      return new RingStore(db, path);
+    } catch (e) {
+      throw new Error(`cannot open the store ${path}: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * Stores messages in one transaction, in order; returns the seq of the first. Times never
+   * go backwards, so a time maps to a seq by bisection.
+   *
+   * @throws {Error} from SQLite (disk full...); then nothing of the batch is stored
+   */
+  append(rows: NewMessage[], now = Date.now()): number {
+    const first = this.lastSeq + 1;
+    const ts = Math.max(now, this.#lastTs);
+    try {
+      this.#append(rows, ts);
+    } catch (e) {
+      this.lastSeq = first - 1;
+      throw e;
+    }
+    this.#lastTs = ts;
+    return first;
+  }
+
+  /** Up to `limit` messages from `fromSeq` on, in seq order. */
+  read(fromSeq: number, limit: number): StoredMessage[] {
+    return this.#read.all(fromSeq, limit) as StoredMessage[];
+  }
+
+  /** The first seq still held (lastSeq + 1 when the store is empty). */
+  oldestSeq(): number {
+    return (this.#oldest.get() as { seq: number | null }).seq ?? this.lastSeq + 1;
+  }
+
+  /** The first seq logged at or after `ms` (lastSeq + 1 when none is). */
+  seqAtTime(ms: number): number {
+    let lo = this.oldestSeq();
+    let hi = this.lastSeq + 1;
+    // Seqs are contiguous from the oldest held to the last (retention trims the front only).
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const row = this.#tsOf.get(mid) as { ts: number } | null;
+      if (row && row.ts >= ms) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  }
+
+  /** The ids of the last `n` messages, oldest first (to match against the journal at start). */
+  tailIds(n: number): string[] {
+    if (n <= 0) return [];
+    return (this.#read.all(Math.max(1, this.lastSeq - n + 1), n) as StoredMessage[]).map((m) => m.id);
+  }
+
+  /**
+   * At start: appends those of `journalled` (the journal's messages that may not have
+   * reached access.log and the store, oldest first) that the store lacks. Returns how many.
+   */
+  repair(journalled: readonly NewMessage[]): number {
+    const ids = journalled.map((m) => m.id);
+    const missing = journalled.slice(alreadyLogged(ids, this.tailIds(ids.length)));
+    if (missing.length > 0) this.append([...missing]);
+    return missing.length;
+  }
+
+  /** The saved position of a durable listener or group (`durable:NAME`, `group:NAME`). */
+  position(key: string): number | undefined {
+    return (this.#db.query("SELECT seq FROM positions WHERE name = ?").get(key) as { seq: number } | null)?.seq;
+  }
+
+  /** Saves positions in one transaction. */
+  savePositions(positions: ReadonlyMap<string, number>): void {
+    const put = this.#db.prepare("INSERT OR REPLACE INTO positions (name, seq) VALUES (?, ?)");
+    this.#db.transaction(() => {
+      for (const [k, v] of positions) put.run(k, v);
+    })();
+  }
+
+  /**
+   * Deletes, oldest first, what `retain` no longer keeps: older than its age, beyond its
+   * size. Deletes at most one chunk; returns how many rows went (call again while > 0).
+   */
+  prune(retain: Retain, now = Date.now()): number {
+    const oldest = this.oldestSeq();
+    let keepFrom = oldest;
+    if (retain.ageMs !== undefined) keepFrom = Math.max(keepFrom, this.seqAtTime(now - retain.ageMs));
+    if (retain.bytes !== undefined) {
+      const used = this.usedBytes();
+      const rows = this.lastSeq - oldest + 1;
+      if (used > retain.bytes && rows > 0) keepFrom = Math.max(keepFrom, oldest + Math.ceil(((used - retain.bytes) * rows) / used));
+    }
+    const until = Math.min(keepFrom, oldest + PRUNE_CHUNK);
+    if (until <= oldest) return 0;
+    return this.#db.prepare("DELETE FROM messages WHERE seq < ?").run(until).changes;
+  }
+
+  /** Bytes of the database in use (pages not on the free list). */
+  usedBytes(): number {
+    const q = (p: string) => (this.#db.query(`PRAGMA ${p}`).get() as Record<string, number>)[p]!;
+    return (q("page_count") - q("freelist_count")) * q("page_size");
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

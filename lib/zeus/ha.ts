@@ -1,0 +1,219 @@
+/**
+ * Several zeus (`--state etcd://HOST:PORT/PREFIX`): one leads, elected through an etcd
+ * lease of TTL `--dead-after`; the others stand by, tell emperors where the leader is,
+ * and compare the vassal set they read with the leader's.
+ *
+ * Keys under PREFIX: `leader` (on the leader's lease), `members/ID` and `digests/ID` (on
+ * each zeus' lease), `state` (written only in a transaction guarded by `leader`).
+ *
+ * @module
+ */
+import { createHash, randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { EtcdClient } from "../etcd/client.ts";
+import { type Candidate, Election } from "../etcd/election.ts";
+import { putRequest, rangeKvs, rangeRequest } from "../etcd/requests.ts";
+import { getLogger } from "../log/logging.ts";
+import { parseEtcdState } from "./state_store.ts";
+
+const log = getLogger("zeus", "ha");
+
+/** What `/status` shows under `ha`. */
+export interface HaStatus {
+  role: "leader" | "standby";
+  id: string;
+  /** The leader and since when it leads (absent while none is known). */
+  leader?: Candidate;
+  /** Every other zeus with a live member key. */
+  standbys: Candidate[];
+  etcd: string;
+  last_error?: string;
+  /** sha256 of the vassal set this zeus reads (names and contents). */
+  vassal_digest: string;
+  /** Zeus whose vassal set differs from the leader's. */
+  digests_differ?: string[];
+}
+
+/** Options of {@link HaLeadership}. */
+export interface HaOptions {
+  etcd: EtcdClient;
+  prefix: string;
+  ttlS: number;
+  /** The listening host; a wildcard is advertised as this machine's hostname. */
+  host: string;
+  stats?: string;
+}
+
+const PARTS = new Set(["leader", "state"]);
+const SUBTREES = ["members/", "digests/"];
+
+/**
+ * Refuses a prefix that holds keys zeus did not write (another application's, or a
+ * typo'd prefix pointing into one), before anything is written there.
+ *
+ * @throws {Error} naming the first foreign key
+ * @example
+ * ```ts
+ * await checkPrefix(etcd, "/zeus/prod", "/zeus/prod/vassals/");
+ * ```
+ */
+export async function checkPrefix(etcd: EtcdClient, prefix: string, vassalsPrefix?: string): Promise<void> {
+  const kvs = rangeKvs(await etcd.call(rangeRequest(`${prefix}/`, { prefix: true, limit: 1000 })));
+  for (const kv of kvs) {
+    if (vassalsPrefix && kv.key.startsWith(vassalsPrefix)) continue;
+    const rest = kv.key.slice(prefix.length + 1);
+    if (rest === "state") {
+      try {
+        parseEtcdState(kv.key, kv.value);
+        continue;
+      } catch (e) {
+        throw new Error(`${(e as Error).message}: give zeus a prefix of its own`);
+      }
+    }
+    if (PARTS.has(rest) || SUBTREES.some((s) => rest.startsWith(s))) continue;
+    throw new Error(`etcd prefix ${prefix} holds ${JSON.stringify(kv.key)}, which zeus did not write: give zeus a prefix of its own`);
+  }
+}
+
+/**
+ * The leadership of one zeus among several.
+ *
+ * @example
+ * ```ts
+ * const ha = new HaLeadership({ etcd, prefix: "/zeus", ttlS: 5, host: "10.0.0.1" });
+ * ha.onChange((leading) => console.log(leading));
+ * ha.start(4040);
+ * ```
+ */
+export class HaLeadership {
+  readonly id: string;
+  #election: Election | undefined;
+  #listeners: ((leading: boolean) => void)[] = [];
+  #digest = "";
+  #count = 0;
+  #published = "";
+  #differ: string[] = [];
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(readonly opts: HaOptions) {
+    const host = opts.host === "0.0.0.0" || opts.host === "::" ? hostname() : opts.host;
+    this.id = `${host}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  }
+
+  /** Starts campaigning; `port` is where this zeus listens. */
+  start(port: number): void {
+    const host = this.opts.host === "0.0.0.0" || this.opts.host === "::" ? hostname() : this.opts.host;
+    const me: Candidate = {
+      id: this.id,
+      zeus: host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
+      ...(this.opts.stats ? { stats: this.opts.stats } : {}),
+      since: new Date().toISOString(),
+    };
+    this.#election = new Election({
+      etcd: this.opts.etcd,
+      prefix: this.opts.prefix,
+      ttlS: this.opts.ttlS,
+      me,
+      onChange: (role, leader) => {
+        if (role === "standby" && leader) log.info("standing by; the leader is {id} at {zeus}", { id: leader.id, zeus: leader.zeus });
+        for (const l of this.#listeners) l(role === "leader");
+      },
+    });
+    this.#election.start();
+    this.#timer = setInterval(() => void this.#compareDigests(), 1000);
+  }
+
+  /** Calls `f(leading)` at each change of role. */
+  onChange(f: (leading: boolean) => void): void {
+    this.#listeners.push(f);
+  }
+
+  /** The revision that created the leader key while this zeus leads: state writes are guarded by it. */
+  get leaderRevision(): number {
+    return this.#election?.leaderRevision ?? -1;
+  }
+
+  /** Whether this zeus leads and can prove it now. */
+  canAct(): boolean {
+    return this.#election?.canAct() ?? false;
+  }
+
+  /** Stops leading at once (etcd refused a write guarded by the leader key). */
+  stepDown(why: string): void {
+    this.#election?.stepDown(why);
+  }
+
+  /** "HOST:PORT" of the leader for NOT_LEADER, "" while none is known. */
+  leaderAddress(): string {
+    const l = this.#election?.leader;
+    return l && this.#election?.role !== "leader" ? l.zeus : "";
+  }
+
+  /** The vassal set this zeus reads changed: `entries` are [name, body digest] pairs. */
+  vassalSetChanged(entries: Iterable<[string, string]>): void {
+    const h = createHash("sha256");
+    let n = 0;
+    for (const [name, sha] of [...entries].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+      h.update(`${name}\0${sha}\n`);
+      n++;
+    }
+    this.#digest = h.digest("hex");
+    this.#count = n;
+  }
+
+  /** For `/status`. */
+  status(): HaStatus {
+    const e = this.#election;
+    const leader = e?.leader;
+    return {
+      role: e?.role ?? "standby",
+      id: this.id,
+      ...(leader ? { leader } : {}),
+      standbys: (e?.members ?? []).filter((m) => m.id !== leader?.id),
+      etcd: this.opts.etcd.endpoint,
+      ...(e?.lastError ? { last_error: e.lastError } : {}),
+      vassal_digest: this.#digest,
+      ...(this.#differ.length ? { digests_differ: this.#differ } : {}),
+    };
+  }
+
+  /** Stops campaigning; a leader hands over at once by revoking its lease. */
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#election?.stop();
+  }
+
+  /** Publishes this zeus' vassal digest, and warns when a zeus reads another set than the leader. */
+  async #compareDigests(): Promise<void> {
+    const e = this.#election;
+    if (!e?.lease || !this.#digest) return;
+    const mine = JSON.stringify({ digest: this.#digest, count: this.#count });
+    try {
+      if (mine !== this.#published) {
+        await this.opts.etcd.call(putRequest(`${this.opts.prefix}/digests/${this.id}`, mine, e.lease));
+        this.#published = mine;
+      }
+      const leaderId = e.leader?.id;
+      if (!leaderId) return;
+      const all = new Map<string, { digest: string; count: number }>();
+      for (const kv of rangeKvs(await this.opts.etcd.call(rangeRequest(`${this.opts.prefix}/digests/`, { prefix: true })))) {
+        all.set(kv.key.slice(this.opts.prefix.length + "/digests/".length), JSON.parse(new TextDecoder().decode(kv.value)));
+      }
+      const ref = all.get(leaderId);
+      if (!ref) return;
+      const differ = [...all].filter(([id, d]) => id !== leaderId && d.digest !== ref.digest).map(([id]) => id);
+      for (const id of differ) {
+        if (this.#differ.includes(id)) continue;
+        log.warn("zeus {id} reads another vassal set ({n} vassals) than the leader {leader} ({m}): every zeus must read the same vassals", {
+          id,
+          n: all.get(id)!.count,
+          leader: leaderId,
+          m: ref.count,
+        });
+      }
+      this.#differ = differ;
+    } catch {
+      // The election logs etcd failures.
+    }
+  }
+}

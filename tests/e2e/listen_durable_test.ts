@@ -1,0 +1,66 @@
+// Durable listeners: the node keeps NAME's position on disk; a listener that comes back
+// with that name (after being stopped, dropped for slowness, or across a node restart)
+// resumes right after what it acknowledged.
+import { afterAll, expect, test } from "bun:test";
+import { connect } from "node:net";
+import { encodePacket } from "../../lib/packet/mod.ts";
+import { ringPacket, RingType } from "../../lib/ring/protocol.ts";
+import { killAll, removeTmpDirs, waitFor } from "../helpers/procs.ts";
+import { streamMessages } from "../helpers/ring_client.ts";
+import { accessContents, startNode, status } from "../helpers/ring_setup.ts";
+import { batch, listen, printed, send, twoNodes } from "./_listen.ts";
+
+afterAll(async () => {
+  await killAll();
+  removeTmpDirs();
+});
+
+test("a durable listener stopped after 300 of 1000 messages, its node restarted meanwhile, gets exactly the rest", async () => {
+  const { ring, stats, procs } = await twoNodes("127.3.4");
+  await send(ring, ring.hosts[0]!, batch("old", 50)); // before the listener: not for it
+  const first = listen(ring, 0, ["--durable", "audit"]);
+  await waitFor(() => first.stderr().includes("durable audit"), 10_000, "the durable listener");
+  const lines = batch("durable", 1000);
+  const sending = send(ring, ring.hosts[1]!, lines, 1);
+  await waitFor(() => printed(first).length >= 300, 15_000, "300 messages printed");
+  first.child.kill("SIGTERM");
+  expect(await first.exited).toBe(0);
+  // Its node restarts while it is away, and the messages keep coming (through B).
+  procs.get("A")!.child.kill("SIGTERM");
+  expect(await procs.get("A")!.exited).toBe(0);
+  procs.set("A", startNode(ring, "A", stats));
+  await sending;
+  await waitFor(() => accessContents(ring, "A").length === 1050, 15_000, "A to catch up");
+  const second = listen(ring, 0, ["--durable", "audit"]);
+  const got = () => [...printed(first), ...printed(second)];
+  await waitFor(() => got().length >= 1000, 15_000, "the rest");
+  await waitFor(async () => (await status(ring, "A", stats))?.listeners === 1, 5000, "the listener on A");
+  const all = got();
+  expect(all.map((g) => g.content).sort()).toEqual([...lines].sort());
+  expect(new Set(all.map((g) => g.seq)).size).toBe(1000);
+  expect(printed(first).length).toBeLessThan(1000);
+  expect(printed(second)[0]!.seq).toBe(printed(first).at(-1)!.seq + 1);
+}, 90_000);
+
+test("a slow durable listener is dropped without stalling the ring, and resumes from its position", async () => {
+  const { ring, stats } = await twoNodes("127.3.5");
+  const slow = connect({ host: ring.hosts[0]!, port: ring.clientPort });
+  await new Promise<void>((r) => slow.on("connect", () => r()));
+  slow.on("error", () => {});
+  slow.write(encodePacket(ringPacket(RingType.SUBSCRIBE, { durable: "slow" })));
+  slow.pause();
+  await waitFor(async () => (await status(ring, "A", stats))?.listeners === 1, 3000, "the slow listener");
+  const pad = "p".repeat(440);
+  const msgs = Array.from({ length: 30_000 }, (_, i) => ({ id: `slow-${i}`, msg: `0${String(i).padStart(6, "0")} ${pad}\r\n` }));
+  const r = await streamMessages([ring.hosts[0]!, ring.hosts[1]!], ring.clientPort, msgs, { window: 128, timeoutMs: 20_000 });
+  expect(r.failed).toBe(0);
+  expect(r.acked).toBe(msgs.length);
+  expect((await status(ring, "A", stats)).counters.listeners_dropped).toBe(1);
+  slow.destroy();
+  // It acknowledged nothing: back under its name, it gets every message from the start.
+  const back = listen(ring, 0, ["--durable", "slow"]);
+  await waitFor(() => printed(back).length >= msgs.length, 30_000, "the resumed listener");
+  const got = printed(back);
+  expect(got.map((g) => g.seq)).toEqual(Array.from({ length: msgs.length }, (_, i) => i + 1));
+  expect(new Set(got.map((g) => g.id)).size).toBe(msgs.length);
+}, 120_000);
