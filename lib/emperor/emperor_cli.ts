@@ -26,7 +26,7 @@ const HELP = `emperor: runs vassals (uWSGI apps or any command) and keeps them a
 Usage:
   emperor --emperor zeus:HOST:PORT | zeus-ssl:HOST:PORT[,CRT,KEY] [--emperor ...] [--zeus-ca CA]
           [--node NAME] [--max-vassals N] [--state-dir DIR] [--heartbeat SECONDS]
-          [--vassal-binary PATH] [--stats ADDR:PORT]
+          [--label KEY=VALUE ...] [--vassal-binary PATH] [--stats ADDR:PORT]
   emperor --emperor DIR|"DIR/GLOB" [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
   emperor --check --emperor DIR|zeus:... [--zeus-ca CA]
   emperor status [--stats ADDR:PORT] [--json]
@@ -52,6 +52,8 @@ Under zeus (--emperor zeus:HOST:PORT or zeus-ssl:...):
   --heartbeat SECONDS   I_AM_ALIVE period (default 1; zeus declares an emperor dead after
                         its --dead-after, default 5)
   --zeus-ca CA          CA that zeus's certificate must chain to (zeus-ssl)
+  --label KEY=VALUE     a placement label (repeatable): vassals' constraints and spread
+                        choose emperors by them (zone=a, ssd=yes)
   zeus-ssl:HOST:PORT,CRT,KEY presents CRT/KEY; zeus-ssl:HOST:PORT,NAME.key presents NAME.key
   with NAME.crt beside it. Losing zeus keeps every vassal running; the emperor redials.
   Several zeus sharing an etcd state: repeat --emperor, one per zeus; the emperor serves
@@ -72,6 +74,7 @@ const FLAGS = {
   node: { type: "string" },
   "max-vassals": { type: "string" },
   heartbeat: { type: "string" },
+  label: { type: "string", multiple: true },
 } as const;
 
 const EMPEROR = defineCommand({ program: "emperor", summary: "runs vassals and keeps them alive", help: HELP, flags: FLAGS });
@@ -191,6 +194,8 @@ function logEvent(e: SupervisorEvent, where: string): void {
       return log.info("vassal {name} reloaded", { name: e.name });
     case "destroyed":
       return log.info("vassal {name} stopped", { name: e.name });
+    case "unhealthy":
+      return; // logged by the vassal with its reason
     case "exited":
       return log.warning("vassal {name} exited ({how})", { name: e.name, how: e.signal ?? `code ${e.code}` });
     case "rejected":

@@ -8,7 +8,7 @@ import type { StatsSource } from "../stats/server.ts";
 import type { Supervisor } from "./supervisor.ts";
 import type { VassalState } from "./types.ts";
 
-const STATES: readonly VassalState[] = ["starting", "running", "reloading", "stopping", "backoff", "stopped"];
+const STATES: readonly VassalState[] = ["starting", "running", "reloading", "stopping", "backoff", "unhealthy", "stopped"];
 
 /**
  * The stats of `sup`; `info` is merged into `/status` (mode, directory, node...).
@@ -41,6 +41,18 @@ export function emperorStats(sup: Supervisor, info: Record<string, unknown>): St
           help: "Times the vassal died and was restarted",
           type: "counter",
           samples: list.map((v) => ({ labels: { vassal: v.name }, value: v.restarts })),
+        },
+        {
+          name: "emperor_vassal_check_failures_total",
+          help: "Health checks of the vassal that failed",
+          type: "counter",
+          samples: list.filter((v) => v.check).map((v) => ({ labels: { vassal: v.name }, value: v.check!.failuresTotal })),
+        },
+        {
+          name: "emperor_vassal_healthy",
+          help: "1 when the vassal's last health check passed",
+          type: "gauge",
+          samples: list.filter((v) => v.check).map((v) => ({ labels: { vassal: v.name }, value: v.check!.state === "healthy" ? 1 : 0 })),
         },
       ];
       return renderMetrics(metrics);

@@ -50,6 +50,7 @@ export class Supervisor {
       workDir: opts.workDir ?? opts.stateDir,
       clock: opts.clock ?? systemClock,
       emit: (e: SupervisorEvent) => onEvent(e),
+      state: opts.onState ?? (() => {}),
     };
   }
 

@@ -4,9 +4,10 @@
  * @module
  */
 import type { Clock } from "./clock.ts";
+import type { HealthStatus } from "./health.ts";
 
 /** Where a vassal is in its life. */
-export type VassalState = "starting" | "running" | "reloading" | "stopping" | "backoff" | "stopped";
+export type VassalState = "starting" | "running" | "reloading" | "stopping" | "backoff" | "unhealthy" | "stopped";
 
 /** One vassal as `/status` shows it. */
 export interface VassalStatus {
@@ -18,6 +19,10 @@ export interface VassalStatus {
   lastExit?: { code: number | null; signal: string | null; at: number };
   /** When it entered `state` (ms since the epoch). */
   since: number;
+  /** Young deaths in a row (the restart throttle's streak): zeus moves a vassal past a bound. */
+  streak?: number;
+  /** Its health check (`check` in its config), when it has one. */
+  check?: { target: string } & HealthStatus;
 }
 
 /** What happened to a vassal, for the CLI's log and for zeus. */
@@ -31,7 +36,9 @@ export type SupervisorEvent =
   /** A bad name or a bad config: nothing started (a running vassal keeps its old config). */
   | { type: "rejected"; name: string; reason: string }
   /** Died; it will be restarted after the throttle's delay. */
-  | { type: "exited"; name: string; code: number | null; signal: string | null };
+  | { type: "exited"; name: string; code: number | null; signal: string | null }
+  /** Its check failed `check_failures` times in a row: it is restarted. */
+  | { type: "unhealthy"; name: string; why: string };
 
 /** Options of a {@link Supervisor}. */
 export interface SupervisorOptions {
@@ -40,6 +47,8 @@ export interface SupervisorOptions {
   /** The uWSGI binary; default "uwsgi". */
   vassalBinary?: string;
   onEvent?: (e: SupervisorEvent) => void;
+  /** Every change of a vassal's state or health (zeus is told each one). */
+  onState?: (s: VassalStatus) => void;
   clock?: Clock;
   /** Working directory of uWSGI vassals and default one of plain vassals; default stateDir. */
   workDir?: string;

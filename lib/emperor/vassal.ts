@@ -8,6 +8,8 @@
 import { join } from "node:path";
 import { getLogger } from "../log/logging.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
+import { probe } from "./check_probe.ts";
+import { type HealthAction, HealthSchedule } from "./health.ts";
 import { parseVassalBytes } from "./emperor_protocol.ts";
 import { removePidRecord, writePidRecord } from "./pid_records.ts";
 import { readProcStat } from "./proc_stat.ts";
@@ -25,6 +27,8 @@ export interface VassalContext {
   workDir: string;
   clock: Clock;
   emit(e: SupervisorEvent): void;
+  /** The vassal's state or health changed. */
+  state(s: VassalStatus): void;
 }
 
 /** The path of vassal `name`'s stored config under the state dir. */
@@ -52,6 +56,10 @@ export class Vassal {
   #proc: VassalProcess | undefined;
   #timers = new Map<TimerName, TimerHandle>();
   #settled: (() => void)[] = [];
+  #health: HealthSchedule | undefined;
+  #healthTimer: TimerHandle | undefined;
+  /** The state and health last announced, so every change (and only a change) is told. */
+  #told = "";
 
   constructor(
     readonly name: string,
@@ -59,6 +67,7 @@ export class Vassal {
     private readonly ctx: VassalContext,
   ) {
     this.#m = new VassalMachine(name, config, ctx.clock.now());
+    if (config.check) this.#health = new HealthSchedule(config.check);
   }
 
   /** Starts the process. */
@@ -68,7 +77,9 @@ export class Vassal {
 
   /** Where it stands, for `/status`. */
   status(): VassalStatus {
-    return this.#m.status();
+    const s = this.#m.status();
+    if (this.#health) s.check = { target: this.#health.config.text, ...this.#health.status() };
+    return s;
   }
 
   /** Reloads by its rule: uWSGI gets byte 1; plain ones get their signal or are restarted. */
@@ -78,6 +89,10 @@ export class Vassal {
 
   /** Takes a new config (already stored), then reloads; a plain vassal whose process changed restarts. */
   update(config: VassalConfig): void {
+    if (JSON.stringify(config.check) !== JSON.stringify(this.#health?.config)) {
+      this.#runHealth(this.#health?.stopped() ?? []);
+      this.#health = config.check ? new HealthSchedule(config.check) : undefined;
+    }
     this.#run(this.#m.update(this.#now(), config));
   }
 
@@ -131,6 +146,57 @@ export class Vassal {
           break;
         case "settled":
           for (const res of this.#settled.splice(0)) res();
+          break;
+      }
+    }
+    this.#observe();
+  }
+
+  /** Probes only while running; announces each change of state or health. */
+  #observe(): void {
+    const status = this.#m.status();
+    if (this.#health) this.#runHealth(status.state === "running" ? this.#health.running() : this.#health.stopped());
+    this.#announce();
+  }
+
+  #announce(): void {
+    const s = this.status();
+    const key = `${s.state} ${s.check?.state ?? ""}`;
+    if (key === this.#told) return;
+    this.#told = key;
+    this.ctx.state(s);
+  }
+
+  #runHealth(actions: HealthAction[]): void {
+    const h = this.#health;
+    if (!h) return;
+    for (const a of actions) {
+      switch (a.do) {
+        case "timer":
+          this.ctx.clock.clearTimeout(this.#healthTimer);
+          this.#healthTimer = this.ctx.clock.setTimeout(() => this.#runHealth(h.due()), a.ms);
+          break;
+        case "cancel":
+          this.ctx.clock.clearTimeout(this.#healthTimer);
+          this.#healthTimer = undefined;
+          break;
+        case "probe": {
+          const config = this.#m.config;
+          const cwd = (config.kind === "plain" ? config.cwd : undefined) ?? this.ctx.workDir;
+          void probe(h.config.target, h.config.timeoutMs, cwd).then((r) => {
+            if (this.#health !== h) return;
+            if (!r.ok) log.info("vassal {name} check failed: {detail}", { name: this.name, detail: r.detail });
+            this.#runHealth(h.result(a.gen, this.#now(), r.ok, r.detail));
+          });
+          break;
+        }
+        case "changed":
+          this.#announce();
+          break;
+        case "restart":
+          log.warning("vassal {name} is unhealthy ({why}): restarting it", { name: this.name, why: a.why });
+          this.ctx.emit({ type: "unhealthy", name: this.name, why: a.why });
+          this.#run(this.#m.unhealthy(this.#now()));
           break;
       }
     }

@@ -89,6 +89,7 @@ export class VassalMachine {
     const s: VassalStatus = { name: this.name, kind: this.config.kind, state: this.#state, restarts: this.#restarts, since: this.#since };
     if (this.#pid !== undefined) s.pid = this.#pid;
     if (this.#lastExit) s.lastExit = this.#lastExit;
+    if (this.#state === "backoff") s.streak = this.#throttle.streak;
     return s;
   }
 
@@ -117,7 +118,7 @@ export class VassalMachine {
         }
         out.push(...this.#ready(now));
       } else if (m === "heartbeat") out.push({ do: "timer", timer: "heartbeat", ms: HEARTBEAT_DEADLINE_MS });
-      else if (m === "voluntary_shutdown" && this.#state !== "stopping") out.push(...this.#stop(now, "rest"));
+      else if (m === "voluntary_shutdown" && !this.#goingDown()) out.push(...this.#stop(now, "rest"));
     }
     return out;
   }
@@ -129,7 +130,7 @@ export class VassalMachine {
       this.#reloadPending = true;
       return this.#launch(now);
     }
-    if (this.#state === "stopping" || this.#state === "stopped") return [];
+    if (this.#goingDown() || this.#state === "stopped") return [];
     this.#reloadPending = true;
     if (!this.#running) return [{ do: "cancel", timer: "backoff" }, ...this.#launch(now)];
     if (this.config.kind === "uwsgi") {
@@ -156,11 +157,20 @@ export class VassalMachine {
     const old = this.config;
     this.config = config;
     if (old.kind === "plain" && config.kind === "plain" && this.#running && !sameProcess(old, config)) {
-      if (this.#state === "stopping") return []; // the restart under way starts the new config
+      if (this.#goingDown()) return []; // the restart under way starts the new config
       this.#reloadPending = true;
       return this.#stop(now, "restart");
     }
     return this.reload(now);
+  }
+
+  /** Its health check failed `check_failures` times in a row: restart it (`unhealthy` until it is gone). */
+  unhealthy(now: number): Action[] {
+    if (this.#state !== "running") return [];
+    this.#restarts++;
+    const out = this.#stop(now, "restart");
+    this.#setState(now, "unhealthy");
+    return out;
   }
 
   /** Stop for good: graceful stop, SIGKILL after stop_timeout, then `destroyed` and `settled`. */
@@ -174,7 +184,7 @@ export class VassalMachine {
       }
       return [...out, { do: "settled" }];
     }
-    if (this.#state === "stopping") {
+    if (this.#goingDown()) {
       this.#afterStop = "destroy";
       return out;
     }
@@ -220,6 +230,11 @@ export class VassalMachine {
       return this.#deferredReload(now);
     }
     return this.#running ? [{ do: "kill_group", why: timer === "kill" ? "stop_timeout" : "heartbeat" }] : [];
+  }
+
+  /** Stopping, whether asked to or because it is unhealthy. */
+  #goingDown(): boolean {
+    return this.#state === "stopping" || this.#state === "unhealthy";
   }
 
   #setState(now: number, s: VassalState): void {

@@ -79,6 +79,10 @@ export class ZeusLink {
   #redirects = 0;
   #heard = 0;
   #silenceMs = 0;
+  /** The --dead-after the last ZEUS_ALIVE announced (the same on every zeus of a coordinator). */
+  #announcedMs: number | undefined;
+  /** The zeus last left for its silence: a stale redirect back to it is not followed for a while. */
+  #leftSilent: { host: string; port: number; at: number } | undefined;
 
   constructor(
     host: VassalHost,
@@ -147,7 +151,9 @@ export class ZeusLink {
     this.#conn = conn;
     this.#connects++;
     this.#since = this.#heard = Date.now();
-    this.#silenceMs = 0;
+    // With several zeus, one that says nothing at all (paused: its kernel still accepts) is
+    // left too, after a grace its first ZEUS_ALIVE replaces with its --dead-after.
+    this.#silenceMs = this.#targets.length > 1 ? (this.#announcedMs ?? Math.max(5000, 3 * this.opts.heartbeatMs)) : 0;
     this.#state = "connected";
     // Announced once it has lasted: a zeus refusing our certificate accepts, then resets.
     const announce = setTimeout(() => {
@@ -164,7 +170,7 @@ export class ZeusLink {
       try {
         for (const p of decoder.push(chunk)) {
           const m = decodeMessage(p, "zeus");
-          if (m.type === "ZEUS_ALIVE") this.#silenceMs = m.deadAfterMs;
+          if (m.type === "ZEUS_ALIVE") this.#silenceMs = this.#announcedMs = m.deadAfterMs;
           else if (m.type === "NOT_LEADER") {
             notLeader = this.#follow(target, m.leader);
             broken = true;
@@ -209,7 +215,9 @@ export class ZeusLink {
     } catch {
       log.warn("zeus at {from} names a leader {leader} that is not HOST:PORT", { from: hostPort(from), leader });
     }
-    if (to && (to.host !== from.host || to.port !== from.port)) {
+    const left = this.#leftSilent;
+    const stale = to && left && left.host === to.host && left.port === to.port && Date.now() - left.at < 3 * (this.#announcedMs ?? 5000);
+    if (to && !stale && (to.host !== from.host || to.port !== from.port)) {
       const given = this.#targets.find((t) => t.host === to.host && t.port === to.port);
       this.#redirect = given ?? { ...to, ...(from.tls ? { tls: from.tls } : {}) };
       log.info("zeus at {from} is a standby: following it to the leader at {leader}", { from: hostPort(from), leader });
@@ -229,6 +237,7 @@ export class ZeusLink {
       s: (silent / 1000).toFixed(1),
     });
     this.#silenceMs = 0;
+    this.#leftSilent = { ...this.#current, at: Date.now() };
     this.#conn.close();
   }
 

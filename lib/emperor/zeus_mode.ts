@@ -12,6 +12,7 @@ import { getLogger } from "../log/logging.ts";
 import { serveStats, type StatsServer } from "../stats/server.ts";
 import type { EmperorSpec, HostPort } from "../tls/endpoint.ts";
 import { loadClientFiles } from "../tls/files.ts";
+import { parseLabel } from "../vassal/constraints.ts";
 import { emperorStats } from "./emperor_stats.ts";
 import { defaultStateDir } from "./state_dir.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
@@ -27,6 +28,7 @@ export interface ZeusModeFlags {
   node?: string;
   "max-vassals"?: string;
   heartbeat?: string;
+  label?: string[];
 }
 
 /** What the emperor CLI lends zeus mode, so both modes log and stop alike. */
@@ -62,6 +64,12 @@ export async function runZeusMode(
   }
   const [first, ...others] = zeus as [ZeusAddress, ...ZeusAddress[]];
   const stateDir = resolve(flags["state-dir"] ?? defaultStateDir());
+  const labels: Record<string, string> = {};
+  for (const text of flags.label ?? []) {
+    const kv = parseLabel(text);
+    if (!kv) throw new UsageError(`--label "${text}" is not KEY=VALUE (letters, digits, ".", "_", "/", "-")`);
+    labels[kv[0]] = kv[1];
+  }
 
   let link: ZeusLink | undefined;
   const sup = new Supervisor({
@@ -71,9 +79,10 @@ export async function runZeusMode(
       hooks.logEvent(e, "");
       link?.onEvent(e);
     },
+    onState: (s) => link?.session.onState(s),
   });
   await sup.start();
-  link = new ZeusLink(sup, { ...first, ...(others.length ? { others } : {}), node, maxVassals, heartbeatMs: heartbeat * 1000 });
+  link = new ZeusLink(sup, { ...first, ...(others.length ? { others } : {}), node, maxVassals, labels, heartbeatMs: heartbeat * 1000 });
   const zeusLink = link;
   let server: StatsServer | undefined;
   if (stats) {
@@ -84,6 +93,7 @@ export async function runZeusMode(
         mode: "zeus",
         node,
         max_vassals: maxVassals,
+        labels,
         get zeus() {
           return zeusLink.status();
         },

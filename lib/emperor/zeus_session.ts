@@ -8,12 +8,34 @@
 import { ProtocolError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { ConfigAssembler, reportMessages, type ZeusMessage } from "../zeus_protocol/mod.ts";
-import type { Supervisor, SupervisorEvent } from "./supervisor.ts";
+import type { Supervisor, SupervisorEvent, VassalStatus } from "./supervisor.ts";
 import { vassalNameProblem } from "../vassal/mod.ts";
 
 const log = getLogger("emperor", "zeus");
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const NO_DIGEST = "0".repeat(64);
+
+/**
+ * The VASSAL_STATE that tells zeus how a vassal is doing.
+ *
+ * @example
+ * ```ts
+ * send(stateMessage(supervisor.list()[0]!));
+ * ```
+ */
+export function stateMessage(s: VassalStatus): ZeusMessage {
+  const exit = s.lastExit;
+  return {
+    type: "VASSAL_STATE",
+    name: s.name,
+    state: s.state,
+    pid: s.pid ?? 0,
+    restarts: s.restarts,
+    ...(exit?.signal ? { exitSignal: exit.signal } : exit && exit.code !== null ? { exitCode: exit.code } : {}),
+    ...(s.streak !== undefined ? { streak: s.streak } : {}),
+    ...(s.check ? { health: s.check.state, ...(s.check.last ? { check: s.check.last.detail } : {}) } : {}),
+  };
+}
 
 /** What the session needs of the supervisor. */
 export type VassalHost = Pick<Supervisor, "apply" | "reload" | "destroy" | "has" | "list">;
@@ -22,6 +44,8 @@ export type VassalHost = Pick<Supervisor, "apply" | "reload" | "destroy" | "has"
 export interface SessionIdentity {
   node: string;
   maxVassals: number;
+  /** `--label KEY=VALUE`s, sent with every I_AM_ALIVE. */
+  labels?: Record<string, string>;
 }
 
 /**
@@ -73,6 +97,13 @@ export class ZeusSession {
     }));
     for (const r of running) this.#toldPid.set(r.name, r.pid);
     for (const m of reportMessages(running)) send(m);
+    // The report says what runs; the states say how each is doing (zeus reads them after REPORT_END).
+    for (const v of this.host.list()) send(stateMessage(v));
+  }
+
+  /** A vassal's state or health changed: tell zeus (wire the supervisor's `onState` here). */
+  onState(s: VassalStatus): void {
+    this.#send?.(stateMessage(s));
   }
 
   /** The connection is gone: vassals keep running; nothing is sent until the next attach. */
@@ -147,7 +178,13 @@ export class ZeusSession {
   }
 
   #alive(): ZeusMessage {
-    return { type: "I_AM_ALIVE", node: this.id.node, maxVassals: this.id.maxVassals, runningVassals: this.host.list().length };
+    return {
+      type: "I_AM_ALIVE",
+      node: this.id.node,
+      maxVassals: this.id.maxVassals,
+      runningVassals: this.host.list().length,
+      ...(this.id.labels ? { labels: this.id.labels } : {}),
+    };
   }
 
   #reply(m: ZeusMessage): void {

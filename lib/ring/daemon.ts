@@ -10,6 +10,7 @@ import { listen, type Listener } from "../net/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
 import { loadClientFiles, loadServerFiles } from "../tls/files.ts";
 import { getLogger } from "../log/logging.ts";
+import { refusalLogger } from "../log/rate_limit.ts";
 import { servePeer, serveClient } from "./inbound.ts";
 import { LogFiles } from "./log_files.ts";
 import { Listeners } from "./listeners.ts";
@@ -76,7 +77,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
       await listen({
         host: self.host,
         port: self.peerPort,
-        ...(peerServer ? { tls: peerServer } : {}),
+        ...(peerServer ? { tls: peerServer, onRefused: refusalLogger((m, p) => log.warn(m, p), "peer") } : {}),
         onConn: (c) => whenReady(() => servePeer(node!, c, { tls: !!tls, keepaliveMs })),
       }),
     );
@@ -84,7 +85,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
       await listen({
         host: self.host,
         port: self.clientPort,
-        ...(clientServer ? { tls: clientServer } : {}),
+        ...(clientServer ? { tls: clientServer, onRefused: refusalLogger((m, p) => log.warn(m, p), "client") } : {}),
         onConn: (c) => whenReady(() => serveClient(node!, c)),
       }),
     );

@@ -7,6 +7,7 @@
 import { ConfigError } from "../errors.ts";
 import { Fields, intField, rejectUnknown, strField } from "../config/fields.ts";
 import { lineOf, parseTomlText } from "../config/toml_file.ts";
+import { FLEET_KEYS, type FleetSettings, fleetFromIni, fleetFromToml, type IniValue } from "./fleet_config.ts";
 import { signalName } from "./signals.ts";
 import { vassalKindOf, vassalNameProblem } from "./name.ts";
 
@@ -14,7 +15,7 @@ import { vassalKindOf, vassalNameProblem } from "./name.ts";
 export type ReloadRule = { kind: "restart" } | { kind: "signal"; signal: NodeJS.Signals };
 
 /** A plain vassal: any command, kept running. */
-export interface PlainConfig {
+export interface PlainConfig extends FleetSettings {
   kind: "plain";
   command: string;
   args: string[];
@@ -31,7 +32,7 @@ export interface PlainConfig {
 }
 
 /** A uWSGI vassal: `uwsgi --ini FILE`, driven through the emperor protocol. */
-export interface UwsgiConfig {
+export interface UwsgiConfig extends FleetSettings {
   kind: "uwsgi";
   /** Seconds between the stop byte and SIGKILL. */
   stopTimeout: number;
@@ -42,7 +43,19 @@ export interface UwsgiConfig {
 /** A validated vassal config. */
 export type VassalConfig = PlainConfig | UwsgiConfig;
 
-const PLAIN_KEYS = ["command", "args", "env", "cwd", "stop_signal", "stop_timeout", "reload", "nodes", "user", "group"] as const;
+const PLAIN_KEYS = [
+  "command",
+  "args",
+  "env",
+  "cwd",
+  "stop_signal",
+  "stop_timeout",
+  "reload",
+  "nodes",
+  "user",
+  "group",
+  ...FLEET_KEYS,
+] as const;
 
 /** Default seconds between the graceful stop and SIGKILL. */
 export const DEFAULT_STOP_TIMEOUT = 10;
@@ -81,6 +94,7 @@ function parsePlainConfig(file: string, text: string): PlainConfig {
     stopTimeout: intField(f, "stop_timeout", DEFAULT_STOP_TIMEOUT, 0, 86_400),
     reload: reloadField(f),
     nodes: intField(f, "nodes", 1, 1, 1000),
+    ...fleetFromToml(f),
   };
   for (const key of ["cwd", "user", "group"] as const) {
     if (f.table[key] !== undefined) config[key] = strField(f, key);
@@ -123,7 +137,8 @@ function parseUwsgiConfig(file: string, text: string): UwsgiConfig {
   const lines = text.split("\n");
   let section = "";
   let found = false;
-  const values = new Map<string, { value: string; line: number }>();
+  const values = new Map<string, IniValue>();
+  const all = new Map<string, IniValue[]>();
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!.trim();
     if (line === "" || line.startsWith(";") || line.startsWith("#")) continue;
@@ -134,13 +149,18 @@ function parseUwsgiConfig(file: string, text: string): UwsgiConfig {
       continue;
     }
     const eq = line.indexOf("=");
-    if (section === "uwsgi" && eq > 0) values.set(line.slice(0, eq).trim(), { value: line.slice(eq + 1).trim(), line: i + 1 });
+    if (section !== "uwsgi" || eq <= 0) continue;
+    const key = line.slice(0, eq).trim();
+    const v = { value: line.slice(eq + 1).trim(), line: i + 1 };
+    values.set(key, v);
+    all.set(key, [...(all.get(key) ?? []), v]);
   }
   if (!found) throw new ConfigError(file, "has no [uwsgi] section");
   return {
     kind: "uwsgi",
     stopTimeout: iniInt(file, values, "emperor-stop-timeout", DEFAULT_STOP_TIMEOUT),
     nodes: iniInt(file, values, "zeus-nodes", 1, [1, 1000]),
+    ...fleetFromIni(file, all),
   };
 }
 

@@ -10,19 +10,7 @@
  *
  * @module
  */
-
-/** `[vassal.update]` (`zeus-update-...` in `[uwsgi]`). */
-export interface RolloutPolicy {
-  /** Copies updated at once; default 1. */
-  maxParallel: number;
-  /** How long an updated copy must run (and pass its check) before the next starts; default 10 s. */
-  minHealthyMs: number;
-  /** On failure, send the updated copies back to the last good config. */
-  autoRevert: boolean;
-}
-
-/** Defaults of `[vassal.update]`. */
-export const ROLLOUT_DEFAULTS: RolloutPolicy = { maxParallel: 1, minHealthyMs: 10_000, autoRevert: false };
+import type { UpdatePolicy } from "../vassal/fleet_config.ts";
 
 /** One copy as the rollout sees it. */
 export interface RolloutCopy {
@@ -48,11 +36,11 @@ export type RolloutStep =
  *
  * @example
  * ```ts
- * planRollout("new", [{ node: "a", sha: "old", goodSince: 0 }, { node: "b", sha: "old", goodSince: 0 }], ROLLOUT_DEFAULTS, 1000);
+ * planRollout("new", [{ node: "a", sha: "old", goodSince: 0 }, { node: "b", sha: "old", goodSince: 0 }], UPDATE_DEFAULTS, 1000);
  * // { kind: "rolling", update: ["a"], updated: 0, total: 2, waiting: [] }
  * ```
  */
-export function planRollout(target: string, copies: readonly RolloutCopy[], policy: RolloutPolicy, now: number): RolloutStep {
+export function planRollout(target: string, copies: readonly RolloutCopy[], policy: UpdatePolicy, now: number): RolloutStep {
   const onTarget = copies.filter((c) => c.sha === target);
   const broken = onTarget.find((c) => c.problem !== undefined);
   if (broken) {

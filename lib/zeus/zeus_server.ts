@@ -12,6 +12,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { getLogger } from "../log/logging.ts";
+import { refusalLogger } from "../log/rate_limit.ts";
 import { type Conn, listen } from "../net/mod.ts";
 import { encodePacket, type Packet, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
@@ -34,26 +35,6 @@ const log = getLogger("zeus", "server");
 
 /** Which files of the vassals directory are vassals. */
 export const VASSAL_FILE = /\.(ini|toml)$/;
-
-/**
- * Logs refused TLS clients: the first refusal of an address (for a reason) at once, then at
- * most one line a minute per address and reason with the count, so a misconfigured emperor redialling does not flood.
- */
-function refusalLog(): (remote: string, reason: string) => void {
-  const seen = new Map<string, { at: number; more: number }>();
-  return (remote, reason) => {
-    const key = `${remote.slice(0, remote.lastIndexOf(":"))} ${reason}`;
-    const s = seen.get(key);
-    const now = Date.now();
-    if (s && now - s.at < 60_000) {
-      s.more++;
-      return;
-    }
-    const more = s?.more ? ` (and ${s.more} more such refusals)` : "";
-    seen.set(key, { at: now, more: 0 });
-    log.warn(`refused emperor at {remote}: {reason}${more}`, { remote, reason });
-  };
-}
 
 /** Options of {@link startZeus}. */
 export interface ZeusOptions extends HostPort {
@@ -259,7 +240,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     host: opts.host,
     port: opts.port,
     ...(opts.tls ? { tls: opts.tls } : {}),
-    onRefused: refusalLog(),
+    onRefused: refusalLogger((m, p) => log.warn(m, p), "emperor"),
     onConn: (conn) => {
       const id = ++nextConn;
       // The first packet says who is calling: HELLO an admin client, anything else an emperor.

@@ -9,9 +9,10 @@ import { ProtocolError } from "../errors.ts";
 import { decodeVarsBytes, encodeVars, type Packet, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 
 /**
- * modifier2 of each message type: 0..11 are the seed's, 12..14 are extensions, 40..41 are
- * several zeus' (NOT_LEADER: a standby's answer naming the leader; ZEUS_ALIVE: the
- * leader's heartbeat, so that emperors leave a paused leader).
+ * modifier2 of each message type: 0..11 are the seed's, 12..15 are extensions (15:
+ * VASSAL_STATE, the truth about each vassal), 40..41 are several zeus' (NOT_LEADER: a
+ * standby's answer naming the leader; ZEUS_ALIVE: the leader's heartbeat, so that emperors
+ * leave a paused leader).
  */
 export const MSG = {
   I_AM_ALIVE: 0,
@@ -29,6 +30,7 @@ export const MSG = {
   VASSAL_REPORT: 12,
   REPORT_END: 13,
   ERROR: 14,
+  VASSAL_STATE: 15,
   NOT_LEADER: 40,
   ZEUS_ALIVE: 41,
 } as const;
@@ -49,6 +51,7 @@ export const FROM_EMPEROR: ReadonlySet<MsgType> = new Set<MsgType>([
   "VASSAL_REPORT",
   "REPORT_END",
   "ERROR",
+  "VASSAL_STATE",
 ]);
 
 /** Types zeus sends (an emperor accepts only these). */
@@ -74,9 +77,28 @@ export interface ReportedVassal {
   sha256: string;
 }
 
+/** The states an emperor reports of a vassal (VASSAL_STATE). */
+export const VASSAL_STATES = ["starting", "running", "reloading", "stopping", "backoff", "unhealthy", "stopped"] as const;
+
+/** A vassal's state on its emperor, as VASSAL_STATE reports it. */
+export interface VassalStateReport {
+  name: string;
+  state: (typeof VASSAL_STATES)[number];
+  pid: number;
+  restarts: number;
+  /** The last exit: its code, or the signal that ended it. */
+  exitCode?: number;
+  exitSignal?: string;
+  /** Young deaths in a row (in backoff). */
+  streak?: number;
+  /** Its health check's verdict and last result, when it has a check. */
+  health?: "unknown" | "healthy" | "unhealthy";
+  check?: string;
+}
+
 /** A decoded Zeus message. */
 export type ZeusMessage =
-  | { type: "I_AM_ALIVE"; node: string; maxVassals: number; runningVassals: number }
+  | { type: "I_AM_ALIVE"; node: string; maxVassals: number; runningVassals: number; labels?: Record<string, string> }
   | { type: "NEW_VASSAL"; name: string }
   | { type: "ACCEPTED_VASSAL"; name: string }
   | { type: "CONFIG_CHUNK"; name: string; body: Uint8Array }
@@ -91,6 +113,7 @@ export type ZeusMessage =
   | { type: "VASSAL_REPORT"; vassals: ReportedVassal[] }
   | { type: "REPORT_END"; count: number }
   | { type: "ERROR"; reason: string }
+  | ({ type: "VASSAL_STATE" } & VassalStateReport)
   /** `leader`: "HOST:PORT" of the leader, "" while none is known. */
   | { type: "NOT_LEADER"; leader: string }
   /** An emperor that hears nothing from zeus for `deadAfterMs` leaves it. */
@@ -133,6 +156,43 @@ function reportVassals(vars: Record<string, Uint8Array>): ReportedVassal[] {
   return out;
 }
 
+/** The "l.KEY" → "VALUE" vars of an I_AM_ALIVE: the emperor's labels. */
+function labelVars(vars: Record<string, Uint8Array>): Record<string, string> | undefined {
+  const keys = Object.keys(vars).filter((k) => k.startsWith("l."));
+  if (keys.length === 0) return undefined;
+  const out: Record<string, string> = {};
+  for (const k of keys) {
+    if (!/^l\.[A-Za-z0-9._\/-]{1,63}$/.test(k)) throw new ProtocolError(`I_AM_ALIVE label "${k.slice(0, 70)}" is not "l.KEY"`);
+    out[k.slice(2)] = str(vars, k, "I_AM_ALIVE");
+  }
+  return out;
+}
+
+function stateReport(v: Record<string, Uint8Array>): ZeusMessage {
+  const type = "VASSAL_STATE";
+  const state = str(v, "state", type);
+  if (!(VASSAL_STATES as readonly string[]).includes(state))
+    throw new ProtocolError(`VASSAL_STATE state "${state.slice(0, 40)}" is unknown`);
+  const m: ZeusMessage = {
+    type,
+    name: name(v, type),
+    state: state as VassalStateReport["state"],
+    pid: int(v, "pid", type, 0),
+    restarts: int(v, "restarts", type, 0),
+  };
+  if (v.exit !== undefined) m.exitCode = int(v, "exit", type);
+  if (v.signal !== undefined) m.exitSignal = str(v, "signal", type);
+  if (v.streak !== undefined) m.streak = int(v, "streak", type);
+  if (v.health !== undefined) {
+    const h = str(v, "health", type);
+    if (h !== "unknown" && h !== "healthy" && h !== "unhealthy")
+      throw new ProtocolError(`VASSAL_STATE health "${h.slice(0, 40)}" is unknown`);
+    m.health = h;
+  }
+  if (v.check !== undefined) m.check = str(v, "check", type);
+  return m;
+}
+
 /**
  * Decodes one packet into a message, checking the direction it may travel.
  *
@@ -153,8 +213,18 @@ export function decodeMessage(p: Packet, from: "emperor" | "zeus"): ZeusMessage 
     throw new ProtocolError(`${type} (type ${p.modifier2}) may not be sent by ${from === "emperor" ? "an emperor" : "zeus"}`);
   const v = decodeVarsBytes(p.payload);
   switch (type) {
-    case "I_AM_ALIVE":
-      return { type, node: str(v, "node", type), maxVassals: int(v, "max_vassals", type), runningVassals: int(v, "running_vassals", type) };
+    case "I_AM_ALIVE": {
+      const labels = labelVars(v);
+      return {
+        type,
+        node: str(v, "node", type),
+        maxVassals: int(v, "max_vassals", type),
+        runningVassals: int(v, "running_vassals", type),
+        ...(labels ? { labels } : {}),
+      };
+    }
+    case "VASSAL_STATE":
+      return stateReport(v);
     case "CONFIG_CHUNK":
       if (v.body === undefined) throw new ProtocolError(`CONFIG_CHUNK has no "body" var`);
       return { type, name: name(v, type), body: v.body.slice() };
@@ -185,8 +255,20 @@ export function decodeMessage(p: Packet, from: "emperor" | "zeus"): ZeusMessage 
 
 function varsOf(m: ZeusMessage): Record<string, string | Uint8Array> {
   switch (m.type) {
-    case "I_AM_ALIVE":
-      return { node: m.node, max_vassals: String(m.maxVassals), running_vassals: String(m.runningVassals) };
+    case "I_AM_ALIVE": {
+      const vars: Record<string, string> = { node: m.node, max_vassals: String(m.maxVassals), running_vassals: String(m.runningVassals) };
+      for (const [k, val] of Object.entries(m.labels ?? {})) vars[`l.${k}`] = val;
+      return vars;
+    }
+    case "VASSAL_STATE": {
+      const vars: Record<string, string> = { name: m.name, state: m.state, pid: String(m.pid), restarts: String(m.restarts) };
+      if (m.exitCode !== undefined) vars.exit = String(m.exitCode);
+      if (m.exitSignal !== undefined) vars.signal = m.exitSignal;
+      if (m.streak !== undefined) vars.streak = String(m.streak);
+      if (m.health !== undefined) vars.health = m.health;
+      if (m.check !== undefined) vars.check = m.check.slice(0, 500);
+      return vars;
+    }
     case "CONFIG_CHUNK":
       return { name: m.name, body: m.body };
     case "CONFIG_END":

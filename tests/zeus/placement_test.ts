@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { meets, parseConstraint } from "../../lib/zeus/constraints.ts";
+import { meets, parseConstraint } from "../../lib/vassal/constraints.ts";
 import { choose, placeAll, type Slot } from "../../lib/zeus/placement.ts";
 
 const empty = (node: string, max = 100): Slot => ({ node, max, load: 0 });

@@ -107,3 +107,24 @@ test("a report of 3000 vassals splits into packets under the limit and round-tri
   });
   expect(back).toEqual(vassals);
 });
+
+test("VASSAL_STATE (15) and I_AM_ALIVE's labels round-trip; bad ones are protocol errors", () => {
+  expect(MSG.VASSAL_STATE).toBe(15);
+  const msgs: ZeusMessage[] = [
+    { type: "I_AM_ALIVE", node: "e1", maxVassals: 10, runningVassals: 0, labels: { zone: "a", ssd: "" } },
+    { type: "VASSAL_STATE", name: "web.toml", state: "backoff", pid: 0, restarts: 3, exitCode: 127, streak: 3 },
+    { type: "VASSAL_STATE", name: "web.toml", state: "backoff", pid: 0, restarts: 1, exitSignal: "SIGKILL" },
+    { type: "VASSAL_STATE", name: "web.toml", state: "running", pid: 7, restarts: 0, health: "unhealthy", check: "HTTP 500" },
+  ];
+  for (const m of msgs) expect(roundTrip(m, "emperor")).toEqual(m);
+  const p = (vars: Record<string, string>) => ({ modifier1: ZEUS_MODIFIER1, modifier2: 15, payload: encodeVars(vars) });
+  expect(() => decodeMessage(p({ name: "a", state: "dancing" }), "emperor")).toThrow('VASSAL_STATE state "dancing" is unknown');
+  expect(() => decodeMessage(p({ name: "a", state: "running", health: "meh" }), "emperor")).toThrow('health "meh" is unknown');
+  expect(() => decodeMessage(p({ name: "a", state: "running" }), "zeus")).toThrow("may not be sent by zeus");
+  const alive = {
+    modifier1: ZEUS_MODIFIER1,
+    modifier2: 0,
+    payload: encodeVars({ node: "n", max_vassals: "1", running_vassals: "0", "l.a b": "x" }),
+  };
+  expect(() => decodeMessage(alive, "emperor")).toThrow('I_AM_ALIVE label "l.a b" is not "l.KEY"');
+});

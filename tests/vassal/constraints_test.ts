@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { meets, meetsAll, parseConstraint, parseLabel, unmetNote } from "../../lib/zeus/constraints.ts";
+import { meets, meetsAll, parseConstraint, parseLabel, unmetNote } from "../../lib/vassal/constraints.ts";
 
 test("constraints parse as KEY=VALUE, KEY!=VALUE or a bare KEY", () => {
   expect(parseConstraint("zone=a")).toEqual({ key: "zone", op: "=", value: "a", text: "zone=a" });
