@@ -4,13 +4,28 @@
  *
  * @module
  */
+import { VERSION } from "../cli/version.ts";
 
 /** What a daemon exposes; each is called per request. */
 export interface StatsSource {
   status(): unknown;
   metrics(): string;
-  /** Why the daemon is not doing its job (`/healthz` answers 503 with it), or undefined (200). */
-  health?(): string | undefined;
+  /** `GET /healthz`: 200 when `ok`, else 503, with `text` as the body. Default: 200 "ok". */
+  health?(): { ok: boolean; text: string };
+}
+
+// When this process started, for /status's started_at and uptime_s.
+const STARTED = Date.now() - performance.now();
+
+/** `/status` opens with the same three keys in every daemon: version, started_at, uptime_s. */
+function withProcessInfo(status: unknown): unknown {
+  if (typeof status !== "object" || status === null || Array.isArray(status)) return status;
+  return {
+    version: VERSION,
+    started_at: new Date(STARTED).toISOString(),
+    uptime_s: Math.round((Date.now() - STARTED) / 100) / 10,
+    ...status,
+  };
 }
 
 /** A running stats server. */
@@ -37,12 +52,12 @@ export function serveStats(host: string, port: number, source: StatsSource): Sta
       port,
       fetch(req) {
         const path = new URL(req.url).pathname;
-        if (path === "/status") return Response.json(source.status());
-        if (path === "/metrics") return new Response(source.metrics(), { headers: { "content-type": "text/plain; version=0.0.4" } });
+        if (path === "/status") return Response.json(withProcessInfo(source.status()));
         if (path === "/healthz") {
-          const problem = source.health?.();
-          return new Response(problem ? `${problem}\n` : "ok\n", { status: problem ? 503 : 200 });
+          const h = source.health?.() ?? { ok: true, text: "ok" };
+          return new Response(`${h.text}\n`, { status: h.ok ? 200 : 503 });
         }
+        if (path === "/metrics") return new Response(source.metrics(), { headers: { "content-type": "text/plain; version=0.0.4" } });
         return new Response("not found: try /status, /metrics or /healthz\n", { status: 404 });
       },
     });

@@ -346,7 +346,12 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   let stats: StatsServer | undefined;
   if (opts.stats) {
     const status = () => ({ ...zeusStatus(core), ...(ha ? { ha: ha.status() } : {}) });
-    stats = serveStats(opts.stats.host, opts.stats.port, { status, metrics: () => zeusMetrics(core) });
+    // A standby is up but not in charge: 503, so that a load balancer or a check sends to the leader.
+    const health = () =>
+      !ha || canAct()
+        ? { ok: true, text: ha ? "leader" : "ok" }
+        : { ok: false, text: `standby${ha.leaderAddress() ? `: the leader is ${ha.leaderAddress()}` : ": no leader elected yet"}` };
+    stats = serveStats(opts.stats.host, opts.stats.port, { status, metrics: () => zeusMetrics(core), health });
     log.info("stats on http://{host}:{port}/status", { host: opts.stats.host, port: stats.port });
   }
   return {

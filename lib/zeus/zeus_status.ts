@@ -5,6 +5,7 @@
  */
 import { type Metric, renderMetrics } from "../stats/metrics.ts";
 import type { Coordinator, Counters } from "./coordinator.ts";
+import type { HaStatus } from "./ha.ts";
 import type { VassalRecord } from "./records.ts";
 
 /** One emperor in `/status`. */
@@ -40,6 +41,8 @@ export interface ZeusStatus {
   emperors: EmperorStatus[];
   vassals: VassalStatusRow[];
   counters: Counters;
+  /** Several zeus: this zeus' role, the leader since when, the standbys. */
+  ha?: HaStatus;
 }
 
 function vassalState(v: VassalRecord): string {

@@ -85,6 +85,18 @@ haTest(
     const standby = (await zeus.find((z) => z !== leader)!.ha())!;
     expect(standby.ha.leader?.zeus).toBe(`127.0.0.1:${leader.port}`);
     expect(standby.ha.standbys.length).toBe(2);
+    // /healthz: the leader 200, a standby 503 saying so; zeus status names the leader.
+    const health = async (z: ZeusProc) => {
+      const res = await fetch(`http://127.0.0.1:${z.statsPort}/healthz`);
+      return [res.status, await res.text()];
+    };
+    expect(await health(leader)).toEqual([200, "leader\n"]);
+    const [code, body] = await health(zeus.find((z) => z !== leader)!);
+    expect(code).toBe(503);
+    expect(body).toContain(`standby: the leader is 127.0.0.1:${leader.port}`);
+    const shown = await run(bin("zeus"), ["status", "--stats", `127.0.0.1:${zeus.find((z) => z !== leader)!.statsPort}`]);
+    expect(shown.stdout).toContain(`leader: ${standby.ha.leader!.id} at 127.0.0.1:${leader.port}, leading since`);
+    expect(shown.stdout).toContain("this zeus is a standby");
     const before = await pids(emperors);
     expect(before.size).toBe(20);
     const watch = watchDuplicates(emperors);
