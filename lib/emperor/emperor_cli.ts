@@ -20,6 +20,9 @@ import { runStatusCommand } from "./status_command.ts";
 import { SETPRIV } from "./vassal_process.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { runZeusMode } from "./zeus_mode.ts";
+import { ExecEndpoint } from "../exec/endpoint.ts";
+import { runExecCommand } from "../exec/exec_cli.ts";
+import { serveLocalAdmin } from "./local_admin.ts";
 
 const HELP = `emperor: runs vassals (uWSGI apps or any command) and keeps them alive.
 
@@ -30,6 +33,8 @@ Usage:
   emperor --emperor DIR|"DIR/GLOB" [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
   emperor --check --emperor DIR|zeus:... [--zeus-ca CA]
   emperor status [--stats ADDR:PORT] [--json]
+  emperor exec [-t] [-i] [--state-dir DIR] NAME -- COMMAND [ARGS...]
+  emperor logs [-f] [-n LINES] [--state-dir DIR] NAME
   emperor completion bash|zsh | emperor man
 
 Every *.ini (uWSGI, run as "uwsgi --ini FILE") and *.toml ([vassal] command) file in DIR
@@ -44,6 +49,8 @@ Options:
   --stats ADDR:PORT     serve GET /status (JSON), /metrics and /healthz
   --check               check every vassal file of DIR (or the zeus-ssl TLS files), print
                         each error as FILE:LINE: reason, and exit 0 or 2 without starting
+  --no-exec             refuse exec (zeus exec, emperor exec) in this emperor's vassals;
+                        logs still work. Every exec is logged (who, vassal, command, exit, time).
 
 Under zeus (--emperor zeus:HOST:PORT or zeus-ssl:...):
   --node NAME           this emperor's name at zeus (default: the hostname); with client
@@ -74,6 +81,7 @@ const FLAGS = {
   node: { type: "string" },
   "max-vassals": { type: "string" },
   heartbeat: { type: "string" },
+  "no-exec": { type: "boolean" },
   label: { type: "string", multiple: true },
 } as const;
 
@@ -87,6 +95,7 @@ export async function main(args: string[]): Promise<number> {
   const shared = runSharedCommand("emperor", args);
   if (shared !== undefined) return shared;
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
+  if (args[0] === "exec" || args[0] === "logs") return await runExecCommand("emperor", args[0], args.slice(1));
   const parsed = parseCommand(EMPEROR, args);
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
@@ -116,6 +125,7 @@ export async function main(args: string[]): Promise<number> {
     server?.stop();
     throw e;
   }
+  const local = serveLocalAdmin(stateDir, new ExecEndpoint(sup, { node: "local", noExec: values["no-exec"] ?? false }), "local");
   const monitor = new DirMonitor(dir, sup, pattern);
   monitor.start();
   log.info("emperor watching {dir} ({files}), state in {stateDir}", { dir, files: pattern ?? "*.ini, *.toml", stateDir });
@@ -123,6 +133,7 @@ export async function main(args: string[]): Promise<number> {
   const signal = await untilStopSignal(() => monitor.rescan());
   log.info("{signal}: stopping every vassal", { signal });
   monitor.stop();
+  local.close();
   server?.stop();
   await sup.stopAll();
   return 0;

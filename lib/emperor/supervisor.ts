@@ -14,7 +14,8 @@ import { reapLeftovers } from "./pid_records.ts";
 import { resolveRunAs } from "./user_ids.ts";
 import { lockStateDir, unlockStateDir } from "./state_lock.ts";
 import type { SupervisorEvent, SupervisorOptions, VassalStatus } from "./types.ts";
-import { configPath, Vassal, type VassalContext } from "./vassal.ts";
+import { configPath, logPath, Vassal, type VassalContext } from "./vassal.ts";
+import type { ExecContext } from "./types.ts";
 import { parseVassalConfig, type VassalConfig, vassalNameProblem } from "../vassal/mod.ts";
 
 export type { SupervisorEvent, SupervisorOptions, VassalState, VassalStatus } from "./types.ts";
@@ -35,7 +36,7 @@ const log = getLogger("emperor", "supervisor");
 export class Supervisor {
   readonly stateDir: string;
   #ctx: VassalContext;
-  #vassals = new Map<string, { vassal: Vassal; text: string }>();
+  #vassals = new Map<string, { vassal: Vassal; text: string; config: VassalConfig }>();
   /** Vassals being destroyed, so stopAll waits for them and a re-apply waits its turn. */
   #dying = new Map<string, Promise<void>>();
   /** Vassals whose last config was rejected, with why (for /status); cleared by a good apply or destroy. */
@@ -120,11 +121,12 @@ export class Supervisor {
     }
     if (known) {
       known.text = config;
+      known.config = parsed;
       known.vassal.update(parsed);
       return;
     }
     const vassal = new Vassal(name, parsed, this.#ctx);
-    this.#vassals.set(name, { vassal, text: config });
+    this.#vassals.set(name, { vassal, text: config, config: parsed });
     vassal.start();
   }
 
@@ -156,6 +158,21 @@ export class Supervisor {
   /** True when vassal `name` is supervised (not being destroyed). */
   has(name: string): boolean {
     return this.#vassals.has(name);
+  }
+
+  /**
+   * Where and as whom commands run "inside" vassal `name` (`zeus exec`, `emperor exec`):
+   * its working directory, environment and user, and its log file; undefined when it is
+   * not supervised here.
+   */
+  execContext(name: string): ExecContext | undefined {
+    const known = this.#vassals.get(name);
+    if (!known) return undefined;
+    const c = known.config;
+    const status = known.vassal.status();
+    const base = { name, logFile: logPath(this.stateDir, name), ...(status.pid ? { pid: status.pid } : {}) };
+    if (c.kind === "uwsgi") return { ...base, cwd: this.#ctx.workDir, env: {}, runAs: { initGroups: false } };
+    return { ...base, cwd: c.cwd ?? this.#ctx.workDir, env: c.env, runAs: resolveRunAs(c.user, c.group) };
   }
 
   /** Every supervised vassal's status, by name. */

@@ -7,6 +7,9 @@
  *
  * @module
  */
+import { decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
+import { ProtocolError } from "../errors.ts";
+import type { ExecEndpoint } from "../exec/endpoint.ts";
 import { getLogger } from "../log/logging.ts";
 import { backoffMs, type Conn, dial } from "../net/mod.ts";
 import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
@@ -27,6 +30,8 @@ export interface ZeusAddress {
 
 /** Options of a {@link ZeusLink}: the first zeus, and `others` of the same coordinator. */
 export interface ZeusLinkOptions extends SessionIdentity, ZeusAddress {
+  /** Where exec and logs streams relayed by zeus go; without it they are a protocol error. */
+  exec?: ExecEndpoint;
   /** More zeus (repeated --emperor): tried in turn; a standby's redirect is followed. */
   others?: ZeusAddress[];
   /** I_AM_ALIVE period. */
@@ -164,11 +169,18 @@ export class ZeusLink {
     let notLeader: string | undefined;
     const decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
     let broken = false;
+    // Streams (exec, logs) live as long as this connection: a lost link kills their commands.
+    const streams = this.opts.exec?.channel((f) => conn.write(encodePacket(encodeAdminFrame(f))), "zeus");
     conn.onData((chunk) => {
       if (broken) return;
       this.#heard = Date.now();
       try {
         for (const p of decoder.push(chunk)) {
+          if (isAdminType(p.modifier2)) {
+            if (!streams) throw new ProtocolError(`admin frame ${p.modifier2}: this emperor takes no streams`);
+            streams.frame(decodeAdminFrame(p));
+            continue;
+          }
           const m = decodeMessage(p, "zeus");
           if (m.type === "ZEUS_ALIVE") this.#silenceMs = this.#announcedMs = m.deadAfterMs;
           else if (m.type === "NOT_LEADER") {
@@ -189,6 +201,7 @@ export class ZeusLink {
     });
     conn.onClose((err) => {
       clearTimeout(announce);
+      streams?.close();
       this.session.detach();
       this.#conn = undefined;
       const lasted = Date.now() - this.#since;

@@ -4,6 +4,8 @@
  *
  * @module
  */
+import type { ConnGuard } from "../net/conn_guard.ts";
+import type { ClientPort } from "./client_port.ts";
 import type { Conn } from "../net/mod.ts";
 import { certMatches } from "../tls/names.ts";
 import { getLogger } from "../log/logging.ts";
@@ -151,42 +153,53 @@ function refuse(conn: Conn, reason: string): void {
 
 /**
  * Serves a connection accepted on the client port: DATA, keepAlive, HELLO, SUBSCRIBE.
+ * `guard`, the port's limits ({@link ClientPort}), hears of every chunk read and caps the
+ * listeners it lets off the idle limit.
  *
  * @example
  * ```ts
- * listen({ host, port: clientPort, onConn: (c) => serveClient(node, c) });
+ * listen({ host, port: clientPort, onConn: (c) => serveClient(node, c, clientPort.guard) });
  * ```
  */
-export function serveClient(node: ZogNode, conn: Conn): void {
+export function serveClient(node: ZogNode, conn: Conn, guard?: ConnGuard<Conn>): void {
   log.debug("client connected from {remote}", { remote: conn.remote });
-  readMessages(conn, "client", (m) => {
-    switch (m.type) {
-      case RingType.DATA:
-        // A client that sends without reading its answers would grow them without bound.
-        if (conn.bufferedBytes > CLIENT_UNREAD_LIMIT) return refuse(conn, `answers not read: over ${CLIENT_UNREAD_LIMIT} bytes unsent`);
-        return onData(node, conn, m, "client");
-      case RingType.KEEPALIVE:
-        return send(conn, RingType.ACK);
-      case RingType.HELLO: {
-        const spoken = protoMismatch(m, false);
-        if (spoken) return refuse(conn, spoken);
-        return send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name });
-      }
-      case RingType.SUBSCRIBE:
-        return subscribe(node, conn, m);
-      case RingType.EVENT_ACK: {
-        let ranges;
-        try {
-          ranges = decodeRanges(varText(m, "seqs"));
-        } catch (e) {
-          return refuse(conn, `bad EVENT_ACK: ${(e as Error).message}`);
+  const heard = guard ? (partial: boolean) => guard.heard(conn, partial) : undefined;
+  readMessages(
+    conn,
+    "client",
+    (m) => {
+      switch (m.type) {
+        case RingType.DATA:
+          // A client that sends without reading its answers would grow them without bound.
+          if (conn.bufferedBytes > CLIENT_UNREAD_LIMIT) return refuse(conn, `answers not read: over ${CLIENT_UNREAD_LIMIT} bytes unsent`);
+          return onData(node, conn, m, "client");
+        case RingType.KEEPALIVE:
+          return send(conn, RingType.ACK);
+        case RingType.HELLO: {
+          const spoken = protoMismatch(m, false);
+          if (spoken) return refuse(conn, spoken);
+          return send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name });
         }
-        return node.listeners.ack(conn, ranges);
+        case RingType.SUBSCRIBE:
+          // A listener may stay silent for good: only so many are let off client_idle.
+          if (guard && !guard.exemptFromIdle(conn))
+            return refuse(conn, `too many listeners: max_listeners ${guard.limits.maxExempt} reached`);
+          return subscribe(node, conn, m);
+        case RingType.EVENT_ACK: {
+          let ranges;
+          try {
+            ranges = decodeRanges(varText(m, "seqs"));
+          } catch (e) {
+            return refuse(conn, `bad EVENT_ACK: ${(e as Error).message}`);
+          }
+          return node.listeners.ack(conn, ranges);
+        }
+        case RingType.ACK:
+          return;
+        default:
+          return refuse(conn, `unexpected ${ringTypeName(m.type)} from a client`);
       }
-      case RingType.ACK:
-        return;
-      default:
-        return refuse(conn, `unexpected ${ringTypeName(m.type)} from a client`);
-    }
-  });
+    },
+    heard,
+  );
 }

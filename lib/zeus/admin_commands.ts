@@ -6,6 +6,7 @@
  * @module
  */
 import type { AdminHandler } from "../admin/hub.ts";
+import type { Located } from "../exec/relay.ts";
 import { AdminError } from "../errors.ts";
 import { VERSION } from "../cli/version.ts";
 import type { Coordinator } from "./coordinator.ts";
@@ -66,3 +67,32 @@ export const ZEUS_ADMIN_COMMANDS: Readonly<Record<string, AdminHandler<ZeusAdmin
   /** Who zeus takes the caller for, and its version: checks that admin access works. */
   ping: ({ who }) => ({ who, version: VERSION }),
 };
+
+/**
+ * The emperor an exec or logs stream of `vassal` goes to: the copy on `node` when given,
+ * else its first running copy (by node name) whose emperor is connected.
+ *
+ * @example
+ * ```ts
+ * locateVassal(core, "app.toml", undefined); // { node: "n1", conn: 3 } or { code: "no-such-vassal", reason }
+ * ```
+ */
+export function locateVassal(core: Coordinator, vassal: string, node: string | undefined): Located {
+  const v = core.vassals.get(vassal);
+  if (!v) return { code: "no-such-vassal", reason: `zeus has no vassal "${vassal}"` };
+  const live = (n: string) => {
+    const e = core.emperors.get(n);
+    return e?.alive && e.conn !== undefined ? e.conn : undefined;
+  };
+  const copies = [...v.copiesOn.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+  const where = copies.map((c) => c.node).join(", ") || "nowhere";
+  if (node !== undefined) {
+    const c = v.copiesOn.get(node);
+    if (!c) return { code: "no-such-vassal", reason: `vassal "${vassal}" has no copy on "${node}" (it runs on ${where})` };
+    const conn = live(node);
+    return conn === undefined ? { code: "no-such-emperor", reason: `emperor "${node}" is not connected` } : { node, conn };
+  }
+  const pick = copies.find((c) => c.state === "running" && live(c.node) !== undefined) ?? copies.find((c) => live(c.node) !== undefined);
+  if (!pick) return { code: "no-such-vassal", reason: `vassal "${vassal}" runs nowhere right now (copies: ${where})` };
+  return { node: pick.node, conn: live(pick.node)! };
+}

@@ -14,6 +14,7 @@ import { type HostPort, parseHostPort, parseZeusSpec } from "../tls/endpoint.ts"
 import { loadServerFiles } from "../tls/files.ts";
 import { runStatusCommand } from "./status_command.ts";
 import { type AdminCommandSpec, runAdminCommand } from "../admin/client_cli.ts";
+import { runExecCommand } from "../exec/exec_cli.ts";
 import { startZeus } from "./zeus_server.ts";
 import { EtcdClient } from "../etcd/client.ts";
 import { isEtcdUrl, parseEtcdUrl } from "../etcd/url.ts";
@@ -32,6 +33,8 @@ Usage:
   zeus --check --vassals DIR | zeus --check --zeus SPEC
   zeus status [--stats ADDR:PORT] [--json]
   zeus ping [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
+  zeus exec [-t] [-i] [--zeus HOST:PORT ...] VASSAL[@NODE] -- COMMAND [ARGS...]
+  zeus logs [-f] [-n LINES] [--zeus HOST:PORT ...] VASSAL[@NODE]
   zeus certs init DIR | zeus certs issue DIR NAME [--host IP_OR_DNS ...]
   zeus completion bash|zsh | zeus man
 
@@ -151,6 +154,7 @@ export async function main(args: string[]): Promise<number> {
   if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
   if (args[0] === "ping") return await runAdminCommand(args.slice(1), PING);
+  if (args[0] === "exec" || args[0] === "logs") return await runExecCommand("zeus", args[0], args.slice(1));
   const parsed = parseCommand(ZEUS, args);
   if (typeof parsed === "number") return parsed;
   const v = parsed.values;

@@ -24,7 +24,8 @@ import { ADMIN, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin
 import { AdminHub } from "../admin/hub.ts";
 import { ProtocolError } from "../errors.ts";
 import { decodeMessage, encodeMessage, sha256Hex, type ZeusMessage } from "../zeus_protocol/mod.ts";
-import { leaderOnly, ZEUS_ADMIN_COMMANDS, type ZeusAdminContext } from "./admin_commands.ts";
+import { leaderOnly, locateVassal, ZEUS_ADMIN_COMMANDS, type ZeusAdminContext } from "./admin_commands.ts";
+import { StreamRelay } from "../exec/relay.ts";
 import { Coordinator, type CoordinatorIO } from "./coordinator.ts";
 import type { HaLeadership } from "./ha.ts";
 import type { ZeusState } from "./state_file.ts";
@@ -215,6 +216,14 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     vassalsDir: opts.vassalsDir,
     leader: () => (canAct() ? undefined : (ha?.leaderAddress() ?? "")),
   };
+  const relay = new StreamRelay(
+    {
+      toAdmin: (conn, f) => admins.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
+      toEmperor: (conn, f) => conns.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
+      now: () => Date.now(),
+    },
+    (vassal, node) => locateVassal(core, vassal, node),
+  );
   const hub: AdminHub<ZeusAdminContext> = new AdminHub(
     {
       send: (conn, f) => admins.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
@@ -223,6 +232,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
         admins.delete(conn);
         hub.closed(conn);
       },
+      remote: (conn) => admins.get(conn)?.remote ?? "?",
     },
     {
       verdict: (conn) => {
@@ -232,6 +242,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       commands: leaderOnly(ZEUS_ADMIN_COMMANDS),
       ctx: adminCtx,
       server: "zeus",
+      streams: relay,
     },
   );
 
@@ -276,7 +287,8 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
         if (role === "admin") {
           if (!isAdminType(p.modifier2)) throw new ProtocolError(`Zeus message type ${p.modifier2} on an admin connection`);
           hub.frame(id, decodeAdminFrame(p));
-        } else if (canAct()) term.message(id, decodeMessage(p, "emperor"));
+        } else if (isAdminType(p.modifier2)) relay.fromEmperor(id, decodeAdminFrame(p));
+        else if (canAct()) term.message(id, decodeMessage(p, "emperor"));
       };
       conn.onData((chunk) => {
         if (!live()) return;
@@ -308,6 +320,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
           return hub.closed(id);
         }
         if (core !== term || !conns.delete(id)) return;
+        relay.emperorClosed(id);
         term.connClosed(id, err ? `connection error: ${err.message}` : "connection closed");
       });
     },
