@@ -18,9 +18,13 @@ const COMMANDS: [(typeof PROGRAMS)[number], string[]][] = [
   ["zeus", []],
   ["zeus", ["status"]],
   ["zeus", ["ping"]],
+  ["zeus", ["exec"]],
+  ["zeus", ["logs"]],
   ["emperor", []],
   ["emperor", ["status"]],
   ["emperor", ["completion"]],
+  ["emperor", ["exec"]],
+  ["emperor", ["logs"]],
 ];
 
 test.each(COMMANDS)("%s %p --help: exit 0, common options and the exit-code table", async (name, sub) => {
