@@ -24,6 +24,7 @@ import { decodeMessage, encodeMessage, sha256Hex, type ZeusMessage } from "../ze
 import { leaderOnly, locateVassal, ZEUS_ADMIN_COMMANDS, type ZeusAdminContext } from "./admin_commands.ts";
 import { StreamRelay } from "../exec/relay.ts";
 import { Coordinator, type CoordinatorIO } from "./coordinator.ts";
+import { Strangers } from "./strangers.ts";
 import type { HaLeadership } from "./ha.ts";
 import type { ZeusState } from "./state_file.ts";
 import type { StateStore } from "./state_store.ts";
@@ -235,12 +236,14 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   );
 
   let nextConn = 0;
+  const strangers = new Strangers();
   const listener = await listen({
     host: opts.host,
     port: opts.port,
     ...(opts.tls ? { tls: opts.tls } : {}),
     onRefused: refusalLogger((m, p) => log.warn(m, p), "emperor"),
     onConn: (conn) => {
+      if (!strangers.admit(conn)) return;
       const id = ++nextConn;
       // The first packet says who is calling: HELLO an admin client, anything else an emperor.
       let role: "unknown" | "emperor" | "admin" = "unknown";
@@ -263,6 +266,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       };
       const route = (p: Packet): void => {
         if (role === "unknown") {
+          strangers.identified(conn);
           if (p.modifier2 === ADMIN.HELLO) {
             role = "admin";
             admins.set(id, conn);
@@ -285,6 +289,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
             route(p);
             if (!live()) return;
           }
+          if (role === "unknown") strangers.heard(conn, decoder.buffered > 0);
         } catch (e) {
           const reason = (e as Error).message;
           if (role === "unknown") {
@@ -336,6 +341,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   const aliveEvery = Math.max(100, opts.deadAfterMs / 4);
   let lastAlive = 0;
   const ticker = setInterval(() => {
+    strangers.tick();
     if (!leading) return;
     if (!canAct()) return;
     core.tick();
