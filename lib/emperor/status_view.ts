@@ -6,19 +6,12 @@
  */
 import type { VassalStatus } from "./types.ts";
 
-/** One vassal in `/status`. */
-export interface VassalView {
-  name: string;
-  kind: "uwsgi" | "plain";
-  state: string;
-  pid?: number;
-  restarts: number;
-  /** The last exit: code or signal, and when (ISO 8601). */
+/** One vassal in `/status`: its status with the times as ISO 8601 and keys in snake_case. */
+export type VassalView = Omit<VassalStatus, "lastExit" | "since" | "check"> & {
+  /** The last exit: code or signal, and when. */
   last_exit?: { code: number | null; signal: string | null; at: string };
-  /** When it entered `state` (ISO 8601). */
+  /** When it entered `state`. */
   since: string;
-  /** Young deaths in a row. */
-  streak?: number;
   /** Its health check, when it has one. */
   check?: {
     target: string;
@@ -27,7 +20,7 @@ export interface VassalView {
     failures_total: number;
     last?: { ok: boolean; at: string; detail: string };
   };
-}
+};
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -40,23 +33,20 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * ```
  */
 export function vassalView(v: VassalStatus): VassalView {
+  // Fields added later pass through as they are (give them snake_case names).
+  const { lastExit, since, check, ...rest } = v;
   return {
-    name: v.name,
-    kind: v.kind,
-    state: v.state,
-    ...(v.pid !== undefined ? { pid: v.pid } : {}),
-    restarts: v.restarts,
-    ...(v.lastExit ? { last_exit: { code: v.lastExit.code, signal: v.lastExit.signal, at: iso(v.lastExit.at) } } : {}),
-    since: iso(v.since),
-    ...(v.streak !== undefined ? { streak: v.streak } : {}),
-    ...(v.check
+    ...rest,
+    ...(lastExit ? { last_exit: { code: lastExit.code, signal: lastExit.signal, at: iso(lastExit.at) } } : {}),
+    since: iso(since),
+    ...(check
       ? {
           check: {
-            target: v.check.target,
-            state: v.check.state,
-            failing: v.check.failing,
-            failures_total: v.check.failuresTotal,
-            ...(v.check.last ? { last: { ok: v.check.last.ok, at: iso(v.check.last.at), detail: v.check.last.detail } } : {}),
+            target: check.target,
+            state: check.state,
+            failing: check.failing,
+            failures_total: check.failuresTotal,
+            ...(check.last ? { last: { ok: check.last.ok, at: iso(check.last.at), detail: check.last.detail } } : {}),
           },
         }
       : {}),
