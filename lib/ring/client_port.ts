@@ -11,7 +11,7 @@ import { getLogger } from "../log/logging.ts";
 import { leftOut, LogLimiter } from "../log/rate_limit.ts";
 import { ConnGuard, type GuardLimits } from "../net/conn_guard.ts";
 import type { Conn } from "../net/mod.ts";
-import { defaultMaxClients, fdsLeft, openFileLimit } from "./fd_budget.ts";
+import { defaultMaxClients, fdsLeft, openFileLimit } from "../net/fd_budget.ts";
 import { ringBytes, RingType } from "./protocol.ts";
 
 const log = getLogger("zog", "clients");

@@ -10,11 +10,14 @@ import type { Located } from "../exec/relay.ts";
 import { AdminError } from "../errors.ts";
 import { VERSION } from "../cli/version.ts";
 import type { Coordinator } from "./coordinator.ts";
+import type { VassalSource } from "./vassal_source.ts";
+import { VASSAL_COMMANDS } from "./vassal_commands.ts";
 
 /** What zeus lends its admin command handlers. */
 export interface ZeusAdminContext {
   core: Coordinator;
-  vassalsDir: string;
+  /** Where the vassal configs are (`zeus vassal put/rm` write there). */
+  vassals: VassalSource;
   /**
    * Several zeus: undefined while this zeus leads, else the leader's "HOST:PORT" ("" while
    * none is known). A single zeus always leads.
@@ -66,6 +69,7 @@ export function leaderOnly(
 export const ZEUS_ADMIN_COMMANDS: Readonly<Record<string, AdminHandler<ZeusAdminContext>>> = {
   /** Who zeus takes the caller for, and its version: checks that admin access works. */
   ping: ({ who }) => ({ who, version: VERSION }),
+  ...VASSAL_COMMANDS,
 };
 
 /**

@@ -9,8 +9,6 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { getLogger } from "../log/logging.ts";
 import { refusalLogger } from "../log/rate_limit.ts";
 import { type Conn, listen } from "../net/mod.ts";
@@ -18,7 +16,6 @@ import { encodePacket, type Packet, PacketDecoder, ZEUS_MODIFIER1 } from "../pac
 import { serveStats, type StatsServer } from "../stats/mod.ts";
 import type { HostPort } from "../tls/endpoint.ts";
 import type { TlsServerFiles } from "../tls/files.ts";
-import { DirWatcher } from "../watch/mod.ts";
 import { adminVerdict } from "../admin/auth.ts";
 import { ADMIN, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
 import { AdminHub } from "../admin/hub.ts";
@@ -27,19 +24,22 @@ import { decodeMessage, encodeMessage, sha256Hex, type ZeusMessage } from "../ze
 import { leaderOnly, locateVassal, ZEUS_ADMIN_COMMANDS, type ZeusAdminContext } from "./admin_commands.ts";
 import { StreamRelay } from "../exec/relay.ts";
 import { Coordinator, type CoordinatorIO } from "./coordinator.ts";
+import { Strangers } from "./strangers.ts";
 import type { HaLeadership } from "./ha.ts";
 import type { ZeusState } from "./state_file.ts";
 import type { StateStore } from "./state_store.ts";
+import type { VassalSource } from "./vassal_source.ts";
+import type { DirChanges } from "../watch/snapshot.ts";
 import { zeusMetrics, zeusStatus } from "./zeus_status.ts";
 
 const log = getLogger("zeus", "server");
 
-/** Which files of the vassals directory are vassals. */
-export const VASSAL_FILE = /\.(ini|toml)$/;
+export { VASSAL_FILE } from "./vassal_source.ts";
 
 /** Options of {@link startZeus}. */
 export interface ZeusOptions extends HostPort {
-  vassalsDir: string;
+  /** Where the vassal configs are: a directory ({@link dirSource}) or an etcd prefix. */
+  vassals: VassalSource;
   tls?: TlsServerFiles;
   /** Where the state is saved on every change (a file, or etcd with `ha`). */
   store?: StateStore;
@@ -134,32 +134,24 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   let core = idle;
   let leading = false;
 
-  const read = (name: string): Uint8Array | undefined => {
-    try {
-      return readFileSync(join(opts.vassalsDir, name));
-    } catch {
-      return undefined; // gone again: the next scan says so
-    }
-  };
+  const source = opts.vassals;
+  const read = (name: string): Uint8Array | undefined => source.read(name);
   /** Each vassal file's sha256, for comparing the vassal set between several zeus. */
   const digests = new Map<string, string>();
-  const watcher = new DirWatcher(opts.vassalsDir, {
-    match: (n) => VASSAL_FILE.test(n),
-    onChange: (c) => {
-      if (ha) {
-        for (const name of [...c.added, ...c.changed]) digests.set(name, sha256Hex(read(name) ?? new Uint8Array()));
-        for (const name of c.removed) digests.delete(name);
-        ha.vassalSetChanged(digests);
-      }
-      if (!leading || !canAct()) return;
-      for (const name of [...c.added, ...c.changed]) {
-        const body = read(name);
-        if (body) core.fileSet(name, body);
-      }
-      for (const name of c.touched) core.fileTouched(name);
-      for (const name of c.removed) core.fileRemoved(name);
-    },
-  });
+  const onChange = (c: DirChanges): void => {
+    if (ha) {
+      for (const name of [...c.added, ...c.changed]) digests.set(name, sha256Hex(read(name) ?? new Uint8Array()));
+      for (const name of c.removed) digests.delete(name);
+      ha.vassalSetChanged(digests);
+    }
+    if (!leading || !canAct()) return;
+    for (const name of [...c.added, ...c.changed]) {
+      const body = read(name);
+      if (body) core.fileSet(name, body);
+    }
+    for (const name of c.touched) core.fileTouched(name);
+    for (const name of c.removed) core.fileRemoved(name);
+  };
 
   /** A term of leadership: a coordinator restored from the saved state, fed the vassal files. */
   const beginTerm = (state: ZeusState | undefined): void => {
@@ -174,12 +166,12 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       });
     }
     leading = true;
-    for (const name of watcher.snapshot.keys()) {
+    for (const name of [...source.names()]) {
       const body = read(name);
       if (body) core.fileSet(name, body);
     }
     // Vassals of the saved state whose config went away meanwhile.
-    for (const name of [...core.vassals.keys()]) if (!watcher.snapshot.has(name)) core.fileRemoved(name);
+    for (const name of [...core.vassals.keys()]) if (!source.has(name)) core.fileRemoved(name);
   };
   const endTerm = (): void => {
     leading = false;
@@ -200,11 +192,8 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       throw new Error(`cannot write state file ${store.where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
-  try {
-    watcher.start();
-  } catch (e) {
-    throw new Error(`cannot watch vassals directory ${opts.vassalsDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  await source.start(onChange);
+  ha?.vassalSetChanged(digests); // an empty set reports no change, and is a set too
   if (!ha) beginTerm(fileState);
 
   const clientCerts = opts.tls?.clientAuth === "required";
@@ -213,7 +202,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     get core() {
       return core;
     },
-    vassalsDir: opts.vassalsDir,
+    vassals: source,
     leader: () => (canAct() ? undefined : (ha?.leaderAddress() ?? "")),
   };
   const relay = new StreamRelay(
@@ -247,12 +236,14 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   );
 
   let nextConn = 0;
+  const strangers = new Strangers();
   const listener = await listen({
     host: opts.host,
     port: opts.port,
     ...(opts.tls ? { tls: opts.tls } : {}),
     onRefused: refusalLogger((m, p) => log.warn(m, p), "emperor"),
     onConn: (conn) => {
+      if (!strangers.admit(conn)) return;
       const id = ++nextConn;
       // The first packet says who is calling: HELLO an admin client, anything else an emperor.
       let role: "unknown" | "emperor" | "admin" = "unknown";
@@ -275,6 +266,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       };
       const route = (p: Packet): void => {
         if (role === "unknown") {
+          strangers.identified(conn);
           if (p.modifier2 === ADMIN.HELLO) {
             role = "admin";
             admins.set(id, conn);
@@ -297,6 +289,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
             route(p);
             if (!live()) return;
           }
+          if (role === "unknown") strangers.heard(conn, decoder.buffered > 0);
         } catch (e) {
           const reason = (e as Error).message;
           if (role === "unknown") {
@@ -328,7 +321,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   if (!opts.tls)
     log.warn("zeus listens on {host}:{port} without TLS: anyone who reaches it can take vassals", { host: opts.host, port: listener.port });
   else if (opts.tls.clientAuth !== "required") log.warn("zeus serves TLS without client auth: any emperor can connect");
-  log.info("zeus on {host}:{port}, vassals from {dir}", { host: opts.host, port: listener.port, dir: opts.vassalsDir });
+  log.info("zeus on {host}:{port}, vassals from {dir}", { host: opts.host, port: listener.port, dir: source.where });
 
   if (ha) {
     ha.onChange(async (lead) => {
@@ -348,6 +341,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   const aliveEvery = Math.max(100, opts.deadAfterMs / 4);
   let lastAlive = 0;
   const ticker = setInterval(() => {
+    strangers.tick();
     if (!leading) return;
     if (!canAct()) return;
     core.tick();
@@ -373,12 +367,12 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     get core() {
       return core;
     },
-    rescan: () => watcher.scan(),
+    rescan: () => source.rescan(),
     async stop() {
       if (store && leading) await (saving ?? Promise.resolve()).then(save);
       stopped = true;
       clearInterval(ticker);
-      watcher.stop();
+      source.stop();
       listener.close();
       stats?.stop();
       await ha?.stop();

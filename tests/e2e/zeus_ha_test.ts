@@ -275,3 +275,85 @@ haTest("a prefix holding keys zeus did not write: one line naming a key, exit 1;
   });
   expect(Number((await res.json()).count)).toBe(2);
 });
+
+haTest(
+  "--vassals etcd://: zeus vassal put/rm through the leader; a standby names it; a bad config is refused",
+  async () => {
+    const etcd = await startEtcd();
+    const state = ["--state", `etcd://${etcd.endpoint}/app/zeus`, "--vassals", `etcd://${etcd.endpoint}/app/vassals/`];
+    const zeus = [await startZeus({ extra: state }), await startZeus({ extra: state })];
+    const spec = zeus.map((z) => `zeus:127.0.0.1:${z.port}`);
+    const emperors = [
+      await startEmperor("e1", spec[0]!, ["--emperor", spec[1]!]),
+      await startEmperor("e2", spec[1]!, ["--emperor", spec[0]!]),
+    ];
+    const leader = await waitFor(
+      async () => {
+        for (const z of zeus) if (((await z.status()) as { ha?: HaStatus } | undefined)?.ha?.role === "leader") return z;
+        return undefined;
+      },
+      15_000,
+      "a leader",
+    );
+    const standby = zeus.find((z) => z !== leader)!;
+    const file = join(tmpDir("ha-put-"), "cfg.toml");
+    writeVassals(join(file, ".."), { "cfg.toml": sleeper() });
+    const admin = (z: ZeusProc, ...args: string[]) => run(bin("zeus"), ["vassal", ...args, "--zeus", `127.0.0.1:${z.port}`]);
+
+    const put = await admin(leader, "put", "app.toml", file);
+    expect(put.stderr).toBe("");
+    expect(put.stdout).toBe(`app.toml written to etcd://${etcd.endpoint}/app/vassals/ (1 copy wanted)\n`);
+    await waitFor(async () => (await copies(emperors)).get("app.toml")?.length === 1, 15_000, "app.toml placed from etcd");
+
+    const onStandby = await admin(standby, "put", "other.toml", file);
+    expect(onStandby.code).toBe(1);
+    expect(onStandby.stderr).toBe(
+      `zeus vassal-put: this zeus is a standby: ask the leader at 127.0.0.1:${leader.port} (--zeus 127.0.0.1:${leader.port})\n`,
+    );
+    writeVassals(join(file, ".."), { "bad.toml": "[vassal]\nargs = 3\n" });
+    const bad = await admin(leader, "put", "bad.toml", join(file, "../bad.toml"));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toStartWith("zeus vassal-put: bad.toml");
+
+    // The standby reads the same set from etcd: same digest, no warning.
+    await waitFor(
+      async () => {
+        const [a, b] = (await Promise.all(zeus.map((z) => z.status()))) as { ha: HaStatus }[];
+        return a!.ha.vassal_digest !== "" && a!.ha.vassal_digest === b!.ha.vassal_digest;
+      },
+      10_000,
+      "equal vassal digests",
+    );
+    const rm = await admin(leader, "rm", "app.toml");
+    expect(rm.stdout).toBe(`app.toml removed from etcd://${etcd.endpoint}/app/vassals/\n`);
+    await waitFor(async () => !(await copies(emperors)).has("app.toml"), 15_000, "app.toml destroyed");
+    const again = await admin(leader, "rm", "app.toml");
+    expect(again.code).toBe(253);
+  },
+  90_000,
+);
+
+haTest(
+  "several zeus on directories that differ: the leader warns and status lists the odd one",
+  async () => {
+    const etcd = await startEtcd();
+    const url = `etcd://${etcd.endpoint}/zeus-dirs`;
+    const a = await startZeus({ extra: ["--state", url] });
+    writeVassals(a.dir, { "x.toml": sleeper() });
+    const b = await startZeus({ extra: ["--state", url] });
+    const leader = await waitFor(
+      async () => {
+        for (const z of [a, b]) {
+          const s = (await z.status()) as { ha?: HaStatus } | undefined;
+          if (s?.ha?.digests_differ?.length) return [z, s.ha] as const;
+        }
+        return undefined;
+      },
+      15_000,
+      "a zeus reporting differing vassal sets",
+    );
+    expect(leader[1].digests_differ).toHaveLength(1);
+    expect(leader[0].proc.stderr()).toContain("reads another vassal set");
+  },
+  60_000,
+);

@@ -1,7 +1,7 @@
 /**
- * File descriptors: how many this process may open, how many it has open, and how many
- * client connections a node can take so that its peers, listeners' files and logs always
- * keep theirs.
+ * File descriptors: how many this process may open, how many are left, and how many
+ * client connections a zog node can take so that its peers, listeners' files and logs
+ * always keep theirs.
  *
  * @module
  */
