@@ -15,6 +15,7 @@ import { resolveRunAs } from "./user_ids.ts";
 import { lockStateDir, unlockStateDir } from "./state_lock.ts";
 import type { SupervisorEvent, SupervisorOptions, VassalStatus } from "./types.ts";
 import { configPath, logPath, Vassal, type VassalContext } from "./vassal.ts";
+import { FileWatch } from "./file_watch.ts";
 import type { ExecContext } from "./types.ts";
 import { parseVassalConfig, type VassalConfig, vassalNameProblem } from "../vassal/mod.ts";
 
@@ -39,6 +40,11 @@ export class Supervisor {
   #vassals = new Map<string, { vassal: Vassal; text: string; config: VassalConfig }>();
   /** Vassals being destroyed, so stopAll waits for them and a re-apply waits its turn. */
   #dying = new Map<string, Promise<void>>();
+  /** Vassals whose last config was rejected, with why (for /status); cleared by a good apply or destroy. */
+  #rejected = new Map<string, string>();
+  /** File watches (`watch = [...]`) by vassal, with what they were made from, and the reloads they caused. */
+  #watches = new Map<string, { key: string; watch: FileWatch }>();
+  #watchReloads = new Map<string, number>();
   /** Set by stopAll: nothing new starts after it. */
   #stopping = false;
 
@@ -109,6 +115,7 @@ export class Supervisor {
       void dying.then(() => this.apply(name, config));
       return;
     }
+    this.#rejected.delete(name);
     const known = this.#vassals.get(name);
     if (known?.text === config) return;
     try {
@@ -116,6 +123,7 @@ export class Supervisor {
     } catch (e) {
       return this.#reject(name, `${name}: cannot store the config: ${(e as Error).message}`);
     }
+    this.#watch(name, parsed);
     if (known) {
       known.text = config;
       known.config = parsed;
@@ -136,9 +144,13 @@ export class Supervisor {
 
   /** Stops vassal `name` (stop_signal or byte 0, then SIGKILL after stop_timeout); resolves once reaped. */
   async destroy(name: string): Promise<void> {
+    this.#rejected.delete(name);
     const known = this.#vassals.get(name);
     if (!known) return await this.#dying.get(name);
     this.#vassals.delete(name);
+    this.#watches.get(name)?.watch.stop();
+    this.#watches.delete(name);
+    this.#watchReloads.delete(name);
     const done = known.vassal.destroy().then(() => {
       this.#dying.delete(name);
       try {
@@ -173,7 +185,13 @@ export class Supervisor {
 
   /** Every supervised vassal's status, by name. */
   list(): VassalStatus[] {
-    return [...this.#vassals.values()].map((v) => v.vassal.status()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.#vassals.entries()]
+      .map(([name, v]) => {
+        const w = this.#watches.get(name);
+        const status = v.vassal.status();
+        return w ? { ...status, watch: { patterns: w.watch.patterns, reloads: this.#watchReloads.get(name) ?? 0 } } : status;
+      })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Stops every vassal gracefully, all at once, and releases the state dir; resolves when all are reaped. Later applies are ignored. */
@@ -183,7 +201,33 @@ export class Supervisor {
     unlockStateDir(this.stateDir);
   }
 
+  /** Starts, replaces or stops vassal `name`'s file watch to match its config. */
+  #watch(name: string, config: VassalConfig): void {
+    const patterns = (config.kind === "plain" ? config.watch : undefined) ?? [];
+    const base = (config.kind === "plain" ? config.cwd : undefined) ?? this.#ctx.workDir;
+    const key = JSON.stringify([patterns, base]);
+    const old = this.#watches.get(name);
+    if (old?.key === key) return;
+    old?.watch.stop();
+    this.#watches.delete(name);
+    if (patterns.length === 0) return;
+    const watch = new FileWatch(patterns, base, this.#ctx.clock, (path) => {
+      if (!this.#vassals.has(name)) return;
+      this.#watchReloads.set(name, (this.#watchReloads.get(name) ?? 0) + 1);
+      log.info("vassal {name}: {path} changed; reloading it (watch)", { name, path });
+      this.reload(name);
+    });
+    watch.start();
+    this.#watches.set(name, { key, watch });
+  }
+
+  /** The vassals whose last config was rejected, with the reason (`NAME[:LINE]: reason`), by name. */
+  rejected(): { name: string; reason: string }[] {
+    return [...this.#rejected].map(([name, reason]) => ({ name, reason })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
   #reject(name: string, reason: string): void {
+    this.#rejected.set(name, reason.startsWith(`${name}:`) ? reason : `${name}: ${reason}`);
     this.#ctx.emit({ type: "rejected", name, reason });
   }
 }

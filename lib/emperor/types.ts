@@ -24,6 +24,8 @@ export interface VassalStatus {
   streak?: number;
   /** Its health check (`check` in its config), when it has one. */
   check?: { target: string } & HealthStatus;
+  /** Reloads caused by its `watch` patterns, when it has some. */
+  watch?: { patterns: string[]; reloads: number };
 }
 
 /** What happened to a vassal, for the CLI's log and for zeus. */

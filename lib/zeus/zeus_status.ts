@@ -4,7 +4,7 @@
  * @module
  */
 import { type Metric, renderMetrics } from "../stats/metrics.ts";
-import type { Coordinator, Counters } from "./coordinator.ts";
+import type { Coordinator, CoordinatorCounters } from "./coordinator.ts";
 import type { HaStatus } from "./ha.ts";
 import type { VassalRecord } from "./records.ts";
 
@@ -40,7 +40,7 @@ export interface ZeusStatus {
   settling: boolean;
   emperors: EmperorStatus[];
   vassals: VassalStatusRow[];
-  counters: Counters;
+  counters: CoordinatorCounters;
   /** Several zeus: this zeus' role, the leader since when, the standbys. */
   ha?: HaStatus;
 }
