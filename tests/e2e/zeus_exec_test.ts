@@ -222,3 +222,26 @@ test("an emperor started with --no-exec refuses exec (254, logged) and still ser
   const logs = await run(bin("zeus"), ["logs", "--zeus", `127.0.0.1:${z2.port}`, "b.toml"]);
   expect(logs.code).toBe(0);
 }, 30_000);
+
+test("the command runs as the vassal's user", async () => {
+  if (process.getuid?.() !== 0) return console.log("skipped: running a vassal as another user needs root");
+  writeVassals(z.dir, { "nobody.toml": sleeper('user = "nobody"\n') });
+  await allRunning(z, 2);
+  const r = await exec(["nobody.toml", "--", "id", "-un"]);
+  expect(r.stdout).toBe("nobody\n");
+  expect(r.code).toBe(0);
+}, 30_000);
+
+test("zeus going away mid-command: the caller exits 255 and the emperor kills the command", async () => {
+  const z3 = await startZeus();
+  writeVassals(z3.dir, { "c.toml": sleeper() });
+  await startEmperor("e3", `zeus:127.0.0.1:${z3.port}`);
+  await allRunning(z3, 1);
+  const marker = "1000.75";
+  const caller = start(bin("zeus"), ["exec", "--zeus", `127.0.0.1:${z3.port}`, "c.toml", "--", "sleep", marker]);
+  await waitFor(() => processesWith(marker).length === 1, 10_000, "the remote sleep");
+  process.kill(z3.proc.pid, "SIGKILL");
+  expect(await caller.exited).toBe(255);
+  expect(caller.stderr()).toContain("lost");
+  await waitFor(() => processesWith(marker).length === 0, 5000, "the remote sleep killed with the lost link");
+}, 30_000);
