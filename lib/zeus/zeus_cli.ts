@@ -28,6 +28,7 @@ Usage:
        [--admin NAME ...]
   zeus status [--stats ADDR:PORT] [--json]
   zeus ping [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
+  zeus drain NODE | zeus undrain NODE | zeus forget NODE [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
   zeus certs init DIR | zeus certs issue DIR NAME [--host IP_OR_DNS ...]
 
 Options:
@@ -90,6 +91,27 @@ Usage:
   print: (r) => `admin client ${r.who} of zeus ${r.version}`,
 };
 
+/** `zeus drain|undrain|forget NODE`: admin commands about one emperor. */
+const NODE_COMMANDS: Record<string, AdminCommandSpec> = Object.fromEntries(
+  (
+    [
+      ["drain", "places nothing new on emperor NODE and moves its vassals away, one at a time, each new copy running before the old one stops"],
+      ["undrain", "makes emperor NODE eligible for placements again"],
+      ["forget", "drops emperor NODE, which must be dead, from zeus's list"],
+    ] as const
+  ).map(([command, what]) => [
+    command,
+    {
+      bin: "zeus",
+      help: `zeus ${command}: ${what}.\n\nUsage:\n  zeus ${command} NODE [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]`,
+      command,
+      positionals: ["NODE"],
+      vars: ([node]: string[]) => ({ node: node! }),
+      print: (r: Record<string, string>) => r.said ?? "",
+    },
+  ]),
+);
+
 function address(flag: string, value: string): HostPort {
   try {
     return parseHostPort(value);
@@ -138,6 +160,8 @@ export async function main(args: string[]): Promise<number> {
   if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
   if (args[0] === "ping") return await runAdminCommand(args.slice(1), PING);
+  const nodeCommand = NODE_COMMANDS[args[0] ?? ""];
+  if (nodeCommand) return await runAdminCommand(args.slice(1), nodeCommand);
   const { values: v } = parseFlags(args, FLAGS);
   const done = handleCommon("zeus", HELP, v);
   if (done !== undefined) return done;
