@@ -7,57 +7,24 @@
  */
 import { getLogger } from "../log/logging.ts";
 import { certMatches } from "../tls/names.ts";
-import { configMessages, type ReportedVassal, sha256Hex, type ZeusMessage } from "../zeus_protocol/mod.ts";
-import { placeAll, type Want } from "./placement.ts";
-import type { Copy, EmperorRecord, VassalRecord } from "./records.ts";
-import { planReconcile } from "./reconcile.ts";
+import { type ReportedVassal, sha256Hex, type ZeusMessage } from "../zeus_protocol/mod.ts";
+import { CopyKeeper } from "./copy_keeper.ts";
+import type { CopyEvent } from "./copy_lifecycle.ts";
+import {
+  type CoordinatorCounters,
+  type CoordinatorIO,
+  type CoordinatorOptions,
+  newCoordinatorCounters,
+  plural,
+} from "./coordinator_types.ts";
+import { type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
 import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
 
+export type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./coordinator_types.ts";
+
 const log = getLogger("zeus", "coordinator");
-
-/** "1 copy", "3 copies": log lines read as sentences. */
-const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
 const text = new TextDecoder();
-
-/** What the core drives. */
-export interface CoordinatorIO {
-  now(): number;
-  send(conn: number, m: ZeusMessage): void;
-  /** Closes a connection; the core has already forgotten it. */
-  close(conn: number, reason: string): void;
-  /** Emperors or assignments changed: persist. */
-  changed(): void;
-}
-
-/** Tunables of the core. */
-export interface CoordinatorOptions {
-  /** An emperor silent for this long is dead. */
-  deadAfterMs: number;
-  /** After start, nothing is placed for this long, so emperors can reconnect and report. */
-  settleMs: number;
-  /** Rejections after which a vassal is marked failed (until its config changes). */
-  maxRejections: number;
-  /**
-   * A placement the emperor has not answered (ACCEPTED_VASSAL, then VASSAL_SPAWNED) this
-   * long after its last step counts as a rejection: the copy goes elsewhere. Default 60 s.
-   */
-  placeTimeoutMs?: number;
-}
-
-/** Event counters, for /status and /metrics. */
-export interface Counters {
-  placed: number;
-  spawned: number;
-  rejected: number;
-  updates: number;
-  reloads: number;
-  destroyed: number;
-  emperors_lost: number;
-  adopted: number;
-  extras_destroyed: number;
-  protocol_errors: number;
-}
 
 /**
  * The coordinator. Connections are numbered by the caller; file events come from the
@@ -74,18 +41,8 @@ export interface Counters {
 export class Coordinator {
   readonly emperors = new Map<string, EmperorRecord>();
   readonly vassals = new Map<string, VassalRecord>();
-  readonly counters: Counters = {
-    placed: 0,
-    spawned: 0,
-    rejected: 0,
-    updates: 0,
-    reloads: 0,
-    destroyed: 0,
-    emperors_lost: 0,
-    adopted: 0,
-    extras_destroyed: 0,
-    protocol_errors: 0,
-  };
+  readonly counters: CoordinatorCounters = newCoordinatorCounters();
+  readonly #copies: CopyKeeper;
   #conns = new Map<number, { remote: string; node?: string; certNames?: string[] }>();
   /** Emperors already warned that their heartbeat is too slow for --dead-after. */
   #slowWarned = new Set<string>();
@@ -96,6 +53,7 @@ export class Coordinator {
     readonly opts: CoordinatorOptions,
   ) {
     this.#settleUntil = opts.settleMs > 0 ? io.now() + opts.settleMs : 0;
+    this.#copies = new CopyKeeper(io, opts, this.emperors, this.vassals, this.counters);
   }
 
   /** Whether placement still waits for emperors to come back after start. */
@@ -205,7 +163,7 @@ export class Coordinator {
       this.io.close(conn, reason);
     }
     if (this.#settleUntil > 0 && now >= this.#settleUntil) this.#endSettle();
-    this.#expirePlacements(now);
+    this.#copies.expire(now);
   }
 
   // ---- the imperial monitor ---------------------------------------------------------
@@ -232,9 +190,9 @@ export class Coordinator {
     if (fresh) log.info("new vassal {name} ({copies} wanted)", { name, copies: plural(v.copies, "copy", "copies") });
     else if (contentChanged) {
       log.info("vassal {name} changed: updating {n}", { name, n: plural(v.copiesOn.size, "copy", "copies") });
-      for (const c of v.copiesOn.values()) if (c.state !== "offered" && c.state !== "restored") this.#sendUpdate(v, c);
+      this.#eachConnectedCopy(v, { kind: "changed" });
     }
-    this.#trim(v);
+    this.#copies.trim(v);
     this.io.changed();
     this.#placePending();
   }
@@ -243,13 +201,7 @@ export class Coordinator {
   fileTouched(name: string): void {
     const v = this.vassals.get(name);
     if (!v || v.error) return;
-    for (const c of v.copiesOn.values()) {
-      const e = this.emperors.get(c.node)!;
-      if (c.state !== "running" || e.conn === undefined) continue;
-      c.state = "reloading";
-      this.counters.reloads++;
-      this.io.send(e.conn, { type: "VASSAL_RELOAD", name });
-    }
+    this.#eachConnectedCopy(v, { kind: "touched" });
     log.info("vassal {name} touched: reloading", { name });
   }
 
@@ -257,7 +209,7 @@ export class Coordinator {
   fileRemoved(name: string): void {
     const v = this.vassals.get(name);
     if (!v) return;
-    for (const node of [...v.copiesOn.keys()]) this.#destroyCopy(v, node);
+    for (const node of [...v.copiesOn.keys()]) this.#copies.remove(v, node);
     this.vassals.delete(name);
     log.info("vassal {name} removed: destroying its copies", { name });
     this.io.changed();
@@ -272,23 +224,22 @@ export class Coordinator {
   }
 
   #emperor(node: string): EmperorRecord {
-    let e = this.emperors.get(node);
-    if (!e) {
-      e = {
-        node,
-        remote: "",
-        maxVassals: 0,
-        running: 0,
-        lastSeen: 0,
-        alive: false,
-        ready: false,
-        report: [],
-        names: new Set(),
-        destroying: new Set(),
-      };
-      this.emperors.set(node, e);
+    return emperorOf(this.emperors, node);
+  }
+
+  /** Gives `event` to every copy of `v` whose emperor is connected. */
+  #eachConnectedCopy(v: VassalRecord, event: CopyEvent): void {
+    for (const c of [...v.copiesOn.values()]) if (this.emperors.get(c.node)?.conn !== undefined) this.#copies.step(v, c, event);
+  }
+
+  /** Every copy `e` holds is lost (placed again elsewhere). */
+  #loseCopies(e: EmperorRecord, each: (v: VassalRecord) => void): void {
+    for (const name of [...e.names]) {
+      const v = this.vassals.get(name)!;
+      this.#copies.step(v, v.copiesOn.get(e.node)!, { kind: "lost" });
+      each(v);
     }
-    return e;
+    e.names.clear();
   }
 
   #register(
@@ -347,12 +298,7 @@ export class Coordinator {
     this.counters.emperors_lost++;
     log.warn("emperor {node} lost ({why}): moving {n}", { node: e.node, why, n: plural(e.names.size, "vassal", "vassals") });
     Object.assign(e, { conn: undefined, alive: false, ready: false, report: [] });
-    for (const name of e.names) {
-      const v = this.vassals.get(name)!;
-      v.copiesOn.delete(e.node);
-      v.moves++;
-    }
-    e.names.clear();
+    this.#loseCopies(e, (v) => v.moves++);
     this.io.changed();
     this.#placePending();
   }
@@ -361,48 +307,14 @@ export class Coordinator {
     this.#settleUntil = 0;
     for (const e of this.emperors.values()) {
       if (e.ready) continue;
-      for (const name of e.names) {
-        this.vassals.get(name)!.copiesOn.delete(e.node);
-        log.warn("emperor {node} did not come back: placing {name} again", { node: e.node, name });
-      }
-      e.names.clear();
+      this.#loseCopies(e, (v) => log.warn("emperor {node} did not come back: placing {name} again", { node: e.node, name: v.name }));
     }
     this.io.changed();
     this.#placePending();
   }
 
   #reconcile(e: EmperorRecord, reported: ReportedVassal[]): void {
-    const plan = planReconcile(e.node, e.names, e.destroying, reported, this.vassals);
-    const update = (v: VassalRecord, c: Copy, sha256: string) => {
-      if (sha256 !== v.sha256 && v.body) this.#sendUpdate(v, c);
-    };
-    for (const r of plan.confirm) {
-      const v = this.vassals.get(r.name)!;
-      const c = v.copiesOn.get(e.node)!;
-      Object.assign(c, { state: "running", pid: r.pid, restarts: r.restarts });
-      update(v, c, r.sha256);
-    }
-    for (const name of plan.lost) this.#dropCopy(this.vassals.get(name)!, e.node);
-    for (const name of plan.destroyed) e.destroying.delete(name);
-    for (const name of plan.destroyAgain) this.io.send(e.conn!, { type: "VASSAL_DESTROY", name });
-    for (const { name, extra } of plan.destroy) {
-      if (extra) {
-        this.counters.extras_destroyed++;
-        log.info("emperor {node} runs an extra copy of {name}: destroying it", { node: e.node, name });
-      }
-      e.destroying.add(name);
-      this.io.send(e.conn!, { type: "VASSAL_DESTROY", name });
-    }
-    for (const { vassal: r, replaces } of plan.adopt) {
-      const v = this.vassals.get(r.name)!;
-      if (replaces) this.#destroyCopy(v, replaces);
-      this.counters.adopted++;
-      log.info("adopting {name} running on {node} (pid {pid})", { name: r.name, node: e.node, pid: r.pid });
-      const c: Copy = { node: e.node, state: "running", pid: r.pid, restarts: r.restarts };
-      v.copiesOn.set(e.node, c);
-      e.names.add(v.name);
-      update(v, c, r.sha256);
-    }
+    this.#copies.applyReport(e, reported);
     e.ready = true;
     log.info("emperor {node} reported {n}; it holds {held}", {
       node: e.node,
@@ -418,141 +330,40 @@ export class Coordinator {
     const c = v?.copiesOn.get(e.node);
     switch (m.type) {
       case "ACCEPTED_VASSAL":
-        if (!c || c.state !== "offered" || !v!.body) return;
-        c.state = "accepted";
-        c.since = this.io.now();
-        for (const msg of configMessages(v!.name, v!.body, v!.sha256)) this.io.send(e.conn!, msg);
+        if (c) this.#copies.step(v!, c, { kind: "accepted" });
         return;
       case "VASSAL_SPAWNED":
       case "VASSAL_RELOADED":
-        if (!c) {
-          if (e.destroying.has(m.name)) return;
-          // Not ours (anymore): nothing may run that zeus did not place.
-          e.destroying.add(m.name);
-          this.io.send(e.conn!, { type: "VASSAL_DESTROY", name: m.name });
-          return;
-        }
-        if (c.state === "accepted" || c.state === "offered") {
-          this.counters.spawned++;
-          log.info("{name} spawned on {node} (pid {pid})", { name: m.name, node: e.node, pid: m.pid });
-        }
-        Object.assign(c, { state: "running", pid: m.pid, restarts: m.restarts });
-        this.io.changed();
+        if (c)
+          return void this.#copies.step(v!, c, {
+            kind: m.type === "VASSAL_SPAWNED" ? "spawned" : "reloaded",
+            pid: m.pid,
+            restarts: m.restarts,
+          });
+        if (e.destroying.has(m.name)) return;
+        // Not ours (anymore): nothing may run that zeus did not place.
+        e.destroying.add(m.name);
+        this.io.send(e.conn!, { type: "VASSAL_DESTROY", name: m.name });
         return;
       case "VASSAL_REJECTED":
-        return this.#rejected(e, m.name, m.reason);
+        this.counters.rejected++;
+        if (e.destroying.delete(m.name) || !c) return;
+        this.#copies.step(v!, c, { kind: "rejected", reason: m.reason });
+        this.io.changed();
+        this.#placePending();
+        return;
       case "VASSAL_DESTROYED":
         // The answer to our VASSAL_DESTROY, even if a new copy was placed there since;
         // otherwise the emperor dropped a copy by itself, which then goes elsewhere.
         if (e.destroying.delete(m.name)) this.counters.destroyed++;
-        else if (c) this.#dropCopy(v!, e.node);
+        else if (c) this.#copies.step(v!, c, { kind: "destroyed" });
         this.io.changed();
         this.#placePending();
         return;
     }
   }
 
-  /** Placements an emperor left unanswered past `placeTimeoutMs` are rejections (it may be stuck). */
-  #expirePlacements(now: number): void {
-    const limit = this.opts.placeTimeoutMs ?? 60_000;
-    const late: [EmperorRecord, string][] = [];
-    for (const v of this.vassals.values()) {
-      for (const c of v.copiesOn.values()) {
-        const e = this.emperors.get(c.node);
-        if (!e?.alive || (c.state !== "offered" && c.state !== "accepted") || now - (c.since ?? now) < limit) continue;
-        late.push([e, v.name]);
-      }
-    }
-    for (const [e, name] of late) {
-      this.counters.rejected++;
-      this.#dropRejected(e, name, `no answer to the placement within ${limit / 1000} s`, true);
-    }
-  }
-
-  #rejected(e: EmperorRecord, name: string, reason: string): void {
-    this.counters.rejected++;
-    if (e.destroying.delete(name)) return;
-    this.#dropRejected(e, name, reason, false);
-  }
-
-  /**
-   * Takes a rejected copy off its emperor and places it elsewhere. `unanswered`: zeus gave
-   * up waiting, so the emperor is told to drop whatever it holds of it (a late spawn too).
-   */
-  #dropRejected(e: EmperorRecord, name: string, reason: string, unanswered: boolean): void {
-    const v = this.vassals.get(name);
-    const c = v?.copiesOn.get(e.node);
-    if (!v || !c) return;
-    log.warn("emperor {node} rejected {name}: {reason}", { node: e.node, name, reason });
-    if (unanswered || (c.state !== "offered" && c.state !== "accepted")) {
-      // It may still run (or later start) a copy: make sure it does not.
-      e.destroying.add(name);
-      this.io.send(e.conn!, { type: "VASSAL_DESTROY", name });
-    }
-    this.#dropCopy(v, e.node);
-    v.rejectedBy.add(e.node);
-    if (++v.rejections >= this.opts.maxRejections) {
-      v.failed = `rejected ${v.rejections} times, last by ${e.node}: ${reason}`;
-      log.error("vassal {name} failed: {why}; it is retried when its config changes", { name, why: v.failed });
-    }
-    this.io.changed();
-    this.#placePending();
-  }
-
-  #sendUpdate(v: VassalRecord, c: Copy): void {
-    const e = this.emperors.get(c.node)!;
-    if (e.conn === undefined || !v.body) return;
-    c.state = "updating";
-    this.counters.updates++;
-    this.io.send(e.conn, { type: "VASSAL_UPDATE", name: v.name });
-    for (const msg of configMessages(v.name, v.body, v.sha256)) this.io.send(e.conn, msg);
-  }
-
-  #dropCopy(v: VassalRecord, node: string): void {
-    v.copiesOn.delete(node);
-    this.emperors.get(node)?.names.delete(v.name);
-  }
-
-  #destroyCopy(v: VassalRecord, node: string): void {
-    this.#dropCopy(v, node);
-    const e = this.#emperor(node);
-    e.destroying.add(v.name);
-    if (e.conn !== undefined) this.io.send(e.conn, { type: "VASSAL_DESTROY", name: v.name });
-  }
-
-  /** Fewer copies wanted than held: destroy the extras, the ones not running first. */
-  #trim(v: VassalRecord): void {
-    const rank = (c: Copy) => (c.state === "running" ? 1 : 0);
-    const extra = [...v.copiesOn.values()].sort((a, b) => rank(a) - rank(b)).slice(0, Math.max(0, v.copiesOn.size - v.copies));
-    for (const c of extra) this.#destroyCopy(v, c.node);
-  }
-
   #placePending(): void {
-    if (this.settling) return;
-    const slots = [...this.emperors.values()]
-      .filter((e) => e.alive && e.ready)
-      .map((e) => ({ node: e.node, max: e.maxVassals, load: e.names.size + e.destroying.size }));
-    if (slots.length === 0) return;
-    const wants: Want[] = [];
-    for (const v of this.vassals.values()) {
-      if (v.error || v.failed || !v.body || v.copiesOn.size >= v.copies) continue;
-      wants.push({ name: v.name, missing: v.copies - v.copiesOn.size, exclude: new Set([...v.copiesOn.keys(), ...v.rejectedBy]) });
-    }
-    if (wants.length === 0) return;
-    wants.sort((a, b) => (a.name < b.name ? -1 : 1));
-    let placed = 0;
-    for (const [name, nodes] of placeAll(slots, wants)) {
-      const v = this.vassals.get(name)!;
-      for (const node of nodes) {
-        const e = this.emperors.get(node)!;
-        v.copiesOn.set(node, { node, state: "offered", pid: 0, restarts: 0, since: this.io.now() });
-        e.names.add(name);
-        this.io.send(e.conn!, { type: "NEW_VASSAL", name });
-        placed++;
-      }
-    }
-    if (placed === 0) return;
-    this.counters.placed += placed;
-    this.io.changed();
+    this.#copies.place(this.settling);
   }
 }

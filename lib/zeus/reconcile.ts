@@ -7,6 +7,7 @@
  * @module
  */
 import type { ReportedVassal } from "../zeus_protocol/mod.ts";
+import { placing } from "./copy_lifecycle.ts";
 import type { VassalRecord } from "./records.ts";
 
 /** What to do about one emperor's report. */
@@ -64,7 +65,7 @@ export function planReconcile(
       plan.adopt.push({ vassal: r });
       continue;
     }
-    const starting = others.find((c) => c.state === "offered" || c.state === "accepted");
+    const starting = others.find((c) => placing(c.state));
     if (starting) plan.adopt.push({ vassal: r, replaces: starting.node });
     else plan.destroy.push({ name: r.name, extra: true });
   }

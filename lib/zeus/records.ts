@@ -4,13 +4,9 @@
  * @module
  */
 import type { ReportedVassal } from "../zeus_protocol/mod.ts";
+import type { CopyState } from "./copy_lifecycle.ts";
 
-/**
- * Where one copy of a vassal stands on its emperor: NEW_VASSAL sent ("offered"), config
- * sent ("accepted"), "running", an update or reload in flight, or loaded from the state
- * file and not yet confirmed by the emperor's report ("restored").
- */
-export type CopyState = "offered" | "accepted" | "running" | "updating" | "reloading" | "restored";
+export type { CopyState } from "./copy_lifecycle.ts";
 
 /** One copy of a vassal on one emperor. */
 export interface Copy {
@@ -63,4 +59,32 @@ export interface VassalRecord {
   copiesOn: Map<string, Copy>;
   /** Times a copy was moved off a lost emperor. */
   moves: number;
+}
+
+/**
+ * The record of emperor `node`, made (disconnected, holding nothing) when it has none.
+ *
+ * @example
+ * ```ts
+ * emperorOf(new Map(), "e1").alive; // false
+ * ```
+ */
+export function emperorOf(emperors: Map<string, EmperorRecord>, node: string): EmperorRecord {
+  let e = emperors.get(node);
+  if (!e) {
+    e = {
+      node,
+      remote: "",
+      maxVassals: 0,
+      running: 0,
+      lastSeen: 0,
+      alive: false,
+      ready: false,
+      report: [],
+      names: new Set(),
+      destroying: new Set(),
+    };
+    emperors.set(node, e);
+  }
+  return e;
 }

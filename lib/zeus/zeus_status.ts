@@ -4,7 +4,7 @@
  * @module
  */
 import { type Metric, renderMetrics } from "../stats/metrics.ts";
-import type { Coordinator, Counters } from "./coordinator.ts";
+import type { Coordinator, CoordinatorCounters } from "./coordinator.ts";
 import type { VassalRecord } from "./records.ts";
 
 /** One emperor in `/status`. */
@@ -39,7 +39,7 @@ export interface ZeusStatus {
   settling: boolean;
   emperors: EmperorStatus[];
   vassals: VassalStatusRow[];
-  counters: Counters;
+  counters: CoordinatorCounters;
 }
 
 function vassalState(v: VassalRecord): string {

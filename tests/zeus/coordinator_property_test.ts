@@ -3,6 +3,7 @@
 // once everyone has reported no vassal runs more copies than asked, copies sit on distinct
 // emperors, and every vassal that fits is fully placed.
 import { expect, test } from "bun:test";
+import { configureSync, type LogRecord, resetSync } from "@logtape/logtape";
 import fc from "fast-check";
 import { sha256Hex, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
 import { Coordinator } from "../../lib/zeus/coordinator.ts";
@@ -133,6 +134,18 @@ async function simulate(cmds: Cmd[]) {
 }
 
 test("property: once all emperors have reported, no vassal runs more copies than asked, and fewer only when the others are full, on distinct emperors, with its current config", async () => {
+  // A well-behaved emperor never sends a copy an event its state does not expect.
+  const unexpected: string[] = [];
+  const sink = (r: LogRecord) =>
+    void (r.level === "error" && String(r.message[0]).startsWith("protocol error") && unexpected.push(r.message.join("")));
+  configureSync({
+    reset: true,
+    sinks: { test: sink },
+    loggers: [
+      { category: ["zeus", "coordinator"], lowestLevel: "error", sinks: ["test"] },
+      { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["test"] },
+    ],
+  });
   await fc.assert(
     fc.asyncProperty(fc.array(cmd, { maxLength: 40 }), async (cmds) => {
       const { core, runs, files } = await simulate(cmds);
@@ -145,7 +158,9 @@ test("property: once all emperors have reported, no vassal runs more copies than
         for (const n of where) expect(runs.get(n)!.get(name)).toBe(sha256Hex(b));
       }
       for (const n of NODES) for (const name of runs.get(n)!.keys()) expect(files.has(name)).toBe(true);
+      expect(unexpected).toEqual([]);
     }),
     { numRuns: 300 },
   );
+  resetSync();
 });

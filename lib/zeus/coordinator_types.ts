@@ -1,0 +1,71 @@
+/**
+ * What the coordinator's core is given (its I/O and tunables) and what it counts.
+ *
+ * @module
+ */
+import type { ZeusMessage } from "../zeus_protocol/mod.ts";
+
+/** What the core drives. */
+export interface CoordinatorIO {
+  now(): number;
+  send(conn: number, m: ZeusMessage): void;
+  /** Closes a connection; the core has already forgotten it. */
+  close(conn: number, reason: string): void;
+  /** Emperors or assignments changed: persist. */
+  changed(): void;
+}
+
+/** Tunables of the core. */
+export interface CoordinatorOptions {
+  /** An emperor silent for this long is dead. */
+  deadAfterMs: number;
+  /** After start, nothing is placed for this long, so emperors can reconnect and report. */
+  settleMs: number;
+  /** Rejections after which a vassal is marked failed (until its config changes). */
+  maxRejections: number;
+  /**
+   * A placement the emperor has not answered (ACCEPTED_VASSAL, then VASSAL_SPAWNED) this
+   * long after its last step counts as a rejection: the copy goes elsewhere. Default 60 s.
+   */
+  placeTimeoutMs?: number;
+}
+
+/** The coordinator's event counters, for /status and /metrics. */
+export interface CoordinatorCounters {
+  placed: number;
+  spawned: number;
+  rejected: number;
+  updates: number;
+  reloads: number;
+  destroyed: number;
+  emperors_lost: number;
+  adopted: number;
+  extras_destroyed: number;
+  protocol_errors: number;
+}
+
+/**
+ * Counters at zero.
+ *
+ * @example
+ * ```ts
+ * newCoordinatorCounters().placed; // 0
+ * ```
+ */
+export function newCoordinatorCounters(): CoordinatorCounters {
+  return {
+    placed: 0,
+    spawned: 0,
+    rejected: 0,
+    updates: 0,
+    reloads: 0,
+    destroyed: 0,
+    emperors_lost: 0,
+    adopted: 0,
+    extras_destroyed: 0,
+    protocol_errors: 0,
+  };
+}
+
+/** "1 copy", "3 copies": log lines read as sentences. */
+export const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;

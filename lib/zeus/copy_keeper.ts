@@ -1,0 +1,206 @@
+/**
+ * Carries out the copy lifecycle (copy_lifecycle.ts) for the coordinator: feeds a copy's
+ * events to the table, performs the actions it returns, and places the copies vassals
+ * are short of. Sans I/O: it speaks through the coordinator's {@link CoordinatorIO}.
+ *
+ * @module
+ */
+import { getLogger } from "../log/logging.ts";
+import { configMessages, type ReportedVassal, type ZeusMessage } from "../zeus_protocol/mod.ts";
+import { type CopyAction, type CopyEvent, copyStep, placing } from "./copy_lifecycle.ts";
+import type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./coordinator_types.ts";
+import { placeAll, type Want } from "./placement.ts";
+import { planReconcile } from "./reconcile.ts";
+import { type Copy, type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
+
+const log = getLogger("zeus", "coordinator");
+
+/**
+ * The copies of every vassal on every emperor, moved through their lifecycle.
+ *
+ * @example
+ * ```ts
+ * const keeper = new CopyKeeper(io, opts, emperors, vassals, counters);
+ * keeper.step(v, c, { kind: "accepted" }); // sends the config
+ * ```
+ */
+export class CopyKeeper {
+  constructor(
+    readonly io: CoordinatorIO,
+    readonly opts: CoordinatorOptions,
+    readonly emperors: Map<string, EmperorRecord>,
+    readonly vassals: Map<string, VassalRecord>,
+    readonly counters: CoordinatorCounters,
+  ) {}
+
+  /**
+   * Moves copy `c` of `v` on `event`. An event its state does not expect is logged as a
+   * protocol error and changes nothing; returns whether the event was expected.
+   */
+  step(v: VassalRecord, c: Copy, event: CopyEvent): boolean {
+    const step = copyStep(c.state, event);
+    if (!step) {
+      log.error("protocol error: {event} for {name} on {node}, whose copy is {state}: ignored", {
+        event: event.kind,
+        name: v.name,
+        node: c.node,
+        state: c.state,
+      });
+      return false;
+    }
+    if (step.next !== "gone") c.state = step.next;
+    for (const a of step.actions) this.#act(v, c, a);
+    return true;
+  }
+
+  /** Zeus destroys the copy of `v` on `node`, if there is one. */
+  remove(v: VassalRecord, node: string): void {
+    const c = v.copiesOn.get(node);
+    if (c) this.step(v, c, { kind: "removed" });
+  }
+
+  /**
+   * Reconciles emperor `e`'s report with the copies zeus holds there (reconcile.ts):
+   * confirms, loses, adopts and destroys.
+   */
+  applyReport(e: EmperorRecord, reported: readonly ReportedVassal[]): void {
+    const plan = planReconcile(e.node, e.names, e.destroying, reported, this.vassals);
+    const confirmed = (v: VassalRecord, r: ReportedVassal): CopyEvent => ({
+      kind: "confirmed",
+      pid: r.pid,
+      restarts: r.restarts,
+      stale: r.sha256 !== v.sha256 && v.body !== undefined,
+    });
+    for (const r of plan.confirm) {
+      const v = this.vassals.get(r.name)!;
+      this.step(v, v.copiesOn.get(e.node)!, confirmed(v, r));
+    }
+    for (const name of plan.lost) {
+      const v = this.vassals.get(name)!;
+      this.step(v, v.copiesOn.get(e.node)!, { kind: "lost" });
+    }
+    for (const name of plan.destroyed) e.destroying.delete(name);
+    for (const name of plan.destroyAgain) this.io.send(e.conn!, { type: "VASSAL_DESTROY", name });
+    for (const { name, extra } of plan.destroy) {
+      if (extra) {
+        this.counters.extras_destroyed++;
+        log.info("emperor {node} runs an extra copy of {name}: destroying it", { node: e.node, name });
+      }
+      e.destroying.add(name);
+      this.io.send(e.conn!, { type: "VASSAL_DESTROY", name });
+    }
+    for (const { vassal: r, replaces } of plan.adopt) {
+      const v = this.vassals.get(r.name)!;
+      if (replaces) this.remove(v, replaces);
+      this.counters.adopted++;
+      log.info("adopting {name} running on {node} (pid {pid})", { name: r.name, node: e.node, pid: r.pid });
+      const c = { node: e.node, state: "running" as const, pid: r.pid, restarts: r.restarts };
+      v.copiesOn.set(e.node, c);
+      e.names.add(v.name);
+      this.step(v, c, confirmed(v, r));
+    }
+  }
+
+  /** Fewer copies wanted than held: destroy the extras, the ones not running first. */
+  trim(v: VassalRecord): void {
+    const rank = (c: Copy) => (c.state === "running" ? 1 : 0);
+    const extra = [...v.copiesOn.values()].sort((a, b) => rank(a) - rank(b)).slice(0, Math.max(0, v.copiesOn.size - v.copies));
+    for (const c of extra) this.step(v, c, { kind: "removed" });
+  }
+
+  /** Placements an emperor left unanswered past `placeTimeoutMs` are rejections (it may be stuck). */
+  expire(now: number): void {
+    const limit = this.opts.placeTimeoutMs ?? 60_000;
+    const late: [VassalRecord, string][] = [];
+    for (const v of this.vassals.values()) {
+      for (const c of v.copiesOn.values()) {
+        const e = this.emperors.get(c.node);
+        if (!e?.alive || !placing(c.state) || now - (c.since ?? now) < limit) continue;
+        late.push([v, c.node]);
+      }
+    }
+    for (const [v, node] of late) {
+      this.counters.rejected++;
+      const c = v.copiesOn.get(node);
+      if (!c) continue;
+      this.step(v, c, { kind: "timeout", reason: `no answer to the placement within ${limit / 1000} s` });
+      this.io.changed();
+      this.place();
+    }
+  }
+
+  /** Places the copies vassals are short of on alive, reported emperors with room. */
+  place(settling = false): void {
+    if (settling) return;
+    const slots = [...this.emperors.values()]
+      .filter((e) => e.alive && e.ready)
+      .map((e) => ({ node: e.node, max: e.maxVassals, load: e.names.size + e.destroying.size }));
+    if (slots.length === 0) return;
+    const wants: Want[] = [];
+    for (const v of this.vassals.values()) {
+      if (v.error || v.failed || !v.body || v.copiesOn.size >= v.copies) continue;
+      wants.push({ name: v.name, missing: v.copies - v.copiesOn.size, exclude: new Set([...v.copiesOn.keys(), ...v.rejectedBy]) });
+    }
+    if (wants.length === 0) return;
+    wants.sort((a, b) => (a.name < b.name ? -1 : 1));
+    let placed = 0;
+    for (const [name, nodes] of placeAll(slots, wants)) {
+      const v = this.vassals.get(name)!;
+      for (const node of nodes) {
+        const e = this.emperors.get(node)!;
+        v.copiesOn.set(node, { node, state: "offered", pid: 0, restarts: 0, since: this.io.now() });
+        e.names.add(name);
+        this.io.send(e.conn!, { type: "NEW_VASSAL", name });
+        placed++;
+      }
+    }
+    if (placed === 0) return;
+    this.counters.placed += placed;
+    this.io.changed();
+  }
+
+  #act(v: VassalRecord, c: Copy, a: CopyAction): void {
+    const e = emperorOf(this.emperors, c.node);
+    switch (a.do) {
+      case "send_config":
+        c.since = this.io.now();
+        for (const m of configMessages(v.name, v.body!, v.sha256)) this.#send(e, m);
+        return;
+      case "send_update":
+        this.counters.updates++;
+        this.#send(e, { type: "VASSAL_UPDATE", name: v.name });
+        for (const m of configMessages(v.name, v.body!, v.sha256)) this.#send(e, m);
+        return;
+      case "send_reload":
+        this.counters.reloads++;
+        return this.#send(e, { type: "VASSAL_RELOAD", name: v.name });
+      case "send_destroy":
+        e.destroying.add(v.name);
+        return this.#send(e, { type: "VASSAL_DESTROY", name: v.name });
+      case "record":
+        c.pid = a.pid;
+        c.restarts = a.restarts;
+        return;
+      case "spawned":
+        this.counters.spawned++;
+        return void log.info("{name} spawned on {node} (pid {pid})", { name: v.name, node: c.node, pid: a.pid });
+      case "reject":
+        log.warn("emperor {node} rejected {name}: {reason}", { node: c.node, name: v.name, reason: a.reason });
+        v.rejectedBy.add(c.node);
+        if (++v.rejections >= this.opts.maxRejections) {
+          v.failed = `rejected ${v.rejections} times, last by ${c.node}: ${a.reason}`;
+          log.error("vassal {name} failed: {why}; it is retried when its config changes", { name: v.name, why: v.failed });
+        }
+        return;
+      case "forget":
+        v.copiesOn.delete(c.node);
+        return void e.names.delete(v.name);
+      case "save":
+        return this.io.changed();
+    }
+  }
+
+  #send(e: EmperorRecord, m: ZeusMessage): void {
+    if (e.conn !== undefined) this.io.send(e.conn, m);
+  }
+}
