@@ -51,6 +51,7 @@ export class Supervisor {
       clock: opts.clock ?? systemClock,
       emit: (e: SupervisorEvent) => onEvent(e),
       state: opts.onState ?? (() => {}),
+      ...(opts.startMs ? { startMs: opts.startMs } : {}),
     };
   }
 

@@ -21,7 +21,7 @@ export const HEARTBEAT_DEADLINE_MS = 30_000;
 export const ACCEPTING_WAIT_MS = 5_000;
 
 /** The machine's timers: restart delay, SIGKILL after stop_timeout, heartbeat deadline, the wait for byte 5. */
-export type TimerName = "backoff" | "kill" | "heartbeat" | "accepting";
+export type TimerName = "backoff" | "kill" | "heartbeat" | "accepting" | "started";
 
 /**
  * What to do. A `launch` is always the last action of a batch (starting a process may fail
@@ -80,6 +80,8 @@ export class VassalMachine {
     readonly name: string,
     public config: VassalConfig,
     now: number,
+    /** A plain vassal is running once it has stayed up this long (supervisord's startsecs); 0: at once. */
+    readonly startMs = 0,
   ) {
     this.#since = now;
   }
@@ -101,7 +103,9 @@ export class VassalMachine {
   /** The process is started with `pid`: a plain vassal is running now, a uWSGI one when it says so. */
   started(now: number, pid: number): Action[] {
     this.#pid = pid;
-    return this.config.kind === "plain" ? this.#ready(now) : [];
+    if (this.config.kind !== "plain") return [];
+    // A command that cannot run dies within milliseconds: it is never reported running.
+    return this.startMs > 0 ? [{ do: "timer", timer: "started", ms: this.startMs }] : this.#ready(now);
   }
 
   /** Messages read from a uWSGI vassal's emperor socket. */
@@ -200,6 +204,7 @@ export class VassalMachine {
       { do: "cancel", timer: "kill" },
       { do: "cancel", timer: "heartbeat" },
       { do: "cancel", timer: "accepting" },
+      ...(this.startMs > 0 ? [{ do: "cancel", timer: "started" } as const] : []),
     ];
     const after = this.#afterStop;
     this.#afterStop = undefined;
@@ -225,6 +230,7 @@ export class VassalMachine {
   /** A timer fired. */
   timer(now: number, timer: TimerName): Action[] {
     if (timer === "backoff") return this.#launch(now);
+    if (timer === "started") return this.#running ? this.#ready(now) : [];
     if (timer === "accepting") {
       this.#lateAccepting = false;
       return this.#deferredReload(now);

@@ -24,7 +24,7 @@ Usage:
   zeus --zeus "ADDR:PORT[,CRT,KEY[,CLIENTS_PEM]] VASSALS_DIR"
   zeus --listen ADDR:PORT --vassals DIR [--cert CRT --key KEY [--client-ca PEM]]
        [--state FILE | --state etcd://HOST:PORT[,HOST:PORT...]/PREFIX [--etcd-ca CA --etcd-cert CRT --etcd-key KEY]]
-       [--restore] [--dead-after SECONDS] [--place-timeout SECONDS] [--stats ADDR:PORT]
+       [--restore] [--dead-after SECONDS] [--place-timeout SECONDS] [--reschedule-after N] [--stats ADDR:PORT]
        [--admin NAME ...]
   zeus status [--stats ADDR:PORT] [--json]
   zeus ping [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
@@ -46,6 +46,10 @@ Options:
   --restore            after a crash: load --state and keep what reconnecting emperors run
                        (always so with etcd: each new leader restores)
   --dead-after S       an emperor silent this long is dead and its vassals move (default 5)
+  --reschedule-after N a copy whose vassal died young N times in a row, or was restarted N
+                       times for a failing health check, moves to another emperor (default 3);
+                       after 3 such moves, or when no other emperor may take it, it is failed
+                       until its file changes
   --place-timeout S    a placement its emperor has not answered (accepted, then spawned) this
                        long counts as a rejection: the vassal goes elsewhere (default 60)
   --stats ADDR:PORT    serve GET /status (JSON) and GET /metrics (Prometheus)
@@ -72,6 +76,7 @@ const FLAGS = {
   restore: { type: "boolean" },
   "dead-after": { type: "string", default: "5" },
   "place-timeout": { type: "string", default: "60" },
+  "reschedule-after": { type: "string", default: "3" },
   stats: { type: "string" },
   "etcd-ca": { type: "string" },
   "etcd-cert": { type: "string" },
@@ -95,7 +100,10 @@ Usage:
 const NODE_COMMANDS: Record<string, AdminCommandSpec> = Object.fromEntries(
   (
     [
-      ["drain", "places nothing new on emperor NODE and moves its vassals away, one at a time, each new copy running before the old one stops"],
+      [
+        "drain",
+        "places nothing new on emperor NODE and moves its vassals away, one at a time, each new copy running before the old one stops",
+      ],
       ["undrain", "makes emperor NODE eligible for placements again"],
       ["forget", "drops emperor NODE, which must be dead, from zeus's list"],
     ] as const
@@ -194,6 +202,7 @@ export async function main(args: string[]): Promise<number> {
   if (!etcd && (v["etcd-ca"] || v["etcd-cert"] || v["etcd-key"]))
     throw new UsageError("--etcd-ca/--etcd-cert/--etcd-key go with --state etcd://...");
   const placeTimeout = parseNumber("--place-timeout", v["place-timeout"]!, { min: 0.1 });
+  const rescheduleAfter = parseNumber("--reschedule-after", v["reschedule-after"]!, { integer: true, min: 1 });
   const tls = tlsPaths
     ? await loadServerFiles({ cert: tlsPaths.cert, key: tlsPaths.key, ...(tlsPaths.clientCa ? { ca: tlsPaths.clientCa } : {}) })
     : undefined;
@@ -206,6 +215,7 @@ export async function main(args: string[]): Promise<number> {
     restore: v.restore ?? false,
     deadAfterMs: deadAfter * 1000,
     placeTimeoutMs: placeTimeout * 1000,
+    rescheduleAfter,
     ...(v.stats ? { stats: address("--stats", v.stats) } : {}),
     admins: v.admin ?? [],
   });
