@@ -109,8 +109,30 @@ ring_demo() {
   echo "== access.log lines per node (every message once on every node: 501 each)"
   for name in "${RING_NAMES[@]}"; do printf '  %-3s %s\n' "$name" "$(wc -l <"$ring/logs/$name/access.log")"; done
   echo "  MV's last line:  $(tail -n 1 "$ring/logs/MV/access.log")"
-  echo "== sprog listen on MV printed $(wc -l <"$ring/listen.out") messages; the last one:"
+  echo "== sprog listen on MV printed $(wc -l <"$ring/listen.out") messages (SEQ ORIGIN ID CONTENT); the last one:"
   echo "  $(tail -n 1 "$ring/listen.out")"
+
+  echo "== a work queue: two members of group jobs on PA share 10 jobs, each job to one of them"
+  echo "  \$ sprog listen --server 127.0.0.12 --group jobs     (twice)"
+  local w
+  for w in 1 2; do
+    "$DIST/sprog" listen "${client[@]}" --server 127.0.0.12 --group jobs >"$ring/worker$w.out" 2>"$ring/worker$w.err" &
+    PIDS+=($!)
+  done
+  wait_until 10 "the two workers" bash -c "grep -q 'group jobs' '$ring/worker1.err' && grep -q 'group jobs' '$ring/worker2.err'"
+  seq 1 10 | sed 's/^/job /' | "$DIST/sprog" "${client[@]}" -m - -i 0 -q
+  wait_until 10 "the 10 jobs" bash -c "[ \$(cat '$ring/worker1.out' '$ring/worker2.out' | wc -l) -ge 10 ]"
+  for w in 1 2; do echo "  worker $w: $(awk '{ printf "%s%s", sep, $4 " " $5; sep = ", " }' "$ring/worker$w.out")"; done
+
+  echo "== a replay: what MV holds from its first message, then live"
+  echo "  \$ sprog listen --server 127.0.0.11 --since all"
+  "$DIST/sprog" listen "${client[@]}" --server 127.0.0.11 --since all >"$ring/replay.out" 2>"$ring/replay.err" &
+  local replay=$!
+  PIDS+=("$replay")
+  wait_until 10 "the replay" grep -q "replay done" "$ring/replay.err"
+  kill "$replay"
+  sed -n 's/.*\[INF\] [^ ]*: //p' "$ring/replay.err" | indent
+  echo "  printed $(wc -l <"$ring/replay.out") lines, the first: $(head -n 1 "$ring/replay.out")"
 }
 ring_demo
 # ---- end of the ring part ----

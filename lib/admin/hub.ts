@@ -6,12 +6,11 @@
  * @module
  */
 import { AdminError, ProtocolError } from "../errors.ts";
+import type { Logger } from "@logtape/logtape";
 import { getLogger } from "../log/logging.ts";
 import { type AdminVerdict } from "./auth.ts";
 import { splitVars, VarsJoiner } from "./chunks.ts";
 import { ADMIN_PROTO, type AdminFrame } from "./frames.ts";
-
-const log = getLogger("zeus", "admin");
 
 /** One admin request as a handler sees it. */
 export interface AdminRequest<C> {
@@ -41,6 +40,8 @@ export interface StreamRouter {
 export interface AdminHubIO {
   send(conn: number, f: AdminFrame): void;
   close(conn: number): void;
+  /** The connection's peer address, for log lines. */
+  remote(conn: number): string;
 }
 
 /** Options of an {@link AdminHub}. */
@@ -52,6 +53,8 @@ export interface AdminHubOptions<C> {
   /** What the server calls itself in WELCOME ("zeus", "emperor NODE"). */
   server: string;
   streams?: StreamRouter;
+  /** The daemon's log root ("zeus", "emperor"); default "zeus". */
+  logRoot?: string;
 }
 
 /**
@@ -67,11 +70,14 @@ export interface AdminHubOptions<C> {
 export class AdminHub<C> {
   #who = new Map<number, string>();
   #requests = new Map<number, Map<number, { command: string; joiner: VarsJoiner }>>();
+  #log: Logger;
 
   constructor(
     readonly io: AdminHubIO,
     readonly opts: AdminHubOptions<C>,
-  ) {}
+  ) {
+    this.#log = getLogger(opts.logRoot ?? "zeus", "admin");
+  }
 
   /** Number of admitted admin connections. */
   get size(): number {
@@ -86,7 +92,7 @@ export class AdminHub<C> {
     if (!v.ok) return this.#refuse(conn, v.reason, f.client);
     this.#who.set(conn, v.who);
     this.#requests.set(conn, new Map());
-    log.info("admin client {who} connected ({client})", { who: v.who, client: f.client || "unnamed" });
+    this.#log.info("admin client {who} connected ({client})", { who: v.who, client: f.client || "unnamed" });
     this.io.send(conn, { type: "WELCOME", who: v.who, server: this.opts.server });
   }
 
@@ -123,7 +129,11 @@ export class AdminHub<C> {
   }
 
   #refuse(conn: number, reason: string, client: string): void {
-    log.warn("refused admin client {conn} ({client}): {reason}", { conn, client: client || "unnamed", reason });
+    this.#log.warn("refused admin client {remote} ({client}): {reason}", {
+      remote: this.io.remote(conn),
+      client: client || "unnamed",
+      reason,
+    });
     this.io.send(conn, { type: "REFUSED", reason });
     this.io.close(conn);
   }
@@ -155,11 +165,11 @@ export class AdminHub<C> {
     } catch (e) {
       const code = e instanceof AdminError ? e.code : "internal";
       const reason = (e as Error).message;
-      log.warn("admin {who}: {command} failed ({code}): {reason}", { who, command, code, reason });
+      this.#log.warn("admin {who}: {command} failed ({code}): {reason}", { who, command, code, reason });
       if (this.#who.has(conn)) this.io.send(conn, { type: "FAILED", id, code, reason });
       return;
     }
-    log.info("admin {who}: {command} done", { who, command });
+    this.#log.info("admin {who}: {command} done", { who, command });
     if (!this.#who.has(conn)) return;
     const parts = splitVars(reply);
     parts.forEach((vars, i) => this.io.send(conn, { type: "REPLY", id, vars, more: i < parts.length - 1 }));

@@ -43,11 +43,29 @@ export interface RingConfig {
   fsync: FsyncPolicy;
   /** What each node keeps in its store for replay (`retain`, default "7d"). */
   retain: Retain;
+  /** Client connections at once (`max_clients`); 0: derived from the open-file limit. */
+  maxClients: number;
+  /** Subscribed listeners at once (`max_listeners`); 0: 256, or max_clients if lower. */
+  maxListeners: number;
+  /** Seconds a client may send nothing before it is closed (`client_idle`; listeners exempt). */
+  clientIdle: number;
   nodes: RingNode[];
   tls?: RingTls;
 }
 
-const TOP_KEYS = ["peer_port", "client_port", "keepalive", "log_dir", "fsync", "retain", "node", "tls"];
+const TOP_KEYS = [
+  "peer_port",
+  "client_port",
+  "keepalive",
+  "log_dir",
+  "fsync",
+  "retain",
+  "max_clients",
+  "max_listeners",
+  "client_idle",
+  "node",
+  "tls",
+];
 const NODE_KEYS = ["name", "host", "peer_port", "client_port"];
 const TLS_KEYS = ["ca", "cert", "key", "client_auth"];
 const NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
@@ -119,6 +137,9 @@ export function ringConfigFromText(text: string, file: string): RingConfig {
     logDir: strField(f, "log_dir", "/var/log/zog/{node}"),
     fsync: enumField(f, "fsync", ["always", "batch", "never"] as const, "batch"),
     retain: retainField(f),
+    maxClients: intField(f, "max_clients", 0, 1, 1_000_000),
+    maxListeners: intField(f, "max_listeners", 0, 1, 1_000_000),
+    clientIdle: intField(f, "client_idle", 600, 1, 86400 * 365),
     nodes: parseNodes(doc, f, peerPort, clientPort),
   };
   if (doc.tls !== undefined) {

@@ -18,6 +18,9 @@ import { runStatusCommand } from "./status_command.ts";
 import { SETPRIV } from "./vassal_process.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { runZeusMode } from "./zeus_mode.ts";
+import { ExecEndpoint } from "../exec/endpoint.ts";
+import { runExecCommand } from "../exec/exec_cli.ts";
+import { serveLocalAdmin } from "./local_admin.ts";
 
 const HELP = `emperor: runs vassals (uWSGI apps or any command) and keeps them alive.
 
@@ -27,6 +30,8 @@ Usage:
           [--label KEY=VALUE ...] [--vassal-binary PATH] [--stats ADDR:PORT]
   emperor --emperor DIR|"DIR/GLOB" [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
   emperor status --stats ADDR:PORT [--json]
+  emperor exec [-t] [-i] [--state-dir DIR] NAME -- COMMAND [ARGS...]
+  emperor logs [-f] [-n LINES] [--state-dir DIR] NAME
 
 Every *.ini (uWSGI, run as "uwsgi --ini FILE") and *.toml ([vassal] command) file in DIR
 is a vassal: a new file starts it, an edit updates it, a touch reloads it, removing the
@@ -39,6 +44,8 @@ Options:
   --vassal-binary PATH  the uWSGI binary (default "uwsgi")
   --stats ADDR:PORT     serve GET /status (JSON) and GET /metrics
   --log-level LEVEL     trace, debug, info (default), warning, error, fatal
+  --no-exec             refuse exec (zeus exec, emperor exec) in this emperor's vassals;
+                        logs still work. Every exec is logged (who, vassal, command, exit, time).
 
 Under zeus (--emperor zeus:HOST:PORT or zeus-ssl:...):
   --node NAME           this emperor's name at zeus (default: the hostname); with client
@@ -69,6 +76,7 @@ const FLAGS = {
   node: { type: "string" },
   "max-vassals": { type: "string" },
   heartbeat: { type: "string" },
+  "no-exec": { type: "boolean" },
   label: { type: "string", multiple: true },
 } as const;
 
@@ -77,6 +85,7 @@ const log = getLogger("emperor");
 /** Runs `emperor` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
+  if (args[0] === "exec" || args[0] === "logs") return await runExecCommand("emperor", args[0], args.slice(1));
   const { values } = parseFlags(args, FLAGS);
   const done = handleCommon("emperor", HELP, values);
   if (done !== undefined) return done;
@@ -105,6 +114,7 @@ export async function main(args: string[]): Promise<number> {
     server?.stop();
     throw e;
   }
+  const local = serveLocalAdmin(stateDir, new ExecEndpoint(sup, { node: "local", noExec: values["no-exec"] ?? false }), "local");
   const monitor = new DirMonitor(dir, sup, pattern);
   monitor.start();
   log.info("emperor watching {dir} ({files}), state in {stateDir}", { dir, files: pattern ?? "*.ini, *.toml", stateDir });
@@ -112,6 +122,7 @@ export async function main(args: string[]): Promise<number> {
   const signal = await untilStopSignal(() => monitor.rescan());
   log.info("{signal}: stopping every vassal", { signal });
   monitor.stop();
+  local.close();
   server?.stop();
   await sup.stopAll();
   return 0;

@@ -43,6 +43,12 @@ export function emperorStats(sup: Supervisor, info: Record<string, unknown>): St
           samples: list.map((v) => ({ labels: { vassal: v.name }, value: v.restarts })),
         },
         {
+          name: "emperor_vassal_watch_reloads_total",
+          help: "Reloads caused by the vassal's watch patterns",
+          type: "counter",
+          samples: list.filter((v) => v.watch).map((v) => ({ labels: { vassal: v.name }, value: v.watch!.reloads })),
+        },
+        {
           name: "emperor_vassal_check_failures_total",
           help: "Health checks of the vassal that failed",
           type: "counter",

@@ -14,7 +14,9 @@ import { reapLeftovers } from "./pid_records.ts";
 import { resolveRunAs } from "./user_ids.ts";
 import { lockStateDir, unlockStateDir } from "./state_lock.ts";
 import type { SupervisorEvent, SupervisorOptions, VassalStatus } from "./types.ts";
-import { configPath, Vassal, type VassalContext } from "./vassal.ts";
+import { configPath, logPath, Vassal, type VassalContext } from "./vassal.ts";
+import { FileWatch } from "./file_watch.ts";
+import type { ExecContext } from "./types.ts";
 import { parseVassalConfig, type VassalConfig, vassalNameProblem } from "../vassal/mod.ts";
 
 export type { SupervisorEvent, SupervisorOptions, VassalState, VassalStatus } from "./types.ts";
@@ -35,9 +37,12 @@ const log = getLogger("emperor", "supervisor");
 export class Supervisor {
   readonly stateDir: string;
   #ctx: VassalContext;
-  #vassals = new Map<string, { vassal: Vassal; text: string }>();
+  #vassals = new Map<string, { vassal: Vassal; text: string; config: VassalConfig }>();
   /** Vassals being destroyed, so stopAll waits for them and a re-apply waits its turn. */
   #dying = new Map<string, Promise<void>>();
+  /** File watches (`watch = [...]`) by vassal, with what they were made from, and the reloads they caused. */
+  #watches = new Map<string, { key: string; watch: FileWatch }>();
+  #watchReloads = new Map<string, number>();
   /** Set by stopAll: nothing new starts after it. */
   #stopping = false;
 
@@ -116,13 +121,15 @@ export class Supervisor {
     } catch (e) {
       return this.#reject(name, `${name}: cannot store the config: ${(e as Error).message}`);
     }
+    this.#watch(name, parsed);
     if (known) {
       known.text = config;
+      known.config = parsed;
       known.vassal.update(parsed);
       return;
     }
     const vassal = new Vassal(name, parsed, this.#ctx);
-    this.#vassals.set(name, { vassal, text: config });
+    this.#vassals.set(name, { vassal, text: config, config: parsed });
     vassal.start();
   }
 
@@ -138,6 +145,9 @@ export class Supervisor {
     const known = this.#vassals.get(name);
     if (!known) return await this.#dying.get(name);
     this.#vassals.delete(name);
+    this.#watches.get(name)?.watch.stop();
+    this.#watches.delete(name);
+    this.#watchReloads.delete(name);
     const done = known.vassal.destroy().then(() => {
       this.#dying.delete(name);
       try {
@@ -155,9 +165,30 @@ export class Supervisor {
     return this.#vassals.has(name);
   }
 
+  /**
+   * Where and as whom commands run "inside" vassal `name` (`zeus exec`, `emperor exec`):
+   * its working directory, environment and user, and its log file; undefined when it is
+   * not supervised here.
+   */
+  execContext(name: string): ExecContext | undefined {
+    const known = this.#vassals.get(name);
+    if (!known) return undefined;
+    const c = known.config;
+    const status = known.vassal.status();
+    const base = { name, logFile: logPath(this.stateDir, name), ...(status.pid ? { pid: status.pid } : {}) };
+    if (c.kind === "uwsgi") return { ...base, cwd: this.#ctx.workDir, env: {}, runAs: { initGroups: false } };
+    return { ...base, cwd: c.cwd ?? this.#ctx.workDir, env: c.env, runAs: resolveRunAs(c.user, c.group) };
+  }
+
   /** Every supervised vassal's status, by name. */
   list(): VassalStatus[] {
-    return [...this.#vassals.values()].map((v) => v.vassal.status()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return [...this.#vassals.entries()]
+      .map(([name, v]) => {
+        const w = this.#watches.get(name);
+        const status = v.vassal.status();
+        return w ? { ...status, watch: { patterns: w.watch.patterns, reloads: this.#watchReloads.get(name) ?? 0 } } : status;
+      })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
   /** Stops every vassal gracefully, all at once, and releases the state dir; resolves when all are reaped. Later applies are ignored. */
@@ -165,6 +196,26 @@ export class Supervisor {
     this.#stopping = true;
     await Promise.all([...[...this.#vassals.keys()].map((n) => this.destroy(n)), ...this.#dying.values()]);
     unlockStateDir(this.stateDir);
+  }
+
+  /** Starts, replaces or stops vassal `name`'s file watch to match its config. */
+  #watch(name: string, config: VassalConfig): void {
+    const patterns = (config.kind === "plain" ? config.watch : undefined) ?? [];
+    const base = (config.kind === "plain" ? config.cwd : undefined) ?? this.#ctx.workDir;
+    const key = JSON.stringify([patterns, base]);
+    const old = this.#watches.get(name);
+    if (old?.key === key) return;
+    old?.watch.stop();
+    this.#watches.delete(name);
+    if (patterns.length === 0) return;
+    const watch = new FileWatch(patterns, base, this.#ctx.clock, (path) => {
+      if (!this.#vassals.has(name)) return;
+      this.#watchReloads.set(name, (this.#watchReloads.get(name) ?? 0) + 1);
+      log.info("vassal {name}: {path} changed; reloading it (watch)", { name, path });
+      this.reload(name);
+    });
+    watch.start();
+    this.#watches.set(name, { key, watch });
   }
 
   #reject(name: string, reason: string): void {

@@ -7,6 +7,9 @@
  *
  * @module
  */
+import { decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
+import { ProtocolError } from "../errors.ts";
+import type { ExecEndpoint } from "../exec/endpoint.ts";
 import { getLogger } from "../log/logging.ts";
 import { backoffMs, type Conn, dial } from "../net/mod.ts";
 import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
@@ -27,6 +30,8 @@ export interface ZeusAddress {
 
 /** Options of a {@link ZeusLink}: the first zeus, and `others` of the same coordinator. */
 export interface ZeusLinkOptions extends SessionIdentity, ZeusAddress {
+  /** Where exec and logs streams relayed by zeus go; without it they are a protocol error. */
+  exec?: ExecEndpoint;
   /** More zeus (repeated --emperor): tried in turn; a standby's redirect is followed. */
   others?: ZeusAddress[];
   /** I_AM_ALIVE period. */
@@ -79,6 +84,10 @@ export class ZeusLink {
   #redirects = 0;
   #heard = 0;
   #silenceMs = 0;
+  /** The --dead-after the last ZEUS_ALIVE announced (the same on every zeus of a coordinator). */
+  #announcedMs: number | undefined;
+  /** The zeus last left for its silence: a stale redirect back to it is not followed for a while. */
+  #leftSilent: { host: string; port: number; at: number } | undefined;
 
   constructor(
     host: VassalHost,
@@ -147,7 +156,9 @@ export class ZeusLink {
     this.#conn = conn;
     this.#connects++;
     this.#since = this.#heard = Date.now();
-    this.#silenceMs = 0;
+    // With several zeus, one that says nothing at all (paused: its kernel still accepts) is
+    // left too, after a grace its first ZEUS_ALIVE replaces with its --dead-after.
+    this.#silenceMs = this.#targets.length > 1 ? (this.#announcedMs ?? Math.max(5000, 3 * this.opts.heartbeatMs)) : 0;
     this.#state = "connected";
     // Announced once it has lasted: a zeus refusing our certificate accepts, then resets.
     const announce = setTimeout(() => {
@@ -158,13 +169,20 @@ export class ZeusLink {
     let notLeader: string | undefined;
     const decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
     let broken = false;
+    // Streams (exec, logs) live as long as this connection: a lost link kills their commands.
+    const streams = this.opts.exec?.channel((f) => conn.write(encodePacket(encodeAdminFrame(f))), "zeus");
     conn.onData((chunk) => {
       if (broken) return;
       this.#heard = Date.now();
       try {
         for (const p of decoder.push(chunk)) {
+          if (isAdminType(p.modifier2)) {
+            if (!streams) throw new ProtocolError(`admin frame ${p.modifier2}: this emperor takes no streams`);
+            streams.frame(decodeAdminFrame(p));
+            continue;
+          }
           const m = decodeMessage(p, "zeus");
-          if (m.type === "ZEUS_ALIVE") this.#silenceMs = m.deadAfterMs;
+          if (m.type === "ZEUS_ALIVE") this.#silenceMs = this.#announcedMs = m.deadAfterMs;
           else if (m.type === "NOT_LEADER") {
             notLeader = this.#follow(target, m.leader);
             broken = true;
@@ -183,6 +201,7 @@ export class ZeusLink {
     });
     conn.onClose((err) => {
       clearTimeout(announce);
+      streams?.close();
       this.session.detach();
       this.#conn = undefined;
       const lasted = Date.now() - this.#since;
@@ -209,7 +228,9 @@ export class ZeusLink {
     } catch {
       log.warn("zeus at {from} names a leader {leader} that is not HOST:PORT", { from: hostPort(from), leader });
     }
-    if (to && (to.host !== from.host || to.port !== from.port)) {
+    const left = this.#leftSilent;
+    const stale = to && left && left.host === to.host && left.port === to.port && Date.now() - left.at < 3 * (this.#announcedMs ?? 5000);
+    if (to && !stale && (to.host !== from.host || to.port !== from.port)) {
       const given = this.#targets.find((t) => t.host === to.host && t.port === to.port);
       this.#redirect = given ?? { ...to, ...(from.tls ? { tls: from.tls } : {}) };
       log.info("zeus at {from} is a standby: following it to the leader at {leader}", { from: hostPort(from), leader });
@@ -229,6 +250,7 @@ export class ZeusLink {
       s: (silent / 1000).toFixed(1),
     });
     this.#silenceMs = 0;
+    this.#leftSilent = { ...this.#current, at: Date.now() };
     this.#conn.close();
   }
 

@@ -17,6 +17,8 @@ import { emperorStats } from "./emperor_stats.ts";
 import { defaultStateDir } from "./state_dir.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { type ZeusAddress, ZeusLink } from "./zeus_link.ts";
+import { ExecEndpoint } from "../exec/endpoint.ts";
+import { serveLocalAdmin } from "./local_admin.ts";
 
 const log = getLogger("emperor", "zeus");
 
@@ -31,6 +33,7 @@ export interface ZeusModeFlags {
   node?: string;
   "max-vassals"?: string;
   heartbeat?: string;
+  "no-exec"?: boolean;
   label?: string[];
 }
 
@@ -87,7 +90,17 @@ export async function runZeusMode(
     startMs: PLAIN_START_MS,
   });
   await sup.start();
-  link = new ZeusLink(sup, { ...first, ...(others.length ? { others } : {}), node, maxVassals, labels, heartbeatMs: heartbeat * 1000 });
+  const exec = new ExecEndpoint(sup, { node, noExec: flags["no-exec"] ?? false });
+  const local = serveLocalAdmin(stateDir, exec, node);
+  link = new ZeusLink(sup, {
+    ...first,
+    ...(others.length ? { others } : {}),
+    node,
+    maxVassals,
+    labels,
+    heartbeatMs: heartbeat * 1000,
+    exec,
+  });
   const zeusLink = link;
   let server: StatsServer | undefined;
   if (stats) {
@@ -115,6 +128,7 @@ export async function runZeusMode(
   const signal = await hooks.untilStopSignal(() => {}, "nothing to rescan under zeus (send SIGHUP to zeus to rescan its directory)");
   log.info("{signal}: stopping every vassal", { signal });
   link.stop();
+  local.close();
   server?.stop();
   await sup.stopAll();
   return 0;

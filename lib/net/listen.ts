@@ -7,7 +7,7 @@ import type { Socket } from "bun";
 import type { Conn, Listener, SocketState } from "./types.ts";
 import type { TlsServerFiles } from "../tls/files.ts";
 import { peerNames } from "./peer_names.ts";
-import { SocketConn } from "./socket_conn.ts";
+import { formatRemote, SocketConn } from "./socket_conn.ts";
 import { socketEvents } from "./socket_events.ts";
 import { serverTlsOptions } from "./tls_options.ts";
 
@@ -25,6 +25,13 @@ export interface ListenOptions {
   handshakeTimeoutSeconds?: number;
   /** Told about each client dropped at the TLS handshake (to log who and why). */
   onRefused?: (remote: string, reason: string) => void;
+}
+
+/** OpenSSL's words for a refused client, with what they mean where they are cryptic. */
+function refusalReason(raw: string): string {
+  if (/PEER_DID_NOT_RETURN_A_CERTIFICATE/.test(raw)) return "no client certificate (PEER_DID_NOT_RETURN_A_CERTIFICATE)";
+  if (/unable to verify the first certificate|unable to get local issuer/.test(raw)) return `${raw} (not signed by our CA)`;
+  return raw;
 }
 
 /**
@@ -60,23 +67,31 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
         ...socketEvents,
         open(socket) {
           // Bun shares `data` between a listener's sockets unless each gets its own.
-          socket.data = {};
-          if (tls) socket.timeout(handshakeSeconds);
-          else admit(socket, false);
+          const remote = formatRemote(socket.remoteAddress, socket.remotePort);
+          socket.data = { remote };
+          if (!tls) return admit(socket, false);
+          socket.timeout(handshakeSeconds);
+          // A client that gives up half-way (it does not trust our certificate) is a
+          // refused handshake too; cleared once the handshake has an outcome.
+          socket.data.beforeReady = (err) => opts.onRefused?.(remote, `closed during the TLS handshake${err ? `: ${err.message}` : ""}`);
         },
         handshake(socket, success) {
           socket.timeout(0);
+          delete socket.data.beforeReady;
           const verified = tls?.clientAuth !== "none" && socket.authorized;
           if (!success || (tls?.clientAuth === "required" && !verified)) {
-            const why = socket.getAuthorizationError?.()?.message ?? (success ? "no client certificate" : "TLS handshake failed");
-            opts.onRefused?.(`${socket.remoteAddress}:${socket.remotePort}`, why);
+            const why = refusalReason(
+              socket.getAuthorizationError?.()?.message ?? (success ? "no client certificate" : "TLS handshake failed"),
+            );
+            opts.onRefused?.(socket.data.remote!, why);
             socket.terminate();
             return;
           }
           admit(socket, verified);
         },
         timeout(socket) {
-          opts.onRefused?.(`${socket.remoteAddress}:${socket.remotePort}`, `TLS handshake not done in ${handshakeSeconds} s`);
+          delete socket.data.beforeReady;
+          opts.onRefused?.(socket.data.remote!, `TLS handshake not done in ${handshakeSeconds} s`);
           socket.terminate();
         },
       },

@@ -118,6 +118,14 @@ export class SocketConn implements Conn, SocketSink {
   }
 }
 
-function formatRemote(address: string, port: number): string {
+/**
+ * A socket's peer as "ip:port", "[ip6]:port" for IPv6.
+ *
+ * @example
+ * ```ts
+ * formatRemote("::1", 4040); // "[::1]:4040"
+ * ```
+ */
+export function formatRemote(address: string, port: number): string {
   return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }

@@ -62,6 +62,8 @@ export interface SocketSink {
 /** Per-socket state shared by the Bun handlers. */
 export interface SocketState {
   conn?: SocketSink;
+  /** The peer's "ip:port", taken when the socket opened (Bun forgets it once a handshake failed). */
+  remote?: string;
   /** The first error seen on the socket, reported to close listeners. */
   error?: Error;
   /** Called instead of the connection's close when the socket closes before it is ready. */

@@ -10,6 +10,8 @@ import { listen, type Listener } from "../net/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
 import { loadClientFiles, loadServerFiles } from "../tls/files.ts";
 import { getLogger } from "../log/logging.ts";
+import { refusalLogger } from "../log/rate_limit.ts";
+import { ClientPort } from "./client_port.ts";
 import { servePeer, serveClient } from "./inbound.ts";
 import { LogFiles } from "./log_files.ts";
 import { Listeners } from "./listeners.ts";
@@ -66,6 +68,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   const early: (() => void)[] = [];
   const whenReady = (f: () => void) => (node ? f() : early.push(f));
   const listeners: Listener[] = [];
+  const clientPort = new ClientPort(config, config.nodes.length - 1);
   let statsServer: StatsServer | undefined;
   let files: LogFiles | undefined;
   let store: RingStore | undefined;
@@ -76,7 +79,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
       await listen({
         host: self.host,
         port: self.peerPort,
-        ...(peerServer ? { tls: peerServer } : {}),
+        ...(peerServer ? { tls: peerServer, onRefused: refusalLogger((m, p) => log.warn(m, p), "peer") } : {}),
         onConn: (c) => whenReady(() => servePeer(node!, c, { tls: !!tls, keepaliveMs })),
       }),
     );
@@ -84,8 +87,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
       await listen({
         host: self.host,
         port: self.clientPort,
-        ...(clientServer ? { tls: clientServer } : {}),
-        onConn: (c) => whenReady(() => serveClient(node!, c)),
+        ...(clientServer ? { tls: clientServer, onRefused: refusalLogger((m, p) => log.warn(m, p), "client") } : {}),
+        onConn: (c) => clientPort.admit(c) && whenReady(() => serveClient(node!, c, clientPort.guard)),
       }),
     );
     files = new LogFiles(paths.logDir);
@@ -140,6 +143,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     dir: paths.logDir,
     n: rec.pending.length,
   });
+  const lim = clientPort.guard.limits;
+  log.info("clients: at most {max} (open-file limit {files}), {listeners} of them listeners; closed after {idle} s silent", {
+    max: lim.max,
+    files: clientPort.fileLimit ?? "unknown",
+    listeners: lim.maxExempt,
+    idle: lim.idleMs / 1000,
+  });
   if (!tls) {
     log.warn("zog listens on {host} (peers :{pp}, clients :{cp}) without TLS: anyone who reaches these ports can add messages", {
       host: self.host,
@@ -149,6 +159,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   for (const l of ready.links) l?.dialNow();
   const ticker = setInterval(() => ready.links.forEach((l) => l?.tick()), Math.min(250, keepaliveMs / 4));
+  const clientTicker = setInterval(() => clientPort.tick(), 1000);
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
@@ -158,6 +169,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     stopping = true;
     log.info("stopping: flushing logs");
     clearInterval(ticker);
+    clearInterval(clientTicker);
     for (const l of listeners) l.close();
     statsServer?.stop();
     for (const l of ready.links) l?.stop();

@@ -4,16 +4,20 @@
  *
  * @module
  */
+import type { ConnGuard } from "../net/conn_guard.ts";
+import type { ClientPort } from "./client_port.ts";
 import type { Conn } from "../net/mod.ts";
 import { certMatches } from "../tls/names.ts";
 import { getLogger } from "../log/logging.ts";
 import { checkMessage } from "./message.ts";
 import { fanOut } from "./forwarding.ts";
 import type { ZogNode } from "./node.ts";
+import { Answers } from "./answers.ts";
+import { readDataBatch } from "./batch.ts";
 import { readMessages, varText } from "./packet_reader.ts";
 import { decodeRanges } from "./listen/ranges.ts";
 import { subscribeRequest } from "./listen/subscribe_request.ts";
-import { ID_RE, RING_PROTO, type RingMessage, ringBytes, RingType, ringTypeName } from "./protocol.ts";
+import { BATCH_VAR, ID_RE, RING_PROTO, type RingMessage, ringBytes, RingType, ringTypeName } from "./protocol.ts";
 
 const log = getLogger("zog", "conn");
 
@@ -24,31 +28,52 @@ function send(conn: Conn, type: RingType, vars: Record<string, string | Uint8Arr
   conn.write(ringBytes(type, vars));
 }
 
-/** Handles a DATA from a client (`from` "client") or a peer (its position). */
-function onData(node: ZogNode, conn: Conn, m: RingMessage, from: "client" | number): void {
-  const id = varText(m, "id");
-  const msg = m.vars.msg ?? new Uint8Array(0);
+/**
+ * Handles one message of a DATA or DATA_BATCH from a client (`from` "client") or a peer
+ * (its position; `it.origin` names the node the message entered the ring at).
+ */
+function takeData(
+  node: ZogNode,
+  conn: Conn,
+  answers: Answers,
+  from: "client" | number,
+  it: { id: string; msg: Uint8Array; origin?: string },
+  batched: boolean,
+): void {
+  const { id, msg } = it;
   const sender = (): string => (from === "client" ? `client ${conn.remote}` : `peer ${node.nodes[from]!.name} ${conn.remote}`);
   if (!ID_RE.test(id)) {
     node.invalid(sender(), `bad message id "${id.slice(0, 70)}": 1-64 of [A-Za-z0-9._:-]`, msg);
     // Echoed (cut to 64 characters) so the client can tell which message was refused.
-    return send(conn, RingType.ERROR, { id: id.slice(0, 64), reason: "bad message id: 1-64 of [A-Za-z0-9._:-]" });
+    return answers.error(id.slice(0, 64), "bad message id: 1-64 of [A-Za-z0-9._:-]");
   }
   const check = checkMessage(msg, fanOut(node.nodes.length));
   if (!check.ok) {
     node.invalid(sender(), check.reason, msg);
-    return send(conn, RingType.ERROR, { id, reason: check.reason });
+    return answers.error(id, check.reason);
   }
   let origin = node.self.index;
-  if (from !== "client") origin = node.positionOf(varText(m, "origin")) ?? from;
+  if (from !== "client") origin = node.positionOf(it.origin ?? "") ?? from;
   node.submit({
     id,
     content: check.content,
     from,
     wrapping: check.wrapping,
     origin,
-    reply: (error) => send(conn, error ? RingType.ERROR : RingType.OK, error ? { id, reason: error } : { id }),
+    reply: (error) => (error ? answers.error(id, error) : answers.ok(id, batched)),
   });
+}
+
+/** Handles a DATA (one message) or a DATA_BATCH (many). */
+function onData(node: ZogNode, conn: Conn, answers: Answers, m: RingMessage, from: "client" | number): void {
+  if (m.type === RingType.DATA) {
+    const it = { id: varText(m, "id"), msg: m.vars.msg ?? new Uint8Array(0), origin: varText(m, "origin") };
+    return takeData(node, conn, answers, from, it, false);
+  }
+  for (const it of readDataBatch(m.payload)) {
+    takeData(node, conn, answers, from, it, true);
+    if (conn.closed) return;
+  }
 }
 
 /** Watches an accepted connection: closed when nothing is heard for `idleMs`. */
@@ -77,6 +102,7 @@ function watchIdle(conn: Conn, idleMs: number, what: string): () => void {
  */
 export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepaliveMs: number }): void {
   let peer: number | undefined;
+  const answers = new Answers(conn);
   const heard = watchIdle(conn, 2 * opts.keepaliveMs, "peer link from");
   readMessages(conn, "peer", (m) => {
     heard();
@@ -94,14 +120,15 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
       node.inbound[index] = (node.inbound[index] ?? 0) + 1;
       conn.onClose(() => void node.inbound[index]!--);
       log.info("peer {name} connected from {remote}", { name, remote: conn.remote });
-      send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name });
+      send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name, [BATCH_VAR]: "1" });
       // It dialled us, so it is back: do not wait for our backoff to dial it.
       node.links[peer]?.dialNow();
       return;
     }
     switch (m.type) {
       case RingType.DATA:
-        return onData(node, conn, m, peer);
+      case RingType.DATA_BATCH:
+        return onData(node, conn, answers, m, peer);
       case RingType.KEEPALIVE:
         return send(conn, RingType.ACK);
       case RingType.HELLO:
@@ -151,42 +178,55 @@ function refuse(conn: Conn, reason: string): void {
 
 /**
  * Serves a connection accepted on the client port: DATA, keepAlive, HELLO, SUBSCRIBE.
+ * `guard`, the port's limits ({@link ClientPort}), hears of every chunk read and caps the
+ * listeners it lets off the idle limit.
  *
  * @example
  * ```ts
- * listen({ host, port: clientPort, onConn: (c) => serveClient(node, c) });
+ * listen({ host, port: clientPort, onConn: (c) => serveClient(node, c, clientPort.guard) });
  * ```
  */
-export function serveClient(node: ZogNode, conn: Conn): void {
+export function serveClient(node: ZogNode, conn: Conn, guard?: ConnGuard<Conn>): void {
   log.debug("client connected from {remote}", { remote: conn.remote });
-  readMessages(conn, "client", (m) => {
-    switch (m.type) {
-      case RingType.DATA:
-        // A client that sends without reading its answers would grow them without bound.
-        if (conn.bufferedBytes > CLIENT_UNREAD_LIMIT) return refuse(conn, `answers not read: over ${CLIENT_UNREAD_LIMIT} bytes unsent`);
-        return onData(node, conn, m, "client");
-      case RingType.KEEPALIVE:
-        return send(conn, RingType.ACK);
-      case RingType.HELLO: {
-        const spoken = protoMismatch(m, false);
-        if (spoken) return refuse(conn, spoken);
-        return send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name });
-      }
-      case RingType.SUBSCRIBE:
-        return subscribe(node, conn, m);
-      case RingType.EVENT_ACK: {
-        let ranges;
-        try {
-          ranges = decodeRanges(varText(m, "seqs"));
-        } catch (e) {
-          return refuse(conn, `bad EVENT_ACK: ${(e as Error).message}`);
+  const answers = new Answers(conn);
+  const heard = guard ? (partial: boolean) => guard.heard(conn, partial) : undefined;
+  readMessages(
+    conn,
+    "client",
+    (m) => {
+      switch (m.type) {
+        case RingType.DATA:
+        case RingType.DATA_BATCH:
+          // A client that sends without reading its answers would grow them without bound.
+          if (conn.bufferedBytes > CLIENT_UNREAD_LIMIT) return refuse(conn, `answers not read: over ${CLIENT_UNREAD_LIMIT} bytes unsent`);
+          return onData(node, conn, answers, m, "client");
+        case RingType.KEEPALIVE:
+          return send(conn, RingType.ACK);
+        case RingType.HELLO: {
+          const spoken = protoMismatch(m, false);
+          if (spoken) return refuse(conn, spoken);
+          return send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name, [BATCH_VAR]: "1" });
         }
-        return node.listeners.ack(conn, ranges);
+        case RingType.SUBSCRIBE:
+          // A listener may stay silent for good: only so many are let off client_idle.
+          if (guard && !guard.exemptFromIdle(conn))
+            return refuse(conn, `too many listeners: max_listeners ${guard.limits.maxExempt} reached`);
+          return subscribe(node, conn, m);
+        case RingType.EVENT_ACK: {
+          let ranges;
+          try {
+            ranges = decodeRanges(varText(m, "seqs"));
+          } catch (e) {
+            return refuse(conn, `bad EVENT_ACK: ${(e as Error).message}`);
+          }
+          return node.listeners.ack(conn, ranges);
+        }
+        case RingType.ACK:
+          return;
+        default:
+          return refuse(conn, `unexpected ${ringTypeName(m.type)} from a client`);
       }
-      case RingType.ACK:
-        return;
-      default:
-        return refuse(conn, `unexpected ${ringTypeName(m.type)} from a client`);
-    }
-  });
+    },
+    heard,
+  );
 }

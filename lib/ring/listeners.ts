@@ -18,6 +18,16 @@ import { type GroupMember, WorkGroup } from "./listen/work_group.ts";
 
 const log = getLogger("zog", "listen");
 
+/** What /status shows of the store and the named positions. */
+export interface StoreStatus {
+  last_seq: number;
+  /** The first seq still held (last_seq + 1 when none is). */
+  oldest_seq: number;
+  bytes: number;
+  /** Durable listeners and groups: their position, and who is connected. */
+  positions: { name: string; kind: "durable" | "group"; position: number; connected: number; in_flight: number }[];
+}
+
 /** Unsent bytes a live listener may fall behind by before it is dropped (documented). */
 export const LISTENER_BUFFER = 4 * 1024 * 1024;
 
@@ -106,6 +116,21 @@ export class Listeners {
     vars.from = String(Math.max(from, oldest));
     queueMicrotask(() => sub.replayFrom(Math.max(from, oldest)));
     return vars;
+  }
+
+  /** The store's figures and every durable and group position (undefined without a store). */
+  status(): StoreStatus | undefined {
+    if (!this.store) return undefined;
+    const saved = this.store.positions();
+    for (const [k, v] of this.#dirty) saved.set(k, v);
+    const positions = [...saved].map(([key, position]) => {
+      const [kind, name] = [key.slice(0, key.indexOf(":")) as "durable" | "group", key.slice(key.indexOf(":") + 1)];
+      const group = kind === "group" ? this.#groups.get(name) : undefined;
+      const connected = group ? group.members.length : this.#durables.has(name) ? 1 : 0;
+      const inFlight = group ? group.members.reduce((n, m) => n + m.inflight.size, 0) : 0;
+      return { name, kind, position, connected, in_flight: inFlight };
+    });
+    return { last_seq: this.store.lastSeq, oldest_seq: this.store.oldestSeq(), bytes: this.store.usedBytes(), positions };
   }
 
   /** EVENT_ACK from `conn`: moves a durable position, or releases a group member's messages. */

@@ -151,8 +151,8 @@ export class ZogNode implements LinkOwner {
     this.#schedule();
   }
 
-  sent(): void {
-    this.counters.forwarded++;
+  sent(count: number): void {
+    this.counters.forwarded += count;
   }
 
   backlogDropped(peer: number, entry: Entry): void {

@@ -4,6 +4,7 @@
  * @module
  */
 import { type Metric, renderMetrics } from "../stats/mod.ts";
+import type { StoreStatus } from "./listeners.ts";
 import type { ZogNode } from "./node.ts";
 
 /** One link's line in /status. */
@@ -27,6 +28,8 @@ export interface NodeStatus {
   fsync: string;
   links: LinkStatus[];
   listeners: number;
+  /** The store: seqs held, size, durable and group positions. */
+  store?: StoreStatus;
   counters: Record<string, number>;
 }
 
@@ -51,6 +54,7 @@ export function nodeStatus(node: ZogNode, ports: { peer: number; client: number 
       backlog: l.queue.size,
     });
   }
+  const store = node.listeners.status();
   return {
     node: node.self.name,
     host: node.self.host,
@@ -59,6 +63,7 @@ export function nodeStatus(node: ZogNode, ports: { peer: number; client: number 
     fsync: node.fsyncPolicy,
     links,
     listeners: node.listeners.size,
+    ...(store ? { store } : {}),
     counters: { ...node.counters, listeners_dropped: node.listeners.dropped },
   };
 }
@@ -102,5 +107,27 @@ export function nodeMetrics(status: NodeStatus): string {
       samples: status.links.map((l) => ({ labels: { ...node, peer: l.peer }, value: l.backlog })),
     },
     { name: "zog_listeners", help: "Subscribed listeners", type: "gauge", samples: [{ labels: node, value: status.listeners }] },
+    ...(status.store
+      ? ([
+          {
+            name: "zog_last_seq",
+            help: "The last sequence number this node gave",
+            type: "gauge",
+            samples: [{ labels: node, value: status.store.last_seq }],
+          },
+          {
+            name: "zog_store_bytes",
+            help: "Bytes of the store in use",
+            type: "gauge",
+            samples: [{ labels: node, value: status.store.bytes }],
+          },
+          {
+            name: "zog_position",
+            help: "Position (last acknowledged seq) of a durable listener or group",
+            type: "gauge",
+            samples: status.store.positions.map((p) => ({ labels: { ...node, [p.kind]: p.name }, value: p.position })),
+          },
+        ] satisfies Metric[])
+      : []),
   ]);
 }

@@ -17,14 +17,15 @@ export const MAX_RING_PAYLOAD = 16 * 1024;
 /**
  * Feeds `conn`'s bytes through a ring packet decoder to `onMessage`. Garbage, a wrong
  * modifier1 or an unknown type is logged (with `what` and the address), answered with
- * ERROR {reason} and closes `conn`.
+ * ERROR {reason} and closes `conn`. `onChunk` hears of every chunk read, and whether it
+ * left a packet incomplete (for the client port's timeouts).
  *
  * @example
  * ```ts
  * readMessages(conn, "client", (m) => handle(m));
  * ```
  */
-export function readMessages(conn: Conn, what: string, onMessage: (m: RingMessage) => void): void {
+export function readMessages(conn: Conn, what: string, onMessage: (m: RingMessage) => void, onChunk?: (partial: boolean) => void): void {
   const decoder = new PacketDecoder({ maxPayload: MAX_RING_PAYLOAD, modifier1: RING_MODIFIER1, family: "ring" });
   conn.onData((chunk) => {
     if (conn.closed) return;
@@ -33,6 +34,7 @@ export function readMessages(conn: Conn, what: string, onMessage: (m: RingMessag
         onMessage(readRingPacket(p));
         if (conn.closed) return;
       }
+      onChunk?.(decoder.buffered > 0);
     } catch (e) {
       const reason = (e as Error).message;
       log.warn("closing {what} connection from {remote}: {error}", { what, remote: conn.remote, error: reason });

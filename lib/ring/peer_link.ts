@@ -13,8 +13,9 @@ import type { TlsClientFiles } from "../tls/files.ts";
 import { certMatches } from "../tls/names.ts";
 import { getLogger } from "../log/logging.ts";
 import { type Entry, messageBytes } from "./entry.ts";
-import { readMessages, varText } from "./packet_reader.ts";
-import { RING_PROTO, ringBytes, RingType } from "./protocol.ts";
+import { type BatchItem, dataBatchPackets, readOkBatch } from "./batch.ts";
+import { MAX_RING_PAYLOAD, readMessages, varText } from "./packet_reader.ts";
+import { BATCH_VAR, RING_PROTO, ringBytes, RingType } from "./protocol.ts";
 
 /** Redials of a missing peer: first retry within 250 ms, doubling to 30 s, 20% jitter. */
 export const PEER_REDIAL: BackoffPolicy = { firstMs: 250, maxMs: 30_000, jitter: 0.2 };
@@ -32,7 +33,8 @@ export interface LinkOwner {
   readonly originName: (position: number) => string;
   linkDown(peer: number): void;
   acked(peer: number, id: string): void;
-  sent(): void;
+  /** `count` messages went out to a peer. */
+  sent(count: number): void;
   backlogDropped(peer: number, entry: Entry): void;
 }
 
@@ -68,6 +70,8 @@ export class PeerLink {
   #stopped = false;
   #attempts = 0;
   #refused = false;
+  /** The peer's HELLO said it takes DATA_BATCH. */
+  #batches = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #lastHeard = 0;
   #lastSent = 0;
@@ -166,6 +170,7 @@ export class PeerLink {
       this.#lastHeard = this.#now();
       switch (m.type) {
         case RingType.HELLO:
+          this.#batches = varText(m, BATCH_VAR) === "1";
           return this.#hello(conn, varText(m, "node"));
         case RingType.ACK:
           this.lastAck = this.#lastHeard;
@@ -173,7 +178,11 @@ export class PeerLink {
         case RingType.KEEPALIVE:
           return this.#send(RingType.ACK, {});
         case RingType.OK:
-          return this.#ok(varText(m, "id"));
+          this.#ok(varText(m, "id"));
+          return this.#pump();
+        case RingType.OK_BATCH:
+          for (const id of readOkBatch(m.payload)) this.#ok(id);
+          return this.#pump();
         case RingType.ERROR:
           log.warn("link to {peer}: {reason}", { peer: p.name, reason: varText(m, "reason") });
           this.#refused = true;
@@ -212,12 +221,11 @@ export class PeerLink {
     }
     this.#inflight.delete(id);
     if (this.queue.delete(id)) this.owner.acked(this.peer.index, id);
-    this.#pump();
   }
 
   #pump(): void {
     if (this.state !== "up") return;
-    let sent = false;
+    const items: BatchItem[] = [];
     while (this.#inflight.size < SEND_WINDOW && this.#head < this.#unsent.length) {
       const id = this.#unsent[this.#head++]!;
       const entry = this.queue.get(id);
@@ -225,14 +233,17 @@ export class PeerLink {
       if (!entry || wrapping === undefined || this.#inflight.has(id)) continue;
       if (this.#inflight.size === 0) this.#lastProgress = this.#now();
       this.#inflight.add(id);
-      this.#send(RingType.DATA, { id, msg: messageBytes(entry.content, wrapping), origin: this.owner.originName(entry.origin) });
-      sent = true;
+      items.push({ id, msg: messageBytes(entry.content, wrapping), origin: this.owner.originName(entry.origin) });
     }
     if (this.#head > 4096 && this.#head * 2 > this.#unsent.length) {
       this.#unsent = this.#unsent.slice(this.#head);
       this.#head = 0;
     }
-    if (sent) this.owner.sent();
+    if (items.length === 0) return;
+    this.#lastSent = this.#now();
+    if (this.#batches) for (const p of dataBatchPackets(RingType.DATA_BATCH, items, MAX_RING_PAYLOAD)) this.#conn?.write(p);
+    else for (const it of items) this.#conn?.write(ringBytes(RingType.DATA, { id: it.id, msg: it.msg, origin: it.origin! }));
+    this.owner.sent(items.length);
   }
 
   #send(type: RingType, vars: Record<string, string | Uint8Array>): void {

@@ -20,9 +20,16 @@ export const RingType = {
   ERROR: 5,
   SUBSCRIBE: 6,
   EVENT: 7,
+  /** Many DATA in one packet (lib/ring/batch.ts). */
+  DATA_BATCH: 8,
+  /** Many OK in one packet. */
+  OK_BATCH: 9,
   EVENT_ACK: 12,
   CAUGHT_UP: 13,
 } as const;
+
+/** HELLO var by which a node says it takes DATA_BATCH (and answers it with OK_BATCH). */
+export const BATCH_VAR = "batch";
 
 /** A ring message type number. */
 export type RingType = (typeof RingType)[keyof typeof RingType];
@@ -32,7 +39,9 @@ const NAMES = Object.fromEntries(Object.entries(RingType).map(([k, v]) => [v, k]
 /** A decoded ring message: its type and raw var values. */
 export interface RingMessage {
   type: RingType;
+  /** The vars (empty for the batch types, whose keys repeat: read `payload` with lib/ring/batch.ts). */
   vars: Record<string, Uint8Array>;
+  payload: Uint8Array;
 }
 
 /** Message ids: chosen by clients, 1–64 bytes of `[A-Za-z0-9._:-]`. */
@@ -73,7 +82,9 @@ export function ringBytes(type: RingType, vars: Record<string, string | Uint8Arr
  */
 export function readRingPacket(p: Packet): RingMessage {
   if (!(p.modifier2 in NAMES)) throw new PacketError(`unknown ring message type ${p.modifier2}`, 3);
-  return { type: p.modifier2 as RingType, vars: decodeVarsBytes(p.payload) };
+  const type = p.modifier2 as RingType;
+  const batch = type === RingType.DATA_BATCH || type === RingType.OK_BATCH;
+  return { type, vars: batch ? {} : decodeVarsBytes(p.payload), payload: p.payload };
 }
 
 /** The name of a ring message type, for logs ("DATA"). */

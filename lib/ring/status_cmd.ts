@@ -4,6 +4,7 @@
  * @module
  */
 import { ago, fetchStatus, renderTable } from "../stats/mod.ts";
+import type { StoreStatus } from "./listeners.ts";
 import type { NodeStatus } from "./node_status.ts";
 
 /** Where `zog status` looks when no --stats is given. */
@@ -24,7 +25,15 @@ export function renderStatus(s: NodeStatus): string {
     s.links.map((l) => [l.peer, l.host, l.state, l.inbound ? "up" : "down", ago(l.last_keepalive_ack), l.backlog]),
   );
   const counters = renderTable(["counter", "value"], Object.entries(s.counters));
-  return `${head}\n${links}\n${counters}`;
+  return `${head}\n${links}\n${s.store ? renderStore(s.store) : ""}${counters}`;
+}
+
+function renderStore(st: StoreStatus): string {
+  const held = st.oldest_seq > st.last_seq ? "nothing" : `seq ${st.oldest_seq}-${st.last_seq}`;
+  const line = `store: ${held} held for replay (${(st.bytes / 1e6).toFixed(1)} MB), last seq ${st.last_seq}\n`;
+  if (st.positions.length === 0) return `${line}\n`;
+  const rows = st.positions.map((p) => [p.kind, p.name, p.position, p.connected, p.in_flight]);
+  return `${line}${renderTable(["listener", "name", "position", "connected", "in flight"], rows)}\n`;
 }
 
 /**

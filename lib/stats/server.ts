@@ -9,6 +9,8 @@
 export interface StatsSource {
   status(): unknown;
   metrics(): string;
+  /** `GET /healthz`: 200 when `ok`, else 503, with `text` as the body. Default: 200 "ok". */
+  health?(): { ok: boolean; text: string };
 }
 
 /** A running stats server. */
@@ -34,6 +36,10 @@ export function serveStats(host: string, port: number, source: StatsSource): Sta
     fetch(req) {
       const path = new URL(req.url).pathname;
       if (path === "/status") return Response.json(source.status());
+      if (path === "/healthz") {
+        const h = source.health?.() ?? { ok: true, text: "ok" };
+        return new Response(`${h.text}\n`, { status: h.ok ? 200 : 503 });
+      }
       if (path === "/metrics") return new Response(source.metrics(), { headers: { "content-type": "text/plain; version=0.0.4" } });
       return new Response("not found: try /status or /metrics\n", { status: 404 });
     },

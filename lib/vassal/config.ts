@@ -29,6 +29,8 @@ export interface PlainConfig extends FleetSettings {
   nodes: number;
   user?: string;
   group?: string;
+  /** Globs of files whose change reloads the vassal by its rule (relative ones: to its cwd). */
+  watch?: string[];
 }
 
 /** A uWSGI vassal: `uwsgi --ini FILE`, driven through the emperor protocol. */
@@ -54,6 +56,7 @@ const PLAIN_KEYS = [
   "nodes",
   "user",
   "group",
+  "watch",
   ...FLEET_KEYS,
 ] as const;
 
@@ -99,6 +102,7 @@ function parsePlainConfig(file: string, text: string): PlainConfig {
   for (const key of ["cwd", "user", "group"] as const) {
     if (f.table[key] !== undefined) config[key] = strField(f, key);
   }
+  if (f.table.watch !== undefined) config.watch = watchField(f);
   return config;
 }
 
@@ -107,6 +111,13 @@ function stringList(f: Fields, key: string): string[] {
   if (v === undefined) return [];
   if (!Array.isArray(v) || v.some((a) => typeof a !== "string")) f.failKey(key, `${key} must be an array of strings`);
   return v as string[];
+}
+
+function watchField(f: Fields): string[] {
+  const list = stringList(f, "watch");
+  if (list.length > 64) f.failKey("watch", `watch has ${list.length} patterns; at most 64`);
+  for (const p of list) if (p.trim() === "" || p.includes("\0")) f.failKey("watch", `watch pattern "${p}" is empty or holds a NUL`);
+  return list;
 }
 
 function stringTable(f: Fields, key: string): Record<string, string> {

@@ -6,17 +6,21 @@
  * @module
  */
 import type { AdminHandler } from "../admin/hub.ts";
+import type { Located } from "../exec/relay.ts";
 import { AdminError } from "../errors.ts";
 import { VERSION } from "../cli/version.ts";
 import { getLogger } from "../log/logging.ts";
 import type { Coordinator } from "./coordinator.ts";
+import type { VassalSource } from "./vassal_source.ts";
+import { VASSAL_COMMANDS } from "./vassal_commands.ts";
 
 const log = getLogger("zeus", "admin");
 
 /** What zeus lends its admin command handlers. */
 export interface ZeusAdminContext {
   core: Coordinator;
-  vassalsDir: string;
+  /** Where the vassal configs are (`zeus vassal put/rm` write there). */
+  vassals: VassalSource;
   /**
    * Several zeus: undefined while this zeus leads, else the leader's "HOST:PORT" ("" while
    * none is known). A single zeus always leads.
@@ -74,6 +78,7 @@ export const ZEUS_ADMIN_COMMANDS: Readonly<Record<string, AdminHandler<ZeusAdmin
   undrain: ({ vars, who, ctx }) => nodeCommand("undrain", vars, who, (node) => ctx.core.undrain(node)),
   /** Drops a dead emperor from the list. */
   forget: ({ vars, who, ctx }) => nodeCommand("forget", vars, who, (node) => ctx.core.forget(node)),
+  ...VASSAL_COMMANDS,
 };
 
 /**
@@ -86,4 +91,33 @@ function nodeCommand(name: string, vars: Record<string, string>, who: string, ac
   const said = act(node);
   log.info("admin {who}: {name} {node}: {said}", { who, name, node, said });
   return { node, said };
+}
+
+/**
+ * The emperor an exec or logs stream of `vassal` goes to: the copy on `node` when given,
+ * else its first running copy (by node name) whose emperor is connected.
+ *
+ * @example
+ * ```ts
+ * locateVassal(core, "app.toml", undefined); // { node: "n1", conn: 3 } or { code: "no-such-vassal", reason }
+ * ```
+ */
+export function locateVassal(core: Coordinator, vassal: string, node: string | undefined): Located {
+  const v = core.vassals.get(vassal);
+  if (!v) return { code: "no-such-vassal", reason: `zeus has no vassal "${vassal}"` };
+  const live = (n: string) => {
+    const e = core.emperors.get(n);
+    return e?.alive && e.conn !== undefined ? e.conn : undefined;
+  };
+  const copies = [...v.copiesOn.values()].sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
+  const where = copies.map((c) => c.node).join(", ") || "nowhere";
+  if (node !== undefined) {
+    const c = v.copiesOn.get(node);
+    if (!c) return { code: "no-such-vassal", reason: `vassal "${vassal}" has no copy on "${node}" (it runs on ${where})` };
+    const conn = live(node);
+    return conn === undefined ? { code: "no-such-emperor", reason: `emperor "${node}" is not connected` } : { node, conn };
+  }
+  const pick = copies.find((c) => c.state === "running" && live(c.node) !== undefined) ?? copies.find((c) => live(c.node) !== undefined);
+  if (!pick) return { code: "no-such-vassal", reason: `vassal "${vassal}" runs nowhere right now (copies: ${where})` };
+  return { node: pick.node, conn: live(pick.node)! };
 }

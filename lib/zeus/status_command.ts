@@ -40,6 +40,22 @@ function copyCell(c: VassalStatusRow["emperors"][number]): string {
   return `${c.node}(${c.pid || "-"})${c.state === "running" ? "" : `:${c.state}`}${health}`;
 }
 
+/** Several zeus: who leads since when, who stands by; a standby says its tables are empty. */
+function haLines(s: ZeusStatus, now: number): string {
+  const ha = s.ha;
+  if (!ha) return "";
+  const l = ha.leader;
+  const leader = l
+    ? `${l.id} at ${l.zeus}${l.id === ha.id ? " (this zeus)" : ""}, leading since ${l.since} (${ago(l.since, now)})`
+    : "none elected yet";
+  const standbys = ha.standbys.map((m) => `${m.id} at ${m.zeus}${m.id === ha.id ? " (this zeus)" : ""}`).join(", ") || "none";
+  const lines = [`leader: ${leader}`, `standbys: ${standbys}`];
+  if (ha.role === "standby") lines.push("this zeus is a standby: the emperors and vassals below are the leader's to show");
+  if (ha.digests_differ) lines.push(`WARNING: these zeus read another vassal set than the leader: ${ha.digests_differ.join(", ")}`);
+  if (ha.last_error) lines.push(`etcd: ${ha.last_error}`);
+  return `${lines.join("\n")}\n\n`;
+}
+
 /**
  * Renders a zeus `/status` document as two tables and a counters line.
  *
@@ -85,7 +101,7 @@ export function renderZeusStatus(s: ZeusStatus, now = Date.now()): string {
   const counters = Object.entries(s.counters)
     .map(([k, n]) => `${k}=${n}`)
     .join(" ");
-  return `${emperors}\n${vassals}\n${s.settling ? "settling: waiting for emperors to report\n" : ""}counters: ${counters}\n`;
+  return `${haLines(s, now)}${emperors}\n${vassals}\n${s.settling ? "settling: waiting for emperors to report\n" : ""}counters: ${counters}\n`;
 }
 
 /** Runs `zeus status [--stats ADDR:PORT] [--json]`; returns the exit code. */

@@ -11,12 +11,12 @@ import { type HostPort, parseHostPort, parseZeusSpec } from "../tls/endpoint.ts"
 import { loadServerFiles } from "../tls/files.ts";
 import { runStatusCommand } from "./status_command.ts";
 import { type AdminCommandSpec, runAdminCommand } from "../admin/client_cli.ts";
+import { runExecCommand } from "../exec/exec_cli.ts";
 import { startZeus } from "./zeus_server.ts";
-import { EtcdClient } from "../etcd/client.ts";
-import { isEtcdUrl, parseEtcdUrl } from "../etcd/url.ts";
-import { loadClientFiles } from "../tls/files.ts";
-import { checkPrefix, HaLeadership } from "./ha.ts";
-import { etcdStore, fileStore, type StateStore } from "./state_store.ts";
+import { isEtcdUrl } from "../etcd/url.ts";
+import { etcdState, vassalSource } from "./etcd_flags.ts";
+import { fileStore } from "./state_store.ts";
+import { VASSAL_PUT, VASSAL_RM } from "./vassal_commands.ts";
 
 const HELP = `zeus: hands the vassal configs of a directory out to the emperors connected to it.
 
@@ -29,12 +29,17 @@ Usage:
   zeus status [--stats ADDR:PORT] [--json]
   zeus ping [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
   zeus drain NODE | zeus undrain NODE | zeus forget NODE [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
+  zeus vassal put NAME FILE | zeus vassal rm NAME   [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
+  zeus exec [-t] [-i] [--zeus HOST:PORT ...] VASSAL[@NODE] -- COMMAND [ARGS...]
+  zeus logs [-f] [-n LINES] [--zeus HOST:PORT ...] VASSAL[@NODE]
   zeus certs init DIR | zeus certs issue DIR NAME [--host IP_OR_DNS ...]
 
 Options:
   --zeus SPEC          the seed's form: address, optional TLS files, vassals directory
   --listen ADDR:PORT   where emperors connect
-  --vassals DIR        the vassal configs (*.ini with [uwsgi], *.toml with [vassal])
+  --vassals DIR        the vassal configs (*.ini with [uwsgi], *.toml with [vassal]); or
+                       etcd://HOST:PORT/PREFIX/: each key under PREFIX/ a vassal name, its value
+                       the config (same value written again = touch: reload)
   --cert/--key FILE    serve TLS; --client-ca PEM also requires emperor certificates it signed,
                        naming the emperor's --node
   --state FILE         save emperors and assignments there on every change (atomic)
@@ -128,41 +133,6 @@ function address(flag: string, value: string): HostPort {
   }
 }
 
-/**
- * The etcd side of `--state etcd://...`: checks the URL (exit 2) and that etcd answers
- * and the prefix is zeus' (exit 1), before anything is listened on or written.
- */
-async function etcdState(
-  url: string,
-  v: { "etcd-ca"?: string; "etcd-cert"?: string; "etcd-key"?: string },
-  ttlS: number,
-  where: HostPort,
-  stats: string | undefined,
-): Promise<{ store: StateStore; ha: HaLeadership }> {
-  let parsed;
-  try {
-    parsed = parseEtcdUrl(url);
-  } catch (e) {
-    throw new UsageError(`--state: ${(e as Error).message}`);
-  }
-  if (!v["etcd-cert"] !== !v["etcd-key"]) throw new UsageError("--etcd-cert and --etcd-key go together");
-  const tls =
-    v["etcd-ca"] || v["etcd-cert"]
-      ? await loadClientFiles({
-          ...(v["etcd-ca"] ? { ca: v["etcd-ca"] } : {}),
-          ...(v["etcd-cert"] ? { cert: v["etcd-cert"], key: v["etcd-key"]! } : {}),
-        })
-      : undefined;
-  const client = new EtcdClient({ endpoints: parsed.endpoints, ...(tls ? { tls } : {}) });
-  try {
-    await checkPrefix(client, parsed.prefix);
-  } catch (e) {
-    throw new Error(`--state ${url}: ${(e as Error).message}`);
-  }
-  const ha = new HaLeadership({ etcd: client, prefix: parsed.prefix, ttlS, host: where.host, ...(stats ? { stats } : {}) });
-  return { store: etcdStore(client, parsed.prefix, () => ha.leaderRevision), ha };
-}
-
 /** Runs `zeus` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
@@ -170,6 +140,11 @@ export async function main(args: string[]): Promise<number> {
   if (args[0] === "ping") return await runAdminCommand(args.slice(1), PING);
   const nodeCommand = NODE_COMMANDS[args[0] ?? ""];
   if (nodeCommand) return await runAdminCommand(args.slice(1), nodeCommand);
+  if (args[0] === "vassal" && args[1] === "put") return await runAdminCommand(args.slice(2), VASSAL_PUT);
+  if (args[0] === "vassal" && args[1] === "rm") return await runAdminCommand(args.slice(2), VASSAL_RM);
+  if (args[0] === "vassal")
+    throw new UsageError(`zeus vassal: expected "put NAME FILE" or "rm NAME", got ${JSON.stringify(args[1] ?? "")}`);
+  if (args[0] === "exec" || args[0] === "logs") return await runExecCommand("zeus", args[0], args.slice(1));
   const { values: v } = parseFlags(args, FLAGS);
   const done = handleCommon("zeus", HELP, v);
   if (done !== undefined) return done;
@@ -198,9 +173,19 @@ export async function main(args: string[]): Promise<number> {
   }
   if (v.restore && !v.state) throw new UsageError("--restore needs --state FILE to restore from");
   const deadAfter = parseNumber("--dead-after", v["dead-after"]!, { min: 0.1 });
-  const etcd = v.state && isEtcdUrl(v.state) ? await etcdState(v.state, v, Math.ceil(deadAfter), where, v.stats) : undefined;
-  if (!etcd && (v["etcd-ca"] || v["etcd-cert"] || v["etcd-key"]))
-    throw new UsageError("--etcd-ca/--etcd-cert/--etcd-key go with --state etcd://...");
+  const etcdFlags = v["etcd-ca"] || v["etcd-cert"] || v["etcd-key"];
+  if (etcdFlags && !isEtcdUrl(v.state ?? "") && !isEtcdUrl(vassalsDir))
+    throw new UsageError("--etcd-ca/--etcd-cert/--etcd-key go with --state etcd://... or --vassals etcd://...");
+  const vassals = await vassalSource(vassalsDir, v);
+  const etcd =
+    v.state && isEtcdUrl(v.state)
+      ? await etcdState(v.state, v, {
+          ttlS: Math.ceil(deadAfter),
+          listen: where,
+          ...(v.stats ? { stats: v.stats } : {}),
+          vassalsUrl: vassalsDir,
+        })
+      : undefined;
   const placeTimeout = parseNumber("--place-timeout", v["place-timeout"]!, { min: 0.1 });
   const rescheduleAfter = parseNumber("--reschedule-after", v["reschedule-after"]!, { integer: true, min: 1 });
   const tls = tlsPaths
@@ -209,7 +194,7 @@ export async function main(args: string[]): Promise<number> {
 
   const zeus = await startZeus({
     ...where,
-    vassalsDir,
+    vassals,
     ...(tls ? { tls } : {}),
     ...(etcd ? { store: etcd.store, ha: etcd.ha } : v.state ? { store: fileStore(v.state) } : {}),
     restore: v.restore ?? false,

@@ -9,55 +9,37 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { getLogger } from "../log/logging.ts";
+import { refusalLogger } from "../log/rate_limit.ts";
 import { type Conn, listen } from "../net/mod.ts";
 import { encodePacket, type Packet, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
 import type { HostPort } from "../tls/endpoint.ts";
 import type { TlsServerFiles } from "../tls/files.ts";
-import { DirWatcher } from "../watch/mod.ts";
 import { adminVerdict } from "../admin/auth.ts";
 import { ADMIN, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
 import { AdminHub } from "../admin/hub.ts";
 import { ProtocolError } from "../errors.ts";
 import { decodeMessage, encodeMessage, sha256Hex, type ZeusMessage } from "../zeus_protocol/mod.ts";
-import { leaderOnly, ZEUS_ADMIN_COMMANDS, type ZeusAdminContext } from "./admin_commands.ts";
+import { leaderOnly, locateVassal, ZEUS_ADMIN_COMMANDS, type ZeusAdminContext } from "./admin_commands.ts";
+import { StreamRelay } from "../exec/relay.ts";
 import { Coordinator, type CoordinatorIO } from "./coordinator.ts";
+import { Strangers } from "./strangers.ts";
 import type { HaLeadership } from "./ha.ts";
 import type { ZeusState } from "./state_file.ts";
 import type { StateStore } from "./state_store.ts";
+import type { VassalSource } from "./vassal_source.ts";
+import type { DirChanges } from "../watch/snapshot.ts";
 import { zeusMetrics, zeusStatus } from "./zeus_status.ts";
 
 const log = getLogger("zeus", "server");
 
-/** Which files of the vassals directory are vassals. */
-export const VASSAL_FILE = /\.(ini|toml)$/;
-
-/**
- * Logs refused TLS clients: the first refusal of an address (for a reason) at once, then at
- * most one line a minute per address and reason with the count, so a misconfigured emperor redialling does not flood.
- */
-function refusalLog(): (remote: string, reason: string) => void {
-  const seen = new Map<string, { at: number; more: number }>();
-  return (remote, reason) => {
-    const key = `${remote.slice(0, remote.lastIndexOf(":"))} ${reason}`;
-    const s = seen.get(key);
-    const now = Date.now();
-    if (s && now - s.at < 60_000) {
-      s.more++;
-      return;
-    }
-    const more = s?.more ? ` (and ${s.more} more such refusals)` : "";
-    seen.set(key, { at: now, more: 0 });
-    log.warn(`refused emperor at {remote}: {reason}${more}`, { remote, reason });
-  };
-}
+export { VASSAL_FILE } from "./vassal_source.ts";
 
 /** Options of {@link startZeus}. */
 export interface ZeusOptions extends HostPort {
-  vassalsDir: string;
+  /** Where the vassal configs are: a directory ({@link dirSource}) or an etcd prefix. */
+  vassals: VassalSource;
   tls?: TlsServerFiles;
   /** Where the state is saved on every change (a file, or etcd with `ha`). */
   store?: StateStore;
@@ -155,32 +137,24 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   let core = idle;
   let leading = false;
 
-  const read = (name: string): Uint8Array | undefined => {
-    try {
-      return readFileSync(join(opts.vassalsDir, name));
-    } catch {
-      return undefined; // gone again: the next scan says so
-    }
-  };
+  const source = opts.vassals;
+  const read = (name: string): Uint8Array | undefined => source.read(name);
   /** Each vassal file's sha256, for comparing the vassal set between several zeus. */
   const digests = new Map<string, string>();
-  const watcher = new DirWatcher(opts.vassalsDir, {
-    match: (n) => VASSAL_FILE.test(n),
-    onChange: (c) => {
-      if (ha) {
-        for (const name of [...c.added, ...c.changed]) digests.set(name, sha256Hex(read(name) ?? new Uint8Array()));
-        for (const name of c.removed) digests.delete(name);
-        ha.vassalSetChanged(digests);
-      }
-      if (!leading || !canAct()) return;
-      for (const name of [...c.added, ...c.changed]) {
-        const body = read(name);
-        if (body) core.fileSet(name, body);
-      }
-      for (const name of c.touched) core.fileTouched(name);
-      for (const name of c.removed) core.fileRemoved(name);
-    },
-  });
+  const onChange = (c: DirChanges): void => {
+    if (ha) {
+      for (const name of [...c.added, ...c.changed]) digests.set(name, sha256Hex(read(name) ?? new Uint8Array()));
+      for (const name of c.removed) digests.delete(name);
+      ha.vassalSetChanged(digests);
+    }
+    if (!leading || !canAct()) return;
+    for (const name of [...c.added, ...c.changed]) {
+      const body = read(name);
+      if (body) core.fileSet(name, body);
+    }
+    for (const name of c.touched) core.fileTouched(name);
+    for (const name of c.removed) core.fileRemoved(name);
+  };
 
   /** A term of leadership: a coordinator restored from the saved state, fed the vassal files. */
   const beginTerm = (state: ZeusState | undefined): void => {
@@ -195,12 +169,12 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       });
     }
     leading = true;
-    for (const name of watcher.snapshot.keys()) {
+    for (const name of [...source.names()]) {
       const body = read(name);
       if (body) core.fileSet(name, body);
     }
     // Vassals of the saved state whose config went away meanwhile.
-    for (const name of [...core.vassals.keys()]) if (!watcher.snapshot.has(name)) core.fileRemoved(name);
+    for (const name of [...core.vassals.keys()]) if (!source.has(name)) core.fileRemoved(name);
   };
   const endTerm = (): void => {
     leading = false;
@@ -221,11 +195,8 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       throw new Error(`cannot write state file ${store.where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
   }
-  try {
-    watcher.start();
-  } catch (e) {
-    throw new Error(`cannot watch vassals directory ${opts.vassalsDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-  }
+  await source.start(onChange);
+  ha?.vassalSetChanged(digests); // an empty set reports no change, and is a set too
   if (!ha) beginTerm(fileState);
 
   const clientCerts = opts.tls?.clientAuth === "required";
@@ -234,9 +205,17 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     get core() {
       return core;
     },
-    vassalsDir: opts.vassalsDir,
+    vassals: source,
     leader: () => (canAct() ? undefined : (ha?.leaderAddress() ?? "")),
   };
+  const relay = new StreamRelay(
+    {
+      toAdmin: (conn, f) => admins.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
+      toEmperor: (conn, f) => conns.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
+      now: () => Date.now(),
+    },
+    (vassal, node) => locateVassal(core, vassal, node),
+  );
   const hub: AdminHub<ZeusAdminContext> = new AdminHub(
     {
       send: (conn, f) => admins.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
@@ -245,6 +224,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
         admins.delete(conn);
         hub.closed(conn);
       },
+      remote: (conn) => admins.get(conn)?.remote ?? "?",
     },
     {
       verdict: (conn) => {
@@ -254,16 +234,19 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       commands: leaderOnly(ZEUS_ADMIN_COMMANDS),
       ctx: adminCtx,
       server: "zeus",
+      streams: relay,
     },
   );
 
   let nextConn = 0;
+  const strangers = new Strangers();
   const listener = await listen({
     host: opts.host,
     port: opts.port,
     ...(opts.tls ? { tls: opts.tls } : {}),
-    onRefused: refusalLog(),
+    onRefused: refusalLogger((m, p) => log.warn(m, p), "emperor"),
     onConn: (conn) => {
+      if (!strangers.admit(conn)) return;
       const id = ++nextConn;
       // The first packet says who is calling: HELLO an admin client, anything else an emperor.
       let role: "unknown" | "emperor" | "admin" = "unknown";
@@ -286,6 +269,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       };
       const route = (p: Packet): void => {
         if (role === "unknown") {
+          strangers.identified(conn);
           if (p.modifier2 === ADMIN.HELLO) {
             role = "admin";
             admins.set(id, conn);
@@ -298,7 +282,8 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
         if (role === "admin") {
           if (!isAdminType(p.modifier2)) throw new ProtocolError(`Zeus message type ${p.modifier2} on an admin connection`);
           hub.frame(id, decodeAdminFrame(p));
-        } else if (canAct()) term.message(id, decodeMessage(p, "emperor"));
+        } else if (isAdminType(p.modifier2)) relay.fromEmperor(id, decodeAdminFrame(p));
+        else if (canAct()) term.message(id, decodeMessage(p, "emperor"));
       };
       conn.onData((chunk) => {
         if (!live()) return;
@@ -307,6 +292,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
             route(p);
             if (!live()) return;
           }
+          if (role === "unknown") strangers.heard(conn, decoder.buffered > 0);
         } catch (e) {
           const reason = (e as Error).message;
           if (role === "unknown") {
@@ -330,6 +316,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
           return hub.closed(id);
         }
         if (core !== term || !conns.delete(id)) return;
+        relay.emperorClosed(id);
         term.connClosed(id, err ? `connection error: ${err.message}` : "connection closed");
       });
     },
@@ -337,7 +324,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   if (!opts.tls)
     log.warn("zeus listens on {host}:{port} without TLS: anyone who reaches it can take vassals", { host: opts.host, port: listener.port });
   else if (opts.tls.clientAuth !== "required") log.warn("zeus serves TLS without client auth: any emperor can connect");
-  log.info("zeus on {host}:{port}, vassals from {dir}", { host: opts.host, port: listener.port, dir: opts.vassalsDir });
+  log.info("zeus on {host}:{port}, vassals from {dir}", { host: opts.host, port: listener.port, dir: source.where });
 
   if (ha) {
     ha.onChange(async (lead) => {
@@ -357,6 +344,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   const aliveEvery = Math.max(100, opts.deadAfterMs / 4);
   let lastAlive = 0;
   const ticker = setInterval(() => {
+    strangers.tick();
     if (!leading) return;
     if (!canAct()) return;
     core.tick();
@@ -368,7 +356,12 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   let stats: StatsServer | undefined;
   if (opts.stats) {
     const status = () => ({ ...zeusStatus(core), ...(ha ? { ha: ha.status() } : {}) });
-    stats = serveStats(opts.stats.host, opts.stats.port, { status, metrics: () => zeusMetrics(core) });
+    // A standby is up but not in charge: 503, so that a load balancer or a check sends to the leader.
+    const health = () =>
+      !ha || canAct()
+        ? { ok: true, text: ha ? "leader" : "ok" }
+        : { ok: false, text: `standby${ha.leaderAddress() ? `: the leader is ${ha.leaderAddress()}` : ": no leader elected yet"}` };
+    stats = serveStats(opts.stats.host, opts.stats.port, { status, metrics: () => zeusMetrics(core), health });
     log.info("stats on http://{host}:{port}/status", { host: opts.stats.host, port: stats.port });
   }
   return {
@@ -377,12 +370,12 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     get core() {
       return core;
     },
-    rescan: () => watcher.scan(),
+    rescan: () => source.rescan(),
     async stop() {
       if (store && leading) await (saving ?? Promise.resolve()).then(save);
       stopped = true;
       clearInterval(ticker);
-      watcher.stop();
+      source.stop();
       listener.close();
       stats?.stop();
       await ha?.stop();

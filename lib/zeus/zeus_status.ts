@@ -7,6 +7,7 @@ import { type Metric, renderMetrics } from "../stats/metrics.ts";
 import type { Coordinator, CoordinatorCounters } from "./coordinator.ts";
 import { unmetNote } from "../vassal/constraints.ts";
 import { drainState } from "./drain.ts";
+import type { HaStatus } from "./ha.ts";
 import type { VassalRecord } from "./records.ts";
 import { exitText } from "./verdict.ts";
 
@@ -65,6 +66,8 @@ export interface ZeusStatus {
   emperors: EmperorStatus[];
   vassals: VassalStatusRow[];
   counters: CoordinatorCounters;
+  /** Several zeus: this zeus' role, the leader since when, the standbys. */
+  ha?: HaStatus;
 }
 
 function vassalState(v: VassalRecord): string {

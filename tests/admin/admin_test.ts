@@ -96,7 +96,7 @@ function hub(verdictOk = true) {
   const sent: [number, AdminFrame][] = [];
   const closed: number[] = [];
   const h = new AdminHub(
-    { send: (c, f) => sent.push([c, f]), close: (c) => closed.push(c) },
+    { send: (c, f) => sent.push([c, f]), close: (c) => closed.push(c), remote: () => "127.0.0.1:9" },
     {
       verdict: () => (verdictOk ? { ok: true, who: "ops" } : { ok: false, reason: "not an admin: nope" }),
       commands: {

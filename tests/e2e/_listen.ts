@@ -8,10 +8,12 @@ import { expect } from "bun:test";
 import { bin, type Proc, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
 import { freeRingPorts, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 
-/** Lines `SEQ ORIGIN ID CONTENT` printed by a sprog listen. */
+/** The whole lines `SEQ ORIGIN ID CONTENT` a sprog listen printed so far. */
 export function printed(p: Proc): { seq: number; id: string; content: string }[] {
-  return p
-    .stdout()
+  const out = p.stdout();
+  // Only whole lines: the last one may still be arriving.
+  return out
+    .slice(0, out.lastIndexOf("\n") + 1)
     .split("\n")
     .filter((l) => l !== "")
     .map((l) => {

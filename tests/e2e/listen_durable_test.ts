@@ -5,7 +5,7 @@ import { afterAll, expect, test } from "bun:test";
 import { connect } from "node:net";
 import { encodePacket } from "../../lib/packet/mod.ts";
 import { ringPacket, RingType } from "../../lib/ring/protocol.ts";
-import { killAll, removeTmpDirs, waitFor } from "../helpers/procs.ts";
+import { bin, killAll, removeTmpDirs, run, waitFor } from "../helpers/procs.ts";
 import { streamMessages } from "../helpers/ring_client.ts";
 import { accessContents, startNode, status } from "../helpers/ring_setup.ts";
 import { batch, listen, printed, send, twoNodes } from "./_listen.ts";
@@ -40,6 +40,13 @@ test("a durable listener stopped after 300 of 1000 messages, its node restarted 
   expect(new Set(all.map((g) => g.seq)).size).toBe(1000);
   expect(printed(first).length).toBeLessThan(1000);
   expect(printed(second)[0]!.seq).toBe(printed(first).at(-1)!.seq + 1);
+  // The position it acknowledged, in /status and zog status.
+  const audit = async () => (await status(ring, "A", stats))?.store?.positions.find((p: { name: string }) => p.name === "audit");
+  await waitFor(async () => (await audit())?.position === 1050, 5000, "the acknowledged position");
+  expect(await audit()).toEqual({ name: "audit", kind: "durable", position: 1050, connected: 1, in_flight: 0 });
+  const table = await run(bin("zog"), ["status", "--stats", `${ring.hosts[0]}:${stats}`]);
+  expect(table.stdout).toContain("store: seq 1-1050 held for replay");
+  expect(table.stdout).toMatch(/durable\s+audit\s+1050\s+1\s+0/);
 }, 90_000);
 
 test("a slow durable listener is dropped without stalling the ring, and resumes from its position", async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { killAll, type Proc, removeTmpDirs, waitFor } from "../helpers/procs.ts";
 import { RingClient, streamMessages } from "../helpers/ring_client.ts";
-import { accessContents, meshUp, settled, startNode, startTestRing, type TestRing } from "../helpers/ring_setup.ts";
+import { accessContents, meshUp, settled, startNode, startTestRing, status, type TestRing } from "../helpers/ring_setup.ts";
 
 let STATS = 0;
 let ring: TestRing;
@@ -44,7 +44,7 @@ describe("the ring loses nothing", () => {
     const listener = await RingClient.connect(host("MV"), ring.clientPort);
     expect(await listener.subscribe("chaos ")).toBeUndefined();
     const msgs = messages("chaos", 4000);
-    // PA is killed at 800 acks and restarted at 1400; G hangs from 2000 acks to 2800.
+    // PA is killed at 800 acks and restarted at 1400; G hangs from 2000 acks until MV drops it.
     let killed: Promise<number> | undefined;
     let restarted = false;
     let stopped = 0;
@@ -68,8 +68,12 @@ describe("the ring loses nothing", () => {
         if (!stopped && acked >= 2000) {
           stopped = procs.get("G")!.pid;
           process.kill(stopped, "SIGSTOP");
+          waitFor(
+            async () => (await status(ring, "MV", STATS))?.links.some((l: any) => l.peer === "G" && l.state !== "up"),
+            20_000,
+            "MV to drop hung G",
+          ).finally(resume);
         }
-        if (acked >= 2800) resume();
       },
     }).finally(resume);
     await killed;

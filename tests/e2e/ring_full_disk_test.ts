@@ -67,7 +67,7 @@ test.skipIf(reason !== undefined)(
     const ring = writeRing(dir, "127.6.1", { names: ["A", "B"], ...ports, keepalive: 1 });
     const logDir = join(dir, "logs", "A");
     mkdirSync(logDir, { recursive: true });
-    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", logDir]).status).toBe(0);
+    expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", logDir]).status).toBe(0);
     mounts.push(logDir);
     const procs = new Map(ring.names.map((n) => [n, startNode(ring, n, ports.statsPort)]));
     await waitFor(() => meshUp(ring, ports.statsPort), 10_000, "the two-node mesh");
@@ -98,7 +98,10 @@ test.skipIf(reason !== undefined)(
 
     const sent = messages.map((m) => m.msg.slice(1, -2));
     for (const n of ring.names) {
-      await waitFor(() => logLines(ring, n).length >= sent.length, 40_000, `${n} to log every message`);
+      await waitFor(() => logLines(ring, n).length >= sent.length, 40_000, `${n} to log every message`).catch((e) => {
+        console.error(`A's stderr ends with:\n${a.stderr().slice(-3000)}`);
+        throw e;
+      });
     }
     for (const n of ring.names) expect(checkedContents(logLines(ring, n), n).sort()).toEqual([...sent].sort());
 

@@ -88,6 +88,9 @@ test("client certificates: only certificates named by --admin are admins; others
   expect(no.stderr).toContain('not an admin: certificate names "e1"');
   expect(no.code).toBe(254);
   await waitFor(() => z.stderr().includes("refused admin client"), 5000, "zeus logs the refusal");
+  const execNo = await run(bin("zeus"), ["exec", ...as("e1").slice(1), "a.toml", "--", "true"]);
+  expect(execNo.stderr).toContain('not an admin: certificate names "e1"');
+  expect(execNo.code).toBe(254);
   // Loopback is not enough once zeus asks for certificates: the TLS handshake already fails.
   const bare = await run(bin("zeus"), ["ping", "--zeus", `127.0.0.1:${port}`, "--ca", join(pki, "ca.crt")]);
   expect(bare.code).toBe(255);

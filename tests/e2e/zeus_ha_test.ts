@@ -5,7 +5,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { HaStatus } from "../../lib/zeus/ha.ts";
 import type { ZeusStatus } from "../../lib/zeus/zeus_status.ts";
-import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
+import { bin, freePort, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
 import { etcdMissing, type EtcdProc, startEtcd } from "./_etcd.ts";
 import { copies, type EmperorProc, sleeper, startEmperor, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
 
@@ -85,6 +85,18 @@ haTest(
     const standby = (await zeus.find((z) => z !== leader)!.ha())!;
     expect(standby.ha.leader?.zeus).toBe(`127.0.0.1:${leader.port}`);
     expect(standby.ha.standbys.length).toBe(2);
+    // /healthz: the leader 200, a standby 503 saying so; zeus status names the leader.
+    const health = async (z: ZeusProc) => {
+      const res = await fetch(`http://127.0.0.1:${z.statsPort}/healthz`);
+      return [res.status, await res.text()];
+    };
+    expect(await health(leader)).toEqual([200, "leader\n"]);
+    const [code, body] = await health(zeus.find((z) => z !== leader)!);
+    expect(code).toBe(503);
+    expect(body).toContain(`standby: the leader is 127.0.0.1:${leader.port}`);
+    const shown = await run(bin("zeus"), ["status", "--stats", `127.0.0.1:${zeus.find((z) => z !== leader)!.statsPort}`]);
+    expect(shown.stdout).toContain(`leader: ${standby.ha.leader!.id} at 127.0.0.1:${leader.port}, leading since`);
+    expect(shown.stdout).toContain("this zeus is a standby");
     const before = await pids(emperors);
     expect(before.size).toBe(20);
     const watch = watchDuplicates(emperors);
@@ -132,4 +144,216 @@ haTest(
     console.log(`zeus_ha_test: kill -9 of the leader to a new leader: ${tookMs} ms (TTL ${TTL_MS} ms)`);
   },
   90_000,
+);
+
+haTest(
+  "SIGSTOP of the leader past the TTL: a standby takes over and acts; SIGCONT: the old leader does nothing and stands by",
+  async () => {
+    const etcd = await startEtcd();
+    const { dir, zeus, emperors, leader } = await cluster(etcd, 6);
+    const before = await pids(emperors);
+    const watch = watchDuplicates(emperors);
+    const rest = zeus.filter((z) => z !== leader);
+    process.kill(leader.proc.pid, "SIGSTOP");
+    try {
+      const next = await waitFor(
+        async () => {
+          for (const z of rest) if ((await z.ha())?.ha.role === "leader") return z;
+          return undefined;
+        },
+        10_000,
+        "a standby leading",
+      );
+      await waitFor(
+        async () => {
+          const s = await next.ha();
+          return s && !s.settling && s.emperors.filter((e) => e.alive && e.ready).length === 3;
+        },
+        20_000,
+        "3 emperors at the new leader",
+      );
+      writeVassals(dir, { "while-paused.toml": sleeper() });
+      rmSync(join(dir, "v01.toml"));
+      await waitFor(
+        async () => {
+          const now = await copies(emperors);
+          return now.get("while-paused.toml")?.length === 1 && !now.has("v01.toml");
+        },
+        15_000,
+        "the new leader placing and destroying",
+      );
+    } finally {
+      process.kill(leader.proc.pid, "SIGCONT");
+    }
+    await waitFor(async () => (await leader.ha())?.ha.role === "standby", 10_000, "the old leader standing by");
+    // It placed and destroyed nothing after it woke up.
+    const woke = leader.proc.stderr().slice(leader.proc.stderr().lastIndexOf("no longer leading"));
+    expect(woke).toContain("no longer leading");
+    expect(woke).not.toMatch(/new vassal|destroying|spawned on|adopting/);
+    await Bun.sleep(500);
+    await watch.stop();
+    expect(watch.dups).toEqual([]);
+    const after = await pids(emperors);
+    for (const [name, pid] of before) if (name !== "v01.toml") expect(after.get(name)).toBe(pid);
+    expect(after.get("while-paused.toml")).toBeGreaterThan(0);
+    expect(after.has("v01.toml")).toBe(false);
+  },
+  90_000,
+);
+
+haTest(
+  "etcd killed (kill -9) and restarted on its data dir: vassals keep running; the coordinator resumes",
+  async () => {
+    const etcd = await startEtcd();
+    const { dir, zeus, emperors } = await cluster(etcd, 5);
+    const before = await pids(emperors);
+    await etcd.restart({ downMs: 3000 });
+    const leader = await waitFor(
+      async () => {
+        for (const z of zeus) {
+          const s = await z.ha();
+          if (s?.ha.role === "leader" && !s.settling && s.emperors.filter((e) => e.alive && e.ready).length === 3) return z;
+        }
+        return undefined;
+      },
+      30_000,
+      "a leader with 3 emperors after etcd came back",
+    );
+    expect(await pids(emperors)).toEqual(before);
+    writeVassals(dir, { "after-etcd.toml": sleeper() });
+    await waitFor(async () => (await copies(emperors)).get("after-etcd.toml")?.length === 1, 15_000, "a placement after etcd came back");
+    expect((await leader.ha())!.vassals.length).toBe(6);
+  },
+  90_000,
+);
+
+test("bad etcd URLs: one line, exit 2", async () => {
+  const dir = tmpDir("ha-bad-");
+  for (const [url, says] of [
+    ["etcd://127.0.0.1:2379", "has no /PREFIX"],
+    ["etcd://127.0.0.1:2379/", "has an empty prefix"],
+    ["etcd:///zeus", "names no HOST:PORT"],
+    ["etcd://127.0.0.1:99999/zeus", "above 65535"],
+    ["etcd://127.0.0.1:2379,/zeus", 'has a bad member ""'],
+  ] as const) {
+    const r = await run(bin("zeus"), ["--listen", "127.0.0.1:0", "--vassals", dir, "--state", url]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split("\n").length).toBe(1);
+    expect(r.stderr).toContain(says);
+  }
+  const r = await run(bin("zeus"), ["--listen", "127.0.0.1:0", "--vassals", dir, "--state", "s.json", "--etcd-ca", "ca.crt"]);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain("go with --state etcd://");
+});
+
+test("an unreachable etcd at start: one line naming it, exit 1", async () => {
+  const port = await freePort();
+  const r = await run(bin("zeus"), ["--listen", "127.0.0.1:0", "--vassals", tmpDir("ha-bad-"), "--state", `etcd://127.0.0.1:${port}/zeus`]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim().split("\n")).toEqual([
+    `zeus: --state etcd://127.0.0.1:${port}/zeus: etcd unreachable (127.0.0.1:${port}: connection refused)`,
+  ]);
+});
+
+haTest("a prefix holding keys zeus did not write: one line naming a key, exit 1; nothing written", async () => {
+  const etcd = await startEtcd();
+  const put = (key: string, value: string) =>
+    fetch(`http://${etcd.endpoint}/v3/kv/put`, { method: "POST", body: JSON.stringify({ key: btoa(key), value: btoa(value) }) });
+  await put("/app/config/db", "postgres://x");
+  await put("/other/state", "not a zeus state");
+  const dir = tmpDir("ha-bad-");
+  const r = await run(bin("zeus"), ["--listen", "127.0.0.1:0", "--vassals", dir, "--state", `etcd://${etcd.endpoint}/app`]);
+  expect(r.code).toBe(1);
+  expect(r.stderr.trim().split("\n").length).toBe(1);
+  expect(r.stderr).toContain(`holds "/app/config/db", which zeus did not write: give zeus a prefix of its own`);
+  const r2 = await run(bin("zeus"), ["--listen", "127.0.0.1:0", "--vassals", dir, "--state", `etcd://${etcd.endpoint}/other`]);
+  expect(r2.code).toBe(1);
+  expect(r2.stderr).toContain("etcd key /other/state: not JSON");
+  const res = await fetch(`http://${etcd.endpoint}/v3/kv/range`, {
+    method: "POST",
+    body: JSON.stringify({ key: btoa("/"), range_end: btoa("0"), keys_only: true }),
+  });
+  expect(Number((await res.json()).count)).toBe(2);
+});
+
+haTest(
+  "--vassals etcd://: zeus vassal put/rm through the leader; a standby names it; a bad config is refused",
+  async () => {
+    const etcd = await startEtcd();
+    const state = ["--state", `etcd://${etcd.endpoint}/app/zeus`, "--vassals", `etcd://${etcd.endpoint}/app/vassals/`];
+    const zeus = [await startZeus({ extra: state }), await startZeus({ extra: state })];
+    const spec = zeus.map((z) => `zeus:127.0.0.1:${z.port}`);
+    const emperors = [
+      await startEmperor("e1", spec[0]!, ["--emperor", spec[1]!]),
+      await startEmperor("e2", spec[1]!, ["--emperor", spec[0]!]),
+    ];
+    const leader = await waitFor(
+      async () => {
+        for (const z of zeus) if (((await z.status()) as { ha?: HaStatus } | undefined)?.ha?.role === "leader") return z;
+        return undefined;
+      },
+      15_000,
+      "a leader",
+    );
+    const standby = zeus.find((z) => z !== leader)!;
+    const file = join(tmpDir("ha-put-"), "cfg.toml");
+    writeVassals(join(file, ".."), { "cfg.toml": sleeper() });
+    const admin = (z: ZeusProc, ...args: string[]) => run(bin("zeus"), ["vassal", ...args, "--zeus", `127.0.0.1:${z.port}`]);
+
+    const put = await admin(leader, "put", "app.toml", file);
+    expect(put.stderr).toBe("");
+    expect(put.stdout).toBe(`app.toml written to etcd://${etcd.endpoint}/app/vassals/ (1 copy wanted)\n`);
+    await waitFor(async () => (await copies(emperors)).get("app.toml")?.length === 1, 15_000, "app.toml placed from etcd");
+
+    const onStandby = await admin(standby, "put", "other.toml", file);
+    expect(onStandby.code).toBe(1);
+    expect(onStandby.stderr).toBe(
+      `zeus vassal-put: this zeus is a standby: ask the leader at 127.0.0.1:${leader.port} (--zeus 127.0.0.1:${leader.port})\n`,
+    );
+    writeVassals(join(file, ".."), { "bad.toml": "[vassal]\nargs = 3\n" });
+    const bad = await admin(leader, "put", "bad.toml", join(file, "../bad.toml"));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toStartWith("zeus vassal-put: bad.toml");
+
+    // The standby reads the same set from etcd: same digest, no warning.
+    await waitFor(
+      async () => {
+        const [a, b] = (await Promise.all(zeus.map((z) => z.status()))) as { ha: HaStatus }[];
+        return a!.ha.vassal_digest !== "" && a!.ha.vassal_digest === b!.ha.vassal_digest;
+      },
+      10_000,
+      "equal vassal digests",
+    );
+    const rm = await admin(leader, "rm", "app.toml");
+    expect(rm.stdout).toBe(`app.toml removed from etcd://${etcd.endpoint}/app/vassals/\n`);
+    await waitFor(async () => !(await copies(emperors)).has("app.toml"), 15_000, "app.toml destroyed");
+    const again = await admin(leader, "rm", "app.toml");
+    expect(again.code).toBe(253);
+  },
+  90_000,
+);
+
+haTest(
+  "several zeus on directories that differ: the leader warns and status lists the odd one",
+  async () => {
+    const etcd = await startEtcd();
+    const url = `etcd://${etcd.endpoint}/zeus-dirs`;
+    const a = await startZeus({ extra: ["--state", url] });
+    writeVassals(a.dir, { "x.toml": sleeper() });
+    const b = await startZeus({ extra: ["--state", url] });
+    const leader = await waitFor(
+      async () => {
+        for (const z of [a, b]) {
+          const s = (await z.status()) as { ha?: HaStatus } | undefined;
+          if (s?.ha?.digests_differ?.length) return [z, s.ha] as const;
+        }
+        return undefined;
+      },
+      15_000,
+      "a zeus reporting differing vassal sets",
+    );
+    expect(leader[1].digests_differ).toHaveLength(1);
+    expect(leader[0].proc.stderr()).toContain("reads another vassal set");
+  },
+  60_000,
 );

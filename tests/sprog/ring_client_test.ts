@@ -5,6 +5,7 @@ import { encodePacket, PacketDecoder, RING_MODIFIER1 } from "../../lib/packet/mo
 import { listen, type Conn, type Listener } from "../../lib/net/mod.ts";
 import { readRingPacket, ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { RingClient } from "../../lib/ring/client/ring_client.ts";
+import { okBatchPackets, readDataBatch } from "../../lib/ring/batch.ts";
 
 const dec = new TextDecoder();
 const listeners: Listener[] = [];
@@ -13,8 +14,10 @@ afterEach(() => {
 });
 
 /** A node on 127.2.0.x: `answer` decides per DATA: "ok", "error", "drop" (close) or "silent". */
-async function node(host: string, answer: (id: string) => "ok" | "error" | "drop" | "silent") {
+async function node(host: string, answer: (id: string) => "ok" | "error" | "drop" | "silent", batch = false) {
   const got: string[] = [];
+  /** The type of each DATA or DATA_BATCH packet received. */
+  const packets: number[] = [];
   const l = await listen({
     host,
     port: 0,
@@ -23,8 +26,21 @@ async function node(host: string, answer: (id: string) => "ok" | "error" | "drop
       c.onData((chunk) => {
         for (const p of d.push(chunk)) {
           const m = readRingPacket(p);
-          if (m.type === RingType.HELLO) c.write(encodePacket(ringPacket(RingType.HELLO, { proto: "org.xlattice.pzog/1", node: host })));
+          const hello = { proto: "org.xlattice.pzog/1", node: host, ...(batch ? { batch: "1" } : {}) };
+          if (m.type === RingType.HELLO) c.write(encodePacket(ringPacket(RingType.HELLO, hello)));
+          if (m.type === RingType.DATA_BATCH) {
+            packets.push(m.type);
+            const items = readDataBatch(m.payload);
+            for (const it of items) got.push(`${it.id} ${dec.decode(it.msg)}`);
+            for (const p of okBatchPackets(
+              RingType.OK_BATCH,
+              items.map((it) => it.id),
+              16384,
+            ))
+              c.write(p);
+          }
           if (m.type !== RingType.DATA) continue;
+          packets.push(m.type);
           const id = dec.decode(m.vars.id);
           got.push(`${id} ${dec.decode(m.vars.msg)}`);
           const a = answer(id);
@@ -36,7 +52,7 @@ async function node(host: string, answer: (id: string) => "ok" | "error" | "drop
     },
   });
   listeners.push(l);
-  return { server: { host, port: l.port }, got };
+  return { server: { host, port: l.port }, got, packets };
 }
 
 test("a message a node drops is retried under the same id on the next node", async () => {
@@ -70,4 +86,25 @@ test("a refused message fails with the node's reason; an unreachable ring times 
     /not acknowledged within 0.6 s \(last error: cannot connect to 127.2.0.26:1: ECONNREFUSED\)/,
   );
   await down.close(2000);
+});
+
+test("a node that takes batches gets a window as DATA_BATCH packets and acknowledges them with OK_BATCH", async () => {
+  const a = await node("127.2.0.27", () => "ok", true);
+  const client = new RingClient({ servers: [a.server] });
+  await client.publish("first"); // its HELLO has arrived once this is acknowledged
+  const ids = await Promise.all(Array.from({ length: 400 }, (_, k) => client.publish(`batched ${k}`)));
+  expect(new Set(ids).size).toBe(400);
+  expect(a.got.slice(1).map((g) => g.split(" ").slice(1).join(" "))).toEqual(Array.from({ length: 400 }, (_, k) => `0batched ${k}\r\n`));
+  expect(a.packets.filter((t) => t === RingType.DATA_BATCH).length).toBeGreaterThan(0);
+  expect(a.packets.length).toBeLessThan(20);
+  await client.close();
+});
+
+test("a node whose HELLO does not offer batches gets one DATA per message", async () => {
+  const a = await node("127.2.0.28", () => "ok");
+  const client = new RingClient({ servers: [a.server] });
+  await client.publish("first");
+  await Promise.all(Array.from({ length: 50 }, (_, k) => client.publish(`single ${k}`)));
+  expect(a.packets).toEqual(Array.from({ length: 51 }, () => RingType.DATA));
+  await client.close();
 });

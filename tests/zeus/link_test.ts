@@ -3,6 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Supervisor } from "../../lib/emperor/supervisor.ts";
 import { ZeusLink } from "../../lib/emperor/zeus_link.ts";
+import { dirSource } from "../../lib/zeus/vassal_source.ts";
 import { startZeus, type ZeusServer } from "../../lib/zeus/zeus_server.ts";
 import { zeusStatus } from "../../lib/zeus/zeus_status.ts";
 import { freePort, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
@@ -29,7 +30,7 @@ async function emperor(node: string, port: number, max = 100) {
 }
 
 async function zeus(dir: string): Promise<ZeusServer> {
-  const z = await startZeus({ host: "127.0.0.1", port: await freePort(), vassalsDir: dir, deadAfterMs: 1500 });
+  const z = await startZeus({ host: "127.0.0.1", port: await freePort(), vassals: dirSource(dir), deadAfterMs: 1500 });
   cleanups.push(() => z.stop());
   return z;
 }
@@ -68,7 +69,7 @@ test("in-process: killing the link of an emperor moves its vassals; zeus restart
   await waitFor(() => running(z).length === 4, 10_000, "4 running on a");
   const pids = a.sup.list().map((v) => v.pid);
   z.stop();
-  const z2 = await startZeus({ host: "127.0.0.1", port: z.port, vassalsDir: dir, deadAfterMs: 3000 });
+  const z2 = await startZeus({ host: "127.0.0.1", port: z.port, vassals: dirSource(dir), deadAfterMs: 3000 });
   cleanups.push(() => z2.stop());
   await waitFor(() => running(z2).length === 4 && !z2.core.settling, 10_000, "4 adopted");
   expect(a.sup.list().map((v) => v.pid)).toEqual(pids);

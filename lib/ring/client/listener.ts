@@ -51,6 +51,8 @@ export class RingListener {
   /** The highest seq handed over (a plain listener resumes after it). */
   #lastSeq = 0;
   #chain: Promise<void> = Promise.resolve();
+  /** Resolves {@link stop} once the connection is closed (its last ack sent). */
+  #whenClosed: (() => void) | undefined;
 
   constructor(opts: RingListenerOptions) {
     this.#opts = opts;
@@ -75,7 +77,10 @@ export class RingListener {
           this.#opts.onState?.("up", undefined, vars);
         },
         onCaughtUp: (seq) => void this.#chain.then(() => this.#opts.onCaughtUp?.(seq)),
-        onClose: (err) => this.#down(err ?? new Error("connection closed")),
+        onClose: (err) => {
+          this.#whenClosed?.();
+          this.#down(err ?? new Error("connection closed"));
+        },
       },
     ).then(
       (link) => {
@@ -87,12 +92,24 @@ export class RingListener {
     );
   }
 
-  /** Stops listening: waits for the batch being handled (and its acknowledgement), then closes. */
+  /**
+   * Stops listening: nothing more is handed over; the batches already handed over finish
+   * and are acknowledged; resolves once the connection is closed (at most 2 s later).
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#retry);
     await this.#chain;
-    this.#link?.close();
+    const link = this.#link;
+    if (!link || link.closed) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, 2000);
+      this.#whenClosed = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      link.close();
+    });
   }
 
   #subscription(): SubscribeOptions {
@@ -109,6 +126,7 @@ export class RingListener {
   }
 
   #handle(events: RingEvent[]): void {
+    if (this.#stopped) return;
     const link = this.#link;
     const fresh = events.filter((ev) => {
       if (!this.acks && ev.seq > 0 && ev.seq <= this.#lastSeq) return false;

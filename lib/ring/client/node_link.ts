@@ -7,8 +7,12 @@
 import { type Conn, dial } from "../../net/mod.ts";
 import type { TlsClientFiles } from "../../tls/files.ts";
 import { PacketDecoder, RING_MODIFIER1 } from "../../packet/mod.ts";
+import { type BatchItem, dataBatchPackets, readOkBatch } from "../batch.ts";
 import { encodeRanges } from "../listen/ranges.ts";
-import { readRingPacket, RING_PROTO, ringBytes, RingType } from "../protocol.ts";
+import { BATCH_VAR, readRingPacket, RING_PROTO, ringBytes, RingType } from "../protocol.ts";
+
+/** Payload bytes of a DATA_BATCH at most (what a node accepts: MAX_RING_PAYLOAD). */
+const BATCH_PAYLOAD = 16 * 1024;
 
 /** A message a node streams to a subscribed listener. */
 export interface RingEvent {
@@ -67,7 +71,7 @@ const text = (v: Uint8Array | undefined): string => (v === undefined ? "" : deco
  * @example
  * ```ts
  * const link = await NodeLink.open({ host: "127.0.0.11", port: 55552, clientId }, { onOk: (id) => done(id), onClose: () => {} });
- * link.send(dataPacket("c5-1", bytes));
+ * link.sendData("c5-1", bytes);
  * ```
  */
 export class NodeLink {
@@ -81,6 +85,10 @@ export class NodeLink {
   #heard = false;
   #refusal: string | undefined;
   #byUs = false;
+  /** The node's HELLO said it takes DATA_BATCH. */
+  #batches = false;
+  /** Messages to send at the end of this turn of the event loop. */
+  #outgoing: BatchItem[] = [];
 
   private constructor(
     conn: Conn,
@@ -128,9 +136,22 @@ export class NodeLink {
     return this.#conn.bufferedBytes;
   }
 
-  /** Writes an encoded packet (see {@link dataPacket}); do not modify it afterwards. */
-  send(packet: Uint8Array): void {
-    this.#conn.write(packet);
+  /**
+   * Sends message `id` (the pzog message `msg`). What is sent in one turn of the event
+   * loop goes out as DATA_BATCH packets once the node said it takes them, else one DATA
+   * each.
+   */
+  sendData(id: string, msg: Uint8Array): void {
+    if (this.#outgoing.push({ id, msg }) === 1) setImmediate(() => this.#flush());
+  }
+
+  #flush(): void {
+    const items = this.#outgoing;
+    this.#outgoing = [];
+    if (this.#conn.closed) return;
+    if (this.#batches && items.length > 1) {
+      for (const p of dataBatchPackets(RingType.DATA_BATCH, items, BATCH_PAYLOAD)) this.#conn.write(p);
+    } else for (const it of items) this.#conn.write(dataPacket(it.id, it.msg));
   }
 
   /** Asks the node to stream the messages it logs (see {@link SubscribeOptions}). */
@@ -182,6 +203,7 @@ export class NodeLink {
       switch (m.type) {
         case RingType.HELLO:
           this.node = text(m.vars.node) || undefined;
+          this.#batches = text(m.vars[BATCH_VAR]) === "1";
           break;
         case RingType.KEEPALIVE:
           this.#conn.write(ringBytes(RingType.ACK));
@@ -191,6 +213,16 @@ export class NodeLink {
             this.#handlers.onSubscribed?.(Object.fromEntries(Object.keys(m.vars).map((k) => [k, text(m.vars[k])])));
           this.#handlers.onOk?.(text(m.vars.id));
           break;
+        case RingType.OK_BATCH: {
+          let ids;
+          try {
+            ids = readOkBatch(m.payload);
+          } catch (e) {
+            return this.abort(`bad packet from the node: ${(e as Error).message}`);
+          }
+          for (const id of ids) this.#handlers.onOk?.(id);
+          break;
+        }
         case RingType.CAUGHT_UP:
           this.#handlers.onCaughtUp?.(Number(text(m.vars.seq)));
           break;
@@ -216,11 +248,11 @@ export class NodeLink {
 }
 
 /**
- * Encodes a DATA packet once, so a retry writes the same bytes.
+ * A one-message DATA packet.
  *
  * @example
  * ```ts
- * link.send(dataPacket("c5f01d2e7b3a449a-1", pzogMessage("hello")));
+ * conn.write(dataPacket("c5f01d2e7b3a449a-1", pzogMessage("hello")));
  * ```
  */
 export function dataPacket(id: string, msg: Uint8Array): Uint8Array {

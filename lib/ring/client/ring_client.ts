@@ -12,7 +12,7 @@ import { getLogger } from "../../log/logging.ts";
 import { pzogMessage, type Random } from "./content.ts";
 import { ServerHealth } from "./health.ts";
 import { MessageIds } from "./ids.ts";
-import { dataPacket, NodeLink } from "./node_link.ts";
+import { NodeLink } from "./node_link.ts";
 import { type Entry, Outstanding } from "./outstanding.ts";
 import { type PickPolicy, ServerPicker } from "./picker.ts";
 
@@ -34,12 +34,13 @@ export interface RingClientOptions {
 }
 
 interface Pending {
-  packet: Uint8Array;
+  /** The pzog message, encoded once so a retry sends the same bytes. */
+  msg: Uint8Array;
   resolve(id: string): void;
   reject(err: Error): void;
 }
 
-type Slot = { state: "connecting"; queue: Uint8Array[] } | { state: "open"; link: NodeLink };
+type Slot = { state: "connecting"; queue: { id: string; msg: Uint8Array }[] } | { state: "open"; link: NodeLink };
 
 const log = getLogger("sprog", "client");
 const TICK_MS = 100;
@@ -109,7 +110,7 @@ export class RingClient {
     const msg = pzogMessage(content);
     const id = this.#ids.next();
     return new Promise<string>((resolve, reject) => {
-      this.#out.add(id, { packet: dataPacket(id, msg), resolve, reject }, Date.now(), this.#timeoutMs);
+      this.#out.add(id, { msg, resolve, reject }, Date.now(), this.#timeoutMs);
       this.#startTimer();
       this.#pump();
     });
@@ -157,10 +158,10 @@ export class RingClient {
   #write(i: number, e: Entry<Pending>): void {
     if (e.attempts > 0) this.retried += 1;
     const slot = this.#slots[i] ?? this.#connect(i);
-    if (slot.state === "connecting") slot.queue.push(e.payload.packet);
+    if (slot.state === "connecting") slot.queue.push({ id: e.id, msg: e.payload.msg });
     else {
       if (this.#out.onServer(i) === 0) slot.link.lastHeard = Date.now();
-      slot.link.send(e.payload.packet);
+      slot.link.sendData(e.id, e.payload.msg);
     }
     this.#out.sent(e.id, i);
   }
@@ -183,7 +184,7 @@ export class RingClient {
         link = l;
         if (this.#slots[i] !== slot) return l.close();
         this.#slots[i] = { state: "open", link: l };
-        for (const p of slot.queue) l.send(p);
+        for (const q of slot.queue) l.sendData(q.id, q.msg);
         if (l.closed) this.#lose(i, "connection closed");
       },
       (err: Error) => {

@@ -17,6 +17,9 @@
  */
 export class SeenIds {
   #ids = new Set<string>();
+  /** The remembered ids in arrival order, a ring: `#order[#next]` is the oldest once full. */
+  #order: string[] = [];
+  #next = 0;
 
   /** @param capacity how many ids to remember (oldest forgotten first) */
   constructor(readonly capacity = 100_000) {}
@@ -25,7 +28,14 @@ export class SeenIds {
   add(id: string): boolean {
     if (this.#ids.has(id)) return false;
     this.#ids.add(id);
-    if (this.#ids.size > this.capacity) this.#ids.delete(this.#ids.values().next().value!);
+    // Forgetting through a ring, not the Set's first entry: a Set that keeps deleting its
+    // first entry walks ever more tombstones (300 000 adds took 14 s).
+    if (this.#order.length < this.capacity) this.#order.push(id);
+    else {
+      this.#ids.delete(this.#order[this.#next]!);
+      this.#order[this.#next] = id;
+      this.#next = (this.#next + 1) % this.capacity;
+    }
     return true;
   }
 }

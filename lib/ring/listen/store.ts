@@ -161,6 +161,12 @@ export class RingStore {
     return (this.#db.query("SELECT seq FROM positions WHERE name = ?").get(key) as { seq: number } | null)?.seq;
   }
 
+  /** Every saved position, by key. */
+  positions(): Map<string, number> {
+    const rows = this.#db.query("SELECT name, seq FROM positions ORDER BY name").all() as { name: string; seq: number }[];
+    return new Map(rows.map((r) => [r.name, r.seq]));
+  }
+
   /** Saves positions in one transaction. */
   savePositions(positions: ReadonlyMap<string, number>): void {
     const put = this.#db.prepare("INSERT OR REPLACE INTO positions (name, seq) VALUES (?, ?)");

@@ -1,0 +1,84 @@
+/**
+ * The emperor's local admin socket, STATE_DIR/run/admin.sock (folder 0700, socket 0600:
+ * only the emperor's user, and root, can open it): `emperor exec` and `emperor logs`
+ * speak the admin frames of the Zeus protocol there, straight to the emperor.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { AdminHub } from "../admin/hub.ts";
+import { decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
+import type { ExecChannel, ExecEndpoint } from "../exec/endpoint.ts";
+import { LOCAL_SOCKET } from "../exec/exec_cli.ts";
+import { getLogger } from "../log/logging.ts";
+import type { Conn, Listener } from "../net/mod.ts";
+import { listenUnix } from "../net/unix.ts";
+import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
+
+const log = getLogger("emperor", "admin");
+
+/**
+ * Serves the local admin socket of `stateDir`.
+ *
+ * @throws {Error} when the socket cannot be made
+ * @example
+ * ```ts
+ * const sock = serveLocalAdmin("/var/lib/emperor", endpoint, "n1");
+ * sock.close();
+ * ```
+ */
+export function serveLocalAdmin(stateDir: string, endpoint: ExecEndpoint, node: string): Listener {
+  const conns = new Map<number, { conn: Conn; channel: ExecChannel }>();
+  const hub = new AdminHub(
+    {
+      send: (id, f) => conns.get(id)?.conn.write(encodePacket(encodeAdminFrame(f))),
+      close: (id) => conns.get(id)?.conn.close(),
+      remote: () => "local socket",
+    },
+    {
+      // The socket's permissions already let only the emperor's user (and root) in.
+      verdict: () => ({ ok: true, who: "local" }),
+      commands: {},
+      ctx: {},
+      server: `emperor ${node}`,
+      logRoot: "emperor",
+      streams: {
+        fromAdmin: (id, who, f) => {
+          const c = conns.get(id);
+          if (!c) return;
+          c.channel.frame(f.type === "OPEN" ? { ...f, open: { ...f.open, who } } : f);
+        },
+        adminClosed: (id) => conns.get(id)?.channel.close(),
+      },
+    },
+  );
+  let next = 0;
+  return listenUnix(join(stateDir, LOCAL_SOCKET), (conn) => {
+    const id = ++next;
+    const channel = endpoint.channel((f) => conn.write(encodePacket(encodeAdminFrame(f))), "local socket");
+    conns.set(id, { conn, channel });
+    const decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
+    let first = true;
+    conn.onData((chunk) => {
+      try {
+        for (const p of decoder.push(chunk)) {
+          if (!isAdminType(p.modifier2)) throw new Error(`Zeus message type ${p.modifier2} on the admin socket`);
+          const f = decodeAdminFrame(p);
+          if (first) {
+            first = false;
+            if (f.type !== "HELLO") throw new Error(`the first frame must be HELLO, got ${f.type}`);
+            hub.hello(id, f);
+          } else hub.frame(id, f);
+        }
+      } catch (e) {
+        log.warn("local admin client: {reason}; closing it", { reason: (e as Error).message });
+        conn.close();
+      }
+    });
+    conn.onClose(() => {
+      hub.closed(id);
+      channel.close();
+      conns.delete(id);
+    });
+  });
+}

@@ -1,0 +1,143 @@
+/**
+ * The caller's side of an exec or logs stream (seed 001's Client): remote output to
+ * stdout and stderr as it comes, stdin streamed within the remote's window (EOF
+ * included), the terminal in raw mode with `-t`, its size at start and on SIGWINCH,
+ * signals passed on, and the remote exit code returned.
+ *
+ * @module
+ */
+import { constants } from "node:os";
+import type { AdminConnection } from "../admin/client.ts";
+import { adminExitCode } from "../admin/client_cli.ts";
+import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamOpen } from "../admin/frames.ts";
+import { rawMode, windowSize } from "./terminal.ts";
+import { SendWindow } from "./window.ts";
+
+/** How the caller's own streams take part. */
+export interface CallOptions {
+  /** Stream stdin to the command (`-i`). */
+  stdin: boolean;
+  /** The command has a terminal (`-t`): raw mode, window size, keyboard signals. */
+  tty: boolean;
+  /** Prefix of error lines ("zeus exec"). */
+  prog: string;
+}
+
+const signalNumber = (s: string): number => (constants.signals as Record<string, number>)[s] ?? 0;
+
+/** Waits until everything written to `w` so far has been handed to the OS. */
+function flushed(w: NodeJS.WriteStream): Promise<void> {
+  return new Promise((res) => (w.write("") ? res() : w.once("drain", () => res())));
+}
+
+/**
+ * Runs one stream to its end; resolves with the exit code to leave with: the remote
+ * command's (128 + signal number when a signal ended it), or an admin exit code
+ * (253 no such vassal, 254 refused, 255 connection lost) with one line on stderr.
+ *
+ * @example
+ * ```ts
+ * const code = await runStream(conn, { kind: "exec", vassal: "app.toml", argv: ["uptime"], tty: false, stdin: false, rows: 24, cols: 80 }, { stdin: false, tty: false, prog: "zeus exec" });
+ * ```
+ */
+export function runStream(conn: AdminConnection, open: StreamOpen, opts: CallOptions): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const cleanups: (() => void)[] = [];
+    // Output handed to stdout/stderr and not yet written: the exit waits for it.
+    let pending = 0;
+    let idle: (() => void) | undefined;
+    let finished = false;
+    const finish = async (code: number, message?: string): Promise<void> => {
+      if (finished) return;
+      finished = true;
+      for (const c of cleanups.splice(0)) c();
+      if (pending > 0) await new Promise<void>((res) => (idle = res));
+      await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+      if (message) process.stderr.write(`${opts.prog}: ${message}\n`);
+      resolve(code);
+    };
+    const onSignal = (sig: NodeJS.Signals, handler: () => void): void => {
+      process.on(sig, handler);
+      cleanups.push(() => process.off(sig, handler));
+    };
+
+    const input = new SendWindow(INITIAL_WINDOW);
+    const stream = conn.openStream(open, {
+      onFrame: (f: AdminFrame) => {
+        switch (f.type) {
+          case "DATA": {
+            const target = f.fd === 2 ? process.stderr : process.stdout;
+            const bytes = f.data.byteLength;
+            pending++;
+            target.write(f.data, () => {
+              if (!finished) stream.send({ type: "WINDOW", bytes });
+              if (--pending === 0) idle?.();
+            });
+            return;
+          }
+          case "WINDOW":
+            input.grant(f.bytes);
+            return pumpStdin();
+          case "END":
+            if (!f.error) return void finish(f.code);
+            if (f.error === "spawn" || f.error === "io") return void finish(f.code || 1, f.reason);
+            return void finish(adminExitCode(f.error), f.reason);
+        }
+      },
+    });
+
+    if (opts.tty) {
+      const restore = opts.stdin ? rawMode() : () => {};
+      cleanups.push(restore);
+      onSignal("SIGWINCH", () => stream.send({ type: "RESIZE", ...windowSize() }));
+      // Without raw mode the keyboard's ^Z reaches us: pass it on, as a terminal would.
+      onSignal("SIGTSTP", () => stream.send({ type: "SIGNAL", signal: "SIGTSTP" }));
+    }
+    // A command gets the keyboard's signals and decides; following a log ends with them.
+    if (open.kind === "exec")
+      for (const sig of ["SIGINT", "SIGQUIT"] as const) onSignal(sig, () => stream.send({ type: "SIGNAL", signal: sig }));
+    for (const sig of open.kind === "exec" ? (["SIGTERM", "SIGHUP"] as const) : (["SIGINT", "SIGTERM", "SIGHUP"] as const))
+      onSignal(sig, () => {
+        stream.send({ type: "CANCEL", reason: `the caller got ${sig}` });
+        void finish(128 + signalNumber(sig));
+      });
+
+    // stdin: read only while the remote has room for it, so a slow command holds us back.
+    const queue: Uint8Array[] = [];
+    let stdinEnded = false;
+    let eofSent = false;
+    const pumpStdin = (): void => {
+      if (!opts.stdin || finished) return;
+      while (queue.length > 0 && input.available > 0) {
+        const head = queue[0]!;
+        const n = input.take(Math.min(MAX_DATA, head.byteLength));
+        stream.send({ type: "DATA", fd: 0, data: head.subarray(0, n) });
+        if (n === head.byteLength) queue.shift();
+        else queue[0] = head.subarray(n);
+      }
+      if (queue.length === 0 && stdinEnded && !eofSent) {
+        eofSent = true;
+        stream.send({ type: "EOF" });
+      }
+      if (queue.length === 0 && !stdinEnded) process.stdin.resume();
+    };
+    if (opts.stdin) {
+      const onData = (chunk: Buffer) => {
+        queue.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        process.stdin.pause();
+        pumpStdin();
+      };
+      const onEnd = () => {
+        stdinEnded = true;
+        pumpStdin();
+      };
+      process.stdin.on("data", onData);
+      process.stdin.on("end", onEnd);
+      cleanups.push(() => {
+        process.stdin.off("data", onData);
+        process.stdin.off("end", onEnd);
+        process.stdin.pause();
+      });
+    }
+  });
+}

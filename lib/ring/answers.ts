@@ -1,0 +1,43 @@
+/**
+ * The answers a node sends on one accepted connection: OK per message for a DATA, and one
+ * OK_BATCH for all the messages of DATA_BATCHes acknowledged in the same tick.
+ *
+ * @module
+ */
+import type { Conn } from "../net/mod.ts";
+import { okBatchPackets } from "./batch.ts";
+import { MAX_RING_PAYLOAD } from "./packet_reader.ts";
+import { ringBytes, RingType } from "./protocol.ts";
+
+/**
+ * Answers to the DATA of one connection.
+ *
+ * @example
+ * ```ts
+ * const answers = new Answers(conn); answers.ok(id, true); // sent in the tick's OK_BATCH
+ * ```
+ */
+export class Answers {
+  #ids: string[] = [];
+
+  constructor(readonly conn: Conn) {}
+
+  /** Acknowledges `id`: in an OK_BATCH when it came in a DATA_BATCH, else in its own OK. */
+  ok(id: string, batched: boolean): void {
+    if (!batched) return this.conn.write(ringBytes(RingType.OK, { id }));
+    // The node answers a whole commit in one loop: flushing after it makes one packet of it.
+    if (this.#ids.push(id) === 1) queueMicrotask(() => this.#flush());
+  }
+
+  /** Refuses `id` with `reason` (always its own ERROR). */
+  error(id: string, reason: string): void {
+    this.conn.write(ringBytes(RingType.ERROR, { id, reason }));
+  }
+
+  #flush(): void {
+    const ids = this.#ids;
+    this.#ids = [];
+    if (this.conn.closed) return;
+    for (const p of okBatchPackets(RingType.OK_BATCH, ids, MAX_RING_PAYLOAD)) this.conn.write(p);
+  }
+}

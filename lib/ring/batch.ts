@@ -1,0 +1,192 @@
+/**
+ * Batches on the wire (docs/PROTOCOL.md): DATA_BATCH carries many messages in one packet,
+ * OK_BATCH acknowledges many. Both are ordinary vars payloads whose keys repeat: each
+ * message of a DATA_BATCH is `id`, `msg` and (between nodes) `origin`, in that order; an
+ * OK_BATCH is one `id` per acknowledged message. Packets are cut at `maxPayload` bytes.
+ *
+ * @module
+ */
+import { PacketError } from "../errors.ts";
+import { HEADER_SIZE, RING_MODIFIER1 } from "../packet/mod.ts";
+
+/** One message of a DATA_BATCH. */
+export interface BatchItem {
+  id: string;
+  /** The pzog message: wrapping digit, content, CRLF. */
+  msg: Uint8Array;
+  /** The node the message entered the ring at (node → node only). */
+  origin?: string;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+const KEY_ID = enc.encode("id");
+const KEY_MSG = enc.encode("msg");
+const KEY_ORIGIN = enc.encode("origin");
+
+/** Builds packets of one type from repeated vars, starting a new packet when one is full. */
+class PacketWriter {
+  readonly packets: Uint8Array[] = [];
+  #buf: Uint8Array;
+  #start = 0;
+  #o = HEADER_SIZE;
+
+  constructor(
+    readonly type: number,
+    readonly maxPayload: number,
+    sizeHint: number,
+  ) {
+    this.#buf = new Uint8Array(Math.min(sizeHint, maxPayload + HEADER_SIZE));
+  }
+
+  /** Ensures `bytes` more fit in the current packet (cutting it when full). */
+  room(bytes: number): void {
+    if (this.#o - this.#start - HEADER_SIZE + bytes > this.maxPayload && this.#o > this.#start + HEADER_SIZE) this.#cut();
+    if (this.#o + bytes > this.#buf.byteLength) {
+      const next = new Uint8Array(Math.max(this.#buf.byteLength * 2, this.#o + bytes));
+      next.set(this.#buf.subarray(0, this.#o));
+      this.#buf = next;
+    }
+  }
+
+  pair(key: Uint8Array, value: Uint8Array): void {
+    const b = this.#buf;
+    let o = this.#o;
+    b[o] = key.byteLength;
+    b[o + 1] = 0;
+    b.set(key, o + 2);
+    o += 2 + key.byteLength;
+    b[o] = value.byteLength & 0xff;
+    b[o + 1] = value.byteLength >>> 8;
+    b.set(value, o + 2);
+    this.#o = o + 2 + value.byteLength;
+  }
+
+  #cut(): void {
+    const size = this.#o - this.#start - HEADER_SIZE;
+    const b = this.#buf;
+    b[this.#start] = RING_MODIFIER1;
+    b[this.#start + 1] = size & 0xff;
+    b[this.#start + 2] = size >>> 8;
+    b[this.#start + 3] = this.type;
+    this.packets.push(b.subarray(this.#start, this.#o));
+    this.#start = this.#o;
+    this.#o += HEADER_SIZE;
+  }
+
+  /** The packets, back to back in as few buffers as possible. */
+  finish(): Uint8Array[] {
+    if (this.#o > this.#start + HEADER_SIZE) this.#cut();
+    return this.packets;
+  }
+}
+
+/**
+ * DATA_BATCH packets holding `items`, each payload at most `maxPayload` bytes.
+ *
+ * @throws {RangeError} when one message alone does not fit in `maxPayload`
+ * @example
+ * ```ts
+ * for (const p of dataBatchPackets(RingType.DATA_BATCH, [{ id: "c1-1", msg }], 16384)) conn.write(p);
+ * ```
+ */
+export function dataBatchPackets(type: number, items: readonly BatchItem[], maxPayload: number): Uint8Array[] {
+  const w = new PacketWriter(type, maxPayload, items.length * 128 + HEADER_SIZE);
+  for (const it of items) {
+    const id = enc.encode(it.id);
+    const origin = it.origin === undefined ? undefined : enc.encode(it.origin);
+    const size = 13 + id.byteLength + it.msg.byteLength + (origin ? 10 + origin.byteLength : 0);
+    if (size > maxPayload) throw new RangeError(`message ${it.id} needs ${size} bytes; a batch packet holds ${maxPayload}`);
+    w.room(size);
+    w.pair(KEY_ID, id);
+    w.pair(KEY_MSG, it.msg);
+    if (origin) w.pair(KEY_ORIGIN, origin);
+  }
+  return w.finish();
+}
+
+/**
+ * OK_BATCH packets acknowledging `ids`, each payload at most `maxPayload` bytes.
+ *
+ * @example
+ * ```ts
+ * for (const p of okBatchPackets(RingType.OK_BATCH, ["c1-1", "c1-2"], 16384)) conn.write(p);
+ * ```
+ */
+export function okBatchPackets(type: number, ids: readonly string[], maxPayload: number): Uint8Array[] {
+  const w = new PacketWriter(type, maxPayload, ids.length * 32 + HEADER_SIZE);
+  for (const s of ids) {
+    const id = enc.encode(s);
+    w.room(6 + id.byteLength);
+    w.pair(KEY_ID, id);
+  }
+  return w.finish();
+}
+
+/** Walks the repeated vars of a batch payload: `onPair(key, value)` in order. */
+function eachPair(payload: Uint8Array, onPair: (key: string, value: Uint8Array, at: number) => void): void {
+  let o = 0;
+  while (o < payload.byteLength) {
+    const at = o;
+    if (o + 2 > payload.byteLength) throw new PacketError("truncated key length", o);
+    const kLen = payload[o]! | (payload[o + 1]! << 8);
+    const kEnd = o + 2 + kLen;
+    if (kEnd + 2 > payload.byteLength)
+      throw new PacketError(`key length ${kLen} runs past the end of the ${payload.byteLength}-byte payload`, o);
+    const vLen = payload[kEnd]! | (payload[kEnd + 1]! << 8);
+    const vEnd = kEnd + 2 + vLen;
+    if (vEnd > payload.byteLength)
+      throw new PacketError(`value length ${vLen} runs past the end of the ${payload.byteLength}-byte payload`, kEnd);
+    let key = "";
+    for (let i = o + 2; i < kEnd; i++) key += String.fromCharCode(payload[i]!);
+    onPair(key, payload.subarray(kEnd + 2, vEnd), at);
+    o = vEnd;
+  }
+}
+
+/**
+ * The messages of a DATA_BATCH payload. Ids are decoded as UTF-8 (the caller checks
+ * their syntax); `msg` values stay views into `payload`.
+ *
+ * @throws {PacketError} on malformed vars, a `msg` or `origin` before any `id`, or an `id` without `msg`
+ * @example
+ * ```ts
+ * for (const it of readDataBatch(packet.payload)) handle(it.id, it.msg, it.origin);
+ * ```
+ */
+export function readDataBatch(payload: Uint8Array): BatchItem[] {
+  const items: BatchItem[] = [];
+  let cur: BatchItem | undefined;
+  const done = (at: number) => {
+    if (cur && cur.msg === undefined)
+      throw new PacketError(`message ${JSON.stringify(cur.id.slice(0, 64))} of a DATA_BATCH has no msg`, at);
+  };
+  eachPair(payload, (key, value, at) => {
+    if (key === "id") {
+      done(at);
+      cur = { id: dec.decode(value), msg: undefined! };
+      items.push(cur);
+    } else if (!cur) throw new PacketError(`DATA_BATCH var "${key.slice(0, 16)}" before any id`, at);
+    else if (key === "msg") cur.msg = value;
+    else if (key === "origin") cur.origin = dec.decode(value);
+  });
+  done(payload.byteLength);
+  return items;
+}
+
+/**
+ * The ids an OK_BATCH payload acknowledges (other keys are ignored).
+ *
+ * @throws {PacketError} on malformed vars
+ * @example
+ * ```ts
+ * for (const id of readOkBatch(packet.payload)) acked(id);
+ * ```
+ */
+export function readOkBatch(payload: Uint8Array): string[] {
+  const ids: string[] = [];
+  eachPair(payload, (key, value) => {
+    if (key === "id") ids.push(dec.decode(value));
+  });
+  return ids;
+}

@@ -1,0 +1,94 @@
+/**
+ * The limits of a node's client port (SPEC "Client port limits"): at most `max_clients`
+ * connections, the next refused with ERROR; one stuck mid-packet for 10 s or silent for
+ * `client_idle` closed (subscribed listeners, at most `max_listeners`, exempt); refusals,
+ * closings and a shortage of file descriptors logged, rate-limited.
+ *
+ * @module
+ */
+import type { RingConfig } from "../config/mod.ts";
+import { getLogger } from "../log/logging.ts";
+import { leftOut, LogLimiter } from "../log/rate_limit.ts";
+import { ConnGuard, type GuardLimits } from "../net/conn_guard.ts";
+import type { Conn } from "../net/mod.ts";
+import { defaultMaxClients, fdsLeft, openFileLimit } from "../net/fd_budget.ts";
+import { ringBytes, RingType } from "./protocol.ts";
+
+const log = getLogger("zog", "clients");
+
+/** How long a client may stop in the middle of a packet. */
+export const PARTIAL_PACKET_MS = 10_000;
+/** Listeners exempt from `client_idle` at once, unless ring.toml says otherwise. */
+const DEFAULT_MAX_LISTENERS = 256;
+/** Descriptors left when the shortage is logged. */
+const FD_MARGIN = 8;
+
+/**
+ * The client port's guard and what it logs.
+ *
+ * @example
+ * ```ts
+ * const port = new ClientPort(config, config.nodes.length - 1);
+ * listen({ host, port: clientPort, onConn: (c) => port.admit(c) && serveClient(node, c, port.guard) });
+ * setInterval(() => port.tick(), 1000);
+ * ```
+ */
+export class ClientPort {
+  readonly guard: ConnGuard<Conn>;
+  readonly fileLimit: number | undefined;
+  readonly #limiter = new LogLimiter();
+
+  constructor(config: Pick<RingConfig, "maxClients" | "maxListeners" | "clientIdle">, peers: number, now: () => number = Date.now) {
+    this.fileLimit = openFileLimit();
+    const max = config.maxClients || defaultMaxClients(this.fileLimit, peers);
+    const limits: GuardLimits = {
+      max,
+      partialMs: PARTIAL_PACKET_MS,
+      idleMs: config.clientIdle * 1000,
+      maxExempt: config.maxListeners || Math.min(DEFAULT_MAX_LISTENERS, max),
+    };
+    this.guard = new ConnGuard(limits, now);
+  }
+
+  /** Counts a new connection, or refuses it (ERROR, close, a rate-limited line); whether it was admitted. */
+  admit(conn: Conn): boolean {
+    if (!this.guard.admit(conn)) {
+      const reason = `too many clients: max_clients ${this.guard.limits.max} reached`;
+      this.#note("full", (more) => log.warn(`refusing client {remote}: {reason}${more}`, { remote: conn.remote, reason }));
+      close(conn, reason);
+      return false;
+    }
+    conn.onClose(() => this.guard.release(conn));
+    return true;
+  }
+
+  /** Closes the connections past a deadline and checks the descriptors left; call about once a second. */
+  tick(): void {
+    for (const [conn, why] of this.guard.sweep()) {
+      this.#note(why, (more) => log.info(`closing client {remote}: {why}${more}`, { remote: conn.remote, why }));
+      close(conn, why);
+    }
+    const left = this.fileLimit === undefined || this.fileLimit === Infinity ? undefined : fdsLeft(this.fileLimit);
+    if (left !== undefined && left <= FD_MARGIN) {
+      this.#note("fds", (more) =>
+        log.error(
+          `running out of file descriptors: {left} of {limit} left; raise the limit (ulimit -n, LimitNOFILE=) or lower max_clients${more}`,
+          {
+            left,
+            limit: this.fileLimit,
+          },
+        ),
+      );
+    }
+  }
+
+  #note(key: string, write: (more: string) => void): void {
+    const left = this.#limiter.take(key);
+    if (left !== undefined) write(leftOut(left));
+  }
+}
+
+function close(conn: Conn, reason: string): void {
+  conn.write(ringBytes(RingType.ERROR, { reason }));
+  conn.close();
+}

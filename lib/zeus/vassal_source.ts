@@ -1,0 +1,82 @@
+/**
+ * Where zeus reads vassal configs (the imperial monitor): a directory (`--vassals DIR`) or
+ * an etcd prefix (`--vassals etcd://HOST:PORT/PREFIX/`, see etcd_vassals.ts). Both report
+ * changes with the same meaning: added, changed (content), touched (reload), removed.
+ *
+ * @module
+ */
+import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { DirWatcher } from "../watch/mod.ts";
+import type { DirChanges } from "../watch/snapshot.ts";
+
+/** Which names are vassals: `*.ini` and `*.toml`. */
+export const VASSAL_FILE = /\.(ini|toml)$/;
+
+/** A source of vassal configs. */
+export interface VassalSource {
+  /** For log lines: the directory or the etcd URL. */
+  readonly where: string;
+  /** Starts reporting; the first report lists everything there as added. */
+  start(onChange: (c: DirChanges) => void): Promise<void>;
+  /** Every vassal name seen now. */
+  names(): Iterable<string>;
+  has(name: string): boolean;
+  /** A vassal's config; undefined when it is gone. */
+  read(name: string): Uint8Array | undefined;
+  /** Looks again now (SIGHUP). */
+  rescan(): void;
+  /** Writes a vassal's config (`zeus vassal put`). */
+  put(name: string, body: Uint8Array): Promise<void>;
+  /** Removes a vassal (`zeus vassal rm`); false when there was none. */
+  remove(name: string): Promise<boolean>;
+  stop(): void;
+}
+
+/**
+ * The vassals of a directory, seen through file-system events and a periodic rescan.
+ *
+ * @example
+ * ```ts
+ * const source = dirSource("/etc/vassals");
+ * await source.start((c) => console.log(c.added));
+ * ```
+ */
+export function dirSource(dir: string): VassalSource {
+  let watcher: DirWatcher | undefined;
+  return {
+    where: dir,
+    async start(onChange) {
+      watcher = new DirWatcher(dir, { match: (n) => VASSAL_FILE.test(n), onChange });
+      try {
+        watcher.start();
+      } catch (e) {
+        throw new Error(`cannot watch vassals directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
+    },
+    names: () => watcher?.snapshot.keys() ?? [],
+    has: (name) => watcher?.snapshot.has(name) ?? false,
+    read(name) {
+      try {
+        return readFileSync(join(dir, name));
+      } catch {
+        return undefined; // gone again: the next scan says so
+      }
+    },
+    rescan: () => watcher?.scan(),
+    async put(name, body) {
+      // Whole or not at all: the watcher never sees half a config.
+      const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+      writeFileSync(tmp, body, { mode: 0o644 });
+      renameSync(tmp, join(dir, name));
+      watcher?.scan();
+    },
+    async remove(name) {
+      const had = watcher?.snapshot.has(name) ?? false;
+      rmSync(join(dir, name), { force: true });
+      watcher?.scan();
+      return had;
+    },
+    stop: () => watcher?.stop(),
+  };
+}
