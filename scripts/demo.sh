@@ -172,6 +172,7 @@ zeus_demo() {
   "$DIST/zeus" certs init "$Z/pki" >/dev/null
   "$DIST/zeus" certs issue "$Z/pki" zeus --host "$ip" >/dev/null
   for i in 1 2 3; do "$DIST/zeus" certs issue "$Z/pki" "emperor$i" >/dev/null; done
+  "$DIST/zeus" certs issue "$Z/pki" ops >/dev/null
 
   for i in 1 2 3 4 5 6; do
     printf '[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\n' >"$Z/vassals/sleeper$i.toml"
@@ -184,7 +185,7 @@ zeus_demo() {
   fi
 
   "$DIST/zeus" --zeus "$ip:4040,$Z/pki/zeus.crt,$Z/pki/zeus.key,$Z/pki/ca.crt $Z/vassals" \
-    --state "$Z/state.json" --stats "$ip:4041" --dead-after 2 2>"$Z/zeus.log" &
+    --state "$Z/state.json" --stats "$ip:4041" --dead-after 2 --admin ops 2>"$Z/zeus.log" &
   ZEUS_PIDS+=($!)
   wait_port "$ip" 4040
   for i in 1 2 3; do
@@ -204,6 +205,18 @@ zeus_demo() {
     echo "-- GET http://$ip:4060/"
     curl -s --max-time 2 "http://$ip:4060/" || echo "(the uWSGI vassal did not answer; see $Z/emperor*.log)"
   fi
+
+  echo "-- zeus exec and zeus logs, as the admin client \"ops\" (zeus --admin ops; its certificate)"
+  local admin=(--zeus "$ip:4040" --ca "$Z/pki/ca.crt" --cert "$Z/pki/ops.crt" --key "$Z/pki/ops.key") code=0
+  echo "  \$ zeus exec [TLS flags] clock.toml -- sh -c 'echo \"in \$PWD, pid \$\$\"; echo oops >&2; exit 3'"
+  "$DIST/zeus" exec "${admin[@]}" clock.toml -- sh -c 'echo "in $PWD, pid $$"; echo oops >&2; exit 3' 2>&1 | indent || code=$?
+  echo "  (exit code $code: the remote command's)"
+  echo "  \$ zeus logs [TLS flags] -n 2 clock.toml@emperor2     # the last lines of that copy's log"
+  "$DIST/zeus" logs "${admin[@]}" -n 2 clock.toml@emperor2 2>&1 | indent || true
+  echo "  \$ zeus exec with emperor1's certificate: not an admin"
+  "$DIST/zeus" exec --zeus "$ip:4040" --ca "$Z/pki/ca.crt" --cert "$Z/pki/emperor1.crt" --key "$Z/pki/emperor1.key" \
+    clock.toml -- true 2>&1 | indent || code=$?
+  echo "  (exit code $code: refused)"
 
   echo "-- edit sleeper1.toml, touch sleeper2.toml, remove sleeper3.toml"
   printf '[vassal]\ncommand = "/bin/sleep"\nargs = ["2000"]\n' >"$Z/vassals/sleeper1.toml"

@@ -106,11 +106,42 @@ function userVars(v: Raw, type: AdminType): Record<string, string> {
   return out;
 }
 
+/** Vassal and node names: what vassal_name.ts and --node accept (so they log as they are). */
+const NAME = /^[A-Za-z0-9._-]{1,255}$/;
+/** Printable ASCII: one log line, one environment value. */
+const PLAIN = /^[\x20-\x7e]{0,256}$/;
+
+function named(v: Raw, key: string): string {
+  const s = str(v, key, "OPEN");
+  if (!NAME.test(s) || s === "." || s === "..")
+    throw new ProtocolError(`OPEN ${key} ${JSON.stringify(s.slice(0, 60))} is not a name ([A-Za-z0-9._-], 1-255 bytes)`);
+  return s;
+}
+
+function plain(v: Raw, key: string, type: AdminType, fallback?: string): string {
+  const s = str(v, key, type, fallback);
+  if (!PLAIN.test(s))
+    throw new ProtocolError(`${type} var "${key}" ${JSON.stringify(s.slice(0, 60))} is not printable ASCII of at most 256 bytes`);
+  return s;
+}
+
+function commandName(v: Raw): string {
+  const s = str(v, "@cmd", "REQUEST");
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(s))
+    throw new ProtocolError(`REQUEST @cmd ${JSON.stringify(s.slice(0, 60))} is not a command name ([A-Za-z0-9._-], 1-64 bytes)`);
+  return s;
+}
+
+function size(v: Raw, key: string, fallback: number): number {
+  const n = int(v, key, "OPEN", fallback);
+  return Math.min(Math.max(n, 1), 10_000);
+}
+
 function decodeOpen(v: Raw): StreamOpen {
   const kind = str(v, "kind", "OPEN");
-  const vassal = str(v, "vassal", "OPEN");
-  const node = v.node === undefined ? {} : { node: str(v, "node", "OPEN") };
-  const who = v.who === undefined ? {} : { who: str(v, "who", "OPEN") };
+  const vassal = named(v, "vassal");
+  const node = v.node === undefined ? {} : { node: named(v, "node") };
+  const who = v.who === undefined ? {} : { who: plain(v, "who", "OPEN") };
   if (kind === "logs")
     return { kind, vassal, ...node, lines: int(v, "lines", "OPEN", 10), follow: str(v, "follow", "OPEN", "0") === "1", ...who };
   if (kind !== "exec") throw new ProtocolError(`OPEN kind "${kind.slice(0, 40)}" is neither "exec" nor "logs"`);
@@ -124,9 +155,9 @@ function decodeOpen(v: Raw): StreamOpen {
     argv,
     tty: str(v, "tty", "OPEN", "0") === "1",
     stdin: str(v, "stdin", "OPEN", "0") === "1",
-    rows: int(v, "rows", "OPEN", 24),
-    cols: int(v, "cols", "OPEN", 80),
-    ...(v.term === undefined ? {} : { term: str(v, "term", "OPEN") }),
+    rows: size(v, "rows", 24),
+    cols: size(v, "cols", 80),
+    ...(v.term === undefined ? {} : { term: plain(v, "term", "OPEN") }),
     ...who,
   };
 }
@@ -149,13 +180,13 @@ export function decodeAdminFrame(p: Packet): AdminFrame {
   const id = (key = "id") => int(v, key, type);
   switch (type) {
     case "HELLO":
-      return { type, proto: str(v, "proto", type), client: str(v, "client", type, "") };
+      return { type, proto: plain(v, "proto", type), client: plain(v, "client", type, "") };
     case "WELCOME":
       return { type, who: str(v, "who", type), server: str(v, "server", type, "") };
     case "REFUSED":
       return { type, reason: str(v, "reason", type) };
     case "REQUEST":
-      return { type, id: id("@id"), command: str(v, "@cmd", type), vars: userVars(v, type), more: v["@more"] !== undefined };
+      return { type, id: id("@id"), command: commandName(v), vars: userVars(v, type), more: v["@more"] !== undefined };
     case "REPLY":
       return { type, id: id("@id"), vars: userVars(v, type), more: v["@more"] !== undefined };
     case "FAILED":
@@ -175,7 +206,7 @@ export function decodeAdminFrame(p: Packet): AdminFrame {
     case "WINDOW":
       return { type, id: id(), bytes: int(v, "bytes", type) };
     case "RESIZE":
-      return { type, id: id(), rows: int(v, "rows", type), cols: int(v, "cols", type) };
+      return { type, id: id(), rows: size(v, "rows", 24), cols: size(v, "cols", 80) };
     case "SIGNAL":
       return { type, id: id(), signal: str(v, "signal", type) };
     case "END": {

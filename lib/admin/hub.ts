@@ -87,7 +87,7 @@ export class AdminHub<C> {
   /** A connection's first frame was HELLO: admit it (WELCOME) or refuse it (REFUSED, log line, close). */
   hello(conn: number, f: Extract<AdminFrame, { type: "HELLO" }>): void {
     if (f.proto !== ADMIN_PROTO)
-      return this.#refuse(conn, `unknown admin protocol "${f.proto.slice(0, 40)}" (this zeus speaks ${ADMIN_PROTO})`, f.client);
+      return this.#refuse(conn, `unknown admin protocol "${f.proto.slice(0, 40)}" (this server speaks ${ADMIN_PROTO})`, f.client);
     const v = this.opts.verdict(conn);
     if (!v.ok) return this.#refuse(conn, v.reason, f.client);
     this.#who.set(conn, v.who);
@@ -159,7 +159,7 @@ export class AdminHub<C> {
       if (!handler)
         throw new AdminError(
           "unknown-command",
-          `unknown admin command "${command.slice(0, 40)}" (known: ${Object.keys(this.opts.commands).join(", ")})`,
+          `unknown admin command ${JSON.stringify(command.slice(0, 40))} (known: ${Object.keys(this.opts.commands).join(", ")})`,
         );
       reply = await handler({ who, vars, ctx: this.opts.ctx });
     } catch (e) {

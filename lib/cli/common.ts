@@ -1,9 +1,9 @@
 /**
- * Flags every binary shares: --help, --version, --log-level.
+ * Flags every command shares: --help, --version, --log-level, --log-format.
  *
  * @module
  */
-import { parseLogLevel, setupLogging } from "../log/logging.ts";
+import { parseLogFormat, parseLogLevel, setupLogging } from "../log/logging.ts";
 import { UsageError } from "../errors.ts";
 import { VERSION } from "./version.ts";
 
@@ -12,19 +12,30 @@ export const COMMON_FLAGS = {
   help: { type: "boolean", short: "h" },
   version: { type: "boolean", short: "V" },
   "log-level": { type: "string", default: "info" },
+  "log-format": { type: "string", default: "text" },
 } as const;
 
-/** The exit-code table printed at the end of every `--help`. */
-export const EXIT_CODES_HELP = `Exit codes:
+/** The help lines of {@link COMMON_FLAGS}, printed at the end of every `--help`. */
+export const COMMON_HELP = `Common options:
+  -h, --help           this help
+  -V, --version        print the version
+  --log-level LEVEL    trace, debug, info (default), warning, error, fatal
+  --log-format FORMAT  text (default) or json (one JSON object a line), on stderr`;
+
+/** The exit-code table printed at the end of every `--help` (README has the same). */
+export const EXIT_CODES_HELP = `Exit codes (the same in zog, sprog, zeus and emperor):
   0  success
-  1  runtime failure (cannot bind, peer refused, I/O error, not acknowledged)
-  2  usage error (unknown flag, bad value, bad config file)`;
+  1  runtime failure: cannot bind, a daemon or peer does not answer, I/O error,
+     a message not acknowledged
+  2  usage error: unknown flag, bad value, bad config file (FILE:LINE: reason), a file
+     named by a flag or config that cannot be read (certificate, key, CA), or an error
+     retrying cannot cure (sprog: the node wants a client certificate)`;
 
 /**
  * Handles --help and --version (returning the exit code to end with) or sets up logging
- * at --log-level and returns undefined so the command goes on.
+ * at --log-level in --log-format and returns undefined so the command goes on.
  *
- * @throws {UsageError} on a bad --log-level
+ * @throws {UsageError} on a bad --log-level or --log-format
  * @example
  * ```ts
  * const done = handleCommon("zog", HELP, values); if (done !== undefined) return done;
@@ -33,10 +44,10 @@ export const EXIT_CODES_HELP = `Exit codes:
 export function handleCommon(
   name: string,
   help: string,
-  values: { help?: boolean; version?: boolean; "log-level"?: string },
+  values: { help?: boolean; version?: boolean; "log-level"?: string; "log-format"?: string },
 ): number | undefined {
   if (values.help) {
-    process.stdout.write(`${help.trimEnd()}\n\n${EXIT_CODES_HELP}\n`);
+    process.stdout.write(`${help.trimEnd()}\n\n${COMMON_HELP}\n\n${EXIT_CODES_HELP}\n`);
     return 0;
   }
   if (values.version) {
@@ -44,7 +55,7 @@ export function handleCommon(
     return 0;
   }
   try {
-    setupLogging(name, parseLogLevel(values["log-level"] ?? "info"));
+    setupLogging(name, parseLogLevel(values["log-level"] ?? "info"), parseLogFormat(values["log-format"] ?? "text"));
   } catch (e) {
     throw new UsageError((e as Error).message);
   }

@@ -22,9 +22,14 @@ export function parseFlags<O extends Options>(args: string[], options: O, allowP
     return parseArgs({ args, options, strict: true, allowPositionals });
   } catch (e) {
     const msg = (e as Error).message;
-    // "--flag -1": parseArgs calls the value ambiguous; say what it is and how to pass it.
-    const dash = /^Option '(--[\w-]+)' argument is ambiguous/.exec(msg);
-    if (dash) throw new UsageError(`${dash[1]} got a value starting with "-" (a missing value?); write ${dash[1]}=VALUE to mean it`);
+    // "--flag -1" or "-f -1": parseArgs calls the value ambiguous; say what it is and how
+    // to pass it, naming the long flag for a short one.
+    const dash = /^Option '(-[\w-]+)' argument is ambiguous[\s\S]*?use '(--[\w-]+)=-XYZ'/.exec(msg);
+    if (dash) {
+      const [, given, long] = dash;
+      const name = given === long ? long : `${given}/${long}`;
+      throw new UsageError(`${name} got a value starting with "-" (a missing value?); write ${long}=VALUE to mean it`);
+    }
     throw new UsageError(msg.split("\n")[0]!.replace(/\. To specify a positional.*$/, ""));
   }
 }

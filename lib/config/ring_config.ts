@@ -4,6 +4,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
+import { isIP } from "node:net";
 import { enumField, Fields, intField, rejectUnknown, strField } from "./fields.ts";
 import { ConfigError } from "../errors.ts";
 import { lineOf, parseTomlText } from "./toml_file.ts";
@@ -69,6 +70,21 @@ const TOP_KEYS = [
 const NODE_KEYS = ["name", "host", "peer_port", "client_port"];
 const TLS_KEYS = ["ca", "cert", "key", "client_auth"];
 const NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
+const DNS_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
+const DNS_RE = new RegExp(`^(?=.{1,253}$)${DNS_LABEL}(?:\\.${DNS_LABEL})*\\.?$`);
+
+/**
+ * Whether `host` can name a machine: an IPv4/IPv6 address or a DNS name.
+ *
+ * @example
+ * ```ts
+ * isHost("192.168.152.242"); // true
+ * isHost("not a host!"); // false
+ * ```
+ */
+export function isHost(host: string): boolean {
+  return isIP(host) !== 0 || DNS_RE.test(host);
+}
 
 /** Most nodes a ring may have: the wrapping byte is one digit. */
 export const MAX_NODES = 19;
@@ -79,12 +95,14 @@ function parseNodes(doc: Record<string, unknown>, f: Fields, peerPort: number, c
   const list = raw as unknown[];
   if (list.length < 2) f.fail(`a ring needs at least 2 nodes, found ${list.length}`);
   if (list.length > MAX_NODES) f.fail(`a ring has at most ${MAX_NODES} nodes (the wrapping byte is one digit), found ${list.length}`);
+  const lines = list.map((_, index) => lineOf(f.text, /^\s*\[\[\s*node\s*\]\]/, index));
   const nodes = list.map((entry, index) => {
-    const nf = f.child(entry, `node ${index + 1}`, lineOf(f.text, /^\s*\[\[\s*node\s*\]\]/, index));
+    const nf = f.child(entry, `node ${index + 1}`, lines[index]);
     rejectUnknown(nf, NODE_KEYS);
     const name = strField(nf, "name");
     const host = strField(nf, "host");
-    if (!NAME_RE.test(name)) nf.fail(`name "${name}" may hold only letters, digits, ".", "_" and "-" (1-64)`);
+    if (!NAME_RE.test(name)) nf.failKey("name", `name "${name}" may hold only letters, digits, ".", "_" and "-" (1-64)`);
+    if (!isHost(host)) nf.failKey("host", `host "${host}" is not an IP address or a DNS name`);
     return {
       index,
       name,
@@ -97,7 +115,8 @@ function parseNodes(doc: Record<string, unknown>, f: Fields, peerPort: number, c
   for (const n of nodes) {
     for (const key of [`name ${n.name}`, `${n.host}:${n.peerPort}`, `${n.host}:${n.clientPort}`]) {
       const prev = seen.get(key);
-      if (prev !== undefined && prev !== n.index) f.fail(`node ${n.index + 1} repeats ${key} of node ${prev + 1}`);
+      if (prev !== undefined && prev !== n.index)
+        f.fail(`node ${n.index + 1} repeats ${key} of node ${prev + 1} (line ${lines[prev] ?? "?"})`, lines[n.index]);
       seen.set(key, n.index);
     }
   }

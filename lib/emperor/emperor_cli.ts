@@ -5,12 +5,14 @@
  */
 import { statSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
-import { parseFlags } from "../cli/flags.ts";
+import { defineCommand, parseCommand } from "../cli/command.ts";
+import { defineSharedCommands, runSharedCommand } from "../cli/shared_commands.ts";
+import { loadClientFiles } from "../tls/files.ts";
+import { checkVassalsDir } from "../vassal/check_dir.ts";
 import { UsageError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { serveStats } from "../stats/server.ts";
-import { parseEmperorSpec, parseHostPort } from "../tls/endpoint.ts";
+import { type EmperorSpec, parseEmperorSpec, parseHostPort } from "../tls/endpoint.ts";
 import { DirMonitor } from "./dir_monitor.ts";
 import { emperorStats } from "./emperor_stats.ts";
 import { defaultStateDir } from "./state_dir.ts";
@@ -29,9 +31,11 @@ Usage:
           [--node NAME] [--max-vassals N] [--state-dir DIR] [--heartbeat SECONDS]
           [--label KEY=VALUE ...] [--vassal-binary PATH] [--stats ADDR:PORT]
   emperor --emperor DIR|"DIR/GLOB" [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
-  emperor status --stats ADDR:PORT [--json]
+  emperor --check --emperor DIR|zeus:... [--zeus-ca CA]
+  emperor status [--stats ADDR:PORT] [--json]
   emperor exec [-t] [-i] [--state-dir DIR] NAME -- COMMAND [ARGS...]
   emperor logs [-f] [-n LINES] [--state-dir DIR] NAME
+  emperor completion bash|zsh | emperor man
 
 Every *.ini (uWSGI, run as "uwsgi --ini FILE") and *.toml ([vassal] command) file in DIR
 is a vassal: a new file starts it, an edit updates it, a touch reloads it, removing the
@@ -42,8 +46,9 @@ Options:
   --state-dir DIR       vassal configs, logs (logs/NAME.log) and pids; default
                         /var/lib/emperor as root, else ./emperor-state
   --vassal-binary PATH  the uWSGI binary (default "uwsgi")
-  --stats ADDR:PORT     serve GET /status (JSON) and GET /metrics
-  --log-level LEVEL     trace, debug, info (default), warning, error, fatal
+  --stats ADDR:PORT     serve GET /status (JSON), /metrics and /healthz
+  --check               check every vassal file of DIR (or the zeus-ssl TLS files), print
+                        each error as FILE:LINE: reason, and exit 0 or 2 without starting
   --no-exec             refuse exec (zeus exec, emperor exec) in this emperor's vassals;
                         logs still work. Every exec is logged (who, vassal, command, exit, time).
 
@@ -67,7 +72,7 @@ Examples:
   emperor --emperor zeus-ssl:10.0.0.1:4040,node1.key --zeus-ca ca.crt`;
 
 const FLAGS = {
-  ...COMMON_FLAGS,
+  check: { type: "boolean" },
   emperor: { type: "string", multiple: true },
   "state-dir": { type: "string" },
   "vassal-binary": { type: "string" },
@@ -80,17 +85,23 @@ const FLAGS = {
   label: { type: "string", multiple: true },
 } as const;
 
+const EMPEROR = defineCommand({ program: "emperor", summary: "runs vassals and keeps them alive", help: HELP, flags: FLAGS });
+defineSharedCommands("emperor");
+
 const log = getLogger("emperor");
 
 /** Runs `emperor` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
+  const shared = runSharedCommand("emperor", args);
+  if (shared !== undefined) return shared;
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
   if (args[0] === "exec" || args[0] === "logs") return await runExecCommand("emperor", args[0], args.slice(1));
-  const { values } = parseFlags(args, FLAGS);
-  const done = handleCommon("emperor", HELP, values);
-  if (done !== undefined) return done;
+  const parsed = parseCommand(EMPEROR, args);
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   if (values.emperor === undefined) throw new UsageError("--emperor is required: a vassals directory, or zeus:HOST:PORT");
   const specs = values.emperor.map((s) => usage(() => parseEmperorSpec(s)));
+  if (values.check) return await check(specs, values["zeus-ca"]);
   const stats = values.stats === undefined ? undefined : usage(() => parseHostPort(values.stats!));
   const zeus = specs.filter((s) => s.kind === "zeus");
   if (zeus.length > 0 && zeus.length < specs.length) throw new UsageError("--emperor: give zeus addresses or one directory, not both");
@@ -126,6 +137,20 @@ export async function main(args: string[]): Promise<number> {
   server?.stop();
   await sup.stopAll();
   return 0;
+}
+
+/** `emperor --check`: every vassal file of a directory, or the TLS files of each zeus-ssl. */
+async function check(specs: EmperorSpec[], zeusCa: string | undefined): Promise<number> {
+  let code = 0;
+  for (const spec of specs) {
+    if (spec.kind === "dir") {
+      code = Math.max(code, checkVassalsDir(vassalsDir(spec.dir).dir));
+      continue;
+    }
+    if (spec.tls) await loadClientFiles({ ...spec.tls, ...(zeusCa ? { ca: zeusCa } : {}) });
+    process.stdout.write(`zeus ${spec.host}:${spec.port}: ok (its vassals are checked by zeus --check)\n`);
+  }
+  return code;
 }
 
 /**

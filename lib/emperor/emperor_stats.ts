@@ -7,20 +7,24 @@ import { type Metric, renderMetrics } from "../stats/metrics.ts";
 import type { StatsSource } from "../stats/server.ts";
 import type { Supervisor } from "./supervisor.ts";
 import type { VassalState } from "./types.ts";
+import { vassalView } from "./status_view.ts";
 
 const STATES: readonly VassalState[] = ["starting", "running", "reloading", "stopping", "backoff", "unhealthy", "stopped"];
 
 /**
- * The stats of `sup`; `info` is merged into `/status` (mode, directory, node...).
+ * The stats of `sup`; `info` is merged into `/status` (mode, directory, node...). `/status`
+ * lists the vassals and the files whose config was rejected (`rejected`, with the reason);
+ * `/healthz` is 503 while `health` says so (zeus mode: not connected to zeus).
  *
  * @example
  * ```ts
  * serveStats("127.0.0.1", 9101, emperorStats(sup, { mode: "dir", dir: "/etc/vassals" }));
  * ```
  */
-export function emperorStats(sup: Supervisor, info: Record<string, unknown>): StatsSource {
+export function emperorStats(sup: Supervisor, info: Record<string, unknown>, health?: () => { ok: boolean; text: string }): StatsSource {
   return {
-    status: () => ({ ...info, stateDir: sup.stateDir, vassals: sup.list() }),
+    status: () => ({ ...info, state_dir: sup.stateDir, vassals: sup.list().map(vassalView), rejected: sup.rejected() }),
+    ...(health ? { health } : {}),
     metrics: () => {
       const list = sup.list();
       const metrics: Metric[] = [

@@ -4,10 +4,9 @@
  *
  * @module
  */
-import { parseFlags } from "../cli/flags.ts";
-import { UsageError } from "../errors.ts";
+import { defineCommand, parseCommand } from "../cli/command.ts";
 import { fetchStatus, renderTable } from "../stats/mod.ts";
-import type { VassalStatus } from "./types.ts";
+import type { VassalView } from "./status_view.ts";
 
 /** A duration as the largest whole unit: "42s", "5m", "3h", "2d". */
 function ago(ms: number): string {
@@ -18,18 +17,25 @@ function ago(ms: number): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 
+/** What `emperor status` reads of `/status`. */
+export interface EmperorStatusDoc {
+  vassals: VassalView[];
+  rejected?: { name: string; reason: string }[];
+}
+
 /**
- * Renders an emperor's `/status` document as a table, times relative to `now`.
+ * Renders an emperor's `/status` document as a table, times relative to `now`, then the
+ * vassal files it could not use, one `NAME[:LINE]: reason` line each.
  *
  * @example
  * ```ts
- * renderEmperorStatus({ vassals: [{ name: "web.toml", kind: "plain", state: "running", pid: 42, restarts: 0, since: 0 }] }, 5000);
+ * renderEmperorStatus({ vassals: [{ name: "web.toml", kind: "plain", state: "running", pid: 42, restarts: 0, since: "1970-01-01T00:00:00Z" }] }, 5000);
  * // VASSAL    KIND   STATE    PID  RESTARTS  LAST EXIT  FOR
  * // web.toml  plain  running  42   0         -          5s
  * ```
  */
-export function renderEmperorStatus(s: { vassals: VassalStatus[] }, now: number): string {
-  return renderTable(
+export function renderEmperorStatus(s: EmperorStatusDoc, now: number): string {
+  const table = renderTable(
     ["VASSAL", "KIND", "STATE", "PID", "RESTARTS", "LAST EXIT", "FOR"],
     s.vassals.map((v) => [
       v.name,
@@ -37,23 +43,42 @@ export function renderEmperorStatus(s: { vassals: VassalStatus[] }, now: number)
       v.state,
       v.pid,
       v.restarts,
-      v.lastExit ? `${v.lastExit.signal ?? `code ${v.lastExit.code}`} ${ago(now - v.lastExit.at)} ago` : undefined,
-      ago(now - v.since),
+      v.last_exit ? `${v.last_exit.signal ?? `code ${v.last_exit.code}`} ${ago(now - Date.parse(v.last_exit.at))} ago` : undefined,
+      ago(now - Date.parse(v.since)),
     ]),
   );
+  const rejected = s.rejected ?? [];
+  if (rejected.length === 0) return table;
+  return `${table}\nfiles with errors (not running):\n${rejected.map((r) => `  ${r.reason}\n`).join("")}`;
 }
 
+/** Where `emperor status` looks when --stats is not given (the systemd unit serves it there). */
+export const DEFAULT_STATS = "127.0.0.1:4042";
+
+const STATUS = defineCommand({
+  program: "emperor",
+  sub: "status",
+  summary: "print an emperor's vassals from its --stats address",
+  help: `Usage:
+  emperor status [--stats ADDR:PORT] [--json]
+
+Prints the vassals of a running emperor (kind, state, pid, restarts, last exit) and the
+vassal files it could not use, read from GET /status at its --stats address.
+  --stats ADDR:PORT   where the emperor serves --stats (default ${DEFAULT_STATS})
+  --json              print the raw JSON`,
+  flags: { stats: { type: "string", default: DEFAULT_STATS }, json: { type: "boolean" } },
+});
+
 /**
- * Runs `emperor status --stats ADDR:PORT [--json]`; returns the exit code.
+ * Runs `emperor status [--stats ADDR:PORT] [--json]`; returns the exit code.
  *
- * @throws {UsageError} without --stats
  * @throws {Error} when the stats endpoint cannot be reached
  */
 export async function runStatusCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags(args, { stats: { type: "string" }, json: { type: "boolean" } });
-  if (values.stats === undefined)
-    throw new UsageError("emperor status needs --stats ADDR:PORT (the address the emperor serves --stats on)");
-  const status = (await fetchStatus(values.stats)) as { vassals: VassalStatus[] };
+  const parsed = parseCommand(STATUS, args);
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  const status = (await fetchStatus(values.stats!)) as EmperorStatusDoc;
   process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : renderEmperorStatus(status, Date.now()));
   return 0;
 }

@@ -40,6 +40,8 @@ export class Supervisor {
   #vassals = new Map<string, { vassal: Vassal; text: string; config: VassalConfig }>();
   /** Vassals being destroyed, so stopAll waits for them and a re-apply waits its turn. */
   #dying = new Map<string, Promise<void>>();
+  /** Vassals whose last config was rejected, with why (for /status); cleared by a good apply or destroy. */
+  #rejected = new Map<string, string>();
   /** File watches (`watch = [...]`) by vassal, with what they were made from, and the reloads they caused. */
   #watches = new Map<string, { key: string; watch: FileWatch }>();
   #watchReloads = new Map<string, number>();
@@ -114,6 +116,7 @@ export class Supervisor {
       void dying.then(() => this.apply(name, config));
       return;
     }
+    this.#rejected.delete(name);
     const known = this.#vassals.get(name);
     if (known?.text === config) return;
     try {
@@ -142,6 +145,7 @@ export class Supervisor {
 
   /** Stops vassal `name` (stop_signal or byte 0, then SIGKILL after stop_timeout); resolves once reaped. */
   async destroy(name: string): Promise<void> {
+    this.#rejected.delete(name);
     const known = this.#vassals.get(name);
     if (!known) return await this.#dying.get(name);
     this.#vassals.delete(name);
@@ -218,7 +222,13 @@ export class Supervisor {
     this.#watches.set(name, { key, watch });
   }
 
+  /** The vassals whose last config was rejected, with the reason (`NAME[:LINE]: reason`), by name. */
+  rejected(): { name: string; reason: string }[] {
+    return [...this.#rejected].map(([name, reason]) => ({ name, reason })).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
   #reject(name: string, reason: string): void {
+    this.#rejected.set(name, reason.startsWith(`${name}:`) ? reason : `${name}: ${reason}`);
     this.#ctx.emit({ type: "rejected", name, reason });
   }
 }

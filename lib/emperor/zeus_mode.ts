@@ -107,15 +107,24 @@ export async function runZeusMode(
     server = serveStats(
       stats.host,
       stats.port,
-      emperorStats(sup, {
-        mode: "zeus",
-        node,
-        max_vassals: maxVassals,
-        labels,
-        get zeus() {
-          return zeusLink.status();
+      emperorStats(
+        sup,
+        {
+          mode: "zeus",
+          node,
+          max_vassals: maxVassals,
+          labels,
+          get zeus() {
+            return zeusLink.status();
+          },
         },
-      }),
+        () => {
+          const z = zeusLink.status();
+          return z.state === "connected"
+            ? { ok: true, text: `ok: connected to zeus ${z.zeus}` }
+            : { ok: false, text: `not connected to zeus ${z.zeus} (${z.state})` };
+        },
+      ),
     );
   }
   link.start();

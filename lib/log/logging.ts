@@ -5,20 +5,47 @@
  * @module
  */
 import { escapeWire, oneLine } from "./escape.ts";
-import { configureSync, getLogger as logtapeLogger, getTextFormatter, type Logger, type LogLevel, type LogRecord } from "@logtape/logtape";
+import {
+  configureSync,
+  getJsonLinesFormatter,
+  getLogger as logtapeLogger,
+  getTextFormatter,
+  type Logger,
+  type LogLevel,
+  type LogRecord,
+  type TextFormatter,
+} from "@logtape/logtape";
 
 /** Levels accepted by `--log-level`, most verbose first. */
 export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warning", "error", "fatal"];
 
-// Strings bare (operators read `node MV on 127.0.0.11`, not quoted JSON strings) but
-// escaped, errors as their message: a value that came off the wire stays on its line.
-const format = getTextFormatter({
-  timestamp: "date-time-tz",
-  value: (v, inspect) => escapeWire(typeof v === "string" ? v : v instanceof Error ? v.message : inspect(v)),
-});
+/** `--log-format`: text lines for people, JSON lines for log collectors. */
+export type LogFormat = "text" | "json";
 
-function stderrSink(record: LogRecord): void {
-  process.stderr.write(oneLine(format(record)));
+// Text: strings bare (operators read `node MV on 127.0.0.11`, not quoted JSON strings) but
+// escaped, errors as their message: a value that came off the wire stays on its line.
+// JSON lines escape by construction. Categories are ASCII (`zog.link`) in both formats.
+const FORMATTERS: Record<LogFormat, TextFormatter> = {
+  text: getTextFormatter({
+    timestamp: "date-time-tz",
+    category: ".",
+    value: (v, inspect) => escapeWire(typeof v === "string" ? v : v instanceof Error ? v.message : inspect(v)),
+  }),
+  json: getJsonLinesFormatter({ categorySeparator: ".", properties: "flatten" }),
+};
+
+/**
+ * Parses a `--log-format` value.
+ *
+ * @throws {TypeError} naming the value and the accepted formats
+ * @example
+ * ```ts
+ * parseLogFormat("json"); // "json"
+ * ```
+ */
+export function parseLogFormat(value: string): LogFormat {
+  if (value === "text" || value === "json") return value;
+  throw new TypeError(`--log-format "${value}" is not one of text, json`);
 }
 
 /**
@@ -37,18 +64,21 @@ export function parseLogLevel(value: string): LogLevel {
 }
 
 /**
- * Sends records at `level` and above, of every category under `root`, to stderr.
- * Call once at start-up; calling again replaces the configuration.
+ * Sends records at `level` and above, of every category under `root`, to stderr in
+ * `format`. Call once at start-up; calling again replaces the configuration.
  *
  * @example
  * ```ts
- * setupLogging("zog", "info");
+ * setupLogging("zog", "info", "json");
  * ```
  */
-export function setupLogging(root: string, level: LogLevel): void {
+export function setupLogging(root: string, level: LogLevel, format: LogFormat = "text"): void {
+  const formatter = FORMATTERS[format];
   configureSync({
     reset: true,
-    sinks: { stderr: stderrSink },
+    sinks: {
+      stderr: (record: LogRecord) => void process.stderr.write(format === "text" ? oneLine(formatter(record)) : formatter(record)),
+    },
     loggers: [
       { category: [root], lowestLevel: level, sinks: ["stderr"] },
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: ["stderr"] },

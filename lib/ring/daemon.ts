@@ -18,6 +18,7 @@ import { Listeners } from "./listeners.ts";
 import { keepRetained } from "./listen/retention.ts";
 import { RingStore } from "./listen/store.ts";
 import { ZogNode } from "./node.ts";
+import { type HealthMemory, nodeHealth } from "./node_health.ts";
 import { nodeMetrics, nodeStatus } from "./node_status.ts";
 import { PeerLink } from "./peer_link.ts";
 import { type Recovered, recover } from "./recovery.ts";
@@ -117,19 +118,19 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   for (const f of early.splice(0)) f();
   if (opts.stats) {
     const ports = { peer: self.peerPort, client: self.clientPort };
+    const health: HealthMemory = { recordErrors: 0 };
     try {
       statsServer = serveStats(opts.stats.host, opts.stats.port, {
         status: () => nodeStatus(ready, ports),
         metrics: () => nodeMetrics(nodeStatus(ready, ports)),
+        health: () => nodeHealth(nodeStatus(ready, ports), health, Date.now()),
       });
     } catch (e) {
       for (const l of listeners) l.close();
       stopRetention();
       files.close();
       store.close();
-      throw new Error(
-        `cannot serve stats on ${opts.stats.host}:${opts.stats.port}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
-      );
+      throw e;
     }
   }
   const logs = files;

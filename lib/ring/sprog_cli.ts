@@ -3,8 +3,9 @@
  *
  * @module
  */
-import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
-import { parseFlags, parseNumber } from "../cli/flags.ts";
+import { defineCommand, parseCommand } from "../cli/command.ts";
+import { parseNumber } from "../cli/flags.ts";
+import { defineSharedCommands, runSharedCommand } from "../cli/shared_commands.ts";
 import { loadRingConfig } from "../config/ring_config.ts";
 import { UsageError } from "../errors.ts";
 import { loadClientTls, thisNode, tlsPaths } from "./client/client_tls.ts";
@@ -21,13 +22,16 @@ Usage:
         [-n COUNT] [-m TEXT] [--window W] [--timeout SECONDS] [-q] [--ca CA --cert CRT --key KEY]
   sprog listen [--config ring.toml | --server HOST[:PORT]] [--prefix P] [--since all|SEQ|TIME]
                [--durable NAME | --group NAME [--ack-wait SECONDS]] [--ca CA --cert CRT --key KEY]
+  sprog completion bash|zsh | sprog man
 
 Sending:
   --config FILE            the ring's ring.toml: its nodes' client ports, and [tls]
   --server HOST[:PORT]     a node's client port (default port 55552); repeatable
   -i, --interval SECONDS   pause between messages (default 10; fractions allowed; 0 = no pause)
-  -r, --roundRobin         rotate through the servers (default: a random server each time)
-  -s, --specificHost HOST  send only to HOST (a host, HOST:PORT or a ring.toml node name)
+  -r, --roundRobin         rotate through the servers (default: a random server each time);
+                           also --round-robin
+  -s, --specificHost HOST  send only to HOST (a host, HOST:PORT or a ring.toml node name);
+                           also --specific-host
   -T, --testing            the same as -s 127.0.0.1
   -n, --count N            stop after N messages; exit 0 only if all N were acknowledged
   -m, --message TEXT       send TEXT instead of random content; "-m -" sends each line of stdin
@@ -71,7 +75,6 @@ const TLS_FLAGS = {
 } as const;
 
 const SEND_FLAGS = {
-  ...COMMON_FLAGS,
   ...TLS_FLAGS,
   config: { type: "string" },
   server: { type: "string", multiple: true },
@@ -89,7 +92,6 @@ const SEND_FLAGS = {
 } as const;
 
 const LISTEN_FLAGS = {
-  ...COMMON_FLAGS,
   ...TLS_FLAGS,
   config: { type: "string" },
   server: { type: "string" },
@@ -100,12 +102,24 @@ const LISTEN_FLAGS = {
   "ack-wait": { type: "string" },
 } as const;
 
+const SPROG = defineCommand({ program: "sprog", summary: "sends messages to a zog ring", help: HELP, flags: SEND_FLAGS });
+const LISTEN = defineCommand({
+  program: "sprog",
+  sub: "listen",
+  summary: "print every message a node logs",
+  help: HELP,
+  flags: LISTEN_FLAGS,
+});
+defineSharedCommands("sprog");
+
 /** Runs `sprog` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   if (args[0] === "listen") return await listen(args.slice(1));
-  const { values } = parseFlags(args, SEND_FLAGS);
-  const done = handleCommon("sprog", HELP, values);
-  if (done !== undefined) return done;
+  const shared = runSharedCommand("sprog", args);
+  if (shared !== undefined) return shared;
+  const parsed = parseCommand(SPROG, args);
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const interval = values.interval !== undefined ? parseNumber("--interval", values.interval) : 10;
   const count = values.count !== undefined ? parseNumber("--count", values.count, { integer: true, min: 1 }) : undefined;
   const window = values.window !== undefined ? parseNumber("--window", values.window, { integer: true, min: 1 }) : 1;
@@ -138,9 +152,9 @@ export async function main(args: string[]): Promise<number> {
 }
 
 async function listen(args: string[]): Promise<number> {
-  const { values } = parseFlags(args, LISTEN_FLAGS);
-  const done = handleCommon("sprog", HELP, values);
-  if (done !== undefined) return done;
+  const parsed = parseCommand(LISTEN, args);
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const config = values.config !== undefined ? loadRingConfig(values.config) : undefined;
   const server = listenTarget(config, values.server, config ? thisNode(config) : undefined);
   const tls = await loadClientTls(tlsPaths({ ca: values.ca, cert: values.cert, key: values.key }, config));

@@ -4,10 +4,12 @@
  * @module
  */
 import { hostname, networkInterfaces } from "node:os";
-import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
+import { defineCommand, parseCommand } from "../cli/command.ts";
+import { defineSharedCommands, runSharedCommand } from "../cli/shared_commands.ts";
 import { UsageError } from "../errors.ts";
-import { parseFlags } from "../cli/flags.ts";
-import { loadRingConfig, resolveSelf } from "../config/mod.ts";
+import { loadRingConfig, nodeFiles, resolveSelf, type RingConfig } from "../config/mod.ts";
+import { loadServerFiles } from "../tls/files.ts";
+import { defineCertsCommands } from "../tls/certs_defs.ts";
 import { parseHostPort } from "../tls/endpoint.ts";
 import { runDaemon } from "./daemon.ts";
 import { DEFAULT_STATS, runStatus } from "./status_cmd.ts";
@@ -16,8 +18,10 @@ const HELP = `zog: a pzog ring daemon; every message a client hands to any node 
 
 Usage:
   zog --config ring.toml [--node NAME] [--log-dir DIR] [--stats ADDR:PORT] [--log-level LEVEL]
+  zog --check --config ring.toml [--node NAME]
   zog status [--stats ADDR:PORT] [--json]
   zog certs init DIR | zog certs issue DIR NAME [--host IP_OR_DNS ...]
+  zog completion bash|zsh | zog man
 
 Options:
   -c, --config FILE   ring.toml, the same file on every node
@@ -26,8 +30,8 @@ Options:
   --log-dir DIR       log folder instead of ring.toml's log_dir ({node} is substituted)
   --stats ADDR:PORT   serve GET /status (JSON) and /metrics (Prometheus) there;
                       for \`zog status\`, where to ask (default ${DEFAULT_STATS})
-  --json              \`zog status\`: print the raw JSON
-  --log-level LEVEL   trace, debug, info (default), warning, error, fatal
+  --check             validate ring.toml (and, with --node, that node's TLS files), print
+                      what is wrong as FILE:LINE: reason, and exit 0 or 2 without starting
 
 Signals: SIGTERM/SIGINT stop gracefully (logs flushed); SIGHUP reopens access.log and
 error.log (after logrotate moved them).
@@ -37,6 +41,36 @@ Examples:
   zog --config ring.toml --node MV --stats 127.0.0.1:9111
   zog status --stats 127.0.0.1:9111
   zog certs issue ./pki MV --host 127.0.0.11`;
+
+const ZOG = defineCommand({
+  program: "zog",
+  summary: "the pzog ring daemon",
+  help: HELP,
+  flags: {
+    config: { type: "string", short: "c" },
+    node: { type: "string" },
+    "log-dir": { type: "string" },
+    stats: { type: "string" },
+    check: { type: "boolean" },
+  },
+});
+
+const STATUS = defineCommand({
+  program: "zog",
+  sub: "status",
+  summary: "print a node's links and counters from its --stats address",
+  help: `Usage:
+  zog status [--stats ADDR:PORT] [--json]
+
+Prints the node's links (our link, its inbound link, last keepAlive ack, backlog) and
+counters, read from GET /status at the node's --stats address.
+  --stats ADDR:PORT   where the node serves --stats (default ${DEFAULT_STATS})
+  --json              print the raw JSON`,
+  flags: { stats: { type: "string" }, json: { type: "boolean" } },
+});
+
+defineCertsCommands("zog");
+defineSharedCommands("zog");
 
 function localAddresses(): string[] {
   return Object.values(networkInterfaces())
@@ -62,26 +96,22 @@ function statsAddr(value: string): { host: string; port: number } {
  * ```
  */
 export async function main(args: string[]): Promise<number> {
+  const shared = runSharedCommand("zog", args);
+  if (shared !== undefined) return shared;
   if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
   if (args[0] === "status") {
-    const { values } = parseFlags(args.slice(1), { ...COMMON_FLAGS, stats: { type: "string" }, json: { type: "boolean" } });
-    const done = handleCommon("zog", HELP, values);
-    if (done !== undefined) return done;
-    const addr = values.stats ?? DEFAULT_STATS;
+    const parsed = parseCommand(STATUS, args.slice(1));
+    if (typeof parsed === "number") return parsed;
+    const addr = parsed.values.stats ?? DEFAULT_STATS;
     statsAddr(addr);
-    return await runStatus(addr, values.json ?? false);
+    return await runStatus(addr, parsed.values.json ?? false);
   }
-  const { values } = parseFlags(args, {
-    ...COMMON_FLAGS,
-    config: { type: "string", short: "c" },
-    node: { type: "string" },
-    "log-dir": { type: "string" },
-    stats: { type: "string" },
-  });
-  const done = handleCommon("zog", HELP, values);
-  if (done !== undefined) return done;
+  const parsed = parseCommand(ZOG, args);
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   if (!values.config) throw new UsageError("--config ring.toml is required");
   const config = loadRingConfig(values.config);
+  if (values.check) return await checkConfig(config, values.node);
   const self = resolveSelf(config, { ...(values.node ? { node: values.node } : {}), addresses: localAddresses(), hostname: hostname() });
   const daemon = await runDaemon({
     config,
@@ -90,5 +120,16 @@ export async function main(args: string[]): Promise<number> {
     ...(values.stats ? { stats: statsAddr(values.stats) } : {}),
   });
   await daemon.stopped;
+  return 0;
+}
+
+/** `zog --check`: ring.toml parsed (or a ConfigError thrown, exit 2); with --node, its TLS files read. */
+async function checkConfig(config: RingConfig, node: string | undefined): Promise<number> {
+  if (node !== undefined && config.tls) {
+    const self = resolveSelf(config, { node, addresses: [], hostname: "" });
+    const files = nodeFiles(config, self);
+    if (files.tls) await loadServerFiles({ cert: files.tls.cert, key: files.tls.key, ca: files.tls.ca });
+  }
+  process.stdout.write(`${config.file}: ok (${config.nodes.length} nodes: ${config.nodes.map((n) => n.name).join(", ")})\n`);
   return 0;
 }

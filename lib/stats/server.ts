@@ -1,16 +1,31 @@
 /**
- * The `--stats ADDR:PORT` endpoint every daemon serves: `GET /status` (JSON) and
- * `GET /metrics` (Prometheus text).
+ * The `--stats ADDR:PORT` endpoint every daemon serves: `GET /status` (JSON),
+ * `GET /metrics` (Prometheus text) and `GET /healthz` (200 "ok", or 503 with the reason).
  *
  * @module
  */
+import { VERSION } from "../cli/version.ts";
 
-/** What a daemon exposes; both are called per request. */
+/** What a daemon exposes; each is called per request. */
 export interface StatsSource {
   status(): unknown;
   metrics(): string;
   /** `GET /healthz`: 200 when `ok`, else 503, with `text` as the body. Default: 200 "ok". */
   health?(): { ok: boolean; text: string };
+}
+
+// When this process started, for /status's started_at and uptime_s.
+const STARTED = Date.now() - performance.now();
+
+/** `/status` opens with the same three keys in every daemon: version, started_at, uptime_s. */
+function withProcessInfo(status: unknown): unknown {
+  if (typeof status !== "object" || status === null || Array.isArray(status)) return status;
+  return {
+    version: VERSION,
+    started_at: new Date(STARTED).toISOString(),
+    uptime_s: Math.round((Date.now() - STARTED) / 100) / 10,
+    ...status,
+  };
 }
 
 /** A running stats server. */
@@ -23,26 +38,33 @@ export interface StatsServer {
 /**
  * Serves `source` on host:port.
  *
- * @throws {Error} when the address cannot be bound
+ * @throws {Error} `cannot serve --stats on HOST:PORT: address in use` when it cannot be bound
  * @example
  * ```ts
  * const s = serveStats("127.0.0.1", 9100, { status: () => ({ ok: true }), metrics: () => "" });
  * ```
  */
 export function serveStats(host: string, port: number, source: StatsSource): StatsServer {
-  const server = Bun.serve({
-    hostname: host,
-    port,
-    fetch(req) {
-      const path = new URL(req.url).pathname;
-      if (path === "/status") return Response.json(source.status());
-      if (path === "/healthz") {
-        const h = source.health?.() ?? { ok: true, text: "ok" };
-        return new Response(`${h.text}\n`, { status: h.ok ? 200 : 503 });
-      }
-      if (path === "/metrics") return new Response(source.metrics(), { headers: { "content-type": "text/plain; version=0.0.4" } });
-      return new Response("not found: try /status or /metrics\n", { status: 404 });
-    },
-  });
+  let server: ReturnType<typeof Bun.serve>;
+  try {
+    server = Bun.serve({
+      hostname: host,
+      port,
+      fetch(req) {
+        const path = new URL(req.url).pathname;
+        if (path === "/status") return Response.json(withProcessInfo(source.status()));
+        if (path === "/healthz") {
+          const h = source.health?.() ?? { ok: true, text: "ok" };
+          return new Response(`${h.text}\n`, { status: h.ok ? 200 : 503 });
+        }
+        if (path === "/metrics") return new Response(source.metrics(), { headers: { "content-type": "text/plain; version=0.0.4" } });
+        return new Response("not found: try /status, /metrics or /healthz\n", { status: 404 });
+      },
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === "EADDRINUSE" || /in use/i.test(err.message) ? "address in use" : (err.code ?? err.message);
+    throw new Error(`cannot serve --stats on ${host.includes(":") ? `[${host}]` : host}:${port}: ${why}`);
+  }
   return { port: server.port ?? port, stop: () => void server.stop(true) };
 }

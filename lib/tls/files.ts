@@ -4,6 +4,7 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
+import { UsageError } from "../errors.ts";
 
 /** Whether a TLS server asks connecting clients for a certificate, and insists on one. */
 export type ClientAuth = "required" | "optional" | "none";
@@ -45,8 +46,8 @@ const MARKERS: Record<PemKind, RegExp> = {
  * Reads one PEM file and checks it holds what it should.
  *
  * @param kind what the file is, for the error message
- * @throws {Error} "cannot read TLS key /x/y.key: ENOENT" when the file cannot be read
- * @throws {SyntaxError} when the file holds no PEM block of that kind
+ * @throws {UsageError} "cannot read TLS key /x/y.key: ENOENT" when the file cannot be read,
+ *   or when it holds no PEM block of that kind (a wrong path given: exit 2, like a bad flag)
  * @example
  * ```ts
  * const ca = await readPem("CA", "/etc/zog/ca.crt");
@@ -58,10 +59,10 @@ export async function readPem(kind: PemKind, path: string): Promise<string> {
     text = await readFile(path, "utf8");
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new Error(`cannot read TLS ${kind} ${path}: ${code}`);
+    throw new UsageError(`cannot read TLS ${kind} ${path}: ${code}`);
   }
   if (!MARKERS[kind].test(text)) {
-    throw new SyntaxError(`TLS ${kind} ${path} is not a PEM ${kind === "key" ? "private key" : "certificate"}`);
+    throw new UsageError(`TLS ${kind} ${path} is not a PEM ${kind === "key" ? "private key" : "certificate"}`);
   }
   return text;
 }

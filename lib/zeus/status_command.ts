@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { parseFlags } from "../cli/flags.ts";
+import { defineCommand, parseCommand } from "../cli/command.ts";
 import { ago, fetchStatus, renderTable } from "../stats/mod.ts";
 import type { VassalStatusRow, ZeusStatus } from "./zeus_status.ts";
 
@@ -104,9 +104,25 @@ export function renderZeusStatus(s: ZeusStatus, now = Date.now()): string {
   return `${haLines(s, now)}${emperors}\n${vassals}\n${s.settling ? "settling: waiting for emperors to report\n" : ""}counters: ${counters}\n`;
 }
 
+const STATUS = defineCommand({
+  program: "zeus",
+  sub: "status",
+  summary: "print a zeus's emperors and vassals from its --stats address",
+  help: `Usage:
+  zeus status [--stats ADDR:PORT] [--json]
+
+Prints the emperors (alive, slots, last heartbeat) and vassals (state, copies, where, why
+waiting) of a running zeus, read from GET /status at its --stats address.
+  --stats ADDR:PORT   where zeus serves --stats (default ${DEFAULT_STATS})
+  --json              print the raw JSON`,
+  flags: { stats: { type: "string", default: DEFAULT_STATS }, json: { type: "boolean" } },
+});
+
 /** Runs `zeus status [--stats ADDR:PORT] [--json]`; returns the exit code. */
 export async function runStatusCommand(args: string[]): Promise<number> {
-  const { values } = parseFlags(args, { stats: { type: "string", default: DEFAULT_STATS }, json: { type: "boolean" } });
+  const parsed = parseCommand(STATUS, args);
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
   const status = (await fetchStatus(values.stats!)) as ZeusStatus;
   process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : renderZeusStatus(status));
   return 0;

@@ -3,8 +3,11 @@
  *
  * @module
  */
-import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
-import { parseFlags, parseNumber } from "../cli/flags.ts";
+import { defineCommand, parseCommand } from "../cli/command.ts";
+import { parseNumber } from "../cli/flags.ts";
+import { defineSharedCommands, runSharedCommand } from "../cli/shared_commands.ts";
+import { defineCertsCommands } from "../tls/certs_defs.ts";
+import { checkVassalsDir } from "../vassal/check_dir.ts";
 import { UsageError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { type HostPort, parseHostPort, parseZeusSpec } from "../tls/endpoint.ts";
@@ -26,6 +29,7 @@ Usage:
        [--state FILE | --state etcd://HOST:PORT[,HOST:PORT...]/PREFIX [--etcd-ca CA --etcd-cert CRT --etcd-key KEY]]
        [--restore] [--dead-after SECONDS] [--place-timeout SECONDS] [--reschedule-after N] [--stats ADDR:PORT]
        [--admin NAME ...]
+  zeus --check --vassals DIR | zeus --check --zeus SPEC
   zeus status [--stats ADDR:PORT] [--json]
   zeus ping [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
   zeus drain NODE | zeus undrain NODE | zeus forget NODE [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
@@ -33,6 +37,7 @@ Usage:
   zeus exec [-t] [-i] [--zeus HOST:PORT ...] VASSAL[@NODE] -- COMMAND [ARGS...]
   zeus logs [-f] [-n LINES] [--zeus HOST:PORT ...] VASSAL[@NODE]
   zeus certs init DIR | zeus certs issue DIR NAME [--host IP_OR_DNS ...]
+  zeus completion bash|zsh | zeus man
 
 Options:
   --zeus SPEC          the seed's form: address, optional TLS files, vassals directory
@@ -57,7 +62,9 @@ Options:
                        until its file changes
   --place-timeout S    a placement its emperor has not answered (accepted, then spawned) this
                        long counts as a rejection: the vassal goes elsewhere (default 60)
-  --stats ADDR:PORT    serve GET /status (JSON) and GET /metrics (Prometheus)
+  --stats ADDR:PORT    serve GET /status (JSON), /metrics (Prometheus) and /healthz
+  --check              check every vassal file of the directory (and the TLS files), print
+                       each error as FILE:LINE: reason, and exit 0 or 2 without starting
   --admin NAME         with --client-ca: a client certificate naming NAME is an admin client
                        (zeus exec, logs, drain, ...); repeatable. Without client certificates
                        only loopback addresses are admin clients.
@@ -70,7 +77,7 @@ Examples:
   zeus certs init ./pki && zeus certs issue ./pki zeus --host 10.0.0.1`;
 
 const FLAGS = {
-  ...COMMON_FLAGS,
+  check: { type: "boolean" },
   zeus: { type: "string" },
   listen: { type: "string" },
   vassals: { type: "string" },
@@ -88,6 +95,10 @@ const FLAGS = {
   "etcd-key": { type: "string" },
   admin: { type: "string", multiple: true },
 } as const;
+
+const ZEUS = defineCommand({ program: "zeus", summary: "hands vassal configs out to emperors", help: HELP, flags: FLAGS });
+defineCertsCommands("zeus");
+defineSharedCommands("zeus");
 
 const PING: AdminCommandSpec = {
   bin: "zeus",
@@ -135,6 +146,8 @@ function address(flag: string, value: string): HostPort {
 
 /** Runs `zeus` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
+  const shared = runSharedCommand("zeus", args);
+  if (shared !== undefined) return shared;
   if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
   if (args[0] === "ping") return await runAdminCommand(args.slice(1), PING);
@@ -145,9 +158,9 @@ export async function main(args: string[]): Promise<number> {
   if (args[0] === "vassal")
     throw new UsageError(`zeus vassal: expected "put NAME FILE" or "rm NAME", got ${JSON.stringify(args[1] ?? "")}`);
   if (args[0] === "exec" || args[0] === "logs") return await runExecCommand("zeus", args[0], args.slice(1));
-  const { values: v } = parseFlags(args, FLAGS);
-  const done = handleCommon("zeus", HELP, v);
-  if (done !== undefined) return done;
+  const parsed = parseCommand(ZEUS, args);
+  if (typeof parsed === "number") return parsed;
+  const v = parsed.values;
 
   let where: HostPort;
   let vassalsDir: string;
@@ -164,12 +177,18 @@ export async function main(args: string[]): Promise<number> {
       throw new UsageError(`--zeus: ${(e as Error).message}`);
     }
   } else {
-    if (!v.listen || !v.vassals) throw new UsageError("give --zeus SPEC, or --listen ADDR:PORT and --vassals DIR (see --help)");
-    where = address("--listen", v.listen);
+    if (!v.vassals || (!v.listen && !v.check))
+      throw new UsageError("give --zeus SPEC, or --listen ADDR:PORT and --vassals DIR (see --help)");
+    where = v.listen ? address("--listen", v.listen) : { host: "", port: 0 };
     vassalsDir = v.vassals;
     if (!v.cert !== !v.key) throw new UsageError("--cert and --key go together");
     if (v["client-ca"] && !v.cert) throw new UsageError("--client-ca needs --cert and --key (client auth is a TLS feature)");
     if (v.cert) tlsPaths = { cert: v.cert, key: v.key!, ...(v["client-ca"] ? { clientCa: v["client-ca"] } : {}) };
+  }
+  if (v.check) {
+    if (tlsPaths)
+      await loadServerFiles({ cert: tlsPaths.cert, key: tlsPaths.key, ...(tlsPaths.clientCa ? { ca: tlsPaths.clientCa } : {}) });
+    return checkVassalsDir(vassalsDir);
   }
   if (v.restore && !v.state) throw new UsageError("--restore needs --state FILE to restore from");
   const deadAfter = parseNumber("--dead-after", v["dead-after"]!, { min: 0.1 });

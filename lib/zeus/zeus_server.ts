@@ -214,7 +214,16 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       toEmperor: (conn, f) => conns.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
       now: () => Date.now(),
     },
-    (vassal, node) => locateVassal(core, vassal, node),
+    (vassal, node) => {
+      if (canAct()) return locateVassal(core, vassal, node);
+      const leader = ha?.leaderAddress();
+      return {
+        code: "not-leader",
+        reason: leader
+          ? `this zeus is a standby: ask the leader at ${leader} (--zeus ${leader})`
+          : "this zeus is a standby and no leader is elected yet: try again",
+      };
+    },
   );
   const hub: AdminHub<ZeusAdminContext> = new AdminHub(
     {

@@ -53,6 +53,19 @@ test("malformed admin frames are protocol errors that say what is wrong", () => 
   expect(bad(28, { id: "1", fd: "3", data: "x" })).toThrow(/DATA fd 3/);
   expect(bad(26, { id: "1", kind: "shell", vassal: "a" })).toThrow(/neither "exec" nor "logs"/);
   expect(bad(30, { id: "x", bytes: "1" })).toThrow(ProtocolError);
+  // Names and free text that would end up in log lines are checked where they come in.
+  expect(bad(26, { id: "1", kind: "exec", vassal: "a\nFAKE log line", argc: "1", "arg.0": "x" })).toThrow(
+    /OPEN vassal "a\\nFAKE log line" is not a name/,
+  );
+  expect(bad(26, { id: "1", kind: "logs", vassal: "..", lines: "1" })).toThrow(/is not a name/);
+  expect(bad(20, { proto: "zeus-admin/1", client: "me\r\nx" })).toThrow(/not printable ASCII/);
+  expect(bad(23, { "@id": "1", "@cmd": "ping\nx" })).toThrow(/is not a command name/);
+  expect(decodeAdminFrame({ modifier1: 223, modifier2: 31, payload: encodeVars({ id: "1", rows: "0", cols: "99999" }) })).toEqual({
+    type: "RESIZE",
+    id: 1,
+    rows: 1,
+    cols: 10_000,
+  });
 });
 
 test("splitVars and VarsJoiner carry values of any size, astral characters included", () => {

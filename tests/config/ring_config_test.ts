@@ -60,7 +60,11 @@ describe("ring.toml", () => {
     ["node without host", FIVE.replace('host = "127.0.0.13"\n', ""), /^ring\.toml:13: node 3 has no host$/],
     ["one node", `[[node]]\nname="a"\nhost="h"\n`, /at least 2 nodes, found 1/],
     ["twenty nodes", Array.from({ length: 20 }, (_, i) => `[[node]]\nname="n${i}"\nhost="h${i}"\n`).join(""), /at most 19 nodes/],
-    ["duplicate name", FIVE.replace('name = "PA"', 'name = "MV"'), /node 2 repeats name MV of node 1/],
+    [
+      "duplicate name, with both lines",
+      FIVE.replace('name = "PA"', 'name = "MV"'),
+      /^ring\.toml:10: node 2 repeats name MV of node 1 \(line 7\)$/,
+    ],
     ["duplicate host", FIVE.replace('"127.0.0.12"', '"127.0.0.11"'), /node 2 repeats 127\.0\.0\.11:55551 of node 1/],
     [
       "bad port",
@@ -76,6 +80,11 @@ describe("ring.toml", () => {
     ],
     ["bad client_auth", `${FIVE}client_auth = "maybe"\n`, /^ring\.toml:27: \[tls\] client_auth "maybe"/],
     ["bad name", FIVE.replace('name = "G"', 'name = "G/x"'), /node 3 name "G\/x" may hold only/],
+    [
+      "bad host",
+      FIVE.replace('"127.0.0.13"', '"not a host!"'),
+      /^ring\.toml:15: node 3 host "not a host!" is not an IP address or a DNS name$/,
+    ],
   ];
   for (const [what, text, re] of bad) {
     test(`rejects: ${what}`, () => {

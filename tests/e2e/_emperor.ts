@@ -1,7 +1,7 @@
 // Helpers for the emperor end-to-end tests: a running dist/emperor with its stats endpoint.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { VassalStatus } from "../../lib/emperor/types.ts";
+import type { VassalView } from "../../lib/emperor/status_view.ts";
 import { bin, freePort, type Proc, start, tmpDir, waitFor } from "../helpers/procs.ts";
 
 /** True while `pid` names a live process (a zombie counts as dead). */
@@ -24,8 +24,8 @@ export interface Emperor {
   dir: string;
   stateDir: string;
   statsPort: number;
-  vassals(): Promise<VassalStatus[]>;
-  vassal(name: string): Promise<VassalStatus | undefined>;
+  vassals(): Promise<VassalView[]>;
+  vassal(name: string): Promise<VassalView | undefined>;
   /** Waits until `name` is running and returns its pid. */
   running(name: string, notPid?: number): Promise<number>;
 }
@@ -47,9 +47,9 @@ export async function startEmperor(opts: { dir?: string; stateDir?: string; args
     ...(opts.args ?? []),
   ];
   const proc = start(bin("emperor"), args);
-  const vassals = async (): Promise<VassalStatus[]> => {
+  const vassals = async (): Promise<VassalView[]> => {
     const r = await fetch(`http://127.0.0.1:${statsPort}/status`);
-    return ((await r.json()) as { vassals: VassalStatus[] }).vassals;
+    return ((await r.json()) as { vassals: VassalView[] }).vassals;
   };
   await waitFor(() => vassals().catch(() => undefined), 10_000, "the emperor's /status");
   const vassal = async (name: string) => (await vassals()).find((v) => v.name === name);

@@ -56,7 +56,7 @@ test("a crash-looping vassal is throttled: a handful of starts in 6 s, not hundr
   expect(starts).toBeLessThanOrEqual(5);
   const v = await em.vassal("crash.toml");
   expect(v?.restarts).toBe(starts);
-  expect(v?.lastExit).toMatchObject({ code: 3, signal: null });
+  expect(v?.last_exit).toMatchObject({ code: 3, signal: null });
 }, 30_000);
 
 test("bad vassal files are reported with file and reason; the good one runs", async () => {

@@ -112,7 +112,7 @@ test("max_clients past the open-file limit: running out of descriptors is logged
   const host = ring.hosts[0]!;
   const flood = await Promise.all(Array.from({ length: 200 }, () => open(host, ring.clientPort)));
   await waitFor(
-    () => /\[ERR\] zog·clients: running out of file descriptors: \d+ of 128 left/.test(a.stderr()),
+    () => /\[ERR\] zog\.clients: running out of file descriptors: \d+ of 128 left/.test(a.stderr()),
     10_000,
     "the shortage logged",
   );

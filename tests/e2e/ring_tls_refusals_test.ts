@@ -77,7 +77,7 @@ test("every refused handshake on either port is logged with the address and the 
   ] as const) {
     for (const [kind, cert] of Object.entries(clients)) {
       await knock(port, cert);
-      const line = new RegExp(`\\[WRN\\] zog·daemon: refused ${what} at 127\\.0\\.0\\.1:\\d+: ${REASONS[kind]!.source}`);
+      const line = new RegExp(`\\[WRN\\] zog\\.daemon: refused ${what} at 127\\.0\\.0\\.1:\\d+: ${REASONS[kind]!.source}`);
       await waitFor(() => line.test(a.stderr()), 5000, `the ${what} refusal for ${kind}`);
     }
   }

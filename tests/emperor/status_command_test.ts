@@ -1,19 +1,21 @@
 import { expect, test } from "bun:test";
 import { renderEmperorStatus } from "../../lib/emperor/status_command.ts";
 
+const iso = (ms: number) => new Date(ms).toISOString();
+
 test("the status table shows each vassal, its last exit and how long it has been in its state", () => {
   const now = 1_000_000;
   const text = renderEmperorStatus(
     {
       vassals: [
-        { name: "app.ini", kind: "uwsgi", state: "running", pid: 42, restarts: 0, since: now - 3_700_000 },
+        { name: "app.ini", kind: "uwsgi", state: "running", pid: 42, restarts: 0, since: iso(now - 3_700_000) },
         {
           name: "crash.toml",
           kind: "plain",
           state: "backoff",
           restarts: 3,
-          lastExit: { code: 1, signal: null, at: now - 2000 },
-          since: now - 2000,
+          last_exit: { code: 1, signal: null, at: iso(now - 2000) },
+          since: iso(now - 2000),
         },
         {
           name: "kill.toml",
@@ -21,8 +23,8 @@ test("the status table shows each vassal, its last exit and how long it has been
           state: "starting",
           pid: 7,
           restarts: 1,
-          lastExit: { code: null, signal: "SIGKILL", at: now - 90_000 },
-          since: now,
+          last_exit: { code: null, signal: "SIGKILL", at: iso(now - 90_000) },
+          since: iso(now),
         },
       ],
     },
@@ -36,5 +38,15 @@ test("the status table shows each vassal, its last exit and how long it has been
       "kill.toml   plain  starting  7    1         SIGKILL 1m ago  0s",
       "",
     ].join("\n"),
+  );
+});
+
+test("files whose config was rejected are listed under the table with their reason", () => {
+  const text = renderEmperorStatus(
+    { vassals: [], rejected: [{ name: "bad.toml", reason: 'bad.toml:3: [vassal] has unknown key "x"' }] },
+    0,
+  );
+  expect(text).toBe(
+    'VASSAL  KIND  STATE  PID  RESTARTS  LAST EXIT  FOR\n\nfiles with errors (not running):\n  bad.toml:3: [vassal] has unknown key "x"\n',
   );
 });

@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadClientFiles, loadServerFiles, readPem } from "../../lib/tls/files.ts";
+import { UsageError } from "../../lib/errors.ts";
 import { testPki } from "../net/_pki.ts";
 
 const dir = await mkdtemp(join(tmpdir(), "zog-tls-files-"));
@@ -26,7 +27,7 @@ describe("readPem", () => {
   });
 
   test("refuses a file that holds no PEM block of the right kind", async () => {
-    await expect(readPem("key", path("junk.pem"))).rejects.toThrow(SyntaxError);
+    await expect(readPem("key", path("junk.pem"))).rejects.toThrow(UsageError);
     await expect(readPem("key", path("s.crt"))).rejects.toThrow(`TLS key ${path("s.crt")} is not a PEM private key`);
     await expect(readPem("certificate", path("s.key"))).rejects.toThrow("is not a PEM certificate");
   });
