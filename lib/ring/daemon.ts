@@ -94,6 +94,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     );
     files = new LogFiles(paths.logDir);
     const opened = (store = RingStore.open(paths.logDir, { durable: config.fsync !== "never" }));
+    // What OK waits for covers the store too: its WAL is synced with the journal.
+    if (config.fsync !== "never") files.alsoSync.push(opened.walFd());
     const origin = (i: number) => config.nodes[i]?.name ?? "?";
     rec = recover(files, (unconfirmed) => {
       storeRepaired = opened.repair(unconfirmed.map((e) => ({ id: e.id, origin: origin(e.origin), content: e.content })));

@@ -155,16 +155,20 @@ export class LogFiles {
       .filter((l) => l !== "");
   }
 
-  /** Flushes journal and access.log to disk, blocking. */
+  /** More descriptors synced with the journal and access.log (the store's write-ahead log). */
+  readonly alsoSync: number[] = [];
+
+  /** Flushes journal and access.log (and {@link alsoSync}) to disk, blocking. */
   syncNow(): void {
     fsyncSync(this.journal.fd);
     fsyncSync(this.access.fd);
+    for (const fd of this.alsoSync) fsyncSync(fd);
   }
 
-  /** Flushes journal and access.log to disk on the thread pool. */
+  /** Flushes journal and access.log (and {@link alsoSync}) to disk on the thread pool. */
   sync(): Promise<void> {
     const one = (fd: number) => new Promise<void>((res, rej) => fsync(fd, (e) => (e ? rej(e) : res())));
-    return Promise.all([one(this.journal.fd), one(this.access.fd)]).then(() => undefined);
+    return Promise.all([one(this.journal.fd), one(this.access.fd), ...this.alsoSync.map(one)]).then(() => undefined);
   }
 
   /** Reopens access.log and error.log (after logrotate moved them). */

@@ -6,6 +6,7 @@
  * @module
  */
 import { Database, type Statement } from "bun:sqlite";
+import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { alreadyLogged } from "../journal_replay.ts";
 import type { Retain } from "./retain.ts";
@@ -49,6 +50,7 @@ export class RingStore {
   /** The last sequence number given (0 before the first message). */
   lastSeq: number;
   #lastTs: number;
+  #walFd: number | undefined;
   readonly #db: Database;
   readonly #insert: Statement;
   readonly #setLast: Statement;
@@ -199,7 +201,17 @@ export class RingStore {
     return (q("page_count") - q("freelist_count")) * q("page_size");
   }
 
+  /**
+   * A descriptor of the write-ahead log (`store.db-wal`), for the node's group fsync: a
+   * commit is durable once the WAL is synced (SQLite itself syncs only at checkpoints).
+   * SQLite keeps that file while the store is open, and rewrites it in place.
+   */
+  walFd(): number {
+    return (this.#walFd ??= openSync(`${this.path}-wal`, "r"));
+  }
+
   close(): void {
     this.#db.close();
+    if (this.#walFd !== undefined) closeSync(this.#walFd);
   }
 }
