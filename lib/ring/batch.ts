@@ -12,22 +12,24 @@ import { HEADER_SIZE, RING_MODIFIER1 } from "../packet/mod.ts";
 /** One message of a DATA_BATCH. */
 export interface BatchItem {
   id: string;
-  /** The pzog message: wrapping digit, content, CRLF. */
-  msg: Uint8Array;
+  /** The pzog message: wrapping digit, content, CRLF (bytes, or text written as UTF-8). */
+  msg: Uint8Array | string;
   /** The node the message entered the ring at (node → node only). */
   origin?: string;
 }
 
-const enc = new TextEncoder();
+/** A message as read from a DATA_BATCH: `msg` is a view into the packet. */
+export interface ReadItem extends BatchItem {
+  msg: Uint8Array;
+}
+
 const dec = new TextDecoder();
-const KEY_ID = enc.encode("id");
-const KEY_MSG = enc.encode("msg");
-const KEY_ORIGIN = enc.encode("origin");
+const byteLength = (v: Uint8Array | string): number => (typeof v === "string" ? Buffer.byteLength(v) : v.byteLength);
 
 /** Builds packets of one type from repeated vars, starting a new packet when one is full. */
 class PacketWriter {
   readonly packets: Uint8Array[] = [];
-  #buf: Uint8Array;
+  #buf: Buffer;
   #start = 0;
   #o = HEADER_SIZE;
 
@@ -36,30 +38,31 @@ class PacketWriter {
     readonly maxPayload: number,
     sizeHint: number,
   ) {
-    this.#buf = new Uint8Array(Math.min(sizeHint, maxPayload + HEADER_SIZE));
+    this.#buf = Buffer.allocUnsafe(Math.min(sizeHint, maxPayload + HEADER_SIZE));
   }
 
   /** Ensures `bytes` more fit in the current packet (cutting it when full). */
   room(bytes: number): void {
     if (this.#o - this.#start - HEADER_SIZE + bytes > this.maxPayload && this.#o > this.#start + HEADER_SIZE) this.#cut();
     if (this.#o + bytes > this.#buf.byteLength) {
-      const next = new Uint8Array(Math.max(this.#buf.byteLength * 2, this.#o + bytes));
-      next.set(this.#buf.subarray(0, this.#o));
+      const next = Buffer.allocUnsafe(Math.max(this.#buf.byteLength * 2, this.#o + bytes));
+      this.#buf.copy(next, 0, 0, this.#o);
       this.#buf = next;
     }
   }
 
-  pair(key: Uint8Array, value: Uint8Array): void {
+  /** Writes one var (`room` was asked for it); an ASCII key, the value as bytes or UTF-8. */
+  pair(key: string, value: Uint8Array | string): void {
     const b = this.#buf;
     let o = this.#o;
-    b[o] = key.byteLength;
+    b[o] = key.length;
     b[o + 1] = 0;
-    b.set(key, o + 2);
-    o += 2 + key.byteLength;
-    b[o] = value.byteLength & 0xff;
-    b[o + 1] = value.byteLength >>> 8;
-    b.set(value, o + 2);
-    this.#o = o + 2 + value.byteLength;
+    b.write(key, o + 2, "latin1");
+    o += 2 + key.length;
+    const len = typeof value === "string" ? b.write(value, o + 2, "utf8") : (b.set(value, o + 2), value.byteLength);
+    b[o] = len & 0xff;
+    b[o + 1] = len >>> 8;
+    this.#o = o + 2 + len;
   }
 
   #cut(): void {
@@ -93,14 +96,12 @@ class PacketWriter {
 export function dataBatchPackets(type: number, items: readonly BatchItem[], maxPayload: number): Uint8Array[] {
   const w = new PacketWriter(type, maxPayload, items.length * 128 + HEADER_SIZE);
   for (const it of items) {
-    const id = enc.encode(it.id);
-    const origin = it.origin === undefined ? undefined : enc.encode(it.origin);
-    const size = 13 + id.byteLength + it.msg.byteLength + (origin ? 10 + origin.byteLength : 0);
+    const size = 13 + byteLength(it.id) + byteLength(it.msg) + (it.origin === undefined ? 0 : 10 + byteLength(it.origin));
     if (size > maxPayload) throw new RangeError(`message ${it.id} needs ${size} bytes; a batch packet holds ${maxPayload}`);
     w.room(size);
-    w.pair(KEY_ID, id);
-    w.pair(KEY_MSG, it.msg);
-    if (origin) w.pair(KEY_ORIGIN, origin);
+    w.pair("id", it.id);
+    w.pair("msg", it.msg);
+    if (it.origin !== undefined) w.pair("origin", it.origin);
   }
   return w.finish();
 }
@@ -115,16 +116,27 @@ export function dataBatchPackets(type: number, items: readonly BatchItem[], maxP
  */
 export function okBatchPackets(type: number, ids: readonly string[], maxPayload: number): Uint8Array[] {
   const w = new PacketWriter(type, maxPayload, ids.length * 32 + HEADER_SIZE);
-  for (const s of ids) {
-    const id = enc.encode(s);
-    w.room(6 + id.byteLength);
-    w.pair(KEY_ID, id);
+  for (const id of ids) {
+    w.room(6 + byteLength(id));
+    w.pair("id", id);
   }
   return w.finish();
 }
 
-/** Walks the repeated vars of a batch payload: `onPair(key, value)` in order. */
-function eachPair(payload: Uint8Array, onPair: (key: string, value: Uint8Array, at: number) => void): void {
+/** Short ASCII text (ids, node names) without a view and a decoder call; UTF-8 otherwise. */
+function text(payload: Uint8Array, start: number, end: number): string {
+  if (end - start > 64) return dec.decode(payload.subarray(start, end));
+  let s = "";
+  for (let i = start; i < end; i++) {
+    const c = payload[i]!;
+    if (c >= 0x80) return dec.decode(payload.subarray(start, end));
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+/** Walks the repeated vars of a batch payload: `onPair(key, start, end)` (the value's bytes) in order. */
+function eachPair(payload: Uint8Array, onPair: (key: string, start: number, end: number, at: number) => void): void {
   let o = 0;
   while (o < payload.byteLength) {
     const at = o;
@@ -139,7 +151,7 @@ function eachPair(payload: Uint8Array, onPair: (key: string, value: Uint8Array, 
       throw new PacketError(`value length ${vLen} runs past the end of the ${payload.byteLength}-byte payload`, kEnd);
     let key = "";
     for (let i = o + 2; i < kEnd; i++) key += String.fromCharCode(payload[i]!);
-    onPair(key, payload.subarray(kEnd + 2, vEnd), at);
+    onPair(key, kEnd + 2, vEnd, at);
     o = vEnd;
   }
 }
@@ -154,21 +166,21 @@ function eachPair(payload: Uint8Array, onPair: (key: string, value: Uint8Array, 
  * for (const it of readDataBatch(packet.payload)) handle(it.id, it.msg, it.origin);
  * ```
  */
-export function readDataBatch(payload: Uint8Array): BatchItem[] {
-  const items: BatchItem[] = [];
-  let cur: BatchItem | undefined;
+export function readDataBatch(payload: Uint8Array): ReadItem[] {
+  const items: ReadItem[] = [];
+  let cur: ReadItem | undefined;
   const done = (at: number) => {
     if (cur && cur.msg === undefined)
       throw new PacketError(`message ${JSON.stringify(cur.id.slice(0, 64))} of a DATA_BATCH has no msg`, at);
   };
-  eachPair(payload, (key, value, at) => {
+  eachPair(payload, (key, start, end, at) => {
     if (key === "id") {
       done(at);
-      cur = { id: dec.decode(value), msg: undefined! };
+      cur = { id: text(payload, start, end), msg: undefined! };
       items.push(cur);
     } else if (!cur) throw new PacketError(`DATA_BATCH var "${key.slice(0, 16)}" before any id`, at);
-    else if (key === "msg") cur.msg = value;
-    else if (key === "origin") cur.origin = dec.decode(value);
+    else if (key === "msg") cur.msg = payload.subarray(start, end);
+    else if (key === "origin") cur.origin = text(payload, start, end);
   });
   done(payload.byteLength);
   return items;
@@ -185,8 +197,8 @@ export function readDataBatch(payload: Uint8Array): BatchItem[] {
  */
 export function readOkBatch(payload: Uint8Array): string[] {
   const ids: string[] = [];
-  eachPair(payload, (key, value) => {
-    if (key === "id") ids.push(dec.decode(value));
+  eachPair(payload, (key, start, end) => {
+    if (key === "id") ids.push(text(payload, start, end));
   });
   return ids;
 }

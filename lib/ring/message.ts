@@ -74,11 +74,19 @@ export function rewrap(msg: Uint8Array, wrapping: number): Uint8Array {
  * ```
  */
 export function compactStamp(d: Date): string {
-  return d
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
+  // Every commit asks; the answer changes once a second.
+  const second = Math.floor(d.getTime() / 1000);
+  if (second !== stampSecond) {
+    stampSecond = second;
+    stampText = d
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d+Z$/, "Z");
+  }
+  return stampText;
 }
+let stampSecond = Number.NaN;
+let stampText = "";
 
 /**
  * One access.log line: `STAMP CONTENT` (the time this node logged it, then the content as

@@ -12,7 +12,7 @@ import type { RingNode } from "../config/mod.ts";
 import type { TlsClientFiles } from "../tls/files.ts";
 import { certMatches } from "../tls/names.ts";
 import { getLogger } from "../log/logging.ts";
-import { type Entry, messageBytes } from "./entry.ts";
+import type { Entry } from "./entry.ts";
 import { type BatchItem, dataBatchPackets, readOkBatch } from "./batch.ts";
 import { MAX_RING_PAYLOAD, readMessages, varText } from "./packet_reader.ts";
 import { BATCH_VAR, RING_PROTO, ringBytes, RingType } from "./protocol.ts";
@@ -233,7 +233,8 @@ export class PeerLink {
       if (!entry || wrapping === undefined || this.#inflight.has(id)) continue;
       if (this.#inflight.size === 0) this.#lastProgress = this.#now();
       this.#inflight.add(id);
-      items.push({ id, msg: messageBytes(entry.content, wrapping), origin: this.owner.originName(entry.origin) });
+      // Text: written straight into the packet as UTF-8, no bytes per message and peer.
+      items.push({ id, msg: `${wrapping}${entry.content}\r\n`, origin: this.owner.originName(entry.origin) });
     }
     if (this.#head > 4096 && this.#head * 2 > this.#unsent.length) {
       this.#unsent = this.#unsent.slice(this.#head);

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isIP } from "node:net";
+import { isIP } from "../net/ip.ts";
 
 /** A host (IP address or DNS name, IPv6 without brackets) and a TCP port. */
 export interface HostPort {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { isIP } from "node:net";
+import { isIP } from "../net/ip.ts";
 
 /**
  * Canonical form of a certificate or host name, so that equal names compare equal:

@@ -9,7 +9,7 @@ const enc = (s: string) => new TextEncoder().encode(s);
 const idArb = fc.stringMatching(/^[A-Za-z0-9._:-]{1,64}$/);
 const itemArb = fc.record({
   id: idArb,
-  msg: fc.uint8Array({ minLength: 0, maxLength: 600 }),
+  msg: fc.oneof(fc.uint8Array({ minLength: 0, maxLength: 600 }), fc.string({ unit: "binary", maxLength: 200 })),
   origin: fc.option(fc.stringMatching(/^[A-Z]{1,12}$/), { nil: undefined }),
 });
 
@@ -28,7 +28,7 @@ describe("batches on the wire", () => {
         expect(msgs.every((m) => m.type === RingType.DATA_BATCH && m.payload.byteLength <= max)).toBe(true);
         const back = msgs.flatMap((m) => readDataBatch(m.payload));
         expect(back.map((b) => ({ id: b.id, msg: [...b.msg], origin: b.origin }))).toEqual(
-          items.map((i) => ({ id: i.id, msg: [...i.msg], origin: i.origin })),
+          items.map((i) => ({ id: i.id, msg: [...(typeof i.msg === "string" ? enc(i.msg) : i.msg)], origin: i.origin })),
         );
       }),
       { numRuns: 200 },

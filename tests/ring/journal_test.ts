@@ -89,4 +89,21 @@ describe("bounded memories", () => {
     expect(s.has("a")).toBe(false);
     expect([...s.values()]).toEqual(["b", "c", "d"]);
   });
+
+  test("property: IdSet holds exactly the last `capacity` distinct ids, oldest first", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 20 }), fc.array(fc.integer({ min: 0, max: 60 }), { maxLength: 300 }), (cap, xs) => {
+        const s = new IdSet(cap);
+        const model: string[] = [];
+        for (const x of xs) {
+          const id = `i${x}`;
+          s.add(id);
+          if (!model.includes(id)) model.push(id);
+          if (model.length > cap) model.shift();
+        }
+        expect([...s.values()]).toEqual(model);
+        expect(s.size).toBe(model.length);
+      }),
+    );
+  });
 });

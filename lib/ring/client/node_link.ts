@@ -7,7 +7,7 @@
 import { type Conn, dial } from "../../net/mod.ts";
 import type { TlsClientFiles } from "../../tls/files.ts";
 import { PacketDecoder, RING_MODIFIER1 } from "../../packet/mod.ts";
-import { type BatchItem, dataBatchPackets, readOkBatch } from "../batch.ts";
+import { dataBatchPackets, readOkBatch } from "../batch.ts";
 import { encodeRanges } from "../listen/ranges.ts";
 import { BATCH_VAR, readRingPacket, RING_PROTO, ringBytes, RingType } from "../protocol.ts";
 
@@ -88,7 +88,7 @@ export class NodeLink {
   /** The node's HELLO said it takes DATA_BATCH. */
   #batches = false;
   /** Messages to send at the end of this turn of the event loop. */
-  #outgoing: BatchItem[] = [];
+  #outgoing: { id: string; msg: Uint8Array }[] = [];
 
   private constructor(
     conn: Conn,
