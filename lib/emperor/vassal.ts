@@ -149,6 +149,13 @@ export class Vassal {
         case "settled":
           for (const res of this.#settled.splice(0)) res();
           break;
+        case "unexpected":
+          log.error("protocol error: vassal {name} got {input} while {phase}: ignored", {
+            name: this.name,
+            input: a.input,
+            phase: a.phase,
+          });
+          break;
       }
     }
     this.#observe();
