@@ -137,29 +137,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   const logs = files;
   const db = store;
-  log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir} ({n} owed to peers)", {
-    name: self.name,
-    host: self.host,
-    pp: self.peerPort,
-    cp: self.clientPort,
-    transport: tls ? "mutual TLS" : "plain TCP",
-    dir: paths.logDir,
-    n: rec.pending.length,
-  });
-  const lim = clientPort.guard.limits;
-  log.info("clients: at most {max} (open-file limit {files}), {listeners} of them listeners; closed after {idle} s silent", {
-    max: lim.max,
-    files: clientPort.fileLimit ?? "unknown",
-    listeners: lim.maxExempt,
-    idle: lim.idleMs / 1000,
-  });
-  if (!tls) {
-    log.warn("zog listens on {host} (peers :{pp}, clients :{cp}) without TLS: anyone who reaches these ports can add messages", {
-      host: self.host,
-      pp: self.peerPort,
-      cp: self.clientPort,
-    });
-  }
   for (const l of ready.links) l?.dialNow();
   const ticker = setInterval(() => ready.links.forEach((l) => l?.tick()), Math.min(250, keepaliveMs / 4));
   const clientTicker = setInterval(() => clientPort.tick(), 1000);
@@ -197,5 +174,29 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
   process.on("SIGHUP", reopen);
+  // Announced once the signal handlers are in: a SIGINT right after this line is a clean stop.
+  log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir} ({n} owed to peers)", {
+    name: self.name,
+    host: self.host,
+    pp: self.peerPort,
+    cp: self.clientPort,
+    transport: tls ? "mutual TLS" : "plain TCP",
+    dir: paths.logDir,
+    n: rec.pending.length,
+  });
+  const lim = clientPort.guard.limits;
+  log.info("clients: at most {max} (open-file limit {files}), {listeners} of them listeners; closed after {idle} s silent", {
+    max: lim.max,
+    files: clientPort.fileLimit ?? "unknown",
+    listeners: lim.maxExempt,
+    idle: lim.idleMs / 1000,
+  });
+  if (!tls) {
+    log.warn("zog listens on {host} (peers :{pp}, clients :{cp}) without TLS: anyone who reaches these ports can add messages", {
+      host: self.host,
+      pp: self.peerPort,
+      cp: self.clientPort,
+    });
+  }
   return { node: ready, stopped, stop };
 }

@@ -76,6 +76,7 @@ export class Listeners {
    * @throws {Error} with the reason to send back (no store, a group's other prefix...)
    */
   subscribe(conn: Conn, req: SubscribeRequest): Record<string, string> {
+    if (this.#subs.has(conn)) throw new Error("this connection is subscribed already");
     if (!this.store && (req.since || req.durable || req.group)) throw new Error("this node keeps no store: only live listening");
     const store = this.store!;
     if (req.group !== undefined) return this.#join(conn, req, store);

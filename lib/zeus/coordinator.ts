@@ -50,6 +50,8 @@ export class Coordinator {
   /** Emperors already warned that their heartbeat is too slow for --dead-after. */
   #slowWarned = new Set<string>();
   #settleUntil: number;
+  /** Emperors the restored state gave copies to: once all have reported, settling ends early. */
+  #awaited = new Set<string>();
 
   constructor(
     readonly io: CoordinatorIO,
@@ -75,6 +77,7 @@ export class Coordinator {
       }
     }
     for (const d of state.destroying) this.#emperor(d.node).destroying.add(d.name);
+    this.#awaited = new Set([...state.vassals.flatMap((s) => s.assignments.map((a) => a.node)), ...state.destroying.map((d) => d.node)]);
   }
 
   /** The state to save. */
@@ -170,7 +173,9 @@ export class Coordinator {
       this.#lose(e, reason);
       this.io.close(conn, reason);
     }
-    if (this.#settleUntil > 0 && now >= this.#settleUntil) this.#endSettle();
+    // A takeover or --restore need not wait once every emperor that held copies has reported.
+    const allBack = this.#awaited.size > 0 && [...this.#awaited].every((n) => this.emperors.get(n)?.ready);
+    if (this.#settleUntil > 0 && (now >= this.#settleUntil || allBack)) this.#endSettle();
     this.#copies.expire(now);
     if (this.settling) return;
     let changed = stepDrains(this.#copies);

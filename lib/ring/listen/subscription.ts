@@ -69,7 +69,8 @@ export class Subscription {
     if (this.durable === undefined || !this.store) return;
     let top = this.acked;
     for (const [, last] of ranges) top = Math.max(top, last);
-    top = Math.min(top, this.store.lastSeq);
+    // Never past what was sent: a bogus ack must not skip messages.
+    top = Math.min(top, this.live ? this.store.lastSeq : this.next - 1);
     if (top <= this.acked) return;
     this.acked = top;
     this.hub.positionChanged(this.key, top);
