@@ -11,7 +11,9 @@ import { serveStats, type StatsServer } from "../stats/mod.ts";
 import { loadClientFiles, loadServerFiles } from "../tls/files.ts";
 import { getLogger } from "../log/logging.ts";
 import { refusalLogger } from "../log/rate_limit.ts";
+import { Strangers } from "../net/strangers.ts";
 import { ClientPort } from "./client_port.ts";
+import { ringBytes, RingType } from "./protocol.ts";
 import { servePeer, serveClient } from "./inbound.ts";
 import { LogFiles } from "./log_files.ts";
 import { Listeners } from "./listeners.ts";
@@ -70,6 +72,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   const whenReady = (f: () => void) => (node ? f() : early.push(f));
   const listeners: Listener[] = [];
   const clientPort = new ClientPort(config, config.nodes.length - 1);
+  // Before HELLO a connection to the peer port is anyone's: room for every peer's redials.
+  const peerStrangers = new Strangers({
+    log,
+    max: 4 * config.nodes.length + 16,
+    refuse: (c, reason) => {
+      c.write(ringBytes(RingType.ERROR, { reason }));
+      c.close();
+    },
+  });
   let statsServer: StatsServer | undefined;
   let files: LogFiles | undefined;
   let store: RingStore | undefined;
@@ -81,7 +92,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
         host: self.host,
         port: self.peerPort,
         ...(peerServer ? { tls: peerServer, onRefused: refusalLogger((m, p) => log.warn(m, p), "peer") } : {}),
-        onConn: (c) => whenReady(() => servePeer(node!, c, { tls: !!tls, keepaliveMs })),
+        onConn: (c) =>
+          peerStrangers.admit(c) && whenReady(() => servePeer(node!, c, { tls: !!tls, keepaliveMs, strangers: peerStrangers })),
       }),
     );
     listeners.push(
@@ -139,7 +151,10 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   const db = store;
   for (const l of ready.links) l?.dialNow();
   const ticker = setInterval(() => ready.links.forEach((l) => l?.tick()), Math.min(250, keepaliveMs / 4));
-  const clientTicker = setInterval(() => clientPort.tick(), 1000);
+  const clientTicker = setInterval(() => {
+    clientPort.tick();
+    peerStrangers.tick();
+  }, 1000);
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));

@@ -12,6 +12,7 @@
 import { getLogger } from "../log/logging.ts";
 import { refusalLogger } from "../log/rate_limit.ts";
 import { type Conn, listen } from "../net/mod.ts";
+import { Strangers } from "../net/strangers.ts";
 import { encodePacket, type Packet, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
 import type { HostPort } from "../tls/endpoint.ts";
@@ -24,7 +25,6 @@ import { decodeMessage, encodeMessage, sha256Hex, type ZeusMessage } from "../ze
 import { leaderOnly, locateVassal, ZEUS_ADMIN_COMMANDS, type ZeusAdminContext } from "./admin_commands.ts";
 import { StreamRelay } from "../exec/relay.ts";
 import { Coordinator, type CoordinatorIO } from "./coordinator.ts";
-import { Strangers } from "./strangers.ts";
 import type { HaLeadership } from "./ha.ts";
 import type { ZeusState } from "./state_file.ts";
 import type { StateStore } from "./state_store.ts";
@@ -248,7 +248,14 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   );
 
   let nextConn = 0;
-  const strangers = new Strangers();
+  const strangers = new Strangers({
+    log,
+    watchFds: true,
+    refuse: (conn, reason) => {
+      conn.write(encodePacket(encodeMessage({ type: "ERROR", reason })));
+      conn.close();
+    },
+  });
   const listener = await listen({
     host: opts.host,
     port: opts.port,

@@ -357,3 +357,35 @@ haTest(
   },
   60_000,
 );
+
+haTest(
+  "etcd over TLS with client certificates: --etcd-ca/--etcd-cert/--etcd-key; without a client certificate one line, exit 1",
+  async () => {
+    const pki = tmpDir("ha-pki-");
+    for (const args of [
+      ["init", pki],
+      ["issue", pki, "etcd", "--host", "127.0.0.1"],
+      ["issue", pki, "zeus1"],
+    ]) {
+      expect((await run(bin("zeus"), ["certs", ...args])).code).toBe(0);
+    }
+    const f = (n: string) => join(pki, n);
+    const etcd = await startEtcd({
+      ca: f("ca.crt"),
+      cert: f("etcd.crt"),
+      key: f("etcd.key"),
+      clientCert: f("zeus1.crt"),
+      clientKey: f("zeus1.key"),
+    });
+    const url = `etcd://${etcd.endpoint}/tls`;
+    const z = await startZeus({
+      extra: ["--state", url, "--etcd-ca", f("ca.crt"), "--etcd-cert", f("zeus1.crt"), "--etcd-key", f("zeus1.key")],
+    });
+    await waitFor(async () => ((await z.status()) as { ha?: HaStatus } | undefined)?.ha?.role === "leader", 10_000, "leading over TLS");
+    const r = await run(bin("zeus"), ["--listen", "127.0.0.1:0", "--vassals", z.dir, "--state", url, "--etcd-ca", f("ca.crt")]);
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split("\n").length).toBe(1);
+    expect(r.stderr).toContain("TLS failed");
+  },
+  60_000,
+);
