@@ -50,6 +50,8 @@ export interface ZeusOptions extends HostPort {
   deadAfterMs: number;
   /** An unanswered placement is a rejection after this long (default 60 s). */
   placeTimeoutMs?: number;
+  /** Quick deaths (or restarts for a failing check) in a row after which a copy moves elsewhere (default 3). */
+  rescheduleAfter?: number;
   stats?: HostPort;
   /** Certificate names that are admin clients (`--admin NAME`); see lib/admin/auth.ts. */
   admins?: string[];
@@ -129,6 +131,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     settleMs: restored ? opts.deadAfterMs + (ha ? 2000 : 0) : Math.min(2500, opts.deadAfterMs),
     maxRejections: 3,
     ...(opts.placeTimeoutMs ? { placeTimeoutMs: opts.placeTimeoutMs } : {}),
+    ...(opts.rescheduleAfter ? { rescheduleAfter: opts.rescheduleAfter } : {}),
   });
   const idle = new Coordinator(io, { ...coordinatorOptions(false), settleMs: 0 });
   let core = idle;
