@@ -329,6 +329,15 @@ haTest(
     await waitFor(async () => !(await copies(emperors)).has("app.toml"), 15_000, "app.toml destroyed");
     const again = await admin(leader, "rm", "app.toml");
     expect(again.code).toBe(253);
+
+    // etcd restarted: the watches come back, and a vassal put then (to whichever zeus leads) is placed.
+    await etcd.restart({ downMs: 500 });
+    await waitFor(
+      async () => (await admin(leader, "put", "late.toml", file)).code === 0 || (await admin(standby, "put", "late.toml", file)).code === 0,
+      20_000,
+      "a put after etcd came back",
+    );
+    await waitFor(async () => (await copies(emperors)).get("late.toml")?.length === 1, 20_000, "late.toml placed after etcd came back");
   },
   90_000,
 );
