@@ -13,6 +13,7 @@ import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import type { TlsClientFiles } from "../tls/files.ts";
 import { splitVars, VarsJoiner } from "./chunks.ts";
 import { ADMIN_PROTO, type AdminFrame, decodeAdminFrame, encodeAdminFrame, isAdminType, type StreamOpen } from "./frames.ts";
+import { hostPort } from "../net/mod.ts";
 
 /** Where the admin server is and how to prove who we are. */
 export interface AdminClientOptions {
@@ -91,7 +92,7 @@ export class AdminConnection {
       throw new AdminError("unreachable", (e as Error).message);
     }
     const c = new AdminConnection(conn);
-    const where = opts.unix ?? `${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`;
+    const where = opts.unix ?? hostPort(opts.host, opts.port);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new AdminError("lost", `${where} did not answer the admin hello within ${timeoutMs} ms`));
