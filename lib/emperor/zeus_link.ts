@@ -82,6 +82,8 @@ export class ZeusLink {
   /** The leader a standby named, dialled next. */
   #redirect: ZeusAddress | undefined;
   #redirects = 0;
+  /** Failed dials since the last connection that lasted, for the per-round backoff. */
+  #tried = 0;
   #heard = 0;
   #silenceMs = 0;
   /** The --dead-after the last ZEUS_ALIVE announced (the same on every zeus of a coordinator). */
@@ -207,7 +209,7 @@ export class ZeusLink {
       const lasted = Date.now() - this.#since;
       if (notLeader !== undefined) return this.#retry(notLeader, this.#redirect !== undefined && this.#redirects++ < this.#targets.length);
       // A link refused at once (e.g. our certificate is not accepted) must not spin.
-      if (lasted > 2000) this.#attempts = 0;
+      if (lasted > 2000) this.#attempts = this.#tried = 0;
       const why =
         lasted < 500
           ? `zeus closed the connection at once${this.opts.tls ? " (is this emperor's certificate signed by the CA zeus trusts?)" : ""}`
@@ -265,7 +267,11 @@ export class ZeusLink {
       return;
     }
     if (!this.#redirect && this.#targets.length > 1) this.#target = (this.#target + 1) % this.#targets.length;
-    const wait = backoffMs(this.#attempts++, { firstMs: this.opts.minBackoffMs ?? 250, maxMs: this.opts.maxBackoffMs ?? 2000 });
+    // With several zeus, the next one is tried at once; the backoff grows per round of them all.
+    const quick = this.#targets.length > 1 && ++this.#tried % this.#targets.length !== 0;
+    const wait = quick
+      ? 50
+      : backoffMs(this.#attempts++, { firstMs: this.opts.minBackoffMs ?? 250, maxMs: this.opts.maxBackoffMs ?? 2000 });
     this.#timer = setTimeout(() => void this.#dial(), wait);
   }
 }
