@@ -58,6 +58,7 @@ export class Supervisor {
       clock: opts.clock ?? systemClock,
       emit: (e: SupervisorEvent) => onEvent(e),
       state: opts.onState ?? (() => {}),
+      ...(opts.startMs ? { startMs: opts.startMs } : {}),
     };
   }
 

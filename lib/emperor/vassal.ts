@@ -27,6 +27,8 @@ export interface VassalContext {
   workDir: string;
   clock: Clock;
   emit(e: SupervisorEvent): void;
+  /** A plain vassal counts as running once it has stayed up this long (default 0: at once). */
+  startMs?: number;
   /** The vassal's state or health changed. */
   state(s: VassalStatus): void;
 }
@@ -66,7 +68,7 @@ export class Vassal {
     config: VassalConfig,
     private readonly ctx: VassalContext,
   ) {
-    this.#m = new VassalMachine(name, config, ctx.clock.now());
+    this.#m = new VassalMachine(name, config, ctx.clock.now(), ctx.startMs ?? 0);
     if (config.check) this.#health = new HealthSchedule(config.check);
   }
 

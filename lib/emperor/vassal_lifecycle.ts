@@ -4,7 +4,7 @@
  * `Vassal` (vassal.ts) carries the actions out. No processes, sockets or timers here.
  *
  * ```text
- *  new ──start──► starting ──ready (plain: started; uWSGI: byte 1 or 5)──► running
+ *  new ──start──► starting ──ready (plain: started, or its start grace passed; uWSGI: byte 1 or 5)──► running
  *                   ▲  │                                                   │  │ ▲
  *                   │  └──────────────── exited ──► backoff ◄── exited ────┘  │ │ ready
  *                   │                                 │                      │ │
@@ -154,6 +154,7 @@ const exitCleanup = (f: VassalFacts, input: Extract<VassalInput, { kind: "exited
     { do: "cancel", timer: "kill" },
     { do: "cancel", timer: "heartbeat" },
     { do: "cancel", timer: "accepting" },
+    ...(f.startMs > 0 ? [{ do: "cancel", timer: "started" } as const] : []),
   ];
 };
 
@@ -173,8 +174,11 @@ const restarted: Rule<"exited"> = (f, input, now) => then(exitCleanup(f, input, 
 const live: Row = {
   started: (f, input, _now, phase) => {
     f.pid = input.pid;
-    return f.config.kind === "plain" ? ready(f, phase) : keep(phase);
+    if (f.config.kind !== "plain") return keep(phase);
+    // A command that cannot run dies within milliseconds: with a start grace it never reads running.
+    return f.startMs > 0 ? keep(phase, [{ do: "timer", timer: "started", ms: f.startMs }]) : ready(f, phase);
   },
+  started_timer: (f, _i, _now, phase) => (f.config.kind === "plain" ? ready(f, phase) : keep(phase)),
   byte_spawned: (f, _i, _now, phase) => {
     if (phase !== "starting" && phase !== "reloading") return ready(f, phase);
     f.lateAccepting = true;
@@ -225,6 +229,7 @@ const idle: Row = {
   kill_timer: stay,
   heartbeat_timer: stay,
   accepting_timer: stay,
+  started_timer: stay,
 };
 
 /** The table: a phase's row maps each input it expects to its transition. */

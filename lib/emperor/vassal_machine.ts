@@ -22,6 +22,7 @@ const TIMER_INPUT = {
   kill: "kill_timer",
   heartbeat: "heartbeat_timer",
   accepting: "accepting_timer",
+  started: "started_timer",
 } as const satisfies Record<TimerName, VassalInput["kind"]>;
 
 function byteInput(m: VassalMessage): VassalInput {
@@ -46,7 +47,11 @@ export class VassalMachine {
   #since: number;
   readonly #facts: VassalFacts;
 
-  constructor(name: string, config: VassalConfig, now: number) {
+  /**
+   * @param startMs a plain vassal is running once it has stayed up this long (supervisord's
+   *   startsecs); 0: at once
+   */
+  constructor(name: string, config: VassalConfig, now: number, startMs = 0) {
     this.#since = now;
     this.#facts = {
       name,
@@ -59,6 +64,7 @@ export class VassalMachine {
       reloadPending: false,
       reloadAgain: false,
       lateAccepting: false,
+      startMs,
     };
   }
 

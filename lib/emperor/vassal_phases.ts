@@ -17,8 +17,8 @@ export const HEARTBEAT_DEADLINE_MS = 30_000;
  */
 export const ACCEPTING_WAIT_MS = 5_000;
 
-/** The machine's timers: restart delay, SIGKILL after stop_timeout, heartbeat deadline, the wait for byte 5. */
-export type TimerName = "backoff" | "kill" | "heartbeat" | "accepting";
+/** The machine's timers: restart delay, SIGKILL after stop_timeout, heartbeat deadline, the wait for byte 5, a plain vassal's start grace. */
+export type TimerName = "backoff" | "kill" | "heartbeat" | "accepting" | "started";
 
 /**
  * What to do. A `launch` is always the last action of a batch (starting a process may fail
@@ -110,7 +110,9 @@ export type VassalInput =
   | { kind: "backoff_timer" }
   | { kind: "kill_timer" }
   | { kind: "heartbeat_timer" }
-  | { kind: "accepting_timer" };
+  | { kind: "accepting_timer" }
+  /** A plain vassal stayed up its start grace (`startMs`): it is running. */
+  | { kind: "started_timer" };
 
 /** An input's kind. */
 export type VassalInputKind = VassalInput["kind"];
@@ -131,6 +133,8 @@ export interface VassalFacts {
   reloadAgain: boolean;
   /** Ready came from byte 1, so this exec's byte 5 is still to come and must not end a later reload. */
   lateAccepting: boolean;
+  /** A plain vassal is running once it has stayed up this long (0: at once), so one that dies at once never reads running. */
+  readonly startMs: number;
 }
 
 /** One transition. `keepSince`: the public state's `since` is not reset (nothing visible changed). */

@@ -49,6 +49,27 @@ test("a durable listener stopped after 300 of 1000 messages, its node restarted 
   expect(table.stdout).toMatch(/durable\s+audit\s+1050\s+1\s+0/);
 }, 90_000);
 
+test("kill -9 of a durable listener loses nothing: what comes again is only what it printed and had not acknowledged", async () => {
+  const { ring } = await twoNodes("127.3.9");
+  const first = listen(ring, 0, ["--durable", "crash"]);
+  await waitFor(() => first.stderr().includes("durable crash"), 10_000, "the durable listener");
+  const lines = batch("crash", 1000);
+  const sending = send(ring, ring.hosts[1]!, lines, 1);
+  await waitFor(() => printed(first).length >= 300, 15_000, "300 messages printed");
+  first.child.kill("SIGKILL");
+  await first.exited;
+  await sending;
+  const second = listen(ring, 0, ["--durable", "crash"]);
+  await waitFor(() => printed(second).at(-1)?.content === lines.at(-1), 15_000, "the rest");
+  const [a, b] = [printed(first), printed(second)];
+  expect(new Set([...a, ...b].map((g) => g.content))).toEqual(new Set(lines));
+  // Seqs run on without a gap; a repeat can only be a tail of the first run.
+  expect(b[0]!.seq).toBeLessThanOrEqual(a.at(-1)!.seq + 1);
+  const again = a.filter((g) => g.seq >= b[0]!.seq);
+  expect(b.slice(0, again.length)).toEqual(again);
+  expect(b.map((g) => g.seq)).toEqual(Array.from({ length: b.length }, (_, i) => b[0]!.seq + i));
+}, 60_000);
+
 test("a slow durable listener is dropped without stalling the ring, and resumes from its position", async () => {
   const { ring, stats } = await twoNodes("127.3.5");
   const slow = connect({ host: ring.hosts[0]!, port: ring.clientPort });

@@ -247,3 +247,13 @@ test("zeus going away mid-command: the caller exits 255 and the emperor kills th
   expect(caller.stderr()).toContain("lost");
   await waitFor(() => processesWith(marker).length === 0, 5000, "the remote sleep killed with the lost link");
 }, 30_000);
+
+test("a caller whose output closes (| head -1) stops the command and exits 141, as SIGPIPE would", async () => {
+  const r = await run("bash", [
+    "-c",
+    `${bin("zeus")} exec --zeus 127.0.0.1:${z.port} app.toml -- seq 1 31000000 | head -1; echo "rc=\${PIPESTATUS[0]}"`,
+  ]);
+  expect(r.stdout).toBe("1\nrc=141\n");
+  expect(r.stderr).toBe("");
+  await waitFor(() => processesWith("31000000", "seq").length === 0, 5000, "the remote seq stopped");
+}, 30_000);

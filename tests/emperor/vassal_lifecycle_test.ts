@@ -26,6 +26,7 @@ const inputs = (config: VassalConfig): VassalInput[] => [
   { kind: "kill_timer" },
   { kind: "heartbeat_timer" },
   { kind: "accepting_timer" },
+  { kind: "started_timer" },
 ];
 
 const facts = (config: VassalConfig): VassalFacts => ({
@@ -39,35 +40,36 @@ const facts = (config: VassalConfig): VassalFacts => ({
   reloadPending: false,
   reloadAgain: false,
   lateAccepting: false,
+  startMs: 0,
 });
 
 // Next phase of each phase on each input, in the order of inputs(): "=" stays, "-" is a
 // protocol error (one `unexpected` action, nothing else).
 const PLAIN: Record<Phase, string> = {
-  new: "starting - = = = = = starting starting = stopped - - = = =",
-  starting: "- running running running = shutting = restarting restarting = destroying backoff - = = =",
-  running: "- = = = = shutting = restarting restarting unhealthy destroying backoff - = = =",
-  reloading: "- running running running = shutting = restarting restarting = destroying backoff - = = =",
-  restarting: "- = = = = = = = = = destroying starting - = = =",
-  unhealthy: "- = = = = = = = = = destroying starting - = = =",
-  destroying: "- = = = = = = = = = = stopped - = = =",
-  shutting: "- = = = = = = = = = destroying resting - = = =",
-  backoff: "- - = = = = = starting starting = stopped - starting = = =",
-  resting: "- - = = = = = starting starting = stopped - - = = =",
-  stopped: "- - = = = = = = = = = - - = = =",
+  new: "starting - = = = = = starting starting = stopped - - = = = =",
+  starting: "- running running running = shutting = restarting restarting = destroying backoff - = = = running",
+  running: "- = = = = shutting = restarting restarting unhealthy destroying backoff - = = = =",
+  reloading: "- running running running = shutting = restarting restarting = destroying backoff - = = = running",
+  restarting: "- = = = = = = = = = destroying starting - = = = =",
+  unhealthy: "- = = = = = = = = = destroying starting - = = = =",
+  destroying: "- = = = = = = = = = = stopped - = = = =",
+  shutting: "- = = = = = = = = = destroying resting - = = = =",
+  backoff: "- - = = = = = starting starting = stopped - starting = = = =",
+  resting: "- - = = = = = starting starting = stopped - - = = = =",
+  stopped: "- - = = = = = = = = = - - = = = =",
 };
 const UWSGI: Record<Phase, string> = {
-  new: "starting - = = = = = starting starting = stopped - - = = =",
-  starting: "- = running running = shutting = = = = destroying backoff - = = =",
-  running: "- = = = = shutting = reloading reloading unhealthy destroying backoff - = = =",
-  reloading: "- = running running = shutting = = = = destroying backoff - = = =",
-  restarting: "- = = = = = = = = = destroying starting - = = =",
-  unhealthy: "- = = = = = = = = = destroying starting - = = =",
-  destroying: "- = = = = = = = = = = stopped - = = =",
-  shutting: "- = = = = = = = = = destroying resting - = = =",
-  backoff: "- - = = = = = starting starting = stopped - starting = = =",
-  resting: "- - = = = = = starting starting = stopped - - = = =",
-  stopped: "- - = = = = = = = = = - - = = =",
+  new: "starting - = = = = = starting starting = stopped - - = = = =",
+  starting: "- = running running = shutting = = = = destroying backoff - = = = =",
+  running: "- = = = = shutting = reloading reloading unhealthy destroying backoff - = = = =",
+  reloading: "- = running running = shutting = = = = destroying backoff - = = = =",
+  restarting: "- = = = = = = = = = destroying starting - = = = =",
+  unhealthy: "- = = = = = = = = = destroying starting - = = = =",
+  destroying: "- = = = = = = = = = = stopped - = = = =",
+  shutting: "- = = = = = = = = = destroying resting - = = = =",
+  backoff: "- - = = = = = starting starting = stopped - starting = = = =",
+  resting: "- - = = = = = starting starting = stopped - - = = = =",
+  stopped: "- - = = = = = = = = = - - = = = =",
 };
 
 for (const [kind, config, table] of [
@@ -89,6 +91,21 @@ for (const [kind, config, table] of [
     }
   });
 }
+
+test("with a start grace, a plain vassal is running only once it stayed up; one that dies first never was", () => {
+  const f = { ...facts(plain), announced: false, pid: undefined, startMs: 500 };
+  expect(vassalStep(f, "starting", { kind: "started", pid: 9 }, 0)).toEqual({
+    next: "starting",
+    actions: [{ do: "timer", timer: "started", ms: 500 }],
+    keepSince: true,
+  });
+  const died = vassalStep({ ...f }, "starting", { kind: "exited", code: 127, signal: null }, 10);
+  expect(died.next).toBe("backoff");
+  expect(died.actions).toContainEqual({ do: "cancel", timer: "started" });
+  expect(died.actions.some((a) => a.do === "emit" && a.event.type === "spawned")).toBe(false);
+  const up = vassalStep(f, "starting", { kind: "started_timer" }, 500);
+  expect(up).toEqual({ next: "running", actions: [{ do: "emit", event: { type: "spawned", name: "v", pid: 9 } }] });
+});
 
 test("every phase has a public state; the ones with a process are the ones that can exit", () => {
   for (const phase of PHASES) {
