@@ -112,6 +112,12 @@ ring_demo() {
   echo "== sprog listen on MV printed $(wc -l <"$ring/listen.out") messages (SEQ ORIGIN ID CONTENT); the last one:"
   echo "  $(tail -n 1 "$ring/listen.out")"
 
+  echo "== a stranger without a client certificate: sprog is refused, MV logs who and why (once a minute per address)"
+  echo "  \$ sprog --server 127.0.0.11 --ca ca.crt -n 1 -m intruder"
+  "$DIST/sprog" --server 127.0.0.11 --ca "$pki/ca.crt" -n 1 -m intruder 2>&1 | indent || true
+  wait_until 5 "MV's refusal line" grep -q "refused client.*no client certificate" "$ring/zog-MV.err"
+  echo "  MV: $(grep -m 1 "refused client.*no client certificate" "$ring/zog-MV.err" | sed 's/^[^]]*\] //')"
+
   echo "== a work queue: two members of group jobs on PA share 10 jobs, each job to one of them"
   echo "  \$ sprog listen --server 127.0.0.12 --group jobs     (twice)"
   local w
@@ -238,4 +244,67 @@ zeus_demo() {
   zeus_demo_cleanup
 }
 zeus_demo
+
+# ---- several zeus: one etcd, three zeus (127.0.0.16-18), two emperors ------------------
+ha_leader() {
+  local i
+  for i in 16 17 18; do curl -sf "http://127.0.0.$i:4041/healthz" >/dev/null 2>&1 && echo "$i" && return 0; done
+  return 1
+}
+ha_has_leader() { ha_leader >/dev/null; }
+ha_demo() {
+  local H="$WORK/ha" i leader
+  if ! command -v etcd >/dev/null; then
+    echo "== several zeus: skipped (etcd is not installed: apt-get install etcd-server)"
+    return 0
+  fi
+  local prev
+  prev=$(trap -p EXIT | sed "s/^trap -- '\(.*\)' EXIT$/\1/")
+  trap "zeus_demo_cleanup; $prev" EXIT
+  mkdir -p "$H/vassals"
+  for i in 1 2 3 4; do printf '[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\n' >"$H/vassals/s$i.toml"; done
+  echo "== several zeus: three zeus on one etcd prefix elect a leader; kill -9 of it hands over"
+  etcd --name demo --data-dir "$H/etcd" --listen-client-urls http://127.0.0.19:2379 --advertise-client-urls http://127.0.0.19:2379 \
+    --listen-peer-urls http://127.0.0.19:2380 --initial-advertise-peer-urls http://127.0.0.19:2380 \
+    --initial-cluster demo=http://127.0.0.19:2380 --log-level error 2>"$H/etcd.log" &
+  ZEUS_PIDS+=($!)
+  wait_port 127.0.0.19 2379
+  local -A zpid=()
+  for i in 16 17 18; do
+    "$DIST/zeus" --listen "127.0.0.$i:4040" --vassals "$H/vassals" --state etcd://127.0.0.19:2379/demo \
+      --stats "127.0.0.$i:4041" --dead-after 2 2>"$H/zeus$i.log" &
+    ZEUS_PIDS+=($!)
+    zpid[$i]=$!
+  done
+  for i in 1 2; do
+    "$DIST/emperor" --emperor zeus:127.0.0.16:4040 --emperor zeus:127.0.0.17:4040 --emperor zeus:127.0.0.18:4040 \
+      --node "ha$i" --state-dir "$H/emperor$i" --heartbeat 0.5 2>"$H/emperor$i.log" &
+    ZEUS_PIDS+=($!)
+  done
+  echo "  \$ zeus --listen 127.0.0.X:4040 --vassals DIR --state etcd://127.0.0.19:2379/demo --dead-after 2   # X = 16, 17, 18"
+  echo "  \$ emperor --emperor zeus:127.0.0.16:4040 --emperor zeus:127.0.0.17:4040 --emperor zeus:127.0.0.18:4040"
+  wait_until 20 "a leader" ha_has_leader
+  leader=$(ha_leader)
+  wait_until 20 "4 running vassals" zeus_all_running "127.0.0.$leader:4041" 4
+  local standby=16
+  [ "$leader" = 16 ] && standby=17
+  echo "  \$ zeus status --stats 127.0.0.$standby:4041     # a standby"
+  "$DIST/zeus" status --stats "127.0.0.$standby:4041" | sed -n '1,3p' | indent
+  echo "  \$ curl http://127.0.0.$standby:4041/healthz"
+  curl -s -w '(HTTP %{http_code})\n' "http://127.0.0.$standby:4041/healthz" | indent
+  echo "  the vassals, at the leader:"
+  "$DIST/zeus" status --stats "127.0.0.$leader:4041" | sed -n '/^VASSAL/,/^$/p' | indent
+  echo "-- kill -9 the leader (127.0.0.$leader): a standby takes over within the TTL (2 s) plus a second"
+  local t0=$SECONDS
+  { kill -9 "${zpid[$leader]}" && wait "${zpid[$leader]}"; } 2>/dev/null || true
+  unset "zpid[$leader]"
+  wait_until 10 "a new leader" ha_has_leader
+  local next elected=$((SECONDS - t0))
+  next=$(ha_leader)
+  wait_until 15 "the emperors at the new leader" zeus_all_running "127.0.0.$next:4041" 4
+  echo "  new leader 127.0.0.$next within about ${elected} s; the emperors followed it, and every vassal kept its pid:"
+  "$DIST/zeus" status --stats "127.0.0.$next:4041" | sed -n '1,2p;/^VASSAL/,/^$/p' | indent
+  zeus_demo_cleanup
+}
+ha_demo
 echo "== done: every process the demo started is stopped${DEMO_KEEP:+; DEMO_KEEP set, so the files stay}"

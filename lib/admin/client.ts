@@ -12,7 +12,16 @@ import { dialUnix } from "../net/unix.ts";
 import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import type { TlsClientFiles } from "../tls/files.ts";
 import { splitVars, VarsJoiner } from "./chunks.ts";
-import { ADMIN_PROTO, type AdminFrame, decodeAdminFrame, encodeAdminFrame, isAdminType, type StreamOpen } from "./frames.ts";
+import {
+  ADMIN_PROTO,
+  type AdminFrame,
+  decodeAdminFrame,
+  encodeAdminFrame,
+  isAdminType,
+  type StreamFrameBody,
+  type StreamOpen,
+} from "./frames.ts";
+import { hostPort } from "../net/mod.ts";
 
 /** Where the admin server is and how to prove who we are. */
 export interface AdminClientOptions {
@@ -36,10 +45,8 @@ export interface StreamHandlers {
 export interface ClientStream {
   readonly id: number;
   /** Sends a frame of this stream (its `id` is filled in). */
-  send(f: DistributiveOmit<AdminFrame, "id">): void;
+  send(f: StreamFrameBody): void;
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** The name this client gives itself in HELLO: "user@host". */
 function clientName(): string {
@@ -91,7 +98,7 @@ export class AdminConnection {
       throw new AdminError("unreachable", (e as Error).message);
     }
     const c = new AdminConnection(conn);
-    const where = opts.unix ?? `${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`;
+    const where = opts.unix ?? hostPort(opts.host, opts.port);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new AdminError("lost", `${where} did not answer the admin hello within ${timeoutMs} ms`));

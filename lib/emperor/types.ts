@@ -50,6 +50,8 @@ export interface SupervisorOptions {
   /** The uWSGI binary; default "uwsgi". */
   vassalBinary?: string;
   onEvent?: (e: SupervisorEvent) => void;
+  /** A plain vassal counts as running once it has stayed up this long (default 0: at once). */
+  startMs?: number;
   /** Every change of a vassal's state or health (zeus is told each one). */
   onState?: (s: VassalStatus) => void;
   clock?: Clock;

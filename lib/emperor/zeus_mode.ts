@@ -22,6 +22,9 @@ import { serveLocalAdmin } from "./local_admin.ts";
 
 const log = getLogger("emperor", "zeus");
 
+/** Under zeus, a plain vassal is running once it has stayed up this long (supervisord's startsecs). */
+export const PLAIN_START_MS = 500;
+
 /** The emperor flags zeus mode reads. */
 export interface ZeusModeFlags {
   "state-dir"?: string;
@@ -83,6 +86,8 @@ export async function runZeusMode(
       link?.onEvent(e);
     },
     onState: (s) => link?.session.onState(s),
+    // zeus shows what emperors report: a command that dies at once must never read "running" there.
+    startMs: PLAIN_START_MS,
   });
   await sup.start();
   const exec = new ExecEndpoint(sup, { node, noExec: flags["no-exec"] ?? false });

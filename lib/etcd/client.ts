@@ -24,6 +24,8 @@ type Json = Record<string, unknown>;
 function why(e: Error & { code?: string }): string {
   if (e.name === "TimeoutError") return "no answer in time";
   if (e.code === "ConnectionRefused" || e.code === "ECONNREFUSED") return "connection refused";
+  if (e.code === "EPROTO" || e.code?.startsWith("ERR_TLS") || /CERT|SSL|TLS/.test(e.code ?? ""))
+    return `TLS failed (${e.code}): check --etcd-ca, and --etcd-cert/--etcd-key if etcd asks for a client certificate`;
   return e.code ?? e.message;
 }
 

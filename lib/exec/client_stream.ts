@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { constants } from "node:os";
 import type { AdminConnection } from "../admin/client.ts";
 import { adminExitCode } from "../admin/client_cli.ts";
 import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamOpen } from "../admin/frames.ts";
+import { signalNumber } from "../vassal/signals.ts";
 import { rawMode, windowSize } from "./terminal.ts";
 import { SendWindow } from "./window.ts";
 
@@ -23,11 +23,16 @@ export interface CallOptions {
   prog: string;
 }
 
-const signalNumber = (s: string): number => (constants.signals as Record<string, number>)[s] ?? 0;
-
-/** Waits until everything written to `w` so far has been handed to the OS. */
+/** Waits until everything written to `w` so far has been handed to the OS (not when it broke). */
 function flushed(w: NodeJS.WriteStream): Promise<void> {
-  return new Promise((res) => (w.write("") ? res() : w.once("drain", () => res())));
+  return new Promise((res) => {
+    try {
+      if (w.write("")) res();
+      else w.once("drain", () => res());
+    } catch {
+      res();
+    }
+  });
 }
 
 /**
@@ -47,12 +52,13 @@ export function runStream(conn: AdminConnection, open: StreamOpen, opts: CallOpt
     let pending = 0;
     let idle: (() => void) | undefined;
     let finished = false;
+    let broken = false;
     const finish = async (code: number, message?: string): Promise<void> => {
       if (finished) return;
       finished = true;
       for (const c of cleanups.splice(0)) c();
       if (pending > 0) await new Promise<void>((res) => (idle = res));
-      await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+      if (!broken) await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
       if (message) process.stderr.write(`${opts.prog}: ${message}\n`);
       resolve(code);
     };
@@ -61,6 +67,19 @@ export function runStream(conn: AdminConnection, open: StreamOpen, opts: CallOpt
       cleanups.push(() => process.off(sig, handler));
     };
 
+    // Our stdout or stderr closed (`zeus exec ... | head -1`): stop the command, as SIGPIPE would.
+    const outputGone = (err: Error): void => {
+      if (finished) return;
+      broken = true;
+      stream.send({ type: "CANCEL", reason: `the caller's output closed: ${(err as NodeJS.ErrnoException).code ?? err.message}` });
+      pending = 0;
+      void finish(128 + signalNumber("SIGPIPE"));
+    };
+    for (const w of [process.stdout, process.stderr]) {
+      const onError = (err: Error) => outputGone(err);
+      w.on("error", onError);
+      cleanups.push(() => w.off("error", onError));
+    }
     const input = new SendWindow(INITIAL_WINDOW);
     const stream = conn.openStream(open, {
       onFrame: (f: AdminFrame) => {
@@ -69,10 +88,16 @@ export function runStream(conn: AdminConnection, open: StreamOpen, opts: CallOpt
             const target = f.fd === 2 ? process.stderr : process.stdout;
             const bytes = f.data.byteLength;
             pending++;
-            target.write(f.data, () => {
-              if (!finished) stream.send({ type: "WINDOW", bytes });
-              if (--pending === 0) idle?.();
-            });
+            try {
+              target.write(f.data, (err) => {
+                if (--pending === 0) idle?.();
+                if (err) return outputGone(err);
+                if (!finished) stream.send({ type: "WINDOW", bytes });
+              });
+            } catch (e) {
+              pending--;
+              outputGone(e as Error);
+            }
             return;
           }
           case "WINDOW":

@@ -129,7 +129,7 @@ export async function runExecCommand(bin: "zeus" | "emperor", sub: "exec" | "log
   const values = v as Record<string, string | boolean | undefined>;
 
   const [where, ...rest] = positionals;
-  if (where === undefined) throw new UsageError(`${prog}: name the vassal (${bin === "zeus" ? "VASSAL[@NODE]" : "NAME"})`);
+  if (where === undefined) throw new UsageError(`${sub}: name the vassal (${bin === "zeus" ? "VASSAL[@NODE]" : "NAME"})`);
   const argv = [...rest, ...command];
   const t = bin === "zeus" ? target(where) : { vassal: where };
   const opts: AdminClientOptions =
@@ -137,11 +137,11 @@ export async function runExecCommand(bin: "zeus" | "emperor", sub: "exec" | "log
       ? await adminClientOptions(values as { zeus?: string; ca?: string; cert?: string; key?: string })
       : { host: "", port: 0, unix: join(resolve((values["state-dir"] as string | undefined) ?? defaultStateDir()), LOCAL_SOCKET) };
   if (sub === "logs") {
-    if (argv.length > 0) throw new UsageError(`${prog}: unexpected ${argv.map((a) => `"${a}"`).join(" ")}`);
+    if (argv.length > 0) throw new UsageError(`${sub}: unexpected ${argv.map((a) => `"${a}"`).join(" ")}`);
     const lines = parseNumber("--lines", values.lines as string, { integer: true });
     return await run(opts, { kind: "logs", ...t, lines, follow: values.follow === true }, { stdin: false, tty: false, prog });
   }
-  if (argv.length === 0) throw new UsageError(`${prog}: no command: ${bin} exec ${where} -- COMMAND [ARGS...]`);
+  if (argv.length === 0) throw new UsageError(`${sub}: no command: ${bin} exec ${where} -- COMMAND [ARGS...]`);
   const tty = values.tty === true;
   const stdin = values.interactive === true;
   const size = windowSize();

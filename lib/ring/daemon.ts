@@ -11,7 +11,10 @@ import { serveStats, type StatsServer } from "../stats/mod.ts";
 import { loadClientFiles, loadServerFiles } from "../tls/files.ts";
 import { getLogger } from "../log/logging.ts";
 import { refusalLogger } from "../log/rate_limit.ts";
+import { defaultMaxClients } from "../net/fd_budget.ts";
+import { Strangers } from "../net/strangers.ts";
 import { ClientPort } from "./client_port.ts";
+import { ringBytes, RingType } from "./protocol.ts";
 import { servePeer, serveClient } from "./inbound.ts";
 import { LogFiles } from "./log_files.ts";
 import { Listeners } from "./listeners.ts";
@@ -70,6 +73,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   const whenReady = (f: () => void) => (node ? f() : early.push(f));
   const listeners: Listener[] = [];
   const clientPort = new ClientPort(config, config.nodes.length - 1);
+  // Before HELLO a connection to the peer port is anyone's: room for every peer's redials.
+  const peerStrangers = new Strangers({
+    log,
+    max: 4 * config.nodes.length + 16,
+    refuse: (c, reason) => {
+      c.write(ringBytes(RingType.ERROR, { reason }));
+      c.close();
+    },
+  });
   let statsServer: StatsServer | undefined;
   let files: LogFiles | undefined;
   let store: RingStore | undefined;
@@ -81,7 +93,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
         host: self.host,
         port: self.peerPort,
         ...(peerServer ? { tls: peerServer, onRefused: refusalLogger((m, p) => log.warn(m, p), "peer") } : {}),
-        onConn: (c) => whenReady(() => servePeer(node!, c, { tls: !!tls, keepaliveMs })),
+        onConn: (c) =>
+          peerStrangers.admit(c) && whenReady(() => servePeer(node!, c, { tls: !!tls, keepaliveMs, strangers: peerStrangers })),
       }),
     );
     listeners.push(
@@ -137,32 +150,12 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   }
   const logs = files;
   const db = store;
-  log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir} ({n} owed to peers)", {
-    name: self.name,
-    host: self.host,
-    pp: self.peerPort,
-    cp: self.clientPort,
-    transport: tls ? "mutual TLS" : "plain TCP",
-    dir: paths.logDir,
-    n: rec.pending.length,
-  });
-  const lim = clientPort.guard.limits;
-  log.info("clients: at most {max} (open-file limit {files}), {listeners} of them listeners; closed after {idle} s silent", {
-    max: lim.max,
-    files: clientPort.fileLimit ?? "unknown",
-    listeners: lim.maxExempt,
-    idle: lim.idleMs / 1000,
-  });
-  if (!tls) {
-    log.warn("zog listens on {host} (peers :{pp}, clients :{cp}) without TLS: anyone who reaches these ports can add messages", {
-      host: self.host,
-      pp: self.peerPort,
-      cp: self.clientPort,
-    });
-  }
   for (const l of ready.links) l?.dialNow();
   const ticker = setInterval(() => ready.links.forEach((l) => l?.tick()), Math.min(250, keepaliveMs / 4));
-  const clientTicker = setInterval(() => clientPort.tick(), 1000);
+  const clientTicker = setInterval(() => {
+    clientPort.tick();
+    peerStrangers.tick();
+  }, 1000);
 
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
@@ -197,5 +190,40 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
   process.on("SIGHUP", reopen);
+  // Announced once the signal handlers are in: a SIGINT right after this line is a clean stop.
+  log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir} ({n} owed to peers)", {
+    name: self.name,
+    host: self.host,
+    pp: self.peerPort,
+    cp: self.clientPort,
+    transport: tls ? "mutual TLS" : "plain TCP",
+    dir: paths.logDir,
+    n: rec.pending.length,
+  });
+  const lim = clientPort.guard.limits;
+  log.info("clients: at most {max} (open-file limit {files}), {listeners} of them listeners; closed after {idle} s silent", {
+    max: lim.max,
+    files: clientPort.fileLimit ?? "unknown",
+    listeners: lim.maxExempt,
+    idle: lim.idleMs / 1000,
+  });
+  const room = defaultMaxClients(clientPort.fileLimit, config.nodes.length - 1);
+  if (clientPort.fileLimit !== undefined && lim.max > room) {
+    log.warn(
+      "max_clients {max} is more than the open-file limit {files} leaves for clients ({room}): raise the limit or expect to run out",
+      {
+        max: lim.max,
+        files: clientPort.fileLimit,
+        room,
+      },
+    );
+  }
+  if (!tls) {
+    log.warn("zog listens on {host} (peers :{pp}, clients :{cp}) without TLS: anyone who reaches these ports can add messages", {
+      host: self.host,
+      pp: self.peerPort,
+      cp: self.clientPort,
+    });
+  }
   return { node: ready, stopped, stop };
 }

@@ -7,6 +7,7 @@
 import type { ConnGuard } from "../net/conn_guard.ts";
 import type { ClientPort } from "./client_port.ts";
 import type { Conn } from "../net/mod.ts";
+import type { Strangers } from "../net/strangers.ts";
 import { certMatches } from "../tls/names.ts";
 import { getLogger } from "../log/logging.ts";
 import { checkMessage } from "./message.ts";
@@ -100,44 +101,52 @@ function watchIdle(conn: Conn, idleMs: number, what: string): () => void {
  * listen({ host, port: peerPort, onConn: (c) => servePeer(node, c, { tls: false, keepaliveMs: 300_000 }) });
  * ```
  */
-export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepaliveMs: number }): void {
+export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepaliveMs: number; strangers?: Strangers }): void {
   let peer: number | undefined;
   const answers = new Answers(conn);
   const heard = watchIdle(conn, 2 * opts.keepaliveMs, "peer link from");
-  readMessages(conn, "peer", (m) => {
-    heard();
-    if (peer === undefined) {
-      if (m.type !== RingType.HELLO) return refuse(conn, `expected HELLO, got ${ringTypeName(m.type)}`);
-      const spoken = protoMismatch(m, true);
-      if (spoken) return refuse(conn, spoken);
-      const name = varText(m, "node");
-      const n = node.nodes.find((x) => x.name === name);
-      if (!n || n.index === node.self.index) return refuse(conn, `"${name}" is not a peer in this ring`);
-      if (opts.tls && !certMatches(conn.peerNames, [n.name, n.host])) {
-        return refuse(conn, `certificate names ${conn.peerNames.join(", ") || "nothing"}, not ${n.name} or ${n.host}`);
-      }
-      const index = (peer = n.index);
-      node.inbound[index] = (node.inbound[index] ?? 0) + 1;
-      conn.onClose(() => void node.inbound[index]!--);
-      log.info("peer {name} connected from {remote}", { name, remote: conn.remote });
-      send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name, [BATCH_VAR]: "1" });
-      // It dialled us, so it is back: do not wait for our backoff to dial it.
-      node.links[peer]?.dialNow();
-      return;
-    }
-    switch (m.type) {
-      case RingType.DATA:
-      case RingType.DATA_BATCH:
-        return onData(node, conn, answers, m, peer);
-      case RingType.KEEPALIVE:
-        return send(conn, RingType.ACK);
-      case RingType.HELLO:
-      case RingType.ACK:
+  const strangers = opts.strangers;
+  const beforeHello = strangers ? (partial: boolean) => peer === undefined && strangers.heard(conn, partial) : undefined;
+  readMessages(
+    conn,
+    "peer",
+    (m) => {
+      heard();
+      if (peer === undefined) {
+        if (m.type !== RingType.HELLO) return refuse(conn, `expected HELLO, got ${ringTypeName(m.type)}`);
+        const spoken = protoMismatch(m, true);
+        if (spoken) return refuse(conn, spoken);
+        const name = varText(m, "node");
+        const n = node.nodes.find((x) => x.name === name);
+        if (!n || n.index === node.self.index) return refuse(conn, `"${name}" is not a peer in this ring`);
+        if (opts.tls && !certMatches(conn.peerNames, [n.name, n.host])) {
+          return refuse(conn, `certificate names ${conn.peerNames.join(", ") || "nothing"}, not ${n.name} or ${n.host}`);
+        }
+        strangers?.identified(conn);
+        const index = (peer = n.index);
+        node.inbound[index] = (node.inbound[index] ?? 0) + 1;
+        conn.onClose(() => void node.inbound[index]!--);
+        log.info("peer {name} connected from {remote}", { name, remote: conn.remote });
+        send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name, [BATCH_VAR]: "1" });
+        // It dialled us, so it is back: do not wait for our backoff to dial it.
+        node.links[peer]?.dialNow();
         return;
-      default:
-        return refuse(conn, `unexpected ${ringTypeName(m.type)} on a peer link`);
-    }
-  });
+      }
+      switch (m.type) {
+        case RingType.DATA:
+        case RingType.DATA_BATCH:
+          return onData(node, conn, answers, m, peer);
+        case RingType.KEEPALIVE:
+          return send(conn, RingType.ACK);
+        case RingType.HELLO:
+        case RingType.ACK:
+          return;
+        default:
+          return refuse(conn, `unexpected ${ringTypeName(m.type)} on a peer link`);
+      }
+    },
+    beforeHello,
+  );
 }
 
 function subscribe(node: ZogNode, conn: Conn, m: RingMessage): void {

@@ -9,9 +9,12 @@ import type { AdminHandler } from "../admin/hub.ts";
 import type { Located } from "../exec/relay.ts";
 import { AdminError } from "../errors.ts";
 import { VERSION } from "../cli/version.ts";
+import { getLogger } from "../log/logging.ts";
 import type { Coordinator } from "./coordinator.ts";
 import type { VassalSource } from "./vassal_source.ts";
 import { VASSAL_COMMANDS } from "./vassal_commands.ts";
+
+const log = getLogger("zeus", "admin");
 
 /** What zeus lends its admin command handlers. */
 export interface ZeusAdminContext {
@@ -69,8 +72,26 @@ export function leaderOnly(
 export const ZEUS_ADMIN_COMMANDS: Readonly<Record<string, AdminHandler<ZeusAdminContext>>> = {
   /** Who zeus takes the caller for, and its version: checks that admin access works. */
   ping: ({ who }) => ({ who, version: VERSION }),
+  /** Nothing new goes to `node`; its vassals move away one at a time. */
+  drain: ({ vars, who, ctx }) => nodeCommand("drain", vars, who, (node) => ctx.core.drain(node)),
+  /** `node` may take vassals again. */
+  undrain: ({ vars, who, ctx }) => nodeCommand("undrain", vars, who, (node) => ctx.core.undrain(node)),
+  /** Drops a dead emperor from the list. */
+  forget: ({ vars, who, ctx }) => nodeCommand("forget", vars, who, (node) => ctx.core.forget(node)),
   ...VASSAL_COMMANDS,
 };
+
+/**
+ * Runs a node command: `node` must be given; the coordinator answers what it did, or
+ * throws {@link AdminError} (`no-such-node`, `failed`).
+ */
+function nodeCommand(name: string, vars: Record<string, string>, who: string, act: (node: string) => string): Record<string, string> {
+  const node = vars.node;
+  if (!node) throw new AdminError("bad-request", `${name} needs a node`);
+  const said = act(node);
+  log.info("admin {who}: {name} {node}: {said}", { who, name, node, said });
+  return { node, said };
+}
 
 /**
  * The emperor an exec or logs stream of `vassal` goes to: the copy on `node` when given,

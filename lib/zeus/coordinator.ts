@@ -20,6 +20,9 @@ import {
 import { type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
 import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
+import { AdminError } from "../errors.ts";
+import { drainState, stepDrains } from "./drain.ts";
+import { noteGood, startRollout, stepRollout } from "./rolling.ts";
 
 export type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./coordinator_types.ts";
 
@@ -47,6 +50,8 @@ export class Coordinator {
   /** Emperors already warned that their heartbeat is too slow for --dead-after. */
   #slowWarned = new Set<string>();
   #settleUntil: number;
+  /** Emperors the restored state gave copies to: once all have reported, settling ends early. */
+  #awaited = new Set<string>();
 
   constructor(
     readonly io: CoordinatorIO,
@@ -63,7 +68,7 @@ export class Coordinator {
 
   /** Loads a saved state: its copies wait, as "restored", for their emperors' reports. */
   restore(state: ZeusState): void {
-    for (const e of state.emperors) this.#emperor(e.node).maxVassals = e.maxVassals;
+    for (const e of state.emperors) Object.assign(this.#emperor(e.node), { maxVassals: e.maxVassals, draining: e.draining === true });
     for (const s of state.vassals) {
       const v = this.#newVassal(s.name, s.sha256, s.copies);
       for (const a of s.assignments) {
@@ -72,6 +77,7 @@ export class Coordinator {
       }
     }
     for (const d of state.destroying) this.#emperor(d.node).destroying.add(d.name);
+    this.#awaited = new Set([...state.vassals.flatMap((s) => s.assignments.map((a) => a.node)), ...state.destroying.map((d) => d.node)]);
   }
 
   /** The state to save. */
@@ -79,7 +85,12 @@ export class Coordinator {
     return {
       version: 1,
       savedAt: new Date(this.io.now()).toISOString(),
-      emperors: [...this.emperors.values()].map((e) => ({ node: e.node, maxVassals: e.maxVassals, lastSeen: e.lastSeen })),
+      emperors: [...this.emperors.values()].map((e) => ({
+        node: e.node,
+        maxVassals: e.maxVassals,
+        lastSeen: e.lastSeen,
+        ...(e.draining ? { draining: true } : {}),
+      })),
       vassals: [...this.vassals.values()].map((v) => ({
         name: v.name,
         sha256: v.sha256,
@@ -162,8 +173,82 @@ export class Coordinator {
       this.#lose(e, reason);
       this.io.close(conn, reason);
     }
-    if (this.#settleUntil > 0 && now >= this.#settleUntil) this.#endSettle();
+    // A takeover or --restore need not wait once every emperor that held copies has reported.
+    const allBack = this.#awaited.size > 0 && [...this.#awaited].every((n) => this.emperors.get(n)?.ready);
+    if (this.#settleUntil > 0 && (now >= this.#settleUntil || allBack)) this.#endSettle();
     this.#copies.expire(now);
+    if (this.settling) return;
+    let changed = stepDrains(this.#copies);
+    for (const v of this.vassals.values()) {
+      changed = stepRollout(this.#copies, v, now) || changed;
+      noteGood(this.#copies, v);
+    }
+    if (!changed) return;
+    this.io.changed();
+    this.#placePending();
+  }
+
+  // ---- admin commands ---------------------------------------------------------------
+
+  /**
+   * `zeus drain NODE`: nothing new goes to `node`; its vassals move away one at a time.
+   *
+   * @throws {AdminError} `no-such-node` for an emperor zeus never saw
+   */
+  drain(node: string): string {
+    const e = this.#known(node);
+    if (e.draining) return `${node} is already ${drainState(e)}`;
+    e.draining = true;
+    log.info("draining emperor {node}: moving {n} away", { node, n: plural(e.names.size, "vassal", "vassals") });
+    this.io.changed();
+    this.tick();
+    return `draining ${node}: ${plural(e.names.size, "vassal", "vassals")} to move`;
+  }
+
+  /**
+   * `zeus undrain NODE`: `node` takes vassals again; copies still waiting to move stay.
+   *
+   * @throws {AdminError} `no-such-node`
+   */
+  undrain(node: string): string {
+    const e = this.#known(node);
+    if (!e.draining) return `${node} was not draining`;
+    e.draining = false;
+    for (const name of [...e.names]) {
+      const v = this.vassals.get(name)!;
+      const c = v.copiesOn.get(node)!;
+      if (c.state === "moving") this.#copies.step(v, c, { kind: "undrain" });
+    }
+    for (const v of this.vassals.values()) this.#copies.trim(v);
+    log.info("emperor {node} undrained", { node });
+    this.io.changed();
+    this.#placePending();
+    return `${node} takes vassals again`;
+  }
+
+  /**
+   * `zeus forget NODE`: drops a dead emperor from the list.
+   *
+   * @throws {AdminError} `no-such-node`, or `failed` when it is alive
+   */
+  forget(node: string): string {
+    const e = this.#known(node);
+    if (e.alive) throw new AdminError("failed", `emperor ${node} is alive: stop it first (or drain it to move its vassals)`);
+    for (const name of [...e.names]) {
+      const v = this.vassals.get(name)!;
+      this.#copies.step(v, v.copiesOn.get(node)!, { kind: "lost" });
+    }
+    this.emperors.delete(node);
+    log.info("emperor {node} forgotten", { node });
+    this.io.changed();
+    this.#placePending();
+    return `forgot ${node}`;
+  }
+
+  #known(node: string): EmperorRecord {
+    const e = this.emperors.get(node);
+    if (!e) throw new AdminError("no-such-node", `no emperor "${node}" (zeus status lists them)`);
+    return e;
   }
 
   // ---- the imperial monitor ---------------------------------------------------------
@@ -175,7 +260,7 @@ export class Coordinator {
     const sha = sha256Hex(body);
     const wanted = wantedCopies(name, text.decode(body));
     let v = this.vassals.get(name);
-    if (v && v.body && v.sha256 === sha && !v.error) return;
+    if (v && v.body && (v.sha256 === sha || v.revertedFrom === sha) && !v.error) return;
     if ("error" in wanted) {
       log.error("{error} (not placed until the file is fixed)", { error: wanted.error });
       if (!v) this.vassals.set(name, (v = this.#newVassal(name, sha, 1)));
@@ -185,12 +270,14 @@ export class Coordinator {
     const fresh = !v;
     v ??= this.#newVassal(name, sha, wanted.copies);
     const contentChanged = v.sha256 !== sha;
-    Object.assign(v, { body, sha256: sha, copies: wanted.copies, error: undefined, failed: undefined, rejections: 0 });
+    Object.assign(v, { body, sha256: sha, copies: wanted.copies, error: undefined, failed: undefined, rejections: 0, reschedules: 0 });
+    if (wanted.settings) v.settings = wanted.settings;
+    else delete v.settings;
     v.rejectedBy.clear();
     if (fresh) log.info("new vassal {name} ({copies} wanted)", { name, copies: plural(v.copies, "copy", "copies") });
     else if (contentChanged) {
       log.info("vassal {name} changed: updating {n}", { name, n: plural(v.copiesOn.size, "copy", "copies") });
-      this.#eachConnectedCopy(v, { kind: "changed" });
+      startRollout(this.#copies, v, this.io.now());
     }
     this.#copies.trim(v);
     this.io.changed();
@@ -264,7 +351,7 @@ export class Coordinator {
     const e = this.#emperor(m.node);
     c.node = m.node;
     Object.assign(e, { conn, remote: c.remote, maxVassals: m.maxVassals, running: m.runningVassals, lastSeen: this.io.now() });
-    Object.assign(e, { alive: true, ready: false, report: [] });
+    Object.assign(e, { alive: true, ready: false, report: [], labels: m.labels ?? {} });
     log.info("emperor {node} connected from {remote} (max {max} vassals)", { node: e.node, remote: c.remote, max: m.maxVassals });
     this.io.changed();
   }
@@ -287,6 +374,7 @@ export class Coordinator {
     }
     e.lastSeen = now;
     e.running = m.runningVassals;
+    e.labels = m.labels ?? {};
     if (m.maxVassals !== e.maxVassals) {
       e.maxVassals = m.maxVassals;
       this.io.changed();
@@ -349,6 +437,14 @@ export class Coordinator {
         this.counters.rejected++;
         if (e.destroying.delete(m.name) || !c) return;
         this.#copies.step(v!, c, { kind: "rejected", reason: m.reason });
+        this.io.changed();
+        this.#placePending();
+        return;
+      case "VASSAL_STATE":
+        if (!c) return;
+        this.#copies.report(v!, c, m);
+        if (v!.copiesOn.get(e.node) === c) return;
+        // Rescheduled: it goes elsewhere.
         this.io.changed();
         this.#placePending();
         return;

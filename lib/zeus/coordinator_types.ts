@@ -28,6 +28,11 @@ export interface CoordinatorOptions {
    * long after its last step counts as a rejection: the copy goes elsewhere. Default 60 s.
    */
   placeTimeoutMs?: number;
+  /**
+   * A copy whose vassal died young this many times in a row, or was restarted this many
+   * times for a failing check, moves to another emperor. Default 3.
+   */
+  rescheduleAfter?: number;
 }
 
 /** The coordinator's event counters, for /status and /metrics. */
@@ -42,6 +47,8 @@ export interface CoordinatorCounters {
   adopted: number;
   extras_destroyed: number;
   protocol_errors: number;
+  rescheduled: number;
+  moved: number;
 }
 
 /**
@@ -64,6 +71,8 @@ export function newCoordinatorCounters(): CoordinatorCounters {
     adopted: 0,
     extras_destroyed: 0,
     protocol_errors: 0,
+    rescheduled: 0,
+    moved: 0,
   };
 }
 

@@ -6,11 +6,13 @@
  * @module
  */
 import { getLogger } from "../log/logging.ts";
-import { configMessages, type ReportedVassal, type ZeusMessage } from "../zeus_protocol/mod.ts";
+import { meetsAll } from "../vassal/constraints.ts";
+import { configMessages, type ReportedVassal, type VassalStateReport, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import { type CopyAction, type CopyEvent, copyStep, placing } from "./copy_lifecycle.ts";
 import type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./coordinator_types.ts";
 import { placeAll, type Want } from "./placement.ts";
 import { planReconcile } from "./reconcile.ts";
+import { judge } from "./verdict.ts";
 import { type Copy, type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
 
 const log = getLogger("zeus", "coordinator");
@@ -50,7 +52,39 @@ export class CopyKeeper {
     }
     if (step.next !== "gone") c.state = step.next;
     for (const a of step.actions) this.#act(v, c, a);
+    this.#track(v, c);
     return true;
+  }
+
+  /** A VASSAL_STATE about copy `c` of `v`: kept for status, judged, and stepped on. */
+  report(v: VassalRecord, c: Copy, m: VassalStateReport): void {
+    const { name: _, ...report } = m;
+    c.report = report;
+    if (m.pid || m.state === "backoff") c.pid = m.pid;
+    c.restarts = m.restarts;
+    if (m.state === "unhealthy") c.unhealthyRestarts = (c.unhealthyRestarts ?? 0) + 1;
+    if (m.health === "healthy") c.unhealthyRestarts = 0;
+    const j = judge(m, c.node, c.unhealthyRestarts ?? 0, this.opts.rescheduleAfter ?? 3);
+    if (j) this.step(v, c, { kind: "reported", ...j });
+    else this.#track(v, c);
+  }
+
+  /** Whether copy `c` of `v` runs well: running, and healthy when `v` has a check. */
+  good(v: VassalRecord, c: Copy): boolean {
+    if (c.state !== "running" && c.state !== "moving") return false;
+    if (c.report && c.report.state !== "running") return false;
+    return !v.settings?.check || c.report?.health === "healthy";
+  }
+
+  /** Copies of `v` that count towards its `copies` (a moving one is on its way out). */
+  staying(v: VassalRecord): Copy[] {
+    return [...v.copiesOn.values()].filter((c) => c.state !== "moving");
+  }
+
+  #track(v: VassalRecord, c: Copy): void {
+    if (v.copiesOn.get(c.node) !== c) return;
+    if (!this.good(v, c)) delete c.goodSince;
+    else c.goodSince ??= this.io.now();
   }
 
   /** Zeus destroys the copy of `v` on `node`, if there is one. */
@@ -73,7 +107,9 @@ export class CopyKeeper {
     });
     for (const r of plan.confirm) {
       const v = this.vassals.get(r.name)!;
-      this.step(v, v.copiesOn.get(e.node)!, confirmed(v, r));
+      const c = v.copiesOn.get(e.node)!;
+      c.sha = r.sha256;
+      this.step(v, c, confirmed(v, r));
     }
     for (const name of plan.lost) {
       const v = this.vassals.get(name)!;
@@ -94,7 +130,7 @@ export class CopyKeeper {
       if (replaces) this.remove(v, replaces);
       this.counters.adopted++;
       log.info("adopting {name} running on {node} (pid {pid})", { name: r.name, node: e.node, pid: r.pid });
-      const c = { node: e.node, state: "running" as const, pid: r.pid, restarts: r.restarts };
+      const c: Copy = { node: e.node, state: "running", pid: r.pid, restarts: r.restarts, sha: r.sha256 };
       v.copiesOn.set(e.node, c);
       e.names.add(v.name);
       this.step(v, c, confirmed(v, r));
@@ -104,7 +140,8 @@ export class CopyKeeper {
   /** Fewer copies wanted than held: destroy the extras, the ones not running first. */
   trim(v: VassalRecord): void {
     const rank = (c: Copy) => (c.state === "running" ? 1 : 0);
-    const extra = [...v.copiesOn.values()].sort((a, b) => rank(a) - rank(b)).slice(0, Math.max(0, v.copiesOn.size - v.copies));
+    const staying = this.staying(v);
+    const extra = staying.sort((a, b) => rank(a) - rank(b)).slice(0, Math.max(0, staying.length - v.copies));
     for (const c of extra) this.step(v, c, { kind: "removed" });
   }
 
@@ -132,14 +169,19 @@ export class CopyKeeper {
   /** Places the copies vassals are short of on alive, reported emperors with room. */
   place(settling = false): void {
     if (settling) return;
-    const slots = [...this.emperors.values()]
-      .filter((e) => e.alive && e.ready)
-      .map((e) => ({ node: e.node, max: e.maxVassals, load: e.names.size + e.destroying.size }));
+    const slots = this.#slots();
     if (slots.length === 0) return;
     const wants: Want[] = [];
     for (const v of this.vassals.values()) {
-      if (v.error || v.failed || !v.body || v.copiesOn.size >= v.copies) continue;
-      wants.push({ name: v.name, missing: v.copies - v.copiesOn.size, exclude: new Set([...v.copiesOn.keys(), ...v.rejectedBy]) });
+      const missing = v.copies - this.staying(v).length;
+      if (v.error || v.failed || !v.body || missing <= 0) continue;
+      wants.push({
+        name: v.name,
+        missing,
+        exclude: new Set([...v.copiesOn.keys(), ...v.rejectedBy]),
+        ...(v.settings?.constraints ? { constraints: v.settings.constraints } : {}),
+        ...(v.settings?.spread ? { spread: v.settings.spread, holders: this.staying(v).map((c) => c.node) } : {}),
+      });
     }
     if (wants.length === 0) return;
     wants.sort((a, b) => (a.name < b.name ? -1 : 1));
@@ -159,15 +201,31 @@ export class CopyKeeper {
     this.io.changed();
   }
 
+  /** Emperors that may take new copies: alive, reported, not draining. */
+  #slots() {
+    return [...this.emperors.values()]
+      .filter((e) => e.alive && e.ready && !e.draining)
+      .map((e) => ({ node: e.node, max: e.maxVassals, load: e.names.size + e.destroying.size, labels: e.labels }));
+  }
+
+  /** Whether some emperor could still take a copy of `v` (alive, not draining, not avoided, meeting its constraints). */
+  placeable(v: VassalRecord): boolean {
+    return this.#slots().some(
+      (s) => !v.rejectedBy.has(s.node) && !v.copiesOn.has(s.node) && meetsAll(s.labels, v.settings?.constraints ?? []),
+    );
+  }
+
   #act(v: VassalRecord, c: Copy, a: CopyAction): void {
     const e = emperorOf(this.emperors, c.node);
     switch (a.do) {
       case "send_config":
         c.since = this.io.now();
+        c.sha = v.sha256;
         for (const m of configMessages(v.name, v.body!, v.sha256)) this.#send(e, m);
         return;
       case "send_update":
         this.counters.updates++;
+        c.sha = v.sha256;
         this.#send(e, { type: "VASSAL_UPDATE", name: v.name });
         for (const m of configMessages(v.name, v.body!, v.sha256)) this.#send(e, m);
         return;
@@ -192,6 +250,18 @@ export class CopyKeeper {
           log.error("vassal {name} failed: {why}; it is retried when its config changes", { name: v.name, why: v.failed });
         }
         return;
+      case "reschedule": {
+        this.counters.rescheduled++;
+        v.rejectedBy.add(c.node);
+        v.reschedules = (v.reschedules ?? 0) + 1;
+        const elsewhere = this.placeable(v);
+        if (v.reschedules >= this.opts.maxRejections || !elsewhere) {
+          const tried = [...v.rejectedBy].sort().join(", ");
+          v.failed = `${a.why}; tried on ${tried}${elsewhere ? "" : ", no other emperor may take it"}`;
+          log.error("vassal {name} failed: {why}; it is retried when its config changes", { name: v.name, why: v.failed });
+        } else log.warn("{why}: moving {name} elsewhere", { why: a.why, name: v.name });
+        return;
+      }
       case "forget":
         v.copiesOn.delete(c.node);
         return void e.names.delete(v.name);

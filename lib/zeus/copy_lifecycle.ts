@@ -18,6 +18,16 @@
  *                   removed (zeus destroys it: file removed, extra copy) → gone + VASSAL_DESTROY
  *                   rejected → gone (+ VASSAL_DESTROY once the emperor may run it)
  *   (adopted) ──► running: a copy an emperor reports that zeus lacks
+ *
+ *   The truth (VASSAL_STATE), drains and moves:
+ *
+ *   running ──reported backoff──► backoff ──reported ok, spawned──► running
+ *      │    ──reported unhealthy─► unhealthy ─────────┘
+ *      │    ──reported halted───► stopped (uWSGI asked to stop; runs again on reload/update)
+ *      │    from any of these, reported exhausted (failing past the bound) → gone + VASSAL_DESTROY,
+ *      │    and the vassal is rescheduled elsewhere (a bounded number of times, then failed)
+ *      └──drain──► moving ──replaced (a new copy elsewhere runs, healthy)──► gone + VASSAL_DESTROY
+ *                     └──undrain──► running
  * ```
  *
  * "gone" is not a state: the copy is taken off its emperor and, if still wanted, placed
@@ -42,12 +52,25 @@
  */
 
 /** Every copy state, in the order of a copy's life; `/status` shows them as they are. */
-export const COPY_STATES = ["offered", "accepted", "running", "updating", "reloading", "restored"] as const;
+export const COPY_STATES = [
+  "offered",
+  "accepted",
+  "running",
+  "updating",
+  "reloading",
+  "restored",
+  "backoff",
+  "unhealthy",
+  "stopped",
+  "moving",
+] as const;
 
 /**
  * Where one copy stands: NEW_VASSAL sent ("offered"), config sent ("accepted"), "running",
  * an update or reload in flight, or loaded from the state file and not yet confirmed by the
- * emperor's report ("restored").
+ * emperor's report ("restored"); as its emperor reports it, waiting out its restart
+ * throttle ("backoff"), failing its health check ("unhealthy") or stopped at its own request
+ * ("stopped"); being replaced by a copy elsewhere because its emperor drains ("moving").
  */
 export type CopyState = (typeof COPY_STATES)[number];
 
@@ -74,7 +97,21 @@ export type CopyEvent =
   /** Its emperor is gone, did not come back after a restart, or its report lacks the copy. */
   | { kind: "lost" }
   /** Zeus destroys it: the file was removed, or it is one copy too many. */
-  | { kind: "removed" };
+  | { kind: "removed" }
+  /**
+   * VASSAL_STATE, judged by the coordinator: running well ("ok"), in backoff, unhealthy,
+   * stopped at its own request ("halted"), or failing past the reschedule bound ("exhausted").
+   */
+  | { kind: "reported"; verdict: Verdict; why: string }
+  /** Its emperor drains: move it elsewhere. */
+  | { kind: "drain" }
+  /** The copy that replaces a moving one runs (healthy, when it has a check). */
+  | { kind: "replaced" }
+  /** Its emperor is no longer draining. */
+  | { kind: "undrain" };
+
+/** What a VASSAL_STATE means for a copy. */
+export type Verdict = "ok" | "backoff" | "unhealthy" | "halted" | "exhausted";
 
 /** An event's kind. */
 export type CopyEventKind = CopyEvent["kind"];
@@ -92,6 +129,10 @@ export const COPY_EVENT_KINDS: readonly CopyEventKind[] = [
   "confirmed",
   "lost",
   "removed",
+  "reported",
+  "drain",
+  "replaced",
+  "undrain",
 ];
 
 /** What the coordinator does for a transition, in order. */
@@ -111,6 +152,8 @@ export type CopyAction =
   | { do: "reject"; reason: string }
   /** Take the copy off its emperor; a vassal short of copies is placed again. */
   | { do: "forget" }
+  /** It keeps failing there: count it against the vassal (failed past the bound) and avoid this emperor. */
+  | { do: "reschedule"; why: string }
   /** Persist the state. */
   | { do: "save" };
 
@@ -144,6 +187,30 @@ const refused = (e: { reason: string }): CopyStep => to("gone", { do: "reject", 
 const refusedLate = (e: { reason: string }): CopyStep =>
   to("gone", { do: "reject", reason: e.reason }, { do: "send_destroy" }, { do: "forget" });
 
+/** Failing past the bound: off this emperor, counted, placed elsewhere. */
+const exhausted = (why: string): CopyStep => to("gone", { do: "reschedule", why }, { do: "send_destroy" }, { do: "forget" });
+
+/** What a report makes of a copy that is (or should be) running; `self` stays put when it runs well. */
+const judged =
+  (self: CopyState) =>
+  (e: { verdict: Verdict; why: string }): CopyStep => {
+    switch (e.verdict) {
+      case "ok":
+        return to(self);
+      case "backoff":
+        return to("backoff");
+      case "unhealthy":
+        return to("unhealthy");
+      case "halted":
+        return to("stopped");
+      case "exhausted":
+        return exhausted(e.why);
+    }
+  };
+
+/** Leaving a draining emperor: nothing runs there worth waiting for, so it goes at once. */
+const drop = (): CopyStep => to("gone", { do: "send_destroy" }, { do: "forget" });
+
 /** Rows shared by the states in which the copy's process runs (or is being changed). */
 const live = (self: CopyState): Row => ({
   spawned: ran,
@@ -155,6 +222,16 @@ const live = (self: CopyState): Row => ({
   confirmed,
   lost,
   removed,
+  reported: judged(self),
+  drain: () => to("moving"),
+});
+
+/** Rows of a copy its emperor reports in trouble: a good report, a spawn or a reload brings it back. */
+const trouble = (self: CopyState): Row => ({
+  ...live("running"),
+  touched: () => to("reloading", { do: "send_reload" }),
+  reported: (e) => (e.verdict === "ok" ? to("running") : judged(self)(e)),
+  drain: drop,
 });
 
 /** The table: a state's row maps each event it expects to its transition. */
@@ -172,6 +249,8 @@ export const COPY_TABLE: Readonly<Record<CopyState, Row>> = {
     confirmed,
     lost,
     removed,
+    reported: judged("offered"),
+    drain: drop,
   },
   accepted: {
     spawned: firstRun,
@@ -184,6 +263,8 @@ export const COPY_TABLE: Readonly<Record<CopyState, Row>> = {
     confirmed,
     lost,
     removed,
+    reported: judged("accepted"),
+    drain: drop,
   },
   running: { ...live("running"), touched: () => to("reloading", { do: "send_reload" }) },
   updating: live("updating"),
@@ -196,6 +277,25 @@ export const COPY_TABLE: Readonly<Record<CopyState, Row>> = {
     confirmed,
     lost,
     removed,
+  },
+  backoff: trouble("backoff"),
+  unhealthy: trouble("unhealthy"),
+  stopped: trouble("stopped"),
+  // Its replacement is being started elsewhere; it keeps serving until that one runs.
+  moving: {
+    spawned: (e) => to("moving", { do: "record", pid: e.pid, restarts: e.restarts }),
+    reloaded: (e) => to("moving", { do: "record", pid: e.pid, restarts: e.restarts }),
+    rejected: refusedLate,
+    destroyed: lost,
+    changed: () => to("moving", { do: "send_update" }),
+    touched: () => to("moving", { do: "send_reload" }),
+    confirmed: (e) =>
+      to("moving", { do: "record", pid: e.pid, restarts: e.restarts }, ...(e.stale ? [{ do: "send_update" } as const] : [])),
+    lost,
+    removed,
+    reported: (e) => (e.verdict === "exhausted" ? drop() : to("moving")),
+    replaced: drop,
+    undrain: () => to("running"),
   },
 };
 

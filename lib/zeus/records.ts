@@ -3,7 +3,8 @@
  *
  * @module
  */
-import type { ReportedVassal } from "../zeus_protocol/mod.ts";
+import type { FleetSettings } from "../vassal/fleet_config.ts";
+import type { ReportedVassal, VassalStateReport } from "../zeus_protocol/mod.ts";
 import type { CopyState } from "./copy_lifecycle.ts";
 
 export type { CopyState } from "./copy_lifecycle.ts";
@@ -16,6 +17,14 @@ export interface Copy {
   restarts: number;
   /** When the placement's last step (NEW_VASSAL, then the config) was sent: bounds the wait for an answer. */
   since?: number;
+  /** The emperor's last VASSAL_STATE about it. */
+  report?: Omit<VassalStateReport, "name">;
+  /** Digest of the config it runs or is being given. */
+  sha?: string;
+  /** Since when it has run well (running, and healthy when it has a check). */
+  goodSince?: number;
+  /** Restarts for a failing check in a row, on this emperor. */
+  unhealthyRestarts?: number;
 }
 
 /** One emperor, connected or not. */
@@ -39,6 +48,10 @@ export interface EmperorRecord {
   names: Set<string>;
   /** Vassals it was told to destroy, until it confirms. */
   destroying: Set<string>;
+  /** Its `--label`s (from I_AM_ALIVE). */
+  labels: Record<string, string>;
+  /** `zeus drain NODE`: nothing new goes there, and its vassals move away (kept across restarts). */
+  draining: boolean;
 }
 
 /** One vassal config of the directory. */
@@ -59,6 +72,29 @@ export interface VassalRecord {
   copiesOn: Map<string, Copy>;
   /** Times a copy was moved off a lost emperor. */
   moves: number;
+  /** Its check, constraints, spread and update policy. */
+  settings?: FleetSettings;
+  /** Times a copy was moved because it kept failing (backoff or check) on its emperor. */
+  reschedules?: number;
+  /** The rolling update under way, or the last one. */
+  rollout?: RolloutRecord;
+  /** The last config every copy ran well: where auto_revert goes back to. */
+  lastGood?: { sha256: string; body: Uint8Array };
+  /** The file's digest while its copies were reverted from it: it is not rolled out again until it changes. */
+  revertedFrom?: string;
+}
+
+/** A rolling update of a vassal, for the coordinator and `/status`. */
+export interface RolloutRecord {
+  /** Digest of the config being rolled out. */
+  target: string;
+  state: "rolling" | "done" | "failed" | "reverted";
+  updated: number;
+  total: number;
+  /** Copies that got the new config and still prove themselves. */
+  waiting: string[];
+  /** Why it stopped. */
+  reason?: string;
 }
 
 /**
@@ -83,6 +119,8 @@ export function emperorOf(emperors: Map<string, EmperorRecord>, node: string): E
       report: [],
       names: new Set(),
       destroying: new Set(),
+      labels: {},
+      draining: false,
     };
     emperors.set(node, e);
   }

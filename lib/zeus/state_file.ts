@@ -19,7 +19,8 @@ export interface ZeusState {
   version: 1;
   /** ISO time of the save. */
   savedAt: string;
-  emperors: { node: string; maxVassals: number; lastSeen: number }[];
+  /** `draining` is set while `zeus drain` holds (kept across restarts). */
+  emperors: { node: string; maxVassals: number; lastSeen: number; draining?: boolean }[];
   vassals: { name: string; sha256: string; copies: number; assignments: SavedAssignment[] }[];
   /** Copies zeus asked an emperor to destroy and has not heard back about. */
   destroying: { node: string; name: string }[];

@@ -5,7 +5,7 @@
  */
 import { defineCommand, parseCommand } from "../cli/command.ts";
 import { ago, fetchStatus, renderTable } from "../stats/mod.ts";
-import type { ZeusStatus } from "./zeus_status.ts";
+import type { VassalStatusRow, ZeusStatus } from "./zeus_status.ts";
 
 /** Where `zeus status` looks when --stats is not given. */
 export const DEFAULT_STATS = "127.0.0.1:4041";
@@ -15,6 +15,29 @@ function waitingNote(state: string, copies: number, alive: number): string | und
   if (state !== "pending" && state !== "partial") return undefined;
   if (copies > alive) return `needs ${copies} distinct emperors, ${alive} alive`;
   return "waiting for a free slot";
+}
+
+/** A rollout in words: "rollout: updated 1 of 3, waiting for e2", "rollout failed: ...", "rollout reverted: ...". */
+function rolloutNote(r: NonNullable<VassalStatusRow["rollout"]>): string | undefined {
+  if (r.state === "done") return undefined;
+  if (r.state === "rolling")
+    return `rollout: updated ${r.updated} of ${r.total}${r.waiting.length ? `, waiting for ${r.waiting.join(" ")}` : ""}`;
+  return `rollout ${r.state}: ${r.reason ?? ""}`;
+}
+
+/** What the copies' emperors report that is not "running": "e1 backoff exit 127". */
+function copyNote(v: VassalStatusRow): string | undefined {
+  const bad = v.emperors.filter((c) => c.state !== "running" || c.health === "unhealthy");
+  if (bad.length === 0) return undefined;
+  return bad
+    .map((c) => [c.node, c.state, c.exit, c.health === "unhealthy" ? `check: ${c.check ?? "failing"}` : ""].filter(Boolean).join(" "))
+    .join("; ");
+}
+
+/** A copy as the EMPERORS column shows it: `e1(4242)`, with its state when it is not running. */
+function copyCell(c: VassalStatusRow["emperors"][number]): string {
+  const health = c.health && c.health !== "unknown" ? `,${c.health}` : "";
+  return `${c.node}(${c.pid || "-"})${c.state === "running" ? "" : `:${c.state}`}${health}`;
 }
 
 /** Several zeus: who leads since when, who stands by; a standby says its tables are empty. */
@@ -43,28 +66,36 @@ function haLines(s: ZeusStatus, now: number): string {
  */
 export function renderZeusStatus(s: ZeusStatus, now = Date.now()): string {
   // A lost emperor's RUNNING is a stale report: "-" rather than a number that looks current.
+  const labelled = s.emperors.some((e) => e.labels);
   const emperors = renderTable(
-    ["EMPEROR", "ALIVE", "REMOTE", "MAX", "RUNNING", "ASSIGNED", "LAST HEARTBEAT"],
+    ["EMPEROR", "ALIVE", "REMOTE", "MAX", "RUNNING", "ASSIGNED", "LAST HEARTBEAT", ...(labelled ? ["LABELS"] : [])],
     s.emperors.map((e) => [
       e.node,
-      e.alive ? "yes" : "no",
+      `${e.alive ? "yes" : "no"}${e.drain ? ` (${e.drain})` : ""}`,
       e.remote || "-",
       e.max_vassals,
       e.alive ? e.running : "-",
       e.assigned,
       ago(e.last_heartbeat, now),
+      ...(labelled
+        ? [
+            Object.entries(e.labels ?? {})
+              .map(([k, v]) => (v ? `${k}=${v}` : k))
+              .join(",") || "-",
+          ]
+        : []),
     ]),
   );
-  const alive = s.emperors.filter((e) => e.alive).length;
+  const alive = s.emperors.filter((e) => e.alive && !e.drain).length;
   const vassals = renderTable(
     ["VASSAL", "STATE", "COPIES", "EMPERORS (pid)", "RESTARTS", "NOTE"],
     s.vassals.map((v) => [
       v.name,
       v.state,
       `${v.emperors.length}/${v.copies}`,
-      v.emperors.map((c) => `${c.node}(${c.pid || "-"})`).join(" ") || "-",
+      v.emperors.map(copyCell).join(" ") || "-",
       v.restarts,
-      v.error ?? waitingNote(v.state, v.copies, alive),
+      v.error ?? v.note ?? (v.rollout && rolloutNote(v.rollout)) ?? copyNote(v) ?? waitingNote(v.state, v.copies, alive),
     ]),
   );
   const counters = Object.entries(s.counters)

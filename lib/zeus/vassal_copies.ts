@@ -6,11 +6,12 @@
  *
  * @module
  */
+import type { FleetSettings } from "../vassal/fleet_config.ts";
 import { parseVassalConfig } from "../vassal/mod.ts";
 import { ConfigError } from "../errors.ts";
 
-/** The copies a config asks for, or why it cannot be placed (`NAME[:LINE]: reason`). */
-export type CopiesResult = { copies: number } | { error: string };
+/** The copies a config asks for and its fleet settings (only when it has some), or why it cannot be placed (`NAME[:LINE]: reason`). */
+export type CopiesResult = { copies: number; settings?: FleetSettings } | { error: string };
 
 /**
  * Reads the number of copies wanted from a vassal config named `name`.
@@ -23,7 +24,10 @@ export type CopiesResult = { copies: number } | { error: string };
  */
 export function wantedCopies(name: string, text: string): CopiesResult {
   try {
-    return { copies: parseVassalConfig(name, text).nodes };
+    const c = parseVassalConfig(name, text);
+    const settings: FleetSettings = {};
+    for (const k of ["check", "constraints", "spread", "update"] as const) if (c[k] !== undefined) Object.assign(settings, { [k]: c[k] });
+    return { copies: c.nodes, ...(Object.keys(settings).length > 0 ? { settings } : {}) };
   } catch (e) {
     if (e instanceof ConfigError) return { error: e.message };
     throw e;

@@ -27,11 +27,12 @@ Usage:
   zeus --zeus "ADDR:PORT[,CRT,KEY[,CLIENTS_PEM]] VASSALS_DIR"
   zeus --listen ADDR:PORT --vassals DIR [--cert CRT --key KEY [--client-ca PEM]]
        [--state FILE | --state etcd://HOST:PORT[,HOST:PORT...]/PREFIX [--etcd-ca CA --etcd-cert CRT --etcd-key KEY]]
-       [--restore] [--dead-after SECONDS] [--place-timeout SECONDS] [--stats ADDR:PORT]
+       [--restore] [--dead-after SECONDS] [--place-timeout SECONDS] [--reschedule-after N] [--stats ADDR:PORT]
        [--admin NAME ...]
   zeus --check --vassals DIR | zeus --check --zeus SPEC
   zeus status [--stats ADDR:PORT] [--json]
   zeus ping [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
+  zeus drain NODE | zeus undrain NODE | zeus forget NODE [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
   zeus vassal put NAME FILE | zeus vassal rm NAME   [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
   zeus exec [-t] [-i] [--zeus HOST:PORT ...] VASSAL[@NODE] -- COMMAND [ARGS...]
   zeus logs [-f] [-n LINES] [--zeus HOST:PORT ...] VASSAL[@NODE]
@@ -55,6 +56,10 @@ Options:
   --restore            after a crash: load --state and keep what reconnecting emperors run
                        (always so with etcd: each new leader restores)
   --dead-after S       an emperor silent this long is dead and its vassals move (default 5)
+  --reschedule-after N a copy whose vassal died young N times in a row, or was restarted N
+                       times for a failing health check, moves to another emperor (default 3);
+                       after 3 such moves, or when no other emperor may take it, it is failed
+                       until its file changes
   --place-timeout S    a placement its emperor has not answered (accepted, then spawned) this
                        long counts as a rejection: the vassal goes elsewhere (default 60)
   --stats ADDR:PORT    serve GET /status (JSON), /metrics (Prometheus) and /healthz
@@ -83,6 +88,7 @@ const FLAGS = {
   restore: { type: "boolean" },
   "dead-after": { type: "string", default: "5" },
   "place-timeout": { type: "string", default: "60" },
+  "reschedule-after": { type: "string", default: "3" },
   stats: { type: "string" },
   "etcd-ca": { type: "string" },
   "etcd-cert": { type: "string" },
@@ -106,6 +112,30 @@ Usage:
   print: (r) => `admin client ${r.who} of zeus ${r.version}`,
 };
 
+/** `zeus drain|undrain|forget NODE`: admin commands about one emperor. */
+const NODE_COMMANDS: Record<string, AdminCommandSpec> = Object.fromEntries(
+  (
+    [
+      [
+        "drain",
+        "places nothing new on emperor NODE and moves its vassals away, one at a time, each new copy running before the old one stops",
+      ],
+      ["undrain", "makes emperor NODE eligible for placements again"],
+      ["forget", "drops emperor NODE, which must be dead, from zeus's list"],
+    ] as const
+  ).map(([command, what]) => [
+    command,
+    {
+      bin: "zeus",
+      help: `zeus ${command}: ${what}.\n\nUsage:\n  zeus ${command} NODE [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]`,
+      command,
+      positionals: ["NODE"],
+      vars: ([node]: string[]) => ({ node: node! }),
+      print: (r: Record<string, string>) => r.said ?? "",
+    },
+  ]),
+);
+
 function address(flag: string, value: string): HostPort {
   try {
     return parseHostPort(value);
@@ -121,6 +151,8 @@ export async function main(args: string[]): Promise<number> {
   if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
   if (args[0] === "ping") return await runAdminCommand(args.slice(1), PING);
+  const nodeCommand = NODE_COMMANDS[args[0] ?? ""];
+  if (nodeCommand) return await runAdminCommand(args.slice(1), nodeCommand);
   if (args[0] === "vassal" && args[1] === "put") return await runAdminCommand(args.slice(2), VASSAL_PUT);
   if (args[0] === "vassal" && args[1] === "rm") return await runAdminCommand(args.slice(2), VASSAL_RM);
   if (args[0] === "vassal")
@@ -174,6 +206,7 @@ export async function main(args: string[]): Promise<number> {
         })
       : undefined;
   const placeTimeout = parseNumber("--place-timeout", v["place-timeout"]!, { min: 0.1 });
+  const rescheduleAfter = parseNumber("--reschedule-after", v["reschedule-after"]!, { integer: true, min: 1 });
   const tls = tlsPaths
     ? await loadServerFiles({ cert: tlsPaths.cert, key: tlsPaths.key, ...(tlsPaths.clientCa ? { ca: tlsPaths.clientCa } : {}) })
     : undefined;
@@ -186,6 +219,7 @@ export async function main(args: string[]): Promise<number> {
     restore: v.restore ?? false,
     deadAfterMs: deadAfter * 1000,
     placeTimeoutMs: placeTimeout * 1000,
+    rescheduleAfter,
     ...(v.stats ? { stats: address("--stats", v.stats) } : {}),
     admins: v.admin ?? [],
   });

@@ -12,6 +12,7 @@
 import { getLogger } from "../log/logging.ts";
 import { refusalLogger } from "../log/rate_limit.ts";
 import { type Conn, listen } from "../net/mod.ts";
+import { Strangers } from "../net/strangers.ts";
 import { encodePacket, type Packet, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
 import type { HostPort } from "../tls/endpoint.ts";
@@ -19,15 +20,15 @@ import type { TlsServerFiles } from "../tls/files.ts";
 import { adminVerdict } from "../admin/auth.ts";
 import { ADMIN, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
 import { AdminHub } from "../admin/hub.ts";
-import { ProtocolError } from "../errors.ts";
+import { PacketError, ProtocolError } from "../errors.ts";
 import { decodeMessage, encodeMessage, sha256Hex, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import { leaderOnly, locateVassal, ZEUS_ADMIN_COMMANDS, type ZeusAdminContext } from "./admin_commands.ts";
 import { StreamRelay } from "../exec/relay.ts";
 import { Coordinator, type CoordinatorIO } from "./coordinator.ts";
-import { Strangers } from "./strangers.ts";
 import type { HaLeadership } from "./ha.ts";
 import type { ZeusState } from "./state_file.ts";
 import type { StateStore } from "./state_store.ts";
+import { StateSaver } from "./state_saver.ts";
 import type { VassalSource } from "./vassal_source.ts";
 import type { DirChanges } from "../watch/snapshot.ts";
 import { zeusMetrics, zeusStatus } from "./zeus_status.ts";
@@ -50,6 +51,8 @@ export interface ZeusOptions extends HostPort {
   deadAfterMs: number;
   /** An unanswered placement is a rejection after this long (default 60 s). */
   placeTimeoutMs?: number;
+  /** Quick deaths (or restarts for a failing check) in a row after which a copy moves elsewhere (default 3). */
+  rescheduleAfter?: number;
   stats?: HostPort;
   /** Certificate names that are admin clients (`--admin NAME`); see lib/admin/auth.ts. */
   admins?: string[];
@@ -85,28 +88,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   const canAct = (): boolean => !ha || ha.canAct();
   // Once stopping, the connections closing are not emperors lost: the state keeps their assignments.
   let stopped = false;
-  let saveQueued = false;
-  let saving: Promise<void> | undefined;
-  const save = async (): Promise<void> => {
-    saveQueued = false;
-    if (!store || !canAct()) return;
-    try {
-      await store.save(core.snapshot());
-    } catch (e) {
-      const error = (e as Error).message;
-      log.error("cannot save state to {path}: {error}", { path: store.where, error });
-      if (ha && !(e as { unreachable?: boolean }).unreachable) ha.stepDown(error);
-    }
-  };
-  const queueSave = (): void => {
-    // Coalesced: one write per burst of changes, one at a time.
-    if (!store || saveQueued || stopped) return;
-    saveQueued = true;
-    setImmediate(() => {
-      const prev = saving ?? Promise.resolve();
-      saving = prev.then(save);
-    });
-  };
+  const saver = store && new StateSaver(store, () => core.snapshot(), { mayWrite: canAct, refused: (why) => ha?.stepDown(why) });
   const write = (conn: number, m: ZeusMessage): void => void conns.get(conn)?.write(encodePacket(encodeMessage(m)));
   const io: CoordinatorIO = {
     now: () => Date.now(),
@@ -119,7 +101,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       conns.get(conn)?.close();
       conns.delete(conn);
     },
-    changed: queueSave,
+    changed: () => saver?.queue(),
   };
   const coordinatorOptions = (restored: boolean) => ({
     deadAfterMs: opts.deadAfterMs,
@@ -129,6 +111,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     settleMs: restored ? opts.deadAfterMs + (ha ? 2000 : 0) : Math.min(2500, opts.deadAfterMs),
     maxRejections: 3,
     ...(opts.placeTimeoutMs ? { placeTimeoutMs: opts.placeTimeoutMs } : {}),
+    ...(opts.rescheduleAfter ? { rescheduleAfter: opts.rescheduleAfter } : {}),
   });
   const idle = new Coordinator(io, { ...coordinatorOptions(false), settleMs: 0 });
   let core = idle;
@@ -245,7 +228,14 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   );
 
   let nextConn = 0;
-  const strangers = new Strangers();
+  const strangers = new Strangers({
+    log,
+    watchFds: true,
+    refuse: (conn, reason) => {
+      conn.write(encodePacket(encodeMessage({ type: "ERROR", reason })));
+      conn.close();
+    },
+  });
   const listener = await listen({
     host: opts.host,
     port: opts.port,
@@ -305,7 +295,17 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
             // Garbage before any valid first packet: answered as an emperor would be (ERROR, close).
             if (!emperor()) return;
           }
-          if (role === "emperor") return term.protocolError(id, reason);
+          if (role === "emperor") {
+            if (e instanceof PacketError || e instanceof ProtocolError) return term.protocolError(id, reason);
+            // zeus's own bug, not the emperor's: said in zeus's log, never to the emperor as
+            // its protocol error. The connection closes, and the emperor's next report
+            // reconciles whatever the failed handling left half done.
+            log.error("internal error handling a message from emperor {remote}: {error}; closing that connection", {
+              remote: conn.remote,
+              error: (e as Error).stack ?? reason,
+            });
+            return conn.close();
+          }
           log.warn("{what} {remote}: {reason}; closing it", {
             what: role === "admin" ? "admin client" : "connection",
             remote: conn.remote,
@@ -378,7 +378,8 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     },
     rescan: () => source.rescan(),
     async stop() {
-      if (store && leading) await (saving ?? Promise.resolve()).then(save);
+      if (leading) await saver?.flush();
+      saver?.stop();
       stopped = true;
       clearInterval(ticker);
       source.stop();

@@ -5,8 +5,11 @@
  */
 import { type Metric, renderMetrics } from "../stats/metrics.ts";
 import type { Coordinator, CoordinatorCounters } from "./coordinator.ts";
+import { unmetNote } from "../vassal/constraints.ts";
+import { drainState } from "./drain.ts";
 import type { HaStatus } from "./ha.ts";
 import type { VassalRecord } from "./records.ts";
+import { exitText } from "./verdict.ts";
 
 /** One emperor in `/status`. */
 export interface EmperorStatus {
@@ -22,6 +25,24 @@ export interface EmperorStatus {
   assigned: number;
   /** ISO time of its last I_AM_ALIVE; undefined if never seen since start. */
   last_heartbeat?: string;
+  /** Its `--label`s. */
+  labels?: Record<string, string>;
+  /** `zeus drain`: "draining" while it holds copies, then "drained". */
+  drain?: "draining" | "drained";
+}
+
+/** One copy in `/status`: zeus's state of it and what its emperor last reported. */
+export interface CopyStatus {
+  node: string;
+  state: string;
+  pid: number;
+  restarts: number;
+  /** The last exit ("exit 127", "killed by SIGKILL"), when its emperor reported one. */
+  exit?: string;
+  /** "healthy", "unhealthy" or "unknown", when the vassal has a check. */
+  health?: string;
+  /** The last check's result. */
+  check?: string;
 }
 
 /** One vassal in `/status`. */
@@ -29,10 +50,14 @@ export interface VassalStatusRow {
   name: string;
   state: string;
   copies: number;
-  emperors: { node: string; state: string; pid: number; restarts: number }[];
+  emperors: CopyStatus[];
   restarts: number;
   moves: number;
   error?: string;
+  /** Why it waits: the constraint no alive emperor meets. */
+  note?: string;
+  /** Its rolling update, while one runs and after it ends. */
+  rollout?: { state: string; updated: number; total: number; waiting: string[]; reason?: string };
 }
 
 /** The whole of `/status`. */
@@ -48,10 +73,10 @@ export interface ZeusStatus {
 function vassalState(v: VassalRecord): string {
   if (v.error) return "config-error";
   if (v.failed) return "failed";
-  const states = [...v.copiesOn.values()].map((c) => c.state);
+  const states = [...v.copiesOn.values()].filter((c) => c.state !== "moving").map((c) => c.state);
   if (states.length < v.copies) return states.length === 0 ? "pending" : "partial";
-  if (states.every((s) => s === "running")) return "running";
-  for (const s of ["restored", "offered", "accepted", "updating", "reloading"])
+  if (states.every((s) => s === "running")) return v.copiesOn.size > states.length ? "moving" : "running";
+  for (const s of ["backoff", "unhealthy", "stopped", "restored", "offered", "accepted", "updating", "reloading"])
     if (states.includes(s as never)) return s === "accepted" || s === "offered" ? "placing" : s;
   return "running";
 }
@@ -76,11 +101,21 @@ export function zeusStatus(core: Coordinator): ZeusStatus {
       running: e.running,
       assigned: e.names.size,
       ...(e.lastSeen > 0 ? { last_heartbeat: new Date(e.lastSeen).toISOString() } : {}),
+      ...(Object.keys(e.labels).length > 0 ? { labels: e.labels } : {}),
+      ...(e.draining ? { drain: drainState(e) } : {}),
     }));
+  const alive = [...core.emperors.values()].filter((e) => e.alive && !e.draining).map((e) => e.labels);
   const vassals = [...core.vassals.values()]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((v) => {
-      const copies = [...v.copiesOn.values()].map((c) => ({ node: c.node, state: c.state, pid: c.pid, restarts: c.restarts }));
+      const copies = [...v.copiesOn.values()].map((c) => {
+        const row: CopyStatus = { node: c.node, state: c.state, pid: c.pid, restarts: c.restarts };
+        const exit = c.report ? exitText(c.report) : "";
+        if (exit) row.exit = exit;
+        if (c.report?.health) row.health = c.report.health;
+        if (c.report?.check) row.check = c.report.check;
+        return row;
+      });
       const row: VassalStatusRow = {
         name: v.name,
         state: vassalState(v),
@@ -91,9 +126,18 @@ export function zeusStatus(core: Coordinator): ZeusStatus {
       };
       const error = v.error ?? v.failed;
       if (error) row.error = error;
+      const note = copies.length < v.copies && v.settings?.constraints ? unmetNote(alive, v.settings.constraints) : undefined;
+      if (note) row.note = note;
+      if (v.rollout) row.rollout = { ...v.rollout, waiting: [...v.rollout.waiting] };
       return row;
     });
   return { settling: core.settling, emperors, vassals, counters: { ...core.counters } };
+}
+
+function copyStates(s: ZeusStatus): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const c of s.vassals.flatMap((v) => v.emperors)) out.set(c.state, (out.get(c.state) ?? 0) + 1);
+  return out;
 }
 
 /**
@@ -123,6 +167,18 @@ export function zeusMetrics(core: Coordinator): string {
       help: "Copies held by each emperor",
       type: "gauge",
       samples: s.emperors.map((e) => ({ labels: { node: e.node }, value: e.assigned })),
+    },
+    {
+      name: "zeus_copies",
+      help: "Copies by state, as their emperors report them",
+      type: "gauge",
+      samples: [...copyStates(s)].map(([state, value]) => ({ labels: { state }, value })),
+    },
+    {
+      name: "zeus_copies_unhealthy",
+      help: "Copies whose health check fails",
+      type: "gauge",
+      samples: [{ value: s.vassals.flatMap((v) => v.emperors).filter((c) => c.health === "unhealthy").length }],
     },
     {
       name: "zeus_vassals",

@@ -18,6 +18,8 @@ export {
   MSG,
   type MsgType,
   type ReportedVassal,
+  VASSAL_STATES,
+  type VassalStateReport,
   type ZeusMessage,
 } from "./messages.ts";
 export { chunkSize, ConfigAssembler, configMessages, reportMessages, sha256Hex } from "./config_transfer.ts";

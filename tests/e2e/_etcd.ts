@@ -24,17 +24,33 @@ export interface EtcdProc {
   restart(opts?: { downMs?: number }): Promise<void>;
 }
 
-async function healthy(endpoint: string): Promise<boolean> {
+/** PEM files of a TLS etcd and of its client. */
+export interface EtcdTls {
+  ca: string;
+  cert: string;
+  key: string;
+  clientCert: string;
+  clientKey: string;
+}
+
+async function healthy(endpoint: string, tls?: EtcdTls): Promise<boolean> {
   try {
-    const res = await fetch(`http://${endpoint}/health`, { signal: AbortSignal.timeout(1000) });
+    const init: RequestInit & { tls?: unknown } = { signal: AbortSignal.timeout(1000) };
+    if (tls)
+      init.tls = {
+        ca: await Bun.file(tls.ca).text(),
+        cert: await Bun.file(tls.clientCert).text(),
+        key: await Bun.file(tls.clientKey).text(),
+      };
+    const res = await fetch(`${tls ? "https" : "http"}://${endpoint}/health`, init);
     return res.ok && (await res.json()).health === "true";
   } catch {
     return false;
   }
 }
 
-/** Starts one etcd member on 127.0.0.1 and waits until it is healthy. */
-export async function startEtcd(): Promise<EtcdProc> {
+/** Starts one etcd member on 127.0.0.1 (client port over TLS with client certificates when `tls`) and waits until it is healthy. */
+export async function startEtcd(tls?: EtcdTls): Promise<EtcdProc> {
   const dataDir = tmpDir("etcd-");
   const client = await freePort();
   const peer = await freePort();
@@ -44,9 +60,9 @@ export async function startEtcd(): Promise<EtcdProc> {
     "--data-dir",
     dataDir,
     "--listen-client-urls",
-    `http://127.0.0.1:${client}`,
+    `${tls ? "https" : "http"}://127.0.0.1:${client}`,
     "--advertise-client-urls",
-    `http://127.0.0.1:${client}`,
+    `${tls ? "https" : "http"}://127.0.0.1:${client}`,
     "--listen-peer-urls",
     `http://127.0.0.1:${peer}`,
     "--initial-advertise-peer-urls",
@@ -55,6 +71,7 @@ export async function startEtcd(): Promise<EtcdProc> {
     `t=http://127.0.0.1:${peer}`,
     "--log-level",
     "error",
+    ...(tls ? ["--cert-file", tls.cert, "--key-file", tls.key, "--client-cert-auth", "--trusted-ca-file", tls.ca] : []),
   ];
   const endpoint = `127.0.0.1:${client}`;
   const e: EtcdProc = {
@@ -66,9 +83,9 @@ export async function startEtcd(): Promise<EtcdProc> {
       await e.proc.exited;
       if (opts.downMs) await Bun.sleep(opts.downMs);
       e.proc = start("etcd", args);
-      await waitFor(() => healthy(endpoint), 15_000, "etcd healthy again");
+      await waitFor(() => healthy(endpoint, tls), 15_000, "etcd healthy again");
     },
   };
-  await waitFor(() => healthy(endpoint), 15_000, "etcd healthy");
+  await waitFor(() => healthy(endpoint, tls), 15_000, "etcd healthy");
   return e;
 }

@@ -17,7 +17,7 @@ import { startZeus, stopAll, type ZeusProc } from "./_zeus.ts";
 const PER_PORT_MS = 5000;
 /** Resident memory a daemon may gain over a port's fuzzing. */
 const RSS_GROWTH_LIMIT = 128 * 1024 * 1024;
-const LOG_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d \[(TRC|DBG|INF|WRN|ERR|FTL)\] (zog|zeus)·[a-z_.]+: /;
+const LOG_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d \[(TRC|DBG|INF|WRN|ERR|FTL)\] (zog|zeus)\.[a-z_.]+: /;
 const ERROR_LOG_LINE = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z (client|peer) /;
 
 let ring: TestRing;

@@ -6,7 +6,7 @@ import { connect } from "node:net";
 import { encodePacket } from "../../lib/packet/mod.ts";
 import { ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { bin, killAll, removeTmpDirs, run, waitFor } from "../helpers/procs.ts";
-import { streamMessages } from "../helpers/ring_client.ts";
+import { RingClient, streamMessages } from "../helpers/ring_client.ts";
 import { accessContents, startNode, status } from "../helpers/ring_setup.ts";
 import { batch, listen, printed, send, twoNodes } from "./_listen.ts";
 
@@ -49,6 +49,27 @@ test("a durable listener stopped after 300 of 1000 messages, its node restarted 
   expect(table.stdout).toMatch(/durable\s+audit\s+1050\s+1\s+0/);
 }, 90_000);
 
+test("kill -9 of a durable listener loses nothing: what comes again is only what it printed and had not acknowledged", async () => {
+  const { ring } = await twoNodes("127.3.9");
+  const first = listen(ring, 0, ["--durable", "crash"]);
+  await waitFor(() => first.stderr().includes("durable crash"), 10_000, "the durable listener");
+  const lines = batch("crash", 1000);
+  const sending = send(ring, ring.hosts[1]!, lines, 1);
+  await waitFor(() => printed(first).length >= 300, 15_000, "300 messages printed");
+  first.child.kill("SIGKILL");
+  await first.exited;
+  await sending;
+  const second = listen(ring, 0, ["--durable", "crash"]);
+  await waitFor(() => printed(second).at(-1)?.content === lines.at(-1), 15_000, "the rest");
+  const [a, b] = [printed(first), printed(second)];
+  expect(new Set([...a, ...b].map((g) => g.content))).toEqual(new Set(lines));
+  // Seqs run on without a gap; a repeat can only be a tail of the first run.
+  expect(b[0]!.seq).toBeLessThanOrEqual(a.at(-1)!.seq + 1);
+  const again = a.filter((g) => g.seq >= b[0]!.seq);
+  expect(b.slice(0, again.length)).toEqual(again);
+  expect(b.map((g) => g.seq)).toEqual(Array.from({ length: b.length }, (_, i) => b[0]!.seq + i));
+}, 60_000);
+
 test("a slow durable listener is dropped without stalling the ring, and resumes from its position", async () => {
   const { ring, stats } = await twoNodes("127.3.5");
   const slow = connect({ host: ring.hosts[0]!, port: ring.clientPort });
@@ -71,3 +92,27 @@ test("a slow durable listener is dropped without stalling the ring, and resumes 
   expect(got.map((g) => g.seq)).toEqual(Array.from({ length: msgs.length }, (_, i) => i + 1));
   expect(new Set(got.map((g) => g.id)).size).toBe(msgs.length);
 }, 120_000);
+
+test("a bad SUBSCRIBE or EVENT_ACK is refused with the reason, and only that connection closes", async () => {
+  const { ring } = await twoNodes("127.3.8");
+  const refused = async (vars: Record<string, string>, reason: string) => {
+    const c = await RingClient.connect(ring.hosts[0]!, ring.clientPort);
+    expect(await c.subscribe(vars)).toBe("connection closed");
+    expect(c.errors).toEqual([expect.stringContaining(reason)]);
+  };
+  await refused({ since: "yesterday" }, 'cannot subscribe: since "yesterday" is not "all" or a sequence number');
+  await refused({ durable: "a", group: "b" }, "cannot subscribe: SUBSCRIBE takes durable or group, not both");
+  await refused({ ack_wait: "5" }, "cannot subscribe: ack_wait is for group members");
+  const good = await RingClient.connect(ring.hosts[0]!, ring.clientPort);
+  expect(await good.subscribe({ group: "g", prefix: "x" })).toBeUndefined();
+  await refused({ group: "g", prefix: "y" }, 'cannot subscribe: group g takes messages starting with "x", not "y"');
+  expect(await good.subscribe({})).toBe("connection closed");
+  expect(good.errors).toEqual(["cannot subscribe: this connection is subscribed already"]);
+  const acker = await RingClient.connect(ring.hosts[0]!, ring.clientPort);
+  expect(await acker.subscribe({ durable: "d" })).toBeUndefined();
+  acker.conn.write(encodePacket(ringPacket(RingType.EVENT_ACK, { seqs: "9-3" })));
+  await acker.closed();
+  expect(acker.errors).toEqual(['bad EVENT_ACK: seqs: "9-3" is not SEQ or FIRST-LAST']);
+  // The node serves on.
+  await send(ring, ring.hosts[0]!, ["still here"]);
+}, 30_000);

@@ -5,12 +5,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { encodePacket, RING_MODIFIER1 } from "../../lib/packet/mod.ts";
 import { ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { killAll, type Proc, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
-import { exchange, packetsIn } from "../helpers/raw_socket.ts";
+import { exchange, packetsIn, rawConnect } from "../helpers/raw_socket.ts";
 import { RingClient } from "../helpers/ring_client.ts";
 import { freeRingPorts, logLines, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 
 let ring: TestRing;
 let a: Proc;
+let stats = 0;
 const host = () => ring.hosts[0]!;
 /** A stderr line: the formatter's time stamp, level and category. */
 const LOG_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d \[(TRC|DBG|INF|WRN|ERR|FTL)\] zog\./;
@@ -18,6 +19,7 @@ const LOG_LINE = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} [+-]\d\d \[(TRC|DBG|INF
 beforeAll(async () => {
   const ports = await freeRingPorts("127.6.2.11");
   ring = writeRing(tmpDir(), "127.6.2", { names: ["A", "B"], ...ports, keepalive: 1 });
+  stats = ports.statsPort;
   a = startNode(ring, "A", ports.statsPort);
   startNode(ring, "B", ports.statsPort);
   await waitFor(() => meshUp(ring, ports.statsPort), 10_000, "the two-node mesh");
@@ -95,5 +97,24 @@ describe("hostile input", () => {
     const c = await RingClient.connect(host(), ring.clientPort);
     expect(await c.send("after-hostile", "0served after hostile input\r\n")).toBeUndefined();
     c.close();
+  });
+
+  test("the peer port lets in at most 4 x nodes + 16 connections that have not said HELLO; the mesh stays up", async () => {
+    const socks = await Promise.all(Array.from({ length: 30 }, () => rawConnect(host(), ring.peerPort)));
+    const replies = socks.map((sock) => {
+      const got: Buffer[] = [];
+      sock.on("data", (d: Buffer) => got.push(d));
+      sock.on("error", () => {});
+      return got;
+    });
+    const refusedCount = () =>
+      replies.filter((got) =>
+        packetsIn(new Uint8Array(Buffer.concat(got)), RING_MODIFIER1).some((p) =>
+          /too many connections that have not said who they are \(24\)/.test(p.vars.reason ?? ""),
+        ),
+      ).length;
+    await waitFor(() => refusedCount() === 30 - 24, 5000, "the strangers over 24 refused");
+    expect(await meshUp(ring, stats)).toBe(true);
+    for (const sock of socks) sock.destroy();
   });
 });

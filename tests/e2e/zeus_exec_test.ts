@@ -102,20 +102,22 @@ test("-t -i under tmux: a resize reaches the remote stty size, ^C interrupts a r
   const pane = () => tmux("capture-pane", "-p", "-t", "t").stdout;
   try {
     const zeus = `${bin("zeus")} exec -t -i --zeus 127.0.0.1:${z.port} app.toml --`;
-    const script = `sh -c 'stty size; trap "stty size" WINCH; sleep 1000 & wait; while :; do sleep 1000 & wait; done'`;
-    expect(tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", `${zeus} ${script}; echo EXIT=$?; sleep 100`).status).toBe(0);
+    const script = `sh -c 'trap "stty size" WINCH; stty size; sleep 1000 & wait; while :; do sleep 1000 & wait; done'`;
+    expect(tmux("new-session", "-d", "-s", "t", "-x", "100", "-y", "30", `${zeus} ${script}; echo EXIT=$?; sleep 100`).stderr).toBe("");
     await waitFor(() => pane().includes("30 100"), 10_000, "the first stty size");
     tmux("resize-window", "-t", "t", "-x", "120", "-y", "40");
     await waitFor(() => pane().includes("40 120"), 10_000, "stty size after the resize");
     tmux("send-keys", "-t", "t", "C-c");
     await waitFor(() => pane().includes("EXIT=130"), 10_000, "exit 130 after ^C");
 
-    tmux("kill-session", "-t", "t");
+    // A second session of the same server (killing the last session would stop the server
+    // while the next one starts).
     const marker = "1000.25";
-    expect(tmux("new-session", "-d", "-s", "t", "-x", "80", "-y", "24", `${zeus} sleep ${marker}; echo EXIT=$?; sleep 100`).status).toBe(0);
+    const second = tmux("new-session", "-d", "-s", "u", "-x", "80", "-y", "24", `${zeus} sleep ${marker}; echo EXIT=$?; sleep 100`);
+    expect(second.stderr).toBe("");
     await waitFor(() => processesWith(marker).length > 0, 10_000, "the remote sleep");
-    tmux("send-keys", "-t", "t", "C-c");
-    await waitFor(() => pane().includes("EXIT=130"), 10_000, "^C ends the remote sleep");
+    tmux("send-keys", "-t", "u", "C-c");
+    await waitFor(() => tmux("capture-pane", "-p", "-t", "u").stdout.includes("EXIT=130"), 10_000, "^C ends the remote sleep");
     expect(processesWith(marker)).toEqual([]);
   } finally {
     tmux("kill-server");
@@ -221,4 +223,58 @@ test("an emperor started with --no-exec refuses exec (254, logged) and still ser
   expect(local.code).toBe(254);
   const logs = await run(bin("zeus"), ["logs", "--zeus", `127.0.0.1:${z2.port}`, "b.toml"]);
   expect(logs.code).toBe(0);
+}, 30_000);
+
+test("the command runs as the vassal's user", async () => {
+  if (process.getuid?.() !== 0) return console.log("skipped: running a vassal as another user needs root");
+  writeVassals(z.dir, { "nobody.toml": sleeper('user = "nobody"\n') });
+  await allRunning(z, 2);
+  const r = await exec(["nobody.toml", "--", "id", "-un"]);
+  expect(r.stdout).toBe("nobody\n");
+  expect(r.code).toBe(0);
+}, 30_000);
+
+test("zeus going away mid-command: the caller exits 255 and the emperor kills the command", async () => {
+  const z3 = await startZeus();
+  writeVassals(z3.dir, { "c.toml": sleeper() });
+  await startEmperor("e3", `zeus:127.0.0.1:${z3.port}`);
+  await allRunning(z3, 1);
+  const marker = "1000.75";
+  const caller = start(bin("zeus"), ["exec", "--zeus", `127.0.0.1:${z3.port}`, "c.toml", "--", "sleep", marker]);
+  await waitFor(() => processesWith(marker).length === 1, 10_000, "the remote sleep");
+  process.kill(z3.proc.pid, "SIGKILL");
+  expect(await caller.exited).toBe(255);
+  expect(caller.stderr()).toContain("lost");
+  await waitFor(() => processesWith(marker).length === 0, 5000, "the remote sleep killed with the lost link");
+}, 30_000);
+
+test("a caller whose output closes (| head -1) stops the command and exits 141, as SIGPIPE would", async () => {
+  const r = await run("bash", [
+    "-c",
+    `${bin("zeus")} exec --zeus 127.0.0.1:${z.port} app.toml -- seq 1 31000000 | head -1; echo "rc=\${PIPESTATUS[0]}"`,
+  ]);
+  expect(r.stdout).toBe("1\nrc=141\n");
+  expect(r.stderr).toBe("");
+  await waitFor(() => processesWith("31000000", "seq").length === 0, 5000, "the remote seq stopped");
+}, 30_000);
+
+test("another user cannot open the emperor's socket", async () => {
+  if (process.getuid?.() !== 0 || spawnSync("setpriv", ["--version"]).error)
+    return console.log("skipped: needs root and setpriv to act as another user");
+  const r = await run("setpriv", [
+    "--reuid",
+    "65534",
+    "--regid",
+    "65534",
+    "--clear-groups",
+    bin("emperor"),
+    "exec",
+    "--state-dir",
+    e1.stateDir,
+    "app.toml",
+    "--",
+    "true",
+  ]);
+  expect(r.stderr).toContain("EACCES");
+  expect(r.code).toBe(255);
 }, 30_000);

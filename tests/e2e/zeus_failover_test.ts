@@ -89,7 +89,10 @@ test("a frozen emperor is declared dead; when it thaws still running its vassals
     await waitFor(
       async () => {
         const seen = await copies(others);
-        return held.every((n) => seen.get(n)?.length === 1);
+        // Running at zeus too (not still starting there, which a thawed e1's running copy would beat).
+        const s = await z.status();
+        const running = (n: string) => s?.vassals.find((v) => v.name === n)?.emperors.some((c) => c.node !== "e1" && c.state === "running");
+        return held.every((n) => seen.get(n)?.length === 1 && running(n));
       },
       10_000,
       "e1's vassals started on e2/e3",

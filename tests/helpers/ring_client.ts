@@ -78,11 +78,12 @@ export class RingClient {
     });
   }
 
-  /** Subscribes (resolves once the node confirmed). */
-  subscribe(prefix = ""): Promise<string | undefined> {
+  /** Subscribes to a prefix, or with SUBSCRIBE vars (resolves once the node confirmed, or with why not). */
+  subscribe(prefix: string | Record<string, string> = ""): Promise<string | undefined> {
+    const vars = typeof prefix === "string" ? (prefix ? { prefix } : {}) : prefix;
     return new Promise((resolve) => {
       this.#waiting.set("subscribe", { resolve });
-      this.conn.write(encodePacket(ringPacket(RingType.SUBSCRIBE, prefix ? { prefix } : {})));
+      this.conn.write(encodePacket(ringPacket(RingType.SUBSCRIBE, vars)));
     });
   }
 

@@ -47,6 +47,12 @@ describe("resolveTarget", () => {
     expect(resolveTarget({ servers: ["127.0.0.1:7"], specificHost: "127.0.0.1:9" }).servers[1]).toEqual({ host: "127.0.0.1", port: 9 });
   });
 
+  test("with ring.toml, -s NAME that is no node is a usage error naming the nodes (no DNS lookup, no retries)", () => {
+    expect(() => resolveTarget({ config: RING, specificHost: "Q" })).toThrow(
+      '-s/--specificHost "Q" is no node of ring.toml: pass a node name (MV, PA) or a node\'s host',
+    );
+  });
+
   test("-T is -s 127.0.0.1 with the ring's client port", () => {
     expect(resolveTarget({ config: RING, testing: true })).toEqual({
       servers: [

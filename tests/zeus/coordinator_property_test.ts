@@ -125,9 +125,14 @@ async function simulate(cmds: Cmd[]) {
   }
   for (const n of NODES) connect(n);
   await settle();
-  now += 1500;
-  core.tick();
-  await settle();
+  // Long enough for rolling updates to finish (each copy proves itself for min_healthy, 10 s, before the next).
+  for (let i = 0; i < 25; i++) {
+    now += 1500;
+    for (const [node, conn] of connOf)
+      core.message(conn, { type: "I_AM_ALIVE", node, maxVassals: 4, runningVassals: runs.get(node)!.size });
+    core.tick();
+    await settle();
+  }
   for (const n of NODES) connect(n);
   await settle();
   return { core, runs, files };

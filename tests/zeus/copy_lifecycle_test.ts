@@ -23,6 +23,10 @@ const sample: { [K in CopyEventKind]: Extract<CopyEvent, { kind: K }> } = {
   confirmed: { kind: "confirmed", pid: 9, restarts: 0, stale: false },
   lost: { kind: "lost" },
   removed: { kind: "removed" },
+  reported: { kind: "reported", verdict: "backoff", why: "exit 127" },
+  drain: { kind: "drain" },
+  replaced: { kind: "replaced" },
+  undrain: { kind: "undrain" },
 };
 
 // Every state × event: the next state and the actions, in order ("-" = a protocol error).
@@ -40,6 +44,10 @@ const expected: Record<CopyState, Record<CopyEventKind, [CopyNext, string] | "-"
     confirmed: ["running", "record"],
     lost: [G, "forget"],
     removed: [G, "forget send_destroy"],
+    reported: ["backoff", ""],
+    drain: [G, "send_destroy forget"],
+    replaced: "-",
+    undrain: "-",
   },
   accepted: {
     accepted: "-",
@@ -53,6 +61,10 @@ const expected: Record<CopyState, Record<CopyEventKind, [CopyNext, string] | "-"
     confirmed: ["running", "record"],
     lost: [G, "forget"],
     removed: [G, "forget send_destroy"],
+    reported: ["backoff", ""],
+    drain: [G, "send_destroy forget"],
+    replaced: "-",
+    undrain: "-",
   },
   running: {
     accepted: "-",
@@ -66,6 +78,10 @@ const expected: Record<CopyState, Record<CopyEventKind, [CopyNext, string] | "-"
     confirmed: ["running", "record"],
     lost: [G, "forget"],
     removed: [G, "forget send_destroy"],
+    reported: ["backoff", ""],
+    drain: ["moving", ""],
+    replaced: "-",
+    undrain: "-",
   },
   updating: {
     accepted: "-",
@@ -79,6 +95,10 @@ const expected: Record<CopyState, Record<CopyEventKind, [CopyNext, string] | "-"
     confirmed: ["running", "record"],
     lost: [G, "forget"],
     removed: [G, "forget send_destroy"],
+    reported: ["backoff", ""],
+    drain: ["moving", ""],
+    replaced: "-",
+    undrain: "-",
   },
   reloading: {
     accepted: "-",
@@ -92,6 +112,10 @@ const expected: Record<CopyState, Record<CopyEventKind, [CopyNext, string] | "-"
     confirmed: ["running", "record"],
     lost: [G, "forget"],
     removed: [G, "forget send_destroy"],
+    reported: ["backoff", ""],
+    drain: ["moving", ""],
+    replaced: "-",
+    undrain: "-",
   },
   restored: {
     accepted: "-",
@@ -105,6 +129,78 @@ const expected: Record<CopyState, Record<CopyEventKind, [CopyNext, string] | "-"
     confirmed: ["running", "record"],
     lost: [G, "forget"],
     removed: [G, "forget send_destroy"],
+    reported: "-",
+    drain: "-",
+    replaced: "-",
+    undrain: "-",
+  },
+  backoff: {
+    accepted: "-",
+    spawned: ["running", "record save"],
+    reloaded: ["running", "record save"],
+    rejected: [G, "reject send_destroy forget"],
+    timeout: "-",
+    destroyed: [G, "forget"],
+    changed: ["updating", "send_update"],
+    touched: ["reloading", "send_reload"],
+    confirmed: ["running", "record"],
+    lost: [G, "forget"],
+    removed: [G, "forget send_destroy"],
+    reported: ["backoff", ""],
+    drain: [G, "send_destroy forget"],
+    replaced: "-",
+    undrain: "-",
+  },
+  unhealthy: {
+    accepted: "-",
+    spawned: ["running", "record save"],
+    reloaded: ["running", "record save"],
+    rejected: [G, "reject send_destroy forget"],
+    timeout: "-",
+    destroyed: [G, "forget"],
+    changed: ["updating", "send_update"],
+    touched: ["reloading", "send_reload"],
+    confirmed: ["running", "record"],
+    lost: [G, "forget"],
+    removed: [G, "forget send_destroy"],
+    reported: ["backoff", ""],
+    drain: [G, "send_destroy forget"],
+    replaced: "-",
+    undrain: "-",
+  },
+  stopped: {
+    accepted: "-",
+    spawned: ["running", "record save"],
+    reloaded: ["running", "record save"],
+    rejected: [G, "reject send_destroy forget"],
+    timeout: "-",
+    destroyed: [G, "forget"],
+    changed: ["updating", "send_update"],
+    touched: ["reloading", "send_reload"],
+    confirmed: ["running", "record"],
+    lost: [G, "forget"],
+    removed: [G, "forget send_destroy"],
+    reported: ["backoff", ""],
+    drain: [G, "send_destroy forget"],
+    replaced: "-",
+    undrain: "-",
+  },
+  moving: {
+    accepted: "-",
+    spawned: ["moving", "record"],
+    reloaded: ["moving", "record"],
+    rejected: [G, "reject send_destroy forget"],
+    timeout: "-",
+    destroyed: [G, "forget"],
+    changed: ["moving", "send_update"],
+    touched: ["moving", "send_reload"],
+    confirmed: ["moving", "record"],
+    lost: [G, "forget"],
+    removed: [G, "forget send_destroy"],
+    reported: ["moving", ""],
+    drain: "-",
+    replaced: [G, "send_destroy forget"],
+    undrain: ["running", ""],
   },
 };
 
@@ -126,6 +222,21 @@ test("a stale confirmed copy is updated at once; pids and restarts are the emper
   });
   expect(copyStep("offered", { kind: "spawned", pid: 42, restarts: 0 })!.actions).toContainEqual({ do: "spawned", pid: 42 });
   expect(copyStep("accepted", { kind: "rejected", reason: "bad config" })!.actions[0]).toEqual({ do: "reject", reason: "bad config" });
+});
+
+test("reports: a running copy follows its emperor's verdict; past the bound it is rescheduled and destroyed", () => {
+  const r = (verdict: "ok" | "backoff" | "unhealthy" | "halted" | "exhausted") => ({ kind: "reported" as const, verdict, why: "exit 127" });
+  expect(copyStep("running", r("ok"))).toEqual({ next: "running", actions: [] });
+  expect(copyStep("updating", r("ok"))!.next).toBe("updating");
+  expect(copyStep("running", r("unhealthy"))!.next).toBe("unhealthy");
+  expect(copyStep("running", r("halted"))!.next).toBe("stopped");
+  expect(copyStep("backoff", r("ok"))!.next).toBe("running");
+  expect(copyStep("unhealthy", r("backoff"))!.next).toBe("backoff");
+  expect(copyStep("backoff", r("exhausted"))).toEqual({
+    next: "gone",
+    actions: [{ do: "reschedule", why: "exit 127" }, { do: "send_destroy" }, { do: "forget" }],
+  });
+  expect(copyStep("moving", r("exhausted"))!.actions.map((a) => a.do)).toEqual(["send_destroy", "forget"]);
 });
 
 test("placing follows the table: the states whose answer may time out", () => {

@@ -15,6 +15,8 @@ import { MessageIds } from "./ids.ts";
 import { NodeLink } from "./node_link.ts";
 import { type Entry, Outstanding } from "./outstanding.ts";
 import { type PickPolicy, ServerPicker } from "./picker.ts";
+import { hostPort } from "../../net/mod.ts";
+import { curelessProblem } from "./cureless.ts";
 
 /** Options of {@link RingClient}. */
 export interface RingClientOptions {
@@ -60,6 +62,8 @@ export class RingClient {
   readonly clientId: string;
   /** The most recent reason a server failed or refused, for error messages. */
   lastError: string | undefined;
+  /** Set when a failure retrying cannot cure ended the client: what to pass (see `curelessProblem`). */
+  fatal: string | undefined;
   /** Re-sends after a node went away (each message counts once per retry). */
   retried = 0;
   readonly #servers: HostPort[];
@@ -107,6 +111,7 @@ export class RingClient {
    */
   publish(content: string): Promise<string> {
     if (this.#closed) return Promise.reject(new Error("the client is closed"));
+    if (this.fatal) return Promise.reject(new Error(this.fatal));
     const msg = pzogMessage(content);
     const id = this.#ids.next();
     return new Promise<string>((resolve, reject) => {
@@ -217,6 +222,8 @@ export class RingClient {
     this.#slots[i] = undefined;
     if (slot?.state === "open") slot.link.abort(reason ?? "dropped");
     const back = this.#out.lost(i);
+    const fatal = reason === undefined ? undefined : curelessProblem(reason, this.#where(i));
+    if (fatal) return this.#giveUp(fatal);
     // An idle link the node closed after talking to us is no reason to skip the node.
     const idleClose = slot?.state === "open" && slot.link.heard && back === 0;
     if (!idleClose) {
@@ -226,6 +233,14 @@ export class RingClient {
       log.debug("{why}; {back} message(s) to retry, server skipped for {pause} ms", { why, back, pause });
     }
     this.#pump();
+  }
+
+  /** Fails everything outstanding with `why`: no retry can help. */
+  #giveUp(why: string): void {
+    this.fatal = why;
+    this.lastError = why;
+    for (const e of this.#out.expired(Number.POSITIVE_INFINITY)) e.payload.reject(new Error(why));
+    this.#settled();
   }
 
   #tick(): void {
@@ -256,6 +271,6 @@ export class RingClient {
 
   #where(i: number): string {
     const { host, port } = this.#servers[i]!;
-    return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    return hostPort(host, port);
   }
 }

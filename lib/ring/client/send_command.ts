@@ -10,6 +10,7 @@ import { RingClient, type RingClientOptions } from "./ring_client.ts";
 import { Slots } from "./slots.ts";
 import { formatProgress, formatSummary, newTally, type Tally } from "./summary.ts";
 import { getLogger } from "../../log/logging.ts";
+import { UsageError } from "../../errors.ts";
 
 const log = getLogger("sprog", "send");
 
@@ -59,6 +60,8 @@ function pause(seconds: number, stop: AbortSignal): Promise<void> {
  * Runs a send, returning the exit code: 0 when every message sent was acknowledged (and,
  * with `count`, all of them were sent), else 1 with one line on stderr.
  *
+ * @throws {UsageError} at once on an error retrying cannot cure (see `curelessProblem`)
+ *
  * @example
  * ```ts
  * const code = await sendCommand({ servers, interval: 0, window: 32, count: 500 });
@@ -89,7 +92,7 @@ export async function sendCommand(opts: SendOptions): Promise<number> {
       if (problem) {
         tally.failed += 1;
         lastError = `line ${tally.sent} not sent: ${problem}`;
-        if (opts.count === undefined) log.warning("{reason}", { reason: lastError });
+        if (opts.count === undefined) log.warn("{reason}", { reason: lastError });
         slots.release();
       } else {
         client
@@ -100,15 +103,18 @@ export async function sendCommand(opts: SendOptions): Promise<number> {
               tally.failed += 1;
               // Keep the cause, not the "stopped before..." of the messages a stop cut short.
               if (!stopper.signal.aborted || lastError === undefined) lastError = e.message;
-              if (opts.count === undefined) log.warning("{reason}", { reason: e.message });
+              if (opts.count === undefined) log.warn("{reason}", { reason: e.message });
               // A counted run whose servers are all failing ends now rather than timing out message by message.
               else if (client.unreachable) giveUp.abort();
+              // An error retrying cannot cure (a client certificate wanted...) ends any run now.
+              if (client.fatal) giveUp.abort();
             },
           )
           .then(() => slots.release());
       }
       if (opts.count !== undefined && tally.sent >= opts.count) break;
-      if (opts.interval > 0 && !stopper.signal.aborted) await pause(opts.interval, stopper.signal);
+      // "-m -": each line goes out as soon as it is read; the interval paces the others.
+      if (opts.interval > 0 && opts.message !== "-" && !stopper.signal.aborted) await pause(opts.interval, stopper.signal);
       if (stopper.signal.aborted) break;
     }
     await client.close(giveUp.signal.aborted ? 0 : stopper.signal.aborted ? STOP_GRACE_MS : Number.POSITIVE_INFINITY);
@@ -117,6 +123,8 @@ export async function sendCommand(opts: SendOptions): Promise<number> {
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
   }
+  // One line saying what to pass, exit 2 (runMain), instead of a summary of failures.
+  if (client.fatal) throw new UsageError(client.fatal);
   tally.retried = client.retried;
   if (progress) process.stderr.write("\r\x1b[K");
   if (!opts.quiet) process.stdout.write(`${formatSummary(tally, performance.now() - started)}\n`);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { isIP } from "node:net";
 import type { RingConfig, RingNode } from "../../config/ring_config.ts";
 import { UsageError } from "../../errors.ts";
 import { type HostPort, parseHostPort } from "../../tls/endpoint.ts";
@@ -73,6 +74,11 @@ export function resolveTarget(f: ServerFlags): Target {
   const want = node ? { host: node.host, port: node.clientPort } : address(specific, port, flag);
   const explicitPort = node !== undefined || /\]:|^[^:]*:[0-9]+$/.test(specific);
   let index = servers.findIndex((s) => s.host === want.host && (!explicitPort || s.port === want.port));
+  // With ring.toml, a bare name must be a node's (an address or HOST:PORT may be any server).
+  if (index < 0 && f.config && !f.testing && isIP(want.host) === 0 && !explicitPort) {
+    const names = f.config.nodes.map((n) => n.name).join(", ");
+    throw new UsageError(`${flag} "${specific}" is no node of ${f.config.file}: pass a node name (${names}) or a node's host`);
+  }
   if (index < 0) index = servers.push(want) - 1;
   return { servers, policy: { kind: "specific", index } };
 }

@@ -69,7 +69,8 @@ export class Subscription {
     if (this.durable === undefined || !this.store) return;
     let top = this.acked;
     for (const [, last] of ranges) top = Math.max(top, last);
-    top = Math.min(top, this.store.lastSeq);
+    // Never past what was sent: a bogus ack must not skip messages.
+    top = Math.min(top, this.live ? this.store.lastSeq : this.next - 1);
     if (top <= this.acked) return;
     this.acked = top;
     this.hub.positionChanged(this.key, top);
@@ -81,7 +82,7 @@ export class Subscription {
     try {
       while (this.conn.bufferedBytes < REPLAY_LOW) {
         const page = this.store.read(this.next, PAGE);
-        for (const m of page) if (m.content.startsWith(this.prefix)) this.conn.write(eventBytes(m));
+        for (const m of page) if (m.content.startsWith(this.prefix)) this.conn.write(eventBytes(m, m.seq));
         if (page.length > 0) this.next = page[page.length - 1]!.seq + 1;
         if (page.length < PAGE) {
           // Everything up to the last stored seq is written: messages logged from now on

@@ -1,0 +1,64 @@
+/**
+ * Draining emperors (`zeus drain NODE`): their copies move away one at a time, each
+ * replacement running (and healthy, when the vassal has a check) before the old copy is
+ * destroyed, so a vassal with one copy has no gap. Runs on the copy lifecycle: `drain`
+ * makes a running copy `moving` (placement then starts its replacement elsewhere, since a
+ * draining emperor takes nothing new), `replaced` destroys it.
+ *
+ * @module
+ */
+import type { CopyKeeper } from "./copy_keeper.ts";
+import type { EmperorRecord } from "./records.ts";
+
+/**
+ * Advances every drain one step; returns whether anything changed (then place and save).
+ *
+ * @example
+ * ```ts
+ * if (stepDrains(keeper)) { keeper.place(); io.changed(); }
+ * ```
+ */
+export function stepDrains(keeper: CopyKeeper): boolean {
+  let changed = false;
+  for (const e of keeper.emperors.values()) if (e.alive && e.ready && e.draining) changed = stepDrain(keeper, e) || changed;
+  return changed;
+}
+
+function stepDrain(keeper: CopyKeeper, e: EmperorRecord): boolean {
+  let changed = false;
+  let moving = false;
+  for (const name of [...e.names].sort()) {
+    const v = keeper.vassals.get(name)!;
+    const c = v.copiesOn.get(e.node)!;
+    if (c.state !== "moving") continue;
+    const good = keeper.staying(v).filter((x) => keeper.good(v, x)).length;
+    if (good >= v.copies) {
+      keeper.counters.moved++;
+      keeper.step(v, c, { kind: "replaced" });
+      changed = true;
+    } else moving = true;
+  }
+  if (moving) return changed;
+  for (const name of [...e.names].sort()) {
+    const v = keeper.vassals.get(name)!;
+    const c = v.copiesOn.get(e.node)!;
+    // Only a copy that could be serving is worth a replacement first; others just go.
+    if (!keeper.step(v, c, { kind: "drain" })) continue;
+    changed = true;
+    if (v.copiesOn.get(e.node)?.state === "moving") break;
+  }
+  return changed;
+}
+
+/**
+ * Where a drain stands, for status: "draining" while the emperor holds copies, "drained" after.
+ *
+ * @example
+ * ```ts
+ * drainState(e); // "drained"
+ * ```
+ */
+export function drainState(e: EmperorRecord): "draining" | "drained" | undefined {
+  if (!e.draining) return undefined;
+  return e.names.size > 0 ? "draining" : "drained";
+}

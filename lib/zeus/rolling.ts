@@ -1,0 +1,109 @@
+/**
+ * Drives rolling updates (the rollout planner, rollout.ts) on the copy lifecycle: a copy
+ * picked by the plan gets `changed` (VASSAL_UPDATE with the new config); a failure stops
+ * the rollout, and with `auto_revert` the updated copies get the last good config again.
+ *
+ * @module
+ */
+import { getLogger } from "../log/logging.ts";
+import { UPDATE_DEFAULTS } from "../vassal/fleet_config.ts";
+import type { CopyKeeper } from "./copy_keeper.ts";
+import type { Copy, VassalRecord } from "./records.ts";
+import { planRollout, type RolloutCopy } from "./rollout.ts";
+import { exitText } from "./verdict.ts";
+
+const log = getLogger("zeus", "rollout");
+
+/** States of a copy that fails on the config it was given. */
+const TROUBLE = new Set(["backoff", "unhealthy", "stopped"]);
+
+/**
+ * Starts rolling `v` (whose record already holds the new config) out to its copies.
+ *
+ * @example
+ * ```ts
+ * startRollout(keeper, v, now);
+ * ```
+ */
+export function startRollout(keeper: CopyKeeper, v: VassalRecord, now: number): void {
+  v.rollout = { target: v.sha256, state: "rolling", updated: 0, total: keeper.staying(v).length, waiting: [] };
+  delete v.revertedFrom;
+  stepRollout(keeper, v, now);
+}
+
+function view(v: VassalRecord, c: Copy): RolloutCopy {
+  // A copy still being placed gets the config current when its emperor accepts: the new one.
+  const sha = c.sha ?? v.sha256;
+  const problem = TROUBLE.has(c.state)
+    ? [c.state, c.report ? exitText(c.report) : "", c.report?.check ?? ""].filter(Boolean).join(", ")
+    : undefined;
+  return { node: c.node, sha, ...(c.goodSince !== undefined ? { goodSince: c.goodSince } : {}), ...(problem ? { problem } : {}) };
+}
+
+/**
+ * Advances `v`'s rollout, if one is under way; returns whether anything changed.
+ *
+ * @example
+ * ```ts
+ * for (const v of vassals.values()) stepRollout(keeper, v, now);
+ * ```
+ */
+export function stepRollout(keeper: CopyKeeper, v: VassalRecord, now: number): boolean {
+  const r = v.rollout;
+  if (!r || r.state !== "rolling" || !v.body) return false;
+  const copies = keeper.staying(v).filter((c) => keeper.emperors.get(c.node)?.conn !== undefined);
+  const plan = planRollout(
+    r.target,
+    copies.map((c) => view(v, c)),
+    v.settings?.update ?? UPDATE_DEFAULTS,
+    now,
+  );
+  switch (plan.kind) {
+    case "rolling": {
+      Object.assign(r, { updated: plan.updated, total: plan.total, waiting: plan.waiting });
+      for (const node of plan.update) keeper.step(v, v.copiesOn.get(node)!, { kind: "changed" });
+      return plan.update.length > 0;
+    }
+    case "done":
+      Object.assign(r, { state: "done", updated: plan.total, total: plan.total, waiting: [] });
+      v.lastGood = { sha256: v.sha256, body: v.body };
+      log.info("rollout of {name} done: {n} copies updated", { name: v.name, n: plan.total });
+      return true;
+    case "failed": {
+      Object.assign(r, { state: "failed", reason: plan.reason, waiting: [] });
+      const back = v.lastGood;
+      if (plan.revert.length === 0 || !back || back.sha256 === r.target) {
+        log.error("rollout of {name} stopped: {reason}", { name: v.name, reason: plan.reason });
+        return true;
+      }
+      log.error("rollout of {name} stopped: {reason}; reverting {n} copies to the last good config", {
+        name: v.name,
+        reason: plan.reason,
+        n: plan.revert.length,
+      });
+      Object.assign(v, { revertedFrom: r.target, body: back.body, sha256: back.sha256 });
+      r.state = "reverted";
+      for (const node of plan.revert) {
+        const c = v.copiesOn.get(node);
+        if (c) keeper.step(v, c, { kind: "changed" });
+      }
+      return true;
+    }
+  }
+}
+
+/**
+ * Remembers `v`'s config as the last good one once every copy it wants runs it well.
+ *
+ * @example
+ * ```ts
+ * noteGood(keeper, v);
+ * ```
+ */
+export function noteGood(keeper: CopyKeeper, v: VassalRecord): void {
+  if (!v.body || v.rollout?.state === "rolling" || v.lastGood?.sha256 === v.sha256) return;
+  const staying = keeper.staying(v);
+  if (staying.length >= v.copies && staying.every((c) => c.sha === v.sha256 && keeper.good(v, c))) {
+    v.lastGood = { sha256: v.sha256, body: v.body };
+  }
+}

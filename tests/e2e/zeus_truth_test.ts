@@ -1,0 +1,48 @@
+// The truth about vassals (real binaries, three emperors): what emperors report is what
+// zeus shows; a vassal that keeps failing is tried elsewhere, a bounded number of times.
+import { afterAll, afterEach, expect, test } from "bun:test";
+import { removeTmpDirs, run, bin, waitFor } from "../helpers/procs.ts";
+import { emperorsReady, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
+
+afterEach(stopAll);
+afterAll(removeTmpDirs);
+
+test("a vassal whose command does not exist: backoff with exit 127 (never running), tried on each emperor, then failed", async () => {
+  const z = await startZeus({ extra: ["--reschedule-after", "2"] });
+  for (let i = 1; i <= 3; i++) await startEmperor(`e${i}`, `zeus:127.0.0.1:${z.port}`);
+  await emperorsReady(z, 3);
+  writeVassals(z.dir, { "ghost.toml": '[vassal]\ncommand = "/nonexistent/ghost"\nstop_timeout = 1\n' });
+  const tried = new Set<string>();
+  let sawBackoff = false;
+  const failed = await waitFor(
+    async () => {
+      const s = await z.status();
+      const v = s?.vassals.find((x) => x.name === "ghost.toml");
+      if (!v) return undefined;
+      // Never shown running: a copy is starting (placing) or in backoff with the exit.
+      expect(v.state).not.toBe("running");
+      for (const c of v.emperors) {
+        expect(c.state).not.toBe("running");
+        tried.add(c.node);
+        if (c.state === "backoff") {
+          sawBackoff = true;
+          expect(c.exit).toBe("exit 127");
+        }
+      }
+      return v.state === "failed" ? v : undefined;
+    },
+    30_000,
+    "ghost.toml failed",
+  );
+  expect(sawBackoff).toBe(true);
+  expect([...tried].sort()).toEqual(["e1", "e2", "e3"]);
+  expect(failed.emperors).toEqual([]);
+  expect(failed.error).toMatch(/^backoff on e\d: exit 127, 2 quick deaths in a row; tried on e1, e2, e3/);
+  const table = await run(bin("zeus"), ["status", "--stats", `127.0.0.1:${z.statsPort}`]);
+  expect(table.stdout).toMatch(/ghost\.toml\s+failed\s+0\/1\s+-\s+\d+\s+backoff on e\d: exit 127/);
+  // It stays failed (no loop around the fleet) until the file changes.
+  const s = await z.status();
+  expect(s!.counters.rescheduled).toBe(3);
+  writeVassals(z.dir, { "ghost.toml": '[vassal]\ncommand = "/bin/sleep"\nargs = ["100"]\nstop_timeout = 1\n' });
+  await waitFor(async () => (await z.status())?.vassals.find((x) => x.name === "ghost.toml" && x.state === "running"), 10_000, "fixed");
+}, 60_000);

@@ -1,0 +1,175 @@
+// The vassal lifecycle table alone: every phase x input, and walks through it.
+import { expect, test } from "bun:test";
+import fc from "fast-check";
+import { Throttle } from "../../lib/emperor/throttle.ts";
+import { vassalStep } from "../../lib/emperor/vassal_lifecycle.ts";
+import { HAS_PROCESS, type Phase, PHASES, PUBLIC_STATE, type VassalFacts, type VassalInput } from "../../lib/emperor/vassal_phases.ts";
+import { parseVassalConfig, type VassalConfig } from "../../lib/vassal/mod.ts";
+
+const plain = parseVassalConfig("p.toml", '[vassal]\ncommand = "sleep"\nstop_timeout = 3\n');
+const uwsgi = parseVassalConfig("u.ini", "[uwsgi]\n");
+
+const inputs = (config: VassalConfig): VassalInput[] => [
+  { kind: "start" },
+  { kind: "started", pid: 7 },
+  { kind: "byte_spawned" },
+  { kind: "byte_accepting" },
+  { kind: "heartbeat" },
+  { kind: "voluntary_shutdown" },
+  { kind: "byte_other" },
+  { kind: "reload" },
+  { kind: "update", config },
+  { kind: "unhealthy" },
+  { kind: "destroy" },
+  { kind: "exited", code: 1, signal: null },
+  { kind: "backoff_timer" },
+  { kind: "kill_timer" },
+  { kind: "heartbeat_timer" },
+  { kind: "accepting_timer" },
+  { kind: "started_timer" },
+];
+
+const facts = (config: VassalConfig): VassalFacts => ({
+  name: "v",
+  config,
+  pid: 7,
+  restarts: 0,
+  lastExit: undefined,
+  throttle: new Throttle(),
+  announced: true,
+  reloadPending: false,
+  reloadAgain: false,
+  lateAccepting: false,
+  startMs: 0,
+});
+
+// Next phase of each phase on each input, in the order of inputs(): "=" stays, "-" is a
+// protocol error (one `unexpected` action, nothing else).
+const PLAIN: Record<Phase, string> = {
+  new: "starting - = = = = = starting starting = stopped - - = = = =",
+  starting: "- running running running = shutting = restarting restarting = destroying backoff - = = = running",
+  running: "- = = = = shutting = restarting restarting unhealthy destroying backoff - = = = =",
+  reloading: "- running running running = shutting = restarting restarting = destroying backoff - = = = running",
+  restarting: "- = = = = = = = = = destroying starting - = = = =",
+  unhealthy: "- = = = = = = = = = destroying starting - = = = =",
+  destroying: "- = = = = = = = = = = stopped - = = = =",
+  shutting: "- = = = = = = = = = destroying resting - = = = =",
+  backoff: "- - = = = = = starting starting = stopped - starting = = = =",
+  resting: "- - = = = = = starting starting = stopped - - = = = =",
+  stopped: "- - = = = = = = = = = - - = = = =",
+};
+const UWSGI: Record<Phase, string> = {
+  new: "starting - = = = = = starting starting = stopped - - = = = =",
+  starting: "- = running running = shutting = = = = destroying backoff - = = = =",
+  running: "- = = = = shutting = reloading reloading unhealthy destroying backoff - = = = =",
+  reloading: "- = running running = shutting = = = = destroying backoff - = = = =",
+  restarting: "- = = = = = = = = = destroying starting - = = = =",
+  unhealthy: "- = = = = = = = = = destroying starting - = = = =",
+  destroying: "- = = = = = = = = = = stopped - = = = =",
+  shutting: "- = = = = = = = = = destroying resting - = = = =",
+  backoff: "- - = = = = = starting starting = stopped - starting = = = =",
+  resting: "- - = = = = = starting starting = stopped - - = = = =",
+  stopped: "- - = = = = = = = = = - - = = = =",
+};
+
+for (const [kind, config, table] of [
+  ["plain", plain, PLAIN],
+  ["uWSGI", uwsgi, UWSGI],
+] as [string, VassalConfig, Record<Phase, string>][]) {
+  test(`every phase x input of a ${kind} vassal: the next phase, or a protocol error`, () => {
+    expect(Object.keys(table)).toEqual([...PHASES]);
+    for (const phase of PHASES) {
+      const got = inputs(config).map((input) => {
+        const s = vassalStep(facts(config), phase, input, 1000);
+        if (s.actions.some((a) => a.do === "unexpected")) {
+          expect(s).toEqual({ next: phase, actions: [{ do: "unexpected", input: input.kind, phase }], keepSince: true });
+          return "-";
+        }
+        return s.next === phase ? "=" : s.next;
+      });
+      expect({ phase, row: got.join(" ") }).toEqual({ phase, row: table[phase] });
+    }
+  });
+}
+
+test("with a start grace, a plain vassal is running only once it stayed up; one that dies first never was", () => {
+  const f = { ...facts(plain), announced: false, pid: undefined, startMs: 500 };
+  expect(vassalStep(f, "starting", { kind: "started", pid: 9 }, 0)).toEqual({
+    next: "starting",
+    actions: [{ do: "timer", timer: "started", ms: 500 }],
+    keepSince: true,
+  });
+  const died = vassalStep({ ...f }, "starting", { kind: "exited", code: 127, signal: null }, 10);
+  expect(died.next).toBe("backoff");
+  expect(died.actions).toContainEqual({ do: "cancel", timer: "started" });
+  expect(died.actions.some((a) => a.do === "emit" && a.event.type === "spawned")).toBe(false);
+  const up = vassalStep(f, "starting", { kind: "started_timer" }, 500);
+  expect(up).toEqual({ next: "running", actions: [{ do: "emit", event: { type: "spawned", name: "v", pid: 9 } }] });
+});
+
+test("every phase has a public state; the ones with a process are the ones that can exit", () => {
+  for (const phase of PHASES) {
+    expect(PUBLIC_STATE[phase]).toBeDefined();
+    const exit = vassalStep(facts(plain), phase, { kind: "exited", code: 0, signal: null }, 0);
+    expect(exit.actions.some((a) => a.do === "unexpected")).toBe(!HAS_PROCESS.has(phase));
+  }
+});
+
+/** Any input but "started" and "exited", which the walk feeds as the process does. */
+const driven: fc.Arbitrary<VassalInput> = fc.constantFrom<VassalInput>(
+  { kind: "byte_spawned" },
+  { kind: "byte_accepting" },
+  { kind: "heartbeat" },
+  { kind: "voluntary_shutdown" },
+  { kind: "byte_other" },
+  { kind: "reload" },
+  { kind: "update", config: plain },
+  { kind: "update", config: parseVassalConfig("p.toml", '[vassal]\ncommand = "sleep"\nargs = ["1"]\n') },
+  { kind: "unhealthy" },
+  { kind: "destroy" },
+  { kind: "backoff_timer" },
+  { kind: "kill_timer" },
+  { kind: "heartbeat_timer" },
+  { kind: "accepting_timer" },
+);
+type Step = { input: VassalInput } | { exit: true };
+const step: fc.Arbitrary<Step> = fc.oneof(
+  driven.map((input) => ({ input })),
+  fc.constant({ exit: true as const }),
+);
+
+test("property: one process at most, exactly while the phase has one; destroyed once, and nothing starts after it", () => {
+  fc.assert(
+    fc.property(fc.constantFrom(plain, uwsgi), fc.array(step, { maxLength: 40 }), (config, steps) => {
+      const f = { ...facts(config), pid: undefined, announced: false };
+      let phase = "new" as Phase;
+      let procs = 0;
+      let destroyed = 0;
+      const feed = (input: VassalInput, now: number) => {
+        const s = vassalStep(f, phase, input, now);
+        const launches = s.actions.filter((a) => a.do === "launch").length;
+        expect(launches).toBeLessThanOrEqual(1);
+        if (launches) expect(s.actions.at(-1)).toEqual({ do: "launch" }); // a launch ends its batch
+        destroyed += s.actions.filter((a) => a.do === "emit" && a.event.type === "destroyed").length;
+        if (destroyed) expect(launches).toBe(0);
+        phase = s.next;
+        if (launches) {
+          expect(procs).toBe(0);
+          procs = 1;
+          feed({ kind: "started", pid: 100 + now }, now);
+        }
+        expect(HAS_PROCESS.has(phase)).toBe(procs === 1);
+      };
+      feed({ kind: "start" }, 0);
+      steps.forEach((s, i) => {
+        if ("input" in s) return feed(s.input, i + 1);
+        if (procs === 0) return;
+        procs = 0;
+        feed({ kind: "exited", code: 1, signal: null }, i + 1);
+      });
+      expect(destroyed).toBeLessThanOrEqual(1);
+      if (destroyed) expect(phase).toBe("stopped");
+    }),
+    { numRuns: 3000 },
+  );
+});
