@@ -7,7 +7,8 @@ import type { Socket } from "bun";
 import type { Conn, Listener, SocketState } from "./types.ts";
 import type { TlsServerFiles } from "../tls/files.ts";
 import { peerNames } from "./peer_names.ts";
-import { formatRemote, SocketConn } from "./socket_conn.ts";
+import { hostPort } from "./host_port.ts";
+import { SocketConn } from "./socket_conn.ts";
 import { socketEvents } from "./socket_events.ts";
 import { serverTlsOptions } from "./tls_options.ts";
 
@@ -67,7 +68,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
         ...socketEvents,
         open(socket) {
           // Bun shares `data` between a listener's sockets unless each gets its own.
-          const remote = formatRemote(socket.remoteAddress, socket.remotePort);
+          const remote = hostPort(socket.remoteAddress, socket.remotePort);
           socket.data = { remote };
           if (!tls) return admit(socket, false);
           socket.timeout(handshakeSeconds);
@@ -75,13 +76,17 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           // refused handshake too; cleared once the handshake has an outcome.
           socket.data.beforeReady = (err) => opts.onRefused?.(remote, `closed during the TLS handshake${err ? `: ${err.message}` : ""}`);
         },
-        handshake(socket, success) {
+        handshake(socket, success, err) {
           socket.timeout(0);
           delete socket.data.beforeReady;
           const verified = tls?.clientAuth !== "none" && socket.authorized;
           if (!success || (tls?.clientAuth === "required" && !verified)) {
+            // A failed handshake's own error first: the authorization error alone says
+            // "unable to get issuer certificate" for a client that never sent one (a port probe).
             const why = refusalReason(
-              socket.getAuthorizationError?.()?.message ?? (success ? "no client certificate" : "TLS handshake failed"),
+              (!success ? err?.message : undefined) ??
+                socket.getAuthorizationError?.()?.message ??
+                (success ? "no client certificate" : "TLS handshake failed"),
             );
             opts.onRefused?.(socket.data.remote!, why);
             socket.terminate();
