@@ -12,7 +12,15 @@ import { dialUnix } from "../net/unix.ts";
 import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import type { TlsClientFiles } from "../tls/files.ts";
 import { splitVars, VarsJoiner } from "./chunks.ts";
-import { ADMIN_PROTO, type AdminFrame, decodeAdminFrame, encodeAdminFrame, isAdminType, type StreamOpen } from "./frames.ts";
+import {
+  ADMIN_PROTO,
+  type AdminFrame,
+  decodeAdminFrame,
+  encodeAdminFrame,
+  isAdminType,
+  type StreamFrameBody,
+  type StreamOpen,
+} from "./frames.ts";
 
 /** Where the admin server is and how to prove who we are. */
 export interface AdminClientOptions {
@@ -36,10 +44,8 @@ export interface StreamHandlers {
 export interface ClientStream {
   readonly id: number;
   /** Sends a frame of this stream (its `id` is filled in). */
-  send(f: DistributiveOmit<AdminFrame, "id">): void;
+  send(f: StreamFrameBody): void;
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 /** The name this client gives itself in HELLO: "user@host". */
 function clientName(): string {

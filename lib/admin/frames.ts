@@ -75,6 +75,9 @@ export type AdminFrame =
   | { type: "END"; id: number; code: number; signal?: string; error?: string; reason?: string }
   | { type: "CANCEL"; id: number; reason: string };
 
+/** A stream frame without its `id`: what a stream's end sends, the stream's owner numbering it. */
+export type StreamFrameBody = AdminFrame extends infer F ? (F extends { id: number } ? Omit<F, "id"> : never) : never;
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 type Raw = Record<string, Uint8Array>;

@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { constants } from "node:os";
 import type { AdminConnection } from "../admin/client.ts";
 import { adminExitCode } from "../admin/client_cli.ts";
 import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamOpen } from "../admin/frames.ts";
+import { signalNumber } from "../vassal/signals.ts";
 import { rawMode, windowSize } from "./terminal.ts";
 import { SendWindow } from "./window.ts";
 
@@ -22,8 +22,6 @@ export interface CallOptions {
   /** Prefix of error lines ("zeus exec"). */
   prog: string;
 }
-
-const signalNumber = (s: string): number => (constants.signals as Record<string, number>)[s] ?? 0;
 
 /** Waits until everything written to `w` so far has been handed to the OS (not when it broke). */
 function flushed(w: NodeJS.WriteStream): Promise<void> {

@@ -6,10 +6,10 @@
  * @module
  */
 import { type FileHandle, open, stat } from "node:fs/promises";
-import { type AdminFrame, INITIAL_WINDOW, MAX_DATA } from "../admin/frames.ts";
+import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamFrameBody } from "../admin/frames.ts";
 import { SendWindow } from "./window.ts";
 
-type Out = AdminFrame extends infer F ? (F extends { id: number } ? Omit<F, "id"> : never) : never;
+type Out = StreamFrameBody;
 
 /** How often a followed log is checked for growth. */
 const POLL_MS = 100;

@@ -7,16 +7,16 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { constants } from "node:os";
 import type { Subprocess, Terminal } from "bun";
-import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamOpen } from "../admin/frames.ts";
+import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamFrameBody, type StreamOpen } from "../admin/frames.ts";
 import type { ExecContext } from "../emperor/types.ts";
 import { plainArgv, SETPRIV } from "../emperor/vassal_process.ts";
 import { sessionMembers } from "../emperor/proc_stat.ts";
+import { signalNumber } from "../vassal/signals.ts";
 import { SendWindow, WindowLimit } from "./window.ts";
 
 type ExecOpen = Extract<StreamOpen, { kind: "exec" }>;
-type Out = AdminFrame extends infer F ? (F extends { id: number } ? Omit<F, "id"> : never) : never;
+type Out = StreamFrameBody;
 
 /** Signals a caller may send (a terminal's, and the usual job-control and stop ones). */
 export const SENDABLE_SIGNALS = new Set([
@@ -68,10 +68,6 @@ function foregroundGroup(pid: number): number {
   } catch {
     return pid;
   }
-}
-
-function signalNumber(name: string | null | undefined): number {
-  return name ? ((constants.signals as Record<string, number>)[name] ?? 0) : 0;
 }
 
 function kill(target: number, sig: NodeJS.Signals | number): void {

@@ -11,7 +11,7 @@ import { getLogger } from "../log/logging.ts";
 import { ringBytes, RingType } from "./protocol.ts";
 import { eventBytes } from "./listen/event.ts";
 import type { SeqRange } from "./listen/ranges.ts";
-import type { NewMessage, RingStore, StoredMessage } from "./listen/store.ts";
+import type { NewMessage, RingStore } from "./listen/store.ts";
 import type { SubscribeRequest } from "./listen/subscribe_request.ts";
 import { Subscription } from "./listen/subscription.ts";
 import { type GroupMember, WorkGroup } from "./listen/work_group.ts";
@@ -148,13 +148,20 @@ export class Listeners {
    */
   logged(batch: readonly NewMessage[]): void {
     const stored = this.#store(batch);
-    if (stored.length === 0) return;
-    for (const sub of this.#live) {
-      if (sub.conn.bufferedBytes > LISTENER_BUFFER) {
-        this.#drop(sub);
-        continue;
+    if (!stored) return;
+    const { rows, first } = stored;
+    if (this.#live.size > 0) {
+      // One EVENT per message, built once for every listener that wants it.
+      const packets: (Uint8Array | undefined)[] = [];
+      for (const sub of this.#live) {
+        if (sub.conn.bufferedBytes > LISTENER_BUFFER) {
+          this.#drop(sub);
+          continue;
+        }
+        for (let i = 0; i < rows.length; i++) {
+          if (rows[i]!.content.startsWith(sub.prefix)) sub.conn.write((packets[i] ??= eventBytes(rows[i]!, first + i)));
+        }
       }
-      for (const m of stored) if (m.content.startsWith(sub.prefix)) sub.conn.write(eventBytes(m));
     }
     for (const g of this.#groups.values()) if (g.members.length > 0) g.pump();
   }
@@ -190,19 +197,22 @@ export class Listeners {
     this.flush();
   }
 
-  #store(batch: readonly NewMessage[]): StoredMessage[] {
-    const ts = Date.now();
-    if (!this.store) return batch.map((m) => ({ ...m, seq: ++this.#memorySeq, ts }));
-    const rows = this.#unstored.length > 0 ? [...this.#unstored, ...batch] : [...batch];
+  /** Stores `batch`, after what could not be stored before; returns what was stored and the seq of its first. */
+  #store(batch: readonly NewMessage[]): { rows: readonly NewMessage[]; first: number } | undefined {
+    if (!this.store) {
+      this.#memorySeq += batch.length;
+      return { rows: batch, first: this.#memorySeq - batch.length + 1 };
+    }
+    const rows = this.#unstored.length > 0 ? [...this.#unstored, ...batch] : batch;
     try {
-      const first = this.store.append(rows, ts);
+      const first = this.store.append(rows);
       this.#unstored = [];
-      return rows.map((m, i) => ({ ...m, seq: first + i, ts }));
+      return { rows, first };
     } catch (e) {
-      // Kept in order and stored with the next batch; access.log and the journal have them.
+      // Kept in order and stored (and streamed) with the next batch; access.log and the journal have them.
       if (this.#unstored.length === 0) log.error("cannot write the store: {error}", { error: (e as Error).message });
-      this.#unstored = rows;
-      return [];
+      this.#unstored = [...rows];
+      return undefined;
     }
   }
 
@@ -225,7 +235,7 @@ export class Listeners {
       if (saved === undefined) this.positionChanged(key, start - 1);
       this.#groups.set(name, group);
     }
-    const member: GroupMember = { deliver: (m) => conn.write(eventBytes(m)), ackWaitMs: req.ackWaitMs, inflight: new Map() };
+    const member: GroupMember = { deliver: (m) => conn.write(eventBytes(m, m.seq)), ackWaitMs: req.ackWaitMs, inflight: new Map() };
     const g = group;
     this.#subs.set(conn, { group: g, member });
     this.#ensureTimer();

@@ -19,4 +19,4 @@ export {
   type VassalConfig,
 } from "./config.ts";
 export { MAX_NAME_BYTES, type VassalKind, vassalKindOf, vassalNameProblem } from "./name.ts";
-export { signalName } from "./signals.ts";
+export { signalName, signalNumber } from "./signals.ts";

@@ -20,3 +20,16 @@ export function signalName(value: string): NodeJS.Signals | undefined {
   const name = upper.startsWith("SIG") ? upper : `SIG${upper}`;
   return name in constants.signals ? (name as NodeJS.Signals) : undefined;
 }
+
+/**
+ * The number of signal `name` on this system (0 for an unknown name): exit codes of
+ * commands a signal ended are 128 + it.
+ *
+ * @example
+ * ```ts
+ * signalNumber("SIGTERM"); // 15
+ * ```
+ */
+export function signalNumber(name: string): number {
+  return (constants.signals as Record<string, number>)[name] ?? 0;
+}

@@ -28,6 +28,7 @@ import { Coordinator, type CoordinatorIO } from "./coordinator.ts";
 import type { HaLeadership } from "./ha.ts";
 import type { ZeusState } from "./state_file.ts";
 import type { StateStore } from "./state_store.ts";
+import { StateSaver } from "./state_saver.ts";
 import type { VassalSource } from "./vassal_source.ts";
 import type { DirChanges } from "../watch/snapshot.ts";
 import { zeusMetrics, zeusStatus } from "./zeus_status.ts";
@@ -87,28 +88,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   const canAct = (): boolean => !ha || ha.canAct();
   // Once stopping, the connections closing are not emperors lost: the state keeps their assignments.
   let stopped = false;
-  let saveQueued = false;
-  let saving: Promise<void> | undefined;
-  const save = async (): Promise<void> => {
-    saveQueued = false;
-    if (!store || !canAct()) return;
-    try {
-      await store.save(core.snapshot());
-    } catch (e) {
-      const error = (e as Error).message;
-      log.error("cannot save state to {path}: {error}", { path: store.where, error });
-      if (ha && !(e as { unreachable?: boolean }).unreachable) ha.stepDown(error);
-    }
-  };
-  const queueSave = (): void => {
-    // Coalesced: one write per burst of changes, one at a time.
-    if (!store || saveQueued || stopped) return;
-    saveQueued = true;
-    setImmediate(() => {
-      const prev = saving ?? Promise.resolve();
-      saving = prev.then(save);
-    });
-  };
+  const saver = store && new StateSaver(store, () => core.snapshot(), { mayWrite: canAct, refused: (why) => ha?.stepDown(why) });
   const write = (conn: number, m: ZeusMessage): void => void conns.get(conn)?.write(encodePacket(encodeMessage(m)));
   const io: CoordinatorIO = {
     now: () => Date.now(),
@@ -121,7 +101,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       conns.get(conn)?.close();
       conns.delete(conn);
     },
-    changed: queueSave,
+    changed: () => saver?.queue(),
   };
   const coordinatorOptions = (restored: boolean) => ({
     deadAfterMs: opts.deadAfterMs,
@@ -388,7 +368,8 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
     },
     rescan: () => source.rescan(),
     async stop() {
-      if (store && leading) await (saving ?? Promise.resolve()).then(save);
+      if (leading) await saver?.flush();
+      saver?.stop();
       stopped = true;
       clearInterval(ticker);
       source.stop();

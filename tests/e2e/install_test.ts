@@ -77,9 +77,40 @@ test.skipIf(process.platform !== "linux")(
       `ExecStart=${join(root, "bin")}/zog --config /etc/zog/ring.toml`,
     );
     expect(readFileSync(join(root, "cron.d/sprog"), "utf8")).toContain("sprog --config /etc/zog/ring.toml -n 1");
+    // Man pages and completions, made by the installed programs.
+    for (const b of ["zog", "sprog", "zeus", "emperor"]) {
+      expect(readFileSync(join(root, "share/man/man1", `${b}.1`), "utf8")).toStartWith(`.TH ${b.toUpperCase()} 1 `);
+      expect(readFileSync(join(root, "share/bash-completion/completions", b), "utf8")).toContain(
+        `complete -o default -F _${b}_complete ${b}`,
+      );
+      expect(readFileSync(join(root, "share/zsh/site-functions", `_${b}`), "utf8")).toStartWith(`#compdef ${b}\n`);
+    }
+    await checkUnits(join(root, "systemd"));
   },
   60000,
 );
+
+/** `systemd-analyze verify` passes and `security --offline` rates each unit at most `limit`. */
+async function checkUnits(dir: string): Promise<void> {
+  if (!Bun.which("systemd-analyze"))
+    return void console.log("skipping the systemd unit checks: systemd-analyze is not installed (apt-get install systemd)");
+  // zog and zeus must be OK (<= 4.0); the emperor stays root (setuid to vassal users, cgroups): README says why.
+  const limits: Record<string, number> = { zog: 2.0, zeus: 2.0, emperor: 3.5 };
+  for (const [name, limit] of Object.entries(limits)) {
+    const unit = join(dir, `${name}.service`);
+    const text = readFileSync(unit, "utf8");
+    expect(text).toMatch(/--stats 127\.0\.0\.1:\d+/);
+    expect(text).toContain("LimitNOFILE=65536");
+    expect(text).toMatch(/StateDirectory=\w+/);
+    const verify = await run("systemd-analyze", ["verify", unit]);
+    expect({ name, code: verify.code, stderr: verify.stderr }).toEqual({ name, code: 0, stderr: "" });
+    const security = await run("systemd-analyze", ["security", "--offline=true", unit]);
+    const level = Number(/Overall exposure level for \S+: ([\d.]+)/.exec(security.stdout)?.[1]);
+    expect({ name, level: level <= limit }).toEqual({ name, level: true });
+  }
+  // zeus is not plain on a public address.
+  expect(readFileSync(join(dir, "zeus.service"), "utf8")).toMatch(/ExecStart=\S+ --listen 127\.0\.0\.1:4040 /);
+}
 
 test.skipIf(process.platform !== "linux")(
   "a checksum mismatch installs nothing and says why",

@@ -50,26 +50,8 @@ test("plain mode: a client from a non-loopback address is refused and logged", a
 }, 30_000);
 
 test("client certificates: only certificates named by --admin are admins; others and unreachable zeus get their own codes", async () => {
-  const port = await freePort();
-  const statsPort = await freePort();
-  const dir = tmpDir("zeus-vassals-");
-  const z = start(bin("zeus"), [
-    "--listen",
-    `127.0.0.1:${port}`,
-    "--vassals",
-    dir,
-    "--stats",
-    `127.0.0.1:${statsPort}`,
-    "--cert",
-    join(pki, "zeus.crt"),
-    "--key",
-    join(pki, "zeus.key"),
-    "--client-ca",
-    join(pki, "ca.crt"),
-    "--admin",
-    "ops",
-  ]);
-  await waitFor(() => z.stderr().includes("zeus on"), 10_000, "zeus listening");
+  const tls = ["--cert", join(pki, "zeus.crt"), "--key", join(pki, "zeus.key"), "--client-ca", join(pki, "ca.crt")];
+  const { proc: z, port } = await startZeus({ extra: [...tls, "--admin", "ops"] });
   const as = (name: string) => [
     "ping",
     "--zeus",

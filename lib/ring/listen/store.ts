@@ -57,7 +57,7 @@ export class RingStore {
   readonly #read: Statement;
   readonly #tsOf: Statement;
   readonly #oldest: Statement;
-  readonly #append: (rows: NewMessage[], ts: number) => void;
+  readonly #append: (rows: readonly NewMessage[], ts: number) => void;
 
   private constructor(
     db: Database,
@@ -74,7 +74,7 @@ export class RingStore {
     const max = db.query("SELECT max(seq) AS seq, max(ts) AS ts FROM messages").get() as { seq: number | null; ts: number | null };
     this.lastSeq = Math.max(meta?.value ?? 0, max.seq ?? 0);
     this.#lastTs = max.ts ?? 0;
-    this.#append = db.transaction((rows: NewMessage[], ts: number) => {
+    this.#append = db.transaction((rows: readonly NewMessage[], ts: number) => {
       for (const r of rows) this.#insert.run(++this.lastSeq, ts, r.id, r.origin, r.content);
       this.#setLast.run(this.lastSeq);
     });
@@ -104,7 +104,7 @@ export class RingStore {
    *
    * @throws {Error} from SQLite (disk full...); then nothing of the batch is stored
    */
-  append(rows: NewMessage[], now = Date.now()): number {
+  append(rows: readonly NewMessage[], now = Date.now()): number {
     const first = this.lastSeq + 1;
     const ts = Math.max(now, this.#lastTs);
     try {

@@ -82,7 +82,7 @@ export class Subscription {
     try {
       while (this.conn.bufferedBytes < REPLAY_LOW) {
         const page = this.store.read(this.next, PAGE);
-        for (const m of page) if (m.content.startsWith(this.prefix)) this.conn.write(eventBytes(m));
+        for (const m of page) if (m.content.startsWith(this.prefix)) this.conn.write(eventBytes(m, m.seq));
         if (page.length > 0) this.next = page[page.length - 1]!.seq + 1;
         if (page.length < PAGE) {
           // Everything up to the last stored seq is written: messages logged from now on
