@@ -98,6 +98,26 @@ export interface AdminCommandSpec {
 }
 
 /**
+ * Sends one request; a standby's `not-leader` answer that names the leader (several zeus)
+ * is followed once, to that address with the same TLS files.
+ */
+async function requestFollowingLeader(opts: AdminClientOptions, command: string, vars: Record<string, string>) {
+  try {
+    return await adminRequest(opts, command, vars);
+  } catch (e) {
+    const to = e instanceof AdminError && e.code === "not-leader" ? /\(--zeus (\S+)\)$/.exec(e.message)?.[1] : undefined;
+    if (!to) throw e;
+    let leader;
+    try {
+      leader = parseHostPort(to);
+    } catch {
+      throw e;
+    }
+    return await adminRequest({ ...opts, host: leader.host, port: leader.port }, command, vars);
+  }
+}
+
+/**
  * Runs a request/reply admin subcommand: flags, one request, the reply printed; returns
  * the exit code. A failure prints one line on stderr.
  *
@@ -120,8 +140,9 @@ export async function runAdminCommand(args: string[], spec: AdminCommandSpec): P
       `expected ${spec.positionals.join(" ") || "no arguments"}, got ${positionals.length ? positionals.map((p) => `"${p}"`).join(" ") : "none"}`,
     );
   const opts = await adminClientOptions(values);
+  const vars = spec.vars(positionals, values);
   try {
-    const reply = await adminRequest(opts, spec.command, spec.vars(positionals, values));
+    const reply = await requestFollowingLeader(opts, spec.command, vars);
     const out = spec.print?.(reply);
     if (out) process.stdout.write(`${out}\n`);
     return 0;
