@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { chmodSync, mkdirSync, rmSync } from "node:fs";
+import { chmodSync, lstatSync, mkdirSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import type { Conn, Listener, SocketState } from "./types.ts";
 import { SocketConn } from "./socket_conn.ts";
@@ -25,6 +25,9 @@ export function listenUnix(path: string, onConn: (c: Conn) => void): Listener {
   let server;
   try {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // A folder someone else made (or a link to one) could let them swap the socket.
+    const dir = lstatSync(dirname(path));
+    if (!dir.isDirectory() || dir.uid !== process.getuid?.()) throw new Error(`${dirname(path)} is not a folder of this user`);
     chmodSync(dirname(path), 0o700);
     rmSync(path, { force: true });
     server = Bun.listen<SocketState>({

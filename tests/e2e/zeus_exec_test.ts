@@ -257,3 +257,24 @@ test("a caller whose output closes (| head -1) stops the command and exits 141, 
   expect(r.stderr).toBe("");
   await waitFor(() => processesWith("31000000", "seq").length === 0, 5000, "the remote seq stopped");
 }, 30_000);
+
+test("another user cannot open the emperor's socket", async () => {
+  if (process.getuid?.() !== 0 || spawnSync("setpriv", ["--version"]).error)
+    return console.log("skipped: needs root and setpriv to act as another user");
+  const r = await run("setpriv", [
+    "--reuid",
+    "65534",
+    "--regid",
+    "65534",
+    "--clear-groups",
+    bin("emperor"),
+    "exec",
+    "--state-dir",
+    e1.stateDir,
+    "app.toml",
+    "--",
+    "true",
+  ]);
+  expect(r.stderr).toContain("EACCES");
+  expect(r.code).toBe(255);
+}, 30_000);
