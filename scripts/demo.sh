@@ -112,6 +112,12 @@ ring_demo() {
   echo "== sprog listen on MV printed $(wc -l <"$ring/listen.out") messages (SEQ ORIGIN ID CONTENT); the last one:"
   echo "  $(tail -n 1 "$ring/listen.out")"
 
+  echo "== a stranger without a client certificate: sprog is refused, MV logs who and why (once a minute per address)"
+  echo "  \$ sprog --server 127.0.0.11 --ca ca.crt -n 1 -m intruder"
+  "$DIST/sprog" --server 127.0.0.11 --ca "$pki/ca.crt" -n 1 -m intruder 2>&1 | indent || true
+  wait_until 5 "MV's refusal line" grep -q "refused client.*no client certificate" "$ring/zog-MV.err"
+  echo "  MV: $(grep -m 1 "refused client.*no client certificate" "$ring/zog-MV.err" | sed 's/^[^]]*\] //')"
+
   echo "== a work queue: two members of group jobs on PA share 10 jobs, each job to one of them"
   echo "  \$ sprog listen --server 127.0.0.12 --group jobs     (twice)"
   local w

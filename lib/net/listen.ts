@@ -75,13 +75,17 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           // refused handshake too; cleared once the handshake has an outcome.
           socket.data.beforeReady = (err) => opts.onRefused?.(remote, `closed during the TLS handshake${err ? `: ${err.message}` : ""}`);
         },
-        handshake(socket, success) {
+        handshake(socket, success, err) {
           socket.timeout(0);
           delete socket.data.beforeReady;
           const verified = tls?.clientAuth !== "none" && socket.authorized;
           if (!success || (tls?.clientAuth === "required" && !verified)) {
+            // A failed handshake's own error first: the authorization error alone says
+            // "unable to get issuer certificate" for a client that never sent one (a port probe).
             const why = refusalReason(
-              socket.getAuthorizationError?.()?.message ?? (success ? "no client certificate" : "TLS handshake failed"),
+              (!success ? err?.message : undefined) ??
+                socket.getAuthorizationError?.()?.message ??
+                (success ? "no client certificate" : "TLS handshake failed"),
             );
             opts.onRefused?.(socket.data.remote!, why);
             socket.terminate();

@@ -11,6 +11,7 @@ import { serveStats, type StatsServer } from "../stats/mod.ts";
 import { loadClientFiles, loadServerFiles } from "../tls/files.ts";
 import { getLogger } from "../log/logging.ts";
 import { refusalLogger } from "../log/rate_limit.ts";
+import { defaultMaxClients } from "../net/fd_budget.ts";
 import { Strangers } from "../net/strangers.ts";
 import { ClientPort } from "./client_port.ts";
 import { ringBytes, RingType } from "./protocol.ts";
@@ -206,6 +207,17 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     listeners: lim.maxExempt,
     idle: lim.idleMs / 1000,
   });
+  const room = defaultMaxClients(clientPort.fileLimit, config.nodes.length - 1);
+  if (clientPort.fileLimit !== undefined && lim.max > room) {
+    log.warn(
+      "max_clients {max} is more than the open-file limit {files} leaves for clients ({room}): raise the limit or expect to run out",
+      {
+        max: lim.max,
+        files: clientPort.fileLimit,
+        room,
+      },
+    );
+  }
   if (!tls) {
     log.warn("zog listens on {host} (peers :{pp}, clients :{cp}) without TLS: anyone who reaches these ports can add messages", {
       host: self.host,

@@ -109,6 +109,7 @@ test("max_clients past the open-file limit: running out of descriptors is logged
   const a = startLimited(ring, "A", ports.statsPort, 128);
   startNode(ring, "B", ports.statsPort);
   await waitFor(() => meshUp(ring, ports.statsPort), 10_000, "the mesh");
+  expect(a.stderr()).toMatch(/max_clients 1000 is more than the open-file limit 128 leaves for clients \(76\)/);
   const host = ring.hosts[0]!;
   const flood = await Promise.all(Array.from({ length: 200 }, () => open(host, ring.clientPort)));
   await waitFor(

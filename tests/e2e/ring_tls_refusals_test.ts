@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { dial } from "../../lib/net/mod.ts";
 import { type CertPair, generateCa, issueCert } from "../../lib/tls/certs.ts";
 import { killAll, type Proc, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
+import { rawConnect } from "../helpers/raw_socket.ts";
 import { freeRingPorts, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 
 const DAY = 86_400_000;
@@ -88,6 +89,15 @@ test("every refused handshake on either port is logged with the address and the 
     5000,
     "the client's own refusal",
   );
+  // A port probe (TCP connect, then close) is named as such, not as a certificate problem.
+  const probe = await rawConnect("127.6.3.11", ring.clientPort);
+  probe.end();
+  await waitFor(
+    () => /refused client at 127\.0\.0\.1:\d+: Client network socket disconnected before secure TLS/.test(a.stderr()),
+    5000,
+    "the probe",
+  );
+  expect(a.stderr()).not.toMatch(/unable to get issuer certificate/);
 }, 60_000);
 
 test("a scanner's repeated refusals give one line per address and reason a minute", async () => {
