@@ -75,9 +75,11 @@ export class PacketError extends Error {
 }
 
 /**
- * A well-framed packet that breaks a protocol's rules: an unknown message type, a message
- * sent in the wrong direction or at the wrong time, a missing var. Daemons log it and close
- * the one connection that sent it.
+ * A well-framed packet that breaks a protocol's rules (the ring's or Zeus's): an unknown
+ * message type, a message sent in the wrong direction or at the wrong time, a missing var.
+ * It has no byte offset: the bytes were fine, their meaning was not ({@link PacketError} is
+ * for malformed bytes). Daemons log it and close the one connection that sent it; an error
+ * of any other class while handling a packet is the daemon's own bug, not the peer's.
  *
  * @example
  * ```ts

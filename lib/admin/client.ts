@@ -21,6 +21,7 @@ import {
   type StreamFrameBody,
   type StreamOpen,
 } from "./frames.ts";
+import { hostPort } from "../net/mod.ts";
 
 /** Where the admin server is and how to prove who we are. */
 export interface AdminClientOptions {
@@ -97,7 +98,7 @@ export class AdminConnection {
       throw new AdminError("unreachable", (e as Error).message);
     }
     const c = new AdminConnection(conn);
-    const where = opts.unix ?? `${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`;
+    const where = opts.unix ?? hostPort(opts.host, opts.port);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         reject(new AdminError("lost", `${where} did not answer the admin hello within ${timeoutMs} ms`));

@@ -129,7 +129,7 @@ export async function main(args: string[]): Promise<number> {
   const monitor = new DirMonitor(dir, sup, pattern);
   monitor.start();
   log.info("emperor watching {dir} ({files}), state in {stateDir}", { dir, files: pattern ?? "*.ini, *.toml", stateDir });
-  if (!SETPRIV) log.warning("setpriv not found: plain vassals outlive a killed emperor until the next start reaps them");
+  if (!SETPRIV) log.warn("setpriv not found: plain vassals outlive a killed emperor until the next start reaps them");
   const signal = await untilStopSignal(() => monitor.rescan());
   log.info("{signal}: stopping every vassal", { signal });
   monitor.stop();
@@ -208,7 +208,7 @@ function logEvent(e: SupervisorEvent, where: string): void {
     case "unhealthy":
       return; // logged by the vassal with its reason
     case "exited":
-      return log.warning("vassal {name} exited ({how})", { name: e.name, how: e.signal ?? `code ${e.code}` });
+      return log.warn("vassal {name} exited ({how})", { name: e.name, how: e.signal ?? `code ${e.code}` });
     case "rejected":
       // Reasons from the config parser already start "NAME[:LINE]: ": print PATH[:LINE]: reason.
       return log.error("{what}", { what: `${where}${e.reason.startsWith(`${e.name}:`) ? e.reason : `${e.name}: ${e.reason}`}` });

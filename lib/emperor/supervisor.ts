@@ -79,7 +79,7 @@ export class Supervisor {
     }
     lockStateDir(this.stateDir);
     for (const rec of reapLeftovers(this.stateDir)) {
-      log.warning("killed vassal {name} (pid {pid}) left running by an earlier emperor", { name: rec.name, pid: rec.pid });
+      log.warn("killed vassal {name} (pid {pid}) left running by an earlier emperor", { name: rec.name, pid: rec.pid });
     }
     // The stored configs were copies for vassals that are now gone; whoever feeds this
     // supervisor (the directory, zeus) applies the current ones again.
@@ -139,7 +139,7 @@ export class Supervisor {
   /** Reloads vassal `name` by its rule; an unknown name is logged and ignored. */
   reload(name: string): void {
     const known = this.#vassals.get(name);
-    if (!known) return void log.warning("reload of unknown vassal {name} ignored", { name });
+    if (!known) return void log.warn("reload of unknown vassal {name} ignored", { name });
     known.vassal.reload();
   }
 
@@ -157,7 +157,7 @@ export class Supervisor {
       try {
         rmSync(configPath(this.stateDir, name), { force: true });
       } catch (e) {
-        log.warning("cannot remove the stored config of vassal {name}: {error}", { name, error: (e as Error).message });
+        log.warn("cannot remove the stored config of vassal {name}: {error}", { name, error: (e as Error).message });
       }
     });
     this.#dying.set(name, done);

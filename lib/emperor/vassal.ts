@@ -124,8 +124,8 @@ export class Vassal {
           break;
         case "kill_group":
           if (a.why === "stop_timeout")
-            log.warning("vassal {name} did not stop in {s} s: killing it", { name: this.name, s: this.#m.config.stopTimeout });
-          else log.warning("vassal {name} sent no heartbeat for {s} s: killing it", { name: this.name, s: HEARTBEAT_DEADLINE_MS / 1000 });
+            log.warn("vassal {name} did not stop in {s} s: killing it", { name: this.name, s: this.#m.config.stopTimeout });
+          else log.warn("vassal {name} sent no heartbeat for {s} s: killing it", { name: this.name, s: HEARTBEAT_DEADLINE_MS / 1000 });
           this.#proc?.killGroup();
           break;
         case "timer":
@@ -203,7 +203,7 @@ export class Vassal {
           this.#announce();
           break;
         case "restart":
-          log.warning("vassal {name} is unhealthy ({why}): restarting it", { name: this.name, why: a.why });
+          log.warn("vassal {name} is unhealthy ({why}): restarting it", { name: this.name, why: a.why });
           this.ctx.emit({ type: "unhealthy", name: this.name, why: a.why });
           this.#run(this.#m.unhealthy(this.#now()));
           break;
@@ -237,7 +237,7 @@ export class Vassal {
       if (pid > 1) writePidRecord(stateDir, { name: this.name, pid, startTime: readProcStat(pid)?.startTime ?? "" });
     } catch (e) {
       // The vassal runs all the same; only reaping after a crash of the emperor would miss it.
-      log.warning("cannot record vassal {name}'s pid: {error}", { name: this.name, error: (e as Error).message });
+      log.warn("cannot record vassal {name}'s pid: {error}", { name: this.name, error: (e as Error).message });
     }
     log.debug("vassal {name} started, pid {pid}", { name: this.name, pid });
     this.#run(this.#m.started(this.#now(), pid));
@@ -260,7 +260,7 @@ export class Vassal {
     try {
       removePidRecord(this.ctx.stateDir, this.name);
     } catch (e) {
-      log.warning("cannot remove vassal {name}'s pid record: {error}", { name: this.name, error: (e as Error).message });
+      log.warn("cannot remove vassal {name}'s pid record: {error}", { name: this.name, error: (e as Error).message });
     }
     this.#run(this.#m.exited(this.#now(), code, signal));
   }

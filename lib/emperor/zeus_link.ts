@@ -11,7 +11,7 @@ import { decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames
 import { ProtocolError } from "../errors.ts";
 import type { ExecEndpoint } from "../exec/endpoint.ts";
 import { getLogger } from "../log/logging.ts";
-import { backoffMs, type Conn, dial } from "../net/mod.ts";
+import { backoffMs, type Conn, dial, hostPort } from "../net/mod.ts";
 import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import type { TlsClientFiles } from "../tls/files.ts";
 import { decodeMessage, encodeMessage } from "../zeus_protocol/mod.ts";
@@ -128,8 +128,8 @@ export class ZeusLink {
   /** For the emperor's /status. */
   status(): ZeusLinkStatus {
     return {
-      zeus: hostPort(this.#current),
-      ...(this.#targets.length > 1 ? { all: this.#targets.map(hostPort) } : {}),
+      zeus: at(this.#current),
+      ...(this.#targets.length > 1 ? { all: this.#targets.map(at) } : {}),
       tls: this.#current.tls !== undefined,
       state: this.#state,
       ...(this.#state === "connected" ? { connected_since: new Date(this.#since).toISOString() } : {}),
@@ -152,7 +152,7 @@ export class ZeusLink {
     try {
       conn = await dial({ host: target.host, port: target.port, ...(target.tls ? { tls: target.tls } : {}), timeoutMs: 5000 });
     } catch (e) {
-      return this.#retry(`${hostPort(target)}: ${(e as Error).message}`);
+      return this.#retry(`${at(target)}: ${(e as Error).message}`);
     }
     if (this.#stopped) return conn.close();
     this.#conn = conn;
@@ -228,17 +228,17 @@ export class ZeusLink {
     try {
       to = leader ? parseHostPort(leader) : undefined;
     } catch {
-      log.warn("zeus at {from} names a leader {leader} that is not HOST:PORT", { from: hostPort(from), leader });
+      log.warn("zeus at {from} names a leader {leader} that is not HOST:PORT", { from: at(from), leader });
     }
     const left = this.#leftSilent;
     const stale = to && left && left.host === to.host && left.port === to.port && Date.now() - left.at < 3 * (this.#announcedMs ?? 5000);
     if (to && !stale && (to.host !== from.host || to.port !== from.port)) {
       const given = this.#targets.find((t) => t.host === to.host && t.port === to.port);
       this.#redirect = given ?? { ...to, ...(from.tls ? { tls: from.tls } : {}) };
-      log.info("zeus at {from} is a standby: following it to the leader at {leader}", { from: hostPort(from), leader });
-      return `zeus at ${hostPort(from)} is a standby (leader ${leader})`;
+      log.info("zeus at {from} is a standby: following it to the leader at {leader}", { from: at(from), leader });
+      return `zeus at ${at(from)} is a standby (leader ${leader})`;
     }
-    return `zeus at ${hostPort(from)} is a standby and knows no leader yet`;
+    return `zeus at ${at(from)} is a standby and knows no leader yet`;
   }
 
   /** Leaves a zeus that announced ZEUS_ALIVE and has been silent for longer than it said. */
@@ -248,7 +248,7 @@ export class ZeusLink {
     if (silent <= this.#silenceMs) return;
     this.#lastError = undefined;
     log.warn("zeus at {zeus} has been silent for {s} s: leaving it (vassals keep running)", {
-      zeus: hostPort(this.#current),
+      zeus: at(this.#current),
       s: (silent / 1000).toFixed(1),
     });
     this.#silenceMs = 0;
@@ -276,6 +276,4 @@ export class ZeusLink {
   }
 }
 
-function hostPort(a: HostPort): string {
-  return a.host.includes(":") ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`;
-}
+const at = (a: HostPort): string => hostPort(a.host, a.port);

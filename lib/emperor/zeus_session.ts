@@ -65,7 +65,6 @@ export class ZeusSession {
   #transfer = new Map<string, "new" | "update">();
   /** Accepted but not yet running: they count against max_vassals. */
   #accepted = new Set<string>();
-  #awaitingReload = new Set<string>();
   /** sha256 of the config each vassal runs. */
   #digests = new Map<string, string>();
   /** pid last told to zeus, to report restarts after a crash. */
@@ -87,7 +86,6 @@ export class ZeusSession {
     this.#chunks = new ConfigAssembler();
     this.#transfer.clear();
     this.#accepted.clear();
-    this.#awaitingReload.clear();
     send(this.#alive());
     const running = this.host.list().map((v) => ({
       name: v.name,
@@ -142,7 +140,6 @@ export class ZeusSession {
         return this.#configEnd(m.name, m.sha256);
       case "VASSAL_RELOAD":
         if (!this.host.has(m.name)) return this.#reply({ type: "VASSAL_REJECTED", name: m.name, reason: "not running here" });
-        this.#awaitingReload.add(m.name);
         return this.host.reload(m.name);
       case "VASSAL_DESTROY":
         return this.#destroy(m.name);
@@ -162,14 +159,12 @@ export class ZeusSession {
         this.#toldPid.set(e.name, e.pid);
         return this.#reply({ type: "VASSAL_SPAWNED", name: e.name, pid: e.pid, restarts: this.#restarts(e.name) });
       case "reloaded": {
-        this.#awaitingReload.delete(e.name);
         const pid = this.#pid(e.name);
         this.#toldPid.set(e.name, pid);
         return this.#reply({ type: "VASSAL_RELOADED", name: e.name, pid, restarts: this.#restarts(e.name) });
       }
       case "rejected":
         this.#accepted.delete(e.name);
-        this.#awaitingReload.delete(e.name);
         if (!this.host.has(e.name)) this.#digests.delete(e.name);
         return this.#reply({ type: "VASSAL_REJECTED", name: e.name, reason: e.reason });
       default:
@@ -235,17 +230,14 @@ export class ZeusSession {
     if (known && same) {
       // Nothing changed in the config: an update is then a reload, a placement a confirmation.
       if (kind === "new") return this.#reply({ type: "VASSAL_SPAWNED", name, pid: this.#pid(name), restarts: this.#restarts(name) });
-      this.#awaitingReload.add(name);
       return this.host.reload(name);
     }
-    if (known) this.#awaitingReload.add(name);
-    else this.#accepted.add(name);
+    if (!known) this.#accepted.add(name);
     this.host.apply(name, text);
   }
 
   #destroy(name: string): void {
     this.#accepted.delete(name);
-    this.#awaitingReload.delete(name);
     this.#transfer.delete(name);
     this.#chunks.drop(name);
     this.#digests.delete(name);

@@ -5,6 +5,7 @@
  * @module
  */
 import { parseHostPort } from "../tls/endpoint.ts";
+import { hostPort } from "../net/mod.ts";
 
 /** A parsed etcd URL. */
 export interface EtcdUrl {
@@ -45,7 +46,7 @@ export function parseEtcdUrl(s: string): EtcdUrl {
   const endpoints = hosts.split(",").map((h) => {
     try {
       const hp = parseHostPort(h);
-      return hp.host.includes(":") ? `[${hp.host}]:${hp.port}` : `${hp.host}:${hp.port}`;
+      return hostPort(hp.host, hp.port);
     } catch (e) {
       return bad(`has a bad member "${h}" (${(e as Error).message})`);
     }

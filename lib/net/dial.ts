@@ -10,6 +10,7 @@ import { peerNames } from "./peer_names.ts";
 import { SocketConn } from "./socket_conn.ts";
 import { socketEvents } from "./socket_events.ts";
 import { clientTlsOptions } from "./tls_options.ts";
+import { hostPort } from "./host_port.ts";
 
 /** Options of {@link dial}. */
 export interface DialOptions {
@@ -34,7 +35,7 @@ export interface DialOptions {
  * ```
  */
 export function dial(opts: DialOptions): Promise<Conn> {
-  const where = `${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`;
+  const where = hostPort(opts.host, opts.port);
   const timeoutMs = opts.timeoutMs ?? 10_000;
   const tls = opts.tls;
   return new Promise<Conn>((resolve, reject) => {

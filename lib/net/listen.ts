@@ -7,7 +7,8 @@ import type { Socket } from "bun";
 import type { Conn, Listener, SocketState } from "./types.ts";
 import type { TlsServerFiles } from "../tls/files.ts";
 import { peerNames } from "./peer_names.ts";
-import { formatRemote, SocketConn } from "./socket_conn.ts";
+import { hostPort } from "./host_port.ts";
+import { SocketConn } from "./socket_conn.ts";
 import { socketEvents } from "./socket_events.ts";
 import { serverTlsOptions } from "./tls_options.ts";
 
@@ -67,7 +68,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
         ...socketEvents,
         open(socket) {
           // Bun shares `data` between a listener's sockets unless each gets its own.
-          const remote = formatRemote(socket.remoteAddress, socket.remotePort);
+          const remote = hostPort(socket.remoteAddress, socket.remotePort);
           socket.data = { remote };
           if (!tls) return admit(socket, false);
           socket.timeout(handshakeSeconds);

@@ -17,3 +17,4 @@ export type { Conn, Listener } from "./types.ts";
 export { listen, type ListenOptions } from "./listen.ts";
 export { dial, type DialOptions } from "./dial.ts";
 export { type BackoffPolicy, backoffMs } from "./backoff.ts";
+export { hostPort } from "./host_port.ts";

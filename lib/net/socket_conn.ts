@@ -6,6 +6,7 @@
  */
 import type { Socket } from "bun";
 import type { Conn, SocketSink, SocketState } from "./types.ts";
+import { hostPort } from "./host_port.ts";
 import { WriteCoalescer } from "./write_coalescer.ts";
 
 // A peer that stops reading must not keep a closing connection (and its memory) forever.
@@ -38,7 +39,7 @@ export class SocketConn implements Conn, SocketSink {
     this.#socket = socket;
     this.authorized = info.authorized;
     this.peerNames = info.peerNames;
-    this.remote = formatRemote(socket.remoteAddress ?? "local", socket.remotePort);
+    this.remote = hostPort(socket.remoteAddress ?? "local", socket.remotePort);
     this.#writer = new WriteCoalescer((b) => socket.write(b));
     this.#writer.onIdle = () => {
       if (this.#closing) this.#socket.end();
@@ -116,16 +117,4 @@ export class SocketConn implements Conn, SocketSink {
     this.#early = [];
     for (const c of chunks) cb(c);
   }
-}
-
-/**
- * A socket's peer as "ip:port", "[ip6]:port" for IPv6.
- *
- * @example
- * ```ts
- * formatRemote("::1", 4040); // "[::1]:4040"
- * ```
- */
-export function formatRemote(address: string, port: number): string {
-  return address.includes(":") ? `[${address}]:${port}` : `${address}:${port}`;
 }

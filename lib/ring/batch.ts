@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { PacketError } from "../errors.ts";
+import { PacketError, ProtocolError } from "../errors.ts";
 import { HEADER_SIZE, RING_MODIFIER1 } from "../packet/mod.ts";
 
 /** One message of a DATA_BATCH. */
@@ -160,7 +160,8 @@ function eachPair(payload: Uint8Array, onPair: (key: string, start: number, end:
  * The messages of a DATA_BATCH payload. Ids are decoded as UTF-8 (the caller checks
  * their syntax); `msg` values stay views into `payload`.
  *
- * @throws {PacketError} on malformed vars, a `msg` or `origin` before any `id`, or an `id` without `msg`
+ * @throws {PacketError} on malformed vars
+ * @throws {ProtocolError} on a `msg` or `origin` before any `id`, or an `id` without `msg`
  * @example
  * ```ts
  * for (const it of readDataBatch(packet.payload)) handle(it.id, it.msg, it.origin);
@@ -170,15 +171,14 @@ export function readDataBatch(payload: Uint8Array): ReadItem[] {
   const items: ReadItem[] = [];
   let cur: ReadItem | undefined;
   const done = (at: number) => {
-    if (cur && cur.msg === undefined)
-      throw new PacketError(`message ${JSON.stringify(cur.id.slice(0, 64))} of a DATA_BATCH has no msg`, at);
+    if (cur && cur.msg === undefined) throw new ProtocolError(`message ${JSON.stringify(cur.id.slice(0, 64))} of a DATA_BATCH has no msg`);
   };
   eachPair(payload, (key, start, end, at) => {
     if (key === "id") {
       done(at);
       cur = { id: text(payload, start, end), msg: undefined! };
       items.push(cur);
-    } else if (!cur) throw new PacketError(`DATA_BATCH var "${key.slice(0, 16)}" before any id`, at);
+    } else if (!cur) throw new ProtocolError(`DATA_BATCH var "${key.slice(0, 16)}" before any id`);
     else if (key === "msg") cur.msg = payload.subarray(start, end);
     else if (key === "origin") cur.origin = text(payload, start, end);
   });

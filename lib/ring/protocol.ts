@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { PacketError } from "../errors.ts";
+import { ProtocolError } from "../errors.ts";
 import { decodeVarsBytes, encodeVars, encodeVarsPacket, type Packet, RING_MODIFIER1 } from "../packet/mod.ts";
 
 /** Protocol name and version sent in HELLO. */
@@ -74,14 +74,15 @@ export function ringBytes(type: RingType, vars: Record<string, string | Uint8Arr
 /**
  * Reads a ring packet (the decoder has already checked modifier1).
  *
- * @throws {PacketError} on an unknown type or malformed vars
+ * @throws {ProtocolError} on an unknown type
+ * @throws {PacketError} on malformed vars
  * @example
  * ```ts
  * const m = readRingPacket(packet); if (m.type === RingType.DATA) ...
  * ```
  */
 export function readRingPacket(p: Packet): RingMessage {
-  if (!(p.modifier2 in NAMES)) throw new PacketError(`unknown ring message type ${p.modifier2}`, 3);
+  if (!(p.modifier2 in NAMES)) throw new ProtocolError(`unknown ring message type ${p.modifier2}`);
   const type = p.modifier2 as RingType;
   const batch = type === RingType.DATA_BATCH || type === RingType.OK_BATCH;
   return { type, vars: batch ? {} : decodeVarsBytes(p.payload), payload: p.payload };

@@ -5,6 +5,7 @@
  * @module
  */
 import { VERSION } from "../cli/version.ts";
+import { hostPort } from "../net/mod.ts";
 
 /** What a daemon exposes; each is called per request. */
 export interface StatsSource {
@@ -64,7 +65,7 @@ export function serveStats(host: string, port: number, source: StatsSource): Sta
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     const why = err.code === "EADDRINUSE" || /in use/i.test(err.message) ? "address in use" : (err.code ?? err.message);
-    throw new Error(`cannot serve --stats on ${host.includes(":") ? `[${host}]` : host}:${port}: ${why}`);
+    throw new Error(`cannot serve --stats on ${hostPort(host, port)}: ${why}`);
   }
   return { port: server.port ?? port, stop: () => void server.stop(true) };
 }

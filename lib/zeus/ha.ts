@@ -15,6 +15,7 @@ import { type Candidate, Election } from "../etcd/election.ts";
 import { putRequest, rangeKvs, rangeRequest } from "../etcd/requests.ts";
 import { getLogger } from "../log/logging.ts";
 import { parseEtcdState } from "./state_store.ts";
+import { hostPort } from "../net/mod.ts";
 
 const log = getLogger("zeus", "ha");
 
@@ -105,7 +106,7 @@ export class HaLeadership {
     const host = this.opts.host === "0.0.0.0" || this.opts.host === "::" ? hostname() : this.opts.host;
     const me: Candidate = {
       id: this.id,
-      zeus: host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`,
+      zeus: hostPort(host, port),
       ...(this.opts.stats ? { stats: this.opts.stats } : {}),
       since: new Date().toISOString(),
     };

@@ -20,7 +20,7 @@ import type { TlsServerFiles } from "../tls/files.ts";
 import { adminVerdict } from "../admin/auth.ts";
 import { ADMIN, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
 import { AdminHub } from "../admin/hub.ts";
-import { ProtocolError } from "../errors.ts";
+import { PacketError, ProtocolError } from "../errors.ts";
 import { decodeMessage, encodeMessage, sha256Hex, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import { leaderOnly, locateVassal, ZEUS_ADMIN_COMMANDS, type ZeusAdminContext } from "./admin_commands.ts";
 import { StreamRelay } from "../exec/relay.ts";
@@ -295,7 +295,17 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
             // Garbage before any valid first packet: answered as an emperor would be (ERROR, close).
             if (!emperor()) return;
           }
-          if (role === "emperor") return term.protocolError(id, reason);
+          if (role === "emperor") {
+            if (e instanceof PacketError || e instanceof ProtocolError) return term.protocolError(id, reason);
+            // zeus's own bug, not the emperor's: said in zeus's log, never to the emperor as
+            // its protocol error. The connection closes, and the emperor's next report
+            // reconciles whatever the failed handling left half done.
+            log.error("internal error handling a message from emperor {remote}: {error}; closing that connection", {
+              remote: conn.remote,
+              error: (e as Error).stack ?? reason,
+            });
+            return conn.close();
+          }
           log.warn("{what} {remote}: {reason}; closing it", {
             what: role === "admin" ? "admin client" : "connection",
             remote: conn.remote,

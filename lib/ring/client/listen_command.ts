@@ -60,7 +60,7 @@ export async function listenCommand(opts: SubscribeOptions & { server: HostPort;
     onMessages: (evs) => print(`${evs.map(formatEvent).join("\n")}\n`),
     onState: (state, err, vars) => {
       if (state === "up") log.info("{line}", { line: subscribedLine(where, opts, vars) });
-      else log.warning("{reason}; reconnecting", { reason: err?.message ?? `lost ${where}` });
+      else log.warn("{reason}; reconnecting", { reason: err?.message ?? `lost ${where}` });
     },
     onCaughtUp: (seq) => log.info("replay done at seq {seq}: live from here", { seq }),
   });

@@ -10,6 +10,7 @@ import { PacketDecoder, RING_MODIFIER1 } from "../../packet/mod.ts";
 import { dataBatchPackets, readOkBatch } from "../batch.ts";
 import { encodeRanges } from "../listen/ranges.ts";
 import { BATCH_VAR, readRingPacket, RING_PROTO, ringBytes, RingType } from "../protocol.ts";
+import { hostPort } from "../../net/mod.ts";
 
 /** Payload bytes of a DATA_BATCH at most (what a node accepts: MAX_RING_PAYLOAD). */
 const BATCH_PAYLOAD = 16 * 1024;
@@ -115,7 +116,7 @@ export class NodeLink {
    */
   static async open(opts: LinkOptions, handlers: LinkHandlers): Promise<NodeLink> {
     const conn = await dial({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs: opts.connectTimeoutMs ?? 5000 });
-    const where = `${opts.host.includes(":") ? `[${opts.host}]` : opts.host}:${opts.port}`;
+    const where = hostPort(opts.host, opts.port);
     const link = new NodeLink(conn, handlers, where, opts.tls !== undefined);
     conn.write(ringBytes(RingType.HELLO, { proto: RING_PROTO, client: opts.clientId }));
     return link;

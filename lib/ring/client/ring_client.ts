@@ -15,6 +15,7 @@ import { MessageIds } from "./ids.ts";
 import { NodeLink } from "./node_link.ts";
 import { type Entry, Outstanding } from "./outstanding.ts";
 import { type PickPolicy, ServerPicker } from "./picker.ts";
+import { hostPort } from "../../net/mod.ts";
 import { curelessProblem } from "./cureless.ts";
 
 /** Options of {@link RingClient}. */
@@ -270,6 +271,6 @@ export class RingClient {
 
   #where(i: number): string {
     const { host, port } = this.#servers[i]!;
-    return `${host.includes(":") ? `[${host}]` : host}:${port}`;
+    return hostPort(host, port);
   }
 }

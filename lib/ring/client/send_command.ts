@@ -92,7 +92,7 @@ export async function sendCommand(opts: SendOptions): Promise<number> {
       if (problem) {
         tally.failed += 1;
         lastError = `line ${tally.sent} not sent: ${problem}`;
-        if (opts.count === undefined) log.warning("{reason}", { reason: lastError });
+        if (opts.count === undefined) log.warn("{reason}", { reason: lastError });
         slots.release();
       } else {
         client
@@ -103,7 +103,7 @@ export async function sendCommand(opts: SendOptions): Promise<number> {
               tally.failed += 1;
               // Keep the cause, not the "stopped before..." of the messages a stop cut short.
               if (!stopper.signal.aborted || lastError === undefined) lastError = e.message;
-              if (opts.count === undefined) log.warning("{reason}", { reason: e.message });
+              if (opts.count === undefined) log.warn("{reason}", { reason: e.message });
               // A counted run whose servers are all failing ends now rather than timing out message by message.
               else if (client.unreachable) giveUp.abort();
               // An error retrying cannot cure (a client certificate wanted...) ends any run now.
