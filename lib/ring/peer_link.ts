@@ -110,6 +110,11 @@ export class PeerLink {
     }
   }
 
+  /** Hands the messages sent so far to the socket now (see the node's "logged after forwarding"). */
+  flush(): void {
+    this.#conn?.flush();
+  }
+
   /** Called by the node's ticker: keepAlives and the dead-link check. */
   tick(): void {
     const conn = this.#conn;
