@@ -128,12 +128,15 @@ export class ZogNode implements LinkOwner {
     this.#schedule();
   }
 
-  /** Hands an entry to the links that owe it, taking over for peers that are down. */
-  dispatch(entry: Entry): void {
+  /**
+   * Hands an entry to the links that owe it, taking over for peers that are down. With
+   * `later`, the links send it at the next `sendQueued()`.
+   */
+  dispatch(entry: Entry, later = false): void {
     for (const [peer] of entry.dests) {
       const link = this.links[peer];
       if (!link) continue;
-      link.enqueue(entry);
+      link.enqueue(entry, later);
       if (link.state === "down") this.#takeOver(entry, peer);
     }
   }
@@ -245,8 +248,10 @@ export class ZogNode implements LinkOwner {
       return;
     }
     this.recorded += fresh.length;
-    for (const { entry } of fresh) this.dispatch(entry);
-    for (const entry of reforward) this.dispatch(entry);
+    for (const { entry } of fresh) this.dispatch(entry, true);
+    for (const entry of reforward) this.dispatch(entry, true);
+    // One DATA_BATCH per peer for the whole commit, not one packet per message.
+    for (const link of this.links) link?.sendQueued();
     // The seed's rule (SPEC "Forwarding"): messages are logged AFTER any forwarding. So the
     // forwards are handed to the sockets here, explicitly, and only then is access.log
     // written: the order does not depend on when the links' write coalescers flush.

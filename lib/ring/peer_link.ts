@@ -95,8 +95,11 @@ export class PeerLink {
     void this.#connect();
   }
 
-  /** Adds a message owed to the peer; sends it at once when the link is up. */
-  enqueue(entry: Entry): void {
+  /**
+   * Adds a message owed to the peer; sends it at once when the link is up, or, with
+   * `later`, at the next {@link sendQueued} (so one commit's messages share a DATA_BATCH).
+   */
+  enqueue(entry: Entry, later = false): void {
     if (this.queue.has(entry.id)) return;
     if (this.queue.size >= MAX_BACKLOG) {
       const [oldId, old] = this.queue.entries().next().value!;
@@ -106,8 +109,13 @@ export class PeerLink {
     this.queue.set(entry.id, entry);
     if (this.state === "up") {
       this.#unsent.push(entry.id);
-      this.#pump();
+      if (!later) this.#pump();
     }
+  }
+
+  /** Sends what the window allows of the messages enqueued `later`. */
+  sendQueued(): void {
+    this.#pump();
   }
 
   /** Hands the messages sent so far to the socket now (see the node's "logged after forwarding"). */

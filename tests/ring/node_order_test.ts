@@ -28,6 +28,7 @@ function fakeLink(peer: number, events: string[]) {
       queue.set(e.id, e);
       unsent.push(e.id);
     },
+    sendQueued() {},
     flush() {
       for (const id of unsent) events.push(`sent ${id} to ${config.nodes[peer]!.name}`);
       unsent = [];
