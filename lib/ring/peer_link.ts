@@ -39,7 +39,7 @@ export interface LinkOwner {
 }
 
 /** Link options. */
-export interface LinkOptions {
+export interface PeerLinkOptions {
   keepaliveMs: number;
   tls?: TlsClientFiles;
   now?: () => number;
@@ -82,7 +82,7 @@ export class PeerLink {
   constructor(
     readonly peer: RingNode,
     readonly owner: LinkOwner,
-    readonly opts: LinkOptions,
+    readonly opts: PeerLinkOptions,
   ) {
     this.#now = opts.now ?? Date.now;
   }
@@ -116,6 +116,11 @@ export class PeerLink {
   /** Sends what the window allows of the messages enqueued `later`. */
   sendQueued(): void {
     this.#pump();
+  }
+
+  /** Hands the messages sent so far to the socket now (see the node's "logged after forwarding"). */
+  flush(): void {
+    this.#conn?.flush();
   }
 
   /** Called by the node's ticker: keepAlives and the dead-link check. */
