@@ -19,6 +19,7 @@ import { defaultStateDir } from "./state_dir.ts";
 import { runStatusCommand } from "./status_command.ts";
 import { SETPRIV } from "./vassal_process.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
+import { reopenVassalLogs } from "./vassal_log.ts";
 import { runZeusMode } from "./zeus_mode.ts";
 import { ExecEndpoint } from "../exec/endpoint.ts";
 import { runExecCommand } from "../exec/exec_cli.ts";
@@ -39,8 +40,10 @@ Usage:
 
 Every *.ini (uWSGI, run as "uwsgi --ini FILE") and *.toml ([vassal] command) file in DIR
 is a vassal: a new file starts it, an edit updates it, a touch reloads it, removing the
-file stops it. SIGTERM/SIGINT stop every vassal and exit 0; SIGHUP rescans DIR (under
-zeus it does nothing: zeus rescans its own directory at its SIGHUP).
+file stops it. SIGTERM/SIGINT stop every vassal and exit 0; SIGHUP reopens the vassal logs
+(STATE_DIR/logs/NAME.log, after logrotate moved them) and rescans DIR (under zeus there is
+nothing to rescan: zeus rescans its own directory at its SIGHUP). A [vassal] with
+log_max_size = "10M" (and log_keep = 5) rotates its log by size: NAME.log.1 ... .5.
 
 Options:
   --state-dir DIR       vassal configs, logs (logs/NAME.log) and pids; default
@@ -176,12 +179,14 @@ function usage<T>(f: () => T): T {
 }
 
 /**
- * Resolves with the name of the first SIGTERM or SIGINT; at each SIGHUP logs `hupWhat`
- * and calls `onHup`.
+ * Resolves with the name of the first SIGTERM or SIGINT; at each SIGHUP reopens the vassal
+ * logs (after logrotate moved them), logs `hupWhat` and calls `onHup`.
  */
 function untilStopSignal(onHup: () => void, hupWhat = "rescanning"): Promise<string> {
   process.on("SIGHUP", () => {
-    log.info("SIGHUP: {what}", { what: hupWhat });
+    const { reopened, errors } = reopenVassalLogs();
+    for (const error of errors) log.error("SIGHUP: cannot reopen vassal log {error}", { error });
+    log.info("SIGHUP: {what}; {n} vassal log(s) reopened", { what: hupWhat, n: reopened });
     onHup();
   });
   let stopping = false;

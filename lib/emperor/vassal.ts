@@ -226,7 +226,10 @@ export class Vassal {
               { kind: "uwsgi", binary: this.ctx.vassalBinary, iniFile: configPath(stateDir, this.name), cwd: workDir, logFile },
               events,
             )
-          : launchVassal({ kind: "plain", config, cwd: workDir, logFile }, events);
+          : launchVassal(
+              { kind: "plain", config, cwd: workDir, logFile, ...(config.logRotation ? { logRotation: config.logRotation } : {}) },
+              events,
+            );
     } catch (e) {
       log.error("cannot start vassal {name}: {error}", { name: this.name, error: (e as Error).message });
       this.#run(this.#m.exited(this.#now(), null, null));

@@ -6,7 +6,10 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, existsSync, openSync } from "node:fs";
+import { existsSync } from "node:fs";
+import type { Readable } from "node:stream";
+import { acquireVassalLog, releaseVassalLog } from "./vassal_log.ts";
+import type { LogRotation } from "../vassal/log_config.ts";
 import type { Socket } from "node:net";
 import { resolveRunAs, type RunAs } from "./user_ids.ts";
 import type { PlainConfig } from "../vassal/mod.ts";
@@ -21,8 +24,8 @@ export interface ProcessEvents {
 
 /** What to start. */
 export type LaunchSpec =
-  | { kind: "uwsgi"; binary: string; iniFile: string; cwd: string; logFile: string }
-  | { kind: "plain"; config: PlainConfig; cwd: string; logFile: string };
+  | { kind: "uwsgi"; binary: string; iniFile: string; cwd: string; logFile: string; logRotation?: LogRotation }
+  | { kind: "plain"; config: PlainConfig; cwd: string; logFile: string; logRotation?: LogRotation };
 
 /** A started vassal process. */
 export interface VassalProcess {
@@ -71,14 +74,16 @@ export function plainArgv(config: PlainConfig, runAs: RunAs, setpriv: string | u
  * @throws {Error} when the log file cannot be opened or the user or group does not exist
  */
 export function launchVassal(spec: LaunchSpec, events: ProcessEvents): VassalProcess {
-  const log = openSync(spec.logFile, "a");
+  // Output goes through the emperor (pipes, not the file itself) so that SIGHUP can reopen
+  // the file and log_max_size can rotate it.
+  const log = acquireVassalLog(spec.logFile, spec.logRotation);
   let child: ChildProcess;
   try {
     if (spec.kind === "uwsgi") {
       child = spawn(spec.binary, ["--ini", spec.iniFile], {
         cwd: spec.cwd,
         detached: true,
-        stdio: ["ignore", log, log, "pipe"],
+        stdio: ["ignore", "pipe", "pipe", "pipe"],
         env: { ...process.env, UWSGI_EMPEROR_FD: "3" },
       });
     } else {
@@ -89,12 +94,30 @@ export function launchVassal(spec: LaunchSpec, events: ProcessEvents): VassalPro
         ...(SETPRIV ? {} : { uid: runAs.uid, gid: runAs.gid }),
         cwd: spec.config.cwd ?? spec.cwd,
         detached: true,
-        stdio: ["ignore", log, log],
+        stdio: ["ignore", "pipe", "pipe"],
         env: { ...process.env, ...spec.config.env },
       });
     }
-  } finally {
-    closeSync(log);
+  } catch (e) {
+    releaseVassalLog(log);
+    throw e;
+  }
+  let open = 2;
+  for (const stream of [child.stdout, child.stderr] as (Readable | null)[]) {
+    if (!stream) {
+      if (--open === 0) releaseVassalLog(log);
+      continue;
+    }
+    stream.on("data", (d: Buffer) => {
+      try {
+        log.write(d);
+      } catch {
+        // A full disk loses output, never the vassal.
+      }
+    });
+    stream.once("close", () => {
+      if (--open === 0) releaseVassalLog(log);
+    });
   }
   let ended = false;
   const end = (code: number | null, signal: string | null, error?: Error) => {

@@ -8,6 +8,7 @@ import { ConfigError } from "../errors.ts";
 import { Fields, intField, rejectUnknown, strField } from "../config/fields.ts";
 import { lineOf, parseTomlText } from "../config/toml_file.ts";
 import { FLEET_KEYS, type FleetSettings, fleetFromIni, fleetFromToml, type IniValue } from "./fleet_config.ts";
+import { LOG_KEYS, type LogRotation, logRotationFromToml } from "./log_config.ts";
 import { signalName } from "./signals.ts";
 import { vassalKindOf, vassalNameProblem } from "./name.ts";
 
@@ -31,6 +32,8 @@ export interface PlainConfig extends FleetSettings {
   group?: string;
   /** Globs of files whose change reloads the vassal by its rule (relative ones: to its cwd). */
   watch?: string[];
+  /** Size-based rotation of STATE_DIR/logs/NAME.log (`log_max_size`, `log_keep`). */
+  logRotation?: LogRotation;
 }
 
 /** A uWSGI vassal: `uwsgi --ini FILE`, driven through the emperor protocol. */
@@ -57,6 +60,7 @@ const PLAIN_KEYS = [
   "user",
   "group",
   "watch",
+  ...LOG_KEYS,
   ...FLEET_KEYS,
 ] as const;
 
@@ -103,6 +107,8 @@ function parsePlainConfig(file: string, text: string): PlainConfig {
     if (f.table[key] !== undefined) config[key] = strField(f, key);
   }
   if (f.table.watch !== undefined) config.watch = watchField(f);
+  const rotation = logRotationFromToml(f);
+  if (rotation) config.logRotation = rotation;
   return config;
 }
 

@@ -178,7 +178,7 @@ export class Coordinator {
     if (this.#settleUntil > 0 && (now >= this.#settleUntil || allBack)) this.#endSettle();
     this.#copies.expire(now);
     if (this.settling) return;
-    let changed = stepDrains(this.#copies);
+    let changed = stepDrains(this.#copies, now);
     for (const v of this.vassals.values()) {
       changed = stepRollout(this.#copies, v, now) || changed;
       noteGood(this.#copies, v);

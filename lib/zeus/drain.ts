@@ -1,12 +1,14 @@
 /**
  * Draining emperors (`zeus drain NODE`): their copies move away one at a time, each
- * replacement running (and healthy, when the vassal has a check) before the old copy is
- * destroyed, so a vassal with one copy has no gap. Runs on the copy lifecycle: `drain`
+ * replacement running (and healthy, when the vassal has a check) for `min_healthy`
+ * (`[vassal.update]`, default 10 s) before the old copy is destroyed, so a vassal with one
+ * copy has no gap. Runs on the copy lifecycle: `drain`
  * makes a running copy `moving` (placement then starts its replacement elsewhere, since a
  * draining emperor takes nothing new), `replaced` destroys it.
  *
  * @module
  */
+import { UPDATE_DEFAULTS } from "../vassal/fleet_config.ts";
 import type { CopyKeeper } from "./copy_keeper.ts";
 import type { EmperorRecord } from "./records.ts";
 
@@ -15,23 +17,25 @@ import type { EmperorRecord } from "./records.ts";
  *
  * @example
  * ```ts
- * if (stepDrains(keeper)) { keeper.place(); io.changed(); }
+ * if (stepDrains(keeper, Date.now())) { keeper.place(); io.changed(); }
  * ```
  */
-export function stepDrains(keeper: CopyKeeper): boolean {
+export function stepDrains(keeper: CopyKeeper, now: number): boolean {
   let changed = false;
-  for (const e of keeper.emperors.values()) if (e.alive && e.ready && e.draining) changed = stepDrain(keeper, e) || changed;
+  for (const e of keeper.emperors.values()) if (e.alive && e.ready && e.draining) changed = stepDrain(keeper, e, now) || changed;
   return changed;
 }
 
-function stepDrain(keeper: CopyKeeper, e: EmperorRecord): boolean {
+function stepDrain(keeper: CopyKeeper, e: EmperorRecord, now: number): boolean {
   let changed = false;
   let moving = false;
   for (const name of [...e.names].sort()) {
     const v = keeper.vassals.get(name)!;
     const c = v.copiesOn.get(e.node)!;
     if (c.state !== "moving") continue;
-    const good = keeper.staying(v).filter((x) => keeper.good(v, x)).length;
+    // As Nomad's migrate: the replacement must have run well for min_healthy ([vassal.update]).
+    const minHealthy = (v.settings?.update ?? UPDATE_DEFAULTS).minHealthyMs;
+    const good = keeper.staying(v).filter((x) => x.goodSince !== undefined && now - x.goodSince >= minHealthy).length;
     if (good >= v.copies) {
       keeper.counters.moved++;
       keeper.step(v, c, { kind: "replaced" });

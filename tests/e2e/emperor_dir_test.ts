@@ -1,6 +1,6 @@
 // dist/emperor --emperor DIR with plain vassals: files appear, change, are touched and go.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { existsSync, readFileSync, rmSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { killAll, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { alive, startEmperor, writeShVassal } from "./_emperor.ts";
@@ -103,3 +103,28 @@ test('--emperor "DIR/GLOB" (uWSGI style) runs only the matching vassal files', a
   await em.running("web-a.toml");
   expect((await em.vassals()).map((v) => v.name)).toEqual(["web-a.toml"]);
 }, 30_000);
+
+test("vassal logs: SIGHUP reopens them (logrotate's move), log_max_size rotates them, log_keep bounds the count", async () => {
+  const em = await startEmperor();
+  const script = "i=0; while :; do i=$((i+1)); echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.005; done";
+  writeShVassal(em.dir, "chatty.toml", script, 'log_max_size = "2K"\nlog_keep = 2\n');
+  writeShVassal(em.dir, "plain.toml", "while :; do echo tick; sleep 0.02; done");
+  await em.running("chatty.toml");
+  await em.running("plain.toml");
+  const logs = join(em.stateDir, "logs");
+  await waitFor(() => existsSync(join(logs, "chatty.toml.log.2")), 15_000, "two rotated files");
+  await waitFor(() => statSync(join(logs, "chatty.toml.log.2")).size > 0 && existsSync(join(logs, "chatty.toml.log.1")), 5000, "rotation");
+  for (const f of ["chatty.toml.log", "chatty.toml.log.1", "chatty.toml.log.2"])
+    expect(statSync(join(logs, f)).size).toBeLessThanOrEqual(2048);
+  expect(existsSync(join(logs, "chatty.toml.log.3"))).toBe(false);
+  // logrotate's way: move the file, then SIGHUP; the emperor writes to a new NAME.log.
+  const plain = join(logs, "plain.toml.log");
+  await waitFor(() => existsSync(plain) && statSync(plain).size > 0, 5000, "plain.toml's output");
+  renameSync(plain, `${plain}.1`);
+  process.kill(em.proc.pid, "SIGHUP");
+  await waitFor(() => existsSync(plain) && statSync(plain).size > 0, 5000, "a new plain.toml.log");
+  await waitFor(() => /SIGHUP: rescanning; \d+ vassal log\(s\) reopened/.test(em.proc.stderr()), 5000, "the SIGHUP line");
+  const moved = statSync(`${plain}.1`).size;
+  await waitFor(() => statSync(plain).size > 100, 5000, "plain.toml.log growing");
+  expect(statSync(`${plain}.1`).size).toBe(moved);
+}, 40_000);

@@ -1,0 +1,71 @@
+// The coordinator's fleet operations, sans I/O: drain across a restart, forget, reschedule.
+import { expect, test } from "bun:test";
+import { AdminError } from "../../lib/errors.ts";
+import { Coordinator } from "../../lib/zeus/coordinator.ts";
+import type { ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function zeus() {
+  let now = 1000;
+  const sent: { conn: number; m: ZeusMessage }[] = [];
+  const io = { now: () => now, send: (conn: number, m: ZeusMessage) => void sent.push({ conn, m }), close: () => {}, changed: () => {} };
+  const core = new Coordinator(io, { deadAfterMs: 5000, settleMs: 0, maxRejections: 3 });
+  const connect = (conn: number, node: string) => {
+    core.connOpened(conn, `127.0.0.1:${conn}`);
+    core.message(conn, { type: "I_AM_ALIVE", node, maxVassals: 10, runningVassals: 0 });
+    core.message(conn, { type: "REPORT_END", count: 0 });
+  };
+  /** Answers every placement on `conn` as a well-behaved emperor, up to SPAWNED. */
+  const run = (conn: number, pid: number) => {
+    for (const { m } of sent.splice(0).filter((s) => s.conn === conn)) {
+      if (m.type === "NEW_VASSAL") core.message(conn, { type: "ACCEPTED_VASSAL", name: m.name });
+      if (m.type === "CONFIG_END") core.message(conn, { type: "VASSAL_SPAWNED", name: m.name, pid, restarts: 0 });
+    }
+  };
+  return { core, sent, connect, run, advance: (ms: number) => (now += ms), io };
+}
+
+test("a drain is kept in the state file and restored; undrain and forget answer for unknown or alive emperors", () => {
+  const { core, connect, io } = zeus();
+  connect(1, "e1");
+  connect(2, "e2");
+  expect(core.drain("e1")).toBe("draining e1: 0 vassals to move");
+  expect(core.drain("e1")).toBe("e1 is already drained");
+  const state = core.snapshot();
+  expect(state.emperors.find((e) => e.node === "e1")).toMatchObject({ draining: true });
+  const again = new Coordinator(io, { deadAfterMs: 5000, settleMs: 0, maxRejections: 3 });
+  again.restore(state);
+  expect(again.emperors.get("e1")!.draining).toBe(true);
+  expect(again.emperors.get("e2")!.draining).toBe(false);
+  expect(() => core.drain("nope")).toThrow(new AdminError("no-such-node", 'no emperor "nope" (zeus status lists them)'));
+  expect(() => core.forget("e2")).toThrow("emperor e2 is alive");
+  core.connClosed(2);
+  expect(core.forget("e2")).toBe("forgot e2");
+  expect(core.emperors.has("e2")).toBe(false);
+  expect(core.undrain("e1")).toBe("e1 takes vassals again");
+});
+
+test("a copy that keeps dying young moves; after the bound the vassal is failed with why, and its file's change clears it", () => {
+  const { core, sent, connect, run } = zeus();
+  connect(1, "e1");
+  connect(2, "e2");
+  core.fileSet("x.toml", enc('[vassal]\ncommand = "/nope"\n'));
+  const nodeOf = () => [...core.vassals.get("x.toml")!.copiesOn.keys()][0];
+  const conns: Record<string, number> = { e1: 1, e2: 2 };
+  for (const node of ["e1", "e2"]) {
+    expect(nodeOf()).toBe(node);
+    run(conns[node]!, 7);
+    core.message(conns[node]!, { type: "VASSAL_STATE", name: "x.toml", state: "backoff", pid: 0, restarts: 1, exitCode: 127, streak: 1 });
+    expect(core.vassals.get("x.toml")!.copiesOn.get(node)!.state).toBe("backoff");
+    core.message(conns[node]!, { type: "VASSAL_STATE", name: "x.toml", state: "backoff", pid: 0, restarts: 3, exitCode: 127, streak: 3 });
+    expect(sent).toContainEqual({ conn: conns[node]!, m: { type: "VASSAL_DESTROY", name: "x.toml" } });
+  }
+  const v = core.vassals.get("x.toml")!;
+  expect(v.copiesOn.size).toBe(0);
+  expect(v.failed).toBe("backoff on e2: exit 127, 3 quick deaths in a row; tried on e1, e2, no other emperor may take it");
+  expect(core.counters.rescheduled).toBe(2);
+  core.fileSet("x.toml", enc('[vassal]\ncommand = "/bin/sleep"\n'));
+  expect(v.failed).toBeUndefined();
+  expect(v.copiesOn.size).toBe(1);
+});
