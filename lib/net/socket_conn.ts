@@ -59,6 +59,10 @@ export class SocketConn implements Conn, SocketSink {
     if (!this.#closing && !this.#closed) this.#writer.write(bytes);
   }
 
+  flush(): void {
+    if (!this.#closed) this.#writer.flush();
+  }
+
   onData(cb: (chunk: Uint8Array) => void): void {
     const first = this.#dataCb === null;
     this.#dataCb = cb;

@@ -27,6 +27,12 @@ export interface Conn {
    * microtask.
    */
   onClose(cb: (err?: Error) => void): void;
+  /**
+   * Hands what is queued to the socket now rather than at the end of the tick (bytes the
+   * socket cannot take yet still wait for it to drain). For callers whose next step must
+   * come after the bytes left, e.g. the ring logs a message only after forwarding it.
+   */
+  flush(): void;
   /** Adds a listener called each time `bufferedBytes` falls back to 0 after the socket was full. */
   onDrain(cb: () => void): void;
   /** Sends what is queued (waiting up to 10 s for a full socket), then closes. */

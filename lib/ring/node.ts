@@ -72,7 +72,6 @@ export class ZogNode implements LinkOwner {
   /** A commit waits for the running group fsync ("batch"). */
   #deferred = false;
   /** The second half of the last commit, until its microtask ran. */
-  #finishing: (() => void) | undefined;
   readonly #durability: Durability;
   readonly #n: number;
   readonly #positions: Map<string, number>;
@@ -172,7 +171,6 @@ export class ZogNode implements LinkOwner {
   /** Writes what is pending now (at stop). */
   flush(): void {
     if (this.#batch.length > 0 || this.#journalLines.length > 0 || this.#loggedMark !== this.#markWritten) this.#commit();
-    this.#finishing?.();
     try {
       this.files.syncNow();
     } catch (e) {
@@ -254,15 +252,11 @@ export class ZogNode implements LinkOwner {
     for (const entry of reforward) this.dispatch(entry, true);
     // One DATA_BATCH per peer for the whole commit, not one packet per message.
     for (const link of this.links) link?.sendQueued();
-    // Logged AFTER forwarding: the links' coalesced socket writes are microtasks queued by
-    // dispatch, so they run before this one.
-    const finish = (): void => {
-      if (this.#finishing !== finish) return;
-      this.#finishing = undefined;
-      this.#logAndAnswer(batch, fresh);
-    };
-    this.#finishing = finish;
-    queueMicrotask(finish);
+    // The seed's rule (SPEC "Forwarding"): messages are logged AFTER any forwarding. So the
+    // forwards are handed to the sockets here, explicitly, and only then is access.log
+    // written: the order does not depend on when the links' write coalescers flush.
+    for (const link of this.links) link?.flush();
+    this.#logAndAnswer(batch, fresh);
   }
 
   /** Appends the access lines of a commit, then answers its senders once durable. */

@@ -118,6 +118,11 @@ export class PeerLink {
     this.#pump();
   }
 
+  /** Hands the messages sent so far to the socket now (see the node's "logged after forwarding"). */
+  flush(): void {
+    this.#conn?.flush();
+  }
+
   /** Called by the node's ticker: keepAlives and the dead-link check. */
   tick(): void {
     const conn = this.#conn;

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bin, removeTmpDirs, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
 import { allRunning, type EmperorProc, sleeper, startEmperor, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
@@ -150,10 +150,12 @@ test("killing the caller with SIGKILL leaves no remote process 2 s later", async
 
 test("flow control: a caller that does not read holds the command back (its output stays near the window)", async () => {
   const marker = "31415926";
-  const child = spawn(bin("zeus"), ["exec", "--zeus", `127.0.0.1:${z.port}`, "app.toml", "--", "head", "-c", marker, "/dev/zero"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  child.stdout.pause();
+  const go = join(tmpDir("exec-flow-"), "go");
+  // The caller's stdout is a pipe nobody reads until the test creates `go`.
+  const caller = start("sh", [
+    "-c",
+    `${bin("zeus")} exec --zeus 127.0.0.1:${z.port} app.toml -- head -c ${marker} /dev/zero | (while [ ! -e ${go} ]; do sleep 0.05; done; wc -c)`,
+  ]);
   const head = await waitFor(() => processesWith(marker, "head")[0], 10_000, "head");
   const written = () => Number(/wchar: (\d+)/.exec(readFileSync(`/proc/${head}/io`, "utf8"))![1]);
   // Blocked: nothing written for a while, and what was written is the window plus pipe buffers.
@@ -170,12 +172,9 @@ test("flow control: a caller that does not read holds the command back (its outp
     "the remote command to block",
   );
   expect(last).toBeLessThan(4 * 1024 * 1024);
-  let got = 0;
-  child.stdout.on("data", (d: Buffer) => (got += d.byteLength));
-  child.stdout.resume();
-  const code = await new Promise<number | null>((res) => child.on("exit", res));
-  expect(got).toBe(Number(marker));
-  expect(code).toBe(0);
+  writeFileSync(go, "");
+  expect(await caller.exited).toBe(0);
+  expect(caller.stdout().trim()).toBe(marker);
 }, 60_000);
 
 test("zeus logs prints the last lines; -f shows a line the vassal writes after following started", async () => {

@@ -24,6 +24,17 @@ describe("plain TCP", () => {
     expect(new TextDecoder().decode(await reply)).toBe("hello");
   });
 
+  test("flush hands queued bytes to the socket now, not at the end of the tick", async () => {
+    const server = opened.add(await echoServer());
+    const conn = opened.add(await dial({ host: HOST, port: server.port }));
+    const reply = readBytes(conn, 5);
+    conn.write(utf8("hello"));
+    expect(conn.bufferedBytes).toBe(5);
+    conn.flush();
+    expect(conn.bufferedBytes).toBe(0);
+    expect(new TextDecoder().decode(await reply)).toBe("hello");
+  });
+
   test("bytes that arrive before onData is registered are delivered, in order", async () => {
     const accepted = nextConn();
     const server = opened.add(await listen({ host: HOST, port: 0, onConn: accepted.onConn }));

@@ -27,6 +27,7 @@ class TestConn implements Conn {
   }
   onData(): void {}
   onDrain(): void {}
+  flush(): void {}
   onClose(cb: (err?: Error) => void): void {
     this.#closers.push(cb);
   }
