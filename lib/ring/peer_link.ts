@@ -39,7 +39,7 @@ export interface LinkOwner {
 }
 
 /** Link options. */
-export interface LinkOptions {
+export interface PeerLinkOptions {
   keepaliveMs: number;
   tls?: TlsClientFiles;
   now?: () => number;
@@ -82,7 +82,7 @@ export class PeerLink {
   constructor(
     readonly peer: RingNode,
     readonly owner: LinkOwner,
-    readonly opts: LinkOptions,
+    readonly opts: PeerLinkOptions,
   ) {
     this.#now = opts.now ?? Date.now;
   }

@@ -54,7 +54,7 @@ export interface LinkHandlers {
 }
 
 /** Where and how to connect. */
-export interface LinkOptions {
+export interface NodeLinkOptions {
   host: string;
   port: number;
   tls?: TlsClientFiles;
@@ -114,7 +114,7 @@ export class NodeLink {
    *
    * @throws {Error} "cannot connect to HOST:PORT: ECONNREFUSED" and the like (from `dial`)
    */
-  static async open(opts: LinkOptions, handlers: LinkHandlers): Promise<NodeLink> {
+  static async open(opts: NodeLinkOptions, handlers: LinkHandlers): Promise<NodeLink> {
     const conn = await dial({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs: opts.connectTimeoutMs ?? 5000 });
     const where = hostPort(opts.host, opts.port);
     const link = new NodeLink(conn, handlers, where, opts.tls !== undefined);

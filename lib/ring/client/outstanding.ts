@@ -6,7 +6,7 @@
  */
 
 /** One unacknowledged message. */
-export interface Entry<T> {
+export interface OutstandingEntry<T> {
   id: string;
   payload: T;
   /** When it counts as failed if still unacknowledged (ms, same clock as `now`). */
@@ -32,8 +32,8 @@ export interface Entry<T> {
  * ```
  */
 export class Outstanding<T> {
-  #entries = new Map<string, Entry<T>>();
-  #waiting: Entry<T>[] = [];
+  #entries = new Map<string, OutstandingEntry<T>>();
+  #waiting: OutstandingEntry<T>[] = [];
   #perServer = new Map<number, number>();
 
   /** Messages not yet acknowledged nor failed. */
@@ -51,21 +51,21 @@ export class Outstanding<T> {
    *
    * @throws {RangeError} when the id is already outstanding
    */
-  add(id: string, payload: T, now: number, timeoutMs: number): Entry<T> {
+  add(id: string, payload: T, now: number, timeoutMs: number): OutstandingEntry<T> {
     if (this.#entries.has(id)) throw new RangeError(`message id "${id}" is already outstanding`);
-    const e: Entry<T> = { id, payload, deadline: now + timeoutMs, attempts: 0, server: undefined };
+    const e: OutstandingEntry<T> = { id, payload, deadline: now + timeoutMs, attempts: 0, server: undefined };
     this.#entries.set(id, e);
     this.#waiting.push(e);
     return e;
   }
 
   /** Removes and returns the first waiting message (the caller then sends or requeues it). */
-  take(): Entry<T> | undefined {
+  take(): OutstandingEntry<T> | undefined {
     return this.#waiting.shift();
   }
 
   /** Puts a taken message back at the front of the wait queue (no server could take it). */
-  putBack(e: Entry<T>): void {
+  putBack(e: OutstandingEntry<T>): void {
     if (this.#entries.get(e.id) === e) this.#waiting.unshift(e);
   }
 
@@ -80,12 +80,12 @@ export class Outstanding<T> {
   }
 
   /** Removes an acknowledged message; undefined when `id` is not outstanding (a late duplicate OK). */
-  ack(id: string): Entry<T> | undefined {
+  ack(id: string): OutstandingEntry<T> | undefined {
     return this.#remove(id);
   }
 
   /** Removes a message that will not be retried; undefined when `id` is not outstanding. */
-  fail(id: string): Entry<T> | undefined {
+  fail(id: string): OutstandingEntry<T> | undefined {
     return this.#remove(id);
   }
 
@@ -94,7 +94,7 @@ export class Outstanding<T> {
    * the order they were added. Returns how many.
    */
   lost(server: number): number {
-    const back: Entry<T>[] = [];
+    const back: OutstandingEntry<T>[] = [];
     for (const e of this.#entries.values()) {
       if (e.server === server) {
         e.server = undefined;
@@ -112,8 +112,8 @@ export class Outstanding<T> {
   }
 
   /** Removes and returns every message whose deadline is at or before `now`. */
-  expired(now: number): Entry<T>[] {
-    const out: Entry<T>[] = [];
+  expired(now: number): OutstandingEntry<T>[] {
+    const out: OutstandingEntry<T>[] = [];
     for (const e of this.#entries.values()) if (e.deadline <= now) out.push(e);
     for (const e of out) this.#remove(e.id);
     return out;
@@ -126,7 +126,7 @@ export class Outstanding<T> {
     return t;
   }
 
-  #remove(id: string): Entry<T> | undefined {
+  #remove(id: string): OutstandingEntry<T> | undefined {
     const e = this.#entries.get(id);
     if (!e) return undefined;
     this.#entries.delete(id);

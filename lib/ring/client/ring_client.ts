@@ -13,7 +13,7 @@ import { pzogMessage, type Random } from "./content.ts";
 import { ServerHealth } from "./health.ts";
 import { MessageIds } from "./ids.ts";
 import { NodeLink } from "./node_link.ts";
-import { type Entry, Outstanding } from "./outstanding.ts";
+import { type OutstandingEntry, Outstanding } from "./outstanding.ts";
 import { type PickPolicy, ServerPicker } from "./picker.ts";
 import { hostPort } from "../../net/mod.ts";
 import { curelessProblem } from "./cureless.ts";
@@ -160,7 +160,7 @@ export class RingClient {
     }
   }
 
-  #write(i: number, e: Entry<Pending>): void {
+  #write(i: number, e: OutstandingEntry<Pending>): void {
     if (e.attempts > 0) this.retried += 1;
     const slot = this.#slots[i] ?? this.#connect(i);
     if (slot.state === "connecting") slot.queue.push({ id: e.id, msg: e.payload.msg });
