@@ -6,6 +6,7 @@
  * @module
  */
 import type { ParseArgsConfig } from "node:util";
+import { defineCommand } from "../cli/command.ts";
 import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
 import { parseFlags } from "../cli/flags.ts";
 import { AdminError, UsageError } from "../errors.ts";
@@ -151,4 +152,24 @@ export async function runAdminCommand(args: string[], spec: AdminCommandSpec): P
     process.stderr.write(`${spec.bin} ${spec.command}: ${e.message}\n`);
     return adminExitCode(e.code);
   }
+}
+
+/**
+ * Registers an admin subcommand's definition (help, flags) for `--help`-made completion and
+ * man pages; `sub` is the subcommand word(s), e.g. "drain" or "vassal put".
+ *
+ * @example
+ * ```ts
+ * defineAdminCommand("ping", PING);
+ * ```
+ */
+export function defineAdminCommand(sub: string, spec: AdminCommandSpec): void {
+  defineCommand({
+    program: spec.bin,
+    sub,
+    summary: spec.help.split("\n")[0]!.replace(/^[\w ]+: /, ""),
+    help: `${spec.help.trimEnd()}\n${ADMIN_CLIENT_HELP}`,
+    flags: { ...ADMIN_CLIENT_FLAGS, ...spec.flags },
+    positionals: true,
+  });
 }

@@ -22,7 +22,7 @@ import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { reopenVassalLogs } from "./vassal_log.ts";
 import { runZeusMode } from "./zeus_mode.ts";
 import { ExecEndpoint } from "../exec/endpoint.ts";
-import { runExecCommand } from "../exec/exec_cli.ts";
+import { defineExecCommands, runExecCommand } from "../exec/exec_cli.ts";
 import { serveLocalAdmin } from "./local_admin.ts";
 
 const HELP = `emperor: runs vassals (uWSGI apps or any command) and keeps them alive.
@@ -89,6 +89,7 @@ const FLAGS = {
 } as const;
 
 const EMPEROR = defineCommand({ program: "emperor", summary: "runs vassals and keeps them alive", help: HELP, flags: FLAGS });
+defineExecCommands("emperor");
 defineSharedCommands("emperor");
 
 const log = getLogger("emperor");

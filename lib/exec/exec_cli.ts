@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { AdminConnection, type AdminClientOptions } from "../admin/client.ts";
 import { ADMIN_CLIENT_FLAGS, ADMIN_CLIENT_HELP, ADMIN_EXIT_HELP, adminClientOptions, adminExitCode } from "../admin/client_cli.ts";
 import type { StreamOpen } from "../admin/frames.ts";
+import { defineCommand } from "../cli/command.ts";
 import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
 import { parseFlags, parseNumber } from "../cli/flags.ts";
 import { defaultStateDir } from "../emperor/state_dir.ts";
@@ -147,4 +148,26 @@ export async function runExecCommand(bin: "zeus" | "emperor", sub: "exec" | "log
   const size = windowSize();
   const open: StreamOpen = { kind: "exec", ...t, argv, tty, stdin, ...size, ...(process.env.TERM ? { term: process.env.TERM } : {}) };
   return await run(opts, open, { stdin, tty, prog });
+}
+
+/** Registers `BIN exec` and `BIN logs` (help, flags) for completion and man pages. */
+export function defineExecCommands(bin: "zeus" | "emperor"): void {
+  const where = bin === "zeus" ? ADMIN_CLIENT_FLAGS : STATE_FLAG;
+  const [exec, logs] = bin === "zeus" ? [help.zeusExec, help.zeusLogs] : [help.emperorExec, help.emperorLogs];
+  defineCommand({
+    program: bin,
+    sub: "exec",
+    summary: "run a command where a vassal runs",
+    help: exec,
+    flags: { ...EXEC_FLAGS, ...where },
+    positionals: true,
+  });
+  defineCommand({
+    program: bin,
+    sub: "logs",
+    summary: "print (-f: follow) a vassal's log",
+    help: logs,
+    flags: { ...LOGS_FLAGS, ...where },
+    positionals: true,
+  });
 }

@@ -21,10 +21,10 @@ export const DEFAULT_STATS = "127.0.0.1:55553";
 export function renderStatus(s: NodeStatus): string {
   const head = `node ${s.node} (${s.host}, peers :${s.peer_port}, clients :${s.client_port}, fsync ${s.fsync}, ${s.listeners} listener${s.listeners === 1 ? "" : "s"})\n`;
   const links = renderTable(
-    ["peer", "host", "link", "inbound", "last keepalive ack", "backlog"],
+    ["PEER", "HOST", "LINK", "INBOUND", "LAST KEEPALIVE ACK", "BACKLOG"],
     s.links.map((l) => [l.peer, l.host, l.state, l.inbound ? "up" : "down", ago(l.last_keepalive_ack), l.backlog]),
   );
-  const counters = renderTable(["counter", "value"], Object.entries(s.counters));
+  const counters = renderTable(["COUNTER", "VALUE"], Object.entries(s.counters));
   return `${head}\n${links}\n${s.store ? renderStore(s.store) : ""}${counters}`;
 }
 
@@ -33,7 +33,7 @@ function renderStore(st: StoreStatus): string {
   const line = `store: ${held} held for replay (${(st.bytes / 1e6).toFixed(1)} MB), last seq ${st.last_seq}\n`;
   if (st.positions.length === 0) return `${line}\n`;
   const rows = st.positions.map((p) => [p.kind, p.name, p.position, p.connected, p.in_flight]);
-  return `${line}${renderTable(["listener", "name", "position", "connected", "in flight"], rows)}\n`;
+  return `${line}${renderTable(["LISTENER", "NAME", "POSITION", "CONNECTED", "IN FLIGHT"], rows)}\n`;
 }
 
 /**

@@ -88,7 +88,7 @@ export function renderZeusStatus(s: ZeusStatus, now = Date.now()): string {
   );
   const alive = s.emperors.filter((e) => e.alive && !e.drain).length;
   const vassals = renderTable(
-    ["VASSAL", "STATE", "COPIES", "EMPERORS (pid)", "RESTARTS", "NOTE"],
+    ["VASSAL", "STATE", "COPIES", "EMPERORS (PID)", "RESTARTS", "NOTE"],
     s.vassals.map((v) => [
       v.name,
       v.state,

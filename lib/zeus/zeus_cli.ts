@@ -13,8 +13,8 @@ import { getLogger } from "../log/logging.ts";
 import { type HostPort, parseHostPort, parseZeusSpec } from "../tls/endpoint.ts";
 import { loadServerFiles } from "../tls/files.ts";
 import { runStatusCommand } from "./status_command.ts";
-import { type AdminCommandSpec, runAdminCommand } from "../admin/client_cli.ts";
-import { runExecCommand } from "../exec/exec_cli.ts";
+import { type AdminCommandSpec, defineAdminCommand, runAdminCommand } from "../admin/client_cli.ts";
+import { defineExecCommands, runExecCommand } from "../exec/exec_cli.ts";
 import { startZeus } from "./zeus_server.ts";
 import { isEtcdUrl } from "../etcd/url.ts";
 import { etcdState, vassalSource } from "./etcd_flags.ts";
@@ -135,6 +135,12 @@ const NODE_COMMANDS: Record<string, AdminCommandSpec> = Object.fromEntries(
     },
   ]),
 );
+
+defineAdminCommand("ping", PING);
+for (const [sub, spec] of Object.entries(NODE_COMMANDS)) defineAdminCommand(sub, spec);
+defineAdminCommand("vassal put", VASSAL_PUT);
+defineAdminCommand("vassal rm", VASSAL_RM);
+defineExecCommands("zeus");
 
 function address(flag: string, value: string): HostPort {
   try {

@@ -139,6 +139,14 @@ describe.each(PROGRAMS)("%s completion and man page", (name) => {
     expect(bash.code).toBe(0);
     expect(bash.stdout).toContain(`complete -o default -F _${name}_complete ${name}`);
     expect(bash.stdout).toContain("--log-format");
+    const subs = {
+      zog: ["status", "certs", "completion", "man"],
+      sprog: ["listen"],
+      zeus: ["status", "ping", "drain", "exec", "logs", "vassal"],
+      emperor: ["status", "exec", "logs"],
+    }[name];
+    const top = /\*\) words="([^"]*)"/.exec(bash.stdout)![1]!.split(" ");
+    for (const sub of subs) expect(top).toContain(sub);
     const syntax = await run("bash", ["-n"], { input: bash.stdout });
     expect(syntax.code).toBe(0);
     const zsh = await run(bin(name), ["completion", "zsh"]);
