@@ -256,8 +256,10 @@ export class Vassal {
     try {
       if (pid > 1) writePidRecord(stateDir, { name: this.name, pid, startTime: readProcStat(pid)?.startTime ?? "" });
     } catch (e) {
-      // The vassal runs all the same; only reaping after a crash of the emperor would miss it.
-      log.warn("cannot record vassal {name}'s pid: {error}", { name: this.name, error: (e as Error).message });
+      // Unrecorded, a crash of the emperor would leave it unreaped: stop it; its exit restarts it with backoff.
+      log.error("cannot record vassal {name}'s pid ({error}): killing it", { name: this.name, error: (e as Error).message });
+      this.#proc.killGroup();
+      this.ctx.cgroups?.kill(this.name);
     }
     log.debug("vassal {name} started, pid {pid}", { name: this.name, pid });
     this.#run(this.#m.started(this.#now(), pid));

@@ -4,12 +4,17 @@
  * @module
  */
 
-/** The longest name, in bytes (a file name on Linux). */
-export const MAX_NAME_BYTES = 255;
+/**
+ * The longest name, in bytes: every file derived from a name must fit Linux's 255-byte
+ * file names, and the longest is the pid record's temp file `.NAME.json.PID.tmp` (18 bytes
+ * more with a 7-digit pid; `NAME.log.100` adds 8, zeus's `.NAME.PID.tmp` 13), so 237
+ * would do; 230 leaves room.
+ */
+export const MAX_NAME_BYTES = 230;
 
 /**
  * Why `name` cannot be a vassal name, or undefined when it can: `[A-Za-z0-9._-]`,
- * 1–255 bytes, not `.` or `..`.
+ * 1–230 bytes (so every file derived from it fits), not `.` or `..`.
  *
  * @example
  * ```ts

@@ -1,9 +1,11 @@
 // No orphans: after kill -9 of the emperor nothing a vassal started (forked, or daemonized
 // with setsid) outlives it by more than 5 s, without a next emperor. Needs root and a
-// writable cgroup2 mount (each vassal in a cgroup of its own).
+// writable cgroup2 mount (each vassal in a cgroup of its own). And the longest name works end to end.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { cgroup2Mount } from "../../lib/emperor/cgroup.ts";
+import { MAX_NAME_BYTES } from "../../lib/vassal/mod.ts";
 import { killAll, removeTmpDirs, waitFor } from "../helpers/procs.ts";
 import { startEmperor, watchdogPid, writeShVassal } from "./_emperor.ts";
 
@@ -53,3 +55,29 @@ test.skipIf(!usable)(
   },
   60_000,
 );
+
+test("the longest accepted name runs with a pid record and a log; one byte longer is refused with the reason", async () => {
+  const em = await startEmperor();
+  const longest = `${"n".repeat(MAX_NAME_BYTES - 5)}.toml`;
+  const tooLong = `${"n".repeat(MAX_NAME_BYTES - 4)}.toml`;
+  writeShVassal(em.dir, longest, "echo started; exec sleep 600");
+  writeShVassal(em.dir, tooLong, "exec sleep 600");
+  const pid = await em.running(longest);
+  const record = JSON.parse(readFileSync(join(em.stateDir, "pids", `${longest}.json`), "utf8")) as { pid: number };
+  expect(record.pid).toBe(pid);
+  await waitFor(
+    () =>
+      existsSync(join(em.stateDir, "logs", `${longest}.log`)) &&
+      readFileSync(join(em.stateDir, "logs", `${longest}.log`), "utf8").includes("started"),
+    10_000,
+    "its log",
+  );
+  await waitFor(
+    () => em.proc.stderr().includes(`is ${MAX_NAME_BYTES + 1} bytes long (at most ${MAX_NAME_BYTES})`),
+    10_000,
+    "the refusal of the longer name",
+  );
+  expect(await em.vassal(tooLong)).toBeUndefined();
+  process.kill(em.proc.pid, "SIGTERM");
+  expect(await em.proc.exited).toBe(0);
+}, 60_000);
