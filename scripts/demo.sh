@@ -195,18 +195,30 @@ zeus_demo() {
     printf '[uwsgi]\nplugin = python3\nhttp-socket = %s:4060\nwsgi-file = %s\nmaster = true\nprocesses = 1\n' "$ip" "$Z/app.py" >"$Z/vassals/app.ini"
   fi
 
+  local py
+  py=$(command -v python3 || true)
+  if [ -n "$py" ]; then
+    mkdir -p "$Z/www" && echo ok >"$Z/www/health"
+    printf '[vassal]\ncommand = "%s"\nargs = ["-m", "http.server", "--bind", "%s", "4061"]\ncwd = "%s"\ncheck = "http://%s:4061/health"\ncheck_interval = 0.5\ncheck_grace = 0\ncheck_failures = 2\nconstraints = ["zone=b"]\n' \
+      "$py" "$ip" "$Z/www" "$ip" >"$Z/vassals/web.toml"
+  fi
+
   "$DIST/zeus" --zeus "$ip:4040,$Z/pki/zeus.crt,$Z/pki/zeus.key,$Z/pki/ca.crt $Z/vassals" \
     --state "$Z/state.json" --stats "$ip:4041" --dead-after 2 --admin ops 2>"$Z/zeus.log" &
   ZEUS_PIDS+=($!)
   wait_port "$ip" 4040
   for i in 1 2 3; do
     "$DIST/emperor" --emperor "zeus-ssl:$ip:4040,$Z/pki/emperor$i.key" --zeus-ca "$Z/pki/ca.crt" \
-      --node "emperor$i" --state-dir "$Z/emperor$i" --max-vassals 20 --heartbeat 0.5 --stats "$ip:405$i" 2>"$Z/emperor$i.log" &
+      --node "emperor$i" --state-dir "$Z/emperor$i" --max-vassals 20 --heartbeat 0.5 --stats "$ip:405$i" \
+      --label "zone=$([ "$i" = 2 ] && echo b || echo a)" 2>"$Z/emperor$i.log" &
     ZEUS_PIDS+=($!)
   done
   local n=8
-  [ -e "$Z/vassals/app.ini" ] && n=9
+  [ -e "$Z/vassals/app.ini" ] && n=$((n + 1))
+  [ -e "$Z/vassals/web.toml" ] && n=$((n + 1))
   wait_until 20 "$n running vassals" zeus_all_running "$ip:4041" "$n"
+  web_healthy() { "$DIST/zeus" status --stats "$ip:4041" | grep -q '^web.toml .*,healthy'; }
+  [ -e "$Z/vassals/web.toml" ] && wait_until 10 "web.toml's check to pass" web_healthy
   echo "  \$ zeus status --stats $ip:4041"
   "$DIST/zeus" status --stats "$ip:4041" | indent
   echo "-- one emperor's own view"
@@ -237,6 +249,17 @@ zeus_demo() {
   wait_until 10 "the edit, touch and removal" edits_done
   echo "  sleeper1 restarted with its new config (new pid), sleeper2 reloaded (a plain vassal reloads by restarting), sleeper3 stopped:"
   "$DIST/zeus" status --stats "$ip:4041" | sed -n '/^VASSAL/,/^$/p' | indent
+
+  if [ -e "$Z/vassals/web.toml" ]; then
+    echo "-- web.toml: constraints = [\"zone=b\"] put it on emperor2 (--label zone=b); its HTTP check fails once"
+    echo "   /health is gone: after check_failures = 2 failures its emperor restarts it (RESTARTS 1)"
+    rm "$Z/www/health"
+    web_restarted() { "$DIST/zeus" status --stats "$ip:4041" | grep -qE '^web\.toml +running +1/1 +emperor2\([0-9]+\),unhealthy +1 '; }
+    wait_until 10 "web.toml restarted for failing its check" web_restarted
+    "$DIST/zeus" status --stats "$ip:4041" | sed -n '/^VASSAL/p;/^web.toml/p' | indent
+    echo ok >"$Z/www/health"
+    wait_until 10 "web.toml healthy again" web_healthy
+  fi
 
   echo "-- kill -9 emperor3: its connection drops, so zeus moves its vassals at once"
   echo "   (an emperor that hangs instead is declared dead after --dead-after, 2 s here)"

@@ -40,12 +40,14 @@ function stepDrain(keeper: CopyKeeper, e: EmperorRecord, now: number): boolean {
       keeper.counters.moved++;
       keeper.step(v, c, { kind: "replaced" });
       changed = true;
-    } else moving = true;
+      // A replacement that cannot be placed (no other emperor may take it) must not hold up the rest.
+    } else if (keeper.staying(v).length >= v.copies || keeper.placeable(v)) moving = true;
   }
   if (moving) return changed;
   for (const name of [...e.names].sort()) {
     const v = keeper.vassals.get(name)!;
     const c = v.copiesOn.get(e.node)!;
+    if (c.state === "moving") continue;
     // Only a copy that could be serving is worth a replacement first; others just go.
     if (!keeper.step(v, c, { kind: "drain" })) continue;
     changed = true;

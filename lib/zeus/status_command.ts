@@ -19,7 +19,7 @@ function waitingNote(state: string, copies: number, alive: number): string | und
 
 /** A rollout in words: "rollout: updated 1 of 3, waiting for e2", "rollout failed: ...", "rollout reverted: ...". */
 function rolloutNote(r: NonNullable<VassalStatusRow["rollout"]>): string | undefined {
-  if (r.state === "done") return undefined;
+  if (r.state === "done" || (r.state === "rolling" && r.total <= 1)) return undefined;
   if (r.state === "rolling")
     return `rollout: updated ${r.updated} of ${r.total}${r.waiting.length ? `, waiting for ${r.waiting.join(" ")}` : ""}`;
   return `rollout ${r.state}: ${r.reason ?? ""}`;
@@ -30,7 +30,16 @@ function copyNote(v: VassalStatusRow): string | undefined {
   const bad = v.emperors.filter((c) => c.state !== "running" || c.health === "unhealthy");
   if (bad.length === 0) return undefined;
   return bad
-    .map((c) => [c.node, c.state, c.exit, c.health === "unhealthy" ? `check: ${c.check ?? "failing"}` : ""].filter(Boolean).join(" "))
+    .map((c) =>
+      [
+        c.node,
+        c.state,
+        c.state === "backoff" || c.state === "stopped" ? c.exit : "",
+        c.health === "unhealthy" ? `check: ${c.check ?? "failing"}` : "",
+      ]
+        .filter(Boolean)
+        .join(" "),
+    )
     .join("; ");
 }
 

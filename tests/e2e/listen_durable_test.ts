@@ -116,3 +116,18 @@ test("a bad SUBSCRIBE or EVENT_ACK is refused with the reason, and only that con
   // The node serves on.
   await send(ring, ring.hosts[0]!, ["still here"]);
 }, 30_000);
+
+test("sprog listen ends when the node refuses its subscription (exit 2) or another listener takes its durable name (exit 1)", async () => {
+  const { ring } = await twoNodes("127.3.10");
+  const first = listen(ring, 0, ["--durable", "one"]);
+  await waitFor(() => first.stderr().includes("durable one"), 10_000, "the first listener");
+  const second = listen(ring, 0, ["--durable", "one"]);
+  expect(await first.exited).toBe(1);
+  expect(first.stderr()).toMatch(/sprog: 127\.3\.10\.11:\d+: durable one was taken over by 127\.0\.0\.1:\d+\n$/);
+  await waitFor(() => second.stderr().includes("durable one"), 10_000, "the second listener");
+  const worker = listen(ring, 0, ["--group", "g", "--prefix", "x"]);
+  await waitFor(() => worker.stderr().includes("group g"), 10_000, "the group member");
+  const other = listen(ring, 0, ["--group", "g", "--prefix", "y"]);
+  expect(await other.exited).toBe(2);
+  expect(other.stderr()).toContain('refused: cannot subscribe: group g takes messages starting with "x", not "y"');
+}, 30_000);

@@ -18,9 +18,12 @@ function zeus() {
   };
   /** Answers every placement on `conn` as a well-behaved emperor, up to SPAWNED. */
   const run = (conn: number, pid: number) => {
-    for (const { m } of sent.splice(0).filter((s) => s.conn === conn)) {
-      if (m.type === "NEW_VASSAL") core.message(conn, { type: "ACCEPTED_VASSAL", name: m.name });
-      if (m.type === "CONFIG_END") core.message(conn, { type: "VASSAL_SPAWNED", name: m.name, pid, restarts: 0 });
+    for (let mine = sent.filter((s) => s.conn === conn); mine.length > 0; mine = sent.filter((s) => s.conn === conn)) {
+      for (const s of mine) sent.splice(sent.indexOf(s), 1);
+      for (const { m } of mine) {
+        if (m.type === "NEW_VASSAL") core.message(conn, { type: "ACCEPTED_VASSAL", name: m.name });
+        if (m.type === "CONFIG_END") core.message(conn, { type: "VASSAL_SPAWNED", name: m.name, pid, restarts: 0 });
+      }
     }
   };
   return { core, sent, connect, run, advance: (ms: number) => (now += ms), io };
@@ -68,4 +71,36 @@ test("a copy that keeps dying young moves; after the bound the vassal is failed 
   core.fileSet("x.toml", enc('[vassal]\ncommand = "/bin/sleep"\n'));
   expect(v.failed).toBeUndefined();
   expect(v.copiesOn.size).toBe(1);
+});
+
+test("drain: one copy at a time, the old one destroyed once its replacement ran min_healthy; a copy nobody else may take does not hold up the rest", () => {
+  const { core, sent, connect, run, advance } = zeus();
+  connect(1, "e1");
+  core.fileSet("both.toml", enc('[vassal]\ncommand = "/bin/sleep"\nnodes = 2\n'));
+  core.fileSet("a.toml", enc('[vassal]\ncommand = "/bin/sleep"\n[vassal.update]\nmin_healthy = 1\n'));
+  core.fileSet("b.toml", enc('[vassal]\ncommand = "/bin/sleep"\n[vassal.update]\nmin_healthy = 1\n'));
+  run(1, 10);
+  connect(2, "e2");
+  run(2, 20);
+  const on = (name: string) => [...core.vassals.get(name)!.copiesOn.values()].map((c) => `${c.node}:${c.state}`).sort();
+  expect(on("a.toml")).toEqual(["e1:running"]);
+  core.drain("e1");
+  expect(on("a.toml")).toEqual(["e1:moving", "e2:offered"]);
+  expect(on("b.toml")).toEqual(["e1:running"]);
+  run(2, 21);
+  core.tick();
+  expect(on("a.toml")).toEqual(["e1:moving", "e2:running"]);
+  advance(1000);
+  core.tick();
+  expect(on("a.toml")).toEqual(["e2:running"]);
+  expect(sent).toContainEqual({ conn: 1, m: { type: "VASSAL_DESTROY", name: "a.toml" } });
+  expect(on("b.toml")).toEqual(["e1:moving", "e2:offered"]);
+  run(2, 22);
+  core.tick();
+  advance(1000);
+  core.tick();
+  // both.toml has no other emperor to go to: it stays (moving) and holds nothing else up.
+  expect(on("b.toml")).toEqual(["e2:running"]);
+  expect(on("both.toml")).toEqual(["e1:moving", "e2:running"]);
+  expect(core.counters.moved).toBe(2);
 });

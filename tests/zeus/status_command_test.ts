@@ -42,3 +42,47 @@ test("the tables show heartbeat ages, no stale RUNNING count for a lost emperor,
   expect(lines[7]).toMatch(/^wait\.toml\s+pending\s+0\/1\s+-\s+0\s+waiting for a free slot$/);
   expect(lines[8]).toMatch(/^bad\.toml\s+config-error\s+0\/1\s+-\s+0\s+bad\.toml:1: Invalid TOML$/);
 });
+
+test("fleet columns: copy states and health, labels and drains, the unmet constraint, rollouts and exits in NOTE", () => {
+  const s = {
+    settling: false,
+    emperors: [
+      { node: "e1", remote: "r", alive: true, max_vassals: 5, running: 1, assigned: 1, labels: { zone: "a", ssd: "" }, drain: "draining" },
+      { node: "e2", remote: "r", alive: true, max_vassals: 5, running: 1, assigned: 1 },
+    ],
+    vassals: [
+      {
+        name: "ghost.toml",
+        state: "backoff",
+        copies: 1,
+        emperors: [{ node: "e1", state: "backoff", pid: 0, restarts: 2, exit: "exit 127" }],
+        restarts: 2,
+      },
+      { name: "nowhere.toml", state: "pending", copies: 1, emperors: [], restarts: 0, note: 'no alive emperor meets constraint "zone=c"' },
+      {
+        name: "roll.toml",
+        state: "updating",
+        copies: 3,
+        emperors: [{ node: "e2", state: "running", pid: 7, restarts: 0, health: "healthy" }],
+        restarts: 0,
+        rollout: { state: "rolling", updated: 1, total: 3, waiting: ["e2"] },
+      },
+      {
+        name: "web.toml",
+        state: "running",
+        copies: 1,
+        emperors: [
+          { node: "e2", state: "running", pid: 8, restarts: 1, health: "unhealthy", check: "HTTP 404", exit: "killed by SIGTERM" },
+        ],
+        restarts: 1,
+      },
+    ],
+    counters: {},
+  } as unknown as ZeusStatus;
+  const out = renderZeusStatus(s, 0);
+  expect(out).toMatch(/^e1\s+yes \(draining\)\s+.*zone=a,ssd$/m);
+  expect(out).toMatch(/^ghost\.toml\s+backoff\s+1\/1\s+e1\(-\):backoff\s+2\s+e1 backoff exit 127$/m);
+  expect(out).toMatch(/^nowhere\.toml\s+pending\s+0\/1\s+-\s+0\s+no alive emperor meets constraint "zone=c"$/m);
+  expect(out).toMatch(/^roll\.toml\s+updating\s+1\/3\s+e2\(7\),healthy\s+0\s+rollout: updated 1 of 3, waiting for e2$/m);
+  expect(out).toMatch(/^web\.toml\s+running\s+1\/1\s+e2\(8\),unhealthy\s+1\s+e2 running check: HTTP 404$/m);
+});

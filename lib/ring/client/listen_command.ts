@@ -7,6 +7,7 @@
  */
 import type { HostPort } from "../../tls/endpoint.ts";
 import type { TlsClientFiles } from "../../tls/files.ts";
+import { UsageError } from "../../errors.ts";
 import { getLogger } from "../../log/logging.ts";
 import { RingListener } from "./listener.ts";
 import type { RingEvent, SubscribeOptions } from "./node_link.ts";
@@ -48,6 +49,9 @@ function subscribedLine(where: string, opts: SubscribeOptions, vars: Record<stri
 /**
  * Listens to `server` until SIGINT/SIGTERM; returns exit code 0.
  *
+ * @throws {UsageError} when the node refuses the subscription ("cannot subscribe: ...")
+ * @throws {Error} when another listener took its durable name over
+ *
  * @example
  * ```ts
  * await listenCommand({ server: { host: "127.0.0.11", port: 55552 }, prefix: "alert", since: "all" });
@@ -55,8 +59,15 @@ function subscribedLine(where: string, opts: SubscribeOptions, vars: Record<stri
  */
 export async function listenCommand(opts: SubscribeOptions & { server: HostPort; tls?: TlsClientFiles }): Promise<number> {
   const where = `${opts.server.host}:${opts.server.port}`;
+  let refused: string | undefined;
+  let done!: () => void;
+  const finished = new Promise<void>((res) => (done = res));
   const listener = new RingListener({
     ...opts,
+    onRefused: (reason) => {
+      refused = reason;
+      done();
+    },
     onMessages: (evs) => print(`${evs.map(formatEvent).join("\n")}\n`),
     onState: (state, err, vars) => {
       if (state === "up") log.info("{line}", { line: subscribedLine(where, opts, vars) });
@@ -64,11 +75,13 @@ export async function listenCommand(opts: SubscribeOptions & { server: HostPort;
     },
     onCaughtUp: (seq) => log.info("replay done at seq {seq}: live from here", { seq }),
   });
+  process.once("SIGINT", done);
+  process.once("SIGTERM", done);
   listener.start();
-  await new Promise<void>((res) => {
-    process.once("SIGINT", res);
-    process.once("SIGTERM", res);
-  });
+  await finished;
   await listener.stop();
-  return 0;
+  if (refused === undefined) return 0;
+  // A bad subscription is the caller's to fix (2); a durable name taken over is not (1).
+  if (refused.startsWith("cannot subscribe: ")) throw new UsageError(`${where} refused: ${refused}`);
+  throw new Error(`${where}: ${refused}`);
 }

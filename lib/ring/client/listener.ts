@@ -28,7 +28,15 @@ export interface RingListenerOptions extends SubscribeOptions {
   onState?(state: "up" | "down", err?: Error, vars?: Record<string, string>): void;
   /** A replay reached the node's last message; what follows is live. */
   onCaughtUp?(seq: number): void;
+  /**
+   * The node refused the subscription for a reason retrying cannot cure (a bad SUBSCRIBE,
+   * another listener took this durable name over): the listener has stopped.
+   */
+  onRefused?(reason: string): void;
 }
+
+/** Refusals that another try would only repeat (docs/PROTOCOL.md). */
+const FINAL_REFUSAL = /^(cannot subscribe: |durable \S+ was taken over by )/;
 
 /**
  * A subscription to one node that survives the node's restarts.
@@ -53,6 +61,7 @@ export class RingListener {
   #chain: Promise<void> = Promise.resolve();
   /** Resolves {@link stop} once the connection is closed (its last ack sent). */
   #whenClosed: (() => void) | undefined;
+  #refusal: string | undefined;
 
   constructor(opts: RingListenerOptions) {
     this.#opts = opts;
@@ -77,6 +86,9 @@ export class RingListener {
           this.#opts.onState?.("up", undefined, vars);
         },
         onCaughtUp: (seq) => void this.#chain.then(() => this.#opts.onCaughtUp?.(seq)),
+        onError: (reason) => {
+          if (FINAL_REFUSAL.test(reason)) this.#refusal = reason;
+        },
         onClose: (err) => {
           this.#whenClosed?.();
           this.#down(err ?? new Error("connection closed"));
@@ -147,6 +159,10 @@ export class RingListener {
   #down(err: Error): void {
     this.#link = undefined;
     if (this.#stopped) return;
+    if (this.#refusal !== undefined) {
+      this.#stopped = true;
+      return this.#opts.onRefused?.(this.#refusal);
+    }
     this.#opts.onState?.("down", err);
     const pause = backoffMs(this.#failures, SERVER_RETRY);
     this.#failures += 1;

@@ -47,6 +47,8 @@ export interface LinkHandlers {
   onEvent?(ev: RingEvent): void;
   /** The node confirmed a subscription: `seq` its last seq; `from`, `skipped` for a replay. */
   onSubscribed?(vars: Record<string, string>): void;
+  /** The node sent ERROR without an id (it closes the connection next), with its reason. */
+  onError?(reason: string): void;
   /** A replay reached the node's last message (`seq`); live messages follow. */
   onCaughtUp?(seq: number): void;
   /** The connection ended; `err` says why when it was not a clean close by us. */
@@ -230,7 +232,10 @@ export class NodeLink {
         case RingType.ERROR: {
           const reason = text(m.vars.reason) || "no reason given";
           if (m.vars.id !== undefined) this.#handlers.onRefused?.(text(m.vars.id), reason);
-          else return this.abort(`the node refused the connection: ${reason}`);
+          else {
+            this.#handlers.onError?.(reason);
+            return this.abort(`the node refused the connection: ${reason}`);
+          }
           break;
         }
         case RingType.EVENT:
