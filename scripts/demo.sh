@@ -130,7 +130,7 @@ ring_demo() {
     "$DIST/sprog" listen "${client[@]}" --server 127.0.0.12 --group jobs >"$ring/worker$w.out" 2>"$ring/worker$w.err" &
     PIDS+=($!)
   done
-  wait_until 10 "the two workers" bash -c "grep -q 'group jobs' '$ring/worker1.err' && grep -q 'group jobs' '$ring/worker2.err'"
+  wait_until 10 "the two workers" bash -c "grep -qs 'group jobs' '$ring/worker1.err' && grep -qs 'group jobs' '$ring/worker2.err'"
   seq 1 10 | sed 's/^/job /' | "$DIST/sprog" "${client[@]}" -m - -i 0 -q
   wait_until 10 "the 10 jobs" bash -c "[ \$(cat '$ring/worker1.out' '$ring/worker2.out' | wc -l) -ge 10 ]"
   for w in 1 2; do echo "  worker $w: $(awk '{ printf "%s%s", sep, $4 " " $5; sep = ", " }' "$ring/worker$w.out")"; done
@@ -140,7 +140,7 @@ ring_demo() {
   "$DIST/sprog" listen "${client[@]}" --server 127.0.0.11 --since all >"$ring/replay.out" 2>"$ring/replay.err" &
   local replay=$!
   PIDS+=("$replay")
-  wait_until 10 "the replay" grep -q "replay done" "$ring/replay.err"
+  wait_until 10 "the replay" grep -qs "replay done" "$ring/replay.err"
   kill "$replay"
   sed -n 's/.*\[INF\] [^ ]*: //p' "$ring/replay.err" | indent
   echo "  printed $(wc -l <"$ring/replay.out") lines, the first: $(head -n 1 "$ring/replay.out")"

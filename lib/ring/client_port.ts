@@ -16,6 +16,15 @@ import { ringBytes, RingType } from "./protocol.ts";
 
 const log = getLogger("zog", "clients");
 
+/** The client port in /status: connections open and allowed, refusals and timeouts so far. */
+export interface ClientsStatus {
+  open: number;
+  max: number;
+  listeners_max: number;
+  refused: number;
+  timed_out: number;
+}
+
 /** How long a client may stop in the middle of a packet. */
 export const PARTIAL_PACKET_MS = 10_000;
 /** Listeners exempt from `client_idle` at once, unless ring.toml says otherwise. */
@@ -36,6 +45,9 @@ const FD_MARGIN = 8;
 export class ClientPort {
   readonly guard: ConnGuard<Conn>;
   readonly fileLimit: number | undefined;
+  /** Connections refused for max_clients, and closed for a deadline (for /status). */
+  refused = 0;
+  timedOut = 0;
   readonly #limiter = new LogLimiter();
 
   constructor(config: Pick<RingConfig, "maxClients" | "maxListeners" | "clientIdle">, peers: number, now: () => number = Date.now) {
@@ -53,6 +65,7 @@ export class ClientPort {
   /** Counts a new connection, or refuses it (ERROR, close, a rate-limited line); whether it was admitted. */
   admit(conn: Conn): boolean {
     if (!this.guard.admit(conn)) {
+      this.refused++;
       const reason = `too many clients: max_clients ${this.guard.limits.max} reached`;
       this.#note("full", (more) => log.warn(`refusing client {remote}: {reason}${more}`, { remote: conn.remote, reason }));
       close(conn, reason);
@@ -65,6 +78,7 @@ export class ClientPort {
   /** Closes the connections past a deadline and checks the descriptors left; call about once a second. */
   tick(): void {
     for (const [conn, why] of this.guard.sweep()) {
+      this.timedOut++;
       this.#note(why, (more) => log.info(`closing client {remote}: {why}${more}`, { remote: conn.remote, why }));
       close(conn, why);
     }
@@ -80,6 +94,12 @@ export class ClientPort {
         ),
       );
     }
+  }
+
+  /** The port's figures for /status. */
+  status(): ClientsStatus {
+    const l = this.guard.limits;
+    return { open: this.guard.size, max: l.max, listeners_max: l.maxExempt, refused: this.refused, timed_out: this.timedOut };
   }
 
   #note(key: string, write: (more: string) => void): void {

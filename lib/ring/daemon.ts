@@ -136,9 +136,9 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     const health: HealthMemory = { recordErrors: 0 };
     try {
       statsServer = serveStats(opts.stats.host, opts.stats.port, {
-        status: () => nodeStatus(ready, ports),
-        metrics: () => nodeMetrics(nodeStatus(ready, ports)),
-        health: () => nodeHealth(nodeStatus(ready, ports), health, Date.now()),
+        status: () => nodeStatus(ready, ports, clientPort.status()),
+        metrics: () => nodeMetrics(nodeStatus(ready, ports, clientPort.status())),
+        health: () => nodeHealth(nodeStatus(ready, ports, clientPort.status()), health, Date.now()),
       });
     } catch (e) {
       for (const l of listeners) l.close();

@@ -28,6 +28,9 @@ export interface StoreStatus {
   positions: { name: string; kind: "durable" | "group"; position: number; connected: number; in_flight: number }[];
 }
 
+/** How often changed positions are saved; a crash of the node repeats at most this much to a durable listener or group. */
+export const POSITION_SAVE_MS = 100;
+
 /** Unsent bytes a live listener may fall behind by before it is dropped (documented). */
 export const LISTENER_BUFFER = 4 * 1024 * 1024;
 
@@ -171,12 +174,15 @@ export class Listeners {
     if (!sub.conn.closed) this.#live.add(sub);
   }
 
-  /** Marks a position to save (one transaction for all, once per turn of the event loop). */
+  /**
+   * Marks a position to save: one transaction for all of them at most every
+   * {@link POSITION_SAVE_MS} (and at stop), not one per acknowledgement.
+   */
   positionChanged(key: string, seq: number): void {
     this.#dirty.set(key, seq);
     if (this.#saveScheduled) return;
     this.#saveScheduled = true;
-    setImmediate(() => this.flush());
+    setTimeout(() => this.flush(), POSITION_SAVE_MS).unref?.();
   }
 
   /** Saves the positions that changed. */

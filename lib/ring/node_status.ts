@@ -4,6 +4,7 @@
  * @module
  */
 import { type Metric, renderMetrics } from "../stats/mod.ts";
+import type { ClientsStatus } from "./client_port.ts";
 import type { StoreStatus } from "./listeners.ts";
 import type { ZogNode } from "./node.ts";
 
@@ -28,6 +29,8 @@ export interface NodeStatus {
   fsync: string;
   links: LinkStatus[];
   listeners: number;
+  /** The client port's limits and what they refused or closed (absent in library use). */
+  clients?: ClientsStatus;
   /** The store: seqs held, size, durable and group positions. */
   store?: StoreStatus;
   counters: Record<string, number>;
@@ -41,7 +44,7 @@ export interface NodeStatus {
  * serveStats(host, port, { status: () => nodeStatus(node, ports), metrics: () => nodeMetrics(nodeStatus(node, ports)) });
  * ```
  */
-export function nodeStatus(node: ZogNode, ports: { peer: number; client: number }): NodeStatus {
+export function nodeStatus(node: ZogNode, ports: { peer: number; client: number }, clients?: ClientsStatus): NodeStatus {
   const links: LinkStatus[] = [];
   for (const l of node.links) {
     if (!l) continue;
@@ -63,6 +66,7 @@ export function nodeStatus(node: ZogNode, ports: { peer: number; client: number 
     fsync: node.fsyncPolicy,
     links,
     listeners: node.listeners.size,
+    ...(clients ? { clients } : {}),
     ...(store ? { store } : {}),
     counters: { ...node.counters, listeners_dropped: node.listeners.dropped },
   };
@@ -107,6 +111,14 @@ export function nodeMetrics(status: NodeStatus): string {
       samples: status.links.map((l) => ({ labels: { ...node, peer: l.peer }, value: l.backlog })),
     },
     { name: "zog_listeners", help: "Subscribed listeners", type: "gauge", samples: [{ labels: node, value: status.listeners }] },
+    ...(status.clients
+      ? ([
+          { name: "zog_clients", help: "Client connections open", type: "gauge", samples: [{ labels: node, value: status.clients.open }] },
+          { name: "zog_clients_max", help: "max_clients in force", type: "gauge", samples: [{ labels: node, value: status.clients.max }] },
+          counter("clients_refused", "Client connections refused at max_clients", status.clients.refused),
+          counter("clients_timed_out", "Client connections closed mid-packet or idle", status.clients.timed_out),
+        ] satisfies Metric[])
+      : []),
     ...(status.store
       ? ([
           {

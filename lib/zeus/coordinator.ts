@@ -17,7 +17,8 @@ import {
   newCoordinatorCounters,
   plural,
 } from "./coordinator_types.ts";
-import { type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
+import { type EmperorRecord, emperorOf, newVassal, type VassalRecord } from "./records.ts";
+import { restoreState, snapshotState } from "./state_snapshot.ts";
 import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
 import { AdminError } from "../errors.ts";
@@ -68,37 +69,12 @@ export class Coordinator {
 
   /** Loads a saved state: its copies wait, as "restored", for their emperors' reports. */
   restore(state: ZeusState): void {
-    for (const e of state.emperors) Object.assign(this.#emperor(e.node), { maxVassals: e.maxVassals, draining: e.draining === true });
-    for (const s of state.vassals) {
-      const v = this.#newVassal(s.name, s.sha256, s.copies);
-      for (const a of s.assignments) {
-        v.copiesOn.set(a.node, { node: a.node, state: "restored", pid: a.pid, restarts: a.restarts });
-        this.#emperor(a.node).names.add(s.name);
-      }
-    }
-    for (const d of state.destroying) this.#emperor(d.node).destroying.add(d.name);
-    this.#awaited = new Set([...state.vassals.flatMap((s) => s.assignments.map((a) => a.node)), ...state.destroying.map((d) => d.node)]);
+    this.#awaited = restoreState(state, this.emperors, this.vassals);
   }
 
   /** The state to save. */
   snapshot(): ZeusState {
-    return {
-      version: 1,
-      savedAt: new Date(this.io.now()).toISOString(),
-      emperors: [...this.emperors.values()].map((e) => ({
-        node: e.node,
-        maxVassals: e.maxVassals,
-        lastSeen: e.lastSeen,
-        ...(e.draining ? { draining: true } : {}),
-      })),
-      vassals: [...this.vassals.values()].map((v) => ({
-        name: v.name,
-        sha256: v.sha256,
-        copies: v.copies,
-        assignments: [...v.copiesOn.values()].map((c) => ({ node: c.node, pid: c.pid, restarts: c.restarts })),
-      })),
-      destroying: [...this.emperors.values()].flatMap((e) => [...e.destroying].map((name) => ({ node: e.node, name }))),
-    };
+    return snapshotState(this.emperors, this.vassals, this.io.now());
   }
 
   // ---- connections ------------------------------------------------------------------
@@ -158,7 +134,7 @@ export class Coordinator {
         return this.protocolError(conn, `${m.type} may not be sent by an emperor`);
       default:
         if (!e.ready) return this.protocolError(conn, `${m.type} before REPORT_END`);
-        return this.#vassalMessage(e, m);
+        return this.#copies.message(e, m, this.settling);
     }
   }
 
@@ -263,12 +239,12 @@ export class Coordinator {
     if (v && v.body && (v.sha256 === sha || v.revertedFrom === sha) && !v.error) return;
     if ("error" in wanted) {
       log.error("{error} (not placed until the file is fixed)", { error: wanted.error });
-      if (!v) this.vassals.set(name, (v = this.#newVassal(name, sha, 1)));
+      if (!v) this.vassals.set(name, (v = newVassal(this.vassals, name, sha, 1)));
       v.error = wanted.error;
       return;
     }
     const fresh = !v;
-    v ??= this.#newVassal(name, sha, wanted.copies);
+    v ??= newVassal(this.vassals, name, sha, wanted.copies);
     const contentChanged = v.sha256 !== sha;
     Object.assign(v, { body, sha256: sha, copies: wanted.copies, error: undefined, failed: undefined, rejections: 0, reschedules: 0 });
     if (wanted.settings) v.settings = wanted.settings;
@@ -303,12 +279,6 @@ export class Coordinator {
   }
 
   // ---- internals --------------------------------------------------------------------
-
-  #newVassal(name: string, sha256: string, copies: number): VassalRecord {
-    const v: VassalRecord = { name, sha256, copies, rejections: 0, rejectedBy: new Set(), copiesOn: new Map(), moves: 0 };
-    this.vassals.set(name, v);
-    return v;
-  }
 
   #emperor(node: string): EmperorRecord {
     return emperorOf(this.emperors, node);
@@ -411,52 +381,6 @@ export class Coordinator {
     });
     this.io.changed();
     this.#placePending();
-  }
-
-  #vassalMessage(e: EmperorRecord, m: ZeusMessage & { name: string }): void {
-    const v = this.vassals.get(m.name);
-    const c = v?.copiesOn.get(e.node);
-    switch (m.type) {
-      case "ACCEPTED_VASSAL":
-        if (c) this.#copies.step(v!, c, { kind: "accepted" });
-        return;
-      case "VASSAL_SPAWNED":
-      case "VASSAL_RELOADED":
-        if (c)
-          return void this.#copies.step(v!, c, {
-            kind: m.type === "VASSAL_SPAWNED" ? "spawned" : "reloaded",
-            pid: m.pid,
-            restarts: m.restarts,
-          });
-        if (e.destroying.has(m.name)) return;
-        // Not ours (anymore): nothing may run that zeus did not place.
-        e.destroying.add(m.name);
-        this.io.send(e.conn!, { type: "VASSAL_DESTROY", name: m.name });
-        return;
-      case "VASSAL_REJECTED":
-        this.counters.rejected++;
-        if (e.destroying.delete(m.name) || !c) return;
-        this.#copies.step(v!, c, { kind: "rejected", reason: m.reason });
-        this.io.changed();
-        this.#placePending();
-        return;
-      case "VASSAL_STATE":
-        if (!c) return;
-        this.#copies.report(v!, c, m);
-        if (v!.copiesOn.get(e.node) === c) return;
-        // Rescheduled: it goes elsewhere.
-        this.io.changed();
-        this.#placePending();
-        return;
-      case "VASSAL_DESTROYED":
-        // The answer to our VASSAL_DESTROY, even if a new copy was placed there since;
-        // otherwise the emperor dropped a copy by itself, which then goes elsewhere.
-        if (e.destroying.delete(m.name)) this.counters.destroyed++;
-        else if (c) this.#copies.step(v!, c, { kind: "destroyed" });
-        this.io.changed();
-        this.#placePending();
-        return;
-    }
   }
 
   #placePending(): void {

@@ -87,6 +87,56 @@ export class CopyKeeper {
     else c.goodSince ??= this.io.now();
   }
 
+  /**
+   * A message from emperor `e` about one vassal's copy there. `settling`: placement still
+   * waits for emperors to come back.
+   */
+  message(e: EmperorRecord, m: ZeusMessage & { name: string }, settling: boolean): void {
+    const v = this.vassals.get(m.name);
+    const c = v?.copiesOn.get(e.node);
+    switch (m.type) {
+      case "ACCEPTED_VASSAL":
+        if (c) this.step(v!, c, { kind: "accepted" });
+        return;
+      case "VASSAL_SPAWNED":
+      case "VASSAL_RELOADED":
+        if (c)
+          return void this.step(v!, c, {
+            kind: m.type === "VASSAL_SPAWNED" ? "spawned" : "reloaded",
+            pid: m.pid,
+            restarts: m.restarts,
+          });
+        if (e.destroying.has(m.name)) return;
+        // Not ours (anymore): nothing may run that zeus did not place.
+        e.destroying.add(m.name);
+        this.io.send(e.conn!, { type: "VASSAL_DESTROY", name: m.name });
+        return;
+      case "VASSAL_REJECTED":
+        this.counters.rejected++;
+        if (e.destroying.delete(m.name) || !c) return;
+        this.step(v!, c, { kind: "rejected", reason: m.reason });
+        this.io.changed();
+        this.place(settling);
+        return;
+      case "VASSAL_STATE":
+        if (!c) return;
+        this.report(v!, c, m);
+        if (v!.copiesOn.get(e.node) === c) return;
+        // Rescheduled: it goes elsewhere.
+        this.io.changed();
+        this.place(settling);
+        return;
+      case "VASSAL_DESTROYED":
+        // The answer to our VASSAL_DESTROY, even if a new copy was placed there since;
+        // otherwise the emperor dropped a copy by itself, which then goes elsewhere.
+        if (e.destroying.delete(m.name)) this.counters.destroyed++;
+        else if (c) this.step(v!, c, { kind: "destroyed" });
+        this.io.changed();
+        this.place(settling);
+        return;
+    }
+  }
+
   /** Zeus destroys the copy of `v` on `node`, if there is one. */
   remove(v: VassalRecord, node: string): void {
     const c = v.copiesOn.get(node);

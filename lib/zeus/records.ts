@@ -126,3 +126,17 @@ export function emperorOf(emperors: Map<string, EmperorRecord>, node: string): E
   }
   return e;
 }
+
+/**
+ * A new vassal record (no copies, no rejections), stored in `vassals` under `name`.
+ *
+ * @example
+ * ```ts
+ * newVassal(new Map(), "web.toml", "ab12", 2).copiesOn.size; // 0
+ * ```
+ */
+export function newVassal(vassals: Map<string, VassalRecord>, name: string, sha256: string, copies: number): VassalRecord {
+  const v: VassalRecord = { name, sha256, copies, rejections: 0, rejectedBy: new Set(), copiesOn: new Map(), moves: 0 };
+  vassals.set(name, v);
+  return v;
+}

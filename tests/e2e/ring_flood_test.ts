@@ -10,7 +10,7 @@ import { RingType } from "../../lib/ring/protocol.ts";
 import { bin, killAll, type Proc, removeTmpDirs, start, tmpDir, waitFor } from "../helpers/procs.ts";
 import { packetsIn, rawConnect } from "../helpers/raw_socket.ts";
 import { RingClient } from "../helpers/ring_client.ts";
-import { accessContents, freeRingPorts, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
+import { accessContents, freeRingPorts, meshUp, startNode, status, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
   await killAll();
@@ -99,6 +99,12 @@ test("a flood under ulimit -n 256: refused over max_clients, idle and partial on
   const c = await RingClient.connect(host, ring.clientPort);
   expect(await c.send("after-flood", "0flood over\r\n")).toBeUndefined();
   await waitFor(() => listener.events.some((e) => e.id === "after-flood"), 5000, "the listener's event");
+  // /status counts what the log lines summarise.
+  const clients = (await status(ring, "A", ports.statsPort)).clients;
+  expect(clients).toMatchObject({ max, refused: 300 + 2 - max, timed_out: admitted.length + 1 });
+  expect(clients.open).toBeGreaterThanOrEqual(2);
+  const metrics = await (await fetch(`http://${host}:${ports.statsPort}/metrics`)).text();
+  expect(metrics).toContain(`zog_clients_refused_total{node="A"} ${300 + 2 - max}`);
   for (const x of [listener, b, c]) x.close();
   for (const w of flood) w.sock.destroy();
 }, 60_000);

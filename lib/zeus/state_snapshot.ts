@@ -1,0 +1,62 @@
+/**
+ * The coordinator's records to and from the saved {@link ZeusState} (pure: no file here;
+ * state_file.ts and the etcd store keep it).
+ *
+ * @module
+ */
+import { type EmperorRecord, emperorOf, newVassal, type VassalRecord } from "./records.ts";
+import type { ZeusState } from "./state_file.ts";
+
+/**
+ * The state to save, at time `now` (ms).
+ *
+ * @example
+ * ```ts
+ * snapshotState(core.emperors, core.vassals, Date.now()).version; // 1
+ * ```
+ */
+export function snapshotState(
+  emperors: ReadonlyMap<string, EmperorRecord>,
+  vassals: ReadonlyMap<string, VassalRecord>,
+  now: number,
+): ZeusState {
+  return {
+    version: 1,
+    savedAt: new Date(now).toISOString(),
+    emperors: [...emperors.values()].map((e) => ({
+      node: e.node,
+      maxVassals: e.maxVassals,
+      lastSeen: e.lastSeen,
+      ...(e.draining ? { draining: true } : {}),
+    })),
+    vassals: [...vassals.values()].map((v) => ({
+      name: v.name,
+      sha256: v.sha256,
+      copies: v.copies,
+      assignments: [...v.copiesOn.values()].map((c) => ({ node: c.node, pid: c.pid, restarts: c.restarts })),
+    })),
+    destroying: [...emperors.values()].flatMap((e) => [...e.destroying].map((name) => ({ node: e.node, name }))),
+  };
+}
+
+/**
+ * Loads a saved state into the records: its copies wait, as "restored", for their
+ * emperors' reports. Returns the nodes whose reports are awaited.
+ *
+ * @example
+ * ```ts
+ * const awaited = restoreState(loadState(path)!, core.emperors, core.vassals);
+ * ```
+ */
+export function restoreState(state: ZeusState, emperors: Map<string, EmperorRecord>, vassals: Map<string, VassalRecord>): Set<string> {
+  for (const e of state.emperors) Object.assign(emperorOf(emperors, e.node), { maxVassals: e.maxVassals, draining: e.draining === true });
+  for (const s of state.vassals) {
+    const v = newVassal(vassals, s.name, s.sha256, s.copies);
+    for (const a of s.assignments) {
+      v.copiesOn.set(a.node, { node: a.node, state: "restored", pid: a.pid, restarts: a.restarts });
+      emperorOf(emperors, a.node).names.add(s.name);
+    }
+  }
+  for (const d of state.destroying) emperorOf(emperors, d.node).destroying.add(d.name);
+  return new Set([...state.vassals.flatMap((s) => s.assignments.map((a) => a.node)), ...state.destroying.map((d) => d.node)]);
+}
