@@ -11,6 +11,8 @@ import { ConfigError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { systemClock } from "./clock.ts";
 import { reapLeftovers } from "./pid_records.ts";
+import { CgroupTree } from "./cgroup.ts";
+import { Watchdog } from "./watchdog.ts";
 import { resolveRunAs } from "./user_ids.ts";
 import { lockStateDir, unlockStateDir } from "./state_lock.ts";
 import type { SupervisorEvent, SupervisorOptions, VassalStatus } from "./types.ts";
@@ -81,6 +83,14 @@ export class Supervisor {
     for (const rec of reapLeftovers(this.stateDir)) {
       log.warn("killed vassal {name} (pid {pid}) left running by an earlier emperor", { name: rec.name, pid: rec.pid });
     }
+    const cgroups = CgroupTree.open(this.stateDir);
+    if (cgroups) {
+      this.#ctx.cgroups = cgroups;
+      for (const name of cgroups.reapAll()) log.warn("killed what vassal {name} left running under an earlier emperor (cgroup)", { name });
+      log.info("vassals run in cgroups under {path}", { path: cgroups.path });
+    } else log.info("cgroup v2 is not usable here (not root, or not mounted writable): vassals are tracked by process group and session");
+    const watchdog = Watchdog.start(cgroups?.path);
+    if (watchdog) this.#ctx.watchdog = watchdog;
     // The stored configs were copies for vassals that are now gone; whoever feeds this
     // supervisor (the directory, zeus) applies the current ones again.
     const stored = join(this.stateDir, "vassals");
@@ -179,7 +189,13 @@ export class Supervisor {
     if (!known) return undefined;
     const c = known.config;
     const status = known.vassal.status();
-    const base = { name, logFile: logPath(this.stateDir, name), ...(status.pid ? { pid: status.pid } : {}) };
+    const procs = known.vassal.cgroupProcs();
+    const base = {
+      name,
+      logFile: logPath(this.stateDir, name),
+      ...(status.pid ? { pid: status.pid } : {}),
+      ...(procs ? { cgroupProcs: procs } : {}),
+    };
     if (c.kind === "uwsgi") return { ...base, cwd: this.#ctx.workDir, env: {}, runAs: { initGroups: false } };
     return { ...base, cwd: c.cwd ?? this.#ctx.workDir, env: c.env, runAs: resolveRunAs(c.user, c.group) };
   }
@@ -199,6 +215,7 @@ export class Supervisor {
   async stopAll(): Promise<void> {
     this.#stopping = true;
     await Promise.all([...[...this.#vassals.keys()].map((n) => this.destroy(n)), ...this.#dying.values()]);
+    this.#ctx.watchdog?.stop();
     unlockStateDir(this.stateDir);
   }
 

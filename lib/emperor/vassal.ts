@@ -13,6 +13,8 @@ import { type HealthAction, HealthSchedule } from "./health.ts";
 import { parseVassalBytes } from "./emperor_protocol.ts";
 import { removePidRecord, writePidRecord } from "./pid_records.ts";
 import { readProcStat } from "./proc_stat.ts";
+import type { CgroupTree } from "./cgroup.ts";
+import type { Watchdog } from "./watchdog.ts";
 import type { SupervisorEvent, VassalStatus } from "./types.ts";
 import type { VassalConfig } from "../vassal/mod.ts";
 import { type Action, HEARTBEAT_DEADLINE_MS, type TimerName, VassalMachine } from "./vassal_machine.ts";
@@ -31,6 +33,10 @@ export interface VassalContext {
   startMs?: number;
   /** The vassal's state or health changed. */
   state(s: VassalStatus): void;
+  /** The emperor's cgroup subtree, where cgroup v2 is usable: each vassal runs in a cgroup of its own. */
+  cgroups?: CgroupTree;
+  /** Kills what the vassals left if the emperor dies. */
+  watchdog?: Watchdog;
 }
 
 /** The path of vassal `name`'s stored config under the state dir. */
@@ -127,6 +133,7 @@ export class Vassal {
             log.warn("vassal {name} did not stop in {s} s: killing it", { name: this.name, s: this.#m.config.stopTimeout });
           else log.warn("vassal {name} sent no heartbeat for {s} s: killing it", { name: this.name, s: HEARTBEAT_DEADLINE_MS / 1000 });
           this.#proc?.killGroup();
+          this.ctx.cgroups?.kill(this.name);
           break;
         case "timer":
           if (a.timer === "backoff") log.info("restarting vassal {name} in {delay} ms", { name: this.name, delay: a.ms });
@@ -147,6 +154,7 @@ export class Vassal {
           this.ctx.emit(a.event);
           break;
         case "settled":
+          this.ctx.cgroups?.removeSoon(this.name);
           for (const res of this.#settled.splice(0)) res();
           break;
         case "unexpected":
@@ -220,14 +228,22 @@ export class Vassal {
       onExit: (c: number | null, s: string | null, e?: Error) => this.#onExit(c, s, e),
     };
     try {
+      const cgroup = this.#cgroup();
       this.#proc =
         config.kind === "uwsgi"
           ? launchVassal(
-              { kind: "uwsgi", binary: this.ctx.vassalBinary, iniFile: configPath(stateDir, this.name), cwd: workDir, logFile },
+              { kind: "uwsgi", binary: this.ctx.vassalBinary, iniFile: configPath(stateDir, this.name), cwd: workDir, logFile, ...cgroup },
               events,
             )
           : launchVassal(
-              { kind: "plain", config, cwd: workDir, logFile, ...(config.logRotation ? { logRotation: config.logRotation } : {}) },
+              {
+                kind: "plain",
+                config,
+                cwd: workDir,
+                logFile,
+                ...(config.logRotation ? { logRotation: config.logRotation } : {}),
+                ...cgroup,
+              },
               events,
             );
     } catch (e) {
@@ -236,6 +252,7 @@ export class Vassal {
       return;
     }
     const pid = this.#proc.pid;
+    this.ctx.watchdog?.started(pid);
     try {
       if (pid > 1) writePidRecord(stateDir, { name: this.name, pid, startTime: readProcStat(pid)?.startTime ?? "" });
     } catch (e) {
@@ -244,6 +261,25 @@ export class Vassal {
     }
     log.debug("vassal {name} started, pid {pid}", { name: this.name, pid });
     this.#run(this.#m.started(this.#now(), pid));
+  }
+
+  /** Makes this vassal's cgroup with its limits, where there are cgroups; `{}` without. */
+  #cgroup(): { cgroupProcs?: string } {
+    const tree = this.ctx.cgroups;
+    if (!tree) return {};
+    const config = this.#m.config;
+    const { procs, unavailable } = tree.prepare(this.name, (config.kind === "plain" ? config.limits : undefined) ?? {});
+    if (unavailable.length > 0)
+      log.warn("vassal {name}: cannot set {files} (the controller is not enabled in cgroup v2 here): it runs without", {
+        name: this.name,
+        files: unavailable.join(", "),
+      });
+    return { cgroupProcs: procs };
+  }
+
+  /** The vassal's cgroup.procs file, when it runs in a cgroup of its own. */
+  cgroupProcs(): string | undefined {
+    return this.ctx.cgroups ? join(this.ctx.cgroups.dir(this.name), "cgroup.procs") : undefined;
   }
 
   #onBytes(bytes: Uint8Array): void {
@@ -259,6 +295,8 @@ export class Vassal {
   #onExit(code: number | null, signal: string | null, error?: Error): void {
     if (error) log.error("vassal {name} could not start: {error}", { name: this.name, error: error.message });
     this.#proc?.killGroup(); // whatever it forked goes with it
+    this.ctx.cgroups?.kill(this.name); // even what left its group and session
+    if (this.#proc) this.ctx.watchdog?.reaped(this.#proc.pid);
     this.#proc = undefined;
     try {
       removePidRecord(this.ctx.stateDir, this.name);

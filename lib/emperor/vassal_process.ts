@@ -23,9 +23,30 @@ export interface ProcessEvents {
 }
 
 /** What to start. */
-export type LaunchSpec =
+export type LaunchSpec = (
   | { kind: "uwsgi"; binary: string; iniFile: string; cwd: string; logFile: string; logRotation?: LogRotation }
-  | { kind: "plain"; config: PlainConfig; cwd: string; logFile: string; logRotation?: LogRotation };
+  | { kind: "plain"; config: PlainConfig; cwd: string; logFile: string; logRotation?: LogRotation }
+) & {
+  /** The vassal's cgroup.procs file: the process moves itself there before anything else runs. */
+  cgroupProcs?: string;
+};
+
+/** Moves the shell into the cgroup whose procs file is $0, then runs the rest (as root, before setpriv). */
+const CGROUP_ENTER = 'echo $$ > "$0" || exit 125; exec "$@"';
+
+/**
+ * `argv` started inside the cgroup of `procs` (unchanged without one): the process moves
+ * itself before it execs, so nothing it forks can start outside.
+ *
+ * @example
+ * ```ts
+ * inCgroup(["sleep", "9"], "/sys/fs/cgroup/emperor-ab/web.toml/cgroup.procs");
+ * // ["/bin/sh", "-c", CGROUP_ENTER, ".../cgroup.procs", "sleep", "9"]
+ * ```
+ */
+export function inCgroup(argv: string[], procs: string | undefined): string[] {
+  return procs ? ["/bin/sh", "-c", CGROUP_ENTER, procs, ...argv] : argv;
+}
 
 /** A started vassal process. */
 export interface VassalProcess {
@@ -80,7 +101,8 @@ export function launchVassal(spec: LaunchSpec, events: ProcessEvents): VassalPro
   let child: ChildProcess;
   try {
     if (spec.kind === "uwsgi") {
-      child = spawn(spec.binary, ["--ini", spec.iniFile], {
+      const [cmd, ...args] = inCgroup([spec.binary, "--ini", spec.iniFile], spec.cgroupProcs);
+      child = spawn(cmd!, args, {
         cwd: spec.cwd,
         detached: true,
         stdio: ["ignore", "pipe", "pipe", "pipe"],
@@ -88,7 +110,7 @@ export function launchVassal(spec: LaunchSpec, events: ProcessEvents): VassalPro
       });
     } else {
       const runAs = resolveRunAs(spec.config.user, spec.config.group);
-      const [cmd, ...args] = plainArgv(spec.config, runAs, SETPRIV);
+      const [cmd, ...args] = inCgroup(plainArgv(spec.config, runAs, SETPRIV), spec.cgroupProcs);
       child = spawn(cmd!, args, {
         // Without setpriv, node sets the ids itself (no supplementary groups then).
         ...(SETPRIV ? {} : { uid: runAs.uid, gid: runAs.gid }),

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import type { Subprocess, Terminal } from "bun";
 import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamFrameBody, type StreamOpen } from "../admin/frames.ts";
 import type { ExecContext } from "../emperor/types.ts";
-import { plainArgv, SETPRIV } from "../emperor/vassal_process.ts";
+import { inCgroup, plainArgv, SETPRIV } from "../emperor/vassal_process.ts";
 import { sessionMembers } from "../emperor/proc_stat.ts";
 import { signalNumber } from "../vassal/signals.ts";
 import { SendWindow, WindowLimit } from "./window.ts";
@@ -46,8 +46,8 @@ export interface ExecRun {
 }
 
 /**
- * The argv that runs `argv` as the vassal would run: moved into its cgroup first when it
- * has one, under setpriv's parent-death signal (and its user) when setpriv is there.
+ * The argv that runs `argv` as the vassal would run: moved into its cgroup first (as root)
+ * when it has one, then under setpriv's parent-death signal (and its user) when setpriv is there.
  *
  * @example
  * ```ts
@@ -55,8 +55,9 @@ export interface ExecRun {
  * ```
  */
 export function execArgv(argv: string[], ctx: Pick<ExecContext, "runAs" | "cgroupProcs">): string[] {
-  const inner = ctx.cgroupProcs ? ["/bin/sh", "-c", 'echo $$ > "$0" && exec "$@"', ctx.cgroupProcs, ...argv] : argv;
-  return plainArgv({ command: inner[0]!, args: inner.slice(1) } as Parameters<typeof plainArgv>[0], ctx.runAs, SETPRIV);
+  // Into the cgroup first, while still root: setpriv may drop to a user who cannot write cgroup.procs.
+  const plain = plainArgv({ command: argv[0]!, args: argv.slice(1) } as Parameters<typeof plainArgv>[0], ctx.runAs, SETPRIV);
+  return inCgroup(plain, ctx.cgroupProcs);
 }
 
 /** The terminal's foreground process group of session leader `pid` (field 8 of /proc/PID/stat). */

@@ -8,6 +8,7 @@ import { ConfigError } from "../errors.ts";
 import { Fields, intField, rejectUnknown, strField } from "../config/fields.ts";
 import { lineOf, parseTomlText } from "../config/toml_file.ts";
 import { FLEET_KEYS, type FleetSettings, fleetFromIni, fleetFromToml, type IniValue } from "./fleet_config.ts";
+import { CGROUP_KEYS, type CgroupLimits, cgroupLimitsFromToml } from "./cgroup_config.ts";
 import { LOG_KEYS, type LogRotation, logRotationFromToml } from "./log_config.ts";
 import { signalName } from "./signals.ts";
 import { vassalKindOf, vassalNameProblem } from "./name.ts";
@@ -34,6 +35,8 @@ export interface PlainConfig extends FleetSettings {
   watch?: string[];
   /** Size-based rotation of STATE_DIR/logs/NAME.log (`log_max_size`, `log_keep`). */
   logRotation?: LogRotation;
+  /** `memory_max`, `cpu_max`, `pids_max`: written to its cgroup where there is one. */
+  limits?: CgroupLimits;
 }
 
 /** A uWSGI vassal: `uwsgi --ini FILE`, driven through the emperor protocol. */
@@ -61,6 +64,7 @@ const PLAIN_KEYS = [
   "group",
   "watch",
   ...LOG_KEYS,
+  ...CGROUP_KEYS,
   ...FLEET_KEYS,
 ] as const;
 
@@ -109,6 +113,8 @@ function parsePlainConfig(file: string, text: string): PlainConfig {
   if (f.table.watch !== undefined) config.watch = watchField(f);
   const rotation = logRotationFromToml(f);
   if (rotation) config.logRotation = rotation;
+  const limits = cgroupLimitsFromToml(f);
+  if (limits) config.limits = limits;
   return config;
 }
 

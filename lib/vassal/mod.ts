@@ -18,5 +18,6 @@ export {
   type UwsgiConfig,
   type VassalConfig,
 } from "./config.ts";
+export { CGROUP_KEYS, type CgroupLimits } from "./cgroup_config.ts";
 export { MAX_NAME_BYTES, type VassalKind, vassalKindOf, vassalNameProblem } from "./name.ts";
 export { signalName, signalNumber } from "./signals.ts";

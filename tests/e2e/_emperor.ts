@@ -72,3 +72,19 @@ export function writeShVassal(dir: string, name: string, script: string, extra =
     `[vassal]\ncommand = "sh"\nargs = ["-c", ${JSON.stringify(script)}]\ncwd = ${JSON.stringify(dir)}\n${extra}`,
   );
 }
+
+/** The pid of the emperor `emperorPid`'s watchdog (its `awk` child), or undefined. */
+export function watchdogPid(emperorPid: number): number | undefined {
+  const { readdirSync, readFileSync } = require("node:fs") as typeof import("node:fs");
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const m = /^\d+ \((.*)\) \S+ (\d+)/.exec(stat);
+      if (m && m[1] === "awk" && Number(m[2]) === emperorPid) return Number(entry);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
+}

@@ -5,7 +5,7 @@ import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { sessionMembers } from "../../lib/emperor/proc_stat.ts";
 import { bin, freePort, killAll, removeTmpDirs, run, waitFor } from "../helpers/procs.ts";
-import { alive, startEmperor, writeShVassal } from "./_emperor.ts";
+import { alive, startEmperor, watchdogPid, writeShVassal } from "./_emperor.ts";
 import { UWSGI, uwsgiGet, writeUwsgiVassal } from "./_uwsgi.ts";
 
 afterEach(killAll);
@@ -52,6 +52,9 @@ test("a new emperor on the same state dir reaps what an earlier one left", async
   const gc = Number(
     await waitFor(() => existsSync(join(em.dir, "gc")) && readFileSync(join(em.dir, "gc"), "utf8").trim(), 5000, "the grandchild's pid"),
   );
+  // The watchdog would kill the grandchild at once: take it away first, as if it had died too.
+  const dog = await waitFor(() => watchdogPid(em.proc.pid), 5000, "the emperor's watchdog");
+  process.kill(dog, "SIGKILL");
   process.kill(em.proc.pid, "SIGKILL");
   await em.proc.exited;
   await waitFor(() => !alive(pid), 5000, "the vassal gone by its parent-death signal");

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { cgroup2Mount } from "../../lib/emperor/cgroup.ts";
 import { bin, removeTmpDirs, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
 import { allRunning, type EmperorProc, sleeper, startEmperor, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
 
@@ -231,6 +232,19 @@ test("the command runs as the vassal's user", async () => {
   const r = await exec(["nobody.toml", "--", "id", "-un"]);
   expect(r.stdout).toBe("nobody\n");
   expect(r.code).toBe(0);
+}, 30_000);
+
+test("the command runs in the vassal's cgroup, also when it runs as another user", async () => {
+  const mount = cgroup2Mount(readFileSync("/proc/self/mountinfo", "utf8"));
+  if (process.getuid?.() !== 0 || !mount)
+    return console.log(`skipped: cgroups need root and a writable cgroup2 mount (cgroup2 at ${mount ?? "none"})`);
+  writeVassals(z.dir, { "nobody.toml": sleeper('user = "nobody"\n') });
+  await allRunning(z, 2);
+  for (const name of ["app.toml", "nobody.toml"]) {
+    const r = await exec([name, "--", "cat", "/proc/self/cgroup"]);
+    expect(r.stdout).toMatch(new RegExp(`^0::.*/emperor-[0-9a-f]{16}/${name.replace(".", "\\.")}$`, "m"));
+    expect(r.code).toBe(0);
+  }
 }, 30_000);
 
 test("zeus going away mid-command: the caller exits 255 and the emperor kills the command", async () => {
