@@ -122,7 +122,12 @@ export function writeVassals(dir: string, files: Record<string, string>): void {
 export async function copies(emperors: readonly EmperorProc[]): Promise<Map<string, [string, number][]>> {
   const out = new Map<string, [string, number][]>();
   for (const e of emperors) {
-    const s = await e.status();
+    // A live emperor that misses one /status (a loaded machine) is asked again: reading it
+    // as "runs nothing" would make a vassal look destroyed while it still runs.
+    const s =
+      e.proc.child.exitCode === null && e.proc.child.signalCode === null
+        ? await waitFor(() => e.status(), 10_000, `emperor ${e.node} /status`)
+        : undefined;
     for (const v of s?.vassals ?? []) {
       if (!out.has(v.name)) out.set(v.name, []);
       out.get(v.name)!.push([e.node, v.pid ?? 0]);
