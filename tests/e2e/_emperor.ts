@@ -1,5 +1,5 @@
 // Helpers for the emperor end-to-end tests: a running dist/emperor with its stats endpoint.
-import { writeFileSync } from "node:fs";
+import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { VassalView } from "../../lib/emperor/status_view.ts";
 import { bin, freePort, type Proc, start, tmpDir, waitFor } from "../helpers/procs.ts";
@@ -65,12 +65,14 @@ export async function startEmperor(opts: { dir?: string; stateDir?: string; args
   return { proc, dir, stateDir, statsPort, vassals, vassal, running };
 }
 
-/** Writes a plain vassal file running `sh -c script` in `cwd`. */
+/**
+ * Writes a plain vassal file running `sh -c script` in `cwd`, as config tools do: aside
+ * (a name the emperor ignores), then renamed into place, so it is never seen half-written.
+ */
 export function writeShVassal(dir: string, name: string, script: string, extra = ""): void {
-  writeFileSync(
-    join(dir, name),
-    `[vassal]\ncommand = "sh"\nargs = ["-c", ${JSON.stringify(script)}]\ncwd = ${JSON.stringify(dir)}\n${extra}`,
-  );
+  const aside = join(dir, `.${name}.tmp`);
+  writeFileSync(aside, `[vassal]\ncommand = "sh"\nargs = ["-c", ${JSON.stringify(script)}]\ncwd = ${JSON.stringify(dir)}\n${extra}`);
+  renameSync(aside, join(dir, name));
 }
 
 /** The pid of the emperor `emperorPid`'s watchdog (its `awk` child), or undefined. */
