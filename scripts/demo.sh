@@ -23,7 +23,8 @@ wait_until() {
 indent() { sed '/./s/^/  /'; }
 
 echo "== the binaries"
-for b in zog sprog zeus emperor; do printf '  %-8s %s  (%s)\n' "$b" "$("$DIST/$b" --version)" "$(du -h "$DIST/$b" | cut -f1)"; done
+for b in zog sprog zeus emperor; do printf '  %-8s %s  (%s, inode %s)\n' "$b" "$("$DIST/$b" --version)" "$(du -h "$DIST/$b" | cut -f1)" "$(stat -c %i "$DIST/$b")"; done
+echo "  (one executable under four names: it runs the program it is started as)"
 
 echo "== a CA and certificates, without openssl"
 echo "  \$ zeus certs init pki && zeus certs issue pki MV --host 127.0.0.11"
@@ -71,6 +72,10 @@ ring_demo() {
     printf '[tls]\nca = "%s/ca.crt"\ncert = "%s/{node}.crt"\nkey = "%s/{node}.key"\nclient_auth = "required"\n' "$pki" "$pki" "$pki"
   } >"$ring/ring.toml"
 
+  echo "== zog --check: ring.toml validated without starting"
+  echo "  \$ zog --check --config ring.toml --node MV"
+  "$DIST/zog" --check --config "$ring/ring.toml" --node MV | sed "s|$WORK/||" | indent
+
   echo "== the ring: five zog nodes on 127.0.0.11-15 with mutual TLS ($ring/ring.toml)"
   for i in 0 1 2 3 4; do
     name=${RING_NAMES[$i]}
@@ -112,7 +117,7 @@ ring_demo() {
   echo "== sprog listen on MV printed $(wc -l <"$ring/listen.out") messages (SEQ ORIGIN ID CONTENT); the last one:"
   echo "  $(tail -n 1 "$ring/listen.out")"
 
-  echo "== a stranger without a client certificate: sprog is refused, MV logs who and why (once a minute per address)"
+  echo "== a stranger without a client certificate: sprog is refused at once (exit 2, saying what to pass), MV logs who and why (once a minute per address)"
   echo "  \$ sprog --server 127.0.0.11 --ca ca.crt -n 1 -m intruder"
   "$DIST/sprog" --server 127.0.0.11 --ca "$pki/ca.crt" -n 1 -m intruder 2>&1 | indent || true
   wait_until 5 "MV's refusal line" grep -q "refused client.*no client certificate" "$ring/zog-MV.err"
