@@ -37,11 +37,13 @@ test("a touched restart-rule vassal is restarted; its output goes to STATE/logs/
   const em = await startEmperor();
   writeShVassal(em.dir, "r.toml", "echo started $$; exec sleep 600");
   const pid1 = await em.running("r.toml");
+  const log = join(em.stateDir, "logs", "r.toml.log");
+  // Touched once its first line is out: a restart before that would (rightly) lose it.
+  await waitFor(() => existsSync(log) && readFileSync(log, "utf8") === `started ${pid1}\n`, 10_000, "the first run's line");
   const later = new Date(Date.now() + 5000);
   utimesSync(join(em.dir, "r.toml"), later, later);
   const pid2 = await em.running("r.toml", pid1);
   await waitFor(() => !alive(pid1), 5000, "old process gone");
-  const log = join(em.stateDir, "logs", "r.toml.log");
   await waitFor(() => readFileSync(log, "utf8").split("\n").length === 3, 5000, "two lines in the log");
   expect(readFileSync(log, "utf8")).toBe(`started ${pid1}\nstarted ${pid2}\n`);
 }, 60_000);
