@@ -12,7 +12,7 @@ import { ProtocolError } from "../errors.ts";
 import type { ExecEndpoint } from "../exec/endpoint.ts";
 import { getLogger } from "../log/logging.ts";
 import { backoffMs, type Conn, dial, hostPort } from "../net/mod.ts";
-import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
+import { encodePacket, type Packet, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import type { TlsClientFiles } from "../tls/files.ts";
 import { decodeMessage, encodeMessage } from "../zeus_protocol/mod.ts";
 import type { SupervisorEvent } from "./supervisor.ts";
@@ -20,6 +20,9 @@ import { type SessionIdentity, type VassalHost, ZeusSession } from "./zeus_sessi
 import { type HostPort, parseHostPort } from "../tls/endpoint.ts";
 
 const log = getLogger("emperor", "zeus");
+
+/** How long messages from zeus are handled before the event loop gets a turn (timers, I/O). */
+const SLICE_MS = 20;
 
 /** One zeus to dial. */
 export interface ZeusAddress {
@@ -54,6 +57,8 @@ export interface ZeusLinkStatus {
   connected_since?: string;
   connects: number;
   last_error?: string;
+  /** The longest time between two heartbeat ticks so far, in ms (a starved event loop shows here). */
+  heartbeat_gap_max_ms: number;
 }
 
 /**
@@ -73,6 +78,8 @@ export class ZeusLink {
   #attempts = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #beat: ReturnType<typeof setInterval> | undefined;
+  #lastTick = 0;
+  #gapMax = 0;
   #state: ZeusLinkStatus["state"] = "connecting";
   #since = 0;
   #connects = 0;
@@ -105,7 +112,11 @@ export class ZeusLink {
 
   /** Starts dialling (and redialling forever, until {@link stop}). */
   start(): void {
+    this.#lastTick = Date.now();
     this.#beat = setInterval(() => {
+      const now = Date.now();
+      this.#gapMax = Math.max(this.#gapMax, now - this.#lastTick);
+      this.#lastTick = now;
       this.session.heartbeat();
       this.#checkSilence();
     }, this.opts.heartbeatMs);
@@ -135,6 +146,7 @@ export class ZeusLink {
       ...(this.#state === "connected" ? { connected_since: new Date(this.#since).toISOString() } : {}),
       connects: this.#connects,
       ...(this.#lastError ? { last_error: this.#lastError } : {}),
+      heartbeat_gap_max_ms: this.#gapMax,
     };
   }
 
@@ -173,32 +185,56 @@ export class ZeusLink {
     let broken = false;
     // Streams (exec, logs) live as long as this connection: a lost link kills their commands.
     const streams = this.opts.exec?.channel((f) => conn.write(encodePacket(encodeAdminFrame(f))), "zeus");
+    const fail = (e: unknown) => {
+      broken = true;
+      const reason = (e as Error).message;
+      log.error("protocol error from zeus: {reason}; closing the connection (vassals keep running)", { reason });
+      conn.write(encodePacket(encodeMessage({ type: "ERROR", reason })));
+      this.#lastError = `protocol error: ${reason}`;
+      conn.close();
+    };
+    const handle = (p: Packet) => {
+      if (isAdminType(p.modifier2)) {
+        if (!streams) throw new ProtocolError(`admin frame ${p.modifier2}: this emperor takes no streams`);
+        return streams.frame(decodeAdminFrame(p));
+      }
+      const m = decodeMessage(p, "zeus");
+      if (m.type === "ZEUS_ALIVE") this.#silenceMs = this.#announcedMs = m.deadAfterMs;
+      else if (m.type === "NOT_LEADER") {
+        notLeader = this.#follow(target, m.leader);
+        broken = true;
+        conn.close();
+      } else this.session.handle(m);
+    };
+    // Messages are handled in order, in slices of at most SLICE_MS: a burst of placements
+    // (each one spawns a process) must not hold up the heartbeat timer until it is done.
+    const inbox: Packet[] = [];
+    let next = 0;
+    let draining = false;
+    const drain = () => {
+      const until = performance.now() + SLICE_MS;
+      try {
+        while (next < inbox.length && !broken) {
+          if (performance.now() > until) return void setImmediate(drain);
+          handle(inbox[next++]!);
+        }
+      } catch (e) {
+        fail(e);
+      }
+      inbox.length = next = 0;
+      draining = false;
+    };
     conn.onData((chunk) => {
       if (broken) return;
       this.#heard = Date.now();
       try {
-        for (const p of decoder.push(chunk)) {
-          if (isAdminType(p.modifier2)) {
-            if (!streams) throw new ProtocolError(`admin frame ${p.modifier2}: this emperor takes no streams`);
-            streams.frame(decodeAdminFrame(p));
-            continue;
-          }
-          const m = decodeMessage(p, "zeus");
-          if (m.type === "ZEUS_ALIVE") this.#silenceMs = this.#announcedMs = m.deadAfterMs;
-          else if (m.type === "NOT_LEADER") {
-            notLeader = this.#follow(target, m.leader);
-            broken = true;
-            conn.close();
-            return;
-          } else this.session.handle(m);
-        }
+        for (const p of decoder.push(chunk)) inbox.push(p);
       } catch (e) {
-        broken = true;
-        const reason = (e as Error).message;
-        log.error("protocol error from zeus: {reason}; closing the connection (vassals keep running)", { reason });
-        conn.write(encodePacket(encodeMessage({ type: "ERROR", reason })));
-        this.#lastError = `protocol error: ${reason}`;
-        conn.close();
+        return fail(e);
+      }
+      if (!draining) {
+        draining = true;
+        drain();
       }
     });
     conn.onClose((err) => {
