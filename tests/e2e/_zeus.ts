@@ -169,3 +169,33 @@ export function alive(pid: number): boolean {
     return false;
   }
 }
+
+/**
+ * Samples the vassals of `emperors()` every 30 ms until stopped, recording any vassal seen
+ * with more than one copy ("NAME on e1,e2").
+ *
+ * @example
+ * ```ts
+ * const watch = watchDuplicates(() => live);
+ * // ... kill, freeze, take over ...
+ * await watch.stop();
+ * expect(watch.dups).toEqual([]);
+ * ```
+ */
+export function watchDuplicates(emperors: () => readonly EmperorProc[]): { dups: string[]; stop(): Promise<void> } {
+  const dups: string[] = [];
+  let on = true;
+  const loop = (async () => {
+    while (on) {
+      for (const [name, where] of await copies(emperors())) if (where.length > 1) dups.push(`${name} on ${where.map((w) => w[0])}`);
+      await Bun.sleep(30);
+    }
+  })();
+  return {
+    dups,
+    stop: async () => {
+      on = false;
+      await loop;
+    },
+  };
+}

@@ -5,36 +5,17 @@ import {
   alive,
   allRunning,
   copies,
-  type EmperorProc,
   emperorsReady,
   sleeper,
   startEmperor,
   startZeus,
   stopAll,
   writeVassals,
+  watchDuplicates,
 } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
-
-/** Samples every emperor's vassals until stopped; records any vassal seen with two copies. */
-function watchDuplicates(emperors: () => EmperorProc[]) {
-  const dups: string[] = [];
-  let on = true;
-  const loop = (async () => {
-    while (on) {
-      for (const [name, where] of await copies(emperors())) if (where.length > 1) dups.push(`${name} on ${where.map((w) => w[0])}`);
-      await Bun.sleep(30);
-    }
-  })();
-  return {
-    dups,
-    stop: async () => {
-      on = false;
-      await loop;
-    },
-  };
-}
 
 async function cluster() {
   const z = await startZeus();

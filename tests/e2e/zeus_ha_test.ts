@@ -7,7 +7,17 @@ import type { HaStatus } from "../../lib/zeus/ha.ts";
 import type { ZeusStatus } from "../../lib/zeus/zeus_status.ts";
 import { bin, freePort, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
 import { etcdMissing, type EtcdProc, startEtcd } from "./_etcd.ts";
-import { copies, type EmperorProc, sleeper, startEmperor, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
+import {
+  copies,
+  type EmperorProc,
+  sleeper,
+  startEmperor,
+  startZeus,
+  stopAll,
+  watchDuplicates,
+  writeVassals,
+  type ZeusProc,
+} from "./_zeus.ts";
 
 const missing = etcdMissing();
 if (missing) console.log(`zeus_ha_test: ${missing}`);
@@ -49,25 +59,6 @@ async function cluster(etcd: EtcdProc, vassals: number) {
   return { dir, zeus, emperors, leader };
 }
 
-/** Samples every emperor until stopped; records any vassal seen with more than one copy. */
-function watchDuplicates(emperors: EmperorProc[]) {
-  const dups: string[] = [];
-  let on = true;
-  const loop = (async () => {
-    while (on) {
-      for (const [name, where] of await copies(emperors)) if (where.length > 1) dups.push(`${name} on ${where.map((w) => w[0])}`);
-      await Bun.sleep(30);
-    }
-  })();
-  return {
-    dups,
-    stop: async () => {
-      on = false;
-      await loop;
-    },
-  };
-}
-
 /** name → pid of every running copy. */
 async function pids(emperors: EmperorProc[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
@@ -99,7 +90,7 @@ haTest(
     expect(shown.stdout).toContain("this zeus is a standby");
     const before = await pids(emperors);
     expect(before.size).toBe(20);
-    const watch = watchDuplicates(emperors);
+    const watch = watchDuplicates(() => emperors);
 
     const killedAt = Date.now();
     process.kill(leader.proc.pid, "SIGKILL");
@@ -154,7 +145,7 @@ haTest(
     const etcd = await startEtcd();
     const { dir, zeus, emperors, leader } = await cluster(etcd, 6);
     const before = await pids(emperors);
-    const watch = watchDuplicates(emperors);
+    const watch = watchDuplicates(() => emperors);
     const rest = zeus.filter((z) => z !== leader);
     process.kill(leader.proc.pid, "SIGSTOP");
     try {
