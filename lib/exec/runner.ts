@@ -211,6 +211,7 @@ export function startExec(open: ExecOpen, ctx: ExecContext, send: (f: Out) => vo
   })();
 
   const stdinSink = !terminal && open.stdin ? (child.stdin as import("bun").FileSink) : undefined;
+  let stdinFlushed: Promise<unknown> = Promise.resolve();
   const frame = (f: AdminFrame): void => {
     switch (f.type) {
       case "DATA": {
@@ -224,7 +225,9 @@ export function startExec(open: ExecOpen, ctx: ExecContext, send: (f: Out) => vo
         if (!stdinSink) return;
         try {
           stdinSink.write(f.data);
-          void Promise.resolve(stdinSink.flush())
+          const flushed = Promise.resolve(stdinSink.flush());
+          stdinFlushed = flushed.catch(() => {});
+          void flushed
             .then(() => {
               input.grant(bytes);
               send({ type: "WINDOW", bytes });
@@ -240,11 +243,15 @@ export function startExec(open: ExecOpen, ctx: ExecContext, send: (f: Out) => vo
       case "EOF":
         if (terminal) terminal.write("\x04");
         else
-          try {
-            void stdinSink?.end();
-          } catch {
-            // already closed
-          }
+          // After the last write has flushed: an end() while a flush is pending left the
+          // command's stdin open (seen: `cat` waiting for ever with all its input read).
+          void stdinFlushed.then(() => {
+            try {
+              void Promise.resolve(stdinSink?.end()).catch(() => {});
+            } catch {
+              // already closed
+            }
+          });
         return;
       case "RESIZE":
         return terminal?.resize(f.cols, f.rows);
