@@ -2,7 +2,7 @@
 import { renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { VassalView } from "../../lib/emperor/status_view.ts";
-import { bin, freePort, type Proc, start, tmpDir, waitFor } from "../helpers/procs.ts";
+import { bin, freePort, type Proc, start, tmpDir, waitFor, waitUp } from "../helpers/procs.ts";
 
 /** True while `pid` names a live process (a zombie counts as dead). */
 export function alive(pid: number): boolean {
@@ -51,7 +51,7 @@ export async function startEmperor(opts: { dir?: string; stateDir?: string; args
     const r = await fetch(`http://127.0.0.1:${statsPort}/status`);
     return ((await r.json()) as { vassals: VassalView[] }).vassals;
   };
-  await waitFor(() => vassals().catch(() => undefined), 10_000, "the emperor's /status");
+  await waitUp(proc, () => vassals().catch(() => undefined), 10_000, "the emperor's /status");
   const vassal = async (name: string) => (await vassals()).find((v) => v.name === name);
   const running = async (name: string, notPid?: number) =>
     (await waitFor(

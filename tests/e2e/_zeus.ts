@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ZeusStatus } from "../../lib/zeus/zeus_status.ts";
-import { bin, freePort, killAll, type Proc, start, tmpDir, waitFor } from "../helpers/procs.ts";
+import { bin, freePort, killAll, type Proc, start, tmpDir, waitFor, waitUp } from "../helpers/procs.ts";
 
 /** A plain vassal config running /bin/sleep. */
 export function sleeper(extra = ""): string {
@@ -49,7 +49,7 @@ export async function startZeus(opts: { dir?: string; port?: number; extra?: str
     ...(opts.extra ?? []),
   ]);
   const z: ZeusProc = { proc, port, statsPort, dir, status: () => status<ZeusStatus>(statsPort) };
-  await waitFor(() => z.status(), 10_000, "zeus /status");
+  await waitUp(proc, () => z.status(), 10_000, "zeus /status");
   return z;
 }
 
@@ -89,7 +89,7 @@ export async function startEmperor(node: string, spec: string, extra: string[] =
   ]);
   emperorProcs.add(proc);
   const e: EmperorProc = { node, proc, stateDir: dir, statsPort, status: () => status<EmperorStatus>(statsPort) };
-  await waitFor(() => e.status(), 10_000, `emperor ${node} /status`);
+  await waitUp(proc, () => e.status(), 10_000, `emperor ${node} /status`);
   return e;
 }
 

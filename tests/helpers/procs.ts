@@ -94,16 +94,52 @@ export function removeTmpDirs(): void {
   for (const d of made.splice(0)) rmSync(d, { recursive: true, force: true });
 }
 
-/** A TCP port that was free on `host` a moment ago. */
+/**
+ * A TCP port that was free on `host` a moment ago, drawn at random from below the kernel's
+ * ephemeral range: a port the kernel handed out (`listen(0)`) can be handed out again at
+ * once as the source port of some other test's outgoing connection, before the daemon
+ * under test binds it, and the daemon then fails with EADDRINUSE.
+ */
 export async function freePort(host = "127.0.0.1"): Promise<number> {
-  return await new Promise((res, rej) => {
+  for (;;) {
+    const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW));
+    if (await bindable(host, port)) return port;
+  }
+}
+
+/** Ports tests draw from: under Linux's default ephemeral range (32768-60999). */
+const PORT_LOW = 10_000;
+const PORT_HIGH = 32_000;
+
+function bindable(host: string, port: number): Promise<boolean> {
+  return new Promise((res) => {
     const s = createServer();
-    s.on("error", rej);
-    s.listen(0, host, () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => res(port));
-    });
+    s.on("error", () => res(false));
+    s.listen(port, host, () => s.close(() => res(true)));
   });
+}
+
+/**
+ * {@link waitFor} for a process coming up: throws at once, with the end of its stderr, if
+ * any of `procs` exits before `cond` holds (a daemon that failed to bind, say), rather than
+ * after the whole timeout with no reason.
+ */
+export async function waitUp<T>(
+  procs: Proc | Proc[],
+  cond: () => T | Promise<T>,
+  timeoutMs: number,
+  what: string,
+): Promise<NonNullable<T>> {
+  const list = Array.isArray(procs) ? procs : [procs];
+  return await waitFor(
+    async () => {
+      const dead = list.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
+      if (dead) throw new Error(`pid ${dead.pid} exited before ${what}: ${dead.stderr().trim().split("\n").slice(-3).join(" | ")}`);
+      return await cond();
+    },
+    timeoutMs,
+    what,
+  );
 }
 
 /**

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
-import { bin, freePort, type Proc, run, start, tmpDir, waitFor } from "./procs.ts";
+import { bin, freePort, type Proc, run, start, tmpDir, waitFor, waitUp } from "./procs.ts";
 
 /** A test ring on disk. */
 export interface TestRing {
@@ -122,7 +122,7 @@ export async function startTestRing(prefix: string): Promise<{ ring: TestRing; s
   const ports = await freeRingPorts(`${prefix}.11`);
   const ring = writeRing(tmpDir(), prefix, { ...ports, keepalive: 1 });
   const procs = new Map(ring.names.map((n) => [n, startNode(ring, n, ports.statsPort)] as const));
-  await waitFor(() => meshUp(ring, ports.statsPort), 15_000, "the five-node mesh");
+  await waitUp([...procs.values()], () => meshUp(ring, ports.statsPort), 15_000, "the five-node mesh");
   return { ring, stats: ports.statsPort, procs };
 }
 
