@@ -101,8 +101,7 @@ export function runStream(conn: AdminConnection, open: StreamOpen, opts: CallOpt
             return;
           }
           case "WINDOW":
-            input.grant(f.bytes);
-            return pumpStdin();
+            return input.grant(f.bytes);
           case "END":
             if (!f.error) return void finish(f.code);
             if (f.error === "spawn" || f.error === "io") return void finish(f.code || 1, f.reason);
@@ -127,42 +126,32 @@ export function runStream(conn: AdminConnection, open: StreamOpen, opts: CallOpt
         void finish(128 + signalNumber(sig));
       });
 
-    // stdin: read only while the remote has room for it, so a slow command holds us back.
-    const queue: Uint8Array[] = [];
-    let stdinEnded = false;
-    let eofSent = false;
-    const pumpStdin = (): void => {
-      if (!opts.stdin || finished) return;
-      while (queue.length > 0 && input.available > 0) {
-        const head = queue[0]!;
-        const n = input.take(Math.min(MAX_DATA, head.byteLength));
-        stream.send({ type: "DATA", fd: 0, data: head.subarray(0, n) });
-        if (n === head.byteLength) queue.shift();
-        else queue[0] = head.subarray(n);
-      }
-      if (queue.length === 0 && stdinEnded && !eofSent) {
-        eofSent = true;
-        stream.send({ type: "EOF" });
-      }
-      if (queue.length === 0 && !stdinEnded) process.stdin.resume();
-    };
+    // stdin: pulled only while the remote has room for it, so a slow command holds us back.
+    // A pull reader, not process.stdin's pause()/resume(): with those, its 'end' was lost
+    // now and then (all the input sent, no EOF, the remote `cat` waiting for ever).
     if (opts.stdin) {
-      const onData = (chunk: Buffer) => {
-        queue.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        process.stdin.pause();
-        pumpStdin();
-      };
-      const onEnd = () => {
-        stdinEnded = true;
-        pumpStdin();
-      };
-      process.stdin.on("data", onData);
-      process.stdin.on("end", onEnd);
+      const reader = Bun.stdin.stream().getReader();
       cleanups.push(() => {
-        process.stdin.off("data", onData);
-        process.stdin.off("end", onEnd);
-        process.stdin.pause();
+        input.close();
+        void reader.cancel().catch(() => {});
       });
+      void pumpStdin(reader).catch(() => {});
+    }
+    async function pumpStdin(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
+      for (;;) {
+        await input.open();
+        if (finished) return;
+        const { value, done } = await reader.read();
+        if (finished) return;
+        if (done) return void stream.send({ type: "EOF" });
+        for (let off = 0; off < value.byteLength;) {
+          await input.open();
+          if (finished) return;
+          const n = input.take(Math.min(MAX_DATA, value.byteLength - off));
+          stream.send({ type: "DATA", fd: 0, data: value.subarray(off, off + n) });
+          off += n;
+        }
+      }
     }
   });
 }
