@@ -153,29 +153,42 @@ test("flow control: a caller that does not read holds the command back (its outp
   const marker = "31415926";
   const go = join(tmpDir("exec-flow-"), "go");
   // The caller's stdout is a pipe nobody reads until the test creates `go`.
-  const caller = start("sh", [
-    "-c",
-    `${bin("zeus")} exec --zeus 127.0.0.1:${z.port} app.toml -- head -c ${marker} /dev/zero | (while [ ! -e ${go} ]; do sleep 0.05; done; wc -c)`,
-  ]);
-  const head = await waitFor(() => processesWith(marker, "head")[0], 10_000, "head");
-  const written = () => Number(/wchar: (\d+)/.exec(readFileSync(`/proc/${head}/io`, "utf8"))![1]);
-  // Blocked: nothing written for a while, and what was written is the window plus pipe buffers.
-  let last = -1;
-  await waitFor(
-    async () => {
-      const w = written();
-      const still = w === last;
-      last = w;
-      await Bun.sleep(300);
-      return still;
-    },
-    10_000,
-    "the remote command to block",
+  // In a process group of its own, so that a failing test kills the waiting subshell too.
+  const caller = start(
+    "sh",
+    [
+      "-c",
+      `${bin("zeus")} exec --zeus 127.0.0.1:${z.port} app.toml -- head -c ${marker} /dev/zero | (while [ ! -e ${go} ]; do sleep 0.05; done; wc -c)`,
+    ],
+    { detached: true },
   );
-  expect(last).toBeLessThan(4 * 1024 * 1024);
-  writeFileSync(go, "");
-  expect(await caller.exited).toBe(0);
-  expect(caller.stdout().trim()).toBe(marker);
+  try {
+    const head = await waitFor(() => processesWith(marker, "head")[0], 10_000, "head");
+    const written = () => Number(/wchar: (\d+)/.exec(readFileSync(`/proc/${head}/io`, "utf8"))![1]);
+    // Blocked: nothing written for a while, and what was written is the window plus pipe buffers.
+    let last = -1;
+    await waitFor(
+      async () => {
+        const w = written();
+        const still = w === last;
+        last = w;
+        await Bun.sleep(300);
+        return still;
+      },
+      10_000,
+      "the remote command to block",
+    );
+    expect(last).toBeLessThan(4 * 1024 * 1024);
+    writeFileSync(go, "");
+    expect(await caller.exited).toBe(0);
+    expect(caller.stdout().trim()).toBe(marker);
+  } finally {
+    try {
+      process.kill(-caller.pid, "SIGKILL");
+    } catch {
+      // the group is gone
+    }
+  }
 }, 60_000);
 
 test("zeus logs prints the last lines; -f shows a line the vassal writes after following started", async () => {
