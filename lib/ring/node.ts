@@ -267,7 +267,10 @@ export class ZogNode implements LinkOwner {
     if (failed) {
       this.counters.record_errors += batch.length;
       for (const inc of batch) inc.reply(failed);
-    } else {
+    } else if (batch.length > 0) {
+      // A commit of acknowledgements (K) and marks (L) only answers nobody: it waits for no
+      // fsync of its own (a K or L lost at a crash only repeats a forward, which is dropped
+      // as a duplicate); the next group fsync covers it.
       this.#durability.after((error) => {
         for (const inc of batch) inc.reply(error);
       });
@@ -277,8 +280,10 @@ export class ZogNode implements LinkOwner {
 
   /** Appends access lines (after forwarding); returns a reason when they could not be written. */
   #appendAccess(entries: Entry[]): string | undefined {
-    const stamp = compactStamp(new Date());
     const all = this.#accessRetry.length > 0 ? [...this.#accessRetry, ...entries] : entries;
+    // Nothing to log: no write, and no store transaction for nothing.
+    if (all.length === 0) return undefined;
+    const stamp = compactStamp(new Date());
     try {
       this.files.access.append(all.map((e) => accessLine(stamp, e.content)).join(""));
     } catch (e) {
