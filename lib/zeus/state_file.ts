@@ -12,6 +12,11 @@ export interface SavedAssignment {
   node: string;
   pid: number;
   restarts: number;
+  /**
+   * "moving": being replaced because its emperor drains; it must stay until its replacement
+   * has run well, even across a restart. Other states are learnt again from the emperor's report.
+   */
+  state?: "moving";
 }
 
 /** Everything zeus needs to resume. Config bodies are not saved: the vassals directory holds them. */

@@ -33,7 +33,12 @@ export function snapshotState(
       name: v.name,
       sha256: v.sha256,
       copies: v.copies,
-      assignments: [...v.copiesOn.values()].map((c) => ({ node: c.node, pid: c.pid, restarts: c.restarts })),
+      assignments: [...v.copiesOn.values()].map((c) => ({
+        node: c.node,
+        pid: c.pid,
+        restarts: c.restarts,
+        ...(c.state === "moving" ? { state: c.state } : {}),
+      })),
     })),
     destroying: [...emperors.values()].flatMap((e) => [...e.destroying].map((name) => ({ node: e.node, name }))),
   };
@@ -41,7 +46,9 @@ export function snapshotState(
 
 /**
  * Loads a saved state into the records: its copies wait, as "restored", for their
- * emperors' reports. Returns the nodes whose reports are awaited.
+ * emperors' reports; a copy that was moving off a draining emperor stays "moving", so it is
+ * neither counted as one of its vassal's copies nor dropped before its replacement has run.
+ * Returns the nodes whose reports are awaited.
  *
  * @example
  * ```ts
@@ -53,7 +60,7 @@ export function restoreState(state: ZeusState, emperors: Map<string, EmperorReco
   for (const s of state.vassals) {
     const v = newVassal(vassals, s.name, s.sha256, s.copies);
     for (const a of s.assignments) {
-      v.copiesOn.set(a.node, { node: a.node, state: "restored", pid: a.pid, restarts: a.restarts });
+      v.copiesOn.set(a.node, { node: a.node, state: a.state === "moving" ? "moving" : "restored", pid: a.pid, restarts: a.restarts });
       emperorOf(emperors, a.node).names.add(s.name);
     }
   }
