@@ -89,3 +89,27 @@ export async function startEtcd(tls?: EtcdTls): Promise<EtcdProc> {
   await waitFor(() => healthy(endpoint, tls), 15_000, "etcd healthy");
   return e;
 }
+
+/** Every key under `prefix` with its value and revisions, read over etcd's JSON gateway. */
+export async function etcdKeys(endpoint: string, prefix: string): Promise<Map<string, { value: string; modRevision: number }>> {
+  const end = Buffer.from(prefix);
+  end[end.length - 1]!++;
+  const res = await fetch(`http://${endpoint}/v3/kv/range`, {
+    method: "POST",
+    body: JSON.stringify({ key: btoa(prefix), range_end: end.toString("base64") }),
+    signal: AbortSignal.timeout(5000),
+  });
+  const kvs = ((await res.json()).kvs ?? []) as { key: string; value?: string; mod_revision: string }[];
+  const text = (b64: string | undefined) => Buffer.from(b64 ?? "", "base64").toString();
+  return new Map(kvs.map((kv) => [text(kv.key), { value: text(kv.value), modRevision: Number(kv.mod_revision) }]));
+}
+
+/** Writes one key over etcd's JSON gateway. */
+export async function etcdPut(endpoint: string, key: string, value: string): Promise<void> {
+  const res = await fetch(`http://${endpoint}/v3/kv/put`, {
+    method: "POST",
+    body: JSON.stringify({ key: Buffer.from(key).toString("base64"), value: Buffer.from(value).toString("base64") }),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!res.ok) throw new Error(`etcd put ${key}: HTTP ${res.status}`);
+}
