@@ -41,12 +41,43 @@ export class ConfigError extends UsageError {
    */
   constructor(
     readonly file: string,
-    what: string,
+    readonly reason: string,
     readonly line?: number,
   ) {
-    super(`${file}${line ? `:${line}` : ""}: ${what}`);
+    super(`${file}${line ? `:${line}` : ""}: ${reason}`);
     this.name = "ConfigError";
   }
+}
+
+/**
+ * Several independent problems of one config file, in line order, so that `--check` lists
+ * them all. Its own message is the first one's, plus how many more there are, so a log
+ * line or a status table stays one line; `errors` holds each.
+ *
+ * @example
+ * ```ts
+ * try { loadRingConfig("ring.toml") } catch (e) { if (e instanceof ConfigErrors) for (const x of e.errors) console.error(x.message) }
+ * ```
+ */
+export class ConfigErrors extends ConfigError {
+  /** @param errors two or more errors, in the order to report them */
+  constructor(readonly errors: readonly ConfigError[]) {
+    const first = errors[0]!;
+    super(first.file, `${first.reason} (and ${errors.length - 1} more: --check lists them)`, first.line);
+    this.name = "ConfigErrors";
+  }
+}
+
+/**
+ * Each problem an error holds: the errors of a {@link ConfigErrors}, or the error itself.
+ *
+ * @example
+ * ```ts
+ * for (const line of problemsOf(e).map((x) => x.message)) console.error(line);
+ * ```
+ */
+export function problemsOf(e: ConfigError): readonly ConfigError[] {
+  return e instanceof ConfigErrors ? e.errors : [e];
 }
 
 /**
@@ -114,6 +145,22 @@ export class EtcdError extends Error {
   ) {
     super(message);
     this.name = "EtcdError";
+  }
+}
+
+/**
+ * A write guarded by the leader key was refused by its guard: this zeus no longer leads
+ * (its successor holds the key). The writer must stop acting.
+ *
+ * @example
+ * ```ts
+ * try { await store.save(state) } catch (e) { if (e instanceof DeposedError) stepDown(e.message) }
+ * ```
+ */
+export class DeposedError extends EtcdError {
+  constructor(message: string) {
+    super(message, false);
+    this.name = "DeposedError";
   }
 }
 

@@ -3,11 +3,11 @@
  *
  * @module
  */
-import { EXIT, UsageError } from "../errors.ts";
+import { ConfigError, EXIT, problemsOf, UsageError } from "../errors.ts";
 
 /**
  * Runs `main` and exits with its code. A {@link UsageError} prints `NAME: message` and
- * exits 2; any other error prints `NAME: message` and exits 1.
+ * exits 2 (a config's several problems one line each); any other error prints `NAME: message` and exits 1.
  *
  * @example
  * ```ts
@@ -24,7 +24,8 @@ export async function runMain(
     code = await main(args);
   } catch (e) {
     const err = e as Error;
-    process.stderr.write(`${name}: ${err.message}\n`);
+    const lines = err instanceof ConfigError ? problemsOf(err).map((x) => x.message) : [err.message];
+    for (const line of lines) process.stderr.write(`${name}: ${line}\n`);
     code = err instanceof UsageError ? EXIT.usage : EXIT.failure;
   }
   process.exit(code);

@@ -4,6 +4,7 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
+import { ConfigProblems } from "./problems.ts";
 
 /**
  * One TOML table being validated: where it is (file, line, name) and its values.
@@ -94,12 +95,14 @@ export function intField(f: Fields, key: string, fallback: number, min: number, 
 /**
  * Rejects keys not in `known`, so a typo is an error rather than a silent default.
  *
- * @throws {ConfigError} naming the unknown key
+ * @throws {ConfigError} naming the unknown key (a ConfigErrors when several are)
  */
 export function rejectUnknown(f: Fields, known: readonly string[]): void {
+  const problems = new ConfigProblems();
   for (const key of Object.keys(f.table)) {
-    if (!known.includes(key)) f.failKey(key, `has unknown key "${key}" (known: ${known.join(", ")})`);
+    if (!known.includes(key)) problems.take(() => f.failKey(key, `has unknown key "${key}" (known: ${known.join(", ")})`), undefined);
   }
+  problems.throwIfAny();
 }
 
 /**

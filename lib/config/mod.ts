@@ -3,7 +3,8 @@
  *
  * @module
  */
-export { ConfigError } from "../errors.ts";
+export { ConfigError, ConfigErrors, problemsOf } from "../errors.ts";
+export { ConfigProblems } from "./problems.ts";
 export { lineOf, parseTomlText } from "./toml_file.ts";
 export { enumField, Fields, intField, rejectUnknown, strField } from "./fields.ts";
 export {

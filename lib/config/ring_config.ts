@@ -8,6 +8,7 @@ import { isIP } from "node:net";
 import { enumField, Fields, intField, rejectUnknown, strField } from "./fields.ts";
 import { ConfigError } from "../errors.ts";
 import { lineOf, parseTomlText } from "./toml_file.ts";
+import { ConfigProblems } from "./problems.ts";
 import { DEFAULT_RETAIN, parseRetain, type Retain } from "../ring/listen/retain.ts";
 
 /** One ring member, in ring order. */
@@ -89,38 +90,55 @@ export function isHost(host: string): boolean {
 /** Most nodes a ring may have: the wrapping byte is one digit. */
 export const MAX_NODES = 19;
 
-function parseNodes(doc: Record<string, unknown>, f: Fields, peerPort: number, clientPort: number): RingNode[] {
+function parseNodes(doc: Record<string, unknown>, f: Fields, p: ConfigProblems, peerPort: number, clientPort: number): RingNode[] {
   const raw = doc.node;
-  if (!Array.isArray(raw) || raw.length === 0) f.fail("no [[node]] entries: a ring lists its nodes in ring order");
+  if (!Array.isArray(raw) || raw.length === 0) return p.take(() => f.fail("no [[node]] entries: a ring lists its nodes in ring order"), []);
   const list = raw as unknown[];
-  if (list.length < 2) f.fail(`a ring needs at least 2 nodes, found ${list.length}`);
-  if (list.length > MAX_NODES) f.fail(`a ring has at most ${MAX_NODES} nodes (the wrapping byte is one digit), found ${list.length}`);
+  if (list.length < 2) p.take(() => f.fail(`a ring needs at least 2 nodes, found ${list.length}`), undefined);
+  if (list.length > MAX_NODES)
+    p.take(() => f.fail(`a ring has at most ${MAX_NODES} nodes (the wrapping byte is one digit), found ${list.length}`), undefined);
   const lines = list.map((_, index) => lineOf(f.text, /^\s*\[\[\s*node\s*\]\]/, index));
-  const nodes = list.map((entry, index) => {
-    const nf = f.child(entry, `node ${index + 1}`, lines[index]);
-    rejectUnknown(nf, NODE_KEYS);
-    const name = strField(nf, "name");
-    const host = strField(nf, "host");
-    if (!NAME_RE.test(name)) nf.failKey("name", `name "${name}" may hold only letters, digits, ".", "_" and "-" (1-64)`);
-    if (!isHost(host)) nf.failKey("host", `host "${host}" is not an IP address or a DNS name`);
-    return {
-      index,
-      name,
-      host,
-      peerPort: intField(nf, "peer_port", peerPort, 1, 65535),
-      clientPort: intField(nf, "client_port", clientPort, 1, 65535),
-    };
+  const nodes = list.flatMap((entry, index) => {
+    const nf = p.take(() => f.child(entry, `node ${index + 1}`, lines[index]), undefined);
+    return nf ? [parseNode(nf, p, index, peerPort, clientPort)] : [];
   });
   const seen = new Map<string, number>();
   for (const n of nodes) {
-    for (const key of [`name ${n.name}`, `${n.host}:${n.peerPort}`, `${n.host}:${n.clientPort}`]) {
+    const keys = [...(n.name ? [`name ${n.name}`] : []), ...(n.host ? [`${n.host}:${n.peerPort}`, `${n.host}:${n.clientPort}`] : [])];
+    for (const key of keys) {
       const prev = seen.get(key);
-      if (prev !== undefined && prev !== n.index)
-        f.fail(`node ${n.index + 1} repeats ${key} of node ${prev + 1} (line ${lines[prev] ?? "?"})`, lines[n.index]);
       seen.set(key, n.index);
+      if (prev === undefined || prev === n.index) continue;
+      p.take(
+        () => f.fail(`node ${n.index + 1} repeats ${key} of node ${prev + 1} (line ${lines[prev] ?? "?"})`, lines[n.index]),
+        undefined,
+      );
+      break;
     }
   }
   return nodes;
+}
+
+/** One `[[node]]`; a bad name or host is kept as "" so the other checks still run. */
+function parseNode(nf: Fields, p: ConfigProblems, index: number, peerPort: number, clientPort: number): RingNode {
+  p.take(() => rejectUnknown(nf, NODE_KEYS), undefined);
+  const name = p.take(() => {
+    const v = strField(nf, "name");
+    if (!NAME_RE.test(v)) nf.failKey("name", `name "${v}" may hold only letters, digits, ".", "_" and "-" (1-64)`);
+    return v;
+  }, "");
+  const host = p.take(() => {
+    const v = strField(nf, "host");
+    if (!isHost(v)) nf.failKey("host", `host "${v}" is not an IP address or a DNS name`);
+    return v;
+  }, "");
+  return {
+    index,
+    name,
+    host,
+    peerPort: p.take(() => intField(nf, "peer_port", peerPort, 1, 65535), peerPort),
+    clientPort: p.take(() => intField(nf, "client_port", clientPort, 1, 65535), clientPort),
+  };
 }
 
 function retainField(f: Fields): Retain {
@@ -136,7 +154,9 @@ function retainField(f: Fields): Retain {
  * Validates a parsed ring.toml document.
  *
  * @param text the file's text, to point errors at lines
- * @throws {ConfigError} naming the file, the line when known, and what is wrong
+ * @throws {ConfigError} naming the file, the line when known, and what is wrong; a
+ *   ConfigErrors holding every problem when there are several (a syntax error stops
+ *   the reading, so it comes alone)
  * @example
  * ```ts
  * const cfg = ringConfigFromText(await Bun.file("ring.toml").text(), "ring.toml");
@@ -145,32 +165,38 @@ function retainField(f: Fields): Retain {
 export function ringConfigFromText(text: string, file: string): RingConfig {
   const doc = parseTomlText(text, file);
   const f = new Fields(doc, file, text, "");
-  rejectUnknown(f, TOP_KEYS);
-  const peerPort = intField(f, "peer_port", 55551, 1, 65535);
-  const clientPort = intField(f, "client_port", 55552, 1, 65535);
+  const p = new ConfigProblems();
+  p.take(() => rejectUnknown(f, TOP_KEYS), undefined);
+  const int = (key: string, fallback: number, min: number, max: number) => p.take(() => intField(f, key, fallback, min, max), fallback);
+  const peerPort = int("peer_port", 55551, 1, 65535);
+  const clientPort = int("client_port", 55552, 1, 65535);
   const config: RingConfig = {
     file,
     peerPort,
     clientPort,
-    keepalive: intField(f, "keepalive", 300, 1, 86400),
-    logDir: strField(f, "log_dir", "/var/log/zog/{node}"),
-    fsync: enumField(f, "fsync", ["always", "batch", "never"] as const, "batch"),
-    retain: retainField(f),
-    maxClients: intField(f, "max_clients", 0, 1, 1_000_000),
-    maxListeners: intField(f, "max_listeners", 0, 1, 1_000_000),
-    clientIdle: intField(f, "client_idle", 600, 1, 86400 * 365),
-    nodes: parseNodes(doc, f, peerPort, clientPort),
+    keepalive: int("keepalive", 300, 1, 86400),
+    logDir: p.take(() => strField(f, "log_dir", "/var/log/zog/{node}"), ""),
+    fsync: p.take(() => enumField(f, "fsync", ["always", "batch", "never"] as const, "batch"), "batch"),
+    retain: p.take(() => retainField(f), parseRetain(DEFAULT_RETAIN)),
+    maxClients: int("max_clients", 0, 1, 1_000_000),
+    maxListeners: int("max_listeners", 0, 1, 1_000_000),
+    clientIdle: int("client_idle", 600, 1, 86400 * 365),
+    nodes: parseNodes(doc, f, p, peerPort, clientPort),
   };
   if (doc.tls !== undefined) {
-    const tf = f.child(doc.tls, "[tls]", lineOf(text, /^\s*\[\s*tls\s*\]/, 0));
-    rejectUnknown(tf, TLS_KEYS);
-    config.tls = {
-      ca: strField(tf, "ca"),
-      cert: strField(tf, "cert"),
-      key: strField(tf, "key"),
-      clientAuth: enumField(tf, "client_auth", ["required", "optional", "none"] as const, "required"),
-    };
+    const tf = p.take(() => f.child(doc.tls, "[tls]", lineOf(text, /^\s*\[\s*tls\s*\]/, 0)), undefined);
+    if (tf) {
+      p.take(() => rejectUnknown(tf, TLS_KEYS), undefined);
+      const str = (key: string) => p.take(() => strField(tf, key), "");
+      config.tls = {
+        ca: str("ca"),
+        cert: str("cert"),
+        key: str("key"),
+        clientAuth: p.take(() => enumField(tf, "client_auth", ["required", "optional", "none"] as const, "required"), "required"),
+      };
+    }
   }
+  p.throwIfAny();
   return config;
 }
 

@@ -6,7 +6,7 @@
 import { hostname, networkInterfaces } from "node:os";
 import { defineCommand, parseCommand } from "../cli/command.ts";
 import { defineSharedCommands, runSharedCommand } from "../cli/shared_commands.ts";
-import { UsageError } from "../errors.ts";
+import { ConfigError, EXIT, problemsOf, UsageError } from "../errors.ts";
 import { loadRingConfig, nodeFiles, resolveSelf, type RingConfig } from "../config/mod.ts";
 import { loadServerFiles } from "../tls/files.ts";
 import { defineCertsCommands } from "../tls/certs_defs.ts";
@@ -31,7 +31,7 @@ Options:
   --stats ADDR:PORT   serve GET /status (JSON) and /metrics (Prometheus) there;
                       for \`zog status\`, where to ask (default ${DEFAULT_STATS})
   --check             validate ring.toml (and, with --node, that node's TLS files), print
-                      what is wrong as FILE:LINE: reason, and exit 0 or 2 without starting
+                      every problem as FILE:LINE: reason, and exit 0 or 2 without starting
 
 Signals: SIGTERM/SIGINT stop gracefully (logs flushed); SIGHUP reopens access.log and
 error.log (after logrotate moved them).
@@ -110,8 +110,8 @@ export async function main(args: string[]): Promise<number> {
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
   if (!values.config) throw new UsageError("--config ring.toml is required");
+  if (values.check) return await checkConfig(values.config, values.node);
   const config = loadRingConfig(values.config);
-  if (values.check) return await checkConfig(config, values.node);
   const self = resolveSelf(config, { ...(values.node ? { node: values.node } : {}), addresses: localAddresses(), hostname: hostname() });
   const daemon = await runDaemon({
     config,
@@ -123,8 +123,19 @@ export async function main(args: string[]): Promise<number> {
   return 0;
 }
 
-/** `zog --check`: ring.toml parsed (or a ConfigError thrown, exit 2); with --node, its TLS files read. */
-async function checkConfig(config: RingConfig, node: string | undefined): Promise<number> {
+/**
+ * `zog --check`: every problem of ring.toml on stderr as `FILE:LINE: reason` and exit 2;
+ * once it is good, with --node, that node's TLS files read.
+ */
+async function checkConfig(file: string, node: string | undefined): Promise<number> {
+  let config: RingConfig;
+  try {
+    config = loadRingConfig(file);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    for (const p of problemsOf(e)) process.stderr.write(`${p.message}\n`);
+    return EXIT.usage;
+  }
   if (node !== undefined && config.tls) {
     const self = resolveSelf(config, { node, addresses: [], hostname: "" });
     const files = nodeFiles(config, self);

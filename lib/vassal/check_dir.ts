@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, UsageError } from "../errors.ts";
+import { ConfigError, problemsOf, UsageError } from "../errors.ts";
 import { parseVassalConfig } from "./config.ts";
 import { vassalKindOf } from "./name.ts";
 
@@ -26,7 +26,7 @@ export function vassalErrors(dir: string, files: readonly { name: string; text: 
       parseVassalConfig(name, text);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      errors.push(`${dir}/${e.message}`);
+      for (const p of problemsOf(e)) errors.push(`${dir}/${p.message}`);
     }
   }
   return errors;

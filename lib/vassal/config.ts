@@ -7,6 +7,7 @@
 import { ConfigError } from "../errors.ts";
 import { Fields, intField, rejectUnknown, strField } from "../config/fields.ts";
 import { lineOf, parseTomlText } from "../config/toml_file.ts";
+import { ConfigProblems } from "../config/problems.ts";
 import { FLEET_KEYS, type FleetSettings, fleetFromIni, fleetFromToml, type IniValue } from "./fleet_config.ts";
 import { CGROUP_KEYS, type CgroupLimits, cgroupLimitsFromToml } from "./cgroup_config.ts";
 import { LOG_KEYS, type LogRotation, logRotationFromToml } from "./log_config.ts";
@@ -75,7 +76,8 @@ export const DEFAULT_STOP_TIMEOUT = 10;
  * Validates the config `text` of the vassal `name`; the kind follows the extension.
  *
  * @throws {ConfigError} `NAME[:LINE]: reason` for a bad name, a TOML error, a missing
- *   command, an unknown signal or key, an ini without `[uwsgi]`
+ *   command, an unknown signal or key, an ini without `[uwsgi]`; a ConfigErrors with
+ *   each when several settings are wrong
  * @example
  * ```ts
  * parseVassalConfig("web.toml", '[vassal]\ncommand = "sleep"\nargs = ["60"]\n').kind; // "plain"
@@ -92,29 +94,34 @@ export function parseVassalConfig(name: string, text: string): VassalConfig {
 
 function parsePlainConfig(file: string, text: string): PlainConfig {
   const doc = new Fields(parseTomlText(text, file), file, text);
-  rejectUnknown(doc, ["vassal"]);
-  if (doc.table.vassal === undefined) doc.fail("has no [vassal] table");
+  const p = new ConfigProblems();
+  p.take(() => rejectUnknown(doc, ["vassal"]), undefined);
+  if (doc.table.vassal === undefined) {
+    p.take(() => doc.fail("has no [vassal] table"), undefined);
+    p.throwIfAny();
+  }
   const f = doc.child(doc.table.vassal, "[vassal]", lineOf(text, /^\s*\[vassal\]/, 0));
-  rejectUnknown(f, PLAIN_KEYS);
+  p.take(() => rejectUnknown(f, PLAIN_KEYS), undefined);
   const config: PlainConfig = {
     kind: "plain",
-    command: strField(f, "command"),
-    args: stringList(f, "args"),
-    env: stringTable(f, "env"),
-    stopSignal: signalField(f, "stop_signal", "SIGTERM"),
-    stopTimeout: intField(f, "stop_timeout", DEFAULT_STOP_TIMEOUT, 0, 86_400),
-    reload: reloadField(f),
-    nodes: intField(f, "nodes", 1, 1, 1000),
-    ...fleetFromToml(f),
+    command: p.take(() => strField(f, "command"), ""),
+    args: p.take(() => stringList(f, "args"), []),
+    env: p.take(() => stringTable(f, "env"), {}),
+    stopSignal: p.take(() => signalField(f, "stop_signal", "SIGTERM"), "SIGTERM"),
+    stopTimeout: p.take(() => intField(f, "stop_timeout", DEFAULT_STOP_TIMEOUT, 0, 86_400), DEFAULT_STOP_TIMEOUT),
+    reload: p.take(() => reloadField(f), { kind: "restart" }),
+    nodes: p.take(() => intField(f, "nodes", 1, 1, 1000), 1),
+    ...p.take(() => fleetFromToml(f), {}),
   };
   for (const key of ["cwd", "user", "group"] as const) {
-    if (f.table[key] !== undefined) config[key] = strField(f, key);
+    if (f.table[key] !== undefined) p.take(() => (config[key] = strField(f, key)), "");
   }
-  if (f.table.watch !== undefined) config.watch = watchField(f);
-  const rotation = logRotationFromToml(f);
+  if (f.table.watch !== undefined) p.take(() => (config.watch = watchField(f)), []);
+  const rotation = p.take(() => logRotationFromToml(f), undefined);
   if (rotation) config.logRotation = rotation;
-  const limits = cgroupLimitsFromToml(f);
+  const limits = p.take(() => cgroupLimitsFromToml(f), undefined);
   if (limits) config.limits = limits;
+  p.throwIfAny();
   return config;
 }
 
@@ -179,12 +186,15 @@ function parseUwsgiConfig(file: string, text: string): UwsgiConfig {
     all.set(key, [...(all.get(key) ?? []), v]);
   }
   if (!found) throw new ConfigError(file, "has no [uwsgi] section");
-  return {
+  const p = new ConfigProblems();
+  const config: UwsgiConfig = {
     kind: "uwsgi",
-    stopTimeout: iniInt(file, values, "emperor-stop-timeout", DEFAULT_STOP_TIMEOUT),
-    nodes: iniInt(file, values, "zeus-nodes", 1, [1, 1000]),
-    ...fleetFromIni(file, all),
+    stopTimeout: p.take(() => iniInt(file, values, "emperor-stop-timeout", DEFAULT_STOP_TIMEOUT), DEFAULT_STOP_TIMEOUT),
+    nodes: p.take(() => iniInt(file, values, "zeus-nodes", 1, [1, 1000]), 1),
+    ...p.take(() => fleetFromIni(file, all), {}),
   };
+  p.throwIfAny();
+  return config;
 }
 
 function iniInt(

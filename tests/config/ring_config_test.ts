@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ConfigError, nodeFiles, resolveSelf, ringConfigFromText } from "../../lib/config/mod.ts";
+import { ConfigErrors } from "../../lib/errors.ts";
 
 const FIVE = `
 peer_port = 55551
@@ -92,6 +93,70 @@ describe("ring.toml", () => {
       expect(() => ringConfigFromText(text, "ring.toml")).toThrow(re);
     });
   }
+});
+
+describe("every problem of ring.toml at once", () => {
+  const MANY = `peer_port = 70000
+fsync = "sometimes"
+keepalives = 3
+
+[[node]]
+name = "A/1"
+host = "127.0.0.1"
+[[node]]
+name = "B"
+host = "not a host!"
+colour = "red"
+[[node]]
+name = "B"
+host = "127.0.0.3"
+client_port = 0
+
+[tls]
+ca = "ca.crt"
+key = "k.key"
+client_auth = "maybe"
+`;
+
+  test("each as FILE:LINE: reason, in line order, in one ConfigErrors", () => {
+    let err: unknown;
+    try {
+      ringConfigFromText(MANY, "ring.toml");
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(ConfigErrors);
+    expect((err as ConfigErrors).errors.map((e) => e.message)).toEqual([
+      "ring.toml:1: peer_port must be an integer from 1 to 65535, got 70000",
+      'ring.toml:2: fsync "sometimes" is not one of "always", "batch", "never"',
+      expect.stringMatching(/^ring\.toml:3: has unknown key "keepalives"/),
+      'ring.toml:6: node 1 name "A/1" may hold only letters, digits, ".", "_" and "-" (1-64)',
+      'ring.toml:10: node 2 host "not a host!" is not an IP address or a DNS name',
+      expect.stringMatching(/^ring\.toml:11: node 2 has unknown key "colour"/),
+      "ring.toml:12: node 3 repeats name B of node 2 (line 8)",
+      "ring.toml:15: node 3 client_port must be an integer from 1 to 65535, got 0",
+      "ring.toml:17: [tls] has no cert",
+      'ring.toml:20: [tls] client_auth "maybe" is not one of "required", "optional", "none"',
+    ]);
+    // The one-line form (logs, status) is the first problem and a count.
+    expect((err as ConfigErrors).message).toBe(
+      "ring.toml:1: peer_port must be an integer from 1 to 65535, got 70000 (and 9 more: --check lists them)",
+    );
+  });
+
+  test("a single problem is a plain ConfigError; a syntax error comes alone, at its line", () => {
+    expect(() => ringConfigFromText(FIVE.replace('"127.0.0.13"', '"not a host!"'), "ring.toml")).toThrow(
+      /^ring\.toml:15: node 3 host "not a host!" is not an IP address or a DNS name$/,
+    );
+    try {
+      ringConfigFromText(`${MANY}\nbroken = = 1\n`, "ring.toml");
+      throw new Error("accepted");
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect(e).not.toBeInstanceOf(ConfigErrors);
+      expect((e as ConfigError).line).toBe(22);
+    }
+  });
 });
 
 describe("resolveSelf", () => {

@@ -80,13 +80,34 @@ test("a certificate file that cannot be read is exit 2 in every program", async 
 });
 
 describe("--check", () => {
-  test("zog --check: ok is exit 0 with a summary; a bad host is FILE:LINE: reason, exit 2", async () => {
+  test("zog --check: ok is exit 0 with a summary; every problem is FILE:LINE: reason, exit 2", async () => {
     const dir = tmpDir();
     const ring = join(dir, "ring.toml");
     writeFileSync(ring, '[[node]]\nname = "A"\nhost = "127.0.0.1"\n[[node]]\nname = "B"\nhost = "not a host!"\n');
     const bad = await run(bin("zog"), ["--check", "--config", ring]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toBe(`zog: ${ring}:6: node 2 host "not a host!" is not an IP address or a DNS name\n`);
+    expect(bad.stderr).toBe(`${ring}:6: node 2 host "not a host!" is not an IP address or a DNS name\n`);
+    writeFileSync(
+      ring,
+      'keepalive = 0\n[[node]]\nname = "A"\nhost = "127.0.0.1"\npeer_port = "x"\n[[node]]\nname = "A"\nhost = "not a host!"\n[tls]\nca = "ca.crt"\n',
+    );
+    const many = await run(bin("zog"), ["--check", "--config", ring]);
+    expect(many.code).toBe(2);
+    expect(many.stderr).toBe(
+      [
+        `${ring}:1: keepalive must be an integer from 1 to 86400, got 0`,
+        `${ring}:5: node 1 peer_port must be an integer from 1 to 65535, got "x"`,
+        `${ring}:6: node 2 repeats name A of node 1 (line 2)`,
+        `${ring}:8: node 2 host "not a host!" is not an IP address or a DNS name`,
+        `${ring}:9: [tls] has no cert`,
+        `${ring}:9: [tls] has no key`,
+        "",
+      ].join("\n"),
+    );
+    // Started for real, the same file names its first problem and how many more there are.
+    const start = await run(bin("zog"), ["--config", ring, "--node", "A"]);
+    expect(start.code).toBe(2);
+    expect(start.stderr.split("\n").length).toBe(7);
     writeFileSync(ring, '[[node]]\nname = "A"\nhost = "127.0.0.1"\n[[node]]\nname = "B"\nhost = "b.example"\n');
     const ok = await run(bin("zog"), ["--check", "--config", ring]);
     expect(ok.code).toBe(0);
@@ -96,7 +117,7 @@ describe("--check", () => {
   test.each(["zeus", "emperor"] as const)("%s --check lists every bad vassal file as FILE:LINE: reason, exit 2", async (name) => {
     const dir = tmpDir();
     writeFileSync(join(dir, "ok.toml"), '[vassal]\ncommand = "sleep"\nargs = ["60"]\n');
-    writeFileSync(join(dir, "bad.toml"), '[vassal]\ncommand = "x"\nbogus = 1\n');
+    writeFileSync(join(dir, "bad.toml"), '[vassal]\ncommand = "x"\nbogus = 1\nnodes = 0\n');
     writeFileSync(join(dir, "nodes.ini"), "[uwsgi]\nzeus-nodes = x\n");
     writeFileSync(join(dir, "notes.txt"), "not a vassal");
     const args = name === "zeus" ? ["--check", "--vassals", dir] : ["--check", "--emperor", dir];
@@ -104,6 +125,7 @@ describe("--check", () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trimEnd().split("\n")).toEqual([
       expect.stringMatching(new RegExp(`^${dir}/bad\\.toml:3: \\[vassal\\] has unknown key "bogus"`)),
+      `${dir}/bad.toml:4: [vassal] nodes must be an integer from 1 to 1000, got 0`,
       `${dir}/nodes.ini:2: zeus-nodes must be a whole number from 1 to 1000, got "x"`,
     ]);
     expect(r.stdout).toBe(`${dir}: 1 of 3 vassal file(s) ok\n`);

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { ConfigError } from "../../lib/errors.ts";
+import { ConfigError, problemsOf } from "../../lib/errors.ts";
 import { parseVassalConfig } from "../../lib/vassal/mod.ts";
 
 const err = (name: string, text: string): string => {
@@ -73,4 +73,36 @@ test("a uWSGI vassal needs a [uwsgi] section", () => {
 test("bad names and kinds are rejected before anything else", () => {
   expect(err("../x.toml", "")).toBe('../x.toml: Vassal name "../x.toml" is not allowed: it contains "/"');
   expect(err("a.yaml", "")).toContain("neither a uWSGI vassal");
+});
+
+test("every wrong setting of a vassal file is reported, each at its line", () => {
+  const problems = (name: string, text: string): string[] => {
+    try {
+      parseVassalConfig(name, text);
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      return problemsOf(e as ConfigError).map((x) => x.message);
+    }
+    throw new Error("no error");
+  };
+  const toml = `[vassal]
+args = "x"
+stop_signal = "SIGNOPE"
+nodes = 0
+colour = "red"
+log_max_size = "1"
+`;
+  expect(problems("web.toml", toml)).toEqual([
+    "web.toml:1: [vassal] has no command",
+    "web.toml:2: [vassal] args must be an array of strings",
+    'web.toml:3: [vassal] stop_signal "SIGNOPE" is not a signal',
+    "web.toml:4: [vassal] nodes must be an integer from 1 to 1000, got 0",
+    expect.stringMatching(/^web\.toml:5: \[vassal\] has unknown key "colour"/),
+    expect.stringMatching(/^web\.toml:6: \[vassal\] log_max_size must be a size of at least 1K/),
+  ]);
+  expect(problems("app.ini", "[uwsgi]\nemperor-stop-timeout = soon\nzeus-nodes = 0\nzeus-spread = a b\n")).toEqual([
+    'app.ini:2: emperor-stop-timeout must be a whole number, got "soon"',
+    'app.ini:3: zeus-nodes must be a whole number from 1 to 1000, got "0"',
+    'app.ini:4: zeus-spread must be a label name, got "a b"',
+  ]);
 });
