@@ -16,13 +16,12 @@
  *
  * @module
  */
-import type { ZeusState } from "./state_file.ts";
+import { savedRolloutProblem, type SavedVassal, type ZeusState } from "./state_file.ts";
 
 /** The layout's version, in `meta`. */
 export const STATE_KEYS_VERSION = 2;
 
 type Entry = Record<string, unknown>;
-type Vassal = ZeusState["vassals"][number];
 type Emperor = ZeusState["emperors"][number];
 
 /** Fields with keys of their own; `savedAt` is not kept (it would change every key set). */
@@ -88,7 +87,9 @@ export function stateFromKeys(keys: Iterable<[string, string]>, where = ""): Zeu
       state.emperors.push(doc as unknown as Emperor);
     } else if (kind === "vassal/") {
       if (doc?.name !== id || typeof doc.sha256 !== "string" || !Array.isArray(doc.assignments)) bad(key, "does not hold this vassal");
-      state.vassals.push(doc as unknown as Vassal);
+      const why = savedRolloutProblem(doc as unknown as SavedVassal);
+      if (why) bad(key, `is bad: ${why}`);
+      state.vassals.push(doc as unknown as SavedVassal);
     } else if (kind === "destroying/") {
       if (!Array.isArray(doc) || !doc.every((n) => typeof n === "string")) bad(key, "does not hold a list of vassal names");
       for (const name of doc as unknown as string[]) state.destroying.push({ node: id, name });

@@ -1,6 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
+import { Coordinator } from "../../lib/zeus/coordinator.ts";
 import type { ZeusState } from "../../lib/zeus/state_file.ts";
+import type { ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
 import { batches, keyChanges, stateFromKeys, stateKeys } from "../../lib/zeus/state_keys.ts";
 
 const state: ZeusState = {
@@ -68,7 +70,8 @@ describe("stateKeys", () => {
           sha256: fc.string(),
           copies: fc.nat(),
           assignments: fc.array(fc.record({ node: ident, pid: fc.nat(), restarts: fc.nat() }), { maxLength: 3 }),
-          lastGood: json,
+          futureField: json,
+          lastGood: fc.option(fc.record({ sha256: fc.string(), body: fc.base64String() }), { nil: undefined }),
         }),
         { selector: (v) => v.name, maxLength: 8 },
       ),
@@ -80,6 +83,40 @@ describe("stateKeys", () => {
         expect(normal(back(s))).toEqual(normal(s));
       }),
     );
+  });
+
+  test("a coordinator's own snapshot mid-rollout (rollout, last good config, copies) comes back whole", () => {
+    const sent: { conn: number; m: ZeusMessage }[] = [];
+    const core = new Coordinator(
+      { now: () => 1000, send: (conn, m) => void sent.push({ conn, m }), close: () => {}, changed: () => {} },
+      { deadAfterMs: 5000, settleMs: 0, maxRejections: 3 },
+    );
+    const conf = (tag: string) =>
+      new TextEncoder().encode(
+        `[vassal]\ncommand = "/bin/sleep"\nenv = { TAG = "${tag}" }\nnodes = 3\n[vassal.update]\nmax_parallel = 1\nmin_healthy = 1\nauto_revert = true\n`,
+      );
+    for (const [i, node] of ["e1", "e2", "e3"].entries()) {
+      core.connOpened(i + 1, `127.0.0.1:${i + 1}`);
+      core.message(i + 1, { type: "I_AM_ALIVE", node, maxVassals: 10, runningVassals: 0 });
+      core.message(i + 1, { type: "REPORT_END", count: 0 });
+    }
+    core.fileSet("web.toml", conf("v1"));
+    for (let batch = sent.splice(0); batch.length > 0; batch = sent.splice(0)) {
+      for (const { conn, m } of batch) {
+        if (m.type === "NEW_VASSAL") core.message(conn, { type: "ACCEPTED_VASSAL", name: m.name });
+        if (m.type === "CONFIG_END") {
+          core.message(conn, { type: "VASSAL_SPAWNED", name: m.name, pid: 200 + conn, restarts: 0 });
+          core.message(conn, { type: "VASSAL_STATE", name: m.name, state: "running", pid: 200 + conn, restarts: 0 });
+        }
+      }
+    }
+    core.tick();
+    core.fileSet("web.toml", conf("v2"));
+    const snap = core.snapshot();
+    expect(snap.vassals[0]!.rollout?.state).toBe("rolling");
+    expect(snap.vassals[0]!.lastGood).toBeDefined();
+    expect(snap.vassals[0]!.assignments).toHaveLength(3);
+    expect(normal(back(snap))).toEqual(normal(snap));
   });
 
   test("values that are not what zeus writes are refused, naming the key", () => {
@@ -94,6 +131,9 @@ describe("stateKeys", () => {
     expect(() => keys("vassal/a.toml", "{")).toThrow("etcd key /z/state/vassal/a.toml: not JSON");
     expect(() => keys("vassal/a.toml", '{"name":"b.toml","sha256":"","assignments":[]}')).toThrow(
       "etcd key /z/state/vassal/a.toml does not hold this vassal",
+    );
+    expect(() => keys("vassal/a.toml", '{"name":"a.toml","sha256":"","assignments":[],"lastGood":{"sha256":"x","body":3}}')).toThrow(
+      "etcd key /z/state/vassal/a.toml is bad: lastGood is not { sha256, body (base64) }",
     );
     expect(() => keys("emperor/e1", "{}")).toThrow("/z/state/emperor/e1 does not hold this emperor");
     expect(() => keys("destroying/e1", "[1]")).toThrow("does not hold a list of vassal names");
