@@ -149,6 +149,22 @@ export class EtcdError extends Error {
 }
 
 /**
+ * A write guarded by the leader key was refused by its guard: this zeus no longer leads
+ * (its successor holds the key). The writer must stop acting.
+ *
+ * @example
+ * ```ts
+ * try { await store.save(state) } catch (e) { if (e instanceof DeposedError) stepDown(e.message) }
+ * ```
+ */
+export class DeposedError extends EtcdError {
+  constructor(message: string) {
+    super(message, false);
+    this.name = "DeposedError";
+  }
+}
+
+/**
  * An admin command or stream that failed for a reason the caller should know, with a
  * short machine-readable `code` ("no-such-vassal", "refused", "lost", ...) that admin
  * clients turn into exit codes. Thrown by admin command handlers; sent as FAILED.

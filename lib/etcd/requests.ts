@@ -51,16 +51,28 @@ export function prefixEnd(prefix: string): string {
  * rangeRequest("/zeus/", { prefix: true, keysOnly: true, limit: 10 });
  * ```
  */
-export function rangeRequest(key: string, opts: { prefix?: boolean; keysOnly?: boolean; limit?: number } = {}): EtcdRequest {
+export function rangeRequest(key: string, opts: RangeOptions = {}): EtcdRequest {
   return { path: "/v3/kv/range", body: rangeBody(key, opts) };
 }
 
-function rangeBody(key: string, opts: { prefix?: boolean; keysOnly?: boolean; limit?: number }): Record<string, unknown> {
+/** Options of a range: every key under `key` as a prefix, or up to `end` (base64, exclusive). */
+export interface RangeOptions {
+  prefix?: boolean;
+  /** The range's end, as {@link prefixEnd} gives it (base64); wins over `prefix`. */
+  end?: string;
+  keysOnly?: boolean;
+  limit?: number;
+  /** Read at this revision (0: the latest), so that pages of one listing agree. */
+  revision?: number;
+}
+
+function rangeBody(key: string, opts: RangeOptions): Record<string, unknown> {
   return {
     key: b64(key),
-    ...(opts.prefix ? { range_end: prefixEnd(key) } : {}),
+    ...(opts.end ? { range_end: opts.end } : opts.prefix ? { range_end: prefixEnd(key) } : {}),
     ...(opts.keysOnly ? { keys_only: true } : {}),
     ...(opts.limit ? { limit: String(opts.limit) } : {}),
+    ...(opts.revision ? { revision: String(opts.revision) } : {}),
   };
 }
 
@@ -157,6 +169,11 @@ export function revisionOf(res: Json): number {
 /** The key-values of a range response. */
 export function rangeKvs(res: Json): KeyValue[] {
   return ((res.kvs as Json[] | undefined) ?? []).map(decodeKv);
+}
+
+/** Whether a range response stopped at its limit with more keys left. */
+export function rangeMore(res: Json): boolean {
+  return res.more === true;
 }
 
 /** Whether a transaction's comparisons held, and the key-values its range operations read. */

@@ -23,7 +23,7 @@ import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
 import { AdminError } from "../errors.ts";
 import { drainState, stepDrains } from "./drain.ts";
-import { noteGood, startRollout, stepRollout } from "./rolling.ts";
+import { keepReverted, noteGood, startRollout, stepRollout } from "./rolling.ts";
 
 export type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./coordinator_types.ts";
 
@@ -157,7 +157,7 @@ export class Coordinator {
     let changed = stepDrains(this.#copies, now);
     for (const v of this.vassals.values()) {
       changed = stepRollout(this.#copies, v, now) || changed;
-      noteGood(this.#copies, v);
+      changed = noteGood(this.#copies, v) || changed;
     }
     if (!changed) return;
     this.io.changed();
@@ -243,6 +243,8 @@ export class Coordinator {
       v.error = wanted.error;
       return;
     }
+    // Restored after an auto_revert: its copies stay on the last good config.
+    if (v && keepReverted(v, sha, wanted)) return void this.#placePending();
     const fresh = !v;
     v ??= newVassal(this.vassals, name, sha, wanted.copies);
     const contentChanged = v.sha256 !== sha;

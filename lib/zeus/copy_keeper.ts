@@ -12,6 +12,7 @@ import { type CopyAction, type CopyEvent, copyStep, placing } from "./copy_lifec
 import type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./coordinator_types.ts";
 import { placeAll, type Want } from "./placement.ts";
 import { planReconcile } from "./reconcile.ts";
+import { rolloutHolds } from "./rolling.ts";
 import { judge } from "./verdict.ts";
 import { type Copy, type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
 
@@ -153,7 +154,7 @@ export class CopyKeeper {
       kind: "confirmed",
       pid: r.pid,
       restarts: r.restarts,
-      stale: r.sha256 !== v.sha256 && v.body !== undefined,
+      stale: r.sha256 !== v.sha256 && v.body !== undefined && !rolloutHolds(v),
     });
     for (const r of plan.confirm) {
       const v = this.vassals.get(r.name)!;

@@ -28,6 +28,7 @@
  *      │    and the vassal is rescheduled elsewhere (a bounded number of times, then failed)
  *      └──drain──► moving ──replaced (a new copy elsewhere runs, healthy)──► gone + VASSAL_DESTROY
  *                     └──undrain──► running
+ *   (a moving copy is saved as such: `--restore` brings it back moving, not restored)
  * ```
  *
  * "gone" is not a state: the copy is taken off its emperor and, if still wanted, placed

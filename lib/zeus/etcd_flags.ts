@@ -13,7 +13,8 @@ import type { HostPort } from "../tls/endpoint.ts";
 import { loadClientFiles, type TlsClientFiles } from "../tls/files.ts";
 import { etcdVassals } from "./etcd_vassals.ts";
 import { checkPrefix, HaLeadership } from "./ha.ts";
-import { etcdStore, type StateStore } from "./state_store.ts";
+import { etcdStore } from "./etcd_state_store.ts";
+import type { StateStore } from "./state_store.ts";
 import { dirSource, type VassalSource } from "./vassal_source.ts";
 
 /** The etcd TLS flags. */

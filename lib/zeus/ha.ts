@@ -4,7 +4,9 @@
  * and compare the vassal set they read with the leader's.
  *
  * Keys under PREFIX: `leader` (on the leader's lease), `members/ID` and `digests/ID` (on
- * each zeus' lease), `state` (written only in a transaction guarded by `leader`).
+ * each zeus' lease), `state/...` (one key per emperor and vassal, written only in
+ * transactions guarded by `leader`: etcd_state_store.ts); `state` alone is the single-key
+ * state of earlier versions, migrated by the next leader.
  *
  * @module
  */
@@ -12,9 +14,10 @@ import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { EtcdClient } from "../etcd/client.ts";
 import { type Candidate, Election } from "../etcd/election.ts";
-import { putRequest, rangeKvs, rangeRequest } from "../etcd/requests.ts";
+import { b64, prefixEnd, putRequest, rangeKvs, rangeRequest } from "../etcd/requests.ts";
 import { getLogger } from "../log/logging.ts";
-import { parseEtcdState } from "./state_store.ts";
+import { parseLegacyState } from "./etcd_state_store.ts";
+import { stateFromKeys } from "./state_keys.ts";
 import { hostPort } from "../net/mod.ts";
 
 const log = getLogger("zeus", "ha");
@@ -46,7 +49,7 @@ export interface HaOptions {
 }
 
 const PARTS = new Set(["leader", "state"]);
-const SUBTREES = ["members/", "digests/"];
+const SUBTREES = ["members/", "digests/", "state/"];
 
 /**
  * Refuses a prefix that holds keys zeus did not write (another application's, or a
@@ -59,17 +62,22 @@ const SUBTREES = ["members/", "digests/"];
  * ```
  */
 export async function checkPrefix(etcd: EtcdClient, prefix: string, vassalsPrefix?: string): Promise<void> {
-  const kvs = rangeKvs(await etcd.call(rangeRequest(`${prefix}/`, { prefix: true, limit: 1000 })));
+  // Around the state's keys (any number of them), and its meta key alone.
+  const state = `${prefix}/state/`;
+  const kvs = [
+    ...rangeKvs(await etcd.call(rangeRequest(`${prefix}/`, { end: b64(state), limit: 1000 }))),
+    ...rangeKvs(await etcd.call(rangeRequest(`${state}meta`))),
+    ...rangeKvs(await etcd.call(rangeRequest(`${prefix}/state0`, { end: prefixEnd(`${prefix}/`), limit: 1000 }))),
+  ];
+  const own = (e: unknown) => new Error(`${(e as Error).message}: give zeus a prefix of its own`);
   for (const kv of kvs) {
     if (vassalsPrefix && kv.key.startsWith(vassalsPrefix)) continue;
     const rest = kv.key.slice(prefix.length + 1);
-    if (rest === "state") {
-      try {
-        parseEtcdState(kv.key, kv.value);
-        continue;
-      } catch (e) {
-        throw new Error(`${(e as Error).message}: give zeus a prefix of its own`);
-      }
+    try {
+      if (rest === "state") parseLegacyState(kv.key, kv.value);
+      if (rest === "state/meta") stateFromKeys([["meta", new TextDecoder().decode(kv.value)]], state);
+    } catch (e) {
+      throw own(e);
     }
     if (PARTS.has(rest) || SUBTREES.some((s) => rest.startsWith(s))) continue;
     throw new Error(`etcd prefix ${prefix} holds ${JSON.stringify(kv.key)}, which zeus did not write: give zeus a prefix of its own`);

@@ -6,7 +6,7 @@
  * @module
  */
 import { getLogger } from "../log/logging.ts";
-import { UPDATE_DEFAULTS } from "../vassal/fleet_config.ts";
+import { type FleetSettings, UPDATE_DEFAULTS } from "../vassal/fleet_config.ts";
 import type { CopyKeeper } from "./copy_keeper.ts";
 import type { Copy, VassalRecord } from "./records.ts";
 import { planRollout, type RolloutCopy } from "./rollout.ts";
@@ -93,17 +93,52 @@ export function stepRollout(keeper: CopyKeeper, v: VassalRecord, now: number): b
 }
 
 /**
- * Remembers `v`'s config as the last good one once every copy it wants runs it well.
+ * Remembers `v`'s config as the last good one once every copy it wants runs it well; returns
+ * whether it did (then save: auto_revert needs it after a restart).
  *
  * @example
  * ```ts
- * noteGood(keeper, v);
+ * if (noteGood(keeper, v)) io.changed();
  * ```
  */
-export function noteGood(keeper: CopyKeeper, v: VassalRecord): void {
-  if (!v.body || v.rollout?.state === "rolling" || v.lastGood?.sha256 === v.sha256) return;
+export function noteGood(keeper: CopyKeeper, v: VassalRecord): boolean {
+  if (!v.body || v.rollout?.state === "rolling" || v.lastGood?.sha256 === v.sha256) return false;
   const staying = keeper.staying(v);
-  if (staying.length >= v.copies && staying.every((c) => c.sha === v.sha256 && keeper.good(v, c))) {
-    v.lastGood = { sha256: v.sha256, body: v.body };
-  }
+  if (staying.length < v.copies || !staying.every((c) => c.sha === v.sha256 && keeper.good(v, c))) return false;
+  v.lastGood = { sha256: v.sha256, body: v.body };
+  return true;
+}
+
+/**
+ * Whether `v`'s rollout decides when its copies get its current config: while it rolls, or
+ * after it stopped on a failure with nothing to revert to. A copy an emperor reports on
+ * another config (a zeus restarted mid-rollout) is then left to it instead of being updated
+ * at once, which would take down every copy together.
+ *
+ * @example
+ * ```ts
+ * const stale = r.sha256 !== v.sha256 && !rolloutHolds(v);
+ * ```
+ */
+export function rolloutHolds(v: VassalRecord): boolean {
+  return v.rollout?.state === "rolling" || v.rollout?.state === "failed";
+}
+
+/**
+ * A vassal restored from the saved state (no body yet) whose copies were reverted from the
+ * file's config `sha`: it takes the last good config's body and the file's settings, and the
+ * file is not rolled out again until it changes. Returns whether it was such a vassal.
+ *
+ * @example
+ * ```ts
+ * if (keepReverted(v, sha256Hex(body), wantedCopies(name, text))) place();
+ * ```
+ */
+export function keepReverted(v: VassalRecord, sha: string, wanted: { copies: number; settings?: FleetSettings }): boolean {
+  if (v.body || v.revertedFrom !== sha || !v.lastGood || v.lastGood.sha256 !== v.sha256) return false;
+  Object.assign(v, { body: v.lastGood.body, copies: wanted.copies });
+  if (wanted.settings) v.settings = wanted.settings;
+  else delete v.settings;
+  log.info("vassal {name} stays reverted to its last good config", { name: v.name });
+  return true;
 }

@@ -6,22 +6,45 @@
  */
 import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../fs/atomic_write.ts";
+import type { RolloutRecord } from "./records.ts";
 
 /** One copy of a vassal on one emperor, as saved. */
 export interface SavedAssignment {
   node: string;
   pid: number;
   restarts: number;
+  /**
+   * "moving": being replaced because its emperor drains; it must stay until its replacement
+   * has run well, even across a restart. Other states are learnt again from the emperor's report.
+   */
+  state?: "moving";
 }
 
-/** Everything zeus needs to resume. Config bodies are not saved: the vassals directory holds them. */
+/** A vassal as saved: its copies, and its rolling update's state, so a restart resumes or keeps it. */
+export interface SavedVassal {
+  name: string;
+  sha256: string;
+  copies: number;
+  assignments: SavedAssignment[];
+  /** The rolling update under way or the last one (its `waiting` is learnt again). */
+  rollout?: RolloutRecord;
+  /** The last config every copy ran well, base64: where auto_revert goes back to (the directory holds only the newest). */
+  lastGood?: { sha256: string; body: string };
+  /** The file's digest its copies were reverted from: not rolled out again until it changes. */
+  revertedFrom?: string;
+}
+
+/**
+ * Everything zeus needs to resume. Config bodies are not saved (the vassals directory holds
+ * them), except each vassal's last good config.
+ */
 export interface ZeusState {
   version: 1;
   /** ISO time of the save. */
   savedAt: string;
   /** `draining` is set while `zeus drain` holds (kept across restarts). */
   emperors: { node: string; maxVassals: number; lastSeen: number; draining?: boolean }[];
-  vassals: { name: string; sha256: string; copies: number; assignments: SavedAssignment[] }[];
+  vassals: SavedVassal[];
   /** Copies zeus asked an emperor to destroy and has not heard back about. */
   destroying: { node: string; name: string }[];
 }
@@ -75,6 +98,33 @@ export function loadState(path: string): ZeusState | undefined {
     if (typeof v?.name !== "string" || typeof v.sha256 !== "string" || !Array.isArray(v.assignments)) {
       fail(path, `vassal entry ${JSON.stringify(v).slice(0, 80)} is malformed`);
     }
+    const why = savedRolloutProblem(v);
+    if (why) fail(path, `vassal ${v.name}: ${why}`);
   }
   return doc;
+}
+
+const ROLLOUT_STATES = new Set(["rolling", "done", "failed", "reverted"]);
+
+/**
+ * What is wrong with a saved vassal's rollout fields, or undefined when they are well formed
+ * (absent, or of the right types). Shared by the file and etcd stores.
+ *
+ * @example
+ * ```ts
+ * savedRolloutProblem({ name: "a", sha256: "x", copies: 1, assignments: [], lastGood: { sha256: "y", body: 3 } });
+ * // "lastGood is not { sha256, body (base64) }"
+ * ```
+ */
+export function savedRolloutProblem(v: SavedVassal): string | undefined {
+  const r = v.rollout as Partial<RolloutRecord> | undefined;
+  if (
+    r !== undefined &&
+    (typeof r?.target !== "string" || !ROLLOUT_STATES.has(r.state as string) || !Number.isInteger(r.updated) || !Number.isInteger(r.total))
+  )
+    return "rollout is not { target, state (rolling|done|failed|reverted), updated, total }";
+  const g = v.lastGood as { sha256?: unknown; body?: unknown } | undefined;
+  if (g !== undefined && (typeof g?.sha256 !== "string" || typeof g.body !== "string")) return "lastGood is not { sha256, body (base64) }";
+  if (v.revertedFrom !== undefined && typeof v.revertedFrom !== "string") return "revertedFrom is not a digest";
+  return undefined;
 }

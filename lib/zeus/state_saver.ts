@@ -1,10 +1,13 @@
 /**
  * Saves the coordinator's state through a {@link StateStore}: coalesced to one write per
  * burst of changes, one write at a time, and only while this zeus may write (a leader of
- * several zeus proving its lease). A write etcd refuses (this zeus was deposed) is reported.
+ * several zeus proving its lease). A write refused because this zeus was deposed is
+ * reported; any other failure (etcd unreachable, a full disk) is logged once and retried
+ * every second until a write succeeds.
  *
  * @module
  */
+import { DeposedError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import type { ZeusState } from "./state_file.ts";
 import type { StateStore } from "./state_store.ts";
@@ -24,11 +27,13 @@ export class StateSaver {
   #queued = false;
   #stopped = false;
   #saving: Promise<void> = Promise.resolve();
+  #failing: string | undefined;
+  #retry: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly store: StateStore,
     readonly snapshot: () => ZeusState,
-    readonly opts: { mayWrite(): boolean; refused(why: string): void },
+    readonly opts: { mayWrite(): boolean; refused(why: string): void; retryMs?: number },
   ) {}
 
   /** Something changed: a write follows before the next I/O turn (coalesced). */
@@ -47,6 +52,7 @@ export class StateSaver {
   /** No more writes: the closing connections of a stopping zeus are not changes to keep. */
   stop(): void {
     this.#stopped = true;
+    clearTimeout(this.#retry);
   }
 
   async #save(): Promise<void> {
@@ -54,10 +60,16 @@ export class StateSaver {
     if (!this.opts.mayWrite()) return;
     try {
       await this.store.save(this.snapshot());
+      if (this.#failing) log.info("state saved to {path} again", { path: this.store.where });
+      this.#failing = undefined;
     } catch (e) {
       const error = (e as Error).message;
-      log.error("cannot save state to {path}: {error}", { path: this.store.where, error });
-      if (!(e as { unreachable?: boolean }).unreachable) this.opts.refused(error);
+      if (e instanceof DeposedError) return this.opts.refused(error);
+      if (error !== this.#failing)
+        log.error("cannot save state to {path}: {error}; retrying every second", { path: this.store.where, error });
+      this.#failing = error;
+      clearTimeout(this.#retry);
+      if (!this.#stopped) this.#retry = setTimeout(() => this.queue(), this.opts.retryMs ?? 1000);
     }
   }
 }

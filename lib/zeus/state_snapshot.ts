@@ -4,8 +4,9 @@
  *
  * @module
  */
+import { sha256Hex } from "../zeus_protocol/mod.ts";
 import { type EmperorRecord, emperorOf, newVassal, type VassalRecord } from "./records.ts";
-import type { ZeusState } from "./state_file.ts";
+import { savedRolloutProblem, type SavedVassal, type ZeusState } from "./state_file.ts";
 
 /**
  * The state to save, at time `now` (ms).
@@ -33,15 +34,47 @@ export function snapshotState(
       name: v.name,
       sha256: v.sha256,
       copies: v.copies,
-      assignments: [...v.copiesOn.values()].map((c) => ({ node: c.node, pid: c.pid, restarts: c.restarts })),
+      ...rolloutFields(v),
+      assignments: [...v.copiesOn.values()].map((c) => ({
+        node: c.node,
+        pid: c.pid,
+        restarts: c.restarts,
+        ...(c.state === "moving" ? { state: c.state } : {}),
+      })),
     })),
     destroying: [...emperors.values()].flatMap((e) => [...e.destroying].map((name) => ({ node: e.node, name }))),
   };
 }
 
+/** A vassal's rolling update, last good config and revert, as saved. */
+function rolloutFields(v: VassalRecord): Partial<SavedVassal> {
+  return {
+    ...(v.rollout ? { rollout: { ...v.rollout, waiting: [] } } : {}),
+    ...(v.lastGood ? { lastGood: { sha256: v.lastGood.sha256, body: Buffer.from(v.lastGood.body).toString("base64") } } : {}),
+    ...(v.revertedFrom ? { revertedFrom: v.revertedFrom } : {}),
+  };
+}
+
+/**
+ * Puts a saved vassal's rollout fields back on its record. Malformed ones (a store that does
+ * not check them), or a last good config whose body does not match its digest, are dropped:
+ * the rollout is then judged afresh.
+ */
+function restoreRollout(s: SavedVassal, v: VassalRecord): void {
+  if (savedRolloutProblem(s)) return;
+  if (s.rollout) v.rollout = { ...s.rollout, waiting: [] };
+  if (s.revertedFrom) v.revertedFrom = s.revertedFrom;
+  if (!s.lastGood) return;
+  const body = new Uint8Array(Buffer.from(s.lastGood.body, "base64"));
+  if (sha256Hex(body) === s.lastGood.sha256) v.lastGood = { sha256: s.lastGood.sha256, body };
+}
+
 /**
  * Loads a saved state into the records: its copies wait, as "restored", for their
- * emperors' reports. Returns the nodes whose reports are awaited.
+ * emperors' reports; a copy that was moving off a draining emperor stays "moving", so it is
+ * neither counted as one of its vassal's copies nor dropped before its replacement has run.
+ * A vassal's rolling update, last good config and revert come back as they were.
+ * Returns the nodes whose reports are awaited.
  *
  * @example
  * ```ts
@@ -52,8 +85,9 @@ export function restoreState(state: ZeusState, emperors: Map<string, EmperorReco
   for (const e of state.emperors) Object.assign(emperorOf(emperors, e.node), { maxVassals: e.maxVassals, draining: e.draining === true });
   for (const s of state.vassals) {
     const v = newVassal(vassals, s.name, s.sha256, s.copies);
+    restoreRollout(s, v);
     for (const a of s.assignments) {
-      v.copiesOn.set(a.node, { node: a.node, state: "restored", pid: a.pid, restarts: a.restarts });
+      v.copiesOn.set(a.node, { node: a.node, state: a.state === "moving" ? "moving" : "restored", pid: a.pid, restarts: a.restarts });
       emperorOf(emperors, a.node).names.add(s.name);
     }
   }

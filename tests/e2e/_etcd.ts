@@ -89,3 +89,80 @@ export async function startEtcd(tls?: EtcdTls): Promise<EtcdProc> {
   await waitFor(() => healthy(endpoint, tls), 15_000, "etcd healthy");
   return e;
 }
+
+/** Every key under `prefix` with its value and revisions, read over etcd's JSON gateway. */
+export async function etcdKeys(endpoint: string, prefix: string): Promise<Map<string, { value: string; modRevision: number }>> {
+  const end = Buffer.from(prefix);
+  end[end.length - 1]!++;
+  const res = await fetch(`http://${endpoint}/v3/kv/range`, {
+    method: "POST",
+    body: JSON.stringify({ key: btoa(prefix), range_end: end.toString("base64") }),
+    signal: AbortSignal.timeout(5000),
+  });
+  const kvs = ((await res.json()).kvs ?? []) as { key: string; value?: string; mod_revision: string }[];
+  const text = (b64: string | undefined) => Buffer.from(b64 ?? "", "base64").toString();
+  return new Map(kvs.map((kv) => [text(kv.key), { value: text(kv.value), modRevision: Number(kv.mod_revision) }]));
+}
+
+/** Writes one key over etcd's JSON gateway. */
+export async function etcdPut(endpoint: string, key: string, value: string): Promise<void> {
+  const res = await fetch(`http://${endpoint}/v3/kv/put`, {
+    method: "POST",
+    body: JSON.stringify({ key: Buffer.from(key).toString("base64"), value: Buffer.from(value).toString("base64") }),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!res.ok) throw new Error(`etcd put ${key}: HTTP ${res.status}`);
+}
+
+/** A running etcd cluster of several members on loopback. */
+export interface EtcdCluster {
+  /** "127.0.0.1:PORT" of each member's client port, in member order. */
+  endpoints: string[];
+  procs: Proc[];
+  /** kill -9 of member `i`; resolves once it is gone. */
+  kill(i: number): Promise<void>;
+}
+
+/**
+ * Starts `n` etcd members forming one cluster (free ports, a temp data dir each) and waits
+ * until every member answers healthy (the cluster has elected a raft leader).
+ */
+export async function startEtcdCluster(n = 3): Promise<EtcdCluster> {
+  const members: { name: string; client: number; peer: number; dataDir: string }[] = [];
+  for (let i = 0; i < n; i++) members.push({ name: `m${i}`, client: await freePort(), peer: await freePort(), dataDir: tmpDir("etcd-m-") });
+  const initial = members.map((m) => `${m.name}=http://127.0.0.1:${m.peer}`).join(",");
+  const procs = members.map((m) =>
+    start("etcd", [
+      "--name",
+      m.name,
+      "--data-dir",
+      m.dataDir,
+      "--listen-client-urls",
+      `http://127.0.0.1:${m.client}`,
+      "--advertise-client-urls",
+      `http://127.0.0.1:${m.client}`,
+      "--listen-peer-urls",
+      `http://127.0.0.1:${m.peer}`,
+      "--initial-advertise-peer-urls",
+      `http://127.0.0.1:${m.peer}`,
+      "--initial-cluster",
+      initial,
+      "--initial-cluster-state",
+      "new",
+      "--initial-cluster-token",
+      `zeus-test-${process.pid}-${members[0]!.client}`,
+      "--log-level",
+      "error",
+    ]),
+  );
+  const endpoints = members.map((m) => `127.0.0.1:${m.client}`);
+  await waitFor(async () => (await Promise.all(endpoints.map((e) => healthy(e)))).every(Boolean), 30_000, `${n} etcd members healthy`);
+  return {
+    endpoints,
+    procs,
+    async kill(i) {
+      process.kill(procs[i]!.pid, "SIGKILL");
+      await procs[i]!.exited;
+    },
+  };
+}

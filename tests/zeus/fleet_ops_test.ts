@@ -104,3 +104,45 @@ test("drain: one copy at a time, the old one destroyed once its replacement ran 
   expect(on("both.toml")).toEqual(["e1:moving", "e2:running"]);
   expect(core.counters.moved).toBe(2);
 });
+
+test("a copy moving off a draining emperor stays moving across a restore: it goes only once its replacement ran min_healthy", () => {
+  const { core, connect, run } = zeus();
+  connect(1, "e1");
+  core.fileSet("a.toml", enc('[vassal]\ncommand = "/bin/sleep"\n[vassal.update]\nmin_healthy = 1\n'));
+  run(1, 10);
+  connect(2, "e2");
+  core.drain("e1");
+  run(2, 20);
+  const state = core.snapshot();
+  expect(state.vassals[0]!.assignments).toEqual([
+    { node: "e1", pid: 10, restarts: 0, state: "moving" },
+    { node: "e2", pid: 20, restarts: 0 },
+  ]);
+
+  const again = zeus();
+  again.core.restore(state);
+  again.core.fileSet("a.toml", enc('[vassal]\ncommand = "/bin/sleep"\n[vassal.update]\nmin_healthy = 1\n'));
+  const on = () => [...again.core.vassals.get("a.toml")!.copiesOn.values()].map((c) => `${c.node}:${c.state}`).sort();
+  // The directory scan does not trim the moving copy as one too many.
+  expect(on()).toEqual(["e1:moving", "e2:restored"]);
+  for (const [conn, node, pid] of [
+    [1, "e1", 10],
+    [2, "e2", 20],
+  ] as const) {
+    again.core.connOpened(conn, `127.0.0.1:${conn}`);
+    again.core.message(conn, { type: "I_AM_ALIVE", node, maxVassals: 10, runningVassals: 1 });
+    again.core.message(conn, {
+      type: "VASSAL_REPORT",
+      vassals: [{ name: "a.toml", pid, restarts: 0, sha256: again.core.vassals.get("a.toml")!.sha256 }],
+    });
+    again.core.message(conn, { type: "REPORT_END", count: 1 });
+  }
+  again.core.tick();
+  expect(on()).toEqual(["e1:moving", "e2:running"]);
+  expect(again.sent.filter((s) => s.m.type === "VASSAL_DESTROY")).toEqual([]);
+  again.advance(1000);
+  again.core.tick();
+  expect(on()).toEqual(["e2:running"]);
+  expect(again.sent).toContainEqual({ conn: 1, m: { type: "VASSAL_DESTROY", name: "a.toml" } });
+  expect(again.core.emperors.get("e1")!.draining).toBe(true);
+});

@@ -1,0 +1,118 @@
+/**
+ * The state in etcd, one key per emperor and per vassal ({@link stateKeys}) under
+ * `PREFIX/state/`. Each save writes only the keys that changed since the last write, in
+ * transactions that each check the leader key is still the one this zeus created, so a
+ * deposed leader's write fails instead of overwriting its successor's. A burst larger than
+ * one transaction (etcd's 128 operations, 1.5 MiB) goes out as several guarded batches;
+ * a takeover between two of them reads part of the burst, which a restore tolerates (the
+ * emperors' reports are the truth). A new leader reads every key back at one revision.
+ *
+ * The state of earlier versions, one key `PREFIX/state`, is migrated by the first leader
+ * that reads it: written as keys, then deleted (both guarded).
+ *
+ * @module
+ */
+import type { EtcdClient } from "../etcd/client.ts";
+import { rangeAll } from "../etcd/range_all.ts";
+import { type Compare, rangeKvs, rangeRequest, type TxnOp, txnRequest, txnResult } from "../etcd/requests.ts";
+import { DeposedError } from "../errors.ts";
+import { getLogger } from "../log/logging.ts";
+import type { ZeusState } from "./state_file.ts";
+import { batches, keyChanges, stateFromKeys, stateKeys } from "./state_keys.ts";
+import type { StateStore } from "./state_store.ts";
+
+const log = getLogger("zeus", "state");
+const text = new TextDecoder();
+
+/** What one save wrote, for the benchmark and the logs. */
+export interface SaveCost {
+  puts: number;
+  deletes: number;
+  txns: number;
+}
+
+/** Checks the single-key state of earlier versions as a state file is checked, naming the key. */
+export function parseLegacyState(key: string, bytes: Uint8Array): ZeusState {
+  let doc: ZeusState;
+  try {
+    doc = JSON.parse(text.decode(bytes));
+  } catch (e) {
+    throw new SyntaxError(`etcd key ${key}: not JSON: ${(e as Error).message}`);
+  }
+  if (doc?.version !== 1 || !Array.isArray(doc.emperors) || !Array.isArray(doc.vassals) || !Array.isArray(doc.destroying))
+    throw new SyntaxError(`etcd key ${key} does not hold a zeus state`);
+  return doc;
+}
+
+/**
+ * The etcd store of one zeus; `leaderRevision()` is the revision that created the leader
+ * key in this zeus' current term (-1 when it does not lead).
+ *
+ * @example
+ * ```ts
+ * const store = etcdStore(etcd, "/zeus/prod", () => ha.leaderRevision);
+ * const state = await store.load(); // at the start of each term
+ * await store.save(core.snapshot());
+ * ```
+ */
+export function etcdStore(
+  etcd: EtcdClient,
+  prefix: string,
+  leaderRevision: () => number,
+): StateStore & { lastSave: SaveCost | undefined; keyCount(): number } {
+  const base = `${prefix}/state/`;
+  const legacy = `${prefix}/state`;
+  /** The keys as etcd holds them (relative to base), known since this term's load. */
+  let written = new Map<string, string>();
+  /** The term the keys were read for: a save from another term writes nothing. */
+  let loadedFor = -1;
+
+  const guarded = async (ops: TxnOp[]): Promise<void> => {
+    const guard: Compare[] = [{ key: `${prefix}/leader`, createRevision: leaderRevision() }];
+    if (!txnResult(await etcd.call(txnRequest(guard, ops))).succeeded)
+      throw new DeposedError(`etcd refused to save the state: this zeus no longer holds ${prefix}/leader`);
+  };
+
+  const store = {
+    where: `etcd keys ${base}`,
+    lastSave: undefined as SaveCost | undefined,
+    keyCount: () => written.size,
+    async load(): Promise<ZeusState | undefined> {
+      const term = leaderRevision();
+      const { kvs } = await rangeAll(etcd, base);
+      written = new Map(kvs.map((kv) => [kv.key.slice(base.length), text.decode(kv.value)]));
+      loadedFor = term;
+      const old = rangeKvs(await etcd.call(rangeRequest(legacy)))[0];
+      if (old) {
+        const state = parseLegacyState(legacy, old.value);
+        await store.save(state);
+        await guarded([{ delete: legacy }]);
+        log.info("migrated the single-key state {old} to one key per emperor and vassal under {base} ({n} vassals)", {
+          old: legacy,
+          base,
+          n: state.vassals.length,
+        });
+        return state;
+      }
+      return written.size ? stateFromKeys(written, base) : undefined;
+    },
+    async save(state: ZeusState): Promise<void> {
+      if (loadedFor < 0 || loadedFor !== leaderRevision()) return;
+      const next = stateKeys(state);
+      const cost: SaveCost = { puts: 0, deletes: 0, txns: 0 };
+      for (const batch of batches(keyChanges(written, next))) {
+        await guarded([
+          ...batch.puts.map(([k, v]): TxnOp => ({ put: base + k, value: v })),
+          ...batch.deletes.map((k): TxnOp => ({ delete: base + k })),
+        ]);
+        for (const [k, v] of batch.puts) written.set(k, v);
+        for (const k of batch.deletes) written.delete(k);
+        cost.puts += batch.puts.length;
+        cost.deletes += batch.deletes.length;
+        cost.txns++;
+      }
+      store.lastSave = cost;
+    },
+  };
+  return store;
+}

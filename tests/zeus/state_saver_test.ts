@@ -1,0 +1,58 @@
+import { expect, test } from "bun:test";
+import { DeposedError, EtcdError } from "../../lib/errors.ts";
+import type { ZeusState } from "../../lib/zeus/state_file.ts";
+import { StateSaver } from "../../lib/zeus/state_saver.ts";
+import type { StateStore } from "../../lib/zeus/state_store.ts";
+import { waitFor } from "../helpers/procs.ts";
+
+const state = (n: number): ZeusState => ({ version: 1, savedAt: String(n), emperors: [], vassals: [], destroying: [] });
+
+function failingStore(failures: Error[]) {
+  const saved: string[] = [];
+  const store: StateStore = {
+    where: "test",
+    load: async () => undefined,
+    save: async (s) => {
+      const e = failures.shift();
+      if (e) throw e;
+      saved.push(s.savedAt);
+    },
+  };
+  return { store, saved };
+}
+
+test("a failed write is retried until one succeeds, with the latest state; a deposed write steps down and is not retried", async () => {
+  const { store, saved } = failingStore([new EtcdError("etcd unreachable", true), new Error("ENOSPC")]);
+  let n = 0;
+  const refused: string[] = [];
+  const saver = new StateSaver(store, () => state(++n), { mayWrite: () => true, refused: (w) => refused.push(w), retryMs: 20 });
+  saver.queue();
+  await waitFor(() => saved.length === 1, 10_000, "a write after two failures");
+  expect(saved).toEqual(["3"]);
+  expect(refused).toEqual([]);
+
+  const deposed = failingStore([new DeposedError("no longer holds /z/leader")]);
+  const s2 = new StateSaver(deposed.store, () => state(0), { mayWrite: () => true, refused: (w) => refused.push(w), retryMs: 20 });
+  await s2.flush();
+  expect(refused).toEqual(["no longer holds /z/leader"]);
+  await Bun.sleep(100);
+  expect(deposed.saved).toEqual([]);
+  saver.stop();
+  s2.stop();
+});
+
+test("nothing is written while this zeus may not write, nor queued after stop", async () => {
+  const { store, saved } = failingStore([]);
+  let may = false;
+  const saver = new StateSaver(store, () => state(1), { mayWrite: () => may, refused: () => {} });
+  await saver.flush();
+  expect(saved).toEqual([]);
+  may = true;
+  await saver.flush();
+  expect(saved).toEqual(["1"]);
+  saver.stop();
+  saver.queue();
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  expect(saved).toEqual(["1"]);
+});
