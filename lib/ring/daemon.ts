@@ -107,7 +107,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     );
     files = new LogFiles(paths.logDir);
     const opened = (store = RingStore.open(paths.logDir, { durable: config.fsync !== "never" }));
-    // What OK waits for covers the store too: its WAL is synced with the journal.
+    // The store's WAL is synced with access.log, before the journal's L mark moves past them.
     if (config.fsync !== "never") files.alsoSync.push(opened.walFd());
     const origin = (i: number) => config.nodes[i]?.name ?? "?";
     rec = recover(files, (unconfirmed) => {
@@ -181,7 +181,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   };
   const reopen = () => {
     try {
-      logs.reopen();
+      ready.reopenLogs();
       log.info("SIGHUP: reopened access.log and error.log");
     } catch (e) {
       log.error("SIGHUP: cannot reopen logs: {error}", { error: (e as Error).message });

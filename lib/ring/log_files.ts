@@ -105,6 +105,10 @@ export function errCode(e: unknown): string {
   return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
 }
 
+function fsyncAsync(fd: number): Promise<void> {
+  return new Promise<void>((res, rej) => fsync(fd, (e) => (e ? rej(e) : res())));
+}
+
 /**
  * The three files of a node.
  *
@@ -155,20 +159,29 @@ export class LogFiles {
       .filter((l) => l !== "");
   }
 
-  /** More descriptors synced with the journal and access.log (the store's write-ahead log). */
+  /** More descriptors synced with access.log (the store's write-ahead log). */
   readonly alsoSync: number[] = [];
 
-  /** Flushes journal and access.log (and {@link alsoSync}) to disk, blocking. */
+  /** Flushes every file (journal, access.log, {@link alsoSync}) to disk, blocking. */
   syncNow(): void {
     fsyncSync(this.journal.fd);
     fsyncSync(this.access.fd);
     for (const fd of this.alsoSync) fsyncSync(fd);
   }
 
-  /** Flushes journal and access.log (and {@link alsoSync}) to disk on the thread pool. */
+  /** Flushes the journal to disk, blocking (fsync "always"). */
+  syncJournalNow(): void {
+    fsyncSync(this.journal.fd);
+  }
+
+  /** Flushes the journal to disk on the thread pool (the group commit: OK waits for it). */
   sync(): Promise<void> {
-    const one = (fd: number) => new Promise<void>((res, rej) => fsync(fd, (e) => (e ? rej(e) : res())));
-    return Promise.all([one(this.journal.fd), one(this.access.fd), ...this.alsoSync.map(one)]).then(() => undefined);
+    return fsyncAsync(this.journal.fd);
+  }
+
+  /** Flushes access.log and {@link alsoSync} on the thread pool (before the journal's L mark moves). */
+  syncLogged(): Promise<void> {
+    return Promise.all([fsyncAsync(this.access.fd), ...this.alsoSync.map(fsyncAsync)]).then(() => undefined);
   }
 
   /** Reopens access.log and error.log (after logrotate moved them). */

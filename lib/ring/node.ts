@@ -8,6 +8,7 @@
 import type { FsyncPolicy, RingNode } from "../config/mod.ts";
 import { getLogger } from "../log/logging.ts";
 import { IdSet } from "./dedup.ts";
+import { Checkpoint } from "./checkpoint.ts";
 import { Durability } from "./durability.ts";
 import type { Entry } from "./entry.ts";
 import { forwardHops, takeoverHop } from "./forwarding.ts";
@@ -60,8 +61,11 @@ export class ZogNode implements LinkOwner {
   readonly inbound: number[] = [];
   links: (PeerLink | undefined)[] = [];
   seen: IdSet;
-  /** M records in the journal; the first `logged` of them are in access.log. */
+  /** M records in the journal. */
   recorded = 0;
+  /** The first this many M records are in access.log and the store. */
+  #inAccess = 0;
+  /** ... and synced there: the journal's L mark. */
   #loggedMark = 0;
   #markWritten = 0;
   #journalBytes = 0;
@@ -73,6 +77,7 @@ export class ZogNode implements LinkOwner {
   #deferred = false;
   /** The second half of the last commit, until its microtask ran. */
   readonly #durability: Durability;
+  readonly #checkpoint: Checkpoint;
   readonly #n: number;
   readonly #positions: Map<string, number>;
 
@@ -89,9 +94,19 @@ export class ZogNode implements LinkOwner {
     this.#positions = new Map(nodes.map((n) => [n.name, n.index]));
     this.seen = state.seen;
     this.recorded = state.recorded;
-    this.#loggedMark = this.#markWritten = state.recorded;
+    this.#inAccess = this.#loggedMark = this.#markWritten = state.recorded;
     this.#journalBytes = state.journalBytes;
-    this.#durability = new Durability(fsyncPolicy, files, (reason) => log.error(reason));
+    // OK waits for the journal alone: it holds every message, and recovery puts back into
+    // access.log and the store what a crash took from them since the last L mark.
+    const journal = { sync: () => this.files.sync(), syncNow: () => this.files.syncJournalNow() };
+    this.#durability = new Durability(fsyncPolicy, journal, (reason) => log.error(reason));
+    this.#checkpoint = new Checkpoint(
+      fsyncPolicy,
+      () => this.files.syncLogged(),
+      // Written with the next commit: an L mark never needs a commit (or an fsync) of its own.
+      (count) => (this.#loggedMark = count),
+      (reason) => log.error(reason),
+    );
     this.#durability.onSynced = () => {
       if (this.#deferred) {
         this.#deferred = false;
@@ -168,14 +183,40 @@ export class ZogNode implements LinkOwner {
     }
   }
 
-  /** Writes what is pending now (at stop). */
+  /** Writes what is pending now, syncs every file and moves the L mark (at stop). */
   flush(): void {
     if (this.#batch.length > 0 || this.#journalLines.length > 0 || this.#loggedMark !== this.#markWritten) this.#commit();
+    this.#checkpoint.stop();
     try {
-      this.files.syncNow();
+      this.#markNow();
     } catch (e) {
       log.error("cannot fsync: {code}", { code: errCode(e) });
     }
+  }
+
+  /**
+   * Reopens access.log and error.log (SIGHUP, after logrotate moved them). The L mark moves
+   * first, so recovery never looks for lines of the moved file in the new one.
+   *
+   * @throws {Error} when the new files cannot be opened
+   */
+  reopenLogs(): void {
+    try {
+      this.#markNow();
+    } catch (e) {
+      log.error("cannot fsync before reopening the logs: {code}", { code: errCode(e) });
+    }
+    this.files.reopen();
+  }
+
+  /** Syncs every file, then writes and syncs the L mark of what access.log holds. */
+  #markNow(): void {
+    this.files.syncNow();
+    this.#checkpoint.reset();
+    if (this.#inAccess === this.#markWritten) return;
+    this.files.journal.append(journalLine({ kind: "L", count: this.#inAccess }));
+    this.files.syncJournalNow();
+    this.#loggedMark = this.#markWritten = this.#inAccess;
   }
 
   #takeOver(entry: Entry, peer: number): void {
@@ -267,18 +308,24 @@ export class ZogNode implements LinkOwner {
     if (failed) {
       this.counters.record_errors += batch.length;
       for (const inc of batch) inc.reply(failed);
-    } else {
+    } else if (batch.length > 0) {
+      // A commit of acknowledgements (K) and marks (L) only answers nobody: it waits for no
+      // fsync of its own (a K or L lost at a crash only repeats a forward, which is dropped
+      // as a duplicate); the next group fsync covers it.
       this.#durability.after((error) => {
         for (const inc of batch) inc.reply(error);
       });
     }
-    if (this.#journalBytes > this.compactBytes) this.#compact();
+    // Compaction drops M records: not while some are still to be written to access.log.
+    if (this.#journalBytes > this.compactBytes && this.#accessRetry.length === 0) this.#compact();
   }
 
   /** Appends access lines (after forwarding); returns a reason when they could not be written. */
   #appendAccess(entries: Entry[]): string | undefined {
-    const stamp = compactStamp(new Date());
     const all = this.#accessRetry.length > 0 ? [...this.#accessRetry, ...entries] : entries;
+    // Nothing to log: no write, and no store transaction for nothing.
+    if (all.length === 0) return undefined;
+    const stamp = compactStamp(new Date());
     try {
       this.files.access.append(all.map((e) => accessLine(stamp, e.content)).join(""));
     } catch (e) {
@@ -290,7 +337,9 @@ export class ZogNode implements LinkOwner {
       return reason;
     }
     this.#accessRetry = [];
-    this.#loggedMark = this.recorded;
+    this.#inAccess = this.recorded;
+    // The L mark moves once access.log and the store are synced (fsync "never": at once).
+    this.#checkpoint.logged(this.recorded);
     this.counters.logged += all.length;
     this.listeners.logged(all.map((e) => ({ id: e.id, origin: this.originName(e.origin), content: e.content })));
     return undefined;
@@ -308,8 +357,11 @@ export class ZogNode implements LinkOwner {
       }
     }
     try {
+      // The M records go: what they vouch for must be on disk in access.log and the store.
+      this.files.syncNow();
+      this.#checkpoint.reset();
       this.#journalBytes = compactJournal(this.files, this.seen, pending.values());
-      this.recorded = this.#loggedMark = this.#markWritten = 0;
+      this.recorded = this.#inAccess = this.#loggedMark = this.#markWritten = 0;
     } catch (e) {
       log.error("journal compaction failed: {code}", { code: errCode(e) });
       this.#journalBytes = 0;

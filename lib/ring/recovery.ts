@@ -49,6 +49,8 @@ export function recover(files: LogFiles, repairStore?: (unconfirmed: readonly En
   files.access.append(missing.map((c) => accessLine(stamp, c)).join(""));
   // The store takes a batch right after access.log: what it may lack is also unconfirmed.
   repairStore?.(state.unconfirmed);
+  // The L mark vouches for the repairs: they are on disk first.
+  if (missing.length > 0 || state.unconfirmed.length > 0) files.syncNow();
   files.journal.append(journalLine({ kind: "L", count: state.recorded }));
   const recovered = {
     seen: state.seen,

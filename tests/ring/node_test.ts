@@ -179,6 +179,30 @@ describe("ZogNode", () => {
       .filter((l) => l !== "");
     expect(lines.map((l) => l.slice(17))).toEqual(contents);
   });
+  test("OK waits for the journal's fsync; the L mark moves only once access.log and the store are synced too", async () => {
+    const dir = tmpDir();
+    const files = new LogFiles(dir);
+    const loggedSyncs: (() => void)[] = [];
+    files.syncLogged = () => new Promise<void>((done) => loggedSyncs.push(done));
+    const node = new ZogNode(config.nodes[0]!, config.nodes, files, "batch", recover(files));
+    node.links = config.nodes.map((n) => (n.index === 0 ? undefined : new PeerLink(n, node, { keepaliveMs: 1000 })));
+    const journal = () => readFileSync(join(dir, "journal.log"), "utf8");
+    expect(await submit(node, "a", "one")).toBeUndefined();
+    const deadline = Date.now() + 10_000;
+    while (loggedSyncs.length < 1 && Date.now() < deadline) await Bun.sleep(5);
+    expect(loggedSyncs.length).toBe(1);
+    expect(await submit(node, "b", "two")).toBeUndefined();
+    expect(journal()).not.toMatch(/^L 1$/m);
+    loggedSyncs[0]!();
+    await Bun.sleep(0);
+    expect(await submit(node, "c", "three")).toBeUndefined();
+    // The sync that ran covered "a" alone ("b" came while it ran).
+    expect(journal()).toMatch(/^M b [^\n]*\nL 1\nM c /m);
+    node.flush();
+    expect(journal().endsWith("L 3\n")).toBe(true);
+    files.close();
+  });
+
   test("fsync batch: what arrives during a group fsync is committed after it, as one batch, and OK only after its own fsync", async () => {
     const dir = tmpDir();
     const files = new LogFiles(dir);
