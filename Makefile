@@ -6,7 +6,7 @@ VERSION := $(shell node -p "require('./package.json').version")$(shell git rev-p
 SOURCES := $(shell find cmd lib -name '*.ts') mod.ts package.json
 DEPS    := node_modules/.installed
 
-.PHONY: all build dist test check fmt bench demo clean help
+.PHONY: all build dist dist-check test check fmt bench demo clean help
 all: build
 
 help:
@@ -16,6 +16,7 @@ help:
 	@echo "make bench    run the benchmarks under bench/ and print figures"
 	@echo "make check    type check (tsc) and format check (prettier)"
 	@echo "make dist     cross-build tarballs for every target, with SHA256SUMS"
+	@echo "make dist-check  run the linux-arm64 build under qemu-user: --version, --check, a 2-node ring"
 	@echo "make clean    remove dist/"
 
 # npm ci when node_modules is missing or older than package-lock.json.
@@ -59,6 +60,9 @@ demo: build
 
 dist: $(DEPS)
 	VERSION='$(VERSION)' bash scripts/dist.sh
+
+dist-check: $(DEPS)
+	VERSION='$(VERSION)' bash scripts/dist_check.sh
 
 clean:
 	rm -rf dist

@@ -147,6 +147,10 @@ const update: Rule<"update"> = (f, input, now, phase) => {
   return VASSAL_TABLE[phase].reload!(f, { kind: "reload" }, now, phase);
 };
 
+/** A plain vassal's start grace: its own `start_grace`, else the emperor's default. */
+const startGraceMs = (f: VassalFacts): number =>
+  f.config.kind === "plain" && f.config.startGrace !== undefined ? Math.round(f.config.startGrace * 1000) : f.startMs;
+
 const exitCleanup = (f: VassalFacts, input: Extract<VassalInput, { kind: "exited" }>, now: number): Action[] => {
   f.pid = undefined;
   f.lastExit = { code: input.code, signal: input.signal, at: now };
@@ -154,7 +158,10 @@ const exitCleanup = (f: VassalFacts, input: Extract<VassalInput, { kind: "exited
     { do: "cancel", timer: "kill" },
     { do: "cancel", timer: "heartbeat" },
     { do: "cancel", timer: "accepting" },
-    ...(f.startMs > 0 ? [{ do: "cancel", timer: "started" } as const] : []),
+    // An update may have changed the grace since the timer was set: cancel whenever one may run.
+    ...(f.startMs > 0 || (f.config.kind === "plain" && f.config.startGrace !== undefined)
+      ? [{ do: "cancel", timer: "started" } as const]
+      : []),
   ];
 };
 
@@ -176,7 +183,8 @@ const live: Row = {
     f.pid = input.pid;
     if (f.config.kind !== "plain") return keep(phase);
     // A command that cannot run dies within milliseconds: with a start grace it never reads running.
-    return f.startMs > 0 ? keep(phase, [{ do: "timer", timer: "started", ms: f.startMs }]) : ready(f, phase);
+    const grace = startGraceMs(f);
+    return grace > 0 ? keep(phase, [{ do: "timer", timer: "started", ms: grace }]) : ready(f, phase);
   },
   started_timer: (f, _i, _now, phase) => (f.config.kind === "plain" ? ready(f, phase) : keep(phase)),
   byte_spawned: (f, _i, _now, phase) => {

@@ -133,7 +133,10 @@ export interface VassalFacts {
   reloadAgain: boolean;
   /** Ready came from byte 1, so this exec's byte 5 is still to come and must not end a later reload. */
   lateAccepting: boolean;
-  /** A plain vassal is running once it has stayed up this long (0: at once), so one that dies at once never reads running. */
+  /**
+   * The emperor's default start grace: a plain vassal is running once it has stayed up this
+   * long (0: at once), so one that dies at once never reads running. Its `start_grace` wins.
+   */
   readonly startMs: number;
 }
 

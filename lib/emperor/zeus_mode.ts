@@ -22,7 +22,10 @@ import { serveLocalAdmin } from "./local_admin.ts";
 
 const log = getLogger("emperor", "zeus");
 
-/** Under zeus, a plain vassal is running once it has stayed up this long (supervisord's startsecs). */
+/**
+ * Under zeus, a plain vassal is running once it has stayed up this long (supervisord's
+ * startsecs), unless its `start_grace` says otherwise.
+ */
 export const PLAIN_START_MS = 500;
 
 /** The emperor flags zeus mode reads. */

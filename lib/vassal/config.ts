@@ -38,6 +38,11 @@ export interface PlainConfig extends FleetSettings {
   logRotation?: LogRotation;
   /** `memory_max`, `cpu_max`, `pids_max`: written to its cgroup where there is one. */
   limits?: CgroupLimits;
+  /**
+   * `start_grace`, seconds it must stay up before it counts as running (supervisord's
+   * startsecs); unset: the emperor's default (0.5 s under zeus, 0 for a lone emperor).
+   */
+  startGrace?: number;
 }
 
 /** A uWSGI vassal: `uwsgi --ini FILE`, driven through the emperor protocol. */
@@ -64,6 +69,7 @@ const PLAIN_KEYS = [
   "user",
   "group",
   "watch",
+  "start_grace",
   ...LOG_KEYS,
   ...CGROUP_KEYS,
   ...FLEET_KEYS,
@@ -117,6 +123,7 @@ function parsePlainConfig(file: string, text: string): PlainConfig {
     if (f.table[key] !== undefined) p.take(() => (config[key] = strField(f, key)), "");
   }
   if (f.table.watch !== undefined) p.take(() => (config.watch = watchField(f)), []);
+  if (f.table.start_grace !== undefined) p.take(() => (config.startGrace = startGraceField(f)), 0);
   const rotation = p.take(() => logRotationFromToml(f), undefined);
   if (rotation) config.logRotation = rotation;
   const limits = p.take(() => cgroupLimitsFromToml(f), undefined);
@@ -137,6 +144,16 @@ function watchField(f: Fields): string[] {
   if (list.length > 64) f.failKey("watch", `watch has ${list.length} patterns; at most 64`);
   for (const p of list) if (p.trim() === "" || p.includes("\0")) f.failKey("watch", `watch pattern "${p}" is empty or holds a NUL`);
   return list;
+}
+
+/** Longest `start_grace`: a copy that takes longer than this to prove it started is not starting. */
+const MAX_START_GRACE = 3600;
+
+function startGraceField(f: Fields): number {
+  const v = f.table.start_grace;
+  if (typeof v !== "number" || !Number.isFinite(v) || v < 0 || v > MAX_START_GRACE)
+    f.failKey("start_grace", `start_grace must be from 0 to ${MAX_START_GRACE} seconds, got ${JSON.stringify(v)}`);
+  return v as number;
 }
 
 function stringTable(f: Fields, key: string): Record<string, string> {

@@ -46,3 +46,26 @@ test("a vassal whose command does not exist: backoff with exit 127 (never runnin
   writeVassals(z.dir, { "ghost.toml": '[vassal]\ncommand = "/bin/sleep"\nargs = ["100"]\nstop_timeout = 1\n' });
   await waitFor(async () => (await z.status())?.vassals.find((x) => x.name === "ghost.toml" && x.state === "running"), 10_000, "fixed");
 }, 60_000);
+
+test("start_grace: a vassal that dies within its start grace never reads running; one that stays up its grace does", async () => {
+  const z = await startZeus({ extra: ["--reschedule-after", "100"] });
+  await startEmperor("e1", `zeus:127.0.0.1:${z.port}`);
+  await emperorsReady(z, 1);
+  // Up for 1 s, then exit 3: with the default 0.5 s it would read running for a while; with 30 s never.
+  writeVassals(z.dir, {
+    "slow.toml": '[vassal]\ncommand = "/bin/sh"\nargs = ["-c", "sleep 1; exit 3"]\nstop_timeout = 1\nstart_grace = 30\n',
+  });
+  const backoff = await waitFor(
+    async () => {
+      const v = (await z.status())?.vassals.find((x) => x.name === "slow.toml");
+      expect(v?.state).not.toBe("running");
+      for (const c of v?.emperors ?? []) expect(c.state).not.toBe("running");
+      return v?.emperors.find((c) => c.state === "backoff" && c.exit === "exit 3");
+    },
+    20_000,
+    "slow.toml in backoff with exit 3",
+  );
+  expect(backoff.node).toBe("e1");
+  writeVassals(z.dir, { "slow.toml": '[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\nstop_timeout = 1\nstart_grace = 0.2\n' });
+  await waitFor(async () => (await z.status())?.vassals.find((x) => x.name === "slow.toml" && x.state === "running"), 20_000, "running");
+}, 60_000);

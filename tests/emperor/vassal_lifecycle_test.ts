@@ -107,6 +107,19 @@ test("with a start grace, a plain vassal is running only once it stayed up; one 
   expect(up).toEqual({ next: "running", actions: [{ do: "emit", event: { type: "spawned", name: "v", pid: 9 } }] });
 });
 
+test("a vassal's own start_grace wins over the emperor's default, both ways", () => {
+  const own = (grace: number) => parseVassalConfig("p.toml", `[vassal]\ncommand = "sleep"\nstart_grace = ${grace}\n`);
+  const longer = { ...facts(own(3)), announced: false, pid: undefined, startMs: 500 };
+  expect(vassalStep(longer, "starting", { kind: "started", pid: 9 }, 0).actions).toEqual([{ do: "timer", timer: "started", ms: 3000 }]);
+  const none = { ...facts(own(0)), announced: false, pid: undefined, startMs: 500 };
+  expect(vassalStep(none, "starting", { kind: "started", pid: 9 }, 0)).toMatchObject({ next: "running" });
+  // Set by the vassal even where the emperor has no default (a lone emperor).
+  const alone = { ...facts(own(1.5)), announced: false, pid: undefined, startMs: 0 };
+  expect(vassalStep(alone, "starting", { kind: "started", pid: 9 }, 0).actions).toEqual([{ do: "timer", timer: "started", ms: 1500 }]);
+  const died = vassalStep({ ...alone }, "starting", { kind: "exited", code: 1, signal: null }, 10);
+  expect(died.actions).toContainEqual({ do: "cancel", timer: "started" });
+});
+
 test("every phase has a public state; the ones with a process are the ones that can exit", () => {
   for (const phase of PHASES) {
     expect(PUBLIC_STATE[phase]).toBeDefined();

@@ -106,3 +106,15 @@ log_max_size = "1"
     'app.ini:4: zeus-spread must be a label name, got "a b"',
   ]);
 });
+
+test("start_grace: seconds a plain vassal must stay up before it counts as running, from 0 to 3600", () => {
+  expect(parseVassalConfig("a.toml", '[vassal]\ncommand = "x"\nstart_grace = 2.5\n')).toMatchObject({ startGrace: 2.5 });
+  expect(parseVassalConfig("a.toml", '[vassal]\ncommand = "x"\nstart_grace = 0\n')).toMatchObject({ startGrace: 0 });
+  expect("startGrace" in parseVassalConfig("a.toml", '[vassal]\ncommand = "x"\n')).toBe(false);
+  expect(err("a.toml", '[vassal]\ncommand = "x"\nstart_grace = -1\n')).toBe(
+    "a.toml:3: [vassal] start_grace must be from 0 to 3600 seconds, got -1",
+  );
+  expect(err("a.toml", '[vassal]\ncommand = "x"\nstart_grace = "1s"\n')).toBe(
+    'a.toml:3: [vassal] start_grace must be from 0 to 3600 seconds, got "1s"',
+  );
+});
