@@ -22,6 +22,9 @@ import {
   rangeRequest,
   revisionOf,
   revokeRequest,
+  silentFor,
+  timeToLive,
+  timeToLiveRequest,
   txnRequest,
   txnResult,
 } from "./requests.ts";
@@ -41,6 +44,12 @@ export interface Candidate {
   /** ISO time it started, or became leader (in the leader key). */
   since: string;
 }
+
+/**
+ * A candidate with a live member key, and at least how many seconds its lease has gone
+ * unrenewed (0: it renews; more: it is probably gone, and its keys go when the lease expires).
+ */
+export type Member = Candidate & { silentS: number };
 
 /** Options of an {@link Election}. */
 export interface ElectionOptions {
@@ -81,7 +90,7 @@ export class Election {
   #lease: string | undefined;
   #role: Role = "standby";
   #leader: Candidate | undefined;
-  #members: Candidate[] = [];
+  #members: Member[] = [];
   #stopped = false;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #expiry: ReturnType<typeof setTimeout> | undefined;
@@ -109,8 +118,11 @@ export class Election {
     return this.#leader;
   }
 
-  /** Every candidate with a live member key, as last listed. */
-  get members(): readonly Candidate[] {
+  /**
+   * Every candidate with a member key, as last listed (every second, and at once when the
+   * leader changes), with how long each has been silent.
+   */
+  get members(): readonly Member[] {
     return this.#members;
   }
 
@@ -185,9 +197,10 @@ export class Election {
       }
       this.deadline.renewed(sentAt, ttl);
     }
+    const leader = this.#leader?.id;
     if (this.#role === "leader") this.#armExpiry();
     else await this.#campaign();
-    if (this.#steps++ % 4 === 0) await this.#listMembers();
+    if (this.#steps++ % 4 === 0 || this.#leader?.id !== leader) await this.#listMembers();
   }
 
   async #campaign(): Promise<void> {
@@ -205,6 +218,7 @@ export class Election {
     if (kv && kv.lease === lease) return this.#lead(parseCandidate(kv) ?? { ...this.opts.me, since }, kv.createRevision);
     const leader = parseCandidate(kv);
     if (leader?.id !== this.#leader?.id || leader?.since !== this.#leader?.since) {
+      this.#forget(this.#leader);
       this.#leader = leader;
       this.opts.onChange("standby", leader);
     }
@@ -216,6 +230,7 @@ export class Election {
   #lead(me: Candidate, revision: number): void {
     if (!this.deadline.valid(this.#now())) return;
     this.leaderRevision = revision;
+    this.#forget(this.#leader);
     this.#role = "leader";
     this.#leader = me;
     log.info("leading (lease {lease}, proven for {s} s)", {
@@ -246,8 +261,31 @@ export class Election {
     this.opts.onChange("standby", undefined);
   }
 
+  /**
+   * Drops a former leader from the members shown: the leader key changed hands, so its
+   * lease (which its member key rides on) is gone, even if the last listing still had it.
+   */
+  #forget(former: Candidate | undefined): void {
+    if (former && former.id !== this.opts.me.id) this.#members = this.#members.filter((m) => m.id !== former.id);
+  }
+
+  /** At least how long the leader has not renewed its lease (0 when it does, or this zeus leads). */
+  get leaderSilentS(): number {
+    return this.#members.find((m) => m.id === this.#leader?.id)?.silentS ?? 0;
+  }
+
   async #listMembers(): Promise<void> {
-    const kvs = rangeKvs(await this.opts.etcd.call(rangeRequest(`${this.opts.prefix}/members/`, { prefix: true })));
-    this.#members = kvs.map(parseCandidate).filter((c): c is Candidate => c !== undefined);
+    const etcd = this.opts.etcd;
+    const kvs = rangeKvs(await etcd.call(rangeRequest(`${this.opts.prefix}/members/`, { prefix: true })));
+    const members = await Promise.all(
+      kvs.map(async (kv): Promise<Member | undefined> => {
+        const c = parseCandidate(kv);
+        if (!c) return undefined;
+        if (c.id === this.opts.me.id || kv.lease === "0") return { ...c, silentS: 0 };
+        const silentS = silentFor(timeToLive(await etcd.call(timeToLiveRequest(kv.lease))));
+        return silentS < 0 ? undefined : { ...c, silentS };
+      }),
+    );
+    this.#members = members.filter((m): m is Member => m !== undefined);
   }
 }

@@ -131,6 +131,11 @@ export function keepAliveRequest(id: string): EtcdRequest {
   return { path: "/v3/lease/keepalive", body: { ID: id } };
 }
 
+/** Asks how long a lease has left (whole seconds, rounded down) and its granted TTL. */
+export function timeToLiveRequest(id: string): EtcdRequest {
+  return { path: "/v3/lease/timetolive", body: { ID: id } };
+}
+
 /** Ends a lease now, deleting its keys. */
 export function revokeRequest(id: string): EtcdRequest {
   return { path: "/v3/lease/revoke", body: { ID: id } };
@@ -191,6 +196,29 @@ export function grantResult(res: Json): { id: string; ttlS: number } {
 /** The TTL left after a keepalive: 0 when the lease no longer exists. */
 export function keepAliveTtl(res: Json): number {
   return Number(((res.result as Json | undefined) ?? res).TTL ?? 0);
+}
+
+/**
+ * A time-to-live answer: seconds left (-1: the lease is gone) and the TTL it was granted.
+ * etcd rounds the seconds left down, and leaves fields at zero out.
+ */
+export function timeToLive(res: Json): { ttlS: number; grantedS: number } {
+  return { ttlS: Number(res.TTL ?? 0), grantedS: Number(res.grantedTTL ?? 0) };
+}
+
+/**
+ * At least how many whole seconds ago a lease was last renewed, from a time-to-live answer
+ * (etcd rounds the seconds left down, so the lease may be up to a second fresher than its
+ * answer says); -1 when the lease is gone. A holder renewing it several times a second shows 0.
+ *
+ * @example
+ * ```ts
+ * silentFor({ ttlS: 0, grantedS: 2 }); // 1: no keepalive for over a second
+ * ```
+ */
+export function silentFor(t: { ttlS: number; grantedS: number }): number {
+  if (t.ttlS < 0) return -1;
+  return Math.max(0, t.grantedS - t.ttlS - 1);
 }
 
 /** One event of a watch stream. */

@@ -13,7 +13,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { EtcdClient } from "../etcd/client.ts";
-import { type Candidate, Election } from "../etcd/election.ts";
+import { type Candidate, Election, type Member } from "../etcd/election.ts";
 import { b64, prefixEnd, putRequest, rangeKvs, rangeRequest } from "../etcd/requests.ts";
 import { getLogger } from "../log/logging.ts";
 import { parseLegacyState } from "./etcd_state_store.ts";
@@ -28,8 +28,12 @@ export interface HaStatus {
   id: string;
   /** The leader and since when it leads (absent while none is known). */
   leader?: Candidate;
-  /** Every other zeus with a live member key. */
+  /** At least how many seconds the leader has not renewed its lease (killed or cut off: a standby takes over when it expires). */
+  leader_silent_s?: number;
+  /** Every other zeus that renews its lease. */
   standbys: Candidate[];
+  /** Zeus whose member key is still there but whose lease has gone unrenewed for `silent_s` seconds or more: gone when it expires. */
+  stale?: (Candidate & { silent_s: number })[];
   etcd: string;
   last_error?: string;
   /** sha256 of the vassal set this zeus reads (names and contents). */
@@ -174,11 +178,16 @@ export class HaLeadership {
   status(): HaStatus {
     const e = this.#election;
     const leader = e?.leader;
+    const others = (e?.members ?? []).filter((m) => m.id !== leader?.id);
+    const candidate = ({ silentS: _, ...c }: Member): Candidate => c;
+    const stale = others.filter((m) => m.silentS > 0).map((m) => ({ ...candidate(m), silent_s: m.silentS }));
     return {
       role: e?.role ?? "standby",
       id: this.id,
       ...(leader ? { leader } : {}),
-      standbys: (e?.members ?? []).filter((m) => m.id !== leader?.id),
+      ...(e?.leaderSilentS ? { leader_silent_s: e.leaderSilentS } : {}),
+      standbys: others.filter((m) => m.silentS === 0).map(candidate),
+      ...(stale.length ? { stale } : {}),
       etcd: this.opts.etcd.endpoint,
       ...(e?.lastError ? { last_error: e.lastError } : {}),
       vassal_digest: this.#digest,

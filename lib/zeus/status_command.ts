@@ -54,11 +54,15 @@ function haLines(s: ZeusStatus, now: number): string {
   const ha = s.ha;
   if (!ha) return "";
   const l = ha.leader;
+  const silent = (s: number) => `silent for over ${s} s`;
   const leader = l
-    ? `${l.id} at ${l.zeus}${l.id === ha.id ? " (this zeus)" : ""}, leading since ${l.since} (${ago(l.since, now)})`
+    ? `${l.id} at ${l.zeus}${l.id === ha.id ? " (this zeus)" : ""}, leading since ${l.since} (${ago(l.since, now)})` +
+      (ha.leader_silent_s ? `; ${silent(ha.leader_silent_s)}: a standby takes over when its lease expires` : "")
     : "none elected yet";
   const standbys = ha.standbys.map((m) => `${m.id} at ${m.zeus}${m.id === ha.id ? " (this zeus)" : ""}`).join(", ") || "none";
   const lines = [`leader: ${leader}`, `standbys: ${standbys}`];
+  if (ha.stale?.length)
+    lines.push(`gone? ${ha.stale.map((m) => `${m.id} at ${m.zeus} (${silent(m.silent_s)})`).join(", ")}: dropped when their leases expire`);
   if (ha.role === "standby") lines.push("this zeus is a standby: the emperors and vassals below are the leader's to show");
   if (ha.digests_differ) lines.push(`WARNING: these zeus read another vassal set than the leader: ${ha.digests_differ.join(", ")}`);
   if (ha.last_error) lines.push(`etcd: ${ha.last_error}`);

@@ -25,8 +25,11 @@ describe("zog operations", () => {
     writeFileSync(bad, 'peer_port = "x"\n[[node]]\nname = "A"\nhost = "127.1.5.11"\n');
     const badConfig = await run(bin("zog"), ["--config", bad]);
     expect(badConfig.code).toBe(2);
-    expect(badConfig.stderr).toMatch(/bad\.toml(:1)?: peer_port must be an integer/);
-    expect(badConfig.stderr.trim().split("\n").length).toBe(1);
+    // Every problem of the file, each on one line naming it (the first as before).
+    const lines = badConfig.stderr.trim().split("\n");
+    expect(lines[0]).toMatch(/bad\.toml:1: peer_port must be an integer/);
+    expect(lines[1]).toMatch(/bad\.toml: a ring needs at least 2 nodes, found 1/);
+    expect(lines.length).toBe(2);
   }, 20_000);
 
   test("without --node, the node is the one whose host is an address of this machine", async () => {

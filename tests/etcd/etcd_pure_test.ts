@@ -1,7 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { LeaseDeadline } from "../../lib/etcd/lease_deadline.ts";
-import { b64, keepAliveTtl, prefixEnd, rangeKvs, txnRequest, txnResult, watchMessage } from "../../lib/etcd/requests.ts";
+import {
+  b64,
+  keepAliveTtl,
+  prefixEnd,
+  rangeKvs,
+  silentFor,
+  timeToLive,
+  txnRequest,
+  txnResult,
+  watchMessage,
+} from "../../lib/etcd/requests.ts";
 import { parseEtcdUrl } from "../../lib/etcd/url.ts";
 
 describe("parseEtcdUrl", () => {
@@ -93,4 +103,13 @@ describe("LeaseDeadline", () => {
       ),
     );
   });
+});
+
+test("silentFor: a lease renewed within the last second is 0; etcd's rounded-down seconds left give a lower bound; gone is -1", () => {
+  // etcd 3.4's answers: TTL left rounded down, zero fields left out.
+  expect(silentFor(timeToLive({ ID: "1", TTL: "1", grantedTTL: "2" }))).toBe(0);
+  expect(silentFor(timeToLive({ ID: "1", grantedTTL: "2" }))).toBe(1);
+  expect(silentFor(timeToLive({ ID: "1", TTL: "-1" }))).toBe(-1);
+  expect(silentFor({ ttlS: 4, grantedS: 5 })).toBe(0);
+  expect(silentFor({ ttlS: 2, grantedS: 5 })).toBe(2);
 });
