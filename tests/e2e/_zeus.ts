@@ -36,7 +36,9 @@ export interface ZeusProc {
 export async function startZeus(opts: { dir?: string; port?: number; extra?: string[] } = {}): Promise<ZeusProc> {
   const dir = opts.dir ?? tmpDir("zeus-vassals-");
   const port = opts.port ?? (await freePort());
-  const statsPort = await freePort();
+  // A zeus restarted on the port of one just killed: that port is free again until it binds it.
+  let statsPort = await freePort();
+  while (statsPort === port) statsPort = await freePort();
   const proc = start(bin("zeus"), [
     "--listen",
     `127.0.0.1:${port}`,

@@ -11,7 +11,7 @@ afterAll(removeTmpDirs);
 
 const drainOf = async (z: ZeusProc, node: string) => (await z.status())?.emperors.find((e) => e.node === node)?.drain;
 
-test("drain then kill -9 of zeus mid-drain: the restored zeus keeps the emperor draining and finishes the move", async () => {
+test("drain then kill -9 of zeus mid-drain: the restored zeus keeps the emperor draining and finishes the move; then forget", async () => {
   const state = join(tmpDir(), "zeus-state.json");
   const z = await startZeus({ extra: ["--state", state] });
   const spec = `zeus:127.0.0.1:${z.port}`;
@@ -99,4 +99,16 @@ test("drain then kill -9 of zeus mid-drain: the restored zeus keeps the emperor 
   expect(trio.emperors.map((c) => c.node).sort()).toEqual(["e2", "e3"]);
   const table = await run(bin("zeus"), ["status", "--stats", `127.0.0.1:${z2.statsPort}`]);
   expect(table.stdout).toMatch(/^e1\s+yes \(drained\)/m);
+
+  // Maintenance: the drained emperor is stopped, then forgotten; an alive one cannot be.
+  const refused = await run(bin("zeus"), ["forget", "e2", "--zeus", `127.0.0.1:${z2.port}`]);
+  expect(refused.code).not.toBe(0);
+  expect(refused.stderr).toContain("emperor e2 is alive");
+  process.kill(emperors[0]!.proc.pid, "SIGTERM");
+  await emperors[0]!.proc.exited;
+  await waitFor(async () => (await z2.status())?.emperors.find((e) => e.node === "e1")?.alive === false, 15_000, "e1 gone");
+  const forgot = await run(bin("zeus"), ["forget", "e1", "--zeus", `127.0.0.1:${z2.port}`]);
+  expect(forgot.code).toBe(0);
+  expect(forgot.stdout).toContain("forgot e1");
+  expect((await z2.status())!.emperors.map((e) => e.node).sort()).toEqual(["e2", "e3"]);
 }, 120_000);

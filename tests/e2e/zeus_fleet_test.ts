@@ -1,9 +1,10 @@
 // Operating a fleet through zeus (real binaries, three emperors): placement labels, drain,
 // health checks and rolling updates.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { sha256Hex } from "../../lib/zeus_protocol/mod.ts";
 import { bin, freePort, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
 import { emperorsReady, type EmperorProc, startEmperor, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
 
@@ -241,7 +242,9 @@ check_failures = 2
 );
 
 test("rolling update: nodes = 3, max_parallel = 1: never more than one copy changing; a change failing its check stops and auto_revert brings every copy back", async () => {
-  const { z, emperors } = await cluster();
+  // The state file tells when a config became the last good one.
+  const state = join(tmpDir(), "zeus-state.json");
+  const { z, emperors } = await cluster([[], [], []], ["--state", state]);
   const conf = (tag: string, check: string) => `[vassal]
 command = "/bin/sleep"
 args = ["1000"]
@@ -263,7 +266,12 @@ auto_revert = true
     return v?.state === "running" && v.emperors.length === 3 && v.emperors.every((c) => c.health === "healthy") ? v : undefined;
   };
   await waitFor(healthyAll, 20_000, "three healthy copies");
-  await Bun.sleep(400); // v1 becomes the last good config once its copies ran well
+  const lastGood = () => {
+    if (!existsSync(state)) return undefined;
+    const saved = JSON.parse(readFileSync(state, "utf8")) as { vassals: { name: string; lastGood?: { sha256: string } }[] };
+    return saved.vassals.find((v) => v.name === "roll.toml")?.lastGood?.sha256;
+  };
+  await waitFor(() => lastGood() === sha256Hex(new TextEncoder().encode(conf("v1", "exec:/bin/true"))), 10_000, "v1 the last good config");
 
   const runsTag = async (tag: string) => {
     for (const e of emperors) if (!readFileSync(join(e.stateDir, "vassals", "roll.toml"), "utf8").includes(`TAG = "${tag}"`)) return false;

@@ -32,10 +32,14 @@ haTest(
       await startEmperor("e2", `zeus:127.0.0.1:${zeus[0]!.port}`, more),
     ];
     const base = "/keys/state/";
-    // One copy, spawned (its pid known).
+    // One copy, spawned (its pid known) and run well (its config noted as the last good one:
+    // that is the key's last write until the vassal changes).
     const placed = (keys: Map<string, { value: string }>, name: string) => {
-      const a: { pid: number }[] = JSON.parse(keys.get(base + `vassal/${name}`)?.value ?? "{}").assignments ?? [];
-      return a.length === 1 && a[0]!.pid > 0;
+      const v: { sha256?: string; assignments?: { pid: number }[]; lastGood?: { sha256: string } } = JSON.parse(
+        keys.get(base + `vassal/${name}`)?.value ?? "{}",
+      );
+      const a = v.assignments ?? [];
+      return a.length === 1 && a[0]!.pid > 0 && v.lastGood?.sha256 === v.sha256;
     };
     const before = await waitFor(
       async () => {
