@@ -7,6 +7,7 @@
  * M <id> <origin> <dests> <content>   message logged here; dests "3:0,4:2" (position:wrapping) or "-"
  * F <id> <origin> <dests> <content>   forward-only duty (a duplicate re-forwarded), not logged
  * K <position> <id>                   that peer acknowledged id
+ * A <position> <id> <id> ...          that peer acknowledged these ids (one line per OK or OK_BATCH)
  * L <count>                           the first count M records are in access.log
  * S <id>                              id seen (written by compaction to keep the de-dup memory)
  * ```
@@ -18,6 +19,7 @@
 export type JournalRecord =
   | { kind: "M" | "F"; id: string; origin: number; dests: Map<number, number>; content: string }
   | { kind: "K"; peer: number; id: string }
+  | { kind: "A"; peer: number; ids: readonly string[] }
   | { kind: "L"; count: number }
   | { kind: "S"; id: string };
 
@@ -43,6 +45,8 @@ export function journalLine(r: JournalRecord): string {
       return `${r.kind} ${r.id} ${r.origin} ${destsText(r.dests)} ${r.content}\n`;
     case "K":
       return `K ${r.peer} ${r.id}\n`;
+    case "A":
+      return `A ${r.peer} ${r.ids.join(" ")}\n`;
     case "L":
       return `L ${r.count}\n`;
     case "S":
@@ -87,6 +91,8 @@ export function parseJournalLine(line: string): JournalRecord | undefined {
   }
   const parts = line.split(" ");
   if (kind === "K" && parts.length === 3 && INT.test(parts[1]!)) return { kind, peer: Number(parts[1]), id: parts[2]! };
+  if (kind === "A" && parts.length >= 3 && INT.test(parts[1]!) && !parts.includes(""))
+    return { kind, peer: Number(parts[1]), ids: parts.slice(2) };
   if (kind === "L" && parts.length === 2 && INT.test(parts[1]!)) return { kind, count: Number(parts[1]) };
   if (kind === "S" && parts.length === 2) return { kind, id: parts[1]! };
   return undefined;

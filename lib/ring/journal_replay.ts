@@ -55,14 +55,12 @@ export function replayJournal(lines: Iterable<string>, dedupCapacity?: number): 
         }
         break;
       }
-      case "K": {
-        const e = state.pending.get(r.id);
-        if (e) {
-          e.dests.delete(r.peer);
-          if (e.dests.size === 0) state.pending.delete(r.id);
-        }
+      case "K":
+        acked(state.pending, r.peer, r.id);
         break;
-      }
+      case "A":
+        for (const id of r.ids) acked(state.pending, r.peer, id);
+        break;
       case "L":
         state.unconfirmed.splice(0, state.unconfirmed.length - (state.recorded - r.count));
         break;
@@ -72,6 +70,14 @@ export function replayJournal(lines: Iterable<string>, dedupCapacity?: number): 
     }
   }
   return state;
+}
+
+/** `peer` acknowledged `id`: it owes that peer nothing more. */
+function acked(pending: Map<string, Entry>, peer: number, id: string): void {
+  const e = pending.get(id);
+  if (!e) return;
+  e.dests.delete(peer);
+  if (e.dests.size === 0) pending.delete(id);
 }
 
 /**

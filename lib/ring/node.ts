@@ -163,8 +163,14 @@ export class ZogNode implements LinkOwner {
     for (const entry of link.queue.values()) this.#takeOver(entry, peer);
   }
 
+  /** `peer` acknowledged `id` ({@link ackedAll} with one id). */
   acked(peer: number, id: string): void {
-    this.#journalLines.push(journalLine({ kind: "K", peer, id }));
+    this.ackedAll(peer, [id]);
+  }
+
+  /** One journal line for the acknowledgements of one OK_BATCH, not one per message. */
+  ackedAll(peer: number, ids: readonly string[]): void {
+    this.#journalLines.push(journalLine({ kind: "A", peer, ids }));
     this.#schedule();
   }
 
@@ -283,7 +289,7 @@ export class ZogNode implements LinkOwner {
       const reason = `cannot record: journal write failed: ${errCode(e)}`;
       log.error("{reason} ({n} messages not acknowledged)", { reason, n: batch.length });
       for (const id of newlySeen) this.seen.delete(id);
-      this.#journalLines.unshift(...lines.filter((l) => l.startsWith("K")));
+      this.#journalLines.unshift(...lines.filter((l) => l.startsWith("A") || l.startsWith("K")));
       this.counters.record_errors += batch.length;
       for (const inc of batch) inc.reply(reason);
       return;

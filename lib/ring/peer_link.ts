@@ -32,7 +32,8 @@ export interface LinkOwner {
   readonly selfName: string;
   readonly originName: (position: number) => string;
   linkDown(peer: number): void;
-  acked(peer: number, id: string): void;
+  /** The peer acknowledged these messages (one call per OK or OK_BATCH). */
+  ackedAll(peer: number, ids: readonly string[]): void;
   /** `count` messages went out to a peer. */
   sent(count: number): void;
   backlogDropped(peer: number, entry: Entry): void;
@@ -191,10 +192,10 @@ export class PeerLink {
         case RingType.KEEPALIVE:
           return this.#send(RingType.ACK, {});
         case RingType.OK:
-          this.#ok(varText(m, "id"));
+          this.#ok([varText(m, "id")]);
           return this.#pump();
         case RingType.OK_BATCH:
-          for (const id of readOkBatch(m.payload)) this.#ok(id);
+          this.#ok(readOkBatch(m.payload));
           return this.#pump();
         case RingType.ERROR:
           log.warn("link to {peer}: {reason}", { peer: p.name, reason: varText(m, "reason") });
@@ -226,14 +227,18 @@ export class PeerLink {
     this.#pump();
   }
 
-  #ok(id: string): void {
+  #ok(ids: readonly string[]): void {
     this.#lastProgress = this.#now();
     if (this.#refused) {
       this.#refused = false;
       this.#attempts = 0;
     }
-    this.#inflight.delete(id);
-    if (this.queue.delete(id)) this.owner.acked(this.peer.index, id);
+    const done: string[] = [];
+    for (const id of ids) {
+      this.#inflight.delete(id);
+      if (this.queue.delete(id)) done.push(id);
+    }
+    if (done.length > 0) this.owner.ackedAll(this.peer.index, done);
   }
 
   #pump(): void {

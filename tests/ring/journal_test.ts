@@ -31,6 +31,29 @@ describe("journal format", () => {
     for (const r of recs) expect(parseJournalLine(journalLine(r).slice(0, -1))).toEqual(r);
   });
 
+  test("A: the acknowledgements of one OK_BATCH on one line, replayed like K lines", () => {
+    const rec: JournalRecord = { kind: "A", peer: 2, ids: ["a", "b-1", "c:2"] };
+    expect(journalLine(rec)).toBe("A 2 a b-1 c:2\n");
+    expect(parseJournalLine("A 2 a b-1 c:2")).toEqual(rec);
+    expect(parseJournalLine("A 2")).toBeUndefined();
+    expect(parseJournalLine("A x a")).toBeUndefined();
+    expect(parseJournalLine("A 2 a  b")).toBeUndefined();
+    const text = [
+      M("a", [[2, 0]]),
+      M("b", [
+        [2, 0],
+        [3, 0],
+      ]),
+      M("c", [[2, 0]]),
+      { kind: "A", peer: 2, ids: ["a", "b"] },
+      { kind: "K", peer: 3, id: "b" },
+    ]
+      .map((r) => journalLine(r as JournalRecord))
+      .join("");
+    const s = replayJournal(text.split("\n"));
+    expect([...s.pending.keys()]).toEqual(["c"]);
+  });
+
   test("torn lines are not records", () => {
     expect(parseJournalLine("M a-1 0 1:2")).toBeUndefined();
     expect(parseJournalLine("K 1")).toBeUndefined();

@@ -36,6 +36,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 /** Rows deleted per transaction when retention trims, so the node never stalls long. */
 const PRUNE_CHUNK = 20_000;
 
+/** Rows per INSERT statement: one call into SQLite for many messages. */
+const INSERT_ROWS = 32;
+
 /**
  * One node's store.
  *
@@ -52,7 +55,8 @@ export class RingStore {
   #lastTs: number;
   #walFd: number | undefined;
   readonly #db: Database;
-  readonly #insert: Statement;
+  /** INSERT statements by their number of rows (1 to {@link INSERT_ROWS}). */
+  readonly #inserts = new Map<number, Statement>();
   readonly #setLast: Statement;
   readonly #read: Statement;
   readonly #tsOf: Statement;
@@ -65,7 +69,6 @@ export class RingStore {
   ) {
     this.#db = db;
     db.exec(SCHEMA);
-    this.#insert = db.prepare("INSERT INTO messages (seq, ts, id, origin, content) VALUES (?, ?, ?, ?, ?)");
     this.#setLast = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)");
     this.#read = db.prepare("SELECT seq, ts, id, origin, content FROM messages WHERE seq >= ? ORDER BY seq LIMIT ?");
     this.#tsOf = db.prepare("SELECT ts FROM messages WHERE seq = ?");
@@ -74,9 +77,14 @@ export class RingStore {
     const max = db.query("SELECT max(seq) AS seq, max(ts) AS ts FROM messages").get() as { seq: number | null; ts: number | null };
     this.lastSeq = Math.max(meta?.value ?? 0, max.seq ?? 0);
     this.#lastTs = max.ts ?? 0;
+    // last_seq goes to meta only when retention deletes (prune): until then the rows say it.
     this.#append = db.transaction((rows: readonly NewMessage[], ts: number) => {
-      for (const r of rows) this.#insert.run(++this.lastSeq, ts, r.id, r.origin, r.content);
-      this.#setLast.run(this.lastSeq);
+      for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+        const n = Math.min(INSERT_ROWS, rows.length - i);
+        const params: (string | number)[] = [];
+        for (let j = i; j < i + n; j++) params.push(++this.lastSeq, ts, rows[j]!.id, rows[j]!.origin, rows[j]!.content);
+        this.#insertOf(n).run(...params);
+      }
     });
   }
 
@@ -115,6 +123,15 @@ export class RingStore {
     }
     this.#lastTs = ts;
     return first;
+  }
+
+  #insertOf(rows: number): Statement {
+    let st = this.#inserts.get(rows);
+    if (!st) {
+      const values = Array.from({ length: rows }, () => "(?, ?, ?, ?, ?)").join(", ");
+      this.#inserts.set(rows, (st = this.#db.prepare(`INSERT INTO messages (seq, ts, id, origin, content) VALUES ${values}`)));
+    }
+    return st;
   }
 
   /** Up to `limit` messages from `fromSeq` on, in seq order. */
@@ -192,7 +209,12 @@ export class RingStore {
     }
     const until = Math.min(keepFrom, oldest + PRUNE_CHUNK);
     if (until <= oldest) return 0;
-    return this.#db.prepare("DELETE FROM messages WHERE seq < ?").run(until).changes;
+    // The last seq is kept aside first: a store emptied by retention never reuses one.
+    const del = this.#db.prepare("DELETE FROM messages WHERE seq < ?");
+    return this.#db.transaction(() => {
+      this.#setLast.run(this.lastSeq);
+      return del.run(until).changes;
+    })();
   }
 
   /** Bytes of the database in use (pages not on the free list). */
