@@ -280,6 +280,13 @@ ha_leader() {
   return 1
 }
 ha_has_leader() { ha_leader >/dev/null; }
+# The keys of the zeus state in etcd, read through etcd's JSON gateway (keys travel as base64).
+ha_state_keys() {
+  curl -s -X POST http://127.0.0.19:2379/v3/kv/range \
+    -d "{\"key\":\"$(printf /demo/state/ | base64)\",\"range_end\":\"$(printf /demo/state0 | base64)\",\"keys_only\":true}" |
+    grep -o '"key":"[^"]*"' | cut -d'"' -f4 | while read -r k; do printf '%s' "$k" | base64 -d; printf ' '; done
+  echo
+}
 ha_demo() {
   local H="$WORK/ha" i leader
   if ! command -v etcd >/dev/null; then
@@ -322,6 +329,8 @@ ha_demo() {
   curl -s -w '(HTTP %{http_code})\n' "http://127.0.0.$standby:4041/healthz" | indent
   echo "  the vassals, at the leader:"
   "$DIST/zeus" status --stats "127.0.0.$leader:4041" | sed -n '/^VASSAL/,/^$/p' | indent
+  echo "  the state in etcd: one key per emperor and per vassal, a change writes only its own keys:"
+  ha_state_keys | fold -s -w 100 | indent
   echo "-- kill -9 the leader (127.0.0.$leader): a standby takes over within the TTL (2 s) plus a second"
   local t0=$SECONDS
   { kill -9 "${zpid[$leader]}" && wait "${zpid[$leader]}"; } 2>/dev/null || true

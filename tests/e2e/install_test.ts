@@ -4,12 +4,15 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { removeTmpDirs, run, tmpDir } from "../helpers/procs.ts";
+import { startAsSystemdWould } from "./_systemd.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
 const INSTALL = join(ROOT, "install.sh");
 const TARGET = `linux-${process.arch === "arm64" ? "arm64" : "x64"}`;
 const TARBALL = `zog-${TARGET}.tar.gz`;
 let release: string;
+/** The PREFIX root the install test installed into (bin/, systemd/), for the unit tests. */
+let installed: string | undefined;
 let server: ReturnType<typeof Bun.serve>;
 
 beforeAll(async () => {
@@ -61,6 +64,7 @@ test.skipIf(process.platform !== "linux")(
   "downloads, verifies and installs the four names of one executable, with systemd units and a cron line",
   async () => {
     const root = tmpDir();
+    installed = root;
     const r = await run("sh", [INSTALL, "--systemd", "--cron"], {
       env: env({ PREFIX: join(root, "bin"), SYSTEMD_DIR: join(root, "systemd"), CRON_FILE: join(root, "cron.d/sprog") }),
     });
@@ -110,6 +114,66 @@ async function checkUnits(dir: string): Promise<void> {
   }
   // zeus is not plain on a public address.
   expect(readFileSync(join(dir, "zeus.service"), "utf8")).toMatch(/ExecStart=\S+ --listen 127\.0\.0\.1:4040 /);
+}
+
+/** Why a unit cannot be started as systemd would here, or undefined when it can. */
+async function cannotStartUnits(): Promise<string | undefined> {
+  if (process.platform !== "linux" || process.getuid?.() !== 0) return "they need root on Linux (namespaces, setpriv)";
+  for (const tool of ["unshare", "setpriv", "ip"]) if (!Bun.which(tool)) return `${tool} is not installed`;
+  const probe = await run("unshare", ["--mount", "--net", "--pid", "--fork", "--mount-proc", "true"]);
+  if (probe.code !== 0) return `unshare cannot make namespaces here: ${probe.stderr.trim()}`;
+  if (!installed) return "the install test did not install the units";
+  return undefined;
+}
+
+// Each installed unit's ExecStartPre and ExecStart lines, started as its [Service] settings
+// say (user, umask, limits, capabilities, folders, read-only file system: see _systemd.ts for
+// what is and is not reproduced), on a fresh machine's empty /var/lib and /var/log, then
+// asked with "PROGRAM status" at its default address, which must be the unit's --stats.
+const UNIT_RUNS = {
+  zog: {
+    files: { "/etc/zog/ring.toml": '[[node]]\nname = "A"\nhost = "127.0.0.1"\n[[node]]\nname = "B"\nhost = "127.0.0.2"\n' },
+    status: /node A \(127\.0\.0\.1, peers :55551, clients :55552/,
+    after: "ls -ln /var/log/zog/A",
+    left: / 61999 +61999 .* access\.log\n/,
+  },
+  zeus: {
+    files: { "/etc/zeus/vassals/web.toml": '[vassal]\ncommand = "sleep"\nargs = ["600"]\n' },
+    status: /web\.toml +pending/,
+    after: "ls -ln /var/lib/zeus",
+    left: / 61999 +61999 .* state\.json\n/,
+  },
+  emperor: {
+    // As another user: the emperor's capability bounding set must let it switch.
+    files: { "/etc/uwsgi/vassals/web.toml": '[vassal]\ncommand = "sleep"\nargs = ["600"]\nuser = "nobody"\n' },
+    status: /web\.toml +plain +running/,
+    also: "ps -o user=,args= -C sleep | grep -E '^nobody +sleep 600'",
+    after: "ls -ln /var/lib/emperor/logs",
+    left: / 0 +0 .* web\.toml\.log\n/,
+  },
+} as const;
+
+for (const [name, u] of Object.entries(UNIT_RUNS)) {
+  test.skipIf(process.platform !== "linux")(
+    `${name}.service's command lines start as systemd would start them, and "${name} status" reaches it`,
+    async () => {
+      const why = await cannotStartUnits();
+      if (why) return void console.log(`skipping the start of ${name}.service as systemd would: ${why}`);
+      const bin = join(installed!, "bin", name);
+      const scratch = tmpDir();
+      const r = await startAsSystemdWould(readFileSync(join(installed!, "systemd", `${name}.service`), "utf8"), {
+        scratch,
+        files: u.files,
+        probe: `${bin} status | grep -Eq '${u.status.source}' && ${bin} status${"also" in u ? ` && ${u.also}` : ""}`,
+        after: u.after,
+      });
+      expect({ code: r.code, out: r.out }).toEqual({ code: 0, out: expect.stringContaining("--- stopped: 0\n") });
+      expect(r.out).toMatch(u.status);
+      if ("also" in u) expect(r.out).toMatch(/\nnobody +sleep 600\n/);
+      expect(r.out.slice(r.out.indexOf("--- after"))).toMatch(u.left);
+    },
+    90000,
+  );
 }
 
 test.skipIf(process.platform !== "linux")(
