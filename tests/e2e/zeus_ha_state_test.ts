@@ -71,6 +71,18 @@ haTest(
       expect(after.get(`${base}vassal/${name}`)!.modRevision).toBe(before.get(`${base}vassal/${name}`)!.modRevision);
     }
     await waitFor(async () => !(await copies(emperors)).has("v1.toml"), 20_000, "v1.toml destroyed");
+    // Both zeus follow the keys: the standby sees what the leader wrote.
+    const seen = await waitFor(
+      async () => {
+        const [a, b] = await Promise.all(zeus.map((z) => z.status() as Promise<{ ha?: HaStatus } | undefined>));
+        const [sa, sb] = [a?.ha?.state, b?.ha?.state];
+        const same = sa && sb && sa.vassals === sb.vassals && sa.copies === sb.copies && sa.emperors === sb.emperors;
+        return same && sa.vassals === 3 && sa.copies === 3 ? sa : undefined;
+      },
+      20_000,
+      "leader and standby showing the same state: 3 vassals, 3 copies",
+    );
+    expect(seen.emperors).toBe(2);
     // Every copy the keys name is one the emperors run.
     const running = await copies(emperors);
     const keys = await etcdKeys(etcd.endpoint, `${base}vassal/`);
