@@ -43,7 +43,8 @@ is a vassal: a new file starts it, an edit updates it, a touch reloads it, remov
 file stops it. SIGTERM/SIGINT stop every vassal and exit 0; SIGHUP reopens the vassal logs
 (STATE_DIR/logs/NAME.log, after logrotate moved them) and rescans DIR (under zeus there is
 nothing to rescan: zeus rescans its own directory at its SIGHUP). A [vassal] with
-log_max_size = "10M" (and log_keep = 5) rotates its log by size: NAME.log.1 ... .5.
+log_max_size = "10M" (and log_keep = 5) rotates its log by size: NAME.log.1 ... .5;
+in a uWSGI vassal's [uwsgi], emperor-log-max-size = 10M and emperor-log-keep = 5.
 
 Options:
   --state-dir DIR       vassal configs, logs (logs/NAME.log) and pids; default

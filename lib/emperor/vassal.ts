@@ -228,24 +228,11 @@ export class Vassal {
       onExit: (c: number | null, s: string | null, e?: Error) => this.#onExit(c, s, e),
     };
     try {
-      const cgroup = this.#cgroup();
+      const common = { cwd: workDir, logFile, ...(config.logRotation ? { logRotation: config.logRotation } : {}), ...this.#cgroup() };
       this.#proc =
         config.kind === "uwsgi"
-          ? launchVassal(
-              { kind: "uwsgi", binary: this.ctx.vassalBinary, iniFile: configPath(stateDir, this.name), cwd: workDir, logFile, ...cgroup },
-              events,
-            )
-          : launchVassal(
-              {
-                kind: "plain",
-                config,
-                cwd: workDir,
-                logFile,
-                ...(config.logRotation ? { logRotation: config.logRotation } : {}),
-                ...cgroup,
-              },
-              events,
-            );
+          ? launchVassal({ kind: "uwsgi", binary: this.ctx.vassalBinary, iniFile: configPath(stateDir, this.name), ...common }, events)
+          : launchVassal({ kind: "plain", config, ...common }, events);
     } catch (e) {
       log.error("cannot start vassal {name}: {error}", { name: this.name, error: (e as Error).message });
       this.#run(this.#m.exited(this.#now(), null, null));

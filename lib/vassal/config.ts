@@ -10,15 +10,21 @@ import { lineOf, parseTomlText } from "../config/toml_file.ts";
 import { ConfigProblems } from "../config/problems.ts";
 import { FLEET_KEYS, type FleetSettings, fleetFromIni, fleetFromToml, type IniValue } from "./fleet_config.ts";
 import { CGROUP_KEYS, type CgroupLimits, cgroupLimitsFromToml } from "./cgroup_config.ts";
-import { LOG_KEYS, type LogRotation, logRotationFromToml } from "./log_config.ts";
+import { LOG_KEYS, type LogRotation, logRotationFromIni, logRotationFromToml } from "./log_config.ts";
 import { signalName } from "./signals.ts";
 import { vassalKindOf, vassalNameProblem } from "./name.ts";
 
 /** How a vassal reloads: restart it, or send it a signal. */
 export type ReloadRule = { kind: "restart" } | { kind: "signal"; signal: NodeJS.Signals };
 
+/** What every kind of vassal config carries for the emperor. */
+export interface EmperorSettings {
+  /** Size-based rotation of STATE_DIR/logs/NAME.log (`log_max_size`, `log_keep`; `emperor-log-...` in an ini). */
+  logRotation?: LogRotation;
+}
+
 /** A plain vassal: any command, kept running. */
-export interface PlainConfig extends FleetSettings {
+export interface PlainConfig extends FleetSettings, EmperorSettings {
   kind: "plain";
   command: string;
   args: string[];
@@ -34,8 +40,6 @@ export interface PlainConfig extends FleetSettings {
   group?: string;
   /** Globs of files whose change reloads the vassal by its rule (relative ones: to its cwd). */
   watch?: string[];
-  /** Size-based rotation of STATE_DIR/logs/NAME.log (`log_max_size`, `log_keep`). */
-  logRotation?: LogRotation;
   /** `memory_max`, `cpu_max`, `pids_max`: written to its cgroup where there is one. */
   limits?: CgroupLimits;
   /**
@@ -46,7 +50,7 @@ export interface PlainConfig extends FleetSettings {
 }
 
 /** A uWSGI vassal: `uwsgi --ini FILE`, driven through the emperor protocol. */
-export interface UwsgiConfig extends FleetSettings {
+export interface UwsgiConfig extends FleetSettings, EmperorSettings {
   kind: "uwsgi";
   /** Seconds between the stop byte and SIGKILL. */
   stopTimeout: number;
@@ -210,6 +214,8 @@ function parseUwsgiConfig(file: string, text: string): UwsgiConfig {
     nodes: p.take(() => iniInt(file, values, "zeus-nodes", 1, [1, 1000]), 1),
     ...p.take(() => fleetFromIni(file, all), {}),
   };
+  const rotation = p.take(() => logRotationFromIni(file, values), undefined);
+  if (rotation) config.logRotation = rotation;
   p.throwIfAny();
   return config;
 }

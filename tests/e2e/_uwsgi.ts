@@ -14,12 +14,12 @@ def application(environ, start_response):
     return [("%s %s" % (os.environ.get("GREETING", "-"), environ["PATH_INFO"])).encode()]
 `;
 
-/** Writes app.py and NAME (an ini serving it on 127.0.0.1:port, GREETING=greeting). */
-export function writeUwsgiVassal(dir: string, name: string, port: number, greeting: string): void {
+/** Writes app.py and NAME (an ini serving it on 127.0.0.1:port, GREETING=greeting, then `extra` lines). */
+export function writeUwsgiVassal(dir: string, name: string, port: number, greeting: string, extra = ""): void {
   writeFileSync(join(dir, "app.py"), APP);
   writeFileSync(
     join(dir, name),
-    `[uwsgi]\nplugin = python3\nsocket = 127.0.0.1:${port}\nwsgi-file = ${join(dir, "app.py")}\nmaster = true\nprocesses = 2\nenv = GREETING=${greeting}\n`,
+    `[uwsgi]\nplugin = python3\nsocket = 127.0.0.1:${port}\nwsgi-file = ${join(dir, "app.py")}\nmaster = true\nprocesses = 2\nenv = GREETING=${greeting}\n${extra}`,
   );
 }
 

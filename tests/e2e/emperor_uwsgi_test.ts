@@ -1,6 +1,6 @@
 // dist/emperor with real uWSGI vassals (Debian uwsgi-core + uwsgi-plugin-python3).
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
-import { rmSync, utimesSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, statSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { sessionMembers } from "../../lib/emperor/proc_stat.ts";
 import { freePort, killAll, removeTmpDirs, waitFor } from "../helpers/procs.ts";
@@ -35,5 +35,39 @@ describe.skipIf(!UWSGI)("uWSGI vassals", () => {
     await waitFor(async () => (await em.vassal("app.ini")) === undefined, 20_000, "vassal gone");
     await waitFor(() => sessionMembers(pid).length === 0 && !alive(pid), 20_000, "uWSGI processes gone");
     await waitFor(() => em.proc.stderr().includes("vassal app.ini stopped"), 20_000, "stopped in the log");
+  }, 90_000);
+
+  test("emperor-log-max-size rotates a uWSGI vassal's log by size, keeping emperor-log-keep files", async () => {
+    const em = await startEmperor();
+    const port = await freePort();
+    writeUwsgiVassal(em.dir, "app.ini", port, "one", "emperor-log-max-size = 1K\nemperor-log-keep = 2\n");
+    await em.running("app.ini");
+    const log = join(em.stateDir, "logs", "app.ini.log");
+    // uWSGI logs each request (about 200 bytes): ask until two rotated files exist.
+    let asked = 0;
+    await waitFor(
+      async () => {
+        for (let i = 0; i < 5; i++) expect(await uwsgiGet(port, `/r${asked++}`)).toBe(`one /r${asked - 1}`);
+        return existsSync(`${log}.2`);
+      },
+      30_000,
+      "two rotated logs",
+    );
+    expect(existsSync(`${log}.3`)).toBe(false);
+    expect(statSync(`${log}.2`).size).toBeGreaterThan(0);
+    // Further rotations keep two files: the oldest falls off.
+    const oldest = readFileSync(`${log}.2`, "utf8");
+    await waitFor(
+      async () => {
+        for (let i = 0; i < 5; i++) await uwsgiGet(port, `/r${asked++}`);
+        return readFileSync(`${log}.2`, "utf8") !== oldest;
+      },
+      30_000,
+      "another rotation",
+    );
+    expect(existsSync(`${log}.3`)).toBe(false);
+    // The last request's line is in the newest file (or in .1, when it was just rotated).
+    const newest = readFileSync(log, "utf8") + (existsSync(`${log}.1`) ? readFileSync(`${log}.1`, "utf8") : "");
+    expect(newest).toMatch(/\] GET .* => generated /);
   }, 90_000);
 });

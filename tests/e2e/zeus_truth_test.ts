@@ -69,3 +69,27 @@ test("start_grace: a vassal that dies within its start grace never reads running
   writeVassals(z.dir, { "slow.toml": '[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\nstop_timeout = 1\nstart_grace = 0.2\n' });
   await waitFor(async () => (await z.status())?.vassals.find((x) => x.name === "slow.toml" && x.state === "running"), 20_000, "running");
 }, 60_000);
+
+test("a vassal whose check keeps failing is restarted, then moved to another emperor, a bounded number of times, then failed with why", async () => {
+  const z = await startZeus({ extra: ["--reschedule-after", "2"] });
+  for (let i = 1; i <= 3; i++) await startEmperor(`e${i}`, `zeus:127.0.0.1:${z.port}`);
+  await emperorsReady(z, 3);
+  writeVassals(z.dir, {
+    "sick.toml":
+      '[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\nstop_timeout = 1\ncheck = "exec:/bin/false"\ncheck_interval = 0.1\ncheck_grace = 0\ncheck_failures = 1\n',
+  });
+  const tried = new Set<string>();
+  const failed = await waitFor(
+    async () => {
+      const v = (await z.status())?.vassals.find((x) => x.name === "sick.toml");
+      for (const c of v?.emperors ?? []) tried.add(c.node);
+      return v?.state === "failed" ? v : undefined;
+    },
+    60_000,
+    "sick.toml failed",
+  );
+  expect([...tried].sort()).toEqual(["e1", "e2", "e3"]);
+  expect(failed.emperors).toEqual([]);
+  expect(failed.error).toMatch(/^unhealthy on e\d: restarted 2 times for failing checks, last: exit 1; tried on e1, e2, e3/);
+  expect((await z.status())!.counters.rescheduled).toBe(3);
+}, 90_000);

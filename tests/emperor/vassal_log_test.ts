@@ -54,3 +54,16 @@ test("a log past its maximum size rotates, keeping log_keep files; reopen follow
   expect(readFileSync(`${path}.moved`, "utf8").length).toBe(500);
   log.close();
 });
+
+test("emperor-log-max-size and emperor-log-keep in a uWSGI vassal's [uwsgi], with file:line errors", () => {
+  const config = (extra: string) => parseVassalConfig("app.ini", `[uwsgi]\nsocket = :0\n${extra}`);
+  expect(config("emperor-log-max-size = 10M\nemperor-log-keep = 3\n").logRotation).toEqual({ maxSize: 10 * 1024 * 1024, keep: 3 });
+  expect(config("emperor-log-max-size = 4096\n").logRotation).toEqual({ maxSize: 4096, keep: 5 });
+  expect(config("").logRotation).toBeUndefined();
+  expect(() => config("emperor-log-max-size = 10Q\n")).toThrow(/^app\.ini:3: emperor-log-max-size must be a size of at least 1K/);
+  expect(() => config("emperor-log-max-size = 100\n")).toThrow(/^app\.ini:3: emperor-log-max-size must be a size of at least 1K/);
+  expect(() => config("emperor-log-keep = 3\n")).toThrow("app.ini:3: emperor-log-keep needs emperor-log-max-size");
+  expect(() => config("emperor-log-max-size = 1M\nemperor-log-keep = 0\n")).toThrow(
+    /^app\.ini:4: emperor-log-keep must be a whole number from 1 to 100/,
+  );
+});
