@@ -75,6 +75,11 @@ ring_demo() {
   echo "== zog --check: ring.toml validated without starting"
   echo "  \$ zog --check --config ring.toml --node MV"
   "$DIST/zog" --check --config "$ring/ring.toml" --node MV | sed "s|$WORK/||" | indent
+  printf 'keepalive = 0\n[[node]]\nname = "MV"\nhost = "not a host!"\n[[node]]\nname = "MV"\nhost = "127.0.0.12"\nport = 1\n' >"$ring/broken.toml"
+  echo "  \$ zog --check --config broken.toml     # a copy with four mistakes: each one, in line order"
+  out=$("$DIST/zog" --check --config "$ring/broken.toml" 2>&1) && code=0 || code=$?
+  echo "$out" | sed "s|$WORK/||" | indent
+  echo "  (exit $code)"
 
   echo "== the ring: five zog nodes on 127.0.0.11-15 with mutual TLS ($ring/ring.toml)"
   for i in 0 1 2 3 4; do

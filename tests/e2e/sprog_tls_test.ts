@@ -59,52 +59,54 @@ test("mutual TLS: a client certificate signed by the ring's CA is accepted, none
   await killAll();
 }, 60_000);
 
+/**
+ * The issue promises about a second for each of these; a process start and a TLS handshake
+ * on a loaded 2-core machine stay far below this bound, and what it guards against (retries
+ * for the 30 s --timeout, DNS for 10 s, the 10 s interval between lines) stays far above it.
+ */
+const PROMPT_MS = 3_000;
+
+/** `run`, with its wall-clock time in milliseconds. */
+async function timed(args: string[], opts: { input?: string } = {}) {
+  const t0 = performance.now();
+  const r = await run(bin("sprog"), args, opts);
+  return { ...r, ms: performance.now() - t0 };
+}
+
 test("errors retrying cannot cure end at once, exit 2, with one line saying what to pass", async () => {
   const ring = await startRing("127.2.7", { tls: true });
   const logs = ring.nodes.map((n) => n.accessLog);
   const pki = `${ring.dir}/pki`;
   const node = `${ring.nodes[0]!.host}:${ring.clientPort}`;
-  // No client certificate for a ring that requires one.
-  const t0 = performance.now();
-  const noCert = await run(bin("sprog"), ["--server", node, "--ca", `${pki}/ca.crt`, "-n", "1", "--timeout", "30"]);
-  const took = performance.now() - t0;
+  // No client certificate for a ring that requires one: not retried for the 30 s --timeout.
+  const noCert = await timed(["--server", node, "--ca", `${pki}/ca.crt`, "-n", "1", "--timeout", "30"]);
   expect(noCert.stderr).toBe(
     `sprog: ${node} requires a client certificate: pass --cert CRT --key KEY (signed by the ring's CA), or --config ring.toml on a ring machine\n`,
   );
   expect(noCert.code).toBe(2);
-  // Well before the 30 s --timeout it would otherwise retry for.
-  expect(took).toBeLessThan(10_000);
+  expect(noCert.ms).toBeLessThan(PROMPT_MS);
   // A node certificate from a CA we were not told about.
-  const noCa = await run(bin("sprog"), [
-    "--server",
-    node,
-    "--cert",
-    `${pki}/client.crt`,
-    "--key",
-    `${pki}/client.key`,
-    "-n",
-    "1",
-    "--timeout",
-    "30",
-  ]);
+  const noCa = await timed(["--server", node, "--cert", `${pki}/client.crt`, "--key", `${pki}/client.key`, "-n", "1", "--timeout", "30"]);
   expect(noCa.stderr).toBe(`sprog: the certificate of ${node} is not signed by a CA we trust: pass --ca CA (the ring's CA)\n`);
   expect(noCa.code).toBe(2);
+  expect(noCa.ms).toBeLessThan(PROMPT_MS);
   // -s with a name that is no node of ring.toml: no DNS lookup, no retries.
-  const noNode = await run(bin("sprog"), ["--config", ring.config, "-s", "Q", "-n", "1"]);
+  const noNode = await timed(["--config", ring.config, "-s", "Q", "-n", "1"]);
   expect(noNode.code).toBe(2);
   expect(noNode.stderr).toMatch(
     /^sprog: -s\/--specificHost "Q" is no node of .*ring\.toml: pass a node name \(MV, PA, G, LA, S\) or a node's host\n$/,
   );
+  expect(noNode.ms).toBeLessThan(PROMPT_MS);
   // "-m -" sends each line as it is read: two lines do not wait for the 10 s default interval.
-  const t1 = performance.now();
-  const lines = await run(
-    bin("sprog"),
+  const lines = await timed(
     ["--server", node, "--ca", `${pki}/ca.crt`, "--cert", `${pki}/client.crt`, "--key", `${pki}/client.key`, "-m", "-"],
-    { input: "a\nb\n" },
+    {
+      input: "a\nb\n",
+    },
   );
   expect(lines.stdout).toStartWith("2 sent, 2 acked, 0 failed");
   expect(lines.code).toBe(0);
-  expect(performance.now() - t1).toBeLessThan(5_000);
+  expect(lines.ms).toBeLessThan(PROMPT_MS);
   await waitForLogs(ring, logs, [0, 0, 0, 0, 0], 2);
   await killAll();
 }, 60_000);
