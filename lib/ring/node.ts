@@ -110,7 +110,9 @@ export class ZogNode implements LinkOwner {
     this.#durability.onSynced = () => {
       if (this.#deferred) {
         this.#deferred = false;
-        this.#commit();
+        // Not at once: the event loop first reads what arrived during the fsync, so it
+        // joins this commit instead of waiting for the next fsync.
+        this.#schedule();
       }
     };
   }
