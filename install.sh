@@ -40,7 +40,13 @@ case "$(uname -m)" in
   *) die "unsupported architecture '$(uname -m)' (supported: x86_64, arm64)" ;;
 esac
 target="$os-$arch"
-if [ "$os" = linux ] && [ "$arch" = x64 ] && ls /lib/ld-musl-* >/dev/null 2>&1; then target="$target-musl"; fi
+# musl when the system's C library is (Alpine): ldd says so, or there is a musl loader and no
+# glibc one (Debian's musl package puts a musl loader beside glibc's).
+if [ "$os" = linux ] && [ "$arch" = x64 ]; then
+  if ldd --version 2>&1 | grep -qi musl || { ls /lib/ld-musl-* >/dev/null 2>&1 && [ ! -e /lib64/ld-linux-x86-64.so.2 ]; }; then
+    target="$target-musl"
+  fi
+fi
 tarball="zog-$target.tar.gz"
 
 fetch() { # url file

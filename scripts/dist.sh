@@ -21,7 +21,13 @@ host_target() {
   local os arch
   os=$(uname -s | tr '[:upper:]' '[:lower:]')
   case "$(uname -m)" in x86_64 | amd64) arch=x64 ;; aarch64 | arm64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
-  if [ "$os" = linux ] && ls /lib/ld-musl-* >/dev/null 2>&1; then echo "$os-$arch-musl"; else echo "$os-$arch"; fi
+  # The C library this machine runs on (ldd says), not whether a musl loader exists:
+  # Debian's musl package installs one beside glibc. As install.sh decides.
+  if [ "$os" = linux ] && { ldd --version 2>&1 | grep -qi musl || { ls /lib/ld-musl-* >/dev/null 2>&1 && ! ls /lib*/ld-linux-* >/dev/null 2>&1; }; }; then
+    echo "$os-$arch-musl"
+  else
+    echo "$os-$arch"
+  fi
 }
 HOST=$(host_target)
 

@@ -1,7 +1,7 @@
 /**
  * Several zeus (`--state etcd://HOST:PORT/PREFIX`): one leads, elected through an etcd
  * lease of TTL `--dead-after`; the others stand by, tell emperors where the leader is,
- * and compare the vassal set they read with the leader's.
+ * follow the state the leader writes, and compare the vassal set they read with the leader's.
  *
  * Keys under PREFIX: `leader` (on the leader's lease), `members/ID` and `digests/ID` (on
  * each zeus' lease), `state/...` (one key per emperor and vassal, written only in
@@ -18,6 +18,7 @@ import { b64, prefixEnd, putRequest, rangeKvs, rangeRequest } from "../etcd/requ
 import { getLogger } from "../log/logging.ts";
 import { parseLegacyState } from "./etcd_state_store.ts";
 import { stateFromKeys } from "./state_keys.ts";
+import { StateMirror, type StateSummary } from "./state_mirror.ts";
 import { hostPort } from "../net/mod.ts";
 
 const log = getLogger("zeus", "ha");
@@ -40,6 +41,8 @@ export interface HaStatus {
   vassal_digest: string;
   /** Zeus whose vassal set differs from the leader's. */
   digests_differ?: string[];
+  /** The state in etcd as this zeus follows it (what a takeover restores). */
+  state?: StateSummary;
 }
 
 /** Options of {@link HaLeadership}. */
@@ -107,8 +110,10 @@ export class HaLeadership {
   #published = "";
   #differ: string[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
+  readonly #mirror: StateMirror;
 
   constructor(readonly opts: HaOptions) {
+    this.#mirror = new StateMirror(opts.etcd, `${opts.prefix}/state/`);
     const host = opts.host === "0.0.0.0" || opts.host === "::" ? hostname() : opts.host;
     this.id = `${host}-${process.pid}-${randomBytes(3).toString("hex")}`;
   }
@@ -133,6 +138,7 @@ export class HaLeadership {
       },
     });
     this.#election.start();
+    this.#mirror.start();
     this.#timer = setInterval(() => void this.#compareDigests(), 1000);
   }
 
@@ -192,12 +198,14 @@ export class HaLeadership {
       ...(e?.lastError ? { last_error: e.lastError } : {}),
       vassal_digest: this.#digest,
       ...(this.#differ.length ? { digests_differ: this.#differ } : {}),
+      ...(this.#mirror.summary() ? { state: this.#mirror.summary()! } : {}),
     };
   }
 
   /** Stops campaigning; a leader hands over at once by revoking its lease. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
+    this.#mirror.stop();
     await this.#election?.stop();
   }
 

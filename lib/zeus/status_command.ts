@@ -63,6 +63,8 @@ function haLines(s: ZeusStatus, now: number): string {
   const lines = [`leader: ${leader}`, `standbys: ${standbys}`];
   if (ha.stale?.length)
     lines.push(`gone? ${ha.stale.map((m) => `${m.id} at ${m.zeus} (${silent(m.silent_s)})`).join(", ")}: dropped when their leases expire`);
+  const st = ha.state;
+  if (st) lines.push(`state in etcd: ${st.vassals} vassals, ${st.copies} copies, ${st.emperors} emperors (revision ${st.revision})`);
   if (ha.role === "standby") lines.push("this zeus is a standby: the emperors and vassals below are the leader's to show");
   if (ha.digests_differ) lines.push(`WARNING: these zeus read another vassal set than the leader: ${ha.digests_differ.join(", ")}`);
   if (ha.last_error) lines.push(`etcd: ${ha.last_error}`);

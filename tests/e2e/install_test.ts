@@ -64,7 +64,6 @@ test.skipIf(process.platform !== "linux")(
   "downloads, verifies and installs the four names of one executable, with systemd units and a cron line",
   async () => {
     const root = tmpDir();
-    installed = root;
     const r = await run("sh", [INSTALL, "--systemd", "--cron"], {
       env: env({ PREFIX: join(root, "bin"), SYSTEMD_DIR: join(root, "systemd"), CRON_FILE: join(root, "cron.d/sprog") }),
     });
@@ -89,6 +88,7 @@ test.skipIf(process.platform !== "linux")(
       );
       expect(readFileSync(join(root, "share/zsh/site-functions", `_${b}`), "utf8")).toStartWith(`#compdef ${b}\n`);
     }
+    installed = root;
     await checkUnits(join(root, "systemd"));
   },
   60000,

@@ -87,7 +87,7 @@ test("fleet columns: copy states and health, labels and drains, the unmet constr
   expect(out).toMatch(/^web\.toml\s+running\s+1\/1\s+e2\(8\),unhealthy\s+1\s+e2 running check: HTTP 404$/m);
 });
 
-test("several zeus: the leader, live standbys only, a silent leader and zeus that look gone are said so", () => {
+test("several zeus: the leader, live standbys only, a silent leader and zeus that look gone, the state in etcd", () => {
   const now = Date.parse("2026-01-01T00:00:10.000Z");
   const c = (id: string, port: number) => ({ id, zeus: `10.0.0.${port}:4040`, since: "2026-01-01T00:00:00.000Z" });
   const s = {
@@ -104,13 +104,15 @@ test("several zeus: the leader, live standbys only, a silent leader and zeus tha
       stale: [{ ...c("c", 3), silent_s: 2 }],
       etcd: "127.0.0.1:2379",
       vassal_digest: "",
+      state: { vassals: 20, copies: 19, emperors: 3, revision: 57 },
     },
   } as unknown as ZeusStatus;
   const lines = renderZeusStatus(s, now).split("\n");
-  expect(lines.slice(0, 4)).toEqual([
+  expect(lines.slice(0, 5)).toEqual([
     "leader: a at 10.0.0.1:4040, leading since 2026-01-01T00:00:00.000Z (10.0 s ago); silent for over 1 s: a standby takes over when its lease expires",
     "standbys: b at 10.0.0.2:4040 (this zeus)",
     "gone? c at 10.0.0.3:4040 (silent for over 2 s): dropped when their leases expire",
+    "state in etcd: 20 vassals, 19 copies, 3 emperors (revision 57)",
     "this zeus is a standby: the emperors and vassals below are the leader's to show",
   ]);
 });

@@ -1,0 +1,121 @@
+/**
+ * The state as etcd holds it, followed by every zeus (the leader's writes seen by the
+ * standbys): the keys under `PREFIX/state/` are read whole, then watched, and read whole
+ * again after a broken watch. `zeus status` on any zeus says what a takeover would restore.
+ *
+ * @module
+ */
+import type { EtcdClient } from "../etcd/client.ts";
+import { rangeAll } from "../etcd/range_all.ts";
+import { type KeyValue, watchMessage, watchRequest } from "../etcd/requests.ts";
+import { getLogger } from "../log/logging.ts";
+import { backoffMs } from "../net/mod.ts";
+
+const log = getLogger("zeus", "ha");
+const text = new TextDecoder();
+
+/** What `/status` shows under `ha.state`. */
+export interface StateSummary {
+  vassals: number;
+  /** Copies assigned, over every vassal. */
+  copies: number;
+  emperors: number;
+  /** The etcd revision this summary is at. */
+  revision: number;
+}
+
+/** The copies a vassal key assigns (0 for other keys, or a value that is not a vassal's). */
+function copiesOf(kv: KeyValue, base: string): number {
+  if (!kv.key.startsWith(`${base}vassal/`)) return 0;
+  try {
+    const a = JSON.parse(text.decode(kv.value)).assignments;
+    return Array.isArray(a) ? a.length : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * A follower of the state's keys.
+ *
+ * @example
+ * ```ts
+ * const mirror = new StateMirror(etcd, "/zeus/prod/state/");
+ * mirror.start();
+ * mirror.summary(); // { vassals: 20, copies: 20, emperors: 3, revision: 57 } once read
+ * ```
+ */
+export class StateMirror {
+  /** Relative key → copies it assigns. */
+  #keys = new Map<string, number>();
+  #revision = 0;
+  #read = false;
+  #stopped = false;
+  #abort = new AbortController();
+
+  constructor(
+    readonly etcd: EtcdClient,
+    readonly base: string,
+  ) {}
+
+  /** Starts following; failures are retried (the election reports etcd's). */
+  start(): void {
+    void this.#loop();
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#abort.abort();
+  }
+
+  /** The state as last seen; undefined until it was read once. */
+  summary(): StateSummary | undefined {
+    if (!this.#read) return undefined;
+    let vassals = 0;
+    let copies = 0;
+    let emperors = 0;
+    for (const [key, n] of this.#keys) {
+      if (key.startsWith("vassal/")) {
+        vassals++;
+        copies += n;
+      } else if (key.startsWith("emperor/")) emperors++;
+    }
+    return { vassals, copies, emperors, revision: this.#revision };
+  }
+
+  #set(kv: KeyValue): void {
+    this.#keys.set(kv.key.slice(this.base.length), copiesOf(kv, this.base));
+  }
+
+  async #loop(): Promise<void> {
+    let attempt = 0;
+    while (!this.#stopped) {
+      try {
+        const { kvs, revision } = await rangeAll(this.etcd, this.base);
+        this.#keys.clear();
+        for (const kv of kvs) this.#set(kv);
+        this.#revision = revision;
+        this.#read = true;
+        attempt = 0;
+        await this.etcd.watch(
+          watchRequest(this.base, { prefix: true, startRevision: revision + 1 }),
+          (msg) => {
+            const m = watchMessage(msg);
+            if (m.canceled) throw new Error(`watch cancelled: ${m.canceled}`);
+            for (const e of m.events) {
+              if (e.type === "delete") this.#keys.delete(e.kv.key.slice(this.base.length));
+              else this.#set(e.kv);
+            }
+            this.#revision = Math.max(this.#revision, m.revision);
+          },
+          this.#abort.signal,
+        );
+      } catch (e) {
+        if (this.#stopped) return;
+        if (attempt === 0) log.debug("following {base} broke: {why}; reading it again", { base: this.base, why: (e as Error).message });
+      }
+      if (this.#stopped) return;
+      await Bun.sleep(backoffMs(attempt++, { firstMs: 250, maxMs: 2000 }));
+    }
+  }
+}
