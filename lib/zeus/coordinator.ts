@@ -248,7 +248,9 @@ export class Coordinator {
     const fresh = !v;
     v ??= newVassal(this.vassals, name, sha, wanted.copies);
     const contentChanged = v.sha256 !== sha;
-    Object.assign(v, { body, sha256: sha, copies: wanted.copies, error: undefined, failed: undefined, rejections: 0, reschedules: 0 });
+    // A vassal restored failed stays failed until its file changes, as it would have without the restart.
+    const failed = !v.body && !contentChanged ? v.failed : undefined;
+    Object.assign(v, { body, sha256: sha, copies: wanted.copies, error: undefined, failed, rejections: 0, reschedules: 0 });
     if (wanted.settings) v.settings = wanted.settings;
     else delete v.settings;
     v.rejectedBy.clear();

@@ -26,8 +26,11 @@ const TROUBLE = new Set(["backoff", "unhealthy", "stopped"]);
  * ```
  */
 export function startRollout(keeper: CopyKeeper, v: VassalRecord, now: number): void {
-  v.rollout = { target: v.sha256, state: "rolling", updated: 0, total: keeper.staying(v).length, waiting: [] };
   delete v.revertedFrom;
+  const total = keeper.staying(v).length;
+  // No copy to update (e.g. a failed vassal's file fixed): its copies are placed with the new config.
+  if (total === 0) return void delete v.rollout;
+  v.rollout = { target: v.sha256, state: "rolling", updated: 0, total, waiting: [] };
   stepRollout(keeper, v, now);
 }
 
@@ -52,6 +55,8 @@ export function stepRollout(keeper: CopyKeeper, v: VassalRecord, now: number): b
   const r = v.rollout;
   if (!r || r.state !== "rolling" || !v.body) return false;
   const copies = keeper.staying(v).filter((c) => keeper.emperors.get(c.node)?.conn !== undefined);
+  // None reachable: nothing is proven, so nothing is done (and no config becomes "last good").
+  if (copies.length === 0) return false;
   const plan = planRollout(
     r.target,
     copies.map((c) => view(v, c)),

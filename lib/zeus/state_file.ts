@@ -26,12 +26,14 @@ export interface SavedVassal {
   sha256: string;
   copies: number;
   assignments: SavedAssignment[];
-  /** The rolling update under way or the last one (its `waiting` is learnt again). */
+  /** The rolling update under way or the last one (its `waiting` is learnt again). Fleet-operation fields from here on. */
   rollout?: RolloutRecord;
   /** The last config every copy ran well, base64: where auto_revert goes back to (the directory holds only the newest). */
   lastGood?: { sha256: string; body: string };
   /** The file's digest its copies were reverted from: not rolled out again until it changes. */
   revertedFrom?: string;
+  /** Why it failed (rejected or rescheduled too often): it stays failed until its file changes. */
+  failed?: string;
 }
 
 /**
@@ -107,8 +109,9 @@ export function loadState(path: string): ZeusState | undefined {
 const ROLLOUT_STATES = new Set(["rolling", "done", "failed", "reverted"]);
 
 /**
- * What is wrong with a saved vassal's rollout fields, or undefined when they are well formed
- * (absent, or of the right types). Shared by the file and etcd stores.
+ * What is wrong with a saved vassal's fleet-operation fields (rollout, lastGood,
+ * revertedFrom, failed), or undefined when they are well formed (absent, or of the right
+ * types). The file and etcd stores refuse a malformed one; a restore drops one that got through.
  *
  * @example
  * ```ts
@@ -126,5 +129,6 @@ export function savedRolloutProblem(v: SavedVassal): string | undefined {
   const g = v.lastGood as { sha256?: unknown; body?: unknown } | undefined;
   if (g !== undefined && (typeof g?.sha256 !== "string" || typeof g.body !== "string")) return "lastGood is not { sha256, body (base64) }";
   if (v.revertedFrom !== undefined && typeof v.revertedFrom !== "string") return "revertedFrom is not a digest";
+  if (v.failed !== undefined && typeof v.failed !== "string") return "failed is not a reason";
   return undefined;
 }

@@ -34,7 +34,7 @@ export function snapshotState(
       name: v.name,
       sha256: v.sha256,
       copies: v.copies,
-      ...rolloutFields(v),
+      ...fleetFields(v),
       assignments: [...v.copiesOn.values()].map((c) => ({
         node: c.node,
         pid: c.pid,
@@ -46,12 +46,13 @@ export function snapshotState(
   };
 }
 
-/** A vassal's rolling update, last good config and revert, as saved. */
-function rolloutFields(v: VassalRecord): Partial<SavedVassal> {
+/** A vassal's rolling update, last good config, revert and failure, as saved. */
+function fleetFields(v: VassalRecord): Partial<SavedVassal> {
   return {
     ...(v.rollout ? { rollout: { ...v.rollout, waiting: [] } } : {}),
     ...(v.lastGood ? { lastGood: { sha256: v.lastGood.sha256, body: Buffer.from(v.lastGood.body).toString("base64") } } : {}),
     ...(v.revertedFrom ? { revertedFrom: v.revertedFrom } : {}),
+    ...(v.failed ? { failed: v.failed } : {}),
   };
 }
 
@@ -60,10 +61,11 @@ function rolloutFields(v: VassalRecord): Partial<SavedVassal> {
  * not check them), or a last good config whose body does not match its digest, are dropped:
  * the rollout is then judged afresh.
  */
-function restoreRollout(s: SavedVassal, v: VassalRecord): void {
+function restoreFleetFields(s: SavedVassal, v: VassalRecord): void {
   if (savedRolloutProblem(s)) return;
   if (s.rollout) v.rollout = { ...s.rollout, waiting: [] };
   if (s.revertedFrom) v.revertedFrom = s.revertedFrom;
+  if (s.failed) v.failed = s.failed;
   if (!s.lastGood) return;
   const body = new Uint8Array(Buffer.from(s.lastGood.body, "base64"));
   if (sha256Hex(body) === s.lastGood.sha256) v.lastGood = { sha256: s.lastGood.sha256, body };
@@ -73,7 +75,7 @@ function restoreRollout(s: SavedVassal, v: VassalRecord): void {
  * Loads a saved state into the records: its copies wait, as "restored", for their
  * emperors' reports; a copy that was moving off a draining emperor stays "moving", so it is
  * neither counted as one of its vassal's copies nor dropped before its replacement has run.
- * A vassal's rolling update, last good config and revert come back as they were.
+ * A vassal's rolling update, last good config, revert and failure come back as they were.
  * Returns the nodes whose reports are awaited.
  *
  * @example
@@ -85,7 +87,7 @@ export function restoreState(state: ZeusState, emperors: Map<string, EmperorReco
   for (const e of state.emperors) Object.assign(emperorOf(emperors, e.node), { maxVassals: e.maxVassals, draining: e.draining === true });
   for (const s of state.vassals) {
     const v = newVassal(vassals, s.name, s.sha256, s.copies);
-    restoreRollout(s, v);
+    restoreFleetFields(s, v);
     for (const a of s.assignments) {
       v.copiesOn.set(a.node, { node: a.node, state: a.state === "moving" ? "moving" : "restored", pid: a.pid, restarts: a.restarts });
       emperorOf(emperors, a.node).names.add(s.name);

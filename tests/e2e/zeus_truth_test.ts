@@ -1,7 +1,8 @@
 // The truth about vassals (real binaries, three emperors): what emperors report is what
 // zeus shows; a vassal that keeps failing is tried elsewhere, a bounded number of times.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { removeTmpDirs, run, bin, waitFor } from "../helpers/procs.ts";
+import { join } from "node:path";
+import { removeTmpDirs, run, bin, tmpDir, waitFor } from "../helpers/procs.ts";
 import { emperorsReady, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
 
 afterEach(stopAll);
@@ -70,8 +71,9 @@ test("start_grace: a vassal that dies within its start grace never reads running
   await waitFor(async () => (await z.status())?.vassals.find((x) => x.name === "slow.toml" && x.state === "running"), 20_000, "running");
 }, 60_000);
 
-test("a vassal whose check keeps failing is restarted, then moved to another emperor, a bounded number of times, then failed with why", async () => {
-  const z = await startZeus({ extra: ["--reschedule-after", "2"] });
+test("a vassal whose check keeps failing is restarted, then moved to another emperor, a bounded number of times, then failed with why, across a restore too", async () => {
+  const state = join(tmpDir(), "zeus-state.json");
+  const z = await startZeus({ extra: ["--reschedule-after", "2", "--state", state] });
   for (let i = 1; i <= 3; i++) await startEmperor(`e${i}`, `zeus:127.0.0.1:${z.port}`);
   await emperorsReady(z, 3);
   writeVassals(z.dir, {
@@ -92,4 +94,21 @@ test("a vassal whose check keeps failing is restarted, then moved to another emp
   expect(failed.emperors).toEqual([]);
   expect(failed.error).toMatch(/^unhealthy on e\d: restarted 2 times for failing checks, last: exit 1; tried on e1, e2, e3/);
   expect((await z.status())!.counters.rescheduled).toBe(3);
+
+  // kill -9 and --restore: still failed, with the same reason, and not tried again.
+  process.kill(z.proc.pid, "SIGKILL");
+  await z.proc.exited;
+  const z2 = await startZeus({ dir: z.dir, port: z.port, extra: ["--reschedule-after", "2", "--state", state, "--restore"] });
+  const s2 = await waitFor(
+    async () => {
+      const s = await z2.status();
+      return s && !s.settling && s.emperors.filter((e) => e.alive && e.ready).length === 3 ? s : undefined;
+    },
+    20_000,
+    "the restored zeus settled with three emperors",
+  );
+  const again = s2.vassals.find((x) => x.name === "sick.toml")!;
+  expect(again.state).toBe("failed");
+  expect(again.error).toBe(failed.error);
+  expect(s2.counters.placed).toBe(0);
 }, 90_000);

@@ -43,8 +43,17 @@ export function start(cmd: string, args: string[], opts: SpawnOptions = {}): Pro
   let err = "";
   child.stdout?.on("data", (d) => (out += d));
   child.stderr?.on("data", (d) => (err += d));
+  // The exit can be seen before the last output has been read: wait for the pipes to close
+  // too, but not for ever (a child left behind may hold them open).
+  const piped = [child.stdout, child.stderr].filter((s) => s !== null);
+  const closed = Promise.all(
+    piped.map((s) => new Promise<void>((res) => (s.readableEnded || s.destroyed ? res() : s.once("close", () => res())))),
+  );
   const exited = new Promise<number>((res) => {
-    child.on("exit", (code, signal) => res(code ?? 128 + (signal ? (require("node:os").constants.signals[signal] ?? 0) : 0)));
+    child.on("exit", (code, signal) => {
+      const status = code ?? 128 + (signal ? (require("node:os").constants.signals[signal] ?? 0) : 0);
+      void Promise.race([closed, Bun.sleep(2000)]).then(() => res(status));
+    });
     child.on("error", () => res(-1));
   });
   const proc: Proc = { child, pid: child.pid ?? -1, stdout: () => out, stderr: () => err, exited };

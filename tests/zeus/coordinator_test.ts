@@ -300,11 +300,13 @@ test("restore: a file edited or removed while zeus was down is updated or destro
     100,
     [...pids].map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) })),
   );
+  // The edit is rolled out (max_parallel at a time) once every awaited emperor has reported.
+  r.advance(0);
   expect(r.sent.map((s) => [s.m.type, "name" in s.m ? s.m.name : ""])).toEqual([
+    ["VASSAL_DESTROY", "b.toml"],
     ["VASSAL_UPDATE", "a.toml"],
     ["CONFIG_CHUNK", "a.toml"],
     ["CONFIG_END", "a.toml"],
-    ["VASSAL_DESTROY", "b.toml"],
   ]);
 });
 

@@ -146,3 +146,31 @@ test("a copy moving off a draining emperor stays moving across a restore: it goe
   expect(again.sent).toContainEqual({ conn: 1, m: { type: "VASSAL_DESTROY", name: "a.toml" } });
   expect(again.core.emperors.get("e1")!.draining).toBe(true);
 });
+
+test("a failed vassal stays failed across a restore until its file changes", () => {
+  const { core, connect, run } = zeus();
+  connect(1, "e1");
+  const ghost = enc('[vassal]\ncommand = "/nope"\n');
+  core.fileSet("x.toml", ghost);
+  run(1, 7);
+  core.message(1, { type: "VASSAL_STATE", name: "x.toml", state: "backoff", pid: 0, restarts: 3, exitCode: 127, streak: 3 });
+  const why = core.vassals.get("x.toml")!.failed!;
+  expect(why).toBe("backoff on e1: exit 127, 3 quick deaths in a row; tried on e1, no other emperor may take it");
+  const state = core.snapshot();
+  expect(state.vassals[0]!.failed).toBe(why);
+
+  const again = zeus();
+  again.core.restore(state);
+  again.core.fileSet("x.toml", ghost);
+  again.connect(1, "e1");
+  again.core.tick();
+  expect(again.core.vassals.get("x.toml")!.failed).toBe(why);
+  expect(again.core.counters.placed).toBe(0);
+  again.core.fileSet("x.toml", enc('[vassal]\ncommand = "/bin/sleep"\n'));
+  const v = again.core.vassals.get("x.toml")!;
+  expect(v.failed).toBeUndefined();
+  expect(again.core.counters.placed).toBe(1);
+  // Nothing ran to roll out to: no rollout, and the new config is not "last good" before it ran.
+  expect(v.rollout).toBeUndefined();
+  expect(v.lastGood).toBeUndefined();
+});
