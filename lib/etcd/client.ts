@@ -94,36 +94,78 @@ export class EtcdClient {
   }
 
   /**
-   * Opens a watch stream and calls `onMessage` with each message until the stream ends or
-   * `signal` aborts; resolves then.
-   *
-   * @throws {EtcdError} when no member accepts the watch
+   * Whether member `endpoint` is up and part of a quorum: its `/health` (which reads through
+   * raft) answers `true` in time.
    */
-  async watch(req: EtcdRequest, onMessage: (m: Json) => void, signal: AbortSignal): Promise<void> {
-    const endpoint = this.endpoint;
-    let res: Response;
+  async #healthy(endpoint: string, timeoutMs: number): Promise<boolean> {
     try {
-      res = await fetch(this.#url(endpoint, req.path), this.#init(req.body, signal));
-    } catch (e) {
-      this.#current = (this.#current + 1) % this.opts.endpoints.length;
-      throw new EtcdError(`etcd watch at ${endpoint}: ${why(e as Error)}`, true);
+      const init: RequestInit & { tls?: unknown } = { signal: AbortSignal.timeout(timeoutMs) };
+      if (this.opts.tls) init.tls = { ...this.opts.tls, rejectUnauthorized: true };
+      const res = await fetch(this.#url(endpoint, "/health"), init);
+      return res.ok && (await res.json()).health === "true";
+    } catch {
+      return false;
     }
-    if (!res.ok || !res.body) throw new EtcdError(`etcd at ${endpoint} refused the watch: HTTP ${res.status}`, false);
-    const decoder = new TextDecoder();
-    let buffered = "";
-    try {
-      for await (const chunk of res.body) {
-        buffered += decoder.decode(chunk, { stream: true });
-        let nl: number;
-        while ((nl = buffered.indexOf("\n")) >= 0) {
-          const line = buffered.slice(0, nl).trim();
-          buffered = buffered.slice(nl + 1);
-          if (line !== "") onMessage(JSON.parse(line));
-        }
+  }
+
+  /**
+   * Opens a watch stream and calls `onMessage` with each message until the stream ends or
+   * `signal` aborts; resolves then. A member that hangs (paused, cut off from its peers)
+   * neither sends nor fails a stream, so the member is asked for its health every
+   * `probeMs` while the watch is open; when it does not answer healthy in time, the watch
+   * ends with an unreachable error and requests move to the next member.
+   *
+   * @throws {EtcdError} when no member accepts the watch, or the stream broke
+   */
+  async watch(req: EtcdRequest, onMessage: (m: Json) => void, signal: AbortSignal, probeMs = 1000): Promise<void> {
+    const endpoint = this.endpoint;
+    const local = new AbortController();
+    const abort = () => local.abort();
+    signal.addEventListener("abort", abort, { once: true });
+    let sick = false;
+    let probing = false;
+    const probe = setInterval(async () => {
+      if (probing) return;
+      probing = true;
+      if (!(await this.#healthy(endpoint, this.opts.timeoutMs ?? 2000)) && !local.signal.aborted) {
+        sick = true;
+        local.abort();
       }
-    } catch (e) {
-      if (signal.aborted) return;
-      throw new EtcdError(`etcd watch at ${endpoint} broke: ${why(e as Error)}`, true);
+      probing = false;
+    }, probeMs);
+    const moveOn = () => {
+      if (this.endpoint === endpoint) this.#current = (this.#current + 1) % this.opts.endpoints.length;
+    };
+    try {
+      let res: Response;
+      try {
+        res = await fetch(this.#url(endpoint, req.path), this.#init(req.body, local.signal));
+      } catch (e) {
+        if (signal.aborted) return;
+        moveOn();
+        throw new EtcdError(`etcd watch at ${endpoint}: ${sick ? "the member is not healthy" : why(e as Error)}`, true);
+      }
+      if (!res.ok || !res.body) throw new EtcdError(`etcd at ${endpoint} refused the watch: HTTP ${res.status}`, false);
+      const decoder = new TextDecoder();
+      let buffered = "";
+      try {
+        for await (const chunk of res.body) {
+          buffered += decoder.decode(chunk, { stream: true });
+          let nl: number;
+          while ((nl = buffered.indexOf("\n")) >= 0) {
+            const line = buffered.slice(0, nl).trim();
+            buffered = buffered.slice(nl + 1);
+            if (line !== "") onMessage(JSON.parse(line));
+          }
+        }
+      } catch (e) {
+        if (signal.aborted) return;
+        if (sick) moveOn();
+        throw new EtcdError(`etcd watch at ${endpoint} broke: ${sick ? "the member is not healthy" : why(e as Error)}`, true);
+      }
+    } finally {
+      clearInterval(probe);
+      signal.removeEventListener("abort", abort);
     }
   }
 }

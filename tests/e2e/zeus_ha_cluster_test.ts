@@ -129,3 +129,49 @@ haTest(
   },
   120_000,
 );
+
+haTest(
+  "3 etcd members, the one zeus talks to paused (SIGSTOP: it neither answers nor fails): requests and watches move to another member",
+  async () => {
+    const etcd = await startEtcdCluster(3);
+    const hosts = etcd.endpoints.join(",");
+    // A TTL of 5 s: a request to the paused member times out (2 s) before the next member is tried.
+    const flags = ["--state", `etcd://${hosts}/paused/zeus`, "--vassals", `etcd://${hosts}/paused/vassals/`, "--dead-after", "5"];
+    const zeus = [await startZeus({ extra: flags }), await startZeus({ extra: flags })];
+    const spec = zeus.map((z) => `zeus:127.0.0.1:${z.port}`);
+    const emperors = [await startEmperor("e1", spec[0]!, ["--emperor", spec[1]!])];
+    const file = join(tmpDir("ha-paused-"), "cfg.toml");
+    writeVassals(join(file, ".."), { "cfg.toml": sleeper() });
+    const put = async (name: string) => {
+      for (const z of zeus)
+        if ((await run(bin("zeus"), ["vassal", "put", name, file, "--zeus", `127.0.0.1:${z.port}`])).code === 0) return true;
+      return false;
+    };
+    await waitFor(() => put("a.toml"), 20_000, "zeus vassal put a.toml");
+    await waitFor(async () => (await copies(emperors)).get("a.toml")?.length === 1, 30_000, "a.toml running");
+    const before = await pids(emperors);
+    const s0 = (await Promise.all(zeus.map(ha))).find((s) => s?.ha.role === "leader")!;
+    const paused = etcd.endpoints.indexOf(s0.ha.etcd);
+    expect(paused).toBeGreaterThanOrEqual(0);
+    process.kill(etcd.procs[paused]!.pid, "SIGSTOP");
+    try {
+      // Written through the leader to a live member, seen by the leader's watch once it left
+      // the paused member, and placed.
+      await waitFor(() => put("b.toml"), 30_000, "zeus vassal put b.toml with a member paused");
+      await waitFor(async () => (await copies(emperors)).get("b.toml")?.length === 1, 30_000, "b.toml placed with a member paused");
+      await waitFor(
+        async () => {
+          const s = await Promise.all(zeus.map(ha));
+          return s.every((x) => x && x.ha.etcd !== s0.ha.etcd) && s.some((x) => x?.ha.role === "leader" && x.ha.state?.vassals === 2);
+        },
+        30_000,
+        "every zeus on a live member, the state holding both vassals",
+      );
+    } finally {
+      process.kill(etcd.procs[paused]!.pid, "SIGCONT");
+    }
+    const after = await pids(emperors);
+    expect(after.get("a.toml")).toBe(before.get("a.toml"));
+  },
+  120_000,
+);
