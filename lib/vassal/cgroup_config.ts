@@ -7,6 +7,7 @@
  */
 import { type Fields, intField } from "../config/fields.ts";
 import { parseSize } from "./log_config.ts";
+import { ConfigProblems } from "../config/problems.ts";
 
 /** The `[vassal]` keys of cgroup limits. */
 export const CGROUP_KEYS = ["memory_max", "cpu_max", "pids_max"] as const;
@@ -25,6 +26,7 @@ const CPU_PERIOD_US = 100_000;
  * The limits asked for in a `[vassal]` table, or undefined without any.
  *
  * @throws {ConfigError} `FILE:LINE` on a size under 1M, a malformed cpu_max, pids_max out of 1..4194304
+ *   (a ConfigErrors when several are wrong)
  * @example
  * ```ts
  * cgroupLimitsFromToml(fields); // { memoryMax: "268435456", cpuMax: "50000 100000" } for memory_max = "256M", cpu_max = "50%"
@@ -32,24 +34,26 @@ const CPU_PERIOD_US = 100_000;
  */
 export function cgroupLimitsFromToml(f: Fields): CgroupLimits | undefined {
   const limits: CgroupLimits = {};
+  const p = new ConfigProblems();
   const mem = f.table.memory_max;
   if (mem !== undefined) {
     const n = parseSize(mem);
     if (n === undefined || n < 1024 * 1024)
-      f.failKey("memory_max", `memory_max must be a size of at least 1M, as 268435456 or "256M", got ${JSON.stringify(mem)}`);
-    limits.memoryMax = String(n);
+      p.take(
+        () => f.failKey("memory_max", `memory_max must be a size of at least 1M, as 268435456 or "256M", got ${JSON.stringify(mem)}`),
+        undefined,
+      );
+    else limits.memoryMax = String(n);
   }
   const cpu = f.table.cpu_max;
   if (cpu !== undefined) {
     const v = cpuMax(cpu);
-    if (!v)
-      f.failKey(
-        "cpu_max",
-        `cpu_max must be a share of CPUs as "50%" or "200%", or "QUOTA PERIOD" in microseconds, got ${JSON.stringify(cpu)}`,
-      );
-    limits.cpuMax = v;
+    const what = `cpu_max must be a share of CPUs as "50%" or "200%", or "QUOTA PERIOD" in microseconds, got ${JSON.stringify(cpu)}`;
+    if (!v) p.take(() => f.failKey("cpu_max", what), undefined);
+    else limits.cpuMax = v;
   }
-  if (f.table.pids_max !== undefined) limits.pidsMax = String(intField(f, "pids_max", 0, 1, 4_194_304));
+  if (f.table.pids_max !== undefined) p.take(() => (limits.pidsMax = String(intField(f, "pids_max", 0, 1, 4_194_304))), "");
+  p.throwIfAny();
   return Object.keys(limits).length > 0 ? limits : undefined;
 }
 

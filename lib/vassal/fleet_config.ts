@@ -8,6 +8,8 @@
  */
 import { ConfigError } from "../errors.ts";
 import { type Fields, rejectUnknown } from "../config/fields.ts";
+import { ConfigProblems } from "../config/problems.ts";
+import { lineOf } from "../config/toml_file.ts";
 import { CHECK_KEYS_INI, CHECK_KEYS_TOML, type CheckConfig, type CheckFields, checkConfig } from "./check.ts";
 import { type Constraint, LABEL_KEY, parseConstraint } from "./constraints.ts";
 
@@ -69,47 +71,66 @@ function constraintsOf(list: readonly string[], fail: (what: string) => never): 
  * Reads the fleet settings of a `[vassal]` table.
  *
  * @throws {ConfigError} at the key's line for a bad check, constraint, spread or update setting
+ *   (a ConfigErrors when several are wrong)
  * @example
  * ```ts
  * fleetFromToml(fields).update.maxParallel; // 1
  * ```
  */
 export function fleetFromToml(f: Fields): FleetSettings {
-  const check = typeof f.table.check === "string" || f.table.check === undefined ? (f.table.check as string | undefined) : undefined;
-  if (f.table.check !== undefined && check === undefined) f.failKey("check", "check must be a string");
-  const k = CHECK_KEYS_TOML;
-  const c = checkOf(
-    {
+  const p = new ConfigProblems();
+  const c = p.take(() => {
+    const check = typeof f.table.check === "string" || f.table.check === undefined ? (f.table.check as string | undefined) : undefined;
+    if (f.table.check !== undefined && check === undefined) f.failKey("check", "check must be a string");
+    const k = CHECK_KEYS_TOML;
+    const raw = {
       check,
       interval: seconds(f, k.interval),
       timeout: seconds(f, k.timeout),
       grace: seconds(f, k.grace),
       failures: seconds(f, k.failures),
-    },
-    k,
-    (key, what) => f.failKey(key, what),
-  );
-  const rawC = f.table.constraints ?? [];
-  if (!Array.isArray(rawC) || rawC.some((x) => typeof x !== "string"))
-    f.failKey("constraints", 'constraints must be an array of strings, as ["zone=a"]');
-  const constraints = constraintsOf(rawC as string[], (what) => f.failKey("constraints", what));
-  const spread = f.table.spread;
-  if (spread !== undefined && (typeof spread !== "string" || !LABEL_KEY.test(spread)))
-    f.failKey("spread", `spread must be a label name, got ${JSON.stringify(spread)}`);
-  let update = UPDATE_DEFAULTS;
-  if (f.table.update !== undefined) {
-    const u = f.child(f.table.update, "[vassal.update]");
-    rejectUnknown(u, ["max_parallel", "min_healthy", "auto_revert"]);
+    };
+    return checkOf(raw, k, (key, what) => f.failKey(key, what));
+  }, undefined);
+  const constraints = p.take(() => {
+    const rawC = f.table.constraints ?? [];
+    if (!Array.isArray(rawC) || rawC.some((x) => typeof x !== "string"))
+      f.failKey("constraints", 'constraints must be an array of strings, as ["zone=a"]');
+    return constraintsOf(rawC as string[], (what) => f.failKey("constraints", what));
+  }, []);
+  const spread = p.take(() => {
+    const v = f.table.spread;
+    if (v !== undefined && (typeof v !== "string" || !LABEL_KEY.test(v)))
+      f.failKey("spread", `spread must be a label name, got ${JSON.stringify(v)}`);
+    return v as string | undefined;
+  }, undefined);
+  const update = f.table.update === undefined ? UPDATE_DEFAULTS : p.take(() => updateFromToml(f), UPDATE_DEFAULTS);
+  p.throwIfAny();
+  return given({ check: c, constraints, spread, update }, f.table.update !== undefined);
+}
+
+function updateFromToml(f: Fields): UpdatePolicy {
+  const u = f.child(f.table.update, "[vassal.update]", lineOf(f.text, /^\s*\[\s*vassal\.update\s*\]/, 0));
+  const p = new ConfigProblems();
+  p.take(() => rejectUnknown(u, ["max_parallel", "min_healthy", "auto_revert"]), undefined);
+  const maxParallel = p.take(() => {
     const par = u.table.max_parallel ?? 1;
     if (typeof par !== "number" || !Number.isInteger(par) || par < 1 || par > 1000)
       u.failKey("max_parallel", `max_parallel must be a whole number from 1 to 1000, got ${JSON.stringify(par)}`);
+    return par as number;
+  }, 1);
+  const minHealthyMs = p.take(() => {
     const min = seconds(u, "min_healthy") ?? UPDATE_DEFAULTS.minHealthyMs / 1000;
     if (min < 0 || min > 86_400) u.failKey("min_healthy", `min_healthy must be from 0 to 86400 seconds, got ${min}`);
+    return Math.round(min * 1000);
+  }, UPDATE_DEFAULTS.minHealthyMs);
+  const autoRevert = p.take(() => {
     const revert = u.table.auto_revert ?? false;
     if (typeof revert !== "boolean") u.failKey("auto_revert", `auto_revert must be true or false, got ${JSON.stringify(revert)}`);
-    update = { maxParallel: par as number, minHealthyMs: Math.round(min * 1000), autoRevert: revert as boolean };
-  }
-  return given({ check: c, constraints, spread: spread as string | undefined, update }, f.table.update !== undefined);
+    return revert as boolean;
+  }, false);
+  p.throwIfAny();
+  return { maxParallel, minHealthyMs, autoRevert };
 }
 
 /** One `key = value` of an ini's `[uwsgi]` section, with its line. */
@@ -123,7 +144,7 @@ export interface IniValue {
  * `zeus-constraint` (repeatable), `zeus-spread`, `zeus-update-...`). `all` holds every
  * value of a repeated key, in order.
  *
- * @throws {ConfigError} `FILE:LINE: reason`
+ * @throws {ConfigError} `FILE:LINE: reason` (a ConfigErrors when several are wrong)
  * @example
  * ```ts
  * fleetFromIni("app.ini", new Map([["zeus-constraint", [{ value: "zone=a", line: 3 }]]])).constraints[0]?.text; // "zone=a"
@@ -141,34 +162,52 @@ export function fleetFromIni(file: string, all: ReadonlyMap<string, readonly Ini
     if (v.value === "" || !Number.isFinite(n)) failAt(key, `${key} must be a number, got "${v.value}"`);
     return n;
   };
+  const p = new ConfigProblems();
   const k = CHECK_KEYS_INI;
-  const c = checkOf(
-    { check: get(k.check)?.value, interval: num(k.interval), timeout: num(k.timeout), grace: num(k.grace), failures: num(k.failures) },
-    k,
-    failAt,
+  const c = p.take(
+    () =>
+      checkOf(
+        { check: get(k.check)?.value, interval: num(k.interval), timeout: num(k.timeout), grace: num(k.grace), failures: num(k.failures) },
+        k,
+        failAt,
+      ),
+    undefined,
   );
   const constraints: Constraint[] = [];
   for (const v of all.get("zeus-constraint") ?? []) {
+    const fail = (what: string): never => {
+      throw new ConfigError(file, `zeus-constraint: ${what}`, v.line);
+    };
     constraints.push(
-      ...constraintsOf(
-        v.value.split(",").filter((s) => s.trim() !== ""),
-        (what) => {
-          throw new ConfigError(file, `zeus-constraint: ${what}`, v.line);
-        },
+      ...p.take(
+        () =>
+          constraintsOf(
+            v.value.split(",").filter((s) => s.trim() !== ""),
+            fail,
+          ),
+        [],
       ),
     );
   }
   const spread = get("zeus-spread")?.value;
-  if (spread !== undefined && !LABEL_KEY.test(spread)) failAt("zeus-spread", `zeus-spread must be a label name, got "${spread}"`);
-  const par = num("zeus-update-max-parallel") ?? 1;
-  if (!Number.isInteger(par) || par < 1 || par > 1000)
-    failAt("zeus-update-max-parallel", `zeus-update-max-parallel must be a whole number from 1 to 1000, got ${par}`);
-  const min = num("zeus-update-min-healthy") ?? UPDATE_DEFAULTS.minHealthyMs / 1000;
-  if (min < 0 || min > 86_400) failAt("zeus-update-min-healthy", `zeus-update-min-healthy must be from 0 to 86400 seconds, got ${min}`);
+  if (spread !== undefined && !LABEL_KEY.test(spread))
+    p.take(() => failAt("zeus-spread", `zeus-spread must be a label name, got "${spread}"`), undefined);
+  const maxParallel = p.take(() => {
+    const par = num("zeus-update-max-parallel") ?? 1;
+    if (!Number.isInteger(par) || par < 1 || par > 1000)
+      failAt("zeus-update-max-parallel", `zeus-update-max-parallel must be a whole number from 1 to 1000, got ${par}`);
+    return par;
+  }, 1);
+  const minHealthyMs = p.take(() => {
+    const min = num("zeus-update-min-healthy") ?? UPDATE_DEFAULTS.minHealthyMs / 1000;
+    if (min < 0 || min > 86_400) failAt("zeus-update-min-healthy", `zeus-update-min-healthy must be from 0 to 86400 seconds, got ${min}`);
+    return Math.round(min * 1000);
+  }, UPDATE_DEFAULTS.minHealthyMs);
   const revert = get("zeus-update-auto-revert")?.value ?? "false";
   if (!/^(true|false|yes|no|1|0)$/.test(revert))
-    failAt("zeus-update-auto-revert", `zeus-update-auto-revert must be true or false, got "${revert}"`);
-  const update = { maxParallel: par, minHealthyMs: Math.round(min * 1000), autoRevert: /^(true|yes|1)$/.test(revert) };
+    p.take(() => failAt("zeus-update-auto-revert", `zeus-update-auto-revert must be true or false, got "${revert}"`), undefined);
+  p.throwIfAny();
+  const update = { maxParallel, minHealthyMs, autoRevert: /^(true|yes|1)$/.test(revert) };
   return given(
     { check: c, constraints, spread, update },
     [...all.keys()].some((key) => key.startsWith("zeus-update-")),

@@ -100,10 +100,40 @@ log_max_size = "1"
     expect.stringMatching(/^web\.toml:5: \[vassal\] has unknown key "colour"/),
     expect.stringMatching(/^web\.toml:6: \[vassal\] log_max_size must be a size of at least 1K/),
   ]);
-  expect(problems("app.ini", "[uwsgi]\nemperor-stop-timeout = soon\nzeus-nodes = 0\nzeus-spread = a b\n")).toEqual([
+  // The fleet and cgroup settings too, each on its own.
+  const more = `[vassal]
+command = "x"
+check = "ftp://nope"
+constraints = ["=a"]
+spread = "a b"
+memory_max = "1K"
+cpu_max = "nope"
+pids_max = 0
+[vassal.update]
+max_parallel = 0
+auto_revert = "maybe"
+`;
+  expect(problems("m.toml", more)).toEqual([
+    expect.stringMatching(/^m\.toml:3: \[vassal\] check "ftp:\/\/nope" is not/),
+    expect.stringMatching(/^m\.toml:4: \[vassal\] constraint "=a" is not/),
+    'm.toml:5: [vassal] spread must be a label name, got "a b"',
+    expect.stringMatching(/^m\.toml:6: \[vassal\] memory_max must be a size of at least 1M/),
+    expect.stringMatching(/^m\.toml:7: \[vassal\] cpu_max must be a share of CPUs/),
+    "m.toml:8: [vassal] pids_max must be an integer from 1 to 4194304, got 0",
+    "m.toml:10: [vassal.update] max_parallel must be a whole number from 1 to 1000, got 0",
+    'm.toml:11: [vassal.update] auto_revert must be true or false, got "maybe"',
+  ]);
+  expect(
+    problems(
+      "app.ini",
+      "[uwsgi]\nemperor-stop-timeout = soon\nzeus-nodes = 0\nzeus-spread = a b\nzeus-constraint = =a\nzeus-update-auto-revert = maybe\n",
+    ),
+  ).toEqual([
     'app.ini:2: emperor-stop-timeout must be a whole number, got "soon"',
     'app.ini:3: zeus-nodes must be a whole number from 1 to 1000, got "0"',
     'app.ini:4: zeus-spread must be a label name, got "a b"',
+    expect.stringMatching(/^app\.ini:5: zeus-constraint: constraint "=a" is not/),
+    'app.ini:6: zeus-update-auto-revert must be true or false, got "maybe"',
   ]);
 });
 
