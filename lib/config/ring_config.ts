@@ -94,10 +94,14 @@ function parseNodes(doc: Record<string, unknown>, f: Fields, p: ConfigProblems, 
   const raw = doc.node;
   if (!Array.isArray(raw) || raw.length === 0) return p.take(() => f.fail("no [[node]] entries: a ring lists its nodes in ring order"), []);
   const list = raw as unknown[];
-  if (list.length < 2) p.take(() => f.fail(`a ring needs at least 2 nodes, found ${list.length}`), undefined);
-  if (list.length > MAX_NODES)
-    p.take(() => f.fail(`a ring has at most ${MAX_NODES} nodes (the wrapping byte is one digit), found ${list.length}`), undefined);
   const lines = list.map((_, index) => lineOf(f.text, /^\s*\[\[\s*node\s*\]\]/, index));
+  // At the only node, or at the first one too many.
+  if (list.length < 2) p.take(() => f.fail(`a ring needs at least 2 nodes, found ${list.length}`, lines[0]), undefined);
+  if (list.length > MAX_NODES)
+    p.take(
+      () => f.fail(`a ring has at most ${MAX_NODES} nodes (the wrapping byte is one digit), found ${list.length}`, lines[MAX_NODES]),
+      undefined,
+    );
   const nodes = list.flatMap((entry, index) => {
     const nf = p.take(() => f.child(entry, `node ${index + 1}`, lines[index]), undefined);
     return nf ? [parseNode(nf, p, index, peerPort, clientPort)] : [];

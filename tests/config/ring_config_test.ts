@@ -59,8 +59,12 @@ describe("ring.toml", () => {
   const bad: [string, string, RegExp][] = [
     ["syntax error has file and line", "a = 1\nb = = 2\n", /^ring\.toml:2: /],
     ["node without host", FIVE.replace('host = "127.0.0.13"\n', ""), /^ring\.toml:13: node 3 has no host$/],
-    ["one node", `[[node]]\nname="a"\nhost="h"\n`, /at least 2 nodes, found 1/],
-    ["twenty nodes", Array.from({ length: 20 }, (_, i) => `[[node]]\nname="n${i}"\nhost="h${i}"\n`).join(""), /at most 19 nodes/],
+    ["one node", `keepalive = 3\n[[node]]\nname="a"\nhost="h"\n`, /^ring\.toml:2: a ring needs at least 2 nodes, found 1$/],
+    [
+      "twenty nodes",
+      Array.from({ length: 20 }, (_, i) => `[[node]]\nname="n${i}"\nhost="h${i}"\n`).join(""),
+      /^ring\.toml:58: a ring has at most 19 nodes/,
+    ],
     [
       "duplicate name, with both lines",
       FIVE.replace('name = "PA"', 'name = "MV"'),

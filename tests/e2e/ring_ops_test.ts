@@ -28,7 +28,7 @@ describe("zog operations", () => {
     // Every problem of the file, each on one line naming it (the first as before).
     const lines = badConfig.stderr.trim().split("\n");
     expect(lines[0]).toMatch(/bad\.toml:1: peer_port must be an integer/);
-    expect(lines[1]).toMatch(/bad\.toml: a ring needs at least 2 nodes, found 1/);
+    expect(lines[1]).toMatch(/bad\.toml:2: a ring needs at least 2 nodes, found 1/);
     expect(lines.length).toBe(2);
   }, 20_000);
 

@@ -5,6 +5,7 @@ import { expect, test } from "bun:test";
 import { Coordinator } from "../../lib/zeus/coordinator.ts";
 import { restoreState, snapshotState } from "../../lib/zeus/state_snapshot.ts";
 import { loadState, saveState, type ZeusState } from "../../lib/zeus/state_file.ts";
+import { stateFromKeys, stateKeys } from "../../lib/zeus/state_keys.ts";
 import { sha256Hex, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -172,4 +173,22 @@ test("a revert survives a restart: the failed config is not rolled out again unt
   r.core.fileSet("web.toml", conf("v3"));
   expect(r.updated()).toEqual(["e1"]);
   expect(v.rollout).toMatchObject({ state: "rolling", target: sha256Hex(conf("v3")) });
+});
+
+test("the etcd layout (one key per vassal) carries the rollout, the last good config, a revert, a failure and a moving copy", () => {
+  const z = runningV1();
+  z.core.fileSet("web.toml", conf("v2"));
+  const state = z.core.snapshot();
+  state.vassals[0]!.assignments[0]!.state = "moving";
+  state.vassals[0]!.revertedFrom = "f".repeat(64);
+  state.vassals[0]!.failed = "why";
+  const back = stateFromKeys(stateKeys(state));
+  expect(back.vassals).toEqual(state.vassals);
+  const vassals = new Map();
+  restoreState(back, new Map(), vassals);
+  const v = vassals.get("web.toml");
+  expect(v.rollout).toMatchObject({ state: "rolling", target: sha256Hex(conf("v2")) });
+  expect(v.lastGood.body).toEqual(conf("v1"));
+  expect([v.revertedFrom, v.failed]).toEqual(["f".repeat(64), "why"]);
+  expect(v.copiesOn.get(state.vassals[0]!.assignments[0]!.node).state).toBe("moving");
 });
