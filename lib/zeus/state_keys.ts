@@ -7,7 +7,7 @@
  * Layout, relative to `PREFIX/state/`:
  * ```
  * meta                 {"version":2, ...every other top-level field of the state}
- * emperor/NODE         one entry of state.emperors
+ * emperor/NODE         one entry of state.emperors, without `lastSeen` (read back as 0)
  * vassal/NAME          one entry of state.vassals (whatever fields it has)
  * destroying/NODE      ["name", ...]: state.destroying on that node
  * ```
@@ -40,7 +40,9 @@ export function stateKeys(state: ZeusState): Map<string, string> {
   const meta: Entry = { version: STATE_KEYS_VERSION };
   for (const [k, v] of Object.entries(state)) if (!SPLIT.has(k)) meta[k] = v;
   out.set("meta", JSON.stringify(meta));
-  for (const e of state.emperors) out.set(`emperor/${encodeURIComponent(e.node)}`, JSON.stringify(e));
+  // Without its last heartbeat: that changes every second on every emperor, a restore does
+  // not use it, and keeping it would rewrite every emperor's key at every save.
+  for (const { lastSeen: _, ...e } of state.emperors) out.set(`emperor/${encodeURIComponent(e.node)}`, JSON.stringify(e));
   for (const v of state.vassals) out.set(`vassal/${encodeURIComponent(v.name)}`, JSON.stringify(v));
   const destroying = new Map<string, string[]>();
   for (const d of state.destroying) destroying.set(d.node, [...(destroying.get(d.node) ?? []), d.name]);
@@ -84,7 +86,7 @@ export function stateFromKeys(keys: Iterable<[string, string]>, where = ""): Zeu
       meta = true;
     } else if (kind === "emperor/") {
       if (doc?.node !== id || typeof doc.maxVassals !== "number") bad(key, "does not hold this emperor");
-      state.emperors.push(doc as unknown as Emperor);
+      state.emperors.push({ ...(doc as unknown as Emperor), lastSeen: 0 });
     } else if (kind === "vassal/") {
       if (doc?.name !== id || typeof doc.sha256 !== "string" || !Array.isArray(doc.assignments)) bad(key, "does not hold this vassal");
       const why = savedRolloutProblem(doc as unknown as SavedVassal);

@@ -57,9 +57,9 @@ function fleetFields(v: VassalRecord): Partial<SavedVassal> {
 }
 
 /**
- * Puts a saved vassal's rollout fields back on its record. Malformed ones (a store that does
- * not check them), or a last good config whose body does not match its digest, are dropped:
- * the rollout is then judged afresh.
+ * Puts a saved vassal's fleet-operation fields back on its record. Malformed ones (should a
+ * store let them through), or a last good config whose body does not match its digest, are
+ * dropped: the vassal is then judged afresh.
  */
 function restoreFleetFields(s: SavedVassal, v: VassalRecord): void {
   if (savedRolloutProblem(s)) return;

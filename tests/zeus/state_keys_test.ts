@@ -29,7 +29,7 @@ function normal(s: ZeusState): unknown {
   return {
     ...s,
     savedAt: "",
-    emperors: by(s.emperors, (e) => e.node),
+    emperors: by(s.emperors, (e) => e.node).map((e) => ({ ...e, lastSeen: 0 })),
     vassals: by(s.vassals, (v) => v.name),
     destroying: by(s.destroying, (d) => `${d.node}\0${d.name}`),
   };
@@ -146,6 +146,13 @@ describe("stateKeys", () => {
 });
 
 describe("keyChanges and batches", () => {
+  test("heartbeats alone rewrite no key: an emperor's lastSeen is not kept in etcd", () => {
+    const later = structuredClone(state);
+    for (const e of later.emperors) e.lastSeen += 1000;
+    expect(keyChanges(stateKeys(state), stateKeys(later))).toEqual({ puts: [], deletes: [] });
+    expect(back(state).emperors.map((e) => e.lastSeen)).toEqual([0, 0]);
+  });
+
   test("a change to one vassal rewrites that vassal's key only; a removed one is deleted", () => {
     const before = stateKeys(state);
     const moved = structuredClone(state);
