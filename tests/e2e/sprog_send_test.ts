@@ -72,6 +72,23 @@ describe("sprog on a five-node ring", () => {
     });
   }, 60_000);
 
+  test("-m - sends a line as soon as it is read, stdin still open (tail -F | sprog -m -), default interval", async () => {
+    const first = `tail line 1 ${crypto.randomUUID()}`;
+    const second = `tail line 2 ${crypto.randomUUID()}`;
+    const sprog = start(bin("sprog"), ["--config", ring.config, "-m", "-"], { stdio: ["pipe", "pipe", "pipe"] });
+    sprog.child.stdin!.write(`${first}\n`);
+    // Logged on every node while sprog still waits for more input: not held until EOF, nor
+    // for the 10 s interval.
+    await waitFor(() => logs.every((l) => loggedContents(l).includes(first)), 20_000, "the first line on every node");
+    expect(sprog.child.exitCode).toBeNull();
+    sprog.child.stdin!.write(`${second}\n`);
+    await waitFor(() => logs.every((l) => loggedContents(l).includes(second)), 20_000, "the second line on every node");
+    expect(sprog.child.exitCode).toBeNull();
+    sprog.child.stdin!.end();
+    expect(await sprog.exited).toBe(0);
+    expect(sprog.stdout()).toStartWith("2 sent, 2 acked, 0 failed");
+  }, 60_000);
+
   test("--window 32 with -i 0 (throughput mode)", async () => {
     await sendAndCheck(["--config", ring.config, "-i", "0", "--window", "32", "-n", "600"], 600);
   }, 60_000);
