@@ -3,7 +3,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { bin, removeTmpDirs, run, tmpDir } from "../helpers/procs.ts";
+import { bin, freePort, removeTmpDirs, run, tmpDir } from "../helpers/procs.ts";
 
 afterAll(removeTmpDirs);
 
@@ -141,7 +141,9 @@ test.each(["zog", "zeus", "emperor"] as const)("a busy --stats port names the ad
   const dir = tmpDir();
   try {
     const stats = `127.0.0.1:${taken.port}`;
-    writeFileSync(join(dir, "ring.toml"), '[[node]]\nname = "A"\nhost = "127.0.0.1"\n[[node]]\nname = "B"\nhost = "127.0.0.2"\n');
+    // Free ports of its own: the default ones (55551/55552) on 127.0.0.1 may be another test's.
+    const ports = `peer_port = ${await freePort()}\nclient_port = ${await freePort()}\n`;
+    writeFileSync(join(dir, "ring.toml"), `${ports}[[node]]\nname = "A"\nhost = "127.0.0.1"\n[[node]]\nname = "B"\nhost = "127.0.0.2"\n`);
     const args = {
       zog: ["--config", join(dir, "ring.toml"), "--node", "A", "--log-dir", join(dir, "logs"), "--stats", stats],
       zeus: ["--listen", "127.0.0.1:0", "--vassals", dir, "--stats", stats],
