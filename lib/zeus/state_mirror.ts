@@ -63,6 +63,7 @@ export class StateMirror {
     void this.#loop();
   }
 
+  /** Stops following (the watch is closed). */
   stop(): void {
     this.#stopped = true;
     this.#abort.abort();
