@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make dist-check`: proves the cross-built linux-arm64 executable runs, under qemu-user on
 # this machine: each of its four names answers --version, `zog --check` accepts a good
-# ring.toml and lists every problem of a bad one, and a two-node ring of arm64 zogs
-# replicates a message that an arm64 sprog sent. Not part of `make test`: it builds with
+# ring.toml and lists every problem of a bad one, a two-node ring of arm64 zogs
+# replicates a message that an arm64 sprog sent, and an arm64 emperor runs a vassal. Not part of `make test`: it builds with
 # a runtime fetched by `npm pack @oven/bun-linux-aarch64`.
 #   ARCH=arm64 scripts/dist_check.sh     # the default and, for now, the only one
 set -euo pipefail
@@ -99,4 +99,17 @@ echo "qemu-aarch64 sprog -n 1: $(tail -n 1 "$work/sprog.out")"
 echo "access.log A: $(tail -n 1 "$work/logs/A/access.log")"
 echo "access.log B: $(tail -n 1 "$work/logs/B/access.log")"
 arm zog status --stats "$a.1:$((port + 2))" | sed 's/^/  /'
+
+# An arm64 emperor keeping a plain vassal running.
+mkdir -p "$work/vassals"
+printf '[vassal]\ncommand = "sleep"\nargs = ["600"]\n' >"$work/vassals/sleeper.toml"
+arm emperor --check --emperor "$work/vassals" || fail "emperor --check rejected a good vassal"
+qemu-aarch64 -L "$SYSROOT" "$work/bin/emperor" --emperor "$work/vassals" --state-dir "$work/emperor" \
+  --stats "$a.1:$((port + 3))" 2>"$work/emperor.err" >/dev/null &
+pids+=($!)
+until arm emperor status --stats "$a.1:$((port + 3))" 2>/dev/null | grep -q "sleeper.toml .*running"; do
+  [ $SECONDS -lt $deadline ] || { cat "$work/emperor.err" >&2; fail "the arm64 emperor did not run its vassal"; }
+  sleep 0.5
+done
+arm emperor status --stats "$a.1:$((port + 3))" | sed 's/^/  /'
 echo "dist-check: linux-arm64 ok"
