@@ -173,10 +173,74 @@ zeus_all_running() {
 }
 # zeus_reports_agree ADDR: every live emperor's heartbeat (RUNNING) counts what zeus assigned it.
 zeus_reports_agree() {
-  "$DIST/zeus" status --stats "$1" 2>/dev/null | awk '/^EMPEROR/ { on = 1; next } on && NF == 0 { exit } on && $2 == "yes" && $5 != $6 { bad = 1 } END { exit bad }'
+  "$DIST/zeus" status --stats "$1" 2>/dev/null |
+    awk '/^EMPEROR/ { on = 1; next } on && NF == 0 { exit } on { sub(/ \((draining|drained)\)/, ""); $0 = $0 } on && $2 == "yes" && $5 != $6 { bad = 1 } END { exit bad }'
 }
 # zeus_counter ADDR NAME: a counter from the last line of `zeus status`.
 zeus_counter() { "$DIST/zeus" status --stats "$1" 2>/dev/null | sed -n "s/.*[ :]$2=\([0-9]*\).*/\1/p"; }
+
+# zeus_row ADDR NAME: NAME's row of the vassal table.
+zeus_row() { "$DIST/zeus" status --stats "$1" 2>/dev/null | grep "^$2 "; }
+# emperor_rows ADDR: the emperor table.
+emperor_rows() { "$DIST/zeus" status --stats "$1" 2>/dev/null | sed -n '/^EMPEROR/,/^$/p' | sed '/^$/d'; }
+
+# The fleet operations (SPEC section 4), run inside zeus_demo: a drain and two rolling updates.
+fleet_demo() {
+  local m=$((n - 1)) # sleeper3 was removed
+  echo "-- a fourth emperor joins (nothing moves to it by itself); then one emperor is drained"
+  "$DIST/emperor" --emperor "zeus-ssl:$ip:4040,$Z/pki/emperor4.key" --zeus-ca "$Z/pki/ca.crt" \
+    --node emperor4 --state-dir "$Z/emperor4" --max-vassals 20 --heartbeat 0.5 --label zone=a 2>"$Z/emperor4.log" &
+  ZEUS_PIDS+=($!)
+  e4_alive() { emperor_rows "$ip:4041" | grep -qE '^emperor4 +yes'; }
+  wait_until 10 "emperor4" e4_alive
+  # Not the one with the uWSGI app: its copy would need the same port as the old one.
+  local node=emperor1
+  zeus_row "$ip:4041" app.ini | grep -q 'emperor1(' && node=emperor3
+  echo "  \$ zeus drain [TLS flags] $node"
+  "$DIST/zeus" drain "${admin[@]}" "$node" 2>&1 | indent
+  draining() { emperor_rows "$ip:4041" | grep -qE "^$node +yes \(draining\)"; }
+  wait_until 5 "$node draining" draining
+  emperor_rows "$ip:4041" | indent
+  drained() { emperor_rows "$ip:4041" | grep -qE "^$node +yes \(drained\)" && zeus_all_running "$ip:4041" "$m"; }
+  local t0=$SECONDS
+  wait_until 30 "$node drained" drained
+  echo "  drained in about $((SECONDS - t0)) s: each copy's replacement ran for min_healthy (1 s) before the old copy stopped"
+  "$DIST/zeus" status --stats "$ip:4041" | sed '/^  counters/d' | indent
+  echo "  every copy moved off $node, one at a time (counters: moved=$(zeus_counter "$ip:4041" moved)); nothing new lands there"
+  echo "  \$ zeus undrain [TLS flags] $node"
+  "$DIST/zeus" undrain "${admin[@]}" "$node" 2>&1 | indent
+  emperor_rows "$ip:4041" | grep -E "^(EMPEROR|$node) " | indent
+  echo "  $node is eligible again; nothing moves back by itself"
+
+  echo "-- a rolling update: clock.toml (nodes = 2, [vassal.update] max_parallel = 1, min_healthy = 1, auto_revert = true)"
+  echo "   gets a new command: one copy at a time, each running 1 s before the next"
+  echo "  clock.toml's row of zeus status, each time it changed while the update rolled:"
+  clock_toml 'while :; do echo tick; sleep 5; done' >"$Z/vassals/clock.toml"
+  rolled() { grep -q 'rollout of clock.toml done' "$Z/zeus.log" && zeus_all_running "$ip:4041" "$m"; }
+  # Rows fetched one at a time, so their column widths are set here (columns: 2+ spaces apart).
+  cols() { awk -F '  +' '{ printf "  %-11s %-9s %-6s %-40s %-8s %s\n", $1, $2, $3, $4, $5, $6 }'; }
+  "$DIST/zeus" status --stats "$ip:4041" | grep '^VASSAL ' | cols
+  local row last="" end=$((SECONDS + 20))
+  until rolled || [ $SECONDS -ge $end ]; do
+    row=$(zeus_row "$ip:4041" clock.toml || true)
+    [ -n "$row" ] && [ "$row" != "$last" ] && echo "$row" | cols && last=$row
+    sleep 0.1
+  done
+  rolled || echo "demo: clock.toml's rollout did not finish within 20 s; carrying on" >&2
+  row=$(zeus_row "$ip:4041" clock.toml || true)
+  [ "$row" != "$last" ] && echo "$row" | cols
+  grep -h 'rollout of clock.toml' "$Z/zeus.log" | sed 's/^[^]]*\] //' | indent
+  echo "  both copies run the new config (new pids), never both down at once; the NOTE is clear again"
+
+  echo "-- a bad update: its command exits at once; the first copy fails on it, the rollout stops,"
+  echo "   and auto_revert gives that copy the last config that ran well (the other copy is never touched)"
+  clock_toml 'exit 1' >"$Z/vassals/clock.toml"
+  reverted() { zeus_row "$ip:4041" clock.toml | grep -q 'rollout reverted' && zeus_all_running "$ip:4041" "$m"; }
+  wait_until 15 "clock.toml's revert" reverted
+  "$DIST/zeus" status --stats "$ip:4041" | grep -E '^(VASSAL|clock\.toml) ' | indent
+  grep -h 'rollout of clock.toml stopped' "$Z/zeus.log" | sed 's/^[^]]*\] //' | indent
+  echo "  both copies run the good config again; the NOTE says why until clock.toml changes again"
+}
 
 zeus_demo() {
   local Z="$WORK/zeus" ip=127.0.0.20 i
@@ -187,14 +251,17 @@ zeus_demo() {
   echo "== zeus: TLS with client certificates, three emperors"
   "$DIST/zeus" certs init "$Z/pki" >/dev/null
   "$DIST/zeus" certs issue "$Z/pki" zeus --host "$ip" >/dev/null
-  for i in 1 2 3; do "$DIST/zeus" certs issue "$Z/pki" "emperor$i" >/dev/null; done
+  for i in 1 2 3 4; do "$DIST/zeus" certs issue "$Z/pki" "emperor$i" >/dev/null; done
   "$DIST/zeus" certs issue "$Z/pki" ops >/dev/null
 
+  # min_healthy = 1 ([vassal.update], default 10 s): drains and rollouts below wait 1 s per copy.
+  local fast='[vassal.update]\nmin_healthy = 1\n'
   for i in 1 2 3 4 5 6; do
-    printf '[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\n' >"$Z/vassals/sleeper$i.toml"
+    printf '[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\n%b' "$fast" >"$Z/vassals/sleeper$i.toml"
   done
-  printf '[vassal]\ncommand = "/bin/sh"\nargs = ["-c", "while :; do date; sleep 5; done"]\nnodes = 2\n' >"$Z/vassals/clock.toml"
-  printf '[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\nnodes = 3\n' >"$Z/vassals/everywhere.toml"
+  clock_toml() { printf '[vassal]\ncommand = "/bin/sh"\nargs = ["-c", "%s"]\nnodes = 2\n[vassal.update]\nmax_parallel = 1\nmin_healthy = 1\nauto_revert = true\n' "$1"; }
+  clock_toml 'while :; do date; sleep 5; done' >"$Z/vassals/clock.toml"
+  printf '[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\nnodes = 3\n%b' "$fast" >"$Z/vassals/everywhere.toml"
   if command -v uwsgi >/dev/null; then
     printf 'def application(env, start_response):\n    start_response("200 OK", [("Content-Type", "text/plain")])\n    return [b"hello from a uWSGI vassal placed by zeus\\n"]\n' >"$Z/app.py"
     printf '[uwsgi]\nplugin = python3\nhttp-socket = %s:4060\nwsgi-file = %s\nmaster = true\nprocesses = 1\n' "$ip" "$Z/app.py" >"$Z/vassals/app.ini"
@@ -247,7 +314,7 @@ zeus_demo() {
   echo "  (exit code $code: refused)"
 
   echo "-- edit sleeper1.toml, touch sleeper2.toml, remove sleeper3.toml"
-  printf '[vassal]\ncommand = "/bin/sleep"\nargs = ["2000"]\n' >"$Z/vassals/sleeper1.toml"
+  printf '[vassal]\ncommand = "/bin/sleep"\nargs = ["2000"]\n%b' "$fast" >"$Z/vassals/sleeper1.toml"
   touch "$Z/vassals/sleeper2.toml"
   rm "$Z/vassals/sleeper3.toml"
   edits_done() { [ "$(zeus_counter "$ip:4041" destroyed)" = 1 ] && [ "$(zeus_counter "$ip:4041" reloads)" = 1 ] && zeus_all_running "$ip:4041" $((n - 1)); }
@@ -267,11 +334,13 @@ zeus_demo() {
     wait_until 10 "web.toml healthy again" web_healthy
   fi
 
-  echo "-- kill -9 emperor3: its connection drops, so zeus moves its vassals at once"
+  fleet_demo
+
+  echo "-- kill -9 emperor3 and emperor4: their connections drop, so zeus moves their vassals at once"
   echo "   (an emperor that hangs instead is declared dead after --dead-after, 2 s here)"
-  { kill -9 "${ZEUS_PIDS[3]}" && wait "${ZEUS_PIDS[3]}"; } 2>/dev/null || true
+  { kill -9 "${ZEUS_PIDS[3]}" "${ZEUS_PIDS[4]}" && wait "${ZEUS_PIDS[3]}" "${ZEUS_PIDS[4]}"; } 2>/dev/null || true
   moved() { [ "$(zeus_states "$ip:4041" | grep -cv ' running$')" -eq 1 ] && zeus_states "$ip:4041" | grep -q '^everywhere.toml partial$' && zeus_reports_agree "$ip:4041"; }
-  wait_until 10 "emperor3's vassals to move" moved
+  wait_until 10 "emperor3's and emperor4's vassals to move" moved
   "$DIST/zeus" status --stats "$ip:4041" | indent
   echo "-- zeus log (last lines)"
   tail -n 6 "$Z/zeus.log" | indent
