@@ -151,6 +151,26 @@ export class CgroupTree {
     this.#removing.set(name, t);
   }
 
+  /**
+   * Resolves true once no vassal cgroup of the subtree holds a process, false after `ms`.
+   * A SIGKILL is delivered asynchronously: a vassal's forked children may outlive the
+   * vassal's own exit by a few milliseconds, and an emperor that stops should not.
+   */
+  async drained(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      let busy: boolean;
+      try {
+        busy = readdirSync(this.path, { withFileTypes: true }).some((e) => e.isDirectory() && populated(join(this.path, e.name)));
+      } catch {
+        return true;
+      }
+      if (!busy) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((res) => setTimeout(res, 10));
+    }
+  }
+
   /** Kills every process of the subtree (what an earlier emperor left); returns the cgroups that held any. */
   reapAll(): string[] {
     const held: string[] = [];

@@ -211,10 +211,13 @@ export class Supervisor {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
-  /** Stops every vassal gracefully, all at once, and releases the state dir; resolves when all are reaped. Later applies are ignored. */
+  /** Stops every vassal gracefully, all at once, and releases the state dir; resolves when all are reaped (every process of their cgroups, up to 2 s more). Later applies are ignored. */
   async stopAll(): Promise<void> {
     this.#stopping = true;
     await Promise.all([...[...this.#vassals.keys()].map((n) => this.destroy(n)), ...this.#dying.values()]);
+    // What the kills hit is gone before the emperor is (a vassal's children die just after it).
+    if (this.#ctx.cgroups && !(await this.#ctx.cgroups.drained(2000)))
+      log.warn("some vassal processes were still dying at exit (cgroups under {path})", { path: this.#ctx.cgroups.path });
     this.#ctx.watchdog?.stop();
     unlockStateDir(this.stateDir);
   }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { test } from "bun:test";
 import { spawnSync } from "node:child_process";
 import { freePort, type Proc, start, tmpDir, waitFor } from "../helpers/procs.ts";
 
@@ -12,6 +13,20 @@ export function etcdMissing(): string | undefined {
   const r = spawnSync("etcd", ["--version"], { encoding: "utf8" });
   if (r.error || r.status !== 0) return "etcd is not installed (apt-get install etcd-server): skipping the several-zeus tests";
   return undefined;
+}
+
+/**
+ * `test` where etcd can run, else `test.skip` with the reason printed once, as `FILE: reason`.
+ *
+ * @example
+ * ```ts
+ * const haTest = etcdTest("zeus_ha_test");
+ * ```
+ */
+export function etcdTest(file: string): typeof test {
+  const missing = etcdMissing();
+  if (missing) console.log(`${file}: ${missing}`);
+  return missing ? test.skip : test;
 }
 
 /** A running etcd. */

@@ -3,12 +3,12 @@
 // state's writes go on (a vassal put through etcd is placed and its state key written), no
 // vassal restarts; then kill -9 of the leading zeus: a standby takes over on the two
 // members left.
-import { afterAll, afterEach, expect, test } from "bun:test";
+import { afterAll, afterEach, expect } from "bun:test";
 import { join } from "node:path";
 import type { HaStatus } from "../../lib/zeus/ha.ts";
 import type { ZeusStatus } from "../../lib/zeus/zeus_status.ts";
 import { bin, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
-import { etcdKeys, etcdMissing, startEtcdCluster } from "./_etcd.ts";
+import { etcdKeys, etcdTest, startEtcdCluster } from "./_etcd.ts";
 import {
   copies,
   type EmperorProc,
@@ -21,9 +21,7 @@ import {
   type ZeusProc,
 } from "./_zeus.ts";
 
-const missing = etcdMissing();
-if (missing) console.log(`zeus_ha_cluster_test: ${missing}`);
-const haTest = missing ? test.skip : test;
+const haTest = etcdTest("zeus_ha_cluster_test");
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);

@@ -1,15 +1,13 @@
 // Several zeus: status shows only the zeus that are there. A killed standby is shown as
 // probably gone (its lease unrenewed) and then dropped; a killed leader is shown silent by
 // the standbys until one takes over, and the new leader never lists it as a standby.
-import { afterAll, afterEach, expect, test } from "bun:test";
+import { afterAll, afterEach, expect } from "bun:test";
 import type { HaStatus } from "../../lib/zeus/ha.ts";
 import { bin, removeTmpDirs, run, waitFor } from "../helpers/procs.ts";
-import { etcdMissing, startEtcd } from "./_etcd.ts";
+import { etcdTest, startEtcd } from "./_etcd.ts";
 import { startZeus, stopAll, type ZeusProc } from "./_zeus.ts";
 
-const missing = etcdMissing();
-if (missing) console.log(`zeus_ha_standbys_test: ${missing}`);
-const haTest = missing ? test.skip : test;
+const haTest = etcdTest("zeus_ha_standbys_test");
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);

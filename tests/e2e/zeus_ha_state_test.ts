@@ -1,17 +1,15 @@
 // Several zeus keep their state in etcd as one key per emperor and per vassal: a change
 // rewrites the keys it touches and no other; a single-key state of an earlier version is
 // migrated by the first leader; a state of another layout version is refused at start.
-import { afterAll, afterEach, expect, test } from "bun:test";
+import { afterAll, afterEach, expect } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { HaStatus } from "../../lib/zeus/ha.ts";
 import { bin, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
-import { etcdKeys, etcdMissing, etcdPut, startEtcd } from "./_etcd.ts";
+import { etcdKeys, etcdTest, etcdPut, startEtcd } from "./_etcd.ts";
 import { copies, sleeper, startEmperor, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
 
-const missing = etcdMissing();
-if (missing) console.log(`zeus_ha_state_test: ${missing}`);
-const haTest = missing ? test.skip : test;
+const haTest = etcdTest("zeus_ha_state_test");
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);

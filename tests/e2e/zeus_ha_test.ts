@@ -6,7 +6,7 @@ import { join } from "node:path";
 import type { HaStatus } from "../../lib/zeus/ha.ts";
 import type { ZeusStatus } from "../../lib/zeus/zeus_status.ts";
 import { bin, freePort, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
-import { etcdMissing, type EtcdProc, startEtcd } from "./_etcd.ts";
+import { etcdTest, type EtcdProc, startEtcd } from "./_etcd.ts";
 import {
   copies,
   type EmperorProc,
@@ -19,9 +19,7 @@ import {
   type ZeusProc,
 } from "./_zeus.ts";
 
-const missing = etcdMissing();
-if (missing) console.log(`zeus_ha_test: ${missing}`);
-const haTest = missing ? test.skip : test;
+const haTest = etcdTest("zeus_ha_test");
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
