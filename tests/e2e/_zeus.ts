@@ -115,6 +115,35 @@ export async function stopAll(): Promise<void> {
   await killAll();
 }
 
+/**
+ * Starts zeus (plus `zeusExtra` flags) and emperors e1..eN connected to it, each with its
+ * `--label`s when `emperors` lists them, and waits until all are registered and ready.
+ *
+ * @example
+ * ```ts
+ * const { z, spec, emperors } = await startCluster([["zone=a"], ["zone=b"]], ["--state", state]);
+ * ```
+ */
+export async function startCluster(
+  emperors: number | string[][] = 3,
+  zeusExtra: string[] = [],
+): Promise<{ z: ZeusProc; spec: string; emperors: EmperorProc[] }> {
+  const z = await startZeus({ extra: zeusExtra });
+  const spec = `zeus:127.0.0.1:${z.port}`;
+  const labels = typeof emperors === "number" ? Array.from({ length: emperors }, (): string[] => []) : emperors;
+  const started: EmperorProc[] = [];
+  for (let i = 0; i < labels.length; i++)
+    started.push(
+      await startEmperor(
+        `e${i + 1}`,
+        spec,
+        labels[i]!.flatMap((l) => ["--label", l]),
+      ),
+    );
+  await emperorsReady(z, labels.length);
+  return { z, spec, emperors: started };
+}
+
 /** Writes vassal configs into the vassals directory. */
 export function writeVassals(dir: string, files: Record<string, string>): void {
   for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);

@@ -4,7 +4,7 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { join } from "node:path";
 import { bin, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
-import { copies, emperorsReady, sleeper, startEmperor, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
+import { copies, sleeper, startCluster, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
@@ -13,10 +13,7 @@ const drainOf = async (z: ZeusProc, node: string) => (await z.status())?.emperor
 
 test("drain then kill -9 of zeus mid-drain: the restored zeus keeps the emperor draining and finishes the move; then forget", async () => {
   const state = join(tmpDir(), "zeus-state.json");
-  const z = await startZeus({ extra: ["--state", state] });
-  const spec = `zeus:127.0.0.1:${z.port}`;
-  const emperors = [await startEmperor("e1", spec), await startEmperor("e2", spec), await startEmperor("e3", spec)];
-  await emperorsReady(z, 3);
+  const { z, spec, emperors } = await startCluster(3, ["--state", state]);
   // Each replacement must run for 6 s before the old copy goes: the drain lasts long enough to be cut.
   const files: Record<string, string> = {};
   for (let i = 0; i < 6; i++) files[`v${i}.toml`] = sleeper("[vassal.update]\nmin_healthy = 6\n");

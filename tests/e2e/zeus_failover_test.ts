@@ -5,23 +5,20 @@ import {
   alive,
   allRunning,
   copies,
-  emperorsReady,
   sleeper,
+  startCluster,
   startEmperor,
   startZeus,
   stopAll,
-  writeVassals,
   watchDuplicates,
+  writeVassals,
 } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
 
 async function cluster() {
-  const z = await startZeus();
-  const spec = `zeus:127.0.0.1:${z.port}`;
-  const emperors = [await startEmperor("e1", spec), await startEmperor("e2", spec), await startEmperor("e3", spec)];
-  await emperorsReady(z, 3);
+  const { z, spec, emperors } = await startCluster(3);
   const files: Record<string, string> = {};
   for (let i = 0; i < 9; i++) files[`v${i}.toml`] = sleeper();
   writeVassals(z.dir, files);

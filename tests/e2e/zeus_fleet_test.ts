@@ -6,34 +6,18 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { sha256Hex } from "../../lib/zeus_protocol/mod.ts";
 import { bin, freePort, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
-import { emperorsReady, type EmperorProc, startEmperor, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
+import { startCluster, startEmperor, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
 
 const PYTHON = Bun.which("python3");
 
-async function cluster(labels: string[][] = [[], [], []], zeusExtra: string[] = []) {
-  const z = await startZeus({ extra: zeusExtra });
-  const emperors: EmperorProc[] = [];
-  for (let i = 0; i < labels.length; i++) {
-    emperors.push(
-      await startEmperor(
-        `e${i + 1}`,
-        `zeus:127.0.0.1:${z.port}`,
-        labels[i]!.flatMap((l) => ["--label", l]),
-      ),
-    );
-  }
-  await emperorsReady(z, labels.length);
-  return { z, emperors };
-}
-
 const vassalOf = async (z: ZeusProc, name: string) => (await z.status())?.vassals.find((v) => v.name === name);
 const sleeperWith = (extra: string) => `[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\nstop_timeout = 1\n${extra}`;
 
 test("labels: a constrained vassal lands only where it may, waits with a NOTE when no emperor meets it; spread uses distinct zones", async () => {
-  const { z, emperors } = await cluster([["zone=a"], ["zone=a", "ssd"], ["zone=b"]]);
+  const { z, emperors } = await startCluster([["zone=a"], ["zone=a", "ssd"], ["zone=b"]]);
   writeVassals(z.dir, {
     "fast.toml": sleeperWith('constraints = ["zone=a", "ssd"]\n'),
     "b.toml": sleeperWith('constraints = ["zone=b"]\n'),
@@ -111,7 +95,7 @@ function ask(port: number): Promise<string | undefined> {
 test.skipIf(!PYTHON)(
   "drain: a single-copy TCP vassal moves with no gap longer than one 50 ms poll; undrain takes placements again",
   async () => {
-    const { z, emperors } = await cluster();
+    const { z, emperors } = await startCluster();
     const dir = tmpDir("fleet-drain-");
     writeFileSync(join(dir, "server.py"), SERVER);
     const port = await freePort();
@@ -192,7 +176,7 @@ test.skipIf(!PYTHON)(
 test.skipIf(!PYTHON)(
   "health check: an HTTP check goes healthy; when it fails check_failures times the vassal is restarted; /metrics counts it",
   async () => {
-    const { z, emperors } = await cluster([[]], ["--reschedule-after", "100"]);
+    const { z, emperors } = await startCluster([[]], ["--reschedule-after", "100"]);
     const www = tmpDir("fleet-www-");
     mkdirSync(www, { recursive: true });
     writeFileSync(join(www, "health"), "ok\n");
@@ -244,7 +228,7 @@ check_failures = 2
 test("rolling update: nodes = 3, max_parallel = 1: never more than one copy changing; a change failing its check stops and auto_revert brings every copy back", async () => {
   // The state file tells when a config became the last good one.
   const state = join(tmpDir(), "zeus-state.json");
-  const { z, emperors } = await cluster([[], [], []], ["--state", state]);
+  const { z, emperors } = await startCluster([[], [], []], ["--state", state]);
   const conf = (tag: string, check: string) => `[vassal]
 command = "/bin/sleep"
 args = ["1000"]

@@ -3,21 +3,13 @@ import { afterAll, afterEach, expect, test } from "bun:test";
 import { readFileSync, rmSync, utimesSync } from "node:fs";
 import { join } from "node:path";
 import { removeTmpDirs, run, bin, waitFor } from "../helpers/procs.ts";
-import { alive, allRunning, copies, emperorsReady, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
+import { alive, allRunning, copies, sleeper, startCluster, stopAll, writeVassals } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
 
-async function cluster(n = 3) {
-  const z = await startZeus();
-  const emperors = [];
-  for (let i = 1; i <= n; i++) emperors.push(await startEmperor(`e${i}`, `zeus:127.0.0.1:${z.port}`));
-  await emperorsReady(z, n);
-  return { z, emperors };
-}
-
 test("three emperors and 30 plain vassals: 10/10/10, each running once, pids alive", async () => {
-  const { z, emperors } = await cluster();
+  const { z, emperors } = await startCluster();
   const files: Record<string, string> = {};
   for (let i = 0; i < 30; i++) files[`v${String(i).padStart(2, "0")}.toml`] = sleeper();
   writeVassals(z.dir, files);
@@ -37,7 +29,7 @@ test("three emperors and 30 plain vassals: 10/10/10, each running once, pids ali
 }, 60_000);
 
 test("nodes = 3 runs on three distinct emperors; a 100 KB config arrives intact", async () => {
-  const { z, emperors } = await cluster();
+  const { z, emperors } = await startCluster();
   const big = sleeper(`# ${"0123456789abcdef".repeat(6400)}\n`);
   writeVassals(z.dir, { "trio.toml": sleeper("nodes = 3\n"), "big.toml": big });
   await allRunning(z, 2);
@@ -54,7 +46,7 @@ test("nodes = 3 runs on three distinct emperors; a 100 KB config arrives intact"
 }, 60_000);
 
 test("an edited file is updated, a touched one reloaded, a removed one destroyed", async () => {
-  const { z, emperors } = await cluster();
+  const { z, emperors } = await startCluster();
   writeVassals(z.dir, { "a.toml": sleeper(), "b.toml": sleeper(), "c.toml": sleeper() });
   await allRunning(z, 3);
   const before = await copies(emperors);

@@ -3,17 +3,14 @@ import { afterAll, afterEach, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
-import { allRunning, copies, emperorsReady, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
+import { allRunning, copies, emperorsReady, sleeper, startCluster, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
 
 test("zeus --restore after kill -9: same pids, nothing respawned; then it places, updates and destroys", async () => {
   const state = join(tmpDir(), "zeus-state.json");
-  const z = await startZeus({ extra: ["--state", state] });
-  const spec = `zeus:127.0.0.1:${z.port}`;
-  const emperors = [await startEmperor("e1", spec), await startEmperor("e2", spec), await startEmperor("e3", spec)];
-  await emperorsReady(z, 3);
+  const { z, spec, emperors } = await startCluster(3, ["--state", state]);
   const files: Record<string, string> = {};
   for (let i = 0; i < 9; i++) files[`v${i}.toml`] = sleeper();
   files["pair.toml"] = sleeper("nodes = 2\n");

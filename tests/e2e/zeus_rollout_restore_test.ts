@@ -6,7 +6,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256Hex } from "../../lib/zeus_protocol/mod.ts";
 import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
-import { emperorsReady, type EmperorProc, startEmperor, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
+import { type EmperorProc, startCluster, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
@@ -36,10 +36,7 @@ const tags = (emperors: readonly EmperorProc[]) =>
 
 test("kill -9 of zeus mid-rollout: --restore resumes it one copy at a time, auto_revert uses the saved last good config, a revert survives another restart", async () => {
   const state = join(tmpDir(), "zeus-state.json");
-  const z = await startZeus({ extra: ["--state", state] });
-  const spec = `zeus:127.0.0.1:${z.port}`;
-  const emperors = [await startEmperor("e1", spec), await startEmperor("e2", spec), await startEmperor("e3", spec)];
-  await emperorsReady(z, 3);
+  const { z, spec, emperors } = await startCluster(3, ["--state", state]);
   const v1 = conf("v1", "exec:/bin/true", 0.3);
   writeVassals(z.dir, { "roll.toml": v1 });
   await waitFor(async () => healthy(await roll(z)), 20_000, "three healthy copies of v1");
