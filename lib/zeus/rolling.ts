@@ -81,10 +81,11 @@ export function stepRollout(keeper: CopyKeeper, v: VassalRecord, now: number): b
         log.error("rollout of {name} stopped: {reason}", { name: v.name, reason: plan.reason });
         return true;
       }
-      log.error("rollout of {name} stopped: {reason}; reverting {n} copies to the last good config", {
+      const n = plan.revert.length;
+      log.error("rollout of {name} stopped: {reason}; reverting {copies} to the last good config", {
         name: v.name,
         reason: plan.reason,
-        n: plan.revert.length,
+        copies: n === 1 ? "1 copy" : `${n} copies`,
       });
       Object.assign(v, { revertedFrom: r.target, body: back.body, sha256: back.sha256 });
       r.state = "reverted";

@@ -45,7 +45,8 @@ function copyNote(v: VassalStatusRow): string | undefined {
 
 /** A copy as the EMPERORS column shows it: `e1(4242)`, with its state when it is not running. */
 function copyCell(c: VassalStatusRow["emperors"][number]): string {
-  const health = c.health && c.health !== "unknown" ? `,${c.health}` : "";
+  // An unhealthy copy's state already says so: "e2(41):unhealthy", not ":unhealthy,unhealthy".
+  const health = c.health && c.health !== "unknown" && c.health !== c.state ? `,${c.health}` : "";
   return `${c.node}(${c.pid || "-"})${c.state === "running" ? "" : `:${c.state}`}${health}`;
 }
 

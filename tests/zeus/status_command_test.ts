@@ -76,6 +76,13 @@ test("fleet columns: copy states and health, labels and drains, the unmet constr
         ],
         restarts: 1,
       },
+      {
+        name: "sick.toml",
+        state: "unhealthy",
+        copies: 1,
+        emperors: [{ node: "e1", state: "unhealthy", pid: 9, restarts: 0, health: "unhealthy", check: "HTTP 500" }],
+        restarts: 0,
+      },
     ],
     counters: {},
   } as unknown as ZeusStatus;
@@ -85,6 +92,8 @@ test("fleet columns: copy states and health, labels and drains, the unmet constr
   expect(out).toMatch(/^nowhere\.toml\s+pending\s+0\/1\s+-\s+0\s+no alive emperor meets constraint "zone=c"$/m);
   expect(out).toMatch(/^roll\.toml\s+updating\s+1\/3\s+e2\(7\),healthy\s+0\s+rollout: updated 1 of 3, waiting for e2$/m);
   expect(out).toMatch(/^web\.toml\s+running\s+1\/1\s+e2\(8\),unhealthy\s+1\s+e2 running check: HTTP 404$/m);
+  // The state already says unhealthy: not repeated as the health.
+  expect(out).toMatch(/^sick\.toml\s+unhealthy\s+\S+\s+e1\(9\):unhealthy\s/m);
 });
 
 test("several zeus: the leader, live standbys only, a silent leader and zeus that look gone, the state in etcd", () => {
