@@ -27,7 +27,7 @@ export async function loadProgram(name: ProgramName): Promise<ProgramMain> {
     case "zog":
       return (await import("../ring/zog_cli.ts")).main;
     case "sprog":
-      return (await import("../ring/sprog_cli.ts")).main;
+      return (await import("../ring/client/sprog_cli.ts")).main;
     case "zeus":
       return (await import("../zeus/zeus_cli.ts")).main;
     case "emperor":

@@ -3,17 +3,17 @@
  *
  * @module
  */
-import { defineCommand, parseCommand } from "../cli/command.ts";
-import { parseNumber } from "../cli/flags.ts";
-import { defineSharedCommands, runSharedCommand } from "../cli/shared_commands.ts";
-import { loadRingConfig } from "../config/ring_config.ts";
-import { UsageError } from "../errors.ts";
-import { loadClientTls, thisNode, tlsPaths } from "./client/client_tls.ts";
-import { contentProblem } from "./client/content.ts";
-import { listenCommand } from "./client/listen_command.ts";
-import { parseSince } from "./client/since.ts";
-import { sendCommand } from "./client/send_command.ts";
-import { listenTarget, resolveTarget } from "./client/servers.ts";
+import { defineCommand, parseCommand } from "../../cli/command.ts";
+import { parseNumber } from "../../cli/flags.ts";
+import { defineSharedCommands, runSharedCommand } from "../../cli/shared_commands.ts";
+import { loadRingConfig } from "../../config/ring_config.ts";
+import { UsageError } from "../../errors.ts";
+import { loadClientTls, thisNode, tlsPaths } from "./client_tls.ts";
+import { contentProblem } from "./content.ts";
+import { listenCommand } from "./listen_command.ts";
+import { parseSince } from "./since.ts";
+import { sendCommand } from "./send_command.ts";
+import { listenTarget, resolveTarget } from "./servers.ts";
 
 const HELP = `sprog: sends messages to a zog ring, on an interval or once from cron, and listens.
 
