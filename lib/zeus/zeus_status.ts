@@ -58,6 +58,10 @@ export interface VassalStatusRow {
   note?: string;
   /** Its rolling update, while one runs and after it ends. */
   rollout?: { state: string; updated: number; total: number; waiting: string[]; reason?: string };
+  /** The digest of the config zeus hands out now. */
+  sha256?: string;
+  /** The digest of the last config every copy ran well: where auto_revert goes back to. */
+  last_good_sha256?: string;
 }
 
 /** The whole of `/status`. */
@@ -129,6 +133,8 @@ export function zeusStatus(core: Coordinator): ZeusStatus {
       const note = copies.length < v.copies && v.settings?.constraints ? unmetNote(alive, v.settings.constraints) : undefined;
       if (note) row.note = note;
       if (v.rollout) row.rollout = { ...v.rollout, waiting: [...v.rollout.waiting] };
+      if (v.sha256) row.sha256 = v.sha256;
+      if (v.lastGood) row.last_good_sha256 = v.lastGood.sha256;
       return row;
     });
   return { settling: core.settling, emperors, vassals, counters: { ...core.counters } };

@@ -106,6 +106,9 @@ test("kill -9 of zeus mid-rollout: --restore resumes it one copy at a time, auto
     "every copy healthy after the second restore",
   );
   expect(after.v.rollout?.state).toBe("reverted");
+  // /status names the config handed out (v1 again) and the one auto_revert went back to.
+  const v1sha = sha256Hex(new TextEncoder().encode(v1));
+  expect([after.v.sha256, after.v.last_good_sha256]).toEqual([v1sha, v1sha]);
   expect(after.s.counters.updates).toBe(0);
   expect(tags(emperors)).toEqual(["v1", "v1", "v1"]);
 }, 120_000);
