@@ -9,18 +9,12 @@ import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { encodePacket, encodeVars } from "../mod.ts";
+import { freePort } from "../tests/helpers/procs.ts";
 
 const EMPEROR = resolve(import.meta.dir, "../dist/emperor");
 const UWSGI = Bun.which("uwsgi");
 const root = mkdtempSync(join(tmpdir(), "emperor-bench-"));
 const children: ChildProcess[] = [];
-
-async function freePort(): Promise<number> {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = s.port;
-  s.stop(true);
-  return port;
-}
 
 function startProc(cmd: string, args: string[]): ChildProcess {
   const c = spawn(cmd, args, { stdio: ["ignore", "ignore", "ignore"] });

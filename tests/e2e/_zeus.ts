@@ -14,6 +14,29 @@ export function sleeper(extra = ""): string {
   return `[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\nstop_timeout = 2\n${extra}`;
 }
 
+/**
+ * roll.toml's config for the rolling-update tests: three copies of a sleeper tagged `tag`,
+ * checked by `check` every 0.1 s (one failure is enough), updated one copy at a time, each
+ * proving itself for `minHealthy` seconds, reverted when a change fails.
+ */
+export function rollingConf(tag: string, check: string, minHealthy: number): string {
+  return `[vassal]
+command = "/bin/sleep"
+args = ["1000"]
+env = { TAG = "${tag}" }
+stop_timeout = 1
+nodes = 3
+check = "${check}"
+check_interval = 0.1
+check_grace = 0
+check_failures = 1
+[vassal.update]
+max_parallel = 1
+min_healthy = ${minHealthy}
+auto_revert = true
+`;
+}
+
 async function status<T>(port: number): Promise<T | undefined> {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2000) });
@@ -36,9 +59,7 @@ export interface ZeusProc {
 export async function startZeus(opts: { dir?: string; port?: number; extra?: string[] } = {}): Promise<ZeusProc> {
   const dir = opts.dir ?? tmpDir("zeus-vassals-");
   const port = opts.port ?? (await freePort());
-  // A zeus restarted on the port of one just killed: that port is free again until it binds it.
-  let statsPort = await freePort();
-  while (statsPort === port) statsPort = await freePort();
+  const statsPort = await freePort();
   const proc = start(bin("zeus"), [
     "--listen",
     `127.0.0.1:${port}`,

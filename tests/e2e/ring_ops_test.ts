@@ -37,8 +37,7 @@ describe("zog operations", () => {
     expect(local.some((a) => a.startsWith("203.0.113."))).toBe(false);
     const dir = tmpDir();
     const port = await freePort("127.0.0.1");
-    let clientPort = await freePort("127.0.0.1");
-    while (clientPort === port) clientPort = await freePort("127.0.0.1");
+    const clientPort = await freePort("127.0.0.1");
     const config = join(dir, "ring.toml");
     const nodes = `[[node]]\nname = "far"\nhost = "203.0.113.1"\n[[node]]\nname = "here"\nhost = "127.0.0.1"\n`;
     writeFileSync(config, `peer_port = ${port}\nclient_port = ${clientPort}\nlog_dir = "logs/{node}"\n${nodes}`);

@@ -107,18 +107,23 @@ export function removeTmpDirs(): void {
  * A TCP port that was free on `host` a moment ago, drawn at random from below the kernel's
  * ephemeral range: a port the kernel handed out (`listen(0)`) can be handed out again at
  * once as the source port of some other test's outgoing connection, before the daemon
- * under test binds it, and the daemon then fails with EADDRINUSE.
+ * under test binds it, and the daemon then fails with EADDRINUSE. A port is never handed
+ * out twice in one process, so ports asked for together (or one freed by a killed daemon
+ * that a restart will bind again) are always distinct.
  */
 export async function freePort(host = "127.0.0.1"): Promise<number> {
   for (;;) {
     const port = PORT_LOW + Math.floor(Math.random() * (PORT_HIGH - PORT_LOW));
-    if (await bindable(host, port)) return port;
+    if (handedOut.has(port) || !(await bindable(host, port))) continue;
+    handedOut.add(port);
+    return port;
   }
 }
 
 /** Ports tests draw from: under Linux's default ephemeral range (32768-60999). */
 const PORT_LOW = 10_000;
 const PORT_HIGH = 32_000;
+const handedOut = new Set<number>();
 
 function bindable(host: string, port: number): Promise<boolean> {
   return new Promise((res) => {

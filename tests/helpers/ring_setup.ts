@@ -24,10 +24,7 @@ export interface TestRing {
  * (two worktrees, two CI jobs) on the same addresses.
  */
 export async function freeRingPorts(host: string): Promise<{ peerPort: number; clientPort: number; statsPort: number }> {
-  const ports = new Set<number>();
-  while (ports.size < 3) ports.add(await freePort(host));
-  const [peerPort, clientPort, statsPort] = [...ports] as [number, number, number];
-  return { peerPort, clientPort, statsPort };
+  return { peerPort: await freePort(host), clientPort: await freePort(host), statsPort: await freePort(host) };
 }
 
 /** The seed's five node names. */
