@@ -6,7 +6,7 @@ import { connect } from "node:net";
 import { join } from "node:path";
 import { sha256Hex } from "../../lib/zeus_protocol/mod.ts";
 import { bin, freePort, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
-import { startCluster, startEmperor, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
+import { rollingConf, startCluster, startEmperor, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
@@ -229,21 +229,7 @@ test("rolling update: nodes = 3, max_parallel = 1: never more than one copy chan
   // The state file tells when a config became the last good one.
   const state = join(tmpDir(), "zeus-state.json");
   const { z, emperors } = await startCluster([[], [], []], ["--state", state]);
-  const conf = (tag: string, check: string) => `[vassal]
-command = "/bin/sleep"
-args = ["1000"]
-env = { TAG = "${tag}" }
-stop_timeout = 1
-nodes = 3
-check = "${check}"
-check_interval = 0.1
-check_grace = 0
-check_failures = 1
-[vassal.update]
-max_parallel = 1
-min_healthy = 0.3
-auto_revert = true
-`;
+  const conf = (tag: string, check: string) => rollingConf(tag, check, 0.3);
   writeVassals(z.dir, { "roll.toml": conf("v1", "exec:/bin/true") });
   const healthyAll = async () => {
     const v = await vassalOf(z, "roll.toml");

@@ -6,26 +6,10 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256Hex } from "../../lib/zeus_protocol/mod.ts";
 import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
-import { type EmperorProc, startCluster, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
+import { type EmperorProc, rollingConf, startCluster, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
-
-const conf = (tag: string, check: string, minHealthy: number) => `[vassal]
-command = "/bin/sleep"
-args = ["1000"]
-env = { TAG = "${tag}" }
-stop_timeout = 1
-nodes = 3
-check = "${check}"
-check_interval = 0.1
-check_grace = 0
-check_failures = 1
-[vassal.update]
-max_parallel = 1
-min_healthy = ${minHealthy}
-auto_revert = true
-`;
 
 const roll = async (z: ZeusProc) => (await z.status())?.vassals.find((v) => v.name === "roll.toml");
 const healthy = (v: Awaited<ReturnType<typeof roll>>) =>
@@ -37,7 +21,7 @@ const tags = (emperors: readonly EmperorProc[]) =>
 test("kill -9 of zeus mid-rollout: --restore resumes it one copy at a time, auto_revert uses the saved last good config, a revert survives another restart", async () => {
   const state = join(tmpDir(), "zeus-state.json");
   const { z, spec, emperors } = await startCluster(3, ["--state", state]);
-  const v1 = conf("v1", "exec:/bin/true", 0.3);
+  const v1 = rollingConf("v1", "exec:/bin/true", 0.3);
   writeVassals(z.dir, { "roll.toml": v1 });
   await waitFor(async () => healthy(await roll(z)), 20_000, "three healthy copies of v1");
   const savedLastGood = () => {
@@ -49,7 +33,7 @@ test("kill -9 of zeus mid-rollout: --restore resumes it one copy at a time, auto
 
   // v2 must run well for 60 s per copy: the rollout is held at its first copy when zeus dies.
   const fail = join(tmpDir(), "fail");
-  writeVassals(z.dir, { "roll.toml": conf("v2", `exec:/bin/test ! -e ${fail}`, 60) });
+  writeVassals(z.dir, { "roll.toml": rollingConf("v2", `exec:/bin/test ! -e ${fail}`, 60) });
   await waitFor(
     async () => {
       const v = await roll(z);
