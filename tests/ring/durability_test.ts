@@ -16,7 +16,7 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe("Durability", () => {
   test("batch: callbacks that arrive during an fsync share the next one", async () => {
     const disk = fakeDisk();
-    const d = new Durability("batch", disk);
+    const d = new Durability("batch", disk, () => {}, 0);
     const done: string[] = [];
     d.after(() => done.push("a"));
     d.after(() => done.push("b"));
@@ -35,13 +35,72 @@ describe("Durability", () => {
   test("a failed fsync answers every waiting callback with the reason", async () => {
     const disk = fakeDisk();
     const errors: string[] = [];
-    const d = new Durability("batch", disk, (r) => errors.push(r));
+    const d = new Durability("batch", disk, (r) => errors.push(r), 0);
     const got: (string | undefined)[] = [];
     d.after((e) => got.push(e));
     disk.pending[0]!.reject(Object.assign(new Error("io"), { code: "EIO" }));
     await tick();
     expect(got).toEqual(["cannot record: fsync failed: EIO"]);
     expect(errors).toEqual(got as string[]);
+  });
+
+  test("batch syncs on the event loop while fsyncs are fast, on the thread once they are slow, and back", async () => {
+    let clock = 0;
+    let fsyncMs = 0.3;
+    const pending: (() => void)[] = [];
+    const disk = {
+      syncNow: () => void (clock += fsyncMs),
+      sync: () =>
+        new Promise<void>((resolve) =>
+          pending.push(() => {
+            clock += fsyncMs;
+            resolve();
+          }),
+        ),
+    };
+    const d = new Durability(
+      "batch",
+      disk,
+      () => {},
+      2,
+      () => clock,
+    );
+    const answered: number[] = [];
+    // Fast: each commit's fsync runs at once and answers before after() returns.
+    for (let i = 0; i < 5; i++) d.after(() => answered.push(i));
+    expect(answered).toEqual([0, 1, 2, 3, 4]);
+    expect([d.syncs, d.threadSyncs, pending.length]).toEqual([5, 0, 0]);
+    // The disk slows down: a few slow fsyncs lift the average past 2 ms, then the thread takes over.
+    fsyncMs = 10;
+    let k = 5;
+    while (pending.length === 0 && k < 20)
+      d.after(
+        (
+          (i) => () =>
+            answered.push(i)
+        )(k++),
+      );
+    expect(d.threadSyncs).toBe(1);
+    expect(d.syncing).toBe(true);
+    const waited = k;
+    d.after(() => answered.push(waited));
+    expect(answered).not.toContain(waited);
+    // The disk is fast again: fsyncs on the thread bring the average down, then the event loop takes over again.
+    fsyncMs = 0.1;
+    while (pending.length > 0) {
+      pending.shift()!();
+      await tick();
+    }
+    expect(answered).toContain(waited);
+    while (d.averageMs >= 2) {
+      d.after(() => {});
+      pending.shift()?.();
+      await tick();
+    }
+    const threaded = d.threadSyncs;
+    d.after(() => answered.push(-1));
+    expect(answered.at(-1)).toBe(-1);
+    expect(d.threadSyncs).toBe(threaded);
   });
 
   test("always syncs before each callback; never does not sync", () => {

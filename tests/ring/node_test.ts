@@ -203,16 +203,24 @@ describe("ZogNode", () => {
     files.close();
   });
 
-  test("fsync batch: what arrives during a group fsync is committed after it, as one batch, and OK only after its own fsync", async () => {
+  test("fsync batch on a slow disk: what arrives during a group fsync is committed after it, as one batch, and OK only after its own fsync", async () => {
     const dir = tmpDir();
     const files = new LogFiles(dir);
     const syncs: (() => void)[] = [];
     files.sync = () => new Promise<void>((done) => syncs.push(done));
+    // A slow disk: a blocking fsync of 10 ms moves the next ones to the worker thread.
+    files.syncJournalNow = () => {
+      const started = performance.now();
+      while (performance.now() - started < 10);
+    };
     const node = new ZogNode(config.nodes[0]!, config.nodes, files, "batch", recover(files));
     node.links = config.nodes.map((n) => (n.index === 0 ? undefined : new PeerLink(n, node, { keepaliveMs: 1000 })));
     const journal = () => readFileSync(join(dir, "journal.log"), "utf8");
     const answered: string[] = [];
     const send = (id: string) => submit(node, id, `content ${id}`).then((err) => answered.push(err ?? id));
+    await send("slow");
+    expect(syncs.length).toBe(0);
+    answered.length = 0;
     const a = send("a");
     while (syncs.length < 1) await Bun.sleep(1);
     const rest = [send("b"), send("c")];
