@@ -39,13 +39,13 @@ export class ZogRing {
     readonly stats: number,
   ) {}
 
-  /** Starts `size` nodes on `${prefix}.11...` and waits for the full mesh. */
-  static async start(prefix: string, size: number, fsync: string): Promise<ZogRing> {
+  /** Starts `size` nodes on `${prefix}.11...` and waits for the full mesh (`zog`: another build to compare). */
+  static async start(prefix: string, size: number, fsync: string, zog = bin("zog")): Promise<ZogRing> {
     const ports = await freeRingPorts(`${prefix}.11`);
     const names = size === 5 ? SEED : Array.from({ length: size }, (_, i) => `N${i}`);
     const ring = writeRing(tmpDir("ring-bench-"), prefix, { ...ports, names, keepalive: 30, extra: `fsync = "${fsync}"` });
     const procs = ring.names.map((name, i) =>
-      start(bin("zog"), [
+      start(zog, [
         "--config",
         ring.config,
         "--node",

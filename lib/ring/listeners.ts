@@ -47,8 +47,6 @@ export const LISTENER_BUFFER = 4 * 1024 * 1024;
 export class Listeners {
   /** Listeners dropped for being too slow. */
   dropped = 0;
-  /** Messages logged while the store could not take them, retried with the next batch. */
-  #unstored: NewMessage[] = [];
   #memorySeq = 0;
   readonly #live = new Set<Subscription>();
   readonly #subs = new Map<Conn, Subscription | { group: WorkGroup; member: GroupMember }>();
@@ -145,14 +143,12 @@ export class Listeners {
   }
 
   /**
-   * Takes the messages of one access.log append, in order: stores them (one transaction),
-   * then streams them. A slow live listener (unsent bytes past {@link LISTENER_BUFFER})
+   * Takes the messages of one access.log append, in order: gives them their seqs in the
+   * store (which writes them behind), then streams them. A slow live listener (unsent bytes past {@link LISTENER_BUFFER})
    * is told why and dropped: it never holds up the ring.
    */
-  logged(batch: readonly NewMessage[]): void {
-    const stored = this.#store(batch);
-    if (!stored) return;
-    const { rows, first } = stored;
+  logged(rows: readonly NewMessage[]): void {
+    const first = this.#store(rows);
     if (this.#live.size > 0) {
       // One EVENT per message, built once for every listener that wants it.
       const packets: (Uint8Array | undefined)[] = [];
@@ -203,23 +199,11 @@ export class Listeners {
     this.flush();
   }
 
-  /** Stores `batch`, after what could not be stored before; returns what was stored and the seq of its first. */
-  #store(batch: readonly NewMessage[]): { rows: readonly NewMessage[]; first: number } | undefined {
-    if (!this.store) {
-      this.#memorySeq += batch.length;
-      return { rows: batch, first: this.#memorySeq - batch.length + 1 };
-    }
-    const rows = this.#unstored.length > 0 ? [...this.#unstored, ...batch] : batch;
-    try {
-      const first = this.store.append(rows);
-      this.#unstored = [];
-      return { rows, first };
-    } catch (e) {
-      // Kept in order and stored (and streamed) with the next batch; access.log and the journal have them.
-      if (this.#unstored.length === 0) log.error("cannot write the store: {error}", { error: (e as Error).message });
-      this.#unstored = [...rows];
-      return undefined;
-    }
+  /** Gives `rows` their seqs (the store writes them behind); returns the seq of the first. */
+  #store(rows: readonly NewMessage[]): number {
+    if (this.store) return this.store.append(rows);
+    this.#memorySeq += rows.length;
+    return this.#memorySeq - rows.length + 1;
   }
 
   #resolveSince(since: NonNullable<SubscribeRequest["since"]>): number {

@@ -102,7 +102,11 @@ export class ZogNode implements LinkOwner {
     this.#durability = new Durability(fsyncPolicy, journal, (reason) => log.error(reason));
     this.#checkpoint = new Checkpoint(
       fsyncPolicy,
-      () => this.files.syncLogged(),
+      // The store writes behind: what it holds in memory is written before the sync vouches for it.
+      async () => {
+        this.listeners.store?.flush();
+        await this.files.syncLogged();
+      },
       // Written with the next commit: an L mark never needs a commit (or an fsync) of its own.
       (count) => (this.#loggedMark = count),
       (reason) => log.error(reason),
@@ -217,8 +221,9 @@ export class ZogNode implements LinkOwner {
     this.files.reopen();
   }
 
-  /** Syncs every file, then writes and syncs the L mark of what access.log holds. */
+  /** Writes the store, syncs every file, then writes and syncs the L mark of what access.log holds. */
   #markNow(): void {
+    this.listeners.store?.flush();
     this.files.syncNow();
     this.#checkpoint.reset();
     if (this.#inAccess === this.#markWritten) return;
@@ -366,6 +371,7 @@ export class ZogNode implements LinkOwner {
     }
     try {
       // The M records go: what they vouch for must be on disk in access.log and the store.
+      this.listeners.store?.flush();
       this.files.syncNow();
       this.#checkpoint.reset();
       this.#journalBytes = compactJournal(this.files, this.seen, pending.values());

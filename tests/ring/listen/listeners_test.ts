@@ -1,4 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
 import type { Conn } from "../../../lib/net/mod.ts";
 import { PacketDecoder, RING_MODIFIER1 } from "../../../lib/packet/mod.ts";
 import { LISTENER_BUFFER, Listeners } from "../../../lib/ring/listeners.ts";
@@ -43,26 +45,32 @@ class TestConn implements Conn {
 
 const msgs = (tag: string, n: number) => Array.from({ length: n }, (_, i) => ({ id: `${tag}-${i}`, origin: "A", content: `${tag} ${i}` }));
 
-test("live listeners get each logged message with its seq; a store failure is retried with the next batch, in order", () => {
-  const store = RingStore.open(tmpDir());
+test("live listeners get each logged message with its seq at once, also while the store cannot write; the store writes them later, in order", () => {
+  const dir = tmpDir();
+  const store = RingStore.open(dir);
   const hub = new Listeners(store);
   const all = new TestConn();
   const only = new TestConn();
   expect(hub.subscribe(all, subscribeRequest({}))).toEqual({ id: "subscribe", seq: "0" });
   hub.subscribe(only, subscribeRequest({ prefix: "b" }));
   hub.logged(msgs("a", 2));
-  const append = store.append.bind(store);
-  store.append = () => {
-    throw new Error("SQLITE_FULL: database or disk is full");
-  };
+  store.flush();
+  // Another connection holds the write lock: the store's writes fail (SQLITE_BUSY after its busy timeout).
+  const other = new Database(join(dir, "store.db"));
+  other.exec("BEGIN IMMEDIATE");
   hub.logged(msgs("b", 1));
-  expect(all.events()).toEqual(["1 a-0", "2 a-1"]);
-  store.append = append;
+  expect(() => store.flush()).toThrow();
+  expect(all.events()).toEqual(["1 a-0", "2 a-1", "3 b-0"]);
+  other.exec("ROLLBACK");
+  other.close();
   hub.logged(msgs("c", 1));
+  store.flush();
   expect(all.events()).toEqual(["1 a-0", "2 a-1", "3 b-0", "4 c-0"]);
   expect(only.events()).toEqual(["3 b-0"]);
-  expect(store.read(1, 10).map((m) => m.id)).toEqual(["a-0", "a-1", "b-0", "c-0"]);
   store.close();
+  const reopened = RingStore.open(dir);
+  expect(reopened.read(1, 10).map((m) => `${m.seq} ${m.id}`)).toEqual(["1 a-0", "2 a-1", "3 b-0", "4 c-0"]);
+  reopened.close();
 });
 
 test("a live listener past LISTENER_BUFFER is told why and dropped; the others go on", () => {

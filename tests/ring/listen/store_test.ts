@@ -1,6 +1,8 @@
 import { afterAll, expect, test } from "bun:test";
-import { RingStore } from "../../../lib/ring/listen/store.ts";
-import { removeTmpDirs, tmpDir } from "../../helpers/procs.ts";
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import { RingStore, WRITE_ROWS } from "../../../lib/ring/listen/store.ts";
+import { removeTmpDirs, tmpDir, waitFor } from "../../helpers/procs.ts";
 
 afterAll(() => removeTmpDirs());
 
@@ -80,5 +82,70 @@ test("positions are saved and read back", () => {
   s = RingStore.open(dir);
   expect(s.position("durable:x")).toBe(7);
   expect(s.position("group:g")).toBe(3);
+  s.close();
+});
+
+/** The ids store.db holds on disk, read through a connection of its own. */
+function onDisk(dir: string): string[] {
+  const db = new Database(join(dir, "store.db"), { readonly: true });
+  try {
+    return (db.query("SELECT id FROM messages ORDER BY seq").all() as { id: string }[]).map((r) => r.id);
+  } finally {
+    db.close();
+  }
+}
+
+test("messages are readable at once and written behind: many in one transaction, after a short delay, at WRITE_ROWS, or by flush()", async () => {
+  const dir = tmpDir();
+  const s = RingStore.open(dir);
+  expect(s.append(msgs("a", 3))).toBe(1);
+  expect(s.read(2, 10).map((m) => m.id)).toEqual(["a-1", "a-2"]);
+  expect(s.tailIds(2)).toEqual(["a-1", "a-2"]);
+  expect(s.unwritten).toBe(3);
+  expect(onDisk(dir)).toEqual([]);
+  // Written after the delay, with no other append.
+  await waitFor(() => s.unwritten === 0, 10_000, "the delayed write");
+  expect(onDisk(dir)).toEqual(["a-0", "a-1", "a-2"]);
+  // A read spans what is on disk and what waits in memory.
+  s.append(msgs("b", 2), Date.now() + 1000);
+  expect(s.read(3, 10).map((m) => m.id)).toEqual(["a-2", "b-0", "b-1"]);
+  expect(s.seqAtTime(Date.now() + 1000)).toBe(4);
+  expect(s.oldestSeq()).toBe(1);
+  // A full batch goes at once.
+  s.append(msgs("c", WRITE_ROWS));
+  expect(s.unwritten).toBe(0);
+  expect(onDisk(dir).length).toBe(5 + WRITE_ROWS);
+  s.append(msgs("d", 1));
+  s.close();
+  expect(onDisk(dir).at(-1)).toBe("d-0");
+});
+
+test("a store that does not sync (fsync never) writes each append at once", () => {
+  const dir = tmpDir();
+  const s = RingStore.open(dir, { durable: false });
+  s.append(msgs("a", 2));
+  expect(s.unwritten).toBe(0);
+  expect(onDisk(dir)).toEqual(["a-0", "a-1"]);
+  s.close();
+});
+
+test("a write that fails keeps the messages in memory, readable and in order, and the next write takes them", () => {
+  const dir = tmpDir();
+  const s = RingStore.open(dir);
+  s.append(msgs("a", 2));
+  s.flush();
+  const other = new Database(join(dir, "store.db"));
+  other.exec("BEGIN IMMEDIATE");
+  s.append(msgs("b", WRITE_ROWS));
+  expect(s.unwritten).toBe(WRITE_ROWS);
+  expect(() => s.flush()).toThrow();
+  expect(s.read(1, 4).map((m) => m.id)).toEqual(["a-0", "a-1", "b-0", "b-1"]);
+  other.exec("ROLLBACK");
+  other.close();
+  s.append(msgs("c", 1));
+  expect(s.unwritten).toBe(0);
+  const ids = onDisk(dir);
+  expect(ids.length).toBe(3 + WRITE_ROWS);
+  expect([ids[1], ids[2], ids.at(-1)]).toEqual(["a-1", "b-0", "c-0"]);
   s.close();
 });
