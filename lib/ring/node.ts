@@ -121,6 +121,12 @@ export class ZogNode implements LinkOwner {
     };
   }
 
+  /** The fsyncs behind OK: how many, how many on the worker thread, their moving average. */
+  get fsyncs(): { count: number; onThread: number; averageMs: number } {
+    const d = this.#durability;
+    return { count: d.syncs, onThread: d.threadSyncs, averageMs: d.averageMs };
+  }
+
   get selfName(): string {
     return this.self.name;
   }

@@ -27,6 +27,8 @@ export interface NodeStatus {
   peer_port: number;
   client_port: number;
   fsync: string;
+  /** Moving average of the fsyncs behind OK, in ms ("batch" moves them to a worker thread past 5 ms). */
+  fsync_ms: number;
   links: LinkStatus[];
   listeners: number;
   /** The client port's limits and what they refused or closed (absent in library use). */
@@ -64,11 +66,17 @@ export function nodeStatus(node: ZogNode, ports: { peer: number; client: number 
     peer_port: ports.peer,
     client_port: ports.client,
     fsync: node.fsyncPolicy,
+    fsync_ms: Math.round(node.fsyncs.averageMs * 1000) / 1000,
     links,
     listeners: node.listeners.size,
     ...(clients ? { clients } : {}),
     ...(store ? { store } : {}),
-    counters: { ...node.counters, listeners_dropped: node.listeners.dropped },
+    counters: {
+      ...node.counters,
+      listeners_dropped: node.listeners.dropped,
+      fsyncs: node.fsyncs.count,
+      fsyncs_on_thread: node.fsyncs.onThread,
+    },
   };
 }
 
@@ -98,6 +106,14 @@ export function nodeMetrics(status: NodeStatus): string {
     counter("record_errors", "Messages not acknowledged because they could not be recorded", c.record_errors ?? 0),
     counter("backlog_dropped", "Messages dropped from a full peer backlog", c.backlog_dropped ?? 0),
     counter("listeners_dropped", "Listeners dropped for being too slow", c.listeners_dropped ?? 0),
+    counter("fsyncs", "fsyncs of the journal before OK (one per commit)", c.fsyncs ?? 0),
+    counter("fsyncs_on_thread", "Of those, fsyncs run on a worker thread (the disk was slow)", c.fsyncs_on_thread ?? 0),
+    {
+      name: "zog_fsync_seconds",
+      help: "Moving average of the fsyncs before OK",
+      type: "gauge",
+      samples: [{ labels: node, value: status.fsync_ms / 1000 }],
+    },
     {
       name: "zog_link_up",
       help: "1 when the link to the peer is up",

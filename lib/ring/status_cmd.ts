@@ -19,7 +19,7 @@ export const DEFAULT_STATS = "127.0.0.1:55553";
  * ```
  */
 export function renderStatus(s: NodeStatus): string {
-  const head = `node ${s.node} (${s.host}, peers :${s.peer_port}, clients :${s.client_port}, fsync ${s.fsync}, ${s.listeners} listener${s.listeners === 1 ? "" : "s"})\n`;
+  const head = `node ${s.node} (${s.host}, peers :${s.peer_port}, clients :${s.client_port}, fsync ${s.fsync}${s.fsync === "never" ? "" : ` ${s.fsync_ms} ms`}, ${s.listeners} listener${s.listeners === 1 ? "" : "s"})\n`;
   const links = renderTable(
     ["PEER", "HOST", "LINK", "INBOUND", "LAST KEEPALIVE ACK", "BACKLOG"],
     s.links.map((l) => [l.peer, l.host, l.state, l.inbound ? "up" : "down", ago(l.last_keepalive_ack), l.backlog]),

@@ -208,10 +208,10 @@ describe("ZogNode", () => {
     const files = new LogFiles(dir);
     const syncs: (() => void)[] = [];
     files.sync = () => new Promise<void>((done) => syncs.push(done));
-    // A slow disk: a blocking fsync of 10 ms moves the next ones to the worker thread.
+    // A slow disk: a blocking fsync of 25 ms moves the next ones to the worker thread.
     files.syncJournalNow = () => {
       const started = performance.now();
-      while (performance.now() - started < 10);
+      while (performance.now() - started < 25);
     };
     const node = new ZogNode(config.nodes[0]!, config.nodes, files, "batch", recover(files));
     node.links = config.nodes.map((n) => (n.index === 0 ? undefined : new PeerLink(n, node, { keepaliveMs: 1000 })));
