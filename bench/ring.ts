@@ -12,9 +12,14 @@
  * - Rings of 3, 5 and 9 nodes at "batch".
  * - Start-up: exec to listening for zog, `--version` of each program; idle RSS.
  *
+ * Every system first carries a warm-up load (BENCH_WARM messages, default 100 000): the
+ * figures are a long-running server's. JavaScriptCore was still compiling 60 000 messages
+ * into a node's life (its JIT thread took 8-30 µs of a ring's CPU per message until then,
+ * 0-3 µs after 100 000); nats-server's store and Go's heap reach their size the same way.
+ *
  * BENCH_QUICK=1 runs a smaller load (a few minutes in all). BENCH_N (messages),
- * BENCH_WINDOW (in flight, default 64), BENCH_REPS (default 3) and BENCH_FSYNC (policies,
- * default "batch,always,never") override.
+ * BENCH_WINDOW (in flight, default 64), BENCH_REPS (default 3), BENCH_WARM and BENCH_FSYNC
+ * (policies, default "batch,always,never") override.
  */
 import { existsSync } from "node:fs";
 import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
@@ -29,6 +34,7 @@ const quick = process.env.BENCH_QUICK === "1";
 const n = Number(process.env.BENCH_N ?? (quick ? 5000 : 20_000));
 const window = Number(process.env.BENCH_WINDOW ?? 64);
 const reps = Number(process.env.BENCH_REPS ?? 3);
+const warm = Number(process.env.BENCH_WARM ?? 100_000);
 const policies = (process.env.BENCH_FSYNC ?? "batch,always,never").split(",").filter(Boolean);
 const latencyN = quick ? 500 : 2000;
 const scaleN = quick ? 3000 : 10_000;
@@ -57,6 +63,7 @@ console.log(
   "  all stored = until every copy is stored (zog: all five access.logs; JetStream: all five replicas' blocks; core NATS: all five subscribers)",
 );
 console.log("  CPU = user + system time of the five server processes (from /proc) per message");
+console.log(`  each system first carries ${warm} messages of warm-up (a long-running server: JIT and caches settled)`);
 if (!withNats) console.log(`  ${NATS_SERVER} is NOT installed (apt-get install nats-server): no JetStream/NATS comparison, no ratios`);
 try {
   const systems: System[] = [];
@@ -66,7 +73,7 @@ try {
   if (withNats) {
     nats = await NatsCluster.start("127.4.20");
     idle += `nats-server ${median(nats.pids.map(rssMiB)).toFixed(1)} MiB`;
-    await nats.warm(Math.ceil(n / 10), payload);
+    await nats.warm(warm, payload);
     const c = nats;
     systems.push({ series: { system: "nats JetStream R5 (file, acked)", samples: [] }, run: (k, w) => c.jetstream(k, w, payload) });
     systems.push({ series: { system: "nats core (5 subscribers)", samples: [] }, run: (k, w) => c.core(k, w, payload) });
@@ -75,7 +82,7 @@ try {
     const ring = await ZogRing.start(`127.4.${i}`, 5, fsync);
     if (i === 0) idle += `${idle ? ", " : ""}zog ${median(ring.pids.map(rssMiB)).toFixed(1)} MiB`;
     rings.set(fsync, ring);
-    await ring.viaClient(Math.ceil(n / 10), window);
+    await ring.viaClient(warm, window);
     systems.push({ series: { system: `zog fsync=${fsync} RingClient`, samples: [] }, run: (k, w) => ring.viaClient(k, w) });
     systems.push({ series: { system: `zog fsync=${fsync} sprog`, samples: [] }, run: (k, w) => ring.viaSprog(k, w) });
   }
@@ -104,7 +111,7 @@ try {
   const scale: System[] = [];
   for (const [i, size] of [3, 5, 9].entries()) {
     const ring = await ZogRing.start(`127.4.${30 + i}`, size, "batch");
-    await ring.viaClient(Math.ceil(scaleN / 10), window);
+    await ring.viaClient(Math.ceil(warm / 2), window);
     scale.push({ series: { system: `zog ${size} nodes, fsync=batch`, samples: [] }, run: (k, w) => ring.viaClient(k, w) });
   }
   await alternate(scale, scaleN, window, quick ? 1 : reps);
