@@ -7,7 +7,7 @@
  * @module
  */
 import { PacketError, ProtocolError } from "../errors.ts";
-import { HEADER_SIZE, RING_MODIFIER1 } from "../packet/mod.ts";
+import { asBuffer, HEADER_SIZE, RING_MODIFIER1 } from "../packet/mod.ts";
 
 /** One message of a DATA_BATCH. */
 export interface BatchItem {
@@ -123,16 +123,21 @@ export function okBatchPackets(type: number, ids: readonly string[], maxPayload:
   return w.finish();
 }
 
-/** Short ASCII text (ids, node names) without a view and a decoder call; UTF-8 otherwise. */
-function text(payload: Uint8Array, start: number, end: number): string {
-  if (end - start > 64) return dec.decode(payload.subarray(start, end));
-  let s = "";
-  for (let i = start; i < end; i++) {
-    const c = payload[i]!;
-    if (c >= 0x80) return dec.decode(payload.subarray(start, end));
-    s += String.fromCharCode(c);
-  }
-  return s;
+/** Text (ids, node names): ASCII read natively, UTF-8 decoded otherwise. */
+function text(payload: Buffer, start: number, end: number): string {
+  for (let i = start; i < end; i++) if (payload[i]! >= 0x80) return dec.decode(payload.subarray(start, end));
+  return payload.toString("latin1", start, end);
+}
+
+/** The key at `start` (`len` bytes): the keys batches use without building a string, others as text. */
+function keyAt(payload: Uint8Array, start: number, len: number): string {
+  const b0 = payload[start];
+  if (len === 2 && b0 === 0x69 && payload[start + 1] === 0x64) return "id";
+  if (len === 3 && b0 === 0x6d && payload[start + 1] === 0x73 && payload[start + 2] === 0x67) return "msg";
+  if (len === 6 && b0 === 0x6f && text(asBuffer(payload), start, start + len) === "origin") return "origin";
+  let key = "";
+  for (let i = start; i < start + len; i++) key += String.fromCharCode(payload[i]!);
+  return key;
 }
 
 /** Walks the repeated vars of a batch payload: `onPair(key, start, end)` (the value's bytes) in order. */
@@ -149,9 +154,7 @@ function eachPair(payload: Uint8Array, onPair: (key: string, start: number, end:
     const vEnd = kEnd + 2 + vLen;
     if (vEnd > payload.byteLength)
       throw new PacketError(`value length ${vLen} runs past the end of the ${payload.byteLength}-byte payload`, kEnd);
-    let key = "";
-    for (let i = o + 2; i < kEnd; i++) key += String.fromCharCode(payload[i]!);
-    onPair(key, kEnd + 2, vEnd, at);
+    onPair(keyAt(payload, o + 2, kLen), kEnd + 2, vEnd, at);
     o = vEnd;
   }
 }
@@ -167,7 +170,8 @@ function eachPair(payload: Uint8Array, onPair: (key: string, start: number, end:
  * for (const it of readDataBatch(packet.payload)) handle(it.id, it.msg, it.origin);
  * ```
  */
-export function readDataBatch(payload: Uint8Array): ReadItem[] {
+export function readDataBatch(bytes: Uint8Array): ReadItem[] {
+  const payload = asBuffer(bytes);
   const items: ReadItem[] = [];
   let cur: ReadItem | undefined;
   const done = (at: number) => {
@@ -195,7 +199,8 @@ export function readDataBatch(payload: Uint8Array): ReadItem[] {
  * for (const id of readOkBatch(packet.payload)) acked(id);
  * ```
  */
-export function readOkBatch(payload: Uint8Array): string[] {
+export function readOkBatch(bytes: Uint8Array): string[] {
+  const payload = asBuffer(bytes);
   const ids: string[] = [];
   eachPair(payload, (key, start, end) => {
     if (key === "id") ids.push(text(payload, start, end));
