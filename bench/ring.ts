@@ -70,6 +70,7 @@ try {
   const rings = new Map<string, ZogRing>();
   let nats: NatsCluster | undefined;
   let idle = "";
+  let afterLoad = "";
   if (withNats) {
     nats = await NatsCluster.start("127.4.20");
     idle += `nats-server ${median(nats.pids.map(rssMiB)).toFixed(1)} MiB`;
@@ -80,7 +81,10 @@ try {
   }
   for (const [i, fsync] of policies.entries()) {
     const ring = await ZogRing.start(`127.4.${i}`, 5, fsync);
-    if (i === 0) idle += `${idle ? ", " : ""}zog ${median(ring.pids.map(rssMiB)).toFixed(1)} MiB`;
+    if (i === 0) {
+      await Bun.sleep(3000); // past the 2 s after which a node drops its start-up pages
+      idle += `${idle ? ", " : ""}zog ${median(ring.pids.map(rssMiB)).toFixed(1)} MiB`;
+    }
     rings.set(fsync, ring);
     await ring.viaClient(warm, window);
     systems.push({ series: { system: `zog fsync=${fsync} RingClient`, samples: [] }, run: (k, w) => ring.viaClient(k, w) });
@@ -93,6 +97,9 @@ try {
     systems.map((s) => s.series),
     anchor,
   );
+  const loaded = [...rings.values()][0];
+  if (loaded) afterLoad = `zog ${median(loaded.pids.map(rssMiB)).toFixed(1)} MiB`;
+  if (nats) afterLoad += `, nats-server ${median(nats.pids.map(rssMiB)).toFixed(1)} MiB`;
 
   const lat: System[] = [];
   if (nats) lat.push({ series: { system: "nats JetStream R5", samples: [] }, run: (k, w) => nats!.jetstream(k, w, payload) });
@@ -130,7 +137,12 @@ try {
   row("zog: exec to listening", start.ms);
   for (const p of ["zog", "sprog", "zeus", "emperor"] as const) row(`${p} --version`, await versionMs(bin(p), runs));
   if (withNats) row("nats-server --version", await versionMs(NATS_SERVER, runs));
-  printTable(`start-up; idle RSS: zog node alone ${start.rss.toFixed(1)} MiB; in the five-node ring ${idle}`, rows);
+  const r = start.rss;
+  printTable(
+    `start-up; idle RSS: zog node alone ${r.rss.toFixed(1)} MiB (its own ${r.anon.toFixed(1)}, pages of the executable ${r.file.toFixed(1)}); ` +
+      `in the five-node ring just started ${idle}; after the load above ${afterLoad}`,
+    rows,
+  );
 } finally {
   await killAll();
   removeTmpDirs();

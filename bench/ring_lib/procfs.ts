@@ -27,8 +27,18 @@ export function cpuMs(pids: number[]): number {
 
 /** Resident memory of `pid` in MiB (VmRSS). */
 export function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-  return m ? Number(m[1]) / 1024 : Number.NaN;
+  return rssParts(pid).rss;
+}
+
+/**
+ * Resident memory of `pid` in MiB: all of it (VmRSS), the process's own (RssAnon), and
+ * pages of files it maps (RssFile: mostly its executable's code, shared with every process
+ * running the same executable).
+ */
+export function rssParts(pid: number): { rss: number; anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kib = (key: string) => Number(new RegExp(`${key}:\\s+(\\d+) kB`).exec(status)?.[1] ?? Number.NaN) / 1024;
+  return { rss: kib("VmRSS"), anon: kib("RssAnon"), file: kib("RssFile") };
 }
 
 /** Size of a file in bytes, 0 when it does not exist. */

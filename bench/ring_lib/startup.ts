@@ -6,7 +6,7 @@
 import { connect } from "node:net";
 import { bin, freePort, tmpDir } from "../../tests/helpers/procs.ts";
 import { writeRing } from "../../tests/helpers/ring_setup.ts";
-import { rssMiB } from "./procfs.ts";
+import { rssParts } from "./procfs.ts";
 
 function accepting(host: string, port: number): Promise<boolean> {
   return new Promise((res) => {
@@ -24,15 +24,16 @@ export function median(xs: number[]): number {
 
 /**
  * Milliseconds from spawning one node of a two-node ring until its client port accepts,
- * `runs` times, and the node's RSS in MiB once it has idled `idleMs`.
+ * `runs` times, and the node's resident memory in MiB once it has idled `idleMs` (past the
+ * 2 s after which a daemon drops its start-up pages).
  */
-export async function zogStartup(prefix: string, runs: number, idleMs = 1000): Promise<{ ms: number[]; rss: number }> {
+export async function zogStartup(prefix: string, runs: number, idleMs = 5000): Promise<{ ms: number[]; rss: ReturnType<typeof rssParts> }> {
   const host = `${prefix}.11`;
   const peerPort = await freePort(host);
   const clientPort = await freePort(host);
   const ring = writeRing(tmpDir("ring-bench-start-"), prefix, { names: ["A", "B"], peerPort, clientPort, keepalive: 30 });
   const ms: number[] = [];
-  let rss = Number.NaN;
+  let rss = { rss: Number.NaN, anon: Number.NaN, file: Number.NaN };
   for (let k = 0; k < runs; k++) {
     const t = performance.now();
     const p = Bun.spawn([bin("zog"), "--config", ring.config, "--node", "A", "--log-level", "error"], {
@@ -46,7 +47,7 @@ export async function zogStartup(prefix: string, runs: number, idleMs = 1000): P
       ms.push(performance.now() - t);
       if (k === runs - 1) {
         await Bun.sleep(idleMs);
-        rss = rssMiB(p.pid);
+        rss = rssParts(p.pid);
       }
     } finally {
       p.kill("SIGKILL");

@@ -11,6 +11,7 @@ import { loadClientFiles } from "../tls/files.ts";
 import { checkVassalsDir } from "../vassal/check_dir.ts";
 import { UsageError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
+import { dropStartupPagesSoon } from "../proc/startup_pages.ts";
 import { serveStats } from "../stats/server.ts";
 import { type EmperorSpec, parseEmperorSpec, parseHostPort } from "../tls/endpoint.ts";
 import { DirMonitor } from "./dir_monitor.ts";
@@ -135,6 +136,7 @@ export async function main(args: string[]): Promise<number> {
   monitor.start();
   log.info("emperor watching {dir} ({files}), state in {stateDir}", { dir, files: pattern ?? "*.ini, *.toml", stateDir });
   if (!SETPRIV) log.warn("setpriv not found: plain vassals outlive a killed emperor until the next start reaps them");
+  dropStartupPagesSoon(log);
   const signal = await untilStopSignal(() => monitor.rescan());
   log.info("{signal}: stopping every vassal", { signal });
   monitor.stop();

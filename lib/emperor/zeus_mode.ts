@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { dropStartupPagesSoon } from "../proc/startup_pages.ts";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { parseNumber } from "../cli/flags.ts";
@@ -137,6 +138,7 @@ export async function runZeusMode(
     max: maxVassals,
     stateDir,
   });
+  dropStartupPagesSoon(log);
   const signal = await hooks.untilStopSignal(() => {}, "nothing to rescan under zeus (send SIGHUP to zeus to rescan its directory)");
   log.info("{signal}: stopping every vassal", { signal });
   link.stop();

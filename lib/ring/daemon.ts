@@ -19,6 +19,7 @@ import { servePeer, serveClient } from "./inbound.ts";
 import { LogFiles } from "./log_files.ts";
 import { Listeners } from "./listeners.ts";
 import { keepRetained } from "./listen/retention.ts";
+import { dropStartupPagesSoon } from "../proc/startup_pages.ts";
 import { RingStore } from "./listen/store.ts";
 import { ZogNode } from "./node.ts";
 import { type HealthMemory, nodeHealth } from "./node_health.ts";
@@ -225,5 +226,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
       cp: self.clientPort,
     });
   }
+  dropStartupPagesSoon(log);
   return { node: ready, stopped, stop };
 }

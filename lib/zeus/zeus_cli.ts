@@ -10,6 +10,7 @@ import { defineCertsCommands } from "../tls/certs_defs.ts";
 import { checkVassalsDir } from "../vassal/check_dir.ts";
 import { UsageError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
+import { dropStartupPagesSoon } from "../proc/startup_pages.ts";
 import { type HostPort, parseHostPort, parseZeusSpec } from "../tls/endpoint.ts";
 import { loadServerFiles } from "../tls/files.ts";
 import { runStatusCommand } from "./status_command.ts";
@@ -230,6 +231,7 @@ export async function main(args: string[]): Promise<number> {
     admins: v.admin ?? [],
   });
   const log = getLogger("zeus", "cli");
+  dropStartupPagesSoon(log);
   return await new Promise<number>((resolve) => {
     const stop = (sig: string) => {
       log.info("{sig}: stopping (emperors keep their vassals)", { sig });

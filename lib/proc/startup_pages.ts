@@ -1,0 +1,105 @@
+/**
+ * Dropping the executable's start-up pages from the resident set. A Bun executable touches
+ * some 30 MB of its own code while it starts (the runtime, the module loader, code that
+ * runs once) and keeps those pages mapped: most of an idle node's RSS. Once started, the
+ * daemon asks the kernel to unmap the clean pages of its executable (`madvise`
+ * MADV_DONTNEED); what runs again faults back in from the page cache, the rest stays out.
+ * Only clean, file-backed, read-only mappings of the executable are touched: nothing is
+ * lost, and the kernel will not let the file be rewritten while it runs (ETXTBSY).
+ *
+ * @module
+ */
+import type { Logger } from "@logtape/logtape";
+import { readFileSync } from "node:fs";
+
+/** An address range of the process. */
+export interface PageRange {
+  start: bigint;
+  end: bigint;
+}
+
+/**
+ * The mappings of `exe` in `smaps` (the text of /proc/PID/smaps) that can be dropped and
+ * read back unchanged: read-only (`r-xp`, `r--p`), with no dirty page. Pure.
+ *
+ * @example
+ * ```ts
+ * cleanRanges(readFileSync("/proc/self/smaps", "utf8"), process.execPath); // [{ start, end }, ...]
+ * ```
+ */
+export function cleanRanges(smaps: string, exe: string): PageRange[] {
+  const ranges: PageRange[] = [];
+  for (const block of smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
+    // "START-END PERMS OFFSET DEV INODE   PATH" (the path may hold spaces).
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+ +(.*)$/m.exec(block);
+    if (!head || head[4] !== exe || (head[3] !== "r-xp" && head[3] !== "r--p")) continue;
+    if (/^(?:Private|Shared)_Dirty:\s+[1-9]/m.test(block)) continue;
+    ranges.push({ start: BigInt(`0x${head[1]}`), end: BigInt(`0x${head[2]}`) });
+  }
+  return ranges;
+}
+
+/** Resident memory of this process in KiB (VmRSS). */
+function rssKiB(): number {
+  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? Number.NaN);
+}
+
+const MADV_DONTNEED = 4;
+
+/**
+ * Unmaps the clean pages of this process's executable (Linux with glibc; elsewhere a
+ * reason is returned and nothing changes).
+ *
+ * @returns the resident set before and after, in KiB, or why nothing was dropped
+ * @example
+ * ```ts
+ * const r = await dropStartupPages(); if ("beforeKiB" in r) log.info(`RSS ${r.beforeKiB} -> ${r.afterKiB} KiB`);
+ * ```
+ */
+export async function dropStartupPages(): Promise<{ beforeKiB: number; afterKiB: number; ranges: number } | { skipped: string }> {
+  if (process.platform !== "linux") return { skipped: `not on ${process.platform}` };
+  let ranges: PageRange[];
+  try {
+    ranges = cleanRanges(readFileSync("/proc/self/smaps", "utf8"), process.execPath);
+  } catch (e) {
+    return { skipped: `cannot read /proc/self/smaps: ${(e as Error).message}` };
+  }
+  if (ranges.length === 0) return { skipped: "no clean mapping of the executable" };
+  let madvise: (start: bigint, length: bigint, advice: number) => number;
+  try {
+    // Loaded only here: a command that does not run for long never pays for it.
+    const { dlopen, FFIType } = await import("bun:ffi");
+    const libc = dlopen("libc.so.6", { madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 } });
+    madvise = libc.symbols.madvise as typeof madvise;
+  } catch (e) {
+    return { skipped: `no madvise from libc.so.6: ${(e as Error).message}` };
+  }
+  const beforeKiB = rssKiB();
+  let dropped = 0;
+  for (const r of ranges) if (madvise(r.start, r.end - r.start, MADV_DONTNEED) === 0) dropped++;
+  return { beforeKiB, afterKiB: rssKiB(), ranges: dropped };
+}
+
+/** How long after start-up a daemon drops its start-up pages: once it has settled. */
+export const SETTLE_MS = 2000;
+
+/**
+ * Drops the start-up pages {@link SETTLE_MS} after now (the timer keeps no process alive),
+ * and logs what it did.
+ *
+ * @example
+ * ```ts
+ * dropStartupPagesSoon(getLogger("zog", "daemon"));
+ * ```
+ */
+export function dropStartupPagesSoon(log: Logger, delayMs = SETTLE_MS): void {
+  const timer = setTimeout(async () => {
+    const r = await dropStartupPages();
+    if ("skipped" in r) return log.debug("start-up pages kept: {why}", { why: r.skipped });
+    log.info("start-up pages of the executable dropped from memory: resident {before} -> {after} MiB (code that runs again comes back)", {
+      before: (r.beforeKiB / 1024).toFixed(1),
+      after: (r.afterKiB / 1024).toFixed(1),
+    });
+  }, delayMs);
+  timer.unref?.();
+}
