@@ -103,3 +103,38 @@ export function dropStartupPagesSoon(log: Logger, delayMs = SETTLE_MS): void {
   }, delayMs);
   timer.unref?.();
 }
+
+/** How often a daemon checks whether it has gone idle. */
+export const IDLE_CHECK_MS = 10_000;
+
+/**
+ * Gives memory back once a busy daemon goes quiet: when `activity()` (a counter of work
+ * done) has not moved for {@link IDLE_CHECK_MS} after moving, a full garbage collection
+ * runs and the executable's pages are dropped again (a burst of load brings back tens of
+ * MB of code and heap that an idle node does not need). Returns a function that stops it.
+ *
+ * @example
+ * ```ts
+ * const stop = trimWhenIdle(log, () => node.counters.received);
+ * ```
+ */
+export function trimWhenIdle(log: Logger, activity: () => number, everyMs = IDLE_CHECK_MS): () => void {
+  let last = activity();
+  let trimmedAt = last;
+  const timer = setInterval(async () => {
+    const now = activity();
+    const quiet = now === last;
+    last = now;
+    if (!quiet || now === trimmedAt) return;
+    trimmedAt = now;
+    Bun.gc(true);
+    const r = await dropStartupPages();
+    if (!("skipped" in r))
+      log.debug("idle: memory given back, resident {before} -> {after} MiB", {
+        before: (r.beforeKiB / 1024).toFixed(1),
+        after: (r.afterKiB / 1024).toFixed(1),
+      });
+  }, everyMs);
+  timer.unref?.();
+  return () => clearInterval(timer);
+}

@@ -19,7 +19,7 @@ import { servePeer, serveClient } from "./inbound.ts";
 import { LogFiles } from "./log_files.ts";
 import { Listeners } from "./listeners.ts";
 import { keepRetained } from "./listen/retention.ts";
-import { dropStartupPagesSoon } from "../proc/startup_pages.ts";
+import { dropStartupPagesSoon, trimWhenIdle } from "../proc/startup_pages.ts";
 import { RingStore } from "./listen/store.ts";
 import { ZogNode } from "./node.ts";
 import { type HealthMemory, nodeHealth } from "./node_health.ts";
@@ -161,11 +161,13 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((r) => (resolveStopped = r));
   let stopping = false;
+  let stopTrimming = () => {};
   const stop = () => {
     if (stopping) return;
     stopping = true;
     log.info("stopping: flushing logs");
     clearInterval(ticker);
+    stopTrimming();
     clearInterval(clientTicker);
     for (const l of listeners) l.close();
     statsServer?.stop();
@@ -227,5 +229,6 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     });
   }
   dropStartupPagesSoon(log);
+  stopTrimming = trimWhenIdle(log, () => ready.counters.received + ready.counters.logged);
   return { node: ready, stopped, stop };
 }

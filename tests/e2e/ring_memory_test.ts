@@ -10,7 +10,7 @@ afterAll(async () => {
 
 const DROPPED = /start-up pages of the executable dropped from memory: resident ([\d.]+) -> ([\d.]+) MiB/;
 
-test("once started, a node drops its start-up pages from memory and goes on serving", async () => {
+test("once started, and again once quiet after a load, a node gives memory back and goes on serving", async () => {
   const ports = await freeRingPorts("127.1.9.11");
   const ring = writeRing(tmpDir(), "127.1.9", { names: ["A", "B"], ...ports });
   const a = startNode(ring, "A", ports.statsPort);
@@ -24,5 +24,10 @@ test("once started, a node drops its start-up pages from memory and goes on serv
   const r = await streamMessages([ring.hosts[0]!, ring.hosts[1]!], ring.clientPort, msgs, { window: 64, timeoutMs: 20_000 });
   expect(r.acked).toBe(msgs.length);
   for (const n of ["A", "B"]) await waitFor(() => accessContents(ring, n).length === msgs.length, 20_000, `${n}'s access.log`);
+  // Quiet again: the node collects its garbage and drops the pages the load brought back.
+  const idle = await waitFor(() => /idle: memory given back, resident ([\d.]+) -> ([\d.]+) MiB/.exec(a.stderr()), 40_000, "the idle trim");
+  expect(Number(idle[2])).toBeLessThan(Number(idle[1]));
+  const more = await streamMessages([ring.hosts[0]!], ring.clientPort, [{ id: "mem-after", msg: "0after the trim\r\n" }], { window: 1, timeoutMs: 10_000 });
+  expect(more.acked).toBe(1);
   expect(a.stderr()).not.toMatch(/panic|Segmentation|SIGSEGV/);
 });
