@@ -4,13 +4,16 @@
  * runs once) and keeps those pages mapped: most of an idle node's RSS. Once started, the
  * daemon asks the kernel to unmap the clean pages of its executable (`madvise`
  * MADV_DONTNEED); what runs again faults back in from the page cache, the rest stays out.
- * Only clean, file-backed, read-only mappings of the executable are touched: nothing is
- * lost, and the kernel will not let the file be rewritten while it runs (ETXTBSY).
+ * Only read-only mappings of the executable that hold no page of the process's own (a
+ * relocated page is a private copy) are touched: what is dropped is read back from the
+ * file's pages, which the kernel will not let anyone rewrite while it runs (ETXTBSY). A
+ * file written moments ago (a fresh build) still has dirty page-cache pages: they are
+ * the same pages, and dropping the mapping of them is as safe.
  *
  * @module
  */
 import type { Logger } from "@logtape/logtape";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 
 /** An address range of the process. */
 export interface PageRange {
@@ -19,21 +22,24 @@ export interface PageRange {
 }
 
 /**
- * The mappings of `exe` in `smaps` (the text of /proc/PID/smaps) that can be dropped and
- * read back unchanged: read-only (`r-xp`, `r--p`), with no dirty page. Pure.
+ * The mappings of the file with inode `inode` (the executable) in `smaps` (the text of
+ * /proc/PID/smaps) that can be dropped and read back unchanged: read-only (`r-xp`,
+ * `r--p`), holding no private copy of a page (`Anonymous: 0`). By inode, not path: an executable replaced on disk while it
+ * runs (an upgrade) is listed as "PATH (deleted)", and its pages are still its own. Pure.
  *
  * @example
  * ```ts
- * cleanRanges(readFileSync("/proc/self/smaps", "utf8"), process.execPath); // [{ start, end }, ...]
+ * cleanRanges(readFileSync("/proc/self/smaps", "utf8"), statSync("/proc/self/exe").ino); // [{ start, end }, ...]
  * ```
  */
-export function cleanRanges(smaps: string, exe: string): PageRange[] {
+export function cleanRanges(smaps: string, inode: number): PageRange[] {
   const ranges: PageRange[] = [];
   for (const block of smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
-    // "START-END PERMS OFFSET DEV INODE   PATH" (the path may hold spaces).
-    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+ +(.*)$/m.exec(block);
-    if (!head || head[4] !== exe || (head[3] !== "r-xp" && head[3] !== "r--p")) continue;
-    if (/^(?:Private|Shared)_Dirty:\s+[1-9]/m.test(block)) continue;
+    // "START-END PERMS OFFSET DEV INODE   PATH"
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ (\d+)/.exec(block);
+    if (!head || Number(head[4]) !== inode || (head[3] !== "r-xp" && head[3] !== "r--p")) continue;
+    // A page this process wrote (relocations) is its own anonymous copy: dropping it would lose the write.
+    if (/^Anonymous:\s+[1-9]/m.test(block)) continue;
     ranges.push({ start: BigInt(`0x${head[1]}`), end: BigInt(`0x${head[2]}`) });
   }
   return ranges;
@@ -60,7 +66,7 @@ export async function dropStartupPages(): Promise<{ beforeKiB: number; afterKiB:
   if (process.platform !== "linux") return { skipped: `not on ${process.platform}` };
   let ranges: PageRange[];
   try {
-    ranges = cleanRanges(readFileSync("/proc/self/smaps", "utf8"), process.execPath);
+    ranges = cleanRanges(readFileSync("/proc/self/smaps", "utf8"), statSync("/proc/self/exe").ino);
   } catch (e) {
     return { skipped: `cannot read /proc/self/smaps: ${(e as Error).message}` };
   }

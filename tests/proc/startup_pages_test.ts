@@ -1,29 +1,36 @@
 import { expect, test } from "bun:test";
 import { cleanRanges } from "../../lib/proc/startup_pages.ts";
 
-const mapping = (span: string, perms: string, path: string, dirty = 0) =>
-  `${span} ${perms} 00000000 fd:00 1234                       ${path}
+const mapping = (span: string, perms: string, path: string, own = 0, inode = path.includes("zog") ? 1234 : 99, dirty = own) =>
+  `${span} ${perms} 00000000 fd:00 ${inode}                       ${path}
 Size:               1024 kB
 Rss:                 512 kB
 Shared_Clean:          0 kB
 Shared_Dirty:          0 kB
 Private_Clean:       512 kB
 Private_Dirty:       ${dirty} kB
+Anonymous:           ${own} kB
 VmFlags: rd ex mr mw me sd`;
 
-test("only clean read-only mappings of the executable itself are dropped", () => {
+test("only read-only mappings of the executable itself, with no page of the process's own, are dropped", () => {
   const smaps = [
     mapping("400000-600000", "r--p", "/opt/zog bin/zog"),
-    mapping("600000-2600000", "r-xp", "/opt/zog bin/zog"),
+    // Written to disk moments ago (a fresh build): its page-cache pages are dirty, not the process's own.
+    mapping("600000-2600000", "r-xp", "/opt/zog bin/zog", 0, 1234, 8),
     // Relocated data: written once at start, read-only since; dropping it would lose the writes.
     mapping("2600000-2800000", "r--p", "/opt/zog bin/zog", 64),
     mapping("2800000-2900000", "rw-p", "/opt/zog bin/zog"),
     mapping("7f0000000000-7f0000100000", "r-xp", "/usr/lib/x86_64-linux-gnu/libc.so.6"),
-    mapping("7f0000200000-7f0000300000", "rw-p", ""),
+    mapping("7f0000200000-7f0000300000", "rw-p", "", 0, 0),
   ].join("\n");
-  expect(cleanRanges(smaps, "/opt/zog bin/zog")).toEqual([
+  expect(cleanRanges(smaps, 1234)).toEqual([
     { start: 0x400000n, end: 0x600000n },
     { start: 0x600000n, end: 0x2600000n },
   ]);
-  expect(cleanRanges(smaps, "/usr/bin/other")).toEqual([]);
+  expect(cleanRanges(smaps, 5678)).toEqual([]);
+});
+
+test("an executable replaced on disk while it runs is still recognised, by its inode", () => {
+  const smaps = mapping("600000-2600000", "r-xp", "/usr/local/bin/zog (deleted)");
+  expect(cleanRanges(smaps, 1234)).toEqual([{ start: 0x600000n, end: 0x2600000n }]);
 });
