@@ -55,9 +55,10 @@ class PacketWriter {
   pair(key: string, value: Uint8Array | string): void {
     const b = this.#buf;
     let o = this.#o;
+    // Keys are a few ASCII letters: copied here, not through a native call.
     b[o] = key.length;
     b[o + 1] = 0;
-    b.write(key, o + 2, "latin1");
+    for (let i = 0; i < key.length; i++) b[o + 2 + i] = key.charCodeAt(i);
     o += 2 + key.length;
     const len = typeof value === "string" ? b.write(value, o + 2, "utf8") : (b.set(value, o + 2), value.byteLength);
     b[o] = len & 0xff;

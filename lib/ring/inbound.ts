@@ -29,6 +29,11 @@ function send(conn: Conn, type: RingType, vars: Record<string, string | Uint8Arr
   conn.write(ringBytes(type, vars));
 }
 
+/** Who sent an invalid message, for error.log: "client ADDR" or "peer NAME ADDR". */
+function senderOf(node: ZogNode, conn: Conn, from: "client" | number): string {
+  return from === "client" ? `client ${conn.remote}` : `peer ${node.nodes[from]!.name} ${conn.remote}`;
+}
+
 /**
  * Handles one message of a DATA or DATA_BATCH from a client (`from` "client") or a peer
  * (its position; `it.origin` names the node the message entered the ring at).
@@ -42,15 +47,14 @@ function takeData(
   batched: boolean,
 ): void {
   const { id, msg } = it;
-  const sender = (): string => (from === "client" ? `client ${conn.remote}` : `peer ${node.nodes[from]!.name} ${conn.remote}`);
   if (!ID_RE.test(id)) {
-    node.invalid(sender(), `bad message id "${id.slice(0, 70)}": 1-64 of [A-Za-z0-9._:-]`, msg);
+    node.invalid(senderOf(node, conn, from), `bad message id "${id.slice(0, 70)}": 1-64 of [A-Za-z0-9._:-]`, msg);
     // Echoed (cut to 64 characters) so the client can tell which message was refused.
     return answers.error(id.slice(0, 64), "bad message id: 1-64 of [A-Za-z0-9._:-]");
   }
   const check = checkMessage(msg, fanOut(node.nodes.length));
   if (!check.ok) {
-    node.invalid(sender(), check.reason, msg);
+    node.invalid(senderOf(node, conn, from), check.reason, msg);
     return answers.error(id, check.reason);
   }
   let origin = node.self.index;

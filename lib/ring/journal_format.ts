@@ -17,13 +17,29 @@
 
 /** A journal record. */
 export type JournalRecord =
-  | { kind: "M" | "F"; id: string; origin: number; dests: Map<number, number>; content: string }
+  | {
+      kind: "M" | "F";
+      id: string;
+      origin: number;
+      dests: Map<number, number>;
+      content: string;
+      /** `dests` as the journal writes them, when the caller has it already (a node's routes). */
+      destsText?: string;
+    }
   | { kind: "K"; peer: number; id: string }
   | { kind: "A"; peer: number; ids: readonly string[] }
   | { kind: "L"; count: number }
   | { kind: "S"; id: string };
 
-function destsText(dests: Map<number, number>): string {
+/**
+ * Destinations as the journal writes them: "3:0,4:2" (position:wrapping), "-" for none.
+ *
+ * @example
+ * ```ts
+ * destsText(new Map([[3, 0], [4, 2]])); // "3:0,4:2"
+ * ```
+ */
+export function destsText(dests: ReadonlyMap<number, number>): string {
   if (dests.size === 0) return "-";
   let text = "";
   for (const [p, w] of dests) text += text === "" ? `${p}:${w}` : `,${p}:${w}`;
@@ -42,7 +58,7 @@ export function journalLine(r: JournalRecord): string {
   switch (r.kind) {
     case "M":
     case "F":
-      return `${r.kind} ${r.id} ${r.origin} ${destsText(r.dests)} ${r.content}\n`;
+      return `${r.kind} ${r.id} ${r.origin} ${r.destsText ?? destsText(r.dests)} ${r.content}\n`;
     case "K":
       return `K ${r.peer} ${r.id}\n`;
     case "A":

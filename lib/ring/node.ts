@@ -12,7 +12,7 @@ import { Checkpoint } from "./checkpoint.ts";
 import { Durability } from "./durability.ts";
 import type { Entry } from "./entry.ts";
 import { forwardHops, takeoverHop } from "./forwarding.ts";
-import { journalLine } from "./journal_format.ts";
+import { destsText, journalLine } from "./journal_format.ts";
 import { Listeners } from "./listeners.ts";
 import { errCode, type LogFiles } from "./log_files.ts";
 import { accessLine, compactStamp, errorLine } from "./message.ts";
@@ -80,6 +80,7 @@ export class ZogNode implements LinkOwner {
   readonly #checkpoint: Checkpoint;
   readonly #n: number;
   readonly #positions: Map<string, number>;
+  readonly #routes = new Map<"client" | number, { pairs: [number, number][]; text: string }>();
 
   constructor(
     readonly self: RingNode,
@@ -249,6 +250,16 @@ export class ZogNode implements LinkOwner {
     link?.enqueue(entry);
   }
 
+  /** Where a message goes by the forwarding rule, from a client or with wrapping w, and its journal text (worked out once). */
+  #route(from: "client" | number): { pairs: [number, number][]; text: string } {
+    let r = this.#routes.get(from);
+    if (!r) {
+      const pairs = forwardHops(this.#n, this.self.index, from).map((h): [number, number] => [h.node, h.wrapping]);
+      this.#routes.set(from, (r = { pairs, text: destsText(new Map(pairs)) }));
+    }
+    return r;
+  }
+
   #schedule(): void {
     if (this.#scheduled || this.#deferred) return;
     this.#scheduled = true;
@@ -278,7 +289,7 @@ export class ZogNode implements LinkOwner {
         // (they drop what they have). A peer's duplicate with w ≠ 0 is forwarded again.
         const dests = new Map<number, number>();
         if (inc.from === "client") for (const n of this.nodes) n.index !== this.self.index && dests.set(n.index, 0);
-        else for (const h of forwardHops(this.#n, this.self.index, hopsFrom)) dests.set(h.node, h.wrapping);
+        else for (const [node, w] of this.#route(hopsFrom).pairs) dests.set(node, w);
         if (dests.size === 0) continue;
         const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests };
         lines.push(journalLine({ kind: "F", id: entry.id, origin: entry.origin, dests, content: entry.content }));
@@ -287,10 +298,10 @@ export class ZogNode implements LinkOwner {
       }
       this.seen.add(inc.id);
       newlySeen.push(inc.id);
-      const dests = new Map<number, number>();
-      for (const h of forwardHops(this.#n, this.self.index, hopsFrom)) dests.set(h.node, h.wrapping);
+      const route = this.#route(hopsFrom);
+      const dests = new Map<number, number>(route.pairs);
       const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests };
-      lines.push(journalLine({ kind: "M", id: inc.id, origin: inc.origin, dests, content: inc.content }));
+      lines.push(journalLine({ kind: "M", id: inc.id, origin: inc.origin, dests, content: inc.content, destsText: route.text }));
       fresh.push({ entry, inc });
     }
     const text = lines.join("");
