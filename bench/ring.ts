@@ -37,7 +37,7 @@ const reps = Number(process.env.BENCH_REPS ?? 3);
 const warm = Number(process.env.BENCH_WARM ?? 100_000);
 const policies = (process.env.BENCH_FSYNC ?? "batch,always,never").split(",").filter(Boolean);
 const latencyN = quick ? 500 : 2000;
-const scaleN = quick ? 3000 : 10_000;
+const scaleN = quick ? 3000 : 20_000;
 const payload = Buffer.from(`0${benchContent(0)}\r\n`);
 const withNats = existsSync(NATS_SERVER);
 
