@@ -52,6 +52,18 @@ function rssKiB(): number {
 
 const MADV_DONTNEED = 4;
 
+type Madvise = (start: bigint, length: bigint, advice: number) => number;
+let madviseOnce: Promise<Madvise> | undefined;
+
+/** libc's madvise, bound once (bun:ffi is loaded only then: a short-lived command never pays for it). */
+function libcMadvise(): Promise<Madvise> {
+  madviseOnce ??= import("bun:ffi").then(({ dlopen, FFIType }) => {
+    const libc = dlopen("libc.so.6", { madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 } });
+    return libc.symbols.madvise as Madvise;
+  });
+  return madviseOnce;
+}
+
 /**
  * Unmaps the clean pages of this process's executable (Linux with glibc; elsewhere a
  * reason is returned and nothing changes).
@@ -71,12 +83,9 @@ export async function dropStartupPages(): Promise<{ beforeKiB: number; afterKiB:
     return { skipped: `cannot read /proc/self/smaps: ${(e as Error).message}` };
   }
   if (ranges.length === 0) return { skipped: "no clean mapping of the executable" };
-  let madvise: (start: bigint, length: bigint, advice: number) => number;
+  let madvise: Madvise;
   try {
-    // Loaded only here: a command that does not run for long never pays for it.
-    const { dlopen, FFIType } = await import("bun:ffi");
-    const libc = dlopen("libc.so.6", { madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 } });
-    madvise = libc.symbols.madvise as typeof madvise;
+    madvise = await libcMadvise();
   } catch (e) {
     return { skipped: `no madvise from libc.so.6: ${(e as Error).message}` };
   }
