@@ -230,13 +230,23 @@ export class ZogNode implements LinkOwner {
 
   /** Writes the store, syncs every file, then writes and syncs the L mark of what access.log holds. */
   #markNow(): void {
-    this.listeners.store?.flush();
-    this.files.syncNow();
-    this.#checkpoint.reset();
+    this.#syncEverything();
     if (this.#inAccess === this.#markWritten) return;
     this.files.journal.append(journalLine({ kind: "L", count: this.#inAccess }));
     this.files.syncJournalNow();
     this.#loggedMark = this.#markWritten = this.#inAccess;
+  }
+
+  /**
+   * Writes what the store holds in memory and syncs every file, blocking: access.log and
+   * the store then hold every M record, so a pending checkpoint has nothing left to vouch for.
+   *
+   * @throws {Error} from the store or an fsync
+   */
+  #syncEverything(): void {
+    this.listeners.store?.flush();
+    this.files.syncNow();
+    this.#checkpoint.reset();
   }
 
   #takeOver(entry: Entry, peer: number): void {
@@ -388,9 +398,7 @@ export class ZogNode implements LinkOwner {
     }
     try {
       // The M records go: what they vouch for must be on disk in access.log and the store.
-      this.listeners.store?.flush();
-      this.files.syncNow();
-      this.#checkpoint.reset();
+      this.#syncEverything();
       this.#journalBytes = compactJournal(this.files, this.seen, pending.values());
       this.recorded = this.#inAccess = this.#loggedMark = this.#markWritten = 0;
     } catch (e) {
