@@ -60,13 +60,14 @@ export function nodeStatus(node: ZogNode, ports: { peer: number; client: number 
     });
   }
   const store = node.listeners.status();
+  const fsyncs = node.fsyncs;
   return {
     node: node.self.name,
     host: node.self.host,
     peer_port: ports.peer,
     client_port: ports.client,
     fsync: node.fsyncPolicy,
-    fsync_ms: Math.round(node.fsyncs.averageMs * 1000) / 1000,
+    fsync_ms: Math.round(fsyncs.averageMs * 1000) / 1000,
     links,
     listeners: node.listeners.size,
     ...(clients ? { clients } : {}),
@@ -74,8 +75,8 @@ export function nodeStatus(node: ZogNode, ports: { peer: number; client: number 
     counters: {
       ...node.counters,
       listeners_dropped: node.listeners.dropped,
-      fsyncs: node.fsyncs.count,
-      fsyncs_on_thread: node.fsyncs.onThread,
+      fsyncs: fsyncs.count,
+      fsyncs_on_thread: fsyncs.onThread,
     },
   };
 }
