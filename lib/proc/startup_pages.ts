@@ -95,6 +95,11 @@ export async function dropStartupPages(): Promise<{ beforeKiB: number; afterKiB:
   return { beforeKiB, afterKiB: rssKiB(), ranges: dropped };
 }
 
+/** A drop's resident set before and after, in MiB with one decimal, for the log. */
+function residentMiB(r: { beforeKiB: number; afterKiB: number }): { before: string; after: string } {
+  return { before: (r.beforeKiB / 1024).toFixed(1), after: (r.afterKiB / 1024).toFixed(1) };
+}
+
 /** How long after start-up a daemon drops its start-up pages: once it has settled. */
 export const SETTLE_MS = 2000;
 
@@ -111,10 +116,10 @@ export function dropStartupPagesSoon(log: Logger, delayMs = SETTLE_MS): void {
   const timer = setTimeout(async () => {
     const r = await dropStartupPages();
     if ("skipped" in r) return log.debug("start-up pages kept: {why}", { why: r.skipped });
-    log.info("start-up pages of the executable dropped from memory: resident {before} -> {after} MiB (code that runs again comes back)", {
-      before: (r.beforeKiB / 1024).toFixed(1),
-      after: (r.afterKiB / 1024).toFixed(1),
-    });
+    log.info(
+      "start-up pages of the executable dropped from memory: resident {before} -> {after} MiB (code that runs again comes back)",
+      residentMiB(r),
+    );
   }, delayMs);
   timer.unref?.();
 }
@@ -144,11 +149,7 @@ export function trimWhenIdle(log: Logger, activity: () => number, everyMs = IDLE
     trimmedAt = now;
     Bun.gc(true);
     const r = await dropStartupPages();
-    if (!("skipped" in r))
-      log.debug("idle: memory given back, resident {before} -> {after} MiB", {
-        before: (r.beforeKiB / 1024).toFixed(1),
-        after: (r.afterKiB / 1024).toFixed(1),
-      });
+    if (!("skipped" in r)) log.debug("idle: memory given back, resident {before} -> {after} MiB", residentMiB(r));
   }, everyMs);
   timer.unref?.();
   return () => clearInterval(timer);
