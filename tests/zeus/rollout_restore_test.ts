@@ -114,18 +114,17 @@ test("a restart mid-rollout resumes it one copy at a time instead of updating ev
   // e1 proves itself on v2 for min_healthy, then the next copy goes, and so on.
   r.advance(1000);
   r.core.tick();
-  expect(r.updated()).toEqual(["e2"]);
-  r.sent.splice(0);
-  r.core.message(2, { type: "VASSAL_RELOADED", name: "web.toml", pid: 302, restarts: 0 });
-  r.core.tick();
-  r.advance(1000);
-  r.core.tick();
-  expect(r.updated()).toEqual(["e3"]);
-  r.sent.splice(0);
-  r.core.message(3, { type: "VASSAL_RELOADED", name: "web.toml", pid: 303, restarts: 0 });
-  r.core.tick();
-  r.advance(1000);
-  r.core.tick();
+  for (const [name, n] of [
+    ["e2", 2],
+    ["e3", 3],
+  ] as const) {
+    expect(r.updated()).toEqual([name]);
+    r.sent.splice(0);
+    r.core.message(n, { type: "VASSAL_RELOADED", name: "web.toml", pid: 300 + n, restarts: 0 });
+    r.core.tick();
+    r.advance(1000);
+    r.core.tick();
+  }
   const v = r.core.vassals.get("web.toml")!;
   expect(v.rollout).toMatchObject({ state: "done", updated: 3, total: 3 });
   expect(v.lastGood!.sha256).toBe(sha256Hex(conf("v2")));
