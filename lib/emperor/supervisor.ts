@@ -9,7 +9,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, errCode } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
-import { systemClock } from "./clock.ts";
+import { systemClock } from "../clock.ts";
 import { reapLeftovers } from "./pid_records.ts";
 import { CgroupTree } from "./cgroup.ts";
 import { Watchdog } from "./watchdog.ts";

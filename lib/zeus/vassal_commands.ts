@@ -11,7 +11,7 @@ import type { AdminCommandSpec } from "../admin/client_cli.ts";
 import type { AdminHandler } from "../admin/hub.ts";
 import { AdminError, errCode, UsageError } from "../errors.ts";
 import { vassalNameProblem } from "../vassal/name.ts";
-import type { ZeusAdminContext } from "./admin_commands.ts";
+import type { ZeusAdminContext } from "./admin_context.ts";
 import { wantedCopies } from "./vassal_copies.ts";
 import { VASSAL_FILE } from "./vassal_source.ts";
 
