@@ -4,7 +4,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Supervisor, type SupervisorEvent } from "../../lib/emperor/supervisor.ts";
 import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
-import { FakeClock } from "./_fake_clock.ts";
+import { FakeClock } from "../helpers/fake_clock.ts";
 
 afterAll(removeTmpDirs);
 
