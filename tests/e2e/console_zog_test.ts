@@ -12,7 +12,7 @@ import {
   until,
 } from "../helpers/browser.ts";
 import { killAll, removeTmpDirs } from "../helpers/procs.ts";
-import { RingClient } from "../helpers/ring_client.ts";
+import { WireClient } from "../helpers/wire_client.ts";
 import { startNode, startTestRing } from "../helpers/ring_setup.ts";
 
 let browser: TestBrowser | undefined;
@@ -46,7 +46,7 @@ test.skipIf(!browserAvailable())(
     expect(await seriousA11yFindings(page)).toEqual([]);
     expect(await fitsWidth(page, 390)).toBe(true);
 
-    const group = await RingClient.connect("127.23.1.11", ring.clientPort);
+    const group = await WireClient.connect("127.23.1.11", ring.clientPort);
     expect(await group.subscribe({ group: "billing" })).toBeUndefined();
     process.kill(procs.get("PA")!.pid, "SIGKILL");
     await procs.get("PA")!.exited;
@@ -54,7 +54,7 @@ test.skipIf(!browserAvailable())(
     const fill = await page.$eval('g[data-node="PA"] circle', (c) => getComputedStyle(c).stroke);
     expect(fill).toBe("rgb(164, 23, 27)"); // --bad: red
 
-    const client = await RingClient.connect("127.23.1.11", ring.clientPort);
+    const client = await WireClient.connect("127.23.1.11", ring.clientPort);
     for (let i = 0; i < 20; i++) expect(await client.send(`c-${i}`, `0console ${i}\r\n`)).toBeUndefined();
     client.close();
     const owed = () => page.$eval('#links tr[data-peer="PA"]', (tr) => Number((tr as HTMLElement).dataset.backlog));
