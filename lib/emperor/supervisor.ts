@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, errCode } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { systemClock } from "../clock.ts";
 import { reapLeftovers } from "./pid_records.ts";
@@ -76,7 +76,7 @@ export class Supervisor {
       try {
         mkdirSync(join(this.stateDir, sub), { recursive: true, mode: 0o700 });
       } catch (e) {
-        throw new Error(`cannot use --state-dir ${this.stateDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new Error(`cannot use --state-dir ${this.stateDir}: ${errCode(e)}`, { cause: e });
       }
     }
     lockStateDir(this.stateDir);

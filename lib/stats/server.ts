@@ -6,6 +6,7 @@
  */
 import { VERSION } from "../cli/version.ts";
 import { hostPort } from "../net/mod.ts";
+import { errCode } from "../errors.ts";
 
 /** What a daemon exposes; each is called per request. */
 export interface StatsSource {
@@ -63,9 +64,9 @@ export function serveStats(host: string, port: number, source: StatsSource): Sta
       },
     });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === "EADDRINUSE" || /in use/i.test(err.message) ? "address in use" : (err.code ?? err.message);
-    throw new Error(`cannot serve --stats on ${hostPort(host, port)}: ${why}`);
+    const code = errCode(e);
+    const why = code === "EADDRINUSE" || /in use/i.test((e as Error).message) ? "address in use" : code;
+    throw new Error(`cannot serve --stats on ${hostPort(host, port)}: ${why}`, { cause: e });
   }
   return { port: server.port ?? port, stop: () => void server.stop(true) };
 }
