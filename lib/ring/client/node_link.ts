@@ -39,8 +39,8 @@ export interface SubscribeOptions {
 
 /** What a {@link NodeLink} reports. */
 export interface LinkHandlers {
-  /** The node recorded message `id`. */
-  onOk?(id: string): void;
+  /** The node recorded message `id`; `held` when it held that id already (a duplicate, not logged again). */
+  onOk?(id: string, held: boolean): void;
   /** The node refused message `id` for `reason`. */
   onRefused?(id: string, reason: string): void;
   /** A subscribed message. */
@@ -214,7 +214,7 @@ export class NodeLink {
         case RingType.OK:
           if (text(m.vars.id) === "subscribe")
             this.#handlers.onSubscribed?.(Object.fromEntries(Object.keys(m.vars).map((k) => [k, text(m.vars[k])])));
-          this.#handlers.onOk?.(text(m.vars.id));
+          this.#handlers.onOk?.(text(m.vars.id), text(m.vars.held) === "1");
           break;
         case RingType.OK_BATCH: {
           let ids;
@@ -223,7 +223,7 @@ export class NodeLink {
           } catch (e) {
             return this.abort(`bad packet from the node: ${(e as Error).message}`);
           }
-          for (const id of ids) this.#handlers.onOk?.(id);
+          for (const id of ids) this.#handlers.onOk?.(id, false);
           break;
         }
         case RingType.CAUGHT_UP:
