@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Clock } from "./clock.ts";
+import type { Clock } from "../clock.ts";
 import type { RunAs } from "./user_ids.ts";
 import type { HealthStatus } from "./health.ts";
 

@@ -7,7 +7,7 @@
  */
 import { join } from "node:path";
 import { getLogger } from "../log/logging.ts";
-import type { Clock, TimerHandle } from "./clock.ts";
+import type { Clock, TimerHandle } from "../clock.ts";
 import { probe } from "./check_probe.ts";
 import { type HealthAction, HealthSchedule } from "./health.ts";
 import { parseVassalBytes } from "./emperor_protocol.ts";

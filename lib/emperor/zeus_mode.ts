@@ -8,7 +8,7 @@ import { dropStartupPagesSoon } from "../proc/startup_pages.ts";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { parseNumber } from "../cli/flags.ts";
-import { UsageError } from "../errors.ts";
+import { EXIT, UsageError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { serveStats, type StatsServer } from "../stats/server.ts";
 import type { EmperorSpec, HostPort } from "../tls/endpoint.ts";
@@ -145,5 +145,5 @@ export async function runZeusMode(
   local.close();
   server?.stop();
   await sup.stopAll();
-  return 0;
+  return EXIT.ok;
 }

@@ -132,7 +132,7 @@ export class RingStore {
       db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${opts.durable === false ? "OFF" : "NORMAL"}; PRAGMA busy_timeout = 1000;`);
       return new RingStore(db, path, opts.durable !== false);
     } catch (e) {
-      throw new Error(`cannot open the store ${path}: ${(e as Error).message}`);
+      throw new Error(`cannot open the store ${path}: ${(e as Error).message}`, { cause: e });
     }
   }
 
