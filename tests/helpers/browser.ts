@@ -7,7 +7,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import type { Browser, Page } from "puppeteer-core";
 import { tmpDir } from "./procs.ts";
 
 /** Where Debian installs chromium (`.ci/run` installs it). */
@@ -18,10 +18,14 @@ export const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
  * `ZOG_REQUIRE_BROWSER=1` (CI) a missing chromium is a failure instead.
  */
 export function browserAvailable(): boolean {
-  if (existsSync(CHROMIUM)) return true;
-  const say = `\n${"!".repeat(78)}\n!! ${CHROMIUM} is missing: the web console tests are SKIPPED (apt-get install chromium)\n${"!".repeat(78)}\n`;
-  if (process.env.ZOG_REQUIRE_BROWSER === "1") throw new Error(`${CHROMIUM} is missing and ZOG_REQUIRE_BROWSER=1: install chromium`);
-  console.warn(say);
+  const missing = !existsSync(CHROMIUM)
+    ? `${CHROMIUM} is missing (apt-get install chromium)`
+    : !existsSync(join(import.meta.dir, "../../node_modules/puppeteer-core"))
+      ? "node_modules/puppeteer-core is missing (npm ci)"
+      : undefined;
+  if (!missing) return true;
+  if (process.env.ZOG_REQUIRE_BROWSER === "1") throw new Error(`${missing} and ZOG_REQUIRE_BROWSER=1: the console tests cannot run`);
+  console.warn(`\n${"!".repeat(78)}\n!! ${missing}: the web console tests are SKIPPED\n${"!".repeat(78)}\n`);
   return false;
 }
 
@@ -42,6 +46,8 @@ export interface TestBrowser {
  * ```
  */
 export async function launchBrowser(): Promise<TestBrowser> {
+  // Imported here, so that a missing puppeteer-core skips (see browserAvailable) rather than breaks the file.
+  const { default: puppeteer } = await import("puppeteer-core");
   const browser = await puppeteer.launch({
     executablePath: CHROMIUM,
     headless: true,
@@ -81,15 +87,13 @@ export interface AxeFinding {
   nodes: string[];
 }
 
-const AXE = readFileSync(join(import.meta.dir, "../../node_modules/axe-core/axe.min.js"), "utf8");
-
 /**
  * Runs axe-core in `page` and returns its serious and critical findings. The pages'
  * Content-Security-Policy forbids injected scripts, so the page must have been opened
  * after `page.setBypassCSP(true)`.
  */
 export async function seriousA11yFindings(page: Page): Promise<AxeFinding[]> {
-  await page.addScriptTag({ content: AXE });
+  await page.addScriptTag({ content: readFileSync(join(import.meta.dir, "../../node_modules/axe-core/axe.min.js"), "utf8") });
   const found = (await page.evaluate(async () => {
     const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: any[] }> } }).axe;
     const r = await axe.run();
