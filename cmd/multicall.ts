@@ -3,6 +3,6 @@
 // @peculiar/x509 (zog/zeus certs) needs this polyfill first; with programs loaded lazily,
 // only the entry point comes first for sure.
 import "reflect-metadata";
-import { runMulticall } from "../lib/cli/multicall.ts";
+import { runMulticall } from "../lib/programs/multicall.ts";
 
 void runMulticall();
