@@ -130,13 +130,7 @@ export function launchVassal(spec: LaunchSpec, events: ProcessEvents): VassalPro
       if (--open === 0) releaseVassalLog(log);
       continue;
     }
-    stream.on("data", (d: Buffer) => {
-      try {
-        log.write(d);
-      } catch {
-        // A full disk loses output, never the vassal.
-      }
-    });
+    stream.on("data", (d: Buffer) => log.append(d));
     stream.once("close", () => {
       if (--open === 0) releaseVassalLog(log);
     });

@@ -3,8 +3,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { PlainConfig } from "../../lib/vassal/mod.ts";
-import { plainArgv, SETPRIV } from "../../lib/emperor/vassal_process.ts";
-import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
+import { launchVassal, plainArgv, SETPRIV } from "../../lib/emperor/vassal_process.ts";
+import { vassalLogLostBytes } from "../../lib/emperor/vassal_log.ts";
+import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 
 afterAll(removeTmpDirs);
 
@@ -27,4 +28,17 @@ test.skipIf(!SETPRIV)("a plain vassal whose emperor died before setpriv armed th
 
 test("without setpriv the command runs as is", () => {
   expect(plainArgv({ command: "sleep", args: ["9"] } as unknown as PlainConfig, { initGroups: false }, undefined)).toEqual(["sleep", "9"]);
+});
+
+test("output that cannot be written to the vassal's log (a full disk) is counted, and the vassal runs on", async () => {
+  const before = vassalLogLostBytes();
+  const exited = Promise.withResolvers<number | null>();
+  const config = { command: "/bin/echo", args: ["hello"], env: {} } as unknown as PlainConfig;
+  // /dev/full fails every write with ENOSPC.
+  launchVassal(
+    { kind: "plain", config, cwd: tmpDir(), logFile: "/dev/full" },
+    { onBytes: () => {}, onExit: (code) => exited.resolve(code) },
+  );
+  expect(await exited.promise).toBe(0);
+  await waitFor(() => vassalLogLostBytes() - before === "hello\n".length, 5000, "the lost bytes counted");
 });
