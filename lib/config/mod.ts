@@ -16,4 +16,4 @@ export {
   type RingNode,
   type RingTls,
 } from "./ring_config.ts";
-export { type NodeFiles, nodeFiles, resolveSelf, type SelfHints } from "./ring_self.ts";
+export { type NodeFiles, nodeFiles, resolveSelf, selfMatches, type SelfHints } from "./ring_self.ts";
