@@ -8,7 +8,7 @@ import { accessSync, constants, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { lineOf } from "../config/toml_file.ts";
 import type { NodeFiles } from "../config/mod.ts";
-import { errCode } from "./log_files.ts";
+import { errCode } from "../errors.ts";
 
 /**
  * Why `dir` cannot be used as a folder this process writes to, or undefined: it must be a

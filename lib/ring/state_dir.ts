@@ -7,7 +7,8 @@
  */
 import { copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, closeSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { errCode, JOURNAL_FILE } from "./log_files.ts";
+import { errCode } from "../errors.ts";
+import { JOURNAL_FILE } from "./log_files.ts";
 
 /** Old name in the log folder → new name in the state folder. */
 const OLD_LAYOUT: readonly [string, string][] = [

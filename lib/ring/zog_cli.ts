@@ -94,7 +94,7 @@ function statsAddr(value: string): { host: string; port: number } {
   try {
     return parseHostPort(value);
   } catch (e) {
-    throw new UsageError(`--stats: ${(e as Error).message}`);
+    throw new UsageError(`--stats: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -136,7 +136,7 @@ export async function main(args: string[]): Promise<number> {
     ...(values.stats ? { stats: statsAddr(values.stats) } : {}),
   });
   await daemon.stopped;
-  return 0;
+  return EXIT.ok;
 }
 
 /**
@@ -165,7 +165,7 @@ async function checkConfig(file: string, node: string | undefined, dirs: { logDi
     if (files.tls) await loadServerFiles({ cert: files.tls.cert, key: files.tls.key, ca: files.tls.ca });
   }
   process.stdout.write(`${config.file}: ok (${config.nodes.length} nodes: ${config.nodes.map((n) => n.name).join(", ")})\n`);
-  return 0;
+  return EXIT.ok;
 }
 
 /** The node --check looks at: --node, or the one this machine is (none when it is none of them). */

@@ -22,7 +22,8 @@ import { ADMIN, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin
 import { AdminHub } from "../admin/hub.ts";
 import { PacketError, ProtocolError } from "../errors.ts";
 import { decodeMessage, encodeMessage, sha256Hex, type ZeusMessage } from "../zeus_protocol/mod.ts";
-import { leaderOnly, locateVassal, ZEUS_ADMIN_COMMANDS, type ZeusAdminContext } from "./admin_commands.ts";
+import { leaderOnly, locateVassal, ZEUS_ADMIN_COMMANDS } from "./admin_commands.ts";
+import type { ZeusAdminContext } from "./admin_context.ts";
 import { StreamRelay } from "../exec/relay.ts";
 import { Coordinator, type CoordinatorIO } from "./coordinator.ts";
 import type { HaLeadership } from "./ha.ts";

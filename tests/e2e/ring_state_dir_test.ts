@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { existsSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bin, killAll, type Proc, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
-import { streamMessages } from "../helpers/ring_client.ts";
+import { streamMessages } from "../helpers/wire_client.ts";
 import { accessContents, freeRingPorts, meshUp, settled, startNode, status, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
