@@ -9,7 +9,7 @@ import { enumField, Fields, intField, rejectUnknown, strField } from "./fields.t
 import { ConfigError, errCode } from "../errors.ts";
 import { lineOf, parseTomlText } from "./toml_file.ts";
 import { ConfigProblems } from "./problems.ts";
-import { DEFAULT_RETAIN, parseRetain, type Retain } from "../ring/listen/retain.ts";
+import { DEFAULT_RETAIN, parseRetain, type Retain } from "./retain.ts";
 
 /** One ring member, in ring order. */
 export interface RingNode {

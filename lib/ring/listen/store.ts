@@ -16,7 +16,7 @@ import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { getLogger } from "../../log/logging.ts";
 import { alreadyLogged } from "../journal_replay.ts";
-import type { Retain } from "./retain.ts";
+import type { Retain } from "../../config/mod.ts";
 
 const log = getLogger("zog", "store");
 
