@@ -8,6 +8,7 @@ import type { RingConfig, RingNode } from "../config/mod.ts";
 import { nodeFiles } from "../config/mod.ts";
 import { listen, type Listener } from "../net/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
+import { type Console, zogConsole } from "../console/zog_console.ts";
 import { loadClientFiles, loadServerFiles } from "../tls/files.ts";
 import { getLogger } from "../log/logging.ts";
 import { refusalLogger } from "../log/rate_limit.ts";
@@ -84,6 +85,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     },
   });
   let statsServer: StatsServer | undefined;
+  let ui: Console | undefined;
   let files: LogFiles | undefined;
   let store: RingStore | undefined;
   let rec: Recovered;
@@ -135,11 +137,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   if (opts.stats) {
     const ports = { peer: self.peerPort, client: self.clientPort };
     const health: HealthMemory = { recordErrors: 0 };
+    const status = () => nodeStatus(ready, ports, clientPort.status());
+    const peers = config.nodes.filter((n) => n.index !== self.index);
+    ui = zogConsole({ status, peers, stats: opts.stats });
     try {
       statsServer = serveStats(opts.stats.host, opts.stats.port, {
-        status: () => nodeStatus(ready, ports, clientPort.status()),
-        metrics: () => nodeMetrics(nodeStatus(ready, ports, clientPort.status())),
-        health: () => nodeHealth(nodeStatus(ready, ports, clientPort.status()), health, Date.now()),
+        status,
+        metrics: () => nodeMetrics(status()),
+        health: () => nodeHealth(status(), health, Date.now()),
+        ui: ui.handle,
       });
     } catch (e) {
       for (const l of listeners) l.close();
@@ -170,6 +176,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     stopTrimming();
     clearInterval(clientTicker);
     for (const l of listeners) l.close();
+    ui?.close();
     statsServer?.stop();
     for (const l of ready.links) l?.stop();
     ready.flush();
