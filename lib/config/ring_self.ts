@@ -17,6 +17,20 @@ export interface SelfHints {
 }
 
 /**
+ * The nodes whose host is one of this machine's addresses or whose name (or host) is its
+ * hostname: one for a ring machine, none for another, several when nodes share a machine.
+ *
+ * @example
+ * ```ts
+ * declare const cfg: RingConfig;
+ * selfMatches(cfg, { addresses: ["127.0.0.11"], hostname: "x" }).map((n) => n.name); // ["MV"]
+ * ```
+ */
+export function selfMatches(config: RingConfig, hints: Omit<SelfHints, "node">): RingNode[] {
+  return config.nodes.filter((n) => hints.addresses.includes(n.host) || n.name === hints.hostname || n.host === hints.hostname);
+}
+
+/**
  * Picks this machine's node: `--node` if given, else the one node whose host is one of
  * this machine's addresses or whose name is the hostname.
  *
@@ -33,7 +47,7 @@ export function resolveSelf(config: RingConfig, hints: SelfHints): RingNode {
     if (!n) throw new UsageError(`--node "${hints.node}" is not in ${config.file} (nodes: ${names})`);
     return n;
   }
-  const matches = config.nodes.filter((n) => hints.addresses.includes(n.host) || n.name === hints.hostname || n.host === hints.hostname);
+  const matches = selfMatches(config, hints);
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) {
     throw new UsageError(
@@ -45,7 +59,10 @@ export function resolveSelf(config: RingConfig, hints: SelfHints): RingNode {
 
 /** A node's concrete paths: `{node}` substituted, relative paths resolved. */
 export interface NodeFiles {
+  /** access.log and error.log. */
   logDir: string;
+  /** The journal, the store (with the positions). */
+  stateDir: string;
   tls?: { ca: string; cert: string; key: string };
 }
 
@@ -55,16 +72,19 @@ export interface NodeFiles {
  *
  * @example
  * ```ts
- * nodeFiles(cfg, node, "/tmp/logs").logDir; // "/tmp/logs" (--log-dir wins)
+ * nodeFiles(cfg, node, { logDir: "/tmp/logs" }).logDir; // "/tmp/logs" (--log-dir wins)
  * ```
  */
-export function nodeFiles(config: RingConfig, node: RingNode, logDirOverride?: string): NodeFiles {
+export function nodeFiles(config: RingConfig, node: RingNode, overrides: { logDir?: string; stateDir?: string } = {}): NodeFiles {
   const base = dirname(resolve(config.file));
   const path = (template: string) => {
     const p = template.replaceAll("{node}", node.name);
     return isAbsolute(p) ? p : resolve(base, p);
   };
-  const logDir = logDirOverride !== undefined ? resolve(logDirOverride.replaceAll("{node}", node.name)) : path(config.logDir);
-  if (!config.tls) return { logDir };
-  return { logDir, tls: { ca: path(config.tls.ca), cert: path(config.tls.cert), key: path(config.tls.key) } };
+  const dir = (override: string | undefined, template: string) =>
+    override !== undefined ? resolve(override.replaceAll("{node}", node.name)) : path(template);
+  const logDir = dir(overrides.logDir, config.logDir);
+  const stateDir = dir(overrides.stateDir, config.stateDir);
+  if (!config.tls) return { logDir, stateDir };
+  return { logDir, stateDir, tls: { ca: path(config.tls.ca), cert: path(config.tls.cert), key: path(config.tls.key) } };
 }
