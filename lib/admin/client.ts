@@ -6,10 +6,11 @@
  * @module
  */
 import { hostname, userInfo } from "node:os";
-import { AdminError } from "../errors.ts";
-import { type Conn, dial } from "../net/mod.ts";
+import { AdminError, ProtocolError } from "../errors.ts";
+import { type Conn, dial, readPackets } from "../net/mod.ts";
 import { dialUnix } from "../net/unix.ts";
-import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
+import { encodePacket, ZEUS_MODIFIER1 } from "../packet/mod.ts";
+import { getLogger } from "../log/logging.ts";
 import type { TlsClientFiles } from "../tls/files.ts";
 import { splitVars, VarsJoiner } from "./chunks.ts";
 import {
@@ -22,6 +23,8 @@ import {
   type StreamOpen,
 } from "./frames.ts";
 import { hostPort } from "../net/mod.ts";
+
+const log = getLogger("zeus", "admin-client");
 
 /** Where the admin server is and how to prove who we are. */
 export interface AdminClientOptions {
@@ -95,7 +98,7 @@ export class AdminConnection {
         ? await dialUnix(opts.unix)
         : await dial({ host: opts.host, port: opts.port, ...(opts.tls ? { tls: opts.tls } : {}), timeoutMs });
     } catch (e) {
-      throw new AdminError("unreachable", (e as Error).message);
+      throw new AdminError("unreachable", (e as Error).message, { cause: e });
     }
     const c = new AdminConnection(conn);
     const where = opts.unix ?? hostPort(opts.host, opts.port);
@@ -157,7 +160,6 @@ export class AdminConnection {
   }
 
   #start(where: string, welcomed: (err?: AdminError) => void): void {
-    const decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
     let waiting = true;
     const fail = (e: AdminError): void => {
       if (this.#lost) return;
@@ -171,36 +173,40 @@ export class AdminConnection {
       for (const [id, s] of this.#streams) s.onFrame({ type: "END", id, code: 0, error: e.code, reason: e.message });
       this.#streams.clear();
     };
-    this.#conn.onData((chunk) => {
-      try {
-        for (const p of decoder.push(chunk)) {
-          if (!isAdminType(p.modifier2)) throw new Error(`unexpected Zeus message type ${p.modifier2} on an admin connection`);
-          const f = decodeAdminFrame(p);
-          if (waiting) {
-            waiting = false;
-            if (f.type === "WELCOME") {
-              this.who = f.who;
-              this.server = f.server;
-              welcomed();
-              continue;
-            }
-            const e =
-              f.type === "REFUSED"
-                ? new AdminError("refused", `${where} refused: ${f.reason}`)
-                : new AdminError("lost", `${where} answered ${f.type} to the admin hello`);
-            waiting = true;
-            fail(e);
-            this.#conn.close();
-            return;
-          }
-          this.#frame(f);
+    const reader = readPackets(this.#conn, {
+      decoder: { modifier1: ZEUS_MODIFIER1, family: "Zeus" },
+      what: "admin server",
+      log,
+      onPacket: (p) => {
+        if (!isAdminType(p.modifier2)) throw new ProtocolError(`unexpected Zeus message type ${p.modifier2} on an admin connection`);
+        const f = decodeAdminFrame(p);
+        if (!waiting) return this.#frame(f);
+        waiting = false;
+        if (f.type === "WELCOME") {
+          this.who = f.who;
+          this.server = f.server;
+          return welcomed();
         }
-      } catch (e) {
-        fail(new AdminError("lost", `bad answer from ${where}: ${(e as Error).message}`));
+        waiting = true;
+        fail(
+          f.type === "REFUSED"
+            ? new AdminError("refused", `${where} refused: ${f.reason}`)
+            : new AdminError("lost", `${where} answered ${f.type} to the admin hello`),
+        );
+        reader.stop();
         this.#conn.close();
-      }
+      },
+      onFailure: ({ kind, reason }) =>
+        fail(
+          new AdminError(
+            "lost",
+            kind === "bad-input" ? `bad answer from ${where}: ${reason}` : `internal error reading ${where}'s answer: ${reason}`,
+          ),
+        ),
     });
-    this.#conn.onClose((err) => fail(new AdminError("lost", `connection to ${where} lost${err ? `: ${err.message}` : ""}`)));
+    this.#conn.onClose((err) =>
+      fail(new AdminError("lost", `connection to ${where} lost${err ? `: ${err.message}` : ""}`, { cause: err })),
+    );
   }
 
   #frame(f: AdminFrame): void {

@@ -8,7 +8,7 @@
  */
 import { type FSWatcher, watch } from "node:fs";
 import { isAbsolute, join, resolve } from "node:path";
-import type { Clock, TimerHandle } from "./clock.ts";
+import type { Clock, TimerHandle } from "../clock.ts";
 
 /** Quiet time after the last change before the reload. */
 export const DEBOUNCE_MS = 300;

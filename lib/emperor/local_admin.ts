@@ -11,9 +11,10 @@ import { decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames
 import type { ExecChannel, ExecEndpoint } from "../exec/endpoint.ts";
 import { LOCAL_SOCKET } from "../exec/exec_cli.ts";
 import { getLogger } from "../log/logging.ts";
-import type { Conn, Listener } from "../net/mod.ts";
+import { type Conn, type Listener, readPackets } from "../net/mod.ts";
 import { listenUnix } from "../net/unix.ts";
-import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
+import { encodePacket, ZEUS_MODIFIER1 } from "../packet/mod.ts";
+import { ProtocolError } from "../errors.ts";
 
 const log = getLogger("emperor", "admin");
 
@@ -57,23 +58,19 @@ export function serveLocalAdmin(stateDir: string, endpoint: ExecEndpoint, node: 
     const id = ++next;
     const channel = endpoint.channel((f) => conn.write(encodePacket(encodeAdminFrame(f))), "local socket");
     conns.set(id, { conn, channel });
-    const decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
     let first = true;
-    conn.onData((chunk) => {
-      try {
-        for (const p of decoder.push(chunk)) {
-          if (!isAdminType(p.modifier2)) throw new Error(`Zeus message type ${p.modifier2} on the admin socket`);
-          const f = decodeAdminFrame(p);
-          if (first) {
-            first = false;
-            if (f.type !== "HELLO") throw new Error(`the first frame must be HELLO, got ${f.type}`);
-            hub.hello(id, f);
-          } else hub.frame(id, f);
-        }
-      } catch (e) {
-        log.warn("local admin client: {reason}; closing it", { reason: (e as Error).message });
-        conn.close();
-      }
+    readPackets(conn, {
+      decoder: { modifier1: ZEUS_MODIFIER1, family: "Zeus" },
+      what: "local admin client",
+      log,
+      onPacket: (p) => {
+        if (!isAdminType(p.modifier2)) throw new ProtocolError(`Zeus message type ${p.modifier2} on the admin socket`);
+        const f = decodeAdminFrame(p);
+        if (!first) return hub.frame(id, f);
+        first = false;
+        if (f.type !== "HELLO") throw new ProtocolError(`the first frame must be HELLO, got ${f.type}`);
+        hub.hello(id, f);
+      },
     });
     conn.onClose(() => {
       hub.closed(id);

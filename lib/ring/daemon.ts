@@ -8,6 +8,7 @@ import type { RingConfig, RingNode } from "../config/mod.ts";
 import { nodeFiles } from "../config/mod.ts";
 import { listen, type Listener } from "../net/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
+import { type Console, zogConsole } from "../console/zog_console.ts";
 import { loadClientFiles, loadServerFiles } from "../tls/files.ts";
 import { getLogger } from "../log/logging.ts";
 import { refusalLogger } from "../log/rate_limit.ts";
@@ -15,17 +16,16 @@ import { defaultMaxClients } from "../net/fd_budget.ts";
 import { Strangers } from "../net/strangers.ts";
 import { ClientPort } from "./client_port.ts";
 import { ringBytes, RingType } from "./protocol.ts";
-import { servePeer, serveClient } from "./inbound.ts";
-import { LogFiles } from "./log_files.ts";
+import { servePeer } from "./inbound.ts";
+import { serveClientPort } from "./text_client.ts";
 import { Listeners } from "./listeners.ts";
 import { keepRetained } from "./listen/retention.ts";
 import { dropStartupPagesSoon, trimWhenIdle } from "../proc/startup_pages.ts";
-import { RingStore } from "./listen/store.ts";
 import { ZogNode } from "./node.ts";
 import { type HealthMemory, nodeHealth } from "./node_health.ts";
 import { nodeMetrics, nodeStatus } from "./node_status.ts";
 import { PeerLink } from "./peer_link.ts";
-import { type Recovered, recover } from "./recovery.ts";
+import { type Opened, openNode } from "./startup.ts";
 
 const log = getLogger("zog", "daemon");
 
@@ -34,6 +34,9 @@ export interface DaemonOptions {
   config: RingConfig;
   self: RingNode;
   logDir?: string;
+  stateDir?: string;
+  /** `--rebuild-journal`: rebuild a missing journal from the store (instead of refusing to start). */
+  rebuildJournal?: boolean;
   stats?: { host: string; port: number };
 }
 
@@ -56,7 +59,10 @@ export interface Daemon {
  */
 export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { config, self } = opts;
-  const paths = nodeFiles(config, self, opts.logDir);
+  const paths = nodeFiles(config, self, {
+    ...(opts.logDir !== undefined ? { logDir: opts.logDir } : {}),
+    ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
+  });
   const keepaliveMs = config.keepalive * 1000;
   const tls = paths.tls;
   const [peerServer, clientServer, dialTls] = tls
@@ -84,10 +90,8 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     },
   });
   let statsServer: StatsServer | undefined;
-  let files: LogFiles | undefined;
-  let store: RingStore | undefined;
-  let rec: Recovered;
-  let storeRepaired = 0;
+  let ui: Console | undefined;
+  let opened: Opened;
   try {
     listeners.push(
       await listen({
@@ -103,26 +107,17 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
         host: self.host,
         port: self.clientPort,
         ...(clientServer ? { tls: clientServer, onRefused: refusalLogger((m, p) => log.warn(m, p), "client") } : {}),
-        onConn: (c) => clientPort.admit(c) && whenReady(() => serveClient(node!, c, clientPort.guard)),
+        onConn: (c) => clientPort.admit(c) && whenReady(() => serveClientPort(node!, c, clientPort.guard)),
       }),
     );
-    files = new LogFiles(paths.logDir);
-    const opened = (store = RingStore.open(paths.logDir, { durable: config.fsync !== "never" }));
-    // The store's WAL is synced with access.log, before the journal's L mark moves past them.
-    if (config.fsync !== "never") files.alsoSync.push(opened.walFd());
-    const origin = (i: number) => config.nodes[i]?.name ?? "?";
-    rec = recover(files, (unconfirmed) => {
-      storeRepaired = opened.repair(unconfirmed.map((e) => ({ id: e.id, origin: origin(e.origin), content: e.content })));
-    });
+    opened = openNode(config, self, paths, { rebuild: opts.rebuildJournal ?? false });
   } catch (e) {
     for (const l of listeners) l.close();
-    files?.close();
-    store?.close();
     throw e;
   }
-  if (rec.skipped > 0) log.warn("journal: skipped {n} torn lines", { n: rec.skipped });
-  if (rec.repaired > 0) log.info("access.log: appended {n} journalled messages a crash had kept out", { n: rec.repaired });
-  if (storeRepaired > 0) log.info("store: added {n} journalled messages a crash had kept out", { n: storeRepaired });
+  const { files, store, rec } = opened;
+  for (const line of opened.damage) log.warn(line);
+  for (const line of opened.notes) log.info(line);
   const ready = new ZogNode(self, config.nodes, files, config.fsync, rec);
   ready.listeners = new Listeners(store);
   const stopRetention = keepRetained(store, config.retain);
@@ -135,11 +130,15 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   if (opts.stats) {
     const ports = { peer: self.peerPort, client: self.clientPort };
     const health: HealthMemory = { recordErrors: 0 };
+    const status = () => nodeStatus(ready, ports, clientPort.status());
+    const peers = config.nodes.filter((n) => n.index !== self.index);
+    ui = zogConsole({ status, peers, stats: opts.stats });
     try {
       statsServer = serveStats(opts.stats.host, opts.stats.port, {
-        status: () => nodeStatus(ready, ports, clientPort.status()),
-        metrics: () => nodeMetrics(nodeStatus(ready, ports, clientPort.status())),
-        health: () => nodeHealth(nodeStatus(ready, ports, clientPort.status()), health, Date.now()),
+        status,
+        metrics: () => nodeMetrics(status()),
+        health: () => nodeHealth(status(), health, Date.now()),
+        ui: ui.handle,
       });
     } catch (e) {
       for (const l of listeners) l.close();
@@ -170,6 +169,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
     stopTrimming();
     clearInterval(clientTicker);
     for (const l of listeners) l.close();
+    ui?.close();
     statsServer?.stop();
     for (const l of ready.links) l?.stop();
     ready.flush();
@@ -194,13 +194,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   process.on("SIGINT", stop);
   process.on("SIGHUP", reopen);
   // Announced once the signal handlers are in: a SIGINT right after this line is a clean stop.
-  log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir} ({n} owed to peers)", {
+  log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir}, state in {state} ({n} owed to peers)", {
     name: self.name,
     host: self.host,
     pp: self.peerPort,
     cp: self.clientPort,
     transport: tls ? "mutual TLS" : "plain TCP",
     dir: paths.logDir,
+    state: paths.stateDir,
     n: rec.pending.length,
   });
   const lim = clientPort.guard.limits;

@@ -1,11 +1,12 @@
 /**
- * Reading ring packets from a connection: bytes in, messages out; malformed bytes close
- * that one connection and are logged.
+ * Reading ring packets from a connection: bytes in, messages out, through the shared read
+ * loop ({@link readPackets}): the peer's bad input is logged, answered with ERROR {reason}
+ * and closes that one connection; the node's own bugs are logged, not blamed on the peer.
  *
  * @module
  */
-import type { Conn } from "../net/mod.ts";
-import { PacketDecoder, RING_MODIFIER1 } from "../packet/mod.ts";
+import { type Conn, readPackets } from "../net/mod.ts";
+import { RING_MODIFIER1 } from "../packet/mod.ts";
 import { getLogger } from "../log/logging.ts";
 import { type RingMessage, readRingPacket, ringBytes, RingType } from "./protocol.ts";
 
@@ -17,8 +18,9 @@ export const MAX_RING_PAYLOAD = 16 * 1024;
 /**
  * Feeds `conn`'s bytes through a ring packet decoder to `onMessage`. Garbage, a wrong
  * modifier1 or an unknown type is logged (with `what` and the address), answered with
- * ERROR {reason} and closes `conn`. `onChunk` hears of every chunk read, and whether it
- * left a packet incomplete (for the client port's timeouts).
+ * ERROR {reason} and closes `conn`; an exception of the node's own is logged as an
+ * internal error and closes `conn` without telling the peer. `onChunk` hears of every
+ * chunk read, and whether it left a packet incomplete (for the client port's timeouts).
  *
  * @example
  * ```ts
@@ -26,22 +28,13 @@ export const MAX_RING_PAYLOAD = 16 * 1024;
  * ```
  */
 export function readMessages(conn: Conn, what: string, onMessage: (m: RingMessage) => void, onChunk?: (partial: boolean) => void): void {
-  const decoder = new PacketDecoder({ maxPayload: MAX_RING_PAYLOAD, modifier1: RING_MODIFIER1, family: "ring" });
-  conn.onData((chunk) => {
-    if (conn.closed) return;
-    try {
-      for (const p of decoder.push(chunk)) {
-        onMessage(readRingPacket(p));
-        if (conn.closed) return;
-      }
-      onChunk?.(decoder.buffered > 0);
-    } catch (e) {
-      const reason = (e as Error).message;
-      log.warn("closing {what} connection from {remote}: {error}", { what, remote: conn.remote, error: reason });
-      // Best effort: a sender that still reads learns why (docs/PROTOCOL.md promises it).
-      conn.write(ringBytes(RingType.ERROR, { reason }));
-      conn.close();
-    }
+  readPackets(conn, {
+    decoder: { maxPayload: MAX_RING_PAYLOAD, modifier1: RING_MODIFIER1, family: "ring" },
+    what,
+    log,
+    onPacket: (p) => onMessage(readRingPacket(p)),
+    answer: (reason) => ringBytes(RingType.ERROR, { reason }),
+    onChunk,
   });
 }
 

@@ -11,22 +11,10 @@ import { AdminError } from "../errors.ts";
 import { VERSION } from "../cli/version.ts";
 import { getLogger } from "../log/logging.ts";
 import type { Coordinator } from "./coordinator.ts";
-import type { VassalSource } from "./vassal_source.ts";
+import type { ZeusAdminContext } from "./admin_context.ts";
 import { VASSAL_COMMANDS } from "./vassal_commands.ts";
 
 const log = getLogger("zeus", "admin");
-
-/** What zeus lends its admin command handlers. */
-export interface ZeusAdminContext {
-  core: Coordinator;
-  /** Where the vassal configs are (`zeus vassal put/rm` write there). */
-  vassals: VassalSource;
-  /**
-   * Several zeus: undefined while this zeus leads, else the leader's "HOST:PORT" ("" while
-   * none is known). A single zeus always leads.
-   */
-  leader?: () => string | undefined;
-}
 
 /** Commands a standby answers itself; every other one is the leader's. */
 const ANYWHERE = new Set(["ping"]);

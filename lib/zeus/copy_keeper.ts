@@ -12,7 +12,7 @@ import { type CopyAction, type CopyEvent, copyStep, placing } from "./copy_lifec
 import type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./coordinator_types.ts";
 import { placeAll, type Want } from "./placement.ts";
 import { planReconcile } from "./reconcile.ts";
-import { rolloutHolds } from "./rolling.ts";
+import { rolloutHolds } from "./rollout.ts";
 import { judge } from "./verdict.ts";
 import { type Copy, type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
 

@@ -116,21 +116,6 @@ export function noteGood(keeper: CopyKeeper, v: VassalRecord): boolean {
 }
 
 /**
- * Whether `v`'s rollout decides when its copies get its current config: while it rolls, or
- * after it stopped on a failure with nothing to revert to. A copy an emperor reports on
- * another config (a zeus restarted mid-rollout) is then left to it instead of being updated
- * at once, which would take down every copy together.
- *
- * @example
- * ```ts
- * const stale = r.sha256 !== v.sha256 && !rolloutHolds(v);
- * ```
- */
-export function rolloutHolds(v: VassalRecord): boolean {
-  return v.rollout?.state === "rolling" || v.rollout?.state === "failed";
-}
-
-/**
  * A vassal restored from the saved state (no body yet) whose copies were reverted from the
  * file's config `sha`: it takes the last good config's body and the file's settings, and the
  * file is not rolled out again until it changes. Returns whether it was such a vassal.

@@ -11,6 +11,7 @@
  * @module
  */
 import type { UpdatePolicy } from "../vassal/fleet_config.ts";
+import type { VassalRecord } from "./records.ts";
 
 /** One copy as the rollout sees it. */
 export interface RolloutCopy {
@@ -67,4 +68,19 @@ export function planRollout(target: string, copies: readonly RolloutCopy[], poli
     total: copies.length,
     waiting,
   };
+}
+
+/**
+ * Whether `v`'s rollout decides when its copies get its current config: while it rolls, or
+ * after it stopped on a failure with nothing to revert to. A copy an emperor reports on
+ * another config (a zeus restarted mid-rollout) is then left to it instead of being updated
+ * at once, which would take down every copy together.
+ *
+ * @example
+ * ```ts
+ * const stale = r.sha256 !== v.sha256 && !rolloutHolds(v);
+ * ```
+ */
+export function rolloutHolds(v: Pick<VassalRecord, "rollout">): boolean {
+  return v.rollout?.state === "rolling" || v.rollout?.state === "failed";
 }

@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { bin, freePort, killAll, removeTmpDirs, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
-import { RingClient } from "../helpers/ring_client.ts";
+import { WireClient } from "../helpers/wire_client.ts";
 import { accessContents, freeRingPorts, meshUp, startNode, writeRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
@@ -40,7 +40,10 @@ describe("zog operations", () => {
     const clientPort = await freePort("127.0.0.1");
     const config = join(dir, "ring.toml");
     const nodes = `[[node]]\nname = "far"\nhost = "203.0.113.1"\n[[node]]\nname = "here"\nhost = "127.0.0.1"\n`;
-    writeFileSync(config, `peer_port = ${port}\nclient_port = ${clientPort}\nlog_dir = "logs/{node}"\n${nodes}`);
+    writeFileSync(
+      config,
+      `peer_port = ${port}\nclient_port = ${clientPort}\nlog_dir = "logs/{node}"\nstate_dir = "state/{node}"\n${nodes}`,
+    );
     const z = start(bin("zog"), ["--config", config]);
     await waitFor(() => /node here on 127\.0\.0\.1/.test(z.stderr()) || z.child.exitCode !== null, 10_000, "the start line");
     expect(z.stderr()).toMatch(/node here on 127\.0\.0\.1/);
@@ -71,7 +74,7 @@ describe("zog operations", () => {
     const a = startNode(ring, "A", STATS);
     const b = startNode(ring, "B", STATS);
     await waitFor(() => meshUp(ring, STATS), 10_000, "the two-node mesh");
-    const c = await RingClient.connect(ring.hosts[1]!, ring.clientPort);
+    const c = await WireClient.connect(ring.hosts[1]!, ring.clientPort);
     expect(await c.send("full-1", "0on a full disk\r\n")).toMatch(/cannot record: access.log write failed: ENOSPC/);
     expect(await c.send("full-1", "0on a full disk\r\n")).toMatch(/ENOSPC/);
     await waitFor(() => /access.log write failed: ENOSPC/.test(b.stderr()), 3000, "the error on stderr");
@@ -91,7 +94,7 @@ describe("zog operations", () => {
     const ports = await freeRingPorts("127.1.5.11");
     const ring = writeRing(tmpDir(), "127.1.5", { names: ["A", "B"], ...ports, extra: 'fsync = "never"' });
     const a = startNode(ring, "A", ports.statsPort);
-    const c = await waitFor(() => RingClient.connect(ring.hosts[0]!, ring.clientPort).catch(() => undefined), 5000, "A's client port");
+    const c = await waitFor(() => WireClient.connect(ring.hosts[0]!, ring.clientPort).catch(() => undefined), 5000, "A's client port");
     expect(await c.send("rot-1", "0before rotation\r\n")).toBeUndefined();
     const log = join(ring.dir, "logs", "A", "access.log");
     renameSync(log, `${log}.1`);
@@ -101,11 +104,11 @@ describe("zog operations", () => {
     expect(readFileSync(`${log}.1`, "utf8")).toMatch(/before rotation\n$/);
     expect(readFileSync(log, "utf8")).toMatch(/^\d{8}T\d{6}Z after rotation\n$/);
     // A second process for the same node fails on the port and leaves the files alone.
-    const journal = readFileSync(join(ring.dir, "logs", "A", "journal.log"), "utf8");
+    const journal = readFileSync(join(ring.dir, "state", "A", "journal"), "utf8");
     const second = await run(bin("zog"), ["--config", ring.config, "--node", "A"]);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(new RegExp(`cannot listen on 127\\.1\\.5\\.11:${ring.peerPort}: EADDRINUSE`));
-    expect(readFileSync(join(ring.dir, "logs", "A", "journal.log"), "utf8")).toBe(journal);
+    expect(readFileSync(join(ring.dir, "state", "A", "journal"), "utf8")).toBe(journal);
     c.close();
     process.kill(a.pid, "SIGTERM");
     expect(await a.exited).toBe(0);

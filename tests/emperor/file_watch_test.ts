@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { Debouncer, globBase } from "../../lib/emperor/file_watch.ts";
 import { parseVassalConfig } from "../../lib/vassal/mod.ts";
-import { FakeClock } from "./_fake_clock.ts";
+import { FakeClock } from "../helpers/fake_clock.ts";
 
 test("a pattern's base folder, and whether it reaches into subfolders", () => {
   expect(globBase("/srv/app/**/*.py")).toEqual({ dir: "/srv/app", deep: true });

@@ -4,13 +4,16 @@
  *
  * @module
  */
-import { type Conn, dial } from "../../net/mod.ts";
+import { type Conn, dial, type PacketReader, readPackets } from "../../net/mod.ts";
+import { getLogger } from "../../log/logging.ts";
 import type { TlsClientFiles } from "../../tls/files.ts";
-import { PacketDecoder, RING_MODIFIER1 } from "../../packet/mod.ts";
+import { type Packet, RING_MODIFIER1 } from "../../packet/mod.ts";
 import { dataBatchPackets, readOkBatch } from "../batch.ts";
 import { encodeRanges } from "../listen/ranges.ts";
 import { BATCH_VAR, readRingPacket, RING_PROTO, ringBytes, RingType } from "../protocol.ts";
 import { hostPort } from "../../net/mod.ts";
+
+const log = getLogger("sprog", "link");
 
 /** Payload bytes of a DATA_BATCH at most (what a node accepts: MAX_RING_PAYLOAD). */
 const BATCH_PAYLOAD = 16 * 1024;
@@ -39,8 +42,8 @@ export interface SubscribeOptions {
 
 /** What a {@link NodeLink} reports. */
 export interface LinkHandlers {
-  /** The node recorded message `id`. */
-  onOk?(id: string): void;
+  /** The node recorded message `id`; `held` when it held that id already (a duplicate, not logged again). */
+  onOk?(id: string, held: boolean): void;
   /** The node refused message `id` for `reason`. */
   onRefused?(id: string, reason: string): void;
   /** A subscribed message. */
@@ -84,7 +87,7 @@ export class NodeLink {
   node: string | undefined;
   #conn: Conn;
   #handlers: LinkHandlers;
-  #decoder = new PacketDecoder({ modifier1: RING_MODIFIER1, family: "ring" });
+  #reader: PacketReader;
   #heard = false;
   #refusal: string | undefined;
   #byUs = false;
@@ -101,7 +104,15 @@ export class NodeLink {
   ) {
     this.#conn = conn;
     this.#handlers = handlers;
-    conn.onData((chunk) => this.#receive(chunk));
+    this.#reader = readPackets(conn, {
+      decoder: { modifier1: RING_MODIFIER1, family: "ring" },
+      what: "node",
+      log,
+      onPacket: (p) => this.#receive(p),
+      onChunk: () => this.#heardNow(),
+      onFailure: ({ kind, reason }) =>
+        this.abort(kind === "bad-input" ? `bad packet from the node: ${reason}` : `internal error handling the node's answer: ${reason}`),
+    });
     conn.onClose((err) => {
       if (this.#byUs) return handlers.onClose();
       let reason = this.#refusal ?? err?.message;
@@ -187,68 +198,44 @@ export class NodeLink {
     this.#conn.close();
   }
 
-  #receive(chunk: Uint8Array): void {
+  #heardNow(): void {
     this.#heard = true;
     this.lastHeard = Date.now();
-    let packets;
-    try {
-      packets = this.#decoder.push(chunk);
-    } catch (e) {
-      return this.abort(`bad packet from the node: ${(e as Error).message}`);
-    }
-    for (const p of packets) {
-      let m;
-      try {
-        m = readRingPacket(p);
-      } catch (e) {
-        return this.abort(`bad packet from the node: ${(e as Error).message}`);
+  }
+
+  #receive(p: Packet): void {
+    this.#heardNow();
+    const m = readRingPacket(p);
+    switch (m.type) {
+      case RingType.HELLO:
+        this.node = text(m.vars.node) || undefined;
+        this.#batches = text(m.vars[BATCH_VAR]) === "1";
+        return;
+      case RingType.KEEPALIVE:
+        return this.#conn.write(ringBytes(RingType.ACK));
+      case RingType.OK:
+        if (text(m.vars.id) === "subscribe")
+          this.#handlers.onSubscribed?.(Object.fromEntries(Object.keys(m.vars).map((k) => [k, text(m.vars[k])])));
+        return this.#handlers.onOk?.(text(m.vars.id), text(m.vars.held) === "1");
+      case RingType.OK_BATCH:
+        for (const id of readOkBatch(m.payload)) this.#handlers.onOk?.(id, false);
+        return;
+      case RingType.CAUGHT_UP:
+        return this.#handlers.onCaughtUp?.(Number(text(m.vars.seq)));
+      case RingType.ERROR: {
+        const reason = text(m.vars.reason) || "no reason given";
+        if (m.vars.id !== undefined) return this.#handlers.onRefused?.(text(m.vars.id), reason);
+        this.#handlers.onError?.(reason);
+        this.#reader.stop();
+        return this.abort(`the node refused the connection: ${reason}`);
       }
-      switch (m.type) {
-        case RingType.HELLO:
-          this.node = text(m.vars.node) || undefined;
-          this.#batches = text(m.vars[BATCH_VAR]) === "1";
-          break;
-        case RingType.KEEPALIVE:
-          this.#conn.write(ringBytes(RingType.ACK));
-          break;
-        case RingType.OK:
-          if (text(m.vars.id) === "subscribe")
-            this.#handlers.onSubscribed?.(Object.fromEntries(Object.keys(m.vars).map((k) => [k, text(m.vars[k])])));
-          this.#handlers.onOk?.(text(m.vars.id));
-          break;
-        case RingType.OK_BATCH: {
-          let ids;
-          try {
-            ids = readOkBatch(m.payload);
-          } catch (e) {
-            return this.abort(`bad packet from the node: ${(e as Error).message}`);
-          }
-          for (const id of ids) this.#handlers.onOk?.(id);
-          break;
-        }
-        case RingType.CAUGHT_UP:
-          this.#handlers.onCaughtUp?.(Number(text(m.vars.seq)));
-          break;
-        case RingType.ERROR: {
-          const reason = text(m.vars.reason) || "no reason given";
-          if (m.vars.id !== undefined) this.#handlers.onRefused?.(text(m.vars.id), reason);
-          else {
-            this.#handlers.onError?.(reason);
-            return this.abort(`the node refused the connection: ${reason}`);
-          }
-          break;
-        }
-        case RingType.EVENT:
-          this.#handlers.onEvent?.({
-            id: text(m.vars.id),
-            node: text(m.vars.node),
-            msg: text(m.vars.msg),
-            seq: Number(text(m.vars.seq)) || 0,
-          });
-          break;
-        default:
-          break;
-      }
+      case RingType.EVENT:
+        return this.#handlers.onEvent?.({
+          id: text(m.vars.id),
+          node: text(m.vars.node),
+          msg: text(m.vars.msg),
+          seq: Number(text(m.vars.seq)) || 0,
+        });
     }
   }
 }

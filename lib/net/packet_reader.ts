@@ -1,0 +1,167 @@
+/**
+ * The one packet read loop: a connection's bytes, in any chunking, through a
+ * {@link PacketDecoder} to a handler, and the line between the peer's bad input and the
+ * daemon's own bugs.
+ *
+ * - Bad input: malformed bytes ({@link PacketError}, from the decoder or the handler) or a
+ *   well-framed packet that breaks the protocol ({@link ProtocolError}). Logged as a warning
+ *   on one line, answered with the reason (when the caller says how), and that connection
+ *   is closed.
+ * - The daemon's own bug: any other exception from the handler. Logged as an internal error
+ *   with its stack, never told to the peer as if it were its fault; the connection is closed
+ *   all the same, as what the handler left half done cannot be trusted.
+ *
+ * Either way the reader stops: bytes that arrive after it are dropped.
+ *
+ * @module
+ */
+import type { Logger } from "@logtape/logtape";
+import { PacketError, ProtocolError } from "../errors.ts";
+import { type Packet, PacketDecoder, type PacketDecoderOptions } from "../packet/mod.ts";
+import type { Conn } from "./types.ts";
+
+/** Why a {@link PacketReader} stopped: the peer's bad input, or the daemon's own bug. */
+export interface ReadFailure {
+  kind: "bad-input" | "internal";
+  /** One line: the error's message. */
+  reason: string;
+  error: Error;
+}
+
+/** Options of {@link readPackets}. */
+export interface ReadPacketsOptions {
+  /** The decoder's payload limit and expected protocol family. */
+  decoder: PacketDecoderOptions;
+  /** Who is at the other end, for log lines: "client", "peer", "admin client". */
+  what: string;
+  /** Where bad input (warning) and internal errors (error, with the stack) are logged. */
+  log: Logger;
+  /**
+   * Handles one packet. Throw {@link PacketError} or {@link ProtocolError} for bad input;
+   * anything else it throws is taken for a bug of this program.
+   */
+  onPacket(p: Packet): void;
+  /** The bytes that tell the peer why it is closed (e.g. an ERROR packet); without it, closed in silence. */
+  answer?(reason: string): Uint8Array;
+  /** Called after each chunk is handled, with whether a packet is left incomplete. */
+  onChunk?(partial: boolean): void;
+  /** While false, bytes are dropped (the connection is no longer this reader's). Default: open. */
+  live?(): boolean;
+  /** Hears of the failure before the connection closes, e.g. to fail requests in progress. */
+  onFailure?(failure: ReadFailure): void;
+}
+
+/** Whether an error is the peer's bad input rather than this program's bug. */
+function isBadInput(e: unknown): e is PacketError | ProtocolError {
+  return e instanceof PacketError || e instanceof ProtocolError;
+}
+
+/**
+ * A running read loop on one connection (made by {@link readPackets}).
+ *
+ * @example
+ * ```ts
+ * const reader = readPackets(conn, { decoder: {}, what: "client", log, onPacket: (p) => inbox.push(p) });
+ * try { handleLater(inbox) } catch (e) { reader.fail(e) }
+ * ```
+ */
+export class PacketReader {
+  #decoder: PacketDecoder;
+  #stopped = false;
+
+  /**
+   * @param conn the connection to read
+   * @param opts the handler and what to do on failure
+   */
+  constructor(
+    readonly conn: Conn,
+    readonly opts: ReadPacketsOptions,
+  ) {
+    this.#decoder = new PacketDecoder(opts.decoder);
+    conn.onData((chunk) => this.#receive(chunk));
+  }
+
+  /** Bytes received but not yet part of a whole packet. */
+  get buffered(): number {
+    return this.#decoder.buffered;
+  }
+
+  /** Whether the reader stopped (on a failure, or by {@link stop}). */
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /**
+   * Stops reading: the packets left in the chunk being read, and bytes that arrive later,
+   * are dropped. For a handler that closes the connection (a refusal): `Conn.closed` turns
+   * true only once the close completes.
+   */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /**
+   * Stops on `e` as the loop itself would: bad input is logged, answered and closes the
+   * connection; any other error is logged as an internal error and closes it. For callers
+   * that handle packets later than they arrive. Ignored once stopped.
+   */
+  fail(e: unknown): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    const error = e instanceof Error ? e : new Error(String(e));
+    const { conn, opts } = this;
+    const failure: ReadFailure = { kind: isBadInput(e) ? "bad-input" : "internal", reason: error.message, error };
+    if (failure.kind === "bad-input") {
+      opts.log.warn("closing {what} connection from {remote}: {reason}", { what: opts.what, remote: conn.remote, reason: failure.reason });
+      // Best effort: a peer that still reads learns why.
+      if (opts.answer) conn.write(opts.answer(failure.reason));
+    } else {
+      opts.log.error("internal error handling a packet from {what} {remote}: {error}; closing that connection", {
+        what: opts.what,
+        remote: conn.remote,
+        error: error.stack ?? failure.reason,
+      });
+    }
+    opts.onFailure?.(failure);
+    conn.close();
+  }
+
+  #live(): boolean {
+    return !this.#stopped && !this.conn.closed && (this.opts.live?.() ?? true);
+  }
+
+  #receive(chunk: Uint8Array): void {
+    if (!this.#live()) return;
+    try {
+      for (const p of this.#decoder.push(chunk)) {
+        this.opts.onPacket(p);
+        if (!this.#live()) return;
+      }
+      this.opts.onChunk?.(this.#decoder.buffered > 0);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+}
+
+/**
+ * Reads `conn`'s packets to `opts.onPacket` until the connection closes or the reader
+ * fails (see the module doc for bad input versus internal errors).
+ *
+ * @param conn the connection to read (its `onData` receiver is taken)
+ * @param opts the decoder's limits, the handler, the answer to bad input
+ * @returns the reader, whose `fail` reports errors of packets handled later
+ * @example
+ * ```ts
+ * readPackets(conn, {
+ *   decoder: { modifier1: RING_MODIFIER1, family: "ring" },
+ *   what: "client",
+ *   log,
+ *   onPacket: (p) => handle(p),
+ *   answer: (reason) => ringBytes(RingType.ERROR, { reason }),
+ * });
+ * ```
+ */
+export function readPackets(conn: Conn, opts: ReadPacketsOptions): PacketReader {
+  return new PacketReader(conn, opts);
+}
