@@ -10,7 +10,7 @@ DEPS    := node_modules/.installed
 all: build
 
 help:
-	@echo "make          build dist/zog, dist/sprog, dist/zeus, dist/emperor for this machine"
+	@echo "make          build dist/zog and its links dist/sprog, dist/zeus, dist/emperor, dist/cf-messages"
 	@echo "make test     build, then run every test (unit and end-to-end)"
 	@echo "make demo     run the whole system on this machine, then clean up"
 	@echo "make bench    run the benchmarks under bench/ and print figures"
