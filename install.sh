@@ -1,5 +1,5 @@
 #!/bin/sh
-# One-line install of zog, sprog, zeus and emperor:
+# One-line install of zog, sprog, zeus and emperor (and cf-messages, CFEngine's messages: promise module):
 #   curl -fsSL "$BASE_URL/install.sh" | BASE_URL="$BASE_URL" sh
 #   curl -fsSL "$BASE_URL/install.sh" | BASE_URL="$BASE_URL" sh -s -- --systemd --cron
 # Detects OS and architecture, downloads zog-<target>.tar.gz from BASE_URL, verifies it
@@ -70,18 +70,18 @@ actual=$(sha256 "$tmp/$tarball")
 
 mkdir -p "$tmp/x" "$PREFIX"
 tar -xzf "$tmp/$tarball" -C "$tmp/x"
-# One executable, four names: zog is copied, the others are hard links to it (each name
+# One executable, five names (cf-messages: CFEngine's messages: promise type): zog is copied, the others are hard links to it (each name
 # picks its program). Every name is replaced atomically (a new file, then rename).
 [ -f "$tmp/x/zog" ] || die "$tarball holds no zog executable"
 cp "$tmp/x/zog" "$PREFIX/.zog.new" && chmod 0755 "$PREFIX/.zog.new" && mv -f "$PREFIX/.zog.new" "$PREFIX/zog"
-for b in zog sprog zeus emperor; do
+for b in zog sprog zeus emperor cf-messages; do
   [ "$b" = zog ] || { ln -f "$PREFIX/zog" "$PREFIX/.$b.new" && mv -f "$PREFIX/.$b.new" "$PREFIX/$b"; }
   echo "installed $PREFIX/$b ($("$PREFIX/$b" --version 2>/dev/null || echo "$target"))"
 done
 
 # Man pages and completions, made by the programs from the definitions behind --help.
 mkdir -p "$SHARE_DIR/man/man1" "$SHARE_DIR/bash-completion/completions" "$SHARE_DIR/zsh/site-functions"
-for b in zog sprog zeus emperor; do
+for b in zog sprog zeus emperor cf-messages; do
   "$PREFIX/$b" man >"$SHARE_DIR/man/man1/$b.1"
   "$PREFIX/$b" completion bash >"$SHARE_DIR/bash-completion/completions/$b"
   "$PREFIX/$b" completion zsh >"$SHARE_DIR/zsh/site-functions/_$b"

@@ -8,7 +8,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { killAll, removeTmpDirs, tmpDir, waitFor } from "../tests/helpers/procs.ts";
-import { streamMessages } from "../tests/helpers/ring_client.ts";
+import { streamMessages } from "../tests/helpers/wire_client.ts";
 import { accessContents, freeRingPorts, meshUp, startNode, status, writeRing } from "../tests/helpers/ring_setup.ts";
 
 const count = Number(process.argv[2] ?? 100_000);

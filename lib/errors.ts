@@ -8,6 +8,24 @@
 export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
 
 /**
+ * The reason in a system error, e.g. "ENOSPC" or "ECONNREFUSED"; an error without a code
+ * gives its message, anything else its string form.
+ *
+ * @param e whatever was caught
+ * @returns the error's `code`, else its message
+ *
+ * @example
+ * ```ts
+ * import { writeSync } from "node:fs";
+ * try { writeSync(99, "x") } catch (e) { console.error(errCode(e)) } // "EBADF"
+ * ```
+ */
+export function errCode(e: unknown): string {
+  if (e instanceof Error) return (e as NodeJS.ErrnoException).code ?? e.message;
+  return String(e);
+}
+
+/**
  * Bad flags, bad values or a bad config file: the command prints the message on one
  * line and exits 2.
  *
@@ -17,9 +35,12 @@ export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
  * ```
  */
 export class UsageError extends Error {
-  /** @param message one line saying what was wrong, quoting the value */
-  constructor(message: string) {
-    super(message);
+  /**
+   * @param message one line saying what was wrong, quoting the value
+   * @param options `cause`: the error that led to this one
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "UsageError";
   }
 }
@@ -38,13 +59,15 @@ export class ConfigError extends UsageError {
    * @param file the config file's path
    * @param what what is wrong
    * @param line 1-based line, when known
+   * @param options `cause`: the error that led to this one
    */
   constructor(
     readonly file: string,
     readonly reason: string,
     readonly line?: number,
+    options?: ErrorOptions,
   ) {
-    super(`${file}${line ? `:${line}` : ""}: ${reason}`);
+    super(`${file}${line ? `:${line}` : ""}: ${reason}`, options);
     this.name = "ConfigError";
   }
 }
@@ -138,12 +161,14 @@ export class EtcdError extends Error {
   /**
    * @param message what failed, naming the endpoint(s)
    * @param unreachable true when no member answered at all
+   * @param options `cause`: the error that led to this one
    */
   constructor(
     message: string,
     readonly unreachable: boolean,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = "EtcdError";
   }
 }
@@ -178,12 +203,14 @@ export class AdminError extends Error {
   /**
    * @param code short kebab-case code naming the kind of failure
    * @param message one line saying what was wrong
+   * @param options `cause`: the error that led to this one
    */
   constructor(
     readonly code: string,
     message: string,
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
     this.name = "AdminError";
   }
 }

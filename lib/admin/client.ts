@@ -98,7 +98,7 @@ export class AdminConnection {
         ? await dialUnix(opts.unix)
         : await dial({ host: opts.host, port: opts.port, ...(opts.tls ? { tls: opts.tls } : {}), timeoutMs });
     } catch (e) {
-      throw new AdminError("unreachable", (e as Error).message);
+      throw new AdminError("unreachable", (e as Error).message, { cause: e });
     }
     const c = new AdminConnection(conn);
     const where = opts.unix ?? hostPort(opts.host, opts.port);
@@ -204,7 +204,9 @@ export class AdminConnection {
           ),
         ),
     });
-    this.#conn.onClose((err) => fail(new AdminError("lost", `connection to ${where} lost${err ? `: ${err.message}` : ""}`)));
+    this.#conn.onClose((err) =>
+      fail(new AdminError("lost", `connection to ${where} lost${err ? `: ${err.message}` : ""}`, { cause: err })),
+    );
   }
 
   #frame(f: AdminFrame): void {

@@ -9,7 +9,7 @@ import type { ParseArgsConfig } from "node:util";
 import { defineCommand } from "../cli/command.ts";
 import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
 import { parseFlags } from "../cli/flags.ts";
-import { AdminError, UsageError } from "../errors.ts";
+import { AdminError, EXIT, UsageError } from "../errors.ts";
 import { parseHostPort } from "../tls/endpoint.ts";
 import { loadClientFiles } from "../tls/files.ts";
 import { type AdminClientOptions, adminRequest } from "./client.ts";
@@ -66,7 +66,7 @@ export async function adminClientOptions(v: { zeus?: string; ca?: string; cert?:
   try {
     where = parseHostPort(v.zeus ?? "127.0.0.1:4040");
   } catch (e) {
-    throw new UsageError(`--zeus: ${(e as Error).message}`);
+    throw new UsageError(`--zeus: ${(e as Error).message}`, { cause: e });
   }
   if (!v.cert !== !v.key) throw new UsageError("--cert and --key go together");
   if (!v.ca && !v.cert) return { host: where.host, port: where.port };
@@ -74,7 +74,7 @@ export async function adminClientOptions(v: { zeus?: string; ca?: string; cert?:
     const tls = await loadClientFiles({ ...(v.ca ? { ca: v.ca } : {}), ...(v.cert ? { cert: v.cert, key: v.key! } : {}) });
     return { host: where.host, port: where.port, tls };
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError((e as Error).message, { cause: e });
   }
 }
 
@@ -146,7 +146,7 @@ export async function runAdminCommand(args: string[], spec: AdminCommandSpec): P
     const reply = await requestFollowingLeader(opts, spec.command, vars);
     const out = spec.print?.(reply);
     if (out) process.stdout.write(`${out}\n`);
-    return 0;
+    return EXIT.ok;
   } catch (e) {
     if (!(e instanceof AdminError)) throw e;
     process.stderr.write(`${spec.bin} ${spec.command}: ${e.message}\n`);

@@ -4,7 +4,7 @@
  * @module
  */
 import { parseLogFormat, parseLogLevel, setupLogging } from "../log/logging.ts";
-import { UsageError } from "../errors.ts";
+import { EXIT, UsageError } from "../errors.ts";
 import { VERSION } from "./version.ts";
 
 /** parseArgs options for the shared flags. */
@@ -48,16 +48,16 @@ export function handleCommon(
 ): number | undefined {
   if (values.help) {
     process.stdout.write(`${help.trimEnd()}\n\n${COMMON_HELP}\n\n${EXIT_CODES_HELP}\n`);
-    return 0;
+    return EXIT.ok;
   }
   if (values.version) {
     process.stdout.write(`${name} ${VERSION}\n`);
-    return 0;
+    return EXIT.ok;
   }
   try {
     setupLogging(name, parseLogLevel(values["log-level"] ?? "info"), parseLogFormat(values["log-format"] ?? "text"));
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError((e as Error).message, { cause: e });
   }
   return undefined;
 }

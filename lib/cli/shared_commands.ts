@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { UsageError } from "../errors.ts";
+import { EXIT, UsageError } from "../errors.ts";
 import { defineCommand, definedCommands, parseCommand } from "./command.ts";
 import { bashCompletion, SHELLS, zshCompletion } from "./completion.ts";
 import { manPage } from "./manpage.ts";
@@ -69,7 +69,7 @@ export function runSharedCommand(program: string, args: string[]): number | unde
     const parsed = parseCommand(d.man, args.slice(1));
     if (typeof parsed === "number") return parsed;
     process.stdout.write(manPage(program, VERSION, commands));
-    return 0;
+    return EXIT.ok;
   }
   const parsed = parseCommand(d.completion, args.slice(1));
   if (typeof parsed === "number") return parsed;
@@ -77,5 +77,5 @@ export function runSharedCommand(program: string, args: string[]): number | unde
   if (shell === undefined || extra.length > 0 || !(SHELLS as readonly string[]).includes(shell))
     throw new UsageError(`completion takes one shell: ${SHELLS.join(" or ")}${shell ? `, not "${[shell, ...extra].join(" ")}"` : ""}`);
   process.stdout.write(shell === "bash" ? bashCompletion(program, commands) : zshCompletion(program, commands));
-  return 0;
+  return EXIT.ok;
 }

@@ -6,10 +6,10 @@
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { enumField, Fields, intField, rejectUnknown, strField } from "./fields.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, errCode } from "../errors.ts";
 import { lineOf, parseTomlText } from "./toml_file.ts";
 import { ConfigProblems } from "./problems.ts";
-import { DEFAULT_RETAIN, parseRetain, type Retain } from "../ring/listen/retain.ts";
+import { DEFAULT_RETAIN, parseRetain, type Retain } from "./retain.ts";
 
 /** One ring member, in ring order. */
 export interface RingNode {
@@ -218,7 +218,7 @@ export function loadRingConfig(file: string): RingConfig {
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
-    throw new ConfigError(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new ConfigError(file, `cannot read: ${errCode(e)}`, undefined, { cause: e });
   }
   return ringConfigFromText(text, file);
 }

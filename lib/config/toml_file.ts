@@ -19,8 +19,8 @@ export function parseTomlText(text: string, file: string): Record<string, unknow
   try {
     return parse(text) as Record<string, unknown>;
   } catch (e) {
-    if (e instanceof TomlError) throw new ConfigError(file, e.message.split("\n")[0]!, e.line);
-    throw new ConfigError(file, (e as Error).message);
+    if (e instanceof TomlError) throw new ConfigError(file, e.message.split("\n")[0]!, e.line, { cause: e });
+    throw new ConfigError(file, (e as Error).message, undefined, { cause: e });
   }
 }
 

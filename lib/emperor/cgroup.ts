@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { CgroupLimits } from "../vassal/mod.ts";
+import { errCode } from "../errors.ts";
 
 /**
  * The mount point of the writable cgroup2 file system in a `/proc/self/mountinfo` text, or
@@ -136,7 +137,7 @@ export class CgroupTree {
       rmdirSync(this.dir(name));
       return true;
     } catch (e) {
-      return (e as NodeJS.ErrnoException).code === "ENOENT";
+      return errCode(e) === "ENOENT";
     }
   }
 

@@ -7,6 +7,7 @@
  */
 import { connect } from "node:net";
 import type { CheckTarget } from "../vassal/check.ts";
+import { errCode } from "../errors.ts";
 
 /** A probe's outcome: passed or not, and a short description for status and logs. */
 export interface ProbeResult {
@@ -36,7 +37,7 @@ function tcp(host: string, port: number, timeoutMs: number): Promise<ProbeResult
     };
     const timer = setTimeout(() => done({ ok: false, detail: `no connection within ${timeoutMs / 1000} s` }), timeoutMs);
     sock.once("connect", () => done({ ok: true, detail: "connected" }));
-    sock.once("error", (e: NodeJS.ErrnoException) => done({ ok: false, detail: e.code ?? e.message }));
+    sock.once("error", (e) => done({ ok: false, detail: errCode(e) }));
   });
 }
 
@@ -45,7 +46,7 @@ async function exec(command: string, args: string[], cwd: string, timeoutMs: num
   try {
     proc = Bun.spawn([command, ...args], { cwd, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
   } catch (e) {
-    return { ok: false, detail: `cannot run ${command}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}` };
+    return { ok: false, detail: `cannot run ${command}: ${errCode(e)}` };
   }
   let timedOut = false;
   const timer = setTimeout(() => {

@@ -9,16 +9,16 @@ import { defineCommand, parseCommand } from "../cli/command.ts";
 import { defineSharedCommands, runSharedCommand } from "../cli/shared_commands.ts";
 import { loadClientFiles } from "../tls/files.ts";
 import { checkVassalsDir } from "../vassal/check_dir.ts";
-import { UsageError } from "../errors.ts";
+import { EXIT, UsageError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { dropStartupPagesSoon } from "../proc/startup_pages.ts";
 import { serveStats } from "../stats/server.ts";
 import { type EmperorSpec, parseEmperorSpec, parseHostPort } from "../tls/endpoint.ts";
 import { DirMonitor } from "./dir_monitor.ts";
 import { emperorStats } from "./emperor_stats.ts";
-import { defaultStateDir } from "./state_dir.ts";
+import { defaultStateDir } from "../exec/state_dir.ts";
 import { runStatusCommand } from "./status_command.ts";
-import { SETPRIV } from "./vassal_process.ts";
+import { SETPRIV } from "../proc/launch_argv.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { reopenVassalLogs } from "./vassal_log.ts";
 import { runZeusMode } from "./zeus_mode.ts";
@@ -143,7 +143,7 @@ export async function main(args: string[]): Promise<number> {
   local.close();
   server?.stop();
   await sup.stopAll();
-  return 0;
+  return EXIT.ok;
 }
 
 /** `emperor --check`: every vassal file of a directory, or the TLS files of each zeus-ssl. */
@@ -178,7 +178,7 @@ function usage<T>(f: () => T): T {
   try {
     return f();
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError((e as Error).message, { cause: e });
   }
 }
 

@@ -23,7 +23,12 @@ const STATES: readonly VassalState[] = ["starting", "running", "reloading", "sto
  */
 export function emperorStats(sup: Supervisor, info: Record<string, unknown>, health?: () => { ok: boolean; text: string }): StatsSource {
   return {
-    status: () => ({ ...info, state_dir: sup.stateDir, vassals: sup.list().map(vassalView), rejected: sup.rejected() }),
+    status: () => ({
+      ...info,
+      state_dir: sup.stateDir,
+      vassals: [...sup.list(), ...sup.departing()].map(vassalView),
+      rejected: sup.rejected(),
+    }),
     ...(health ? { health } : {}),
     metrics: () => {
       const list = sup.list();

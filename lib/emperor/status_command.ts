@@ -7,6 +7,7 @@
 import { defineCommand, parseCommand } from "../cli/command.ts";
 import { fetchStatus, renderTable } from "../stats/mod.ts";
 import type { VassalView } from "./status_view.ts";
+import { EXIT } from "../errors.ts";
 
 /** A duration as the largest whole unit: "42s", "5m", "3h", "2d". */
 function ago(ms: number): string {
@@ -80,5 +81,5 @@ export async function runStatusCommand(args: string[]): Promise<number> {
   const { values } = parsed;
   const status = (await fetchStatus(values.stats!)) as EmperorStatusDoc;
   process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : renderEmperorStatus(status, Date.now()));
-  return 0;
+  return EXIT.ok;
 }

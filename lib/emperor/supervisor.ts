@@ -7,18 +7,18 @@
  */
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError } from "../errors.ts";
+import { ConfigError, errCode } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { systemClock } from "../clock.ts";
 import { reapLeftovers } from "./pid_records.ts";
 import { CgroupTree } from "./cgroup.ts";
 import { Watchdog } from "./watchdog.ts";
-import { resolveRunAs } from "./user_ids.ts";
+import { resolveRunAs } from "../proc/user_ids.ts";
 import { lockStateDir, unlockStateDir } from "./state_lock.ts";
 import type { SupervisorEvent, SupervisorOptions, VassalStatus } from "./types.ts";
 import { configPath, logPath, Vassal, type VassalContext } from "./vassal.ts";
 import { FileWatch } from "./file_watch.ts";
-import type { ExecContext } from "./types.ts";
+import type { ExecContext } from "../exec/exec_context.ts";
 import { parseVassalConfig, type VassalConfig, vassalNameProblem } from "../vassal/mod.ts";
 
 export type { SupervisorEvent, SupervisorOptions, VassalState, VassalStatus } from "./types.ts";
@@ -40,8 +40,8 @@ export class Supervisor {
   readonly stateDir: string;
   #ctx: VassalContext;
   #vassals = new Map<string, { vassal: Vassal; text: string; config: VassalConfig }>();
-  /** Vassals being destroyed, so stopAll waits for them and a re-apply waits its turn. */
-  #dying = new Map<string, Promise<void>>();
+  /** Vassals being destroyed, so stopAll waits for them and a re-apply waits its turn; /status shows them until reaped. */
+  #dying = new Map<string, { vassal: Vassal; done: Promise<void> }>();
   /** Vassals whose last config was rejected, with why (for /status); cleared by a good apply or destroy. */
   #rejected = new Map<string, string>();
   /** File watches (`watch = [...]`) by vassal, with what they were made from, and the reloads they caused. */
@@ -76,7 +76,7 @@ export class Supervisor {
       try {
         mkdirSync(join(this.stateDir, sub), { recursive: true, mode: 0o700 });
       } catch (e) {
-        throw new Error(`cannot use --state-dir ${this.stateDir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new Error(`cannot use --state-dir ${this.stateDir}: ${errCode(e)}`, { cause: e });
       }
     }
     lockStateDir(this.stateDir);
@@ -123,7 +123,7 @@ export class Supervisor {
     }
     const dying = this.#dying.get(name);
     if (dying) {
-      void dying.then(() => this.apply(name, config));
+      void dying.done.then(() => this.apply(name, config));
       return;
     }
     this.#rejected.delete(name);
@@ -157,7 +157,7 @@ export class Supervisor {
   async destroy(name: string): Promise<void> {
     this.#rejected.delete(name);
     const known = this.#vassals.get(name);
-    if (!known) return await this.#dying.get(name);
+    if (!known) return await this.#dying.get(name)?.done;
     this.#vassals.delete(name);
     this.#watches.get(name)?.watch.stop();
     this.#watches.delete(name);
@@ -170,7 +170,7 @@ export class Supervisor {
         log.warn("cannot remove the stored config of vassal {name}: {error}", { name, error: (e as Error).message });
       }
     });
-    this.#dying.set(name, done);
+    this.#dying.set(name, { vassal: known.vassal, done });
     await done;
   }
 
@@ -211,10 +211,20 @@ export class Supervisor {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   }
 
+  /**
+   * The vassals being destroyed and not yet reaped (state `stopping`), for /status: a copy
+   * that left {@link list} still holds its process until then, and status must not hide it.
+   */
+  departing(): VassalStatus[] {
+    return [...this.#dying.entries()]
+      .filter(([name]) => !this.#vassals.has(name))
+      .map(([, d]) => ({ ...d.vassal.status(), state: "stopping" as const }));
+  }
+
   /** Stops every vassal gracefully, all at once, and releases the state dir; resolves when all are reaped (every process of their cgroups, up to 2 s more). Later applies are ignored. */
   async stopAll(): Promise<void> {
     this.#stopping = true;
-    await Promise.all([...[...this.#vassals.keys()].map((n) => this.destroy(n)), ...this.#dying.values()]);
+    await Promise.all([...[...this.#vassals.keys()].map((n) => this.destroy(n)), ...[...this.#dying.values()].map((d) => d.done)]);
     // What the kills hit is gone before the emperor is (a vassal's children die just after it).
     if (this.#ctx.cgroups && !(await this.#ctx.cgroups.drained(2000)))
       log.warn("some vassal processes were still dying at exit (cgroups under {path})", { path: this.#ctx.cgroups.path });

@@ -8,6 +8,7 @@
  */
 import { closeSync, fstatSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import type { LogRotation } from "../vassal/log_config.ts";
+import { errCode } from "../errors.ts";
 
 /**
  * The renames that rotate `path` keeping `keep` old files, oldest first, and the file that
@@ -61,7 +62,7 @@ export class VassalLog {
       try {
         renameSync(from, to);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+        if (errCode(e) !== "ENOENT") throw e;
       }
     }
     this.reopen();
@@ -117,7 +118,7 @@ export function reopenVassalLogs(): { reopened: number; errors: string[] } {
       log.reopen();
       reopened += 1;
     } catch (e) {
-      errors.push(`${log.path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      errors.push(`${log.path}: ${errCode(e)}`);
     }
   }
   return { reopened, errors };

@@ -8,14 +8,14 @@ import { dropStartupPagesSoon } from "../proc/startup_pages.ts";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { parseNumber } from "../cli/flags.ts";
-import { UsageError } from "../errors.ts";
+import { EXIT, UsageError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { serveStats, type StatsServer } from "../stats/server.ts";
 import type { EmperorSpec, HostPort } from "../tls/endpoint.ts";
 import { loadClientFiles } from "../tls/files.ts";
 import { parseLabel } from "../vassal/constraints.ts";
 import { emperorStats } from "./emperor_stats.ts";
-import { defaultStateDir } from "./state_dir.ts";
+import { defaultStateDir } from "../exec/state_dir.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { type ZeusAddress, ZeusLink } from "./zeus_link.ts";
 import { ExecEndpoint } from "../exec/endpoint.ts";
@@ -145,5 +145,5 @@ export async function runZeusMode(
   local.close();
   server?.stop();
   await sup.stopAll();
-  return 0;
+  return EXIT.ok;
 }

@@ -143,7 +143,7 @@ export class EtcdClient {
       } catch (e) {
         if (signal.aborted) return;
         moveOn();
-        throw new EtcdError(`etcd watch at ${endpoint}: ${sick ? "the member is not healthy" : why(e as Error)}`, true);
+        throw new EtcdError(`etcd watch at ${endpoint}: ${sick ? "the member is not healthy" : why(e as Error)}`, true, { cause: e });
       }
       if (!res.ok || !res.body) throw new EtcdError(`etcd at ${endpoint} refused the watch: HTTP ${res.status}`, false);
       const decoder = new TextDecoder();
@@ -161,7 +161,7 @@ export class EtcdClient {
       } catch (e) {
         if (signal.aborted) return;
         if (sick) moveOn();
-        throw new EtcdError(`etcd watch at ${endpoint} broke: ${sick ? "the member is not healthy" : why(e as Error)}`, true);
+        throw new EtcdError(`etcd watch at ${endpoint} broke: ${sick ? "the member is not healthy" : why(e as Error)}`, true, { cause: e });
       }
     } finally {
       clearInterval(probe);

@@ -12,6 +12,7 @@ import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamOpen } from "../a
 import { signalNumber } from "../vassal/signals.ts";
 import { rawMode, windowSize } from "./terminal.ts";
 import { SendWindow } from "./window.ts";
+import { errCode } from "../errors.ts";
 
 /** How the caller's own streams take part. */
 export interface CallOptions {
@@ -71,7 +72,7 @@ export function runStream(conn: AdminConnection, open: StreamOpen, opts: CallOpt
     const outputGone = (err: Error): void => {
       if (finished) return;
       broken = true;
-      stream.send({ type: "CANCEL", reason: `the caller's output closed: ${(err as NodeJS.ErrnoException).code ?? err.message}` });
+      stream.send({ type: "CANCEL", reason: `the caller's output closed: ${errCode(err)}` });
       pending = 0;
       void finish(128 + signalNumber("SIGPIPE"));
     };

@@ -8,6 +8,7 @@
 import { type FileHandle, open, stat } from "node:fs/promises";
 import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamFrameBody } from "../admin/frames.ts";
 import { SendWindow } from "./window.ts";
+import { errCode } from "../errors.ts";
 
 type Out = StreamFrameBody;
 
@@ -103,7 +104,7 @@ export function startLogs(opts: { lines: number; follow: boolean }, logFile: str
         type: "END",
         code: 1,
         error: "io",
-        reason: `cannot read ${logFile}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+        reason: `cannot read ${logFile}: ${errCode(e)}`,
       };
     } finally {
       await fh?.close();

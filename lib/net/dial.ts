@@ -11,6 +11,7 @@ import { SocketConn } from "./socket_conn.ts";
 import { socketEvents } from "./socket_events.ts";
 import { clientTlsOptions } from "./tls_options.ts";
 import { hostPort } from "./host_port.ts";
+import { errCode } from "../errors.ts";
 
 /** Options of {@link dial}. */
 export interface DialOptions {
@@ -79,7 +80,7 @@ export function dial(opts: DialOptions): Promise<Conn> {
           }
         },
         connectError(_socket, err) {
-          fail((err as NodeJS.ErrnoException).code ?? err.message);
+          fail(errCode(err));
         },
       },
     }).catch(() => {

@@ -6,6 +6,7 @@
  * @module
  */
 import { readdirSync, readFileSync } from "node:fs";
+import { errCode } from "../errors.ts";
 
 /** Descriptors a node keeps for itself: stdio, event loop, listening sockets, stats, its log files and store, a journal compaction, old log files kept open a moment after a reopen. */
 const OWN_FDS = 48;
@@ -46,7 +47,7 @@ export function fdsLeft(limit: number): number | undefined {
   try {
     return Math.max(0, limit - readdirSync("/proc/self/fd").length);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    const code = errCode(e);
     return code === "EMFILE" || code === "ENFILE" ? 0 : undefined;
   }
 }

@@ -11,6 +11,7 @@ import { hostPort } from "./host_port.ts";
 import { SocketConn } from "./socket_conn.ts";
 import { socketEvents } from "./socket_events.ts";
 import { serverTlsOptions } from "./tls_options.ts";
+import { errCode } from "../errors.ts";
 
 /** Options of {@link listen}. */
 export interface ListenOptions {
@@ -101,9 +102,8 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
         },
       },
     });
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new Error(`cannot listen on ${opts.host}:${opts.port}: ${e.code ?? e.message}`);
+  } catch (e) {
+    throw new Error(`cannot listen on ${opts.host}:${opts.port}: ${errCode(e)}`, { cause: e });
   }
   const bound = server;
   return {

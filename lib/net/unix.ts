@@ -9,6 +9,7 @@ import { dirname } from "node:path";
 import type { Conn, Listener, SocketState } from "./types.ts";
 import { SocketConn } from "./socket_conn.ts";
 import { socketEvents } from "./socket_events.ts";
+import { errCode } from "../errors.ts";
 
 /**
  * Listens on a Unix socket at `path` that only this user can open: its folder is made
@@ -44,9 +45,8 @@ export function listenUnix(path: string, onConn: (c: Conn) => void): Listener {
       },
     });
     chmodSync(path, 0o600);
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException;
-    throw new Error(`cannot listen on ${path}: ${e.code ?? e.message}`);
+  } catch (e) {
+    throw new Error(`cannot listen on ${path}: ${errCode(e)}`, { cause: e });
   }
   const bound = server;
   return {
@@ -70,7 +70,9 @@ export function listenUnix(path: string, onConn: (c: Conn) => void): Listener {
  */
 export function dialUnix(path: string): Promise<Conn> {
   return new Promise<Conn>((resolve, reject) => {
-    const state: SocketState = { beforeReady: (err) => reject(new Error(`cannot connect to ${path}: ${err?.message ?? "closed"}`)) };
+    const state: SocketState = {
+      beforeReady: (err) => reject(new Error(`cannot connect to ${path}: ${err?.message ?? "closed"}`, { cause: err })),
+    };
     Bun.connect<SocketState>({
       unix: path,
       data: state,
@@ -82,9 +84,9 @@ export function dialUnix(path: string): Promise<Conn> {
           resolve(conn);
         },
         connectError(_socket, err) {
-          reject(new Error(`cannot connect to ${path}: ${(err as NodeJS.ErrnoException).code ?? err.message}`));
+          reject(new Error(`cannot connect to ${path}: ${errCode(err)}`, { cause: err }));
         },
       },
-    }).catch((err: NodeJS.ErrnoException) => reject(new Error(`cannot connect to ${path}: ${err.code ?? err.message}`)));
+    }).catch((err: unknown) => reject(new Error(`cannot connect to ${path}: ${errCode(err)}`, { cause: err })));
   });
 }

@@ -8,6 +8,7 @@
  * @module
  */
 import type { FsyncPolicy } from "../config/mod.ts";
+import { errCode } from "../errors.ts";
 
 /** How long logged lines may wait before access.log and the store are synced (documented in README). */
 export const CHECKPOINT_MS = 500;
@@ -71,7 +72,7 @@ export class Checkpoint {
       this.#running = false;
       // After a failure the mark stays where it was (recovery checks those lines again); the
       // next lines logged try again, and cover these.
-      if (error !== undefined) this.onError(`cannot sync access.log and the store: ${(error as NodeJS.ErrnoException).code ?? error}`);
+      if (error !== undefined) this.onError(`cannot sync access.log and the store: ${errCode(error)}`);
       else if (epoch === this.#epoch) this.onSafe(count);
       if (this.#pending !== undefined) this.logged(this.#pending);
     };

@@ -8,6 +8,7 @@
 import type { NodeFiles, RingConfig, RingNode } from "../config/mod.ts";
 import { nodeFiles } from "../config/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
+import { type Console, zogConsole } from "../console/zog_console.ts";
 import { loadClientFiles, loadServerFiles, type TlsClientFiles } from "../tls/files.ts";
 import { getLogger } from "../log/logging.ts";
 import { defaultMaxClients } from "../net/fd_budget.ts";
@@ -101,6 +102,7 @@ export class ZogDaemon implements Daemon {
   #phase: "running" | "stopped" = "running";
   #resolveStopped!: () => void;
   #stats: StatsServer | undefined;
+  #ui: Console | undefined;
   #stopRetention: () => void;
   #stopTrimming: () => void = () => {};
   #timers: ReturnType<typeof setInterval>[] = [];
@@ -187,10 +189,13 @@ export class ZogDaemon implements Daemon {
     const ports = { peer: self.peerPort, client: self.clientPort };
     const health: HealthMemory = { recordErrors: 0 };
     const status = () => nodeStatus(this.node, ports, this.ports.clientPort.status());
+    const peers = this.opts.config.nodes.filter((n) => n.index !== self.index);
+    const ui = (this.#ui = zogConsole({ status, peers, stats }));
     this.#stats = serveStats(stats.host, stats.port, {
       status,
       metrics: () => nodeMetrics(status()),
       health: () => nodeHealth(status(), health, Date.now()),
+      ui: ui.handle,
     });
   }
 
@@ -217,6 +222,7 @@ export class ZogDaemon implements Daemon {
     for (const t of this.#timers.splice(0)) clearInterval(t);
     this.#stopTrimming();
     this.ports.close();
+    this.#ui?.close();
     this.#stats?.stop();
     for (const l of this.node.links) l?.stop();
     this.node.flush();

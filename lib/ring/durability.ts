@@ -4,7 +4,7 @@
  * @module
  */
 import type { FsyncPolicy } from "../config/mod.ts";
-import { errCode } from "./log_files.ts";
+import { errCode } from "../errors.ts";
 
 /** What can be flushed to disk: blocking, or on a worker thread. */
 export interface Syncable {

@@ -19,6 +19,7 @@ import {
   writeSync,
 } from "node:fs";
 import { join } from "node:path";
+import { errCode } from "../errors.ts";
 
 /**
  * An append-only file whose records are written whole or not at all: a write that fails
@@ -93,18 +94,6 @@ class AppendFile {
   }
 }
 
-/**
- * The reason in an fs error, e.g. "ENOSPC".
- *
- * @example
- * ```ts
- * try { writeSync(fd, bytes) } catch (e) { log.error(errCode(e)) } // "ENOSPC"
- * ```
- */
-export function errCode(e: unknown): string {
-  return (e as NodeJS.ErrnoException).code ?? (e as Error).message;
-}
-
 function fsyncAsync(fd: number): Promise<void> {
   return new Promise<void>((res, rej) => fsync(fd, (e) => (e ? rej(e) : res())));
 }
@@ -134,7 +123,7 @@ export class LogFiles {
       this.access = new AppendFile(join(dir, "access.log"));
       this.error = new AppendFile(join(dir, "error.log"));
     } catch (e) {
-      throw new Error(`log folder ${dir} is not writable: ${errCode(e)}`);
+      throw new Error(`log folder ${dir} is not writable: ${errCode(e)}`, { cause: e });
     }
   }
 

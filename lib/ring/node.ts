@@ -15,7 +15,8 @@ import type { Entry } from "./entry.ts";
 import { forwardHops, takeoverHop } from "./forwarding.ts";
 import { destsText, journalLine } from "./journal_format.ts";
 import { Listeners } from "./listeners.ts";
-import { errCode, type LogFiles } from "./log_files.ts";
+import type { LogFiles } from "./log_files.ts";
+import { errCode } from "../errors.ts";
 import { accessLine, compactStamp, errorLine } from "./message.ts";
 import type { LinkOwner, PeerLink } from "./peer_link.ts";
 import { compactJournal, JOURNAL_COMPACT_BYTES } from "./recovery.ts";
@@ -32,6 +33,8 @@ export interface Incoming {
   origin: number;
   /** Called once: no reason for OK, a reason for ERROR. */
   reply: (error?: string) => void;
+  /** Set at the commit when the id was already held (a duplicate): its OK says so. */
+  held?: boolean;
 }
 
 /** Counters shown in /status and /metrics. */
@@ -344,6 +347,7 @@ export class ZogNode implements LinkOwner {
       const hopsFrom = inc.from === "client" ? "client" : inc.wrapping;
       if (this.seen.has(inc.id)) {
         this.counters.duplicates++;
+        inc.held = true;
         // A client retry may follow an origin that died half-way: send it to everyone
         // (they drop what they have). A peer's duplicate with w ≠ 0 is forwarded again.
         const dests = new Map<number, number>();

@@ -6,6 +6,7 @@
 import { ago, fetchStatus, renderTable } from "../stats/mod.ts";
 import type { StoreStatus } from "./listeners.ts";
 import type { NodeStatus } from "./node_status.ts";
+import { EXIT } from "../errors.ts";
 
 /** Where `zog status` looks when no --stats is given. */
 export const DEFAULT_STATS = "127.0.0.1:55553";
@@ -47,5 +48,5 @@ function renderStore(st: StoreStatus): string {
 export async function runStatus(addr: string, json: boolean): Promise<number> {
   const status = (await fetchStatus(addr)) as NodeStatus;
   process.stdout.write(json ? `${JSON.stringify(status, null, 2)}\n` : renderStatus(status));
-  return 0;
+  return EXIT.ok;
 }

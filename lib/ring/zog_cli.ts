@@ -83,7 +83,7 @@ function statsAddr(value: string): { host: string; port: number } {
   try {
     return parseHostPort(value);
   } catch (e) {
-    throw new UsageError(`--stats: ${(e as Error).message}`);
+    throw new UsageError(`--stats: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -120,7 +120,7 @@ export async function main(args: string[]): Promise<number> {
     ...(values.stats ? { stats: statsAddr(values.stats) } : {}),
   });
   await daemon.stopped;
-  return 0;
+  return EXIT.ok;
 }
 
 /**
@@ -142,5 +142,5 @@ async function checkConfig(file: string, node: string | undefined): Promise<numb
     if (files.tls) await loadServerFiles({ cert: files.tls.cert, key: files.tls.key, ca: files.tls.ca });
   }
   process.stdout.write(`${config.file}: ok (${config.nodes.length} nodes: ${config.nodes.map((n) => n.name).join(", ")})\n`);
-  return 0;
+  return EXIT.ok;
 }

@@ -6,6 +6,7 @@
  */
 import { VERSION } from "../cli/version.ts";
 import { hostPort } from "../net/mod.ts";
+import { errCode } from "../errors.ts";
 
 /** What a daemon exposes; each is called per request. */
 export interface StatsSource {
@@ -13,6 +14,8 @@ export interface StatsSource {
   metrics(): string;
   /** `GET /healthz`: 200 when `ok`, else 503, with `text` as the body. Default: 200 "ok". */
   health?(): { ok: boolean; text: string };
+  /** `GET|POST /ui/...`: the web console (lib/console/), told the caller's "ip:port". */
+  ui?(req: Request, remote: string): Response | Promise<Response>;
 }
 
 // When this process started, for /status's started_at and uptime_s.
@@ -51,21 +54,27 @@ export function serveStats(host: string, port: number, source: StatsSource): Sta
     server = Bun.serve({
       hostname: host,
       port,
-      fetch(req) {
+      fetch(req, srv) {
         const path = new URL(req.url).pathname;
+        if (source.ui && (path === "/ui" || path.startsWith("/ui/"))) {
+          srv.timeout(req, 0); // the console's event streams stay open
+          const ip = srv.requestIP(req);
+          return source.ui(req, ip ? hostPort(ip.address, ip.port) : "?");
+        }
         if (path === "/status") return Response.json(withProcessInfo(source.status()));
         if (path === "/healthz") {
           const h = source.health?.() ?? { ok: true, text: "ok" };
           return new Response(`${h.text}\n`, { status: h.ok ? 200 : 503 });
         }
         if (path === "/metrics") return new Response(source.metrics(), { headers: { "content-type": "text/plain; version=0.0.4" } });
-        return new Response("not found: try /status, /metrics or /healthz\n", { status: 404 });
+        const ui = source.ui ? ", /ui/" : "";
+        return new Response(`not found: try /status, /metrics${ui} or /healthz\n`, { status: 404 });
       },
     });
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const why = err.code === "EADDRINUSE" || /in use/i.test(err.message) ? "address in use" : (err.code ?? err.message);
-    throw new Error(`cannot serve --stats on ${hostPort(host, port)}: ${why}`);
+    const code = errCode(e);
+    const why = code === "EADDRINUSE" || /in use/i.test((e as Error).message) ? "address in use" : code;
+    throw new Error(`cannot serve --stats on ${hostPort(host, port)}: ${why}`, { cause: e });
   }
   return { port: server.port ?? port, stop: () => void server.stop(true) };
 }

@@ -62,7 +62,7 @@ export async function fetchStatus(addr: string): Promise<unknown> {
   try {
     res = await fetch(`http://${addr}/status`, { signal: AbortSignal.timeout(3000) });
   } catch (e) {
-    throw new Error(`cannot reach stats at ${addr}: ${unreachable(e as Error & { code?: string })}`);
+    throw new Error(`cannot reach stats at ${addr}: ${unreachable(e as Error & { code?: string })}`, { cause: e });
   }
   if (!res.ok) throw new Error(`stats at ${addr} answered HTTP ${res.status}`);
   return await res.json();

@@ -4,7 +4,7 @@
  * @module
  */
 import { readFile } from "node:fs/promises";
-import { UsageError } from "../errors.ts";
+import { errCode, UsageError } from "../errors.ts";
 
 /** Whether a TLS server asks connecting clients for a certificate, and insists on one. */
 export type ClientAuth = "required" | "optional" | "none";
@@ -58,7 +58,7 @@ export async function readPem(kind: PemKind, path: string): Promise<string> {
   try {
     text = await readFile(path, "utf8");
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    const code = errCode(err);
     throw new UsageError(`cannot read TLS ${kind} ${path}: ${code}`);
   }
   if (!MARKERS[kind].test(text)) {

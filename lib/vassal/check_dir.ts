@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ConfigError, problemsOf, UsageError } from "../errors.ts";
+import { ConfigError, errCode, EXIT, problemsOf, UsageError } from "../errors.ts";
 import { parseVassalConfig } from "./config.ts";
 import { vassalKindOf } from "./name.ts";
 
@@ -43,7 +43,7 @@ export function checkVassalsDir(dir: string): number {
   try {
     names = readdirSync(dir).filter((n) => vassalKindOf(n) !== undefined);
   } catch (e) {
-    throw new UsageError(`cannot read vassals directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UsageError(`cannot read vassals directory ${dir}: ${errCode(e)}`, { cause: e });
   }
   const files: { name: string; text: string }[] = [];
   const errors: string[] = [];
@@ -51,12 +51,12 @@ export function checkVassalsDir(dir: string): number {
     try {
       files.push({ name, text: readFileSync(join(dir, name), "utf8") });
     } catch (e) {
-      errors.push(`${join(dir, name)}: cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      errors.push(`${join(dir, name)}: cannot read: ${errCode(e)}`);
     }
   }
   errors.push(...vassalErrors(dir, files));
   for (const e of errors) process.stderr.write(`${e}\n`);
   const bad = new Set(errors.map((e) => e.slice(0, e.indexOf(":"))));
   process.stdout.write(`${dir}: ${names.length - bad.size} of ${names.length} vassal file(s) ok\n`);
-  return errors.length === 0 ? 0 : 2;
+  return errors.length === 0 ? EXIT.ok : EXIT.usage;
 }

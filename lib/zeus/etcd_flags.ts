@@ -37,7 +37,7 @@ function parse(flag: string, url: string) {
   try {
     return parseEtcdUrl(url);
   } catch (e) {
-    throw new UsageError(`${flag}: ${(e as Error).message}`);
+    throw new UsageError(`${flag}: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -59,7 +59,7 @@ export async function etcdState(
   try {
     await checkPrefix(client, parsed.prefix, vassalsPrefix);
   } catch (e) {
-    throw new Error(`--state ${url}: ${(e as Error).message}`);
+    throw new Error(`--state ${url}: ${(e as Error).message}`, { cause: e });
   }
   const ha = new HaLeadership({
     etcd: client,

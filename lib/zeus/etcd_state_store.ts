@@ -37,7 +37,7 @@ export function parseLegacyState(key: string, bytes: Uint8Array): ZeusState {
   try {
     doc = JSON.parse(text.decode(bytes));
   } catch (e) {
-    throw new SyntaxError(`etcd key ${key}: not JSON: ${(e as Error).message}`);
+    throw new SyntaxError(`etcd key ${key}: not JSON: ${(e as Error).message}`, { cause: e });
   }
   if (doc?.version !== 1 || !Array.isArray(doc.emperors) || !Array.isArray(doc.vassals) || !Array.isArray(doc.destroying))
     throw new SyntaxError(`etcd key ${key} does not hold a zeus state`);

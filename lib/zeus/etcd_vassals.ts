@@ -124,7 +124,7 @@ export function etcdVassals(etcd: EtcdClient, prefix: string, where: string): Va
       try {
         await list();
       } catch (e) {
-        throw new Error(`--vassals ${where}: ${(e as Error).message}`);
+        throw new Error(`--vassals ${where}: ${(e as Error).message}`, { cause: e });
       }
       void watch();
     },

@@ -76,7 +76,7 @@ export async function checkPrefix(etcd: EtcdClient, prefix: string, vassalsPrefi
     ...rangeKvs(await etcd.call(rangeRequest(`${state}meta`))),
     ...rangeKvs(await etcd.call(rangeRequest(`${prefix}/state0`, { end: prefixEnd(`${prefix}/`), limit: 1000 }))),
   ];
-  const own = (e: unknown) => new Error(`${(e as Error).message}: give zeus a prefix of its own`);
+  const own = (e: unknown) => new Error(`${(e as Error).message}: give zeus a prefix of its own`, { cause: e });
   for (const kv of kvs) {
     if (vassalsPrefix && kv.key.startsWith(vassalsPrefix)) continue;
     const rest = kv.key.slice(prefix.length + 1);

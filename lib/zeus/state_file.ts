@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../fs/atomic_write.ts";
 import type { RolloutRecord } from "./records.ts";
+import { errCode } from "../errors.ts";
 
 /** One copy of a vassal on one emperor, as saved. */
 export interface SavedAssignment {
@@ -83,8 +84,8 @@ export function loadState(path: string): ZeusState | undefined {
   try {
     text = readFileSync(path, "utf8");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-    throw new Error(`cannot read state file ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    if (errCode(e) === "ENOENT") return undefined;
+    throw new Error(`cannot read state file ${path}: ${errCode(e)}`, { cause: e });
   }
   let doc: ZeusState;
   try {

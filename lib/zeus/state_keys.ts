@@ -54,7 +54,7 @@ function parseJson(key: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new SyntaxError(`etcd key ${key}: not JSON: ${(e as Error).message}`);
+    throw new SyntaxError(`etcd key ${key}: not JSON: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -6,6 +6,7 @@
 import { defineCommand, parseCommand } from "../cli/command.ts";
 import { ago, fetchStatus, renderTable } from "../stats/mod.ts";
 import type { VassalStatusRow, ZeusStatus } from "./zeus_status.ts";
+import { EXIT } from "../errors.ts";
 
 /** Where `zeus status` looks when --stats is not given. */
 export const DEFAULT_STATS = "127.0.0.1:4041";
@@ -141,5 +142,5 @@ export async function runStatusCommand(args: string[]): Promise<number> {
   const { values } = parsed;
   const status = (await fetchStatus(values.stats!)) as ZeusStatus;
   process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : renderZeusStatus(status));
-  return 0;
+  return EXIT.ok;
 }

@@ -9,7 +9,7 @@
 import { readFileSync } from "node:fs";
 import type { AdminCommandSpec } from "../admin/client_cli.ts";
 import type { AdminHandler } from "../admin/hub.ts";
-import { AdminError, UsageError } from "../errors.ts";
+import { AdminError, errCode, UsageError } from "../errors.ts";
 import { vassalNameProblem } from "../vassal/name.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
 import { wantedCopies } from "./vassal_copies.ts";
@@ -55,7 +55,7 @@ Usage:
     try {
       return { name: name!, body: readFileSync(file!, "utf8") };
     } catch (e) {
-      throw new UsageError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UsageError(`cannot read ${file}: ${errCode(e)}`, { cause: e });
     }
   },
   print: (r) => `${r.name} written to ${r.where} (${r.copies} ${r.copies === "1" ? "copy" : "copies"} wanted)`,

@@ -9,6 +9,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { DirWatcher } from "../watch/mod.ts";
 import type { DirChanges } from "../watch/snapshot.ts";
+import { errCode } from "../errors.ts";
 
 /** Which names are vassals: `*.ini` and `*.toml`. */
 export const VASSAL_FILE = /\.(ini|toml)$/;
@@ -51,7 +52,7 @@ export function dirSource(dir: string): VassalSource {
       try {
         watcher.start();
       } catch (e) {
-        throw new Error(`cannot watch vassals directory ${dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new Error(`cannot watch vassals directory ${dir}: ${errCode(e)}`, { cause: e });
       }
     },
     names: () => watcher?.snapshot.keys() ?? [],

@@ -8,7 +8,7 @@ import { parseNumber } from "../cli/flags.ts";
 import { defineSharedCommands, runSharedCommand } from "../cli/shared_commands.ts";
 import { defineCertsCommands } from "../tls/certs_defs.ts";
 import { checkVassalsDir } from "../vassal/check_dir.ts";
-import { UsageError } from "../errors.ts";
+import { EXIT, UsageError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { dropStartupPagesSoon } from "../proc/startup_pages.ts";
 import { type HostPort, parseHostPort, parseZeusSpec } from "../tls/endpoint.ts";
@@ -147,7 +147,7 @@ function address(flag: string, value: string): HostPort {
   try {
     return parseHostPort(value);
   } catch (e) {
-    throw new UsageError(`${flag}: ${(e as Error).message}`);
+    throw new UsageError(`${flag}: ${(e as Error).message}`, { cause: e });
   }
 }
 
@@ -181,7 +181,7 @@ export async function main(args: string[]): Promise<number> {
       vassalsDir = spec.vassalsDir;
       tlsPaths = spec.tls;
     } catch (e) {
-      throw new UsageError(`--zeus: ${(e as Error).message}`);
+      throw new UsageError(`--zeus: ${(e as Error).message}`, { cause: e });
     }
   } else {
     if (!v.vassals || (!v.listen && !v.check))
@@ -235,7 +235,7 @@ export async function main(args: string[]): Promise<number> {
   return await new Promise<number>((resolve) => {
     const stop = (sig: string) => {
       log.info("{sig}: stopping (emperors keep their vassals)", { sig });
-      void zeus.stop().then(() => resolve(0));
+      void zeus.stop().then(() => resolve(EXIT.ok));
     };
     process.on("SIGTERM", () => stop("SIGTERM"));
     process.on("SIGINT", () => stop("SIGINT"));

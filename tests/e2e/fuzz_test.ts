@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { encodePacket, encodeVars, RING_MODIFIER1, ZEUS_MODIFIER1 } from "../../lib/packet/mod.ts";
 import { bin, killAll, type Proc, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
 import { rawConnect } from "../helpers/raw_socket.ts";
-import { RingClient } from "../helpers/ring_client.ts";
+import { WireClient } from "../helpers/wire_client.ts";
 import { freeRingPorts, logLines, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 import { startZeus, stopAll, type ZeusProc } from "./_zeus.ts";
 
@@ -142,7 +142,7 @@ describe("fuzz", () => {
     test(`zog's ${which} port`, async () => {
       const runs = await fuzz(a, ring.hosts[0]!, which === "client" ? ring.clientPort : ring.peerPort, RING_MODIFIER1, 12);
       expect(runs).toBeGreaterThan(20);
-      const c = await RingClient.connect(ring.hosts[0]!, ring.clientPort);
+      const c = await WireClient.connect(ring.hosts[0]!, ring.clientPort);
       expect(await c.send(`after-fuzz-${which}`, `0served after fuzzing the ${which} port\r\n`)).toBeUndefined();
       c.close();
       oneEventPerLine(a.stderr(), LOG_LINE);

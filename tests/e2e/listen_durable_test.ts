@@ -6,7 +6,7 @@ import { connect } from "node:net";
 import { encodePacket } from "../../lib/packet/mod.ts";
 import { ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { bin, killAll, removeTmpDirs, run, waitFor } from "../helpers/procs.ts";
-import { RingClient, streamMessages } from "../helpers/ring_client.ts";
+import { WireClient, streamMessages } from "../helpers/wire_client.ts";
 import { accessContents, startNode, status } from "../helpers/ring_setup.ts";
 import { batch, listen, printed, send, twoNodes } from "./_listen.ts";
 
@@ -96,19 +96,19 @@ test("a slow durable listener is dropped without stalling the ring, and resumes 
 test("a bad SUBSCRIBE or EVENT_ACK is refused with the reason, and only that connection closes", async () => {
   const { ring } = await twoNodes("127.3.8");
   const refused = async (vars: Record<string, string>, reason: string) => {
-    const c = await RingClient.connect(ring.hosts[0]!, ring.clientPort);
+    const c = await WireClient.connect(ring.hosts[0]!, ring.clientPort);
     expect(await c.subscribe(vars)).toBe("connection closed");
     expect(c.errors).toEqual([expect.stringContaining(reason)]);
   };
   await refused({ since: "yesterday" }, 'cannot subscribe: since "yesterday" is not "all" or a sequence number');
   await refused({ durable: "a", group: "b" }, "cannot subscribe: SUBSCRIBE takes durable or group, not both");
   await refused({ ack_wait: "5" }, "cannot subscribe: ack_wait is for group members");
-  const good = await RingClient.connect(ring.hosts[0]!, ring.clientPort);
+  const good = await WireClient.connect(ring.hosts[0]!, ring.clientPort);
   expect(await good.subscribe({ group: "g", prefix: "x" })).toBeUndefined();
   await refused({ group: "g", prefix: "y" }, 'cannot subscribe: group g takes messages starting with "x", not "y"');
   expect(await good.subscribe({})).toBe("connection closed");
   expect(good.errors).toEqual(["cannot subscribe: this connection is subscribed already"]);
-  const acker = await RingClient.connect(ring.hosts[0]!, ring.clientPort);
+  const acker = await WireClient.connect(ring.hosts[0]!, ring.clientPort);
   expect(await acker.subscribe({ durable: "d" })).toBeUndefined();
   acker.conn.write(encodePacket(ringPacket(RingType.EVENT_ACK, { seqs: "9-3" })));
   await acker.closed();

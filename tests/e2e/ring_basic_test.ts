@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { encodePacket } from "../../lib/packet/mod.ts";
 import { RING_PROTO, ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { killAll, type Proc, removeTmpDirs, waitFor } from "../helpers/procs.ts";
-import { RingClient } from "../helpers/ring_client.ts";
+import { WireClient } from "../helpers/wire_client.ts";
 import { accessContents, logLines, meshUp, settled, startTestRing, status, type TestRing } from "../helpers/ring_setup.ts";
 
 let STATS = 0;
@@ -29,7 +29,7 @@ function host(name: string): string {
 
 describe("five nodes from one ring.toml", () => {
   test("several hundred messages, sent to every node, are logged exactly once in each of the five access.logs", async () => {
-    const clients = await Promise.all(ring.names.map((n) => RingClient.connect(host(n), ring.clientPort)));
+    const clients = await Promise.all(ring.names.map((n) => WireClient.connect(host(n), ring.clientPort)));
     const sent: string[] = [];
     const replies: Promise<string | undefined>[] = [];
     for (let i = 0; i < 500; i++) {
@@ -49,8 +49,8 @@ describe("five nodes from one ring.toml", () => {
 
   test("a client retry of an acknowledged id is acknowledged and not logged twice", async () => {
     const before = accessContents(ring, "G").length;
-    const a = await RingClient.connect(host("G"), ring.clientPort);
-    const b = await RingClient.connect(host("LA"), ring.clientPort);
+    const a = await WireClient.connect(host("G"), ring.clientPort);
+    const b = await WireClient.connect(host("LA"), ring.clientPort);
     expect(await a.send("retry-1", "0retried message for the dedup test\r\n")).toBeUndefined();
     expect(await a.send("retry-1", "0retried message for the dedup test\r\n")).toBeUndefined();
     expect(await b.send("retry-1", "0retried message for the dedup test\r\n")).toBeUndefined();
@@ -65,7 +65,7 @@ describe("five nodes from one ring.toml", () => {
   }, 30_000);
 
   test("invalid messages get ERROR, go to error.log with reason and sender, and are not forwarded", async () => {
-    const c = await RingClient.connect(host("PA"), ring.clientPort);
+    const c = await WireClient.connect(host("PA"), ring.clientPort);
     const bad: [string, string | Uint8Array, RegExp][] = [
       ["bad-1", "0no line end", /not CRLF-terminated/],
       ["bad-2", `0${"y".repeat(600)}\r\n`, /too long/],
@@ -130,7 +130,7 @@ describe("five nodes from one ring.toml", () => {
       3000,
       "both unknown-type lines",
     );
-    const c = await RingClient.connect(host("S"), ring.clientPort);
+    const c = await WireClient.connect(host("S"), ring.clientPort);
     expect(await c.send("after-garbage", "0served after garbage\r\n")).toBeUndefined();
     for (const n of ring.names) await waitFor(() => accessContents(ring, n).includes("served after garbage"), 5000, n);
     expect(await meshUp(ring, STATS)).toBe(true);
@@ -138,9 +138,9 @@ describe("five nodes from one ring.toml", () => {
   }, 30_000);
 
   test("a listener on one node sees messages from every origin, once each, with its prefix", async () => {
-    const l = await RingClient.connect(host("MV"), ring.clientPort);
+    const l = await WireClient.connect(host("MV"), ring.clientPort);
     expect(await l.subscribe("listen-")).toBeUndefined();
-    const c = await Promise.all(ring.names.map((n) => RingClient.connect(host(n), ring.clientPort)));
+    const c = await Promise.all(ring.names.map((n) => WireClient.connect(host(n), ring.clientPort)));
     for (let i = 0; i < 50; i++) expect(await c[i % 5]!.send(`listen-${i}`, `0listen-${i} hello\r\n`)).toBeUndefined();
     expect(await c[0]!.send("other-1", "0other content\r\n")).toBeUndefined();
     await waitFor(() => l.events.length >= 50, 5000, "50 events");

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { killAll, type Proc, removeTmpDirs, waitFor } from "../helpers/procs.ts";
-import { RingClient, streamMessages } from "../helpers/ring_client.ts";
+import { WireClient, streamMessages } from "../helpers/wire_client.ts";
 import { accessContents, meshUp, settled, startNode, startTestRing, status, type TestRing } from "../helpers/ring_setup.ts";
 
 let STATS = 0;
@@ -41,7 +41,7 @@ async function expectSettled(tag: string, expected: string[]): Promise<void> {
 
 describe("the ring loses nothing", () => {
   test("a stream over five nodes survives kill -9 + restart of one node and SIGSTOP of another", async () => {
-    const listener = await RingClient.connect(host("MV"), ring.clientPort);
+    const listener = await WireClient.connect(host("MV"), ring.clientPort);
     expect(await listener.subscribe("chaos ")).toBeUndefined();
     const msgs = messages("chaos", 4000);
     // PA is killed at 800 acks and restarted at 1400; G hangs from 2000 acks until MV drops it.

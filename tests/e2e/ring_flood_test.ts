@@ -9,7 +9,7 @@ import { RING_MODIFIER1 } from "../../lib/packet/mod.ts";
 import { RingType } from "../../lib/ring/protocol.ts";
 import { bin, killAll, type Proc, removeTmpDirs, start, tmpDir, waitFor } from "../helpers/procs.ts";
 import { packetsIn, rawConnect } from "../helpers/raw_socket.ts";
-import { RingClient } from "../helpers/ring_client.ts";
+import { WireClient } from "../helpers/wire_client.ts";
 import { accessContents, freeRingPorts, meshUp, startNode, status, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
@@ -56,7 +56,7 @@ test("a flood under ulimit -n 256: refused over max_clients, idle and partial on
   expect(max).toBeLessThan(256 - 2);
 
   const host = ring.hosts[0]!;
-  const listener = await RingClient.connect(host, ring.clientPort);
+  const listener = await WireClient.connect(host, ring.clientPort);
   expect(await listener.subscribe("flood")).toBeUndefined();
   // A slow sender: one byte of a DATA every 300 ms, never a whole packet.
   const slow = await open(host, ring.clientPort);
@@ -78,7 +78,7 @@ test("a flood under ulimit -n 256: refused over max_clients, idle and partial on
   expect((a.stderr().match(/refusing client .*too many clients/g) ?? []).length).toBe(1);
 
   // Peers keep their descriptors: B's messages still reach A while A's client port is full.
-  const b = await RingClient.connect(ring.hosts[1]!, ring.clientPort);
+  const b = await WireClient.connect(ring.hosts[1]!, ring.clientPort);
   expect(await b.send("via-b", "0flood via B\r\n")).toBeUndefined();
   await waitFor(() => accessContents(ring, "A").includes("flood via B"), 5000, "A to log B's message");
 
@@ -96,7 +96,7 @@ test("a flood under ulimit -n 256: refused over max_clients, idle and partial on
   expect(errorsOf(slow)).toEqual(["stopped in the middle of a packet for 10 s"]);
 
   // The listener, silent all along, is still there and hears what comes next.
-  const c = await RingClient.connect(host, ring.clientPort);
+  const c = await WireClient.connect(host, ring.clientPort);
   expect(await c.send("after-flood", "0flood over\r\n")).toBeUndefined();
   await waitFor(() => listener.events.some((e) => e.id === "after-flood"), 5000, "the listener's event");
   // /status counts what the log lines summarise.
@@ -124,7 +124,7 @@ test("max_clients past the open-file limit: running out of descriptors is logged
     "the shortage logged",
   );
   // Once the silent ones are closed, connections waiting in the backlog are taken and served.
-  const c = await RingClient.connect(host, ring.clientPort);
+  const c = await WireClient.connect(host, ring.clientPort);
   expect(await c.send("after-shortage", "0served after the shortage\r\n")).toBeUndefined();
   c.close();
   for (const w of flood) w.sock.destroy();

@@ -7,7 +7,7 @@ import { spawnSync } from "node:child_process";
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { killAll, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
-import { streamMessages } from "../helpers/ring_client.ts";
+import { streamMessages } from "../helpers/wire_client.ts";
 import { freeRingPorts, logLines, meshUp, startNode, writeRing } from "../helpers/ring_setup.ts";
 
 const mounts: string[] = [];

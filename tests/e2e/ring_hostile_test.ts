@@ -6,7 +6,7 @@ import { encodePacket, RING_MODIFIER1 } from "../../lib/packet/mod.ts";
 import { ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { killAll, type Proc, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { exchange, packetsIn, rawConnect } from "../helpers/raw_socket.ts";
-import { RingClient } from "../helpers/ring_client.ts";
+import { WireClient } from "../helpers/wire_client.ts";
 import { freeRingPorts, logLines, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 
 let ring: TestRing;
@@ -38,7 +38,7 @@ describe("hostile input", () => {
   });
 
   test("a newline in a message id or a node name forges no line in error.log or on stderr", async () => {
-    const c = await RingClient.connect(host(), ring.clientPort);
+    const c = await WireClient.connect(host(), ring.clientPort);
     const forged = "x\n2026-12-01T00:00:00.000Z client 10.0.0.1:1 forged line";
     expect(await c.send(forged.slice(0, 64), "0fine content\r\n")).toMatch(/bad message id/);
     const lines = await waitFor(
@@ -94,7 +94,7 @@ describe("hostile input", () => {
       expect(error?.modifier2).toBe(RingType.ERROR);
       expect(error?.vars.reason).toMatch(reason);
     }
-    const c = await RingClient.connect(host(), ring.clientPort);
+    const c = await WireClient.connect(host(), ring.clientPort);
     expect(await c.send("after-hostile", "0served after hostile input\r\n")).toBeUndefined();
     c.close();
   });

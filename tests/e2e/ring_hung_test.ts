@@ -5,7 +5,7 @@ import { listen } from "../../lib/net/mod.ts";
 import { encodePacket, PacketDecoder, RING_MODIFIER1 } from "../../lib/packet/mod.ts";
 import { readRingPacket, RING_PROTO, ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { killAll, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
-import { RingClient } from "../helpers/ring_client.ts";
+import { WireClient } from "../helpers/wire_client.ts";
 import { freeRingPorts, startNode, status, writeRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
@@ -38,7 +38,7 @@ test("a peer that acknowledges nothing for 2 x keepalive is closed and redialled
   try {
     const a = startNode(ring, "A", ports.statsPort);
     await waitFor(async () => (await status(ring, "A", ports.statsPort))?.links[0].state === "up", 10_000, "A's link to B");
-    const c = await RingClient.connect(ring.hosts[0]!, ring.clientPort);
+    const c = await WireClient.connect(ring.hosts[0]!, ring.clientPort);
     expect(await c.send("hung-1", "0to a peer that never acknowledges\r\n")).toBeUndefined();
     await waitFor(() => /link to B: no OK for 2 s/.test(a.stderr()), 6000, "A to close the hung link");
     await waitFor(() => dataSeen.filter((id) => id === "hung-1").length >= 2 && links >= 2, 6000, "the redial and the resend");

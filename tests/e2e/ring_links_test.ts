@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { killAll, type Proc, removeTmpDirs, waitFor } from "../helpers/procs.ts";
-import { RingClient } from "../helpers/ring_client.ts";
+import { WireClient } from "../helpers/wire_client.ts";
 import { accessContents, meshUp, startNode, startTestRing, status, type TestRing } from "../helpers/ring_setup.ts";
 
 let STATS = 0;
@@ -32,7 +32,7 @@ describe("links with keepalive = 1", () => {
     await waitFor(async () => (await linkTo("MV", "LA"))?.state === "down", 5000, "MV to see LA down");
     // Sent through G too: G forwards to LA with wrapping 2, so MV gets them only if G
     // takes over LA's duty.
-    const cs = [await RingClient.connect(host("MV"), ring.clientPort), await RingClient.connect(host("G"), ring.clientPort)];
+    const cs = [await WireClient.connect(host("MV"), ring.clientPort), await WireClient.connect(host("G"), ring.clientPort)];
     const sent: string[] = [];
     for (let i = 0; i < 40; i++) {
       sent.push(`while LA is down ${i}`);
@@ -56,7 +56,7 @@ describe("links with keepalive = 1", () => {
     process.kill(g.pid, "SIGSTOP");
     try {
       await waitFor(async () => (await linkTo("PA", "G"))?.state === "down", 6000, "PA to see G down");
-      const c = await RingClient.connect(host("PA"), ring.clientPort);
+      const c = await WireClient.connect(host("PA"), ring.clientPort);
       expect(await c.send("hung-1", "0sent while G hangs\r\n")).toBeUndefined();
       for (const n of ["MV", "PA", "LA", "S"]) await waitFor(() => accessContents(ring, n).includes("sent while G hangs"), 5000, n);
       c.close();

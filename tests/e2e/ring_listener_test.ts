@@ -3,7 +3,7 @@ import { connect } from "node:net";
 import { encodePacket } from "../../lib/packet/mod.ts";
 import { ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { killAll, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
-import { RingClient, streamMessages } from "../helpers/ring_client.ts";
+import { WireClient, streamMessages } from "../helpers/wire_client.ts";
 import { accessContents, freeRingPorts, meshUp, startNode, status, writeRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
@@ -23,7 +23,7 @@ test("a listener that stops reading is dropped with a logged reason; the ring an
   slow.on("error", () => {});
   slow.write(encodePacket(ringPacket(RingType.SUBSCRIBE)));
   slow.pause();
-  const good = await RingClient.connect(ring.hosts[0]!, ring.clientPort);
+  const good = await WireClient.connect(ring.hosts[0]!, ring.clientPort);
   await good.subscribe();
   await waitFor(async () => (await status(ring, "A", ports.statsPort))?.listeners === 2, 3000, "two listeners");
   const pad = "p".repeat(440);

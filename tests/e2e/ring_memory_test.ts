@@ -1,6 +1,6 @@
 import { afterAll, expect, test } from "bun:test";
 import { killAll, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
-import { streamMessages } from "../helpers/ring_client.ts";
+import { streamMessages } from "../helpers/wire_client.ts";
 import { accessContents, freeRingPorts, meshUp, startNode, writeRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {

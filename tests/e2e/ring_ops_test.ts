@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, renameSync, symlinkSync, writeFileSync } from 
 import { networkInterfaces } from "node:os";
 import { join } from "node:path";
 import { bin, freePort, killAll, removeTmpDirs, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
-import { RingClient } from "../helpers/ring_client.ts";
+import { WireClient } from "../helpers/wire_client.ts";
 import { accessContents, freeRingPorts, meshUp, startNode, writeRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
@@ -71,7 +71,7 @@ describe("zog operations", () => {
     const a = startNode(ring, "A", STATS);
     const b = startNode(ring, "B", STATS);
     await waitFor(() => meshUp(ring, STATS), 10_000, "the two-node mesh");
-    const c = await RingClient.connect(ring.hosts[1]!, ring.clientPort);
+    const c = await WireClient.connect(ring.hosts[1]!, ring.clientPort);
     expect(await c.send("full-1", "0on a full disk\r\n")).toMatch(/cannot record: access.log write failed: ENOSPC/);
     expect(await c.send("full-1", "0on a full disk\r\n")).toMatch(/ENOSPC/);
     await waitFor(() => /access.log write failed: ENOSPC/.test(b.stderr()), 3000, "the error on stderr");
@@ -91,7 +91,7 @@ describe("zog operations", () => {
     const ports = await freeRingPorts("127.1.5.11");
     const ring = writeRing(tmpDir(), "127.1.5", { names: ["A", "B"], ...ports, extra: 'fsync = "never"' });
     const a = startNode(ring, "A", ports.statsPort);
-    const c = await waitFor(() => RingClient.connect(ring.hosts[0]!, ring.clientPort).catch(() => undefined), 5000, "A's client port");
+    const c = await waitFor(() => WireClient.connect(ring.hosts[0]!, ring.clientPort).catch(() => undefined), 5000, "A's client port");
     expect(await c.send("rot-1", "0before rotation\r\n")).toBeUndefined();
     const log = join(ring.dir, "logs", "A", "access.log");
     renameSync(log, `${log}.1`);

@@ -2,7 +2,7 @@
 // is down, and its catch-up when it returns.
 import { afterAll, expect, test } from "bun:test";
 import { killAll, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
-import { RingClient } from "../helpers/ring_client.ts";
+import { WireClient } from "../helpers/wire_client.ts";
 import { accessContents, freeRingPorts, meshUp, settled, startNode, writeRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
@@ -15,7 +15,7 @@ test("three nodes: with B down, A's messages still reach C; B catches up; each l
   const ring = writeRing(tmpDir(), "127.1.9", { names: ["A", "B", "C"], ...ports, keepalive: 1 });
   const procs = new Map(ring.names.map((n) => [n, startNode(ring, n, ports.statsPort)]));
   await waitFor(() => meshUp(ring, ports.statsPort), 10_000, "the three-node mesh");
-  const c = await RingClient.connect(ring.hosts[0]!, ring.clientPort);
+  const c = await WireClient.connect(ring.hosts[0]!, ring.clientPort);
   expect(await c.send("up-1", "0all three up\r\n")).toBeUndefined();
   const b = procs.get("B")!;
   process.kill(b.pid, "SIGKILL");

@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadClientFiles } from "../../lib/tls/files.ts";
 import { bin, killAll, type Proc, removeTmpDirs, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
-import { RingClient } from "../helpers/ring_client.ts";
+import { WireClient } from "../helpers/wire_client.ts";
 import { accessContents, freeRingPorts, meshUp, startNode, status, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 
 let STATS = 0;
@@ -47,9 +47,9 @@ const pki = (p: string) => join(ring.dir, p);
  * OK/HELLO before the connection closes.
  */
 async function refused(h: string, port: number, files: { ca: string; cert?: string; key?: string }, hello?: string): Promise<boolean> {
-  let c: RingClient;
+  let c: WireClient;
   try {
-    c = await RingClient.connect(h, port, await loadClientFiles(files));
+    c = await WireClient.connect(h, port, await loadClientFiles(files));
   } catch {
     return true;
   }
@@ -61,7 +61,7 @@ async function refused(h: string, port: number, files: { ca: string; cert?: stri
 
 describe("the ring over mutual TLS", () => {
   test("messages cross the TLS mesh to every node", async () => {
-    const c = await RingClient.connect(
+    const c = await WireClient.connect(
       host("G"),
       ring.clientPort,
       await loadClientFiles({ ca: pki("pki/ca.crt"), cert: pki("pki/client1.crt"), key: pki("pki/client1.key") }),
@@ -119,7 +119,7 @@ describe("the ring over mutual TLS", () => {
     startNode(opt, "MV", ports.statsPort);
     startNode(opt, "PA", ports.statsPort);
     await waitFor(() => meshUp(opt, ports.statsPort), 10_000, "the optional-auth mesh");
-    const c = await RingClient.connect(host("MV"), opt.clientPort, await loadClientFiles({ ca: pki("pki/ca.crt") }));
+    const c = await WireClient.connect(host("MV"), opt.clientPort, await loadClientFiles({ ca: pki("pki/ca.crt") }));
     expect(await c.send("optional-1", "0no client certificate needed\r\n")).toBeUndefined();
     c.close();
     expect(await refused(host("MV"), opt.peerPort, { ca: pki("pki/ca.crt") }, "PA")).toBe(true);

@@ -300,3 +300,18 @@ test("an apply waiting for its name's destroy starts the new vassal once the old
   expect(alive(first)).toBe(false);
   await sup.stopAll();
 });
+
+test("a vassal being destroyed stays in status as stopping until it is reaped", async () => {
+  const { sup } = setup();
+  await sup.start();
+  // Ignores SIGTERM, so it lives until the SIGKILL after stop_timeout.
+  sup.apply("slow.toml", `[vassal]\ncommand = "sh"\nargs = ["-c", "trap '' TERM; while true; do sleep 0.05; done"]\nstop_timeout = 1\n`);
+  const pid = await waitFor(() => sup.list()[0]?.pid, 5000, "slow.toml spawned");
+  const gone = sup.destroy("slow.toml");
+  expect(sup.has("slow.toml")).toBe(false);
+  expect(sup.departing()).toMatchObject([{ name: "slow.toml", state: "stopping", pid }]);
+  expect(alive(pid)).toBe(true);
+  await gone;
+  expect(sup.departing()).toEqual([]);
+  expect(alive(pid)).toBe(false);
+});

@@ -88,6 +88,27 @@ describe("ZogNode", () => {
     files.close();
   });
 
+  test("an id already held is marked held on its OK; a new one, and each of one commit's first, is not", async () => {
+    const { node, files } = makeNode(tmpDir());
+    const incoming = (id: string) => {
+      let reply!: (inc: Incoming) => void;
+      const done = new Promise<Incoming>((res) => (reply = res));
+      const inc: Incoming = { id, content: id, from: "client", wrapping: 0, origin: 0, reply: () => reply(inc) };
+      return { inc, done };
+    };
+    const [a1, a2, b] = [incoming("a"), incoming("a"), incoming("b")];
+    node.submit(a1.inc);
+    node.submit(a2.inc);
+    node.submit(b.inc);
+    expect((await a1.done).held).toBeUndefined();
+    expect((await a2.done).held).toBe(true);
+    expect((await b.done).held).toBeUndefined();
+    const again = incoming("b");
+    node.submit(again.inc);
+    expect((await again.done).held).toBe(true);
+    files.close();
+  });
+
   test("a restart remembers ids and what peers have not acknowledged", async () => {
     const dir = tmpDir();
     const first = makeNode(dir);

@@ -81,6 +81,6 @@ export async function loadClientTls(paths: TlsPaths | undefined): Promise<TlsCli
   try {
     return await loadClientFiles(paths);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError((e as Error).message, { cause: e });
   }
 }

@@ -7,7 +7,7 @@
  */
 import type { HostPort } from "../../tls/endpoint.ts";
 import type { TlsClientFiles } from "../../tls/files.ts";
-import { UsageError } from "../../errors.ts";
+import { EXIT, UsageError } from "../../errors.ts";
 import { getLogger } from "../../log/logging.ts";
 import { RingListener } from "./listener.ts";
 import type { RingEvent, SubscribeOptions } from "./node_link.ts";
@@ -80,7 +80,7 @@ export async function listenCommand(opts: SubscribeOptions & { server: HostPort;
   listener.start();
   await finished;
   await listener.stop();
-  if (refused === undefined) return 0;
+  if (refused === undefined) return EXIT.ok;
   // A bad subscription is the caller's to fix (2); a durable name taken over is not (1).
   if (refused.startsWith("cannot subscribe: ")) throw new UsageError(`${where} refused: ${refused}`);
   throw new Error(`${where}: ${refused}`);

@@ -10,7 +10,7 @@ import { RingClient, type RingClientOptions } from "./ring_client.ts";
 import { Slots } from "./slots.ts";
 import { formatProgress, formatSummary, newTally, type Tally } from "./summary.ts";
 import { getLogger } from "../../log/logging.ts";
-import { UsageError } from "../../errors.ts";
+import { EXIT, UsageError } from "../../errors.ts";
 
 const log = getLogger("sprog", "send");
 
@@ -140,11 +140,11 @@ function exitCode(t: Tally, count: number | undefined, lastError: string | undef
   if (t.failed > 0) {
     const unsent = count !== undefined && count > t.sent ? ` (${count - t.sent} not sent)` : "";
     process.stderr.write(`sprog: ${t.failed} of ${t.sent} message(s) not acknowledged${unsent}: ${lastError ?? "unknown error"}\n`);
-    return 1;
+    return EXIT.failure;
   }
   if (count !== undefined && t.acked < count) {
     process.stderr.write(`sprog: stopped after ${t.acked} of ${count} message(s)\n`);
-    return 1;
+    return EXIT.failure;
   }
-  return 0;
+  return EXIT.ok;
 }

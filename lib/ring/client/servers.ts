@@ -38,7 +38,7 @@ function address(s: string, defaultPort: number, flag: string): HostPort {
   try {
     return parseHostPort(s, defaultPort);
   } catch (e) {
-    throw new UsageError(`${flag}: ${(e as Error).message}`);
+    throw new UsageError(`${flag}: ${(e as Error).message}`, { cause: e });
   }
 }
 

@@ -16,7 +16,7 @@ import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { getLogger } from "../../log/logging.ts";
 import { alreadyLogged } from "../journal_replay.ts";
-import type { Retain } from "./retain.ts";
+import type { Retain } from "../../config/mod.ts";
 
 const log = getLogger("zog", "store");
 
@@ -132,7 +132,7 @@ export class RingStore {
       db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${opts.durable === false ? "OFF" : "NORMAL"}; PRAGMA busy_timeout = 1000;`);
       return new RingStore(db, path, opts.durable !== false);
     } catch (e) {
-      throw new Error(`cannot open the store ${path}: ${(e as Error).message}`);
+      throw new Error(`cannot open the store ${path}: ${(e as Error).message}`, { cause: e });
     }
   }
 

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { Outstanding } from "../../lib/ring/client/outstanding.ts";
-import { Slots } from "../../lib/ring/client/slots.ts";
-import { MessageIds } from "../../lib/ring/client/ids.ts";
-import { ID_RE } from "../../lib/ring/protocol.ts";
+import { Outstanding } from "../../../lib/ring/client/outstanding.ts";
+import { Slots } from "../../../lib/ring/client/slots.ts";
+import { MessageIds } from "../../../lib/ring/client/ids.ts";
+import { ID_RE } from "../../../lib/ring/protocol.ts";
 
 describe("Outstanding", () => {
   test("a message lost with its server waits again under the same id, ahead of newer ones", () => {

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { formatProgress, formatSummary, rate } from "../../lib/ring/client/summary.ts";
-import { formatEvent } from "../../lib/ring/client/listen_command.ts";
+import { formatProgress, formatSummary, rate } from "../../../lib/ring/client/summary.ts";
+import { formatEvent } from "../../../lib/ring/client/listen_command.ts";
 
 test("the summary line starts with the three counts and gives time and rate", () => {
   expect(formatSummary({ sent: 500, acked: 500, failed: 0, retried: 0 }, 1250)).toBe("500 sent, 500 acked, 0 failed in 1.25 s (400 msg/s)");

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { SeenIds } from "../../lib/ring/client/seen_ids.ts";
+import { SeenIds } from "../../../lib/ring/client/seen_ids.ts";
 
 test("SeenIds forgets the oldest past its capacity, in arrival order", () => {
   const s = new SeenIds(3);

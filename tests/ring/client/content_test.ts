@@ -8,7 +8,7 @@ import {
   MAX_CONTENT_BYTES,
   pzogMessage,
   randomContent,
-} from "../../lib/ring/client/content.ts";
+} from "../../../lib/ring/client/content.ts";
 
 describe("random content", () => {
   test("is 32.. printable ASCII characters and keeps the access.log line within 80 columns", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { ringConfigFromText } from "../../lib/config/ring_config.ts";
-import { UsageError } from "../../lib/errors.ts";
-import { listenTarget, resolveTarget } from "../../lib/ring/client/servers.ts";
+import { ringConfigFromText } from "../../../lib/config/ring_config.ts";
+import { UsageError } from "../../../lib/errors.ts";
+import { listenTarget, resolveTarget } from "../../../lib/ring/client/servers.ts";
 
 const RING = ringConfigFromText(
   `client_port = 6000

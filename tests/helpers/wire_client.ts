@@ -1,5 +1,8 @@
 /**
- * A tiny ring client for tests: speaks org.xlattice.pzog over a real socket.
+ * A raw pzog connection for tests: sends DATA under ids of the test's choosing and the exact
+ * bytes given (bad content included), HELLO as a node, SUBSCRIBE with any vars, and keeps
+ * every ERROR reason. Tests that publish as an application does use the library's
+ * `RingClient` (lib/ring/client) instead.
  *
  * @module
  */
@@ -11,15 +14,15 @@ import type { TlsClientFiles } from "../../lib/tls/files.ts";
 const dec = new TextDecoder();
 
 /** A received EVENT. */
-export interface RingEvent {
+export interface WireEvent {
   id: string;
   node: string;
   msg: string;
 }
 
-/** A connection to one node's client port. */
-export class RingClient {
-  readonly events: RingEvent[] = [];
+/** A raw connection to one node's client port (not the library's `RingClient`). */
+export class WireClient {
+  readonly events: WireEvent[] = [];
   readonly errors: string[] = [];
   #waiting = new Map<string, { resolve: (r: string | undefined) => void }>();
   #acks = 0;
@@ -53,8 +56,8 @@ export class RingClient {
   }
 
   /** Connects to `host:port`. */
-  static async connect(host: string, port: number, tls?: TlsClientFiles): Promise<RingClient> {
-    return new RingClient(await dial({ host, port, timeoutMs: 3000, ...(tls ? { tls } : {}) }));
+  static async connect(host: string, port: number, tls?: TlsClientFiles): Promise<WireClient> {
+    return new WireClient(await dial({ host, port, timeoutMs: 3000, ...(tls ? { tls } : {}) }));
   }
 
   get acks(): number {
@@ -119,11 +122,11 @@ export async function streamMessages(
   messages: { id: string; msg: string }[],
   opts: { window: number; timeoutMs?: number; attempts?: number; sticky?: boolean; onProgress?: (acked: number) => void },
 ): Promise<StreamResult> {
-  const clients = new Map<string, Promise<RingClient | undefined>>();
-  const client = (h: string): Promise<RingClient | undefined> => {
+  const clients = new Map<string, Promise<WireClient | undefined>>();
+  const client = (h: string): Promise<WireClient | undefined> => {
     let c = clients.get(h);
     if (!c) {
-      c = RingClient.connect(h, port).catch(() => undefined);
+      c = WireClient.connect(h, port).catch(() => undefined);
       clients.set(h, c);
     }
     return c.then((x) => {

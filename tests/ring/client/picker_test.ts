@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { ServerPicker } from "../../lib/ring/client/picker.ts";
-import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS, ServerHealth } from "../../lib/ring/client/health.ts";
+import { ServerPicker } from "../../../lib/ring/client/picker.ts";
+import { BACKOFF_FIRST_MS, BACKOFF_MAX_MS, ServerHealth } from "../../../lib/ring/client/health.ts";
 
 describe("ServerPicker", () => {
   test("round robin rotates through every server in order", () => {

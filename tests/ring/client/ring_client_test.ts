@@ -1,11 +1,11 @@
 // RingClient over real sockets against a minimal node that speaks the client side of the
 // ring protocol, to check retry and failover; tests/e2e/sprog_*_test.ts run the real zog.
 import { afterEach, expect, test } from "bun:test";
-import { encodePacket, PacketDecoder, RING_MODIFIER1 } from "../../lib/packet/mod.ts";
-import { listen, type Conn, type Listener } from "../../lib/net/mod.ts";
-import { readRingPacket, ringPacket, RingType } from "../../lib/ring/protocol.ts";
-import { RingClient } from "../../lib/ring/client/ring_client.ts";
-import { okBatchPackets, readDataBatch } from "../../lib/ring/batch.ts";
+import { encodePacket, PacketDecoder, RING_MODIFIER1 } from "../../../lib/packet/mod.ts";
+import { listen, type Conn, type Listener } from "../../../lib/net/mod.ts";
+import { readRingPacket, ringPacket, RingType } from "../../../lib/ring/protocol.ts";
+import { RingClient } from "../../../lib/ring/client/ring_client.ts";
+import { okBatchPackets, readDataBatch } from "../../../lib/ring/batch.ts";
 
 const dec = new TextDecoder();
 const listeners: Listener[] = [];
