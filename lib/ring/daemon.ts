@@ -12,7 +12,6 @@ import { type Console, zogConsole } from "../console/zog_console.ts";
 import { loadClientFiles, loadServerFiles, type TlsClientFiles } from "../tls/files.ts";
 import { getLogger } from "../log/logging.ts";
 import { defaultMaxClients } from "../net/fd_budget.ts";
-import { LogFiles } from "./log_files.ts";
 import { Listeners } from "./listeners.ts";
 import { keepRetained } from "./listen/retention.ts";
 import { dropStartupPagesSoon, trimWhenIdle } from "../proc/startup_pages.ts";
@@ -22,7 +21,8 @@ import { type HealthMemory, nodeHealth } from "./node_health.ts";
 import { NodePorts, type PortsTls } from "./node_ports.ts";
 import { nodeMetrics, nodeStatus } from "./node_status.ts";
 import { PeerLink } from "./peer_link.ts";
-import { type Recovered, recover } from "./recovery.ts";
+import type { Recovered } from "./recovery.ts";
+import { type Opened, openNode } from "./startup.ts";
 
 const log = getLogger("zog", "daemon");
 
@@ -31,6 +31,9 @@ export interface DaemonOptions {
   config: RingConfig;
   self: RingNode;
   logDir?: string;
+  stateDir?: string;
+  /** `--rebuild-journal`: rebuild a missing journal from the store (instead of refusing to start). */
+  rebuildJournal?: boolean;
   stats?: { host: string; port: number };
 }
 
@@ -40,37 +43,6 @@ export interface Daemon {
   /** Resolves when the daemon has stopped. */
   stopped: Promise<void>;
   stop(): void;
-}
-
-/** A node's files, opened, and what recovery found in them. */
-interface Storage {
-  files: LogFiles;
-  store: RingStore;
-  rec: Recovered;
-}
-
-/** Opens the log folder and the store, and recovers the node's state from them. */
-function openStorage(config: RingConfig, paths: NodeFiles): Storage {
-  const files = new LogFiles(paths.logDir);
-  let store: RingStore | undefined;
-  try {
-    const opened = (store = RingStore.open(paths.logDir, { durable: config.fsync !== "never" }));
-    // The store's WAL is synced with access.log, before the journal's L mark moves past them.
-    if (config.fsync !== "never") files.alsoSync.push(opened.walFd());
-    const origin = (i: number) => config.nodes[i]?.name ?? "?";
-    let storeRepaired = 0;
-    const rec = recover(files, (unconfirmed) => {
-      storeRepaired = opened.repair(unconfirmed.map((e) => ({ id: e.id, origin: origin(e.origin), content: e.content })));
-    });
-    if (rec.skipped > 0) log.warn("journal: skipped {n} torn lines", { n: rec.skipped });
-    if (rec.repaired > 0) log.info("access.log: appended {n} journalled messages a crash had kept out", { n: rec.repaired });
-    if (storeRepaired > 0) log.info("store: added {n} journalled messages a crash had kept out", { n: storeRepaired });
-    return { files, store: opened, rec };
-  } catch (e) {
-    files.close();
-    store?.close();
-    throw e;
-  }
 }
 
 /** Reads the TLS files of both ports and of the links this node dials. */
@@ -128,16 +100,21 @@ export class ZogDaemon implements Daemon {
    */
   static async start(opts: DaemonOptions): Promise<ZogDaemon> {
     const { config, self } = opts;
-    const paths = nodeFiles(config, self, opts.logDir);
+    const paths = nodeFiles(config, self, {
+      ...(opts.logDir !== undefined ? { logDir: opts.logDir } : {}),
+      ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
+    });
     const tls = await loadTls(config, paths);
     const ports = await NodePorts.bind(config, self, tls.ports);
-    let storage: Storage;
+    let storage: Opened;
     try {
-      storage = openStorage(config, paths);
+      storage = openNode(config, self, paths, { rebuild: opts.rebuildJournal ?? false });
     } catch (e) {
       ports.close();
       throw e;
     }
+    for (const line of storage.damage) log.warn(line);
+    for (const line of storage.notes) log.info(line);
     const keepaliveMs = config.keepalive * 1000;
     const linkOpts = { keepaliveMs, ...(tls.dial ? { tls: tls.dial } : {}) };
     const node = new ZogNode({
@@ -235,13 +212,14 @@ export class ZogDaemon implements Daemon {
   #announce(): void {
     const { self, config } = this.opts;
     const tls = this.paths.tls !== undefined;
-    log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir} ({n} owed to peers)", {
+    log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir}, state in {state} ({n} owed to peers)", {
       name: self.name,
       host: self.host,
       pp: self.peerPort,
       cp: self.clientPort,
       transport: tls ? "mutual TLS" : "plain TCP",
       dir: this.paths.logDir,
+      state: this.paths.stateDir,
       n: this.rec.pending.length,
     });
     const clientPort = this.ports.clientPort;

@@ -65,7 +65,12 @@ test.skipIf(process.platform !== "linux")(
   async () => {
     const root = tmpDir();
     const r = await run("sh", [INSTALL, "--systemd", "--cron"], {
-      env: env({ PREFIX: join(root, "bin"), SYSTEMD_DIR: join(root, "systemd"), CRON_FILE: join(root, "cron.d/sprog") }),
+      env: env({
+        PREFIX: join(root, "bin"),
+        SYSTEMD_DIR: join(root, "systemd"),
+        CRON_FILE: join(root, "cron.d/sprog"),
+        LOGROTATE_DIR: join(root, "logrotate.d"),
+      }),
     });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -79,6 +84,11 @@ test.skipIf(process.platform !== "linux")(
     expect(readFileSync(join(root, "systemd/zog.service"), "utf8")).toContain(
       `ExecStart=${join(root, "bin")}/zog --config /etc/zog/ring.toml`,
     );
+    // logrotate moves zog's two logs (not its state) and has it reopen them.
+    const rotate = readFileSync(join(root, "logrotate.d/zog"), "utf8");
+    expect(rotate).toStartWith("/var/log/zog/*/access.log /var/log/zog/*/error.log {\n");
+    expect(rotate).toContain("systemctl kill --signal=HUP --kill-whom=main zog.service");
+    if (Bun.which("logrotate")) expect((await run("logrotate", ["--debug", join(root, "logrotate.d/zog")])).code).toBe(0);
     expect(readFileSync(join(root, "cron.d/sprog"), "utf8")).toContain("sprog --config /etc/zog/ring.toml -n 1");
     // Man pages and completions, made by the installed programs.
     for (const b of ["zog", "sprog", "zeus", "emperor", "cf-messages"]) {
@@ -134,8 +144,9 @@ const UNIT_RUNS = {
   zog: {
     files: { "/etc/zog/ring.toml": '[[node]]\nname = "A"\nhost = "127.0.0.1"\n[[node]]\nname = "B"\nhost = "127.0.0.2"\n' },
     status: /node A \(127\.0\.0\.1, peers :55551, clients :55552/,
-    after: "ls -ln /var/log/zog/A",
-    left: / 61999 +61999 .* access\.log\n/,
+    // access.log in the log folder, the journal and the store in the state folder.
+    after: "ls -ln /var/log/zog/A /var/lib/zog/A",
+    left: / 61999 +61999 .* journal\n[^]* 61999 +61999 .* store\.db\n[^]* 61999 +61999 .* access\.log\n/,
   },
   zeus: {
     files: { "/etc/zeus/vassals/web.toml": '[vassal]\ncommand = "sleep"\nargs = ["600"]\n' },

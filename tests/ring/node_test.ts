@@ -45,7 +45,7 @@ describe("ZogNode", () => {
     const { node, files } = makeNode(dir);
     expect(await submit(node, "a", "hello")).toBeUndefined();
     expect(readFileSync(join(dir, "access.log"), "utf8")).toMatch(/^\d{8}T\d{6}Z hello\n$/);
-    expect(readFileSync(join(dir, "journal.log"), "utf8")).toContain("M a 0 1:2,2:2 hello\n");
+    expect(readFileSync(join(dir, "journal"), "utf8")).toContain("M a 0 1:2,2:2 hello\n");
     expect(queued(node, 1)).toEqual([["a", 2]]);
     expect(queued(node, 2)).toEqual([["a", 2]]);
     expect(queued(node, 3)).toEqual([]);
@@ -132,7 +132,7 @@ describe("ZogNode", () => {
   test("a crash between journal and access.log is repaired at start, once", () => {
     const dir = tmpDir();
     makeNode(dir).files.close();
-    appendFileSync(join(dir, "journal.log"), journalLine({ kind: "M", id: "x", origin: 2, dests: new Map(), content: "journalled only" }));
+    appendFileSync(join(dir, "journal"), journalLine({ kind: "M", id: "x", origin: 2, dests: new Map(), content: "journalled only" }));
     const { files, rec } = makeNode(dir);
     expect(rec.repaired).toBe(1);
     files.close();
@@ -163,7 +163,7 @@ describe("ZogNode", () => {
     for (let i = 0; i < 100; i++) await submit(node, `c${i}`, `compacted message ${i}`);
     for (let i = 0; i < 100; i++) if (i % 10 !== 0) ack(node, 1, `c${i}`);
     await submit(node, "last", "after the acks");
-    const journal = readFileSync(join(dir, "journal.log"), "utf8");
+    const journal = readFileSync(join(dir, "journal"), "utf8");
     expect(journal.length).toBeLessThan(8000);
     expect(journal).toContain("S c0\n");
     files.close();
@@ -183,7 +183,7 @@ describe("ZogNode", () => {
     makeNode(dir).files.close();
     const contents = Array.from({ length: 3000 }, (_, i) => `batch line ${i} ${"z".repeat(40)}`);
     appendFileSync(
-      join(dir, "journal.log"),
+      join(dir, "journal"),
       contents.map((content, i) => journalLine({ kind: "M", id: `b${i}`, origin: 1, dests: new Map(), content })).join(""),
     );
     appendFileSync(
@@ -207,7 +207,7 @@ describe("ZogNode", () => {
     const loggedSyncs: (() => void)[] = [];
     files.syncLogged = () => new Promise<void>((done) => loggedSyncs.push(done));
     const node = new ZogNode({ self: config.nodes[0]!, nodes: config.nodes, files, fsync: "batch", recovered: recover(files), link });
-    const journal = () => readFileSync(join(dir, "journal.log"), "utf8");
+    const journal = () => readFileSync(join(dir, "journal"), "utf8");
     expect(await submit(node, "a", "one")).toBeUndefined();
     const deadline = Date.now() + 10_000;
     while (loggedSyncs.length < 1 && Date.now() < deadline) await Bun.sleep(5);
@@ -235,7 +235,7 @@ describe("ZogNode", () => {
       while (performance.now() - started < 25);
     };
     const node = new ZogNode({ self: config.nodes[0]!, nodes: config.nodes, files, fsync: "batch", recovered: recover(files), link });
-    const journal = () => readFileSync(join(dir, "journal.log"), "utf8");
+    const journal = () => readFileSync(join(dir, "journal"), "utf8");
     const answered: string[] = [];
     const send = (id: string) => submit(node, id, `content ${id}`).then((err) => answered.push(err ?? id));
     await send("slow");
