@@ -14,7 +14,8 @@ import { type Conn, listen, type Listener } from "../net/mod.ts";
 import { Strangers } from "../net/strangers.ts";
 import type { TlsServerFiles } from "../tls/files.ts";
 import { ClientPort } from "./client_port.ts";
-import { serveClient, servePeer } from "./inbound.ts";
+import { servePeer } from "./inbound.ts";
+import { serveClientPort } from "./text_client.ts";
 import type { ZogNode } from "./node.ts";
 import { ringBytes, RingType } from "./protocol.ts";
 
@@ -107,7 +108,7 @@ export class NodePorts {
   }
 
   #acceptClient(c: Conn): void {
-    if (this.clientPort.admit(c)) this.#whenReady((node) => serveClient(node, c, this.clientPort.guard));
+    if (this.clientPort.admit(c)) this.#whenReady((node) => serveClientPort(node, c, this.clientPort.guard));
   }
 
   #whenReady(serve: (node: ZogNode) => void): void {
