@@ -15,6 +15,7 @@ import { parseHostPort } from "../tls/endpoint.ts";
 import { folderProblems } from "./check_dirs.ts";
 import { runDaemon } from "./daemon.ts";
 import { DEFAULT_STATS, runStatus } from "./status_cmd.ts";
+import { runCerts } from "../tls/certs_entry.ts";
 
 const HELP = `zog: a pzog ring daemon; every message a client hands to any node is logged once on every node.
 
@@ -109,7 +110,7 @@ function statsAddr(value: string): { host: string; port: number } {
 export async function main(args: string[]): Promise<number> {
   const shared = runSharedCommand("zog", args);
   if (shared !== undefined) return shared;
-  if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
+  if (args[0] === "certs") return await runCerts(args.slice(1));
   if (args[0] === "status") {
     const parsed = parseCommand(STATUS, args.slice(1));
     if (typeof parsed === "number") return parsed;
