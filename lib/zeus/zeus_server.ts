@@ -33,6 +33,7 @@ import { StateSaver } from "./state_saver.ts";
 import type { VassalSource } from "./vassal_source.ts";
 import type { DirChanges } from "../watch/snapshot.ts";
 import { zeusMetrics, zeusStatus } from "./zeus_status.ts";
+import { ZeusConsole } from "../console/zeus_console.ts";
 
 const log = getLogger("zeus", "server");
 
@@ -102,7 +103,10 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       conns.get(conn)?.close();
       conns.delete(conn);
     },
-    changed: () => saver?.queue(),
+    changed: () => {
+      saver?.queue();
+      ui.poke();
+    },
   };
   const coordinatorOptions = (restored: boolean) => ({
     deadAfterMs: opts.deadAfterMs,
@@ -191,7 +195,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   };
   const relay = new StreamRelay(
     {
-      toAdmin: (conn, f) => admins.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
+      toAdmin: (conn, f) => (ui.logs.owns(conn) ? ui.logs.frame(conn, f) : admins.get(conn)?.write(encodePacket(encodeAdminFrame(f)))),
       toEmperor: (conn, f) => conns.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
       now: () => Date.now(),
     },
@@ -206,6 +210,10 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       };
     },
   );
+  const status = () => ({ ...zeusStatus(core), ...(ha ? { ha: ha.status() } : {}) });
+  const ui = new ZeusConsole({ status, core: () => core, relay: () => relay, clientCerts, admins: opts.admins ?? [], ctx: adminCtx });
+  const commands = leaderOnly({ ...ZEUS_ADMIN_COMMANDS, ...ui.adminCommands });
+  ui.useCommands(commands);
   const hub: AdminHub<ZeusAdminContext> = new AdminHub(
     {
       send: (conn, f) => admins.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
@@ -221,7 +229,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
         const c = admins.get(conn)!;
         return adminVerdict({ remote: c.remote, certNames: clientCerts ? c.peerNames : [], clientCerts, admins: opts.admins ?? [] });
       },
-      commands: leaderOnly(ZEUS_ADMIN_COMMANDS),
+      commands,
       ctx: adminCtx,
       server: "zeus",
       streams: relay,
@@ -362,13 +370,13 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
   }, 100);
   let stats: StatsServer | undefined;
   if (opts.stats) {
-    const status = () => ({ ...zeusStatus(core), ...(ha ? { ha: ha.status() } : {}) });
     // A standby is up but not in charge: 503, so that a load balancer or a check sends to the leader.
     const health = () =>
       !ha || canAct()
         ? { ok: true, text: ha ? "leader" : "ok" }
         : { ok: false, text: `standby${ha.leaderAddress() ? `: the leader is ${ha.leaderAddress()}` : ": no leader elected yet"}` };
-    stats = serveStats(opts.stats.host, opts.stats.port, { status, metrics: () => zeusMetrics(core), health });
+    stats = serveStats(opts.stats.host, opts.stats.port, { status, metrics: () => zeusMetrics(core), health, ui: ui.handle });
+    ui.served(opts.stats.host, stats.port);
     log.info("stats on http://{host}:{port}/status", { host: opts.stats.host, port: stats.port });
   }
   return {
@@ -385,6 +393,7 @@ export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
       clearInterval(ticker);
       source.stop();
       listener.close();
+      ui.close();
       stats?.stop();
       await ha?.stop();
     },
