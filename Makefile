@@ -1,7 +1,7 @@
 # zog: build, test, demo, bench. `make help` lists the targets.
 SHELL   := /bin/bash
 BUN     := node_modules/.bin/bun
-BINS    := zog sprog zeus emperor
+BINS    := zog sprog zeus emperor cf-messages
 VERSION := $(shell node -p "require('./package.json').version")$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo +g$$(git rev-parse --short HEAD))
 SOURCES := $(shell find cmd lib -name '*.ts') mod.ts package.json
 DEPS    := node_modules/.installed
@@ -35,7 +35,7 @@ dist/zog: cmd/multicall.ts $(SOURCES) $(DEPS)
 	mv -f dist/.zog.new $@
 
 # The other names are hard links to dist/zog: one file on disk.
-dist/sprog dist/zeus dist/emperor: dist/zog
+dist/sprog dist/zeus dist/emperor dist/cf-messages: dist/zog
 	ln -f dist/zog $@
 
 # Test files run in TEST_JOBS worker processes at once: the end-to-end files spend most of

@@ -1,5 +1,5 @@
 #!/bin/sh
-# One-line install of zog, sprog, zeus and emperor:
+# One-line install of zog, sprog, zeus and emperor (and cf-messages, CFEngine's messages: promise module):
 #   curl -fsSL "$BASE_URL/install.sh" | BASE_URL="$BASE_URL" sh
 #   curl -fsSL "$BASE_URL/install.sh" | BASE_URL="$BASE_URL" sh -s -- --systemd --cron
 # Detects OS and architecture, downloads zog-<target>.tar.gz from BASE_URL, verifies it
@@ -7,6 +7,7 @@
 # one executable named zog, sprog, zeus and emperor (hard links), with their man pages and
 # bash and zsh completions under SHARE_DIR (default PREFIX/../share).
 #   --systemd   also write hardened systemd units for zog, zeus and emperor (SYSTEMD_DIR, default /etc/systemd/system)
+#               and a logrotate snippet for zog's access.log and error.log (LOGROTATE_DIR, default /etc/logrotate.d)
 #   --cron      also install a cron line that runs `sprog -n 1` every 5 minutes (CRON_FILE, default /etc/cron.d/sprog)
 set -eu
 
@@ -14,6 +15,7 @@ BASE_URL=${BASE_URL:-}
 PREFIX=${PREFIX:-/usr/local/bin}
 SYSTEMD_DIR=${SYSTEMD_DIR:-/etc/systemd/system}
 CRON_FILE=${CRON_FILE:-/etc/cron.d/sprog}
+LOGROTATE_DIR=${LOGROTATE_DIR:-/etc/logrotate.d}
 SHARE_DIR=${SHARE_DIR:-$(dirname "$PREFIX")/share}
 want_systemd=0
 want_cron=0
@@ -70,18 +72,18 @@ actual=$(sha256 "$tmp/$tarball")
 
 mkdir -p "$tmp/x" "$PREFIX"
 tar -xzf "$tmp/$tarball" -C "$tmp/x"
-# One executable, four names: zog is copied, the others are hard links to it (each name
+# One executable, five names (cf-messages: CFEngine's messages: promise type): zog is copied, the others are hard links to it (each name
 # picks its program). Every name is replaced atomically (a new file, then rename).
 [ -f "$tmp/x/zog" ] || die "$tarball holds no zog executable"
 cp "$tmp/x/zog" "$PREFIX/.zog.new" && chmod 0755 "$PREFIX/.zog.new" && mv -f "$PREFIX/.zog.new" "$PREFIX/zog"
-for b in zog sprog zeus emperor; do
+for b in zog sprog zeus emperor cf-messages; do
   [ "$b" = zog ] || { ln -f "$PREFIX/zog" "$PREFIX/.$b.new" && mv -f "$PREFIX/.$b.new" "$PREFIX/$b"; }
   echo "installed $PREFIX/$b ($("$PREFIX/$b" --version 2>/dev/null || echo "$target"))"
 done
 
 # Man pages and completions, made by the programs from the definitions behind --help.
 mkdir -p "$SHARE_DIR/man/man1" "$SHARE_DIR/bash-completion/completions" "$SHARE_DIR/zsh/site-functions"
-for b in zog sprog zeus emperor; do
+for b in zog sprog zeus emperor cf-messages; do
   "$PREFIX/$b" man >"$SHARE_DIR/man/man1/$b.1"
   "$PREFIX/$b" completion bash >"$SHARE_DIR/bash-completion/completions/$b"
   "$PREFIX/$b" completion zsh >"$SHARE_DIR/zsh/site-functions/_$b"
@@ -145,7 +147,8 @@ UNIT
 }
 if [ "$want_systemd" = 1 ]; then
   mkdir -p "$SYSTEMD_DIR"
-  # zog: ring.toml in /etc/zog; log_dir must be under /var/log/zog (the default is).
+  # zog: ring.toml in /etc/zog; log_dir must be under /var/log/zog and state_dir under
+  # /var/lib/zog (the defaults are).
   # AF_NETLINK: finding this machine's addresses (the node whose host is one of them).
   unit zog "zog ring daemon" "--config /etc/zog/ring.toml" \
     "--config /etc/zog/ring.toml --stats 127.0.0.1:55553" \
@@ -195,6 +198,25 @@ CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_KILL CAP_CHOWN CAP_FOWNER CAP_DA
 SystemCallArchitectures=native
 SystemCallFilter=@system-service
 SystemCallErrorNumber=EPERM"
+  # logrotate moves access.log and error.log (never the journal and store: they are in
+  # state_dir), then SIGHUP makes zog reopen them; delaycompress leaves the moved file alone
+  # until the next run, by when zog writes to the new one.
+  mkdir -p "$LOGROTATE_DIR"
+  cat >"$LOGROTATE_DIR/zog" <<'ROTATE'
+/var/log/zog/*/access.log /var/log/zog/*/error.log {
+    daily
+    rotate 14
+    compress
+    delaycompress
+    missingok
+    notifempty
+    sharedscripts
+    postrotate
+        systemctl kill --signal=HUP --kill-whom=main zog.service >/dev/null 2>&1 || true
+    endscript
+}
+ROTATE
+  echo "wrote $LOGROTATE_DIR/zog"
   echo "enable with: systemctl daemon-reload && systemctl enable --now zog (or zeus, emperor)"
 fi
 if [ "$want_cron" = 1 ]; then

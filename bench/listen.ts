@@ -21,7 +21,7 @@ try {
   const ports = await freeRingPorts("127.3.9.11");
   const ring = writeRing(tmpDir("zogbench-"), "127.3.9", { names: ["A", "B", "C"], ...ports, keepalive: 5, extra: 'retain = "30d"' });
   mkdirSync(join(ring.dir, "logs", "A"), { recursive: true });
-  const store = RingStore.open(join(ring.dir, "logs", "A"), { durable: true });
+  const store = RingStore.open(join(ring.dir, "state", "A"), { durable: true });
   const t0 = performance.now();
   for (let i = 0; i < stored; i += 64) {
     const rows = Array.from({ length: Math.min(64, stored - i) }, (_, k) => ({ id: `b-${i + k}`, origin: "B", content: content(i + k) }));
@@ -29,7 +29,7 @@ try {
   }
   const appendS = (performance.now() - t0) / 1000;
   store.close();
-  const mb = statSync(join(ring.dir, "logs", "A", "store.db")).size / 1e6;
+  const mb = statSync(join(ring.dir, "state", "A", "store.db")).size / 1e6;
   console.log(
     `store append: ${stored} messages in batches of 64 in ${appendS.toFixed(2)} s = ${((appendS / stored) * 1e6).toFixed(2)} µs/message (store.db ${mb.toFixed(0)} MB)`,
   );

@@ -68,6 +68,7 @@ ring_demo() {
 
   {
     echo 'log_dir = "logs/{node}"'
+    echo 'state_dir = "state/{node}"'
     for i in 0 1 2 3 4; do printf '[[node]]\nname = "%s"\nhost = "127.0.0.1%d"\n' "${RING_NAMES[$i]}" $((i + 1)); done
     printf '[tls]\nca = "%s/ca.crt"\ncert = "%s/{node}.crt"\nkey = "%s/{node}.key"\nclient_auth = "required"\n' "$pki" "$pki" "$pki"
   } >"$ring/ring.toml"

@@ -51,7 +51,7 @@ for target in "${TARGETS[@]}"; do
   if [ "$target" != "$HOST" ]; then cross=(--target="bun-$target" --compile-executable-path "$(runtime "$target")"); fi
   stage="$OUT/zog-$target"
   mkdir -p "$stage"
-  if [[ $target == windows-* ]]; then names=(sprog.exe); else names=(zog sprog zeus emperor); fi
+  if [[ $target == windows-* ]]; then names=(sprog.exe); else names=(zog sprog zeus emperor cf-messages); fi
   "$BUN" build --compile --minify --bytecode --format=cjs "${cross[@]}" \
     --define ZOG_VERSION="\"$VERSION\"" cmd/multicall.ts --outfile "$stage/${names[0]}" >/dev/null
   for n in "${names[@]:1}"; do ln "$stage/${names[0]}" "$stage/$n"; done

@@ -62,6 +62,7 @@ cat >"$work/ring.toml" <<TOML
 peer_port = $port
 client_port = $((port + 1))
 log_dir = "$work/logs/{node}"
+state_dir = "$work/state/{node}"
 [[node]]
 name = "A"
 host = "$a.1"

@@ -1,5 +1,6 @@
 /**
- * The four programs one executable holds, each loaded only when it is the one started:
+ * The programs one executable holds (the four daemons and clients, and cf-messages, the
+ * CFEngine promise module), each loaded only when it is the one started:
  * `zog --version` must not pay for parsing zeus and the emperor.
  *
  * @module
@@ -9,7 +10,7 @@
 export type ProgramMain = (args: string[]) => Promise<number>;
 
 /** The names the executable answers to, in the order `--help` lists them. */
-export const PROGRAM_NAMES = ["zog", "sprog", "zeus", "emperor"] as const;
+export const PROGRAM_NAMES = ["zog", "sprog", "zeus", "emperor", "cf-messages"] as const;
 
 /** One of {@link PROGRAM_NAMES}. */
 export type ProgramName = (typeof PROGRAM_NAMES)[number];
@@ -32,5 +33,7 @@ export async function loadProgram(name: ProgramName): Promise<ProgramMain> {
       return (await import("../zeus/zeus_cli.ts")).main;
     case "emperor":
       return (await import("../emperor/emperor_cli.ts")).main;
+    case "cf-messages":
+      return (await import("../cfengine/cf_messages_cli.ts")).main;
   }
 }

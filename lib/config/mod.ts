@@ -17,3 +17,4 @@ export {
   type RingTls,
 } from "./ring_config.ts";
 export { type NodeFiles, nodeFiles, resolveSelf, type SelfHints } from "./ring_self.ts";
+export { DEFAULT_RETAIN, parseDuration, parseRetain, parseSize, type Retain } from "./retain.ts";

@@ -9,7 +9,7 @@ import { enumField, Fields, intField, rejectUnknown, strField } from "./fields.t
 import { ConfigError, errCode } from "../errors.ts";
 import { lineOf, parseTomlText } from "./toml_file.ts";
 import { ConfigProblems } from "./problems.ts";
-import { DEFAULT_RETAIN, parseRetain, type Retain } from "../ring/listen/retain.ts";
+import { DEFAULT_RETAIN, parseRetain, type Retain } from "./retain.ts";
 
 /** One ring member, in ring order. */
 export interface RingNode {
@@ -40,8 +40,10 @@ export interface RingConfig {
   clientPort: number;
   /** Seconds between keepAlives on an idle link. */
   keepalive: number;
-  /** Log folder template, may contain `{node}`. */
+  /** Log folder template, may contain `{node}`: access.log and error.log. */
   logDir: string;
+  /** State folder template, may contain `{node}`: the journal, the store and the positions. */
+  stateDir: string;
   fsync: FsyncPolicy;
   /** What each node keeps in its store for replay (`retain`, default "7d"). */
   retain: Retain;
@@ -60,6 +62,7 @@ const TOP_KEYS = [
   "client_port",
   "keepalive",
   "log_dir",
+  "state_dir",
   "fsync",
   "retain",
   "max_clients",
@@ -180,6 +183,7 @@ export function ringConfigFromText(text: string, file: string): RingConfig {
     clientPort,
     keepalive: int("keepalive", 300, 1, 86400),
     logDir: p.take(() => strField(f, "log_dir", "/var/log/zog/{node}"), ""),
+    stateDir: p.take(() => strField(f, "state_dir", "/var/lib/zog/{node}"), ""),
     fsync: p.take(() => enumField(f, "fsync", ["always", "batch", "never"] as const, "batch"), "batch"),
     retain: p.take(() => retainField(f), parseRetain(DEFAULT_RETAIN)),
     maxClients: int("max_clients", 0, 1, 1_000_000),

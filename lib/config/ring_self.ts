@@ -45,7 +45,10 @@ export function resolveSelf(config: RingConfig, hints: SelfHints): RingNode {
 
 /** A node's concrete paths: `{node}` substituted, relative paths resolved. */
 export interface NodeFiles {
+  /** access.log and error.log. */
   logDir: string;
+  /** The journal, the store (with the positions). */
+  stateDir: string;
   tls?: { ca: string; cert: string; key: string };
 }
 
@@ -55,16 +58,19 @@ export interface NodeFiles {
  *
  * @example
  * ```ts
- * nodeFiles(cfg, node, "/tmp/logs").logDir; // "/tmp/logs" (--log-dir wins)
+ * nodeFiles(cfg, node, { logDir: "/tmp/logs" }).logDir; // "/tmp/logs" (--log-dir wins)
  * ```
  */
-export function nodeFiles(config: RingConfig, node: RingNode, logDirOverride?: string): NodeFiles {
+export function nodeFiles(config: RingConfig, node: RingNode, overrides: { logDir?: string; stateDir?: string } = {}): NodeFiles {
   const base = dirname(resolve(config.file));
   const path = (template: string) => {
     const p = template.replaceAll("{node}", node.name);
     return isAbsolute(p) ? p : resolve(base, p);
   };
-  const logDir = logDirOverride !== undefined ? resolve(logDirOverride.replaceAll("{node}", node.name)) : path(config.logDir);
-  if (!config.tls) return { logDir };
-  return { logDir, tls: { ca: path(config.tls.ca), cert: path(config.tls.cert), key: path(config.tls.key) } };
+  const dir = (override: string | undefined, template: string) =>
+    override !== undefined ? resolve(override.replaceAll("{node}", node.name)) : path(template);
+  const logDir = dir(overrides.logDir, config.logDir);
+  const stateDir = dir(overrides.stateDir, config.stateDir);
+  if (!config.tls) return { logDir, stateDir };
+  return { logDir, stateDir, tls: { ca: path(config.tls.ca), cert: path(config.tls.cert), key: path(config.tls.key) } };
 }

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { readProcStat, sessionMembers } from "./proc_stat.ts";
+import { readProcStat, sessionMembers } from "../proc/proc_stat.ts";
 import { writeFileAtomic } from "../fs/atomic_write.ts";
 
 /** One running vassal process as recorded. */

@@ -7,7 +7,7 @@
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { readProcStat } from "./proc_stat.ts";
+import { readProcStat } from "../proc/proc_stat.ts";
 import { writeFileAtomic } from "../fs/atomic_write.ts";
 
 /**

@@ -13,12 +13,12 @@ import { systemClock } from "../clock.ts";
 import { reapLeftovers } from "./pid_records.ts";
 import { CgroupTree } from "./cgroup.ts";
 import { Watchdog } from "./watchdog.ts";
-import { resolveRunAs } from "./user_ids.ts";
+import { resolveRunAs } from "../proc/user_ids.ts";
 import { lockStateDir, unlockStateDir } from "./state_lock.ts";
 import type { SupervisorEvent, SupervisorOptions, VassalStatus } from "./types.ts";
 import { configPath, logPath, Vassal, type VassalContext } from "./vassal.ts";
 import { FileWatch } from "./file_watch.ts";
-import type { ExecContext } from "./types.ts";
+import type { ExecContext } from "../exec/exec_context.ts";
 import { parseVassalConfig, type VassalConfig, vassalNameProblem } from "../vassal/mod.ts";
 
 export type { SupervisorEvent, SupervisorOptions, VassalState, VassalStatus } from "./types.ts";

@@ -4,7 +4,6 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import type { RunAs } from "./user_ids.ts";
 import type { HealthStatus } from "./health.ts";
 
 /** Where a vassal is in its life. */
@@ -57,23 +56,4 @@ export interface SupervisorOptions {
   clock?: Clock;
   /** Working directory of uWSGI vassals and default one of plain vassals; default stateDir. */
   workDir?: string;
-}
-
-/** Where and as whom a command runs inside a vassal (see Supervisor.execContext). */
-export interface ExecContext {
-  name: string;
-  cwd: string;
-  /** Added to the emperor's environment. */
-  env: Record<string, string>;
-  runAs: RunAs;
-  /** STATE_DIR/logs/NAME.log. */
-  logFile: string;
-  /** The vassal's process, when it has one now. */
-  pid?: number;
-  /**
-   * The vassal's cgroup.procs file, when it runs in its own cgroup: an exec'd command
-   * moves itself there before it starts (lib/exec/runner.ts), so it is limited and
-   * stopped with the vassal. Set by the cgroups support; absent without it.
-   */
-  cgroupProcs?: string;
 }

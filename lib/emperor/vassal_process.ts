@@ -6,12 +6,12 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
 import type { Readable } from "node:stream";
 import { acquireVassalLog, releaseVassalLog } from "./vassal_log.ts";
 import type { LogRotation } from "../vassal/log_config.ts";
 import type { Socket } from "node:net";
-import { resolveRunAs, type RunAs } from "./user_ids.ts";
+import { inCgroup, plainArgv, SETPRIV } from "../proc/launch_argv.ts";
+import { resolveRunAs } from "../proc/user_ids.ts";
 import type { PlainConfig } from "../vassal/mod.ts";
 
 /** Callbacks of a running vassal process. */
@@ -31,23 +31,6 @@ export type LaunchSpec = (
   cgroupProcs?: string;
 };
 
-/** Moves the shell into the cgroup whose procs file is $0, then runs the rest (as root, before setpriv). */
-const CGROUP_ENTER = 'echo $$ > "$0" || exit 125; exec "$@"';
-
-/**
- * `argv` started inside the cgroup of `procs` (unchanged without one): the process moves
- * itself before it execs, so nothing it forks can start outside.
- *
- * @example
- * ```ts
- * inCgroup(["sleep", "9"], "/sys/fs/cgroup/emperor-ab/web.toml/cgroup.procs");
- * // ["/bin/sh", "-c", CGROUP_ENTER, ".../cgroup.procs", "sleep", "9"]
- * ```
- */
-export function inCgroup(argv: string[], procs: string | undefined): string[] {
-  return procs ? ["/bin/sh", "-c", CGROUP_ENTER, procs, ...argv] : argv;
-}
-
 /** A started vassal process. */
 export interface VassalProcess {
   pid: number;
@@ -57,36 +40,6 @@ export interface VassalProcess {
   signal(sig: NodeJS.Signals): void;
   /** SIGKILLs its whole process group (the vassal and anything it forked). */
   killGroup(): void;
-}
-
-/** `setpriv` when this system has it (util-linux, Linux only). */
-export const SETPRIV = process.platform === "linux" ? ["/usr/bin/setpriv", "/bin/setpriv"].find((p) => existsSync(p)) : undefined;
-
-/**
- * Runs between setpriv and the command: the parent-death signal only fires for a parent
- * that dies after setpriv armed it, so if the emperor died in between, the vassal's parent
- * is no longer the emperor and it gives up instead of running orphaned.
- */
-const PARENT_GUARD = '[ "$PPID" = "$0" ] || exit 125; exec "$@"';
-
-/**
- * The argv of a plain vassal: under `setpriv --pdeathsig KILL` when available (with
- * `--reuid/--regid` to run as another user), then a guard that exits unless its parent is
- * still `parentPid` (the emperor), else the command itself.
- *
- * @example
- * ```ts
- * plainArgv({ command: "sleep", args: ["9"] } as PlainConfig, { initGroups: false }, "/usr/bin/setpriv", 4242);
- * // ["/usr/bin/setpriv", "--pdeathsig", "KILL", "--", "/bin/sh", "-c", PARENT_GUARD, "4242", "sleep", "9"]
- * ```
- */
-export function plainArgv(config: PlainConfig, runAs: RunAs, setpriv: string | undefined, parentPid = process.pid): string[] {
-  if (!setpriv) return [config.command, ...config.args];
-  const ids: string[] = [];
-  if (runAs.gid !== undefined) ids.push("--regid", String(runAs.gid));
-  if (runAs.uid !== undefined) ids.push("--reuid", String(runAs.uid));
-  if (runAs.gid !== undefined || runAs.uid !== undefined) ids.push(runAs.initGroups ? "--init-groups" : "--clear-groups");
-  return [setpriv, "--pdeathsig", "KILL", ...ids, "--", "/bin/sh", "-c", PARENT_GUARD, String(parentPid), config.command, ...config.args];
 }
 
 /**

@@ -15,7 +15,7 @@ import type { EmperorSpec, HostPort } from "../tls/endpoint.ts";
 import { loadClientFiles } from "../tls/files.ts";
 import { parseLabel } from "../vassal/constraints.ts";
 import { emperorStats } from "./emperor_stats.ts";
-import { defaultStateDir } from "./state_dir.ts";
+import { defaultStateDir } from "../exec/state_dir.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { type ZeusAddress, ZeusLink } from "./zeus_link.ts";
 import { ExecEndpoint } from "../exec/endpoint.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import type { AdminFrame } from "../admin/frames.ts";
-import type { ExecContext } from "../emperor/types.ts";
+import type { ExecContext } from "./exec_context.ts";
 import { ProtocolError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import { startLogs } from "./log_tail.ts";

@@ -12,7 +12,7 @@ import type { StreamOpen } from "../admin/frames.ts";
 import { defineCommand } from "../cli/command.ts";
 import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
 import { parseFlags, parseNumber } from "../cli/flags.ts";
-import { defaultStateDir } from "../emperor/state_dir.ts";
+import { defaultStateDir } from "./state_dir.ts";
 import { AdminError, UsageError } from "../errors.ts";
 import { runStream } from "./client_stream.ts";
 import { windowSize } from "./terminal.ts";

@@ -9,9 +9,9 @@
 import { readFileSync } from "node:fs";
 import type { Subprocess, Terminal } from "bun";
 import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamFrameBody, type StreamOpen } from "../admin/frames.ts";
-import type { ExecContext } from "../emperor/types.ts";
-import { inCgroup, plainArgv, SETPRIV } from "../emperor/vassal_process.ts";
-import { sessionMembers } from "../emperor/proc_stat.ts";
+import type { ExecContext } from "./exec_context.ts";
+import { inCgroup, plainArgv, SETPRIV } from "../proc/launch_argv.ts";
+import { sessionMembers } from "../proc/proc_stat.ts";
 import { signalNumber } from "../vassal/signals.ts";
 import { SendWindow, WindowLimit } from "./window.ts";
 

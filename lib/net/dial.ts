@@ -5,7 +5,7 @@
  */
 import type { Socket } from "bun";
 import type { Conn, SocketState } from "./types.ts";
-import type { TlsClientFiles } from "../tls/files.ts";
+import type { TlsClientFiles } from "./tls_options.ts";
 import { peerNames } from "./peer_names.ts";
 import { SocketConn } from "./socket_conn.ts";
 import { socketEvents } from "./socket_events.ts";

@@ -5,7 +5,7 @@
  */
 import type { Socket } from "bun";
 import type { Conn, Listener, SocketState } from "./types.ts";
-import type { TlsServerFiles } from "../tls/files.ts";
+import type { TlsServerFiles } from "./tls_options.ts";
 import { peerNames } from "./peer_names.ts";
 import { hostPort } from "./host_port.ts";
 import { SocketConn } from "./socket_conn.ts";

@@ -19,3 +19,6 @@ export { dial, type DialOptions } from "./dial.ts";
 export { type BackoffPolicy, backoffMs } from "./backoff.ts";
 export { hostPort } from "./host_port.ts";
 export { PacketReader, readPackets, type ReadFailure, type ReadPacketsOptions } from "./packet_reader.ts";
+export type { ClientAuth, TlsClientFiles, TlsServerFiles } from "./tls_options.ts";
+export { canonicalName, peerNames } from "./peer_names.ts";
+export { isIP } from "./ip.ts";

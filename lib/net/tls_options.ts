@@ -1,10 +1,37 @@
 /**
- * Bun TLS options from our TLS file sets. The only place that knows Bun's option names.
+ * The TLS material the transport takes (PEM contents, loaded by lib/tls/files.ts), and the
+ * Bun TLS options made from it: the only place that knows Bun's option names.
  *
  * @module
  */
 import type { TLSOptions } from "bun";
-import type { TlsClientFiles, TlsServerFiles } from "../tls/files.ts";
+
+/** Whether a TLS server asks connecting clients for a certificate, and insists on one. */
+export type ClientAuth = "required" | "optional" | "none";
+
+/** What a TLS server needs: PEM contents, not paths. */
+export interface TlsServerFiles {
+  /** The server certificate chain, PEM. */
+  cert: string;
+  /** The server private key, PEM. */
+  key: string;
+  /** The CA(s) that client certificates must chain to, PEM. */
+  ca?: string;
+  /** "required": refuse clients without a verified cert; "optional": admit them unverified. */
+  clientAuth: ClientAuth;
+}
+
+/** What a TLS client needs: PEM contents, not paths. All optional. */
+export interface TlsClientFiles {
+  /** The CA(s) the server certificate must chain to (default: the system CAs). */
+  ca?: string;
+  /** The client certificate, for servers that ask for one. */
+  cert?: string;
+  /** The client private key. */
+  key?: string;
+  /** The name to verify the server certificate against instead of the dialled host. */
+  serverName?: string;
+}
 
 /**
  * Server options. Client auth "required" sets `requestCert` and `rejectUnauthorized`;

@@ -22,8 +22,12 @@ export class Answers {
 
   constructor(readonly conn: Conn) {}
 
-  /** Acknowledges `id`: in an OK_BATCH when it came in a DATA_BATCH, else in its own OK. */
-  ok(id: string, batched: boolean): void {
+  /**
+   * Acknowledges `id`: in an OK_BATCH when it came in a DATA_BATCH, else in its own OK.
+   * An id the node already held (`held`) always gets its own OK {id, held = 1}.
+   */
+  ok(id: string, batched: boolean, held = false): void {
+    if (held) return this.conn.write(ringBytes(RingType.OK, { id, held: "1" }));
     if (!batched) return this.conn.write(ringBytes(RingType.OK, { id }));
     // The node answers a whole commit in one loop: flushing after it makes one packet of it.
     if (this.#ids.push(id) === 1) queueMicrotask(() => this.#flush());

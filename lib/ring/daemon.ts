@@ -17,16 +17,14 @@ import { Strangers } from "../net/strangers.ts";
 import { ClientPort } from "./client_port.ts";
 import { ringBytes, RingType } from "./protocol.ts";
 import { servePeer, serveClient } from "./inbound.ts";
-import { LogFiles } from "./log_files.ts";
 import { Listeners } from "./listeners.ts";
 import { keepRetained } from "./listen/retention.ts";
 import { dropStartupPagesSoon, trimWhenIdle } from "../proc/startup_pages.ts";
-import { RingStore } from "./listen/store.ts";
 import { ZogNode } from "./node.ts";
 import { type HealthMemory, nodeHealth } from "./node_health.ts";
 import { nodeMetrics, nodeStatus } from "./node_status.ts";
 import { PeerLink } from "./peer_link.ts";
-import { type Recovered, recover } from "./recovery.ts";
+import { type Opened, openNode } from "./startup.ts";
 
 const log = getLogger("zog", "daemon");
 
@@ -35,6 +33,9 @@ export interface DaemonOptions {
   config: RingConfig;
   self: RingNode;
   logDir?: string;
+  stateDir?: string;
+  /** `--rebuild-journal`: rebuild a missing journal from the store (instead of refusing to start). */
+  rebuildJournal?: boolean;
   stats?: { host: string; port: number };
 }
 
@@ -57,7 +58,10 @@ export interface Daemon {
  */
 export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   const { config, self } = opts;
-  const paths = nodeFiles(config, self, opts.logDir);
+  const paths = nodeFiles(config, self, {
+    ...(opts.logDir !== undefined ? { logDir: opts.logDir } : {}),
+    ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
+  });
   const keepaliveMs = config.keepalive * 1000;
   const tls = paths.tls;
   const [peerServer, clientServer, dialTls] = tls
@@ -86,10 +90,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   });
   let statsServer: StatsServer | undefined;
   let ui: Console | undefined;
-  let files: LogFiles | undefined;
-  let store: RingStore | undefined;
-  let rec: Recovered;
-  let storeRepaired = 0;
+  let opened: Opened;
   try {
     listeners.push(
       await listen({
@@ -108,23 +109,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
         onConn: (c) => clientPort.admit(c) && whenReady(() => serveClient(node!, c, clientPort.guard)),
       }),
     );
-    files = new LogFiles(paths.logDir);
-    const opened = (store = RingStore.open(paths.logDir, { durable: config.fsync !== "never" }));
-    // The store's WAL is synced with access.log, before the journal's L mark moves past them.
-    if (config.fsync !== "never") files.alsoSync.push(opened.walFd());
-    const origin = (i: number) => config.nodes[i]?.name ?? "?";
-    rec = recover(files, (unconfirmed) => {
-      storeRepaired = opened.repair(unconfirmed.map((e) => ({ id: e.id, origin: origin(e.origin), content: e.content })));
-    });
+    opened = openNode(config, self, paths, { rebuild: opts.rebuildJournal ?? false });
   } catch (e) {
     for (const l of listeners) l.close();
-    files?.close();
-    store?.close();
     throw e;
   }
-  if (rec.skipped > 0) log.warn("journal: skipped {n} torn lines", { n: rec.skipped });
-  if (rec.repaired > 0) log.info("access.log: appended {n} journalled messages a crash had kept out", { n: rec.repaired });
-  if (storeRepaired > 0) log.info("store: added {n} journalled messages a crash had kept out", { n: storeRepaired });
+  const { files, store, rec } = opened;
+  for (const line of opened.damage) log.warn(line);
+  for (const line of opened.notes) log.info(line);
   const ready = new ZogNode(self, config.nodes, files, config.fsync, rec);
   ready.listeners = new Listeners(store);
   const stopRetention = keepRetained(store, config.retain);
@@ -201,13 +193,14 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
   process.on("SIGINT", stop);
   process.on("SIGHUP", reopen);
   // Announced once the signal handlers are in: a SIGINT right after this line is a clean stop.
-  log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir} ({n} owed to peers)", {
+  log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir}, state in {state} ({n} owed to peers)", {
     name: self.name,
     host: self.host,
     pp: self.peerPort,
     cp: self.clientPort,
     transport: tls ? "mutual TLS" : "plain TCP",
     dir: paths.logDir,
+    state: paths.stateDir,
     n: rec.pending.length,
   });
   const lim = clientPort.guard.limits;

@@ -12,7 +12,7 @@ import { certMatches } from "../tls/names.ts";
 import { getLogger } from "../log/logging.ts";
 import { checkMessage } from "./message.ts";
 import { fanOut } from "./forwarding.ts";
-import type { ZogNode } from "./node.ts";
+import type { Incoming, ZogNode } from "./node.ts";
 import { Answers } from "./answers.ts";
 import { readDataBatch } from "./batch.ts";
 import { readMessages, varText } from "./packet_reader.ts";
@@ -59,14 +59,15 @@ function takeData(
   }
   let origin = node.self.index;
   if (from !== "client") origin = node.positionOf(it.origin ?? "") ?? from;
-  node.submit({
+  const inc: Incoming = {
     id,
     content: check.content,
     from,
     wrapping: check.wrapping,
     origin,
-    reply: (error) => (error ? answers.error(id, error) : answers.ok(id, batched)),
-  });
+    reply: (error) => (error ? answers.error(id, error) : answers.ok(id, batched, inc.held)),
+  };
+  node.submit(inc);
 }
 
 /** Handles a DATA (one message) or a DATA_BATCH (many). */

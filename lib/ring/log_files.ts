@@ -1,5 +1,6 @@
 /**
- * A node's files in its log folder: journal.log, access.log, error.log. Appends are
+ * A node's appended files: the journal in its state folder, access.log and error.log in its
+ * log folder. Appends are
  * whole batches (one write for many records); fsync is separate so the caller can
  * group-commit.
  *
@@ -98,12 +99,15 @@ function fsyncAsync(fd: number): Promise<void> {
   return new Promise<void>((res, rej) => fsync(fd, (e) => (e ? rej(e) : res())));
 }
 
+/** The journal's name in the state folder (it is not a log: no log tool may move it). */
+export const JOURNAL_FILE = "journal";
+
 /**
  * The three files of a node.
  *
  * @example
  * ```ts
- * const files = new LogFiles("/var/log/zog/MV"); files.access.append("20261122T030442Z hello\n");
+ * const files = new LogFiles("/var/log/zog/MV", "/var/lib/zog/MV"); files.access.append("20261122T030442Z hello\n");
  * ```
  */
 export class LogFiles {
@@ -112,18 +116,28 @@ export class LogFiles {
   readonly error: AppendFile;
 
   /**
-   * Creates the folder if needed and opens the files for appending.
+   * Creates the folders if needed and opens the files for appending.
    *
-   * @throws {Error} "log folder DIR is not writable: EACCES" and the like
+   * @param dir the log folder (access.log, error.log)
+   * @param stateDir the state folder (the journal)
+   * @throws {Error} "log folder DIR is not writable: EACCES", "state folder DIR ..." and the like
    */
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    readonly stateDir: string = dir,
+  ) {
     try {
       mkdirSync(dir, { recursive: true });
-      this.journal = new AppendFile(join(dir, "journal.log"));
       this.access = new AppendFile(join(dir, "access.log"));
       this.error = new AppendFile(join(dir, "error.log"));
     } catch (e) {
       throw new Error(`log folder ${dir} is not writable: ${errCode(e)}`, { cause: e });
+    }
+    try {
+      mkdirSync(stateDir, { recursive: true });
+      this.journal = new AppendFile(join(stateDir, JOURNAL_FILE));
+    } catch (e) {
+      throw new Error(`state folder ${stateDir} is not writable: ${errCode(e)}`, { cause: e });
     }
   }
 

@@ -32,6 +32,8 @@ export interface Incoming {
   origin: number;
   /** Called once: no reason for OK, a reason for ERROR. */
   reply: (error?: string) => void;
+  /** Set at the commit when the id was already held (a duplicate): its OK says so. */
+  held?: boolean;
 }
 
 /** Counters shown in /status and /metrics. */
@@ -296,6 +298,7 @@ export class ZogNode implements LinkOwner {
       const hopsFrom = inc.from === "client" ? "client" : inc.wrapping;
       if (this.seen.has(inc.id)) {
         this.counters.duplicates++;
+        inc.held = true;
         // A client retry may follow an origin that died half-way: send it to everyone
         // (they drop what they have). A peer's duplicate with w ≠ 0 is forwarded again.
         const dests = new Map<number, number>();

@@ -3,21 +3,24 @@
  *
  * @module
  */
+import { readFileSync } from "node:fs";
 import { hostname, networkInterfaces } from "node:os";
 import { defineCommand, parseCommand } from "../cli/command.ts";
 import { defineSharedCommands, runSharedCommand } from "../cli/shared_commands.ts";
 import { ConfigError, EXIT, problemsOf, UsageError } from "../errors.ts";
-import { loadRingConfig, nodeFiles, resolveSelf, type RingConfig } from "../config/mod.ts";
+import { loadRingConfig, nodeFiles, resolveSelf, type RingConfig, type RingNode } from "../config/mod.ts";
 import { loadServerFiles } from "../tls/files.ts";
 import { defineCertsCommands } from "../tls/certs_defs.ts";
 import { parseHostPort } from "../tls/endpoint.ts";
+import { folderProblems } from "./check_dirs.ts";
 import { runDaemon } from "./daemon.ts";
 import { DEFAULT_STATS, runStatus } from "./status_cmd.ts";
 
 const HELP = `zog: a pzog ring daemon; every message a client hands to any node is logged once on every node.
 
 Usage:
-  zog --config ring.toml [--node NAME] [--log-dir DIR] [--stats ADDR:PORT] [--log-level LEVEL]
+  zog --config ring.toml [--node NAME] [--log-dir DIR] [--state-dir DIR] [--stats ADDR:PORT]
+      [--log-level LEVEL] [--rebuild-journal]
   zog --check --config ring.toml [--node NAME]
   zog status [--stats ADDR:PORT] [--json]
   zog certs init DIR | zog certs issue DIR NAME [--host IP_OR_DNS ...]
@@ -27,11 +30,17 @@ Options:
   -c, --config FILE   ring.toml, the same file on every node
   --node NAME         which node this is (default: the node whose host is an address of
                       this machine, or whose name is its hostname)
-  --log-dir DIR       log folder instead of ring.toml's log_dir ({node} is substituted)
+  --log-dir DIR       log folder (access.log, error.log) instead of ring.toml's log_dir
+                      ({node} is substituted)
+  --state-dir DIR     state folder (journal, store, positions) instead of ring.toml's
+                      state_dir ({node} is substituted)
+  --rebuild-journal   start although the journal is missing while the store or access.log
+                      hold messages: rebuild it from the store (ids seen, duties to peers)
   --stats ADDR:PORT   serve GET /status (JSON) and /metrics (Prometheus) there;
                       for \`zog status\`, where to ask (default ${DEFAULT_STATS})
-  --check             validate ring.toml (and, with --node, that node's TLS files), print
-                      every problem as FILE:LINE: reason, and exit 0 or 2 without starting
+  --check             validate ring.toml (and, with --node, that node's TLS files and that
+                      its log and state folders are writable), print every problem as
+                      FILE:LINE: reason, and exit 0 or 2 without starting
 
 Signals: SIGTERM/SIGINT stop gracefully (logs flushed); SIGHUP reopens access.log and
 error.log (after logrotate moved them).
@@ -50,6 +59,8 @@ const ZOG = defineCommand({
     config: { type: "string", short: "c" },
     node: { type: "string" },
     "log-dir": { type: "string" },
+    "state-dir": { type: "string" },
+    "rebuild-journal": { type: "boolean" },
     stats: { type: "string" },
     check: { type: "boolean" },
   },
@@ -110,13 +121,18 @@ export async function main(args: string[]): Promise<number> {
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
   if (!values.config) throw new UsageError("--config ring.toml is required");
-  if (values.check) return await checkConfig(values.config, values.node);
+  const dirs = {
+    ...(values["log-dir"] ? { logDir: values["log-dir"] } : {}),
+    ...(values["state-dir"] ? { stateDir: values["state-dir"] } : {}),
+  };
+  if (values.check) return await checkConfig(values.config, values.node, dirs);
   const config = loadRingConfig(values.config);
   const self = resolveSelf(config, { ...(values.node ? { node: values.node } : {}), addresses: localAddresses(), hostname: hostname() });
   const daemon = await runDaemon({
     config,
     self,
-    ...(values["log-dir"] ? { logDir: values["log-dir"] } : {}),
+    ...dirs,
+    ...(values["rebuild-journal"] ? { rebuildJournal: true } : {}),
     ...(values.stats ? { stats: statsAddr(values.stats) } : {}),
   });
   await daemon.stopped;
@@ -125,9 +141,10 @@ export async function main(args: string[]): Promise<number> {
 
 /**
  * `zog --check`: every problem of ring.toml on stderr as `FILE:LINE: reason` and exit 2;
- * once it is good, with --node, that node's TLS files read.
+ * once it is good, for the node (--node, or the one this machine is), its log and state
+ * folders checked for writing and, with --node, its TLS files read.
  */
-async function checkConfig(file: string, node: string | undefined): Promise<number> {
+async function checkConfig(file: string, node: string | undefined, dirs: { logDir?: string; stateDir?: string }): Promise<number> {
   let config: RingConfig;
   try {
     config = loadRingConfig(file);
@@ -136,6 +153,12 @@ async function checkConfig(file: string, node: string | undefined): Promise<numb
     for (const p of problemsOf(e)) process.stderr.write(`${p.message}\n`);
     return EXIT.usage;
   }
+  const self = thisNode(config, node);
+  if (self) {
+    const problems = folderProblems(config.file, readFileSync(config.file, "utf8"), nodeFiles(config, self, dirs), dirs);
+    for (const p of problems) process.stderr.write(`${p}\n`);
+    if (problems.length > 0) return EXIT.usage;
+  }
   if (node !== undefined && config.tls) {
     const self = resolveSelf(config, { node, addresses: [], hostname: "" });
     const files = nodeFiles(config, self);
@@ -143,4 +166,15 @@ async function checkConfig(file: string, node: string | undefined): Promise<numb
   }
   process.stdout.write(`${config.file}: ok (${config.nodes.length} nodes: ${config.nodes.map((n) => n.name).join(", ")})\n`);
   return EXIT.ok;
+}
+
+/** The node --check looks at: --node, or the one this machine is (none when it is none of them). */
+function thisNode(config: RingConfig, node: string | undefined): RingNode | undefined {
+  if (node !== undefined) return resolveSelf(config, { node, addresses: [], hostname: "" });
+  try {
+    return resolveSelf(config, { addresses: localAddresses(), hostname: hostname() });
+  } catch (e) {
+    if (e instanceof UsageError) return undefined;
+    throw e;
+  }
 }

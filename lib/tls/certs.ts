@@ -7,7 +7,7 @@
 // @peculiar/x509 uses decorators that need the reflect-metadata polyfill loaded first.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { isIP } from "../net/ip.ts";
+import { isIP } from "../net/mod.ts";
 
 /** A certificate and its private key, both PEM. */
 export interface CertPair {

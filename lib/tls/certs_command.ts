@@ -4,7 +4,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { isIP } from "../net/ip.ts";
+import { isIP } from "../net/mod.ts";
 import { isDnsName } from "./certs.ts";
 import { EXIT } from "../errors.ts";
 import { initCaDir, issueCertInDir, validateCertName } from "./certs_dir.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { isIP } from "../net/ip.ts";
+import { isIP } from "../net/mod.ts";
 
 /** A host (IP address or DNS name, IPv6 without brackets) and a TCP port. */
 export interface HostPort {

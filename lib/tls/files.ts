@@ -5,33 +5,9 @@
  */
 import { readFile } from "node:fs/promises";
 import { errCode, UsageError } from "../errors.ts";
+import type { ClientAuth, TlsClientFiles, TlsServerFiles } from "../net/mod.ts";
 
-/** Whether a TLS server asks connecting clients for a certificate, and insists on one. */
-export type ClientAuth = "required" | "optional" | "none";
-
-/** What a TLS server needs: PEM contents, not paths. */
-export interface TlsServerFiles {
-  /** The server certificate chain, PEM. */
-  cert: string;
-  /** The server private key, PEM. */
-  key: string;
-  /** The CA(s) that client certificates must chain to, PEM. */
-  ca?: string;
-  /** "required": refuse clients without a verified cert; "optional": admit them unverified. */
-  clientAuth: ClientAuth;
-}
-
-/** What a TLS client needs: PEM contents, not paths. All optional. */
-export interface TlsClientFiles {
-  /** The CA(s) the server certificate must chain to (default: the system CAs). */
-  ca?: string;
-  /** The client certificate, for servers that ask for one. */
-  cert?: string;
-  /** The client private key. */
-  key?: string;
-  /** The name to verify the server certificate against instead of the dialled host. */
-  serverName?: string;
-}
+export type { ClientAuth, TlsClientFiles, TlsServerFiles } from "../net/mod.ts";
 
 /** What a PEM file holds, as named in error messages. */
 export type PemKind = "CA" | "certificate" | "key";

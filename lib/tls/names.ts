@@ -3,24 +3,7 @@
  *
  * @module
  */
-import { isIP } from "../net/ip.ts";
-
-/**
- * Canonical form of a certificate or host name, so that equal names compare equal:
- * DNS names are lower-cased (they are case-insensitive), IPv6 addresses compressed
- * (OpenSSL prints "0:0:0:0:0:0:0:1" where a config says "::1").
- *
- * @example
- * ```ts
- * canonicalName("0:0:0:0:0:0:0:1"); // "::1"
- * canonicalName("Node-1.Example"); // "node-1.example"
- * ```
- */
-export function canonicalName(name: string): string {
-  const bare = name.startsWith("[") && name.endsWith("]") ? name.slice(1, -1) : name;
-  if (isIP(bare) === 6) return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
-  return bare.toLowerCase();
-}
+import { canonicalName } from "../net/mod.ts";
 
 /**
  * Whether a peer certificate names one of the expected identities: true when any of

@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { join } from "node:path";
 import { ConfigError, nodeFiles, resolveSelf, ringConfigFromText } from "../../lib/config/mod.ts";
 import { ConfigErrors } from "../../lib/errors.ts";
 
@@ -51,9 +52,13 @@ describe("ring.toml", () => {
     const f = nodeFiles(c, c.nodes[1]!);
     expect(f).toEqual({
       logDir: "/etc/zog/logs/PA",
+      stateDir: "/var/lib/zog/PA",
       tls: { ca: "/etc/zog/pki/ca.crt", cert: "/etc/zog/pki/PA.crt", key: "/etc/zog/PA.key" },
     });
-    expect(nodeFiles(c, c.nodes[1]!, "/var/log/{node}").logDir).toBe("/var/log/PA");
+    expect(nodeFiles(c, c.nodes[1]!, { logDir: "/var/log/{node}" }).logDir).toBe("/var/log/PA");
+    expect(nodeFiles(c, c.nodes[1]!, { stateDir: "state/{node}" }).stateDir).toBe(join(process.cwd(), "state/PA"));
+    const own = ringConfigFromText(`state_dir = "data/{node}"\n${FIVE}`, "/etc/zog/ring.toml");
+    expect(nodeFiles(own, own.nodes[0]!).stateDir).toBe("/etc/zog/data/MV");
   });
 
   const bad: [string, string, RegExp][] = [

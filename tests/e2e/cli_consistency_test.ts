@@ -145,7 +145,18 @@ test.each(["zog", "zeus", "emperor"] as const)("a busy --stats port names the ad
     const ports = `peer_port = ${await freePort()}\nclient_port = ${await freePort()}\n`;
     writeFileSync(join(dir, "ring.toml"), `${ports}[[node]]\nname = "A"\nhost = "127.0.0.1"\n[[node]]\nname = "B"\nhost = "127.0.0.2"\n`);
     const args = {
-      zog: ["--config", join(dir, "ring.toml"), "--node", "A", "--log-dir", join(dir, "logs"), "--stats", stats],
+      zog: [
+        "--config",
+        join(dir, "ring.toml"),
+        "--node",
+        "A",
+        "--log-dir",
+        join(dir, "logs"),
+        "--state-dir",
+        join(dir, "state"),
+        "--stats",
+        stats,
+      ],
       zeus: ["--listen", "127.0.0.1:0", "--vassals", dir, "--stats", stats],
       emperor: ["--emperor", dir, "--state-dir", join(dir, "st"), "--stats", stats],
     }[name];

@@ -3,7 +3,7 @@
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { sessionMembers } from "../../lib/emperor/proc_stat.ts";
+import { sessionMembers } from "../../lib/proc/proc_stat.ts";
 import { bin, freePort, killAll, removeTmpDirs, run, waitFor } from "../helpers/procs.ts";
 import { alive, startEmperor, watchdogPid, writeShVassal } from "./_emperor.ts";
 import { UWSGI, uwsgiGet, writeUwsgiVassal } from "./_uwsgi.ts";

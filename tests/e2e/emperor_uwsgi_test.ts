@@ -2,7 +2,7 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, utimesSync } from "node:fs";
 import { join } from "node:path";
-import { sessionMembers } from "../../lib/emperor/proc_stat.ts";
+import { sessionMembers } from "../../lib/proc/proc_stat.ts";
 import { freePort, killAll, removeTmpDirs, waitFor } from "../helpers/procs.ts";
 import { alive, startEmperor } from "./_emperor.ts";
 import { UWSGI, uwsgiGet, writeUwsgiVassal } from "./_uwsgi.ts";

@@ -46,13 +46,13 @@ test.skipIf(process.platform !== "linux")("the release folder holds the tarball,
 });
 
 test.skipIf(process.platform !== "linux")(
-  "the tarball holds one executable under four names, a third of four runtimes",
+  "the tarball holds one executable under five names, a third of four runtimes",
   async () => {
     // Four separate Bun executables made a ~197 MB linux-x64 tarball.
     expect(statSync(join(release, TARBALL)).size).toBeLessThan(197_000_000 / 3);
     const list = await run("tar", ["-tvzf", join(release, TARBALL)]);
     const lines = list.stdout.trim().split("\n");
-    expect(lines.map((l) => l.split(/\s+/)[5])).toEqual(["zog", "sprog", "zeus", "emperor"]);
+    expect(lines.map((l) => l.split(/\s+/)[5])).toEqual(["zog", "sprog", "zeus", "emperor", "cf-messages"]);
     for (const l of lines.slice(1)) expect(l).toMatch(/^h.* link to zog$/);
   },
   60000,
@@ -61,16 +61,21 @@ test.skipIf(process.platform !== "linux")(
 const env = (extra: Record<string, string>) => ({ ...process.env, BASE_URL: `http://127.0.0.1:${server.port}`, ...extra });
 
 test.skipIf(process.platform !== "linux")(
-  "downloads, verifies and installs the four names of one executable, with systemd units and a cron line",
+  "downloads, verifies and installs the five names of one executable, with systemd units and a cron line",
   async () => {
     const root = tmpDir();
     const r = await run("sh", [INSTALL, "--systemd", "--cron"], {
-      env: env({ PREFIX: join(root, "bin"), SYSTEMD_DIR: join(root, "systemd"), CRON_FILE: join(root, "cron.d/sprog") }),
+      env: env({
+        PREFIX: join(root, "bin"),
+        SYSTEMD_DIR: join(root, "systemd"),
+        CRON_FILE: join(root, "cron.d/sprog"),
+        LOGROTATE_DIR: join(root, "logrotate.d"),
+      }),
     });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const inode = statSync(join(root, "bin", "zog")).ino;
-    for (const b of ["zog", "sprog", "zeus", "emperor"]) {
+    for (const b of ["zog", "sprog", "zeus", "emperor", "cf-messages"]) {
       const st = statSync(join(root, "bin", b));
       expect(st.mode & 0o777).toBe(0o755);
       expect(st.ino).toBe(inode);
@@ -79,12 +84,17 @@ test.skipIf(process.platform !== "linux")(
     expect(readFileSync(join(root, "systemd/zog.service"), "utf8")).toContain(
       `ExecStart=${join(root, "bin")}/zog --config /etc/zog/ring.toml`,
     );
+    // logrotate moves zog's two logs (not its state) and has it reopen them.
+    const rotate = readFileSync(join(root, "logrotate.d/zog"), "utf8");
+    expect(rotate).toStartWith("/var/log/zog/*/access.log /var/log/zog/*/error.log {\n");
+    expect(rotate).toContain("systemctl kill --signal=HUP --kill-whom=main zog.service");
+    if (Bun.which("logrotate")) expect((await run("logrotate", ["--debug", join(root, "logrotate.d/zog")])).code).toBe(0);
     expect(readFileSync(join(root, "cron.d/sprog"), "utf8")).toContain("sprog --config /etc/zog/ring.toml -n 1");
     // Man pages and completions, made by the installed programs.
-    for (const b of ["zog", "sprog", "zeus", "emperor"]) {
+    for (const b of ["zog", "sprog", "zeus", "emperor", "cf-messages"]) {
       expect(readFileSync(join(root, "share/man/man1", `${b}.1`), "utf8")).toStartWith(`.TH ${b.toUpperCase()} 1 `);
       expect(readFileSync(join(root, "share/bash-completion/completions", b), "utf8")).toContain(
-        `complete -o default -F _${b}_complete ${b}`,
+        `complete -o default -F _${b.replace(/-/g, "_")}_complete ${b}`,
       );
       expect(readFileSync(join(root, "share/zsh/site-functions", `_${b}`), "utf8")).toStartWith(`#compdef ${b}\n`);
     }
@@ -134,8 +144,9 @@ const UNIT_RUNS = {
   zog: {
     files: { "/etc/zog/ring.toml": '[[node]]\nname = "A"\nhost = "127.0.0.1"\n[[node]]\nname = "B"\nhost = "127.0.0.2"\n' },
     status: /node A \(127\.0\.0\.1, peers :55551, clients :55552/,
-    after: "ls -ln /var/log/zog/A",
-    left: / 61999 +61999 .* access\.log\n/,
+    // access.log in the log folder, the journal and the store in the state folder.
+    after: "ls -ln /var/log/zog/A /var/lib/zog/A",
+    left: / 61999 +61999 .* journal\n[^]* 61999 +61999 .* store\.db\n[^]* 61999 +61999 .* access\.log\n/,
   },
   zeus: {
     files: { "/etc/zeus/vassals/web.toml": '[vassal]\ncommand = "sleep"\nargs = ["600"]\n' },

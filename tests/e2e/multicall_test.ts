@@ -8,7 +8,7 @@ afterAll(removeTmpDirs);
 
 test("the four names are hard links to one executable", () => {
   const inode = statSync(bin("zog")).ino;
-  for (const b of ["sprog", "zeus", "emperor"] as const) expect(statSync(bin(b)).ino).toBe(inode);
+  for (const b of ["sprog", "zeus", "emperor", "cf-messages"] as const) expect(statSync(bin(b)).ino).toBe(inode);
 });
 
 test("a symlink runs the program it is named after; another name takes the program as first argument", async () => {
@@ -23,6 +23,6 @@ test("a symlink runs the program it is named after; another name takes the progr
   const none = await run(join(dir, "zog-linux-x64"), ["nope"]);
   expect(none.code).toBe(2);
   expect(none.stderr).toBe(
-    'zog-linux-x64: "nope" is not a program of this executable (one of zog, sprog, zeus, emperor), or run it as one of those names\n',
+    'zog-linux-x64: "nope" is not a program of this executable (one of zog, sprog, zeus, emperor, cf-messages), or run it as one of those names\n',
   );
 });

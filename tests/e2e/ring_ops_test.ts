@@ -40,7 +40,10 @@ describe("zog operations", () => {
     const clientPort = await freePort("127.0.0.1");
     const config = join(dir, "ring.toml");
     const nodes = `[[node]]\nname = "far"\nhost = "203.0.113.1"\n[[node]]\nname = "here"\nhost = "127.0.0.1"\n`;
-    writeFileSync(config, `peer_port = ${port}\nclient_port = ${clientPort}\nlog_dir = "logs/{node}"\n${nodes}`);
+    writeFileSync(
+      config,
+      `peer_port = ${port}\nclient_port = ${clientPort}\nlog_dir = "logs/{node}"\nstate_dir = "state/{node}"\n${nodes}`,
+    );
     const z = start(bin("zog"), ["--config", config]);
     await waitFor(() => /node here on 127\.0\.0\.1/.test(z.stderr()) || z.child.exitCode !== null, 10_000, "the start line");
     expect(z.stderr()).toMatch(/node here on 127\.0\.0\.1/);
@@ -101,11 +104,11 @@ describe("zog operations", () => {
     expect(readFileSync(`${log}.1`, "utf8")).toMatch(/before rotation\n$/);
     expect(readFileSync(log, "utf8")).toMatch(/^\d{8}T\d{6}Z after rotation\n$/);
     // A second process for the same node fails on the port and leaves the files alone.
-    const journal = readFileSync(join(ring.dir, "logs", "A", "journal.log"), "utf8");
+    const journal = readFileSync(join(ring.dir, "state", "A", "journal"), "utf8");
     const second = await run(bin("zog"), ["--config", ring.config, "--node", "A"]);
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(new RegExp(`cannot listen on 127\\.1\\.5\\.11:${ring.peerPort}: EADDRINUSE`));
-    expect(readFileSync(join(ring.dir, "logs", "A", "journal.log"), "utf8")).toBe(journal);
+    expect(readFileSync(join(ring.dir, "state", "A", "journal"), "utf8")).toBe(journal);
     c.close();
     process.kill(a.pid, "SIGTERM");
     expect(await a.exited).toBe(0);

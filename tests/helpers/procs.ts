@@ -13,7 +13,7 @@ import { join, resolve } from "node:path";
 export const DIST = resolve(import.meta.dir, "../../dist");
 
 /** Path of a compiled binary, e.g. `bin("zog")`. */
-export function bin(name: "zog" | "sprog" | "zeus" | "emperor"): string {
+export function bin(name: "zog" | "sprog" | "zeus" | "emperor" | "cf-messages"): string {
   return join(DIST, name);
 }
 

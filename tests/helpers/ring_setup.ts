@@ -43,7 +43,7 @@ export function writeRing(
   const names = opts.names ?? SEED_NAMES.slice(0, opts.hosts?.length);
   const hosts = opts.hosts ?? names.map((_, i) => `${net}.${11 + i}`);
   const nodes = names.map((n, i) => `[[node]]\nname = "${n}"\nhost = "${hosts[i]}"\n`).join("\n");
-  const text = `peer_port = ${opts.peerPort}\nclient_port = ${opts.clientPort}\nkeepalive = ${opts.keepalive ?? 1}\nlog_dir = "logs/{node}"\n${opts.extra ?? ""}\n${nodes}\n${opts.tail ?? ""}`;
+  const text = `peer_port = ${opts.peerPort}\nclient_port = ${opts.clientPort}\nkeepalive = ${opts.keepalive ?? 1}\nlog_dir = "logs/{node}"\nstate_dir = "state/{node}"\n${opts.extra ?? ""}\n${nodes}\n${opts.tail ?? ""}`;
   const config = join(dir, "ring.toml");
   writeFileSync(config, text);
   return { dir, config, names, hosts, peerPort: opts.peerPort, clientPort: opts.clientPort };

@@ -44,7 +44,7 @@ describe("ZogNode", () => {
     const { node, files } = makeNode(dir);
     expect(await submit(node, "a", "hello")).toBeUndefined();
     expect(readFileSync(join(dir, "access.log"), "utf8")).toMatch(/^\d{8}T\d{6}Z hello\n$/);
-    expect(readFileSync(join(dir, "journal.log"), "utf8")).toContain("M a 0 1:2,2:2 hello\n");
+    expect(readFileSync(join(dir, "journal"), "utf8")).toContain("M a 0 1:2,2:2 hello\n");
     expect(queued(node, 1)).toEqual([["a", 2]]);
     expect(queued(node, 2)).toEqual([["a", 2]]);
     expect(queued(node, 3)).toEqual([]);
@@ -87,6 +87,27 @@ describe("ZogNode", () => {
     files.close();
   });
 
+  test("an id already held is marked held on its OK; a new one, and each of one commit's first, is not", async () => {
+    const { node, files } = makeNode(tmpDir());
+    const incoming = (id: string) => {
+      let reply!: (inc: Incoming) => void;
+      const done = new Promise<Incoming>((res) => (reply = res));
+      const inc: Incoming = { id, content: id, from: "client", wrapping: 0, origin: 0, reply: () => reply(inc) };
+      return { inc, done };
+    };
+    const [a1, a2, b] = [incoming("a"), incoming("a"), incoming("b")];
+    node.submit(a1.inc);
+    node.submit(a2.inc);
+    node.submit(b.inc);
+    expect((await a1.done).held).toBeUndefined();
+    expect((await a2.done).held).toBe(true);
+    expect((await b.done).held).toBeUndefined();
+    const again = incoming("b");
+    node.submit(again.inc);
+    expect((await again.done).held).toBe(true);
+    files.close();
+  });
+
   test("a restart remembers ids and what peers have not acknowledged", async () => {
     const dir = tmpDir();
     const first = makeNode(dir);
@@ -110,7 +131,7 @@ describe("ZogNode", () => {
   test("a crash between journal and access.log is repaired at start, once", () => {
     const dir = tmpDir();
     makeNode(dir).files.close();
-    appendFileSync(join(dir, "journal.log"), journalLine({ kind: "M", id: "x", origin: 2, dests: new Map(), content: "journalled only" }));
+    appendFileSync(join(dir, "journal"), journalLine({ kind: "M", id: "x", origin: 2, dests: new Map(), content: "journalled only" }));
     const { files, rec } = makeNode(dir);
     expect(rec.repaired).toBe(1);
     files.close();
@@ -141,7 +162,7 @@ describe("ZogNode", () => {
     for (let i = 0; i < 100; i++) await submit(node, `c${i}`, `compacted message ${i}`);
     for (let i = 0; i < 100; i++) if (i % 10 !== 0) ack(node, 1, `c${i}`);
     await submit(node, "last", "after the acks");
-    const journal = readFileSync(join(dir, "journal.log"), "utf8");
+    const journal = readFileSync(join(dir, "journal"), "utf8");
     expect(journal.length).toBeLessThan(8000);
     expect(journal).toContain("S c0\n");
     files.close();
@@ -161,7 +182,7 @@ describe("ZogNode", () => {
     makeNode(dir).files.close();
     const contents = Array.from({ length: 3000 }, (_, i) => `batch line ${i} ${"z".repeat(40)}`);
     appendFileSync(
-      join(dir, "journal.log"),
+      join(dir, "journal"),
       contents.map((content, i) => journalLine({ kind: "M", id: `b${i}`, origin: 1, dests: new Map(), content })).join(""),
     );
     appendFileSync(
@@ -186,7 +207,7 @@ describe("ZogNode", () => {
     files.syncLogged = () => new Promise<void>((done) => loggedSyncs.push(done));
     const node = new ZogNode(config.nodes[0]!, config.nodes, files, "batch", recover(files));
     node.links = config.nodes.map((n) => (n.index === 0 ? undefined : new PeerLink(n, node, { keepaliveMs: 1000 })));
-    const journal = () => readFileSync(join(dir, "journal.log"), "utf8");
+    const journal = () => readFileSync(join(dir, "journal"), "utf8");
     expect(await submit(node, "a", "one")).toBeUndefined();
     const deadline = Date.now() + 10_000;
     while (loggedSyncs.length < 1 && Date.now() < deadline) await Bun.sleep(5);
@@ -215,7 +236,7 @@ describe("ZogNode", () => {
     };
     const node = new ZogNode(config.nodes[0]!, config.nodes, files, "batch", recover(files));
     node.links = config.nodes.map((n) => (n.index === 0 ? undefined : new PeerLink(n, node, { keepaliveMs: 1000 })));
-    const journal = () => readFileSync(join(dir, "journal.log"), "utf8");
+    const journal = () => readFileSync(join(dir, "journal"), "utf8");
     const answered: string[] = [];
     const send = (id: string) => submit(node, id, `content ${id}`).then((err) => answered.push(err ?? id));
     await send("slow");

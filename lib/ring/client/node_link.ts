@@ -42,8 +42,8 @@ export interface SubscribeOptions {
 
 /** What a {@link NodeLink} reports. */
 export interface LinkHandlers {
-  /** The node recorded message `id`. */
-  onOk?(id: string): void;
+  /** The node recorded message `id`; `held` when it held that id already (a duplicate, not logged again). */
+  onOk?(id: string, held: boolean): void;
   /** The node refused message `id` for `reason`. */
   onRefused?(id: string, reason: string): void;
   /** A subscribed message. */
@@ -216,9 +216,9 @@ export class NodeLink {
       case RingType.OK:
         if (text(m.vars.id) === "subscribe")
           this.#handlers.onSubscribed?.(Object.fromEntries(Object.keys(m.vars).map((k) => [k, text(m.vars[k])])));
-        return this.#handlers.onOk?.(text(m.vars.id));
+        return this.#handlers.onOk?.(text(m.vars.id), text(m.vars.held) === "1");
       case RingType.OK_BATCH:
-        for (const id of readOkBatch(m.payload)) this.#handlers.onOk?.(id);
+        for (const id of readOkBatch(m.payload)) this.#handlers.onOk?.(id, false);
         return;
       case RingType.CAUGHT_UP:
         return this.#handlers.onCaughtUp?.(Number(text(m.vars.seq)));

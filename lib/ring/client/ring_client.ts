@@ -17,6 +17,7 @@ import { type OutstandingEntry, Outstanding } from "./outstanding.ts";
 import { type PickPolicy, ServerPicker } from "./picker.ts";
 import { hostPort } from "../../net/mod.ts";
 import { curelessProblem } from "./cureless.ts";
+import { ID_RE } from "../protocol.ts";
 
 /** Options of {@link RingClient}. */
 export interface RingClientOptions {
@@ -38,8 +39,19 @@ export interface RingClientOptions {
 interface Pending {
   /** The pzog message, encoded once so a retry sends the same bytes. */
   msg: Uint8Array;
-  resolve(id: string): void;
+  resolve(sent: Sent): void;
   reject(err: Error): void;
+}
+
+/** What {@link RingClient.send} resolves to. */
+export interface Sent {
+  /** The message id. */
+  id: string;
+  /**
+   * The ring held this id before this client first sent it: nothing was logged. False for
+   * a message this client had to resend (its first try may be the one the ring holds).
+   */
+  held: boolean;
 }
 
 type Slot = { state: "connecting"; queue: { id: string; msg: Uint8Array }[] } | { state: "open"; link: NodeLink };
@@ -109,12 +121,28 @@ export class RingClient {
    * @throws {RangeError} at once when the content cannot be a message (see `contentProblem`)
    * @throws {Error} (rejection) when a node refused the message, or no node acknowledged it in time
    */
-  publish(content: string): Promise<string> {
+  async publish(content: string): Promise<string> {
+    return (await this.send(content)).id;
+  }
+
+  /**
+   * Sends `content` under `opts.id` (an idempotency key: the ring logs one message per id)
+   * or a fresh id, and says whether the ring already held that id.
+   *
+   * @throws {RangeError} at once when the content cannot be a message, or the id is no message id
+   * @throws {Error} (rejection) when a node refused the message, or no node acknowledged it in time
+   * @example
+   * ```ts
+   * const { held } = await client.send("backup done", { id: "backup-mv-20261206" });
+   * ```
+   */
+  send(content: string, opts: { id?: string } = {}): Promise<Sent> {
     if (this.#closed) return Promise.reject(new Error("the client is closed"));
     if (this.fatal) return Promise.reject(new Error(this.fatal));
     const msg = pzogMessage(content);
-    const id = this.#ids.next();
-    return new Promise<string>((resolve, reject) => {
+    if (opts.id !== undefined && !ID_RE.test(opts.id)) throw new RangeError(`message id "${opts.id}" is not 1-64 of [A-Za-z0-9._:-]`);
+    const id = opts.id ?? this.#ids.next();
+    return new Promise<Sent>((resolve, reject) => {
       this.#out.add(id, { msg, resolve, reject }, Date.now(), this.#timeoutMs);
       this.#startTimer();
       this.#pump();
@@ -178,7 +206,7 @@ export class RingClient {
     const opts = { host, port, tls: this.#tls, clientId: this.clientId, connectTimeoutMs: Math.min(5000, this.#timeoutMs) };
     let link: NodeLink | undefined;
     NodeLink.open(opts, {
-      onOk: (id) => this.#ok(i, id),
+      onOk: (id, held) => this.#ok(i, id, held),
       onRefused: (id, reason) => this.#refused(i, id, reason),
       onClose: (err) => {
         const s = this.#slots[i];
@@ -199,11 +227,11 @@ export class RingClient {
     return slot;
   }
 
-  #ok(i: number, id: string): void {
+  #ok(i: number, id: string, held: boolean): void {
     const e = this.#out.ack(id);
     this.#health.succeeded(i);
     if (!e) return;
-    e.payload.resolve(id);
+    e.payload.resolve({ id, held: held && e.attempts <= 1 });
     this.#settled();
   }
 

@@ -4,7 +4,7 @@
  * @module
  */
 import { UsageError } from "../../errors.ts";
-import { parseDuration } from "../listen/retain.ts";
+import { parseDuration } from "../../config/mod.ts";
 
 /**
  * Reads `--since`: `all`, a seq (`1500`), an ISO 8601 time (`2026-12-01T21:00:00Z`, or

@@ -4,7 +4,7 @@
  * @module
  */
 import { getLogger } from "../../log/logging.ts";
-import type { Retain } from "./retain.ts";
+import type { Retain } from "../../config/mod.ts";
 import type { RingStore } from "./store.ts";
 
 const log = getLogger("zog", "store");

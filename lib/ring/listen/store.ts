@@ -1,5 +1,5 @@
 /**
- * The node's store (`store.db` in its log folder, SQLite in WAL mode): every message the
+ * The node's store (`store.db` in its state folder, SQLite in WAL mode): every message the
  * node logged, under its sequence number, for replay; and the positions of durable
  * listeners and work-queue groups. access.log stays the operator's file; this is the node's.
  *
@@ -16,7 +16,7 @@ import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { getLogger } from "../../log/logging.ts";
 import { alreadyLogged } from "../journal_replay.ts";
-import type { Retain } from "./retain.ts";
+import type { Retain } from "../../config/mod.ts";
 
 const log = getLogger("zog", "store");
 
@@ -63,7 +63,7 @@ export const WRITE_DELAY_MS = 20;
  *
  * @example
  * ```ts
- * const store = RingStore.open("/var/log/zog/MV");
+ * const store = RingStore.open("/var/lib/zog/MV");
  * const first = store.append([{ id: "c5-1", origin: "MV", content: "hello" }]); // its seq
  * store.read(first, 100); // [{ seq, ts, id, origin, content }]
  * ```

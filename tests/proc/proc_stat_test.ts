@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { parseProcStat, readProcStat } from "../../lib/emperor/proc_stat.ts";
+import { parseProcStat, readProcStat } from "../../lib/proc/proc_stat.ts";
 
 test("fields are counted from the last parenthesis, so odd command names parse", () => {
   expect(parseProcStat("42 (a b) (c)) S 1 42 43 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 777 0 0")).toEqual({

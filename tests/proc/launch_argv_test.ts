@@ -3,7 +3,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import type { PlainConfig } from "../../lib/vassal/mod.ts";
-import { plainArgv, SETPRIV } from "../../lib/emperor/vassal_process.ts";
+import { plainArgv, SETPRIV } from "../../lib/proc/launch_argv.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
 
 afterAll(removeTmpDirs);

@@ -1,0 +1,102 @@
+/**
+ * A node's files at start: the older layout moved to the state folder, the journal checked
+ * against what the store and access.log hold, the store opened, and recovery run.
+ *
+ * @module
+ */
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { NodeFiles, RingConfig, RingNode } from "../config/mod.ts";
+import type { Entry } from "./entry.ts";
+import { errCode } from "../errors.ts";
+import { JOURNAL_FILE, LogFiles } from "./log_files.ts";
+import { RingStore } from "./listen/store.ts";
+import { type Recovered, recover } from "./recovery.ts";
+import { rebuildJournal } from "./rebuild.ts";
+import { moveToStateDir, sizeOf } from "./state_dir.ts";
+
+/** A node's opened files and what recovery found, with the lines to log about it. */
+export interface Opened {
+  files: LogFiles;
+  store: RingStore;
+  rec: Recovered;
+  /** What was moved, repaired or rebuilt: one line each, for the log (info). */
+  notes: string[];
+  /** Damage found: one line each, for the log (warn). */
+  damage: string[];
+}
+
+/** Thrown when the journal is gone while the node's other files hold messages. */
+export class JournalMissingError extends Error {}
+
+/**
+ * Opens a node's files and recovers its state from them.
+ *
+ * @param rebuild `--rebuild-journal`: a journal that is missing is rebuilt from the store
+ * @throws {JournalMissingError} when the journal is missing or empty while the store or
+ *   access.log hold messages (unless `rebuild`); {@link Error} when a folder or file cannot be used
+ * @example
+ * ```ts
+ * const { files, store, rec, notes } = openNode(config, self, paths, { rebuild: false });
+ * ```
+ */
+export function openNode(config: RingConfig, self: RingNode, paths: NodeFiles, opts: { rebuild?: boolean } = {}): Opened {
+  const notes = moveToStateDir(paths.logDir, paths.stateDir);
+  const journalPath = join(paths.stateDir, JOURNAL_FILE);
+  const journalBytes = sizeOf(journalPath);
+  let files: LogFiles | undefined;
+  let store: RingStore | undefined;
+  try {
+    // The journal is checked before anything creates it.
+    makeFolder(paths.logDir, "log");
+    makeFolder(paths.stateDir, "state");
+    store = RingStore.open(paths.stateDir, { durable: config.fsync !== "never" });
+    const accessBytes = sizeOf(join(paths.logDir, "access.log"));
+    if (journalBytes === 0 && (store.lastSeq > 0 || accessBytes > 0) && !opts.rebuild) throw missing(journalPath, store, accessBytes);
+    files = new LogFiles(paths.logDir, paths.stateDir);
+    if (journalBytes === 0 && (store.lastSeq > 0 || accessBytes > 0))
+      notes.push(
+        rebuildJournal(
+          files,
+          store,
+          config.nodes.map((n) => n.name),
+          self.index,
+        ),
+      );
+    // The store's WAL is synced with access.log, before the journal's L mark moves past them.
+    if (config.fsync !== "never") files.alsoSync.push(store.walFd());
+    const opened = store;
+    const origin = (i: number) => config.nodes[i]?.name ?? "?";
+    let storeRepaired = 0;
+    const rec = recover(files, (unconfirmed: readonly Entry[]) => {
+      storeRepaired = opened.repair(unconfirmed.map((e) => ({ id: e.id, origin: origin(e.origin), content: e.content })));
+    });
+    const damage = rec.skipped > 0 ? [`journal: skipped ${rec.skipped} torn lines`] : [];
+    if (rec.repaired > 0) notes.push(`access.log: appended ${rec.repaired} journalled messages a crash had kept out`);
+    if (storeRepaired > 0) notes.push(`store: added ${storeRepaired} journalled messages a crash had kept out`);
+    return { files, store, rec, notes, damage };
+  } catch (e) {
+    files?.close();
+    store?.close();
+    throw e;
+  }
+}
+
+function makeFolder(dir: string, what: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw new Error(`${what} folder ${dir} is not writable: ${errCode(e)}`, { cause: e });
+  }
+}
+
+function missing(journalPath: string, store: RingStore, accessBytes: number): JournalMissingError {
+  const holds = [
+    ...(store.lastSeq > 0 ? [`${store.path} holds ${store.lastSeq} messages`] : []),
+    ...(accessBytes > 0 ? [`access.log holds ${accessBytes} bytes`] : []),
+  ].join(" and ");
+  return new JournalMissingError(
+    `the journal ${journalPath} is missing or empty while ${holds}: refusing to start, which would forget what was sent and acknowledged; ` +
+      `put the journal back, or start once with --rebuild-journal to rebuild it from the store and the peers`,
+  );
+}
