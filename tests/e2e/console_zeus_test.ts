@@ -12,6 +12,7 @@ import {
   fitsWidth,
   launchBrowser,
   maybeScreenshot,
+  openPage,
   seriousA11yFindings,
   type TestBrowser,
   until,
@@ -29,16 +30,6 @@ afterAll(removeTmpDirs);
 const FAILING = `[vassal]\ncommand = "/bin/sh"\nargs = ["-c", "echo boom: no settings file >&2; exit 3"]\n`;
 const sha = (text: string) => createHash("sha256").update(text).digest("hex");
 
-/** A page of `url` with its script errors collected; CSP bypassed for axe-core. */
-async function open(b: TestBrowser, url: string): Promise<{ page: Page; errors: string[] }> {
-  const page = await (await b.browser.createBrowserContext()).newPage();
-  await page.setBypassCSP(true);
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push((e as Error).message));
-  await page.goto(url);
-  return { page, errors };
-}
-
 /** Clicks the button `selector` in one go (the tables are redrawn as heartbeats come). */
 async function click(page: Page, selector: string): Promise<void> {
   await until(page, new Function(`return !!document.querySelector(${JSON.stringify(selector)})`) as () => boolean, 10_000, selector);
@@ -55,7 +46,7 @@ test.skipIf(!enabled)(
     writeVassals(z.dir, { "web.toml": sleeper("nodes = 2\n"), "bad.toml": FAILING });
     for (const n of ["e1", "e2", "e3"]) await startEmperor(n, `zeus:127.0.0.1:${z.port}`, ["--label", `zone=${n === "e3" ? "b" : "a"}`]);
     browser = await launchBrowser();
-    const { page, errors } = await open(browser, `http://127.0.0.1:${z.statsPort}/ui/`);
+    const { page, errors } = await openPage(browser, `http://127.0.0.1:${z.statsPort}/ui/`);
     await until(page, () => document.querySelectorAll("tr[data-emperor]").length === 3, 10_000, "three emperors");
     await until(
       page,
