@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { AdminHandler, StreamRouter } from "../admin/hub.ts";
+import type { AdminHandler, AdminHub, StreamRouter } from "../admin/hub.ts";
 import { VERSION } from "../cli/version.ts";
 import { AdminError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
@@ -36,10 +36,11 @@ export interface ZeusConsoleOptions {
   core: () => Coordinator;
   /** Where log tails go: the relay of `zeus logs`. */
   relay: () => StreamRouter;
+  /** zeus's admin hub: actions run its commands, with its context. */
+  hub: () => AdminHub<ZeusAdminContext>;
   /** zeus requires client certificates: a browser is an admin only through `zeus console-login`. */
   clientCerts: boolean;
   admins: readonly string[];
-  ctx: ZeusAdminContext;
 }
 
 const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
@@ -50,9 +51,8 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
  *
  * @example
  * ```ts
- * const ui = new ZeusConsole({ status, core: () => core, relay: () => relay, clientCerts, admins, ctx });
- * const commands = leaderOnly({ ...ZEUS_ADMIN_COMMANDS, ...ui.adminCommands });
- * ui.useCommands(commands);
+ * const ui = new ZeusConsole({ status, core: () => core, relay: () => relay, hub: () => hub, clientCerts, admins });
+ * const hub = new AdminHub(io, { commands: leaderOnly({ ...ZEUS_ADMIN_COMMANDS, ...ui.adminCommands }), ... });
  * serveStats(host, port, { status, metrics, ui: ui.handle });
  * ```
  */
@@ -61,7 +61,6 @@ export class ZeusConsole {
   readonly logs: ConsoleLogs;
   readonly history = new VassalHistory();
   #stream: SnapshotStream;
-  #commands: Readonly<Record<string, AdminHandler<ZeusAdminContext>>> = {};
   #base: string | undefined;
   #port = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
@@ -76,11 +75,6 @@ export class ZeusConsole {
   /** `console-login`, to add to zeus's admin commands. */
   get adminCommands(): Record<string, AdminHandler<ZeusAdminContext>> {
     return { "console-login": consoleLoginHandler(this.auth, () => this.#base) };
-  }
-
-  /** The admin commands actions run (zeus's, as its admin hub has them). */
-  useCommands(commands: Readonly<Record<string, AdminHandler<ZeusAdminContext>>>): void {
-    this.#commands = commands;
   }
 
   /** The stats server is up at host:port: links point there, and histories start. */
@@ -141,7 +135,8 @@ export class ZeusConsole {
   }
 
   #actions(): string[] {
-    return CONSOLE_ACTIONS.filter((a) => a in this.#commands);
+    const commands = this.opts.hub().opts.commands;
+    return CONSOLE_ACTIONS.filter((a) => a in commands);
   }
 
   async #act(req: Request, who: string): Promise<Response> {
@@ -154,11 +149,12 @@ export class ZeusConsole {
     const command = String(body.command ?? "");
     const vars: Record<string, string> = {};
     for (const [k, v] of Object.entries((body.vars as Record<string, unknown>) ?? {})) if (typeof v === "string") vars[k] = v;
-    const handler = (this.#actions() as string[]).includes(command) ? this.#commands[command] : undefined;
+    const { commands, ctx } = this.opts.hub().opts;
+    const handler = (this.#actions() as string[]).includes(command) ? commands[command] : undefined;
     if (!handler) return json({ ok: false, code: "bad-request", reason: `"${command}" is not an action of the console` }, 400);
     log.info("console {who}: {command} {vars}", { who, command, vars: JSON.stringify(vars) });
     try {
-      const reply = await handler({ who: `${who} (console)`, vars, ctx: this.opts.ctx });
+      const reply = await handler({ who: `${who} (console)`, vars, ctx });
       return json({ ok: true, ...reply });
     } catch (e) {
       const code = e instanceof AdminError ? e.code : "internal";

@@ -8,6 +8,7 @@ import type { StatsSource } from "../stats/server.ts";
 import type { Supervisor } from "./supervisor.ts";
 import type { VassalState } from "./types.ts";
 import { vassalView } from "./status_view.ts";
+import { vassalLogLostBytes } from "./vassal_log.ts";
 
 const STATES: readonly VassalState[] = ["starting", "running", "reloading", "stopping", "backoff", "unhealthy", "stopped"];
 
@@ -68,6 +69,12 @@ export function emperorStats(sup: Supervisor, info: Record<string, unknown>, hea
           help: "1 when the vassal's last health check passed",
           type: "gauge",
           samples: list.filter((v) => v.check).map((v) => ({ labels: { vassal: v.name }, value: v.check!.state === "healthy" ? 1 : 0 })),
+        },
+        {
+          name: "emperor_vassal_log_lost_bytes_total",
+          help: "Bytes of vassal output lost because a vassal log could not be written (a full disk)",
+          type: "counter",
+          samples: [{ labels: {}, value: vassalLogLostBytes() }],
         },
       ];
       return renderMetrics(metrics);

@@ -16,7 +16,8 @@ import { defaultMaxClients } from "../net/fd_budget.ts";
 import { Strangers } from "../net/strangers.ts";
 import { ClientPort } from "./client_port.ts";
 import { ringBytes, RingType } from "./protocol.ts";
-import { servePeer, serveClient } from "./inbound.ts";
+import { servePeer } from "./inbound.ts";
+import { serveClientPort } from "./text_client.ts";
 import { Listeners } from "./listeners.ts";
 import { keepRetained } from "./listen/retention.ts";
 import { dropStartupPagesSoon, trimWhenIdle } from "../proc/startup_pages.ts";
@@ -106,7 +107,7 @@ export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
         host: self.host,
         port: self.clientPort,
         ...(clientServer ? { tls: clientServer, onRefused: refusalLogger((m, p) => log.warn(m, p), "client") } : {}),
-        onConn: (c) => clientPort.admit(c) && whenReady(() => serveClient(node!, c, clientPort.guard)),
+        onConn: (c) => clientPort.admit(c) && whenReady(() => serveClientPort(node!, c, clientPort.guard)),
       }),
     );
     opened = openNode(config, self, paths, { rebuild: opts.rebuildJournal ?? false });

@@ -52,6 +52,11 @@ function copyCell(c: VassalStatusRow["emperors"][number]): string {
 }
 
 /** Several zeus: who leads since when, who stands by; a standby says its tables are empty. */
+function unreadableNote(keys: string[] | undefined): string {
+  if (!keys?.length) return "";
+  return `; ${keys.length} key(s) that hold no vassal, which a takeover cannot restore: ${keys.join(", ")}`;
+}
+
 function haLines(s: ZeusStatus, now: number): string {
   const ha = s.ha;
   if (!ha) return "";
@@ -66,7 +71,10 @@ function haLines(s: ZeusStatus, now: number): string {
   if (ha.stale?.length)
     lines.push(`gone? ${ha.stale.map((m) => `${m.id} at ${m.zeus} (${silent(m.silent_s)})`).join(", ")}: dropped when their leases expire`);
   const st = ha.state;
-  if (st) lines.push(`state in etcd: ${st.vassals} vassals, ${st.copies} copies, ${st.emperors} emperors (revision ${st.revision})`);
+  if (st)
+    lines.push(
+      `state in etcd: ${st.vassals} vassals, ${st.copies} copies, ${st.emperors} emperors (revision ${st.revision})${unreadableNote(st.unreadable)}`,
+    );
   if (ha.role === "standby") lines.push("this zeus is a standby: the emperors and vassals below are the leader's to show");
   if (ha.digests_differ) lines.push(`WARNING: these zeus read another vassal set than the leader: ${ha.digests_differ.join(", ")}`);
   if (ha.last_error) lines.push(`etcd: ${ha.last_error}`);
