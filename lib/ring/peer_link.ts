@@ -24,7 +24,7 @@ const log = getLogger("zog", "link");
 
 /** Messages sent to a peer and not yet acknowledged, at most. */
 export const SEND_WINDOW = 1000;
-/** Messages kept for one peer while it is away, at most (documented in README). */
+/** Messages kept for one peer while it is away, at most (documented in docs/ring.md). */
 export const MAX_BACKLOG = 200_000;
 
 /** What a link tells its node. */

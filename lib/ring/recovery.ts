@@ -14,7 +14,7 @@ import type { LogFiles } from "./log_files.ts";
 import { accessLine, compactStamp } from "./message.ts";
 import { writeFileAtomic } from "../fs/atomic_write.ts";
 
-/** A journal past this size is rewritten to what it must keep (documented in README). */
+/** A journal past this size is rewritten to what it must keep (documented in docs/ring.md). */
 export const JOURNAL_COMPACT_BYTES = 64 * 1024 * 1024;
 
 /** What a node starts from. */

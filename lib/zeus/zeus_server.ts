@@ -12,6 +12,7 @@
  * @module
  */
 import { adminVerdict } from "../admin/auth.ts";
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import { AdminHub } from "../admin/hub.ts";
 import { StreamRelay } from "../exec/relay.ts";
 import { getLogger } from "../log/logging.ts";
@@ -36,7 +37,8 @@ import { StateSaver } from "./state_saver.ts";
 import type { StateStore } from "./state_store.ts";
 import type { VassalSource } from "./vassal_source.ts";
 import { type ConnectionHost, ZeusConnection } from "./zeus_connection.ts";
-import { zeusMetrics, zeusStatus } from "./zeus_status.ts";
+import { zeusMetrics, type ZeusStatus, zeusStatus } from "./zeus_status.ts";
+import { ZeusConsole } from "../console/zeus_console.ts";
 
 const log = getLogger("zeus", "server");
 
@@ -61,6 +63,8 @@ export interface ZeusOptions extends HostPort {
   stats?: HostPort;
   /** Certificate names that are admin clients (`--admin NAME`); see lib/admin/auth.ts. */
   admins?: string[];
+  /** Time and timers (default: the system's); heartbeats and timeouts are judged on its monotonic reading. */
+  clock?: Clock;
 }
 
 /** A running zeus. */
@@ -104,6 +108,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
   readonly hub: AdminHub<ZeusAdminContext>;
   readonly relay: StreamRelay;
   readonly clientCerts: boolean;
+  /** The web console (`/ui/` on the stats address). */
+  readonly ui: ZeusConsole;
   #state: ServerState = "standby";
   #term: LeadershipTerm | undefined;
   /** The coordinator shown while no term runs: it knows nothing and does nothing. */
@@ -115,7 +121,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
   readonly #digests = new Map<string, string>();
   #listener: Listener | undefined;
   #stats: StatsServer | undefined;
-  #ticker: ReturnType<typeof setInterval> | undefined;
+  #ticker: TimerHandle | undefined;
+  readonly #clock: Clock;
   readonly #stopped = Promise.withResolvers<void>();
 
   /**
@@ -138,14 +145,23 @@ export class Zeus implements ZeusServer, ConnectionHost {
     readonly fileState: ZeusState | undefined,
   ) {
     const store = opts.store;
+    const clock = (this.#clock = opts.clock ?? systemClock);
     this.#idle = new Coordinator(
-      { now: () => Date.now(), send: () => {}, close: () => {}, changed: () => {} },
+      { now: () => clock.monotonic(), wallNow: () => clock.now(), send: () => {}, close: () => {}, changed: () => {} },
       { ...this.#coordinatorOptions(false), settleMs: 0 },
     );
     this.#saver =
       store &&
       new StateSaver(store, () => this.core.snapshot(), { mayWrite: () => this.canAct(), refused: (why) => opts.ha?.stepDown(why) });
     this.clientCerts = opts.tls?.clientAuth === "required";
+    this.ui = new ZeusConsole({
+      status: () => this.#status(),
+      core: () => this.core,
+      relay: () => this.relay,
+      hub: () => this.hub,
+      clientCerts: this.clientCerts,
+      admins: opts.admins ?? [],
+    });
     this.relay = this.#makeRelay();
     this.hub = this.#makeHub();
     this.strangers = new Strangers({
@@ -210,7 +226,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
       ha.onChange((lead) => this.#on({ kind: lead ? "elected" : "deposed" }));
       ha.start(this.port);
     }
-    this.#ticker = setInterval(() => this.#tick(), 100);
+    this.#ticker = this.#clock.setInterval(() => this.#tick(), 100);
     this.#serveStats();
   }
 
@@ -261,8 +277,11 @@ export class Zeus implements ZeusServer, ConnectionHost {
         coordinator: this.#coordinatorOptions(state !== undefined),
         vassals: opts.vassals,
         canAct: () => this.canAct(),
-        now: () => Date.now(),
-        changed: () => this.#saver?.queue(),
+        clock: this.#clock,
+        changed: () => {
+          this.#saver?.queue();
+          this.ui.poke();
+        },
         ...(opts.ha ? { aliveEveryMs: Math.max(100, opts.deadAfterMs / 4) } : {}),
         ...(opts.store ? { from: opts.store.where } : {}),
       },
@@ -326,9 +345,9 @@ export class Zeus implements ZeusServer, ConnectionHost {
     };
     return new StreamRelay(
       {
-        toAdmin: (id, f) => this.#conns.get(id)?.sendFrame(f),
+        toAdmin: (id, f) => (this.ui.logs.owns(id) ? this.ui.logs.frame(id, f) : this.#conns.get(id)?.sendFrame(f)),
         toEmperor: (id, f) => emperor(id)?.sendFrame(f),
-        now: () => Date.now(),
+        now: () => this.#clock.monotonic(),
       },
       (vassal, node) => {
         if (this.canAct()) return locateVassal(this.core, vassal, node);
@@ -365,7 +384,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
           const clientCerts = this.clientCerts;
           return adminVerdict({ remote: c.remote, certNames: clientCerts ? c.peerNames : [], clientCerts, admins: opts.admins ?? [] });
         },
-        commands: leaderOnly(ZEUS_ADMIN_COMMANDS),
+        commands: leaderOnly({ ...ZEUS_ADMIN_COMMANDS, ...this.ui.adminCommands }),
         ctx,
         server: "zeus",
         streams: this.relay,
@@ -373,17 +392,23 @@ export class Zeus implements ZeusServer, ConnectionHost {
     );
   }
 
+  #status(): ZeusStatus {
+    const { ha } = this.opts;
+    return { ...zeusStatus(this.core), ...(ha ? { ha: ha.status() } : {}) };
+  }
+
   #serveStats(): void {
     const { stats, ha } = this.opts;
     if (!stats) return;
-    const status = () => ({ ...zeusStatus(this.core), ...(ha ? { ha: ha.status() } : {}) });
     // A standby is up but not in charge: 503, so that a load balancer or a check sends to the leader.
     const health = () =>
       !ha || this.canAct()
         ? { ok: true, text: ha ? "leader" : "ok" }
         : { ok: false, text: `standby${ha.leaderAddress() ? `: the leader is ${ha.leaderAddress()}` : ": no leader elected yet"}` };
-    this.#stats = serveStats(stats.host, stats.port, { status, metrics: () => zeusMetrics(this.core), health });
+    const status = () => this.#status();
+    this.#stats = serveStats(stats.host, stats.port, { status, metrics: () => zeusMetrics(this.core), health, ui: this.ui.handle });
     this.statsPort = this.#stats.port;
+    this.ui.served(stats.host, this.statsPort);
     log.info("stats on http://{host}:{port}/status", { host: stats.host, port: this.statsPort });
   }
 
@@ -391,9 +416,10 @@ export class Zeus implements ZeusServer, ConnectionHost {
     this.#saver?.stop();
     // The connections closing now are not emperors lost: the state keeps their assignments.
     for (const c of [...this.#conns.values()]) c.abandon();
-    clearInterval(this.#ticker);
+    this.#clock.clearInterval(this.#ticker);
     this.opts.vassals.stop();
     this.#listener?.close();
+    this.ui.close();
     this.#stats?.stop();
     void Promise.resolve(this.opts.ha?.stop()).then(() => this.#stopped.resolve(), this.#stopped.reject);
   }
