@@ -128,13 +128,10 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
           return refuse(conn, `certificate names ${conn.peerNames.join(", ") || "nothing"}, not ${n.name} or ${n.host}`);
         }
         strangers?.identified(conn);
-        const index = (peer = n.index);
-        node.inbound[index] = (node.inbound[index] ?? 0) + 1;
-        conn.onClose(() => void node.inbound[index]!--);
+        peer = n.index;
         log.info("peer {name} connected from {remote}", { name, remote: conn.remote });
         send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name, [BATCH_VAR]: "1" });
-        // It dialled us, so it is back: do not wait for our backoff to dial it.
-        node.links[peer]?.dialNow();
+        conn.onClose(node.peerDialledIn(peer));
         return;
       }
       switch (m.type) {

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import type { Clock } from "../clock.ts";
 import { getLogger } from "../log/logging.ts";
 import type { ZeusMessage } from "../zeus_protocol/mod.ts";
 import type { DirChanges } from "../watch/snapshot.ts";
@@ -37,8 +38,8 @@ export interface TermOptions {
   vassals: VassalSource;
   /** Whether the lease is proven right now (a single zeus: always): every action checks. */
   canAct(): boolean;
-  /** The time judgements are made on (monotonic, ms). */
-  now(): number;
+  /** Judgements are made on its monotonic reading; its wall clock is for what is shown and saved. */
+  clock: Clock;
   /** Emperors or assignments changed: persist. */
   changed(): void;
   /** Several zeus: ZEUS_ALIVE announces `deadAfterMs` this often, so emperors leave a silent zeus. */
@@ -75,7 +76,8 @@ export class LeadershipTerm {
   ) {
     this.core = new Coordinator(
       {
-        now: opts.now,
+        now: () => opts.clock.monotonic(),
+        wallNow: () => opts.clock.now(),
         // Every action goes through here: a leader that cannot prove its lease sends nothing.
         send: (id, m) => {
           if (opts.canAct()) this.#members.get(id)?.send(m);
@@ -147,7 +149,7 @@ export class LeadershipTerm {
     if (!this.opts.canAct()) return;
     this.core.tick();
     const every = this.opts.aliveEveryMs;
-    const now = this.opts.now();
+    const now = this.opts.clock.monotonic();
     if (every === undefined || now - this.#lastAlive < every) return;
     this.#lastAlive = now;
     for (const m of this.#members.values()) m.send({ type: "ZEUS_ALIVE", deadAfterMs: this.core.opts.deadAfterMs });

@@ -21,6 +21,7 @@ import { isEtcdUrl } from "../etcd/url.ts";
 import { etcdState, vassalSource } from "./etcd_flags.ts";
 import { fileStore } from "./state_store.ts";
 import { VASSAL_PUT, VASSAL_RM } from "./vassal_commands.ts";
+import { runCerts } from "../tls/certs_entry.ts";
 
 const HELP = `zeus: hands the vassal configs of a directory out to the emperors connected to it.
 
@@ -155,7 +156,7 @@ function address(flag: string, value: string): HostPort {
 export async function main(args: string[]): Promise<number> {
   const shared = runSharedCommand("zeus", args);
   if (shared !== undefined) return shared;
-  if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
+  if (args[0] === "certs") return await runCerts(args.slice(1));
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
   if (args[0] === "ping") return await runAdminCommand(args.slice(1), PING);
   const nodeCommand = NODE_COMMANDS[args[0] ?? ""];

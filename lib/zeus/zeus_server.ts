@@ -12,6 +12,7 @@
  * @module
  */
 import { adminVerdict } from "../admin/auth.ts";
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import { AdminHub } from "../admin/hub.ts";
 import { StreamRelay } from "../exec/relay.ts";
 import { getLogger } from "../log/logging.ts";
@@ -61,6 +62,8 @@ export interface ZeusOptions extends HostPort {
   stats?: HostPort;
   /** Certificate names that are admin clients (`--admin NAME`); see lib/admin/auth.ts. */
   admins?: string[];
+  /** Time and timers (default: the system's); heartbeats and timeouts are judged on its monotonic reading. */
+  clock?: Clock;
 }
 
 /** A running zeus. */
@@ -115,7 +118,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
   readonly #digests = new Map<string, string>();
   #listener: Listener | undefined;
   #stats: StatsServer | undefined;
-  #ticker: ReturnType<typeof setInterval> | undefined;
+  #ticker: TimerHandle | undefined;
+  readonly #clock: Clock;
   readonly #stopped = Promise.withResolvers<void>();
 
   /**
@@ -138,8 +142,9 @@ export class Zeus implements ZeusServer, ConnectionHost {
     readonly fileState: ZeusState | undefined,
   ) {
     const store = opts.store;
+    const clock = (this.#clock = opts.clock ?? systemClock);
     this.#idle = new Coordinator(
-      { now: () => Date.now(), send: () => {}, close: () => {}, changed: () => {} },
+      { now: () => clock.monotonic(), wallNow: () => clock.now(), send: () => {}, close: () => {}, changed: () => {} },
       { ...this.#coordinatorOptions(false), settleMs: 0 },
     );
     this.#saver =
@@ -210,7 +215,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
       ha.onChange((lead) => this.#on({ kind: lead ? "elected" : "deposed" }));
       ha.start(this.port);
     }
-    this.#ticker = setInterval(() => this.#tick(), 100);
+    this.#ticker = this.#clock.setInterval(() => this.#tick(), 100);
     this.#serveStats();
   }
 
@@ -261,7 +266,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
         coordinator: this.#coordinatorOptions(state !== undefined),
         vassals: opts.vassals,
         canAct: () => this.canAct(),
-        now: () => Date.now(),
+        clock: this.#clock,
         changed: () => this.#saver?.queue(),
         ...(opts.ha ? { aliveEveryMs: Math.max(100, opts.deadAfterMs / 4) } : {}),
         ...(opts.store ? { from: opts.store.where } : {}),
@@ -328,7 +333,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
       {
         toAdmin: (id, f) => this.#conns.get(id)?.sendFrame(f),
         toEmperor: (id, f) => emperor(id)?.sendFrame(f),
-        now: () => Date.now(),
+        now: () => this.#clock.monotonic(),
       },
       (vassal, node) => {
         if (this.canAct()) return locateVassal(this.core, vassal, node);
@@ -391,7 +396,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
     this.#saver?.stop();
     // The connections closing now are not emperors lost: the state keeps their assignments.
     for (const c of [...this.#conns.values()]) c.abandon();
-    clearInterval(this.#ticker);
+    this.#clock.clearInterval(this.#ticker);
     this.opts.vassals.stop();
     this.#listener?.close();
     this.#stats?.stop();
