@@ -4,12 +4,9 @@
  * @module
  */
 import { defineCommand, parseCommand } from "../cli/command.ts";
-import { ago, fetchStatus, renderTable } from "../stats/mod.ts";
+import { ago, DEFAULT_STATS, fetchStatus, renderTable } from "../stats/mod.ts";
 import type { VassalStatusRow, ZeusStatus } from "./zeus_status.ts";
 import { EXIT } from "../errors.ts";
-
-/** Where `zeus status` looks when --stats is not given. */
-export const DEFAULT_STATS = "127.0.0.1:4041";
 
 /** Why a vassal lacks copies, for the NOTE column: too few emperors, or no free slot. */
 function waitingNote(state: string, copies: number, alive: number): string | undefined {
@@ -138,9 +135,9 @@ const STATUS = defineCommand({
 
 Prints the emperors (alive, slots, last heartbeat) and vassals (state, copies, where, why
 waiting) of a running zeus, read from GET /status at its --stats address.
-  --stats ADDR:PORT   where zeus serves --stats (default ${DEFAULT_STATS})
+  --stats ADDR:PORT   where zeus serves --stats (default ${DEFAULT_STATS.zeus})
   --json              print the raw JSON`,
-  flags: { stats: { type: "string", default: DEFAULT_STATS }, json: { type: "boolean" } },
+  flags: { stats: { type: "string", default: DEFAULT_STATS.zeus }, json: { type: "boolean" } },
 });
 
 /** Runs `zeus status [--stats ADDR:PORT] [--json]`; returns the exit code. */
