@@ -258,7 +258,13 @@ test("a uWSGI vassal that asks to stop (byte 22) is stopped, not restarted, unti
   const script = `echo start >> starts; printf '\\005' >&3; sleep 0.1; printf '\\026' >&3; head -c 1 <&3 > got`;
   const events: SupervisorEvent[] = [];
   const clock = new FakeClock();
-  const sup = new Supervisor({ stateDir, vassalBinary: fakeUwsgi(stateDir, script), workDir: stateDir, clock, onEvent: (e) => events.push(e) });
+  const sup = new Supervisor({
+    stateDir,
+    vassalBinary: fakeUwsgi(stateDir, script),
+    workDir: stateDir,
+    clock,
+    onEvent: (e) => events.push(e),
+  });
   await sup.start();
   sup.apply("idle.ini", "[uwsgi]\n");
   await waitFor(() => sup.list()[0]?.state === "stopped", 5000, "stopped at its request");
