@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { HISTORY_LINES, VassalHistory, vassalChanges } from "../../lib/console/vassal_history.ts";
+import { HISTORY_LINES, VassalHistory, vassalChanges } from "../../lib/zeus/vassal_history.ts";
 import type { VassalStatusRow } from "../../lib/zeus/zeus_status.ts";
 
 const row = (over: Partial<VassalStatusRow> = {}): VassalStatusRow => ({
