@@ -38,7 +38,7 @@ import type { StateStore } from "./state_store.ts";
 import type { VassalSource } from "./vassal_source.ts";
 import { type ConnectionHost, ZeusConnection } from "./zeus_connection.ts";
 import { zeusMetrics, type ZeusStatus, zeusStatus } from "./zeus_status.ts";
-import { ZeusConsole } from "../console/zeus_console.ts";
+import { ZeusConsole } from "./zeus_console.ts";
 
 const log = getLogger("zeus", "server");
 

@@ -1,5 +1,5 @@
 // zeus's console: the fleet, a vassal's page, log tails and admin actions, fed by
-// /ui/events and /ui/api/* (see lib/console/zeus_console.ts).
+// /ui/events and /ui/api/* (see lib/zeus/zeus_console.ts).
 "use strict";
 
 let status = null;

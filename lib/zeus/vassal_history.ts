@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { VassalStatusRow } from "../zeus/zeus_status.ts";
+import type { VassalStatusRow } from "./zeus_status.ts";
 
 /** One line of a vassal's history. */
 export interface HistoryLine {
