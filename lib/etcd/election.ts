@@ -8,7 +8,7 @@
  * @module
  */
 import { EtcdError } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import type { EtcdClient } from "./client.ts";
 import { LeaseDeadline } from "./lease_deadline.ts";
 import {

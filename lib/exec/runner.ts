@@ -8,11 +8,10 @@
  */
 import { readFileSync } from "node:fs";
 import type { Subprocess, Terminal } from "bun";
-import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamFrameBody, type StreamOpen } from "../admin/frames.ts";
+import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamFrameBody, type StreamOpen } from "../admin/mod.ts";
 import type { ExecContext } from "./exec_context.ts";
-import { inCgroup, plainArgv, SETPRIV } from "../proc/launch_argv.ts";
-import { sessionMembers } from "../proc/proc_stat.ts";
-import { signalNumber } from "../vassal/signals.ts";
+import { inCgroup, plainArgv, sessionMembers, SETPRIV } from "../proc/mod.ts";
+import { signalNumber } from "../vassal/mod.ts";
 import { SendWindow, WindowLimit } from "./window.ts";
 
 type ExecOpen = Extract<StreamOpen, { kind: "exec" }>;

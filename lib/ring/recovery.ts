@@ -12,7 +12,7 @@ import { journalLine } from "./journal_format.ts";
 import { alreadyLogged, replayJournal } from "./journal_replay.ts";
 import type { LogFiles } from "./log_files.ts";
 import { accessLine, compactStamp } from "./message.ts";
-import { writeFileAtomic } from "../fs/atomic_write.ts";
+import { writeFileAtomic } from "../fs/mod.ts";
 
 /** A journal past this size is rewritten to what it must keep (documented in docs/ring.md). */
 export const JOURNAL_COMPACT_BYTES = 64 * 1024 * 1024;

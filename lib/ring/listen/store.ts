@@ -14,7 +14,7 @@
 import { Database, type Statement } from "bun:sqlite";
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { getLogger } from "../../log/logging.ts";
+import { getLogger } from "../../log/mod.ts";
 import { alreadyLogged } from "../journal_replay.ts";
 import type { Retain } from "../../config/mod.ts";
 
