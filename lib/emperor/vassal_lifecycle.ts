@@ -277,6 +277,7 @@ export const VASSAL_TABLE: Readonly<Record<Phase, Row>> = {
  *
  * @example
  * ```ts
+ * declare const facts: VassalFacts;
  * vassalStep(facts, "new", { kind: "start" }, Date.now()); // { next: "starting", actions: [{ do: "launch" }] }
  * ```
  */
