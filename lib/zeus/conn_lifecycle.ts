@@ -15,7 +15,8 @@
  *        closed, bug, abandoned
  * ```
  *
- * Garbage before any valid first packet is answered as an emperor's would be: the term
+ * The read loop (lib/net/packet_reader.ts) logs bad input and zeus's own bugs, the latter
+ * never told to the peer as its fault. Garbage before any valid first packet is answered as an emperor's would be: the term
  * counts a protocol error, says ERROR and closes. An emperor's connection belongs to the
  * term it joined: when that term ends (`deposed`) it is told NOT_LEADER and closed. Once a
  * connection is closed, every event is an echo of its closing and changes nothing.
@@ -77,10 +78,6 @@ export type ConnAction =
   | { do: "not_leader" }
   /** The term counts a protocol error, says ERROR and forgets the connection. */
   | { do: "protocol_error" }
-  /** Log zeus's own bug (never told to the peer as its fault). */
-  | { do: "log_bug" }
-  /** Log the admin client's failure. */
-  | { do: "log_admin_failure" }
   /** The term loses the emperor (its vassals are judged after --dead-after, as ever); `why` or the event's reason. */
   | { do: "emperor_lost"; why?: string }
   /** The admin hub forgets the client (and its streams). */
@@ -112,7 +109,7 @@ export const CONN_TABLE: Record<ConnRole, Rows> = {
     hello: () => to("admin"),
     spoke: (e) => asEmperor(e.leading),
     "bad-input": (e) => asEmperor(e.leading, { do: "protocol_error" }),
-    bug: () => closing({ do: "log_bug" }),
+    bug: () => closing(),
     // Refused by the strangers' guard (too slow, too many), or gone before a word.
     closed: () => to("closed"),
     abandoned: () => to("closed"),
@@ -120,15 +117,15 @@ export const CONN_TABLE: Record<ConnRole, Rows> = {
   emperor: {
     "bad-input": () => closing({ do: "protocol_error" }),
     // The connection closes, and the emperor's next report reconciles what was left half done.
-    bug: () => closing({ do: "log_bug" }, { do: "emperor_lost", why: "connection closed" }),
+    bug: () => closing({ do: "emperor_lost", why: "connection closed" }),
     dropped: () => closing(),
     deposed: () => closing({ do: "not_leader" }),
     closed: () => to("closed", { do: "emperor_lost" }),
     abandoned: () => to("closed"),
   },
   admin: {
-    "bad-input": () => closing({ do: "log_admin_failure" }, { do: "admin_gone" }),
-    bug: () => closing({ do: "log_admin_failure" }, { do: "admin_gone" }),
+    "bad-input": () => closing({ do: "admin_gone" }),
+    bug: () => closing({ do: "admin_gone" }),
     dropped: () => closing({ do: "admin_gone" }),
     closed: () => to("closed", { do: "admin_gone" }),
     abandoned: () => to("closed"),

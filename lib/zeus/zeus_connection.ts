@@ -8,12 +8,12 @@
  */
 import { ADMIN, type AdminFrame, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
 import type { AdminHub } from "../admin/hub.ts";
-import { PacketError, ProtocolError } from "../errors.ts";
+import { ProtocolError } from "../errors.ts";
 import type { StreamRelay } from "../exec/relay.ts";
 import { getLogger } from "../log/logging.ts";
-import type { Conn } from "../net/mod.ts";
+import { type Conn, readPackets, type ReadFailure } from "../net/mod.ts";
 import type { Strangers } from "../net/strangers.ts";
-import { encodePacket, type Packet, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
+import { encodePacket, type Packet, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import { decodeMessage, encodeMessage, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
 import { type ConnAction, type ConnEvent, type ConnRole, connStep } from "./conn_lifecycle.ts";
@@ -52,7 +52,6 @@ export interface ConnectionHost {
 export class ZeusConnection implements TermMember {
   #role: ConnRole = "stranger";
   #term: LeadershipTerm | undefined;
-  readonly #decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
 
   /**
    * Starts reading `conn`.
@@ -66,7 +65,21 @@ export class ZeusConnection implements TermMember {
     readonly conn: Conn,
     readonly host: ConnectionHost,
   ) {
-    conn.onData((chunk) => this.#receive(chunk));
+    const self = this;
+    // The read loop logs bad input and zeus's own bugs (never told to the peer as its fault).
+    readPackets(conn, {
+      decoder: { modifier1: ZEUS_MODIFIER1, family: "Zeus" },
+      get what() {
+        return self.#role === "admin" ? "admin client" : "emperor";
+      },
+      log,
+      onPacket: (p) => this.#route(p),
+      onChunk: (partial) => {
+        if (this.#role === "stranger") host.strangers.heard(conn, partial);
+      },
+      live: () => this.#role !== "closed",
+      onFailure: (f) => this.#failed(f),
+    });
     conn.onClose((err) => this.#on({ kind: "closed", reason: err ? `connection error: ${err.message}` : "connection closed" }));
   }
 
@@ -127,15 +140,6 @@ export class ZeusConnection implements TermMember {
         return this.send({ type: "NOT_LEADER", leader: host.leaderAddress() });
       case "protocol_error":
         return this.#term?.protocolError(id, reason);
-      case "log_bug":
-        // zeus's own bug, not the emperor's: said in zeus's log, never to the emperor as its
-        // protocol error. The emperor's next report reconciles what was left half done.
-        return log.error("internal error handling a message from emperor {remote}: {error}; closing that connection", {
-          remote: this.remote,
-          error: reason,
-        });
-      case "log_admin_failure":
-        return log.warn("admin client {remote}: {reason}; closing it", { remote: this.remote, reason });
       case "emperor_lost":
         host.relay.emperorClosed(id);
         return this.#term?.lost(id, a.why ?? reason);
@@ -143,24 +147,6 @@ export class ZeusConnection implements TermMember {
         return host.hub.closed(id);
       case "close":
         return this.conn.close();
-    }
-  }
-
-  /** Whether its bytes are still read: not once it is closed, or closing. */
-  #reading(): boolean {
-    return this.#role !== "closed" && !this.conn.closed;
-  }
-
-  #receive(chunk: Uint8Array): void {
-    if (!this.#reading()) return;
-    try {
-      for (const p of this.#decoder.push(chunk)) {
-        this.#route(p);
-        if (!this.#reading()) return;
-      }
-      if (this.#role === "stranger") this.host.strangers.heard(this.conn, this.#decoder.buffered > 0);
-    } catch (e) {
-      this.#failed(e);
     }
   }
 
@@ -188,10 +174,8 @@ export class ZeusConnection implements TermMember {
   }
 
   /** A packet could not be read or handled: the peer's bad input, or zeus's own bug. */
-  #failed(e: unknown): void {
-    const error = e instanceof Error ? e : new Error(String(e));
-    if (e instanceof PacketError || e instanceof ProtocolError)
-      this.#on({ kind: "bad-input", leading: this.host.joinable() !== undefined, reason: error.message });
-    else this.#on({ kind: "bug", reason: this.#role === "admin" ? error.message : (error.stack ?? error.message) });
+  #failed(f: ReadFailure): void {
+    if (f.kind === "bad-input") this.#on({ kind: "bad-input", leading: this.host.joinable() !== undefined, reason: f.reason });
+    else this.#on({ kind: "bug", reason: f.reason });
   }
 }

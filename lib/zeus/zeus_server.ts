@@ -37,7 +37,8 @@ import { StateSaver } from "./state_saver.ts";
 import type { StateStore } from "./state_store.ts";
 import type { VassalSource } from "./vassal_source.ts";
 import { type ConnectionHost, ZeusConnection } from "./zeus_connection.ts";
-import { zeusMetrics, zeusStatus } from "./zeus_status.ts";
+import { zeusMetrics, type ZeusStatus, zeusStatus } from "./zeus_status.ts";
+import { ZeusConsole } from "./zeus_console.ts";
 
 const log = getLogger("zeus", "server");
 
@@ -107,6 +108,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
   readonly hub: AdminHub<ZeusAdminContext>;
   readonly relay: StreamRelay;
   readonly clientCerts: boolean;
+  /** The web console (`/ui/` on the stats address). */
+  readonly ui: ZeusConsole;
   #state: ServerState = "standby";
   #term: LeadershipTerm | undefined;
   /** The coordinator shown while no term runs: it knows nothing and does nothing. */
@@ -151,6 +154,14 @@ export class Zeus implements ZeusServer, ConnectionHost {
       store &&
       new StateSaver(store, () => this.core.snapshot(), { mayWrite: () => this.canAct(), refused: (why) => opts.ha?.stepDown(why) });
     this.clientCerts = opts.tls?.clientAuth === "required";
+    this.ui = new ZeusConsole({
+      status: () => this.#status(),
+      core: () => this.core,
+      relay: () => this.relay,
+      hub: () => this.hub,
+      clientCerts: this.clientCerts,
+      admins: opts.admins ?? [],
+    });
     this.relay = this.#makeRelay();
     this.hub = this.#makeHub();
     this.strangers = new Strangers({
@@ -267,7 +278,10 @@ export class Zeus implements ZeusServer, ConnectionHost {
         vassals: opts.vassals,
         canAct: () => this.canAct(),
         clock: this.#clock,
-        changed: () => this.#saver?.queue(),
+        changed: () => {
+          this.#saver?.queue();
+          this.ui.poke();
+        },
         ...(opts.ha ? { aliveEveryMs: Math.max(100, opts.deadAfterMs / 4) } : {}),
         ...(opts.store ? { from: opts.store.where } : {}),
       },
@@ -331,7 +345,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
     };
     return new StreamRelay(
       {
-        toAdmin: (id, f) => this.#conns.get(id)?.sendFrame(f),
+        toAdmin: (id, f) => (this.ui.logs.owns(id) ? this.ui.logs.frame(id, f) : this.#conns.get(id)?.sendFrame(f)),
         toEmperor: (id, f) => emperor(id)?.sendFrame(f),
         now: () => this.#clock.monotonic(),
       },
@@ -370,7 +384,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
           const clientCerts = this.clientCerts;
           return adminVerdict({ remote: c.remote, certNames: clientCerts ? c.peerNames : [], clientCerts, admins: opts.admins ?? [] });
         },
-        commands: leaderOnly(ZEUS_ADMIN_COMMANDS),
+        commands: leaderOnly({ ...ZEUS_ADMIN_COMMANDS, ...this.ui.adminCommands }),
         ctx,
         server: "zeus",
         streams: this.relay,
@@ -378,17 +392,23 @@ export class Zeus implements ZeusServer, ConnectionHost {
     );
   }
 
+  #status(): ZeusStatus {
+    const { ha } = this.opts;
+    return { ...zeusStatus(this.core), ...(ha ? { ha: ha.status() } : {}) };
+  }
+
   #serveStats(): void {
     const { stats, ha } = this.opts;
     if (!stats) return;
-    const status = () => ({ ...zeusStatus(this.core), ...(ha ? { ha: ha.status() } : {}) });
     // A standby is up but not in charge: 503, so that a load balancer or a check sends to the leader.
     const health = () =>
       !ha || this.canAct()
         ? { ok: true, text: ha ? "leader" : "ok" }
         : { ok: false, text: `standby${ha.leaderAddress() ? `: the leader is ${ha.leaderAddress()}` : ": no leader elected yet"}` };
-    this.#stats = serveStats(stats.host, stats.port, { status, metrics: () => zeusMetrics(this.core), health });
+    const status = () => this.#status();
+    this.#stats = serveStats(stats.host, stats.port, { status, metrics: () => zeusMetrics(this.core), health, ui: this.ui.handle });
     this.statsPort = this.#stats.port;
+    this.ui.served(stats.host, this.statsPort);
     log.info("stats on http://{host}:{port}/status", { host: stats.host, port: this.statsPort });
   }
 
@@ -399,6 +419,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
     this.#clock.clearInterval(this.#ticker);
     this.opts.vassals.stop();
     this.#listener?.close();
+    this.ui.close();
     this.#stats?.stop();
     void Promise.resolve(this.opts.ha?.stop()).then(() => this.#stopped.resolve(), this.#stopped.reject);
   }
