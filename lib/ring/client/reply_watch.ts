@@ -130,7 +130,7 @@ export class ReplyInbox {
         lastError = e as Error;
       }
     }
-    throw new Error(`cannot wait for replies: no node took the subscription (${lastError?.message ?? "closed"})`);
+    throw new Error(`cannot wait for replies: no node took the subscription (${lastError?.message ?? "closed"})`, { cause: lastError });
   }
 
   /** Subscribes at server `i`; resolves when the node confirmed. */
