@@ -42,7 +42,7 @@ export function contentOf(ev: RingEvent): string {
  *
  * @example
  * ```ts
- * const inbox = new ReplyInbox({ servers, prefix: replyPrefix(id) });
+ * const inbox = new ReplyInbox({ servers, prefix: `@reply ${id} ` });
  * await inbox.ready;              // subscribed: send the request now
  * const reply = await inbox.wait(id, 5000);
  * inbox.close();
