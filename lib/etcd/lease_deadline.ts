@@ -15,6 +15,7 @@
  *
  * @example
  * ```ts
+ * declare const stopActing: () => void;
  * const d = new LeaseDeadline(200);
  * const sentAt = performance.now();
  * const ttlS = keepAliveTtl(await etcd.call(keepAliveRequest(id)));
