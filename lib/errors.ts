@@ -96,6 +96,7 @@ export class ConfigErrors extends ConfigError {
  *
  * @example
  * ```ts
+ * declare const e: ConfigError;
  * for (const line of problemsOf(e).map((x) => x.message)) console.error(line);
  * ```
  */
@@ -141,9 +142,12 @@ export class PacketError extends Error {
  * ```
  */
 export class ProtocolError extends Error {
-  /** @param message what was wrong, quoting the value */
-  constructor(message: string) {
-    super(message);
+  /**
+   * @param message what was wrong, quoting the value
+   * @param options `cause`: the error that led to this one
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "ProtocolError";
   }
 }
@@ -154,7 +158,7 @@ export class ProtocolError extends Error {
  *
  * @example
  * ```ts
- * try { await etcd.call(req) } catch (e) { if (e instanceof EtcdError && e.unreachable) retryLater() }
+ * try { await etcd.call(rangeRequest("/zeus/leader")) } catch (e) { if (e instanceof EtcdError && e.unreachable) console.log("retry later") }
  * ```
  */
 export class EtcdError extends Error {
@@ -179,7 +183,9 @@ export class EtcdError extends Error {
  *
  * @example
  * ```ts
- * try { await store.save(state) } catch (e) { if (e instanceof DeposedError) stepDown(e.message) }
+ * import type { StateStore } from "./zeus/state_store.ts";
+ * declare const store: StateStore, stepDown: (why: string) => void;
+ * try { await store.save(core.snapshot()) } catch (e) { if (e instanceof DeposedError) stepDown(e.message) }
  * ```
  */
 export class DeposedError extends EtcdError {

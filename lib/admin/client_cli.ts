@@ -122,7 +122,7 @@ async function requestFollowingLeader(opts: AdminClientOptions, command: string,
  * @throws {UsageError} on bad flags or arguments
  * @example
  * ```ts
- * if (args[0] === "drain") return await runAdminCommand(args.slice(1), {
+ * const code = await runAdminCommand(args.slice(1), {
  *   bin: "zeus", help: "Usage: zeus drain NODE [--zeus HOST:PORT]", command: "drain",
  *   positionals: ["NODE"], vars: ([node]) => ({ node: node! }), print: (r) => `draining ${r.node}`,
  * });
@@ -157,6 +157,7 @@ export async function runAdminCommand(args: string[], spec: AdminCommandSpec): P
  *
  * @example
  * ```ts
+ * declare const PING: AdminCommandSpec;
  * defineAdminCommand("ping", PING);
  * ```
  */

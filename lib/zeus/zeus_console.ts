@@ -31,6 +31,9 @@ import { VassalHistory } from "./vassal_history.ts";
 
 const log = getLogger("zeus", "console");
 
+/** Histories are read off the status at least this often, and at most once a second when poked. */
+const OBSERVE_EVERY_MS = 5000;
+
 /** Admin commands the console offers, when zeus has them. */
 export const CONSOLE_ACTIONS = ["drain", "undrain", "restart", "stop", "start", "pause", "resume"] as const;
 
@@ -57,9 +60,11 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
  *
  * @example
  * ```ts
- * const ui = new ZeusConsole({ status, core: () => core, relay: () => relay, hub: () => hub, clientCerts, admins });
- * const hub = new AdminHub(io, { commands: leaderOnly({ ...ZEUS_ADMIN_COMMANDS, ...ui.adminCommands }), ... });
- * serveStats(host, port, { status, metrics, ui: ui.handle });
+ * import type { ZeusAdminContext } from "./admin_context.ts";
+ * declare const relay: StreamRouter, hub: AdminHub<ZeusAdminContext>;
+ * const status = () => zeusStatus(core);
+ * const ui = new ZeusConsole({ status, core: () => core, relay: () => relay, hub: () => hub, clientCerts: true, admins: ["ops"] });
+ * serveStats(host, port, { status, metrics: () => "", ui: ui.handle }); // ui.adminCommands go to the hub's commands
  * ```
  */
 export class ZeusConsole {
@@ -71,6 +76,7 @@ export class ZeusConsole {
   #port = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #observeSoon: ReturnType<typeof setTimeout> | undefined;
+  #observed = 0;
 
   constructor(readonly opts: ZeusConsoleOptions) {
     this.auth = new ConsoleAuth({ clientCerts: opts.clientCerts, admins: opts.admins });
@@ -88,17 +94,22 @@ export class ZeusConsole {
     this.#base = `http://${hostPort(host, port)}`;
     this.#port = port;
     this.#observe();
-    this.#timer = setInterval(() => this.#observe(), 1000);
+    // Reports that change nothing zeus keeps (a restart count) poke nobody: look now and then.
+    this.#timer = setInterval(() => this.#observe(), OBSERVE_EVERY_MS);
   }
 
-  /** The coordinator changed something: tell browsers (and the histories) soon. */
+  /**
+   * The coordinator changed something: tell browsers soon, and the histories within a
+   * second (a status of a large fleet costs milliseconds: not at every change).
+   */
   poke(): void {
     this.#stream.poke();
     if (!this.#timer || this.#observeSoon) return;
+    const wait = Math.max(100, this.#observed + 1000 - Date.now());
     this.#observeSoon = setTimeout(() => {
       this.#observeSoon = undefined;
       this.#observe();
-    }, 100);
+    }, wait);
   }
 
   close(): void {
@@ -205,6 +216,7 @@ export class ZeusConsole {
   }
 
   #observe(): void {
-    this.history.observe(this.opts.status().vassals, Date.now());
+    this.#observed = Date.now();
+    this.history.observe(this.opts.status().vassals, this.#observed);
   }
 }
