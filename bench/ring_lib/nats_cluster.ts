@@ -157,7 +157,7 @@ export class NatsCluster {
    * connection, a responder on server `to` answering each with its own payload.
    */
   async requestReply(n: number, from: number, to: number, payload: Uint8Array): Promise<LoadResult> {
-    const sub = this.#conns[to]!.subscribe("bench.req", { callback: (_err, msg) => msg.respond(msg.data) });
+    const sub = this.#conns[to]!.subscribe("bench.req", { callback: (_err, msg) => void msg.respond(msg.data) });
     await this.#conns[to]!.flush();
     // The responder's interest travels over the routes: wait until a request gets through.
     await waitFor(() => this.#conns[from]!.request("bench.req", payload, { timeout: 500 }).then(() => true, () => false), 20_000, "a NATS responder");

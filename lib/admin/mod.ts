@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { AdminConnection, adminClientOptions } from "./lib/admin/mod.ts";
+ * import { AdminConnection, adminClientOptions } from "./mod.ts";
  * const conn = await AdminConnection.open(await adminClientOptions({ zeus: "127.0.0.1:4040" }));
  * ```
  *

@@ -6,7 +6,7 @@
  *
  * @example
  * ```ts
- * import { defineCertsCommands, runCerts } from "./lib/certs/mod.ts";
+ * import { defineCertsCommands, runCerts } from "./mod.ts";
  * defineCertsCommands("zog");
  * process.exitCode = await runCerts(["init", "/etc/zog/tls"]);
  * ```

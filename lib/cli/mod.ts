@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { defineCommand, parseFlags } from "./lib/cli/mod.ts";
+ * import { defineCommand, parseFlags } from "./mod.ts";
  * const { values } = parseFlags(["--lines", "5"], { lines: { type: "string" } }, false);
  * ```
  *

@@ -5,7 +5,7 @@
  *
  * @example
  * ```ts
- * import { SnapshotStream, staticFile } from "./lib/console/mod.ts";
+ * import { SnapshotStream, staticFile } from "./mod.ts";
  * ```
  *
  * @module

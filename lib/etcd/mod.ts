@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { EtcdClient, parseEtcdUrl } from "./lib/etcd/mod.ts";
+ * import { EtcdClient, parseEtcdUrl } from "./mod.ts";
  * const url = parseEtcdUrl("etcd://127.0.0.1:2379/zeus");
  * ```
  *

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { runExecCommand } from "./lib/exec/mod.ts";
+ * import { runExecCommand } from "./mod.ts";
  * process.exitCode = await runExecCommand("zeus", "exec", ["web.toml", "--", "uptime"]);
  * ```
  *

@@ -3,7 +3,7 @@
  *
  * @example
  * ```ts
- * import { writeFileAtomic } from "./lib/fs/mod.ts";
+ * import { writeFileAtomic } from "./mod.ts";
  * await writeFileAtomic("/var/lib/zeus/state.json", "{}");
  * ```
  *

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { getLogger } from "./lib/log/mod.ts";
+ * import { getLogger } from "./mod.ts";
  * getLogger("zog").info("listening on {addr}", { addr: "127.0.0.1:55552" });
  * ```
  *

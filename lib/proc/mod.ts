@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { sessionMembers } from "./lib/proc/mod.ts";
+ * import { sessionMembers } from "./mod.ts";
  * console.log(sessionMembers(4242).map((p) => p.pid));
  * ```
  *

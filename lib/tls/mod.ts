@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { loadClientFiles, parseZeusSpec } from "./lib/tls/mod.ts";
+ * import { loadClientFiles, parseZeusSpec } from "./mod.ts";
  * const tls = await loadClientFiles({ ca: "/etc/zog/tls/ca.crt" });
  * ```
  *
