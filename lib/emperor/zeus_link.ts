@@ -66,8 +66,10 @@ export interface ZeusLinkStatus {
  *
  * @example
  * ```ts
- * const link = new ZeusLink(supervisor, { host: "10.0.0.1", port: 4040, node: "n1", maxVassals: 100, heartbeatMs: 1000 });
- * supervisorEvents.push((e) => link.onEvent(e));
+ * import { Supervisor } from "./supervisor.ts";
+ * let link: ZeusLink | undefined;
+ * const sup = new Supervisor({ stateDir: "/var/lib/emperor", onEvent: (e) => link?.onEvent(e) });
+ * link = new ZeusLink(sup, { host: "10.0.0.1", port: 4040, node: "n1", maxVassals: 100, heartbeatMs: 1000 });
  * link.start();
  * ```
  */

@@ -40,7 +40,8 @@ export interface LinkConnHandlers {
  *
  * @example
  * ```ts
- * const c = new ZeusLinkConn(await dial(target), { clock: systemClock }, handlers);
+ * declare const handlers: LinkConnHandlers;
+ * const c = new ZeusLinkConn(await dial({ host: "10.0.0.1", port: 4040 }), { clock: systemClock }, handlers);
  * c.send({ type: "I_AM_ALIVE", node: "n1", maxVassals: 10, runningVassals: 0 });
  * ```
  */

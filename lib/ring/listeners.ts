@@ -39,7 +39,8 @@ export const LISTENER_BUFFER = 4 * 1024 * 1024;
  *
  * @example
  * ```ts
- * const listeners = new Listeners(RingStore.open(dir));
+ * declare const store: RingStore;
+ * const listeners = new Listeners(store);
  * listeners.subscribe(conn, { prefix: "ALERT", ackWaitMs: 30_000 });
  * listeners.logged([{ id: "id-1", origin: "MV", content: "ALERT disk full" }]);
  * ```

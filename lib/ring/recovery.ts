@@ -75,7 +75,7 @@ export function recover(files: LogFiles, repairStore?: (unconfirmed: readonly En
  *
  * @example
  * ```ts
- * compactJournal(files, node.seen, pendingEntries); // the new journal size in bytes
+ * compactJournal(files, node.seen, []); // the new journal size in bytes (no entry pending)
  * ```
  */
 export function compactJournal(files: LogFiles, seen: IdSet, pending: Iterable<Entry>): number {
