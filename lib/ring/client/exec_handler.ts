@@ -69,6 +69,7 @@ export function parseOnFailure(text: string): OnFailure {
  *
  * @example
  * ```ts
+ * import { RingListener } from "./listener.ts";
  * const exec = new ExecHandler({ command: "cf-agent -KI -b handle_message", retries: 3, backoffMs: 1000, onFailure: { kind: "skip" } });
  * new RingListener({ server, group: "handlers", onMessages: (evs) => exec.handle(evs) });
  * ```
