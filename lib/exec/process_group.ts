@@ -13,7 +13,8 @@ import { sessionMembers } from "../proc/proc_stat.ts";
  *
  * @example
  * ```ts
- * signal(-pgid, "SIGCONT");
+ * const child = Bun.spawn(["sleep", "9"], { detached: true });
+ * signal(-child.pid, "SIGCONT");
  * ```
  */
 export function signal(target: number, sig: NodeJS.Signals | number): void {
@@ -30,6 +31,7 @@ export function signal(target: number, sig: NodeJS.Signals | number): void {
  *
  * @example
  * ```ts
+ * const child = Bun.spawn(["sleep", "9"], { detached: true });
  * signal(-foregroundGroup(child.pid), "SIGINT"); // as a terminal's ^C does
  * ```
  */
@@ -50,6 +52,7 @@ export function foregroundGroup(pid: number): number {
  *
  * @example
  * ```ts
+ * const child = Bun.spawn(["sleep", "9"], { detached: true });
  * killSession(child.pid);
  * ```
  */

@@ -7,7 +7,7 @@
  */
 import { MAX_DATA, type StreamFrameBody } from "../admin/frames.ts";
 import { foregroundGroup, signal } from "./process_group.ts";
-import type { SendWindow } from "./window.ts";
+import { SendWindow } from "./window.ts";
 
 /** Terminal output held back for a slow caller beyond which the command is paused (SIGSTOP). */
 export const TTY_PAUSE_AT = 1024 * 1024;
@@ -18,8 +18,8 @@ export const TTY_PAUSE_AT = 1024 * 1024;
  *
  * @example
  * ```ts
- * const tty = new TtyOutput(window, send);
- * Bun.spawn(argv, { terminal: { data: (_t, d) => tty.push(d), exit: () => tty.exited() } });
+ * const tty = new TtyOutput(new SendWindow(INITIAL_WINDOW), (f) => console.log(f));
+ * Bun.spawn(["bash"], { terminal: { data: (_t, d) => tty.push(d), exit: () => tty.exited() } });
  * await tty.done; // the terminal closed and all it gave was sent
  * ```
  */
