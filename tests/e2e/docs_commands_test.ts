@@ -34,7 +34,9 @@ function docCommands(doc: string): DocCommand[] {
     const first = text.slice(0, m.index).split("\n").length + 1;
     const body = m[1]!.replace(/<<'(\w+)'\n[\s\S]*?^\1$/gm, "").replace(/\\\n/g, " ");
     for (const [i, line] of body.split("\n").entries()) {
-      for (const part of line.replace(/\s#.*$/, "").split(/\||&&|;|\$\(/)) {
+      // A quoted argument is one word whatever it holds (`--exec 'cf-agent -KI'`).
+      const unquoted = line.replace(/'[^']*'|"[^"]*"/g, "ARG");
+      for (const part of unquoted.replace(/\s#.*$/, "").split(/\||&&|;|\$\(/)) {
         const words = part.trim().split(/\s+/);
         if (PROGRAMS.has(words[0]!)) found.push({ where: `${doc}:${first + i}`, words });
       }
