@@ -15,7 +15,6 @@ export { type AdminClientOptions, AdminConnection, adminRequest, type ClientStre
 export {
   ADMIN_CLIENT_FLAGS,
   ADMIN_CLIENT_HELP,
-  ADMIN_EXIT,
   ADMIN_EXIT_HELP,
   adminClientOptions,
   type AdminCommandSpec,
