@@ -64,9 +64,9 @@ export class ZogNode implements LinkOwner {
   readonly inbound: number[] = [];
   links: (PeerLink | undefined)[] = [];
   seen: IdSet;
-  /** M records in the journal. */
+  /** The seq of the last message journalled (its M record). */
   recorded = 0;
-  /** The first this many M records are in access.log and the store. */
+  /** Messages up to this seq are in access.log and the store. */
   #inAccess = 0;
   /** ... and synced there: the journal's L mark. */
   #loggedMark = 0;
@@ -90,15 +90,15 @@ export class ZogNode implements LinkOwner {
     readonly nodes: readonly RingNode[],
     readonly files: LogFiles,
     readonly fsyncPolicy: FsyncPolicy,
-    state: { seen: IdSet; recorded: number; journalBytes: number },
+    state: { seen: IdSet; seq: number; journalBytes: number },
     /** Journal size that triggers compaction (tests make it small). */
     readonly compactBytes: number = JOURNAL_COMPACT_BYTES,
   ) {
     this.#n = nodes.length;
     this.#positions = new Map(nodes.map((n) => [n.name, n.index]));
     this.seen = state.seen;
-    this.recorded = state.recorded;
-    this.#inAccess = this.#loggedMark = this.#markWritten = state.recorded;
+    this.recorded = state.seq;
+    this.#inAccess = this.#loggedMark = this.#markWritten = state.seq;
     this.#journalBytes = state.journalBytes;
     // OK waits for the journal alone: it holds every message, and recovery puts back into
     // access.log and the store what a crash took from them since the last L mark.
@@ -235,7 +235,7 @@ export class ZogNode implements LinkOwner {
   #markNow(): void {
     this.#syncEverything();
     if (this.#inAccess === this.#markWritten) return;
-    this.files.journal.append(journalLine({ kind: "L", count: this.#inAccess }));
+    this.files.journal.append(journalLine({ kind: "L", seq: this.#inAccess }));
     this.files.syncJournalNow();
     this.#loggedMark = this.#markWritten = this.#inAccess;
   }
@@ -290,7 +290,7 @@ export class ZogNode implements LinkOwner {
     this.#batch = [];
     const lines = this.#journalLines;
     this.#journalLines = [];
-    if (this.#loggedMark !== this.#markWritten) lines.push(journalLine({ kind: "L", count: this.#loggedMark }));
+    if (this.#loggedMark !== this.#markWritten) lines.push(journalLine({ kind: "L", seq: this.#loggedMark }));
     const fresh: { entry: Entry; inc: Incoming }[] = [];
     const reforward: Entry[] = [];
     const newlySeen: string[] = [];
@@ -314,10 +314,14 @@ export class ZogNode implements LinkOwner {
       newlySeen.push(inc.id);
       const route = this.#route(hopsFrom);
       const dests = new Map<number, number>(route.pairs);
-      const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests };
-      lines.push(journalLine({ kind: "M", id: inc.id, origin: inc.origin, dests, content: inc.content, destsText: route.text }));
+      const seq = this.recorded + fresh.length + 1;
+      const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests, seq };
+      lines.push(journalLine({ kind: "M", seq, id: inc.id, origin: inc.origin, dests, content: inc.content, destsText: route.text }));
       fresh.push({ entry, inc });
     }
+    // Where this commit's access.log lines will start: recovery looks for them there.
+    const first = this.#accessRetry[0]?.seq ?? fresh[0]?.entry.seq;
+    if (first !== undefined) lines.push(journalLine({ kind: "P", seq: first, offset: this.files.accessSize() }));
     const text = lines.join("");
     try {
       this.files.journal.append(text);
@@ -403,8 +407,9 @@ export class ZogNode implements LinkOwner {
     try {
       // The M records go: what they vouch for must be on disk in access.log and the store.
       this.#syncEverything();
-      this.#journalBytes = compactJournal(this.files, this.seen, pending.values());
-      this.recorded = this.#inAccess = this.#loggedMark = this.#markWritten = 0;
+      this.#journalBytes = compactJournal(this.files, this.seen, pending.values(), this.#inAccess);
+      // The V line vouches for what the L mark did.
+      this.#loggedMark = this.#markWritten = this.#inAccess;
     } catch (e) {
       log.error("journal compaction failed: {code}", { code: errCode(e) });
       this.#journalBytes = 0;

@@ -7,11 +7,10 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { NodeFiles, RingConfig, RingNode } from "../config/mod.ts";
-import type { Entry } from "./entry.ts";
 import { errCode } from "../errors.ts";
 import { JOURNAL_FILE, LogFiles } from "./log_files.ts";
 import { RingStore } from "./listen/store.ts";
-import { type Recovered, recover } from "./recovery.ts";
+import { JournalBehindError, type Recovered, recover, type StoreRows } from "./recovery.ts";
 import { rebuildJournal } from "./rebuild.ts";
 import { moveToStateDir, sizeOf } from "./state_dir.ts";
 
@@ -65,16 +64,26 @@ export function openNode(config: RingConfig, self: RingNode, paths: NodeFiles, o
       );
     // The store's WAL is synced with access.log, before the journal's L mark moves past them.
     if (config.fsync !== "never") files.alsoSync.push(store.walFd());
-    const opened = store;
-    const origin = (i: number) => config.nodes[i]?.name ?? "?";
-    let storeRepaired = 0;
-    const rec = recover(files, (unconfirmed: readonly Entry[]) => {
-      storeRepaired = opened.repair(unconfirmed.map((e) => ({ id: e.id, origin: origin(e.origin), content: e.content })));
-    });
-    const damage = rec.skipped > 0 ? [`journal: skipped ${rec.skipped} torn lines`] : [];
+    const rows = storeRows(store, config.nodes);
+    const ring = { self: self.index, n: config.nodes.length };
+    let rec: Recovered;
+    try {
+      rec = recover(files, rows, ring);
+    } catch (e) {
+      if (!(e instanceof JournalBehindError) || !opts.rebuild) throw e;
+      notes.push(
+        rebuildJournal(
+          files,
+          store,
+          config.nodes.map((n) => n.name),
+          self.index,
+        ),
+      );
+      rec = recover(files, rows, ring);
+    }
     if (rec.repaired > 0) notes.push(`access.log: appended ${rec.repaired} journalled messages a crash had kept out`);
-    if (storeRepaired > 0) notes.push(`store: added ${storeRepaired} journalled messages a crash had kept out`);
-    return { files, store, rec, notes, damage };
+    if (rec.storeRepaired > 0) notes.push(`store: added ${rec.storeRepaired} journalled messages a crash had kept out`);
+    return { files, store, rec, notes: [...notes, ...rec.notes], damage: rec.damage };
   } catch (e) {
     files?.close();
     store?.close();
@@ -99,4 +108,27 @@ function missing(journalPath: string, store: RingStore, accessBytes: number): Jo
     `the journal ${journalPath} is missing or empty while ${holds}: refusing to start, which would forget what was sent and acknowledged; ` +
       `put the journal back, or start once with --rebuild-journal to rebuild it from the store and the peers`,
   );
+}
+
+/** The store as recovery sees it: origins as ring positions. */
+function storeRows(store: RingStore, nodes: readonly RingNode[]): StoreRows {
+  const position = new Map(nodes.map((n) => [n.name, n.index]));
+  const name = (i: number) => nodes[i]?.name ?? "?";
+  return {
+    get lastSeq() {
+      return store.lastSeq;
+    },
+    put: (rows) => store.put(rows.map((r) => ({ ...r, origin: name(r.origin) }))),
+    skipTo: (seq) => store.skipTo(seq),
+    between: (from, to) => {
+      const out: { seq: number; id: string; origin: number; content: string }[] = [];
+      for (let at = from; at <= to;) {
+        const page = store.read(at, Math.min(10_000, to - at + 1));
+        for (const m of page) if (m.seq <= to) out.push({ seq: m.seq, id: m.id, origin: position.get(m.origin) ?? 0, content: m.content });
+        if (page.length === 0) break;
+        at = page[page.length - 1]!.seq + 1;
+      }
+      return out;
+    },
+  };
 }

@@ -69,7 +69,9 @@ test.skipIf(reason !== undefined)(
     mkdirSync(logDir, { recursive: true });
     expect(spawnSync("mount", ["-t", "tmpfs", "-o", "size=16m", "tmpfs", logDir]).status).toBe(0);
     mounts.push(logDir);
-    const procs = new Map(ring.names.map((n) => [n, startNode(ring, n, ports.statsPort)]));
+    // A's journal and store on the same small file system as its logs: all of them fill up.
+    const stateArgs = ["--state-dir", logDir];
+    const procs = new Map(ring.names.map((n) => [n, startNode(ring, n, ports.statsPort, n === "A" ? stateArgs : [])]));
     await waitFor(() => meshUp(ring, ports.statsPort), 10_000, "the two-node mesh");
 
     // Lines of different lengths, so failed writes stop at every kind of offset.
@@ -108,7 +110,7 @@ test.skipIf(reason !== undefined)(
     // The journal replays without a torn line, and the restart doubles nothing.
     process.kill(a.pid, "SIGKILL");
     await a.exited;
-    const again = startNode(ring, "A", ports.statsPort);
+    const again = startNode(ring, "A", ports.statsPort, stateArgs);
     await waitFor(() => meshUp(ring, ports.statsPort), 10_000, "A back");
     expect(again.stderr()).not.toMatch(/torn lines/);
     expect(checkedContents(logLines(ring, "A"), "A").sort()).toEqual([...sent].sort());
