@@ -50,6 +50,12 @@ export interface ReplayState {
   tornFrom?: number;
   /** Whole lines (newline included) in the torn tail: damaged records rather than a cut. */
   tornLines?: number;
+  /** M records the caller asked to keep (`keep`): what the store lacks or holds damaged. */
+  after: SeqEntry[];
+  /** Seq ranges [from, to] between M records that have no record: theirs were damaged. */
+  gaps: [number, number][];
+  /** The first line (V) was damaged: the journal's start is not known from it. */
+  headLost?: boolean;
   /** Format 1 only: how many M records the journal holds, and the last L count. */
   v1?: { recorded: number; count: number };
 }
@@ -57,16 +63,17 @@ export interface ReplayState {
 /**
  * Replays a journal's text.
  *
- * @param dedupCapacity size of the rebuilt de-dup memory
+ * @param opts.keep which M records to keep in `after`, by seq (what the store lacks or holds damaged)
+ * @param opts.dedupCapacity size of the rebuilt de-dup memory
  * @example
  * ```ts
- * const state = replayJournal(readFileSync(path, "utf8"), 500_000);
+ * const state = replayJournal(readFileSync(path, "utf8"), { keep: (seq) => seq > store.lastSeq });
  * ```
  */
-export function replayJournal(text: string, dedupCapacity?: number): ReplayState {
+export function replayJournal(text: string, opts: { keep?: (seq: number) => boolean; dedupCapacity?: number } = {}): ReplayState {
   const state: ReplayState = {
     version: 0,
-    seen: new IdSet(dedupCapacity),
+    seen: new IdSet(opts.dedupCapacity),
     pending: new Map(),
     base: 0,
     lastSeq: 0,
@@ -74,15 +81,23 @@ export function replayJournal(text: string, dedupCapacity?: number): ReplayState
     unconfirmed: [],
     offsets: new Map(),
     damaged: [],
+    after: [],
+    gaps: [],
   };
+  const keep = opts.keep ?? (() => false);
   if (text === "") return state;
-  const first = parseJournalLine(text.slice(0, Math.max(0, text.indexOf("\n"))));
-  if (first?.kind !== "V") {
-    // No V line: a journal of the older format (or one whose first line is damaged: read as
-    // format 1 it then fails on the checksums, and the caller refuses it).
+  const head = text.split("\n", 4);
+  if (parseJournalLine(head[0]!)?.kind === "V") state.version = 2;
+  else if (head.slice(1).some((l) => parseJournalLine(l) !== undefined)) {
+    // Format 2 whose V line was damaged.
+    state.version = 2;
+    state.headLost = true;
+  } else {
+    // No V line: a journal of the older format.
     state.version = 1;
     state.v1 = { recorded: 0, count: 0 };
-  } else state.version = 2;
+  }
+  let lastM = -1;
   let bad: DamagedRange | undefined;
   let at = 0;
   while (at < text.length) {
@@ -99,7 +114,15 @@ export function replayJournal(text: string, dedupCapacity?: number): ReplayState
           bad.to = next;
           bad.lines++;
         } else state.damaged.push((bad = { from: at, to: next, lines: 1 }));
-      } else apply(state, r);
+      } else {
+        if (r.kind === "M" && state.version === 2) {
+          if (lastM >= 0 && r.seq > lastM + 1) state.gaps.push([lastM + 1, r.seq - 1]);
+          lastM = r.seq;
+        }
+        if (r.kind === "V") lastM = r.seq;
+        apply(state, r);
+        if (r.kind === "M" && state.version === 2 && keep(r.seq)) state.after.push(state.unconfirmed.at(-1)!);
+      }
     }
     at = next;
   }

@@ -34,6 +34,10 @@ export interface StoreRows {
   put(rows: readonly { seq: number; id: string; origin: number; content: string }[]): void;
   /** Moves lastSeq on to `seq` (messages the store lacks and nothing holds: never reused). */
   skipTo(seq: number): void;
+  /** Seqs of rows that fail their checksum. */
+  readonly damaged: readonly number[];
+  /** Writes damaged rows again from the journal's records of them. */
+  replace(rows: readonly { seq: number; id: string; origin: number; content: string }[]): void;
   /** Messages of seqs from..to that the store holds (to rebuild what a damaged journal lost). */
   between(from: number, to: number): { seq: number; id: string; origin: number; content: string }[];
 }
@@ -74,7 +78,8 @@ export class JournalBehindError extends Error {}
  */
 export function recover(files: LogFiles, store?: StoreRows, ring: { self: number; n: number } = { self: 0, n: 1 }): Recovered {
   const text = files.readJournal();
-  const state = replayJournal(text);
+  const damagedRows = new Set(store?.damaged ?? []);
+  const state = replayJournal(text, store ? { keep: (seq) => seq > store.lastSeq || damagedRows.has(seq) } : {});
   if (state.version === 1) return recoverV1(files, state, store);
   // A new journal starts with its V line: the seq it starts after.
   if (state.version === 0) files.journal.append(journalLine({ kind: "V", version: JOURNAL_VERSION, seq: store?.lastSeq ?? 0 }));
@@ -85,19 +90,31 @@ export function recover(files: LogFiles, store?: StoreRows, ring: { self: number
   const notes: string[] = [];
   const pending = [...state.pending.values()];
   let seq = Math.max(state.lastSeq, state.base);
+  if (state.headLost && state.lastSeq === 0 && storeSeq > seq) {
+    notes.push(`journal: its first line (V) was damaged and it holds no message: it starts after the store's last, ${storeSeq}`);
+    seq = storeSeq;
+  }
   if (storeSeq > seq) {
     const explained = state.damaged.reduce((n, d) => n + d.lines, 0) + (state.tornLines ?? 0);
     if (storeSeq - seq > explained) throw behind(files, storeSeq, seq);
-    // The store holds what damaged records were: their ids are seen, and every peer is sent
-    // them again (each drops what it has), the duties those records held being unknown.
-    for (const m of store!.between(seq + 1, storeSeq)) {
+    state.gaps.push([seq + 1, storeSeq]);
+    seq = storeSeq;
+  }
+  // Messages whose records were damaged: the store holds them (access.log too: its line is
+  // written first). Their ids are seen, and every peer is sent them again (each drops what it
+  // has), the duties those records held being unknown.
+  for (const [from, to] of store ? state.gaps : []) {
+    const held = store!.between(from, to);
+    for (const m of held) {
       state.seen.add(m.id);
       pending.push({ id: m.id, origin: m.origin, content: m.content, dests: allBut(ring) });
     }
-    notes.push(`journal: messages ${seq + 1}-${storeSeq} taken from the store (their records were damaged); sent again to every peer`);
-    seq = storeSeq;
+    notes.push(
+      `journal: the records of messages ${from}-${to} were damaged: ${held.length} taken from the store and sent again to every peer`,
+    );
   }
   const fix = repairLogged(files, state, store);
+  if (store && damagedRows.size > 0) damage.push(...mendRows(store, state, damagedRows));
   if (fix.cut !== undefined) notes.push(`access.log: cut a torn line at byte ${fix.cut}`);
   if (store && store.lastSeq < seq) {
     damage.push(`store: messages ${store.lastSeq + 1}-${seq} are missing and not in the journal either`);
@@ -163,6 +180,32 @@ function behind(files: LogFiles, storeSeq: number, seq: number): JournalBehindEr
   );
 }
 
+/** Writes the store's damaged rows again from the journal; one line per range it could and could not mend. */
+function mendRows(store: StoreRows, state: ReplayState, damaged: ReadonlySet<number>): string[] {
+  const fromJournal = state.after.filter((e) => damaged.has(e.seq));
+  store.replace(fromJournal.map((e) => ({ seq: e.seq, id: e.id, origin: e.origin, content: e.content })));
+  const mended = new Set(fromJournal.map((e) => e.seq));
+  const lost = [...damaged].filter((s) => !mended.has(s));
+  return [
+    `store: ${damaged.size} message${damaged.size === 1 ? "" : "s"} failed ${damaged.size === 1 ? "its checksum" : "their checksums"} (${ranges([...damaged])})` +
+      (mended.size > 0 ? `; written again from the journal: ${ranges([...mended])}` : "") +
+      (lost.length > 0 ? `; not in the journal, never served: ${ranges(lost)}` : ""),
+  ];
+}
+
+/** "3-5, 9" */
+function ranges(seqs: number[]): string {
+  const sorted = [...seqs].sort((a, b) => a - b);
+  const out: string[] = [];
+  for (let i = 0; i < sorted.length;) {
+    let j = i;
+    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
+    out.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
+    i = j + 1;
+  }
+  return out.join(", ");
+}
+
 /**
  * Puts into access.log and the store the journalled messages a crash kept out of them.
  * Returns how many lines were appended, rows stored, and where a torn line was cut.
@@ -180,8 +223,7 @@ function repairLogged(
   files.access.append(missing.map((e) => accessLine(stamp, e.content)).join(""));
   let stored = 0;
   if (store) {
-    const last = store.lastSeq;
-    const rows = state.unconfirmed.filter((e) => e.seq > last);
+    const rows = state.after.filter((e) => e.seq > store.lastSeq);
     store.put(rows.map((e: SeqEntry) => ({ seq: e.seq, id: e.id, origin: e.origin, content: e.content })));
     stored = rows.length;
   }

@@ -9,7 +9,8 @@ import { join } from "node:path";
 import type { NodeFiles, RingConfig, RingNode } from "../config/mod.ts";
 import { errCode } from "../errors.ts";
 import { JOURNAL_FILE, LogFiles } from "./log_files.ts";
-import { RingStore } from "./listen/store.ts";
+import type { RingStore } from "./listen/store.ts";
+import { openStore } from "./store_open.ts";
 import { JournalBehindError, type Recovered, recover, type StoreRows } from "./recovery.ts";
 import { rebuildJournal } from "./rebuild.ts";
 import { moveToStateDir, sizeOf } from "./state_dir.ts";
@@ -39,7 +40,12 @@ export class JournalMissingError extends Error {}
  * const { files, store, rec, notes } = openNode(config, self, paths, { rebuild: false });
  * ```
  */
-export function openNode(config: RingConfig, self: RingNode, paths: NodeFiles, opts: { rebuild?: boolean } = {}): Opened {
+export function openNode(
+  config: RingConfig,
+  self: RingNode,
+  paths: NodeFiles,
+  opts: { rebuild?: boolean; rebuildStore?: boolean } = {},
+): Opened {
   const notes = moveToStateDir(paths.logDir, paths.stateDir);
   const journalPath = join(paths.stateDir, JOURNAL_FILE);
   const journalBytes = sizeOf(journalPath);
@@ -49,7 +55,11 @@ export function openNode(config: RingConfig, self: RingNode, paths: NodeFiles, o
     // The journal is checked before anything creates it.
     makeFolder(paths.logDir, "log");
     makeFolder(paths.stateDir, "state");
-    store = RingStore.open(paths.stateDir, { durable: config.fsync !== "never" });
+    const opened = openStore(paths.stateDir, { durable: config.fsync !== "never", rebuild: opts.rebuildStore ?? false });
+    store = opened.store;
+    const damage: string[] = [];
+    if (opened.setAside)
+      damage.push(`store: ${opened.setAside.reason}: set aside as ${opened.setAside.path}; a new store is filled from the journal`);
     const accessBytes = sizeOf(join(paths.logDir, "access.log"));
     if (journalBytes === 0 && (store.lastSeq > 0 || accessBytes > 0) && !opts.rebuild) throw missing(journalPath, store, accessBytes);
     files = new LogFiles(paths.logDir, paths.stateDir);
@@ -82,13 +92,23 @@ export function openNode(config: RingConfig, self: RingNode, paths: NodeFiles, o
       rec = recover(files, rows, ring);
     }
     if (rec.repaired > 0) notes.push(`access.log: appended ${rec.repaired} journalled messages a crash had kept out`);
-    if (rec.storeRepaired > 0) notes.push(`store: added ${rec.storeRepaired} journalled messages a crash had kept out`);
-    return { files, store, rec, notes: [...notes, ...rec.notes], damage: rec.damage };
+    if (opened.setAside) notes.push(rebuiltNote(store));
+    else if (rec.storeRepaired > 0) notes.push(`store: added ${rec.storeRepaired} journalled messages a crash had kept out`);
+    return { files, store, rec, notes: [...notes, ...rec.notes], damage: [...damage, ...rec.damage] };
   } catch (e) {
     files?.close();
     store?.close();
     throw e;
   }
+}
+
+/** What a store rebuilt from the journal holds, and what it could not get back. */
+function rebuiltNote(store: RingStore): string {
+  const oldest = store.oldestSeq();
+  const held =
+    oldest <= store.lastSeq ? `messages ${oldest}-${store.lastSeq} restored from the journal` : "no message in the journal to restore";
+  const gone = oldest > 1 ? `; messages 1-${oldest - 1} were only in the old store: replay starts after them` : "";
+  return `store rebuilt: ${held}${gone}; the positions of durable listeners and groups were in the old store (they start again as new ones)`;
 }
 
 function makeFolder(dir: string, what: string): void {
@@ -114,7 +134,10 @@ function missing(journalPath: string, store: RingStore, accessBytes: number): Jo
 function storeRows(store: RingStore, nodes: readonly RingNode[]): StoreRows {
   const position = new Map(nodes.map((n) => [n.name, n.index]));
   const name = (i: number) => nodes[i]?.name ?? "?";
+  const damaged = store.scanDamaged();
   return {
+    damaged,
+    replace: (rows) => store.replace(rows.map((r) => ({ ...r, origin: name(r.origin) }))),
     get lastSeq() {
       return store.lastSeq;
     },

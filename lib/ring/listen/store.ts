@@ -277,6 +277,45 @@ export class RingStore {
     this.#setLast.run(seq);
   }
 
+  /**
+   * SQLite's check of the file's pages and indexes (`PRAGMA quick_check`: it reads the whole
+   * file once); a reason when it fails.
+   */
+  check(): string | undefined {
+    try {
+      const rows = this.#db.query("PRAGMA quick_check").all() as { quick_check: string }[];
+      const bad = rows.map((r) => r.quick_check).filter((r) => r !== "ok");
+      return bad.length === 0 ? undefined : `quick_check: ${bad.slice(0, 3).join("; ")}`;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
+  /** Seqs of the rows that fail their checksum (reads every row once: at start). */
+  scanDamaged(): number[] {
+    this.flush();
+    const bad: number[] = [];
+    for (const r of this.#db
+      .query("SELECT seq, ts, id, origin, content, crc FROM messages WHERE crc IS NOT NULL")
+      .iterate() as Iterable<CheckedRow>)
+      if (!rowIsWhole(r)) bad.push(r.seq);
+    for (const seq of bad) this.damagedSeqs.add(seq);
+    return bad;
+  }
+
+  /** Writes damaged rows again, whole (their time kept), from the journal's records of them. */
+  replace(rows: readonly { seq: number; id: string; origin: string; content: string }[]): void {
+    const tsOf = this.#db.prepare("SELECT ts FROM messages WHERE seq = ?");
+    const put = this.#db.prepare("UPDATE messages SET id = ?, origin = ?, content = ?, crc = ? WHERE seq = ?");
+    this.#db.transaction(() => {
+      for (const r of rows) {
+        const ts = (tsOf.get(r.seq) as { ts: number } | null)?.ts ?? Date.now();
+        put.run(r.id, r.origin, r.content, rowSum(r.seq, ts, r.id, r.origin, r.content), r.seq);
+        this.damagedSeqs.delete(r.seq);
+      }
+    })();
+  }
+
   /** The saved position of a durable listener or group (`durable:NAME`, `group:NAME`). */
   position(key: string): number | undefined {
     return this.positions().get(key);
