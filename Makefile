@@ -10,14 +10,16 @@ DEPS    := node_modules/.installed
 all: build
 
 help:
-	@echo "make          build dist/zog, dist/sprog, dist/zeus, dist/emperor for this machine"
+	@echo "make          build dist/zog and its links dist/sprog, dist/zeus, dist/emperor, dist/cf-messages"
 	@echo "make test     build, then run every test (unit and end-to-end)"
 	@echo "make demo     run the whole system on this machine, then clean up"
 	@echo "make bench    run the benchmarks under bench/ and print figures"
-	@echo "make check    type check (tsc) and format check (prettier)"
+	@echo "make check    type check (tsc), format check (prettier), lib/ folders import downward only"
+	@echo "make fmt      format the sources with prettier"
 	@echo "make dist     cross-build tarballs for every target, with SHA256SUMS"
 	@echo "make dist-check  run the linux-arm64 build under qemu-user: --version, --check, a 2-node ring"
 	@echo "make clean    remove dist/"
+	@echo "make help     this list (docs/install.md says more of each)"
 
 # npm ci when node_modules is missing or older than package-lock.json.
 $(DEPS): package-lock.json
@@ -46,10 +48,11 @@ test: build
 
 check: $(DEPS)
 	node_modules/.bin/tsc --noEmit -p .
-	node_modules/.bin/prettier --check --log-level warn cmd lib tests $$(ls bench/*.ts 2>/dev/null) mod.ts
+	node_modules/.bin/prettier --check --log-level warn cmd lib tests $$(ls bench/*.ts scripts/*.ts 2>/dev/null) mod.ts
+	$(BUN) run scripts/check_layers.ts
 
 fmt: $(DEPS)
-	node_modules/.bin/prettier --write --log-level warn cmd lib tests $$(ls bench/*.ts 2>/dev/null) mod.ts
+	node_modules/.bin/prettier --write --log-level warn cmd lib tests $$(ls bench/*.ts scripts/*.ts 2>/dev/null) mod.ts
 
 bench: build
 	@[ -x /usr/sbin/nats-server ] || echo "make bench: nats-server is NOT installed (apt-get install nats-server): the ring benchmark runs without its JetStream/NATS comparison"

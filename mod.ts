@@ -16,10 +16,17 @@ export * from "./lib/zeus_protocol/mod.ts";
 export * from "./lib/zeus/mod.ts";
 export * from "./lib/ring/mod.ts";
 export {
+  type IncomingRequest,
   MessageIds,
+  NoReplyError,
+  type ReplyMessage,
+  type RequestMessage,
+  Responder,
+  type ResponderOptions,
   RingClient,
   type RingClientOptions,
   type RingEvent,
   RingListener,
   type RingListenerOptions,
+  type Sent,
 } from "./lib/ring/client/mod.ts";

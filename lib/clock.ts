@@ -44,6 +44,11 @@ export interface Clock {
   setInterval(fn: () => void, ms: number): TimerHandle;
   /** Cancels a timer from {@link Clock.setInterval}; an unknown handle is ignored. */
   clearInterval(handle: TimerHandle): void;
+  /**
+   * Calls `fn` on the next turn of the event loop, after the I/O that is ready now has been
+   * read (`setImmediate`): how a group commit gathers what arrives in one turn.
+   */
+  nextTurn(fn: () => void): void;
 }
 
 type NodeTimer = ReturnType<typeof setTimeout>;
@@ -66,6 +71,7 @@ export const systemClock: Clock = {
   clearTimeout: (handle) => clearTimeout(handle as NodeTimer),
   setInterval: (fn, ms) => setInterval(fn, ms),
   clearInterval: (handle) => clearInterval(handle as NodeTimer),
+  nextTurn: (fn) => void setImmediate(fn),
 };
 
 /**

@@ -56,6 +56,7 @@ function clientName(): string {
   try {
     return `${userInfo().username}@${hostname()}`;
   } catch {
+    // No passwd entry for this uid (a container): the host still names the client.
     return hostname();
   }
 }

@@ -22,7 +22,7 @@ export const COMMON_HELP = `Common options:
   --log-level LEVEL    trace, debug, info (default), warning, error, fatal
   --log-format FORMAT  text (default) or json (one JSON object a line), on stderr`;
 
-/** The exit-code table printed at the end of every `--help` (README has the same). */
+/** The exit-code table printed at the end of every `--help` (docs/programs.md has the same). */
 export const EXIT_CODES_HELP = `Exit codes (the same in zog, sprog, zeus and emperor):
   0  success
   1  runtime failure: cannot bind, a daemon or peer does not answer, I/O error,

@@ -16,5 +16,5 @@ export {
   type RingNode,
   type RingTls,
 } from "./ring_config.ts";
-export { type NodeFiles, nodeFiles, resolveSelf, type SelfHints } from "./ring_self.ts";
+export { type NodeFiles, nodeFiles, resolveSelf, selfMatches, type SelfHints } from "./ring_self.ts";
 export { DEFAULT_RETAIN, parseDuration, parseRetain, parseSize, type Retain } from "./retain.ts";

@@ -29,7 +29,7 @@ export interface RingTls {
   clientAuth: "required" | "optional" | "none";
 }
 
-/** Durability policy of log appends before `ok` (see README). */
+/** Durability policy of log appends before `ok` (see docs/ring.md). */
 export type FsyncPolicy = "always" | "batch" | "never";
 
 /** A validated ring.toml. */

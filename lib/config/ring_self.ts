@@ -17,6 +17,20 @@ export interface SelfHints {
 }
 
 /**
+ * The nodes whose host is one of this machine's addresses or whose name (or host) is its
+ * hostname: one for a ring machine, none for another, several when nodes share a machine.
+ *
+ * @example
+ * ```ts
+ * declare const cfg: RingConfig;
+ * selfMatches(cfg, { addresses: ["127.0.0.11"], hostname: "x" }).map((n) => n.name); // ["MV"]
+ * ```
+ */
+export function selfMatches(config: RingConfig, hints: Omit<SelfHints, "node">): RingNode[] {
+  return config.nodes.filter((n) => hints.addresses.includes(n.host) || n.name === hints.hostname || n.host === hints.hostname);
+}
+
+/**
  * Picks this machine's node: `--node` if given, else the one node whose host is one of
  * this machine's addresses or whose name is the hostname.
  *
@@ -33,7 +47,7 @@ export function resolveSelf(config: RingConfig, hints: SelfHints): RingNode {
     if (!n) throw new UsageError(`--node "${hints.node}" is not in ${config.file} (nodes: ${names})`);
     return n;
   }
-  const matches = config.nodes.filter((n) => hints.addresses.includes(n.host) || n.name === hints.hostname || n.host === hints.hostname);
+  const matches = selfMatches(config, hints);
   if (matches.length === 1) return matches[0]!;
   if (matches.length === 0) {
     throw new UsageError(

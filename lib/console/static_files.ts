@@ -8,6 +8,8 @@ import css from "./ui/console.css" with { type: "text" };
 import common from "./ui/common.js" with { type: "text" };
 import zogPage from "./ui/zog.html" with { type: "text" };
 import zogScript from "./ui/zog.js" with { type: "text" };
+import zeusPage from "./ui/zeus.html" with { type: "text" };
+import zeusScript from "./ui/zeus.js" with { type: "text" };
 
 /** Which daemon's console. */
 export type ConsolePage = "zog" | "zeus";
@@ -18,7 +20,10 @@ const PAGES: Record<ConsolePage, Record<string, { body: string; type: string }>>
     "/ui/": { body: zogPage as unknown as string, type: "text/html; charset=utf-8" },
     "/ui/zog.js": { body: zogScript, type: JS },
   },
-  zeus: {},
+  zeus: {
+    "/ui/": { body: zeusPage as unknown as string, type: "text/html; charset=utf-8" },
+    "/ui/zeus.js": { body: zeusScript, type: JS },
+  },
 };
 const SHARED: Record<string, { body: string; type: string }> = {
   "/ui/console.css": { body: css, type: "text/css; charset=utf-8" },

@@ -89,6 +89,7 @@ export class CgroupTree {
       }
       return new CgroupTree(path, controllers);
     } catch {
+      // Not root, or cgroup v2 not mounted writable: the caller logs that vassals run without cgroups.
       return undefined;
     }
   }
@@ -164,6 +165,7 @@ export class CgroupTree {
       try {
         busy = readdirSync(this.path, { withFileTypes: true }).some((e) => e.isDirectory() && populated(join(this.path, e.name)));
       } catch {
+        // Unreadable now: counted as busy, so the wait goes on to its deadline rather than end early.
         return true;
       }
       if (!busy) return true;
@@ -190,6 +192,7 @@ export function populated(dir: string): boolean {
   try {
     return /^populated 1$/m.test(readFileSync(join(dir, "cgroup.events"), "utf8"));
   } catch {
+    // The cgroup is gone: nothing in it.
     return false;
   }
 }

@@ -15,7 +15,7 @@ import { dropStartupPagesSoon } from "../proc/startup_pages.ts";
 import { serveStats } from "../stats/server.ts";
 import { type EmperorSpec, parseEmperorSpec, parseHostPort } from "../tls/endpoint.ts";
 import { DirMonitor } from "./dir_monitor.ts";
-import { emperorStats } from "./emperor_stats.ts";
+import { emperorStats } from "./emperor_status.ts";
 import { defaultStateDir } from "../exec/state_dir.ts";
 import { runStatusCommand } from "./status_command.ts";
 import { SETPRIV } from "../proc/launch_argv.ts";

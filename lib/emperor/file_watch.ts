@@ -6,9 +6,13 @@
  *
  * @module
  */
-import { type FSWatcher, watch } from "node:fs";
-import { isAbsolute, join, resolve } from "node:path";
+import { existsSync, type FSWatcher, watch } from "node:fs";
+import { basename, isAbsolute, join, resolve } from "node:path";
 import type { Clock, TimerHandle } from "../clock.ts";
+import { errCode } from "../errors.ts";
+import { getLogger } from "../log/logging.ts";
+
+const log = getLogger("emperor", "watch");
 
 /** Quiet time after the last change before the reload. */
 export const DEBOUNCE_MS = 300;
@@ -76,7 +80,9 @@ export class Debouncer {
 
 /**
  * Watches one vassal's patterns; `onChange(path)` gets the first matching path of each
- * burst, debounced. Base folders that do not exist yet are looked for again every second.
+ * burst, debounced. Base folders that do not exist yet are looked for again every second,
+ * and so is a base folder whose watcher died (the folder was removed, or the watcher
+ * failed): the death is logged, and the folder watched again once it is back.
  *
  * @example
  * ```ts
@@ -90,6 +96,7 @@ export class FileWatch {
   #globs: Bun.Glob[];
   #watchers: FSWatcher[] = [];
   #retry: ReturnType<typeof setInterval> | undefined;
+  #missing = new Map<string, boolean>();
   #debounce: Debouncer;
   #changed: string | undefined;
 
@@ -110,19 +117,14 @@ export class FileWatch {
       const { dir, deep } = globBase(p);
       bases.set(dir, (bases.get(dir) ?? false) || deep);
     }
-    const missing = new Map<string, boolean>();
-    for (const [dir, deep] of bases) if (!this.#watch(dir, deep)) missing.set(dir, deep);
-    if (missing.size === 0) return;
-    this.#retry = setInterval(() => {
-      for (const [dir, deep] of missing) if (this.#watch(dir, deep)) missing.delete(dir);
-      if (missing.size === 0) clearInterval(this.#retry);
-    }, 1000);
-    this.#retry.unref?.();
+    for (const [dir, deep] of bases) if (!this.#watch(dir, deep)) this.#lookAgain(dir, deep);
   }
 
   /** Stops watching; a pending reload is dropped. */
   stop(): void {
     clearInterval(this.#retry);
+    this.#retry = undefined;
+    this.#missing.clear();
     for (const w of this.#watchers) w.close();
     this.#watchers = [];
     this.#debounce.cancel();
@@ -133,20 +135,48 @@ export class FileWatch {
     return this.#globs.some((g) => g.match(path));
   }
 
+  /** Tries `dir` again every second until it can be watched. */
+  #lookAgain(dir: string, deep: boolean): void {
+    this.#missing.set(dir, deep);
+    if (this.#retry !== undefined) return;
+    this.#retry = setInterval(() => {
+      for (const [d, dp] of this.#missing) if (this.#watch(d, dp)) this.#missing.delete(d);
+      if (this.#missing.size > 0) return;
+      clearInterval(this.#retry);
+      this.#retry = undefined;
+    }, 1000);
+    this.#retry.unref?.();
+  }
+
   #watch(dir: string, deep: boolean): boolean {
+    let w: FSWatcher;
     try {
-      const w = watch(dir, { recursive: deep }, (_event, name) => {
+      w = watch(dir, { recursive: deep }, (_event, name) => {
         if (name === null) return;
+        // A removed base folder is reported as a change of its own name, and its watcher sees
+        // nothing after that, not even the folder made again (by then, maybe, as with a
+        // checkout). A file of that name inside it also looks so: watching again costs nothing.
+        if (name.toString() === basename(dir) && !existsSync(join(dir, name.toString())))
+          return this.#died(w, dir, deep, "the folder was removed");
         const path = join(dir, name.toString());
         if (!this.matches(path)) return;
         this.#changed ??= path;
         this.#debounce.poke();
       });
-      w.on("error", () => {});
-      this.#watchers.push(w);
-      return true;
     } catch {
+      // Not there (yet): start() and #lookAgain() try again every second.
       return false;
     }
+    w.on("error", (e) => this.#died(w, dir, deep, errCode(e)));
+    this.#watchers.push(w);
+    return true;
+  }
+
+  #died(w: FSWatcher, dir: string, deep: boolean, why: string): void {
+    if (!this.#watchers.includes(w)) return;
+    this.#watchers = this.#watchers.filter((x) => x !== w);
+    w.close();
+    log.warn("watch of {dir} stopped: {why}; watching it again once it can (every second)", { dir, why });
+    if (!this.#watch(dir, deep)) this.#lookAgain(dir, deep);
   }
 }

@@ -81,6 +81,7 @@ function kill(pid: number): boolean {
     process.kill(pid, "SIGKILL");
     return true;
   } catch {
+    // Gone already (ESRCH), or not ours to kill (EPERM: the pid was reused): nothing killed.
     return false;
   }
 }

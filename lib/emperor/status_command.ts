@@ -5,7 +5,7 @@
  * @module
  */
 import { defineCommand, parseCommand } from "../cli/command.ts";
-import { fetchStatus, renderTable } from "../stats/mod.ts";
+import { DEFAULT_STATS, fetchStatus, renderTable } from "../stats/mod.ts";
 import type { VassalView } from "./status_view.ts";
 import { EXIT } from "../errors.ts";
 
@@ -53,9 +53,6 @@ export function renderEmperorStatus(s: EmperorStatusDoc, now: number): string {
   return `${table}\nfiles with errors (not running):\n${rejected.map((r) => `  ${r.reason}\n`).join("")}`;
 }
 
-/** Where `emperor status` looks when --stats is not given (the systemd unit serves it there). */
-export const DEFAULT_STATS = "127.0.0.1:4042";
-
 const STATUS = defineCommand({
   program: "emperor",
   sub: "status",
@@ -65,9 +62,9 @@ const STATUS = defineCommand({
 
 Prints the vassals of a running emperor (kind, state, pid, restarts, last exit) and the
 vassal files it could not use, read from GET /status at its --stats address.
-  --stats ADDR:PORT   where the emperor serves --stats (default ${DEFAULT_STATS})
+  --stats ADDR:PORT   where the emperor serves --stats (default ${DEFAULT_STATS.emperor})
   --json              print the raw JSON`,
-  flags: { stats: { type: "string", default: DEFAULT_STATS }, json: { type: "boolean" } },
+  flags: { stats: { type: "string", default: DEFAULT_STATS.emperor }, json: { type: "boolean" } },
 });
 
 /**

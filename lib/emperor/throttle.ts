@@ -1,7 +1,7 @@
 /**
  * The restart throttle (uWSGI's emperor-throttle): a vassal that keeps dying young waits
  * twice as long before each restart, from 1 s up to 180 s; one that stayed up starts over.
- * Pure: times in, delays out.
+ * Pure: an immutable value; times in, delays and new throttles out.
  *
  * @module
  */
@@ -17,45 +17,50 @@ export interface ThrottleOptions {
 }
 
 /**
- * Restart delays for one vassal.
+ * Restart delays for one vassal, as an immutable value: each record returns a new one.
  *
  * @example
  * ```ts
- * const t = new Throttle();
- * t.started(0);
- * t.exited(500); // 1000: died young, wait 1 s
- * t.started(1500);
- * t.exited(1600); // 2000
+ * let t = new Throttle().started(0);
+ * const first = t.exited(500); // { delayMs: 1000, ... }: died young, wait 1 s
+ * t = first.throttle.started(1500);
+ * t.exited(1600).delayMs; // 2000
  * ```
  */
 export class Throttle {
   readonly minMs: number;
   readonly maxMs: number;
   readonly youngMs: number;
-  #startedAt = 0;
-  /** Young deaths in a row. */
-  #streak = 0;
+  /** When the vassal last started. */
+  readonly startedAt: number;
+  /** Young deaths in a row so far. */
+  readonly streak: number;
 
-  constructor(opts: ThrottleOptions = {}) {
+  /**
+   * @param opts the delays' bounds
+   * @param startedAt when the vassal last started
+   * @param streak young deaths in a row so far
+   */
+  constructor(opts: ThrottleOptions = {}, startedAt = 0, streak = 0) {
     this.minMs = opts.minMs ?? 1000;
     this.maxMs = opts.maxMs ?? 180_000;
     this.youngMs = opts.youngMs ?? 10_000;
+    this.startedAt = startedAt;
+    this.streak = streak;
   }
 
-  /** Records a start at `now`. */
-  started(now: number): void {
-    this.#startedAt = now;
+  /** The throttle after a start at `now`. */
+  started(now: number): Throttle {
+    return new Throttle(this, now, this.streak);
   }
 
-  /** Records an exit at `now` and returns how long to wait before restarting. */
-  exited(now: number): number {
-    const young = now - this.#startedAt < this.youngMs;
-    this.#streak = young ? this.#streak + 1 : 1;
-    return Math.min(this.maxMs, this.minMs * 2 ** Math.min(this.#streak - 1, 30));
-  }
-
-  /** Young deaths in a row so far. */
-  get streak(): number {
-    return this.#streak;
+  /** The throttle after an exit at `now`, and how long to wait before restarting. */
+  exited(now: number): { throttle: Throttle; delayMs: number } {
+    const young = now - this.startedAt < this.youngMs;
+    const streak = young ? this.streak + 1 : 1;
+    return {
+      throttle: new Throttle(this, this.startedAt, streak),
+      delayMs: Math.min(this.maxMs, this.minMs * 2 ** Math.min(streak - 1, 30)),
+    };
   }
 }

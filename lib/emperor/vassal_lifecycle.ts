@@ -1,6 +1,6 @@
 /**
- * A vassal's life on its emperor as one pure transition table: phase + input → next
- * phase + actions. `VassalMachine` (vassal_machine.ts) holds the phase and the facts;
+ * A vassal's life on its emperor as one pure transition table: phase + facts + input → next
+ * phase + actions + new facts (a rule never changes the facts it is given). `VassalMachine` (vassal_machine.ts) holds the phase and the facts;
  * `Vassal` (vassal.ts) carries the actions out. No processes, sockets or timers here.
  *
  * ```text
@@ -60,101 +60,90 @@ export function sameProcess(a: PlainConfig, b: PlainConfig): boolean {
   return key(a) === key(b);
 }
 
-const go = (next: Phase, actions: Action[] = []): VassalStep => ({ next, actions });
-const keep = (phase: Phase, actions: Action[] = []): VassalStep => ({ next: phase, actions, keepSince: true });
-const stay = (_f: VassalFacts, _i: unknown, _now: number, phase: Phase): VassalStep => keep(phase);
+const go = (f: VassalFacts, next: Phase, actions: Action[] = []): VassalStep => ({ next, actions, facts: f });
+const keep = (f: VassalFacts, phase: Phase, actions: Action[] = []): VassalStep => ({ next: phase, actions, keepSince: true, facts: f });
+const stay = (f: VassalFacts, _i: unknown, _now: number, phase: Phase): VassalStep => keep(f, phase);
 const then = (a: Action[], s: VassalStep): VassalStep => ({ ...s, actions: [...a, ...s.actions] });
 
 function launch(f: VassalFacts, now: number): VassalStep {
-  f.reloadAgain = false;
-  f.lateAccepting = false;
-  f.throttle.started(now);
-  return go("starting", [{ do: "launch" }]);
+  return go({ ...f, reloadAgain: false, lateAccepting: false, throttle: f.throttle.started(now) }, "starting", [{ do: "launch" }]);
 }
 
 /** Graceful stop (byte 0 or the stop signal), SIGKILL after stop_timeout; `next` says what follows the exit. */
 function stop(f: VassalFacts, next: "restarting" | "unhealthy" | "destroying" | "shutting"): VassalStep {
   const graceful: Action = f.config.kind === "uwsgi" ? { do: "send", byte: 0 } : { do: "signal", signal: f.config.stopSignal };
-  return go(next, [graceful, { do: "timer", timer: "kill", ms: f.config.stopTimeout * 1000 }]);
+  return go(f, next, [graceful, { do: "timer", timer: "kill", ms: f.config.stopTimeout * 1000 }]);
 }
 
-const sendReload = (): VassalStep => go("reloading", [{ do: "send", byte: 1 }]);
+const sendReload = (f: VassalFacts): VassalStep => go(f, "reloading", [{ do: "send", byte: 1 }]);
 
 /** It is ready (plain: started; uWSGI: byte 1 or 5): announce, send a queued reload, or say a reload is done. */
 function ready(f: VassalFacts, phase: Phase): VassalStep {
-  if (phase !== "starting" && phase !== "reloading") return keep(phase);
+  if (phase !== "starting" && phase !== "reloading") return keep(f, phase);
   const out: Action[] = [];
-  if (!f.announced) {
-    f.announced = true;
-    out.push({ do: "emit", event: { type: "spawned", name: f.name, pid: f.pid ?? -1 } });
-    if (!f.reloadAgain) f.reloadPending = false;
+  let g = f;
+  if (!g.announced) {
+    out.push({ do: "emit", event: { type: "spawned", name: g.name, pid: g.pid ?? -1 } });
+    g = { ...g, announced: true, reloadPending: g.reloadAgain && g.reloadPending };
   }
-  if (f.reloadAgain && !f.lateAccepting) {
-    f.reloadAgain = false;
-    return then(out, sendReload());
+  if (g.reloadAgain && !g.lateAccepting) return then(out, sendReload({ ...g, reloadAgain: false }));
+  if (out.length === 0 && g.reloadPending && !g.reloadAgain) {
+    g = { ...g, reloadPending: false };
+    out.push({ do: "emit", event: { type: "reloaded", name: g.name } });
   }
-  if (out.length === 0 && f.reloadPending && !f.reloadAgain) {
-    f.reloadPending = false;
-    out.push({ do: "emit", event: { type: "reloaded", name: f.name } });
-  }
-  return go("running", out);
+  return go(g, "running", out);
 }
 
 /** A reload held back until byte 5 (or the wait for it ended) is sent now. */
 function deferredReload(f: VassalFacts, phase: Phase): VassalStep {
-  if (!f.reloadAgain || phase !== "running") return keep(phase);
-  f.reloadAgain = false;
-  return sendReload();
+  if (!f.reloadAgain || phase !== "running") return keep(f, phase);
+  return sendReload({ ...f, reloadAgain: false });
 }
 
 /** Reload by its rule, with a process: uWSGI gets byte 1; plain ones get their signal or are restarted. */
 const reloadLive: Rule<"reload"> = (f, _i, _now, phase) => {
-  f.reloadPending = true;
+  const pending = { ...f, reloadPending: true };
   if (f.config.kind === "uwsgi") {
     // A second byte 1 in the middle of a reload can leave uWSGI half-reloaded, and one sent
     // before this exec's byte 5 would make that 5 ambiguous: queue it.
-    if (phase === "starting" || phase === "reloading" || f.lateAccepting) {
-      f.reloadAgain = true;
-      return keep(phase);
-    }
-    return sendReload();
+    if (phase === "starting" || phase === "reloading" || f.lateAccepting) return keep({ ...pending, reloadAgain: true }, phase);
+    return sendReload(pending);
   }
   if (f.config.reload.kind === "signal") {
-    f.reloadPending = false;
-    return keep(phase, [
+    return keep({ ...f, reloadPending: false }, phase, [
       { do: "signal", signal: f.config.reload.signal },
       { do: "emit", event: { type: "reloaded", name: f.name } },
     ]);
   }
-  return stop(f, "restarting");
+  return stop(pending, "restarting");
 };
 
 /** Without a process (not yet started, or waiting out its restart delay): start now. */
-const reloadIdle: Rule<"reload"> = (f, _i, now) => {
-  f.reloadPending = true;
-  return then([{ do: "cancel", timer: "backoff" }], launch(f, now));
-};
+const reloadIdle: Rule<"reload"> = (f, _i, now) => then([{ do: "cancel", timer: "backoff" }], launch({ ...f, reloadPending: true }, now));
 
 /** A new config, then a reload by the phase's row; a plain vassal whose process changed restarts. */
 const update: Rule<"update"> = (f, input, now, phase) => {
   const old = f.config;
-  f.config = input.config;
+  const g = { ...f, config: input.config };
   if (old.kind === "plain" && input.config.kind === "plain" && HAS_PROCESS.has(phase) && !sameProcess(old, input.config)) {
-    if (phase !== "starting" && phase !== "running" && phase !== "reloading") return keep(phase); // the stop under way starts the new config
-    f.reloadPending = true;
-    return stop(f, "restarting");
+    if (phase !== "starting" && phase !== "running" && phase !== "reloading") return keep(g, phase); // the stop under way starts the new config
+    return stop({ ...g, reloadPending: true }, "restarting");
   }
-  return VASSAL_TABLE[phase].reload!(f, { kind: "reload" }, now, phase);
+  return VASSAL_TABLE[phase].reload!(g, { kind: "reload" }, now, phase);
 };
 
 /** A plain vassal's start grace: its own `start_grace`, else the emperor's default. */
 const startGraceMs = (f: VassalFacts): number =>
   f.config.kind === "plain" && f.config.startGrace !== undefined ? Math.round(f.config.startGrace * 1000) : f.startMs;
 
-const exitCleanup = (f: VassalFacts, input: Extract<VassalInput, { kind: "exited" }>, now: number): Action[] => {
-  f.pid = undefined;
-  f.lastExit = { code: input.code, signal: input.signal, at: now };
-  return [
+/** The facts once the process is gone, and the timers of its life to cancel. */
+const exitCleanup = (
+  f: VassalFacts,
+  input: Extract<VassalInput, { kind: "exited" }>,
+  now: number,
+): { facts: VassalFacts; actions: Action[] } => ({
+  facts: { ...f, pid: undefined, lastExit: { code: input.code, signal: input.signal, at: now } },
+  actions: [
     { do: "cancel", timer: "kill" },
     { do: "cancel", timer: "heartbeat" },
     { do: "cancel", timer: "accepting" },
@@ -162,56 +151,54 @@ const exitCleanup = (f: VassalFacts, input: Extract<VassalInput, { kind: "exited
     ...(f.startMs > 0 || (f.config.kind === "plain" && f.config.startGrace !== undefined)
       ? [{ do: "cancel", timer: "started" } as const]
       : []),
-  ];
-};
+  ],
+});
 
 /** Died on its own: count it and wait out the throttle's delay. */
 const crashed: Rule<"exited"> = (f, input, now) => {
-  const out = exitCleanup(f, input, now);
-  f.restarts++;
-  return go("backoff", [
-    ...out,
+  const gone = exitCleanup(f, input, now);
+  const { throttle, delayMs } = f.throttle.exited(now);
+  return go({ ...gone.facts, restarts: f.restarts + 1, throttle }, "backoff", [
+    ...gone.actions,
     { do: "emit", event: { type: "exited", name: f.name, code: input.code, signal: input.signal } },
-    { do: "timer", timer: "backoff", ms: f.throttle.exited(now) },
+    { do: "timer", timer: "backoff", ms: delayMs },
   ]);
 };
-const restarted: Rule<"exited"> = (f, input, now) => then(exitCleanup(f, input, now), launch(f, now));
+const restarted: Rule<"exited"> = (f, input, now) => {
+  const gone = exitCleanup(f, input, now);
+  return then(gone.actions, launch(gone.facts, now));
+};
 
 /** The rows every phase with a process shares. */
 const live: Row = {
   started: (f, input, _now, phase) => {
-    f.pid = input.pid;
-    if (f.config.kind !== "plain") return keep(phase);
+    const g = { ...f, pid: input.pid };
+    if (g.config.kind !== "plain") return keep(g, phase);
     // A command that cannot run dies within milliseconds: with a start grace it never reads running.
-    const grace = startGraceMs(f);
-    return grace > 0 ? keep(phase, [{ do: "timer", timer: "started", ms: grace }]) : ready(f, phase);
+    const grace = startGraceMs(g);
+    return grace > 0 ? keep(g, phase, [{ do: "timer", timer: "started", ms: grace }]) : ready(g, phase);
   },
-  started_timer: (f, _i, _now, phase) => (f.config.kind === "plain" ? ready(f, phase) : keep(phase)),
+  started_timer: (f, _i, _now, phase) => (f.config.kind === "plain" ? ready(f, phase) : keep(f, phase)),
   byte_spawned: (f, _i, _now, phase) => {
     if (phase !== "starting" && phase !== "reloading") return ready(f, phase);
-    f.lateAccepting = true;
-    return then([{ do: "timer", timer: "accepting", ms: ACCEPTING_WAIT_MS }], ready(f, phase));
+    return then([{ do: "timer", timer: "accepting", ms: ACCEPTING_WAIT_MS }], ready({ ...f, lateAccepting: true }, phase));
   },
   byte_accepting: (f, _i, _now, phase) => {
     if (!f.lateAccepting) return ready(f, phase);
-    f.lateAccepting = false;
-    return then([{ do: "cancel", timer: "accepting" }], deferredReload(f, phase));
+    return then([{ do: "cancel", timer: "accepting" }], deferredReload({ ...f, lateAccepting: false }, phase));
   },
-  heartbeat: (_f, _i, _now, phase) => keep(phase, [{ do: "timer", timer: "heartbeat", ms: HEARTBEAT_DEADLINE_MS }]),
+  heartbeat: (f, _i, _now, phase) => keep(f, phase, [{ do: "timer", timer: "heartbeat", ms: HEARTBEAT_DEADLINE_MS }]),
   voluntary_shutdown: stay,
   byte_other: stay,
   reload: stay,
   update,
   unhealthy: stay,
   // Already stopping: the exit under way now ends in `stopped`.
-  destroy: () => ({ next: "destroying", actions: [{ do: "cancel", timer: "backoff" }], keepSince: true }),
+  destroy: (f) => ({ next: "destroying", actions: [{ do: "cancel", timer: "backoff" }], keepSince: true, facts: f }),
   exited: crashed,
-  kill_timer: (_f, _i, _now, phase) => keep(phase, [{ do: "kill_group", why: "stop_timeout" }]),
-  heartbeat_timer: (_f, _i, _now, phase) => keep(phase, [{ do: "kill_group", why: "heartbeat" }]),
-  accepting_timer: (f, _i, _now, phase) => {
-    f.lateAccepting = false;
-    return deferredReload(f, phase);
-  },
+  kill_timer: (f, _i, _now, phase) => keep(f, phase, [{ do: "kill_group", why: "stop_timeout" }]),
+  heartbeat_timer: (f, _i, _now, phase) => keep(f, phase, [{ do: "kill_group", why: "heartbeat" }]),
+  accepting_timer: (f, _i, _now, phase) => deferredReload({ ...f, lateAccepting: false }, phase),
 };
 
 /** Rows of the phases that are up (starting, running, reloading). */
@@ -233,7 +220,7 @@ const idle: Row = {
   update,
   unhealthy: stay,
   destroy: (f) =>
-    go("stopped", [{ do: "cancel", timer: "backoff" }, { do: "emit", event: { type: "destroyed", name: f.name } }, { do: "settled" }]),
+    go(f, "stopped", [{ do: "cancel", timer: "backoff" }, { do: "emit", event: { type: "destroyed", name: f.name } }, { do: "settled" }]),
   kill_timer: stay,
   heartbeat_timer: stay,
   accepting_timer: stay,
@@ -244,44 +231,42 @@ const idle: Row = {
 export const VASSAL_TABLE: Readonly<Record<Phase, Row>> = {
   new: { ...idle, start: (f, _i, now) => launch(f, now), reload: reloadIdle },
   starting: up,
-  running: {
-    ...up,
-    unhealthy: (f) => {
-      f.restarts++;
-      return stop(f, "unhealthy");
-    },
-  },
+  running: { ...up, unhealthy: (f) => stop({ ...f, restarts: f.restarts + 1 }, "unhealthy") },
   reloading: up,
   restarting: { ...live, exited: restarted },
   unhealthy: { ...live, exited: restarted },
   destroying: {
     ...live,
-    exited: (f, input, now) =>
-      go("stopped", [...exitCleanup(f, input, now), { do: "emit", event: { type: "destroyed", name: f.name } }, { do: "settled" }]),
-  },
-  shutting: { ...live, exited: (f, input, now) => go("resting", exitCleanup(f, input, now)) },
-  backoff: { ...idle, reload: reloadIdle, backoff_timer: (f, _i, now) => launch(f, now) },
-  resting: {
-    ...idle,
-    reload: (f, _i, now) => {
-      f.reloadPending = true;
-      return launch(f, now);
+    exited: (f, input, now) => {
+      const gone = exitCleanup(f, input, now);
+      return go(gone.facts, "stopped", [...gone.actions, { do: "emit", event: { type: "destroyed", name: f.name } }, { do: "settled" }]);
     },
   },
-  stopped: { ...idle, destroy: () => keep("stopped", [{ do: "cancel", timer: "backoff" }, { do: "settled" }]) },
+  shutting: {
+    ...live,
+    exited: (f, input, now) => {
+      const gone = exitCleanup(f, input, now);
+      return go(gone.facts, "resting", gone.actions);
+    },
+  },
+  backoff: { ...idle, reload: reloadIdle, backoff_timer: (f, _i, now) => launch(f, now) },
+  resting: { ...idle, reload: (f, _i, now) => launch({ ...f, reloadPending: true }, now) },
+  stopped: { ...idle, destroy: (f) => keep(f, "stopped", [{ do: "cancel", timer: "backoff" }, { do: "settled" }]) },
 };
 
 /**
- * The transition of a vassal in `phase` on `input`. It may update `f`; an input the phase
- * does not expect changes nothing and gives one `unexpected` action.
+ * The transition of a vassal in `phase` on `input`: the next phase, the actions, and the
+ * new facts (`f` itself is never changed). An input the phase does not expect changes
+ * nothing and gives one `unexpected` action.
  *
  * @example
  * ```ts
- * vassalStep(facts, "new", { kind: "start" }, Date.now()); // { next: "starting", actions: [{ do: "launch" }] }
+ * const step = vassalStep(facts, "new", { kind: "start" }, Date.now());
+ * // { next: "starting", actions: [{ do: "launch" }], facts: { ...facts, throttle: (started now) } }
  * ```
  */
 export function vassalStep(f: VassalFacts, phase: Phase, input: VassalInput, now: number): VassalStep {
   const rule = VASSAL_TABLE[phase][input.kind] as Rule<VassalInputKind> | undefined;
-  if (!rule) return keep(phase, [{ do: "unexpected", input: input.kind, phase }]);
+  if (!rule) return keep(f, phase, [{ do: "unexpected", input: input.kind, phase }]);
   return rule(f, input as never, now, phase);
 }

@@ -9,6 +9,23 @@
 import { closeSync, fstatSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import type { LogRotation } from "../vassal/log_config.ts";
 import { errCode } from "../errors.ts";
+import { getLogger } from "../log/logging.ts";
+
+const logger = getLogger("emperor", "vassal-log");
+let lostTotal = 0;
+
+/**
+ * Bytes of vassal output lost since the emperor started because a log could not be written
+ * (a full disk, a failed rotation): the `emperor_vassal_log_lost_bytes_total` counter.
+ *
+ * @example
+ * ```ts
+ * if (vassalLogLostBytes() > 0) console.warn("some vassal output was lost");
+ * ```
+ */
+export function vassalLogLostBytes(): number {
+  return lostTotal;
+}
 
 /**
  * The renames that rotate `path` keeping `keep` old files, oldest first, and the file that
@@ -33,6 +50,8 @@ export class VassalLog {
   #size: number;
   /** Runs of the vassal whose pipes still write here. */
   users = 0;
+  /** Bytes that could not be written since the last write that could (0 when none). */
+  #losing = 0;
 
   /**
    * @param rotation rotate past this size (none: the file grows; logrotate may move it)
@@ -46,12 +65,39 @@ export class VassalLog {
     this.#size = fstatSync(this.#fd).size;
   }
 
-  /** Appends `chunk`, rotating first when it would pass the maximum size. */
+  /**
+   * Appends `chunk`, rotating first when it would pass the maximum size.
+   *
+   * @throws {Error} when the file cannot be written or rotated (a full disk)
+   */
   write(chunk: Uint8Array): void {
     if (this.rotation && this.#size > 0 && this.#size + chunk.length > this.rotation.maxSize) this.rotate();
     let off = 0;
-    while (off < chunk.length) off += writeSync(this.#fd, chunk, off);
-    this.#size += chunk.length;
+    try {
+      while (off < chunk.length) off += writeSync(this.#fd, chunk, off);
+    } finally {
+      this.#size += off;
+    }
+  }
+
+  /**
+   * Appends `chunk` like {@link write}, but a failure loses the output, never the vassal:
+   * the bytes are counted ({@link vassalLogLostBytes}), the first failure of a run of them
+   * is logged, and so is the first write that works again, with how much was lost.
+   */
+  append(chunk: Uint8Array): void {
+    try {
+      this.write(chunk);
+    } catch (e) {
+      lostTotal += chunk.length;
+      if (this.#losing === 0)
+        logger.error("cannot write vassal log {path}: {error}; its output is lost until it can", { path: this.path, error: errCode(e) });
+      this.#losing += chunk.length;
+      return;
+    }
+    if (this.#losing === 0) return;
+    logger.warn("vassal log {path} written again; {bytes} bytes of output were lost", { path: this.path, bytes: this.#losing });
+    this.#losing = 0;
   }
 
   /** Moves NAME.log to NAME.log.1 (and the older ones up), dropping the oldest, and starts a new file. */

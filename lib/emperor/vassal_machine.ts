@@ -45,7 +45,7 @@ function byteInput(m: VassalMessage): VassalInput {
 export class VassalMachine {
   #phase: Phase = "new";
   #since: number;
-  readonly #facts: VassalFacts;
+  #facts: VassalFacts;
 
   /**
    * @param startMs a plain vassal is running once it has stayed up this long (supervisord's
@@ -141,6 +141,7 @@ export class VassalMachine {
 
   #feed(now: number, input: VassalInput): Action[] {
     const step = vassalStep(this.#facts, this.#phase, input, now);
+    this.#facts = step.facts;
     if (!step.keepSince) this.#since = now;
     this.#phase = step.next;
     return step.actions;

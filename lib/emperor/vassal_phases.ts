@@ -117,22 +117,22 @@ export type VassalInput =
 /** An input's kind. */
 export type VassalInputKind = VassalInput["kind"];
 
-/** What a vassal's rows read and write besides the phase. */
+/** What a vassal's rows read besides the phase; a row returns new facts, never changes these. */
 export interface VassalFacts {
   readonly name: string;
-  config: VassalConfig;
-  pid: number | undefined;
-  restarts: number;
-  lastExit: VassalStatus["lastExit"];
+  readonly config: VassalConfig;
+  readonly pid: number | undefined;
+  readonly restarts: number;
+  readonly lastExit: VassalStatus["lastExit"];
   readonly throttle: Throttle;
   /** `spawned` was emitted (once per vassal). */
-  announced: boolean;
+  readonly announced: boolean;
   /** A reload or update asked for: `reloaded` is emitted when it is ready. */
-  reloadPending: boolean;
+  readonly reloadPending: boolean;
   /** A reload asked for while uWSGI was still starting or reloading: sent once it is ready. */
-  reloadAgain: boolean;
+  readonly reloadAgain: boolean;
   /** Ready came from byte 1, so this exec's byte 5 is still to come and must not end a later reload. */
-  lateAccepting: boolean;
+  readonly lateAccepting: boolean;
   /**
    * The emperor's default start grace: a plain vassal is running once it has stayed up this
    * long (0: at once), so one that dies at once never reads running. Its `start_grace` wins.
@@ -145,4 +145,6 @@ export interface VassalStep {
   next: Phase;
   actions: Action[];
   keepSince?: boolean;
+  /** The facts after the step (the same object when nothing changed). */
+  facts: VassalFacts;
 }

@@ -83,13 +83,7 @@ export function launchVassal(spec: LaunchSpec, events: ProcessEvents): VassalPro
       if (--open === 0) releaseVassalLog(log);
       continue;
     }
-    stream.on("data", (d: Buffer) => {
-      try {
-        log.write(d);
-      } catch {
-        // A full disk loses output, never the vassal.
-      }
-    });
+    stream.on("data", (d: Buffer) => log.append(d));
     stream.once("close", () => {
       if (--open === 0) releaseVassalLog(log);
     });
@@ -104,6 +98,7 @@ export function launchVassal(spec: LaunchSpec, events: ProcessEvents): VassalPro
   child.on("error", (e) => end(null, null, e));
   const socket = child.stdio[3] as Socket | null | undefined;
   socket?.on("data", (d: Buffer) => events.onBytes(d));
+  // A broken emperor socket shows as send() returning false and as the vassal's exit.
   socket?.on("error", () => {});
   const pid = child.pid ?? -1;
   return {

@@ -47,6 +47,7 @@ export class Watchdog {
       // Its own process group, so a signal to the emperor's group does not reach it first.
       const child = spawn("awk", ["-v", `cg=${cgroupPath ?? ""}`, WATCHDOG_AWK], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
       child.on("error", (e) => log.warn("the watchdog cannot run: {error}", { error: e.message }));
+      // The watchdog gone shows on its child "error" above; a write to its dead pipe adds nothing.
       child.stdin?.on("error", () => {});
       child.unref();
       (child.stdin as unknown as { unref?: () => void } | null)?.unref?.();

@@ -14,7 +14,7 @@ import { serveStats, type StatsServer } from "../stats/server.ts";
 import type { EmperorSpec, HostPort } from "../tls/endpoint.ts";
 import { loadClientFiles } from "../tls/files.ts";
 import { parseLabel } from "../vassal/constraints.ts";
-import { emperorStats } from "./emperor_stats.ts";
+import { emperorStats } from "./emperor_status.ts";
 import { defaultStateDir } from "../exec/state_dir.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { type ZeusAddress, ZeusLink } from "./zeus_link.ts";

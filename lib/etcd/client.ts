@@ -104,6 +104,7 @@ export class EtcdClient {
       const res = await fetch(this.#url(endpoint, "/health"), init);
       return res.ok && (await res.json()).health === "true";
     } catch {
+      // Unreachable or not answering JSON: unhealthy, which is what the caller reports.
       return false;
     }
   }

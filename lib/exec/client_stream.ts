@@ -12,7 +12,7 @@ import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamOpen } from "../a
 import { signalNumber } from "../vassal/signals.ts";
 import { rawMode, windowSize } from "./terminal.ts";
 import { SendWindow } from "./window.ts";
-import { errCode } from "../errors.ts";
+import { errCode, EXIT } from "../errors.ts";
 
 /** How the caller's own streams take part. */
 export interface CallOptions {
@@ -31,6 +31,7 @@ function flushed(w: NodeJS.WriteStream): Promise<void> {
       if (w.write("")) res();
       else w.once("drain", () => res());
     } catch {
+      // A broken stream has nothing left to flush: outputGone() has already said so.
       res();
     }
   });
@@ -130,13 +131,25 @@ export function runStream(conn: AdminConnection, open: StreamOpen, opts: CallOpt
     // stdin: pulled only while the remote has room for it, so a slow command holds us back.
     // A pull reader, not process.stdin's pause()/resume(): with those, its 'end' was lost
     // now and then (all the input sent, no EOF, the remote `cat` waiting for ever).
+    // A stdin that cannot be read (EIO, a descriptor opened for writing) would leave the
+    // command waiting for input that never comes: stop it and say why.
+    const stdinFailed = (e: unknown): void => {
+      if (finished) return;
+      stream.send({ type: "CANCEL", reason: `the caller's stdin failed: ${errCode(e)}` });
+      void finish(EXIT.failure, `cannot read stdin: ${errCode(e)}`);
+    };
     if (opts.stdin) {
-      const reader = Bun.stdin.stream().getReader();
-      cleanups.push(() => {
-        input.close();
-        void reader.cancel().catch(() => {});
-      });
-      void pumpStdin(reader).catch(() => {});
+      try {
+        const reader = Bun.stdin.stream().getReader();
+        cleanups.push(() => {
+          input.close();
+          // Finished: whatever stdin still held is not wanted, so a failed cancel loses nothing.
+          void reader.cancel().catch(() => {});
+        });
+        void pumpStdin(reader).catch(stdinFailed);
+      } catch (e) {
+        stdinFailed(e);
+      }
     }
     async function pumpStdin(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<void> {
       for (;;) {

@@ -77,6 +77,7 @@ export function startLogs(opts: { lines: number; follow: boolean }, logFile: str
     send({ type: "OPENED", node: "", pid: 0 });
     try {
       while (!stopped) {
+        // Missing for a moment (being rotated): the open handle is read on until it is back.
         const st = await stat(logFile).catch(() => undefined);
         if (st && (st.ino !== ino || st.size < offset)) {
           // First look, a rotated file or a truncated one: (re)open it.

@@ -30,6 +30,7 @@ export function openFileLimit(): number | undefined {
     if (!m) return undefined;
     return m[1] === "unlimited" ? Infinity : Number(m[1]);
   } catch {
+    // No /proc (not Linux): the limit is unknown, which callers handle with a default.
     return undefined;
   }
 }

@@ -46,6 +46,7 @@ export function readProcStat(pid: number): ProcStat | undefined {
   try {
     return parseProcStat(readFileSync(`/proc/${pid}/stat`, "utf8"));
   } catch {
+    // The process is gone (or this is not Linux): what the doc comment says undefined means.
     return undefined;
   }
 }
@@ -57,6 +58,7 @@ export function sessionMembers(session: number): ProcStat[] {
   try {
     entries = readdirSync("/proc");
   } catch {
+    // No /proc (not Linux): no processes to list.
     return out;
   }
   for (const e of entries) {

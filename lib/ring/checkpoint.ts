@@ -10,7 +10,7 @@
 import type { FsyncPolicy } from "../config/mod.ts";
 import { errCode } from "../errors.ts";
 
-/** How long logged lines may wait before access.log and the store are synced (documented in README). */
+/** How long logged lines may wait before access.log and the store are synced (documented in docs/ring.md). */
 export const CHECKPOINT_MS = 500;
 
 /**

@@ -1,29 +1,27 @@
 /**
  * Running a zog node: files, recovery, both listening ports, links to every peer, the
- * stats endpoint and the signals (TERM/INT stop, HUP reopens the logs).
+ * stats endpoint and the signals (TERM/INT stop, HUP reopens the logs). One
+ * {@link ZogDaemon} per node lifetime, from {@link ZogDaemon.start} to {@link ZogDaemon.stop}.
  *
  * @module
  */
-import type { RingConfig, RingNode } from "../config/mod.ts";
+import type { NodeFiles, RingConfig, RingNode } from "../config/mod.ts";
 import { nodeFiles } from "../config/mod.ts";
-import { listen, type Listener } from "../net/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
 import { type Console, zogConsole } from "../console/zog_console.ts";
-import { loadClientFiles, loadServerFiles } from "../tls/files.ts";
+import { loadClientFiles, loadServerFiles, type TlsClientFiles } from "../tls/files.ts";
 import { getLogger } from "../log/logging.ts";
-import { refusalLogger } from "../log/rate_limit.ts";
 import { defaultMaxClients } from "../net/fd_budget.ts";
-import { Strangers } from "../net/strangers.ts";
-import { ClientPort } from "./client_port.ts";
-import { ringBytes, RingType } from "./protocol.ts";
-import { servePeer, serveClient } from "./inbound.ts";
 import { Listeners } from "./listeners.ts";
 import { keepRetained } from "./listen/retention.ts";
 import { dropStartupPagesSoon, trimWhenIdle } from "../proc/startup_pages.ts";
+import { RingStore } from "./listen/store.ts";
 import { ZogNode } from "./node.ts";
 import { type HealthMemory, nodeHealth } from "./node_health.ts";
+import { NodePorts, type PortsTls } from "./node_ports.ts";
 import { nodeMetrics, nodeStatus } from "./node_status.ts";
 import { PeerLink } from "./peer_link.ts";
+import type { Recovered } from "./recovery.ts";
 import { type Opened, openNode } from "./startup.ts";
 
 const log = getLogger("zog", "daemon");
@@ -47,8 +45,214 @@ export interface Daemon {
   stop(): void;
 }
 
+/** Reads the TLS files of both ports and of the links this node dials. */
+async function loadTls(config: RingConfig, paths: NodeFiles): Promise<{ ports?: PortsTls; dial?: TlsClientFiles }> {
+  const tls = paths.tls;
+  if (!tls) return {};
+  const [peer, client, dial] = await Promise.all([
+    loadServerFiles({ ...tls, clientAuth: "required" }),
+    loadServerFiles({ ...tls, clientAuth: config.tls!.clientAuth }),
+    loadClientFiles(tls),
+  ]);
+  return { ports: { peer, client }, dial };
+}
+
 /**
- * Starts a node and runs it until SIGTERM or SIGINT.
+ * One zog node's lifetime: started by {@link ZogDaemon.start}, running until
+ * {@link ZogDaemon.stop} (SIGTERM or SIGINT); SIGHUP calls {@link ZogDaemon.reopenLogs}.
+ *
+ * @example
+ * ```ts
+ * const d = await ZogDaemon.start({ config, self });
+ * d.stop();
+ * await d.stopped;
+ * ```
+ */
+export class ZogDaemon implements Daemon {
+  /** Resolves when the daemon has stopped. */
+  readonly stopped: Promise<void>;
+  #phase: "running" | "stopped" = "running";
+  #resolveStopped!: () => void;
+  #stats: StatsServer | undefined;
+  #ui: Console | undefined;
+  #stopRetention: () => void;
+  #stopTrimming: () => void = () => {};
+  #timers: ReturnType<typeof setInterval>[] = [];
+  readonly #onSignal = { stop: () => this.stop(), reopen: () => this.reopenLogs() };
+
+  private constructor(
+    readonly opts: DaemonOptions,
+    readonly paths: NodeFiles,
+    readonly node: ZogNode,
+    readonly ports: NodePorts,
+    readonly store: RingStore,
+    readonly rec: Recovered,
+  ) {
+    this.stopped = new Promise<void>((r) => (this.#resolveStopped = r));
+    this.#stopRetention = keepRetained(store, opts.config.retain);
+  }
+
+  /**
+   * Starts a node: binds its ports, opens and recovers its files, makes its links, serves
+   * its stats, then dials its peers and handles the signals.
+   *
+   * @throws {Error} when the log folder, TLS files or ports cannot be used
+   */
+  static async start(opts: DaemonOptions): Promise<ZogDaemon> {
+    const { config, self } = opts;
+    const paths = nodeFiles(config, self, {
+      ...(opts.logDir !== undefined ? { logDir: opts.logDir } : {}),
+      ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
+    });
+    const tls = await loadTls(config, paths);
+    const ports = await NodePorts.bind(config, self, tls.ports);
+    let storage: Opened;
+    try {
+      storage = openNode(config, self, paths, { rebuild: opts.rebuildJournal ?? false });
+    } catch (e) {
+      ports.close();
+      throw e;
+    }
+    for (const line of storage.damage) log.warn(line);
+    for (const line of storage.notes) log.info(line);
+    const keepaliveMs = config.keepalive * 1000;
+    const linkOpts = { keepaliveMs, ...(tls.dial ? { tls: tls.dial } : {}) };
+    const node = new ZogNode({
+      self,
+      nodes: config.nodes,
+      files: storage.files,
+      fsync: config.fsync,
+      recovered: storage.rec,
+      listeners: new Listeners(storage.store),
+      link: (peer, owner) => new PeerLink(peer, owner, linkOpts),
+    });
+    const daemon = new ZogDaemon(opts, paths, node, ports, storage.store, storage.rec);
+    try {
+      daemon.#serveStats();
+    } catch (e) {
+      daemon.#close();
+      throw e;
+    }
+    daemon.#run();
+    return daemon;
+  }
+
+  /** Stops: no more connections, links closed, what is pending written and synced, files closed. */
+  stop(): void {
+    if (this.#phase === "stopped") return;
+    this.#phase = "stopped";
+    log.info("stopping: flushing logs");
+    this.#close();
+    process.off("SIGTERM", this.#onSignal.stop);
+    process.off("SIGINT", this.#onSignal.stop);
+    process.off("SIGHUP", this.#onSignal.reopen);
+    this.#resolveStopped();
+  }
+
+  /** Reopens access.log and error.log (SIGHUP, after logrotate moved them); a failure is logged. */
+  reopenLogs(): void {
+    try {
+      this.node.reopenLogs();
+      log.info("SIGHUP: reopened access.log and error.log");
+    } catch (e) {
+      log.error("SIGHUP: cannot reopen logs: {error}", { error: (e as Error).message });
+    }
+  }
+
+  #serveStats(): void {
+    const stats = this.opts.stats;
+    if (!stats) return;
+    const { self } = this.opts;
+    const ports = { peer: self.peerPort, client: self.clientPort };
+    const health: HealthMemory = { recordErrors: 0 };
+    const status = () => nodeStatus(this.node, ports, this.ports.clientPort.status());
+    const peers = this.opts.config.nodes.filter((n) => n.index !== self.index);
+    const ui = (this.#ui = zogConsole({ status, peers, stats }));
+    this.#stats = serveStats(stats.host, stats.port, {
+      status,
+      metrics: () => nodeMetrics(status()),
+      health: () => nodeHealth(status(), health, Date.now()),
+      ui: ui.handle,
+    });
+  }
+
+  /** Lets in the connections waiting for the node, dials the peers, starts the timers and takes the signals. */
+  #run(): void {
+    const node = this.node;
+    for (const e of this.rec.pending) node.dispatch(e);
+    this.ports.ready(node);
+    for (const l of node.links) l?.dialNow();
+    const keepaliveMs = this.opts.config.keepalive * 1000;
+    this.#timers.push(setInterval(() => node.links.forEach((l) => l?.tick()), Math.min(250, keepaliveMs / 4)));
+    this.#timers.push(setInterval(() => this.ports.tick(), 1000));
+    process.on("SIGTERM", this.#onSignal.stop);
+    process.on("SIGINT", this.#onSignal.stop);
+    process.on("SIGHUP", this.#onSignal.reopen);
+    // Announced once the signal handlers are in: a SIGINT right after this line is a clean stop.
+    this.#announce();
+    dropStartupPagesSoon(log);
+    this.#stopTrimming = trimWhenIdle(log, () => node.counters.received + node.counters.logged);
+  }
+
+  /** Everything the node holds, released in order: first what brings work in, then the files. */
+  #close(): void {
+    for (const t of this.#timers.splice(0)) clearInterval(t);
+    this.#stopTrimming();
+    this.ports.close();
+    this.#ui?.close();
+    this.#stats?.stop();
+    for (const l of this.node.links) l?.stop();
+    this.node.flush();
+    this.#stopRetention();
+    this.node.listeners.close();
+    this.node.files.close();
+    this.store.close();
+  }
+
+  #announce(): void {
+    const { self, config } = this.opts;
+    const tls = this.paths.tls !== undefined;
+    log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir}, state in {state} ({n} owed to peers)", {
+      name: self.name,
+      host: self.host,
+      pp: self.peerPort,
+      cp: self.clientPort,
+      transport: tls ? "mutual TLS" : "plain TCP",
+      dir: this.paths.logDir,
+      state: this.paths.stateDir,
+      n: this.rec.pending.length,
+    });
+    const clientPort = this.ports.clientPort;
+    const lim = clientPort.guard.limits;
+    log.info("clients: at most {max} (open-file limit {files}), {listeners} of them listeners; closed after {idle} s silent", {
+      max: lim.max,
+      files: clientPort.fileLimit ?? "unknown",
+      listeners: lim.maxExempt,
+      idle: lim.idleMs / 1000,
+    });
+    const room = defaultMaxClients(clientPort.fileLimit, config.nodes.length - 1);
+    if (clientPort.fileLimit !== undefined && lim.max > room) {
+      log.warn(
+        "max_clients {max} is more than the open-file limit {files} leaves for clients ({room}): raise the limit or expect to run out",
+        {
+          max: lim.max,
+          files: clientPort.fileLimit,
+          room,
+        },
+      );
+    }
+    if (!tls) {
+      log.warn("zog listens on {host} (peers :{pp}, clients :{cp}) without TLS: anyone who reaches these ports can add messages", {
+        host: self.host,
+        pp: self.peerPort,
+        cp: self.clientPort,
+      });
+    }
+  }
+}
+
+/**
+ * Starts a node and runs it until SIGTERM or SIGINT ({@link ZogDaemon.start}).
  *
  * @throws {Error} when the log folder, TLS files or ports cannot be used
  * @example
@@ -56,179 +260,6 @@ export interface Daemon {
  * const d = await runDaemon({ config, self }); await d.stopped;
  * ```
  */
-export async function runDaemon(opts: DaemonOptions): Promise<Daemon> {
-  const { config, self } = opts;
-  const paths = nodeFiles(config, self, {
-    ...(opts.logDir !== undefined ? { logDir: opts.logDir } : {}),
-    ...(opts.stateDir !== undefined ? { stateDir: opts.stateDir } : {}),
-  });
-  const keepaliveMs = config.keepalive * 1000;
-  const tls = paths.tls;
-  const [peerServer, clientServer, dialTls] = tls
-    ? await Promise.all([
-        loadServerFiles({ ...tls, clientAuth: "required" }),
-        loadServerFiles({ ...tls, clientAuth: config.tls!.clientAuth }),
-        loadClientFiles(tls),
-      ])
-    : [undefined, undefined, undefined];
-  // The ports are bound before the log folder is touched, so a second process for the
-  // same node fails on EADDRINUSE without writing to the first one's files. Connections
-  // accepted before the node is ready wait for it (their bytes are buffered).
-  let node: ZogNode | undefined;
-  const early: (() => void)[] = [];
-  const whenReady = (f: () => void) => (node ? f() : early.push(f));
-  const listeners: Listener[] = [];
-  const clientPort = new ClientPort(config, config.nodes.length - 1);
-  // Before HELLO a connection to the peer port is anyone's: room for every peer's redials.
-  const peerStrangers = new Strangers({
-    log,
-    max: 4 * config.nodes.length + 16,
-    refuse: (c, reason) => {
-      c.write(ringBytes(RingType.ERROR, { reason }));
-      c.close();
-    },
-  });
-  let statsServer: StatsServer | undefined;
-  let ui: Console | undefined;
-  let opened: Opened;
-  try {
-    listeners.push(
-      await listen({
-        host: self.host,
-        port: self.peerPort,
-        ...(peerServer ? { tls: peerServer, onRefused: refusalLogger((m, p) => log.warn(m, p), "peer") } : {}),
-        onConn: (c) =>
-          peerStrangers.admit(c) && whenReady(() => servePeer(node!, c, { tls: !!tls, keepaliveMs, strangers: peerStrangers })),
-      }),
-    );
-    listeners.push(
-      await listen({
-        host: self.host,
-        port: self.clientPort,
-        ...(clientServer ? { tls: clientServer, onRefused: refusalLogger((m, p) => log.warn(m, p), "client") } : {}),
-        onConn: (c) => clientPort.admit(c) && whenReady(() => serveClient(node!, c, clientPort.guard)),
-      }),
-    );
-    opened = openNode(config, self, paths, { rebuild: opts.rebuildJournal ?? false });
-  } catch (e) {
-    for (const l of listeners) l.close();
-    throw e;
-  }
-  const { files, store, rec } = opened;
-  for (const line of opened.damage) log.warn(line);
-  for (const line of opened.notes) log.info(line);
-  const ready = new ZogNode(self, config.nodes, files, config.fsync, rec);
-  ready.listeners = new Listeners(store);
-  const stopRetention = keepRetained(store, config.retain);
-  ready.links = config.nodes.map((n) =>
-    n.index === self.index ? undefined : new PeerLink(n, ready, { keepaliveMs, ...(dialTls ? { tls: dialTls } : {}) }),
-  );
-  for (const e of rec.pending) ready.dispatch(e);
-  node = ready;
-  for (const f of early.splice(0)) f();
-  if (opts.stats) {
-    const ports = { peer: self.peerPort, client: self.clientPort };
-    const health: HealthMemory = { recordErrors: 0 };
-    const status = () => nodeStatus(ready, ports, clientPort.status());
-    const peers = config.nodes.filter((n) => n.index !== self.index);
-    ui = zogConsole({ status, peers, stats: opts.stats });
-    try {
-      statsServer = serveStats(opts.stats.host, opts.stats.port, {
-        status,
-        metrics: () => nodeMetrics(status()),
-        health: () => nodeHealth(status(), health, Date.now()),
-        ui: ui.handle,
-      });
-    } catch (e) {
-      for (const l of listeners) l.close();
-      stopRetention();
-      files.close();
-      store.close();
-      throw e;
-    }
-  }
-  const logs = files;
-  const db = store;
-  for (const l of ready.links) l?.dialNow();
-  const ticker = setInterval(() => ready.links.forEach((l) => l?.tick()), Math.min(250, keepaliveMs / 4));
-  const clientTicker = setInterval(() => {
-    clientPort.tick();
-    peerStrangers.tick();
-  }, 1000);
-
-  let resolveStopped!: () => void;
-  const stopped = new Promise<void>((r) => (resolveStopped = r));
-  let stopping = false;
-  let stopTrimming = () => {};
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    log.info("stopping: flushing logs");
-    clearInterval(ticker);
-    stopTrimming();
-    clearInterval(clientTicker);
-    for (const l of listeners) l.close();
-    ui?.close();
-    statsServer?.stop();
-    for (const l of ready.links) l?.stop();
-    ready.flush();
-    stopRetention();
-    ready.listeners.close();
-    logs.close();
-    db.close();
-    process.off("SIGTERM", stop);
-    process.off("SIGINT", stop);
-    process.off("SIGHUP", reopen);
-    resolveStopped();
-  };
-  const reopen = () => {
-    try {
-      ready.reopenLogs();
-      log.info("SIGHUP: reopened access.log and error.log");
-    } catch (e) {
-      log.error("SIGHUP: cannot reopen logs: {error}", { error: (e as Error).message });
-    }
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
-  process.on("SIGHUP", reopen);
-  // Announced once the signal handlers are in: a SIGINT right after this line is a clean stop.
-  log.info("node {name} on {host}: peers :{pp}, clients :{cp} ({transport}), logs in {dir}, state in {state} ({n} owed to peers)", {
-    name: self.name,
-    host: self.host,
-    pp: self.peerPort,
-    cp: self.clientPort,
-    transport: tls ? "mutual TLS" : "plain TCP",
-    dir: paths.logDir,
-    state: paths.stateDir,
-    n: rec.pending.length,
-  });
-  const lim = clientPort.guard.limits;
-  log.info("clients: at most {max} (open-file limit {files}), {listeners} of them listeners; closed after {idle} s silent", {
-    max: lim.max,
-    files: clientPort.fileLimit ?? "unknown",
-    listeners: lim.maxExempt,
-    idle: lim.idleMs / 1000,
-  });
-  const room = defaultMaxClients(clientPort.fileLimit, config.nodes.length - 1);
-  if (clientPort.fileLimit !== undefined && lim.max > room) {
-    log.warn(
-      "max_clients {max} is more than the open-file limit {files} leaves for clients ({room}): raise the limit or expect to run out",
-      {
-        max: lim.max,
-        files: clientPort.fileLimit,
-        room,
-      },
-    );
-  }
-  if (!tls) {
-    log.warn("zog listens on {host} (peers :{pp}, clients :{cp}) without TLS: anyone who reaches these ports can add messages", {
-      host: self.host,
-      pp: self.peerPort,
-      cp: self.clientPort,
-    });
-  }
-  dropStartupPagesSoon(log);
-  stopTrimming = trimWhenIdle(log, () => ready.counters.received + ready.counters.logged);
-  return { node: ready, stopped, stop };
+export function runDaemon(opts: DaemonOptions): Promise<Daemon> {
+  return ZogDaemon.start(opts);
 }

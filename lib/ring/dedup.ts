@@ -4,7 +4,7 @@
  * @module
  */
 
-/** How many ids each node remembers for de-duplication (documented in README). */
+/** How many ids each node remembers for de-duplication (documented in docs/ring.md). */
 export const DEDUP_CAPACITY = 500_000;
 
 /** Longest id kept as bytes (message ids are at most 64 ASCII characters). */

@@ -128,13 +128,10 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
           return refuse(conn, `certificate names ${conn.peerNames.join(", ") || "nothing"}, not ${n.name} or ${n.host}`);
         }
         strangers?.identified(conn);
-        const index = (peer = n.index);
-        node.inbound[index] = (node.inbound[index] ?? 0) + 1;
-        conn.onClose(() => void node.inbound[index]!--);
+        peer = n.index;
         log.info("peer {name} connected from {remote}", { name, remote: conn.remote });
         send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name, [BATCH_VAR]: "1" });
-        // It dialled us, so it is back: do not wait for our backoff to dial it.
-        node.links[peer]?.dialNow();
+        conn.onClose(node.peerDialledIn(peer));
         return;
       }
       switch (m.type) {
@@ -191,7 +188,42 @@ function refuse(conn: Conn, reason: string): void {
 }
 
 /**
+ * `conn` as a reader sees it when its `first` chunk was already read (to tell the port's
+ * two forms apart): the reader gets that chunk first, then what follows.
+ */
+function replaying(conn: Conn, first: Uint8Array): Conn {
+  return {
+    write: (bytes) => conn.write(bytes),
+    get bufferedBytes() {
+      return conn.bufferedBytes;
+    },
+    // At once, not on a microtask: a chunk that arrives next must come after it.
+    onData: (cb) => {
+      conn.onData(cb);
+      cb(first);
+    },
+    onClose: (cb) => conn.onClose(cb),
+    flush: () => conn.flush(),
+    onDrain: (cb) => conn.onDrain(cb),
+    close: () => conn.close(),
+    get closed() {
+      return conn.closed;
+    },
+    get remote() {
+      return conn.remote;
+    },
+    get peerNames() {
+      return conn.peerNames;
+    },
+    get authorized() {
+      return conn.authorized;
+    },
+  };
+}
+
+/**
  * Serves a connection accepted on the client port: DATA, keepAlive, HELLO, SUBSCRIBE.
+ * `first`: its first chunk, when it was already read (see text_client.ts).
  * `guard`, the port's limits ({@link ClientPort}), hears of every chunk read and caps the
  * listeners it lets off the idle limit.
  *
@@ -200,12 +232,12 @@ function refuse(conn: Conn, reason: string): void {
  * listen({ host, port: clientPort, onConn: (c) => serveClient(node, c, clientPort.guard) });
  * ```
  */
-export function serveClient(node: ZogNode, conn: Conn, guard?: ConnGuard<Conn>): void {
+export function serveClient(node: ZogNode, conn: Conn, guard?: ConnGuard<Conn>, first?: Uint8Array): void {
   log.debug("client connected from {remote}", { remote: conn.remote });
   const answers = new Answers(conn);
   const heard = guard ? (partial: boolean) => guard.heard(conn, partial) : undefined;
   readMessages(
-    conn,
+    first ? replaying(conn, first) : conn,
     "client",
     (m) => {
       switch (m.type) {

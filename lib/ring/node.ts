@@ -6,6 +6,7 @@
  * @module
  */
 import type { FsyncPolicy, RingNode } from "../config/mod.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import { getLogger } from "../log/logging.ts";
 import { IdSet } from "./dedup.ts";
 import { Checkpoint } from "./checkpoint.ts";
@@ -47,22 +48,47 @@ export interface Counters {
   backlog_dropped: number;
 }
 
+/** What a {@link ZogNode} is made of. */
+export interface ZogNodeOptions {
+  self: RingNode;
+  nodes: readonly RingNode[];
+  files: LogFiles;
+  fsync: FsyncPolicy;
+  /** What recovery found: the ids seen, the M records in the journal, its size. */
+  recovered: { seen: IdSet; seq: number; journalBytes: number };
+  /** Makes the link this node dials to `peer`; the node is the link's owner. */
+  link: (peer: RingNode, owner: LinkOwner) => PeerLink;
+  /** Where logged messages get their seq, are stored, and go to listeners. Default: no store. */
+  listeners?: Listeners;
+  /** Log stamps and the next turn of the event loop. Default: the system clock. */
+  clock?: Clock;
+  /** Journal size that triggers compaction (tests make it small). */
+  compactBytes?: number;
+}
+
 /**
  * One node of the ring.
  *
  * @example
  * ```ts
- * const node = new ZogNode(self, config.nodes, files, "batch", recover(files));
+ * const node = new ZogNode({ self, nodes: config.nodes, files, fsync: "batch", recovered: recover(files), link: (peer, owner) => new PeerLink(peer, owner, { keepaliveMs }) });
  * node.submit({ id, content, from: "client", wrapping: 0, origin: self.index, reply: (err) => answer(err) });
  * ```
  */
 export class ZogNode implements LinkOwner {
   readonly counters: Counters = { received: 0, forwarded: 0, logged: 0, invalid: 0, duplicates: 0, record_errors: 0, backlog_dropped: 0 };
-  /** Where logged messages get their seq, are stored, and go to listeners (the daemon gives it a store). */
-  listeners = new Listeners();
+  readonly self: RingNode;
+  readonly nodes: readonly RingNode[];
+  readonly files: LogFiles;
+  readonly fsyncPolicy: FsyncPolicy;
+  /** Journal size that triggers compaction. */
+  readonly compactBytes: number;
+  /** Where logged messages get their seq, are stored, and go to listeners. */
+  readonly listeners: Listeners;
   /** Links each peer dialled to us that are open (its HELLO accepted), by position. */
   readonly inbound: number[] = [];
-  links: (PeerLink | undefined)[] = [];
+  /** The link this node dials to each peer, by position (none at its own). */
+  readonly links: readonly (PeerLink | undefined)[];
   seen: IdSet;
   /** The seq of the last message journalled (its M record). */
   recorded = 0;
@@ -78,34 +104,53 @@ export class ZogNode implements LinkOwner {
   #scheduled = false;
   /** A commit waits for the running group fsync ("batch"). */
   #deferred = false;
-  /** The second half of the last commit, until its microtask ran. */
+  readonly #clock: Clock;
   readonly #durability: Durability;
   readonly #checkpoint: Checkpoint;
   readonly #n: number;
   readonly #positions: Map<string, number>;
   readonly #routes = new Map<"client" | number, { pairs: [number, number][]; text: string }>();
 
-  constructor(
-    readonly self: RingNode,
-    readonly nodes: readonly RingNode[],
-    readonly files: LogFiles,
-    readonly fsyncPolicy: FsyncPolicy,
-    state: { seen: IdSet; seq: number; journalBytes: number },
-    /** Journal size that triggers compaction (tests make it small). */
-    readonly compactBytes: number = JOURNAL_COMPACT_BYTES,
-  ) {
-    this.#n = nodes.length;
-    this.#positions = new Map(nodes.map((n) => [n.name, n.index]));
+  /** @param opts what the node is made of: its place in the ring, its files, what recovery found, its links */
+  constructor(opts: ZogNodeOptions) {
+    this.self = opts.self;
+    this.nodes = opts.nodes;
+    this.files = opts.files;
+    this.fsyncPolicy = opts.fsync;
+    this.compactBytes = opts.compactBytes ?? JOURNAL_COMPACT_BYTES;
+    this.listeners = opts.listeners ?? new Listeners();
+    this.#clock = opts.clock ?? systemClock;
+    this.#n = this.nodes.length;
+    this.#positions = new Map(this.nodes.map((n) => [n.name, n.index]));
+    const state = opts.recovered;
     this.seen = state.seen;
     this.recorded = state.seq;
     this.#inAccess = this.#loggedMark = this.#markWritten = state.seq;
     this.#journalBytes = state.journalBytes;
+    this.#durability = this.#makeDurability();
+    this.#checkpoint = this.#makeCheckpoint();
+    this.links = this.nodes.map((n) => (n.index === this.self.index ? undefined : opts.link(n, this)));
+  }
+
+  #makeDurability(): Durability {
     // OK waits for the journal alone: it holds every message, and recovery puts back into
     // access.log and the store what a crash took from them since the last L mark.
     const journal = { sync: () => this.files.sync(), syncNow: () => this.files.syncJournalNow() };
-    this.#durability = new Durability(fsyncPolicy, journal, (reason) => log.error(reason));
-    this.#checkpoint = new Checkpoint(
-      fsyncPolicy,
+    const durability = new Durability(this.fsyncPolicy, journal, (reason) => log.error(reason));
+    durability.onSynced = () => {
+      if (this.#deferred) {
+        this.#deferred = false;
+        // Not at once: the event loop first reads what arrived during the fsync, so it
+        // joins this commit instead of waiting for the next fsync.
+        this.#schedule();
+      }
+    };
+    return durability;
+  }
+
+  #makeCheckpoint(): Checkpoint {
+    return new Checkpoint(
+      this.fsyncPolicy,
       // The store writes behind: what it holds in memory is written before the sync vouches for it.
       async () => {
         this.listeners.store?.flush();
@@ -115,14 +160,6 @@ export class ZogNode implements LinkOwner {
       (count) => (this.#loggedMark = count),
       (reason) => log.error(reason),
     );
-    this.#durability.onSynced = () => {
-      if (this.#deferred) {
-        this.#deferred = false;
-        // Not at once: the event loop first reads what arrived during the fsync, so it
-        // joins this commit instead of waiting for the next fsync.
-        this.#schedule();
-      }
-    };
   }
 
   /** The fsyncs behind OK: how many, how many on the worker thread, their moving average. */
@@ -142,11 +179,23 @@ export class ZogNode implements LinkOwner {
     return this.#positions.get(name);
   }
 
+  /**
+   * `peer`'s link to this node opened (its HELLO accepted): counted while open, for
+   * /status, and this node's link to it dials now instead of after its backoff: it is back.
+   *
+   * @returns what to call once that connection closed
+   */
+  peerDialledIn(peer: number): () => void {
+    this.inbound[peer] = (this.inbound[peer] ?? 0) + 1;
+    this.links[peer]?.dialNow();
+    return () => void this.inbound[peer]!--;
+  }
+
   /** Records an invalid message in error.log (it is not forwarded). */
   invalid(sender: string, reason: string, msg: Uint8Array): void {
     this.counters.invalid++;
     try {
-      this.files.error.append(errorLine(new Date(), sender, reason, msg));
+      this.files.error.append(errorLine(new Date(this.#clock.now()), sender, reason, msg));
     } catch (e) {
       log.error("cannot write error.log: {code}", { code: errCode(e) });
     }
@@ -276,7 +325,7 @@ export class ZogNode implements LinkOwner {
   #schedule(): void {
     if (this.#scheduled || this.#deferred) return;
     this.#scheduled = true;
-    setImmediate(() => {
+    this.#clock.nextTurn(() => {
       this.#scheduled = false;
       // Group commit: what arrives while the disk syncs is written (and forwarded) as one
       // batch when it is done, not one small batch per tick each waiting for the next sync.
@@ -373,7 +422,7 @@ export class ZogNode implements LinkOwner {
     const all = this.#accessRetry.length > 0 ? [...this.#accessRetry, ...entries] : entries;
     // Nothing to log: no write, and no store transaction for nothing.
     if (all.length === 0) return undefined;
-    const stamp = compactStamp(new Date());
+    const stamp = compactStamp(new Date(this.#clock.now()));
     try {
       this.files.access.append(all.map((e) => accessLine(stamp, e.content)).join(""));
     } catch (e) {

@@ -11,11 +11,13 @@ import { backoffMs, type BackoffPolicy, type Conn, dial } from "../net/mod.ts";
 import type { RingNode } from "../config/mod.ts";
 import type { TlsClientFiles } from "../tls/files.ts";
 import { certMatches } from "../tls/names.ts";
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import { getLogger } from "../log/logging.ts";
 import type { Entry } from "./entry.ts";
 import { type BatchItem, dataBatchPackets, readOkBatch } from "./batch.ts";
+import { type LinkAction, type LinkEvent, type LinkPhase, linkStep, Redial } from "./link_lifecycle.ts";
 import { MAX_RING_PAYLOAD, readMessages, varText } from "./packet_reader.ts";
-import { BATCH_VAR, RING_PROTO, ringBytes, RingType } from "./protocol.ts";
+import { BATCH_VAR, RING_PROTO, type RingMessage, ringBytes, RingType } from "./protocol.ts";
 
 /** Redials of a missing peer: first retry within 250 ms, doubling to 30 s, 20% jitter. */
 export const PEER_REDIAL: BackoffPolicy = { firstMs: 250, maxMs: 30_000, jitter: 0.2 };
@@ -24,7 +26,7 @@ const log = getLogger("zog", "link");
 
 /** Messages sent to a peer and not yet acknowledged, at most. */
 export const SEND_WINDOW = 1000;
-/** Messages kept for one peer while it is away, at most (documented in README). */
+/** Messages kept for one peer while it is away, at most (documented in docs/ring.md). */
 export const MAX_BACKLOG = 200_000;
 
 /** What a link tells its node. */
@@ -43,14 +45,16 @@ export interface LinkOwner {
 export interface PeerLinkOptions {
   keepaliveMs: number;
   tls?: TlsClientFiles;
-  now?: () => number;
+  /** Timers, the wall clock of `lastAck` and the monotonic one of its timeouts. Default: the system clock. */
+  clock?: Clock;
 }
 
 /** The state shown in /status. */
 export type LinkState = "connecting" | "up" | "down";
 
 /**
- * The outgoing link to one peer.
+ * The outgoing link to one peer. Its lifecycle is the table of link_lifecycle.ts; this
+ * class carries out the table's actions with a socket and a timer.
  *
  * @example
  * ```ts
@@ -58,42 +62,53 @@ export type LinkState = "connecting" | "up" | "down";
  * ```
  */
 export class PeerLink {
+  /** The state shown in /status: "connecting" until the first outage, then "up" or "down". */
   state: LinkState = "connecting";
-  /** When the peer last answered a keepAlive (ms since epoch). */
+  /** When the peer last answered a keepAlive (ms since the epoch). */
   lastAck: number | undefined;
   /** Messages owed to the peer, oldest first. */
   readonly queue = new Map<string, Entry>();
+  #phase: LinkPhase = "idle";
   #unsent: string[] = [];
   #head = 0;
   #inflight = new Set<string>();
   #conn: Conn | undefined;
-  #dialing = false;
-  #stopped = false;
-  #attempts = 0;
-  #refused = false;
+  /** The connection a dial just brought, until the "greet" action takes it. */
+  #dialled: Conn | undefined;
+  /** Why the link went down, for the log. */
+  #why: { reason: string; dialFailed: boolean } | undefined;
+  readonly #redial = new Redial((attempt) => backoffMs(attempt, PEER_REDIAL));
   /** The peer's HELLO said it takes DATA_BATCH. */
   #batches = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
+  #timer: TimerHandle | undefined;
+  /** Monotonic times (the clock's): last packet heard, last packet sent. */
   #lastHeard = 0;
   #lastSent = 0;
   /** When an OK last arrived or the window went from empty to busy: a peer that answers keepAlives but acknowledges nothing is hung too. */
   #lastProgress = 0;
-  #now: () => number;
+  readonly #clock: Clock;
 
   constructor(
     readonly peer: RingNode,
     readonly owner: LinkOwner,
     readonly opts: PeerLinkOptions,
   ) {
-    this.#now = opts.now ?? Date.now;
+    this.#clock = opts.clock ?? systemClock;
+  }
+
+  /** Where the link is in its lifecycle (see link_lifecycle.ts). */
+  get phase(): LinkPhase {
+    return this.#phase;
   }
 
   /** Dials now (also used when the peer dialled us: it is back, no need to wait). */
   dialNow(): void {
-    if (this.#stopped || this.#dialing || this.#conn) return;
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
-    void this.#connect();
+    this.#on("dial");
+  }
+
+  /** Closes the link for good (the node stops). */
+  stop(): void {
+    this.#on("stop");
   }
 
   /**
@@ -108,7 +123,7 @@ export class PeerLink {
       this.owner.backlogDropped(this.peer.index, old);
     }
     this.queue.set(entry.id, entry);
-    if (this.state === "up") {
+    if (this.#phase === "up") {
       this.#unsent.push(entry.id);
       if (!later) this.#pump();
     }
@@ -128,7 +143,7 @@ export class PeerLink {
   tick(): void {
     const conn = this.#conn;
     if (!conn) return;
-    const now = this.#now();
+    const now = this.#clock.monotonic();
     const ka = this.opts.keepaliveMs;
     if (now - this.#lastHeard > 2 * ka) {
       log.warn("link to {peer}: nothing heard for {s} s, closing", { peer: this.peer.name, s: (2 * ka) / 1000 });
@@ -142,7 +157,49 @@ export class PeerLink {
       });
       return this.#drop(conn);
     }
-    if (this.state === "up" && now - this.#lastSent >= ka / 2) this.#send(RingType.KEEPALIVE, {});
+    if (this.#phase === "up" && now - this.#lastSent >= ka / 2) this.#send(RingType.KEEPALIVE, {});
+  }
+
+  /** Moves the lifecycle on `event` and carries out the table's actions. */
+  #on(event: LinkEvent): void {
+    const step = linkStep(this.#phase, event);
+    if (!step) {
+      log.error("link to {peer}: {event} while {phase}: not expected (a bug of zog); ignored", {
+        peer: this.peer.name,
+        event,
+        phase: this.#phase,
+      });
+      return;
+    }
+    this.#phase = step.next;
+    for (const action of step.actions) this.#act(action);
+  }
+
+  #act(action: LinkAction): void {
+    switch (action) {
+      case "connect":
+        return void this.#connect();
+      case "greet":
+        return this.#greet();
+      case "discard":
+        return this.#takeDialled()?.close();
+      case "goUp":
+        return this.#goUp();
+      case "goDown":
+        return this.#goDown();
+      case "scheduleRetry":
+        this.#timer = this.#clock.setTimeout(() => {
+          this.#timer = undefined;
+          this.#on("dial");
+        }, this.#redial.nextWait());
+        return;
+      case "cancelRetry":
+        this.#clock.clearTimeout(this.#timer);
+        this.#timer = undefined;
+        return;
+      case "close":
+        return this.#conn?.close();
+    }
   }
 
   /**
@@ -154,85 +211,119 @@ export class PeerLink {
     this.#closed(conn);
   }
 
-  stop(): void {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    this.#conn?.close();
-  }
-
   async #connect(): Promise<void> {
-    this.#dialing = true;
     const p = this.peer;
     let conn: Conn;
     try {
       conn = await dial({ host: p.host, port: p.peerPort, tls: this.opts.tls, timeoutMs: Math.min(10_000, 2 * this.opts.keepaliveMs) });
     } catch (e) {
-      this.#dialing = false;
-      this.#failed((e as Error).message);
-      return;
+      return this.#dialFailed((e as Error).message);
     }
-    this.#dialing = false;
-    if (this.#stopped) return conn.close();
     if (this.opts.tls && !certMatches(conn.peerNames, [p.name, p.host])) {
       conn.close();
-      this.#failed(`its certificate names ${conn.peerNames.join(", ") || "nothing"}, not ${p.name} or ${p.host}`);
-      return;
+      return this.#dialFailed(`its certificate names ${conn.peerNames.join(", ") || "nothing"}, not ${p.name} or ${p.host}`);
     }
+    this.#dialled = conn;
+    this.#on("connected");
+  }
+
+  #takeDialled(): Conn | undefined {
+    const conn = this.#dialled;
+    this.#dialled = undefined;
+    return conn;
+  }
+
+  #dialFailed(reason: string): void {
+    this.#why = { reason, dialFailed: true };
+    this.#on("dialFailed");
+  }
+
+  /** Takes the dialled connection: reads the peer's packets, sends HELLO. */
+  #greet(): void {
+    const conn = this.#takeDialled()!;
     this.#conn = conn;
-    this.#lastHeard = this.#now();
-    readMessages(conn, `peer ${p.name}`, (m) => {
-      this.#lastHeard = this.#now();
-      switch (m.type) {
-        case RingType.HELLO:
-          this.#batches = varText(m, BATCH_VAR) === "1";
-          return this.#hello(conn, varText(m, "node"));
-        case RingType.ACK:
-          this.lastAck = this.#lastHeard;
-          return;
-        case RingType.KEEPALIVE:
-          return this.#send(RingType.ACK, {});
-        case RingType.OK:
-          this.#ok([varText(m, "id")]);
-          return this.#pump();
-        case RingType.OK_BATCH:
-          this.#ok(readOkBatch(m.payload));
-          return this.#pump();
-        case RingType.ERROR:
-          log.warn("link to {peer}: {reason}", { peer: p.name, reason: varText(m, "reason") });
-          this.#refused = true;
-          conn.close();
-          return;
-      }
-    });
+    this.#lastHeard = this.#clock.monotonic();
+    readMessages(conn, `peer ${this.peer.name}`, (m) => this.#receive(conn, m));
     conn.onClose((err) => this.#closed(conn, err));
     this.#send(RingType.HELLO, { proto: RING_PROTO, node: this.owner.selfName });
   }
 
+  #receive(conn: Conn, m: RingMessage): void {
+    this.#lastHeard = this.#clock.monotonic();
+    switch (m.type) {
+      case RingType.HELLO:
+        this.#batches = varText(m, BATCH_VAR) === "1";
+        return this.#hello(conn, varText(m, "node"));
+      case RingType.ACK:
+        this.lastAck = this.#clock.now();
+        return;
+      case RingType.KEEPALIVE:
+        return this.#send(RingType.ACK, {});
+      case RingType.OK:
+        this.#ok([varText(m, "id")]);
+        return this.#pump();
+      case RingType.OK_BATCH:
+        this.#ok(readOkBatch(m.payload));
+        return this.#pump();
+      case RingType.ERROR:
+        log.warn("link to {peer}: {reason}", { peer: this.peer.name, reason: varText(m, "reason") });
+        this.#redial.refused();
+        conn.close();
+        return;
+    }
+  }
+
   #hello(conn: Conn, name: string): void {
+    // A connection dropped for silence may still deliver its HELLO: it makes nothing up.
+    if (conn !== this.#conn) return;
     if (name !== this.peer.name) {
       log.error("link to {host}: it says it is {name}, expected {peer}", { host: this.peer.host, name, peer: this.peer.name });
       conn.close();
       return;
     }
-    if (this.state === "up") return;
+    this.#on("hello");
+  }
+
+  #goUp(): void {
     this.state = "up";
     // A peer that keeps refusing what we send (e.g. its disk is full) is redialled with a
     // growing backoff until it acknowledges something again.
-    if (!this.#refused) this.#attempts = 0;
-    this.lastAck = this.#now();
-    log.info("link to {peer} up ({n} queued)", { peer: name, n: this.queue.size });
+    this.#redial.greeted();
+    this.lastAck = this.#clock.now();
+    log.info("link to {peer} up ({n} queued)", { peer: this.peer.name, n: this.queue.size });
     this.#inflight.clear();
     this.#unsent = [...this.queue.keys()];
     this.#head = 0;
     this.#pump();
   }
 
+  #closed(conn: Conn, err?: Error): void {
+    if (this.#conn !== conn) return;
+    this.#why = { reason: err?.message ?? "closed", dialFailed: false };
+    this.#on("closed");
+  }
+
+  /** The connection is gone or never came: the node takes over the peer's duty, once per outage. */
+  #goDown(): void {
+    const why = this.#why ?? { reason: "closed", dialFailed: false };
+    this.#why = undefined;
+    this.#conn = undefined;
+    this.#inflight.clear();
+    this.#unsent = [];
+    this.#head = 0;
+    if (why.dialFailed) {
+      const props = { peer: this.peer.name, reason: why.reason };
+      if (this.#redial.fresh) log.warn("cannot reach {peer}: {reason}", props);
+      else log.debug("cannot reach {peer}: {reason}", props);
+    } else if (this.state === "up") log.warn("link to {peer} down: {why}", { peer: this.peer.name, why: why.reason });
+    if (this.state === "down") return;
+    this.state = "down";
+    this.owner.linkDown(this.peer.index);
+  }
+
   #ok(ids: readonly string[]): void {
-    this.#lastProgress = this.#now();
-    if (this.#refused) {
-      this.#refused = false;
-      this.#attempts = 0;
-    }
+    this.#lastProgress = this.#clock.monotonic();
+    this.#redial.acknowledged();
     const done: string[] = [];
     for (const id of ids) {
       this.#inflight.delete(id);
@@ -242,14 +333,14 @@ export class PeerLink {
   }
 
   #pump(): void {
-    if (this.state !== "up") return;
+    if (this.#phase !== "up") return;
     const items: BatchItem[] = [];
     while (this.#inflight.size < SEND_WINDOW && this.#head < this.#unsent.length) {
       const id = this.#unsent[this.#head++]!;
       const entry = this.queue.get(id);
       const wrapping = entry?.dests.get(this.peer.index);
       if (!entry || wrapping === undefined || this.#inflight.has(id)) continue;
-      if (this.#inflight.size === 0) this.#lastProgress = this.#now();
+      if (this.#inflight.size === 0) this.#lastProgress = this.#clock.monotonic();
       this.#inflight.add(id);
       // Text: written straight into the packet as UTF-8, no bytes per message and peer.
       items.push({ id, msg: `${wrapping}${entry.content}\r\n`, origin: this.owner.originName(entry.origin) });
@@ -259,48 +350,14 @@ export class PeerLink {
       this.#head = 0;
     }
     if (items.length === 0) return;
-    this.#lastSent = this.#now();
+    this.#lastSent = this.#clock.monotonic();
     if (this.#batches) for (const p of dataBatchPackets(RingType.DATA_BATCH, items, MAX_RING_PAYLOAD)) this.#conn?.write(p);
     else for (const it of items) this.#conn?.write(ringBytes(RingType.DATA, { id: it.id, msg: it.msg, origin: it.origin! }));
     this.owner.sent(items.length);
   }
 
   #send(type: RingType, vars: Record<string, string | Uint8Array>): void {
-    this.#lastSent = this.#now();
+    this.#lastSent = this.#clock.monotonic();
     this.#conn?.write(ringBytes(type, vars));
-  }
-
-  #closed(conn: Conn, err?: Error): void {
-    if (this.#conn !== conn) return;
-    this.#conn = undefined;
-    const wasUp = this.state === "up";
-    this.state = "down";
-    this.#inflight.clear();
-    this.#unsent = [];
-    this.#head = 0;
-    if (wasUp) log.warn("link to {peer} down: {why}", { peer: this.peer.name, why: err?.message ?? "closed" });
-    this.owner.linkDown(this.peer.index);
-    this.#retry();
-  }
-
-  #failed(reason: string): void {
-    const props = { peer: this.peer.name, reason };
-    if (this.#attempts === 0) log.warn("cannot reach {peer}: {reason}", props);
-    else log.debug("cannot reach {peer}: {reason}", props);
-    // Takeover runs once per outage; messages queued later are taken over as they come.
-    if (this.state !== "down") {
-      this.state = "down";
-      this.owner.linkDown(this.peer.index);
-    }
-    this.#retry();
-  }
-
-  #retry(): void {
-    if (this.#stopped) return;
-    const wait = backoffMs(this.#attempts++, PEER_REDIAL);
-    this.#timer = setTimeout(() => {
-      this.#timer = undefined;
-      this.dialNow();
-    }, wait);
   }
 }

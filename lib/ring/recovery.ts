@@ -24,7 +24,7 @@ import { recoverV1 } from "./recovery_v1.ts";
 
 export { compactJournal };
 
-/** A journal past this size is rewritten to what it must keep (documented in README). */
+/** A journal past this size is rewritten to what it must keep (documented in docs/ring.md). */
 export const JOURNAL_COMPACT_BYTES = 64 * 1024 * 1024;
 
 /** What recovery needs of the store: its last seq, and writing rows under given seqs. */

@@ -15,7 +15,9 @@ import { parseHostPort } from "../tls/endpoint.ts";
 import { folderProblems } from "./check_dirs.ts";
 import { runDaemon } from "./daemon.ts";
 import { runRepair, runVerify } from "./repair_cmds.ts";
-import { DEFAULT_STATS, runStatus } from "./status_cmd.ts";
+import { runStatus } from "./status_command.ts";
+import { DEFAULT_STATS } from "../stats/mod.ts";
+import { runCerts } from "../tls/certs_entry.ts";
 
 const HELP = `zog: a pzog ring daemon; every message a client hands to any node is logged once on every node.
 
@@ -40,7 +42,7 @@ Options:
   --rebuild-journal   start although the journal is missing while the store or access.log
                       hold messages: rebuild it from the store (ids seen, duties to peers)
   --stats ADDR:PORT   serve GET /status (JSON) and /metrics (Prometheus) there;
-                      for \`zog status\`, where to ask (default ${DEFAULT_STATS})
+                      for \`zog status\`, where to ask (default ${DEFAULT_STATS.zog})
   --check             validate ring.toml (and, with --node, that node's TLS files and that
                       its log and state folders are writable), print every problem as
                       FILE:LINE: reason, and exit 0 or 2 without starting
@@ -78,7 +80,7 @@ const STATUS = defineCommand({
 
 Prints the node's links (our link, its inbound link, last keepAlive ack, backlog) and
 counters, read from GET /status at the node's --stats address.
-  --stats ADDR:PORT   where the node serves --stats (default ${DEFAULT_STATS})
+  --stats ADDR:PORT   where the node serves --stats (default ${DEFAULT_STATS.zog})
   --json              print the raw JSON`,
   flags: { stats: { type: "string" }, json: { type: "boolean" } },
 });
@@ -112,11 +114,11 @@ function statsAddr(value: string): { host: string; port: number } {
 export async function main(args: string[]): Promise<number> {
   const shared = runSharedCommand("zog", args);
   if (shared !== undefined) return shared;
-  if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
+  if (args[0] === "certs") return await runCerts(args.slice(1));
   if (args[0] === "status") {
     const parsed = parseCommand(STATUS, args.slice(1));
     if (typeof parsed === "number") return parsed;
-    const addr = parsed.values.stats ?? DEFAULT_STATS;
+    const addr = parsed.values.stats ?? DEFAULT_STATS.zog;
     statsAddr(addr);
     return await runStatus(addr, parsed.values.json ?? false);
   }

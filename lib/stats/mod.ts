@@ -6,3 +6,4 @@
 export { serveStats, type StatsServer, type StatsSource } from "./server.ts";
 export { type Metric, renderMetrics } from "./metrics.ts";
 export { ago, fetchStatus, renderTable } from "./table.ts";
+export { DEFAULT_STATS } from "./defaults.ts";

@@ -4,7 +4,8 @@
  *
  * @module
  */
-// @peculiar/x509 uses decorators that need the reflect-metadata polyfill loaded first.
+// @peculiar/x509 (through tsyringe) needs the reflect-metadata polyfill loaded first: here
+// for tests and library users, and by certs_entry.ts before this file for the programs.
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
 import { isIP } from "../net/mod.ts";

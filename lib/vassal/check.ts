@@ -48,6 +48,7 @@ export function parseCheckTarget(text: string): CheckTarget | { error: string } 
   try {
     url = new URL(text);
   } catch {
+    // Not a URL: `bad` says what a check target must look like.
     return bad;
   }
   if (url.protocol === "http:" || url.protocol === "https:") return { kind: "http", url: url.href };

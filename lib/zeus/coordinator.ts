@@ -74,7 +74,20 @@ export class Coordinator {
 
   /** The state to save. */
   snapshot(): ZeusState {
-    return snapshotState(this.emperors, this.vassals, this.io.now());
+    return snapshotState(this.emperors, this.vassals, this.wallTime(this.io.now()), (t) => this.wallTime(t));
+  }
+
+  /**
+   * The wall-clock time (ms since the epoch) of `t`, a reading of the coordinator's
+   * monotonic clock: for showing and saving times, never for judging them.
+   *
+   * @example
+   * ```ts
+   * new Date(core.wallTime(e.lastSeen)).toISOString(); // when its last I_AM_ALIVE came
+   * ```
+   */
+  wallTime(t: number): number {
+    return this.io.wallNow ? this.io.wallNow() - (this.io.now() - t) : t;
   }
 
   // ---- connections ------------------------------------------------------------------

@@ -7,7 +7,14 @@ import type { ZeusMessage } from "../zeus_protocol/mod.ts";
 
 /** What the core drives. */
 export interface CoordinatorIO {
+  /**
+   * Milliseconds on a clock that only moves forward (lib/clock.ts: `Clock.monotonic`): every
+   * heartbeat judgement, timeout and settle time is measured on it, so a step of the system
+   * time (NTP, `date -s`) declares no emperor dead.
+   */
   now(): number;
+  /** Wall-clock milliseconds since the epoch, for what is shown and saved; default: `now()`. */
+  wallNow?(): number;
   send(conn: number, m: ZeusMessage): void;
   /** Closes a connection; the core has already forgotten it. */
   close(conn: number, reason: string): void;

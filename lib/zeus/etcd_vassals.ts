@@ -112,8 +112,9 @@ export function etcdVassals(etcd: EtcdClient, prefix: string, where: string): Va
       }
       if (stopped) return;
       await Bun.sleep(backoffMs(attempt++, { firstMs: 250, maxMs: 2000 }));
-      // Whatever happened meanwhile (even past a compaction) is found by reading it all again.
-      await list().catch(() => {});
+      // Whatever happened meanwhile (even past a compaction) is found by reading it all again;
+      // if that fails too, the watch below fails and this loop tries again.
+      await list().catch((e) => log.warn("cannot read {where} again: {why}", { where, why: (e as Error).message }));
     }
   };
 

@@ -13,6 +13,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { EtcdClient } from "../etcd/client.ts";
+import { EtcdError } from "../errors.ts";
 import { type Candidate, Election, type Member } from "../etcd/election.ts";
 import { b64, prefixEnd, putRequest, rangeKvs, rangeRequest } from "../etcd/requests.ts";
 import { getLogger } from "../log/logging.ts";
@@ -109,6 +110,8 @@ export class HaLeadership {
   #count = 0;
   #published = "";
   #differ: string[] = [];
+  /** The last reason comparing digests failed, logged once until it changes or passes. */
+  #digestError = "";
   #timer: ReturnType<typeof setInterval> | undefined;
   readonly #mirror: StateMirror;
 
@@ -238,8 +241,13 @@ export class HaLeadership {
         });
       }
       this.#differ = differ;
-    } catch {
-      // The election logs etcd failures.
+      this.#digestError = "";
+    } catch (e) {
+      const why = (e as Error).message;
+      // etcd's own failures are the election's to report (its lease renewal fails too).
+      if (e instanceof EtcdError || why === this.#digestError) return;
+      this.#digestError = why;
+      log.warn("cannot compare the vassal digests of the zeus: {why}", { why });
     }
   }
 }

@@ -22,17 +22,28 @@ export interface StateSummary {
   emperors: number;
   /** The etcd revision this summary is at. */
   revision: number;
+  /** Vassal keys (relative) whose value is not a vassal's record: a takeover cannot restore them. */
+  unreadable?: string[];
 }
 
-/** The copies a vassal key assigns (0 for other keys, or a value that is not a vassal's). */
-function copiesOf(kv: KeyValue, base: string): number {
+/**
+ * The copies a vassal key assigns (0 for other keys), or why its value is not a vassal's.
+ *
+ * @example
+ * ```ts
+ * copiesOf({ key: "/z/state/vassal/a.toml", value: new TextEncoder().encode('{"assignments":[]}') }, "/z/state/"); // 0
+ * ```
+ */
+export function copiesOf(kv: Pick<KeyValue, "key" | "value">, base: string): number | { error: string } {
   if (!kv.key.startsWith(`${base}vassal/`)) return 0;
+  let doc: unknown;
   try {
-    const a = JSON.parse(text.decode(kv.value)).assignments;
-    return Array.isArray(a) ? a.length : 0;
-  } catch {
-    return 0;
+    doc = JSON.parse(text.decode(kv.value));
+  } catch (e) {
+    return { error: `not JSON: ${(e as Error).message}` };
   }
+  const a = (doc as { assignments?: unknown } | null)?.assignments;
+  return Array.isArray(a) ? a.length : { error: "it has no assignments" };
 }
 
 /**
@@ -48,6 +59,8 @@ function copiesOf(kv: KeyValue, base: string): number {
 export class StateMirror {
   /** Relative key → copies it assigns. */
   #keys = new Map<string, number>();
+  /** Relative keys whose value could not be read as a vassal's. */
+  #unreadable = new Set<string>();
   #revision = 0;
   #read = false;
   #stopped = false;
@@ -81,11 +94,26 @@ export class StateMirror {
         copies += n;
       } else if (key.startsWith("emperor/")) emperors++;
     }
-    return { vassals, copies, emperors, revision: this.#revision };
+    const unreadable = [...this.#unreadable].sort();
+    return { vassals, copies, emperors, revision: this.#revision, ...(unreadable.length > 0 ? { unreadable } : {}) };
   }
 
   #set(kv: KeyValue): void {
-    this.#keys.set(kv.key.slice(this.base.length), copiesOf(kv, this.base));
+    const key = kv.key.slice(this.base.length);
+    const copies = copiesOf(kv, this.base);
+    if (typeof copies === "number") {
+      this.#unreadable.delete(key);
+      return void this.#keys.set(key, copies);
+    }
+    if (!this.#unreadable.has(key))
+      log.warn("state key {key} does not hold a vassal: {why}; a takeover cannot restore it", { key: kv.key, why: copies.error });
+    this.#unreadable.add(key);
+    this.#keys.set(key, 0);
+  }
+
+  #delete(key: string): void {
+    this.#keys.delete(key);
+    this.#unreadable.delete(key);
   }
 
   async #loop(): Promise<void> {
@@ -94,6 +122,7 @@ export class StateMirror {
       try {
         const { kvs, revision } = await rangeAll(this.etcd, this.base);
         this.#keys.clear();
+        this.#unreadable.clear();
         for (const kv of kvs) this.#set(kv);
         this.#revision = revision;
         this.#read = true;
@@ -104,7 +133,7 @@ export class StateMirror {
             const m = watchMessage(msg);
             if (m.canceled) throw new Error(`watch cancelled: ${m.canceled}`);
             for (const e of m.events) {
-              if (e.type === "delete") this.#keys.delete(e.kv.key.slice(this.base.length));
+              if (e.type === "delete") this.#delete(e.kv.key.slice(this.base.length));
               else this.#set(e.kv);
             }
             this.#revision = Math.max(this.#revision, m.revision);

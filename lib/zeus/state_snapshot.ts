@@ -9,7 +9,8 @@ import { type EmperorRecord, emperorOf, newVassal, type VassalRecord } from "./r
 import { savedRolloutProblem, type SavedVassal, type ZeusState } from "./state_file.ts";
 
 /**
- * The state to save, at time `now` (ms).
+ * The state to save, at wall-clock time `now` (ms); `wallOf` turns the records' times
+ * (read on a monotonic clock) into wall-clock ones.
  *
  * @example
  * ```ts
@@ -20,6 +21,7 @@ export function snapshotState(
   emperors: ReadonlyMap<string, EmperorRecord>,
   vassals: ReadonlyMap<string, VassalRecord>,
   now: number,
+  wallOf: (t: number) => number = (t) => t,
 ): ZeusState {
   return {
     version: 1,
@@ -27,7 +29,7 @@ export function snapshotState(
     emperors: [...emperors.values()].map((e) => ({
       node: e.node,
       maxVassals: e.maxVassals,
-      lastSeen: e.lastSeen,
+      lastSeen: e.lastSeen > 0 ? wallOf(e.lastSeen) : 0,
       ...(e.draining ? { draining: true } : {}),
     })),
     vassals: [...vassals.values()].map((v) => ({

@@ -4,12 +4,9 @@
  * @module
  */
 import { defineCommand, parseCommand } from "../cli/command.ts";
-import { ago, fetchStatus, renderTable } from "../stats/mod.ts";
+import { ago, DEFAULT_STATS, fetchStatus, renderTable } from "../stats/mod.ts";
 import type { VassalStatusRow, ZeusStatus } from "./zeus_status.ts";
 import { EXIT } from "../errors.ts";
-
-/** Where `zeus status` looks when --stats is not given. */
-export const DEFAULT_STATS = "127.0.0.1:4041";
 
 /** Why a vassal lacks copies, for the NOTE column: too few emperors, or no free slot. */
 function waitingNote(state: string, copies: number, alive: number): string | undefined {
@@ -52,6 +49,11 @@ function copyCell(c: VassalStatusRow["emperors"][number]): string {
 }
 
 /** Several zeus: who leads since when, who stands by; a standby says its tables are empty. */
+function unreadableNote(keys: string[] | undefined): string {
+  if (!keys?.length) return "";
+  return `; ${keys.length} key(s) that hold no vassal, which a takeover cannot restore: ${keys.join(", ")}`;
+}
+
 function haLines(s: ZeusStatus, now: number): string {
   const ha = s.ha;
   if (!ha) return "";
@@ -66,7 +68,10 @@ function haLines(s: ZeusStatus, now: number): string {
   if (ha.stale?.length)
     lines.push(`gone? ${ha.stale.map((m) => `${m.id} at ${m.zeus} (${silent(m.silent_s)})`).join(", ")}: dropped when their leases expire`);
   const st = ha.state;
-  if (st) lines.push(`state in etcd: ${st.vassals} vassals, ${st.copies} copies, ${st.emperors} emperors (revision ${st.revision})`);
+  if (st)
+    lines.push(
+      `state in etcd: ${st.vassals} vassals, ${st.copies} copies, ${st.emperors} emperors (revision ${st.revision})${unreadableNote(st.unreadable)}`,
+    );
   if (ha.role === "standby") lines.push("this zeus is a standby: the emperors and vassals below are the leader's to show");
   if (ha.digests_differ) lines.push(`WARNING: these zeus read another vassal set than the leader: ${ha.digests_differ.join(", ")}`);
   if (ha.last_error) lines.push(`etcd: ${ha.last_error}`);
@@ -130,9 +135,9 @@ const STATUS = defineCommand({
 
 Prints the emperors (alive, slots, last heartbeat) and vassals (state, copies, where, why
 waiting) of a running zeus, read from GET /status at its --stats address.
-  --stats ADDR:PORT   where zeus serves --stats (default ${DEFAULT_STATS})
+  --stats ADDR:PORT   where zeus serves --stats (default ${DEFAULT_STATS.zeus})
   --json              print the raw JSON`,
-  flags: { stats: { type: "string", default: DEFAULT_STATS }, json: { type: "boolean" } },
+  flags: { stats: { type: "string", default: DEFAULT_STATS.zeus }, json: { type: "boolean" } },
 });
 
 /** Runs `zeus status [--stats ADDR:PORT] [--json]`; returns the exit code. */

@@ -21,6 +21,8 @@ import { isEtcdUrl } from "../etcd/url.ts";
 import { etcdState, vassalSource } from "./etcd_flags.ts";
 import { fileStore } from "./state_store.ts";
 import { VASSAL_PUT, VASSAL_RM } from "./vassal_commands.ts";
+import { CONSOLE_LOGIN } from "../console/console_login.ts";
+import { runCerts } from "../tls/certs_entry.ts";
 
 const HELP = `zeus: hands the vassal configs of a directory out to the emperors connected to it.
 
@@ -37,6 +39,7 @@ Usage:
   zeus vassal put NAME FILE | zeus vassal rm NAME   [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
   zeus exec [-t] [-i] [--zeus HOST:PORT ...] VASSAL[@NODE] -- COMMAND [ARGS...]
   zeus logs [-f] [-n LINES] [--zeus HOST:PORT ...] VASSAL[@NODE]
+  zeus console-login [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
   zeus certs init DIR | zeus certs issue DIR NAME [--host IP_OR_DNS ...]
   zeus completion bash|zsh | zeus man
 
@@ -63,7 +66,9 @@ Options:
                        until its file changes
   --place-timeout S    a placement its emperor has not answered (accepted, then spawned) this
                        long counts as a rejection: the vassal goes elsewhere (default 60)
-  --stats ADDR:PORT    serve GET /status (JSON), /metrics (Prometheus) and /healthz
+  --stats ADDR:PORT    serve GET /status (JSON), /metrics (Prometheus), /healthz and the web
+                       console at /ui/ (admins act there: a loopback browser in plain mode,
+                       else one that opened a \`zeus console-login\` link)
   --check              check every vassal file of the directory (and the TLS files), print
                        each error as FILE:LINE: reason, and exit 0 or 2 without starting
   --admin NAME         with --client-ca: a client certificate naming NAME is an admin client
@@ -141,6 +146,7 @@ defineAdminCommand("ping", PING);
 for (const [sub, spec] of Object.entries(NODE_COMMANDS)) defineAdminCommand(sub, spec);
 defineAdminCommand("vassal put", VASSAL_PUT);
 defineAdminCommand("vassal rm", VASSAL_RM);
+defineAdminCommand("console-login", CONSOLE_LOGIN);
 defineExecCommands("zeus");
 
 function address(flag: string, value: string): HostPort {
@@ -155,11 +161,12 @@ function address(flag: string, value: string): HostPort {
 export async function main(args: string[]): Promise<number> {
   const shared = runSharedCommand("zeus", args);
   if (shared !== undefined) return shared;
-  if (args[0] === "certs") return await (await import("../tls/certs_command.ts")).runCertsCommand(args.slice(1));
+  if (args[0] === "certs") return await runCerts(args.slice(1));
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
   if (args[0] === "ping") return await runAdminCommand(args.slice(1), PING);
   const nodeCommand = NODE_COMMANDS[args[0] ?? ""];
   if (nodeCommand) return await runAdminCommand(args.slice(1), nodeCommand);
+  if (args[0] === "console-login") return await runAdminCommand(args.slice(1), CONSOLE_LOGIN);
   if (args[0] === "vassal" && args[1] === "put") return await runAdminCommand(args.slice(2), VASSAL_PUT);
   if (args[0] === "vassal" && args[1] === "rm") return await runAdminCommand(args.slice(2), VASSAL_RM);
   if (args[0] === "vassal")

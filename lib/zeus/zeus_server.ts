@@ -1,6 +1,8 @@
 /**
- * The zeus daemon: listens for emperors, watches the vassals directory, drives the
- * {@link Coordinator} while it leads, saves its state and serves stats.
+ * The zeus daemon: listens for emperors and admin clients, watches the vassals, leads terms
+ * (a {@link LeadershipTerm} each: a coordinator, its emperors), saves its state and serves
+ * stats. One object per lifetime: this server (its life a table, server_lifecycle.ts), a
+ * term, a connection (zeus_connection.ts, its role a table, conn_lifecycle.ts).
  *
  * A single zeus always leads. Several zeus sharing an etcd state ({@link HaLeadership})
  * lead one at a time: each term of leadership starts a fresh coordinator from the saved
@@ -9,30 +11,34 @@
  *
  * @module
  */
+import { adminVerdict } from "../admin/auth.ts";
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
+import { AdminHub } from "../admin/hub.ts";
+import { StreamRelay } from "../exec/relay.ts";
 import { getLogger } from "../log/logging.ts";
 import { refusalLogger } from "../log/rate_limit.ts";
-import { type Conn, listen } from "../net/mod.ts";
+import { type Conn, type Listener, listen } from "../net/mod.ts";
 import { Strangers } from "../net/strangers.ts";
-import { encodePacket, type Packet, PacketDecoder, ZEUS_MODIFIER1 } from "../packet/mod.ts";
+import { encodePacket } from "../packet/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
 import type { HostPort } from "../tls/endpoint.ts";
 import type { TlsServerFiles } from "../tls/files.ts";
-import { adminVerdict } from "../admin/auth.ts";
-import { ADMIN, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
-import { AdminHub } from "../admin/hub.ts";
-import { PacketError, ProtocolError } from "../errors.ts";
-import { decodeMessage, encodeMessage, sha256Hex, type ZeusMessage } from "../zeus_protocol/mod.ts";
+import type { DirChanges } from "../watch/snapshot.ts";
+import { encodeMessage, sha256Hex } from "../zeus_protocol/mod.ts";
 import { leaderOnly, locateVassal, ZEUS_ADMIN_COMMANDS } from "./admin_commands.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
-import { StreamRelay } from "../exec/relay.ts";
-import { Coordinator, type CoordinatorIO } from "./coordinator.ts";
+import { Coordinator } from "./coordinator.ts";
+import type { CoordinatorOptions } from "./coordinator_types.ts";
 import type { HaLeadership } from "./ha.ts";
+import { LeadershipTerm } from "./leadership_term.ts";
+import { type ServerAction, type ServerEvent, type ServerState, serverStep } from "./server_lifecycle.ts";
 import type { ZeusState } from "./state_file.ts";
-import type { StateStore } from "./state_store.ts";
 import { StateSaver } from "./state_saver.ts";
+import type { StateStore } from "./state_store.ts";
 import type { VassalSource } from "./vassal_source.ts";
-import type { DirChanges } from "../watch/snapshot.ts";
-import { zeusMetrics, zeusStatus } from "./zeus_status.ts";
+import { type ConnectionHost, ZeusConnection } from "./zeus_connection.ts";
+import { zeusMetrics, type ZeusStatus, zeusStatus } from "./zeus_status.ts";
+import { ZeusConsole } from "./zeus_console.ts";
 
 const log = getLogger("zeus", "server");
 
@@ -57,6 +63,8 @@ export interface ZeusOptions extends HostPort {
   stats?: HostPort;
   /** Certificate names that are admin clients (`--admin NAME`); see lib/admin/auth.ts. */
   admins?: string[];
+  /** Time and timers (default: the system's); heartbeats and timeouts are judged on its monotonic reading. */
+  clock?: Clock;
 }
 
 /** A running zeus. */
@@ -77,316 +85,342 @@ export interface ZeusServer {
  * @throws {Error} when the port cannot be bound, the directory cannot be read or the state is bad
  * @example
  * ```ts
- * const z = await startZeus({ host: "127.0.0.1", port: 4040, vassalsDir: "/etc/vassals", deadAfterMs: 5000 });
+ * const z = await startZeus({ host: "127.0.0.1", port: 4040, vassals: dirSource("/etc/vassals"), deadAfterMs: 5000 });
  * ```
  */
-export async function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
-  const store = opts.store;
-  const ha = opts.ha;
-  const fileState = !ha && opts.restore && store ? await store.load() : undefined;
-  if (!ha && opts.restore && !fileState) log.warn("--restore: no state at {path}; starting afresh", { path: store?.where });
-  const conns = new Map<number, Conn>();
-  const canAct = (): boolean => !ha || ha.canAct();
-  // Once stopping, the connections closing are not emperors lost: the state keeps their assignments.
-  let stopped = false;
-  const saver = store && new StateSaver(store, () => core.snapshot(), { mayWrite: canAct, refused: (why) => ha?.stepDown(why) });
-  const write = (conn: number, m: ZeusMessage): void => void conns.get(conn)?.write(encodePacket(encodeMessage(m)));
-  const io: CoordinatorIO = {
-    now: () => Date.now(),
-    // Every action goes through here: a leader that cannot prove its lease sends nothing.
-    send: (conn, m) => {
-      if (canAct()) write(conn, m);
-    },
-    close: (conn, reason) => {
-      log.info("closing connection {conn}: {reason}", { conn, reason });
-      conns.get(conn)?.close();
-      conns.delete(conn);
-    },
-    changed: () => saver?.queue(),
-  };
-  const coordinatorOptions = (restored: boolean) => ({
-    deadAfterMs: opts.deadAfterMs,
-    // Without a restore, a short settle (the emperors' longest redial delay, 2 s, plus a
-    // margin) still lets emperors that were redialling report what they run before
-    // anything new is started. A takeover also waits for emperors leaving the old leader.
-    settleMs: restored ? opts.deadAfterMs + (ha ? 2000 : 0) : Math.min(2500, opts.deadAfterMs),
-    maxRejections: 3,
-    ...(opts.placeTimeoutMs ? { placeTimeoutMs: opts.placeTimeoutMs } : {}),
-    ...(opts.rescheduleAfter ? { rescheduleAfter: opts.rescheduleAfter } : {}),
-  });
-  const idle = new Coordinator(io, { ...coordinatorOptions(false), settleMs: 0 });
-  let core = idle;
-  let leading = false;
+export function startZeus(opts: ZeusOptions): Promise<ZeusServer> {
+  return Zeus.start(opts);
+}
 
-  const source = opts.vassals;
-  const read = (name: string): Uint8Array | undefined => source.read(name);
+/**
+ * The zeus daemon (made by {@link startZeus}).
+ *
+ * @example
+ * ```ts
+ * const z = await Zeus.start({ host: "127.0.0.1", port: 4040, vassals: dirSource("/etc/vassals"), deadAfterMs: 5000 });
+ * await z.stop();
+ * ```
+ */
+export class Zeus implements ZeusServer, ConnectionHost {
+  port = 0;
+  statsPort?: number;
+  readonly strangers: Strangers;
+  readonly hub: AdminHub<ZeusAdminContext>;
+  readonly relay: StreamRelay;
+  readonly clientCerts: boolean;
+  /** The web console (`/ui/` on the stats address). */
+  readonly ui: ZeusConsole;
+  #state: ServerState = "standby";
+  #term: LeadershipTerm | undefined;
+  /** The coordinator shown while no term runs: it knows nothing and does nothing. */
+  readonly #idle: Coordinator;
+  readonly #conns = new Map<number, ZeusConnection>();
+  #nextConn = 0;
+  readonly #saver: StateSaver | undefined;
   /** Each vassal file's sha256, for comparing the vassal set between several zeus. */
-  const digests = new Map<string, string>();
-  const onChange = (c: DirChanges): void => {
-    if (ha) {
-      for (const name of [...c.added, ...c.changed]) digests.set(name, sha256Hex(read(name) ?? new Uint8Array()));
-      for (const name of c.removed) digests.delete(name);
-      ha.vassalSetChanged(digests);
-    }
-    if (!leading || !canAct()) return;
-    for (const name of [...c.added, ...c.changed]) {
-      const body = read(name);
-      if (body) core.fileSet(name, body);
-    }
-    for (const name of c.touched) core.fileTouched(name);
-    for (const name of c.removed) core.fileRemoved(name);
-  };
+  readonly #digests = new Map<string, string>();
+  #listener: Listener | undefined;
+  #stats: StatsServer | undefined;
+  #ticker: TimerHandle | undefined;
+  readonly #clock: Clock;
+  readonly #stopped = Promise.withResolvers<void>();
 
-  /** A term of leadership: a coordinator restored from the saved state, fed the vassal files. */
-  const beginTerm = (state: ZeusState | undefined): void => {
-    core = new Coordinator(io, coordinatorOptions(state !== undefined));
-    if (state) {
-      core.restore(state);
-      log.info("restored {v} vassals on {e} emperors from {path}; waiting {s} s for emperors", {
-        v: state.vassals.length,
-        e: state.emperors.length,
-        path: store?.where,
-        s: core.opts.settleMs / 1000,
-      });
-    }
-    leading = true;
-    for (const name of [...source.names()]) {
-      const body = read(name);
-      if (body) core.fileSet(name, body);
-    }
-    // Vassals of the saved state whose config went away meanwhile.
-    for (const name of [...core.vassals.keys()]) if (!source.has(name)) core.fileRemoved(name);
-  };
-  const endTerm = (): void => {
-    leading = false;
-    core = idle;
-    const leader = ha?.leaderAddress() ?? "";
-    for (const [id, conn] of conns) {
-      write(id, { type: "NOT_LEADER", leader });
-      conn.close();
-    }
-    conns.clear();
-  };
-
-  if (store && !ha) {
-    // Fail at start, not at the first change, when the state cannot be written.
-    try {
-      await store.save(fileState ?? idle.snapshot());
-    } catch (e) {
-      throw new Error(`cannot write state file ${store.where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
-    }
+  /**
+   * Starts zeus: loads the state (`--restore`), watches the vassals, listens, campaigns.
+   *
+   * @throws {Error} when the port cannot be bound, the directory cannot be read or the state is bad
+   */
+  static async start(opts: ZeusOptions): Promise<Zeus> {
+    const { store, ha } = opts;
+    const fileState = !ha && opts.restore && store ? await store.load() : undefined;
+    if (!ha && opts.restore && !fileState) log.warn("--restore: no state at {path}; starting afresh", { path: store?.where });
+    const zeus = new Zeus(opts, fileState);
+    await zeus.#open();
+    return zeus;
   }
-  await source.start(onChange);
-  ha?.vassalSetChanged(digests); // an empty set reports no change, and is a set too
-  if (!ha) beginTerm(fileState);
 
-  const clientCerts = opts.tls?.clientAuth === "required";
-  const admins: Map<number, Conn> = new Map();
-  const adminCtx: ZeusAdminContext = {
-    get core() {
-      return core;
-    },
-    vassals: source,
-    leader: () => (canAct() ? undefined : (ha?.leaderAddress() ?? "")),
-  };
-  const relay = new StreamRelay(
-    {
-      toAdmin: (conn, f) => admins.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
-      toEmperor: (conn, f) => conns.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
-      now: () => Date.now(),
-    },
-    (vassal, node) => {
-      if (canAct()) return locateVassal(core, vassal, node);
-      const leader = ha?.leaderAddress();
-      return {
-        code: "not-leader",
-        reason: leader
-          ? `this zeus is a standby: ask the leader at ${leader} (--zeus ${leader})`
-          : "this zeus is a standby and no leader is elected yet: try again",
-      };
-    },
-  );
-  const hub: AdminHub<ZeusAdminContext> = new AdminHub(
-    {
-      send: (conn, f) => admins.get(conn)?.write(encodePacket(encodeAdminFrame(f))),
-      close: (conn) => {
-        admins.get(conn)?.close();
-        admins.delete(conn);
-        hub.closed(conn);
-      },
-      remote: (conn) => admins.get(conn)?.remote ?? "?",
-    },
-    {
-      verdict: (conn) => {
-        const c = admins.get(conn)!;
-        return adminVerdict({ remote: c.remote, certNames: clientCerts ? c.peerNames : [], clientCerts, admins: opts.admins ?? [] });
-      },
-      commands: leaderOnly(ZEUS_ADMIN_COMMANDS),
-      ctx: adminCtx,
-      server: "zeus",
-      streams: relay,
-    },
-  );
-
-  let nextConn = 0;
-  const strangers = new Strangers({
-    log,
-    watchFds: true,
-    refuse: (conn, reason) => {
-      conn.write(encodePacket(encodeMessage({ type: "ERROR", reason })));
-      conn.close();
-    },
-  });
-  const listener = await listen({
-    host: opts.host,
-    port: opts.port,
-    ...(opts.tls ? { tls: opts.tls } : {}),
-    onRefused: refusalLogger((m, p) => log.warn(m, p), "emperor"),
-    onConn: (conn) => {
-      if (!strangers.admit(conn)) return;
-      const id = ++nextConn;
-      // The first packet says who is calling: HELLO an admin client, anything else an emperor.
-      let role: "unknown" | "emperor" | "admin" = "unknown";
-      let term = core;
-      const decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
-      const live = () => (role === "admin" ? admins.has(id) : role === "emperor" ? conns.has(id) && core === term : !conn.closed);
-      /** Takes the connection as an emperor's; a standby sends it to the leader instead. */
-      const emperor = (): boolean => {
-        role = "emperor";
-        if (!leading || !canAct()) {
-          conn.write(encodePacket(encodeMessage({ type: "NOT_LEADER", leader: ha?.leaderAddress() ?? "" })));
-          conn.close();
-          return false;
-        }
-        term = core;
-        conns.set(id, conn);
-        if (ha) write(id, { type: "ZEUS_ALIVE", deadAfterMs: opts.deadAfterMs });
-        term.connOpened(id, conn.remote, clientCerts ? conn.peerNames : undefined);
-        return true;
-      };
-      const route = (p: Packet): void => {
-        if (role === "unknown") {
-          strangers.identified(conn);
-          if (p.modifier2 === ADMIN.HELLO) {
-            role = "admin";
-            admins.set(id, conn);
-            const hello = decodeAdminFrame(p);
-            if (hello.type === "HELLO") hub.hello(id, hello);
-            return;
-          }
-          if (!emperor()) return;
-        }
-        if (role === "admin") {
-          if (!isAdminType(p.modifier2)) throw new ProtocolError(`Zeus message type ${p.modifier2} on an admin connection`);
-          hub.frame(id, decodeAdminFrame(p));
-        } else if (isAdminType(p.modifier2)) relay.fromEmperor(id, decodeAdminFrame(p));
-        else if (canAct()) term.message(id, decodeMessage(p, "emperor"));
-      };
-      conn.onData((chunk) => {
-        if (!live()) return;
-        try {
-          for (const p of decoder.push(chunk)) {
-            route(p);
-            if (!live()) return;
-          }
-          if (role === "unknown") strangers.heard(conn, decoder.buffered > 0);
-        } catch (e) {
-          const reason = (e as Error).message;
-          if (role === "unknown") {
-            // Garbage before any valid first packet: answered as an emperor would be (ERROR, close).
-            if (!emperor()) return;
-          }
-          if (role === "emperor") {
-            if (e instanceof PacketError || e instanceof ProtocolError) return term.protocolError(id, reason);
-            // zeus's own bug, not the emperor's: said in zeus's log, never to the emperor as
-            // its protocol error. The connection closes, and the emperor's next report
-            // reconciles whatever the failed handling left half done.
-            log.error("internal error handling a message from emperor {remote}: {error}; closing that connection", {
-              remote: conn.remote,
-              error: (e as Error).stack ?? reason,
-            });
-            return conn.close();
-          }
-          log.warn("{what} {remote}: {reason}; closing it", {
-            what: role === "admin" ? "admin client" : "connection",
-            remote: conn.remote,
-            reason,
-          });
-          if (admins.delete(id)) hub.closed(id);
-          conn.close();
-        }
-      });
-      conn.onClose((err) => {
-        if (stopped) return;
-        if (role === "admin") {
-          admins.delete(id);
-          return hub.closed(id);
-        }
-        if (core !== term || !conns.delete(id)) return;
-        relay.emperorClosed(id);
-        term.connClosed(id, err ? `connection error: ${err.message}` : "connection closed");
-      });
-    },
-  });
-  if (!opts.tls)
-    log.warn("zeus listens on {host}:{port} without TLS: anyone who reaches it can take vassals", { host: opts.host, port: listener.port });
-  else if (opts.tls.clientAuth !== "required") log.warn("zeus serves TLS without client auth: any emperor can connect");
-  log.info("zeus on {host}:{port}, vassals from {dir}", { host: opts.host, port: listener.port, dir: source.where });
-
-  if (ha) {
-    ha.onChange(async (lead) => {
-      if (lead === leading) return;
-      if (!lead) return endTerm();
-      let state: ZeusState | undefined;
-      try {
-        state = await store!.load();
-      } catch (e) {
-        log.error("cannot load the state from {path}: {error}; not leading", { path: store!.where, error: (e as Error).message });
-        return ha.stepDown("the state could not be loaded");
-      }
-      if (ha.canAct() && !leading) beginTerm(state);
+  private constructor(
+    readonly opts: ZeusOptions,
+    /** A single zeus's saved state (`--restore`), for its one term. */
+    readonly fileState: ZeusState | undefined,
+  ) {
+    const store = opts.store;
+    const clock = (this.#clock = opts.clock ?? systemClock);
+    this.#idle = new Coordinator(
+      { now: () => clock.monotonic(), wallNow: () => clock.now(), send: () => {}, close: () => {}, changed: () => {} },
+      { ...this.#coordinatorOptions(false), settleMs: 0 },
+    );
+    this.#saver =
+      store &&
+      new StateSaver(store, () => this.core.snapshot(), { mayWrite: () => this.canAct(), refused: (why) => opts.ha?.stepDown(why) });
+    this.clientCerts = opts.tls?.clientAuth === "required";
+    this.ui = new ZeusConsole({
+      status: () => this.#status(),
+      core: () => this.core,
+      relay: () => this.relay,
+      hub: () => this.hub,
+      clientCerts: this.clientCerts,
+      admins: opts.admins ?? [],
     });
-    ha.start(listener.port);
+    this.relay = this.#makeRelay();
+    this.hub = this.#makeHub();
+    this.strangers = new Strangers({
+      log,
+      watchFds: true,
+      refuse: (conn, reason) => {
+        conn.write(encodePacket(encodeMessage({ type: "ERROR", reason })));
+        conn.close();
+      },
+    });
   }
-  const aliveEvery = Math.max(100, opts.deadAfterMs / 4);
-  let lastAlive = 0;
-  const ticker = setInterval(() => {
-    strangers.tick();
-    if (!leading) return;
-    if (!canAct()) return;
-    core.tick();
-    if (ha && Date.now() - lastAlive >= aliveEvery) {
-      lastAlive = Date.now();
-      for (const id of conns.keys()) write(id, { type: "ZEUS_ALIVE", deadAfterMs: opts.deadAfterMs });
+
+  /** The coordinator of the current term (an idle one while a standby). */
+  get core(): Coordinator {
+    return this.#term?.core ?? this.#idle;
+  }
+
+  /** Rescans the vassals directory now (SIGHUP). */
+  rescan(): void {
+    this.opts.vassals.rescan();
+  }
+
+  /** Stops listening and watching (after saving the state); emperors keep their vassals and redial. */
+  async stop(): Promise<void> {
+    this.#on({ kind: "stop" });
+    await this.#stopped.promise;
+  }
+
+  /** Whether this zeus leads and can prove it right now (a single zeus always can). */
+  canAct(): boolean {
+    return !this.opts.ha || this.opts.ha.canAct();
+  }
+
+  joinable(): LeadershipTerm | undefined {
+    return this.canAct() ? this.#term : undefined;
+  }
+
+  leaderAddress(): string {
+    return this.opts.ha?.leaderAddress() ?? "";
+  }
+
+  forget(id: number): void {
+    this.#conns.delete(id);
+  }
+
+  async #open(): Promise<void> {
+    const { opts } = this;
+    const { store, ha } = opts;
+    if (store && !ha) {
+      // Fail at start, not at the first change, when the state cannot be written.
+      try {
+        await store.save(this.fileState ?? this.#idle.snapshot());
+      } catch (e) {
+        throw new Error(`cannot write state file ${store.where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      }
     }
-  }, 100);
-  let stats: StatsServer | undefined;
-  if (opts.stats) {
-    const status = () => ({ ...zeusStatus(core), ...(ha ? { ha: ha.status() } : {}) });
+    await opts.vassals.start((c) => this.#filesChanged(c));
+    ha?.vassalSetChanged(this.#digests); // an empty set reports no change, and is a set too
+    if (!ha) this.#on({ kind: "elected" });
+    await this.#listen();
+    if (ha) {
+      ha.onChange((lead) => this.#on({ kind: lead ? "elected" : "deposed" }));
+      ha.start(this.port);
+    }
+    this.#ticker = this.#clock.setInterval(() => this.#tick(), 100);
+    this.#serveStats();
+  }
+
+  #on(e: ServerEvent): void {
+    const step = serverStep(this.#state, e);
+    if (!step) return log.error("zeus {state}: unexpected {event}", { state: this.#state, event: e.kind });
+    this.#state = step.next;
+    for (const a of step.actions) this.#act(a, e);
+  }
+
+  #act(a: ServerAction, e: ServerEvent): void {
+    switch (a.do) {
+      case "load_state":
+        return void this.#loadState();
+      case "begin_term":
+        return this.#beginTerm(e.kind === "loaded" ? e.state : undefined);
+      case "end_term":
+        this.#term?.end();
+        this.#term = undefined;
+        return;
+      case "step_down":
+        return this.opts.ha?.stepDown(a.why);
+      case "flush":
+        return void (this.#saver?.flush() ?? Promise.resolve()).then(() => this.#on({ kind: "flushed" }));
+      case "shut_down":
+        return this.#shutDown();
+    }
+  }
+
+  /** The state a term starts from: a single zeus's (read at start), or the one in etcd now. */
+  async #loadState(): Promise<void> {
+    const { store, ha } = this.opts;
+    if (!ha || !store) return this.#on({ kind: "loaded", canAct: true, state: this.fileState });
+    let state: ZeusState | undefined;
+    try {
+      state = await store.load();
+    } catch (e) {
+      log.error("cannot load the state from {path}: {error}; not leading", { path: store.where, error: (e as Error).message });
+      return this.#on({ kind: "load-failed", why: "the state could not be loaded" });
+    }
+    this.#on({ kind: "loaded", canAct: ha.canAct(), state });
+  }
+
+  #beginTerm(state: ZeusState | undefined): void {
+    const { opts } = this;
+    this.#term = new LeadershipTerm(
+      {
+        coordinator: this.#coordinatorOptions(state !== undefined),
+        vassals: opts.vassals,
+        canAct: () => this.canAct(),
+        clock: this.#clock,
+        changed: () => {
+          this.#saver?.queue();
+          this.ui.poke();
+        },
+        ...(opts.ha ? { aliveEveryMs: Math.max(100, opts.deadAfterMs / 4) } : {}),
+        ...(opts.store ? { from: opts.store.where } : {}),
+      },
+      state,
+    );
+  }
+
+  #coordinatorOptions(restored: boolean): CoordinatorOptions {
+    const { opts } = this;
+    return {
+      deadAfterMs: opts.deadAfterMs,
+      // Without a restore, a short settle (the emperors' longest redial delay, 2 s, plus a
+      // margin) still lets emperors that were redialling report what they run before
+      // anything new is started. A takeover also waits for emperors leaving the old leader.
+      settleMs: restored ? opts.deadAfterMs + (opts.ha ? 2000 : 0) : Math.min(2500, opts.deadAfterMs),
+      maxRejections: 3,
+      ...(opts.placeTimeoutMs ? { placeTimeoutMs: opts.placeTimeoutMs } : {}),
+      ...(opts.rescheduleAfter ? { rescheduleAfter: opts.rescheduleAfter } : {}),
+    };
+  }
+
+  #filesChanged(c: DirChanges): void {
+    const { ha, vassals } = this.opts;
+    if (ha) {
+      for (const name of [...c.added, ...c.changed]) this.#digests.set(name, sha256Hex(vassals.read(name) ?? new Uint8Array()));
+      for (const name of c.removed) this.#digests.delete(name);
+      ha.vassalSetChanged(this.#digests);
+    }
+    this.#term?.filesChanged(c);
+  }
+
+  #tick(): void {
+    this.strangers.tick();
+    this.#term?.tick();
+  }
+
+  async #listen(): Promise<void> {
+    const { opts } = this;
+    this.#listener = await listen({
+      host: opts.host,
+      port: opts.port,
+      ...(opts.tls ? { tls: opts.tls } : {}),
+      onRefused: refusalLogger((m, p) => log.warn(m, p), "emperor"),
+      onConn: (conn: Conn) => {
+        if (!this.strangers.admit(conn)) return;
+        const id = ++this.#nextConn;
+        this.#conns.set(id, new ZeusConnection(id, conn, this));
+      },
+    });
+    this.port = this.#listener.port;
+    if (!opts.tls)
+      log.warn("zeus listens on {host}:{port} without TLS: anyone who reaches it can take vassals", { host: opts.host, port: this.port });
+    else if (opts.tls.clientAuth !== "required") log.warn("zeus serves TLS without client auth: any emperor can connect");
+    log.info("zeus on {host}:{port}, vassals from {dir}", { host: opts.host, port: this.port, dir: opts.vassals.where });
+  }
+
+  #makeRelay(): StreamRelay {
+    const emperor = (id: number) => {
+      const c = this.#conns.get(id);
+      return c?.role === "emperor" ? c : undefined;
+    };
+    return new StreamRelay(
+      {
+        toAdmin: (id, f) => (this.ui.logs.owns(id) ? this.ui.logs.frame(id, f) : this.#conns.get(id)?.sendFrame(f)),
+        toEmperor: (id, f) => emperor(id)?.sendFrame(f),
+        now: () => this.#clock.monotonic(),
+      },
+      (vassal, node) => {
+        if (this.canAct()) return locateVassal(this.core, vassal, node);
+        const leader = this.opts.ha?.leaderAddress();
+        return {
+          code: "not-leader",
+          reason: leader
+            ? `this zeus is a standby: ask the leader at ${leader} (--zeus ${leader})`
+            : "this zeus is a standby and no leader is elected yet: try again",
+        };
+      },
+    );
+  }
+
+  #makeHub(): AdminHub<ZeusAdminContext> {
+    const { opts } = this;
+    const core = () => this.core;
+    const ctx: ZeusAdminContext = {
+      get core() {
+        return core();
+      },
+      vassals: opts.vassals,
+      leader: () => (this.canAct() ? undefined : (opts.ha?.leaderAddress() ?? "")),
+    };
+    return new AdminHub(
+      {
+        send: (id, f) => this.#conns.get(id)?.sendFrame(f),
+        close: (id) => this.#conns.get(id)?.drop("closed by the admin hub"),
+        remote: (id) => this.#conns.get(id)?.remote ?? "?",
+      },
+      {
+        verdict: (id) => {
+          const c = this.#conns.get(id)!.conn;
+          const clientCerts = this.clientCerts;
+          return adminVerdict({ remote: c.remote, certNames: clientCerts ? c.peerNames : [], clientCerts, admins: opts.admins ?? [] });
+        },
+        commands: leaderOnly({ ...ZEUS_ADMIN_COMMANDS, ...this.ui.adminCommands }),
+        ctx,
+        server: "zeus",
+        streams: this.relay,
+      },
+    );
+  }
+
+  #status(): ZeusStatus {
+    const { ha } = this.opts;
+    return { ...zeusStatus(this.core), ...(ha ? { ha: ha.status() } : {}) };
+  }
+
+  #serveStats(): void {
+    const { stats, ha } = this.opts;
+    if (!stats) return;
     // A standby is up but not in charge: 503, so that a load balancer or a check sends to the leader.
     const health = () =>
-      !ha || canAct()
+      !ha || this.canAct()
         ? { ok: true, text: ha ? "leader" : "ok" }
         : { ok: false, text: `standby${ha.leaderAddress() ? `: the leader is ${ha.leaderAddress()}` : ": no leader elected yet"}` };
-    stats = serveStats(opts.stats.host, opts.stats.port, { status, metrics: () => zeusMetrics(core), health });
-    log.info("stats on http://{host}:{port}/status", { host: opts.stats.host, port: stats.port });
+    const status = () => this.#status();
+    this.#stats = serveStats(stats.host, stats.port, { status, metrics: () => zeusMetrics(this.core), health, ui: this.ui.handle });
+    this.statsPort = this.#stats.port;
+    this.ui.served(stats.host, this.statsPort);
+    log.info("stats on http://{host}:{port}/status", { host: stats.host, port: this.statsPort });
   }
-  return {
-    port: listener.port,
-    ...(stats ? { statsPort: stats.port } : {}),
-    get core() {
-      return core;
-    },
-    rescan: () => source.rescan(),
-    async stop() {
-      if (leading) await saver?.flush();
-      saver?.stop();
-      stopped = true;
-      clearInterval(ticker);
-      source.stop();
-      listener.close();
-      stats?.stop();
-      await ha?.stop();
-    },
-  };
+
+  #shutDown(): void {
+    this.#saver?.stop();
+    // The connections closing now are not emperors lost: the state keeps their assignments.
+    for (const c of [...this.#conns.values()]) c.abandon();
+    this.#clock.clearInterval(this.#ticker);
+    this.opts.vassals.stop();
+    this.#listener?.close();
+    this.ui.close();
+    this.#stats?.stop();
+    void Promise.resolve(this.opts.ha?.stop()).then(() => this.#stopped.resolve(), this.#stopped.reject);
+  }
 }

@@ -104,7 +104,7 @@ export function zeusStatus(core: Coordinator): ZeusStatus {
       max_vassals: e.maxVassals,
       running: e.running,
       assigned: e.names.size,
-      ...(e.lastSeen > 0 ? { last_heartbeat: new Date(e.lastSeen).toISOString() } : {}),
+      ...(e.lastSeen > 0 ? { last_heartbeat: new Date(core.wallTime(e.lastSeen)).toISOString() } : {}),
       ...(Object.keys(e.labels).length > 0 ? { labels: e.labels } : {}),
       ...(e.draining ? { drain: drainState(e) } : {}),
     }));

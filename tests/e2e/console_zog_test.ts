@@ -7,6 +7,7 @@ import {
   fitsWidth,
   launchBrowser,
   maybeScreenshot,
+  openPage,
   seriousA11yFindings,
   type TestBrowser,
   until,
@@ -27,11 +28,7 @@ test.skipIf(!browserAvailable())(
   async () => {
     const { ring, stats, procs } = await startTestRing("127.23.1");
     browser = await launchBrowser();
-    const page = await browser.browser.newPage();
-    await page.setBypassCSP(true); // for axe-core, injected below
-    const errors: string[] = [];
-    page.on("pageerror", (e) => errors.push((e as Error).message));
-    await page.goto(`http://127.23.1.11:${stats}/ui/`);
+    const { page, errors } = await openPage(browser, `http://127.23.1.11:${stats}/ui/`);
 
     const nodeState = (name: string, state: string) =>
       until(

@@ -108,7 +108,7 @@ test.skipIf(process.platform !== "linux")(
 async function checkUnits(dir: string): Promise<void> {
   if (!Bun.which("systemd-analyze"))
     return void console.log("skipping the systemd unit checks: systemd-analyze is not installed (apt-get install systemd)");
-  // zog and zeus must be OK (<= 4.0); the emperor stays root (setuid to vassal users, cgroups): README says why.
+  // zog and zeus must be OK (<= 4.0); the emperor stays root (setuid to vassal users, cgroups): docs/install.md says why.
   const limits: Record<string, number> = { zog: 2.0, zeus: 2.0, emperor: 3.5 };
   for (const [name, limit] of Object.entries(limits)) {
     const unit = join(dir, `${name}.service`);

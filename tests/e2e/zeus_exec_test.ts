@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { appendFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { appendFileSync, closeSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { cgroup2Mount } from "../../lib/emperor/cgroup.ts";
 import { bin, removeTmpDirs, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
@@ -85,6 +85,24 @@ test("-i: 1 MB of stdin comes back through cat unchanged, EOF included; without 
   expect(code).toBe(0);
   const tty = await exec(["app.toml", "--", "tty"]);
   expect(tty.stdout).toBe("not a tty\n");
+}, 30_000);
+
+test("-i with a stdin that cannot be read: the caller says so and exits 1 instead of waiting for ever", async () => {
+  // A descriptor opened for writing only: every read fails with EBADF.
+  const stdin = openSync(join(tmpDir("exec-stdin-"), "write-only"), "w");
+  const child = spawn(bin("zeus"), ["exec", "-i", "--zeus", `127.0.0.1:${z.port}`, "app.toml", "--", "cat"], {
+    stdio: [stdin, "pipe", "pipe"],
+  });
+  closeSync(stdin);
+  let stderr = "";
+  child.stderr!.on("data", (d: Buffer) => (stderr += d));
+  const exited = new Promise<number | null>((res) => child.on("close", (code) => res(code)));
+  try {
+    expect(await Promise.race([exited, Bun.sleep(15_000).then(() => "still running")])).toBe(1);
+    expect(stderr).toContain("zeus exec: cannot read stdin: EBADF");
+  } finally {
+    child.kill("SIGKILL");
+  }
 }, 30_000);
 
 test("-t: the command gets a /dev/pts terminal of the caller's size (run under script)", async () => {

@@ -1,7 +1,13 @@
-import { expect, test } from "bun:test";
-import { Debouncer, globBase } from "../../lib/emperor/file_watch.ts";
+import { afterAll, expect, test } from "bun:test";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { systemClock } from "../../lib/clock.ts";
+import { Debouncer, FileWatch, globBase } from "../../lib/emperor/file_watch.ts";
 import { parseVassalConfig } from "../../lib/vassal/mod.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
+import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
+
+afterAll(removeTmpDirs);
 
 test("a pattern's base folder, and whether it reaches into subfolders", () => {
   expect(globBase("/srv/app/**/*.py")).toEqual({ dir: "/srv/app", deep: true });
@@ -45,4 +51,28 @@ test("watch in [vassal]: an array of patterns, checked", () => {
     /a\.toml:3: \[vassal\] watch must be an array of strings/,
   );
   expect(() => parseVassalConfig("a.toml", '[vassal]\ncommand = "x"\nwatch = [""]\n')).toThrow(/watch pattern "" is empty/);
+});
+
+test("a watched folder removed and made again is watched again: changes in it still reload", async () => {
+  const base = tmpDir();
+  const app = join(base, "app");
+  mkdirSync(app);
+  const changed: string[] = [];
+  const w = new FileWatch(["app/*.py"], base, systemClock, (path) => changed.push(path));
+  w.start();
+  try {
+    // Written until seen: the watcher may be set up a moment after start() returns.
+    await waitFor(() => (writeFileSync(join(app, "a.py"), "1"), changed.length > 0), 5000, "the first change");
+    expect(changed).toEqual([join(app, "a.py")]);
+    rmSync(app, { recursive: true });
+    mkdirSync(app);
+    // The watch comes back within its one-second retry; until then writes go unseen.
+    await waitFor(
+      () => (writeFileSync(join(app, "b.py"), "1"), changed.includes(join(app, "b.py"))),
+      5000,
+      "a change after the folder came back",
+    );
+  } finally {
+    w.stop();
+  }
 });

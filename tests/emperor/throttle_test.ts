@@ -3,13 +3,14 @@ import fc from "fast-check";
 import { Throttle } from "../../lib/emperor/throttle.ts";
 
 test("a vassal dying young waits 1, 2, 4 ... s, capped at 180 s", () => {
-  const t = new Throttle();
+  let t = new Throttle();
   let now = 0;
   const delays: number[] = [];
   for (let i = 0; i < 12; i++) {
-    t.started(now);
+    t = t.started(now);
     now += 100;
-    const d = t.exited(now);
+    const { throttle, delayMs: d } = t.exited(now);
+    t = throttle;
     delays.push(d);
     now += d;
   }
@@ -17,27 +18,34 @@ test("a vassal dying young waits 1, 2, 4 ... s, capped at 180 s", () => {
 });
 
 test("a vassal that stayed up 10 s starts over at 1 s", () => {
-  const t = new Throttle();
-  t.started(0);
-  expect(t.exited(100)).toBe(1000);
-  t.started(1100);
-  expect(t.exited(1200)).toBe(2000);
-  t.started(3200);
-  expect(t.exited(3200 + 10_000)).toBe(1000);
-  t.started(20_000);
-  expect(t.exited(20_001)).toBe(2000);
+  let t = new Throttle();
+  // Each exit's new throttle is the one the next start records on.
+  const exit = (now: number) => {
+    const r = t.exited(now);
+    t = r.throttle;
+    return r.delayMs;
+  };
+  t = t.started(0);
+  expect(exit(100)).toBe(1000);
+  t = t.started(1100);
+  expect(exit(1200)).toBe(2000);
+  t = t.started(3200);
+  expect(exit(3200 + 10_000)).toBe(1000);
+  t = t.started(20_000);
+  expect(exit(20_001)).toBe(2000);
 });
 
 test("delays are always within [min, max] and never shrink while dying young", () => {
   fc.assert(
     fc.property(fc.array(fc.integer({ min: 0, max: 30_000 }), { minLength: 1, maxLength: 60 }), (uptimes) => {
-      const t = new Throttle();
+      let t = new Throttle();
       let now = 0;
       let prev = 0;
       for (const up of uptimes) {
-        t.started(now);
+        t = t.started(now);
         now += up;
-        const d = t.exited(now);
+        const { throttle, delayMs: d } = t.exited(now);
+        t = throttle;
         expect(d).toBeGreaterThanOrEqual(1000);
         expect(d).toBeLessThanOrEqual(180_000);
         if (up < 10_000) expect(d).toBeGreaterThanOrEqual(Math.min(prev, 180_000));
@@ -47,4 +55,14 @@ test("delays are always within [min, max] and never shrink while dying young", (
       }
     }),
   );
+});
+
+test("a throttle is a value: recording a start or an exit leaves the old one as it was", () => {
+  const t = new Throttle({ minMs: 10 }).started(5);
+  const { throttle } = t.exited(6);
+  expect(t.streak).toBe(0);
+  expect(throttle.streak).toBe(1);
+  expect(throttle.started(100).startedAt).toBe(100);
+  expect(throttle.startedAt).toBe(5);
+  expect(throttle.exited(7).delayMs).toBe(20);
 });

@@ -80,9 +80,10 @@ for (const [kind, config, table] of [
     expect(Object.keys(table)).toEqual([...PHASES]);
     for (const phase of PHASES) {
       const got = inputs(config).map((input) => {
-        const s = vassalStep(facts(config), phase, input, 1000);
+        const f = facts(config);
+        const s = vassalStep(f, phase, input, 1000);
         if (s.actions.some((a) => a.do === "unexpected")) {
-          expect(s).toEqual({ next: phase, actions: [{ do: "unexpected", input: input.kind, phase }], keepSince: true });
+          expect(s).toEqual({ next: phase, actions: [{ do: "unexpected", input: input.kind, phase }], keepSince: true, facts: f });
           return "-";
         }
         return s.next === phase ? "=" : s.next;
@@ -94,17 +95,23 @@ for (const [kind, config, table] of [
 
 test("with a start grace, a plain vassal is running only once it stayed up; one that dies first never was", () => {
   const f = { ...facts(plain), announced: false, pid: undefined, startMs: 500 };
-  expect(vassalStep(f, "starting", { kind: "started", pid: 9 }, 0)).toEqual({
+  const started = vassalStep(f, "starting", { kind: "started", pid: 9 }, 0);
+  expect(started).toEqual({
     next: "starting",
     actions: [{ do: "timer", timer: "started", ms: 500 }],
     keepSince: true,
+    facts: { ...f, pid: 9 },
   });
-  const died = vassalStep({ ...f }, "starting", { kind: "exited", code: 127, signal: null }, 10);
+  const died = vassalStep(started.facts, "starting", { kind: "exited", code: 127, signal: null }, 10);
   expect(died.next).toBe("backoff");
   expect(died.actions).toContainEqual({ do: "cancel", timer: "started" });
   expect(died.actions.some((a) => a.do === "emit" && a.event.type === "spawned")).toBe(false);
-  const up = vassalStep(f, "starting", { kind: "started_timer" }, 500);
-  expect(up).toEqual({ next: "running", actions: [{ do: "emit", event: { type: "spawned", name: "v", pid: 9 } }] });
+  const up = vassalStep(started.facts, "starting", { kind: "started_timer" }, 500);
+  expect(up).toEqual({
+    next: "running",
+    actions: [{ do: "emit", event: { type: "spawned", name: "v", pid: 9 } }],
+    facts: { ...started.facts, announced: true },
+  });
 });
 
 test("a vassal's own start_grace wins over the emperor's default, both ways", () => {
@@ -116,7 +123,7 @@ test("a vassal's own start_grace wins over the emperor's default, both ways", ()
   // Set by the vassal even where the emperor has no default (a lone emperor).
   const alone = { ...facts(own(1.5)), announced: false, pid: undefined, startMs: 0 };
   expect(vassalStep(alone, "starting", { kind: "started", pid: 9 }, 0).actions).toEqual([{ do: "timer", timer: "started", ms: 1500 }]);
-  const died = vassalStep({ ...alone }, "starting", { kind: "exited", code: 1, signal: null }, 10);
+  const died = vassalStep({ ...alone, pid: 9 }, "starting", { kind: "exited", code: 1, signal: null }, 10);
   expect(died.actions).toContainEqual({ do: "cancel", timer: "started" });
 });
 
@@ -151,15 +158,17 @@ const step: fc.Arbitrary<Step> = fc.oneof(
   fc.constant({ exit: true as const }),
 );
 
-test("property: one process at most, exactly while the phase has one; destroyed once, and nothing starts after it", () => {
+test("property: one process at most, exactly while the phase has one; destroyed once, and nothing starts after it; the facts given are never changed", () => {
   fc.assert(
     fc.property(fc.constantFrom(plain, uwsgi), fc.array(step, { maxLength: 40 }), (config, steps) => {
-      const f = { ...facts(config), pid: undefined, announced: false };
+      // Frozen: a rule that changed the facts it was given instead of returning new ones would throw.
+      let f: VassalFacts = Object.freeze({ ...facts(config), pid: undefined, announced: false });
       let phase = "new" as Phase;
       let procs = 0;
       let destroyed = 0;
       const feed = (input: VassalInput, now: number) => {
         const s = vassalStep(f, phase, input, now);
+        f = Object.freeze(s.facts);
         const launches = s.actions.filter((a) => a.do === "launch").length;
         expect(launches).toBeLessThanOrEqual(1);
         if (launches) expect(s.actions.at(-1)).toEqual({ do: "launch" }); // a launch ends its batch

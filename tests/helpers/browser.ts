@@ -79,6 +79,25 @@ export async function launchBrowser(): Promise<TestBrowser> {
   };
 }
 
+/**
+ * A new page (in its own browser context: its own cookies) opened at `url`, with the
+ * page's script errors collected. The Content-Security-Policy is bypassed so that
+ * axe-core can be injected.
+ *
+ * @example
+ * ```ts
+ * const { page, errors } = await openPage(b, "http://127.0.0.1:4041/ui/"); ... expect(errors).toEqual([]);
+ * ```
+ */
+export async function openPage(b: TestBrowser, url: string): Promise<{ page: Page; errors: string[] }> {
+  const page = await (await b.browser.createBrowserContext()).newPage();
+  await page.setBypassCSP(true);
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push((e as Error).message));
+  await page.goto(url);
+  return { page, errors };
+}
+
 /** One accessibility finding of axe-core. */
 export interface AxeFinding {
   id: string;

@@ -58,6 +58,10 @@ export class FakeClock implements Clock {
   clearInterval(handle: TimerHandle): void {
     this.#timers.delete(handle as number);
   }
+  /** A timer due now: it runs at the next `advance`, `advance(0)` included. */
+  nextTurn(fn: () => void): void {
+    this.#add(fn, 0, undefined);
+  }
 
   /** Pending timers' due times, relative to now, soonest first. */
   pending(): number[] {

@@ -1,7 +1,7 @@
 // The seed's rule "messages are logged AFTER forwarding", checked in the node's own order
 // of work: the forwards reach the links' sockets before access.log is written.
 import { afterAll, expect, test } from "bun:test";
-import { ringConfigFromText } from "../../lib/config/mod.ts";
+import { type RingNode, ringConfigFromText } from "../../lib/config/mod.ts";
 import type { Entry } from "../../lib/ring/entry.ts";
 import { LogFiles } from "../../lib/ring/log_files.ts";
 import { ZogNode } from "../../lib/ring/node.ts";
@@ -38,9 +38,9 @@ function fakeLink(peer: number, events: string[]) {
 
 test("a message goes to the sockets of +1 and +2 before its access.log line is written", async () => {
   const files = new LogFiles(tmpDir());
-  const node = new ZogNode(config.nodes[0]!, config.nodes, files, "never", recover(files));
   const events: string[] = [];
-  node.links = config.nodes.map((n) => (n.index === 0 ? undefined : (fakeLink(n.index, events) as unknown as PeerLink)));
+  const link = (peer: RingNode) => fakeLink(peer.index, events) as unknown as PeerLink;
+  const node = new ZogNode({ self: config.nodes[0]!, nodes: config.nodes, files, fsync: "never", recovered: recover(files), link });
   const append = files.access.append.bind(files.access);
   files.access.append = (text: string) => {
     events.push(`logged ${text.slice(17).trim()}`);

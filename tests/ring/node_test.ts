@@ -1,11 +1,11 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { ringConfigFromText } from "../../lib/config/mod.ts";
+import { type RingNode, ringConfigFromText } from "../../lib/config/mod.ts";
 import { journalLine } from "../../lib/ring/journal_format.ts";
 import { LogFiles } from "../../lib/ring/log_files.ts";
 import { type Incoming, ZogNode } from "../../lib/ring/node.ts";
-import { PeerLink } from "../../lib/ring/peer_link.ts";
+import { type LinkOwner, PeerLink } from "../../lib/ring/peer_link.ts";
 import { compactJournal, recover } from "../../lib/ring/recovery.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
 
@@ -25,12 +25,13 @@ function records(path: string): string {
     .join("");
 }
 
+const link = (peer: RingNode, owner: LinkOwner) => new PeerLink(peer, owner, { keepaliveMs: 1000 });
+
 /** A node at position 0 whose links never dial: what it owes peers stays in their queues. */
 function makeNode(dir: string, compactBytes?: number) {
   const files = new LogFiles(dir);
   const rec = recover(files);
-  const node = new ZogNode(config.nodes[0]!, config.nodes, files, "never", rec, compactBytes);
-  node.links = config.nodes.map((n) => (n.index === 0 ? undefined : new PeerLink(n, node, { keepaliveMs: 1000 })));
+  const node = new ZogNode({ self: config.nodes[0]!, nodes: config.nodes, files, fsync: "never", recovered: rec, link, compactBytes });
   for (const e of rec.pending) node.dispatch(e);
   return { node, files, rec };
 }
@@ -255,8 +256,7 @@ describe("ZogNode", () => {
     const files = new LogFiles(dir);
     const loggedSyncs: (() => void)[] = [];
     files.syncLogged = () => new Promise<void>((done) => loggedSyncs.push(done));
-    const node = new ZogNode(config.nodes[0]!, config.nodes, files, "batch", recover(files));
-    node.links = config.nodes.map((n) => (n.index === 0 ? undefined : new PeerLink(n, node, { keepaliveMs: 1000 })));
+    const node = new ZogNode({ self: config.nodes[0]!, nodes: config.nodes, files, fsync: "batch", recovered: recover(files), link });
     const journal = () => records(join(dir, "journal"));
     expect(await submit(node, "a", "one")).toBeUndefined();
     const deadline = Date.now() + 10_000;
@@ -284,8 +284,7 @@ describe("ZogNode", () => {
       const started = performance.now();
       while (performance.now() - started < 25);
     };
-    const node = new ZogNode(config.nodes[0]!, config.nodes, files, "batch", recover(files));
-    node.links = config.nodes.map((n) => (n.index === 0 ? undefined : new PeerLink(n, node, { keepaliveMs: 1000 })));
+    const node = new ZogNode({ self: config.nodes[0]!, nodes: config.nodes, files, fsync: "batch", recovered: recover(files), link });
     const journal = () => records(join(dir, "journal"));
     const answered: string[] = [];
     const send = (id: string) => submit(node, id, `content ${id}`).then((err) => answered.push(err ?? id));

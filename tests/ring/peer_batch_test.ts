@@ -46,9 +46,15 @@ test("a commit of many messages goes to a peer as one DATA_BATCH; its OK_BATCH c
   const text = `peer_port = ${fake.port}\n[[node]]\nname = "MV"\nhost = "127.9.8.11"\n[[node]]\nname = "PA"\nhost = "127.9.8.12"\n`;
   const config = ringConfigFromText(text, "ring.toml");
   const files = new LogFiles(tmpDir());
-  const node = new ZogNode(config.nodes[0]!, config.nodes, files, "never", recover(files));
-  const link = new PeerLink(config.nodes[1]!, node, { keepaliveMs: 5000 });
-  node.links = [undefined, link];
+  const node = new ZogNode({
+    self: config.nodes[0]!,
+    nodes: config.nodes,
+    files,
+    fsync: "never",
+    recovered: recover(files),
+    link: (peer, owner) => new PeerLink(peer, owner, { keepaliveMs: 5000 }),
+  });
+  const link = node.links[1]!;
   link.dialNow();
   await waitFor(() => link.state === "up", 5000, "the link to the fake peer");
   const replies = Array.from(

@@ -1,6 +1,6 @@
 // Every status table's headers are upper case (zog, zeus and emperor alike).
 import { expect, test } from "bun:test";
-import { renderStatus } from "../../lib/ring/status_cmd.ts";
+import { renderStatus } from "../../lib/ring/status_command.ts";
 import { renderEmperorStatus } from "../../lib/emperor/status_command.ts";
 
 const headers = (table: string) => table.split("\n").filter((l) => /^[A-Z][A-Z ()]+$/.test(l.replace(/\s+/g, " ").trim()));

@@ -6,8 +6,9 @@
 import { networkInterfaces, hostname } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
 import type { RingConfig, RingNode } from "../../config/ring_config.ts";
-import { nodeFiles, resolveSelf } from "../../config/ring_self.ts";
+import { nodeFiles, selfMatches } from "../../config/ring_self.ts";
 import { UsageError } from "../../errors.ts";
+import { getLogger } from "../../log/logging.ts";
 import { loadClientFiles, type TlsClientFiles } from "../../tls/files.ts";
 
 /** TLS paths given as flags. */
@@ -24,13 +25,16 @@ export interface TlsPaths {
   key?: string;
 }
 
+const log = getLogger("sprog", "tls");
+
 function machineAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((a) => a.address));
 }
 
 /**
- * This machine's node of ring.toml, or undefined when it is not a ring machine (or is
- * ambiguous, as when several nodes run on one machine).
+ * This machine's node of ring.toml, or undefined when it is not a ring machine, or is
+ * ambiguous (several nodes run on one machine: logged, as the client then has no node's
+ * certificate unless `--cert/--key` give one).
  *
  * @example
  * ```ts
@@ -38,11 +42,13 @@ function machineAddresses(): string[] {
  * ```
  */
 export function thisNode(config: RingConfig): RingNode | undefined {
-  try {
-    return resolveSelf(config, { addresses: machineAddresses(), hostname: hostname() });
-  } catch {
-    return undefined;
-  }
+  const matches = selfMatches(config, { addresses: machineAddresses(), hostname: hostname() });
+  if (matches.length > 1)
+    log.warn("this machine matches several nodes of {file} ({names}): using none of them; pass --cert and --key", {
+      file: config.file,
+      names: matches.map((n) => n.name).join(", "),
+    });
+  return matches.length === 1 ? matches[0] : undefined;
 }
 
 /**

@@ -12,7 +12,10 @@
  *
  * @module
  */
-export { RingClient, type RingClientOptions } from "./ring_client.ts";
+export { RingClient, type RingClientOptions, type Sent } from "./ring_client.ts";
+export { type IncomingRequest, Responder, type ResponderOptions } from "./responder.ts";
+export { NoReplyError } from "./reply_watch.ts";
+export { type ReplyMessage, type RequestMessage } from "./request_format.ts";
 export { RingListener, type RingListenerOptions } from "./listener.ts";
 export { type RingEvent } from "./node_link.ts";
 export { type PickPolicy, ServerPicker } from "./picker.ts";

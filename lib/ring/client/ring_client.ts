@@ -18,6 +18,8 @@ import { type PickPolicy, ServerPicker } from "./picker.ts";
 import { hostPort } from "../../net/mod.ts";
 import { curelessProblem } from "./cureless.ts";
 import { ID_RE } from "../protocol.ts";
+import { NoReplyError, ReplyWatch } from "./reply_watch.ts";
+import { newRequestId, type ReplyMessage, requestContent, requestTime } from "./request_format.ts";
 
 /** Options of {@link RingClient}. */
 export interface RingClientOptions {
@@ -147,6 +149,77 @@ export class RingClient {
       this.#startTimer();
       this.#pump();
     });
+  }
+
+  /**
+   * Sends `text` as a request to SERVICE's responders (`sprog reply`, {@link Responder})
+   * and waits for the reply: both are ring messages, logged once on every node.
+   *
+   * @throws {RangeError} at once on a bad service name or a text that does not fit a message
+   * @throws {NoReplyError} when no reply came within `timeoutMs` (default: the client's timeout)
+   * @throws {Error} when the ring did not acknowledge the request
+   * @example
+   * ```ts
+   * const reply = await client.request("uptime", "how long?", { timeoutMs: 5000 });
+   * console.log(reply.code, reply.text);
+   * ```
+   */
+  async request(service: string, text: string, opts: { timeoutMs?: number } = {}): Promise<ReplyMessage> {
+    const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    const id = newRequestId();
+    const content = requestContent(service, deadline, text);
+    const watch = new ReplyWatch({ servers: this.#servers, tls: this.#tls, requestId: id });
+    try {
+      await watch.ready;
+      await this.send(content, { id });
+      const reply = await watch.wait(deadline - Date.now());
+      if (!reply) throw new NoReplyError(`no reply to request ${id} for ${service} within ${timeoutMs / 1000} s`);
+      return reply;
+    } finally {
+      watch.close();
+    }
+  }
+
+  /**
+   * Sends an asynchronous request (no deadline): resolves with its id once the ring
+   * acknowledged it; {@link replyOf} fetches the reply later, from any node.
+   *
+   * @throws {RangeError} on a bad service name or text; {@link Error} when the ring did not acknowledge it
+   * @example
+   * ```ts
+   * const id = await client.requestAsync("backup", "run now");
+   * ```
+   */
+  async requestAsync(service: string, text: string): Promise<string> {
+    const id = newRequestId();
+    await this.send(requestContent(service, undefined, text), { id });
+    return id;
+  }
+
+  /**
+   * The reply to request `id`: what the ring holds, else what arrives within `waitMs`;
+   * undefined when there is none by then.
+   *
+   * @throws {Error} when no node could be asked
+   * @example
+   * ```ts
+   * const reply = await client.replyOf("q-miq6d2o0-3f9a0c11e2", { waitMs: 10_000 });
+   * ```
+   */
+  async replyOf(id: string, opts: { waitMs?: number } = {}): Promise<ReplyMessage | undefined> {
+    const made = requestTime(id);
+    // Clocks differ between machines: look from well before the request was made.
+    const since = made === undefined ? "all" : new Date(made - 10 * 60_000);
+    const watch = new ReplyWatch({ servers: this.#servers, tls: this.#tls, requestId: id, since });
+    try {
+      await watch.ready;
+      // Without waitMs: what the node holds, once its replay is done (at most 10 s).
+      const waitMs = opts.waitMs ?? 0;
+      return await (waitMs > 0 ? watch.wait(waitMs) : watch.wait(10_000, true));
+    } finally {
+      watch.close();
+    }
   }
 
   /** Resolves when nothing is outstanding, or after `ms`. */

@@ -13,6 +13,9 @@ import { contentProblem } from "./content.ts";
 import { listenCommand } from "./listen_command.ts";
 import { parseSince } from "./since.ts";
 import { sendCommand } from "./send_command.ts";
+import { replyCommand, replyOfCommand, requestCommand, type RequestTarget } from "./request_command.ts";
+import { SERVICE_RE } from "./request_format.ts";
+import { ID_RE } from "../protocol.ts";
 import { listenTarget, resolveTarget } from "./servers.ts";
 
 const HELP = `sprog: sends messages to a zog ring, on an interval or once from cron, and listens.
@@ -22,6 +25,9 @@ Usage:
         [-n COUNT] [-m TEXT] [--window W] [--timeout SECONDS] [-q] [--ca CA --cert CRT --key KEY]
   sprog listen [--config ring.toml | --server HOST[:PORT]] [--prefix P] [--since all|SEQ|TIME]
                [--durable NAME | --group NAME [--ack-wait SECONDS]] [--ca CA --cert CRT --key KEY]
+  sprog request [--timeout S] [--async] --to SERVICE -m TEXT [--config ring.toml | --server HOST[:PORT] ...]
+  sprog reply-of ID [--wait S] [--config ring.toml | --server HOST[:PORT] ...]
+  sprog reply --service SERVICE [--durable NAME] [--ack-wait S] [--config ring.toml | --server HOST[:PORT]] -- CMD [ARGS...]
   sprog completion bash|zsh | sprog man
 
 Sending:
@@ -56,6 +62,19 @@ Listening:
   --ack-wait SECONDS       a member's message unacknowledged this long goes to another (default 30)
   With --config and no --server it listens to this machine's node (else the first node).
 
+Request/reply (requests and replies are ring messages, logged once on every node):
+  sprog request sends TEXT to one responder of SERVICE, prints its reply and exits with the
+  responder's exit code; 124 when no reply came within --timeout (default 10; no responder,
+  or none answered in time), 125 when the ring did not take the request. --async prints the
+  request's id at once; sprog reply-of ID prints its reply later, from any node (waiting up
+  to --wait S for it; 124 when there is none).
+  sprog reply runs CMD for each request of SERVICE (a work queue: each request goes to one
+  responder of the group on that node), the request's text on its stdin and ZOG_ID, ZOG_SEQ,
+  ZOG_ORIGIN, ZOG_SERVICE in its environment; its stdout (cut to fit one message) and exit
+  code are the reply. --durable NAME names the group (default reply.SERVICE): requests sent
+  while no responder runs wait on the node under it. A request whose requester stopped
+  waiting is skipped. --ack-wait: a request unanswered this long goes to another responder.
+
 TLS (also from ring.toml [tls]; a ring machine uses its node's certificate):
   --ca FILE --cert FILE --key FILE
 
@@ -66,7 +85,9 @@ Examples:
   tail -f app.log | sprog --config ring.toml -m - -i 0
   sprog listen --server 127.0.0.11 --prefix ALERT
   sprog listen --server 127.0.0.11 --since all --durable audit
-  sprog listen --server 127.0.0.11 --group jobs | while read -r seq node id job; do ...; done`;
+  sprog listen --server 127.0.0.11 --group jobs | while read -r seq node id job; do ...; done
+  sprog reply --config ring.toml --service uptime -- uptime
+  sprog request --config ring.toml --to uptime -m "how long?" --timeout 5`;
 
 const TLS_FLAGS = {
   ca: { type: "string" },
@@ -102,6 +123,32 @@ const LISTEN_FLAGS = {
   "ack-wait": { type: "string" },
 } as const;
 
+const REQUEST_FLAGS = {
+  ...TLS_FLAGS,
+  config: { type: "string" },
+  server: { type: "string", multiple: true },
+  to: { type: "string" },
+  message: { type: "string", short: "m" },
+  timeout: { type: "string" },
+  async: { type: "boolean" },
+} as const;
+
+const REPLY_OF_FLAGS = {
+  ...TLS_FLAGS,
+  config: { type: "string" },
+  server: { type: "string", multiple: true },
+  wait: { type: "string" },
+} as const;
+
+const REPLY_FLAGS = {
+  ...TLS_FLAGS,
+  config: { type: "string" },
+  server: { type: "string", multiple: true },
+  service: { type: "string" },
+  durable: { type: "string" },
+  "ack-wait": { type: "string" },
+} as const;
+
 const SPROG = defineCommand({ program: "sprog", summary: "sends messages to a zog ring", help: HELP, flags: SEND_FLAGS });
 const LISTEN = defineCommand({
   program: "sprog",
@@ -110,11 +157,37 @@ const LISTEN = defineCommand({
   help: HELP,
   flags: LISTEN_FLAGS,
 });
+const REQUEST = defineCommand({
+  program: "sprog",
+  sub: "request",
+  summary: "send a request, print its reply",
+  help: HELP,
+  flags: REQUEST_FLAGS,
+});
+const REPLY_OF = defineCommand({
+  program: "sprog",
+  sub: "reply-of",
+  summary: "print the reply to an --async request",
+  help: HELP,
+  flags: REPLY_OF_FLAGS,
+  positionals: true,
+});
+const REPLY = defineCommand({
+  program: "sprog",
+  sub: "reply",
+  summary: "answer a service's requests with a command",
+  help: HELP,
+  flags: REPLY_FLAGS,
+  positionals: true,
+});
 defineSharedCommands("sprog");
 
 /** Runs `sprog` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   if (args[0] === "listen") return await listen(args.slice(1));
+  if (args[0] === "request") return await request(args.slice(1));
+  if (args[0] === "reply-of") return await replyOf(args.slice(1));
+  if (args[0] === "reply") return await reply(args.slice(1));
   const shared = runSharedCommand("sprog", args);
   if (shared !== undefined) return shared;
   const parsed = parseCommand(SPROG, args);
@@ -176,4 +249,58 @@ async function listen(args: string[]): Promise<number> {
     group: values.group,
     ackWait: values["ack-wait"] !== undefined ? parseNumber("--ack-wait", values["ack-wait"], { min: 0.1 }) : undefined,
   });
+}
+
+/** The servers to send to and the node to listen to, from --config / --server, and the TLS files. */
+async function requestTarget(values: {
+  config?: string;
+  server?: string[];
+  ca?: string;
+  cert?: string;
+  key?: string;
+}): Promise<RequestTarget> {
+  const config = values.config !== undefined ? loadRingConfig(values.config) : undefined;
+  // With ring.toml, --server names the node to listen to; replies and requests go to any node.
+  const { servers } = resolveTarget({ config, servers: config ? undefined : values.server });
+  const listenTo = listenTarget(config, values.server?.[0], config ? thisNode(config) : undefined);
+  const tls = await loadClientTls(tlsPaths({ ca: values.ca, cert: values.cert, key: values.key }, config));
+  return { servers, listenTo, tls };
+}
+
+async function request(args: string[]): Promise<number> {
+  const parsed = parseCommand(REQUEST, args);
+  if (typeof parsed === "number") return parsed;
+  const { values } = parsed;
+  if (values.to === undefined) throw new UsageError("--to SERVICE is missing: name the service to ask");
+  if (!SERVICE_RE.test(values.to)) throw new UsageError(`--to "${values.to}" may hold only letters, digits, ".", "_" and "-" (1-48)`);
+  if (values.message === undefined) throw new UsageError("-m TEXT is missing: give the request's text");
+  const timeout = values.timeout !== undefined ? parseNumber("--timeout", values.timeout, { min: 0.1 }) : 10;
+  const target = await requestTarget(values);
+  return await requestCommand({ ...target, to: values.to, text: values.message, timeoutMs: timeout * 1000, async: values.async });
+}
+
+async function replyOf(args: string[]): Promise<number> {
+  const parsed = parseCommand(REPLY_OF, args);
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
+  const id = positionals[0];
+  if (id === undefined || positionals.length > 1) throw new UsageError("give one request id: sprog reply-of ID");
+  if (!ID_RE.test(id)) throw new UsageError(`"${id}" is no request id: 1-64 of [A-Za-z0-9._:-]`);
+  const wait = values.wait !== undefined ? parseNumber("--wait", values.wait, { min: 0 }) : 0;
+  return await replyOfCommand({ ...(await requestTarget(values)), id, waitMs: wait * 1000 });
+}
+
+async function reply(args: string[]): Promise<number> {
+  const parsed = parseCommand(REPLY, args);
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
+  if (values.service === undefined) throw new UsageError("--service SERVICE is missing: name the service to answer");
+  if (!SERVICE_RE.test(values.service))
+    throw new UsageError(`--service "${values.service}" may hold only letters, digits, ".", "_" and "-" (1-48)`);
+  if (positionals.length === 0) throw new UsageError("no command: sprog reply --service SERVICE -- CMD [ARGS...]");
+  if (values.durable !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(values.durable))
+    throw new UsageError(`--durable "${values.durable}" may hold only letters, digits, ".", "_" and "-" (1-64)`);
+  const ackWait = values["ack-wait"] !== undefined ? parseNumber("--ack-wait", values["ack-wait"], { min: 0.1 }) : undefined;
+  const target = await requestTarget(values);
+  return await replyCommand({ ...target, service: values.service, argv: positionals, group: values.durable, ackWait });
 }

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import { pickProgram } from "../../lib/cli/multicall.ts";
+import { pickProgram } from "../../lib/programs/multicall.ts";
 
 test("the name started under picks the program, directories and .exe aside", () => {
   expect(pickProgram("zog", "/usr/local/bin/zog", ["--version"])).toEqual({ program: "zog", args: ["--version"] });

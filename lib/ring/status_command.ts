@@ -8,9 +8,6 @@ import type { StoreStatus } from "./listeners.ts";
 import type { NodeStatus } from "./node_status.ts";
 import { EXIT } from "../errors.ts";
 
-/** Where `zog status` looks when no --stats is given. */
-export const DEFAULT_STATS = "127.0.0.1:55553";
-
 /**
  * Renders a node status: a header line, the links, the counters.
  *

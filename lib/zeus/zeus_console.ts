@@ -1,0 +1,204 @@
+/**
+ * zeus's web console (`/ui/` on its stats address): the page, a stream of `/status`
+ * (sent within ~100 ms of each coordinator change, and every second), each vassal's
+ * config and history, log tails of any copy, and admin actions (the admin commands of
+ * `zeus drain`, `undrain`, ... run for a browser that {@link ConsoleAuth} takes for an
+ * admin, each logged as an admin client's are). Everyone else reads.
+ *
+ * @module
+ */
+import type { AdminHandler, AdminHub, StreamRouter } from "../admin/hub.ts";
+import { VERSION } from "../cli/version.ts";
+import { AdminError } from "../errors.ts";
+import { getLogger } from "../log/logging.ts";
+import { hostPort } from "../net/mod.ts";
+import type { ZeusAdminContext } from "./admin_context.ts";
+import type { Coordinator } from "./coordinator.ts";
+import type { ZeusStatus } from "./zeus_status.ts";
+import { ConsoleAuth, type Viewer } from "../console/console_auth.ts";
+import { consoleLoginHandler } from "../console/console_login.ts";
+import { ConsoleLogs } from "../console/console_logs.ts";
+import { SnapshotStream } from "../console/event_stream.ts";
+import { sameSite, sessionCookie, sessionOf } from "../console/request_guard.ts";
+import { SECURITY_HEADERS, staticFile } from "../console/static_files.ts";
+import { VassalHistory } from "./vassal_history.ts";
+
+const log = getLogger("zeus", "console");
+
+/** Admin commands the console offers, when zeus has them. */
+export const CONSOLE_ACTIONS = ["drain", "undrain", "restart", "stop", "start", "pause", "resume"] as const;
+
+/** Options of {@link ZeusConsole}. */
+export interface ZeusConsoleOptions {
+  /** The `/status` document (without the process head). */
+  status: () => ZeusStatus;
+  /** The coordinator of the current term. */
+  core: () => Coordinator;
+  /** Where log tails go: the relay of `zeus logs`. */
+  relay: () => StreamRouter;
+  /** zeus's admin hub: actions run its commands, with its context. */
+  hub: () => AdminHub<ZeusAdminContext>;
+  /** zeus requires client certificates: a browser is an admin only through `zeus console-login`. */
+  clientCerts: boolean;
+  admins: readonly string[];
+}
+
+const json = (body: unknown, status = 200, headers: Record<string, string> = {}) =>
+  Response.json(body, { status, headers: { "cache-control": "no-store", ...SECURITY_HEADERS, ...headers } });
+
+/**
+ * The console of one zeus.
+ *
+ * @example
+ * ```ts
+ * const ui = new ZeusConsole({ status, core: () => core, relay: () => relay, hub: () => hub, clientCerts, admins });
+ * const hub = new AdminHub(io, { commands: leaderOnly({ ...ZEUS_ADMIN_COMMANDS, ...ui.adminCommands }), ... });
+ * serveStats(host, port, { status, metrics, ui: ui.handle });
+ * ```
+ */
+export class ZeusConsole {
+  readonly auth: ConsoleAuth;
+  readonly logs: ConsoleLogs;
+  readonly history = new VassalHistory();
+  #stream: SnapshotStream;
+  #base: string | undefined;
+  #port = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #observeSoon: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(readonly opts: ZeusConsoleOptions) {
+    this.auth = new ConsoleAuth({ clientCerts: opts.clientCerts, admins: opts.admins });
+    this.logs = new ConsoleLogs(opts.relay);
+    this.#stream = new SnapshotStream({ take: () => ({ at: Date.now(), version: VERSION, ...opts.status() }), everyMs: 1000 });
+  }
+
+  /** `console-login`, to add to zeus's admin commands. */
+  get adminCommands(): Record<string, AdminHandler<ZeusAdminContext>> {
+    return { "console-login": consoleLoginHandler(this.auth, () => this.#base) };
+  }
+
+  /** The stats server is up at host:port: links point there, and histories start. */
+  served(host: string, port: number): void {
+    this.#base = `http://${hostPort(host, port)}`;
+    this.#port = port;
+    this.#observe();
+    this.#timer = setInterval(() => this.#observe(), 1000);
+  }
+
+  /** The coordinator changed something: tell browsers (and the histories) soon. */
+  poke(): void {
+    this.#stream.poke();
+    if (!this.#timer || this.#observeSoon) return;
+    this.#observeSoon = setTimeout(() => {
+      this.#observeSoon = undefined;
+      this.#observe();
+    }, 100);
+  }
+
+  close(): void {
+    clearInterval(this.#timer);
+    clearTimeout(this.#observeSoon);
+    this.#stream.close();
+    this.logs.close();
+  }
+
+  /** The stats server's `/ui/` route. */
+  handle = (req: Request, remote: string): Response | Promise<Response> => {
+    const url = new URL(req.url);
+    const path = url.pathname;
+    const file = req.method === "GET" ? staticFile("zeus", path) : undefined;
+    if (file) return file;
+    const viewer = this.auth.viewer(remote, sessionOf(req, this.#port));
+    if (path === "/ui/events") return this.#stream.response(req.signal);
+    if (path === "/ui/api/me") return json({ ...viewer, actions: this.#actions() });
+    if (path === "/ui/api/vassal") return this.#vassal(url.searchParams.get("name") ?? "", viewer.admin && !sameSite(req));
+    if (path === "/ui/login") return this.#login(req, url.searchParams.get("token") ?? "", remote);
+    const refused = this.#refuse(req, viewer, remote, path);
+    if (refused) return refused;
+    const who = (viewer as { who: string }).who;
+    if (path === "/ui/api/logs") {
+      const vassal = url.searchParams.get("vassal") ?? "";
+      const node = url.searchParams.get("node") || undefined;
+      return this.logs.open(`${who} (console)`, vassal, node, req.signal);
+    }
+    if (path === "/ui/api/action" && req.method === "POST") return this.#act(req, who);
+    return json({ error: `no ${req.method} ${path} in the console` }, 404);
+  };
+
+  /** Why an admin request is refused (logged), or undefined when it may go on. */
+  #refuse(req: Request, viewer: Viewer, remote: string, path: string): Response | undefined {
+    const bad = sameSite(req);
+    const why = bad ?? (viewer.admin ? undefined : viewer.why);
+    if (!why) return undefined;
+    log.warn("console {remote}: {method} {path} refused: {why}", { remote, method: req.method, path, why });
+    return json({ ok: false, code: bad ? "cross-site" : "not-admin", reason: why }, 403);
+  }
+
+  #actions(): string[] {
+    const commands = this.opts.hub().opts.commands;
+    return CONSOLE_ACTIONS.filter((a) => a in commands);
+  }
+
+  async #act(req: Request, who: string): Promise<Response> {
+    let body: { command?: unknown; vars?: unknown };
+    try {
+      body = (await req.json()) as typeof body;
+    } catch (e) {
+      return json({ ok: false, code: "bad-request", reason: `the body is not JSON: ${(e as Error).message}` }, 400);
+    }
+    const command = String(body.command ?? "");
+    const vars: Record<string, string> = {};
+    for (const [k, v] of Object.entries((body.vars as Record<string, unknown>) ?? {})) if (typeof v === "string") vars[k] = v;
+    const { commands, ctx } = this.opts.hub().opts;
+    const handler = (this.#actions() as string[]).includes(command) ? commands[command] : undefined;
+    if (!handler) return json({ ok: false, code: "bad-request", reason: `"${command}" is not an action of the console` }, 400);
+    log.info("console {who}: {command} {vars}", { who, command, vars: JSON.stringify(vars) });
+    try {
+      const reply = await handler({ who: `${who} (console)`, vars, ctx });
+      return json({ ok: true, ...reply });
+    } catch (e) {
+      const code = e instanceof AdminError ? e.code : "internal";
+      log.warn("console {who}: {command} {vars} failed: {code}: {reason}", {
+        who,
+        command,
+        vars: JSON.stringify(vars),
+        code,
+        reason: (e as Error).message,
+      });
+      return json({ ok: false, code, reason: (e as Error).message }, code === "internal" ? 500 : 409);
+    }
+  }
+
+  #vassal(name: string, admin: boolean): Response {
+    const v = this.opts.core().vassals.get(name);
+    if (!v) return json({ error: `zeus has no vassal "${name}"` }, 404);
+    const config = admin
+      ? {
+          config: v.body ? new TextDecoder().decode(v.body) : "",
+          ...(v.lastGood ? { last_good_config: new TextDecoder().decode(v.lastGood.body) } : {}),
+        }
+      : { config_hidden: "configs can hold secrets: only admins see them" };
+    return json({ name, history: this.history.of(name), ...config });
+  }
+
+  #login(req: Request, token: string, remote: string): Response {
+    const session = this.auth.redeem(token);
+    if (!session) {
+      log.warn("console {remote}: a login link that is unknown, used or expired", { remote });
+      return new Response("this login link is unknown, used or expired: run `zeus console-login` again\n", {
+        status: 403,
+        headers: SECURITY_HEADERS,
+      });
+    }
+    const v = this.auth.viewer(remote, session);
+    log.info("console {remote}: logged in as admin {who}", { remote, who: (v as { who: string }).who });
+    return new Response(null, {
+      status: 303,
+      headers: { location: "/ui/", "set-cookie": sessionCookie(this.#port, session), ...SECURITY_HEADERS },
+    });
+  }
+
+  #observe(): void {
+    this.history.observe(this.opts.status().vassals, Date.now());
+  }
+}
