@@ -20,6 +20,7 @@ import { type ReplayState, replayJournal, type SeqEntry } from "./journal_replay
 import type { LogFiles } from "./log_files.ts";
 import { accessLine, compactStamp } from "./message.ts";
 import { accessHolds } from "./access_check.ts";
+import { encodeRanges } from "./listen/ranges.ts";
 import { recoverV1 } from "./recovery_v1.ts";
 
 export { compactJournal };
@@ -187,23 +188,10 @@ function mendRows(store: StoreRows, state: ReplayState, damaged: ReadonlySet<num
   const mended = new Set(fromJournal.map((e) => e.seq));
   const lost = [...damaged].filter((s) => !mended.has(s));
   return [
-    `store: ${damaged.size} message${damaged.size === 1 ? "" : "s"} failed ${damaged.size === 1 ? "its checksum" : "their checksums"} (${ranges([...damaged])})` +
-      (mended.size > 0 ? `; written again from the journal: ${ranges([...mended])}` : "") +
-      (lost.length > 0 ? `; not in the journal, never served: ${ranges(lost)}` : ""),
+    `store: ${damaged.size} message${damaged.size === 1 ? "" : "s"} failed ${damaged.size === 1 ? "its checksum" : "their checksums"} (${encodeRanges(damaged)})` +
+      (mended.size > 0 ? `; written again from the journal: ${encodeRanges(mended)}` : "") +
+      (lost.length > 0 ? `; not in the journal, never served: ${encodeRanges(lost)}` : ""),
   ];
-}
-
-/** "3-5, 9" */
-function ranges(seqs: number[]): string {
-  const sorted = [...seqs].sort((a, b) => a - b);
-  const out: string[] = [];
-  for (let i = 0; i < sorted.length;) {
-    let j = i;
-    while (j + 1 < sorted.length && sorted[j + 1] === sorted[j]! + 1) j++;
-    out.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
-    i = j + 1;
-  }
-  return out.join(", ");
 }
 
 /**

@@ -63,15 +63,8 @@ export function openNode(
     const accessBytes = sizeOf(join(paths.logDir, "access.log"));
     if (journalBytes === 0 && (store.lastSeq > 0 || accessBytes > 0) && !opts.rebuild) throw missing(journalPath, store, accessBytes);
     files = new LogFiles(paths.logDir, paths.stateDir);
-    if (journalBytes === 0 && (store.lastSeq > 0 || accessBytes > 0))
-      notes.push(
-        rebuildJournal(
-          files,
-          store,
-          config.nodes.map((n) => n.name),
-          self.index,
-        ),
-      );
+    const names = config.nodes.map((n) => n.name);
+    if (journalBytes === 0 && (store.lastSeq > 0 || accessBytes > 0)) notes.push(rebuildJournal(files, store, names, self.index));
     // The store's WAL is synced with access.log, before the journal's L mark moves past them.
     if (config.fsync !== "never") files.alsoSync.push(store.walFd());
     const rows = storeRows(store, config.nodes);
@@ -81,14 +74,7 @@ export function openNode(
       rec = recover(files, rows, ring);
     } catch (e) {
       if (!(e instanceof JournalBehindError) || !opts.rebuild) throw e;
-      notes.push(
-        rebuildJournal(
-          files,
-          store,
-          config.nodes.map((n) => n.name),
-          self.index,
-        ),
-      );
+      notes.push(rebuildJournal(files, store, names, self.index));
       rec = recover(files, rows, ring);
     }
     if (rec.repaired > 0) notes.push(`access.log: appended ${rec.repaired} journalled messages a crash had kept out`);
