@@ -14,7 +14,7 @@ help:
 	@echo "make test     build, then run every test (unit and end-to-end)"
 	@echo "make demo     run the whole system on this machine, then clean up"
 	@echo "make bench    run the benchmarks under bench/ and print figures"
-	@echo "make check    type check (tsc), format check (prettier), lib/ folders import downward only"
+	@echo "make check    type check (tsc, and every @example in lib/ and mod.ts), format check (prettier), lib/ folders import downward only"
 	@echo "make fmt      format the sources with prettier"
 	@echo "make dist     cross-build tarballs for every target, with SHA256SUMS"
 	@echo "make dist-check  run the linux-arm64 build under qemu-user: --version, --check, a 2-node ring"
@@ -50,6 +50,7 @@ check: $(DEPS)
 	node_modules/.bin/tsc --noEmit -p .
 	node_modules/.bin/prettier --check --log-level warn cmd lib tests $$(ls bench/*.ts scripts/*.ts 2>/dev/null) mod.ts
 	$(BUN) run scripts/check_layers.ts
+	$(BUN) run scripts/check_examples.ts
 
 fmt: $(DEPS)
 	node_modules/.bin/prettier --write --log-level warn cmd lib tests $$(ls bench/*.ts scripts/*.ts 2>/dev/null) mod.ts

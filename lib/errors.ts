@@ -96,6 +96,7 @@ export class ConfigErrors extends ConfigError {
  *
  * @example
  * ```ts
+ * declare const e: ConfigError;
  * for (const line of problemsOf(e).map((x) => x.message)) console.error(line);
  * ```
  */
@@ -154,7 +155,7 @@ export class ProtocolError extends Error {
  *
  * @example
  * ```ts
- * try { await etcd.call(req) } catch (e) { if (e instanceof EtcdError && e.unreachable) retryLater() }
+ * try { await etcd.call(rangeRequest("/zeus/leader")) } catch (e) { if (e instanceof EtcdError && e.unreachable) console.log("retry later") }
  * ```
  */
 export class EtcdError extends Error {
@@ -179,7 +180,9 @@ export class EtcdError extends Error {
  *
  * @example
  * ```ts
- * try { await store.save(state) } catch (e) { if (e instanceof DeposedError) stepDown(e.message) }
+ * import type { StateStore } from "./zeus/state_store.ts";
+ * declare const store: StateStore, stepDown: (why: string) => void;
+ * try { await store.save(core.snapshot()) } catch (e) { if (e instanceof DeposedError) stepDown(e.message) }
  * ```
  */
 export class DeposedError extends EtcdError {

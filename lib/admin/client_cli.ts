@@ -125,7 +125,7 @@ async function requestFollowingLeader(opts: AdminClientOptions, command: string,
  * @throws {UsageError} on bad flags or arguments
  * @example
  * ```ts
- * if (args[0] === "drain") return await runAdminCommand(args.slice(1), {
+ * const code = await runAdminCommand(args.slice(1), {
  *   bin: "zeus", help: "Usage: zeus drain NODE [--zeus HOST:PORT]", command: "drain",
  *   positionals: ["NODE"], vars: ([node]) => ({ node: node! }), print: (r) => `draining ${r.node}`,
  * });
@@ -160,6 +160,7 @@ export async function runAdminCommand(args: string[], spec: AdminCommandSpec): P
  *
  * @example
  * ```ts
+ * declare const PING: AdminCommandSpec;
  * defineAdminCommand("ping", PING);
  * ```
  */

@@ -62,6 +62,7 @@ export interface AdminHubOptions<C> {
  *
  * @example
  * ```ts
+ * declare const io: AdminHubIO;
  * const hub = new AdminHub(io, { verdict: () => ({ ok: true, who: "ops" }), commands: { ping: () => ({ pong: "1" }) }, ctx: {}, server: "zeus" });
  * hub.hello(7, { type: "HELLO", proto: ADMIN_PROTO, client: "zeus exec" });
  * hub.frame(7, { type: "REQUEST", id: 1, command: "ping", vars: {}, more: false });

@@ -61,7 +61,8 @@ export function commandName(def: CommandDef): string {
  * @throws {UsageError} on an unknown flag, a bad value, or a bad --log-level/--log-format
  * @example
  * ```ts
- * const parsed = parseCommand(STATUS, args); if (typeof parsed === "number") return parsed;
+ * const STATUS = defineCommand({ program: "zog", sub: "status", summary: "a node's status", help: "Usage: zog status", flags: { json: { type: "boolean" } } });
+ * const parsed = parseCommand(STATUS, args); // a number: the exit code, after --help or --version
  * ```
  */
 export function parseCommand<O extends Options>(def: CommandDef<O & typeof COMMON_FLAGS>, args: string[]) {

@@ -38,7 +38,7 @@ export const EXIT_CODES_HELP = `Exit codes (the same in zog, sprog, zeus and emp
  * @throws {UsageError} on a bad --log-level or --log-format
  * @example
  * ```ts
- * const done = handleCommon("zog", HELP, values); if (done !== undefined) return done;
+ * const done = handleCommon("zog", "Usage: zog [options]", { help: true }); // 0, after printing the help
  * ```
  */
 export function handleCommon(

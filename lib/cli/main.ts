@@ -11,7 +11,7 @@ import { ConfigError, EXIT, problemsOf, UsageError } from "../errors.ts";
  *
  * @example
  * ```ts
- * runMain("zog", (args) => zogMain(args));
+ * runMain("zog", async (args) => (args.length === 0 ? EXIT.ok : EXIT.usage));
  * ```
  */
 export async function runMain(

@@ -11,7 +11,7 @@ import { ConfigProblems } from "./problems.ts";
  *
  * @example
  * ```ts
- * const f = new Fields(doc, "ring.toml", text);
+ * const f = new Fields({ peer_port: 55551 }, "ring.toml", text);
  * const port = intField(f, "peer_port", 55551, 1, 65535);
  * ```
  */

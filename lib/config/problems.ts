@@ -12,6 +12,8 @@ import { ConfigError, ConfigErrors } from "../errors.ts";
  *
  * @example
  * ```ts
+ * import { Fields, intField } from "./fields.ts";
+ * declare const f: Fields;
  * const p = new ConfigProblems();
  * const port = p.take(() => intField(f, "peer_port", 55551, 1, 65535), 55551);
  * p.throwIfAny();

@@ -72,7 +72,7 @@ export interface NodeFiles {
  *
  * @example
  * ```ts
- * nodeFiles(cfg, node, { logDir: "/tmp/logs" }).logDir; // "/tmp/logs" (--log-dir wins)
+ * nodeFiles(cfg, cfg.nodes[0]!, { logDir: "/tmp/logs" }).logDir; // "/tmp/logs" (--log-dir wins)
  * ```
  */
 export function nodeFiles(config: RingConfig, node: RingNode, overrides: { logDir?: string; stateDir?: string } = {}): NodeFiles {

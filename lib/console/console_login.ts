@@ -18,6 +18,8 @@ const log = getLogger("zeus", "console");
  * @param base the console's address ("http://127.0.0.1:4041"), undefined when zeus serves no stats
  * @example
  * ```ts
+ * import type { ConsoleAuth } from "./console_auth.ts";
+ * declare const auth: ConsoleAuth, commands: Record<string, AdminHandler<unknown>>;
  * commands["console-login"] = consoleLoginHandler(auth, () => "http://127.0.0.1:4041");
  * ```
  */

@@ -29,9 +29,10 @@ interface Tail {
  *
  * @example
  * ```ts
+ * declare const relay: StreamRouter, req: Request;
  * const logs = new ConsoleLogs(() => relay);
  * // relay's toAdmin: (conn, f) => (logs.owns(conn) ? logs.frame(conn, f) : admins.get(conn)?.write(...))
- * return logs.open("ops", "web.toml", "e1", req.signal);
+ * const res = logs.open("ops", "web.toml", "e1", req.signal); // the stats server's answer
  * ```
  */
 export class ConsoleLogs {

@@ -35,7 +35,8 @@ export const SSE_HEADERS = { "content-type": "text/event-stream", "cache-control
  * @example
  * ```ts
  * const stream = new SnapshotStream({ take: () => nodeStatus(node, ports), everyMs: 500 });
- * return stream.response(req.signal); // in the stats server's ui route
+ * declare const req: Request; // in the stats server's ui route
+ * const res = stream.response(req.signal);
  * ```
  */
 export class SnapshotStream {

@@ -59,6 +59,8 @@ export function staticFile(page: ConsolePage, path: string): Response | undefine
 /** Bytes of each embedded file, for the report of what the console adds to the executable. */
 export function consoleSizes(): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const files of [SHARED, ...Object.values(PAGES)]) for (const [p, f] of Object.entries(files)) out[p] = Buffer.byteLength(f.body);
+  for (const [p, f] of Object.entries(SHARED)) out[p] = Buffer.byteLength(f.body);
+  for (const [page, files] of Object.entries(PAGES))
+    for (const [p, f] of Object.entries(files)) out[`${page} ${p}`] = Buffer.byteLength(f.body);
   return out;
 }

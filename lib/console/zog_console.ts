@@ -58,8 +58,10 @@ export interface Console {
  *
  * @example
  * ```ts
- * const ui = zogConsole({ status: () => nodeStatus(node, ports), peers, stats: { host: "127.0.0.1", port: 4041 } });
- * serveStats(host, port, { status, metrics, ui: ui.handle });
+ * declare const peers: ConsolePeer[];
+ * const status = () => nodeStatus(node, ports);
+ * const ui = zogConsole({ status, peers, stats: { host: "127.0.0.1", port: 4041 } });
+ * serveStats(host, port, { status, metrics: () => "", ui: ui.handle });
  * ```
  */
 export function zogConsole(opts: ZogConsoleOptions): Console {

@@ -44,7 +44,7 @@ export function globBase(pattern: string): { dir: string; deep: boolean } {
  *
  * @example
  * ```ts
- * const d = new Debouncer(systemClock, () => reload());
+ * const d = new Debouncer(systemClock, () => sup.reload("app.toml"));
  * d.poke(); d.poke(); // one reload, 300 ms later
  * ```
  */

@@ -39,6 +39,7 @@ export type HealthAction =
  *
  * @example
  * ```ts
+ * declare const config: CheckConfig;
  * const h = new HealthSchedule(config);
  * h.running(); // [{ do: "timer", ms: config.graceMs }]
  * h.due(); // [{ do: "probe", gen: 1 }]

@@ -24,6 +24,7 @@ const log = getLogger("emperor", "admin");
  * @throws {Error} when the socket cannot be made
  * @example
  * ```ts
+ * declare const endpoint: ExecEndpoint;
  * const sock = serveLocalAdmin("/var/lib/emperor", endpoint, "n1");
  * sock.close();
  * ```

@@ -54,6 +54,9 @@ export function logPath(stateDir: string, name: string): string {
  *
  * @example
  * ```ts
+ * import type { VassalConfig } from "../vassal/mod.ts";
+ * declare const config: VassalConfig;
+ * declare const ctx: VassalContext;
  * const v = new Vassal("web.toml", config, ctx);
  * v.start();
  * await v.destroy();

@@ -261,6 +261,7 @@ export const VASSAL_TABLE: Readonly<Record<Phase, Row>> = {
  *
  * @example
  * ```ts
+ * declare const facts: VassalFacts;
  * const step = vassalStep(facts, "new", { kind: "start" }, Date.now());
  * // { next: "starting", actions: [{ do: "launch" }], facts: { ...facts, throttle: (started now) } }
  * ```

@@ -37,6 +37,7 @@ function byteInput(m: VassalMessage): VassalInput {
  *
  * @example
  * ```ts
+ * declare const config: VassalConfig;
  * const m = new VassalMachine("web.toml", config, Date.now());
  * m.start(Date.now()); // [{ do: "launch" }]
  * m.started(Date.now(), 4242); // [{ do: "emit", event: { type: "spawned", name: "web.toml", pid: 4242 } }]

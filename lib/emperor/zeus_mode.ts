@@ -53,7 +53,8 @@ export interface ZeusModeHooks {
  * @throws {UsageError} on a bad --max-vassals, --heartbeat or --node, or --zeus-ca without zeus-ssl
  * @example
  * ```ts
- * if (spec.kind === "zeus") return await runZeusMode([spec], values, stats, { logEvent, untilStopSignal });
+ * declare const spec: Extract<EmperorSpec, { kind: "zeus" }>, values: ZeusModeFlags, stats: HostPort | undefined, hooks: ZeusModeHooks;
+ * process.exitCode = await runZeusMode([spec], values, stats, hooks);
  * ```
  */
 export async function runZeusMode(

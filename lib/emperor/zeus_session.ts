@@ -20,7 +20,7 @@ const NO_DIGEST = "0".repeat(64);
  *
  * @example
  * ```ts
- * send(stateMessage(supervisor.list()[0]!));
+ * conn.write(encodePacket(encodeMessage(stateMessage(supervisor.list()[0]!))));
  * ```
  */
 export function stateMessage(s: VassalStatus): ZeusMessage {

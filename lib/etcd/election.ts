@@ -80,6 +80,7 @@ function parseCandidate(kv: KeyValue | undefined): Candidate | undefined {
  *
  * @example
  * ```ts
+ * declare const me: Candidate, place: () => void;
  * const e = new Election({ etcd, prefix: "/zeus", ttlS: 5, me, onChange: (role) => console.log(role) });
  * e.start();
  * if (e.canAct()) place();

@@ -13,6 +13,7 @@
  *
  * @example
  * ```ts
+ * declare const stopActing: () => void;
  * const d = new LeaseDeadline(200);
  * const sentAt = Date.now();
  * const ttlS = keepAliveTtl(await etcd.call(keepAliveRequest(id)));

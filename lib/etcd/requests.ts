@@ -113,6 +113,7 @@ function opBody(op: TxnOp): Record<string, unknown> {
  *
  * @example
  * ```ts
+ * declare const lease: string;
  * // Take the leader key unless someone holds it.
  * txnRequest([{ key: "/z/leader", createRevision: 0 }], [{ put: "/z/leader", value: "me", lease }], [{ range: "/z/leader" }]);
  * ```

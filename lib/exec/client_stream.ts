@@ -44,7 +44,8 @@ function flushed(w: NodeJS.WriteStream): Promise<void> {
  *
  * @example
  * ```ts
- * const code = await runStream(conn, { kind: "exec", vassal: "app.toml", argv: ["uptime"], tty: false, stdin: false, rows: 24, cols: 80 }, { stdin: false, tty: false, prog: "zeus exec" });
+ * declare const admin: AdminConnection;
+ * const code = await runStream(admin, { kind: "exec", vassal: "app.toml", argv: ["uptime"], tty: false, stdin: false, rows: 24, cols: 80 }, { stdin: false, tty: false, prog: "zeus exec" });
  * ```
  */
 export function runStream(conn: AdminConnection, open: StreamOpen, opts: CallOptions): Promise<number> {

@@ -114,7 +114,7 @@ async function run(opts: AdminClientOptions, open: StreamOpen, call: { stdin: bo
  * @throws {UsageError} on bad flags or arguments
  * @example
  * ```ts
- * if (args[0] === "exec") return await runExecCommand("zeus", "exec", args.slice(1));
+ * if (args[0] === "exec") process.exitCode = await runExecCommand("zeus", "exec", args.slice(1));
  * ```
  */
 export async function runExecCommand(bin: "zeus" | "emperor", sub: "exec" | "logs", args: string[]): Promise<number> {

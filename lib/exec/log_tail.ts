@@ -61,7 +61,7 @@ export interface LogsRun {
  *
  * @example
  * ```ts
- * const run = startLogs({ lines: 10, follow: true }, "/var/lib/emperor/logs/app.toml.log", send);
+ * const run = startLogs({ lines: 10, follow: true }, "/var/lib/emperor/logs/app.toml.log", (f) => console.log(f.type));
  * ```
  */
 export function startLogs(opts: { lines: number; follow: boolean }, logFile: string, send: (f: Out) => void): LogsRun {

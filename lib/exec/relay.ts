@@ -50,6 +50,7 @@ export const commandLine = (argv: string[]): string => JSON.stringify(argv);
  *
  * @example
  * ```ts
+ * declare const io: RelayIO, open: StreamOpen, data: Uint8Array;
  * const relay = new StreamRelay(io, (vassal) => ({ node: "n1", conn: 3 }));
  * relay.fromAdmin(9, "ops", { type: "OPEN", id: 1, open });
  * relay.fromEmperor(3, { type: "DATA", id: 1, fd: 1, data });

@@ -85,6 +85,7 @@ function kill(target: number, sig: NodeJS.Signals | number): void {
  *
  * @example
  * ```ts
+ * declare const open: Extract<StreamOpen, { kind: "exec" }>, link: { send(f: AdminFrame): void }, id: number;
  * const run = startExec(open, supervisor.execContext("app.toml")!, (f) => link.send({ ...f, id }));
  * run.ended.then((end) => link.send({ ...end, id }));
  * ```

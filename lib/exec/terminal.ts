@@ -13,7 +13,7 @@ import type { ReadStream } from "node:tty";
  * @example
  * ```ts
  * const restore = rawMode();
- * try { await session; } finally { restore(); }
+ * try { await Bun.sleep(1000); } finally { restore(); }
  * ```
  */
 export function rawMode(stdin: NodeJS.ReadStream = process.stdin): () => void {

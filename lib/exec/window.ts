@@ -71,7 +71,7 @@ export class SendWindow {
  * @example
  * ```ts
  * const allowed = new WindowLimit(INITIAL_WINDOW);
- * allowed.spend(data.byteLength, "DATA from emperor n1"); // throws past the window
+ * allowed.spend(bytes.byteLength, "DATA from emperor n1"); // throws past the window
  * ```
  */
 export class WindowLimit {

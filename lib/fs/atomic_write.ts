@@ -21,7 +21,7 @@ export interface AtomicWriteOptions {
  * @throws {Error} when the folder is not writable; the temp file is removed
  * @example
  * ```ts
- * writeFileAtomic("/var/lib/zeus/state.json", JSON.stringify(state), { durable: true });
+ * writeFileAtomic("/var/lib/zeus/state.json", JSON.stringify({ version: 1 }), { durable: true });
  * ```
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array, opts: AtomicWriteOptions = {}): void {

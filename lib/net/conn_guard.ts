@@ -31,10 +31,13 @@ interface Watch {
  *
  * @example
  * ```ts
+ * import type { Conn } from "./types.ts";
+ * import type { PacketDecoder } from "../packet/mod.ts";
+ * declare const decoder: PacketDecoder, refuse: (c: Conn) => void;
  * const guard = new ConnGuard<Conn>({ max: 200, partialMs: 10_000, idleMs: 600_000, maxExempt: 64 });
  * if (!guard.admit(conn)) refuse(conn);
  * conn.onData(() => guard.heard(conn, decoder.buffered > 0));
- * setInterval(() => { for (const [c, why] of guard.sweep()) close(c, why) }, 1000);
+ * setInterval(() => { for (const [c, why] of guard.sweep()) { console.log(`closing: ${why}`); c.close() } }, 1000);
  * ```
  */
 export class ConnGuard<K> {

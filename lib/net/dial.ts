@@ -31,6 +31,7 @@ export interface DialOptions {
  *   or "...: TLS handshake failed: REASON" (e.g. the certificate does not name HOST)
  * @example
  * ```ts
+ * declare const ca: string;
  * const conn = await dial({ host: "127.0.0.1", port: 4040, tls: { ca }, timeoutMs: 2000 });
  * conn.write(new TextEncoder().encode("hello"));
  * ```

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { dial, listen } from "./lib/net/mod.ts";
+ * import { dial, listen } from "./mod.ts";
  * const server = await listen({ host: "127.0.0.1", port: 0, onConn: (c) => c.onData((b) => c.write(b)) });
  * const conn = await dial({ host: "127.0.0.1", port: server.port });
  * conn.onData((b) => console.log(new TextDecoder().decode(b)));

@@ -61,8 +61,9 @@ function isBadInput(e: unknown): e is PacketError | ProtocolError {
  *
  * @example
  * ```ts
- * const reader = readPackets(conn, { decoder: {}, what: "client", log, onPacket: (p) => inbox.push(p) });
- * try { handleLater(inbox) } catch (e) { reader.fail(e) }
+ * const inbox: Packet[] = [];
+ * const reader = readPackets(conn, { decoder: {}, what: "client", log, onPacket: (p) => void inbox.push(p) });
+ * setImmediate(() => { try { inbox.splice(0).forEach((p) => console.log(p.modifier2)) } catch (e) { reader.fail(e) } });
  * ```
  */
 export class PacketReader {
@@ -153,11 +154,12 @@ export class PacketReader {
  * @returns the reader, whose `fail` reports errors of packets handled later
  * @example
  * ```ts
+ * import { RING_MODIFIER1 } from "../packet/mod.ts";
  * readPackets(conn, {
  *   decoder: { modifier1: RING_MODIFIER1, family: "ring" },
  *   what: "client",
  *   log,
- *   onPacket: (p) => handle(p),
+ *   onPacket: (p) => console.log(p.modifier2),
  *   answer: (reason) => ringBytes(RingType.ERROR, { reason }),
  * });
  * ```

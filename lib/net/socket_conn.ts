@@ -17,6 +17,8 @@ const CLOSE_GRACE_MS = 10_000;
  *
  * @example
  * ```ts
+ * import type { Socket } from "bun";
+ * declare const socket: Socket<SocketState>;
  * socket.data.conn = new SocketConn(socket, { authorized: socket.authorized, peerNames: [] });
  * ```
  */

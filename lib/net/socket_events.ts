@@ -13,7 +13,7 @@ import type { SocketState } from "./types.ts";
  *
  * @example
  * ```ts
- * Bun.listen({ hostname, port, socket: { ...socketEvents, open(s) { ... } } });
+ * Bun.listen<SocketState>({ hostname: host, port, socket: { ...socketEvents, open(s) { s.data = {} } } });
  * ```
  */
 export const socketEvents = {

@@ -39,8 +39,8 @@ export interface StrangersOptions {
  *
  * @example
  * ```ts
- * const strangers = new Strangers({ log, refuse: (c, why) => { c.write(errorPacket(why)); c.close(); } });
- * onConn: (conn) => { if (!strangers.admit(conn)) return; ... strangers.identified(conn) }
+ * const strangers = new Strangers({ log, refuse: (c, why) => { c.write(new TextEncoder().encode(why)); c.close(); } });
+ * const onConn = (conn: Conn) => { if (!strangers.admit(conn)) return; strangers.identified(conn) }; // once it said who it is
  * setInterval(() => strangers.tick(), 100);
  * ```
  */

@@ -41,7 +41,9 @@ export interface TlsClientFiles {
  *
  * @example
  * ```ts
- * Bun.listen({ hostname: "127.0.0.1", port: 0, tls: serverTlsOptions(files), socket: handlers });
+ * import type { SocketHandler } from "bun";
+ * declare const tls: TlsServerFiles, handlers: SocketHandler;
+ * Bun.listen({ hostname: "127.0.0.1", port: 0, tls: serverTlsOptions(tls), socket: handlers });
  * ```
  */
 export function serverTlsOptions(files: TlsServerFiles): TLSOptions {
@@ -60,6 +62,8 @@ export function serverTlsOptions(files: TlsServerFiles): TLSOptions {
  *
  * @example
  * ```ts
+ * import type { SocketHandler } from "bun";
+ * declare const ca: string, handlers: SocketHandler;
  * Bun.connect({ hostname: "127.0.0.1", port, tls: clientTlsOptions({ ca }), socket: handlers });
  * ```
  */

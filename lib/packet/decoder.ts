@@ -24,7 +24,7 @@ export interface PacketDecoderOptions {
  * @example
  * ```ts
  * const d = new PacketDecoder();
- * socket.on("data", (chunk) => { for (const p of d.push(chunk)) handle(p); });
+ * conn.onData((chunk) => { for (const p of d.push(chunk)) console.log(p.modifier2); });
  * ```
  */
 export class PacketDecoder {

@@ -32,6 +32,7 @@ function checkModifier(name: string, value: number): void {
  *   or `out` is too small
  * @example
  * ```ts
+ * const p = packet;
  * const out = new Uint8Array(packetSize(p));
  * writePacket(out, 0, p);
  * ```
@@ -80,7 +81,7 @@ export function encodePacket(p: Packet): Uint8Array {
  * @throws {RangeError} as {@link encodePacket}
  * @example
  * ```ts
- * socket.write(encodePackets([a, b, c]));
+ * conn.write(encodePackets([packet, packet]));
  * ```
  */
 export function encodePackets(packets: readonly Packet[]): Uint8Array {

@@ -21,7 +21,9 @@ const STAMP_BYTES = 17;
  * @throws {Error} when access.log cannot be read or cut
  * @example
  * ```ts
- * accessHolds("/var/log/zog/MV/access.log", state.unconfirmed, state.offsets, state.loggedSeq); // { count: 3 }
+ * import { replayJournal } from "./journal_replay.ts";
+ * const state = replayJournal(files.readJournal());
+ * accessHolds(files.access.path, state.unconfirmed, state.offsets, state.loggedSeq); // { count: 3 }
  * ```
  */
 export function accessHolds(

@@ -91,6 +91,7 @@ class PacketWriter {
  * @throws {RangeError} when one message alone does not fit in `maxPayload`
  * @example
  * ```ts
+ * const msg = new TextEncoder().encode("hello");
  * for (const p of dataBatchPackets(RingType.DATA_BATCH, [{ id: "c1-1", msg }], 16384)) conn.write(p);
  * ```
  */
@@ -168,7 +169,7 @@ function eachPair(payload: Uint8Array, onPair: (key: string, start: number, end:
  * @throws {ProtocolError} on a `msg` or `origin` before any `id`, or an `id` without `msg`
  * @example
  * ```ts
- * for (const it of readDataBatch(packet.payload)) handle(it.id, it.msg, it.origin);
+ * for (const it of readDataBatch(packet.payload)) console.log(it.id, it.msg.byteLength, it.origin);
  * ```
  */
 export function readDataBatch(bytes: Uint8Array): ReadItem[] {
@@ -197,7 +198,7 @@ export function readDataBatch(bytes: Uint8Array): ReadItem[] {
  * @throws {PacketError} on malformed vars
  * @example
  * ```ts
- * for (const id of readOkBatch(packet.payload)) acked(id);
+ * for (const id of readOkBatch(packet.payload)) console.log("acknowledged", id);
  * ```
  */
 export function readOkBatch(bytes: Uint8Array): string[] {

@@ -20,8 +20,9 @@ export const CHECKPOINT_MS = 500;
  *
  * @example
  * ```ts
- * const cp = new Checkpoint("batch", () => files.syncLogged(), (count) => node.markLogged(count));
- * cp.logged(node.recorded); // some time later: markLogged(recorded)
+ * let safe = 0; // the L mark written with the next commit
+ * const cp = new Checkpoint("batch", () => files.syncLogged(), (count) => (safe = count), (reason) => log.error(reason));
+ * cp.logged(node.recorded); // some time later: safe === node.recorded
  * ```
  */
 export class Checkpoint {

@@ -37,8 +37,9 @@ const FD_MARGIN = 8;
  *
  * @example
  * ```ts
+ * import { serveClient } from "./inbound.ts";
  * const port = new ClientPort(config, config.nodes.length - 1);
- * listen({ host, port: clientPort, onConn: (c) => port.admit(c) && serveClient(node, c, port.guard) });
+ * listen({ host, port: self.clientPort, onConn: (c) => void (port.admit(c) && serveClient(node, c, port.guard)) });
  * setInterval(() => port.tick(), 1000);
  * ```
  */

@@ -33,7 +33,7 @@ const AVERAGE_WEIGHT = 0.25;
  * @example
  * ```ts
  * const d = new Durability("batch", files);
- * d.after((error) => reply(error));
+ * d.after((error) => console.log(error ?? "OK"));
  * ```
  */
 export class Durability {

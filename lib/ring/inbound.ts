@@ -103,7 +103,7 @@ function watchIdle(conn: Conn, idleMs: number, what: string): () => void {
  *
  * @example
  * ```ts
- * listen({ host, port: peerPort, onConn: (c) => servePeer(node, c, { tls: false, keepaliveMs: 300_000 }) });
+ * listen({ host, port: self.peerPort, onConn: (c) => servePeer(node, c, { tls: false, keepaliveMs: 300_000 }) });
  * ```
  */
 export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepaliveMs: number; strangers?: Strangers }): void {
@@ -229,7 +229,9 @@ function replaying(conn: Conn, first: Uint8Array): Conn {
  *
  * @example
  * ```ts
- * listen({ host, port: clientPort, onConn: (c) => serveClient(node, c, clientPort.guard) });
+ * import type { ClientPort } from "./client_port.ts";
+ * declare const clientPort: ClientPort;
+ * listen({ host, port: self.clientPort, onConn: (c) => serveClient(node, c, clientPort.guard) });
  * ```
  */
 export function serveClient(node: ZogNode, conn: Conn, guard?: ConnGuard<Conn>, first?: Uint8Array): void {

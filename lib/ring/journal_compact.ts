@@ -18,7 +18,7 @@ import { writeFileAtomic } from "../fs/atomic_write.ts";
  *
  * @example
  * ```ts
- * compactJournal(files, node.seen, pendingEntries, 1234); // the new journal size in bytes
+ * compactJournal(files, node.seen, [], 1234); // the new journal size in bytes (no entry pending)
  * ```
  */
 export function compactJournal(files: LogFiles, seen: IdSet, pending: Iterable<Entry>, seq: number): number {

@@ -67,7 +67,7 @@ export interface ReplayState {
  * @param opts.dedupCapacity size of the rebuilt de-dup memory
  * @example
  * ```ts
- * const state = replayJournal(readFileSync(path, "utf8"), { keep: (seq) => seq > store.lastSeq });
+ * const state = replayJournal(files.readJournal(), { keep: (seq) => seq > 100 });
  * ```
  */
 export function replayJournal(text: string, opts: { keep?: (seq: number) => boolean; dedupCapacity?: number } = {}): ReplayState {

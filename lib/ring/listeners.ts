@@ -39,7 +39,8 @@ export const LISTENER_BUFFER = 4 * 1024 * 1024;
  *
  * @example
  * ```ts
- * const listeners = new Listeners(RingStore.open(dir));
+ * declare const store: RingStore;
+ * const listeners = new Listeners(store);
  * listeners.subscribe(conn, { prefix: "ALERT", ackWaitMs: 30_000 });
  * listeners.logged([{ id: "id-1", origin: "MV", content: "ALERT disk full" }]);
  * ```
@@ -84,7 +85,7 @@ export class Listeners {
     const sub = new Subscription(conn, req.prefix, req.durable, this.store, this);
     let from: number | undefined = req.since ? this.#resolveSince(req.since) : undefined;
     if (req.durable !== undefined) {
-      const saved = store.position(sub.key);
+      const saved = this.#position(sub.key);
       from = saved !== undefined ? saved + 1 : (from ?? store.lastSeq + 1);
       sub.acked = from - 1;
       if (saved === undefined) this.positionChanged(sub.key, sub.acked);
@@ -181,6 +182,14 @@ export class Listeners {
     setTimeout(() => this.flush(), POSITION_SAVE_MS).unref?.();
   }
 
+  /**
+   * A durable listener's or group's position: the one not yet saved when there is one (a
+   * listener back within {@link POSITION_SAVE_MS} of its last ack must not get that again).
+   */
+  #position(key: string): number | undefined {
+    return this.#dirty.get(key) ?? this.store?.position(key);
+  }
+
   /** Saves the positions that changed. */
   flush(): void {
     this.#saveScheduled = false;
@@ -219,7 +228,7 @@ export class Listeners {
       throw new Error(`group ${name} takes messages starting with "${group.prefix}", not "${req.prefix}"`);
     if (!group) {
       const key = `group:${name}`;
-      const saved = store.position(key);
+      const saved = this.#position(key);
       const start = saved !== undefined ? saved + 1 : req.since ? this.#resolveSince(req.since) : store.lastSeq + 1;
       group = new WorkGroup(name, req.prefix, start, store, (floor) => this.positionChanged(key, floor));
       if (saved === undefined) this.positionChanged(key, start - 1);

@@ -71,8 +71,10 @@ export interface ZogNodeOptions {
  *
  * @example
  * ```ts
- * const node = new ZogNode({ self, nodes: config.nodes, files, fsync: "batch", recovered: recover(files), link: (peer, owner) => new PeerLink(peer, owner, { keepaliveMs }) });
- * node.submit({ id, content, from: "client", wrapping: 0, origin: self.index, reply: (err) => answer(err) });
+ * import { PeerLink } from "./peer_link.ts";
+ * import { recover } from "./recovery.ts";
+ * const node = new ZogNode({ self, nodes: config.nodes, files, fsync: "batch", recovered: recover(files), link: (peer, owner) => new PeerLink(peer, owner, { keepaliveMs: 300_000 }) });
+ * node.submit({ id, content: text, from: "client", wrapping: 0, origin: self.index, reply: (err) => console.log(err ?? "OK") });
  * ```
  */
 export class ZogNode implements LinkOwner {

@@ -24,7 +24,7 @@ export const MAX_RING_PAYLOAD = 16 * 1024;
  *
  * @example
  * ```ts
- * readMessages(conn, "client", (m) => handle(m));
+ * readMessages(conn, "client", (m) => console.log(m.type));
  * ```
  */
 export function readMessages(conn: Conn, what: string, onMessage: (m: RingMessage) => void, onChunk?: (partial: boolean) => void): void {

@@ -58,6 +58,7 @@ export type LinkState = "connecting" | "up" | "down";
  *
  * @example
  * ```ts
+ * declare const peer: RingNode, entry: Entry;
  * const link = new PeerLink(peer, node, { keepaliveMs: 300_000 }); link.dialNow(); link.enqueue(entry);
  * ```
  */

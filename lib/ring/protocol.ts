@@ -78,7 +78,8 @@ export function ringBytes(type: RingType, vars: Record<string, string | Uint8Arr
  * @throws {PacketError} on malformed vars
  * @example
  * ```ts
- * const m = readRingPacket(packet); if (m.type === RingType.DATA) ...
+ * const m = readRingPacket(packet);
+ * if (m.type === RingType.DATA) console.log(new TextDecoder().decode(m.vars.id));
  * ```
  */
 export function readRingPacket(p: Packet): RingMessage {

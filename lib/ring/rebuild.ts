@@ -27,6 +27,7 @@ const PAGE = 10_000;
  * @throws {Error} when the store cannot be read or the journal written
  * @example
  * ```ts
+ * declare const store: RingStore;
  * log.info(rebuildJournal(files, store, ["MV", "PA", "G"], 2));
  * ```
  */

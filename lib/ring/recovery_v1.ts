@@ -21,7 +21,8 @@ const STAMP_BYTES = 17;
  * @throws {Error} when the files cannot be read or written
  * @example
  * ```ts
- * const r = recoverV1(files, replayJournal(text), store);
+ * import { replayJournal } from "./journal_replay.ts";
+ * const r = recoverV1(files, replayJournal(files.readJournal()));
  * ```
  */
 export function recoverV1(files: LogFiles, state: ReplayState, store?: StoreRows): Recovered {

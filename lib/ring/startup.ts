@@ -37,7 +37,7 @@ export class JournalMissingError extends Error {}
  *   access.log hold messages (unless `rebuild`); {@link Error} when a folder or file cannot be used
  * @example
  * ```ts
- * const { files, store, rec, notes } = openNode(config, self, paths, { rebuild: false });
+ * const { files, store, rec, notes } = openNode(config, self, nodeFiles(config, self), { rebuild: false });
  * ```
  */
 export function openNode(

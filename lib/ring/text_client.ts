@@ -33,7 +33,9 @@ export function isTextStart(b: number): boolean {
  *
  * @example
  * ```ts
- * listen({ host, port: clientPort, onConn: (c) => port.admit(c) && serveClientPort(node, c, port.guard) });
+ * import type { ClientPort } from "./client_port.ts";
+ * declare const port: ClientPort;
+ * listen({ host, port: self.clientPort, onConn: (c) => void (port.admit(c) && serveClientPort(node, c, port.guard)) });
  * ```
  */
 export function serveClientPort(node: ZogNode, conn: Conn, guard?: ConnGuard<Conn>): void {

@@ -83,7 +83,7 @@ export class TextLines {
  *
  * @example
  * ```ts
- * const order = new InOrder((text) => conn.write(text));
+ * const order = new InOrder((text) => conn.write(new TextEncoder().encode(text)));
  * const a = order.slot(), b = order.slot();
  * order.answer(b, "error too long\r\n"); // held: a comes first
  * order.answer(a, "ok\r\n");             // writes "ok\r\n" then "error too long\r\n"

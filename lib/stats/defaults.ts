@@ -10,6 +10,7 @@
  *
  * @example
  * ```ts
+ * const flags: { stats?: string } = {};
  * const addr = flags.stats ?? DEFAULT_STATS.zeus; // "127.0.0.1:4041"
  * ```
  */

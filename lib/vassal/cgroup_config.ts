@@ -29,6 +29,7 @@ const CPU_PERIOD_US = 100_000;
  *   (a ConfigErrors when several are wrong)
  * @example
  * ```ts
+ * declare const fields: Fields;
  * cgroupLimitsFromToml(fields); // { memoryMax: "268435456", cpuMax: "50000 100000" } for memory_max = "256M", cpu_max = "50%"
  * ```
  */

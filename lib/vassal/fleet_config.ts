@@ -74,7 +74,8 @@ function constraintsOf(list: readonly string[], fail: (what: string) => never): 
  *   (a ConfigErrors when several are wrong)
  * @example
  * ```ts
- * fleetFromToml(fields).update.maxParallel; // 1
+ * declare const fields: Fields;
+ * fleetFromToml(fields).update?.maxParallel; // 1
  * ```
  */
 export function fleetFromToml(f: Fields): FleetSettings {
@@ -147,7 +148,7 @@ export interface IniValue {
  * @throws {ConfigError} `FILE:LINE: reason` (a ConfigErrors when several are wrong)
  * @example
  * ```ts
- * fleetFromIni("app.ini", new Map([["zeus-constraint", [{ value: "zone=a", line: 3 }]]])).constraints[0]?.text; // "zone=a"
+ * fleetFromIni("app.ini", new Map([["zeus-constraint", [{ value: "zone=a", line: 3 }]]])).constraints?.[0]?.text; // "zone=a"
  * ```
  */
 export function fleetFromIni(file: string, all: ReadonlyMap<string, readonly IniValue[]>): FleetSettings {

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { parseVassalConfig } from "./lib/vassal/mod.ts";
+ * import { parseVassalConfig } from "./mod.ts";
  * parseVassalConfig("web.toml", '[vassal]\ncommand = "sleep"\n').kind; // "plain"
  * ```
  *

@@ -25,7 +25,9 @@ const ANYWHERE = new Set(["ping"]);
  *
  * @example
  * ```ts
- * new AdminHub(io, { commands: leaderOnly(ZEUS_ADMIN_COMMANDS), ... });
+ * import type { AdminHandler } from "../admin/hub.ts";
+ * declare const commands: Record<string, AdminHandler<ZeusAdminContext>>;
+ * const forLeader = leaderOnly(commands);
  * ```
  */
 export function leaderOnly(

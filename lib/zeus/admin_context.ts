@@ -12,6 +12,7 @@ import type { VassalSource } from "./vassal_source.ts";
  *
  * @example
  * ```ts
+ * declare const source: VassalSource;
  * const ctx: ZeusAdminContext = { core, vassals: source, leader: () => undefined };
  * ```
  */

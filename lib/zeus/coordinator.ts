@@ -36,6 +36,7 @@ const text = new TextDecoder();
  *
  * @example
  * ```ts
+ * declare const io: CoordinatorIO;
  * const core = new Coordinator(io, { deadAfterMs: 5000, settleMs: 1000, maxRejections: 3 });
  * core.fileSet("app.toml", bytes);
  * core.connOpened(1, "10.0.0.2:51000");
@@ -83,6 +84,7 @@ export class Coordinator {
    *
    * @example
    * ```ts
+   * const e = core.emperors.get("n1")!;
    * new Date(core.wallTime(e.lastSeen)).toISOString(); // when its last I_AM_ALIVE came
    * ```
    */

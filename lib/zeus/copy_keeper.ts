@@ -23,6 +23,9 @@ const log = getLogger("zeus", "coordinator");
  *
  * @example
  * ```ts
+ * import type { Copy, EmperorRecord } from "./records.ts";
+ * declare const io: CoordinatorIO, opts: CoordinatorOptions, counters: CoordinatorCounters;
+ * declare const emperors: Map<string, EmperorRecord>, c: Copy;
  * const keeper = new CopyKeeper(io, opts, emperors, vassals, counters);
  * keeper.step(v, c, { kind: "accepted" }); // sends the config
  * ```

@@ -17,7 +17,7 @@ import type { EmperorRecord } from "./records.ts";
  *
  * @example
  * ```ts
- * if (stepDrains(keeper, Date.now())) { keeper.place(); io.changed(); }
+ * if (stepDrains(keeper, Date.now())) keeper.place();
  * ```
  */
 export function stepDrains(keeper: CopyKeeper, now: number): boolean {
@@ -61,6 +61,7 @@ function stepDrain(keeper: CopyKeeper, e: EmperorRecord, now: number): boolean {
  *
  * @example
  * ```ts
+ * declare const e: EmperorRecord;
  * drainState(e); // "drained"
  * ```
  */

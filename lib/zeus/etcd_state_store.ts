@@ -50,7 +50,8 @@ export function parseLegacyState(key: string, bytes: Uint8Array): ZeusState {
  *
  * @example
  * ```ts
- * const store = etcdStore(etcd, "/zeus/prod", () => ha.leaderRevision);
+ * declare const leaderRevision: number;
+ * const store = etcdStore(etcd, "/zeus/prod", () => leaderRevision);
  * const state = await store.load(); // at the start of each term
  * await store.save(core.snapshot());
  * ```

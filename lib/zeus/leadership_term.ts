@@ -53,6 +53,8 @@ export interface TermOptions {
  *
  * @example
  * ```ts
+ * import type { StateStore } from "./state_store.ts";
+ * declare const opts: TermOptions, store: StateStore, member: TermMember;
  * const term = new LeadershipTerm(opts, await store.load());
  * term.join(member); // an emperor connected
  * setInterval(() => term.tick(), 100);

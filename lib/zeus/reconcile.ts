@@ -32,6 +32,7 @@ export interface ReconcilePlan {
  *
  * @example
  * ```ts
+ * declare const report: ReportedVassal[];
  * const plan = planReconcile("e1", new Set(["a.toml"]), new Set(), report, core.vassals);
  * ```
  */

@@ -104,7 +104,7 @@ export function stepRollout(keeper: CopyKeeper, v: VassalRecord, now: number): b
  *
  * @example
  * ```ts
- * if (noteGood(keeper, v)) io.changed();
+ * if (noteGood(keeper, v)) console.log("state changed: save it");
  * ```
  */
 export function noteGood(keeper: CopyKeeper, v: VassalRecord): boolean {
@@ -122,7 +122,7 @@ export function noteGood(keeper: CopyKeeper, v: VassalRecord): boolean {
  *
  * @example
  * ```ts
- * if (keepReverted(v, sha256Hex(body), wantedCopies(name, text))) place();
+ * if (keepReverted(v, sha256Hex(body), { copies: 2 })) keeper.place();
  * ```
  */
 export function keepReverted(v: VassalRecord, sha: string, wanted: { copies: number; settings?: FleetSettings }): boolean {

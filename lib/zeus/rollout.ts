@@ -78,6 +78,7 @@ export function planRollout(target: string, copies: readonly RolloutCopy[], poli
  *
  * @example
  * ```ts
+ * const r = { sha256: "old" }; // what a copy runs
  * const stale = r.sha256 !== v.sha256 && !rolloutHolds(v);
  * ```
  */

@@ -116,7 +116,7 @@ const ROLLOUT_STATES = new Set(["rolling", "done", "failed", "reverted"]);
  *
  * @example
  * ```ts
- * savedRolloutProblem({ name: "a", sha256: "x", copies: 1, assignments: [], lastGood: { sha256: "y", body: 3 } });
+ * savedRolloutProblem({ name: "a", sha256: "x", copies: 1, assignments: [], lastGood: { sha256: "y", body: 3 as unknown as string } });
  * // "lastGood is not { sha256, body (base64) }"
  * ```
  */

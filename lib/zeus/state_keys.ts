@@ -65,7 +65,9 @@ function parseJson(key: string, text: string): unknown {
  * @throws {SyntaxError} naming the key when a value is not what zeus writes there
  * @example
  * ```ts
- * const state = stateFromKeys(kvs.map((kv) => [kv.key.slice(base.length), text(kv.value)]), base);
+ * const base = "/zeus/prod/state/";
+ * const kvs = rangeKvs(await etcd.call(rangeRequest(base, { prefix: true })));
+ * const state = stateFromKeys(kvs.map((kv) => [kv.key.slice(base.length), new TextDecoder().decode(kv.value)]), base);
  * ```
  */
 export function stateFromKeys(keys: Iterable<[string, string]>, where = ""): ZeusState {
@@ -112,6 +114,7 @@ export interface KeyChanges {
  *
  * @example
  * ```ts
+ * declare const written: Map<string, string>; // what the store holds now
  * const { puts, deletes } = keyChanges(written, stateKeys(core.snapshot()));
  * ```
  */
@@ -132,6 +135,8 @@ export const TXN_LIMITS = { ops: 100, bytes: 512 * 1024 };
  *
  * @example
  * ```ts
+ * declare const written: Map<string, string>, next: Map<string, string>;
+ * declare const writeGuarded: (batch: { puts: [string, string][]; deletes: string[] }) => Promise<void>;
  * for (const batch of batches(keyChanges(written, next))) await writeGuarded(batch);
  * ```
  */

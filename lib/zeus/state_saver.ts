@@ -19,6 +19,7 @@ const log = getLogger("zeus", "server");
  *
  * @example
  * ```ts
+ * declare const store: StateStore;
  * const saver = new StateSaver(store, () => core.snapshot(), { mayWrite: () => true, refused: () => {} });
  * saver.queue(); // after every change
  * ```

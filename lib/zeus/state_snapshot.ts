@@ -82,6 +82,7 @@ function restoreFleetFields(s: SavedVassal, v: VassalRecord): void {
  *
  * @example
  * ```ts
+ * import { loadState } from "./state_file.ts";
  * const awaited = restoreState(loadState(path)!, core.emperors, core.vassals);
  * ```
  */

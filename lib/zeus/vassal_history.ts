@@ -25,6 +25,7 @@ const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : "none");
  *
  * @example
  * ```ts
+ * declare const row: VassalStatusRow;
  * vassalChanges(undefined, row); // ["config added (sha256 3f2a…)", "copy placed on e1: offered"]
  * ```
  */

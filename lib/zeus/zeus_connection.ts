@@ -43,7 +43,10 @@ export interface ConnectionHost {
  *
  * @example
  * ```ts
- * listen({ host, port, onConn: (conn) => strangers.admit(conn) && conns.set(++id, new ZeusConnection(id, conn, host)) });
+ * declare const strangers: Strangers, zeus: ConnectionHost;
+ * const conns = new Map<number, ZeusConnection>();
+ * let next = 0;
+ * listen({ host, port, onConn: (conn) => void (strangers.admit(conn) && conns.set(++next, new ZeusConnection(next, conn, zeus))) });
  * ```
  */
 export class ZeusConnection implements TermMember {

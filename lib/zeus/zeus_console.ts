@@ -51,9 +51,11 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
  *
  * @example
  * ```ts
- * const ui = new ZeusConsole({ status, core: () => core, relay: () => relay, hub: () => hub, clientCerts, admins });
- * const hub = new AdminHub(io, { commands: leaderOnly({ ...ZEUS_ADMIN_COMMANDS, ...ui.adminCommands }), ... });
- * serveStats(host, port, { status, metrics, ui: ui.handle });
+ * import type { ZeusAdminContext } from "./admin_context.ts";
+ * declare const relay: StreamRouter, hub: AdminHub<ZeusAdminContext>;
+ * const status = () => zeusStatus(core);
+ * const ui = new ZeusConsole({ status, core: () => core, relay: () => relay, hub: () => hub, clientCerts: true, admins: ["ops"] });
+ * serveStats(host, port, { status, metrics: () => "", ui: ui.handle }); // ui.adminCommands go to the hub's commands
  * ```
  */
 export class ZeusConsole {

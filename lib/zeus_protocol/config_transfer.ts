@@ -82,7 +82,7 @@ export function reportMessages(vassals: readonly ReportedVassal[]): ZeusMessage[
  * ```ts
  * const a = new ConfigAssembler();
  * a.chunk("app.ini", bytes);
- * const { body, ok } = a.end("app.ini", sha);
+ * const { body, ok } = a.end("app.ini", sha256Hex(bytes))!;
  * ```
  */
 export class ConfigAssembler {

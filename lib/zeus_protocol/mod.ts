@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { decodeMessage, encodeMessage } from "./lib/zeus_protocol/mod.ts";
+ * import { decodeMessage, encodeMessage } from "./mod.ts";
  * decodeMessage(encodeMessage({ type: "VASSAL_DESTROY", name: "web.toml" }), "zeus").type; // "VASSAL_DESTROY"
  * ```
  *

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { waitFor } from "../helpers/procs.ts";
 import { adminVerdict, isLoopback } from "../../lib/admin/auth.ts";
 import { splitVars, VarsJoiner } from "../../lib/admin/chunks.ts";
 import { ADMIN_PROTO, type AdminFrame, decodeAdminFrame, encodeAdminFrame } from "../../lib/admin/frames.ts";
@@ -118,6 +119,7 @@ function hub(verdictOk = true) {
           throw new AdminError("no-such-node", "no node n9");
         },
         slow: async () => {
+          // The slow command: it answers after its connection is gone (the test below).
           await Bun.sleep(5);
           return { done: "1" };
         },
@@ -137,7 +139,7 @@ test("the hub welcomes admins, answers requests (split or not) and failures, ref
   h.frame(1, { type: "REQUEST", id: 5, command: "echo", vars: { a: "y", b: "z" }, more: false });
   h.frame(1, { type: "REQUEST", id: 6, command: "fail", vars: {}, more: false });
   h.frame(1, { type: "REQUEST", id: 7, command: "nope", vars: {}, more: false });
-  await Bun.sleep(1);
+  await waitFor(() => sent.length >= 3, 5000, "the three answers");
   expect(sent).toContainEqual([1, { type: "REPLY", id: 5, vars: { who: "ops", a: "xy", b: "z" }, more: false }]);
   expect(sent).toContainEqual([1, { type: "FAILED", id: 6, code: "no-such-node", reason: "no node n9" }]);
   expect(sent).toContainEqual([1, expect.objectContaining({ type: "FAILED", id: 7, code: "unknown-command" })]);
@@ -146,6 +148,7 @@ test("the hub welcomes admins, answers requests (split or not) and failures, ref
   // A reply to a connection gone meanwhile is dropped.
   h.frame(1, { type: "REQUEST", id: 8, command: "slow", vars: {}, more: false });
   h.closed(1);
+  // A non-event (no REPLY to a closed connection): well past the slow command's 5 ms.
   await Bun.sleep(20);
   expect(sent.some(([, f]) => f.type === "REPLY" && f.id === 8)).toBe(false);
   expect(closed).toEqual([]);

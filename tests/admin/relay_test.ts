@@ -69,6 +69,7 @@ test("SendWindow: take what is granted, wait when none is left", async () => {
   expect(w.take(3)).toBe(2);
   let opened = false;
   const p = w.open().then(() => (opened = true));
+  // A non-event (the open stays pending) cannot be awaited: one turn of the event loop for it to wrongly resolve.
   await Bun.sleep(1);
   expect(opened).toBe(false);
   w.grant(4);

@@ -96,6 +96,7 @@ export async function startEtcd(tls?: EtcdTls): Promise<EtcdProc> {
     async restart(opts = {}) {
       process.kill(e.proc.pid, "SIGKILL");
       await e.proc.exited;
+      // How long etcd stays down is what the caller tests (an outage of that length).
       if (opts.downMs) await Bun.sleep(opts.downMs);
       e.proc = start("etcd", args);
       await waitFor(() => healthy(endpoint, tls), 15_000, "etcd healthy again");

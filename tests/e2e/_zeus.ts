@@ -132,6 +132,7 @@ export async function stopAll(): Promise<void> {
       // already gone
     }
   }
+  // At most 8 s for a graceful stop; killAll then ends what is left.
   await Promise.race([Promise.all(procs.map((p) => p.exited)), Bun.sleep(8000)]);
   await killAll();
 }
@@ -240,6 +241,7 @@ export function watchDuplicates(emperors: () => readonly EmperorProc[]): { dups:
   const loop = (async () => {
     while (on) {
       for (const [name, where] of await copies(emperors())) if (where.length > 1) dups.push(`${name} on ${where.map((w) => w[0])}`);
+      // The sampling interval of the duplicate watch, not a wait for a condition.
       await Bun.sleep(30);
     }
   })();

@@ -105,3 +105,76 @@ test.skipIf(!enabled)(
   },
   90_000,
 );
+
+test.skipIf(!enabled)(
+  "zeus console with client certificates: a browser reads only and is refused a drain, until it opens a `zeus console-login` link",
+  async () => {
+    const pki = tmpDir("pki-");
+    for (const args of [
+      ["init", pki],
+      ["issue", pki, "zeus", "--host", "127.0.0.1"],
+      ["issue", pki, "e1"],
+      ["issue", pki, "e2"],
+      ["issue", pki, "ops"],
+    ]) {
+      expect((await run(bin("zeus"), ["certs", ...args])).code).toBe(0);
+    }
+    const tls = ["--cert", join(pki, "zeus.crt"), "--key", join(pki, "zeus.key"), "--client-ca", join(pki, "ca.crt")];
+    const z = await startZeus({ extra: [...tls, "--admin", "ops"] });
+    writeVassals(z.dir, { "web.toml": sleeper() });
+    for (const n of ["e1", "e2"])
+      await startEmperor(n, `zeus-ssl:127.0.0.1:${z.port},${join(pki, `${n}.key`)}`, ["--zeus-ca", join(pki, "ca.crt")]);
+    const s = await waitFor(
+      async () => {
+        const st = await z.status();
+        return st?.vassals[0]?.state === "running" && st.emperors.length === 2 ? st : undefined;
+      },
+      20_000,
+      "web.toml running, two emperors",
+    );
+    const holder = s.vassals[0]!.emperors[0]!.node;
+
+    browser = await launchBrowser();
+    const url = `http://127.0.0.1:${z.statsPort}/ui/`;
+    const reader = await openPage(browser, url);
+    await until(reader.page, () => document.getElementById("me")?.textContent?.startsWith("read-only"), 5000, "read-only");
+    await click(reader.page, `button[data-action="drain"][data-target="${holder}"]`);
+    await until(reader.page, () => document.getElementById("flash")?.textContent?.includes("refused"), 5000, "the drain refused");
+    expect(await reader.page.$eval("#flash", (f) => f.textContent)).toContain("zeus console-login");
+    expect((await z.status())!.emperors.find((e) => e.node === holder)!.drain).toBeUndefined();
+    expect(z.proc.stderr()).toMatch(/console 127\.0\.0\.1:\d+: POST \/ui\/api\/action refused: read-only/);
+    // Nor may it read configs or logs.
+    await reader.page.goto(`${url}#/vassal/web.toml`);
+    await until(reader.page, () => document.getElementById("v-config")?.textContent?.includes("only admins"), 5000, "config hidden");
+
+    const login = await run(bin("zeus"), [
+      "console-login",
+      "--zeus",
+      `127.0.0.1:${z.port}`,
+      "--ca",
+      join(pki, "ca.crt"),
+      "--cert",
+      join(pki, "ops.crt"),
+      "--key",
+      join(pki, "ops.key"),
+    ]);
+    expect(login.code).toBe(0);
+    const link = /^(http:\/\/\S+)$/m.exec(login.stdout)![1]!;
+    expect(link).toStartWith(`http://127.0.0.1:${z.statsPort}/ui/login?token=`);
+    const admin = await openPage(browser, link);
+    await until(admin.page, () => document.getElementById("me")?.textContent === "admin: ops", 5000, "admin: ops");
+    await click(admin.page, `button[data-action="drain"][data-target="${holder}"]`);
+    await until(
+      admin.page,
+      new Function(`return document.querySelector('tr[data-emperor="${holder}"]')?.dataset.drain === "drained"`) as () => boolean,
+      30_000,
+      `${holder} drained`,
+    );
+    expect(z.proc.stderr()).toContain(`console ops: drain`);
+    // The link worked once: a second browser opening it reads only.
+    const again = await openPage(browser, link);
+    expect(await again.page.evaluate(() => document.body.textContent)).toContain("unknown, used or expired");
+    expect([...reader.errors, ...admin.errors]).toEqual([]);
+  },
+  90_000,
+);

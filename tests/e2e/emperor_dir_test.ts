@@ -51,6 +51,7 @@ test("a touched restart-rule vassal is restarted; its output goes to STATE/logs/
 test("a crash-looping vassal is throttled: a handful of starts in 6 s, not hundreds", async () => {
   const em = await startEmperor();
   writeShVassal(em.dir, "crash.toml", "echo start >> starts; exit 3");
+  // The throttle is measured over real time in the compiled emperor (the unit tests use the fake clock).
   await Bun.sleep(6000);
   const starts = readFileSync(join(em.dir, "starts"), "utf8").split("\n").filter(Boolean).length;
   // Delays 1, 2, 4 s: starts at 0, 1, 3, 7 s.

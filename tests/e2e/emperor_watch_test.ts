@@ -41,6 +41,7 @@ test("a matching file's change restarts the vassal within 1 s; a file that does 
   await waitFor(async () => (await e.vassal("app.toml"))!.watch!.reloads === 2, 2000, "the touch's reload");
   const pid3 = await e.running("app.toml", pid2);
   writeFileSync(join(app, "src", "other.txt"), "y\n");
+  // A non-event (no reload for a file the patterns do not match): well past the 300 ms debounce, in the compiled emperor.
   await Bun.sleep(800);
   expect((await e.vassal("app.toml"))!.pid).toBe(pid3);
   expect((await e.vassal("app.toml"))!.watch!.reloads).toBe(2);
@@ -48,9 +49,11 @@ test("a matching file's change restarts the vassal within 1 s; a file that does 
   // Ten changes within 100 ms: one reload.
   for (let i = 0; i < 10; i++) {
     writeFileSync(join(app, "settings.toml"), `a = ${i}\n`);
+    // Ten changes 10 ms apart: the burst the debounce must fold into one reload.
     await Bun.sleep(10);
   }
   const pid4 = await e.running("app.toml", pid3);
+  // A non-event (no second reload after the burst): past the debounce's longest wait, in the compiled emperor.
   await Bun.sleep(1000);
   const v = (await e.vassal("app.toml"))!;
   expect(v.watch!.reloads).toBe(3);

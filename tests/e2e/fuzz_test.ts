@@ -101,6 +101,7 @@ async function play(host: string, port: number, packets: Uint8Array[], splits: n
     sock.write(bytes.subarray(at, (at += 1 + (s % 512))));
   }
   if (at < bytes.length) sock.write(bytes.subarray(at));
+  // The node may keep a half-fuzzed connection open: at most 40 ms per case, or the run takes minutes.
   await Promise.race([closed, Bun.sleep(40)]);
   sock.destroy();
 }

@@ -54,6 +54,7 @@ async function refused(h: string, port: number, files: { ca: string; cert?: stri
     return true;
   }
   const ask = hello === undefined ? c.send("tls-probe", "0probe\r\n") : c.hello(hello).then((n) => (n ? undefined : "no name"));
+  // The bound of the wait, not a sleep: it resolves as soon as the node answers or closes.
   const reply = await Promise.race([ask, c.closed().then(() => "closed"), Bun.sleep(3000).then(() => "timeout")]);
   c.close();
   return reply !== undefined;

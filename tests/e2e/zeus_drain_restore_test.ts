@@ -56,6 +56,7 @@ test("drain then kill -9 of zeus mid-drain: the restored zeus keeps the emperor 
       const seen = await Promise.all(emperors.map((e) => e.status()));
       // A /status missed on a loaded machine says nothing either way.
       if (seen.every(Boolean) && !seen.some((s) => s!.vassals.some((x) => x.name === moving && x.state === "running"))) gaps++;
+      // The sampling interval of the watch over the copies (it counts gaps), not a wait for a condition.
       await Bun.sleep(50);
     }
   })();

@@ -98,6 +98,7 @@ test("-i with a stdin that cannot be read: the caller says so and exits 1 instea
   child.stderr!.on("data", (d: Buffer) => (stderr += d));
   const exited = new Promise<number | null>((res) => child.on("close", (code) => res(code)));
   try {
+    // The bound of the wait, not a sleep: it resolves as soon as the client exits.
     expect(await Promise.race([exited, Bun.sleep(15_000).then(() => "still running")])).toBe(1);
     expect(stderr).toContain("zeus exec: cannot read stdin: EBADF");
   } finally {
@@ -158,7 +159,7 @@ test("killing the caller with SIGKILL leaves no remote process 2 s later", async
   await waitFor(() => processesWith(marker).length === 2, 10_000, "both remote sleeps");
   process.kill(caller.pid, "SIGKILL");
   await caller.exited;
-  await Bun.sleep(2000);
+  await waitFor(() => processesWith(marker).length === 0, 10_000, "both remote sleeps to be killed");
   expect(processesWith(marker)).toEqual([]);
   await waitFor(
     () => e1.proc.stderr().includes(`["sh","-c","sleep ${marker} & sleep ${marker}"] killed (the caller went away)`),
@@ -190,6 +191,7 @@ test("flow control: a caller that does not read holds the command back (its outp
         const w = written();
         const still = w === last;
         last = w;
+        // Output has stopped when two reads 300 ms apart agree: the sampling interval.
         await Bun.sleep(300);
         return still;
       },

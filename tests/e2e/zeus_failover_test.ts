@@ -48,6 +48,7 @@ test("kill -9 of an emperor: its vassals run elsewhere, once, before and after i
   const back = await startEmperor("e1", spec, [], victim.stateDir);
   live = [back, ...emperors.slice(1)];
   await waitFor(async () => (await back.status())?.zeus.state === "connected", 10_000, "e1 back");
+  // The watch over the copies keeps sampling after e1 is back: a duplicate would show up in it.
   await Bun.sleep(1000);
   await watch.stop();
   expect(watch.dups).toEqual([]);

@@ -124,6 +124,7 @@ test.skipIf(!PYTHON)(
           worstGap = Math.max(worstGap, ++gap);
           if (process.env.FLEET_DEBUG) console.log("poll failed", Date.now(), gap, answers);
         }
+        // The poll interval of the availability watch (it counts failed polls), not a wait for a condition.
         await Bun.sleep(50);
       }
     })();
@@ -147,6 +148,7 @@ test.skipIf(!PYTHON)(
       10_000,
       "old copy stopped",
     );
+    // The availability watch keeps polling a little past the move: a gap right after it counts too.
     await Bun.sleep(300);
     polling = false;
     await poller;
@@ -253,6 +255,7 @@ test("rolling update: nodes = 3, max_parallel = 1: never more than one copy chan
       async () => {
         const v = await vassalOf(z, "roll.toml");
         if (v) worst = Math.max(worst, v.emperors.filter((c) => c.state !== "running" || c.health !== "healthy").length);
+        // The sampling interval of the rollout watch (it records the worst moment), not a wait for a condition.
         await Bun.sleep(80);
         return until();
       },

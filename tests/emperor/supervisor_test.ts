@@ -55,14 +55,14 @@ test("apply spawns, same config is a no-op, a changed one restarts, destroy reap
 test("reload by signal keeps the process and sends it the signal", async () => {
   const { stateDir, events, sup } = setup();
   await sup.start();
-  const script = 'trap "echo HUP >> hups" HUP; while true; do sleep 0.05; done';
+  const script = 'trap "echo HUP >> hups" HUP; : > trapped; while true; do sleep 0.05; done';
   sup.apply(
     "h.toml",
     `[vassal]\ncommand = "sh"\nargs = ["-c", ${JSON.stringify(script)}]\ncwd = ${JSON.stringify(stateDir)}\nreload = "signal:SIGHUP"\n`,
   );
   await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
   const pid = sup.list()[0]!.pid;
-  await Bun.sleep(200); // let sh install its trap
+  await waitFor(() => existsSync(join(stateDir, "trapped")), 5000, "sh to install its trap");
   sup.reload("h.toml");
   await waitFor(() => existsSync(join(stateDir, "hups")), 5000, "the HUP trap");
   expect(events.filter((e) => e.type === "reloaded")).toHaveLength(1);
@@ -118,16 +118,17 @@ test("a dying vassal is restarted after the throttle's doubling delays", async (
 
 test("destroy waits stop_timeout, then SIGKILLs a vassal that ignores its stop signal", async () => {
   const clock = new FakeClock();
-  const { events, sup } = setup(clock);
+  const { stateDir, events, sup } = setup(clock);
   await sup.start();
   sup.apply(
     "stubborn.toml",
-    `[vassal]\ncommand = "sh"\nargs = ["-c", "trap '' TERM; while true; do sleep 0.05; done"]\nstop_timeout = 7\n`,
+    `[vassal]\ncommand = "sh"\nargs = ["-c", "trap '' TERM; : > trapped; while true; do sleep 0.05; done"]\ncwd = ${JSON.stringify(stateDir)}\nstop_timeout = 7\n`,
   );
   await waitFor(() => events.some((e) => e.type === "spawned"), 5000, "spawned");
   const pid = sup.list()[0]!.pid!;
-  await Bun.sleep(200);
+  await waitFor(() => existsSync(join(stateDir, "trapped")), 5000, "sh to ignore TERM");
   const done = sup.destroy("stubborn.toml");
+  // A non-event cannot be awaited: this is the time SIGTERM would take to kill an untrapped sh.
   await Bun.sleep(300);
   expect(alive(pid)).toBe(true);
   expect(clock.pending()).toEqual([7000]);
@@ -256,12 +257,21 @@ test("a uWSGI vassal that asks to stop (byte 22) is stopped, not restarted, unti
   const stateDir = tmpDir("emperor-sup-");
   const script = `echo start >> starts; printf '\\005' >&3; sleep 0.1; printf '\\026' >&3; head -c 1 <&3 > got`;
   const events: SupervisorEvent[] = [];
-  const sup = new Supervisor({ stateDir, vassalBinary: fakeUwsgi(stateDir, script), workDir: stateDir, onEvent: (e) => events.push(e) });
+  const clock = new FakeClock();
+  const sup = new Supervisor({
+    stateDir,
+    vassalBinary: fakeUwsgi(stateDir, script),
+    workDir: stateDir,
+    clock,
+    onEvent: (e) => events.push(e),
+  });
   await sup.start();
   sup.apply("idle.ini", "[uwsgi]\n");
   await waitFor(() => sup.list()[0]?.state === "stopped", 5000, "stopped at its request");
   expect(readFileSync(join(stateDir, "got"))).toEqual(Buffer.of(0));
-  await Bun.sleep(1500); // longer than the throttle's first delay
+  // No restart is due (no timer at all), not even after the throttle's longest delay.
+  expect(clock.pending()).toEqual([]);
+  clock.advance(180_000);
   expect(readFileSync(join(stateDir, "starts"), "utf8")).toBe("start\n");
   expect(events.map((e) => e.type)).toEqual(["spawned"]);
   sup.reload("idle.ini");
@@ -281,6 +291,7 @@ test("an apply waiting for its name's destroy does not start anything once stopA
   sup.apply("w.toml", sleeper('env = { AGAIN = "1" }\n'));
   await sup.stopAll();
   await gone;
+  // A non-event cannot be awaited: time for a wrongly started vassal to have shown up.
   await Bun.sleep(100);
   expect(sup.list()).toEqual([]);
   expect(events.filter((e) => e.type === "spawned")).toHaveLength(1);

@@ -1,4 +1,5 @@
 import { expect, test } from "bun:test";
+import { waitFor } from "../helpers/procs.ts";
 import type { VassalStatus } from "../../lib/emperor/supervisor.ts";
 import { ZeusSession, type VassalHost } from "../../lib/emperor/zeus_session.ts";
 import { configMessages, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
@@ -81,7 +82,7 @@ test("chunks nobody announced are a protocol error; destroy answers once reaped"
   expect(() => s.handle({ type: "CONFIG_CHUNK", name: "z.toml", body: enc("x") })).toThrow("CONFIG_CHUNK for z.toml without NEW_VASSAL");
   out.length = 0;
   s.handle({ type: "VASSAL_DESTROY", name: "never.toml" });
-  await Bun.sleep(0);
+  await waitFor(() => out.length > 0, 5000, "the answer");
   expect(out).toEqual([{ type: "VASSAL_DESTROYED", name: "never.toml" }]);
 });
 

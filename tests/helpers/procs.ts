@@ -52,6 +52,7 @@ export function start(cmd: string, args: string[], opts: SpawnOptions = {}): Pro
   const exited = new Promise<number>((res) => {
     child.on("exit", (code, signal) => {
       const status = code ?? 128 + (signal ? (require("node:os").constants.signals[signal] ?? 0) : 0);
+      // A grandchild holding the pipes open must not hold up the exit: at most 2 s for the output to end.
       void Promise.race([closed, Bun.sleep(2000)]).then(() => res(status));
     });
     child.on("error", () => res(-1));
@@ -171,6 +172,7 @@ export async function waitFor<T>(cond: () => T | Promise<T>, timeoutMs: number, 
     const v = await cond();
     if (v) return v as NonNullable<T>;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    // waitFor's poll interval: the conditions are outside this process (files, ports, other processes).
     await Bun.sleep(20);
   }
 }

@@ -144,9 +144,11 @@ export async function streamMessages(
       const host = hosts[((opts.sticky ? 0 : i) + attempt) % hosts.length]!;
       const c = await client(host);
       if (!c) {
+        // The node's port refused or closed: a short pause before the next host, as a careful client does.
         await Bun.sleep(50);
         continue;
       }
+      // The client's own timeout (what the stream tolerates), not a wait for a condition.
       const reply = await Promise.race([c.send(m.id, m.msg), Bun.sleep(opts.timeoutMs ?? 3000).then(() => "timeout")]);
       if (reply === undefined) {
         result.acked++;

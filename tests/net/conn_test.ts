@@ -41,8 +41,10 @@ describe("plain TCP", () => {
     const client = opened.add(await dial({ host: HOST, port: server.port }));
     client.write(utf8("early "));
     const conn = opened.add(await accepted.conn);
+    // The bytes must arrive before onData is registered: nothing to await, the transport buffers them.
     await Bun.sleep(50);
     client.write(utf8("and late"));
+    // The bytes must arrive before onData is registered: nothing to await, the transport buffers them.
     await Bun.sleep(50);
     expect(new TextDecoder().decode(await readBytes(conn, 14))).toBe("early and late");
   });
@@ -60,6 +62,7 @@ describe("plain TCP", () => {
     client.close();
     await closed(conn);
     await closed(client);
+    // A non-event (no second close callback) cannot be awaited: time for one to wrongly come.
     await Bun.sleep(20);
     expect([serverCloses, clientCloses]).toEqual([1, 1]);
     expect(conn.closed && client.closed).toBe(true);

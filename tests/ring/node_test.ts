@@ -260,11 +260,13 @@ describe("ZogNode", () => {
     const journal = () => records(join(dir, "journal"));
     expect(await submit(node, "a", "one")).toBeUndefined();
     const deadline = Date.now() + 10_000;
+    // The sync starts from the node's own batch timer: poll for it.
     while (loggedSyncs.length < 1 && Date.now() < deadline) await Bun.sleep(5);
     expect(loggedSyncs.length).toBe(1);
     expect(await submit(node, "b", "two")).toBeUndefined();
     expect(journal()).not.toMatch(/^L 1$/m);
     loggedSyncs[0]!();
+    // One turn of the event loop: the released sync's continuation runs before the next submit.
     await Bun.sleep(0);
     expect(await submit(node, "c", "three")).toBeUndefined();
     // The sync that ran covered "a" alone ("b" came while it ran).
@@ -292,13 +294,16 @@ describe("ZogNode", () => {
     expect(syncs.length).toBe(0);
     answered.length = 0;
     const a = send("a");
+    // The group fsync starts from the node's own batch timer: poll for it.
     while (syncs.length < 1) await Bun.sleep(1);
     const rest = [send("b"), send("c")];
+    // A non-event (b and c not committed while the fsync runs): time for them to wrongly be.
     await Bun.sleep(20);
     expect(journal()).not.toContain("M 3 b ");
     expect(answered).toEqual([]);
     syncs[0]!();
     await a;
+    // The next group fsync starts from the node's own batch timer: poll for it.
     while (syncs.length < 2) await Bun.sleep(1);
     expect(journal()).toContain("M 3 b 0 1:2,2:2 content b\nM 4 c 0 1:2,2:2 content c\n");
     expect(answered).toEqual(["a"]);

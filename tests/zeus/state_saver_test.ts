@@ -35,6 +35,7 @@ test("a failed write is retried until one succeeds, with the latest state; a dep
   const s2 = new StateSaver(deposed.store, () => state(0), { mayWrite: () => true, refused: (w) => refused.push(w), retryMs: 20 });
   await s2.flush();
   expect(refused).toEqual(["no longer holds /z/leader"]);
+  // A non-event (no retried write once deposed): five of its 20 ms retry periods.
   await Bun.sleep(100);
   expect(deposed.saved).toEqual([]);
   saver.stop();

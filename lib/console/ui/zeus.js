@@ -251,7 +251,7 @@ function renderVassal(s, name) {
   );
   fill(
     "v-actions",
-    ["restart", "stop", "start", "pause", "resume"].map((c) => actionButton(c, { name }, c)).filter((b) => b),
+    ["restart", "stop", "start", "pause", "resume"].map((c) => actionButton(c, { name, vassal: name }, c)).filter((b) => b),
   );
   fill(
     "v-copies",

@@ -10,6 +10,7 @@ import type { TlsClientFiles } from "../../tls/files.ts";
 import { EXIT, UsageError } from "../../errors.ts";
 import { getLogger } from "../../log/logging.ts";
 import { RingListener } from "./listener.ts";
+import { ExecHandler, type ExecOptions } from "./exec_handler.ts";
 import type { RingEvent, SubscribeOptions } from "./node_link.ts";
 
 const log = getLogger("sprog", "listen");
@@ -57,18 +58,29 @@ function subscribedLine(where: string, opts: SubscribeOptions, vars: Record<stri
  * await listenCommand({ server: { host: "127.0.0.11", port: 55552 }, prefix: "alert", since: "all" });
  * ```
  */
-export async function listenCommand(opts: SubscribeOptions & { server: HostPort; tls?: TlsClientFiles }): Promise<number> {
+export async function listenCommand(
+  opts: SubscribeOptions & { server: HostPort; tls?: TlsClientFiles; exec?: ExecOptions },
+): Promise<number> {
   const where = `${opts.server.host}:${opts.server.port}`;
   let refused: string | undefined;
+  let stopped: string | undefined;
   let done!: () => void;
   const finished = new Promise<void>((res) => (done = res));
+  const exec = opts.exec ? new ExecHandler(opts.exec) : undefined;
   const listener = new RingListener({
     ...opts,
     onRefused: (reason) => {
       refused = reason;
       done();
     },
-    onMessages: (evs) => print(`${evs.map(formatEvent).join("\n")}\n`),
+    onMessages: exec
+      ? (evs) =>
+          exec.handle(evs).catch((e: Error) => {
+            stopped = e.message;
+            done();
+            throw e;
+          })
+      : (evs) => print(`${evs.map(formatEvent).join("\n")}\n`),
     onState: (state, err, vars) => {
       if (state === "up") log.info("{line}", { line: subscribedLine(where, opts, vars) });
       else log.warn("{reason}; reconnecting", { reason: err?.message ?? `lost ${where}` });
@@ -79,7 +91,12 @@ export async function listenCommand(opts: SubscribeOptions & { server: HostPort;
   process.once("SIGTERM", done);
   listener.start();
   await finished;
+  exec?.stop();
   await listener.stop();
+  if (stopped !== undefined) {
+    process.stderr.write(`sprog: ${stopped}\n`);
+    return EXIT.failure;
+  }
   if (refused === undefined) return EXIT.ok;
   // A bad subscription is the caller's to fix (2); a durable name taken over is not (1).
   if (refused.startsWith("cannot subscribe: ")) throw new UsageError(`${where} refused: ${refused}`);

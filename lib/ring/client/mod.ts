@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { RingClient } from "./lib/ring/client/mod.ts";
+ * import { RingClient } from "./mod.ts";
  * const client = new RingClient({ servers: [{ host: "127.0.0.11", port: 55552 }] });
  * await client.publish("hello");
  * await client.close();

@@ -76,7 +76,7 @@ const text = (v: Uint8Array | undefined): string => (v === undefined ? "" : deco
  *
  * @example
  * ```ts
- * const link = await NodeLink.open({ host: "127.0.0.11", port: 55552, clientId }, { onOk: (id) => done(id), onClose: () => {} });
+ * const link = await NodeLink.open({ host: "127.0.0.11", port: 55552, clientId: "c5f01d2e7b3a449a" }, { onOk: (id) => console.log("acknowledged", id), onClose: () => {} });
  * link.sendData("c5-1", bytes);
  * ```
  */
@@ -245,6 +245,7 @@ export class NodeLink {
  *
  * @example
  * ```ts
+ * import { pzogMessage } from "./content.ts";
  * conn.write(dataPacket("c5f01d2e7b3a449a-1", pzogMessage("hello")));
  * ```
  */

@@ -135,6 +135,7 @@ export class RingClient {
    * @throws {Error} (rejection) when a node refused the message, or no node acknowledged it in time
    * @example
    * ```ts
+   * declare const client: RingClient;
    * const { held } = await client.send("backup done", { id: "backup-mv-20261206" });
    * ```
    */

@@ -64,7 +64,7 @@ function pause(seconds: number, stop: AbortSignal): Promise<void> {
  *
  * @example
  * ```ts
- * const code = await sendCommand({ servers, interval: 0, window: 32, count: 500 });
+ * const code = await sendCommand({ servers: [{ host: "127.0.0.11", port: 55552 }], interval: 0, window: 32, count: 500 });
  * ```
  */
 export async function sendCommand(opts: SendOptions): Promise<number> {

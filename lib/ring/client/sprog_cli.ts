@@ -11,6 +11,7 @@ import { UsageError } from "../../errors.ts";
 import { loadClientTls, thisNode, tlsPaths } from "./client_tls.ts";
 import { contentProblem } from "./content.ts";
 import { listenCommand } from "./listen_command.ts";
+import { type ExecOptions, type OnFailure, parseOnFailure } from "./exec_handler.ts";
 import { parseSince } from "./since.ts";
 import { sendCommand } from "./send_command.ts";
 import { replyCommand, replyOfCommand, requestCommand, type RequestTarget } from "./request_command.ts";
@@ -25,6 +26,7 @@ Usage:
         [-n COUNT] [-m TEXT] [--window W] [--timeout SECONDS] [-q] [--ca CA --cert CRT --key KEY]
   sprog listen [--config ring.toml | --server HOST[:PORT]] [--prefix P] [--since all|SEQ|TIME]
                [--durable NAME | --group NAME [--ack-wait SECONDS]] [--ca CA --cert CRT --key KEY]
+               [--exec CMD [--retries N] [--backoff SECONDS] [--on-failure skip|stop|park:FILE]]
   sprog request [--timeout S] [--async] --to SERVICE -m TEXT [--config ring.toml | --server HOST[:PORT] ...]
   sprog reply-of ID [--wait S] [--config ring.toml | --server HOST[:PORT] ...]
   sprog reply --service SERVICE [--durable NAME] [--ack-wait S] [--config ring.toml | --server HOST[:PORT]] -- CMD [ARGS...]
@@ -60,6 +62,15 @@ Listening:
                            it acknowledged (--since applies only when NAME is new)
   --group NAME             a work queue: each message goes to one member of NAME on that node
   --ack-wait SECONDS       a member's message unacknowledged this long goes to another (default 30)
+  --exec CMD               run the shell command CMD for each message, in order, instead of
+                           printing it: the content on its stdin, ZOG_ID, ZOG_SEQ, ZOG_ORIGIN
+                           in its environment; with --durable or --group a message is
+                           acknowledged only once CMD exited 0 (or was given up on)
+  --retries N              a failing CMD is run again up to N times (default 3) ...
+  --backoff SECONDS        ... after a pause of SECONDS, doubling (default 1, at most 30)
+  --on-failure WHAT        then: skip (log it and go on; default), park:FILE (append
+                           "TIME SEQ ORIGIN ID REASON CONTENT" to FILE and go on), or stop
+                           (exit 1, the message unacknowledged: it comes again next time)
   With --config and no --server it listens to this machine's node (else the first node).
 
 Request/reply (requests and replies are ring messages, logged once on every node):
@@ -121,6 +132,10 @@ const LISTEN_FLAGS = {
   durable: { type: "string" },
   group: { type: "string" },
   "ack-wait": { type: "string" },
+  exec: { type: "string" },
+  retries: { type: "string" },
+  backoff: { type: "string" },
+  "on-failure": { type: "string" },
 } as const;
 
 const REQUEST_FLAGS = {
@@ -248,7 +263,30 @@ async function listen(args: string[]): Promise<number> {
     durable: values.durable,
     group: values.group,
     ackWait: values["ack-wait"] !== undefined ? parseNumber("--ack-wait", values["ack-wait"], { min: 0.1 }) : undefined,
+    exec: execOptions(values),
   });
+}
+
+/** `--exec` and the flags that go with it, or undefined without --exec. */
+function execOptions(values: { exec?: string; retries?: string; backoff?: string; "on-failure"?: string }): ExecOptions | undefined {
+  if (values.exec === undefined) {
+    for (const flag of ["retries", "backoff", "on-failure"] as const)
+      if (values[flag] !== undefined) throw new UsageError(`--${flag} goes with --exec CMD`);
+    return undefined;
+  }
+  if (values.exec.trim() === "") throw new UsageError("--exec needs a command");
+  let onFailure: OnFailure = { kind: "skip" };
+  try {
+    if (values["on-failure"] !== undefined) onFailure = parseOnFailure(values["on-failure"]);
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  return {
+    command: values.exec,
+    retries: values.retries !== undefined ? parseNumber("--retries", values.retries, { integer: true, min: 0 }) : 3,
+    backoffMs: (values.backoff !== undefined ? parseNumber("--backoff", values.backoff, { min: 0 }) : 1) * 1000,
+    onFailure,
+  };
 }
 
 /** The servers to send to and the node to listen to, from --config / --server, and the TLS files. */

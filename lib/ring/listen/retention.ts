@@ -15,6 +15,7 @@ const log = getLogger("zog", "store");
  *
  * @example
  * ```ts
+ * declare const store: RingStore;
  * const stop = keepRetained(store, { ageMs: 7 * 86_400_000 }); // ... stop();
  * ```
  */

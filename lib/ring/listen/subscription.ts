@@ -28,6 +28,7 @@ export interface SubscriptionHub {
  *
  * @example
  * ```ts
+ * declare const store: RingStore, hub: SubscriptionHub;
  * const sub = new Subscription(conn, "", undefined, store, hub);
  * sub.replayFrom(1); // everything held, then live
  * ```

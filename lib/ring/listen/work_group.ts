@@ -28,7 +28,8 @@ export interface GroupMember {
  *
  * @example
  * ```ts
- * const g = new WorkGroup("jobs", "", store.lastSeq + 1, store, (floor) => save(floor));
+ * declare const store: RingStore, member: GroupMember;
+ * const g = new WorkGroup("jobs", "", store.lastSeq + 1, store, (floor) => console.log("floor", floor));
  * g.join(member); g.pump(); // after messages are stored: g.pump() again
  * g.ack(member, [[5, 9]]);
  * ```

@@ -93,6 +93,7 @@ describe("Slots (the send window)", () => {
     await w.acquire();
     let third = false;
     const p = w.acquire().then(() => (third = true));
+    // A non-event (the third acquire stays pending) cannot be awaited: one turn of the event loop for it to wrongly resolve.
     await Bun.sleep(1);
     expect(third).toBe(false);
     w.release();

@@ -1,0 +1,45 @@
+import { expect, test } from "bun:test";
+import { HISTORY_LINES, VassalHistory, vassalChanges } from "../../lib/zeus/vassal_history.ts";
+import type { VassalStatusRow } from "../../lib/zeus/zeus_status.ts";
+
+const row = (over: Partial<VassalStatusRow> = {}): VassalStatusRow => ({
+  name: "web.toml",
+  state: "running",
+  copies: 1,
+  emperors: [{ node: "e1", state: "running", pid: 10, restarts: 0 }],
+  restarts: 0,
+  moves: 0,
+  sha256: "a".repeat(64),
+  ...over,
+});
+
+test("a new vassal, a placement, a restart with its exit, a move and a config change read as lines", () => {
+  expect(vassalChanges(undefined, row())).toEqual(["config added (sha256 aaaaaaaaaaaa, 1 wanted)", "copy placed on e1: running"]);
+  const restarted = row({ emperors: [{ node: "e1", state: "running", pid: 11, restarts: 1, exit: "exit 3" }] });
+  expect(vassalChanges(row(), restarted)).toEqual(["copy on e1 restarted (1 in all), last exit: exit 3"]);
+  const moved = row({ moves: 1, emperors: [{ node: "e2", state: "offered", pid: 0, restarts: 0 }], state: "placing" });
+  expect(vassalChanges(row(), moved)).toEqual([
+    "state running → placing",
+    "copy placed on e2: offered",
+    "copy on e1 gone",
+    "moved off a lost emperor (1 moves in all)",
+  ]);
+  expect(vassalChanges(row(), row({ sha256: "b".repeat(64) }))).toEqual(["config changed: sha256 aaaaaaaaaaaa → bbbbbbbbbbbb"]);
+  expect(vassalChanges(row(), row())).toEqual([]);
+});
+
+test("rollout steps are lines as they move", () => {
+  const r = (updated: number, state = "rolling") => row({ rollout: { state, updated, total: 3, waiting: [] } });
+  expect(vassalChanges(row(), r(0))).toEqual(["rollout rolling: 0/3 updated"]);
+  expect(vassalChanges(r(0), r(0))).toEqual([]);
+  expect(vassalChanges(r(2), r(3, "done"))).toEqual(["rollout done: 3/3 updated"]);
+});
+
+test("the history keeps the last lines of each vassal, and forgets a vassal that is gone", () => {
+  const h = new VassalHistory();
+  for (let i = 0; i <= HISTORY_LINES + 10; i++) h.observe([row({ emperors: [{ node: "e1", state: "running", pid: i, restarts: i }] })], i);
+  expect(h.of("web.toml").length).toBe(HISTORY_LINES);
+  expect(h.of("web.toml").at(-1)!.text).toContain(`restarted (${HISTORY_LINES + 10} in all)`);
+  h.observe([], 999);
+  expect(h.of("web.toml")).toEqual([]);
+});
