@@ -25,6 +25,9 @@ import { VassalHistory } from "./vassal_history.ts";
 
 const log = getLogger("zeus", "console");
 
+/** Histories are read off the status at least this often, and at most once a second when poked. */
+const OBSERVE_EVERY_MS = 5000;
+
 /** Admin commands the console offers, when zeus has them. */
 export const CONSOLE_ACTIONS = ["drain", "undrain", "restart", "stop", "start", "pause", "resume"] as const;
 
@@ -67,6 +70,7 @@ export class ZeusConsole {
   #port = 0;
   #timer: ReturnType<typeof setInterval> | undefined;
   #observeSoon: ReturnType<typeof setTimeout> | undefined;
+  #observed = 0;
 
   constructor(readonly opts: ZeusConsoleOptions) {
     this.auth = new ConsoleAuth({ clientCerts: opts.clientCerts, admins: opts.admins });
@@ -84,17 +88,22 @@ export class ZeusConsole {
     this.#base = `http://${hostPort(host, port)}`;
     this.#port = port;
     this.#observe();
-    this.#timer = setInterval(() => this.#observe(), 1000);
+    // Reports that change nothing zeus keeps (a restart count) poke nobody: look now and then.
+    this.#timer = setInterval(() => this.#observe(), OBSERVE_EVERY_MS);
   }
 
-  /** The coordinator changed something: tell browsers (and the histories) soon. */
+  /**
+   * The coordinator changed something: tell browsers soon, and the histories within a
+   * second (a status of a large fleet costs milliseconds: not at every change).
+   */
   poke(): void {
     this.#stream.poke();
     if (!this.#timer || this.#observeSoon) return;
+    const wait = Math.max(100, this.#observed + 1000 - Date.now());
     this.#observeSoon = setTimeout(() => {
       this.#observeSoon = undefined;
       this.#observe();
-    }, 100);
+    }, wait);
   }
 
   close(): void {
@@ -201,6 +210,7 @@ export class ZeusConsole {
   }
 
   #observe(): void {
-    this.history.observe(this.opts.status().vassals, Date.now());
+    this.#observed = Date.now();
+    this.history.observe(this.opts.status().vassals, this.#observed);
   }
 }

@@ -162,14 +162,17 @@ function renderFleet(s) {
           ],
         })),
         ...drains.map((e) => {
-          const blocked = s.vassals.filter((v) => v.note && v.emperors.some((c) => c.node === e.node));
+          // What is still there, and why it waits when zeus says so.
+          const left = s.vassals.flatMap((v) =>
+            v.emperors.filter((c) => c.node === e.node).map((c) => `${v.name} ${c.state}${v.note ? ` (waits: ${v.note})` : ""}`),
+          );
           return {
             attrs: { "data-drain-of": e.node },
             cells: [
               `drain of ${e.node}`,
               badge(e.drain, e.drain === "drained" ? "ok" : "warn"),
               e.drain === "drained" ? "empty" : `${e.assigned} copies still there`,
-              blocked.map((v) => `${v.name}: ${v.note}`).join("; ") || "—",
+              left.join("; ") || "—",
             ],
           };
         }),
