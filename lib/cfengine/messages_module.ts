@@ -8,7 +8,7 @@
 import { loadRingConfig } from "../config/mod.ts";
 import { loadClientTls, RingClient, tlsPaths } from "../ring/client/mod.ts";
 import type { HostPort, TlsClientFiles } from "../tls/mod.ts";
-import { checkPromise, type MessagePromise } from "./messages_promise.ts";
+import { checkPromise, inAttributes, type MessagePromise } from "./messages_promise.ts";
 import type { ModuleLog, ModuleRequest, ModuleResponse } from "./module_protocol.ts";
 
 /** Where a promise's messages go. */
@@ -96,7 +96,7 @@ export class MessagesModule {
     } catch (e) {
       const reason = (e as Error).message;
       if (/ not acknowledged within /.test(reason)) this.#down.set(key, reason);
-      return notKept(`cannot send ${what}: ${reason}`);
+      return notKept(`cannot send ${what}: ${inAttributes(reason)}`);
     }
   }
 
