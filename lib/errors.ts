@@ -142,9 +142,12 @@ export class PacketError extends Error {
  * ```
  */
 export class ProtocolError extends Error {
-  /** @param message what was wrong, quoting the value */
-  constructor(message: string) {
-    super(message);
+  /**
+   * @param message what was wrong, quoting the value
+   * @param options `cause`: the error that led to this one
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
     this.name = "ProtocolError";
   }
 }

@@ -182,7 +182,11 @@ function main(args: string[]): number {
     }
   }
   if (problems > 0)
-    console.log(`\n${problems} problem(s) in the @example blocks (of ${examples.length}); each block is type-checked as its own module`);
+    console.log(
+      `\n${problems} problem(s) in the @example blocks (of ${examples.length}). Each block is checked as a module beside its file, ` +
+        "seeing the file's exports and imports and the names of scripts/example_prelude.ts; " +
+        "a block that uses anything else makes it or says what it is (`declare const x: T;`)",
+    );
   return problems > 0 ? 1 : 0;
 }
 

@@ -74,7 +74,7 @@ export function parseRequest(line: string): ModuleRequest {
   try {
     data = JSON.parse(line);
   } catch (e) {
-    throw new ProtocolError(`request is not JSON: ${(e as Error).message}`);
+    throw new ProtocolError(`request is not JSON: ${(e as Error).message}`, { cause: e });
   }
   if (typeof data !== "object" || data === null || typeof (data as ModuleRequest).operation !== "string") {
     throw new ProtocolError(`request has no "operation": ${line.slice(0, 80)}`);

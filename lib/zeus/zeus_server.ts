@@ -39,6 +39,7 @@ import type { VassalSource } from "./vassal_source.ts";
 import { type ConnectionHost, ZeusConnection } from "./zeus_connection.ts";
 import { zeusMetrics, type ZeusStatus, zeusStatus } from "./zeus_status.ts";
 import { ZeusConsole } from "./zeus_console.ts";
+import { errCode } from "../errors.ts";
 
 const log = getLogger("zeus", "server");
 
@@ -215,7 +216,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
       try {
         await store.save(this.fileState ?? this.#idle.snapshot());
       } catch (e) {
-        throw new Error(`cannot write state file ${store.where}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        throw new Error(`cannot write state file ${store.where}: ${errCode(e)}`, { cause: e });
       }
     }
     await opts.vassals.start((c) => this.#filesChanged(c));

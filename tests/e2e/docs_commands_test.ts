@@ -34,13 +34,27 @@ function docCommands(doc: string): DocCommand[] {
     const first = text.slice(0, m.index).split("\n").length + 1;
     const body = m[1]!.replace(/<<'(\w+)'\n[\s\S]*?^\1$/gm, "").replace(/\\\n/g, " ");
     for (const [i, line] of body.split("\n").entries()) {
-      for (const part of line.replace(/\s#.*$/, "").split(/\||&&|;|\$\(/)) {
-        const words = part.trim().split(/\s+/);
+      for (const words of commandsOf(line)) {
         if (PROGRAMS.has(words[0]!)) found.push({ where: `${doc}:${first + i}`, words });
       }
     }
   }
   return found;
+}
+
+/**
+ * The commands of one shell line as word lists: quoted strings stay one word (a flag
+ * inside one belongs to another program), `|`, `||`, `&&`, `;` and `$(` separate commands,
+ * and a `#` comment ends the line.
+ */
+function commandsOf(line: string): string[][] {
+  const commands: string[][] = [[]];
+  for (const [token] of line.matchAll(/'[^']*'|"(?:[^"\\]|\\.)*"|\|\||&&|[|;]|\$\(|#.*$|[^\s'"|;]+/g)) {
+    if (token.startsWith("#")) break;
+    if (["|", "||", "&&", ";", "$("].includes(token)) commands.push([]);
+    else commands.at(-1)!.push(token);
+  }
+  return commands.filter((c) => c.length > 0);
 }
 
 const helps = new Map<string, string>();

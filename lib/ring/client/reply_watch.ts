@@ -106,7 +106,7 @@ export class ReplyWatch {
         lastError = e as Error;
       }
     }
-    throw new Error(`cannot wait for the reply: no node took the subscription (${lastError?.message ?? "closed"})`);
+    throw new Error(`cannot wait for the reply: no node took the subscription (${lastError?.message ?? "closed"})`, { cause: lastError });
   }
 
   /** Subscribes at server `i`; resolves when the node confirmed. */

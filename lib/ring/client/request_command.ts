@@ -69,7 +69,7 @@ export async function requestCommand(
     }
     return printReply(await client.request(opts.to, opts.text, { timeoutMs: opts.timeoutMs }));
   } catch (e) {
-    if (e instanceof RangeError) throw new UsageError(e.message);
+    if (e instanceof RangeError) throw new UsageError(e.message, { cause: e });
     process.stderr.write(`sprog: ${(e as Error).message}\n`);
     return e instanceof NoReplyError ? REQUEST_EXIT.noReply : REQUEST_EXIT.notSent;
   } finally {

@@ -279,7 +279,7 @@ function execOptions(values: { exec?: string; retries?: string; backoff?: string
   try {
     if (values["on-failure"] !== undefined) onFailure = parseOnFailure(values["on-failure"]);
   } catch (e) {
-    throw new UsageError((e as Error).message);
+    throw new UsageError((e as Error).message, { cause: e });
   }
   return {
     command: values.exec,
