@@ -3,13 +3,18 @@
  * every candidate holds a lease of TTL seconds and a member key on it; the one whose
  * transaction creates the leader key (attached to its lease) leads until its lease ends.
  * The leader acts only while {@link LeaseDeadline} proves its lease; everyone else keeps
- * trying to create the key, so a standby takes over as soon as etcd expires the lease.
+ * trying to create the key, so a standby takes over as soon as etcd expires the lease. The
+ * candidate's life (idle, standby, leader, stopped) is the table of election_lifecycle.ts.
+ * Deadlines are measured on a monotonic clock: a step of the system time neither ends a
+ * lease early nor lets a leader act past the lease etcd has already ended.
  *
  * @module
  */
+import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import { EtcdError } from "../errors.ts";
 import { getLogger } from "../log/logging.ts";
 import type { EtcdClient } from "./client.ts";
+import { type ElectionAction, type ElectionEvent, type ElectionState, electionStep } from "./election_lifecycle.ts";
 import { LeaseDeadline } from "./lease_deadline.ts";
 import {
   grantResult,
@@ -60,7 +65,8 @@ export interface ElectionOptions {
   me: Candidate;
   /** Period of campaigning and keepalives; default TTL/4, at most 250 ms. */
   stepMs?: number;
-  now?: () => number;
+  /** Time and timers (default: the system's); the lease deadline is kept on its monotonic reading. */
+  clock?: Clock;
   /** Called on every change of role (standby→leader, leader→standby) or of the leader seen. */
   onChange(role: Role, leader: Candidate | undefined): void;
 }
@@ -89,18 +95,18 @@ function parseCandidate(kv: KeyValue | undefined): Candidate | undefined {
 export class Election {
   readonly deadline: LeaseDeadline;
   #lease: string | undefined;
-  #role: Role = "standby";
+  #state: ElectionState = "idle";
   #leader: Candidate | undefined;
   #members: Member[] = [];
-  #stopped = false;
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  #expiry: ReturnType<typeof setTimeout> | undefined;
+  #timer: TimerHandle | undefined;
+  #expiry: TimerHandle | undefined;
   #lastError: string | undefined;
   #steps = 0;
-  readonly #now: () => number;
+  #revoked: Promise<void> = Promise.resolve();
+  readonly #clock: Clock;
 
   constructor(readonly opts: ElectionOptions) {
-    this.#now = opts.now ?? Date.now;
+    this.#clock = opts.clock ?? systemClock;
     // Drift margin: a tenth of the TTL, at least 100 ms.
     this.deadline = new LeaseDeadline(Math.max(100, opts.ttlS * 100));
   }
@@ -111,7 +117,7 @@ export class Election {
   }
 
   get role(): Role {
-    return this.#role;
+    return this.#state === "leader" ? "leader" : "standby";
   }
 
   /** The leader as last seen (this process when it leads). */
@@ -134,26 +140,71 @@ export class Election {
 
   /** Whether this process leads and can prove it right now: check before every action. */
   canAct(): boolean {
-    if (this.#role !== "leader") return false;
+    if (this.#state !== "leader") return false;
     if (this.deadline.valid(this.#now())) return true;
-    this.#stepDown("the lease could not be renewed in time");
+    this.#on({ kind: "lost", why: "the lease could not be renewed in time" });
     return false;
   }
 
   /** Starts campaigning. */
   start(): void {
-    void this.#loop();
+    this.#on({ kind: "start" });
   }
 
   /** Stops; a leader revokes its lease so that a standby takes over at once. */
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#timer);
-    clearTimeout(this.#expiry);
+    this.#on({ kind: "stop" });
+    await this.#revoked;
+  }
+
+  #running(): boolean {
+    return this.#state !== "stopped";
+  }
+
+  #now(): number {
+    return this.#clock.monotonic();
+  }
+
+  #on(e: ElectionEvent): void {
+    const step = electionStep(this.#state, e);
+    if (!step) return log.error("election {state}: unexpected {event}", { state: this.#state, event: e.kind });
+    this.#state = step.next;
+    for (const a of step.actions) this.#act(a);
+  }
+
+  #act(a: ElectionAction): void {
+    switch (a.do) {
+      case "campaign":
+        return void this.#loop();
+      case "lead":
+        log.info("leading (lease {lease}, proven for {s} s)", {
+          lease: this.#lease,
+          s: ((this.deadline.until - this.#now()) / 1000).toFixed(1),
+        });
+        this.#armExpiry();
+        return this.opts.onChange("leader", this.#leader);
+      case "step_down":
+        this.#leader = undefined;
+        this.#clock.clearTimeout(this.#expiry);
+        log.warn("no longer leading: {why}; acting as a standby", { why: a.why });
+        return this.opts.onChange("standby", undefined);
+      case "halt":
+        return this.#halt();
+    }
+  }
+
+  #halt(): void {
+    this.#clock.clearTimeout(this.#timer);
+    this.#clock.clearTimeout(this.#expiry);
     const lease = this.#lease;
     this.#lease = undefined;
     this.deadline.lost();
-    if (lease) await this.opts.etcd.call(revokeRequest(lease), 1000).catch(() => {});
+    // Best effort: a lease not revoked still ends after its TTL, and then a standby takes over.
+    if (lease)
+      this.#revoked = this.opts.etcd.call(revokeRequest(lease), 1000).then(
+        () => undefined,
+        () => undefined,
+      );
   }
 
   get #leaderKey(): string {
@@ -161,7 +212,7 @@ export class Election {
   }
 
   async #loop(): Promise<void> {
-    while (!this.#stopped) {
+    while (this.#running()) {
       const started = this.#now();
       try {
         await this.#step();
@@ -172,9 +223,10 @@ export class Election {
         if (why !== this.#lastError) log.warn("election: {why}", { why });
         this.#lastError = why;
       }
-      if (this.#role === "leader") this.canAct();
+      if (this.#state === "leader") this.canAct();
+      if (!this.#running()) return;
       const step = this.opts.stepMs ?? Math.min(250, (this.opts.ttlS * 1000) / 4);
-      await new Promise((r) => (this.#timer = setTimeout(r, Math.max(0, step - (this.#now() - started)))));
+      await new Promise((r) => (this.#timer = this.#clock.setTimeout(() => r(undefined), Math.max(0, step - (this.#now() - started)))));
     }
   }
 
@@ -193,26 +245,25 @@ export class Election {
       if (ttl <= 0) {
         this.#lease = undefined;
         this.deadline.lost();
-        this.#stepDown("etcd says the lease expired");
-        return;
+        return this.#on({ kind: "lost", why: "etcd says the lease expired" });
       }
       this.deadline.renewed(sentAt, ttl);
     }
     const leader = this.#leader?.id;
-    if (this.#role === "leader") this.#armExpiry();
+    if (this.#state === "leader") this.#armExpiry();
     else await this.#campaign();
     if (this.#steps++ % 4 === 0 || this.#leader?.id !== leader) await this.#listMembers();
   }
 
   async #campaign(): Promise<void> {
     const lease = this.#lease!;
-    const since = new Date(this.#now()).toISOString();
+    const since = new Date(this.#clock.now()).toISOString();
     const value = JSON.stringify({ ...this.opts.me, since });
     const res = await this.opts.etcd.call(
       txnRequest([{ key: this.#leaderKey, createRevision: 0 }], [{ put: this.#leaderKey, value, lease }], [{ range: this.#leaderKey }]),
     );
     const { succeeded, kvs } = txnResult(res);
-    if (this.#stopped || this.#lease !== lease) return;
+    if (!this.#running() || this.#lease !== lease) return;
     if (succeeded) return this.#lead({ ...this.opts.me, since }, revisionOf(res));
     const kv = kvs[0];
     // Our own key on our live lease (e.g. etcd restarted and kept it): we still lead.
@@ -232,34 +283,19 @@ export class Election {
     if (!this.deadline.valid(this.#now())) return;
     this.leaderRevision = revision;
     this.#forget(this.#leader);
-    this.#role = "leader";
     this.#leader = me;
-    log.info("leading (lease {lease}, proven for {s} s)", {
-      lease: this.#lease,
-      s: ((this.deadline.until - this.#now()) / 1000).toFixed(1),
-    });
-    this.#armExpiry();
-    this.opts.onChange("leader", me);
+    this.#on({ kind: "won" });
   }
 
   /** Steps down at the deadline even if no step runs then (a step may hang on etcd). */
   #armExpiry(): void {
-    clearTimeout(this.#expiry);
-    this.#expiry = setTimeout(() => this.canAct(), Math.max(0, this.deadline.until - this.#now()));
+    this.#clock.clearTimeout(this.#expiry);
+    this.#expiry = this.#clock.setTimeout(() => this.canAct(), Math.max(0, this.deadline.until - this.#now()));
   }
 
   /** Stops leading now (e.g. etcd refused a guarded write); campaigning goes on. */
   stepDown(why: string): void {
-    this.#stepDown(why);
-  }
-
-  #stepDown(why: string): void {
-    if (this.#role !== "leader") return;
-    this.#role = "standby";
-    this.#leader = undefined;
-    clearTimeout(this.#expiry);
-    log.warn("no longer leading: {why}; acting as a standby", { why });
-    this.opts.onChange("standby", undefined);
+    this.#on({ kind: "lost", why });
   }
 
   /**

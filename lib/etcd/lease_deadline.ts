@@ -3,7 +3,9 @@
  * expired at etcd. Each grant or keepalive is measured from before its request was sent
  * (etcd cannot have renewed the lease earlier than that), minus a margin for clock drift,
  * so a paused or cut-off holder stops acting before the lease can be granted to another.
- * Pure: times in, a deadline out.
+ * Pure: times in, a deadline out. The times must come from a monotonic clock
+ * (`Clock.monotonic`): on the wall clock, a backward step would let the holder act past
+ * the lease etcd has already ended.
  *
  * @module
  */
@@ -15,10 +17,10 @@
  * ```ts
  * declare const stopActing: () => void;
  * const d = new LeaseDeadline(200);
- * const sentAt = Date.now();
+ * const sentAt = performance.now();
  * const ttlS = keepAliveTtl(await etcd.call(keepAliveRequest(id)));
  * d.renewed(sentAt, ttlS);
- * if (!d.valid(Date.now())) stopActing();
+ * if (!d.valid(performance.now())) stopActing();
  * ```
  */
 export class LeaseDeadline {
