@@ -10,7 +10,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect, type JetStreamClient, type NatsConnection, StorageType } from "nats";
 import { type Proc, start, tmpDir, waitFor } from "../../tests/helpers/procs.ts";
-import { pipelined, type Sample, sample, until } from "./load.ts";
+import { type LoadResult, pipelined, type Sample, sample, until } from "./load.ts";
 import { bytesUnder, cpuMs } from "./procfs.ts";
 
 /** Where Debian installs nats-server. */
@@ -149,6 +149,20 @@ export class NatsCluster {
     });
     await until(() => this.#delivered >= want, 120_000, "every core NATS subscriber");
     return sample(n, r, performance.now() - started, cpuMs(this.pids) - cpu0);
+  }
+
+  /**
+   * `n` core request/reply round trips, one at a time: requests from server `from`'s
+   * connection, a responder on server `to` answering each with its own payload.
+   */
+  async requestReply(n: number, from: number, to: number, payload: Uint8Array): Promise<LoadResult> {
+    const sub = this.#conns[to]!.subscribe("bench.req", { callback: (_err, msg) => msg.respond(msg.data) });
+    await this.#conns[to]!.flush();
+    // The responder's interest travels over the routes: wait until a request gets through.
+    await waitFor(() => this.#conns[from]!.request("bench.req", payload, { timeout: 500 }).then(() => true, () => false), 20_000, "a NATS responder");
+    const r = await pipelined(n, 1, () => this.#conns[from]!.request("bench.req", payload, { timeout: 5000 }));
+    sub.unsubscribe();
+    return r;
   }
 
   async stop(): Promise<void> {

@@ -56,7 +56,7 @@ describe("request/reply through the ring", () => {
     const r = await request(["--server", server(2), "--to", svc, "-m", "hello there", "--timeout", "10"]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(3);
-    const m = /^got \[hello there\] id=(q-[0-9a-z]+-[0-9a-f]+) seq=([0-9]+) origin=(MV|PA|G|LA|S)\n$/.exec(r.stdout);
+    const m = /^got \[hello there\] id=(q-[0-9a-f]{10}-[0-9a-z]+-[0-9]+) seq=([0-9]+) origin=(MV|PA|G|LA|S)\n$/.exec(r.stdout);
     expect(m).not.toBeNull();
     const id = m![1]!;
     const perLog = await waitForLogs(ring, logs, before, 2);
@@ -73,7 +73,7 @@ describe("request/reply through the ring", () => {
     const sent = await request(["--to", svc, "-m", "shout this", "--async"]);
     expect(sent.code).toBe(0);
     const id = sent.stdout.trim();
-    expect(id).toMatch(/^q-[0-9a-z]+-[0-9a-f]+$/);
+    expect(id).toMatch(/^q-[0-9a-f]{10}-[0-9a-z]+-1$/);
     const got = await run(bin("sprog"), ["reply-of", id, "--config", ring.config, "--server", server(4), "--wait", "10"]);
     expect(got.stdout).toBe("SHOUT THIS");
     expect(got.code).toBe(0);

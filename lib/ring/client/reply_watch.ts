@@ -1,7 +1,8 @@
 /**
- * {@link ReplyWatch}: waits for the reply to one request, subscribed to one node (the
- * next one when it goes away) for the reply's content prefix. Requests and replies are
- * ring messages (request_format.ts), so any node can tell.
+ * {@link ReplyInbox}: receives replies to requests, subscribed to one node (the next one
+ * when it goes away) for a reply prefix: one request's (`@reply ID `), or every request of
+ * one client (`@reply q-CLIENT-`), so a client that asks many questions subscribes once.
+ * Requests and replies are ring messages (request_format.ts), so any node can tell.
  *
  * @module
  */
@@ -9,14 +10,15 @@ import type { HostPort } from "../../tls/endpoint.ts";
 import type { TlsClientFiles } from "../../tls/files.ts";
 import { newClientId } from "./ids.ts";
 import { NodeLink, type RingEvent } from "./node_link.ts";
-import { parseReply, replyPrefix, type ReplyMessage } from "./request_format.ts";
+import { parseReply, type ReplyMessage } from "./request_format.ts";
 
-/** Options of {@link ReplyWatch}. */
-export interface ReplyWatchOptions {
-  /** The nodes' client ports; the watch subscribes to the first that answers. */
+/** Options of {@link ReplyInbox}. */
+export interface ReplyInboxOptions {
+  /** The nodes' client ports; the inbox subscribes to the first that answers. */
   servers: HostPort[];
   tls?: TlsClientFiles;
-  requestId: string;
+  /** The content prefix of the replies to receive. */
+  prefix: string;
   /** Replay from this time (or everything held) first, for a reply that may be there already; default: live only. */
   since?: Date | "all";
 }
@@ -36,54 +38,78 @@ export function contentOf(ev: RingEvent): string {
 }
 
 /**
- * Waits for one reply.
+ * Waits for replies.
  *
  * @example
  * ```ts
- * const watch = new ReplyWatch({ servers, requestId: id });
- * await watch.ready;              // subscribed: send the request now
- * const reply = await watch.wait(5000);
- * watch.close();
+ * const inbox = new ReplyInbox({ servers, prefix: `@reply ${id} ` });
+ * await inbox.ready;              // subscribed: send the request now
+ * const reply = await inbox.wait(id, 5000);
+ * inbox.close();
  * ```
  */
-export class ReplyWatch {
+export class ReplyInbox {
   /** Resolves once a node confirmed the subscription; rejects when none could be reached. */
   readonly ready: Promise<void>;
-  #reply: ReplyMessage | undefined;
+  /** Replies to ids being waited for, or that came before their wait began. */
+  readonly #replies = new Map<string, ReplyMessage>();
+  readonly #waiting = new Set<string>();
   #caughtUp = false;
   #link: NodeLink | undefined;
   #closed = false;
   #wake: (() => void)[] = [];
   readonly #started = Date.now();
 
-  constructor(readonly opts: ReplyWatchOptions) {
+  constructor(readonly opts: ReplyInboxOptions) {
     this.ready = this.#subscribe(0, opts.since);
+    // Nobody may be awaiting it yet; a failure is reported by wait().
+    this.ready.catch(() => undefined);
   }
 
-  /** The reply, once arrived. */
-  get reply(): ReplyMessage | undefined {
-    return this.#reply;
+  /** Whether the inbox was closed (by {@link close}, or because no node could be reached again). */
+  get closed(): boolean {
+    return this.#closed;
   }
 
   /**
-   * Resolves with the reply once it arrives, or undefined after `ms` (with `heldOnly`, as
-   * soon as the node sent all it holds without it).
+   * Resolves with the reply to `id` once it arrives, or undefined after `ms` (with
+   * `heldOnly`, as soon as the node sent all it holds without it).
+   *
+   * @throws {Error} when no node took the subscription
    */
-  async wait(ms: number, heldOnly = false): Promise<ReplyMessage | undefined> {
+  async wait(id: string, ms: number, heldOnly = false): Promise<ReplyMessage | undefined> {
+    await this.ready;
     const deadline = Date.now() + ms;
-    while (!this.#reply && !this.#closed && Date.now() < deadline && !(heldOnly && this.#caughtUp)) {
-      await new Promise<void>((res) => {
-        const timer = setTimeout(res, deadline - Date.now());
-        this.#wake.push(() => {
-          clearTimeout(timer);
-          res();
+    this.#waiting.add(id);
+    try {
+      while (!this.#replies.has(id) && !this.#closed && Date.now() < deadline && !(heldOnly && this.#caughtUp)) {
+        await new Promise<void>((res) => {
+          const timer = setTimeout(res, deadline - Date.now());
+          this.#wake.push(() => {
+            clearTimeout(timer);
+            res();
+          });
         });
-      });
+      }
+      return this.#replies.get(id);
+    } finally {
+      this.#waiting.delete(id);
+      this.#replies.delete(id);
     }
-    return this.#reply;
   }
 
-  /** Stops watching. */
+  /** Notes that a reply to `id` is wanted, before the request is sent (a fast reply is then kept). */
+  expect(id: string): void {
+    this.#waiting.add(id);
+  }
+
+  /** No longer wants a reply to `id` (its request could not be sent). */
+  forget(id: string): void {
+    this.#waiting.delete(id);
+    this.#replies.delete(id);
+  }
+
+  /** Stops receiving. */
   close(): void {
     this.#closed = true;
     this.#link?.close();
@@ -98,15 +124,13 @@ export class ReplyWatch {
     const { servers } = this.opts;
     let lastError: Error | undefined;
     for (let k = 0; k < servers.length && !this.#closed; k++) {
-      const i = (first + k) % servers.length;
       try {
-        await this.#open(i, since);
-        return;
+        return await this.#open((first + k) % servers.length, since);
       } catch (e) {
         lastError = e as Error;
       }
     }
-    throw new Error(`cannot wait for the reply: no node took the subscription (${lastError?.message ?? "closed"})`, { cause: lastError });
+    throw new Error(`cannot wait for replies: no node took the subscription (${lastError?.message ?? "closed"})`, { cause: lastError });
   }
 
   /** Subscribes at server `i`; resolves when the node confirmed. */
@@ -128,24 +152,23 @@ export class ReplyWatch {
           },
           onClose: (err) => {
             if (!up) return reject(err ?? new Error("connection closed"));
-            if (this.#closed || this.#reply) return;
-            // Lost the node while waiting: ask the next one, from a little before we began.
+            if (this.#closed) return;
+            // Lost the node: ask the next one, from a little before this inbox began.
             this.#subscribe(i + 1, new Date(this.#started - 60_000)).catch(() => this.close());
           },
         },
       ).then((link) => {
         if (this.#closed) return link.close();
         this.#link = link;
-        link.subscribe({ prefix: replyPrefix(this.opts.requestId), ...(since ? { since } : {}) });
+        link.subscribe({ prefix: this.opts.prefix, ...(since ? { since } : {}) });
       }, reject);
     });
   }
 
   #event(ev: RingEvent): void {
     const reply = parseReply(contentOf(ev));
-    if (!reply || reply.requestId !== this.opts.requestId || this.#reply) return;
-    this.#reply = reply;
-    this.#link?.close();
+    if (!reply || !this.#waiting.has(reply.requestId) || this.#replies.has(reply.requestId)) return;
+    this.#replies.set(reply.requestId, reply);
     this.#notify();
   }
 }

@@ -2,7 +2,7 @@
  * Requests and replies as ring messages (seed 004's request/response): their contents and
  * ids. Pure.
  *
- * - A request is a message `@request SERVICE DEADLINE TEXT` under an id `q-<ms base 36>-<hex>`;
+ * - A request is a message `@request SERVICE DEADLINE TEXT` under an id `q-CLIENT-<ms base 36>-<n>`;
  *   DEADLINE is the time in ms since the epoch after which nobody waits for the answer,
  *   or `-` (an asynchronous request: answer whenever).
  * - Its reply is a message `@reply REQUEST_ID CODE TEXT` under the id `r-REQUEST_ID`, so a
@@ -45,20 +45,31 @@ export function replyPrefix(id: string): string {
 }
 
 /**
- * A fresh request id: `q-`, the time in ms base 36, `-`, 10 random hex digits.
+ * A request id: `q-`, the requesting client's tag (10 hex digits), `-`, the time in ms base
+ * 36, `-`, a count. A client's replies then share the prefix {@link clientReplyPrefix}.
  *
  * @example
  * ```ts
- * newRequestId(Date.parse("2026-12-06T00:00:00Z")); // "q-miq6d2o0-3f9a0c11e2"
+ * requestId("3f9a0c11e2", Date.parse("2026-12-06T00:00:00Z"), 1); // "q-3f9a0c11e2-miq6d2o0-1"
  * ```
  */
-export function newRequestId(now = Date.now()): string {
-  return `q-${now.toString(36)}-${randomBytes(5).toString("hex")}`;
+export function requestId(client: string, now: number, count: number): string {
+  return `q-${client}-${now.toString(36)}-${count}`;
 }
 
-/** When request `id` was made (ms since the epoch), or undefined for an id not made by {@link newRequestId}. */
+/** A fresh client tag for {@link requestId}: 10 random hex digits. */
+export function newRequestClient(): string {
+  return randomBytes(5).toString("hex");
+}
+
+/** The content prefix of every reply to the requests of client `client`. */
+export function clientReplyPrefix(client: string): string {
+  return `@reply q-${client}-`;
+}
+
+/** When request `id` was made (ms since the epoch), or undefined for an id not made by {@link requestId}. */
 export function requestTime(id: string): number | undefined {
-  const m = /^q-([0-9a-z]{1,11})-[0-9a-f]+$/.exec(id);
+  const m = /^q-[0-9a-f]{10}-([0-9a-z]{1,11})-[0-9]+$/.exec(id);
   return m ? parseInt(m[1]!, 36) : undefined;
 }
 

@@ -18,8 +18,16 @@ import { type PickPolicy, ServerPicker } from "./picker.ts";
 import { hostPort } from "../../net/mod.ts";
 import { curelessProblem } from "./cureless.ts";
 import { ID_RE } from "../protocol.ts";
-import { NoReplyError, ReplyWatch } from "./reply_watch.ts";
-import { newRequestId, type ReplyMessage, requestContent, requestTime } from "./request_format.ts";
+import { NoReplyError, ReplyInbox } from "./reply_watch.ts";
+import {
+  clientReplyPrefix,
+  newRequestClient,
+  type ReplyMessage,
+  replyPrefix,
+  requestContent,
+  requestId,
+  requestTime,
+} from "./request_format.ts";
 
 /** Options of {@link RingClient}. */
 export interface RingClientOptions {
@@ -91,6 +99,10 @@ export class RingClient {
   readonly #slots: (Slot | undefined)[];
   #timer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
+  /** Where this client's replies arrive (made at its first request), its tag, and requests made. */
+  #inbox: ReplyInbox | undefined;
+  readonly #requestClient = newRequestClient();
+  #requests = 0;
   #drained: (() => void)[] = [];
 
   /** @throws {RangeError} on an empty server list or a specific server out of range */
@@ -168,18 +180,24 @@ export class RingClient {
   async request(service: string, text: string, opts: { timeoutMs?: number } = {}): Promise<ReplyMessage> {
     const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
     const deadline = Date.now() + timeoutMs;
-    const id = newRequestId();
+    const id = this.#nextRequestId();
     const content = requestContent(service, deadline, text);
-    const watch = new ReplyWatch({ servers: this.#servers, tls: this.#tls, requestId: id });
-    try {
-      await watch.ready;
-      await this.send(content, { id });
-      const reply = await watch.wait(deadline - Date.now());
-      if (!reply) throw new NoReplyError(`no reply to request ${id} for ${service} within ${timeoutMs / 1000} s`);
-      return reply;
-    } finally {
-      watch.close();
+    // One subscription for all of this client's replies, made at its first request.
+    if (!this.#inbox || this.#inbox.closed) {
+      this.#inbox = new ReplyInbox({ servers: this.#servers, tls: this.#tls, prefix: clientReplyPrefix(this.#requestClient) });
     }
+    const inbox = this.#inbox;
+    await inbox.ready;
+    inbox.expect(id);
+    try {
+      await this.send(content, { id });
+    } catch (e) {
+      inbox.forget(id);
+      throw e;
+    }
+    const reply = await inbox.wait(id, deadline - Date.now());
+    if (!reply) throw new NoReplyError(`no reply to request ${id} for ${service} within ${timeoutMs / 1000} s`);
+    return reply;
   }
 
   /**
@@ -193,7 +211,7 @@ export class RingClient {
    * ```
    */
   async requestAsync(service: string, text: string): Promise<string> {
-    const id = newRequestId();
+    const id = this.#nextRequestId();
     await this.send(requestContent(service, undefined, text), { id });
     return id;
   }
@@ -205,22 +223,28 @@ export class RingClient {
    * @throws {Error} when no node could be asked
    * @example
    * ```ts
-   * const reply = await client.replyOf("q-miq6d2o0-3f9a0c11e2", { waitMs: 10_000 });
+   * const reply = await client.replyOf("q-3f9a0c11e2-miq6d2o0-1", { waitMs: 10_000 });
    * ```
    */
   async replyOf(id: string, opts: { waitMs?: number } = {}): Promise<ReplyMessage | undefined> {
     const made = requestTime(id);
     // Clocks differ between machines: look from well before the request was made.
     const since = made === undefined ? "all" : new Date(made - 10 * 60_000);
-    const watch = new ReplyWatch({ servers: this.#servers, tls: this.#tls, requestId: id, since });
+    const inbox = new ReplyInbox({ servers: this.#servers, tls: this.#tls, prefix: replyPrefix(id), since });
+    // Before the replay begins: a reply it sends at once must be kept.
+    inbox.expect(id);
     try {
-      await watch.ready;
       // Without waitMs: what the node holds, once its replay is done (at most 10 s).
       const waitMs = opts.waitMs ?? 0;
-      return await (waitMs > 0 ? watch.wait(waitMs) : watch.wait(10_000, true));
+      return await (waitMs > 0 ? inbox.wait(id, waitMs) : inbox.wait(id, 10_000, true));
     } finally {
-      watch.close();
+      inbox.close();
     }
+  }
+
+  #nextRequestId(): string {
+    this.#requests += 1;
+    return requestId(this.#requestClient, Date.now(), this.#requests);
   }
 
   /** Resolves when nothing is outstanding, or after `ms`. */
@@ -246,6 +270,7 @@ export class RingClient {
     for (const e of this.#out.expired(Number.POSITIVE_INFINITY))
       e.payload.reject(new Error(`stopped before message ${e.id} was acknowledged`));
     this.#settled();
+    this.#inbox?.close();
     for (const slot of this.#slots) if (slot?.state === "open") slot.link.close();
     this.#slots.fill(undefined);
   }

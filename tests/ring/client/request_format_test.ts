@@ -2,7 +2,9 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { MAX_CONTENT_BYTES } from "../../../lib/ring/client/content.ts";
 import {
-  newRequestId,
+  clientReplyPrefix,
+  newRequestClient,
+  requestId,
   parseReply,
   parseRequest,
   replyContent,
@@ -34,9 +36,12 @@ describe("requests and replies as messages", () => {
 
   test("request ids are message ids that say when they were made; reply ids follow", () => {
     const now = Date.parse("2026-12-06T02:50:00Z");
-    const id = newRequestId(now);
+    const client = newRequestClient();
+    const id = requestId(client, now, 7);
     expect(id).toMatch(ID_RE);
+    expect(id).toMatch(/^q-[0-9a-f]{10}-[0-9a-z]+-7$/);
     expect(requestTime(id)).toBe(now);
+    expect(replyContent(id, 0, "x").startsWith(clientReplyPrefix(client))).toBe(true);
     expect(requestTime("c5f0-1")).toBeUndefined();
     expect(replyId(id)).toBe(`r-${id}`);
     expect(replyId("x".repeat(64))).toMatch(ID_RE);
