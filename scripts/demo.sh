@@ -23,8 +23,8 @@ wait_until() {
 indent() { sed '/./s/^/  /'; }
 
 echo "== the binaries"
-for b in zog sprog zeus emperor; do printf '  %-8s %s  (%s, inode %s)\n' "$b" "$("$DIST/$b" --version)" "$(du -h "$DIST/$b" | cut -f1)" "$(stat -c %i "$DIST/$b")"; done
-echo "  (one executable under four names: it runs the program it is started as)"
+for b in zog sprog zeus emperor cf-messages; do printf '  %-11s %s  (%s, inode %s)\n' "$b" "$("$DIST/$b" --version)" "$(du -h "$DIST/$b" | cut -f1)" "$(stat -c %i "$DIST/$b")"; done
+echo "  (one executable under five names: it runs the program it is started as)"
 
 echo "== a CA and certificates, without openssl"
 echo "  \$ zeus certs init pki && zeus certs issue pki MV --host 127.0.0.11"
@@ -54,6 +54,77 @@ all_links_up() {
 all_logged() {
   local name
   for name in "${RING_NAMES[@]}"; do [ "$(cat "$1/logs/$name/access.log" 2>/dev/null | wc -l)" -ge "$2" ] || return 1; done
+}
+
+# Seed 004 on the running TLS ring (called at the end of ring_demo): CFEngine's messages:
+# promise type with the real cf-agent, a request answered by a responder, and the seed's
+# own text form sent with nc (each when its tool is installed).
+messages_demo() {
+  local ring=$1 pki=$2
+  local client=(--config "$ring/ring.toml" --cert "$pki/sprog.crt" --key "$pki/sprog.key")
+  local agent
+  agent=$(command -v cf-agent || { [ -x /var/cfengine/bin/cf-agent ] && echo /var/cfengine/bin/cf-agent; } || true)
+  if [ -n "$agent" ]; then
+    echo "== CFEngine: a messages: promise (cf-messages, a promise module cf-agent starts), run twice"
+    cat >"$ring/backup.cf" <<CF
+promise agent messages { path => "$DIST/cf-messages"; }
+body classes outcome { promise_kept => { "sent_kept" }; promise_repaired => { "sent_repaired" }; repair_failed => { "sent_failed" }; }
+bundle agent main
+{
+  messages:
+    "backup done on \$(sys.uqhost) (demo)"
+      id => "backup-\$(sys.uqhost)-demo-$$",
+      ring => "$ring/ring.toml", cert => "$pki/sprog.crt", key => "$pki/sprog.key",
+      classes => outcome;
+  reports:
+    sent_repaired:: "the ring logged it now";
+    sent_kept:: "the ring holds it already: not sent again";
+    sent_failed:: "not kept";
+}
+CF
+    chmod 600 "$ring/backup.cf"
+    sed -n '/^bundle/,$p' "$ring/backup.cf" | sed "s|$WORK/||g" | indent
+    local run
+    for run in first second; do
+      echo "  \$ cf-agent -KI -f backup.cf     # $run run"
+      "$agent" -KI -f "$ring/backup.cf" 2>&1 | sed "s|$WORK/||g" | indent
+    done
+    echo "  the message in every access.log, once: $(for n in "${RING_NAMES[@]}"; do grep -c "backup done on .* (demo)" "$ring/logs/$n/access.log"; done | tr '\n' ' ')"
+  else
+    echo "== CFEngine: cf-agent is not installed (apt-get install cfengine3): the messages: promise is not shown"
+  fi
+
+  echo "== request/reply through the ring: a responder of service uptime on S, a request from anywhere"
+  echo "  \$ sprog reply --config ring.toml --server 127.0.0.15 --service uptime -- sh -c 'echo \"up \$(cut -d. -f1 /proc/uptime) s; asked: \$(cat)\"'"
+  "$DIST/sprog" reply "${client[@]}" --server 127.0.0.15 --service uptime -- sh -c 'echo "up $(cut -d. -f1 /proc/uptime) s; asked: $(cat)"' 2>"$ring/reply.err" &
+  PIDS+=($!)
+  wait_until 10 "the responder" grep -qs "answering uptime" "$ring/reply.err"
+  echo "  \$ sprog request --config ring.toml --to uptime -m \"how long?\""
+  local code=0
+  "$DIST/sprog" request "${client[@]}" --to uptime -m "how long?" | indent || code=$?
+  echo "  (exit $code: the responder's) the request and its reply, logged once on every node; MV's lines:"
+  grep -E "@(request uptime|reply q-)" "$ring/logs/MV/access.log" | tail -n 2 | indent
+
+  if command -v nc >/dev/null; then
+    echo "== the seed's own text form: a line sent with nc, answered ok (a plain three-node ring on 127.0.0.31-33: nc speaks no TLS)"
+    local plain=$WORK/plain i
+    mkdir -p "$plain"
+    { echo 'log_dir = "logs/{node}"'; echo 'state_dir = "state/{node}"'; for i in 1 2 3; do printf '[[node]]\nname = "P%d"\nhost = "127.0.0.3%d"\n' "$i" "$i"; done; } >"$plain/ring.toml"
+    local plain_pids=()
+    for i in 1 2 3; do
+      "$DIST/zog" --config "$plain/ring.toml" --node "P$i" --log-level warning 2>>"$plain/zog-P$i.err" &
+      PIDS+=($!)
+      plain_pids+=($!)
+    done
+    for i in 1 2 3; do wait_port "127.0.0.3$i" 55552; done
+    echo "  \$ printf '0backup done, sent with nc\\r\\n' | nc -N 127.0.0.31 55552"
+    printf '0backup done, sent with nc\r\n' | nc -N 127.0.0.31 55552 | tr -d '\r' | indent
+    wait_until 5 "the line on P3" grep -qs "sent with nc" "$plain/logs/P3/access.log"
+    for i in 1 2 3; do echo "  P$i: $(tail -n 1 "$plain/logs/P$i/access.log")"; done
+    kill "${plain_pids[@]}" 2>/dev/null || true
+  else
+    echo "== the seed's text form: nc is not installed (apt-get install netcat-openbsd): not shown"
+  fi
 }
 
 ring_demo() {
@@ -159,6 +230,8 @@ ring_demo() {
   kill "$replay"
   sed -n 's/.*\[INF\] [^ ]*: //p' "$ring/replay.err" | indent
   echo "  printed $(wc -l <"$ring/replay.out") lines, the first: $(head -n 1 "$ring/replay.out")"
+
+  messages_demo "$ring" "$pki"
 }
 ring_demo
 # ---- end of the ring part ----
