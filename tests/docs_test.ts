@@ -1,6 +1,6 @@
 /**
  * The docs against what they describe: the code map names every folder of lib/ and only
- * files that exist, every link between the docs reaches a file and a heading, and
+ * files that exist, benchmarks.md every benchmark, every link between the docs reaches a file and a heading, and
  * `make help`, the README and docs/install.md name the Makefile's targets.
  *
  * @module
@@ -54,6 +54,12 @@ describe("docs/code_map.md", () => {
     );
     expect(missing).toEqual([]);
   });
+});
+
+test("docs/benchmarks.md names every benchmark under bench/", () => {
+  const page = read("docs/benchmarks.md");
+  const benches = readdirSync(join(ROOT, "bench")).filter((n) => n.endsWith(".ts"));
+  expect(benches.filter((n) => !page.includes(`bench/${n}`))).toEqual([]);
 });
 
 test("every link between the docs reaches a file, and a heading of it", () => {

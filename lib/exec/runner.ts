@@ -6,12 +6,12 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
-import type { Subprocess, Terminal } from "bun";
+import type { FileSink, Subprocess, Terminal } from "bun";
 import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamFrameBody, type StreamOpen } from "../admin/frames.ts";
 import type { ExecContext } from "./exec_context.ts";
 import { inCgroup, plainArgv, SETPRIV } from "../proc/launch_argv.ts";
-import { sessionMembers } from "../proc/proc_stat.ts";
+import { foregroundGroup, killSession, signal } from "./process_group.ts";
+import { TtyOutput } from "./tty_output.ts";
 import { signalNumber } from "../vassal/signals.ts";
 import { SendWindow, WindowLimit } from "./window.ts";
 
@@ -31,9 +31,6 @@ export const SENDABLE_SIGNALS = new Set([
   "SIGUSR2",
   "SIGWINCH",
 ]);
-
-/** Terminal output held back for a slow caller beyond which the command is paused (SIGSTOP). */
-const TTY_PAUSE_AT = 1024 * 1024;
 
 /** A running exec stream. */
 export interface ExecRun {
@@ -60,22 +57,173 @@ export function execArgv(argv: string[], ctx: Pick<ExecContext, "runAs" | "cgrou
   return inCgroup(plain, ctx.cgroupProcs);
 }
 
-/** The terminal's foreground process group of session leader `pid` (field 8 of /proc/PID/stat). */
-function foregroundGroup(pid: number): number {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const tpgid = Number(text.slice(text.lastIndexOf(")") + 2).split(" ")[5]);
-    return tpgid > 0 ? tpgid : pid;
-  } catch {
-    return pid;
+/** A command that could not be started: its END, with the shell's exit codes (126, 127). */
+function spawnFailed(open: ExecOpen, ctx: ExecContext, e: unknown): ExecRun {
+  const err = e as NodeJS.ErrnoException;
+  const reason = `cannot run ${JSON.stringify(open.argv[0])} in ${ctx.cwd}: ${err.code ?? err.message}`;
+  return {
+    frame: () => {},
+    kill: () => {},
+    ended: Promise.resolve({ type: "END", code: err.code === "EACCES" ? 126 : 127, error: "spawn", reason }),
+  };
+}
+
+/** Starts the command: on a pseudo-terminal whose output goes to `tty`, or with pipes. */
+function spawnCommand(open: ExecOpen, ctx: ExecContext, tty: TtyOutput | undefined): Child {
+  const argv = execArgv(open.argv, ctx);
+  const env = { ...process.env, ...ctx.env, ...(tty ? { TERM: open.term || "xterm-256color" } : {}) };
+  if (!tty)
+    return Bun.spawn(argv, { cwd: ctx.cwd, env, detached: true, stdin: open.stdin ? "pipe" : "ignore", stdout: "pipe", stderr: "pipe" });
+  const terminal = {
+    cols: open.cols || 80,
+    rows: open.rows || 24,
+    data: (_t: Terminal, d: Uint8Array) => tty.push(d),
+    exit: () => tty.exited(),
+  };
+  return Bun.spawn(argv, { cwd: ctx.cwd, env, terminal }) as unknown as Child;
+}
+
+type Child = Subprocess<"pipe" | "ignore", "pipe", "pipe">;
+type End = Extract<Out, { type: "END" }>;
+
+/**
+ * A command's standard input, fed from the caller's DATA: each chunk's credit goes back
+ * to the caller once the command took it, and EOF closes it after the last write.
+ */
+class StdinFeed {
+  #flushed: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    readonly sink: FileSink,
+    readonly taken: (bytes: number) => void,
+  ) {}
+
+  write(data: Uint8Array): void {
+    try {
+      this.sink.write(data);
+      const flushed = Promise.resolve(this.sink.flush());
+      this.#flushed = flushed.catch(() => {});
+      void flushed.then(() => this.taken(data.byteLength)).catch(() => {});
+    } catch {
+      // The command closed its stdin: what it will not read is dropped, as a pipe would.
+    }
+  }
+
+  /**
+   * After the last write has flushed: an end() while a flush is pending left the
+   * command's stdin open (seen: `cat` waiting for ever with all its input read).
+   */
+  end(): void {
+    void this.#flushed.then(() => {
+      try {
+        void Promise.resolve(this.sink.end()).catch(() => {});
+      } catch {
+        // Closed already: the command has its EOF.
+      }
+    });
   }
 }
 
-function kill(target: number, sig: NodeJS.Signals | number): void {
-  try {
-    process.kill(target, sig);
-  } catch {
-    // gone already
+/**
+ * One exec stream's command, from start to END: its output within the caller's window,
+ * its input within ours, the caller's signals, and the killing of what it leaves.
+ */
+class ExecRunner implements ExecRun {
+  readonly ended: Promise<End>;
+  readonly #input = new WindowLimit(INITIAL_WINDOW);
+  readonly #terminal: Terminal | undefined;
+  readonly #stdin: StdinFeed | undefined;
+
+  constructor(
+    readonly child: Child,
+    /** The caller's window for the output; closed once the stream ended or was killed. */
+    readonly out: SendWindow,
+    readonly tty: TtyOutput | undefined,
+    readonly send: (f: Out) => void,
+  ) {
+    this.#terminal = tty ? child.terminal : undefined;
+    if (!tty && child.stdin) this.#stdin = new StdinFeed(child.stdin as FileSink, (bytes) => this.#granted(bytes));
+    tty?.started(child.pid);
+    send({ type: "OPENED", node: "", pid: child.pid });
+    const output = tty ? tty.done : Promise.all([this.#pipe(child.stdout, 1), this.#pipe(child.stderr, 2)]).then(() => {});
+    this.ended = this.#end(output);
+  }
+
+  frame(f: AdminFrame): void {
+    switch (f.type) {
+      case "DATA":
+        return this.#data(f.data);
+      case "WINDOW":
+        this.out.grant(f.bytes);
+        return this.tty?.pump();
+      case "EOF":
+        if (this.#terminal) this.#terminal.write("\x04");
+        else this.#stdin?.end();
+        return;
+      case "RESIZE":
+        return this.#terminal?.resize(f.cols, f.rows);
+      case "SIGNAL":
+        if (!SENDABLE_SIGNALS.has(f.signal)) return;
+        // As a terminal does: to the foreground job; without one, to the command's group.
+        return signal(-(this.#terminal ? foregroundGroup(this.child.pid) : this.child.pid), f.signal as NodeJS.Signals);
+      case "CANCEL":
+        return this.kill();
+    }
+  }
+
+  kill(): void {
+    this.#closeOutput();
+    killSession(this.child.pid);
+  }
+
+  #data(data: Uint8Array): void {
+    this.#input.spend(data.byteLength, "the caller");
+    if (!this.#terminal) return this.#stdin?.write(data);
+    this.#terminal.write(data);
+    this.#granted(data.byteLength);
+  }
+
+  /** The command took `bytes` of input: the caller may send that many more. */
+  #granted(bytes: number): void {
+    this.#input.grant(bytes);
+    this.send({ type: "WINDOW", bytes });
+  }
+
+  /** No more output: the window's waiters wake to stop, the terminal's queue is dropped. */
+  #closeOutput(): void {
+    this.out.close();
+    this.tty?.close();
+  }
+
+  async #pipe(stream: ReadableStream<Uint8Array>, fd: 1 | 2): Promise<void> {
+    const reader = stream.getReader();
+    for (;;) {
+      await this.out.open();
+      if (this.out.closed) return void reader.cancel().catch(() => {});
+      const { value, done } = await reader.read();
+      if (done) return;
+      for (let off = 0; off < value.byteLength;) {
+        await this.out.open();
+        if (this.out.closed) return void reader.cancel().catch(() => {});
+        const n = this.out.take(Math.min(MAX_DATA, value.byteLength - off));
+        this.send({ type: "DATA", fd, data: value.subarray(off, off + n) });
+        off += n;
+      }
+    }
+  }
+
+  async #end(output: Promise<void>): Promise<End> {
+    const code = await this.child.exited;
+    // What it left behind and still holds the pipes (or terminal) open gets a second, then
+    // is killed; what was written reaches the caller at the caller's pace.
+    const grace = setTimeout(() => killSession(this.child.pid), 1000);
+    await output;
+    clearTimeout(grace);
+    killSession(this.child.pid);
+    this.#closeOutput();
+    this.#terminal?.close();
+    const sig = typeof this.child.signalCode === "string" ? this.child.signalCode : undefined;
+    return sig ? { type: "END", code: 128 + signalNumber(sig), signal: sig } : { type: "END", code: code ?? 0 };
   }
 }
 
@@ -92,189 +240,12 @@ function kill(target: number, sig: NodeJS.Signals | number): void {
  */
 export function startExec(open: ExecOpen, ctx: ExecContext, send: (f: Out) => void): ExecRun {
   const out = new SendWindow(INITIAL_WINDOW);
-  const input = new WindowLimit(INITIAL_WINDOW);
-  const env = { ...process.env, ...ctx.env, ...(open.tty ? { TERM: open.term || "xterm-256color" } : {}) };
-  let proc: Subprocess<"pipe" | "ignore", "pipe", "pipe"> | undefined;
-  let terminal: Terminal | undefined;
-  let killed = false;
-  // Terminal output waiting for credit, and whether the command is paused for it.
-  const ttyQueue: Uint8Array[] = [];
-  let ttyQueued = 0;
-  let paused = 0;
-  let ttyFlushing = false;
-  let ttyEof: () => void = () => {};
-  const ttyDone = new Promise<void>((res) => (ttyEof = res));
-
-  let drainedWaiters: (() => void)[] = [];
-  const flushTty = async (): Promise<void> => {
-    if (ttyFlushing) return;
-    ttyFlushing = true;
-    while (ttyQueue.length > 0 && !killed) {
-      await out.open();
-      if (killed) break;
-      const head = ttyQueue[0]!;
-      const n = out.take(Math.min(MAX_DATA, head.byteLength));
-      send({ type: "DATA", fd: 1, data: head.subarray(0, n) });
-      ttyQueued -= n;
-      if (n === head.byteLength) ttyQueue.shift();
-      else ttyQueue[0] = head.subarray(n);
-      if (paused && ttyQueued < TTY_PAUSE_AT / 4) {
-        kill(-paused, "SIGCONT");
-        paused = 0;
-      }
-    }
-    ttyFlushing = false;
-    if (ttyQueue.length === 0 || killed) for (const res of drainedWaiters.splice(0)) res();
-  };
-  /** Resolves once every byte the terminal gave has been sent (or the stream was killed). */
-  const ttyDrained = (): Promise<void> =>
-    ttyQueue.length === 0 && !ttyFlushing ? Promise.resolve() : new Promise((res) => drainedWaiters.push(res));
-
+  const tty = open.tty ? new TtyOutput(out, send) : undefined;
+  let child: Child;
   try {
-    const argv = execArgv(open.argv, ctx);
-    if (open.tty) {
-      proc = Bun.spawn(argv, {
-        cwd: ctx.cwd,
-        env,
-        terminal: {
-          cols: open.cols || 80,
-          rows: open.rows || 24,
-          data: (_t, data) => {
-            ttyQueue.push(data);
-            ttyQueued += data.byteLength;
-            // The PTY cannot be left unread: a caller that falls far behind pauses the command.
-            if (!paused && ttyQueued > TTY_PAUSE_AT && proc) {
-              paused = foregroundGroup(proc.pid);
-              kill(-paused, "SIGSTOP");
-            }
-            void flushTty();
-          },
-          exit: () => ttyEof(),
-        },
-      }) as unknown as Subprocess<"pipe", "pipe", "pipe">;
-      terminal = proc.terminal;
-    } else {
-      proc = Bun.spawn(argv, { cwd: ctx.cwd, env, detached: true, stdin: open.stdin ? "pipe" : "ignore", stdout: "pipe", stderr: "pipe" });
-    }
+    child = spawnCommand(open, ctx, tty);
   } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const code = err.code === "EACCES" ? 126 : 127;
-    return {
-      frame: () => {},
-      kill: () => {},
-      ended: Promise.resolve({
-        type: "END",
-        code,
-        error: "spawn",
-        reason: `cannot run ${JSON.stringify(open.argv[0])} in ${ctx.cwd}: ${err.code ?? err.message}`,
-      }),
-    };
+    return spawnFailed(open, ctx, e);
   }
-  const child = proc;
-  send({ type: "OPENED", node: "", pid: child.pid });
-
-  const pump = async (stream: ReadableStream<Uint8Array>, fd: 1 | 2): Promise<void> => {
-    const reader = stream.getReader();
-    for (;;) {
-      await out.open();
-      if (killed) return void reader.cancel().catch(() => {});
-      const { value, done } = await reader.read();
-      if (done) return;
-      for (let off = 0; off < value.byteLength;) {
-        await out.open();
-        if (killed) return void reader.cancel().catch(() => {});
-        const n = out.take(Math.min(MAX_DATA, value.byteLength - off));
-        send({ type: "DATA", fd, data: value.subarray(off, off + n) });
-        off += n;
-      }
-    }
-  };
-  const outputDone = terminal ? ttyDone.then(ttyDrained) : Promise.all([pump(child.stdout, 1), pump(child.stderr, 2)]).then(() => {});
-
-  const killAll = (): void => {
-    kill(-child.pid, "SIGKILL");
-    for (const m of sessionMembers(child.pid)) kill(m.pid, "SIGKILL");
-  };
-
-  const ended = (async (): Promise<Extract<Out, { type: "END" }>> => {
-    const code = await child.exited;
-    // What it left behind and still holds the pipes (or terminal) open gets a second, then
-    // is killed; what was written reaches the caller at the caller's pace.
-    const grace = setTimeout(killAll, 1000);
-    await outputDone;
-    clearTimeout(grace);
-    killAll();
-    killed = true;
-    out.close();
-    terminal?.close();
-    const signal = typeof child.signalCode === "string" ? child.signalCode : undefined;
-    return signal ? { type: "END", code: 128 + signalNumber(signal), signal } : { type: "END", code: code ?? 0 };
-  })();
-
-  const stdinSink = !terminal && open.stdin ? (child.stdin as import("bun").FileSink) : undefined;
-  let stdinFlushed: Promise<unknown> = Promise.resolve();
-  const frame = (f: AdminFrame): void => {
-    switch (f.type) {
-      case "DATA": {
-        input.spend(f.data.byteLength, "the caller");
-        const bytes = f.data.byteLength;
-        if (terminal) {
-          terminal.write(f.data);
-          input.grant(bytes);
-          return send({ type: "WINDOW", bytes });
-        }
-        if (!stdinSink) return;
-        try {
-          stdinSink.write(f.data);
-          const flushed = Promise.resolve(stdinSink.flush());
-          stdinFlushed = flushed.catch(() => {});
-          void flushed
-            .then(() => {
-              input.grant(bytes);
-              send({ type: "WINDOW", bytes });
-            })
-            .catch(() => {});
-        } catch {
-          // the command closed its stdin
-        }
-        return;
-      }
-      case "WINDOW":
-        return out.grant(f.bytes);
-      case "EOF":
-        if (terminal) terminal.write("\x04");
-        else
-          // After the last write has flushed: an end() while a flush is pending left the
-          // command's stdin open (seen: `cat` waiting for ever with all its input read).
-          void stdinFlushed.then(() => {
-            try {
-              void Promise.resolve(stdinSink?.end()).catch(() => {});
-            } catch {
-              // already closed
-            }
-          });
-        return;
-      case "RESIZE":
-        return terminal?.resize(f.cols, f.rows);
-      case "SIGNAL": {
-        if (!SENDABLE_SIGNALS.has(f.signal)) return;
-        // As a terminal does: to the foreground job; without one, to the command's group.
-        return kill(-(terminal ? foregroundGroup(child.pid) : child.pid), f.signal as NodeJS.Signals);
-      }
-      case "CANCEL":
-        return run.kill();
-    }
-  };
-  const run: ExecRun = {
-    frame,
-    kill: () => {
-      killed = true;
-      out.close();
-      killAll();
-      for (const res of drainedWaiters.splice(0)) res();
-      ttyEof();
-    },
-    ended,
-  };
-  return run;
+  return new ExecRunner(child, out, tty, send);
 }

@@ -32,6 +32,11 @@ export class SendWindow {
     return this.#credit;
   }
 
+  /** Whether the stream ended ({@link close}): nothing more is to be sent. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
   /** Takes up to `want` bytes of credit; returns how many were taken (0 when none is left). */
   take(want: number): number {
     const n = Math.min(want, this.#credit);
