@@ -55,22 +55,18 @@ export interface ZeusProc {
   status(): Promise<ZeusStatus | undefined>;
 }
 
-/** Starts `zeus --listen ... --vassals dir --stats ...` plus `extra` flags. */
-export async function startZeus(opts: { dir?: string; port?: number; extra?: string[] } = {}): Promise<ZeusProc> {
+/** Starts `zeus --listen ... --vassals dir --stats ...` plus `extra` flags (and `env` added to the environment). */
+export async function startZeus(
+  opts: { dir?: string; port?: number; extra?: string[]; env?: Record<string, string> } = {},
+): Promise<ZeusProc> {
   const dir = opts.dir ?? tmpDir("zeus-vassals-");
   const port = opts.port ?? (await freePort());
   const statsPort = await freePort();
-  const proc = start(bin("zeus"), [
-    "--listen",
-    `127.0.0.1:${port}`,
-    "--vassals",
-    dir,
-    "--stats",
-    `127.0.0.1:${statsPort}`,
-    "--dead-after",
-    "2",
-    ...(opts.extra ?? []),
-  ]);
+  const proc = start(
+    bin("zeus"),
+    ["--listen", `127.0.0.1:${port}`, "--vassals", dir, "--stats", `127.0.0.1:${statsPort}`, "--dead-after", "2", ...(opts.extra ?? [])],
+    opts.env ? { env: { ...process.env, ...opts.env } } : {},
+  );
   const z: ZeusProc = { proc, port, statsPort, dir, status: () => status<ZeusStatus>(statsPort) };
   await waitUp(proc, () => z.status(), 10_000, "zeus /status");
   return z;
