@@ -4,8 +4,24 @@
  * @module
  */
 
-/** Exit codes shared by every binary (listed in each `--help`). */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/**
+ * Exit codes shared by every binary (listed in each `--help`). The admin clients' own
+ * failures (zeus/emperor exec, logs, drain...) are chosen high, as ssh's 255, so that they
+ * rarely collide with the code of a command run remotely, which passes through unchanged.
+ */
+export const EXIT = {
+  ok: 0,
+  /** A runtime failure (the line on stderr says why). */
+  failure: 1,
+  /** Bad flags, values or config. */
+  usage: 2,
+  /** Admin clients: no such vassal, node or emperor. */
+  notFound: 253,
+  /** Admin clients: refused (not an admin client, or exec disabled on that emperor). */
+  refused: 254,
+  /** Admin clients: zeus (or the emperor) unreachable, or the connection lost. */
+  lost: 255,
+} as const;
 
 /**
  * The reason in a system error, e.g. "ENOSPC" or "ECONNREFUSED"; an error without a code

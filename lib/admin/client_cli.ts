@@ -27,33 +27,18 @@ export const ADMIN_CLIENT_HELP = `  --zeus HOST:PORT     zeus's listening port (
   --ca CA              with TLS: the CA zeus's certificate chains to
   --cert CRT --key KEY with client certificates: an admin certificate (named by zeus --admin NAME)`;
 
-/**
- * Exit codes of admin clients for failures of their own (an exec'd command's own code
- * passes through unchanged; these are chosen high, as ssh's 255, so they rarely collide).
- */
-export const ADMIN_EXIT = {
-  /** The command failed for another reason (the line on stderr says why). */
-  failed: 1,
-  /** Not found: no such vassal, node or emperor. */
-  notFound: 253,
-  /** Refused: not an admin client, or exec disabled on that emperor (`--no-exec`). */
-  refused: 254,
-  /** zeus (or the emperor) could not be reached, or the connection was lost. */
-  lost: 255,
-} as const;
-
 /** The exit-code lines of admin clients' `--help`. */
-export const ADMIN_EXIT_HELP = `  253 no such vassal, node or emperor
-  254 refused: not an admin client (zeus --admin NAME, or a loopback address in plain mode),
+export const ADMIN_EXIT_HELP = `  ${EXIT.notFound} no such vassal, node or emperor
+  ${EXIT.refused} refused: not an admin client (zeus --admin NAME, or a loopback address in plain mode),
       or exec disabled on that emperor (--no-exec)
-  255 zeus or the emperor unreachable, or the connection lost`;
+  ${EXIT.lost} zeus or the emperor unreachable, or the connection lost`;
 
-/** The exit code for an admin failure `code` (see {@link ADMIN_EXIT}). */
+/** The exit code for an admin failure `code` (see {@link EXIT}). */
 export function adminExitCode(code: string): number {
-  if (code === "refused" || code === "exec-disabled") return ADMIN_EXIT.refused;
-  if (code === "unreachable" || code === "lost") return ADMIN_EXIT.lost;
-  if (code.startsWith("no-such-")) return ADMIN_EXIT.notFound;
-  return ADMIN_EXIT.failed;
+  if (code === "refused" || code === "exec-disabled") return EXIT.refused;
+  if (code === "unreachable" || code === "lost") return EXIT.lost;
+  if (code.startsWith("no-such-")) return EXIT.notFound;
+  return EXIT.failure;
 }
 
 /**
