@@ -1,7 +1,7 @@
 /**
  * Request/reply benchmark (issue 24): round trips at window 1 through a five-node zog ring
- * at fsync "batch" (requester on MV, responder on S: the request and the reply are each
- * logged on all five nodes) beside core NATS request/reply across a five-server cluster
+ * at fsync "batch" (requester on MV, responder on S, then on MV: the request and the reply
+ * are each logged on all five nodes) beside core NATS request/reply across a five-server cluster
  * (n1 → n5) in the same run; then `sprog request` against `sprog reply -- cat` (the
  * command lines, a process each); then cf-agent runs of 1, 10 and 100 `messages:` promises,
  * first run (sent) and converged run (kept). Figures only, no assertions.
@@ -31,24 +31,26 @@ function line(what: string, lat: Float64Array): void {
   );
 }
 
-async function ringRoundTrips(ring: ZogRing): Promise<void> {
+/** Round trips from a requester on MV to a responder on node `at` (4: S, two hops away; 0: MV itself). */
+async function ringRoundTrips(ring: ZogRing, at: number): Promise<void> {
   const hosts = ring.ring.hosts;
   const port = ring.ring.clientPort;
   let up = false;
   const r = new Responder({
-    server: { host: hosts[4]!, port },
+    server: { host: hosts[at]!, port },
     service: "bench",
     handle: async (req) => ({ code: 0, output: req.text }),
     onState: (state) => (up = state === "up"),
   });
   r.start();
-  await waitFor(() => up, 10_000, "the responder on S");
+  await waitFor(() => up, 10_000, "the responder");
   const client = new RingClient({ servers: [{ host: hosts[0]!, port }], timeoutMs: 10_000 });
   await client.request("bench", "warm-up");
   const res = await pipelined(N, 1, (k) => client.request("bench", `request ${k}`));
-  line("zog ring, RingClient.request MV -> responder S", res.latencies);
+  line(`zog ring, RingClient.request MV -> responder ${ring.ring.names[at]}`, res.latencies);
   await client.close();
   await r.stop();
+  if (at !== 4) return;
   const fsyncs = await Promise.all(ring.ring.names.map(async (name) => (await status(ring.ring, name, ring.stats))?.fsync_ms as number));
   console.log(`  fsync "batch": moving average per node ${fsyncs.map((f) => ms(f)).join(", ")}`);
 }
@@ -98,7 +100,8 @@ console.log(`request/reply at window 1, ${N} round trips each; five-node zog rin
 const ring = await ZogRing.start("127.8.20", 5, "batch");
 let nats: NatsCluster | undefined;
 try {
-  await ringRoundTrips(ring);
+  await ringRoundTrips(ring, 4);
+  await ringRoundTrips(ring, 0);
   if (existsSync(NATS_SERVER)) {
     nats = await NatsCluster.start("127.8.21");
     const r = await nats.requestReply(N, 0, 4, new TextEncoder().encode("x".repeat(16)));

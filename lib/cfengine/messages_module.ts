@@ -10,7 +10,7 @@ import { RingClient } from "../ring/client/ring_client.ts";
 import { loadClientTls, tlsPaths } from "../ring/client/client_tls.ts";
 import type { HostPort } from "../tls/endpoint.ts";
 import type { TlsClientFiles } from "../tls/files.ts";
-import { checkPromise, type MessagePromise } from "./messages_promise.ts";
+import { checkPromise, inAttributes, type MessagePromise } from "./messages_promise.ts";
 import type { ModuleLog, ModuleRequest, ModuleResponse } from "./module_protocol.ts";
 
 /** Where a promise's messages go. */
@@ -98,7 +98,7 @@ export class MessagesModule {
     } catch (e) {
       const reason = (e as Error).message;
       if (/ not acknowledged within /.test(reason)) this.#down.set(key, reason);
-      return notKept(`cannot send ${what}: ${reason}`);
+      return notKept(`cannot send ${what}: ${inAttributes(reason)}`);
     }
   }
 

@@ -121,3 +121,19 @@ export function checkPromise(promiser: string, attrs: Record<string, unknown>): 
   const id = givenId === undefined ? undefined : ringId(givenId);
   return { promise: { content: promiser, id, givenId, ring, servers, tls, timeoutMs, dryRun: policy !== "fix" } };
 }
+
+/**
+ * A client's reason, with the command-line fixes it names (`pass --cert CRT --key KEY`)
+ * said as the promise attributes that do the same.
+ *
+ * @example
+ * ```ts
+ * inAttributes("x requires a client certificate: pass --cert CRT --key KEY"); // 'x requires a client certificate: give cert => "CRT", key => "KEY"'
+ * ```
+ */
+export function inAttributes(reason: string): string {
+  return reason
+    .replace(/pass --cert CRT --key KEY/g, 'give cert => "CRT", key => "KEY"')
+    .replace(/pass --ca CA/g, 'give ca => "CA"')
+    .replace(/, or --config ring\.toml on a ring machine/g, "");
+}

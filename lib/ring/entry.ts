@@ -13,6 +13,8 @@ export interface Entry {
   content: string;
   /** Peers still owed the message, with the wrapping each gets. */
   dests: Map<number, number>;
+  /** The seq this node logged it under (a message it logs; not for forward-only duties). */
+  seq?: number;
   /** Peers whose forwarding duty this node already took over while they were down. */
   takenOver?: Set<number>;
 }

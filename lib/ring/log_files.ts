@@ -141,6 +141,11 @@ export class LogFiles {
     }
   }
 
+  /** access.log's size now: where the next line will start. */
+  accessSize(): number {
+    return fstatSync(this.access.fd).size;
+  }
+
   /** The journal's text (for replay at start). */
   readJournal(): string {
     return readFileSync(this.journal.path, "utf8");

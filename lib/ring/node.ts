@@ -55,7 +55,7 @@ export interface ZogNodeOptions {
   files: LogFiles;
   fsync: FsyncPolicy;
   /** What recovery found: the ids seen, the M records in the journal, its size. */
-  recovered: { seen: IdSet; recorded: number; journalBytes: number };
+  recovered: { seen: IdSet; seq: number; journalBytes: number };
   /** Makes the link this node dials to `peer`; the node is the link's owner. */
   link: (peer: RingNode, owner: LinkOwner) => PeerLink;
   /** Where logged messages get their seq, are stored, and go to listeners. Default: no store. */
@@ -92,9 +92,9 @@ export class ZogNode implements LinkOwner {
   /** The link this node dials to each peer, by position (none at its own). */
   readonly links: readonly (PeerLink | undefined)[];
   seen: IdSet;
-  /** M records in the journal. */
+  /** The seq of the last message journalled (its M record). */
   recorded = 0;
-  /** The first this many M records are in access.log and the store. */
+  /** Messages up to this seq are in access.log and the store. */
   #inAccess = 0;
   /** ... and synced there: the journal's L mark. */
   #loggedMark = 0;
@@ -126,8 +126,8 @@ export class ZogNode implements LinkOwner {
     this.#positions = new Map(this.nodes.map((n) => [n.name, n.index]));
     const state = opts.recovered;
     this.seen = state.seen;
-    this.recorded = state.recorded;
-    this.#inAccess = this.#loggedMark = this.#markWritten = state.recorded;
+    this.recorded = state.seq;
+    this.#inAccess = this.#loggedMark = this.#markWritten = state.seq;
     this.#journalBytes = state.journalBytes;
     this.#durability = this.#makeDurability();
     this.#checkpoint = this.#makeCheckpoint();
@@ -286,7 +286,7 @@ export class ZogNode implements LinkOwner {
   #markNow(): void {
     this.#syncEverything();
     if (this.#inAccess === this.#markWritten) return;
-    this.files.journal.append(journalLine({ kind: "L", count: this.#inAccess }));
+    this.files.journal.append(journalLine({ kind: "L", seq: this.#inAccess }));
     this.files.syncJournalNow();
     this.#loggedMark = this.#markWritten = this.#inAccess;
   }
@@ -341,7 +341,7 @@ export class ZogNode implements LinkOwner {
     this.#batch = [];
     const lines = this.#journalLines;
     this.#journalLines = [];
-    if (this.#loggedMark !== this.#markWritten) lines.push(journalLine({ kind: "L", count: this.#loggedMark }));
+    if (this.#loggedMark !== this.#markWritten) lines.push(journalLine({ kind: "L", seq: this.#loggedMark }));
     const fresh: { entry: Entry; inc: Incoming }[] = [];
     const reforward: Entry[] = [];
     const newlySeen: string[] = [];
@@ -365,10 +365,14 @@ export class ZogNode implements LinkOwner {
       newlySeen.push(inc.id);
       const route = this.#route(hopsFrom);
       const dests = new Map<number, number>(route.pairs);
-      const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests };
-      lines.push(journalLine({ kind: "M", id: inc.id, origin: inc.origin, dests, content: inc.content, destsText: route.text }));
+      const seq = this.recorded + fresh.length + 1;
+      const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests, seq };
+      lines.push(journalLine({ kind: "M", seq, id: inc.id, origin: inc.origin, dests, content: inc.content, destsText: route.text }));
       fresh.push({ entry, inc });
     }
+    // Where this commit's access.log lines will start: recovery looks for them there.
+    const first = this.#accessRetry[0]?.seq ?? fresh[0]?.entry.seq;
+    if (first !== undefined) lines.push(journalLine({ kind: "P", seq: first, offset: this.files.accessSize() }));
     const text = lines.join("");
     try {
       this.files.journal.append(text);
@@ -454,8 +458,9 @@ export class ZogNode implements LinkOwner {
     try {
       // The M records go: what they vouch for must be on disk in access.log and the store.
       this.#syncEverything();
-      this.#journalBytes = compactJournal(this.files, this.seen, pending.values());
-      this.recorded = this.#inAccess = this.#loggedMark = this.#markWritten = 0;
+      this.#journalBytes = compactJournal(this.files, this.seen, pending.values(), this.#inAccess);
+      // The V line vouches for what the L mark did.
+      this.#loggedMark = this.#markWritten = this.#inAccess;
     } catch (e) {
       log.error("journal compaction failed: {code}", { code: errCode(e) });
       this.#journalBytes = 0;

@@ -11,7 +11,7 @@ import { DEDUP_CAPACITY, IdSet } from "./dedup.ts";
 import type { Entry } from "./entry.ts";
 import type { LogFiles } from "./log_files.ts";
 import type { RingStore } from "./listen/store.ts";
-import { compactJournal } from "./recovery.ts";
+import { compactJournal } from "./journal_compact.ts";
 
 /** Messages of the store re-sent to every peer by a rebuild (each peer's de-dup memory holds 500 000 ids). */
 export const REBUILD_RESEND = 100_000;
@@ -46,6 +46,6 @@ export function rebuildJournal(files: LogFiles, store: RingStore, nodes: readonl
       pending.push({ id: m.id, origin: position.get(m.origin) ?? self, content: m.content, dests });
     }
   }
-  compactJournal(files, seen, pending);
+  compactJournal(files, seen, pending, store.lastSeq);
   return `journal rebuilt from ${store.path}: ${seen.size} ids remembered, ${pending.length} messages to be sent again to every peer (they drop what they have)`;
 }

@@ -7,11 +7,11 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { NodeFiles, RingConfig, RingNode } from "../config/mod.ts";
-import type { Entry } from "./entry.ts";
 import { errCode } from "../errors.ts";
 import { JOURNAL_FILE, LogFiles } from "./log_files.ts";
-import { RingStore } from "./listen/store.ts";
-import { type Recovered, recover } from "./recovery.ts";
+import type { RingStore } from "./listen/store.ts";
+import { openStore } from "./store_open.ts";
+import { JournalBehindError, type Recovered, recover, type StoreRows } from "./recovery.ts";
 import { rebuildJournal } from "./rebuild.ts";
 import { moveToStateDir, sizeOf } from "./state_dir.ts";
 
@@ -40,7 +40,12 @@ export class JournalMissingError extends Error {}
  * const { files, store, rec, notes } = openNode(config, self, nodeFiles(config, self), { rebuild: false });
  * ```
  */
-export function openNode(config: RingConfig, self: RingNode, paths: NodeFiles, opts: { rebuild?: boolean } = {}): Opened {
+export function openNode(
+  config: RingConfig,
+  self: RingNode,
+  paths: NodeFiles,
+  opts: { rebuild?: boolean; rebuildStore?: boolean } = {},
+): Opened {
   const notes = moveToStateDir(paths.logDir, paths.stateDir);
   const journalPath = join(paths.stateDir, JOURNAL_FILE);
   const journalBytes = sizeOf(journalPath);
@@ -50,36 +55,46 @@ export function openNode(config: RingConfig, self: RingNode, paths: NodeFiles, o
     // The journal is checked before anything creates it.
     makeFolder(paths.logDir, "log");
     makeFolder(paths.stateDir, "state");
-    store = RingStore.open(paths.stateDir, { durable: config.fsync !== "never" });
+    const opened = openStore(paths.stateDir, { durable: config.fsync !== "never", rebuild: opts.rebuildStore ?? false });
+    store = opened.store;
+    const damage: string[] = [];
+    if (opened.setAside)
+      damage.push(`store: ${opened.setAside.reason}: set aside as ${opened.setAside.path}; a new store is filled from the journal`);
     const accessBytes = sizeOf(join(paths.logDir, "access.log"));
     if (journalBytes === 0 && (store.lastSeq > 0 || accessBytes > 0) && !opts.rebuild) throw missing(journalPath, store, accessBytes);
     files = new LogFiles(paths.logDir, paths.stateDir);
-    if (journalBytes === 0 && (store.lastSeq > 0 || accessBytes > 0))
-      notes.push(
-        rebuildJournal(
-          files,
-          store,
-          config.nodes.map((n) => n.name),
-          self.index,
-        ),
-      );
+    const names = config.nodes.map((n) => n.name);
+    if (journalBytes === 0 && (store.lastSeq > 0 || accessBytes > 0)) notes.push(rebuildJournal(files, store, names, self.index));
     // The store's WAL is synced with access.log, before the journal's L mark moves past them.
     if (config.fsync !== "never") files.alsoSync.push(store.walFd());
-    const opened = store;
-    const origin = (i: number) => config.nodes[i]?.name ?? "?";
-    let storeRepaired = 0;
-    const rec = recover(files, (unconfirmed: readonly Entry[]) => {
-      storeRepaired = opened.repair(unconfirmed.map((e) => ({ id: e.id, origin: origin(e.origin), content: e.content })));
-    });
-    const damage = rec.skipped > 0 ? [`journal: skipped ${rec.skipped} torn lines`] : [];
+    const rows = storeRows(store, config.nodes);
+    const ring = { self: self.index, n: config.nodes.length };
+    let rec: Recovered;
+    try {
+      rec = recover(files, rows, ring);
+    } catch (e) {
+      if (!(e instanceof JournalBehindError) || !opts.rebuild) throw e;
+      notes.push(rebuildJournal(files, store, names, self.index));
+      rec = recover(files, rows, ring);
+    }
     if (rec.repaired > 0) notes.push(`access.log: appended ${rec.repaired} journalled messages a crash had kept out`);
-    if (storeRepaired > 0) notes.push(`store: added ${storeRepaired} journalled messages a crash had kept out`);
-    return { files, store, rec, notes, damage };
+    if (opened.setAside) notes.push(rebuiltNote(store));
+    else if (rec.storeRepaired > 0) notes.push(`store: added ${rec.storeRepaired} journalled messages a crash had kept out`);
+    return { files, store, rec, notes: [...notes, ...rec.notes], damage: [...damage, ...rec.damage] };
   } catch (e) {
     files?.close();
     store?.close();
     throw e;
   }
+}
+
+/** What a store rebuilt from the journal holds, and what it could not get back. */
+function rebuiltNote(store: RingStore): string {
+  const oldest = store.oldestSeq();
+  const held =
+    oldest <= store.lastSeq ? `messages ${oldest}-${store.lastSeq} restored from the journal` : "no message in the journal to restore";
+  const gone = oldest > 1 ? `; messages 1-${oldest - 1} were only in the old store: replay starts after them` : "";
+  return `store rebuilt: ${held}${gone}; the positions of durable listeners and groups were in the old store (they start again as new ones)`;
 }
 
 function makeFolder(dir: string, what: string): void {
@@ -99,4 +114,30 @@ function missing(journalPath: string, store: RingStore, accessBytes: number): Jo
     `the journal ${journalPath} is missing or empty while ${holds}: refusing to start, which would forget what was sent and acknowledged; ` +
       `put the journal back, or start once with --rebuild-journal to rebuild it from the store and the peers`,
   );
+}
+
+/** The store as recovery sees it: origins as ring positions. */
+function storeRows(store: RingStore, nodes: readonly RingNode[]): StoreRows {
+  const position = new Map(nodes.map((n) => [n.name, n.index]));
+  const name = (i: number) => nodes[i]?.name ?? "?";
+  const damaged = store.scanDamaged();
+  return {
+    damaged,
+    replace: (rows) => store.replace(rows.map((r) => ({ ...r, origin: name(r.origin) }))),
+    get lastSeq() {
+      return store.lastSeq;
+    },
+    put: (rows) => store.put(rows.map((r) => ({ ...r, origin: name(r.origin) }))),
+    skipTo: (seq) => store.skipTo(seq),
+    between: (from, to) => {
+      const out: { seq: number; id: string; origin: number; content: string }[] = [];
+      for (let at = from; at <= to;) {
+        const page = store.read(at, Math.min(10_000, to - at + 1));
+        for (const m of page) if (m.seq <= to) out.push({ seq: m.seq, id: m.id, origin: position.get(m.origin) ?? 0, content: m.content });
+        if (page.length === 0) break;
+        at = page[page.length - 1]!.seq + 1;
+      }
+      return out;
+    },
+  };
 }

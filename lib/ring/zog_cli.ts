@@ -14,6 +14,7 @@ import { defineCertsCommands } from "../tls/certs_defs.ts";
 import { parseHostPort } from "../tls/endpoint.ts";
 import { folderProblems } from "./check_dirs.ts";
 import { runDaemon } from "./daemon.ts";
+import { runRepair, runVerify } from "./repair_cmds.ts";
 import { runStatus } from "./status_command.ts";
 import { DEFAULT_STATS } from "../stats/mod.ts";
 import { runCerts } from "../tls/certs_entry.ts";
@@ -25,6 +26,8 @@ Usage:
       [--log-level LEVEL] [--rebuild-journal]
   zog --check --config ring.toml [--node NAME]
   zog status [--stats ADDR:PORT] [--json]
+  zog verify --config ring.toml [--node NAME] [--repair]
+  zog repair --config ring.toml [--node NAME]
   zog certs init DIR | zog certs issue DIR NAME [--host IP_OR_DNS ...]
   zog completion bash|zsh | zog man
 
@@ -119,6 +122,8 @@ export async function main(args: string[]): Promise<number> {
     statsAddr(addr);
     return await runStatus(addr, parsed.values.json ?? false);
   }
+  if (args[0] === "verify") return await runVerify(args.slice(1), localAddresses());
+  if (args[0] === "repair") return await runRepair(args.slice(1), localAddresses());
   const parsed = parseCommand(ZOG, args);
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { checkPromise, ringId } from "../../lib/cfengine/messages_promise.ts";
+import { checkPromise, inAttributes, ringId } from "../../lib/cfengine/messages_promise.ts";
 import { formatResponse, headerReply, parseRequest } from "../../lib/cfengine/module_protocol.ts";
 import { ID_RE } from "../../lib/ring/protocol.ts";
 
@@ -56,6 +56,19 @@ describe("checkPromise", () => {
   test("cf-agent's dry run (action_policy warn) is a dry run", () => {
     const r = checkPromise("x", { ring: "r", action_policy: "warn" });
     expect("promise" in r && r.promise.dryRun).toBe(true);
+  });
+});
+
+describe("inAttributes", () => {
+  test("the client's command-line fixes become the promise's attributes", () => {
+    expect(
+      inAttributes(
+        "h:1 requires a client certificate: pass --cert CRT --key KEY (signed by the ring's CA), or --config ring.toml on a ring machine",
+      ),
+    ).toBe('h:1 requires a client certificate: give cert => "CRT", key => "KEY" (signed by the ring\'s CA)');
+    expect(inAttributes("not signed by a CA we trust: pass --ca CA (the ring's CA)")).toBe(
+      'not signed by a CA we trust: give ca => "CA" (the ring\'s CA)',
+    );
   });
 });
 

@@ -136,6 +136,28 @@ describe.skipIf(!CF_AGENT)("cf-agent with the messages: promise type", () => {
     expect(took).toBeLessThan(10_000);
   }, 60_000);
 
+  test("a TLS ring: ca from ring.toml, the client certificate from cert/key; without it, not_kept saying what to pass", async () => {
+    const tlsRing = await startRing("127.8.6", { tls: true });
+    const pki = join(tlsRing.dir, "pki");
+    const tag = crypto.randomUUID().slice(0, 8);
+    const file = policy(
+      "tls",
+      `  messages:
+    "over tls ${tag}" id => "tls-${tag}", ring => "${tlsRing.config}", cert => "${pki}/client.crt", key => "${pki}/client.key";
+    "no certificate ${tag}" ring => "${tlsRing.config}", timeout => "3";`,
+    );
+    const tlsLogs = tlsRing.nodes.map((n) => n.accessLog);
+    const r = await agent(file);
+    expect(r.out).toContain(`info: sent message "over tls ${tag}" (id tls-${tag}) to the ring`);
+    expect(r.out).toMatch(
+      new RegExp(
+        `error: cannot send message "no certificate ${tag}": \\S+ requires a client certificate: give cert => "CRT", key => "KEY"`,
+      ),
+    );
+    const perLog = await waitForLogs(tlsRing, tlsLogs, [0, 0, 0, 0, 0], 1);
+    for (const lines of perLog) expect(lines).toEqual([`over tls ${tag}`]);
+  }, 60_000);
+
   test("a policy of 100 promises: all repaired and logged once on every node, then all kept", async () => {
     const tag = crypto.randomUUID().slice(0, 8);
     const file = policy(

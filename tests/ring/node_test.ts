@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type RingNode, ringConfigFromText } from "../../lib/config/mod.ts";
 import { journalLine } from "../../lib/ring/journal_format.ts";
@@ -15,6 +15,15 @@ const config = ringConfigFromText(
   ["MV", "PA", "G", "LA", "S"].map((n, i) => `[[node]]\nname = "${n}"\nhost = "127.9.9.${11 + i}"\n`).join(""),
   "ring.toml",
 );
+
+/** The journal's records as text: checksums and P lines (access.log offsets) left out. */
+function records(path: string): string {
+  return readFileSync(path, "utf8")
+    .split("\n")
+    .filter((l) => l !== "" && !l.startsWith("P "))
+    .map((l) => `${l.slice(0, -9)}\n`)
+    .join("");
+}
 
 const link = (peer: RingNode, owner: LinkOwner) => new PeerLink(peer, owner, { keepaliveMs: 1000 });
 
@@ -45,7 +54,7 @@ describe("ZogNode", () => {
     const { node, files } = makeNode(dir);
     expect(await submit(node, "a", "hello")).toBeUndefined();
     expect(readFileSync(join(dir, "access.log"), "utf8")).toMatch(/^\d{8}T\d{6}Z hello\n$/);
-    expect(readFileSync(join(dir, "journal"), "utf8")).toContain("M a 0 1:2,2:2 hello\n");
+    expect(records(join(dir, "journal"))).toContain("M 1 a 0 1:2,2:2 hello\n");
     expect(queued(node, 1)).toEqual([["a", 2]]);
     expect(queued(node, 2)).toEqual([["a", 2]]);
     expect(queued(node, 3)).toEqual([]);
@@ -132,12 +141,53 @@ describe("ZogNode", () => {
   test("a crash between journal and access.log is repaired at start, once", () => {
     const dir = tmpDir();
     makeNode(dir).files.close();
-    appendFileSync(join(dir, "journal"), journalLine({ kind: "M", id: "x", origin: 2, dests: new Map(), content: "journalled only" }));
+    appendFileSync(
+      join(dir, "journal"),
+      journalLine({ kind: "M", seq: 1, id: "x", origin: 2, dests: new Map(), content: "journalled only" }),
+    );
     const { files, rec } = makeNode(dir);
     expect(rec.repaired).toBe(1);
     files.close();
     expect(makeNode(dir).rec.repaired).toBe(0);
     expect(readFileSync(join(dir, "access.log"), "utf8")).toMatch(/^\d{8}T\d{6}Z journalled only\n$/);
+  });
+
+  test("L marks lost to damage: what access.log holds is found at the journalled offsets, nothing is doubled", async () => {
+    const dir = tmpDir();
+    const first = makeNode(dir);
+    for (let i = 0; i < 20; i++) await submit(first.node, `m${i}`, `message ${i}`);
+    first.node.flush();
+    first.files.close();
+    // Every L mark damaged (one bit each): replay sees 20 messages after V and none confirmed.
+    const path = join(dir, "journal");
+    const damaged = readFileSync(path, "utf8").replace(/^L (\d+)/gm, (_, n) => `L ${Number(n) ^ 1}`);
+    writeFileSync(path, damaged);
+    const again = makeNode(dir);
+    expect(again.rec.repaired).toBe(0);
+    expect(again.rec.damage.length).toBeGreaterThan(0);
+    expect(again.rec.damage[0]).toMatch(/^journal .*: bytes \d+-\d+ \(1 record\) fail their checksum: not replayed$/);
+    const lines = readFileSync(join(dir, "access.log"), "utf8")
+      .split("\n")
+      .filter((l) => l !== "");
+    expect(lines.map((l) => l.slice(17))).toEqual(Array.from({ length: 20 }, (_, i) => `message ${i}`));
+    again.files.close();
+  });
+
+  test("a crash that cut access.log's last write: the torn line is cut and written again whole", async () => {
+    const dir = tmpDir();
+    const first = makeNode(dir);
+    for (let i = 0; i < 5; i++) await submit(first.node, `m${i}`, `message ${i}`);
+    first.files.close();
+    const access = join(dir, "access.log");
+    const text = readFileSync(access, "utf8");
+    writeFileSync(access, text.slice(0, text.length - 4));
+    const again = makeNode(dir);
+    const lines = readFileSync(access, "utf8")
+      .split("\n")
+      .filter((l) => l !== "");
+    expect(lines.map((l) => l.slice(17))).toEqual(Array.from({ length: 5 }, (_, i) => `message ${i}`));
+    expect(again.rec.notes.join("\n")).toMatch(/access\.log: cut a torn line at byte \d+/);
+    again.files.close();
   });
 
   test("compaction keeps the ids and the duties owed", async () => {
@@ -147,11 +197,11 @@ describe("ZogNode", () => {
     for (let i = 0; i < 10; i++) if (i !== 4) ack(node, 1, `m${i}`);
     await new Promise((r) => setImmediate(r));
     const pending = [...node.links[2]!.queue.values()].filter((e) => e.id === "m4" || e.id === "m7");
-    compactJournal(files, node.seen, pending);
+    compactJournal(files, node.seen, pending, 10);
     files.close();
     const again = makeNode(dir);
     expect([...again.node.seen.values()].sort()).toEqual(Array.from({ length: 10 }, (_, i) => `m${i}`));
-    expect(again.rec.recorded).toBe(0);
+    expect(again.rec.seq).toBe(10);
     expect(again.rec.repaired).toBe(0);
     expect(queued(again.node, 2).map(([id]) => id)).toEqual(["m4", "m7"]);
     again.files.close();
@@ -163,7 +213,7 @@ describe("ZogNode", () => {
     for (let i = 0; i < 100; i++) await submit(node, `c${i}`, `compacted message ${i}`);
     for (let i = 0; i < 100; i++) if (i % 10 !== 0) ack(node, 1, `c${i}`);
     await submit(node, "last", "after the acks");
-    const journal = readFileSync(join(dir, "journal"), "utf8");
+    const journal = records(join(dir, "journal"));
     expect(journal.length).toBeLessThan(8000);
     expect(journal).toContain("S c0\n");
     files.close();
@@ -184,7 +234,7 @@ describe("ZogNode", () => {
     const contents = Array.from({ length: 3000 }, (_, i) => `batch line ${i} ${"z".repeat(40)}`);
     appendFileSync(
       join(dir, "journal"),
-      contents.map((content, i) => journalLine({ kind: "M", id: `b${i}`, origin: 1, dests: new Map(), content })).join(""),
+      contents.map((content, i) => journalLine({ kind: "M", seq: i + 1, id: `b${i}`, origin: 1, dests: new Map(), content })).join(""),
     );
     appendFileSync(
       join(dir, "access.log"),
@@ -207,7 +257,7 @@ describe("ZogNode", () => {
     const loggedSyncs: (() => void)[] = [];
     files.syncLogged = () => new Promise<void>((done) => loggedSyncs.push(done));
     const node = new ZogNode({ self: config.nodes[0]!, nodes: config.nodes, files, fsync: "batch", recovered: recover(files), link });
-    const journal = () => readFileSync(join(dir, "journal"), "utf8");
+    const journal = () => records(join(dir, "journal"));
     expect(await submit(node, "a", "one")).toBeUndefined();
     const deadline = Date.now() + 10_000;
     // The sync starts from the node's own batch timer: poll for it.
@@ -220,7 +270,7 @@ describe("ZogNode", () => {
     await Bun.sleep(0);
     expect(await submit(node, "c", "three")).toBeUndefined();
     // The sync that ran covered "a" alone ("b" came while it ran).
-    expect(journal()).toMatch(/^M b [^\n]*\nL 1\nM c /m);
+    expect(journal()).toMatch(/^M 2 b [^\n]*\nL 1\nM 3 c /m);
     node.flush();
     expect(journal().endsWith("L 3\n")).toBe(true);
     files.close();
@@ -237,7 +287,7 @@ describe("ZogNode", () => {
       while (performance.now() - started < 25);
     };
     const node = new ZogNode({ self: config.nodes[0]!, nodes: config.nodes, files, fsync: "batch", recovered: recover(files), link });
-    const journal = () => readFileSync(join(dir, "journal"), "utf8");
+    const journal = () => records(join(dir, "journal"));
     const answered: string[] = [];
     const send = (id: string) => submit(node, id, `content ${id}`).then((err) => answered.push(err ?? id));
     await send("slow");
@@ -249,13 +299,13 @@ describe("ZogNode", () => {
     const rest = [send("b"), send("c")];
     // A non-event (b and c not committed while the fsync runs): time for them to wrongly be.
     await Bun.sleep(20);
-    expect(journal()).not.toContain("M b ");
+    expect(journal()).not.toContain("M 3 b ");
     expect(answered).toEqual([]);
     syncs[0]!();
     await a;
     // The next group fsync starts from the node's own batch timer: poll for it.
     while (syncs.length < 2) await Bun.sleep(1);
-    expect(journal()).toContain("M b 0 1:2,2:2 content b\nM c 0 1:2,2:2 content c\n");
+    expect(journal()).toContain("M 3 b 0 1:2,2:2 content b\nM 4 c 0 1:2,2:2 content c\n");
     expect(answered).toEqual(["a"]);
     syncs[1]!();
     await Promise.all(rest);

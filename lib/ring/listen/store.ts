@@ -15,7 +15,7 @@ import { Database, type Statement } from "bun:sqlite";
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { getLogger } from "../../log/logging.ts";
-import { alreadyLogged } from "../journal_replay.ts";
+import { type CheckedRow, positionSum, rowIsWhole, rowSum } from "./row_check.ts";
 import type { Retain } from "../../config/mod.ts";
 
 const log = getLogger("zog", "store");
@@ -37,8 +37,8 @@ export interface StoredMessage {
 export type NewMessage = Pick<StoredMessage, "id" | "origin" | "content">;
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL, content TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS positions (name TEXT PRIMARY KEY, seq INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL, content TEXT NOT NULL, crc INTEGER);
+CREATE TABLE IF NOT EXISTS positions (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, crc INTEGER);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 `;
 
@@ -95,8 +95,9 @@ export class RingStore {
   ) {
     this.#db = db;
     db.exec(SCHEMA);
+    addChecksumColumns(db);
     this.#setLast = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)");
-    this.#read = db.prepare("SELECT seq, ts, id, origin, content FROM messages WHERE seq >= ? ORDER BY seq LIMIT ?");
+    this.#read = db.prepare("SELECT seq, ts, id, origin, content, crc FROM messages WHERE seq >= ? ORDER BY seq LIMIT ?");
     this.#tsOf = db.prepare("SELECT ts FROM messages WHERE seq = ?");
     this.#oldest = db.prepare("SELECT min(seq) AS seq FROM messages");
     const meta = db.query("SELECT value FROM meta WHERE key = 'last_seq'").get() as { value: number } | null;
@@ -110,7 +111,7 @@ export class RingStore {
         const params: (string | number)[] = [];
         for (let j = i; j < i + n; j++) {
           const m = rows[j]!;
-          params.push(m.seq, m.ts, m.id, m.origin, m.content);
+          params.push(m.seq, m.ts, m.id, m.origin, m.content, rowSum(m.seq, m.ts, m.id, m.origin, m.content));
         }
         this.#insertOf(n).run(...params);
       }
@@ -191,21 +192,44 @@ export class RingStore {
   #insertOf(rows: number): Statement {
     let st = this.#inserts.get(rows);
     if (!st) {
-      const values = Array.from({ length: rows }, () => "(?, ?, ?, ?, ?)").join(", ");
-      this.#inserts.set(rows, (st = this.#db.prepare(`INSERT INTO messages (seq, ts, id, origin, content) VALUES ${values}`)));
+      const values = Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?)").join(", ");
+      this.#inserts.set(rows, (st = this.#db.prepare(`INSERT INTO messages (seq, ts, id, origin, content, crc) VALUES ${values}`)));
     }
     return st;
   }
 
-  /** Up to `limit` messages from `fromSeq` on, in seq order (written or still in memory). */
+  /**
+   * Up to `limit` messages from `fromSeq` on, in seq order (written or still in memory). A
+   * row that fails its checksum is left out (and reported once, {@link damagedSeqs}): fewer
+   * than `limit` means the end was reached.
+   */
   read(fromSeq: number, limit: number): StoredMessage[] {
     const firstPending = this.lastSeq - this.#pending.length + 1;
-    const rows = fromSeq < firstPending ? (this.#read.all(fromSeq, limit) as StoredMessage[]) : [];
+    const rows: StoredMessage[] = [];
+    let from = fromSeq;
+    while (from < firstPending && rows.length < limit) {
+      const page = this.#read.all(from, limit - rows.length) as CheckedRow[];
+      for (const r of page) {
+        if (rowIsWhole(r)) rows.push({ seq: r.seq, ts: r.ts, id: r.id, origin: r.origin, content: r.content });
+        else this.#damaged(r.seq);
+      }
+      if (page.length < limit - rows.length || page.length === 0) break;
+      from = page[page.length - 1]!.seq + 1;
+    }
     if (rows.length < limit && this.#pending.length > 0) {
-      const from = Math.max(fromSeq, firstPending) - firstPending;
-      for (let i = from; i < this.#pending.length && rows.length < limit; i++) rows.push(this.#pending[i]!);
+      const at = Math.max(fromSeq, firstPending) - firstPending;
+      for (let i = at; i < this.#pending.length && rows.length < limit; i++) rows.push(this.#pending[i]!);
     }
     return rows;
+  }
+
+  /** Seqs of rows found failing their checksum so far (each logged once). */
+  readonly damagedSeqs = new Set<number>();
+
+  #damaged(seq: number): void {
+    if (this.damagedSeqs.has(seq)) return;
+    this.damagedSeqs.add(seq);
+    log.warn("store {path}: message {seq} fails its checksum: not served", { path: this.path, seq });
   }
 
   /** The first seq still held (lastSeq + 1 when the store is empty). */
@@ -233,42 +257,89 @@ export class RingStore {
     return this.#tsOf.get(seq) as { ts: number } | null;
   }
 
-  /** The ids of the last `n` messages, oldest first (to match against the journal at start). */
-  tailIds(n: number): string[] {
-    if (n <= 0) return [];
-    return this.read(Math.max(1, this.lastSeq - n + 1), n).map((m) => m.id);
+  /**
+   * At start: adds messages under the seqs the journal gave them (ascending, past
+   * lastSeq), written at once.
+   */
+  put(rows: readonly { seq: number; id: string; origin: string; content: string }[]): void {
+    if (rows.length === 0) return;
+    this.flush();
+    const ts = (this.#lastTs = Math.max(Date.now(), this.#lastTs));
+    this.#write(rows.map((r) => ({ ...r, ts })));
+    this.lastSeq = Math.max(this.lastSeq, rows[rows.length - 1]!.seq);
+  }
+
+  /** Moves lastSeq on to `seq` (the messages between are lost here; their seqs are never reused). */
+  skipTo(seq: number): void {
+    if (seq <= this.lastSeq) return;
+    this.flush();
+    this.lastSeq = seq;
+    this.#setLast.run(seq);
   }
 
   /**
-   * At start: appends those of `journalled` (the journal's messages that may not have
-   * reached access.log and the store, oldest first) that the store lacks. Returns how many.
+   * SQLite's check of the file's pages and indexes (`PRAGMA quick_check`: it reads the whole
+   * file once); a reason when it fails.
    */
-  repair(journalled: readonly NewMessage[]): number {
-    const ids = journalled.map((m) => m.id);
-    const missing = journalled.slice(alreadyLogged(ids, this.tailIds(ids.length)));
-    if (missing.length > 0) {
-      this.append([...missing]);
-      this.flush();
+  check(): string | undefined {
+    try {
+      const rows = this.#db.query("PRAGMA quick_check").all() as { quick_check: string }[];
+      const bad = rows.map((r) => r.quick_check).filter((r) => r !== "ok");
+      return bad.length === 0 ? undefined : `quick_check: ${bad.slice(0, 3).join("; ")}`;
+    } catch (e) {
+      return (e as Error).message;
     }
-    return missing.length;
+  }
+
+  /** Seqs of the rows that fail their checksum (reads every row once: at start). */
+  scanDamaged(): number[] {
+    this.flush();
+    const bad: number[] = [];
+    for (const r of this.#db
+      .query("SELECT seq, ts, id, origin, content, crc FROM messages WHERE crc IS NOT NULL")
+      .iterate() as Iterable<CheckedRow>)
+      if (!rowIsWhole(r)) bad.push(r.seq);
+    for (const seq of bad) this.damagedSeqs.add(seq);
+    return bad;
+  }
+
+  /** Writes damaged rows again, whole (their time kept), from the journal's records of them. */
+  replace(rows: readonly { seq: number; id: string; origin: string; content: string }[]): void {
+    const tsOf = this.#db.prepare("SELECT ts FROM messages WHERE seq = ?");
+    const put = this.#db.prepare("UPDATE messages SET id = ?, origin = ?, content = ?, crc = ? WHERE seq = ?");
+    this.#db.transaction(() => {
+      for (const r of rows) {
+        const ts = (tsOf.get(r.seq) as { ts: number } | null)?.ts ?? Date.now();
+        put.run(r.id, r.origin, r.content, rowSum(r.seq, ts, r.id, r.origin, r.content), r.seq);
+        this.damagedSeqs.delete(r.seq);
+      }
+    })();
   }
 
   /** The saved position of a durable listener or group (`durable:NAME`, `group:NAME`). */
   position(key: string): number | undefined {
-    return (this.#db.query("SELECT seq FROM positions WHERE name = ?").get(key) as { seq: number } | null)?.seq;
+    return this.positions().get(key);
   }
 
-  /** Every saved position, by key. */
+  /** Every saved position, by key; one that fails its checksum is left out and logged (its listener starts again from the oldest message held). */
   positions(): Map<string, number> {
-    const rows = this.#db.query("SELECT name, seq FROM positions ORDER BY name").all() as { name: string; seq: number }[];
-    return new Map(rows.map((r) => [r.name, r.seq]));
+    const rows = this.#db.query("SELECT name, seq, crc FROM positions ORDER BY name").all() as {
+      name: string;
+      seq: number;
+      crc: number | null;
+    }[];
+    const whole = rows.filter((r) => r.crc === null || r.crc === positionSum(r.name, r.seq));
+    for (const r of rows)
+      if (!whole.includes(r))
+        log.warn("store {path}: the position of {name} fails its checksum: ignored", { path: this.path, name: r.name });
+    return new Map(whole.map((r) => [r.name, r.seq]));
   }
 
   /** Saves positions in one transaction. */
   savePositions(positions: ReadonlyMap<string, number>): void {
-    const put = this.#db.prepare("INSERT OR REPLACE INTO positions (name, seq) VALUES (?, ?)");
+    const put = this.#db.prepare("INSERT OR REPLACE INTO positions (name, seq, crc) VALUES (?, ?, ?)");
     this.#db.transaction(() => {
-      for (const [k, v] of positions) put.run(k, v);
+      for (const [k, v] of positions) put.run(k, v, positionSum(k, v));
     })();
   }
 
@@ -324,5 +395,13 @@ export class RingStore {
     }
     this.#db.close();
     if (this.#walFd !== undefined) closeSync(this.#walFd);
+  }
+}
+
+/** Stores made before rows had checksums get the column (their rows keep NULL: unchecked). */
+function addChecksumColumns(db: Database): void {
+  for (const table of ["messages", "positions"]) {
+    const cols = db.query(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    if (!cols.some((c) => c.name === "crc")) db.exec(`ALTER TABLE ${table} ADD COLUMN crc INTEGER`);
   }
 }
