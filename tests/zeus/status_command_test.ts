@@ -125,3 +125,23 @@ test("several zeus: the leader, live standbys only, a silent leader and zeus tha
     "this zeus is a standby: the emperors and vassals below are the leader's to show",
   ]);
 });
+
+test("zeus status names the state keys that hold no vassal", () => {
+  const s = {
+    settling: false,
+    emperors: [],
+    vassals: [],
+    counters: {},
+    ha: {
+      role: "leader",
+      id: "a",
+      standbys: [],
+      etcd: "127.0.0.1:2379",
+      vassal_digest: "",
+      state: { vassals: 2, copies: 1, emperors: 1, revision: 9, unreadable: ["vassal/b.toml"] },
+    },
+  } as unknown as ZeusStatus;
+  expect(renderZeusStatus(s, 0)).toContain(
+    "state in etcd: 2 vassals, 1 copies, 1 emperors (revision 9); 1 key(s) that hold no vassal, which a takeover cannot restore: vassal/b.toml",
+  );
+});
