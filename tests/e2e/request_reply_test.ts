@@ -121,6 +121,34 @@ describe("request/reply through the ring", () => {
     await stop(back);
   }, 60_000);
 
+  test("the node carrying the requester's reply subscription dies: the requester asks another and still gets the reply", async () => {
+    const svc = `survive-${crypto.randomUUID().slice(0, 6)}`;
+    const r1 = await responder(2, svc, "sleep 1.5; cat");
+    const req = start(bin("sprog"), [
+      "request",
+      "--config",
+      ring.config,
+      "--server",
+      server(0),
+      "--to",
+      svc,
+      "-m",
+      "still here",
+      "--timeout",
+      "20",
+    ]);
+    // The request is in the ring (logged on G): now the node the requester listens to goes away.
+    await waitFor(() => loggedContents(ring.nodes[2]!.accessLog).some((c) => c.startsWith(`@request ${svc} `)), 10_000, "the request");
+    await ring.killNode(0);
+    try {
+      expect(await req.exited).toBe(0);
+      expect(req.stdout()).toBe("still here");
+    } finally {
+      await ring.startNode(0);
+      await stop(r1);
+    }
+  }, 60_000);
+
   test("a long output is cut to fit one message; the request says so", async () => {
     const svc = `long-${crypto.randomUUID().slice(0, 6)}`;
     const r1 = await responder(3, svc, "head -c 100000 /dev/zero | tr '\\0' x; exit 7");
