@@ -77,6 +77,7 @@ function parseCandidate(kv: KeyValue | undefined): Candidate | undefined {
     const c = JSON.parse(new TextDecoder().decode(kv.value));
     return typeof c?.id === "string" && typeof c.zeus === "string" ? c : undefined;
   } catch {
+    // Not a candidate's JSON: read as no candidate, which callers show as "none elected".
     return undefined;
   }
 }

@@ -14,6 +14,7 @@ import { foregroundGroup, killSession, signal } from "./process_group.ts";
 import { TtyOutput } from "./tty_output.ts";
 import { signalNumber } from "../vassal/signals.ts";
 import { SendWindow, WindowLimit } from "./window.ts";
+import { errCode } from "../errors.ts";
 
 type ExecOpen = Extract<StreamOpen, { kind: "exec" }>;
 type Out = StreamFrameBody;
@@ -59,12 +60,12 @@ export function execArgv(argv: string[], ctx: Pick<ExecContext, "runAs" | "cgrou
 
 /** A command that could not be started: its END, with the shell's exit codes (126, 127). */
 function spawnFailed(open: ExecOpen, ctx: ExecContext, e: unknown): ExecRun {
-  const err = e as NodeJS.ErrnoException;
-  const reason = `cannot run ${JSON.stringify(open.argv[0])} in ${ctx.cwd}: ${err.code ?? err.message}`;
+  const code = errCode(e);
+  const reason = `cannot run ${JSON.stringify(open.argv[0])} in ${ctx.cwd}: ${code}`;
   return {
     frame: () => {},
     kill: () => {},
-    ended: Promise.resolve({ type: "END", code: err.code === "EACCES" ? 126 : 127, error: "spawn", reason }),
+    ended: Promise.resolve({ type: "END", code: code === "EACCES" ? 126 : 127, error: "spawn", reason }),
   };
 }
 
@@ -102,6 +103,8 @@ class StdinFeed {
     try {
       this.sink.write(data);
       const flushed = Promise.resolve(this.sink.flush());
+      // A failed flush is the command's stdin closed: no window is given back for what it
+      // will not read, and end() must not wait on it.
       this.#flushed = flushed.catch(() => {});
       void flushed.then(() => this.taken(data.byteLength)).catch(() => {});
     } catch {
@@ -116,6 +119,7 @@ class StdinFeed {
   end(): void {
     void this.#flushed.then(() => {
       try {
+        // Closed already (the command exited): it has its EOF.
         void Promise.resolve(this.sink.end()).catch(() => {});
       } catch {
         // Closed already: the command has its EOF.
@@ -199,12 +203,13 @@ class ExecRunner implements ExecRun {
     const reader = stream.getReader();
     for (;;) {
       await this.out.open();
+      // Stopped: the rest of the output is not wanted, so a failed cancel loses nothing.
       if (this.out.closed) return void reader.cancel().catch(() => {});
       const { value, done } = await reader.read();
       if (done) return;
       for (let off = 0; off < value.byteLength;) {
         await this.out.open();
-        if (this.out.closed) return void reader.cancel().catch(() => {});
+        if (this.out.closed) return void reader.cancel().catch(() => {}); // as above
         const n = this.out.take(Math.min(MAX_DATA, value.byteLength - off));
         this.send({ type: "DATA", fd, data: value.subarray(off, off + n) });
         off += n;
