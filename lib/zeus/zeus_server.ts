@@ -196,14 +196,17 @@ export class Zeus implements ZeusServer, ConnectionHost {
     return !this.opts.ha || this.opts.ha.canAct();
   }
 
+  /** The term a new emperor joins: undefined unless a term runs and the lease is proven. */
   joinable(): LeadershipTerm | undefined {
     return this.canAct() ? this.#term : undefined;
   }
 
+  /** The leader a standby names in NOT_LEADER ("" while none is known, or this zeus leads). */
   leaderAddress(): string {
     return this.opts.ha?.leaderAddress() ?? "";
   }
 
+  /** A connection closed for good. */
   forget(id: number): void {
     this.#conns.delete(id);
   }
