@@ -168,6 +168,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
     this.strangers = new Strangers({
       log,
       watchFds: true,
+      // A stranger's silence is a timeout too: judged on the monotonic clock.
+      now: () => clock.monotonic(),
       refuse: (conn, reason) => {
         conn.write(encodePacket(encodeMessage({ type: "ERROR", reason })));
         conn.close();
