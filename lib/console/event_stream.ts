@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 
 const log = getLogger("stats", "console");
 const enc = new TextEncoder();

@@ -14,7 +14,7 @@
 import { Database, type Statement } from "bun:sqlite";
 import { closeSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { getLogger } from "../../log/logging.ts";
+import { getLogger } from "../../log/mod.ts";
 import { type CheckedRow, positionSum, rowIsWhole, rowSum } from "./row_check.ts";
 import type { Retain } from "../../config/mod.ts";
 
