@@ -4,12 +4,10 @@
  *
  * @module
  */
-import type { ConnGuard } from "../net/conn_guard.ts";
+import type { Conn, ConnGuard, PacketReader, Strangers } from "../net/mod.ts";
 import type { ClientPort } from "./client_port.ts";
-import type { Conn, PacketReader } from "../net/mod.ts";
-import type { Strangers } from "../net/strangers.ts";
-import { certMatches } from "../tls/names.ts";
-import { getLogger } from "../log/logging.ts";
+import { certMatches } from "../tls/mod.ts";
+import { getLogger } from "../log/mod.ts";
 import { checkMessage } from "./message.ts";
 import { fanOut } from "./forwarding.ts";
 import type { Incoming, ZogNode } from "./node.ts";

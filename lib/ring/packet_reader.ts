@@ -7,7 +7,7 @@
  */
 import { type Conn, type PacketReader, readPackets } from "../net/mod.ts";
 import { RING_MODIFIER1 } from "../packet/mod.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import { type RingMessage, readRingPacket, ringBytes, RingType } from "./protocol.ts";
 
 const log = getLogger("zog", "conn");

@@ -7,6 +7,7 @@ import { LogFiles } from "../../lib/ring/log_files.ts";
 import { type Incoming, ZogNode } from "../../lib/ring/node.ts";
 import { type LinkOwner, PeerLink } from "../../lib/ring/peer_link.ts";
 import { compactJournal, recover } from "../../lib/ring/recovery.ts";
+import { FakeClock } from "../helpers/fake_clock.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
 
 afterAll(() => removeTmpDirs());
@@ -49,6 +50,30 @@ function ack(node: ZogNode, peer: number, id: string): void {
 const queued = (node: ZogNode, peer: number) => [...node.links[peer]!.queue.values()].map((e) => [e.id, e.dests.get(peer)]);
 
 describe("ZogNode", () => {
+  test("on an injected clock: the commit waits for the clock's next turn, and access.log is stamped with its wall time", async () => {
+    const dir = tmpDir();
+    const files = new LogFiles(dir);
+    const clock = new FakeClock(Date.UTC(2031, 4, 6, 7, 8, 9));
+    const node = new ZogNode({
+      self: config.nodes[0]!,
+      nodes: config.nodes,
+      files,
+      fsync: "never",
+      recovered: recover(files),
+      link,
+      clock,
+    });
+    const answer = submit(node, "a", "hello");
+    // A real turn of the event loop (the system clock's commit would have run in it).
+    await new Promise((r) => setImmediate(r));
+    expect(readFileSync(join(dir, "access.log"), "utf8")).toBe("");
+    clock.advance(0);
+    expect(await answer).toBeUndefined();
+    expect(readFileSync(join(dir, "access.log"), "utf8")).toBe("20310506T070809Z hello\n");
+    node.flush();
+    files.close();
+  });
+
   test("a client message is journalled, owed to +1 and +2 with wrapping 2, logged, then OK", async () => {
     const dir = tmpDir();
     const { node, files } = makeNode(dir);
@@ -187,6 +212,30 @@ describe("ZogNode", () => {
       .filter((l) => l !== "");
     expect(lines.map((l) => l.slice(17))).toEqual(Array.from({ length: 5 }, (_, i) => `message ${i}`));
     expect(again.rec.notes.join("\n")).toMatch(/access\.log: cut a torn line at byte \d+/);
+    again.files.close();
+  });
+
+  test("a journal of format 1 (no checksums) is read once, the old way, and rewritten in format 2", () => {
+    const dir = tmpDir();
+    // What the older code left: 3 messages, the L mark vouching for 2, the third in access.log too.
+    writeFileSync(join(dir, "journal"), "M a 0 1:2,2:2 one\nM b 0 1:2,2:2 two\nA 1 a b\nL 2\nM c 0 1:2,2:2 three\n");
+    writeFileSync(join(dir, "access.log"), ["one", "two", "three"].map((c) => `20261122T030442Z ${c}\n`).join(""));
+    const { node, files, rec } = makeNode(dir);
+    expect(rec.repaired).toBe(0);
+    expect(rec.notes.join("\n")).toMatch(/read in format 1 \(no checksums\) and rewritten in format 2, after message 3/);
+    expect(records(join(dir, "journal"))).toStartWith("V 2 3\n");
+    expect(["a", "b", "c"].every((id) => node.seen.has(id))).toBe(true);
+    expect(queued(node, 2).map(([id]) => id)).toEqual(["a", "b", "c"]);
+    files.close();
+    // The next start reads format 2 and repairs nothing.
+    const again = makeNode(dir);
+    expect(again.rec.repaired).toBe(0);
+    expect(again.rec.damage).toEqual([]);
+    expect(
+      readFileSync(join(dir, "access.log"), "utf8")
+        .split("\n")
+        .filter((l) => l !== ""),
+    ).toHaveLength(3);
     again.files.close();
   });
 
