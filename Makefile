@@ -14,7 +14,7 @@ help:
 	@echo "make test     build, then run every test (unit and end-to-end)"
 	@echo "make demo     run the whole system on this machine, then clean up"
 	@echo "make bench    run the benchmarks under bench/ and print figures"
-	@echo "make check    type check (tsc, and every @example in lib/ and mod.ts), format check (prettier), lib/ folders import downward only"
+	@echo "make check    type check (tsc, and every @example in lib/ and mod.ts), format check (prettier), lib/ folders import downward only, through mod.ts"
 	@echo "make fmt      format the sources with prettier"
 	@echo "make dist     cross-build tarballs for every target, with SHA256SUMS"
 	@echo "make dist-check  run the linux-arm64 build under qemu-user: --version, --check, a 2-node ring"

@@ -1,7 +1,9 @@
 /**
- * `make check`'s layering check: folders under lib/ import downward only. Prints every
- * cycle between folders (with the imports that make it) and exits 1 when there is one.
- * The files directly in lib/ (errors.ts, clock.ts) count as one folder, ".".
+ * `make check`'s layering check: folders under lib/ import downward only, and another
+ * folder's code through its `mod.ts`. Prints every cycle between folders (with the imports
+ * that make it) and every static import of another folder's file other than a `mod.ts`,
+ * and exits 1 when there is one. The files directly in lib/ (errors.ts, clock.ts) count as
+ * one folder, "."; a dynamic `import()` (a program loaded only when it runs) may name a file.
  *
  * Run: `bun run scripts/check_layers.ts [ROOT]`
  *
@@ -16,6 +18,8 @@ export interface FolderEdge {
   to: string;
   /** "lib/a/x.ts -> lib/b/y.ts" */
   via: string;
+  /** A dynamic `import()`, not a static import or re-export. */
+  dynamic?: boolean;
 }
 
 const IMPORT =
@@ -111,14 +115,30 @@ export function libFolderEdges(root: string): FolderEdge[] {
   const edges: FolderEdge[] = [];
   for (const file of tsFiles(lib)) {
     const from = folderOf(lib, file)!;
-    for (const spec of importsOf(readFileSync(file, "utf8"))) {
+    const source = readFileSync(file, "utf8");
+    const dynamic = new Set([...source.matchAll(/import\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1]!));
+    for (const spec of importsOf(source)) {
       const target = resolve(dirname(file), spec);
       const to = folderOf(lib, target);
       const via = `${relative(root, file)} -> ${relative(root, target)}`;
-      if (to !== undefined && to !== from && !edges.some((e) => e.via === via)) edges.push({ from, to, via });
+      if (to !== undefined && to !== from && !edges.some((e) => e.via === via))
+        edges.push({ from, to, via, ...(dynamic.has(spec) ? { dynamic: true } : {}) });
     }
   }
   return edges;
+}
+
+/**
+ * The static imports in `edges` of another folder's file other than its `mod.ts` (lib/'s own
+ * files, ".", have none).
+ *
+ * @example
+ * ```ts
+ * bypassingMod([{ from: "ring", to: "net", via: "lib/ring/a.ts -> lib/net/dial.ts" }]); // that edge
+ * ```
+ */
+export function bypassingMod(edges: FolderEdge[]): FolderEdge[] {
+  return edges.filter((e) => !e.dynamic && e.to !== "." && !e.via.endsWith("/mod.ts"));
 }
 
 if (import.meta.main) {
@@ -128,8 +148,8 @@ if (import.meta.main) {
     console.error(`lib/ folders import each other: ${c.folders.join(", ")}; folders must import downward only:`);
     for (const e of c.edges) console.error(`  ${e.via}`);
   }
-  if (cycles.length > 0) {
-    console.error("Move what both sides need into the lower folder (see docs or STYLE.md, 'Folders import downward only').");
-    process.exit(1);
-  }
+  if (cycles.length > 0) console.error("Move what both sides need into the lower folder (STYLE.md: 'Folders import downward only').");
+  const bypass = bypassingMod(libFolderEdges(root));
+  for (const e of bypass) console.error(`${e.via}: import another folder through its mod.ts (export the name there)`);
+  if (cycles.length > 0 || bypass.length > 0) process.exit(1);
 }

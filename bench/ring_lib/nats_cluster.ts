@@ -1,6 +1,7 @@
 /**
  * The comparison: a five-server nats-server cluster on loopback (routes between five
- * processes, Debian's nats-server), driven by the official `nats` client. JetStream: a
+ * processes, Debian's nats-server), driven by the official clients (`@nats-io/transport-node`,
+ * `@nats-io/jetstream`; they superseded the `nats` package). JetStream: a
  * stream of 5 replicas on file storage, each publish acknowledged by the stream; core NATS:
  * one subscriber on each of the five servers, a PING/PONG flush as the acknowledgement.
  *
@@ -8,7 +9,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { connect, type JetStreamClient, type NatsConnection, StorageType } from "nats";
+import { type JetStreamClient, jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type Proc, start, tmpDir, waitFor } from "../../tests/helpers/procs.ts";
 import { type LoadResult, pipelined, type Sample, sample, until } from "./load.ts";
 import { bytesUnder, cpuMs } from "./procfs.ts";
@@ -68,7 +70,7 @@ export class NatsCluster {
         `nats-server on ${host}`,
       );
       c.#conns.push(nc);
-      c.#js.push(nc.jetstream());
+      c.#js.push(jetstream(nc));
     }
     for (const nc of c.#conns) nc.subscribe("bench.core", { callback: () => void c.#delivered++ });
     // Interest travels over the routes: wait until a publish on any server reaches all five.
@@ -86,8 +88,7 @@ export class NatsCluster {
     const stream = { name: "BENCH", subjects: ["bench.js"], storage: StorageType.File, num_replicas: size };
     await waitFor(
       () =>
-        c.#conns
-          [0]!.jetstreamManager()
+        jetstreamManager(c.#conns[0]!)
           .then((jsm) => jsm.streams.add(stream))
           .then(() => true)
           .catch(() => false),
@@ -156,7 +157,7 @@ export class NatsCluster {
    * connection, a responder on server `to` answering each with its own payload.
    */
   async requestReply(n: number, from: number, to: number, payload: Uint8Array): Promise<LoadResult> {
-    const sub = this.#conns[to]!.subscribe("bench.req", { callback: (_err, msg) => msg.respond(msg.data) });
+    const sub = this.#conns[to]!.subscribe("bench.req", { callback: (_err, msg) => void msg.respond(msg.data) });
     await this.#conns[to]!.flush();
     // The responder's interest travels over the routes: wait until a request gets through.
     await waitFor(() => this.#conns[from]!.request("bench.req", payload, { timeout: 500 }).then(() => true, () => false), 20_000, "a NATS responder");

@@ -7,11 +7,10 @@
  */
 import { hostname, userInfo } from "node:os";
 import { AdminError, ProtocolError } from "../errors.ts";
-import { type Conn, dial, readPackets } from "../net/mod.ts";
-import { dialUnix } from "../net/unix.ts";
+import { type Conn, dial, dialUnix, hostPort, readPackets } from "../net/mod.ts";
 import { encodePacket, ZEUS_MODIFIER1 } from "../packet/mod.ts";
-import { getLogger } from "../log/logging.ts";
-import type { TlsClientFiles } from "../tls/files.ts";
+import { getLogger } from "../log/mod.ts";
+import type { TlsClientFiles } from "../tls/mod.ts";
 import { splitVars, VarsJoiner } from "./chunks.ts";
 import {
   ADMIN_PROTO,
@@ -22,7 +21,6 @@ import {
   type StreamFrameBody,
   type StreamOpen,
 } from "./frames.ts";
-import { hostPort } from "../net/mod.ts";
 
 const log = getLogger("zeus", "admin-client");
 

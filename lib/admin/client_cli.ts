@@ -6,12 +6,9 @@
  * @module
  */
 import type { ParseArgsConfig } from "node:util";
-import { defineCommand } from "../cli/command.ts";
-import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
-import { parseFlags } from "../cli/flags.ts";
+import { COMMON_FLAGS, defineCommand, handleCommon, parseFlags } from "../cli/mod.ts";
 import { AdminError, EXIT, UsageError } from "../errors.ts";
-import { parseHostPort } from "../tls/endpoint.ts";
-import { loadClientFiles } from "../tls/files.ts";
+import { loadClientFiles, parseHostPort } from "../tls/mod.ts";
 import { type AdminClientOptions, adminRequest } from "./client.ts";
 
 /** parseArgs options of the admin client flags. */

@@ -7,7 +7,7 @@
  */
 import { AdminError, ProtocolError } from "../errors.ts";
 import type { Logger } from "@logtape/logtape";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import { type AdminVerdict } from "./auth.ts";
 import { splitVars, VarsJoiner } from "./chunks.ts";
 import { ADMIN_PROTO, type AdminFrame } from "./frames.ts";

@@ -5,9 +5,7 @@
  * @module
  */
 import { createInterface } from "node:readline";
-import { defineCommand, parseCommand } from "../cli/command.ts";
-import { defineSharedCommands, runSharedCommand } from "../cli/shared_commands.ts";
-import { VERSION } from "../cli/version.ts";
+import { defineCommand, defineSharedCommands, parseCommand, runSharedCommand, VERSION } from "../cli/mod.ts";
 import { EXIT } from "../errors.ts";
 import { MessagesModule } from "./messages_module.ts";
 import { formatResponse, headerReply, parseRequest } from "./module_protocol.ts";

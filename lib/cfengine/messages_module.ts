@@ -5,11 +5,9 @@
  *
  * @module
  */
-import { loadRingConfig } from "../config/ring_config.ts";
-import { RingClient } from "../ring/client/ring_client.ts";
-import { loadClientTls, tlsPaths } from "../ring/client/client_tls.ts";
-import type { HostPort } from "../tls/endpoint.ts";
-import type { TlsClientFiles } from "../tls/files.ts";
+import { loadRingConfig } from "../config/mod.ts";
+import { loadClientTls, RingClient, tlsPaths } from "../ring/client/mod.ts";
+import type { HostPort, TlsClientFiles } from "../tls/mod.ts";
 import { checkPromise, inAttributes, type MessagePromise } from "./messages_promise.ts";
 import type { ModuleLog, ModuleRequest, ModuleResponse } from "./module_protocol.ts";
 

@@ -5,10 +5,9 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { type HostPort, parseHostPort } from "../tls/endpoint.ts";
-import { contentProblem } from "../ring/client/content.ts";
-import { DEFAULT_CLIENT_PORT } from "../ring/client/servers.ts";
-import { ID_RE } from "../ring/protocol.ts";
+import { type HostPort, parseHostPort } from "../tls/mod.ts";
+import { contentProblem, DEFAULT_CLIENT_PORT } from "../ring/client/mod.ts";
+import { ID_RE } from "../ring/mod.ts";
 
 /** A valid `messages:` promise, ready to evaluate. */
 export interface MessagePromise {

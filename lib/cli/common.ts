@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { parseLogFormat, parseLogLevel, setupLogging } from "../log/logging.ts";
+import { parseLogFormat, parseLogLevel, setupLogging } from "../log/mod.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { VERSION } from "./version.ts";
 

@@ -9,6 +9,7 @@ export { lineOf, parseTomlText } from "./toml_file.ts";
 export { enumField, Fields, intField, rejectUnknown, strField } from "./fields.ts";
 export {
   type FsyncPolicy,
+  isHost,
   loadRingConfig,
   MAX_NODES,
   type RingConfig,
@@ -16,5 +17,5 @@ export {
   type RingNode,
   type RingTls,
 } from "./ring_config.ts";
-export { type NodeFiles, nodeFiles, resolveSelf, selfMatches, type SelfHints } from "./ring_self.ts";
+export { type NodeFiles, nodeFiles, resolveSelf, type SelfHints, selfMatches } from "./ring_self.ts";
 export { DEFAULT_RETAIN, parseDuration, parseRetain, parseSize, type Retain } from "./retain.ts";

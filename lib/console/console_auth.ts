@@ -9,7 +9,7 @@
  *
  * @module
  */
-import { adminVerdict } from "../admin/auth.ts";
+import { adminVerdict } from "../admin/mod.ts";
 
 /** How long a login link works. */
 export const LINK_TTL_MS = 60_000;

@@ -4,10 +4,9 @@
  *
  * @module
  */
-import type { AdminCommandSpec } from "../admin/client_cli.ts";
-import type { AdminHandler } from "../admin/hub.ts";
+import type { AdminCommandSpec, AdminHandler } from "../admin/mod.ts";
 import { AdminError } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import { type ConsoleAuth, LINK_TTL_MS, SESSION_TTL_MS } from "./console_auth.ts";
 
 const log = getLogger("zeus", "console");

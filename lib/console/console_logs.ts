@@ -7,8 +7,7 @@
  *
  * @module
  */
-import type { AdminFrame } from "../admin/frames.ts";
-import type { StreamRouter } from "../admin/hub.ts";
+import type { AdminFrame, StreamRouter } from "../admin/mod.ts";
 import { SSE_HEADERS, sseEvent } from "./event_stream.ts";
 
 /** The stream's id on its (one-stream) connection. */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 
 const log = getLogger("stats", "console");
 const enc = new TextEncoder();
@@ -21,7 +21,14 @@ export interface SnapshotStreamOptions {
   pokeMs?: number;
 }
 
-/** One server-sent event as bytes. `data` is one JSON line. */
+/**
+ * One server-sent event as bytes. `data` is one JSON line.
+ *
+ * @example
+ * ```ts
+ * new TextDecoder().decode(sseEvent("log", "boom\n")); // 'event: log\ndata: "boom\\n"\n\n'
+ * ```
+ */
 export function sseEvent(event: string, data: unknown): Uint8Array {
   return enc.encode(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
 }

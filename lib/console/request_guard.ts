@@ -34,7 +34,14 @@ export function sameSite(req: Request): string | undefined {
 
 const cookieName = (port: number) => `zog_console_${port}`;
 
-/** The session cookie of the console on `port` (cookies are shared by every port of a host). */
+/**
+ * The session cookie of the console on `port` (cookies are shared by every port of a host).
+ *
+ * @example
+ * ```ts
+ * sessionOf(new Request("http://127.0.0.1:4041/ui/", { headers: { cookie: "zog_console_4041=ab12" } }), 4041); // "ab12"
+ * ```
+ */
 export function sessionOf(req: Request, port: number): string | undefined {
   const name = cookieName(port);
   for (const part of (req.headers.get("cookie") ?? "").split(";")) {
@@ -44,7 +51,14 @@ export function sessionOf(req: Request, port: number): string | undefined {
   return undefined;
 }
 
-/** The Set-Cookie value that opens `session` in the browser. */
+/**
+ * The Set-Cookie value that opens `session` in the browser.
+ *
+ * @example
+ * ```ts
+ * sessionCookie(4041, "ab12"); // "zog_console_4041=ab12; HttpOnly; SameSite=Strict; Path=/ui; Max-Age=3600"
+ * ```
+ */
 export function sessionCookie(port: number, session: string): string {
   return `${cookieName(port)}=${session}; HttpOnly; SameSite=Strict; Path=/ui; Max-Age=${SESSION_TTL_MS / 1000}`;
 }

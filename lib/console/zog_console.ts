@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { VERSION } from "../cli/version.ts";
+import { VERSION } from "../cli/mod.ts";
 import { hostPort } from "../net/mod.ts";
 import { SnapshotStream } from "./event_stream.ts";
 import { SECURITY_HEADERS, staticFile } from "./static_files.ts";

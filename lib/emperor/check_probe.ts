@@ -6,7 +6,7 @@
  * @module
  */
 import { connect } from "node:net";
-import type { CheckTarget } from "../vassal/check.ts";
+import type { CheckTarget } from "../vassal/mod.ts";
 import { errCode } from "../errors.ts";
 
 /** A probe's outcome: passed or not, and a short description for status and logs. */

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import { type DirChanges, DirWatcher } from "../watch/mod.ts";
 import type { Supervisor } from "./supervisor.ts";
 import { vassalKindOf } from "../vassal/mod.ts";

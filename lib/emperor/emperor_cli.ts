@@ -5,25 +5,20 @@
  */
 import { statSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import { defineCommand, parseCommand } from "../cli/command.ts";
-import { defineSharedCommands, runSharedCommand } from "../cli/shared_commands.ts";
-import { loadClientFiles } from "../tls/files.ts";
-import { checkVassalsDir } from "../vassal/check_dir.ts";
+import { defineCommand, defineSharedCommands, parseCommand, runSharedCommand } from "../cli/mod.ts";
+import { type EmperorSpec, loadClientFiles, parseEmperorSpec, parseHostPort } from "../tls/mod.ts";
+import { checkVassalsDir } from "../vassal/mod.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
-import { dropStartupPagesSoon } from "../proc/startup_pages.ts";
-import { serveStats } from "../stats/server.ts";
-import { type EmperorSpec, parseEmperorSpec, parseHostPort } from "../tls/endpoint.ts";
+import { getLogger } from "../log/mod.ts";
+import { dropStartupPagesSoon, SETPRIV } from "../proc/mod.ts";
+import { serveStats } from "../stats/mod.ts";
 import { DirMonitor } from "./dir_monitor.ts";
 import { emperorStats } from "./emperor_status.ts";
-import { defaultStateDir } from "../exec/state_dir.ts";
+import { defaultStateDir, defineExecCommands, ExecEndpoint, runExecCommand } from "../exec/mod.ts";
 import { runStatusCommand } from "./status_command.ts";
-import { SETPRIV } from "../proc/launch_argv.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { reopenVassalLogs } from "./vassal_log.ts";
 import { runZeusMode } from "./zeus_mode.ts";
-import { ExecEndpoint } from "../exec/endpoint.ts";
-import { defineExecCommands, runExecCommand } from "../exec/exec_cli.ts";
 import { serveLocalAdmin } from "./local_admin.ts";
 
 const HELP = `emperor: runs vassals (uWSGI apps or any command) and keeps them alive.

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { type Metric, renderMetrics } from "../stats/metrics.ts";
-import type { StatsSource } from "../stats/server.ts";
+import { type Metric, renderMetrics, type StatsSource } from "../stats/mod.ts";
 import type { Supervisor } from "./supervisor.ts";
 import type { VassalState } from "./types.ts";
 import { vassalView } from "./status_view.ts";

@@ -10,7 +10,7 @@ import { existsSync, type FSWatcher, watch } from "node:fs";
 import { basename, isAbsolute, join, resolve } from "node:path";
 import type { Clock, TimerHandle } from "../clock.ts";
 import { errCode } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 
 const log = getLogger("emperor", "watch");
 

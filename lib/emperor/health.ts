@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { CheckConfig } from "../vassal/check.ts";
+import type { CheckConfig } from "../vassal/mod.ts";
 
 /** healthy after a passing probe, unhealthy after `failures` failing ones in a row, unknown before. */
 export type HealthState = "unknown" | "healthy" | "unhealthy";

@@ -6,13 +6,10 @@
  * @module
  */
 import { join } from "node:path";
-import { AdminHub } from "../admin/hub.ts";
-import { decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
-import type { ExecChannel, ExecEndpoint } from "../exec/endpoint.ts";
-import { LOCAL_SOCKET } from "../exec/exec_cli.ts";
-import { getLogger } from "../log/logging.ts";
-import { type Conn, type Listener, readPackets } from "../net/mod.ts";
-import { listenUnix } from "../net/unix.ts";
+import { AdminHub, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/mod.ts";
+import { type ExecChannel, type ExecEndpoint, LOCAL_SOCKET } from "../exec/mod.ts";
+import { getLogger } from "../log/mod.ts";
+import { type Conn, type Listener, listenUnix, readPackets } from "../net/mod.ts";
 import { encodePacket, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import { ProtocolError } from "../errors.ts";
 

@@ -7,8 +7,8 @@
  */
 import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { readProcStat, sessionMembers } from "../proc/proc_stat.ts";
-import { writeFileAtomic } from "../fs/atomic_write.ts";
+import { readProcStat, sessionMembers } from "../proc/mod.ts";
+import { writeFileAtomic } from "../fs/mod.ts";
 
 /** One running vassal process as recorded. */
 export interface PidRecord {

@@ -7,8 +7,8 @@
  */
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { readProcStat } from "../proc/proc_stat.ts";
-import { writeFileAtomic } from "../fs/atomic_write.ts";
+import { readProcStat } from "../proc/mod.ts";
+import { writeFileAtomic } from "../fs/mod.ts";
 
 /**
  * Takes the state dir for this process.

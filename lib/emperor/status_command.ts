@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { defineCommand, parseCommand } from "../cli/command.ts";
+import { defineCommand, parseCommand } from "../cli/mod.ts";
 import { DEFAULT_STATS, fetchStatus, renderTable } from "../stats/mod.ts";
 import type { VassalView } from "./status_view.ts";
 import { EXIT } from "../errors.ts";

@@ -8,17 +8,17 @@
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, errCode } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import { systemClock } from "../clock.ts";
 import { reapLeftovers } from "./pid_records.ts";
 import { CgroupTree } from "./cgroup.ts";
 import { Watchdog } from "./watchdog.ts";
-import { resolveRunAs } from "../proc/user_ids.ts";
+import { resolveRunAs } from "../proc/mod.ts";
 import { lockStateDir, unlockStateDir } from "./state_lock.ts";
 import type { SupervisorEvent, SupervisorOptions, VassalStatus } from "./types.ts";
 import { configPath, logPath, Vassal, type VassalContext } from "./vassal.ts";
 import { FileWatch } from "./file_watch.ts";
-import type { ExecContext } from "../exec/exec_context.ts";
+import type { ExecContext } from "../exec/mod.ts";
 import { parseVassalConfig, type VassalConfig, vassalNameProblem } from "../vassal/mod.ts";
 
 export type { SupervisorEvent, SupervisorOptions, VassalState, VassalStatus } from "./types.ts";

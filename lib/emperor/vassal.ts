@@ -6,13 +6,13 @@
  * @module
  */
 import { join } from "node:path";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import type { Clock, TimerHandle } from "../clock.ts";
 import { probe } from "./check_probe.ts";
 import { type HealthAction, HealthSchedule } from "./health.ts";
 import { parseVassalBytes } from "./emperor_protocol.ts";
 import { removePidRecord, writePidRecord } from "./pid_records.ts";
-import { readProcStat } from "../proc/proc_stat.ts";
+import { readProcStat } from "../proc/mod.ts";
 import type { CgroupTree } from "./cgroup.ts";
 import type { Watchdog } from "./watchdog.ts";
 import type { SupervisorEvent, VassalStatus } from "./types.ts";

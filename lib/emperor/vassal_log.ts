@@ -7,9 +7,9 @@
  * @module
  */
 import { closeSync, fstatSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import type { LogRotation } from "../vassal/log_config.ts";
+import type { LogRotation } from "../vassal/mod.ts";
 import { errCode } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 
 const logger = getLogger("emperor", "vassal-log");
 let lostTotal = 0;

@@ -8,11 +8,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Readable } from "node:stream";
 import { acquireVassalLog, releaseVassalLog } from "./vassal_log.ts";
-import type { LogRotation } from "../vassal/log_config.ts";
+import type { LogRotation, PlainConfig } from "../vassal/mod.ts";
 import type { Socket } from "node:net";
-import { inCgroup, plainArgv, SETPRIV } from "../proc/launch_argv.ts";
-import { resolveRunAs } from "../proc/user_ids.ts";
-import type { PlainConfig } from "../vassal/mod.ts";
+import { inCgroup, plainArgv, resolveRunAs, SETPRIV } from "../proc/mod.ts";
 
 /** Callbacks of a running vassal process. */
 export interface ProcessEvents {

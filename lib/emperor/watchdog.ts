@@ -8,7 +8,7 @@
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 
 const log = getLogger("emperor", "watchdog");
 

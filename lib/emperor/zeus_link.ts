@@ -8,16 +8,15 @@
  * @module
  */
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
-import type { ExecEndpoint } from "../exec/endpoint.ts";
-import { getLogger } from "../log/logging.ts";
+import type { ExecEndpoint } from "../exec/mod.ts";
+import { getLogger } from "../log/mod.ts";
 import { backoffMs, dial, hostPort, type ReadFailure } from "../net/mod.ts";
-import type { TlsClientFiles } from "../tls/files.ts";
+import { type HostPort, parseHostPort, type TlsClientFiles } from "../tls/mod.ts";
 import type { ZeusMessage } from "../zeus_protocol/mod.ts";
 import type { SupervisorEvent } from "./supervisor.ts";
 import { type LinkAction, type LinkEvent, type LinkState, linkStep, shownState } from "./zeus_link_lifecycle.ts";
 import { type LinkConnHandlers, ZeusLinkConn } from "./zeus_link_conn.ts";
 import { type SessionIdentity, type VassalHost, ZeusSession } from "./zeus_session.ts";
-import { type HostPort, parseHostPort } from "../tls/endpoint.ts";
 
 const log = getLogger("emperor", "zeus");
 

@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
+import { decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/mod.ts";
 import type { Clock, TimerHandle } from "../clock.ts";
 import { ProtocolError } from "../errors.ts";
-import type { ExecChannel, ExecEndpoint } from "../exec/endpoint.ts";
-import { getLogger } from "../log/logging.ts";
+import type { ExecChannel, ExecEndpoint } from "../exec/mod.ts";
+import { getLogger } from "../log/mod.ts";
 import { type Conn, type PacketReader, type ReadFailure, readPackets } from "../net/mod.ts";
 import { encodePacket, type Packet, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import { decodeMessage, encodeMessage, type ZeusMessage } from "../zeus_protocol/mod.ts";

@@ -4,21 +4,19 @@
  *
  * @module
  */
-import { dropStartupPagesSoon } from "../proc/startup_pages.ts";
+import { dropStartupPagesSoon } from "../proc/mod.ts";
 import { hostname } from "node:os";
 import { resolve } from "node:path";
-import { parseNumber } from "../cli/flags.ts";
+import { parseNumber } from "../cli/mod.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
-import { serveStats, type StatsServer } from "../stats/server.ts";
-import type { EmperorSpec, HostPort } from "../tls/endpoint.ts";
-import { loadClientFiles } from "../tls/files.ts";
-import { parseLabel } from "../vassal/constraints.ts";
+import { getLogger } from "../log/mod.ts";
+import { serveStats, type StatsServer } from "../stats/mod.ts";
+import { type EmperorSpec, type HostPort, loadClientFiles } from "../tls/mod.ts";
+import { parseLabel } from "../vassal/mod.ts";
 import { emperorStats } from "./emperor_status.ts";
-import { defaultStateDir } from "../exec/state_dir.ts";
+import { defaultStateDir, ExecEndpoint } from "../exec/mod.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { type ZeusAddress, ZeusLink } from "./zeus_link.ts";
-import { ExecEndpoint } from "../exec/endpoint.ts";
 import { serveLocalAdmin } from "./local_admin.ts";
 
 const log = getLogger("emperor", "zeus");

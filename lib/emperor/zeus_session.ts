@@ -6,7 +6,7 @@
  * @module
  */
 import { ProtocolError } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import { ConfigAssembler, reportMessages, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import type { Supervisor, SupervisorEvent, VassalStatus } from "./supervisor.ts";
 import { vassalNameProblem } from "../vassal/mod.ts";

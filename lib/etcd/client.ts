@@ -5,7 +5,7 @@
  * @module
  */
 import { EtcdError } from "../errors.ts";
-import type { TlsClientFiles } from "../tls/files.ts";
+import type { TlsClientFiles } from "../tls/mod.ts";
 import type { EtcdRequest } from "./requests.ts";
 
 /** Options of an {@link EtcdClient}. */

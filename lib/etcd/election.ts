@@ -12,7 +12,7 @@
  */
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import { EtcdError } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import type { EtcdClient } from "./client.ts";
 import { type ElectionAction, type ElectionEvent, type ElectionState, electionStep } from "./election_lifecycle.ts";
 import { LeaseDeadline } from "./lease_deadline.ts";

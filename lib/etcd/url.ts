@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { parseHostPort } from "../tls/endpoint.ts";
+import { parseHostPort } from "../tls/mod.ts";
 import { hostPort } from "../net/mod.ts";
 
 /** A parsed etcd URL. */

@@ -6,10 +6,8 @@
  *
  * @module
  */
-import type { AdminConnection } from "../admin/client.ts";
-import { adminExitCode } from "../admin/client_cli.ts";
-import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamOpen } from "../admin/frames.ts";
-import { signalNumber } from "../vassal/signals.ts";
+import { type AdminConnection, adminExitCode, type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamOpen } from "../admin/mod.ts";
+import { signalNumber } from "../vassal/mod.ts";
 import { rawMode, windowSize } from "./terminal.ts";
 import { SendWindow } from "./window.ts";
 import { errCode, EXIT } from "../errors.ts";

@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { AdminFrame } from "../admin/frames.ts";
+import type { AdminFrame } from "../admin/mod.ts";
 import type { ExecContext } from "./exec_context.ts";
 import { ProtocolError } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import { startLogs } from "./log_tail.ts";
 import { commandLine } from "./relay.ts";
 import { startExec } from "./runner.ts";

@@ -6,12 +6,17 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { AdminConnection, type AdminClientOptions } from "../admin/client.ts";
-import { ADMIN_CLIENT_FLAGS, ADMIN_CLIENT_HELP, ADMIN_EXIT_HELP, adminClientOptions, adminExitCode } from "../admin/client_cli.ts";
-import type { StreamOpen } from "../admin/frames.ts";
-import { defineCommand } from "../cli/command.ts";
-import { COMMON_FLAGS, handleCommon } from "../cli/common.ts";
-import { parseFlags, parseNumber } from "../cli/flags.ts";
+import {
+  ADMIN_CLIENT_FLAGS,
+  ADMIN_CLIENT_HELP,
+  ADMIN_EXIT_HELP,
+  type AdminClientOptions,
+  adminClientOptions,
+  AdminConnection,
+  adminExitCode,
+  type StreamOpen,
+} from "../admin/mod.ts";
+import { COMMON_FLAGS, defineCommand, handleCommon, parseFlags, parseNumber } from "../cli/mod.ts";
 import { defaultStateDir } from "./state_dir.ts";
 import { AdminError, UsageError } from "../errors.ts";
 import { runStream } from "./client_stream.ts";

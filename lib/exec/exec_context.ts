@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { RunAs } from "../proc/user_ids.ts";
+import type { RunAs } from "../proc/mod.ts";
 
 /** Where and as whom a command runs inside a vassal (see Supervisor.execContext). */
 export interface ExecContext {

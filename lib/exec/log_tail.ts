@@ -6,7 +6,7 @@
  * @module
  */
 import { type FileHandle, open, stat } from "node:fs/promises";
-import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamFrameBody } from "../admin/frames.ts";
+import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamFrameBody } from "../admin/mod.ts";
 import { SendWindow } from "./window.ts";
 import { errCode } from "../errors.ts";
 

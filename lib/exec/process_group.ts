@@ -5,7 +5,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { sessionMembers } from "../proc/proc_stat.ts";
+import { sessionMembers } from "../proc/mod.ts";
 
 /**
  * Sends `sig` to `target` (a pid, or minus a process group); one that is gone already is

@@ -6,11 +6,9 @@
  *
  * @module
  */
-import type { AdminFrame, StreamOpen } from "../admin/frames.ts";
-import { INITIAL_WINDOW } from "../admin/frames.ts";
-import type { StreamRouter } from "../admin/hub.ts";
+import { type AdminFrame, INITIAL_WINDOW, type StreamOpen, type StreamRouter } from "../admin/mod.ts";
 import { ProtocolError } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import { WindowLimit } from "./window.ts";
 
 const log = getLogger("zeus", "exec");

@@ -7,12 +7,12 @@
  * @module
  */
 import type { FileSink, Subprocess, Terminal } from "bun";
-import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamFrameBody, type StreamOpen } from "../admin/frames.ts";
+import { type AdminFrame, INITIAL_WINDOW, MAX_DATA, type StreamFrameBody, type StreamOpen } from "../admin/mod.ts";
 import type { ExecContext } from "./exec_context.ts";
-import { inCgroup, plainArgv, SETPRIV } from "../proc/launch_argv.ts";
+import { inCgroup, plainArgv, SETPRIV } from "../proc/mod.ts";
 import { foregroundGroup, killSession, signal } from "./process_group.ts";
 import { TtyOutput } from "./tty_output.ts";
-import { signalNumber } from "../vassal/signals.ts";
+import { signalNumber } from "../vassal/mod.ts";
 import { SendWindow, WindowLimit } from "./window.ts";
 import { errCode } from "../errors.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { MAX_DATA, type StreamFrameBody } from "../admin/frames.ts";
+import { MAX_DATA, type StreamFrameBody } from "../admin/mod.ts";
 import { foregroundGroup, signal } from "./process_group.ts";
 import { SendWindow } from "./window.ts";
 

@@ -22,3 +22,7 @@ export { PacketReader, readPackets, type ReadFailure, type ReadPacketsOptions } 
 export type { ClientAuth, TlsClientFiles, TlsServerFiles } from "./tls_options.ts";
 export { canonicalName, peerNames } from "./peer_names.ts";
 export { isIP } from "./ip.ts";
+export { ConnGuard, type GuardLimits } from "./conn_guard.ts";
+export { defaultMaxClients, fdsLeft, openFileLimit } from "./fd_budget.ts";
+export { MAX_STRANGERS, STRANGER_MS, Strangers, type StrangersOptions } from "./strangers.ts";
+export { dialUnix, listenUnix } from "./unix.ts";

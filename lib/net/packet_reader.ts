@@ -49,6 +49,11 @@ export interface ReadPacketsOptions {
   live?(): boolean;
   /** Hears of the failure before the connection closes, e.g. to fail requests in progress. */
   onFailure?(failure: ReadFailure): void;
+  /**
+   * Bytes already read off the connection (e.g. to tell a wire form by its first byte):
+   * decoded before any that arrive later, on the next microtask.
+   */
+  first?: Uint8Array;
 }
 
 /** Whether an error is the peer's bad input rather than this program's bug. */
@@ -79,6 +84,9 @@ export class PacketReader {
     readonly opts: ReadPacketsOptions,
   ) {
     this.#decoder = new PacketDecoder(opts.decoder);
+    // Queued before onData: bytes the connection buffered meanwhile come on a later microtask.
+    const first = opts.first;
+    if (first) queueMicrotask(() => this.#receive(first));
     conn.onData((chunk) => this.#receive(chunk));
   }
 

@@ -10,7 +10,7 @@
  * @module
  */
 import type { Logger } from "@logtape/logtape";
-import { leftOut, LogLimiter } from "../log/rate_limit.ts";
+import { leftOut, LogLimiter } from "../log/mod.ts";
 import { ConnGuard } from "./conn_guard.ts";
 import { fdsLeft, openFileLimit } from "./fd_budget.ts";
 import type { Conn } from "./types.ts";

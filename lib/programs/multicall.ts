@@ -7,9 +7,8 @@
  */
 import { basename } from "node:path";
 import { EXIT } from "../errors.ts";
-import { runMain } from "../cli/main.ts";
+import { runMain, VERSION } from "../cli/mod.ts";
 import { loadProgram, PROGRAM_NAMES, type ProgramName } from "./programs.ts";
-import { VERSION } from "../cli/version.ts";
 
 /** Which program to run and with which arguments, or why none. */
 export type Pick = { program: ProgramName; args: string[] } | { error: string };

@@ -6,8 +6,7 @@
  */
 import { accessSync, constants, statSync } from "node:fs";
 import { dirname } from "node:path";
-import { lineOf } from "../config/toml_file.ts";
-import type { NodeFiles } from "../config/mod.ts";
+import { lineOf, type NodeFiles } from "../config/mod.ts";
 import { errCode } from "../errors.ts";
 
 /**

@@ -7,11 +7,8 @@
  * @module
  */
 import type { RingConfig } from "../config/mod.ts";
-import { getLogger } from "../log/logging.ts";
-import { leftOut, LogLimiter } from "../log/rate_limit.ts";
-import { ConnGuard, type GuardLimits } from "../net/conn_guard.ts";
-import type { Conn } from "../net/mod.ts";
-import { defaultMaxClients, fdsLeft, openFileLimit } from "../net/fd_budget.ts";
+import { getLogger, leftOut, LogLimiter } from "../log/mod.ts";
+import { type Conn, ConnGuard, defaultMaxClients, fdsLeft, type GuardLimits, openFileLimit } from "../net/mod.ts";
 import { ringBytes, RingType } from "./protocol.ts";
 
 const log = getLogger("zog", "clients");

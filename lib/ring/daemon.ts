@@ -8,13 +8,13 @@
 import type { NodeFiles, RingConfig, RingNode } from "../config/mod.ts";
 import { nodeFiles } from "../config/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
-import { type Console, zogConsole } from "../console/zog_console.ts";
-import { loadClientFiles, loadServerFiles, type TlsClientFiles } from "../tls/files.ts";
-import { getLogger } from "../log/logging.ts";
-import { defaultMaxClients } from "../net/fd_budget.ts";
+import { type Console, zogConsole } from "../console/mod.ts";
+import { loadClientFiles, loadServerFiles, type TlsClientFiles } from "../tls/mod.ts";
+import { getLogger } from "../log/mod.ts";
+import { defaultMaxClients } from "../net/mod.ts";
 import { Listeners } from "./listeners.ts";
 import { keepRetained } from "./listen/retention.ts";
-import { dropStartupPagesSoon, trimWhenIdle } from "../proc/startup_pages.ts";
+import { dropStartupPagesSoon, trimWhenIdle } from "../proc/mod.ts";
 import { RingStore } from "./listen/store.ts";
 import { ZogNode } from "./node.ts";
 import { type HealthMemory, nodeHealth } from "./node_health.ts";

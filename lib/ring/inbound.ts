@@ -4,12 +4,10 @@
  *
  * @module
  */
-import type { ConnGuard } from "../net/conn_guard.ts";
+import type { Conn, ConnGuard, PacketReader, Strangers } from "../net/mod.ts";
 import type { ClientPort } from "./client_port.ts";
-import type { Conn } from "../net/mod.ts";
-import type { Strangers } from "../net/strangers.ts";
-import { certMatches } from "../tls/names.ts";
-import { getLogger } from "../log/logging.ts";
+import { certMatches } from "../tls/mod.ts";
+import { getLogger } from "../log/mod.ts";
 import { checkMessage } from "./message.ts";
 import { fanOut } from "./forwarding.ts";
 import type { Incoming, ZogNode } from "./node.ts";
@@ -112,20 +110,20 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
   const heard = watchIdle(conn, 2 * opts.keepaliveMs, "peer link from");
   const strangers = opts.strangers;
   const beforeHello = strangers ? (partial: boolean) => peer === undefined && strangers.heard(conn, partial) : undefined;
-  readMessages(
+  const reader: PacketReader = readMessages(
     conn,
     "peer",
     (m) => {
       heard();
       if (peer === undefined) {
-        if (m.type !== RingType.HELLO) return refuse(conn, `expected HELLO, got ${ringTypeName(m.type)}`);
+        if (m.type !== RingType.HELLO) return refuse(reader, `expected HELLO, got ${ringTypeName(m.type)}`);
         const spoken = protoMismatch(m, true);
-        if (spoken) return refuse(conn, spoken);
+        if (spoken) return refuse(reader, spoken);
         const name = varText(m, "node");
         const n = node.nodes.find((x) => x.name === name);
-        if (!n || n.index === node.self.index) return refuse(conn, `"${name}" is not a peer in this ring`);
+        if (!n || n.index === node.self.index) return refuse(reader, `"${name}" is not a peer in this ring`);
         if (opts.tls && !certMatches(conn.peerNames, [n.name, n.host])) {
-          return refuse(conn, `certificate names ${conn.peerNames.join(", ") || "nothing"}, not ${n.name} or ${n.host}`);
+          return refuse(reader, `certificate names ${conn.peerNames.join(", ") || "nothing"}, not ${n.name} or ${n.host}`);
         }
         strangers?.identified(conn);
         peer = n.index;
@@ -144,14 +142,15 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
         case RingType.ACK:
           return;
         default:
-          return refuse(conn, `unexpected ${ringTypeName(m.type)} on a peer link`);
+          return refuse(reader, `unexpected ${ringTypeName(m.type)} on a peer link`);
       }
     },
-    beforeHello,
+    { onChunk: beforeHello },
   );
 }
 
-function subscribe(node: ZogNode, conn: Conn, m: RingMessage): void {
+function subscribe(node: ZogNode, reader: PacketReader, m: RingMessage): void {
+  const conn = reader.conn;
   const vars: Record<string, string> = {};
   for (const k of Object.keys(m.vars)) vars[k] = varText(m, k);
   let reply;
@@ -166,7 +165,7 @@ function subscribe(node: ZogNode, conn: Conn, m: RingMessage): void {
       from: reply.from ? `, from seq ${reply.from}` : "",
     });
   } catch (e) {
-    return refuse(conn, `cannot subscribe: ${(e as Error).message}`);
+    return refuse(reader, `cannot subscribe: ${(e as Error).message}`);
   }
   send(conn, RingType.OK, reply);
 }
@@ -181,44 +180,13 @@ function protoMismatch(m: RingMessage, required: boolean): string | undefined {
   return `unknown protocol ${JSON.stringify(proto.slice(0, 64))}: this node speaks ${RING_PROTO}`;
 }
 
-function refuse(conn: Conn, reason: string): void {
+/** Refuses a connection: logged, answered ERROR {reason}, closed; the packets it sent after are not read. */
+function refuse(reader: PacketReader, reason: string): void {
+  const conn = reader.conn;
   log.warn("refusing {remote}: {reason}", { remote: conn.remote, reason });
+  reader.stop();
   send(conn, RingType.ERROR, { reason });
   conn.close();
-}
-
-/**
- * `conn` as a reader sees it when its `first` chunk was already read (to tell the port's
- * two forms apart): the reader gets that chunk first, then what follows.
- */
-function replaying(conn: Conn, first: Uint8Array): Conn {
-  return {
-    write: (bytes) => conn.write(bytes),
-    get bufferedBytes() {
-      return conn.bufferedBytes;
-    },
-    // At once, not on a microtask: a chunk that arrives next must come after it.
-    onData: (cb) => {
-      conn.onData(cb);
-      cb(first);
-    },
-    onClose: (cb) => conn.onClose(cb),
-    flush: () => conn.flush(),
-    onDrain: (cb) => conn.onDrain(cb),
-    close: () => conn.close(),
-    get closed() {
-      return conn.closed;
-    },
-    get remote() {
-      return conn.remote;
-    },
-    get peerNames() {
-      return conn.peerNames;
-    },
-    get authorized() {
-      return conn.authorized;
-    },
-  };
 }
 
 /**
@@ -238,43 +206,43 @@ export function serveClient(node: ZogNode, conn: Conn, guard?: ConnGuard<Conn>, 
   log.debug("client connected from {remote}", { remote: conn.remote });
   const answers = new Answers(conn);
   const heard = guard ? (partial: boolean) => guard.heard(conn, partial) : undefined;
-  readMessages(
-    first ? replaying(conn, first) : conn,
+  const reader: PacketReader = readMessages(
+    conn,
     "client",
     (m) => {
       switch (m.type) {
         case RingType.DATA:
         case RingType.DATA_BATCH:
           // A client that sends without reading its answers would grow them without bound.
-          if (conn.bufferedBytes > CLIENT_UNREAD_LIMIT) return refuse(conn, `answers not read: over ${CLIENT_UNREAD_LIMIT} bytes unsent`);
+          if (conn.bufferedBytes > CLIENT_UNREAD_LIMIT) return refuse(reader, `answers not read: over ${CLIENT_UNREAD_LIMIT} bytes unsent`);
           return onData(node, conn, answers, m, "client");
         case RingType.KEEPALIVE:
           return send(conn, RingType.ACK);
         case RingType.HELLO: {
           const spoken = protoMismatch(m, false);
-          if (spoken) return refuse(conn, spoken);
+          if (spoken) return refuse(reader, spoken);
           return send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name, [BATCH_VAR]: "1" });
         }
         case RingType.SUBSCRIBE:
           // A listener may stay silent for good: only so many are let off client_idle.
           if (guard && !guard.exemptFromIdle(conn))
-            return refuse(conn, `too many listeners: max_listeners ${guard.limits.maxExempt} reached`);
-          return subscribe(node, conn, m);
+            return refuse(reader, `too many listeners: max_listeners ${guard.limits.maxExempt} reached`);
+          return subscribe(node, reader, m);
         case RingType.EVENT_ACK: {
           let ranges;
           try {
             ranges = decodeRanges(varText(m, "seqs"));
           } catch (e) {
-            return refuse(conn, `bad EVENT_ACK: ${(e as Error).message}`);
+            return refuse(reader, `bad EVENT_ACK: ${(e as Error).message}`);
           }
           return node.listeners.ack(conn, ranges);
         }
         case RingType.ACK:
           return;
         default:
-          return refuse(conn, `unexpected ${ringTypeName(m.type)} from a client`);
+          return refuse(reader, `unexpected ${ringTypeName(m.type)} from a client`);
       }
     },
-    heard,
+    { onChunk: heard, first },
   );
 }

@@ -7,7 +7,7 @@ import type { IdSet } from "./dedup.ts";
 import type { Entry } from "./entry.ts";
 import { JOURNAL_VERSION, journalLine } from "./journal_format.ts";
 import type { LogFiles } from "./log_files.ts";
-import { writeFileAtomic } from "../fs/atomic_write.ts";
+import { writeFileAtomic } from "../fs/mod.ts";
 
 /**
  * Rewrites the journal to the ids to remember (S) and the duties still owed (F), after a V

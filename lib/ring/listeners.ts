@@ -7,7 +7,7 @@
  * @module
  */
 import type { Conn } from "../net/mod.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import { ringBytes, RingType } from "./protocol.ts";
 import { eventBytes } from "./listen/event.ts";
 import type { SeqRange } from "./listen/ranges.ts";

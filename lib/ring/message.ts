@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { escapeWire } from "../log/escape.ts";
+import { escapeWire } from "../log/mod.ts";
 import { asBuffer } from "../packet/mod.ts";
 
 /** A pzog message is shorter than this many bytes, CRLF included. */

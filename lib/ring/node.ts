@@ -7,7 +7,7 @@
  */
 import type { FsyncPolicy, RingNode } from "../config/mod.ts";
 import { type Clock, systemClock } from "../clock.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import { IdSet } from "./dedup.ts";
 import { Checkpoint } from "./checkpoint.ts";
 import { Durability } from "./durability.ts";

@@ -8,11 +8,9 @@
  * @module
  */
 import type { RingConfig, RingNode } from "../config/mod.ts";
-import { getLogger } from "../log/logging.ts";
-import { refusalLogger } from "../log/rate_limit.ts";
-import { type Conn, listen, type Listener } from "../net/mod.ts";
-import { Strangers } from "../net/strangers.ts";
-import type { TlsServerFiles } from "../tls/files.ts";
+import { getLogger, refusalLogger } from "../log/mod.ts";
+import { type Conn, listen, type Listener, Strangers } from "../net/mod.ts";
+import type { TlsServerFiles } from "../tls/mod.ts";
 import { ClientPort } from "./client_port.ts";
 import { servePeer } from "./inbound.ts";
 import { serveClientPort } from "./text_client.ts";

@@ -9,10 +9,9 @@
  */
 import { backoffMs, type BackoffPolicy, type Conn, dial } from "../net/mod.ts";
 import type { RingNode } from "../config/mod.ts";
-import type { TlsClientFiles } from "../tls/files.ts";
-import { certMatches } from "../tls/names.ts";
+import { certMatches, type TlsClientFiles } from "../tls/mod.ts";
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import type { Entry } from "./entry.ts";
 import { type BatchItem, dataBatchPackets, readOkBatch } from "./batch.ts";
 import { type LinkAction, type LinkEvent, type LinkPhase, linkStep, Redial } from "./link_lifecycle.ts";

@@ -15,7 +15,7 @@ import { ftruncateSync, openSync, closeSync, statSync } from "node:fs";
 import { IdSet } from "./dedup.ts";
 import type { Entry } from "./entry.ts";
 import { compactJournal } from "./journal_compact.ts";
-import { JOURNAL_VERSION, journalLine } from "./journal_format.ts";
+import { JOURNAL_VERSION, journalLine, parseJournalLine } from "./journal_format.ts";
 import { type ReplayState, replayJournal, type SeqEntry } from "./journal_replay.ts";
 import type { LogFiles } from "./log_files.ts";
 import { accessLine, compactStamp } from "./message.ts";
@@ -35,8 +35,8 @@ export interface StoreRows {
   put(rows: readonly { seq: number; id: string; origin: number; content: string }[]): void;
   /** Moves lastSeq on to `seq` (messages the store lacks and nothing holds: never reused). */
   skipTo(seq: number): void;
-  /** Seqs of rows that fail their checksum. */
-  readonly damaged: readonly number[];
+  /** Seqs of the rows past `after` that fail their checksum. */
+  scanDamaged(after: number): number[];
   /** Writes damaged rows again from the journal's records of them. */
   replace(rows: readonly { seq: number; id: string; origin: number; content: string }[]): void;
   /** Messages of seqs from..to that the store holds (to rebuild what a damaged journal lost). */
@@ -79,7 +79,10 @@ export class JournalBehindError extends Error {}
  */
 export function recover(files: LogFiles, store?: StoreRows, ring: { self: number; n: number } = { self: 0, n: 1 }): Recovered {
   const text = files.readJournal();
-  const damagedRows = new Set(store?.damaged ?? []);
+  // Rows the journal still holds can be mended from it: those are checked at start (older
+  // ones when read, and never served if damaged).
+  const head = parseJournalLine(text.slice(0, Math.max(0, text.indexOf("\n"))));
+  const damagedRows = new Set(store?.scanDamaged(head?.kind === "V" ? head.seq : 0) ?? []);
   const state = replayJournal(text, store ? { keep: (seq) => seq > store.lastSeq || damagedRows.has(seq) } : {});
   if (state.version === 1) return recoverV1(files, state, store);
   // A new journal starts with its V line: the seq it starts after.

@@ -5,7 +5,7 @@
  * @module
  */
 import { hostname } from "node:os";
-import { defineCommand, parseCommand } from "../cli/command.ts";
+import { defineCommand, parseCommand } from "../cli/mod.ts";
 import { loadRingConfig, nodeFiles, type NodeFiles, resolveSelf, type RingConfig, type RingNode } from "../config/mod.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { openNode } from "./startup.ts";

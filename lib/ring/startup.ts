@@ -120,9 +120,8 @@ function missing(journalPath: string, store: RingStore, accessBytes: number): Jo
 function storeRows(store: RingStore, nodes: readonly RingNode[]): StoreRows {
   const position = new Map(nodes.map((n) => [n.name, n.index]));
   const name = (i: number) => nodes[i]?.name ?? "?";
-  const damaged = store.scanDamaged();
   return {
-    damaged,
+    scanDamaged: (after) => store.scanDamaged(after),
     replace: (rows) => store.replace(rows.map((r) => ({ ...r, origin: name(r.origin) }))),
     get lastSeq() {
       return store.lastSeq;

@@ -7,9 +7,8 @@
  * @module
  */
 import { randomBytes } from "node:crypto";
-import type { ConnGuard } from "../net/conn_guard.ts";
-import type { Conn } from "../net/mod.ts";
-import { getLogger } from "../log/logging.ts";
+import type { Conn, ConnGuard } from "../net/mod.ts";
+import { getLogger } from "../log/mod.ts";
 import { fanOut } from "./forwarding.ts";
 import { CLIENT_UNREAD_LIMIT, serveClient } from "./inbound.ts";
 import { checkMessage, MESSAGE_LIMIT } from "./message.ts";

@@ -5,19 +5,16 @@
  */
 import { readFileSync } from "node:fs";
 import { hostname, networkInterfaces } from "node:os";
-import { defineCommand, parseCommand } from "../cli/command.ts";
-import { defineSharedCommands, runSharedCommand } from "../cli/shared_commands.ts";
+import { defineCommand, defineSharedCommands, parseCommand, runSharedCommand } from "../cli/mod.ts";
 import { ConfigError, EXIT, problemsOf, UsageError } from "../errors.ts";
 import { loadRingConfig, nodeFiles, resolveSelf, type RingConfig, type RingNode } from "../config/mod.ts";
-import { loadServerFiles } from "../tls/files.ts";
-import { defineCertsCommands } from "../tls/certs_defs.ts";
-import { parseHostPort } from "../tls/endpoint.ts";
+import { loadServerFiles, parseHostPort } from "../tls/mod.ts";
+import { defineCertsCommands, runCerts } from "../certs/mod.ts";
 import { folderProblems } from "./check_dirs.ts";
 import { runDaemon } from "./daemon.ts";
 import { runRepair, runVerify } from "./repair_cmds.ts";
 import { runStatus } from "./status_command.ts";
 import { DEFAULT_STATS } from "../stats/mod.ts";
-import { runCerts } from "../tls/certs_entry.ts";
 
 const HELP = `zog: a pzog ring daemon; every message a client hands to any node is logged once on every node.
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { VERSION } from "../cli/version.ts";
+import { VERSION } from "../cli/mod.ts";
 import { hostPort } from "../net/mod.ts";
 import { errCode } from "../errors.ts";
 

@@ -5,9 +5,8 @@
  *
  * @module
  */
-import { type Fields, intField } from "../config/fields.ts";
+import { ConfigProblems, type Fields, intField } from "../config/mod.ts";
 import { parseSize } from "./log_config.ts";
-import { ConfigProblems } from "../config/problems.ts";
 
 /** The `[vassal]` keys of cgroup limits. */
 export const CGROUP_KEYS = ["memory_max", "cpu_max", "pids_max"] as const;

@@ -5,9 +5,7 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import { Fields, intField, rejectUnknown, strField } from "../config/fields.ts";
-import { lineOf, parseTomlText } from "../config/toml_file.ts";
-import { ConfigProblems } from "../config/problems.ts";
+import { ConfigProblems, Fields, intField, lineOf, parseTomlText, rejectUnknown, strField } from "../config/mod.ts";
 import { FLEET_KEYS, type FleetSettings, fleetFromIni, fleetFromToml, type IniValue } from "./fleet_config.ts";
 import { CGROUP_KEYS, type CgroupLimits, cgroupLimitsFromToml } from "./cgroup_config.ts";
 import { LOG_KEYS, type LogRotation, logRotationFromIni, logRotationFromToml } from "./log_config.ts";

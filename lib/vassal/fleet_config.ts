@@ -7,9 +7,7 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import { type Fields, rejectUnknown } from "../config/fields.ts";
-import { ConfigProblems } from "../config/problems.ts";
-import { lineOf } from "../config/toml_file.ts";
+import { ConfigProblems, type Fields, lineOf, rejectUnknown } from "../config/mod.ts";
 import { CHECK_KEYS_INI, CHECK_KEYS_TOML, type CheckConfig, type CheckFields, checkConfig } from "./check.ts";
 import { type Constraint, LABEL_KEY, parseConstraint } from "./constraints.ts";
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { ConfigError } from "../errors.ts";
-import { type Fields, intField } from "../config/fields.ts";
+import { type Fields, intField } from "../config/mod.ts";
 import type { IniValue } from "./fleet_config.ts";
 
 /** The `[vassal]` keys of log rotation. */

@@ -21,3 +21,25 @@ export {
 export { CGROUP_KEYS, type CgroupLimits } from "./cgroup_config.ts";
 export { MAX_NAME_BYTES, type VassalKind, vassalKindOf, vassalNameProblem } from "./name.ts";
 export { signalName, signalNumber } from "./signals.ts";
+export {
+  CHECK_DEFAULTS,
+  CHECK_KEYS_INI,
+  CHECK_KEYS_TOML,
+  type CheckConfig,
+  checkConfig,
+  type CheckFields,
+  type CheckTarget,
+  parseCheckTarget,
+} from "./check.ts";
+export { checkVassalsDir, vassalErrors } from "./check_dir.ts";
+export { type Constraint, LABEL_KEY, type Labels, meets, meetsAll, parseConstraint, parseLabel, unmetNote } from "./constraints.ts";
+export {
+  FLEET_KEYS,
+  fleetFromIni,
+  fleetFromToml,
+  type FleetSettings,
+  type IniValue,
+  UPDATE_DEFAULTS,
+  type UpdatePolicy,
+} from "./fleet_config.ts";
+export { INI_LOG_KEYS, LOG_KEYS, type LogRotation, logRotationFromIni, logRotationFromToml, parseSize } from "./log_config.ts";

@@ -3,5 +3,5 @@
  *
  * @module
  */
-export { type DirChanges, diffSnapshots, type FileState, isEmpty, type Snapshot } from "./snapshot.ts";
+export { diffSnapshots, type DirChanges, type FileState, isEmpty, type Snapshot } from "./snapshot.ts";
 export { DirWatcher, type DirWatcherOptions, scanDir } from "./dir_watcher.ts";

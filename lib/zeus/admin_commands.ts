@@ -5,11 +5,11 @@
  *
  * @module
  */
-import type { AdminHandler } from "../admin/hub.ts";
-import type { Located } from "../exec/relay.ts";
+import type { AdminHandler } from "../admin/mod.ts";
+import type { Located } from "../exec/mod.ts";
 import { AdminError } from "../errors.ts";
-import { VERSION } from "../cli/version.ts";
-import { getLogger } from "../log/logging.ts";
+import { VERSION } from "../cli/mod.ts";
+import { getLogger } from "../log/mod.ts";
 import type { Coordinator } from "./coordinator.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
 import { VASSAL_COMMANDS } from "./vassal_commands.ts";

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { getLogger } from "../log/logging.ts";
-import { certMatches } from "../tls/names.ts";
+import { getLogger } from "../log/mod.ts";
+import { certMatches } from "../tls/mod.ts";
 import { type ReportedVassal, sha256Hex, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import { CopyKeeper } from "./copy_keeper.ts";
 import type { CopyEvent } from "./copy_lifecycle.ts";

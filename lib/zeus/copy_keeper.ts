@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { getLogger } from "../log/logging.ts";
-import { meetsAll } from "../vassal/constraints.ts";
+import { getLogger } from "../log/mod.ts";
+import { meetsAll } from "../vassal/mod.ts";
 import { configMessages, type ReportedVassal, type VassalStateReport, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import { type CopyAction, type CopyEvent, copyStep, placing } from "./copy_lifecycle.ts";
 import type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./coordinator_types.ts";

@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { UPDATE_DEFAULTS } from "../vassal/fleet_config.ts";
+import { UPDATE_DEFAULTS } from "../vassal/mod.ts";
 import type { CopyKeeper } from "./copy_keeper.ts";
 import type { EmperorRecord } from "./records.ts";
 

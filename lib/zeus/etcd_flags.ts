@@ -6,11 +6,9 @@
  *
  * @module
  */
-import { EtcdClient } from "../etcd/client.ts";
-import { isEtcdUrl, parseEtcdUrl } from "../etcd/url.ts";
+import { EtcdClient, isEtcdUrl, parseEtcdUrl } from "../etcd/mod.ts";
 import { UsageError } from "../errors.ts";
-import type { HostPort } from "../tls/endpoint.ts";
-import { loadClientFiles, type TlsClientFiles } from "../tls/files.ts";
+import { type HostPort, loadClientFiles, type TlsClientFiles } from "../tls/mod.ts";
 import { etcdVassals } from "./etcd_vassals.ts";
 import { checkPrefix, HaLeadership } from "./ha.ts";
 import { etcdStore } from "./etcd_state_store.ts";

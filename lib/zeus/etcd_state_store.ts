@@ -12,11 +12,9 @@
  *
  * @module
  */
-import type { EtcdClient } from "../etcd/client.ts";
-import { rangeAll } from "../etcd/range_all.ts";
-import { type Compare, rangeKvs, rangeRequest, type TxnOp, txnRequest, txnResult } from "../etcd/requests.ts";
+import { type Compare, type EtcdClient, rangeAll, rangeKvs, rangeRequest, type TxnOp, txnRequest, txnResult } from "../etcd/mod.ts";
 import { DeposedError } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import type { ZeusState } from "./state_file.ts";
 import { batches, keyChanges, stateFromKeys, stateKeys } from "./state_keys.ts";
 import type { StateStore } from "./state_store.ts";

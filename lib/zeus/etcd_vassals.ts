@@ -7,11 +7,10 @@
  *
  * @module
  */
-import type { EtcdClient } from "../etcd/client.ts";
-import { deleteRequest, putRequest, rangeKvs, rangeRequest, revisionOf, watchMessage, watchRequest } from "../etcd/requests.ts";
-import { getLogger } from "../log/logging.ts";
+import { deleteRequest, type EtcdClient, putRequest, rangeKvs, rangeRequest, revisionOf, watchMessage, watchRequest } from "../etcd/mod.ts";
+import { getLogger } from "../log/mod.ts";
 import { backoffMs } from "../net/mod.ts";
-import type { DirChanges } from "../watch/snapshot.ts";
+import type { DirChanges } from "../watch/mod.ts";
 import { VASSAL_FILE, type VassalSource } from "./vassal_source.ts";
 
 const log = getLogger("zeus", "vassals");

@@ -12,11 +12,9 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
-import type { EtcdClient } from "../etcd/client.ts";
+import { b64, type Candidate, Election, type EtcdClient, type Member, prefixEnd, putRequest, rangeKvs, rangeRequest } from "../etcd/mod.ts";
 import { EtcdError } from "../errors.ts";
-import { type Candidate, Election, type Member } from "../etcd/election.ts";
-import { b64, prefixEnd, putRequest, rangeKvs, rangeRequest } from "../etcd/requests.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import { parseLegacyState } from "./etcd_state_store.ts";
 import { stateFromKeys } from "./state_keys.ts";
 import { StateMirror, type StateSummary } from "./state_mirror.ts";

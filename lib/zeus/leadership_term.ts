@@ -8,9 +8,9 @@
  * @module
  */
 import type { Clock } from "../clock.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import type { ZeusMessage } from "../zeus_protocol/mod.ts";
-import type { DirChanges } from "../watch/snapshot.ts";
+import type { DirChanges } from "../watch/mod.ts";
 import { Coordinator } from "./coordinator.ts";
 import type { CoordinatorOptions } from "./coordinator_types.ts";
 import type { ZeusState } from "./state_file.ts";

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { type Constraint, type Labels, meetsAll } from "../vassal/constraints.ts";
+import { type Constraint, type Labels, meetsAll } from "../vassal/mod.ts";
 
 /** An emperor as placement sees it. */
 export interface Slot {

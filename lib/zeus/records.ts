@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { FleetSettings } from "../vassal/fleet_config.ts";
+import type { FleetSettings } from "../vassal/mod.ts";
 import type { ReportedVassal, VassalStateReport } from "../zeus_protocol/mod.ts";
 import type { CopyState } from "./copy_lifecycle.ts";
 

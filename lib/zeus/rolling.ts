@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { getLogger } from "../log/logging.ts";
-import { type FleetSettings, UPDATE_DEFAULTS } from "../vassal/fleet_config.ts";
+import { getLogger } from "../log/mod.ts";
+import { type FleetSettings, UPDATE_DEFAULTS } from "../vassal/mod.ts";
 import type { CopyKeeper } from "./copy_keeper.ts";
 import type { Copy, VassalRecord } from "./records.ts";
 import { planRollout, type RolloutCopy } from "./rollout.ts";

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import type { UpdatePolicy } from "../vassal/fleet_config.ts";
+import type { UpdatePolicy } from "../vassal/mod.ts";
 import type { VassalRecord } from "./records.ts";
 
 /** One copy as the rollout sees it. */

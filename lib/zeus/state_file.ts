@@ -5,7 +5,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import { writeFileAtomic } from "../fs/atomic_write.ts";
+import { writeFileAtomic } from "../fs/mod.ts";
 import type { RolloutRecord } from "./records.ts";
 import { errCode } from "../errors.ts";
 

@@ -5,10 +5,8 @@
  *
  * @module
  */
-import type { EtcdClient } from "../etcd/client.ts";
-import { rangeAll } from "../etcd/range_all.ts";
-import { type KeyValue, watchMessage, watchRequest } from "../etcd/requests.ts";
-import { getLogger } from "../log/logging.ts";
+import { type EtcdClient, type KeyValue, rangeAll, watchMessage, watchRequest } from "../etcd/mod.ts";
+import { getLogger } from "../log/mod.ts";
 import { backoffMs } from "../net/mod.ts";
 
 const log = getLogger("zeus", "ha");

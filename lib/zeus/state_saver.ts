@@ -8,7 +8,7 @@
  * @module
  */
 import { DeposedError } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import type { ZeusState } from "./state_file.ts";
 import type { StateStore } from "./state_store.ts";
 

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { defineCommand, parseCommand } from "../cli/command.ts";
+import { defineCommand, parseCommand } from "../cli/mod.ts";
 import { ago, DEFAULT_STATS, fetchStatus, renderTable } from "../stats/mod.ts";
 import type { VassalStatusRow, ZeusStatus } from "./zeus_status.ts";
 import { EXIT } from "../errors.ts";

@@ -7,10 +7,9 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import type { AdminCommandSpec } from "../admin/client_cli.ts";
-import type { AdminHandler } from "../admin/hub.ts";
+import type { AdminCommandSpec, AdminHandler } from "../admin/mod.ts";
 import { AdminError, errCode, UsageError } from "../errors.ts";
-import { vassalNameProblem } from "../vassal/name.ts";
+import { vassalNameProblem } from "../vassal/mod.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
 import { wantedCopies } from "./vassal_copies.ts";
 import { VASSAL_FILE } from "./vassal_source.ts";

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import type { FleetSettings } from "../vassal/fleet_config.ts";
-import { parseVassalConfig } from "../vassal/mod.ts";
+import { type FleetSettings, parseVassalConfig } from "../vassal/mod.ts";
 import { ConfigError } from "../errors.ts";
 
 /** The copies a config asks for and its fleet settings (only when it has some), or why it cannot be placed (`NAME[:LINE]: reason`). */

@@ -7,8 +7,7 @@
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { DirWatcher } from "../watch/mod.ts";
-import type { DirChanges } from "../watch/snapshot.ts";
+import { type DirChanges, DirWatcher } from "../watch/mod.ts";
 import { errCode } from "../errors.ts";
 
 /** Which names are vassals: `*.ini` and `*.toml`. */

@@ -3,26 +3,22 @@
  *
  * @module
  */
-import { defineCommand, parseCommand } from "../cli/command.ts";
-import { parseNumber } from "../cli/flags.ts";
-import { defineSharedCommands, runSharedCommand } from "../cli/shared_commands.ts";
-import { defineCertsCommands } from "../tls/certs_defs.ts";
-import { checkVassalsDir } from "../vassal/check_dir.ts";
+import { defineCommand, defineSharedCommands, parseCommand, parseNumber, runSharedCommand } from "../cli/mod.ts";
+import { defineCertsCommands, runCerts } from "../certs/mod.ts";
+import { checkVassalsDir } from "../vassal/mod.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
-import { dropStartupPagesSoon } from "../proc/startup_pages.ts";
-import { type HostPort, parseHostPort, parseZeusSpec } from "../tls/endpoint.ts";
-import { loadServerFiles } from "../tls/files.ts";
+import { getLogger } from "../log/mod.ts";
+import { dropStartupPagesSoon } from "../proc/mod.ts";
+import { type HostPort, loadServerFiles, parseHostPort, parseZeusSpec } from "../tls/mod.ts";
 import { runStatusCommand } from "./status_command.ts";
-import { type AdminCommandSpec, defineAdminCommand, runAdminCommand } from "../admin/client_cli.ts";
-import { defineExecCommands, runExecCommand } from "../exec/exec_cli.ts";
+import { type AdminCommandSpec, defineAdminCommand, runAdminCommand } from "../admin/mod.ts";
+import { defineExecCommands, runExecCommand } from "../exec/mod.ts";
 import { startZeus } from "./zeus_server.ts";
-import { isEtcdUrl } from "../etcd/url.ts";
+import { isEtcdUrl } from "../etcd/mod.ts";
 import { etcdState, vassalSource } from "./etcd_flags.ts";
 import { fileStore } from "./state_store.ts";
 import { VASSAL_PUT, VASSAL_RM } from "./vassal_commands.ts";
-import { CONSOLE_LOGIN } from "../console/console_login.ts";
-import { runCerts } from "../tls/certs_entry.ts";
+import { CONSOLE_LOGIN } from "../console/mod.ts";
 
 const HELP = `zeus: hands the vassal configs of a directory out to the emperors connected to it.
 

@@ -6,13 +6,11 @@
  *
  * @module
  */
-import { ADMIN, type AdminFrame, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/frames.ts";
-import type { AdminHub } from "../admin/hub.ts";
+import { ADMIN, type AdminFrame, type AdminHub, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/mod.ts";
 import { ProtocolError } from "../errors.ts";
-import type { StreamRelay } from "../exec/relay.ts";
-import { getLogger } from "../log/logging.ts";
-import { type Conn, readPackets, type ReadFailure } from "../net/mod.ts";
-import type { Strangers } from "../net/strangers.ts";
+import type { StreamRelay } from "../exec/mod.ts";
+import { getLogger } from "../log/mod.ts";
+import { type Conn, type ReadFailure, readPackets, type Strangers } from "../net/mod.ts";
 import { encodePacket, type Packet, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import { decodeMessage, encodeMessage, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";

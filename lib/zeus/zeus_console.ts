@@ -7,20 +7,26 @@
  *
  * @module
  */
-import type { AdminHandler, AdminHub, StreamRouter } from "../admin/hub.ts";
-import { VERSION } from "../cli/version.ts";
+import type { AdminHandler, AdminHub, StreamRouter } from "../admin/mod.ts";
+import { VERSION } from "../cli/mod.ts";
 import { AdminError } from "../errors.ts";
-import { getLogger } from "../log/logging.ts";
+import { getLogger } from "../log/mod.ts";
 import { hostPort } from "../net/mod.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
 import type { Coordinator } from "./coordinator.ts";
 import type { ZeusStatus } from "./zeus_status.ts";
-import { ConsoleAuth, type Viewer } from "../console/console_auth.ts";
-import { consoleLoginHandler } from "../console/console_login.ts";
-import { ConsoleLogs } from "../console/console_logs.ts";
-import { SnapshotStream } from "../console/event_stream.ts";
-import { sameSite, sessionCookie, sessionOf } from "../console/request_guard.ts";
-import { SECURITY_HEADERS, staticFile } from "../console/static_files.ts";
+import {
+  ConsoleAuth,
+  consoleLoginHandler,
+  ConsoleLogs,
+  sameSite,
+  SECURITY_HEADERS,
+  sessionCookie,
+  sessionOf,
+  SnapshotStream,
+  staticFile,
+  type Viewer,
+} from "../console/mod.ts";
 import { VassalHistory } from "./vassal_history.ts";
 
 const log = getLogger("zeus", "console");

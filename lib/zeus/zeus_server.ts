@@ -11,19 +11,15 @@
  *
  * @module
  */
-import { adminVerdict } from "../admin/auth.ts";
+import { AdminHub, adminVerdict } from "../admin/mod.ts";
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
-import { AdminHub } from "../admin/hub.ts";
-import { StreamRelay } from "../exec/relay.ts";
-import { getLogger } from "../log/logging.ts";
-import { refusalLogger } from "../log/rate_limit.ts";
-import { type Conn, type Listener, listen } from "../net/mod.ts";
-import { Strangers } from "../net/strangers.ts";
+import { StreamRelay } from "../exec/mod.ts";
+import { getLogger, refusalLogger } from "../log/mod.ts";
+import { type Conn, listen, type Listener, Strangers } from "../net/mod.ts";
 import { encodePacket } from "../packet/mod.ts";
 import { serveStats, type StatsServer } from "../stats/mod.ts";
-import type { HostPort } from "../tls/endpoint.ts";
-import type { TlsServerFiles } from "../tls/files.ts";
-import type { DirChanges } from "../watch/snapshot.ts";
+import type { HostPort, TlsServerFiles } from "../tls/mod.ts";
+import type { DirChanges } from "../watch/mod.ts";
 import { encodeMessage, sha256Hex } from "../zeus_protocol/mod.ts";
 import { leaderOnly, locateVassal, ZEUS_ADMIN_COMMANDS } from "./admin_commands.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
@@ -196,6 +192,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
     this.strangers = new Strangers({
       log,
       watchFds: true,
+      // A stranger's silence is a timeout too: judged on the monotonic clock.
+      now: () => clock.monotonic(),
       refuse: (conn, reason) => {
         conn.write(encodePacket(encodeMessage({ type: "ERROR", reason })));
         conn.close();

@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { type Metric, renderMetrics } from "../stats/metrics.ts";
+import { type Metric, renderMetrics } from "../stats/mod.ts";
 import type { Coordinator, CoordinatorCounters } from "./coordinator.ts";
-import { unmetNote } from "../vassal/constraints.ts";
+import { unmetNote } from "../vassal/mod.ts";
 import { drainState } from "./drain.ts";
 import type { HaStatus } from "./ha.ts";
 import type { VassalRecord } from "./records.ts";

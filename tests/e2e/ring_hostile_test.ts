@@ -7,7 +7,7 @@ import { ringPacket, RingType } from "../../lib/ring/protocol.ts";
 import { killAll, type Proc, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { exchange, packetsIn, rawConnect } from "../helpers/raw_socket.ts";
 import { WireClient } from "../helpers/wire_client.ts";
-import { freeRingPorts, logLines, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
+import { accessContents, freeRingPorts, logLines, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";
 
 let ring: TestRing;
 let a: Proc;
@@ -78,6 +78,19 @@ describe("hostile input", () => {
     // A peer must say which protocol it speaks.
     const bare = await exchange(host(), ring.peerPort, raw(RingType.HELLO, { node: "B" }));
     expect(packetsIn(bare.bytes, RING_MODIFIER1)[0]?.vars.reason).toMatch(/^unknown protocol "": this node speaks/);
+  });
+
+  test("what a refused client sent after the refused packet, in the same write, is not read", async () => {
+    const hello = raw(RingType.HELLO, { proto: "org.xlattice.pzog/2", client: "c1" });
+    const data = raw(RingType.DATA, { id: "after-refusal", msg: "0sent after a refusal\r\n" });
+    const reply = await exchange(host(), ring.clientPort, new Uint8Array(Buffer.concat([hello, data])));
+    expect(reply.closed).toBe(true);
+    expect(packetsIn(reply.bytes, RING_MODIFIER1).map((p) => p.modifier2)).toEqual([RingType.ERROR]);
+    const c = await WireClient.connect(host(), ring.clientPort);
+    expect(await c.send("after-the-refused", "0sent after the refused client\r\n")).toBeUndefined();
+    c.close();
+    await waitFor(() => accessContents(ring, "A").includes("sent after the refused client"), 3000, "the next message logged");
+    expect(accessContents(ring, "A")).not.toContain("sent after a refusal");
   });
 
   test("a malformed packet is answered with ERROR saying what was wrong, then closed", async () => {

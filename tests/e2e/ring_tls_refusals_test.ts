@@ -5,7 +5,7 @@ import { afterAll, beforeAll, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { dial } from "../../lib/net/mod.ts";
-import { type CertPair, generateCa, issueCert } from "../../lib/tls/certs.ts";
+import { type CertPair, generateCa, issueCert } from "../../lib/certs/certs.ts";
 import { killAll, type Proc, removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { rawConnect } from "../helpers/raw_socket.ts";
 import { freeRingPorts, meshUp, startNode, type TestRing, writeRing } from "../helpers/ring_setup.ts";

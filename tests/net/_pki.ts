@@ -1,11 +1,11 @@
 /**
- * Test PKI built in memory with lib/tls/certs.ts: a CA with a server and a client
+ * Test PKI built in memory with lib/certs/certs.ts: a CA with a server and a client
  * certificate, a second CA ("other") the first does not trust, and helpers to make
  * TLS option sets from them.
  *
  * @module
  */
-import { type CertPair, generateCa, issueCert } from "../../lib/tls/certs.ts";
+import { type CertPair, generateCa, issueCert } from "../../lib/certs/certs.ts";
 
 /** The certificates the TLS tests use. */
 export interface Pki {

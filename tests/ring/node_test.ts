@@ -190,6 +190,30 @@ describe("ZogNode", () => {
     again.files.close();
   });
 
+  test("a journal of format 1 (no checksums) is read once, the old way, and rewritten in format 2", () => {
+    const dir = tmpDir();
+    // What the older code left: 3 messages, the L mark vouching for 2, the third in access.log too.
+    writeFileSync(join(dir, "journal"), "M a 0 1:2,2:2 one\nM b 0 1:2,2:2 two\nA 1 a b\nL 2\nM c 0 1:2,2:2 three\n");
+    writeFileSync(join(dir, "access.log"), ["one", "two", "three"].map((c) => `20261122T030442Z ${c}\n`).join(""));
+    const { node, files, rec } = makeNode(dir);
+    expect(rec.repaired).toBe(0);
+    expect(rec.notes.join("\n")).toMatch(/read in format 1 \(no checksums\) and rewritten in format 2, after message 3/);
+    expect(records(join(dir, "journal"))).toStartWith("V 2 3\n");
+    expect(["a", "b", "c"].every((id) => node.seen.has(id))).toBe(true);
+    expect(queued(node, 2).map(([id]) => id)).toEqual(["a", "b", "c"]);
+    files.close();
+    // The next start reads format 2 and repairs nothing.
+    const again = makeNode(dir);
+    expect(again.rec.repaired).toBe(0);
+    expect(again.rec.damage).toEqual([]);
+    expect(
+      readFileSync(join(dir, "access.log"), "utf8")
+        .split("\n")
+        .filter((l) => l !== ""),
+    ).toHaveLength(3);
+    again.files.close();
+  });
+
   test("compaction keeps the ids and the duties owed", async () => {
     const dir = tmpDir();
     const { node, files } = makeNode(dir);

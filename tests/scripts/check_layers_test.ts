@@ -2,7 +2,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { folderCycles, importsOf, libFolderEdges } from "../../scripts/check_layers.ts";
+import { bypassingMod, folderCycles, importsOf, libFolderEdges } from "../../scripts/check_layers.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
 
 afterAll(removeTmpDirs);
@@ -41,6 +41,22 @@ test("the check reads a lib/ tree: an upward import makes a cycle, lib/'s own fi
   expect(folderCycles(libFolderEdges(root)).map((c) => c.folders)).toEqual([["net", "tls"]]);
 });
 
-test("lib/ of this repository has no cycle between folders", () => {
-  expect(folderCycles(libFolderEdges(join(import.meta.dir, "../..")))).toEqual([]);
+test("another folder is imported through its mod.ts; a dynamic import() may name a file", () => {
+  const root = tmpDir();
+  const file = (path: string, text: string) => {
+    mkdirSync(join(root, path, ".."), { recursive: true });
+    writeFileSync(join(root, path), text);
+  };
+  file("lib/net/mod.ts", 'export { dial } from "./dial.ts";\n');
+  file("lib/net/dial.ts", "export const dial = 1;\n");
+  file("lib/ring/a.ts", 'import { dial } from "../net/mod.ts";\nconst p = import("../net/dial.ts");\n');
+  expect(bypassingMod(libFolderEdges(root))).toEqual([]);
+  file("lib/ring/b.ts", 'import { dial } from "../net/dial.ts";\n');
+  expect(bypassingMod(libFolderEdges(root)).map((e) => e.via)).toEqual(["lib/ring/b.ts -> lib/net/dial.ts"]);
+});
+
+test("lib/ of this repository has no cycle between folders, and imports other folders through their mod.ts", () => {
+  const edges = libFolderEdges(join(import.meta.dir, "../.."));
+  expect(folderCycles(edges)).toEqual([]);
+  expect(bypassingMod(edges)).toEqual([]);
 });

@@ -5,11 +5,10 @@
  */
 import { networkInterfaces, hostname } from "node:os";
 import { dirname, isAbsolute, resolve } from "node:path";
-import type { RingConfig, RingNode } from "../../config/ring_config.ts";
-import { nodeFiles, selfMatches } from "../../config/ring_self.ts";
+import { nodeFiles, type RingConfig, type RingNode, selfMatches } from "../../config/mod.ts";
 import { UsageError } from "../../errors.ts";
-import { getLogger } from "../../log/logging.ts";
-import { loadClientFiles, type TlsClientFiles } from "../../tls/files.ts";
+import { getLogger } from "../../log/mod.ts";
+import { loadClientFiles, type TlsClientFiles } from "../../tls/mod.ts";
 
 /** TLS paths given as flags. */
 export interface TlsFlags {

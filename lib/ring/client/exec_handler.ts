@@ -7,7 +7,7 @@
  * @module
  */
 import { appendFileSync } from "node:fs";
-import { getLogger } from "../../log/logging.ts";
+import { getLogger } from "../../log/mod.ts";
 import type { RingEvent } from "./node_link.ts";
 import { contentOf } from "./reply_watch.ts";
 import { runForMessage } from "./run_command.ts";

@@ -5,10 +5,9 @@
  *
  * @module
  */
-import type { HostPort } from "../../tls/endpoint.ts";
-import type { TlsClientFiles } from "../../tls/files.ts";
+import type { HostPort, TlsClientFiles } from "../../tls/mod.ts";
 import { EXIT, UsageError } from "../../errors.ts";
-import { getLogger } from "../../log/logging.ts";
+import { getLogger } from "../../log/mod.ts";
 import { RingListener } from "./listener.ts";
 import { ExecHandler, type ExecOptions } from "./exec_handler.ts";
 import type { RingEvent, SubscribeOptions } from "./node_link.ts";

@@ -6,8 +6,7 @@
  *
  * @module
  */
-import type { HostPort } from "../../tls/endpoint.ts";
-import type { TlsClientFiles } from "../../tls/files.ts";
+import type { HostPort, TlsClientFiles } from "../../tls/mod.ts";
 import { backoffMs } from "../../net/mod.ts";
 import { SERVER_RETRY } from "./health.ts";
 import { newClientId } from "./ids.ts";

@@ -21,3 +21,5 @@ export { type RingEvent } from "./node_link.ts";
 export { type PickPolicy, ServerPicker } from "./picker.ts";
 export { contentLengthRange, contentProblem, pzogMessage, randomContent } from "./content.ts";
 export { MessageIds, newClientId } from "./ids.ts";
+export { loadClientTls, type TlsFlags, type TlsPaths, tlsPaths } from "./client_tls.ts";
+export { DEFAULT_CLIENT_PORT } from "./servers.ts";

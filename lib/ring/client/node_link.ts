@@ -5,8 +5,8 @@
  * @module
  */
 import { type Conn, dial, type PacketReader, readPackets } from "../../net/mod.ts";
-import { getLogger } from "../../log/logging.ts";
-import type { TlsClientFiles } from "../../tls/files.ts";
+import { getLogger } from "../../log/mod.ts";
+import type { TlsClientFiles } from "../../tls/mod.ts";
 import { type Packet, RING_MODIFIER1 } from "../../packet/mod.ts";
 import { dataBatchPackets, readOkBatch } from "../batch.ts";
 import { encodeRanges } from "../listen/ranges.ts";

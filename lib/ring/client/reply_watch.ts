@@ -6,8 +6,7 @@
  *
  * @module
  */
-import type { HostPort } from "../../tls/endpoint.ts";
-import type { TlsClientFiles } from "../../tls/files.ts";
+import type { HostPort, TlsClientFiles } from "../../tls/mod.ts";
 import { newClientId } from "./ids.ts";
 import { NodeLink, type RingEvent } from "./node_link.ts";
 import { parseReply, type ReplyMessage } from "./request_format.ts";

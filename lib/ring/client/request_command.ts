@@ -5,9 +5,8 @@
  * @module
  */
 import { EXIT, UsageError } from "../../errors.ts";
-import { getLogger } from "../../log/logging.ts";
-import type { HostPort } from "../../tls/endpoint.ts";
-import type { TlsClientFiles } from "../../tls/files.ts";
+import { getLogger } from "../../log/mod.ts";
+import type { HostPort, TlsClientFiles } from "../../tls/mod.ts";
 import { NoReplyError } from "./reply_watch.ts";
 import type { ReplyMessage } from "./request_format.ts";
 import { Responder } from "./responder.ts";

@@ -6,9 +6,8 @@
  *
  * @module
  */
-import type { HostPort } from "../../tls/endpoint.ts";
-import type { TlsClientFiles } from "../../tls/files.ts";
-import { getLogger } from "../../log/logging.ts";
+import type { HostPort, TlsClientFiles } from "../../tls/mod.ts";
+import { getLogger } from "../../log/mod.ts";
 import { RingListener } from "./listener.ts";
 import type { RingEvent } from "./node_link.ts";
 import { contentOf } from "./reply_watch.ts";

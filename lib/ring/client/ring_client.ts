@@ -6,9 +6,8 @@
  *
  * @module
  */
-import type { HostPort } from "../../tls/endpoint.ts";
-import type { TlsClientFiles } from "../../tls/files.ts";
-import { getLogger } from "../../log/logging.ts";
+import type { HostPort, TlsClientFiles } from "../../tls/mod.ts";
+import { getLogger } from "../../log/mod.ts";
 import { pzogMessage, type Random } from "./content.ts";
 import { ServerHealth } from "./health.ts";
 import { MessageIds } from "./ids.ts";

@@ -9,7 +9,7 @@ import { contentProblem, randomContent } from "./content.ts";
 import { RingClient, type RingClientOptions } from "./ring_client.ts";
 import { Slots } from "./slots.ts";
 import { formatProgress, formatSummary, newTally, type Tally } from "./summary.ts";
-import { getLogger } from "../../log/logging.ts";
+import { getLogger } from "../../log/mod.ts";
 import { EXIT, UsageError } from "../../errors.ts";
 
 const log = getLogger("sprog", "send");

@@ -5,9 +5,9 @@
  * @module
  */
 import { isIP } from "node:net";
-import type { RingConfig, RingNode } from "../../config/ring_config.ts";
+import type { RingConfig, RingNode } from "../../config/mod.ts";
 import { UsageError } from "../../errors.ts";
-import { type HostPort, parseHostPort } from "../../tls/endpoint.ts";
+import { type HostPort, parseHostPort } from "../../tls/mod.ts";
 import type { PickPolicy } from "./picker.ts";
 
 /** The client port when neither ring.toml nor the address names one. */

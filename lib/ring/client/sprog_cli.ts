@@ -3,10 +3,8 @@
  *
  * @module
  */
-import { defineCommand, parseCommand } from "../../cli/command.ts";
-import { parseNumber } from "../../cli/flags.ts";
-import { defineSharedCommands, runSharedCommand } from "../../cli/shared_commands.ts";
-import { loadRingConfig } from "../../config/ring_config.ts";
+import { defineCommand, defineSharedCommands, parseCommand, parseNumber, runSharedCommand } from "../../cli/mod.ts";
+import { loadRingConfig } from "../../config/mod.ts";
 import { UsageError } from "../../errors.ts";
 import { loadClientTls, thisNode, tlsPaths } from "./client_tls.ts";
 import { contentProblem } from "./content.ts";

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { getLogger } from "../../log/logging.ts";
+import { getLogger } from "../../log/mod.ts";
 import type { Retain } from "../../config/mod.ts";
 import type { RingStore } from "./store.ts";
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { defineCommand } from "../cli/command.ts";
+import { defineCommand } from "../cli/mod.ts";
 
 /** Registers `PROGRAM certs init` and `PROGRAM certs issue`. */
 export function defineCertsCommands(program: string): void {

@@ -5,10 +5,10 @@
  * @module
  */
 import { access, mkdir } from "node:fs/promises";
-import { writeFileAtomic } from "../fs/atomic_write.ts";
+import { writeFileAtomic } from "../fs/mod.ts";
 import { join } from "node:path";
 import { type CertPair, generateCa, issueCert } from "./certs.ts";
-import { readPem } from "./files.ts";
+import { readPem } from "../tls/mod.ts";
 
 /**
  * Checks a certificate name: 1–255 of `[A-Za-z0-9._-]`, not "." or "..", so that

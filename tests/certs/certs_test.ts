@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import "reflect-metadata";
 import * as x509 from "@peculiar/x509";
-import { runCertsCommand } from "../../lib/tls/certs_command.ts";
+import { runCertsCommand } from "../../lib/certs/certs_command.ts";
 
 const root = await mkdtemp(join(tmpdir(), "zog-certs-"));
 afterAll(() => rm(root, { recursive: true, force: true }));

@@ -1,0 +1,24 @@
+/**
+ * Processes on this machine: the argv that starts a vassal (cgroup, setpriv, parent guard),
+ * `/proc/PID/stat`, user and group ids, and dropping the executable's start-up pages.
+ *
+ * @example
+ * ```ts
+ * import { sessionMembers } from "./mod.ts";
+ * console.log(sessionMembers(4242).map((p) => p.pid));
+ * ```
+ *
+ * @module
+ */
+export { inCgroup, plainArgv, SETPRIV } from "./launch_argv.ts";
+export { parseProcStat, type ProcStat, readProcStat, sessionMembers } from "./proc_stat.ts";
+export {
+  cleanRanges,
+  dropStartupPages,
+  dropStartupPagesSoon,
+  IDLE_CHECK_MS,
+  type PageRange,
+  SETTLE_MS,
+  trimWhenIdle,
+} from "./startup_pages.ts";
+export { resolveRunAs, type RunAs } from "./user_ids.ts";
