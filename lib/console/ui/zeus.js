@@ -316,13 +316,22 @@ function renderNow() {
   else renderVassal(status, name);
 }
 
+async function logOut() {
+  await fetch("api/logout", { method: "POST", headers: { "x-zog-console": "1" } });
+  await whoAmI();
+}
+
 async function whoAmI() {
   try {
     me = await (await fetch("api/me")).json();
   } catch (e) {
     me = { admin: false, why: e.message, actions: [] };
   }
-  document.getElementById("me").textContent = me.admin ? `admin: ${me.who}` : me.why;
+  fill(
+    "me",
+    me.admin ? `admin: ${me.who}` : me.why,
+    me.session ? [" ", h("button", { type: "button", id: "logout", onclick: logOut }, "log out")] : [],
+  );
   render();
 }
 
