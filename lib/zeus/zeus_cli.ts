@@ -142,7 +142,32 @@ const NODE_COMMANDS: Record<string, AdminCommandSpec> = Object.fromEntries(
   ]),
 );
 
+/** `zeus restart|stop|start VASSAL[@NODE]`: admin commands about one vassal. */
+const VASSAL_CONTROLS: Record<string, AdminCommandSpec> = Object.fromEntries(
+  (
+    [
+      ["restart", "reloads the copies of VASSAL (the one on NODE with @NODE) by its reload rule"],
+      ["stop", "destroys every copy of VASSAL; it stays stopped, through restarts, until zeus start"],
+      ["start", "runs a stopped VASSAL again"],
+    ] as const
+  ).map(([command, what]) => [
+    command,
+    {
+      bin: "zeus",
+      help: `zeus ${command}: ${what}.\n\nUsage:\n  zeus ${command} VASSAL[@NODE] [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]`,
+      command,
+      positionals: ["VASSAL[@NODE]"],
+      vars: ([target]: string[]): Record<string, string> => {
+        const at = target!.lastIndexOf("@");
+        return at < 0 ? { vassal: target! } : { vassal: target!.slice(0, at), node: target!.slice(at + 1) };
+      },
+      print: (r: Record<string, string>) => r.said ?? "",
+    },
+  ]),
+);
+
 defineAdminCommand("ping", PING);
+for (const [sub, spec] of Object.entries(VASSAL_CONTROLS)) defineAdminCommand(sub, spec);
 for (const [sub, spec] of Object.entries(NODE_COMMANDS)) defineAdminCommand(sub, spec);
 defineAdminCommand("vassal put", VASSAL_PUT);
 defineAdminCommand("vassal rm", VASSAL_RM);
@@ -166,6 +191,8 @@ export async function main(args: string[]): Promise<number> {
   if (args[0] === "ping") return await runAdminCommand(args.slice(1), PING);
   const nodeCommand = NODE_COMMANDS[args[0] ?? ""];
   if (nodeCommand) return await runAdminCommand(args.slice(1), nodeCommand);
+  const control = VASSAL_CONTROLS[args[0] ?? ""];
+  if (control) return await runAdminCommand(args.slice(1), control);
   if (args[0] === "console-login") return await runAdminCommand(args.slice(1), CONSOLE_LOGIN);
   if (args[0] === "vassal" && args[1] === "put") return await runAdminCommand(args.slice(2), VASSAL_PUT);
   if (args[0] === "vassal" && args[1] === "rm") return await runAdminCommand(args.slice(2), VASSAL_RM);
