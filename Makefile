@@ -50,6 +50,7 @@ check: $(DEPS)
 	node_modules/.bin/tsc --noEmit -p .
 	node_modules/.bin/prettier --check --log-level warn cmd lib tests $$(ls bench/*.ts scripts/*.ts 2>/dev/null) mod.ts
 	$(BUN) run scripts/check_layers.ts
+	$(BUN) run scripts/check_sleeps.ts
 	$(BUN) run scripts/check_examples.ts
 
 fmt: $(DEPS)

@@ -19,7 +19,7 @@ export const SESSION_TTL_MS = 60 * 60_000;
 const MAX_KEPT = 256;
 
 /** A browser's standing: an admin (as `who`, for every log line) or a reader (and why). */
-export type Viewer = { admin: true; who: string } | { admin: false; why: string };
+export type Viewer = { admin: true; who: string; session?: true } | { admin: false; why: string };
 
 /** Options of {@link ConsoleAuth}. */
 export interface ConsoleAuthOptions {
@@ -78,7 +78,7 @@ export class ConsoleAuth {
   /** The standing of a request from `remote` ("ip:port") carrying `session` (its cookie), if any. */
   viewer(remote: string, session: string | undefined): Viewer {
     const s = session ? this.#sessions.get(session) : undefined;
-    if (s && s.until >= this.#now()) return { admin: true, who: s.who };
+    if (s && s.until >= this.#now()) return { admin: true, who: s.who, session: true };
     if (s) this.#sessions.delete(session!);
     if (!this.opts.clientCerts) {
       const v = adminVerdict({ remote, certNames: [], clientCerts: false, admins: this.opts.admins });

@@ -52,13 +52,13 @@ export function sessionOf(req: Request, port: number): string | undefined {
 }
 
 /**
- * The Set-Cookie value that opens `session` in the browser.
+ * The Set-Cookie value that opens `session` in the browser (`maxAgeS` 0: ends it).
  *
  * @example
  * ```ts
  * sessionCookie(4041, "ab12"); // "zog_console_4041=ab12; HttpOnly; SameSite=Strict; Path=/ui; Max-Age=3600"
  * ```
  */
-export function sessionCookie(port: number, session: string): string {
-  return `${cookieName(port)}=${session}; HttpOnly; SameSite=Strict; Path=/ui; Max-Age=${SESSION_TTL_MS / 1000}`;
+export function sessionCookie(port: number, session: string, maxAgeS = SESSION_TTL_MS / 1000): string {
+  return `${cookieName(port)}=${session}; HttpOnly; SameSite=Strict; Path=/ui; Max-Age=${maxAgeS}`;
 }

@@ -125,7 +125,8 @@ export class ZeusConsole {
     const path = url.pathname;
     const file = req.method === "GET" ? staticFile("zeus", path) : undefined;
     if (file) return file;
-    const viewer = this.auth.viewer(remote, sessionOf(req, this.#port));
+    const session = sessionOf(req, this.#port);
+    const viewer = this.auth.viewer(remote, session);
     if (path === "/ui/events") return this.#stream.response(req.signal);
     if (path === "/ui/api/me") return json({ ...viewer, actions: this.#actions() });
     if (path === "/ui/api/vassal") return this.#vassal(url.searchParams.get("name") ?? "", viewer.admin && !sameSite(req));
@@ -139,6 +140,11 @@ export class ZeusConsole {
       return this.logs.open(`${who} (console)`, vassal, node, req.signal);
     }
     if (path === "/ui/api/action" && req.method === "POST") return this.#act(req, who);
+    if (path === "/ui/api/logout" && req.method === "POST") {
+      this.auth.end(session);
+      log.info("console {who}: logged out", { who });
+      return json({ ok: true }, 200, { "set-cookie": sessionCookie(this.#port, "", 0) });
+    }
     return json({ error: `no ${req.method} ${path} in the console` }, 404);
   };
 

@@ -23,7 +23,7 @@ test("client certificates: loopback is not enough; a link opens a session once, 
   expect(a.viewer("127.0.0.1:5000", undefined).admin).toBe(false);
   const token = a.link("ops");
   const session = a.redeem(token)!;
-  expect(a.viewer("10.9.9.9:1", session)).toEqual({ admin: true, who: "ops" });
+  expect(a.viewer("10.9.9.9:1", session)).toEqual({ admin: true, who: "ops", session: true });
   expect(a.redeem(token)).toBeUndefined(); // once
   const late = a.link("ops");
   later(LINK_TTL_MS + 1);

@@ -87,6 +87,22 @@ test.skipIf(!enabled)(
     expect(web.emperors.length).toBe(2);
     expect(z.proc.stderr()).toMatch(new RegExp(`console 127\\.0\\.0\\.1:\\d+: drain .*${from}`));
 
+    // A vassal's page stops and starts it (zeus stop / zeus start, run for the browser).
+    await page.goto(`http://127.0.0.1:${z.statsPort}/ui/#/vassal/web.toml`);
+    await click(page, 'button[data-action="stop"][data-target="web.toml"]');
+    await until(page, () => document.querySelectorAll("#v-copies tr[data-copy]").length === 0, 15_000, "web.toml's copies gone");
+    await click(page, 'button[data-action="start"][data-target="web.toml"]');
+    await until(
+      page,
+      () => document.querySelectorAll('#v-copies tr[data-copy][data-state="running"]').length === 2,
+      20_000,
+      "web.toml running again",
+    );
+    expect(z.proc.stderr()).toMatch(/admin 127\.0\.0\.1:\d+ \(console\): start web\.toml/);
+    await click(page, '#v-copies button[data-action="restart"]');
+    await until(page, () => document.getElementById("flash")?.textContent?.startsWith("done restart web.toml e"), 5000, "a copy restarted");
+    expect(z.proc.stderr()).toMatch(/admin 127\.0\.0\.1:\d+ \(console\): restart web\.toml@e\d/);
+
     // The failed copy's page: its log, through the same relay as `zeus logs`.
     await page.goto(`http://127.0.0.1:${z.statsPort}/ui/#/vassal/bad.toml`);
     await click(page, "#v-copies button[data-log]");
@@ -162,7 +178,7 @@ test.skipIf(!enabled)(
     const link = /^(http:\/\/\S+)$/m.exec(login.stdout)![1]!;
     expect(link).toStartWith(`http://127.0.0.1:${z.statsPort}/ui/login?token=`);
     const admin = await openPage(browser, link);
-    await until(admin.page, () => document.getElementById("me")?.textContent === "admin: ops", 5000, "admin: ops");
+    await until(admin.page, () => document.getElementById("me")?.textContent?.startsWith("admin: ops"), 5000, "admin: ops");
     await click(admin.page, `button[data-action="drain"][data-target="${holder}"]`);
     await until(
       admin.page,
@@ -171,6 +187,8 @@ test.skipIf(!enabled)(
       `${holder} drained`,
     );
     expect(z.proc.stderr()).toContain(`console ops: drain`);
+    await click(admin.page, "#logout");
+    await until(admin.page, () => document.getElementById("me")?.textContent?.startsWith("read-only"), 5000, "read-only after logging out");
     // The link worked once: a second browser opening it reads only.
     const again = await openPage(browser, link);
     expect(await again.page.evaluate(() => document.body.textContent)).toContain("unknown, used or expired");

@@ -105,6 +105,7 @@ describe("sprog listen --exec", () => {
     expect(await stop(l)).toBe(0);
     // Acknowledged: the durable name resumes after it.
     const again = await listener([...args, "--on-failure", `park:${parked}`]);
+    // A non-event (the acknowledged message is not run again): time for a run to wrongly start.
     await Bun.sleep(500);
     expect(lines(runs)).toHaveLength(3);
     expect(await stop(again)).toBe(0);

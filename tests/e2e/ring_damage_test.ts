@@ -7,7 +7,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bin, killAll, type Proc, removeTmpDirs, run, waitFor } from "../helpers/procs.ts";
-import { streamMessages } from "../helpers/wire_client.ts";
+import { streamMessages, WireClient } from "../helpers/wire_client.ts";
 import { accessContents, meshUp, settled, startNode, startTestRing, type TestRing } from "../helpers/ring_setup.ts";
 
 afterAll(async () => {
@@ -197,6 +197,20 @@ describe("a damaged file on one node of five: every acknowledged message once on
           [...before, ...after].map((m) => m.content),
         );
         expect({ done, said: (said + g.stderr()).match(damage.says)?.[0] }).toEqual({ done, said: expect.any(String) });
+        // G's store serves a replay of every message once, none damaged.
+        const listener = await WireClient.connect(ring.hosts[ring.names.indexOf("G")]!, ring.clientPort);
+        expect(await listener.subscribe({ since: "all" })).toBeUndefined();
+        await waitFor(() => listener.events.length >= 2000, 20_000, `G's replay of 2000 (has ${listener.events.length})`);
+        const ids = listener.events.map((e) => e.id).sort();
+        expect({ done, replayed: ids.length, ids: ids.join() }).toEqual({
+          done,
+          replayed: 2000,
+          ids: [...before, ...after]
+            .map((m) => m.id)
+            .sort()
+            .join(),
+        });
+        listener.close();
         for (const p of procs.values()) await stop(p);
       }, 120_000);
     }

@@ -25,6 +25,7 @@ const stateOf = (pid: number) => {
 };
 
 async function until(cond: () => boolean, what: string): Promise<void> {
+  // The poll interval of a wait for a condition.
   for (const deadline = Date.now() + 5000; !cond(); await Bun.sleep(5)) if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
 }
 
@@ -46,10 +47,12 @@ test("done waits for the terminal's end and for every byte to be sent; close() e
   void tty.done.then(() => (done = true));
   tty.push(new Uint8Array(6));
   tty.exited();
+  // One turn of the event loop for `done` to settle (or, the first time, to wrongly settle).
   await Bun.sleep(0);
   expect(done).toBe(false);
   out.grant(2);
   tty.pump();
+  // One turn of the event loop for `done` to settle (or, the first time, to wrongly settle).
   await Bun.sleep(0);
   expect(done).toBe(true);
 

@@ -7,6 +7,7 @@ import { LogFiles } from "../../lib/ring/log_files.ts";
 import { type Incoming, ZogNode } from "../../lib/ring/node.ts";
 import { type LinkOwner, PeerLink } from "../../lib/ring/peer_link.ts";
 import { compactJournal, recover } from "../../lib/ring/recovery.ts";
+import { FakeClock } from "../helpers/fake_clock.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
 
 afterAll(() => removeTmpDirs());
@@ -49,6 +50,30 @@ function ack(node: ZogNode, peer: number, id: string): void {
 const queued = (node: ZogNode, peer: number) => [...node.links[peer]!.queue.values()].map((e) => [e.id, e.dests.get(peer)]);
 
 describe("ZogNode", () => {
+  test("on an injected clock: the commit waits for the clock's next turn, and access.log is stamped with its wall time", async () => {
+    const dir = tmpDir();
+    const files = new LogFiles(dir);
+    const clock = new FakeClock(Date.UTC(2031, 4, 6, 7, 8, 9));
+    const node = new ZogNode({
+      self: config.nodes[0]!,
+      nodes: config.nodes,
+      files,
+      fsync: "never",
+      recovered: recover(files),
+      link,
+      clock,
+    });
+    const answer = submit(node, "a", "hello");
+    // A real turn of the event loop (the system clock's commit would have run in it).
+    await new Promise((r) => setImmediate(r));
+    expect(readFileSync(join(dir, "access.log"), "utf8")).toBe("");
+    clock.advance(0);
+    expect(await answer).toBeUndefined();
+    expect(readFileSync(join(dir, "access.log"), "utf8")).toBe("20310506T070809Z hello\n");
+    node.flush();
+    files.close();
+  });
+
   test("a client message is journalled, owed to +1 and +2 with wrapping 2, logged, then OK", async () => {
     const dir = tmpDir();
     const { node, files } = makeNode(dir);

@@ -260,7 +260,7 @@ function renderVassal(s, name) {
     "v-copies",
     table(
       `Copies of ${name}`,
-      [["emperor"], ["state"], ["pid", 1], ["health"], ["restarts", 1], ["last exit"], ["log"]],
+      [["emperor"], ["state"], ["pid", 1], ["health"], ["restarts", 1], ["last exit"], ["actions"]],
       v.emperors.map((c) => ({
         attrs: { "data-copy": c.node, "data-state": c.state },
         cells: [
@@ -271,9 +271,14 @@ function renderVassal(s, name) {
           c.restarts,
           c.exit ?? "—",
           h(
-            "button",
-            { type: "button", "data-log": c.node, title: me.admin ? undefined : me.why, onclick: () => tail(name, c.node) },
-            "tail log",
+            "div",
+            { class: "actions" },
+            h(
+              "button",
+              { type: "button", "data-log": c.node, title: me.admin ? undefined : me.why, onclick: () => tail(name, c.node) },
+              "tail log",
+            ),
+            actionButton("restart", { vassal: name, node: c.node }, "restart this copy"),
           ),
         ],
       })),
@@ -316,13 +321,22 @@ function renderNow() {
   else renderVassal(status, name);
 }
 
+async function logOut() {
+  await fetch("api/logout", { method: "POST", headers: { "x-zog-console": "1" } });
+  await whoAmI();
+}
+
 async function whoAmI() {
   try {
     me = await (await fetch("api/me")).json();
   } catch (e) {
     me = { admin: false, why: e.message, actions: [] };
   }
-  document.getElementById("me").textContent = me.admin ? `admin: ${me.who}` : me.why;
+  fill(
+    "me",
+    me.admin ? `admin: ${me.who}` : me.why,
+    me.session ? [" ", h("button", { type: "button", id: "logout", onclick: logOut }, "log out")] : [],
+  );
   render();
 }
 
