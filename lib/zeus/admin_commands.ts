@@ -69,7 +69,39 @@ export const ZEUS_ADMIN_COMMANDS: Readonly<Record<string, AdminHandler<ZeusAdmin
   /** Drops a dead emperor from the list. */
   forget: ({ vars, who, ctx }) => nodeCommand("forget", vars, who, (node) => ctx.core.forget(node)),
   ...VASSAL_COMMANDS,
+  /** Reloads a vassal's copies (or its copy on `node`) by its reload rule. */
+  restart: ({ vars, who, ctx }) => vassalControl("restart", vars, who, ctx),
+  /** Destroys every copy of a vassal and keeps it stopped (saved) until `start`. */
+  stop: ({ vars, who, ctx }) => vassalControl("stop", vars, who, ctx),
+  /** Runs a stopped vassal again. */
+  start: ({ vars, who, ctx }) => vassalControl("start", vars, who, ctx),
 };
+
+/**
+ * Runs `zeus restart|stop|start`: `vassal` must be given, `node` may; logged like exec
+ * (who, what, where).
+ *
+ * @throws {AdminError} `bad-request`, `no-such-vassal`, `failed`
+ */
+function vassalControl(
+  what: "restart" | "stop" | "start",
+  vars: Record<string, string>,
+  who: string,
+  ctx: ZeusAdminContext,
+): Record<string, string> {
+  const vassal = vars.vassal;
+  if (!vassal) throw new AdminError("bad-request", `${what} needs a vassal`);
+  const node = vars.node || undefined;
+  const where = node ? `${vassal}@${node}` : vassal;
+  try {
+    const said = ctx.core.control(what, vassal, node);
+    log.info("admin {who}: {what} {where}: {said}", { who, what, where, said });
+    return { vassal, said };
+  } catch (e) {
+    log.warn("admin {who}: {what} {where} refused: {reason}", { who, what, where, reason: (e as Error).message });
+    throw e;
+  }
+}
 
 /**
  * Runs a node command: `node` must be given; the coordinator answers what it did, or

@@ -24,11 +24,13 @@ import { wantedCopies } from "./vassal_copies.ts";
 import { AdminError } from "../errors.ts";
 import { drainState, stepDrains } from "./drain.ts";
 import { keepReverted, noteGood, startRollout, stepRollout } from "./rolling.ts";
+import { restartVassal, startVassal, stopVassal } from "./vassal_control.ts";
 
 export type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./coordinator_types.ts";
 
 const log = getLogger("zeus", "coordinator");
 const text = new TextDecoder();
+const CONTROLS = { restart: restartVassal, stop: stopVassal, start: startVassal };
 
 /**
  * The coordinator. Connections are numbered by the caller; file events come from the
@@ -234,6 +236,20 @@ export class Coordinator {
     this.io.changed();
     this.#placePending();
     return `forgot ${node}`;
+  }
+
+  /**
+   * `zeus restart|stop|start VASSAL[@NODE]` (vassal_control.ts): returns what was done.
+   *
+   * @throws {AdminError} `no-such-vassal`, `bad-request`, `failed`
+   */
+  control(what: "restart" | "stop" | "start", vassal: string, node?: string): string {
+    const scope = { keeper: this.#copies, vassals: this.vassals, emperors: this.emperors };
+    const said = CONTROLS[what](scope, vassal, node);
+    if (what === "restart") return said;
+    this.io.changed();
+    this.#placePending();
+    return said;
   }
 
   #known(node: string): EmperorRecord {

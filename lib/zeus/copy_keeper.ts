@@ -14,7 +14,7 @@ import { placeAll, type Want } from "./placement.ts";
 import { planReconcile } from "./reconcile.ts";
 import { rolloutHolds } from "./rollout.ts";
 import { judge } from "./verdict.ts";
-import { type Copy, type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
+import { type Copy, copiesWanted, type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
 
 const log = getLogger("zeus", "coordinator");
 
@@ -195,7 +195,7 @@ export class CopyKeeper {
   trim(v: VassalRecord): void {
     const rank = (c: Copy) => (c.state === "running" ? 1 : 0);
     const staying = this.staying(v);
-    const extra = staying.sort((a, b) => rank(a) - rank(b)).slice(0, Math.max(0, staying.length - v.copies));
+    const extra = staying.sort((a, b) => rank(a) - rank(b)).slice(0, Math.max(0, staying.length - copiesWanted(v)));
     for (const c of extra) this.step(v, c, { kind: "removed" });
   }
 
@@ -227,7 +227,7 @@ export class CopyKeeper {
     if (slots.length === 0) return;
     const wants: Want[] = [];
     for (const v of this.vassals.values()) {
-      const missing = v.copies - this.staying(v).length;
+      const missing = copiesWanted(v) - this.staying(v).length;
       if (v.error || v.failed || !v.body || missing <= 0) continue;
       wants.push({
         name: v.name,

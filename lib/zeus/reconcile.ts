@@ -8,7 +8,7 @@
  */
 import type { ReportedVassal } from "../zeus_protocol/mod.ts";
 import { placing } from "./copy_lifecycle.ts";
-import type { VassalRecord } from "./records.ts";
+import { copiesWanted, type VassalRecord } from "./records.ts";
 
 /** What to do about one emperor's report. */
 export interface ReconcilePlan {
@@ -62,7 +62,7 @@ export function planReconcile(
       continue;
     }
     const others = [...v.copiesOn.values()].filter((c) => c.node !== node);
-    if (others.length < v.copies) {
+    if (others.length < copiesWanted(v)) {
       plan.adopt.push({ vassal: r });
       continue;
     }

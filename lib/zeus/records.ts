@@ -82,6 +82,8 @@ export interface VassalRecord {
   lastGood?: { sha256: string; body: Uint8Array };
   /** The file's digest while its copies were reverted from it: it is not rolled out again until it changes. */
   revertedFrom?: string;
+  /** `zeus stop`: no copy runs until `zeus start` (kept across restarts). */
+  stopped?: boolean;
 }
 
 /** A rolling update of a vassal, for the coordinator and `/status`. */
@@ -139,4 +141,18 @@ export function newVassal(vassals: Map<string, VassalRecord>, name: string, sha2
   const v: VassalRecord = { name, sha256, copies, rejections: 0, rejectedBy: new Set(), copiesOn: new Map(), moves: 0 };
   vassals.set(name, v);
   return v;
+}
+
+/**
+ * Copies of `v` wanted now: none while it is stopped (`zeus stop`), else its `copies`.
+ *
+ * @example
+ * ```ts
+ * const v = newVassal(new Map(), "web.toml", "ab12", 2);
+ * v.stopped = true;
+ * copiesWanted(v); // 0
+ * ```
+ */
+export function copiesWanted(v: VassalRecord): number {
+  return v.stopped ? 0 : v.copies;
 }

@@ -35,6 +35,8 @@ export interface SavedVassal {
   revertedFrom?: string;
   /** Why it failed (rejected or rescheduled too often): it stays failed until its file changes. */
   failed?: string;
+  /** `zeus stop`: it stays stopped until `zeus start`. */
+  stopped?: boolean;
 }
 
 /**
@@ -111,7 +113,7 @@ const ROLLOUT_STATES = new Set(["rolling", "done", "failed", "reverted"]);
 
 /**
  * What is wrong with a saved vassal's fleet-operation fields (rollout, lastGood,
- * revertedFrom, failed), or undefined when they are well formed (absent, or of the right
+ * revertedFrom, failed, stopped), or undefined when they are well formed (absent, or of the right
  * types). The file and etcd stores refuse a malformed one; a restore drops one that got through.
  *
  * @example
@@ -131,5 +133,6 @@ export function savedRolloutProblem(v: SavedVassal): string | undefined {
   if (g !== undefined && (typeof g?.sha256 !== "string" || typeof g.body !== "string")) return "lastGood is not { sha256, body (base64) }";
   if (v.revertedFrom !== undefined && typeof v.revertedFrom !== "string") return "revertedFrom is not a digest";
   if (v.failed !== undefined && typeof v.failed !== "string") return "failed is not a reason";
+  if (v.stopped !== undefined && typeof v.stopped !== "boolean") return "stopped is not true or false";
   return undefined;
 }

@@ -55,6 +55,7 @@ function fleetFields(v: VassalRecord): Partial<SavedVassal> {
     ...(v.lastGood ? { lastGood: { sha256: v.lastGood.sha256, body: Buffer.from(v.lastGood.body).toString("base64") } } : {}),
     ...(v.revertedFrom ? { revertedFrom: v.revertedFrom } : {}),
     ...(v.failed ? { failed: v.failed } : {}),
+    ...(v.stopped ? { stopped: true } : {}),
   };
 }
 
@@ -68,6 +69,7 @@ function restoreFleetFields(s: SavedVassal, v: VassalRecord): void {
   if (s.rollout) v.rollout = { ...s.rollout, waiting: [] };
   if (s.revertedFrom) v.revertedFrom = s.revertedFrom;
   if (s.failed) v.failed = s.failed;
+  if (s.stopped) v.stopped = true;
   if (!s.lastGood) return;
   const body = new Uint8Array(Buffer.from(s.lastGood.body, "base64"));
   if (sha256Hex(body) === s.lastGood.sha256) v.lastGood = { sha256: s.lastGood.sha256, body };

@@ -77,6 +77,7 @@ export interface ZeusStatus {
 function vassalState(v: VassalRecord): string {
   if (v.error) return "config-error";
   if (v.failed) return "failed";
+  if (v.stopped) return v.copiesOn.size > 0 ? "stopping" : "stopped";
   const states = [...v.copiesOn.values()].filter((c) => c.state !== "moving").map((c) => c.state);
   if (states.length < v.copies) return states.length === 0 ? "pending" : "partial";
   if (states.every((s) => s === "running")) return v.copiesOn.size > states.length ? "moving" : "running";
@@ -132,6 +133,7 @@ export function zeusStatus(core: Coordinator): ZeusStatus {
       if (error) row.error = error;
       const note = copies.length < v.copies && v.settings?.constraints ? unmetNote(alive, v.settings.constraints) : undefined;
       if (note) row.note = note;
+      if (v.stopped) row.note = `stopped by an admin: zeus start ${v.name} runs it again`;
       if (v.rollout) row.rollout = { ...v.rollout, waiting: [...v.rollout.waiting] };
       if (v.sha256) row.sha256 = v.sha256;
       if (v.lastGood) row.last_good_sha256 = v.lastGood.sha256;
