@@ -161,7 +161,7 @@ $SANDBOX"
   # zeus: on loopback in plain mode; for emperors on other machines listen on a public
   # address with TLS: --zeus "0.0.0.0:4040,/etc/zeus/zeus.crt,/etc/zeus/zeus.key,/etc/zeus/ca.crt /etc/zeus/vassals".
   unit zeus "zeus vassal coordinator" "--vassals /etc/zeus/vassals" \
-    "--listen 127.0.0.1:4040 --vassals /etc/zeus/vassals --state /var/lib/zeus/state.json --restore --stats 127.0.0.1:4041" \
+    "--listen 127.0.0.1:4040 --vassals /etc/zeus/vassals --state /var/lib/zeus/state.json --stats 127.0.0.1:4041" \
     "DynamicUser=yes
 ConfigurationDirectory=zeus zeus/vassals
 StateDirectory=zeus

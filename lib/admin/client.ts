@@ -179,6 +179,9 @@ export class AdminConnection {
       onPacket: (p) => {
         if (!isAdminType(p.modifier2)) throw new ProtocolError(`unexpected Zeus message type ${p.modifier2} on an admin connection`);
         const f = decodeAdminFrame(p);
+        // REFUSED after the welcome: the server closes over a request it could not take
+        // (too large, malformed), and says why.
+        if (!waiting && f.type === "REFUSED") return fail(new AdminError("bad-request", `${where} closed the connection: ${f.reason}`));
         if (!waiting) return this.#frame(f);
         waiting = false;
         if (f.type === "WELCOME") {

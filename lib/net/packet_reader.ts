@@ -17,6 +17,7 @@
  */
 import type { Logger } from "@logtape/logtape";
 import { PacketError, ProtocolError } from "../errors.ts";
+import { clipInput } from "../log/mod.ts";
 import { type Packet, PacketDecoder, type PacketDecoderOptions } from "../packet/mod.ts";
 import type { Conn } from "./types.ts";
 
@@ -119,7 +120,8 @@ export class PacketReader {
     this.#stopped = true;
     const error = e instanceof Error ? e : new Error(String(e));
     const { conn, opts } = this;
-    const failure: ReadFailure = { kind: isBadInput(e) ? "bad-input" : "internal", reason: error.message, error };
+    // Bounded: a message may quote what the peer sent, and goes to the log and back to the peer.
+    const failure: ReadFailure = { kind: isBadInput(e) ? "bad-input" : "internal", reason: clipInput(error.message, 4096), error };
     if (failure.kind === "bad-input") {
       opts.log.warn("closing {what} connection from {remote}: {reason}", { what: opts.what, remote: conn.remote, reason: failure.reason });
       // Best effort: a peer that still reads learns why.

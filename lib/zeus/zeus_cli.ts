@@ -26,7 +26,7 @@ Usage:
   zeus --zeus "ADDR:PORT[,CRT,KEY[,CLIENTS_PEM]] VASSALS_DIR"
   zeus --listen ADDR:PORT --vassals DIR [--cert CRT --key KEY [--client-ca PEM]]
        [--state FILE | --state etcd://HOST:PORT[,HOST:PORT...]/PREFIX [--etcd-ca CA --etcd-cert CRT --etcd-key KEY]]
-       [--restore] [--dead-after SECONDS] [--place-timeout SECONDS] [--reschedule-after N] [--stats ADDR:PORT]
+       [--restore | --fresh] [--dead-after SECONDS] [--place-timeout SECONDS] [--reschedule-after N] [--stats ADDR:PORT]
        [--admin NAME ...]
   zeus --check --vassals DIR | zeus --check --zeus SPEC
   zeus status [--stats ADDR:PORT] [--json]
@@ -53,8 +53,11 @@ Options:
                        rounded up to whole seconds), only the leader acts, the others send
                        emperors to it and take over within the TTL plus a second when it dies
   --etcd-ca/--etcd-cert/--etcd-key FILE  reach etcd over TLS (https)
-  --restore            after a crash: load --state and keep what reconnecting emperors run
-                       (always so with etcd: each new leader restores)
+  --fresh              start without the state saved in --state FILE: forget drains, rollouts,
+                       last good configs, failed marks and assignments (logged as a warning
+                       that counts them). Without it zeus always restores --state: keeps what
+                       reconnecting emperors run, resumes drains and rollouts (--restore is
+                       accepted and implied; with etcd each new leader restores)
   --dead-after S       an emperor silent this long is dead and its vassals move (default 5)
   --reschedule-after N a copy whose vassal died young N times in a row, or was restarted N
                        times for a failing health check, moves to another emperor (default 3);
@@ -88,6 +91,7 @@ const FLAGS = {
   "client-ca": { type: "string" },
   state: { type: "string" },
   restore: { type: "boolean" },
+  fresh: { type: "boolean" },
   "dead-after": { type: "string", default: "5" },
   "place-timeout": { type: "string", default: "60" },
   "reschedule-after": { type: "string", default: "3" },
@@ -228,6 +232,10 @@ export async function main(args: string[]): Promise<number> {
     return checkVassalsDir(vassalsDir);
   }
   if (v.restore && !v.state) throw new UsageError("--restore needs --state FILE to restore from");
+  if (v.fresh && !v.state) throw new UsageError("--fresh needs --state FILE (without a state zeus always starts empty)");
+  if (v.fresh && v.restore) throw new UsageError("--fresh and --restore contradict each other: give one");
+  if (v.fresh && isEtcdUrl(v.state ?? ""))
+    throw new UsageError("--fresh does not apply to --state etcd://...: every leader restores it (delete the prefix to start empty)");
   const deadAfter = parseNumber("--dead-after", v["dead-after"]!, { min: 0.1 });
   const etcdFlags = v["etcd-ca"] || v["etcd-cert"] || v["etcd-key"];
   if (etcdFlags && !isEtcdUrl(v.state ?? "") && !isEtcdUrl(vassalsDir))
@@ -253,7 +261,8 @@ export async function main(args: string[]): Promise<number> {
     vassals,
     ...(tls ? { tls } : {}),
     ...(etcd ? { store: etcd.store, ha: etcd.ha } : v.state ? { store: fileStore(v.state) } : {}),
-    restore: v.restore ?? false,
+    restore: true,
+    fresh: v.fresh ?? false,
     deadAfterMs: deadAfter * 1000,
     placeTimeoutMs: placeTimeout * 1000,
     rescheduleAfter,

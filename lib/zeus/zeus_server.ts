@@ -30,6 +30,7 @@ import { LeadershipTerm } from "./leadership_term.ts";
 import { type ServerAction, type ServerEvent, type ServerState, serverStep } from "./server_lifecycle.ts";
 import type { ZeusState } from "./state_file.ts";
 import { StateSaver } from "./state_saver.ts";
+import { discarded } from "./fresh_start.ts";
 import type { StateStore } from "./state_store.ts";
 import type { VassalSource } from "./vassal_source.ts";
 import { type ConnectionHost, ZeusConnection } from "./zeus_connection.ts";
@@ -48,8 +49,13 @@ export interface ZeusOptions extends HostPort {
   tls?: TlsServerFiles;
   /** Where the state is saved on every change (a file, or etcd with `ha`). */
   store?: StateStore;
-  /** Load the saved state and keep what reconnecting emperors report. */
+  /**
+   * Accepted and implied (`--restore`): with a `store`, zeus always loads the saved state and
+   * keeps what reconnecting emperors report, unless `fresh`.
+   */
   restore?: boolean;
+  /** Start without the saved state (`--fresh`): a warning names what is discarded. */
+  fresh?: boolean;
   /** Several zeus: leadership through etcd (the state is then always restored). */
   ha?: HaLeadership;
   deadAfterMs: number;
@@ -128,12 +134,34 @@ export class Zeus implements ZeusServer, ConnectionHost {
    * @throws {Error} when the port cannot be bound, the directory cannot be read or the state is bad
    */
   static async start(opts: ZeusOptions): Promise<Zeus> {
-    const { store, ha } = opts;
-    const fileState = !ha && opts.restore && store ? await store.load() : undefined;
-    if (!ha && opts.restore && !fileState) log.warn("--restore: no state at {path}; starting afresh", { path: store?.where });
+    const fileState = await Zeus.#startingState(opts);
     const zeus = new Zeus(opts, fileState);
     await zeus.#open();
     return zeus;
+  }
+
+  /** A single zeus's saved state, always loaded unless `--fresh` (which says what it discards). */
+  static async #startingState(opts: ZeusOptions): Promise<ZeusState | undefined> {
+    const { store, ha } = opts;
+    if (ha || !store) return undefined;
+    if (!opts.fresh) {
+      const state = await store.load().catch((e: unknown) => {
+        throw new Error(`${(e as Error).message}: fix or remove it, or start with --fresh to discard it`, { cause: e });
+      });
+      if (state)
+        log.info("restoring the state saved in {path} at {at}: {what}", { path: store.where, at: state.savedAt, what: discarded(state) });
+      else log.info("no state in {path} yet: starting empty", { path: store.where });
+      return state;
+    }
+    let what: string;
+    try {
+      const state = await store.load();
+      what = state ? discarded(state) : "nothing (no state saved yet)";
+    } catch (e) {
+      what = `an unreadable state (${(e as Error).message})`;
+    }
+    log.warn("--fresh: starting without the state saved in {path}; discarding {what}", { path: store.where, what });
+    return undefined;
   }
 
   private constructor(
@@ -326,7 +354,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
       host: opts.host,
       port: opts.port,
       ...(opts.tls ? { tls: opts.tls } : {}),
-      onRefused: refusalLogger((m, p) => log.warn(m, p), "emperor"),
+      // At the TLS handshake nothing yet says whether an emperor or an admin client calls.
+      onRefused: refusalLogger((m, p) => log.warn(m, p), "client (emperor or admin)"),
       onConn: (conn: Conn) => {
         if (!this.strangers.admit(conn)) return;
         const id = ++this.#nextConn;

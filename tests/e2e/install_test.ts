@@ -75,11 +75,14 @@ test.skipIf(process.platform !== "linux")(
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const inode = statSync(join(root, "bin", "zog")).ino;
+    const head = (await run("git", ["-C", ROOT, "rev-parse", "--short=12", "HEAD"])).stdout.trim();
     for (const b of ["zog", "sprog", "zeus", "emperor", "cf-messages"]) {
       const st = statSync(join(root, "bin", b));
       expect(st.mode & 0o777).toBe(0o755);
       expect(st.ino).toBe(inode);
       expect((await run(join(root, "bin", b), ["--version"])).stdout).toStartWith(`${b} `);
+      // The commit the release was built from, as `git rev-parse` names it.
+      expect((await run(join(root, "bin", b), ["--version"])).stdout).toContain(`(commit ${head}`);
     }
     expect(readFileSync(join(root, "systemd/zog.service"), "utf8")).toContain(
       `ExecStart=${join(root, "bin")}/zog --config /etc/zog/ring.toml`,

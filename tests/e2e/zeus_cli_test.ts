@@ -13,6 +13,8 @@ test("bad flags and specs: one line on stderr, exit 2", async () => {
     [["--listen", "127.0.0.1:4040"], "give --zeus SPEC, or --listen ADDR:PORT and --vassals DIR"],
     [["--zeus", "127.0.0.1:4040,only.crt " + dir], "Zeus spec"],
     [["--listen", "127.0.0.1:4040", "--vassals", dir, "--restore"], "--restore needs --state FILE"],
+    [["--listen", "127.0.0.1:4040", "--vassals", dir, "--fresh"], "--fresh needs --state FILE"],
+    [["--listen", "127.0.0.1:4040", "--vassals", dir, "--state", "s.json", "--fresh", "--restore"], "--fresh and --restore contradict"],
     [["--listen", "127.0.0.1:4040", "--vassals", dir, "--dead-after", "soon"], '--dead-after "soon" is not a number'],
     [["--listen", "127.0.0.1:4040", "--vassals", dir, "--client-ca", "ca.crt"], "--client-ca needs --cert and --key"],
   ];
