@@ -31,6 +31,9 @@ const log = getLogger("zeus", "coordinator");
  * ```
  */
 export class CopyKeeper {
+  /** A deferred placement is waiting (io.defer): later calls join it. */
+  #placeQueued = false;
+
   constructor(
     readonly io: CoordinatorIO,
     readonly opts: CoordinatorOptions,
@@ -220,9 +223,22 @@ export class CopyKeeper {
     }
   }
 
-  /** Places the copies vassals are short of on alive, reported emperors with room. */
+  /**
+   * Places the copies vassals are short of on alive, reported emperors with room: at once,
+   * or once per burst when the io defers (CoordinatorIO.defer).
+   */
   place(settling = false): void {
     if (settling) return;
+    if (!this.io.defer) return this.#placeNow();
+    if (this.#placeQueued) return;
+    this.#placeQueued = true;
+    this.io.defer(() => {
+      this.#placeQueued = false;
+      this.#placeNow();
+    });
+  }
+
+  #placeNow(): void {
     const slots = this.#slots();
     if (slots.length === 0) return;
     const wants: Want[] = [];

@@ -80,6 +80,7 @@ export class LeadershipTerm {
       {
         now: () => opts.clock.monotonic(),
         wallNow: () => opts.clock.now(),
+        defer: (fn) => void setImmediate(fn),
         // Every action goes through here: a leader that cannot prove its lease sends nothing.
         send: (id, m) => {
           if (opts.canAct()) this.#members.get(id)?.send(m);
