@@ -83,10 +83,15 @@ export function blockedReasons(keeper: CopyKeeper, e: EmperorRecord): Record<str
   const out: Record<string, string> = {};
   for (const name of [...e.names].sort()) {
     const v = keeper.vassals.get(name);
-    if (!v || keeper.staying(v).length >= v.copies || keeper.placeable(v)) continue;
+    if (!v || elsewhere(keeper, v, e) >= v.copies || keeper.placeable(v)) continue;
     out[name] = unplaceableReason(keeper, v);
   }
   return out;
+}
+
+/** How many of `v`'s staying copies are on emperors other than `e`. */
+function elsewhere(keeper: CopyKeeper, v: VassalRecord, e: EmperorRecord): number {
+  return keeper.staying(v).filter((c) => c.node !== e.node).length;
 }
 
 /** Why no other emperor may take a copy of `v`. */
@@ -134,8 +139,9 @@ function stepDrain(keeper: CopyKeeper, e: EmperorRecord, now: number, d: DrainPr
     const v = keeper.vassals.get(name)!;
     const c = v.copiesOn.get(e.node)!;
     if (c.state === "moving") continue;
-    // A copy whose replacement cannot be placed anywhere stays (blocked) until the deadline.
-    if (keeper.staying(v).length < v.copies && !keeper.placeable(v)) continue;
+    // A copy whose replacement cannot be placed anywhere is never dropped (blocked until the
+    // deadline); a running one may still be marked moving, which stops nothing.
+    if (c.state !== "running" && elsewhere(keeper, v, e) < v.copies && !keeper.placeable(v)) continue;
     // Only a copy that could be serving is worth a replacement first; others just go.
     if (!keeper.step(v, c, { kind: "drain" })) continue;
     changed = true;
