@@ -3,6 +3,10 @@ SHELL   := /bin/bash
 BUN     := node_modules/.bin/bun
 BINS    := zog sprog zeus emperor cf-messages
 VERSION := $(shell node -p "require('./package.json').version")$(shell git rev-parse --short HEAD >/dev/null 2>&1 && echo +g$$(git rev-parse --short HEAD))
+# The commit (with -dirty when the work tree has changes) and the build date (UTC, or
+# SOURCE_DATE_EPOCH's for a reproducible build) that --version prints.
+COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+BUILT   := $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(date +%s)} +%Y-%m-%dT%H:%M:%SZ)
 SOURCES := $(shell find cmd lib -name '*.ts') mod.ts package.json
 DEPS    := node_modules/.installed
 
@@ -30,7 +34,8 @@ build: $(BINS:%=dist/%)
 
 # One executable holding the four programs (it picks one by the name it was started as);
 # bytecode (which needs the CJS format) makes start-up ~4x cheaper in CPU.
-COMPILE := $(BUN) build --compile --minify --bytecode --format=cjs --define ZOG_VERSION='"$(VERSION)"' cmd/multicall.ts
+COMPILE := $(BUN) build --compile --minify --bytecode --format=cjs --define ZOG_VERSION='"$(VERSION)"' \
+	--define ZOG_COMMIT='"$(COMMIT)"' --define ZOG_BUILD_DATE='"$(BUILT)"' cmd/multicall.ts
 dist/zog: cmd/multicall.ts $(SOURCES) $(DEPS)
 	@mkdir -p dist
 	$(COMPILE) --outfile dist/.zog.new
@@ -64,7 +69,7 @@ demo: build
 	bash scripts/demo.sh
 
 dist: $(DEPS)
-	VERSION='$(VERSION)' bash scripts/dist.sh
+	VERSION='$(VERSION)' COMMIT='$(COMMIT)' BUILT='$(BUILT)' bash scripts/dist.sh
 
 dist-check: $(DEPS)
 	VERSION='$(VERSION)' bash scripts/dist_check.sh

@@ -12,6 +12,8 @@ cd "$(dirname "$0")/.."
 
 BUN=node_modules/.bin/bun
 VERSION=${VERSION:-$(node -p "require('./package.json').version")}
+COMMIT=${COMMIT:-$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)}
+BUILT=${BUILT:-$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y-%m-%dT%H:%M:%SZ)}
 BUN_VERSION=$(node -p "require('./node_modules/bun/package.json').version")
 CACHE=.cache/bun-runtimes/$BUN_VERSION
 OUT=${OUT:-dist/release}
@@ -53,7 +55,8 @@ for target in "${TARGETS[@]}"; do
   mkdir -p "$stage"
   if [[ $target == windows-* ]]; then names=(sprog.exe); else names=(zog sprog zeus emperor cf-messages); fi
   "$BUN" build --compile --minify --bytecode --format=cjs "${cross[@]}" \
-    --define ZOG_VERSION="\"$VERSION\"" cmd/multicall.ts --outfile "$stage/${names[0]}" >/dev/null
+    --define ZOG_VERSION="\"$VERSION\"" --define ZOG_COMMIT="\"$COMMIT\"" --define ZOG_BUILD_DATE="\"$BUILT\"" \
+    cmd/multicall.ts --outfile "$stage/${names[0]}" >/dev/null
   for n in "${names[@]:1}"; do ln "$stage/${names[0]}" "$stage/$n"; done
   # GNU tar stores the later names as hard links: the tarball holds one executable.
   tar -C "$stage" -czf "$OUT/zog-$target.tar.gz" "${names[@]}"

@@ -7,10 +7,13 @@
  */
 import { AdminError, ProtocolError } from "../errors.ts";
 import type { Logger } from "@logtape/logtape";
-import { getLogger } from "../log/mod.ts";
+import { clipInput, getLogger } from "../log/mod.ts";
 import { type AdminVerdict } from "./auth.ts";
 import { splitVars, VarsJoiner } from "./chunks.ts";
 import { ADMIN_PROTO, type AdminFrame } from "./frames.ts";
+
+/** The most of a failure's reason a client is told (and the log line says). */
+const REASON_BYTES = 4096;
 
 /** One admin request as a handler sees it. */
 export interface AdminRequest<C> {
@@ -165,7 +168,8 @@ export class AdminHub<C> {
       reply = await handler({ who, vars, ctx: this.opts.ctx });
     } catch (e) {
       const code = e instanceof AdminError ? e.code : "internal";
-      const reason = (e as Error).message;
+      // Bounded: a reason may quote input, and a var holds at most 65535 bytes.
+      const reason = clipInput((e as Error).message, REASON_BYTES);
       this.#log.warn("admin {who}: {command} failed ({code}): {reason}", { who, command, code, reason });
       if (this.#who.has(conn)) this.io.send(conn, { type: "FAILED", id, code, reason });
       return;

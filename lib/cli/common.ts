@@ -5,7 +5,7 @@
  */
 import { parseLogFormat, parseLogLevel, setupLogging } from "../log/mod.ts";
 import { EXIT, UsageError } from "../errors.ts";
-import { VERSION } from "./version.ts";
+import { versionLine } from "./version.ts";
 
 /** parseArgs options for the shared flags. */
 export const COMMON_FLAGS = {
@@ -51,7 +51,7 @@ export function handleCommon(
     return EXIT.ok;
   }
   if (values.version) {
-    process.stdout.write(`${name} ${VERSION}\n`);
+    process.stdout.write(`${versionLine(name)}\n`);
     return EXIT.ok;
   }
   try {

@@ -16,4 +16,4 @@ export { COMMON_FLAGS, COMMON_HELP, EXIT_CODES_HELP, handleCommon } from "./comm
 export { parseFlags, parseNumber } from "./flags.ts";
 export { runMain } from "./main.ts";
 export { defineSharedCommands, runSharedCommand } from "./shared_commands.ts";
-export { VERSION } from "./version.ts";
+export { BUILD_DATE, COMMIT, VERSION, versionLine } from "./version.ts";

@@ -7,7 +7,7 @@
  */
 import { basename } from "node:path";
 import { EXIT } from "../errors.ts";
-import { runMain, VERSION } from "../cli/mod.ts";
+import { runMain, versionLine } from "../cli/mod.ts";
 import { loadProgram, PROGRAM_NAMES, type ProgramName } from "./programs.ts";
 
 /** Which program to run and with which arguments, or why none. */
@@ -43,7 +43,7 @@ export function pickProgram(argv0: string | undefined, execPath: string | undefi
 
 /** The help printed when the executable is started under another name without a program. */
 export function multicallHelp(self: string): string {
-  return `${self}: zog ${VERSION}, one executable holding ${PROGRAM_NAMES.join(", ")}.
+  return `${self}: ${versionLine("zog")}, one executable holding ${PROGRAM_NAMES.join(", ")}.
 
 Usage:
   ${self} PROGRAM [ARGS...]       e.g. ${self} zog --help

@@ -10,12 +10,15 @@ import type { AdminHandler } from "../admin/mod.ts";
 import type { Located } from "../exec/mod.ts";
 import { AdminError } from "../errors.ts";
 import { VERSION } from "../cli/mod.ts";
-import { getLogger } from "../log/mod.ts";
+import { getLogger, quoteInput } from "../log/mod.ts";
 import type { Coordinator } from "./coordinator.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
 import { VASSAL_COMMANDS } from "./vassal_commands.ts";
 
 const log = getLogger("zeus", "admin");
+
+/** What an emperor's --node may be (lib/emperor/zeus_mode.ts checks the same). */
+const NODE_NAME = /^[A-Za-z0-9._-]{1,255}$/;
 
 /** Commands a standby answers itself; every other one is the leader's. */
 const ANYWHERE = new Set(["ping"]);
@@ -119,6 +122,8 @@ function vassalControl(
 function nodeCommand(name: string, vars: Record<string, string>, who: string, act: (node: string) => string): Record<string, string> {
   const node = vars.node;
   if (!node) throw new AdminError("bad-request", `${name} needs a node`);
+  if (!NODE_NAME.test(node))
+    throw new AdminError("bad-request", `${name}: ${quoteInput(node)} is not a node name (1-255 letters, digits, ".", "_", "-")`);
   const said = act(node);
   log.info("admin {who}: {name} {node}: {said}", { who, name, node, said });
   return { node, said };
@@ -135,7 +140,7 @@ function nodeCommand(name: string, vars: Record<string, string>, who: string, ac
  */
 export function locateVassal(core: Coordinator, vassal: string, node: string | undefined): Located {
   const v = core.vassals.get(vassal);
-  if (!v) return { code: "no-such-vassal", reason: `zeus has no vassal "${vassal}"` };
+  if (!v) return { code: "no-such-vassal", reason: `zeus has no vassal ${quoteInput(vassal)}` };
   const live = (n: string) => {
     const e = core.emperors.get(n);
     return e?.alive && e.conn !== undefined ? e.conn : undefined;
@@ -144,11 +149,12 @@ export function locateVassal(core: Coordinator, vassal: string, node: string | u
   const where = copies.map((c) => c.node).join(", ") || "nowhere";
   if (node !== undefined) {
     const c = v.copiesOn.get(node);
-    if (!c) return { code: "no-such-vassal", reason: `vassal "${vassal}" has no copy on "${node}" (it runs on ${where})` };
+    if (!c)
+      return { code: "no-such-vassal", reason: `vassal ${quoteInput(vassal)} has no copy on ${quoteInput(node)} (it runs on ${where})` };
     const conn = live(node);
-    return conn === undefined ? { code: "no-such-emperor", reason: `emperor "${node}" is not connected` } : { node, conn };
+    return conn === undefined ? { code: "no-such-emperor", reason: `emperor ${quoteInput(node)} is not connected` } : { node, conn };
   }
   const pick = copies.find((c) => c.state === "running" && live(c.node) !== undefined) ?? copies.find((c) => live(c.node) !== undefined);
-  if (!pick) return { code: "no-such-vassal", reason: `vassal "${vassal}" runs nowhere right now (copies: ${where})` };
+  if (!pick) return { code: "no-such-vassal", reason: `vassal ${quoteInput(vassal)} runs nowhere right now (copies: ${where})` };
   return { node: pick.node, conn: live(pick.node)! };
 }

@@ -82,6 +82,8 @@ export type ConnAction =
   | { do: "emperor_lost"; why?: string }
   /** The admin hub forgets the client (and its streams). */
   | { do: "admin_gone" }
+  /** Tell the admin client why zeus closes its connection (REFUSED with the event's reason). */
+  | { do: "tell_admin" }
   /** Close the socket. */
   | { do: "close" };
 
@@ -124,7 +126,8 @@ export const CONN_TABLE: Record<ConnRole, Rows> = {
     abandoned: () => to("closed"),
   },
   admin: {
-    "bad-input": () => closing({ do: "admin_gone" }),
+    // The client hears the reason zeus logged (an oversized or malformed request), not just a close.
+    "bad-input": () => closing({ do: "tell_admin" }, { do: "admin_gone" }),
     bug: () => closing({ do: "admin_gone" }),
     dropped: () => closing({ do: "admin_gone" }),
     closed: () => to("closed", { do: "admin_gone" }),

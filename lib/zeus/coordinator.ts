@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { getLogger } from "../log/mod.ts";
+import { getLogger, quoteInput } from "../log/mod.ts";
 import { certMatches } from "../tls/mod.ts";
 import { type ReportedVassal, sha256Hex, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import { CopyKeeper } from "./copy_keeper.ts";
@@ -266,7 +266,7 @@ export class Coordinator {
 
   #known(node: string): EmperorRecord {
     const e = this.emperors.get(node);
-    if (!e) throw new AdminError("no-such-node", `no emperor "${node}" (zeus status lists them)`);
+    if (!e) throw new AdminError("no-such-node", `no emperor ${quoteInput(node)} (zeus status lists them)`);
     return e;
   }
 
@@ -352,11 +352,11 @@ export class Coordinator {
     m: Extract<ZeusMessage, { type: "I_AM_ALIVE" }>,
   ): void {
     if (!/^[A-Za-z0-9._-]{1,255}$/.test(m.node))
-      return this.protocolError(conn, `node name "${m.node.slice(0, 64)}" is not [A-Za-z0-9._-]{1,255}`);
+      return this.protocolError(conn, `node name ${quoteInput(m.node, 64)} is not [A-Za-z0-9._-]{1,255}`);
     if (c.certNames && !certMatches(c.certNames, [m.node])) {
       return this.protocolError(
         conn,
-        `node "${m.node}" does not match its certificate, which names ${c.certNames.join(", ") || "nothing"}`,
+        `node ${quoteInput(m.node)} does not match its certificate, which names ${c.certNames.join(", ") || "nothing"}`,
       );
     }
     const live = this.emperors.get(m.node);
@@ -374,7 +374,7 @@ export class Coordinator {
   }
 
   #alive(conn: number, e: EmperorRecord, m: Extract<ZeusMessage, { type: "I_AM_ALIVE" }>): void {
-    if (m.node !== e.node) return this.protocolError(conn, `I_AM_ALIVE names node "${m.node}" on the connection of "${e.node}"`);
+    if (m.node !== e.node) return this.protocolError(conn, `I_AM_ALIVE names node ${quoteInput(m.node)} on the connection of "${e.node}"`);
     const now = this.io.now();
     const gap = now - e.lastSeen;
     if (gap > this.opts.deadAfterMs / 2 && !this.#slowWarned.has(e.node)) {

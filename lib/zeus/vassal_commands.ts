@@ -9,6 +9,7 @@
 import { readFileSync } from "node:fs";
 import type { AdminCommandSpec, AdminHandler } from "../admin/mod.ts";
 import { AdminError, errCode, UsageError } from "../errors.ts";
+import { quoteInput } from "../log/mod.ts";
 import { vassalNameProblem } from "../vassal/mod.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
 import { wantedCopies } from "./vassal_copies.ts";
@@ -18,7 +19,7 @@ function checkName(name: string | undefined): string {
   if (!name) throw new AdminError("bad-request", "no vassal name given");
   const problem = vassalNameProblem(name);
   if (problem) throw new AdminError("bad-request", problem);
-  if (!VASSAL_FILE.test(name)) throw new AdminError("bad-request", `vassal name "${name}" does not end in .ini or .toml`);
+  if (!VASSAL_FILE.test(name)) throw new AdminError("bad-request", `vassal name ${quoteInput(name)} does not end in .ini or .toml`);
   return name;
 }
 
@@ -34,7 +35,7 @@ export const VASSAL_COMMANDS: Readonly<Record<string, AdminHandler<ZeusAdminCont
   },
   "vassal-rm": async ({ vars, ctx }) => {
     const name = checkName(vars.name);
-    if (!(await ctx.vassals.remove(name))) throw new AdminError("no-such-vassal", `no vassal "${name}" in ${ctx.vassals.where}`);
+    if (!(await ctx.vassals.remove(name))) throw new AdminError("no-such-vassal", `no vassal ${quoteInput(name)} in ${ctx.vassals.where}`);
     return { name, where: ctx.vassals.where };
   },
 };

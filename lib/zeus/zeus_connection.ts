@@ -9,7 +9,7 @@
 import { ADMIN, type AdminFrame, type AdminHub, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/mod.ts";
 import { ProtocolError } from "../errors.ts";
 import type { StreamRelay } from "../exec/mod.ts";
-import { getLogger } from "../log/mod.ts";
+import { clipInput, getLogger } from "../log/mod.ts";
 import { type Conn, type ReadFailure, readPackets, type Strangers } from "../net/mod.ts";
 import { encodePacket, type Packet, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import { decodeMessage, encodeMessage, type ZeusMessage } from "../zeus_protocol/mod.ts";
@@ -18,6 +18,9 @@ import { type ConnAction, type ConnEvent, type ConnRole, connStep } from "./conn
 import type { LeadershipTerm, TermMember } from "./leadership_term.ts";
 
 const log = getLogger("zeus", "server");
+
+/** The most of a reason an admin client is told: far under a var's 65535 bytes. */
+const REASON_BYTES = 4096;
 
 /** What a connection needs of its server. */
 export interface ConnectionHost {
@@ -143,6 +146,8 @@ export class ZeusConnection implements TermMember {
         return this.#term?.lost(id, a.why ?? reason);
       case "admin_gone":
         return host.hub.closed(id);
+      case "tell_admin":
+        return this.sendFrame({ type: "REFUSED", reason: clipInput(reason, REASON_BYTES) });
       case "close":
         return this.conn.close();
     }
@@ -173,7 +178,7 @@ export class ZeusConnection implements TermMember {
 
   /** A packet could not be read or handled: the peer's bad input, or zeus's own bug. */
   #failed(f: ReadFailure): void {
-    if (f.kind === "bad-input") this.#on({ kind: "bad-input", leading: this.host.joinable() !== undefined, reason: f.reason });
+    if (f.kind !== "internal") this.#on({ kind: "bad-input", leading: this.host.joinable() !== undefined, reason: f.reason });
     else this.#on({ kind: "bug", reason: f.reason });
   }
 }

@@ -10,7 +10,7 @@
 import type { AdminHandler, AdminHub, StreamRouter } from "../admin/mod.ts";
 import { VERSION } from "../cli/mod.ts";
 import { AdminError } from "../errors.ts";
-import { getLogger } from "../log/mod.ts";
+import { getLogger, quoteInput } from "../log/mod.ts";
 import { hostPort } from "../net/mod.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
 import type { Coordinator } from "./coordinator.ts";
@@ -174,7 +174,7 @@ export class ZeusConsole {
     for (const [k, v] of Object.entries((body.vars as Record<string, unknown>) ?? {})) if (typeof v === "string") vars[k] = v;
     const { commands, ctx } = this.opts.hub().opts;
     const handler = (this.#actions() as string[]).includes(command) ? commands[command] : undefined;
-    if (!handler) return json({ ok: false, code: "bad-request", reason: `"${command}" is not an action of the console` }, 400);
+    if (!handler) return json({ ok: false, code: "bad-request", reason: `${quoteInput(command)} is not an action of the console` }, 400);
     log.info("console {who}: {command} {vars}", { who, command, vars: JSON.stringify(vars) });
     try {
       const reply = await handler({ who: `${who} (console)`, vars, ctx });
@@ -194,7 +194,7 @@ export class ZeusConsole {
 
   #vassal(name: string, admin: boolean): Response {
     const v = this.opts.core().vassals.get(name);
-    if (!v) return json({ error: `zeus has no vassal "${name}"` }, 404);
+    if (!v) return json({ error: `zeus has no vassal ${quoteInput(name)}` }, 404);
     const config = admin
       ? {
           config: v.body ? new TextDecoder().decode(v.body) : "",

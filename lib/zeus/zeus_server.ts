@@ -355,7 +355,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
       host: opts.host,
       port: opts.port,
       ...(opts.tls ? { tls: opts.tls } : {}),
-      onRefused: refusalLogger((m, p) => log.warn(m, p), "emperor"),
+      // At the TLS handshake nothing yet says whether an emperor or an admin client calls.
+      onRefused: refusalLogger((m, p) => log.warn(m, p), "client (emperor or admin)"),
       onConn: (conn: Conn) => {
         if (!this.strangers.admit(conn)) return;
         const id = ++this.#nextConn;

@@ -7,10 +7,15 @@ afterAll(removeTmpDirs);
 const BINARIES = ["zog", "sprog", "zeus", "emperor"] as const;
 
 describe.each(BINARIES)("%s", (name) => {
-  test("--version prints the name and version", async () => {
+  test("--version prints the name, version, commit and build date", async () => {
     const r = await run(bin(name), ["--version"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(new RegExp(`^${name} \\d+\\.\\d+\\.\\d+\\S*\\n$`));
+    const m = new RegExp(`^${name} \\d+\\.\\d+\\.\\d+\\S* \\(commit ([0-9a-f]{12})(-dirty)?, built (\\S+)\\)\\n$`).exec(r.stdout);
+    expect({ line: r.stdout, matches: m !== null }).toEqual({ line: r.stdout, matches: true });
+    // The build date is a real UTC time, not after now.
+    const built = Date.parse(m![3]!);
+    expect(m![3]).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(built).toBeLessThanOrEqual(Date.now());
   });
   test("--help shows usage, an example and the exit codes", async () => {
     const r = await run(bin(name), ["--help"]);

@@ -87,6 +87,22 @@ test.skipIf(!enabled)(
     expect(web.emperors.length).toBe(2);
     expect(z.proc.stderr()).toMatch(new RegExp(`console 127\\.0\\.0\\.1:\\d+: drain .*${from}`));
 
+    // A vassal's page stops and starts it (zeus stop / zeus start, run for the browser).
+    await page.goto(`http://127.0.0.1:${z.statsPort}/ui/#/vassal/web.toml`);
+    await click(page, 'button[data-action="stop"][data-target="web.toml"]');
+    await until(page, () => document.querySelectorAll("#v-copies tr[data-copy]").length === 0, 15_000, "web.toml's copies gone");
+    await click(page, 'button[data-action="start"][data-target="web.toml"]');
+    await until(
+      page,
+      () => document.querySelectorAll('#v-copies tr[data-copy][data-state="running"]').length === 2,
+      20_000,
+      "web.toml running again",
+    );
+    expect(z.proc.stderr()).toMatch(/admin 127\.0\.0\.1:\d+ \(console\): start web\.toml/);
+    await click(page, '#v-copies button[data-action="restart"]');
+    await until(page, () => document.getElementById("flash")?.textContent?.startsWith("done restart web.toml e"), 5000, "a copy restarted");
+    expect(z.proc.stderr()).toMatch(/admin 127\.0\.0\.1:\d+ \(console\): restart web\.toml@e\d/);
+
     // The failed copy's page: its log, through the same relay as `zeus logs`.
     await page.goto(`http://127.0.0.1:${z.statsPort}/ui/#/vassal/bad.toml`);
     await click(page, "#v-copies button[data-log]");

@@ -47,7 +47,7 @@ const expected: Record<ConnRole, Record<ConnEventKind, [ConnRole, string] | "-">
   admin: {
     hello: "-",
     spoke: "-",
-    "bad-input": [C, "admin_gone close"],
+    "bad-input": [C, "tell_admin admin_gone close"],
     bug: [C, "admin_gone close"],
     dropped: [C, "admin_gone close"],
     deposed: "-",

@@ -260,7 +260,7 @@ function renderVassal(s, name) {
     "v-copies",
     table(
       `Copies of ${name}`,
-      [["emperor"], ["state"], ["pid", 1], ["health"], ["restarts", 1], ["last exit"], ["log"]],
+      [["emperor"], ["state"], ["pid", 1], ["health"], ["restarts", 1], ["last exit"], ["actions"]],
       v.emperors.map((c) => ({
         attrs: { "data-copy": c.node, "data-state": c.state },
         cells: [
@@ -271,9 +271,14 @@ function renderVassal(s, name) {
           c.restarts,
           c.exit ?? "—",
           h(
-            "button",
-            { type: "button", "data-log": c.node, title: me.admin ? undefined : me.why, onclick: () => tail(name, c.node) },
-            "tail log",
+            "div",
+            { class: "actions" },
+            h(
+              "button",
+              { type: "button", "data-log": c.node, title: me.admin ? undefined : me.why, onclick: () => tail(name, c.node) },
+              "tail log",
+            ),
+            actionButton("restart", { vassal: name, node: c.node }, "restart this copy"),
           ),
         ],
       })),

@@ -1,13 +1,13 @@
 import { afterAll, expect, test } from "bun:test";
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
-import type { Conn } from "../../../lib/net/mod.ts";
-import { PacketDecoder, RING_MODIFIER1 } from "../../../lib/packet/mod.ts";
-import { LISTENER_BUFFER, Listeners } from "../../../lib/ring/listeners.ts";
-import { RingStore } from "../../../lib/ring/listen/store.ts";
-import { subscribeRequest } from "../../../lib/ring/listen/subscribe_request.ts";
-import { readRingPacket, RingType } from "../../../lib/ring/protocol.ts";
-import { removeTmpDirs, tmpDir } from "../../helpers/procs.ts";
+import type { Conn } from "../../lib/net/mod.ts";
+import { PacketDecoder, RING_MODIFIER1 } from "../../lib/packet/mod.ts";
+import { LISTENER_BUFFER, Listeners } from "../../lib/ring/listeners.ts";
+import { RingStore } from "../../lib/ring/listen/store.ts";
+import { subscribeRequest } from "../../lib/ring/listen/subscribe_request.ts";
+import { readRingPacket, RingType } from "../../lib/ring/protocol.ts";
+import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
 
 afterAll(() => removeTmpDirs());
 
