@@ -10,7 +10,8 @@
 #               and a logrotate snippet for zog's access.log and error.log (LOGROTATE_DIR, default /etc/logrotate.d)
 #   --units-only  write only the units and the logrotate snippet (as --systemd) naming binaries already
 #               in PREFIX: no download, no install (scripts/deb.sh uses it for the .deb)
-#   --cron      also install a cron line that runs `sprog -n 1` every 5 minutes (CRON_FILE, default /etc/cron.d/sprog)
+#   --cron      also install a cron line that runs `sprog -q -n 1` every 5 minutes (CRON_FILE, default /etc/cron.d/sprog):
+#               quiet when the message is acknowledged, so cron mails only failures
 set -eu
 
 BASE_URL=${BASE_URL:-}
@@ -228,6 +229,6 @@ ROTATE
 fi
 if [ "$want_cron" = 1 ]; then
   mkdir -p "$(dirname "$CRON_FILE")"
-  echo "*/5 * * * * root $PREFIX/sprog --config /etc/zog/ring.toml -n 1 -m \"cron on \$(hostname)\"" >"$CRON_FILE"
+  echo "*/5 * * * * root $PREFIX/sprog --config /etc/zog/ring.toml -q -n 1 -m \"cron on \$(hostname)\"" >"$CRON_FILE"
   echo "wrote $CRON_FILE"
 fi

@@ -7,7 +7,7 @@
  */
 import { hostname, userInfo } from "node:os";
 import { AdminError, ProtocolError } from "../errors.ts";
-import { type Conn, dial, dialUnix, hostPort, readPackets } from "../net/mod.ts";
+import { type Conn, dial, dialUnix, hostPort, readPackets, TLS_CLOSED_REASON, tlsMisuse } from "../net/mod.ts";
 import { encodePacket, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import { getLogger } from "../log/mod.ts";
 import type { TlsClientFiles } from "../tls/mod.ts";
@@ -87,9 +87,21 @@ export class AdminConnection {
    * Connects, says HELLO and waits for WELCOME.
    *
    * @throws {AdminError} code "unreachable" (cannot connect), "refused" (not an admin,
-   *   with the server's reason) or "lost" (closed before a welcome)
+   *   with the server's reason), "lost" (closed before a welcome) or "tls-misuse" (see
+   *   `tlsMisuse`: the one line naming the fix, exit 2)
    */
   static async open(opts: AdminClientOptions): Promise<AdminConnection> {
+    try {
+      return await AdminConnection.#open(opts);
+    } catch (e) {
+      const where = hostPort(opts.host, opts.port);
+      const misuse = e instanceof AdminError && !opts.unix ? tlsMisuse(e.message, { where, peer: "zeus", ca: "zeus's CA" }) : undefined;
+      if (misuse) throw new AdminError("tls-misuse", misuse.line, { cause: e });
+      throw e;
+    }
+  }
+
+  static async #open(opts: AdminClientOptions): Promise<AdminConnection> {
     const timeoutMs = opts.timeoutMs ?? 10_000;
     let conn: Conn;
     try {
@@ -106,7 +118,7 @@ export class AdminConnection {
         reject(new AdminError("lost", `${where} did not answer the admin hello within ${timeoutMs} ms`));
         conn.close();
       }, timeoutMs);
-      c.#start(where, (err) => {
+      c.#start(where, opts.tls?.cert !== undefined, (err) => {
         clearTimeout(timer);
         if (err) reject(err);
         else resolve();
@@ -158,8 +170,9 @@ export class AdminConnection {
     this.#conn.write(encodePacket(encodeAdminFrame(f)));
   }
 
-  #start(where: string, welcomed: (err?: AdminError) => void): void {
+  #start(where: string, withCert: boolean, welcomed: (err?: AdminError) => void): void {
     let waiting = true;
+    let heard = false;
     const fail = (e: AdminError): void => {
       if (this.#lost) return;
       this.#lost = e;
@@ -177,6 +190,7 @@ export class AdminConnection {
       what: "admin server",
       log,
       onPacket: (p) => {
+        heard = true;
         if (!isAdminType(p.modifier2)) throw new ProtocolError(`unexpected Zeus message type ${p.modifier2} on an admin connection`);
         const f = decodeAdminFrame(p);
         // REFUSED after the welcome: the server closes over a request it could not take
@@ -202,13 +216,14 @@ export class AdminConnection {
         fail(
           new AdminError(
             "lost",
-            kind === "bad-input" ? `bad answer from ${where}: ${reason}` : `internal error reading ${where}'s answer: ${reason}`,
+            kind === "internal" ? `internal error reading ${where}'s answer: ${reason}` : `bad answer from ${where}: ${reason}`,
           ),
         ),
     });
-    this.#conn.onClose((err) =>
-      fail(new AdminError("lost", `connection to ${where} lost${err ? `: ${err.message}` : ""}`, { cause: err })),
-    );
+    this.#conn.onClose((err) => {
+      const why = !heard && withCert ? `${TLS_CLOSED_REASON} (${err?.message ?? "closed"})` : err?.message;
+      fail(new AdminError("lost", `connection to ${where} lost${why ? `: ${why}` : ""}`, { cause: err }));
+    });
   }
 
   #frame(f: AdminFrame): void {

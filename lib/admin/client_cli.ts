@@ -33,6 +33,7 @@ export const ADMIN_EXIT_HELP = `  ${EXIT.notFound} no such vassal, node or emper
 /** The exit code for an admin failure `code` (see {@link EXIT}). */
 export function adminExitCode(code: string): number {
   if (code === "refused" || code === "exec-disabled") return EXIT.refused;
+  if (code === "tls-misuse") return EXIT.usage;
   if (code === "unreachable" || code === "lost") return EXIT.lost;
   if (code.startsWith("no-such-")) return EXIT.notFound;
   return EXIT.failure;

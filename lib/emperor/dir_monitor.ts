@@ -36,12 +36,14 @@ export class DirMonitor {
    * @param dir the vassals directory
    * @param sup the supervisor to feed
    * @param pattern a glob the file names must also match (uWSGI's `--emperor "DIR/*.ini"`)
+   * @param skip names not to run (kept stopped by `emperor stop`): their changes are ignored
    */
   constructor(
     readonly dir: string,
     private readonly sup: Supervisor,
     pattern?: string,
     rescanMs = 2000,
+    private readonly skip: (name: string) => boolean = () => false,
   ) {
     const glob = pattern === undefined ? undefined : new Bun.Glob(pattern);
     const match = (name: string) => isVassalFile(name) && (glob?.match(name) ?? true);
@@ -70,6 +72,7 @@ export class DirMonitor {
   #onChange(c: DirChanges): void {
     for (const name of c.removed) void this.sup.destroy(name);
     for (const name of [...c.added, ...c.changed]) {
+      if (this.skip(name)) continue;
       let text: string;
       try {
         text = readFileSync(join(this.dir, name), "utf8");
@@ -79,6 +82,6 @@ export class DirMonitor {
       }
       this.sup.apply(name, text);
     }
-    for (const name of c.touched) this.sup.reload(name);
+    for (const name of c.touched) if (!this.skip(name)) this.sup.reload(name);
   }
 }

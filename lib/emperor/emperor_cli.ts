@@ -20,6 +20,8 @@ import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { reopenVassalLogs } from "./vassal_log.ts";
 import { runZeusMode } from "./zeus_mode.ts";
 import { serveLocalAdmin } from "./local_admin.ts";
+import { LocalControl } from "./local_control.ts";
+import { EMPEROR_CONTROLS, runLocalCommand } from "./control_cli.ts";
 
 const HELP = `emperor: runs vassals (uWSGI apps or any command) and keeps them alive.
 
@@ -32,6 +34,7 @@ Usage:
   emperor status [--stats ADDR:PORT] [--json]
   emperor exec [-t] [-i] [--state-dir DIR] NAME -- COMMAND [ARGS...]
   emperor logs [-f] [-n LINES] [--state-dir DIR] NAME
+  emperor restart|stop|start [--state-dir DIR] NAME
   emperor completion bash|zsh | emperor man
 
 Every *.ini (uWSGI, run as "uwsgi --ini FILE") and *.toml ([vassal] command) file in DIR
@@ -97,6 +100,8 @@ export async function main(args: string[]): Promise<number> {
   if (shared !== undefined) return shared;
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
   if (args[0] === "exec" || args[0] === "logs") return await runExecCommand("emperor", args[0], args.slice(1));
+  const controlCommand = EMPEROR_CONTROLS[args[0] ?? ""];
+  if (controlCommand) return await runLocalCommand(args.slice(1), controlCommand);
   const parsed = parseCommand(EMPEROR, args);
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
@@ -118,16 +123,28 @@ export async function main(args: string[]): Promise<number> {
     workDir: dir,
     onEvent: (e) => logEvent(e, `${dir}/`),
   });
+  let control: LocalControl | undefined;
+  // A getter: /status shows the vassals stopped at the time it is asked.
+  const info = {
+    mode: "dir",
+    dir,
+    get stopped() {
+      return control?.stopped() ?? [];
+    },
+  };
   // Bind the stats address first: if it is taken, nothing has been started or locked yet.
-  const server = stats ? serveStats(stats.host, stats.port, emperorStats(sup, { mode: "dir", dir })) : undefined;
+  const server = stats ? serveStats(stats.host, stats.port, emperorStats(sup, info)) : undefined;
   try {
     await sup.start();
   } catch (e) {
     server?.stop();
     throw e;
   }
-  const local = serveLocalAdmin(stateDir, new ExecEndpoint(sup, { node: "local", noExec: values["no-exec"] ?? false }), "local");
-  const monitor = new DirMonitor(dir, sup, pattern);
+  // After start: the state dir exists (and is ours) before its stopped.json is read.
+  control = new LocalControl(sup, stateDir, dir);
+  const endpoint = new ExecEndpoint(sup, { node: "local", noExec: values["no-exec"] ?? false });
+  const local = serveLocalAdmin(stateDir, endpoint, "local", control.commands());
+  const monitor = new DirMonitor(dir, sup, pattern, undefined, control.isStopped);
   monitor.start();
   log.info("emperor watching {dir} ({files}), state in {stateDir}", { dir, files: pattern ?? "*.ini, *.toml", stateDir });
   if (!SETPRIV) log.warn("setpriv not found: plain vassals outlive a killed emperor until the next start reaps them");

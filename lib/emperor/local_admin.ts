@@ -1,12 +1,13 @@
 /**
  * The emperor's local admin socket, STATE_DIR/run/admin.sock (folder 0700, socket 0600:
  * only the emperor's user, and root, can open it): `emperor exec` and `emperor logs`
- * speak the admin frames of the Zeus protocol there, straight to the emperor.
+ * speak the admin frames of the Zeus protocol there, straight to the emperor, and so do
+ * `emperor restart|stop|start` (local_control.ts).
  *
  * @module
  */
 import { join } from "node:path";
-import { AdminHub, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/mod.ts";
+import { type AdminHandler, AdminHub, decodeAdminFrame, encodeAdminFrame, isAdminType } from "../admin/mod.ts";
 import { type ExecChannel, type ExecEndpoint, LOCAL_SOCKET } from "../exec/mod.ts";
 import { getLogger } from "../log/mod.ts";
 import { type Conn, type Listener, listenUnix, readPackets } from "../net/mod.ts";
@@ -23,10 +24,15 @@ const log = getLogger("emperor", "admin");
  * ```ts
  * declare const endpoint: ExecEndpoint;
  * const sock = serveLocalAdmin("/var/lib/emperor", endpoint, "n1");
- * sock.close();
+ * sock.close(); // 4th argument: admin commands, e.g. new LocalControl(sup, stateDir).commands()
  * ```
  */
-export function serveLocalAdmin(stateDir: string, endpoint: ExecEndpoint, node: string): Listener {
+export function serveLocalAdmin(
+  stateDir: string,
+  endpoint: ExecEndpoint,
+  node: string,
+  commands: Readonly<Record<string, AdminHandler<unknown>>> = {},
+): Listener {
   const conns = new Map<number, { conn: Conn; channel: ExecChannel }>();
   const hub = new AdminHub(
     {
@@ -37,7 +43,7 @@ export function serveLocalAdmin(stateDir: string, endpoint: ExecEndpoint, node: 
     {
       // The socket's permissions already let only the emperor's user (and root) in.
       verdict: () => ({ ok: true, who: "local" }),
-      commands: {},
+      commands,
       ctx: {},
       server: `emperor ${node}`,
       logRoot: "emperor",

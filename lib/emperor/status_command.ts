@@ -22,6 +22,8 @@ function ago(ms: number): string {
 export interface EmperorStatusDoc {
   vassals: VassalView[];
   rejected?: { name: string; reason: string }[];
+  /** Directory mode: vassals kept stopped by `emperor stop` (shown as `stopped` rows). */
+  stopped?: string[];
 }
 
 /**
@@ -38,15 +40,18 @@ export interface EmperorStatusDoc {
 export function renderEmperorStatus(s: EmperorStatusDoc, now: number): string {
   const table = renderTable(
     ["VASSAL", "KIND", "STATE", "PID", "RESTARTS", "LAST EXIT", "FOR"],
-    s.vassals.map((v) => [
-      v.name,
-      v.kind,
-      v.state,
-      v.pid,
-      v.restarts,
-      v.last_exit ? `${v.last_exit.signal ?? `code ${v.last_exit.code}`} ${ago(now - Date.parse(v.last_exit.at))} ago` : undefined,
-      ago(now - Date.parse(v.since)),
-    ]),
+    [
+      ...s.vassals.map((v) => [
+        v.name,
+        v.kind,
+        v.state,
+        v.pid,
+        v.restarts,
+        v.last_exit ? `${v.last_exit.signal ?? `code ${v.last_exit.code}`} ${ago(now - Date.parse(v.last_exit.at))} ago` : undefined,
+        ago(now - Date.parse(v.since)),
+      ]),
+      ...(s.stopped ?? []).map((name) => [name, "-", "stopped", undefined, undefined, undefined, "-"]),
+    ],
   );
   const rejected = s.rejected ?? [];
   if (rejected.length === 0) return table;

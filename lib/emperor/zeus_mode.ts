@@ -18,6 +18,7 @@ import { defaultStateDir, ExecEndpoint } from "../exec/mod.ts";
 import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { type ZeusAddress, ZeusLink } from "./zeus_link.ts";
 import { serveLocalAdmin } from "./local_admin.ts";
+import { LocalControl } from "./local_control.ts";
 
 const log = getLogger("emperor", "zeus");
 
@@ -94,7 +95,7 @@ export async function runZeusMode(
   });
   await sup.start();
   const exec = new ExecEndpoint(sup, { node, noExec: flags["no-exec"] ?? false });
-  const local = serveLocalAdmin(stateDir, exec, node);
+  const local = serveLocalAdmin(stateDir, exec, node, new LocalControl(sup, stateDir).commands());
   link = new ZeusLink(sup, {
     ...first,
     ...(others.length ? { others } : {}),

@@ -26,3 +26,12 @@ export { ConnGuard, type GuardLimits } from "./conn_guard.ts";
 export { defaultMaxClients, fdsLeft, openFileLimit } from "./fd_budget.ts";
 export { MAX_STRANGERS, STRANGER_MS, Strangers, type StrangersOptions } from "./strangers.ts";
 export { dialUnix, listenUnix } from "./unix.ts";
+export {
+  looksLikeTls,
+  TLS_CLOSED_REASON,
+  TLS_RECORD_REASON,
+  type TlsMisuse,
+  type TlsMisuseContext,
+  type TlsMisuseKind,
+  tlsMisuse,
+} from "./tls_misuse.ts";

@@ -11,6 +11,11 @@
  *   with its stack, never told to the peer as if it were its fault; the connection is closed
  *   all the same, as what the handler left half done cannot be trusted.
  *
+ * - A TLS record (an alert or a handshake) as the first bytes, where the expected family's
+ *   packet was due: the peer speaks TLS and this end does not (or the reverse). Not the
+ *   peer's fault nor a bug: logged at debug level only, the reason is
+ *   {@link TLS_RECORD_REASON}, which `tlsMisuse` turns into the one line naming the fix.
+ *
  * Either way the reader stops: bytes that arrive after it are dropped.
  *
  * @module
@@ -20,10 +25,11 @@ import { PacketError, ProtocolError } from "../errors.ts";
 import { clipInput } from "../log/mod.ts";
 import { type Packet, PacketDecoder, type PacketDecoderOptions } from "../packet/mod.ts";
 import type { Conn } from "./types.ts";
+import { looksLikeTls, TLS_RECORD_REASON } from "./tls_misuse.ts";
 
 /** Why a {@link PacketReader} stopped: the peer's bad input, or the daemon's own bug. */
 export interface ReadFailure {
-  kind: "bad-input" | "internal";
+  kind: "bad-input" | "internal" | "tls";
   /** One line: the error's message. */
   reason: string;
   error: Error;
@@ -75,6 +81,7 @@ function isBadInput(e: unknown): e is PacketError | ProtocolError {
 export class PacketReader {
   #decoder: PacketDecoder;
   #stopped = false;
+  #heard = false;
 
   /**
    * @param conn the connection to read
@@ -141,8 +148,29 @@ export class PacketReader {
     return !this.#stopped && !this.conn.closed && (this.opts.live?.() ?? true);
   }
 
+  /** Whether `chunk`, the first bytes heard, is a TLS record where a packet of another family was due. */
+  #tlsFirst(chunk: Uint8Array): boolean {
+    if (this.#heard || chunk.length === 0) return false;
+    this.#heard = true;
+    const want = this.opts.decoder.modifier1;
+    return want !== undefined && want !== chunk[0] && looksLikeTls(chunk);
+  }
+
+  #failTls(): void {
+    this.#stopped = true;
+    const { conn, opts } = this;
+    opts.log.debug("closing {what} connection from {remote}: {reason}", {
+      what: opts.what,
+      remote: conn.remote,
+      reason: TLS_RECORD_REASON,
+    });
+    opts.onFailure?.({ kind: "tls", reason: TLS_RECORD_REASON, error: new Error(TLS_RECORD_REASON) });
+    conn.close();
+  }
+
   #receive(chunk: Uint8Array): void {
     if (!this.#live()) return;
+    if (this.#tlsFirst(chunk)) return this.#failTls();
     try {
       for (const p of this.#decoder.push(chunk)) {
         this.opts.onPacket(p);

@@ -178,7 +178,7 @@ export class ZeusConnection implements TermMember {
 
   /** A packet could not be read or handled: the peer's bad input, or zeus's own bug. */
   #failed(f: ReadFailure): void {
-    if (f.kind === "bad-input") this.#on({ kind: "bad-input", leading: this.host.joinable() !== undefined, reason: f.reason });
+    if (f.kind !== "internal") this.#on({ kind: "bad-input", leading: this.host.joinable() !== undefined, reason: f.reason });
     else this.#on({ kind: "bug", reason: f.reason });
   }
 }

@@ -1,32 +1,10 @@
 /**
- * Errors that retrying cannot cure: the node wants a client certificate, its certificate
- * is not from a CA we trust, it does not take ours, or a host name that does not resolve.
- * sprog ends at once on them (exit 2) with what to pass, instead of retrying until its
- * timeout. Pure.
+ * Errors that retrying cannot cure, worded for the ring's clients (sprog): the shared
+ * {@link tlsMisuse} classifier with the ring's CA and ring.toml as the alternatives. Pure.
  *
  * @module
  */
-
-const RULES: [RegExp, (where: string) => string][] = [
-  [
-    /CERTIFICATE_REQUIRED|certificate required/i,
-    (w) =>
-      `${w} requires a client certificate: pass --cert CRT --key KEY (signed by the ring's CA), or --config ring.toml on a ring machine`,
-  ],
-  [
-    /UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify|UNABLE_TO_GET_ISSUER|local issuer|SELF_SIGNED|self[- ]signed|CERT_SIGNATURE_FAILURE/i,
-    (w) => `the certificate of ${w} is not signed by a CA we trust: pass --ca CA (the ring's CA)`,
-  ],
-  [
-    /ALERT_UNKNOWN_CA|ALERT_BAD_CERTIFICATE|unknown ca|bad certificate/i,
-    (w) => `${w} does not accept our certificate: pass --cert CRT --key KEY signed by the ring's CA`,
-  ],
-  [
-    /ALTNAME|does not name|Hostname\/IP does not match/i,
-    (w) => `the certificate of ${w} does not name it: pass the host its certificate names`,
-  ],
-  [/ENOTFOUND/, (w) => `cannot resolve the host of ${w}: pass an address, HOST:PORT or a node name of ring.toml`],
-];
+import { tlsMisuse } from "../../net/mod.ts";
 
 /**
  * What to tell the user when the failure `reason` of a connection to `where` cannot be
@@ -39,6 +17,11 @@ const RULES: [RegExp, (where: string) => string][] = [
  * ```
  */
 export function curelessProblem(reason: string, where: string): string | undefined {
-  for (const [re, say] of RULES) if (re.test(reason)) return say(where);
-  return undefined;
+  return tlsMisuse(reason, {
+    where,
+    peer: "node",
+    ca: "the ring's CA",
+    certAlternative: ", or --config ring.toml on a ring machine",
+    hostAlternative: ", or a node name of ring.toml",
+  })?.line;
 }

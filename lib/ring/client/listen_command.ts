@@ -11,6 +11,7 @@ import { getLogger } from "../../log/mod.ts";
 import { RingListener } from "./listener.ts";
 import { ExecHandler, type ExecOptions } from "./exec_handler.ts";
 import type { RingEvent, SubscribeOptions } from "./node_link.ts";
+import { curelessProblem } from "./cureless.ts";
 
 const log = getLogger("sprog", "listen");
 
@@ -49,7 +50,8 @@ function subscribedLine(where: string, opts: SubscribeOptions, vars: Record<stri
 /**
  * Listens to `server` until SIGINT/SIGTERM; returns exit code 0.
  *
- * @throws {UsageError} when the node refuses the subscription ("cannot subscribe: ...")
+ * @throws {UsageError} when the node refuses the subscription ("cannot subscribe: ..."), or at
+ *   once on a misuse no reconnect cures (a plain listener on a TLS port...: see `curelessProblem`)
  * @throws {Error} when another listener took its durable name over
  *
  * @example
@@ -63,6 +65,7 @@ export async function listenCommand(
   const where = `${opts.server.host}:${opts.server.port}`;
   let refused: string | undefined;
   let stopped: string | undefined;
+  let misuse: string | undefined;
   let done!: () => void;
   const finished = new Promise<void>((res) => (done = res));
   const exec = opts.exec ? new ExecHandler(opts.exec) : undefined;
@@ -81,7 +84,9 @@ export async function listenCommand(
           })
       : (evs) => print(`${evs.map(formatEvent).join("\n")}\n`),
     onState: (state, err, vars) => {
-      if (state === "up") log.info("{line}", { line: subscribedLine(where, opts, vars) });
+      if (state === "up") return log.info("{line}", { line: subscribedLine(where, opts, vars) });
+      misuse ??= err && curelessProblem(err.message, where);
+      if (misuse) done();
       else log.warn("{reason}; reconnecting", { reason: err?.message ?? `lost ${where}` });
     },
     onCaughtUp: (seq) => log.info("replay done at seq {seq}: live from here", { seq }),
@@ -92,6 +97,7 @@ export async function listenCommand(
   await finished;
   exec?.stop();
   await listener.stop();
+  if (misuse !== undefined) throw new UsageError(misuse);
   if (stopped !== undefined) {
     process.stderr.write(`sprog: ${stopped}\n`);
     return EXIT.failure;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Conn, dial, type PacketReader, readPackets } from "../../net/mod.ts";
+import { type Conn, dial, type PacketReader, readPackets, TLS_CLOSED_REASON } from "../../net/mod.ts";
 import { getLogger } from "../../log/mod.ts";
 import type { TlsClientFiles } from "../../tls/mod.ts";
 import { type Packet, RING_MODIFIER1 } from "../../packet/mod.ts";
@@ -66,6 +66,9 @@ export interface NodeLinkOptions {
   /** This client's id, sent in HELLO. */
   clientId: string;
   connectTimeoutMs?: number;
+  /** Ask for quorum acknowledgements (HELLO `ack` = `quorum`), waited for at most `ackTimeoutMs` by the node. */
+  ack?: "local" | "quorum";
+  ackTimeoutMs?: number;
 }
 
 const decoder = new TextDecoder();
@@ -101,6 +104,7 @@ export class NodeLink {
     handlers: LinkHandlers,
     readonly where: string,
     tls: boolean,
+    withCert = false,
   ) {
     this.#conn = conn;
     this.#handlers = handlers;
@@ -111,11 +115,11 @@ export class NodeLink {
       onPacket: (p) => this.#receive(p),
       onChunk: () => this.#heardNow(),
       onFailure: ({ kind, reason }) =>
-        this.abort(kind === "bad-input" ? `bad packet from the node: ${reason}` : `internal error handling the node's answer: ${reason}`),
+        this.abort(kind === "internal" ? `internal error handling the node's answer: ${reason}` : `bad packet from the node: ${reason}`),
     });
     conn.onClose((err) => {
       if (this.#byUs) return handlers.onClose();
-      let reason = this.#refusal ?? err?.message;
+      let reason = this.#refusal ?? (!this.#heard && withCert ? `${TLS_CLOSED_REASON} (${err?.message ?? "closed"})` : err?.message);
       if (!reason)
         reason = !this.#heard && tls ? "closed right after connecting (is this client's certificate accepted?)" : "connection closed";
       handlers.onClose(new Error(`${where}: ${reason}`));
@@ -130,8 +134,11 @@ export class NodeLink {
   static async open(opts: NodeLinkOptions, handlers: LinkHandlers): Promise<NodeLink> {
     const conn = await dial({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs: opts.connectTimeoutMs ?? 5000 });
     const where = hostPort(opts.host, opts.port);
-    const link = new NodeLink(conn, handlers, where, opts.tls !== undefined);
-    conn.write(ringBytes(RingType.HELLO, { proto: RING_PROTO, client: opts.clientId }));
+    const link = new NodeLink(conn, handlers, where, opts.tls !== undefined, opts.tls?.cert !== undefined);
+    const hello: Record<string, string> = { proto: RING_PROTO, client: opts.clientId };
+    if (opts.ack) hello.ack = opts.ack;
+    if (opts.ack === "quorum" && opts.ackTimeoutMs !== undefined) hello.ack_timeout = String(opts.ackTimeoutMs / 1000);
+    conn.write(ringBytes(RingType.HELLO, hello));
     return link;
   }
 
