@@ -8,7 +8,8 @@
 # bash and zsh completions under SHARE_DIR (default PREFIX/../share).
 #   --systemd   also write hardened systemd units for zog, zeus and emperor (SYSTEMD_DIR, default /etc/systemd/system)
 #               and a logrotate snippet for zog's access.log and error.log (LOGROTATE_DIR, default /etc/logrotate.d)
-#   --cron      also install a cron line that runs `sprog -n 1` every 5 minutes (CRON_FILE, default /etc/cron.d/sprog)
+#   --cron      also install a cron line that runs `sprog -q -n 1` every 5 minutes (CRON_FILE, default /etc/cron.d/sprog):
+#               quiet when the message is acknowledged, so cron mails only failures
 set -eu
 
 BASE_URL=${BASE_URL:-}
@@ -221,6 +222,6 @@ ROTATE
 fi
 if [ "$want_cron" = 1 ]; then
   mkdir -p "$(dirname "$CRON_FILE")"
-  echo "*/5 * * * * root $PREFIX/sprog --config /etc/zog/ring.toml -n 1 -m \"cron on \$(hostname)\"" >"$CRON_FILE"
+  echo "*/5 * * * * root $PREFIX/sprog --config /etc/zog/ring.toml -q -n 1 -m \"cron on \$(hostname)\"" >"$CRON_FILE"
   echo "wrote $CRON_FILE"
 fi

@@ -21,6 +21,20 @@ export const NATS_SERVER = "/usr/sbin/nats-server";
 const CLIENT_PORT = 4222;
 const ROUTE_PORT = 6222;
 
+/** How JetStream is published to: through the one connection to the stream's leader, or round robin over every server. */
+export type Pattern = "one" | "rr";
+
+/** A stream the bench publishes to: R5 or R3, what it was sent and a record's size in its blocks. */
+interface Stream {
+  name: string;
+  subject: string;
+  replicas: number;
+  /** Index of the server leading the stream (where "one" publishes). */
+  leader: number;
+  sent: number;
+  recordBytes: number;
+}
+
 /**
  * A running five-server cluster with JetStream.
  *
@@ -32,11 +46,10 @@ const ROUTE_PORT = 6222;
 export class NatsCluster {
   #conns: NatsConnection[] = [];
   #js: JetStreamClient[] = [];
-  #jsSent = 0;
+  /** The R5 and R3 streams, by replica count. */
+  #streams = new Map<number, Stream>();
   /** Core messages the five subscribers received so far (all five count). */
   #delivered = 0;
-  /** Bytes one message takes in a replica's block files (measured after the warm-up). */
-  #recordBytes = 0;
 
   private constructor(
     readonly procs: Proc[],
@@ -85,56 +98,103 @@ export class NatsCluster {
       20_000,
       "core NATS interest on every server",
     );
-    const stream = { name: "BENCH", subjects: ["bench.js"], storage: StorageType.File, num_replicas: size };
-    await waitFor(
-      () =>
-        jetstreamManager(c.#conns[0]!)
-          .then((jsm) => jsm.streams.add(stream))
-          .then(() => true)
-          .catch(() => false),
-      30_000,
-      "the JetStream meta leader (stream BENCH, 5 replicas)",
-    );
+    for (const replicas of new Set([size, Math.min(3, size)])) await c.#addStream(replicas);
     return c;
+  }
+
+  /** Creates stream BENCH<replicas> and learns which server leads it. */
+  async #addStream(replicas: number): Promise<void> {
+    const name = `BENCH${replicas}`;
+    const config = { name, subjects: [`bench.js${replicas}`], storage: StorageType.File, num_replicas: replicas };
+    // Until the meta leader is elected, even the manager's account lookup times out.
+    const jsm = await waitFor(
+      () =>
+        jetstreamManager(this.#conns[0]!)
+          .then((m) => m.streams.add(config).then(() => m))
+          .catch(() => undefined),
+      30_000,
+      `the JetStream meta leader (stream ${name}, ${replicas} replicas)`,
+    );
+    const leaderName = await waitFor(
+      () =>
+        jsm.streams
+          .info(name)
+          .then((i) => i.cluster?.leader)
+          .catch(() => undefined),
+      30_000,
+      `stream ${name}'s leader`,
+    );
+    const leader = Number(leaderName.slice(1));
+    this.#streams.set(replicas, { name, subject: `bench.js${replicas}`, replicas, leader, sent: 0, recordBytes: 0 });
+  }
+
+  /** The replica counts of the streams (5 and 3 for five servers). */
+  get replicaCounts(): number[] {
+    return [...this.#streams.keys()];
   }
 
   get pids(): number[] {
     return this.procs.map((p) => p.pid);
   }
 
-  /** Bytes of BENCH's message blocks held by each server. */
-  #stored(): number[] {
-    return this.hosts.map((_, i) => bytesUnder(join(this.dir, `n${i}`, "jetstream", "$G", "streams", "BENCH", "msgs"), ".blk"));
+  /** Bytes of a stream's message blocks held by each server (0 where it has no replica). */
+  #stored(st: Stream): number[] {
+    return this.hosts.map((_, i) => bytesUnder(join(this.dir, `n${i}`, "jetstream", "$G", "streams", st.name, "msgs"), ".blk"));
   }
 
-  /** Learns a record's size: publishes `n` messages and waits for the replicas to agree. */
+  /** True when `replicas` servers hold at least `bytes` of the stream. */
+  #allHold(st: Stream, bytes: number): boolean {
+    return this.#stored(st).filter((x) => x >= bytes).length >= st.replicas;
+  }
+
+  /** The publish of message `k` by `pattern`. */
+  #publisher(st: Stream, pattern: Pattern, payload: Uint8Array): (k: number) => Promise<unknown> {
+    if (pattern === "one") {
+      const js = this.#js[st.leader]!;
+      return () => js.publish(st.subject, payload);
+    }
+    return (k) => this.#js[k % this.#js.length]!.publish(st.subject, payload);
+  }
+
+  /** Warms every stream with `n` messages (learning a record's size) and core NATS with `n`. */
   async warm(n: number, payload: Uint8Array): Promise<void> {
-    await pipelined(n, 64, (k) => this.#js[k % this.#js.length]!.publish("bench.js", payload));
-    this.#jsSent += n;
-    let last = -1;
-    await waitFor(
-      async () => {
-        const s = this.#stored();
-        const same = s.every((x) => x === s[0]) && s[0]! > 0 && s[0] === last;
-        last = s[0]!;
-        await Bun.sleep(100);
-        return same;
-      },
-      30_000,
-      "the five replicas after the warm-up",
-    );
-    this.#recordBytes = last / this.#jsSent;
+    for (const st of this.#streams.values()) {
+      await pipelined(n, 64, this.#publisher(st, "rr", payload));
+      st.sent += n;
+      let last = -1;
+      await waitFor(
+        async () => {
+          const held = this.#stored(st)
+            .filter((x) => x > 0)
+            .sort((a, b) => b - a);
+          const top = held[st.replicas - 1] ?? 0;
+          const same = held.length >= st.replicas && held[0] === top && top > 0 && top === last;
+          last = top;
+          await Bun.sleep(100); // a sampling interval: the replicas' block files are read on disk
+          return same;
+        },
+        30_000,
+        `the ${st.replicas} replicas of ${st.name} after the warm-up`,
+      );
+      st.recordBytes = last / st.sent;
+    }
     await this.core(n, 64, payload);
   }
 
-  /** `n` acknowledged JetStream publishes, `window` in flight, round robin over the servers. */
-  async jetstream(n: number, window: number, payload: Uint8Array): Promise<Sample> {
+  /**
+   * `n` acknowledged publishes to the R`replicas` stream, `window` in flight, through the
+   * stream leader's connection ("one", how most JetStream clients publish: no hop to the
+   * leader) or round robin over the servers ("rr").
+   */
+  async jetstream(n: number, window: number, payload: Uint8Array, replicas = 5, pattern: Pattern = "rr"): Promise<Sample> {
+    const st = this.#streams.get(replicas);
+    if (!st) throw new RangeError(`no stream of ${replicas} replicas (have ${this.replicaCounts.join(", ")})`);
     const cpu0 = cpuMs(this.pids);
     const started = performance.now();
-    const r = await pipelined(n, window, (k) => this.#js[k % this.#js.length]!.publish("bench.js", payload));
-    this.#jsSent += n;
-    const want = this.#jsSent * this.#recordBytes;
-    await until(() => this.#stored().every((x) => x >= want), 120_000, "every JetStream replica");
+    const r = await pipelined(n, window, this.#publisher(st, pattern, payload));
+    st.sent += n;
+    const want = st.sent * st.recordBytes;
+    await until(() => this.#allHold(st, want), 120_000, `every ${st.name} replica`);
     return sample(n, r, performance.now() - started, cpuMs(this.pids) - cpu0);
   }
 

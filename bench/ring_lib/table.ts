@@ -16,6 +16,25 @@ export interface Series {
 const fmt = (x: number, digits = 0): string => (Number.isNaN(x) ? "-" : x.toFixed(digits));
 const med = (s: Series, f: (x: Sample) => number): number => median(s.samples.map(f));
 
+/**
+ * The peer at its best, run by run: of each repetition of `a` and `b` (two ways of driving
+ * the same system), the higher rate and the lower CPU per message. Judging against it keeps
+ * the ratios honest whichever way the peer happens to be faster on the day.
+ *
+ * @example
+ * ```ts
+ * const best = bestOf("JetStream R5 at its best", { system: "one", samples: [] }, { system: "rr", samples: [] });
+ * ```
+ */
+export function bestOf(system: string, a: Series, b: Series): Series {
+  const samples = a.samples.map((x, i) => {
+    const y = b.samples[i] ?? x;
+    const fast = x.ackRate >= y.ackRate ? x : y;
+    return { ...fast, cpuUs: Math.min(x.cpuUs, y.cpuUs) };
+  });
+  return { system, samples };
+}
+
 /** Prints an aligned table of `rows` (the first row is the header). */
 export function printTable(title: string, rows: string[][]): void {
   console.log(`\n${title}`);

@@ -45,6 +45,8 @@ export interface RingConfig {
   /** State folder template, may contain `{node}`: the journal, the store and the positions. */
   stateDir: string;
   fsync: FsyncPolicy;
+  /** `ack`: a client's `ok` once the entry node ("local", default) or a majority ("quorum") holds it durably. */
+  ack: "local" | "quorum";
   /** What each node keeps in its store for replay (`retain`, default "7d"). */
   retain: Retain;
   /** Client connections at once (`max_clients`); 0: derived from the open-file limit. */
@@ -64,6 +66,7 @@ const TOP_KEYS = [
   "log_dir",
   "state_dir",
   "fsync",
+  "ack",
   "retain",
   "max_clients",
   "max_listeners",
@@ -185,6 +188,7 @@ export function ringConfigFromText(text: string, file: string): RingConfig {
     logDir: p.take(() => strField(f, "log_dir", "/var/log/zog/{node}"), ""),
     stateDir: p.take(() => strField(f, "state_dir", "/var/lib/zog/{node}"), ""),
     fsync: p.take(() => enumField(f, "fsync", ["always", "batch", "never"] as const, "batch"), "batch"),
+    ack: p.take(() => enumField(f, "ack", ["local", "quorum"] as const, "local"), "local"),
     retain: p.take(() => retainField(f), parseRetain(DEFAULT_RETAIN)),
     maxClients: int("max_clients", 0, 1, 1_000_000),
     maxListeners: int("max_listeners", 0, 1, 1_000_000),

@@ -29,13 +29,15 @@ const GLOB = /[*?[{]/;
  * ```ts
  * globBase("/srv/app/**\/*.py");        // { dir: "/srv/app", deep: true }
  * globBase("/srv/app/settings.toml"); // { dir: "/srv/app", deep: false }
+ * globBase("/srv/app/**");            // { dir: "/srv/app", deep: true }
  * ```
  */
 export function globBase(pattern: string): { dir: string; deep: boolean } {
   const parts = pattern.split("/");
   const first = parts.findIndex((p) => GLOB.test(p));
   if (first < 0) return { dir: parts.slice(0, -1).join("/") || "/", deep: false };
-  return { dir: parts.slice(0, first).join("/") || "/", deep: first < parts.length - 1 };
+  // A pattern ending in "/**" matches everything below its base, however deep.
+  return { dir: parts.slice(0, first).join("/") || "/", deep: first < parts.length - 1 || parts[first] === "**" };
 }
 
 /**

@@ -122,6 +122,7 @@ export class ZogDaemon implements Daemon {
       nodes: config.nodes,
       files: storage.files,
       fsync: config.fsync,
+      ack: config.ack,
       recovered: storage.rec,
       listeners: new Listeners(storage.store),
       link: (peer, owner) => new PeerLink(peer, owner, linkOpts),

@@ -11,6 +11,7 @@ import { getLogger } from "../log/mod.ts";
 import { checkMessage } from "./message.ts";
 import { fanOut } from "./forwarding.ts";
 import type { Incoming, ZogNode } from "./node.ts";
+import { type AckMode, QUORUM_WAIT_MS } from "./quorum.ts";
 import { Answers } from "./answers.ts";
 import { readDataBatch } from "./batch.ts";
 import { readMessages, varText } from "./packet_reader.ts";
@@ -43,6 +44,7 @@ function takeData(
   from: "client" | number,
   it: { id: string; msg: Uint8Array; origin?: string },
   batched: boolean,
+  quorumMs?: number,
 ): void {
   const { id, msg } = it;
   if (!ID_RE.test(id)) {
@@ -64,18 +66,19 @@ function takeData(
     wrapping: check.wrapping,
     origin,
     reply: (error) => (error ? answers.error(id, error) : answers.ok(id, batched, inc.held)),
+    quorumMs,
   };
   node.submit(inc);
 }
 
 /** Handles a DATA (one message) or a DATA_BATCH (many). */
-function onData(node: ZogNode, conn: Conn, answers: Answers, m: RingMessage, from: "client" | number): void {
+function onData(node: ZogNode, conn: Conn, answers: Answers, m: RingMessage, from: "client" | number, quorumMs?: number): void {
   if (m.type === RingType.DATA) {
     const it = { id: varText(m, "id"), msg: m.vars.msg ?? new Uint8Array(0), origin: varText(m, "origin") };
-    return takeData(node, conn, answers, from, it, false);
+    return takeData(node, conn, answers, from, it, false, quorumMs);
   }
   for (const it of readDataBatch(m.payload)) {
-    takeData(node, conn, answers, from, it, true);
+    takeData(node, conn, answers, from, it, true, quorumMs);
     if (conn.closed) return;
   }
 }
@@ -180,6 +183,29 @@ function protoMismatch(m: RingMessage, required: boolean): string | undefined {
   return `unknown protocol ${JSON.stringify(proto.slice(0, 64))}: this node speaks ${RING_PROTO}`;
 }
 
+/** The quorum wait of a connection in `mode` (undefined: local acks), `seconds` from HELLO's `ack_timeout` ("" for the default). */
+function ackWait(mode: AckMode, seconds: string): number | undefined {
+  if (mode === "local") return undefined;
+  if (seconds === "") return QUORUM_WAIT_MS;
+  const s = Number(seconds);
+  if (!Number.isFinite(s) || s <= 0 || s > 3600)
+    throw new Error(`bad ack_timeout "${seconds.slice(0, 32)}": seconds, above 0 and at most 3600`);
+  return s * 1000;
+}
+
+/**
+ * A client's HELLO vars `ack` (`local` | `quorum`) and `ack_timeout` (seconds): the
+ * connection's quorum wait from now on (`current` when it names no `ack`).
+ *
+ * @throws {Error} on an `ack` or `ack_timeout` that is not one of those
+ */
+function helloAck(node: ZogNode, m: RingMessage, current: number | undefined): number | undefined {
+  const ack = varText(m, "ack");
+  if (ack === "") return m.vars.ack_timeout === undefined ? current : ackWait(node.ackMode, varText(m, "ack_timeout"));
+  if (ack !== "local" && ack !== "quorum") throw new Error(`unknown ack "${ack.slice(0, 32)}": "local" or "quorum"`);
+  return ackWait(ack, varText(m, "ack_timeout"));
+}
+
 /** Refuses a connection: logged, answered ERROR {reason}, closed; the packets it sent after are not read. */
 function refuse(reader: PacketReader, reason: string): void {
   const conn = reader.conn;
@@ -205,6 +231,7 @@ function refuse(reader: PacketReader, reason: string): void {
 export function serveClient(node: ZogNode, conn: Conn, guard?: ConnGuard<Conn>, first?: Uint8Array): void {
   log.debug("client connected from {remote}", { remote: conn.remote });
   const answers = new Answers(conn);
+  let quorumMs = ackWait(node.ackMode, "");
   const heard = guard ? (partial: boolean) => guard.heard(conn, partial) : undefined;
   const reader: PacketReader = readMessages(
     conn,
@@ -215,12 +242,17 @@ export function serveClient(node: ZogNode, conn: Conn, guard?: ConnGuard<Conn>, 
         case RingType.DATA_BATCH:
           // A client that sends without reading its answers would grow them without bound.
           if (conn.bufferedBytes > CLIENT_UNREAD_LIMIT) return refuse(reader, `answers not read: over ${CLIENT_UNREAD_LIMIT} bytes unsent`);
-          return onData(node, conn, answers, m, "client");
+          return onData(node, conn, answers, m, "client", quorumMs);
         case RingType.KEEPALIVE:
           return send(conn, RingType.ACK);
         case RingType.HELLO: {
           const spoken = protoMismatch(m, false);
           if (spoken) return refuse(reader, spoken);
+          try {
+            quorumMs = helloAck(node, m, quorumMs);
+          } catch (e) {
+            return refuse(reader, (e as Error).message);
+          }
           return send(conn, RingType.HELLO, { proto: RING_PROTO, node: node.self.name, [BATCH_VAR]: "1" });
         }
         case RingType.SUBSCRIBE:

@@ -19,6 +19,7 @@ import type { LogFiles } from "./log_files.ts";
 import { errCode } from "../errors.ts";
 import { accessLine, compactStamp, errorLine } from "./message.ts";
 import type { LinkOwner, PeerLink } from "./peer_link.ts";
+import { type AckMode, quorumDests, QuorumWaits } from "./quorum.ts";
 import { compactJournal, JOURNAL_COMPACT_BYTES } from "./recovery.ts";
 
 const log = getLogger("zog", "node");
@@ -35,6 +36,8 @@ export interface Incoming {
   reply: (error?: string) => void;
   /** Set at the commit when the id was already held (a duplicate): its OK says so. */
   held?: boolean;
+  /** A client's quorum message: OK once a majority holds it, ERROR after this many ms. */
+  quorumMs?: number;
 }
 
 /** Counters shown in /status and /metrics. */
@@ -64,6 +67,8 @@ export interface ZogNodeOptions {
   clock?: Clock;
   /** Journal size that triggers compaction (tests make it small). */
   compactBytes?: number;
+  /** ring.toml's `ack`: what a client that does not choose gets. Default "local". */
+  ack?: AckMode;
 }
 
 /**
@@ -87,6 +92,8 @@ export class ZogNode implements LinkOwner {
   readonly compactBytes: number;
   /** Where logged messages get their seq, are stored, and go to listeners. */
   readonly listeners: Listeners;
+  /** ring.toml's `ack`: how a client's messages are acknowledged unless it chooses. */
+  readonly ackMode: AckMode;
   /** Links each peer dialled to us that are open (its HELLO accepted), by position. */
   readonly inbound: number[] = [];
   /** The link this node dials to each peer, by position (none at its own). */
@@ -111,6 +118,8 @@ export class ZogNode implements LinkOwner {
   readonly #checkpoint: Checkpoint;
   readonly #n: number;
   readonly #positions: Map<string, number>;
+  readonly #quorum: QuorumWaits;
+  #quorumTimer: unknown;
   readonly #routes = new Map<"client" | number, { pairs: [number, number][]; text: string }>();
 
   /** @param opts what the node is made of: its place in the ring, its files, what recovery found, its links */
@@ -123,6 +132,8 @@ export class ZogNode implements LinkOwner {
     this.listeners = opts.listeners ?? new Listeners();
     this.#clock = opts.clock ?? systemClock;
     this.#n = this.nodes.length;
+    this.ackMode = opts.ack ?? "local";
+    this.#quorum = new QuorumWaits(this.#n);
     this.#positions = new Map(this.nodes.map((n) => [n.name, n.index]));
     const state = opts.recovered;
     this.seen = state.seen;
@@ -237,6 +248,7 @@ export class ZogNode implements LinkOwner {
 
   /** One journal line for the acknowledgements of one OK_BATCH, not one per message. */
   ackedAll(peer: number, ids: readonly string[]): void {
+    if (this.#quorum.size > 0) for (const id of ids) this.#quorum.held(id, peer);
     this.#journalLines.push(journalLine({ kind: "A", peer, ids }));
     this.#schedule();
   }
@@ -364,10 +376,21 @@ export class ZogNode implements LinkOwner {
       this.seen.add(inc.id);
       newlySeen.push(inc.id);
       const route = this.#route(hopsFrom);
-      const dests = new Map<number, number>(route.pairs);
+      const pairs = inc.quorumMs === undefined ? route.pairs : quorumDests(this.#n, this.self.index, route.pairs);
+      const dests = new Map<number, number>(pairs);
       const seq = this.recorded + fresh.length + 1;
       const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests, seq };
-      lines.push(journalLine({ kind: "M", seq, id: inc.id, origin: inc.origin, dests, content: inc.content, destsText: route.text }));
+      lines.push(
+        journalLine({
+          kind: "M",
+          seq,
+          id: inc.id,
+          origin: inc.origin,
+          dests,
+          content: inc.content,
+          destsText: pairs === route.pairs ? route.text : undefined,
+        }),
+      );
       fresh.push({ entry, inc });
     }
     // Where this commit's access.log lines will start: recovery looks for them there.
@@ -388,6 +411,7 @@ export class ZogNode implements LinkOwner {
       return;
     }
     this.recorded += fresh.length;
+    this.#awaitQuorum(batch);
     for (const { entry } of fresh) this.dispatch(entry, true);
     for (const entry of reforward) this.dispatch(entry, true);
     // One DATA_BATCH per peer for the whole commit, not one packet per message.
@@ -406,17 +430,37 @@ export class ZogNode implements LinkOwner {
     const failed = this.#appendAccess(fresh.map((f) => f.entry));
     if (failed) {
       this.counters.record_errors += batch.length;
-      for (const inc of batch) inc.reply(failed);
+      for (const inc of batch) this.#answer(inc, failed);
     } else if (batch.length > 0) {
       // A commit of acknowledgements (K) and marks (L) only answers nobody: it waits for no
       // fsync of its own (a K or L lost at a crash only repeats a forward, which is dropped
       // as a duplicate); the next group fsync covers it.
       this.#durability.after((error) => {
-        for (const inc of batch) inc.reply(error);
+        for (const inc of batch) this.#answer(inc, error);
       });
     }
     // Compaction drops M records: not while some are still to be written to access.log.
     if (this.#journalBytes > this.compactBytes && this.#accessRetry.length === 0) this.#compact();
+  }
+
+  /** Quorum messages of a recorded batch wait for a majority; expired waits are checked every 100 ms. */
+  #awaitQuorum(batch: Incoming[]): void {
+    const now = this.#clock.monotonic();
+    for (const inc of batch) if (inc.quorumMs !== undefined) this.#quorum.add(inc.id, now + inc.quorumMs, inc.reply);
+    if (this.#quorum.size === 0 || this.#quorumTimer !== undefined) return;
+    this.#quorumTimer = this.#clock.setInterval(() => {
+      this.#quorum.expire(this.#clock.monotonic());
+      if (this.#quorum.size > 0) return;
+      this.#clock.clearInterval(this.#quorumTimer);
+      this.#quorumTimer = undefined;
+    }, 100);
+  }
+
+  /** This node's answer to `inc` once recorded (no error) or not: a quorum message counts this node as a holder. */
+  #answer(inc: Incoming, error?: string): void {
+    if (inc.quorumMs === undefined) return inc.reply(error);
+    if (error) this.#quorum.failed(inc.id, error);
+    else this.#quorum.held(inc.id, this.self.index);
   }
 
   /** Appends access lines (after forwarding); returns a reason when they could not be written. */

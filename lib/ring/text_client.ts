@@ -12,6 +12,7 @@ import { getLogger } from "../log/mod.ts";
 import { fanOut } from "./forwarding.ts";
 import { CLIENT_UNREAD_LIMIT, serveClient } from "./inbound.ts";
 import { checkMessage, MESSAGE_LIMIT } from "./message.ts";
+import { QUORUM_WAIT_MS } from "./quorum.ts";
 import type { ZogNode } from "./node.ts";
 import { InOrder, TextLines } from "./text_lines.ts";
 
@@ -76,6 +77,7 @@ export function serveTextClient(node: ZogNode, conn: Conn, first: Uint8Array, gu
       from: "client",
       wrapping: check.wrapping,
       origin: node.self.index,
+      quorumMs: node.ackMode === "quorum" ? QUORUM_WAIT_MS : undefined,
       reply: (error) => {
         answers.answer(slot, error ? errorLine(error) : "ok\r\n");
         quitWhenDone();

@@ -61,3 +61,16 @@ test("a matching file's change restarts the vassal within 1 s; a file that does 
   const metrics = await (await fetch(`http://127.0.0.1:${e.statsPort}/metrics`)).text();
   expect(metrics).toContain('emperor_vassal_watch_reloads_total{vassal="app.toml"} 3');
 }, 30_000);
+
+test('watch = ["DIR/**"]: a change to a file two folders below DIR reloads the vassal', async () => {
+  const app = tmpDir("watched-tree-");
+  mkdirSync(join(app, "a", "b"), { recursive: true });
+  writeFileSync(join(app, "a", "b", "deep.conf"), "x = 1\n");
+  const dir = tmpDir("emperor-dir-");
+  writeFileSync(join(dir, "app.toml"), `[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\nstop_timeout = 2\nwatch = ["${app}/**"]\n`);
+  const e = await startEmperor({ dir });
+  const pid1 = await e.running("app.toml");
+  writeFileSync(join(app, "a", "b", "deep.conf"), "x = 2\n");
+  await e.running("app.toml", pid1);
+  expect(e.proc.stderr()).toContain(`vassal app.toml: ${join(app, "a", "b", "deep.conf")} changed; reloading it (watch)`);
+}, 30_000);

@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { removeTmpDirs, run, tmpDir } from "../helpers/procs.ts";
+import { killAll, removeTmpDirs, run, tmpDir } from "../helpers/procs.ts";
+import { startRing } from "../helpers/ring_setup.ts";
 import { startAsSystemdWould } from "./_systemd.ts";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -31,7 +32,8 @@ beforeAll(async () => {
   });
 }, 120000);
 
-afterAll(() => {
+afterAll(async () => {
+  await killAll();
   server?.stop(true);
   removeTmpDirs();
 });
@@ -92,7 +94,7 @@ test.skipIf(process.platform !== "linux")(
     expect(rotate).toStartWith("/var/log/zog/*/access.log /var/log/zog/*/error.log {\n");
     expect(rotate).toContain("systemctl kill --signal=HUP --kill-whom=main zog.service");
     if (Bun.which("logrotate")) expect((await run("logrotate", ["--debug", join(root, "logrotate.d/zog")])).code).toBe(0);
-    expect(readFileSync(join(root, "cron.d/sprog"), "utf8")).toContain("sprog --config /etc/zog/ring.toml -n 1");
+    expect(readFileSync(join(root, "cron.d/sprog"), "utf8")).toContain("sprog --config /etc/zog/ring.toml -q -n 1");
     // Man pages and completions, made by the installed programs.
     for (const b of ["zog", "sprog", "zeus", "emperor", "cf-messages"]) {
       expect(readFileSync(join(root, "share/man/man1", `${b}.1`), "utf8")).toStartWith(`.TH ${b.toUpperCase()} 1 `);
@@ -189,6 +191,23 @@ for (const [name, u] of Object.entries(UNIT_RUNS)) {
     90000,
   );
 }
+
+test.skipIf(process.platform !== "linux")(
+  "the cron line is quiet when its message is acknowledged (no mail) and says one line when not",
+  async () => {
+    expect(installed).toBeDefined();
+    const line = readFileSync(join(installed!, "cron.d/sprog"), "utf8").trim();
+    const command = line.replace(/^(\S+ ){5}root /, "");
+    const ring = await startRing("127.2.43", { hosts: ["127.2.43.11", "127.2.43.12"] });
+    const ok = await run("sh", ["-c", command.replace("/etc/zog/ring.toml", ring.config)]);
+    expect({ out: ok.stdout, err: ok.stderr, code: ok.code }).toEqual({ out: "", err: "", code: 0 });
+    const bad = await run("sh", ["-c", command.replace("/etc/zog/ring.toml", join(ring.dir, "missing.toml"))]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stdout + bad.stderr).toMatch(/^sprog: [^\n]*missing\.toml[^\n]*\n$/);
+    await killAll();
+  },
+  60000,
+);
 
 test.skipIf(process.platform !== "linux")(
   "a checksum mismatch installs nothing and says why",

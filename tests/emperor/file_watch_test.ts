@@ -16,6 +16,9 @@ test("a pattern's base folder, and whether it reaches into subfolders", () => {
   expect(globBase("/srv/*/conf/x.ini")).toEqual({ dir: "/srv", deep: true });
   expect(globBase("/*.conf")).toEqual({ dir: "/", deep: false });
   expect(globBase("/etc/{a,b}.conf")).toEqual({ dir: "/etc", deep: false });
+  // "DIR/**" reaches everything below DIR, not only its first level.
+  expect(globBase("/srv/app/**")).toEqual({ dir: "/srv/app", deep: true });
+  expect(globBase("/srv/**")).toEqual({ dir: "/srv", deep: true });
 });
 
 test("a burst of changes gives one reload: 300 ms after the last, at most 1 s after the first", () => {

@@ -66,6 +66,9 @@ export interface NodeLinkOptions {
   /** This client's id, sent in HELLO. */
   clientId: string;
   connectTimeoutMs?: number;
+  /** Ask for quorum acknowledgements (HELLO `ack` = `quorum`), waited for at most `ackTimeoutMs` by the node. */
+  ack?: "local" | "quorum";
+  ackTimeoutMs?: number;
 }
 
 const decoder = new TextDecoder();
@@ -132,7 +135,10 @@ export class NodeLink {
     const conn = await dial({ host: opts.host, port: opts.port, tls: opts.tls, timeoutMs: opts.connectTimeoutMs ?? 5000 });
     const where = hostPort(opts.host, opts.port);
     const link = new NodeLink(conn, handlers, where, opts.tls !== undefined, opts.tls?.cert !== undefined);
-    conn.write(ringBytes(RingType.HELLO, { proto: RING_PROTO, client: opts.clientId }));
+    const hello: Record<string, string> = { proto: RING_PROTO, client: opts.clientId };
+    if (opts.ack) hello.ack = opts.ack;
+    if (opts.ack === "quorum" && opts.ackTimeoutMs !== undefined) hello.ack_timeout = String(opts.ackTimeoutMs / 1000);
+    conn.write(ringBytes(RingType.HELLO, hello));
     return link;
   }
 

@@ -40,6 +40,8 @@ export interface RingClientOptions {
   timeoutMs?: number;
   /** A node with messages in flight that sends nothing for this long is dropped and its messages retried elsewhere (default a third of `timeoutMs`, at least 1 s). */
   stallMs?: number;
+  /** "quorum": a message is acknowledged once a majority of the ring holds it durably; "local" its entry node (default: the ring's `ack`). */
+  ack?: "local" | "quorum";
   /** This client's 64-bit id in hex (default random). */
   clientId?: string;
   random?: Random;
@@ -90,6 +92,7 @@ export class RingClient {
   readonly #servers: HostPort[];
   readonly #tls: TlsClientFiles | undefined;
   readonly #timeoutMs: number;
+  readonly #ack: "local" | "quorum" | undefined;
   readonly #stallMs: number;
   readonly #ids: MessageIds;
   readonly #picker: ServerPicker;
@@ -109,6 +112,7 @@ export class RingClient {
     this.#servers = opts.servers;
     this.#tls = opts.tls;
     this.#timeoutMs = opts.timeoutMs ?? 10_000;
+    this.#ack = opts.ack;
     this.#stallMs = opts.stallMs ?? Math.max(1000, this.#timeoutMs / 3);
     this.#ids = new MessageIds(opts.clientId);
     this.clientId = this.#ids.clientId;
@@ -301,7 +305,15 @@ export class RingClient {
     const slot: Slot = { state: "connecting", queue: [] };
     this.#slots[i] = slot;
     const { host, port } = this.#servers[i]!;
-    const opts = { host, port, tls: this.#tls, clientId: this.clientId, connectTimeoutMs: Math.min(5000, this.#timeoutMs) };
+    const opts = {
+      host,
+      port,
+      tls: this.#tls,
+      clientId: this.clientId,
+      connectTimeoutMs: Math.min(5000, this.#timeoutMs),
+      ack: this.#ack,
+      ackTimeoutMs: this.#timeoutMs,
+    };
     let link: NodeLink | undefined;
     NodeLink.open(opts, {
       onOk: (id, held) => this.#ok(i, id, held),

@@ -21,7 +21,7 @@ const HELP = `sprog: sends messages to a zog ring, on an interval or once from c
 
 Usage:
   sprog [--config ring.toml | --server HOST[:PORT] ...] [-i SECONDS] [-r | -s HOST | -T]
-        [-n COUNT] [-m TEXT] [--window W] [--timeout SECONDS] [-q] [--ca CA --cert CRT --key KEY]
+        [-n COUNT] [-m TEXT] [--window W] [--timeout SECONDS] [--ack local|quorum] [-q] [--ca CA --cert CRT --key KEY]
   sprog listen [--config ring.toml | --server HOST[:PORT]] [--prefix P] [--since all|SEQ|TIME]
                [--durable NAME | --group NAME [--ack-wait SECONDS]] [--ca CA --cert CRT --key KEY]
                [--exec CMD [--retries N] [--backoff SECONDS] [--on-failure skip|stop|park:FILE]]
@@ -43,6 +43,8 @@ Sending:
   -m, --message TEXT       send TEXT instead of random content; "-m -" sends each line of stdin
   --window W               keep up to W messages unacknowledged (default 1)
   --timeout SECONDS        fail a message not acknowledged by then, retries included (default 10)
+  --ack local|quorum       ok once the node (local) or a majority of the ring (quorum) holds
+                           each message durably (default: the ring's ack, ring.toml)
   -q, --quiet              no summary line
 A server that is down is skipped for the next one (except with -s/-T), and unacknowledged
 messages are sent again under the same id, which every node de-duplicates. At the end:
@@ -118,6 +120,7 @@ const SEND_FLAGS = {
   message: { type: "string", short: "m" },
   window: { type: "string" },
   timeout: { type: "string" },
+  ack: { type: "string" },
   quiet: { type: "boolean", short: "q" },
 } as const;
 
@@ -210,6 +213,8 @@ export async function main(args: string[]): Promise<number> {
   const count = values.count !== undefined ? parseNumber("--count", values.count, { integer: true, min: 1 }) : undefined;
   const window = values.window !== undefined ? parseNumber("--window", values.window, { integer: true, min: 1 }) : 1;
   const timeout = values.timeout !== undefined ? parseNumber("--timeout", values.timeout, { min: 0.1 }) : 10;
+  const ack = values.ack;
+  if (ack !== undefined && ack !== "local" && ack !== "quorum") throw new UsageError(`--ack "${ack}": "local" or "quorum"`);
   const config = values.config !== undefined ? loadRingConfig(values.config) : undefined;
   const target = resolveTarget({
     config,
@@ -233,6 +238,7 @@ export async function main(args: string[]): Promise<number> {
     message,
     window,
     timeoutMs: timeout * 1000,
+    ack,
     quiet: values.quiet,
   });
 }
