@@ -114,6 +114,11 @@ function parseNodes(doc: Record<string, unknown>, f: Fields, p: ConfigProblems, 
   });
   const seen = new Map<string, number>();
   for (const n of nodes) {
+    if (n.peerPort === n.clientPort)
+      p.take(
+        () => f.fail(`node ${n.index + 1} has peer_port and client_port both ${n.peerPort}: give its clients another port`, lines[n.index]),
+        undefined,
+      );
     const keys = [...(n.name ? [`name ${n.name}`] : []), ...(n.host ? [`${n.host}:${n.peerPort}`, `${n.host}:${n.clientPort}`] : [])];
     for (const key of keys) {
       const prev = seen.get(key);
