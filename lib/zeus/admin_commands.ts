@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { drainStatusCommand } from "./drain_command.ts";
 import type { AdminHandler } from "../admin/mod.ts";
 import type { Located } from "../exec/mod.ts";
 import { AdminError } from "../errors.ts";
@@ -66,7 +67,15 @@ export const ZEUS_ADMIN_COMMANDS: Readonly<Record<string, AdminHandler<ZeusAdmin
   /** Who zeus takes the caller for, and its version: checks that admin access works. */
   ping: ({ who }) => ({ who, version: VERSION }),
   /** Nothing new goes to `node`; its vassals move away one at a time. */
-  drain: ({ vars, who, ctx }) => nodeCommand("drain", vars, who, (node) => ctx.core.drain(node)),
+  drain: ({ vars, who, ctx }) =>
+    nodeCommand("drain", vars, who, (node) =>
+      ctx.core.drain(node, {
+        ...(vars.deadline_ms ? { deadlineMs: Number(vars.deadline_ms) } : {}),
+        ...(vars.force === "1" ? { force: true } : {}),
+      }),
+    ),
+  /** Where a drain stands (`zeus drain --wait` polls it). */
+  "drain-status": drainStatusCommand,
   /** `node` may take vassals again. */
   undrain: ({ vars, who, ctx }) => nodeCommand("undrain", vars, who, (node) => ctx.core.undrain(node)),
   /** Drops a dead emperor from the list. */
