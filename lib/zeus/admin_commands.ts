@@ -131,15 +131,19 @@ function nodeCommand(name: string, vars: Record<string, string>, who: string, ac
 
 /**
  * The emperor an exec or logs stream of `vassal` goes to: the copy on `node` when given,
- * else its first running copy (by node name) whose emperor is connected.
+ * else its first running copy (by node name) whose emperor is connected. Logs (`kind`)
+ * of VASSAL@NODE go to NODE even without a copy there: its emperor keeps departed logs.
  *
  * @example
  * ```ts
  * locateVassal(core, "app.toml", undefined); // { node: "n1", conn: 3 } or { code: "no-such-vassal", reason }
  * ```
  */
-export function locateVassal(core: Coordinator, vassal: string, node: string | undefined): Located {
+export function locateVassal(core: Coordinator, vassal: string, node: string | undefined, kind?: "exec" | "logs"): Located {
   const v = core.vassals.get(vassal);
+  // The log of a copy that failed, stopped or moved away stays on its emperor: ask it there.
+  const e = node === undefined ? undefined : core.emperors.get(node);
+  if (kind === "logs" && node !== undefined && !v?.copiesOn.has(node) && e?.alive && e.conn !== undefined) return { node, conn: e.conn };
   if (!v) return { code: "no-such-vassal", reason: `zeus has no vassal ${quoteInput(vassal)}` };
   const live = (n: string) => {
     const e = core.emperors.get(n);

@@ -390,8 +390,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
         toEmperor: (id, f) => emperor(id)?.sendFrame(f),
         now: () => this.#clock.monotonic(),
       },
-      (vassal, node) => {
-        if (this.canAct()) return locateVassal(this.core, vassal, node);
+      (vassal, node, kind) => {
+        if (this.canAct()) return locateVassal(this.core, vassal, node, kind);
         const leader = this.opts.ha?.leaderAddress();
         return {
           code: "not-leader",
