@@ -10,7 +10,7 @@ BUILT   := $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(date +%s)} +%Y-%m-%dT%H:
 SOURCES := $(shell find cmd lib -name '*.ts') mod.ts package.json
 DEPS    := node_modules/.installed
 
-.PHONY: all build dist dist-check test check fmt bench demo clean help
+.PHONY: all build dist dist-check test check fmt bench bench-scale demo clean help
 all: build
 
 help:
@@ -18,6 +18,7 @@ help:
 	@echo "make test     build, then run every test (unit and end-to-end)"
 	@echo "make demo     run the whole system on this machine, then clean up"
 	@echo "make bench    run the benchmarks under bench/ and print figures"
+	@echo "make bench-scale  zeus with simulated emperors (VASSALS, EMPERORS, COPIES, STATE=file|etcd; docs/scale.md)"
 	@echo "make check    type check (tsc, and every @example in lib/ and mod.ts), format check (prettier), lib/ folders import downward only, through mod.ts"
 	@echo "make fmt      format the sources with prettier"
 	@echo "make dist     cross-build tarballs for every target, with SHA256SUMS"
@@ -60,6 +61,9 @@ check: $(DEPS)
 
 fmt: $(DEPS)
 	node_modules/.bin/prettier --write --log-level warn cmd lib tests $$(ls bench/*.ts scripts/*.ts 2>/dev/null) mod.ts
+
+bench-scale: build
+	$(BUN) run bench/zeus_scale.ts
 
 bench: build
 	@[ -x /usr/sbin/nats-server ] || echo "make bench: nats-server is NOT installed (apt-get install nats-server): the ring benchmark runs without its JetStream/NATS comparison"

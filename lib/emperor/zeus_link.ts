@@ -220,18 +220,18 @@ export class ZeusLink {
         this.#lastError = undefined;
         this.#redirects = 0;
       },
-      message: (m) => this.#message(target, m),
+      message: (m, term) => this.#message(target, m, term),
       failed: (f) => this.#failed(f),
       closed: (err) => mine() && this.#closed(err),
     };
   }
 
-  #message(target: ZeusAddress, m: ZeusMessage): void {
+  #message(target: ZeusAddress, m: ZeusMessage, term: number | undefined): void {
     if (m.type === "ZEUS_ALIVE") this.#silenceMs = this.#announcedMs = m.deadAfterMs;
     else if (m.type === "NOT_LEADER") {
       const follow = this.#follow(target, m.leader);
       this.#on({ kind: "not-leader", follow });
-    } else this.session.handle(m);
+    } else this.session.handle(m, term);
   }
 
   #failed(f: ReadFailure): void {

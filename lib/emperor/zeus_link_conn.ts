@@ -13,7 +13,7 @@ import type { ExecChannel, ExecEndpoint } from "../exec/mod.ts";
 import { getLogger } from "../log/mod.ts";
 import { type Conn, type PacketReader, type ReadFailure, readPackets } from "../net/mod.ts";
 import { encodePacket, type Packet, ZEUS_MODIFIER1 } from "../packet/mod.ts";
-import { decodeMessage, encodeMessage, type ZeusMessage } from "../zeus_protocol/mod.ts";
+import { decodeMessage, encodeMessage, messageTerm, type ZeusMessage } from "../zeus_protocol/mod.ts";
 
 const log = getLogger("emperor", "zeus");
 
@@ -25,7 +25,8 @@ export interface LinkConnHandlers {
   /** Whether its packets are still handled (the link has not given up on it). */
   live(): boolean;
   /** A zeus message, in order. */
-  message(m: ZeusMessage): void;
+  /** `term`: the leadership term the message carries, if any. */
+  message(m: ZeusMessage, term: number | undefined): void;
   /** Bytes arrived: zeus is not silent. */
   heard(): void;
   /** It has lasted long enough to count as a connection (a refused certificate closes at once). */
@@ -118,7 +119,7 @@ export class ZeusLinkConn {
   }
 
   #handle(p: Packet): void {
-    if (!isAdminType(p.modifier2)) return this.handlers.message(decodeMessage(p, "zeus"));
+    if (!isAdminType(p.modifier2)) return this.handlers.message(decodeMessage(p, "zeus"), messageTerm(p));
     if (!this.#streams) throw new ProtocolError(`admin frame ${p.modifier2}: this emperor takes no streams`);
     this.#streams.frame(decodeAdminFrame(p));
   }

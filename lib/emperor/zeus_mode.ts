@@ -6,7 +6,7 @@
  */
 import { dropStartupPagesSoon } from "../proc/mod.ts";
 import { hostname } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseNumber } from "../cli/mod.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { getLogger } from "../log/mod.ts";
@@ -102,6 +102,7 @@ export async function runZeusMode(
     node,
     maxVassals,
     labels,
+    termFile: join(stateDir, "zeus_term"),
     heartbeatMs: heartbeat * 1000,
     exec,
   });

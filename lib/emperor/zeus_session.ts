@@ -8,6 +8,7 @@
 import { ProtocolError } from "../errors.ts";
 import { getLogger } from "../log/mod.ts";
 import { ConfigAssembler, reportMessages, type ZeusMessage } from "../zeus_protocol/mod.ts";
+import { TermKeeper } from "./fence.ts";
 import type { Supervisor, SupervisorEvent, VassalStatus } from "./supervisor.ts";
 import { vassalNameProblem } from "../vassal/mod.ts";
 
@@ -46,6 +47,8 @@ export interface SessionIdentity {
   maxVassals: number;
   /** `--label KEY=VALUE`s, sent with every I_AM_ALIVE. */
   labels?: Record<string, string>;
+  /** Where the newest zeus term seen is kept (STATE_DIR/zeus_term); none: kept in memory only. */
+  termFile?: string;
 }
 
 /**
@@ -70,10 +73,15 @@ export class ZeusSession {
   /** pid last told to zeus, to report restarts after a crash. */
   #toldPid = new Map<string, number>();
 
+  readonly #terms: TermKeeper;
+
+  /** @throws {Error} when the kept zeus term cannot be read (see {@link TermKeeper}) */
   constructor(
     readonly host: VassalHost,
     readonly id: SessionIdentity,
-  ) {}
+  ) {
+    this.#terms = new TermKeeper(id.termFile);
+  }
 
   /** Whether a connection is attached. */
   get attached(): boolean {
@@ -121,11 +129,19 @@ export class ZeusSession {
   }
 
   /**
-   * Handles one message from zeus.
+   * Handles one message from zeus; `term` is the leadership term it carries. A command
+   * from a term older than the newest seen is refused (log line, ERROR to that zeus).
    *
    * @throws {ProtocolError} on config chunks nobody announced: the caller closes the connection
    */
-  handle(m: ZeusMessage): void {
+  handle(m: ZeusMessage, term?: number): void {
+    if (m.type !== "ERROR") {
+      const v = this.#terms.check(term, "name" in m ? `${m.type} ${m.name}` : m.type);
+      if (!v.ok) {
+        log.warn("refused a command of a deposed zeus: {reason}", { reason: v.reason });
+        return this.#reply({ type: "ERROR", reason: v.reason });
+      }
+    }
     switch (m.type) {
       case "NEW_VASSAL":
         return this.#newVassal(m.name);

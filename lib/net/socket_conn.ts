@@ -84,10 +84,9 @@ export class SocketConn implements Conn, SocketSink {
     if (this.#closing || this.#closed) return;
     this.#closing = true;
     this.#writer.flush();
-    if (this.#writer.bufferedBytes === 0) {
-      this.#socket.end();
-      return;
-    }
+    // A peer that never closes its side (stopped, cut off) must not keep the connection
+    // open: whatever is still unsent or unanswered after the grace, it is ended hard.
+    if (this.#writer.bufferedBytes === 0) this.#socket.end();
     this.#graceTimer = setTimeout(() => this.#socket.terminate(), CLOSE_GRACE_MS);
     this.#graceTimer.unref?.();
   }

@@ -35,7 +35,7 @@ export interface Conn {
   flush(): void;
   /** Adds a listener called each time `bufferedBytes` falls back to 0 after the socket was full. */
   onDrain(cb: () => void): void;
-  /** Sends what is queued (waiting up to 10 s for a full socket), then closes. */
+  /** Sends what is queued, then closes; within 10 s, ended hard if the peer has not closed its side (or taken the bytes) by then. */
   close(): void;
   /** Whether the connection has closed (close listeners have been or are being called). */
   readonly closed: boolean;

@@ -89,6 +89,8 @@ function watchIdle(conn: Conn, idleMs: number, what: string): () => void {
   const timer = setInterval(
     () => {
       if (Date.now() - heard <= idleMs) return;
+      // Once: a close can take a while to complete (a peer that does not answer it).
+      clearInterval(timer);
       log.warn("closing {what} {remote}: nothing heard for {s} s", { what, remote: conn.remote, s: idleMs / 1000 });
       conn.close();
     },

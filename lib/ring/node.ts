@@ -40,6 +40,23 @@ export interface Incoming {
   quorumMs?: number;
 }
 
+/**
+ * The error.log line of a failed journal write: how many messages were refused, or, for a
+ * commit of acknowledgement records alone, that they are kept to be written again.
+ *
+ * @param code the write's error code (ENOSPC, EIO, ...)
+ * @param messages messages of the commit (each answered ERROR)
+ * @example
+ * ```ts
+ * journalFailure("ENOSPC", 3); // "cannot record: journal write failed: ENOSPC (3 messages answered ERROR)"
+ * ```
+ */
+export function journalFailure(code: string, messages: number): string {
+  if (messages === 0)
+    return `journal write failed: ${code} (no message waiting; the peers' acknowledgements are kept and written with the next commit)`;
+  return `cannot record: journal write failed: ${code} (${messages} message${messages === 1 ? "" : "s"} answered ERROR)`;
+}
+
 /** Counters shown in /status and /metrics. */
 export interface Counters {
   received: number;
@@ -403,7 +420,7 @@ export class ZogNode implements LinkOwner {
       this.#markWritten = this.#loggedMark;
     } catch (e) {
       const reason = `cannot record: journal write failed: ${errCode(e)}`;
-      log.error("{reason} ({n} messages not acknowledged)", { reason, n: batch.length });
+      log.error(journalFailure(errCode(e), batch.length));
       for (const id of newlySeen) this.seen.delete(id);
       this.#journalLines.unshift(...lines.filter((l) => l.startsWith("A") || l.startsWith("K")));
       this.counters.record_errors += batch.length;

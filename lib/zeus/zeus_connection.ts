@@ -33,6 +33,8 @@ export interface ConnectionHost {
   joinable(): LeadershipTerm | undefined;
   /** Whether the lease is proven right now (messages are dropped while it is not). */
   canAct(): boolean;
+  /** The leadership term every message carries (fencing), or undefined for a zeus that does not fence. */
+  fencingTerm(): number | undefined;
   /** The leader a standby names in NOT_LEADER ("" while none is known). */
   leaderAddress(): string;
   /** The connection closed for good: the server forgets it. */
@@ -98,7 +100,7 @@ export class ZeusConnection implements TermMember {
 
   /** Sends a zeus message. */
   send(m: ZeusMessage): void {
-    this.conn.write(encodePacket(encodeMessage(m)));
+    this.conn.write(encodePacket(encodeMessage(m, this.host.fencingTerm())));
   }
 
   /** Sends an admin frame (to an admin client, or a relayed stream to an emperor). */

@@ -227,6 +227,15 @@ export class Zeus implements ZeusServer, ConnectionHost {
     return this.canAct() ? this.#term : undefined;
   }
 
+  /**
+   * The term zeus's commands carry: with etcd, the revision that created this zeus's leader
+   * key (emperors refuse an older one: a deposed leader cannot act); a single zeus does not fence.
+   */
+  fencingTerm(): number | undefined {
+    const r = this.opts.ha?.leaderRevision;
+    return r !== undefined && r > 0 ? r : undefined;
+  }
+
   /** The leader a standby names in NOT_LEADER ("" while none is known, or this zeus leads). */
   leaderAddress(): string {
     return this.opts.ha?.leaderAddress() ?? "";

@@ -297,7 +297,8 @@ function varsOf(m: ZeusMessage): Record<string, string | Uint8Array> {
 }
 
 /**
- * Encodes a message as one packet.
+ * Encodes a message as one packet; `term`, when given, is the sending leader's term (the
+ * `term` var an emperor fences commands by).
  *
  * @throws {RangeError} when the payload would exceed 65535 bytes (use {@link configMessages}
  *   and {@link reportMessages} for what can be large)
@@ -306,8 +307,28 @@ function varsOf(m: ZeusMessage): Record<string, string | Uint8Array> {
  * conn.write(encodePacket(encodeMessage({ type: "NEW_VASSAL", name: "app.ini" })));
  * ```
  */
-export function encodeMessage(m: ZeusMessage): Packet {
-  const payload = encodeVars(varsOf(m));
+export function encodeMessage(m: ZeusMessage, term?: number): Packet {
+  const vars = varsOf(m);
+  if (term !== undefined) vars.term = String(term);
+  const payload = encodeVars(vars);
   if (payload.byteLength > 0xffff) throw new RangeError(`${m.type} payload is ${payload.byteLength} bytes; the limit is 65535`);
   return { modifier1: ZEUS_MODIFIER1, modifier2: MSG[m.type], payload };
+}
+
+/**
+ * The leadership term a packet from zeus carries (its `term` var), or undefined when it
+ * carries none (a zeus that does not fence).
+ *
+ * @throws {ProtocolError} when `term` is not a non-negative integer
+ * @example
+ * ```ts
+ * messageTerm(encodeMessage({ type: "VASSAL_RELOAD", name: "a.toml" }, 12)); // 12
+ * ```
+ */
+export function messageTerm(p: Packet): number | undefined {
+  const raw = decodeVarsBytes(p.payload).term;
+  if (raw === undefined) return undefined;
+  const s = text.decode(raw);
+  if (!/^[0-9]{1,15}$/.test(s)) throw new ProtocolError(`term "${s.slice(0, 40)}" is not a non-negative integer`);
+  return Number(s);
 }

@@ -13,6 +13,7 @@
 export {
   decodeMessage,
   encodeMessage,
+  messageTerm,
   FROM_EMPEROR,
   FROM_ZEUS,
   MSG,

@@ -100,3 +100,19 @@ test("an update with the same config is a reload; a changed one is applied", () 
   s.onEvent({ type: "reloaded", name: "a.toml" });
   expect(out).toEqual([]);
 });
+
+test("fencing: once a newer zeus term commanded, a command of an older term is refused with ERROR and not carried out", () => {
+  const { s, out, calls, running } = session();
+  running.set("a.toml", { text: "", pid: 9 });
+  out.length = 0;
+  s.handle({ type: "VASSAL_RELOAD", name: "a.toml" }, 20);
+  s.handle({ type: "VASSAL_DESTROY", name: "a.toml" }, 12);
+  expect(calls).toEqual(["reload a.toml"]);
+  expect(out).toEqual([
+    {
+      type: "ERROR",
+      reason:
+        "VASSAL_DESTROY a.toml from zeus term 12 refused: this emperor has seen term 20 (a newer leader); the sender is no longer the leader",
+    },
+  ]);
+});

@@ -1,0 +1,152 @@
+/**
+ * A simulated emperor for bench/zeus_scale.ts: one real TCP connection to a real zeus,
+ * speaking the real Zeus protocol (lib/zeus_protocol) as an emperor does — I_AM_ALIVE and
+ * its report, ACCEPTED_VASSAL, the config's chunks, VASSAL_SPAWNED and VASSAL_STATE,
+ * VASSAL_DESTROYED, heartbeats, rejections at a given rate — without starting processes.
+ *
+ * @module
+ */
+import type { Socket } from "bun";
+import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../../lib/packet/mod.ts";
+import { ConfigAssembler, decodeMessage, encodeMessage, reportMessages, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
+
+/** What every simulated emperor shares: the tallies the bench reads. */
+export interface SimFleet {
+  /** Copies running on simulated emperors now. */
+  running: number;
+  rejected: number;
+  /** Connections zeus closed or refused. */
+  closed: number;
+  /** The fraction of offers refused (0..1). */
+  rejectRate: number;
+}
+
+let nextPid = 100_000;
+
+/**
+ * One simulated emperor.
+ *
+ * @example
+ * ```ts
+ * const fleet = { running: 0, rejected: 0, closed: 0, rejectRate: 0 };
+ * const e = new SimEmperor("e1", 100, fleet);
+ * await e.connect("127.0.0.1", 4040);
+ * e.heartbeat();
+ * ```
+ */
+export class SimEmperor {
+  readonly vassals = new Map<string, number>();
+  #socket: Socket<undefined> | undefined;
+  #decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
+  #chunks = new ConfigAssembler();
+  #pending: Uint8Array[] = [];
+
+  constructor(
+    readonly node: string,
+    readonly maxVassals: number,
+    readonly fleet: SimFleet,
+  ) {}
+
+  /** Whether its connection is open. */
+  get connected(): boolean {
+    return this.#socket !== undefined;
+  }
+
+  /**
+   * Dials zeus and introduces itself (I_AM_ALIVE, then the report of what it runs).
+   *
+   * @throws {Error} when the dial fails
+   */
+  async connect(host: string, port: number): Promise<void> {
+    this.#decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
+    this.#chunks = new ConfigAssembler();
+    this.#socket = await Bun.connect({
+      hostname: host,
+      port,
+      socket: {
+        data: (_s, data) => this.#data(data),
+        drain: () => this.#flush(),
+        close: () => this.#closed(),
+        error: () => this.#closed(),
+      },
+    });
+    this.heartbeat();
+    const report = [...this.vassals].map(([name, pid]) => ({ name, pid, restarts: 0, sha256: "0".repeat(64) }));
+    for (const m of reportMessages(report)) this.#send(m);
+  }
+
+  /** Sends I_AM_ALIVE. */
+  heartbeat(): void {
+    this.#send({ type: "I_AM_ALIVE", node: this.node, maxVassals: this.maxVassals, runningVassals: this.vassals.size });
+  }
+
+  /** Closes the connection as a killed emperor would. */
+  kill(): void {
+    this.#socket?.terminate();
+    this.#closed();
+  }
+
+  #closed(): void {
+    if (!this.#socket) return;
+    this.#socket = undefined;
+    this.#pending = [];
+    this.fleet.closed++;
+    this.fleet.running -= this.vassals.size;
+    this.vassals.clear();
+  }
+
+  #send(m: ZeusMessage): void {
+    const bytes = encodePacket(encodeMessage(m));
+    if (this.#pending.length > 0) return void this.#pending.push(bytes);
+    const n = this.#socket?.write(bytes) ?? bytes.byteLength;
+    if (n < bytes.byteLength) this.#pending.push(bytes.subarray(n));
+  }
+
+  #flush(): void {
+    while (this.#pending.length > 0 && this.#socket) {
+      const b = this.#pending[0]!;
+      const n = this.#socket.write(b);
+      if (n < b.byteLength) return void (this.#pending[0] = b.subarray(n));
+      this.#pending.shift();
+    }
+  }
+
+  #data(data: Uint8Array): void {
+    for (const p of this.#decoder.push(data)) this.#handle(decodeMessage(p, "zeus"));
+  }
+
+  #handle(m: ZeusMessage): void {
+    switch (m.type) {
+      case "NEW_VASSAL":
+        if (this.vassals.size >= this.maxVassals || Math.random() < this.fleet.rejectRate) {
+          this.fleet.rejected++;
+          return this.#send({ type: "VASSAL_REJECTED", name: m.name, reason: "simulated rejection" });
+        }
+        this.#chunks.begin(m.name);
+        return this.#send({ type: "ACCEPTED_VASSAL", name: m.name });
+      case "VASSAL_UPDATE":
+        return this.#chunks.begin(m.name);
+      case "CONFIG_CHUNK":
+        return void this.#chunks.chunk(m.name, m.body);
+      case "CONFIG_END":
+        return this.#spawn(m.name, m.sha256);
+      case "VASSAL_RELOAD":
+        return this.#send({ type: "VASSAL_RELOADED", name: m.name, pid: this.vassals.get(m.name) ?? 0, restarts: 0 });
+      case "VASSAL_DESTROY":
+        if (this.vassals.delete(m.name)) this.fleet.running--;
+        return this.#send({ type: "VASSAL_DESTROYED", name: m.name });
+      default:
+        return;
+    }
+  }
+
+  #spawn(name: string, sha256: string): void {
+    const r = this.#chunks.end(name, sha256);
+    if (!r?.ok) return this.#send({ type: "VASSAL_REJECTED", name, reason: "config digest mismatch" });
+    if (!this.vassals.has(name)) this.fleet.running++;
+    const pid = nextPid++;
+    this.vassals.set(name, pid);
+    this.#send({ type: "VASSAL_SPAWNED", name, pid, restarts: 0 });
+    this.#send({ type: "VASSAL_STATE", name, state: "running", pid, restarts: 0 });
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * zeus at fleet scale (prints figures, passes or fails nothing): a real `dist/zeus` and
+ * EMPERORS simulated emperors in this process (bench/scale_lib/sim_emperor.ts), each a real
+ * TCP connection on loopback speaking the Zeus protocol without starting processes; VASSALS
+ * copies from a directory of files (COPIES copies each). Measures the time until every copy
+ * is placed and reported running, zeus's CPU and RSS, `/status`'s time, the heartbeat ages
+ * zeus shows meanwhile, and one emperor's death until its copies run elsewhere.
+ *
+ * Env: VASSALS (default 1000), EMPERORS (100), COPIES (1), STATE (`file` | `etcd`),
+ * REJECT (fraction of offers refused, 0), HEARTBEAT (seconds, 1), DEAD_AFTER (seconds, 5).
+ * Last line: `placed V vassals on E emperors in S s; zeus RSS R MiB`.
+ *
+ * @module
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { killAll, removeTmpDirs, tmpDir, waitFor } from "../tests/helpers/procs.ts";
+import { startZeus, type ZeusProc } from "../tests/e2e/_zeus.ts";
+import { etcdMissing, startEtcd } from "../tests/e2e/_etcd.ts";
+import { cpuSeconds, memoryMiB, oldestHeartbeatMs, timedStatus } from "./scale_lib/measure.ts";
+import { SimEmperor, type SimFleet } from "./scale_lib/sim_emperor.ts";
+
+const env = (k: string, d: number) => Number(process.env[k] ?? d);
+const VASSALS = env("VASSALS", 1000);
+const EMPERORS = env("EMPERORS", 100);
+const COPIES = env("COPIES", 1);
+const HEARTBEAT_MS = env("HEARTBEAT", 1) * 1000;
+const DEAD_AFTER = env("DEAD_AFTER", 5);
+const STATE = process.env.STATE ?? "file";
+/** Dials at once: under zeus's cap of connections that have not said who they are. */
+const DIAL_BATCH = 32;
+
+const fleet: SimFleet = { running: 0, rejected: 0, closed: 0, rejectRate: env("REJECT", 0) };
+const emperors: SimEmperor[] = [];
+/** The largest gap between two heartbeat rounds of this process (its own lateness). */
+let simLagMs = 0;
+/** The largest heartbeat age zeus's /status showed, and how many samples. */
+const ages = { max: 0, samples: 0, statusMaxMs: 0 };
+
+async function stateFlags(): Promise<string[]> {
+  if (STATE === "file") return ["--state", join(tmpDir("scale-state-"), "state.json")];
+  if (STATE !== "etcd") throw new Error(`STATE is "${STATE}": give file or etcd`);
+  const missing = etcdMissing();
+  if (missing) throw new Error(missing);
+  const etcd = await startEtcd();
+  return ["--state", `etcd://${etcd.endpoint}/zeus-scale`];
+}
+
+async function dialAll(z: ZeusProc): Promise<void> {
+  const per = Math.max(1, Math.ceil(((VASSALS / EMPERORS) * 3) / 2));
+  for (let i = 0; i < EMPERORS; i++) emperors.push(new SimEmperor(`e${i}`, per, fleet));
+  for (let i = 0; i < EMPERORS; i += DIAL_BATCH) {
+    await Promise.all(emperors.slice(i, i + DIAL_BATCH).map((e) => e.connect("127.0.0.1", z.port)));
+    // Wait until these said who they are (zeus counts them), so the next batch is not refused as strangers.
+    await waitFor(
+      async () => (await z.status())?.emperors.filter((e) => e.alive).length === Math.min(EMPERORS, i + DIAL_BATCH),
+      60_000,
+      "emperors identified",
+    );
+  }
+}
+
+function beat(): () => void {
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    simLagMs = Math.max(simLagMs, now - last - HEARTBEAT_MS);
+    last = now;
+    for (const e of emperors) if (e.connected) e.heartbeat();
+  }, HEARTBEAT_MS);
+  return () => clearInterval(timer);
+}
+
+function sampleAges(statsPort: number): () => void {
+  let on = true;
+  void (async () => {
+    while (on) {
+      const s = await timedStatus(statsPort);
+      if (s) {
+        ages.max = Math.max(ages.max, oldestHeartbeatMs(s.status, s.at));
+        ages.statusMaxMs = Math.max(ages.statusMaxMs, s.ms);
+        ages.samples++;
+      }
+      await Bun.sleep(1000); // a sampling period, not a wait for a condition
+    }
+  })();
+  return () => void (on = false);
+}
+
+function writeVassals(dir: string): void {
+  const files = Math.ceil(VASSALS / COPIES);
+  const width = String(files).length;
+  for (let i = 0; i < files; i++) {
+    const body = `[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\nnodes = ${COPIES}\n`;
+    writeFileSync(join(dir, `v${String(i).padStart(width, "0")}.toml`), body);
+  }
+}
+
+async function allRunning(z: ZeusProc): Promise<boolean> {
+  if (fleet.running < VASSALS) return false;
+  const s = await timedStatus(z.statsPort);
+  return s !== undefined && s.status.vassals.every((v) => v.state === "running");
+}
+
+async function failover(z: ZeusProc): Promise<void> {
+  const victim = emperors[0]!;
+  const lost = victim.vassals.size;
+  const t0 = performance.now();
+  victim.kill();
+  await waitFor(() => fleet.running >= VASSALS, 600_000, "the dead emperor's copies running elsewhere");
+  await waitFor(() => allRunning(z), 600_000, "zeus sees every copy running");
+  console.log(
+    `one emperor (${lost} copies) closed: every copy running elsewhere after ${((performance.now() - t0) / 1000).toFixed(2)} s (--dead-after ${DEAD_AFTER})`,
+  );
+}
+
+async function run(z: ZeusProc): Promise<void> {
+  const t = performance.now();
+  await dialAll(z);
+  console.log(`${EMPERORS} simulated emperors connected and identified in ${((performance.now() - t) / 1000).toFixed(2)} s`);
+  const stopBeat = beat();
+  const stopSample = sampleAges(z.statsPort);
+  const cpu0 = cpuSeconds(z.proc.pid);
+  const t0 = performance.now();
+  writeVassals(z.dir);
+  const writtenS = (performance.now() - t0) / 1000;
+  await waitFor(() => allRunning(z), 3_600_000, "every copy running");
+  const placedS = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds(z.proc.pid) - cpu0;
+  stopSample();
+  const s = await timedStatus(z.statsPort);
+  const { rss, peak } = memoryMiB(z.proc.pid);
+  const dead = s?.status.counters.emperors_lost ?? -1;
+  console.log(
+    `files written in ${writtenS.toFixed(2)} s; placed and running after ${placedS.toFixed(2)} s; zeus CPU ${cpu.toFixed(1)} s (${((cpu / VASSALS) * 1e6).toFixed(0)} µs per copy)`,
+  );
+  console.log(
+    `zeus RSS ${rss.toFixed(1)} MiB (peak ${peak.toFixed(1)}), ${((rss * 1024) / VASSALS).toFixed(2)} KiB per copy; /status ${s?.ms.toFixed(0)} ms`,
+  );
+  console.log(
+    `heartbeat every ${HEARTBEAT_MS} ms: oldest age in /status ${ages.max} ms (${ages.samples} samples, slowest /status ${ages.statusMaxMs.toFixed(0)} ms); this process' own timer lag ${simLagMs.toFixed(0)} ms; emperors declared dead ${dead}; rejected ${fleet.rejected}; connections closed ${fleet.closed}`,
+  );
+  await failover(z);
+  stopBeat();
+  const r = memoryMiB(z.proc.pid).rss;
+  console.log(`placed ${VASSALS} vassals on ${EMPERORS} emperors in ${placedS.toFixed(2)} s; zeus RSS ${r.toFixed(1)} MiB`);
+}
+
+async function main(): Promise<void> {
+  const flags = await stateFlags();
+  const z = await startZeus({
+    dir: tmpDir("scale-vassals-"),
+    extra: [...flags, "--dead-after", String(DEAD_AFTER), "--log-level", "warning"],
+  });
+  try {
+    await run(z);
+  } finally {
+    for (const e of emperors) e.kill();
+    await killAll();
+    removeTmpDirs();
+  }
+}
+
+await main();
