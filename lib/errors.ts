@@ -15,6 +15,8 @@ export const EXIT = {
   failure: 1,
   /** Bad flags, values or config. */
   usage: 2,
+  /** `zeus drain --wait`: the drain is blocked (no copy can move) or ended forced (copies stopped). */
+  drainUnfinished: 3,
   /** Admin clients: no such vassal, node or emperor. */
   notFound: 253,
   /** Admin clients: refused (not an admin client, or exec disabled on that emperor). */

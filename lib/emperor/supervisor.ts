@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ConfigError, errCode } from "../errors.ts";
 import { getLogger } from "../log/mod.ts";
@@ -198,6 +198,16 @@ export class Supervisor {
     };
     if (c.kind === "uwsgi") return { ...base, cwd: this.#ctx.workDir, env: {}, runAs: { initGroups: false } };
     return { ...base, cwd: c.cwd ?? this.#ctx.workDir, env: c.env, runAs: resolveRunAs(c.user, c.group) };
+  }
+
+  /**
+   * The log file vassal `name` left, when it is not supervised here (it failed, was stopped
+   * or moved away) and its log is still in the state dir; undefined otherwise.
+   */
+  departedLog(name: string): string | undefined {
+    if (this.#vassals.has(name) || vassalNameProblem(name)) return undefined;
+    const path = logPath(this.stateDir, name);
+    return existsSync(path) ? path : undefined;
   }
 
   /** Every supervised vassal's status, by name. */

@@ -18,6 +18,8 @@ const log = getLogger("emperor", "exec");
 /** What the endpoint needs of the supervisor. */
 export interface ExecHost {
   execContext(name: string): ExecContext | undefined;
+  /** The log a vassal that no longer runs here left (failed, stopped, moved away), if kept. */
+  departedLog?(name: string): string | undefined;
 }
 
 /** Options of an {@link ExecEndpoint}. */
@@ -104,13 +106,15 @@ export class ExecEndpoint {
       end({ type: "END", id: f.id, code: 0, error, reason });
     };
     const ctx = this.host.execContext(o.vassal);
-    if (!ctx) return refuse("no-such-vassal", `vassal "${o.vassal}" does not run on emperor ${this.opts.node}`);
+    const logFile = ctx?.logFile ?? (o.kind === "logs" ? this.host.departedLog?.(o.vassal) : undefined);
+    const none = `vassal "${o.vassal}" does not run on emperor ${this.opts.node}${o.kind === "logs" ? " and left no log there" : ""}`;
+    if (!logFile) return refuse("no-such-vassal", none);
     if (o.kind === "exec" && this.opts.noExec) return refuse("exec-disabled", `emperor ${this.opts.node} was started with --no-exec`);
     const started = Date.now();
     const sendOpened = (g: object) => send((g as AdminFrame).type === "OPENED" ? { ...g, node: this.opts.node } : g);
-    const run = o.kind === "exec" ? startExec(o, ctx, sendOpened) : startLogs(o, ctx.logFile, sendOpened);
+    const run = o.kind === "exec" ? startExec(o, ctx!, sendOpened) : startLogs(o, logFile, sendOpened);
     runs.set(f.id, run);
-    if (o.kind === "exec") log.info("exec by {who} in {vassal} ({cwd}): {what}", { who, vassal: o.vassal, cwd: ctx.cwd, what });
+    if (o.kind === "exec") log.info("exec by {who} in {vassal} ({cwd}): {what}", { who, vassal: o.vassal, cwd: ctx!.cwd, what });
     void run.ended.then((e) => {
       if (!runs.delete(f.id)) {
         if (o.kind === "exec")

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { drainStatusCommand } from "./drain_command.ts";
 import type { AdminHandler } from "../admin/mod.ts";
 import type { Located } from "../exec/mod.ts";
 import { AdminError } from "../errors.ts";
@@ -66,7 +67,15 @@ export const ZEUS_ADMIN_COMMANDS: Readonly<Record<string, AdminHandler<ZeusAdmin
   /** Who zeus takes the caller for, and its version: checks that admin access works. */
   ping: ({ who }) => ({ who, version: VERSION }),
   /** Nothing new goes to `node`; its vassals move away one at a time. */
-  drain: ({ vars, who, ctx }) => nodeCommand("drain", vars, who, (node) => ctx.core.drain(node)),
+  drain: ({ vars, who, ctx }) =>
+    nodeCommand("drain", vars, who, (node) =>
+      ctx.core.drain(node, {
+        ...(vars.deadline_ms ? { deadlineMs: Number(vars.deadline_ms) } : {}),
+        ...(vars.force === "1" ? { force: true } : {}),
+      }),
+    ),
+  /** Where a drain stands (`zeus drain --wait` polls it). */
+  "drain-status": drainStatusCommand,
   /** `node` may take vassals again. */
   undrain: ({ vars, who, ctx }) => nodeCommand("undrain", vars, who, (node) => ctx.core.undrain(node)),
   /** Drops a dead emperor from the list. */
@@ -122,15 +131,19 @@ function nodeCommand(name: string, vars: Record<string, string>, who: string, ac
 
 /**
  * The emperor an exec or logs stream of `vassal` goes to: the copy on `node` when given,
- * else its first running copy (by node name) whose emperor is connected.
+ * else its first running copy (by node name) whose emperor is connected. Logs (`kind`)
+ * of VASSAL@NODE go to NODE even without a copy there: its emperor keeps departed logs.
  *
  * @example
  * ```ts
  * locateVassal(core, "app.toml", undefined); // { node: "n1", conn: 3 } or { code: "no-such-vassal", reason }
  * ```
  */
-export function locateVassal(core: Coordinator, vassal: string, node: string | undefined): Located {
+export function locateVassal(core: Coordinator, vassal: string, node: string | undefined, kind?: "exec" | "logs"): Located {
   const v = core.vassals.get(vassal);
+  // The log of a copy that failed, stopped or moved away stays on its emperor: ask it there.
+  const e = node === undefined ? undefined : core.emperors.get(node);
+  if (kind === "logs" && node !== undefined && !v?.copiesOn.has(node) && e?.alive && e.conn !== undefined) return { node, conn: e.conn };
   if (!v) return { code: "no-such-vassal", reason: `zeus has no vassal ${quoteInput(vassal)}` };
   const live = (n: string) => {
     const e = core.emperors.get(n);

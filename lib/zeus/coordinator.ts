@@ -171,7 +171,7 @@ export class Coordinator {
     if (this.#settleUntil > 0 && (now >= this.#settleUntil || allBack)) this.#endSettle();
     this.#copies.expire(now);
     if (this.settling) return;
-    let changed = stepDrains(this.#copies, now);
+    let changed = stepDrains(this.#copies, now, this.wallTime(now));
     for (const v of this.vassals.values()) {
       changed = stepRollout(this.#copies, v, now) || changed;
       changed = noteGood(this.#copies, v) || changed;
@@ -184,18 +184,29 @@ export class Coordinator {
   // ---- admin commands ---------------------------------------------------------------
 
   /**
-   * `zeus drain NODE`: nothing new goes to `node`; its vassals move away one at a time.
+   * `zeus drain NODE [--deadline DURATION] [--force]`: nothing new goes to `node`; its
+   * vassals move away one at a time; at `deadlineMs` from now (or at once with `force`) the
+   * copies left are stopped. Again on a draining emperor: sets the deadline or force given.
    *
    * @throws {AdminError} `no-such-node` for an emperor zeus never saw
    */
-  drain(node: string): string {
+  drain(node: string, how: { deadlineMs?: number; force?: boolean } = {}): string {
     const e = this.#known(node);
-    if (e.draining) return `${node} is already ${drainState(e)}`;
-    e.draining = true;
-    log.info("draining emperor {node}: moving {n} away", { node, n: plural(e.names.size, "vassal", "vassals") });
+    const deadline = how.deadlineMs !== undefined ? this.wallTime(this.io.now()) + how.deadlineMs : undefined;
+    const again = e.draining;
+    if (!again) {
+      e.draining = true;
+      e.drain = { total: e.names.size, moved: 0, blocked: {}, said: "" };
+      log.info("draining emperor {node}: moving {n} away", { node, n: plural(e.names.size, "vassal", "vassals") });
+    }
+    const d = (e.drain ??= { total: e.names.size, moved: 0, blocked: {}, said: "" });
+    if (deadline !== undefined && !d.ended) d.deadline = deadline;
+    if (how.force && !d.ended) d.force = true;
     this.io.changed();
     this.tick();
-    return `draining ${node}: ${plural(e.names.size, "vassal", "vassals")} to move`;
+    const until = d.deadline !== undefined && !d.ended ? `, deadline ${new Date(d.deadline).toISOString()}` : "";
+    if (again) return `${node} is already ${drainState(e)}${until}`;
+    return `draining ${node}: ${plural(d.total, "vassal", "vassals")} to move${until}`;
   }
 
   /**
@@ -207,6 +218,7 @@ export class Coordinator {
     const e = this.#known(node);
     if (!e.draining) return `${node} was not draining`;
     e.draining = false;
+    delete e.drain;
     for (const name of [...e.names]) {
       const v = this.vassals.get(name)!;
       const c = v.copiesOn.get(node)!;

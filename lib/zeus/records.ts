@@ -52,6 +52,26 @@ export interface EmperorRecord {
   labels: Record<string, string>;
   /** `zeus drain NODE`: nothing new goes there, and its vassals move away (kept across restarts). */
   draining: boolean;
+  /** The drain's progress, deadline, blocked copies and end (while `draining`). */
+  drain?: DrainProgress;
+}
+
+/** Where a drain stands (lib/zeus/drain.ts moves it on). */
+export interface DrainProgress {
+  /** Copies the emperor held when the drain began. */
+  total: number;
+  /** Copies moved away (replaced by a running copy elsewhere) or stopped at its end. */
+  moved: number;
+  /** Wall-clock ms since the epoch at which the copies left are stopped (`--deadline`). */
+  deadline?: number;
+  /** `--force`: the copies left are stopped at the next step. */
+  force?: boolean;
+  /** How it ended: every copy moved ("done"), or the rest stopped ("forced"). */
+  ended?: "done" | "forced";
+  /** Vassal → why its copy cannot move (no replacement can be placed). */
+  blocked: Record<string, string>;
+  /** The blocked reasons last logged, so that each change is logged once. */
+  said: string;
 }
 
 /** One vassal config of the directory. */

@@ -39,6 +39,15 @@ export interface SavedVassal {
   stopped?: boolean;
 }
 
+/** A drain's progress, deadline (wall-clock ms) and end, as saved. */
+export interface SavedDrain {
+  total: number;
+  moved: number;
+  deadline?: number;
+  force?: boolean;
+  ended?: "done" | "forced";
+}
+
 /**
  * Everything zeus needs to resume. Config bodies are not saved (the vassals directory holds
  * them), except each vassal's last good config.
@@ -48,7 +57,7 @@ export interface ZeusState {
   /** ISO time of the save. */
   savedAt: string;
   /** `draining` is set while `zeus drain` holds (kept across restarts). */
-  emperors: { node: string; maxVassals: number; lastSeen: number; draining?: boolean }[];
+  emperors: { node: string; maxVassals: number; lastSeen: number; draining?: boolean; drain?: SavedDrain }[];
   vassals: SavedVassal[];
   /** Copies zeus asked an emperor to destroy and has not heard back about. */
   destroying: { node: string; name: string }[];

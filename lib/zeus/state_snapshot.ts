@@ -5,8 +5,8 @@
  * @module
  */
 import { sha256Hex } from "../zeus_protocol/mod.ts";
-import { type EmperorRecord, emperorOf, newVassal, type VassalRecord } from "./records.ts";
-import { savedRolloutProblem, type SavedVassal, type ZeusState } from "./state_file.ts";
+import { type DrainProgress, type EmperorRecord, emperorOf, newVassal, type VassalRecord } from "./records.ts";
+import { type SavedDrain, savedRolloutProblem, type SavedVassal, type ZeusState } from "./state_file.ts";
 
 /**
  * The state to save, at wall-clock time `now` (ms); `wallOf` turns the records' times
@@ -31,6 +31,7 @@ export function snapshotState(
       maxVassals: e.maxVassals,
       lastSeen: e.lastSeen > 0 ? wallOf(e.lastSeen) : 0,
       ...(e.draining ? { draining: true } : {}),
+      ...(e.draining && e.drain ? { drain: savedDrain(e.drain) } : {}),
     })),
     vassals: [...vassals.values()].map((v) => ({
       name: v.name,
@@ -45,6 +46,17 @@ export function snapshotState(
       })),
     })),
     destroying: [...emperors.values()].flatMap((e) => [...e.destroying].map((name) => ({ node: e.node, name }))),
+  };
+}
+
+/** A drain's progress as saved (its blocked reasons are judged again after a restart). */
+function savedDrain(d: DrainProgress): SavedDrain {
+  return {
+    total: d.total,
+    moved: d.moved,
+    ...(d.deadline !== undefined ? { deadline: d.deadline } : {}),
+    ...(d.force ? { force: true } : {}),
+    ...(d.ended ? { ended: d.ended } : {}),
   };
 }
 
@@ -89,7 +101,12 @@ function restoreFleetFields(s: SavedVassal, v: VassalRecord): void {
  * ```
  */
 export function restoreState(state: ZeusState, emperors: Map<string, EmperorRecord>, vassals: Map<string, VassalRecord>): Set<string> {
-  for (const e of state.emperors) Object.assign(emperorOf(emperors, e.node), { maxVassals: e.maxVassals, draining: e.draining === true });
+  for (const e of state.emperors) {
+    const r = Object.assign(emperorOf(emperors, e.node), { maxVassals: e.maxVassals, draining: e.draining === true });
+    const d = e.drain;
+    if (r.draining && d && typeof d.total === "number" && typeof d.moved === "number")
+      r.drain = { ...d, ...(typeof d.deadline === "number" ? {} : { deadline: undefined }), blocked: {}, said: "" };
+  }
   for (const s of state.vassals) {
     const v = newVassal(vassals, s.name, s.sha256, s.copies);
     restoreFleetFields(s, v);

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { drainLines } from "./drain_status.ts";
 import { defineCommand, parseCommand } from "../cli/mod.ts";
 import { ago, DEFAULT_STATS, fetchStatus, renderTable } from "../stats/mod.ts";
 import type { VassalStatusRow, ZeusStatus } from "./zeus_status.ts";
@@ -123,7 +124,10 @@ export function renderZeusStatus(s: ZeusStatus, now = Date.now()): string {
   const counters = Object.entries(s.counters)
     .map(([k, n]) => `${k}=${n}`)
     .join(" ");
-  return `${haLines(s, now)}${emperors}\n${vassals}\n${s.settling ? "settling: waiting for emperors to report\n" : ""}counters: ${counters}\n`;
+  const drains = drainLines(s.emperors)
+    .map((l) => `${l}\n`)
+    .join("");
+  return `${haLines(s, now)}${emperors}\n${vassals}\n${drains}${s.settling ? "settling: waiting for emperors to report\n" : ""}counters: ${counters}\n`;
 }
 
 const STATUS = defineCommand({

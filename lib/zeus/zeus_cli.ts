@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { DRAIN, runDrainCommand } from "./drain_command.ts";
 import { defineCommand, defineSharedCommands, parseCommand, parseNumber, runSharedCommand } from "../cli/mod.ts";
 import { defineCertsCommands, runCerts } from "../certs/mod.ts";
 import { checkVassalsDir } from "../vassal/mod.ts";
@@ -31,7 +32,8 @@ Usage:
   zeus --check --vassals DIR | zeus --check --zeus SPEC
   zeus status [--stats ADDR:PORT] [--json]
   zeus ping [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
-  zeus drain NODE | zeus undrain NODE | zeus forget NODE [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
+  zeus drain NODE [--deadline DURATION] [--force] [--wait] [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
+  zeus undrain NODE | zeus forget NODE [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
   zeus vassal put NAME FILE | zeus vassal rm NAME   [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
   zeus exec [-t] [-i] [--zeus HOST:PORT ...] VASSAL[@NODE] -- COMMAND [ARGS...]
   zeus logs [-f] [-n LINES] [--zeus HOST:PORT ...] VASSAL[@NODE]
@@ -118,14 +120,10 @@ Usage:
   print: (r) => `admin client ${r.who} of zeus ${r.version}`,
 };
 
-/** `zeus drain|undrain|forget NODE`: admin commands about one emperor. */
+/** `zeus undrain|forget NODE`: admin commands about one emperor (drain: drain_command.ts). */
 const NODE_COMMANDS: Record<string, AdminCommandSpec> = Object.fromEntries(
   (
     [
-      [
-        "drain",
-        "places nothing new on emperor NODE and moves its vassals away, one at a time, each new copy running before the old one stops",
-      ],
       ["undrain", "makes emperor NODE eligible for placements again"],
       ["forget", "drops emperor NODE, which must be dead, from zeus's list"],
     ] as const
@@ -168,6 +166,7 @@ const VASSAL_CONTROLS: Record<string, AdminCommandSpec> = Object.fromEntries(
 
 defineAdminCommand("ping", PING);
 for (const [sub, spec] of Object.entries(VASSAL_CONTROLS)) defineAdminCommand(sub, spec);
+defineAdminCommand("drain", DRAIN);
 for (const [sub, spec] of Object.entries(NODE_COMMANDS)) defineAdminCommand(sub, spec);
 defineAdminCommand("vassal put", VASSAL_PUT);
 defineAdminCommand("vassal rm", VASSAL_RM);
@@ -189,6 +188,7 @@ export async function main(args: string[]): Promise<number> {
   if (args[0] === "certs") return await runCerts(args.slice(1));
   if (args[0] === "status") return await runStatusCommand(args.slice(1));
   if (args[0] === "ping") return await runAdminCommand(args.slice(1), PING);
+  if (args[0] === "drain") return await runDrainCommand(args.slice(1));
   const nodeCommand = NODE_COMMANDS[args[0] ?? ""];
   if (nodeCommand) return await runAdminCommand(args.slice(1), nodeCommand);
   const control = VASSAL_CONTROLS[args[0] ?? ""];

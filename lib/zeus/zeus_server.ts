@@ -30,6 +30,7 @@ import { LeadershipTerm } from "./leadership_term.ts";
 import { type ServerAction, type ServerEvent, type ServerState, serverStep } from "./server_lifecycle.ts";
 import type { ZeusState } from "./state_file.ts";
 import { StateSaver } from "./state_saver.ts";
+import { drainLines } from "./drain_status.ts";
 import { discarded } from "./fresh_start.ts";
 import type { StateStore } from "./state_store.ts";
 import type { VassalSource } from "./vassal_source.ts";
@@ -389,8 +390,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
         toEmperor: (id, f) => emperor(id)?.sendFrame(f),
         now: () => this.#clock.monotonic(),
       },
-      (vassal, node) => {
-        if (this.canAct()) return locateVassal(this.core, vassal, node);
+      (vassal, node, kind) => {
+        if (this.canAct()) return locateVassal(this.core, vassal, node, kind);
         const leader = this.opts.ha?.leaderAddress();
         return {
           code: "not-leader",
@@ -443,7 +444,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
     // A standby is up but not in charge: 503, so that a load balancer or a check sends to the leader.
     const health = () =>
       !ha || this.canAct()
-        ? { ok: true, text: ha ? "leader" : "ok" }
+        ? { ok: true, text: [ha ? "leader" : "ok", ...drainLines(zeusStatus(this.core).emperors)].join("; ") }
         : { ok: false, text: `standby${ha.leaderAddress() ? `: the leader is ${ha.leaderAddress()}` : ": no leader elected yet"}` };
     const status = () => this.#status();
     this.#stats = serveStats(stats.host, stats.port, { status, metrics: () => zeusMetrics(this.core), health, ui: this.ui.handle });

@@ -6,13 +6,13 @@
 import { type Metric, renderMetrics } from "../stats/mod.ts";
 import type { Coordinator, CoordinatorCounters } from "./coordinator.ts";
 import { unmetNote } from "../vassal/mod.ts";
-import { drainState } from "./drain.ts";
+import { type DrainStatus, drainStatus } from "./drain_status.ts";
 import type { HaStatus } from "./ha.ts";
 import type { VassalRecord } from "./records.ts";
 import { exitText } from "./verdict.ts";
 
-/** One emperor in `/status`. */
-export interface EmperorStatus {
+/** One emperor in `/status` (with its drain's fields while it drains). */
+export interface EmperorStatus extends DrainStatus {
   node: string;
   remote: string;
   alive: boolean;
@@ -27,8 +27,6 @@ export interface EmperorStatus {
   last_heartbeat?: string;
   /** Its `--label`s. */
   labels?: Record<string, string>;
-  /** `zeus drain`: "draining" while it holds copies, then "drained". */
-  drain?: "draining" | "drained";
 }
 
 /** One copy in `/status`: zeus's state of it and what its emperor last reported. */
@@ -107,7 +105,7 @@ export function zeusStatus(core: Coordinator): ZeusStatus {
       assigned: e.names.size,
       ...(e.lastSeen > 0 ? { last_heartbeat: new Date(core.wallTime(e.lastSeen)).toISOString() } : {}),
       ...(Object.keys(e.labels).length > 0 ? { labels: e.labels } : {}),
-      ...(e.draining ? { drain: drainState(e) } : {}),
+      ...drainStatus(e),
     }));
   const alive = [...core.emperors.values()].filter((e) => e.alive && !e.draining).map((e) => e.labels);
   const vassals = [...core.vassals.values()]

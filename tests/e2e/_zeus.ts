@@ -209,15 +209,8 @@ export async function emperorsReady(z: Pick<ZeusProc, "status">, n: number, time
   );
 }
 
-/** True when process `pid` exists. */
-export function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
+/** True while `pid` names a live process (a zombie counts as dead: it was killed, its parent has not reaped it yet). */
+export { alive } from "./_emperor.ts";
 
 /**
  * Samples the vassals of `emperors()` every 30 ms until stopped, recording any vassal seen

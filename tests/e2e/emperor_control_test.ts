@@ -1,6 +1,6 @@
 // `emperor restart|stop|start NAME` on a lone emperor's local socket: restart gives the
 // vassal a new process; stop ends it and keeps it stopped through an emperor restart (its
-// file still there); start runs it again; under zeus, stop is zeus's.
+// file still there), its log still readable; start runs it again.
 import { afterAll, afterEach, expect, test } from "bun:test";
 import { EXIT } from "../../lib/errors.ts";
 import { bin, killAll, removeTmpDirs, run, waitFor } from "../helpers/procs.ts";
@@ -11,7 +11,7 @@ afterAll(removeTmpDirs);
 
 test("emperor restart, stop (kept through an emperor restart), start", async () => {
   const em = await startEmperor();
-  writeShVassal(em.dir, "web.toml", "exec sleep 1000");
+  writeShVassal(em.dir, "web.toml", "echo hello-web; exec sleep 1000");
   const first = await em.running("web.toml");
   const ctl = (what: string, name = "web.toml") => run(bin("emperor"), [what, "--state-dir", em.stateDir, name]);
 
@@ -33,6 +33,10 @@ test("emperor restart, stop (kept through an emperor restart), start", async () 
   const table = await run(bin("emperor"), ["status", "--stats", `127.0.0.1:${em.statsPort}`]);
   expect(table.stdout).toMatch(/^web\.toml\s+-\s+stopped/m);
   expect(em.proc.stderr()).toMatch(/admin local: stop web\.toml: stopped web\.toml/);
+  // Its log is still readable: it did not leave with the vassal.
+  const logs = await run(bin("emperor"), ["logs", "--state-dir", em.stateDir, "web.toml"]);
+  expect(logs.code).toBe(0);
+  expect(logs.stdout).toContain("hello-web");
 
   // Through a restart of the emperor: the other vassal runs again, web.toml does not.
   em.proc.child.kill("SIGTERM");

@@ -74,8 +74,10 @@ test("client certificates: only certificates named by --admin are admins; others
   expect(execNo.stderr).toContain('not an admin: certificate names "e1"');
   expect(execNo.code).toBe(254);
   // Loopback is not enough once zeus asks for certificates: the TLS handshake already fails.
+  // A refused handshake is a misuse no retry cures: exit 2 at once, with the fix (issue 22).
   const bare = await run(bin("zeus"), ["ping", "--zeus", `127.0.0.1:${port}`, "--ca", join(pki, "ca.crt")]);
-  expect(bare.code).toBe(255);
+  expect(bare.stderr).toContain("requires a client certificate: pass --cert CRT --key KEY");
+  expect(bare.code).toBe(2);
   const gone = await run(bin("zeus"), ["ping", "--zeus", `127.0.0.1:${await freePort()}`]);
   expect(gone.stderr).toContain("ECONNREFUSED");
   expect(gone.code).toBe(255);

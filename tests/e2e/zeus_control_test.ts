@@ -44,6 +44,10 @@ test("zeus restart one copy, stop (kept through a zeus restart), start", async (
   const table = await run(bin("zeus"), ["status", "--stats", `127.0.0.1:${z.statsPort}`]);
   expect(table.stdout).toMatch(/^web\.toml\s+stopped\s+0\/2 .*zeus start web\.toml/m);
   expect(z.proc.stderr()).toMatch(/admin .*: stop web\.toml: stopping web\.toml/);
+  // The log of a copy that is gone is still read through zeus, from its emperor.
+  const logs = await run(bin("zeus"), ["logs", "web.toml@e1", ...admin()]);
+  expect(logs.stderr).toBe("");
+  expect(logs.code).toBe(0);
 
   // Through a kill -9 of zeus: the new zeus, from the same state, keeps it stopped.
   process.kill(z.proc.pid, "SIGKILL");

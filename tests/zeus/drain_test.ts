@@ -1,0 +1,96 @@
+// The drain's pure core (lib/zeus/drain.ts through the coordinator): a copy no other emperor
+// may take blocks the drain with its reason and is never stopped; a deadline or --force stops
+// what is left (forced); a drain ends "drained" when every copy moved; progress is saved.
+import { expect, test } from "bun:test";
+import { Coordinator } from "../../lib/zeus/coordinator.ts";
+import { drainState } from "../../lib/zeus/drain.ts";
+import type { ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
+
+const enc = (s: string) => new TextEncoder().encode(s);
+
+function zeus() {
+  let now = 1000;
+  const sent: { conn: number; m: ZeusMessage }[] = [];
+  const io = { now: () => now, send: (conn: number, m: ZeusMessage) => void sent.push({ conn, m }), close: () => {}, changed: () => {} };
+  const core = new Coordinator(io, { deadAfterMs: 1e9, settleMs: 0, maxRejections: 3 });
+  const connect = (conn: number, node: string, zone: string) => {
+    core.connOpened(conn, `127.0.0.1:${conn}`);
+    core.message(conn, { type: "I_AM_ALIVE", node, maxVassals: 10, runningVassals: 0, labels: { zone } });
+    core.message(conn, { type: "REPORT_END", count: 0 });
+  };
+  /** Answers every placement on `conn` as a well-behaved emperor, up to SPAWNED. */
+  const run = (conn: number, pid: number) => {
+    for (let mine = sent.filter((s) => s.conn === conn); mine.length > 0; mine = sent.filter((s) => s.conn === conn)) {
+      for (const s of mine) sent.splice(sent.indexOf(s), 1);
+      for (const { m } of mine) {
+        if (m.type === "NEW_VASSAL") core.message(conn, { type: "ACCEPTED_VASSAL", name: m.name });
+        if (m.type === "CONFIG_END") core.message(conn, { type: "VASSAL_SPAWNED", name: m.name, pid, restarts: 0 });
+      }
+    }
+  };
+  const on = (name: string) => [...(core.vassals.get(name)?.copiesOn.values() ?? [])].map((c) => `${c.node}:${c.state}`).sort();
+  return { core, sent, connect, run, on, advance: (ms: number) => (now += ms) };
+}
+
+const pinned = '[vassal]\ncommand = "/bin/sleep"\nconstraints = ["zone=z1"]\n';
+
+test("a copy no other emperor may take blocks the drain with its reason and is never stopped; the deadline stops it (forced)", () => {
+  const { core, sent, connect, run, on, advance } = zeus();
+  connect(1, "e1", "z1");
+  core.fileSet("pinned.toml", enc(pinned));
+  run(1, 10);
+  connect(2, "e2", "z2");
+  expect(core.drain("e1")).toBe("draining e1: 1 vassal to move");
+  const e1 = core.emperors.get("e1")!;
+  expect(drainState(e1)).toBe("blocked");
+  expect(e1.drain!.blocked).toEqual({ "pinned.toml": "no emperor meets zone=z1" });
+  advance(60_000);
+  core.tick();
+  expect(on("pinned.toml")).toEqual(["e1:moving"]);
+  expect(sent.some((s) => s.m.type === "VASSAL_DESTROY")).toBe(false);
+
+  expect(core.drain("e1", { deadlineMs: 5000 })).toMatch(/^e1 is already blocked, deadline /);
+  expect(core.snapshot().emperors.find((e) => e.node === "e1")!.drain).toMatchObject({ total: 1, moved: 0, deadline: 66_000 });
+  advance(4999);
+  core.tick();
+  expect(on("pinned.toml")).toEqual(["e1:moving"]);
+  advance(1);
+  core.tick();
+  expect(on("pinned.toml")).toEqual([]);
+  expect(sent).toContainEqual({ conn: 1, m: { type: "VASSAL_DESTROY", name: "pinned.toml" } });
+  expect(drainState(e1)).toBe("forced");
+  expect(core.snapshot().emperors.find((e) => e.node === "e1")!.drain).toMatchObject({ total: 1, moved: 1, ended: "forced" });
+});
+
+test("--force stops what is left at once; a drain whose copies all move ends drained; undrain clears it", () => {
+  const { core, connect, run, on, advance } = zeus();
+  connect(1, "e1", "z1");
+  core.fileSet("pinned.toml", enc(pinned));
+  core.fileSet("free.toml", enc('[vassal]\ncommand = "/bin/sleep"\n[vassal.update]\nmin_healthy = 1\n'));
+  run(1, 10);
+  connect(2, "e2", "z2");
+  core.drain("e1");
+  run(2, 20);
+  core.tick();
+  advance(1000);
+  core.tick();
+  expect(on("free.toml")).toEqual(["e2:running"]);
+  const e1 = core.emperors.get("e1")!;
+  expect([drainState(e1), e1.drain!.moved, e1.drain!.total]).toEqual(["blocked", 1, 2]);
+  core.drain("e1", { force: true });
+  expect(on("pinned.toml")).toEqual([]);
+  expect([drainState(e1), e1.drain!.moved]).toEqual(["forced", 2]);
+  core.undrain("e1");
+  expect(e1.drain).toBeUndefined();
+
+  // e2 drains with somewhere to go: drained, not forced.
+  connect(3, "e3", "z2");
+  core.drain("e2");
+  run(3, 30);
+  core.tick();
+  advance(1000);
+  core.tick();
+  expect(on("free.toml")).toEqual(["e3:running"]);
+  expect(drainState(core.emperors.get("e2")!)).toBe("drained");
+  expect(core.emperors.get("e2")!.drain!.ended).toBe("done");
+});
