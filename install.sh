@@ -8,6 +8,8 @@
 # bash and zsh completions under SHARE_DIR (default PREFIX/../share).
 #   --systemd   also write hardened systemd units for zog, zeus and emperor (SYSTEMD_DIR, default /etc/systemd/system)
 #               and a logrotate snippet for zog's access.log and error.log (LOGROTATE_DIR, default /etc/logrotate.d)
+#   --units-only  write only the units and the logrotate snippet (as --systemd) naming binaries already
+#               in PREFIX: no download, no install (scripts/deb.sh uses it for the .deb)
 #   --cron      also install a cron line that runs `sprog -q -n 1` every 5 minutes (CRON_FILE, default /etc/cron.d/sprog):
 #               quiet when the message is acknowledged, so cron mails only failures
 set -eu
@@ -20,6 +22,7 @@ LOGROTATE_DIR=${LOGROTATE_DIR:-/etc/logrotate.d}
 SHARE_DIR=${SHARE_DIR:-$(dirname "$PREFIX")/share}
 want_systemd=0
 want_cron=0
+units_only=0
 
 die() { echo "install.sh: $*" >&2; exit 1; }
 
@@ -27,69 +30,73 @@ for arg in "$@"; do
   case "$arg" in
     --systemd) want_systemd=1 ;;
     --cron) want_cron=1 ;;
-    *) die "unknown option '$arg' (known: --systemd, --cron)" ;;
+    --units-only) units_only=1 want_systemd=1 ;;
+    *) die "unknown option '$arg' (known: --systemd, --cron, --units-only)" ;;
   esac
 done
-[ -n "$BASE_URL" ] || die "set BASE_URL to the release folder holding zog-<target>.tar.gz and SHA256SUMS"
+[ -n "$BASE_URL" ] || [ "$units_only" = 1 ] || die "set BASE_URL to the release folder holding zog-<target>.tar.gz and SHA256SUMS"
 
-case "$(uname -s)" in
-  Linux) os=linux ;;
-  Darwin) os=darwin ;;
-  *) die "unsupported OS '$(uname -s)' (supported: Linux, Darwin)" ;;
-esac
-case "$(uname -m)" in
-  x86_64 | amd64) arch=x64 ;;
-  aarch64 | arm64) arch=arm64 ;;
-  *) die "unsupported architecture '$(uname -m)' (supported: x86_64, arm64)" ;;
-esac
-target="$os-$arch"
-# musl when the system's C library is (Alpine): ldd says so, or there is a musl loader and no
-# glibc one (Debian's musl package puts a musl loader beside glibc's).
-if [ "$os" = linux ] && [ "$arch" = x64 ]; then
-  if ldd --version 2>&1 | grep -qi musl || { ls /lib/ld-musl-* >/dev/null 2>&1 && [ ! -e /lib64/ld-linux-x86-64.so.2 ]; }; then
-    target="$target-musl"
+install_binaries() {
+  case "$(uname -s)" in
+    Linux) os=linux ;;
+    Darwin) os=darwin ;;
+    *) die "unsupported OS '$(uname -s)' (supported: Linux, Darwin)" ;;
+  esac
+  case "$(uname -m)" in
+    x86_64 | amd64) arch=x64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *) die "unsupported architecture '$(uname -m)' (supported: x86_64, arm64)" ;;
+  esac
+  target="$os-$arch"
+  # musl when the system's C library is (Alpine): ldd says so, or there is a musl loader and no
+  # glibc one (Debian's musl package puts a musl loader beside glibc's).
+  if [ "$os" = linux ] && [ "$arch" = x64 ]; then
+    if ldd --version 2>&1 | grep -qi musl || { ls /lib/ld-musl-* >/dev/null 2>&1 && [ ! -e /lib64/ld-linux-x86-64.so.2 ]; }; then
+      target="$target-musl"
+    fi
   fi
-fi
-tarball="zog-$target.tar.gz"
+  tarball="zog-$target.tar.gz"
 
-fetch() { # url file
-  if command -v curl >/dev/null 2>&1; then curl -fsSL "$1" -o "$2"
-  elif command -v wget >/dev/null 2>&1; then wget -q "$1" -O "$2"
-  else die "neither curl nor wget is installed"; fi
+  fetch() { # url file
+    if command -v curl >/dev/null 2>&1; then curl -fsSL "$1" -o "$2"
+    elif command -v wget >/dev/null 2>&1; then wget -q "$1" -O "$2"
+    else die "neither curl nor wget is installed"; fi
+  }
+  sha256() {
+    if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1" | cut -d' ' -f1
+    else shasum -a 256 "$1" | cut -d' ' -f1; fi
+  }
+
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  fetch "$BASE_URL/$tarball" "$tmp/$tarball" || die "cannot download $BASE_URL/$tarball"
+  fetch "$BASE_URL/SHA256SUMS" "$tmp/SHA256SUMS" || die "cannot download $BASE_URL/SHA256SUMS"
+  expected=$(awk -v f="$tarball" '$2 == f || $2 == "*"f {print $1}' "$tmp/SHA256SUMS")
+  [ -n "$expected" ] || die "SHA256SUMS has no line for $tarball"
+  actual=$(sha256 "$tmp/$tarball")
+  [ "$expected" = "$actual" ] || die "checksum mismatch for $tarball: expected $expected, got $actual; nothing installed"
+
+  mkdir -p "$tmp/x" "$PREFIX"
+  tar -xzf "$tmp/$tarball" -C "$tmp/x"
+  # One executable, five names (cf-messages: CFEngine's messages: promise type): zog is copied, the others are hard links to it (each name
+  # picks its program). Every name is replaced atomically (a new file, then rename).
+  [ -f "$tmp/x/zog" ] || die "$tarball holds no zog executable"
+  cp "$tmp/x/zog" "$PREFIX/.zog.new" && chmod 0755 "$PREFIX/.zog.new" && mv -f "$PREFIX/.zog.new" "$PREFIX/zog"
+  for b in zog sprog zeus emperor cf-messages; do
+    [ "$b" = zog ] || { ln -f "$PREFIX/zog" "$PREFIX/.$b.new" && mv -f "$PREFIX/.$b.new" "$PREFIX/$b"; }
+    echo "installed $PREFIX/$b ($("$PREFIX/$b" --version 2>/dev/null || echo "$target"))"
+  done
+
+  # Man pages and completions, made by the programs from the definitions behind --help.
+  mkdir -p "$SHARE_DIR/man/man1" "$SHARE_DIR/bash-completion/completions" "$SHARE_DIR/zsh/site-functions"
+  for b in zog sprog zeus emperor cf-messages; do
+    "$PREFIX/$b" man >"$SHARE_DIR/man/man1/$b.1"
+    "$PREFIX/$b" completion bash >"$SHARE_DIR/bash-completion/completions/$b"
+    "$PREFIX/$b" completion zsh >"$SHARE_DIR/zsh/site-functions/_$b"
+  done
+  echo "installed man pages and bash/zsh completions under $SHARE_DIR"
 }
-sha256() {
-  if command -v sha256sum >/dev/null 2>&1; then sha256sum "$1" | cut -d' ' -f1
-  else shasum -a 256 "$1" | cut -d' ' -f1; fi
-}
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fetch "$BASE_URL/$tarball" "$tmp/$tarball" || die "cannot download $BASE_URL/$tarball"
-fetch "$BASE_URL/SHA256SUMS" "$tmp/SHA256SUMS" || die "cannot download $BASE_URL/SHA256SUMS"
-expected=$(awk -v f="$tarball" '$2 == f || $2 == "*"f {print $1}' "$tmp/SHA256SUMS")
-[ -n "$expected" ] || die "SHA256SUMS has no line for $tarball"
-actual=$(sha256 "$tmp/$tarball")
-[ "$expected" = "$actual" ] || die "checksum mismatch for $tarball: expected $expected, got $actual; nothing installed"
-
-mkdir -p "$tmp/x" "$PREFIX"
-tar -xzf "$tmp/$tarball" -C "$tmp/x"
-# One executable, five names (cf-messages: CFEngine's messages: promise type): zog is copied, the others are hard links to it (each name
-# picks its program). Every name is replaced atomically (a new file, then rename).
-[ -f "$tmp/x/zog" ] || die "$tarball holds no zog executable"
-cp "$tmp/x/zog" "$PREFIX/.zog.new" && chmod 0755 "$PREFIX/.zog.new" && mv -f "$PREFIX/.zog.new" "$PREFIX/zog"
-for b in zog sprog zeus emperor cf-messages; do
-  [ "$b" = zog ] || { ln -f "$PREFIX/zog" "$PREFIX/.$b.new" && mv -f "$PREFIX/.$b.new" "$PREFIX/$b"; }
-  echo "installed $PREFIX/$b ($("$PREFIX/$b" --version 2>/dev/null || echo "$target"))"
-done
-
-# Man pages and completions, made by the programs from the definitions behind --help.
-mkdir -p "$SHARE_DIR/man/man1" "$SHARE_DIR/bash-completion/completions" "$SHARE_DIR/zsh/site-functions"
-for b in zog sprog zeus emperor cf-messages; do
-  "$PREFIX/$b" man >"$SHARE_DIR/man/man1/$b.1"
-  "$PREFIX/$b" completion bash >"$SHARE_DIR/bash-completion/completions/$b"
-  "$PREFIX/$b" completion zsh >"$SHARE_DIR/zsh/site-functions/_$b"
-done
-echo "installed man pages and bash/zsh completions under $SHARE_DIR"
+[ "$units_only" = 1 ] || install_binaries
 
 # The units start on a fresh machine (systemd makes their config, state and log folders),
 # serve --stats on loopback where "PROGRAM status" looks by default, and are sandboxed:

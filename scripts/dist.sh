@@ -7,6 +7,7 @@
 # runtime comes from the npm registry (`npm pack @oven/bun-<os>-<arch>`) and is passed with
 # --compile-executable-path. This machine's own target uses the pinned Bun itself.
 #   TARGETS="linux-x64" OUT=/tmp/rel scripts/dist.sh    # a subset, elsewhere
+# linux-x64 and linux-arm64 also become .deb packages (scripts/deb.sh; DEBS=0 skips them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +18,7 @@ BUILT=${BUILT:-$(date -u -d "@${SOURCE_DATE_EPOCH:-$(date +%s)}" +%Y-%m-%dT%H:%M
 BUN_VERSION=$(node -p "require('./node_modules/bun/package.json').version")
 CACHE=.cache/bun-runtimes/$BUN_VERSION
 OUT=${OUT:-dist/release}
+DEBS=${DEBS:-1}
 read -r -a TARGETS <<<"${TARGETS:-linux-x64 linux-arm64 linux-x64-musl darwin-x64 darwin-arm64 windows-x64}"
 
 host_target() {
@@ -60,10 +62,23 @@ for target in "${TARGETS[@]}"; do
   for n in "${names[@]:1}"; do ln "$stage/${names[0]}" "$stage/$n"; done
   # GNU tar stores the later names as hard links: the tarball holds one executable.
   tar -C "$stage" -czf "$OUT/zog-$target.tar.gz" "${names[@]}"
+  if [ "$DEBS" = 1 ] && [[ $target == linux-x64 || $target == linux-arm64 ]]; then mv "$stage" "$OUT/.deb-$target"; fi
   rm -rf "$stage"
   printf '%-16s %s\n' "$target" "$(du -h "$OUT/zog-$target.tar.gz" | cut -f1)"
 done
 
+# The .debs; man pages and completions come from an executable this machine runs.
+for stage in "$OUT"/.deb-*; do
+  [ -d "$stage" ] || continue
+  target=${stage##*/.deb-}
+  host_exe="$OUT/.deb-$HOST/zog"
+  [ -x "$host_exe" ] || { make -s dist/zog && host_exe=dist/zog; }
+  EXE="$stage/zog" HOST_EXE="$host_exe" ARCH=$([ "$target" = linux-arm64 ] && echo arm64 || echo amd64) OUT="$OUT" \
+    VERSION="$VERSION" bash scripts/deb.sh >/dev/null
+done
+rm -rf "$OUT"/.deb-*
+ls "$OUT"/*.deb >/dev/null 2>&1 && for d in "$OUT"/*.deb; do printf '%-16s %s\n' "${d##*/}" "$(du -h "$d" | cut -f1)"; done
+
 cp install.sh "$OUT/install.sh"
-(cd "$OUT" && sha256sum ./*.tar.gz install.sh | sed 's| \./| |' >SHA256SUMS)
+(cd "$OUT" && sha256sum ./*.tar.gz $(ls ./*.deb 2>/dev/null) install.sh | sed 's| \./| |' >SHA256SUMS)
 echo "wrote $OUT/install.sh and $OUT/SHA256SUMS"

@@ -19,7 +19,7 @@ let server: ReturnType<typeof Bun.serve>;
 beforeAll(async () => {
   release = tmpDir();
   if (process.platform !== "linux") return;
-  const dist = await run("bash", [join(ROOT, "scripts/dist.sh")], { env: { ...process.env, TARGETS: TARGET, OUT: release } });
+  const dist = await run("bash", [join(ROOT, "scripts/dist.sh")], { env: { ...process.env, TARGETS: TARGET, OUT: release, DEBS: "0" } });
   expect(dist.stderr).toBe("");
   expect(dist.code).toBe(0);
   server = Bun.serve({
@@ -229,7 +229,7 @@ test.skipIf(process.platform !== "linux")(
 test("an unknown option and a missing BASE_URL are one-line errors", async () => {
   const bad = await run("sh", [INSTALL, "--bogus"], { env: env({}) });
   expect(bad.code).toBe(1);
-  expect(bad.stderr).toBe("install.sh: unknown option '--bogus' (known: --systemd, --cron)\n");
+  expect(bad.stderr).toBe("install.sh: unknown option '--bogus' (known: --systemd, --cron, --units-only)\n");
   const none = await run("sh", [INSTALL], { env: { ...process.env, BASE_URL: "" } });
   expect(none.stderr).toContain("set BASE_URL");
 });
