@@ -10,7 +10,7 @@ import type { Conn } from "../net/mod.ts";
 import { getLogger } from "../log/mod.ts";
 import { ringBytes, RingType } from "./protocol.ts";
 import { eventBytes } from "./listen/event.ts";
-import type { SeqRange } from "./listen/ranges.ts";
+import { encodeRanges, type SeqRange } from "./listen/ranges.ts";
 import type { NewMessage, RingStore } from "./listen/store.ts";
 import type { SubscribeRequest } from "./listen/subscribe_request.ts";
 import { Subscription } from "./listen/subscription.ts";
@@ -140,7 +140,15 @@ export class Listeners {
   ack(conn: Conn, ranges: readonly SeqRange[]): void {
     const s = this.#subs.get(conn);
     if (s instanceof Subscription) s.ack(ranges);
-    else s?.group.ack(s.member, ranges);
+    else if (s) {
+      const refused = s.group.ack(s.member, ranges);
+      if (refused.length > 0)
+        log.info("group {name}: refused {n} late acknowledgements from {remote}: those messages had moved", {
+          name: s.group.name,
+          n: refused.length,
+          remote: conn.remote,
+        });
+    }
   }
 
   /**
@@ -234,7 +242,19 @@ export class Listeners {
       if (saved === undefined) this.positionChanged(key, start - 1);
       this.#groups.set(name, group);
     }
-    const member: GroupMember = { deliver: (m) => conn.write(eventBytes(m, m.seq)), ackWaitMs: req.ackWaitMs, inflight: new Map() };
+    const member: GroupMember = {
+      deliver: (m) => conn.write(eventBytes(m, m.seq)),
+      ackWaitMs: req.ackWaitMs,
+      inflight: new Map(),
+      moved: (seqs) => {
+        log.warn("group {name}: {n} messages of {remote} passed ack_wait, moved to another member", {
+          name,
+          n: seqs.length,
+          remote: conn.remote,
+        });
+        conn.write(ringBytes(RingType.MOVED, { seqs: encodeRanges(seqs) }));
+      },
+    };
     const g = group;
     this.#subs.set(conn, { group: g, member });
     this.#ensureTimer();

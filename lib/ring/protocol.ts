@@ -26,6 +26,8 @@ export const RingType = {
   OK_BATCH: 9,
   EVENT_ACK: 12,
   CAUGHT_UP: 13,
+  /** Group messages taken from a member past their ack_wait (docs/PROTOCOL.md). */
+  MOVED: 14,
 } as const;
 
 /** HELLO var by which a node says it takes DATA_BATCH (and answers it with OK_BATCH). */

@@ -61,6 +61,8 @@ export class RingListener {
   /** Resolves {@link stop} once the connection is closed (its last ack sent). */
   #whenClosed: (() => void) | undefined;
   #refusal: string | undefined;
+  /** Seqs the node took back from this group member: dropped unless already started. */
+  readonly #moved = new Set<number>();
 
   constructor(opts: RingListenerOptions) {
     this.#opts = opts;
@@ -85,6 +87,9 @@ export class RingListener {
           this.#opts.onState?.("up", undefined, vars);
         },
         onCaughtUp: (seq) => void this.#chain.then(() => this.#opts.onCaughtUp?.(seq)),
+        onMoved: (seqs) => {
+          for (const seq of seqs) this.#moved.add(seq);
+        },
         onError: (reason) => {
           if (FINAL_REFUSAL.test(reason)) this.#refusal = reason;
         },
@@ -133,6 +138,7 @@ export class RingListener {
 
   #event(ev: RingEvent): void {
     // Events decoded from one chunk arrive synchronously: hand them over together.
+    this.#moved.delete(ev.seq); // given again (a member alone gets its own moved messages back)
     if (this.#batch.push(ev) === 1) queueMicrotask(() => this.#handle(this.#batch.splice(0)));
   }
 
@@ -144,12 +150,20 @@ export class RingListener {
       return this.#seen.add(ev.id);
     });
     for (const ev of events) if (!this.#opts.group) this.#lastSeq = Math.max(this.#lastSeq, ev.seq);
+    let moved = new Set<number>();
     this.#chain = this.#chain
-      .then(() => (fresh.length > 0 ? this.#opts.onMessages(fresh) : undefined))
+      .then(() => {
+        // Messages the node moved to another member before they were started are dropped.
+        moved = new Set(events.filter((ev) => this.#moved.delete(ev.seq)).map((ev) => ev.seq));
+        for (const ev of fresh) if (moved.has(ev.seq)) this.#seen.forget(ev.id);
+        const todo = fresh.filter((ev) => !moved.has(ev.seq));
+        return todo.length > 0 ? this.#opts.onMessages(todo) : undefined;
+      })
       .then(
         // A redelivery already handed over is acknowledged too, or it would come back forever.
         () => {
-          if (this.acks && link && !link.closed) link.ack(events.map((ev) => ev.seq));
+          const done = events.filter((ev) => !moved.has(ev.seq)).map((ev) => ev.seq);
+          if (this.acks && link && !link.closed) link.ack(done);
         },
         () => undefined,
       );

@@ -9,7 +9,7 @@ import { getLogger } from "../../log/mod.ts";
 import type { TlsClientFiles } from "../../tls/mod.ts";
 import { type Packet, RING_MODIFIER1 } from "../../packet/mod.ts";
 import { dataBatchPackets, readOkBatch } from "../batch.ts";
-import { encodeRanges } from "../listen/ranges.ts";
+import { decodeRanges, encodeRanges } from "../listen/ranges.ts";
 import { BATCH_VAR, readRingPacket, RING_PROTO, ringBytes, RingType } from "../protocol.ts";
 import { hostPort } from "../../net/mod.ts";
 
@@ -54,6 +54,8 @@ export interface LinkHandlers {
   onError?(reason: string): void;
   /** A replay reached the node's last message (`seq`); live messages follow. */
   onCaughtUp?(seq: number): void;
+  /** The node took `seqs` from this group member (past their ack_wait): do not process them. */
+  onMoved?(seqs: number[]): void;
   /** The connection ended; `err` says why when it was not a clean close by us. */
   onClose(err?: Error): void;
 }
@@ -229,6 +231,8 @@ export class NodeLink {
         return;
       case RingType.CAUGHT_UP:
         return this.#handlers.onCaughtUp?.(Number(text(m.vars.seq)));
+      case RingType.MOVED:
+        return this.#handlers.onMoved?.(decodeRanges(text(m.vars.seqs)).flatMap(([a, b]) => seqsOf(a, b)));
       case RingType.ERROR: {
         const reason = text(m.vars.reason) || "no reason given";
         if (m.vars.id !== undefined) return this.#handlers.onRefused?.(text(m.vars.id), reason);
@@ -258,4 +262,9 @@ export class NodeLink {
  */
 export function dataPacket(id: string, msg: Uint8Array): Uint8Array {
   return ringBytes(RingType.DATA, { id, msg });
+}
+
+/** The seqs from `a` to `b` (at most 100 000: a MOVED frame names what one member held). */
+function seqsOf(a: number, b: number): number[] {
+  return Array.from({ length: Math.max(0, Math.min(b - a + 1, 100_000)) }, (_, i) => a + i);
 }

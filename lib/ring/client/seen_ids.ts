@@ -24,6 +24,11 @@ export class SeenIds {
   /** @param capacity how many ids to remember (oldest forgotten first) */
   constructor(readonly capacity = 100_000) {}
 
+  /** Forgets `id` (a message dropped unprocessed may come again and must be taken then). */
+  forget(id: string): void {
+    this.#ids.delete(id);
+  }
+
   /** Records `id`; true when it was not already remembered. */
   add(id: string): boolean {
     if (this.#ids.has(id)) return false;

@@ -4,8 +4,16 @@
  * not acknowledged within the member's ack_wait, or whose member went away, goes to
  * another. The group's position (every seq up to it acknowledged) is saved by the caller.
  *
+ * The ack_wait is a bound, whatever the member's state (stopped, hung, slow): a member
+ * that let a message's ack_wait pass is told which moved ({@link GroupMember.moved}), is
+ * *stalled* (gets nothing new while another member is not, until it acknowledges
+ * something or its ack_wait passes again), and its late acknowledgement of a moved
+ * message is refused (counted in {@link WorkGroup.lateAcks}), so nothing comes back to it.
+ * Time is the clock's monotonic reading ({@link Clock}).
+ *
  * @module
  */
+import { type Clock, systemClock } from "../../clock.ts";
 import type { SeqRange } from "./ranges.ts";
 import type { RingStore, StoredMessage } from "./store.ts";
 
@@ -19,8 +27,10 @@ export interface GroupMember {
   /** Sends one message to the member. */
   deliver(m: StoredMessage): void;
   readonly ackWaitMs: number;
-  /** Delivered, unacknowledged seqs and their deadline (ms), oldest delivery first. */
+  /** Delivered, unacknowledged seqs and their deadline (monotonic ms), oldest delivery first. */
   readonly inflight: Map<number, number>;
+  /** Told that `seqs` (past their ack_wait) were taken from it: it must not process them. */
+  moved?(seqs: readonly number[]): void;
 }
 
 /**
@@ -43,6 +53,14 @@ export class WorkGroup {
   /** Redelivered messages: in no member's hands, oldest first. */
   #redeliver: number[] = [];
   #turn = 0;
+  /** Members that let an ack_wait pass, and until when (monotonic ms) they get nothing new. */
+  readonly #stalled = new Map<GroupMember, number>();
+  /** Seqs taken from each member for lateness: an ack of one of them is refused. */
+  readonly #movedFrom = new Map<GroupMember, Set<number>>();
+  /** Messages moved to another member (ack_wait passed, or their member left). */
+  redeliveries = 0;
+  /** Acknowledgements refused because the message had moved on. */
+  lateAcks = 0;
 
   constructor(
     readonly name: string,
@@ -51,7 +69,7 @@ export class WorkGroup {
     readonly store: RingStore,
     /** Called when the floor moves. */
     readonly onFloor: (floor: number) => void,
-    readonly now: () => number = Date.now,
+    readonly clock: Clock = systemClock,
   ) {
     this.next = start;
     this.floor = start - 1;
@@ -68,42 +86,81 @@ export class WorkGroup {
     const i = this.members.indexOf(member);
     if (i < 0) return;
     this.members.splice(i, 1);
+    this.#stalled.delete(member);
+    this.#movedFrom.delete(member);
+    this.redeliveries += member.inflight.size;
     this.#requeue([...member.inflight.keys()]);
     member.inflight.clear();
     this.pump();
   }
 
-  /** A member acknowledged `ranges` (seqs it does not hold are ignored). */
-  ack(member: GroupMember, ranges: readonly SeqRange[]): void {
+  /**
+   * A member acknowledged `ranges`: seqs it holds are done; seqs taken from it for
+   * lateness are refused (returned, and counted); others are ignored.
+   *
+   * @returns the refused seqs (late acknowledgements of moved messages)
+   */
+  ack(member: GroupMember, ranges: readonly SeqRange[]): number[] {
     let any = false;
     for (const seq of member.inflight.keys()) {
       if (ranges.some(([a, b]) => seq >= a && seq <= b)) any = member.inflight.delete(seq) || any;
     }
-    if (!any) return;
+    const refused: number[] = [];
+    const moved = this.#movedFrom.get(member);
+    for (const seq of moved ?? []) {
+      if (ranges.some(([a, b]) => seq >= a && seq <= b)) refused.push(seq);
+    }
+    for (const seq of refused) moved!.delete(seq);
+    this.lateAcks += refused.length;
+    if (!any) return refused;
+    this.#stalled.delete(member);
     this.#updateFloor();
     this.pump();
+    return refused;
   }
 
-  /** Messages past their member's ack_wait go to another member. */
+  /**
+   * Messages past their member's ack_wait go to another member (one not stalled, when
+   * there is one); their member is told and stalled. Call it often (every 250 ms): a
+   * message moves at most that long after its ack_wait.
+   */
   expire(): void {
-    const t = this.now();
+    const t = this.clock.monotonic();
     const late: number[] = [];
     for (const m of this.members) {
+      const mine: number[] = [];
       for (const [seq, deadline] of m.inflight) {
         if (deadline > t) continue;
         m.inflight.delete(seq);
-        late.push(seq);
+        mine.push(seq);
       }
+      if (mine.length === 0) continue;
+      this.#stalled.set(m, t + m.ackWaitMs);
+      const moved = this.#movedFrom.get(m) ?? new Set<number>();
+      for (const seq of mine) moved.add(seq);
+      this.#movedFrom.set(m, moved);
+      m.moved?.(mine);
+      late.push(...mine);
     }
     if (late.length === 0) return;
+    this.redeliveries += late.length;
     this.#requeue(late);
     this.pump();
+  }
+
+  /** Whether `member` is stalled now (it let an ack_wait pass and has not recovered). */
+  stalled(member: GroupMember): boolean {
+    const until = this.#stalled.get(member);
+    if (until === undefined) return false;
+    if (until > this.clock.monotonic()) return true;
+    this.#stalled.delete(member);
+    return false;
   }
 
   /** Hands out redeliveries, then stored messages, while members have room. */
   pump(): void {
     for (;;) {
-      const room = this.members.filter((m) => m.inflight.size < MEMBER_INFLIGHT);
+      const room = this.#eligible();
       if (room.length === 0) return;
       const want = room.reduce((n, m) => n + MEMBER_INFLIGHT - m.inflight.size, 0);
       const batch = this.#take(want);
@@ -114,7 +171,8 @@ export class WorkGroup {
         if (!member) break;
         const end = Math.min(batch.length, i + RUN, i + MEMBER_INFLIGHT - member.inflight.size);
         for (; i < end; i++) {
-          member.inflight.set(batch[i]!.seq, this.now() + member.ackWaitMs);
+          member.inflight.set(batch[i]!.seq, this.clock.monotonic() + member.ackWaitMs);
+          this.#movedFrom.get(member)?.delete(batch[i]!.seq);
           member.deliver(batch[i]!);
         }
       }
@@ -143,10 +201,18 @@ export class WorkGroup {
     return out;
   }
 
+  /** Members with room, leaving out stalled ones while any member is not stalled. */
+  #eligible(): GroupMember[] {
+    const room = this.members.filter((m) => m.inflight.size < MEMBER_INFLIGHT);
+    const allStalled = this.members.every((m) => this.stalled(m));
+    return allStalled ? room : room.filter((m) => !this.stalled(m));
+  }
+
   #nextWithRoom(): GroupMember | undefined {
+    const eligible = new Set(this.#eligible());
     for (let k = 0; k < this.members.length; k++) {
       const m = this.members[(this.#turn + k) % this.members.length]!;
-      if (m.inflight.size < MEMBER_INFLIGHT) {
+      if (eligible.has(m)) {
         this.#turn = (this.#turn + k + 1) % this.members.length;
         return m;
       }

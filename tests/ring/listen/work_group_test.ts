@@ -2,6 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import fc from "fast-check";
 import { RingStore, type StoredMessage } from "../../../lib/ring/listen/store.ts";
 import { type GroupMember, MEMBER_INFLIGHT, WorkGroup } from "../../../lib/ring/listen/work_group.ts";
+import { FakeClock } from "../../helpers/fake_clock.ts";
 import { removeTmpDirs, tmpDir } from "../../helpers/procs.ts";
 
 afterAll(() => removeTmpDirs());
@@ -44,15 +45,8 @@ test("each message goes to one member, in runs, at most MEMBER_INFLIGHT each; ac
 test("a member that leaves, or lets ack_wait pass, hands its messages to another, first", () => {
   const store = RingStore.open(tmpDir());
   fill(store, 10);
-  let now = 0;
-  const g = new WorkGroup(
-    "g",
-    "",
-    1,
-    store,
-    () => {},
-    () => now,
-  );
+  const clock = new FakeClock(0, 0);
+  const g = new WorkGroup("g", "", 1, store, () => {}, clock);
   const a = member(500);
   g.join(a);
   expect(a.got).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -63,7 +57,7 @@ test("a member that leaves, or lets ack_wait pass, hands its messages to another
   g.leave(a);
   expect(b.got).toEqual([5, 6, 7, 8, 9, 10]);
   expect(g.floor).toBe(4);
-  now = 600;
+  clock.advance(600);
   g.expire(); // b is alone: it gets them again
   expect(b.got).toEqual([5, 6, 7, 8, 9, 10, 5, 6, 7, 8, 9, 10]);
   g.ack(b, [[5, 10]]);
@@ -104,16 +98,9 @@ test("model: under joins, leaves, acks and timeouts no message is held by two me
   fc.assert(
     fc.property(fc.array(op, { maxLength: 60 }), (ops) => {
       const store = RingStore.open(tmpDir());
-      let now = 0;
+      const clock = new FakeClock(0, 0);
       const acked = new Set<number>();
-      const g = new WorkGroup(
-        "g",
-        "",
-        1,
-        store,
-        () => {},
-        () => now,
-      );
+      const g = new WorkGroup("g", "", 1, store, () => {}, clock);
       const members: TestMember[] = [];
       const check = () => {
         const held = members.flatMap((m) => [...m.inflight.keys()]);
@@ -136,7 +123,7 @@ test("model: under joins, leaves, acks and timeouts no message is held by two me
         } else if (o.k === "leave" && members.length > 0) g.leave(members.splice(o.i % members.length, 1)[0]!);
         else if (o.k === "ack" && members.length > 0) ack(members[o.i % members.length]!, o.n);
         else if (o.k === "time") {
-          now += o.ms;
+          clock.advance(o.ms);
           g.expire();
         } else if (o.k === "log" && o.n > 0) {
           fill(store, o.n);
@@ -154,4 +141,89 @@ test("model: under joins, leaves, acks and timeouts no message is held by two me
     }),
     { numRuns: 60 },
   );
+});
+
+interface TellingMember extends TestMember {
+  told: number[];
+}
+
+const telling = (ackWaitMs: number): TellingMember => {
+  const m = member(ackWaitMs) as TellingMember;
+  m.told = [];
+  m.moved = (seqs) => void m.told.push(...seqs);
+  return m;
+};
+
+test("issue 21: a stopped member's messages all move at ack_wait, it is told, gets nothing new, and its late acks are refused", () => {
+  const store = RingStore.open(tmpDir());
+  const clock = new FakeClock(0, 0);
+  const g = new WorkGroup("g", "", 1, store, () => {}, clock);
+  const [a, b] = [telling(5000), telling(5000)];
+  g.join(a);
+  g.join(b);
+  // Ten jobs logged one at a time, 300 ms apart: they alternate between a and b.
+  for (let i = 0; i < 10; i++) {
+    fill(store, 1);
+    g.pump();
+    clock.advance(300);
+    g.expire();
+    g.ack(
+      b,
+      b.got.map((s) => [s, s] as const),
+    );
+  }
+  expect(a.got).toEqual([1, 3, 5, 7, 9]);
+  // a is stopped: it acknowledges nothing. Each of its jobs moves to b at its own ack_wait
+  // (checked every 250 ms, as the node does), none comes back to a.
+  const movedAt = new Map<number, number>();
+  for (let t = 0; t < 20_000; t += 250) {
+    clock.advance(250);
+    g.expire();
+    for (const s of b.got) if (a.got.includes(s) && !movedAt.has(s)) movedAt.set(s, clock.monotonic());
+    g.ack(
+      b,
+      b.got.map((s) => [s, s] as const),
+    );
+  }
+  expect([...movedAt.keys()].sort((x, y) => x - y)).toEqual([1, 3, 5, 7, 9]);
+  for (const [seq, at] of movedAt) {
+    const deliveredAt = (seq - 1) * 300; // job k (seq k) was delivered at (k - 1) * 300 ms
+    expect(at - deliveredAt).toBeGreaterThanOrEqual(5000);
+    expect(at - deliveredAt).toBeLessThanOrEqual(5250 + 300);
+  }
+  expect(a.got).toEqual([1, 3, 5, 7, 9]);
+  expect(a.told.sort((x, y) => x - y)).toEqual([1, 3, 5, 7, 9]);
+  expect(g.redeliveries).toBe(5);
+  // a wakes up and acknowledges what it had: refused, and the floor is b's doing alone.
+  expect(g.ack(a, [[1, 9]])).toEqual([1, 3, 5, 7, 9]);
+  expect(g.lateAcks).toBe(5);
+  expect(g.floor).toBe(10);
+  store.close();
+});
+
+test("a stalled member gets work again after its ack_wait, and at once when it is alone", () => {
+  const store = RingStore.open(tmpDir());
+  const clock = new FakeClock(0, 0);
+  const g = new WorkGroup("g", "", 1, store, () => {}, clock);
+  const a = telling(1000);
+  g.join(a);
+  fill(store, 2);
+  g.pump();
+  clock.advance(1000);
+  g.expire(); // alone: told, and given them again
+  expect(a.told).toEqual([1, 2]);
+  expect(a.got).toEqual([1, 2, 1, 2]);
+  expect(g.ack(a, [[1, 2]])).toEqual([]); // it holds them again: accepted
+  expect(g.floor).toBe(2);
+  const b = telling(1000);
+  g.join(b);
+  fill(store, 1);
+  g.pump(); // a acknowledged: not stalled any more; the turn decides
+  clock.advance(1000);
+  g.expire();
+  const stalled = [a, b].find((m) => m.told.includes(3))!;
+  expect(g.stalled(stalled)).toBe(true);
+  clock.advance(1000);
+  expect(g.stalled(stalled)).toBe(false);
+  store.close();
 });
