@@ -10,6 +10,8 @@
 #               and a logrotate snippet for zog's access.log and error.log (LOGROTATE_DIR, default /etc/logrotate.d)
 #   --units-only  write only the units and the logrotate snippet (as --systemd) naming binaries already
 #               in PREFIX: no download, no install (scripts/deb.sh uses it for the .deb)
+# ZOG_PUBKEY (an ssh public key, or a file holding one): also verify SHA256SUMS.sig, the
+# release's detached signature of SHA256SUMS (ssh-keygen -Y sign -n file), before trusting it.
 #   --cron      also install a cron line that runs `sprog -q -n 1` every 5 minutes (CRON_FILE, default /etc/cron.d/sprog):
 #               quiet when the message is acknowledged, so cron mails only failures
 set -eu
@@ -35,6 +37,16 @@ for arg in "$@"; do
   esac
 done
 [ -n "$BASE_URL" ] || [ "$units_only" = 1 ] || die "set BASE_URL to the release folder holding zog-<target>.tar.gz and SHA256SUMS"
+
+verify_signature() { # SHA256SUMS against SHA256SUMS.sig and ZOG_PUBKEY, or die
+  command -v ssh-keygen >/dev/null 2>&1 || die "ZOG_PUBKEY is set but ssh-keygen is missing (apt-get install openssh-client)"
+  fetch "$BASE_URL/SHA256SUMS.sig" "$tmp/SHA256SUMS.sig" || die "cannot download $BASE_URL/SHA256SUMS.sig (ZOG_PUBKEY is set: the release must be signed)"
+  if [ -f "$ZOG_PUBKEY" ]; then key=$(cat "$ZOG_PUBKEY"); else key=$ZOG_PUBKEY; fi
+  echo "zog-release namespaces=\"file\" $key" >"$tmp/allowed_signers"
+  ssh-keygen -Y verify -f "$tmp/allowed_signers" -I zog-release -n file -s "$tmp/SHA256SUMS.sig" <"$tmp/SHA256SUMS" >/dev/null 2>&1 ||
+    die "bad signature: SHA256SUMS.sig does not verify with ZOG_PUBKEY ($(echo "$key" | cut -c1-40)...); nothing installed"
+  echo "verified SHA256SUMS's signature with ZOG_PUBKEY"
+}
 
 install_binaries() {
   case "$(uname -s)" in
@@ -71,6 +83,7 @@ install_binaries() {
   trap 'rm -rf "$tmp"' EXIT
   fetch "$BASE_URL/$tarball" "$tmp/$tarball" || die "cannot download $BASE_URL/$tarball"
   fetch "$BASE_URL/SHA256SUMS" "$tmp/SHA256SUMS" || die "cannot download $BASE_URL/SHA256SUMS"
+  [ -z "${ZOG_PUBKEY:-}" ] || verify_signature
   expected=$(awk -v f="$tarball" '$2 == f || $2 == "*"f {print $1}' "$tmp/SHA256SUMS")
   [ -n "$expected" ] || die "SHA256SUMS has no line for $tarball"
   actual=$(sha256 "$tmp/$tarball")

@@ -3,7 +3,8 @@
  * cluster on loopback, under the same load (64-byte messages, W in flight, round robin over
  * the five). Prints figures; it does not pass or fail.
  *
- * - zog at each fsync policy, through RingClient and through `dist/sprog -i 0 --window W -r`;
+ * - zog at each fsync policy, through RingClient and through `dist/sprog -i 0 --window W -r`,
+ *   and at "batch" with `ack = "quorum"` (ok once a majority holds the message durably);
  *   JetStream R5 and R3 (file storage, acknowledged publishes), each driven both ways: through
  *   the one connection to the stream's leader (how most JetStream clients publish) and round
  *   robin over the five servers (four of five publishes then hop to the leader); core NATS
@@ -102,6 +103,13 @@ try {
     await ring.viaClient(warm, window);
     systems.push({ series: { system: `zog fsync=${fsync} RingClient`, samples: [] }, run: (k, w) => ring.viaClient(k, w) });
     systems.push({ series: { system: `zog fsync=${fsync} sprog`, samples: [] }, run: (k, w) => ring.viaSprog(k, w) });
+    if (fsync === "batch") {
+      // ok once a majority holds it durably: JetStream R5's acknowledgement, with fsync.
+      systems.push({
+        series: { system: `zog fsync=batch ack=quorum RingClient`, samples: [] },
+        run: (k, w) => ring.viaClient(k, w, "quorum"),
+      });
+    }
   }
   await alternate(systems, n, window, reps);
   const anchor = nats ? bestOf("nats JetStream R5 at its best (per run)", systems[0]!.series, systems[1]!.series) : undefined;

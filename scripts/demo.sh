@@ -295,6 +295,30 @@ fleet_demo() {
   emperor_rows "$ip:4041" | grep -E "^(EMPEROR|$node) " | indent
   echo "  $node is eligible again; nothing moves back by itself"
 
+  echo "-- zeus restart: one vassal restarted by its rule, without touching its file"
+  local before after
+  before=$(zeus_row "$ip:4041" sleeper2.toml | grep -o '([0-9]*)' | head -n 1 | tr -d '()')
+  echo "  \$ zeus restart [TLS flags] sleeper2.toml"
+  "$DIST/zeus" restart "${admin[@]}" sleeper2.toml 2>&1 | indent
+  restarted() { after=$(zeus_row "$ip:4041" sleeper2.toml | grep -o '([0-9]*)' | head -n 1 | tr -d '()') && [ -n "$after" ] && [ "$after" != "$before" ] && zeus_all_running "$ip:4041" "$m"; }
+  wait_until 10 "sleeper2.toml restarted" restarted
+  echo "  sleeper2.toml's pid $before became $after"
+
+  if [ -e "$Z/vassals/web.toml" ]; then
+    echo "-- a drain that cannot finish: web.toml may only run where zone=b (emperor2 alone)"
+    echo "   so its copy is never stopped without a replacement; the drain says it is blocked,"
+    echo "   and at its deadline the copies left are stopped (forced)"
+    echo "  \$ zeus drain [TLS flags] emperor2 --deadline 8s --wait"
+    local dcode=0
+    "$DIST/zeus" drain "${admin[@]}" emperor2 --deadline 8s --wait 2>&1 | indent || dcode=$?
+    echo "  (exit code $dcode: the drain ended forced)"
+    grep -h 'drain of emperor2' "$Z/zeus.log" | sed 's/^[^]]*\] //' | indent
+    echo "  \$ zeus undrain [TLS flags] emperor2"
+    "$DIST/zeus" undrain "${admin[@]}" emperor2 2>&1 | indent
+    wait_until 15 "web.toml back on emperor2" zeus_all_running "$ip:4041" "$m"
+    zeus_row "$ip:4041" web.toml | indent
+  fi
+
   echo "-- a rolling update: clock.toml (nodes = 2, [vassal.update] max_parallel = 1, min_healthy = 1, auto_revert = true)"
   echo "   gets a new command: one copy at a time, each running 1 s before the next"
   echo "  clock.toml's row of zeus status, each time it changed while the update rolled:"

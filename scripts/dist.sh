@@ -81,4 +81,9 @@ ls "$OUT"/*.deb >/dev/null 2>&1 && for d in "$OUT"/*.deb; do printf '%-16s %s\n'
 
 cp install.sh "$OUT/install.sh"
 (cd "$OUT" && sha256sum ./*.tar.gz $(ls ./*.deb 2>/dev/null) install.sh | sed 's| \./| |' >SHA256SUMS)
+# SIGN_KEY (an ssh private key): a detached signature, verified with ssh-keygen -Y verify (README).
+if [ -n "${SIGN_KEY:-}" ]; then
+  ssh-keygen -q -Y sign -f "$SIGN_KEY" -n file "$OUT/SHA256SUMS" || { echo "dist.sh: cannot sign with SIGN_KEY=$SIGN_KEY" >&2; exit 1; }
+  echo "wrote $OUT/SHA256SUMS.sig"
+fi
 echo "wrote $OUT/install.sh and $OUT/SHA256SUMS"

@@ -69,17 +69,21 @@ export class ZogRing {
     return this.ring.names.map((n) => join(this.ring.dir, "logs", n, "access.log"));
   }
 
-  #client(): RingClient {
+  #client(ack: "local" | "quorum"): RingClient {
     return new RingClient({
       servers: this.ring.hosts.map((host) => ({ host, port: this.ring.clientPort })),
       policy: { kind: "roundRobin" },
       timeoutMs: 120_000,
+      ack,
     });
   }
 
-  /** `n` messages through one RingClient, `window` in flight, round robin over the nodes. */
-  async viaClient(n: number, window: number): Promise<Sample> {
-    const client = this.#client();
+  /**
+   * `n` messages through one RingClient, `window` in flight, round robin over the nodes;
+   * `ack = "quorum"` waits for a majority of the nodes to hold each message durably.
+   */
+  async viaClient(n: number, window: number, ack: "local" | "quorum" = "local"): Promise<Sample> {
+    const client = this.#client(ack);
     const cpu0 = cpuMs(this.pids);
     const started = performance.now();
     const base = this.#sent;

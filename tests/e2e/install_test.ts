@@ -14,12 +14,18 @@ const TARBALL = `zog-${TARGET}.tar.gz`;
 let release: string;
 /** The PREFIX root the install test installed into (bin/, systemd/), for the unit tests. */
 let installed: string | undefined;
+let keys = "";
 let server: ReturnType<typeof Bun.serve>;
 
 beforeAll(async () => {
   release = tmpDir();
   if (process.platform !== "linux") return;
-  const dist = await run("bash", [join(ROOT, "scripts/dist.sh")], { env: { ...process.env, TARGETS: TARGET, OUT: release, DEBS: "0" } });
+  keys = tmpDir();
+  for (const k of ["release", "other"])
+    expect((await run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(keys, k)])).code).toBe(0);
+  const dist = await run("bash", [join(ROOT, "scripts/dist.sh")], {
+    env: { ...process.env, TARGETS: TARGET, OUT: release, DEBS: "0", SIGN_KEY: join(keys, "release") },
+  });
   expect(dist.stderr).toBe("");
   expect(dist.code).toBe(0);
   server = Bun.serve({
@@ -233,3 +239,30 @@ test("an unknown option and a missing BASE_URL are one-line errors", async () =>
   const none = await run("sh", [INSTALL], { env: { ...process.env, BASE_URL: "" } });
   expect(none.stderr).toContain("set BASE_URL");
 });
+
+test.skipIf(process.platform !== "linux")(
+  "with ZOG_PUBKEY, the signature of SHA256SUMS is verified; a bad one installs nothing and says so",
+  async () => {
+    const good = tmpDir();
+    const ok = await run("sh", [INSTALL], { env: env({ PREFIX: join(good, "bin"), ZOG_PUBKEY: join(keys, "release.pub") }) });
+    expect({ code: ok.code, stderr: ok.stderr }).toEqual({ code: 0, stderr: "" });
+    expect(ok.stdout).toContain("verified SHA256SUMS's signature with ZOG_PUBKEY\n");
+    // The key's text works as well as its file; another key is refused.
+    const other = readFileSync(join(keys, "other.pub"), "utf8").trim();
+    const bad = tmpDir();
+    const r = await run("sh", [INSTALL], { env: env({ PREFIX: join(bad, "bin"), ZOG_PUBKEY: other }) });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^install\.sh: bad signature: SHA256SUMS\.sig does not verify with ZOG_PUBKEY \(ssh-ed25519 .*\); nothing installed\n$/,
+    );
+    expect(existsSync(join(bad, "bin", "zog"))).toBe(false);
+    // README's verification command.
+    writeFileSync(join(keys, "allowed_signers"), `zog-release ${readFileSync(join(keys, "release.pub"), "utf8")}`);
+    const v = await run("bash", [
+      "-c",
+      `ssh-keygen -Y verify -f '${keys}/allowed_signers' -I zog-release -n file -s '${release}/SHA256SUMS.sig' <'${release}/SHA256SUMS'`,
+    ]);
+    expect(v.code).toBe(0);
+  },
+  60000,
+);
