@@ -1,7 +1,7 @@
 // Several zeus on one etcd prefix: one leader; kill -9 or a pause of the leader hands over
 // to a standby within the TTL plus a second, without restarting a vassal or running one twice.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { HaStatus } from "../../lib/zeus/ha.ts";
 import type { ZeusStatus } from "../../lib/zeus/zeus_status.ts";
@@ -96,6 +96,8 @@ haTest(
     expect(shown.stdout).toContain("this zeus is a standby");
     const before = await pids(emperors);
     expect(before.size).toBe(20);
+    // Fencing: the leader's commands carried its term, which each emperor keeps in its state dir.
+    for (const e of emperors) expect(readFileSync(join(e.stateDir, "zeus_term"), "utf8")).toMatch(/^[1-9]\d*\n$/);
     const watch = watchDuplicates(() => emperors);
 
     const killedAt = Date.now();
