@@ -21,3 +21,22 @@ export async function runCerts(args: string[]): Promise<number> {
   await import("reflect-metadata");
   return await (await import("./certs_command.ts")).runCertsCommand(args);
 }
+
+/**
+ * Checks a node's CA, certificate and key files (see `cert_check.ts`), loading
+ * @peculiar/x509 and its polyfill only now.
+ *
+ * @param files the paths, `names` what the certificate must name (one of), `now` the time of validity
+ * @example
+ * ```ts
+ * const r = await checkCertFiles({ ca: "pki/ca.crt", cert: "pki/MV.crt", key: "pki/MV.key" }, ["MV"], new Date());
+ * ```
+ */
+export async function checkCertFiles(
+  files: { ca: string; cert: string; key: string },
+  names: string[],
+  now: Date,
+): Promise<import("./cert_check.ts").CertCheck> {
+  await import("reflect-metadata");
+  return await (await import("./cert_check.ts")).checkCertFiles(files, names, now);
+}

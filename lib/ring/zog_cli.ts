@@ -8,9 +8,10 @@ import { hostname, networkInterfaces } from "node:os";
 import { defineCommand, defineSharedCommands, parseCommand, runSharedCommand } from "../cli/mod.ts";
 import { ConfigError, EXIT, problemsOf, UsageError } from "../errors.ts";
 import { loadRingConfig, nodeFiles, resolveSelf, type RingConfig, type RingNode } from "../config/mod.ts";
-import { loadServerFiles, parseHostPort } from "../tls/mod.ts";
+import { parseHostPort } from "../tls/mod.ts";
 import { defineCertsCommands, runCerts } from "../certs/mod.ts";
 import { folderProblems } from "./check_dirs.ts";
+import { tlsProblems } from "./check_tls.ts";
 import { runDaemon } from "./daemon.ts";
 import { runRepair, runVerify } from "./repair_cmds.ts";
 import { runStatus } from "./status_command.ts";
@@ -146,7 +147,8 @@ export async function main(args: string[]): Promise<number> {
 /**
  * `zog --check`: every problem of ring.toml on stderr as `FILE:LINE: reason` and exit 2;
  * once it is good, for the node (--node, or the one this machine is), its log and state
- * folders checked for writing and, with --node, its TLS files read.
+ * folders checked for writing and its TLS files checked (readable, key of the certificate,
+ * naming the node, signed by the CA, valid; expiring within 30 days is a warning).
  */
 async function checkConfig(file: string, node: string | undefined, dirs: { logDir?: string; stateDir?: string }): Promise<number> {
   let config: RingConfig;
@@ -159,14 +161,16 @@ async function checkConfig(file: string, node: string | undefined, dirs: { logDi
   }
   const self = thisNode(config, node);
   if (self) {
-    const problems = folderProblems(config.file, readFileSync(config.file, "utf8"), nodeFiles(config, self, dirs), dirs);
+    const text = readFileSync(config.file, "utf8");
+    const files = nodeFiles(config, self, dirs);
+    const problems = folderProblems(config.file, text, files, dirs);
+    if (files.tls) {
+      const tls = await tlsProblems(config.file, text, files.tls, self, new Date());
+      problems.push(...tls.errors);
+      for (const w of tls.warnings) process.stderr.write(`warning: ${w}\n`);
+    }
     for (const p of problems) process.stderr.write(`${p}\n`);
     if (problems.length > 0) return EXIT.usage;
-  }
-  if (node !== undefined && config.tls) {
-    const self = resolveSelf(config, { node, addresses: [], hostname: "" });
-    const files = nodeFiles(config, self);
-    if (files.tls) await loadServerFiles({ cert: files.tls.cert, key: files.tls.key, ca: files.tls.ca });
   }
   process.stdout.write(`${config.file}: ok (${config.nodes.length} nodes: ${config.nodes.map((n) => n.name).join(", ")})\n`);
   return EXIT.ok;

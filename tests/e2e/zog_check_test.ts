@@ -39,3 +39,30 @@ test("a node whose peer_port is its client_port, and two nodes on one host:port,
   expect(start.code).toBe(2);
   expect(start.stderr).toContain("node 1 has peer_port and client_port both 7000");
 });
+
+test("every TLS problem of the node at once: a certificate naming another node, a key of another certificate, a missing CA", async () => {
+  const dir = tmpDir();
+  for (const args of [
+    ["init", join(dir, "pki")],
+    ["issue", join(dir, "pki"), "A", "--host", "127.0.0.1"],
+    ["issue", join(dir, "pki"), "B"],
+  ]) {
+    const r = await run(bin("zog"), ["certs", ...args]);
+    expect(r.code).toBe(0);
+  }
+  const ring = join(dir, "ring.toml");
+  const nodes = '[[node]]\nname = "A"\nhost = "127.0.0.1"\n[[node]]\nname = "B"\nhost = "127.0.0.2"\n';
+  const logs = `log_dir = "${dir}/logs/{node}"\nstate_dir = "${dir}/state/{node}"\n`;
+  writeFileSync(ring, `${logs}${nodes}[tls]\nca = "pki/none.crt"\ncert = "pki/B.crt"\nkey = "pki/A.key"\n`);
+  const r = await run(bin("zog"), ["--check", "--config", ring, "--node", "A"]);
+  expect(r.stderr.trimEnd().split("\n")).toEqual([
+    expect.stringMatching(new RegExp(`^${ring}:10: \\[tls\\] ca: cannot read TLS CA .*none\\.crt: ENOENT$`)),
+    expect.stringMatching(new RegExp(`^${ring}:11: \\[tls\\] cert: .*B\\.crt names B, not A or 127\\.0\\.0\\.1$`)),
+    expect.stringMatching(new RegExp(`^${ring}:12: \\[tls\\] key: .*A\\.key is not the key of .*B\\.crt$`)),
+  ]);
+  expect(r.code).toBe(2);
+  writeFileSync(ring, `${logs}${nodes}[tls]\nca = "pki/ca.crt"\ncert = "pki/A.crt"\nkey = "pki/A.key"\n`);
+  const ok = await run(bin("zog"), ["--check", "--config", ring, "--node", "A"]);
+  expect(ok.stderr).toBe("");
+  expect(ok.code).toBe(0);
+});

@@ -1,0 +1,34 @@
+/**
+ * `zog --check`: a node's TLS files as start would need them, every problem at once as
+ * `FILE:LINE: reason` (the line of the `[tls]` key in ring.toml).
+ *
+ * @module
+ */
+import { lineOf, type NodeFiles, type RingNode } from "../config/mod.ts";
+import { checkCertFiles } from "../certs/mod.ts";
+
+/**
+ * The errors and warnings of `self`'s TLS files, each as `FILE:LINE: [tls] KEY: reason`.
+ *
+ * @param file ring.toml's path, and `text` its text, to point at lines
+ * @param tls the node's resolved TLS paths
+ * @example
+ * ```ts
+ * declare const text: string, files: NonNullable<NodeFiles["tls"]>, self: RingNode;
+ * const { errors } = await tlsProblems("ring.toml", text, files, self, new Date());
+ * ```
+ */
+export async function tlsProblems(
+  file: string,
+  text: string,
+  tls: NonNullable<NodeFiles["tls"]>,
+  self: RingNode,
+  now: Date,
+): Promise<{ errors: string[]; warnings: string[] }> {
+  const r = await checkCertFiles(tls, [self.name, self.host], now);
+  const at = (key: string) => {
+    const line = lineOf(text, new RegExp(`^\\s*${key}\\s*=`), 0);
+    return `${file}${line ? `:${line}` : ""}: [tls] ${key}: `;
+  };
+  return { errors: r.errors.map((e) => at(e.key) + e.reason), warnings: r.warnings.map((w) => at(w.key) + w.reason) };
+}
