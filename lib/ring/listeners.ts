@@ -25,7 +25,17 @@ export interface StoreStatus {
   oldest_seq: number;
   bytes: number;
   /** Durable listeners and groups: their position, and who is connected. */
-  positions: { name: string; kind: "durable" | "group"; position: number; connected: number; in_flight: number }[];
+  positions: {
+    name: string;
+    kind: "durable" | "group";
+    position: number;
+    connected: number;
+    in_flight: number;
+    /** A group's messages moved to another member since the node started (ack_wait passed, or their member left). */
+    redeliveries?: number;
+    /** A group's acknowledgements refused since the node started: the message had moved on. */
+    late_acks?: number;
+  }[];
 }
 
 /** How often changed positions are saved; a crash of the node repeats at most this much to a durable listener or group. */
@@ -131,7 +141,8 @@ export class Listeners {
       const group = kind === "group" ? this.#groups.get(name) : undefined;
       const connected = group ? group.members.length : this.#durables.has(name) ? 1 : 0;
       const inFlight = group ? group.members.reduce((n, m) => n + m.inflight.size, 0) : 0;
-      return { name, kind, position, connected, in_flight: inFlight };
+      const counts = group ? { redeliveries: group.redeliveries, late_acks: group.lateAcks } : {};
+      return { name, kind, position, connected, in_flight: inFlight, ...counts };
     });
     return { last_seq: this.store.lastSeq, oldest_seq: this.store.oldestSeq(), bytes: this.store.usedBytes(), positions };
   }

@@ -34,4 +34,9 @@ test("a stopped member's jobs move at ack_wait; after SIGCONT it does not proces
     "a working again",
   );
   expect(printed(a!).filter((g) => g.content.startsWith("job"))).toEqual([]);
+  // /status counts the group's moves (a's share of the ten jobs).
+  const st = await status(ring, "A", stats);
+  const group = st.store.positions.find((p: { name: string }) => p.name === "stall");
+  expect(group.redeliveries).toBeGreaterThan(0);
+  expect(group.late_acks).toBe(0); // a dropped the moved jobs: it acknowledged none of them
 }, 60_000);
