@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ZeusStatus } from "../../lib/zeus/zeus_status.ts";
 import { bin, freePort, killAll, type Proc, start, tmpDir, waitFor, waitUp } from "../helpers/procs.ts";
@@ -36,6 +36,17 @@ min_healthy = ${minHealthy}
 auto_revert = true
 `;
 }
+
+/** roll.toml's row of zeus's /status (the vassal of {@link rollingConf}). */
+export const roll = async (z: ZeusProc) => (await z.status())?.vassals.find((v) => v.name === "roll.toml");
+
+/** True when roll.toml runs three copies, all running and healthy. */
+export const rollHealthy = (v: Awaited<ReturnType<typeof roll>>): boolean =>
+  v !== undefined && v.emperors.length === 3 && v.emperors.every((c) => c.state === "running" && c.health === "healthy");
+
+/** The TAG each emperor's copy of roll.toml runs, read from the config the emperor was given. */
+export const rollTags = (emperors: readonly EmperorProc[]) =>
+  emperors.map((e) => /TAG = "(v\d)"/.exec(readFileSync(join(e.stateDir, "vassals", "roll.toml"), "utf8"))?.[1]).sort();
 
 async function status<T>(port: number): Promise<T | undefined> {
   try {

@@ -6,17 +6,22 @@ import { afterAll, afterEach, expect, test } from "bun:test";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { bin, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
-import { type EmperorProc, rollingConf, sleeper, startCluster, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
+import {
+  type EmperorProc,
+  roll,
+  rollHealthy,
+  rollingConf,
+  rollTags,
+  sleeper,
+  startCluster,
+  startZeus,
+  stopAll,
+  writeVassals,
+  type ZeusProc,
+} from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
-
-const roll = async (z: ZeusProc) => (await z.status())?.vassals.find((v) => v.name === "roll.toml");
-const healthy = (v: Awaited<ReturnType<typeof roll>>) =>
-  v !== undefined && v.emperors.length === 3 && v.emperors.every((c) => c.state === "running" && c.health === "healthy");
-/** The TAG each emperor's copy runs, read from the config the emperor was given. */
-const tags = (emperors: readonly EmperorProc[]) =>
-  emperors.map((e) => /TAG = "(v\d)"/.exec(readFileSync(join(e.stateDir, "vassals", "roll.toml"), "utf8"))?.[1]).sort();
 
 /** SIGTERM, `meanwhile`, then zeus again on the same port, directory and state file, with no --restore. */
 async function restart(z: ZeusProc, state: string, meanwhile = () => {}): Promise<ZeusProc> {
@@ -31,7 +36,7 @@ const settled = (z: ZeusProc) =>
     async () => {
       const s = await z.status();
       const v = s?.vassals.find((x) => x.name === "roll.toml");
-      return s && !s.settling && s.emperors.every((e) => e.alive) && healthy(v) ? { s, v: v! } : undefined;
+      return s && !s.settling && s.emperors.every((e) => e.alive) && rollHealthy(v) ? { s, v: v! } : undefined;
     },
     20_000,
     "the restarted zeus settled, every copy healthy",
@@ -41,7 +46,7 @@ const settled = (z: ZeusProc) =>
 async function rolledOut(state: string) {
   const cluster = await startCluster(3, ["--state", state]);
   writeVassals(cluster.z.dir, { "roll.toml": rollingConf("v1", "exec:/bin/true", 0.3) });
-  await waitFor(async () => healthy(await roll(cluster.z)), 20_000, "three healthy copies of v1");
+  await waitFor(async () => rollHealthy(await roll(cluster.z)), 20_000, "three healthy copies of v1");
   const savedLastGood = () =>
     existsSync(state) &&
     (JSON.parse(readFileSync(state, "utf8")) as { vassals: { name: string; lastGood?: unknown }[] }).vassals.some(
@@ -58,7 +63,7 @@ test("a plain restart after an auto_revert does not push the bad config again", 
   await waitFor(
     async () => {
       const v = await roll(z);
-      return v?.rollout?.state === "reverted" && healthy(v) && tags(emperors).every((t) => t === "v1");
+      return v?.rollout?.state === "reverted" && rollHealthy(v) && rollTags(emperors).every((t) => t === "v1");
     },
     30_000,
     "v2 reverted to v1",
@@ -67,7 +72,7 @@ test("a plain restart after an auto_revert does not push the bad config again", 
   const after = await settled(z2);
   expect(after.v.rollout?.state).toBe("reverted");
   expect(after.s.counters.updates).toBe(0);
-  expect(tags(emperors)).toEqual(["v1", "v1", "v1"]);
+  expect(rollTags(emperors)).toEqual(["v1", "v1", "v1"]);
 }, 120_000);
 
 test("an edit made while zeus was down rolls out max_parallel = 1 copy at a time after a plain restart", async () => {
@@ -79,15 +84,15 @@ test("an edit made while zeus was down rolls out max_parallel = 1 copy at a time
   await waitFor(
     async () => {
       const v = await roll(z2);
-      const t = tags(emperors);
+      const t = rollTags(emperors);
       worst = Math.max(worst, t.filter((x) => x === "v2").length);
-      return v?.rollout?.state === "rolling" && healthy(v) && t.includes("v2");
+      return v?.rollout?.state === "rolling" && rollHealthy(v) && t.includes("v2");
     },
     20_000,
     "the first copy on v2, proving itself",
   );
   expect(worst).toBe(1);
-  expect(tags(emperors)).toEqual(["v1", "v1", "v2"]);
+  expect(rollTags(emperors)).toEqual(["v1", "v1", "v2"]);
 }, 120_000);
 
 test("a drain survives a plain restart; --fresh forgets it and says what it discarded", async () => {

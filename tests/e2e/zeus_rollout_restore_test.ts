@@ -6,24 +6,28 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256Hex } from "../../lib/zeus_protocol/mod.ts";
 import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
-import { type EmperorProc, rollingConf, startCluster, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
+import {
+  type EmperorProc,
+  roll,
+  rollHealthy,
+  rollingConf,
+  rollTags,
+  startCluster,
+  startZeus,
+  stopAll,
+  writeVassals,
+  type ZeusProc,
+} from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
-
-const roll = async (z: ZeusProc) => (await z.status())?.vassals.find((v) => v.name === "roll.toml");
-const healthy = (v: Awaited<ReturnType<typeof roll>>) =>
-  v !== undefined && v.emperors.length === 3 && v.emperors.every((c) => c.state === "running" && c.health === "healthy");
-/** The TAG each emperor's copy runs, read from the config the emperor was given. */
-const tags = (emperors: readonly EmperorProc[]) =>
-  emperors.map((e) => /TAG = "(v\d)"/.exec(readFileSync(join(e.stateDir, "vassals", "roll.toml"), "utf8"))?.[1]).sort();
 
 test("kill -9 of zeus mid-rollout: --restore resumes it one copy at a time, auto_revert uses the saved last good config, a revert survives another restart", async () => {
   const state = join(tmpDir(), "zeus-state.json");
   const { z, spec, emperors } = await startCluster(3, ["--state", state]);
   const v1 = rollingConf("v1", "exec:/bin/true", 0.3);
   writeVassals(z.dir, { "roll.toml": v1 });
-  await waitFor(async () => healthy(await roll(z)), 20_000, "three healthy copies of v1");
+  await waitFor(async () => rollHealthy(await roll(z)), 20_000, "three healthy copies of v1");
   const savedLastGood = () => {
     if (!existsSync(state)) return undefined;
     const s = JSON.parse(readFileSync(state, "utf8")) as { vassals: { name: string; lastGood?: { sha256: string } }[] };
@@ -37,28 +41,28 @@ test("kill -9 of zeus mid-rollout: --restore resumes it one copy at a time, auto
   await waitFor(
     async () => {
       const v = await roll(z);
-      return v?.rollout?.state === "rolling" && v.rollout.waiting.length === 1 && healthy(v);
+      return v?.rollout?.state === "rolling" && v.rollout.waiting.length === 1 && rollHealthy(v);
     },
     20_000,
     "the first copy on v2, proving itself",
   );
   process.kill(z.proc.pid, "SIGKILL");
   await z.proc.exited;
-  expect(tags(emperors)).toEqual(["v1", "v1", "v2"]);
+  expect(rollTags(emperors)).toEqual(["v1", "v1", "v2"]);
 
   const z2 = await startZeus({ dir: z.dir, port: z.port, extra: ["--state", state, "--restore"] });
   const resumed = await waitFor(
     async () => {
       const s = await z2.status();
       const v = s?.vassals.find((x) => x.name === "roll.toml");
-      return s && !s.settling && healthy(v) && v!.rollout?.state === "rolling" ? s : undefined;
+      return s && !s.settling && rollHealthy(v) && v!.rollout?.state === "rolling" ? s : undefined;
     },
     20_000,
     "the restored rollout, every copy healthy",
   );
   // Resumed, not restarted: the two copies on v1 were not updated together on reconnecting.
   expect(resumed.counters.updates).toBe(0);
-  expect(tags(emperors)).toEqual(["v1", "v1", "v2"]);
+  expect(rollTags(emperors)).toEqual(["v1", "v1", "v2"]);
 
   // v2 starts failing its check: the rollout stops and its copy goes back to v1, the last good
   // config saved by the zeus before; never more than that one copy is down meanwhile.
@@ -68,7 +72,7 @@ test("kill -9 of zeus mid-rollout: --restore resumes it one copy at a time, auto
     async () => {
       const v = await roll(z2);
       if (v) worst = Math.max(worst, v.emperors.filter((c) => c.state !== "running" || c.health !== "healthy").length);
-      return v?.rollout?.state === "reverted" && healthy(v) && tags(emperors).every((t) => t === "v1");
+      return v?.rollout?.state === "reverted" && rollHealthy(v) && rollTags(emperors).every((t) => t === "v1");
     },
     30_000,
     "v2 reverted to v1",
@@ -84,7 +88,7 @@ test("kill -9 of zeus mid-rollout: --restore resumes it one copy at a time, auto
     async () => {
       const s = await z3.status();
       const v = s?.vassals.find((x) => x.name === "roll.toml");
-      return s && !s.settling && healthy(v) ? { s, v: v! } : undefined;
+      return s && !s.settling && rollHealthy(v) ? { s, v: v! } : undefined;
     },
     20_000,
     "every copy healthy after the second restore",
@@ -94,5 +98,5 @@ test("kill -9 of zeus mid-rollout: --restore resumes it one copy at a time, auto
   const v1sha = sha256Hex(new TextEncoder().encode(v1));
   expect([after.v.sha256, after.v.last_good_sha256]).toEqual([v1sha, v1sha]);
   expect(after.s.counters.updates).toBe(0);
-  expect(tags(emperors)).toEqual(["v1", "v1", "v1"]);
+  expect(rollTags(emperors)).toEqual(["v1", "v1", "v1"]);
 }, 120_000);
