@@ -8,7 +8,9 @@
  */
 import type { ParseArgsConfig } from "node:util";
 import { COMMON_FLAGS, handleCommon } from "./common.ts";
+import { UsageError } from "../errors.ts";
 import { parseFlags } from "./flags.ts";
+import { nearest } from "./nearest.ts";
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
@@ -66,7 +68,20 @@ export function commandName(def: CommandDef): string {
  * ```
  */
 export function parseCommand<O extends Options>(def: CommandDef<O & typeof COMMON_FLAGS>, args: string[]) {
+  if (!def.sub && !def.positionals && args[0] !== undefined && !args[0].startsWith("-")) throw unknownCommand(def.program, args[0]);
   const parsed = parseFlags(args, def.flags, def.positionals ?? false);
   const done = handleCommon(def.program, def.help, parsed.values as Parameters<typeof handleCommon>[2]);
   return done ?? parsed;
+}
+
+/** The error for a word that names no subcommand of `program`, with the nearest one when it looks like a typo. */
+function unknownCommand(program: string, word: string): UsageError {
+  const subs = [...new Set(definedCommands(program).flatMap((c) => (c.sub ? [c.sub.split(" ")[0]!] : [])))];
+  const near = nearest(word, subs);
+  const shown = JSON.stringify(word.length > 60 ? `${word.slice(0, 60)}…` : word);
+  return new UsageError(
+    near
+      ? `unknown command ${shown}: did you mean "${program} ${near}"?`
+      : `unknown command ${shown} (see ${program} --help for the commands)`,
+  );
 }

@@ -61,3 +61,19 @@ test("a flag given a negative or dash value says how to pass it, exit 2", async 
   expect(z.code).toBe(2);
   expect(z.stderr).toBe('zeus: --place-timeout "-1" is not a number ≥ 0.1\n');
 });
+
+test("a mistyped subcommand suggests the nearest one, an unknown word names --help, exit 2", async () => {
+  for (const [program, word, hint] of [
+    ["zeus", "stauts", 'did you mean "zeus status"?'],
+    ["zog", "stauts", 'did you mean "zog status"?'],
+    ["sprog", "lisen", 'did you mean "sprog listen"?'],
+    ["emperor", "stat", 'did you mean "emperor status"?'],
+    ["zeus", "frobnicate", "see zeus --help for the commands"],
+  ] as const) {
+    const r = await run(bin(program), [word]);
+    expect(r.stderr.trim()).toBe(
+      `${program}: unknown command "${word}"${hint.startsWith("did") ? ": " : " ("}${hint}${hint.startsWith("did") ? "" : ")"}`,
+    );
+    expect(r.code).toBe(2);
+  }
+});
