@@ -2,34 +2,16 @@
 // may take blocks the drain with its reason and is never stopped; a deadline or --force stops
 // what is left (forced); a drain ends "drained" when every copy moved; progress is saved.
 import { expect, test } from "bun:test";
-import { Coordinator } from "../../lib/zeus/coordinator.ts";
 import { drainState } from "../../lib/zeus/drain.ts";
-import type { ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
+import { fakeFleet } from "./_fake_fleet.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
 function zeus() {
-  let now = 1000;
-  const sent: { conn: number; m: ZeusMessage }[] = [];
-  const io = { now: () => now, send: (conn: number, m: ZeusMessage) => void sent.push({ conn, m }), close: () => {}, changed: () => {} };
-  const core = new Coordinator(io, { deadAfterMs: 1e9, settleMs: 0, maxRejections: 3 });
-  const connect = (conn: number, node: string, zone: string) => {
-    core.connOpened(conn, `127.0.0.1:${conn}`);
-    core.message(conn, { type: "I_AM_ALIVE", node, maxVassals: 10, runningVassals: 0, labels: { zone } });
-    core.message(conn, { type: "REPORT_END", count: 0 });
-  };
-  /** Answers every placement on `conn` as a well-behaved emperor, up to SPAWNED. */
-  const run = (conn: number, pid: number) => {
-    for (let mine = sent.filter((s) => s.conn === conn); mine.length > 0; mine = sent.filter((s) => s.conn === conn)) {
-      for (const s of mine) sent.splice(sent.indexOf(s), 1);
-      for (const { m } of mine) {
-        if (m.type === "NEW_VASSAL") core.message(conn, { type: "ACCEPTED_VASSAL", name: m.name });
-        if (m.type === "CONFIG_END") core.message(conn, { type: "VASSAL_SPAWNED", name: m.name, pid, restarts: 0 });
-      }
-    }
-  };
-  const on = (name: string) => [...(core.vassals.get(name)?.copiesOn.values() ?? [])].map((c) => `${c.node}:${c.state}`).sort();
-  return { core, sent, connect, run, on, advance: (ms: number) => (now += ms) };
+  const f = fakeFleet(1e9);
+  const connect = (conn: number, node: string, zone: string) => f.connect(conn, node, { zone });
+  const on = (name: string) => [...(f.core.vassals.get(name)?.copiesOn.values() ?? [])].map((c) => `${c.node}:${c.state}`).sort();
+  return { ...f, connect, on };
 }
 
 const pinned = '[vassal]\ncommand = "/bin/sleep"\nconstraints = ["zone=z1"]\n';

@@ -2,31 +2,12 @@
 import { expect, test } from "bun:test";
 import { AdminError } from "../../lib/errors.ts";
 import { Coordinator } from "../../lib/zeus/coordinator.ts";
-import type { ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
+import { fakeFleet } from "./_fake_fleet.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 
 function zeus() {
-  let now = 1000;
-  const sent: { conn: number; m: ZeusMessage }[] = [];
-  const io = { now: () => now, send: (conn: number, m: ZeusMessage) => void sent.push({ conn, m }), close: () => {}, changed: () => {} };
-  const core = new Coordinator(io, { deadAfterMs: 5000, settleMs: 0, maxRejections: 3 });
-  const connect = (conn: number, node: string) => {
-    core.connOpened(conn, `127.0.0.1:${conn}`);
-    core.message(conn, { type: "I_AM_ALIVE", node, maxVassals: 10, runningVassals: 0 });
-    core.message(conn, { type: "REPORT_END", count: 0 });
-  };
-  /** Answers every placement on `conn` as a well-behaved emperor, up to SPAWNED. */
-  const run = (conn: number, pid: number) => {
-    for (let mine = sent.filter((s) => s.conn === conn); mine.length > 0; mine = sent.filter((s) => s.conn === conn)) {
-      for (const s of mine) sent.splice(sent.indexOf(s), 1);
-      for (const { m } of mine) {
-        if (m.type === "NEW_VASSAL") core.message(conn, { type: "ACCEPTED_VASSAL", name: m.name });
-        if (m.type === "CONFIG_END") core.message(conn, { type: "VASSAL_SPAWNED", name: m.name, pid, restarts: 0 });
-      }
-    }
-  };
-  return { core, sent, connect, run, advance: (ms: number) => (now += ms), io };
+  return fakeFleet(5000);
 }
 
 test("a drain is kept in the state file and restored; undrain and forget answer for unknown or alive emperors", () => {
