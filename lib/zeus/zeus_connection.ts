@@ -127,6 +127,9 @@ export class ZeusConnection implements TermMember {
     const step = connStep(this.#role, e);
     if (!step)
       return log.error("connection {remote} as {role}: unexpected {event}", { remote: this.remote, role: this.#role, event: e.kind });
+    // However an emperor's connection ends (closed by it, dropped, deposed, bad input), the
+    // exec and log streams relayed through it end with it, so no caller waits on a dead one.
+    if (this.#role === "emperor" && step.next === "closed") this.host.relay.emperorClosed(this.id);
     this.#role = step.next;
     const reason = "reason" in e ? e.reason : "";
     for (const a of step.actions) this.#act(a, reason);
@@ -144,7 +147,6 @@ export class ZeusConnection implements TermMember {
       case "protocol_error":
         return this.#term?.protocolError(id, reason);
       case "emperor_lost":
-        host.relay.emperorClosed(id);
         return this.#term?.lost(id, a.why ?? reason);
       case "admin_gone":
         return host.hub.closed(id);
