@@ -55,12 +55,9 @@ const facts = (config: VassalConfig): VassalFacts => ({
 });
 
 // Next phase of each phase on each input, in the order of inputs(): "=" stays, "-" is a
-// protocol error (one `unexpected` action, nothing else).
-const PLAIN: Record<Phase, string> = {
+// protocol error (one `unexpected` action, nothing else). The rows both kinds share:
+const SHARED = {
   new: "starting - = = = = = starting starting = = stopped - - = = = =",
-  starting: "- running running running = shutting = restarting restarting = = destroying backoff - = = = running",
-  running: "- = = = = shutting = restarting restarting unhealthy = destroying backoff - = = = =",
-  reloading: "- running running running = shutting = restarting restarting = = destroying backoff - = = = running",
   restarting: "- = = = = = = = = = = destroying starting - = = = =",
   unhealthy: "- = = = = = = = = = = destroying starting - = = = =",
   destroying: "- = = = = = = = = = = = stopped - = = = =",
@@ -70,19 +67,17 @@ const PLAIN: Record<Phase, string> = {
   failed: "- - = = = = = starting starting = = stopped - - = = = =",
   stopped: "- - = = = = = = = = = = - - = = = =",
 };
+const PLAIN: Record<Phase, string> = {
+  ...SHARED,
+  starting: "- running running running = shutting = restarting restarting = = destroying backoff - = = = running",
+  running: "- = = = = shutting = restarting restarting unhealthy = destroying backoff - = = = =",
+  reloading: "- running running running = shutting = restarting restarting = = destroying backoff - = = = running",
+};
 const UWSGI: Record<Phase, string> = {
-  new: "starting - = = = = = starting starting = = stopped - - = = = =",
+  ...SHARED,
   starting: "- = running running = shutting = = = = = destroying backoff - = = = =",
   running: "- = = = = shutting = reloading reloading unhealthy = destroying backoff - = = = =",
   reloading: "- = running running = shutting = = = = = destroying backoff - = = = =",
-  restarting: "- = = = = = = = = = = destroying starting - = = = =",
-  unhealthy: "- = = = = = = = = = = destroying starting - = = = =",
-  destroying: "- = = = = = = = = = = = stopped - = = = =",
-  shutting: "- = = = = = = = = = = destroying resting - = = = =",
-  backoff: "- - = = = = = starting starting = = stopped - starting = = = =",
-  resting: "- - = = = = = starting starting = = stopped - - = = = =",
-  failed: "- - = = = = = starting starting = = stopped - - = = = =",
-  stopped: "- - = = = = = = = = = = - - = = = =",
 };
 
 for (const [kind, config, table] of [
@@ -90,7 +85,7 @@ for (const [kind, config, table] of [
   ["uWSGI", uwsgi, UWSGI],
 ] as [string, VassalConfig, Record<Phase, string>][]) {
   test(`every phase x input of a ${kind} vassal: the next phase, or a protocol error`, () => {
-    expect(Object.keys(table)).toEqual([...PHASES]);
+    expect(Object.keys(table).sort()).toEqual([...PHASES].sort());
     for (const phase of PHASES) {
       const got = inputs(config).map((input) => {
         const f = facts(config);
