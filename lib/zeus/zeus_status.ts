@@ -72,14 +72,38 @@ export interface ZeusStatus {
   ha?: HaStatus;
 }
 
-function vassalState(v: VassalRecord): string {
+/**
+ * Every state a vassal row of `/status` can show; `/metrics` has a `zeus_vassals` series for
+ * each, 0 included, so a dashboard's query does not lose its series when no vassal is in it.
+ */
+const VASSAL_STATES = [
+  "pending",
+  "placing",
+  "partial",
+  "running",
+  "moving",
+  "updating",
+  "reloading",
+  "restored",
+  "backoff",
+  "unhealthy",
+  "stopping",
+  "stopped",
+  "failed",
+  "config-error",
+] as const;
+
+/** One of {@link VASSAL_STATES}. */
+type VassalState = (typeof VASSAL_STATES)[number];
+
+function vassalState(v: VassalRecord): VassalState {
   if (v.error) return "config-error";
   if (v.failed) return "failed";
   if (v.stopped) return v.copiesOn.size > 0 ? "stopping" : "stopped";
   const states = [...v.copiesOn.values()].filter((c) => c.state !== "moving").map((c) => c.state);
   if (states.length < v.copies) return states.length === 0 ? "pending" : "partial";
   if (states.every((s) => s === "running")) return v.copiesOn.size > states.length ? "moving" : "running";
-  for (const s of ["backoff", "unhealthy", "stopped", "restored", "offered", "accepted", "updating", "reloading"])
+  for (const s of ["backoff", "unhealthy", "stopped", "restored", "offered", "accepted", "updating", "reloading"] as const)
     if (states.includes(s as never)) return s === "accepted" || s === "offered" ? "placing" : s;
   return "running";
 }
@@ -156,7 +180,7 @@ function copyStates(s: ZeusStatus): Map<string, number> {
  */
 export function zeusMetrics(core: Coordinator): string {
   const s = zeusStatus(core);
-  const byState = new Map<string, number>();
+  const byState = new Map<string, number>(VASSAL_STATES.map((state) => [state, 0]));
   for (const v of s.vassals) byState.set(v.state, (byState.get(v.state) ?? 0) + 1);
   const metrics: Metric[] = [
     {
