@@ -8,7 +8,7 @@ import type { Coordinator, CoordinatorCounters } from "./coordinator.ts";
 import { unmetNote } from "../vassal/mod.ts";
 import { type DrainStatus, drainStatus } from "./drain_status.ts";
 import type { HaStatus } from "./ha.ts";
-import type { VassalRecord } from "./records.ts";
+import { copiesUp, VASSAL_STATES, vassalState } from "./vassal_state.ts";
 import { exitText } from "./verdict.ts";
 
 /** One emperor in `/status` (with its drain's fields while it drains). */
@@ -48,6 +48,8 @@ export interface VassalStatusRow {
   name: string;
   state: string;
   copies: number;
+  /** Copies that run and stay (a copy moving off a draining emperor does not count): the N of N/M. */
+  up?: number;
   emperors: CopyStatus[];
   restarts: number;
   moves: number;
@@ -70,42 +72,6 @@ export interface ZeusStatus {
   counters: CoordinatorCounters;
   /** Several zeus: this zeus' role, the leader since when, the standbys. */
   ha?: HaStatus;
-}
-
-/**
- * Every state a vassal row of `/status` can show; `/metrics` has a `zeus_vassals` series for
- * each, 0 included, so a dashboard's query does not lose its series when no vassal is in it.
- */
-const VASSAL_STATES = [
-  "pending",
-  "placing",
-  "partial",
-  "running",
-  "moving",
-  "updating",
-  "reloading",
-  "restored",
-  "backoff",
-  "unhealthy",
-  "stopping",
-  "stopped",
-  "failed",
-  "config-error",
-] as const;
-
-/** One of {@link VASSAL_STATES}. */
-type VassalState = (typeof VASSAL_STATES)[number];
-
-function vassalState(v: VassalRecord): VassalState {
-  if (v.error) return "config-error";
-  if (v.failed) return "failed";
-  if (v.stopped) return v.copiesOn.size > 0 ? "stopping" : "stopped";
-  const states = [...v.copiesOn.values()].filter((c) => c.state !== "moving").map((c) => c.state);
-  if (states.length < v.copies) return states.length === 0 ? "pending" : "partial";
-  if (states.every((s) => s === "running")) return v.copiesOn.size > states.length ? "moving" : "running";
-  for (const s of ["backoff", "unhealthy", "stopped", "restored", "offered", "accepted", "updating", "reloading"] as const)
-    if (states.includes(s as never)) return s === "accepted" || s === "offered" ? "placing" : s;
-  return "running";
 }
 
 /**
@@ -147,6 +113,7 @@ export function zeusStatus(core: Coordinator): ZeusStatus {
         name: v.name,
         state: vassalState(v),
         copies: v.copies,
+        up: copiesUp(v),
         emperors: copies,
         restarts: copies.reduce((n, c) => n + c.restarts, 0),
         moves: v.moves,
