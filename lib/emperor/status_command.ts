@@ -7,6 +7,7 @@
 import { defineCommand, parseCommand } from "../cli/mod.ts";
 import { DEFAULT_STATS, fetchStatus, renderTable } from "../stats/mod.ts";
 import type { VassalView } from "./status_view.ts";
+import type { ZeusLinkStatus } from "./zeus_link.ts";
 import { EXIT } from "../errors.ts";
 
 /** A duration as the largest whole unit: "42s", "5m", "3h", "2d". */
@@ -24,11 +25,21 @@ export interface EmperorStatusDoc {
   rejected?: { name: string; reason: string }[];
   /** Directory mode: vassals kept stopped by `emperor stop` (shown as `stopped` rows). */
   stopped?: string[];
+  /** Zeus mode: the link to zeus. */
+  zeus?: Pick<ZeusLinkStatus, "zeus" | "state" | "connected_since" | "last_error">;
+}
+
+/** The line of the link to zeus: how long it has been connected, or why it is not. */
+function zeusLine(z: NonNullable<EmperorStatusDoc["zeus"]>, now: number): string {
+  if (z.state === "connected")
+    return `zeus ${z.zeus}: connected${z.connected_since ? ` for ${ago(now - Date.parse(z.connected_since))}` : ""}\n`;
+  return `zeus ${z.zeus}: not connected (${z.state})${z.last_error ? `: ${z.last_error}` : ""}\n`;
 }
 
 /**
- * Renders an emperor's `/status` document as a table, times relative to `now`, then the
- * vassal files it could not use, one `NAME[:LINE]: reason` line each.
+ * Renders an emperor's `/status` document as a table, times relative to `now` (under zeus,
+ * after a line on the link to zeus: connected, or why not), then the vassal files it could
+ * not use, one `NAME[:LINE]: reason` line each.
  *
  * @example
  * ```ts
@@ -53,9 +64,10 @@ export function renderEmperorStatus(s: EmperorStatusDoc, now: number): string {
       ...(s.stopped ?? []).map((name) => [name, "-", "stopped", undefined, undefined, undefined, "-"]),
     ],
   );
+  const head = s.zeus ? zeusLine(s.zeus, now) : "";
   const rejected = s.rejected ?? [];
-  if (rejected.length === 0) return table;
-  return `${table}\nfiles with errors (not running):\n${rejected.map((r) => `  ${r.reason}\n`).join("")}`;
+  if (rejected.length === 0) return head + table;
+  return `${head}${table}\nfiles with errors (not running):\n${rejected.map((r) => `  ${r.reason}\n`).join("")}`;
 }
 
 const STATUS = defineCommand({
@@ -66,7 +78,8 @@ const STATUS = defineCommand({
   emperor status [--stats ADDR:PORT] [--json]
 
 Prints the vassals of a running emperor (kind, state, pid, restarts, last exit) and the
-vassal files it could not use, read from GET /status at its --stats address.
+vassal files it could not use, read from GET /status at its --stats address; under zeus,
+first a line on its link to zeus (connected, or why not and how to fix it).
   --stats ADDR:PORT   where the emperor serves --stats (default ${DEFAULT_STATS.emperor})
   --json              print the raw JSON`,
   flags: { stats: { type: "string", default: DEFAULT_STATS.emperor }, json: { type: "boolean" } },
