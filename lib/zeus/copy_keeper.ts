@@ -184,9 +184,12 @@ export class CopyKeeper {
     }
     for (const { vassal: r, replaces } of plan.adopt) {
       const v = this.vassals.get(r.name)!;
+      const was = replaces ? v.copiesOn.get(replaces)?.state : undefined;
       if (replaces) this.remove(v, replaces);
       this.counters.adopted++;
-      log.info("adopting {name} running on {node} (pid {pid})", { name: r.name, node: e.node, pid: r.pid });
+      const fields = { name: r.name, node: e.node, pid: r.pid, other: replaces, was };
+      if (replaces) log.info("adopting {name} running on {node} (pid {pid}) in place of the {was} copy on {other}", fields);
+      else log.info("adopting {name} running on {node} (pid {pid})", fields);
       const c: Copy = { node: e.node, state: "running", pid: r.pid, restarts: r.restarts, sha: r.sha256 };
       v.copiesOn.set(e.node, c);
       e.names.add(v.name);
