@@ -5,7 +5,7 @@
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
 import { bin, freePort, removeTmpDirs, run, start, tmpDir, waitFor, waitUp } from "../helpers/procs.ts";
-import { type EmperorProc, startEmperor, startZeus, stopAll, type ZeusProc } from "./_zeus.ts";
+import { type EmperorProc, startEmperor, startZeus, stopAll, type ZeusProc, zeusPki } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
@@ -13,18 +13,7 @@ afterAll(removeTmpDirs);
 let pki = "";
 let rogue = "";
 beforeAll(async () => {
-  pki = tmpDir("pki-");
-  rogue = tmpDir("rogue-pki-");
-  for (const args of [
-    ["init", pki],
-    ["issue", pki, "zeus", "--host", "127.0.0.1"],
-    ["issue", pki, "e1"],
-    ["init", rogue],
-    ["issue", rogue, "e1"],
-  ]) {
-    const r = await run(bin("zeus"), ["certs", ...args]);
-    expect(r.code).toBe(0);
-  }
+  ({ pki, rogue } = await zeusPki());
 });
 
 /** A zeus with TLS and client certificates (the seed's --zeus form), on a free port. */
