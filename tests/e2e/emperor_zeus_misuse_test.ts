@@ -7,20 +7,17 @@ import { join } from "node:path";
 import { bin, freePort, removeTmpDirs, run, start, tmpDir, waitFor, waitUp } from "../helpers/procs.ts";
 import { type EmperorProc, startEmperor, startZeus, stopAll, type ZeusProc, zeusPki } from "./_zeus.ts";
 
+/** Its CA and certificates (zeus, e1), and another CA with an e1 of its own. */
+let certs = { pki: "", rogue: "" };
+beforeAll(async () => void (certs = await zeusPki()));
 afterEach(stopAll);
 afterAll(removeTmpDirs);
-
-let pki = "";
-let rogue = "";
-beforeAll(async () => {
-  ({ pki, rogue } = await zeusPki());
-});
 
 /** A zeus with TLS and client certificates (the seed's --zeus form), on a free port. */
 async function startAuthZeus(): Promise<Pick<ZeusProc, "proc" | "port">> {
   const port = await freePort();
   const statsPort = await freePort();
-  const spec = `127.0.0.1:${port},${join(pki, "zeus.crt")},${join(pki, "zeus.key")},${join(pki, "ca.crt")} ${tmpDir("zeus-vassals-")}`;
+  const spec = `127.0.0.1:${port},${join(certs.pki, "zeus.crt")},${join(certs.pki, "zeus.key")},${join(certs.pki, "ca.crt")} ${tmpDir("zeus-vassals-")}`;
   const proc = start(bin("zeus"), ["--zeus", spec, "--stats", `127.0.0.1:${statsPort}`]);
   await waitUp(proc, () => fetch(`http://127.0.0.1:${statsPort}/healthz`).catch(() => undefined), 10_000, "zeus up");
   return { proc, port };
@@ -55,7 +52,7 @@ async function expectOneHint(e: EmperorProc, hint: RegExp): Promise<void> {
 
 test("a --node its certificate does not name: zeus's refusal with the fix, not a CA hint", async () => {
   const z = await startAuthZeus();
-  const e = await startEmperor("e4", `zeus-ssl:127.0.0.1:${z.port},${join(pki, "e1.key")}`, ["--zeus-ca", join(pki, "ca.crt")]);
+  const e = await startEmperor("e4", `zeus-ssl:127.0.0.1:${z.port},${join(certs.pki, "e1.key")}`, ["--zeus-ca", join(certs.pki, "ca.crt")]);
   await expectOneHint(
     e,
     /refused node "e4": its certificate names e1: start this emperor with --node e1, or give it a certificate issued for e4/,
@@ -65,9 +62,12 @@ test("a --node its certificate does not name: zeus's refusal with the fix, not a
 
 test("a certificate of another CA, and a --zeus-ca of another CA", async () => {
   const z = await startAuthZeus();
-  const ca = ["--zeus-ca", join(pki, "ca.crt")];
-  const refused = await startEmperor("e1", `zeus-ssl:127.0.0.1:${z.port},${join(rogue, "e1.key")}`, ca);
-  const unknown = await startEmperor("e1", `zeus-ssl:127.0.0.1:${z.port},${join(pki, "e1.key")}`, ["--zeus-ca", join(rogue, "ca.crt")]);
+  const ca = ["--zeus-ca", join(certs.pki, "ca.crt")];
+  const refused = await startEmperor("e1", `zeus-ssl:127.0.0.1:${z.port},${join(certs.rogue, "e1.key")}`, ca);
+  const unknown = await startEmperor("e1", `zeus-ssl:127.0.0.1:${z.port},${join(certs.pki, "e1.key")}`, [
+    "--zeus-ca",
+    join(certs.rogue, "ca.crt"),
+  ]);
   await expectOneHint(
     refused,
     /does not accept our certificate \(.*\): pass --emperor zeus-ssl:127\.0\.0\.1:\d+,CRT,KEY signed by zeus's CA/,
@@ -79,9 +79,9 @@ test("plain on a TLS zeus, TLS on a plain zeus", async () => {
   const tls = await startAuthZeus();
   const plain = await startZeus();
   const plainOnTls = await startEmperor("e1", `zeus:127.0.0.1:${tls.port}`);
-  const tlsOnPlain = await startEmperor("e2", `zeus-ssl:127.0.0.1:${plain.port},${join(pki, "e1.key")}`, [
+  const tlsOnPlain = await startEmperor("e2", `zeus-ssl:127.0.0.1:${plain.port},${join(certs.pki, "e1.key")}`, [
     "--zeus-ca",
-    join(pki, "ca.crt"),
+    join(certs.pki, "ca.crt"),
   ]);
   await expectOneHint(plainOnTls, /127\.0\.0\.1:\d+: this zeus speaks TLS: pass --emperor zeus-ssl:127\.0\.0\.1:\d+ and --zeus-ca CA/);
   await expectOneHint(
