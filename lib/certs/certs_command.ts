@@ -11,12 +11,13 @@ import { initCaDir, issueCertInDir, validateCertName } from "./certs_dir.ts";
 
 /** The usage text of the `certs` subcommand. */
 export const CERTS_USAGE = `usage: certs init DIR [--force]
-       certs issue DIR NAME [--host IP_OR_DNS ...]
+       certs issue DIR NAME [--host IP_OR_DNS ...] [--force]
 
   init    create a CA: DIR/ca.crt and DIR/ca.key (EC P-256, 10 years);
           --force replaces an existing CA
   issue   create DIR/NAME.crt and DIR/NAME.key signed by that CA (EC P-256, 2 years,
-          server and client auth); each --host is added to the certificate's names
+          server and client auth); each --host is added to the certificate's names;
+          --force replaces an existing NAME.crt and NAME.key
 
 exit codes: 0 ok, 1 error, 2 usage error`;
 
@@ -72,10 +73,9 @@ export async function runCertsCommand(args: string[], io: CommandIo = STDIO): Pr
     }
     if (verb === "issue") {
       if (dir === undefined || name === undefined || extra.length > 0) return usageError(io, "issue takes DIR NAME");
-      if (values.force) return usageError(io, "--force belongs to init; issue always replaces NAME.crt");
       const bad = checkNameAndHosts(name, hosts);
       if (bad) return usageError(io, bad);
-      report(io, await issueCertInDir(dir, name, hosts));
+      report(io, await issueCertInDir(dir, name, hosts, { force: values.force === true }));
       return EXIT.ok;
     }
     return usageError(io, verb === undefined ? "missing subcommand" : `unknown subcommand "${verb}"`);

@@ -24,11 +24,12 @@ Creates a CA: DIR/ca.crt and DIR/ca.key (EC P-256, 10 years); --force replaces a
     sub: "certs issue",
     summary: "create NAME.crt and NAME.key signed by the CA of DIR",
     help: `Usage:
-  ${program} certs issue DIR NAME [--host IP_OR_DNS ...]
+  ${program} certs issue DIR NAME [--host IP_OR_DNS ...] [--force]
 
 Creates DIR/NAME.crt and DIR/NAME.key signed by DIR's CA (EC P-256, 2 years, server and
-client auth); each --host is added to the certificate's names.`,
-    flags: { host: { type: "string", multiple: true } },
+client auth); each --host is added to the certificate's names. --force replaces an existing
+NAME.crt and NAME.key (without it, issue refuses to overwrite them).`,
+    flags: { host: { type: "string", multiple: true }, force: { type: "boolean" } },
     positionals: true,
   });
 }

@@ -52,26 +52,33 @@ export async function initCaDir(dir: string, opts: { force?: boolean } = {}): Pr
 }
 
 /**
- * Issues DIR/NAME.crt and DIR/NAME.key (mode 0600) signed by the CA in DIR, replacing
- * an earlier certificate of that name.
+ * Issues DIR/NAME.crt and DIR/NAME.key (mode 0600) signed by the CA in DIR. An earlier
+ * certificate or key of that name is replaced only with `force`: a key that a running
+ * node uses is not lost to a repeated command.
  *
  * @param hosts IP addresses and DNS names to put in the certificate's SAN
  * @returns the paths written
- * @throws {TypeError} on a bad name or host; {Error} when the CA cannot be read
+ * @throws {TypeError} on a bad name or host; {Error} when the CA cannot be read, or when
+ *   DIR/NAME.crt or DIR/NAME.key exists and `force` is not set
  * @example
  * ```ts
  * await issueCertInDir("/etc/zog/tls", "MV", ["192.168.152.242"]);
  * ```
  */
-export async function issueCertInDir(dir: string, name: string, hosts: string[]): Promise<string[]> {
+export async function issueCertInDir(dir: string, name: string, hosts: string[], opts: { force?: boolean } = {}): Promise<string[]> {
   validateCertName(name);
+  const crt = join(dir, `${name}.crt`);
+  const key = join(dir, `${name}.key`);
+  if (!opts.force) {
+    for (const p of [crt, key]) {
+      if (await exists(p)) throw new Error(`certificate file ${p} already exists (pass --force to replace it and its key)`);
+    }
+  }
   const ca: CertPair = {
     certPem: await readPem("CA", join(dir, "ca.crt")),
     keyPem: await readPem("key", join(dir, "ca.key")),
   };
   const leaf = await issueCert(ca, name, hosts);
-  const crt = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
   writePair(leaf, crt, key);
   return [crt, key];
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import type { ParseArgsConfig } from "node:util";
-import { COMMON_FLAGS, handleCommon } from "./common.ts";
+import { COMMON_FLAGS, COMMON_VALUES, handleCommon } from "./common.ts";
 import { UsageError } from "../errors.ts";
 import { parseFlags } from "./flags.ts";
 import { nearest } from "./nearest.ts";
@@ -28,12 +28,14 @@ export interface CommandDef<O extends Options = Options> {
   flags: O;
   /** Whether the command takes positional arguments. */
   positionals?: boolean;
+  /** The fixed values of flags that take one of a few words (long name → values), for completion. */
+  values?: Readonly<Record<string, readonly string[]>>;
 }
 
 const registry: CommandDef[] = [];
 
 /**
- * Registers a command and returns it with the common flags added to its options.
+ * Registers a command and returns it with the common flags (and their values) added.
  *
  * @example
  * ```ts
@@ -41,7 +43,7 @@ const registry: CommandDef[] = [];
  * ```
  */
 export function defineCommand<O extends Options>(def: CommandDef<O>): CommandDef<O & typeof COMMON_FLAGS> {
-  const full = { ...def, flags: { ...def.flags, ...COMMON_FLAGS } };
+  const full = { ...def, flags: { ...def.flags, ...COMMON_FLAGS }, values: { ...def.values, ...COMMON_VALUES } };
   registry.push(full);
   return full;
 }

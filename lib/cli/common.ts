@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { parseLogFormat, parseLogLevel, setupLogging } from "../log/mod.ts";
+import { LOG_FORMATS, LOG_LEVELS, parseLogFormat, parseLogLevel, setupLogging } from "../log/mod.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { versionLine } from "./version.ts";
 
@@ -14,6 +14,12 @@ export const COMMON_FLAGS = {
   "log-level": { type: "string", default: "info" },
   "log-format": { type: "string", default: "text" },
 } as const;
+
+/** The values the shared flags accept, offered by shell completion. */
+export const COMMON_VALUES: Readonly<Record<string, readonly string[]>> = {
+  "log-level": LOG_LEVELS,
+  "log-format": LOG_FORMATS,
+};
 
 /** The help lines of {@link COMMON_FLAGS}, printed at the end of every `--help`. */
 export const COMMON_HELP = `Common options:

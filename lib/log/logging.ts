@@ -22,6 +22,9 @@ export const LOG_LEVELS: readonly LogLevel[] = ["trace", "debug", "info", "warni
 /** `--log-format`: text lines for people, JSON lines for log collectors. */
 export type LogFormat = "text" | "json";
 
+/** The values `--log-format` accepts, in the order help and completion show them. */
+export const LOG_FORMATS: readonly LogFormat[] = ["text", "json"];
+
 // Text: strings bare (operators read `node MV on 127.0.0.11`, not quoted JSON strings) but
 // escaped, errors as their message: a value that came off the wire stays on its line.
 // JSON lines escape by construction. Categories are ASCII (`zog.link`) in both formats.
@@ -44,8 +47,8 @@ const FORMATTERS: Record<LogFormat, TextFormatter> = {
  * ```
  */
 export function parseLogFormat(value: string): LogFormat {
-  if (value === "text" || value === "json") return value;
-  throw new TypeError(`--log-format "${value}" is not one of text, json`);
+  if ((LOG_FORMATS as readonly string[]).includes(value)) return value as LogFormat;
+  throw new TypeError(`--log-format "${value}" is not one of ${LOG_FORMATS.join(", ")}`);
 }
 
 /**

@@ -12,5 +12,5 @@
  */
 export { clipInput, QUOTE_BYTES, quoteInput } from "./bound.ts";
 export { escapeWire, oneLine } from "./escape.ts";
-export { getLogger, LOG_LEVELS, type LogFormat, parseLogFormat, parseLogLevel, setupLogging } from "./logging.ts";
+export { getLogger, LOG_FORMATS, LOG_LEVELS, type LogFormat, parseLogFormat, parseLogLevel, setupLogging } from "./logging.ts";
 export { leftOut, LogLimiter, type LogLimiterOptions, refusalLogger } from "./rate_limit.ts";

@@ -8,6 +8,7 @@ import type { Conn, ConnGuard, PacketReader, Strangers } from "../net/mod.ts";
 import type { ClientPort } from "./client_port.ts";
 import { certMatches } from "../tls/mod.ts";
 import { getLogger } from "../log/mod.ts";
+import { systemClock } from "../clock.ts";
 import { checkMessage } from "./message.ts";
 import { fanOut } from "./forwarding.ts";
 import type { Incoming, ZogNode } from "./node.ts";
@@ -83,12 +84,12 @@ function onData(node: ZogNode, conn: Conn, answers: Answers, m: RingMessage, fro
   }
 }
 
-/** Watches an accepted connection: closed when nothing is heard for `idleMs`. */
+/** Watches an accepted connection: closed when nothing is heard for `idleMs` (on the monotonic clock: a step of the wall clock closes nothing). */
 function watchIdle(conn: Conn, idleMs: number, what: string): () => void {
-  let heard = Date.now();
+  let heard = systemClock.monotonic();
   const timer = setInterval(
     () => {
-      if (Date.now() - heard <= idleMs) return;
+      if (systemClock.monotonic() - heard <= idleMs) return;
       // Once: a close can take a while to complete (a peer that does not answer it).
       clearInterval(timer);
       log.warn("closing {what} {remote}: nothing heard for {s} s", { what, remote: conn.remote, s: idleMs / 1000 });
@@ -97,7 +98,7 @@ function watchIdle(conn: Conn, idleMs: number, what: string): () => void {
     Math.max(100, idleMs / 4),
   );
   conn.onClose(() => clearInterval(timer));
-  return () => (heard = Date.now());
+  return () => (heard = systemClock.monotonic());
 }
 
 /**

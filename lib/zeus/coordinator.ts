@@ -24,7 +24,7 @@ import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
 import { AdminError } from "../errors.ts";
 import { drainState, stepDrains } from "./drain.ts";
-import { keepReverted, noteGood, startRollout, stepRollout } from "./rolling.ts";
+import { forgetRevert, keepReverted, noteGood, startRollout, stepRollout } from "./rolling.ts";
 import { restartVassal, startVassal, stopVassal } from "./vassal_control.ts";
 
 export type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions, HeartbeatFigures } from "./coordinator_types.ts";
@@ -178,6 +178,7 @@ export class Coordinator {
     for (const v of this.vassals.values()) {
       changed = stepRollout(this.#copies, v, now) || changed;
       changed = noteGood(this.#copies, v) || changed;
+      changed = this.#copies.recovered(v) || changed;
     }
     if (!changed) return;
     this.io.changed();
@@ -253,7 +254,7 @@ export class Coordinator {
     for (const name of [...e.names]) {
       const v = this.vassals.get(name)!;
       const c = v.copiesOn.get(node)!;
-      if (c.state === "moving") this.#copies.step(v, c, { kind: "undrain" });
+      if (c.state === "moving") this.#copies.step(v, c, { kind: "undrain", ...this.#copies.lastVerdict(c) });
     }
     for (const v of this.vassals.values()) this.#copies.trim(v);
     log.info("emperor {node} undrained", { node });
@@ -310,7 +311,8 @@ export class Coordinator {
     const sha = sha256Hex(body);
     const wanted = wantedCopies(name, text.decode(body));
     let v = this.vassals.get(name);
-    if (v && v.body && (v.sha256 === sha || v.revertedFrom === sha) && !v.error) return;
+    if (v && v.body && v.sha256 === sha && !v.error) return void (forgetRevert(v) && this.io.changed());
+    if (v && v.body && v.revertedFrom === sha && !v.error) return;
     if ("error" in wanted) {
       log.error("{error} (not placed until the file is fixed)", { error: wanted.error });
       if (!v) this.vassals.set(name, (v = newVassal(this.vassals, name, sha, 1)));
@@ -327,6 +329,7 @@ export class Coordinator {
     Object.assign(v, { body, sha256: sha, copies: wanted.copies, error: undefined, failed, rejections: 0, reschedules: 0 });
     if (wanted.settings) v.settings = wanted.settings;
     else delete v.settings;
+    if (!contentChanged) forgetRevert(v);
     v.rejectedBy.clear();
     if (fresh) log.info("new vassal {name} ({copies} wanted)", { name, copies: plural(v.copies, "copy", "copies") });
     else if (contentChanged) {

@@ -8,7 +8,7 @@
 import { getLogger } from "../log/mod.ts";
 import { meetsAll } from "../vassal/mod.ts";
 import { configMessages, type ReportedVassal, type VassalStateReport, type ZeusMessage } from "../zeus_protocol/mod.ts";
-import { type CopyAction, type CopyEvent, copyStep, placing } from "./copy_lifecycle.ts";
+import { type CopyAction, type CopyEvent, copyStep, placing, type Verdict } from "./copy_lifecycle.ts";
 import type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./coordinator_types.ts";
 import { placeAll, type Want } from "./placement.ts";
 import { planReconcile } from "./reconcile.ts";
@@ -76,11 +76,34 @@ export class CopyKeeper {
     else this.#track(v, c);
   }
 
+  /**
+   * What copy `c`'s emperor last reported of it, judged without a bound ("ok" when it
+   * reported nothing that says otherwise): where a copy stands after a detour (undrain).
+   */
+  lastVerdict(c: Copy): { verdict: Verdict; why: string } {
+    const j = c.report ? judge({ name: "", ...c.report }, c.node, c.unhealthyRestarts ?? 0, Infinity) : undefined;
+    return j ?? { verdict: "ok", why: "" };
+  }
+
   /** Whether copy `c` of `v` runs well: running, and healthy when `v` has a check. */
   good(v: VassalRecord, c: Copy): boolean {
     if (c.state !== "running" && c.state !== "moving") return false;
     if (c.report && c.report.state !== "running") return false;
     return !v.settings?.check || c.report?.health === "healthy";
+  }
+
+  /**
+   * A failed vassal whose wanted copies all run well again (its copy came back with an
+   * undrain, an emperor reconnected with it) is failed no more: the mark and its counts
+   * go, as its cause has. Returns whether it was cleared (then save).
+   */
+  recovered(v: VassalRecord): boolean {
+    if (!v.failed || v.stopped) return false;
+    const staying = this.staying(v);
+    if (staying.length < v.copies || !staying.every((c) => this.good(v, c))) return false;
+    log.info("vassal {name} runs every copy it wants again: no longer failed ({why})", { name: v.name, why: v.failed });
+    Object.assign(v, { failed: undefined, rejections: 0, reschedules: 0 });
+    return true;
   }
 
   /** Copies of `v` that count towards its `copies` (a moving one is on its way out). */
@@ -191,9 +214,12 @@ export class CopyKeeper {
     }
     for (const { vassal: r, replaces } of plan.adopt) {
       const v = this.vassals.get(r.name)!;
+      const was = replaces ? v.copiesOn.get(replaces)?.state : undefined;
       if (replaces) this.remove(v, replaces);
       this.counters.adopted++;
-      log.info("adopting {name} running on {node} (pid {pid})", { name: r.name, node: e.node, pid: r.pid });
+      const fields = { name: r.name, node: e.node, pid: r.pid, other: replaces, was };
+      if (replaces) log.info("adopting {name} running on {node} (pid {pid}) in place of the {was} copy on {other}", fields);
+      else log.info("adopting {name} running on {node} (pid {pid})", fields);
       const c: Copy = { node: e.node, state: "running", pid: r.pid, restarts: r.restarts, sha: r.sha256 };
       v.copiesOn.set(e.node, c);
       e.names.add(v.name);

@@ -2,7 +2,8 @@
  * Reconciling an emperor's vassal report with what zeus holds (pure): the decisions, not
  * their execution. The rule: nothing runs more copies than its config asks for, a running
  * copy is never restarted to be confirmed, and a copy that is running beats one still
- * being started elsewhere.
+ * being started elsewhere and one only remembered from the saved state (a new leader's
+ * state may be older than the placements the last leader made but could not save).
  *
  * @module
  */
@@ -20,7 +21,11 @@ export interface ReconcilePlan {
   destroyAgain: string[];
   /** Being destroyed and no longer reported: done. */
   destroyed: string[];
-  /** Not held, and its vassal is short of a copy: keep it as one. `replaces` is a copy still starting elsewhere, to destroy. */
+  /**
+   * Not held, and its vassal is short of a copy: keep it as one. `replaces` is a copy
+   * elsewhere it wins over, to destroy: one still starting, or one restored from the saved
+   * state that its emperor has not reported.
+   */
   adopt: { vassal: ReportedVassal; replaces?: string }[];
   /** Not held and not wanted: an extra copy, or a vassal with no (usable) file. */
   destroy: { name: string; extra: boolean }[];
@@ -66,8 +71,8 @@ export function planReconcile(
       plan.adopt.push({ vassal: r });
       continue;
     }
-    const starting = others.find((c) => placing(c.state));
-    if (starting) plan.adopt.push({ vassal: r, replaces: starting.node });
+    const beaten = others.find((c) => c.state === "restored") ?? others.find((c) => placing(c.state));
+    if (beaten) plan.adopt.push({ vassal: r, replaces: beaten.node });
     else plan.destroy.push({ name: r.name, extra: true });
   }
   return plan;

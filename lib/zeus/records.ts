@@ -62,8 +62,10 @@ export interface EmperorRecord {
 export interface DrainProgress {
   /** Copies the emperor held when the drain began. */
   total: number;
-  /** Copies moved away (replaced by a running copy elsewhere) or stopped at its end. */
+  /** Copies moved away: replaced by copies elsewhere that run well. */
   moved: number;
+  /** Copies its end (deadline, --force) stopped with no replacement running well: not moved. */
+  stopped?: number;
   /** Wall-clock ms since the epoch at which the copies left are stopped (`--deadline`). */
   deadline?: number;
   /** `--force`: the copies left are stopped at the next step. */

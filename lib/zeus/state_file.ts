@@ -43,6 +43,8 @@ export interface SavedVassal {
 export interface SavedDrain {
   total: number;
   moved: number;
+  /** Copies its end stopped with no replacement running (absent: none, or saved by an older zeus). */
+  stopped?: number;
   deadline?: number;
   force?: boolean;
   ended?: "done" | "forced";
@@ -61,6 +63,11 @@ export interface ZeusState {
   vassals: SavedVassal[];
   /** Copies zeus asked an emperor to destroy and has not heard back about. */
   destroying: { node: string; name: string }[];
+  /**
+   * A single zeus's leadership term: one more at each start, saved before its first
+   * command, which carries it (emperors refuse an older one: lib/emperor/fence.ts).
+   */
+  term?: number;
 }
 
 /**
@@ -108,6 +115,8 @@ export function loadState(path: string): ZeusState | undefined {
   if (!Array.isArray(doc.emperors) || !Array.isArray(doc.vassals) || !Array.isArray(doc.destroying)) {
     fail(path, "lacks the emperors, vassals or destroying lists");
   }
+  if (doc.term !== undefined && !(Number.isSafeInteger(doc.term) && doc.term >= 0))
+    fail(path, `term ${JSON.stringify(doc.term)} is not a non-negative integer`);
   for (const v of doc.vassals) {
     if (typeof v?.name !== "string" || typeof v.sha256 !== "string" || !Array.isArray(v.assignments)) {
       fail(path, `vassal entry ${JSON.stringify(v).slice(0, 80)} is malformed`);
@@ -144,4 +153,19 @@ export function savedRolloutProblem(v: SavedVassal): string | undefined {
   if (v.failed !== undefined && typeof v.failed !== "string") return "failed is not a reason";
   if (v.stopped !== undefined && typeof v.stopped !== "boolean") return "stopped is not true or false";
   return undefined;
+}
+
+/**
+ * The term a single zeus starting from `state` leads in: one more than the saved one (1
+ * without a saved state), so that its commands beat those of any zeus that ran on this
+ * state file before it.
+ *
+ * @example
+ * ```ts
+ * nextTerm(undefined); // 1
+ * nextTerm({ version: 1, savedAt: "", emperors: [], vassals: [], destroying: [], term: 4 }); // 5
+ * ```
+ */
+export function nextTerm(state: ZeusState | undefined): number {
+  return (state?.term ?? 0) + 1;
 }

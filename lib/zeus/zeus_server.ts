@@ -28,7 +28,7 @@ import type { CoordinatorOptions } from "./coordinator_types.ts";
 import type { HaLeadership } from "./ha.ts";
 import { LeadershipTerm } from "./leadership_term.ts";
 import { type ServerAction, type ServerEvent, type ServerState, serverStep } from "./server_lifecycle.ts";
-import type { ZeusState } from "./state_file.ts";
+import { nextTerm, type ZeusState } from "./state_file.ts";
 import { StateSaver } from "./state_saver.ts";
 import { drainLines } from "./drain_status.ts";
 import { discarded } from "./fresh_start.ts";
@@ -141,16 +141,19 @@ export class Zeus implements ZeusServer, ConnectionHost {
    * @throws {Error} when the port cannot be bound, the directory cannot be read or the state is bad
    */
   static async start(opts: ZeusOptions): Promise<Zeus> {
-    const fileState = await Zeus.#startingState(opts);
-    const zeus = new Zeus(opts, fileState);
+    const { state, term } = await Zeus.#startingState(opts);
+    const zeus = new Zeus(opts, state, term);
     await zeus.#open();
     return zeus;
   }
 
-  /** A single zeus's saved state, always loaded unless `--fresh` (which says what it discards). */
-  static async #startingState(opts: ZeusOptions): Promise<ZeusState | undefined> {
+  /**
+   * A single zeus's saved state, always loaded unless `--fresh` (which says what it
+   * discards), and its term: one more than the saved one, even with `--fresh`.
+   */
+  static async #startingState(opts: ZeusOptions): Promise<{ state?: ZeusState; term?: number }> {
     const { store, ha } = opts;
-    if (ha || !store) return undefined;
+    if (ha || !store) return {};
     if (!opts.fresh) {
       const state = await store.load().catch((e: unknown) => {
         throw new Error(`${(e as Error).message}: fix or remove it, or start with --fresh to discard it`, { cause: e });
@@ -158,23 +161,27 @@ export class Zeus implements ZeusServer, ConnectionHost {
       if (state)
         log.info("restoring the state saved in {path} at {at}: {what}", { path: store.where, at: state.savedAt, what: discarded(state) });
       else log.info("no state in {path} yet: starting empty", { path: store.where });
-      return state;
+      return { ...(state ? { state } : {}), term: nextTerm(state) };
     }
     let what: string;
+    let term = 1;
     try {
       const state = await store.load();
       what = state ? discarded(state) : "nothing (no state saved yet)";
+      term = nextTerm(state);
     } catch (e) {
       what = `an unreadable state (${(e as Error).message})`;
     }
     log.warn("--fresh: starting without the state saved in {path}; discarding {what}", { path: store.where, what });
-    return undefined;
+    return { term };
   }
 
   private constructor(
     readonly opts: ZeusOptions,
     /** A single zeus's saved state (`--restore`), for its one term. */
     readonly fileState: ZeusState | undefined,
+    /** A single zeus's leadership term, saved in its state file (undefined: none, with etcd or no store). */
+    readonly fileTerm?: number,
   ) {
     const store = opts.store;
     const clock = (this.#clock = opts.clock ?? systemClock);
@@ -184,7 +191,10 @@ export class Zeus implements ZeusServer, ConnectionHost {
     );
     this.#saver =
       store &&
-      new StateSaver(store, () => this.core.snapshot(), { mayWrite: () => this.canAct(), refused: (why) => opts.ha?.stepDown(why) });
+      new StateSaver(store, () => this.#stamped(this.core.snapshot()), {
+        mayWrite: () => this.canAct(),
+        refused: (why) => opts.ha?.stepDown(why),
+      });
     this.clientCerts = opts.tls?.clientAuth === "required";
     this.ui = new ZeusConsole({
       status: () => this.#status(),
@@ -236,11 +246,18 @@ export class Zeus implements ZeusServer, ConnectionHost {
 
   /**
    * The term zeus's commands carry: with etcd, the revision that created this zeus's leader
-   * key (emperors refuse an older one: a deposed leader cannot act); a single zeus does not fence.
+   * key (emperors refuse an older one: a deposed leader cannot act); a single zeus with a
+   * state file, the term saved there (one more at each start); without one, none.
    */
   fencingTerm(): number | undefined {
-    const r = this.opts.ha?.leaderRevision;
+    if (!this.opts.ha) return this.fileTerm;
+    const r = this.opts.ha.leaderRevision;
     return r !== undefined && r > 0 ? r : undefined;
+  }
+
+  /** `state` with a single zeus's term, as saved. */
+  #stamped(state: ZeusState): ZeusState {
+    return this.fileTerm === undefined ? state : { ...state, term: this.fileTerm };
   }
 
   /** The leader a standby names in NOT_LEADER ("" while none is known, or this zeus leads). */
@@ -259,7 +276,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
     if (store && !ha) {
       // Fail at start, not at the first change, when the state cannot be written.
       try {
-        await store.save(this.fileState ?? this.#idle.snapshot());
+        // The term is on disk before any command carries it.
+        await store.save(this.#stamped(this.fileState ?? this.#idle.snapshot()));
       } catch (e) {
         throw new Error(`cannot write state file ${store.where}: ${errCode(e)}`, { cause: e });
       }

@@ -8,7 +8,7 @@ import type { Coordinator, CoordinatorCounters, HeartbeatFigures } from "./coord
 import { unmetNote } from "../vassal/mod.ts";
 import { type DrainStatus, drainStatus } from "./drain_status.ts";
 import type { HaStatus } from "./ha.ts";
-import type { VassalRecord } from "./records.ts";
+import { copiesUp, vassalState } from "./vassal_state.ts";
 import { exitText } from "./verdict.ts";
 
 /** One emperor in `/status` (with its drain's fields while it drains). */
@@ -48,6 +48,8 @@ export interface VassalStatusRow {
   name: string;
   state: string;
   copies: number;
+  /** Copies that run and stay (a copy moving off a draining emperor does not count): the N of N/M. */
+  up?: number;
   emperors: CopyStatus[];
   restarts: number;
   moves: number;
@@ -72,18 +74,6 @@ export interface ZeusStatus {
   heartbeats?: HeartbeatFigures;
   /** Several zeus: this zeus' role, the leader since when, the standbys. */
   ha?: HaStatus;
-}
-
-function vassalState(v: VassalRecord): string {
-  if (v.error) return "config-error";
-  if (v.failed) return "failed";
-  if (v.stopped) return v.copiesOn.size > 0 ? "stopping" : "stopped";
-  const states = [...v.copiesOn.values()].filter((c) => c.state !== "moving").map((c) => c.state);
-  if (states.length < v.copies) return states.length === 0 ? "pending" : "partial";
-  if (states.every((s) => s === "running")) return v.copiesOn.size > states.length ? "moving" : "running";
-  for (const s of ["backoff", "unhealthy", "stopped", "restored", "offered", "accepted", "updating", "reloading"])
-    if (states.includes(s as never)) return s === "accepted" || s === "offered" ? "placing" : s;
-  return "running";
 }
 
 /**
@@ -125,6 +115,7 @@ export function zeusStatus(core: Coordinator): ZeusStatus {
         name: v.name,
         state: vassalState(v),
         copies: v.copies,
+        up: copiesUp(v),
         emperors: copies,
         restarts: copies.reduce((n, c) => n + c.restarts, 0),
         moves: v.moves,

@@ -74,9 +74,20 @@ describe("certs init / issue", () => {
     expect(cert.getExtension(x509.SubjectAlternativeNameExtension)!.names.toJSON()).toEqual([]);
   });
 
-  test("issue replaces an earlier certificate of that name", async () => {
+  test("issue refuses to replace an earlier certificate or key of that name without --force, and replaces them with", async () => {
     const before = await readFile(join(dir, "MV.key"), "utf8");
-    expect((await run("issue", dir, "MV")).code).toBe(0);
+    const r = await run("issue", dir, "MV");
+    expect(r).toEqual({
+      code: 1,
+      out: [],
+      err: [`certs: certificate file ${dir}/MV.crt already exists (pass --force to replace it and its key)`],
+    });
+    expect(await readFile(join(dir, "MV.key"), "utf8")).toBe(before);
+    await rm(join(dir, "MV.crt"));
+    const keyOnly = await run("issue", dir, "MV");
+    expect(keyOnly.err).toEqual([`certs: certificate file ${dir}/MV.key already exists (pass --force to replace it and its key)`]);
+    expect(await readFile(join(dir, "MV.key"), "utf8")).toBe(before);
+    expect((await run("issue", dir, "MV", "--force")).code).toBe(0);
     expect(await readFile(join(dir, "MV.key"), "utf8")).not.toBe(before);
     expect(await mode(join(dir, "MV.key"))).toBe(0o600);
   });
@@ -101,7 +112,6 @@ describe("certs errors", () => {
     [["init", "a", "--host", "x"], "--host belongs to issue"],
     [["issue", "a"], "issue takes DIR NAME"],
     [["issue", "a", "b", "c"], "issue takes DIR NAME"],
-    [["issue", "a", "b", "--force"], "--force belongs to init"],
     [["issue", "a", ".."], 'Certificate name ".." is not allowed'],
     [["issue", "a", "x/y"], 'Certificate name "x/y" is not allowed'],
     [["issue", "a", "x".repeat(256)], "is not allowed"],

@@ -356,3 +356,37 @@ test("time zeus was too busy to read heartbeats is nobody's silence: judged as t
   h.advance(200);
   expect(h.closed).toEqual([{ conn: 2, reason: "no I_AM_ALIVE for 5.1 s" }]);
 });
+
+test("a new leader on an older saved state keeps the copies the last leader moved but could not save", async () => {
+  const old = harness();
+  old.connect(1, "e1");
+  old.connect(2, "e2");
+  old.connect(3, "e3");
+  for (let i = 0; i < 6; i++) old.core.fileSet(`v${i}.toml`, plain());
+  await old.settle();
+  const saved = old.core.snapshot();
+  const onE1 = [...old.runs.get(1)!].map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) }));
+  // e1 dies; the old leader moves its copies to e2 and e3 but cannot write the state.
+  old.crash(1);
+  await old.settle();
+  expect(old.counts()).toEqual([3, 3]);
+  const running = (conn: number) => [...old.runs.get(conn)!].map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) }));
+
+  const next = harness({ settleMs: 5000 });
+  next.core.restore(saved);
+  for (let i = 0; i < 6; i++) next.core.fileSet(`v${i}.toml`, plain());
+  next.connect(12, "e2", 100, running(2));
+  next.connect(13, "e3", 100, running(3));
+  await next.settle();
+  next.advance(5000);
+  await next.settle();
+  // Nothing destroyed, nothing placed again: every vassal keeps the one copy that runs.
+  expect(next.sent.filter((s) => s.m.type === "VASSAL_DESTROY" || s.m.type === "NEW_VASSAL")).toEqual([]);
+  expect(next.core.counters.extras_destroyed).toBe(0);
+  expect(next.counts()).toEqual([3, 3]);
+  for (const v of next.core.vassals.values()) expect([...v.copiesOn.values()].map((c) => c.state)).toEqual(["running"]);
+  // e1 was only cut off and comes back running its old copies: those are the extras now.
+  next.connect(11, "e1", 100, onE1);
+  await next.settle();
+  expect(next.counts()).toEqual([3, 3, 0]);
+});

@@ -42,3 +42,17 @@ test("foreign copies: adopted when short, replacing one still starting, else des
     { name: "gone", extra: false },
   ]);
 });
+
+test("a running copy beats one only remembered from the saved state (a new leader's older placement)", () => {
+  const vassals = new Map([
+    ["moved", vassal("moved", 1, [copy("e1", "restored")])],
+    ["two", vassal("two", 2, [copy("e1", "restored"), copy("e2", "running")])],
+    ["kept", vassal("kept", 1, [copy("e2", "running")])],
+  ]);
+  const plan = planReconcile("e3", new Set(), new Set(), ["moved", "two", "kept"].map(rep), vassals);
+  expect(plan.adopt).toEqual([
+    { vassal: rep("moved"), replaces: "e1" },
+    { vassal: rep("two"), replaces: "e1" },
+  ]);
+  expect(plan.destroy).toEqual([{ name: "kept", extra: true }]);
+});

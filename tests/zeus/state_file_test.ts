@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadState, saveState, type ZeusState } from "../../lib/zeus/state_file.ts";
+import { loadState, nextTerm, saveState, type ZeusState } from "../../lib/zeus/state_file.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
 
 afterAll(removeTmpDirs);
@@ -30,4 +30,14 @@ test("a file that is not a state file is refused with its name", () => {
   expect(() => loadState(path)).toThrow(`state file ${path}: not JSON`);
   writeFileSync(path, JSON.stringify({ version: 7 }));
   expect(() => loadState(path)).toThrow("version 7 is not 1");
+});
+
+test("a single zeus's term: one more than the saved one, kept in the file; a bad one is refused", () => {
+  expect(nextTerm(undefined)).toBe(1);
+  expect(nextTerm(state)).toBe(1);
+  const path = join(tmpDir(), "state.json");
+  saveState(path, { ...state, term: 41 });
+  expect(nextTerm(loadState(path))).toBe(42);
+  writeFileSync(path, JSON.stringify({ ...state, term: -3 }));
+  expect(() => loadState(path)).toThrow("term -3 is not a non-negative integer");
 });

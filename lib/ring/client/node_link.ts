@@ -6,6 +6,7 @@
  */
 import { type Conn, dial, type PacketReader, readPackets, TLS_CLOSED_REASON } from "../../net/mod.ts";
 import { getLogger } from "../../log/mod.ts";
+import { systemClock } from "../../clock.ts";
 import type { TlsClientFiles } from "../../tls/mod.ts";
 import { type Packet, RING_MODIFIER1 } from "../../packet/mod.ts";
 import { dataBatchPackets, readOkBatch } from "../batch.ts";
@@ -86,8 +87,8 @@ const text = (v: Uint8Array | undefined): string => (v === undefined ? "" : deco
  * ```
  */
 export class NodeLink {
-  /** When a packet last arrived (ms since epoch); a caller waiting for acks uses it to spot a stalled node. */
-  lastHeard = Date.now();
+  /** When a packet last arrived (ms, the monotonic clock's); a caller waiting for acks uses it to spot a stalled node. */
+  lastHeard = systemClock.monotonic();
   /** The node's name from its HELLO, once it arrived. */
   node: string | undefined;
   #conn: Conn;
@@ -209,7 +210,7 @@ export class NodeLink {
 
   #heardNow(): void {
     this.#heard = true;
-    this.lastHeard = Date.now();
+    this.lastHeard = systemClock.monotonic();
   }
 
   #receive(p: Packet): void {

@@ -165,13 +165,20 @@ const REPLY_FLAGS = {
   "ack-wait": { type: "string" },
 } as const;
 
-const SPROG = defineCommand({ program: "sprog", summary: "sends messages to a zog ring", help: HELP, flags: SEND_FLAGS });
+const SPROG = defineCommand({
+  program: "sprog",
+  summary: "sends messages to a zog ring",
+  help: HELP,
+  flags: SEND_FLAGS,
+  values: { ack: ["local", "quorum"] },
+});
 const LISTEN = defineCommand({
   program: "sprog",
   sub: "listen",
   summary: "print every message a node logs",
   help: HELP,
   flags: LISTEN_FLAGS,
+  values: { "on-failure": ["skip", "stop"] },
 });
 const REQUEST = defineCommand({
   program: "sprog",
