@@ -4,7 +4,7 @@
  * @module
  */
 import { type Metric, renderMetrics } from "../stats/mod.ts";
-import type { Coordinator, CoordinatorCounters } from "./coordinator.ts";
+import type { Coordinator, CoordinatorCounters, HeartbeatFigures } from "./coordinator.ts";
 import { unmetNote } from "../vassal/mod.ts";
 import { type DrainStatus, drainStatus } from "./drain_status.ts";
 import type { HaStatus } from "./ha.ts";
@@ -70,6 +70,8 @@ export interface ZeusStatus {
   emperors: EmperorStatus[];
   vassals: VassalStatusRow[];
   counters: CoordinatorCounters;
+  /** How late heartbeats were read, and how long zeus was too busy to read them (not counted as silence). */
+  heartbeats?: HeartbeatFigures;
   /** Several zeus: this zeus' role, the leader since when, the standbys. */
   ha?: HaStatus;
 }
@@ -128,7 +130,7 @@ export function zeusStatus(core: Coordinator): ZeusStatus {
       if (v.lastGood) row.last_good_sha256 = v.lastGood.sha256;
       return row;
     });
-  return { settling: core.settling, emperors, vassals, counters: { ...core.counters } };
+  return { settling: core.settling, emperors, vassals, counters: { ...core.counters }, heartbeats: { ...core.heartbeats } };
 }
 
 function copyStates(s: ZeusStatus): Map<string, number> {
