@@ -174,6 +174,6 @@ test("a copy's last stderr line: beside its exit in the NOTE, and at the end of 
   const failed = zeusStatus(f.core).vassals[0]!;
   expect(failed.state).toBe("failed");
   expect(failed.error).toBe(
-    `backoff on e1: exit 1, 3 quick deaths in a row; tried on e1, no other emperor may take it; last: exit 1: ${line}`,
+    `backoff on e1 after exit 1 (3 quick deaths in a row); tried on e1, no other emperor may take it; last: exit 1: ${line}`,
   );
 });
