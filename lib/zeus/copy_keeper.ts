@@ -111,6 +111,13 @@ export class CopyKeeper {
     return [...v.copiesOn.values()].filter((c) => c.state !== "moving");
   }
 
+  /** How many copies of `v` count towards its `copies` ({@link staying}'s length, without the array). */
+  #stayingCount(v: VassalRecord): number {
+    let n = 0;
+    for (const c of v.copiesOn.values()) if (c.state !== "moving") n++;
+    return n;
+  }
+
   #track(v: VassalRecord, c: Copy): void {
     if (v.copiesOn.get(c.node) !== c) return;
     if (!this.good(v, c)) delete c.goodSince;
@@ -269,8 +276,9 @@ export class CopyKeeper {
     if (slots.length === 0) return;
     const wants: Want[] = [];
     for (const v of this.vassals.values()) {
-      const missing = copiesWanted(v) - this.staying(v).length;
-      if (v.error || v.failed || !v.body || missing <= 0) continue;
+      if (v.error || v.failed || !v.body) continue;
+      const missing = copiesWanted(v) - this.#stayingCount(v);
+      if (missing <= 0) continue;
       wants.push({
         name: v.name,
         missing,

@@ -4,11 +4,11 @@
  * @module
  */
 import { type Metric, renderMetrics } from "../stats/mod.ts";
-import type { Coordinator, CoordinatorCounters } from "./coordinator.ts";
+import type { Coordinator, CoordinatorCounters, HeartbeatFigures } from "./coordinator.ts";
 import { unmetNote } from "../vassal/mod.ts";
 import { type DrainStatus, drainStatus } from "./drain_status.ts";
 import type { HaStatus } from "./ha.ts";
-import { copiesUp, vassalState } from "./vassal_state.ts";
+import { copiesUp, VASSAL_STATES, vassalState } from "./vassal_state.ts";
 import { exitText } from "./verdict.ts";
 
 /** One emperor in `/status` (with its drain's fields while it drains). */
@@ -70,6 +70,8 @@ export interface ZeusStatus {
   emperors: EmperorStatus[];
   vassals: VassalStatusRow[];
   counters: CoordinatorCounters;
+  /** How late heartbeats were read, and how long zeus was too busy to read them (not counted as silence). */
+  heartbeats?: HeartbeatFigures;
   /** Several zeus: this zeus' role, the leader since when, the standbys. */
   ha?: HaStatus;
 }
@@ -128,7 +130,7 @@ export function zeusStatus(core: Coordinator): ZeusStatus {
       if (v.lastGood) row.last_good_sha256 = v.lastGood.sha256;
       return row;
     });
-  return { settling: core.settling, emperors, vassals, counters: { ...core.counters } };
+  return { settling: core.settling, emperors, vassals, counters: { ...core.counters }, heartbeats: { ...core.heartbeats } };
 }
 
 function copyStates(s: ZeusStatus): Map<string, number> {
@@ -147,7 +149,7 @@ function copyStates(s: ZeusStatus): Map<string, number> {
  */
 export function zeusMetrics(core: Coordinator): string {
   const s = zeusStatus(core);
-  const byState = new Map<string, number>();
+  const byState = new Map<string, number>(VASSAL_STATES.map((state) => [state, 0]));
   for (const v of s.vassals) byState.set(v.state, (byState.get(v.state) ?? 0) + 1);
   const metrics: Metric[] = [
     {
