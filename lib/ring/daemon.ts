@@ -192,7 +192,11 @@ export class ZogDaemon implements Daemon {
     // Announced once the signal handlers are in: a SIGINT right after this line is a clean stop.
     this.#announce();
     dropStartupPagesSoon(log);
-    this.#stopTrimming = trimWhenIdle(log, () => node.counters.received + node.counters.logged);
+    this.#stopTrimming = trimWhenIdle(
+      log,
+      () => node.counters.received + node.counters.logged,
+      () => this.store.releaseMemory(),
+    );
   }
 
   /** Everything the node holds, released in order: first what brings work in, then the files. */
