@@ -53,7 +53,8 @@ export class IdSet {
   #table = new Int32Array(1024);
   /** Per entry, a ring of `capacity` (grown up to it): hash, start in #bytes, length | GONE. */
   #hashes = new Int32Array(256);
-  #starts = new Float64Array(256);
+  // Starts are kept modulo 2^32: the ring's size divides 2^32, so `start & mask` is the same.
+  #starts = new Uint32Array(256);
   #lens = new Uint16Array(256);
   /** The ids' bytes, oldest first, as a ring; positions count up for ever (index & mask). */
   #bytes = new Uint8Array(8192);
@@ -228,13 +229,13 @@ export class IdSet {
   /** Doubles the per-entry arrays (up to `capacity`; the ring wraps only once they are that long). */
   #growEntries(): void {
     const size = Math.min(this.capacity, this.#lens.length * 2);
-    const grow = <T extends Int32Array | Float64Array | Uint16Array>(a: T, make: (n: number) => T): T => {
+    const grow = <T extends Int32Array | Uint32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
       const next = make(size);
       next.set(a);
       return next;
     };
     this.#hashes = grow(this.#hashes, (n) => new Int32Array(n));
-    this.#starts = grow(this.#starts, (n) => new Float64Array(n));
+    this.#starts = grow(this.#starts, (n) => new Uint32Array(n));
     this.#lens = grow(this.#lens, (n) => new Uint16Array(n));
   }
 
