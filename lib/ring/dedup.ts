@@ -46,6 +46,7 @@ function hashOf(id: string): number {
  * ```ts
  * const seen = new IdSet(2); seen.add("a"); seen.add("b"); seen.add("c");
  * seen.has("a"); // false: forgotten
+ * seen.add("c"); // false: held already
  * ```
  */
 export class IdSet {
@@ -83,13 +84,15 @@ export class IdSet {
   /**
    * Remembers `id`, forgetting the oldest past the capacity. An id already held keeps its
    * place. A deleted id's place in the ring is taken again only when its turn comes round.
+   *
+   * @returns false when `id` was held already (one lookup for `has` and `add` together)
    */
-  add(id: string): void {
+  add(id: string): boolean {
     if (id.length > MAX_ENTRY_BYTES) return this.#addLong(id);
     const h = hashOf(id);
     const key = hashedAscii ? id : utf8.encode(id);
     if (key.length > MAX_ENTRY_BYTES) return this.#addLong(id);
-    if (this.#find(h, key) >= 0) return;
+    if (this.#find(h, key) >= 0) return false;
     if (this.#entries === this.capacity) this.#forgetOldest();
     const len = key.length;
     this.#room(len);
@@ -108,6 +111,7 @@ export class IdSet {
     this.#live++;
     if (2 * this.#live > this.#table.length) this.#rehash(this.#table.length * 2);
     this.#insert(e);
+    return true;
   }
 
   /** Forgets `id` (its place in the ring is reused when it comes round). */
@@ -145,10 +149,11 @@ export class IdSet {
     return utf8Text.decode(out);
   }
 
-  #addLong(id: string): void {
-    if (this.#long.has(id)) return;
+  #addLong(id: string): boolean {
+    if (this.#long.has(id)) return false;
     if (this.#long.size >= this.capacity) this.#long.delete(this.#long.values().next().value!);
     this.#long.add(id);
+    return true;
   }
 
   /** The table slot holding the id with hash `h` and bytes `key` (its code units when ASCII), or -1. */
