@@ -7,7 +7,9 @@
 import type { VassalStatus } from "./types.ts";
 
 /** One vassal in `/status`: its status with the times as ISO 8601 and keys in snake_case. */
-export type VassalView = Omit<VassalStatus, "lastExit" | "since" | "check"> & {
+export type VassalView = Omit<VassalStatus, "lastExit" | "since" | "check" | "unhealthyRestarts"> & {
+  /** Restarts for a failing check in a row, since its check last passed. */
+  unhealthy_restarts?: number;
   /** The last exit: code or signal, and when. */
   last_exit?: { code: number | null; signal: string | null; at: string };
   /** When it entered `state`. */
@@ -34,9 +36,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export function vassalView(v: VassalStatus): VassalView {
   // Fields added later pass through as they are (give them snake_case names).
-  const { lastExit, since, check, ...rest } = v;
+  const { lastExit, since, check, unhealthyRestarts, ...rest } = v;
   return {
     ...rest,
+    ...(unhealthyRestarts ? { unhealthy_restarts: unhealthyRestarts } : {}),
     ...(lastExit ? { last_exit: { code: lastExit.code, signal: lastExit.signal, at: iso(lastExit.at) } } : {}),
     since: iso(since),
     ...(check

@@ -29,7 +29,8 @@ export function stateMessage(s: VassalStatus): ZeusMessage {
   return {
     type: "VASSAL_STATE",
     name: s.name,
-    state: s.state,
+    // "failed" is a lone emperor's (under zeus, zeus decides when a copy has failed).
+    state: s.state === "failed" ? "stopped" : s.state,
     pid: s.pid ?? 0,
     restarts: s.restarts,
     ...(exit?.signal ? { exitSignal: exit.signal } : exit && exit.code !== null ? { exitCode: exit.code } : {}),

@@ -133,3 +133,21 @@ export function keepReverted(v: VassalRecord, sha: string, wanted: { copies: num
   log.info("vassal {name} stays reverted to its last good config", { name: v.name });
   return true;
 }
+
+/**
+ * The file of `v` holds again the config its copies were reverted to (an operator restored
+ * it): the revert's mark and its "rollout reverted" note expire with their cause. Returns
+ * whether there was a revert to forget (then save).
+ *
+ * @example
+ * ```ts
+ * if (v.sha256 === sha256Hex(body) && forgetRevert(v)) console.log("state changed: save it");
+ * ```
+ */
+export function forgetRevert(v: VassalRecord): boolean {
+  if (v.rollout?.state !== "reverted" && v.revertedFrom === undefined) return false;
+  log.info("vassal {name} holds its last good config again: its revert is over", { name: v.name });
+  delete v.revertedFrom;
+  if (v.rollout?.state === "reverted") delete v.rollout;
+  return true;
+}

@@ -62,7 +62,7 @@ test("emperor status prints the running emperor's vassals (table and --json); wi
   const table = await run(bin("emperor"), ["status", "--stats", `127.0.0.1:${em.statsPort}`]);
   expect(table.code).toBe(0);
   expect(table.stdout).toMatch(
-    new RegExp(`^VASSAL +KIND +STATE +PID +RESTARTS +LAST EXIT +FOR\\nok\\.toml +plain +running +${pid} +0 +- +\\d+s\\n$`),
+    new RegExp(`^VASSAL +KIND +STATE +HEALTH +PID +RESTARTS +LAST EXIT +FOR\\nok\\.toml +plain +running +- +${pid} +0 +- +\\d+s\\n$`),
   );
   const json = await run(bin("emperor"), ["status", "--stats", `127.0.0.1:${em.statsPort}`, "--json"]);
   expect(JSON.parse(json.stdout).vassals[0]).toMatchObject({ name: "ok.toml", pid });
