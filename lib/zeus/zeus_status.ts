@@ -8,7 +8,7 @@ import type { Coordinator, CoordinatorCounters, HeartbeatFigures } from "./coord
 import { unmetNote } from "../vassal/mod.ts";
 import { type DrainStatus, drainStatus } from "./drain_status.ts";
 import type { HaStatus } from "./ha.ts";
-import { copiesUp, vassalState } from "./vassal_state.ts";
+import { copiesUp, VASSAL_STATES, vassalState } from "./vassal_state.ts";
 import { exitText } from "./verdict.ts";
 
 /** One emperor in `/status` (with its drain's fields while it drains). */
@@ -149,7 +149,7 @@ function copyStates(s: ZeusStatus): Map<string, number> {
  */
 export function zeusMetrics(core: Coordinator): string {
   const s = zeusStatus(core);
-  const byState = new Map<string, number>();
+  const byState = new Map<string, number>(VASSAL_STATES.map((state) => [state, 0]));
   for (const v of s.vassals) byState.set(v.state, (byState.get(v.state) ?? 0) + 1);
   const metrics: Metric[] = [
     {

@@ -63,7 +63,7 @@ stop_timeout = 2\ncheck = "http://127.0.0.1:${port}/"\ncheck_interval = 0.2\nche
       30_000,
       "web.toml given up elsewhere",
     );
-    expect(given.error).toMatch(/^backoff on e\d: exit 1, 2 quick deaths in a row; tried on /);
+    expect(given.error).toMatch(/^backoff on e\d after exit 1 \(2 quick deaths in a row\); tried on /);
     expect(given.state).toBe("moving");
     expect(await answers(port)).toBe(true);
 
