@@ -198,7 +198,11 @@ export class ZogDaemon implements Daemon {
     // Announced once the signal handlers are in: a SIGINT right after this line is a clean stop.
     this.#announce();
     dropStartupPagesSoon(log);
-    this.#stopTrimming = trimWhenIdle(log, () => node.counters.received + node.counters.logged);
+    this.#stopTrimming = trimWhenIdle(
+      log,
+      () => node.counters.received + node.counters.logged,
+      () => this.store.releaseMemory(),
+    );
   }
 
   /** Compares this node's messages with every peer's copy once its link to that peer is up (catch_up.ts). */

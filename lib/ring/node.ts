@@ -390,7 +390,8 @@ export class ZogNode implements LinkOwner {
     const newlySeen: string[] = [];
     for (const inc of batch) {
       const hopsFrom = inc.from === "client" ? "client" : inc.wrapping;
-      if (this.seen.has(inc.id)) {
+      // One lookup: the id is remembered now unless it was held already (a duplicate).
+      if (!this.seen.add(inc.id)) {
         this.counters.duplicates++;
         inc.held = true;
         // A client retry may follow an origin that died half-way: send it to everyone
@@ -402,7 +403,6 @@ export class ZogNode implements LinkOwner {
         reforward.push(entry);
         continue;
       }
-      this.seen.add(inc.id);
       newlySeen.push(inc.id);
       const route = this.#route(hopsFrom);
       const pairs = inc.dests
