@@ -28,6 +28,10 @@ export const RingType = {
   CAUGHT_UP: 13,
   /** Group messages taken from a member past their ack_wait (docs/PROTOCOL.md). */
   MOVED: 14,
+  /** A client asks for the node's durable listeners and groups (docs/PROTOCOL.md). */
+  POSITIONS: 15,
+  /** An admin client removes a durable listener or group. */
+  POSITION_RM: 16,
 } as const;
 
 /** HELLO var by which a node says it takes DATA_BATCH (and answers it with OK_BATCH). */
