@@ -15,6 +15,7 @@ import type { Incoming, ZogNode } from "./node.ts";
 import { type AckMode, QUORUM_WAIT_MS } from "./quorum.ts";
 import { Answers } from "./answers.ts";
 import { readDataBatch } from "./batch.ts";
+import { answerFetch } from "./peer_fetch.ts";
 import { readMessages, varText } from "./packet_reader.ts";
 import { decodeRanges } from "./listen/ranges.ts";
 import { subscribeRequest } from "./listen/subscribe_request.ts";
@@ -145,6 +146,8 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
           return onData(node, conn, answers, m, peer);
         case RingType.KEEPALIVE:
           return send(conn, RingType.ACK);
+        case RingType.FETCH:
+          return answerFetch(node.listeners.store, m, (bytes) => conn.write(bytes));
         case RingType.HELLO:
         case RingType.ACK:
           return;

@@ -115,7 +115,7 @@ export function renderZeusStatus(s: ZeusStatus, now = Date.now()): string {
     s.vassals.map((v) => [
       v.name,
       v.state,
-      `${v.emperors.length}/${v.copies}`,
+      `${v.up ?? v.emperors.length}/${v.copies}`,
       v.emperors.map(copyCell).join(" ") || "-",
       v.restarts,
       v.error ?? v.note ?? (v.rollout && rolloutNote(v.rollout)) ?? copyNote(v) ?? waitingNote(v.state, v.copies, alive),

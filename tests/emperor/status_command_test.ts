@@ -93,3 +93,20 @@ test("a vassal's health is a column; one a lone emperor stopped restarting is li
     ].join("\n"),
   );
 });
+
+test("under zeus, a line on the link comes first: how long it has been connected, or why it is not", () => {
+  const now = 1_000_000;
+  const up = renderEmperorStatus(
+    { vassals: [], zeus: { zeus: "10.0.0.1:4040", state: "connected", connected_since: iso(now - 300_000) } },
+    now,
+  );
+  expect(up.split("\n")[0]).toBe("zeus 10.0.0.1:4040: connected for 5m");
+  const down = renderEmperorStatus(
+    { vassals: [], zeus: { zeus: "10.0.0.1:4040", state: "waiting", last_error: "10.0.0.1:4040: this zeus speaks TLS: ..." } },
+    now,
+  );
+  expect(down.split("\n").slice(0, 2)).toEqual([
+    "zeus 10.0.0.1:4040: not connected (waiting): 10.0.0.1:4040: this zeus speaks TLS: ...",
+    "VASSAL  KIND  STATE  HEALTH  PID  RESTARTS  LAST EXIT  FOR",
+  ]);
+});
