@@ -13,6 +13,10 @@ import { spawnSync } from "node:child_process";
  * Runs a command, throwing with its stderr when it fails.
  *
  * @throws {Error} naming the command and what it said
+ * @example
+ * ```ts
+ * sh("ip", ["netns", "list"]);
+ * ```
  */
 export function sh(cmd: string, args: string[], input?: string): string {
   const r = spawnSync(cmd, args, { encoding: "utf8", ...(input !== undefined ? { input } : {}) });
@@ -21,12 +25,24 @@ export function sh(cmd: string, args: string[], input?: string): string {
   return r.stdout;
 }
 
-/** What the suite needs of the machine, or why it cannot run here. */
+/**
+ * Why the suite cannot run here (not root, a tool missing, namespaces refused), or undefined.
+ *
+ * @example
+ * ```ts
+ * const why = missingForNet();
+ * if (why) console.log(`skipping: ${why}`);
+ * ```
+ */
 export function missingForNet(): string | undefined {
   if (process.getuid?.() !== 0) return "not root (network namespaces need root)";
   for (const tool of ["ip", "tc", "nft"]) {
     if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0) return `${tool} is not installed (apt-get install iproute2 nftables)`;
   }
+  const probe = `zfprobe${process.pid}`;
+  const made = spawnSync("ip", ["netns", "add", probe], { encoding: "utf8" });
+  if (made.status !== 0) return `cannot make a network namespace: ${made.stderr.trim()}`;
+  spawnSync("ip", ["netns", "del", probe]);
   return undefined;
 }
 

@@ -17,13 +17,26 @@ export interface WriteHistory {
   retries: number;
 }
 
-/** The content of message `i` of `tag`. */
+/**
+ * The content of message `i` of `tag`.
+ *
+ * @example
+ * ```ts
+ * content("f1", 42); // "f1 000042"
+ * ```
+ */
 export const content = (tag: string, i: number): string => `${tag} ${String(i).padStart(6, "0")}`;
 
 /**
  * Sends messages of `tag` to `hosts` with `window` in flight (each sender pausing `paceMs`
  * between messages), up to `count` and while `more()` says so, until each was
  * acknowledged or ran out of `attempts`.
+ *
+ * @example
+ * ```ts
+ * const h = await write(hosts, CLIENT_PORT, ring.tls, { tag: "f1", count: 1000, window: 8 });
+ * h.acked.size;
+ * ```
  */
 export async function write(
   hosts: readonly string[],
@@ -103,6 +116,11 @@ export interface ListenerRecord {
  * A listener subscribed to `tag` on every node; `stop()` closes them and returns their records.
  *
  * @throws {Error} when a node refuses the subscription
+ * @example
+ * ```ts
+ * const l = await listen([{ name: "MV", host: "10.200.1.1" }], CLIENT_PORT, ring.tls, "f1");
+ * const records = l.stop();
+ * ```
  */
 export async function listen(
   nodes: readonly { name: string; host: string }[],
