@@ -23,7 +23,9 @@
  *
  * BENCH_QUICK=1 runs a smaller load (a few minutes in all). BENCH_N (messages),
  * BENCH_WINDOW (in flight, default 64), BENCH_REPS (default 3), BENCH_WARM and BENCH_FSYNC
- * (policies, default "batch,always,never") override.
+ * (policies, default "batch,always,never") override. TLS=1 runs everything over mutual TLS,
+ * as a ring across machines runs: zog's `[tls]` with client certificates required (between
+ * nodes and from the clients), nats-server with verified TLS on its client port and routes.
  */
 import { existsSync } from "node:fs";
 import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
@@ -44,6 +46,7 @@ const latencyN = quick ? 1000 : 5000;
 const scaleN = quick ? 3000 : 20_000;
 const payload = Buffer.from(`0${benchContent(0)}\r\n`);
 const withNats = existsSync(NATS_SERVER);
+const tls = process.env.TLS === "1";
 
 interface System {
   series: Series;
@@ -66,6 +69,7 @@ console.log(
 console.log(
   "  all stored = until every copy is stored (zog: all five access.logs; JetStream: all five replicas' blocks; core NATS: all five subscribers)",
 );
+if (tls) console.log("  mutual TLS everywhere: zog [tls] with client certificates; nats-server TLS (verify) on clients and routes");
 console.log("  CPU = user + system time of the five server processes (from /proc) per message");
 console.log(`  each system first carries ${warm} messages of warm-up (a long-running server: JIT and caches settled)`);
 if (!withNats) console.log(`  ${NATS_SERVER} is NOT installed (apt-get install nats-server): no JetStream/NATS comparison, no ratios`);
@@ -76,7 +80,7 @@ try {
   let idle = "";
   let afterLoad = "";
   if (withNats) {
-    nats = await NatsCluster.start("127.4.20");
+    nats = await NatsCluster.start("127.4.20", 5, { tls });
     idle += `nats-server ${median(nats.pids.map(rssMiB)).toFixed(1)} MiB`;
     await nats.warm(warm, payload);
     const c = nats;
@@ -94,7 +98,7 @@ try {
     systems.push({ series: { system: "nats core (5 subscribers)", samples: [] }, run: (k, w) => c.core(k, w, payload) });
   }
   for (const [i, fsync] of policies.entries()) {
-    const ring = await ZogRing.start(`127.4.${i}`, 5, fsync);
+    const ring = await ZogRing.start(`127.4.${i}`, 5, fsync, undefined, { tls });
     if (i === 0) {
       await Bun.sleep(3000); // past the 2 s after which a node drops its start-up pages
       idle += `${idle ? ", " : ""}zog ${median(ring.pids.map(rssMiB)).toFixed(1)} MiB`;
@@ -142,7 +146,7 @@ try {
 
   const scale: System[] = [];
   for (const [i, size] of [3, 5, 9].entries()) {
-    const ring = await ZogRing.start(`127.4.${30 + i}`, size, "batch");
+    const ring = await ZogRing.start(`127.4.${30 + i}`, size, "batch", undefined, { tls });
     await ring.viaClient(Math.ceil(warm / 2), window);
     scale.push({ series: { system: `zog ${size} nodes, fsync=batch`, samples: [] }, run: (k, w) => ring.viaClient(k, w) });
   }

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { type JetStreamClient, jetstream, jetstreamManager, StorageType } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type Proc, start, tmpDir, waitFor } from "../../tests/helpers/procs.ts";
+import { type BenchPki, benchPki } from "./bench_pki.ts";
 import { type LoadResult, pipelined, type Sample, sample, until } from "./load.ts";
 import { bytesUnder, cpuMs } from "./procfs.ts";
 
@@ -20,6 +21,12 @@ export const NATS_SERVER = "/usr/sbin/nats-server";
 
 const CLIENT_PORT = 4222;
 const ROUTE_PORT = 6222;
+
+/** nats-server's TLS settings for one server: its certificate, the CA, peers' certificates verified. */
+function tlsBlock(pki: BenchPki, host: string): string {
+  const { cert, key } = pki.cert(host);
+  return `cert_file: "${cert}", key_file: "${key}", ca_file: "${pki.ca}", verify: true`;
+}
 
 /** How JetStream is published to: through the one connection to the stream's leader, or round robin over every server. */
 export type Pattern = "one" | "rr";
@@ -57,10 +64,15 @@ export class NatsCluster {
     readonly dir: string,
   ) {}
 
-  /** Starts five servers on `${prefix}.1-5` and waits until a JetStream R5 stream can be created. */
-  static async start(prefix: string, size = 5): Promise<NatsCluster> {
+  /**
+   * Starts five servers on `${prefix}.1-5` and waits until a JetStream R5 stream can be
+   * created. With `tls`, clients and routes speak mutual TLS (certificates verified both ways).
+   */
+  static async start(prefix: string, size = 5, opts: { tls?: boolean } = {}): Promise<NatsCluster> {
     const dir = tmpDir("ring-bench-nats-");
     const hosts = Array.from({ length: size }, (_, i) => `${prefix}.${i + 1}`);
+    const pki = opts.tls ? await benchPki(hosts, hosts) : undefined;
+    const tls = pki ? (host: string) => `tls { ${tlsBlock(pki, host)} }` : undefined;
     const procs = hosts.map((host, i) => {
       const routes = hosts.filter((h) => h !== host).map((h) => `"nats://${h}:${ROUTE_PORT}"`);
       const conf = join(dir, `n${i}.conf`);
@@ -69,16 +81,18 @@ export class NatsCluster {
         [
           `server_name: n${i}`,
           `listen: "${host}:${CLIENT_PORT}"`,
+          tls?.(host) ?? "",
           `jetstream { store_dir: "${join(dir, `n${i}`)}" }`,
-          `cluster { name: bench, listen: "${host}:${ROUTE_PORT}", routes: [${routes.join(", ")}] }`,
+          `cluster { name: bench, listen: "${host}:${ROUTE_PORT}", routes: [${routes.join(", ")}]${tls ? `, ${tls(host)}` : ""} }`,
         ].join("\n"),
       );
       return start(NATS_SERVER, ["-c", conf]);
     });
     const c = new NatsCluster(procs, hosts, dir);
+    const clientTls = pki ? { caFile: pki.ca, certFile: pki.client.cert, keyFile: pki.client.key } : undefined;
     for (const host of hosts) {
       const nc = await waitFor(
-        () => connect({ servers: `${host}:${CLIENT_PORT}`, noRandomize: true }).catch(() => undefined),
+        () => connect({ servers: `${host}:${CLIENT_PORT}`, noRandomize: true, tls: clientTls }).catch(() => undefined),
         20_000,
         `nats-server on ${host}`,
       );
@@ -220,7 +234,15 @@ export class NatsCluster {
     const sub = this.#conns[to]!.subscribe("bench.req", { callback: (_err, msg) => void msg.respond(msg.data) });
     await this.#conns[to]!.flush();
     // The responder's interest travels over the routes: wait until a request gets through.
-    await waitFor(() => this.#conns[from]!.request("bench.req", payload, { timeout: 500 }).then(() => true, () => false), 20_000, "a NATS responder");
+    await waitFor(
+      () =>
+        this.#conns[from]!.request("bench.req", payload, { timeout: 500 }).then(
+          () => true,
+          () => false,
+        ),
+      20_000,
+      "a NATS responder",
+    );
     const r = await pipelined(n, 1, () => this.#conns[from]!.request("bench.req", payload, { timeout: 5000 }));
     sub.unsubscribe();
     return r;

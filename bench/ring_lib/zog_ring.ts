@@ -7,8 +7,10 @@
  */
 import { join } from "node:path";
 import { RingClient } from "../../lib/ring/client/ring_client.ts";
+import { loadClientFiles, type TlsClientFiles } from "../../lib/tls/mod.ts";
 import { bin, type Proc, run, start, tmpDir, waitFor } from "../../tests/helpers/procs.ts";
 import { freeRingPorts, meshUp, type TestRing, writeRing } from "../../tests/helpers/ring_setup.ts";
+import { type BenchPki, benchPki } from "./bench_pki.ts";
 import { pipelined, type Sample, sample, until } from "./load.ts";
 import { cpuMs, sizeOf } from "./procfs.ts";
 
@@ -37,26 +39,27 @@ export class ZogRing {
     readonly ring: TestRing,
     readonly procs: Proc[],
     readonly stats: number,
+    /** Mutual TLS: the ring's PKI, and the client's files loaded once. */
+    readonly tls?: { pki: BenchPki; client: TlsClientFiles },
   ) {}
 
-  /** Starts `size` nodes on `${prefix}.11...` and waits for the full mesh (`zog`: another build to compare). */
-  static async start(prefix: string, size: number, fsync: string, zog = bin("zog")): Promise<ZogRing> {
+  /**
+   * Starts `size` nodes on `${prefix}.11...` and waits for the full mesh (`zog`: another
+   * build to compare). With `tls`, the ring runs `[tls]` with client certificates required.
+   */
+  static async start(prefix: string, size: number, fsync: string, zog = bin("zog"), opts: { tls?: boolean } = {}): Promise<ZogRing> {
     const ports = await freeRingPorts(`${prefix}.11`);
     const names = size === 5 ? SEED : Array.from({ length: size }, (_, i) => `N${i}`);
-    const ring = writeRing(tmpDir("ring-bench-"), prefix, { ...ports, names, keepalive: 30, extra: `fsync = "${fsync}"` });
+    const hosts = names.map((_, i) => `${prefix}.${11 + i}`);
+    const pki = opts.tls ? await benchPki(names, hosts) : undefined;
+    const tail = pki
+      ? `[tls]\nca = "${pki.ca}"\ncert = "${pki.dir}/{node}.crt"\nkey = "${pki.dir}/{node}.key"\nclient_auth = "required"\n`
+      : "";
+    const ring = writeRing(tmpDir("ring-bench-"), prefix, { ...ports, names, hosts, keepalive: 30, extra: `fsync = "${fsync}"`, tail });
     const procs = ring.names.map((name, i) =>
-      start(zog, [
-        "--config",
-        ring.config,
-        "--node",
-        name,
-        "--stats",
-        `${ring.hosts[i]}:${ports.statsPort}`,
-        "--log-level",
-        "error",
-      ]),
+      start(zog, ["--config", ring.config, "--node", name, "--stats", `${ring.hosts[i]}:${ports.statsPort}`, "--log-level", "error"]),
     );
-    const r = new ZogRing(ring, procs, ports.statsPort);
+    const r = new ZogRing(ring, procs, ports.statsPort, pki && { pki, client: await loadClientFiles(pki.client) });
     await waitFor(() => meshUp(ring, ports.statsPort), 20_000, `the ${size}-node mesh`);
     return r;
   }
@@ -75,6 +78,7 @@ export class ZogRing {
       policy: { kind: "roundRobin" },
       timeoutMs: 120_000,
       ack,
+      tls: this.tls?.client,
     });
   }
 
@@ -98,6 +102,7 @@ export class ZogRing {
   /** The same load through the command line: `dist/sprog -i 0 --window W -r -n N` (it prints no latencies). */
   async viaSprog(n: number, window: number): Promise<Sample> {
     const args = ["--config", this.ring.config, "-r", "-i", "0", "--window", String(window), "-n", String(n), "-m", benchContent(0), "-q"];
+    if (this.tls) args.push("--cert", this.tls.pki.client.cert, "--key", this.tls.pki.client.key);
     const cpu0 = cpuMs(this.pids);
     const started = performance.now();
     const r = await run(bin("sprog"), args);

@@ -5,7 +5,7 @@
  */
 import { statSync } from "node:fs";
 import { basename, dirname, resolve } from "node:path";
-import { defineCommand, defineSharedCommands, parseCommand, runSharedCommand } from "../cli/mod.ts";
+import { defineCommand, defineSharedCommands, parseCommand, parseNumber, runSharedCommand } from "../cli/mod.ts";
 import { type EmperorSpec, loadClientFiles, parseEmperorSpec, parseHostPort } from "../tls/mod.ts";
 import { checkVassalsDir } from "../vassal/mod.ts";
 import { EXIT, UsageError } from "../errors.ts";
@@ -30,6 +30,7 @@ Usage:
           [--node NAME] [--max-vassals N] [--state-dir DIR] [--heartbeat SECONDS]
           [--label KEY=VALUE ...] [--vassal-binary PATH] [--stats ADDR:PORT]
   emperor --emperor DIR|"DIR/GLOB" [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
+          [--fail-after N]
   emperor --check --emperor DIR|zeus:... [--zeus-ca CA]
   emperor status [--stats ADDR:PORT] [--json]
   emperor exec [-t] [-i] [--state-dir DIR] NAME -- COMMAND [ARGS...]
@@ -54,6 +55,13 @@ Options:
                         each error as FILE:LINE: reason, and exit 0 or 2 without starting
   --no-exec             refuse exec (zeus exec, emperor exec) in this emperor's vassals;
                         logs still work. Every exec is logged (who, vassal, command, exit, time).
+
+With a directory (a lone emperor):
+  --fail-after N        a vassal restarted for failing its health check waits 1 s, 2 s,
+                        4 s ... (at most 180 s) before each start; after N such restarts in
+                        a row it is failed (not started) until its file changes or
+                        "emperor restart NAME" (default 3, as zeus's --reschedule-after;
+                        0: never). A passing check ends the streak.
 
 Under zeus (--emperor zeus:HOST:PORT or zeus-ssl:...):
   --node NAME           this emperor's name at zeus (default: the hostname); with client
@@ -86,6 +94,7 @@ const FLAGS = {
   heartbeat: { type: "string" },
   "no-exec": { type: "boolean" },
   label: { type: "string", multiple: true },
+  "fail-after": { type: "string", default: "3" },
 } as const;
 
 const EMPEROR = defineCommand({ program: "emperor", summary: "runs vassals and keeps them alive", help: HELP, flags: FLAGS });
@@ -117,10 +126,12 @@ export async function main(args: string[]): Promise<number> {
   if (spec.kind !== "dir") throw new UsageError("--emperor: unreachable");
   const { dir, pattern } = vassalsDir(spec.dir);
   const stateDir = resolve(values["state-dir"] ?? defaultStateDir());
+  const unhealthyBound = parseNumber("--fail-after", values["fail-after"]!, { integer: true, min: 0 });
   const sup = new Supervisor({
     stateDir,
     vassalBinary: values["vassal-binary"],
     workDir: dir,
+    unhealthyBound,
     onEvent: (e) => logEvent(e, `${dir}/`),
   });
   let control: LocalControl | undefined;
@@ -228,6 +239,11 @@ function logEvent(e: SupervisorEvent, where: string): void {
       return log.info("vassal {name} stopped", { name: e.name });
     case "unhealthy":
       return; // logged by the vassal with its reason
+    case "failed":
+      return log.error("vassal {name} failed ({why}): not restarted until its file changes or emperor restart {name}", {
+        name: e.name,
+        why: e.why,
+      });
     case "exited":
       return log.warn("vassal {name} exited ({how})", { name: e.name, how: e.signal ?? `code ${e.code}` });
     case "rejected":

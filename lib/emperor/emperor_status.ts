@@ -10,7 +10,7 @@ import type { VassalState } from "./types.ts";
 import { vassalView } from "./status_view.ts";
 import { vassalLogLostBytes } from "./vassal_log.ts";
 
-const STATES: readonly VassalState[] = ["starting", "running", "reloading", "stopping", "backoff", "unhealthy", "stopped"];
+const STATES: readonly VassalState[] = ["starting", "running", "reloading", "stopping", "backoff", "unhealthy", "failed", "stopped"];
 
 /**
  * What the emperor's `/status` shows: `info` (mode, directory, node...), the state dir, the

@@ -7,9 +7,11 @@
 import type { VassalStatus } from "./types.ts";
 
 /** One vassal in `/status`: its status with the times as ISO 8601 and keys in snake_case. */
-export type VassalView = Omit<VassalStatus, "lastExit" | "since" | "check"> & {
-  /** The last exit: code or signal, and when. */
-  last_exit?: { code: number | null; signal: string | null; at: string };
+export type VassalView = Omit<VassalStatus, "lastExit" | "since" | "check" | "unhealthyRestarts"> & {
+  /** Restarts for a failing check in a row, since its check last passed. */
+  unhealthy_restarts?: number;
+  /** The last exit: code or signal, when, and the last line it wrote to stderr. */
+  last_exit?: { code: number | null; signal: string | null; at: string; line?: string };
   /** When it entered `state`. */
   since: string;
   /** Its health check, when it has one. */
@@ -34,10 +36,20 @@ const iso = (ms: number) => new Date(ms).toISOString();
  */
 export function vassalView(v: VassalStatus): VassalView {
   // Fields added later pass through as they are (give them snake_case names).
-  const { lastExit, since, check, ...rest } = v;
+  const { lastExit, since, check, unhealthyRestarts, ...rest } = v;
   return {
     ...rest,
-    ...(lastExit ? { last_exit: { code: lastExit.code, signal: lastExit.signal, at: iso(lastExit.at) } } : {}),
+    ...(unhealthyRestarts ? { unhealthy_restarts: unhealthyRestarts } : {}),
+    ...(lastExit
+      ? {
+          last_exit: {
+            code: lastExit.code,
+            signal: lastExit.signal,
+            at: iso(lastExit.at),
+            ...(lastExit.line ? { line: lastExit.line } : {}),
+          },
+        }
+      : {}),
     since: iso(since),
     ...(check
       ? {

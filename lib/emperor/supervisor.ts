@@ -61,6 +61,7 @@ export class Supervisor {
       emit: (e: SupervisorEvent) => onEvent(e),
       state: opts.onState ?? (() => {}),
       ...(opts.startMs ? { startMs: opts.startMs } : {}),
+      ...(opts.unhealthyBound !== undefined ? { unhealthyBound: opts.unhealthyBound } : {}),
     };
   }
 

@@ -58,9 +58,19 @@ export class Throttle {
   exited(now: number): { throttle: Throttle; delayMs: number } {
     const young = now - this.startedAt < this.youngMs;
     const streak = young ? this.streak + 1 : 1;
-    return {
-      throttle: new Throttle(this, this.startedAt, streak),
-      delayMs: Math.min(this.maxMs, this.minMs * 2 ** Math.min(streak - 1, 30)),
-    };
+    return { throttle: new Throttle(this, this.startedAt, streak), delayMs: this.delay(streak) };
+  }
+
+  /**
+   * The wait before restart number `streak` of a run of failures in a row (1: `minMs`),
+   * doubling up to `maxMs`. The restarts for a failing check use it too.
+   *
+   * @example
+   * ```ts
+   * [1, 2, 3, 20].map((n) => new Throttle().delay(n)); // [1000, 2000, 4000, 180000]
+   * ```
+   */
+  delay(streak: number): number {
+    return Math.min(this.maxMs, this.minMs * 2 ** Math.min(Math.max(streak, 1) - 1, 30));
   }
 }

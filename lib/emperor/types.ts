@@ -7,7 +7,7 @@ import type { Clock } from "../clock.ts";
 import type { HealthStatus } from "./health.ts";
 
 /** Where a vassal is in its life. */
-export type VassalState = "starting" | "running" | "reloading" | "stopping" | "backoff" | "unhealthy" | "stopped";
+export type VassalState = "starting" | "running" | "reloading" | "stopping" | "backoff" | "unhealthy" | "failed" | "stopped";
 
 /** One vassal as `/status` shows it. */
 export interface VassalStatus {
@@ -16,11 +16,16 @@ export interface VassalStatus {
   state: VassalState;
   pid?: number;
   restarts: number;
-  lastExit?: { code: number | null; signal: string | null; at: number };
+  /** The last exit: its code or signal, when, and the last line it wrote to stderr (escaped, bounded). */
+  lastExit?: { code: number | null; signal: string | null; at: number; line?: string };
   /** When it entered `state` (ms since the epoch). */
   since: number;
   /** Young deaths in a row (the restart throttle's streak): zeus moves a vassal past a bound. */
   streak?: number;
+  /** Restarts for a failing check in a row, when there were some since its check last passed. */
+  unhealthyRestarts?: number;
+  /** Why it is `failed` (a lone emperor stopped restarting it), in that state only. */
+  failed?: string;
   /** Its health check (`check` in its config), when it has one. */
   check?: { target: string } & HealthStatus;
   /** Reloads caused by its `watch` patterns, when it has some. */
@@ -40,7 +45,9 @@ export type SupervisorEvent =
   /** Died; it will be restarted after the throttle's delay. */
   | { type: "exited"; name: string; code: number | null; signal: string | null }
   /** Its check failed `check_failures` times in a row: it is restarted. */
-  | { type: "unhealthy"; name: string; why: string };
+  | { type: "unhealthy"; name: string; why: string }
+  /** A lone emperor restarted it its bound of times in a row for a failing check: it stays stopped until its file changes or a restart. */
+  | { type: "failed"; name: string; why: string };
 
 /** Options of a {@link Supervisor}. */
 export interface SupervisorOptions {
@@ -51,6 +58,12 @@ export interface SupervisorOptions {
   onEvent?: (e: SupervisorEvent) => void;
   /** A plain vassal counts as running once it has stayed up this long (default 0: at once). */
   startMs?: number;
+  /**
+   * A lone emperor's bound on restarts for a failing check: each waits the throttle's
+   * doubling delay, and at this many in a row (0: never) the vassal is `failed`. Unset
+   * (under zeus, which moves such a copy elsewhere): restart at once.
+   */
+  unhealthyBound?: number;
   /** Every change of a vassal's state or health (zeus is told each one). */
   onState?: (s: VassalStatus) => void;
   clock?: Clock;

@@ -31,6 +31,8 @@ export interface VassalContext {
   emit(e: SupervisorEvent): void;
   /** A plain vassal counts as running once it has stayed up this long (default 0: at once). */
   startMs?: number;
+  /** A lone emperor's bound on restarts for a failing check (see SupervisorOptions); unset under zeus. */
+  unhealthyBound?: number;
   /** The vassal's state or health changed. */
   state(s: VassalStatus): void;
   /** The emperor's cgroup subtree, where cgroup v2 is usable: each vassal runs in a cgroup of its own. */
@@ -77,7 +79,7 @@ export class Vassal {
     config: VassalConfig,
     private readonly ctx: VassalContext,
   ) {
-    this.#m = new VassalMachine(name, config, ctx.clock.now(), ctx.startMs ?? 0);
+    this.#m = new VassalMachine(name, config, ctx.clock.now(), ctx.startMs ?? 0, ctx.unhealthyBound);
     if (config.check) this.#health = new HealthSchedule(config.check);
   }
 
@@ -89,7 +91,9 @@ export class Vassal {
   /** Where it stands, for `/status`. */
   status(): VassalStatus {
     const s = this.#m.status();
-    if (this.#health) s.check = { target: this.#health.config.text, ...this.#health.status() };
+    if (!this.#health) return s;
+    s.check = { target: this.#health.config.text, ...this.#health.status() };
+    if (s.failed && s.check.last) s.failed += `, the last check: ${s.check.last.detail}`;
     return s;
   }
 
@@ -211,10 +215,16 @@ export class Vassal {
           break;
         }
         case "changed":
-          this.#announce();
+          if (a.state === "healthy") this.#run(this.#m.healthy(this.#now()));
+          else this.#announce();
           break;
         case "restart":
-          log.warn("vassal {name} is unhealthy ({why}): restarting it", { name: this.name, why: a.why });
+          // A lone emperor says next whether it restarts it (after its delay) or gives up.
+          log.warn("vassal {name} is unhealthy ({why}): {what}", {
+            name: this.name,
+            why: a.why,
+            what: this.ctx.unhealthyBound === undefined ? "restarting it" : "stopping it",
+          });
           this.ctx.emit({ type: "unhealthy", name: this.name, why: a.why });
           this.#run(this.#m.unhealthy(this.#now()));
           break;
@@ -228,7 +238,7 @@ export class Vassal {
     const config = this.#m.config;
     const events = {
       onBytes: (b: Uint8Array) => this.#onBytes(b),
-      onExit: (c: number | null, s: string | null, e?: Error) => this.#onExit(c, s, e),
+      onExit: (c: number | null, s: string | null, e?: Error, line?: string) => this.#onExit(c, s, e, line),
     };
     try {
       const common = { cwd: workDir, logFile, ...(config.logRotation ? { logRotation: config.logRotation } : {}), ...this.#cgroup() };
@@ -284,7 +294,7 @@ export class Vassal {
     this.#run(this.#m.bytes(this.#now(), messages));
   }
 
-  #onExit(code: number | null, signal: string | null, error?: Error): void {
+  #onExit(code: number | null, signal: string | null, error?: Error, line?: string): void {
     if (error) log.error("vassal {name} could not start: {error}", { name: this.name, error: error.message });
     this.#proc?.killGroup(); // whatever it forked goes with it
     this.ctx.cgroups?.kill(this.name); // even what left its group and session
@@ -295,6 +305,6 @@ export class Vassal {
     } catch (e) {
       log.warn("cannot remove vassal {name}'s pid record: {error}", { name: this.name, error: (e as Error).message });
     }
-    this.#run(this.#m.exited(this.#now(), code, signal));
+    this.#run(this.#m.exited(this.#now(), code, signal, error ? `could not start: ${error.message}` : line));
   }
 }

@@ -13,9 +13,16 @@
  *                   │                                                      reloading
  *                   ├──exited── restarting ◄── reload, update (plain restart rule) ── running
  *                   ├──exited── unhealthy  ◄── unhealthy (its check failed) ───────── running
+ *                   │                 └─exited (lone emperor)─► backoff, or failed at its bound
+ *                   ├──reload, update── failed
  *                   └──reload── resting ◄──exited── shutting ◄── byte 22 (it asks to stop)
  *  any phase ──destroy──► destroying ──exited──► stopped   (no process: stopped at once)
  * ```
+ * Restarts for a failing check: under zeus (`unhealthyBound` unset) the vassal starts again
+ * at once and zeus moves the copy past its `--reschedule-after`; a lone emperor waits the
+ * throttle's doubling delay for the streak of such restarts (1 s, 2 s, 4 s ... 180 s), and at
+ * `unhealthyBound` in a row the vassal is `failed` (no process) until its file changes or it
+ * is restarted. A passing check (`healthy`) ends the streak.
  * The public state (`/status`) is `PUBLIC_STATE` of the phase: restarting,
  * destroying and shutting all show as "stopping", resting as "stopped".
  *
@@ -142,7 +149,11 @@ const exitCleanup = (
   input: Extract<VassalInput, { kind: "exited" }>,
   now: number,
 ): { facts: VassalFacts; actions: Action[] } => ({
-  facts: { ...f, pid: undefined, lastExit: { code: input.code, signal: input.signal, at: now } },
+  facts: {
+    ...f,
+    pid: undefined,
+    lastExit: { code: input.code, signal: input.signal, at: now, ...(input.line ? { line: input.line } : {}) },
+  },
   actions: [
     { do: "cancel", timer: "kill" },
     { do: "cancel", timer: "heartbeat" },
@@ -169,6 +180,31 @@ const restarted: Rule<"exited"> = (f, input, now) => {
   return then(gone.actions, launch(gone.facts, now));
 };
 
+/** Stopped for a failing check: at once under zeus; a lone emperor waits its delay, or gives up at its bound. */
+const unhealthyExit: Rule<"exited"> = (f, input, now, phase) => {
+  if (f.unhealthyBound === undefined) return restarted(f, input, now, phase);
+  const gone = exitCleanup(f, input, now);
+  const streak = f.unhealthyStreak + 1;
+  const g = { ...gone.facts, unhealthyStreak: streak };
+  if (f.unhealthyBound > 0 && streak >= f.unhealthyBound) {
+    return go(g, "failed", [...gone.actions, { do: "emit", event: { type: "failed", name: f.name, why: failedWhy(streak) } }]);
+  }
+  return go(g, "backoff", [...gone.actions, { do: "timer", timer: "backoff", ms: f.throttle.delay(streak) }]);
+};
+
+/**
+ * Why a lone emperor stopped restarting a vassal.
+ *
+ * @example
+ * ```ts
+ * failedWhy(3); // "unhealthy 3 times in a row"
+ * ```
+ */
+export const failedWhy = (streak: number): string => `unhealthy ${streak} times in a row`;
+
+/** A passing check ends the streak of restarts for failing ones. */
+const healthy: Rule<"healthy"> = (f, _i, _now, phase) => keep(f.unhealthyStreak === 0 ? f : { ...f, unhealthyStreak: 0 }, phase);
+
 /** The rows every phase with a process shares. */
 const live: Row = {
   started: (f, input, _now, phase) => {
@@ -193,6 +229,7 @@ const live: Row = {
   reload: stay,
   update,
   unhealthy: stay,
+  healthy,
   // Already stopping: the exit under way now ends in `stopped`.
   destroy: (f) => ({ next: "destroying", actions: [{ do: "cancel", timer: "backoff" }], keepSince: true, facts: f }),
   exited: crashed,
@@ -219,6 +256,7 @@ const idle: Row = {
   reload: stay,
   update,
   unhealthy: stay,
+  healthy,
   destroy: (f) =>
     go(f, "stopped", [{ do: "cancel", timer: "backoff" }, { do: "emit", event: { type: "destroyed", name: f.name } }, { do: "settled" }]),
   kill_timer: stay,
@@ -234,7 +272,7 @@ export const VASSAL_TABLE: Readonly<Record<Phase, Row>> = {
   running: { ...up, unhealthy: (f) => stop({ ...f, restarts: f.restarts + 1 }, "unhealthy") },
   reloading: up,
   restarting: { ...live, exited: restarted },
-  unhealthy: { ...live, exited: restarted },
+  unhealthy: { ...live, exited: unhealthyExit },
   destroying: {
     ...live,
     exited: (f, input, now) => {
@@ -251,6 +289,7 @@ export const VASSAL_TABLE: Readonly<Record<Phase, Row>> = {
   },
   backoff: { ...idle, reload: reloadIdle, backoff_timer: (f, _i, now) => launch(f, now) },
   resting: { ...idle, reload: (f, _i, now) => launch({ ...f, reloadPending: true }, now) },
+  failed: { ...idle, reload: (f, _i, now) => launch({ ...f, reloadPending: true, unhealthyStreak: 0 }, now) },
   stopped: { ...idle, destroy: (f) => keep(f, "stopped", [{ do: "cancel", timer: "backoff" }, { do: "settled" }]) },
 };
 

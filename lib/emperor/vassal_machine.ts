@@ -10,7 +10,7 @@
 import type { VassalMessage } from "./emperor_protocol.ts";
 import { Throttle } from "./throttle.ts";
 import type { VassalStatus } from "./types.ts";
-import { vassalStep } from "./vassal_lifecycle.ts";
+import { failedWhy, vassalStep } from "./vassal_lifecycle.ts";
 import { type Action, type Phase, PUBLIC_STATE, type TimerName, type VassalFacts, type VassalInput } from "./vassal_phases.ts";
 import type { VassalConfig } from "../vassal/mod.ts";
 
@@ -51,8 +51,10 @@ export class VassalMachine {
   /**
    * @param startMs a plain vassal is running once it has stayed up this long (supervisord's
    *   startsecs); 0: at once
+   * @param unhealthyBound a lone emperor's bound on restarts for a failing check (each waits
+   *   the throttle's delay; at this many in a row it is `failed`; 0: never); unset: restart at once
    */
-  constructor(name: string, config: VassalConfig, now: number, startMs = 0) {
+  constructor(name: string, config: VassalConfig, now: number, startMs = 0, unhealthyBound?: number) {
     this.#since = now;
     this.#facts = {
       name,
@@ -66,6 +68,8 @@ export class VassalMachine {
       reloadAgain: false,
       lateAccepting: false,
       startMs,
+      unhealthyStreak: 0,
+      unhealthyBound,
     };
   }
 
@@ -92,6 +96,8 @@ export class VassalMachine {
     if (f.pid !== undefined) s.pid = f.pid;
     if (f.lastExit) s.lastExit = f.lastExit;
     if (state === "backoff") s.streak = f.throttle.streak;
+    if (f.unhealthyStreak > 0) s.unhealthyRestarts = f.unhealthyStreak;
+    if (state === "failed") s.failed = failedWhy(f.unhealthyStreak);
     return s;
   }
 
@@ -125,14 +131,19 @@ export class VassalMachine {
     return this.#feed(now, { kind: "unhealthy" });
   }
 
+  /** Its health check passed: the streak of restarts for failing ones ends. */
+  healthy(now: number): Action[] {
+    return this.#feed(now, { kind: "healthy" });
+  }
+
   /** Stop for good: graceful stop, SIGKILL after stop_timeout, then `destroyed` and `settled`. */
   destroy(now: number): Action[] {
     return this.#feed(now, { kind: "destroy" });
   }
 
-  /** The process is gone (or could not start: code and signal null). */
-  exited(now: number, code: number | null, signal: string | null): Action[] {
-    return this.#feed(now, { kind: "exited", code, signal });
+  /** The process is gone (or could not start: code and signal null); `line`: the last it wrote to stderr. */
+  exited(now: number, code: number | null, signal: string | null, line?: string): Action[] {
+    return this.#feed(now, { kind: "exited", code, signal, ...(line ? { line } : {}) });
   }
 
   /** A timer fired. */

@@ -52,6 +52,7 @@ export const PHASES = [
   "shutting",
   "backoff",
   "resting",
+  "failed",
   "stopped",
 ] as const;
 
@@ -70,6 +71,7 @@ export const PUBLIC_STATE: Readonly<Record<Phase, VassalState>> = {
   shutting: "stopping",
   backoff: "backoff",
   resting: "stopped",
+  failed: "failed",
   stopped: "stopped",
 };
 
@@ -104,9 +106,11 @@ export type VassalInput =
   | { kind: "update"; config: VassalConfig }
   /** Its health check failed too often. */
   | { kind: "unhealthy" }
+  /** Its health check passed (after failing, or for the first time). */
+  | { kind: "healthy" }
   | { kind: "destroy" }
   /** The process is gone (or could not start: code and signal null). */
-  | { kind: "exited"; code: number | null; signal: string | null }
+  | { kind: "exited"; code: number | null; signal: string | null; line?: string }
   | { kind: "backoff_timer" }
   | { kind: "kill_timer" }
   | { kind: "heartbeat_timer" }
@@ -138,6 +142,14 @@ export interface VassalFacts {
    * long (0: at once), so one that dies at once never reads running. Its `start_grace` wins.
    */
   readonly startMs: number;
+  /** Restarts for a failing check in a row (reset when a check passes). */
+  readonly unhealthyStreak: number;
+  /**
+   * What follows a restart for a failing check. Undefined (under zeus, which moves the copy
+   * past its `--reschedule-after`): start again at once. A number (a lone emperor): wait the
+   * throttle's delay for the streak; at this many in a row (0: never) the vassal is `failed`.
+   */
+  readonly unhealthyBound: number | undefined;
 }
 
 /** One transition. `keepSince`: the public state's `since` is not reset (nothing visible changed). */

@@ -9,16 +9,20 @@
  */
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import type { ExecEndpoint } from "../exec/mod.ts";
-import { getLogger } from "../log/mod.ts";
+import { getLogger, LogLimiter } from "../log/mod.ts";
 import { backoffMs, dial, hostPort, type ReadFailure } from "../net/mod.ts";
 import { type HostPort, parseHostPort, type TlsClientFiles } from "../tls/mod.ts";
 import type { ZeusMessage } from "../zeus_protocol/mod.ts";
 import type { SupervisorEvent } from "./supervisor.ts";
 import { type LinkAction, type LinkEvent, type LinkState, linkStep, shownState } from "./zeus_link_lifecycle.ts";
 import { type LinkConnHandlers, ZeusLinkConn } from "./zeus_link_conn.ts";
+import { type LinkFailure, linkProblem } from "./zeus_link_problem.ts";
 import { type SessionIdentity, type VassalHost, ZeusSession } from "./zeus_session.ts";
 
 const log = getLogger("emperor", "zeus");
+
+/** A failure that repeats is logged again at most this often (with how many were left out). */
+const REPEAT_LOG_MS = 60_000;
 
 /** One zeus to dial. */
 export interface ZeusAddress {
@@ -54,7 +58,12 @@ export interface ZeusLinkStatus {
   /** ISO time the current connection came up. */
   connected_since?: string;
   connects: number;
+  /** Failed dials and lost connections so far (each one redialled). */
+  failures: number;
+  /** Why the link is down, as logged: the one line that names the fix when there is one. */
   last_error?: string;
+  /** The last failure is a misconfiguration no redial cures (until it is fixed, the link keeps trying). */
+  misconfigured?: boolean;
   /** The longest time between two heartbeat ticks so far, in ms (a starved event loop shows here). */
   heartbeat_gap_max_ms: number;
 }
@@ -85,7 +94,15 @@ export class ZeusLink {
   /** When the current connection came up (monotonic). */
   #since = 0;
   #connects = 0;
+  #failures = 0;
   #lastError: string | undefined;
+  #misconfigured = false;
+  /** Each failure is logged at once, then at most once per REPEAT_LOG_MS while it repeats. */
+  #logLimit: LogLimiter;
+  /** What zeus said in an ERROR on the current connection: it is closing it, and this is why. */
+  #refusal: string | undefined;
+  /** Why the read loop gave up on the current connection. */
+  #readFailure: string | undefined;
   readonly #targets: ZeusAddress[];
   #target = 0;
   /** Redirects followed since the last connection that lasted. */
@@ -107,6 +124,7 @@ export class ZeusLink {
   ) {
     this.session = new ZeusSession(host, opts);
     this.#clock = opts.clock ?? systemClock;
+    this.#logLimit = this.#newLogLimit();
     this.#targets = [{ host: opts.host, port: opts.port, ...(opts.tls ? { tls: opts.tls } : {}) }, ...(opts.others ?? [])];
   }
 
@@ -142,7 +160,9 @@ export class ZeusLink {
       state,
       ...(state === "connected" ? { connected_since: new Date(clock.now() - (clock.monotonic() - this.#since)).toISOString() } : {}),
       connects: this.#connects,
+      failures: this.#failures,
       ...(this.#lastError ? { last_error: this.#lastError } : {}),
+      ...(this.#lastError && this.#misconfigured ? { misconfigured: true } : {}),
       heartbeat_gap_max_ms: this.#gapMax,
     };
   }
@@ -191,7 +211,7 @@ export class ZeusLink {
     try {
       conn = await dial({ host: target.host, port: target.port, ...(target.tls ? { tls: target.tls } : {}), timeoutMs: 5000 });
     } catch (e) {
-      return this.#on({ kind: "dial-failed" }, `${at(target)}: ${(e as Error).message}`);
+      return this.#on({ kind: "dial-failed" }, this.#problem({ ...this.#failure(target), reason: (e as Error).message }));
     }
     const link: ZeusLinkConn = new ZeusLinkConn(
       conn,
@@ -202,7 +222,7 @@ export class ZeusLink {
     if (this.#state === "stopped") return this.#on({ kind: "up" });
     this.#connects++;
     this.#since = this.#heard = this.#clock.monotonic();
-    this.#leaving = undefined;
+    this.#leaving = this.#refusal = this.#readFailure = undefined;
     // With several zeus, one that says nothing at all (paused: its kernel still accepts) is
     // left too, after a grace its first ZEUS_ALIVE replaces with its --dead-after.
     this.#silenceMs = this.#targets.length > 1 ? (this.#announcedMs ?? Math.max(5000, 3 * this.opts.heartbeatMs)) : 0;
@@ -218,16 +238,19 @@ export class ZeusLink {
       lasted: () => {
         log.info("connected to zeus at {host}:{port} as {node}", { host: target.host, port: target.port, node: this.opts.node });
         this.#lastError = undefined;
+        this.#logLimit = this.#newLogLimit();
         this.#redirects = 0;
       },
       message: (m, term) => this.#message(target, m, term),
       failed: (f) => this.#failed(f),
-      closed: (err) => mine() && this.#closed(err),
+      closed: (err, heard) => mine() && this.#closed(target, err, heard),
     };
   }
 
   #message(target: ZeusAddress, m: ZeusMessage, term: number | undefined): void {
     if (m.type === "ZEUS_ALIVE") this.#silenceMs = this.#announcedMs = m.deadAfterMs;
+    // zeus closes the connection after an ERROR: it is the reason the close reports.
+    else if (m.type === "ERROR") this.#refusal = m.reason;
     else if (m.type === "NOT_LEADER") {
       const follow = this.#follow(target, m.leader);
       this.#on({ kind: "not-leader", follow });
@@ -235,24 +258,45 @@ export class ZeusLink {
   }
 
   #failed(f: ReadFailure): void {
-    this.#lastError = f.kind === "bad-input" ? `protocol error: ${f.reason}` : `internal error: ${f.reason}`;
+    this.#readFailure = f.kind === "internal" ? `internal error: ${f.reason}` : f.kind === "tls" ? f.reason : `protocol error: ${f.reason}`;
     this.#on({ kind: "bad-input" });
   }
 
-  #closed(err: Error | undefined): void {
+  #closed(target: ZeusAddress, err: Error | undefined, heard: boolean): void {
     this.session.detach();
     this.#conn = undefined;
     const lasted = this.#clock.monotonic() - this.#since;
     const leaving = this.#leaving;
     const redialNow = this.#state === "redirecting" && this.#redirects++ < this.#targets.length;
-    if (leaving !== undefined) return this.#on({ kind: "closed", redialNow }, leaving);
+    if (leaving !== undefined) {
+      this.#misconfigured = false;
+      return this.#on({ kind: "closed", redialNow }, leaving);
+    }
     // A link refused at once (e.g. our certificate is not accepted) must not spin.
     if (lasted > 2000) this.#attempts = this.#tried = 0;
-    const why =
-      lasted < 500
-        ? `zeus closed the connection at once${this.opts.tls ? " (is this emperor's certificate signed by the CA zeus trusts?)" : ""}`
-        : (err?.message ?? "zeus closed the connection");
-    this.#on({ kind: "closed", redialNow: false }, why);
+    const failure: LinkFailure = {
+      ...this.#failure(target),
+      reason: this.#readFailure ?? err?.message ?? "",
+      ...(lasted < 500 && !heard ? { closedAtOnce: true } : {}),
+      ...(this.#refusal !== undefined ? { refusal: this.#refusal } : {}),
+    };
+    this.#on({ kind: "closed", redialNow: false }, this.#problem(failure));
+  }
+
+  /** A failure of `target` before its reason is known. */
+  #failure(target: ZeusAddress): LinkFailure {
+    return { where: at(target), reason: "", ...(target.tls ? { tls: { cert: target.tls.cert !== undefined } } : {}) };
+  }
+
+  /** The line of a failure; remembers whether it is a misconfiguration. */
+  #problem(f: LinkFailure): string {
+    const p = linkProblem(f);
+    this.#misconfigured = p.cureless;
+    return p.line;
+  }
+
+  #newLogLimit(): LogLimiter {
+    return new LogLimiter({ intervalMs: REPEAT_LOG_MS, now: () => this.#clock.monotonic() });
   }
 
   /**
@@ -297,9 +341,14 @@ export class ZeusLink {
     this.#on({ kind: "silent" });
   }
 
+  /** Logs why the link is down: a new reason at once, the same one again at most once a minute. */
   #note(why: string): void {
-    if (why !== this.#lastError) log.warn("zeus link down: {why}; redialling (vassals keep running)", { why });
+    this.#failures++;
     this.#lastError = why;
+    const left = this.#logLimit.take(why);
+    if (left === undefined) return;
+    const again = left > 0 ? ` (${left} more time${left > 1 ? "s" : ""} since its last line)` : "";
+    log.warn("zeus link down: {why}; redialling{again} (vassals keep running)", { why, again });
   }
 
   /** Redials after a backoff; `next`: trying the next zeus, when there are several. */

@@ -33,7 +33,8 @@ export interface LinkConnHandlers {
   lasted(): void;
   /** The read loop failed (zeus's bad input, or our own bug): it is closing. */
   failed(f: ReadFailure): void;
-  closed(err: Error | undefined): void;
+  /** It closed; `heard`: zeus sent bytes on it (a refused certificate closes before any). */
+  closed(err: Error | undefined, heard: boolean): void;
 }
 
 /**
@@ -51,6 +52,7 @@ export class ZeusLinkConn {
   readonly #inbox: Packet[] = [];
   #next = 0;
   #draining = false;
+  #heard = false;
   readonly #streams: ExecChannel | undefined;
   readonly #announce: TimerHandle;
 
@@ -80,7 +82,7 @@ export class ZeusLinkConn {
     conn.onClose((err) => {
       opts.clock.clearTimeout(this.#announce);
       this.#streams?.close();
-      handlers.closed(err);
+      handlers.closed(err, this.#heard);
     });
   }
 
@@ -94,6 +96,7 @@ export class ZeusLinkConn {
   }
 
   #received(): void {
+    this.#heard = true;
     this.handlers.heard();
     if (this.#draining) return;
     this.#draining = true;

@@ -127,7 +127,7 @@ export async function runZeusMode(
           const z = zeusLink.status();
           return z.state === "connected"
             ? { ok: true, text: `ok: connected to zeus ${z.zeus}` }
-            : { ok: false, text: `not connected to zeus ${z.zeus} (${z.state})` };
+            : { ok: false, text: `not connected to zeus ${z.zeus} (${z.state})${z.last_error ? `: ${z.last_error}` : ""}` };
         },
       ),
     );

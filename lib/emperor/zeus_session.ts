@@ -29,10 +29,12 @@ export function stateMessage(s: VassalStatus): ZeusMessage {
   return {
     type: "VASSAL_STATE",
     name: s.name,
-    state: s.state,
+    // "failed" is a lone emperor's (under zeus, zeus decides when a copy has failed).
+    state: s.state === "failed" ? "stopped" : s.state,
     pid: s.pid ?? 0,
     restarts: s.restarts,
     ...(exit?.signal ? { exitSignal: exit.signal } : exit && exit.code !== null ? { exitCode: exit.code } : {}),
+    ...(exit?.line ? { stderr: exit.line } : {}),
     ...(s.streak !== undefined ? { streak: s.streak } : {}),
     ...(s.check ? { health: s.check.state, ...(s.check.last ? { check: s.check.last.detail } : {}) } : {}),
   };

@@ -26,6 +26,14 @@ export interface TlsMisuseContext {
   certAlternative?: string;
   /** Appended to the host hint, e.g. " or a node name of ring.toml". */
   hostAlternative?: string;
+  /** How to speak TLS to it. Default "pass --ca, and --cert/--key if it asks for a client certificate". */
+  useTls?: string;
+  /** How to speak plain to it. Default "leave out --ca, --cert and --key". */
+  usePlain?: string;
+  /** How to name the CA. Default "--ca CA". */
+  caFlag?: string;
+  /** How to present a client certificate. Default "--cert CRT --key KEY". */
+  certFlags?: string;
 }
 
 /** A misuse and the one line that names its fix. */
@@ -74,33 +82,40 @@ function alertReason(reason: string): string {
   return reason.includes(TLS_CLOSED_REASON) ? "it closed the connection at once" : "bad certificate";
 }
 
+const DEFAULT_CONTEXT: Omit<Required<TlsMisuseContext>, "where"> = {
+  peer: "peer",
+  ca: "the CA",
+  certAlternative: "",
+  hostAlternative: "",
+  useTls: "pass --ca, and --cert/--key if it asks for a client certificate",
+  usePlain: "leave out --ca, --cert and --key",
+  caFlag: "--ca CA",
+  certFlags: "--cert CRT --key KEY",
+};
+
 type Rule = [RegExp, TlsMisuseKind, (c: Required<TlsMisuseContext>, reason: string) => string];
 
 const RULES: Rule[] = [
-  [
-    new RegExp(TLS_RECORD_REASON.replace(/[()]/g, "\\$&")),
-    "plain-on-tls",
-    (c) => `${c.where}: this ${c.peer} speaks TLS: pass --ca, and --cert/--key if it asks for a client certificate`,
-  ],
+  [new RegExp(TLS_RECORD_REASON.replace(/[()]/g, "\\$&")), "plain-on-tls", (c) => `${c.where}: this ${c.peer} speaks TLS: ${c.useTls}`],
   [
     /WRONG_VERSION_NUMBER|wrong version number|PACKET_LENGTH_TOO_LONG|HTTP_REQUEST|UNKNOWN_PROTOCOL/i,
     "tls-on-plain",
-    (c) => `${c.where}: this ${c.peer} does not speak TLS: leave out --ca, --cert and --key (or give the port of a TLS ${c.peer})`,
+    (c) => `${c.where}: this ${c.peer} does not speak TLS: ${c.usePlain} (or give the port of a TLS ${c.peer})`,
   ],
   [
     /disconnected before secure TLS connection was established/,
     "tls-on-plain",
-    (c) => `${c.where}: this ${c.peer} does not speak TLS: leave out --ca, --cert and --key (or give the port of a TLS ${c.peer})`,
+    (c) => `${c.where}: this ${c.peer} does not speak TLS: ${c.usePlain} (or give the port of a TLS ${c.peer})`,
   ],
   [
     /CERTIFICATE_REQUIRED|certificate required/i,
     "cert-required",
-    (c) => `${c.where} requires a client certificate: pass --cert CRT --key KEY (signed by ${c.ca})${c.certAlternative}`,
+    (c) => `${c.where} requires a client certificate: pass ${c.certFlags} (signed by ${c.ca})${c.certAlternative}`,
   ],
   [
     /UNABLE_TO_VERIFY_LEAF_SIGNATURE|unable to verify|UNABLE_TO_GET_ISSUER|local issuer|SELF_SIGNED|self[- ]signed|CERT_SIGNATURE_FAILURE/i,
     "unknown-ca",
-    (c) => `the certificate of ${c.where} is not signed by a CA we trust: pass --ca CA (${c.ca})`,
+    (c) => `the certificate of ${c.where} is not signed by a CA we trust: pass ${c.caFlag} (${c.ca})`,
   ],
   [
     new RegExp(
@@ -108,7 +123,7 @@ const RULES: Rule[] = [
       "i",
     ),
     "cert-refused",
-    (c, r) => `${c.where} does not accept our certificate (${alertReason(r)}): pass --cert CRT --key KEY signed by ${c.ca}`,
+    (c, r) => `${c.where} does not accept our certificate (${alertReason(r)}): pass ${c.certFlags} signed by ${c.ca}`,
   ],
   [
     /ALTNAME|does not name|Hostname\/IP does not match/i,
@@ -132,7 +147,7 @@ const RULES: Rule[] = [
  * ```
  */
 export function tlsMisuse(reason: string, ctx: TlsMisuseContext): TlsMisuse | undefined {
-  const c: Required<TlsMisuseContext> = { peer: "peer", ca: "the CA", certAlternative: "", hostAlternative: "", ...ctx };
+  const c: Required<TlsMisuseContext> = { ...DEFAULT_CONTEXT, ...ctx };
   for (const [re, kind, say] of RULES) if (re.test(reason)) return { kind, line: say(c, reason) };
   return undefined;
 }

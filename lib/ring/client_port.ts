@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { systemClock } from "../clock.ts";
 import type { RingConfig } from "../config/mod.ts";
 import { getLogger, leftOut, LogLimiter } from "../log/mod.ts";
 import { type Conn, ConnGuard, defaultMaxClients, fdsLeft, type GuardLimits, openFileLimit } from "../net/mod.ts";
@@ -48,7 +49,11 @@ export class ClientPort {
   timedOut = 0;
   readonly #limiter = new LogLimiter();
 
-  constructor(config: Pick<RingConfig, "maxClients" | "maxListeners" | "clientIdle">, peers: number, now: () => number = Date.now) {
+  constructor(
+    config: Pick<RingConfig, "maxClients" | "maxListeners" | "clientIdle">,
+    peers: number,
+    now: () => number = systemClock.monotonic,
+  ) {
     this.fileLimit = openFileLimit();
     const max = config.maxClients || defaultMaxClients(this.fileLimit, peers);
     const limits: GuardLimits = {

@@ -129,8 +129,11 @@ export class Redial {
   #attempts = 0;
   #startOverOn: "hello" | "ok" = "hello";
 
-  /** @param waitMs the wait before attempt `attempt` (0 the first) */
-  constructor(readonly waitMs: (attempt: number) => number) {}
+  /**
+   * @param waitMs the wait before attempt `attempt` (0 the first); `refused` while the
+   *   peer's last word was a refusal (a longer backoff suits a peer that is up but refuses)
+   */
+  constructor(readonly waitMs: (attempt: number, refused: boolean) => number) {}
 
   /** Whether no attempt failed since the backoff last started over. */
   get fresh(): boolean {
@@ -139,7 +142,7 @@ export class Redial {
 
   /** The wait before the next attempt; each call counts one more attempt. */
   nextWait(): number {
-    return this.waitMs(this.#attempts++);
+    return this.waitMs(this.#attempts++, this.#startOverOn === "ok");
   }
 
   /** The peer answered HELLO. */

@@ -18,8 +18,37 @@ import { type LinkAction, type LinkEvent, type LinkPhase, linkStep, Redial } fro
 import { MAX_RING_PAYLOAD, readMessages, varText } from "./packet_reader.ts";
 import { BATCH_VAR, RING_PROTO, type RingMessage, ringBytes, RingType } from "./protocol.ts";
 
-/** Redials of a missing peer: first retry within 250 ms, doubling to 30 s, 20% jitter. */
-export const PEER_REDIAL: BackoffPolicy = { firstMs: 250, maxMs: 30_000, jitter: 0.2 };
+/**
+ * Redials of a missing peer: first retry within 250 ms, doubling to 2 s, 20% jitter: a
+ * healed partition is found within seconds however long it lasted (one SYN per peer
+ * every 2 s costs nothing).
+ */
+export const PEER_REDIAL: BackoffPolicy = { firstMs: 250, maxMs: 2000, jitter: 0.2 };
+
+/** Redials of a peer that refused what it was sent (ERROR: e.g. its disk is full): doubling to 30 s. */
+export const PEER_REFUSED_REDIAL: BackoffPolicy = { firstMs: 250, maxMs: 30_000, jitter: 0.2 };
+
+/**
+ * The longest a link's liveness probe waits, whatever ring.toml's `keepalive` (the seed's
+ * ceiling on keep-alive spacing, up to 300 s, is not a floor): an idle link is probed at
+ * least every half of it and declared dead after twice it without a word.
+ */
+export const PROBE_CEILING_MS = 2000;
+
+/**
+ * The probe period of a link: `keepalive`, at most {@link PROBE_CEILING_MS}. The link sends
+ * KEEPALIVE when it sent nothing for half of it, and is dead or hung after twice it.
+ *
+ * @param keepaliveMs ring.toml's `keepalive`, in ms
+ * @example
+ * ```ts
+ * probeMs(300_000); // 2000: a dead peer is found within 4 s
+ * probeMs(1000); // 1000
+ * ```
+ */
+export function probeMs(keepaliveMs: number): number {
+  return Math.min(keepaliveMs, PROBE_CEILING_MS);
+}
 
 const log = getLogger("zog", "link");
 
@@ -77,7 +106,7 @@ export class PeerLink {
   #dialled: Conn | undefined;
   /** Why the link went down, for the log. */
   #why: { reason: string; dialFailed: boolean } | undefined;
-  readonly #redial = new Redial((attempt) => backoffMs(attempt, PEER_REDIAL));
+  readonly #redial = new Redial((attempt, refused) => backoffMs(attempt, refused ? PEER_REFUSED_REDIAL : PEER_REDIAL));
   /** The peer's HELLO said it takes DATA_BATCH. */
   #batches = false;
   #timer: TimerHandle | undefined;
@@ -144,7 +173,7 @@ export class PeerLink {
     const conn = this.#conn;
     if (!conn) return;
     const now = this.#clock.monotonic();
-    const ka = this.opts.keepaliveMs;
+    const ka = probeMs(this.opts.keepaliveMs);
     if (now - this.#lastHeard > 2 * ka) {
       log.warn("link to {peer}: nothing heard for {s} s, closing", { peer: this.peer.name, s: (2 * ka) / 1000 });
       return this.#drop(conn);
@@ -215,7 +244,7 @@ export class PeerLink {
     const p = this.peer;
     let conn: Conn;
     try {
-      conn = await dial({ host: p.host, port: p.peerPort, tls: this.opts.tls, timeoutMs: Math.min(10_000, 2 * this.opts.keepaliveMs) });
+      conn = await dial({ host: p.host, port: p.peerPort, tls: this.opts.tls, timeoutMs: 2 * probeMs(this.opts.keepaliveMs) });
     } catch (e) {
       return this.#dialFailed((e as Error).message);
     }

@@ -8,12 +8,12 @@
 import { getLogger } from "../log/mod.ts";
 import { meetsAll } from "../vassal/mod.ts";
 import { configMessages, type ReportedVassal, type VassalStateReport, type ZeusMessage } from "../zeus_protocol/mod.ts";
-import { type CopyAction, type CopyEvent, copyStep, placing } from "./copy_lifecycle.ts";
+import { type CopyAction, type CopyEvent, copyStep, placing, type Verdict } from "./copy_lifecycle.ts";
 import type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./coordinator_types.ts";
 import { placeAll, type Want } from "./placement.ts";
 import { planReconcile } from "./reconcile.ts";
 import { rolloutHolds } from "./rollout.ts";
-import { judge } from "./verdict.ts";
+import { exitText, judge } from "./verdict.ts";
 import { type Copy, copiesWanted, type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
 
 const log = getLogger("zeus", "coordinator");
@@ -76,6 +76,15 @@ export class CopyKeeper {
     else this.#track(v, c);
   }
 
+  /**
+   * What copy `c`'s emperor last reported of it, judged without a bound ("ok" when it
+   * reported nothing that says otherwise): where a copy stands after a detour (undrain).
+   */
+  lastVerdict(c: Copy): { verdict: Verdict; why: string } {
+    const j = c.report ? judge({ name: "", ...c.report }, c.node, c.unhealthyRestarts ?? 0, Infinity) : undefined;
+    return j ?? { verdict: "ok", why: "" };
+  }
+
   /** Whether copy `c` of `v` runs well: running, and healthy when `v` has a check. */
   good(v: VassalRecord, c: Copy): boolean {
     if (c.state !== "running" && c.state !== "moving") return false;
@@ -83,9 +92,30 @@ export class CopyKeeper {
     return !v.settings?.check || c.report?.health === "healthy";
   }
 
+  /**
+   * A failed vassal whose wanted copies all run well again (its copy came back with an
+   * undrain, an emperor reconnected with it) is failed no more: the mark and its counts
+   * go, as its cause has. Returns whether it was cleared (then save).
+   */
+  recovered(v: VassalRecord): boolean {
+    if (!v.failed || v.stopped) return false;
+    const staying = this.staying(v);
+    if (staying.length < v.copies || !staying.every((c) => this.good(v, c))) return false;
+    log.info("vassal {name} runs every copy it wants again: no longer failed ({why})", { name: v.name, why: v.failed });
+    Object.assign(v, { failed: undefined, rejections: 0, reschedules: 0 });
+    return true;
+  }
+
   /** Copies of `v` that count towards its `copies` (a moving one is on its way out). */
   staying(v: VassalRecord): Copy[] {
     return [...v.copiesOn.values()].filter((c) => c.state !== "moving");
+  }
+
+  /** How many copies of `v` count towards its `copies` ({@link staying}'s length, without the array). */
+  #stayingCount(v: VassalRecord): number {
+    let n = 0;
+    for (const c of v.copiesOn.values()) if (c.state !== "moving") n++;
+    return n;
   }
 
   #track(v: VassalRecord, c: Copy): void {
@@ -246,8 +276,9 @@ export class CopyKeeper {
     if (slots.length === 0) return;
     const wants: Want[] = [];
     for (const v of this.vassals.values()) {
-      const missing = copiesWanted(v) - this.staying(v).length;
-      if (v.error || v.failed || !v.body || missing <= 0) continue;
+      if (v.error || v.failed || !v.body) continue;
+      const missing = copiesWanted(v) - this.#stayingCount(v);
+      if (missing <= 0) continue;
       wants.push({
         name: v.name,
         missing,
@@ -330,7 +361,8 @@ export class CopyKeeper {
         const elsewhere = this.placeable(v);
         if (v.reschedules >= this.opts.maxRejections || !elsewhere) {
           const tried = [...v.rejectedBy].sort().join(", ");
-          v.failed = `${a.why}; tried on ${tried}${elsewhere ? "" : ", no other emperor may take it"}`;
+          const said = c.report?.stderr ? `; last: ${exitText(c.report) || "exit"}: ${c.report.stderr}` : "";
+          v.failed = `${a.why}; tried on ${tried}${elsewhere ? "" : ", no other emperor may take it"}${said}`;
           log.error("vassal {name} failed: {why}; it is retried when its config changes", { name: v.name, why: v.failed });
         } else log.warn("{why}: moving {name} elsewhere", { why: a.why, name: v.name });
         return;

@@ -27,7 +27,7 @@
  *      │    from any of these, reported exhausted (failing past the bound) → gone + VASSAL_DESTROY,
  *      │    and the vassal is rescheduled elsewhere (a bounded number of times, then failed)
  *      └──drain──► moving ──replaced (a new copy elsewhere runs, healthy)──► gone + VASSAL_DESTROY
- *                     └──undrain──► running
+ *                     └──undrain──► running (or what its emperor last reported: backoff, ...)
  *   (a moving copy is saved as such: `--restore` brings it back moving, not restored)
  * ```
  *
@@ -108,8 +108,11 @@ export type CopyEvent =
   | { kind: "drain" }
   /** The copy that replaces a moving one runs (healthy, when it has a check). */
   | { kind: "replaced" }
-  /** Its emperor is no longer draining. */
-  | { kind: "undrain" };
+  /**
+   * Its emperor is no longer draining; `verdict` judges the emperor's last report of it
+   * ("ok" when none), so a copy that died while it moved comes back in backoff, not running.
+   */
+  | { kind: "undrain"; verdict: Verdict; why: string };
 
 /** What a VASSAL_STATE means for a copy. */
 export type Verdict = "ok" | "backoff" | "unhealthy" | "halted" | "exhausted";
@@ -296,7 +299,7 @@ export const COPY_TABLE: Readonly<Record<CopyState, Row>> = {
     removed,
     reported: (e) => (e.verdict === "exhausted" ? drop() : to("moving")),
     replaced: drop,
-    undrain: () => to("running"),
+    undrain: judged("running"),
   },
 };
 

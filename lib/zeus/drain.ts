@@ -41,7 +41,7 @@ export function stepDrains(keeper: CopyKeeper, now: number, wallNow: number = no
     changed = noteBlocked(e, d, blockedReasons(keeper, e)) || changed;
     if (e.names.size === 0 && !d.ended) {
       d.ended = d.force || (d.deadline !== undefined && wallNow >= d.deadline) ? "forced" : "done";
-      log.info("drain of {node} {how}: {moved}/{total} moved", { node: e.node, how: d.ended, moved: d.moved, total: d.total });
+      log.info("drain of {node} {how}: {progress}", { node: e.node, how: d.ended, progress: drainProgress(d.moved, d.total, d.stopped) });
       changed = true;
     }
   }
@@ -58,11 +58,15 @@ function force(keeper: CopyKeeper, e: EmperorRecord, d: DrainProgress): boolean 
   });
   for (const name of left) {
     const v = keeper.vassals.get(name)!;
+    // Moved only if copies elsewhere already run well in its place; otherwise it is just stopped.
+    const replaced = keeper.staying(v).filter((x) => x.node !== e.node && keeper.good(v, x)).length >= v.copies;
     let c = v.copiesOn.get(e.node);
     if (c && c.state !== "moving") keeper.step(v, c, { kind: "drain" });
     c = v.copiesOn.get(e.node);
     if (c?.state === "moving") keeper.step(v, c, { kind: "replaced" });
-    if (!v.copiesOn.has(e.node)) d.moved++;
+    if (v.copiesOn.has(e.node)) continue;
+    if (replaced) d.moved++;
+    else d.stopped = (d.stopped ?? 0) + 1;
   }
   d.force = true;
   return true;
@@ -166,4 +170,16 @@ export function drainState(e: EmperorRecord): DrainState | undefined {
   if (e.names.size === 0) return "drained";
   const blocked = Object.keys(e.drain?.blocked ?? {}).length;
   return blocked > 0 && blocked >= e.names.size ? "blocked" : "draining";
+}
+
+/**
+ * A drain's progress in words: "2/3 moved", and the copies its end stopped: "2/3 moved, 1 stopped".
+ *
+ * @example
+ * ```ts
+ * drainProgress(4, 5, 1); // "4/5 moved, 1 stopped"
+ * ```
+ */
+export function drainProgress(moved: number, total: number, stopped = 0): string {
+  return `${moved}/${total} moved${stopped > 0 ? `, ${stopped} stopped` : ""}`;
 }

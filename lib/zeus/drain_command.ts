@@ -17,6 +17,7 @@ import { COMMON_FLAGS, parseFlags } from "../cli/mod.ts";
 import { parseDuration } from "../config/mod.ts";
 import { AdminError, EXIT, UsageError } from "../errors.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
+import { drainProgress } from "./drain.ts";
 import { drainStatus } from "./drain_status.ts";
 
 const DRAIN_FLAGS = { deadline: { type: "string" }, force: { type: "boolean" }, wait: { type: "boolean" } } as const;
@@ -63,6 +64,7 @@ export const drainStatusCommand: AdminHandler<ZeusAdminContext> = ({ vars, ctx }
     node: e.node,
     state: s.drain ?? "none",
     moved: String(s.drain_moved ?? 0),
+    stopped: String(s.drain_stopped ?? 0),
     total: String(s.drain_total ?? 0),
     deadline: s.drain_deadline ?? "",
     blocked: (s.drain_blocked ?? []).map((b) => `${b.vassal}: ${b.reason}`).join("; "),
@@ -98,7 +100,8 @@ export async function runDrainCommand(args: string[]): Promise<number> {
     // A blocked drain with a deadline still ends: at the deadline.
     if (done || (r.state === "blocked" && !r.deadline) || r.state === "forced" || r.state === "none") {
       const why = r.blocked ? `: ${r.blocked}` : "";
-      process.stdout.write(`drain of ${node} ${r.state === "drained" ? "done" : r.state}, ${r.moved}/${r.total} moved${why}\n`);
+      const progress = drainProgress(Number(r.moved), Number(r.total), Number(r.stopped ?? 0));
+      process.stdout.write(`drain of ${node} ${r.state === "drained" ? "done" : r.state}, ${progress}${why}\n`);
       return done ? EXIT.ok : EXIT.drainUnfinished;
     }
     // The polling interval of --wait (a client asking a server), not a wait for a local condition.

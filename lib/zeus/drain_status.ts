@@ -5,15 +5,17 @@
  *
  * @module
  */
-import { drainState, type DrainState } from "./drain.ts";
+import { drainProgress, drainState, type DrainState } from "./drain.ts";
 import type { EmperorRecord } from "./records.ts";
 
 /** A draining emperor's fields in `/status`. */
 export interface DrainStatus {
   /** "draining" while copies move, "blocked" while none can, "drained" when done, "forced" when its end stopped copies. */
   drain?: DrainState;
-  /** Copies moved away (or stopped at its end) of those it held when the drain began. */
+  /** Copies moved away (replaced by copies elsewhere that run well) of those it held when the drain began. */
   drain_moved?: number;
+  /** Copies its end (deadline, --force) stopped with no replacement running: not moved. */
+  drain_stopped?: number;
   drain_total?: number;
   /** ISO time at which the copies left are stopped (`--deadline`). */
   drain_deadline?: string;
@@ -38,6 +40,7 @@ export function drainStatus(e: EmperorRecord): DrainStatus {
   return {
     drain: state,
     ...(d ? { drain_moved: d.moved, drain_total: d.total } : {}),
+    ...(d?.stopped ? { drain_stopped: d.stopped } : {}),
     ...(d?.deadline !== undefined && !d.ended ? { drain_deadline: new Date(d.deadline).toISOString() } : {}),
     ...(blocked.length > 0 ? { drain_blocked: blocked } : {}),
   };
@@ -57,7 +60,7 @@ export function drainLines(emperors: readonly ({ node: string } & DrainStatus)[]
   return emperors
     .filter((e) => e.drain === "draining" || e.drain === "blocked")
     .map((e) => {
-      const progress = e.drain_total !== undefined ? `, ${e.drain_moved}/${e.drain_total} moved` : "";
+      const progress = e.drain_total !== undefined ? `, ${drainProgress(e.drain_moved ?? 0, e.drain_total, e.drain_stopped)}` : "";
       const deadline = e.drain_deadline ? `, deadline ${e.drain_deadline}` : ", no deadline";
       const why = (e.drain_blocked ?? []).map((b) => `${b.vassal}: ${b.reason}`).join("; ");
       return `drain of ${e.node} ${e.drain}${progress}${deadline}${why ? `: ${why}` : ""}`;

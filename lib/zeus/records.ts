@@ -38,6 +38,8 @@ export interface EmperorRecord {
   running: number;
   /** Time (ms) of its last I_AM_ALIVE. */
   lastSeen: number;
+  /** The coordinator's deaf time (Coordinator.deaf) at `lastSeen`: what of its silence zeus did not listen to. */
+  deafAtSeen?: number;
   /** Connected and not declared dead. */
   alive: boolean;
   /** Its vassal report is in: it may be given vassals. */
@@ -60,8 +62,10 @@ export interface EmperorRecord {
 export interface DrainProgress {
   /** Copies the emperor held when the drain began. */
   total: number;
-  /** Copies moved away (replaced by a running copy elsewhere) or stopped at its end. */
+  /** Copies moved away: replaced by copies elsewhere that run well. */
   moved: number;
+  /** Copies its end (deadline, --force) stopped with no replacement running well: not moved. */
+  stopped?: number;
   /** Wall-clock ms since the epoch at which the copies left are stopped (`--deadline`). */
   deadline?: number;
   /** `--force`: the copies left are stopped at the next step. */

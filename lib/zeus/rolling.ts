@@ -10,7 +10,7 @@ import { type FleetSettings, UPDATE_DEFAULTS } from "../vassal/mod.ts";
 import type { CopyKeeper } from "./copy_keeper.ts";
 import type { Copy, VassalRecord } from "./records.ts";
 import { planRollout, type RolloutCopy } from "./rollout.ts";
-import { exitText } from "./verdict.ts";
+import { troubleText } from "./verdict.ts";
 
 const log = getLogger("zeus", "rollout");
 
@@ -37,9 +37,7 @@ export function startRollout(keeper: CopyKeeper, v: VassalRecord, now: number): 
 function view(v: VassalRecord, c: Copy): RolloutCopy {
   // A copy still being placed gets the config current when its emperor accepts: the new one.
   const sha = c.sha ?? v.sha256;
-  const problem = TROUBLE.has(c.state)
-    ? [c.state, c.report ? exitText(c.report) : "", c.report?.check ?? ""].filter(Boolean).join(", ")
-    : undefined;
+  const problem = TROUBLE.has(c.state) ? troubleText({ ...c.report, state: c.state }) : undefined;
   return { node: c.node, sha, ...(c.goodSince !== undefined ? { goodSince: c.goodSince } : {}), ...(problem ? { problem } : {}) };
 }
 
@@ -131,5 +129,23 @@ export function keepReverted(v: VassalRecord, sha: string, wanted: { copies: num
   if (wanted.settings) v.settings = wanted.settings;
   else delete v.settings;
   log.info("vassal {name} stays reverted to its last good config", { name: v.name });
+  return true;
+}
+
+/**
+ * The file of `v` holds again the config its copies were reverted to (an operator restored
+ * it): the revert's mark and its "rollout reverted" note expire with their cause. Returns
+ * whether there was a revert to forget (then save).
+ *
+ * @example
+ * ```ts
+ * if (v.sha256 === sha256Hex(body) && forgetRevert(v)) console.log("state changed: save it");
+ * ```
+ */
+export function forgetRevert(v: VassalRecord): boolean {
+  if (v.rollout?.state !== "reverted" && v.revertedFrom === undefined) return false;
+  log.info("vassal {name} holds its last good config again: its revert is over", { name: v.name });
+  delete v.revertedFrom;
+  if (v.rollout?.state === "reverted") delete v.rollout;
   return true;
 }

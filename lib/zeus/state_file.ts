@@ -43,6 +43,8 @@ export interface SavedVassal {
 export interface SavedDrain {
   total: number;
   moved: number;
+  /** Copies its end stopped with no replacement running (absent: none, or saved by an older zeus). */
+  stopped?: number;
   deadline?: number;
   force?: boolean;
   ended?: "done" | "forced";

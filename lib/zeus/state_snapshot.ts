@@ -54,6 +54,7 @@ function savedDrain(d: DrainProgress): SavedDrain {
   return {
     total: d.total,
     moved: d.moved,
+    ...(d.stopped ? { stopped: d.stopped } : {}),
     ...(d.deadline !== undefined ? { deadline: d.deadline } : {}),
     ...(d.force ? { force: true } : {}),
     ...(d.ended ? { ended: d.ended } : {}),

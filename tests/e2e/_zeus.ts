@@ -7,7 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { ZeusStatus } from "../../lib/zeus/zeus_status.ts";
-import { bin, freePort, killAll, type Proc, start, tmpDir, waitFor, waitUp } from "../helpers/procs.ts";
+import { bin, freePort, killAll, type Proc, run, start, tmpDir, waitFor, waitUp } from "../helpers/procs.ts";
 
 /** A plain vassal config running /bin/sleep. */
 export function sleeper(extra = ""): string {
@@ -55,6 +55,28 @@ async function status<T>(port: number): Promise<T | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Two CAs for the TLS tests: `pki` (its ca.crt, zeus.crt naming 127.0.0.1, and e1.crt) and
+ * `rogue` (another CA, with an e1.crt of its own).
+ *
+ * @throws {Error} when `zeus certs` fails
+ */
+export async function zeusPki(): Promise<{ pki: string; rogue: string }> {
+  const pki = tmpDir("pki-");
+  const rogue = tmpDir("rogue-pki-");
+  for (const args of [
+    ["init", pki],
+    ["issue", pki, "zeus", "--host", "127.0.0.1"],
+    ["issue", pki, "e1"],
+    ["init", rogue],
+    ["issue", rogue, "e1"],
+  ]) {
+    const r = await run(bin("zeus"), ["certs", ...args]);
+    if (r.code !== 0) throw new Error(`zeus certs ${args.join(" ")}: exit ${r.code}: ${r.stderr}`);
+  }
+  return { pki, rogue };
 }
 
 /** A running zeus process. */

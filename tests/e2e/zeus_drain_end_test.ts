@@ -38,7 +38,7 @@ test("a blocked drain says why, --wait exits 3, --deadline stops the pinned copy
   // The deadline stops what is left: the drain ends forced, and --wait says so (3).
   const forced = await run(bin("zeus"), ["drain", "e1", "--deadline", "1s", "--wait", ...admin]);
   expect(forced.code).toBe(3);
-  expect(forced.stdout).toContain("drain of e1 forced, 1/1 moved");
+  expect(forced.stdout).toContain("drain of e1 forced, 0/1 moved, 1 stopped");
   await waitFor(async () => !(await copies(emperors)).has("pinned.toml"), 10_000, "the pinned copy stopped");
   expect((await z.status())!.emperors.find((e) => e.node === "e1")!.drain).toBe("forced");
 

@@ -1,8 +1,8 @@
 // The seed's three modes: plain (warns), TLS, TLS + client certificates (rogue emperors refused).
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
-import { bin, freePort, removeTmpDirs, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
-import { allRunning, sleeper, startEmperor, startZeus, stopAll, writeVassals, type ZeusProc } from "./_zeus.ts";
+import { bin, freePort, removeTmpDirs, start, tmpDir, waitFor } from "../helpers/procs.ts";
+import { allRunning, sleeper, startEmperor, startZeus, stopAll, writeVassals, type ZeusProc, zeusPki } from "./_zeus.ts";
 
 afterEach(stopAll);
 afterAll(removeTmpDirs);
@@ -10,18 +10,7 @@ afterAll(removeTmpDirs);
 let pki = "";
 let rogue = "";
 beforeAll(async () => {
-  pki = tmpDir("pki-");
-  rogue = tmpDir("rogue-pki-");
-  for (const args of [
-    ["init", pki],
-    ["issue", pki, "zeus", "--host", "127.0.0.1"],
-    ["issue", pki, "e1"],
-    ["init", rogue],
-    ["issue", rogue, "e1"],
-  ]) {
-    const r = await run(bin("zeus"), ["certs", ...args]);
-    expect(r.code).toBe(0);
-  }
+  ({ pki, rogue } = await zeusPki());
 });
 
 test("plain mode works and warns at start", async () => {

@@ -26,7 +26,7 @@ const sample: { [K in CopyEventKind]: Extract<CopyEvent, { kind: K }> } = {
   reported: { kind: "reported", verdict: "backoff", why: "exit 127" },
   drain: { kind: "drain" },
   replaced: { kind: "replaced" },
-  undrain: { kind: "undrain" },
+  undrain: { kind: "undrain", verdict: "backoff", why: "exit 1" },
 };
 
 // Every state × event: the next state and the actions, in order ("-" = a protocol error).
@@ -200,7 +200,7 @@ const expected: Record<CopyState, Record<CopyEventKind, [CopyNext, string] | "-"
     reported: ["moving", ""],
     drain: "-",
     replaced: [G, "send_destroy forget"],
-    undrain: ["running", ""],
+    undrain: ["backoff", ""],
   },
 };
 
@@ -237,6 +237,11 @@ test("reports: a running copy follows its emperor's verdict; past the bound it i
     actions: [{ do: "reschedule", why: "exit 127" }, { do: "send_destroy" }, { do: "forget" }],
   });
   expect(copyStep("moving", r("exhausted"))!.actions.map((a) => a.do)).toEqual(["send_destroy", "forget"]);
+});
+
+test("undrain: a moving copy goes back to what its emperor last reported, running only when that was well", () => {
+  const u = (verdict: "ok" | "backoff" | "unhealthy" | "halted") => copyStep("moving", { kind: "undrain", verdict, why: "" })!.next;
+  expect([u("ok"), u("backoff"), u("unhealthy"), u("halted")]).toEqual(["running", "backoff", "unhealthy", "stopped"]);
 });
 
 test("placing follows the table: the states whose answer may time out", () => {

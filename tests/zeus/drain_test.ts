@@ -2,7 +2,8 @@
 // may take blocks the drain with its reason and is never stopped; a deadline or --force stops
 // what is left (forced); a drain ends "drained" when every copy moved; progress is saved.
 import { expect, test } from "bun:test";
-import { drainState } from "../../lib/zeus/drain.ts";
+import { drainProgress, drainState } from "../../lib/zeus/drain.ts";
+import { drainLines, drainStatus } from "../../lib/zeus/drain_status.ts";
 import { fakeFleet } from "./_fake_fleet.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -41,7 +42,8 @@ test("a copy no other emperor may take blocks the drain with its reason and is n
   expect(on("pinned.toml")).toEqual([]);
   expect(sent).toContainEqual({ conn: 1, m: { type: "VASSAL_DESTROY", name: "pinned.toml" } });
   expect(drainState(e1)).toBe("forced");
-  expect(core.snapshot().emperors.find((e) => e.node === "e1")!.drain).toMatchObject({ total: 1, moved: 1, ended: "forced" });
+  // Stopped, not moved: nothing replaced it.
+  expect(core.snapshot().emperors.find((e) => e.node === "e1")!.drain).toMatchObject({ total: 1, moved: 0, stopped: 1, ended: "forced" });
 });
 
 test("--force stops what is left at once; a drain whose copies all move ends drained; undrain clears it", () => {
@@ -61,7 +63,7 @@ test("--force stops what is left at once; a drain whose copies all move ends dra
   expect([drainState(e1), e1.drain!.moved, e1.drain!.total]).toEqual(["blocked", 1, 2]);
   core.drain("e1", { force: true });
   expect(on("pinned.toml")).toEqual([]);
-  expect([drainState(e1), e1.drain!.moved]).toEqual(["forced", 2]);
+  expect([drainState(e1), e1.drain!.moved, e1.drain!.stopped]).toEqual(["forced", 1, 1]);
   core.undrain("e1");
   expect(e1.drain).toBeUndefined();
 
@@ -75,4 +77,26 @@ test("--force stops what is left at once; a drain whose copies all move ends dra
   expect(on("free.toml")).toEqual(["e3:running"]);
   expect(drainState(core.emperors.get("e2")!)).toBe("drained");
   expect(core.emperors.get("e2")!.drain!.ended).toBe("done");
+});
+
+test("a forced drain counts as moved only the copies replaced by copies running well elsewhere; the others were stopped", () => {
+  const { core, connect, run, advance } = zeus();
+  connect(1, "e1", "z1");
+  for (let i = 1; i <= 4; i++) core.fileSet(`free${i}.toml`, enc('[vassal]\ncommand = "/bin/sleep"\n[vassal.update]\nmin_healthy = 1\n'));
+  core.fileSet("pinned.toml", enc(pinned));
+  run(1, 10);
+  connect(2, "e2", "z2");
+  core.drain("e1");
+  // A replacement runs on e2 (not yet proven for min_healthy) before the drain is forced.
+  run(2, 20);
+  core.tick();
+  advance(10);
+  core.drain("e1", { force: true });
+  const e1 = core.emperors.get("e1")!;
+  expect(e1.drain).toMatchObject({ total: 5, moved: 1, stopped: 4, ended: "forced" });
+  expect(drainStatus(e1)).toMatchObject({ drain: "forced", drain_moved: 1, drain_stopped: 4, drain_total: 5 });
+  expect(drainProgress(1, 5, 4)).toBe("1/5 moved, 4 stopped");
+  expect(drainLines([{ node: "e1", drain: "draining", drain_moved: 1, drain_total: 5, drain_stopped: 4 }])).toEqual([
+    "drain of e1 draining, 1/5 moved, 4 stopped, no deadline",
+  ]);
 });

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { systemClock } from "../../clock.ts";
 import type { HostPort, TlsClientFiles } from "../../tls/mod.ts";
 import { newClientId } from "./ids.ts";
 import { NodeLink, type RingEvent } from "./node_link.ts";
@@ -78,12 +79,12 @@ export class ReplyInbox {
    */
   async wait(id: string, ms: number, heldOnly = false): Promise<ReplyMessage | undefined> {
     await this.ready;
-    const deadline = Date.now() + ms;
+    const deadline = systemClock.monotonic() + ms;
     this.#waiting.add(id);
     try {
-      while (!this.#replies.has(id) && !this.#closed && Date.now() < deadline && !(heldOnly && this.#caughtUp)) {
+      while (!this.#replies.has(id) && !this.#closed && systemClock.monotonic() < deadline && !(heldOnly && this.#caughtUp)) {
         await new Promise<void>((res) => {
-          const timer = setTimeout(res, deadline - Date.now());
+          const timer = setTimeout(res, deadline - systemClock.monotonic());
           this.#wake.push(() => {
             clearTimeout(timer);
             res();

@@ -8,6 +8,7 @@
  */
 import type { HostPort, TlsClientFiles } from "../../tls/mod.ts";
 import { getLogger } from "../../log/mod.ts";
+import { systemClock } from "../../clock.ts";
 import { pzogMessage, type Random } from "./content.ts";
 import { ServerHealth } from "./health.ts";
 import { MessageIds } from "./ids.ts";
@@ -122,7 +123,7 @@ export class RingClient {
 
   /** Whether every server this client may use is failing right now (skipped until its backoff ends). */
   get unreachable(): boolean {
-    const now = Date.now();
+    const now = systemClock.monotonic();
     return !this.#picker.anyEligible((j) => this.#health.isDown(j, now));
   }
 
@@ -161,7 +162,7 @@ export class RingClient {
     if (opts.id !== undefined && !ID_RE.test(opts.id)) throw new RangeError(`message id "${opts.id}" is not 1-64 of [A-Za-z0-9._:-]`);
     const id = opts.id ?? this.#ids.next();
     return new Promise<Sent>((resolve, reject) => {
-      this.#out.add(id, { msg, resolve, reject }, Date.now(), this.#timeoutMs);
+      this.#out.add(id, { msg, resolve, reject }, systemClock.monotonic(), this.#timeoutMs);
       this.#startTimer();
       this.#pump();
     });
@@ -182,6 +183,9 @@ export class RingClient {
    */
   async request(service: string, text: string, opts: { timeoutMs?: number } = {}): Promise<ReplyMessage> {
     const timeoutMs = opts.timeoutMs ?? this.#timeoutMs;
+    const started = systemClock.monotonic();
+    // The deadline in the request is wall-clock time (the responder's to judge); this
+    // client's own wait is measured on the monotonic clock.
     const deadline = Date.now() + timeoutMs;
     const id = this.#nextRequestId();
     const content = requestContent(service, deadline, text);
@@ -198,7 +202,7 @@ export class RingClient {
       inbox.forget(id);
       throw e;
     }
-    const reply = await inbox.wait(id, deadline - Date.now());
+    const reply = await inbox.wait(id, timeoutMs - (systemClock.monotonic() - started));
     if (!reply) throw new NoReplyError(`no reply to request ${id} for ${service} within ${timeoutMs / 1000} s`);
     return reply;
   }
@@ -279,7 +283,7 @@ export class RingClient {
   }
 
   #pump(): void {
-    const now = Date.now();
+    const now = systemClock.monotonic();
     for (let e = this.#out.take(); e !== undefined; e = this.#out.take()) {
       const i = this.#picker.pick((j) => this.#health.isDown(j, now));
       if (i === undefined) {
@@ -295,7 +299,7 @@ export class RingClient {
     const slot = this.#slots[i] ?? this.#connect(i);
     if (slot.state === "connecting") slot.queue.push({ id: e.id, msg: e.payload.msg });
     else {
-      if (this.#out.onServer(i) === 0) slot.link.lastHeard = Date.now();
+      if (this.#out.onServer(i) === 0) slot.link.lastHeard = systemClock.monotonic();
       slot.link.sendData(e.id, e.payload.msg);
     }
     this.#out.sent(e.id, i);
@@ -367,7 +371,7 @@ export class RingClient {
     if (!idleClose) {
       const why = reason ?? `${this.#where(i)}: connection closed`;
       this.lastError = why;
-      const pause = this.#health.failed(i, Date.now(), why);
+      const pause = this.#health.failed(i, systemClock.monotonic(), why);
       log.debug("{why}; {back} message(s) to retry, server skipped for {pause} ms", { why, back, pause });
     }
     this.#pump();
@@ -382,7 +386,7 @@ export class RingClient {
   }
 
   #tick(): void {
-    const now = Date.now();
+    const now = systemClock.monotonic();
     for (const e of this.#out.expired(now)) {
       const last = this.lastError ? ` (last error: ${this.lastError})` : "";
       e.payload.reject(new Error(`message ${e.id} not acknowledged within ${this.#timeoutMs / 1000} s${last}`));
