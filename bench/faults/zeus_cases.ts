@@ -218,6 +218,17 @@ function verdict(
 
 const EMPERORS = ["E1", "E2", "E3"];
 
+/** etcd, Z1 leading, Z2 standing by, the emperors dialling both; returns once every vassal runs once. */
+async function leaderAndStandby(f: Fleet): Promise<void> {
+  f.etcd();
+  const url = `etcd://${f.net.host("ETCD")}:2379/zf`;
+  f.zeus("Z1", url);
+  await waitFor(async () => (await f.json("Z1", 4041))?.ha?.role === "leader", 30_000, "Z1 leading");
+  f.zeus("Z2", url);
+  for (const e of EMPERORS) f.emperor(e, ["Z1", "Z2"]);
+  await steady(f, EMPERORS);
+}
+
 /** Every zeus case. */
 export const ZEUS_CASES: ZeusCase[] = [
   {
@@ -271,13 +282,7 @@ export const ZEUS_CASES: ZeusCase[] = [
     name: "leader cut from etcd, not from its emperors",
     run: (seed) =>
       withFleet(["ETCD", "Z1", "Z2", ...EMPERORS], async (f) => {
-        f.etcd();
-        const url = `etcd://${f.net.host("ETCD")}:2379/zf`;
-        f.zeus("Z1", url);
-        await waitFor(async () => (await f.json("Z1", 4041))?.ha?.role === "leader", 30_000, "Z1 leading");
-        f.zeus("Z2", url);
-        for (const e of EMPERORS) f.emperor(e, ["Z1", "Z2"]);
-        await steady(f, EMPERORS);
+        await leaderAndStandby(f);
         const s = sampler(f, EMPERORS);
         f.net.partition([["Z1"], ["ETCD"]]);
         await waitFor(async () => (await f.json("Z2", 4041))?.ha?.role === "leader", 30_000, "Z2 taking over");
@@ -292,13 +297,7 @@ export const ZEUS_CASES: ZeusCase[] = [
     quick: true,
     run: (seed) =>
       withFleet(["ETCD", "Z1", "Z2", ...EMPERORS], async (f) => {
-        f.etcd();
-        const url = `etcd://${f.net.host("ETCD")}:2379/zf`;
-        f.zeus("Z1", url);
-        await waitFor(async () => (await f.json("Z1", 4041))?.ha?.role === "leader", 30_000, "Z1 leading");
-        f.zeus("Z2", url);
-        for (const e of EMPERORS) f.emperor(e, ["Z1", "Z2"]);
-        await steady(f, EMPERORS);
+        await leaderAndStandby(f);
         const live = ["E1", "E2"];
         const s = sampler(f, live);
         // E3 dies silently (a killed process's connection would close at once).
