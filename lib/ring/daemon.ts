@@ -22,7 +22,12 @@ import { NodePorts, type PortsTls } from "./node_ports.ts";
 import { nodeMetrics, nodeStatus } from "./node_status.ts";
 import { PeerLink } from "./peer_link.ts";
 import type { Recovered } from "./recovery.ts";
-import { type Opened, openNode } from "./startup.ts";
+import { type CatchUpPlan, type Opened, openNode } from "./startup.ts";
+import { catchUp, type CatchUpNode, whenUp } from "./catch_up.ts";
+import { fetchFromPeer } from "./peer_fetch.ts";
+
+/** How long catching up waits for the link to each peer before leaving that peer out. */
+const CATCH_UP_WAIT_MS = 10_000;
 
 const log = getLogger("zog", "daemon");
 
@@ -126,6 +131,10 @@ export class ZogDaemon implements Daemon {
       recovered: storage.rec,
       listeners: new Listeners(storage.store),
       link: (peer, owner) => new PeerLink(peer, owner, linkOpts),
+      admins: {
+        clientCerts: config.tls !== undefined && config.tls.clientAuth !== "none",
+        names: [...(config.tls?.admins ?? []), ...config.nodes.map((n) => n.name)],
+      },
     });
     const daemon = new ZogDaemon(opts, paths, node, ports, storage.store, storage.rec);
     try {
@@ -135,6 +144,7 @@ export class ZogDaemon implements Daemon {
       throw e;
     }
     daemon.#run();
+    if (storage.catchUp) daemon.#catchUp(storage.catchUp, tls.dial);
     return daemon;
   }
 
@@ -192,7 +202,40 @@ export class ZogDaemon implements Daemon {
     // Announced once the signal handlers are in: a SIGINT right after this line is a clean stop.
     this.#announce();
     dropStartupPagesSoon(log);
-    this.#stopTrimming = trimWhenIdle(log, () => node.counters.received + node.counters.logged);
+    this.#stopTrimming = trimWhenIdle(
+      log,
+      () => node.counters.received + node.counters.logged,
+      () => this.store.releaseMemory(),
+    );
+  }
+
+  /** Compares this node's messages with every peer's copy once its link to that peer is up (catch_up.ts). */
+  #catchUp(plan: CatchUpPlan, tls: TlsClientFiles | undefined): void {
+    const node = this.node;
+    log.info("catching up from the peers: {why}", { why: plan.why });
+    const fetch = async (peer: RingNode) => {
+      await whenUp(() => node.links[peer.index]?.state === "up" || this.#phase !== "running", CATCH_UP_WAIT_MS, peer.name);
+      return fetchFromPeer({
+        host: peer.host,
+        port: peer.peerPort,
+        self: node.self.name,
+        peer,
+        ...(tls ? { tls } : {}),
+        sinceMs: plan.sinceMs,
+      });
+    };
+    // A node stopped meanwhile takes nothing more.
+    const target: CatchUpNode = {
+      self: node.self,
+      nodes: node.nodes,
+      seen: { has: (id) => node.seen.has(id) },
+      positionOf: (name) => node.positionOf(name),
+      submit: (inc) => void (this.#phase === "running" && node.submit(inc)),
+    };
+    catchUp(target, fetch, plan.why).then(
+      (line) => log.info(line),
+      (e) => log.error("catching up from the peers failed: {error}", { error: (e as Error).message }),
+    );
   }
 
   /** Everything the node holds, released in order: first what brings work in, then the files. */

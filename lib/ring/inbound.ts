@@ -15,9 +15,11 @@ import type { Incoming, ZogNode } from "./node.ts";
 import { type AckMode, QUORUM_WAIT_MS } from "./quorum.ts";
 import { Answers } from "./answers.ts";
 import { readDataBatch } from "./batch.ts";
+import { answerFetch } from "./peer_fetch.ts";
 import { readMessages, varText } from "./packet_reader.ts";
 import { decodeRanges } from "./listen/ranges.ts";
 import { subscribeRequest } from "./listen/subscribe_request.ts";
+import { answerPositions, removePosition } from "./position_admin.ts";
 import { BATCH_VAR, ID_RE, RING_PROTO, type RingMessage, ringBytes, RingType, ringTypeName } from "./protocol.ts";
 
 const log = getLogger("zog", "conn");
@@ -144,6 +146,8 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
           return onData(node, conn, answers, m, peer);
         case RingType.KEEPALIVE:
           return send(conn, RingType.ACK);
+        case RingType.FETCH:
+          return answerFetch(node.listeners.store, m, (bytes) => conn.write(bytes));
         case RingType.HELLO:
         case RingType.ACK:
           return;
@@ -155,10 +159,16 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
   );
 }
 
-function subscribe(node: ZogNode, reader: PacketReader, m: RingMessage): void {
-  const conn = reader.conn;
+/** A message's vars as text. */
+function textVars(m: RingMessage): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const k of Object.keys(m.vars)) vars[k] = varText(m, k);
+  return vars;
+}
+
+function subscribe(node: ZogNode, reader: PacketReader, m: RingMessage): void {
+  const conn = reader.conn;
+  const vars = textVars(m);
   let reply;
   try {
     const req = subscribeRequest(vars);
@@ -272,6 +282,10 @@ export function serveClient(node: ZogNode, conn: Conn, guard?: ConnGuard<Conn>, 
           }
           return node.listeners.ack(conn, ranges);
         }
+        case RingType.POSITIONS:
+          return answerPositions(node, conn, textVars(m));
+        case RingType.POSITION_RM:
+          return removePosition(node, conn, textVars(m));
         case RingType.ACK:
           return;
         default:

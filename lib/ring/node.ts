@@ -38,6 +38,11 @@ export interface Incoming {
   held?: boolean;
   /** A client's quorum message: OK once a majority holds it, ERROR after this many ms. */
   quorumMs?: number;
+  /**
+   * Where it goes instead of the forwarding rule's hops (position → wrapping), new or held:
+   * a message fetched from peers goes to the peers found to lack it (catch_up.ts).
+   */
+  dests?: ReadonlyMap<number, number>;
 }
 
 /**
@@ -86,6 +91,16 @@ export interface ZogNodeOptions {
   compactBytes?: number;
   /** ring.toml's `ack`: what a client that does not choose gets. Default "local". */
   ack?: AckMode;
+  /** Who may administer the node (remove durable listeners and groups). Default: loopback clients. */
+  admins?: RingAdmins;
+}
+
+/** Who administers a node: with client certificates, those naming one of `names`; else loopback clients. */
+export interface RingAdmins {
+  /** The client port verifies client certificates (ring.toml `[tls]`, `client_auth` not "none"). */
+  clientCerts: boolean;
+  /** Certificate names that are admins: `[tls] admins` and the ring's node names. */
+  names: readonly string[];
 }
 
 /**
@@ -137,6 +152,8 @@ export class ZogNode implements LinkOwner {
   readonly #positions: Map<string, number>;
   readonly #quorum: QuorumWaits;
   #quorumTimer: unknown;
+  /** Who may administer this node. */
+  readonly admins: RingAdmins;
   readonly #routes = new Map<"client" | number, { pairs: [number, number][]; text: string }>();
 
   /** @param opts what the node is made of: its place in the ring, its files, what recovery found, its links */
@@ -150,6 +167,7 @@ export class ZogNode implements LinkOwner {
     this.#clock = opts.clock ?? systemClock;
     this.#n = this.nodes.length;
     this.ackMode = opts.ack ?? "local";
+    this.admins = opts.admins ?? { clientCerts: false, names: [] };
     this.#quorum = new QuorumWaits(this.#n);
     this.#positions = new Map(this.nodes.map((n) => [n.name, n.index]));
     const state = opts.recovered;
@@ -343,6 +361,15 @@ export class ZogNode implements LinkOwner {
     link?.enqueue(entry);
   }
 
+  /**
+   * Where a duplicate goes again: a client's retry to every other node (the origin may have
+   * died half-way; they drop what they have), a peer's with w ≠ 0 to its hops again.
+   */
+  #againTo(inc: Incoming): [number, number][] {
+    if (inc.from !== "client") return this.#route(inc.wrapping).pairs;
+    return this.nodes.filter((n) => n.index !== this.self.index).map((n): [number, number] => [n.index, 0]);
+  }
+
   /** Where a message goes by the forwarding rule, from a client or with wrapping w, and its journal text (worked out once). */
   #route(from: "client" | number): { pairs: [number, number][]; text: string } {
     let r = this.#routes.get(from);
@@ -376,24 +403,26 @@ export class ZogNode implements LinkOwner {
     const newlySeen: string[] = [];
     for (const inc of batch) {
       const hopsFrom = inc.from === "client" ? "client" : inc.wrapping;
-      if (this.seen.has(inc.id)) {
+      // One lookup: the id is remembered now unless it was held already (a duplicate).
+      if (!this.seen.add(inc.id)) {
         this.counters.duplicates++;
         inc.held = true;
         // A client retry may follow an origin that died half-way: send it to everyone
         // (they drop what they have). A peer's duplicate with w ≠ 0 is forwarded again.
-        const dests = new Map<number, number>();
-        if (inc.from === "client") for (const n of this.nodes) n.index !== this.self.index && dests.set(n.index, 0);
-        else for (const [node, w] of this.#route(hopsFrom).pairs) dests.set(node, w);
+        const dests = new Map<number, number>(inc.dests ?? this.#againTo(inc));
         if (dests.size === 0) continue;
         const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests };
         lines.push(journalLine({ kind: "F", id: entry.id, origin: entry.origin, dests, content: entry.content }));
         reforward.push(entry);
         continue;
       }
-      this.seen.add(inc.id);
       newlySeen.push(inc.id);
       const route = this.#route(hopsFrom);
-      const pairs = inc.quorumMs === undefined ? route.pairs : quorumDests(this.#n, this.self.index, route.pairs);
+      const pairs = inc.dests
+        ? [...inc.dests]
+        : inc.quorumMs === undefined
+          ? route.pairs
+          : quorumDests(this.#n, this.self.index, route.pairs);
       const dests = new Map<number, number>(pairs);
       const seq = this.recorded + fresh.length + 1;
       const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests, seq };

@@ -28,6 +28,16 @@ export const RingType = {
   CAUGHT_UP: 13,
   /** Group messages taken from a member past their ack_wait (docs/PROTOCOL.md). */
   MOVED: 14,
+  /** node → peer: messages the peer holds, from a seq or a time (lib/ring/peer_fetch.ts). */
+  FETCH: 15,
+  /** Answer to FETCH: messages in the DATA_BATCH form. */
+  FETCHED: 16,
+  /** Ends the answer to a FETCH: where the next page starts, and the peer's last seq. */
+  FETCH_DONE: 17,
+  /** A client asks for the node's durable listeners and groups (docs/PROTOCOL.md). */
+  POSITIONS: 18,
+  /** An admin client removes a durable listener or group. */
+  POSITION_RM: 19,
 } as const;
 
 /** HELLO var by which a node says it takes DATA_BATCH (and answers it with OK_BATCH). */
@@ -87,7 +97,7 @@ export function ringBytes(type: RingType, vars: Record<string, string | Uint8Arr
 export function readRingPacket(p: Packet): RingMessage {
   if (!(p.modifier2 in NAMES)) throw new ProtocolError(`unknown ring message type ${p.modifier2}`);
   const type = p.modifier2 as RingType;
-  const batch = type === RingType.DATA_BATCH || type === RingType.OK_BATCH;
+  const batch = type === RingType.DATA_BATCH || type === RingType.OK_BATCH || type === RingType.FETCHED;
   return { type, vars: batch ? {} : decodeVarsBytes(p.payload), payload: p.payload };
 }
 

@@ -58,6 +58,8 @@ export interface Recovered {
   damage: string[];
   /** What was done about it and other repairs (for the log, info). */
   notes: string[];
+  /** Messages the store lost that the journal could not give back (its peers may). */
+  lost: number;
 }
 
 /** Thrown when the journal lost messages the store holds (cut short, or missing its start). */
@@ -118,10 +120,16 @@ export function recover(files: LogFiles, store?: StoreRows, ring: { self: number
     );
   }
   const fix = repairLogged(files, state, store);
-  if (store && damagedRows.size > 0) damage.push(...mendRows(store, state, damagedRows));
+  let lost = 0;
+  if (store && damagedRows.size > 0) {
+    const mended = mendRows(store, state, damagedRows);
+    damage.push(mended.line);
+    lost += mended.lost;
+  }
   if (fix.cut !== undefined) notes.push(`access.log: cut a torn line at byte ${fix.cut}`);
   if (store && store.lastSeq < seq) {
     damage.push(`store: messages ${store.lastSeq + 1}-${seq} are missing and not in the journal either`);
+    lost += seq - store.lastSeq;
     store.skipTo(seq);
   }
   if (fix.appended > 0 || fix.stored > 0) files.syncNow();
@@ -136,6 +144,7 @@ export function recover(files: LogFiles, store?: StoreRows, ring: { self: number
     storeRepaired: fix.stored,
     damage,
     notes,
+    lost,
   };
   // Duties rebuilt for damaged records are in no journal line yet: compaction writes them.
   if (recovered.journalBytes > JOURNAL_COMPACT_BYTES || pending.length > state.pending.size) {
@@ -184,17 +193,17 @@ function behind(files: LogFiles, storeSeq: number, seq: number): JournalBehindEr
   );
 }
 
-/** Writes the store's damaged rows again from the journal; one line per range it could and could not mend. */
-function mendRows(store: StoreRows, state: ReplayState, damaged: ReadonlySet<number>): string[] {
+/** Writes the store's damaged rows again from the journal: a line saying which it could and could not mend, and how many it could not. */
+function mendRows(store: StoreRows, state: ReplayState, damaged: ReadonlySet<number>): { line: string; lost: number } {
   const fromJournal = state.after.filter((e) => damaged.has(e.seq));
   store.replace(fromJournal.map((e) => ({ seq: e.seq, id: e.id, origin: e.origin, content: e.content })));
   const mended = new Set(fromJournal.map((e) => e.seq));
   const lost = [...damaged].filter((s) => !mended.has(s));
-  return [
+  const line =
     `store: ${damaged.size} message${damaged.size === 1 ? "" : "s"} failed ${damaged.size === 1 ? "its checksum" : "their checksums"} (${encodeRanges(damaged)})` +
-      (mended.size > 0 ? `; written again from the journal: ${encodeRanges(mended)}` : "") +
-      (lost.length > 0 ? `; not in the journal, never served: ${encodeRanges(lost)}` : ""),
-  ];
+    (mended.size > 0 ? `; written again from the journal: ${encodeRanges(mended)}` : "") +
+    (lost.length > 0 ? `; not in the journal, never served: ${encodeRanges(lost)}` : "");
+  return { line, lost: lost.length };
 }
 
 /**

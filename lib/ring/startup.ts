@@ -13,6 +13,7 @@ import type { RingStore } from "./listen/store.ts";
 import { openStore } from "./store_open.ts";
 import { JournalBehindError, type Recovered, recover, type StoreRows } from "./recovery.ts";
 import { rebuildJournal } from "./rebuild.ts";
+import { DEDUP_CAPACITY } from "./dedup.ts";
 import { moveToStateDir, sizeOf } from "./state_dir.ts";
 
 /** A node's opened files and what recovery found, with the lines to log about it. */
@@ -24,6 +25,15 @@ export interface Opened {
   notes: string[];
   /** Damage found: one line each, for the log (warn). */
   damage: string[];
+  /** Set when the node must compare its messages with the peers' copies (catch_up.ts): why, and from when. */
+  catchUp?: CatchUpPlan;
+}
+
+/** Why a node catches up from its peers, and the time of the first message to compare. */
+export interface CatchUpPlan {
+  why: string;
+  /** Ms since the epoch: the peers' messages logged at or after it are compared. */
+  sinceMs: number;
 }
 
 /** Thrown when the journal is gone while the node's other files hold messages. */
@@ -64,7 +74,9 @@ export function openNode(
     if (journalBytes === 0 && (store.lastSeq > 0 || accessBytes > 0) && !opts.rebuild) throw missing(journalPath, store, accessBytes);
     files = new LogFiles(paths.logDir, paths.stateDir);
     const names = config.nodes.map((n) => n.name);
-    if (journalBytes === 0 && (store.lastSeq > 0 || accessBytes > 0)) notes.push(rebuildJournal(files, store, names, self.index));
+    const empty = journalBytes === 0 && store.lastSeq === 0 && accessBytes === 0;
+    let rebuilt = journalBytes === 0 && (store.lastSeq > 0 || accessBytes > 0);
+    if (rebuilt) notes.push(rebuildJournal(files, store, names, self.index));
     // The store's WAL is synced with access.log, before the journal's L mark moves past them.
     if (config.fsync !== "never") files.alsoSync.push(store.walFd());
     const rows = storeRows(store, config.nodes);
@@ -75,17 +87,37 @@ export function openNode(
     } catch (e) {
       if (!(e instanceof JournalBehindError) || !opts.rebuild) throw e;
       notes.push(rebuildJournal(files, store, names, self.index));
+      rebuilt = true;
       rec = recover(files, rows, ring);
     }
     if (rec.repaired > 0) notes.push(`access.log: appended ${rec.repaired} journalled messages a crash had kept out`);
     if (opened.setAside) notes.push(rebuiltNote(store));
     else if (rec.storeRepaired > 0) notes.push(`store: added ${rec.storeRepaired} journalled messages a crash had kept out`);
-    return { files, store, rec, notes: [...notes, ...rec.notes], damage: [...damage, ...rec.damage] };
+    const catchUp = catchUpPlan(store, { empty, rebuilt, lost: rec.lost });
+    return { files, store, rec, notes: [...notes, ...rec.notes], damage: [...damage, ...rec.damage], ...(catchUp ? { catchUp } : {}) };
   } catch (e) {
     files?.close();
     store?.close();
     throw e;
   }
+}
+
+/**
+ * Whether the node compares its messages with its peers' at start: when its files hold no
+ * message (all of the ring's history is fetched), when its journal was rebuilt, or when
+ * messages were lost to damage (from the oldest message its de-dup memory covers).
+ */
+function catchUpPlan(store: RingStore, found: { empty: boolean; rebuilt: boolean; lost: number }): CatchUpPlan | undefined {
+  if (found.empty) return { why: "this node's files hold no message: a new node, or its files were lost", sinceMs: 0 };
+  const why = found.rebuilt
+    ? "its journal was rebuilt"
+    : found.lost > 0
+      ? `${found.lost} message${found.lost === 1 ? "" : "s"} lost to damage`
+      : undefined;
+  // A store that holds nothing says nothing of what access.log holds: comparing by id would log it all again.
+  if (!why || store.lastSeq === 0) return undefined;
+  const from = Math.max(store.oldestSeq(), store.lastSeq - DEDUP_CAPACITY + 1);
+  return { why, sinceMs: store.read(from, 1)[0]?.ts ?? 0 };
 }
 
 /** What a store rebuilt from the journal holds, and what it could not get back. */

@@ -14,6 +14,7 @@ import {
   type CoordinatorCounters,
   type CoordinatorIO,
   type CoordinatorOptions,
+  type HeartbeatFigures,
   newCoordinatorCounters,
   plural,
 } from "./coordinator_types.ts";
@@ -26,7 +27,7 @@ import { drainState, stepDrains } from "./drain.ts";
 import { forgetRevert, keepReverted, noteGood, startRollout, stepRollout } from "./rolling.ts";
 import { restartVassal, startVassal, stopVassal } from "./vassal_control.ts";
 
-export type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./coordinator_types.ts";
+export type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions, HeartbeatFigures } from "./coordinator_types.ts";
 
 const log = getLogger("zeus", "coordinator");
 const text = new TextDecoder();
@@ -49,6 +50,8 @@ export class Coordinator {
   readonly emperors = new Map<string, EmperorRecord>();
   readonly vassals = new Map<string, VassalRecord>();
   readonly counters: CoordinatorCounters = newCoordinatorCounters();
+  /** How heartbeats are read: the longest gap, and the time zeus was too busy to read them. */
+  readonly heartbeats: HeartbeatFigures = { max_gap_ms: 0, deaf_ms: 0, max_deaf_ms: 0 };
   readonly #copies: CopyKeeper;
   #conns = new Map<number, { remote: string; node?: string; certNames?: string[] }>();
   /** Emperors already warned that their heartbeat is too slow for --dead-after. */
@@ -159,8 +162,8 @@ export class Coordinator {
   tick(): void {
     const now = this.io.now();
     for (const e of this.emperors.values()) {
-      if (!e.alive || now - e.lastSeen <= this.opts.deadAfterMs) continue;
-      const reason = `no I_AM_ALIVE for ${((now - e.lastSeen) / 1000).toFixed(1)} s`;
+      if (!e.alive || this.#silence(e, now) <= this.opts.deadAfterMs) continue;
+      const reason = `no I_AM_ALIVE for ${(this.#silence(e, now) / 1000).toFixed(1)} s`;
       const conn = e.conn!;
       this.#conns.delete(conn);
       this.#lose(e, reason);
@@ -180,6 +183,34 @@ export class Coordinator {
     if (!changed) return;
     this.io.changed();
     this.#placePending();
+  }
+
+  /**
+   * zeus's loop was blocked for `ms` (its timer came that late): it read no connection
+   * meanwhile, so that time is no emperor's silence. An emperor is declared dead after
+   * `deadAfterMs` of silence zeus was listening to: a heartbeat waiting in a socket while
+   * zeus was busy is judged as it arrived, not as zeus got to it.
+   *
+   * @example
+   * ```ts
+   * core.deaf(7000); // a 7 s block: nobody is dead for it
+   * core.tick();
+   * ```
+   */
+  deaf(ms: number): void {
+    if (ms <= 0) return;
+    this.heartbeats.deaf_ms += ms;
+    this.heartbeats.max_deaf_ms = Math.max(this.heartbeats.max_deaf_ms, ms);
+  }
+
+  /** How long `e` has been silent while zeus listened. */
+  #silence(e: EmperorRecord, now: number): number {
+    return now - e.lastSeen - (this.heartbeats.deaf_ms - (e.deafAtSeen ?? 0));
+  }
+
+  #seen(e: EmperorRecord, now: number): void {
+    e.lastSeen = now;
+    e.deafAtSeen = this.heartbeats.deaf_ms;
   }
 
   // ---- admin commands ---------------------------------------------------------------
@@ -370,7 +401,8 @@ export class Coordinator {
     }
     const e = this.#emperor(m.node);
     c.node = m.node;
-    Object.assign(e, { conn, remote: c.remote, maxVassals: m.maxVassals, running: m.runningVassals, lastSeen: this.io.now() });
+    Object.assign(e, { conn, remote: c.remote, maxVassals: m.maxVassals, running: m.runningVassals });
+    this.#seen(e, this.io.now());
     Object.assign(e, { alive: true, ready: false, report: [], labels: m.labels ?? {} });
     log.info("emperor {node} connected from {remote} (max {max} vassals)", { node: e.node, remote: c.remote, max: m.maxVassals });
     this.io.changed();
@@ -379,7 +411,9 @@ export class Coordinator {
   #alive(conn: number, e: EmperorRecord, m: Extract<ZeusMessage, { type: "I_AM_ALIVE" }>): void {
     if (m.node !== e.node) return this.protocolError(conn, `I_AM_ALIVE names node ${quoteInput(m.node)} on the connection of "${e.node}"`);
     const now = this.io.now();
-    const gap = now - e.lastSeen;
+    this.heartbeats.max_gap_ms = Math.max(this.heartbeats.max_gap_ms, now - e.lastSeen);
+    // The emperor's own lateness: the time zeus was too busy to read is not its fault.
+    const gap = this.#silence(e, now);
     if (gap > this.opts.deadAfterMs / 2 && !this.#slowWarned.has(e.node)) {
       this.#slowWarned.add(e.node);
       log.warn(
@@ -392,7 +426,7 @@ export class Coordinator {
         },
       );
     }
-    e.lastSeen = now;
+    this.#seen(e, now);
     e.running = m.runningVassals;
     e.labels = m.labels ?? {};
     if (m.maxVassals !== e.maxVassals) {

@@ -65,6 +65,16 @@ export interface CoordinatorCounters {
   moved: number;
 }
 
+/** How heartbeats are being read (for /status): late reads are zeus's lateness, not the emperors'. */
+export interface HeartbeatFigures {
+  /** The longest time between two I_AM_ALIVE of one emperor as zeus read them, in ms. */
+  max_gap_ms: number;
+  /** Time zeus's loop was blocked (read no connection), in ms, all told; not counted as any emperor's silence. */
+  deaf_ms: number;
+  /** The longest single block, in ms. */
+  max_deaf_ms: number;
+}
+
 /**
  * Counters at zero.
  *

@@ -13,7 +13,7 @@ import type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./c
 import { placeAll, type Want } from "./placement.ts";
 import { planReconcile } from "./reconcile.ts";
 import { rolloutHolds } from "./rollout.ts";
-import { judge } from "./verdict.ts";
+import { exitText, judge } from "./verdict.ts";
 import { type Copy, copiesWanted, type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
 
 const log = getLogger("zeus", "coordinator");
@@ -109,6 +109,13 @@ export class CopyKeeper {
   /** Copies of `v` that count towards its `copies` (a moving one is on its way out). */
   staying(v: VassalRecord): Copy[] {
     return [...v.copiesOn.values()].filter((c) => c.state !== "moving");
+  }
+
+  /** How many copies of `v` count towards its `copies` ({@link staying}'s length, without the array). */
+  #stayingCount(v: VassalRecord): number {
+    let n = 0;
+    for (const c of v.copiesOn.values()) if (c.state !== "moving") n++;
+    return n;
   }
 
   #track(v: VassalRecord, c: Copy): void {
@@ -269,8 +276,9 @@ export class CopyKeeper {
     if (slots.length === 0) return;
     const wants: Want[] = [];
     for (const v of this.vassals.values()) {
-      const missing = copiesWanted(v) - this.staying(v).length;
-      if (v.error || v.failed || !v.body || missing <= 0) continue;
+      if (v.error || v.failed || !v.body) continue;
+      const missing = copiesWanted(v) - this.#stayingCount(v);
+      if (missing <= 0) continue;
       wants.push({
         name: v.name,
         missing,
@@ -353,7 +361,8 @@ export class CopyKeeper {
         const elsewhere = this.placeable(v);
         if (v.reschedules >= this.opts.maxRejections || !elsewhere) {
           const tried = [...v.rejectedBy].sort().join(", ");
-          v.failed = `${a.why}; tried on ${tried}${elsewhere ? "" : ", no other emperor may take it"}`;
+          const said = c.report?.stderr ? `; last: ${exitText(c.report) || "exit"}: ${c.report.stderr}` : "";
+          v.failed = `${a.why}; tried on ${tried}${elsewhere ? "" : ", no other emperor may take it"}${said}`;
           log.error("vassal {name} failed: {why}; it is retried when its config changes", { name: v.name, why: v.failed });
         } else log.warn("{why}: moving {name} elsewhere", { why: a.why, name: v.name });
         return;

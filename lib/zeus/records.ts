@@ -38,6 +38,8 @@ export interface EmperorRecord {
   running: number;
   /** Time (ms) of its last I_AM_ALIVE. */
   lastSeen: number;
+  /** The coordinator's deaf time (Coordinator.deaf) at `lastSeen`: what of its silence zeus did not listen to. */
+  deafAtSeen?: number;
   /** Connected and not declared dead. */
   alive: boolean;
   /** Its vassal report is in: it may be given vassals. */

@@ -41,6 +41,11 @@ import { errCode } from "../errors.ts";
 
 const log = getLogger("zeus", "server");
 
+/** How often zeus judges heartbeats and timeouts. */
+const TICK_MS = 100;
+/** A tick later than this past its time means the loop was blocked (read nothing) that long. */
+const DEAF_AFTER_MS = 250;
+
 export { VASSAL_FILE } from "./vassal_source.ts";
 
 /** Options of {@link startZeus}. */
@@ -126,6 +131,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
   #listener: Listener | undefined;
   #stats: StatsServer | undefined;
   #ticker: TimerHandle | undefined;
+  #lastTick = 0;
   readonly #clock: Clock;
   readonly #stopped = Promise.withResolvers<void>();
 
@@ -284,7 +290,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
       ha.onChange((lead) => this.#on({ kind: lead ? "elected" : "deposed" }));
       ha.start(this.port);
     }
-    this.#ticker = this.#clock.setInterval(() => this.#tick(), 100);
+    this.#lastTick = this.#clock.monotonic();
+    this.#ticker = this.#clock.setInterval(() => this.#tick(), TICK_MS);
     this.#serveStats();
   }
 
@@ -372,6 +379,11 @@ export class Zeus implements ZeusServer, ConnectionHost {
   }
 
   #tick(): void {
+    // A late tick: the loop was blocked and read no heartbeat meanwhile; that time is nobody's silence.
+    const now = this.#clock.monotonic();
+    const late = now - this.#lastTick - TICK_MS;
+    this.#lastTick = now;
+    if (late > DEAF_AFTER_MS) this.core.deaf(late);
     this.strangers.tick();
     this.#term?.tick();
   }

@@ -9,8 +9,11 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
-/** Folder holding the compiled binaries (`make` builds them). */
-export const DIST = resolve(import.meta.dir, "../../dist");
+/**
+ * Folder holding the compiled binaries (`make` builds them); `ZOG_DIST` names another, e.g.
+ * one of wrappers running `bun --cpu-prof-md cmd/zeus.ts` to profile a bench (docs/scale.md).
+ */
+export const DIST = process.env.ZOG_DIST ?? resolve(import.meta.dir, "../../dist");
 
 /** Path of a compiled binary, e.g. `bin("zog")`. */
 export function bin(name: "zog" | "sprog" | "zeus" | "emperor" | "cf-messages"): string {

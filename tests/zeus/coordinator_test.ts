@@ -335,6 +335,28 @@ test("with client certificates, an emperor must register as a node its certifica
   expect(h.core.emperors.get("emperor1")!.alive).toBe(true);
 });
 
+test("time zeus was too busy to read heartbeats is nobody's silence: judged as they arrived, dead only after --dead-after heard", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.connect(2, "e2");
+  h.core.fileSet("a.toml", plain());
+  await h.settle();
+  // zeus's loop is blocked for 7 s (its heartbeats wait in the sockets): the tick that ends it is 7 s late.
+  h.core.deaf(7000);
+  h.advance(7000);
+  expect(h.closed).toEqual([]);
+  expect(h.core.counters.emperors_lost).toBe(0);
+  // e1's heartbeat, read once zeus listens again: gap 7 s as read, and e1 is not warned about.
+  h.core.message(1, { type: "I_AM_ALIVE", node: "e1", maxVassals: 100, runningVassals: 1 });
+  expect(h.core.heartbeats).toEqual({ max_gap_ms: 7000, deaf_ms: 7000, max_deaf_ms: 7000 });
+  // e2 stays silent while zeus listens: dead once --dead-after (5 s) of that silence has passed, not before.
+  h.advance(4900);
+  expect(h.closed).toEqual([]);
+  h.core.message(1, { type: "I_AM_ALIVE", node: "e1", maxVassals: 100, runningVassals: 1 });
+  h.advance(200);
+  expect(h.closed).toEqual([{ conn: 2, reason: "no I_AM_ALIVE for 5.1 s" }]);
+});
+
 test("a new leader on an older saved state keeps the copies the last leader moved but could not save", async () => {
   const old = harness();
   old.connect(1, "e1");

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
 import { meets, parseConstraint } from "../../lib/vassal/constraints.ts";
-import { choose, placeAll, type Slot } from "../../lib/zeus/placement.ts";
+import { choose, placeAll, type Slot, type Want } from "../../lib/zeus/placement.ts";
 
 const empty = (node: string, max = 100): Slot => ({ node, max, load: 0 });
 
@@ -142,5 +142,42 @@ test("property: placed copies meet the constraints, and spread uses distinct val
       const usedValues = new Set(chosen.map(zoneOf));
       expect(usedValues.size).toBe(Math.min(values.size, chosen.length));
     }),
+  );
+});
+
+/** placeAll as it was before slot_heap.ts: choose() over every slot for each vassal in turn. */
+function placeAllByScan(slots: readonly Slot[], wants: readonly Want[]): Map<string, string[]> {
+  const live = slots.map((s) => ({ ...s }));
+  const out = new Map<string, string[]>();
+  for (const w of wants) {
+    const nodes = choose(live, w.missing, w.exclude, w);
+    for (const n of nodes) live.find((s) => s.node === n)!.load++;
+    out.set(w.name, nodes);
+  }
+  return out;
+}
+
+test("property: the heap places exactly as a scan of every emperor would, excludes, constraints and spread mixed in", () => {
+  const arbMixed = fc.array(
+    fc.record({
+      missing: fc.integer({ min: 0, max: 4 }),
+      exclude: fc.array(fc.string({ minLength: 1, maxLength: 4 }), { maxLength: 3 }),
+      how: fc.constantFrom("plain", "plain", "plain", "zone=a", "spread"),
+    }),
+    { maxLength: 80 },
+  );
+  fc.assert(
+    fc.property(arbSlots, arbMixed, fc.array(fc.constantFrom("a", "b"), { maxLength: 8 }), (raw, ws, zones) => {
+      const slots: Slot[] = raw.map((s, i) => ({ ...s, labels: { zone: zones[i] ?? "c" } }));
+      const wants: Want[] = ws.map((w, i) => ({
+        name: `v${i}`,
+        missing: w.missing,
+        exclude: new Set([...w.exclude, ...(i % 3 === 0 && slots[0] ? [slots[0].node] : [])]),
+        ...(w.how === "zone=a" ? { constraints: [parseConstraint("zone=a")!] } : {}),
+        ...(w.how === "spread" ? { spread: "zone" } : {}),
+      }));
+      expect(placeAll(slots, wants)).toEqual(placeAllByScan(slots, wants));
+    }),
+    { numRuns: 500 },
   );
 });
