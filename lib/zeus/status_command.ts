@@ -33,7 +33,7 @@ function copyNote(v: VassalStatusRow): string | undefined {
       [
         c.node,
         c.state,
-        c.state === "backoff" || c.state === "stopped" ? c.exit : "",
+        c.state === "backoff" || c.state === "stopped" ? [c.exit, c.stderr].filter(Boolean).join(": ") : "",
         c.health === "unhealthy" ? `check: ${c.check ?? "failing"}` : "",
       ]
         .filter(Boolean)
