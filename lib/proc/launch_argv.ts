@@ -8,8 +8,18 @@
 import { existsSync } from "node:fs";
 import type { RunAs } from "./user_ids.ts";
 
+/**
+ * Execs "$@", or first says in one line why its program cannot run, with the shell's exit
+ * codes (127 not found, 126 not executable): sh's own message would name $0, which here is
+ * a pid or a cgroup file ("26578: 1: exec: /x: not found"), not the program.
+ */
+const EXEC =
+  'cannot_run() { printf \'cannot run "%s": %s\\n\' "$1" "$2" >&2; exit "$3"; }; ' +
+  'case $1 in */*) [ -e "$1" ] || cannot_run "$1" "not found" 127; [ -x "$1" ] && [ ! -d "$1" ] || cannot_run "$1" "permission denied" 126 ;; ' +
+  '*) command -v -- "$1" >/dev/null || cannot_run "$1" "not found in PATH" 127 ;; esac; exec "$@"';
+
 /** Moves the shell into the cgroup whose procs file is $0, then runs the rest (as root, before setpriv). */
-const CGROUP_ENTER = 'echo $$ > "$0" || exit 125; exec "$@"';
+const CGROUP_ENTER = `echo $$ > "$0" || exit 125; ${EXEC}`;
 
 /**
  * `argv` started inside the cgroup of `procs` (unchanged without one): the process moves
@@ -33,7 +43,7 @@ export const SETPRIV = process.platform === "linux" ? ["/usr/bin/setpriv", "/bin
  * that dies after setpriv armed it, so if the emperor died in between, the vassal's parent
  * is no longer the emperor and it gives up instead of running orphaned.
  */
-const PARENT_GUARD = '[ "$PPID" = "$0" ] || exit 125; exec "$@"';
+const PARENT_GUARD = `[ "$PPID" = "$0" ] || exit 125; ${EXEC}`;
 
 /**
  * The argv of a plain vassal: under `setpriv --pdeathsig KILL` when available (with

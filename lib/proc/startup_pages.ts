@@ -129,16 +129,18 @@ export const IDLE_CHECK_MS = 10_000;
 
 /**
  * Gives memory back once a busy daemon goes quiet: when `activity()` (a counter of work
- * done) has not moved for {@link IDLE_CHECK_MS} after moving, a full garbage collection
- * runs and the executable's pages are dropped again (a burst of load brings back tens of
- * MB of code and heap that an idle node does not need). Returns a function that stops it.
+ * done) has not moved for {@link IDLE_CHECK_MS} after moving, `release()` lets go of what
+ * the daemon's own caches hold (e.g. SQLite's page cache), a full garbage collection runs
+ * and the executable's pages are dropped again (a burst of load brings back tens of MB of
+ * code and heap that an idle node does not need). Returns a function that stops it.
  *
  * @example
  * ```ts
- * const stop = trimWhenIdle(log, () => node.counters.received);
+ * declare const store: { releaseMemory(): void };
+ * const stop = trimWhenIdle(log, () => node.counters.received, () => store.releaseMemory());
  * ```
  */
-export function trimWhenIdle(log: Logger, activity: () => number, everyMs = IDLE_CHECK_MS): () => void {
+export function trimWhenIdle(log: Logger, activity: () => number, release: () => void = () => {}, everyMs = IDLE_CHECK_MS): () => void {
   let last = activity();
   let trimmedAt = last;
   const timer = setInterval(async () => {
@@ -147,6 +149,11 @@ export function trimWhenIdle(log: Logger, activity: () => number, everyMs = IDLE
     last = now;
     if (!quiet || now === trimmedAt) return;
     trimmedAt = now;
+    try {
+      release();
+    } catch (e) {
+      log.warn("idle: cannot release cached memory: {error}", { error: (e as Error).message });
+    }
     Bun.gc(true);
     const r = await dropStartupPages();
     if (!("skipped" in r)) log.debug("idle: memory given back, resident {before} -> {after} MiB", residentMiB(r));

@@ -131,6 +131,10 @@ export class ZogDaemon implements Daemon {
       recovered: storage.rec,
       listeners: new Listeners(storage.store),
       link: (peer, owner) => new PeerLink(peer, owner, linkOpts),
+      admins: {
+        clientCerts: config.tls !== undefined && config.tls.clientAuth !== "none",
+        names: [...(config.tls?.admins ?? []), ...config.nodes.map((n) => n.name)],
+      },
     });
     const daemon = new ZogDaemon(opts, paths, node, ports, storage.store, storage.rec);
     try {
@@ -198,7 +202,11 @@ export class ZogDaemon implements Daemon {
     // Announced once the signal handlers are in: a SIGINT right after this line is a clean stop.
     this.#announce();
     dropStartupPagesSoon(log);
-    this.#stopTrimming = trimWhenIdle(log, () => node.counters.received + node.counters.logged);
+    this.#stopTrimming = trimWhenIdle(
+      log,
+      () => node.counters.received + node.counters.logged,
+      () => this.store.releaseMemory(),
+    );
   }
 
   /** Compares this node's messages with every peer's copy once its link to that peer is up (catch_up.ts). */

@@ -46,6 +46,7 @@ function hashOf(id: string): number {
  * ```ts
  * const seen = new IdSet(2); seen.add("a"); seen.add("b"); seen.add("c");
  * seen.has("a"); // false: forgotten
+ * seen.add("c"); // false: held already
  * ```
  */
 export class IdSet {
@@ -53,7 +54,8 @@ export class IdSet {
   #table = new Int32Array(1024);
   /** Per entry, a ring of `capacity` (grown up to it): hash, start in #bytes, length | GONE. */
   #hashes = new Int32Array(256);
-  #starts = new Float64Array(256);
+  // Starts are kept modulo 2^32: the ring's size divides 2^32, so `start & mask` is the same.
+  #starts = new Uint32Array(256);
   #lens = new Uint16Array(256);
   /** The ids' bytes, oldest first, as a ring; positions count up for ever (index & mask). */
   #bytes = new Uint8Array(8192);
@@ -82,13 +84,15 @@ export class IdSet {
   /**
    * Remembers `id`, forgetting the oldest past the capacity. An id already held keeps its
    * place. A deleted id's place in the ring is taken again only when its turn comes round.
+   *
+   * @returns false when `id` was held already (one lookup for `has` and `add` together)
    */
-  add(id: string): void {
+  add(id: string): boolean {
     if (id.length > MAX_ENTRY_BYTES) return this.#addLong(id);
     const h = hashOf(id);
     const key = hashedAscii ? id : utf8.encode(id);
     if (key.length > MAX_ENTRY_BYTES) return this.#addLong(id);
-    if (this.#find(h, key) >= 0) return;
+    if (this.#find(h, key) >= 0) return false;
     if (this.#entries === this.capacity) this.#forgetOldest();
     const len = key.length;
     this.#room(len);
@@ -107,6 +111,7 @@ export class IdSet {
     this.#live++;
     if (2 * this.#live > this.#table.length) this.#rehash(this.#table.length * 2);
     this.#insert(e);
+    return true;
   }
 
   /** Forgets `id` (its place in the ring is reused when it comes round). */
@@ -144,10 +149,11 @@ export class IdSet {
     return utf8Text.decode(out);
   }
 
-  #addLong(id: string): void {
-    if (this.#long.has(id)) return;
+  #addLong(id: string): boolean {
+    if (this.#long.has(id)) return false;
     if (this.#long.size >= this.capacity) this.#long.delete(this.#long.values().next().value!);
     this.#long.add(id);
+    return true;
   }
 
   /** The table slot holding the id with hash `h` and bytes `key` (its code units when ASCII), or -1. */
@@ -228,13 +234,13 @@ export class IdSet {
   /** Doubles the per-entry arrays (up to `capacity`; the ring wraps only once they are that long). */
   #growEntries(): void {
     const size = Math.min(this.capacity, this.#lens.length * 2);
-    const grow = <T extends Int32Array | Float64Array | Uint16Array>(a: T, make: (n: number) => T): T => {
+    const grow = <T extends Int32Array | Uint32Array | Uint16Array>(a: T, make: (n: number) => T): T => {
       const next = make(size);
       next.set(a);
       return next;
     };
     this.#hashes = grow(this.#hashes, (n) => new Int32Array(n));
-    this.#starts = grow(this.#starts, (n) => new Float64Array(n));
+    this.#starts = grow(this.#starts, (n) => new Uint32Array(n));
     this.#lens = grow(this.#lens, (n) => new Uint16Array(n));
   }
 

@@ -114,7 +114,8 @@ function catchUpPlan(store: RingStore, found: { empty: boolean; rebuilt: boolean
     : found.lost > 0
       ? `${found.lost} message${found.lost === 1 ? "" : "s"} lost to damage`
       : undefined;
-  if (!why) return undefined;
+  // A store that holds nothing says nothing of what access.log holds: comparing by id would log it all again.
+  if (!why || store.lastSeq === 0) return undefined;
   const from = Math.max(store.oldestSeq(), store.lastSeq - DEDUP_CAPACITY + 1);
   return { why, sinceMs: store.read(from, 1)[0]?.ts ?? 0 };
 }

@@ -14,7 +14,7 @@ import { compactStamp } from "./message.ts";
 import { alignAccess, type Finding, type Row } from "./verify_align.ts";
 
 /** Bytes of an access.log line before its content: the 16-character stamp and a space. */
-const STAMP_BYTES = 17;
+export const STAMP_BYTES = 17;
 
 /** What verify read and found. */
 export interface VerifyReport {

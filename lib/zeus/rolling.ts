@@ -10,7 +10,7 @@ import { type FleetSettings, UPDATE_DEFAULTS } from "../vassal/mod.ts";
 import type { CopyKeeper } from "./copy_keeper.ts";
 import type { Copy, VassalRecord } from "./records.ts";
 import { planRollout, type RolloutCopy } from "./rollout.ts";
-import { exitText } from "./verdict.ts";
+import { troubleText } from "./verdict.ts";
 
 const log = getLogger("zeus", "rollout");
 
@@ -37,9 +37,7 @@ export function startRollout(keeper: CopyKeeper, v: VassalRecord, now: number): 
 function view(v: VassalRecord, c: Copy): RolloutCopy {
   // A copy still being placed gets the config current when its emperor accepts: the new one.
   const sha = c.sha ?? v.sha256;
-  const problem = TROUBLE.has(c.state)
-    ? [c.state, c.report ? exitText(c.report) : "", c.report?.check ?? ""].filter(Boolean).join(", ")
-    : undefined;
+  const problem = TROUBLE.has(c.state) ? troubleText({ ...c.report, state: c.state }) : undefined;
   return { node: c.node, sha, ...(c.goodSince !== undefined ? { goodSince: c.goodSince } : {}), ...(problem ? { problem } : {}) };
 }
 

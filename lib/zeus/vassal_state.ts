@@ -9,6 +9,30 @@
  */
 import type { Copy, VassalRecord } from "./records.ts";
 
+/**
+ * Every state {@link vassalState} returns; `/metrics` has a `zeus_vassals` series for each,
+ * 0 included, so a dashboard's query does not lose its series while no vassal is in it.
+ */
+export const VASSAL_STATES = [
+  "pending",
+  "placing",
+  "partial",
+  "running",
+  "moving",
+  "updating",
+  "reloading",
+  "restored",
+  "backoff",
+  "unhealthy",
+  "stopping",
+  "stopped",
+  "failed",
+  "config-error",
+] as const;
+
+/** One of {@link VASSAL_STATES}. */
+export type VassalState = (typeof VASSAL_STATES)[number];
+
 /** States of a copy whose process runs, as far as its emperor last said. */
 const RUNS = new Set(["running", "updating", "reloading"]);
 
@@ -61,7 +85,7 @@ export function copiesUp(v: VassalRecord): number {
  * vassalState(v); // "running"
  * ```
  */
-export function vassalState(v: VassalRecord): string {
+export function vassalState(v: VassalRecord): VassalState {
   if (v.error) return "config-error";
   if (v.stopped) return v.copiesOn.size > 0 ? "stopping" : "stopped";
   const all = [...v.copiesOn.values()];

@@ -8,10 +8,46 @@
 import type { VassalStateReport } from "../zeus_protocol/mod.ts";
 import type { Verdict } from "./copy_lifecycle.ts";
 
-/** How the exit of a report reads: "exit 127", "killed by SIGKILL", or "". */
+/**
+ * How the exit of a report reads: "exit 127", "killed by SIGKILL", or "".
+ *
+ * @example
+ * ```ts
+ * exitText({ exitCode: 127 }); // "exit 127"
+ * ```
+ */
 export function exitText(r: Pick<VassalStateReport, "exitCode" | "exitSignal">): string {
   if (r.exitSignal) return `killed by ${r.exitSignal}`;
   return r.exitCode !== undefined ? `exit ${r.exitCode}` : "";
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * A copy's trouble as one phrase, on `node` when given: "backoff on e1 after exit 3 (3 quick
+ * deaths in a row)", "unhealthy: its check fails (HTTP 500)", "stopped (exit 0)". Only what
+ * belongs to the state is said: the last check result of a copy in backoff is not.
+ *
+ * @example
+ * ```ts
+ * troubleText({ state: "backoff", exitCode: 3, streak: 3 });
+ * // "backoff after exit 3 (3 quick deaths in a row)"
+ * ```
+ */
+export function troubleText(
+  r: Pick<VassalStateReport, "exitCode" | "exitSignal" | "streak" | "check"> & { state: string },
+  node?: string,
+): string {
+  const on = node ? ` on ${node}` : "";
+  const exit = exitText(r);
+  switch (r.state) {
+    case "backoff":
+      return `backoff${on}${exit ? ` after ${r.exitSignal ? "being " : ""}${exit}` : ""} (${plural(r.streak ?? 1, "quick death")} in a row)`;
+    case "unhealthy":
+      return `unhealthy${on}: its check fails${r.check ? ` (${r.check})` : ""}`;
+    default:
+      return `${r.state}${on}${exit ? ` (${exit})` : ""}`;
+  }
 }
 
 /**
@@ -22,7 +58,7 @@ export function exitText(r: Pick<VassalStateReport, "exitCode" | "exitSignal">):
  * @example
  * ```ts
  * judge({ name: "a", state: "backoff", pid: 0, restarts: 3, exitCode: 127, streak: 3 }, "e1", 0, 3);
- * // { verdict: "exhausted", why: "backoff on e1: exit 127, 3 quick deaths in a row" }
+ * // { verdict: "exhausted", why: "backoff on e1 after exit 127 (3 quick deaths in a row)" }
  * ```
  */
 export function judge(
@@ -35,13 +71,10 @@ export function judge(
     case "running":
       if (r.health === "unhealthy") return { verdict: "unhealthy", why: `unhealthy on ${node}: ${r.check ?? "check failing"}` };
       return { verdict: "ok", why: "" };
-    case "backoff": {
-      const exit = exitText(r);
-      const why = `backoff on ${node}: ${exit ? `${exit}, ` : ""}${r.streak ?? 1} quick death${(r.streak ?? 1) === 1 ? "" : "s"} in a row`;
-      return { verdict: (r.streak ?? 0) >= bound ? "exhausted" : "backoff", why };
-    }
+    case "backoff":
+      return { verdict: (r.streak ?? 0) >= bound ? "exhausted" : "backoff", why: troubleText(r, node) };
     case "unhealthy": {
-      const why = `unhealthy on ${node}: restarted ${unhealthyRestarts} time${unhealthyRestarts === 1 ? "" : "s"} for failing checks${r.check ? `, last: ${r.check}` : ""}`;
+      const why = `unhealthy on ${node}: restarted ${plural(unhealthyRestarts, "time")} for failing checks${r.check ? `, last: ${r.check}` : ""}`;
       return { verdict: unhealthyRestarts >= bound ? "exhausted" : "unhealthy", why };
     }
     case "stopped":

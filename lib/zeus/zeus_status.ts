@@ -8,7 +8,7 @@ import type { Coordinator, CoordinatorCounters, HeartbeatFigures } from "./coord
 import { unmetNote } from "../vassal/mod.ts";
 import { type DrainStatus, drainStatus } from "./drain_status.ts";
 import type { HaStatus } from "./ha.ts";
-import { copiesUp, vassalState } from "./vassal_state.ts";
+import { copiesUp, VASSAL_STATES, vassalState } from "./vassal_state.ts";
 import { exitText } from "./verdict.ts";
 
 /** One emperor in `/status` (with its drain's fields while it drains). */
@@ -37,6 +37,8 @@ export interface CopyStatus {
   restarts: number;
   /** The last exit ("exit 127", "killed by SIGKILL"), when its emperor reported one. */
   exit?: string;
+  /** The last line it wrote to stderr before that exit, when its emperor reported one. */
+  stderr?: string;
   /** "healthy", "unhealthy" or "unknown", when the vassal has a check. */
   health?: string;
   /** The last check's result. */
@@ -107,6 +109,7 @@ export function zeusStatus(core: Coordinator): ZeusStatus {
         const row: CopyStatus = { node: c.node, state: c.state, pid: c.pid, restarts: c.restarts };
         const exit = c.report ? exitText(c.report) : "";
         if (exit) row.exit = exit;
+        if (exit && c.report?.stderr) row.stderr = c.report.stderr;
         if (c.report?.health) row.health = c.report.health;
         if (c.report?.check) row.check = c.report.check;
         return row;
@@ -149,7 +152,7 @@ function copyStates(s: ZeusStatus): Map<string, number> {
  */
 export function zeusMetrics(core: Coordinator): string {
   const s = zeusStatus(core);
-  const byState = new Map<string, number>();
+  const byState = new Map<string, number>(VASSAL_STATES.map((state) => [state, 0]));
   for (const v of s.vassals) byState.set(v.state, (byState.get(v.state) ?? 0) + 1);
   const metrics: Metric[] = [
     {

@@ -1,6 +1,7 @@
 // dist/emperor's command line: usage errors and the --stats endpoint.
 import { afterAll, afterEach, expect, test } from "bun:test";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { bin, killAll, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
 import { startEmperor, writeShVassal } from "./_emperor.ts";
 
@@ -78,4 +79,38 @@ test("a --state-dir that cannot be made is one line naming it, exit 1", async ()
   const r = await run(bin("emperor"), ["--emperor", dir, "--state-dir", `${blocker}/state`]);
   expect(r.code).toBe(1);
   expect(r.stderr).toBe(`emperor: cannot use --state-dir ${blocker}/state: ENOTDIR\n`);
+});
+
+test("emperor status shows a vassal's last stderr line beside its last exit (escaped, one line)", async () => {
+  const em = await startEmperor();
+  writeShVassal(em.dir, "dies.toml", "echo starting; printf 'Traceback\\nOSError: [Errno 98] Address already in use\\n\\n' >&2; exit 1");
+  const exit = await waitFor(async () => (await em.vassal("dies.toml"))?.last_exit, 5000, "dies.toml's exit");
+  expect(exit).toMatchObject({ code: 1, line: "OSError: [Errno 98] Address already in use" });
+  const table = await run(bin("emperor"), ["status", "--stats", `127.0.0.1:${em.statsPort}`]);
+  expect(table.stdout).toMatch(/^dies\.toml +plain +\S+ +- +\S+ +\d+ +code 1 \S+ ago: OSError: \[Errno 98\] Address already in use +\S+$/m);
+}, 30_000);
+
+test("a program that cannot run is named in one line, in the vassal's log and from emperor exec, with exit 127 or 126", async () => {
+  const em = await startEmperor();
+  const notExec = join(em.dir, "not-executable");
+  writeFileSync(notExec, "#!/bin/sh\n");
+  const vassal = (command: string) => `[vassal]\ncommand = ${JSON.stringify(command)}\nstop_timeout = 1\n`;
+  writeFileSync(join(em.dir, "ghost.toml"), vassal("/nonexistent/ghost"));
+  writeFileSync(join(em.dir, "bare.toml"), vassal("no-such-program-zog"));
+  writeFileSync(join(em.dir, "noexec.toml"), vassal(notExec));
+  const cases = [
+    ["ghost.toml", 127, 'cannot run "/nonexistent/ghost": not found'],
+    ["bare.toml", 127, 'cannot run "no-such-program-zog": not found in PATH'],
+    ["noexec.toml", 126, `cannot run "${notExec}": permission denied`],
+  ] as const;
+  for (const [name, code, line] of cases) {
+    await waitFor(async () => (await em.vassal(name))?.last_exit?.code === code, 15_000, `${name} exited ${code}`);
+    const log = readFileSync(join(em.stateDir, "logs", `${name}.log`), "utf8");
+    expect(log.split("\n")[0]).toBe(line);
+    expect(log).not.toContain("exec:");
+  }
+  writeShVassal(em.dir, "ok.toml", "exec sleep 600");
+  await em.running("ok.toml");
+  const exec = await run(bin("emperor"), ["exec", "--state-dir", em.stateDir, "ok.toml", "--", "/nonexistent/tool"]);
+  expect({ code: exec.code, stderr: exec.stderr }).toEqual({ code: 127, stderr: 'cannot run "/nonexistent/tool": not found\n' });
 });

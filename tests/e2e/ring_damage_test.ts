@@ -3,8 +3,10 @@
 // is damaged, G starts again and 1000 more are sent. Every node's access.log must then hold
 // every acknowledged message exactly once, all five the same, and G must say what it found
 // and mended. Each row runs at a few seeded positions; ZOG_FAULT_SEEDS=N runs N of them.
+// `zog verify --peer` tells a flipped access.log line from MV's copy; a node whose every
+// file was deleted gets every message back from its peers (catch-up).
 import { afterAll, describe, expect, test } from "bun:test";
-import { readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, statSync, truncateSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bin, killAll, type Proc, removeTmpDirs, run, waitFor } from "../helpers/procs.ts";
 import { streamMessages, WireClient } from "../helpers/wire_client.ts";
@@ -15,7 +17,7 @@ afterAll(async () => {
   removeTmpDirs();
 });
 
-const SEEDS = Number(process.env.ZOG_FAULT_SEEDS ?? 2);
+const SEEDS = Number(process.env.ZOG_FAULT_SEEDS ?? 3);
 
 /** A small seeded generator (mulberry32): the same positions for the same seed. */
 function random(seed: number): () => number {
@@ -135,7 +137,22 @@ const DAMAGE: Record<string, Damage> = {
     },
     says: /access\.log rewritten from the store; the damaged file is kept as/,
   },
+  "every file of G deleted (its disk lost)": {
+    apply: (ring) => {
+      rmSync(join(ring.dir, "logs", "G"), { recursive: true, force: true });
+      rmSync(join(ring.dir, "state", "G"), { recursive: true, force: true });
+      return "logs/G and state/G deleted";
+    },
+    // The 1000 it lost, at least (the next 1000 are being sent meanwhile: some come by its links first).
+    says: /catch-up from the peers \(this node's files hold no message[^\n]*: their copies hold MV \d+, PA \d+, LA \d+, S \d+; \d{4,} messages this node lacked logged here/,
+  },
 };
+
+/** `zog verify --peer`: G's access.log against MV's copy. */
+function verifyWithPeer(ring: TestRing) {
+  const peer = `${ring.hosts[ring.names.indexOf("MV")]}:${ring.peerPort}`;
+  return run(bin("zog"), ["verify", "--config", ring.config, "--node", "G", "--peer", peer]);
+}
 
 async function stop(p: Proc): Promise<void> {
   process.kill(p.pid, "SIGTERM");
@@ -143,10 +160,10 @@ async function stop(p: Proc): Promise<void> {
 }
 
 describe("a damaged file on one node of five: every acknowledged message once on every node, and the node says so", () => {
-  let net = 40;
+  let net = 100;
   for (const [row, damage] of Object.entries(DAMAGE)) {
     for (let seed = 1; seed <= SEEDS; seed++) {
-      const prefix = `127.2.${net++}`;
+      const prefix = `127.7.${net++}`;
       test(`${row} (seed ${seed})`, async () => {
         const { ring, stats, procs } = await startTestRing(prefix);
         const before = messages("before", 1000);
@@ -163,6 +180,10 @@ describe("a damaged file on one node of five: every acknowledged message once on
           const found = await run(bin("zog"), ["verify", "--config", ring.config, "--node", "G"]);
           expect({ done, code: found.code }).toEqual({ done, code: 1 });
           expect(found.stdout).toMatch(/access\.log:\d+: differs from the store|not in the store|missing/);
+          // MV's copy tells the same: some content is missing here, or here and not at MV.
+          const againstMV = await verifyWithPeer(ring);
+          expect({ done, code: againstMV.code, err: againstMV.stderr }).toEqual({ done, code: 1, err: "" });
+          expect(againstMV.stdout).toMatch(/: ([1-9]\d* missing here, \d+|\d+ missing here, [1-9]\d*) more here than at MV\n$/);
           const mended = await run(bin("zog"), ["verify", "--config", ring.config, "--node", "G", "--repair"]);
           expect({ done, code: mended.code, err: mended.stderr }).toEqual({ done, code: 0, err: "" });
           said = mended.stdout;
@@ -172,6 +193,9 @@ describe("a damaged file on one node of five: every acknowledged message once on
             code: 0,
             out: expect.stringContaining(": 0 differ, 0 missing, 0 doubled, 0 not in the store"),
           });
+          expect((await verifyWithPeer(ring)).stdout).toEndWith(
+            "access.log: 1000 lines compared with MV's copy of 1000 messages: 0 missing here, 0 more here than at MV\n",
+          );
         }
         let g = startNode(ring, "G", stats);
         let exited: number | undefined;

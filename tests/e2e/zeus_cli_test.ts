@@ -69,6 +69,10 @@ test("zeus status prints tables or JSON; /metrics has the counts; emperors show 
   expect(JSON.parse(json.stdout).emperors[0].node).toBe("e1");
   const metrics = await (await fetch(`http://127.0.0.1:${z.statsPort}/metrics`)).text();
   expect(metrics).toContain('zeus_vassals{state="running"} 2');
+  expect(metrics).toContain('zeus_vassals{state="config-error"} 1');
+  // Every state has its series, 0 included, so a query on one does not vanish when it empties.
+  for (const state of ["pending", "placing", "partial", "moving", "updating", "backoff", "unhealthy", "stopped", "failed"])
+    expect(metrics).toContain(`zeus_vassals{state="${state}"} 0`);
   expect(metrics).toContain('zeus_emperor_vassals{node="e1"} 2');
   expect((await e.status())!.zeus).toMatchObject({ state: "connected", zeus: `127.0.0.1:${z.port}`, tls: false });
   const down = await run(bin("zeus"), ["status", "--stats", `127.0.0.1:${await freePort()}`]);

@@ -38,9 +38,9 @@ test("a vassal whose command does not exist: backoff with exit 127 (never runnin
   expect(sawBackoff).toBe(true);
   expect([...tried].sort()).toEqual(["e1", "e2", "e3"]);
   expect(failed.emperors).toEqual([]);
-  expect(failed.error).toMatch(/^backoff on e\d: exit 127, 2 quick deaths in a row; tried on e1, e2, e3/);
+  expect(failed.error).toMatch(/^backoff on e\d after exit 127 \(2 quick deaths in a row\); tried on e1, e2, e3/);
   const table = await run(bin("zeus"), ["status", "--stats", `127.0.0.1:${z.statsPort}`]);
-  expect(table.stdout).toMatch(/ghost\.toml\s+failed\s+0\/1\s+-\s+\d+\s+backoff on e\d: exit 127/);
+  expect(table.stdout).toMatch(/ghost\.toml\s+failed\s+0\/1\s+-\s+\d+\s+backoff on e\d after exit 127 \(/);
   // It stays failed (no loop around the fleet) until the file changes.
   const s = await z.status();
   expect(s!.counters.rescheduled).toBe(3);

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { cleanRanges } from "../../lib/proc/startup_pages.ts";
+import { getLogger } from "../../lib/log/mod.ts";
+import { cleanRanges, trimWhenIdle } from "../../lib/proc/startup_pages.ts";
 
 const mapping = (span: string, perms: string, path: string, own = 0, inode = path.includes("zog") ? 1234 : 99, dirty = own) =>
   `${span} ${perms} 00000000 fd:00 ${inode}                       ${path}
@@ -33,4 +34,35 @@ test("only read-only mappings of the executable itself, with no page of the proc
 test("an executable replaced on disk while it runs is still recognised, by its inode", () => {
   const smaps = mapping("600000-2600000", "r-xp", "/usr/local/bin/zog (deleted)");
   expect(cleanRanges(smaps, 1234)).toEqual([{ start: 0x600000n, end: 0x2600000n }]);
+});
+
+test("a daemon that goes quiet after work releases its caches once, not while busy and not again until it works again", async () => {
+  let work = 0;
+  let busy = true;
+  let released = 0;
+  // While busy, every check sees the counter moved.
+  const stop = trimWhenIdle(
+    getLogger("test"),
+    () => (busy ? ++work : work),
+    () => void released++,
+    20,
+  );
+  try {
+    const until = async (cond: () => boolean) => {
+      const deadline = Date.now() + 5000;
+      while (!cond() && Date.now() < deadline) await Bun.sleep(5); // polling interval of the condition
+    };
+    await until(() => work >= 5);
+    busy = false;
+    expect(released).toBe(0);
+    await until(() => released > 0);
+    expect(released).toBe(1);
+    await Bun.sleep(100); // five more quiet checks: released once per quiet period
+    expect(released).toBe(1);
+    work++;
+    await until(() => released > 1);
+    expect(released).toBe(2);
+  } finally {
+    stop();
+  }
 });

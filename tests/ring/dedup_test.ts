@@ -52,7 +52,8 @@ describe("bounded memories", () => {
             if (long(id)) longs.splice(longs.indexOf(id) >>> 0, longs.includes(id) ? 1 : 0);
             else for (const r of ring) if (r.id === id) r.gone = true;
           } else {
-            s.add(id);
+            // add answers whether the id was new: what has() said just before it.
+            expect(s.add(id)).toBe(!held(id));
             if (held(id)) continue;
             if (long(id)) {
               if (longs.length >= cap) longs.shift();

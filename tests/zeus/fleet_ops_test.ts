@@ -47,7 +47,7 @@ test("a copy that keeps dying young moves; after the bound the vassal is failed 
   }
   const v = core.vassals.get("x.toml")!;
   expect(v.copiesOn.size).toBe(0);
-  expect(v.failed).toBe("backoff on e2: exit 127, 3 quick deaths in a row; tried on e1, e2, no other emperor may take it");
+  expect(v.failed).toBe("backoff on e2 after exit 127 (3 quick deaths in a row); tried on e1, e2, no other emperor may take it");
   expect(core.counters.rescheduled).toBe(2);
   core.fileSet("x.toml", enc('[vassal]\ncommand = "/bin/sleep"\n'));
   expect(v.failed).toBeUndefined();
@@ -136,7 +136,7 @@ test("a failed vassal stays failed across a restore until its file changes", () 
   run(1, 7);
   core.message(1, { type: "VASSAL_STATE", name: "x.toml", state: "backoff", pid: 0, restarts: 3, exitCode: 127, streak: 3 });
   const why = core.vassals.get("x.toml")!.failed!;
-  expect(why).toBe("backoff on e1: exit 127, 3 quick deaths in a row; tried on e1, no other emperor may take it");
+  expect(why).toBe("backoff on e1 after exit 127 (3 quick deaths in a row); tried on e1, no other emperor may take it");
   const state = core.snapshot();
   expect(state.vassals[0]!.failed).toBe(why);
 

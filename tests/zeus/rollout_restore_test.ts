@@ -140,10 +140,20 @@ test("after a restart mid-rollout, a failing copy is reverted to the last good c
   r.connect("e2", { "web.toml": sha256Hex(conf("v1")) });
   r.connect("e3", { "web.toml": sha256Hex(conf("v1")) });
   r.core.tick();
-  r.core.message(1, { type: "VASSAL_STATE", name: "web.toml", state: "backoff", pid: 0, restarts: 1, exitCode: 1, streak: 1 });
+  // Its check last passed ("exit 0") before it died: the reason is the death, not a list of both exits.
+  r.core.message(1, {
+    type: "VASSAL_STATE",
+    name: "web.toml",
+    state: "backoff",
+    pid: 0,
+    restarts: 1,
+    exitCode: 3,
+    streak: 1,
+    check: "exit 0",
+  });
   r.core.tick();
   const v = r.core.vassals.get("web.toml")!;
-  expect(v.rollout).toMatchObject({ state: "reverted", reason: "e1: backoff, exit 1" });
+  expect(v.rollout).toMatchObject({ state: "reverted", reason: "e1: backoff after exit 3 (1 quick death in a row)" });
   expect(r.updated()).toEqual(["e1"]);
   expect(r.sent).toContainEqual({ conn: 1, m: { type: "CONFIG_END", name: "web.toml", sha256: sha256Hex(conf("v1")) } });
 });

@@ -29,8 +29,17 @@ test("max_parallel copies change at once; copies not running on the old config g
 });
 
 test("a copy failing on the new config stops the rollout; auto_revert sends back every updated copy", () => {
-  const copies = [{ node: "a", sha: "new", goodSince: 0 }, { node: "b", sha: "new", problem: "backoff, exit 1" }, old("c")];
-  expect(planRollout("new", copies, p, 5000)).toEqual({ kind: "failed", node: "b", reason: "b: backoff, exit 1", revert: [] });
+  const copies = [
+    { node: "a", sha: "new", goodSince: 0 },
+    { node: "b", sha: "new", problem: "backoff after exit 1 (1 quick death in a row)" },
+    old("c"),
+  ];
+  expect(planRollout("new", copies, p, 5000)).toEqual({
+    kind: "failed",
+    node: "b",
+    reason: "b: backoff after exit 1 (1 quick death in a row)",
+    revert: [],
+  });
   expect(planRollout("new", copies, { ...p, autoRevert: true }, 5000)).toMatchObject({ revert: ["a", "b"] });
   // A problem on the old config is not the rollout's failure.
   expect(planRollout("new", [{ ...old("a"), problem: "backoff" }], p, 0)).toMatchObject({ kind: "rolling", update: ["a"] });
