@@ -20,6 +20,7 @@ export {
   type AdminCommandSpec,
   adminExitCode,
   defineAdminCommand,
+  openFollowingLeader,
   runAdminCommand,
 } from "./client_cli.ts";
 export {
