@@ -38,6 +38,18 @@ export function isLoopback(remote: string): boolean {
   return host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 }
 
+/** How a refusal names the server and where its admins are given. */
+export interface AdminWording {
+  /** What is administered: "zeus", "this node". */
+  server: string;
+  /** Where admin certificate names are given: "zeus --admin". */
+  given: string;
+  /** How to name one: "start it with --admin NAME". */
+  howTo: string;
+}
+
+const ZEUS_WORDING: AdminWording = { server: "zeus", given: "zeus --admin", howTo: "start it with --admin NAME" };
+
 /**
  * Decides whether a connection is an admin client. With client certificates, only a
  * certificate naming one of `--admin NAME` is; without them (plain, or TLS without
@@ -49,17 +61,17 @@ export function isLoopback(remote: string): boolean {
  * // { ok: true, who: "ops" }
  * ```
  */
-export function adminVerdict(c: AdminCandidate): AdminVerdict {
+export function adminVerdict(c: AdminCandidate, w: AdminWording = ZEUS_WORDING): AdminVerdict {
   if (c.clientCerts) {
     const name = c.certNames.find((n) => c.admins.includes(n));
     if (name !== undefined) return { ok: true, who: name };
-    if (c.admins.length === 0) return { ok: false, reason: "zeus names no admin certificate (start it with --admin NAME)" };
+    if (c.admins.length === 0) return { ok: false, reason: `${w.server} names no admin certificate (${w.howTo})` };
     const named = c.certNames.length ? `certificate names ${c.certNames.map((n) => `"${n}"`).join(", ")}` : "no certificate name";
-    return { ok: false, reason: `not an admin: ${named}, none of them given to zeus --admin` };
+    return { ok: false, reason: `not an admin: ${named}, none of them given to ${w.given}` };
   }
   if (isLoopback(c.remote)) return { ok: true, who: c.remote };
   return {
     ok: false,
-    reason: `not an admin: ${c.remote} is not a loopback address (without client certificates only local clients may administer zeus)`,
+    reason: `not an admin: ${c.remote} is not a loopback address (without client certificates only local clients may administer ${w.server})`,
   };
 }

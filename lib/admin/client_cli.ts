@@ -9,7 +9,7 @@ import type { ParseArgsConfig } from "node:util";
 import { COMMON_FLAGS, defineCommand, handleCommon, parseFlags } from "../cli/mod.ts";
 import { AdminError, EXIT, UsageError } from "../errors.ts";
 import { loadClientFiles, parseHostPort } from "../tls/mod.ts";
-import { type AdminClientOptions, adminRequest } from "./client.ts";
+import { AdminConnection, type AdminClientOptions, adminRequest } from "./client.ts";
 
 /** parseArgs options of the admin client flags. */
 export const ADMIN_CLIENT_FLAGS = {
@@ -99,6 +99,38 @@ async function requestFollowingLeader(opts: AdminClientOptions, command: string,
     }
     return await adminRequest({ ...opts, host: leader.host, port: leader.port }, command, vars);
   }
+}
+
+/**
+ * Opens an admin connection for streams (exec, logs): when the zeus it reaches is a standby
+ * that names its leader (ping's `leader`), the connection goes to the leader instead, with
+ * the same TLS files, as {@link runAdminCommand} follows a request's `not-leader`. Asked
+ * before the stream opens, so no input read for it is lost on the standby.
+ *
+ * @throws {AdminError} when zeus or its leader cannot be reached or refuses the client
+ * @example
+ * ```ts
+ * const conn = await openFollowingLeader({ host: "127.0.0.1", port: 4040 });
+ * ```
+ */
+export async function openFollowingLeader(opts: AdminClientOptions): Promise<AdminConnection> {
+  const conn = await AdminConnection.open(opts);
+  let to;
+  try {
+    to = (await conn.request("ping")).leader;
+  } catch (e) {
+    conn.close();
+    throw e;
+  }
+  if (!to) return conn;
+  conn.close();
+  let leader;
+  try {
+    leader = parseHostPort(to);
+  } catch (e) {
+    throw new AdminError("unreachable", `this zeus is a standby naming a leader at "${to}", which is not HOST:PORT`, { cause: e });
+  }
+  return await AdminConnection.open({ ...opts, host: leader.host, port: leader.port });
 }
 
 /**

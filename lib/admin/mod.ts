@@ -10,7 +10,7 @@
  *
  * @module
  */
-export { type AdminCandidate, type AdminVerdict, adminVerdict, isLoopback } from "./auth.ts";
+export { type AdminCandidate, type AdminVerdict, adminVerdict, type AdminWording, isLoopback } from "./auth.ts";
 export { type AdminClientOptions, AdminConnection, adminRequest, type ClientStream, type StreamHandlers } from "./client.ts";
 export {
   ADMIN_CLIENT_FLAGS,
@@ -20,6 +20,7 @@ export {
   type AdminCommandSpec,
   adminExitCode,
   defineAdminCommand,
+  openFollowingLeader,
   runAdminCommand,
 } from "./client_cli.ts";
 export {

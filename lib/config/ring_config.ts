@@ -27,6 +27,8 @@ export interface RingTls {
   cert: string;
   key: string;
   clientAuth: "required" | "optional" | "none";
+  /** Client certificate names that may administer the node (remove durable listeners and groups). */
+  admins: string[];
 }
 
 /** Durability policy of log appends before `ok` (see docs/ring.md). */
@@ -75,7 +77,7 @@ const TOP_KEYS = [
   "tls",
 ];
 const NODE_KEYS = ["name", "host", "peer_port", "client_port"];
-const TLS_KEYS = ["ca", "cert", "key", "client_auth"];
+const TLS_KEYS = ["ca", "cert", "key", "client_auth", "admins"];
 const NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
 const DNS_LABEL = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?";
 const DNS_RE = new RegExp(`^(?=.{1,253}$)${DNS_LABEL}(?:\\.${DNS_LABEL})*\\.?$`);
@@ -210,11 +212,25 @@ export function ringConfigFromText(text: string, file: string): RingConfig {
         cert: str("cert"),
         key: str("key"),
         clientAuth: p.take(() => enumField(tf, "client_auth", ["required", "optional", "none"] as const, "required"), "required"),
+        admins: p.take(() => namesField(tf, "admins"), []),
       };
     }
   }
   p.throwIfAny();
   return config;
+}
+
+/**
+ * A list of 1-64 character names (`admins = ["ops", "backup"]`), empty when missing.
+ *
+ * @throws {ConfigError} when not an array of such names
+ */
+function namesField(f: Fields, key: string): string[] {
+  const v = f.table[key];
+  if (v === undefined) return [];
+  if (!Array.isArray(v) || !v.every((n) => typeof n === "string" && n !== "" && n.length <= 64))
+    f.failKey(key, `${key} must be an array of certificate names (1-64 characters each), got ${JSON.stringify(v)}`);
+  return v as string[];
 }
 
 /**

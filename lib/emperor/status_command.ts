@@ -59,7 +59,9 @@ export function renderEmperorStatus(s: EmperorStatusDoc, now: number): string {
         v.check?.state,
         v.pid,
         v.restarts,
-        v.last_exit ? `${v.last_exit.signal ?? `code ${v.last_exit.code}`} ${ago(now - Date.parse(v.last_exit.at))} ago` : undefined,
+        v.last_exit
+          ? `${v.last_exit.signal ?? `code ${v.last_exit.code}`} ${ago(now - Date.parse(v.last_exit.at))} ago${v.last_exit.line ? `: ${v.last_exit.line}` : ""}`
+          : undefined,
         ago(now - Date.parse(v.since)),
       ]),
       ...(s.stopped ?? []).map((name) => [name, "-", "stopped", undefined, undefined, undefined, undefined, "-"]),

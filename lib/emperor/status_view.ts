@@ -10,8 +10,8 @@ import type { VassalStatus } from "./types.ts";
 export type VassalView = Omit<VassalStatus, "lastExit" | "since" | "check" | "unhealthyRestarts"> & {
   /** Restarts for a failing check in a row, since its check last passed. */
   unhealthy_restarts?: number;
-  /** The last exit: code or signal, and when. */
-  last_exit?: { code: number | null; signal: string | null; at: string };
+  /** The last exit: code or signal, when, and the last line it wrote to stderr. */
+  last_exit?: { code: number | null; signal: string | null; at: string; line?: string };
   /** When it entered `state`. */
   since: string;
   /** Its health check, when it has one. */
@@ -40,7 +40,16 @@ export function vassalView(v: VassalStatus): VassalView {
   return {
     ...rest,
     ...(unhealthyRestarts ? { unhealthy_restarts: unhealthyRestarts } : {}),
-    ...(lastExit ? { last_exit: { code: lastExit.code, signal: lastExit.signal, at: iso(lastExit.at) } } : {}),
+    ...(lastExit
+      ? {
+          last_exit: {
+            code: lastExit.code,
+            signal: lastExit.signal,
+            at: iso(lastExit.at),
+            ...(lastExit.line ? { line: lastExit.line } : {}),
+          },
+        }
+      : {}),
     since: iso(since),
     ...(check
       ? {

@@ -16,7 +16,8 @@ export interface VassalStatus {
   state: VassalState;
   pid?: number;
   restarts: number;
-  lastExit?: { code: number | null; signal: string | null; at: number };
+  /** The last exit: its code or signal, when, and the last line it wrote to stderr (escaped, bounded). */
+  lastExit?: { code: number | null; signal: string | null; at: number; line?: string };
   /** When it entered `state` (ms since the epoch). */
   since: number;
   /** Young deaths in a row (the restart throttle's streak): zeus moves a vassal past a bound. */

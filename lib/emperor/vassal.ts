@@ -238,7 +238,7 @@ export class Vassal {
     const config = this.#m.config;
     const events = {
       onBytes: (b: Uint8Array) => this.#onBytes(b),
-      onExit: (c: number | null, s: string | null, e?: Error) => this.#onExit(c, s, e),
+      onExit: (c: number | null, s: string | null, e?: Error, line?: string) => this.#onExit(c, s, e, line),
     };
     try {
       const common = { cwd: workDir, logFile, ...(config.logRotation ? { logRotation: config.logRotation } : {}), ...this.#cgroup() };
@@ -294,7 +294,7 @@ export class Vassal {
     this.#run(this.#m.bytes(this.#now(), messages));
   }
 
-  #onExit(code: number | null, signal: string | null, error?: Error): void {
+  #onExit(code: number | null, signal: string | null, error?: Error, line?: string): void {
     if (error) log.error("vassal {name} could not start: {error}", { name: this.name, error: error.message });
     this.#proc?.killGroup(); // whatever it forked goes with it
     this.ctx.cgroups?.kill(this.name); // even what left its group and session
@@ -305,6 +305,6 @@ export class Vassal {
     } catch (e) {
       log.warn("cannot remove vassal {name}'s pid record: {error}", { name: this.name, error: (e as Error).message });
     }
-    this.#run(this.#m.exited(this.#now(), code, signal));
+    this.#run(this.#m.exited(this.#now(), code, signal, error ? `could not start: ${error.message}` : line));
   }
 }

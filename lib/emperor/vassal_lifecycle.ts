@@ -149,7 +149,11 @@ const exitCleanup = (
   input: Extract<VassalInput, { kind: "exited" }>,
   now: number,
 ): { facts: VassalFacts; actions: Action[] } => ({
-  facts: { ...f, pid: undefined, lastExit: { code: input.code, signal: input.signal, at: now } },
+  facts: {
+    ...f,
+    pid: undefined,
+    lastExit: { code: input.code, signal: input.signal, at: now, ...(input.line ? { line: input.line } : {}) },
+  },
   actions: [
     { do: "cancel", timer: "kill" },
     { do: "cancel", timer: "heartbeat" },

@@ -141,9 +141,9 @@ export class VassalMachine {
     return this.#feed(now, { kind: "destroy" });
   }
 
-  /** The process is gone (or could not start: code and signal null). */
-  exited(now: number, code: number | null, signal: string | null): Action[] {
-    return this.#feed(now, { kind: "exited", code, signal });
+  /** The process is gone (or could not start: code and signal null); `line`: the last it wrote to stderr. */
+  exited(now: number, code: number | null, signal: string | null, line?: string): Action[] {
+    return this.#feed(now, { kind: "exited", code, signal, ...(line ? { line } : {}) });
   }
 
   /** A timer fired. */

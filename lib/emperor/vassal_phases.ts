@@ -110,7 +110,7 @@ export type VassalInput =
   | { kind: "healthy" }
   | { kind: "destroy" }
   /** The process is gone (or could not start: code and signal null). */
-  | { kind: "exited"; code: number | null; signal: string | null }
+  | { kind: "exited"; code: number | null; signal: string | null; line?: string }
   | { kind: "backoff_timer" }
   | { kind: "kill_timer" }
   | { kind: "heartbeat_timer" }

@@ -8,6 +8,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Readable } from "node:stream";
 import { acquireVassalLog, releaseVassalLog } from "./vassal_log.ts";
+import { LastLine } from "./last_line.ts";
+
+/** How long an exit waits for the output still in the pipes (see launchVassal). */
+const EXIT_OUTPUT_WAIT_MS = 100;
 import type { LogRotation, PlainConfig } from "../vassal/mod.ts";
 import type { Socket } from "node:net";
 import { inCgroup, plainArgv, resolveRunAs, SETPRIV } from "../proc/mod.ts";
@@ -16,8 +20,11 @@ import { inCgroup, plainArgv, resolveRunAs, SETPRIV } from "../proc/mod.ts";
 export interface ProcessEvents {
   /** Bytes from the uWSGI emperor socket. */
   onBytes(bytes: Uint8Array): void;
-  /** The process ended, or could not start (code and signal null, `error` says why). Called once. */
-  onExit(code: number | null, signal: string | null, error?: Error): void;
+  /**
+   * The process ended, or could not start (code and signal null, `error` says why), with the
+   * last line it wrote to stderr (escaped, bounded), if any. Called once.
+   */
+  onExit(code: number | null, signal: string | null, error?: Error, lastLine?: string): void;
 }
 
 /** What to start. */
@@ -76,12 +83,17 @@ export function launchVassal(spec: LaunchSpec, events: ProcessEvents): VassalPro
     throw e;
   }
   let open = 2;
+  const stderr = new LastLine();
   for (const stream of [child.stdout, child.stderr] as (Readable | null)[]) {
     if (!stream) {
       if (--open === 0) releaseVassalLog(log);
       continue;
     }
-    stream.on("data", (d: Buffer) => log.append(d));
+    const isErr = stream === child.stderr;
+    stream.on("data", (d: Buffer) => {
+      log.append(d);
+      if (isErr) stderr.push(d);
+    });
     stream.once("close", () => {
       if (--open === 0) releaseVassalLog(log);
     });
@@ -90,9 +102,18 @@ export function launchVassal(spec: LaunchSpec, events: ProcessEvents): VassalPro
   const end = (code: number | null, signal: string | null, error?: Error) => {
     if (ended) return;
     ended = true;
-    events.onExit(code, signal, error);
+    events.onExit(code, signal, error, stderr.line());
   };
-  child.on("exit", (code, signal) => end(code, signal));
+  // The exit may be seen before the last output is read: wait for the pipes to close (its
+  // last line is the one that says why), but not for long, as something it forked may
+  // hold them open.
+  child.on("exit", (code, signal) => {
+    const timer = setTimeout(() => end(code, signal), EXIT_OUTPUT_WAIT_MS);
+    child.once("close", () => {
+      clearTimeout(timer);
+      end(code, signal);
+    });
+  });
   child.on("error", (e) => end(null, null, e));
   const socket = child.stdio[3] as Socket | null | undefined;
   socket?.on("data", (d: Buffer) => events.onBytes(d));

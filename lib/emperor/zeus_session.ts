@@ -34,6 +34,7 @@ export function stateMessage(s: VassalStatus): ZeusMessage {
     pid: s.pid ?? 0,
     restarts: s.restarts,
     ...(exit?.signal ? { exitSignal: exit.signal } : exit && exit.code !== null ? { exitCode: exit.code } : {}),
+    ...(exit?.line ? { stderr: exit.line } : {}),
     ...(s.streak !== undefined ? { streak: s.streak } : {}),
     ...(s.check ? { health: s.check.state, ...(s.check.last ? { check: s.check.last.detail } : {}) } : {}),
   };

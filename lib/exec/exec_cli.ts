@@ -14,6 +14,7 @@ import {
   adminClientOptions,
   AdminConnection,
   adminExitCode,
+  openFollowingLeader,
   type StreamOpen,
 } from "../admin/mod.ts";
 import { COMMON_FLAGS, defineCommand, handleCommon, parseFlags, parseNumber } from "../cli/mod.ts";
@@ -92,9 +93,10 @@ function target(arg: string): { vassal: string; node?: string } {
   return { vassal: arg.slice(0, at), node: arg.slice(at + 1) };
 }
 
+/** Zeus's streams go to the leader when `opts` reaches a standby; an emperor's socket is itself. */
 async function connect(opts: AdminClientOptions, prog: string): Promise<AdminConnection | number> {
   try {
-    return await AdminConnection.open(opts);
+    return opts.unix ? await AdminConnection.open(opts) : await openFollowingLeader(opts);
   } catch (e) {
     if (!(e instanceof AdminError)) throw e;
     process.stderr.write(`${prog}: ${e.message}\n`);

@@ -128,6 +128,10 @@ export class ZogDaemon implements Daemon {
       recovered: storage.rec,
       listeners: new Listeners(storage.store),
       link: (peer, owner) => new PeerLink(peer, owner, linkOpts),
+      admins: {
+        clientCerts: config.tls !== undefined && config.tls.clientAuth !== "none",
+        names: [...(config.tls?.admins ?? []), ...config.nodes.map((n) => n.name)],
+      },
     });
     const daemon = new ZogDaemon(opts, paths, node, ports, storage.store, storage.rec);
     try {

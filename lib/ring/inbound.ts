@@ -19,6 +19,7 @@ import { answerFetch } from "./peer_fetch.ts";
 import { readMessages, varText } from "./packet_reader.ts";
 import { decodeRanges } from "./listen/ranges.ts";
 import { subscribeRequest } from "./listen/subscribe_request.ts";
+import { answerPositions, removePosition } from "./position_admin.ts";
 import { BATCH_VAR, ID_RE, RING_PROTO, type RingMessage, ringBytes, RingType, ringTypeName } from "./protocol.ts";
 
 const log = getLogger("zog", "conn");
@@ -158,10 +159,16 @@ export function servePeer(node: ZogNode, conn: Conn, opts: { tls: boolean; keepa
   );
 }
 
-function subscribe(node: ZogNode, reader: PacketReader, m: RingMessage): void {
-  const conn = reader.conn;
+/** A message's vars as text. */
+function textVars(m: RingMessage): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const k of Object.keys(m.vars)) vars[k] = varText(m, k);
+  return vars;
+}
+
+function subscribe(node: ZogNode, reader: PacketReader, m: RingMessage): void {
+  const conn = reader.conn;
+  const vars = textVars(m);
   let reply;
   try {
     const req = subscribeRequest(vars);
@@ -275,6 +282,10 @@ export function serveClient(node: ZogNode, conn: Conn, guard?: ConnGuard<Conn>, 
           }
           return node.listeners.ack(conn, ranges);
         }
+        case RingType.POSITIONS:
+          return answerPositions(node, conn, textVars(m));
+        case RingType.POSITION_RM:
+          return removePosition(node, conn, textVars(m));
         case RingType.ACK:
           return;
         default:

@@ -15,6 +15,7 @@ import type { NewMessage, RingStore } from "./listen/store.ts";
 import type { SubscribeRequest } from "./listen/subscribe_request.ts";
 import { Subscription } from "./listen/subscription.ts";
 import { type GroupMember, WorkGroup } from "./listen/work_group.ts";
+import { type PositionRow, positionRow } from "./listen/positions.ts";
 
 const log = getLogger("zog", "listen");
 
@@ -24,18 +25,8 @@ export interface StoreStatus {
   /** The first seq still held (last_seq + 1 when none is). */
   oldest_seq: number;
   bytes: number;
-  /** Durable listeners and groups: their position, and who is connected. */
-  positions: {
-    name: string;
-    kind: "durable" | "group";
-    position: number;
-    connected: number;
-    in_flight: number;
-    /** A group's messages moved to another member since the node started (ack_wait passed, or their member left). */
-    redeliveries?: number;
-    /** A group's acknowledgements refused since the node started: the message had moved on. */
-    late_acks?: number;
-  }[];
+  /** Durable listeners and groups: their position, lag, last seen, and who is connected. */
+  positions: PositionRow[];
 }
 
 /** How often changed positions are saved; a crash of the node repeats at most this much to a durable listener or group. */
@@ -64,6 +55,8 @@ export class Listeners {
   readonly #durables = new Map<string, Subscription>();
   readonly #groups = new Map<string, WorkGroup>();
   readonly #dirty = new Map<string, number>();
+  /** When durable listeners and groups were last seen, not yet saved. */
+  readonly #seen = new Map<string, number>();
   #saveScheduled = false;
   #timer: ReturnType<typeof setInterval> | undefined;
 
@@ -113,10 +106,13 @@ export class Listeners {
     }
     this.#subs.set(conn, sub);
     this.#ensureTimer();
+    if (req.durable !== undefined) this.#touch(sub.key);
     conn.onClose(() => {
       this.#subs.delete(conn);
       this.#live.delete(sub);
-      if (req.durable !== undefined && this.#durables.get(req.durable) === sub) this.#durables.delete(req.durable);
+      if (req.durable === undefined || this.#durables.get(req.durable) !== sub) return;
+      this.#durables.delete(req.durable);
+      this.#touch(sub.key);
     });
     const vars: Record<string, string> = { id: "subscribe", seq: String(this.lastSeq) };
     if (from === undefined) {
@@ -132,19 +128,76 @@ export class Listeners {
   }
 
   /** The store's figures and every durable and group position (undefined without a store). */
-  status(): StoreStatus | undefined {
+  status(now = Date.now()): StoreStatus | undefined {
     if (!this.store) return undefined;
-    const saved = this.store.positions();
+    const store = this.store;
+    const saved = store.positions();
     for (const [k, v] of this.#dirty) saved.set(k, v);
+    const seen = store.seenTimes();
+    for (const [k, v] of this.#seen) seen.set(k, v);
+    const clock = { lastSeq: store.lastSeq, oldestSeq: store.oldestSeq(), timeOf: (seq: number) => store.timeOf(seq), now };
     const positions = [...saved].map(([key, position]) => {
-      const [kind, name] = [key.slice(0, key.indexOf(":")) as "durable" | "group", key.slice(key.indexOf(":") + 1)];
-      const group = kind === "group" ? this.#groups.get(name) : undefined;
-      const connected = group ? group.members.length : this.#durables.has(name) ? 1 : 0;
+      const name = key.slice(key.indexOf(":") + 1);
+      const group = key.startsWith("group:") ? this.#groups.get(name) : undefined;
+      const connected = group ? group.members.length : key.startsWith("durable:") && this.#durables.has(name) ? 1 : 0;
       const inFlight = group ? group.members.reduce((n, m) => n + m.inflight.size, 0) : 0;
-      const counts = group ? { redeliveries: group.redeliveries, late_acks: group.lateAcks } : {};
-      return { name, kind, position, connected, in_flight: inFlight, ...counts };
+      const counts = key.startsWith("group:") ? { group: { redeliveries: group?.redeliveries ?? 0, lateAcks: group?.lateAcks ?? 0 } } : {};
+      return positionRow({ key, position, connected, inFlight, seen: seen.get(key), ...counts }, clock);
     });
-    return { last_seq: this.store.lastSeq, oldest_seq: this.store.oldestSeq(), bytes: this.store.usedBytes(), positions };
+    return { last_seq: store.lastSeq, oldest_seq: clock.oldestSeq, bytes: store.usedBytes(), positions };
+  }
+
+  /**
+   * Forgets durable listener or group `name` on this node: its position goes, and it
+   * starts anew (at its `since`, or live) if it comes back. One that is connected is
+   * refused unless `force`; forced, each of its connections gets ERROR `durable NAME was
+   * removed by WHO` (or `group NAME ...`) and is closed. Returns how many were closed.
+   *
+   * @throws {Error} saying why: no such name here, or connected without `force`
+   */
+  remove(kind: "durable" | "group", name: string, who: string, force: boolean): { disconnected: number } {
+    const key = `${kind}:${name}`;
+    const conns = this.#connsOf(kind, name);
+    const known = this.#dirty.has(key) || this.store?.position(key) !== undefined || conns.length > 0;
+    if (!known) throw new Error(`no ${kind} "${name}" on this node`);
+    if (conns.length > 0 && !force)
+      throw new Error(
+        `${kind} "${name}" is connected (${conns.map((c) => c.remote).join(", ")}): stop it first, or force to disconnect it`,
+      );
+    const reason = `${kind} ${name} was removed by ${who}`;
+    for (const conn of conns) {
+      this.#subs.delete(conn);
+      conn.write(ringBytes(RingType.ERROR, { reason }));
+      conn.close();
+    }
+    if (kind === "durable") this.#durables.delete(name);
+    else this.#groups.delete(name);
+    this.#dirty.delete(key);
+    this.#seen.delete(key);
+    this.store?.deletePosition(key);
+    log.warn("{kind} {name} removed by {who}{closed}", {
+      kind,
+      name,
+      who,
+      closed: conns.length > 0 ? ` (${conns.length} connection(s) closed)` : "",
+    });
+    return { disconnected: conns.length };
+  }
+
+  /** The connections of durable listener or group `name`. */
+  #connsOf(kind: "durable" | "group", name: string): Conn[] {
+    if (kind === "durable") {
+      const sub = this.#durables.get(name);
+      return sub && !sub.conn.closed ? [sub.conn] : [];
+    }
+    const group = this.#groups.get(name);
+    return [...this.#subs].filter(([, s]) => !(s instanceof Subscription) && s.group === group).map(([c]) => c);
+  }
+
+  /** Durable listener or group `key` was seen now (saved with the positions). */
+  #touch(key: string): void {
+    this.#seen.set(key, Date.now());
+    this.#scheduleSave();
   }
 
   /** EVENT_ACK from `conn`: moves a durable position, or releases a group member's messages. */
@@ -196,6 +249,11 @@ export class Listeners {
    */
   positionChanged(key: string, seq: number): void {
     this.#dirty.set(key, seq);
+    this.#seen.set(key, Date.now());
+    this.#scheduleSave();
+  }
+
+  #scheduleSave(): void {
     if (this.#saveScheduled) return;
     this.#saveScheduled = true;
     setTimeout(() => this.flush(), POSITION_SAVE_MS).unref?.();
@@ -212,10 +270,11 @@ export class Listeners {
   /** Saves the positions that changed. */
   flush(): void {
     this.#saveScheduled = false;
-    if (this.#dirty.size === 0 || !this.store) return;
+    if ((this.#dirty.size === 0 && this.#seen.size === 0) || !this.store) return;
     try {
-      this.store.savePositions(this.#dirty);
+      this.store.savePositions(this.#dirty, this.#seen);
       this.#dirty.clear();
+      this.#seen.clear();
     } catch (e) {
       log.error("cannot save listener positions: {error}", { error: (e as Error).message });
     }
@@ -249,7 +308,10 @@ export class Listeners {
       const key = `group:${name}`;
       const saved = this.#position(key);
       const start = saved !== undefined ? saved + 1 : req.since ? this.#resolveSince(req.since) : store.lastSeq + 1;
-      group = new WorkGroup(name, req.prefix, start, store, (floor) => this.positionChanged(key, floor));
+      const made: WorkGroup = new WorkGroup(name, req.prefix, start, store, (floor) => {
+        if (this.#groups.get(name) === made) this.positionChanged(key, floor); // not once removed
+      });
+      group = made;
       if (saved === undefined) this.positionChanged(key, start - 1);
       this.#groups.set(name, group);
     }
@@ -269,9 +331,11 @@ export class Listeners {
     const g = group;
     this.#subs.set(conn, { group: g, member });
     this.#ensureTimer();
+    this.#touch(`group:${name}`);
     conn.onClose(() => {
       this.#subs.delete(conn);
       g.leave(member);
+      if (this.#groups.get(name) === g) this.#touch(`group:${name}`);
     });
     queueMicrotask(() => !conn.closed && g.join(member));
     return { id: "subscribe", seq: String(this.lastSeq), from: String(g.next) };

@@ -91,6 +91,16 @@ export interface ZogNodeOptions {
   compactBytes?: number;
   /** ring.toml's `ack`: what a client that does not choose gets. Default "local". */
   ack?: AckMode;
+  /** Who may administer the node (remove durable listeners and groups). Default: loopback clients. */
+  admins?: RingAdmins;
+}
+
+/** Who administers a node: with client certificates, those naming one of `names`; else loopback clients. */
+export interface RingAdmins {
+  /** The client port verifies client certificates (ring.toml `[tls]`, `client_auth` not "none"). */
+  clientCerts: boolean;
+  /** Certificate names that are admins: `[tls] admins` and the ring's node names. */
+  names: readonly string[];
 }
 
 /**
@@ -142,6 +152,8 @@ export class ZogNode implements LinkOwner {
   readonly #positions: Map<string, number>;
   readonly #quorum: QuorumWaits;
   #quorumTimer: unknown;
+  /** Who may administer this node. */
+  readonly admins: RingAdmins;
   readonly #routes = new Map<"client" | number, { pairs: [number, number][]; text: string }>();
 
   /** @param opts what the node is made of: its place in the ring, its files, what recovery found, its links */
@@ -155,6 +167,7 @@ export class ZogNode implements LinkOwner {
     this.#clock = opts.clock ?? systemClock;
     this.#n = this.nodes.length;
     this.ackMode = opts.ack ?? "local";
+    this.admins = opts.admins ?? { clientCerts: false, names: [] };
     this.#quorum = new QuorumWaits(this.#n);
     this.#positions = new Map(this.nodes.map((n) => [n.name, n.index]));
     const state = opts.recovered;

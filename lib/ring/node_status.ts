@@ -6,6 +6,7 @@
 import { type Metric, renderMetrics } from "../stats/mod.ts";
 import type { ClientsStatus } from "./client_port.ts";
 import type { StoreStatus } from "./listeners.ts";
+import type { PositionRow } from "./listen/positions.ts";
 import type { ZogNode } from "./node.ts";
 
 /** One link's line in /status. */
@@ -156,7 +157,48 @@ export function nodeMetrics(status: NodeStatus): string {
             type: "gauge",
             samples: status.store.positions.map((p) => ({ labels: { ...node, [p.kind]: p.name }, value: p.position })),
           },
+          ...positionMetrics(node, status.store.positions),
         ] satisfies Metric[])
       : []),
   ]);
+}
+
+/** The lag, connections and group counters of each durable listener and group. */
+function positionMetrics(node: Record<string, string>, positions: readonly PositionRow[]): Metric[] {
+  const gauge = (name: string, help: string, rows: readonly PositionRow[], value: (p: PositionRow) => number): Metric => ({
+    name,
+    help,
+    type: "gauge",
+    samples: rows.map((p) => ({ labels: { ...node, [p.kind]: p.name }, value: value(p) })),
+  });
+  const groups = positions.filter((p) => p.kind === "group");
+  return [
+    gauge("zog_position_lag_messages", "Seqs logged past the position of a durable listener or group", positions, (p) => p.lag_messages),
+    gauge(
+      "zog_position_lag_seconds",
+      "Age of the first message past the position of a durable listener or group",
+      positions,
+      (p) => p.lag_seconds,
+    ),
+    gauge("zog_position_connected", "Connections of a durable listener (0 or 1) or members of a group", positions, (p) => p.connected),
+    gauge("zog_group_in_flight", "A group's messages handed out and not acknowledged", groups, (p) => p.in_flight),
+    {
+      ...gauge(
+        "zog_group_redeliveries_total",
+        "A group's messages moved to another member since the node started",
+        groups,
+        (p) => p.redeliveries ?? 0,
+      ),
+      type: "counter",
+    },
+    {
+      ...gauge(
+        "zog_group_late_acks_total",
+        "A group's acknowledgements refused since the node started (the message had moved)",
+        groups,
+        (p) => p.late_acks ?? 0,
+      ),
+      type: "counter",
+    },
+  ];
 }

@@ -34,6 +34,10 @@ export const RingType = {
   FETCHED: 16,
   /** Ends the answer to a FETCH: where the next page starts, and the peer's last seq. */
   FETCH_DONE: 17,
+  /** A client asks for the node's durable listeners and groups (docs/PROTOCOL.md). */
+  POSITIONS: 18,
+  /** An admin client removes a durable listener or group. */
+  POSITION_RM: 19,
 } as const;
 
 /** HELLO var by which a node says it takes DATA_BATCH (and answers it with OK_BATCH). */

@@ -26,12 +26,25 @@ export function renderStatus(s: NodeStatus): string {
   return `${head}\n${links}\n${s.store ? renderStore(s.store) : ""}${counters}`;
 }
 
+/**
+ * How far a durable listener or group is behind: messages and the first one's age.
+ *
+ * @example
+ * ```ts
+ * lagText({ lag_messages: 40, lag_seconds: 12.5 }); // "40 msgs, 12.5 s"
+ * lagText({ lag_messages: 0, lag_seconds: 0 }); // "0"
+ * ```
+ */
+export function lagText(p: { lag_messages: number; lag_seconds: number }): string {
+  return p.lag_messages === 0 ? "0" : `${p.lag_messages} msgs, ${p.lag_seconds} s`;
+}
+
 function renderStore(st: StoreStatus): string {
   const held = st.oldest_seq > st.last_seq ? "nothing" : `seq ${st.oldest_seq}-${st.last_seq}`;
   const line = `store: ${held} held for replay (${(st.bytes / 1e6).toFixed(1)} MB), last seq ${st.last_seq}\n`;
   if (st.positions.length === 0) return `${line}\n`;
-  const rows = st.positions.map((p) => [p.kind, p.name, p.position, p.connected, p.in_flight]);
-  return `${line}${renderTable(["LISTENER", "NAME", "POSITION", "CONNECTED", "IN FLIGHT"], rows)}\n`;
+  const rows = st.positions.map((p) => [p.kind, p.name, p.position, p.connected, p.in_flight, lagText(p), ago(p.last_seen)]);
+  return `${line}${renderTable(["LISTENER", "NAME", "POSITION", "CONNECTED", "IN FLIGHT", "LAG", "LAST SEEN"], rows)}\n`;
 }
 
 /**

@@ -64,8 +64,14 @@ export function leaderOnly(
  * ```
  */
 export const ZEUS_ADMIN_COMMANDS: Readonly<Record<string, AdminHandler<ZeusAdminContext>>> = {
-  /** Who zeus takes the caller for, and its version: checks that admin access works. */
-  ping: ({ who }) => ({ who, version: VERSION }),
+  /**
+   * Who zeus takes the caller for, and its version: checks that admin access works. A
+   * standby adds `leader` (its address, "" while none is elected): exec and logs follow it.
+   */
+  ping: ({ who, ctx }) => {
+    const leader = ctx.leader?.();
+    return { who, version: VERSION, ...(leader !== undefined ? { leader } : {}) };
+  },
   /** Nothing new goes to `node`; its vassals move away one at a time. */
   drain: ({ vars, who, ctx }) =>
     nodeCommand("drain", vars, who, (node) =>

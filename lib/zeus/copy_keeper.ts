@@ -13,7 +13,7 @@ import type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./c
 import { placeAll, type Want } from "./placement.ts";
 import { planReconcile } from "./reconcile.ts";
 import { rolloutHolds } from "./rollout.ts";
-import { judge } from "./verdict.ts";
+import { exitText, judge } from "./verdict.ts";
 import { type Copy, copiesWanted, type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
 
 const log = getLogger("zeus", "coordinator");
@@ -361,7 +361,8 @@ export class CopyKeeper {
         const elsewhere = this.placeable(v);
         if (v.reschedules >= this.opts.maxRejections || !elsewhere) {
           const tried = [...v.rejectedBy].sort().join(", ");
-          v.failed = `${a.why}; tried on ${tried}${elsewhere ? "" : ", no other emperor may take it"}`;
+          const said = c.report?.stderr ? `; last: ${exitText(c.report) || "exit"}: ${c.report.stderr}` : "";
+          v.failed = `${a.why}; tried on ${tried}${elsewhere ? "" : ", no other emperor may take it"}${said}`;
           log.error("vassal {name} failed: {why}; it is retried when its config changes", { name: v.name, why: v.failed });
         } else log.warn("{why}: moving {name} elsewhere", { why: a.why, name: v.name });
         return;

@@ -8,6 +8,7 @@ import { defineCommand, parseCommand } from "../cli/mod.ts";
 import { ago, DEFAULT_STATS, fetchStatus, renderTable } from "../stats/mod.ts";
 import type { VassalStatusRow, ZeusStatus } from "./zeus_status.ts";
 import { EXIT } from "../errors.ts";
+import { followLeader } from "./standby_status.ts";
 
 /** Why a vassal lacks copies, for the NOTE column: too few emperors, or no free slot. */
 function waitingNote(state: string, copies: number, alive: number): string | undefined {
@@ -33,7 +34,7 @@ function copyNote(v: VassalStatusRow): string | undefined {
       [
         c.node,
         c.state,
-        c.state === "backoff" || c.state === "stopped" ? c.exit : "",
+        c.state === "backoff" || c.state === "stopped" ? [c.exit, c.stderr].filter(Boolean).join(": ") : "",
         c.health === "unhealthy" ? `check: ${c.check ?? "failing"}` : "",
       ]
         .filter(Boolean)
@@ -49,7 +50,7 @@ function copyCell(c: VassalStatusRow["emperors"][number]): string {
   return `${c.node}(${c.pid || "-"})${c.state === "running" ? "" : `:${c.state}`}${health}`;
 }
 
-/** Several zeus: who leads since when, who stands by; a standby says its tables are empty. */
+/** Several zeus: who leads since when, who stands by, the state in etcd. */
 function unreadableNote(keys: string[] | undefined): string {
   if (!keys?.length) return "";
   return `; ${keys.length} key(s) that hold no vassal, which a takeover cannot restore: ${keys.join(", ")}`;
@@ -73,7 +74,6 @@ function haLines(s: ZeusStatus, now: number): string {
     lines.push(
       `state in etcd: ${st.vassals} vassals, ${st.copies} copies, ${st.emperors} emperors (revision ${st.revision})${unreadableNote(st.unreadable)}`,
     );
-  if (ha.role === "standby") lines.push("this zeus is a standby: the emperors and vassals below are the leader's to show");
   if (ha.digests_differ) lines.push(`WARNING: these zeus read another vassal set than the leader: ${ha.digests_differ.join(", ")}`);
   if (ha.last_error) lines.push(`etcd: ${ha.last_error}`);
   return `${lines.join("\n")}\n\n`;
@@ -138,11 +138,23 @@ const STATUS = defineCommand({
   zeus status [--stats ADDR:PORT] [--json]
 
 Prints the emperors (alive, slots, last heartbeat) and vassals (state, copies, where, why
-waiting) of a running zeus, read from GET /status at its --stats address.
+waiting) of a running zeus, read from GET /status at its --stats address. Asked of a
+standby (several zeus), it prints the leader's, from the stats address the leader
+advertises, under a line saying so (--json prints the standby's own document).
   --stats ADDR:PORT   where zeus serves --stats (default ${DEFAULT_STATS.zeus})
   --json              print the raw JSON`,
   flags: { stats: { type: "string", default: DEFAULT_STATS.zeus }, json: { type: "boolean" } },
 });
+
+/**
+ * A standby's status as text: the leader's tables under a line saying so, or, when the
+ * leader's cannot be read, this standby's HA lines and why there are no tables.
+ */
+async function renderStandby(s: ZeusStatus): Promise<string> {
+  const view = await followLeader(s);
+  if (view.leader) return `${view.note}\n\n${renderZeusStatus(view.leader)}`;
+  return `${haLines(s, Date.now())}${view.note}\n`;
+}
 
 /** Runs `zeus status [--stats ADDR:PORT] [--json]`; returns the exit code. */
 export async function runStatusCommand(args: string[]): Promise<number> {
@@ -150,6 +162,7 @@ export async function runStatusCommand(args: string[]): Promise<number> {
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
   const status = (await fetchStatus(values.stats!)) as ZeusStatus;
-  process.stdout.write(values.json ? `${JSON.stringify(status, null, 2)}\n` : renderZeusStatus(status));
+  if (values.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
+  else process.stdout.write(status.ha?.role === "standby" ? await renderStandby(status) : renderZeusStatus(status));
   return EXIT.ok;
 }

@@ -37,6 +37,8 @@ export interface CopyStatus {
   restarts: number;
   /** The last exit ("exit 127", "killed by SIGKILL"), when its emperor reported one. */
   exit?: string;
+  /** The last line it wrote to stderr before that exit, when its emperor reported one. */
+  stderr?: string;
   /** "healthy", "unhealthy" or "unknown", when the vassal has a check. */
   health?: string;
   /** The last check's result. */
@@ -107,6 +109,7 @@ export function zeusStatus(core: Coordinator): ZeusStatus {
         const row: CopyStatus = { node: c.node, state: c.state, pid: c.pid, restarts: c.restarts };
         const exit = c.report ? exitText(c.report) : "";
         if (exit) row.exit = exit;
+        if (exit && c.report?.stderr) row.stderr = c.report.stderr;
         if (c.report?.health) row.health = c.report.health;
         if (c.report?.check) row.check = c.report.check;
         return row;

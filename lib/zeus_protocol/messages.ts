@@ -89,6 +89,8 @@ export interface VassalStateReport {
   /** The last exit: its code, or the signal that ended it. */
   exitCode?: number;
   exitSignal?: string;
+  /** The last line the vassal wrote to stderr before that exit (escaped, at most 200 bytes and some). */
+  stderr?: string;
   /** Young deaths in a row (in backoff). */
   streak?: number;
   /** Its health check's verdict and last result, when it has a check. */
@@ -190,6 +192,7 @@ function stateReport(v: Record<string, Uint8Array>): ZeusMessage {
     m.health = h;
   }
   if (v.check !== undefined) m.check = str(v, "check", type);
+  if (v.stderr !== undefined) m.stderr = str(v, "stderr", type);
   return m;
 }
 
@@ -267,6 +270,7 @@ function varsOf(m: ZeusMessage): Record<string, string | Uint8Array> {
       if (m.streak !== undefined) vars.streak = String(m.streak);
       if (m.health !== undefined) vars.health = m.health;
       if (m.check !== undefined) vars.check = m.check.slice(0, 500);
+      if (m.stderr !== undefined) vars.stderr = m.stderr.slice(0, 500);
       return vars;
     }
     case "CONFIG_CHUNK":

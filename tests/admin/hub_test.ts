@@ -106,6 +106,24 @@ test("admin verdicts: certificates named by --admin, else loopback only", () => 
   });
 });
 
+test("admin verdicts say whose admins they are: zeus's by default, another server's by its wording", () => {
+  const ring = { server: "this node", given: "ring.toml's [tls] admins", howTo: 'name one in ring.toml: [tls] admins = ["NAME"]' };
+  expect(adminVerdict({ remote: "10.0.0.2:5", certNames: ["client"], clientCerts: true, admins: ["ops"] }, ring)).toEqual({
+    ok: false,
+    reason: `not an admin: certificate names "client", none of them given to ring.toml's [tls] admins`,
+  });
+  expect(adminVerdict({ remote: "10.0.0.2:5", certNames: ["client"], clientCerts: true, admins: [] }, ring)).toEqual({
+    ok: false,
+    reason: 'this node names no admin certificate (name one in ring.toml: [tls] admins = ["NAME"])',
+  });
+  expect(adminVerdict({ remote: "192.0.2.9:5", certNames: [], clientCerts: false, admins: [] }, ring)).toMatchObject({
+    reason: expect.stringContaining("only local clients may administer this node"),
+  });
+  expect(adminVerdict({ remote: "10.0.0.2:5", certNames: ["client"], clientCerts: true, admins: ["ops"] })).toMatchObject({
+    reason: expect.stringContaining("none of them given to zeus --admin"),
+  });
+});
+
 function hub(verdictOk = true) {
   const sent: [number, AdminFrame][] = [];
   const closed: number[] = [];

@@ -45,6 +45,8 @@ describe("ring.toml", () => {
     expect(c.retain).toEqual({ ageMs: 7 * 86_400_000 });
     expect(ringConfigFromText(`retain = "1d 5GB"\n${FIVE}`, "ring.toml").retain).toEqual({ ageMs: 86_400_000, bytes: 5e9 });
     expect(c.tls?.clientAuth).toBe("required");
+    expect(c.tls?.admins).toEqual([]);
+    expect(ringConfigFromText(`${FIVE}admins = ["ops", "backup"]\n`, "ring.toml").tls?.admins).toEqual(["ops", "backup"]);
   });
 
   test("{node} placeholders and relative paths resolve against the config's folder", () => {
@@ -89,6 +91,7 @@ describe("ring.toml", () => {
       /^ring\.toml:2: retain "a week": "a" is not an age/,
     ],
     ["bad client_auth", `${FIVE}client_auth = "maybe"\n`, /^ring\.toml:27: \[tls\] client_auth "maybe"/],
+    ["bad admins", `${FIVE}admins = "ops"\n`, /^ring\.toml:27: \[tls\] admins must be an array of certificate names/],
     ["bad name", FIVE.replace('name = "G"', 'name = "G/x"'), /node 3 name "G\/x" may hold only/],
     [
       "bad host",

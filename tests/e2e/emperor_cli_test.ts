@@ -81,6 +81,15 @@ test("a --state-dir that cannot be made is one line naming it, exit 1", async ()
   expect(r.stderr).toBe(`emperor: cannot use --state-dir ${blocker}/state: ENOTDIR\n`);
 });
 
+test("emperor status shows a vassal's last stderr line beside its last exit (escaped, one line)", async () => {
+  const em = await startEmperor();
+  writeShVassal(em.dir, "dies.toml", "echo starting; printf 'Traceback\\nOSError: [Errno 98] Address already in use\\n\\n' >&2; exit 1");
+  const exit = await waitFor(async () => (await em.vassal("dies.toml"))?.last_exit, 5000, "dies.toml's exit");
+  expect(exit).toMatchObject({ code: 1, line: "OSError: [Errno 98] Address already in use" });
+  const table = await run(bin("emperor"), ["status", "--stats", `127.0.0.1:${em.statsPort}`]);
+  expect(table.stdout).toMatch(/^dies\.toml +plain +\S+ +- +\S+ +\d+ +code 1 \S+ ago: OSError: \[Errno 98\] Address already in use +\S+$/m);
+}, 30_000);
+
 test("a program that cannot run is named in one line, in the vassal's log and from emperor exec, with exit 127 or 126", async () => {
   const em = await startEmperor();
   const notExec = join(em.dir, "not-executable");

@@ -91,9 +91,20 @@ haTest(
     const [code, body] = await health(zeus.find((z) => z !== leader)!);
     expect(code).toBe(503);
     expect(body).toContain(`standby: the leader is 127.0.0.1:${leader.port}`);
-    const shown = await run(bin("zeus"), ["status", "--stats", `127.0.0.1:${zeus.find((z) => z !== leader)!.statsPort}`]);
+    // zeus status, exec and logs asked of a standby follow the leader.
+    const other = zeus.find((z) => z !== leader)!;
+    const shown = await run(bin("zeus"), ["status", "--stats", `127.0.0.1:${other.statsPort}`]);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toStartWith(
+      `this zeus (${standby.ha.id}) is a standby: the leader ${standby.ha.leader!.id}'s status, from its stats at 127.0.0.1:${leader.statsPort}\n`,
+    );
     expect(shown.stdout).toContain(`leader: ${standby.ha.leader!.id} at 127.0.0.1:${leader.port}, leading since`);
-    expect(shown.stdout).toContain("this zeus is a standby");
+    expect(shown.stdout).toMatch(/^v01\.toml\s+running\s+1\/1\s/m);
+    expect(shown.stdout).toMatch(/^e1\s+yes\s/m);
+    const exec = await run(bin("zeus"), ["exec", "--zeus", `127.0.0.1:${other.port}`, "v01.toml", "--", "echo", "from the leader"]);
+    expect({ code: exec.code, stdout: exec.stdout, stderr: exec.stderr }).toEqual({ code: 0, stdout: "from the leader\n", stderr: "" });
+    const logs = await run(bin("zeus"), ["logs", "--zeus", `127.0.0.1:${other.port}`, "-n", "5", "v01.toml"]);
+    expect({ code: logs.code, stderr: logs.stderr }).toEqual({ code: 0, stderr: "" });
     const before = await pids(emperors);
     expect(before.size).toBe(20);
     // Fencing: the leader's commands carried its term, which each emperor keeps in its state dir.

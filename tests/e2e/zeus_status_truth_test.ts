@@ -28,7 +28,7 @@ async function answers(port: number): Promise<boolean> {
 test.skipIf(!PYTHON)(
   "a drain whose replacements cannot bind the port: never failed while its copy serves, running after undrain and touch",
   async () => {
-    const { z } = await startCluster(3, ["--reschedule-after", "2"]);
+    const { z, emperors } = await startCluster(3, ["--reschedule-after", "2"]);
     const admin = ["--zeus", `127.0.0.1:${z.port}`];
     const www = tmpDir("truth-www-");
     mkdirSync(www, { recursive: true });
@@ -51,11 +51,19 @@ stop_timeout = 2\ncheck = "http://127.0.0.1:${port}/"\ncheck_interval = 0.2\nche
     const holder = first.node;
     expect((await run(bin("zeus"), ["drain", holder, ...admin])).code).toBe(0);
     // The replacements die on each other emperor until none is left: the vassal gives up
-    // placing, but its first copy never stopped serving, so it is never shown failed.
+    // placing, but its first copy never stopped serving, so it is never shown failed. Why
+    // they die is said beside their exit, by zeus and by their emperor.
+    const said = new Set<string>();
     const given = await waitFor(
       async () => {
         const v = await vassalOf(z, "web.toml");
         if (!v) return undefined;
+        for (const c of v.emperors) if (c.stderr) said.add(`zeus: ${c.exit}: ${c.stderr}`);
+        for (const e of emperors.filter((e) => e.node !== holder)) {
+          const s = (await e.status()) as { vassals: { name: string; last_exit?: { line?: string } }[] } | undefined;
+          const line = s?.vassals.find((x) => x.name === "web.toml")?.last_exit?.line;
+          if (line) said.add(`emperor: ${line}`);
+        }
         const serving = v.emperors.find((c) => c.node === holder && c.health === "healthy");
         if (serving) expect(v.state).not.toBe("failed");
         return v.error && v.emperors.length === 1 ? v : undefined;
@@ -64,6 +72,8 @@ stop_timeout = 2\ncheck = "http://127.0.0.1:${port}/"\ncheck_interval = 0.2\nche
       "web.toml given up elsewhere",
     );
     expect(given.error).toMatch(/^backoff on e\d after exit 1 \(2 quick deaths in a row\); tried on /);
+    expect(given.error).toMatch(/; last: exit 1: OSError: \[Errno 98\] Address already in use$/);
+    expect([...said]).toContain("emperor: OSError: [Errno 98] Address already in use");
     expect(given.state).toBe("moving");
     expect(await answers(port)).toBe(true);
 

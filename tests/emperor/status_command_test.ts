@@ -94,6 +94,27 @@ test("a vassal's health is a column; one a lone emperor stopped restarting is li
   );
 });
 
+test("a vassal's last stderr line stands beside its last exit", () => {
+  const now = Date.parse("2026-01-01T00:00:10.000Z");
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const text = renderEmperorStatus(
+    {
+      vassals: [
+        {
+          name: "web.toml",
+          kind: "plain",
+          state: "backoff",
+          restarts: 2,
+          last_exit: { code: 1, signal: null, at: iso(now - 2000), line: "OSError: [Errno 98] Address already in use" },
+          since: iso(now - 2000),
+        },
+      ],
+    },
+    now,
+  );
+  expect(text).toContain("code 1 2s ago: OSError: [Errno 98] Address already in use");
+});
+
 test("under zeus, a line on the link comes first: how long it has been connected, or why it is not", () => {
   const now = 1_000_000;
   const up = renderEmperorStatus(

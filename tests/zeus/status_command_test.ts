@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { renderZeusStatus } from "../../lib/zeus/status_command.ts";
-import type { ZeusStatus } from "../../lib/zeus/zeus_status.ts";
+import { type ZeusStatus, zeusStatus } from "../../lib/zeus/zeus_status.ts";
+import { fakeFleet } from "./_fake_fleet.ts";
 
 test("the tables show heartbeat ages, no stale RUNNING count for a lost emperor, and why a vassal lacks copies", () => {
   const now = Date.parse("2026-01-01T00:00:10.000Z");
@@ -117,12 +118,11 @@ test("several zeus: the leader, live standbys only, a silent leader and zeus tha
     },
   } as unknown as ZeusStatus;
   const lines = renderZeusStatus(s, now).split("\n");
-  expect(lines.slice(0, 5)).toEqual([
+  expect(lines.slice(0, 4)).toEqual([
     "leader: a at 10.0.0.1:4040, leading since 2026-01-01T00:00:00.000Z (10.0 s ago); silent for over 1 s: a standby takes over when its lease expires",
     "standbys: b at 10.0.0.2:4040 (this zeus)",
     "gone? c at 10.0.0.3:4040 (silent for over 2 s): dropped when their leases expire",
     "state in etcd: 20 vassals, 19 copies, 3 emperors (revision 57)",
-    "this zeus is a standby: the emperors and vassals below are the leader's to show",
   ]);
 });
 
@@ -143,5 +143,36 @@ test("zeus status names the state keys that hold no vassal", () => {
   } as unknown as ZeusStatus;
   expect(renderZeusStatus(s, 0)).toContain(
     "state in etcd: 2 vassals, 1 copies, 1 emperors (revision 9); 1 key(s) that hold no vassal, which a takeover cannot restore: vassal/b.toml",
+  );
+});
+
+test("a copy's last stderr line: beside its exit in the NOTE, and at the end of the reason when the vassal fails", () => {
+  const f = fakeFleet(1e9);
+  f.connect(1, "e1");
+  f.core.fileSet("web.toml", new TextEncoder().encode('[vassal]\ncommand = "/usr/bin/python3"\n'));
+  f.run(1, 10);
+  const line = "OSError: [Errno 98] Address already in use";
+  const say = (streak: number) =>
+    f.core.message(1, {
+      type: "VASSAL_STATE",
+      name: "web.toml",
+      state: "backoff",
+      pid: 0,
+      restarts: streak,
+      exitCode: 1,
+      streak,
+      stderr: line,
+    });
+  say(1);
+  const s = zeusStatus(f.core);
+  expect(s.vassals[0]!.emperors[0]).toMatchObject({ state: "backoff", exit: "exit 1", stderr: line });
+  expect(renderZeusStatus(s, 0)).toMatch(
+    /^web\.toml\s+backoff\s+0\/1\s+e1\(-\):backoff\s+1\s+e1 backoff exit 1: OSError: \[Errno 98\] Address already in use$/m,
+  );
+  say(3);
+  const failed = zeusStatus(f.core).vassals[0]!;
+  expect(failed.state).toBe("failed");
+  expect(failed.error).toBe(
+    `backoff on e1 after exit 1 (3 quick deaths in a row); tried on e1, no other emperor may take it; last: exit 1: ${line}`,
   );
 });

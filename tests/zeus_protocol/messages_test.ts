@@ -128,3 +128,23 @@ test("VASSAL_STATE (15) and I_AM_ALIVE's labels round-trip; bad ones are protoco
   };
   expect(() => decodeMessage(alive, "emperor")).toThrow('I_AM_ALIVE label "l.a b" is not "l.KEY"');
 });
+
+test("VASSAL_STATE's stderr (the last line before the exit) round-trips; an older emperor's state without it decodes as before", () => {
+  const m: ZeusMessage = {
+    type: "VASSAL_STATE",
+    name: "web.toml",
+    state: "backoff",
+    pid: 0,
+    restarts: 2,
+    exitCode: 1,
+    streak: 2,
+    stderr: "OSError: [Errno 98] Address already in use",
+  };
+  expect(roundTrip(m, "emperor")).toEqual(m);
+  const old = {
+    modifier1: ZEUS_MODIFIER1,
+    modifier2: 15,
+    payload: encodeVars({ name: "a", state: "backoff", pid: "0", restarts: "1", exit: "1" }),
+  };
+  expect(decodeMessage(old, "emperor")).toEqual({ type: "VASSAL_STATE", name: "a", state: "backoff", pid: 0, restarts: 1, exitCode: 1 });
+});

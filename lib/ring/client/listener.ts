@@ -35,7 +35,7 @@ export interface RingListenerOptions extends SubscribeOptions {
 }
 
 /** Refusals that another try would only repeat (docs/PROTOCOL.md). */
-const FINAL_REFUSAL = /^(cannot subscribe: |durable \S+ was taken over by )/;
+const FINAL_REFUSAL = /^(cannot subscribe: |durable \S+ was taken over by |(durable|group) \S+ was removed by )/;
 
 /**
  * A subscription to one node that survives the node's restarts.

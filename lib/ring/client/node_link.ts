@@ -45,6 +45,8 @@ export interface SubscribeOptions {
 export interface LinkHandlers {
   /** The node recorded message `id`; `held` when it held that id already (a duplicate, not logged again). */
   onOk?(id: string, held: boolean): void;
+  /** Any OK, with all its vars (the answer to POSITIONS, POSITION_RM). */
+  onAnswer?(id: string, vars: Record<string, string>): void;
   /** The node refused message `id` for `reason`. */
   onRefused?(id: string, reason: string): void;
   /** A subscribed message. */
@@ -190,6 +192,11 @@ export class NodeLink {
     this.#conn.write(ringBytes(RingType.SUBSCRIBE, vars));
   }
 
+  /** Sends a request the node answers with OK or ERROR carrying `vars.id` (POSITIONS, POSITION_RM). */
+  ask(type: typeof RingType.POSITIONS | typeof RingType.POSITION_RM, vars: Record<string, string>): void {
+    this.#conn.write(ringBytes(type, vars));
+  }
+
   /** Acknowledges events by seq (durable listeners and group members). */
   ack(seqs: Iterable<number>): void {
     const text = encodeRanges(seqs);
@@ -223,10 +230,12 @@ export class NodeLink {
         return;
       case RingType.KEEPALIVE:
         return this.#conn.write(ringBytes(RingType.ACK));
-      case RingType.OK:
-        if (text(m.vars.id) === "subscribe")
-          this.#handlers.onSubscribed?.(Object.fromEntries(Object.keys(m.vars).map((k) => [k, text(m.vars[k])])));
+      case RingType.OK: {
+        const all = () => Object.fromEntries(Object.keys(m.vars).map((k) => [k, text(m.vars[k])]));
+        if (text(m.vars.id) === "subscribe") this.#handlers.onSubscribed?.(all());
+        if (this.#handlers.onAnswer) this.#handlers.onAnswer(text(m.vars.id), all());
         return this.#handlers.onOk?.(text(m.vars.id), text(m.vars.held) === "1");
+      }
       case RingType.OK_BATCH:
         for (const id of readOkBatch(m.payload)) this.#handlers.onOk?.(id, false);
         return;

@@ -16,6 +16,7 @@ import { replyCommand, replyOfCommand, requestCommand, type RequestTarget } from
 import { SERVICE_RE } from "./request_format.ts";
 import { ID_RE } from "../protocol.ts";
 import { listenTarget, resolveTarget } from "./servers.ts";
+import { listPositions, removePositions } from "./positions_command.ts";
 
 const HELP = `sprog: sends messages to a zog ring, on an interval or once from cron, and listens.
 
@@ -28,6 +29,10 @@ Usage:
   sprog request [--timeout S] [--async] --to SERVICE -m TEXT [--config ring.toml | --server HOST[:PORT] ...]
   sprog reply-of ID [--wait S] [--config ring.toml | --server HOST[:PORT] ...]
   sprog reply --service SERVICE [--durable NAME] [--ack-wait S] [--config ring.toml | --server HOST[:PORT]] -- CMD [ARGS...]
+  sprog durable ls [--config ring.toml | --server HOST[:PORT] ...] [--json]
+  sprog durable rm NAME [--force] [--config ring.toml | --server HOST[:PORT] ...]
+  sprog group ls [--config ring.toml | --server HOST[:PORT] ...] [--json]
+  sprog group rm NAME [--force] [--config ring.toml | --server HOST[:PORT] ...]
   sprog completion bash|zsh | sprog man
 
 Sending:
@@ -85,6 +90,20 @@ Request/reply (requests and replies are ring messages, logged once on every node
   code are the reply. --durable NAME names the group (default reply.SERVICE): requests sent
   while no responder runs wait on the node under it. A request whose requester stopped
   waiting is skipped. --ack-wait: a request unanswered this long goes to another responder.
+
+Durable listeners and groups (each node keeps its own; with --config every node is asked):
+  sprog durable ls lists each node's durable listeners: position (last seq acknowledged),
+  lag (seqs logged past it, and the age in seconds of the first of them), when last seen,
+  and whether one is connected; sprog group ls the groups: the same, with their members,
+  messages in flight and redeliveries (moved past ack_wait, or from a member that left).
+  sprog durable rm NAME and sprog group rm NAME forget NAME's position (it starts anew if it
+  comes back); a connected one is refused unless --force, which disconnects it (the
+  listener gets "durable NAME was removed by WHO"). Only admins may remove: with client
+  certificates, one naming a node of the ring or one of ring.toml's [tls] admins; without,
+  a client on a loopback address. Exit 253: no node had NAME, 254: refused, 255: a node
+  could not be asked.
+  --json                   ls: the rows as JSON
+  --force                  rm: also when connected (disconnects it)
 
 TLS (also from ring.toml [tls]; a ring machine uses its node's certificate):
   --ca FILE --cert FILE --key FILE
@@ -165,6 +184,32 @@ const REPLY_FLAGS = {
   "ack-wait": { type: "string" },
 } as const;
 
+const POSITIONS_FLAGS = {
+  ...TLS_FLAGS,
+  config: { type: "string" },
+  server: { type: "string", multiple: true },
+  json: { type: "boolean" },
+  force: { type: "boolean" },
+} as const;
+
+const POSITION_COMMANDS = (["durable", "group"] as const).flatMap((kind) =>
+  (["ls", "rm"] as const).map((verb) => ({
+    kind,
+    verb,
+    def: defineCommand({
+      program: "sprog",
+      sub: `${kind} ${verb}`,
+      summary:
+        verb === "ls"
+          ? `list each node's ${kind === "durable" ? "durable listeners" : "groups"}`
+          : `remove a ${kind === "durable" ? "durable listener" : "group"} (admins)`,
+      help: HELP,
+      flags: POSITIONS_FLAGS,
+      positionals: verb === "rm",
+    }),
+  })),
+);
+
 const SPROG = defineCommand({
   program: "sprog",
   summary: "sends messages to a zog ring",
@@ -211,6 +256,7 @@ export async function main(args: string[]): Promise<number> {
   if (args[0] === "request") return await request(args.slice(1));
   if (args[0] === "reply-of") return await replyOf(args.slice(1));
   if (args[0] === "reply") return await reply(args.slice(1));
+  if (args[0] === "durable" || args[0] === "group") return await positions(args[0], args.slice(1));
   const shared = runSharedCommand("sprog", args);
   if (shared !== undefined) return shared;
   const parsed = parseCommand(SPROG, args);
@@ -352,4 +398,29 @@ async function reply(args: string[]): Promise<number> {
   const ackWait = values["ack-wait"] !== undefined ? parseNumber("--ack-wait", values["ack-wait"], { min: 0.1 }) : undefined;
   const target = await requestTarget(values);
   return await replyCommand({ ...target, service: values.service, argv: positionals, group: values.durable, ackWait });
+}
+
+/** `sprog durable ls|rm` and `sprog group ls|rm`. */
+async function positions(kind: "durable" | "group", args: string[]): Promise<number> {
+  const command = POSITION_COMMANDS.find((c) => c.kind === kind && c.verb === args[0]);
+  if (!command)
+    throw new UsageError(
+      `sprog ${kind} takes ls or rm, not ${JSON.stringify(args[0] ?? "nothing")}: sprog ${kind} ls | sprog ${kind} rm NAME`,
+    );
+  const parsed = parseCommand(command.def, args.slice(1));
+  if (typeof parsed === "number") return parsed;
+  const { values, positionals } = parsed;
+  const config = values.config !== undefined ? loadRingConfig(values.config) : undefined;
+  const { servers } = values.server ? resolveTarget({ servers: values.server }) : resolveTarget({ config });
+  const target = { servers, tls: await loadClientTls(tlsPaths({ ca: values.ca, cert: values.cert, key: values.key }, config)) };
+  if (command.verb === "ls") {
+    if (values.force) throw new UsageError("--force goes with rm");
+    return await listPositions(target, kind, values.json ?? false);
+  }
+  if (values.json) throw new UsageError("--json goes with ls");
+  const name = positionals[0];
+  if (name === undefined || positionals.length > 1) throw new UsageError(`give one name: sprog ${kind} rm NAME`);
+  if (!/^[A-Za-z0-9._-]{1,64}$/.test(name))
+    throw new UsageError(`${kind} "${name}" may hold only letters, digits, ".", "_" and "-" (1-64)`);
+  return await removePositions(target, kind, name, values.force ?? false);
 }

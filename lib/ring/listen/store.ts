@@ -40,6 +40,7 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL, content TEXT NOT NULL, crc INTEGER);
 CREATE TABLE IF NOT EXISTS positions (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, crc INTEGER);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS seen (name TEXT PRIMARY KEY, at INTEGER NOT NULL);
 `;
 
 /** Rows deleted per transaction when retention trims, so the node never stalls long. */
@@ -349,12 +350,33 @@ export class RingStore {
     return new Map(whole.map((r) => [r.name, r.seq]));
   }
 
-  /** Saves positions in one transaction. */
-  savePositions(positions: ReadonlyMap<string, number>): void {
+  /** Saves positions, and when their listeners were last seen (ms since the epoch), in one transaction. */
+  savePositions(positions: ReadonlyMap<string, number>, seen: ReadonlyMap<string, number> = new Map()): void {
     const put = this.#db.prepare("INSERT OR REPLACE INTO positions (name, seq, crc) VALUES (?, ?, ?)");
+    const putSeen = this.#db.prepare("INSERT OR REPLACE INTO seen (name, at) VALUES (?, ?)");
     this.#db.transaction(() => {
       for (const [k, v] of positions) put.run(k, v, positionSum(k, v));
+      for (const [k, at] of seen) putSeen.run(k, at);
     })();
+  }
+
+  /** When each durable listener or group was last seen (connected, acknowledged, left), by key. */
+  seenTimes(): Map<string, number> {
+    const rows = this.#db.query("SELECT name, at FROM seen").all() as { name: string; at: number }[];
+    return new Map(rows.map((r) => [r.name, r.at]));
+  }
+
+  /** Forgets a durable listener's or group's position (`durable:NAME`, `group:NAME`); true when there was one. */
+  deletePosition(key: string): boolean {
+    return this.#db.transaction(() => {
+      this.#db.prepare("DELETE FROM seen WHERE name = ?").run(key);
+      return this.#db.prepare("DELETE FROM positions WHERE name = ?").run(key).changes > 0;
+    })();
+  }
+
+  /** When message `seq` was stored (ms since the epoch), or undefined when it is not held. */
+  timeOf(seq: number): number | undefined {
+    return this.#tsAt(seq)?.ts;
   }
 
   /**

@@ -104,6 +104,30 @@ test("positions are saved and read back", () => {
   s.close();
 });
 
+test("last-seen times are saved with the positions; a deleted position takes its time with it", () => {
+  const dir = tmpDir();
+  let s = RingStore.open(dir);
+  s.savePositions(new Map([["durable:x", 7]]), new Map([["durable:x", 1234]]));
+  s.close();
+  s = RingStore.open(dir);
+  expect(s.seenTimes()).toEqual(new Map([["durable:x", 1234]]));
+  expect(s.deletePosition("durable:x")).toBe(true);
+  expect(s.deletePosition("durable:x")).toBe(false);
+  expect(s.position("durable:x")).toBeUndefined();
+  expect(s.seenTimes().size).toBe(0);
+  s.close();
+});
+
+test("timeOf gives when a held message was stored, undefined for one not held", () => {
+  const s = RingStore.open(tmpDir());
+  const seq = s.append([{ id: "a", origin: "A", content: "x" }], 5000);
+  expect(s.timeOf(seq)).toBe(5000);
+  s.flush();
+  expect(s.timeOf(seq)).toBe(5000);
+  expect(s.timeOf(seq + 1)).toBeUndefined();
+  s.close();
+});
+
 /** The ids store.db holds on disk, read through a connection of its own. */
 function onDisk(dir: string): string[] {
   const db = new Database(join(dir, "store.db"), { readonly: true });
