@@ -146,7 +146,6 @@ export class ZogDaemon implements Daemon {
       store: storage.store,
       ...(tls.dial ? { tls: tls.dial } : {}),
       ...(storage.catchUp ? { catchUp: storage.catchUp } : {}),
-      damagedRows: storage.rec.damagedRows,
       running: () => daemon.#phase === "running",
     });
     return daemon;

@@ -31,8 +31,6 @@ export interface PeerRepairOptions {
   tls?: TlsClientFiles;
   /** Set when the node catches up at start. */
   catchUp?: CatchUpPlan;
-  /** Rows found failing their checksum at start that the journal could not mend. */
-  damagedRows: readonly number[];
   /** Whether the node still runs (a stopped node takes nothing more). */
   running: () => boolean;
 }
@@ -44,7 +42,7 @@ export interface PeerRepairOptions {
  * @example
  * ```ts
  * declare const node: ZogNode, store: RingStore;
- * const stop = startPeerRepair({ node, store, damagedRows: [], running: () => true });
+ * const stop = startPeerRepair({ node, store, running: () => true });
  * stop();
  * ```
  */
@@ -65,7 +63,8 @@ export function startPeerRepair(opts: PeerRepairOptions): () => void {
     (line, ok) => (ok ? log.warn(line) : log.error(line)),
   );
   store.onDamaged = (seq) => mender.damaged(seq);
-  for (const seq of opts.damagedRows) mender.damaged(seq);
+  // Rows found failing their checksum before now (at start) that the journal could not mend.
+  for (const seq of store.damagedSeqs) mender.damaged(seq);
   const plan = opts.catchUp;
   if (plan) {
     log.info("catching up from the peers: {why}", { why: plan.why });

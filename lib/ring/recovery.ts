@@ -60,8 +60,6 @@ export interface Recovered {
   notes: string[];
   /** Messages the store lost that the journal could not give back (its peers may). */
   lost: number;
-  /** Of those, the seqs of rows still there but failing their checksum (mended from the peers by id: mend_rows.ts). */
-  damagedRows: number[];
 }
 
 /** Thrown when the journal lost messages the store holds (cut short, or missing its start). */
@@ -123,12 +121,10 @@ export function recover(files: LogFiles, store?: StoreRows, ring: { self: number
   }
   const fix = repairLogged(files, state, store);
   let lost = 0;
-  const unmended: number[] = [];
   if (store && damagedRows.size > 0) {
     const mended = mendRows(store, state, damagedRows);
     damage.push(mended.line);
-    lost += mended.lost.length;
-    unmended.push(...mended.lost);
+    lost += mended.lost;
   }
   if (fix.cut !== undefined) notes.push(`access.log: cut a torn line at byte ${fix.cut}`);
   if (store && store.lastSeq < seq) {
@@ -149,7 +145,6 @@ export function recover(files: LogFiles, store?: StoreRows, ring: { self: number
     damage,
     notes,
     lost,
-    damagedRows: unmended,
   };
   // Duties rebuilt for damaged records are in no journal line yet: compaction writes them.
   if (recovered.journalBytes > JOURNAL_COMPACT_BYTES || pending.length > state.pending.size) {
@@ -198,8 +193,8 @@ function behind(files: LogFiles, storeSeq: number, seq: number): JournalBehindEr
   );
 }
 
-/** Writes the store's damaged rows again from the journal: a line saying which it could and could not mend, and the seqs it could not. */
-function mendRows(store: StoreRows, state: ReplayState, damaged: ReadonlySet<number>): { line: string; lost: number[] } {
+/** Writes the store's damaged rows again from the journal: a line saying which it could and could not mend, and how many it could not (the peers mend them: mend_rows.ts). */
+function mendRows(store: StoreRows, state: ReplayState, damaged: ReadonlySet<number>): { line: string; lost: number } {
   const fromJournal = state.after.filter((e) => damaged.has(e.seq));
   store.replace(fromJournal.map((e) => ({ seq: e.seq, id: e.id, origin: e.origin, content: e.content })));
   const mended = new Set(fromJournal.map((e) => e.seq));
@@ -208,7 +203,7 @@ function mendRows(store: StoreRows, state: ReplayState, damaged: ReadonlySet<num
     `store: ${damaged.size} message${damaged.size === 1 ? "" : "s"} failed ${damaged.size === 1 ? "its checksum" : "their checksums"} (${encodeRanges(damaged)})` +
     (mended.size > 0 ? `; written again from the journal: ${encodeRanges(mended)}` : "") +
     (lost.length > 0 ? `; not in the journal, never served: ${encodeRanges(lost)}` : "");
-  return { line, lost };
+  return { line, lost: lost.length };
 }
 
 /**

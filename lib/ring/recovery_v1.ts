@@ -55,6 +55,5 @@ export function recoverV1(files: LogFiles, state: ReplayState, store?: StoreRows
     damage: skipped > 0 ? [`journal ${files.journal.path} (format 1): skipped ${skipped} torn lines`] : [],
     notes: [`journal ${files.journal.path}: read in format 1 (no checksums) and rewritten in format 2, after message ${seq}`],
     lost: 0,
-    damagedRows: [],
   };
 }
