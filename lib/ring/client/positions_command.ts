@@ -97,11 +97,13 @@ export function renderPositions(kind: "durable" | "group", rows: readonly NodeRo
 export async function listPositions(t: PositionsTarget, kind: "durable" | "group", json: boolean): Promise<number> {
   const rows: NodeRow[] = [];
   let failed = false;
+  let answered = 0;
   await Promise.all(
     t.servers.map(async (server) => {
       try {
         const v = await ask(server, t.tls, RingType.POSITIONS, { kind });
         const node = v.node || hostPort(server.host, server.port);
+        answered++;
         rows.push(...(JSON.parse(v.positions ?? "[]") as PositionRow[]).map((r) => ({ node, ...r })));
       } catch (e) {
         failed = true;
@@ -110,6 +112,7 @@ export async function listPositions(t: PositionsTarget, kind: "durable" | "group
     }),
   );
   rows.sort((a, b) => (a.name === b.name ? (a.node < b.node ? -1 : 1) : a.name < b.name ? -1 : 1));
+  if (answered === 0 && !json) return EXIT.lost; // no node answered: no empty table
   process.stdout.write(json ? `${JSON.stringify(rows, null, 2)}\n` : renderPositions(kind, rows, Date.now()));
   return failed ? EXIT.lost : EXIT.ok;
 }
