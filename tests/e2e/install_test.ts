@@ -54,6 +54,27 @@ test.skipIf(process.platform !== "linux")("the release folder holds the tarball,
 });
 
 test.skipIf(process.platform !== "linux")(
+  "the release folder holds a CycloneDX SBOM, listed in SHA256SUMS, naming the target's Bun runtime",
+  () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { version: string }).version;
+    const file = `zog-${version}.cdx.json`;
+    const body = readFileSync(join(release, file));
+    const sum = new Bun.CryptoHasher("sha256").update(body).digest("hex");
+    expect(readFileSync(join(release, "SHA256SUMS"), "utf8")).toContain(`${sum}  ${file}\n`);
+    const bom = JSON.parse(body.toString()) as {
+      bomFormat: string;
+      metadata: { component: { version: string } };
+      components: { purl: string }[];
+    };
+    expect(bom.bomFormat).toBe("CycloneDX");
+    expect(bom.metadata.component.version).toBe(version);
+    const runtime = `pkg:npm/%40oven/bun-linux-${process.arch === "arm64" ? "aarch64" : "x64"}@`;
+    expect(bom.components.some((c) => c.purl.startsWith(runtime))).toBe(true);
+    expect(bom.components.some((c) => c.purl.startsWith("pkg:npm/smol-toml@"))).toBe(true);
+  },
+);
+
+test.skipIf(process.platform !== "linux")(
   "the tarball holds one executable under five names, a third of four runtimes",
   async () => {
     // Four separate Bun executables made a ~197 MB linux-x64 tarball.
