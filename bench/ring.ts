@@ -28,6 +28,7 @@
  * nodes and from the clients), nats-server with verified TLS on its client port and routes.
  */
 import { existsSync } from "node:fs";
+import { loadavg } from "node:os";
 import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
 import { type Sample } from "./ring_lib/load.ts";
 import { NATS_SERVER, NatsCluster } from "./ring_lib/nats_cluster.ts";
@@ -47,6 +48,11 @@ const scaleN = quick ? 3000 : 20_000;
 const payload = Buffer.from(`0${benchContent(0)}\r\n`);
 const withNats = existsSync(NATS_SERVER);
 const tls = process.env.TLS === "1";
+/** The machine's load average (1, 5, 15 min) now: the figures beside it depend on it. */
+const load = () =>
+  `load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ")}`;
 
 interface System {
   series: Series;
@@ -64,7 +70,7 @@ async function alternate(systems: System[], count: number, w: number, times: num
 }
 
 console.log(
-  `ring: ${n} messages of 64 bytes, ${window} in flight, round robin over 5 nodes/servers on loopback; ${reps} alternating repetitions`,
+  `ring: ${n} messages of 64 bytes, ${window} in flight, round robin over 5 nodes/servers on loopback; ${reps} alternating repetitions; at the start ${load()}`,
 );
 console.log(
   "  all stored = until every copy is stored (zog: all five access.logs; JetStream: all five replicas' blocks; core NATS: all five subscribers)",
@@ -118,7 +124,7 @@ try {
   await alternate(systems, n, window, reps);
   const anchor = nats ? bestOf("nats JetStream R5 at its best (per run)", systems[0]!.series, systems[1]!.series) : undefined;
   printSeries(
-    `window ${window} (2 shared cores: figures are noisy); x JS = against JetStream R5 at its best`,
+    `window ${window} (2 shared cores: figures are noisy; ${load()}); x JS = against JetStream R5 at its best`,
     [...(anchor ? [anchor] : []), ...systems.map((s) => s.series)],
     anchor,
   );
@@ -136,7 +142,7 @@ try {
   if (batchRing) lat.push({ series: { system: "zog fsync=batch RingClient", samples: [] }, run: (k, w) => batchRing.viaClient(k, w) });
   await alternate(lat, latencyN, 1, 1);
   printSeries(
-    `window 1, ${latencyN} messages`,
+    `window 1, ${latencyN} messages (${load()})`,
     lat.map((s) => s.series),
     nats ? lat[0]!.series : undefined,
   );
@@ -152,7 +158,7 @@ try {
   }
   await alternate(scale, scaleN, window, quick ? 1 : reps);
   printSeries(
-    `ring sizes, ${scaleN} messages, window ${window} (RingClient)`,
+    `ring sizes, ${scaleN} messages, window ${window} (RingClient; ${load()})`,
     scale.map((s) => s.series),
     undefined,
   );

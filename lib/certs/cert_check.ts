@@ -1,7 +1,8 @@
 /**
- * `--check` of a node's TLS files, all problems at once: each file readable and PEM, the
- * key the certificate's pair, the certificate naming the node (its name, host or IP),
- * signed by the CA, valid now; expiry within 30 days is a warning.
+ * `--check` of a program's TLS files, all problems at once: each file readable and PEM, the
+ * key the certificate's pair, the certificate naming what its peers dial or expect (a
+ * node's host, an emperor's --node), signed by the CA, valid now; expiry within 30 days is
+ * a warning.
  *
  * @module
  */
@@ -13,10 +14,35 @@ import { certMatches, readPem } from "../tls/mod.ts";
 /** Expiry closer than this is a warning. */
 const SOON_MS = 30 * 86_400_000;
 
-/** The problems of one node's TLS files, by the ring.toml key they come from. */
+/** The files to check: a CA, or a certificate and its key, or all three. */
+export interface CertFiles {
+  ca?: string | undefined;
+  cert?: string | undefined;
+  key?: string | undefined;
+}
+
+/** Which file a problem is about. */
+export type CertFileKey = "ca" | "cert" | "key";
+
+/** The problems of one program's TLS files, by the file (ring.toml key, or flag) they come from. */
 export interface CertCheck {
-  errors: { key: "ca" | "cert" | "key"; reason: string }[];
-  warnings: { key: "ca" | "cert" | "key"; reason: string }[];
+  errors: { key: CertFileKey; reason: string }[];
+  warnings: { key: CertFileKey; reason: string }[];
+}
+
+/** How a problem counts: an error (start, or its peers, would refuse it), or a warning. */
+export type CheckLevel = "error" | "warning";
+
+/** What a certificate is checked against, besides its key and its validity. */
+export interface CertCheckOptions {
+  /** What the certificate must name (one of them); unset: its names are not checked. */
+  names?: string[];
+  /** Appended to the naming problem: how to get a certificate that names them. */
+  namesFix?: string;
+  /** How a certificate not naming `names` counts (default "error"; a peer may dial another name). */
+  namesLevel?: CheckLevel;
+  /** How a certificate not signed by `ca` counts (default "error"; the peer may trust another CA). */
+  signedLevel?: CheckLevel;
 }
 
 /** The CN and SAN DNS/IP names of a certificate. */
@@ -27,7 +53,7 @@ function namesOf(cert: x509.X509Certificate): string[] {
 }
 
 /** Reads a PEM file, keeping a failure as an error of `key`. */
-async function read(out: CertCheck, key: "ca" | "cert" | "key", kind: "CA" | "certificate" | "key", path: string) {
+async function read(out: CertCheck, key: CertFileKey, kind: "CA" | "certificate" | "key", path: string) {
   try {
     return await readPem(kind, path);
   } catch (e) {
@@ -37,7 +63,7 @@ async function read(out: CertCheck, key: "ca" | "cert" | "key", kind: "CA" | "ce
 }
 
 /** Validity of one certificate at `now`, as errors or a warning of `key`. */
-function validity(out: CertCheck, key: "ca" | "cert", path: string, cert: x509.X509Certificate, now: Date): void {
+function validity(out: CertCheck, key: CertFileKey, path: string, cert: x509.X509Certificate, now: Date): void {
   if (cert.notAfter.getTime() < now.getTime()) out.errors.push({ key, reason: `${path} expired on ${cert.notAfter.toISOString()}` });
   else if (cert.notBefore.getTime() > now.getTime())
     out.errors.push({ key, reason: `${path} is not valid before ${cert.notBefore.toISOString()}` });
@@ -46,35 +72,41 @@ function validity(out: CertCheck, key: "ca" | "cert", path: string, cert: x509.X
 }
 
 /**
- * Checks a node's CA, certificate and key files.
+ * Checks a CA (when given), certificate and key file.
  *
- * @param files the paths (as resolved from ring.toml)
- * @param names what the certificate must name (one of): the node's name and host
+ * @param files the paths (as resolved from ring.toml, or given by flags)
+ * @param opts what the certificate must name, and which problems are only warnings
  * @param now the time to check validity at
  * @returns every problem found, by the key of the file
  * @example
  * ```ts
- * const r = await checkCertFiles({ ca: "pki/ca.crt", cert: "pki/MV.crt", key: "pki/MV.key" }, ["MV", "127.0.0.11"], new Date());
+ * const files = { ca: "pki/ca.crt", cert: "pki/MV.crt", key: "pki/MV.key" };
+ * const r = await checkCertFiles(files, { names: ["127.0.0.11"], namesFix: ": issue one with --host 127.0.0.11" }, new Date());
  * for (const e of r.errors) console.error(`${e.key}: ${e.reason}`);
  * ```
  */
-export async function checkCertFiles(files: { ca: string; cert: string; key: string }, names: string[], now: Date): Promise<CertCheck> {
+export async function checkCertFiles(files: CertFiles, opts: CertCheckOptions, now: Date): Promise<CertCheck> {
   const out: CertCheck = { errors: [], warnings: [] };
   const [caPem, certPem, keyPem] = [
-    await read(out, "ca", "CA", files.ca),
-    await read(out, "cert", "certificate", files.cert),
-    await read(out, "key", "key", files.key),
+    files.ca === undefined ? undefined : await read(out, "ca", "CA", files.ca),
+    files.cert === undefined ? undefined : await read(out, "cert", "certificate", files.cert),
+    files.key === undefined ? undefined : await read(out, "key", "key", files.key),
   ];
   const ca = caPem ? new x509.X509Certificate(caPem) : undefined;
   const cert = certPem ? new x509.X509Certificate(certPem) : undefined;
-  if (ca) validity(out, "ca", files.ca, ca, now);
+  if (ca) validity(out, "ca", files.ca!, ca, now);
   if (!cert) return out;
-  validity(out, "cert", files.cert, cert, now);
+  validity(out, "cert", files.cert!, cert, now);
   const has = namesOf(cert);
-  if (!certMatches(has, names))
-    out.errors.push({ key: "cert", reason: `${files.cert} names ${has.join(", ") || "nothing"}, not ${names.join(" or ")}` });
+  if (opts.names && !certMatches(has, opts.names)) {
+    const reason = `${files.cert} names ${has.join(", ") || "nothing"}, not ${opts.names.join(" or ")}${opts.namesFix ?? ""}`;
+    (opts.namesLevel === "warning" ? out.warnings : out.errors).push({ key: "cert", reason });
+  }
   if (ca && !(await cert.verify({ publicKey: ca.publicKey, signatureOnly: true })))
-    out.errors.push({ key: "cert", reason: `${files.cert} is not signed by the CA ${files.ca}` });
+    (opts.signedLevel === "warning" ? out.warnings : out.errors).push({
+      key: "cert",
+      reason: `${files.cert} is not signed by the CA ${files.ca}`,
+    });
   if (keyPem) {
     const spki = createPublicKey(createPrivateKey(keyPem)).export({ type: "spki", format: "der" });
     if (!Buffer.from(cert.publicKey.rawData).equals(spki))

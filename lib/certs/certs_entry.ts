@@ -23,20 +23,38 @@ export async function runCerts(args: string[]): Promise<number> {
 }
 
 /**
- * Checks a node's CA, certificate and key files (see `cert_check.ts`), loading
+ * Checks a CA (when given), certificate and key file (see `cert_check.ts`), loading
  * @peculiar/x509 and its polyfill only now.
  *
- * @param files the paths, `names` what the certificate must name (one of), `now` the time of validity
+ * @param files the paths, `opts` what the certificate must name, `now` the time of validity
  * @example
  * ```ts
- * const r = await checkCertFiles({ ca: "pki/ca.crt", cert: "pki/MV.crt", key: "pki/MV.key" }, ["MV"], new Date());
+ * const r = await checkCertFiles({ ca: "pki/ca.crt", cert: "pki/MV.crt", key: "pki/MV.key" }, { names: ["127.0.0.11"] }, new Date());
  * ```
  */
 export async function checkCertFiles(
-  files: { ca: string; cert: string; key: string },
-  names: string[],
+  files: import("./cert_check.ts").CertFiles,
+  opts: import("./cert_check.ts").CertCheckOptions,
   now: Date,
 ): Promise<import("./cert_check.ts").CertCheck> {
   await import("reflect-metadata");
-  return await (await import("./cert_check.ts")).checkCertFiles(files, names, now);
+  return await (await import("./cert_check.ts")).checkCertFiles(files, opts, now);
+}
+
+/**
+ * The problems of a {@link checkCertFiles} result as lines, each after where its file was
+ * given (a ring.toml line, a flag).
+ *
+ * @param at the prefix of a problem of each file, e.g. `(key) => "--cert: "`
+ * @example
+ * ```ts
+ * const r = await checkCertFiles({ cert: "zeus.crt", key: "zeus.key" }, {}, new Date());
+ * const { errors, warnings } = certProblemLines(r, (key) => `--${key}: `);
+ * ```
+ */
+export function certProblemLines(
+  check: import("./cert_check.ts").CertCheck,
+  at: (key: import("./cert_check.ts").CertFileKey) => string,
+): { errors: string[]; warnings: string[] } {
+  return { errors: check.errors.map((e) => at(e.key) + e.reason), warnings: check.warnings.map((w) => at(w.key) + w.reason) };
 }

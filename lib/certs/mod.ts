@@ -14,4 +14,4 @@
  * @module
  */
 export { defineCertsCommands } from "./certs_defs.ts";
-export { checkCertFiles, runCerts } from "./certs_entry.ts";
+export { certProblemLines, checkCertFiles, runCerts } from "./certs_entry.ts";

@@ -4,15 +4,16 @@
  * @module
  */
 import { statSync } from "node:fs";
+import { hostname } from "node:os";
 import { basename, dirname, resolve } from "node:path";
 import { defineCommand, defineSharedCommands, parseCommand, parseNumber, runSharedCommand } from "../cli/mod.ts";
-import { type EmperorSpec, loadClientFiles, parseEmperorSpec, parseHostPort } from "../tls/mod.ts";
-import { checkVassalsDir } from "../vassal/mod.ts";
+import { parseEmperorSpec, parseHostPort } from "../tls/mod.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { getLogger } from "../log/mod.ts";
 import { dropStartupPagesSoon, SETPRIV } from "../proc/mod.ts";
 import { serveStats } from "../stats/mod.ts";
 import { DirMonitor } from "./dir_monitor.ts";
+import { checkEmperor } from "./emperor_check.ts";
 import { emperorStats } from "./emperor_status.ts";
 import { defaultStateDir, defineExecCommands, ExecEndpoint, runExecCommand } from "../exec/mod.ts";
 import { runStatusCommand } from "./status_command.ts";
@@ -31,7 +32,7 @@ Usage:
           [--label KEY=VALUE ...] [--vassal-binary PATH] [--stats ADDR:PORT]
   emperor --emperor DIR|"DIR/GLOB" [--state-dir DIR] [--vassal-binary PATH] [--stats ADDR:PORT]
           [--fail-after N]
-  emperor --check --emperor DIR|zeus:... [--zeus-ca CA]
+  emperor --check --emperor DIR|zeus:... [--zeus-ca CA] [--node NAME] [--state-dir DIR]
   emperor status [--stats ADDR:PORT] [--json]
   emperor exec [-t] [-i] [--state-dir DIR] NAME -- COMMAND [ARGS...]
   emperor logs [-f] [-n LINES] [--state-dir DIR] NAME
@@ -51,8 +52,10 @@ Options:
                         /var/lib/emperor as root, else ./emperor-state
   --vassal-binary PATH  the uWSGI binary (default "uwsgi")
   --stats ADDR:PORT     serve GET /status (JSON), /metrics and /healthz
-  --check               check every vassal file of DIR (or the zeus-ssl TLS files), print
-                        each error as FILE:LINE: reason, and exit 0 or 2 without starting
+  --check               check every vassal file of DIR (or the zeus-ssl TLS files: readable,
+                        the key of the certificate, valid, naming --node) and the state
+                        dir, print each error as FILE:LINE: reason, and exit 0 or 2
+                        without starting
   --no-exec             refuse exec (zeus exec, emperor exec) in this emperor's vassals;
                         logs still work. Every exec is logged (who, vassal, command, exit, time).
 
@@ -116,7 +119,17 @@ export async function main(args: string[]): Promise<number> {
   const { values } = parsed;
   if (values.emperor === undefined) throw new UsageError("--emperor is required: a vassals directory, or zeus:HOST:PORT");
   const specs = values.emperor.map((s) => usage(() => parseEmperorSpec(s)));
-  if (values.check) return await check(specs, values["zeus-ca"]);
+  if (values.check) {
+    const stateDir = { dir: resolve(values["state-dir"] ?? defaultStateDir()), given: values["state-dir"] !== undefined };
+    const check = {
+      specs,
+      vassalsDir: (d: string) => vassalsDir(d).dir,
+      zeusCa: values["zeus-ca"],
+      node: values.node ?? hostname(),
+      stateDir,
+    };
+    return await checkEmperor(check, new Date());
+  }
   const stats = values.stats === undefined ? undefined : usage(() => parseHostPort(values.stats!));
   const zeus = specs.filter((s) => s.kind === "zeus");
   if (zeus.length > 0 && zeus.length < specs.length) throw new UsageError("--emperor: give zeus addresses or one directory, not both");
@@ -167,20 +180,6 @@ export async function main(args: string[]): Promise<number> {
   server?.stop();
   await sup.stopAll();
   return EXIT.ok;
-}
-
-/** `emperor --check`: every vassal file of a directory, or the TLS files of each zeus-ssl. */
-async function check(specs: EmperorSpec[], zeusCa: string | undefined): Promise<number> {
-  let code = 0;
-  for (const spec of specs) {
-    if (spec.kind === "dir") {
-      code = Math.max(code, checkVassalsDir(vassalsDir(spec.dir).dir));
-      continue;
-    }
-    if (spec.tls) await loadClientFiles({ ...spec.tls, ...(zeusCa ? { ca: zeusCa } : {}) });
-    process.stdout.write(`zeus ${spec.host}:${spec.port}: ok (its vassals are checked by zeus --check)\n`);
-  }
-  return code;
 }
 
 /**

@@ -347,8 +347,8 @@ export class ZeusLink {
     this.#lastError = why;
     const left = this.#logLimit.take(why);
     if (left === undefined) return;
-    const again = left > 0 ? ` (${left} more time${left > 1 ? "s" : ""} since its last line)` : "";
-    log.warn("zeus link down: {why}; redialling{again} (vassals keep running)", { why, again });
+    const again = left > 0 ? `; ${left} more alike since the last line` : "";
+    log.warn("zeus link down: {why}; redialling (vassals keep running{again})", { why, again });
   }
 
   /** Redials after a backoff; `next`: trying the next zeus, when there are several. */

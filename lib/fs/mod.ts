@@ -1,12 +1,15 @@
 /**
- * Files written so that a crash leaves the old one or the new one, whole.
+ * Files written so that a crash leaves the old one or the new one, whole; and whether a
+ * folder can be written (or made), for `--check`.
  *
  * @example
  * ```ts
- * import { writeFileAtomic } from "./mod.ts";
+ * import { folderProblem, writeFileAtomic } from "./mod.ts";
  * await writeFileAtomic("/var/lib/zeus/state.json", "{}");
+ * folderProblem("/var/lib/zeus"); // undefined when it can be written
  * ```
  *
  * @module
  */
 export { type AtomicWriteOptions, writeFileAtomic } from "./atomic_write.ts";
+export { folderProblem } from "./folder_check.ts";

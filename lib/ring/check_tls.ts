@@ -5,7 +5,7 @@
  * @module
  */
 import { lineOf, type NodeFiles, type RingNode } from "../config/mod.ts";
-import { checkCertFiles } from "../certs/mod.ts";
+import { certProblemLines, checkCertFiles } from "../certs/mod.ts";
 
 /**
  * The errors and warnings of `self`'s TLS files, each as `FILE:LINE: [tls] KEY: reason`.
@@ -25,10 +25,14 @@ export async function tlsProblems(
   self: RingNode,
   now: Date,
 ): Promise<{ errors: string[]; warnings: string[] }> {
-  const r = await checkCertFiles(tls, [self.name, self.host], now);
-  const at = (key: string) => {
+  // Peers and clients dial the host, and TLS checks the certificate against it.
+  const r = await checkCertFiles(
+    tls,
+    { names: [self.host], namesFix: ` (peers dial it): issue one with zog certs issue DIR ${self.name} --host ${self.host}` },
+    now,
+  );
+  return certProblemLines(r, (key) => {
     const line = lineOf(text, new RegExp(`^\\s*${key}\\s*=`), 0);
     return `${file}${line ? `:${line}` : ""}: [tls] ${key}: `;
-  };
-  return { errors: r.errors.map((e) => at(e.key) + e.reason), warnings: r.warnings.map((w) => at(w.key) + w.reason) };
+  });
 }

@@ -6,7 +6,6 @@
 import { DRAIN, runDrainCommand } from "./drain_command.ts";
 import { defineCommand, defineSharedCommands, parseCommand, parseNumber, runSharedCommand } from "../cli/mod.ts";
 import { defineCertsCommands, runCerts } from "../certs/mod.ts";
-import { checkVassalsDir } from "../vassal/mod.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { getLogger } from "../log/mod.ts";
 import { dropStartupPagesSoon } from "../proc/mod.ts";
@@ -15,6 +14,7 @@ import { runStatusCommand } from "./status_command.ts";
 import { type AdminCommandSpec, defineAdminCommand, runAdminCommand } from "../admin/mod.ts";
 import { defineExecCommands, runExecCommand } from "../exec/mod.ts";
 import { startZeus } from "./zeus_server.ts";
+import { checkZeus } from "./zeus_check.ts";
 import { isEtcdUrl } from "../etcd/mod.ts";
 import { etcdState, vassalSource } from "./etcd_flags.ts";
 import { fileStore } from "./state_store.ts";
@@ -29,7 +29,8 @@ Usage:
        [--state FILE | --state etcd://HOST:PORT[,HOST:PORT...]/PREFIX [--etcd-ca CA --etcd-cert CRT --etcd-key KEY]]
        [--restore | --fresh] [--dead-after SECONDS] [--place-timeout SECONDS] [--reschedule-after N] [--stats ADDR:PORT]
        [--admin NAME ...]
-  zeus --check --vassals DIR | zeus --check --zeus SPEC
+  zeus --check --vassals DIR [--listen ADDR:PORT --cert CRT --key KEY [--client-ca PEM]] [--state FILE]
+  zeus --check --zeus SPEC [--state FILE]
   zeus status [--stats ADDR:PORT] [--json]
   zeus ping [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
   zeus drain NODE [--deadline DURATION] [--force] [--wait] [--zeus HOST:PORT] [--ca CA --cert CRT --key KEY]
@@ -70,7 +71,8 @@ Options:
   --stats ADDR:PORT    serve GET /status (JSON), /metrics (Prometheus), /healthz and the web
                        console at /ui/ (admins act there: a loopback browser in plain mode,
                        else one that opened a \`zeus console-login\` link)
-  --check              check every vassal file of the directory (and the TLS files), print
+  --check              check every vassal file of the directory, the TLS files (readable, the
+                       key of the certificate, valid) and the --state file's folder, print
                        each error as FILE:LINE: reason, and exit 0 or 2 without starting
   --admin NAME         with --client-ca: a client certificate naming NAME is an admin client
                        (zeus exec, logs, drain, ...); repeatable. Without client certificates
@@ -227,9 +229,8 @@ export async function main(args: string[]): Promise<number> {
     if (v.cert) tlsPaths = { cert: v.cert, key: v.key!, ...(v["client-ca"] ? { clientCa: v["client-ca"] } : {}) };
   }
   if (v.check) {
-    if (tlsPaths)
-      await loadServerFiles({ cert: tlsPaths.cert, key: tlsPaths.key, ...(tlsPaths.clientCa ? { ca: tlsPaths.clientCa } : {}) });
-    return checkVassalsDir(vassalsDir);
+    const check = { vassalsDir, host: where.host, spec: v.zeus !== undefined, ...(tlsPaths ? { tls: tlsPaths } : {}) };
+    return await checkZeus({ ...check, ...(v.state ? { state: v.state } : {}) }, new Date());
   }
   if (v.restore && !v.state) throw new UsageError("--restore needs --state FILE to restore from");
   if (v.fresh && !v.state) throw new UsageError("--fresh needs --state FILE (without a state zeus always starts empty)");

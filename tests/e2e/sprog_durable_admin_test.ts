@@ -6,6 +6,7 @@ import { afterAll, expect, test } from "bun:test";
 import { EXIT } from "../../lib/errors.ts";
 import { bin, killAll, removeTmpDirs, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
 import { accessContents, freeRingPorts, meshUp, startNode, status, writeRing } from "../helpers/ring_setup.ts";
+import { WireClient } from "../helpers/wire_client.ts";
 import { batch, listen, printed, send, twoNodes } from "./_listen.ts";
 
 afterAll(async () => {
@@ -77,6 +78,18 @@ test("sprog durable ls|rm and group ls|rm: position, lag, last seen, members; rm
   expect(printed(back)[0]!.content).toBe("after removal");
   back.child.kill("SIGTERM");
   await back.exited;
+
+  // Many durable listeners: the answer comes in pages (one packet holds at most 64 KiB).
+  const names = Array.from({ length: 400 }, (_, i) => `many-durable-listener-${String(i).padStart(3, "0")}`);
+  for (const name of names) {
+    const c = await WireClient.connect(ring.hosts[0]!, ring.clientPort);
+    expect(await c.subscribe({ durable: name })).toBeUndefined();
+    c.close();
+    await c.closed();
+  }
+  const many = await sprog("durable", "ls", "--server", a, "--json");
+  expect(many.code).toBe(0);
+  expect((JSON.parse(many.stdout) as { name: string }[]).map((r) => r.name).filter((n) => n.startsWith("many-"))).toEqual(names);
 
   // Groups: members, in flight, redeliveries; removed only with --force while a member is on.
   const member = listen(ring, 0, ["--group", "jobs"]);

@@ -57,7 +57,11 @@ test("every TLS problem of the node at once: a certificate naming another node, 
   const r = await run(bin("zog"), ["--check", "--config", ring, "--node", "A"]);
   expect(r.stderr.trimEnd().split("\n")).toEqual([
     expect.stringMatching(new RegExp(`^${ring}:10: \\[tls\\] ca: cannot read TLS CA .*none\\.crt: ENOENT$`)),
-    expect.stringMatching(new RegExp(`^${ring}:11: \\[tls\\] cert: .*B\\.crt names B, not A or 127\\.0\\.0\\.1$`)),
+    expect.stringMatching(
+      new RegExp(
+        `^${ring}:11: \\[tls\\] cert: .*B\\.crt names B, not 127\\.0\\.0\\.1 \\(peers dial it\\): issue one with zog certs issue DIR A --host 127\\.0\\.0\\.1$`,
+      ),
+    ),
     expect.stringMatching(new RegExp(`^${ring}:12: \\[tls\\] key: .*A\\.key is not the key of .*B\\.crt$`)),
   ]);
   expect(r.code).toBe(2);
@@ -65,4 +69,38 @@ test("every TLS problem of the node at once: a certificate naming another node, 
   const ok = await run(bin("zog"), ["--check", "--config", ring, "--node", "A"]);
   expect(ok.stderr).toBe("");
   expect(ok.code).toBe(0);
+});
+
+test("a certificate naming the node but not its host, an expired one, one expiring within 30 days: each as FILE:LINE, together", async () => {
+  const dir = tmpDir();
+  const pki = join(dir, "pki");
+  // Certificates last 730 days: one issued 800 days ago has expired, one issued 720 days ago expires within 30.
+  for (const [args, ago] of [
+    [["init", pki], 0],
+    // Named A, as a peer's own check wants, but not 127.0.0.1, the host its peers dial.
+    [["issue", pki, "A"], 0],
+    [["issue", pki, "old", "--host", "127.0.0.1"], 800],
+    [["issue", pki, "soon", "--host", "127.0.0.1"], 720],
+  ] as const) {
+    const r = await run("faketime", ["-f", `-${ago}d`, bin("zog"), "certs", ...args]);
+    expect(r.code).toBe(0);
+  }
+  const ring = join(dir, "ring.toml");
+  const head = `log_dir = "${dir}/logs/{node}"\nstate_dir = "${dir}/state/{node}"\n[[node]]\nname = "A"\nhost = "127.0.0.1"\n[[node]]\nname = "B"\nhost = "127.0.0.2"\n`;
+  const tls = (name: string, key = name) => `${head}[tls]\nca = "pki/ca.crt"\ncert = "pki/${name}.crt"\nkey = "pki/${key}.key"\n`;
+  writeFileSync(ring, tls("A"));
+  const unnamed = await run(bin("zog"), ["--check", "--config", ring, "--node", "A"]);
+  expect(unnamed.stderr).toMatch(new RegExp(`^${ring}:11: \\[tls\\] cert: .*A\\.crt names A, not 127\\.0\\.0\\.1 \\(peers dial it\\)`));
+  expect(unnamed.code).toBe(2);
+  writeFileSync(ring, tls("old", "A"));
+  const r = await run(bin("zog"), ["--check", "--config", ring, "--node", "A"]);
+  expect(r.stderr.trimEnd().split("\n")).toEqual([
+    expect.stringMatching(new RegExp(`^${ring}:11: \\[tls\\] cert: .*old\\.crt expired on 20\\d\\d-`)),
+    expect.stringMatching(new RegExp(`^${ring}:12: \\[tls\\] key: .*A\\.key is not the key of .*old\\.crt$`)),
+  ]);
+  expect(r.code).toBe(2);
+  writeFileSync(ring, tls("soon"));
+  const soon = await run(bin("zog"), ["--check", "--config", ring, "--node", "A"]);
+  expect(soon.stderr).toMatch(new RegExp(`^warning: ${ring}:11: \\[tls\\] cert: .*soon\\.crt expires on .* \\(within 30 days\\)\n$`));
+  expect(soon.code).toBe(0);
 });
