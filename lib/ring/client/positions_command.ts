@@ -38,10 +38,16 @@ async function ask(
   const id = `${type === RingType.POSITIONS ? "ls" : "rm"}-${newClientId()}`;
   let settle!: { ok: (v: Record<string, string>) => void; fail: (e: Error) => void };
   const answer = new Promise<Record<string, string>>((ok, fail) => (settle = { ok, fail }));
+  const pages: unknown[] = [];
   const link = await NodeLink.open(
     { host: server.host, port: server.port, ...(tls ? { tls } : {}), clientId: newClientId() },
     {
-      onAnswer: (got, v) => got === id && settle.ok(v),
+      onAnswer: (got, v) => {
+        if (got !== id) return;
+        // POSITIONS comes in pages: each but the last says more = 1.
+        if (v.positions !== undefined) pages.push(...(JSON.parse(v.positions) as unknown[]));
+        if (v.more !== "1") settle.ok(v.positions !== undefined ? { ...v, positions: JSON.stringify(pages) } : v);
+      },
       onRefused: (got, reason) => got === id && settle.fail(new Error(reason)),
       onClose: (err) => settle.fail(err ?? new Error("connection closed")),
     },
