@@ -7,7 +7,7 @@ VERSION := $(shell node -p "require('./package.json').version")$(shell git rev-p
 # SOURCE_DATE_EPOCH's for a reproducible build) that --version prints.
 COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
 BUILT   := $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(date +%s)} +%Y-%m-%dT%H:%M:%SZ)
-SOURCES := $(shell find cmd lib -name '*.ts') mod.ts package.json
+SOURCES := $(shell find cmd lib -name '*.ts' -o -path 'lib/console/ui/*' -type f) mod.ts package.json
 DEPS    := node_modules/.installed
 
 .PHONY: all build dist dist-check test check fmt bench bench-scale faults demo clean help
