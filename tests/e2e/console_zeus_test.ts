@@ -113,6 +113,8 @@ test.skipIf(!enabled)(
       "the failed copy's log",
     );
     await until(page, () => document.querySelector("#v-history li")?.textContent?.includes("bad.toml") !== undefined, 5000, "a history");
+    // Its one copy is in backoff: none of one runs (as zeus status counts it), not "1 of 1".
+    await until(page, () => document.getElementById("v-facts")?.textContent?.includes("0 of 1 running"), 5000, "bad.toml's copies");
     expect(await page.$eval("#v-config", (p) => p.textContent)).toBe(FAILING);
     await maybeScreenshot(page, "console-zeus-vassal.png");
     expect(await seriousA11yFindings(page)).toEqual([]);

@@ -243,7 +243,8 @@ function renderVassal(s, name) {
     "v-facts",
     facts([
       ["state", badge(v.state, VASSAL_TONE[v.state] ?? "warn")],
-      ["copies", `${v.emperors.length} of ${v.copies}`],
+      // As zeus status counts them: copies that run and stay (not one moving away, not one in backoff).
+      ["copies", `${v.up ?? v.emperors.length} of ${v.copies} running`],
       ["restarts", v.restarts],
       ["moves", v.moves],
       ["sha256", h("span", { class: "mono" }, short(v.sha256))],
