@@ -36,10 +36,11 @@ test.skipIf(!PYTHON)(
     const port = await freePort();
     // One port on one machine: a second copy dies with "Address already in use" (exit 1). Its
     // check passes while it lives (the first copy answers on that port): min_healthy = 10
-    // keeps it from proving itself, however slowly it dies on a loaded machine.
+    // keeps it from proving itself, and start_grace = 5 makes its death a quick one (counted
+    // towards the move), however slowly python starts on a loaded machine.
     writeVassals(z.dir, {
       "web.toml": `[vassal]\ncommand = "${PYTHON}"\nargs = ["-m", "http.server", "--bind", "127.0.0.1", "${port}"]\ncwd = "${www}"
-stop_timeout = 2\ncheck = "http://127.0.0.1:${port}/"\ncheck_interval = 0.2\ncheck_timeout = 1\ncheck_grace = 0\ncheck_failures = 1
+stop_timeout = 2\nstart_grace = 5\ncheck = "http://127.0.0.1:${port}/"\ncheck_interval = 0.2\ncheck_timeout = 1\ncheck_grace = 0\ncheck_failures = 1
 [vassal.update]\nmin_healthy = 10\n`,
     });
     const first = await waitFor(
