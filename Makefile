@@ -10,7 +10,7 @@ BUILT   := $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(date +%s)} +%Y-%m-%dT%H:
 SOURCES := $(shell find cmd lib -name '*.ts') mod.ts package.json
 DEPS    := node_modules/.installed
 
-.PHONY: all build dist dist-check test check fmt bench bench-scale demo clean help
+.PHONY: all build dist dist-check test check fmt bench bench-scale faults demo clean help
 all: build
 
 help:
@@ -19,6 +19,7 @@ help:
 	@echo "make demo     run the whole system on this machine, then clean up"
 	@echo "make bench    run the benchmarks under bench/ and print figures"
 	@echo "make bench-scale  zeus with simulated emperors (VASSALS, EMPERORS, COPIES, STATE=file|etcd; docs/scale.md)"
+	@echo "make faults   the fault suite as root: five TLS nodes in network namespaces under partitions, loss, kill -9, SIGSTOP, clock steps, a full disk, damaged files; zeus cut off (RUNS, CASE; docs/faults.md)"
 	@echo "make check    type check (tsc, and every @example in lib/ and mod.ts), format check (prettier), lib/ folders import downward only, through mod.ts"
 	@echo "make fmt      format the sources with prettier"
 	@echo "make dist     cross-build tarballs for every target, with SHA256SUMS"
@@ -54,16 +55,21 @@ test: build
 
 check: $(DEPS)
 	node_modules/.bin/tsc --noEmit -p .
-	node_modules/.bin/prettier --check --log-level warn cmd lib tests $$(ls bench/*.ts scripts/*.ts 2>/dev/null) mod.ts
+	node_modules/.bin/prettier --check --log-level warn cmd lib tests $$(ls bench/*.ts bench/faults/*.ts scripts/*.ts 2>/dev/null) mod.ts
 	$(BUN) run scripts/check_layers.ts
 	$(BUN) run scripts/check_sleeps.ts
 	$(BUN) run scripts/check_examples.ts
 
 fmt: $(DEPS)
-	node_modules/.bin/prettier --write --log-level warn cmd lib tests $$(ls bench/*.ts scripts/*.ts 2>/dev/null) mod.ts
+	node_modules/.bin/prettier --write --log-level warn cmd lib tests $$(ls bench/*.ts bench/faults/*.ts scripts/*.ts 2>/dev/null) mod.ts
 
 bench-scale: build
 	$(BUN) run bench/zeus_scale.ts
+
+# The fault suite (root): RUNS runs of each case (seeds 1..RUNS), CASE a part of a case's name.
+RUNS ?= 3
+faults: build
+	$(BUN) run bench/faults/run.ts --runs $(RUNS) $(if $(CASE),--case "$(CASE)")
 
 bench: build
 	@[ -x /usr/sbin/nats-server ] || echo "make bench: nats-server is NOT installed (apt-get install nats-server): the ring benchmark runs without its JetStream/NATS comparison"

@@ -231,7 +231,50 @@ ring_demo() {
   sed -n 's/.*\[INF\] [^ ]*: //p' "$ring/replay.err" | indent
   echo "  printed $(wc -l <"$ring/replay.out") lines, the first: $(head -n 1 "$ring/replay.out")"
 
+  durable_demo "$ring" --ca "$pki/ca.crt" --cert "$pki/sprog.crt" --key "$pki/sprog.key"
+  machine_lost_demo "$ring" "$pki" "${ring_pids[4]}"
   messages_demo "$ring" "$pki"
+}
+
+# durable_demo RING TLS-FLAGS...: a durable listener that went away, listed with its lag.
+durable_demo() {
+  local ring=$1 audit
+  shift
+  echo "== durable listeners and groups are listed, with their lag: sprog durable ls, sprog group ls"
+  "$DIST/sprog" listen "$@" --server 127.0.0.11 --durable audit >"$ring/audit.out" 2>"$ring/audit.err" &
+  audit=$!
+  PIDS+=("$audit")
+  wait_until 10 "the durable listener" grep -qs "listening to" "$ring/audit.err"
+  kill "$audit"
+  wait "$audit" 2>/dev/null || true
+  seq 1 3 | sed 's/^/while audit is away /' | "$DIST/sprog" "$@" --server 127.0.0.11 -m - -i 0 -q
+  echo "  \$ sprog durable ls --server 127.0.0.11 ...     # audit stopped, 3 messages behind"
+  "$DIST/sprog" durable ls "$@" --server 127.0.0.11 2>&1 | indent
+  echo "  \$ sprog group ls --server 127.0.0.12 ..."
+  "$DIST/sprog" group ls "$@" --server 127.0.0.12 2>&1 | indent
+}
+
+# machine_lost_demo RING PKI PID: ack = quorum, then S's machine lost (kill -9, files deleted)
+# and started anew: it fetches everything from its peers; zog verify checks its access.log.
+machine_lost_demo() {
+  local ring=$1 pki=$2 pid=$3 before
+  local tls=(--ca "$pki/ca.crt" --cert "$pki/sprog.crt" --key "$pki/sprog.key")
+  echo "== ack = quorum: ok only once a majority of the ring has each message on disk"
+  echo "  \$ sprog --server 127.0.0.15 ... --ack quorum -n 20 -i 0 --window 8"
+  "$DIST/sprog" --server 127.0.0.15 "${tls[@]}" --ack quorum -n 20 -i 0 --window 8 | indent
+  before=$(wc -l <"$ring/logs/MV/access.log")
+  echo "== S's machine lost right after those oks: kill -9, its state and log folders deleted, started again"
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+  rm -rf "$ring/state/S" "$ring/logs/S"
+  "$DIST/zog" --config "$ring/ring.toml" --node S --stats 127.0.0.15:55553 --log-level info 2>"$ring/zog-S-again.err" &
+  PIDS+=($!)
+  wait_until 20 "S catching up" all_logged "$ring" "$before"
+  wait_until 10 "S's catch-up line" grep -qs "catch-up from the peers" "$ring/zog-S-again.err"
+  grep "catching up\|catch-up from" "$ring/zog-S-again.err" | sed 's/^[^]]*\] //' | indent
+  echo "  access.log lines: $(for n in "${RING_NAMES[@]}"; do printf '%s %s  ' "$n" "$(wc -l <"$ring/logs/$n/access.log")"; done)"
+  echo "  \$ zog verify --config ring.toml --node S --peer 127.0.0.11:55551"
+  "$DIST/zog" verify --config "$ring/ring.toml" --node S --peer 127.0.0.11:55551 2>&1 | sed "s|$WORK/||" | indent || true
 }
 ring_demo
 # ---- end of the ring part ----

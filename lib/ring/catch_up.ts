@@ -84,15 +84,7 @@ export interface CatchUpNode {
  * ```
  */
 export async function catchUp(node: CatchUpNode, fetch: (peer: RingNode) => Promise<FetchedMessage[]>, why: string): Promise<string> {
-  const peers = node.nodes.filter((n) => n.index !== node.self.index);
-  const copies: PeerCopy[] = await Promise.all(
-    peers.map((p) =>
-      fetch(p).then(
-        (messages): PeerCopy => ({ peer: p.index, messages }),
-        (e): PeerCopy => ({ peer: p.index, error: (e as Error).message }),
-      ),
-    ),
-  );
+  const copies = await peerCopies(node, fetch);
   const missing = compareCopies(copies, (id) => node.seen.has(id));
   const sentTo = new Map<number, number>();
   let logged = 0;
@@ -110,6 +102,30 @@ export async function catchUp(node: CatchUpNode, fetch: (peer: RingNode) => Prom
     });
   }
   return summary(node, copies, why, logged, sentTo);
+}
+
+/**
+ * Every peer's copy, fetched at once: its messages, or why it could not be had.
+ *
+ * @example
+ * ```ts
+ * declare const node: CatchUpNode, fetch: (peer: RingNode) => Promise<FetchedMessage[]>;
+ * const copies = await peerCopies(node, fetch); // one per peer
+ * ```
+ */
+export function peerCopies(
+  node: Pick<CatchUpNode, "self" | "nodes">,
+  fetch: (peer: RingNode) => Promise<FetchedMessage[]>,
+): Promise<PeerCopy[]> {
+  const peers = node.nodes.filter((n) => n.index !== node.self.index);
+  return Promise.all(
+    peers.map((p) =>
+      fetch(p).then(
+        (messages): PeerCopy => ({ peer: p.index, messages }),
+        (e): PeerCopy => ({ peer: p.index, error: (e as Error).message }),
+      ),
+    ),
+  );
 }
 
 function summary(node: CatchUpNode, copies: readonly PeerCopy[], why: string, logged: number, sentTo: Map<number, number>): string {

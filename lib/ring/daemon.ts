@@ -22,12 +22,8 @@ import { NodePorts, type PortsTls } from "./node_ports.ts";
 import { nodeMetrics, nodeStatus } from "./node_status.ts";
 import { PeerLink } from "./peer_link.ts";
 import type { Recovered } from "./recovery.ts";
-import { type CatchUpPlan, type Opened, openNode } from "./startup.ts";
-import { catchUp, type CatchUpNode, whenUp } from "./catch_up.ts";
-import { fetchFromPeer } from "./peer_fetch.ts";
-
-/** How long catching up waits for the link to each peer before leaving that peer out. */
-const CATCH_UP_WAIT_MS = 10_000;
+import { type Opened, openNode } from "./startup.ts";
+import { startPeerRepair } from "./peer_repair.ts";
 
 const log = getLogger("zog", "daemon");
 
@@ -82,6 +78,7 @@ export class ZogDaemon implements Daemon {
   #ui: Console | undefined;
   #stopRetention: () => void;
   #stopTrimming: () => void = () => {};
+  #stopRepair: () => void = () => {};
   #timers: ReturnType<typeof setInterval>[] = [];
   readonly #onSignal = { stop: () => this.stop(), reopen: () => this.reopenLogs() };
 
@@ -144,7 +141,13 @@ export class ZogDaemon implements Daemon {
       throw e;
     }
     daemon.#run();
-    if (storage.catchUp) daemon.#catchUp(storage.catchUp, tls.dial);
+    daemon.#stopRepair = startPeerRepair({
+      node,
+      store: storage.store,
+      ...(tls.dial ? { tls: tls.dial } : {}),
+      ...(storage.catchUp ? { catchUp: storage.catchUp } : {}),
+      running: () => daemon.#phase === "running",
+    });
     return daemon;
   }
 
@@ -209,39 +212,11 @@ export class ZogDaemon implements Daemon {
     );
   }
 
-  /** Compares this node's messages with every peer's copy once its link to that peer is up (catch_up.ts). */
-  #catchUp(plan: CatchUpPlan, tls: TlsClientFiles | undefined): void {
-    const node = this.node;
-    log.info("catching up from the peers: {why}", { why: plan.why });
-    const fetch = async (peer: RingNode) => {
-      await whenUp(() => node.links[peer.index]?.state === "up" || this.#phase !== "running", CATCH_UP_WAIT_MS, peer.name);
-      return fetchFromPeer({
-        host: peer.host,
-        port: peer.peerPort,
-        self: node.self.name,
-        peer,
-        ...(tls ? { tls } : {}),
-        sinceMs: plan.sinceMs,
-      });
-    };
-    // A node stopped meanwhile takes nothing more.
-    const target: CatchUpNode = {
-      self: node.self,
-      nodes: node.nodes,
-      seen: { has: (id) => node.seen.has(id) },
-      positionOf: (name) => node.positionOf(name),
-      submit: (inc) => void (this.#phase === "running" && node.submit(inc)),
-    };
-    catchUp(target, fetch, plan.why).then(
-      (line) => log.info(line),
-      (e) => log.error("catching up from the peers failed: {error}", { error: (e as Error).message }),
-    );
-  }
-
   /** Everything the node holds, released in order: first what brings work in, then the files. */
   #close(): void {
     for (const t of this.#timers.splice(0)) clearInterval(t);
     this.#stopTrimming();
+    this.#stopRepair();
     this.ports.close();
     this.#ui?.close();
     this.#stats?.stop();

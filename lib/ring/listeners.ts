@@ -159,7 +159,11 @@ export class Listeners {
     const key = `${kind}:${name}`;
     const conns = this.#connsOf(kind, name);
     const known = this.#dirty.has(key) || this.store?.position(key) !== undefined || conns.length > 0;
-    if (!known) throw new Error(`no ${kind} "${name}" on this node`);
+    if (!known) {
+      const other = kind === "durable" ? "group" : "durable";
+      const hint = this.#connsOf(other, name).length > 0 || this.#position(`${other}:${name}`) !== undefined;
+      throw new Error(`no ${kind} "${name}" on this node${hint ? ` (a ${other} has that name: sprog ${other} rm ${name})` : ""}`);
+    }
     if (conns.length > 0 && !force)
       throw new Error(
         `${kind} "${name}" is connected (${conns.map((c) => c.remote).join(", ")}): stop it first, or force to disconnect it`,

@@ -25,7 +25,8 @@ const NAME_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /**
  * POSITIONS {id, kind?}: answers OK {id, node, positions} (the rows as JSON, as `/status`
- * shows them), only those of `kind` when given; ERROR {id, reason} on a node without a store.
+ * shows them, in pages of at most {@link PAGE_BYTES}: each page but the last has `more` =
+ * `1`), only those of `kind` when given; ERROR {id, reason} on a node without a store.
  *
  * @example
  * ```ts
@@ -42,7 +43,41 @@ export function answerPositions(node: ZogNode, conn: Conn, vars: Readonly<Record
   const store = node.listeners.status();
   if (!store) return void conn.write(ringBytes(RingType.ERROR, { id, reason: "this node keeps no store: no durable listeners or groups" }));
   const rows = store.positions.filter((p) => kind === undefined || p.kind === kind);
-  conn.write(ringBytes(RingType.OK, { id, node: node.self.name, positions: JSON.stringify(rows) }));
+  const pages = positionPages(rows, PAGE_BYTES);
+  pages.forEach((page, i) =>
+    conn.write(ringBytes(RingType.OK, { id, node: node.self.name, positions: page, ...(i < pages.length - 1 ? { more: "1" } : {}) })),
+  );
+}
+
+/** JSON bytes of one answer's `positions` at most (a packet's payload is at most 65535 bytes). */
+export const PAGE_BYTES = 48 * 1024;
+
+/**
+ * The rows as JSON arrays of at most `maxBytes` each (a row longer than that alone in
+ * its page), in order; one empty array when there are none.
+ *
+ * @example
+ * ```ts
+ * positionPages([], 100); // ["[]"]
+ * ```
+ */
+export function positionPages(rows: readonly unknown[], maxBytes: number): string[] {
+  const pages: string[] = [];
+  let page: string[] = [];
+  let bytes = 2;
+  for (const row of rows) {
+    const text = JSON.stringify(row);
+    const size = Buffer.byteLength(text) + 1;
+    if (page.length > 0 && bytes + size > maxBytes) {
+      pages.push(`[${page.join(",")}]`);
+      page = [];
+      bytes = 2;
+    }
+    page.push(text);
+    bytes += size;
+  }
+  pages.push(`[${page.join(",")}]`);
+  return pages;
 }
 
 /**

@@ -46,6 +46,12 @@ export function rebuildJournal(files: LogFiles, store: RingStore, nodes: readonl
       pending.push({ id: m.id, origin: position.get(m.origin) ?? self, content: m.content, dests });
     }
   }
+  // A row that fails its checksum was logged all the same: its id (as it still reads) is
+  // seen, so catching up does not log it again; it is mended from the peers (mend_rows.ts).
+  for (const seq of store.damagedSeqs) {
+    const raw = store.unchecked(seq);
+    if (raw) seen.add(raw.id);
+  }
   compactJournal(files, seen, pending, store.lastSeq);
   return `journal rebuilt from ${store.path}: ${seen.size} ids remembered, ${pending.length} messages to be sent again to every peer (they drop what they have)`;
 }

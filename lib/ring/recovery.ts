@@ -193,7 +193,7 @@ function behind(files: LogFiles, storeSeq: number, seq: number): JournalBehindEr
   );
 }
 
-/** Writes the store's damaged rows again from the journal: a line saying which it could and could not mend, and how many it could not. */
+/** Writes the store's damaged rows again from the journal: a line saying which it could and could not mend, and how many it could not (the peers mend them: mend_rows.ts). */
 function mendRows(store: StoreRows, state: ReplayState, damaged: ReadonlySet<number>): { line: string; lost: number } {
   const fromJournal = state.after.filter((e) => damaged.has(e.seq));
   store.replace(fromJournal.map((e) => ({ seq: e.seq, id: e.id, origin: e.origin, content: e.content })));

@@ -1,6 +1,8 @@
 /**
  * Saves the coordinator's state through a {@link StateStore}: coalesced to one write per
- * burst of changes, one write at a time, and only while this zeus may write (a leader of
+ * burst of changes, one write at a time, spaced by five times the last write's duration (at
+ * most {@link MAX_SPACING_MS}) so that a large state, whose write takes long, is written
+ * less often rather than on every burst (100 000 copies: 25 % of zeus's CPU went to writes), and only while this zeus may write (a leader of
  * several zeus proving its lease). A write refused because this zeus was deposed is
  * reported; any other failure (etcd unreachable, a full disk) is logged once and retried
  * every second until a write succeeds.
@@ -13,6 +15,9 @@ import type { ZeusState } from "./state_file.ts";
 import type { StateStore } from "./state_store.ts";
 
 const log = getLogger("zeus", "server");
+
+/** The longest a change waits for its write because writes are spaced out (plus the write). */
+export const MAX_SPACING_MS = 2000;
 
 /**
  * The state's writer.
@@ -30,6 +35,10 @@ export class StateSaver {
   #saving: Promise<void> = Promise.resolve();
   #failing: string | undefined;
   #retry: ReturnType<typeof setTimeout> | undefined;
+  /** When the last write ended and how long it took (performance.now() ms). */
+  #lastEnd = 0;
+  #lastTook = 0;
+  #spaced: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly store: StateStore,
@@ -37,11 +46,14 @@ export class StateSaver {
     readonly opts: { mayWrite(): boolean; refused(why: string): void; retryMs?: number },
   ) {}
 
-  /** Something changed: a write follows before the next I/O turn (coalesced). */
+  /** Something changed: a write follows after this burst (coalesced), or once spacing allows. */
   queue(): void {
     if (this.#queued || this.#stopped) return;
     this.#queued = true;
-    setImmediate(() => (this.#saving = this.#saving.then(() => this.#save())));
+    const write = () => (this.#saving = this.#saving.then(() => this.#save()));
+    const wait = this.#lastEnd + Math.min(MAX_SPACING_MS, 5 * this.#lastTook) - performance.now();
+    if (wait < 1) setImmediate(write);
+    else this.#spaced = setTimeout(write, wait);
   }
 
   /** Writes now (after any write in progress); resolves when done. */
@@ -54,13 +66,17 @@ export class StateSaver {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#retry);
+    clearTimeout(this.#spaced);
   }
 
   async #save(): Promise<void> {
     this.#queued = false;
     if (!this.opts.mayWrite()) return;
+    const t0 = performance.now();
     try {
       await this.store.save(this.snapshot());
+      this.#lastEnd = performance.now();
+      this.#lastTook = this.#lastEnd - t0;
       if (this.#failing) log.info("state saved to {path} again", { path: this.store.where });
       this.#failing = undefined;
     } catch (e) {

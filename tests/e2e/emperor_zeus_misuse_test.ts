@@ -45,7 +45,7 @@ async function expectOneHint(e: EmperorProc, hint: RegExp): Promise<void> {
   expect(await health.text()).toMatch(hint);
   const status = await run(bin("emperor"), ["status", "--stats", `127.0.0.1:${e.statsPort}`]);
   expect(status.code).toBe(0);
-  expect(status.stdout.split("\n")[0]).toMatch(new RegExp(`^zeus 127\\.0\\.0\\.1:\\d+: not connected \\(\\w+\\): .*${hint.source}`));
+  expect(status.stdout.split("\n")[0]).toMatch(new RegExp(`^zeus [\\w.]+:\\d+: not connected \\(\\w+\\): .*${hint.source}`));
   expect(((await e.status()) as { zeus: { misconfigured?: boolean } }).zeus.misconfigured).toBe(true);
   expect(e.proc.child.exitCode).toBeNull(); // it keeps running
 }
@@ -87,5 +87,18 @@ test("plain on a TLS zeus, TLS on a plain zeus", async () => {
   await expectOneHint(
     tlsOnPlain,
     /127\.0\.0\.1:\d+: this zeus does not speak TLS: pass --emperor zeus:127\.0\.0\.1:\d+, without --zeus-ca/,
+  );
+}, 30_000);
+
+test("a zeus certificate that does not name the host dialled, and no client certificate for a zeus that asks for one", async () => {
+  const z = await startAuthZeus();
+  const ca = ["--zeus-ca", join(certs.pki, "ca.crt")];
+  // zeus.crt names zeus and 127.0.0.1, not localhost.
+  const otherName = await startEmperor("e1", `zeus-ssl:localhost:${z.port},${join(certs.pki, "e1.key")}`, ca);
+  const noCert = await startEmperor("e2", `zeus-ssl:127.0.0.1:${z.port}`, ca);
+  await expectOneHint(otherName, /the certificate of localhost:\d+ does not name it: dial the host or IP its certificate names/);
+  await expectOneHint(
+    noCert,
+    /127\.0\.0\.1:\d+ requires a client certificate: pass --emperor zeus-ssl:127\.0\.0\.1:\d+,CRT,KEY \(signed by zeus's CA\)/,
   );
 }, 30_000);

@@ -9,7 +9,6 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { bin, killAll, removeTmpDirs, run, waitFor } from "../helpers/procs.ts";
 import { accessContents, meshUp, settled, startNode, startTestRing, status } from "../helpers/ring_setup.ts";
-import { alive } from "./_emperor.ts";
 
 afterAll(async () => {
   await killAll();
@@ -47,7 +46,7 @@ describe("ack = quorum, the entry node's machine lost", () => {
 
     const mv = procs.get("MV")!;
     process.kill(mv.pid, "SIGKILL");
-    await waitFor(() => !alive(mv.pid), 10_000, "MV gone");
+    await mv.exited;
     rmSync(join(ring.dir, "logs", "MV"), { recursive: true, force: true });
     rmSync(join(ring.dir, "state", "MV"), { recursive: true, force: true });
     for (const n of ["LA", "S"]) process.kill(procs.get(n)!.pid, "SIGCONT");

@@ -6,6 +6,7 @@ import { afterAll, expect, test } from "bun:test";
 import { EXIT } from "../../lib/errors.ts";
 import { bin, killAll, removeTmpDirs, run, start, tmpDir, waitFor } from "../helpers/procs.ts";
 import { accessContents, freeRingPorts, meshUp, startNode, status, writeRing } from "../helpers/ring_setup.ts";
+import { WireClient } from "../helpers/wire_client.ts";
 import { batch, listen, printed, send, twoNodes } from "./_listen.ts";
 
 afterAll(async () => {
@@ -78,6 +79,18 @@ test("sprog durable ls|rm and group ls|rm: position, lag, last seen, members; rm
   back.child.kill("SIGTERM");
   await back.exited;
 
+  // Many durable listeners: the answer comes in pages (one packet holds at most 64 KiB).
+  const names = Array.from({ length: 400 }, (_, i) => `many-durable-listener-${String(i).padStart(3, "0")}`);
+  for (const name of names) {
+    const c = await WireClient.connect(ring.hosts[0]!, ring.clientPort);
+    expect(await c.subscribe({ durable: name })).toBeUndefined();
+    c.close();
+    await c.closed();
+  }
+  const many = await sprog("durable", "ls", "--server", a, "--json");
+  expect(many.code).toBe(0);
+  expect((JSON.parse(many.stdout) as { name: string }[]).map((r) => r.name).filter((n) => n.startsWith("many-"))).toEqual(names);
+
   // Groups: members, in flight, redeliveries; removed only with --force while a member is on.
   const member = listen(ring, 0, ["--group", "jobs"]);
   await waitFor(async () => (await row("jobs"))?.connected === 1, 10_000, "the member");
@@ -87,12 +100,22 @@ test("sprog durable ls|rm and group ls|rm: position, lag, last seen, members; rm
   expect(groups.code).toBe(0);
   expect(groups.stdout).toMatch(/^NODE\s+NAME\s+POSITION\s+LAG\s+LAG \(S\)\s+MEMBERS\s+IN FLIGHT\s+REDELIVERIES\s+LAST SEEN\n/);
   expect(groups.stdout).toMatch(/^A\s+jobs\s+\d+\s+\d+\s+[\d.]+\s+1\s+\d+\s+0\s+[\d.]+ s ago$/m);
+  const wrongKind = await sprog("durable", "rm", "jobs", "--server", a);
+  expect(wrongKind.code).toBe(EXIT.notFound);
+  expect(wrongKind.stderr).toContain('no durable "jobs" on this node (a group has that name: sprog group rm jobs)');
   expect((await sprog("group", "rm", "jobs", "--server", a)).code).toBe(EXIT.refused);
   const gone = await sprog("group", "rm", "jobs", "--force", "--server", a);
   expect(gone.code).toBe(0);
   expect(await member.exited).toBe(1);
   expect(member.stderr()).toMatch(/group jobs was removed by /);
   expect(await row("jobs")).toBeUndefined();
+
+  // A responder's group (reply.SERVICE) removed: it stops with exit 1 and the reason.
+  const responder = start(bin("sprog"), ["reply", "--service", "up", "--server", a, "--", "echo", "hi"]);
+  await waitFor(async () => (await row("reply.up"))?.connected === 1, 10_000, "the responder");
+  expect((await sprog("group", "rm", "reply.up", "--force", "--server", a)).code).toBe(0);
+  expect(await responder.exited).toBe(1);
+  expect(responder.stderr()).toMatch(/group reply\.up was removed by /);
 }, 90_000);
 
 test("with client certificates, only a certificate named in [tls] admins (or a node's) may remove; any client may list", async () => {

@@ -44,3 +44,25 @@ test("DirWatcher sees add, edit, touch and remove through events, ignoring other
   expect((await next()).removed).toEqual(["old.ini"]);
   w.stop();
 });
+
+test("an event naming a file reads that file alone; one naming none, or the safety net, rescans the folder", async () => {
+  const dir = tmpDir();
+  writeFileSync(join(dir, "a.toml"), "[vassal]\n");
+  const seen: DirChanges[] = [];
+  const w = new DirWatcher(dir, { match: (n) => n.endsWith(".toml"), onChange: (c) => seen.push(c), rescanMs: 60_000 });
+  w.start();
+  seen.length = 0;
+  // Written behind the watcher's back (no event reaches it for b.toml): a look at a.toml alone does not find it.
+  writeFileSync(join(dir, "b.toml"), "[vassal]\n");
+  writeFileSync(join(dir, "a.toml"), "[vassal]\ncommand = 'x'\n");
+  w.stop();
+  w.scanNames(["a.toml", "gone.toml", "notes.txt"]);
+  expect(seen).toEqual([{ added: [], changed: ["a.toml"], touched: [], removed: [] }]);
+  expect([...w.snapshot.keys()]).toEqual(["a.toml"]);
+  rmSync(join(dir, "a.toml"));
+  w.scanNames(["a.toml"]);
+  expect(seen[1]).toEqual({ added: [], changed: [], touched: [], removed: ["a.toml"] });
+  w.scan();
+  expect(seen[2]).toEqual({ added: ["b.toml"], changed: [], touched: [], removed: [] });
+  expect([...w.snapshot.keys()]).toEqual(["b.toml"]);
+});

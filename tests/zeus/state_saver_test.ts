@@ -57,3 +57,27 @@ test("nothing is written while this zeus may not write, nor queued after stop", 
   await new Promise((r) => setImmediate(r));
   expect(saved).toEqual(["1"]);
 });
+
+test("writes are spaced by five times the last write's duration: a slow state is written less often, the last change still written", async () => {
+  const saved: string[] = [];
+  const store: StateStore = {
+    where: "slow",
+    load: async () => undefined,
+    save: async (s) => {
+      await Bun.sleep(60); // the write itself takes 60 ms: the next waits up to 300 ms
+      saved.push(s.savedAt);
+    },
+  };
+  let n = 0;
+  const saver = new StateSaver(store, () => state(++n), { mayWrite: () => true, refused: () => {} });
+  saver.queue();
+  await waitFor(() => saved.length === 1, 5000, "the first write");
+  // Twenty bursts of changes 10 ms apart, all inside the spacing: one more write, not twenty.
+  for (let i = 0; i < 20; i++) {
+    saver.queue();
+    await Bun.sleep(10); // bursts apart in time, as changes come
+  }
+  await waitFor(() => saved.length === 2, 5000, "the spaced write");
+  expect(saved).toEqual(["1", "2"]);
+  saver.stop();
+});

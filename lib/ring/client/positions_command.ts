@@ -38,10 +38,16 @@ async function ask(
   const id = `${type === RingType.POSITIONS ? "ls" : "rm"}-${newClientId()}`;
   let settle!: { ok: (v: Record<string, string>) => void; fail: (e: Error) => void };
   const answer = new Promise<Record<string, string>>((ok, fail) => (settle = { ok, fail }));
+  const pages: unknown[] = [];
   const link = await NodeLink.open(
     { host: server.host, port: server.port, ...(tls ? { tls } : {}), clientId: newClientId() },
     {
-      onAnswer: (got, v) => got === id && settle.ok(v),
+      onAnswer: (got, v) => {
+        if (got !== id) return;
+        // POSITIONS comes in pages: each but the last says more = 1.
+        if (v.positions !== undefined) pages.push(...(JSON.parse(v.positions) as unknown[]));
+        if (v.more !== "1") settle.ok(v.positions !== undefined ? { ...v, positions: JSON.stringify(pages) } : v);
+      },
       onRefused: (got, reason) => got === id && settle.fail(new Error(reason)),
       onClose: (err) => settle.fail(err ?? new Error("connection closed")),
     },
@@ -97,11 +103,13 @@ export function renderPositions(kind: "durable" | "group", rows: readonly NodeRo
 export async function listPositions(t: PositionsTarget, kind: "durable" | "group", json: boolean): Promise<number> {
   const rows: NodeRow[] = [];
   let failed = false;
+  let answered = 0;
   await Promise.all(
     t.servers.map(async (server) => {
       try {
         const v = await ask(server, t.tls, RingType.POSITIONS, { kind });
         const node = v.node || hostPort(server.host, server.port);
+        answered++;
         rows.push(...(JSON.parse(v.positions ?? "[]") as PositionRow[]).map((r) => ({ node, ...r })));
       } catch (e) {
         failed = true;
@@ -110,6 +118,7 @@ export async function listPositions(t: PositionsTarget, kind: "durable" | "group
     }),
   );
   rows.sort((a, b) => (a.name === b.name ? (a.node < b.node ? -1 : 1) : a.name < b.name ? -1 : 1));
+  if (answered === 0 && !json) return EXIT.lost; // no node answered: no empty table
   process.stdout.write(json ? `${JSON.stringify(rows, null, 2)}\n` : renderPositions(kind, rows, Date.now()));
   return failed ? EXIT.lost : EXIT.ok;
 }

@@ -146,5 +146,7 @@ export async function replyCommand(
   await finished;
   await responder.stop();
   if (refused === undefined) return EXIT.ok;
+  // Its group removed by an admin (sprog group rm) is no fault of the command line (1, not 2).
+  if (/^group \S+ was removed by /.test(refused)) throw new Error(`${where}: ${refused}`);
   throw new UsageError(`${where} refused: ${refused}`);
 }

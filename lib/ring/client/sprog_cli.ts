@@ -403,6 +403,7 @@ async function reply(args: string[]): Promise<number> {
 /** `sprog durable ls|rm` and `sprog group ls|rm`. */
 async function positions(kind: "durable" | "group", args: string[]): Promise<number> {
   const command = POSITION_COMMANDS.find((c) => c.kind === kind && c.verb === args[0]);
+  if (!command && (args[0] === "--help" || args[0] === "-h")) return parseCommand(POSITION_COMMANDS[0]!.def, args) as number;
   if (!command)
     throw new UsageError(
       `sprog ${kind} takes ls or rm, not ${JSON.stringify(args[0] ?? "nothing")}: sprog ${kind} ls | sprog ${kind} rm NAME`,

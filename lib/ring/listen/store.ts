@@ -227,10 +227,23 @@ export class RingStore {
   /** Seqs of rows found failing their checksum so far (each logged once). */
   readonly damagedSeqs = new Set<number>();
 
+  /** Hears of each row found failing its checksum when read, once (the node mends it from its peers: mend_rows.ts). */
+  onDamaged: ((seq: number) => void) | undefined;
+
   #damaged(seq: number): void {
     if (this.damagedSeqs.has(seq)) return;
     this.damagedSeqs.add(seq);
     log.warn("store {path}: message {seq} fails its checksum: not served", { path: this.path, seq });
+    this.onDamaged?.(seq);
+  }
+
+  /**
+   * A row's seq, time and id as they are on disk, checksum or not: what a damaged row
+   * still says of itself, to look it up in the peers' copies.
+   */
+  unchecked(seq: number): { seq: number; ts: number; id: string } | undefined {
+    const row = this.#db.query("SELECT seq, ts, id FROM messages WHERE seq = ?").get(seq) as { seq: number; ts: number; id: string } | null;
+    return row ?? undefined;
   }
 
   /** The first seq still held (lastSeq + 1 when the store is empty). */

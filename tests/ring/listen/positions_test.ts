@@ -4,6 +4,7 @@ import { expect, test } from "bun:test";
 import fc from "fast-check";
 import { positionKey, positionRow } from "../../../lib/ring/listen/positions.ts";
 import { renderPositions } from "../../../lib/ring/client/positions_command.ts";
+import { positionPages } from "../../../lib/ring/position_admin.ts";
 
 const clock = (lastSeq: number, oldestSeq = 1) => ({
   lastSeq,
@@ -75,5 +76,20 @@ test("sprog's tables: durable listeners with CONNECTED, groups with MEMBERS, IN 
       "B     jobs  7         3    1.5      2        4          9             2.0 s ago",
       "",
     ].join("\n"),
+  );
+});
+
+test("property: POSITIONS pages hold every row once, in order, each page within its bytes (a longer row alone)", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.record({ name: fc.string({ maxLength: 80 }), position: fc.nat() }), { maxLength: 60 }),
+      fc.integer({ min: 20, max: 400 }),
+      (rows, max) => {
+        const pages = positionPages(rows, max);
+        expect(pages.flatMap((p) => JSON.parse(p) as unknown[])).toEqual(rows);
+        for (const p of pages) if ((JSON.parse(p) as unknown[]).length > 1) expect(Buffer.byteLength(p)).toBeLessThanOrEqual(max);
+        expect(pages.length).toBeGreaterThanOrEqual(1);
+      },
+    ),
   );
 });
