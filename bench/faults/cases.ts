@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { errCode } from "../../lib/errors.ts";
 import type { Topology } from "./net.ts";
@@ -112,14 +112,22 @@ function flipBit(path: string, rng: () => number): string {
   return `byte ${at} of ${size} bit ${bit}`;
 }
 
-function damage(name: string, file: (ring: FaultRing) => string): FaultCase {
+/** Cuts `path` at a seeded length between a half and the whole of it; says where. */
+function truncate(path: string, rng: () => number): string {
+  const size = statSync(path).size;
+  const keep = Math.floor(size / 2 + rng() * (size / 2));
+  truncateSync(path, keep);
+  return `cut from ${size} to ${keep} bytes`;
+}
+
+function damage(name: string, file: (ring: FaultRing) => string, how = flipBit): FaultCase {
   return {
     name,
     run: async (ctx) => {
       await ctx.acked(300);
       await ctx.ring.kill(C);
       const path = file(ctx.ring);
-      ctx.say(`G killed, ${path.slice(ctx.ring.ring.dir.length + 1)}: ${flipBit(path, ctx.rng)}, G restarted`);
+      ctx.say(`G killed, ${path.slice(ctx.ring.ring.dir.length + 1)}: ${how(path, ctx.rng)}, G restarted`);
       ctx.ring.startNode(C);
     },
   };
@@ -215,4 +223,6 @@ export const RING_CASES: FaultCase[] = [
   damage("bit flip in journal", (ring) => join(ring.stateDir(C), "journal")),
   damage("bit flip in store.db", (ring) => join(ring.stateDir(C), "store.db")),
   damage("bit flip in access.log", (ring) => join(ring.logDir(C), "access.log")),
+  damage("journal truncated", (ring) => join(ring.stateDir(C), "journal"), truncate),
+  damage("access.log truncated", (ring) => join(ring.logDir(C), "access.log"), truncate),
 ];

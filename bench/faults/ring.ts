@@ -126,10 +126,17 @@ export class FaultRing {
     await waitFor(() => this.meshUp(), timeoutMs, "the five-node TLS mesh in namespaces");
   }
 
-  /** Sends `sig` to node `name` (by pid). */
+  /** Sends `sig` to node `name` (by pid), unless it has exited. */
   signal(name: string, sig: NodeJS.Signals): void {
     const p = this.procs.get(name);
-    if (p) process.kill(p.pid, sig);
+    if (p && p.child.exitCode === null && p.child.signalCode === null) process.kill(p.pid, sig);
+  }
+
+  /** Nodes that exited by themselves (not killed by the suite), with the last line they logged. */
+  exited(): string[] {
+    return [...this.procs]
+      .filter(([, p]) => p.child.exitCode !== null)
+      .map(([n, p]) => `${n} exited ${p.child.exitCode}: ${p.stderr().trim().split("\n").at(-1)?.slice(0, 300) ?? ""}`);
   }
 
   /** kill -9 of node `name`; resolves once it is gone. */

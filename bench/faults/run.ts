@@ -69,7 +69,7 @@ try {
           `converged ${r.convergedS === undefined ? "NEVER (60 s)" : `${r.convergedS.toFixed(1)} s`} after the fault; ` +
           `${bad.length ? bad.join(", ") : "clean"} — ${r.did.join("; ")}`,
       );
-      for (const e of r.anomalies.examples.slice(0, 4)) console.log(`    ${e}`);
+      for (const e of [...r.exited, ...r.anomalies.examples.slice(0, 4)]) console.log(`    ${e}`);
     }
     rows.push(ringRow(c.name, results));
   }
@@ -96,13 +96,15 @@ if (values.json) writeFileSync(values.json, JSON.stringify(all, null, 1));
 
 /** One table row: how many runs were clean, the anomalies summed, the convergence times. */
 function ringRow(name: string, results: RunResult[]): string {
-  const ok = results.filter((r) => clean(r.anomalies)).length;
+  const ok = results.filter((r) => clean(r.anomalies) && r.exited.length === 0).length;
   const sums = FAILURES.map((k) => [k, results.reduce((s, r) => s + r.anomalies[k], 0)] as const).filter(([, n]) => n > 0);
   const conv = results.map((r) => (r.convergedS === undefined ? "never" : r.convergedS.toFixed(1))).join("/");
   const acked = results.reduce((s, r) => s + r.acked, 0);
   const unacked = results.reduce((s, r) => s + r.anomalies.unacknowledged_logged, 0);
   const bad = sums.length ? `; ${sums.map(([k, n]) => `${k.replaceAll("_", " ")} ${n}`).join(", ")}` : "";
-  return `| ${cell(name)} | ${results.length} | ${ok}/${results.length} clean (${acked} acked, ${unacked} unacknowledged but logged)${bad}; converged ${conv} s |`;
+  const gone = results.flatMap((r) => r.exited);
+  const exits = gone.length ? `; ${gone.length} node exits (${cell(gone[0]!)})` : "";
+  return `| ${cell(name)} | ${results.length} | ${ok}/${results.length} clean (${acked} acked, ${unacked} unacknowledged but logged)${bad}${exits}; converged ${conv} s |`;
 }
 
 /** `s` as a Markdown table cell (its pipes escaped). */

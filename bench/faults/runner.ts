@@ -22,6 +22,8 @@ export interface RunResult {
   fsync: string;
   /** What the fault did, as the case said it. */
   did: string[];
+  /** Nodes that exited by themselves, and why. */
+  exited: string[];
   acked: number;
   attempted: number;
   /** Seconds from the end of the fault until every node held the same messages (undefined: never, within the bound). */
@@ -136,6 +138,7 @@ export async function runCase(c: FaultCase, opts: { seed: number; fsync?: string
       // Not converged within the bound: the checker says what differs.
     }
     const heard = listeners.stop();
+    const exited = r.exited();
     for (const n of r.names) r.signal(n, "SIGTERM");
     await Promise.all([...r.procs.values()].map((p) => p.exited));
     const storeAgrees = new Map<string, boolean>();
@@ -147,6 +150,7 @@ export async function runCase(c: FaultCase, opts: { seed: number; fsync?: string
       seed: opts.seed,
       fsync,
       did,
+      exited,
       acked: h.acked.size,
       attempted: h.attempted.size,
       ...(convergedS !== undefined ? { convergedS } : {}),
