@@ -22,7 +22,7 @@ help:
 	@echo "make faults   the fault suite as root: five TLS nodes in network namespaces under partitions, loss, kill -9, SIGSTOP, clock steps, a full disk, damaged files; zeus cut off (RUNS, CASE; docs/faults.md)"
 	@echo "make check    type check (tsc, and every @example in lib/ and mod.ts), format check (prettier), lib/ folders import downward only, through mod.ts"
 	@echo "make fmt      format the sources with prettier"
-	@echo "make dist     cross-build tarballs for every target, with SHA256SUMS"
+	@echo "make dist     cross-build tarballs for every target, .debs, a CycloneDX SBOM, with SHA256SUMS"
 	@echo "make dist-check  run the linux-arm64 build under qemu-user: --version, --check, a 2-node ring"
 	@echo "make clean    remove dist/"
 	@echo "make help     this list (docs/install.md says more of each)"

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Cross-builds one tarball per target into dist/release (OUT), with install.sh and SHA256SUMS.
+# Cross-builds one tarball per target into dist/release (OUT), with install.sh, a CycloneDX
+# SBOM (scripts/sbom.ts) and SHA256SUMS.
 # Each tarball holds ONE executable under four names (hard links): zog, sprog, zeus,
 # emperor; it runs the program named by the name it was started as. windows-x64 gets
 # sprog.exe only.
@@ -80,10 +81,13 @@ rm -rf "$OUT"/.deb-*
 ls "$OUT"/*.deb >/dev/null 2>&1 && for d in "$OUT"/*.deb; do printf '%-16s %s\n' "${d##*/}" "$(du -h "$d" | cut -f1)"; done
 
 cp install.sh "$OUT/install.sh"
-(cd "$OUT" && sha256sum ./*.tar.gz $(ls ./*.deb 2>/dev/null) install.sh | sed 's| \./| |' >SHA256SUMS)
+# The SBOM (CycloneDX, from package-lock.json, offline): the bundled packages and each target's Bun runtime.
+SBOM="zog-$VERSION.cdx.json"
+"$BUN" run scripts/sbom.ts "$VERSION" "$BUILT" "${TARGETS[@]}" >"$OUT/$SBOM"
+(cd "$OUT" && sha256sum ./*.tar.gz $(ls ./*.deb 2>/dev/null) "$SBOM" install.sh | sed 's| \./| |' >SHA256SUMS)
 # SIGN_KEY (an ssh private key): a detached signature, verified with ssh-keygen -Y verify (README).
 if [ -n "${SIGN_KEY:-}" ]; then
   ssh-keygen -q -Y sign -f "$SIGN_KEY" -n file "$OUT/SHA256SUMS" || { echo "dist.sh: cannot sign with SIGN_KEY=$SIGN_KEY" >&2; exit 1; }
   echo "wrote $OUT/SHA256SUMS.sig"
 fi
-echo "wrote $OUT/install.sh and $OUT/SHA256SUMS"
+echo "wrote $OUT/$SBOM, $OUT/install.sh and $OUT/SHA256SUMS"
