@@ -14,7 +14,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { killAll, removeTmpDirs, tmpDir, waitFor } from "../tests/helpers/procs.ts";
+import { bin, killAll, removeTmpDirs, tmpDir, waitFor } from "../tests/helpers/procs.ts";
 import { startZeus, type ZeusProc } from "../tests/e2e/_zeus.ts";
 import { etcdMissing, startEtcd } from "../tests/e2e/_etcd.ts";
 import { cpuSeconds, memoryMiB, oldestHeartbeatMs, timedStatus } from "./scale_lib/measure.ts";
@@ -75,7 +75,8 @@ function sampleAges(statsPort: number): () => void {
   let on = true;
   void (async () => {
     while (on) {
-      const s = await timedStatus(statsPort);
+      // The emperors' rows, no vassal's (a page of none): what a monitor of heartbeats would ask.
+      const s = await timedStatus(statsPort, "?limit=0");
       if (s) {
         ages.max = Math.max(ages.max, oldestHeartbeatMs(s.status, s.at));
         ages.statusMaxMs = Math.max(ages.statusMaxMs, s.ms);
@@ -100,8 +101,18 @@ async function writeVassals(dir: string): Promise<void> {
 
 async function allRunning(z: ZeusProc): Promise<boolean> {
   if (fleet.running < VASSALS) return false;
-  const s = await timedStatus(z.statsPort);
-  return s !== undefined && s.status.vassals.every((v) => v.state === "running");
+  const s = await timedStatus(z.statsPort, "?summary");
+  const sum = s?.status.summary;
+  return sum !== undefined && sum.vassal_states.running === sum.vassals;
+}
+
+/** `zeus status` (a summary beyond 1 000 rows) as an operator runs it: its wall time in ms. */
+async function timedStatusCommand(z: ZeusProc): Promise<number> {
+  const t0 = performance.now();
+  const p = Bun.spawn([bin("zeus"), "status", "--stats", `127.0.0.1:${z.statsPort}`], { stdout: "pipe", stderr: "pipe" });
+  const code = await p.exited;
+  if (code !== 0) throw new Error(`zeus status exited ${code}: ${await new Response(p.stderr).text()}`);
+  return performance.now() - t0;
 }
 
 async function failover(z: ZeusProc): Promise<void> {
@@ -141,6 +152,11 @@ async function run(z: ZeusProc): Promise<void> {
   );
   console.log(
     `heartbeat every ${HEARTBEAT_MS} ms: oldest age in /status ${ages.max} ms (${ages.samples} samples, slowest /status ${ages.statusMaxMs.toFixed(0)} ms); this process' own timer lag ${simLagMs.toFixed(0)} ms; emperors declared dead ${dead}; rejected ${fleet.rejected}; connections closed ${fleet.closed}`,
+  );
+  const command = await timedStatusCommand(z);
+  const summary = await timedStatus(z.statsPort, "?summary");
+  console.log(
+    `zeus status (summary) ${command.toFixed(0)} ms; /status?summary ${summary?.ms.toFixed(0)} ms; whole /status ${s?.ms.toFixed(0)} ms`,
   );
   const hb = s?.status.heartbeats;
   if (hb)

@@ -37,6 +37,7 @@ import type { VassalSource } from "./vassal_source.ts";
 import { type ConnectionHost, ZeusConnection } from "./zeus_connection.ts";
 import { zeusMetrics, type ZeusStatus, zeusStatus } from "./zeus_status.ts";
 import { ZeusConsole } from "./zeus_console.ts";
+import { type StatusView, statusView } from "./status_view.ts";
 import { errCode } from "../errors.ts";
 
 const log = getLogger("zeus", "server");
@@ -463,9 +464,9 @@ export class Zeus implements ZeusServer, ConnectionHost {
     );
   }
 
-  #status(): ZeusStatus {
+  #status(view: StatusView = {}): ZeusStatus {
     const { ha } = this.opts;
-    return { ...zeusStatus(this.core), ...(ha ? { ha: ha.status() } : {}) };
+    return { ...zeusStatus(this.core, view), ...(ha ? { ha: ha.status() } : {}) };
   }
 
   #serveStats(): void {
@@ -476,7 +477,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
       !ha || this.canAct()
         ? { ok: true, text: [ha ? "leader" : "ok", ...drainLines(zeusStatus(this.core).emperors)].join("; ") }
         : { ok: false, text: `standby${ha.leaderAddress() ? `: the leader is ${ha.leaderAddress()}` : ": no leader elected yet"}` };
-    const status = () => this.#status();
+    const status = (query: URLSearchParams) => this.#status(statusView(query));
     this.#stats = serveStats(stats.host, stats.port, { status, metrics: () => zeusMetrics(this.core), health, ui: this.ui.handle });
     this.statsPort = this.#stats.port;
     this.ui.served(stats.host, this.statsPort);
