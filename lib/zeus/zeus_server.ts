@@ -21,7 +21,7 @@ import { serveStats, type StatsServer } from "../stats/mod.ts";
 import type { HostPort, TlsServerFiles } from "../tls/mod.ts";
 import type { DirChanges } from "../watch/mod.ts";
 import { encodeMessage, sha256Hex } from "../zeus_protocol/mod.ts";
-import { leaderOnly, locateVassal, ZEUS_ADMIN_COMMANDS } from "./admin_commands.ts";
+import { leaderOnly, locateVassal, savedFirst, ZEUS_ADMIN_COMMANDS } from "./admin_commands.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
 import { Coordinator } from "./coordinator.ts";
 import type { CoordinatorOptions } from "./coordinator_types.ts";
@@ -443,6 +443,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
       },
       vassals: opts.vassals,
       leader: () => (this.canAct() ? undefined : (opts.ha?.leaderAddress() ?? "")),
+      saved: () => this.#saver?.flush() ?? Promise.resolve(),
     };
     return new AdminHub(
       {
@@ -456,7 +457,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
           const clientCerts = this.clientCerts;
           return adminVerdict({ remote: c.remote, certNames: clientCerts ? c.peerNames : [], clientCerts, admins: opts.admins ?? [] });
         },
-        commands: leaderOnly({ ...ZEUS_ADMIN_COMMANDS, ...this.ui.adminCommands }),
+        commands: leaderOnly(savedFirst({ ...ZEUS_ADMIN_COMMANDS, ...this.ui.adminCommands })),
         ctx,
         server: "zeus",
         streams: this.relay,
