@@ -162,7 +162,7 @@ async function run(z: ZeusProc): Promise<void> {
   const hb = s?.status.heartbeats;
   if (hb)
     console.log(
-      `zeus read heartbeats at most ${hb.max_gap_ms} ms apart (period ${HEARTBEAT_MS} ms); its loop was blocked ${hb.deaf_ms} ms in all, ${hb.max_deaf_ms} ms at most (not counted as silence)`,
+      `zeus read heartbeats at most ${hb.max_gap_ms.toFixed(0)} ms apart (period ${HEARTBEAT_MS} ms); its loop was blocked ${hb.deaf_ms.toFixed(0)} ms in all, ${hb.max_deaf_ms.toFixed(0)} ms at most (not counted as silence)`,
     );
   await failover(z);
   const r = memoryMiB(z.proc.pid).rss;
