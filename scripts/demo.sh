@@ -382,9 +382,10 @@ fleet_demo() {
   grep -h 'rollout of clock.toml' "$Z/zeus.log" | sed 's/^[^]]*\] //' | indent
   echo "  both copies run the new config (new pids), never both down at once; the NOTE is clear again"
 
-  echo "-- a bad update: its command exits at once; the first copy fails on it, the rollout stops,"
-  echo "   and auto_revert gives that copy the last config that ran well (the other copy is never touched)"
-  clock_toml 'exit 1' >"$Z/vassals/clock.toml"
+  echo "-- a bad update: its command exits at once; the first copy fails on it, the rollout stops"
+  echo "   (saying why, with the copy's last line on stderr), and auto_revert gives that copy the last"
+  echo "   config that ran well (the other copy is never touched)"
+  clock_toml 'echo clock: no such timezone: Mars/Olympus >&2; exit 1' >"$Z/vassals/clock.toml"
   reverted() { zeus_row "$ip:4041" clock.toml | grep -q 'rollout reverted' && zeus_all_running "$ip:4041" "$m"; }
   wait_until 15 "clock.toml's revert" reverted
   "$DIST/zeus" status --stats "$ip:4041" | grep -E '^(VASSAL|clock\.toml) ' | indent

@@ -37,7 +37,8 @@ export function cpuSeconds(pid: number): number {
 }
 
 /**
- * zeus's `/status`, with how long it took to come, or undefined when it did not come in 30 s.
+ * zeus's `/status` (`query`: e.g. `"?summary"`), with how long it took to come, or undefined
+ * when it did not come in 30 s.
  *
  * @example
  * ```ts
@@ -45,10 +46,10 @@ export function cpuSeconds(pid: number): number {
  * if (s) console.log(s.ms, s.status.vassals.length);
  * ```
  */
-export async function timedStatus(statsPort: number): Promise<{ status: ZeusStatus; ms: number; at: number } | undefined> {
+export async function timedStatus(statsPort: number, query = ""): Promise<{ status: ZeusStatus; ms: number; at: number } | undefined> {
   const t0 = performance.now();
   try {
-    const res = await fetch(`http://127.0.0.1:${statsPort}/status`, { signal: AbortSignal.timeout(30_000) });
+    const res = await fetch(`http://127.0.0.1:${statsPort}/status${query}`, { signal: AbortSignal.timeout(30_000) });
     if (!res.ok) return undefined;
     const status = (await res.json()) as ZeusStatus;
     return { status, ms: performance.now() - t0, at: Date.now() };

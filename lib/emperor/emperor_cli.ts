@@ -23,6 +23,7 @@ import { runZeusMode } from "./zeus_mode.ts";
 import { serveLocalAdmin } from "./local_admin.ts";
 import { LocalControl } from "./local_control.ts";
 import { EMPEROR_CONTROLS, runLocalCommand } from "./control_cli.ts";
+import { departedFlags } from "./departed_logs.ts";
 
 const HELP = `emperor: runs vassals (uWSGI apps or any command) and keeps them alive.
 
@@ -58,6 +59,12 @@ Options:
                         without starting
   --no-exec             refuse exec (zeus exec, emperor exec) in this emperor's vassals;
                         logs still work. Every exec is logged (who, vassal, command, exit, time).
+  --log-keep-departed DURATION
+                        keep the log of a vassal that left (failed, stopped, moved away)
+                        this long for zeus logs / emperor logs, then remove it (default 24h)
+  --log-keep-departed-size SIZE
+                        keep the logs of departed vassals under SIZE in all, the oldest
+                        removed first (default 1GB)
 
 With a directory (a lone emperor):
   --fail-after N        a vassal restarted for failing its health check waits 1 s, 2 s,
@@ -98,6 +105,8 @@ const FLAGS = {
   "no-exec": { type: "boolean" },
   label: { type: "string", multiple: true },
   "fail-after": { type: "string", default: "3" },
+  "log-keep-departed": { type: "string" },
+  "log-keep-departed-size": { type: "string" },
 } as const;
 
 const EMPEROR = defineCommand({ program: "emperor", summary: "runs vassals and keeps them alive", help: HELP, flags: FLAGS });
@@ -140,11 +149,13 @@ export async function main(args: string[]): Promise<number> {
   const { dir, pattern } = vassalsDir(spec.dir);
   const stateDir = resolve(values["state-dir"] ?? defaultStateDir());
   const unhealthyBound = parseNumber("--fail-after", values["fail-after"]!, { integer: true, min: 0 });
+  const departed = departedFlags(values["log-keep-departed"], values["log-keep-departed-size"]);
   const sup = new Supervisor({
     stateDir,
     vassalBinary: values["vassal-binary"],
     workDir: dir,
     unhealthyBound,
+    departed,
     onEvent: (e) => logEvent(e, `${dir}/`),
   });
   let control: LocalControl | undefined;

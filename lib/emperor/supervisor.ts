@@ -18,12 +18,16 @@ import { lockStateDir, unlockStateDir } from "./state_lock.ts";
 import type { SupervisorEvent, SupervisorOptions, VassalStatus } from "./types.ts";
 import { configPath, logPath, Vassal, type VassalContext } from "./vassal.ts";
 import { FileWatch } from "./file_watch.ts";
+import { DEPARTED_DEFAULTS, type DepartedPolicy, markDeparted, sweepDeparted } from "./departed_logs.ts";
 import type { ExecContext } from "../exec/mod.ts";
 import { parseVassalConfig, type VassalConfig, vassalNameProblem } from "../vassal/mod.ts";
 
 export type { SupervisorEvent, SupervisorOptions, VassalState, VassalStatus } from "./types.ts";
 
 const log = getLogger("emperor", "supervisor");
+
+/** How often the logs of departed vassals are looked at (more often for a retention under 2 minutes). */
+const SWEEP_MS = 60_000;
 
 /**
  * Runs vassals and keeps them alive.
@@ -49,9 +53,13 @@ export class Supervisor {
   #watchReloads = new Map<string, number>();
   /** Set by stopAll: nothing new starts after it. */
   #stopping = false;
+  /** How long the logs of departed vassals are kept, and the timer that removes them after. */
+  readonly #departed: DepartedPolicy;
+  #sweeper: ReturnType<typeof setInterval> | undefined;
 
   constructor(opts: SupervisorOptions) {
     this.stateDir = opts.stateDir;
+    this.#departed = opts.departed ?? DEPARTED_DEFAULTS;
     const onEvent = opts.onEvent ?? (() => {});
     this.#ctx = {
       stateDir: opts.stateDir,
@@ -96,6 +104,21 @@ export class Supervisor {
     // supervisor (the directory, zeus) applies the current ones again.
     const stored = join(this.stateDir, "vassals");
     for (const name of readdirSync(stored)) rmSync(join(stored, name), { force: true, recursive: true });
+    // The first sweep waits a period: whoever feeds this supervisor applies its vassals again first.
+    const every = Math.min(SWEEP_MS, Math.max(100, this.#departed.keepMs / 2));
+    // On the real clock, as the files' mtimes are: housekeeping, not a vassal's life (a test's
+    // fake clock drives those alone), and it never keeps the process alive by itself.
+    this.#sweeper = setInterval(() => this.sweepDeparted(), every);
+    this.#sweeper.unref();
+  }
+
+  /**
+   * Removes the logs of departed vassals (not supervised, not being destroyed) past
+   * `--log-keep-departed` or over `--log-keep-departed-size`; returns their names.
+   */
+  sweepDeparted(): string[] {
+    const here = (name: string) => this.#vassals.has(name) || this.#dying.has(name);
+    return sweepDeparted(this.stateDir, this.#departed, here);
   }
 
   /**
@@ -165,6 +188,8 @@ export class Supervisor {
     this.#watchReloads.delete(name);
     const done = known.vassal.destroy().then(() => {
       this.#dying.delete(name);
+      // Its log stays, for --log-keep-departed from now (unless it is placed here again).
+      if (!this.#vassals.has(name)) markDeparted(this.stateDir, name);
       try {
         rmSync(configPath(this.stateDir, name), { force: true });
       } catch (e) {
@@ -240,6 +265,7 @@ export class Supervisor {
     if (this.#ctx.cgroups && !(await this.#ctx.cgroups.drained(2000)))
       log.warn("some vassal processes were still dying at exit (cgroups under {path})", { path: this.#ctx.cgroups.path });
     this.#ctx.watchdog?.stop();
+    clearInterval(this.#sweeper);
     unlockStateDir(this.stateDir);
   }
 

@@ -5,6 +5,7 @@
  */
 import type { Clock } from "../clock.ts";
 import type { HealthStatus } from "./health.ts";
+import type { DepartedPolicy } from "./departed_logs.ts";
 
 /** Where a vassal is in its life. */
 export type VassalState = "starting" | "running" | "reloading" | "stopping" | "backoff" | "unhealthy" | "failed" | "stopped";
@@ -69,4 +70,6 @@ export interface SupervisorOptions {
   clock?: Clock;
   /** Working directory of uWSGI vassals and default one of plain vassals; default stateDir. */
   workDir?: string;
+  /** How long (and how much of) the logs of departed vassals are kept; default 24 h, 1 GB. */
+  departed?: DepartedPolicy;
 }

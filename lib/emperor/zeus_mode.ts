@@ -19,6 +19,7 @@ import { Supervisor, type SupervisorEvent } from "./supervisor.ts";
 import { type ZeusAddress, ZeusLink } from "./zeus_link.ts";
 import { serveLocalAdmin } from "./local_admin.ts";
 import { LocalControl } from "./local_control.ts";
+import { departedFlags } from "./departed_logs.ts";
 
 const log = getLogger("emperor", "zeus");
 
@@ -38,6 +39,8 @@ export interface ZeusModeFlags {
   heartbeat?: string;
   "no-exec"?: boolean;
   label?: string[];
+  "log-keep-departed"?: string;
+  "log-keep-departed-size"?: string;
 }
 
 /** What the emperor CLI lends zeus mode, so both modes log and stop alike. */
@@ -64,6 +67,7 @@ export async function runZeusMode(
 ): Promise<number> {
   const node = flags.node ?? hostname();
   if (!/^[A-Za-z0-9._-]{1,255}$/.test(node)) throw new UsageError(`--node "${node}" may hold only letters, digits, ".", "_" and "-"`);
+  const departed = departedFlags(flags["log-keep-departed"], flags["log-keep-departed-size"]);
   const maxVassals = parseNumber("--max-vassals", flags["max-vassals"] ?? "100", { integer: true, min: 1 });
   const heartbeat = parseNumber("--heartbeat", flags.heartbeat ?? "1", { min: 0.05 });
   if (flags["zeus-ca"] && !specs.some((s) => s.tls)) throw new UsageError('--zeus-ca is for TLS: use "zeus-ssl:HOST:PORT"');
@@ -92,6 +96,7 @@ export async function runZeusMode(
     onState: (s) => link?.session.onState(s),
     // zeus shows what emperors report: a command that dies at once must never read "running" there.
     startMs: PLAIN_START_MS,
+    departed,
   });
   await sup.start();
   const exec = new ExecEndpoint(sup, { node, noExec: flags["no-exec"] ?? false });

@@ -6,11 +6,12 @@
  */
 import { VERSION } from "../cli/mod.ts";
 import { hostPort } from "../net/mod.ts";
-import { errCode } from "../errors.ts";
+import { errCode, UsageError } from "../errors.ts";
 
 /** What a daemon exposes; each is called per request. */
 export interface StatsSource {
-  status(): unknown;
+  /** `GET /status`, told the query (zeus: `?summary`, `?max=N`, filters); a {@link UsageError} answers 400. */
+  status(query: URLSearchParams): unknown;
   metrics(): string;
   /** `GET /healthz`: 200 when `ok`, else 503, with `text` as the body. Default: 200 "ok". */
   health?(): { ok: boolean; text: string };
@@ -30,6 +31,15 @@ function withProcessInfo(status: unknown): unknown {
     uptime_s: Math.round((Date.now() - STARTED) / 100) / 10,
     ...status,
   };
+}
+
+function statusResponse(source: StatsSource, query: URLSearchParams): Response {
+  try {
+    return Response.json(withProcessInfo(source.status(query)));
+  } catch (e) {
+    if (e instanceof UsageError) return new Response(`${e.message}\n`, { status: 400 });
+    throw e;
+  }
 }
 
 /** A running stats server. */
@@ -55,13 +65,14 @@ export function serveStats(host: string, port: number, source: StatsSource): Sta
       hostname: host,
       port,
       fetch(req, srv) {
-        const path = new URL(req.url).pathname;
+        const url = new URL(req.url);
+        const path = url.pathname;
         if (source.ui && (path === "/ui" || path.startsWith("/ui/"))) {
           srv.timeout(req, 0); // the console's event streams stay open
           const ip = srv.requestIP(req);
           return source.ui(req, ip ? hostPort(ip.address, ip.port) : "?");
         }
-        if (path === "/status") return Response.json(withProcessInfo(source.status()));
+        if (path === "/status") return statusResponse(source, url.searchParams);
         if (path === "/healthz") {
           const h = source.health?.() ?? { ok: true, text: "ok" };
           return new Response(`${h.text}\n`, { status: h.ok ? 200 : 503 });

@@ -49,7 +49,7 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
 }
 
 /**
- * Fetches `GET /status` from a daemon's stats address.
+ * Fetches `GET /status` from a daemon's stats address (`query`: e.g. `"?max=1000"`).
  *
  * @throws {Error} naming the address when it cannot be reached or answers badly
  * @example
@@ -57,13 +57,13 @@ export function ago(iso: string | null | undefined, now = Date.now()): string {
  * const status = await fetchStatus("127.0.0.1:9100");
  * ```
  */
-export async function fetchStatus(addr: string): Promise<unknown> {
+export async function fetchStatus(addr: string, query = ""): Promise<unknown> {
   let res: Response;
   try {
-    res = await fetch(`http://${addr}/status`, { signal: AbortSignal.timeout(3000) });
+    res = await fetch(`http://${addr}/status${query}`, { signal: AbortSignal.timeout(3000) });
   } catch (e) {
     throw new Error(`cannot reach stats at ${addr}: ${unreachable(e as Error & { code?: string })}`, { cause: e });
   }
-  if (!res.ok) throw new Error(`stats at ${addr} answered HTTP ${res.status}`);
+  if (!res.ok) throw new Error(`stats at ${addr} answered HTTP ${res.status}${res.status === 400 ? `: ${(await res.text()).trim()}` : ""}`);
   return await res.json();
 }

@@ -37,7 +37,9 @@ export function startRollout(keeper: CopyKeeper, v: VassalRecord, now: number): 
 function view(v: VassalRecord, c: Copy): RolloutCopy {
   // A copy still being placed gets the config current when its emperor accepts: the new one.
   const sha = c.sha ?? v.sha256;
-  const problem = TROUBLE.has(c.state) ? troubleText({ ...c.report, state: c.state }) : undefined;
+  // The copy's last line on stderr, when its emperor sent one, is often the whole reason.
+  const said = c.report?.stderr ? `: ${c.report.stderr}` : "";
+  const problem = TROUBLE.has(c.state) ? troubleText({ ...c.report, state: c.state }) + said : undefined;
   return { node: c.node, sha, ...(c.goodSince !== undefined ? { goodSince: c.goodSince } : {}), ...(problem ? { problem } : {}) };
 }
 

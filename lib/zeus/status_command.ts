@@ -8,6 +8,9 @@ import { defineCommand, parseCommand } from "../cli/mod.ts";
 import { ago, DEFAULT_STATS, fetchStatus, renderTable } from "../stats/mod.ts";
 import type { VassalStatusRow, ZeusStatus } from "./zeus_status.ts";
 import { EXIT } from "../errors.ts";
+
+/** `zeus status` lists a table of up to this many rows; a longer one is summarised unless --all. */
+export const SUMMARY_ABOVE = 1000;
 import { followLeader } from "./standby_status.ts";
 
 /** Why a vassal lacks copies, for the NOTE column: too few emperors, or no free slot. */
@@ -109,7 +112,9 @@ export function renderZeusStatus(s: ZeusStatus, now = Date.now()): string {
         : []),
     ]),
   );
-  const alive = s.emperors.filter((e) => e.alive && !e.drain).length;
+  const sum = s.summary;
+  // Emperors left out of a large status: the summary counts the alive ones.
+  const alive = sum && s.emperors.length < sum.emperors ? sum.alive : s.emperors.filter((e) => e.alive && !e.drain).length;
   const vassals = renderTable(
     ["VASSAL", "STATE", "COPIES", "EMPERORS (PID)", "RESTARTS", "NOTE"],
     s.vassals.map((v) => [
@@ -127,7 +132,31 @@ export function renderZeusStatus(s: ZeusStatus, now = Date.now()): string {
   const drains = drainLines(s.emperors)
     .map((l) => `${l}\n`)
     .join("");
-  return `${haLines(s, now)}${emperors}\n${vassals}\n${drains}${s.settling ? "settling: waiting for emperors to report\n" : ""}counters: ${counters}\n`;
+  const tables = [
+    sum && s.emperors.length === 0 && sum.emperors > 0 ? "" : `${emperors}\n`,
+    s.vassals.length === 0 && (sum?.vassals ?? 0) > 0 ? "" : `${vassals}\n`,
+  ];
+  return `${haLines(s, now)}${tables.join("")}${summaryLines(s)}${drains}${s.settling ? "settling: waiting for emperors to report\n" : ""}counters: ${counters}\n`;
+}
+
+/** "99990 running, 10 pending" */
+const byState = (counts: Record<string, number>): string =>
+  Object.entries(counts)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([state, n]) => `${n} ${state}`)
+    .join(", ") || "none";
+
+/** The counts of a status whose rows were not all listed (a large fleet, or a filter), and how to list them. */
+function summaryLines(s: ZeusStatus): string {
+  const sum = s.summary;
+  if (!sum || (sum.listed.emperors >= sum.emperors && sum.listed.vassals >= sum.vassals)) return "";
+  return [
+    `emperors: ${sum.emperors} (${sum.alive} alive), ${sum.listed.emperors} listed`,
+    `vassals: ${sum.vassals} (${byState(sum.vassal_states)}), ${sum.listed.vassals} listed`,
+    `copies: ${byState(sum.copy_states)}`,
+    `zeus status --all lists every row; --state STATE or --node NODE lists some`,
+    "",
+  ].join("\n");
 }
 
 const STATUS = defineCommand({
@@ -135,23 +164,52 @@ const STATUS = defineCommand({
   sub: "status",
   summary: "print a zeus's emperors and vassals from its --stats address",
   help: `Usage:
-  zeus status [--stats ADDR:PORT] [--json]
+  zeus status [--stats ADDR:PORT] [--all | --state STATE | --node NODE] [--json]
 
 Prints the emperors (alive, slots, last heartbeat) and vassals (state, copies, where, why
-waiting) of a running zeus, read from GET /status at its --stats address. Asked of a
+waiting) of a running zeus, read from GET /status at its --stats address. A table of more
+than ${SUMMARY_ABOVE} rows is summarised (counts by state) unless --all is given. Asked of a
 standby (several zeus), it prints the leader's, from the stats address the leader
 advertises, under a line saying so (--json prints the standby's own document).
   --stats ADDR:PORT   where zeus serves --stats (default ${DEFAULT_STATS.zeus})
+  --all               list every row, however many
+  --state STATE       list the vassals in STATE (running, pending, backoff, ...)
+  --node NODE         list emperor NODE and the vassals with a copy on it
   --json              print the raw JSON`,
-  flags: { stats: { type: "string", default: DEFAULT_STATS.zeus }, json: { type: "boolean" } },
+  flags: {
+    stats: { type: "string", default: DEFAULT_STATS.zeus },
+    all: { type: "boolean" },
+    state: { type: "string" },
+    node: { type: "string" },
+    json: { type: "boolean" },
+  },
 });
+
+/**
+ * The `/status` query of `zeus status`'s flags: every row with --all, those a filter picks,
+ * else a summary of any table longer than {@link SUMMARY_ABOVE}.
+ *
+ * @example
+ * ```ts
+ * statusQuery({}); // "?max=1000"
+ * statusQuery({ state: "pending" }); // "?state=pending"
+ * ```
+ */
+export function statusQuery(flags: { all?: boolean; state?: string; node?: string }): string {
+  if (flags.all) return "";
+  const q = new URLSearchParams();
+  if (flags.state) q.set("state", flags.state);
+  if (flags.node) q.set("node", flags.node);
+  if (q.size === 0) q.set("max", String(SUMMARY_ABOVE));
+  return `?${q}`;
+}
 
 /**
  * A standby's status as text: the leader's tables under a line saying so, or, when the
  * leader's cannot be read, this standby's HA lines and why there are no tables.
  */
-async function renderStandby(s: ZeusStatus): Promise<string> {
-  const view = await followLeader(s);
+async function renderStandby(s: ZeusStatus, query: string): Promise<string> {
+  const view = await followLeader(s, (addr) => fetchStatus(addr, query));
   if (view.leader) return `${view.note}\n\n${renderZeusStatus(view.leader)}`;
   return `${haLines(s, Date.now())}${view.note}\n`;
 }
@@ -161,8 +219,9 @@ export async function runStatusCommand(args: string[]): Promise<number> {
   const parsed = parseCommand(STATUS, args);
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
-  const status = (await fetchStatus(values.stats!)) as ZeusStatus;
+  const query = statusQuery(values);
+  const status = (await fetchStatus(values.stats!, query)) as ZeusStatus;
   if (values.json) process.stdout.write(`${JSON.stringify(status, null, 2)}\n`);
-  else process.stdout.write(status.ha?.role === "standby" ? await renderStandby(status) : renderZeusStatus(status));
+  else process.stdout.write(status.ha?.role === "standby" ? await renderStandby(status, query) : renderZeusStatus(status));
   return EXIT.ok;
 }

@@ -10,6 +10,8 @@ import { type DrainStatus, drainStatus } from "./drain_status.ts";
 import type { HaStatus } from "./ha.ts";
 import { copiesUp, VASSAL_STATES, vassalState } from "./vassal_state.ts";
 import { exitText } from "./verdict.ts";
+import { pick, type StatusSummary, type StatusView } from "./status_view.ts";
+import type { EmperorRecord, VassalRecord } from "./records.ts";
 
 /** One emperor in `/status` (with its drain's fields while it drains). */
 export interface EmperorStatus extends DrainStatus {
@@ -74,66 +76,100 @@ export interface ZeusStatus {
   counters: CoordinatorCounters;
   /** How late heartbeats were read, and how long zeus was too busy to read them (not counted as silence). */
   heartbeats?: HeartbeatFigures;
+  /** Counts by state, and how many rows are listed (fewer than counted with ?summary, ?max or a filter). */
+  summary?: StatusSummary;
   /** Several zeus: this zeus' role, the leader since when, the standbys. */
   ha?: HaStatus;
 }
 
+/** One vassal's row (`state` already worked out); `alive` holds the labels of the emperors that may take copies. */
+function vassalRow(v: VassalRecord, state: string, alive: Record<string, string>[]): VassalStatusRow {
+  const copies = [...v.copiesOn.values()].map((c) => {
+    const row: CopyStatus = { node: c.node, state: c.state, pid: c.pid, restarts: c.restarts };
+    const exit = c.report ? exitText(c.report) : "";
+    if (exit) row.exit = exit;
+    if (exit && c.report?.stderr) row.stderr = c.report.stderr;
+    if (c.report?.health) row.health = c.report.health;
+    if (c.report?.check) row.check = c.report.check;
+    return row;
+  });
+  const row: VassalStatusRow = {
+    name: v.name,
+    state,
+    copies: v.copies,
+    up: copiesUp(v),
+    emperors: copies,
+    restarts: copies.reduce((n, c) => n + c.restarts, 0),
+    moves: v.moves,
+  };
+  const error = v.error ?? v.failed;
+  if (error) row.error = error;
+  const note = copies.length < v.copies && v.settings?.constraints ? unmetNote(alive, v.settings.constraints) : undefined;
+  if (note) row.note = note;
+  if (v.stopped) row.note = `stopped by an admin: zeus start ${v.name} runs it again`;
+  if (v.rollout) row.rollout = { ...v.rollout, waiting: [...v.rollout.waiting] };
+  if (v.sha256) row.sha256 = v.sha256;
+  if (v.lastGood) row.last_good_sha256 = v.lastGood.sha256;
+  return row;
+}
+
+function emperorRow(core: Coordinator, e: EmperorRecord): EmperorStatus {
+  return {
+    node: e.node,
+    remote: e.remote,
+    alive: e.alive,
+    ready: e.ready,
+    max_vassals: e.maxVassals,
+    running: e.running,
+    assigned: e.names.size,
+    ...(e.lastSeen > 0 ? { last_heartbeat: new Date(core.wallTime(e.lastSeen)).toISOString() } : {}),
+    ...(Object.keys(e.labels).length > 0 ? { labels: e.labels } : {}),
+    ...drainStatus(e),
+  };
+}
+
+const byKey =
+  <T>(key: (x: T) => string) =>
+  (a: T, b: T) =>
+    key(a) < key(b) ? -1 : 1;
+
 /**
- * The `/status` document.
+ * The `/status` document: every row, or those `view` asks for (status_view.ts), with the
+ * summary's counts always.
  *
  * @example
  * ```ts
  * serveStats(host, port, { status: () => zeusStatus(core), metrics: () => zeusMetrics(core) });
+ * zeusStatus(core, { max: 1000 }).summary.vassals; // every vassal counted, rows listed only up to 1 000
  * ```
  */
-export function zeusStatus(core: Coordinator): ZeusStatus {
-  const emperors = [...core.emperors.values()]
-    .sort((a, b) => (a.node < b.node ? -1 : 1))
-    .map((e) => ({
-      node: e.node,
-      remote: e.remote,
-      alive: e.alive,
-      ready: e.ready,
-      max_vassals: e.maxVassals,
-      running: e.running,
-      assigned: e.names.size,
-      ...(e.lastSeen > 0 ? { last_heartbeat: new Date(core.wallTime(e.lastSeen)).toISOString() } : {}),
-      ...(Object.keys(e.labels).length > 0 ? { labels: e.labels } : {}),
-      ...drainStatus(e),
-    }));
-  const alive = [...core.emperors.values()].filter((e) => e.alive && !e.draining).map((e) => e.labels);
-  const vassals = [...core.vassals.values()]
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .map((v) => {
-      const copies = [...v.copiesOn.values()].map((c) => {
-        const row: CopyStatus = { node: c.node, state: c.state, pid: c.pid, restarts: c.restarts };
-        const exit = c.report ? exitText(c.report) : "";
-        if (exit) row.exit = exit;
-        if (exit && c.report?.stderr) row.stderr = c.report.stderr;
-        if (c.report?.health) row.health = c.report.health;
-        if (c.report?.check) row.check = c.report.check;
-        return row;
-      });
-      const row: VassalStatusRow = {
-        name: v.name,
-        state: vassalState(v),
-        copies: v.copies,
-        up: copiesUp(v),
-        emperors: copies,
-        restarts: copies.reduce((n, c) => n + c.restarts, 0),
-        moves: v.moves,
-      };
-      const error = v.error ?? v.failed;
-      if (error) row.error = error;
-      const note = copies.length < v.copies && v.settings?.constraints ? unmetNote(alive, v.settings.constraints) : undefined;
-      if (note) row.note = note;
-      if (v.stopped) row.note = `stopped by an admin: zeus start ${v.name} runs it again`;
-      if (v.rollout) row.rollout = { ...v.rollout, waiting: [...v.rollout.waiting] };
-      if (v.sha256) row.sha256 = v.sha256;
-      if (v.lastGood) row.last_good_sha256 = v.lastGood.sha256;
-      return row;
-    });
-  return { settling: core.settling, emperors, vassals, counters: { ...core.counters }, heartbeats: { ...core.heartbeats } };
+export function zeusStatus(core: Coordinator, view: StatusView = {}): ZeusStatus & { summary: StatusSummary } {
+  const all = [...core.emperors.values()];
+  const chosenEmperors = (view.node === undefined ? all : all.filter((e) => e.node === view.node)).sort(byKey((e) => e.node));
+  const alive = all.filter((e) => e.alive && !e.draining).map((e) => e.labels);
+  const vassalStates: Record<string, number> = {};
+  const copyStates: Record<string, number> = {};
+  const chosen: { v: VassalRecord; state: string }[] = [];
+  for (const v of core.vassals.values()) {
+    const state = vassalState(v);
+    vassalStates[state] = (vassalStates[state] ?? 0) + 1;
+    for (const c of v.copiesOn.values()) copyStates[c.state] = (copyStates[c.state] ?? 0) + 1;
+    if (view.state !== undefined && state !== view.state) continue;
+    if (view.node !== undefined && !v.copiesOn.has(view.node)) continue;
+    chosen.push({ v, state });
+  }
+  chosen.sort(byKey((x) => x.v.name));
+  const emperors = pick(chosenEmperors, view).map((e) => emperorRow(core, e));
+  const vassals = pick(chosen, view, true).map(({ v, state }) => vassalRow(v, state, alive));
+  const summary: StatusSummary = {
+    emperors: all.length,
+    alive: all.filter((e) => e.alive).length,
+    vassals: core.vassals.size,
+    vassal_states: vassalStates,
+    copy_states: copyStates,
+    listed: { emperors: emperors.length, vassals: vassals.length },
+  };
+  return { settling: core.settling, emperors, vassals, counters: { ...core.counters }, heartbeats: { ...core.heartbeats }, summary };
 }
 
 function copyStates(s: ZeusStatus): Map<string, number> {

@@ -201,3 +201,27 @@ test("the etcd layout (one key per vassal) carries the rollout, the last good co
   expect([v.revertedFrom, v.failed]).toEqual(["f".repeat(64), "why"]);
   expect(v.copiesOn.get(state.vassals[0]!.assignments[0]!.node).state).toBe("moving");
 });
+
+test("a rollout stopped by a failing copy says why with the copy's last line on stderr", () => {
+  const z = runningV1();
+  z.core.fileSet("web.toml", conf("v2"));
+  const [first] = z.updated();
+  z.answer();
+  const conn = NODES.indexOf(first as never) + 1;
+  const line = "OSError: [Errno 98] Address already in use";
+  z.core.message(conn, {
+    type: "VASSAL_STATE",
+    name: "web.toml",
+    state: "backoff",
+    pid: 0,
+    restarts: 1,
+    exitCode: 1,
+    streak: 1,
+    stderr: line,
+  });
+  z.core.tick();
+  expect(z.core.vassals.get("web.toml")!.rollout).toMatchObject({
+    state: "reverted",
+    reason: `${first}: backoff after exit 1 (1 quick death in a row): ${line}`,
+  });
+});
