@@ -10,7 +10,7 @@ BUILT   := $(shell date -u -d @$${SOURCE_DATE_EPOCH:-$$(date +%s)} +%Y-%m-%dT%H:
 SOURCES := $(shell find cmd lib -name '*.ts' -o -path 'lib/console/ui/*' -type f) mod.ts package.json
 DEPS    := node_modules/.installed
 
-.PHONY: all build dist dist-check test check fmt bench bench-scale faults demo clean help
+.PHONY: all build dist dist-check nspawn-check test check fmt bench bench-scale faults demo clean help
 all: build
 
 help:
@@ -24,6 +24,7 @@ help:
 	@echo "make fmt      format the sources with prettier"
 	@echo "make dist     cross-build tarballs for every target, .debs, a CycloneDX SBOM, with SHA256SUMS"
 	@echo "make dist-check  run the linux-arm64 build under qemu-user: --version, --check, a 2-node ring"
+	@echo "make nspawn-check  the .deb under a real systemd in systemd-nspawn: dpkg -i, units started, purge"
 	@echo "make clean    remove dist/"
 	@echo "make help     this list (docs/install.md says more of each)"
 
@@ -83,6 +84,9 @@ dist: $(DEPS)
 
 dist-check: $(DEPS)
 	VERSION='$(VERSION)' bash scripts/dist_check.sh
+
+nspawn-check: $(DEPS)
+	VERSION='$(VERSION)' bash scripts/nspawn_check.sh
 
 clean:
 	rm -rf dist

@@ -32,6 +32,7 @@ import { loadavg } from "node:os";
 import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
 import { type Sample } from "./ring_lib/load.ts";
 import { NATS_SERVER, NatsCluster } from "./ring_lib/nats_cluster.ts";
+import { IDLE_CHECK_MS } from "../lib/proc/mod.ts";
 import { rssMiB } from "./ring_lib/procfs.ts";
 import { median, versionMs, zogStartup } from "./ring_lib/startup.ts";
 import { bestOf, printSeries, printTable, type Series } from "./ring_lib/table.ts";
@@ -129,8 +130,14 @@ try {
     anchor,
   );
   const loaded = [...rings.values()][0];
-  if (loaded) afterLoad = `zog ${median(loaded.pids.map(rssMiB)).toFixed(1)} MiB`;
-  if (nats) afterLoad += `, nats-server ${median(nats.pids.map(rssMiB)).toFixed(1)} MiB`;
+  const rss = () =>
+    `zog ${median(loaded!.pids.map(rssMiB)).toFixed(1)} MiB${nats ? `, nats-server ${median(nats.pids.map(rssMiB)).toFixed(1)} MiB` : ""}`;
+  if (loaded) {
+    afterLoad = rss();
+    // Once quiet: a node gives memory back after IDLE_CHECK_MS without work (checked every IDLE_CHECK_MS).
+    await Bun.sleep(2 * IDLE_CHECK_MS + 2000);
+    afterLoad += `; once quiet (${(2 * IDLE_CHECK_MS + 2000) / 1000} s later) ${rss()}`;
+  }
 
   const lat: System[] = [];
   if (nats)
@@ -175,7 +182,7 @@ try {
   const r = start.rss;
   printTable(
     `start-up; idle RSS: zog node alone ${r.rss.toFixed(1)} MiB (its own ${r.anon.toFixed(1)}, pages of the executable ${r.file.toFixed(1)}); ` +
-      `in the five-node ring just started ${idle}; after the load above ${afterLoad}`,
+      `in the five-node ring just started ${idle}; right after the load above ${afterLoad}`,
     rows,
   );
 } finally {

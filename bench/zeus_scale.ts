@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { bin, killAll, removeTmpDirs, tmpDir, waitFor } from "../tests/helpers/procs.ts";
 import { startZeus, type ZeusProc } from "../tests/e2e/_zeus.ts";
 import { etcdMissing, startEtcd } from "../tests/e2e/_etcd.ts";
+import type { ZeusStatus } from "../lib/zeus/zeus_status.ts";
 import { cpuSeconds, memoryMiB, oldestHeartbeatMs, timedStatus } from "./scale_lib/measure.ts";
 import { SimEmperor, type SimFleet } from "./scale_lib/sim_emperor.ts";
 
@@ -30,7 +31,7 @@ const STATE = process.env.STATE ?? "file";
 /** Dials at once: under zeus's cap of connections that have not said who they are. */
 const DIAL_BATCH = 32;
 
-const fleet: SimFleet = { running: 0, rejected: 0, closed: 0, rejectRate: env("REJECT", 0) };
+const fleet: SimFleet = { running: 0, rejected: 0, closed: 0, rejectRate: env("REJECT", 0), spawned: 0 };
 const emperors: SimEmperor[] = [];
 /** The largest gap between two heartbeat rounds of this process (its own lateness). */
 let simLagMs = 0;
@@ -161,27 +162,60 @@ async function run(z: ZeusProc): Promise<void> {
   const hb = s?.status.heartbeats;
   if (hb)
     console.log(
-      `zeus read heartbeats at most ${hb.max_gap_ms} ms apart (period ${HEARTBEAT_MS} ms); its loop was blocked ${hb.deaf_ms} ms in all, ${hb.max_deaf_ms} ms at most (not counted as silence)`,
+      `zeus read heartbeats at most ${hb.max_gap_ms.toFixed(0)} ms apart (period ${HEARTBEAT_MS} ms); its loop was blocked ${hb.deaf_ms.toFixed(0)} ms in all, ${hb.max_deaf_ms.toFixed(0)} ms at most (not counted as silence)`,
     );
   await failover(z);
-  stopBeat();
   const r = memoryMiB(z.proc.pid).rss;
+  await storm(z);
+  stopBeat();
   console.log(`placed ${VASSALS} vassals on ${EMPERORS} emperors in ${placedS.toFixed(2)} s; zeus RSS ${r.toFixed(1)} MiB`);
 }
 
+/**
+ * kill -9 of zeus, started again on its port and state: every emperor redials (0.2-2 s apart,
+ * refused ones again) and reports what it runs. Time until all are back and every copy is
+ * adopted, and what was started again (0 expected).
+ */
+async function storm(z: ZeusProc): Promise<void> {
+  const spawned0 = fleet.spawned;
+  const closed0 = fleet.closed;
+  const t0 = performance.now();
+  process.kill(z.proc.pid, "SIGKILL");
+  await z.proc.exited;
+  const again = await startZeus({ dir: z.dir, port: z.port, extra: zeusFlags });
+  current = again;
+  const upS = (performance.now() - t0) / 1000;
+  const back = EMPERORS - 1; // one was closed for good by failover()
+  let last: ZeusStatus | undefined;
+  await waitFor(
+    async () => {
+      last = (await timedStatus(again.statsPort, "?summary"))?.status;
+      const sum = last?.summary;
+      return sum !== undefined && sum.alive === back && sum.vassal_states.running === sum.vassals && !last!.settling;
+    },
+    600_000,
+    "every emperor back and every copy adopted",
+  );
+  const s = ((performance.now() - t0) / 1000).toFixed(2);
+  console.log(
+    `kill -9 of zeus (${STATE} state): up again after ${upS.toFixed(2)} s; ${back} emperors back and every copy adopted after ${s} s; adopted ${last!.counters.adopted}, placed anew ${last!.counters.placed}, configs sent again (restarts) ${fleet.spawned - spawned0}; dials refused or failed ${fleet.closed - closed0 - EMPERORS + 1}`,
+  );
+}
+
+/** zeus's flags (the same state again after kill -9), and the zeus running now. */
+let zeusFlags: string[] = [];
+let current: ZeusProc | undefined;
+
 async function main(): Promise<void> {
-  const flags = await stateFlags();
-  const z = await startZeus({
-    dir: tmpDir("scale-vassals-"),
-    extra: [...flags, "--dead-after", String(DEAD_AFTER), "--log-level", "warning"],
-  });
+  zeusFlags = [...(await stateFlags()), "--dead-after", String(DEAD_AFTER), "--log-level", "warning"];
+  const z = (current = await startZeus({ dir: tmpDir("scale-vassals-"), extra: zeusFlags }));
   try {
     await run(z);
   } finally {
     // Wrappers from ZOG_DIST may profile zeus: a profile is written when it stops, not when it is killed.
-    if (process.env.ZOG_DIST) {
-      process.kill(z.proc.pid, "SIGTERM");
-      await z.proc.exited;
+    if (process.env.ZOG_DIST && current) {
+      process.kill(current.proc.pid, "SIGTERM");
+      await current.proc.exited;
     }
     for (const e of emperors) e.kill();
     await killAll();

@@ -19,6 +19,8 @@ export interface SimFleet {
   closed: number;
   /** The fraction of offers refused (0..1). */
   rejectRate: number;
+  /** Configs received and "spawned" (a restart of a running copy counts too). */
+  spawned: number;
 }
 
 let nextPid = 100_000;
@@ -28,7 +30,7 @@ let nextPid = 100_000;
  *
  * @example
  * ```ts
- * const fleet = { running: 0, rejected: 0, closed: 0, rejectRate: 0 };
+ * const fleet = { running: 0, rejected: 0, closed: 0, rejectRate: 0, spawned: 0 };
  * const e = new SimEmperor("e1", 100, fleet);
  * await e.connect("127.0.0.1", 4040);
  * e.heartbeat();
@@ -36,10 +38,14 @@ let nextPid = 100_000;
  */
 export class SimEmperor {
   readonly vassals = new Map<string, number>();
+  /** The digest of the config each copy runs, reported when it dials again. */
+  readonly #shas = new Map<string, string>();
   #socket: Socket<undefined> | undefined;
   #decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
   #chunks = new ConfigAssembler();
   #pending: Uint8Array[] = [];
+  /** Where to dial again when the connection ends (as a real emperor redials); unset by kill(). */
+  #redial: { host: string; port: number } | undefined;
 
   constructor(
     readonly node: string,
@@ -58,6 +64,7 @@ export class SimEmperor {
    * @throws {Error} when the dial fails
    */
   async connect(host: string, port: number): Promise<void> {
+    if (this.#redial?.host !== host || this.#redial.port !== port) this.#redial = { host, port };
     this.#decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
     this.#chunks = new ConfigAssembler();
     this.#socket = await Bun.connect({
@@ -66,12 +73,12 @@ export class SimEmperor {
       socket: {
         data: (_s, data) => this.#data(data),
         drain: () => this.#flush(),
-        close: () => this.#closed(),
-        error: () => this.#closed(),
+        close: (sock) => void (sock === this.#socket && this.#closed()),
+        error: (sock) => void (sock === this.#socket && this.#closed()),
       },
     });
     this.heartbeat();
-    const report = [...this.vassals].map(([name, pid]) => ({ name, pid, restarts: 0, sha256: "0".repeat(64) }));
+    const report = [...this.vassals].map(([name, pid]) => ({ name, pid, restarts: 0, sha256: this.#shas.get(name) ?? "0".repeat(64) }));
     for (const m of reportMessages(report)) this.#send(m);
   }
 
@@ -80,19 +87,36 @@ export class SimEmperor {
     this.#send({ type: "I_AM_ALIVE", node: this.node, maxVassals: this.maxVassals, runningVassals: this.vassals.size });
   }
 
-  /** Closes the connection as a killed emperor would. */
+  /** Closes the connection as a killed emperor would: its copies are gone, it does not dial again. */
   kill(): void {
+    this.#redial = undefined;
     this.#socket?.terminate();
     this.#closed();
+    this.fleet.running -= this.vassals.size;
+    this.vassals.clear();
   }
 
+  /** The connection ended (zeus closed it, refused it, or died): its copies keep running, it dials again in 0.2-2 s. */
   #closed(): void {
     if (!this.#socket) return;
     this.#socket = undefined;
     this.#pending = [];
     this.fleet.closed++;
-    this.fleet.running -= this.vassals.size;
-    this.vassals.clear();
+    if (this.#redial) this.#dialAgain(this.#redial);
+  }
+
+  /** Dials again in 0.2-2 s (each failed dial counts as closed), unless killed meanwhile. */
+  #dialAgain(to: { host: string; port: number }): void {
+    setTimeout(
+      () => {
+        if (this.#redial !== to || this.#socket) return;
+        this.connect(to.host, to.port).catch(() => {
+          this.fleet.closed++;
+          this.#dialAgain(to);
+        });
+      },
+      200 + Math.random() * 1800,
+    );
   }
 
   #send(m: ZeusMessage): void {
@@ -133,6 +157,7 @@ export class SimEmperor {
       case "VASSAL_RELOAD":
         return this.#send({ type: "VASSAL_RELOADED", name: m.name, pid: this.vassals.get(m.name) ?? 0, restarts: 0 });
       case "VASSAL_DESTROY":
+        this.#shas.delete(m.name);
         if (this.vassals.delete(m.name)) this.fleet.running--;
         return this.#send({ type: "VASSAL_DESTROYED", name: m.name });
       default:
@@ -144,6 +169,8 @@ export class SimEmperor {
     const r = this.#chunks.end(name, sha256);
     if (!r?.ok) return this.#send({ type: "VASSAL_REJECTED", name, reason: "config digest mismatch" });
     if (!this.vassals.has(name)) this.fleet.running++;
+    this.fleet.spawned++;
+    this.#shas.set(name, sha256);
     const pid = nextPid++;
     this.vassals.set(name, pid);
     this.#send({ type: "VASSAL_SPAWNED", name, pid, restarts: 0 });

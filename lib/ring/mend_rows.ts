@@ -91,7 +91,7 @@ export interface MendStore {
  *
  * @example
  * ```ts
- * declare const store: MendStore & { onDamaged?: (seq: number) => void }, copies: (sinceMs: number) => Promise<PeerCopy[]>;
+ * declare const store: MendStore & { onDamaged?: (seq: number) => void }, copies: (sinceMs: number, ids: ReadonlySet<string>) => Promise<PeerCopy[]>;
  * const mender = new RowMender(store, copies, ["MV", "PA"], (line) => console.log(line));
  * store.onDamaged = (seq) => mender.damaged(seq);
  * ```
@@ -103,12 +103,12 @@ export class RowMender {
   #stopped = false;
 
   /**
-   * @param copies every peer's copy of the messages logged at or after a time
+   * @param copies every peer's copy of the messages logged at or after a time, of the given ids only
    * @param report gets the line of each mend, and `false` with a line when it failed
    */
   constructor(
     readonly store: MendStore,
-    readonly copies: (sinceMs: number) => Promise<PeerCopy[]>,
+    readonly copies: (sinceMs: number, ids: ReadonlySet<string>) => Promise<PeerCopy[]>,
     readonly names: readonly string[],
     readonly report: (line: string, ok: boolean) => void,
     readonly clock: Clock = systemClock,
@@ -145,7 +145,7 @@ export class RowMender {
       const now = this.clock.now();
       // A damaged time says nothing: then every copy is read whole.
       const earliest = Math.min(...rows.map((r) => (r.ts > 0 && r.ts <= now ? r.ts : 0)));
-      const copies = await this.copies(Math.max(0, earliest - MEND_SLACK_MS));
+      const copies = await this.copies(Math.max(0, earliest - MEND_SLACK_MS), new Set(rows.map((r) => r.id)));
       if (this.#stopped) return;
       const { mended, line } = mendFromCopies(rows, copies, this.names);
       this.store.replace(mended);

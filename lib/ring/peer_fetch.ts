@@ -71,6 +71,10 @@ export interface FetchFrom {
   sinceMs: number;
   /** A silence longer than this ends the fetch with an error. */
   timeoutMs?: number;
+  /** Keep only the peer's last this many messages (what the fetch holds in memory stays bounded). */
+  max?: number;
+  /** Keep only the messages this says yes to (the others are read and dropped). */
+  keep?: (m: FetchedMessage) => boolean;
 }
 
 /**
@@ -122,11 +126,20 @@ export async function fetchFromPeer(to: FetchFrom): Promise<FetchedMessage[]> {
             return finish(new Error(`cannot fetch from ${where}: it says it is ${JSON.stringify(varText(m, "node").slice(0, 64))}`));
           return conn.write(ringBytes(RingType.FETCH, { since_time: String(to.sinceMs) }));
         case RingType.FETCHED:
-          for (const it of readDataBatch(m.payload)) got.push(fetched(it));
+          for (const it of readDataBatch(m.payload)) {
+            const f = fetched(it);
+            if (!to.keep || to.keep(f)) got.push(f);
+          }
           return;
         case RingType.FETCH_DONE: {
-          const next = Number(varText(m, "next"));
-          if (!(next <= Number(varText(m, "last")))) return finish();
+          let next = Number(varText(m, "next"));
+          const last = Number(varText(m, "last"));
+          if (to.max !== undefined) {
+            // Past the last `max`: skipped, not fetched; what was fetched before them dropped.
+            next = Math.max(next, last - to.max + 1);
+            if (got.length > to.max) got.splice(0, got.length - to.max);
+          }
+          if (!(next <= last)) return finish();
           return conn.write(ringBytes(RingType.FETCH, { from: String(next) }));
         }
         case RingType.ERROR:

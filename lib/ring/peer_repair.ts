@@ -10,7 +10,7 @@ import type { TlsClientFiles } from "../tls/mod.ts";
 import { getLogger } from "../log/mod.ts";
 import { catchUp, type CatchUpNode, peerCopies, whenUp } from "./catch_up.ts";
 import { RowMender } from "./mend_rows.ts";
-import { type FetchedMessage, fetchFromPeer } from "./peer_fetch.ts";
+import { type FetchedMessage, type FetchFrom, fetchFromPeer } from "./peer_fetch.ts";
 import type { RingStore } from "./listen/store.ts";
 import type { ZogNode } from "./node.ts";
 import type { CatchUpPlan } from "./startup.ts";
@@ -19,6 +19,13 @@ const log = getLogger("zog", "repair");
 
 /** How long catching up waits for the link to each peer before leaving that peer out. */
 export const CATCH_UP_WAIT_MS = 10_000;
+
+/**
+ * The most messages taken from one peer's copy when catching up: a node holds at most this
+ * many of each peer's in memory; a new node of a ring with a longer history gets
+ * its last 200 000 messages.
+ */
+export const CATCH_UP_MAX = 200_000;
 
 /** How long mending a row waits for the link to each peer. */
 export const MEND_WAIT_MS = 5000;
@@ -49,19 +56,17 @@ export interface PeerRepairOptions {
 export function startPeerRepair(opts: PeerRepairOptions): () => void {
   const { node, store } = opts;
   const fetcher =
-    (sinceMs: number, waitMs: number) =>
+    (waitMs: number, what: Pick<FetchFrom, "sinceMs" | "max" | "keep">) =>
     async (peer: RingNode): Promise<FetchedMessage[]> => {
       await whenUp(() => node.links[peer.index]?.state === "up" || !opts.running(), waitMs, peer.name);
       const tls = opts.tls ? { tls: opts.tls } : {};
-      return fetchFromPeer({ host: peer.host, port: peer.peerPort, self: node.self.name, peer, ...tls, sinceMs });
+      return fetchFromPeer({ host: peer.host, port: peer.peerPort, self: node.self.name, peer, ...tls, ...what });
     };
   const names = node.nodes.map((n) => n.name);
-  const mender = new RowMender(
-    store,
-    (sinceMs) => peerCopies(node, fetcher(sinceMs, MEND_WAIT_MS)),
-    names,
-    (line, ok) => (ok ? log.warn(line) : log.error(line)),
-  );
+  // Mending keeps only the ids it looks for, however long ago the damaged rows were logged.
+  const copiesOf = (sinceMs: number, ids: ReadonlySet<string>) =>
+    peerCopies(node, fetcher(MEND_WAIT_MS, { sinceMs, keep: (m) => ids.has(m.id) }));
+  const mender = new RowMender(store, copiesOf, names, (line, ok) => (ok ? log.warn(line) : log.error(line)));
   store.onDamaged = (seq) => mender.damaged(seq);
   // Rows found failing their checksum before now (at start) that the journal could not mend.
   for (const seq of store.damagedSeqs) mender.damaged(seq);
@@ -75,7 +80,7 @@ export function startPeerRepair(opts: PeerRepairOptions): () => void {
       positionOf: (name) => node.positionOf(name),
       submit: (inc) => void (opts.running() && node.submit(inc)),
     };
-    catchUp(target, fetcher(plan.sinceMs, CATCH_UP_WAIT_MS), plan.why).then(
+    catchUp(target, fetcher(CATCH_UP_WAIT_MS, { sinceMs: plan.sinceMs, max: CATCH_UP_MAX }), plan.why).then(
       (line) => log.info(line),
       (e) => log.error("catching up from the peers failed: {error}", { error: (e as Error).message }),
     );

@@ -11,7 +11,7 @@ import { loadRingConfig, nodeFiles, resolveSelf, type RingConfig, type RingNode 
 import { parseHostPort } from "../tls/mod.ts";
 import { defineCertsCommands, runCerts } from "../certs/mod.ts";
 import { folderProblems } from "./check_dirs.ts";
-import { tlsProblems } from "./check_tls.ts";
+import { tlsProblems, tlsStartError } from "./check_tls.ts";
 import { runDaemon } from "./daemon.ts";
 import { runRepair, runVerify } from "./repair_cmds.ts";
 import { runStatus } from "./status_command.ts";
@@ -133,13 +133,19 @@ export async function main(args: string[]): Promise<number> {
   if (values.check) return await checkConfig(values.config, values.node, dirs);
   const config = loadRingConfig(values.config);
   const self = resolveSelf(config, { ...(values.node ? { node: values.node } : {}), addresses: localAddresses(), hostname: hostname() });
-  const daemon = await runDaemon({
-    config,
-    self,
-    ...dirs,
-    ...(values["rebuild-journal"] ? { rebuildJournal: true } : {}),
-    ...(values.stats ? { stats: statsAddr(values.stats) } : {}),
-  });
+  let daemon;
+  try {
+    daemon = await runDaemon({
+      config,
+      self,
+      ...dirs,
+      ...(values["rebuild-journal"] ? { rebuildJournal: true } : {}),
+      ...(values.stats ? { stats: statsAddr(values.stats) } : {}),
+    });
+  } catch (e) {
+    // A TLS file it cannot use: say every problem --check finds, at its line of ring.toml.
+    throw await tlsStartError(e, config, nodeFiles(config, self, dirs).tls, self);
+  }
   await daemon.stopped;
   return EXIT.ok;
 }
@@ -166,8 +172,8 @@ async function checkConfig(file: string, node: string | undefined, dirs: { logDi
     const problems = folderProblems(config.file, text, files, dirs);
     if (files.tls) {
       const tls = await tlsProblems(config.file, text, files.tls, self, new Date());
-      problems.push(...tls.errors);
-      for (const w of tls.warnings) process.stderr.write(`warning: ${w}\n`);
+      problems.push(...tls.errors.map((e) => e.message));
+      for (const w of tls.warnings) process.stderr.write(`warning: ${w.message}\n`);
     }
     for (const p of problems) process.stderr.write(`${p}\n`);
     if (problems.length > 0) return EXIT.usage;

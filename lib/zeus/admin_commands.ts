@@ -55,6 +55,37 @@ export function leaderOnly(
   return out;
 }
 
+/** The commands that change what zeus records (drains, stopped vassals): answered once saved. */
+const RECORDED = new Set(["drain", "undrain", "forget", "restart", "stop", "start"]);
+
+/**
+ * Wraps `commands` so that a command changing zeus's records answers only once its state is
+ * written: an operator told "draining" is never met by a zeus that forgot the drain after a
+ * crash, however far apart a large state's writes are spaced.
+ *
+ * @example
+ * ```ts
+ * import type { AdminHandler } from "../admin/hub.ts";
+ * declare const commands: Record<string, AdminHandler<ZeusAdminContext>>;
+ * const remembering = savedFirst(commands);
+ * ```
+ */
+export function savedFirst(
+  commands: Readonly<Record<string, AdminHandler<ZeusAdminContext>>>,
+): Record<string, AdminHandler<ZeusAdminContext>> {
+  const out: Record<string, AdminHandler<ZeusAdminContext>> = {};
+  for (const [name, handler] of Object.entries(commands)) {
+    out[name] = !RECORDED.has(name)
+      ? handler
+      : async (req) => {
+          const reply = await handler(req);
+          await req.ctx.saved?.();
+          return reply;
+        };
+  }
+  return out;
+}
+
 /**
  * Every admin command zeus answers, by name.
  *

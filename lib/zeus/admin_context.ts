@@ -25,4 +25,6 @@ export interface ZeusAdminContext {
    * none is known). A single zeus always leads.
    */
   leader?: () => string | undefined;
+  /** Resolves once zeus's state as it is now is written (at once without --state). */
+  saved?: () => Promise<void>;
 }

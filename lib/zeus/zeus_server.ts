@@ -21,7 +21,7 @@ import { serveStats, type StatsServer } from "../stats/mod.ts";
 import type { HostPort, TlsServerFiles } from "../tls/mod.ts";
 import type { DirChanges } from "../watch/mod.ts";
 import { encodeMessage, sha256Hex } from "../zeus_protocol/mod.ts";
-import { leaderOnly, locateVassal, ZEUS_ADMIN_COMMANDS } from "./admin_commands.ts";
+import { leaderOnly, locateVassal, savedFirst, ZEUS_ADMIN_COMMANDS } from "./admin_commands.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
 import { Coordinator } from "./coordinator.ts";
 import type { CoordinatorOptions } from "./coordinator_types.ts";
@@ -41,6 +41,14 @@ import { type StatusView, statusView } from "./status_view.ts";
 import { errCode } from "../errors.ts";
 
 const log = getLogger("zeus", "server");
+
+/**
+ * Connections that have not said who they are, at once (each closed after 10 s of silence):
+ * above the 64 other daemons take, so that a fleet redialling a restarted zeus is not refused
+ * (1 000 emperors after kill -9 met 1 981 refusals and outlasted the settle time: copies
+ * were started again). Each costs a descriptor and at most one partial packet.
+ */
+export const ZEUS_MAX_STRANGERS = 1024;
 
 /** How often zeus judges heartbeats and timeouts. */
 const TICK_MS = 100;
@@ -210,6 +218,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
     this.strangers = new Strangers({
       log,
       watchFds: true,
+      max: ZEUS_MAX_STRANGERS,
       // A stranger's silence is a timeout too: judged on the monotonic clock.
       now: () => clock.monotonic(),
       refuse: (conn, reason) => {
@@ -443,6 +452,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
       },
       vassals: opts.vassals,
       leader: () => (this.canAct() ? undefined : (opts.ha?.leaderAddress() ?? "")),
+      saved: () => this.#saver?.flush() ?? Promise.resolve(),
     };
     return new AdminHub(
       {
@@ -456,7 +466,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
           const clientCerts = this.clientCerts;
           return adminVerdict({ remote: c.remote, certNames: clientCerts ? c.peerNames : [], clientCerts, admins: opts.admins ?? [] });
         },
-        commands: leaderOnly({ ...ZEUS_ADMIN_COMMANDS, ...this.ui.adminCommands }),
+        commands: leaderOnly(savedFirst({ ...ZEUS_ADMIN_COMMANDS, ...this.ui.adminCommands })),
         ctx,
         server: "zeus",
         streams: this.relay,

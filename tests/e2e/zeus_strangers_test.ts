@@ -1,4 +1,4 @@
-// Zeus's port before a connection has said who it is: at most 64 such connections, the
+// Zeus's port before a connection has said who it is: at most 1 024 such connections, the
 // next refused with ERROR and one log line; each closed with ERROR after 10 s of silence or
 // 10 s in the middle of a packet; emperors that said who they are keep their link, and a
 // new emperor is served once the strangers are gone.
@@ -7,6 +7,7 @@ import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../../lib/packet/mo
 import { decodeMessage, encodeMessage } from "../../lib/zeus_protocol/mod.ts";
 import { removeTmpDirs, waitFor } from "../helpers/procs.ts";
 import { rawConnect } from "../helpers/raw_socket.ts";
+import { ZEUS_MAX_STRANGERS as CAP } from "../../lib/zeus/zeus_server.ts";
 import { allRunning, sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
 
 afterEach(stopAll);
@@ -47,16 +48,17 @@ test("strangers on zeus's port are capped and timed out; identified emperors are
   let at = 0;
   const trickle = setInterval(() => slow.closedAt ?? (at < whole.length - 1 && slow.write(whole.subarray(at, ++at))), 300);
   const start = Date.now();
-  const flood = await Promise.all(Array.from({ length: 80 }, () => stranger(z.port)));
+  const FLOOD = CAP + 16;
+  const flood = await Promise.all(Array.from({ length: FLOOD }, () => stranger(z.port)));
   const refused = await waitFor(
     () => {
       const r = flood.filter((w) => w.closedAt !== undefined && /too many connections/.test(errorOf(w) ?? ""));
-      return r.length >= 80 + 1 - 64 ? r : null;
+      return r.length >= FLOOD + 1 - CAP ? r : null;
     },
     5000,
-    "the strangers over 64 to be refused",
+    `the strangers over ${CAP} to be refused`,
   );
-  expect(refused.length).toBe(80 + 1 - 64);
+  expect(refused.length).toBe(FLOOD + 1 - CAP);
   expect((z.proc.stderr().match(/refusing 127\.0\.0\.1:\d+: too many connections that have not said who they are/g) ?? []).length).toBe(1);
 
   const waiting = flood.filter((w) => !refused.includes(w));

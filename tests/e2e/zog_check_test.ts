@@ -40,7 +40,7 @@ test("a node whose peer_port is its client_port, and two nodes on one host:port,
   expect(start.stderr).toContain("node 1 has peer_port and client_port both 7000");
 });
 
-test("every TLS problem of the node at once: a certificate naming another node, a key of another certificate, a missing CA", async () => {
+test("every TLS problem of the node at once, from --check and from a start: a certificate naming another node, a key of another certificate, a missing CA", async () => {
   const dir = tmpDir();
   for (const args of [
     ["init", join(dir, "pki")],
@@ -65,6 +65,14 @@ test("every TLS problem of the node at once: a certificate naming another node, 
     expect.stringMatching(new RegExp(`^${ring}:12: \\[tls\\] key: .*A\\.key is not the key of .*B\\.crt$`)),
   ]);
   expect(r.code).toBe(2);
+  // Started anyway, it says the same lines (it said the first file it could not read, without its line).
+  const start = await run(bin("zog"), ["--config", ring, "--node", "A"]);
+  expect(start.stderr).toBe(r.stderr.replaceAll(ring, `zog: ${ring}`));
+  expect(start.code).toBe(2);
+  writeFileSync(ring, `${logs}${nodes}[tls]\nca = "pki/ca.crt"\ncert = "pki/A.crt"\nkey = "pki/B.key"\n`);
+  const mismatch = await run(bin("zog"), ["--config", ring, "--node", "A"]);
+  expect(mismatch.stderr).toMatch(new RegExp(`^zog: ${ring}:12: \\[tls\\] key: .*B\\.key is not the key of .*A\\.crt\n$`));
+  expect(mismatch.code).toBe(2);
   writeFileSync(ring, `${logs}${nodes}[tls]\nca = "pki/ca.crt"\ncert = "pki/A.crt"\nkey = "pki/A.key"\n`);
   const ok = await run(bin("zog"), ["--check", "--config", ring, "--node", "A"]);
   expect(ok.stderr).toBe("");
