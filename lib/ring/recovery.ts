@@ -20,6 +20,7 @@ import { type ReplayState, replayJournal, type SeqEntry } from "./journal_replay
 import type { LogFiles } from "./log_files.ts";
 import { accessLine, compactStamp } from "./message.ts";
 import { accessHolds } from "./access_check.ts";
+import { restoreBefore } from "./access_restore.ts";
 import { encodeRanges } from "./listen/ranges.ts";
 import { recoverV1 } from "./recovery_v1.ts";
 
@@ -120,6 +121,7 @@ export function recover(files: LogFiles, store?: StoreRows, ring: { self: number
     );
   }
   const fix = repairLogged(files, state, store);
+  damage.push(...fix.damage);
   let lost = 0;
   if (store && damagedRows.size > 0) {
     const mended = mendRows(store, state, damagedRows);
@@ -207,25 +209,56 @@ function mendRows(store: StoreRows, state: ReplayState, damaged: ReadonlySet<num
 }
 
 /**
- * Puts into access.log and the store the journalled messages a crash kept out of them.
- * Returns how many lines were appended, rows stored, and where a torn line was cut.
+ * Puts into access.log and the store the journalled messages a crash kept out of them, and
+ * into access.log the lines a cut took from it. Returns how many lines were appended, rows
+ * stored, where a torn line was cut, and what damage was found and mended.
  */
 function repairLogged(
   files: LogFiles,
   state: ReplayState,
   store: StoreRows | undefined,
-): { appended: number; stored: number; cut?: number } {
+): { appended: number; stored: number; cut?: number; damage: string[] } {
   // Past the L mark: are their lines in access.log? The P offsets say where to look.
-  const unsure = state.unconfirmed.filter((e) => e.seq > state.loggedSeq);
   const held = accessHolds(files.access.path, state.unconfirmed, state.offsets, state.loggedSeq);
-  const missing = unsure.slice(held.count);
+  const damage = held.flipped.map(describeFlipped);
+  let lines: { seq: number; content: string }[] = [];
+  let from = held.from;
+  let cutTo = held.cut;
+  if (held.shortOf && store) {
+    try {
+      const restored = restoreBefore(files.access.path, held.shortOf, store);
+      lines = restored.rows;
+      from = held.shortOf.seq;
+      cutTo = restored.cut;
+    } catch (e) {
+      damage.push(e instanceof Error ? e.message : String(e));
+    }
+  }
+  if (from !== undefined) lines = lines.concat(state.unconfirmed.filter((e) => e.seq >= from));
   const stamp = compactStamp(new Date());
-  files.access.append(missing.map((e) => accessLine(stamp, e.content)).join(""));
+  files.access.append(lines.map((e) => accessLine(stamp, e.content)).join(""));
+  // Lines it had confirmed that are gone: the file was cut short.
+  const lost = lines.filter((e) => e.seq <= state.loggedSeq);
+  if (lost.length > 0) {
+    damage.push(
+      `access.log ${files.access.path}: cut short (messages ${lost[0]!.seq}-${lost.at(-1)!.seq} were logged and are gone): ` +
+        `cut to its last whole line at byte ${cutTo ?? "its end"} and ${lost.length} lines written again from the journal and the store`,
+    );
+  }
   let stored = 0;
   if (store) {
     const rows = state.after.filter((e) => e.seq > store.lastSeq);
     store.put(rows.map((e: SeqEntry) => ({ seq: e.seq, id: e.id, origin: e.origin, content: e.content })));
     stored = rows.length;
   }
-  return { appended: missing.length, stored, ...(held.cut !== undefined ? { cut: held.cut } : {}) };
+  const torn = lost.length === 0 && held.cut !== undefined ? { cut: held.cut } : {};
+  return { appended: lines.length, stored, damage, ...torn };
+}
+
+/** A warning for lines counted as logged although bytes of theirs differ. */
+function describeFlipped(f: { seq: number; offset: number; bytes: number }): string {
+  return (
+    `access.log: the line of message ${f.seq} at byte ${f.offset} differs from the journal's record in ${f.bytes} byte${f.bytes === 1 ? "" : "s"} ` +
+    `(a flipped bit): counted as logged, not written again; \`zog verify --repair\` with the node stopped rewrites it from the store`
+  );
 }
