@@ -43,7 +43,12 @@ async function send(ring: TestRing, msgs: { id: string; msg: string }[]): Promis
 }
 
 /** Every node holds exactly `expected`, each once, the same set on all five. */
-async function expectEveryNodeHolds(ring: TestRing, stats: number, expected: string[]): Promise<void> {
+async function expectEveryNodeHolds(
+  ring: TestRing,
+  stats: number,
+  expected: string[],
+  undamaged = (c: string, _i: number) => c,
+): Promise<void> {
   for (const n of ring.names)
     await waitFor(
       () => accessContents(ring, n).length >= expected.length,
@@ -53,7 +58,7 @@ async function expectEveryNodeHolds(ring: TestRing, stats: number, expected: str
   await waitFor(() => settled(ring, stats), 30_000, "every backlog empty");
   const want = [...expected].sort();
   for (const n of ring.names) {
-    const got = accessContents(ring, n);
+    const got = n === "G" ? accessContents(ring, n).map(undamaged) : accessContents(ring, n);
     const doubled = got.filter((c, i) => got.indexOf(c) !== i);
     expect({ node: n, doubled: doubled.slice(0, 5), lines: got.length }).toEqual({ node: n, doubled: [], lines: expected.length });
     expect(got.sort()).toEqual(want);
@@ -75,6 +80,10 @@ interface Damage {
   afterStart?(ring: TestRing, g: Proc): Promise<void>;
   /** What G must say it found or mended (in its log, or verify's output). */
   says: RegExp;
+  /** G is killed (SIGKILL), not stopped: its last L mark is not written. */
+  killed?: boolean;
+  /** G's access.log lines as they were before the damage (a line left damaged is read as it was), by index. */
+  undamaged?(content: string, index: number): string;
 }
 
 const state = (ring: TestRing, f: string) => join(ring.dir, "state", "G", f);
@@ -163,6 +172,17 @@ const DAMAGE: Record<string, Damage> = {
     },
     says: /access\.log rewritten from the store; the damaged file is kept as/,
   },
+  "a bit flipped in access.log past the journal's L mark, G started again without zog verify": flippedPastMark(),
+  "access.log truncated at a seeded length, G started again": {
+    apply: (ring, rnd) => {
+      const path = access(ring);
+      const size = statSync(path).size;
+      const keep = Math.floor(size * (0.5 + 0.5 * rnd()));
+      truncateSync(path, keep);
+      return `access.log cut from ${size} to ${keep} bytes`;
+    },
+    says: /access\.log \S+: cut short \(messages \d+-1000 were logged and are gone\): cut to its last whole line at byte \d+ and \d+ lines written again/,
+  },
   "every file of G deleted (its disk lost)": {
     apply: (ring) => {
       rmSync(join(ring.dir, "logs", "G"), { recursive: true, force: true });
@@ -174,10 +194,51 @@ const DAMAGE: Record<string, Damage> = {
   },
 };
 
+/**
+ * G killed, its journal's L marks removed (as if the crash came before any was written: every
+ * line is then checked at its offset at start), and a bit of a seeded line's content flipped.
+ * The flipped line was written: it must count once, not be logged again with the rest.
+ */
+function flippedPastMark(): Damage {
+  // The damaged line's index and content before (a flip may make it another message's content).
+  let was: [number, string] | undefined;
+  return {
+    killed: true,
+    apply: (ring, rnd) => {
+      const journal = state(ring, "journal");
+      writeFileSync(
+        journal,
+        readFileSync(journal, "utf8")
+          .split("\n")
+          .filter((l) => !l.startsWith("L "))
+          .join("\n"),
+      );
+      const path = access(ring);
+      const text = readFileSync(path, "utf8");
+      const lines = text.split("\n");
+      const line = Math.floor(lines.length / 2 + rnd() * (lines.length / 2 - 1));
+      const from = lines.slice(0, line).reduce((n, l) => n + Buffer.byteLength(l) + 1, 0) + 17;
+      const at = from + Math.floor(rnd() * (lines[line]!.length - 17));
+      const bit = Math.floor(rnd() * 6);
+      flipBit(path, at, bit);
+      was = [line, lines[line]!.slice(17)];
+      return `journal's L lines removed, access.log byte ${at} (line ${line + 1}) bit ${bit} flipped`;
+    },
+    undamaged: (c, i) => (was && i === was[0] ? was[1] : c),
+    says: /access\.log: the line of message \d+ at byte \d+ differs from the journal's record in 1 byte \(a flipped bit\): counted as logged/,
+  };
+}
+
 /** `zog verify --peer`: G's access.log against MV's copy. */
 function verifyWithPeer(ring: TestRing) {
   const peer = `${ring.hosts[ring.names.indexOf("MV")]}:${ring.peerPort}`;
   return run(bin("zog"), ["verify", "--config", ring.config, "--node", "G", "--peer", peer]);
+}
+
+/** SIGKILLs `p` (no last L mark, no flush) and waits for it to be gone. */
+async function killed(p: Proc): Promise<void> {
+  process.kill(p.pid, "SIGKILL");
+  await p.exited;
 }
 
 async function stop(p: Proc): Promise<void> {
@@ -199,11 +260,12 @@ describe("a damaged file on one node of five: every acknowledged message once on
           stats,
           before.map((m) => m.content),
         );
-        await stop(procs.get("G")!);
+        if (damage.killed) await killed(procs.get("G")!);
+        else await stop(procs.get("G")!);
         await damage.prepare?.(ring, stats);
         const done = damage.apply(ring, random(seed));
         let said = "";
-        if (row.includes("access.log")) {
+        if (row.includes("zog verify --repair")) {
           const found = await run(bin("zog"), ["verify", "--config", ring.config, "--node", "G"]);
           expect({ done, code: found.code }).toEqual({ done, code: 1 });
           expect(found.stdout).toMatch(/access\.log:\d+: differs from the store|not in the store|missing/);
@@ -247,6 +309,7 @@ describe("a damaged file on one node of five: every acknowledged message once on
           ring,
           stats,
           [...before, ...after].map((m) => m.content),
+          damage.undamaged,
         );
         expect({ done, said: (said + g.stderr()).match(damage.says)?.[0] }).toEqual({ done, said: expect.any(String) });
         // G's store serves a replay of every message once, none damaged.
