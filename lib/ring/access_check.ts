@@ -4,13 +4,14 @@
  *
  * A line found whole at its offset (its length, its newline where the next line begins)
  * whose content differs from the journal's record in at most {@link FLIPPED_BYTES} bytes was
- * written and then damaged (a flipped bit): it counts as logged, and is reported. More
+ * written and then damaged (a flipped bit): it counts as logged, its bytes past the stamp
+ * are written again in place from the journal's checksummed record, and it is reported. More
  * differing bytes are other content (the file replaced): that line and the rest are not
  * taken as logged.
  *
  * @module
  */
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { errCode } from "../errors.ts";
 import { alreadyLogged, type SeqEntry } from "./journal_replay.ts";
 
@@ -26,7 +27,7 @@ export interface AccessHeld {
   from?: number;
   /** Where a line the file ends inside of (a cut write) was cut off. */
   cut?: number;
-  /** Lines counted as logged although some of their bytes differ (a flipped bit). */
+  /** Lines counted as logged although some of their bytes differed (a flipped bit): mended in place. */
   flipped: { seq: number; offset: number; bytes: number }[];
   /** The file ends before `offset`, where the line of `seq` starts (the first line known by offset). */
   shortOf?: { seq: number; offset: number };
@@ -111,7 +112,10 @@ function holds(fd: number, entries: readonly SeqEntry[], offsets: ReadonlyMap<nu
     const got = offset < size ? readSync(fd, buf, 0, len, offset) : 0;
     const differ = got === len ? differingBytes(buf, content) : Infinity;
     if (differ <= FLIPPED_BYTES) {
-      if (differ > 0) flipped.push({ seq: e.seq, offset, bytes: differ });
+      if (differ > 0) {
+        mend(fd, offset, content);
+        flipped.push({ seq: e.seq, offset, bytes: differ });
+      }
       offset += len;
       continue;
     }
@@ -120,6 +124,12 @@ function holds(fd: number, entries: readonly SeqEntry[], offsets: ReadonlyMap<nu
     return { from: e.seq, flipped };
   }
   return { flipped };
+}
+
+/** Writes a damaged line's space, content and newline again at its place (its stamp is kept). */
+function mend(fd: number, offset: number, content: Buffer): void {
+  const right = Buffer.concat([Buffer.from(" "), content, Buffer.from("\n")]);
+  writeSync(fd, right, 0, right.byteLength, offset + STAMP_BYTES - 1);
 }
 
 /** The line of `seq` starts at `offset` and the file ends before it does: what is there of it goes. */

@@ -134,7 +134,7 @@ export function recover(files: LogFiles, store?: StoreRows, ring: { self: number
     lost += seq - store.lastSeq;
     store.skipTo(seq);
   }
-  if (fix.appended > 0 || fix.stored > 0) files.syncNow();
+  if (fix.appended > 0 || fix.stored > 0 || fix.damage.length > 0) files.syncNow();
   // The L mark vouches for the repairs: they are on disk first.
   files.journal.append(journalLine({ kind: "L", seq }));
   const recovered: Recovered = {
@@ -259,6 +259,7 @@ function repairLogged(
 function describeFlipped(f: { seq: number; offset: number; bytes: number }): string {
   return (
     `access.log: the line of message ${f.seq} at byte ${f.offset} differs from the journal's record in ${f.bytes} byte${f.bytes === 1 ? "" : "s"} ` +
-    `(a flipped bit): counted as logged, not written again; \`zog verify --repair\` with the node stopped rewrites it from the store`
+    `(a flipped bit): counted as logged, not appended again, and mended in place from the record; ` +
+    `lines before the journal's L mark are not checked at start: \`zog verify --repair\` with the node stopped checks and mends every line`
   );
 }
