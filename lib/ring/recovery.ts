@@ -242,7 +242,7 @@ function repairLogged(
   if (lost.length > 0) {
     damage.push(
       `access.log ${files.access.path}: cut short (messages ${lost[0]!.seq}-${lost.at(-1)!.seq} were logged and are gone): ` +
-        `cut to its last whole line at byte ${cutTo ?? "its end"} and ${lost.length} lines written again from the journal and the store`,
+        `${cutTo === undefined ? "it ends at a line's end;" : `cut to its last whole line at byte ${cutTo} and`} ${lost.length} lines written again from the journal and the store`,
     );
   }
   let stored = 0;

@@ -105,6 +105,16 @@ describe("access.log at start", () => {
     );
   });
 
+  test("cut at a line's end the journal's offsets cover: nothing cut, the lost lines written again", () => {
+    const { dir, access } = node(10);
+    truncateSync(access, offsetOf(9));
+    const r = start(dir);
+    expect(logged(access)).toEqual(contents);
+    expect(r.damage.join("\n")).toContain(
+      "cut short (messages 9-10 were logged and are gone): it ends at a line's end; 2 lines written again",
+    );
+  });
+
   test("cut before the journal's first offset: the store says where, its lines and the journal's are written again", () => {
     const { dir, access } = node(10);
     truncateSync(access, offsetOf(3) + 4);
