@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { writeFileAtomic } from "../fs/mod.ts";
-import type { RolloutRecord } from "./records.ts";
+import type { DrainProgress, RolloutRecord } from "./records.ts";
 import { errCode } from "../errors.ts";
 
 /** One copy of a vassal on one emperor, as saved. */
@@ -39,16 +39,12 @@ export interface SavedVassal {
   stopped?: boolean;
 }
 
-/** A drain's progress, deadline (wall-clock ms) and end, as saved. */
-export interface SavedDrain {
-  total: number;
-  moved: number;
-  /** Copies its end stopped with no replacement running (absent: none, or saved by an older zeus). */
-  stopped?: number;
-  deadline?: number;
-  force?: boolean;
-  ended?: "done" | "forced";
-}
+/**
+ * A drain's progress, deadline (wall-clock ms) and end, as saved: the record's fields but its
+ * blocked reasons, which are judged again after a restart. `stopped` is absent when none was
+ * stopped, or in a state an older zeus saved.
+ */
+export type SavedDrain = Omit<DrainProgress, "blocked" | "said">;
 
 /**
  * Everything zeus needs to resume. Config bodies are not saved (the vassals directory holds
