@@ -1,23 +1,15 @@
 import { expect, test } from "bun:test";
 import { followLeader } from "../../lib/zeus/standby_status.ts";
-import type { ZeusStatus } from "../../lib/zeus/zeus_status.ts";
+import { haStatus } from "./_ha_status.ts";
 
 const since = "2026-01-01T00:00:00.000Z";
 const standby = (leader?: { stats?: string }) =>
-  ({
-    settling: false,
-    emperors: [],
-    vassals: [],
-    counters: {},
-    ha: {
-      role: "standby",
-      id: "b",
-      ...(leader ? { leader: { id: "a", zeus: "10.0.0.1:4040", since, ...leader } } : {}),
-      standbys: [{ id: "b", zeus: "10.0.0.2:4040", since }],
-      etcd: "127.0.0.1:2379",
-      vassal_digest: "",
-    },
-  }) as unknown as ZeusStatus;
+  haStatus({
+    role: "standby",
+    id: "b",
+    ...(leader ? { leader: { id: "a", zeus: "10.0.0.1:4040", since, ...leader } } : {}),
+    standbys: [{ id: "b", zeus: "10.0.0.2:4040", since }],
+  });
 const leaderDoc = { settling: false, emperors: [{ node: "e1" }], vassals: [], counters: {}, ha: { role: "leader", id: "a", standbys: [] } };
 
 test("a standby is followed to the leader's stats; its id stays this zeus's", async () => {

@@ -2,6 +2,7 @@ import { expect, test } from "bun:test";
 import { renderZeusStatus } from "../../lib/zeus/status_command.ts";
 import { type ZeusStatus, zeusStatus } from "../../lib/zeus/zeus_status.ts";
 import { fakeFleet } from "./_fake_fleet.ts";
+import { haStatus } from "./_ha_status.ts";
 
 test("the tables show heartbeat ages, no stale RUNNING count for a lost emperor, and why a vassal lacks copies", () => {
   const now = Date.parse("2026-01-01T00:00:10.000Z");
@@ -100,23 +101,15 @@ test("fleet columns: copy states and health, labels and drains, the unmet constr
 test("several zeus: the leader, live standbys only, a silent leader and zeus that look gone, the state in etcd", () => {
   const now = Date.parse("2026-01-01T00:00:10.000Z");
   const c = (id: string, port: number) => ({ id, zeus: `10.0.0.${port}:4040`, since: "2026-01-01T00:00:00.000Z" });
-  const s = {
-    settling: false,
-    emperors: [],
-    vassals: [],
-    counters: {},
-    ha: {
-      role: "standby",
-      id: "b",
-      leader: c("a", 1),
-      leader_silent_s: 1,
-      standbys: [c("b", 2)],
-      stale: [{ ...c("c", 3), silent_s: 2 }],
-      etcd: "127.0.0.1:2379",
-      vassal_digest: "",
-      state: { vassals: 20, copies: 19, emperors: 3, revision: 57 },
-    },
-  } as unknown as ZeusStatus;
+  const s = haStatus({
+    role: "standby",
+    id: "b",
+    leader: c("a", 1),
+    leader_silent_s: 1,
+    standbys: [c("b", 2)],
+    stale: [{ ...c("c", 3), silent_s: 2 }],
+    state: { vassals: 20, copies: 19, emperors: 3, revision: 57 },
+  });
   const lines = renderZeusStatus(s, now).split("\n");
   expect(lines.slice(0, 4)).toEqual([
     "leader: a at 10.0.0.1:4040, leading since 2026-01-01T00:00:00.000Z (10.0 s ago); silent for over 1 s: a standby takes over when its lease expires",
@@ -127,20 +120,12 @@ test("several zeus: the leader, live standbys only, a silent leader and zeus tha
 });
 
 test("zeus status names the state keys that hold no vassal", () => {
-  const s = {
-    settling: false,
-    emperors: [],
-    vassals: [],
-    counters: {},
-    ha: {
-      role: "leader",
-      id: "a",
-      standbys: [],
-      etcd: "127.0.0.1:2379",
-      vassal_digest: "",
-      state: { vassals: 2, copies: 1, emperors: 1, revision: 9, unreadable: ["vassal/b.toml"] },
-    },
-  } as unknown as ZeusStatus;
+  const s = haStatus({
+    role: "leader",
+    id: "a",
+    standbys: [],
+    state: { vassals: 2, copies: 1, emperors: 1, revision: 9, unreadable: ["vassal/b.toml"] },
+  });
   expect(renderZeusStatus(s, 0)).toContain(
     "state in etcd: 2 vassals, 1 copies, 1 emperors (revision 9); 1 key(s) that hold no vassal, which a takeover cannot restore: vassal/b.toml",
   );
