@@ -125,10 +125,15 @@ const TLS_FLAGS = {
   key: { type: "string" },
 } as const;
 
-const SEND_FLAGS = {
+/** Which nodes a command speaks to (ring.toml, or one or more --server) and how (TLS). */
+const RING_FLAGS = {
   ...TLS_FLAGS,
   config: { type: "string" },
   server: { type: "string", multiple: true },
+} as const;
+
+const SEND_FLAGS = {
+  ...RING_FLAGS,
   interval: { type: "string", short: "i" },
   roundRobin: { type: "boolean", short: "r" },
   "round-robin": { type: "boolean" },
@@ -159,9 +164,7 @@ const LISTEN_FLAGS = {
 } as const;
 
 const REQUEST_FLAGS = {
-  ...TLS_FLAGS,
-  config: { type: "string" },
-  server: { type: "string", multiple: true },
+  ...RING_FLAGS,
   to: { type: "string" },
   message: { type: "string", short: "m" },
   timeout: { type: "string" },
@@ -169,25 +172,19 @@ const REQUEST_FLAGS = {
 } as const;
 
 const REPLY_OF_FLAGS = {
-  ...TLS_FLAGS,
-  config: { type: "string" },
-  server: { type: "string", multiple: true },
+  ...RING_FLAGS,
   wait: { type: "string" },
 } as const;
 
 const REPLY_FLAGS = {
-  ...TLS_FLAGS,
-  config: { type: "string" },
-  server: { type: "string", multiple: true },
+  ...RING_FLAGS,
   service: { type: "string" },
   durable: { type: "string" },
   "ack-wait": { type: "string" },
 } as const;
 
 const POSITIONS_FLAGS = {
-  ...TLS_FLAGS,
-  config: { type: "string" },
-  server: { type: "string", multiple: true },
+  ...RING_FLAGS,
   json: { type: "boolean" },
   force: { type: "boolean" },
 } as const;
