@@ -8,7 +8,8 @@
  *
  * Env: VASSALS (default 1000), EMPERORS (100), COPIES (1), STATE (`file` | `etcd`),
  * REJECT (fraction of offers refused, 0), HEARTBEAT (seconds, 1), DEAD_AFTER (seconds, 5),
- * SIM_PROCS (simulator processes; default one per 500 emperors, at most 8).
+ * SIM_PROCS (simulator processes; default one per 500 emperors, at most 8), KILL9 (`0`: no
+ * kill -9 of zeus at the end, e.g. to profile placement), ZEUS_LOG (a file for zeus's stderr).
  * Last line: `placed V vassals on E emperors in S s; zeus RSS R MiB`.
  *
  * @module
@@ -122,7 +123,6 @@ async function run(z: ZeusProc): Promise<void> {
   console.log(
     `${EMPERORS} simulated emperors (${sims.size} processes) connected and identified in ${((performance.now() - t) / 1000).toFixed(2)} s`,
   );
-  sims.beat();
   const stopSample = sampleAges(z.statsPort);
   const cpu0 = cpuSeconds(z.proc.pid);
   const t0 = performance.now();
@@ -156,7 +156,7 @@ async function run(z: ZeusProc): Promise<void> {
     );
   await failover(z);
   const r = memoryMiB(z.proc.pid).rss;
-  await storm(z);
+  if (process.env.KILL9 !== "0") await storm(z);
   console.log(`placed ${VASSALS} vassals on ${EMPERORS} emperors in ${placedS.toFixed(2)} s; zeus RSS ${r.toFixed(1)} MiB`);
 }
 
@@ -208,6 +208,7 @@ async function main(): Promise<void> {
       await current.proc.exited;
     }
     await sims?.stop();
+    if (process.env.ZEUS_LOG && current) writeFileSync(process.env.ZEUS_LOG, current.proc.stderr());
     await killAll();
     removeTmpDirs();
   }

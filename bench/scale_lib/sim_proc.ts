@@ -1,7 +1,7 @@
 /**
  * One process of bench/zeus_scale.ts's simulated fleet (started by sim_procs.ts): the
  * emperors `first`..`first + count - 1`, each a real connection to zeus
- * (sim_emperor.ts). It takes commands from its parent over IPC (`connect`, `beat`, `kill`)
+ * (sim_emperor.ts). It takes commands from its parent over IPC (`connect`, `kill`, `sync`)
  * and sends back its tallies and its own timer lag every 100 ms, so that the bench does not
  * measure the lateness of a single process sending every heartbeat.
  *
@@ -30,8 +30,10 @@ function send(r: SimReport): void {
   process.send!(r);
 }
 
-/** Dials every emperor of this process, DIAL_BATCH at a time. */
+/** Dials every emperor of this process, DIAL_BATCH at a time, each sending heartbeats once connected. */
 async function connect(): Promise<void> {
+  // Heartbeats from the first dial on: the first emperors must not fall silent while the last dial.
+  beat();
   for (let i = 0; i < emperors.length; i += DIAL_BATCH) {
     await Promise.all(emperors.slice(i, i + DIAL_BATCH).map((e) => e.connect(spec.host, spec.port)));
   }
@@ -66,14 +68,8 @@ function tally(): void {
 
 function command(c: SimCommand): void {
   if (c.kind === "connect") return void connect().catch((e: unknown) => send({ kind: "failed", error: String(e) }));
-  if (c.kind === "beat") return beat();
   if (c.kind === "kill") return kill(c.node);
   if (c.kind === "sync") return void (tally(), send({ kind: "synced" }));
-  if (c.kind === "stop") {
-    if (beating) clearInterval(beating);
-    for (const e of emperors) e.kill();
-    process.exit(0);
-  }
 }
 
 process.on("message", (m) => command(m as SimCommand));

@@ -23,7 +23,7 @@ export interface SimSpec {
 }
 
 /** A command to a simulator process. */
-export type SimCommand = { kind: "connect" } | { kind: "beat" } | { kind: "kill"; node: string } | { kind: "sync" } | { kind: "stop" };
+export type SimCommand = { kind: "connect" } | { kind: "kill"; node: string } | { kind: "sync" };
 
 /** What a simulator process sends back. */
 export type SimReport =
@@ -64,7 +64,6 @@ export function defaultProcs(emperors: number): number {
  * ```ts
  * const sims = await SimProcs.start(2, 1000, { host: "127.0.0.1", port: 4040, maxVassals: 150, rejectRate: 0, heartbeatMs: 1000 });
  * await sims.connect();
- * sims.beat();
  * console.log(sims.fleet().running, sims.lags());
  * sims.stop();
  * ```
@@ -93,14 +92,9 @@ export class SimProcs {
     return sims;
   }
 
-  /** Every process dials its emperors (a batch at a time); resolves when all have dialled. */
+  /** Every process dials its emperors (a batch at a time), each heartbeating once connected; resolves when all have dialled. */
   async connect(): Promise<void> {
     await Promise.all(this.#children.map((c) => this.#ask(c, { kind: "connect" }, "connected")));
-  }
-
-  /** Starts the heartbeats. */
-  beat(): void {
-    for (const c of this.#children) c.proc.send({ kind: "beat" });
   }
 
   /** Closes emperor `index`'s connection for good, as a killed emperor; resolves with how many copies it held. */
