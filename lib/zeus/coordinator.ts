@@ -169,8 +169,10 @@ export class Coordinator {
       this.#lose(e, reason);
       this.io.close(conn, reason);
     }
-    // A takeover or --restore need not wait once every emperor that held copies has reported.
-    const allBack = this.#awaited.size > 0 && [...this.#awaited].every((n) => this.emperors.get(n)?.ready);
+    // A takeover or --restore need not wait once every emperor that held copies has reported,
+    // or holds none any more (each was reported running elsewhere: e.g. moved off an emperor
+    // that died just before zeus did, and saved before the move was).
+    const allBack = this.#awaited.size > 0 && [...this.#awaited].every((n) => this.#nothingAwaited(n));
     if (this.#settleUntil > 0 && (now >= this.#settleUntil || allBack)) this.#endSettle();
     this.#copies.expire(now);
     if (this.settling) return;
@@ -443,6 +445,15 @@ export class Coordinator {
     this.#loseCopies(e, (v) => v.moves++);
     this.io.changed();
     this.#placePending();
+  }
+
+  /**
+   * Whether restored node `n` has reported, or holds no copy any more: nothing placed waits
+   * for it then (a destroy still owed to it is sent when it comes back, settled or not).
+   */
+  #nothingAwaited(n: string): boolean {
+    const e = this.emperors.get(n);
+    return !e || e.ready || e.names.size === 0;
   }
 
   #endSettle(): void {

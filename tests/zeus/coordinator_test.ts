@@ -168,6 +168,28 @@ test("restore keeps what emperors report, sends them nothing, and re-places what
   for (const [name, pid] of e1) expect(r.core.vassals.get(name)!.copiesOn.get("e1")!.pid).toBe(pid);
 });
 
+test("restore: settling ends once every copy is reported, when an emperor that held some never comes back", async () => {
+  // Saved while e2 held b.toml; b.toml was then moved to e1, e2 died and zeus was killed
+  // before the move was saved. On restart e1 reports both: no copy waits for e2 any more.
+  const h = harness();
+  h.connect(1, "e1");
+  h.connect(2, "e2");
+  for (const n of ["a", "b"]) h.core.fileSet(`${n}.toml`, plain());
+  await h.settle();
+  const state = h.core.snapshot();
+  const report = [...h.runs.values()].flatMap((m) => [...m].map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) })));
+  expect(state.vassals.map((v) => v.assignments.map((a) => a.node)).sort()).toEqual([["e1"], ["e2"]]);
+
+  const r = harness({ settleMs: 5000 });
+  r.core.restore(state);
+  for (const n of ["a", "b"]) r.core.fileSet(`${n}.toml`, plain());
+  r.connect(11, "e1", 100, report);
+  r.advance(0);
+  expect(r.core.settling).toBe(false);
+  expect(r.sent).toEqual([]);
+  expect([...r.core.vassals.values()].map((v) => [...v.copiesOn.keys()])).toEqual([["e1"], ["e1"]]);
+});
+
 test("a rejection places the vassal elsewhere; after the bound it is failed until its config changes", async () => {
   const h = harness({ autoReply: false });
   for (let i = 1; i <= 4; i++) {
