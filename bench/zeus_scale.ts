@@ -1,13 +1,15 @@
 /**
  * zeus at fleet scale (prints figures, passes or fails nothing): a real `dist/zeus` and
- * EMPERORS simulated emperors in this process (bench/scale_lib/sim_emperor.ts), each a real
- * TCP connection on loopback speaking the Zeus protocol without starting processes; VASSALS
+ * EMPERORS simulated emperors in SIM_PROCS processes (bench/scale_lib/sim_procs.ts), each a
+ * real TCP connection on loopback speaking the Zeus protocol without starting processes; VASSALS
  * copies from a directory of files (COPIES copies each). Measures the time until every copy
  * is placed and reported running, zeus's CPU and RSS, `/status`'s time, the heartbeat ages
  * zeus shows meanwhile, and one emperor's death until its copies run elsewhere.
  *
  * Env: VASSALS (default 1000), EMPERORS (100), COPIES (1), STATE (`file` | `etcd`),
- * REJECT (fraction of offers refused, 0), HEARTBEAT (seconds, 1), DEAD_AFTER (seconds, 5).
+ * REJECT (fraction of offers refused, 0), HEARTBEAT (seconds, 1), DEAD_AFTER (seconds, 5),
+ * SIM_PROCS (simulator processes; default one per 500 emperors, at most 8), KILL9 (`0`: no
+ * kill -9 of zeus at the end, e.g. to profile placement), ZEUS_LOG (a file for zeus's stderr).
  * Last line: `placed V vassals on E emperors in S s; zeus RSS R MiB`.
  *
  * @module
@@ -19,7 +21,7 @@ import { startZeus, type ZeusProc } from "../tests/e2e/_zeus.ts";
 import { etcdMissing, startEtcd } from "../tests/e2e/_etcd.ts";
 import type { ZeusStatus } from "../lib/zeus/zeus_status.ts";
 import { cpuSeconds, memoryMiB, oldestHeartbeatMs, timedStatus } from "./scale_lib/measure.ts";
-import { SimEmperor, type SimFleet } from "./scale_lib/sim_emperor.ts";
+import { defaultProcs, SimProcs } from "./scale_lib/sim_procs.ts";
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const VASSALS = env("VASSALS", 1000);
@@ -28,13 +30,10 @@ const COPIES = env("COPIES", 1);
 const HEARTBEAT_MS = env("HEARTBEAT", 1) * 1000;
 const DEAD_AFTER = env("DEAD_AFTER", 5);
 const STATE = process.env.STATE ?? "file";
-/** Dials at once: under zeus's cap of connections that have not said who they are. */
-const DIAL_BATCH = 32;
+const SIM_PROCS = env("SIM_PROCS", defaultProcs(EMPERORS));
 
-const fleet: SimFleet = { running: 0, rejected: 0, closed: 0, rejectRate: env("REJECT", 0), spawned: 0 };
-const emperors: SimEmperor[] = [];
-/** The largest gap between two heartbeat rounds of this process (its own lateness). */
-let simLagMs = 0;
+/** The simulated emperors (started in main). */
+let sims: SimProcs;
 /** The largest heartbeat age zeus's /status showed, and how many samples. */
 const ages = { max: 0, samples: 0, statusMaxMs: 0 };
 
@@ -48,28 +47,20 @@ async function stateFlags(): Promise<string[]> {
 }
 
 async function dialAll(z: ZeusProc): Promise<void> {
-  const per = Math.max(1, Math.ceil(((VASSALS / EMPERORS) * 3) / 2));
-  for (let i = 0; i < EMPERORS; i++) emperors.push(new SimEmperor(`e${i}`, per, fleet));
-  for (let i = 0; i < EMPERORS; i += DIAL_BATCH) {
-    await Promise.all(emperors.slice(i, i + DIAL_BATCH).map((e) => e.connect("127.0.0.1", z.port)));
-    // Wait until these said who they are (zeus counts them), so the next batch is not refused as strangers.
-    await waitFor(
-      async () => (await z.status())?.emperors.filter((e) => e.alive).length === Math.min(EMPERORS, i + DIAL_BATCH),
-      60_000,
-      "emperors identified",
-    );
-  }
-}
-
-function beat(): () => void {
-  let last = performance.now();
-  const timer = setInterval(() => {
-    const now = performance.now();
-    simLagMs = Math.max(simLagMs, now - last - HEARTBEAT_MS);
-    last = now;
-    for (const e of emperors) if (e.connected) e.heartbeat();
-  }, HEARTBEAT_MS);
-  return () => clearInterval(timer);
+  const maxVassals = Math.max(1, Math.ceil(((VASSALS / EMPERORS) * 3) / 2));
+  sims = await SimProcs.start(SIM_PROCS, EMPERORS, {
+    host: "127.0.0.1",
+    port: z.port,
+    maxVassals,
+    rejectRate: env("REJECT", 0),
+    heartbeatMs: HEARTBEAT_MS,
+  });
+  await sims.connect();
+  await waitFor(
+    async () => (await timedStatus(z.statsPort, "?summary"))?.status.summary?.alive === EMPERORS,
+    120_000,
+    "emperors identified",
+  );
 }
 
 function sampleAges(statsPort: number): () => void {
@@ -101,7 +92,7 @@ async function writeVassals(dir: string): Promise<void> {
 }
 
 async function allRunning(z: ZeusProc): Promise<boolean> {
-  if (fleet.running < VASSALS) return false;
+  if (sims.fleet().running < VASSALS) return false;
   const s = await timedStatus(z.statsPort, "?summary");
   const sum = s?.status.summary;
   return sum !== undefined && sum.vassal_states.running === sum.vassals;
@@ -117,11 +108,9 @@ async function timedStatusCommand(z: ZeusProc): Promise<number> {
 }
 
 async function failover(z: ZeusProc): Promise<void> {
-  const victim = emperors[0]!;
-  const lost = victim.vassals.size;
   const t0 = performance.now();
-  victim.kill();
-  await waitFor(() => fleet.running >= VASSALS, 600_000, "the dead emperor's copies running elsewhere");
+  const lost = await sims.kill(0);
+  await waitFor(() => sims.fleet().running >= VASSALS, 600_000, "the dead emperor's copies running elsewhere");
   await waitFor(() => allRunning(z), 600_000, "zeus sees every copy running");
   console.log(
     `one emperor (${lost} copies) closed: every copy running elsewhere after ${((performance.now() - t0) / 1000).toFixed(2)} s (--dead-after ${DEAD_AFTER})`,
@@ -131,8 +120,9 @@ async function failover(z: ZeusProc): Promise<void> {
 async function run(z: ZeusProc): Promise<void> {
   const t = performance.now();
   await dialAll(z);
-  console.log(`${EMPERORS} simulated emperors connected and identified in ${((performance.now() - t) / 1000).toFixed(2)} s`);
-  const stopBeat = beat();
+  console.log(
+    `${EMPERORS} simulated emperors (${sims.size} processes) connected and identified in ${((performance.now() - t) / 1000).toFixed(2)} s`,
+  );
   const stopSample = sampleAges(z.statsPort);
   const cpu0 = cpuSeconds(z.proc.pid);
   const t0 = performance.now();
@@ -152,7 +142,7 @@ async function run(z: ZeusProc): Promise<void> {
     `zeus RSS ${rss.toFixed(1)} MiB (peak ${peak.toFixed(1)}), ${((rss * 1024) / VASSALS).toFixed(2)} KiB per copy; /status ${s?.ms.toFixed(0)} ms`,
   );
   console.log(
-    `heartbeat every ${HEARTBEAT_MS} ms: oldest age in /status ${ages.max} ms (${ages.samples} samples, slowest /status ${ages.statusMaxMs.toFixed(0)} ms); this process' own timer lag ${simLagMs.toFixed(0)} ms; emperors declared dead ${dead}; rejected ${fleet.rejected}; connections closed ${fleet.closed}`,
+    `heartbeat every ${HEARTBEAT_MS} ms: oldest age in /status ${ages.max} ms (${ages.samples} samples, slowest /status ${ages.statusMaxMs.toFixed(0)} ms); the simulator processes' own timer lag ${sims.lags().join(", ")} ms; emperors declared dead ${dead}; rejected ${sims.fleet().rejected}; connections closed ${sims.fleet().closed}`,
   );
   const command = await timedStatusCommand(z);
   const summary = await timedStatus(z.statsPort, "?summary");
@@ -166,8 +156,7 @@ async function run(z: ZeusProc): Promise<void> {
     );
   await failover(z);
   const r = memoryMiB(z.proc.pid).rss;
-  await storm(z);
-  stopBeat();
+  if (process.env.KILL9 !== "0") await storm(z);
   console.log(`placed ${VASSALS} vassals on ${EMPERORS} emperors in ${placedS.toFixed(2)} s; zeus RSS ${r.toFixed(1)} MiB`);
 }
 
@@ -177,8 +166,8 @@ async function run(z: ZeusProc): Promise<void> {
  * adopted, and what was started again (0 expected).
  */
 async function storm(z: ZeusProc): Promise<void> {
-  const spawned0 = fleet.spawned;
-  const closed0 = fleet.closed;
+  await sims.sync();
+  const { spawned: spawned0, closed: closed0 } = sims.fleet();
   const t0 = performance.now();
   process.kill(z.proc.pid, "SIGKILL");
   await z.proc.exited;
@@ -204,8 +193,9 @@ async function storm(z: ZeusProc): Promise<void> {
     "every emperor back and every copy adopted",
   );
   const s = ((performance.now() - t0) / 1000).toFixed(2);
+  await sims.sync();
   console.log(
-    `kill -9 of zeus (${STATE} state): up again after ${upS.toFixed(2)} s; ${back} emperors back and every copy adopted after ${s} s; adopted ${last!.counters.adopted}, placed anew ${last!.counters.placed}, configs sent again (restarts) ${fleet.spawned - spawned0}; dials refused or failed ${fleet.closed - closed0 - EMPERORS + 1}`,
+    `kill -9 of zeus (${STATE} state): up again after ${upS.toFixed(2)} s; ${back} emperors back and every copy adopted after ${s} s; adopted ${last!.counters.adopted}, placed anew ${last!.counters.placed}, configs sent again (restarts) ${sims.fleet().spawned - spawned0}; dials refused or failed ${sims.fleet().closed - closed0 - EMPERORS + 1}; simulator timer lag ${sims.lags().join(", ")} ms`,
   );
   const f = (x?: number) => (x === undefined ? "?" : `${x.toFixed(2)} s`);
   console.log(`kill -9 of zeus: leading after ${f(at.leading)}, every emperor back after ${f(at.allBack)}, settled after ${f(at.settled)}`);
@@ -226,7 +216,8 @@ async function main(): Promise<void> {
       process.kill(current.proc.pid, "SIGTERM");
       await current.proc.exited;
     }
-    for (const e of emperors) e.kill();
+    await sims?.stop();
+    if (process.env.ZEUS_LOG && current) writeFileSync(process.env.ZEUS_LOG, current.proc.stderr());
     await killAll();
     removeTmpDirs();
   }

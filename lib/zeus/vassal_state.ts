@@ -38,6 +38,8 @@ const RUNS = new Set(["running", "updating", "reloading"]);
 
 /** Copy states that say why a vassal is short of running copies, the worst first. */
 const TROUBLE_ORDER = ["backoff", "unhealthy", "stopped", "restored", "offered", "accepted", "updating", "reloading"] as const;
+/** Each of {@link TROUBLE_ORDER}'s states by its place in it. */
+const TROUBLE_RANK: ReadonlyMap<string, number> = new Map(TROUBLE_ORDER.map((s, i) => [s, i]));
 
 /**
  * Whether copy `c` runs: its state is one of a running process with a pid, and its
@@ -88,15 +90,26 @@ export function copiesUp(v: VassalRecord): number {
 export function vassalState(v: VassalRecord): VassalState {
   if (v.error) return "config-error";
   if (v.stopped) return v.copiesOn.size > 0 ? "stopping" : "stopped";
-  const all = [...v.copiesOn.values()];
-  const staying = all.filter((c) => c.state !== "moving");
-  const up = copiesUp(v);
-  const odd = TROUBLE_ORDER.find((s) => staying.some((c) => c.state === s));
+  // One pass, nothing allocated: /status counts every vassal's state (100 000 at a time).
+  let staying = 0;
+  let up = 0;
+  let worst: number = TROUBLE_ORDER.length;
+  let movingServes = false;
+  for (const c of v.copiesOn.values()) {
+    if (c.state === "moving") {
+      movingServes ||= movingRuns(c);
+      continue;
+    }
+    staying++;
+    if (copyRuns(c)) up++;
+    worst = Math.min(worst, TROUBLE_RANK.get(c.state) ?? worst);
+  }
+  const odd = TROUBLE_ORDER[worst] as (typeof TROUBLE_ORDER)[number] | undefined;
   const shown = odd === "accepted" || odd === "offered" ? "placing" : odd;
-  if (up >= v.copies) return shown ?? (staying.length < all.length ? "moving" : "running");
+  if (up >= v.copies) return shown ?? (staying < v.copiesOn.size ? "moving" : "running");
   // Not placed again, but a copy leaving a draining emperor still serves: moving, not failed.
-  if (v.failed) return up > 0 ? "partial" : all.some((c) => c.state === "moving" && movingRuns(c)) ? "moving" : "failed";
-  if (staying.length === 0) return "pending";
-  if (up > 0 && staying.length < v.copies) return "partial";
+  if (v.failed) return up > 0 ? "partial" : movingServes ? "moving" : "failed";
+  if (staying === 0) return "pending";
+  if (up > 0 && staying < v.copies) return "partial";
   return shown ?? "partial";
 }

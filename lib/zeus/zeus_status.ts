@@ -154,11 +154,13 @@ export function zeusStatus(core: Coordinator, view: StatusView = {}): ZeusStatus
     const state = vassalState(v);
     vassalStates[state] = (vassalStates[state] ?? 0) + 1;
     for (const c of v.copiesOn.values()) copyStates[c.state] = (copyStates[c.state] ?? 0) + 1;
+    if (view.summary) continue; // counts only: no row is listed
     if (view.state !== undefined && state !== view.state) continue;
     if (view.node !== undefined && !v.copiesOn.has(view.node)) continue;
     chosen.push({ v, state });
   }
-  chosen.sort(byKey((x) => x.v.name));
+  // A table left out (pick: beyond ?max) is not sorted either.
+  if (view.max === undefined || chosen.length <= view.max) chosen.sort(byKey((x) => x.v.name));
   const emperors = pick(chosenEmperors, view).map((e) => emperorRow(core, e));
   const vassals = pick(chosen, view, true).map(({ v, state }) => vassalRow(v, state, alive));
   const summary: StatusSummary = {
@@ -172,12 +174,6 @@ export function zeusStatus(core: Coordinator, view: StatusView = {}): ZeusStatus
   return { settling: core.settling, emperors, vassals, counters: { ...core.counters }, heartbeats: { ...core.heartbeats }, summary };
 }
 
-function copyStates(s: ZeusStatus): Map<string, number> {
-  const out = new Map<string, number>();
-  for (const c of s.vassals.flatMap((v) => v.emperors)) out.set(c.state, (out.get(c.state) ?? 0) + 1);
-  return out;
-}
-
 /**
  * The `/metrics` text (Prometheus).
  *
@@ -187,36 +183,40 @@ function copyStates(s: ZeusStatus): Map<string, number> {
  * ```
  */
 export function zeusMetrics(core: Coordinator): string {
-  const s = zeusStatus(core);
+  // Counts only: a scrape must not build a row of each of 100 000 vassals.
+  const { summary } = zeusStatus(core, { summary: true });
+  const emperors = [...core.emperors.values()].sort(byKey((e) => e.node));
   const byState = new Map<string, number>(VASSAL_STATES.map((state) => [state, 0]));
-  for (const v of s.vassals) byState.set(v.state, (byState.get(v.state) ?? 0) + 1);
+  for (const [state, n] of Object.entries(summary.vassal_states)) byState.set(state, n);
+  let unhealthy = 0;
+  for (const v of core.vassals.values()) for (const c of v.copiesOn.values()) if (c.report?.health === "unhealthy") unhealthy++;
   const metrics: Metric[] = [
     {
       name: "zeus_emperors",
       help: "Emperors known, by liveness",
       type: "gauge",
       samples: [
-        { labels: { alive: "true" }, value: s.emperors.filter((e) => e.alive).length },
-        { labels: { alive: "false" }, value: s.emperors.filter((e) => !e.alive).length },
+        { labels: { alive: "true" }, value: summary.alive },
+        { labels: { alive: "false" }, value: summary.emperors - summary.alive },
       ],
     },
     {
       name: "zeus_emperor_vassals",
       help: "Copies held by each emperor",
       type: "gauge",
-      samples: s.emperors.map((e) => ({ labels: { node: e.node }, value: e.assigned })),
+      samples: emperors.map((e) => ({ labels: { node: e.node }, value: e.names.size })),
     },
     {
       name: "zeus_copies",
       help: "Copies by state, as their emperors report them",
       type: "gauge",
-      samples: [...copyStates(s)].map(([state, value]) => ({ labels: { state }, value })),
+      samples: Object.entries(summary.copy_states).map(([state, value]) => ({ labels: { state }, value })),
     },
     {
       name: "zeus_copies_unhealthy",
       help: "Copies whose health check fails",
       type: "gauge",
-      samples: [{ value: s.vassals.flatMap((v) => v.emperors).filter((c) => c.health === "unhealthy").length }],
+      samples: [{ value: unhealthy }],
     },
     {
       name: "zeus_vassals",
@@ -225,7 +225,7 @@ export function zeusMetrics(core: Coordinator): string {
       samples: [...byState].map(([state, value]) => ({ labels: { state }, value })),
     },
   ];
-  for (const [k, value] of Object.entries(s.counters)) {
+  for (const [k, value] of Object.entries(core.counters)) {
     metrics.push({ name: `zeus_${k}_total`, help: `Count of ${k.replace(/_/g, " ")}`, type: "counter", samples: [{ value }] });
   }
   return renderMetrics(metrics);

@@ -14,6 +14,15 @@ describe("quorumSize", () => {
   test("two quorums always share a node", () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: 19 }), (n) => 2 * quorumSize(n) > n && quorumSize(n) <= n));
   });
+
+  test("the entry node and the forwarding rule's hops are a majority in every ring (quorum messages need no extra copies)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 19 }).chain((n) => fc.tuple(fc.constant(n), fc.integer({ min: 0, max: n - 1 }))),
+        ([n, self]) => 1 + new Set(hopsOf(n, self).map(([p]) => p)).size >= quorumSize(n),
+      ),
+    );
+  });
 });
 
 describe("quorumDests", () => {

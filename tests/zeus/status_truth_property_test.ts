@@ -3,14 +3,16 @@
 // zeus restarts), the status zeus renders tells the truth after every step: a copy shown
 // running has a live process with that pid; a vassal shown failed has no copy running well;
 // N of N/M never counts more copies than run; a "rollout reverted" note is gone once the
-// file holds the config its copies run again.
+// file holds the config its copies run again; /metrics, counted without building rows, shows
+// what the whole status shows.
 import { expect, test } from "bun:test";
 import { configureSync, resetSync } from "@logtape/logtape";
 import fc from "fast-check";
 import { sha256Hex, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
 import { Coordinator } from "../../lib/zeus/coordinator.ts";
-import { zeusStatus } from "../../lib/zeus/zeus_status.ts";
+import { zeusMetrics, zeusStatus } from "../../lib/zeus/zeus_status.ts";
 import { renderZeusStatus } from "../../lib/zeus/status_command.ts";
+import { metricLines, referenceMetrics } from "./_metrics_reference.ts";
 
 const NODES = ["e1", "e2", "e3"];
 const FILES = ["a.toml", "b.toml", "c.toml"];
@@ -191,6 +193,8 @@ const settle = async () => {
 function checkTruth(f: ReturnType<typeof fleet>, files: Map<string, Uint8Array>, ticked: boolean): void {
   const s = zeusStatus(f.core);
   const table = renderZeusStatus(s, 0);
+  // /metrics counts without rows: the same figures as counted from the whole status.
+  expect(metricLines(zeusMetrics(f.core))).toEqual(metricLines(referenceMetrics(s)));
   for (const v of s.vassals) {
     seen.add(v.state);
     for (const c of v.emperors) seen.add(`copy ${c.state}`);
