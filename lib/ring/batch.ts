@@ -131,12 +131,20 @@ function text(payload: Buffer, start: number, end: number): string {
   return payload.toString("latin1", start, end);
 }
 
+const ORIGIN_KEY = Buffer.from("origin");
+
+/** Whether `payload` holds the bytes of `want` at `start`. */
+function sameBytes(payload: Uint8Array, start: number, want: Uint8Array): boolean {
+  for (let i = 0; i < want.length; i++) if (payload[start + i] !== want[i]) return false;
+  return true;
+}
+
 /** The key at `start` (`len` bytes): the keys batches use without building a string, others as text. */
 function keyAt(payload: Uint8Array, start: number, len: number): string {
   const b0 = payload[start];
   if (len === 2 && b0 === 0x69 && payload[start + 1] === 0x64) return "id";
   if (len === 3 && b0 === 0x6d && payload[start + 1] === 0x73 && payload[start + 2] === 0x67) return "msg";
-  if (len === 6 && b0 === 0x6f && text(asBuffer(payload), start, start + len) === "origin") return "origin";
+  if (len === 6 && b0 === 0x6f && sameBytes(payload, start, ORIGIN_KEY)) return "origin";
   let key = "";
   for (let i = start; i < start + len; i++) key += String.fromCharCode(payload[i]!);
   return key;
@@ -176,19 +184,26 @@ export function readDataBatch(bytes: Uint8Array): ReadItem[] {
   const payload = asBuffer(bytes);
   const items: ReadItem[] = [];
   let cur: ReadItem | undefined;
-  const done = (at: number) => {
+  // A batch's messages come from a few origins: the last one's text is reused while its bytes repeat.
+  let origin = { text: "", start: 0, end: 0 };
+  const done = () => {
     if (cur && cur.msg === undefined) throw new ProtocolError(`message ${JSON.stringify(cur.id.slice(0, 64))} of a DATA_BATCH has no msg`);
   };
-  eachPair(payload, (key, start, end, at) => {
+  eachPair(payload, (key, start, end) => {
     if (key === "id") {
-      done(at);
-      cur = { id: text(payload, start, end), msg: undefined! };
+      done();
+      // Every field from the start: one object shape for all items.
+      cur = { id: text(payload, start, end), msg: undefined!, origin: undefined };
       items.push(cur);
     } else if (!cur) throw new ProtocolError(`DATA_BATCH var "${key.slice(0, 16)}" before any id`);
     else if (key === "msg") cur.msg = payload.subarray(start, end);
-    else if (key === "origin") cur.origin = text(payload, start, end);
+    else if (key === "origin") {
+      const same = end - start === origin.end - origin.start && payload.compare(payload, origin.start, origin.end, start, end) === 0;
+      if (!same) origin = { text: text(payload, start, end), start, end };
+      cur.origin = origin.text;
+    }
   });
-  done(payload.byteLength);
+  done();
   return items;
 }
 

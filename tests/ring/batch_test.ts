@@ -67,6 +67,13 @@ describe("batches on the wire", () => {
     expect(() => readOkBatch(new Uint8Array([1]))).toThrow(/truncated key length/);
   });
 
+  test("each message keeps its own origin: one of the same length that differs is not taken for the one before", () => {
+    const origins = ["MV", "PA", "PA", "MV", "G", "LA", "S", "LA"];
+    const items = origins.map((origin, k) => ({ id: `i-${k}`, msg: "0x\r\n", origin }));
+    const [packet] = dataBatchPackets(RingType.DATA_BATCH, items, 16384);
+    expect(readDataBatch(packet!.subarray(4)).map((it) => it.origin)).toEqual(origins);
+  });
+
   test("a one-message DATA is still what it was (vars id and msg)", () => {
     const m = readRingPacket({ modifier1: RING_MODIFIER1, modifier2: RingType.DATA, payload: encodeVars({ id: "x-1", msg: "0hi\r\n" }) });
     expect(new TextDecoder().decode(m.vars.msg)).toBe("0hi\r\n");

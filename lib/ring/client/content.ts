@@ -76,7 +76,9 @@ const encoder = new TextEncoder();
  */
 export function contentProblem(content: string): string | undefined {
   if (/[\r\n]/.test(content)) return "it holds a line break";
-  const bytes = encoder.encode(content).byteLength;
+  // Counted, not encoded (no copy of each message only to measure it); a UTF-16 unit is 3 bytes at most.
+  if (content.length * 3 <= MAX_CONTENT_BYTES) return undefined;
+  const bytes = Buffer.byteLength(content);
   if (bytes > MAX_CONTENT_BYTES) return `it is ${bytes} bytes of UTF-8, more than the ${MAX_CONTENT_BYTES} a message holds`;
   return undefined;
 }

@@ -59,6 +59,22 @@ describe("pzog messages", () => {
     );
   });
 
+  test("the size it counts is the UTF-8 encoding's, lone surrogates included (3 bytes each, as encoded)", () => {
+    const utf8 = new TextEncoder();
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string({ unit: "binary", maxLength: 600 }),
+          fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)), maxLength: 200 }),
+        ),
+        (s) => {
+          const fits = !/[\r\n]/.test(s) && utf8.encode(s).byteLength <= MAX_CONTENT_BYTES;
+          expect(contentProblem(s) === undefined).toBe(fits);
+        },
+      ),
+    );
+  });
+
   test("refuses line breaks and oversize content with a reason", () => {
     expect(contentProblem("a\nb")).toBe("it holds a line break");
     expect(contentProblem("x".repeat(MAX_CONTENT_BYTES))).toBeUndefined();
