@@ -48,6 +48,9 @@ export interface Candidate {
   stats?: string;
   /** ISO time it started, or became leader (in the leader key). */
   since: string;
+  /** The machine (hostname) and process it runs as, so that a successor on it can tell it is gone. */
+  machine?: string;
+  pid?: number;
 }
 
 /**
@@ -69,6 +72,12 @@ export interface ElectionOptions {
   clock?: Clock;
   /** Called on every change of role (standby→leader, leader→standby) or of the leader seen. */
   onChange(role: Role, leader: Candidate | undefined): void;
+  /**
+   * Whether the leader key's holder is proven gone (e.g. this process' predecessor, killed):
+   * its lease is then revoked at once instead of waiting up to the TTL for etcd to expire it.
+   * Say true only on proof: a holder still alive would keep acting until its own deadline.
+   */
+  gone?(leader: Candidate): boolean;
 }
 
 function parseCandidate(kv: KeyValue | undefined): Candidate | undefined {
@@ -270,10 +279,29 @@ export class Election {
     // Our own key on our live lease (e.g. etcd restarted and kept it): we still lead.
     if (kv && kv.lease === lease) return this.#lead(parseCandidate(kv) ?? { ...this.opts.me, since }, kv.createRevision);
     const leader = parseCandidate(kv);
+    if (kv && leader && leader.id !== this.opts.me.id && this.opts.gone?.(leader)) return this.#endLease(leader, kv.lease);
     if (leader?.id !== this.#leader?.id || leader?.since !== this.#leader?.since) {
       this.#forget(this.#leader);
       this.#leader = leader;
       this.opts.onChange("standby", leader);
+    }
+  }
+
+  /** Revokes the lease of a leader proven gone (its keys go with it); the next step campaigns. */
+  async #endLease(leader: Candidate, lease: string): Promise<void> {
+    log.warn(
+      "the leader {id} at {zeus} is gone (its process on {machine} is not running): ending its lease now instead of waiting for it to expire",
+      {
+        id: leader.id,
+        zeus: leader.zeus,
+        machine: leader.machine,
+      },
+    );
+    try {
+      await this.opts.etcd.call(revokeRequest(lease));
+    } catch (e) {
+      // Refused: the lease already ended (etcd expired it meanwhile); the next step campaigns.
+      if (!(e instanceof EtcdError) || e.unreachable) throw e;
     }
   }
 

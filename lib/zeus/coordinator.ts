@@ -18,7 +18,7 @@ import {
   newCoordinatorCounters,
   plural,
 } from "./coordinator_types.ts";
-import { type EmperorRecord, emperorOf, newVassal, type VassalRecord } from "./records.ts";
+import { copiesWanted, type EmperorRecord, emperorOf, newVassal, type VassalRecord } from "./records.ts";
 import { restoreState, snapshotState } from "./state_snapshot.ts";
 import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
@@ -169,9 +169,15 @@ export class Coordinator {
       this.#lose(e, reason);
       this.io.close(conn, reason);
     }
-    // A takeover or --restore need not wait once every emperor that held copies has reported.
-    const allBack = this.#awaited.size > 0 && [...this.#awaited].every((n) => this.emperors.get(n)?.ready);
-    if (this.#settleUntil > 0 && (now >= this.#settleUntil || allBack)) this.#endSettle();
+    // A takeover or --restore need not wait once every emperor that held copies has reported,
+    // or holds none any more (each was reported running elsewhere: e.g. moved off an emperor
+    // that died just before zeus did, and saved before the move was), and no vassal is short
+    // of a copy: one placed but not saved yet runs on an emperor the state does not name.
+    const allBack =
+      this.#settleUntil > 0 && this.#awaited.size > 0 && [...this.#awaited].every((n) => this.#nothingAwaited(n)) && this.#noneShort();
+    // Settling counts the time zeus listened: a start that read 100 000 files, or a blocked loop,
+    // does not eat the emperors' time to come back (their copies were placed again, as restarts).
+    if (this.#settleUntil > 0 && (now - this.heartbeats.deaf_ms >= this.#settleUntil || allBack)) this.#endSettle();
     this.#copies.expire(now);
     if (this.settling) return;
     let changed = stepDrains(this.#copies, now, this.wallTime(now));
@@ -187,7 +193,7 @@ export class Coordinator {
 
   /**
    * zeus's loop was blocked for `ms` (its timer came that late): it read no connection
-   * meanwhile, so that time is no emperor's silence. An emperor is declared dead after
+   * meanwhile, so that time is no emperor's silence, and does not count towards settling. An emperor is declared dead after
    * `deadAfterMs` of silence zeus was listening to: a heartbeat waiting in a socket while
    * zeus was busy is judged as it arrived, not as zeus got to it.
    *
@@ -443,6 +449,21 @@ export class Coordinator {
     this.#loseCopies(e, (v) => v.moves++);
     this.io.changed();
     this.#placePending();
+  }
+
+  /**
+   * Whether restored node `n` has reported, or holds no copy any more: nothing placed waits
+   * for it then (a destroy still owed to it is sent when it comes back, settled or not).
+   */
+  #nothingAwaited(n: string): boolean {
+    const e = this.emperors.get(n);
+    return !e || e.ready || e.names.size === 0;
+  }
+
+  /** Whether every vassal that can be placed has the copies it wants (settling would place none). */
+  #noneShort(): boolean {
+    for (const v of this.vassals.values()) if (v.body && !v.error && !v.failed && v.copiesOn.size < copiesWanted(v)) return false;
+    return true;
   }
 
   #endSettle(): void {

@@ -90,6 +90,34 @@ export async function checkPrefix(etcd: EtcdClient, prefix: string, vassalsPrefi
   }
 }
 
+/** Whether process `pid` of this machine is running (EPERM: running as another user). */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code !== "ESRCH";
+  }
+}
+
+/**
+ * Whether `leader` is this zeus' own predecessor, proven gone: it ran on this machine, at
+ * the address this zeus has just bound (so it no longer listens there), and its process
+ * is not running (or is this one: the pid was reused). Such a leader (zeus killed and
+ * started again) need not be waited for until etcd expires its lease.
+ *
+ * @example
+ * ```ts
+ * declare const leader: Candidate, me: Candidate;
+ * if (predecessorGone(leader, me)) console.log(`${leader.id} is gone`);
+ * ```
+ */
+export function predecessorGone(leader: Candidate, me: Candidate, isRunning: (pid: number) => boolean = running): boolean {
+  if (leader.id === me.id || leader.machine === undefined || leader.machine !== me.machine || leader.zeus !== me.zeus) return false;
+  if (leader.pid === undefined || !Number.isInteger(leader.pid) || leader.pid <= 0) return false;
+  return leader.pid === me.pid || !isRunning(leader.pid);
+}
+
 /**
  * The leadership of one zeus among several.
  *
@@ -127,12 +155,16 @@ export class HaLeadership {
       zeus: hostPort(host, port),
       ...(this.opts.stats ? { stats: this.opts.stats } : {}),
       since: new Date().toISOString(),
+      machine: hostname(),
+      pid: process.pid,
     };
     this.#election = new Election({
       etcd: this.opts.etcd,
       prefix: this.opts.prefix,
       ttlS: this.opts.ttlS,
       me,
+      // Called once this zeus listens on its port (start() comes after the bind).
+      gone: (leader) => predecessorGone(leader, me),
       onChange: (role, leader) => {
         if (role === "standby" && leader) log.info("standing by; the leader is {id} at {zeus}", { id: leader.id, zeus: leader.zeus });
         for (const l of this.#listeners) l(role === "leader");

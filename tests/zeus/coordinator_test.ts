@@ -168,6 +168,52 @@ test("restore keeps what emperors report, sends them nothing, and re-places what
   for (const [name, pid] of e1) expect(r.core.vassals.get(name)!.copiesOn.get("e1")!.pid).toBe(pid);
 });
 
+test("restore: settling ends once every copy is reported, when an emperor that held some never comes back", async () => {
+  // Saved while e2 held b.toml; b.toml was then moved to e1, e2 died and zeus was killed
+  // before the move was saved. On restart e1 reports both: no copy waits for e2 any more.
+  const h = harness();
+  h.connect(1, "e1");
+  h.connect(2, "e2");
+  for (const n of ["a", "b"]) h.core.fileSet(`${n}.toml`, plain());
+  await h.settle();
+  const state = h.core.snapshot();
+  const report = [...h.runs.values()].flatMap((m) => [...m].map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) })));
+  expect(state.vassals.map((v) => v.assignments.map((a) => a.node)).sort()).toEqual([["e1"], ["e2"]]);
+
+  const r = harness({ settleMs: 5000 });
+  r.core.restore(state);
+  for (const n of ["a", "b"]) r.core.fileSet(`${n}.toml`, plain());
+  r.connect(11, "e1", 100, report);
+  r.advance(0);
+  expect(r.core.settling).toBe(false);
+  expect(r.sent).toEqual([]);
+  expect([...r.core.vassals.values()].map((v) => [...v.copiesOn.keys()])).toEqual([["e1"], ["e1"]]);
+});
+
+test("restore: a vassal placed after the last save keeps settling going until its emperor reports it; nothing runs twice", async () => {
+  // Saved with a.toml on e1; b.toml was placed on e2 afterwards and zeus was killed before saving that.
+  const h = harness();
+  h.connect(1, "e1");
+  h.core.fileSet("a.toml", plain());
+  await h.settle();
+  const state = h.core.snapshot();
+  const [aName, aPid] = [...h.runs.get(1)!][0]!;
+  const sha256 = sha256Hex(plain());
+
+  const r = harness({ settleMs: 5000 });
+  r.core.restore(state);
+  for (const n of ["a", "b"]) r.core.fileSet(`${n}.toml`, plain());
+  r.connect(11, "e1", 100, [{ name: aName, pid: aPid, sha256 }]);
+  r.advance(0);
+  // e1, the only emperor the state names, is back; b.toml has no copy yet: it waits for e2.
+  expect(r.core.settling).toBe(true);
+  r.connect(12, "e2", 100, [{ name: "b.toml", pid: 999, sha256 }]);
+  r.advance(0);
+  expect(r.core.settling).toBe(false);
+  expect(r.sent).toEqual([]);
+  expect(r.core.vassals.get("b.toml")!.copiesOn.get("e2")?.pid).toBe(999);
+});
+
 test("a rejection places the vassal elsewhere; after the bound it is failed until its config changes", async () => {
   const h = harness({ autoReply: false });
   for (let i = 1; i <= 4; i++) {
@@ -389,4 +435,34 @@ test("a new leader on an older saved state keeps the copies the last leader move
   next.connect(11, "e1", 100, onE1);
   await next.settle();
   expect(next.counts()).toEqual([3, 3, 0]);
+});
+
+test("time zeus could not listen (a long start, a blocked loop) does not count towards settling: no copy is placed again meanwhile", async () => {
+  const old = harness();
+  old.connect(1, "e1");
+  old.connect(2, "e2", 0);
+  old.core.fileSet("a.toml", plain());
+  await old.settle();
+  const saved = old.core.snapshot();
+  const onE1 = [...old.runs.get(1)!].map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) }));
+
+  const h = harness({ settleMs: 5000 });
+  h.core.restore(saved);
+  h.core.fileSet("a.toml", plain());
+  h.connect(12, "e2");
+  // Starting up (reading every file) took 4 s before zeus listened: the first tick is that late.
+  h.core.deaf(4000);
+  h.advance(4000);
+  h.advance(900);
+  await h.settle();
+  expect(h.core.settling).toBe(true);
+  // e1 comes back within the 5 s zeus listened and keeps its copy: nothing is placed or started again.
+  h.advance(3900);
+  h.connect(11, "e1", 100, onE1);
+  await h.settle();
+  h.advance(200);
+  await h.settle();
+  expect(h.core.settling).toBe(false);
+  expect(h.sent.filter((s) => s.m.type === "NEW_VASSAL" || s.m.type === "VASSAL_DESTROY")).toEqual([]);
+  expect(h.counts()).toEqual([0, 1]);
 });
