@@ -9,7 +9,7 @@
  * Env: VASSALS (default 1000), EMPERORS (100), COPIES (1), STATE (`file` | `etcd`),
  * REJECT (fraction of offers refused, 0), HEARTBEAT (seconds, 1), DEAD_AFTER (seconds, 5),
  * SIM_PROCS (simulator processes; default one per 500 emperors, at most 8), KILL9 (`0`: no
- * kill -9 of zeus at the end, e.g. to profile placement), ZEUS_LOG (a file for zeus's stderr).
+ * kill -9 of zeus at the end, e.g. to profile placement), ZEUS_LOG (a file for zeus's stderr), ZEUS_LOG_LEVEL (default warning).
  * Last line: `placed V vassals on E emperors in S s; zeus RSS R MiB`.
  *
  * @module
@@ -206,7 +206,7 @@ let zeusFlags: string[] = [];
 let current: ZeusProc | undefined;
 
 async function main(): Promise<void> {
-  zeusFlags = [...(await stateFlags()), "--dead-after", String(DEAD_AFTER), "--log-level", "warning"];
+  zeusFlags = [...(await stateFlags()), "--dead-after", String(DEAD_AFTER), "--log-level", process.env.ZEUS_LOG_LEVEL ?? "warning"];
   const z = (current = await startZeus({ dir: tmpDir("scale-vassals-"), extra: zeusFlags }));
   try {
     await run(z);
