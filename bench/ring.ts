@@ -32,7 +32,7 @@ import { loadavg } from "node:os";
 import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
 import { type Sample } from "./ring_lib/load.ts";
 import { NATS_SERVER, NatsCluster } from "./ring_lib/nats_cluster.ts";
-import { IDLE_CHECK_MS } from "../lib/proc/mod.ts";
+import { DEEP_TRIM_CHECKS, IDLE_CHECK_MS } from "../lib/proc/mod.ts";
 import { rssMiB } from "./ring_lib/procfs.ts";
 import { median, versionMs, zogStartup } from "./ring_lib/startup.ts";
 import { bestOf, printSeries, printTable, type Series } from "./ring_lib/table.ts";
@@ -129,16 +129,7 @@ try {
     [...(anchor ? [anchor] : []), ...systems.map((s) => s.series)],
     anchor,
   );
-  const loaded = [...rings.values()][0];
-  const rss = () =>
-    `zog ${median(loaded!.pids.map(rssMiB)).toFixed(1)} MiB${nats ? `, nats-server ${median(nats.pids.map(rssMiB)).toFixed(1)} MiB` : ""}`;
-  if (loaded) {
-    afterLoad = rss();
-    // Once quiet: a node gives memory back after IDLE_CHECK_MS without work (checked every IDLE_CHECK_MS).
-    await Bun.sleep(2 * IDLE_CHECK_MS + 2000);
-    afterLoad += `; once quiet (${(2 * IDLE_CHECK_MS + 2000) / 1000} s later) ${rss()}`;
-  }
-
+  // Before the memory's quiet wait: a node quiet for a minute drops its compiled code.
   const lat: System[] = [];
   if (nats)
     lat.push({
@@ -153,6 +144,19 @@ try {
     lat.map((s) => s.series),
     nats ? lat[0]!.series : undefined,
   );
+
+  const loaded = [...rings.values()][0];
+  const rss = () =>
+    `zog ${median(loaded!.pids.map(rssMiB)).toFixed(1)} MiB${nats ? `, nats-server ${median(nats.pids.map(rssMiB)).toFixed(1)} MiB` : ""}`;
+  if (loaded) {
+    afterLoad = rss();
+    // Once quiet: a node gives memory back after IDLE_CHECK_MS without work (checked every IDLE_CHECK_MS).
+    await Bun.sleep(2 * IDLE_CHECK_MS + 2000);
+    afterLoad += `; once quiet (${(2 * IDLE_CHECK_MS + 2000) / 1000} s later) ${rss()}`;
+    // Still quiet DEEP_TRIM_CHECKS checks later, a node also lets go of its compiled code.
+    await Bun.sleep(DEEP_TRIM_CHECKS * IDLE_CHECK_MS + 2000);
+    afterLoad += `; ${((DEEP_TRIM_CHECKS + 2) * IDLE_CHECK_MS + 4000) / 1000} s after it ${rss()}`;
+  }
 
   await nats?.stop();
   for (const r of rings.values()) await r.stop();

@@ -10,8 +10,9 @@
  * REJECT (fraction of offers refused, 0), HEARTBEAT (seconds, 1), DEAD_AFTER (seconds, 5),
  * SIM_PROCS (simulator processes; default one per 500 emperors, at most 8), KILL9 (`0`: no
  * kill -9 of zeus at the end, e.g. to profile placement), ZEUS_LOG (a file for zeus's stderr),
- * SOURCE (`dir` | `etcd`: the vassals as keys of the etcd, `--vassals etcd://`), ETCD_MEMBERS
- * (1; 3: a cluster, its raft leader moved while placing and killed -9 before the failover).
+ * ZEUS_LOG_LEVEL (default warning), SOURCE (`dir` | `etcd`: the vassals as keys of the etcd,
+ * `--vassals etcd://`), ETCD_MEMBERS (1; 3: a cluster, its raft leader moved while placing
+ * and killed -9 before the failover).
  * Last line: `placed V vassals on E emperors in S s; zeus RSS R MiB`.
  *
  * @module

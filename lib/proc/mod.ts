@@ -16,6 +16,7 @@ export {
   cleanRanges,
   dropStartupPages,
   dropStartupPagesSoon,
+  DEEP_TRIM_CHECKS,
   IDLE_CHECK_MS,
   type PageRange,
   SETTLE_MS,

@@ -3,7 +3,9 @@
  * periodic rescan as a safety net for events the OS drops. An event naming a file reads
  * that file alone: rescanning the whole folder for each burst of events made 100 000
  * files cost seconds of stat and read per burst. The safety-net rescan is spaced out as the
- * folder grows (at least 50 times its own duration apart).
+ * folder grows (at least 50 times its own duration apart). Both look at `sliceFiles` files per
+ * turn of the event loop: a burst of 100 000 new files, or a rescan of them, blocked zeus's
+ * loop (and its reading of heartbeats) for whole seconds at once.
  *
  * @module
  */
@@ -21,7 +23,12 @@ export interface DirWatcherOptions {
   rescanMs?: number;
   /** Events within this window are folded into one scan; default 15 ms. */
   debounceMs?: number;
+  /** Files looked at per turn of the event loop by event bursts and the safety net; default 1000. */
+  sliceFiles?: number;
 }
+
+/** Yields to the event loop: sockets and timers run before the next slice. */
+const turn = () => new Promise<void>((r) => setImmediate(r));
 
 /**
  * Reads the folder's matching files. A file that vanishes or cannot be read between the
@@ -77,6 +84,10 @@ export class DirWatcher {
   #named = new Set<string>();
   #full = false;
   #stopped = false;
+  /** While a sliced rescan runs: the files looked at meanwhile by events (their state is newer than its). */
+  #fresh: Set<string> | undefined;
+  /** Counts rescans: a sliced one that sees the count move was overtaken by a whole one and drops its result. */
+  #scans = 0;
 
   /** @param dir the folder to watch (must exist) */
   constructor(
@@ -101,8 +112,9 @@ export class DirWatcher {
     this.#safetyNet(0);
   }
 
-  /** Rescans now and reports any difference. */
+  /** Rescans now, at once, and reports any difference. */
   scan(): void {
+    this.#scans++;
     let next: Snapshot;
     try {
       next = scanDir(this.dir, this.opts.match, this.#snapshot);
@@ -120,6 +132,7 @@ export class DirWatcher {
     const after: Snapshot = new Map();
     for (const name of names) {
       if (!this.opts.match(name)) continue;
+      this.#fresh?.add(name);
       const old = this.#snapshot.get(name);
       const state = fileState(this.dir, name, old);
       if (old) before.set(name, old);
@@ -141,14 +154,47 @@ export class DirWatcher {
     clearTimeout(this.#pending);
   }
 
+  /**
+   * Rescans `sliceFiles` files per turn of the event loop and reports any difference, unless
+   * a whole {@link scan} ran meanwhile; files an event named meanwhile keep their newer state.
+   */
+  async scanSliced(): Promise<void> {
+    const id = ++this.#scans;
+    const slice = this.opts.sliceFiles ?? 1000;
+    let names: string[];
+    try {
+      names = readdirSync(this.dir, { withFileTypes: true })
+        .filter((e) => (e.isFile() || e.isSymbolicLink()) && this.opts.match(e.name))
+        .map((e) => e.name);
+    } catch {
+      return; // the folder is briefly unreadable: keep the last snapshot
+    }
+    const fresh = (this.#fresh = new Set());
+    const next: Snapshot = new Map();
+    for (let i = 0; i < names.length; i++) {
+      if (i > 0 && i % slice === 0) await turn();
+      if (this.#stopped || this.#scans !== id) return;
+      const state = fileState(this.dir, names[i]!, this.#snapshot.get(names[i]!));
+      if (state) next.set(names[i]!, state);
+    }
+    this.#fresh = undefined;
+    for (const name of fresh) {
+      const now = this.#snapshot.get(name);
+      if (now) next.set(name, now);
+      else next.delete(name);
+    }
+    const changes = diffSnapshots(this.#snapshot, next);
+    this.#snapshot = next;
+    if (!isEmpty(changes)) this.opts.onChange(changes, next);
+  }
+
   /** The next safety-net rescan: `rescanMs` after the last, or 50 times its duration when longer. */
   #safetyNet(tookMs: number): void {
     if (this.#stopped) return;
     this.#rescan = setTimeout(
       () => {
         const t0 = performance.now();
-        this.scan();
-        this.#safetyNet(performance.now() - t0);
+        void this.scanSliced().then(() => this.#safetyNet(performance.now() - t0));
       },
       Math.max(this.opts.rescanMs ?? 2000, tookMs * 50),
     );
@@ -158,15 +204,24 @@ export class DirWatcher {
     if (name === undefined) this.#full = true;
     else this.#named.add(name);
     if (this.#pending) return;
-    this.#pending = setTimeout(() => {
-      this.#pending = undefined;
-      const named = this.#named;
-      this.#named = new Set();
-      if (this.#full) {
-        this.#full = false;
-        return this.scan();
-      }
-      this.scanNames(named);
-    }, this.opts.debounceMs ?? 15);
+    this.#pending = setTimeout(() => this.#look(), this.opts.debounceMs ?? 15);
+  }
+
+  /** Looks at what the events named: a slice of the files now, the rest at the next turn; or rescans. */
+  #look(): void {
+    this.#pending = undefined;
+    if (this.#full) {
+      this.#full = false;
+      this.#named.clear();
+      return void this.scanSliced();
+    }
+    const batch: string[] = [];
+    for (const name of this.#named) {
+      if (batch.length >= (this.opts.sliceFiles ?? 1000)) break;
+      batch.push(name);
+      this.#named.delete(name);
+    }
+    this.scanNames(batch);
+    if (this.#named.size > 0 && !this.#pending && !this.#stopped) this.#pending = setTimeout(() => this.#look(), 0);
   }
 }

@@ -175,7 +175,9 @@ export class Coordinator {
     // of a copy: one placed but not saved yet runs on an emperor the state does not name.
     const allBack =
       this.#settleUntil > 0 && this.#awaited.size > 0 && [...this.#awaited].every((n) => this.#nothingAwaited(n)) && this.#noneShort();
-    if (this.#settleUntil > 0 && (now >= this.#settleUntil || allBack)) this.#endSettle();
+    // Settling counts the time zeus listened: a start that read 100 000 files, or a blocked loop,
+    // does not eat the emperors' time to come back (their copies were placed again, as restarts).
+    if (this.#settleUntil > 0 && (now - this.heartbeats.deaf_ms >= this.#settleUntil || allBack)) this.#endSettle();
     this.#copies.expire(now);
     if (this.settling) return;
     let changed = stepDrains(this.#copies, now, this.wallTime(now));
@@ -191,7 +193,7 @@ export class Coordinator {
 
   /**
    * zeus's loop was blocked for `ms` (its timer came that late): it read no connection
-   * meanwhile, so that time is no emperor's silence. An emperor is declared dead after
+   * meanwhile, so that time is no emperor's silence, and does not count towards settling. An emperor is declared dead after
    * `deadAfterMs` of silence zeus was listening to: a heartbeat waiting in a socket while
    * zeus was busy is judged as it arrived, not as zeus got to it.
    *

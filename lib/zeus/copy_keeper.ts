@@ -7,7 +7,7 @@
  */
 import { getLogger } from "../log/mod.ts";
 import { meetsAll } from "../vassal/mod.ts";
-import { configMessages, type ReportedVassal, type VassalStateReport, type ZeusMessage } from "../zeus_protocol/mod.ts";
+import { configMessages, type ReportedVassal, VASSAL_STATES, type VassalStateReport, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import { type CopyAction, type CopyEvent, copyStep, placing, type Verdict } from "./copy_lifecycle.ts";
 import type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./coordinator_types.ts";
 import { placeAll, type Want } from "./placement.ts";
@@ -72,8 +72,9 @@ export class CopyKeeper {
 
   /** A VASSAL_STATE about copy `c` of `v`: kept for status, judged, and stepped on. */
   report(v: VassalRecord, c: Copy, m: VassalStateReport): void {
-    const { name: _, ...report } = m;
-    c.report = report;
+    // Kept for each copy (a million at fleet scale): without the message's type, its state the one shared string.
+    const { name: _, type: _t, ...report } = m as VassalStateReport & { type?: string };
+    c.report = { ...report, state: VASSAL_STATES.find((s) => s === m.state) ?? m.state };
     if (m.pid || m.state === "backoff") c.pid = m.pid;
     c.restarts = m.restarts;
     if (m.state === "unhealthy") c.unhealthyRestarts = (c.unhealthyRestarts ?? 0) + 1;

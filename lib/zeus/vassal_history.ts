@@ -1,18 +1,32 @@
 /**
  * Each vassal's history for the console (placements, state changes, restarts, moves,
- * config changes, rollout steps), read off successive `/status` documents: the
- * coordinator keeps no history, so the console diffs what it shows. Pure: statuses in,
- * lines out. A history starts when this zeus started serving its console.
+ * config changes, rollout steps), read off successive `/status` rows: the coordinator
+ * keeps no history, so the console diffs what it shows. Pure: rows in, lines out. A
+ * history starts when this zeus started serving its console.
+ *
+ * What is kept per vassal is small, as a fleet of 100 000 vassals keeps it for every one:
+ * the fields a change is read from, as one string ({@link seenKey}), and the lines as one
+ * string; rows are compared by that key and only a changed one is read again.
  *
  * @module
  */
-import type { VassalStatusRow } from "./zeus_status.ts";
+import type { CopyStatus, VassalStatusRow } from "./zeus_status.ts";
 
 /** One line of a vassal's history. */
 export interface HistoryLine {
   /** ms since the epoch. */
   at: number;
   text: string;
+}
+
+/** What a change is read from in the row before: the fields of a row {@link vassalChanges} compares. */
+export interface SeenRow {
+  sha256?: string;
+  state: string;
+  moves: number;
+  note?: string;
+  rollout?: { state: string; updated: number; total: number };
+  emperors: Pick<CopyStatus, "node" | "state" | "restarts" | "health">[];
 }
 
 /** Lines kept per vassal. */
@@ -29,7 +43,7 @@ const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : "none");
  * vassalChanges(undefined, row); // ["config added (sha256 3f2a…)", "copy placed on e1: offered"]
  * ```
  */
-export function vassalChanges(before: VassalStatusRow | undefined, after: VassalStatusRow): string[] {
+export function vassalChanges(before: SeenRow | undefined, after: VassalStatusRow): string[] {
   const out: string[] = [];
   if (!before) out.push(`config added (sha256 ${short(after.sha256)}, ${after.copies} wanted)`);
   else if (before.sha256 !== after.sha256) out.push(`config changed: sha256 ${short(before.sha256)} → ${short(after.sha256)}`);
@@ -57,6 +71,59 @@ export function vassalChanges(before: VassalStatusRow | undefined, after: Vassal
   return out;
 }
 
+type Key = [string | null, string, number, string | null, [string, number, number] | null, ...(string | number | null)[]];
+
+/**
+ * The fields of `row` that {@link vassalChanges} reads from the row before, as one string:
+ * equal keys, no change; {@link seenRow} reads it back.
+ *
+ * @example
+ * ```ts
+ * declare const row: VassalStatusRow;
+ * seenRow(seenKey(row)).state === row.state; // true
+ * ```
+ */
+export function seenKey(row: SeenRow): string {
+  const r = row.rollout;
+  const key: Key = [row.sha256 ?? null, row.state, row.moves, row.note ?? null, r ? [r.state, r.updated, r.total] : null];
+  for (const c of row.emperors) key.push(c.node, c.state, c.restarts, c.health ?? null);
+  return JSON.stringify(key);
+}
+
+/**
+ * The fields a {@link seenKey} holds, as a row to compare the next one with.
+ *
+ * @example
+ * ```ts
+ * seenRow('["ab12","running",0,null,null,"e1","running",2,null]').emperors[0]?.restarts; // 2
+ * ```
+ */
+export function seenRow(key: string): SeenRow {
+  const [sha256, state, moves, note, r, ...copies] = JSON.parse(key) as Key;
+  const row: SeenRow = { state, moves, emperors: [] };
+  if (sha256 !== null) row.sha256 = sha256;
+  if (note !== null) row.note = note;
+  if (r) row.rollout = { state: r[0], updated: r[1], total: r[2] };
+  for (let i = 0; i < copies.length; i += 4) {
+    const c: SeenRow["emperors"][number] = { node: copies[i] as string, state: copies[i + 1] as string, restarts: copies[i + 2] as number };
+    if (copies[i + 3] !== null) c.health = copies[i + 3] as string;
+    row.emperors.push(c);
+  }
+  return row;
+}
+
+/** `text` as JSON in ASCII (`→` as `\u2192`): a line with one character beyond Latin-1 would take two bytes for each of its characters. */
+const asciiJson = (text: string): string =>
+  JSON.stringify(text).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+
+/** One vassal: its last row's key, its lines (each `${at}${JSON text}\n`), and the last round that listed it. */
+interface Kept {
+  key: string;
+  lines: string;
+  count: number;
+  round: number;
+}
+
 /**
  * The histories of every vassal, fed each `/status` document's vassals.
  *
@@ -68,31 +135,43 @@ export function vassalChanges(before: VassalStatusRow | undefined, after: Vassal
  * ```
  */
 export class VassalHistory {
-  #last = new Map<string, VassalStatusRow>();
-  #lines = new Map<string, HistoryLine[]>();
+  #kept = new Map<string, Kept>();
+  #rounds = 0;
 
   /** Records what changed since the last call. A vassal gone is forgotten, history and all. */
-  observe(vassals: readonly VassalStatusRow[], at: number): void {
-    const seen = new Set<string>();
+  observe(vassals: Iterable<VassalStatusRow>, at: number): void {
+    const round = ++this.#rounds;
     for (const v of vassals) {
-      seen.add(v.name);
-      const texts = vassalChanges(this.#last.get(v.name), v);
-      this.#last.set(v.name, v);
-      if (texts.length === 0) continue;
-      let lines = this.#lines.get(v.name);
-      if (!lines) this.#lines.set(v.name, (lines = []));
-      for (const text of texts) lines.push({ at, text });
-      if (lines.length > HISTORY_LINES) lines.splice(0, lines.length - HISTORY_LINES);
+      const key = seenKey(v);
+      const kept = this.#kept.get(v.name);
+      if (kept) kept.round = round;
+      if (kept?.key === key) continue;
+      const texts = vassalChanges(kept && seenRow(kept.key), v);
+      const k = kept ?? { key, lines: "", count: 0, round };
+      k.key = key;
+      if (!kept) this.#kept.set(v.name, k);
+      if (texts.length > 0) this.#add(k, texts, at);
     }
-    for (const name of [...this.#last.keys()]) {
-      if (seen.has(name)) continue;
-      this.#last.delete(name);
-      this.#lines.delete(name);
-    }
+    for (const [name, k] of this.#kept) if (k.round !== round) this.#kept.delete(name);
   }
 
   /** A vassal's history, oldest first. */
   of(name: string): readonly HistoryLine[] {
-    return this.#lines.get(name) ?? [];
+    const lines = this.#kept.get(name)?.lines ?? "";
+    return lines
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => {
+        const cut = l.indexOf('"');
+        return { at: Number(l.slice(0, cut)), text: JSON.parse(l.slice(cut)) as string };
+      });
+  }
+
+  #add(k: Kept, texts: string[], at: number): void {
+    let lines = k.lines + texts.map((t) => `${at}${asciiJson(t)}\n`).join("");
+    k.count += texts.length;
+    for (; k.count > HISTORY_LINES; k.count--) lines = lines.slice(lines.indexOf("\n") + 1);
+    // A string built by + is a tree of its parts (32 bytes a node, each part kept): copied, it is one flat string of bytes.
+    k.lines = Buffer.from(lines, "latin1").toString("latin1");
   }
 }

@@ -14,7 +14,7 @@ import { getLogger, quoteInput } from "../log/mod.ts";
 import { hostPort } from "../net/mod.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
 import type { Coordinator } from "./coordinator.ts";
-import type { ZeusStatus } from "./zeus_status.ts";
+import { vassalRows, type ZeusStatus } from "./zeus_status.ts";
 import {
   ConsoleAuth,
   consoleLoginHandler,
@@ -223,6 +223,6 @@ export class ZeusConsole {
 
   #observe(): void {
     this.#observed = Date.now();
-    this.history.observe(this.opts.status().vassals, this.#observed);
+    this.history.observe(vassalRows(this.opts.core()), this.#observed);
   }
 }

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import { getLogger } from "../../lib/log/mod.ts";
-import { cleanRanges, trimWhenIdle } from "../../lib/proc/startup_pages.ts";
+import { cleanRanges, DEEP_TRIM_CHECKS, trimWhenIdle } from "../../lib/proc/startup_pages.ts";
 
 const mapping = (span: string, perms: string, path: string, own = 0, inode = path.includes("zog") ? 1234 : 99, dirty = own) =>
   `${span} ${perms} 00000000 fd:00 ${inode}                       ${path}
@@ -61,6 +61,44 @@ test("a daemon that goes quiet after work releases its caches once, not while bu
     expect(released).toBe(1);
     work++;
     await until(() => released > 1);
+    expect(released).toBe(2);
+  } finally {
+    stop();
+  }
+});
+
+test("still quiet DEEP_TRIM_CHECKS checks after the first trim, the engine shrinks once per quiet period, never while busy", async () => {
+  let work = 0;
+  let busy = true;
+  let checks = 0;
+  let released = 0;
+  let shrunk = 0;
+  let checksAtRelease = 0;
+  let checksAtShrink = 0;
+  const stop = trimWhenIdle(
+    getLogger("test"),
+    () => (checks++, busy ? ++work : work),
+    () => void (released++, (checksAtRelease = checks)),
+    20,
+    () => void (shrunk++, (checksAtShrink = checks)),
+  );
+  try {
+    const until = async (cond: () => boolean) => {
+      const deadline = Date.now() + 5000;
+      while (!cond() && Date.now() < deadline) await Bun.sleep(5); // polling interval of the condition
+    };
+    await until(() => work >= DEEP_TRIM_CHECKS + 3);
+    expect(shrunk).toBe(0);
+    busy = false;
+    await until(() => shrunk > 0);
+    expect(shrunk).toBe(1);
+    expect(released).toBe(1);
+    expect(checksAtShrink - checksAtRelease).toBe(DEEP_TRIM_CHECKS);
+    await until(() => checks >= checksAtShrink + DEEP_TRIM_CHECKS + 2);
+    expect(shrunk).toBe(1);
+    work++;
+    await until(() => shrunk > 1);
+    expect(shrunk).toBe(2);
     expect(released).toBe(2);
   } finally {
     stop();

@@ -66,3 +66,51 @@ test("an event naming a file reads that file alone; one naming none, or the safe
   expect(seen[2]).toEqual({ added: ["b.toml"], changed: [], touched: [], removed: [] });
   expect([...w.snapshot.keys()]).toEqual(["b.toml"]);
 });
+
+test("a burst of events is read sliceFiles files per turn of the event loop, every file reported", async () => {
+  const dir = tmpDir();
+  const seen: DirChanges[] = [];
+  const w = new DirWatcher(dir, { match: (n) => n.endsWith(".toml"), onChange: (c) => seen.push(c), rescanMs: 60_000, sliceFiles: 10 });
+  w.start();
+  for (let i = 0; i < 45; i++) writeFileSync(join(dir, `v${i}.toml`), "[vassal]\n");
+  await waitFor(() => seen.flatMap((c) => c.added).length === 45, 5000, "all 45 files reported");
+  w.stop();
+  expect(Math.max(...seen.map((c) => c.added.length))).toBeLessThanOrEqual(10);
+  expect(new Set(seen.flatMap((c) => c.added)).size).toBe(45);
+});
+
+test("the sliced rescan yields to the event loop between slices and reports the folder once", async () => {
+  const dir = tmpDir();
+  for (let i = 0; i < 35; i++) writeFileSync(join(dir, `v${i}.toml`), "[vassal]\n");
+  const seen: DirChanges[] = [];
+  const w = new DirWatcher(dir, { match: (n) => n.endsWith(".toml"), onChange: (c) => seen.push(c), sliceFiles: 10 });
+  let turns = 0;
+  let done = false;
+  const count = () => {
+    turns++;
+    if (!done) setImmediate(count);
+  };
+  setImmediate(count);
+  await w.scanSliced();
+  done = true;
+  expect(turns).toBeGreaterThanOrEqual(3);
+  expect(seen.length).toBe(1);
+  expect(seen[0]!.added.length).toBe(35);
+});
+
+test("a file an event named during a sliced rescan keeps the newer state the event read", async () => {
+  const dir = tmpDir();
+  const names = Array.from({ length: 30 }, (_, i) => `v${i}.toml`);
+  for (const n of names) writeFileSync(join(dir, n), "[vassal]\n");
+  const seen: DirChanges[] = [];
+  const w = new DirWatcher(dir, { match: (n) => n.endsWith(".toml"), onChange: (c) => seen.push(c), sliceFiles: 10 });
+  w.scan();
+  seen.length = 0;
+  const rescan = w.scanSliced(); // the first slice is looked at now, the rest after a turn
+  for (const n of names) writeFileSync(join(dir, n), "[vassal]\ncommand = 'x'\n");
+  w.scanNames(names);
+  await rescan;
+  expect(seen.map((c) => ({ ...c, changed: c.changed.sort() }))).toEqual([{ added: [], changed: names.sort(), touched: [], removed: [] }]);
+  const size = Buffer.byteLength("[vassal]\ncommand = 'x'\n");
+  expect([...w.snapshot.values()].every((s) => s.size === size)).toBe(true);
+});

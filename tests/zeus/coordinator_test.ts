@@ -436,3 +436,33 @@ test("a new leader on an older saved state keeps the copies the last leader move
   await next.settle();
   expect(next.counts()).toEqual([3, 3, 0]);
 });
+
+test("time zeus could not listen (a long start, a blocked loop) does not count towards settling: no copy is placed again meanwhile", async () => {
+  const old = harness();
+  old.connect(1, "e1");
+  old.connect(2, "e2", 0);
+  old.core.fileSet("a.toml", plain());
+  await old.settle();
+  const saved = old.core.snapshot();
+  const onE1 = [...old.runs.get(1)!].map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) }));
+
+  const h = harness({ settleMs: 5000 });
+  h.core.restore(saved);
+  h.core.fileSet("a.toml", plain());
+  h.connect(12, "e2");
+  // Starting up (reading every file) took 4 s before zeus listened: the first tick is that late.
+  h.core.deaf(4000);
+  h.advance(4000);
+  h.advance(900);
+  await h.settle();
+  expect(h.core.settling).toBe(true);
+  // e1 comes back within the 5 s zeus listened and keeps its copy: nothing is placed or started again.
+  h.advance(3900);
+  h.connect(11, "e1", 100, onE1);
+  await h.settle();
+  h.advance(200);
+  await h.settle();
+  expect(h.core.settling).toBe(false);
+  expect(h.sent.filter((s) => s.m.type === "NEW_VASSAL" || s.m.type === "VASSAL_DESTROY")).toEqual([]);
+  expect(h.counts()).toEqual([0, 1]);
+});

@@ -1,5 +1,6 @@
 import { expect, test } from "bun:test";
-import { HISTORY_LINES, VassalHistory, vassalChanges } from "../../lib/zeus/vassal_history.ts";
+import fc from "fast-check";
+import { HISTORY_LINES, seenKey, seenRow, VassalHistory, vassalChanges } from "../../lib/zeus/vassal_history.ts";
 import type { VassalStatusRow } from "../../lib/zeus/zeus_status.ts";
 
 const row = (over: Partial<VassalStatusRow> = {}): VassalStatusRow => ({
@@ -42,4 +43,57 @@ test("the history keeps the last lines of each vassal, and forgets a vassal that
   expect(h.of("web.toml").at(-1)!.text).toContain(`restarted (${HISTORY_LINES + 10} in all)`);
   h.observe([], 999);
   expect(h.of("web.toml")).toEqual([]);
+});
+
+const maybe = <T>(a: fc.Arbitrary<T>) => fc.option(a, { nil: undefined });
+const arbRow: fc.Arbitrary<VassalStatusRow> = fc.record({
+  name: fc.constant("web.toml"),
+  state: fc.constantFrom("running", "placing", "pending", "failed"),
+  copies: fc.integer({ min: 0, max: 3 }),
+  emperors: fc.uniqueArray(
+    fc.record({
+      node: fc.constantFrom("e1", "e2", "e3"),
+      state: fc.constantFrom("running", "offered", "moving"),
+      pid: fc.integer({ min: 0, max: 5 }),
+      restarts: fc.integer({ min: 0, max: 3 }),
+      health: maybe(fc.constantFrom("healthy", "unhealthy")),
+      exit: maybe(fc.constant("exit 3")),
+    }),
+    { selector: (c) => c.node, maxLength: 3 },
+  ),
+  restarts: fc.constant(0),
+  moves: fc.integer({ min: 0, max: 2 }),
+  error: maybe(fc.string({ maxLength: 8 })),
+  note: maybe(fc.string({ maxLength: 8 })),
+  rollout: maybe(
+    fc.record({
+      state: fc.constantFrom("rolling", "done"),
+      updated: fc.integer({ min: 0, max: 3 }),
+      total: fc.integer({ min: 0, max: 3 }),
+      waiting: fc.constant([]),
+    }),
+  ),
+  sha256: maybe(fc.constantFrom("a".repeat(64), "b".repeat(64))),
+});
+
+test("a row kept as its key reads the same changes as the row itself", () => {
+  fc.assert(
+    fc.property(arbRow, arbRow, (before, after) => {
+      expect(vassalChanges(seenRow(seenKey(before)), after)).toEqual(vassalChanges(before, after));
+      expect(seenKey(seenRow(seenKey(before)))).toBe(seenKey(before));
+    }),
+  );
+});
+
+test("lines come back as written, newlines and quotes in them too, and an unchanged row adds none", () => {
+  const h = new VassalHistory();
+  const failing = row({ state: "failed", error: 'bad "x"\nline two 🙂' });
+  h.observe([row()], 1);
+  h.observe([row()], 2);
+  h.observe([failing], 3);
+  expect(h.of("web.toml")).toEqual([
+    { at: 1, text: "config added (sha256 aaaaaaaaaaaa, 1 wanted)" },
+    { at: 1, text: "copy placed on e1: running" },
+    { at: 3, text: 'state running → failed: bad "x"\nline two 🙂' },
+  ]);
 });
