@@ -104,3 +104,34 @@ test("still quiet DEEP_TRIM_CHECKS checks after the first trim, the engine shrin
     stop();
   }
 });
+
+test("an engine that cannot shrink is reported, and the daemon's checks go on", async () => {
+  let checks = 0;
+  let busy = true;
+  let tried = 0;
+  const stop = trimWhenIdle(
+    getLogger("test"),
+    () => (checks++, busy ? checks : 0),
+    () => {},
+    20,
+    () => {
+      tried++;
+      throw new TypeError("Bun.shrink is not a function");
+    },
+  );
+  try {
+    const until = async (cond: () => boolean) => {
+      const deadline = Date.now() + 5000;
+      while (!cond() && Date.now() < deadline) await Bun.sleep(5); // polling interval of the condition
+    };
+    await until(() => checks >= 3);
+    busy = false;
+    await until(() => tried > 0);
+    const after = checks;
+    await until(() => checks >= after + 3);
+    expect(tried).toBe(1);
+    expect(checks).toBeGreaterThanOrEqual(after + 3);
+  } finally {
+    stop();
+  }
+});
