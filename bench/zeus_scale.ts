@@ -253,7 +253,8 @@ async function storm(z: ZeusProc): Promise<void> {
   const t0 = performance.now();
   process.kill(z.proc.pid, "SIGKILL");
   await z.proc.exited;
-  const again = await startZeus({ dir: z.dir, port: z.port, extra: zeusFlags });
+  // Reading 100 000 files and the state again takes over 10 s on a loaded machine.
+  const again = await startZeus({ dir: z.dir, port: z.port, extra: zeusFlags, upMs: 600_000 });
   current = again;
   const upS = (performance.now() - t0) / 1000;
   const back = EMPERORS - 1; // one was closed for good by failover()
