@@ -9,7 +9,10 @@
  * Env: VASSALS (default 1000), EMPERORS (100), COPIES (1), STATE (`file` | `etcd`),
  * REJECT (fraction of offers refused, 0), HEARTBEAT (seconds, 1), DEAD_AFTER (seconds, 5),
  * SIM_PROCS (simulator processes; default one per 500 emperors, at most 8), KILL9 (`0`: no
- * kill -9 of zeus at the end, e.g. to profile placement), ZEUS_LOG (a file for zeus's stderr).
+ * kill -9 of zeus at the end, e.g. to profile placement), ZEUS_LOG (a file for zeus's stderr),
+ * ZEUS_LOG_LEVEL (default warning), SOURCE (`dir` | `etcd`: the vassals as keys of the etcd,
+ * `--vassals etcd://`), ETCD_MEMBERS (1; 3: a cluster, its raft leader moved while placing
+ * and killed -9 before the failover).
  * Last line: `placed V vassals on E emperors in S s; zeus RSS R MiB`.
  *
  * @module
@@ -18,10 +21,20 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { bin, killAll, removeTmpDirs, tmpDir, waitFor } from "../tests/helpers/procs.ts";
 import { startZeus, type ZeusProc } from "../tests/e2e/_zeus.ts";
-import { etcdMissing, startEtcd } from "../tests/e2e/_etcd.ts";
 import type { ZeusStatus } from "../lib/zeus/zeus_status.ts";
 import { cpuSeconds, memoryMiB, oldestHeartbeatMs, timedStatus } from "./scale_lib/measure.ts";
 import { defaultProcs, SimProcs } from "./scale_lib/sim_procs.ts";
+import {
+  type BenchEtcd,
+  etcdCpuSeconds,
+  etcdWrites,
+  faultLine,
+  moveRaftLeader,
+  observeFault,
+  putVassals,
+  raftLeader,
+  startBenchEtcd,
+} from "./scale_lib/etcd_fleet.ts";
 
 const env = (k: string, d: number) => Number(process.env[k] ?? d);
 const VASSALS = env("VASSALS", 1000);
@@ -31,6 +44,14 @@ const HEARTBEAT_MS = env("HEARTBEAT", 1) * 1000;
 const DEAD_AFTER = env("DEAD_AFTER", 5);
 const STATE = process.env.STATE ?? "file";
 const SIM_PROCS = env("SIM_PROCS", defaultProcs(EMPERORS));
+const SOURCE = process.env.SOURCE ?? "dir";
+const ETCD_MEMBERS = env("ETCD_MEMBERS", 1);
+/** Where SOURCE=etcd puts the vassals. */
+const VASSALS_PREFIX = "/zeus-scale-vassals/";
+
+/** The etcd of STATE=etcd or SOURCE=etcd (started in main), and the members the bench killed. */
+let etcd: BenchEtcd | undefined;
+const etcdDead = new Set<number>();
 
 /** The simulated emperors (started in main). */
 let sims: SimProcs;
@@ -38,12 +59,14 @@ let sims: SimProcs;
 const ages = { max: 0, samples: 0, statusMaxMs: 0 };
 
 async function stateFlags(): Promise<string[]> {
-  if (STATE === "file") return ["--state", join(tmpDir("scale-state-"), "state.json")];
-  if (STATE !== "etcd") throw new Error(`STATE is "${STATE}": give file or etcd`);
-  const missing = etcdMissing();
-  if (missing) throw new Error(missing);
-  const etcd = await startEtcd();
-  return ["--state", `etcd://${etcd.endpoint}/zeus-scale`];
+  if (STATE !== "file" && STATE !== "etcd") throw new Error(`STATE is "${STATE}": give file or etcd`);
+  if (SOURCE !== "dir" && SOURCE !== "etcd") throw new Error(`SOURCE is "${SOURCE}": give dir or etcd`);
+  if (STATE === "etcd" || SOURCE === "etcd") etcd = await startBenchEtcd(ETCD_MEMBERS);
+  const hosts = etcd?.endpoints.join(",");
+  return [
+    ...(STATE === "file" ? ["--state", join(tmpDir("scale-state-"), "state.json")] : ["--state", `etcd://${hosts}/zeus-scale`]),
+    ...(SOURCE === "etcd" ? ["--vassals", `etcd://${hosts}${VASSALS_PREFIX}`] : []),
+  ];
 }
 
 async function dialAll(z: ZeusProc): Promise<void> {
@@ -80,13 +103,24 @@ function sampleAges(statsPort: number): () => void {
   return () => void (on = false);
 }
 
-/** Writes the files 500 at a time, letting the heartbeats go out between (a 100 000-file loop blocked them for seconds). */
+/**
+ * Writes the files 500 at a time, letting the heartbeats go out between (a 100 000-file loop
+ * blocked them for seconds); SOURCE=etcd: the keys, 100 per transaction.
+ */
 async function writeVassals(dir: string): Promise<void> {
   const files = Math.ceil(VASSALS / COPIES);
   const width = String(files).length;
   const body = `[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\nnodes = ${COPIES}\n`;
+  const name = (i: number) => `v${String(i).padStart(width, "0")}.toml`;
+  if (SOURCE === "etcd")
+    return putVassals(
+      etcd!.endpoints[0]!,
+      VASSALS_PREFIX,
+      Array.from({ length: files }, (_, i) => name(i)),
+      body,
+    );
   for (let i = 0; i < files; i++) {
-    writeFileSync(join(dir, `v${String(i).padStart(width, "0")}.toml`), body);
+    writeFileSync(join(dir, name(i)), body);
     if (i % 500 === 499) await new Promise((r) => setImmediate(r));
   }
 }
@@ -117,6 +151,47 @@ async function failover(z: ZeusProc): Promise<void> {
   );
 }
 
+const liveEndpoint = () => etcd!.endpoints.find((_, i) => !etcdDead.has(i))!;
+const secs = (t0: number) => ((performance.now() - t0) / 1000).toFixed(2);
+const haStatus = (z: ZeusProc) => async () => (await timedStatus(z.statsPort, "?summary"))?.status;
+
+/** ETCD_MEMBERS > 1: once half the copies run, the raft leader moves to another member; what zeus showed for 10 s. */
+async function moveWhilePlacing(z: ZeusProc): Promise<string> {
+  await waitFor(() => sims.fleet().running >= VASSALS / 2, 3_600_000, "half the copies running");
+  const t0 = performance.now();
+  const to = await moveRaftLeader(etcd!, etcdDead);
+  const took = secs(t0);
+  return `etcd raft leader moved to member ${to} while placing (half the copies running; the move took ${took} s): ${faultLine(await observeFault(haStatus(z), 10_000))}`;
+}
+
+/**
+ * ETCD_MEMBERS > 1: kill -9 of the raft leader in steady state; `seen` resolves to what zeus
+ * showed for 10 s after (meanwhile the bench goes on: one emperor's failover needs a write).
+ */
+async function killRaftLeader(z: ZeusProc): Promise<{ seen: Promise<string> }> {
+  const { leader } = await raftLeader(etcd!, etcdDead);
+  await etcd!.kill(leader);
+  etcdDead.add(leader);
+  const seen = observeFault(haStatus(z), 10_000);
+  return { seen: seen.then((s) => `kill -9 of the etcd raft leader (member ${leader}) in steady state: ${faultLine(s)}`) };
+}
+
+/**
+ * STATE=etcd: the time from `t0` until etcd holds every copy (as zeus follows it: its
+ * `ha.state`, read 4 times a second), and what etcd wrote and its CPU until then.
+ */
+async function stateCaughtUp(z: ZeusProc, t0: number, w0: { puts: number; txns: number }, cpu0: number): Promise<string> {
+  const files = Math.ceil(VASSALS / COPIES);
+  for (;;) {
+    const st = (await haStatus(z)())?.ha?.state;
+    if (st?.vassals === files && st.copies === VASSALS) break;
+    await Bun.sleep(250); // a sampling period: reading /status faster would load zeus while it places
+  }
+  const at = secs(t0);
+  const w = await etcdWrites(liveEndpoint());
+  return `etcd holds every copy ${at} s after the vassals began to be written; etcd meanwhile: ${w.puts - w0.puts} keys put in ${w.txns - w0.txns} transactions, etcd CPU ${(etcdCpuSeconds(etcd!) - cpu0).toFixed(1)} s`;
+}
+
 async function run(z: ZeusProc): Promise<void> {
   const t = performance.now();
   await dialAll(z);
@@ -125,7 +200,10 @@ async function run(z: ZeusProc): Promise<void> {
   );
   const stopSample = sampleAges(z.statsPort);
   const cpu0 = cpuSeconds(z.proc.pid);
+  const etcd0 = etcd ? { writes: await etcdWrites(liveEndpoint()), cpu: etcdCpuSeconds(etcd) } : undefined;
+  const moving = ETCD_MEMBERS > 1 ? moveWhilePlacing(z) : undefined;
   const t0 = performance.now();
+  const saved = STATE === "etcd" ? stateCaughtUp(z, t0, etcd0!.writes, etcd0!.cpu) : undefined;
   await writeVassals(z.dir);
   const writtenS = (performance.now() - t0) / 1000;
   await waitFor(() => allRunning(z), 3_600_000, "every copy running");
@@ -154,7 +232,11 @@ async function run(z: ZeusProc): Promise<void> {
     console.log(
       `zeus read heartbeats at most ${hb.max_gap_ms.toFixed(0)} ms apart (period ${HEARTBEAT_MS} ms); its loop was blocked ${hb.deaf_ms.toFixed(0)} ms in all, ${hb.max_deaf_ms.toFixed(0)} ms at most (not counted as silence)`,
     );
+  if (moving) console.log(await moving);
+  if (saved) console.log(await saved);
+  const killed = ETCD_MEMBERS > 1 ? await killRaftLeader(z) : undefined;
   await failover(z);
+  if (killed) console.log(await killed.seen);
   const r = memoryMiB(z.proc.pid).rss;
   if (process.env.KILL9 !== "0") await storm(z);
   console.log(`placed ${VASSALS} vassals on ${EMPERORS} emperors in ${placedS.toFixed(2)} s; zeus RSS ${r.toFixed(1)} MiB`);
@@ -171,7 +253,8 @@ async function storm(z: ZeusProc): Promise<void> {
   const t0 = performance.now();
   process.kill(z.proc.pid, "SIGKILL");
   await z.proc.exited;
-  const again = await startZeus({ dir: z.dir, port: z.port, extra: zeusFlags });
+  // Reading 100 000 files and the state again takes over 10 s on a loaded machine.
+  const again = await startZeus({ dir: z.dir, port: z.port, extra: zeusFlags, upMs: 600_000 });
   current = again;
   const upS = (performance.now() - t0) / 1000;
   const back = EMPERORS - 1; // one was closed for good by failover()
@@ -206,7 +289,7 @@ let zeusFlags: string[] = [];
 let current: ZeusProc | undefined;
 
 async function main(): Promise<void> {
-  zeusFlags = [...(await stateFlags()), "--dead-after", String(DEAD_AFTER), "--log-level", "warning"];
+  zeusFlags = [...(await stateFlags()), "--dead-after", String(DEAD_AFTER), "--log-level", process.env.ZEUS_LOG_LEVEL ?? "warning"];
   const z = (current = await startZeus({ dir: tmpDir("scale-vassals-"), extra: zeusFlags }));
   try {
     await run(z);

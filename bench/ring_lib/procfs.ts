@@ -64,3 +64,40 @@ export function bytesUnder(dir: string, suffix: string): number {
   }
   return total;
 }
+
+/**
+ * CPU time (ms) of every thread of the processes `pids`, summed by thread name (the main
+ * thread as "main", others by their name without a trailing number: "JITWorker",
+ * "HeapHelper", "Bun Pool ..."), user and system apart. A thread gone meanwhile is skipped.
+ */
+export function threadCpuMs(pids: number[]): Map<string, { user: number; system: number }> {
+  const byName = new Map<string, { user: number; system: number }>();
+  for (const pid of pids) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // the process is gone
+    }
+    for (const tid of tids) {
+      try {
+        const name = tid === String(pid) ? "main" : readFileSync(`/proc/${pid}/task/${tid}/comm`, "utf8").trim().replace(/\d+$/, "");
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        const t = byName.get(name) ?? { user: 0, system: 0 };
+        t.user += Number(f[11]) * TICK_MS;
+        t.system += Number(f[12]) * TICK_MS;
+        byName.set(name, t);
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
+  }
+  return byName;
+}
+
+/** The machine's CPU time so far, in clock ticks (/proc/stat): all of it, idle, and idle waiting for I/O. */
+export function machineTicks(): { total: number; idle: number; iowait: number } {
+  const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return { total: f.reduce((a, b) => a + b, 0), idle: f[3]! + f[4]!, iowait: f[4]! };
+}

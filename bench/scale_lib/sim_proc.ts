@@ -58,6 +58,7 @@ function kill(node: string): void {
   const e = emperors.find((x) => x.node === node);
   const copies = e?.vassals.size ?? 0;
   e?.kill();
+  tally(); // before the answer: the parent must not wait on a tally that still counts the killed copies
   send({ kind: "killed", node, copies });
 }
 

@@ -11,5 +11,5 @@
  *
  * @module
  */
-export { type AtomicWriteOptions, writeFileAtomic } from "./atomic_write.ts";
+export { type AtomicWriteOptions, writeFileAtomic, writeFileAtomicAsync } from "./atomic_write.ts";
 export { folderProblem } from "./folder_check.ts";

@@ -19,7 +19,7 @@ import type { LogFiles } from "./log_files.ts";
 import { errCode } from "../errors.ts";
 import { accessLine, compactStamp, errorLine } from "./message.ts";
 import type { LinkOwner, PeerLink } from "./peer_link.ts";
-import { type AckMode, quorumDests, QuorumWaits } from "./quorum.ts";
+import { type AckMode, quorumDests, QUORUM_WIDEN_MS, QuorumWaits } from "./quorum.ts";
 import { compactJournal, JOURNAL_COMPACT_BYTES } from "./recovery.ts";
 
 const log = getLogger("zog", "node");
@@ -370,9 +370,10 @@ export class ZogNode implements LinkOwner {
   }
 
   /**
-   * A quorum message one of whose peers is down: the hops' OKs may no longer make a
-   * majority, so it goes to every other node not yet owed it, with wrapping 0 (each answers
-   * this node itself; one that gets it twice drops the second by id).
+   * A quorum message one of whose peers is down, or whose hops did not all answer in time:
+   * their OKs may not make a majority (soon), so it goes to every other node not yet owed it,
+   * with wrapping 0 (each answers this node itself; one that gets it twice drops the second
+   * by id).
    */
   #widen(entry: Entry): void {
     entry.quorum = false;
@@ -441,7 +442,7 @@ export class ZogNode implements LinkOwner {
       newlySeen.push(inc.id);
       const route = this.#route(hopsFrom);
       // A quorum message goes to the rule's hops like any other: their OKs and this node's are
-      // a majority (quorum.ts); it goes to every node only once one of them is down.
+      // a majority (quorum.ts); it goes to every node once one of them is down or slow.
       const pairs = inc.dests ? [...inc.dests] : route.pairs;
       const dests = destMap(pairs);
       const seq = this.recorded + fresh.length + 1;
@@ -478,7 +479,7 @@ export class ZogNode implements LinkOwner {
       return;
     }
     this.recorded += fresh.length;
-    this.#awaitQuorum(batch);
+    this.#awaitQuorum(batch, fresh);
     for (const { entry } of fresh) this.dispatch(entry, true);
     for (const entry of reforward) this.dispatch(entry, true);
     // One DATA_BATCH per peer for the whole commit, not one packet per message.
@@ -510,10 +511,18 @@ export class ZogNode implements LinkOwner {
     if (this.#journalBytes > this.compactBytes && this.#accessRetry.length === 0) this.#compact();
   }
 
-  /** Quorum messages of a recorded batch wait for a majority; expired waits are checked every 100 ms. */
-  #awaitQuorum(batch: Incoming[]): void {
+  /**
+   * Quorum messages of a recorded batch wait for a majority; expired waits are checked every
+   * 100 ms. A message whose hops have not all answered within QUORUM_WIDEN_MS goes to every node.
+   */
+  #awaitQuorum(batch: Incoming[], fresh: { entry: Entry }[]): void {
     const now = this.#clock.monotonic();
     for (const inc of batch) if (inc.quorumMs !== undefined) this.#quorum.add(inc.id, now + inc.quorumMs, inc.reply);
+    for (const { entry } of fresh)
+      if (entry.quorum)
+        this.#quorum.whenSlow(entry.id, now + QUORUM_WIDEN_MS, () => {
+          if (entry.quorum) this.#widen(entry);
+        });
     if (this.#quorum.size === 0 || this.#quorumTimer !== undefined) return;
     this.#quorumTimer = this.#clock.setInterval(() => {
       this.#quorum.expire(this.#clock.monotonic());

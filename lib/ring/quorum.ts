@@ -7,8 +7,9 @@
  * link; no node reports for another. The forwarding rule's hops are enough while they are
  * up: a client message goes to k = ceil((N-1)/2) of them, and 1 + k = floor(N/2) + 1 is a
  * majority for every N (a property test in tests/ring/quorum_test.ts). So a quorum message costs what a local one
- * does: no copy more on the wire, none dropped as a duplicate. Once a peer owing it is down
- * the entry node sends it straight to every other node too ({@link quorumDests}, wrapping 0).
+ * does: no copy more on the wire, none dropped as a duplicate. Once a peer owing it is down,
+ * or its hops have not all answered within {@link QUORUM_WIDEN_MS}, the entry node sends it
+ * straight to every other node too ({@link quorumDests}, wrapping 0).
  *
  * @module
  */
@@ -55,6 +56,13 @@ export function quorumDests(n: number, self: number, hops: readonly [number, num
 /** How long a quorum message waits for a majority when the client does not say (sprog's default timeout). */
 export const QUORUM_WAIT_MS = 10_000;
 
+/**
+ * How long a quorum message waits for its hops' OKs before the entry node sends it to every
+ * other node too: a hop that is slow, or hung and not yet found so (that takes up to 4 s),
+ * holds up no ok for longer than this.
+ */
+export const QUORUM_WIDEN_MS = 500;
+
 /** What a waiting client is told: nothing for `ok`, a reason for ERROR. */
 export type QuorumReply = (error?: string) => void;
 
@@ -62,6 +70,8 @@ interface Wait {
   holders: Set<number>;
   deadline: number;
   replies: QuorumReply[];
+  /** Called once at `at` if the wait is still open then (see {@link QuorumWaits.whenSlow}). */
+  slow?: { at: number; then: () => void };
 }
 
 /**
@@ -107,6 +117,12 @@ export class QuorumWaits {
     for (const r of w.replies) r();
   }
 
+  /** Calls `then` once at `at` (from {@link expire}) if `id` still waits then; nothing if it does not wait now. */
+  whenSlow(id: string, at: number, then: () => void): void {
+    const w = this.#waits.get(id);
+    if (w) w.slow = { at, then };
+  }
+
   /** `id` could not be recorded here: its waiters get ERROR `reason` at once. */
   failed(id: string, reason: string): void {
     const w = this.#waits.get(id);
@@ -115,10 +131,15 @@ export class QuorumWaits {
     for (const r of w.replies) r(reason);
   }
 
-  /** Answers ERROR to every wait whose deadline is past `now`; returns how many. */
+  /** Calls the slow waits' `then` (see {@link whenSlow}) and answers ERROR to every wait whose deadline is past `now`; returns how many. */
   expire(now: number): number {
     let n = 0;
     for (const [id, w] of this.#waits) {
+      const slow = w.slow;
+      if (slow && slow.at <= now) {
+        w.slow = undefined;
+        slow.then();
+      }
       if (w.deadline > now) continue;
       this.#waits.delete(id);
       n++;

@@ -8,9 +8,20 @@ import { VERSION } from "../cli/mod.ts";
 import { hostPort } from "../net/mod.ts";
 import { errCode, UsageError } from "../errors.ts";
 
+/**
+ * A `/status` document too large to make at once (zeus's rows of 100 000 vassals): its JSON
+ * text as a stream, opening with the keys of `head` (version, started_at, uptime_s).
+ */
+export interface StreamedStatus {
+  streamed(head: Record<string, unknown>): ReadableStream<Uint8Array>;
+}
+
 /** What a daemon exposes; each is called per request. */
 export interface StatsSource {
-  /** `GET /status`, told the query (zeus: `?summary`, `?max=N`, filters); a {@link UsageError} answers 400. */
+  /**
+   * `GET /status`, told the query (zeus: `?summary`, `?max=N`, filters): the document, or a
+   * {@link StreamedStatus}; a {@link UsageError} answers 400.
+   */
   status(query: URLSearchParams): unknown;
   metrics(): string;
   /** `GET /healthz`: 200 when `ok`, else 503, with `text` as the body. Default: 200 "ok". */
@@ -23,19 +34,22 @@ export interface StatsSource {
 const STARTED = Date.now() - performance.now();
 
 /** `/status` opens with the same three keys in every daemon: version, started_at, uptime_s. */
+function processInfo(): Record<string, unknown> {
+  return { version: VERSION, started_at: new Date(STARTED).toISOString(), uptime_s: Math.round((Date.now() - STARTED) / 100) / 10 };
+}
+
 function withProcessInfo(status: unknown): unknown {
   if (typeof status !== "object" || status === null || Array.isArray(status)) return status;
-  return {
-    version: VERSION,
-    started_at: new Date(STARTED).toISOString(),
-    uptime_s: Math.round((Date.now() - STARTED) / 100) / 10,
-    ...status,
-  };
+  return { ...processInfo(), ...status };
 }
+
+const isStreamed = (s: unknown): s is StreamedStatus => typeof (s as StreamedStatus | null)?.streamed === "function";
 
 function statusResponse(source: StatsSource, query: URLSearchParams): Response {
   try {
-    return Response.json(withProcessInfo(source.status(query)));
+    const status = source.status(query);
+    if (isStreamed(status)) return new Response(status.streamed(processInfo()), { headers: { "content-type": "application/json" } });
+    return Response.json(withProcessInfo(status));
   } catch (e) {
     if (e instanceof UsageError) return new Response(`${e.message}\n`, { status: 400 });
     throw e;

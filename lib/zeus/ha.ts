@@ -147,12 +147,16 @@ export class HaLeadership {
     this.id = `${host}-${process.pid}-${randomBytes(3).toString("hex")}`;
   }
 
+  /** "HOST:PORT" this zeus advertises to emperors, once started ("" before). */
+  address = "";
+
   /** Starts campaigning; `port` is where this zeus listens. */
   start(port: number): void {
     const host = this.opts.host === "0.0.0.0" || this.opts.host === "::" ? hostname() : this.opts.host;
+    this.address = hostPort(host, port);
     const me: Candidate = {
       id: this.id,
-      zeus: hostPort(host, port),
+      zeus: this.address,
       ...(this.opts.stats ? { stats: this.opts.stats } : {}),
       since: new Date().toISOString(),
       machine: hostname(),

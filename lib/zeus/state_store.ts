@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { loadState, saveState, type ZeusState } from "./state_file.ts";
+import { loadState, saveStateAsync, type ZeusState } from "./state_file.ts";
 
 /** A place to keep the state. */
 export interface StateStore {
@@ -33,6 +33,6 @@ export function fileStore(path: string): StateStore {
   return {
     where: path,
     load: async () => loadState(path),
-    save: async (state) => saveState(path, state),
+    save: (state) => saveStateAsync(path, state),
   };
 }

@@ -3,6 +3,8 @@
  * packet says who it is (an admin client's HELLO, or an emperor), then routed to the admin
  * hub or to the term it joined. Its role changes only through the table of
  * conn_lifecycle.ts; this class reads the socket and carries out the table's actions.
+ * While the server holds callers (taking over), a stranger's packets are kept unread by the
+ * table and handled, in order, when the server releases them.
  *
  * @module
  */
@@ -10,7 +12,7 @@ import { ADMIN, type AdminFrame, type AdminHub, decodeAdminFrame, encodeAdminFra
 import { ProtocolError } from "../errors.ts";
 import type { StreamRelay } from "../exec/mod.ts";
 import { clipInput, getLogger } from "../log/mod.ts";
-import { type Conn, type ReadFailure, readPackets, type Strangers } from "../net/mod.ts";
+import { type Conn, type PacketReader, type ReadFailure, readPackets, type Strangers } from "../net/mod.ts";
 import { encodePacket, type Packet, ZEUS_MODIFIER1 } from "../packet/mod.ts";
 import { decodeMessage, encodeMessage, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
@@ -21,6 +23,9 @@ const log = getLogger("zeus", "server");
 
 /** The most of a reason an admin client is told: far under a var's 65535 bytes. */
 const REASON_BYTES = 4096;
+
+/** The most a held caller's packets may take (an emperor's report of 1 000 vassals is about 100 KiB): past it, it is answered now. */
+const HELD_BYTES = 1024 * 1024;
 
 /** What a connection needs of its server. */
 export interface ConnectionHost {
@@ -37,6 +42,12 @@ export interface ConnectionHost {
   fencingTerm(): number | undefined;
   /** The leader a standby names in NOT_LEADER ("" while none is known). */
   leaderAddress(): string;
+  /**
+   * Whether a caller's first packets wait instead of being answered now: zeus is about to
+   * lead (reading the state for its term) and NOT_LEADER would only send the emperor away to
+   * dial again. The server calls {@link ZeusConnection.release} when this turns false.
+   */
+  holding(): boolean;
   /** The connection closed for good: the server forgets it. */
   forget(id: number): void;
 }
@@ -55,6 +66,10 @@ export interface ConnectionHost {
 export class ZeusConnection implements TermMember {
   #role: ConnRole = "stranger";
   #term: LeadershipTerm | undefined;
+  readonly #reader: PacketReader;
+  /** Packets of a stranger kept while the server holds callers, in order, and their bytes. */
+  #held: Packet[] | undefined;
+  #heldBytes = 0;
 
   /**
    * Starts reading `conn`.
@@ -70,7 +85,7 @@ export class ZeusConnection implements TermMember {
   ) {
     const self = this;
     // The read loop logs bad input and zeus's own bugs (never told to the peer as its fault).
-    readPackets(conn, {
+    this.#reader = readPackets(conn, {
       decoder: { modifier1: ZEUS_MODIFIER1, family: "Zeus" },
       get what() {
         return self.#role === "admin" ? "admin client" : "emperor";
@@ -118,6 +133,32 @@ export class ZeusConnection implements TermMember {
     this.#on({ kind: "deposed" });
   }
 
+  /** Keeps `p` while the server holds callers; false (nothing kept) past {@link HELD_BYTES}. */
+  #hold(p: Packet): boolean {
+    if (this.#heldBytes + p.payload.byteLength > HELD_BYTES) {
+      this.release();
+      return false;
+    }
+    (this.#held ??= []).push(p);
+    this.#heldBytes += p.payload.byteLength;
+    return true;
+  }
+
+  /** The server stopped holding callers: the packets kept are handled now, in order. */
+  release(): void {
+    const held = this.#held;
+    this.#held = undefined;
+    this.#heldBytes = Infinity; // once released (or past the bound), never held again
+    for (const p of held ?? []) {
+      if (this.#role === "closed") return;
+      try {
+        this.#route(p);
+      } catch (e) {
+        return this.#reader.fail(e);
+      }
+    }
+  }
+
   /** zeus stopped: nothing more is done for it. */
   abandon(): void {
     this.#on({ kind: "abandoned" });
@@ -158,6 +199,7 @@ export class ZeusConnection implements TermMember {
   }
 
   #route(p: Packet): void {
+    if (this.#role === "stranger" && (this.#held || this.host.holding()) && this.#hold(p)) return;
     if (this.#role === "stranger" && this.#identify(p)) return;
     if (this.#role === "admin") {
       if (!isAdminType(p.modifier2)) throw new ProtocolError(`Zeus message type ${p.modifier2} on an admin connection`);

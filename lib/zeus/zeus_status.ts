@@ -82,8 +82,16 @@ export interface ZeusStatus {
   ha?: HaStatus;
 }
 
-/** One vassal's row (`state` already worked out); `alive` holds the labels of the emperors that may take copies. */
-function vassalRow(v: VassalRecord, state: string, alive: Record<string, string>[]): VassalStatusRow {
+/**
+ * One vassal's row (`state` already worked out); `alive` holds the labels of the emperors that may take copies.
+ *
+ * @example
+ * ```ts
+ * declare const v: VassalRecord;
+ * vassalRow(v, vassalState(v), []).emperors; // [{ node: "e1", state: "running", pid: 42, restarts: 0 }]
+ * ```
+ */
+export function vassalRow(v: VassalRecord, state: string, alive: Record<string, string>[]): VassalStatusRow {
   const copies = [...v.copiesOn.values()].map((c) => {
     const row: CopyStatus = { node: c.node, state: c.state, pid: c.pid, restarts: c.restarts };
     const exit = c.report ? exitText(c.report) : "";
@@ -134,16 +142,27 @@ const byKey =
     key(a) < key(b) ? -1 : 1;
 
 /**
- * The `/status` document: every row, or those `view` asks for (status_view.ts), with the
- * summary's counts always.
+ * A `/status` document but its vassal rows: the vassals to list (filtered, sorted, paged),
+ * each with its state, and the labels their rows are judged against. zeusStatus makes the
+ * rows at once; status_stream.ts makes them slice by slice.
+ */
+export interface StatusPlan {
+  /** Every field of the document but `vassals` (`summary.listed.vassals` counts the rows to come). */
+  head: Omit<ZeusStatus, "vassals"> & { summary: StatusSummary };
+  rows: readonly { v: VassalRecord; state: string }[];
+  alive: Record<string, string>[];
+}
+
+/**
+ * What `view` lists of `core`, and the counts (see {@link StatusPlan}).
  *
  * @example
  * ```ts
- * serveStats(host, port, { status: () => zeusStatus(core), metrics: () => zeusMetrics(core) });
- * zeusStatus(core, { max: 1000 }).summary.vassals; // every vassal counted, rows listed only up to 1 000
+ * const plan = statusPlan(core, { state: "failed" });
+ * plan.rows.length === plan.head.summary.listed.vassals; // true
  * ```
  */
-export function zeusStatus(core: Coordinator, view: StatusView = {}): ZeusStatus & { summary: StatusSummary } {
+export function statusPlan(core: Coordinator, view: StatusView = {}): StatusPlan {
   const all = [...core.emperors.values()];
   const chosenEmperors = (view.node === undefined ? all : all.filter((e) => e.node === view.node)).sort(byKey((e) => e.node));
   const alive = aliveLabels(all);
@@ -162,16 +181,45 @@ export function zeusStatus(core: Coordinator, view: StatusView = {}): ZeusStatus
   // A table left out (pick: beyond ?max) is not sorted either.
   if (view.max === undefined || chosen.length <= view.max) chosen.sort(byKey((x) => x.v.name));
   const emperors = pick(chosenEmperors, view).map((e) => emperorRow(core, e));
-  const vassals = pick(chosen, view, true).map(({ v, state }) => vassalRow(v, state, alive));
+  const rows = pick(chosen, view, true);
   const summary: StatusSummary = {
     emperors: all.length,
     alive: all.filter((e) => e.alive).length,
     vassals: core.vassals.size,
     vassal_states: vassalStates,
     copy_states: copyStates,
-    listed: { emperors: emperors.length, vassals: vassals.length },
+    listed: { emperors: emperors.length, vassals: rows.length },
   };
-  return { settling: core.settling, emperors, vassals, counters: { ...core.counters }, heartbeats: { ...core.heartbeats }, summary };
+  const head = { settling: core.settling, emperors, counters: { ...core.counters }, heartbeats: { ...core.heartbeats }, summary };
+  return { head, rows, alive };
+}
+
+/**
+ * The `/status` document: every row, or those `view` asks for (status_view.ts), with the
+ * summary's counts always.
+ *
+ * @example
+ * ```ts
+ * serveStats(host, port, { status: () => zeusStatus(core), metrics: () => zeusMetrics(core) });
+ * zeusStatus(core, { max: 1000 }).summary.vassals; // every vassal counted, rows listed only up to 1 000
+ * ```
+ */
+export function zeusStatus(core: Coordinator, view: StatusView = {}): ZeusStatus & { summary: StatusSummary } {
+  return statusOf(statusPlan(core, view));
+}
+
+/**
+ * The document of `plan`, its rows made at once.
+ *
+ * @example
+ * ```ts
+ * statusOf(statusPlan(core, { limit: 10 })).vassals.length; // at most 10
+ * ```
+ */
+export function statusOf({ head, rows, alive }: StatusPlan): ZeusStatus & { summary: StatusSummary } {
+  const { settling, emperors, counters, heartbeats, summary } = head;
+  const vassals = rows.map(({ v, state }) => vassalRow(v, state, alive));
+  return { settling, emperors, vassals, counters, heartbeats, summary };
 }
 
 /** The labels of the emperors that may take copies (alive, not draining): what a vassal's constraints are judged against. */

@@ -6,6 +6,7 @@ import { type RingNode, ringConfigFromText } from "../../lib/config/mod.ts";
 import { LogFiles } from "../../lib/ring/log_files.ts";
 import { ZogNode } from "../../lib/ring/node.ts";
 import { type LinkOwner, PeerLink } from "../../lib/ring/peer_link.ts";
+import { QUORUM_WIDEN_MS } from "../../lib/ring/quorum.ts";
 import { recover } from "../../lib/ring/recovery.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
@@ -44,7 +45,7 @@ function makeNode(size: number) {
     node.flush();
     files.close();
   };
-  return { node, send, ack, down, queued, answers, close };
+  return { node, clock, send, ack, down, queued, answers, close };
 }
 
 describe("a quorum message", () => {
@@ -92,6 +93,22 @@ describe("a quorum message", () => {
       ],
     ]);
     expect(n.answers).toEqual(["l ok"]);
+    n.close();
+  });
+
+  test("hops that have not all answered within QUORUM_WIDEN_MS (slow, or hung and not yet found so): sent to every other node", () => {
+    const n = makeNode(5);
+    n.send("q");
+    n.send("fast");
+    n.ack(1, "fast");
+    n.ack(2, "fast");
+    n.ack(1, "q");
+    n.clock.advance(QUORUM_WIDEN_MS - 100);
+    expect([3, 4].map(n.queued)).toEqual([[], []]);
+    n.clock.advance(100);
+    expect([3, 4].map(n.queued)).toEqual([[["q", 0]], [["q", 0]]]);
+    n.ack(4, "q");
+    expect(n.answers).toEqual(["fast ok", "q ok"]);
     n.close();
   });
 

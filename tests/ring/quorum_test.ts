@@ -77,6 +77,23 @@ describe("QuorumWaits", () => {
     expect(got).toEqual(["no quorum: held durably by 2 of 5 nodes (3 needed) when the wait ended; retry, or check the ring's nodes"]);
   });
 
+  test("whenSlow: called once when its time comes while the wait is open, never after it closed", () => {
+    const waits = new QuorumWaits(5);
+    const slow: string[] = [];
+    waits.add("a", 10_000, () => {});
+    waits.add("b", 10_000, () => {});
+    waits.whenSlow("a", 500, () => slow.push("a"));
+    waits.whenSlow("b", 500, () => slow.push("b"));
+    waits.whenSlow("none", 500, () => slow.push("none"));
+    for (const node of [0, 1, 2]) waits.held("b", node);
+    waits.expire(499);
+    expect(slow).toEqual([]);
+    waits.expire(500);
+    waits.expire(600);
+    expect(slow).toEqual(["a"]);
+    expect(waits.size).toBe(1);
+  });
+
   test("a failure to record here answers every waiter of that id", () => {
     const waits = new QuorumWaits(3);
     const got: (string | undefined)[] = [];

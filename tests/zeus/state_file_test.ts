@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadState, nextTerm, saveState, type ZeusState } from "../../lib/zeus/state_file.ts";
+import { loadState, nextTerm, saveState, saveStateAsync, type ZeusState } from "../../lib/zeus/state_file.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
 
 afterAll(removeTmpDirs);
@@ -21,6 +21,28 @@ test("saved state loads back, and no temp file is left beside it", () => {
   saveState(path, state);
   saveState(path, { ...state, savedAt: "later" });
   expect(loadState(path)).toEqual({ ...state, savedAt: "later" });
+  expect(readdirSync(dir)).toEqual(["state.json"]);
+});
+
+test("saved off the event loop: the loop turns while a large state is written; it loads back, private, no temp file left", async () => {
+  const dir = tmpDir();
+  const path = join(dir, "state.json");
+  const big: ZeusState = {
+    ...state,
+    vassals: Array.from({ length: 20_000 }, (_, i) => ({ ...state.vassals[0]!, name: `v${i}.toml` })),
+  };
+  let turns = 0;
+  let done = false;
+  const count = () => {
+    turns++;
+    if (!done) setImmediate(count);
+  };
+  setImmediate(count);
+  await saveStateAsync(path, big);
+  done = true;
+  expect(turns).toBeGreaterThan(0);
+  expect(loadState(path)).toEqual(big);
+  expect(statSync(path).mode & 0o777).toBe(0o600);
   expect(readdirSync(dir)).toEqual(["state.json"]);
 });
 

@@ -1,0 +1,79 @@
+/**
+ * Builds of zog side by side (`bun run bench/ring_ab.ts`): a five-node ring per build,
+ * each warmed the same, then alternating runs at window 64 and at window 1. Besides msg/s,
+ * ack p50/p99 and CPU per message, it prints where the CPU went (per thread name of the
+ * five nodes, from /proc/PID/task) and how idle the machine was meanwhile (and how much of
+ * that was iowait): whether the ring waited for the disk or worked. Prints figures; it does
+ * not pass or fail.
+ *
+ * BUILDS: comma-separated executables, each named `zog` (the executable picks its program by
+ * its name; a wrapper script that sets an environment variable and `exec -a zog`s a build
+ * will do), default dist/zog. BENCH_FSYNC (default batch), BENCH_WARM (default 30 000),
+ * BENCH_N (default 20 000), BENCH_REPS (default 3), BENCH_LATENCY_N (window 1, default
+ * 3 000; 0 skips it).
+ */
+import { loadavg } from "node:os";
+import { basename, dirname } from "node:path";
+import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
+import type { Sample } from "./ring_lib/load.ts";
+import { machineTicks, threadCpuMs } from "./ring_lib/procfs.ts";
+import { ZogRing } from "./ring_lib/zog_ring.ts";
+
+const builds = (process.env.BUILDS ?? bin("zog")).split(",").filter(Boolean);
+const fsync = process.env.BENCH_FSYNC ?? "batch";
+const warm = Number(process.env.BENCH_WARM ?? 30_000);
+const n = Number(process.env.BENCH_N ?? 20_000);
+const reps = Number(process.env.BENCH_REPS ?? 3);
+const latencyN = Number(process.env.BENCH_LATENCY_N ?? 3000);
+
+const load = () =>
+  `load average ${loadavg()
+    .map((x) => x.toFixed(1))
+    .join(" ")}`;
+
+/** A build's name in the output: its folder (builds are all called zog). */
+const label = (path: string) => basename(dirname(path));
+
+/** One run at window 64, with the CPU of each thread name and the machine's idle share. */
+async function measured(ring: ZogRing): Promise<string> {
+  const threads0 = threadCpuMs(ring.pids);
+  const m0 = machineTicks();
+  const s: Sample = await ring.viaClient(n, 64);
+  const threads1 = threadCpuMs(ring.pids);
+  const m1 = machineTicks();
+  const perMsg = (ms: number) => ((ms * 1000) / n).toFixed(1);
+  const parts: string[] = [];
+  for (const [name, t] of threads1) {
+    const before = threads0.get(name) ?? { user: 0, system: 0 };
+    const user = t.user - before.user;
+    const system = t.system - before.system;
+    if ((user + system) * 1000 >= 0.5 * n) parts.push(`${name} ${perMsg(user)}+${perMsg(system)}`);
+  }
+  const share = (ticks: number) => ((100 * ticks) / (m1.total - m0.total)).toFixed(0);
+  return (
+    `${s.ackRate.toFixed(0)} msg/s, ${s.cpuUs.toFixed(1)} µs/msg, p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} ms; ` +
+    `idle ${share(m1.idle - m0.idle)} % (iowait ${share(m1.iowait - m0.iowait)} %); µs/msg user+system: ${parts.join(", ")}; ${load()}`
+  );
+}
+
+console.log(`ring_ab: ${builds.length} builds, five nodes each, fsync=${fsync}, ${warm} messages of warm-up, runs of ${n} (${load()})`);
+const rings: { name: string; ring: ZogRing }[] = [];
+try {
+  for (const [i, path] of builds.entries()) {
+    const ring = await ZogRing.start(`127.4.${50 + i}`, 5, fsync, path);
+    rings.push({ name: label(path), ring });
+    await ring.viaClient(warm, 64);
+  }
+  for (let rep = 0; rep < reps; rep++) for (const r of rings) console.log(`${r.name}: ${await measured(r.ring)}`);
+  for (let rep = 0; latencyN > 0 && rep < reps; rep++) {
+    for (const r of rings) {
+      const s = await r.ring.viaClient(latencyN, 1);
+      console.log(`${r.name} window 1: p50 ${s.p50.toFixed(3)} p99 ${s.p99.toFixed(3)} ms, ${s.cpuUs.toFixed(1)} µs/msg; ${load()}`);
+    }
+  }
+} finally {
+  for (const r of rings) await r.ring.stop();
+  await killAll();
+  removeTmpDirs();
+}
+process.exit(0);
