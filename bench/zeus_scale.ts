@@ -10,7 +10,7 @@
  * REJECT (fraction of offers refused, 0), HEARTBEAT (seconds, 1), DEAD_AFTER (seconds, 5),
  * SIM_PROCS (simulator processes; default one per 500 emperors, at most 8), KILL9 (`0`: no
  * kill -9 of zeus at the end, e.g. to profile placement), ZEUS_LOG (a file for zeus's stderr),
- * ZEUS_LOG_LEVEL (default warning), SOURCE (`dir` | `etcd`: the vassals as keys of the etcd,
+ * ZEUS_LOG_LEVEL (default warning), SHOW_STATUS (`1`: print what `zeus status` printed), SOURCE (`dir` | `etcd`: the vassals as keys of the etcd,
  * `--vassals etcd://`), ETCD_MEMBERS (1; 3: a cluster, its raft leader moved while placing
  * and killed -9 before the failover).
  * Last line: `placed V vassals on E emperors in S s; zeus RSS R MiB`.
@@ -132,13 +132,16 @@ async function allRunning(z: ZeusProc): Promise<boolean> {
   return sum !== undefined && sum.vassal_states.running === sum.vassals;
 }
 
-/** `zeus status` (a summary beyond 1 000 rows) as an operator runs it: its wall time in ms. */
-async function timedStatusCommand(z: ZeusProc): Promise<number> {
+/**
+ * `zeus status` (a summary beyond 1 000 rows) as an operator runs it: its wall time in ms,
+ * and what it printed (SHOW_STATUS=1 prints it, as `make demo` does).
+ */
+async function timedStatusCommand(z: ZeusProc): Promise<{ ms: number; text: string }> {
   const t0 = performance.now();
   const p = Bun.spawn([bin("zeus"), "status", "--stats", `127.0.0.1:${z.statsPort}`], { stdout: "pipe", stderr: "pipe" });
-  const code = await p.exited;
+  const [code, text] = await Promise.all([p.exited, new Response(p.stdout).text()]);
   if (code !== 0) throw new Error(`zeus status exited ${code}: ${await new Response(p.stderr).text()}`);
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, text };
 }
 
 async function failover(z: ZeusProc): Promise<void> {
@@ -223,9 +226,10 @@ async function run(z: ZeusProc): Promise<void> {
     `heartbeat every ${HEARTBEAT_MS} ms: oldest age in /status ${ages.max} ms (${ages.samples} samples, slowest /status ${ages.statusMaxMs.toFixed(0)} ms); the simulator processes' own timer lag ${sims.lags().join(", ")} ms; emperors declared dead ${dead}; rejected ${sims.fleet().rejected}; connections closed ${sims.fleet().closed}`,
   );
   const command = await timedStatusCommand(z);
+  if (process.env.SHOW_STATUS === "1") console.log(`$ zeus status\n${command.text.trimEnd()}`);
   const summary = await timedStatus(z.statsPort, "?summary");
   console.log(
-    `zeus status (summary) ${command.toFixed(0)} ms; /status?summary ${summary?.ms.toFixed(0)} ms; whole /status ${s?.ms.toFixed(0)} ms`,
+    `zeus status (summary) ${command.ms.toFixed(0)} ms; /status?summary ${summary?.ms.toFixed(0)} ms; whole /status ${s?.ms.toFixed(0)} ms`,
   );
   const hb = s?.status.heartbeats;
   if (hb)
@@ -253,7 +257,8 @@ async function storm(z: ZeusProc): Promise<void> {
   const t0 = performance.now();
   process.kill(z.proc.pid, "SIGKILL");
   await z.proc.exited;
-  const again = await startZeus({ dir: z.dir, port: z.port, extra: zeusFlags });
+  // Reading 100 000 files and the state again takes over 10 s on a loaded machine.
+  const again = await startZeus({ dir: z.dir, port: z.port, extra: zeusFlags, upMs: 600_000 });
   current = again;
   const upS = (performance.now() - t0) / 1000;
   const back = EMPERORS - 1; // one was closed for good by failover()

@@ -183,7 +183,12 @@ export function trimWhenIdle(
     }
     if (!deepOwed || quietChecks <= DEEP_TRIM_CHECKS) return;
     deepOwed = false;
-    shrink();
+    try {
+      shrink();
+    } catch (e) {
+      // A runtime without the call (it is deprecated) keeps its code: the node goes on.
+      return log.warn("idle: cannot shrink the engine's memory: {error}", { error: (e as Error).message });
+    }
     await new Promise((resolve) => setTimeout(resolve, Math.min(SHRINK_SETTLE_MS, everyMs)));
     await dropAndLog(log);
   }, everyMs);

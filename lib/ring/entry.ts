@@ -19,7 +19,8 @@ export interface Entry {
   takenOver?: Set<number>;
   /**
    * A client's quorum message still sent to the rule's hops alone (their OKs and this node's
-   * make a majority): once a peer owing it is down it goes to every other node (quorum.ts).
+   * make a majority): once a peer owing it is down, or its hops are slow to answer, it goes to
+   * every other node (quorum.ts).
    */
   quorum?: boolean;
 }

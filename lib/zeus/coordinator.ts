@@ -19,7 +19,7 @@ import {
   plural,
 } from "./coordinator_types.ts";
 import { copiesWanted, type EmperorRecord, emperorOf, newVassal, type VassalRecord } from "./records.ts";
-import { restoreState, snapshotState } from "./state_snapshot.ts";
+import { restoreState, snapshotState, snapshotStateSliced } from "./state_snapshot.ts";
 import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
 import { AdminError } from "../errors.ts";
@@ -81,6 +81,11 @@ export class Coordinator {
   /** The state to save. */
   snapshot(): ZeusState {
     return snapshotState(this.emperors, this.vassals, this.wallTime(this.io.now()), (t) => this.wallTime(t));
+  }
+
+  /** The state to save, made a slice of vassals per turn of the event loop (state_snapshot.ts). */
+  snapshotSliced(): Promise<ZeusState> {
+    return snapshotStateSliced(this.emperors, this.vassals, this.wallTime(this.io.now()), (t) => this.wallTime(t));
   }
 
   /**

@@ -42,7 +42,8 @@ export class StateSaver {
 
   constructor(
     readonly store: StateStore,
-    readonly snapshot: () => ZeusState,
+    /** The state to write (zeus makes it a slice at a time: Coordinator.snapshotSliced). */
+    readonly snapshot: () => ZeusState | Promise<ZeusState>,
     readonly opts: { mayWrite(): boolean; refused(why: string): void; retryMs?: number },
   ) {}
 
@@ -74,7 +75,7 @@ export class StateSaver {
     if (!this.opts.mayWrite()) return;
     const t0 = performance.now();
     try {
-      await this.store.save(this.snapshot());
+      await this.store.save(await this.snapshot());
       this.#lastEnd = performance.now();
       this.#lastTook = this.#lastEnd - t0;
       if (this.#failing) log.info("state saved to {path} again", { path: this.store.where });

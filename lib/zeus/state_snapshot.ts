@@ -23,9 +23,45 @@ export function snapshotState(
   now: number,
   wallOf: (t: number) => number = (t) => t,
 ): ZeusState {
+  const saved = [...vassals.values()].map(savedVassal);
+  return { version: 1, savedAt: new Date(now).toISOString(), ...savedFleet(emperors, saved, wallOf) };
+}
+
+/**
+ * {@link snapshotState} made `slice` vassals per turn of the event loop: at 100 000 copies
+ * and more, making the state at once held zeus's loop (and its reading of heartbeats) for
+ * hundreds of ms to seconds. Each vassal's entry is as it was when its slice was made; the
+ * emperors and the copies being destroyed are taken last, so that every node an entry names
+ * is listed. A state older by a slice or two is what a restore already reconciles: the
+ * emperors' reports win.
+ *
+ * @example
+ * ```ts
+ * const state = await snapshotStateSliced(core.emperors, core.vassals, Date.now());
+ * ```
+ */
+export async function snapshotStateSliced(
+  emperors: ReadonlyMap<string, EmperorRecord>,
+  vassals: ReadonlyMap<string, VassalRecord>,
+  now: number,
+  wallOf: (t: number) => number = (t) => t,
+  slice = 5000,
+): Promise<ZeusState> {
+  const saved: SavedVassal[] = [];
+  for (const v of vassals.values()) {
+    saved.push(savedVassal(v));
+    if (saved.length % slice === 0) await new Promise<void>((r) => setImmediate(r));
+  }
+  return { version: 1, savedAt: new Date(now).toISOString(), ...savedFleet(emperors, saved, wallOf) };
+}
+
+/** The emperors and the copies being destroyed, around the vassals' entries. */
+function savedFleet(
+  emperors: ReadonlyMap<string, EmperorRecord>,
+  vassals: SavedVassal[],
+  wallOf: (t: number) => number,
+): Pick<ZeusState, "emperors" | "vassals" | "destroying"> {
   return {
-    version: 1,
-    savedAt: new Date(now).toISOString(),
     emperors: [...emperors.values()].map((e) => ({
       node: e.node,
       maxVassals: e.maxVassals,
@@ -33,19 +69,24 @@ export function snapshotState(
       ...(e.draining ? { draining: true } : {}),
       ...(e.draining && e.drain ? { drain: savedDrain(e.drain) } : {}),
     })),
-    vassals: [...vassals.values()].map((v) => ({
-      name: v.name,
-      sha256: v.sha256,
-      copies: v.copies,
-      ...fleetFields(v),
-      assignments: [...v.copiesOn.values()].map((c) => ({
-        node: c.node,
-        pid: c.pid,
-        restarts: c.restarts,
-        ...(c.state === "moving" ? { state: c.state } : {}),
-      })),
-    })),
+    vassals,
     destroying: [...emperors.values()].flatMap((e) => [...e.destroying].map((name) => ({ node: e.node, name }))),
+  };
+}
+
+/** One vassal's entry in the saved state. */
+function savedVassal(v: VassalRecord): SavedVassal {
+  return {
+    name: v.name,
+    sha256: v.sha256,
+    copies: v.copies,
+    ...fleetFields(v),
+    assignments: [...v.copiesOn.values()].map((c) => ({
+      node: c.node,
+      pid: c.pid,
+      restarts: c.restarts,
+      ...(c.state === "moving" ? { state: c.state } : {}),
+    })),
   };
 }
 

@@ -201,7 +201,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
     );
     this.#saver =
       store &&
-      new StateSaver(store, () => this.#stamped(this.core.snapshot()), {
+      new StateSaver(store, async () => this.#stamped(await this.core.snapshotSliced()), {
         mayWrite: () => this.canAct(),
         refused: (why) => opts.ha?.stepDown(why),
       });

@@ -88,9 +88,12 @@ export interface ZeusProc {
   status(): Promise<ZeusStatus | undefined>;
 }
 
-/** Starts `zeus --listen ... --vassals dir --stats ...` plus `extra` flags (and `env` added to the environment). */
+/**
+ * Starts `zeus --listen ... --vassals dir --stats ...` plus `extra` flags (and `env` added to
+ * the environment); waits `upMs` (default 10 s) for its /status.
+ */
 export async function startZeus(
-  opts: { dir?: string; port?: number; extra?: string[]; env?: Record<string, string> } = {},
+  opts: { dir?: string; port?: number; extra?: string[]; env?: Record<string, string>; upMs?: number } = {},
 ): Promise<ZeusProc> {
   const dir = opts.dir ?? tmpDir("zeus-vassals-");
   const port = opts.port ?? (await freePort());
@@ -101,7 +104,7 @@ export async function startZeus(
     opts.env ? { env: { ...process.env, ...opts.env } } : {},
   );
   const z: ZeusProc = { proc, port, statsPort, dir, status: () => status<ZeusStatus>(statsPort) };
-  await waitUp(proc, () => z.status(), 10_000, "zeus /status");
+  await waitUp(proc, () => z.status(), opts.upMs ?? 10_000, "zeus /status");
   return z;
 }
 

@@ -13,6 +13,12 @@ Private_Dirty:       ${dirty} kB
 Anonymous:           ${own} kB
 VmFlags: rd ex mr mw me sd`;
 
+/** Waits until `cond` holds (at most 5 s; the test's expectations then say what did not happen). */
+async function until(cond: () => boolean): Promise<void> {
+  const deadline = Date.now() + 5000;
+  while (!cond() && Date.now() < deadline) await Bun.sleep(5); // polling interval of the condition
+}
+
 test("only read-only mappings of the executable itself, with no page of the process's own, are dropped", () => {
   const smaps = [
     mapping("400000-600000", "r--p", "/opt/zog bin/zog"),
@@ -48,10 +54,6 @@ test("a daemon that goes quiet after work releases its caches once, not while bu
     20,
   );
   try {
-    const until = async (cond: () => boolean) => {
-      const deadline = Date.now() + 5000;
-      while (!cond() && Date.now() < deadline) await Bun.sleep(5); // polling interval of the condition
-    };
     await until(() => work >= 5);
     busy = false;
     expect(released).toBe(0);
@@ -83,10 +85,6 @@ test("still quiet DEEP_TRIM_CHECKS checks after the first trim, the engine shrin
     () => void (shrunk++, (checksAtShrink = checks)),
   );
   try {
-    const until = async (cond: () => boolean) => {
-      const deadline = Date.now() + 5000;
-      while (!cond() && Date.now() < deadline) await Bun.sleep(5); // polling interval of the condition
-    };
     await until(() => work >= DEEP_TRIM_CHECKS + 3);
     expect(shrunk).toBe(0);
     busy = false;
@@ -100,6 +98,33 @@ test("still quiet DEEP_TRIM_CHECKS checks after the first trim, the engine shrin
     await until(() => shrunk > 1);
     expect(shrunk).toBe(2);
     expect(released).toBe(2);
+  } finally {
+    stop();
+  }
+});
+
+test("an engine that cannot shrink is reported, and the daemon's checks go on", async () => {
+  let checks = 0;
+  let busy = true;
+  let tried = 0;
+  const stop = trimWhenIdle(
+    getLogger("test"),
+    () => (checks++, busy ? checks : 0),
+    () => {},
+    20,
+    () => {
+      tried++;
+      throw new TypeError("Bun.shrink is not a function");
+    },
+  );
+  try {
+    await until(() => checks >= 3);
+    busy = false;
+    await until(() => tried > 0);
+    const after = checks;
+    await until(() => checks >= after + 3);
+    expect(tried).toBe(1);
+    expect(checks).toBeGreaterThanOrEqual(after + 3);
   } finally {
     stop();
   }

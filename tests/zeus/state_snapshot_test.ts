@@ -1,0 +1,43 @@
+// zeus makes its state to save a slice of vassals per turn of the event loop (at 100 000
+// copies and more, making it at once held the loop for hundreds of ms to seconds): the state
+// is the one made at once when nothing changes meanwhile, and the emperors, taken last, list
+// every node an entry names.
+import { expect, test } from "bun:test";
+import { snapshotState, snapshotStateSliced } from "../../lib/zeus/state_snapshot.ts";
+import { fakeFleet } from "./_fake_fleet.ts";
+
+const conf = new TextEncoder().encode(`[vassal]\ncommand = "/bin/sleep"\n`);
+
+function fleet() {
+  const f = fakeFleet(5000);
+  f.connect(1, "e1");
+  f.connect(2, "e2");
+  for (let i = 0; i < 30; i++) f.core.fileSet(`v${i}.toml`, conf);
+  f.run(1, 100);
+  f.run(2, 200);
+  return f;
+}
+
+test("the sliced state is the state made at once, and the loop runs between its slices", async () => {
+  const { core } = fleet();
+  let turns = 0;
+  let done = false;
+  const count = () => {
+    turns++;
+    if (!done) setImmediate(count);
+  };
+  setImmediate(count);
+  const sliced = await snapshotStateSliced(core.emperors, core.vassals, 5000, (t) => t, 4);
+  done = true;
+  expect(sliced).toEqual(snapshotState(core.emperors, core.vassals, 5000));
+  expect(sliced.vassals).toHaveLength(30);
+  expect(turns).toBeGreaterThanOrEqual(7); // 30 vassals, 4 a slice
+});
+
+test("an emperor that connects while the state is made is listed: the emperors are taken last", async () => {
+  const f = fleet();
+  const making = snapshotStateSliced(f.core.emperors, f.core.vassals, 5000, (t) => t, 4);
+  f.connect(3, "e3");
+  const state = await making;
+  expect(state.emperors.map((e) => e.node).sort()).toEqual(["e1", "e2", "e3"]);
+});
