@@ -10,7 +10,7 @@
  * REJECT (fraction of offers refused, 0), HEARTBEAT (seconds, 1), DEAD_AFTER (seconds, 5),
  * SIM_PROCS (simulator processes; default one per 500 emperors, at most 8), KILL9 (`0`: no
  * kill -9 of zeus at the end, e.g. to profile placement), ZEUS_LOG (a file for zeus's stderr),
- * ZEUS_LOG_LEVEL (default warning), SOURCE (`dir` | `etcd`: the vassals as keys of the etcd,
+ * ZEUS_LOG_LEVEL (default warning), SHOW_STATUS (`1`: print what `zeus status` printed), SOURCE (`dir` | `etcd`: the vassals as keys of the etcd,
  * `--vassals etcd://`), ETCD_MEMBERS (1; 3: a cluster, its raft leader moved while placing
  * and killed -9 before the failover).
  * Last line: `placed V vassals on E emperors in S s; zeus RSS R MiB`.
@@ -132,13 +132,16 @@ async function allRunning(z: ZeusProc): Promise<boolean> {
   return sum !== undefined && sum.vassal_states.running === sum.vassals;
 }
 
-/** `zeus status` (a summary beyond 1 000 rows) as an operator runs it: its wall time in ms. */
-async function timedStatusCommand(z: ZeusProc): Promise<number> {
+/**
+ * `zeus status` (a summary beyond 1 000 rows) as an operator runs it: its wall time in ms,
+ * and what it printed (SHOW_STATUS=1 prints it, as `make demo` does).
+ */
+async function timedStatusCommand(z: ZeusProc): Promise<{ ms: number; text: string }> {
   const t0 = performance.now();
   const p = Bun.spawn([bin("zeus"), "status", "--stats", `127.0.0.1:${z.statsPort}`], { stdout: "pipe", stderr: "pipe" });
-  const code = await p.exited;
+  const [code, text] = await Promise.all([p.exited, new Response(p.stdout).text()]);
   if (code !== 0) throw new Error(`zeus status exited ${code}: ${await new Response(p.stderr).text()}`);
-  return performance.now() - t0;
+  return { ms: performance.now() - t0, text };
 }
 
 async function failover(z: ZeusProc): Promise<void> {
@@ -223,9 +226,10 @@ async function run(z: ZeusProc): Promise<void> {
     `heartbeat every ${HEARTBEAT_MS} ms: oldest age in /status ${ages.max} ms (${ages.samples} samples, slowest /status ${ages.statusMaxMs.toFixed(0)} ms); the simulator processes' own timer lag ${sims.lags().join(", ")} ms; emperors declared dead ${dead}; rejected ${sims.fleet().rejected}; connections closed ${sims.fleet().closed}`,
   );
   const command = await timedStatusCommand(z);
+  if (process.env.SHOW_STATUS === "1") console.log(`$ zeus status\n${command.text.trimEnd()}`);
   const summary = await timedStatus(z.statsPort, "?summary");
   console.log(
-    `zeus status (summary) ${command.toFixed(0)} ms; /status?summary ${summary?.ms.toFixed(0)} ms; whole /status ${s?.ms.toFixed(0)} ms`,
+    `zeus status (summary) ${command.ms.toFixed(0)} ms; /status?summary ${summary?.ms.toFixed(0)} ms; whole /status ${s?.ms.toFixed(0)} ms`,
   );
   const hb = s?.status.heartbeats;
   if (hb)
@@ -259,8 +263,8 @@ async function storm(z: ZeusProc): Promise<void> {
   const upS = (performance.now() - t0) / 1000;
   const back = EMPERORS - 1; // one was closed for good by failover()
   let last: ZeusStatus | undefined;
-  /** When (s after the kill) zeus first led, had every emperor back, and ended its settle time. */
-  const at: { leading?: number; allBack?: number; settled?: number; settling?: boolean } = {};
+  /** When (s after the kill) zeus first led, began its term on the restored state, had every emperor back, and ended its settle time. */
+  const at: { leading?: number; restored?: number; allBack?: number; settled?: number } = {};
   const since = () => (performance.now() - t0) / 1000;
   await waitFor(
     async () => {
@@ -268,8 +272,8 @@ async function storm(z: ZeusProc): Promise<void> {
       const sum = last?.summary;
       if (last && (last.ha?.role ?? "leader") === "leader") at.leading ??= since();
       if (sum?.alive === back) at.allBack ??= since();
-      if (last?.settling) at.settling = true;
-      if (at.settling && !last?.settling) at.settled ??= since();
+      if (last?.settling) at.restored ??= since();
+      if (at.restored !== undefined && !last?.settling) at.settled ??= since();
       return sum !== undefined && sum.alive === back && sum.vassal_states.running === sum.vassals && !last!.settling;
     },
     600_000,
@@ -281,7 +285,9 @@ async function storm(z: ZeusProc): Promise<void> {
     `kill -9 of zeus (${STATE} state): up again after ${upS.toFixed(2)} s; ${back} emperors back and every copy adopted after ${s} s; adopted ${last!.counters.adopted}, placed anew ${last!.counters.placed}, configs sent again (restarts) ${sims.fleet().spawned - spawned0}; dials refused or failed ${sims.fleet().closed - closed0 - EMPERORS + 1}; simulator timer lag ${sims.lags().join(", ")} ms`,
   );
   const f = (x?: number) => (x === undefined ? "?" : `${x.toFixed(2)} s`);
-  console.log(`kill -9 of zeus: leading after ${f(at.leading)}, every emperor back after ${f(at.allBack)}, settled after ${f(at.settled)}`);
+  console.log(
+    `kill -9 of zeus: leading after ${f(at.leading)}, its term restored from the state after ${f(at.restored)}, every emperor back after ${f(at.allBack)}, settled after ${f(at.settled)}`,
+  );
 }
 
 /** zeus's flags (the same state again after kill -9), and the zeus running now. */

@@ -6,6 +6,7 @@
 import type { FleetSettings } from "../vassal/mod.ts";
 import type { ReportedVassal, VassalStateReport } from "../zeus_protocol/mod.ts";
 import type { CopyState } from "./copy_lifecycle.ts";
+import { type CopiesOn, CopyList } from "./copy_list.ts";
 
 export type { CopyState } from "./copy_lifecycle.ts";
 
@@ -93,7 +94,7 @@ export interface VassalRecord {
   rejections: number;
   rejectedBy: Set<string>;
   /** Copies by emperor node. */
-  copiesOn: Map<string, Copy>;
+  copiesOn: CopiesOn;
   /** Times a copy was moved off a lost emperor. */
   moves: number;
   /** Its check, constraints, spread and update policy. */
@@ -162,7 +163,7 @@ export function emperorOf(emperors: Map<string, EmperorRecord>, node: string): E
  * ```
  */
 export function newVassal(vassals: Map<string, VassalRecord>, name: string, sha256: string, copies: number): VassalRecord {
-  const v: VassalRecord = { name, sha256, copies, rejections: 0, rejectedBy: new Set(), copiesOn: new Map(), moves: 0 };
+  const v: VassalRecord = { name, sha256, copies, rejections: 0, rejectedBy: new Set(), copiesOn: new CopyList(), moves: 0 };
   vassals.set(name, v);
   return v;
 }
