@@ -263,8 +263,8 @@ async function storm(z: ZeusProc): Promise<void> {
   const upS = (performance.now() - t0) / 1000;
   const back = EMPERORS - 1; // one was closed for good by failover()
   let last: ZeusStatus | undefined;
-  /** When (s after the kill) zeus first led, had every emperor back, and ended its settle time. */
-  const at: { leading?: number; allBack?: number; settled?: number; settling?: boolean } = {};
+  /** When (s after the kill) zeus first led, began its term on the restored state, had every emperor back, and ended its settle time. */
+  const at: { leading?: number; restored?: number; allBack?: number; settled?: number } = {};
   const since = () => (performance.now() - t0) / 1000;
   await waitFor(
     async () => {
@@ -272,8 +272,8 @@ async function storm(z: ZeusProc): Promise<void> {
       const sum = last?.summary;
       if (last && (last.ha?.role ?? "leader") === "leader") at.leading ??= since();
       if (sum?.alive === back) at.allBack ??= since();
-      if (last?.settling) at.settling = true;
-      if (at.settling && !last?.settling) at.settled ??= since();
+      if (last?.settling) at.restored ??= since();
+      if (at.restored !== undefined && !last?.settling) at.settled ??= since();
       return sum !== undefined && sum.alive === back && sum.vassal_states.running === sum.vassals && !last!.settling;
     },
     600_000,
@@ -285,7 +285,9 @@ async function storm(z: ZeusProc): Promise<void> {
     `kill -9 of zeus (${STATE} state): up again after ${upS.toFixed(2)} s; ${back} emperors back and every copy adopted after ${s} s; adopted ${last!.counters.adopted}, placed anew ${last!.counters.placed}, configs sent again (restarts) ${sims.fleet().spawned - spawned0}; dials refused or failed ${sims.fleet().closed - closed0 - EMPERORS + 1}; simulator timer lag ${sims.lags().join(", ")} ms`,
   );
   const f = (x?: number) => (x === undefined ? "?" : `${x.toFixed(2)} s`);
-  console.log(`kill -9 of zeus: leading after ${f(at.leading)}, every emperor back after ${f(at.allBack)}, settled after ${f(at.settled)}`);
+  console.log(
+    `kill -9 of zeus: leading after ${f(at.leading)}, its term restored from the state after ${f(at.restored)}, every emperor back after ${f(at.allBack)}, settled after ${f(at.settled)}`,
+  );
 }
 
 /** zeus's flags (the same state again after kill -9), and the zeus running now. */
