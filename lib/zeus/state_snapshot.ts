@@ -28,6 +28,12 @@ export function snapshotState(
 }
 
 /**
+ * A state of more vassals than this is made a slice at a time and written off the event loop;
+ * a smaller one at once, in the turn of the change (what `/status` shows next is then on disk).
+ */
+export const SLICED_STATE_ABOVE = 5000;
+
+/**
  * {@link snapshotState} made `slice` vassals per turn of the event loop: at 100 000 copies
  * and more, making the state at once held zeus's loop (and its reading of heartbeats) for
  * hundreds of ms to seconds. Each vassal's entry is as it was when its slice was made; the

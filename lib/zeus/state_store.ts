@@ -5,7 +5,8 @@
  *
  * @module
  */
-import { loadState, saveStateAsync, type ZeusState } from "./state_file.ts";
+import { loadState, saveState, saveStateAsync, type ZeusState } from "./state_file.ts";
+import { SLICED_STATE_ABOVE } from "./state_snapshot.ts";
 
 /** A place to keep the state. */
 export interface StateStore {
@@ -33,6 +34,7 @@ export function fileStore(path: string): StateStore {
   return {
     where: path,
     load: async () => loadState(path),
-    save: (state) => saveStateAsync(path, state),
+    // A large state off the event loop; a small one at once, in the turn of the change.
+    save: async (state) => (state.vassals.length > SLICED_STATE_ABOVE ? saveStateAsync(path, state) : saveState(path, state)),
   };
 }

@@ -140,7 +140,22 @@ export class VassalHistory {
 
   /** Records what changed since the last call. A vassal gone is forgotten, history and all. */
   observe(vassals: Iterable<VassalStatusRow>, at: number): void {
-    const round = ++this.#rounds;
+    const round = this.begin();
+    this.take(round, vassals, at);
+    this.end(round);
+  }
+
+  /**
+   * Starts a round of {@link observe} made in slices (the console: a row of each of 100 000
+   * vassals at once held zeus's loop for hundreds of ms): {@link take} each slice, then
+   * {@link end}.
+   */
+  begin(): number {
+    return ++this.#rounds;
+  }
+
+  /** Records what changed in these vassals since the last round. */
+  take(round: number, vassals: Iterable<VassalStatusRow>, at: number): void {
     for (const v of vassals) {
       const key = seenKey(v);
       const kept = this.#kept.get(v.name);
@@ -152,6 +167,10 @@ export class VassalHistory {
       if (!kept) this.#kept.set(v.name, k);
       if (texts.length > 0) this.#add(k, texts, at);
     }
+  }
+
+  /** Ends a round: a vassal no slice of it showed is gone, and forgotten with its history. */
+  end(round: number): void {
     for (const [name, k] of this.#kept) if (k.round !== round) this.#kept.delete(name);
   }
 

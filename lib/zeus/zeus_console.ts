@@ -14,7 +14,7 @@ import { getLogger, quoteInput } from "../log/mod.ts";
 import { hostPort } from "../net/mod.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
 import type { Coordinator } from "./coordinator.ts";
-import { vassalRows, type ZeusStatus } from "./zeus_status.ts";
+import { vassalRows, type VassalStatusRow, type ZeusStatus } from "./zeus_status.ts";
 import {
   ConsoleAuth,
   consoleLoginHandler,
@@ -33,6 +33,8 @@ const log = getLogger("zeus", "console");
 
 /** Histories are read off the status at least this often, and at most once a second when poked. */
 const OBSERVE_EVERY_MS = 5000;
+/** Vassal rows read per turn of the event loop while histories are read. */
+const OBSERVE_SLICE = 2000;
 
 /** Admin commands the console offers, when zeus has them. */
 export const CONSOLE_ACTIONS = ["drain", "undrain", "restart", "stop", "start", "pause", "resume"] as const;
@@ -77,6 +79,9 @@ export class ZeusConsole {
   #timer: ReturnType<typeof setInterval> | undefined;
   #observeSoon: ReturnType<typeof setTimeout> | undefined;
   #observed = 0;
+  /** A round of histories is being read, a slice per turn. */
+  #observing = false;
+  #closed = false;
 
   constructor(readonly opts: ZeusConsoleOptions) {
     this.auth = new ConsoleAuth({ clientCerts: opts.clientCerts, admins: opts.admins });
@@ -113,6 +118,7 @@ export class ZeusConsole {
   }
 
   close(): void {
+    this.#closed = true;
     clearInterval(this.#timer);
     clearTimeout(this.#observeSoon);
     this.#stream.close();
@@ -221,8 +227,22 @@ export class ZeusConsole {
     });
   }
 
+  /** Reads the histories off every vassal's row, OBSERVE_SLICE rows per turn of the event loop. */
   #observe(): void {
-    this.#observed = Date.now();
-    this.history.observe(vassalRows(this.opts.core()), this.#observed);
+    if (this.#observing) return;
+    this.#observing = true;
+    const at = (this.#observed = Date.now());
+    const round = this.history.begin();
+    const rows = vassalRows(this.opts.core());
+    const slice = (): void => {
+      if (this.#closed) return void (this.#observing = false); // an unfinished round forgets nobody
+      const batch: VassalStatusRow[] = [];
+      for (let r = rows.next(); !r.done; r = rows.next()) if (batch.push(r.value) >= OBSERVE_SLICE) break;
+      this.history.take(round, batch, at);
+      if (batch.length >= OBSERVE_SLICE) return void setImmediate(slice);
+      this.history.end(round);
+      this.#observing = false;
+    };
+    slice();
   }
 }

@@ -30,6 +30,7 @@ import { LeadershipTerm } from "./leadership_term.ts";
 import { type ServerAction, type ServerEvent, type ServerState, serverStep } from "./server_lifecycle.ts";
 import { nextTerm, type ZeusState } from "./state_file.ts";
 import { StateSaver } from "./state_saver.ts";
+import { SLICED_STATE_ABOVE } from "./state_snapshot.ts";
 import { drainLines } from "./drain_status.ts";
 import { discarded } from "./fresh_start.ts";
 import type { StateStore } from "./state_store.ts";
@@ -201,7 +202,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
     );
     this.#saver =
       store &&
-      new StateSaver(store, async () => this.#stamped(await this.core.snapshotSliced()), {
+      new StateSaver(store, () => this.#snapshot(), {
         mayWrite: () => this.canAct(),
         refused: (why) => opts.ha?.stepDown(why),
       });
@@ -264,6 +265,13 @@ export class Zeus implements ZeusServer, ConnectionHost {
     if (!this.opts.ha) return this.fileTerm;
     const r = this.opts.ha.leaderRevision;
     return r !== undefined && r > 0 ? r : undefined;
+  }
+
+  /** The state to save: a large one made a slice at a time (state_snapshot.ts). */
+  #snapshot(): ZeusState | Promise<ZeusState> {
+    const core = this.core;
+    if (core.vassals.size <= SLICED_STATE_ABOVE) return this.#stamped(core.snapshot());
+    return core.snapshotSliced().then((s) => this.#stamped(s));
   }
 
   /** `state` with a single zeus's term, as saved. */

@@ -3,6 +3,7 @@ import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadState, nextTerm, saveState, saveStateAsync, type ZeusState } from "../../lib/zeus/state_file.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
+import { turnsDuring } from "../helpers/loop_turns.ts";
 
 afterAll(removeTmpDirs);
 
@@ -31,15 +32,7 @@ test("saved off the event loop: the loop turns while a large state is written; i
     ...state,
     vassals: Array.from({ length: 20_000 }, (_, i) => ({ ...state.vassals[0]!, name: `v${i}.toml` })),
   };
-  let turns = 0;
-  let done = false;
-  const count = () => {
-    turns++;
-    if (!done) setImmediate(count);
-  };
-  setImmediate(count);
-  await saveStateAsync(path, big);
-  done = true;
+  const { turns } = await turnsDuring(saveStateAsync(path, big));
   expect(turns).toBeGreaterThan(0);
   expect(loadState(path)).toEqual(big);
   expect(statSync(path).mode & 0o777).toBe(0o600);

@@ -6,6 +6,7 @@ import { serveStats, type StreamedStatus } from "../../lib/stats/mod.ts";
 import { statusStream } from "../../lib/zeus/status_stream.ts";
 import { statusPlan, zeusStatus } from "../../lib/zeus/zeus_status.ts";
 import { fakeFleet } from "./_fake_fleet.ts";
+import { turnsDuring } from "../helpers/loop_turns.ts";
 
 const conf = (n: number) => new TextEncoder().encode(`[vassal]\ncommand = "/bin/sleep"\nnodes = ${n}\n`);
 
@@ -19,20 +20,6 @@ function fleet() {
   f.run(1, 100);
   f.run(2, 200);
   return f;
-}
-
-/** Turns of the event loop taken while `p` runs. */
-async function turnsDuring<T>(p: Promise<T>): Promise<{ value: T; turns: number }> {
-  let turns = 0;
-  let done = false;
-  const count = () => {
-    turns++;
-    if (!done) setImmediate(count);
-  };
-  setImmediate(count);
-  const value = await p;
-  done = true;
-  return { value, turns };
 }
 
 test("the streamed status is the document made at once, a slice of rows per turn of the loop", async () => {
