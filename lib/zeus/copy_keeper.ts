@@ -14,9 +14,22 @@ import { placeAll, type Want } from "./placement.ts";
 import { planReconcile } from "./reconcile.ts";
 import { rolloutHolds } from "./rollout.ts";
 import { exitText, judge } from "./verdict.ts";
-import { type Copy, copiesWanted, type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
+import { type Copy, copiesWanted, type CopyReport, type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
 
 const log = getLogger("zeus", "coordinator");
+
+/** The reports that say only a state ("running"), one object each, shared by every copy they describe. */
+const BARE_REPORTS = new Map<string, CopyReport>(VASSAL_STATES.map((state) => [state, Object.freeze({ state })]));
+
+/**
+ * What is kept of a VASSAL_STATE for its copy (a million copies at fleet scale): not its name,
+ * type, pid or restarts (the copy holds those), and a report of a state alone is one shared object.
+ */
+function keptReport(m: VassalStateReport): CopyReport {
+  const { name: _, type: _t, pid: _p, restarts: _r, ...report } = m as VassalStateReport & { type?: string };
+  if (Object.keys(report).length === 1) return BARE_REPORTS.get(m.state) ?? report;
+  return { ...report, state: VASSAL_STATES.find((s) => s === m.state) ?? m.state };
+}
 
 /**
  * The copies of every vassal on every emperor, moved through their lifecycle.
@@ -72,9 +85,7 @@ export class CopyKeeper {
 
   /** A VASSAL_STATE about copy `c` of `v`: kept for status, judged, and stepped on. */
   report(v: VassalRecord, c: Copy, m: VassalStateReport): void {
-    // Kept for each copy (a million at fleet scale): without the message's type, its state the one shared string.
-    const { name: _, type: _t, ...report } = m as VassalStateReport & { type?: string };
-    c.report = { ...report, state: VASSAL_STATES.find((s) => s === m.state) ?? m.state };
+    c.report = keptReport(m);
     if (m.pid || m.state === "backoff") c.pid = m.pid;
     c.restarts = m.restarts;
     if (m.state === "unhealthy") c.unhealthyRestarts = (c.unhealthyRestarts ?? 0) + 1;
@@ -89,7 +100,9 @@ export class CopyKeeper {
    * reported nothing that says otherwise): where a copy stands after a detour (undrain).
    */
   lastVerdict(c: Copy): { verdict: Verdict; why: string } {
-    const j = c.report ? judge({ name: "", ...c.report }, c.node, c.unhealthyRestarts ?? 0, Infinity) : undefined;
+    const j = c.report
+      ? judge({ name: "", pid: c.pid, restarts: c.restarts, ...c.report }, c.node, c.unhealthyRestarts ?? 0, Infinity)
+      : undefined;
     return j ?? { verdict: "ok", why: "" };
   }
 

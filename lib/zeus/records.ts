@@ -10,6 +10,9 @@ import { type CopiesOn, CopyList } from "./copy_list.ts";
 
 export type { CopyState } from "./copy_lifecycle.ts";
 
+/** What zeus keeps of an emperor's last VASSAL_STATE about a copy. */
+export type CopyReport = Readonly<Omit<VassalStateReport, "name" | "pid" | "restarts">>;
+
 /** One copy of a vassal on one emperor. */
 export interface Copy {
   node: string;
@@ -18,8 +21,8 @@ export interface Copy {
   restarts: number;
   /** When the placement's last step (NEW_VASSAL, then the config) was sent: bounds the wait for an answer. */
   since?: number;
-  /** The emperor's last VASSAL_STATE about it. */
-  report?: Omit<VassalStateReport, "name">;
+  /** The emperor's last VASSAL_STATE about it (its pid and restarts are the copy's own; shared between copies: never changed in place). */
+  report?: CopyReport;
   /** Digest of the config it runs or is being given. */
   sha?: string;
   /** Since when it has run well (running, and healthy when it has a check). */

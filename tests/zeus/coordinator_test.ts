@@ -82,6 +82,33 @@ test("thirty vassals over three emperors run 10/10/10, each once", async () => {
   expect([...h.core.vassals.values()].every((v) => [...v.copiesOn.values()].every((c) => c.state === "running"))).toBe(true);
 });
 
+test("a report of a state alone is one object shared by the copies it describes; pids and restarts stay each copy's own", async () => {
+  const h = harness();
+  h.connect(1, "e1");
+  h.core.fileSet("a.toml", plain());
+  h.core.fileSet("b.toml", plain());
+  await h.settle();
+  h.core.message(1, { type: "VASSAL_STATE", name: "a.toml", state: "running", pid: 41, restarts: 2 });
+  h.core.message(1, { type: "VASSAL_STATE", name: "b.toml", state: "running", pid: 42, restarts: 0 });
+  const a = h.core.vassals.get("a.toml")!.copiesOn.get("e1")!;
+  const b = h.core.vassals.get("b.toml")!.copiesOn.get("e1")!;
+  expect(a.report).toBe(b.report!);
+  expect(a.report).toEqual({ state: "running" });
+  expect([a.pid, a.restarts, b.pid, b.restarts]).toEqual([41, 2, 42, 0]);
+  h.core.message(1, {
+    type: "VASSAL_STATE",
+    name: "b.toml",
+    state: "backoff",
+    pid: 0,
+    restarts: 1,
+    exitCode: 3,
+    stderr: "boom",
+    streak: 1,
+  });
+  expect(b.report).toEqual({ state: "backoff", exitCode: 3, stderr: "boom", streak: 1 });
+  expect(a.report).toEqual({ state: "running" });
+});
+
 test("nodes = 3 runs on three distinct emperors; no room means pending until room appears", async () => {
   const h = harness();
   h.connect(1, "e1");
