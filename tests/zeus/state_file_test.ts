@@ -1,7 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
 import { readdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadState, nextTerm, saveState, saveStateAsync, type ZeusState } from "../../lib/zeus/state_file.ts";
+import { loadState, nextTerm, saveState, saveStateAsync, stateText, type ZeusState } from "../../lib/zeus/state_file.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
 import { turnsDuring } from "../helpers/loop_turns.ts";
 
@@ -37,6 +37,18 @@ test("saved off the event loop: the loop turns while a large state is written; i
   expect(loadState(path)).toEqual(big);
   expect(statSync(path).mode & 0o777).toBe(0o600);
   expect(readdirSync(dir)).toEqual(["state.json"]);
+});
+
+test("the state's text made a slice of vassals per turn is JSON.stringify's, whatever the slice", async () => {
+  const many: ZeusState = {
+    ...state,
+    term: 7,
+    vassals: Array.from({ length: 12 }, (_, i) => ({ ...state.vassals[0]!, name: `v"vassals":[]${i}.toml` })),
+  };
+  for (const s of [many, { ...many, vassals: [] }, state])
+    for (const slice of [1, 5, 12, 100]) expect(await stateText(s, slice)).toBe(JSON.stringify(s));
+  const { turns } = await turnsDuring(stateText(many, 5));
+  expect(turns).toBeGreaterThanOrEqual(1); // 3 slices: the loop ran between them
 });
 
 test("a file that is not a state file is refused with its name", () => {
