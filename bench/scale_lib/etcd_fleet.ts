@@ -6,7 +6,7 @@
  * @module
  */
 import { readFileSync } from "node:fs";
-import type { Proc } from "../../tests/helpers/procs.ts";
+import { type Proc, waitFor } from "../../tests/helpers/procs.ts";
 import { etcdMissing, startEtcd, startEtcdCluster } from "../../tests/e2e/_etcd.ts";
 
 /** The etcd members the bench runs. */
@@ -98,8 +98,10 @@ export async function moveRaftLeader(etcd: BenchEtcd, dead: ReadonlySet<number> 
   const { leader, ids } = await raftLeader(etcd, dead);
   let to = (leader + 1) % ids.length;
   while (dead.has(to)) to = (to + 1) % ids.length;
-  await post(etcd.endpoints[leader]!, "/v3/maintenance/transfer-leadership", { targetID: ids[to] });
-  return to;
+  // The old leader may drop the connection as it steps down: whether the move happened is read back.
+  await post(etcd.endpoints[leader]!, "/v3/maintenance/transfer-leadership", { targetID: ids[to] }).catch(() => undefined);
+  await waitFor(async () => (await raftLeader(etcd, dead).catch(() => ({ leader }))).leader !== leader, 10_000, "the raft leader moved");
+  return (await raftLeader(etcd, dead)).leader;
 }
 
 /**
@@ -115,7 +117,16 @@ export async function putVassals(endpoint: string, prefix: string, names: string
   const value = b64(body);
   for (let i = 0; i < names.length; i += 100) {
     const success = names.slice(i, i + 100).map((n) => ({ request_put: { key: b64(prefix + n), value } }));
-    await post(endpoint, "/v3/kv/txn", { success });
+    // A raft leader moved meanwhile drops proposals ("raft proposal dropped"): written again.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await post(endpoint, "/v3/kv/txn", { success });
+        break;
+      } catch (e) {
+        if (attempt >= 20) throw e;
+        await Bun.sleep(100); // a retry's pause, not a wait for a condition
+      }
+    }
   }
 }
 
