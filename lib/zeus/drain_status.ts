@@ -66,3 +66,23 @@ export function drainLines(emperors: readonly ({ node: string } & DrainStatus)[]
       return `drain of ${e.node} ${e.drain}${progress}${deadline}${why ? `: ${why}` : ""}`;
     });
 }
+
+/**
+ * {@link drainLines} of the emperors themselves, in the order of their names: `/healthz`
+ * asks for nothing else, and making the whole `/status` for it (a row of every vassal) took
+ * a pass over every copy on each probe.
+ *
+ * @example
+ * ```ts
+ * declare const emperors: Iterable<EmperorRecord>;
+ * fleetDrainLines(emperors); // ["drain of e1 draining, 1/3 moved, no deadline"]
+ * ```
+ */
+export function fleetDrainLines(emperors: Iterable<EmperorRecord>): string[] {
+  const draining: ({ node: string } & DrainStatus)[] = [];
+  for (const e of emperors) {
+    const s = drainStatus(e);
+    if (s.drain !== undefined) draining.push({ node: e.node, ...s });
+  }
+  return drainLines(draining.sort((a, b) => (a.node < b.node ? -1 : 1)));
+}

@@ -31,7 +31,7 @@ import { type ServerAction, type ServerEvent, type ServerState, serverStep } fro
 import { nextTerm, type ZeusState } from "./state_file.ts";
 import { StateSaver } from "./state_saver.ts";
 import { SLICED_STATE_ABOVE } from "./state_snapshot.ts";
-import { drainLines } from "./drain_status.ts";
+import { fleetDrainLines } from "./drain_status.ts";
 import { discarded } from "./fresh_start.ts";
 import type { StateStore } from "./state_store.ts";
 import type { VassalSource } from "./vassal_source.ts";
@@ -519,7 +519,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
     // A standby is up but not in charge: 503, so that a load balancer or a check sends to the leader.
     const health = () =>
       !ha || this.canAct()
-        ? { ok: true, text: [ha ? "leader" : "ok", ...drainLines(zeusStatus(this.core).emperors)].join("; ") }
+        ? { ok: true, text: [ha ? "leader" : "ok", ...fleetDrainLines(this.core.emperors.values())].join("; ") }
         : { ok: false, text: `standby${ha.leaderAddress() ? `: the leader is ${ha.leaderAddress()}` : ": no leader elected yet"}` };
     const status = (query: URLSearchParams) => this.#statsStatus(statusView(query));
     this.#stats = serveStats(stats.host, stats.port, { status, metrics: () => zeusMetrics(this.core), health, ui: this.ui.handle });

@@ -3,7 +3,8 @@
 // what is left (forced); a drain ends "drained" when every copy moved; progress is saved.
 import { expect, test } from "bun:test";
 import { drainProgress, drainState } from "../../lib/zeus/drain.ts";
-import { drainLines, drainStatus } from "../../lib/zeus/drain_status.ts";
+import { drainLines, drainStatus, fleetDrainLines } from "../../lib/zeus/drain_status.ts";
+import { zeusStatus } from "../../lib/zeus/zeus_status.ts";
 import { fakeFleet } from "./_fake_fleet.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
@@ -99,4 +100,22 @@ test("a forced drain counts as moved only the copies replaced by copies running 
   expect(drainLines([{ node: "e1", drain: "draining", drain_moved: 1, drain_total: 5, drain_stopped: 4 }])).toEqual([
     "drain of e1 draining, 1/5 moved, 4 stopped, no deadline",
   ]);
+});
+
+test("/healthz's drain lines from the emperors alone are those of the whole status, in the order of their names", () => {
+  const { core, connect, run } = zeus();
+  connect(1, "e2", "z1");
+  connect(2, "e1", "z1");
+  connect(3, "e3", "z2");
+  core.fileSet("pinned.toml", enc(pinned));
+  core.fileSet("free.toml", enc('[vassal]\ncommand = "/bin/sleep"\n'));
+  run(1, 10);
+  run(2, 20);
+  core.drain("e2");
+  core.drain("e1");
+  const lines = fleetDrainLines(core.emperors.values());
+  expect(lines.length).toBe(2);
+  expect(lines[0]).toStartWith("drain of e1 ");
+  expect(lines).toEqual(drainLines(zeusStatus(core).emperors));
+  expect(fleetDrainLines([...core.emperors.values()].reverse())).toEqual(lines);
 });
