@@ -70,6 +70,26 @@ class Fleet {
     ]);
   }
 
+  /**
+   * Waits until the etcd of {@link etcd} answers: zeus refuses to start while its `--state`
+   * etcd is unreachable, and on a loaded machine etcd may take longer to listen than zeus
+   * takes to dial it (Z1 then exited at once and never led).
+   */
+  async etcdUp(): Promise<void> {
+    const url = `http://${this.net.host("ETCD")}:2379/health`;
+    await waitFor(
+      async () => {
+        try {
+          return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
+        } catch {
+          return false;
+        }
+      },
+      30_000,
+      "etcd answering",
+    );
+  }
+
   zeus(name: string, state: string): void {
     const h = this.net.host(name);
     this.run(name, [
@@ -221,6 +241,7 @@ const EMPERORS = ["E1", "E2", "E3"];
 /** etcd, Z1 leading, Z2 standing by, the emperors dialling both; returns once every vassal runs once. */
 async function leaderAndStandby(f: Fleet): Promise<void> {
   f.etcd();
+  await f.etcdUp();
   const url = `etcd://${f.net.host("ETCD")}:2379/zf`;
   f.zeus("Z1", url);
   await waitFor(async () => (await f.json("Z1", 4041))?.ha?.role === "leader", 30_000, "Z1 leading");
