@@ -10,7 +10,8 @@
  * REJECT (fraction of offers refused, 0), HEARTBEAT (seconds, 1), DEAD_AFTER (seconds, 5),
  * SIM_PROCS (simulator processes; default one per 500 emperors, at most 8), KILL9 (`0`: no
  * kill -9 of zeus at the end, e.g. to profile placement), ZEUS_LOG (a file for zeus's stderr),
- * ZEUS_LOG_LEVEL (default warning), SHOW_STATUS (`1`: print what `zeus status` printed), SOURCE (`dir` | `etcd`: the vassals as keys of the etcd,
+ * ZEUS_LOG_LEVEL (default warning), TLS (`1`: zeus serves TLS with --client-ca, each emperor
+ * dials with a client certificate naming it), SHOW_STATUS (`1`: print what `zeus status` printed), SOURCE (`dir` | `etcd`: the vassals as keys of the etcd,
  * `--vassals etcd://`), ETCD_MEMBERS (1; 3: a cluster, its raft leader moved while placing
  * and killed -9 before the failover).
  * Last line: `placed V vassals on E emperors in S s; zeus RSS R MiB`.
@@ -18,6 +19,7 @@
  * @module
  */
 import { writeFileSync } from "node:fs";
+import { type CertPair, generateCa, issueCert } from "../lib/certs/certs.ts";
 import { join } from "node:path";
 import { bin, killAll, removeTmpDirs, tmpDir, waitFor } from "../tests/helpers/procs.ts";
 import { startZeus, type ZeusProc } from "../tests/e2e/_zeus.ts";
@@ -69,6 +71,22 @@ async function stateFlags(): Promise<string[]> {
   ];
 }
 
+/** TLS=1: the CA of zeus's certificate and of the emperors' client certificates (made in main). */
+let tlsCa: CertPair | undefined;
+
+/** TLS=1: a CA, zeus's certificate for 127.0.0.1, and the flags serving TLS that requires client certificates. */
+async function tlsFlags(): Promise<string[]> {
+  if (process.env.TLS !== "1") return [];
+  tlsCa = await generateCa();
+  const zeus = await issueCert(tlsCa, "zeus", ["127.0.0.1"]);
+  const dir = tmpDir("scale-tls-");
+  const file = (name: string, text: string) => {
+    writeFileSync(join(dir, name), text, { mode: 0o600 });
+    return join(dir, name);
+  };
+  return ["--cert", file("zeus.crt", zeus.certPem), "--key", file("zeus.key", zeus.keyPem), "--client-ca", file("ca.crt", tlsCa.certPem)];
+}
+
 async function dialAll(z: ZeusProc): Promise<void> {
   const maxVassals = Math.max(1, Math.ceil(((VASSALS / EMPERORS) * 3) / 2));
   sims = await SimProcs.start(SIM_PROCS, EMPERORS, {
@@ -77,6 +95,7 @@ async function dialAll(z: ZeusProc): Promise<void> {
     maxVassals,
     rejectRate: env("REJECT", 0),
     heartbeatMs: HEARTBEAT_MS,
+    ...(tlsCa ? { tlsCa } : {}),
   });
   await sims.connect();
   await waitFor(
@@ -295,7 +314,14 @@ let zeusFlags: string[] = [];
 let current: ZeusProc | undefined;
 
 async function main(): Promise<void> {
-  zeusFlags = [...(await stateFlags()), "--dead-after", String(DEAD_AFTER), "--log-level", process.env.ZEUS_LOG_LEVEL ?? "warning"];
+  zeusFlags = [
+    ...(await stateFlags()),
+    ...(await tlsFlags()),
+    "--dead-after",
+    String(DEAD_AFTER),
+    "--log-level",
+    process.env.ZEUS_LOG_LEVEL ?? "warning",
+  ];
   const z = (current = await startZeus({ dir: tmpDir("scale-vassals-"), extra: zeusFlags }));
   try {
     await run(z);

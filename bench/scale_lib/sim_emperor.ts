@@ -51,6 +51,8 @@ export class SimEmperor {
     readonly node: string,
     readonly maxVassals: number,
     readonly fleet: SimFleet,
+    /** Mutual TLS: its client certificate (naming it) and key, and the CA zeus's certificate is checked against. */
+    readonly tls?: { cert: string; key: string; ca: string },
   ) {}
 
   /** Whether its connection is open. */
@@ -70,6 +72,7 @@ export class SimEmperor {
     this.#socket = await Bun.connect({
       hostname: host,
       port,
+      ...(this.tls ? { tls: this.tls } : {}),
       socket: {
         data: (_s, data) => this.#data(data),
         drain: () => this.#flush(),

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { issueCert } from "../../lib/certs/certs.ts";
 import { SimEmperor, type SimFleet } from "./sim_emperor.ts";
 import type { SimCommand, SimReport, SimSpec } from "./sim_procs.ts";
 
@@ -21,7 +22,13 @@ const SLICES = 10;
 const spec = JSON.parse(process.env.SIM_SPEC ?? "{}") as SimSpec;
 const fleet: SimFleet = { running: 0, rejected: 0, closed: 0, rejectRate: spec.rejectRate, spawned: 0 };
 const emperors: SimEmperor[] = [];
-for (let i = spec.first; i < spec.first + spec.count; i++) emperors.push(new SimEmperor(`e${i}`, spec.maxVassals, fleet));
+for (let i = spec.first; i < spec.first + spec.count; i++) {
+  const node = `e${i}`;
+  // TLS=1: a client certificate of its own for each emperor, as zeus --client-ca requires.
+  const pair = spec.tlsCa && (await issueCert(spec.tlsCa, node, []));
+  const tls = spec.tlsCa && pair ? { cert: pair.certPem, key: pair.keyPem, ca: spec.tlsCa.certPem } : undefined;
+  emperors.push(new SimEmperor(node, spec.maxVassals, fleet, tls));
+}
 /** The largest lateness of a heartbeat slice's timer, in ms: this process' own delay. */
 let lagMs = 0;
 let beating: ReturnType<typeof setInterval> | undefined;

@@ -8,6 +8,7 @@
  */
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
+import type { CertPair } from "../../lib/certs/certs.ts";
 import type { SimFleet } from "./sim_emperor.ts";
 
 /** What a simulator process is given (in its environment, SIM_SPEC). */
@@ -20,6 +21,8 @@ export interface SimSpec {
   maxVassals: number;
   rejectRate: number;
   heartbeatMs: number;
+  /** TLS=1: the CA its emperors' client certificates are issued by (each names its emperor), and zeus's server certificate is checked against. */
+  tlsCa?: CertPair;
 }
 
 /** A command to a simulator process. */
