@@ -24,9 +24,10 @@ export interface CopiesOn {
 export const INDEX_FROM = 8;
 
 /**
- * The copies of one vassal, keyed by node (each copy's own `node`). Unlike a `Map`'s, its
- * iterators do not follow changes made while they run (they are the array's, the fastest
- * to walk: zeus walks every copy of 100 000 vassals for each status): spread them first.
+ * The copies of one vassal, keyed by node (each copy's own `node`). Its iterators are the
+ * array's (the fastest to walk: zeus walks every copy of 100 000 vassals for each status),
+ * and a delete makes a new array, so a walk that deletes as it goes never skips a copy: it
+ * goes through the copies as they were when it began (and any added meanwhile).
  *
  * @example
  * ```ts
@@ -72,13 +73,14 @@ export class CopyList implements CopiesOn {
   delete(node: string): boolean {
     const c = this.get(node);
     if (!c) return false;
-    this.#list.splice(this.#list.indexOf(c), 1);
+    // A new array, not a splice: a walk of the old one goes on undisturbed.
+    this.#list = this.#list.filter((x) => x !== c);
     this.#index?.delete(node);
     if (this.#index && this.#list.length <= INDEX_FROM / 2) this.#index = undefined;
     return true;
   }
 
-  /** The copies, in the order they were added; spread them first to change the list while going through them. */
+  /** The copies, in the order they were added; deleting while going through them skips none. */
   values(): IterableIterator<Copy> {
     return this.#list.values();
   }

@@ -32,3 +32,17 @@ test("a copy list answers as a Map of the same sets and deletes, below and beyon
 test("a copy is kept under its own node only", () => {
   expect(() => new CopyList().set("e1", copy("e2"))).toThrow('a copy on "e2" cannot be kept under node "e1"');
 });
+
+test("a walk that deletes each copy it passes still passes every copy, below and beyond the index", () => {
+  for (const n of [3, INDEX_FROM + 4]) {
+    const list = new CopyList();
+    for (let i = 0; i < n; i++) list.set(`e${i}`, copy(`e${i}`));
+    const seen: string[] = [];
+    for (const c of list.values()) {
+      seen.push(c.node);
+      list.delete(c.node);
+    }
+    expect(seen).toEqual(Array.from({ length: n }, (_, i) => `e${i}`));
+    expect(list.size).toBe(0);
+  }
+});
