@@ -102,3 +102,19 @@ export function sleep(clock: Clock, ms: number, signal?: AbortSignal): Promise<b
     signal?.addEventListener("abort", onAbort, { once: true });
   });
 }
+
+/**
+ * Resolves on the event loop's next turn (`setImmediate`): sliced work awaits it between
+ * slices so that sockets and timers (heartbeats) are served in between.
+ *
+ * @example
+ * ```ts
+ * declare const rows: unknown[];
+ * for (let i = 0; i < rows.length; i += 2000) {
+ *   if (i > 0) await nextTurn();
+ * }
+ * ```
+ */
+export function nextTurn(): Promise<void> {
+  return new Promise<void>((r) => setImmediate(r));
+}

@@ -12,6 +12,7 @@
 import { type FSWatcher, readdirSync, readFileSync, statSync, watch } from "node:fs";
 import { join } from "node:path";
 import { type DirChanges, diffSnapshots, type FileState, isEmpty, type Snapshot } from "./snapshot.ts";
+import { nextTurn } from "../clock.ts";
 
 /** Options for {@link DirWatcher}. */
 export interface DirWatcherOptions {
@@ -28,7 +29,6 @@ export interface DirWatcherOptions {
 }
 
 /** Yields to the event loop: sockets and timers run before the next slice. */
-const turn = () => new Promise<void>((r) => setImmediate(r));
 
 /**
  * Reads the folder's matching files. A file that vanishes or cannot be read between the
@@ -172,7 +172,7 @@ export class DirWatcher {
     const fresh = (this.#fresh = new Set());
     const next: Snapshot = new Map();
     for (let i = 0; i < names.length; i++) {
-      if (i > 0 && i % slice === 0) await turn();
+      if (i > 0 && i % slice === 0) await nextTurn();
       if (this.#stopped || this.#scans !== id) return;
       const state = fileState(this.dir, names[i]!, this.#snapshot.get(names[i]!));
       if (state) next.set(names[i]!, state);

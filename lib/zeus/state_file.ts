@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { writeFileAtomic, writeFileAtomicAsync } from "../fs/mod.ts";
 import type { DrainProgress, RolloutRecord } from "./records.ts";
 import { errCode } from "../errors.ts";
+import { nextTurn } from "../clock.ts";
 
 /** One copy of a vassal on one emperor, as saved. */
 export interface SavedAssignment {
@@ -108,7 +109,7 @@ export async function saveStateAsync(path: string, state: ZeusState): Promise<vo
 export async function stateText(state: ZeusState, slice = 5000): Promise<string> {
   const parts: string[] = [];
   for (let i = 0; i < state.vassals.length; i += slice) {
-    if (i > 0) await new Promise<void>((r) => setImmediate(r));
+    if (i > 0) await nextTurn();
     parts.push(JSON.stringify(state.vassals.slice(i, i + slice)).slice(1, -1));
   }
   // Node names and digests hold no quote: the first `"vassals":[]` is the key itself.

@@ -7,6 +7,7 @@
 import { sha256Hex } from "../zeus_protocol/mod.ts";
 import { type DrainProgress, type EmperorRecord, emperorOf, newVassal, type VassalRecord } from "./records.ts";
 import { type SavedDrain, savedRolloutProblem, type SavedVassal, type ZeusState } from "./state_file.ts";
+import { nextTurn } from "../clock.ts";
 
 /**
  * The state to save, at wall-clock time `now` (ms); `wallOf` turns the records' times
@@ -56,7 +57,7 @@ export async function snapshotStateSliced(
   const saved: SavedVassal[] = [];
   for (const v of vassals.values()) {
     saved.push(savedVassal(v));
-    if (saved.length % slice === 0) await new Promise<void>((r) => setImmediate(r));
+    if (saved.length % slice === 0) await nextTurn();
   }
   return { version: 1, savedAt: new Date(now).toISOString(), ...savedFleet(emperors, saved, wallOf) };
 }

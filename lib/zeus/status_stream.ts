@@ -9,13 +9,12 @@
  */
 import { vassalState } from "./vassal_state.ts";
 import { type StatusPlan, vassalRow } from "./zeus_status.ts";
+import { nextTurn } from "../clock.ts";
 
 /** Documents listing more vassal rows than this are streamed; fewer are made at once. */
 export const STREAM_ROWS = 5000;
 /** Rows made and serialised per turn of the event loop. */
 export const SLICE_ROWS = 2000;
-
-const turn = () => new Promise<void>((r) => setImmediate(r));
 
 /**
  * The JSON text of `plan`'s document, opening with the keys of `first` and ending with those
@@ -44,7 +43,7 @@ export function statusStream(
       controller.enqueue(enc.encode(open));
     },
     async pull(controller) {
-      if (at > 0) await turn(); // heartbeats and timers run between slices
+      if (at > 0) await nextTurn(); // heartbeats and timers run between slices
       const slice = plan.rows.slice(at, at + sliceRows).map(({ v }) => vassalRow(v, vassalState(v), plan.alive));
       const text = JSON.stringify(slice).slice(1, -1);
       controller.enqueue(enc.encode(`${at > 0 && text ? "," : ""}${text}`));
