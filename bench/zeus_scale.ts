@@ -13,8 +13,9 @@
  * ZEUS_LOG_LEVEL (default warning), TLS (`1`: zeus serves TLS with --client-ca, each emperor
  * dials with a client certificate naming it), SHOW_STATUS (`1`: print what `zeus status` printed), SOURCE (`dir` | `etcd`: the vassals as keys of the etcd,
  * `--vassals etcd://`), ETCD_MEMBERS (1; 3: a cluster, its raft leader moved while placing
- * and killed -9 before the failover), STORM_S (600: how long the bench waits for every emperor
- * back after kill -9 of zeus; it prints the storm's progress every 5 s meanwhile).
+ * and killed -9 before the failover), CONSOLE (`1`: a web console is open while placing),
+ * STORM_S (600: how long the bench waits for every emperor back after kill -9 of zeus; it
+ * prints the storm's progress every 5 s meanwhile).
  * Last line: `placed V vassals on E emperors in S s; zeus RSS R MiB`.
  *
  * @module
@@ -27,6 +28,7 @@ import { startZeus, type ZeusProc } from "../tests/e2e/_zeus.ts";
 import type { ZeusStatus } from "../lib/zeus/zeus_status.ts";
 import { cpuSeconds, memoryMiB, oldestHeartbeatMs, timedStatus } from "./scale_lib/measure.ts";
 import { defaultProcs, SimProcs } from "./scale_lib/sim_procs.ts";
+import { watchConsole } from "./scale_lib/console_watch.ts";
 import {
   type BenchEtcd,
   etcdCpuSeconds,
@@ -222,6 +224,7 @@ async function run(z: ZeusProc): Promise<void> {
     `${EMPERORS} simulated emperors (${sims.size} processes) connected and identified in ${((performance.now() - t) / 1000).toFixed(2)} s`,
   );
   const stopSample = sampleAges(z.statsPort);
+  const consoleWatch = process.env.CONSOLE === "1" ? watchConsole(z.statsPort) : undefined;
   const cpu0 = cpuSeconds(z.proc.pid);
   const etcd0 = etcd ? { writes: await etcdWrites(liveEndpoint()), cpu: etcdCpuSeconds(etcd) } : undefined;
   const moving = ETCD_MEMBERS > 1 ? moveWhilePlacing(z) : undefined;
@@ -233,6 +236,12 @@ async function run(z: ZeusProc): Promise<void> {
   const placedS = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(z.proc.pid) - cpu0;
   stopSample();
+  if (consoleWatch) {
+    const c = await consoleWatch.stop();
+    console.log(
+      `a web console open while placing: ${c.events} snapshots, ${(c.bytes / 2 ** 20).toFixed(1)} MiB in all, the largest ${(c.largest / 1024).toFixed(0)} KiB, at most ${c.maxGapMs.toFixed(0)} ms apart`,
+    );
+  }
   const s = await timedStatus(z.statsPort);
   const { rss, peak } = memoryMiB(z.proc.pid);
   const dead = s?.status.counters.emperors_lost ?? -1;

@@ -208,7 +208,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
       });
     this.clientCerts = opts.tls?.clientAuth === "required";
     this.ui = new ZeusConsole({
-      status: () => this.#status(),
+      status: (view) => this.#status(view),
       core: () => this.core,
       relay: () => this.relay,
       hub: () => this.hub,
