@@ -3,8 +3,8 @@
  * each warmed the same, then alternating runs at window 64 and at window 1. Besides msg/s,
  * ack p50/p99 and CPU per message, it prints where the CPU went (per thread name of the
  * five nodes, from /proc/PID/task) and how idle the machine was meanwhile (and how much of
- * that was iowait): whether the ring waited for the disk or worked. Prints figures; it does
- * not pass or fail.
+ * that was iowait): whether the ring waited for the disk or worked, and each node's RSS right
+ * after the load and once quiet. Prints figures; it does not pass or fail.
  *
  * BUILDS: comma-separated executables, each named `zog` (the executable picks its program by
  * its name; a wrapper script that sets an environment variable and `exec -a zog`s a build
@@ -16,7 +16,8 @@ import { loadavg } from "node:os";
 import { basename, dirname } from "node:path";
 import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
 import type { Sample } from "./ring_lib/load.ts";
-import { machineTicks, threadCpuMs } from "./ring_lib/procfs.ts";
+import { machineTicks, rssMiB, threadCpuMs } from "./ring_lib/procfs.ts";
+import { IDLE_CHECK_MS } from "../lib/proc/mod.ts";
 import { ZogRing } from "./ring_lib/zog_ring.ts";
 
 const builds = (process.env.BUILDS ?? bin("zog")).split(",").filter(Boolean);
@@ -71,6 +72,20 @@ try {
       console.log(`${r.name} window 1: p50 ${s.p50.toFixed(3)} p99 ${s.p99.toFixed(3)} ms, ${s.cpuUs.toFixed(1)} µs/msg; ${load()}`);
     }
   }
+  // Memory: right after the load, and once quiet (a node gives memory back after IDLE_CHECK_MS without work).
+  const rss = () =>
+    rings
+      .map(
+        (r) =>
+          `${r.name} ${r.ring.pids
+            .map(rssMiB)
+            .map((x) => x.toFixed(1))
+            .join(" ")}`,
+      )
+      .join("; ");
+  const loaded = rss();
+  await Bun.sleep(2 * IDLE_CHECK_MS + 2000);
+  console.log(`RSS of the nodes, MiB: right after the load ${loaded}; ${(2 * IDLE_CHECK_MS + 2000) / 1000} s later ${rss()}`);
 } finally {
   for (const r of rings) await r.ring.stop();
   await killAll();
