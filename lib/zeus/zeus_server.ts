@@ -382,6 +382,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
           this.#saver?.queue();
           this.ui.poke();
         },
+        arriving: () => (this.#listener?.handshaking ?? 0) + this.strangers.guard.size,
         ...(opts.ha ? { aliveEveryMs: Math.max(100, opts.deadAfterMs / 4) } : {}),
         ...(opts.store ? { from: opts.store.where } : {}),
       },
