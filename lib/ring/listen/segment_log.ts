@@ -91,6 +91,8 @@ export class SegmentLog {
     readonly dir: string,
     readonly readonly: boolean,
     writeAt: WriteAt | undefined,
+    /** A segment is closed once it holds this many bytes. */
+    readonly segmentBytes: number,
   ) {
     this.#writeAt = writeAt ?? writeAll;
   }
@@ -98,12 +100,13 @@ export class SegmentLog {
   /**
    * Opens the segments in `dir` (made when missing, unless `readonly`) and reads every
    * record's head to index them. A torn tail (bytes after the last whole record that no
-   * whole record follows) is cut, unless `readonly`.
+   * whole record follows) is cut, unless `readonly`. `segmentBytes` (default
+   * {@link SEGMENT_BYTES}) is for tests that need many segments.
    *
    * @throws {Error} when the folder or a segment cannot be read
    */
-  static open(dir: string, opts: { readonly?: boolean; writeAt?: WriteAt } = {}): SegmentLog {
-    const log = new SegmentLog(dir, opts.readonly ?? false, opts.writeAt);
+  static open(dir: string, opts: { readonly?: boolean; writeAt?: WriteAt; segmentBytes?: number } = {}): SegmentLog {
+    const log = new SegmentLog(dir, opts.readonly ?? false, opts.writeAt, opts.segmentBytes ?? SEGMENT_BYTES);
     if (!log.readonly) mkdirSync(dir, { recursive: true });
     let names: string[] = [];
     try {
@@ -170,7 +173,7 @@ export class SegmentLog {
   append(rows: readonly SegmentRow[], damaged?: ReadonlySet<number>): void {
     if (rows.length === 0) return;
     let seg = this.segments.at(-1);
-    if (!seg || seg.size >= SEGMENT_BYTES) seg = this.#roll(rows[0]!.seq);
+    if (!seg || seg.size >= this.segmentBytes) seg = this.#roll(rows[0]!.seq);
     const ends: number[] = [];
     const bytes = this.#enc.encode(rows, ends);
     if (damaged) this.#spoil(bytes, rows, ends, damaged);
