@@ -17,7 +17,7 @@ import { loadavg } from "node:os";
 import { basename, dirname } from "node:path";
 import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
 import type { Sample } from "./ring_lib/load.ts";
-import { machineTicks, rssMiB, threadCpuMs } from "./ring_lib/procfs.ts";
+import { machineTicks, rssParts, threadCpuMs } from "./ring_lib/procfs.ts";
 import { ZogRing } from "./ring_lib/zog_ring.ts";
 
 const builds = (process.env.BUILDS ?? bin("zog")).split(",").filter(Boolean);
@@ -76,8 +76,11 @@ try {
   if (quietS > 0) {
     // A fixed wait: being quiet this long is what is measured.
     await Bun.sleep(quietS * 1000);
-    for (const r of rings)
-      console.log(`${r.name} RSS ${quietS} s quiet: ${r.ring.pids.map((p) => rssMiB(p).toFixed(1)).join(", ")} MiB; ${load()}`);
+    for (const r of rings) {
+      const parts = r.ring.pids.map((p) => rssParts(p));
+      const list = (k: "rss" | "anon") => parts.map((x) => x[k].toFixed(1)).join(", ");
+      console.log(`${r.name} RSS ${quietS} s quiet: ${list("rss")} MiB (its own, RssAnon: ${list("anon")}); ${load()}`);
+    }
   }
 } finally {
   for (const r of rings) await r.ring.stop();
