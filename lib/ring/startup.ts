@@ -81,8 +81,8 @@ export function openNode(
     if (config.fsync !== "never") {
       const open = store;
       files.alsoSync.push(
-        () => open.walFd(),
-        () => open.segmentFd(),
+        () => open.walFdToSync(),
+        () => open.segmentFdToSync(),
       );
     }
     notes.push(...store.notes);

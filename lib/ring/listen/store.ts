@@ -84,6 +84,9 @@ export class RingStore {
   #failing = false;
   /** Messages before this seq are no longer held (retention), though their segment may still be on disk. */
   #firstSeq: number;
+  /** store.db's WAL and the newest segment were written since the node last synced them. */
+  #walWritten = true;
+  #segmentWritten = true;
   /** The seq of the first record held (0: none written), found once. */
   #oldestWritten: number | undefined;
   /** What opening found and did (a torn tail cut, messages moved from an older store), for the log. */
@@ -174,6 +177,7 @@ export class RingStore {
 
   #write(rows: readonly StoredMessage[]): void {
     this.#log.append(rows);
+    this.#segmentWritten = true;
     if (this.#oldestWritten === 0) this.#oldestWritten = undefined;
   }
 
@@ -286,6 +290,7 @@ export class RingStore {
     this.flush();
     this.lastSeq = seq;
     this.#setMeta.run("last_seq", seq);
+    this.#walWritten = true;
   }
 
   /**
@@ -317,6 +322,7 @@ export class RingStore {
   replace(rows: readonly { seq: number; id: string; origin: string; content: string }[]): void {
     for (const r of rows) {
       const ts = this.#log.find(r.seq)?.ts ?? Date.now();
+      this.#segmentWritten = true;
       if (this.#log.rewrite({ seq: r.seq, ts, id: r.id, origin: r.origin, content: r.content })) this.damagedSeqs.delete(r.seq);
       else
         log.warn("store {path}: message {seq} cannot be written again in place (its record is missing or of another length)", {
@@ -349,6 +355,7 @@ export class RingStore {
   savePositions(positions: ReadonlyMap<string, number>, seen: ReadonlyMap<string, number> = new Map()): void {
     const put = this.#db.prepare("INSERT OR REPLACE INTO positions (name, seq, crc) VALUES (?, ?, ?)");
     const putSeen = this.#db.prepare("INSERT OR REPLACE INTO seen (name, at) VALUES (?, ?)");
+    this.#walWritten = true;
     this.#db.transaction(() => {
       for (const [k, v] of positions) put.run(k, v, positionSum(k, v));
       for (const [k, at] of seen) putSeen.run(k, at);
@@ -363,6 +370,7 @@ export class RingStore {
 
   /** Forgets a durable listener's or group's position (`durable:NAME`, `group:NAME`); true when there was one. */
   deletePosition(key: string): boolean {
+    this.#walWritten = true;
     return this.#db.transaction(() => {
       this.#db.prepare("DELETE FROM seen WHERE name = ?").run(key);
       return this.#db.prepare("DELETE FROM positions WHERE name = ?").run(key).changes > 0;
@@ -401,6 +409,7 @@ export class RingStore {
       this.#setMeta.run("last_seq", this.lastSeq);
       this.#setMeta.run("first_seq", until);
     })();
+    this.#walWritten = true;
     this.#firstSeq = until;
     this.#oldestWritten = undefined;
     this.#log.dropBefore(until);
@@ -415,18 +424,25 @@ export class RingStore {
   }
 
   /**
-   * A descriptor of store.db's write-ahead log (`store.db-wal`: the positions), for the
-   * node's syncs. SQLite keeps that file while the store is open, and rewrites it in place.
+   * A descriptor of store.db's write-ahead log (`store.db-wal`: positions, the numbering's
+   * marks) for the node's syncs, when it was written since the last call (else undefined:
+   * an fsync of a file with nothing new still flushes the disk's cache). SQLite keeps that
+   * file while the store is open, and rewrites it in place.
    */
-  walFd(): number {
+  walFdToSync(): number | undefined {
+    if (!this.#walWritten) return undefined;
+    this.#walWritten = false;
     return (this.#walFd ??= openSync(`${this.path}-wal`, "r"));
   }
 
   /**
    * The descriptor of the segment messages are written to, for the node's syncs before its
-   * L mark moves (undefined before the first write; a segment is synced when it is closed).
+   * L mark moves, when it was written since the last call (a segment is synced when it is
+   * closed).
    */
-  segmentFd(): number | undefined {
+  segmentFdToSync(): number | undefined {
+    if (!this.#segmentWritten) return undefined;
+    this.#segmentWritten = false;
     return this.#log.fd;
   }
 
