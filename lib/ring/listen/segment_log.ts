@@ -123,17 +123,33 @@ export class SegmentLog {
     try {
       const size = fstatSync(fd).size;
       const seg: Segment = { path, size: 0, count: 0, lastSeq: 0, lastTs: 0, marks: [] };
+      let [seqBefore, tsBefore] = [this.lastSeq, this.lastTs];
+      let lastAt = 0;
       const end = this.#reader.walk(fd, 0, size, (_buf, _at, head, offset) => {
         if (seg.count++ % MARK_EVERY === 0) seg.marks.push(head.seq, head.ts, offset);
+        if (seg.count > 1) [seqBefore, tsBefore] = [seg.lastSeq, seg.lastTs];
         seg.lastSeq = head.seq;
         seg.lastTs = head.ts;
+        lastAt = offset;
       });
       seg.size = end.at;
       if (end.at < size) this.#torn(fd, seg, size);
+      // The numbering goes on from the last record: what a damaged one says of itself is not trusted.
+      if (seg.count > 0 && !this.#whole(fd, lastAt, seg.size)) {
+        seg.lastSeq = seqBefore + 1;
+        seg.lastTs = tsBefore;
+      }
       if (seg.count > 0 || !this.readonly) this.segments.push(seg);
     } finally {
       closeSync(fd);
     }
+  }
+
+  /** Whether the record from `at` to `end` of `fd` passes its checksum. */
+  #whole(fd: number, at: number, end: number): boolean {
+    const bytes = Buffer.allocUnsafe(end - at);
+    readSync(fd, bytes, 0, bytes.length, at);
+    return readRecord(bytes, 0).kind === "row";
   }
 
   /** Bytes past a segment's last whole record: damage when a whole record follows, else a torn write, cut. */
@@ -383,10 +399,16 @@ export class SegmentLog {
     return n;
   }
 
-  /** Removes the segments whose records are all before `seq` (the newest only when it is, too). */
-  dropBefore(seq: number): void {
+  /** How many segments hold only records before `seq`. */
+  segmentsBefore(seq: number): number {
     let n = 0;
     while (n < this.segments.length && this.segments[n]!.lastSeq < seq) n++;
+    return n;
+  }
+
+  /** Removes the segments whose records are all before `seq` (the newest only when it is, too). */
+  dropBefore(seq: number): void {
+    const n = this.segmentsBefore(seq);
     if (n === 0) return;
     if (n === this.segments.length) this.#closeFd();
     for (const seg of this.segments.splice(0, n)) rmSync(seg.path, { force: true });

@@ -13,7 +13,7 @@
  * @module
  */
 import { Database, type Statement } from "bun:sqlite";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, fsyncSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { getLogger } from "../../log/mod.ts";
 import { positionSum } from "./row_check.ts";
@@ -412,6 +412,8 @@ export class RingStore {
     this.#walWritten = true;
     this.#firstSeq = until;
     this.#oldestWritten = undefined;
+    // The marks are on disk before a segment goes: a store emptied by retention must still know its last seq after a power failure.
+    if (this.#log.segmentsBefore(until) > 0) fsyncSync(this.#walFdOpen());
     this.#log.dropBefore(until);
     return gone;
   }
@@ -432,6 +434,10 @@ export class RingStore {
   walFdToSync(): number | undefined {
     if (!this.#walWritten) return undefined;
     this.#walWritten = false;
+    return this.#walFdOpen();
+  }
+
+  #walFdOpen(): number {
     return (this.#walFd ??= openSync(`${this.path}-wal`, "r"));
   }
 

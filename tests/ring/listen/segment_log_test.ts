@@ -146,3 +146,20 @@ test("a write that fails half-way is written over by the next: nothing doubled, 
   expect(all(reopened).map(seqOf)).toEqual([1, 2]);
   reopened.close();
 });
+
+test("a last record whose seq or time a disk damaged does not move the numbering on", () => {
+  const dir = tmpDir();
+  let log = SegmentLog.open(dir);
+  log.append([1, 2, 3].map((seq) => ({ seq, ts: 5000, id: `i${seq}`, origin: "MV", content: "hello" })));
+  log.close();
+  const path = join(dir, readdirSync(dir)[0]!);
+  const bytes = readFileSync(path);
+  const third = (bytes.length / 3) * 2;
+  bytes.writeDoubleLE(9e15, third + 8);
+  bytes.writeDoubleLE(9e15, third + 16);
+  writeFileSync(path, bytes);
+  log = SegmentLog.open(dir);
+  expect([log.lastSeq, log.lastTs]).toEqual([3, 5000]);
+  expect(all(log).map((r) => `${r.kind} ${seqOf(r)}`)).toEqual(["row 1", "row 2", "damaged 3"]);
+  log.close();
+});
