@@ -17,6 +17,14 @@ function all(log: SegmentLog, from = 0): ReadRecord[] {
   return out;
 }
 
+/** A segment holding messages 1-3 (time `ts`), closed; its path. */
+function threeRecords(dir: string, ts: number): string {
+  const log = SegmentLog.open(dir);
+  log.append([1, 2, 3].map((seq) => ({ seq, ts, id: `i${seq}`, origin: "MV", content: "hello" })));
+  log.close();
+  return join(dir, readdirSync(dir)[0]!);
+}
+
 /** Batches of rows: seqs ascending with gaps now and then, times never decreasing. */
 const batches = fc
   .array(
@@ -88,16 +96,12 @@ test("dropBefore removes whole segments only: every record from the seq on is st
 
 test("a torn tail is cut at open, and writing goes on after the last whole record", () => {
   const dir = tmpDir();
-  let log = SegmentLog.open(dir);
-  log.append([1, 2, 3].map((seq) => ({ seq, ts: 5, id: `i${seq}`, origin: "MV", content: "hello" })));
-  log.close();
-  const [name] = readdirSync(dir);
-  const path = join(dir, name!);
+  const path = threeRecords(dir, 5);
   const whole = statSync(path).size;
   // Half of a fourth record, as an interrupted write leaves it.
   const bytes = readFileSync(path);
   appendFileSync(path, bytes.subarray(0, 20));
-  log = SegmentLog.open(dir);
+  let log = SegmentLog.open(dir);
   expect(log.problem).toBeUndefined();
   expect(log.notes).toEqual([`segment ${path}: a torn tail of 20 bytes from byte ${whole} cut off`]);
   expect(statSync(path).size).toBe(whole);
@@ -108,16 +112,13 @@ test("a torn tail is cut at open, and writing goes on after the last whole recor
 
 test("bytes that are no record with whole records after them are damage: told, not cut", () => {
   const dir = tmpDir();
-  let log = SegmentLog.open(dir);
-  log.append([1, 2, 3].map((seq) => ({ seq, ts: 5, id: `i${seq}`, origin: "MV", content: "hello" })));
-  log.close();
-  const path = join(dir, readdirSync(dir)[0]!);
+  const path = threeRecords(dir, 5);
   const bytes = readFileSync(path);
   const size = bytes.length;
   // The second record's length field says far more than is there.
   bytes.writeUInt32LE(0x7fff_ffff, size / 3);
   writeFileSync(path, bytes);
-  log = SegmentLog.open(dir);
+  const log = SegmentLog.open(dir);
   expect(log.problem).toContain(`segment ${path}: bytes ${size / 3}-${size} hold no whole record where more records follow`);
   expect(statSync(path).size).toBe(size);
   log.close();
@@ -149,16 +150,13 @@ test("a write that fails half-way is written over by the next: nothing doubled, 
 
 test("a last record whose seq or time a disk damaged does not move the numbering on", () => {
   const dir = tmpDir();
-  let log = SegmentLog.open(dir);
-  log.append([1, 2, 3].map((seq) => ({ seq, ts: 5000, id: `i${seq}`, origin: "MV", content: "hello" })));
-  log.close();
-  const path = join(dir, readdirSync(dir)[0]!);
+  const path = threeRecords(dir, 5000);
   const bytes = readFileSync(path);
   const third = (bytes.length / 3) * 2;
   bytes.writeDoubleLE(9e15, third + 8);
   bytes.writeDoubleLE(9e15, third + 16);
   writeFileSync(path, bytes);
-  log = SegmentLog.open(dir);
+  const log = SegmentLog.open(dir);
   expect([log.lastSeq, log.lastTs]).toEqual([3, 5000]);
   expect(all(log).map((r) => `${r.kind} ${seqOf(r)}`)).toEqual(["row 1", "row 2", "damaged 3"]);
   log.close();
