@@ -13,7 +13,9 @@
  * ZEUS_LOG_LEVEL (default warning), TLS (`1`: zeus serves TLS with --client-ca, each emperor
  * dials with a client certificate naming it), SHOW_STATUS (`1`: print what `zeus status` printed), SOURCE (`dir` | `etcd`: the vassals as keys of the etcd,
  * `--vassals etcd://`), ETCD_MEMBERS (1; 3: a cluster, its raft leader moved while placing
- * and killed -9 before the failover).
+ * and killed -9 before the failover), CONSOLE (`1`: a web console is open while placing),
+ * STORM_S (600: how long the bench waits for every emperor back after kill -9 of zeus; it
+ * prints the storm's progress every 5 s meanwhile).
  * Last line: `placed V vassals on E emperors in S s; zeus RSS R MiB`.
  *
  * @module
@@ -26,6 +28,7 @@ import { startZeus, type ZeusProc } from "../tests/e2e/_zeus.ts";
 import type { ZeusStatus } from "../lib/zeus/zeus_status.ts";
 import { cpuSeconds, memoryMiB, oldestHeartbeatMs, timedStatus } from "./scale_lib/measure.ts";
 import { defaultProcs, SimProcs } from "./scale_lib/sim_procs.ts";
+import { watchConsole } from "./scale_lib/console_watch.ts";
 import {
   type BenchEtcd,
   etcdCpuSeconds,
@@ -221,6 +224,7 @@ async function run(z: ZeusProc): Promise<void> {
     `${EMPERORS} simulated emperors (${sims.size} processes) connected and identified in ${((performance.now() - t) / 1000).toFixed(2)} s`,
   );
   const stopSample = sampleAges(z.statsPort);
+  const consoleWatch = process.env.CONSOLE === "1" ? watchConsole(z.statsPort) : undefined;
   const cpu0 = cpuSeconds(z.proc.pid);
   const etcd0 = etcd ? { writes: await etcdWrites(liveEndpoint()), cpu: etcdCpuSeconds(etcd) } : undefined;
   const moving = ETCD_MEMBERS > 1 ? moveWhilePlacing(z) : undefined;
@@ -232,6 +236,12 @@ async function run(z: ZeusProc): Promise<void> {
   const placedS = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(z.proc.pid) - cpu0;
   stopSample();
+  if (consoleWatch) {
+    const c = await consoleWatch.stop();
+    console.log(
+      `a web console open while placing: ${c.events} snapshots, ${(c.bytes / 2 ** 20).toFixed(1)} MiB in all, the largest ${(c.largest / 1024).toFixed(0)} KiB, at most ${c.maxGapMs.toFixed(0)} ms apart`,
+    );
+  }
   const s = await timedStatus(z.statsPort);
   const { rss, peak } = memoryMiB(z.proc.pid);
   const dead = s?.status.counters.emperors_lost ?? -1;
@@ -272,7 +282,7 @@ async function run(z: ZeusProc): Promise<void> {
  */
 async function storm(z: ZeusProc): Promise<void> {
   await sims.sync();
-  const { spawned: spawned0, closed: closed0 } = sims.fleet();
+  const { spawned: spawned0, closed: closed0, gaveUp: gaveUp0 } = sims.fleet();
   const t0 = performance.now();
   process.kill(z.proc.pid, "SIGKILL");
   await z.proc.exited;
@@ -282,11 +292,17 @@ async function storm(z: ZeusProc): Promise<void> {
   const upS = (performance.now() - t0) / 1000;
   const back = EMPERORS - 1; // one was closed for good by failover()
   let last: ZeusStatus | undefined;
+  const progress = stormProgress(again, t0, () => last);
   /** When (s after the kill) zeus first led, began its term on the restored state, had every emperor back, and ended its settle time. */
   const at: { leading?: number; restored?: number; allBack?: number; settled?: number } = {};
   const since = () => (performance.now() - t0) / 1000;
+  let nextPoll = 0;
   await waitFor(
     async () => {
+      // `?summary` walks every vassal (424 ms at 1 000 000 copies): asked back to back, as the
+      // helper's 20 ms poll did, it took a third of zeus's loop while the emperors came back.
+      if (performance.now() < nextPoll) return false;
+      nextPoll = performance.now() + STORM_POLL_MS;
       last = (await timedStatus(again.statsPort, "?summary"))?.status;
       const sum = last?.summary;
       if (last && (last.ha?.role ?? "leader") === "leader") at.leading ??= since();
@@ -295,19 +311,57 @@ async function storm(z: ZeusProc): Promise<void> {
       if (at.restored !== undefined && !last?.settling) at.settled ??= since();
       return sum !== undefined && sum.alive === back && sum.vassal_states.running === sum.vassals && !last!.settling;
     },
-    600_000,
+    env("STORM_S", 600) * 1000,
     "every emperor back and every copy adopted",
-  );
+  ).finally(progress);
   const s = ((performance.now() - t0) / 1000).toFixed(2);
   await sims.sync();
   console.log(
-    `kill -9 of zeus (${STATE} state): up again after ${upS.toFixed(2)} s; ${back} emperors back and every copy adopted after ${s} s; adopted ${last!.counters.adopted}, placed anew ${last!.counters.placed}, configs sent again (restarts) ${sims.fleet().spawned - spawned0}; dials refused or failed ${sims.fleet().closed - closed0 - EMPERORS + 1}; simulator timer lag ${sims.lags().join(", ")} ms`,
+    `kill -9 of zeus (${STATE} state): up again after ${upS.toFixed(2)} s; ${back} emperors back and every copy adopted after ${s} s; adopted ${last!.counters.adopted}, placed anew ${last!.counters.placed}, configs sent again (restarts) ${sims.fleet().spawned - spawned0}; dials refused or failed ${sims.fleet().closed - closed0 - EMPERORS + 1} (given up after 5 s: ${sims.fleet().gaveUp - gaveUp0}); simulator timer lag ${sims.lags().join(", ")} ms`,
   );
   const f = (x?: number) => (x === undefined ? "?" : `${x.toFixed(2)} s`);
   console.log(
     `kill -9 of zeus: leading after ${f(at.leading)}, its term restored from the state after ${f(at.restored)}, every emperor back after ${f(at.allBack)}, settled after ${f(at.settled)}`,
   );
 }
+
+/**
+ * While the storm lasts, every 5 s: what zeus shows (emperors back, settling, copies adopted
+ * and placed anew, deaf time), the simulator's closed dials, and the TCP connections to zeus's
+ * port (established, and waiting in its accept queue): a storm that does not end says why.
+ */
+function stormProgress(z: ZeusProc, t0: number, last: () => ZeusStatus | undefined): () => void {
+  const cpu = () => ({ zeus: cpuSeconds(z.proc.pid), sims: sims.pids().reduce((n, pid) => n + cpuSeconds(pid), 0) });
+  let cpu0 = cpu();
+  const timer = setInterval(() => {
+    const cpu1 = cpu();
+    const used = `CPU in the last 5 s: zeus ${(cpu1.zeus - cpu0.zeus).toFixed(1)} s, simulator ${(cpu1.sims - cpu0.sims).toFixed(1)} s`;
+    cpu0 = cpu1;
+    const s = last();
+    const c = s?.counters;
+    const sock = portSockets(z.port);
+    console.log(
+      `  storm ${secs(t0)} s: alive ${s?.summary?.alive ?? "?"}, settling ${s?.settling ?? "?"}, adopted ${c?.adopted ?? "?"}, placed anew ${c?.placed ?? "?"}, extras destroyed ${c?.extras_destroyed ?? "?"}, deaf ${((s?.heartbeats?.deaf_ms ?? 0) / 1000).toFixed(1)} s (longest ${((s?.heartbeats?.max_deaf_ms ?? 0) / 1000).toFixed(1)}); dials closed or failed ${sims.fleet().closed} (given up after 5 s: ${sims.fleet().gaveUp}); TCP to zeus: ${sock.established} established, accept queue ${sock.acceptQueue}; ${used}`,
+    );
+  }, 5000);
+  return () => clearInterval(timer);
+}
+
+/** The TCP connections of zeus's listening port (from `ss`): established ones, and the listener's accept queue. */
+function portSockets(port: number): { established: number; acceptQueue: string } {
+  const ss = (args: string[]) =>
+    Bun.spawnSync(["ss", "-Htn", ...args])
+      .stdout.toString()
+      .trim()
+      .split("\n")
+      .filter(Boolean);
+  const established = ss(["state", "established", `( sport = :${port} )`]).length;
+  const listening = ss(["state", "listening", `( sport = :${port} )`])[0]?.split(/\s+/);
+  return { established, acceptQueue: listening ? `${listening[0]}/${listening[1]}` : "?" };
+}
+
+/** How often the bench asks zeus whether the storm after kill -9 is over. */
+const STORM_POLL_MS = 250;
 
 /** zeus's flags (the same state again after kill -9), and the zeus running now. */
 let zeusFlags: string[] = [];

@@ -21,7 +21,12 @@ export interface SimFleet {
   rejectRate: number;
   /** Configs received and "spawned" (a restart of a running copy counts too). */
   spawned: number;
+  /** Dials given up because the connection (and its TLS handshake) was not up in {@link DIAL_TIMEOUT_MS}. */
+  gaveUp: number;
 }
+
+/** A dial not up by then (TLS: its handshake not done) is given up and dialled again, as an emperor's (lib/emperor/zeus_link.ts). */
+export const DIAL_TIMEOUT_MS = 5000;
 
 let nextPid = 100_000;
 
@@ -30,7 +35,7 @@ let nextPid = 100_000;
  *
  * @example
  * ```ts
- * const fleet = { running: 0, rejected: 0, closed: 0, rejectRate: 0, spawned: 0 };
+ * const fleet = { running: 0, rejected: 0, closed: 0, rejectRate: 0, spawned: 0, gaveUp: 0 };
  * const e = new SimEmperor("e1", 100, fleet);
  * await e.connect("127.0.0.1", 4040);
  * e.heartbeat();
@@ -69,17 +74,26 @@ export class SimEmperor {
     if (this.#redial?.host !== host || this.#redial.port !== port) this.#redial = { host, port };
     this.#decoder = new PacketDecoder({ modifier1: ZEUS_MODIFIER1, family: "Zeus" });
     this.#chunks = new ConfigAssembler();
-    this.#socket = await Bun.connect({
+    let up = !this.tls;
+    const socket = await Bun.connect({
       hostname: host,
       port,
       ...(this.tls ? { tls: this.tls } : {}),
       socket: {
         data: (_s, data) => this.#data(data),
         drain: () => this.#flush(),
+        handshake: (_s, ok) => void (up = ok),
         close: (sock) => void (sock === this.#socket && this.#closed()),
         error: (sock) => void (sock === this.#socket && this.#closed()),
       },
     });
+    this.#socket = socket;
+    // What is written before the handshake is sent after it (Bun keeps it: write() returns 0, then drain).
+    setTimeout(() => {
+      if (up || this.#socket !== socket) return;
+      this.fleet.gaveUp++;
+      socket.terminate();
+    }, DIAL_TIMEOUT_MS);
     this.heartbeat();
     const report = [...this.vassals].map(([name, pid]) => ({ name, pid, restarts: 0, sha256: this.#shas.get(name) ?? "0".repeat(64) }));
     for (const m of reportMessages(report)) this.#send(m);

@@ -20,7 +20,7 @@ const DIAL_BATCH = 32;
 const SLICES = 10;
 
 const spec = JSON.parse(process.env.SIM_SPEC ?? "{}") as SimSpec;
-const fleet: SimFleet = { running: 0, rejected: 0, closed: 0, rejectRate: spec.rejectRate, spawned: 0 };
+const fleet: SimFleet = { running: 0, rejected: 0, closed: 0, rejectRate: spec.rejectRate, spawned: 0, gaveUp: 0 };
 const emperors: SimEmperor[] = [];
 for (let i = spec.first; i < spec.first + spec.count; i++) {
   const node = `e${i}`;

@@ -114,12 +114,13 @@ export class SimProcs {
 
   /** The fleet's tallies, summed over the processes' last reports (at most 100 ms old; see {@link sync}). */
   fleet(): SimFleet {
-    const sum: SimFleet = { running: 0, rejected: 0, closed: 0, rejectRate: 0, spawned: 0 };
+    const sum: SimFleet = { running: 0, rejected: 0, closed: 0, rejectRate: 0, spawned: 0, gaveUp: 0 };
     for (const { fleet: f } of this.#children) {
       sum.running += f.running;
       sum.rejected += f.rejected;
       sum.closed += f.closed;
       sum.spawned += f.spawned;
+      sum.gaveUp += f.gaveUp;
     }
     return sum;
   }
@@ -127,6 +128,11 @@ export class SimProcs {
   /** Each process' largest heartbeat timer lag so far, in ms. */
   lags(): number[] {
     return this.#children.map((c) => Math.round(c.lagMs));
+  }
+
+  /** The processes' ids (to read their CPU time). */
+  pids(): number[] {
+    return this.#children.map((c) => c.proc.pid);
   }
 
   /** How many processes. */
@@ -159,7 +165,7 @@ function spawnChild(spec: SimSpec): Child {
   const child: Child = {
     first: spec.first,
     count: spec.count,
-    fleet: { running: 0, rejected: 0, closed: 0, rejectRate: spec.rejectRate, spawned: 0 },
+    fleet: { running: 0, rejected: 0, closed: 0, rejectRate: spec.rejectRate, spawned: 0, gaveUp: 0 },
     lagMs: 0,
     waiting: new Map(),
     proc: undefined as unknown as Subprocess,

@@ -2,13 +2,17 @@
  * Server-sent events of a snapshot that changes: every subscriber gets the current
  * snapshot at once, then each new one as soon as it differs from the last sent. The
  * snapshot is taken (and serialized once for everyone) on each tick and on each `poke()`,
- * only while someone listens.
+ * only while someone listens, and never more than a tenth of the time: after a snapshot
+ * that took T ms the next waits at least 10·T (a large fleet's snapshot costs milliseconds
+ * that heartbeats and placement need).
  *
  * @module
  */
 import { getLogger } from "../log/mod.ts";
 
 const log = getLogger("stats", "console");
+/** A snapshot that took T ms is followed by the next no sooner than SPACING · T ms later. */
+const SPACING = 10;
 const enc = new TextEncoder();
 
 /** Options of a {@link SnapshotStream}. */
@@ -53,6 +57,8 @@ export class SnapshotStream {
   #timer: ReturnType<typeof setInterval> | undefined;
   #poked: ReturnType<typeof setTimeout> | undefined;
   #taking = false;
+  /** No snapshot before this (performance.now()): see SPACING. */
+  #notBefore = 0;
 
   constructor(readonly opts: SnapshotStreamOptions) {}
 
@@ -64,10 +70,11 @@ export class SnapshotStream {
   /** Something changed: take a snapshot soon (within `pokeMs`) rather than at the next tick. */
   poke(): void {
     if (this.#subs.size === 0 || this.#poked) return;
+    const wait = Math.max(this.opts.pokeMs ?? 100, this.#notBefore - performance.now());
     this.#poked = setTimeout(() => {
       this.#poked = undefined;
       void this.#take();
-    }, this.opts.pokeMs ?? 100);
+    }, wait);
   }
 
   /** A new subscriber's response; it ends when `signal` aborts (the browser went away). */
@@ -108,7 +115,9 @@ export class SnapshotStream {
   }
 
   async #take(): Promise<void> {
-    if (this.#taking || this.#subs.size === 0) return;
+    const start = performance.now();
+    // 1 ms of slack: a timer set for #notBefore may fire a little early.
+    if (this.#taking || this.#subs.size === 0 || start + 1 < this.#notBefore) return;
     this.#taking = true;
     try {
       const text = JSON.stringify(await this.opts.take());
@@ -126,6 +135,8 @@ export class SnapshotStream {
       log.error("console: cannot take the status snapshot: {error}", { error: (e as Error).message });
     } finally {
       this.#taking = false;
+      const end = performance.now();
+      this.#notBefore = end + SPACING * (end - start);
     }
   }
 }

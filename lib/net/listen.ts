@@ -52,6 +52,12 @@ function refusalReason(raw: string): string {
 export async function listen(opts: ListenOptions): Promise<Listener> {
   const tls = opts.tls;
   const handshakeSeconds = opts.handshakeTimeoutSeconds ?? 10;
+  let handshaking = 0;
+  /** The handshake of `socket` has an outcome (done, failed, timed out, closed): counted once. */
+  const ended = (socket: Socket<SocketState>): void => {
+    if (socket.data.handshaking) handshaking--;
+    socket.data.handshaking = false;
+  };
   const admit = (socket: Socket<SocketState>, authorized: boolean): void => {
     const names = authorized ? peerNames(socket.getPeerCertificate()) : [];
     const conn = new SocketConn(socket, { authorized, peerNames: names });
@@ -73,12 +79,18 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           socket.data = { remote };
           if (!tls) return admit(socket, false);
           socket.timeout(handshakeSeconds);
+          handshaking++;
+          socket.data.handshaking = true;
           // A client that gives up half-way (it does not trust our certificate) is a
           // refused handshake too; cleared once the handshake has an outcome.
-          socket.data.beforeReady = (err) => opts.onRefused?.(remote, `closed during the TLS handshake${err ? `: ${err.message}` : ""}`);
+          socket.data.beforeReady = (err) => {
+            ended(socket);
+            opts.onRefused?.(remote, `closed during the TLS handshake${err ? `: ${err.message}` : ""}`);
+          };
         },
         handshake(socket, success, err) {
           socket.timeout(0);
+          ended(socket);
           delete socket.data.beforeReady;
           const verified = tls?.clientAuth !== "none" && socket.authorized;
           if (!success || (tls?.clientAuth === "required" && !verified)) {
@@ -96,6 +108,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           admit(socket, verified);
         },
         timeout(socket) {
+          ended(socket);
           delete socket.data.beforeReady;
           opts.onRefused?.(socket.data.remote!, `TLS handshake not done in ${handshakeSeconds} s`);
           socket.terminate();
@@ -109,6 +122,9 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
   return {
     host: bound.hostname,
     port: bound.port,
+    get handshaking() {
+      return handshaking;
+    },
     close(closeOpts) {
       bound.stop(!closeOpts?.keepConnections);
     },

@@ -53,6 +53,8 @@ export interface Listener {
   readonly host: string;
   /** The bound port (the one the OS chose when listening on port 0). */
   readonly port: number;
+  /** TLS handshakes begun and not yet ended (0 without TLS): clients not handed to `onConn` yet. */
+  readonly handshaking: number;
   /** Stops accepting and, unless `keepConnections`, closes every open connection. */
   close(opts?: { keepConnections?: boolean }): void;
 }
@@ -74,4 +76,6 @@ export interface SocketState {
   error?: Error;
   /** Called instead of the connection's close when the socket closes before it is ready. */
   beforeReady?: (err?: Error) => void;
+  /** A listener's TLS socket whose handshake has no outcome yet (counted in `Listener.handshaking`). */
+  handshaking?: boolean;
 }

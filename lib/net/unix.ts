@@ -52,6 +52,7 @@ export function listenUnix(path: string, onConn: (c: Conn) => void): Listener {
   return {
     host: path,
     port: 0,
+    handshaking: 0,
     close(opts) {
       bound.stop(!opts?.keepConnections);
       rmSync(path, { force: true });

@@ -1,6 +1,7 @@
 /**
  * Processes on this machine: the argv that starts a vassal (cgroup, setpriv, parent guard),
- * `/proc/PID/stat`, user and group ids, and dropping the executable's start-up pages.
+ * `/proc/PID/stat`, user and group ids, dropping the executable's start-up pages, and
+ * restarting a daemon without the FTL JIT.
  *
  * @example
  * ```ts
@@ -11,6 +12,7 @@
  * @module
  */
 export { inCgroup, plainArgv, SETPRIV } from "./launch_argv.ts";
+export { FTL_VARIABLE, ftlOffReexec, type Reexec, runWithoutFtl } from "./jit_tier.ts";
 export { parseProcStat, type ProcStat, readProcStat, sessionMembers } from "./proc_stat.ts";
 export {
   cleanRanges,

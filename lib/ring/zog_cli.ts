@@ -16,6 +16,7 @@ import { runDaemon } from "./daemon.ts";
 import { runRepair, runVerify } from "./repair_cmds.ts";
 import { runStatus } from "./status_command.ts";
 import { DEFAULT_STATS } from "../stats/mod.ts";
+import { runWithoutFtl } from "../proc/mod.ts";
 
 const HELP = `zog: a pzog ring daemon; every message a client hands to any node is logged once on every node.
 
@@ -131,6 +132,8 @@ export async function main(args: string[]): Promise<number> {
     ...(values["state-dir"] ? { stateDir: values["state-dir"] } : {}),
   };
   if (values.check) return await checkConfig(values.config, values.node, dirs);
+  // Before anything is opened: the daemon runs without FTL (lib/proc/jit_tier.ts says why).
+  runWithoutFtl();
   const config = loadRingConfig(values.config);
   const self = resolveSelf(config, { ...(values.node ? { node: values.node } : {}), addresses: localAddresses(), hostname: hostname() });
   let daemon;

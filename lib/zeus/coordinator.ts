@@ -26,6 +26,7 @@ import { AdminError } from "../errors.ts";
 import { drainState, stepDrains } from "./drain.ts";
 import { forgetRevert, keepReverted, noteGood, startRollout, stepRollout } from "./rolling.ts";
 import { restartVassal, startVassal, stopVassal } from "./vassal_control.ts";
+import { type SettleFacts, settleOver } from "./settle_rule.ts";
 
 export type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions, HeartbeatFigures } from "./coordinator_types.ts";
 
@@ -56,21 +57,24 @@ export class Coordinator {
   #conns = new Map<number, { remote: string; node?: string; certNames?: string[] }>();
   /** Emperors already warned that their heartbeat is too slow for --dead-after. */
   #slowWarned = new Set<string>();
-  #settleUntil: number;
+  /** When the settle time began (the term's start); undefined once it ended, or with none. */
+  #settleFrom: number | undefined;
   /** Emperors the restored state gave copies to: once all have reported, settling ends early. */
   #awaited = new Set<string>();
+  /** Listening time (the clock less deaf time) at the last emperor's REPORT_END. */
+  #lastReport = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly io: CoordinatorIO,
     readonly opts: CoordinatorOptions,
   ) {
-    this.#settleUntil = opts.settleMs > 0 ? io.now() + opts.settleMs : 0;
+    this.#settleFrom = opts.settleMs > 0 ? io.now() : undefined;
     this.#copies = new CopyKeeper(io, opts, this.emperors, this.vassals, this.counters);
   }
 
   /** Whether placement still waits for emperors to come back after start. */
   get settling(): boolean {
-    return this.#settleUntil > 0;
+    return this.#settleFrom !== undefined;
   }
 
   /** Loads a saved state: its copies wait, as "restored", for their emperors' reports. */
@@ -174,15 +178,7 @@ export class Coordinator {
       this.#lose(e, reason);
       this.io.close(conn, reason);
     }
-    // A takeover or --restore need not wait once every emperor that held copies has reported,
-    // or holds none any more (each was reported running elsewhere: e.g. moved off an emperor
-    // that died just before zeus did, and saved before the move was), and no vassal is short
-    // of a copy: one placed but not saved yet runs on an emperor the state does not name.
-    const allBack =
-      this.#settleUntil > 0 && this.#awaited.size > 0 && [...this.#awaited].every((n) => this.#nothingAwaited(n)) && this.#noneShort();
-    // Settling counts the time zeus listened: a start that read 100 000 files, or a blocked loop,
-    // does not eat the emperors' time to come back (their copies were placed again, as restarts).
-    if (this.#settleUntil > 0 && (now - this.heartbeats.deaf_ms >= this.#settleUntil || allBack)) this.#endSettle();
+    if (this.settling && settleOver(this.#settleFacts(now))) this.#endSettle();
     this.#copies.expire(now);
     if (this.settling) return;
     let changed = stepDrains(this.#copies, now, this.wallTime(now));
@@ -212,6 +208,27 @@ export class Coordinator {
     if (ms <= 0) return;
     this.heartbeats.deaf_ms += ms;
     this.heartbeats.max_deaf_ms = Math.max(this.heartbeats.max_deaf_ms, ms);
+  }
+
+  /**
+   * What ends the settle time (settle_rule.ts). A takeover or --restore need not wait once
+   * every emperor that held copies has reported, or holds none any more (each was reported
+   * running elsewhere: e.g. moved off an emperor that died just before zeus did, and saved
+   * before the move was), and no vassal is short of a copy: one placed but not saved yet runs
+   * on an emperor the state does not name. Settling counts the time zeus listened: a start that
+   * read 100 000 files, or a blocked loop, does not eat the emperors' time to come back.
+   */
+  #settleFacts(now: number): SettleFacts {
+    const listening = now - this.heartbeats.deaf_ms;
+    const awaiting = [...this.#awaited].some((n) => !this.#nothingAwaited(n));
+    return {
+      listened: listening - this.#settleFrom!,
+      settleMs: this.opts.settleMs,
+      allBack: this.#awaited.size > 0 && !awaiting && this.#noneShort(),
+      awaiting,
+      arriving: this.io.arriving?.() ?? 0,
+      sinceReport: listening - this.#lastReport,
+    };
   }
 
   /** How long `e` has been silent while zeus listened. */
@@ -472,7 +489,7 @@ export class Coordinator {
   }
 
   #endSettle(): void {
-    this.#settleUntil = 0;
+    this.#settleFrom = undefined;
     for (const e of this.emperors.values()) {
       if (e.ready) continue;
       this.#loseCopies(e, (v) => log.warn("emperor {node} did not come back: placing {name} again", { node: e.node, name: v.name }));
@@ -484,6 +501,7 @@ export class Coordinator {
   #reconcile(e: EmperorRecord, reported: ReportedVassal[]): void {
     this.#copies.applyReport(e, reported);
     e.ready = true;
+    this.#lastReport = this.io.now() - this.heartbeats.deaf_ms;
     log.info("emperor {node} reported {n}; it holds {held}", {
       node: e.node,
       n: plural(reported.length, "vassal", "vassals"),

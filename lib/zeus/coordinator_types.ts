@@ -27,13 +27,22 @@ export interface CoordinatorIO {
    * tests' fake io), placement runs at once.
    */
   defer?(fn: () => void): void;
+  /**
+   * Connections open that have not said who they are yet (zeus: TLS handshakes in progress
+   * and strangers): emperors on their way back, for whom the settle time lasts past its
+   * minimum (settle_rule.ts). Default: none.
+   */
+  arriving?(): number;
 }
 
 /** Tunables of the core. */
 export interface CoordinatorOptions {
   /** An emperor silent for this long is dead. */
   deadAfterMs: number;
-  /** After start, nothing is placed for this long, so emperors can reconnect and report. */
+  /**
+   * After start, nothing is placed for at least this long, so emperors can reconnect and
+   * report; longer while emperors of the restored state are still arriving (settle_rule.ts).
+   */
   settleMs: number;
   /** Rejections after which a vassal is marked failed (until its config changes). */
   maxRejections: number;

@@ -42,6 +42,8 @@ export interface TermOptions {
   clock: Clock;
   /** Emperors or assignments changed: persist. */
   changed(): void;
+  /** Connections that have not said who they are yet (TLS handshakes, strangers): emperors on their way. */
+  arriving?(): number;
   /** Several zeus: ZEUS_ALIVE announces `deadAfterMs` this often, so emperors leave a silent zeus. */
   aliveEveryMs?: number;
   /** Where the state came from, for the log line. */
@@ -92,6 +94,7 @@ export class LeadershipTerm {
           m?.drop(reason);
         },
         changed: opts.changed,
+        ...(opts.arriving ? { arriving: opts.arriving } : {}),
       },
       opts.coordinator,
     );

@@ -21,7 +21,9 @@ export interface StatusView {
   state?: string;
   /** Only this emperor, and vassals with a copy on it. */
   node?: string;
-  /** A page of the (filtered) vassals, by name. */
+  /** Only what needs an operator: vassals not running or in a rollout, emperors lost, draining or reporting. */
+  attention?: boolean;
+  /** A page of the (filtered) vassals, by name (with `attention`, of the emperors too). */
   offset?: number;
   limit?: number;
 }
@@ -48,11 +50,13 @@ export interface StatusSummary {
  * ```ts
  * statusView(new URLSearchParams("max=1000")); // { max: 1000 }
  * statusView(new URLSearchParams("state=pending&limit=50")); // { state: "pending", limit: 50 }
+ * statusView(new URLSearchParams("attention&limit=200")); // { attention: true, limit: 200 }
  * ```
  */
 export function statusView(q: URLSearchParams): StatusView {
   const view: StatusView = {};
   if (q.has("summary")) view.summary = true;
+  if (q.has("attention")) view.attention = true;
   for (const key of ["max", "offset", "limit"] as const) {
     const text = q.get(key);
     if (text === null) continue;

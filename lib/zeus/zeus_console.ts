@@ -14,7 +14,8 @@ import { getLogger, quoteInput } from "../log/mod.ts";
 import { hostPort } from "../net/mod.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
 import type { Coordinator } from "./coordinator.ts";
-import { vassalRows, type VassalStatusRow, type ZeusStatus } from "./zeus_status.ts";
+import type { StatusView } from "./status_view.ts";
+import { vassalRowOf, vassalRows, type VassalStatusRow, type ZeusStatus } from "./zeus_status.ts";
 import {
   ConsoleAuth,
   consoleLoginHandler,
@@ -36,13 +37,36 @@ const OBSERVE_EVERY_MS = 5000;
 /** Vassal rows read per turn of the event loop while histories are read. */
 const OBSERVE_SLICE = 2000;
 
+/**
+ * A fleet of more vassals or emperors than this is summarised in the console, as `zeus status`
+ * summarises a table of over 1 000 rows: every count, and the rows that need an operator.
+ */
+export const CONSOLE_ROWS = 1000;
+/** The rows of each table a summarised console lists at most. */
+export const CONSOLE_ATTENTION_ROWS = 200;
+
+/**
+ * What the console's stream lists of a fleet of `vassals` and `emperors`: everything, or
+ * (beyond {@link CONSOLE_ROWS}) what needs an operator, at most {@link CONSOLE_ATTENTION_ROWS}
+ * rows of each table; a vassal's page asks for its own row.
+ *
+ * @example
+ * ```ts
+ * consoleView(30, 3); // {}
+ * consoleView(100_000, 1000); // { attention: true, limit: 200 }
+ * ```
+ */
+export function consoleView(vassals: number, emperors: number): StatusView {
+  return vassals > CONSOLE_ROWS || emperors > CONSOLE_ROWS ? { attention: true, limit: CONSOLE_ATTENTION_ROWS } : {};
+}
+
 /** Admin commands the console offers, when zeus has them. */
 export const CONSOLE_ACTIONS = ["drain", "undrain", "restart", "stop", "start", "pause", "resume"] as const;
 
 /** Options of {@link ZeusConsole}. */
 export interface ZeusConsoleOptions {
-  /** The `/status` document (without the process head). */
-  status: () => ZeusStatus;
+  /** The `/status` document (without the process head), of what `view` lists. */
+  status: (view: StatusView) => ZeusStatus;
   /** The coordinator of the current term. */
   core: () => Coordinator;
   /** Where log tails go: the relay of `zeus logs`. */
@@ -64,9 +88,9 @@ const json = (body: unknown, status = 200, headers: Record<string, string> = {})
  * ```ts
  * import type { ZeusAdminContext } from "./admin_context.ts";
  * declare const relay: StreamRouter, hub: AdminHub<ZeusAdminContext>;
- * const status = () => zeusStatus(core);
+ * const status = (view: StatusView) => zeusStatus(core, view);
  * const ui = new ZeusConsole({ status, core: () => core, relay: () => relay, hub: () => hub, clientCerts: true, admins: ["ops"] });
- * serveStats(host, port, { status, metrics: () => "", ui: ui.handle }); // ui.adminCommands go to the hub's commands
+ * serveStats(host, port, { status: () => status({}), metrics: () => "", ui: ui.handle }); // ui.adminCommands go to the hub's commands
  * ```
  */
 export class ZeusConsole {
@@ -86,7 +110,12 @@ export class ZeusConsole {
   constructor(readonly opts: ZeusConsoleOptions) {
     this.auth = new ConsoleAuth({ clientCerts: opts.clientCerts, admins: opts.admins });
     this.logs = new ConsoleLogs(opts.relay);
-    this.#stream = new SnapshotStream({ take: () => ({ at: Date.now(), version: VERSION, ...opts.status() }), everyMs: 1000 });
+    this.#stream = new SnapshotStream({ take: () => this.#snapshot(), everyMs: 1000 });
+  }
+
+  #snapshot(): unknown {
+    const core = this.opts.core();
+    return { at: Date.now(), version: VERSION, ...this.opts.status(consoleView(core.vassals.size, core.emperors.size)) };
   }
 
   /** `console-login`, to add to zeus's admin commands. */
@@ -207,7 +236,7 @@ export class ZeusConsole {
           ...(v.lastGood ? { last_good_config: new TextDecoder().decode(v.lastGood.body) } : {}),
         }
       : { config_hidden: "configs can hold secrets: only admins see them" };
-    return json({ name, history: this.history.of(name), ...config });
+    return json({ name, row: vassalRowOf(this.opts.core(), name), history: this.history.of(name), ...config });
   }
 
   #login(req: Request, token: string, remote: string): Response {

@@ -208,7 +208,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
       });
     this.clientCerts = opts.tls?.clientAuth === "required";
     this.ui = new ZeusConsole({
-      status: () => this.#status(),
+      status: (view) => this.#status(view),
       core: () => this.core,
       relay: () => this.relay,
       hub: () => this.hub,
@@ -382,6 +382,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
           this.#saver?.queue();
           this.ui.poke();
         },
+        arriving: () => (this.#listener?.handshaking ?? 0) + this.strangers.guard.size,
         ...(opts.ha ? { aliveEveryMs: Math.max(100, opts.deadAfterMs / 4) } : {}),
         ...(opts.store ? { from: opts.store.where } : {}),
       },

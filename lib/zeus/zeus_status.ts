@@ -164,7 +164,10 @@ export interface StatusPlan {
  */
 export function statusPlan(core: Coordinator, view: StatusView = {}): StatusPlan {
   const all = [...core.emperors.values()];
-  const chosenEmperors = (view.node === undefined ? all : all.filter((e) => e.node === view.node)).sort(byKey((e) => e.node));
+  const chosenEmperors = all.filter(
+    (e) => (view.node === undefined || e.node === view.node) && (!view.attention || emperorNeedsAttention(e)),
+  );
+  chosenEmperors.sort(byKey((e) => e.node));
   const alive = aliveLabels(all);
   const vassalStates: Record<string, number> = {};
   const copyStates: Record<string, number> = {};
@@ -176,11 +179,12 @@ export function statusPlan(core: Coordinator, view: StatusView = {}): StatusPlan
     if (view.summary) continue; // counts only: no row is listed
     if (view.state !== undefined && state !== view.state) continue;
     if (view.node !== undefined && !v.copiesOn.has(view.node)) continue;
+    if (view.attention && state === "running" && !v.rollout) continue;
     chosen.push({ v, state });
   }
   // A table left out (pick: beyond ?max) is not sorted either.
   if (view.max === undefined || chosen.length <= view.max) chosen.sort(byKey((x) => x.v.name));
-  const emperors = pick(chosenEmperors, view).map((e) => emperorRow(core, e));
+  const emperors = pick(chosenEmperors, view, view.attention === true).map((e) => emperorRow(core, e));
   const rows = pick(chosen, view, true);
   const summary: StatusSummary = {
     emperors: all.length,
@@ -222,6 +226,11 @@ export function statusOf({ head, rows, alive }: StatusPlan): ZeusStatus & { summ
   return { settling, emperors, vassals, counters, heartbeats, summary };
 }
 
+/** An emperor an operator would look at: lost, draining (or drained), or still reporting what it runs. */
+function emperorNeedsAttention(e: EmperorRecord): boolean {
+  return !e.alive || e.draining || !e.ready;
+}
+
 /** The labels of the emperors that may take copies (alive, not draining): what a vassal's constraints are judged against. */
 function aliveLabels(emperors: Iterable<EmperorRecord>): Record<string, string>[] {
   const out: Record<string, string>[] = [];
@@ -242,6 +251,20 @@ function aliveLabels(emperors: Iterable<EmperorRecord>): Record<string, string>[
 export function* vassalRows(core: Coordinator): Generator<VassalStatusRow> {
   const alive = aliveLabels(core.emperors.values());
   for (const v of core.vassals.values()) yield vassalRow(v, vassalState(v), alive);
+}
+
+/**
+ * One vassal's `/status` row, or undefined when zeus has no such vassal: a vassal's page in
+ * the console, whether or not the fleet's snapshot lists it.
+ *
+ * @example
+ * ```ts
+ * vassalRowOf(core, "web.toml")?.state; // "running"
+ * ```
+ */
+export function vassalRowOf(core: Coordinator, name: string): VassalStatusRow | undefined {
+  const v = core.vassals.get(name);
+  return v ? vassalRow(v, vassalState(v), aliveLabels(core.emperors.values())) : undefined;
 }
 
 /**

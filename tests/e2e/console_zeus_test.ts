@@ -1,7 +1,8 @@
 // zeus's web console in a real headless chromium, with three real emperors: a vassal file
 // change shows within 2 s without a reload, a drain clicked by an admin moves the copies,
 // the same click from a browser that is not an admin is refused (and logged), a failed
-// copy's log is read in the page; accessible and usable on a phone.
+// copy's log is read in the page; accessible and usable on a phone; a fleet beyond 1 000
+// vassals is summarised (every count, the rows that need an operator, any vassal by name).
 import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
@@ -19,6 +20,7 @@ import {
 } from "../helpers/browser.ts";
 import { bin, removeTmpDirs, run, tmpDir, waitFor } from "../helpers/procs.ts";
 import { sleeper, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
+import { CONSOLE_ATTENTION_ROWS, CONSOLE_ROWS } from "../../lib/zeus/zeus_console.ts";
 
 let browser: TestBrowser | undefined;
 afterEach(async () => {
@@ -195,6 +197,60 @@ test.skipIf(!enabled)(
     const again = await openPage(browser, link);
     expect(await again.page.evaluate(() => document.body.textContent)).toContain("unknown, used or expired");
     expect([...reader.errors, ...admin.errors]).toEqual([]);
+  },
+  90_000,
+);
+
+test.skipIf(!enabled)(
+  "zeus console of a fleet beyond 1 000 vassals: every count, the rows that need an operator, a running vassal found by its name",
+  async () => {
+    const z = await startZeus();
+    const files: Record<string, string> = {};
+    const n = CONSOLE_ROWS + 1;
+    for (let i = 0; i < n; i++) files[`v${String(i).padStart(4, "0")}.toml`] = sleeper();
+    writeVassals(z.dir, files);
+    // Room for two: two vassals run, every other one waits (pending).
+    await startEmperor("e1", `zeus:127.0.0.1:${z.port}`, ["--max-vassals", "2"]);
+    const s = await waitFor(
+      async () => {
+        const st = await z.status();
+        return st?.summary?.vassals === n && st.summary.vassal_states.running === 2 ? st : undefined;
+      },
+      20_000,
+      `${n} vassals, two running`,
+    );
+    const running = s.vassals.filter((v) => v.state === "running").map((v) => v.name);
+
+    browser = await launchBrowser();
+    const { page, errors } = await openPage(browser, `http://127.0.0.1:${z.statsPort}/ui/`);
+    await until(
+      page,
+      () => document.querySelector("#summary")?.textContent?.includes("1001") === true,
+      10_000,
+      "the counts of every vassal",
+    );
+    const listed = await page.$$eval("tr[data-vassal]", (rows) => rows.map((r) => (r as HTMLElement).dataset.state));
+    expect(listed.length).toBe(CONSOLE_ATTENTION_ROWS);
+    expect(new Set(listed)).toEqual(new Set(["pending"]));
+    expect(await page.$eval("#vassals-listed", (p) => p.textContent)).toStartWith(
+      `${CONSOLE_ATTENTION_ROWS} of ${n} listed: those not running`,
+    );
+    // The emperor is alive and ready: it needs no operator, so none is listed, and the counts say so.
+    expect(await page.$$eval("tr[data-emperor]", (rows) => rows.length)).toBe(0);
+    expect(await page.$eval("#summary", (d) => d.textContent)).toContain("1 / 1");
+
+    // A running vassal is not in the stream: found by its name, its page shows its copy.
+    await page.type("#find-name", running[0]!);
+    await page.keyboard.press("Enter");
+    await until(
+      page,
+      () => document.querySelectorAll('#v-copies tr[data-copy="e1"][data-state="running"]').length === 1,
+      10_000,
+      "the running vassal's copy",
+    );
+    expect(await page.$eval("#v-facts", (d) => d.textContent)).toContain("1 of 1 running");
+    expect(await seriousA11yFindings(page)).toEqual([]);
+    expect(errors).toEqual([]);
   },
   90_000,
 );

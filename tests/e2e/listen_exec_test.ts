@@ -101,7 +101,8 @@ describe("sprog listen --exec", () => {
     await waitFor(() => lines(parked).length === 1, 10_000, "the parked line");
     expect(lines(runs)).toHaveLength(3);
     expect(lines(parked)[0]).toMatch(new RegExp(`^\\S+Z [0-9]+ MV [0-9a-f]{16}-1 "exit code 4" ${tag} doomed$`));
-    expect(l.stderr()).toContain("the command failed 3 time(s), last exit code 4; parked in");
+    // The line is parked first, then logged: the log line is awaited, not read at once.
+    await waitFor(() => l.stderr().includes("the command failed 3 time(s), last exit code 4; parked in"), 10_000, "the parked log line");
     expect(await stop(l)).toBe(0);
     // Acknowledged: the durable name resumes after it.
     const again = await listener([...args, "--on-failure", `park:${parked}`]);

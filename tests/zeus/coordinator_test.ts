@@ -6,7 +6,7 @@ const enc = (s: string) => new TextEncoder().encode(s);
 const plain = (extra = "") => enc(`[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\n${extra}`);
 
 /** A coordinator with a fake clock, and fake emperors that answer as a well-behaved one would. */
-function harness(opts: { settleMs?: number; autoReply?: boolean } = {}) {
+function harness(opts: { settleMs?: number; autoReply?: boolean; arriving?: () => number } = {}) {
   let now = 1000;
   let nextPid = 100;
   const sent: { conn: number; m: ZeusMessage }[] = [];
@@ -23,6 +23,7 @@ function harness(opts: { settleMs?: number; autoReply?: boolean } = {}) {
       },
       close: (conn, reason) => closed.push({ conn, reason }),
       changed: () => changes++,
+      ...(opts.arriving ? { arriving: opts.arriving } : {}),
     },
     { deadAfterMs: 5000, settleMs: opts.settleMs ?? 0, maxRejections: 3 },
   );
@@ -492,4 +493,60 @@ test("time zeus could not listen (a long start, a blocked loop) does not count t
   expect(h.core.settling).toBe(false);
   expect(h.sent.filter((s) => s.m.type === "NEW_VASSAL" || s.m.type === "VASSAL_DESTROY")).toEqual([]);
   expect(h.counts()).toEqual([0, 1]);
+});
+
+test("restore: settling lasts past its minimum while emperors are still arriving (in a TLS handshake), so nothing is started again", async () => {
+  const old = harness();
+  old.connect(1, "e1");
+  old.connect(2, "e2");
+  for (const n of ["a", "b"]) old.core.fileSet(`${n}.toml`, plain());
+  await old.settle();
+  const saved = old.core.snapshot();
+  const ran = (conn: number) => [...old.runs.get(conn)!].map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) }));
+
+  let arriving = 1; // e2's connection: open, its handshake not done yet
+  const h = harness({ settleMs: 5000, arriving: () => arriving });
+  h.core.restore(saved);
+  for (const n of ["a", "b"]) h.core.fileSet(`${n}.toml`, plain());
+  h.connect(11, "e1", 100, ran(1));
+  for (let t = 0; t < 10_000; t += 1000) {
+    h.core.message(11, { type: "I_AM_ALIVE", node: "e1", maxVassals: 100, runningVassals: 1 });
+    h.advance(1000);
+  }
+  await h.settle();
+  expect(h.core.settling).toBe(true);
+  // e2 gets through and reports: every emperor is back, nothing was placed or started again.
+  arriving = 0;
+  h.connect(12, "e2", 100, ran(2));
+  h.advance(100);
+  await h.settle();
+  expect(h.core.settling).toBe(false);
+  expect(h.sent.filter((s) => s.m.type === "NEW_VASSAL" || s.m.type === "VASSAL_DESTROY")).toEqual([]);
+  expect(h.counts()).toEqual([1, 1]);
+});
+
+test("restore: an emperor that never comes back holds the settle time only while others arrive; then its copies are placed again", async () => {
+  const old = harness();
+  old.connect(1, "e1");
+  old.connect(2, "e2");
+  for (const n of ["a", "b"]) old.core.fileSet(`${n}.toml`, plain());
+  await old.settle();
+  const saved = old.core.snapshot();
+  const ran = [...old.runs.get(1)!].map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) }));
+
+  let arriving = 3; // strangers that never say who they are
+  const h = harness({ settleMs: 5000, arriving: () => arriving });
+  h.core.restore(saved);
+  for (const n of ["a", "b"]) h.core.fileSet(`${n}.toml`, plain());
+  h.connect(11, "e1", 100, ran);
+  for (let t = 0; t < 30_000; t += 1000) {
+    h.core.message(11, { type: "I_AM_ALIVE", node: "e1", maxVassals: 100, runningVassals: 1 });
+    h.advance(1000);
+  }
+  expect(h.core.settling).toBe(true);
+  arriving = 0; // closed after their 10 s; e1 reported long ago: nobody is on the way
+  h.advance(100);
+  await h.settle();
+  expect(h.core.settling).toBe(false);
+  expect(h.counts()).toEqual([2]);
 });

@@ -3,6 +3,7 @@ import { UsageError } from "../../lib/errors.ts";
 import { renderZeusStatus, statusQuery } from "../../lib/zeus/status_command.ts";
 import { pick, statusView } from "../../lib/zeus/status_view.ts";
 import { zeusStatus } from "../../lib/zeus/zeus_status.ts";
+import { CONSOLE_ATTENTION_ROWS, CONSOLE_ROWS, consoleView } from "../../lib/zeus/zeus_console.ts";
 import { fakeFleet } from "./_fake_fleet.ts";
 
 const body = (copies = 1) => new TextEncoder().encode(`[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\nnodes = ${copies}\n`);
@@ -42,9 +43,34 @@ test("?max leaves out a table longer than it; filters by state and node, and pag
   expect(zeusStatus(core, { offset: 1, limit: 2 }).vassals.map((v) => v.name)).toEqual(["v1.toml", "v2.toml"]);
 });
 
+test("?attention lists what needs an operator: vassals not running, emperors draining or lost; ?limit caps both tables", () => {
+  const f = fleet();
+  expect(zeusStatus(f.core, { attention: true }).vassals.map((v) => v.name)).toEqual(["wide.toml"]);
+  expect(zeusStatus(f.core, { attention: true }).emperors).toEqual([]);
+  f.core.drain("e2");
+  f.connect(3, "e3"); // ready (it said REPORT_END): it needs no operator
+  const drained = zeusStatus(f.core, { attention: true });
+  expect(drained.emperors.map((e) => e.node)).toEqual(["e2"]);
+  // e2's copies move: what is not running on its own is listed, the counts stay whole.
+  expect(drained.summary.vassals).toBe(6);
+  f.core.connClosed(1);
+  const lost = zeusStatus(f.core, { attention: true, limit: 1 });
+  expect(lost.emperors.map((e) => e.node)).toEqual(["e1"]);
+  expect(lost.vassals).toHaveLength(1);
+  expect(lost.summary.listed).toEqual({ emperors: 1, vassals: 1 });
+});
+
+test("the console lists everything up to 1 000 rows a table, beyond that what needs an operator, 200 rows at most", () => {
+  expect(consoleView(CONSOLE_ROWS, 3)).toEqual({});
+  expect(consoleView(3, CONSOLE_ROWS)).toEqual({});
+  expect(consoleView(CONSOLE_ROWS + 1, 3)).toEqual({ attention: true, limit: CONSOLE_ATTENTION_ROWS });
+  expect(consoleView(3, CONSOLE_ROWS + 1)).toEqual({ attention: true, limit: CONSOLE_ATTENTION_ROWS });
+});
+
 test("the query: whole numbers only, said in a UsageError (HTTP 400); pick pages only when asked", () => {
-  expect(statusView(new URLSearchParams("summary&state=pending&node=e1&max=10&offset=2&limit=3"))).toEqual({
+  expect(statusView(new URLSearchParams("summary&attention&state=pending&node=e1&max=10&offset=2&limit=3"))).toEqual({
     summary: true,
+    attention: true,
     state: "pending",
     node: "e1",
     max: 10,

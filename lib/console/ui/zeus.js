@@ -69,19 +69,44 @@ function emperorState(e) {
   return e.ready ? badge("ready", "ok") : badge("reporting", "warn");
 }
 
+const sum = (counts) => Object.values(counts ?? {}).reduce((n, x) => n + x, 0);
+
+/** The fleet's counts: zeus's summary counts every row, listed or not. */
+function counts(s) {
+  const c = s.summary;
+  const failing = Object.entries(c.vassal_states).filter(([state]) => VASSAL_TONE[state] === "bad");
+  return {
+    alive: c.alive,
+    emperors: c.emperors,
+    vassals: c.vassals,
+    copies: sum(c.copy_states),
+    running: c.vassal_states.running ?? 0,
+    failing: sum(Object.fromEntries(failing)),
+  };
+}
+
+/** Above a table that lists some of its rows: how many, which, and how to find the others. */
+function listedNote(id, listed, all, which) {
+  const note = document.getElementById(id);
+  note.hidden = listed === all;
+  note.textContent = `${listed} of ${all} listed: ${which}. A fleet this size is summarised; find any vassal by its name.`;
+}
+
 function renderFleet(s) {
-  const copies = s.vassals.reduce((n, v) => n + v.emperors.length, 0);
+  const c = counts(s);
   fill(
     "summary",
     facts([
-      ["emperors alive", `${s.emperors.filter((e) => e.alive).length} / ${s.emperors.length}`],
-      ["vassals", s.vassals.length],
-      ["copies", copies],
-      ["running", s.vassals.filter((v) => v.state === "running").length],
-      ["failing", s.vassals.filter((v) => VASSAL_TONE[v.state] === "bad").length],
+      ["emperors alive", `${c.alive} / ${c.emperors}`],
+      ["vassals", c.vassals],
+      ["copies", c.copies],
+      ["running", c.running],
+      ["failing", c.failing],
       ["settling", s.settling ? "yes" : "no"],
     ]),
   );
+  listedNote("emperors-listed", s.emperors.length, c.emperors, "those lost, draining or still reporting");
+  listedNote("vassals-listed", s.vassals.length, c.vassals, "those not running, or in a rollout");
   fill(
     "emperors",
     table(
@@ -196,10 +221,15 @@ function renderFleet(s) {
 }
 
 let shown = null;
+/** The shown vassal's own row (api/vassal): a summarised fleet's stream may not list it. */
+let shownRow = null;
 
 async function loadVassal(name) {
   const res = await fetch(`api/vassal?name=${encodeURIComponent(name)}`);
   const v = await res.json();
+  const hadRow = shownRow !== null;
+  shownRow = v.row ?? null;
+  if (shownRow && !hadRow) render();
   document.getElementById("v-config").textContent = v.config ?? v.config_hidden ?? v.error ?? "";
   fill(
     "v-history",
@@ -233,7 +263,7 @@ function tail(name, node) {
 }
 
 function renderVassal(s, name) {
-  const v = s.vassals.find((x) => x.name === name);
+  const v = s.vassals.find((x) => x.name === name) ?? (shownRow?.name === name ? shownRow : undefined);
   document.getElementById("v-name").textContent = name;
   if (!v) {
     fill("v-facts", facts([["state", "no such vassal (removed?)"]]));
@@ -347,6 +377,7 @@ window.addEventListener("hashchange", () => {
   document.getElementById("v-log-of").textContent = "";
   const name = route();
   shown = name;
+  shownRow = null;
   render();
   if (name !== null) void loadVassal(name);
 });
@@ -356,6 +387,11 @@ follow("events", (s) => {
   render();
   // The history grows with the status: reload it while a vassal's page is open.
   if (shown !== null) void loadVassal(shown);
+});
+document.getElementById("find").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const name = document.getElementById("find-name").value.trim();
+  if (name) location.hash = `#/vassal/${encodeURIComponent(name)}`;
 });
 shown = route();
 if (shown !== null) void loadVassal(shown);
