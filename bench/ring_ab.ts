@@ -3,21 +3,21 @@
  * each warmed the same, then alternating runs at window 64 and at window 1. Besides msg/s,
  * ack p50/p99 and CPU per message, it prints where the CPU went (per thread name of the
  * five nodes, from /proc/PID/task) and how idle the machine was meanwhile (and how much of
- * that was iowait): whether the ring waited for the disk or worked, and each node's RSS right
- * after the load and once quiet. Prints figures; it does not pass or fail.
+ * that was iowait): whether the ring waited for the disk or worked. Prints figures; it does
+ * not pass or fail.
  *
  * BUILDS: comma-separated executables, each named `zog` (the executable picks its program by
  * its name; a wrapper script that sets an environment variable and `exec -a zog`s a build
  * will do), default dist/zog. BENCH_FSYNC (default batch), BENCH_WARM (default 30 000),
  * BENCH_N (default 20 000), BENCH_REPS (default 3), BENCH_LATENCY_N (window 1, default
- * 3 000; 0 skips it).
+ * 3 000; 0 skips it), BENCH_QUIET_S (default 25; 0 skips it): then each node's RSS once the
+ * rings have been quiet that long.
  */
 import { loadavg } from "node:os";
 import { basename, dirname } from "node:path";
 import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
 import type { Sample } from "./ring_lib/load.ts";
-import { machineTicks, rssMiB, threadCpuMs } from "./ring_lib/procfs.ts";
-import { IDLE_CHECK_MS } from "../lib/proc/mod.ts";
+import { machineTicks, rssParts, threadCpuMs } from "./ring_lib/procfs.ts";
 import { ZogRing } from "./ring_lib/zog_ring.ts";
 
 const builds = (process.env.BUILDS ?? bin("zog")).split(",").filter(Boolean);
@@ -26,6 +26,7 @@ const warm = Number(process.env.BENCH_WARM ?? 30_000);
 const n = Number(process.env.BENCH_N ?? 20_000);
 const reps = Number(process.env.BENCH_REPS ?? 3);
 const latencyN = Number(process.env.BENCH_LATENCY_N ?? 3000);
+const quietS = Number(process.env.BENCH_QUIET_S ?? 25);
 
 const load = () =>
   `load average ${loadavg()
@@ -72,20 +73,15 @@ try {
       console.log(`${r.name} window 1: p50 ${s.p50.toFixed(3)} p99 ${s.p99.toFixed(3)} ms, ${s.cpuUs.toFixed(1)} µs/msg; ${load()}`);
     }
   }
-  // Memory: right after the load, and once quiet (a node gives memory back after IDLE_CHECK_MS without work).
-  const rss = () =>
-    rings
-      .map(
-        (r) =>
-          `${r.name} ${r.ring.pids
-            .map(rssMiB)
-            .map((x) => x.toFixed(1))
-            .join(" ")}`,
-      )
-      .join("; ");
-  const loaded = rss();
-  await Bun.sleep(2 * IDLE_CHECK_MS + 2000);
-  console.log(`RSS of the nodes, MiB: right after the load ${loaded}; ${(2 * IDLE_CHECK_MS + 2000) / 1000} s later ${rss()}`);
+  if (quietS > 0) {
+    // A fixed wait: being quiet this long is what is measured.
+    await Bun.sleep(quietS * 1000);
+    for (const r of rings) {
+      const parts = r.ring.pids.map((p) => rssParts(p));
+      const list = (k: "rss" | "anon") => parts.map((x) => x[k].toFixed(1)).join(", ");
+      console.log(`${r.name} RSS ${quietS} s quiet: ${list("rss")} MiB (its own, RssAnon: ${list("anon")}); ${load()}`);
+    }
+  }
 } finally {
   for (const r of rings) await r.ring.stop();
   await killAll();
