@@ -171,9 +171,12 @@ if [ "$want_systemd" = 1 ]; then
   # zog: ring.toml in /etc/zog; log_dir must be under /var/log/zog and state_dir under
   # /var/lib/zog (the defaults are).
   # AF_NETLINK: finding this machine's addresses (the node whose host is one of them).
+  # BUN_JSC_useFTLJIT=0: the daemon runs without the FTL JIT (docs/ring.md); set here, it
+  # need not start itself again to set it.
   unit zog "zog ring daemon" "--config /etc/zog/ring.toml" \
     "--config /etc/zog/ring.toml --stats 127.0.0.1:55553" \
-    "DynamicUser=yes
+    "Environment=BUN_JSC_useFTLJIT=0
+DynamicUser=yes
 ConfigurationDirectory=zog
 StateDirectory=zog
 LogsDirectory=zog

@@ -120,6 +120,8 @@ test.skipIf(process.platform !== "linux")(
     expect(readFileSync(join(root, "systemd/zog.service"), "utf8")).toContain(
       `ExecStart=${join(root, "bin")}/zog --config /etc/zog/ring.toml`,
     );
+    // The daemon runs without the FTL JIT: set by the unit, it need not start itself again.
+    expect(readFileSync(join(root, "systemd/zog.service"), "utf8")).toContain("\nEnvironment=BUN_JSC_useFTLJIT=0\n");
     // logrotate moves zog's two logs (not its state) and has it reopen them.
     const rotate = readFileSync(join(root, "logrotate.d/zog"), "utf8");
     expect(rotate).toStartWith("/var/log/zog/*/access.log /var/log/zog/*/error.log {\n");
