@@ -10,13 +10,14 @@
  * its name; a wrapper script that sets an environment variable and `exec -a zog`s a build
  * will do), default dist/zog. BENCH_FSYNC (default batch), BENCH_WARM (default 30 000),
  * BENCH_N (default 20 000), BENCH_REPS (default 3), BENCH_LATENCY_N (window 1, default
- * 3 000; 0 skips it).
+ * 3 000; 0 skips it), BENCH_QUIET_S (default 25; 0 skips it): then each node's RSS once the
+ * rings have been quiet that long.
  */
 import { loadavg } from "node:os";
 import { basename, dirname } from "node:path";
 import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
 import type { Sample } from "./ring_lib/load.ts";
-import { machineTicks, threadCpuMs } from "./ring_lib/procfs.ts";
+import { machineTicks, rssParts, threadCpuMs } from "./ring_lib/procfs.ts";
 import { ZogRing } from "./ring_lib/zog_ring.ts";
 
 const builds = (process.env.BUILDS ?? bin("zog")).split(",").filter(Boolean);
@@ -25,6 +26,7 @@ const warm = Number(process.env.BENCH_WARM ?? 30_000);
 const n = Number(process.env.BENCH_N ?? 20_000);
 const reps = Number(process.env.BENCH_REPS ?? 3);
 const latencyN = Number(process.env.BENCH_LATENCY_N ?? 3000);
+const quietS = Number(process.env.BENCH_QUIET_S ?? 25);
 
 const load = () =>
   `load average ${loadavg()
@@ -69,6 +71,15 @@ try {
     for (const r of rings) {
       const s = await r.ring.viaClient(latencyN, 1);
       console.log(`${r.name} window 1: p50 ${s.p50.toFixed(3)} p99 ${s.p99.toFixed(3)} ms, ${s.cpuUs.toFixed(1)} µs/msg; ${load()}`);
+    }
+  }
+  if (quietS > 0) {
+    // A fixed wait: being quiet this long is what is measured.
+    await Bun.sleep(quietS * 1000);
+    for (const r of rings) {
+      const parts = r.ring.pids.map((p) => rssParts(p));
+      const list = (k: "rss" | "anon") => parts.map((x) => x[k].toFixed(1)).join(", ");
+      console.log(`${r.name} RSS ${quietS} s quiet: ${list("rss")} MiB (its own, RssAnon: ${list("anon")}); ${load()}`);
     }
   }
 } finally {

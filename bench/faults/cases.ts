@@ -5,9 +5,10 @@
  *
  * @module
  */
-import { closeSync, openSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { errCode } from "../../lib/errors.ts";
+import { SEGMENTS_DIR } from "../../lib/ring/listen/store.ts";
 import type { Topology } from "./net.ts";
 import type { FaultRing } from "./ring.ts";
 
@@ -222,7 +223,18 @@ export const RING_CASES: FaultCase[] = [
   },
   damage("bit flip in journal", (ring) => join(ring.stateDir(C), "journal")),
   damage("bit flip in store.db", (ring) => join(ring.stateDir(C), "store.db")),
+  damage("bit flip in a store segment", (ring) => newestSegment(ring.stateDir(C))),
   damage("bit flip in access.log", (ring) => join(ring.logDir(C), "access.log")),
   damage("journal truncated", (ring) => join(ring.stateDir(C), "journal"), truncate),
   damage("access.log truncated", (ring) => join(ring.logDir(C), "access.log"), truncate),
 ];
+
+/** The newest of the store's segment files in `stateDir` (its messages). */
+function newestSegment(stateDir: string): string {
+  const dir = join(stateDir, SEGMENTS_DIR);
+  const names = readdirSync(dir)
+    .filter((n) => n.endsWith(".seg"))
+    .sort();
+  if (names.length === 0) throw new Error(`no segment file in ${dir}: the node stored no message`);
+  return join(dir, names.at(-1)!);
+}

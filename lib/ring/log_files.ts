@@ -167,14 +167,23 @@ export class LogFiles {
       .filter((l) => l !== "");
   }
 
-  /** More descriptors synced with access.log (the store's write-ahead log). */
-  readonly alsoSync: number[] = [];
+  /** More files synced with access.log: each gives its descriptor at sync time, or none yet (the store's files). */
+  readonly alsoSync: (() => number | undefined)[] = [];
+
+  #alsoSyncFds(): number[] {
+    const fds: number[] = [];
+    for (const fdOf of this.alsoSync) {
+      const fd = fdOf();
+      if (fd !== undefined) fds.push(fd);
+    }
+    return fds;
+  }
 
   /** Flushes every file (journal, access.log, {@link alsoSync}) to disk, blocking. */
   syncNow(): void {
     fsyncSync(this.journal.fd);
     fsyncSync(this.access.fd);
-    for (const fd of this.alsoSync) fsyncSync(fd);
+    for (const fd of this.#alsoSyncFds()) fsyncSync(fd);
   }
 
   /** Flushes the journal to disk, blocking (fsync "always"). */
@@ -189,7 +198,7 @@ export class LogFiles {
 
   /** Flushes access.log and {@link alsoSync} on the thread pool (before the journal's L mark moves). */
   syncLogged(): Promise<void> {
-    return Promise.all([fsyncAsync(this.access.fd), ...this.alsoSync.map(fsyncAsync)]).then(() => undefined);
+    return Promise.all([fsyncAsync(this.access.fd), ...this.#alsoSyncFds().map(fsyncAsync)]).then(() => undefined);
   }
 
   /** Reopens access.log and error.log (after logrotate moved them). */

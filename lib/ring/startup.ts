@@ -77,8 +77,15 @@ export function openNode(
     const empty = journalBytes === 0 && store.lastSeq === 0 && accessBytes === 0;
     let rebuilt = journalBytes === 0 && (store.lastSeq > 0 || accessBytes > 0);
     if (rebuilt) notes.push(rebuildJournal(files, store, names, self.index));
-    // The store's WAL is synced with access.log, before the journal's L mark moves past them.
-    if (config.fsync !== "never") files.alsoSync.push(store.walFd());
+    // The store's files are synced with access.log, before the journal's L mark moves past them.
+    if (config.fsync !== "never") {
+      const open = store;
+      files.alsoSync.push(
+        () => open.walFdToSync(),
+        () => open.segmentFdToSync(),
+      );
+    }
+    notes.push(...store.notes);
     const rows = storeRows(store, config.nodes);
     const ring = { self: self.index, n: config.nodes.length };
     let rec: Recovered;

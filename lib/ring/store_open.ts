@@ -1,6 +1,6 @@
 /**
- * Opening the node's store at start: a store SQLite cannot open, or whose pages fail
- * SQLite's own check, is set aside (renamed, never deleted) and a new one is made, which
+ * Opening the node's store at start: a store SQLite cannot open, whose pages fail SQLite's
+ * own check, or whose segments hold damage past which records follow, is set aside (renamed, never deleted) and a new one is made, which
  * recovery then fills from the journal.
  *
  * @module
@@ -8,7 +8,7 @@
 import { existsSync, renameSync } from "node:fs";
 import { join } from "node:path";
 import { compactStamp } from "./message.ts";
-import { RingStore } from "./listen/store.ts";
+import { RingStore, SEGMENTS_DIR } from "./listen/store.ts";
 
 /** The store, and what was set aside (for the log). */
 export interface StoreOpened {
@@ -18,8 +18,9 @@ export interface StoreOpened {
 }
 
 /**
- * Opens `store.db` in `dir`; a damaged one (or any, with `rebuild`) is moved aside as
- * `store.db.damaged-STAMP` with its `-wal` and `-shm`, and a new empty one opened.
+ * Opens the store in `dir`; a damaged one (or any, with `rebuild`) is moved aside as
+ * `store.db.damaged-STAMP` with its `-wal` and `-shm`, and its segments as
+ * `messages.damaged-STAMP`, and a new empty one opened.
  *
  * @throws {Error} when even a new store cannot be made
  * @example
@@ -41,7 +42,10 @@ export function openStore(dir: string, opts: { durable: boolean; rebuild?: boole
     }
   }
   const path = join(dir, "store.db");
-  const aside = `${path}.damaged-${compactStamp(new Date())}`;
+  const stamp = compactStamp(new Date());
+  const aside = `${path}.damaged-${stamp}`;
   for (const suffix of ["", "-wal", "-shm"]) if (existsSync(path + suffix)) renameSync(path + suffix, aside + suffix);
+  const segments = join(dir, SEGMENTS_DIR);
+  if (existsSync(segments)) renameSync(segments, `${segments}.damaged-${stamp}`);
   return { store: RingStore.open(dir, { durable: opts.durable }), setAside: { path: aside, reason } };
 }

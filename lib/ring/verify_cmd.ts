@@ -10,6 +10,8 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, w
 import { join } from "node:path";
 import type { NodeFiles } from "../config/mod.ts";
 import { rowIsWhole, type CheckedRow } from "./listen/row_check.ts";
+import { SegmentLog } from "./listen/segment_log.ts";
+import { SEGMENTS_DIR } from "./listen/store.ts";
 import { compactStamp } from "./message.ts";
 import { alignAccess, type Finding, type Row } from "./verify_align.ts";
 
@@ -41,8 +43,8 @@ export function verifyNode(paths: NodeFiles, opts: { repair: boolean }): VerifyR
   const text = existsSync(accessPath) ? readFileSync(accessPath, "utf8") : "";
   const lines = text.split("\n");
   if (lines.at(-1) === "") lines.pop();
-  const stored = readStore(join(paths.stateDir, "store.db"));
-  const rows: Row[] = stored.map((r) => ({ seq: r.seq, content: rowIsWhole(r) ? r.content : undefined }));
+  const stored = readStore(paths.stateDir);
+  const rows: Row[] = stored.map((r) => ({ seq: r.seq, content: r.content }));
   const a = alignAccess(
     lines.map((l) => l.slice(STAMP_BYTES)),
     rows,
@@ -77,17 +79,51 @@ function describe(f: Finding): string {
   }
 }
 
-/** Every message of the store, read-only (the node may be running). */
-function readStore(path: string): CheckedRow[] {
-  if (!existsSync(path)) return [];
-  const db = new Database(path, { readonly: true });
-  try {
-    const cols = db.query("PRAGMA table_info(messages)").all() as { name: string }[];
-    const crc = cols.some((c) => c.name === "crc") ? "crc" : "NULL AS crc";
-    return db.query(`SELECT seq, ts, id, origin, content, ${crc} FROM messages ORDER BY seq`).all() as CheckedRow[];
-  } finally {
-    db.close();
+/** A stored message as verify reads it: its content undefined when it fails its checksum. */
+interface StoredRow {
+  seq: number;
+  ts: number;
+  content: string | undefined;
+}
+
+/**
+ * Every message of the store, read-only (the node may be running): those of a store.db not
+ * yet moved into segments (a node not started since), then the segments' from the first
+ * held on.
+ */
+function readStore(stateDir: string): StoredRow[] {
+  const rows: StoredRow[] = [];
+  let firstSeq = 0;
+  const path = join(stateDir, "store.db");
+  if (existsSync(path)) {
+    const db = new Database(path, { readonly: true });
+    try {
+      const tables = new Set(
+        (db.query("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((t) => t.name),
+      );
+      if (tables.has("meta"))
+        firstSeq = (db.query("SELECT value FROM meta WHERE key = 'first_seq'").get() as { value: number } | null)?.value ?? 0;
+      if (tables.has("messages"))
+        for (const r of oldRows(db)) rows.push({ seq: r.seq, ts: r.ts, content: rowIsWhole(r) ? r.content : undefined });
+    } finally {
+      db.close();
+    }
   }
+  const log = SegmentLog.open(join(stateDir, SEGMENTS_DIR), { readonly: true });
+  try {
+    log.read(Math.max(firstSeq, (rows.at(-1)?.seq ?? 0) + 1), (r) => {
+      rows.push(r.kind === "row" ? { seq: r.row.seq, ts: r.row.ts, content: r.row.content } : { seq: r.seq, ts: r.ts, content: undefined });
+    });
+  } finally {
+    log.close();
+  }
+  return rows;
+}
+
+function oldRows(db: Database): CheckedRow[] {
+  const cols = db.query("PRAGMA table_info(messages)").all() as { name: string }[];
+  const crc = cols.some((c) => c.name === "crc") ? "crc" : "NULL AS crc";
+  return db.query(`SELECT seq, ts, id, origin, content, ${crc} FROM messages ORDER BY seq`).all() as CheckedRow[];
 }
 
 /**
@@ -96,7 +132,7 @@ function readStore(path: string): CheckedRow[] {
  * the lines past the store's end. Written beside it, synced, and moved in place; the old
  * file is kept as access.log.damaged-STAMP.
  */
-function rewrite(path: string, lines: string[], stored: CheckedRow[], a: ReturnType<typeof alignAccess>): string {
+function rewrite(path: string, lines: string[], stored: StoredRow[], a: ReturnType<typeof alignAccess>): string {
   const out: string[] = lines.slice(0, a.before);
   let last = a.before - 1;
   for (let j = 0; j < stored.length; j++) {
@@ -104,7 +140,7 @@ function rewrite(path: string, lines: string[], stored: CheckedRow[], a: ReturnT
     const at = a.lineOf[j]!;
     if (at >= 0) last = Math.max(last, at);
     if (at >= 0) out.push(lines[at]!);
-    else if (rowIsWhole(r)) out.push(`${compactStamp(new Date(r.ts))} ${r.content}`);
+    else if (r.content !== undefined) out.push(`${compactStamp(new Date(r.ts))} ${r.content}`);
   }
   // Lines past the store's last message (none on a stopped node) are kept, but not those found wrong.
   const wrong = new Set(a.findings.map((f) => (f.kind === "missing" ? 0 : f.line)));

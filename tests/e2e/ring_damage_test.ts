@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { bin, killAll, type Proc, removeTmpDirs, run, waitFor } from "../helpers/procs.ts";
 import { streamMessages, WireClient } from "../helpers/wire_client.ts";
 import { accessContents, meshUp, settled, startNode, startTestRing, type TestRing } from "../helpers/ring_setup.ts";
+import { segmentFiles } from "../helpers/store_files.ts";
 
 afterAll(async () => {
   await killAll();
@@ -82,18 +83,19 @@ interface Damage {
 const state = (ring: TestRing, f: string) => join(ring.dir, "state", "G", f);
 const access = (ring: TestRing) => join(ring.dir, "logs", "G", "access.log");
 
-/** Flips two bytes of one stored message's content in G's store.db. */
+/** Flips two bytes of one stored message's content in G's segment files. */
 function flipStored(ring: TestRing, rnd: () => number): string {
-  const path = state(ring, "store.db");
-  const bytes = readFileSync(path);
   const m = messages("before", 1000)[Math.floor(rnd() * 1000)]!;
+  const path = segmentFiles(join(ring.dir, "state", "G")).find((p) => readFileSync(p).includes(m.content));
+  expect(path).toBeDefined();
+  const bytes = readFileSync(path!);
   const at = bytes.indexOf(m.content);
   expect(at).toBeGreaterThan(0);
   const off = at + Math.floor(rnd() * m.content.length);
   bytes[off] = bytes[off]! ^ 0x01;
   bytes[off + 1] = bytes[off + 1]! ^ 0x20;
-  writeFileSync(path, bytes);
-  return `store.db bytes ${off}-${off + 1} flipped (message ${m.id})`;
+  writeFileSync(path!, bytes);
+  return `${path} bytes ${off}-${off + 1} flipped (message ${m.id})`;
 }
 
 const DAMAGE: Record<string, Damage> = {

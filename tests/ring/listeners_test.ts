@@ -1,5 +1,4 @@
 import { afterAll, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import type { Conn } from "../../lib/net/mod.ts";
 import { PacketDecoder, RING_MODIFIER1 } from "../../lib/packet/mod.ts";
@@ -8,6 +7,7 @@ import { RingStore } from "../../lib/ring/listen/store.ts";
 import { subscribeRequest } from "../../lib/ring/listen/subscribe_request.ts";
 import { readRingPacket, RingType } from "../../lib/ring/protocol.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
+import { failingWrites } from "../helpers/store_files.ts";
 
 afterAll(() => removeTmpDirs());
 
@@ -47,7 +47,8 @@ const msgs = (tag: string, n: number) => Array.from({ length: n }, (_, i) => ({ 
 
 test("live listeners get each logged message with its seq at once, also while the store cannot write; the store writes them later, in order", () => {
   const dir = tmpDir();
-  const store = RingStore.open(dir);
+  const writes = failingWrites();
+  const store = RingStore.open(dir, { writeAt: writes.writeAt });
   const hub = new Listeners(store);
   const all = new TestConn();
   const only = new TestConn();
@@ -55,14 +56,12 @@ test("live listeners get each logged message with its seq at once, also while th
   hub.subscribe(only, subscribeRequest({ prefix: "b" }));
   hub.logged(msgs("a", 2));
   store.flush();
-  // Another connection holds the write lock: the store's writes fail (SQLITE_BUSY after its busy timeout).
-  const other = new Database(join(dir, "store.db"));
-  other.exec("BEGIN IMMEDIATE");
+  // The store's writes fail (a full disk).
+  writes.failing = true;
   hub.logged(msgs("b", 1));
   expect(() => store.flush()).toThrow();
   expect(all.events()).toEqual(["1 a-0", "2 a-1", "3 b-0"]);
-  other.exec("ROLLBACK");
-  other.close();
+  writes.failing = false;
   hub.logged(msgs("c", 1));
   store.flush();
   expect(all.events()).toEqual(["1 a-0", "2 a-1", "3 b-0", "4 c-0"]);

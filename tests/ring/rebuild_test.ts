@@ -1,5 +1,4 @@
 import { afterAll, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RingStore } from "../../lib/ring/listen/store.ts";
@@ -7,6 +6,7 @@ import { LogFiles } from "../../lib/ring/log_files.ts";
 import { rebuildJournal } from "../../lib/ring/rebuild.ts";
 import { parseJournalLine } from "../../lib/ring/journal_format.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
+import { spoilStored } from "../helpers/store_files.ts";
 
 afterAll(() => removeTmpDirs());
 
@@ -15,9 +15,7 @@ test("a rebuilt journal remembers the id of a stored row that fails its checksum
   let store = RingStore.open(dir);
   store.append(["a", "b", "c"].map((id) => ({ id, origin: "MV", content: `content of ${id}` })));
   store.close();
-  const db = new Database(join(dir, "store.db"));
-  db.run("UPDATE messages SET content = 'flipped' WHERE seq = 2");
-  db.close();
+  spoilStored(dir, 2);
   store = RingStore.open(dir);
   const files = new LogFiles(dir);
   const line = rebuildJournal(files, store, ["MV", "PA"], 0);

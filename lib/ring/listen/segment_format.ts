@@ -77,6 +77,42 @@ function encodeOne(buf: Buffer, start: number, r: SegmentRow): number {
   return at;
 }
 
+/**
+ * How many bytes the record of `r` takes.
+ *
+ * @example
+ * ```ts
+ * recordBytes({ seq: 1, ts: 5, id: "a", origin: "MV", content: "x" }); // 32
+ * ```
+ */
+export function recordBytes(r: SegmentRow): number {
+  return RECORD_HEAD + Buffer.byteLength(r.id) + Buffer.byteLength(r.origin) + Buffer.byteLength(r.content);
+}
+
+/** A record's head: where it ends and what it says of itself (unchecked). */
+export interface RecordHead {
+  end: number;
+  seq: number;
+  ts: number;
+}
+
+/**
+ * The head of the record at `at` in `buf`, unchecked, or undefined when `buf` does not hold
+ * the whole record it announces (a torn write, or bytes that are no record).
+ *
+ * @example
+ * ```ts
+ * const bytes = new RecordEncoder().encode([{ seq: 7, ts: 5, id: "a", origin: "MV", content: "x" }]);
+ * readHead(bytes, 0); // { end: 32, seq: 7, ts: 5 }
+ * ```
+ */
+export function readHead(buf: Buffer, at: number): RecordHead | undefined {
+  if (at + RECORD_HEAD > buf.length) return undefined;
+  const len = buf.readUInt32LE(at);
+  if (len < RECORD_HEAD + buf.readUInt16LE(at + 24) + buf.readUInt16LE(at + 26) || at + len > buf.length) return undefined;
+  return { end: at + len, seq: buf.readDoubleLE(at + 8), ts: buf.readDoubleLE(at + 16) };
+}
+
 /** What a record at an offset turned out to be. */
 export type RecordRead =
   | { kind: "row"; row: SegmentRow; end: number }
@@ -91,7 +127,7 @@ export type RecordRead =
  * @example
  * ```ts
  * const bytes = new RecordEncoder().encode([{ seq: 1, ts: 5, id: "a", origin: "MV", content: "x" }]);
- * readRecord(bytes, 0); // { kind: "row", row: { seq: 1, ... }, end: 33 }
+ * readRecord(bytes, 0); // { kind: "row", row: { seq: 1, ... }, end: 32 }
  * ```
  */
 export function readRecord(buf: Buffer, at: number): RecordRead {

@@ -1,21 +1,25 @@
 /**
- * The node's store (`store.db` in its state folder, SQLite in WAL mode): every message the
- * node logged, under its sequence number, for replay; and the positions of durable
- * listeners and work-queue groups. access.log stays the operator's file; this is the node's.
+ * The node's store, in its state folder: every message the node logged, under its sequence
+ * number, for replay, in append-only segment files (`messages/`, segment_log.ts); and in
+ * `store.db` (SQLite in WAL mode) the positions of durable listeners and work-queue groups
+ * and the numbering's marks. access.log stays the operator's file; this is the node's.
  *
  * Messages are written behind: a message gets its seq at once and is readable at once (from
- * memory), and goes to SQLite with many others in one transaction ({@link WRITE_ROWS}
+ * memory), and goes to its segment with many others in one write ({@link WRITE_ROWS}
  * rows, or after {@link WRITE_DELAY_MS}). The journal holds every message until the L
- * mark moves, and the node moves it only after {@link RingStore.flush}, so a crash loses
- * nothing the next start does not put back.
+ * mark moves, and the node moves it only after {@link RingStore.flush} and a sync of the
+ * segment, so a crash loses nothing the next start does not put back.
  *
  * @module
  */
 import { Database, type Statement } from "bun:sqlite";
-import { closeSync, openSync } from "node:fs";
+import { closeSync, fsyncSync, openSync } from "node:fs";
 import { join } from "node:path";
 import { getLogger } from "../../log/mod.ts";
-import { type CheckedRow, positionSum, rowIsWhole, rowSum } from "./row_check.ts";
+import { positionSum } from "./row_check.ts";
+import { recordBytes } from "./segment_format.ts";
+import { SegmentLog, type WriteAt } from "./segment_log.ts";
+import { moveMessages } from "./store_migrate.ts";
 import type { Retain } from "../../config/mod.ts";
 
 const log = getLogger("zog", "store");
@@ -36,27 +40,26 @@ export interface StoredMessage {
 /** A message to store: seq and time are given by the store. */
 export type NewMessage = Pick<StoredMessage, "id" | "origin" | "content">;
 
+/** The folder of the segment files, beside store.db. */
+export const SEGMENTS_DIR = "messages";
+
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL, content TEXT NOT NULL, crc INTEGER);
 CREATE TABLE IF NOT EXISTS positions (name TEXT PRIMARY KEY, seq INTEGER NOT NULL, crc INTEGER);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS seen (name TEXT PRIMARY KEY, at INTEGER NOT NULL);
 `;
 
-/** Rows deleted per transaction when retention trims, so the node never stalls long. */
+/** Messages let go per call when retention trims, so the node never stalls long. */
 const PRUNE_CHUNK = 20_000;
 
-/** Rows per INSERT statement: one call into SQLite for many messages. */
-const INSERT_ROWS = 32;
-
 /**
- * Messages waiting in memory that make a transaction at once. One transaction per commit
- * (50-60 messages at 13 000 msg/s) rewrote 4-5 pages of the WAL for 5 KB of rows, and was
- * a sixth of a five-node ring's CPU per message.
+ * Messages waiting in memory that make a write at once. One transaction per commit (50-60
+ * messages at 13 000 msg/s) rewrote 4-5 pages of SQLite's WAL for 5 KB of rows, and was a
+ * sixth of a five-node ring's CPU per message, when SQLite held them.
  */
 export const WRITE_ROWS = 1024;
 
-/** How long a message may wait in memory for its transaction (a durable store). */
+/** How long a message may wait in memory for its write (a durable store). */
 export const WRITE_DELAY_MS = 20;
 
 /**
@@ -79,70 +82,67 @@ export class RingStore {
   #timer: ReturnType<typeof setTimeout> | undefined;
   /** The last write failed (logged once until one succeeds). */
   #failing = false;
+  /** Messages before this seq are no longer held (retention), though their segment may still be on disk. */
+  #firstSeq: number;
+  /** store.db's WAL and the newest segment were written since the node last synced them. */
+  #walWritten = true;
+  #segmentWritten = true;
+  /** The seq of the first record held (0: none written), found once. */
+  #oldestWritten: number | undefined;
+  /** What opening found and did (a torn tail cut, messages moved from an older store), for the log. */
+  readonly notes: string[];
   readonly #db: Database;
-  /** INSERT statements by their number of rows (1 to {@link INSERT_ROWS}). */
-  readonly #inserts = new Map<number, Statement>();
-  readonly #setLast: Statement;
-  readonly #read: Statement;
-  readonly #tsOf: Statement;
-  readonly #oldest: Statement;
-  readonly #write: (rows: readonly StoredMessage[]) => void;
+  readonly #log: SegmentLog;
+  readonly #setMeta: Statement;
 
   private constructor(
     db: Database,
+    log: SegmentLog,
     readonly path: string,
-    /** Whether messages wait in memory for a larger transaction (a store that syncs). */
+    /** Whether messages wait in memory for a larger write (a store that syncs). */
     readonly writeBehind: boolean,
   ) {
     this.#db = db;
+    this.#log = log;
     db.exec(SCHEMA);
-    addChecksumColumns(db);
-    this.#setLast = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('last_seq', ?)");
-    this.#read = db.prepare("SELECT seq, ts, id, origin, content, crc FROM messages WHERE seq >= ? ORDER BY seq LIMIT ?");
-    this.#tsOf = db.prepare("SELECT ts FROM messages WHERE seq = ?");
-    this.#oldest = db.prepare("SELECT min(seq) AS seq FROM messages");
-    const meta = db.query("SELECT value FROM meta WHERE key = 'last_seq'").get() as { value: number } | null;
-    const max = db.query("SELECT max(seq) AS seq, max(ts) AS ts FROM messages").get() as { seq: number | null; ts: number | null };
-    this.lastSeq = Math.max(meta?.value ?? 0, max.seq ?? 0);
-    this.#lastTs = max.ts ?? 0;
-    // last_seq goes to meta only when retention deletes (prune): until then the rows say it.
-    this.#write = db.transaction((rows: readonly StoredMessage[]) => {
-      for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-        const n = Math.min(INSERT_ROWS, rows.length - i);
-        const params: (string | number)[] = [];
-        for (let j = i; j < i + n; j++) {
-          const m = rows[j]!;
-          params.push(m.seq, m.ts, m.id, m.origin, m.content, rowSum(m.seq, m.ts, m.id, m.origin, m.content));
-        }
-        this.#insertOf(n).run(...params);
-      }
-    });
+    addChecksumColumn(db);
+    this.#setMeta = db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)");
+    const moved = moveMessages(db, log);
+    this.notes = [...log.notes, ...(moved > 0 ? [`store: ${moved} messages moved from ${path} into segment files (${log.dir})`] : [])];
+    const meta = (key: string) => (db.query("SELECT value FROM meta WHERE key = ?").get(key) as { value: number } | null)?.value ?? 0;
+    this.lastSeq = Math.max(meta("last_seq"), log.lastSeq);
+    this.#lastTs = log.lastTs;
+    this.#firstSeq = meta("first_seq");
   }
 
   /**
-   * Opens (or creates) `store.db` in `dir`. With `durable` false (fsync "never") SQLite
-   * does not sync at all and each append is written at once (the node's L mark moves
-   * without waiting for a sync then); otherwise messages are written behind, a transaction
-   * survives a crash of the process, and checkpoints sync.
+   * Opens (or creates) the store in `dir`: `store.db` and the segments in `messages/` (those
+   * of an older store.db moved there, once). With `durable` false (fsync "never") nothing
+   * syncs and each append is written at once (the node's L mark moves without waiting for
+   * a sync then); otherwise messages are written behind. `writeAt` replaces how segment
+   * bytes are written (a test makes writes fail with it).
    *
    * @throws {Error} "cannot open the store DIR/store.db: ..." when it cannot be used
    */
-  static open(dir: string, opts: { durable?: boolean } = {}): RingStore {
+  static open(dir: string, opts: { durable?: boolean; writeAt?: WriteAt } = {}): RingStore {
     const path = join(dir, "store.db");
+    let db: Database | undefined;
     try {
-      const db = new Database(path, { create: true, strict: true });
+      db = new Database(path, { create: true, strict: true });
       db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${opts.durable === false ? "OFF" : "NORMAL"}; PRAGMA busy_timeout = 1000;`);
-      return new RingStore(db, path, opts.durable !== false);
+      const log = SegmentLog.open(join(dir, SEGMENTS_DIR), opts.writeAt ? { writeAt: opts.writeAt } : {});
+      return new RingStore(db, log, path, opts.durable !== false);
     } catch (e) {
+      db?.close();
       throw new Error(`cannot open the store ${path}: ${(e as Error).message}`, { cause: e });
     }
   }
 
   /**
    * Gives messages their seqs, in order, and returns the seq of the first; they are
-   * readable at once and written with the next transaction. Times never go backwards, so a
-   * time maps to a seq by bisection. A write that fails (disk full...) is logged and
-   * retried with the next one: nothing is lost or reordered.
+   * readable at once and written with the next write. Times never go backwards, so a time
+   * maps to a seq by bisection. A write that fails (disk full...) is logged and retried
+   * with the next one: nothing is lost or reordered.
    */
   append(rows: readonly NewMessage[], now = Date.now()): number {
     const first = this.lastSeq + 1;
@@ -153,15 +153,15 @@ export class RingStore {
     return first;
   }
 
-  /** How many messages wait in memory for their transaction. */
+  /** How many messages wait in memory for their write. */
   get unwritten(): number {
     return this.#pending.length;
   }
 
   /**
-   * Writes every message waiting in memory, in one transaction.
+   * Writes every message waiting in memory, with one write.
    *
-   * @throws {Error} from SQLite (disk full...); then they stay in memory, in order
+   * @throws {Error} from the write (disk full...); then they stay in memory, in order
    */
   flush(): void {
     clearTimeout(this.#timer);
@@ -173,6 +173,12 @@ export class RingStore {
     this.#pending = this.#pending === rows ? [] : this.#pending.slice(rows.length);
     if (this.#failing) log.info("store written again ({n} messages that waited)", { n: rows.length });
     this.#failing = false;
+  }
+
+  #write(rows: readonly StoredMessage[]): void {
+    this.#log.append(rows);
+    this.#segmentWritten = true;
+    if (this.#oldestWritten === 0) this.#oldestWritten = undefined;
   }
 
   #tryFlush(): void {
@@ -190,33 +196,22 @@ export class RingStore {
     }
   }
 
-  #insertOf(rows: number): Statement {
-    let st = this.#inserts.get(rows);
-    if (!st) {
-      const values = Array.from({ length: rows }, () => "(?, ?, ?, ?, ?, ?)").join(", ");
-      this.#inserts.set(rows, (st = this.#db.prepare(`INSERT INTO messages (seq, ts, id, origin, content, crc) VALUES ${values}`)));
-    }
-    return st;
-  }
-
   /**
    * Up to `limit` messages from `fromSeq` on, in seq order (written or still in memory). A
-   * row that fails its checksum is left out (and reported once, {@link damagedSeqs}): fewer
-   * than `limit` means the end was reached.
+   * message that fails its checksum is left out (and reported once, {@link damagedSeqs}):
+   * fewer than `limit` means the end was reached.
    */
   read(fromSeq: number, limit: number): StoredMessage[] {
     const firstPending = this.lastSeq - this.#pending.length + 1;
     const rows: StoredMessage[] = [];
-    let from = fromSeq;
-    while (from < firstPending && rows.length < limit) {
-      const page = this.#read.all(from, limit - rows.length) as CheckedRow[];
-      for (const r of page) {
-        if (rowIsWhole(r)) rows.push({ seq: r.seq, ts: r.ts, id: r.id, origin: r.origin, content: r.content });
-        else this.#damaged(r.seq);
-      }
-      if (page.length < limit - rows.length || page.length === 0) break;
-      from = page[page.length - 1]!.seq + 1;
-    }
+    const from = Math.max(fromSeq, this.#firstSeq);
+    if (from < firstPending && limit > 0)
+      this.#log.read(from, (r) => {
+        if (r.kind === "damaged") this.#damaged(r.seq);
+        else if (r.row.seq >= firstPending) return false;
+        else rows.push(r.row);
+        return rows.length < limit;
+      });
     if (rows.length < limit && this.#pending.length > 0) {
       const at = Math.max(fromSeq, firstPending) - firstPending;
       for (let i = at; i < this.#pending.length && rows.length < limit; i++) rows.push(this.#pending[i]!);
@@ -224,51 +219,57 @@ export class RingStore {
     return rows;
   }
 
-  /** Seqs of rows found failing their checksum so far (each logged once). */
+  /** Seqs of messages found failing their checksum so far (each logged once). */
   readonly damagedSeqs = new Set<number>();
 
-  /** Hears of each row found failing its checksum when read, once (the node mends it from its peers: mend_rows.ts). */
+  /** Hears of each message found failing its checksum when read, once (the node mends it from its peers: mend_rows.ts). */
   onDamaged: ((seq: number) => void) | undefined;
 
   #damaged(seq: number): void {
     if (this.damagedSeqs.has(seq)) return;
     this.damagedSeqs.add(seq);
-    log.warn("store {path}: message {seq} fails its checksum: not served", { path: this.path, seq });
+    log.warn("store {path}: message {seq} fails its checksum: not served", { path: this.#log.dir, seq });
     this.onDamaged?.(seq);
   }
 
   /**
-   * A row's seq, time and id as they are on disk, checksum or not: what a damaged row
+   * A message's seq, time and id as they are on disk, checksum or not: what a damaged record
    * still says of itself, to look it up in the peers' copies.
    */
   unchecked(seq: number): { seq: number; ts: number; id: string } | undefined {
-    const row = this.#db.query("SELECT seq, ts, id FROM messages WHERE seq = ?").get(seq) as { seq: number; ts: number; id: string } | null;
-    return row ?? undefined;
+    return seq < this.#firstSeq ? undefined : this.#log.find(seq);
   }
 
   /** The first seq still held (lastSeq + 1 when the store is empty). */
   oldestSeq(): number {
-    return (this.#oldest.get() as { seq: number | null }).seq ?? this.lastSeq - this.#pending.length + 1;
+    const written = (this.#oldestWritten ??= this.#firstRecord());
+    return written > 0 ? written : this.lastSeq - this.#pending.length + 1;
+  }
+
+  #firstRecord(): number {
+    let seq = 0;
+    this.#log.read(this.#firstSeq, (r) => {
+      seq = r.kind === "row" ? r.row.seq : r.seq;
+      return false;
+    });
+    return seq;
   }
 
   /** The first seq logged at or after `ms` (lastSeq + 1 when none is). */
   seqAtTime(ms: number): number {
-    let lo = this.oldestSeq();
-    let hi = this.lastSeq + 1;
-    // Seqs are contiguous from the oldest held to the last (retention trims the front only).
+    const oldest = this.oldestSeq();
+    const written = this.#log.seqAtTime(ms);
+    // Times never decrease: a message before the oldest held at or after `ms` means the oldest is too.
+    if (written !== undefined) return Math.max(written, oldest);
+    const firstPending = this.lastSeq - this.#pending.length + 1;
+    let lo = 0;
+    let hi = this.#pending.length;
     while (lo < hi) {
-      const mid = Math.floor((lo + hi) / 2);
-      const row = this.#tsAt(mid);
-      if (row && row.ts >= ms) hi = mid;
+      const mid = (lo + hi) >> 1;
+      if (this.#pending[mid]!.ts >= ms) hi = mid;
       else lo = mid + 1;
     }
-    return lo;
-  }
-
-  #tsAt(seq: number): { ts: number } | null {
-    const firstPending = this.lastSeq - this.#pending.length + 1;
-    if (seq >= firstPending) return this.#pending[seq - firstPending] ?? null;
-    return this.#tsOf.get(seq) as { ts: number } | null;
+    return lo < this.#pending.length ? Math.max(firstPending + lo, oldest) : this.lastSeq + 1;
   }
 
   /**
@@ -288,14 +289,17 @@ export class RingStore {
     if (seq <= this.lastSeq) return;
     this.flush();
     this.lastSeq = seq;
-    this.#setLast.run(seq);
+    this.#setMeta.run("last_seq", seq);
+    this.#walWritten = true;
   }
 
   /**
-   * SQLite's check of the file's pages and indexes (`PRAGMA quick_check`: it reads the whole
-   * file once); a reason when it fails.
+   * What is wrong with the store as a whole, or undefined: segment bytes that are no record
+   * with records after them (found when it opened), or a failure of SQLite's check of
+   * store.db (`PRAGMA quick_check`).
    */
   check(): string | undefined {
+    if (this.#log.problem) return this.#log.problem;
     try {
       const rows = this.#db.query("PRAGMA quick_check").all() as { quick_check: string }[];
       const bad = rows.map((r) => r.quick_check).filter((r) => r !== "ok");
@@ -305,30 +309,27 @@ export class RingStore {
     }
   }
 
-  /**
-   * Seqs of the rows past `after` that fail their checksum (reads each of them once: 240 ms
-   * for 300 000 rows here).
-   */
+  /** Seqs of the messages past `after` that fail their checksum (reads each of them once). */
   scanDamaged(after = 0): number[] {
     this.flush();
     const bad: number[] = [];
-    const rows = this.#db.query("SELECT seq, ts, id, origin, content, crc FROM messages WHERE seq > ? AND crc IS NOT NULL").iterate(after);
-    for (const r of rows as Iterable<CheckedRow>) if (!rowIsWhole(r)) bad.push(r.seq);
+    this.#log.read(Math.max(after + 1, this.#firstSeq), (r) => void (r.kind === "damaged" && bad.push(r.seq)));
     for (const seq of bad) this.damagedSeqs.add(seq);
     return bad;
   }
 
-  /** Writes damaged rows again, whole (their time kept), from the journal's records of them. */
+  /** Writes damaged messages again, whole (their time kept), from the journal's records of them. */
   replace(rows: readonly { seq: number; id: string; origin: string; content: string }[]): void {
-    const tsOf = this.#db.prepare("SELECT ts FROM messages WHERE seq = ?");
-    const put = this.#db.prepare("UPDATE messages SET id = ?, origin = ?, content = ?, crc = ? WHERE seq = ?");
-    this.#db.transaction(() => {
-      for (const r of rows) {
-        const ts = (tsOf.get(r.seq) as { ts: number } | null)?.ts ?? Date.now();
-        put.run(r.id, r.origin, r.content, rowSum(r.seq, ts, r.id, r.origin, r.content), r.seq);
-        this.damagedSeqs.delete(r.seq);
-      }
-    })();
+    for (const r of rows) {
+      const ts = this.#log.find(r.seq)?.ts ?? Date.now();
+      this.#segmentWritten = true;
+      if (this.#log.rewrite({ seq: r.seq, ts, id: r.id, origin: r.origin, content: r.content })) this.damagedSeqs.delete(r.seq);
+      else
+        log.warn("store {path}: message {seq} cannot be written again in place (its record is missing or of another length)", {
+          path: this.#log.dir,
+          seq: r.seq,
+        });
+    }
   }
 
   /** The saved position of a durable listener or group (`durable:NAME`, `group:NAME`). */
@@ -354,6 +355,7 @@ export class RingStore {
   savePositions(positions: ReadonlyMap<string, number>, seen: ReadonlyMap<string, number> = new Map()): void {
     const put = this.#db.prepare("INSERT OR REPLACE INTO positions (name, seq, crc) VALUES (?, ?, ?)");
     const putSeen = this.#db.prepare("INSERT OR REPLACE INTO seen (name, at) VALUES (?, ?)");
+    this.#walWritten = true;
     this.#db.transaction(() => {
       for (const [k, v] of positions) put.run(k, v, positionSum(k, v));
       for (const [k, at] of seen) putSeen.run(k, at);
@@ -368,6 +370,7 @@ export class RingStore {
 
   /** Forgets a durable listener's or group's position (`durable:NAME`, `group:NAME`); true when there was one. */
   deletePosition(key: string): boolean {
+    this.#walWritten = true;
     return this.#db.transaction(() => {
       this.#db.prepare("DELETE FROM seen WHERE name = ?").run(key);
       return this.#db.prepare("DELETE FROM positions WHERE name = ?").run(key).changes > 0;
@@ -376,15 +379,19 @@ export class RingStore {
 
   /** When message `seq` was stored (ms since the epoch), or undefined when it is not held. */
   timeOf(seq: number): number | undefined {
-    return this.#tsAt(seq)?.ts;
+    const firstPending = this.lastSeq - this.#pending.length + 1;
+    if (seq >= firstPending) return this.#pending[seq - firstPending]?.ts;
+    const at = this.unchecked(seq);
+    return at?.seq === seq ? at.ts : undefined;
   }
 
   /**
-   * Deletes, oldest first, what `retain` no longer keeps: older than its age, beyond its
-   * size. Deletes at most one chunk; returns how many rows went (call again while > 0).
+   * Lets go, oldest first, of what `retain` no longer keeps: older than its age, beyond its
+   * size; removes the segments that hold nothing kept. At most one chunk per call; returns
+   * how many messages went (call again while > 0).
    */
   prune(retain: Retain, now = Date.now()): number {
-    // Only written rows: the last seq saved below must never count one a crash could take.
+    // Only written messages: the last seq saved below must never count one a crash could take.
     this.flush();
     const oldest = this.oldestSeq();
     let keepFrom = oldest;
@@ -396,37 +403,64 @@ export class RingStore {
     }
     const until = Math.min(keepFrom, oldest + PRUNE_CHUNK);
     if (until <= oldest) return 0;
+    const gone = this.#log.count(oldest, until);
     // The last seq is kept aside first: a store emptied by retention never reuses one.
-    const del = this.#db.prepare("DELETE FROM messages WHERE seq < ?");
-    return this.#db.transaction(() => {
-      this.#setLast.run(this.lastSeq);
-      return del.run(until).changes;
+    this.#db.transaction(() => {
+      this.#setMeta.run("last_seq", this.lastSeq);
+      this.#setMeta.run("first_seq", until);
     })();
+    this.#walWritten = true;
+    this.#firstSeq = until;
+    this.#oldestWritten = undefined;
+    // The marks are on disk before a segment goes: a store emptied by retention must still know its last seq after a power failure.
+    if (this.#log.segmentsBefore(until) > 0) fsyncSync(this.#walFdOpen());
+    this.#log.dropBefore(until);
+    return gone;
   }
 
-  /** Bytes of the database in use (pages not on the free list). */
+  /** Bytes of the messages held: from the oldest on in the segments, and those waiting in memory as they will be written. */
   usedBytes(): number {
-    const q = (p: string) => (this.#db.query(`PRAGMA ${p}`).get() as Record<string, number>)[p]!;
-    return (q("page_count") - q("freelist_count")) * q("page_size");
+    let pending = 0;
+    for (const m of this.#pending) pending += recordBytes(m);
+    return this.#log.bytesFrom(this.#firstSeq) + pending;
   }
 
   /**
-   * A descriptor of the write-ahead log (`store.db-wal`), for the node's group fsync: a
-   * commit is durable once the WAL is synced (SQLite itself syncs only at checkpoints).
-   * SQLite keeps that file while the store is open, and rewrites it in place.
+   * A descriptor of store.db's write-ahead log (`store.db-wal`: positions, the numbering's
+   * marks) for the node's syncs, when it was written since the last call (else undefined:
+   * an fsync of a file with nothing new still flushes the disk's cache). SQLite keeps that
+   * file while the store is open, and rewrites it in place.
    */
-  walFd(): number {
+  walFdToSync(): number | undefined {
+    if (!this.#walWritten) return undefined;
+    this.#walWritten = false;
+    return this.#walFdOpen();
+  }
+
+  #walFdOpen(): number {
     return (this.#walFd ??= openSync(`${this.path}-wal`, "r"));
   }
 
   /**
-   * Gives back the memory SQLite caches for this store (its page cache: up to 2 MB, filled
-   * again as pages are read); for a node gone quiet.
+   * The descriptor of the segment messages are written to, for the node's syncs before its
+   * L mark moves, when it was written since the last call (a segment is synced when it is
+   * closed).
+   */
+  segmentFdToSync(): number | undefined {
+    if (!this.#segmentWritten) return undefined;
+    this.#segmentWritten = false;
+    return this.#log.fd;
+  }
+
+  /**
+   * Gives back the memory SQLite caches for this store (its page cache, filled again as pages
+   * are read) and a read buffer grown for a large message; for a node gone quiet.
    *
    * @throws {Error} from SQLite when the store is closed
    */
   releaseMemory(): void {
     this.#db.exec("PRAGMA shrink_memory");
+    this.#log.releaseMemory();
   }
 
   /** Writes what waits in memory (a failure is logged: the journal still holds it), then closes. */
@@ -440,14 +474,13 @@ export class RingStore {
       });
     }
     this.#db.close();
+    this.#log.close();
     if (this.#walFd !== undefined) closeSync(this.#walFd);
   }
 }
 
-/** Stores made before rows had checksums get the column (their rows keep NULL: unchecked). */
-function addChecksumColumns(db: Database): void {
-  for (const table of ["messages", "positions"]) {
-    const cols = db.query(`PRAGMA table_info(${table})`).all() as { name: string }[];
-    if (!cols.some((c) => c.name === "crc")) db.exec(`ALTER TABLE ${table} ADD COLUMN crc INTEGER`);
-  }
+/** Stores made before positions had checksums get the column (their rows keep NULL: unchecked). */
+function addChecksumColumn(db: Database): void {
+  const cols = db.query(`PRAGMA table_info(positions)`).all() as { name: string }[];
+  if (!cols.some((c) => c.name === "crc")) db.exec(`ALTER TABLE positions ADD COLUMN crc INTEGER`);
 }

@@ -1,8 +1,7 @@
 import { afterAll, expect, test } from "bun:test";
-import { Database } from "bun:sqlite";
-import { join } from "node:path";
 import { RingStore, WRITE_ROWS } from "../../../lib/ring/listen/store.ts";
 import { removeTmpDirs, tmpDir, waitFor } from "../../helpers/procs.ts";
+import { failingWrites, spoilStored, storedIds as onDisk } from "../../helpers/store_files.ts";
 
 afterAll(() => removeTmpDirs());
 
@@ -77,9 +76,7 @@ test("a row whose bytes changed on disk fails its checksum: it is never read, th
   const s = RingStore.open(dir);
   s.append(msgs("a", 5));
   s.flush();
-  const db = new Database(join(dir, "store.db"));
-  db.exec("UPDATE messages SET content = 'forged' WHERE seq = 3");
-  db.close();
+  spoilStored(dir, 3);
   expect(s.read(1, 100).map((m) => m.seq)).toEqual([1, 2, 4, 5]);
   // A page that lost a row is still a whole page when more follow.
   expect(s.read(1, 3).map((m) => m.seq)).toEqual([1, 2, 4]);
@@ -128,16 +125,6 @@ test("timeOf gives when a held message was stored, undefined for one not held", 
   s.close();
 });
 
-/** The ids store.db holds on disk, read through a connection of its own. */
-function onDisk(dir: string): string[] {
-  const db = new Database(join(dir, "store.db"), { readonly: true });
-  try {
-    return (db.query("SELECT id FROM messages ORDER BY seq").all() as { id: string }[]).map((r) => r.id);
-  } finally {
-    db.close();
-  }
-}
-
 test("messages are readable at once and written behind: many in one transaction, after a short delay, at WRITE_ROWS, or by flush()", async () => {
   const dir = tmpDir();
   const s = RingStore.open(dir);
@@ -176,17 +163,16 @@ test("a store that does not sync (fsync never) writes each append at once", () =
 
 test("a write that fails keeps the messages in memory, readable and in order, and the next write takes them", () => {
   const dir = tmpDir();
-  const s = RingStore.open(dir);
+  const writes = failingWrites();
+  const s = RingStore.open(dir, { writeAt: writes.writeAt });
   s.append(msgs("a", 2));
   s.flush();
-  const other = new Database(join(dir, "store.db"));
-  other.exec("BEGIN IMMEDIATE");
+  writes.failing = true;
   s.append(msgs("b", WRITE_ROWS));
   expect(s.unwritten).toBe(WRITE_ROWS);
   expect(() => s.flush()).toThrow();
   expect(s.read(1, 4).map((m) => m.id)).toEqual(["a-0", "a-1", "b-0", "b-1"]);
-  other.exec("ROLLBACK");
-  other.close();
+  writes.failing = false;
   s.append(msgs("c", 1));
   expect(s.unwritten).toBe(0);
   const ids = onDisk(dir);
