@@ -411,3 +411,22 @@ haTest(
   },
   60_000,
 );
+
+haTest(
+  "--vassals etcd://: a prefix of several pages (2 500 keys) is read whole at one revision, and the watch goes on from it",
+  async () => {
+    const etcd = await startEtcd();
+    const b64 = (s: string) => Buffer.from(s).toString("base64");
+    const put = async (names: string[]) => {
+      const success = names.map((n) => ({ request_put: { key: b64(`/many/vassals/${n}`), value: b64(sleeper()) } }));
+      const res = await fetch(`http://${etcd.endpoint}/v3/kv/txn`, { method: "POST", body: JSON.stringify({ success }) });
+      expect(res.ok).toBe(true);
+    };
+    const names = Array.from({ length: 2500 }, (_, i) => `v${String(i).padStart(4, "0")}.toml`);
+    for (let i = 0; i < names.length; i += 100) await put(names.slice(i, i + 100));
+    const z = await startZeus({ extra: ["--vassals", `etcd://${etcd.endpoint}/many/vassals/`] });
+    await waitFor(async () => (await z.status())?.summary?.vassals === 2500, 15_000, "2 500 vassals from etcd");
+    await put(["late.toml"]);
+    await waitFor(async () => (await z.status())?.summary?.vassals === 2501, 15_000, "the key put after the listing");
+  },
+);
