@@ -48,9 +48,9 @@ export const rollHealthy = (v: Awaited<ReturnType<typeof roll>>): boolean =>
 export const rollTags = (emperors: readonly EmperorProc[]) =>
   emperors.map((e) => /TAG = "(v\d)"/.exec(readFileSync(join(e.stateDir, "vassals", "roll.toml"), "utf8"))?.[1]).sort();
 
-async function status<T>(port: number): Promise<T | undefined> {
+async function status<T>(port: number, query = ""): Promise<T | undefined> {
   try {
-    const res = await fetch(`http://127.0.0.1:${port}/status`, { signal: AbortSignal.timeout(2000) });
+    const res = await fetch(`http://127.0.0.1:${port}/status${query}`, { signal: AbortSignal.timeout(2000) });
     return res.ok ? ((await res.json()) as T) : undefined;
   } catch {
     return undefined;
@@ -90,10 +90,11 @@ export interface ZeusProc {
 
 /**
  * Starts `zeus --listen ... --vassals dir --stats ...` plus `extra` flags (and `env` added to
- * the environment); waits `upMs` (default 10 s) for its /status.
+ * the environment); waits `upMs` (default 10 s) for its /status (with `upQuery`, e.g.
+ * `"?summary"`: a large fleet's whole /status takes longer than the 2 s each try is given).
  */
 export async function startZeus(
-  opts: { dir?: string; port?: number; extra?: string[]; env?: Record<string, string>; upMs?: number } = {},
+  opts: { dir?: string; port?: number; extra?: string[]; env?: Record<string, string>; upMs?: number; upQuery?: string } = {},
 ): Promise<ZeusProc> {
   const dir = opts.dir ?? tmpDir("zeus-vassals-");
   const port = opts.port ?? (await freePort());
@@ -104,7 +105,7 @@ export async function startZeus(
     opts.env ? { env: { ...process.env, ...opts.env } } : {},
   );
   const z: ZeusProc = { proc, port, statsPort, dir, status: () => status<ZeusStatus>(statsPort) };
-  await waitUp(proc, () => z.status(), opts.upMs ?? 10_000, "zeus /status");
+  await waitUp(proc, () => (opts.upQuery ? status(statsPort, opts.upQuery) : z.status()), opts.upMs ?? 10_000, "zeus /status");
   return z;
 }
 
