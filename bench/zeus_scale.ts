@@ -10,7 +10,7 @@
  *
  * Env: VASSALS (default 1000), EMPERORS (100), COPIES (1), STATE (`file` | `etcd`),
  * REJECT (fraction of offers refused, 0), HEARTBEAT (seconds, 1), DEAD_AFTER (seconds, 5),
- * QUIET (seconds left alone before RSS is read once quiet, 30),
+ * QUIET (seconds left alone before RSS is read once quiet, 30; 0: not read),
  * SIM_PROCS (simulator processes; default one per 500 emperors, at most 8), KILL9 (`0`: no
  * kill -9 of zeus at the end, e.g. to profile placement), ZEUS_LOG (a file for zeus's stderr),
  * ZEUS_LOG_LEVEL (default warning), TLS (`1`: zeus serves TLS with --client-ca, each emperor
@@ -271,12 +271,12 @@ async function run(z: ZeusProc): Promise<void> {
   console.log(
     `files written in ${writtenS.toFixed(2)} s; placed and running after ${placedS.toFixed(2)} s; zeus CPU ${cpu.toFixed(1)} s (${((cpu / VASSALS) * 1e6).toFixed(0)} µs per copy)`,
   );
-  console.log(`zeus RSS right after placement ${perCopy(placed)}; ${await quietly(z, "placement")}`);
+  console.log(`zeus RSS right after placement ${perCopy(placed)}${QUIET_S > 0 ? `; ${await quietly(z, "placement")}` : ""}`);
   const s = await timedStatus(z.statsPort);
   const { rss, peak } = memoryMiB(z.proc.pid);
   const dead = s?.status.counters.emperors_lost ?? -1;
   console.log(`zeus RSS right after the whole /status ${perCopy(rss)} (peak ${peak.toFixed(1)}); /status ${s?.ms.toFixed(0)} ms`);
-  console.log(`after the whole /status: ${await quietly(z, "the whole /status")}`);
+  if (QUIET_S > 0) console.log(`after the whole /status: ${await quietly(z, "the whole /status")}`);
   console.log(
     `heartbeat every ${HEARTBEAT_MS} ms: oldest age in /status ${ages.max} ms (${ages.samples} samples, slowest /status ${ages.statusMaxMs.toFixed(0)} ms); the simulator processes' own timer lag ${sims.lags().join(", ")} ms; emperors declared dead ${dead}; rejected ${sims.fleet().rejected}; connections closed ${sims.fleet().closed}`,
   );
