@@ -1,17 +1,20 @@
 /**
- * The store's append path, per message, on the same rows: the SQLite store as the node runs
- * it (`RingStore`, durable: rows written behind in transactions of 1024) against an
- * append-only segment file (the records of a batch encoded with their CRC-32 and written with
- * one call; neither syncs here: the node syncs both at its checkpoints). Alternating runs;
- * prints CPU (user + system) and wall time per message.
+ * The store's append path, per message, on the same rows: the store as the node runs it
+ * (`RingStore`, durable: rows written behind, 1024 at a time, into its segment files)
+ * against SQLite as the store used it before (transactions of 1024 rows, INSERTs of 32 rows,
+ * each row's CRC-32 of its fields) and a bare segment file (the records of a batch encoded
+ * with their CRC-32 and written with one call). None syncs here: the node syncs at its
+ * checkpoints. Alternating runs; prints CPU (user + system) and wall time per message.
  *
  *   bun bench/store_append.ts [MESSAGES] [RUNS]
  */
+import { Database } from "bun:sqlite";
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { loadavg as osLoad, tmpdir } from "node:os";
 import { RingStore, WRITE_ROWS } from "../lib/ring/listen/store.ts";
 import { RecordEncoder, type SegmentRow } from "../lib/ring/listen/segment_format.ts";
+import { rowSum } from "../lib/ring/listen/row_check.ts";
 
 const messages = Number(process.argv[2] ?? 200_000);
 const runs = Number(process.argv[3] ?? 3);
@@ -30,11 +33,43 @@ function measure(work: () => void): { cpu: number; wall: number } {
   return { cpu: (c.user + c.system) / messages, wall };
 }
 
-function sqlite(dir: string): void {
+function ringStore(dir: string): void {
   const store = RingStore.open(dir, { durable: true });
   for (let i = 0; i < messages; i += BATCH) store.append(rows.slice(i, i + BATCH));
   store.flush();
   store.close();
+}
+
+/** The store's append path when SQLite held its messages (before issue 26's segments). */
+function sqlite(dir: string): void {
+  const db = new Database(join(dir, "store.db"), { create: true, strict: true });
+  db.exec("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;");
+  db.exec(
+    "CREATE TABLE messages (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, id TEXT NOT NULL, origin TEXT NOT NULL, content TEXT NOT NULL, crc INTEGER)",
+  );
+  const insert = db.prepare(
+    `INSERT INTO messages (seq, ts, id, origin, content, crc) VALUES ${Array(32).fill("(?, ?, ?, ?, ?, ?)").join(", ")}`,
+  );
+  const write = db.transaction((batch: SegmentRow[]) => {
+    for (let i = 0; i < batch.length; i += 32) {
+      const params: (string | number)[] = [];
+      for (const m of batch.slice(i, i + 32))
+        params.push(m.seq, m.ts, m.id, m.origin, m.content, rowSum(m.seq, m.ts, m.id, m.origin, m.content));
+      insert.run(...params);
+    }
+  });
+  let pending: SegmentRow[] = [];
+  let seq = 0;
+  const now = Date.now();
+  for (let i = 0; i < messages; i += BATCH) {
+    for (const r of rows.slice(i, i + BATCH)) pending.push({ seq: ++seq, ts: now, id: r.id, origin: r.origin, content: r.content });
+    if (pending.length >= WRITE_ROWS) {
+      write(pending);
+      pending = [];
+    }
+  }
+  if (pending.length > 0) write(pending);
+  db.close();
 }
 
 /** The segment path: rows wait in memory like the store's, and go out `perWrite` at a time. */
@@ -56,7 +91,8 @@ function segment(dir: string, perWrite: number): void {
 }
 
 const cases: [string, (dir: string) => void][] = [
-  [`sqlite RingStore (transactions of ${WRITE_ROWS})`, sqlite],
+  [`RingStore (segments, writes of ${WRITE_ROWS})`, ringStore],
+  [`SQLite as the store used it before (transactions of ${WRITE_ROWS})`, sqlite],
   [`segment, one write per ${WRITE_ROWS} rows`, (d) => segment(d, WRITE_ROWS)],
   [`segment, one write per append of ${BATCH}`, (d) => segment(d, BATCH)],
 ];

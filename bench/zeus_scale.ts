@@ -4,10 +4,13 @@
  * real TCP connection on loopback speaking the Zeus protocol without starting processes; VASSALS
  * copies from a directory of files (COPIES copies each). Measures the time until every copy
  * is placed and reported running, zeus's CPU and RSS, `/status`'s time, the heartbeat ages
- * zeus shows meanwhile, and one emperor's death until its copies run elsewhere.
+ * zeus shows meanwhile, and one emperor's death until its copies run elsewhere. RSS is read right
+ * after placement, QUIET seconds later (nothing fetched meanwhile), right after the whole
+ * `/status` and QUIET seconds after that, with zeus's CPU while quiet.
  *
  * Env: VASSALS (default 1000), EMPERORS (100), COPIES (1), STATE (`file` | `etcd`),
  * REJECT (fraction of offers refused, 0), HEARTBEAT (seconds, 1), DEAD_AFTER (seconds, 5),
+ * QUIET (seconds left alone before RSS is read once quiet, 30; 0: not read),
  * SIM_PROCS (simulator processes; default one per 500 emperors, at most 8), KILL9 (`0`: no
  * kill -9 of zeus at the end, e.g. to profile placement), ZEUS_LOG (a file for zeus's stderr),
  * ZEUS_LOG_LEVEL (default warning), TLS (`1`: zeus serves TLS with --client-ca, each emperor
@@ -217,6 +220,28 @@ async function stateCaughtUp(z: ZeusProc, t0: number, w0: { puts: number; txns: 
   return `etcd holds every copy ${at} s after the vassals began to be written; etcd meanwhile: ${w.puts - w0.puts} keys put in ${w.txns - w0.txns} transactions, etcd CPU ${(etcdCpuSeconds(etcd!) - cpu0).toFixed(1)} s`;
 }
 
+/** Seconds zeus is left alone (no `/status` fetched; heartbeats go on) before its RSS is read once quiet. */
+const QUIET_S = env("QUIET", 30);
+
+const perCopy = (mib: number) => `${mib.toFixed(1)} MiB (${((mib * 1024) / VASSALS).toFixed(2)} KiB per copy)`;
+
+/**
+ * Leaves zeus alone for QUIET seconds (the emperors heartbeat, nothing changes, nothing is
+ * fetched): its RSS every 5 s (what each step of giving memory back gave), and its CPU
+ * meanwhile (what it does when nothing changes).
+ */
+async function quietly(z: ZeusProc, after: string): Promise<string> {
+  const cpu0 = cpuSeconds(z.proc.pid);
+  const samples: string[] = [];
+  for (let t = 5; t <= QUIET_S; t += 5) {
+    await Bun.sleep(5000); // a sampling period: the point is that nothing happens
+    samples.push(memoryMiB(z.proc.pid).rss.toFixed(0));
+  }
+  const cpu = cpuSeconds(z.proc.pid) - cpu0;
+  const rss = memoryMiB(z.proc.pid).rss;
+  return `once quiet (${QUIET_S} s after ${after}, nothing fetched) zeus RSS ${perCopy(rss)}, every 5 s ${samples.join(", ")} MiB; zeus CPU meanwhile ${cpu.toFixed(1)} s (${((cpu / QUIET_S) * 100).toFixed(0)} % of a core)`;
+}
+
 async function run(z: ZeusProc): Promise<void> {
   const t = performance.now();
   await dialAll(z);
@@ -236,21 +261,22 @@ async function run(z: ZeusProc): Promise<void> {
   const placedS = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(z.proc.pid) - cpu0;
   stopSample();
+  const placed = memoryMiB(z.proc.pid).rss;
   if (consoleWatch) {
     const c = await consoleWatch.stop();
     console.log(
       `a web console open while placing: ${c.events} snapshots, ${(c.bytes / 2 ** 20).toFixed(1)} MiB in all, the largest ${(c.largest / 1024).toFixed(0)} KiB, at most ${c.maxGapMs.toFixed(0)} ms apart`,
     );
   }
-  const s = await timedStatus(z.statsPort);
-  const { rss, peak } = memoryMiB(z.proc.pid);
-  const dead = s?.status.counters.emperors_lost ?? -1;
   console.log(
     `files written in ${writtenS.toFixed(2)} s; placed and running after ${placedS.toFixed(2)} s; zeus CPU ${cpu.toFixed(1)} s (${((cpu / VASSALS) * 1e6).toFixed(0)} µs per copy)`,
   );
-  console.log(
-    `zeus RSS ${rss.toFixed(1)} MiB (peak ${peak.toFixed(1)}), ${((rss * 1024) / VASSALS).toFixed(2)} KiB per copy; /status ${s?.ms.toFixed(0)} ms`,
-  );
+  console.log(`zeus RSS right after placement ${perCopy(placed)}${QUIET_S > 0 ? `; ${await quietly(z, "placement")}` : ""}`);
+  const s = await timedStatus(z.statsPort);
+  const { rss, peak } = memoryMiB(z.proc.pid);
+  const dead = s?.status.counters.emperors_lost ?? -1;
+  console.log(`zeus RSS right after the whole /status ${perCopy(rss)} (peak ${peak.toFixed(1)}); /status ${s?.ms.toFixed(0)} ms`);
+  if (QUIET_S > 0) console.log(`after the whole /status: ${await quietly(z, "the whole /status")}`);
   console.log(
     `heartbeat every ${HEARTBEAT_MS} ms: oldest age in /status ${ages.max} ms (${ages.samples} samples, slowest /status ${ages.statusMaxMs.toFixed(0)} ms); the simulator processes' own timer lag ${sims.lags().join(", ")} ms; emperors declared dead ${dead}; rejected ${sims.fleet().rejected}; connections closed ${sims.fleet().closed}`,
   );

@@ -573,7 +573,9 @@ ha_demo
 
 # ---- the fleet at scale: zeus with 500 simulated emperors (bench/zeus_scale.ts) -----------
 echo "== zeus at fleet scale: 20 000 vassals on 500 simulated emperors (real connections, the real protocol, no processes; docs/scale.md)"
-echo "  \$ VASSALS=20000 EMPERORS=500 SHOW_STATUS=1 make bench-scale"
-VASSALS=20000 EMPERORS=500 SHOW_STATUS=1 node_modules/.bin/bun run bench/zeus_scale.ts 2>&1 |
+echo "   a web console stays open meanwhile: beyond 1 000 vassals it gets the counts and what needs an operator"
+echo "  \$ VASSALS=20000 EMPERORS=500 SHOW_STATUS=1 CONSOLE=1 QUIET=0 make bench-scale"
+# QUIET=0: no minute spent waiting for zeus to give memory back (docs/scale.md has those figures).
+VASSALS=20000 EMPERORS=500 SHOW_STATUS=1 CONSOLE=1 QUIET=0 node_modules/.bin/bun run bench/zeus_scale.ts 2>&1 |
   awk 'NF == 0 { next } /^e[0-9]+ / { if (++rows > 3) { more++; next } } /^emperors:/ && more { print "...      (" more " more emperor rows)" } { print }' | indent
 echo "== done: every process the demo started is stopped${DEMO_KEEP:+; DEMO_KEEP set, so the files stay}"

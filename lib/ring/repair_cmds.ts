@@ -53,7 +53,7 @@ const REPAIR = defineCommand({
   help: `Usage:
   zog repair --config ring.toml [--node NAME] [--log-dir DIR] [--state-dir DIR]
 
-Sets the node's store aside (store.db.damaged-STAMP, never deleted), makes a new one and
+Sets the node's store aside (store.db.damaged-STAMP and messages.damaged-STAMP, never deleted), makes a new one and
 fills it from the journal, as a node does by itself at start when its store cannot be
 opened; then checks the journal and access.log as a start would, and exits. Stop the node
 first.`,

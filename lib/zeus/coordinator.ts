@@ -24,7 +24,7 @@ import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
 import { AdminError } from "../errors.ts";
 import { drainState, stepDrains } from "./drain.ts";
-import { forgetRevert, keepReverted, noteGood, startRollout, stepRollout } from "./rolling.ts";
+import { forgetRevert, keepReverted, mayNeedTick, noteGood, startRollout, stepRollout } from "./rolling.ts";
 import { restartVassal, startVassal, stopVassal } from "./vassal_control.ts";
 import { type SettleFacts, settleOver } from "./settle_rule.ts";
 
@@ -53,6 +53,12 @@ export class Coordinator {
   readonly counters: CoordinatorCounters = newCoordinatorCounters();
   /** How heartbeats are read: the longest gap, and the time zeus was too busy to read them. */
   readonly heartbeats: HeartbeatFigures = { max_gap_ms: 0, deaf_ms: 0, max_deaf_ms: 0 };
+  /**
+   * Messages from emperors other than heartbeats, so far: a report may change what `/status`
+   * shows without changing what is saved (a restart count). Whoever reads every vassal's row
+   * (the console's histories) reads them again only when this moved or something changed.
+   */
+  reports = 0;
   readonly #copies: CopyKeeper;
   #conns = new Map<number, { remote: string; node?: string; certNames?: string[] }>();
   /** Emperors already warned that their heartbeat is too slow for --dead-after. */
@@ -72,6 +78,14 @@ export class Coordinator {
     this.#copies = new CopyKeeper(io, opts, this.emperors, this.vassals, this.counters);
   }
 
+  /**
+   * The vassals the tick visits (a rollout, a last good config to note, a failure to clear;
+   * copy_keeper.ts): every vassal that may need it is among them (a property test holds it).
+   */
+  get unsettled(): ReadonlySet<VassalRecord> {
+    return this.#copies.unsettled;
+  }
+
   /** Whether placement still waits for emperors to come back after start. */
   get settling(): boolean {
     return this.#settleFrom !== undefined;
@@ -80,6 +94,7 @@ export class Coordinator {
   /** Loads a saved state: its copies wait, as "restored", for their emperors' reports. */
   restore(state: ZeusState): void {
     this.#awaited = restoreState(state, this.emperors, this.vassals);
+    for (const v of this.vassals.values()) this.#copies.unsettled.add(v);
   }
 
   /** The state to save. */
@@ -143,6 +158,7 @@ export class Coordinator {
       return this.#register(conn, c, m);
     }
     const e = this.emperors.get(c.node)!;
+    if (m.type !== "I_AM_ALIVE") this.reports++;
     switch (m.type) {
       case "I_AM_ALIVE":
         return this.#alive(conn, e, m);
@@ -182,10 +198,16 @@ export class Coordinator {
     this.#copies.expire(now);
     if (this.settling) return;
     let changed = stepDrains(this.#copies, now, this.wallTime(now));
-    for (const v of this.vassals.values()) {
+    const unsettled = this.#copies.unsettled;
+    for (const v of unsettled) {
+      if (this.vassals.get(v.name) !== v) {
+        unsettled.delete(v);
+        continue;
+      }
       changed = stepRollout(this.#copies, v, now) || changed;
       changed = noteGood(this.#copies, v) || changed;
       changed = this.#copies.recovered(v) || changed;
+      if (!mayNeedTick(v)) unsettled.delete(v);
     }
     if (!changed) return;
     this.io.changed();
@@ -318,6 +340,8 @@ export class Coordinator {
   control(what: "restart" | "stop" | "start", vassal: string, node?: string): string {
     const scope = { keeper: this.#copies, vassals: this.vassals, emperors: this.emperors };
     const said = CONTROLS[what](scope, vassal, node);
+    const v = this.vassals.get(vassal);
+    if (v) this.#copies.unsettled.add(v);
     if (what === "restart") return said;
     this.io.changed();
     this.#placePending();
@@ -334,6 +358,12 @@ export class Coordinator {
 
   /** A config file appeared or its content changed (an empty one is not a config yet: ignored). */
   fileSet(name: string, body: Uint8Array): void {
+    this.#fileSet(name, body);
+    const v = this.vassals.get(name);
+    if (v) this.#copies.unsettled.add(v);
+  }
+
+  #fileSet(name: string, body: Uint8Array): void {
     // Most likely caught between truncate and write: the next event brings the content.
     if (body.byteLength === 0) return void log.debug("vassal {name} is empty: waiting for its content", { name });
     const sha = sha256Hex(body);

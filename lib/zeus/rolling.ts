@@ -99,6 +99,24 @@ export function stepRollout(keeper: CopyKeeper, v: VassalRecord, now: number): b
 }
 
 /**
+ * Whether the coordinator's tick may still have something to do for `v`: a rollout under
+ * way, a config not yet noted as the last good one ({@link noteGood}), a failure that a
+ * recovery would clear. False for a vassal whose copies all run its last good config: the
+ * tick leaves it alone until a copy step, report, file change or command touches it. Pure.
+ *
+ * @example
+ * ```ts
+ * declare const v: VassalRecord, unsettled: Set<VassalRecord>;
+ * if (!mayNeedTick(v)) unsettled.delete(v);
+ * ```
+ */
+export function mayNeedTick(v: VassalRecord): boolean {
+  if (v.rollout?.state === "rolling") return true;
+  if (v.body && v.lastGood?.sha256 !== v.sha256) return true;
+  return v.failed !== undefined && !v.stopped;
+}
+
+/**
  * Remembers `v`'s config as the last good one once every copy it wants runs it well; returns
  * whether it did (then save: auto_revert needs it after a restart).
  *

@@ -8,7 +8,7 @@ import { defineCommand, defineSharedCommands, parseCommand, parseNumber, runShar
 import { defineCertsCommands, runCerts } from "../certs/mod.ts";
 import { EXIT, UsageError } from "../errors.ts";
 import { getLogger } from "../log/mod.ts";
-import { dropStartupPagesSoon } from "../proc/mod.ts";
+import { dropStartupPagesSoon, trimWhenIdle } from "../proc/mod.ts";
 import { type HostPort, loadServerFiles, parseHostPort, parseZeusSpec } from "../tls/mod.ts";
 import { runStatusCommand } from "./status_command.ts";
 import { type AdminCommandSpec, defineAdminCommand, runAdminCommand } from "../admin/mod.ts";
@@ -272,8 +272,12 @@ export async function main(args: string[]): Promise<number> {
   });
   const log = getLogger("zeus", "cli");
   dropStartupPagesSoon(log);
+  // After a burst (placing 100 000 copies, a whole /status), a full collection and the pages
+  // dropped once quiet (10-20 s): 30 s after placing 100 000 copies RSS was 291 MiB, 384 before.
+  const stopTrimming = trimWhenIdle(log, () => zeus.work);
   return await new Promise<number>((resolve) => {
     const stop = (sig: string) => {
+      stopTrimming();
       log.info("{sig}: stopping (emperors keep their vassals)", { sig });
       void zeus.stop().then(() => resolve(EXIT.ok));
     };

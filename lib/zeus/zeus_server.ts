@@ -93,6 +93,11 @@ export interface ZeusServer {
   statsPort?: number;
   /** The coordinator of the current term (an idle one while a standby). */
   readonly core: Coordinator;
+  /**
+   * Work done so far (changes, emperors' reports, `/status` served; heartbeats are not work): a
+   * count that stops moving when zeus is quiet, when it can give memory back (`trimWhenIdle`).
+   */
+  readonly work: number;
   /** Rescans the vassals directory now (SIGHUP). */
   rescan(): void;
   /** Stops listening and watching; emperors keep their vassals and redial. */
@@ -143,6 +148,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
   #stats: StatsServer | undefined;
   #ticker: TimerHandle | undefined;
   #lastTick = 0;
+  /** Changes and `/status` documents made, for {@link work}. */
+  #work = 0;
   readonly #clock: Clock;
   readonly #stopped = Promise.withResolvers<void>();
 
@@ -233,6 +240,11 @@ export class Zeus implements ZeusServer, ConnectionHost {
   /** The coordinator of the current term (an idle one while a standby). */
   get core(): Coordinator {
     return this.#term?.core ?? this.#idle;
+  }
+
+  /** Work done so far: changes, emperors' reports, `/status` documents made (heartbeats are not work). */
+  get work(): number {
+    return this.#work + this.core.reports;
   }
 
   /** Rescans the vassals directory now (SIGHUP). */
@@ -379,6 +391,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
         canAct: () => this.canAct(),
         clock: this.#clock,
         changed: () => {
+          this.#work++;
           this.#saver?.queue();
           this.ui.poke();
         },
@@ -502,12 +515,14 @@ export class Zeus implements ZeusServer, ConnectionHost {
 
   #status(view: StatusView = {}): ZeusStatus {
     const { ha } = this.opts;
+    this.#work++;
     return { ...zeusStatus(this.core, view), ...(ha ? { ha: ha.status() } : {}) };
   }
 
   /** `/status`: made at once, or streamed a slice of rows at a time beyond STREAM_ROWS rows. */
   #statsStatus(view: StatusView): ZeusStatus | StreamedStatus {
     const ha = this.opts.ha;
+    this.#work++;
     const plan = statusPlan(this.core, view);
     const last = ha ? { ha: ha.status() } : {};
     if (plan.rows.length > STREAM_ROWS) return { streamed: (head) => statusStream(plan, head, last) };

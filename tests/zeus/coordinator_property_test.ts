@@ -1,12 +1,14 @@
 // Property: whatever happens (files come and go, emperors crash, are cut off and come back,
 // zeus is killed and restored),
 // once everyone has reported no vassal runs more copies than asked, copies sit on distinct
-// emperors, and every vassal that fits is fully placed.
+// emperors, and every vassal that fits is fully placed; and the tick, which visits only the
+// vassals a step or a change touched, leaves out none that may need it.
 import { expect, test } from "bun:test";
 import { configureSync, type LogRecord, resetSync } from "@logtape/logtape";
 import fc from "fast-check";
 import { sha256Hex, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
 import { Coordinator } from "../../lib/zeus/coordinator.ts";
+import { mayNeedTick } from "../../lib/zeus/rolling.ts";
 
 const NODES = ["e1", "e2", "e3", "e4"];
 const body = (copies: number, edit: number) => new TextEncoder().encode(`[vassal]\ncommand = "/bin/true"\nnodes = ${copies}\n# ${edit}\n`);
@@ -122,6 +124,8 @@ async function simulate(cmds: Cmd[]) {
     }
     await settle();
     for (const v of core.vassals.values()) expect(v.copiesOn.size).toBeLessThanOrEqual(v.copies);
+    // The tick visits only the unsettled vassals: none that may need it is left out.
+    for (const v of core.vassals.values()) if (mayNeedTick(v)) expect(core.unsettled.has(v)).toBe(true);
   }
   for (const n of NODES) connect(n);
   await settle();
