@@ -302,7 +302,7 @@ async function run(z: ZeusProc): Promise<void> {
 }
 
 /**
- * kill -9 of zeus, started again on its port and state: every emperor redials (0.2-2 s apart,
+ * kill -9 of zeus, started again on its port and state: every emperor redials (with an emperor's backoff,
  * refused ones again) and reports what it runs. Time until all are back and every copy is
  * adopted, and what was started again (0 expected).
  */
@@ -388,7 +388,7 @@ function portSockets(port: number): { established: number; acceptQueue: string }
 }
 
 /** How often the bench asks zeus whether the storm after kill -9 is over. */
-const STORM_POLL_MS = 250;
+const STORM_POLL_MS = 1000;
 
 /** zeus's flags (the same state again after kill -9), and the zeus running now. */
 let zeusFlags: string[] = [];
