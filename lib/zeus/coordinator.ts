@@ -18,7 +18,7 @@ import {
   newCoordinatorCounters,
   plural,
 } from "./coordinator_types.ts";
-import { copiesWanted, type EmperorRecord, emperorOf, newVassal, type VassalRecord } from "./records.ts";
+import { copiesWanted, type EmperorRecord, emperorOf, newVassal, NO_REJECTIONS, type VassalRecord } from "./records.ts";
 import { restoreState, snapshotState, snapshotStateSliced } from "./state_snapshot.ts";
 import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
@@ -388,7 +388,7 @@ export class Coordinator {
     if (wanted.settings) v.settings = wanted.settings;
     else delete v.settings;
     if (!contentChanged) forgetRevert(v);
-    v.rejectedBy.clear();
+    v.rejectedBy = NO_REJECTIONS;
     if (fresh) log.info("new vassal {name} ({copies} wanted)", { name, copies: plural(v.copies, "copy", "copies") });
     else if (contentChanged) {
       log.info("vassal {name} changed: updating {n}", { name, n: plural(v.copiesOn.size, "copy", "copies") });

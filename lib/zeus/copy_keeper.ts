@@ -14,7 +14,7 @@ import { placeAll, type Want } from "./placement.ts";
 import { planReconcile } from "./reconcile.ts";
 import { rolloutHolds } from "./rollout.ts";
 import { exitText, judge } from "./verdict.ts";
-import { type Copy, copiesWanted, type CopyReport, type EmperorRecord, emperorOf, type VassalRecord } from "./records.ts";
+import { type Copy, copiesWanted, type CopyReport, type EmperorRecord, emperorOf, rejectedOn, type VassalRecord } from "./records.ts";
 
 const log = getLogger("zeus", "coordinator");
 
@@ -382,7 +382,7 @@ export class CopyKeeper {
         return void log.info("{name} spawned on {node} (pid {pid})", { name: v.name, node: c.node, pid: a.pid });
       case "reject":
         log.warn("emperor {node} rejected {name}: {reason}", { node: c.node, name: v.name, reason: a.reason });
-        v.rejectedBy.add(c.node);
+        rejectedOn(v, c.node);
         if (++v.rejections >= this.opts.maxRejections) {
           v.failed = `rejected ${v.rejections} times, last by ${c.node}: ${a.reason}`;
           log.error("vassal {name} failed: {why}; it is retried when its config changes", { name: v.name, why: v.failed });
@@ -390,7 +390,7 @@ export class CopyKeeper {
         return;
       case "reschedule": {
         this.counters.rescheduled++;
-        v.rejectedBy.add(c.node);
+        rejectedOn(v, c.node);
         v.reschedules = (v.reschedules ?? 0) + 1;
         const elsewhere = this.placeable(v);
         if (v.reschedules >= this.opts.maxRejections || !elsewhere) {

@@ -95,7 +95,8 @@ export interface VassalRecord {
   /** Set once rejections reached the bound; cleared when the config changes. */
   failed?: string;
   rejections: number;
-  rejectedBy: Set<string>;
+  /** Emperors that refused it since its config last changed ({@link NO_REJECTIONS} while none; added to by {@link rejectedOn}). */
+  rejectedBy: ReadonlySet<string>;
   /** Copies by emperor node. */
   copiesOn: CopiesOn;
   /** Times a copy was moved off a lost emperor. */
@@ -158,6 +159,26 @@ export function emperorOf(emperors: Map<string, EmperorRecord>, node: string): E
 }
 
 /**
+ * No emperor refused the vassal: one empty set shared by every vassal that none refused
+ * (an empty `Set` each cost about 40 bytes a vassal at 100 000); never added to.
+ */
+export const NO_REJECTIONS: ReadonlySet<string> = new Set();
+
+/**
+ * Emperor `node` refused `v`: it is not offered there again until the config changes.
+ *
+ * @example
+ * ```ts
+ * const v = newVassal(new Map(), "web.toml", "ab12", 2);
+ * rejectedOn(v, "e1");
+ * v.rejectedBy.has("e1"); // true
+ * ```
+ */
+export function rejectedOn(v: VassalRecord, node: string): void {
+  v.rejectedBy = new Set([...v.rejectedBy, node]);
+}
+
+/**
  * A new vassal record (no copies, no rejections), stored in `vassals` under `name`.
  *
  * @example
@@ -166,7 +187,7 @@ export function emperorOf(emperors: Map<string, EmperorRecord>, node: string): E
  * ```
  */
 export function newVassal(vassals: Map<string, VassalRecord>, name: string, sha256: string, copies: number): VassalRecord {
-  const v: VassalRecord = { name, sha256, copies, rejections: 0, rejectedBy: new Set(), copiesOn: new CopyList(), moves: 0 };
+  const v: VassalRecord = { name, sha256, copies, rejections: 0, rejectedBy: NO_REJECTIONS, copiesOn: new CopyList(), moves: 0 };
   vassals.set(name, v);
   return v;
 }

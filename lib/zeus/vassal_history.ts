@@ -34,6 +34,10 @@ export const HISTORY_LINES = 100;
 
 const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : "none");
 
+/** Characters of a digest a history keeps to tell configs apart (64 bits; the lines show 12). */
+const SHA_KEPT = 16;
+const kept = (sha: string | undefined) => sha?.slice(0, SHA_KEPT);
+
 /**
  * What changed between two rows of the same vassal (`before` undefined: it is new).
  *
@@ -46,7 +50,7 @@ const short = (sha: string | undefined) => (sha ? sha.slice(0, 12) : "none");
 export function vassalChanges(before: SeenRow | undefined, after: VassalStatusRow): string[] {
   const out: string[] = [];
   if (!before) out.push(`config added (sha256 ${short(after.sha256)}, ${after.copies} wanted)`);
-  else if (before.sha256 !== after.sha256) out.push(`config changed: sha256 ${short(before.sha256)} → ${short(after.sha256)}`);
+  else if (kept(before.sha256) !== kept(after.sha256)) out.push(`config changed: sha256 ${short(before.sha256)} → ${short(after.sha256)}`);
   if (before && before.state !== after.state) out.push(`state ${before.state} → ${after.state}${after.error ? `: ${after.error}` : ""}`);
   const was = new Map((before?.emperors ?? []).map((c) => [c.node, c]));
   for (const c of after.emperors) {
@@ -85,7 +89,7 @@ type Key = [string | null, string, number, string | null, [string, number, numbe
  */
 export function seenKey(row: SeenRow): string {
   const r = row.rollout;
-  const key: Key = [row.sha256 ?? null, row.state, row.moves, row.note ?? null, r ? [r.state, r.updated, r.total] : null];
+  const key: Key = [kept(row.sha256) ?? null, row.state, row.moves, row.note ?? null, r ? [r.state, r.updated, r.total] : null];
   for (const c of row.emperors) key.push(c.node, c.state, c.restarts, c.health ?? null);
   return JSON.stringify(key);
 }
@@ -116,7 +120,37 @@ export function seenRow(key: string): SeenRow {
 const asciiJson = (text: string): string =>
   JSON.stringify(text).replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 
-/** One vassal: its last row's key, its lines (each `${at}${JSON text}\n`), and the last round that listed it. */
+/**
+ * The words most lines are made of, each kept as one control character: JSON escapes every
+ * control character of a text, so none stands for itself in a kept line. 100 000 vassals keep
+ * about five lines each.
+ */
+const PHRASES = [
+  "copy placed on ",
+  "copy on ",
+  " \\u2192 ",
+  "config added (sha256 ",
+  " wanted)",
+  "state ",
+  "running",
+  "offered",
+  "accepted",
+  "placing",
+  "starting",
+  "pending",
+  " (pid ",
+  "restarted (",
+  " in all)",
+];
+const CODES = PHRASES.map((_, i) => String.fromCharCode(i < 8 ? i + 1 : i + 6)); // \x01-\x08, \x0e-: not \t, \n, \v, \f, \r
+const PHRASE_OF = new Map(CODES.map((c, i) => [c, PHRASES[i]!]));
+const CODED = new RegExp(`[${CODES.join("")}]`, "g");
+
+/** A line's JSON with its phrases as codes (read back by {@link uncoded}). */
+const coded = (json: string): string => PHRASES.reduce((s, p, i) => s.replaceAll(p, CODES[i]!), json);
+const uncoded = (kept: string): string => kept.replace(CODED, (c) => PHRASE_OF.get(c)!);
+
+/** One vassal: its last row's key, its lines (each `${at in base 36}${JSON text, phrases coded}\n`), and the last round that listed it. */
 interface Kept {
   key: string;
   lines: string;
@@ -182,12 +216,12 @@ export class VassalHistory {
       .filter((l) => l !== "")
       .map((l) => {
         const cut = l.indexOf('"');
-        return { at: Number(l.slice(0, cut)), text: JSON.parse(l.slice(cut)) as string };
+        return { at: parseInt(l.slice(0, cut), 36), text: JSON.parse(uncoded(l.slice(cut))) as string };
       });
   }
 
   #add(k: Kept, texts: string[], at: number): void {
-    let lines = k.lines + texts.map((t) => `${at}${asciiJson(t)}\n`).join("");
+    let lines = k.lines + texts.map((t) => `${at.toString(36)}${coded(asciiJson(t))}\n`).join("");
     k.count += texts.length;
     for (; k.count > HISTORY_LINES; k.count--) lines = lines.slice(lines.indexOf("\n") + 1);
     // A string built by + is a tree of its parts (32 bytes a node, each part kept): copied, it is one flat string of bytes.

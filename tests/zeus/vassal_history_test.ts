@@ -124,3 +124,38 @@ test("a round read in slices (begin, take each slice, end) records what one obse
   expect(sliced.of("v6.toml")).toEqual([]);
   expect(sliced.of("v0.toml")).toHaveLength(3);
 });
+
+test("property: lines are kept coded (times in base 36, their common words as single characters) and come back as written, whatever they hold", () => {
+  const words = fc.constantFrom(
+    "copy on ",
+    "copy placed on ",
+    " → ",
+    "running",
+    "state ",
+    "\u0001",
+    "\u000e",
+    "\n",
+    '"',
+    "\\u2192",
+    "🙂",
+    "x",
+  );
+  fc.assert(
+    fc.property(fc.array(fc.string({ unit: words, maxLength: 12 }), { minLength: 1, maxLength: 4 }), fc.nat(), (texts, at) => {
+      const h = new VassalHistory();
+      h.observe([row()], at);
+      texts.forEach((text, i) => h.observe([row({ note: `${i}:${text}` })], at + i + 1));
+      const lines = h.of("web.toml");
+      expect(lines.slice(2).map((l) => l.text)).toEqual(texts.map((t, i) => `waits: ${i}:${t}`));
+      expect(lines.slice(2).map((l) => l.at)).toEqual(texts.map((_, i) => at + i + 1));
+    }),
+  );
+});
+
+test("a config change is read off the digest's first 16 characters, which the key keeps (not all 64)", () => {
+  const before = row();
+  const after = row({ sha256: `${"a".repeat(16)}${"b".repeat(48)}` });
+  expect(vassalChanges(before, after)).toEqual([]);
+  expect(seenKey(before)).not.toContain("a".repeat(17));
+  expect(vassalChanges(before, row({ sha256: `b${"a".repeat(63)}` }))).toEqual(["config changed: sha256 aaaaaaaaaaaa → baaaaaaaaaaa"]);
+});

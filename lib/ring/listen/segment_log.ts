@@ -35,6 +35,9 @@ export const SEGMENT_BYTES = 16 << 20;
 /** One record in this many is in the index: a lookup reads at most this many heads. */
 export const MARK_EVERY = 64;
 
+/** What a lookup reads first: {@link MARK_EVERY} records of about 100 bytes. */
+const LOOKUP_BYTES = 8 << 10;
+
 /** How bytes reach a segment file (a test makes writes fail with its own). */
 export type WriteAt = (fd: number, bytes: Uint8Array, position: number) => void;
 
@@ -266,22 +269,27 @@ export class SegmentLog {
       const seg = this.segments[i]!;
       if (seg.count === 0 || seg.lastSeq < seq) continue;
       let found: number | undefined;
-      this.#walkSeg(i, seg.marks[markAtOrBefore(seg.marks, seq) + 2]!, (_b, _a, head, offset) => {
-        if (head.seq < seq) return true;
-        found = offset;
-        return false;
-      });
+      this.#walkSeg(
+        i,
+        seg.marks[markAtOrBefore(seg.marks, seq) + 2]!,
+        (_b, _a, head, offset) => {
+          if (head.seq < seq) return true;
+          found = offset;
+          return false;
+        },
+        LOOKUP_BYTES,
+      );
       if (found !== undefined) return { seg: i, offset: found };
     }
     return undefined;
   }
 
-  #walkSeg(i: number, from: number, visit: RecordVisit): void {
+  #walkSeg(i: number, from: number, visit: RecordVisit, firstBytes?: number): void {
     const seg = this.segments[i]!;
     const own = i === this.segments.length - 1 && this.#fd !== undefined;
     const fd = own ? this.#fd! : openSync(seg.path, "r");
     try {
-      this.#reader.walk(fd, from, seg.size, visit);
+      this.#reader.walk(fd, from, seg.size, visit, firstBytes);
     } finally {
       if (!own) closeSync(fd);
     }
@@ -290,39 +298,50 @@ export class SegmentLog {
   /**
    * Visits the records from the first at or past `fromSeq` on, in order, until `visit`
    * returns false. A damaged record's seq is what it says, when that lies between its
-   * neighbours' seqs; else the one after the seq before it.
+   * neighbours' seqs; else the one after the seq before it. `firstBytes`: how much to read
+   * first (a caller that wants a few records), whole chunks otherwise.
    *
    * @throws {Error} from the reads
    */
-  read(fromSeq: number, visit: (r: ReadRecord) => boolean | void): void {
+  read(fromSeq: number, visit: (r: ReadRecord) => boolean | void, firstBytes?: number): void {
     const place = this.#place(fromSeq);
     if (!place) return;
     let prev = fromSeq - 1;
     let go = true;
     for (let i = place.seg; i < this.segments.length && go; i++) {
-      this.#walkSeg(i, i === place.seg ? place.offset : 0, (buf, at) => {
-        const r = readRecord(buf, at);
-        if (r.kind === "row") {
-          prev = r.row.seq;
-          go = visit(r) !== false;
-        } else if (r.kind === "damaged") {
-          const seq = Number.isSafeInteger(r.seq) && r.seq > prev && r.seq <= this.lastSeq ? r.seq : prev + 1;
-          prev = seq;
-          go = visit({ kind: "damaged", seq, ts: r.ts, id: r.id }) !== false;
-        }
-        return go;
-      });
+      const first = i === place.seg ? firstBytes : undefined;
+      this.#walkSeg(
+        i,
+        i === place.seg ? place.offset : 0,
+        (buf, at) => {
+          const r = readRecord(buf, at);
+          if (r.kind === "row") {
+            prev = r.row.seq;
+            go = visit(r) !== false;
+          } else if (r.kind === "damaged") {
+            const seq = Number.isSafeInteger(r.seq) && r.seq > prev && r.seq <= this.lastSeq ? r.seq : prev + 1;
+            prev = seq;
+            go = visit({ kind: "damaged", seq, ts: r.ts, id: r.id }) !== false;
+          }
+          return go;
+        },
+        first,
+      );
     }
   }
 
   /** The head of the record of `seq` (seq, time and id, unchecked), or undefined when none has it. */
   find(seq: number): { seq: number; ts: number; id: string } | undefined {
     let out: { seq: number; ts: number; id: string } | undefined;
-    this.read(seq, (r) => {
-      const at = r.kind === "row" ? r.row : r;
-      if (at.seq === seq) out = { seq: at.seq, ts: at.ts, id: at.id };
-      return false;
-    });
+    this.read(
+      seq,
+      (r) => {
+        const at = r.kind === "row" ? r.row : r;
+        if (at.seq === seq) out = { seq: at.seq, ts: at.ts, id: at.id };
+        return false;
+      },
+      LOOKUP_BYTES,
+    );
     return out;
   }
 
@@ -341,11 +360,16 @@ export class SegmentLog {
       else hi = mid - 1;
     }
     let seq: number | undefined;
-    this.#walkSeg(i, marks[m + 2]!, (_b, _a, head) => {
-      if (head.ts < ms) return true;
-      seq = head.seq;
-      return false;
-    });
+    this.#walkSeg(
+      i,
+      marks[m + 2]!,
+      (_b, _a, head) => {
+        if (head.ts < ms) return true;
+        seq = head.seq;
+        return false;
+      },
+      LOOKUP_BYTES,
+    );
     return seq;
   }
 
@@ -361,10 +385,15 @@ export class SegmentLog {
     const seg = place && this.segments[place.seg]!;
     let length = -1;
     if (seg)
-      this.#walkSeg(place.seg, place.offset, (_b, at, head) => {
-        if (head.seq === row.seq) length = head.end - at;
-        return false;
-      });
+      this.#walkSeg(
+        place.seg,
+        place.offset,
+        (_b, at, head) => {
+          if (head.seq === row.seq) length = head.end - at;
+          return false;
+        },
+        LOOKUP_BYTES,
+      );
     const bytes = this.#enc.encode([row]);
     if (!seg || length !== bytes.length) return false;
     const own = place.seg === this.segments.length - 1;

@@ -7,7 +7,7 @@
  * @module
  */
 import { readSync } from "node:fs";
-import { readHead, readRecord, type RecordHead } from "./segment_format.ts";
+import { RECORD_HEAD, readHead, readRecord, type RecordHead } from "./segment_format.ts";
 
 /** How the walk ended: at `to`, or at `at` where the bytes hold no whole record (torn). */
 export interface WalkEnd {
@@ -35,19 +35,23 @@ export class ChunkReader {
   #buf: Buffer;
 
   constructor(readonly chunkBytes = 256 << 10) {
-    this.#buf = Buffer.allocUnsafe(chunkBytes);
+    this.#buf = Buffer.allocUnsafe(Math.max(chunkBytes, RECORD_HEAD));
   }
 
   /**
    * Visits the records between offsets `from` and `to` of `fd`, in order, until `visit`
-   * returns false (then `at` is the end of the record it stopped at).
+   * returns false (then `at` is the end of the record it stopped at). The first read takes
+   * at most `firstBytes` (a lookup that needs a few records reads a few), the others a
+   * whole chunk.
    *
    * @throws {Error} from the read (EIO...)
    */
-  walk(fd: number, from: number, to: number, visit: RecordVisit): WalkEnd {
+  walk(fd: number, from: number, to: number, visit: RecordVisit, firstBytes = Infinity): WalkEnd {
     let pos = from;
+    let chunk = Math.min(firstBytes, this.#buf.length);
     while (pos < to) {
-      const want = Math.min(this.#buf.length, to - pos);
+      const want = Math.min(chunk, to - pos);
+      chunk = this.#buf.length;
       const n = readSync(fd, this.#buf, 0, want, pos);
       if (n <= 0) return { at: pos, torn: true };
       const view = this.#buf.subarray(0, n);
@@ -57,10 +61,14 @@ export class ChunkReader {
         at = head.end;
       }
       if (at === 0) {
-        // No whole record in a chunk: one larger than the buffer, or no record at all.
-        const len = n >= 4 ? view.readUInt32LE(0) : 0;
-        if (n < want || want === to - pos || len <= n || pos + len > to) return { at: pos, torn: true };
-        this.#buf = Buffer.allocUnsafe(len);
+        // No whole record in what was read: a first read too short, a record larger than
+        // the buffer, or bytes that are no record.
+        if (n < want || want === to - pos) return { at: pos, torn: true };
+        const len = n >= RECORD_HEAD ? view.readUInt32LE(0) : Infinity;
+        if (len <= n || (len !== Infinity && pos + len > to)) return { at: pos, torn: true };
+        if (len !== Infinity && len > this.#buf.length) this.#buf = Buffer.allocUnsafe(len);
+        else if (want === this.#buf.length) return { at: pos, torn: true };
+        chunk = this.#buf.length;
         continue;
       }
       pos += at;

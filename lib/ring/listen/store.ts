@@ -206,12 +206,17 @@ export class RingStore {
     const rows: StoredMessage[] = [];
     const from = Math.max(fromSeq, this.#firstSeq);
     if (from < firstPending && limit > 0)
-      this.#log.read(from, (r) => {
-        if (r.kind === "damaged") this.#damaged(r.seq);
-        else if (r.row.seq >= firstPending) return false;
-        else rows.push(r.row);
-        return rows.length < limit;
-      });
+      this.#log.read(
+        from,
+        (r) => {
+          if (r.kind === "damaged") this.#damaged(r.seq);
+          else if (r.row.seq >= firstPending) return false;
+          else rows.push(r.row);
+          return rows.length < limit;
+        },
+        // A few records are read with a small read (a group's redelivery reads one).
+        Math.max(4096, limit * 256),
+      );
     if (rows.length < limit && this.#pending.length > 0) {
       const at = Math.max(fromSeq, firstPending) - firstPending;
       for (let i = at; i < this.#pending.length && rows.length < limit; i++) rows.push(this.#pending[i]!);
@@ -248,10 +253,14 @@ export class RingStore {
 
   #firstRecord(): number {
     let seq = 0;
-    this.#log.read(this.#firstSeq, (r) => {
-      seq = r.kind === "row" ? r.row.seq : r.seq;
-      return false;
-    });
+    this.#log.read(
+      this.#firstSeq,
+      (r) => {
+        seq = r.kind === "row" ? r.row.seq : r.seq;
+        return false;
+      },
+      4096,
+    );
     return seq;
   }
 
