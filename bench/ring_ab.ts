@@ -11,7 +11,8 @@
  * will do), default dist/zog. BENCH_FSYNC (default batch), BENCH_WARM (default 30 000),
  * BENCH_N (default 20 000), BENCH_REPS (default 3), BENCH_LATENCY_N (window 1, default
  * 3 000; 0 skips it), BENCH_QUIET_S (default 25; 0 skips it): then each node's RSS once the
- * rings have been quiet that long.
+ * rings have been quiet that long. TLS=1: the rings run `[tls]` with client certificates
+ * required (as bench/ring.ts does).
  */
 import { loadavg } from "node:os";
 import { basename, dirname } from "node:path";
@@ -27,6 +28,7 @@ const n = Number(process.env.BENCH_N ?? 20_000);
 const reps = Number(process.env.BENCH_REPS ?? 3);
 const latencyN = Number(process.env.BENCH_LATENCY_N ?? 3000);
 const quietS = Number(process.env.BENCH_QUIET_S ?? 25);
+const tls = process.env.TLS === "1";
 
 const load = () =>
   `load average ${loadavg()
@@ -58,11 +60,13 @@ async function measured(ring: ZogRing): Promise<string> {
   );
 }
 
-console.log(`ring_ab: ${builds.length} builds, five nodes each, fsync=${fsync}, ${warm} messages of warm-up, runs of ${n} (${load()})`);
+console.log(
+  `ring_ab: ${builds.length} builds, five nodes each${tls ? ", mutual TLS" : ""}, fsync=${fsync}, ${warm} messages of warm-up, runs of ${n} (${load()})`,
+);
 const rings: { name: string; ring: ZogRing }[] = [];
 try {
   for (const [i, path] of builds.entries()) {
-    const ring = await ZogRing.start(`127.4.${50 + i}`, 5, fsync, path);
+    const ring = await ZogRing.start(`127.4.${50 + i}`, 5, fsync, path, { tls });
     rings.push({ name: label(path), ring });
     await ring.viaClient(warm, 64);
   }

@@ -344,7 +344,7 @@ async function storm(z: ZeusProc): Promise<void> {
   const s = ((performance.now() - t0) / 1000).toFixed(2);
   await sims.sync();
   console.log(
-    `kill -9 of zeus (${STATE} state): up again after ${upS.toFixed(2)} s; ${back} emperors back and every copy adopted after ${s} s; adopted ${last!.counters.adopted}, placed anew ${last!.counters.placed}, configs sent again (restarts) ${sims.fleet().spawned - spawned0}; dials refused or failed ${sims.fleet().closed - closed0 - EMPERORS + 1} (given up after 5 s: ${sims.fleet().gaveUp - gaveUp0}); simulator timer lag ${sims.lags().join(", ")} ms`,
+    `kill -9 of zeus (${STATE} state): up again after ${upS.toFixed(2)} s; ${back} emperors back and every copy adopted after ${s} s; adopted ${last!.counters.adopted}, placed anew ${last!.counters.placed}, configs sent again (restarts) ${sims.fleet().spawned - spawned0}; dials refused or failed ${sims.fleet().closed - closed0 - EMPERORS + 1} (given up for want of time: ${sims.fleet().gaveUp - gaveUp0}); simulator timer lag ${sims.lags().join(", ")} ms`,
   );
   const f = (x?: number) => (x === undefined ? "?" : `${x.toFixed(2)} s`);
   console.log(
@@ -368,7 +368,7 @@ function stormProgress(z: ZeusProc, t0: number, last: () => ZeusStatus | undefin
     const c = s?.counters;
     const sock = portSockets(z.port);
     console.log(
-      `  storm ${secs(t0)} s: alive ${s?.summary?.alive ?? "?"}, settling ${s?.settling ?? "?"}, adopted ${c?.adopted ?? "?"}, placed anew ${c?.placed ?? "?"}, extras destroyed ${c?.extras_destroyed ?? "?"}, deaf ${((s?.heartbeats?.deaf_ms ?? 0) / 1000).toFixed(1)} s (longest ${((s?.heartbeats?.max_deaf_ms ?? 0) / 1000).toFixed(1)}); dials closed or failed ${sims.fleet().closed} (given up after 5 s: ${sims.fleet().gaveUp}); TCP to zeus: ${sock.established} established, accept queue ${sock.acceptQueue}; ${used}`,
+      `  storm ${secs(t0)} s: alive ${s?.summary?.alive ?? "?"}, settling ${s?.settling ?? "?"}, adopted ${c?.adopted ?? "?"}, placed anew ${c?.placed ?? "?"}, extras destroyed ${c?.extras_destroyed ?? "?"}, deaf ${((s?.heartbeats?.deaf_ms ?? 0) / 1000).toFixed(1)} s (longest ${((s?.heartbeats?.max_deaf_ms ?? 0) / 1000).toFixed(1)}); dials closed or failed ${sims.fleet().closed} (given up for want of time: ${sims.fleet().gaveUp}); TCP to zeus: ${sock.established} established, accept queue ${sock.acceptQueue}; ${used}`,
     );
   }, 5000);
   return () => clearInterval(timer);

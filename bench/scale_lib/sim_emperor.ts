@@ -9,7 +9,7 @@
 import type { Socket } from "bun";
 import { backoffMs } from "../../lib/net/mod.ts";
 import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../../lib/packet/mod.ts";
-import { ConfigAssembler, decodeMessage, encodeMessage, reportMessages, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
+import { ConfigAssembler, decodeMessage, dialTimeoutMs, encodeMessage, reportMessages, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
 
 /** What every simulated emperor shares: the tallies the bench reads. */
 export interface SimFleet {
@@ -22,12 +22,10 @@ export interface SimFleet {
   rejectRate: number;
   /** Configs received and "spawned" (a restart of a running copy counts too). */
   spawned: number;
-  /** Dials given up because the connection (and its TLS handshake) was not up in {@link DIAL_TIMEOUT_MS}. */
+  /** Dials given up because the connection (and its TLS handshake) was not up in time (5 s, then longer: dialTimeoutMs). */
   gaveUp: number;
 }
 
-/** A dial not up by then (TLS: its handshake not done) is given up and dialled again, as an emperor's (lib/emperor/zeus_link.ts). */
-export const DIAL_TIMEOUT_MS = 5000;
 
 let nextPid = 100_000;
 
@@ -52,6 +50,8 @@ export class SimEmperor {
   #pending: Uint8Array[] = [];
   /** Where to dial again when the connection ends (as a real emperor redials); unset by kill(). */
   #redial: { host: string; port: number } | undefined;
+  /** Dials in a row given up for want of time: the next waits longer. */
+  #timedOut = 0;
   /** Failed dials in a row, for the backoff; and when the current connection came up. */
   #attempts = 0;
   #since = 0;
@@ -86,7 +86,10 @@ export class SimEmperor {
       socket: {
         data: (_s, data) => this.#data(data),
         drain: () => this.#flush(),
-        handshake: (_s, ok) => void (up = ok),
+        handshake: (_s, ok) => {
+          up = ok;
+          if (ok) this.#timedOut = 0;
+        },
         close: (sock) => void (sock === this.#socket && this.#closed()),
         error: (sock) => void (sock === this.#socket && this.#closed()),
       },
@@ -94,11 +97,14 @@ export class SimEmperor {
     this.#socket = socket;
     this.#since = performance.now();
     // What is written before the handshake is sent after it (Bun keeps it: write() returns 0, then drain).
+    // A dial not up in time (its handshake not done) is given up and dialled again, given
+    // longer each time in a row, as an emperor's (lib/zeus_protocol/dial_patience.ts).
     setTimeout(() => {
       if (up || this.#socket !== socket) return;
       this.fleet.gaveUp++;
+      this.#timedOut++;
       socket.terminate();
-    }, DIAL_TIMEOUT_MS);
+    }, dialTimeoutMs(this.#timedOut));
     this.heartbeat();
     const report = [...this.vassals].map(([name, pid]) => ({ name, pid, restarts: 0, sha256: this.#shas.get(name) ?? "0".repeat(64) }));
     for (const m of reportMessages(report)) this.#send(m);

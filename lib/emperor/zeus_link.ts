@@ -10,9 +10,9 @@
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import type { ExecEndpoint } from "../exec/mod.ts";
 import { getLogger, LogLimiter } from "../log/mod.ts";
-import { backoffMs, dial, hostPort, type ReadFailure } from "../net/mod.ts";
+import { backoffMs, dial, DialTimeoutError, hostPort, type ReadFailure } from "../net/mod.ts";
 import { type HostPort, parseHostPort, type TlsClientFiles } from "../tls/mod.ts";
-import type { ZeusMessage } from "../zeus_protocol/mod.ts";
+import { dialTimeoutMs, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import type { SupervisorEvent } from "./supervisor.ts";
 import { type LinkAction, type LinkEvent, type LinkState, linkStep, shownState } from "./zeus_link_lifecycle.ts";
 import { type LinkConnHandlers, ZeusLinkConn } from "./zeus_link_conn.ts";
@@ -87,6 +87,8 @@ export class ZeusLink {
   #conn: ZeusLinkConn | undefined;
   readonly #clock: Clock;
   #attempts = 0;
+  /** Dials in a row given up for want of time: the next one waits longer (dial_patience.ts). */
+  #dialsTimedOut = 0;
   #timer: TimerHandle | undefined;
   #beat: TimerHandle | undefined;
   #lastTick = 0;
@@ -209,10 +211,14 @@ export class ZeusLink {
     const target = this.#current;
     let conn;
     try {
-      conn = await dial({ host: target.host, port: target.port, ...(target.tls ? { tls: target.tls } : {}), timeoutMs: 5000 });
+      const timeoutMs = dialTimeoutMs(this.#dialsTimedOut);
+      conn = await dial({ host: target.host, port: target.port, ...(target.tls ? { tls: target.tls } : {}), timeoutMs });
     } catch (e) {
+      // A busy zeus (a storm of handshakes after its restart) is given longer next time.
+      this.#dialsTimedOut = e instanceof DialTimeoutError ? this.#dialsTimedOut + 1 : 0;
       return this.#on({ kind: "dial-failed" }, this.#problem({ ...this.#failure(target), reason: (e as Error).message }));
     }
+    this.#dialsTimedOut = 0;
     const link: ZeusLinkConn = new ZeusLinkConn(
       conn,
       { clock: this.#clock, exec: this.opts.exec },

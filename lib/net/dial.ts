@@ -24,6 +24,22 @@ export interface DialOptions {
 }
 
 /**
+ * A dial given up for want of time (TCP not connected, or the TLS handshake not done, within
+ * its `timeoutMs`): the other end may be there but busy, unlike a refusal.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await dial({ host: "127.0.0.1", port: 4040, timeoutMs: 5000 });
+ * } catch (e) {
+ *   if (e instanceof DialTimeoutError) console.log("busy or unreachable: wait longer next time");
+ * }
+ * ```
+ */
+export class DialTimeoutError extends Error {
+  override name = "DialTimeoutError";
+}
+/**
  * Connects over TCP, or TLS with a verified server certificate. Resolves once the
  * connection is usable (after the TLS handshake).
  *
@@ -43,12 +59,13 @@ export function dial(opts: DialOptions): Promise<Conn> {
   return new Promise<Conn>((resolve, reject) => {
     let settled = false;
     let socketRef: Socket<SocketState> | undefined;
-    const fail = (reason: string): void => {
+    const fail = (reason: string, timedOut = false): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       socketRef?.terminate();
-      reject(new Error(`cannot connect to ${where}: ${reason}`));
+      const message = `cannot connect to ${where}: ${reason}`;
+      reject(timedOut ? new DialTimeoutError(message) : new Error(message));
     };
     const ready = (socket: Socket<SocketState>, authorized: boolean): void => {
       if (settled) return socket.terminate();
@@ -59,7 +76,7 @@ export function dial(opts: DialOptions): Promise<Conn> {
       socket.data.conn = conn;
       resolve(conn);
     };
-    const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`), timeoutMs);
+    const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`, true), timeoutMs);
     const state: SocketState = { beforeReady: (err) => fail(`closed before ready${err ? `: ${err.message}` : ""}`) };
     Bun.connect<SocketState>({
       hostname: opts.host,

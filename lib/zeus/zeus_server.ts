@@ -20,7 +20,7 @@ import { encodePacket } from "../packet/mod.ts";
 import { serveStats, type StatsServer, type StreamedStatus } from "../stats/mod.ts";
 import type { HostPort, TlsServerFiles } from "../tls/mod.ts";
 import type { DirChanges } from "../watch/mod.ts";
-import { encodeMessage, sha256Hex } from "../zeus_protocol/mod.ts";
+import { encodeMessage, sha256Hex, ZEUS_HANDSHAKE_S } from "../zeus_protocol/mod.ts";
 import { leaderOnly, locateVassal, savedFirst, ZEUS_ADMIN_COMMANDS } from "./admin_commands.ts";
 import type { ZeusAdminContext } from "./admin_context.ts";
 import { Coordinator } from "./coordinator.ts";
@@ -443,6 +443,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
       host: opts.host,
       port: opts.port,
       ...(opts.tls ? { tls: opts.tls } : {}),
+      // Longer than an emperor's longest dial: a handshake it still waits for is finished.
+      handshakeTimeoutSeconds: ZEUS_HANDSHAKE_S,
       // At the TLS handshake nothing yet says whether an emperor or an admin client calls.
       onRefused: refusalLogger((m, p) => log.warn(m, p), "client (emperor or admin)"),
       onConn: (conn: Conn) => {

@@ -102,3 +102,17 @@ test("a zeus certificate that does not name the host dialled, and no client cert
     /127\.0\.0\.1:\d+ requires a client certificate: pass --emperor zeus-ssl:127\.0\.0\.1:\d+,CRT,KEY \(signed by zeus's CA\)/,
   );
 }, 30_000);
+
+test("a zeus that accepts but does not finish the TLS handshake (busy): each dial that timed out is given twice as long, 5 s then 10 s", async () => {
+  // A busy zeus, as after its restart in a fleet of thousands: the kernel accepts, nothing answers.
+  const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  try {
+    const key = join(certs.pki, "e1.key");
+    const e = await startEmperor("e1", `zeus-ssl:127.0.0.1:${silent.port},${key}`, ["--zeus-ca", join(certs.pki, "ca.crt")]);
+    const lastError = async () => ((await e.status()) as { zeus: { last_error?: string } } | undefined)?.zeus.last_error ?? "";
+    await waitFor(async () => (await lastError()).includes("timed out after 5000 ms"), 15_000, "the first dial timed out after 5 s");
+    await waitFor(async () => (await lastError()).includes("timed out after 10000 ms"), 20_000, "the second given 10 s");
+  } finally {
+    silent.stop(true);
+  }
+}, 60_000);
