@@ -108,6 +108,9 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           admit(socket, verified);
         },
         timeout(socket) {
+          // Bun also calls this for a socket with no timeout set, once it has written nothing for
+          // 120 s (its reads do not count): every emperor of a quiet single zeus was dropped.
+          if (!socket.data.handshaking) return;
           ended(socket);
           delete socket.data.beforeReady;
           opts.onRefused?.(socket.data.remote!, `TLS handshake not done in ${handshakeSeconds} s`);
