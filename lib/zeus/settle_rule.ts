@@ -32,8 +32,11 @@ export interface SettleFacts {
  */
 export const SETTLE_QUIET_MS = 2500;
 
-/** The settle time never lasts longer than this (or its minimum, if longer). */
-export const SETTLE_MAX_MS = 60_000;
+/**
+ * The settle time never lasts longer than this (or its minimum, if longer): after kill -9 at
+ * 1 000 000 copies on 5 000 TLS emperors the last came back after about 55 s of listening.
+ */
+export const SETTLE_MAX_MS = 120_000;
 
 /**
  * Whether the settle time is over: every emperor is back; or its minimum has passed and
