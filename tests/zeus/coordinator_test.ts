@@ -495,7 +495,12 @@ test("time zeus could not listen (a long start, a blocked loop) does not count t
   expect(h.counts()).toEqual([0, 1]);
 });
 
-test("restore: settling lasts past its minimum while emperors are still arriving (in a TLS handshake), so nothing is started again", async () => {
+/**
+ * A zeus of two emperors (e1 on conn 1, e2 on conn 2) running a.toml and b.toml, killed: its
+ * saved state restored by a new zeus whose listener reports `arriving()` connections on their
+ * way (in a handshake, or not yet identified), and what each old connection's emperor runs.
+ */
+async function restoredWhileArriving(arriving: () => number) {
   const old = harness();
   old.connect(1, "e1");
   old.connect(2, "e2");
@@ -503,11 +508,15 @@ test("restore: settling lasts past its minimum while emperors are still arriving
   await old.settle();
   const saved = old.core.snapshot();
   const ran = (conn: number) => [...old.runs.get(conn)!].map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) }));
-
-  let arriving = 1; // e2's connection: open, its handshake not done yet
-  const h = harness({ settleMs: 5000, arriving: () => arriving });
+  const h = harness({ settleMs: 5000, arriving });
   h.core.restore(saved);
   for (const n of ["a", "b"]) h.core.fileSet(`${n}.toml`, plain());
+  return { h, ran };
+}
+
+test("restore: settling lasts past its minimum while emperors are still arriving (in a TLS handshake), so nothing is started again", async () => {
+  let arriving = 1; // e2's connection: open, its handshake not done yet
+  const { h, ran } = await restoredWhileArriving(() => arriving);
   h.connect(11, "e1", 100, ran(1));
   for (let t = 0; t < 10_000; t += 1000) {
     h.core.message(11, { type: "I_AM_ALIVE", node: "e1", maxVassals: 100, runningVassals: 1 });
@@ -526,19 +535,9 @@ test("restore: settling lasts past its minimum while emperors are still arriving
 });
 
 test("restore: an emperor that never comes back holds the settle time only while others arrive; then its copies are placed again", async () => {
-  const old = harness();
-  old.connect(1, "e1");
-  old.connect(2, "e2");
-  for (const n of ["a", "b"]) old.core.fileSet(`${n}.toml`, plain());
-  await old.settle();
-  const saved = old.core.snapshot();
-  const ran = [...old.runs.get(1)!].map(([name, pid]) => ({ name, pid, sha256: sha256Hex(plain()) }));
-
   let arriving = 3; // strangers that never say who they are
-  const h = harness({ settleMs: 5000, arriving: () => arriving });
-  h.core.restore(saved);
-  for (const n of ["a", "b"]) h.core.fileSet(`${n}.toml`, plain());
-  h.connect(11, "e1", 100, ran);
+  const { h, ran } = await restoredWhileArriving(() => arriving);
+  h.connect(11, "e1", 100, ran(1));
   for (let t = 0; t < 30_000; t += 1000) {
     h.core.message(11, { type: "I_AM_ALIVE", node: "e1", maxVassals: 100, runningVassals: 1 });
     h.advance(1000);
