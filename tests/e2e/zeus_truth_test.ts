@@ -1,6 +1,7 @@
 // The truth about vassals (real binaries, three emperors): what emperors report is what
 // zeus shows; a vassal that keeps failing is tried elsewhere, a bounded number of times.
 import { afterAll, afterEach, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { removeTmpDirs, run, bin, tmpDir, waitFor } from "../helpers/procs.ts";
 import { emperorsReady, startEmperor, startZeus, stopAll, writeVassals } from "./_zeus.ts";
@@ -95,7 +96,18 @@ test("a vassal whose check keeps failing is restarted, then moved to another emp
   expect(failed.error).toMatch(/^unhealthy on e\d: restarted 2 times for failing checks, last: exit 1; tried on e1, e2, e3/);
   expect((await z.status())!.counters.rescheduled).toBe(3);
 
-  // kill -9 and --restore: still failed, with the same reason, and not tried again.
+  // kill -9 and --restore: still failed, with the same reason, and not tried again. zeus saves
+  // its state after a change, off its loop: the kill waits until the saved state says so (a
+  // loaded machine killed it between /status and the write once).
+  const saved = () => {
+    try {
+      const v = (JSON.parse(readFileSync(state, "utf8")) as { vassals: { name: string; failed?: string }[] }).vassals;
+      return v.find((x) => x.name === "sick.toml")?.failed === failed.error;
+    } catch {
+      return false; // not written yet, or being replaced
+    }
+  };
+  await waitFor(saved, 10_000, "the failure in the saved state");
   process.kill(z.proc.pid, "SIGKILL");
   await z.proc.exited;
   const z2 = await startZeus({ dir: z.dir, port: z.port, extra: ["--reschedule-after", "2", "--state", state, "--restore"] });
