@@ -9,6 +9,7 @@
  */
 import type { AdminHandler, AdminHub, StreamRouter } from "../admin/mod.ts";
 import { VERSION } from "../cli/mod.ts";
+import { nextTurn } from "../clock.ts";
 import { AdminError } from "../errors.ts";
 import { getLogger, quoteInput } from "../log/mod.ts";
 import { hostPort } from "../net/mod.ts";
@@ -129,12 +130,12 @@ export class ZeusConsole {
   served(host: string, port: number): void {
     this.#base = `http://${hostPort(host, port)}`;
     this.#port = port;
-    this.#observe();
+    void this.#observe();
     // Reports that change nothing zeus keeps (a restart count) poke nobody: look now and then,
     // if any came (a quiet fleet of 100 000 vassals made 100 000 rows every 5 s for nothing).
     this.#timer = setInterval(() => {
       const core = this.opts.core();
-      if (core !== this.#seen.core || core.reports !== this.#seen.reports) this.#observe();
+      if (core !== this.#seen.core || core.reports !== this.#seen.reports) void this.#observe();
     }, OBSERVE_EVERY_MS);
   }
 
@@ -148,7 +149,7 @@ export class ZeusConsole {
     const wait = Math.max(100, this.#observed + 1000 - Date.now());
     this.#observeSoon = setTimeout(() => {
       this.#observeSoon = undefined;
-      this.#observe();
+      void this.#observe();
     }, wait);
   }
 
@@ -263,23 +264,25 @@ export class ZeusConsole {
   }
 
   /** Reads the histories off every vassal's row, OBSERVE_SLICE rows per turn of the event loop. */
-  #observe(): void {
+  async #observe(): Promise<void> {
     if (this.#observing) return;
     this.#observing = true;
-    const at = (this.#observed = Date.now());
-    const round = this.history.begin();
-    const core = this.opts.core();
-    this.#seen = { core, reports: core.reports };
-    const rows = vassalRows(core);
-    const slice = (): void => {
-      if (this.#closed) return void (this.#observing = false); // an unfinished round forgets nobody
-      const batch: VassalStatusRow[] = [];
-      for (let r = rows.next(); !r.done; r = rows.next()) if (batch.push(r.value) >= OBSERVE_SLICE) break;
-      this.history.take(round, batch, at);
-      if (batch.length >= OBSERVE_SLICE) return void setImmediate(slice);
-      this.history.end(round);
+    try {
+      const at = (this.#observed = Date.now());
+      const round = this.history.begin();
+      const core = this.opts.core();
+      this.#seen = { core, reports: core.reports };
+      const rows = vassalRows(core);
+      for (;;) {
+        if (this.#closed) return; // an unfinished round forgets nobody
+        const batch: VassalStatusRow[] = [];
+        for (let r = rows.next(); !r.done; r = rows.next()) if (batch.push(r.value) >= OBSERVE_SLICE) break;
+        this.history.take(round, batch, at);
+        if (batch.length < OBSERVE_SLICE) return this.history.end(round);
+        await nextTurn();
+      }
+    } finally {
       this.#observing = false;
-    };
-    slice();
+    }
   }
 }
