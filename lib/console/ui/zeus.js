@@ -69,19 +69,19 @@ function emperorState(e) {
   return e.ready ? badge("ready", "ok") : badge("reporting", "warn");
 }
 
-const sum = (counts) => Object.values(counts ?? {}).reduce((n, x) => n + x, 0);
+/** The sum of the counts by state whose state `keep` accepts. */
+const sum = (byState, keep = () => true) => Object.entries(byState).reduce((n, [state, x]) => (keep(state) ? n + x : n), 0);
 
 /** The fleet's counts: zeus's summary counts every row, listed or not. */
 function counts(s) {
   const c = s.summary;
-  const failing = Object.entries(c.vassal_states).filter(([state]) => VASSAL_TONE[state] === "bad");
   return {
     alive: c.alive,
     emperors: c.emperors,
     vassals: c.vassals,
     copies: sum(c.copy_states),
     running: c.vassal_states.running ?? 0,
-    failing: sum(Object.fromEntries(failing)),
+    failing: sum(c.vassal_states, (state) => VASSAL_TONE[state] === "bad"),
   };
 }
 
