@@ -51,7 +51,7 @@ export function scanDir(dir: string, match: (name: string) => boolean, prev: Sna
  *
  * @example
  * ```ts
- * fileState("/etc/vassals", "web.toml", undefined)?.hash; // "1k2j3h..."
+ * fileState("/etc/vassals", "web.toml", undefined)?.hash; // 2406853436279023
  * ```
  */
 export function fileState(dir: string, name: string, old: FileState | undefined): FileState | undefined {
@@ -62,11 +62,14 @@ export function fileState(dir: string, name: string, old: FileState | undefined)
     // records that outlive the garbage around them, and a heap that does not move objects
     // keeps every block any of them landed in.
     if (old && old.mtimeMs === st.mtimeMs && old.size === st.size) return old;
-    return { mtimeMs: st.mtimeMs, size: st.size, hash: Bun.hash(readFileSync(join(dir, name))).toString(36) };
+    return { mtimeMs: st.mtimeMs, size: st.size, hash: contentHash(readFileSync(join(dir, name))) };
   } catch {
     return undefined; // gone or unreadable right now: the next scan sees it if it comes back
   }
 }
+
+/** The low 52 bits of the content's wyhash: exact as a number. */
+const contentHash = (bytes: Uint8Array): number => Number(BigInt.asUintN(52, BigInt(Bun.hash(bytes))));
 
 /**
  * A running watch of one folder.
