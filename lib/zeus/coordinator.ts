@@ -27,6 +27,7 @@ import { drainState, stepDrains } from "./drain.ts";
 import { forgetRevert, keepReverted, mayNeedTick, noteGood, startRollout, stepRollout } from "./rolling.ts";
 import { restartVassal, startVassal, stopVassal } from "./vassal_control.ts";
 import { type SettleFacts, settleOver } from "./settle_rule.ts";
+import { silenceMs } from "./deaf_clock.ts";
 
 export type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions, HeartbeatFigures } from "./coordinator_types.ts";
 
@@ -52,7 +53,7 @@ export class Coordinator {
   readonly vassals = new Map<string, VassalRecord>();
   readonly counters: CoordinatorCounters = newCoordinatorCounters();
   /** How heartbeats are read: the longest gap, and the time zeus was too busy to read them. */
-  readonly heartbeats: HeartbeatFigures = { max_gap_ms: 0, deaf_ms: 0, max_deaf_ms: 0 };
+  readonly heartbeats: HeartbeatFigures = { max_gap_ms: 0, max_silence_ms: 0, deaf_ms: 0, max_deaf_ms: 0 };
   /**
    * Messages from emperors other than heartbeats, so far: a report may change what `/status`
    * shows without changing what is saved (a restart count). Whoever reads every vassal's row
@@ -261,7 +262,7 @@ export class Coordinator {
 
   /** How long `e` has been silent while zeus listened. */
   #silence(e: EmperorRecord, now: number): number {
-    return now - e.lastSeen - (this.heartbeats.deaf_ms - (e.deafAtSeen ?? 0));
+    return silenceMs(now, e.lastSeen, this.heartbeats.deaf_ms, e.deafAtSeen ?? 0);
   }
 
   #seen(e: EmperorRecord, now: number): void {
@@ -478,6 +479,7 @@ export class Coordinator {
     this.heartbeats.max_gap_ms = Math.max(this.heartbeats.max_gap_ms, now - e.lastSeen);
     // The emperor's own lateness: the time zeus was too busy to read is not its fault.
     const gap = this.#silence(e, now);
+    this.heartbeats.max_silence_ms = Math.max(this.heartbeats.max_silence_ms, gap);
     if (gap > this.opts.deadAfterMs / 2 && !this.#slowWarned.has(e.node)) {
       this.#slowWarned.add(e.node);
       log.warn(

@@ -269,7 +269,6 @@ export class ZeusConsole {
     this.#observing = true;
     try {
       const at = (this.#observed = Date.now());
-      const round = this.history.begin();
       const core = this.opts.core();
       this.#seen = { core, reports: core.reports };
       const rows = vassalRows(core);
@@ -277,8 +276,9 @@ export class ZeusConsole {
         if (this.#closed) return; // an unfinished round forgets nobody
         const batch: VassalStatusRow[] = [];
         for (let r = rows.next(); !r.done; r = rows.next()) if (batch.push(r.value) >= OBSERVE_SLICE) break;
-        this.history.take(round, batch, at);
-        if (batch.length < OBSERVE_SLICE) return this.history.end(round);
+        this.history.take(batch, at);
+        // The vassals gone, history and all: those the coordinator the round read no longer has.
+        if (batch.length < OBSERVE_SLICE) return this.history.forget((name) => core.vassals.has(name));
         await nextTurn();
       }
     } finally {

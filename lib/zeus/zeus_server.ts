@@ -41,6 +41,7 @@ import { STREAM_ROWS, statusStream } from "./status_stream.ts";
 import { ZeusConsole } from "./zeus_console.ts";
 import { type StatusView, statusView } from "./status_view.ts";
 import { errCode } from "../errors.ts";
+import { DeafClock, TICK_MS } from "./deaf_clock.ts";
 
 const log = getLogger("zeus", "server");
 
@@ -51,11 +52,6 @@ const log = getLogger("zeus", "server");
  * were started again). Each costs a descriptor and at most one partial packet.
  */
 export const ZEUS_MAX_STRANGERS = 1024;
-
-/** How often zeus judges heartbeats and timeouts. */
-const TICK_MS = 100;
-/** A tick later than this past its time means the loop was blocked (read nothing) that long. */
-const DEAF_AFTER_MS = 250;
 
 export { VASSAL_FILE } from "./vassal_source.ts";
 
@@ -153,7 +149,8 @@ export class Zeus implements ZeusServer, ConnectionHost {
   #listener: Listener | undefined;
   #stats: StatsServer | undefined;
   #ticker: TimerHandle | undefined;
-  #lastTick = 0;
+  /** zeus's loop blocked or not, read at each tick and each packet (deaf_clock.ts). */
+  #deaf = new DeafClock(0);
   /** Changes and `/status` documents made, for {@link work}. */
   #work = 0;
   readonly #clock: Clock;
@@ -321,6 +318,11 @@ export class Zeus implements ZeusServer, ConnectionHost {
     return this.#state === "standby" && leader !== "" && leader === this.opts.ha?.address;
   }
 
+  /** A packet is read: a block of the loop just ended counts as deaf before the packet is judged. */
+  heard(): void {
+    this.core.deaf(this.#deaf.heard(this.#clock.monotonic()));
+  }
+
   /** A connection closed for good. */
   forget(id: number): void {
     this.#conns.delete(id);
@@ -331,7 +333,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
     const { store, ha } = opts;
     // Until it listens, zeus hears nobody: the first tick counts the start (reading 100 000
     // files takes seconds) as deaf time, which the settle time and silences leave out.
-    this.#lastTick = this.#clock.monotonic();
+    this.#deaf = new DeafClock(this.#clock.monotonic());
     if (store && !ha) {
       // Fail at start, not at the first change, when the state cannot be written.
       try {
@@ -463,10 +465,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
 
   #tick(): void {
     // A late tick: the loop was blocked and read no heartbeat meanwhile; that time is nobody's silence.
-    const now = this.#clock.monotonic();
-    const late = now - this.#lastTick - TICK_MS;
-    this.#lastTick = now;
-    if (late > DEAF_AFTER_MS) this.core.deaf(late);
+    this.core.deaf(this.#deaf.tick(this.#clock.monotonic()));
     this.strangers.tick();
     this.#term?.tick();
   }
