@@ -1,15 +1,17 @@
 /**
- * Builds of zog side by side (`bun run bench/ring_ab.ts`): a five-node ring per build,
- * each warmed the same, then alternating runs at window 64 and at window 1. Besides msg/s,
- * ack p50/p99 and CPU per message, it prints where the CPU went (per thread name of the
- * five nodes, from /proc/PID/task) and how idle the machine was meanwhile (and how much of
- * that was iowait): whether the ring waited for the disk or worked. Prints figures; it does
- * not pass or fail.
+ * Builds of zog side by side (`bun run bench/ring_ab.ts`): a five-node ring per build (or
+ * one ring per build and size of BENCH_SIZES), each warmed the same, then alternating runs
+ * at window 64 and at window 1. Besides msg/s, ack p50/p99 and CPU per message (and per
+ * stored copy: per message and node), it prints where the CPU went (per thread name of the
+ * nodes, from /proc/PID/task) and how idle the machine was meanwhile (and how much of that
+ * was iowait): whether the ring waited for the disk or worked. Prints figures; it does not
+ * pass or fail.
  *
  * BUILDS: comma-separated executables, each named `zog` (the executable picks its program by
  * its name; a wrapper script that sets an environment variable and `exec -a zog`s a build
  * will do), default dist/zog. BENCH_FSYNC (default batch), BENCH_WARM (default 30 000),
- * BENCH_N (default 20 000), BENCH_REPS (default 3), BENCH_LATENCY_N (window 1, default
+ * BENCH_N (default 20 000), BENCH_SIZES (nodes per ring, comma-separated, default 5: `5,9`
+ * compares a five- and a nine-node ring of each build), BENCH_REPS (default 3), BENCH_LATENCY_N (window 1, default
  * 3 000; 0 skips it), BENCH_QUIET_S (default 25; 0 skips it): then each node's RSS once the
  * rings have been quiet that long. TLS=1: the rings run `[tls]` with client certificates
  * required (as bench/ring.ts does).
@@ -18,7 +20,7 @@ import { loadavg } from "node:os";
 import { basename, dirname } from "node:path";
 import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
 import type { Sample } from "./ring_lib/load.ts";
-import { machineTicks, rssParts, threadCpuMs } from "./ring_lib/procfs.ts";
+import { machineTicks, rssParts, threadCpuMs, writeCalls } from "./ring_lib/procfs.ts";
 import { ZogRing } from "./ring_lib/zog_ring.ts";
 
 const builds = (process.env.BUILDS ?? bin("zog")).split(",").filter(Boolean);
@@ -29,6 +31,7 @@ const reps = Number(process.env.BENCH_REPS ?? 3);
 const latencyN = Number(process.env.BENCH_LATENCY_N ?? 3000);
 const quietS = Number(process.env.BENCH_QUIET_S ?? 25);
 const tls = process.env.TLS === "1";
+const sizes = (process.env.BENCH_SIZES ?? "5").split(",").filter(Boolean).map(Number);
 
 const load = () =>
   `load average ${loadavg()
@@ -39,12 +42,15 @@ const load = () =>
 const label = (path: string) => basename(dirname(path));
 
 /** One run at window 64, with the CPU of each thread name and the machine's idle share. */
-async function measured(ring: ZogRing): Promise<string> {
+async function measured(ring: ZogRing, size: number): Promise<string> {
   const threads0 = threadCpuMs(ring.pids);
   const m0 = machineTicks();
+  const w0 = writeCalls(ring.pids);
   const s: Sample = await ring.viaClient(n, 64);
   const threads1 = threadCpuMs(ring.pids);
   const m1 = machineTicks();
+  // A commit writes the journal and access.log once each: about two per commit and node.
+  const writes = (writeCalls(ring.pids) - w0) / size / n;
   const perMsg = (ms: number) => ((ms * 1000) / n).toFixed(1);
   const parts: string[] = [];
   for (const [name, t] of threads1) {
@@ -55,22 +61,24 @@ async function measured(ring: ZogRing): Promise<string> {
   }
   const share = (ticks: number) => ((100 * ticks) / (m1.total - m0.total)).toFixed(0);
   return (
-    `${s.ackRate.toFixed(0)} msg/s, ${s.cpuUs.toFixed(1)} µs/msg, p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} ms; ` +
-    `idle ${share(m1.idle - m0.idle)} % (iowait ${share(m1.iowait - m0.iowait)} %); µs/msg user+system: ${parts.join(", ")}; ${load()}`
+    `${s.ackRate.toFixed(0)} msg/s, ${s.cpuUs.toFixed(1)} µs/msg (${(s.cpuUs / size).toFixed(1)} per copy), p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} ms; ` +
+    `${writes.toFixed(3)} file writes per message and node; idle ${share(m1.idle - m0.idle)} % (iowait ${share(m1.iowait - m0.iowait)} %); µs/msg user+system: ${parts.join(", ")}; ${load()}`
   );
 }
 
 console.log(
-  `ring_ab: ${builds.length} builds, five nodes each${tls ? ", mutual TLS" : ""}, fsync=${fsync}, ${warm} messages of warm-up, runs of ${n} (${load()})`,
+  `ring_ab: ${builds.length} builds, rings of ${sizes.join(", ")} nodes${tls ? ", mutual TLS" : ""}, fsync=${fsync}, ${warm} messages of warm-up, runs of ${n} (${load()})`,
 );
-const rings: { name: string; ring: ZogRing }[] = [];
+const rings: { name: string; ring: ZogRing; size: number }[] = [];
 try {
-  for (const [i, path] of builds.entries()) {
-    const ring = await ZogRing.start(`127.4.${50 + i}`, 5, fsync, path, { tls });
-    rings.push({ name: label(path), ring });
-    await ring.viaClient(warm, 64);
+  for (const path of builds) {
+    for (const size of sizes) {
+      const ring = await ZogRing.start(`127.4.${50 + rings.length}`, size, fsync, path, { tls });
+      rings.push({ name: sizes.length > 1 ? `${label(path)} ${size} nodes` : label(path), ring, size });
+      await ring.viaClient(warm, 64);
+    }
   }
-  for (let rep = 0; rep < reps; rep++) for (const r of rings) console.log(`${r.name}: ${await measured(r.ring)}`);
+  for (let rep = 0; rep < reps; rep++) for (const r of rings) console.log(`${r.name}: ${await measured(r.ring, r.size)}`);
   for (let rep = 0; latencyN > 0 && rep < reps; rep++) {
     for (const r of rings) {
       const s = await r.ring.viaClient(latencyN, 1);

@@ -21,6 +21,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { errCode } from "../errors.ts";
+import type { SyncSet } from "./listen/segment_log.ts";
 
 /**
  * An append-only file whose records are written whole or not at all: a write that fails
@@ -167,23 +168,33 @@ export class LogFiles {
       .filter((l) => l !== "");
   }
 
-  /** More files synced with access.log: each gives its descriptor at sync time, or none yet (the store's files). */
-  readonly alsoSync: (() => number | undefined)[] = [];
+  /**
+   * More files synced with access.log: each gives what to sync at sync time, or nothing (the
+   * store's files); `everything` for a blocking sync, after which the L mark moves at once.
+   */
+  readonly alsoSync: ((everything: boolean) => SyncSet | undefined)[] = [];
 
-  #alsoSyncFds(): number[] {
-    const fds: number[] = [];
-    for (const fdOf of this.alsoSync) {
-      const fd = fdOf();
-      if (fd !== undefined) fds.push(fd);
+  #takeAlso(everything: boolean): SyncSet[] {
+    const sets: SyncSet[] = [];
+    for (const take of this.alsoSync) {
+      const set = take(everything);
+      if (set) sets.push(set);
     }
-    return fds;
+    return sets;
   }
 
   /** Flushes every file (journal, access.log, {@link alsoSync}) to disk, blocking. */
   syncNow(): void {
     fsyncSync(this.journal.fd);
     fsyncSync(this.access.fd);
-    for (const fd of this.#alsoSyncFds()) fsyncSync(fd);
+    const sets = this.#takeAlso(true);
+    try {
+      for (const set of sets) for (const fd of set.fds) fsyncSync(fd);
+    } catch (e) {
+      for (const set of sets) set.synced(false);
+      throw e;
+    }
+    for (const set of sets) set.synced(true);
   }
 
   /** Flushes the journal to disk, blocking (fsync "always"). */
@@ -198,7 +209,13 @@ export class LogFiles {
 
   /** Flushes access.log and {@link alsoSync} on the thread pool (before the journal's L mark moves). */
   syncLogged(): Promise<void> {
-    return Promise.all([fsyncAsync(this.access.fd), ...this.#alsoSyncFds().map(fsyncAsync)]).then(() => undefined);
+    const sets = this.#takeAlso(false);
+    // Every fsync ends before a set closes its descriptors.
+    return Promise.allSettled([fsyncAsync(this.access.fd), ...sets.flatMap((s) => s.fds.map(fsyncAsync))]).then((results) => {
+      const failed = results.find((r) => r.status === "rejected");
+      for (const s of sets) s.synced(failed === undefined);
+      if (failed) throw failed.reason;
+    });
   }
 
   /** Reopens access.log and error.log (after logrotate moved them). */

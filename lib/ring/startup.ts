@@ -80,10 +80,7 @@ export function openNode(
     // The store's files are synced with access.log, before the journal's L mark moves past them.
     if (config.fsync !== "never") {
       const open = store;
-      files.alsoSync.push(
-        () => open.walFdToSync(),
-        () => open.segmentFdToSync(),
-      );
+      files.alsoSync.push((everything) => open.filesToSync(everything));
     }
     notes.push(...store.notes);
     const rows = storeRows(store, config.nodes);

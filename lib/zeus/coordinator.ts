@@ -19,7 +19,7 @@ import {
   plural,
 } from "./coordinator_types.ts";
 import { copiesWanted, type EmperorRecord, emperorOf, newVassal, NO_REJECTIONS, type VassalRecord } from "./records.ts";
-import { restoreState, snapshotState, snapshotStateSliced } from "./state_snapshot.ts";
+import { restoreState, restoreStateSliced, snapshotState, snapshotStateSliced } from "./state_snapshot.ts";
 import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
 import { AdminError } from "../errors.ts";
@@ -27,6 +27,7 @@ import { drainState, stepDrains } from "./drain.ts";
 import { forgetRevert, keepReverted, mayNeedTick, noteGood, startRollout, stepRollout } from "./rolling.ts";
 import { restartVassal, startVassal, stopVassal } from "./vassal_control.ts";
 import { type SettleFacts, settleOver } from "./settle_rule.ts";
+import { silenceMs } from "./deaf_clock.ts";
 
 export type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions, HeartbeatFigures } from "./coordinator_types.ts";
 
@@ -52,7 +53,7 @@ export class Coordinator {
   readonly vassals = new Map<string, VassalRecord>();
   readonly counters: CoordinatorCounters = newCoordinatorCounters();
   /** How heartbeats are read: the longest gap, and the time zeus was too busy to read them. */
-  readonly heartbeats: HeartbeatFigures = { max_gap_ms: 0, deaf_ms: 0, max_deaf_ms: 0 };
+  readonly heartbeats: HeartbeatFigures = { max_gap_ms: 0, max_silence_ms: 0, deaf_ms: 0, max_deaf_ms: 0 };
   /**
    * Messages from emperors other than heartbeats, so far: a report may change what `/status`
    * shows without changing what is saved (a restart count). Whoever reads every vassal's row
@@ -94,6 +95,12 @@ export class Coordinator {
   /** Loads a saved state: its copies wait, as "restored", for their emperors' reports. */
   restore(state: ZeusState): void {
     this.#awaited = restoreState(state, this.emperors, this.vassals);
+    for (const v of this.vassals.values()) this.#copies.unsettled.add(v);
+  }
+
+  /** {@link restore}, a slice of vassals per turn of the event loop (a term taking over a large state). */
+  async restoreSliced(state: ZeusState): Promise<void> {
+    this.#awaited = await restoreStateSliced(state, this.emperors, this.vassals);
     for (const v of this.vassals.values()) this.#copies.unsettled.add(v);
   }
 
@@ -255,7 +262,7 @@ export class Coordinator {
 
   /** How long `e` has been silent while zeus listened. */
   #silence(e: EmperorRecord, now: number): number {
-    return now - e.lastSeen - (this.heartbeats.deaf_ms - (e.deafAtSeen ?? 0));
+    return silenceMs(now, e.lastSeen, this.heartbeats.deaf_ms, e.deafAtSeen ?? 0);
   }
 
   #seen(e: EmperorRecord, now: number): void {
@@ -472,6 +479,7 @@ export class Coordinator {
     this.heartbeats.max_gap_ms = Math.max(this.heartbeats.max_gap_ms, now - e.lastSeen);
     // The emperor's own lateness: the time zeus was too busy to read is not its fault.
     const gap = this.#silence(e, now);
+    this.heartbeats.max_silence_ms = Math.max(this.heartbeats.max_silence_ms, gap);
     if (gap > this.opts.deadAfterMs / 2 && !this.#slowWarned.has(e.node)) {
       this.#slowWarned.add(e.node);
       log.warn(

@@ -78,6 +78,11 @@ export interface CoordinatorCounters {
 export interface HeartbeatFigures {
   /** The longest time between two I_AM_ALIVE of one emperor as zeus read them, in ms. */
   max_gap_ms: number;
+  /**
+   * The longest time between two I_AM_ALIVE of one emperor as judged, in ms: as read, less the
+   * time zeus's loop was blocked between them (deaf_clock.ts), what --dead-after is held to.
+   */
+  max_silence_ms: number;
   /** Time zeus's loop was blocked (read no connection), in ms, all told; not counted as any emperor's silence. */
   deaf_ms: number;
   /** The longest single block, in ms. */

@@ -48,6 +48,8 @@ export interface ConnectionHost {
    * dial again. The server calls {@link ZeusConnection.release} when this turns false.
    */
   holding(): boolean;
+  /** A packet was read now (before it is handled): a heartbeat is judged after any block of the loop is counted. */
+  heard(): void;
   /** The connection closed for good: the server forgets it. */
   forget(id: number): void;
 }
@@ -199,6 +201,7 @@ export class ZeusConnection implements TermMember {
   }
 
   #route(p: Packet): void {
+    this.host.heard();
     if (this.#role === "stranger" && (this.#held || this.host.holding()) && this.#hold(p)) return;
     if (this.#role === "stranger" && this.#identify(p)) return;
     if (this.#role === "admin") {

@@ -279,7 +279,6 @@ export class ZeusConsole {
     this.#observing = true;
     try {
       const at = (this.#observed = Date.now());
-      const round = this.history.begin();
       const core = this.opts.core();
       this.#seen = { core, reports: core.reports };
       const rows = vassalRows(core);
@@ -289,11 +288,14 @@ export class ZeusConsole {
         const start = performance.now();
         const batch: VassalStatusRow[] = [];
         for (let r = rows.next(); !r.done; r = rows.next()) if (batch.push(r.value) >= OBSERVE_SLICE) break;
-        this.history.take(round, batch, at);
+        this.history.take(batch, at);
+        const last = batch.length < OBSERVE_SLICE;
+        // The vassals gone, history and all: those the coordinator the round read no longer has.
+        if (last) this.history.forget((name) => core.vassals.has(name));
         busy += performance.now() - start;
-        if (batch.length < OBSERVE_SLICE) {
+        if (last) {
           this.#notBefore = Date.now() + OBSERVE_SPACING * busy;
-          return this.history.end(round);
+          return;
         }
         await nextTurn();
       }

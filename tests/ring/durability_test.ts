@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
 import { Durability } from "../../lib/ring/durability.ts";
 
 /** A disk whose fsyncs finish when the test says so. */
@@ -101,6 +102,74 @@ describe("Durability", () => {
     d.after(() => answered.push(-1));
     expect(answered.at(-1)).toBe(-1);
     expect(d.threadSyncs).toBe(threaded);
+  });
+
+  test("property: each callback runs once, OK only after an fsync that started after it, one fsync at a time", async () => {
+    // A step registers a callback (its bytes written now), finishes the running thread fsync
+    // well or badly, or changes how long the disk's fsyncs take (moving the group fsync
+    // between the event loop and the thread).
+    const step = fc.oneof(
+      fc.constant({ do: "write" as const }),
+      fc.constant({ do: "ok" as const }),
+      fc.constant({ do: "fail" as const }),
+      fc.record({ do: fc.constant("disk" as const), ms: fc.constantFrom(0.2, 1, 8, 30) }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 60 }), async (steps) => {
+        let clock = 0;
+        let fsyncMs = 0.2;
+        let counter = 0;
+        const running: { started: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+        let answeredBy = -1;
+        const disk = {
+          syncNow: () => {
+            expect(running.length).toBe(0);
+            answeredBy = counter++;
+            clock += fsyncMs;
+          },
+          sync: () =>
+            new Promise<void>((resolve, reject) => {
+              expect(running.length).toBe(0);
+              running.push({ started: counter++, resolve, reject });
+            }),
+        };
+        const d = new Durability(
+          "batch",
+          disk,
+          () => {},
+          5,
+          () => clock,
+        );
+        const calls = new Map<number, number>();
+        let k = 0;
+        const register = (i: number) => {
+          const writtenAt = counter++;
+          d.after((error) => {
+            calls.set(i, (calls.get(i) ?? 0) + 1);
+            // An OK comes from an fsync that started after its bytes were written.
+            if (error === undefined) expect(answeredBy).toBeGreaterThan(writtenAt);
+          });
+        };
+        const finish = async (ok: boolean) => {
+          const f = running.shift();
+          if (!f) return;
+          answeredBy = f.started;
+          clock += fsyncMs;
+          if (ok) f.resolve();
+          else f.reject(Object.assign(new Error("io"), { code: "EIO" }));
+          await tick();
+        };
+        for (const s of steps) {
+          if (s.do === "write") register(k++);
+          else if (s.do === "disk") fsyncMs = s.ms;
+          else await finish(s.do === "ok");
+        }
+        while (running.length > 0) await finish(true);
+        expect(d.syncing).toBe(false);
+        for (let i = 0; i < k; i++) expect(calls.get(i)).toBe(1);
+      }),
+      { numRuns: 300 },
+    );
   });
 
   test("always syncs before each callback; never does not sync", () => {

@@ -422,7 +422,7 @@ test("time zeus was too busy to read heartbeats is nobody's silence: judged as t
   expect(h.core.counters.emperors_lost).toBe(0);
   // e1's heartbeat, read once zeus listens again: gap 7 s as read, and e1 is not warned about.
   h.core.message(1, { type: "I_AM_ALIVE", node: "e1", maxVassals: 100, runningVassals: 1 });
-  expect(h.core.heartbeats).toEqual({ max_gap_ms: 7000, deaf_ms: 7000, max_deaf_ms: 7000 });
+  expect(h.core.heartbeats).toEqual({ max_gap_ms: 7000, max_silence_ms: 0, deaf_ms: 7000, max_deaf_ms: 7000 });
   // e2 stays silent while zeus listens: dead once --dead-after (5 s) of that silence has passed, not before.
   h.advance(4900);
   expect(h.closed).toEqual([]);

@@ -6,6 +6,7 @@
 import { defineCommand, defineSharedCommands, parseCommand, parseNumber, runSharedCommand } from "../../cli/mod.ts";
 import { loadRingConfig } from "../../config/mod.ts";
 import { UsageError } from "../../errors.ts";
+import { runWithoutFtl } from "../../proc/mod.ts";
 import { loadClientTls, thisNode, tlsPaths } from "./client_tls.ts";
 import { contentProblem } from "./content.ts";
 import { listenCommand } from "./listen_command.ts";
@@ -247,6 +248,27 @@ const REPLY = defineCommand({
 });
 defineSharedCommands("sprog");
 
+/** Messages from which a stream without pause is worth starting again without FTL (a restart costs `zog` 14-28 ms). */
+export const FTL_OFF_FROM = 1000;
+
+/**
+ * Whether a send streams enough messages to run without the FTL JIT: no pause between
+ * messages, and no count or one of at least {@link FTL_OFF_FROM}. Measured (docs/benchmarks.md,
+ * issue 26): 20 000 messages at window 64 cost sprog 13.4-13.8 µs of CPU each without FTL,
+ * 17.2-18.3 with it; a few messages would only pay the restart.
+ *
+ * @param interval the pause between messages, seconds (`-i`)
+ * @param count how many to send (`-n`), undefined for no limit
+ * @example
+ * ```ts
+ * streamsWithoutFtl(0, 20000); // true
+ * streamsWithoutFtl(10, undefined); // false: one message every 10 s
+ * ```
+ */
+export function streamsWithoutFtl(interval: number, count: number | undefined): boolean {
+  return interval === 0 && (count === undefined || count >= FTL_OFF_FROM);
+}
+
 /** Runs `sprog` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   if (args[0] === "listen") return await listen(args.slice(1));
@@ -265,6 +287,8 @@ export async function main(args: string[]): Promise<number> {
   const timeout = values.timeout !== undefined ? parseNumber("--timeout", values.timeout, { min: 0.1 }) : 10;
   const ack = values.ack;
   if (ack !== undefined && ack !== "local" && ack !== "quorum") throw new UsageError(`--ack "${ack}": "local" or "quorum"`);
+  // Before anything is opened: a stream runs without FTL, as the daemon does (lib/proc/jit_tier.ts).
+  if (streamsWithoutFtl(interval, count)) runWithoutFtl();
   const config = values.config !== undefined ? loadRingConfig(values.config) : undefined;
   const target = resolveTarget({
     config,

@@ -2,7 +2,11 @@
  * The store's messages as append-only segment files (`messages/SEQ.seg`, each named by the
  * seq of its first record): the records of a batch are encoded with their checksums and
  * written with one call at the end of the newest segment; a segment past
- * {@link SEGMENT_BYTES} is synced and closed, and the next batch starts a new one. An index
+ * {@link SEGMENT_BYTES} is closed, and the next batch starts a new one. A log opened with
+ * `deferSync` (a node's durable store) leaves the closed segment's fsync, and the folder's
+ * for the new one, to the node's next checkpoint ({@link SegmentLog.takeSync}: on the
+ * thread pool, before the journal's L mark moves past its records); otherwise it syncs
+ * them at once. An index
  * in memory (every {@link MARK_EVERY}th record's seq, time and offset, per segment) is
  * rebuilt by reading the records' heads when the store opens.
  *
@@ -57,6 +61,15 @@ export interface Segment {
 /** A record as read: a message, or one whose checksum fails (what it says of itself, unchecked). */
 export type ReadRecord = { kind: "row"; row: SegmentRow } | { kind: "damaged"; seq: number; ts: number; id: string };
 
+/**
+ * Descriptors to sync before the records appended so far may be counted on, and what to
+ * call once that sync ended (`ok` false: it failed, they are handed out again next time).
+ */
+export interface SyncSet {
+  fds: readonly number[];
+  synced: (ok: boolean) => void;
+}
+
 /** A record's place: segment number and offset. */
 interface Place {
   seg: number;
@@ -86,6 +99,17 @@ export class SegmentLog {
   /** Set when the records cannot be trusted as a whole (bytes that are no record, with records after them). */
   problem: string | undefined;
   #fd: number | undefined;
+  /** Closed segments' descriptors, still open until a sync covers them (`deferSync`). */
+  #unsynced: number[] = [];
+  /** Closed segments' descriptors a sync runs for: closed by it when it ends. */
+  readonly #syncing = new Set<number>();
+  #closed = false;
+  /** Syncs of the folder that run. */
+  #folderSyncing = 0;
+  /** A segment was made since the folder was last synced (`deferSync`). */
+  #folderUnsynced = false;
+  /** The newest segment was written since {@link takeSync} last handed it out. */
+  #written = false;
   readonly #enc = new RecordEncoder();
   readonly #reader = new ChunkReader();
   readonly #writeAt: WriteAt;
@@ -96,6 +120,8 @@ export class SegmentLog {
     writeAt: WriteAt | undefined,
     /** A segment is closed once it holds this many bytes. */
     readonly segmentBytes: number,
+    /** Whether a closed segment waits for {@link takeSync} instead of being synced at once. */
+    readonly deferSync: boolean,
   ) {
     this.#writeAt = writeAt ?? writeAll;
   }
@@ -104,12 +130,14 @@ export class SegmentLog {
    * Opens the segments in `dir` (made when missing, unless `readonly`) and reads every
    * record's head to index them. A torn tail (bytes after the last whole record that no
    * whole record follows) is cut, unless `readonly`. `segmentBytes` (default
-   * {@link SEGMENT_BYTES}) is for tests that need many segments.
+   * {@link SEGMENT_BYTES}) is for tests that need many segments. `deferSync`: a closed
+   * segment and the folder are synced by whoever calls {@link takeSync} (or {@link sync}),
+   * not at once.
    *
    * @throws {Error} when the folder or a segment cannot be read
    */
-  static open(dir: string, opts: { readonly?: boolean; writeAt?: WriteAt; segmentBytes?: number } = {}): SegmentLog {
-    const log = new SegmentLog(dir, opts.readonly ?? false, opts.writeAt, opts.segmentBytes ?? SEGMENT_BYTES);
+  static open(dir: string, opts: { readonly?: boolean; writeAt?: WriteAt; segmentBytes?: number; deferSync?: boolean } = {}): SegmentLog {
+    const log = new SegmentLog(dir, opts.readonly ?? false, opts.writeAt, opts.segmentBytes ?? SEGMENT_BYTES, opts.deferSync ?? false);
     if (!log.readonly) mkdirSync(dir, { recursive: true });
     let names: string[] = [];
     try {
@@ -204,6 +232,7 @@ export class SegmentLog {
       start = seg.size + ends[i]!;
     }
     seg.size += bytes.length;
+    this.#written = true;
     seg.lastSeq = rows[rows.length - 1]!.seq;
     seg.lastTs = rows[rows.length - 1]!.ts;
   }
@@ -217,11 +246,18 @@ export class SegmentLog {
     return (this.#fd ??= openSync(seg.path, constants.O_RDWR | constants.O_CREAT, 0o644));
   }
 
-  /** Syncs and closes the newest segment and starts one for `seq`, its name synced in the folder. */
+  /**
+   * Closes the newest segment and starts one for `seq`: synced at once, the new one's name
+   * in the folder too, unless `deferSync` (a sync on the main thread every 16 MB, the
+   * folder's a journal commit of the file system).
+   */
   #roll(seq: number): Segment {
     if (this.readonly) throw new Error(`the store's segments in ${this.dir} were opened read-only: cannot write message ${seq}`);
-    this.sync();
-    this.#closeFd();
+    if (!this.deferSync) {
+      this.sync();
+      this.#closeFd();
+    } else if (this.#fd !== undefined) this.#unsynced.push(this.#fd);
+    this.#fd = undefined;
     const seg: Segment = {
       path: join(this.dir, `${String(seq).padStart(16, "0")}.seg`),
       size: 0,
@@ -231,19 +267,72 @@ export class SegmentLog {
       marks: [],
     };
     this.#fdOf(seg);
-    this.syncFolder();
+    if (this.deferSync) this.#folderUnsynced = true;
+    else this.syncFolder();
     this.segments.push(seg);
     return seg;
   }
 
-  /** The newest segment's descriptor, for the node's syncs (undefined before the first write). */
+  /** The newest segment's descriptor (undefined before the first write). */
   get fd(): number | undefined {
     return this.#fd;
   }
 
-  /** Syncs the newest segment now, blocking. */
+  /**
+   * What to sync so that every record appended so far is on disk: the segments closed since
+   * the last sync (closed once `synced(true)` is called), the folder when a segment was made
+   * (a descriptor closed by `synced`), the newest segment when written since. With
+   * `everything` (a blocking sync before the L mark moves at once) also the newest segment
+   * and the closed ones another sync still runs for. Undefined when nothing is to sync.
+   *
+   * @example
+   * ```ts
+   * import { fsync as fsyncCb } from "node:fs";
+   * const segments = SegmentLog.open("/var/lib/zog/MV/messages", { deferSync: true });
+   * const set = segments.takeSync();
+   * const fsync = (fd: number) => new Promise<void>((ok, fail) => fsyncCb(fd, (e) => (e ? fail(e) : ok())));
+   * if (set) Promise.all(set.fds.map(fsync)).then(() => set.synced(true), () => set.synced(false));
+   * ```
+   */
+  takeSync(everything = false): SyncSet | undefined {
+    const closed = this.#unsynced;
+    const folder = this.#folderUnsynced || (everything && this.#folderSyncing > 0) ? openSync(this.dir, "r") : undefined;
+    const newest = this.#written || everything ? this.#fd : undefined;
+    const running = everything ? [...this.#syncing] : [];
+    if (closed.length + running.length === 0 && folder === undefined && newest === undefined) return undefined;
+    this.#unsynced = [];
+    this.#folderUnsynced = false;
+    this.#written = false;
+    for (const fd of closed) this.#syncing.add(fd);
+    if (folder !== undefined) this.#folderSyncing++;
+    const fds = [...closed, ...running, ...(folder === undefined ? [] : [folder]), ...(newest === undefined ? [] : [newest])];
+    const synced = (ok: boolean) => {
+      if (folder !== undefined) {
+        closeSync(folder);
+        this.#folderSyncing--;
+      }
+      for (const fd of closed) this.#syncing.delete(fd);
+      if (ok || this.#closed) for (const fd of closed) closeSync(fd);
+      else {
+        this.#unsynced.unshift(...closed);
+        this.#folderUnsynced ||= folder !== undefined;
+        this.#written ||= newest !== undefined;
+      }
+    };
+    return { fds, synced };
+  }
+
+  /** Syncs now, blocking, every record appended so far ({@link takeSync} with `everything`). */
   sync(): void {
-    if (this.#fd !== undefined) fsyncSync(this.#fd);
+    const set = this.takeSync(true);
+    if (!set) return;
+    try {
+      for (const fd of set.fds) fsyncSync(fd);
+    } catch (e) {
+      set.synced(false);
+      throw e;
+    }
+    set.synced(true);
   }
 
   /** Syncs the folder (a segment made or removed). */
@@ -401,6 +490,7 @@ export class SegmentLog {
     try {
       this.#writeAt(fd, bytes, place.offset);
       if (!own) fsyncSync(fd);
+      else this.#written = true;
     } finally {
       if (!own) closeSync(fd);
     }
@@ -454,9 +544,11 @@ export class SegmentLog {
     this.#fd = undefined;
   }
 
-  /** Closes the newest segment's descriptor. */
+  /** Closes the newest segment's descriptor, and those of closed segments no sync covered (the journal still holds their records). */
   close(): void {
+    this.#closed = true;
     this.#closeFd();
+    for (const fd of this.#unsynced.splice(0)) closeSync(fd);
   }
 }
 

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { getLogger } from "../../log/mod.ts";
 import { positionSum } from "./row_check.ts";
 import { recordBytes } from "./segment_format.ts";
-import { SegmentLog, type WriteAt } from "./segment_log.ts";
+import { SegmentLog, type SyncSet, type WriteAt } from "./segment_log.ts";
 import { moveMessages } from "./store_migrate.ts";
 import type { Retain } from "../../config/mod.ts";
 
@@ -86,7 +86,6 @@ export class RingStore {
   #firstSeq: number;
   /** store.db's WAL and the newest segment were written since the node last synced them. */
   #walWritten = true;
-  #segmentWritten = true;
   /** The seq of the first record held (0: none written), found once. */
   #oldestWritten: number | undefined;
   /** What opening found and did (a torn tail cut, messages moved from an older store), for the log. */
@@ -130,8 +129,9 @@ export class RingStore {
     try {
       db = new Database(path, { create: true, strict: true });
       db.exec(`PRAGMA journal_mode = WAL; PRAGMA synchronous = ${opts.durable === false ? "OFF" : "NORMAL"}; PRAGMA busy_timeout = 1000;`);
-      const log = SegmentLog.open(join(dir, SEGMENTS_DIR), opts.writeAt ? { writeAt: opts.writeAt } : {});
-      return new RingStore(db, log, path, opts.durable !== false);
+      const durable = opts.durable !== false;
+      const log = SegmentLog.open(join(dir, SEGMENTS_DIR), { ...(opts.writeAt ? { writeAt: opts.writeAt } : {}), deferSync: durable });
+      return new RingStore(db, log, path, durable);
     } catch (e) {
       db?.close();
       throw new Error(`cannot open the store ${path}: ${(e as Error).message}`, { cause: e });
@@ -177,7 +177,6 @@ export class RingStore {
 
   #write(rows: readonly StoredMessage[]): void {
     this.#log.append(rows);
-    this.#segmentWritten = true;
     if (this.#oldestWritten === 0) this.#oldestWritten = undefined;
   }
 
@@ -331,7 +330,6 @@ export class RingStore {
   replace(rows: readonly { seq: number; id: string; origin: string; content: string }[]): void {
     for (const r of rows) {
       const ts = this.#log.find(r.seq)?.ts ?? Date.now();
-      this.#segmentWritten = true;
       if (this.#log.rewrite({ seq: r.seq, ts, id: r.id, origin: r.origin, content: r.content })) this.damagedSeqs.delete(r.seq);
       else
         log.warn("store {path}: message {seq} cannot be written again in place (its record is missing or of another length)", {
@@ -435,30 +433,27 @@ export class RingStore {
   }
 
   /**
-   * A descriptor of store.db's write-ahead log (`store.db-wal`: positions, the numbering's
-   * marks) for the node's syncs, when it was written since the last call (else undefined:
-   * an fsync of a file with nothing new still flushes the disk's cache). SQLite keeps that
-   * file while the store is open, and rewrites it in place.
+   * What to sync before the journal's L mark moves past what the store holds: store.db's
+   * write-ahead log (`store.db-wal`: positions, the numbering's marks) when written since the
+   * last call (an fsync of a file with nothing new still flushes the disk's cache; SQLite
+   * keeps that file while the store is open and rewrites it in place), and the segments
+   * written or closed since ({@link SegmentLog.takeSync}); with `everything` (a blocking
+   * sync) all of them. Undefined when nothing is.
    */
-  walFdToSync(): number | undefined {
-    if (!this.#walWritten) return undefined;
+  filesToSync(everything = false): SyncSet | undefined {
+    const segments = this.#log.takeSync(everything);
+    const wal = this.#walWritten || everything ? this.#walFdOpen() : undefined;
     this.#walWritten = false;
-    return this.#walFdOpen();
+    if (wal === undefined) return segments;
+    const synced = (ok: boolean) => {
+      this.#walWritten ||= !ok;
+      segments?.synced(ok);
+    };
+    return { fds: [wal, ...(segments?.fds ?? [])], synced };
   }
 
   #walFdOpen(): number {
     return (this.#walFd ??= openSync(`${this.path}-wal`, "r"));
-  }
-
-  /**
-   * The descriptor of the segment messages are written to, for the node's syncs before its
-   * L mark moves, when it was written since the last call (a segment is synced when it is
-   * closed).
-   */
-  segmentFdToSync(): number | undefined {
-    if (!this.#segmentWritten) return undefined;
-    this.#segmentWritten = false;
-    return this.#log.fd;
   }
 
   /**
