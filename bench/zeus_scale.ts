@@ -29,7 +29,7 @@ import { join } from "node:path";
 import { bin, killAll, removeTmpDirs, tmpDir, waitFor } from "../tests/helpers/procs.ts";
 import { startZeus, type ZeusProc } from "../tests/e2e/_zeus.ts";
 import type { ZeusStatus } from "../lib/zeus/zeus_status.ts";
-import { cpuSeconds, memoryMiB, oldestHeartbeatMs, timedStatus } from "./scale_lib/measure.ts";
+import { cpuSeconds, memoryMiB, memoryParts, oldestHeartbeatMs, timedStatus } from "./scale_lib/measure.ts";
 import { defaultProcs, SimProcs } from "./scale_lib/sim_procs.ts";
 import { watchConsole } from "./scale_lib/console_watch.ts";
 import {
@@ -240,7 +240,9 @@ async function quietly(z: ZeusProc, after: string): Promise<string> {
   }
   const cpu = cpuSeconds(z.proc.pid) - cpu0;
   const rss = memoryMiB(z.proc.pid).rss;
-  return `once quiet (${QUIET_S} s after ${after}, nothing fetched) zeus RSS ${perCopy(rss)}, every 5 s ${samples.join(", ")} MiB; zeus CPU meanwhile ${cpu.toFixed(1)} s (${((cpu / QUIET_S) * 100).toFixed(0)} % of a core)`;
+  const parts = memoryParts(z.proc.pid);
+  const where = `${parts.data.toFixed(1)} MiB data, ${parts.jit.toFixed(1)} MiB JIT code, ${parts.files.toFixed(1)} MiB of files`;
+  return `once quiet (${QUIET_S} s after ${after}, nothing fetched) zeus RSS ${perCopy(rss)} (${where}), every 5 s ${samples.join(", ")} MiB; zeus CPU meanwhile ${cpu.toFixed(1)} s (${((cpu / QUIET_S) * 100).toFixed(0)} % of a core)`;
 }
 
 async function run(z: ZeusProc): Promise<void> {
