@@ -29,7 +29,7 @@ import { join } from "node:path";
 import { bin, killAll, removeTmpDirs, tmpDir, waitFor } from "../tests/helpers/procs.ts";
 import { startZeus, type ZeusProc } from "../tests/e2e/_zeus.ts";
 import type { ZeusStatus } from "../lib/zeus/zeus_status.ts";
-import { cpuSeconds, memoryMiB, oldestHeartbeatMs, timedStatus } from "./scale_lib/measure.ts";
+import { cpuSeconds, memoryMiB, memoryParts, oldestHeartbeatMs, timedStatus } from "./scale_lib/measure.ts";
 import { defaultProcs, SimProcs } from "./scale_lib/sim_procs.ts";
 import { watchConsole } from "./scale_lib/console_watch.ts";
 import {
@@ -240,7 +240,9 @@ async function quietly(z: ZeusProc, after: string): Promise<string> {
   }
   const cpu = cpuSeconds(z.proc.pid) - cpu0;
   const rss = memoryMiB(z.proc.pid).rss;
-  return `once quiet (${QUIET_S} s after ${after}, nothing fetched) zeus RSS ${perCopy(rss)}, every 5 s ${samples.join(", ")} MiB; zeus CPU meanwhile ${cpu.toFixed(1)} s (${((cpu / QUIET_S) * 100).toFixed(0)} % of a core)`;
+  const parts = memoryParts(z.proc.pid);
+  const where = `${parts.data.toFixed(1)} MiB data, ${parts.jit.toFixed(1)} MiB JIT code, ${parts.files.toFixed(1)} MiB of files`;
+  return `once quiet (${QUIET_S} s after ${after}, nothing fetched) zeus RSS ${perCopy(rss)} (${where}), every 5 s ${samples.join(", ")} MiB; zeus CPU meanwhile ${cpu.toFixed(1)} s (${((cpu / QUIET_S) * 100).toFixed(0)} % of a core)`;
 }
 
 async function run(z: ZeusProc): Promise<void> {
@@ -357,6 +359,7 @@ async function storm(z: ZeusProc): Promise<void> {
   console.log(
     `kill -9 of zeus: leading after ${f(at.leading)}, its term restored from the state after ${f(at.restored)}, every emperor back after ${f(at.allBack)}, settled after ${f(at.settled)}`,
   );
+  if (last?.handshakes) console.log(`kill -9 of zeus: TLS ${handshakeText(last).slice(0, -2)}`);
 }
 
 /**
@@ -393,10 +396,17 @@ function stormProgress(z: ZeusProc, t0: number, last: () => ZeusStatus | undefin
     const c = s?.counters;
     const sock = portSockets(z.port);
     console.log(
-      `  storm ${secs(t0)} s: alive ${s?.summary?.alive ?? "?"}, settling ${s?.settling ?? "?"}, adopted ${c?.adopted ?? "?"}, placed anew ${c?.placed ?? "?"}, extras destroyed ${c?.extras_destroyed ?? "?"}, deaf ${((s?.heartbeats?.deaf_ms ?? 0) / 1000).toFixed(1)} s (longest ${((s?.heartbeats?.max_deaf_ms ?? 0) / 1000).toFixed(1)}); dials closed or failed ${sims.fleet().closed} (given up for want of time: ${sims.fleet().gaveUp}); TCP to zeus: ${sock.established} established, accept queue ${sock.acceptQueue}; ${used}`,
+      `  storm ${secs(t0)} s: alive ${s?.summary?.alive ?? "?"}, settling ${s?.settling ?? "?"}, adopted ${c?.adopted ?? "?"}, placed anew ${c?.placed ?? "?"}, extras destroyed ${c?.extras_destroyed ?? "?"}, deaf ${((s?.heartbeats?.deaf_ms ?? 0) / 1000).toFixed(1)} s (longest ${((s?.heartbeats?.max_deaf_ms ?? 0) / 1000).toFixed(1)}); dials closed or failed ${sims.fleet().closed} (given up for want of time: ${sims.fleet().gaveUp}); TCP to zeus: ${sock.established} established, accept queue ${sock.acceptQueue}; ${handshakeText(s)}${used}`,
     );
   }, 5000);
   return () => clearInterval(timer);
+}
+
+/** With TLS, how zeus's handshakes ended so far (`/status` `handshakes`), then "; ". */
+function handshakeText(s: ZeusStatus | undefined): string {
+  const h = s?.handshakes;
+  if (!h) return "";
+  return `handshakes done ${h.done}, abandoned by the client ${h.abandoned}, refused ${h.refused}, timed out ${h.timedOut}; `;
 }
 
 /** The TCP connections of zeus's listening port (from `ss`): established ones, and the listener's accept queue. */
