@@ -359,6 +359,7 @@ async function storm(z: ZeusProc): Promise<void> {
   console.log(
     `kill -9 of zeus: leading after ${f(at.leading)}, its term restored from the state after ${f(at.restored)}, every emperor back after ${f(at.allBack)}, settled after ${f(at.settled)}`,
   );
+  if (last?.handshakes) console.log(`kill -9 of zeus: TLS ${handshakeText(last).slice(0, -2)}`);
 }
 
 /**
@@ -395,10 +396,17 @@ function stormProgress(z: ZeusProc, t0: number, last: () => ZeusStatus | undefin
     const c = s?.counters;
     const sock = portSockets(z.port);
     console.log(
-      `  storm ${secs(t0)} s: alive ${s?.summary?.alive ?? "?"}, settling ${s?.settling ?? "?"}, adopted ${c?.adopted ?? "?"}, placed anew ${c?.placed ?? "?"}, extras destroyed ${c?.extras_destroyed ?? "?"}, deaf ${((s?.heartbeats?.deaf_ms ?? 0) / 1000).toFixed(1)} s (longest ${((s?.heartbeats?.max_deaf_ms ?? 0) / 1000).toFixed(1)}); dials closed or failed ${sims.fleet().closed} (given up for want of time: ${sims.fleet().gaveUp}); TCP to zeus: ${sock.established} established, accept queue ${sock.acceptQueue}; ${used}`,
+      `  storm ${secs(t0)} s: alive ${s?.summary?.alive ?? "?"}, settling ${s?.settling ?? "?"}, adopted ${c?.adopted ?? "?"}, placed anew ${c?.placed ?? "?"}, extras destroyed ${c?.extras_destroyed ?? "?"}, deaf ${((s?.heartbeats?.deaf_ms ?? 0) / 1000).toFixed(1)} s (longest ${((s?.heartbeats?.max_deaf_ms ?? 0) / 1000).toFixed(1)}); dials closed or failed ${sims.fleet().closed} (given up for want of time: ${sims.fleet().gaveUp}); TCP to zeus: ${sock.established} established, accept queue ${sock.acceptQueue}; ${handshakeText(s)}${used}`,
     );
   }, 5000);
   return () => clearInterval(timer);
+}
+
+/** With TLS, how zeus's handshakes ended so far (`/status` `handshakes`), then "; ". */
+function handshakeText(s: ZeusStatus | undefined): string {
+  const h = s?.handshakes;
+  if (!h) return "";
+  return `handshakes done ${h.done}, abandoned by the client ${h.abandoned}, refused ${h.refused}, timed out ${h.timedOut}; `;
 }
 
 /** The TCP connections of zeus's listening port (from `ss`): established ones, and the listener's accept queue. */

@@ -549,17 +549,21 @@ export class Zeus implements ZeusServer, ConnectionHost {
   }
 
   #status(view: StatusView = {}): ZeusStatus {
-    const { ha } = this.opts;
     this.#work++;
-    return { ...zeusStatus(this.core, view), ...(ha ? { ha: ha.status() } : {}) };
+    return { ...zeusStatus(this.core, view), ...this.#lastFields() };
+  }
+
+  /** The fields of `/status` after its rows: `ha` with several zeus, `handshakes` with TLS. */
+  #lastFields(): Pick<ZeusStatus, "ha" | "handshakes"> {
+    const { ha, tls } = this.opts;
+    return { ...(ha ? { ha: ha.status() } : {}), ...(tls && this.#listener ? { handshakes: this.#listener.handshakes } : {}) };
   }
 
   /** `/status`: made at once, or streamed a slice of rows at a time beyond STREAM_ROWS rows. */
   #statsStatus(view: StatusView): ZeusStatus | StreamedStatus {
-    const ha = this.opts.ha;
     this.#work++;
     const plan = statusPlan(this.core, view);
-    const last = ha ? { ha: ha.status() } : {};
+    const last = this.#lastFields();
     if (plan.rows.length > STREAM_ROWS) return { streamed: (head) => statusStream(plan, head, last) };
     return { ...statusOf(plan), ...last };
   }
