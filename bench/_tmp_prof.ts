@@ -1,0 +1,10 @@
+import { removeTmpDirs } from "../tests/helpers/procs.ts";
+import { ZogRing } from "./ring_lib/zog_ring.ts";
+const ring = await ZogRing.start("127.4.61", 5, "batch", "/tmp/perfcpu/prof/bin/zog");
+await ring.viaClient(30000, 64);
+const s = await ring.viaClient(Number(process.env.N ?? 150000), 64);
+console.log(`${s.ackRate.toFixed(0)} msg/s ${s.cpuUs.toFixed(1)} µs/msg`);
+process.kill(ring.procs[0]!.pid, "SIGTERM");
+await ring.procs[0]!.exited;
+await ring.stop();
+removeTmpDirs();
