@@ -20,7 +20,7 @@ import { loadavg } from "node:os";
 import { basename, dirname } from "node:path";
 import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
 import type { Sample } from "./ring_lib/load.ts";
-import { machineTicks, rssParts, threadCpuMs } from "./ring_lib/procfs.ts";
+import { machineTicks, rssParts, threadCpuMs, writeCalls } from "./ring_lib/procfs.ts";
 import { ZogRing } from "./ring_lib/zog_ring.ts";
 
 const builds = (process.env.BUILDS ?? bin("zog")).split(",").filter(Boolean);
@@ -45,9 +45,12 @@ const label = (path: string) => basename(dirname(path));
 async function measured(ring: ZogRing, size: number): Promise<string> {
   const threads0 = threadCpuMs(ring.pids);
   const m0 = machineTicks();
+  const w0 = writeCalls(ring.pids);
   const s: Sample = await ring.viaClient(n, 64);
   const threads1 = threadCpuMs(ring.pids);
   const m1 = machineTicks();
+  // A commit writes the journal and access.log once each: about two per commit and node.
+  const writes = (writeCalls(ring.pids) - w0) / size / n;
   const perMsg = (ms: number) => ((ms * 1000) / n).toFixed(1);
   const parts: string[] = [];
   for (const [name, t] of threads1) {
@@ -59,7 +62,7 @@ async function measured(ring: ZogRing, size: number): Promise<string> {
   const share = (ticks: number) => ((100 * ticks) / (m1.total - m0.total)).toFixed(0);
   return (
     `${s.ackRate.toFixed(0)} msg/s, ${s.cpuUs.toFixed(1)} µs/msg (${(s.cpuUs / size).toFixed(1)} per copy), p50 ${s.p50.toFixed(2)} p99 ${s.p99.toFixed(2)} ms; ` +
-    `idle ${share(m1.idle - m0.idle)} % (iowait ${share(m1.iowait - m0.iowait)} %); µs/msg user+system: ${parts.join(", ")}; ${load()}`
+    `${writes.toFixed(3)} file writes per message and node; idle ${share(m1.idle - m0.idle)} % (iowait ${share(m1.iowait - m0.iowait)} %); µs/msg user+system: ${parts.join(", ")}; ${load()}`
   );
 }
 

@@ -29,12 +29,13 @@ import { join } from "node:path";
 import { bin, killAll, removeTmpDirs, tmpDir, waitFor } from "../tests/helpers/procs.ts";
 import { startZeus, type ZeusProc } from "../tests/e2e/_zeus.ts";
 import type { ZeusStatus } from "../lib/zeus/zeus_status.ts";
-import { cpuSeconds, memoryMiB, oldestHeartbeatMs, timedStatus } from "./scale_lib/measure.ts";
+import { cpuSeconds, memoryMiB, memoryParts, oldestHeartbeatMs, timedStatus } from "./scale_lib/measure.ts";
 import { defaultProcs, SimProcs } from "./scale_lib/sim_procs.ts";
 import { watchConsole } from "./scale_lib/console_watch.ts";
 import {
   type BenchEtcd,
   etcdCpuSeconds,
+  etcdKeyCount,
   etcdWrites,
   faultLine,
   moveRaftLeader,
@@ -239,7 +240,9 @@ async function quietly(z: ZeusProc, after: string): Promise<string> {
   }
   const cpu = cpuSeconds(z.proc.pid) - cpu0;
   const rss = memoryMiB(z.proc.pid).rss;
-  return `once quiet (${QUIET_S} s after ${after}, nothing fetched) zeus RSS ${perCopy(rss)}, every 5 s ${samples.join(", ")} MiB; zeus CPU meanwhile ${cpu.toFixed(1)} s (${((cpu / QUIET_S) * 100).toFixed(0)} % of a core)`;
+  const parts = memoryParts(z.proc.pid);
+  const where = `${parts.data.toFixed(1)} MiB data, ${parts.jit.toFixed(1)} MiB JIT code, ${parts.files.toFixed(1)} MiB of files`;
+  return `once quiet (${QUIET_S} s after ${after}, nothing fetched) zeus RSS ${perCopy(rss)} (${where}), every 5 s ${samples.join(", ")} MiB; zeus CPU meanwhile ${cpu.toFixed(1)} s (${((cpu / QUIET_S) * 100).toFixed(0)} % of a core)`;
 }
 
 async function run(z: ZeusProc): Promise<void> {
@@ -309,6 +312,8 @@ async function run(z: ZeusProc): Promise<void> {
 async function storm(z: ZeusProc): Promise<void> {
   await sims.sync();
   const { spawned: spawned0, closed: closed0, gaveUp: gaveUp0 } = sims.fleet();
+  const savedKeys = savedVassalKeys();
+  const before = await savedKeys.count();
   const t0 = performance.now();
   process.kill(z.proc.pid, "SIGKILL");
   await z.proc.exited;
@@ -319,7 +324,7 @@ async function storm(z: ZeusProc): Promise<void> {
   const upS = (performance.now() - t0) / 1000;
   const back = EMPERORS - 1; // one was closed for good by failover()
   let last: ZeusStatus | undefined;
-  const progress = stormProgress(again, t0, () => last);
+  const progress = stormProgress(again, t0, () => last, savedKeys.count);
   /** When (s after the kill) zeus first led, began its term on the restored state, had every emperor back, and ended its settle time. */
   const at: { leading?: number; restored?: number; allBack?: number; settled?: number } = {};
   const since = () => (performance.now() - t0) / 1000;
@@ -346,10 +351,32 @@ async function storm(z: ZeusProc): Promise<void> {
   console.log(
     `kill -9 of zeus (${STATE} state): up again after ${upS.toFixed(2)} s; ${back} emperors back and every copy adopted after ${s} s; adopted ${last!.counters.adopted}, placed anew ${last!.counters.placed}, configs sent again (restarts) ${sims.fleet().spawned - spawned0}; dials refused or failed ${sims.fleet().closed - closed0 - EMPERORS + 1} (given up for want of time: ${sims.fleet().gaveUp - gaveUp0}); simulator timer lag ${sims.lags().join(", ")} ms`,
   );
+  if (before !== undefined)
+    console.log(
+      `kill -9 of zeus: vassal keys of the saved state in etcd ${before} before it, ${savedKeys.lowest()} at the fewest while zeus took over, ${await savedKeys.count()} after`,
+    );
   const f = (x?: number) => (x === undefined ? "?" : `${x.toFixed(2)} s`);
   console.log(
     `kill -9 of zeus: leading after ${f(at.leading)}, its term restored from the state after ${f(at.restored)}, every emperor back after ${f(at.allBack)}, settled after ${f(at.settled)}`,
   );
+  if (last?.handshakes) console.log(`kill -9 of zeus: TLS ${handshakeText(last).slice(0, -2)}`);
+}
+
+/**
+ * STATE=etcd: counts the vassal keys of the saved state in etcd (undefined with file state),
+ * remembering the fewest seen: a takeover must never write a state with fewer vassals.
+ */
+function savedVassalKeys(): { count(): Promise<number | undefined>; lowest(): number | undefined } {
+  let lowest: number | undefined;
+  return {
+    async count() {
+      if (STATE !== "etcd") return undefined;
+      const n = await etcdKeyCount(liveEndpoint(), "/zeus-scale/state/vassal/").catch(() => undefined);
+      if (n !== undefined) lowest = Math.min(lowest ?? n, n);
+      return n;
+    },
+    lowest: () => lowest,
+  };
 }
 
 /**
@@ -357,21 +384,29 @@ async function storm(z: ZeusProc): Promise<void> {
  * and placed anew, deaf time), the simulator's closed dials, and the TCP connections to zeus's
  * port (established, and waiting in its accept queue): a storm that does not end says why.
  */
-function stormProgress(z: ZeusProc, t0: number, last: () => ZeusStatus | undefined): () => void {
+function stormProgress(z: ZeusProc, t0: number, last: () => ZeusStatus | undefined, sample: () => Promise<unknown>): () => void {
   const cpu = () => ({ zeus: cpuSeconds(z.proc.pid), sims: sims.pids().reduce((n, pid) => n + cpuSeconds(pid), 0) });
   let cpu0 = cpu();
   const timer = setInterval(() => {
     const cpu1 = cpu();
     const used = `CPU in the last 5 s: zeus ${(cpu1.zeus - cpu0.zeus).toFixed(1)} s, simulator ${(cpu1.sims - cpu0.sims).toFixed(1)} s`;
     cpu0 = cpu1;
+    void sample();
     const s = last();
     const c = s?.counters;
     const sock = portSockets(z.port);
     console.log(
-      `  storm ${secs(t0)} s: alive ${s?.summary?.alive ?? "?"}, settling ${s?.settling ?? "?"}, adopted ${c?.adopted ?? "?"}, placed anew ${c?.placed ?? "?"}, extras destroyed ${c?.extras_destroyed ?? "?"}, deaf ${((s?.heartbeats?.deaf_ms ?? 0) / 1000).toFixed(1)} s (longest ${((s?.heartbeats?.max_deaf_ms ?? 0) / 1000).toFixed(1)}); dials closed or failed ${sims.fleet().closed} (given up for want of time: ${sims.fleet().gaveUp}); TCP to zeus: ${sock.established} established, accept queue ${sock.acceptQueue}; ${used}`,
+      `  storm ${secs(t0)} s: alive ${s?.summary?.alive ?? "?"}, settling ${s?.settling ?? "?"}, adopted ${c?.adopted ?? "?"}, placed anew ${c?.placed ?? "?"}, extras destroyed ${c?.extras_destroyed ?? "?"}, deaf ${((s?.heartbeats?.deaf_ms ?? 0) / 1000).toFixed(1)} s (longest ${((s?.heartbeats?.max_deaf_ms ?? 0) / 1000).toFixed(1)}); dials closed or failed ${sims.fleet().closed} (given up for want of time: ${sims.fleet().gaveUp}); TCP to zeus: ${sock.established} established, accept queue ${sock.acceptQueue}; ${handshakeText(s)}${used}`,
     );
   }, 5000);
   return () => clearInterval(timer);
+}
+
+/** With TLS, how zeus's handshakes ended so far (`/status` `handshakes`), then "; ". */
+function handshakeText(s: ZeusStatus | undefined): string {
+  const h = s?.handshakes;
+  if (!h) return "";
+  return `handshakes done ${h.done}, abandoned by the client ${h.abandoned}, refused ${h.refused}, timed out ${h.timedOut}; `;
 }
 
 /** The TCP connections of zeus's listening port (from `ss`): established ones, and the listener's accept queue. */

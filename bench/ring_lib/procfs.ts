@@ -101,3 +101,19 @@ export function machineTicks(): { total: number; idle: number; iowait: number } 
   const f = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
   return { total: f.reduce((a, b) => a + b, 0), idle: f[3]! + f[4]!, iowait: f[4]! };
 }
+
+/**
+ * Write system calls of the processes `pids` so far (`syscw` of /proc/PID/io: write,
+ * pwrite and the like on files and sockets; not send/sendto), 0 for one that is gone.
+ */
+export function writeCalls(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      total += Number(/^syscw: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, "utf8"))?.[1] ?? 0);
+    } catch {
+      // gone: nothing to add
+    }
+  }
+  return total;
+}

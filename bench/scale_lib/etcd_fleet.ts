@@ -63,6 +63,14 @@ export async function etcdWrites(endpoint: string): Promise<{ puts: number; txns
   return { puts: metric("etcd_mvcc_put_total"), txns: metric("etcd_mvcc_txn_total") };
 }
 
+/** How many keys member `endpoint` holds under `prefix` now. */
+export async function etcdKeyCount(endpoint: string, prefix: string): Promise<number> {
+  const b64 = (t: string) => Buffer.from(t).toString("base64");
+  const end = prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
+  const doc = await post(endpoint, "/v3/kv/range", { key: b64(prefix), range_end: b64(end), count_only: true });
+  return Number(doc.count ?? 0);
+}
+
 async function post(endpoint: string, path: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(`http://${endpoint}${path}`, { method: "POST", body: JSON.stringify(body), signal: AbortSignal.timeout(5000) });
   const doc = (await res.json()) as Record<string, unknown>;

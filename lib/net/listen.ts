@@ -4,7 +4,7 @@
  * @module
  */
 import type { Socket } from "bun";
-import type { Conn, Listener, SocketState } from "./types.ts";
+import type { Conn, HandshakeCounts, Listener, SocketState } from "./types.ts";
 import type { TlsServerFiles } from "./tls_options.ts";
 import { peerNames } from "./peer_names.ts";
 import { hostPort } from "./host_port.ts";
@@ -28,6 +28,9 @@ export interface ListenOptions {
   /** Told about each client dropped at the TLS handshake (to log who and why). */
   onRefused?: (remote: string, reason: string) => void;
 }
+
+/** A client that closed before its handshake ended (it gave up waiting), in Bun's words: counted `abandoned`. */
+const GAVE_UP = /disconnected before secure TLS connection/;
 
 /** OpenSSL's words for a refused client, with what they mean where they are cryptic. */
 function refusalReason(raw: string): string {
@@ -53,10 +56,13 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
   const tls = opts.tls;
   const handshakeSeconds = opts.handshakeTimeoutSeconds ?? 10;
   let handshaking = 0;
+  const figures: HandshakeCounts = { done: 0, refused: 0, abandoned: 0, timedOut: 0 };
   /** The handshake of `socket` has an outcome (done, failed, timed out, closed): counted once. */
-  const ended = (socket: Socket<SocketState>): void => {
-    if (socket.data.handshaking) handshaking--;
+  const ended = (socket: Socket<SocketState>, outcome: keyof HandshakeCounts): void => {
+    if (!socket.data.handshaking) return;
+    handshaking--;
     socket.data.handshaking = false;
+    figures[outcome]++;
   };
   const admit = (socket: Socket<SocketState>, authorized: boolean): void => {
     const names = authorized ? peerNames(socket.getPeerCertificate()) : [];
@@ -81,19 +87,20 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           socket.timeout(handshakeSeconds);
           handshaking++;
           socket.data.handshaking = true;
-          // A client that gives up half-way (it does not trust our certificate) is a
-          // refused handshake too; cleared once the handshake has an outcome.
+          // A client that gives up half-way (it does not trust our certificate, or gave up
+          // waiting) is a refused handshake too; cleared once the handshake has an outcome.
           socket.data.beforeReady = (err) => {
-            ended(socket);
+            ended(socket, "abandoned");
             opts.onRefused?.(remote, `closed during the TLS handshake${err ? `: ${err.message}` : ""}`);
           };
         },
         handshake(socket, success, err) {
           socket.timeout(0);
-          ended(socket);
           delete socket.data.beforeReady;
           const verified = tls?.clientAuth !== "none" && socket.authorized;
-          if (!success || (tls?.clientAuth === "required" && !verified)) {
+          const refused = !success || (tls?.clientAuth === "required" && !verified);
+          ended(socket, !refused ? "done" : GAVE_UP.test(err?.message ?? "") ? "abandoned" : "refused");
+          if (refused) {
             // A failed handshake's own error first: the authorization error alone says
             // "unable to get issuer certificate" for a client that never sent one (a port probe).
             const why = refusalReason(
@@ -111,7 +118,7 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           // Bun also calls this for a socket with no timeout set, once it has written nothing for
           // 120 s (its reads do not count): every emperor of a quiet single zeus was dropped.
           if (!socket.data.handshaking) return;
-          ended(socket);
+          ended(socket, "timedOut");
           delete socket.data.beforeReady;
           opts.onRefused?.(socket.data.remote!, `TLS handshake not done in ${handshakeSeconds} s`);
           socket.terminate();
@@ -127,6 +134,9 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
     port: bound.port,
     get handshaking() {
       return handshaking;
+    },
+    get handshakes() {
+      return { ...figures };
     },
     close(closeOpts) {
       bound.stop(!closeOpts?.keepConnections);

@@ -13,7 +13,7 @@
  *
  * @module
  */
-export type { Conn, Listener } from "./types.ts";
+export type { Conn, HandshakeCounts, Listener } from "./types.ts";
 export { listen, type ListenOptions } from "./listen.ts";
 export { dial, type DialOptions, DialTimeoutError } from "./dial.ts";
 export { type BackoffPolicy, backoffMs } from "./backoff.ts";

@@ -55,8 +55,22 @@ export interface Listener {
   readonly port: number;
   /** TLS handshakes begun and not yet ended (0 without TLS): clients not handed to `onConn` yet. */
   readonly handshaking: number;
+  /** How the TLS handshakes ended so far (all 0 without TLS). */
+  readonly handshakes: HandshakeCounts;
   /** Stops accepting and, unless `keepConnections`, closes every open connection. */
   close(opts?: { keepConnections?: boolean }): void;
+}
+
+/** How a listener's TLS handshakes ended, so far. */
+export interface HandshakeCounts {
+  /** Done, the client admitted. */
+  done: number;
+  /** Failed (no or a bad client certificate, not TLS). */
+  refused: number;
+  /** The client closed first: it gave up (its work, if begun, was lost). */
+  abandoned: number;
+  /** Not done within the listener's handshake timeout. */
+  timedOut: number;
 }
 
 /** What the Bun socket handlers call on an established connection (a `SocketConn`). */

@@ -53,6 +53,7 @@ export function listenUnix(path: string, onConn: (c: Conn) => void): Listener {
     host: path,
     port: 0,
     handshaking: 0,
+    handshakes: { done: 0, refused: 0, abandoned: 0, timedOut: 0 },
     close(opts) {
       bound.stop(!opts?.keepConnections);
       rmSync(path, { force: true });

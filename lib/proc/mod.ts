@@ -19,8 +19,13 @@ export {
   dropStartupPages,
   dropStartupPagesSoon,
   DEEP_TRIM_CHECKS,
+  type DropAgain,
+  dropPagesAgain,
+  fileResidentKiB,
   IDLE_CHECK_MS,
   type PageRange,
+  REGROWN_KIB,
+  regrown,
   SETTLE_MS,
   trimWhenIdle,
 } from "./startup_pages.ts";

@@ -50,6 +50,18 @@ function rssKiB(): number {
   return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? Number.NaN);
 }
 
+/** Resident pages of files this process maps in KiB (RssFile: mostly its executable's), NaN when unknown. */
+export function fileResidentKiB(): number {
+  try {
+    return Number(/RssFile:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? Number.NaN);
+  } catch {
+    return Number.NaN; // no /proc: nothing is ever dropped again
+  }
+}
+
+/** {@link fileResidentKiB} right after the last drop of the executable's pages (NaN before the first). */
+let fileKiBAfterDrop = Number.NaN;
+
 const MADV_DONTNEED = 4;
 
 type Madvise = (start: bigint, length: bigint, advice: number) => number;
@@ -92,6 +104,7 @@ export async function dropStartupPages(): Promise<{ beforeKiB: number; afterKiB:
   const beforeKiB = rssKiB();
   let dropped = 0;
   for (const r of ranges) if (madvise(r.start, r.end - r.start, MADV_DONTNEED) === 0) dropped++;
+  fileKiBAfterDrop = fileResidentKiB();
   return { beforeKiB, afterKiB: rssKiB(), ranges: dropped };
 }
 
@@ -133,6 +146,27 @@ export const IDLE_CHECK_MS = 10_000;
  */
 export const DEEP_TRIM_CHECKS = 5;
 
+/**
+ * Pages of the executable come back after a drop, by idle work alone: those of code run
+ * once since (a function compiled, a collection, a failed dial's error path) stay until
+ * dropped again. A quiet daemon drops them again once this many KiB came back.
+ */
+export const REGROWN_KIB = 4096;
+
+/**
+ * Whether a quiet daemon drops its executable's pages again: `nowKiB` of them resident
+ * against `afterDropKiB` right after the last drop. Pure.
+ *
+ * @example
+ * ```ts
+ * regrown(30_000, 18_000); // true
+ * regrown(19_000, 18_000); // false
+ * ```
+ */
+export function regrown(nowKiB: number, afterDropKiB: number, limitKiB = REGROWN_KIB): boolean {
+  return nowKiB - afterDropKiB >= limitKiB;
+}
+
 /** How long JavaScriptCore gets to shrink (it does so once the event loop is idle) before the pages it touched are dropped. */
 const SHRINK_SETTLE_MS = 1500;
 
@@ -150,7 +184,9 @@ function shrinkEngine(): void {
  * code and heap that an idle node does not need). Still quiet {@link DEEP_TRIM_CHECKS}
  * checks later, `shrink()` lets JavaScriptCore drop its compiled code and empty heap
  * blocks (3-4 MB of a node after 100 000 messages; the code is compiled again if work
- * comes back) and the pages are dropped once more. Returns a function that stops it.
+ * comes back) and the pages are dropped once more. At any other quiet check the pages are
+ * dropped again when {@link REGROWN_KIB} of them came back since the last drop
+ * (`dropAgain`, none by default). Returns a function that stops it.
  *
  * @example
  * ```ts
@@ -164,6 +200,7 @@ export function trimWhenIdle(
   release: () => void = () => {},
   everyMs = IDLE_CHECK_MS,
   shrink: () => void = shrinkEngine,
+  dropAgain?: DropAgain,
 ): () => void {
   let last = activity();
   let trimmedAt = last;
@@ -181,7 +218,10 @@ export function trimWhenIdle(
       deepOwed = true;
       return trimNow(log, release);
     }
-    if (!deepOwed || quietChecks <= DEEP_TRIM_CHECKS) return;
+    if (!deepOwed || quietChecks <= DEEP_TRIM_CHECKS) {
+      if (dropAgain && regrown(dropAgain.fileKiB(), dropAgain.afterDropKiB())) await dropAgain.drop();
+      return;
+    }
     deepOwed = false;
     try {
       shrink();
@@ -205,6 +245,26 @@ async function trimNow(log: Logger, release: () => void): Promise<void> {
   }
   Bun.gc(true);
   await dropAndLog(log);
+}
+
+/** How {@link trimWhenIdle} drops the executable's pages again: what is resident now, what was right after the last drop, a drop. */
+export interface DropAgain {
+  fileKiB: () => number;
+  afterDropKiB: () => number;
+  drop: () => Promise<void>;
+}
+
+/**
+ * What a ring node passes to {@link trimWhenIdle} as `dropAgain`: the executable's resident
+ * pages from /proc, and a logged drop.
+ *
+ * @example
+ * ```ts
+ * const stop = trimWhenIdle(log, () => node.counters.received, undefined, IDLE_CHECK_MS, undefined, dropPagesAgain(log));
+ * ```
+ */
+export function dropPagesAgain(log: Logger): DropAgain {
+  return { fileKiB: fileResidentKiB, afterDropKiB: () => fileKiBAfterDrop, drop: () => dropAndLog(log) };
 }
 
 async function dropAndLog(log: Logger): Promise<void> {

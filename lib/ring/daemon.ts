@@ -14,7 +14,7 @@ import { getLogger } from "../log/mod.ts";
 import { defaultMaxClients } from "../net/mod.ts";
 import { Listeners } from "./listeners.ts";
 import { keepRetained } from "./listen/retention.ts";
-import { dropStartupPagesSoon, trimWhenIdle } from "../proc/mod.ts";
+import { dropPagesAgain, dropStartupPagesSoon, IDLE_CHECK_MS, trimWhenIdle } from "../proc/mod.ts";
 import { RingStore } from "./listen/store.ts";
 import { ZogNode } from "./node.ts";
 import { type HealthMemory, nodeHealth } from "./node_health.ts";
@@ -209,6 +209,9 @@ export class ZogDaemon implements Daemon {
       log,
       () => node.counters.received + node.counters.logged,
       () => this.store.releaseMemory(),
+      IDLE_CHECK_MS,
+      undefined,
+      dropPagesAgain(log),
     );
   }
 

@@ -9,8 +9,11 @@
 export interface FileState {
   mtimeMs: number;
   size: number;
-  /** Hash of the content, to tell an edit from a touch. */
-  hash: string;
+  /**
+   * Hash of the content (64-bit wyhash, its low 52 bits), to tell an edit from a touch: a
+   * number held in the record, not a string of its own (100 000 files: about 5 MiB less).
+   */
+  hash: number;
 }
 
 /** File name → state, for the files of interest in one folder. */
@@ -31,7 +34,7 @@ export interface DirChanges {
  *
  * @example
  * ```ts
- * diffSnapshots(new Map(), new Map([["a.ini", { mtimeMs: 1, size: 1, hash: "x" }]])).added; // ["a.ini"]
+ * diffSnapshots(new Map(), new Map([["a.ini", { mtimeMs: 1, size: 1, hash: 7 }]])).added; // ["a.ini"]
  * ```
  */
 export function diffSnapshots(prev: Snapshot, next: Snapshot): DirChanges {

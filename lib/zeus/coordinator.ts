@@ -19,7 +19,7 @@ import {
   plural,
 } from "./coordinator_types.ts";
 import { copiesWanted, type EmperorRecord, emperorOf, newVassal, NO_REJECTIONS, type VassalRecord } from "./records.ts";
-import { restoreState, snapshotState, snapshotStateSliced } from "./state_snapshot.ts";
+import { restoreState, restoreStateSliced, snapshotState, snapshotStateSliced } from "./state_snapshot.ts";
 import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
 import { AdminError } from "../errors.ts";
@@ -95,6 +95,12 @@ export class Coordinator {
   /** Loads a saved state: its copies wait, as "restored", for their emperors' reports. */
   restore(state: ZeusState): void {
     this.#awaited = restoreState(state, this.emperors, this.vassals);
+    for (const v of this.vassals.values()) this.#copies.unsettled.add(v);
+  }
+
+  /** {@link restore}, a slice of vassals per turn of the event loop (a term taking over a large state). */
+  async restoreSliced(state: ZeusState): Promise<void> {
+    this.#awaited = await restoreStateSliced(state, this.emperors, this.vassals);
     for (const v of this.vassals.values()) this.#copies.unsettled.add(v);
   }
 

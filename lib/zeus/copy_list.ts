@@ -38,16 +38,23 @@ export const INDEX_FROM = 8;
  * ```
  */
 export class CopyList implements CopiesOn {
-  #list: Copy[] = [];
+  /**
+   * No copy, the one copy (no array: most vassals have one copy, and an array of one took
+   * 64 bytes more of each at 100 000), or two or more in an array.
+   */
+  #copies: Copy | Copy[] | undefined;
   #index: Map<string, Copy> | undefined;
 
   get size(): number {
-    return this.#list.length;
+    const c = this.#copies;
+    return c === undefined ? 0 : Array.isArray(c) ? c.length : 1;
   }
 
   get(node: string): Copy | undefined {
     if (this.#index) return this.#index.get(node);
-    for (const c of this.#list) if (c.node === node) return c;
+    const copies = this.#copies;
+    if (!Array.isArray(copies)) return copies?.node === node ? copies : undefined;
+    for (const c of copies) if (c.node === node) return c;
     return undefined;
   }
 
@@ -62,31 +69,45 @@ export class CopyList implements CopiesOn {
    */
   set(node: string, c: Copy): this {
     if (c.node !== node) throw new RangeError(`a copy on "${c.node}" cannot be kept under node "${node}": they must be the same`);
+    const copies = this.#copies;
     const old = this.get(node);
-    if (old) this.#list[this.#list.indexOf(old)] = c;
-    else this.#list.push(c);
+    if (copies === undefined || copies === old) this.#copies = c;
+    else if (!Array.isArray(copies)) this.#copies = [copies, c];
+    else if (old) copies[copies.indexOf(old)] = c;
+    else copies.push(c);
+    const list = this.#copies;
     if (this.#index) this.#index.set(node, c);
-    else if (this.#list.length > INDEX_FROM) this.#index = new Map(this.#list.map((x) => [x.node, x]));
+    else if (Array.isArray(list) && list.length > INDEX_FROM) this.#index = new Map(list.map((x) => [x.node, x]));
     return this;
   }
 
   delete(node: string): boolean {
     const c = this.get(node);
     if (!c) return false;
-    // A new array, not a splice: a walk of the old one goes on undisturbed.
-    this.#list = this.#list.filter((x) => x !== c);
+    const copies = this.#copies;
+    if (!Array.isArray(copies)) this.#copies = undefined;
+    else {
+      // A new array, not a splice: a walk of the old one goes on undisturbed.
+      const rest = copies.filter((x) => x !== c);
+      this.#copies = rest.length === 1 ? rest[0] : rest;
+    }
     this.#index?.delete(node);
-    if (this.#index && this.#list.length <= INDEX_FROM / 2) this.#index = undefined;
+    if (this.#index && this.size <= INDEX_FROM / 2) this.#index = undefined;
     return true;
   }
 
   /** The copies, in the order they were added; deleting while going through them skips none. */
   values(): IterableIterator<Copy> {
-    return this.#list.values();
+    const c = this.#copies;
+    return (c === undefined ? NONE : Array.isArray(c) ? c : [c]).values();
   }
 
   /** The nodes, in the order their copies were added. */
   keys(): IterableIterator<string> {
-    return this.#list.map((c) => c.node).values();
+    const c = this.#copies;
+    return (c === undefined ? [] : Array.isArray(c) ? c.map((x) => x.node) : [c.node]).values();
   }
 }
+
+/** The copies of a list of none. */
+const NONE: readonly Copy[] = [];

@@ -66,10 +66,15 @@ export function etcdStore(
   /** The term the keys were read for: a save from another term writes nothing. */
   let loadedFor = -1;
 
-  const guarded = async (ops: TxnOp[]): Promise<void> => {
-    const guard: Compare[] = [{ key: `${prefix}/leader`, createRevision: leaderRevision() }];
-    if (!txnResult(await etcd.call(txnRequest(guard, ops))).succeeded)
-      throw new DeposedError(`etcd refused to save the state: this zeus no longer holds ${prefix}/leader`);
+  /**
+   * Applies `ops` if the leader key is still the one of `term`; false when it is not but this
+   * zeus leads another term now (a write of a term that ended: its successor writes its own).
+   */
+  const guarded = async (ops: TxnOp[], term = leaderRevision()): Promise<boolean> => {
+    const guard: Compare[] = [{ key: `${prefix}/leader`, createRevision: term }];
+    if (txnResult(await etcd.call(txnRequest(guard, ops))).succeeded) return true;
+    if (term !== leaderRevision() && leaderRevision() > 0) return false;
+    throw new DeposedError(`etcd refused to save the state: this zeus no longer holds ${prefix}/leader`);
   };
 
   const store = {
@@ -96,16 +101,21 @@ export function etcdStore(
       return written.size ? stateFromKeys(written, base) : undefined;
     },
     async save(state: ZeusState): Promise<void> {
-      if (loadedFor < 0 || loadedFor !== leaderRevision()) return;
+      // Only the term whose keys were read writes, against those keys, under its own leader
+      // key: a save still going when a new term read the keys again stops at its next batch.
+      const term = loadedFor;
+      const keys = written;
+      if (term < 0 || term !== leaderRevision()) return;
       const next = stateKeys(state);
       const cost: SaveCost = { puts: 0, deletes: 0, txns: 0 };
-      for (const batch of batches(keyChanges(written, next))) {
-        await guarded([
+      for (const batch of batches(keyChanges(keys, next))) {
+        const ops = [
           ...batch.puts.map(([k, v]): TxnOp => ({ put: base + k, value: v })),
           ...batch.deletes.map((k): TxnOp => ({ delete: base + k })),
-        ]);
-        for (const [k, v] of batch.puts) written.set(k, v);
-        for (const k of batch.deletes) written.delete(k);
+        ];
+        if (!(await guarded(ops, term))) return;
+        for (const [k, v] of batch.puts) keys.set(k, v);
+        for (const k of batch.deletes) keys.delete(k);
         cost.puts += batch.puts.length;
         cost.deletes += batch.deletes.length;
         cost.txns++;

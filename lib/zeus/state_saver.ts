@@ -42,8 +42,11 @@ export class StateSaver {
 
   constructor(
     readonly store: StateStore,
-    /** The state to write (zeus makes it a slice at a time: Coordinator.snapshotSliced). */
-    readonly snapshot: () => ZeusState | Promise<ZeusState>,
+    /**
+     * The state to write (zeus makes it a slice at a time: Coordinator.snapshotSliced), or
+     * undefined when there is none to write now (no term runs: writing nothing keeps the saved one).
+     */
+    readonly snapshot: () => ZeusState | undefined | Promise<ZeusState | undefined>,
     readonly opts: { mayWrite(): boolean; refused(why: string): void; retryMs?: number },
   ) {}
 
@@ -75,7 +78,9 @@ export class StateSaver {
     if (!this.opts.mayWrite()) return;
     const t0 = performance.now();
     try {
-      await this.store.save(await this.snapshot());
+      const state = await this.snapshot();
+      if (!state) return;
+      await this.store.save(state);
       this.#lastEnd = performance.now();
       this.#lastTook = this.#lastEnd - t0;
       if (this.#failing) log.info("state saved to {path} again", { path: this.store.where });

@@ -150,13 +150,14 @@ const CODED = new RegExp(`[${CODES.join("")}]`, "g");
 const coded = (json: string): string => PHRASES.reduce((s, p, i) => s.replaceAll(p, CODES[i]!), json);
 const uncoded = (kept: string): string => kept.replace(CODED, (c) => PHRASE_OF.get(c)!);
 
-/** One vassal: its last row's key, its lines (each `${at in base 36}${JSON text, phrases coded}\n`), and the last round that listed it. */
-interface Kept {
-  key: string;
-  lines: string;
-  count: number;
-  round: number;
-}
+/**
+ * A vassal's last row's key ({@link seenKey}, a JSON array: no newline in it), a newline, then
+ * its lines (each `${at in base 36}${JSON text, phrases coded}\n`): one string a vassal, not an
+ * object holding two (at 100 000 vassals each object and string kept costs a few MiB, and more
+ * in the blocks of a heap that does not move them).
+ */
+const keyOf = (kept: string): string => kept.slice(0, kept.indexOf("\n"));
+const linesOf = (kept: string): string => kept.slice(kept.indexOf("\n") + 1);
 
 /**
  * The histories of every vassal, fed each `/status` document's vassals.
@@ -169,49 +170,43 @@ interface Kept {
  * ```
  */
 export class VassalHistory {
-  #kept = new Map<string, Kept>();
-  #rounds = 0;
+  #kept = new Map<string, string>();
 
   /** Records what changed since the last call. A vassal gone is forgotten, history and all. */
   observe(vassals: Iterable<VassalStatusRow>, at: number): void {
-    const round = this.begin();
-    this.take(round, vassals, at);
-    this.end(round);
+    const seen = new Set<string>();
+    this.take(vassals, at, seen);
+    this.forget((name) => seen.has(name));
   }
 
   /**
-   * Starts a round of {@link observe} made in slices (the console: a row of each of 100 000
-   * vassals at once held zeus's loop for hundreds of ms): {@link take} each slice, then
-   * {@link end}.
+   * Records what changed in these vassals (a slice of the rows: the console reads a row of
+   * each of 100 000 vassals a slice per turn of the event loop, not at once).
+   *
+   * @param seen if given, the names of the rows are added to it
    */
-  begin(): number {
-    return ++this.#rounds;
-  }
-
-  /** Records what changed in these vassals since the last round. */
-  take(round: number, vassals: Iterable<VassalStatusRow>, at: number): void {
+  take(vassals: Iterable<VassalStatusRow>, at: number, seen?: Set<string>): void {
     for (const v of vassals) {
+      seen?.add(v.name);
       const key = seenKey(v);
       const kept = this.#kept.get(v.name);
-      if (kept) kept.round = round;
-      if (kept?.key === key) continue;
-      const texts = vassalChanges(kept && seenRow(kept.key), v);
-      const k = kept ?? { key, lines: "", count: 0, round };
-      k.key = key;
-      if (!kept) this.#kept.set(v.name, k);
-      if (texts.length > 0) this.#add(k, texts, at);
+      const before = kept === undefined ? undefined : keyOf(kept);
+      if (before === key) continue;
+      const texts = vassalChanges(before === undefined ? undefined : seenRow(before), v);
+      const lines = kept === undefined ? "" : linesOf(kept);
+      this.#kept.set(v.name, flat(`${key}\n${texts.length > 0 ? added(lines, texts, at) : lines}`));
     }
   }
 
-  /** Ends a round: a vassal no slice of it showed is gone, and forgotten with its history. */
-  end(round: number): void {
-    for (const [name, k] of this.#kept) if (k.round !== round) this.#kept.delete(name);
+  /** Forgets every vassal (history and all) for which `live` is false: the vassals gone. */
+  forget(live: (name: string) => boolean): void {
+    for (const name of this.#kept.keys()) if (!live(name)) this.#kept.delete(name);
   }
 
   /** A vassal's history, oldest first. */
   of(name: string): readonly HistoryLine[] {
-    const lines = this.#kept.get(name)?.lines ?? "";
-    return lines
+    const kept = this.#kept.get(name);
+    return (kept === undefined ? "" : linesOf(kept))
       .split("\n")
       .filter((l) => l !== "")
       .map((l) => {
@@ -219,12 +214,16 @@ export class VassalHistory {
         return { at: parseInt(l.slice(0, cut), 36), text: JSON.parse(uncoded(l.slice(cut))) as string };
       });
   }
-
-  #add(k: Kept, texts: string[], at: number): void {
-    let lines = k.lines + texts.map((t) => `${at.toString(36)}${coded(asciiJson(t))}\n`).join("");
-    k.count += texts.length;
-    for (; k.count > HISTORY_LINES; k.count--) lines = lines.slice(lines.indexOf("\n") + 1);
-    // A string built by + is a tree of its parts (32 bytes a node, each part kept): copied, it is one flat string of bytes.
-    k.lines = Buffer.from(lines, "latin1").toString("latin1");
-  }
 }
+
+/** `lines` with `texts` added at `at`, the oldest dropped beyond {@link HISTORY_LINES}. */
+function added(lines: string, texts: string[], at: number): string {
+  let out = lines + texts.map((t) => `${at.toString(36)}${coded(asciiJson(t))}\n`).join("");
+  let count = 0;
+  for (let i = out.indexOf("\n"); i >= 0; i = out.indexOf("\n", i + 1)) count++;
+  for (; count > HISTORY_LINES; count--) out = out.slice(out.indexOf("\n") + 1);
+  return out;
+}
+
+/** A string built by + is a tree of its parts (32 bytes a node, each part kept): copied, it is one flat string of bytes. */
+const flat = (s: string): string => Buffer.from(s, "latin1").toString("latin1");

@@ -26,7 +26,7 @@ import type { ZeusAdminContext } from "./admin_context.ts";
 import { Coordinator } from "./coordinator.ts";
 import type { CoordinatorOptions } from "./coordinator_types.ts";
 import type { HaLeadership } from "./ha.ts";
-import { LeadershipTerm } from "./leadership_term.ts";
+import { LeadershipTerm, type TermOptions } from "./leadership_term.ts";
 import { type ServerAction, type ServerEvent, type ServerState, serverStep } from "./server_lifecycle.ts";
 import { nextTerm, type ZeusState } from "./state_file.ts";
 import { StateSaver } from "./state_saver.ts";
@@ -133,6 +133,12 @@ export class Zeus implements ZeusServer, ConnectionHost {
   readonly ui: ZeusConsole;
   #state: ServerState = "standby";
   #term: LeadershipTerm | undefined;
+  /** Loads begun (each `load_state`): a term built for an older one is dropped. */
+  #loads = 0;
+  /** The term {@link #loadState} built, while the `loaded` event it sends begins it. */
+  #built: LeadershipTerm | undefined;
+  /** Vassal files that changed while a term was being built: they are given to it once it begins. */
+  #changedWhileBuilding: DirChanges[] = [];
   /** The coordinator shown while no term runs: it knows nothing and does nothing. */
   readonly #idle: Coordinator;
   readonly #conns = new Map<number, ZeusConnection>();
@@ -276,11 +282,18 @@ export class Zeus implements ZeusServer, ConnectionHost {
     return r !== undefined && r > 0 ? r : undefined;
   }
 
-  /** The state to save: a large one made a slice at a time (state_snapshot.ts). */
-  #snapshot(): ZeusState | Promise<ZeusState> {
-    const core = this.core;
-    if (core.vassals.size <= SLICED_STATE_ABOVE) return this.#stamped(core.snapshot());
-    return core.snapshotSliced().then((s) => this.#stamped(s));
+  /**
+   * The state to save: the running term's, a large one made a slice at a time
+   * (state_snapshot.ts). None while no term runs (standing by, or taking over: the idle
+   * coordinator knows nothing, and writing its empty state would delete the saved one), nor
+   * when the term ended while its snapshot was being made.
+   */
+  async #snapshot(): Promise<ZeusState | undefined> {
+    const term = this.#term;
+    if (!term) return undefined;
+    const { core } = term;
+    const state = core.vassals.size <= SLICED_STATE_ABOVE ? core.snapshot() : await core.snapshotSliced();
+    return this.#term === term ? this.#stamped(state) : undefined;
   }
 
   /** `state` with a single zeus's term, as saved. */
@@ -356,7 +369,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
       case "load_state":
         return void this.#loadState();
       case "begin_term":
-        return this.#beginTerm(e.kind === "loaded" ? e.state : undefined);
+        return this.#beginTerm();
       case "end_term":
         this.#term?.end();
         this.#term = undefined;
@@ -370,39 +383,59 @@ export class Zeus implements ZeusServer, ConnectionHost {
     }
   }
 
-  /** The state a term starts from: a single zeus's (read at start), or the one in etcd now. */
+  /**
+   * Reads the state a term starts from (a single zeus's, read at start, or the one in etcd now)
+   * and builds the term from it, a slice at a time; then `loaded` begins it. A load that a
+   * newer one replaced, or whose leadership ended meanwhile, stops and sends nothing.
+   */
   async #loadState(): Promise<void> {
     const { store, ha } = this.opts;
-    if (!ha || !store) return this.#on({ kind: "loaded", canAct: true, state: this.fileState });
-    let state: ZeusState | undefined;
-    try {
-      state = await store.load();
-    } catch (e) {
-      log.error("cannot load the state from {path}: {error}; not leading", { path: store.where, error: (e as Error).message });
-      return this.#on({ kind: "load-failed", why: "the state could not be loaded" });
+    const load = ++this.#loads;
+    const wanted = () => load === this.#loads && this.#state === "taking-over";
+    let state = this.fileState;
+    if (ha && store) {
+      try {
+        state = await store.load();
+      } catch (e) {
+        if (!wanted()) return;
+        log.error("cannot load the state from {path}: {error}; not leading", { path: store.where, error: (e as Error).message });
+        return this.#on({ kind: "load-failed", why: "the state could not be loaded" });
+      }
+      if (!wanted()) return;
     }
-    this.#on({ kind: "loaded", canAct: ha.canAct(), state });
+    this.#changedWhileBuilding = [];
+    const term = await LeadershipTerm.begin(this.#termOptions(state !== undefined), state, wanted);
+    if (!term) return;
+    this.#built = term;
+    this.#on({ kind: "loaded", canAct: ha ? ha.canAct() : true, ...(state ? { state } : {}) });
+    this.#built = undefined;
   }
 
-  #beginTerm(state: ZeusState | undefined): void {
+  /** The term just built begins: the files changed meanwhile reach it, and its state is saved. */
+  #beginTerm(): void {
+    const term = this.#built;
+    if (!term) return log.error("zeus: a term was to begin with none built");
+    this.#term = term;
+    for (const c of this.#changedWhileBuilding.splice(0)) term.filesChanged(c);
+    this.#saver?.queue();
+  }
+
+  #termOptions(restored: boolean): TermOptions {
     const { opts } = this;
-    this.#term = new LeadershipTerm(
-      {
-        coordinator: this.#coordinatorOptions(state !== undefined),
-        vassals: opts.vassals,
-        canAct: () => this.canAct(),
-        clock: this.#clock,
-        changed: () => {
-          this.#work++;
-          this.#saver?.queue();
-          this.ui.poke();
-        },
-        arriving: () => (this.#listener?.handshaking ?? 0) + this.strangers.guard.size,
-        ...(opts.ha ? { aliveEveryMs: Math.max(100, opts.deadAfterMs / 4) } : {}),
-        ...(opts.store ? { from: opts.store.where } : {}),
+    return {
+      coordinator: this.#coordinatorOptions(restored),
+      vassals: opts.vassals,
+      canAct: () => this.canAct(),
+      clock: this.#clock,
+      changed: () => {
+        this.#work++;
+        this.#saver?.queue();
+        this.ui.poke();
       },
-      state,
-    );
+      arriving: () => (this.#listener?.handshaking ?? 0) + this.strangers.guard.size,
+      ...(opts.ha ? { aliveEveryMs: Math.max(100, opts.deadAfterMs / 4) } : {}),
+      ...(opts.store ? { from: opts.store.where } : {}),
+    };
   }
 
   #coordinatorOptions(restored: boolean): CoordinatorOptions {
@@ -426,6 +459,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
       for (const name of c.removed) this.#digests.delete(name);
       ha.vassalSetChanged(this.#digests);
     }
+    if (this.#state === "taking-over") this.#changedWhileBuilding.push(c);
     this.#term?.filesChanged(c);
   }
 
@@ -515,17 +549,21 @@ export class Zeus implements ZeusServer, ConnectionHost {
   }
 
   #status(view: StatusView = {}): ZeusStatus {
-    const { ha } = this.opts;
     this.#work++;
-    return { ...zeusStatus(this.core, view), ...(ha ? { ha: ha.status() } : {}) };
+    return { ...zeusStatus(this.core, view), ...this.#lastFields() };
+  }
+
+  /** The fields of `/status` after its rows: `ha` with several zeus, `handshakes` with TLS. */
+  #lastFields(): Pick<ZeusStatus, "ha" | "handshakes"> {
+    const { ha, tls } = this.opts;
+    return { ...(ha ? { ha: ha.status() } : {}), ...(tls && this.#listener ? { handshakes: this.#listener.handshakes } : {}) };
   }
 
   /** `/status`: made at once, or streamed a slice of rows at a time beyond STREAM_ROWS rows. */
   #statsStatus(view: StatusView): ZeusStatus | StreamedStatus {
-    const ha = this.opts.ha;
     this.#work++;
     const plan = statusPlan(this.core, view);
-    const last = ha ? { ha: ha.status() } : {};
+    const last = this.#lastFields();
     if (plan.rows.length > STREAM_ROWS) return { streamed: (head) => statusStream(plan, head, last) };
     return { ...statusOf(plan), ...last };
   }

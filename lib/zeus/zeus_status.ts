@@ -8,6 +8,7 @@ import type { Coordinator, CoordinatorCounters, HeartbeatFigures } from "./coord
 import { unmetNote } from "../vassal/mod.ts";
 import { type DrainStatus, drainStatus } from "./drain_status.ts";
 import type { HaStatus } from "./ha.ts";
+import type { HandshakeCounts } from "../net/mod.ts";
 import { copiesUp, VASSAL_STATES, vassalState } from "./vassal_state.ts";
 import { exitText } from "./verdict.ts";
 import { pick, type StatusSummary, type StatusView } from "./status_view.ts";
@@ -80,6 +81,8 @@ export interface ZeusStatus {
   summary?: StatusSummary;
   /** Several zeus: this zeus' role, the leader since when, the standbys. */
   ha?: HaStatus;
+  /** With TLS: how the handshakes of emperors and admin clients ended, so far (`abandoned`: the client closed first, having given up). */
+  handshakes?: HandshakeCounts;
 }
 
 /**

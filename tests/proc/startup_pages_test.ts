@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { getLogger } from "../../lib/log/mod.ts";
-import { cleanRanges, DEEP_TRIM_CHECKS, trimWhenIdle } from "../../lib/proc/startup_pages.ts";
+import fc from "fast-check";
+import { cleanRanges, DEEP_TRIM_CHECKS, REGROWN_KIB, regrown, trimWhenIdle } from "../../lib/proc/startup_pages.ts";
 
 const mapping = (span: string, perms: string, path: string, own = 0, inode = path.includes("zog") ? 1234 : 99, dirty = own) =>
   `${span} ${perms} 00000000 fd:00 ${inode}                       ${path}
@@ -125,6 +126,54 @@ test("an engine that cannot shrink is reported, and the daemon's checks go on", 
     await until(() => checks >= after + 3);
     expect(tried).toBe(1);
     expect(checks).toBeGreaterThanOrEqual(after + 3);
+  } finally {
+    stop();
+  }
+});
+
+test("regrown: the executable's pages are dropped again once REGROWN_KIB came back since the last drop, never before the first", () => {
+  fc.assert(
+    fc.property(fc.nat(1 << 20), fc.nat(1 << 20), (now, after) => {
+      expect(regrown(now, after)).toBe(now - after >= REGROWN_KIB);
+    }),
+  );
+  expect(regrown(30_000, Number.NaN)).toBe(false);
+});
+
+test("a quiet daemon drops its pages again at the checks where they came back, never while busy", async () => {
+  let work = 0;
+  let busy = true;
+  let checks = 0;
+  let file = 20_000;
+  let afterDrop = 20_000;
+  const drops: number[] = [];
+  const stop = trimWhenIdle(
+    getLogger("test"),
+    () => (checks++, busy ? ++work : work),
+    () => {},
+    20,
+    () => {},
+    {
+      fileKiB: () => file,
+      afterDropKiB: () => afterDrop,
+      drop: async () => void (drops.push(checks), (file = afterDrop = 18_000)),
+    },
+  );
+  try {
+    file = 40_000;
+    await until(() => checks >= 5);
+    expect(drops).toEqual([]);
+    busy = false;
+    // The first quiet check trims (its own drop, not counted here); the one after drops again.
+    await until(() => drops.length === 1);
+    const at = checks;
+    await until(() => checks >= at + 3);
+    expect(drops.length).toBe(1);
+    file = 18_000 + REGROWN_KIB - 1;
+    await until(() => checks >= at + 6);
+    expect(drops.length).toBe(1);
+    file = 18_000 + REGROWN_KIB;
+    await until(() => drops.length === 2);
   } finally {
     stop();
   }

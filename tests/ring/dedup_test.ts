@@ -28,6 +28,32 @@ describe("bounded memories", () => {
     );
   });
 
+  test("property: clients' ids (kept packed) and ids of nearly their form (kept as text) are each held as themselves, never as one another", () => {
+    const hex = fc.constantFrom("370c96ab9a7975fb", "370c96ab9a7975fc", "ffffffffffffffff", "0000000000000000");
+    const seq = fc.oneof(fc.nat(300), fc.constantFrom(127, 128, 16_383, 16_384, 999_999_999_999_999, 2 ** 53 - 1));
+    const idArb = fc.oneof(
+      fc.tuple(hex, seq).map(([h, n]) => `${h}-${n}`),
+      fc.tuple(hex, seq).map(([h, n]) => `${h}-0${n}`),
+      fc.tuple(hex, seq).map(([h, n]) => `${h.toUpperCase()}-${n}`),
+      fc.tuple(hex, seq).map(([h, n]) => `${h}_${n}`),
+      fc.tuple(hex, seq).map(([h, n]) => `${h}-${n}x`),
+      fc.tuple(hex, seq).map(([h, n]) => `${h.slice(1)}-${n}`),
+      fc.tuple(hex, seq).map(([h, n]) => `${h}-${n}`.replace("-", "é")),
+    );
+    fc.assert(
+      fc.property(fc.array(idArb, { maxLength: 200 }), fc.array(idArb, { maxLength: 50 }), (adds, probes) => {
+        const s = new IdSet(1000);
+        const model: string[] = [];
+        for (const id of adds) {
+          expect(s.add(id)).toBe(!model.includes(id));
+          if (!model.includes(id)) model.push(id);
+        }
+        for (const id of probes) expect(s.has(id)).toBe(model.includes(id));
+        expect([...s.values()]).toEqual(model);
+      }),
+    );
+  });
+
   test("property: under adds, deletes and lookups of any ids (non-ASCII and over-long ones too) IdSet answers as a ring of `capacity` places", () => {
     const idArb = fc.oneof(
       fc.integer({ min: 0, max: 80 }).map((x) => `370c96ab9a7975fb-${x}`),

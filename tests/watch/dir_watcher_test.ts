@@ -7,20 +7,20 @@ import { turnsDuring } from "../helpers/loop_turns.ts";
 
 afterAll(removeTmpDirs);
 
-const st = (hash: string, mtimeMs = 1) => ({ mtimeMs, size: 1, hash });
+const st = (hash: number, mtimeMs = 1) => ({ mtimeMs, size: 1, hash });
 
 test("diffSnapshots tells added, changed, touched and removed apart", () => {
   const prev: Snapshot = new Map([
-    ["a", st("1")],
-    ["b", st("2")],
-    ["c", st("3")],
-    ["d", st("4")],
+    ["a", st(1)],
+    ["b", st(2)],
+    ["c", st(3)],
+    ["d", st(4)],
   ]);
   const next: Snapshot = new Map([
-    ["a", st("1")],
-    ["b", st("X")],
-    ["c", st("3", 2)],
-    ["e", st("5")],
+    ["a", st(1)],
+    ["b", st(9)],
+    ["c", st(3, 2)],
+    ["e", st(5)],
   ]);
   expect(diffSnapshots(prev, next)).toEqual({ added: ["e"], changed: ["b"], touched: ["c"], removed: ["d"] });
 });

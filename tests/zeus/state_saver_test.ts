@@ -58,6 +58,19 @@ test("nothing is written while this zeus may not write, nor queued after stop", 
   expect(saved).toEqual(["1"]);
 });
 
+test("no state to write (no term runs: a zeus taking over) writes nothing, not an empty state over the saved one", async () => {
+  const written: (ZeusState | undefined)[] = [];
+  const store: StateStore = { where: "test", load: async () => undefined, save: async (s) => void written.push(s) };
+  let current: ZeusState | undefined;
+  const saver = new StateSaver(store, () => current, { mayWrite: () => true, refused: () => {} });
+  await saver.flush();
+  expect(written).toEqual([]);
+  current = state(7);
+  await saver.flush();
+  expect(written.map((s) => s?.savedAt)).toEqual(["7"]);
+  saver.stop();
+});
+
 test("writes are spaced by five times the last write's duration: a slow state is written less often, the last change still written", async () => {
   const saved: string[] = [];
   const store: StateStore = {

@@ -3,7 +3,7 @@
 // is the one made at once when nothing changes meanwhile, and the emperors, taken last, list
 // every node an entry names.
 import { expect, test } from "bun:test";
-import { snapshotState, snapshotStateSliced } from "../../lib/zeus/state_snapshot.ts";
+import { restoreState, restoreStateSliced, snapshotState, snapshotStateSliced } from "../../lib/zeus/state_snapshot.ts";
 import { fakeFleet } from "./_fake_fleet.ts";
 import { turnsDuring } from "../helpers/loop_turns.ts";
 
@@ -33,4 +33,18 @@ test("an emperor that connects while the state is made is listed: the emperors a
   f.connect(3, "e3");
   const state = await making;
   expect(state.emperors.map((e) => e.node).sort()).toEqual(["e1", "e2", "e3"]);
+});
+
+test("a state restored a slice at a time makes the records a restore at once makes, and the loop runs between its slices", async () => {
+  const { core } = fleet();
+  const saved = snapshotState(core.emperors, core.vassals, 5000);
+  saved.destroying.push({ node: "e2", name: "gone.toml" });
+  const whole = { emperors: new Map(), vassals: new Map() };
+  const awaitedWhole = restoreState(saved, whole.emperors, whole.vassals);
+  const sliced = { emperors: new Map(), vassals: new Map() };
+  const { value: awaited, turns } = await turnsDuring(restoreStateSliced(saved, sliced.emperors, sliced.vassals, 4));
+  expect(sliced.vassals.size).toBe(30);
+  expect(snapshotState(sliced.emperors, sliced.vassals, 5000)).toEqual(snapshotState(whole.emperors, whole.vassals, 5000));
+  expect([...awaited].sort()).toEqual([...awaitedWhole].sort());
+  expect(turns).toBeGreaterThanOrEqual(6); // 30 vassals, 4 a slice: 7 yields
 });
