@@ -54,7 +54,7 @@ describe("state_dir holds the journal and the store", () => {
     const a = startNode(ring, "A", stats);
     procs.set("A", a);
     await waitFor(() => /moved .*logs\/A\/journal\.log to .*state\/A\/journal \(state_dir/.test(a.stderr()), 10_000, "the move");
-    // Its own line, which may reach the pipe a moment after the journal's on a loaded machine.
+    // Logged right after the journal's line, but it may reach this process in a later read.
     await waitFor(() => /moved .*logs\/A\/store\.db to .*state\/A\/store\.db/.test(a.stderr()), 10_000, "the store's move");
     expect(existsSync(join(logs, "journal.log"))).toBe(false);
     await waitFor(() => meshUp(ring, stats), 15_000, "the mesh again");
