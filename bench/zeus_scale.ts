@@ -292,7 +292,7 @@ async function run(z: ZeusProc): Promise<void> {
   const hb = s?.status.heartbeats;
   if (hb)
     console.log(
-      `zeus read heartbeats at most ${hb.max_gap_ms.toFixed(0)} ms apart, judged at most ${hb.max_silence_ms.toFixed(0)} ms apart (period ${HEARTBEAT_MS} ms); its loop was blocked ${hb.deaf_ms.toFixed(0)} ms in all, ${hb.max_deaf_ms.toFixed(0)} ms at most (not counted as silence)`,
+      `zeus read heartbeats at most ${hb.max_gap_ms.toFixed(0)} ms apart, judged at most ${hb.max_silence_ms?.toFixed(0) ?? "?"} ms apart (period ${HEARTBEAT_MS} ms); its loop was blocked ${hb.deaf_ms.toFixed(0)} ms in all, ${hb.max_deaf_ms.toFixed(0)} ms at most (not counted as silence)`,
     );
   if (moving) console.log(await moving);
   if (saved) console.log(await saved);

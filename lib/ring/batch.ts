@@ -16,6 +16,8 @@ export interface BatchItem {
   msg: Uint8Array | string;
   /** The node the message entered the ring at (node → node only). */
   origin?: string;
+  /** With `msg` as bytes: the wrapping digit written in place of its first byte (a forward of the bytes received). */
+  wrapping?: number;
 }
 
 /** A message as read from a DATA_BATCH: `msg` is a view into the packet. */
@@ -51,8 +53,8 @@ class PacketWriter {
     }
   }
 
-  /** Writes one var (`room` was asked for it); an ASCII key, the value as bytes or UTF-8. */
-  pair(key: string, value: Uint8Array | string): void {
+  /** Writes one var (`room` was asked for it); an ASCII key, the value as bytes or UTF-8; `first` replaces the value's first byte. */
+  pair(key: string, value: Uint8Array | string, first?: number): void {
     const b = this.#buf;
     let o = this.#o;
     // Keys are a few ASCII letters: copied here, not through a native call.
@@ -63,6 +65,7 @@ class PacketWriter {
     const len = typeof value === "string" ? b.write(value, o + 2, "utf8") : (b.set(value, o + 2), value.byteLength);
     b[o] = len & 0xff;
     b[o + 1] = len >>> 8;
+    if (first !== undefined && len > 0) b[o + 2] = first;
     this.#o = o + 2 + len;
   }
 
@@ -86,6 +89,22 @@ class PacketWriter {
 }
 
 /**
+ * An item's message as sent: its `msg`, with the wrapping digit of `wrapping` in place of
+ * the first byte when it has one (a copy; `msg` is left as it was).
+ *
+ * @example
+ * ```ts
+ * itemMessage({ id: "a-1", msg: new TextEncoder().encode("2hi\r\n"), wrapping: 0 }); // bytes of "0hi\r\n"
+ * ```
+ */
+export function itemMessage(it: BatchItem): Uint8Array | string {
+  if (it.wrapping === undefined || typeof it.msg === "string") return it.msg;
+  const out = it.msg.slice();
+  if (out.byteLength > 0) out[0] = 48 + it.wrapping;
+  return out;
+}
+
+/**
  * DATA_BATCH packets holding `items`, each payload at most `maxPayload` bytes.
  *
  * @throws {RangeError} when one message alone does not fit in `maxPayload`
@@ -102,7 +121,7 @@ export function dataBatchPackets(type: number, items: readonly BatchItem[], maxP
     if (size > maxPayload) throw new RangeError(`message ${it.id} needs ${size} bytes; a batch packet holds ${maxPayload}`);
     w.room(size);
     w.pair("id", it.id);
-    w.pair("msg", it.msg);
+    w.pair("msg", it.msg, it.wrapping === undefined || typeof it.msg === "string" ? undefined : 48 + it.wrapping);
     if (it.origin !== undefined) w.pair("origin", it.origin);
   }
   return w.finish();

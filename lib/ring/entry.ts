@@ -11,6 +11,12 @@ export interface Entry {
   origin: number;
   /** The content: no wrapping digit, no CRLF. */
   content: string;
+  /**
+   * The message as this node received it (any wrapping digit, the content's bytes, CRLF), when
+   * it has them: a hop gets these bytes with the digit replaced instead of the content
+   * encoded again.
+   */
+  msg?: Uint8Array;
   /** Peers still owed the message, with the wrapping each gets. */
   dests: Map<number, number>;
   /** The seq this node logged it under (a message it logs; not for forward-only duties). */

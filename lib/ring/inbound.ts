@@ -65,6 +65,7 @@ function takeData(
   const inc: Incoming = {
     id,
     content: check.content,
+    msg,
     from,
     wrapping: check.wrapping,
     origin,

@@ -28,6 +28,8 @@ const log = getLogger("zog", "node");
 export interface Incoming {
   id: string;
   content: string;
+  /** The message as received (wrapping digit, content, CRLF): forwarded as these bytes. */
+  msg?: Uint8Array;
   /** "client", or the position of the peer that sent it. */
   from: "client" | number;
   wrapping: number;
@@ -434,7 +436,7 @@ export class ZogNode implements LinkOwner {
         // (they drop what they have). A peer's duplicate with w ≠ 0 is forwarded again.
         const dests = new Map<number, number>(inc.dests ?? this.#againTo(inc));
         if (dests.size === 0) continue;
-        const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests };
+        const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, msg: inc.msg, dests };
         lines.push(journalLine({ kind: "F", id: entry.id, origin: entry.origin, dests, content: entry.content }));
         reforward.push(entry);
         continue;
@@ -446,7 +448,7 @@ export class ZogNode implements LinkOwner {
       const pairs = inc.dests ? [...inc.dests] : route.pairs;
       const dests = destMap(pairs);
       const seq = this.recorded + fresh.length + 1;
-      const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, dests, seq };
+      const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, msg: inc.msg, dests, seq };
       if (inc.quorumMs !== undefined && !inc.dests) entry.quorum = true;
       lines.push(
         journalLine({

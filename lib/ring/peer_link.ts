@@ -13,7 +13,7 @@ import { certMatches, type TlsClientFiles } from "../tls/mod.ts";
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import { getLogger } from "../log/mod.ts";
 import type { Entry } from "./entry.ts";
-import { type BatchItem, dataBatchPackets, readOkBatch } from "./batch.ts";
+import { type BatchItem, dataBatchPackets, itemMessage, readOkBatch } from "./batch.ts";
 import { type LinkAction, type LinkEvent, type LinkPhase, linkStep, Redial } from "./link_lifecycle.ts";
 import { MAX_RING_PAYLOAD, readMessages, varText } from "./packet_reader.ts";
 import { BATCH_VAR, RING_PROTO, type RingMessage, ringBytes, RingType } from "./protocol.ts";
@@ -371,8 +371,10 @@ export class PeerLink {
       if (!entry || wrapping === undefined || this.#inflight.has(id)) continue;
       if (this.#inflight.size === 0) this.#lastProgress = this.#clock.monotonic();
       this.#inflight.add(id);
-      // Text: written straight into the packet as UTF-8, no bytes per message and peer.
-      items.push({ id, msg: `${wrapping}${entry.content}\r\n`, origin: this.owner.originName(entry.origin) });
+      const origin = this.owner.originName(entry.origin);
+      // The bytes received, copied into the packet with this hop's digit; else the text, as UTF-8.
+      if (entry.msg) items.push({ id, msg: entry.msg, wrapping, origin });
+      else items.push({ id, msg: `${wrapping}${entry.content}\r\n`, origin });
     }
     if (this.#head > 4096 && this.#head * 2 > this.#unsent.length) {
       this.#unsent = this.#unsent.slice(this.#head);
@@ -381,7 +383,7 @@ export class PeerLink {
     if (items.length === 0) return;
     this.#lastSent = this.#clock.monotonic();
     if (this.#batches) for (const p of dataBatchPackets(RingType.DATA_BATCH, items, MAX_RING_PAYLOAD)) this.#conn?.write(p);
-    else for (const it of items) this.#conn?.write(ringBytes(RingType.DATA, { id: it.id, msg: it.msg, origin: it.origin! }));
+    else for (const it of items) this.#conn?.write(ringBytes(RingType.DATA, { id: it.id, msg: itemMessage(it), origin: it.origin! }));
     this.owner.sent(items.length);
   }
 

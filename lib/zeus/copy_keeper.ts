@@ -10,13 +10,20 @@ import { meetsAll } from "../vassal/mod.ts";
 import { configMessages, type ReportedVassal, VASSAL_STATES, type VassalStateReport, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import { type CopyAction, type CopyEvent, copyStep, placing, type Verdict } from "./copy_lifecycle.ts";
 import type { CoordinatorCounters, CoordinatorIO, CoordinatorOptions } from "./coordinator_types.ts";
-import { placeAll, type Want } from "./placement.ts";
+import { placeAll, type Slot, type Want } from "./placement.ts";
 import { planReconcile } from "./reconcile.ts";
 import { rolloutHolds } from "./rollout.ts";
 import { exitText, judge } from "./verdict.ts";
 import { type Copy, copiesWanted, type CopyReport, type EmperorRecord, emperorOf, rejectedOn, type VassalRecord } from "./records.ts";
 
 const log = getLogger("zeus", "coordinator");
+
+/**
+ * Copies placed in one turn of the event loop at most: 1 000 000 copies short at once (a term
+ * that took over a fleet placed only in part) held zeus's loop 9.6 s in one placement, its lease
+ * ran out, and the next term began the same placement again.
+ */
+export const PLACE_SLICE_COPIES = 10_000;
 
 /** The reports that say only a state ("running"), one object each, shared by every copy they describe. */
 const BARE_REPORTS = new Map<string, CopyReport>(VASSAL_STATES.map((state) => [state, Object.freeze({ state })]));
@@ -46,6 +53,11 @@ function keptReport(m: VassalStateReport): CopyReport {
 export class CopyKeeper {
   /** A deferred placement is waiting (io.defer): later calls join it. */
   #placeQueued = false;
+  /** Placement was asked for since the vassals short of copies were last listed. */
+  #placeAsked = false;
+  /** The vassals short of copies as last listed (sorted), and how far placement got in it. */
+  #placeList: string[] = [];
+  #placeAt = 0;
   /**
    * Copies offered or accepted (awaiting an answer), for {@link expire}: a scan of every copy
    * ten times a second was 5 % of zeus's CPU at 100 000 copies. May hold copies gone since.
@@ -290,37 +302,90 @@ export class CopyKeeper {
 
   /**
    * Places the copies vassals are short of on alive, reported emperors with room: at once,
-   * or once per burst when the io defers (CoordinatorIO.defer).
+   * or once per burst when the io defers (CoordinatorIO.defer), {@link PLACE_SLICE_COPIES} a
+   * turn of the event loop.
    */
   place(settling = false): void {
     if (settling) return;
-    if (!this.io.defer) return this.#placeNow();
+    this.#placeAsked = true;
+    this.#placeSoon();
+  }
+
+  #placeSoon(): void {
+    if (!this.io.defer) {
+      while (this.#placeSlice());
+      return;
+    }
     if (this.#placeQueued) return;
     this.#placeQueued = true;
     this.io.defer(() => {
       this.#placeQueued = false;
-      this.#placeNow();
+      if (this.#placeSlice()) this.#placeSoon();
     });
   }
 
-  #placeNow(): void {
+  /**
+   * Places the next slice of the vassals short of copies (listed by name when the last list
+   * is worked through and placement was asked for since); true while there is more to do.
+   * Each vassal's want is taken as it is now: it may have been placed, changed or removed
+   * since it was listed.
+   */
+  #placeSlice(): boolean {
     const slots = this.#slots();
-    if (slots.length === 0) return;
-    const wants: Want[] = [];
-    for (const v of this.vassals.values()) {
-      if (v.error || v.failed || !v.body) continue;
-      const missing = copiesWanted(v) - this.#stayingCount(v);
-      if (missing <= 0) continue;
-      wants.push({
-        name: v.name,
-        missing,
-        exclude: new Set([...v.copiesOn.keys(), ...v.rejectedBy]),
-        ...(v.settings?.constraints ? { constraints: v.settings.constraints } : {}),
-        ...(v.settings?.spread ? { spread: v.settings.spread, holders: this.staying(v).map((c) => c.node) } : {}),
-      });
+    if (slots.length === 0) return false;
+    if (this.#placeAt >= this.#placeList.length) {
+      if (!this.#placeAsked) return false;
+      this.#placeAsked = false;
+      this.#placeList = this.#short();
+      this.#placeAt = 0;
     }
-    if (wants.length === 0) return;
-    wants.sort((a, b) => (a.name < b.name ? -1 : 1));
+    const wants: Want[] = [];
+    let copies = 0;
+    while (this.#placeAt < this.#placeList.length && copies < PLACE_SLICE_COPIES) {
+      const want = this.#want(this.#placeList[this.#placeAt++]!);
+      if (!want) continue;
+      wants.push(want);
+      copies += want.missing;
+    }
+    const placed = this.#offer(slots, wants);
+    if (placed > 0) {
+      this.counters.placed += placed;
+      this.io.changed();
+    }
+    const more = this.#placeAt < this.#placeList.length || this.#placeAsked;
+    if (!more) this.#placeList = [];
+    return more;
+  }
+
+  /** The names of the vassals short of copies, sorted. */
+  #short(): string[] {
+    const names: string[] = [];
+    for (const v of this.vassals.values()) if (this.#missing(v) > 0) names.push(v.name);
+    return names.sort();
+  }
+
+  /** How many copies `v` is short of (0 for one that cannot be placed: bad or failed config). */
+  #missing(v: VassalRecord): number {
+    if (v.error || v.failed || !v.body) return 0;
+    return copiesWanted(v) - this.#stayingCount(v);
+  }
+
+  /** What placing vassal `name` needs now, or undefined when it needs nothing (any more). */
+  #want(name: string): Want | undefined {
+    const v = this.vassals.get(name);
+    const missing = v ? this.#missing(v) : 0;
+    if (!v || missing <= 0) return undefined;
+    return {
+      name: v.name,
+      missing,
+      exclude: new Set([...v.copiesOn.keys(), ...v.rejectedBy]),
+      ...(v.settings?.constraints ? { constraints: v.settings.constraints } : {}),
+      ...(v.settings?.spread ? { spread: v.settings.spread, holders: this.staying(v).map((c) => c.node) } : {}),
+    };
+  }
+
+  /** Offers each want's copies to the emperors placement chose; how many were offered. */
+  #offer(slots: readonly Slot[], wants: Want[]): number {
     let placed = 0;
     for (const [name, nodes] of placeAll(slots, wants)) {
       const v = this.vassals.get(name)!;
@@ -334,9 +399,7 @@ export class CopyKeeper {
         placed++;
       }
     }
-    if (placed === 0) return;
-    this.counters.placed += placed;
-    this.io.changed();
+    return placed;
   }
 
   /** Emperors that may take new copies: alive, reported, not draining. */

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { dataBatchPackets, okBatchPackets, readDataBatch, readOkBatch } from "../../lib/ring/batch.ts";
+import { dataBatchPackets, itemMessage, okBatchPackets, readDataBatch, readOkBatch } from "../../lib/ring/batch.ts";
 import { PacketDecoder, RING_MODIFIER1 } from "../../lib/packet/mod.ts";
 import { readRingPacket, RingType } from "../../lib/ring/protocol.ts";
 import { encodeVars } from "../../lib/packet/mod.ts";
@@ -77,5 +77,28 @@ describe("batches on the wire", () => {
   test("a one-message DATA is still what it was (vars id and msg)", () => {
     const m = readRingPacket({ modifier1: RING_MODIFIER1, modifier2: RingType.DATA, payload: encodeVars({ id: "x-1", msg: "0hi\r\n" }) });
     expect(new TextDecoder().decode(m.vars.msg)).toBe("0hi\r\n");
+  });
+
+  test("property: a forward of the bytes received, with its wrapping digit, makes the packets the text would, and leaves the bytes as they were", () => {
+    const fwdArb = fc.record({
+      id: idArb,
+      received: fc.integer({ min: 0, max: 9 }),
+      wrapping: fc.integer({ min: 0, max: 9 }),
+      content: fc.string({ unit: "grapheme", maxLength: 120 }).filter((c) => !/[\r\n]/.test(c)),
+      origin: fc.stringMatching(/^[A-Z]{1,12}$/),
+    });
+    fc.assert(
+      fc.property(fc.array(fwdArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 400, max: 4000 }), (fwds, max) => {
+        const bytes = fwds.map((f) => enc(`${f.received}${f.content}\r\n`));
+        const asText = fwds.map((f) => ({ id: f.id, msg: `${f.wrapping}${f.content}\r\n`, origin: f.origin }));
+        const asBytes = fwds.map((f, i) => ({ id: f.id, msg: bytes[i]!, wrapping: f.wrapping, origin: f.origin }));
+        const concat = (ps: Uint8Array[]) => Buffer.concat(ps);
+        expect(concat(dataBatchPackets(RingType.DATA_BATCH, asBytes, max))).toEqual(
+          concat(dataBatchPackets(RingType.DATA_BATCH, asText, max)),
+        );
+        asBytes.forEach((it, i) => expect(Buffer.from(itemMessage(it) as Uint8Array).toString()).toBe(asText[i]!.msg));
+        fwds.forEach((f, i) => expect(bytes[i]![0]).toBe(48 + f.received));
+      }),
+    );
   });
 });
