@@ -84,7 +84,7 @@ export class RingStore {
   #failing = false;
   /** Messages before this seq are no longer held (retention), though their segment may still be on disk. */
   #firstSeq: number;
-  /** store.db's WAL and the newest segment were written since the node last synced them. */
+  /** store.db's WAL was written since the node last synced it (the segments keep their own account). */
   #walWritten = true;
   /** The seq of the first record held (0: none written), found once. */
   #oldestWritten: number | undefined;
