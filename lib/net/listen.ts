@@ -95,6 +95,9 @@ export async function listen(opts: ListenOptions): Promise<Listener> {
           };
         },
         handshake(socket, success, err) {
+          // Ended already (timed out): Bun reports the socket zeus terminated as a failed handshake
+          // ("client network socket disconnected"); logged, each timed-out handshake read as two.
+          if (!socket.data.handshaking) return;
           socket.timeout(0);
           delete socket.data.beforeReady;
           const verified = tls?.clientAuth !== "none" && socket.authorized;

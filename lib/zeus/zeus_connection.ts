@@ -146,6 +146,11 @@ export class ZeusConnection implements TermMember {
     return true;
   }
 
+  /** Whether it keeps packets for the server to release. */
+  get holding(): boolean {
+    return this.#held !== undefined;
+  }
+
   /** The server stopped holding callers: the packets kept are handled now, in order. */
   release(): void {
     const held = this.#held;

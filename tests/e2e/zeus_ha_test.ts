@@ -107,8 +107,13 @@ haTest(
     expect({ code: logs.code, stderr: logs.stderr }).toEqual({ code: 0, stderr: "" });
     const before = await pids(emperors);
     expect(before.size).toBe(20);
-    // Fencing: the leader's commands carried its term, which each emperor keeps in its state dir.
-    for (const e of emperors) expect(readFileSync(join(e.stateDir, "zeus_term"), "utf8")).toMatch(/^[1-9]\d*\n$/);
+    // Fencing: the leader's commands carried its term, which each emperor it sent one keeps
+    // in its state dir (an emperor that came after the settle time, on a loaded machine, may
+    // hold nothing and have heard no command).
+    const holders = new Set([...(await copies(emperors)).values()].flatMap((where) => where.map(([node]) => node)));
+    expect(holders.size).toBeGreaterThan(0);
+    for (const e of emperors.filter((e) => holders.has(e.node)))
+      expect(readFileSync(join(e.stateDir, "zeus_term"), "utf8")).toMatch(/^[1-9]\d*\n$/);
     const watch = watchDuplicates(() => emperors);
 
     const killedAt = Date.now();

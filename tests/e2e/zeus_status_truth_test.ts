@@ -81,11 +81,16 @@ stop_timeout = 2\nstart_grace = 5\ncheck = "http://127.0.0.1:${port}/"\ncheck_in
     expect(await answers(port)).toBe(true);
 
     expect((await run(bin("zeus"), ["undrain", holder, ...admin])).code).toBe(0);
+    const reloads = (await z.status())!.counters.reloads;
     await run("touch", [join(z.dir, "web.toml")]);
+    // Running and healthy after the touch's reload: before zeus saw the touch it may already
+    // have been running (a loaded machine showed "reloading" in the table just after).
     const back = await waitFor(
       async () => {
-        const v = await vassalOf(z, "web.toml");
-        return v?.state === "running" && v.error === undefined && v.emperors[0]?.health === "healthy" ? v : undefined;
+        const s = await z.status();
+        const v = s?.vassals.find((v) => v.name === "web.toml");
+        const reloaded = (s?.counters.reloads ?? 0) > reloads;
+        return reloaded && v?.state === "running" && v.error === undefined && v.emperors[0]?.health === "healthy" ? v : undefined;
       },
       20_000,
       "web.toml running, no longer failed",
