@@ -27,6 +27,7 @@ export {
   REGROWN_KIB,
   regrown,
   SETTLE_MS,
+  type TrimOptions,
   trimWhenIdle,
 } from "./startup_pages.ts";
 export { resolveRunAs, type RunAs } from "./user_ids.ts";

@@ -191,17 +191,11 @@ function shrinkEngine(): void {
  * @example
  * ```ts
  * declare const store: { releaseMemory(): void };
- * const stop = trimWhenIdle(log, () => node.counters.received, () => store.releaseMemory());
+ * const stop = trimWhenIdle(log, () => node.counters.received, { release: () => store.releaseMemory() });
  * ```
  */
-export function trimWhenIdle(
-  log: Logger,
-  activity: () => number,
-  release: () => void = () => {},
-  everyMs = IDLE_CHECK_MS,
-  shrink: () => void = shrinkEngine,
-  dropAgain?: DropAgain,
-): () => void {
+export function trimWhenIdle(log: Logger, activity: () => number, opts: TrimOptions = {}): () => void {
+  const { release = () => {}, everyMs = IDLE_CHECK_MS, shrink = shrinkEngine, dropAgain } = opts;
   let last = activity();
   let trimmedAt = last;
   /** Consecutive quiet checks, and whether the deep trim is still owed for this quiet period. */
@@ -247,6 +241,18 @@ async function trimNow(log: Logger, release: () => void): Promise<void> {
   await dropAndLog(log);
 }
 
+/** What {@link trimWhenIdle} does besides a full collection and dropping the executable's pages. */
+export interface TrimOptions {
+  /** Lets go of the daemon's own caches at the first quiet check (none by default). */
+  release?: () => void;
+  /** How often it checks, in ms ({@link IDLE_CHECK_MS}). */
+  everyMs?: number;
+  /** The deep trim's shrink of JavaScriptCore (`Bun.shrink()`; a no-op where it gives nothing). */
+  shrink?: () => void;
+  /** Drops the pages again when they came back (none by default). */
+  dropAgain?: DropAgain;
+}
+
 /** How {@link trimWhenIdle} drops the executable's pages again: what is resident now, what was right after the last drop, a drop. */
 export interface DropAgain {
   fileKiB: () => number;
@@ -260,7 +266,7 @@ export interface DropAgain {
  *
  * @example
  * ```ts
- * const stop = trimWhenIdle(log, () => node.counters.received, undefined, IDLE_CHECK_MS, undefined, dropPagesAgain(log));
+ * const stop = trimWhenIdle(log, () => node.counters.received, { dropAgain: dropPagesAgain(log) });
  * ```
  */
 export function dropPagesAgain(log: Logger): DropAgain {

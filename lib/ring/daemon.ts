@@ -14,7 +14,7 @@ import { getLogger } from "../log/mod.ts";
 import { defaultMaxClients } from "../net/mod.ts";
 import { Listeners } from "./listeners.ts";
 import { keepRetained } from "./listen/retention.ts";
-import { dropPagesAgain, dropStartupPagesSoon, IDLE_CHECK_MS, trimWhenIdle } from "../proc/mod.ts";
+import { dropPagesAgain, dropStartupPagesSoon, trimWhenIdle } from "../proc/mod.ts";
 import { RingStore } from "./listen/store.ts";
 import { ZogNode } from "./node.ts";
 import { type HealthMemory, nodeHealth } from "./node_health.ts";
@@ -205,14 +205,10 @@ export class ZogDaemon implements Daemon {
     // Announced once the signal handlers are in: a SIGINT right after this line is a clean stop.
     this.#announce();
     dropStartupPagesSoon(log);
-    this.#stopTrimming = trimWhenIdle(
-      log,
-      () => node.counters.received + node.counters.logged,
-      () => this.store.releaseMemory(),
-      IDLE_CHECK_MS,
-      undefined,
-      dropPagesAgain(log),
-    );
+    this.#stopTrimming = trimWhenIdle(log, () => node.counters.received + node.counters.logged, {
+      release: () => this.store.releaseMemory(),
+      dropAgain: dropPagesAgain(log),
+    });
   }
 
   /** Everything the node holds, released in order: first what brings work in, then the files. */

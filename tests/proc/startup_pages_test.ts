@@ -48,12 +48,7 @@ test("a daemon that goes quiet after work releases its caches once, not while bu
   let busy = true;
   let released = 0;
   // While busy, every check sees the counter moved.
-  const stop = trimWhenIdle(
-    getLogger("test"),
-    () => (busy ? ++work : work),
-    () => void released++,
-    20,
-  );
+  const stop = trimWhenIdle(getLogger("test"), () => (busy ? ++work : work), { release: () => void released++, everyMs: 20 });
   try {
     await until(() => work >= 5);
     busy = false;
@@ -78,13 +73,11 @@ test("still quiet DEEP_TRIM_CHECKS checks after the first trim, the engine shrin
   let shrunk = 0;
   let checksAtRelease = 0;
   let checksAtShrink = 0;
-  const stop = trimWhenIdle(
-    getLogger("test"),
-    () => (checks++, busy ? ++work : work),
-    () => void (released++, (checksAtRelease = checks)),
-    20,
-    () => void (shrunk++, (checksAtShrink = checks)),
-  );
+  const stop = trimWhenIdle(getLogger("test"), () => (checks++, busy ? ++work : work), {
+    release: () => void (released++, (checksAtRelease = checks)),
+    everyMs: 20,
+    shrink: () => void (shrunk++, (checksAtShrink = checks)),
+  });
   try {
     await until(() => work >= DEEP_TRIM_CHECKS + 3);
     expect(shrunk).toBe(0);
@@ -108,16 +101,13 @@ test("an engine that cannot shrink is reported, and the daemon's checks go on", 
   let checks = 0;
   let busy = true;
   let tried = 0;
-  const stop = trimWhenIdle(
-    getLogger("test"),
-    () => (checks++, busy ? checks : 0),
-    () => {},
-    20,
-    () => {
+  const stop = trimWhenIdle(getLogger("test"), () => (checks++, busy ? checks : 0), {
+    everyMs: 20,
+    shrink: () => {
       tried++;
       throw new TypeError("Bun.shrink is not a function");
     },
-  );
+  });
   try {
     await until(() => checks >= 3);
     busy = false;
@@ -147,18 +137,15 @@ test("a quiet daemon drops its pages again at the checks where they came back, n
   let file = 20_000;
   let afterDrop = 20_000;
   const drops: number[] = [];
-  const stop = trimWhenIdle(
-    getLogger("test"),
-    () => (checks++, busy ? ++work : work),
-    () => {},
-    20,
-    () => {},
-    {
+  const stop = trimWhenIdle(getLogger("test"), () => (checks++, busy ? ++work : work), {
+    everyMs: 20,
+    shrink: () => {},
+    dropAgain: {
       fileKiB: () => file,
       afterDropKiB: () => afterDrop,
       drop: async () => void (drops.push(checks), (file = afterDrop = 18_000)),
     },
-  );
+  });
   try {
     file = 40_000;
     await until(() => checks >= 5);
