@@ -32,7 +32,6 @@
  *
  * @module
  */
-import type { ZeusState } from "./state_file.ts";
 
 /** Every state of a zeus process, in the order of its life. */
 export const SERVER_STATES = ["standby", "taking-over", "leading", "stopping", "stopped"] as const;
@@ -47,8 +46,8 @@ export type ServerState = (typeof SERVER_STATES)[number];
 export type ServerEvent =
   /** The election made it leader (a single zeus: at start). */
   | { kind: "elected" }
-  /** The state for the term was read (undefined: none saved); `canAct`: the lease is still proven. */
-  | { kind: "loaded"; canAct: boolean; state?: ZeusState }
+  /** The state for the term was read and the term built from it; `canAct`: the lease is still proven. */
+  | { kind: "loaded"; canAct: boolean }
   /** The state could not be read. */
   | { kind: "load-failed"; why: string }
   /** Another zeus leads, or this one could not prove its lease. */

@@ -436,7 +436,7 @@ export class Zeus implements ZeusServer, ConnectionHost {
     const term = await LeadershipTerm.begin(this.#termOptions(state !== undefined), state, wanted);
     if (!term) return;
     this.#built = term;
-    this.#on({ kind: "loaded", canAct: ha ? ha.canAct() : true, ...(state ? { state } : {}) });
+    this.#on({ kind: "loaded", canAct: ha ? ha.canAct() : true });
     this.#built = undefined;
   }
 
