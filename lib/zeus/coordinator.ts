@@ -94,13 +94,17 @@ export class Coordinator {
 
   /** Loads a saved state: its copies wait, as "restored", for their emperors' reports. */
   restore(state: ZeusState): void {
-    this.#awaited = restoreState(state, this.emperors, this.vassals);
-    for (const v of this.vassals.values()) this.#copies.unsettled.add(v);
+    this.#restored(restoreState(state, this.emperors, this.vassals));
   }
 
   /** {@link restore}, a slice of vassals per turn of the event loop (a term taking over a large state). */
   async restoreSliced(state: ZeusState): Promise<void> {
-    this.#awaited = await restoreStateSliced(state, this.emperors, this.vassals);
+    this.#restored(await restoreStateSliced(state, this.emperors, this.vassals));
+  }
+
+  /** The restored copies wait for `awaited` emperors; every vassal is visited by the next tick. */
+  #restored(awaited: Set<string>): void {
+    this.#awaited = awaited;
     for (const v of this.vassals.values()) this.#copies.unsettled.add(v);
   }
 
