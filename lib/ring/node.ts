@@ -34,8 +34,8 @@ export interface Incoming {
   from: "client" | number;
   wrapping: number;
   origin: number;
-  /** Called once: no reason for OK, a reason for ERROR. */
-  reply: (error?: string) => void;
+  /** Called once, as a method: no reason for OK, a reason for ERROR. */
+  reply(error?: string): void;
   /** Set at the commit when the id was already held (a duplicate): its OK says so. */
   held?: boolean;
   /** A client's quorum message: OK once a majority holds it, ERROR after this many ms. */
@@ -519,7 +519,7 @@ export class ZogNode implements LinkOwner {
    */
   #awaitQuorum(batch: Incoming[], fresh: { entry: Entry }[]): void {
     const now = this.#clock.monotonic();
-    for (const inc of batch) if (inc.quorumMs !== undefined) this.#quorum.add(inc.id, now + inc.quorumMs, inc.reply);
+    for (const inc of batch) if (inc.quorumMs !== undefined) this.#quorum.add(inc.id, now + inc.quorumMs, (error) => inc.reply(error));
     for (const { entry } of fresh)
       if (entry.quorum)
         this.#quorum.whenSlow(entry.id, now + QUORUM_WIDEN_MS, () => {
