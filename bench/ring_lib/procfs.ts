@@ -117,3 +117,39 @@ export function writeCalls(pids: number[]): number {
   }
   return total;
 }
+
+/**
+ * Context switches so far of every thread of the processes `pids` (voluntary and not, from
+ * /proc/PID/task/TID/status): each is a thread going to sleep or being put off the CPU, so
+ * their growth over a quiet stretch counts the processes' wake-ups. A thread or process gone
+ * meanwhile is skipped.
+ */
+export function contextSwitches(pids: number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    let tids: string[];
+    try {
+      tids = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue; // the process is gone
+    }
+    for (const tid of tids) {
+      try {
+        const status = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
+        for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) total += Number(m[1]);
+      } catch {
+        // the thread ended between the listing and the read
+      }
+    }
+  }
+  return total;
+}
+
+/** Wake-ups per second of each process of `pids` (median) over the next `ms` ({@link contextSwitches}). */
+export async function wakeupsPerSecond(pids: number[], ms: number): Promise<number> {
+  const before = pids.map((p) => contextSwitches([p]));
+  // The quiet stretch itself is what is measured.
+  await Bun.sleep(ms);
+  const rates = pids.map((p, i) => ((contextSwitches([p]) - before[i]!) * 1000) / ms).sort((a, b) => a - b);
+  return rates[Math.floor(rates.length / 2)] ?? Number.NaN;
+}
