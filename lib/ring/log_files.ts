@@ -46,7 +46,15 @@ class AppendFile {
    */
   append(text: string): void {
     if (text === "") return;
-    const bytes = Buffer.from(this.#torn ? `\n${text}` : text);
+    this.appendBytes(Buffer.from(text));
+  }
+
+  /**
+   * Writes all of `bytes`, or throws (ENOSPC, EIO...) having left the file as it was.
+   */
+  appendBytes(data: Uint8Array): void {
+    if (data.byteLength === 0) return;
+    const bytes = this.#torn ? Buffer.concat([NEWLINE, data]) : data;
     let written = 0;
     try {
       while (written < bytes.byteLength) written += writeSync(this.fd, bytes, written);
@@ -95,6 +103,8 @@ class AppendFile {
     closeSync(this.fd);
   }
 }
+
+const NEWLINE = Buffer.from("\n");
 
 function fsyncAsync(fd: number): Promise<void> {
   return new Promise<void>((res, rej) => fsync(fd, (e) => (e ? rej(e) : res())));
