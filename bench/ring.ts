@@ -14,7 +14,9 @@
  *   lower CPU).
  * - Latency at window 1, zog ("batch") and JetStream R5 through the leader's connection.
  * - Rings of 3, 5 and 9 nodes at "batch".
- * - Start-up: exec to listening for zog, `--version` of each program; idle RSS.
+ * - Start-up: exec to listening for zog, `--version` of each program; idle RSS of a node
+ *   alone over its first minute and its wake-ups per second (a nats-server alone beside it),
+ *   and of the five-node rings just started.
  *
  * Every system first carries a warm-up load (BENCH_WARM messages, default 100 000): the
  * figures are a long-running server's. JavaScriptCore was still compiling 60 000 messages
@@ -33,8 +35,8 @@ import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
 import { type Sample } from "./ring_lib/load.ts";
 import { NATS_SERVER, NatsCluster } from "./ring_lib/nats_cluster.ts";
 import { DEEP_TRIM_CHECKS, IDLE_CHECK_MS } from "../lib/proc/mod.ts";
-import { rssMiB } from "./ring_lib/procfs.ts";
-import { median, versionMs, zogStartup } from "./ring_lib/startup.ts";
+import { rssMiB, wakeupsPerSecond } from "./ring_lib/procfs.ts";
+import { median, natsAlone, versionMs, zogStartup } from "./ring_lib/startup.ts";
 import { bestOf, printSeries, printTable, type Series } from "./ring_lib/table.ts";
 import { benchContent, ZogRing } from "./ring_lib/zog_ring.ts";
 
@@ -88,7 +90,7 @@ try {
   let afterLoad = "";
   if (withNats) {
     nats = await NatsCluster.start("127.4.20", 5, { tls });
-    idle += `nats-server ${median(nats.pids.map(rssMiB)).toFixed(1)} MiB`;
+    idle += `nats-server ${median(nats.pids.map(rssMiB)).toFixed(1)} MiB, ${(await wakeupsPerSecond(nats.pids, 5000)).toFixed(1)} wake-ups/s`;
     await nats.warm(warm, payload);
     const c = nats;
     for (const replicas of c.replicaCounts) {
@@ -108,7 +110,7 @@ try {
     const ring = await ZogRing.start(`127.4.${i}`, 5, fsync, undefined, { tls });
     if (i === 0) {
       await Bun.sleep(3000); // past the 2 s after which a node drops its start-up pages
-      idle += `${idle ? ", " : ""}zog ${median(ring.pids.map(rssMiB)).toFixed(1)} MiB`;
+      idle += `${idle ? "; " : ""}zog ${median(ring.pids.map(rssMiB)).toFixed(1)} MiB, ${(await wakeupsPerSecond(ring.pids, 5000)).toFixed(1)} wake-ups/s`;
     }
     rings.set(fsync, ring);
     await ring.viaClient(warm, window);
@@ -183,10 +185,17 @@ try {
   row("zog: exec to listening", start.ms);
   for (const p of ["zog", "sprog", "zeus", "emperor"] as const) row(`${p} --version`, await versionMs(bin(p), runs));
   if (withNats) row("nats-server --version", await versionMs(NATS_SERVER, runs));
-  const r = start.rss;
+  const alone = start.idle.rss
+    .map(
+      ({ at, rss }) => `${at} s ${rss.rss.toFixed(1)} MiB (its own ${rss.anon.toFixed(1)}, pages of the executable ${rss.file.toFixed(1)})`,
+    )
+    .join(", ");
+  const wakes = start.idle.wakeups.map((w) => `${w.perSecond.toFixed(1)} from ${w.from} to ${w.to} s`).join(", ");
+  const natsIdle = withNats ? await natsAlone(NATS_SERVER, "127.4.41.1") : undefined;
+  const natsLine = natsIdle ? `; nats-server alone ${natsIdle.perSecond.toFixed(1)} wake-ups/s, ${natsIdle.rss.rss.toFixed(1)} MiB` : "";
   printTable(
-    `start-up; idle RSS: zog node alone ${r.rss.toFixed(1)} MiB (its own ${r.anon.toFixed(1)}, pages of the executable ${r.file.toFixed(1)}); ` +
-      `in the five-node ring just started ${idle}; right after the load above ${afterLoad}`,
+    `start-up; idle RSS: zog node alone (its peer absent) ${alone}; its wake-ups/s ${wakes}${natsLine}; ` +
+      `in the five-node rings (medians per process, 5 s) just started ${idle}; right after the load above ${afterLoad}`,
     rows,
   );
 } finally {

@@ -55,6 +55,8 @@ const STATE = process.env.STATE ?? "file";
 const SIM_PROCS = env("SIM_PROCS", defaultProcs(EMPERORS));
 const SOURCE = process.env.SOURCE ?? "dir";
 const ETCD_MEMBERS = env("ETCD_MEMBERS", 1);
+/** 1: every file a config of its own (a comment naming it), as a fleet of different vassals; else all the same config. */
+const DISTINCT = process.env.DISTINCT === "1";
 /** Where SOURCE=etcd puts the vassals. */
 const VASSALS_PREFIX = "/zeus-scale-vassals/";
 
@@ -138,6 +140,7 @@ async function writeVassals(dir: string): Promise<void> {
   const width = String(files).length;
   const body = `[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\nnodes = ${COPIES}\n`;
   const name = (i: number) => `v${String(i).padStart(width, "0")}.toml`;
+  if (DISTINCT && SOURCE === "etcd") throw new Error("DISTINCT=1 is for SOURCE=dir: the etcd keys are written with one value");
   if (SOURCE === "etcd")
     return putVassals(
       etcd!.endpoints[0]!,
@@ -146,7 +149,7 @@ async function writeVassals(dir: string): Promise<void> {
       body,
     );
   for (let i = 0; i < files; i++) {
-    writeFileSync(join(dir, name(i)), body);
+    writeFileSync(join(dir, name(i)), DISTINCT ? `# ${name(i)}\n${body}` : body);
     if (i % 500 === 499) await new Promise((r) => setImmediate(r));
   }
 }

@@ -117,3 +117,49 @@ export function writeCalls(pids: number[]): number {
   }
   return total;
 }
+
+/**
+ * Context switches so far of each thread of process `pid` (voluntary and not, from
+ * /proc/PID/task/TID/status), by thread id: each is a thread going to sleep or being put
+ * off the CPU, so their growth over a quiet stretch counts the process's wake-ups. Empty
+ * when the process is gone; a thread gone meanwhile is skipped.
+ */
+export function contextSwitches(pid: number): Map<string, number> {
+  const byThread = new Map<string, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return byThread; // the process is gone
+  }
+  for (const tid of tids) {
+    try {
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
+      let n = 0;
+      for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) n += Number(m[1]);
+      byThread.set(tid, n);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return byThread;
+}
+
+/**
+ * Wake-ups per second of each process of `pids` (median) over the next `ms`
+ * ({@link contextSwitches}: the growth of each thread there at the end, all of a thread
+ * started meanwhile; a thread that ended meanwhile is not counted).
+ */
+export async function wakeupsPerSecond(pids: number[], ms: number): Promise<number> {
+  const before = pids.map((p) => contextSwitches(p));
+  // The quiet stretch itself is what is measured.
+  await Bun.sleep(ms);
+  const rates = pids
+    .map((p, i) => {
+      let n = 0;
+      for (const [tid, now] of contextSwitches(p)) n += now - (before[i]!.get(tid) ?? 0);
+      return (n * 1000) / ms;
+    })
+    .sort((a, b) => a - b);
+  return rates[Math.floor(rates.length / 2)] ?? Number.NaN;
+}

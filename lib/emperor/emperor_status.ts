@@ -14,7 +14,8 @@ const STATES: readonly VassalState[] = ["starting", "running", "reloading", "sto
 
 /**
  * What the emperor's `/status` shows: `info` (mode, directory, node...), the state dir, the
- * vassals, and the files whose config was rejected (`rejected`, with the reason).
+ * vassals (those being destroyed too, as `stopping` until reaped: their process still runs),
+ * and the files whose config was rejected (`rejected`, with the reason).
  *
  * @example
  * ```ts
@@ -24,7 +25,7 @@ const STATES: readonly VassalState[] = ["starting", "running", "reloading", "sto
  * ```
  */
 export function emperorStatus(sup: Supervisor, info: Record<string, unknown>) {
-  return { ...info, state_dir: sup.stateDir, vassals: sup.list().map(vassalView), rejected: sup.rejected() };
+  return { ...info, state_dir: sup.stateDir, vassals: [...sup.list(), ...sup.departing()].map(vassalView), rejected: sup.rejected() };
 }
 
 /**

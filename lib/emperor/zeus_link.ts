@@ -244,7 +244,6 @@ export class ZeusLink {
       lasted: () => {
         log.info("connected to zeus at {host}:{port} as {node}", { host: target.host, port: target.port, node: this.opts.node });
         this.#lastError = undefined;
-        this.#logLimit = this.#newLogLimit();
         this.#redirects = 0;
       },
       message: (m, term) => this.#message(target, m, term),
@@ -278,8 +277,13 @@ export class ZeusLink {
       this.#misconfigured = false;
       return this.#on({ kind: "closed", redialNow }, leaving);
     }
-    // A link refused at once (e.g. our certificate is not accepted) must not spin.
-    if (lasted > 2000) this.#attempts = this.#tried = 0;
+    // A link refused at once (e.g. our certificate is not accepted) must not spin, nor log its
+    // refusal again: a zeus slow to refuse (loaded) can take past the 500 ms that log "connected".
+    // One that lasted was a connection: its end is news, logged at once.
+    if (lasted > 2000) {
+      this.#attempts = this.#tried = 0;
+      this.#logLimit = this.#newLogLimit();
+    }
     const failure: LinkFailure = {
       ...this.#failure(target),
       reason: this.#readFailure ?? err?.message ?? "",

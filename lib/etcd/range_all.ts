@@ -9,9 +9,11 @@ import type { EtcdClient } from "./client.ts";
 import { type EtcdRequest, type KeyValue, prefixEnd, rangeKvs, rangeMore, rangeRequest, revisionOf } from "./requests.ts";
 
 /**
- * Every key-value under `prefix`, sorted by key, read at one revision.
+ * Every key-value under `prefix`, sorted by key, read at one revision. `signal` ends a
+ * listing nobody wants any more between two pages (a follower that started to lead).
  *
  * @throws {EtcdError} when etcd does not answer or refuses a page
+ * @throws the signal's reason once it is aborted
  * @example
  * ```ts
  * const { kvs, revision } = await rangeAll(etcd, "/zeus/prod/state/");
@@ -21,12 +23,14 @@ export async function rangeAll(
   etcd: Pick<EtcdClient, "call">,
   prefix: string,
   page = 1000,
+  signal?: AbortSignal,
 ): Promise<{ kvs: KeyValue[]; revision: number }> {
   const end = prefixEnd(prefix);
   const kvs: KeyValue[] = [];
   let from = prefix;
   let revision = 0;
   for (;;) {
+    signal?.throwIfAborted();
     const res = await pageOf(etcd, rangeRequest(from, { end, limit: page, ...(revision ? { revision } : {}) }));
     if (!revision) revision = revisionOf(res);
     const got = rangeKvs(res);

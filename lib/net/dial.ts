@@ -40,10 +40,28 @@ export class DialTimeoutError extends Error {
   override name = "DialTimeoutError";
 }
 /**
+ * A dial the other end's host refused (ECONNREFUSED: it answered, and nothing listens on
+ * that port): the program is not running there, unlike a timeout (a host unreachable or
+ * cut off, or a program too busy to accept).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await dial({ host: "127.0.0.1", port: 4040 });
+ * } catch (e) {
+ *   if (e instanceof DialRefusedError) console.log("not running there: it will say when it starts");
+ * }
+ * ```
+ */
+export class DialRefusedError extends Error {
+  override name = "DialRefusedError";
+}
+
+/**
  * Connects over TCP, or TLS with a verified server certificate. Resolves once the
  * connection is usable (after the TLS handshake).
  *
- * @throws {Error} "cannot connect to HOST:PORT: ECONNREFUSED", "...: timed out after N ms",
+ * @throws {Error} "cannot connect to HOST:PORT: ECONNREFUSED" (a {@link DialRefusedError}), "...: timed out after N ms" (a {@link DialTimeoutError}),
  *   or "...: TLS handshake failed: REASON" (e.g. the certificate does not name HOST)
  * @example
  * ```ts
@@ -59,13 +77,13 @@ export function dial(opts: DialOptions): Promise<Conn> {
   return new Promise<Conn>((resolve, reject) => {
     let settled = false;
     let socketRef: Socket<SocketState> | undefined;
-    const fail = (reason: string, timedOut = false): void => {
+    const fail = (reason: string, timedOut = false, refused = false): void => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
       socketRef?.terminate();
       const message = `cannot connect to ${where}: ${reason}`;
-      reject(timedOut ? new DialTimeoutError(message) : new Error(message));
+      reject(timedOut ? new DialTimeoutError(message) : refused ? new DialRefusedError(message) : new Error(message));
     };
     const ready = (socket: Socket<SocketState>, authorized: boolean): void => {
       if (settled) return socket.terminate();
@@ -98,7 +116,8 @@ export function dial(opts: DialOptions): Promise<Conn> {
           }
         },
         connectError(_socket, err) {
-          fail(errCode(err));
+          const code = errCode(err);
+          fail(code, false, code === "ECONNREFUSED");
         },
       },
     }).catch(() => {

@@ -15,7 +15,7 @@
  */
 export type { Conn, HandshakeCounts, Listener } from "./types.ts";
 export { listen, type ListenOptions } from "./listen.ts";
-export { dial, type DialOptions, DialTimeoutError } from "./dial.ts";
+export { dial, type DialOptions, DialRefusedError, DialTimeoutError } from "./dial.ts";
 export { type BackoffPolicy, backoffMs } from "./backoff.ts";
 export { hostPort } from "./host_port.ts";
 export { PacketReader, readPackets, type ReadFailure, type ReadPacketsOptions } from "./packet_reader.ts";

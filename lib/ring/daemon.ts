@@ -24,6 +24,7 @@ import { PeerLink } from "./peer_link.ts";
 import type { Recovered } from "./recovery.ts";
 import { type Opened, openNode } from "./startup.ts";
 import { startPeerRepair } from "./peer_repair.ts";
+import { Ticker } from "./ticker.ts";
 
 const log = getLogger("zog", "daemon");
 
@@ -79,7 +80,6 @@ export class ZogDaemon implements Daemon {
   #stopRetention: () => void;
   #stopTrimming: () => void = () => {};
   #stopRepair: () => void = () => {};
-  #timers: ReturnType<typeof setInterval>[] = [];
   readonly #onSignal = { stop: () => this.stop(), reopen: () => this.reopenLogs() };
 
   private constructor(
@@ -89,6 +89,7 @@ export class ZogDaemon implements Daemon {
     readonly ports: NodePorts,
     readonly store: RingStore,
     readonly rec: Recovered,
+    readonly linkTicker: Ticker,
   ) {
     this.stopped = new Promise<void>((r) => (this.#resolveStopped = r));
     this.#stopRetention = keepRetained(store, opts.config.retain);
@@ -118,8 +119,14 @@ export class ZogDaemon implements Daemon {
     for (const line of storage.damage) log.warn(line);
     for (const line of storage.notes) log.info(line);
     const keepaliveMs = config.keepalive * 1000;
-    const linkOpts = { keepaliveMs, ...(tls.dial ? { tls: tls.dial } : {}) };
-    const node = new ZogNode({
+    // KeepAlives and the dead-link check, while some link has a connection: a node whose peers are all away does not wake for them.
+    const linkTicker: Ticker = new Ticker(
+      (): void => node.links.forEach((l) => l?.tick()),
+      (): boolean => node.links.some((l) => l?.connected),
+      Math.min(250, keepaliveMs / 4),
+    );
+    const linkOpts = { keepaliveMs, ticker: linkTicker, ...(tls.dial ? { tls: tls.dial } : {}) };
+    const node: ZogNode = new ZogNode({
       self,
       nodes: config.nodes,
       files: storage.files,
@@ -133,7 +140,7 @@ export class ZogDaemon implements Daemon {
         names: [...(config.tls?.admins ?? []), ...config.nodes.map((n) => n.name)],
       },
     });
-    const daemon = new ZogDaemon(opts, paths, node, ports, storage.store, storage.rec);
+    const daemon = new ZogDaemon(opts, paths, node, ports, storage.store, storage.rec, linkTicker);
     try {
       daemon.#serveStats();
     } catch (e) {
@@ -190,15 +197,12 @@ export class ZogDaemon implements Daemon {
     });
   }
 
-  /** Lets in the connections waiting for the node, dials the peers, starts the timers and takes the signals. */
+  /** Lets in the connections waiting for the node, dials the peers, starts the idle trim and takes the signals. */
   #run(): void {
     const node = this.node;
     for (const e of this.rec.pending) node.dispatch(e);
     this.ports.ready(node);
     for (const l of node.links) l?.dialNow();
-    const keepaliveMs = this.opts.config.keepalive * 1000;
-    this.#timers.push(setInterval(() => node.links.forEach((l) => l?.tick()), Math.min(250, keepaliveMs / 4)));
-    this.#timers.push(setInterval(() => this.ports.tick(), 1000));
     process.on("SIGTERM", this.#onSignal.stop);
     process.on("SIGINT", this.#onSignal.stop);
     process.on("SIGHUP", this.#onSignal.reopen);
@@ -213,7 +217,7 @@ export class ZogDaemon implements Daemon {
 
   /** Everything the node holds, released in order: first what brings work in, then the files. */
   #close(): void {
-    for (const t of this.#timers.splice(0)) clearInterval(t);
+    this.linkTicker.stop();
     this.#stopTrimming();
     this.#stopRepair();
     this.ports.close();

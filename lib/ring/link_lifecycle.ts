@@ -115,7 +115,10 @@ export function linkStep(phase: LinkPhase, event: LinkEvent): LinkStep | undefin
 /**
  * How long a link waits before each redial: the backoff grows with each failed attempt
  * and starts over once the peer answers HELLO, or, after the peer refused what we sent
- * (ERROR: e.g. its disk is full), only once it acknowledges something again.
+ * (ERROR: e.g. its disk is full), only once it acknowledges something again. While the
+ * peer's host refuses the connection itself (nothing listens: the node is down) the wait
+ * may grow longer too ({@link Redial.absent}): a node that starts dials every peer, and
+ * its accepted HELLO makes this link dial at once.
  *
  * @example
  * ```ts
@@ -128,12 +131,13 @@ export function linkStep(phase: LinkPhase, event: LinkEvent): LinkStep | undefin
 export class Redial {
   #attempts = 0;
   #startOverOn: "hello" | "ok" = "hello";
+  #absent = false;
 
   /**
-   * @param waitMs the wait before attempt `attempt` (0 the first); `refused` while the
-   *   peer's last word was a refusal (a longer backoff suits a peer that is up but refuses)
+   * @param waitMs the wait before attempt `attempt` (0 the first); `long` while the peer's
+   *   last word was a refusal, or its host said nothing listens (a longer backoff suits both)
    */
-  constructor(readonly waitMs: (attempt: number, refused: boolean) => number) {}
+  constructor(readonly waitMs: (attempt: number, long: boolean) => number) {}
 
   /** Whether no attempt failed since the backoff last started over. */
   get fresh(): boolean {
@@ -142,11 +146,17 @@ export class Redial {
 
   /** The wait before the next attempt; each call counts one more attempt. */
   nextWait(): number {
-    return this.waitMs(this.#attempts++, this.#startOverOn === "ok");
+    return this.waitMs(this.#attempts++, this.#startOverOn === "ok" || this.#absent);
+  }
+
+  /** The last dial failed: `refused` when the peer's host answered that nothing listens on its port, else (a timeout, no route) false. */
+  absent(refused: boolean): void {
+    this.#absent = refused;
   }
 
   /** The peer answered HELLO. */
   greeted(): void {
+    this.#absent = false;
     if (this.#startOverOn === "hello") this.#attempts = 0;
   }
 

@@ -13,6 +13,7 @@ import { type Conn, listen, type Listener, Strangers } from "../net/mod.ts";
 import type { TlsServerFiles } from "../tls/mod.ts";
 import { ClientPort } from "./client_port.ts";
 import { servePeer } from "./inbound.ts";
+import { Ticker } from "./ticker.ts";
 import { serveClientPort } from "./text_client.ts";
 import type { ZogNode } from "./node.ts";
 import { ringBytes, RingType } from "./protocol.ts";
@@ -43,6 +44,12 @@ export class NodePorts {
   #waiting: ((node: ZogNode) => void)[] = [];
   /** Before HELLO a connection to the peer port is anyone's: room for every peer's redials. */
   readonly #peerStrangers: Strangers;
+  /** {@link NodePorts.tick} every second while a client or a stranger is connected. */
+  readonly #ticker = new Ticker(
+    () => this.tick(),
+    () => this.clientPort.guard.size > 0 || this.#peerStrangers.guard.size > 0,
+    1000,
+  );
 
   private constructor(
     readonly config: RingConfig,
@@ -83,7 +90,7 @@ export class NodePorts {
     for (const serve of this.#waiting.splice(0)) serve(node);
   }
 
-  /** Called every second: the client port's timeouts and the peer port's strangers. */
+  /** Called every second while a client or a stranger is connected: the client port's timeouts and the peer port's strangers. */
   tick(): void {
     this.clientPort.tick();
     this.#peerStrangers.tick();
@@ -91,6 +98,7 @@ export class NodePorts {
 
   /** Stops accepting and closes every connection. */
   close(): void {
+    this.#ticker.stop();
     for (const l of this.#listeners.splice(0)) l.close();
   }
 
@@ -101,12 +109,15 @@ export class NodePorts {
 
   #acceptPeer(c: Conn): void {
     if (!this.#peerStrangers.admit(c)) return;
+    this.#ticker.wake();
     const opts = { tls: this.tls !== undefined, keepaliveMs: this.config.keepalive * 1000, strangers: this.#peerStrangers };
     this.#whenReady((node) => servePeer(node, c, opts));
   }
 
   #acceptClient(c: Conn): void {
-    if (this.clientPort.admit(c)) this.#whenReady((node) => serveClientPort(node, c, this.clientPort.guard));
+    if (!this.clientPort.admit(c)) return;
+    this.#ticker.wake();
+    this.#whenReady((node) => serveClientPort(node, c, this.clientPort.guard));
   }
 
   #whenReady(serve: (node: ZogNode) => void): void {

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { backoffMs, type BackoffPolicy, type Conn, dial } from "../net/mod.ts";
+import { backoffMs, type BackoffPolicy, type Conn, dial, DialRefusedError } from "../net/mod.ts";
 import type { RingNode } from "../config/mod.ts";
 import { certMatches, type TlsClientFiles } from "../tls/mod.ts";
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
@@ -25,7 +25,12 @@ import { BATCH_VAR, RING_PROTO, type RingMessage, ringBytes, RingType } from "./
  */
 export const PEER_REDIAL: BackoffPolicy = { firstMs: 250, maxMs: 2000, jitter: 0.2 };
 
-/** Redials of a peer that refused what it was sent (ERROR: e.g. its disk is full): doubling to 30 s. */
+/**
+ * Redials of a peer that refused what it was sent (ERROR: e.g. its disk is full), or whose
+ * host refuses the connection (nothing listens: the node is down): doubling to 30 s. A
+ * node that starts dials every peer, and its accepted HELLO makes the link to it dial at
+ * once; a node alone does not wake every 2 s for a peer that is not there.
+ */
 export const PEER_REFUSED_REDIAL: BackoffPolicy = { firstMs: 250, maxMs: 30_000, jitter: 0.2 };
 
 /**
@@ -75,6 +80,8 @@ export interface PeerLinkOptions {
   tls?: TlsClientFiles;
   /** Timers, the wall clock of `lastAck` and the monotonic one of its timeouts. Default: the system clock. */
   clock?: Clock;
+  /** What calls {@link PeerLink.tick}: woken when the link has a connection to watch (it rests while none has). */
+  ticker?: { wake(): void };
 }
 
 /** The state shown in /status. */
@@ -106,7 +113,7 @@ export class PeerLink {
   #dialled: Conn | undefined;
   /** Why the link went down, for the log. */
   #why: { reason: string; dialFailed: boolean } | undefined;
-  readonly #redial = new Redial((attempt, refused) => backoffMs(attempt, refused ? PEER_REFUSED_REDIAL : PEER_REDIAL));
+  readonly #redial = new Redial((attempt, long) => backoffMs(attempt, long ? PEER_REFUSED_REDIAL : PEER_REDIAL));
   /** The peer's HELLO said it takes DATA_BATCH. */
   #batches = false;
   #timer: TimerHandle | undefined;
@@ -166,6 +173,11 @@ export class PeerLink {
   /** Hands the messages sent so far to the socket now (see the node's "logged after forwarding"). */
   flush(): void {
     this.#conn?.flush();
+  }
+
+  /** Whether the link has a connection for {@link PeerLink.tick} to watch (greeting or up). */
+  get connected(): boolean {
+    return this.#conn !== undefined;
   }
 
   /** Called by the node's ticker: keepAlives and the dead-link check. */
@@ -246,8 +258,10 @@ export class PeerLink {
     try {
       conn = await dial({ host: p.host, port: p.peerPort, tls: this.opts.tls, timeoutMs: 2 * probeMs(this.opts.keepaliveMs) });
     } catch (e) {
+      this.#redial.absent(e instanceof DialRefusedError);
       return this.#dialFailed((e as Error).message);
     }
+    this.#redial.absent(false);
     if (this.opts.tls && !certMatches(conn.peerNames, [p.name, p.host])) {
       conn.close();
       return this.#dialFailed(`its certificate names ${conn.peerNames.join(", ") || "nothing"}, not ${p.name} or ${p.host}`);
@@ -275,6 +289,7 @@ export class PeerLink {
     readMessages(conn, `peer ${this.peer.name}`, (m) => this.#receive(conn, m));
     conn.onClose((err) => this.#closed(conn, err));
     this.#send(RingType.HELLO, { proto: RING_PROTO, node: this.owner.selfName });
+    this.opts.ticker?.wake();
   }
 
   #receive(conn: Conn, m: RingMessage): void {

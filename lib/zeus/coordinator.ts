@@ -18,7 +18,7 @@ import {
   newCoordinatorCounters,
   plural,
 } from "./coordinator_types.ts";
-import { copiesWanted, type EmperorRecord, emperorOf, newVassal, NO_REJECTIONS, type VassalRecord } from "./records.ts";
+import { configsOf, copiesWanted, type EmperorRecord, emperorOf, newVassal, NO_REJECTIONS, type VassalRecord } from "./records.ts";
 import { restoreState, restoreStateSliced, snapshotState, snapshotStateSliced } from "./state_snapshot.ts";
 import type { ZeusState } from "./state_file.ts";
 import { wantedCopies } from "./vassal_copies.ts";
@@ -51,6 +51,8 @@ const CONTROLS = { restart: restartVassal, stop: stopVassal, start: startVassal 
 export class Coordinator {
   readonly emperors = new Map<string, EmperorRecord>();
   readonly vassals = new Map<string, VassalRecord>();
+  /** Every config a vassal runs or may go back to (its `config` and `lastGood`), by digest. */
+  readonly configs = configsOf(this.vassals);
   readonly counters: CoordinatorCounters = newCoordinatorCounters();
   /** How heartbeats are read: the longest gap, and the time zeus was too busy to read them. */
   readonly heartbeats: HeartbeatFigures = { max_gap_ms: 0, max_silence_ms: 0, deaf_ms: 0, max_deaf_ms: 0 };
@@ -76,7 +78,7 @@ export class Coordinator {
     readonly opts: CoordinatorOptions,
   ) {
     this.#settleFrom = opts.settleMs > 0 ? io.now() : undefined;
-    this.#copies = new CopyKeeper(io, opts, this.emperors, this.vassals, this.counters);
+    this.#copies = new CopyKeeper(io, opts, this.emperors, this.vassals, this.counters, this.configs);
   }
 
   /**
@@ -94,12 +96,12 @@ export class Coordinator {
 
   /** Loads a saved state: its copies wait, as "restored", for their emperors' reports. */
   restore(state: ZeusState): void {
-    this.#restored(restoreState(state, this.emperors, this.vassals));
+    this.#restored(restoreState(state, this.emperors, this.vassals, this.configs));
   }
 
   /** {@link restore}, a slice of vassals per turn of the event loop (a term taking over a large state). */
   async restoreSliced(state: ZeusState): Promise<void> {
-    this.#restored(await restoreStateSliced(state, this.emperors, this.vassals));
+    this.#restored(await restoreStateSliced(state, this.emperors, this.vassals, this.configs));
   }
 
   /** The restored copies wait for `awaited` emperors; every vassal is visited by the next tick. */
@@ -110,12 +112,12 @@ export class Coordinator {
 
   /** The state to save. */
   snapshot(): ZeusState {
-    return snapshotState(this.emperors, this.vassals, this.wallTime(this.io.now()), (t) => this.wallTime(t));
+    return snapshotState(this.emperors, this.vassals, this.configs, this.wallTime(this.io.now()), (t) => this.wallTime(t));
   }
 
   /** The state to save, made a slice of vassals per turn of the event loop (state_snapshot.ts). */
   snapshotSliced(): Promise<ZeusState> {
-    return snapshotStateSliced(this.emperors, this.vassals, this.wallTime(this.io.now()), (t) => this.wallTime(t));
+    return snapshotStateSliced(this.emperors, this.vassals, this.configs, this.wallTime(this.io.now()), (t) => this.wallTime(t));
   }
 
   /**
@@ -380,8 +382,8 @@ export class Coordinator {
     const sha = sha256Hex(body);
     const wanted = wantedCopies(name, text.decode(body));
     let v = this.vassals.get(name);
-    if (v && v.body && v.sha256 === sha && !v.error) return void (forgetRevert(v) && this.io.changed());
-    if (v && v.body && v.revertedFrom === sha && !v.error) return;
+    if (v && v.config && v.sha256 === sha && !v.error) return void (forgetRevert(v) && this.io.changed());
+    if (v && v.config && v.revertedFrom === sha && !v.error) return;
     if ("error" in wanted) {
       log.error("{error} (not placed until the file is fixed)", { error: wanted.error });
       if (!v) this.vassals.set(name, (v = newVassal(this.vassals, name, sha, 1)));
@@ -389,13 +391,23 @@ export class Coordinator {
       return;
     }
     // Restored after an auto_revert: its copies stay on the last good config.
-    if (v && keepReverted(v, sha, wanted)) return void this.#placePending();
+    if (v && keepReverted(v, sha, wanted, this.configs)) return void this.#placePending();
     const fresh = !v;
     v ??= newVassal(this.vassals, name, sha, wanted.copies);
     const contentChanged = v.sha256 !== sha;
     // A vassal restored failed stays failed until its file changes, as it would have without the restart.
-    const failed = !v.body && !contentChanged ? v.failed : undefined;
-    Object.assign(v, { body, sha256: sha, copies: wanted.copies, error: undefined, failed, rejections: 0, reschedules: 0 });
+    const failed = !v.config && !contentChanged ? v.failed : undefined;
+    const config = this.configs.put(sha, body);
+    // The store's digest: one string for every vassal of the same config.
+    Object.assign(v, {
+      config,
+      sha256: this.configs.digest(config),
+      copies: wanted.copies,
+      error: undefined,
+      failed,
+      rejections: 0,
+      reschedules: 0,
+    });
     if (wanted.settings) v.settings = wanted.settings;
     else delete v.settings;
     if (!contentChanged) forgetRevert(v);
@@ -526,7 +538,7 @@ export class Coordinator {
 
   /** Whether every vassal that can be placed has the copies it wants (settling would place none). */
   #noneShort(): boolean {
-    for (const v of this.vassals.values()) if (v.body && !v.error && !v.failed && v.copiesOn.size < copiesWanted(v)) return false;
+    for (const v of this.vassals.values()) if (v.config && !v.error && !v.failed && v.copiesOn.size < copiesWanted(v)) return false;
     return true;
   }
 

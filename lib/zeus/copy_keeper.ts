@@ -14,6 +14,7 @@ import { placeAll, type Slot, type Want } from "./placement.ts";
 import { planReconcile } from "./reconcile.ts";
 import { rolloutHolds } from "./rollout.ts";
 import { exitText, judge } from "./verdict.ts";
+import type { ConfigStore } from "./config_store.ts";
 import { type Copy, copiesWanted, type CopyReport, type EmperorRecord, emperorOf, rejectedOn, type VassalRecord } from "./records.ts";
 
 const log = getLogger("zeus", "coordinator");
@@ -45,8 +46,9 @@ function keptReport(m: VassalStateReport): CopyReport {
  * ```ts
  * import type { Copy, EmperorRecord } from "./records.ts";
  * declare const io: CoordinatorIO, opts: CoordinatorOptions, counters: CoordinatorCounters;
- * declare const emperors: Map<string, EmperorRecord>, c: Copy;
- * const keeper = new CopyKeeper(io, opts, emperors, vassals, counters);
+ * import type { ConfigStore } from "./config_store.ts";
+ * declare const emperors: Map<string, EmperorRecord>, c: Copy, configs: ConfigStore;
+ * const keeper = new CopyKeeper(io, opts, emperors, vassals, counters, configs);
  * keeper.step(v, c, { kind: "accepted" }); // sends the config
  * ```
  */
@@ -78,6 +80,8 @@ export class CopyKeeper {
     readonly emperors: Map<string, EmperorRecord>,
     readonly vassals: Map<string, VassalRecord>,
     readonly counters: CoordinatorCounters,
+    /** The coordinator's configs: a vassal's `config` and `lastGood` are ids in it. */
+    readonly configs: ConfigStore,
   ) {}
 
   /**
@@ -232,12 +236,13 @@ export class CopyKeeper {
       kind: "confirmed",
       pid: r.pid,
       restarts: r.restarts,
-      stale: r.sha256 !== v.sha256 && v.body !== undefined && !rolloutHolds(v),
+      stale: r.sha256 !== v.sha256 && v.config !== undefined && !rolloutHolds(v),
     });
     for (const r of plan.confirm) {
       const v = this.vassals.get(r.name)!;
       const c = v.copiesOn.get(e.node)!;
-      c.sha = r.sha256;
+      // The vassal's own string when the same (most are): not one string a copy.
+      c.sha = r.sha256 === v.sha256 ? v.sha256 : r.sha256;
       this.step(v, c, confirmed(v, r));
     }
     for (const name of plan.lost) {
@@ -366,7 +371,7 @@ export class CopyKeeper {
 
   /** How many copies `v` is short of (0 for one that cannot be placed: bad or failed config). */
   #missing(v: VassalRecord): number {
-    if (v.error || v.failed || !v.body) return 0;
+    if (v.error || v.failed || !v.config) return 0;
     return copiesWanted(v) - this.#stayingCount(v);
   }
 
@@ -422,13 +427,13 @@ export class CopyKeeper {
       case "send_config":
         c.since = this.io.now();
         c.sha = v.sha256;
-        for (const m of configMessages(v.name, v.body!, v.sha256)) this.#send(e, m);
+        for (const m of configMessages(v.name, this.configs.bytes(v.config!), v.sha256)) this.#send(e, m);
         return;
       case "send_update":
         this.counters.updates++;
         c.sha = v.sha256;
         this.#send(e, { type: "VASSAL_UPDATE", name: v.name });
-        for (const m of configMessages(v.name, v.body!, v.sha256)) this.#send(e, m);
+        for (const m of configMessages(v.name, this.configs.bytes(v.config!), v.sha256)) this.#send(e, m);
         return;
       case "send_reload":
         this.counters.reloads++;

@@ -66,7 +66,9 @@ export async function etcdState(
     host: opts.listen.host,
     ...(opts.stats ? { stats: opts.stats } : {}),
   });
-  return { store: etcdStore(client, parsed.prefix, () => ha.leaderRevision), ha };
+  const store = etcdStore(client, parsed.prefix, () => ha.leaderRevision);
+  ha.stateWhileLeading(() => store.summary());
+  return { store, ha };
 }
 
 /**

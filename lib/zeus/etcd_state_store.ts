@@ -12,10 +12,21 @@
  *
  * @module
  */
-import { type Compare, type EtcdClient, rangeAll, rangeKvs, rangeRequest, type TxnOp, txnRequest, txnResult } from "../etcd/mod.ts";
+import {
+  type Compare,
+  type EtcdClient,
+  rangeAll,
+  rangeKvs,
+  rangeRequest,
+  revisionOf,
+  type TxnOp,
+  txnRequest,
+  txnResult,
+} from "../etcd/mod.ts";
 import { DeposedError } from "../errors.ts";
 import { getLogger } from "../log/mod.ts";
 import type { ZeusState } from "./state_file.ts";
+import { type StateSummary, summaryOf } from "./state_mirror.ts";
 import { batches, keyChanges, stateFromKeys, stateKeys } from "./state_keys.ts";
 import type { StateStore } from "./state_store.ts";
 
@@ -44,7 +55,9 @@ export function parseLegacyState(key: string, bytes: Uint8Array): ZeusState {
 
 /**
  * The etcd store of one zeus; `leaderRevision()` is the revision that created the leader
- * key in this zeus' current term (-1 when it does not lead).
+ * key in this zeus' current term (-1 when it does not lead). `summary()` is the state it last
+ * read or wholly wrote: what a takeover would restore, known to a leader without following
+ * the keys it writes itself.
  *
  * @example
  * ```ts
@@ -58,21 +71,24 @@ export function etcdStore(
   etcd: EtcdClient,
   prefix: string,
   leaderRevision: () => number,
-): StateStore & { lastSave: SaveCost | undefined; keyCount(): number } {
+): StateStore & { lastSave: SaveCost | undefined; keyCount(): number; summary(): StateSummary | undefined } {
   const base = `${prefix}/state/`;
   const legacy = `${prefix}/state`;
   /** The keys as etcd holds them (relative to base), known since this term's load. */
   let written = new Map<string, string>();
   /** The term the keys were read for: a save from another term writes nothing. */
   let loadedFor = -1;
+  let summary: StateSummary | undefined;
 
   /**
-   * Applies `ops` if the leader key is still the one of `term`; false when it is not but this
-   * zeus leads another term now (a write of a term that ended: its successor writes its own).
+   * Applies `ops` if the leader key is still the one of `term`, giving the revision written;
+   * false when it is not but this zeus leads another term now (a write of a term that ended:
+   * its successor writes its own).
    */
-  const guarded = async (ops: TxnOp[], term = leaderRevision()): Promise<boolean> => {
+  const guarded = async (ops: TxnOp[], term = leaderRevision()): Promise<number | false> => {
     const guard: Compare[] = [{ key: `${prefix}/leader`, createRevision: term }];
-    if (txnResult(await etcd.call(txnRequest(guard, ops))).succeeded) return true;
+    const res = await etcd.call(txnRequest(guard, ops));
+    if (txnResult(res).succeeded) return revisionOf(res);
     if (term !== leaderRevision() && leaderRevision() > 0) return false;
     throw new DeposedError(`etcd refused to save the state: this zeus no longer holds ${prefix}/leader`);
   };
@@ -81,11 +97,13 @@ export function etcdStore(
     where: `etcd keys ${base}`,
     lastSave: undefined as SaveCost | undefined,
     keyCount: () => written.size,
+    summary: () => (loadedFor === leaderRevision() ? summary : undefined),
     async load(): Promise<ZeusState | undefined> {
       const term = leaderRevision();
-      const { kvs } = await rangeAll(etcd, base);
+      const { kvs, revision } = await rangeAll(etcd, base);
       written = new Map(kvs.map((kv) => [kv.key.slice(base.length), text.decode(kv.value)]));
       loadedFor = term;
+      summary = undefined;
       const old = rangeKvs(await etcd.call(rangeRequest(legacy)))[0];
       if (old) {
         const state = parseLegacyState(legacy, old.value);
@@ -98,7 +116,9 @@ export function etcdStore(
         });
         return state;
       }
-      return written.size ? stateFromKeys(written, base) : undefined;
+      const state = written.size ? stateFromKeys(written, base) : undefined;
+      summary = summaryOf(state ?? { version: 1, savedAt: "", emperors: [], vassals: [], destroying: [] }, revision);
+      return state;
     },
     async save(state: ZeusState): Promise<void> {
       // Only the term whose keys were read writes, against those keys, under its own leader
@@ -108,12 +128,15 @@ export function etcdStore(
       if (term < 0 || term !== leaderRevision()) return;
       const next = stateKeys(state);
       const cost: SaveCost = { puts: 0, deletes: 0, txns: 0 };
+      let revision = summary?.revision ?? 0;
       for (const batch of batches(keyChanges(keys, next))) {
         const ops = [
           ...batch.puts.map(([k, v]): TxnOp => ({ put: base + k, value: v })),
           ...batch.deletes.map((k): TxnOp => ({ delete: base + k })),
         ];
-        if (!(await guarded(ops, term))) return;
+        const at = await guarded(ops, term);
+        if (at === false) return;
+        revision = at;
         for (const [k, v] of batch.puts) keys.set(k, v);
         for (const k of batch.deletes) keys.delete(k);
         cost.puts += batch.puts.length;
@@ -121,6 +144,7 @@ export function etcdStore(
         cost.txns++;
       }
       store.lastSave = cost;
+      if (term === loadedFor) summary = summaryOf(state, revision);
     },
   };
   return store;

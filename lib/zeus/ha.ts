@@ -145,7 +145,11 @@ export class HaLeadership {
   /** The last reason comparing digests failed, logged once until it changes or passes. */
   #digestError = "";
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** Follows the state's keys while this zeus stands by. */
   readonly #mirror: StateMirror;
+  /** The state this zeus read or wrote as leader: shown instead of the mirror's while it leads. */
+  #leaderState: () => StateSummary | undefined = () => undefined;
+  #leading = false;
 
   constructor(readonly opts: HaOptions) {
     this.#mirror = new StateMirror(opts.etcd, `${opts.prefix}/state/`);
@@ -176,13 +180,20 @@ export class HaLeadership {
       // Called once this zeus listens on its port (start() comes after the bind).
       gone: (leader) => predecessorGone(leader, me),
       onChange: (role, leader) => {
+        this.#leading = role === "leader";
+        if (this.#leading) this.#mirror.pause();
+        else this.#mirror.follow();
         if (role === "standby" && leader) log.info("standing by; the leader is {id} at {zeus}", { id: leader.id, zeus: leader.zeus });
         for (const l of this.#listeners) l(role === "leader");
       },
     });
     this.#election.start();
-    this.#mirror.start();
     this.#timer = setInterval(() => void this.#compareDigests(), 1000);
+  }
+
+  /** Where `/status` reads the state in etcd while this zeus leads (the store that reads and writes it). */
+  stateWhileLeading(f: () => StateSummary | undefined): void {
+    this.#leaderState = f;
   }
 
   /** Calls `f(leading)` at each change of role. */
@@ -258,14 +269,20 @@ export class HaLeadership {
       ...(e?.lastError ? { last_error: e.lastError } : {}),
       vassal_digest: this.#vassalDigest().digest,
       ...(this.#differ.length ? { digests_differ: this.#differ } : {}),
-      ...(this.#mirror.summary() ? { state: this.#mirror.summary()! } : {}),
+      ...this.#stateShown(),
     };
+  }
+
+  /** `{ state }` for `/status`: the leader's own, or the mirror's on a standby; nothing before either read it. */
+  #stateShown(): { state?: StateSummary } {
+    const state = this.#leading ? this.#leaderState() : this.#mirror.summary();
+    return state ? { state } : {};
   }
 
   /** Stops campaigning; a leader hands over at once by revoking its lease. */
   async stop(): Promise<void> {
     clearInterval(this.#timer);
-    this.#mirror.stop();
+    this.#mirror.pause();
     await this.#election?.stop();
   }
 

@@ -62,7 +62,7 @@ export function planReconcile(
   }
   for (const r of rep.values()) {
     const v = vassals.get(r.name);
-    if (!v || (v.error && !v.body)) {
+    if (!v || (v.error && !v.config)) {
       plan.destroy.push({ name: r.name, extra: false });
       continue;
     }

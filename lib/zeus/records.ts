@@ -7,6 +7,7 @@ import type { FleetSettings } from "../vassal/mod.ts";
 import type { ReportedVassal, VassalStateReport } from "../zeus_protocol/mod.ts";
 import type { CopyState } from "./copy_lifecycle.ts";
 import { type CopiesOn, CopyList } from "./copy_list.ts";
+import { type ConfigId, ConfigStore } from "./config_store.ts";
 
 export type { CopyState } from "./copy_lifecycle.ts";
 
@@ -85,8 +86,8 @@ export interface DrainProgress {
 /** One vassal config of the directory. */
 export interface VassalRecord {
   name: string;
-  /** The config; undefined for a vassal restored from the state file until the directory scan. */
-  body?: Uint8Array;
+  /** The config (its id in the coordinator's config_store.ts; its digest is `sha256`); undefined for a vassal restored from the state file until the directory scan. */
+  config?: ConfigId;
   sha256: string;
   /** Copies wanted. */
   copies: number;
@@ -107,8 +108,8 @@ export interface VassalRecord {
   reschedules?: number;
   /** The rolling update under way, or the last one. */
   rollout?: RolloutRecord;
-  /** The last config every copy ran well: where auto_revert goes back to. */
-  lastGood?: { sha256: string; body: Uint8Array };
+  /** The last config every copy ran well (its id in the coordinator's config_store.ts): where auto_revert goes back to. */
+  lastGood?: ConfigId;
   /** The file's digest while its copies were reverted from it: it is not rolled out again until it changes. */
   revertedFrom?: string;
   /** `zeus stop`: no copy runs until `zeus start` (kept across restarts). */
@@ -204,4 +205,25 @@ export function newVassal(vassals: Map<string, VassalRecord>, name: string, sha2
  */
 export function copiesWanted(v: VassalRecord): number {
   return v.stopped ? 0 : v.copies;
+}
+
+/**
+ * The store of the configs of `vassals` (their `config` and `lastGood`): the coordinator's,
+ * or a restore's in a test.
+ *
+ * @example
+ * ```ts
+ * const vassals = new Map<string, VassalRecord>();
+ * const configs = configsOf(vassals);
+ * const v = newVassal(vassals, "web.toml", "ab12", 1);
+ * v.config = configs.put("ab12", new TextEncoder().encode("[vassal]\n"));
+ * ```
+ */
+export function configsOf(vassals: ReadonlyMap<string, VassalRecord>): ConfigStore {
+  return new ConfigStore((mark) => {
+    for (const v of vassals.values()) {
+      mark(v.config);
+      mark(v.lastGood);
+    }
+  });
 }

@@ -7,6 +7,7 @@
  */
 import { getLogger } from "../log/mod.ts";
 import { type FleetSettings, UPDATE_DEFAULTS } from "../vassal/mod.ts";
+import type { ConfigStore } from "./config_store.ts";
 import type { CopyKeeper } from "./copy_keeper.ts";
 import type { Copy, VassalRecord } from "./records.ts";
 import { planRollout, type RolloutCopy } from "./rollout.ts";
@@ -53,7 +54,7 @@ function view(v: VassalRecord, c: Copy): RolloutCopy {
  */
 export function stepRollout(keeper: CopyKeeper, v: VassalRecord, now: number): boolean {
   const r = v.rollout;
-  if (!r || r.state !== "rolling" || !v.body) return false;
+  if (!r || r.state !== "rolling" || !v.config) return false;
   const copies = keeper.staying(v).filter((c) => keeper.emperors.get(c.node)?.conn !== undefined);
   // None reachable: nothing is proven, so nothing is done (and no config becomes "last good").
   if (copies.length === 0) return false;
@@ -71,13 +72,13 @@ export function stepRollout(keeper: CopyKeeper, v: VassalRecord, now: number): b
     }
     case "done":
       Object.assign(r, { state: "done", updated: plan.total, total: plan.total, waiting: [] });
-      v.lastGood = { sha256: v.sha256, body: v.body };
+      v.lastGood = v.config;
       log.info("rollout of {name} done: {n} copies updated", { name: v.name, n: plan.total });
       return true;
     case "failed": {
       Object.assign(r, { state: "failed", reason: plan.reason, waiting: [] });
       const back = v.lastGood;
-      if (plan.revert.length === 0 || !back || back.sha256 === r.target) {
+      if (plan.revert.length === 0 || !back || keeper.configs.digest(back) === r.target) {
         log.error("rollout of {name} stopped: {reason}", { name: v.name, reason: plan.reason });
         return true;
       }
@@ -87,7 +88,7 @@ export function stepRollout(keeper: CopyKeeper, v: VassalRecord, now: number): b
         reason: plan.reason,
         copies: n === 1 ? "1 copy" : `${n} copies`,
       });
-      Object.assign(v, { revertedFrom: r.target, body: back.body, sha256: back.sha256 });
+      Object.assign(v, { revertedFrom: r.target, config: back, sha256: keeper.configs.digest(back) });
       r.state = "reverted";
       for (const node of plan.revert) {
         const c = v.copiesOn.get(node);
@@ -112,7 +113,8 @@ export function stepRollout(keeper: CopyKeeper, v: VassalRecord, now: number): b
  */
 export function mayNeedTick(v: VassalRecord): boolean {
   if (v.rollout?.state === "rolling") return true;
-  if (v.body && v.lastGood?.sha256 !== v.sha256) return true;
+  // One config, one id (the store holds each digest once): the config's id is its digest's.
+  if (v.config && v.lastGood !== v.config) return true;
   return v.failed !== undefined && !v.stopped;
 }
 
@@ -126,10 +128,10 @@ export function mayNeedTick(v: VassalRecord): boolean {
  * ```
  */
 export function noteGood(keeper: CopyKeeper, v: VassalRecord): boolean {
-  if (!v.body || v.rollout?.state === "rolling" || v.lastGood?.sha256 === v.sha256) return false;
+  if (!v.config || v.rollout?.state === "rolling" || v.lastGood === v.config) return false;
   const staying = keeper.staying(v);
   if (staying.length < v.copies || !staying.every((c) => c.sha === v.sha256 && keeper.good(v, c))) return false;
-  v.lastGood = { sha256: v.sha256, body: v.body };
+  v.lastGood = v.config;
   return true;
 }
 
@@ -140,12 +142,17 @@ export function noteGood(keeper: CopyKeeper, v: VassalRecord): boolean {
  *
  * @example
  * ```ts
- * if (keepReverted(v, sha256Hex(body), { copies: 2 })) keeper.place();
+ * if (keepReverted(v, sha256Hex(body), { copies: 2 }, keeper.configs)) keeper.place();
  * ```
  */
-export function keepReverted(v: VassalRecord, sha: string, wanted: { copies: number; settings?: FleetSettings }): boolean {
-  if (v.body || v.revertedFrom !== sha || !v.lastGood || v.lastGood.sha256 !== v.sha256) return false;
-  Object.assign(v, { body: v.lastGood.body, copies: wanted.copies });
+export function keepReverted(
+  v: VassalRecord,
+  sha: string,
+  wanted: { copies: number; settings?: FleetSettings },
+  configs: ConfigStore,
+): boolean {
+  if (v.config || v.revertedFrom !== sha || !v.lastGood || configs.digest(v.lastGood) !== v.sha256) return false;
+  Object.assign(v, { config: v.lastGood, copies: wanted.copies });
   if (wanted.settings) v.settings = wanted.settings;
   else delete v.settings;
   log.info("vassal {name} stays reverted to its last good config", { name: v.name });

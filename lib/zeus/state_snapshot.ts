@@ -8,6 +8,7 @@ import { sha256Hex } from "../zeus_protocol/mod.ts";
 import { type DrainProgress, type EmperorRecord, emperorOf, newVassal, type VassalRecord } from "./records.ts";
 import { type SavedDrain, savedRolloutProblem, type SavedVassal, type ZeusState } from "./state_file.ts";
 import { nextTurn } from "../clock.ts";
+import type { ConfigStore } from "./config_store.ts";
 
 /**
  * The state to save, at wall-clock time `now` (ms); `wallOf` turns the records' times
@@ -15,16 +16,17 @@ import { nextTurn } from "../clock.ts";
  *
  * @example
  * ```ts
- * snapshotState(core.emperors, core.vassals, Date.now()).version; // 1
+ * snapshotState(core.emperors, core.vassals, core.configs, Date.now()).version; // 1
  * ```
  */
 export function snapshotState(
   emperors: ReadonlyMap<string, EmperorRecord>,
   vassals: ReadonlyMap<string, VassalRecord>,
+  configs: ConfigStore,
   now: number,
   wallOf: (t: number) => number = (t) => t,
 ): ZeusState {
-  const saved = [...vassals.values()].map(savedVassal);
+  const saved = [...vassals.values()].map((v) => savedVassal(v, configs));
   return { version: 1, savedAt: new Date(now).toISOString(), ...savedFleet(emperors, saved, wallOf) };
 }
 
@@ -44,19 +46,20 @@ export const SLICED_STATE_ABOVE = 5000;
  *
  * @example
  * ```ts
- * const state = await snapshotStateSliced(core.emperors, core.vassals, Date.now());
+ * const state = await snapshotStateSliced(core.emperors, core.vassals, core.configs, Date.now());
  * ```
  */
 export async function snapshotStateSliced(
   emperors: ReadonlyMap<string, EmperorRecord>,
   vassals: ReadonlyMap<string, VassalRecord>,
+  configs: ConfigStore,
   now: number,
   wallOf: (t: number) => number = (t) => t,
   slice = 5000,
 ): Promise<ZeusState> {
   const saved: SavedVassal[] = [];
   for (const v of vassals.values()) {
-    saved.push(savedVassal(v));
+    saved.push(savedVassal(v, configs));
     if (saved.length % slice === 0) await nextTurn();
   }
   return { version: 1, savedAt: new Date(now).toISOString(), ...savedFleet(emperors, saved, wallOf) };
@@ -82,12 +85,12 @@ function savedFleet(
 }
 
 /** One vassal's entry in the saved state. */
-function savedVassal(v: VassalRecord): SavedVassal {
+function savedVassal(v: VassalRecord, configs: ConfigStore): SavedVassal {
   return {
     name: v.name,
     sha256: v.sha256,
     copies: v.copies,
-    ...fleetFields(v),
+    ...fleetFields(v, configs),
     assignments: [...v.copiesOn.values()].map((c) => ({
       node: c.node,
       pid: c.pid,
@@ -110,10 +113,12 @@ function savedDrain(d: DrainProgress): SavedDrain {
 }
 
 /** A vassal's rolling update, last good config, revert and failure, as saved. */
-function fleetFields(v: VassalRecord): Partial<SavedVassal> {
+function fleetFields(v: VassalRecord, configs: ConfigStore): Partial<SavedVassal> {
   return {
     ...(v.rollout ? { rollout: { ...v.rollout, waiting: [] } } : {}),
-    ...(v.lastGood ? { lastGood: { sha256: v.lastGood.sha256, body: Buffer.from(v.lastGood.body).toString("base64") } } : {}),
+    ...(v.lastGood
+      ? { lastGood: { sha256: configs.digest(v.lastGood), body: Buffer.from(configs.bytes(v.lastGood)).toString("base64") } }
+      : {}),
     ...(v.revertedFrom ? { revertedFrom: v.revertedFrom } : {}),
     ...(v.failed ? { failed: v.failed } : {}),
     ...(v.stopped ? { stopped: true } : {}),
@@ -125,7 +130,7 @@ function fleetFields(v: VassalRecord): Partial<SavedVassal> {
  * store let them through), or a last good config whose body does not match its digest, are
  * dropped: the vassal is then judged afresh.
  */
-function restoreFleetFields(s: SavedVassal, v: VassalRecord): void {
+function restoreFleetFields(s: SavedVassal, v: VassalRecord, configs: ConfigStore): void {
   if (savedRolloutProblem(s)) return;
   if (s.rollout) v.rollout = { ...s.rollout, waiting: [] };
   if (s.revertedFrom) v.revertedFrom = s.revertedFrom;
@@ -133,7 +138,7 @@ function restoreFleetFields(s: SavedVassal, v: VassalRecord): void {
   if (s.stopped) v.stopped = true;
   if (!s.lastGood) return;
   const body = new Uint8Array(Buffer.from(s.lastGood.body, "base64"));
-  if (sha256Hex(body) === s.lastGood.sha256) v.lastGood = { sha256: s.lastGood.sha256, body };
+  if (sha256Hex(body) === s.lastGood.sha256) v.lastGood = configs.put(s.lastGood.sha256, body);
 }
 
 /**
@@ -146,12 +151,17 @@ function restoreFleetFields(s: SavedVassal, v: VassalRecord): void {
  * @example
  * ```ts
  * import { loadState } from "./state_file.ts";
- * const awaited = restoreState(loadState(path)!, core.emperors, core.vassals);
+ * const awaited = restoreState(loadState(path)!, core.emperors, core.vassals, core.configs);
  * ```
  */
-export function restoreState(state: ZeusState, emperors: Map<string, EmperorRecord>, vassals: Map<string, VassalRecord>): Set<string> {
+export function restoreState(
+  state: ZeusState,
+  emperors: Map<string, EmperorRecord>,
+  vassals: Map<string, VassalRecord>,
+  configs: ConfigStore,
+): Set<string> {
   restoreEmperors(state, emperors);
-  for (const s of state.vassals) restoreVassal(s, emperors, vassals);
+  for (const s of state.vassals) restoreVassal(s, emperors, vassals, configs);
   return restoredAwaited(state, emperors);
 }
 
@@ -161,20 +171,23 @@ export function restoreState(state: ZeusState, emperors: Map<string, EmperorReco
  *
  * @example
  * ```ts
+ * import { ConfigStore } from "./config_store.ts";
  * declare const state: ZeusState;
- * const awaited = await restoreStateSliced(state, new Map(), new Map());
+ * const vassals = new Map<string, VassalRecord>();
+ * const awaited = await restoreStateSliced(state, new Map(), vassals, new ConfigStore(() => {}));
  * ```
  */
 export async function restoreStateSliced(
   state: ZeusState,
   emperors: Map<string, EmperorRecord>,
   vassals: Map<string, VassalRecord>,
+  configs: ConfigStore,
   slice = 5000,
 ): Promise<Set<string>> {
   restoreEmperors(state, emperors);
   for (let i = 0; i < state.vassals.length; i++) {
     if (i > 0 && i % slice === 0) await nextTurn();
-    restoreVassal(state.vassals[i]!, emperors, vassals);
+    restoreVassal(state.vassals[i]!, emperors, vassals, configs);
   }
   return restoredAwaited(state, emperors);
 }
@@ -188,9 +201,14 @@ function restoreEmperors(state: ZeusState, emperors: Map<string, EmperorRecord>)
   }
 }
 
-function restoreVassal(s: SavedVassal, emperors: Map<string, EmperorRecord>, vassals: Map<string, VassalRecord>): void {
+function restoreVassal(
+  s: SavedVassal,
+  emperors: Map<string, EmperorRecord>,
+  vassals: Map<string, VassalRecord>,
+  configs: ConfigStore,
+): void {
   const v = newVassal(vassals, s.name, s.sha256, s.copies);
-  restoreFleetFields(s, v);
+  restoreFleetFields(s, v, configs);
   for (const a of s.assignments) {
     v.copiesOn.set(a.node, { node: a.node, state: a.state === "moving" ? "moving" : "restored", pid: a.pid, restarts: a.restarts });
     emperorOf(emperors, a.node).names.add(s.name);

@@ -44,7 +44,7 @@ export function statusStream(
     },
     async pull(controller) {
       if (at > 0) await nextTurn(); // heartbeats and timers run between slices
-      const slice = plan.rows.slice(at, at + sliceRows).map(({ v }) => vassalRow(v, vassalState(v), plan.alive));
+      const slice = plan.rows.slice(at, at + sliceRows).map(({ v }) => vassalRow(v, vassalState(v), plan.alive, plan.configs));
       const text = JSON.stringify(slice).slice(1, -1);
       controller.enqueue(enc.encode(`${at > 0 && text ? "," : ""}${text}`));
       at += sliceRows;

@@ -245,15 +245,16 @@ export class ZeusConsole {
   }
 
   #vassal(name: string, admin: boolean): Response {
-    const v = this.opts.core().vassals.get(name);
+    const core = this.opts.core();
+    const v = core.vassals.get(name);
     if (!v) return json({ error: `zeus has no vassal ${quoteInput(name)}` }, 404);
     const config = admin
       ? {
-          config: v.body ? new TextDecoder().decode(v.body) : "",
-          ...(v.lastGood ? { last_good_config: new TextDecoder().decode(v.lastGood.body) } : {}),
+          config: v.config ? new TextDecoder().decode(core.configs.bytes(v.config)) : "",
+          ...(v.lastGood ? { last_good_config: new TextDecoder().decode(core.configs.bytes(v.lastGood)) } : {}),
         }
       : { config_hidden: "configs can hold secrets: only admins see them" };
-    return json({ name, row: vassalRowOf(this.opts.core(), name), history: this.history.of(name), ...config });
+    return json({ name, row: vassalRowOf(core, name), history: this.history.of(name), ...config });
   }
 
   #login(req: Request, token: string, remote: string): Response {

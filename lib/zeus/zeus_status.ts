@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { ConfigStore } from "./config_store.ts";
 import { type Metric, renderMetrics } from "../stats/mod.ts";
 import type { Coordinator, CoordinatorCounters, HeartbeatFigures } from "./coordinator.ts";
 import { unmetNote } from "../vassal/mod.ts";
@@ -86,15 +87,16 @@ export interface ZeusStatus {
 }
 
 /**
- * One vassal's row (`state` already worked out); `alive` holds the labels of the emperors that may take copies.
+ * One vassal's row (`state` already worked out); `alive` holds the labels of the emperors that may take copies;
+ * `configs` the coordinator's configs (the last good one's digest).
  *
  * @example
  * ```ts
  * declare const v: VassalRecord;
- * vassalRow(v, vassalState(v), []).emperors; // [{ node: "e1", state: "running", pid: 42, restarts: 0 }]
+ * vassalRow(v, vassalState(v), [], core.configs).emperors; // [{ node: "e1", state: "running", pid: 42, restarts: 0 }]
  * ```
  */
-export function vassalRow(v: VassalRecord, state: string, alive: Record<string, string>[]): VassalStatusRow {
+export function vassalRow(v: VassalRecord, state: string, alive: Record<string, string>[], configs: ConfigStore): VassalStatusRow {
   const copies = [...v.copiesOn.values()].map((c) => {
     const row: CopyStatus = { node: c.node, state: c.state, pid: c.pid, restarts: c.restarts };
     const exit = c.report ? exitText(c.report) : "";
@@ -120,7 +122,7 @@ export function vassalRow(v: VassalRecord, state: string, alive: Record<string, 
   if (v.stopped) row.note = `stopped by an admin: zeus start ${v.name} runs it again`;
   if (v.rollout) row.rollout = { ...v.rollout, waiting: [...v.rollout.waiting] };
   if (v.sha256) row.sha256 = v.sha256;
-  if (v.lastGood) row.last_good_sha256 = v.lastGood.sha256;
+  if (v.lastGood) row.last_good_sha256 = configs.digest(v.lastGood);
   return row;
 }
 
@@ -154,6 +156,8 @@ export interface StatusPlan {
   head: Omit<ZeusStatus, "vassals"> & { summary: StatusSummary };
   rows: readonly { v: VassalRecord; state: string }[];
   alive: Record<string, string>[];
+  /** The coordinator's configs, for the rows. */
+  configs: ConfigStore;
 }
 
 /**
@@ -198,7 +202,7 @@ export function statusPlan(core: Coordinator, view: StatusView = {}): StatusPlan
     listed: { emperors: emperors.length, vassals: rows.length },
   };
   const head = { settling: core.settling, emperors, counters: { ...core.counters }, heartbeats: { ...core.heartbeats }, summary };
-  return { head, rows, alive };
+  return { head, rows, alive, configs: core.configs };
 }
 
 /**
@@ -223,9 +227,9 @@ export function zeusStatus(core: Coordinator, view: StatusView = {}): ZeusStatus
  * statusOf(statusPlan(core, { limit: 10 })).vassals.length; // at most 10
  * ```
  */
-export function statusOf({ head, rows, alive }: StatusPlan): ZeusStatus & { summary: StatusSummary } {
+export function statusOf({ head, rows, alive, configs }: StatusPlan): ZeusStatus & { summary: StatusSummary } {
   const { settling, emperors, counters, heartbeats, summary } = head;
-  const vassals = rows.map(({ v, state }) => vassalRow(v, state, alive));
+  const vassals = rows.map(({ v, state }) => vassalRow(v, state, alive, configs));
   return { settling, emperors, vassals, counters, heartbeats, summary };
 }
 
@@ -253,7 +257,7 @@ function aliveLabels(emperors: Iterable<EmperorRecord>): Record<string, string>[
  */
 export function* vassalRows(core: Coordinator): Generator<VassalStatusRow> {
   const alive = aliveLabels(core.emperors.values());
-  for (const v of core.vassals.values()) yield vassalRow(v, vassalState(v), alive);
+  for (const v of core.vassals.values()) yield vassalRow(v, vassalState(v), alive, core.configs);
 }
 
 /**
@@ -267,7 +271,7 @@ export function* vassalRows(core: Coordinator): Generator<VassalStatusRow> {
  */
 export function vassalRowOf(core: Coordinator, name: string): VassalStatusRow | undefined {
   const v = core.vassals.get(name);
-  return v ? vassalRow(v, vassalState(v), aliveLabels(core.emperors.values())) : undefined;
+  return v ? vassalRow(v, vassalState(v), aliveLabels(core.emperors.values()), core.configs) : undefined;
 }
 
 /**

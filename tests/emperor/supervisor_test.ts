@@ -3,6 +3,7 @@ import { afterAll, expect, test } from "bun:test";
 import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Supervisor, type SupervisorEvent } from "../../lib/emperor/supervisor.ts";
+import { emperorStatus } from "../../lib/emperor/emperor_status.ts";
 import { removeTmpDirs, tmpDir, waitFor } from "../helpers/procs.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 
@@ -321,6 +322,7 @@ test("a vassal being destroyed stays in status as stopping until it is reaped", 
   const gone = sup.destroy("slow.toml");
   expect(sup.has("slow.toml")).toBe(false);
   expect(sup.departing()).toMatchObject([{ name: "slow.toml", state: "stopping", pid }]);
+  expect(emperorStatus(sup, {}).vassals).toMatchObject([{ name: "slow.toml", state: "stopping", pid }]);
   expect(alive(pid)).toBe(true);
   await gone;
   expect(sup.departing()).toEqual([]);

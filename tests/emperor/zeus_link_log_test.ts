@@ -53,3 +53,39 @@ test("a refused zeus: one line, then one a minute later saying how many failures
   expect(link.status()).toMatchObject({ state: "waiting", failures: 7, last_error: expect.stringContaining("ECONNREFUSED") });
   expect(link.status().misconfigured).toBeUndefined();
 }, 20_000);
+
+test("a zeus slow to refuse (past the 500 ms that log 'connected') logs its refusal once; a connection that lasted logs its end at once", async () => {
+  records.length = 0;
+  const sup = new Supervisor({ stateDir: tmpDir("link-emp-") });
+  await sup.start();
+  cleanups.push(() => sup.stopAll());
+  const open: { end(): void }[] = [];
+  let accepted = 0;
+  const server = Bun.listen({
+    hostname: "127.0.0.1",
+    port: 0,
+    socket: {
+      open: (s) => void (accepted++, open.push(s)),
+      data: () => {},
+    },
+  });
+  cleanups.push(() => server.stop(true));
+  const clock = new FakeClock();
+  const link = new ZeusLink(sup, { host: "127.0.0.1", port: server.port, node: "n1", maxVassals: 1, heartbeatMs: 1000, clock });
+  cleanups.push(() => link.stop());
+  link.start();
+  /** Waits for dial `n` (moving the link's clock on by its backoff), holds it `heldMs`, then zeus closes it. */
+  const connection = async (n: number, heldMs: number) => {
+    await waitFor(() => accepted >= n || void clock.advance(250), 5000, `dial ${n}`);
+    await waitFor(() => link.status().state === "connected", 5000, `connection ${n}`);
+    clock.advance(heldMs);
+    open.shift()!.end();
+    await waitFor(() => link.status().state !== "connected", 5000, `connection ${n} closed`);
+  };
+  await connection(1, 600);
+  expect(downLines()).toHaveLength(1);
+  for (let n = 2; n <= 4; n++) await connection(n, 600);
+  expect(downLines()).toHaveLength(1);
+  await connection(5, 2500);
+  expect(downLines()).toHaveLength(2);
+}, 20_000);

@@ -52,3 +52,13 @@ test("a refusal is not asked again, nor a page unanswered every time", async () 
   expect(refused.calls).toHaveLength(2);
   expect(silent.calls).toHaveLength(1 + PAGE_TRIES);
 });
+
+test("a listing aborted between pages asks for no further page", async () => {
+  const abort = new AbortController();
+  const etcd = pages(25, (n) => {
+    if (n === 2) abort.abort(new Error("leading now"));
+    return undefined;
+  });
+  await expect(rangeAll(etcd, "/p/", 10, abort.signal)).rejects.toThrow("leading now");
+  expect(etcd.calls).toHaveLength(2);
+});

@@ -105,6 +105,23 @@ describe("the peer link's transition table", () => {
 
 describe("Redial", () => {
   const redial = () => new Redial((attempt) => 100 * 2 ** attempt);
+  /** A wait of 100 doubling, capped at 400, or at 10 000 while `long`. */
+  const capped = () => new Redial((attempt, long) => Math.min(long ? 10_000 : 400, 100 * 2 ** attempt));
+
+  test("while the peer's host refuses the connection the wait grows past the short cap; a timeout, or HELLO, brings the cap back", () => {
+    const r = capped();
+    for (let i = 0; i < 4; i++) (r.absent(true), r.nextWait());
+    r.absent(true);
+    expect([r.nextWait(), r.nextWait(), r.nextWait()]).toEqual([1600, 3200, 6400]);
+    // A partition (the dial timed out): the short cap again, so a healed one is found within it.
+    r.absent(false);
+    expect(r.nextWait()).toBe(400);
+    r.absent(true);
+    expect(r.nextWait()).toBe(10_000);
+    r.greeted();
+    expect(r.fresh).toBe(true);
+    expect([r.nextWait(), r.nextWait(), r.nextWait(), r.nextWait()]).toEqual([100, 200, 400, 400]);
+  });
 
   test("the wait grows with each attempt and starts over at HELLO", () => {
     const r = redial();

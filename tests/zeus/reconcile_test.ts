@@ -7,7 +7,7 @@ const vassal = (name: string, copies: number, on: Copy[] = [], extra: Partial<Va
   name,
   sha256: sha,
   copies,
-  body: new Uint8Array(),
+  config: 1,
   rejections: 0,
   rejectedBy: new Set(),
   copiesOn: new Map(on.map((c) => [c.node, c])),
@@ -31,7 +31,7 @@ test("foreign copies: adopted when short, replacing one still starting, else des
     ["short", vassal("short", 2, [copy("e2")])],
     ["starting", vassal("starting", 1, [copy("e2", "offered")])],
     ["full", vassal("full", 1, [copy("e2")])],
-    ["broken", vassal("broken", 1, [], { error: "bad", body: undefined })],
+    ["broken", vassal("broken", 1, [], { error: "bad", config: undefined })],
   ]);
   const reported = ["short", "starting", "full", "broken", "gone"].map(rep);
   const plan = planReconcile("e1", new Set(), new Set(), reported, vassals);

@@ -4,6 +4,7 @@
 import { expect, test } from "bun:test";
 import { Coordinator } from "../../lib/zeus/coordinator.ts";
 import { restoreState, snapshotState } from "../../lib/zeus/state_snapshot.ts";
+import { configsOf, type VassalRecord } from "../../lib/zeus/records.ts";
 import { loadState, saveState, type ZeusState } from "../../lib/zeus/state_file.ts";
 import { stateFromKeys, stateKeys } from "../../lib/zeus/state_keys.ts";
 import { sha256Hex, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
@@ -17,6 +18,12 @@ const conf = (tag: string, revert = true) =>
     `[vassal]\ncommand = "/bin/sleep"\nenv = { TAG = "${tag}" }\nnodes = 3\n[vassal.update]\nmax_parallel = 1\nmin_healthy = 1\nauto_revert = ${revert}\n`,
   );
 const NODES = ["e1", "e2", "e3"] as const;
+
+/** The digest of vassal `name`'s last good config in `core`, if it has one. */
+function lastGoodSha(core: Coordinator, name: string): string | undefined {
+  const id = core.vassals.get(name)?.lastGood;
+  return id ? core.configs.digest(id) : undefined;
+}
 
 function zeus(state?: ZeusState) {
   let now = 1000;
@@ -57,7 +64,7 @@ function runningV1() {
   z.core.fileSet("web.toml", conf("v1"));
   z.answer();
   z.core.tick();
-  expect(z.core.vassals.get("web.toml")!.lastGood?.sha256).toBe(sha256Hex(conf("v1")));
+  expect(lastGoodSha(z.core, "web.toml")).toBe(sha256Hex(conf("v1")));
   return z;
 }
 
@@ -73,17 +80,18 @@ test("the rollout's state, the last good config and a revert are saved and resto
   try {
     saveState(join(dir, "s.json"), state);
     const loaded = loadState(join(dir, "s.json"))!;
-    const vassals = new Map();
-    restoreState(loaded, new Map(), vassals);
-    const v = vassals.get("web.toml");
+    const vassals = new Map<string, VassalRecord>();
+    const configs = configsOf(vassals);
+    restoreState(loaded, new Map(), vassals, configs);
+    const v = vassals.get("web.toml")!;
     expect(v.rollout).toEqual(saved.rollout);
-    expect(v.lastGood).toEqual({ sha256: sha256Hex(conf("v1")), body: conf("v1") });
+    expect([configs.digest(v.lastGood!), configs.bytes(v.lastGood!)]).toEqual([sha256Hex(conf("v1")), conf("v1")]);
     // A body that does not match its digest is not trusted; a malformed field is a clear error.
     const forged = structuredClone(loaded);
     forged.vassals[0]!.lastGood!.body = Buffer.from("other").toString("base64");
-    const again = new Map();
-    restoreState(forged, new Map(), again);
-    expect(again.get("web.toml").lastGood).toBeUndefined();
+    const again = new Map<string, VassalRecord>();
+    restoreState(forged, new Map(), again, configsOf(again));
+    expect(again.get("web.toml")!.lastGood).toBeUndefined();
     writeFileSync(
       join(dir, "bad.json"),
       JSON.stringify({ ...loaded, vassals: [{ ...loaded.vassals[0], lastGood: { sha256: "x", body: 3 } }] }),
@@ -94,7 +102,7 @@ test("the rollout's state, the last good config and a revert are saved and resto
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  expect(snapshotState(new Map(), new Map(), 0).vassals).toEqual([]);
+  expect(snapshotState(new Map(), new Map(), configsOf(new Map()), 0).vassals).toEqual([]);
 });
 
 test("a restart mid-rollout resumes it one copy at a time instead of updating every stale copy at once", () => {
@@ -127,7 +135,7 @@ test("a restart mid-rollout resumes it one copy at a time instead of updating ev
   }
   const v = r.core.vassals.get("web.toml")!;
   expect(v.rollout).toMatchObject({ state: "done", updated: 3, total: 3 });
-  expect(v.lastGood!.sha256).toBe(sha256Hex(conf("v2")));
+  expect(lastGoodSha(r.core, "web.toml")).toBe(sha256Hex(conf("v2")));
 });
 
 test("after a restart mid-rollout, a failing copy is reverted to the last good config saved before the restart", () => {
@@ -193,13 +201,14 @@ test("the etcd layout (one key per vassal) carries the rollout, the last good co
   state.vassals[0]!.failed = "why";
   const back = stateFromKeys(stateKeys(state));
   expect(back.vassals).toEqual(state.vassals);
-  const vassals = new Map();
-  restoreState(back, new Map(), vassals);
-  const v = vassals.get("web.toml");
+  const vassals = new Map<string, VassalRecord>();
+  const configs = configsOf(vassals);
+  restoreState(back, new Map(), vassals, configs);
+  const v = vassals.get("web.toml")!;
   expect(v.rollout).toMatchObject({ state: "rolling", target: sha256Hex(conf("v2")) });
-  expect(v.lastGood.body).toEqual(conf("v1"));
+  expect(configs.bytes(v.lastGood!)).toEqual(conf("v1"));
   expect([v.revertedFrom, v.failed]).toEqual(["f".repeat(64), "why"]);
-  expect(v.copiesOn.get(state.vassals[0]!.assignments[0]!.node).state).toBe("moving");
+  expect(v.copiesOn.get(state.vassals[0]!.assignments[0]!.node)!.state).toBe("moving");
 });
 
 test("a rollout stopped by a failing copy says why with the copy's last line on stderr", () => {

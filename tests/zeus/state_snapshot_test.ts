@@ -5,9 +5,16 @@
 import { expect, test } from "bun:test";
 import { restoreState, restoreStateSliced, snapshotState, snapshotStateSliced } from "../../lib/zeus/state_snapshot.ts";
 import { fakeFleet } from "./_fake_fleet.ts";
+import { configsOf, type EmperorRecord, type VassalRecord } from "../../lib/zeus/records.ts";
 import { turnsDuring } from "../helpers/loop_turns.ts";
 
 const conf = new TextEncoder().encode(`[vassal]\ncommand = "/bin/sleep"\n`);
+
+/** Empty records, and the store of their configs. */
+function records() {
+  const vassals = new Map<string, VassalRecord>();
+  return { emperors: new Map<string, EmperorRecord>(), vassals, configs: configsOf(vassals) };
+}
 
 function fleet() {
   const f = fakeFleet(5000);
@@ -21,15 +28,15 @@ function fleet() {
 
 test("the sliced state is the state made at once, and the loop runs between its slices", async () => {
   const { core } = fleet();
-  const { value: sliced, turns } = await turnsDuring(snapshotStateSliced(core.emperors, core.vassals, 5000, (t) => t, 4));
-  expect(sliced).toEqual(snapshotState(core.emperors, core.vassals, 5000));
+  const { value: sliced, turns } = await turnsDuring(snapshotStateSliced(core.emperors, core.vassals, core.configs, 5000, (t) => t, 4));
+  expect(sliced).toEqual(snapshotState(core.emperors, core.vassals, core.configs, 5000));
   expect(sliced.vassals).toHaveLength(30);
   expect(turns).toBeGreaterThanOrEqual(6); // 30 vassals, 4 a slice: 7 yields, counted from the first
 });
 
 test("an emperor that connects while the state is made is listed: the emperors are taken last", async () => {
   const f = fleet();
-  const making = snapshotStateSliced(f.core.emperors, f.core.vassals, 5000, (t) => t, 4);
+  const making = snapshotStateSliced(f.core.emperors, f.core.vassals, f.core.configs, 5000, (t) => t, 4);
   f.connect(3, "e3");
   const state = await making;
   expect(state.emperors.map((e) => e.node).sort()).toEqual(["e1", "e2", "e3"]);
@@ -37,14 +44,16 @@ test("an emperor that connects while the state is made is listed: the emperors a
 
 test("a state restored a slice at a time makes the records a restore at once makes, and the loop runs between its slices", async () => {
   const { core } = fleet();
-  const saved = snapshotState(core.emperors, core.vassals, 5000);
+  const saved = snapshotState(core.emperors, core.vassals, core.configs, 5000);
   saved.destroying.push({ node: "e2", name: "gone.toml" });
-  const whole = { emperors: new Map(), vassals: new Map() };
-  const awaitedWhole = restoreState(saved, whole.emperors, whole.vassals);
-  const sliced = { emperors: new Map(), vassals: new Map() };
-  const { value: awaited, turns } = await turnsDuring(restoreStateSliced(saved, sliced.emperors, sliced.vassals, 4));
+  const whole = records();
+  const awaitedWhole = restoreState(saved, whole.emperors, whole.vassals, whole.configs);
+  const sliced = records();
+  const { value: awaited, turns } = await turnsDuring(restoreStateSliced(saved, sliced.emperors, sliced.vassals, sliced.configs, 4));
   expect(sliced.vassals.size).toBe(30);
-  expect(snapshotState(sliced.emperors, sliced.vassals, 5000)).toEqual(snapshotState(whole.emperors, whole.vassals, 5000));
+  expect(snapshotState(sliced.emperors, sliced.vassals, sliced.configs, 5000)).toEqual(
+    snapshotState(whole.emperors, whole.vassals, whole.configs, 5000),
+  );
   expect([...awaited].sort()).toEqual([...awaitedWhole].sort());
   expect(turns).toBeGreaterThanOrEqual(6); // 30 vassals, 4 a slice: 7 yields
 });
