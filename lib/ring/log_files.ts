@@ -46,15 +46,7 @@ class AppendFile {
    */
   append(text: string): void {
     if (text === "") return;
-    this.appendBytes(Buffer.from(text));
-  }
-
-  /**
-   * Writes all of `bytes`, or throws (ENOSPC, EIO...) having left the file as it was.
-   */
-  appendBytes(data: Uint8Array): void {
-    if (data.byteLength === 0) return;
-    const bytes = this.#torn ? Buffer.concat([NEWLINE, data]) : data;
+    const bytes = Buffer.from(this.#torn ? `\n${text}` : text);
     let written = 0;
     try {
       while (written < bytes.byteLength) written += writeSync(this.fd, bytes, written);
@@ -103,8 +95,6 @@ class AppendFile {
     closeSync(this.fd);
   }
 }
-
-const NEWLINE = Buffer.from("\n");
 
 function fsyncAsync(fd: number): Promise<void> {
   return new Promise<void>((res, rej) => fsync(fd, (e) => (e ? rej(e) : res())));

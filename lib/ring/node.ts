@@ -21,7 +21,6 @@ import { accessLine, compactStamp, errorLine } from "./message.ts";
 import type { LinkOwner, PeerLink } from "./peer_link.ts";
 import { type AckMode, quorumDests, QUORUM_WIDEN_MS, QuorumWaits } from "./quorum.ts";
 import { compactJournal, JOURNAL_COMPACT_BYTES } from "./recovery.ts";
-import { accessLines, messageRecord, TextBytes } from "./text_bytes.ts";
 
 const log = getLogger("zog", "node");
 
@@ -170,9 +169,6 @@ export class ZogNode implements LinkOwner {
   #markWritten = 0;
   #journalBytes = 0;
   #batch: Incoming[] = [];
-  /** A commit's journal text and access.log lines, built in buffers kept from commit to commit. */
-  readonly #journalText = new TextBytes();
-  readonly #accessText = new TextBytes();
   #journalLines: string[] = [];
   #accessRetry: Entry[] = [];
   #scheduled = false;
@@ -445,13 +441,9 @@ export class ZogNode implements LinkOwner {
   #commit(): void {
     const batch = this.#batch;
     this.#batch = [];
-    // The commit's journal text, as bytes: the acknowledgements and marks waiting, then its records.
-    const pending = this.#journalLines;
+    const lines = this.#journalLines;
     this.#journalLines = [];
-    const jt = this.#journalText;
-    jt.reset();
-    for (const line of pending) jt.text(line);
-    if (this.#loggedMark !== this.#markWritten) jt.text(journalLine({ kind: "L", seq: this.#loggedMark }));
+    if (this.#loggedMark !== this.#markWritten) lines.push(journalLine({ kind: "L", seq: this.#loggedMark }));
     const fresh: Entry[] = [];
     const reforward: Entry[] = [];
     const newlySeen: string[] = [];
@@ -466,7 +458,7 @@ export class ZogNode implements LinkOwner {
         const dests = new Map<number, number>(inc.dests ?? this.#againTo(inc));
         if (dests.size === 0) continue;
         const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, msg: inc.msg, dests };
-        jt.text(journalLine({ kind: "F", id: entry.id, origin: entry.origin, dests, content: entry.content }));
+        lines.push(journalLine({ kind: "F", id: entry.id, origin: entry.origin, dests, content: entry.content }));
         reforward.push(entry);
         continue;
       }
@@ -488,21 +480,32 @@ export class ZogNode implements LinkOwner {
         sharedDests: dests === route.dests,
       };
       if (inc.quorumMs !== undefined && !inc.dests) entry.quorum = true;
-      this.#messageRecord(entry, pairs === route.pairs ? route.text : destsText(dests));
+      lines.push(
+        journalLine({
+          kind: "M",
+          seq,
+          id: inc.id,
+          origin: inc.origin,
+          dests,
+          content: inc.content,
+          destsText: pairs === route.pairs ? route.text : undefined,
+        }),
+      );
       fresh.push(entry);
     }
     // Where this commit's access.log lines will start: recovery looks for them there.
     const first = this.#accessRetry[0]?.seq ?? fresh[0]?.seq;
-    if (first !== undefined) jt.text(journalLine({ kind: "P", seq: first, offset: this.files.accessSize() }));
+    if (first !== undefined) lines.push(journalLine({ kind: "P", seq: first, offset: this.files.accessSize() }));
+    const text = lines.join("");
     try {
-      this.files.journal.appendBytes(jt.view());
-      this.#journalBytes += jt.length;
+      this.files.journal.append(text);
+      this.#journalBytes += text.length;
       this.#markWritten = this.#loggedMark;
     } catch (e) {
       const reason = `cannot record: journal write failed: ${errCode(e)}`;
       log.error(journalFailure(errCode(e), batch.length));
       for (const id of newlySeen) this.seen.delete(id);
-      this.#journalLines.unshift(...pending.filter((l) => l.startsWith("A") || l.startsWith("K")));
+      this.#journalLines.unshift(...lines.filter((l) => l.startsWith("A") || l.startsWith("K")));
       this.counters.record_errors += batch.length;
       for (const inc of batch) inc.reply(reason);
       return;
@@ -568,14 +571,6 @@ export class ZogNode implements LinkOwner {
     else this.#quorum.held(inc.id, this.self.index);
   }
 
-  /** Appends a message's M record to the commit's journal text: copied from the bytes received, else as text. */
-  #messageRecord(e: Entry, destsText: string): void {
-    if (messageRecord(this.#journalText, e, destsText)) return;
-    this.#journalText.text(
-      journalLine({ kind: "M", seq: e.seq!, id: e.id, origin: e.origin, dests: e.dests, content: e.content, destsText }),
-    );
-  }
-
   /** Appends access lines (after forwarding); returns a reason when they could not be written. */
   #appendAccess(entries: Entry[]): string | undefined {
     const all = this.#accessRetry.length > 0 ? [...this.#accessRetry, ...entries] : entries;
@@ -583,10 +578,7 @@ export class ZogNode implements LinkOwner {
     if (all.length === 0) return undefined;
     const stamp = compactStamp(new Date(this.#clock.now()));
     try {
-      // From the bytes received when every message has them; else as text.
-      const bytes = accessLines(this.#accessText, stamp, all);
-      if (bytes) this.files.access.appendBytes(bytes);
-      else this.files.access.append(all.map((e) => accessLine(stamp, e.content)).join(""));
+      this.files.access.append(all.map((e) => accessLine(stamp, e.content)).join(""));
     } catch (e) {
       // Kept in order and written with the next batch; their senders get ERROR and retry.
       // The failed write left nothing behind (AppendFile cuts it back), so none is doubled.
