@@ -14,6 +14,7 @@
  */
 import type { Logger } from "@logtape/logtape";
 import { readFileSync, statSync } from "node:fs";
+import { bundleFileRuns, bundleRange } from "./bundle_pages.ts";
 
 /** An address range of the process. */
 export interface PageRange {
@@ -103,9 +104,27 @@ export async function dropStartupPages(): Promise<{ beforeKiB: number; afterKiB:
   }
   const beforeKiB = rssKiB();
   let dropped = 0;
-  for (const r of ranges) if (madvise(r.start, r.end - r.start, MADV_DONTNEED) === 0) dropped++;
+  for (const r of [...ranges, ...bundleRuns()]) if (madvise(r.start, r.end - r.start, MADV_DONTNEED) === 0) dropped++;
   fileKiBAfterDrop = fileResidentKiB();
   return { beforeKiB, afterKiB: rssKiB(), ranges: dropped };
+}
+
+/** The executable's `.bun` section (the JavaScript bundle), found once; null when there is none to use. */
+let bundle: PageRange | null | undefined;
+
+/**
+ * The runs of the bundle's pages that can be dropped now (bundle_pages.ts), none when
+ * they cannot be known: the bundle lies in a writable mapping, so a page is dropped only
+ * when /proc/self/pagemap shows it still the file's.
+ */
+function bundleRuns(): PageRange[] {
+  try {
+    bundle ??= bundleRange() ?? null;
+    return bundle ? bundleFileRuns(bundle) : [];
+  } catch {
+    bundle = null; // no /proc/self/exe or pagemap to read: the bundle's pages stay
+    return [];
+  }
 }
 
 /** A drop's resident set before and after, in MiB with one decimal, for the log. */
