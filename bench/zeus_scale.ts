@@ -31,6 +31,7 @@ import { startZeus, type ZeusProc } from "../tests/e2e/_zeus.ts";
 import type { ZeusStatus } from "../lib/zeus/zeus_status.ts";
 import { cpuSeconds, memoryMiB, memoryParts, oldestHeartbeatMs, timedStatus } from "./scale_lib/measure.ts";
 import { defaultProcs, SimProcs } from "./scale_lib/sim_procs.ts";
+import { WAIT_BOUNDS_S } from "./scale_lib/sim_emperor.ts";
 import { watchConsole } from "./scale_lib/console_watch.ts";
 import {
   type BenchEtcd,
@@ -55,6 +56,7 @@ const STATE = process.env.STATE ?? "file";
 const SIM_PROCS = env("SIM_PROCS", defaultProcs(EMPERORS));
 const SOURCE = process.env.SOURCE ?? "dir";
 const ETCD_MEMBERS = env("ETCD_MEMBERS", 1);
+const TLS = process.env.TLS === "1";
 /** 1: every file a config of its own (a comment naming it), as a fleet of different vassals; else all the same config. */
 const DISTINCT = process.env.DISTINCT === "1";
 /** Where SOURCE=etcd puts the vassals. */
@@ -314,7 +316,8 @@ async function run(z: ZeusProc): Promise<void> {
  */
 async function storm(z: ZeusProc): Promise<void> {
   await sims.sync();
-  const { spawned: spawned0, closed: closed0, gaveUp: gaveUp0 } = sims.fleet();
+  const { spawned: spawned0, closed: closed0, gaveUp: gaveUp0, tcpWithin: tcp0, upWithin: up0 } = sims.fleet();
+  const overflows0 = listenOverflows();
   const savedKeys = savedVassalKeys();
   const before = await savedKeys.count();
   const t0 = performance.now();
@@ -353,6 +356,10 @@ async function storm(z: ZeusProc): Promise<void> {
   await sims.sync();
   console.log(
     `kill -9 of zeus (${STATE} state): up again after ${upS.toFixed(2)} s; ${back} emperors back and every copy adopted after ${s} s; adopted ${last!.counters.adopted}, placed anew ${last!.counters.placed}, configs sent again (restarts) ${sims.fleet().spawned - spawned0}; dials refused or failed ${sims.fleet().closed - closed0 - EMPERORS + 1} (given up for want of time: ${sims.fleet().gaveUp - gaveUp0}); simulator timer lag ${sims.lags().join(", ")} ms`,
+  );
+  const f1 = sims.fleet();
+  console.log(
+    `kill -9 of zeus: dials (from the dial) ${TLS ? "with their TLS handshake done" : "connected"} ${waitsText(f1.upWithin, up0)}; TCP connected ${waitsText(f1.tcpWithin, tcp0)}; the kernel's listen queue overflowed ${listenOverflows() - overflows0} times meanwhile (on the whole machine)`,
   );
   if (before !== undefined)
     console.log(
@@ -423,6 +430,17 @@ function portSockets(port: number): { established: number; acceptQueue: string }
   const established = ss(["state", "established", `( sport = :${port} )`]).length;
   const listening = ss(["state", "listening", `( sport = :${port} )`])[0]?.split(/\s+/);
   return { established, acceptQueue: listening ? `${listening[0]}/${listening[1]}` : "?" };
+}
+
+/** Dials by how long they took to be up, less those counted at `before`: "within 1 s 12, 2 s 30, ..., later 0". */
+function waitsText(now: number[], before: number[]): string {
+  return WAIT_BOUNDS_S.map((b, i) => `${Number.isFinite(b) ? `within ${b} s` : "later"} ${now[i]! - before[i]!}`).join(", ");
+}
+
+/** The kernel's count of connections dropped because a listen queue was full (`nstat`; the whole machine), or NaN. */
+function listenOverflows(): number {
+  const out = Bun.spawnSync(["nstat", "-az", "TcpExtListenOverflows"]).stdout.toString();
+  return Number(/TcpExtListenOverflows\s+(\d+)/.exec(out)?.[1] ?? Number.NaN);
 }
 
 /** How often the bench asks zeus whether the storm after kill -9 is over. */

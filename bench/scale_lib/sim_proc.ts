@@ -11,7 +11,7 @@
  * @module
  */
 import { issueCert } from "../../lib/certs/certs.ts";
-import { SimEmperor, type SimFleet } from "./sim_emperor.ts";
+import { emptyFleet, SimEmperor, type SimFleet } from "./sim_emperor.ts";
 import type { SimCommand, SimReport, SimSpec } from "./sim_procs.ts";
 
 /** Dials at once per process: under zeus's cap of connections that have not said who they are. */
@@ -20,7 +20,7 @@ const DIAL_BATCH = 32;
 const SLICES = 10;
 
 const spec = JSON.parse(process.env.SIM_SPEC ?? "{}") as SimSpec;
-const fleet: SimFleet = { running: 0, rejected: 0, closed: 0, rejectRate: spec.rejectRate, spawned: 0, gaveUp: 0 };
+const fleet: SimFleet = emptyFleet(spec.rejectRate);
 const emperors: SimEmperor[] = [];
 for (let i = spec.first; i < spec.first + spec.count; i++) {
   const node = `e${i}`;

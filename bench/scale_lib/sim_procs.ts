@@ -9,7 +9,7 @@
 import { resolve } from "node:path";
 import type { Subprocess } from "bun";
 import type { CertPair } from "../../lib/certs/certs.ts";
-import type { SimFleet } from "./sim_emperor.ts";
+import { emptyFleet, type SimFleet } from "./sim_emperor.ts";
 
 /** What a simulator process is given (in its environment, SIM_SPEC). */
 export interface SimSpec {
@@ -114,13 +114,15 @@ export class SimProcs {
 
   /** The fleet's tallies, summed over the processes' last reports (at most 100 ms old; see {@link sync}). */
   fleet(): SimFleet {
-    const sum: SimFleet = { running: 0, rejected: 0, closed: 0, rejectRate: 0, spawned: 0, gaveUp: 0 };
+    const sum = emptyFleet(0);
     for (const { fleet: f } of this.#children) {
       sum.running += f.running;
       sum.rejected += f.rejected;
       sum.closed += f.closed;
       sum.spawned += f.spawned;
       sum.gaveUp += f.gaveUp;
+      f.tcpWithin.forEach((n, i) => (sum.tcpWithin[i]! += n));
+      f.upWithin.forEach((n, i) => (sum.upWithin[i]! += n));
     }
     return sum;
   }
@@ -165,7 +167,7 @@ function spawnChild(spec: SimSpec): Child {
   const child: Child = {
     first: spec.first,
     count: spec.count,
-    fleet: { running: 0, rejected: 0, closed: 0, rejectRate: spec.rejectRate, spawned: 0, gaveUp: 0 },
+    fleet: emptyFleet(spec.rejectRate),
     lagMs: 0,
     waiting: new Map(),
     proc: undefined as unknown as Subprocess,

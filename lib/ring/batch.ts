@@ -105,6 +105,51 @@ export function itemMessage(it: BatchItem): Uint8Array | string {
 }
 
 /**
+ * Builds DATA_BATCH packets one message at a time (no object per message), each payload at
+ * most `maxPayload` bytes; {@link finish} gives the packets.
+ *
+ * @example
+ * ```ts
+ * const w = new DataBatchWriter(RingType.DATA_BATCH, 16384);
+ * w.add("c1-1", new TextEncoder().encode("2hello\r\n"), "MV", 0); // forwarded with wrapping 0
+ * for (const p of w.finish()) conn.write(p);
+ * ```
+ */
+export class DataBatchWriter {
+  readonly #w: PacketWriter;
+
+  /**
+   * @param type the packets' modifier2 (DATA_BATCH, FETCHED)
+   * @param maxPayload the largest payload of one packet
+   * @param sizeHint bytes to start with (the buffer grows as needed)
+   */
+  constructor(type: number, maxPayload: number, sizeHint = 4096) {
+    this.#w = new PacketWriter(type, maxPayload, sizeHint);
+  }
+
+  /**
+   * Adds one message: `msg` as bytes (with `wrapping`'s digit in place of its first byte,
+   * when given) or as text written in UTF-8; `origin` between nodes.
+   *
+   * @throws {RangeError} when the message alone does not fit in a packet
+   */
+  add(id: string, msg: Uint8Array | string, origin?: string, wrapping?: number): void {
+    const w = this.#w;
+    const size = 13 + byteLength(id) + byteLength(msg) + (origin === undefined ? 0 : 10 + byteLength(origin));
+    if (size > w.maxPayload) throw new RangeError(`message ${id} needs ${size} bytes; a batch packet holds ${w.maxPayload}`);
+    w.room(size);
+    w.pair("id", id);
+    w.pair("msg", msg, wrapping === undefined || typeof msg === "string" ? undefined : 48 + wrapping);
+    if (origin !== undefined) w.pair("origin", origin);
+  }
+
+  /** The packets, back to back in as few buffers as possible. */
+  finish(): Uint8Array[] {
+    return this.#w.finish();
+  }
+}
+
+/**
  * DATA_BATCH packets holding `items`, each payload at most `maxPayload` bytes.
  *
  * @throws {RangeError} when one message alone does not fit in `maxPayload`
@@ -115,15 +160,8 @@ export function itemMessage(it: BatchItem): Uint8Array | string {
  * ```
  */
 export function dataBatchPackets(type: number, items: readonly BatchItem[], maxPayload: number): Uint8Array[] {
-  const w = new PacketWriter(type, maxPayload, items.length * 128 + HEADER_SIZE);
-  for (const it of items) {
-    const size = 13 + byteLength(it.id) + byteLength(it.msg) + (it.origin === undefined ? 0 : 10 + byteLength(it.origin));
-    if (size > maxPayload) throw new RangeError(`message ${it.id} needs ${size} bytes; a batch packet holds ${maxPayload}`);
-    w.room(size);
-    w.pair("id", it.id);
-    w.pair("msg", it.msg, it.wrapping === undefined || typeof it.msg === "string" ? undefined : 48 + it.wrapping);
-    if (it.origin !== undefined) w.pair("origin", it.origin);
-  }
+  const w = new DataBatchWriter(type, maxPayload, items.length * 128 + HEADER_SIZE);
+  for (const it of items) w.add(it.id, it.msg, it.origin, it.wrapping);
   return w.finish();
 }
 
@@ -158,39 +196,104 @@ function sameBytes(payload: Uint8Array, start: number, want: Uint8Array): boolea
   return true;
 }
 
-/** The key at `start` (`len` bytes): the keys batches use without building a string, others as text. */
+/** The key at `start` (`len` bytes) as text, for error messages. */
 function keyAt(payload: Uint8Array, start: number, len: number): string {
-  const b0 = payload[start];
-  if (len === 2 && b0 === 0x69 && payload[start + 1] === 0x64) return "id";
-  if (len === 3 && b0 === 0x6d && payload[start + 1] === 0x73 && payload[start + 2] === 0x67) return "msg";
-  if (len === 6 && b0 === 0x6f && sameBytes(payload, start, ORIGIN_KEY)) return "origin";
   let key = "";
   for (let i = start; i < start + len; i++) key += String.fromCharCode(payload[i]!);
   return key;
 }
 
-/** Walks the repeated vars of a batch payload: `onPair(key, start, end)` (the value's bytes) in order. */
-function eachPair(payload: Uint8Array, onPair: (key: string, start: number, end: number, at: number) => void): void {
+/** The keys batches use, told apart by their bytes without building a string. */
+const OTHER = 0;
+const ID = 1;
+const MSG = 2;
+const ORIGIN = 3;
+
+/** Which of the batches' keys is at `start` (`len` bytes). */
+function keyKind(payload: Uint8Array, start: number, len: number): number {
+  const b0 = payload[start];
+  if (len === 2 && b0 === 0x69 && payload[start + 1] === 0x64) return ID;
+  if (len === 3 && b0 === 0x6d && payload[start + 1] === 0x73 && payload[start + 2] === 0x67) return MSG;
+  if (len === 6 && b0 === 0x6f && sameBytes(payload, start, ORIGIN_KEY)) return ORIGIN;
+  return OTHER;
+}
+
+/** Walks the repeated vars of a batch payload: `onVar(kind, start, end, keyStart, keyLen)` (the value's bytes) in order. */
+function eachVar(payload: Uint8Array, onVar: (kind: number, start: number, end: number, keyStart: number, keyLen: number) => void): void {
   let o = 0;
-  while (o < payload.byteLength) {
-    const at = o;
-    if (o + 2 > payload.byteLength) throw new PacketError("truncated key length", o);
+  const size = payload.byteLength;
+  while (o < size) {
+    if (o + 2 > size) throw new PacketError("truncated key length", o);
     const kLen = payload[o]! | (payload[o + 1]! << 8);
     const kEnd = o + 2 + kLen;
-    if (kEnd + 2 > payload.byteLength)
-      throw new PacketError(`key length ${kLen} runs past the end of the ${payload.byteLength}-byte payload`, o);
+    if (kEnd + 2 > size) throw new PacketError(`key length ${kLen} runs past the end of the ${size}-byte payload`, o);
     const vLen = payload[kEnd]! | (payload[kEnd + 1]! << 8);
     const vEnd = kEnd + 2 + vLen;
-    if (vEnd > payload.byteLength)
-      throw new PacketError(`value length ${vLen} runs past the end of the ${payload.byteLength}-byte payload`, kEnd);
-    onPair(keyAt(payload, o + 2, kLen), kEnd + 2, vEnd, at);
+    if (vEnd > size) throw new PacketError(`value length ${vLen} runs past the end of the ${size}-byte payload`, kEnd);
+    onVar(keyKind(payload, o + 2, kLen), kEnd + 2, vEnd, o + 2, kLen);
     o = vEnd;
   }
 }
 
+/** One message of a DATA_BATCH as {@link forEachDataItem} hands it over: `msg` is a view into the payload. */
+export type OnDataItem = (id: string, msg: Uint8Array, origin: string | undefined) => void;
+
 /**
- * The messages of a DATA_BATCH payload. Ids are decoded as UTF-8 (the caller checks
- * their syntax); `msg` values stay views into `payload`.
+ * Reads a DATA_BATCH payload in one pass, without an object per message, and then hands
+ * each message to `onItem` in order (the whole payload is checked first: a malformed
+ * packet hands over nothing). Ids and origins are decoded as UTF-8 (the caller checks their
+ * syntax); a batch's messages come from a few origins, so an origin's text is reused while
+ * its bytes repeat.
+ *
+ * @throws {PacketError} on malformed vars
+ * @throws {ProtocolError} on a `msg` or `origin` before any `id`, or an `id` without `msg`
+ * @example
+ * ```ts
+ * forEachDataItem(packet.payload, (id, msg, origin) => console.log(id, msg.byteLength, origin));
+ * ```
+ */
+export function forEachDataItem(bytes: Uint8Array, onItem: OnDataItem): void {
+  const payload = asBuffer(bytes);
+  const ids: string[] = [];
+  // Per message: where its msg starts and ends; its origin's index in `origins` (-1: none).
+  const spans: number[] = [];
+  const origins: string[] = [];
+  let originAt = -1;
+  let oStart = 0;
+  let oEnd = 0;
+  eachVar(payload, (kind, start, end, keyStart, keyLen) => {
+    const last = ids.length - 1;
+    if (kind === ID) {
+      if (last >= 0 && spans[3 * last + 1]! < 0) throw noMsg(ids[last]!);
+      ids.push(text(payload, start, end));
+      spans.push(0, -1, -1);
+    } else if (last < 0) throw new ProtocolError(`DATA_BATCH var "${keyAt(payload, keyStart, keyLen).slice(0, 16)}" before any id`);
+    else if (kind === MSG) {
+      spans[3 * last] = start;
+      spans[3 * last + 1] = end;
+    } else if (kind === ORIGIN) {
+      const same = originAt >= 0 && end - start === oEnd - oStart && payload.compare(payload, oStart, oEnd, start, end) === 0;
+      if (!same) {
+        origins.push(text(payload, start, end));
+        originAt = origins.length - 1;
+        oStart = start;
+        oEnd = end;
+      }
+      spans[3 * last + 2] = originAt;
+    }
+  });
+  const n = ids.length;
+  if (n > 0 && spans[3 * n - 2]! < 0) throw noMsg(ids[n - 1]!);
+  for (let i = 0; i < n; i++) {
+    const o = spans[3 * i + 2]!;
+    onItem(ids[i]!, payload.subarray(spans[3 * i]!, spans[3 * i + 1]!), o < 0 ? undefined : origins[o]);
+  }
+}
+
+const noMsg = (id: string) => new ProtocolError(`message ${JSON.stringify(id.slice(0, 64))} of a DATA_BATCH has no msg`);
+
+/**
+ * The messages of a DATA_BATCH payload, as objects ({@link forEachDataItem} without them).
  *
  * @throws {PacketError} on malformed vars
  * @throws {ProtocolError} on a `msg` or `origin` before any `id`, or an `id` without `msg`
@@ -200,29 +303,8 @@ function eachPair(payload: Uint8Array, onPair: (key: string, start: number, end:
  * ```
  */
 export function readDataBatch(bytes: Uint8Array): ReadItem[] {
-  const payload = asBuffer(bytes);
   const items: ReadItem[] = [];
-  let cur: ReadItem | undefined;
-  // A batch's messages come from a few origins: the last one's text is reused while its bytes repeat.
-  let origin = { text: "", start: 0, end: 0 };
-  const done = () => {
-    if (cur && cur.msg === undefined) throw new ProtocolError(`message ${JSON.stringify(cur.id.slice(0, 64))} of a DATA_BATCH has no msg`);
-  };
-  eachPair(payload, (key, start, end) => {
-    if (key === "id") {
-      done();
-      // Every field from the start: one object shape for all items.
-      cur = { id: text(payload, start, end), msg: undefined!, origin: undefined };
-      items.push(cur);
-    } else if (!cur) throw new ProtocolError(`DATA_BATCH var "${key.slice(0, 16)}" before any id`);
-    else if (key === "msg") cur.msg = payload.subarray(start, end);
-    else if (key === "origin") {
-      const same = end - start === origin.end - origin.start && payload.compare(payload, origin.start, origin.end, start, end) === 0;
-      if (!same) origin = { text: text(payload, start, end), start, end };
-      cur.origin = origin.text;
-    }
-  });
-  done();
+  forEachDataItem(bytes, (id, msg, origin) => void items.push({ id, msg, origin }));
   return items;
 }
 
@@ -238,8 +320,8 @@ export function readDataBatch(bytes: Uint8Array): ReadItem[] {
 export function readOkBatch(bytes: Uint8Array): string[] {
   const payload = asBuffer(bytes);
   const ids: string[] = [];
-  eachPair(payload, (key, start, end) => {
-    if (key === "id") ids.push(text(payload, start, end));
+  eachVar(payload, (kind, start, end) => {
+    if (kind === ID) ids.push(text(payload, start, end));
   });
   return ids;
 }

@@ -17,8 +17,13 @@ export interface Entry {
    * encoded again.
    */
   msg?: Uint8Array;
-  /** Peers still owed the message, with the wrapping each gets. */
+  /**
+   * Peers still owed the message, with the wrapping each gets. With `sharedDests` the map is
+   * shared with every message of the same route: it is replaced by a copy before it changes.
+   */
   dests: Map<number, number>;
+  /** `dests` is a route's map, shared (the node copies it before changing it). */
+  sharedDests?: boolean;
   /** The seq this node logged it under (a message it logs; not for forward-only duties). */
   seq?: number;
   /** Peers whose forwarding duty this node already took over while they were down. */

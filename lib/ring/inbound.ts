@@ -14,7 +14,7 @@ import { fanOut } from "./forwarding.ts";
 import type { Incoming, ZogNode } from "./node.ts";
 import { type AckMode, QUORUM_WAIT_MS } from "./quorum.ts";
 import { Answers } from "./answers.ts";
-import { readDataBatch } from "./batch.ts";
+import { forEachDataItem } from "./batch.ts";
 import { answerFetch } from "./peer_fetch.ts";
 import { readMessages, varText } from "./packet_reader.ts";
 import { decodeRanges } from "./listen/ranges.ts";
@@ -37,19 +37,45 @@ function senderOf(node: ZogNode, conn: Conn, from: "client" | number): string {
 }
 
 /**
+ * A valid DATA from a connection, waiting for the node's commit: answered on that
+ * connection's {@link Answers} by a method, not a closure made per message.
+ */
+class Received implements Incoming {
+  held?: boolean;
+
+  constructor(
+    readonly id: string,
+    readonly content: string,
+    readonly msg: Uint8Array,
+    readonly from: "client" | number,
+    readonly wrapping: number,
+    readonly origin: number,
+    readonly answers: Answers,
+    readonly batched: boolean,
+    readonly quorumMs: number | undefined,
+  ) {}
+
+  reply(error?: string): void {
+    if (error) this.answers.error(this.id, error);
+    else this.answers.ok(this.id, this.batched, this.held);
+  }
+}
+
+/**
  * Handles one message of a DATA or DATA_BATCH from a client (`from` "client") or a peer
- * (its position; `it.origin` names the node the message entered the ring at).
+ * (its position; `originName` names the node the message entered the ring at).
  */
 function takeData(
   node: ZogNode,
   conn: Conn,
   answers: Answers,
   from: "client" | number,
-  it: { id: string; msg: Uint8Array; origin?: string },
+  id: string,
+  msg: Uint8Array,
+  originName: string | undefined,
   batched: boolean,
   quorumMs?: number,
 ): void {
-  const { id, msg } = it;
   if (!ID_RE.test(id)) {
     node.invalid(senderOf(node, conn, from), `bad message id "${id.slice(0, 70)}": 1-64 of [A-Za-z0-9._:-]`, msg);
     // Echoed (cut to 64 characters) so the client can tell which message was refused.
@@ -61,30 +87,18 @@ function takeData(
     return answers.error(id, check.reason);
   }
   let origin = node.self.index;
-  if (from !== "client") origin = node.positionOf(it.origin ?? "") ?? from;
-  const inc: Incoming = {
-    id,
-    content: check.content,
-    msg,
-    from,
-    wrapping: check.wrapping,
-    origin,
-    reply: (error) => (error ? answers.error(id, error) : answers.ok(id, batched, inc.held)),
-    quorumMs,
-  };
-  node.submit(inc);
+  if (from !== "client") origin = node.positionOf(originName ?? "") ?? from;
+  node.submit(new Received(id, check.content, msg, from, check.wrapping, origin, answers, batched, quorumMs));
 }
 
-/** Handles a DATA (one message) or a DATA_BATCH (many). */
+/** Handles a DATA (one message) or a DATA_BATCH (many: read in one pass, {@link forEachDataItem}). */
 function onData(node: ZogNode, conn: Conn, answers: Answers, m: RingMessage, from: "client" | number, quorumMs?: number): void {
   if (m.type === RingType.DATA) {
-    const it = { id: varText(m, "id"), msg: m.vars.msg ?? new Uint8Array(0), origin: varText(m, "origin") };
-    return takeData(node, conn, answers, from, it, false, quorumMs);
+    return takeData(node, conn, answers, from, varText(m, "id"), m.vars.msg ?? new Uint8Array(0), varText(m, "origin"), false, quorumMs);
   }
-  for (const it of readDataBatch(m.payload)) {
-    takeData(node, conn, answers, from, it, true, quorumMs);
-    if (conn.closed) return;
-  }
+  forEachDataItem(m.payload, (id, msg, origin) => {
+    if (!conn.closed) takeData(node, conn, answers, from, id, msg, origin, true, quorumMs);
+  });
 }
 
 /** Watches an accepted connection: closed when nothing is heard for `idleMs` (on the monotonic clock: a step of the wall clock closes nothing). */

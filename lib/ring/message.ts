@@ -4,6 +4,7 @@
  * @module
  */
 import { escapeWire } from "../log/mod.ts";
+import { isAscii } from "node:buffer";
 import { asBuffer } from "../packet/mod.ts";
 
 /** A pzog message is shorter than this many bytes, CRLF included. */
@@ -42,14 +43,14 @@ export function checkMessage(msg: Uint8Array, maxWrapping: number): ValidMessage
   const w = msg[0]! - 48;
   if (w < 0 || w > 9) return { ok: false, reason: `wrapping byte 0x${msg[0]!.toString(16).padStart(2, "0")} is not a digit` };
   if (w > maxWrapping) return { ok: false, reason: `unknown wrapping ${w}: this ring uses 0..${maxWrapping}` };
-  let all = 0;
-  for (let i = 1; i < n - 2; i++) {
-    const c = msg[i]!;
-    if (c === 13 || c === 10) return { ok: false, reason: `CR or LF at byte ${i} before the final CRLF` };
-    all |= c;
+  // The first CR and LF are looked for natively; the loop places one only to say where it is.
+  if (msg.indexOf(13, 1) !== n - 2 || msg.indexOf(10, 1) !== n - 1) {
+    let i = 1;
+    while (msg[i] !== 13 && msg[i] !== 10) i++;
+    return { ok: false, reason: `CR or LF at byte ${i} before the final CRLF` };
   }
   // ASCII (the usual content) is read natively; anything else must be valid UTF-8.
-  if (all < 0x80) return { ok: true, wrapping: w, content: asBuffer(msg).toString("latin1", 1, n - 2) };
+  if (isAscii(msg)) return { ok: true, wrapping: w, content: asBuffer(msg).toString("latin1", 1, n - 2) };
   try {
     return { ok: true, wrapping: w, content: utf8.decode(msg.subarray(1, n - 2)) };
   } catch {

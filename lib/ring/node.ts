@@ -34,8 +34,8 @@ export interface Incoming {
   from: "client" | number;
   wrapping: number;
   origin: number;
-  /** Called once: no reason for OK, a reason for ERROR. */
-  reply: (error?: string) => void;
+  /** Called once, as a method: no reason for OK, a reason for ERROR. */
+  reply(error?: string): void;
   /** Set at the commit when the id was already held (a duplicate): its OK says so. */
   held?: boolean;
   /** A client's quorum message: OK once a majority holds it, ERROR after this many ms. */
@@ -69,6 +69,26 @@ function destMap(pairs: readonly (readonly [number, number])[]): Map<number, num
   const dests = new Map<number, number>();
   for (let i = 0; i < pairs.length; i++) dests.set(pairs[i]![0], pairs[i]![1]);
   return dests;
+}
+
+/**
+ * Where the forwarding rule sends a message from one sender, worked out once: its pairs, the
+ * map every such message's entry shares until its destinations change (copied first then:
+ * {@link ownDests}), and the journal's text of it.
+ */
+interface Route {
+  pairs: [number, number][];
+  dests: Map<number, number>;
+  text: string;
+}
+
+/** The entry's destinations as a map of its own, to be changed (an entry shares its route's map until then). */
+function ownDests(entry: Entry): Map<number, number> {
+  if (entry.sharedDests) {
+    entry.dests = new Map(entry.dests);
+    entry.sharedDests = false;
+  }
+  return entry.dests;
 }
 
 /** Counters shown in /status and /metrics. */
@@ -163,7 +183,7 @@ export class ZogNode implements LinkOwner {
   #quorumTimer: unknown;
   /** Who may administer this node. */
   readonly admins: RingAdmins;
-  readonly #routes = new Map<"client" | number, { pairs: [number, number][]; text: string }>();
+  readonly #routes = new Map<"client" | number, Route>();
 
   /** @param opts what the node is made of: its place in the ring, its files, what recovery found, its links */
   constructor(opts: ZogNodeOptions) {
@@ -270,7 +290,7 @@ export class ZogNode implements LinkOwner {
    * `later`, the links send it at the next `sendQueued()`.
    */
   dispatch(entry: Entry, later = false): void {
-    for (const [peer] of entry.dests) {
+    for (const peer of entry.dests.keys()) {
       const link = this.links[peer];
       if (!link) continue;
       link.enqueue(entry, later);
@@ -366,7 +386,7 @@ export class ZogNode implements LinkOwner {
     (entry.takenOver ??= new Set()).add(peer);
     const target = takeoverHop(this.#n, { node: peer, wrapping: w })!.node;
     if (target === this.self.index || entry.dests.has(target)) return;
-    entry.dests.set(target, 0);
+    ownDests(entry).set(target, 0);
     const link = this.links[target];
     link?.enqueue(entry);
   }
@@ -381,7 +401,7 @@ export class ZogNode implements LinkOwner {
     entry.quorum = false;
     for (const [p, w] of quorumDests(this.#n, this.self.index, [...entry.dests])) {
       if (entry.dests.has(p)) continue;
-      entry.dests.set(p, w);
+      ownDests(entry).set(p, w);
       this.links[p]?.enqueue(entry);
     }
   }
@@ -396,11 +416,12 @@ export class ZogNode implements LinkOwner {
   }
 
   /** Where a message goes by the forwarding rule, from a client or with wrapping w, and its journal text (worked out once). */
-  #route(from: "client" | number): { pairs: [number, number][]; text: string } {
+  #route(from: "client" | number): Route {
     let r = this.#routes.get(from);
     if (!r) {
       const pairs = forwardHops(this.#n, this.self.index, from).map((h): [number, number] => [h.node, h.wrapping]);
-      this.#routes.set(from, (r = { pairs, text: destsText(new Map(pairs)) }));
+      const dests = destMap(pairs);
+      this.#routes.set(from, (r = { pairs, dests, text: destsText(dests) }));
     }
     return r;
   }
@@ -423,7 +444,7 @@ export class ZogNode implements LinkOwner {
     const lines = this.#journalLines;
     this.#journalLines = [];
     if (this.#loggedMark !== this.#markWritten) lines.push(journalLine({ kind: "L", seq: this.#loggedMark }));
-    const fresh: { entry: Entry; inc: Incoming }[] = [];
+    const fresh: Entry[] = [];
     const reforward: Entry[] = [];
     const newlySeen: string[] = [];
     for (const inc of batch) {
@@ -445,10 +466,19 @@ export class ZogNode implements LinkOwner {
       const route = this.#route(hopsFrom);
       // A quorum message goes to the rule's hops like any other: their OKs and this node's are
       // a majority (quorum.ts); it goes to every node once one of them is down or slow.
+      // Messages by the rule share their route's map (entries copy it before changing it).
       const pairs = inc.dests ? [...inc.dests] : route.pairs;
-      const dests = destMap(pairs);
+      const dests = inc.dests ? destMap(pairs) : route.dests;
       const seq = this.recorded + fresh.length + 1;
-      const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, msg: inc.msg, dests, seq };
+      const entry: Entry = {
+        id: inc.id,
+        origin: inc.origin,
+        content: inc.content,
+        msg: inc.msg,
+        dests,
+        seq,
+        sharedDests: dests === route.dests,
+      };
       if (inc.quorumMs !== undefined && !inc.dests) entry.quorum = true;
       lines.push(
         journalLine({
@@ -461,10 +491,10 @@ export class ZogNode implements LinkOwner {
           destsText: pairs === route.pairs ? route.text : undefined,
         }),
       );
-      fresh.push({ entry, inc });
+      fresh.push(entry);
     }
     // Where this commit's access.log lines will start: recovery looks for them there.
-    const first = this.#accessRetry[0]?.seq ?? fresh[0]?.entry.seq;
+    const first = this.#accessRetry[0]?.seq ?? fresh[0]?.seq;
     if (first !== undefined) lines.push(journalLine({ kind: "P", seq: first, offset: this.files.accessSize() }));
     const text = lines.join("");
     try {
@@ -482,7 +512,7 @@ export class ZogNode implements LinkOwner {
     }
     this.recorded += fresh.length;
     this.#awaitQuorum(batch, fresh);
-    for (const { entry } of fresh) this.dispatch(entry, true);
+    for (const entry of fresh) this.dispatch(entry, true);
     for (const entry of reforward) this.dispatch(entry, true);
     // One DATA_BATCH per peer for the whole commit, not one packet per message.
     for (const link of this.links) link?.sendQueued();
@@ -494,10 +524,10 @@ export class ZogNode implements LinkOwner {
   }
 
   /** Appends the access lines of a commit, then answers its senders once durable. */
-  #logAndAnswer(batch: Incoming[], fresh: { entry: Entry; inc: Incoming }[]): void {
+  #logAndAnswer(batch: Incoming[], fresh: Entry[]): void {
     // While access.log cannot be written nothing is acknowledged, duplicates included:
     // their first copy may be among the lines still waiting to be written.
-    const failed = this.#appendAccess(fresh.map((f) => f.entry));
+    const failed = this.#appendAccess(fresh);
     if (failed) {
       this.counters.record_errors += batch.length;
       for (const inc of batch) this.#answer(inc, failed);
@@ -517,10 +547,10 @@ export class ZogNode implements LinkOwner {
    * Quorum messages of a recorded batch wait for a majority; expired waits are checked every
    * 100 ms. A message whose hops have not all answered within QUORUM_WIDEN_MS goes to every node.
    */
-  #awaitQuorum(batch: Incoming[], fresh: { entry: Entry }[]): void {
+  #awaitQuorum(batch: Incoming[], fresh: Entry[]): void {
     const now = this.#clock.monotonic();
-    for (const inc of batch) if (inc.quorumMs !== undefined) this.#quorum.add(inc.id, now + inc.quorumMs, inc.reply);
-    for (const { entry } of fresh)
+    for (const inc of batch) if (inc.quorumMs !== undefined) this.#quorum.add(inc.id, now + inc.quorumMs, (error) => inc.reply(error));
+    for (const entry of fresh)
       if (entry.quorum)
         this.#quorum.whenSlow(entry.id, now + QUORUM_WIDEN_MS, () => {
           if (entry.quorum) this.#widen(entry);

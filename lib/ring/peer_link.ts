@@ -13,7 +13,7 @@ import { certMatches, type TlsClientFiles } from "../tls/mod.ts";
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import { getLogger } from "../log/mod.ts";
 import type { Entry } from "./entry.ts";
-import { type BatchItem, dataBatchPackets, itemMessage, readOkBatch } from "./batch.ts";
+import { type BatchItem, DataBatchWriter, itemMessage, readOkBatch } from "./batch.ts";
 import { type LinkAction, type LinkEvent, type LinkPhase, linkStep, Redial } from "./link_lifecycle.ts";
 import { MAX_RING_PAYLOAD, readMessages, varText } from "./packet_reader.ts";
 import { BATCH_VAR, RING_PROTO, type RingMessage, ringBytes, RingType } from "./protocol.ts";
@@ -378,7 +378,10 @@ export class PeerLink {
 
   #pump(): void {
     if (this.#phase !== "up") return;
+    // Written straight into the packet (a peer that takes DATA_BATCH), else kept for one DATA each.
+    let packets: DataBatchWriter | undefined;
     const items: BatchItem[] = [];
+    let count = 0;
     while (this.#inflight.size < SEND_WINDOW && this.#head < this.#unsent.length) {
       const id = this.#unsent[this.#head++]!;
       const entry = this.queue.get(id);
@@ -386,20 +389,23 @@ export class PeerLink {
       if (!entry || wrapping === undefined || this.#inflight.has(id)) continue;
       if (this.#inflight.size === 0) this.#lastProgress = this.#clock.monotonic();
       this.#inflight.add(id);
+      count++;
       const origin = this.owner.originName(entry.origin);
       // The bytes received, copied into the packet with this hop's digit; else the text, as UTF-8.
-      if (entry.msg) items.push({ id, msg: entry.msg, wrapping, origin });
-      else items.push({ id, msg: `${wrapping}${entry.content}\r\n`, origin });
+      const msg = entry.msg ?? `${wrapping}${entry.content}\r\n`;
+      if (this.#batches)
+        (packets ??= new DataBatchWriter(RingType.DATA_BATCH, MAX_RING_PAYLOAD)).add(id, msg, origin, entry.msg ? wrapping : undefined);
+      else items.push({ id, msg, wrapping: entry.msg ? wrapping : undefined, origin });
     }
     if (this.#head > 4096 && this.#head * 2 > this.#unsent.length) {
       this.#unsent = this.#unsent.slice(this.#head);
       this.#head = 0;
     }
-    if (items.length === 0) return;
+    if (count === 0) return;
     this.#lastSent = this.#clock.monotonic();
-    if (this.#batches) for (const p of dataBatchPackets(RingType.DATA_BATCH, items, MAX_RING_PAYLOAD)) this.#conn?.write(p);
+    if (packets) for (const p of packets.finish()) this.#conn?.write(p);
     else for (const it of items) this.#conn?.write(ringBytes(RingType.DATA, { id: it.id, msg: itemMessage(it), origin: it.origin! }));
-    this.owner.sent(items.length);
+    this.owner.sent(count);
   }
 
   #send(type: RingType, vars: Record<string, string | Uint8Array>): void {

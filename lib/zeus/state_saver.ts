@@ -3,7 +3,7 @@
  * burst of changes, one write at a time, spaced by five times the last write's duration (at
  * most {@link MAX_SPACING_MS}) so that a large state, whose write takes long, is written
  * less often rather than on every burst (100 000 copies: 25 % of zeus's CPU went to writes), and only while this zeus may write (a leader of
- * several zeus proving its lease). A write refused because this zeus was deposed is
+ * several zeus proving its lease) and nothing holds the writes (`hold`: zeus settling after a restart). A write refused because this zeus was deposed is
  * reported; any other failure (etcd unreachable, a full disk) is logged once and retried
  * every second until a write succeeds.
  *
@@ -47,14 +47,23 @@ export class StateSaver {
      * undefined when there is none to write now (no term runs: writing nothing keeps the saved one).
      */
     readonly snapshot: () => ZeusState | undefined | Promise<ZeusState | undefined>,
-    readonly opts: { mayWrite(): boolean; refused(why: string): void; retryMs?: number },
+    readonly opts: {
+      mayWrite(): boolean;
+      refused(why: string): void;
+      retryMs?: number;
+      /**
+       * While true, a queued write is skipped (whoever ends the hold queues one); {@link flush}
+       * writes regardless. zeus holds while it settles after a restart (zeus_server.ts).
+       */
+      hold?(): boolean;
+    },
   ) {}
 
   /** Something changed: a write follows after this burst (coalesced), or once spacing allows. */
   queue(): void {
     if (this.#queued || this.#stopped) return;
     this.#queued = true;
-    const write = () => (this.#saving = this.#saving.then(() => this.#save()));
+    const write = () => (this.#saving = this.#saving.then(() => this.#save(true)));
     const wait = this.#lastEnd + Math.min(MAX_SPACING_MS, 5 * this.#lastTook) - performance.now();
     if (wait < 1) setImmediate(write);
     else this.#spaced = setTimeout(write, wait);
@@ -73,9 +82,9 @@ export class StateSaver {
     clearTimeout(this.#spaced);
   }
 
-  async #save(): Promise<void> {
+  async #save(queued = false): Promise<void> {
     this.#queued = false;
-    if (!this.opts.mayWrite()) return;
+    if (!this.opts.mayWrite() || (queued && this.opts.hold?.())) return;
     const t0 = performance.now();
     try {
       const state = await this.snapshot();

@@ -274,9 +274,12 @@ export class ZeusConsole {
     });
   }
 
-  /** Reads the histories off every vassal's row, OBSERVE_SLICE rows per turn of the event loop. */
+  /** Reads the histories off every vassal's row, OBSERVE_SLICE rows per turn of the event loop (none while zeus settles). */
   async #observe(): Promise<void> {
-    if (this.#observing) return;
+    // Not while settling after a restart: the rows then change only as zeus learns again what
+    // runs, and a round over every vassal between two turns of a TLS storm's handshakes made
+    // the storm longer. The settle time's end pokes the histories.
+    if (this.#observing || this.opts.core().settling) return;
     this.#observing = true;
     try {
       const at = (this.#observed = Date.now());

@@ -94,3 +94,25 @@ test("writes are spaced by five times the last write's duration: a slow state is
   expect(saved).toEqual(["1", "2"]);
   saver.stop();
 });
+
+test("while held (zeus settling after a restart) a queued change is not written; a flush is, and so is the change that ends the hold", async () => {
+  const { store, saved } = failingStore([]);
+  let held = true;
+  let n = 0;
+  const saver = new StateSaver(store, () => state(++n), { mayWrite: () => true, refused: () => {}, hold: () => held });
+  saver.queue();
+  // A queued write runs on the next turn: two turns later it has run, or been skipped.
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  await saver.flush(); // an admin command's change: written while held
+  expect(saved).toEqual(["1"]);
+  saver.queue();
+  await new Promise((r) => setImmediate(r));
+  await new Promise((r) => setImmediate(r));
+  expect(saved).toEqual(["1"]);
+  held = false;
+  saver.queue(); // the settle time's end is a change
+  await waitFor(() => saved.length === 2, 10_000, "the write once the hold ended");
+  expect(saved).toEqual(["1", "2"]);
+  saver.stop();
+});
