@@ -9,7 +9,14 @@
 import type { Socket } from "bun";
 import { backoffMs } from "../../lib/net/mod.ts";
 import { encodePacket, PacketDecoder, ZEUS_MODIFIER1 } from "../../lib/packet/mod.ts";
-import { ConfigAssembler, decodeMessage, dialTimeoutMs, encodeMessage, reportMessages, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
+import {
+  ConfigAssembler,
+  decodeMessage,
+  encodeMessage,
+  ONLY_ZEUS_HANDSHAKE_MS,
+  reportMessages,
+  type ZeusMessage,
+} from "../../lib/zeus_protocol/mod.ts";
 
 /** What every simulated emperor shares: the tallies the bench reads. */
 export interface SimFleet {
@@ -22,7 +29,7 @@ export interface SimFleet {
   rejectRate: number;
   /** Configs received and "spawned" (a restart of a running copy counts too). */
   spawned: number;
-  /** Dials given up because the connection (and its TLS handshake) was not up in time (5 s, then longer: dialTimeoutMs). */
+  /** Dials given up because the TLS handshake was not done in time once connected (25 s, as an emperor with one zeus: ONLY_ZEUS_HANDSHAKE_MS). */
   gaveUp: number;
   /** Dials whose TCP connection was up within each of {@link WAIT_BOUNDS_S} (the last: later), from the dial. */
   tcpWithin: number[];
@@ -74,8 +81,6 @@ export class SimEmperor {
   #pending: Uint8Array[] = [];
   /** Where to dial again when the connection ends (as a real emperor redials); unset by kill(). */
   #redial: { host: string; port: number } | undefined;
-  /** Dials in a row given up for want of time: the next waits longer. */
-  #timedOut = 0;
   /** Failed dials in a row, for the backoff; and when the current connection came up. */
   #attempts = 0;
   #since = 0;
@@ -113,7 +118,6 @@ export class SimEmperor {
         drain: () => this.#flush(),
         handshake: (_s, ok) => {
           up = ok;
-          if (ok) this.#timedOut = 0;
           if (ok) countWait(this.fleet.upWithin, performance.now() - dialled);
         },
         close: (sock) => void (sock === this.#socket && this.#closed()),
@@ -125,14 +129,13 @@ export class SimEmperor {
     countWait(this.fleet.tcpWithin, this.#since - dialled);
     if (!this.tls) countWait(this.fleet.upWithin, this.#since - dialled);
     // What is written before the handshake is sent after it (Bun keeps it: write() returns 0, then drain).
-    // A dial not up in time (its handshake not done) is given up and dialled again, given
-    // longer each time in a row, as an emperor's (lib/zeus_protocol/dial_patience.ts).
+    // A dial not up in time (its handshake not done) is given up and dialled again, as an
+    // emperor's with a single zeus: 25 s for the handshake once connected (lib/zeus_protocol/dial_patience.ts).
     setTimeout(() => {
       if (up || this.#socket !== socket) return;
       this.fleet.gaveUp++;
-      this.#timedOut++;
       socket.terminate();
-    }, dialTimeoutMs(this.#timedOut));
+    }, ONLY_ZEUS_HANDSHAKE_MS);
     this.heartbeat();
     const report = [...this.vassals].map(([name, pid]) => ({ name, pid, restarts: 0, sha256: this.#shas.get(name) ?? "0".repeat(64) }));
     for (const m of reportMessages(report)) this.#send(m);

@@ -12,7 +12,7 @@ import type { ExecEndpoint } from "../exec/mod.ts";
 import { getLogger, LogLimiter } from "../log/mod.ts";
 import { backoffMs, dial, DialTimeoutError, hostPort, type ReadFailure } from "../net/mod.ts";
 import { type HostPort, parseHostPort, type TlsClientFiles } from "../tls/mod.ts";
-import { dialTimeoutMs, type ZeusMessage } from "../zeus_protocol/mod.ts";
+import { dialTimeoutMs, handshakeTimeoutMs, type ZeusMessage } from "../zeus_protocol/mod.ts";
 import type { SupervisorEvent } from "./supervisor.ts";
 import { type LinkAction, type LinkEvent, type LinkState, linkStep, shownState } from "./zeus_link_lifecycle.ts";
 import { type LinkConnHandlers, ZeusLinkConn } from "./zeus_link_conn.ts";
@@ -212,7 +212,15 @@ export class ZeusLink {
     let conn;
     try {
       const timeoutMs = dialTimeoutMs(this.#dialsTimedOut);
-      conn = await dial({ host: target.host, port: target.port, ...(target.tls ? { tls: target.tls } : {}), timeoutMs });
+      // The only zeus there is, busy with a storm of handshakes, is waited for: there is no other to try.
+      const handshake = target.tls ? handshakeTimeoutMs(this.#targets.length) : undefined;
+      conn = await dial({
+        host: target.host,
+        port: target.port,
+        ...(target.tls ? { tls: target.tls } : {}),
+        timeoutMs,
+        ...(handshake !== undefined ? { handshakeTimeoutMs: handshake } : {}),
+      });
     } catch (e) {
       // A busy zeus (a storm of handshakes after its restart) is given longer next time.
       this.#dialsTimedOut = e instanceof DialTimeoutError ? this.#dialsTimedOut + 1 : 0;

@@ -21,11 +21,17 @@ export interface DialOptions {
   tls?: TlsClientFiles;
   /** Give up when the connection (and TLS handshake) is not done by then (default 10000). */
   timeoutMs?: number;
+  /**
+   * TLS: once TCP is connected (the other end's host accepted), the handshake may take this
+   * long from then on, instead of what is left of `timeoutMs` (a busy server, not an absent one).
+   */
+  handshakeTimeoutMs?: number;
 }
 
 /**
  * A dial given up for want of time (TCP not connected, or the TLS handshake not done, within
- * its `timeoutMs`): the other end may be there but busy, unlike a refusal.
+ * its `timeoutMs`, or the handshake not done within `handshakeTimeoutMs` of connecting): the
+ * other end may be there but busy, unlike a refusal.
  *
  * @example
  * ```ts
@@ -94,7 +100,8 @@ export function dial(opts: DialOptions): Promise<Conn> {
       socket.data.conn = conn;
       resolve(conn);
     };
-    const timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`, true), timeoutMs);
+    let timer = setTimeout(() => fail(`timed out after ${timeoutMs} ms`, true), timeoutMs);
+    const handshakeMs = opts.handshakeTimeoutMs;
     const state: SocketState = { beforeReady: (err) => fail(`closed before ready${err ? `: ${err.message}` : ""}`) };
     Bun.connect<SocketState>({
       hostname: opts.host,
@@ -107,6 +114,10 @@ export function dial(opts: DialOptions): Promise<Conn> {
           socketRef = socket;
           if (settled) socket.terminate();
           else if (!tls) ready(socket, false);
+          else if (handshakeMs !== undefined) {
+            clearTimeout(timer);
+            timer = setTimeout(() => fail(`TLS handshake not done ${handshakeMs} ms after connecting`, true), handshakeMs);
+          }
         },
         handshake(socket, success, authError) {
           if (!success || !socket.authorized) {

@@ -20,7 +20,8 @@ export interface StreamedStatus {
 export interface StatsSource {
   /**
    * `GET /status`, told the query (zeus: `?summary`, `?max=N`, filters): the document, or a
-   * {@link StreamedStatus}; a {@link UsageError} answers 400.
+   * {@link StreamedStatus}, or a promise of either (zeus counts a large fleet a slice at a
+   * time); a {@link UsageError} answers 400.
    */
   status(query: URLSearchParams): unknown;
   metrics(): string;
@@ -45,9 +46,9 @@ function withProcessInfo(status: unknown): unknown {
 
 const isStreamed = (s: unknown): s is StreamedStatus => typeof (s as StreamedStatus | null)?.streamed === "function";
 
-function statusResponse(source: StatsSource, query: URLSearchParams): Response {
+async function statusResponse(source: StatsSource, query: URLSearchParams): Promise<Response> {
   try {
-    const status = source.status(query);
+    const status: unknown = await source.status(query);
     if (isStreamed(status)) return new Response(status.streamed(processInfo()), { headers: { "content-type": "application/json" } });
     return Response.json(withProcessInfo(status));
   } catch (e) {

@@ -36,13 +36,37 @@ export interface DirWatcherOptions {
  */
 export function scanDir(dir: string, match: (name: string) => boolean, prev: Snapshot = new Map()): Snapshot {
   const snap: Snapshot = new Map();
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    // Symlinks count when they point at a file (vassal files are often linked in).
-    if (!(entry.isFile() || entry.isSymbolicLink()) || !match(entry.name)) continue;
-    const state = fileState(dir, entry.name, prev.get(entry.name));
-    if (state) snap.set(entry.name, state);
+  for (const name of keptNames(listDir(dir, match), prev)) {
+    const state = fileState(dir, name, prev.get(name));
+    if (state) snap.set(name, state);
   }
   return snap;
+}
+
+/** The names of the matching files of `dir` (symlinks count when they point at a file: vassal files are often linked in). */
+function listDir(dir: string, match: (name: string) => boolean): string[] {
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => (e.isFile() || e.isSymbolicLink()) && match(e.name))
+    .map((e) => e.name);
+}
+
+/**
+ * `names` (a listing), those already in `prev` as `prev`'s own strings, first: each listing
+ * makes a new string a name, and a snapshot keyed by them kept a second string of every file
+ * besides the one its users (zeus's records) hold, 100 000 at 100 000 files.
+ *
+ * @example
+ * ```ts
+ * keptNames(["a.toml", "b.toml"], new Map([["b.toml", { mtimeMs: 1, size: 1, hash: 7 }]])); // ["b.toml", "a.toml"]
+ * ```
+ */
+export function keptNames(names: readonly string[], prev: Snapshot): string[] {
+  if (prev.size === 0) return [...names];
+  const listed = new Set(names);
+  const out: string[] = [];
+  for (const name of prev.keys()) if (listed.delete(name)) out.push(name);
+  for (const name of listed) out.push(name);
+  return out;
 }
 
 /**
@@ -168,9 +192,7 @@ export class DirWatcher {
     const slice = this.opts.sliceFiles ?? 1000;
     let names: string[];
     try {
-      names = readdirSync(this.dir, { withFileTypes: true })
-        .filter((e) => (e.isFile() || e.isSymbolicLink()) && this.opts.match(e.name))
-        .map((e) => e.name);
+      names = keptNames(listDir(this.dir, this.opts.match), this.#snapshot);
     } catch {
       return; // the folder is briefly unreadable: keep the last snapshot
     }

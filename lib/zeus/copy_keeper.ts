@@ -15,7 +15,16 @@ import { planReconcile } from "./reconcile.ts";
 import { rolloutHolds } from "./rollout.ts";
 import { exitText, judge } from "./verdict.ts";
 import type { ConfigStore } from "./config_store.ts";
-import { type Copy, copiesWanted, type CopyReport, type EmperorRecord, emperorOf, rejectedOn, type VassalRecord } from "./records.ts";
+import {
+  type Copy,
+  copiesWanted,
+  type CopyReport,
+  type EmperorRecord,
+  emperorOf,
+  newCopy,
+  rejectedOn,
+  type VassalRecord,
+} from "./records.ts";
 
 const log = getLogger("zeus", "coordinator");
 
@@ -166,7 +175,7 @@ export class CopyKeeper {
   #track(v: VassalRecord, c: Copy): void {
     this.unsettled.add(v);
     if (v.copiesOn.get(c.node) !== c) return;
-    if (!this.good(v, c)) delete c.goodSince;
+    if (!this.good(v, c)) c.goodSince = undefined;
     else c.goodSince ??= this.io.now();
   }
 
@@ -267,7 +276,7 @@ export class CopyKeeper {
       const fields = { name: r.name, node: e.node, pid: r.pid, other: replaces, was };
       if (replaces) log.info("adopting {name} running on {node} (pid {pid}) in place of the {was} copy on {other}", fields);
       else log.info("adopting {name} running on {node} (pid {pid})", fields);
-      const c: Copy = { node: e.node, state: "running", pid: r.pid, restarts: r.restarts, sha: r.sha256 };
+      const c = newCopy(e.node, "running", r.pid, r.restarts, undefined, r.sha256);
       v.copiesOn.set(e.node, c);
       e.names.add(v.name);
       this.step(v, c, confirmed(v, r));
@@ -396,7 +405,7 @@ export class CopyKeeper {
       const v = this.vassals.get(name)!;
       for (const node of nodes) {
         const e = this.emperors.get(node)!;
-        const c: Copy = { node, state: "offered", pid: 0, restarts: 0, since: this.io.now() };
+        const c = newCopy(node, "offered", 0, 0, this.io.now());
         v.copiesOn.set(node, c);
         this.#placing.set(c, v);
         e.names.add(name);

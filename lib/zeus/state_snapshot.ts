@@ -5,7 +5,7 @@
  * @module
  */
 import { sha256Hex } from "../zeus_protocol/mod.ts";
-import { type DrainProgress, type EmperorRecord, emperorOf, newVassal, type VassalRecord } from "./records.ts";
+import { type DrainProgress, type EmperorRecord, emperorOf, newCopy, newVassal, type VassalRecord } from "./records.ts";
 import { type SavedDrain, savedRolloutProblem, type SavedVassal, type ZeusState } from "./state_file.ts";
 import { nextTurn } from "../clock.ts";
 import type { ConfigStore } from "./config_store.ts";
@@ -210,7 +210,7 @@ function restoreVassal(
   const v = newVassal(vassals, s.name, s.sha256, s.copies);
   restoreFleetFields(s, v, configs);
   for (const a of s.assignments) {
-    v.copiesOn.set(a.node, { node: a.node, state: a.state === "moving" ? "moving" : "restored", pid: a.pid, restarts: a.restarts });
+    v.copiesOn.set(a.node, newCopy(a.node, a.state === "moving" ? "moving" : "restored", a.pid, a.restarts));
     emperorOf(emperors, a.node).names.add(s.name);
   }
 }

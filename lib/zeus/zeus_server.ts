@@ -36,7 +36,16 @@ import { discarded } from "./fresh_start.ts";
 import type { StateStore } from "./state_store.ts";
 import type { VassalSource } from "./vassal_source.ts";
 import { type ConnectionHost, ZeusConnection } from "./zeus_connection.ts";
-import { statusOf, statusPlan, zeusMetrics, type ZeusStatus, zeusStatus } from "./zeus_status.ts";
+import {
+  STATUS_SLICE,
+  statusOf,
+  type StatusPlan,
+  statusPlan,
+  statusPlanSliced,
+  zeusMetrics,
+  type ZeusStatus,
+  zeusStatus,
+} from "./zeus_status.ts";
 import { STREAM_ROWS, statusStream } from "./status_stream.ts";
 import { ZeusConsole } from "./zeus_console.ts";
 import { type StatusView, statusView } from "./status_view.ts";
@@ -594,10 +603,19 @@ export class Zeus implements ZeusServer, ConnectionHost {
     return { ...(ha ? { ha: ha.status() } : {}), ...(tls && this.#listener ? { handshakes: this.#listener.handshakes } : {}) };
   }
 
-  /** `/status`: made at once, or streamed a slice of rows at a time beyond STREAM_ROWS rows. */
-  #statsStatus(view: StatusView): ZeusStatus | StreamedStatus {
+  /**
+   * `/status`: its vassals counted at once, or a slice per turn beyond STATUS_SLICE of them (a
+   * monitor's `?summary` must not hold zeus's loop while thousands of emperors come back); its
+   * rows made at once, or streamed a slice at a time beyond STREAM_ROWS rows.
+   */
+  #statsStatus(view: StatusView): ZeusStatus | StreamedStatus | Promise<ZeusStatus | StreamedStatus> {
     this.#work++;
-    const plan = statusPlan(this.core, view);
+    const core = this.core;
+    if (core.vassals.size <= STATUS_SLICE) return this.#statusOf(statusPlan(core, view));
+    return statusPlanSliced(core, view).then((plan) => this.#statusOf(plan));
+  }
+
+  #statusOf(plan: StatusPlan): ZeusStatus | StreamedStatus {
     const last = this.#lastFields();
     if (plan.rows.length > STREAM_ROWS) return { streamed: (head) => statusStream(plan, head, last) };
     return { ...statusOf(plan), ...last };

@@ -24,4 +24,11 @@ export {
   type ZeusMessage,
 } from "./messages.ts";
 export { chunkSize, ConfigAssembler, configMessages, reportMessages, sha256Hex } from "./config_transfer.ts";
-export { DIAL_TIMEOUT_MAX_MS, DIAL_TIMEOUT_MS, dialTimeoutMs, ZEUS_HANDSHAKE_S } from "./dial_patience.ts";
+export {
+  DIAL_TIMEOUT_MAX_MS,
+  DIAL_TIMEOUT_MS,
+  dialTimeoutMs,
+  handshakeTimeoutMs,
+  ONLY_ZEUS_HANDSHAKE_MS,
+  ZEUS_HANDSHAKE_S,
+} from "./dial_patience.ts";

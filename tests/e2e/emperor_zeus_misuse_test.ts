@@ -103,16 +103,37 @@ test("a zeus certificate that does not name the host dialled, and no client cert
   );
 }, 30_000);
 
-test("a zeus that accepts but does not finish the TLS handshake (busy): each dial that timed out is given twice as long, 5 s then 10 s", async () => {
-  // A busy zeus, as after its restart in a fleet of thousands: the kernel accepts, nothing answers.
-  const silent = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+test("zeus that accept but do not finish the TLS handshake (busy): with several, each dial that timed out is given twice as long, 5 s then 10 s", async () => {
+  // Busy zeus, as after a restart in a fleet of thousands: the kernel accepts, nothing answers.
+  const silent = [0, 1].map(() => Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } }));
   try {
     const key = join(certs.pki, "e1.key");
-    const e = await startEmperor("e1", `zeus-ssl:127.0.0.1:${silent.port},${key}`, ["--zeus-ca", join(certs.pki, "ca.crt")]);
+    const [a, b] = silent.map((l) => `zeus-ssl:127.0.0.1:${l.port},${key}`);
+    const e = await startEmperor("e1", a!, ["--emperor", b!, "--zeus-ca", join(certs.pki, "ca.crt")]);
     const lastError = async () => ((await e.status()) as { zeus: { last_error?: string } } | undefined)?.zeus.last_error ?? "";
     await waitFor(async () => (await lastError()).includes("timed out after 5000 ms"), 15_000, "the first dial timed out after 5 s");
     await waitFor(async () => (await lastError()).includes("timed out after 10000 ms"), 20_000, "the second given 10 s");
   } finally {
-    silent.stop(true);
+    for (const l of silent) l.stop(true);
   }
+}, 60_000);
+
+test("the only zeus, paused while the emperor dials: its TLS handshake is waited for, not given up at 5 s and done again", async () => {
+  const z = await startZeus({
+    extra: ["--cert", join(certs.pki, "zeus.crt"), "--key", join(certs.pki, "zeus.key"), "--client-ca", join(certs.pki, "ca.crt")],
+  });
+  // Paused (as zeus busy with 5 000 handshakes after its restart): its kernel accepts the dial, the handshake waits.
+  process.kill(z.proc.pid, "SIGSTOP");
+  let e: EmperorProc;
+  try {
+    e = await startEmperor("e1", `zeus-ssl:127.0.0.1:${z.port},${join(certs.pki, "e1.key")}`, ["--zeus-ca", join(certs.pki, "ca.crt")]);
+    // Past an emperor's first dial timeout (5 s): there is no event to await while zeus is paused.
+    await Bun.sleep(8000);
+  } finally {
+    process.kill(z.proc.pid, "SIGCONT");
+  }
+  await waitFor(async () => (await z.status())?.emperors.some((x) => x.node === "e1" && x.ready), 15_000, "e1 identified");
+  const link = ((await e.status()) as { zeus: { failures?: number; connects?: number } } | undefined)?.zeus;
+  expect(link).toMatchObject({ failures: 0, connects: 1 });
+  expect((await z.status())!.handshakes).toMatchObject({ done: 1, abandoned: 0, timedOut: 0 });
 }, 60_000);

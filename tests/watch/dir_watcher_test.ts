@@ -1,4 +1,5 @@
 import { afterAll, expect, test } from "bun:test";
+import { heapStats } from "bun:jsc";
 import { rmSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type DirChanges, DirWatcher, diffSnapshots, type Snapshot } from "../../lib/watch/mod.ts";
@@ -106,4 +107,26 @@ test("a file an event named during a sliced rescan keeps the newer state the eve
   expect(seen.map((c) => ({ ...c, changed: c.changed.sort() }))).toEqual([{ added: [], changed: names.sort(), touched: [], removed: [] }]);
   const size = Buffer.byteLength("[vassal]\ncommand = 'x'\n");
   expect([...w.snapshot.values()].every((s) => s.size === size)).toBe(true);
+});
+
+test("a rescan keeps the snapshot's own name strings: no second string a file besides the one its user holds", async () => {
+  const dir = tmpDir();
+  const files = 20_000;
+  for (let i = 0; i < files; i++) writeFileSync(join(dir, `v${i}.toml`), "[vassal]\n");
+  /** The names as first reported, held as zeus's records hold them. */
+  const held: string[] = [];
+  const w = new DirWatcher(dir, { match: (n) => n.endsWith(".toml"), onChange: (c) => held.push(...c.added), rescanMs: 600_000 });
+  w.start();
+  expect(held).toHaveLength(files);
+  const strings = () => {
+    Bun.gc(true);
+    return heapStats().objectTypeCounts.string ?? 0;
+  };
+  const before = strings();
+  await w.scanSliced();
+  await w.scanSliced();
+  w.stop();
+  // A listing's strings are garbage once the rescan is over; with the listing's strings as the
+  // snapshot's keys, each of the 20 000 files kept two.
+  expect(strings() - before).toBeLessThan(files / 10);
 });
