@@ -13,7 +13,8 @@
  * BENCH_N (default 20 000), BENCH_SIZES (nodes per ring, comma-separated, default 5: `5,9`
  * compares a five- and a nine-node ring of each build), BENCH_REPS (default 3), BENCH_LATENCY_N (window 1, default
  * 3 000; 0 skips it), BENCH_QUIET_S (default 25; 0 skips it): then each node's RSS once the
- * rings have been quiet that long. TLS=1: the rings run `[tls]` with client certificates
+ * rings have been quiet that long, and its mean and highest over the next BENCH_QUIET_WINDOW_S
+ * (default 30, read every 0.5 s). TLS=1: the rings run `[tls]` with client certificates
  * required (as bench/ring.ts does).
  */
 import { loadavg } from "node:os";
@@ -30,6 +31,9 @@ const n = Number(process.env.BENCH_N ?? 20_000);
 const reps = Number(process.env.BENCH_REPS ?? 3);
 const latencyN = Number(process.env.BENCH_LATENCY_N ?? 3000);
 const quietS = Number(process.env.BENCH_QUIET_S ?? 25);
+const quietWindowS = Number(process.env.BENCH_QUIET_WINDOW_S ?? 30);
+/** How often each node's RSS is read over the quiet stretch. */
+const QUIET_SAMPLE_MS = 500;
 const tls = process.env.TLS === "1";
 const sizes = (process.env.BENCH_SIZES ?? "5").split(",").filter(Boolean).map(Number);
 
@@ -93,6 +97,27 @@ try {
       const list = (k: "rss" | "anon") => parts.map((x) => x[k].toFixed(1)).join(", ");
       console.log(`${r.name} RSS ${quietS} s quiet: ${list("rss")} MiB (its own, RssAnon: ${list("anon")}); ${load()}`);
     }
+    // One sample falls before or after a drop of the executable's pages (up to 8 MiB apart): the mean over a stretch does not.
+    const sums = rings.map((r) => r.ring.pids.map(() => ({ total: 0, max: 0 })));
+    const samples = (quietWindowS * 1000) / QUIET_SAMPLE_MS;
+    for (let k = 0; k < samples; k++) {
+      rings.forEach((r, i) =>
+        r.ring.pids.forEach((p, j) => {
+          const mib = rssParts(p).rss;
+          sums[i]![j]!.total += mib;
+          sums[i]![j]!.max = Math.max(sums[i]![j]!.max, mib);
+        }),
+      );
+      // Sampling over the stretch is what is measured.
+      await Bun.sleep(QUIET_SAMPLE_MS);
+    }
+    rings.forEach((r, i) => {
+      const mean = sums[i]!.map((x) => (x.total / samples).toFixed(1)).join(", ");
+      const max = sums[i]!.map((x) => x.max.toFixed(1)).join(", ");
+      console.log(
+        `${r.name} RSS from ${quietS} to ${quietS + quietWindowS} s quiet, mean of each node: ${mean} MiB (max ${max}); ${load()}`,
+      );
+    });
   }
 } finally {
   for (const r of rings) await r.ring.stop();

@@ -14,6 +14,7 @@
  */
 import type { Logger } from "@logtape/logtape";
 import { readFileSync, statSync } from "node:fs";
+import { bundleFileRuns, bundleRange } from "./bundle_pages.ts";
 
 /** An address range of the process. */
 export interface PageRange {
@@ -90,7 +91,9 @@ export async function dropStartupPages(): Promise<{ beforeKiB: number; afterKiB:
   if (process.platform !== "linux") return { skipped: `not on ${process.platform}` };
   let ranges: PageRange[];
   try {
-    ranges = cleanRanges(readFileSync("/proc/self/smaps", "utf8"), statSync("/proc/self/exe").ino);
+    // Read once: a read-only mapping stays clean, and a drop that reads 100+ KB of smaps
+    // again makes garbage whose collection, a second later, brings the collector's pages back.
+    ranges = codeRanges ??= cleanRanges(readFileSync("/proc/self/smaps", "utf8"), statSync("/proc/self/exe").ino);
   } catch (e) {
     return { skipped: `cannot read /proc/self/smaps: ${(e as Error).message}` };
   }
@@ -103,9 +106,30 @@ export async function dropStartupPages(): Promise<{ beforeKiB: number; afterKiB:
   }
   const beforeKiB = rssKiB();
   let dropped = 0;
-  for (const r of ranges) if (madvise(r.start, r.end - r.start, MADV_DONTNEED) === 0) dropped++;
+  for (const r of [...ranges, ...bundleRuns()]) if (madvise(r.start, r.end - r.start, MADV_DONTNEED) === 0) dropped++;
   fileKiBAfterDrop = fileResidentKiB();
   return { beforeKiB, afterKiB: rssKiB(), ranges: dropped };
+}
+
+/** The clean read-only mappings of the executable ({@link cleanRanges}), found at the first drop. */
+let codeRanges: PageRange[] | undefined;
+
+/** The executable's `.bun` section (the JavaScript bundle), found once; null when there is none to use. */
+let bundle: PageRange | null | undefined;
+
+/**
+ * The runs of the bundle's pages that can be dropped now (bundle_pages.ts), none when
+ * they cannot be known: the bundle lies in a writable mapping, so a page is dropped only
+ * when /proc/self/pagemap shows it still the file's.
+ */
+function bundleRuns(): PageRange[] {
+  try {
+    bundle ??= bundleRange() ?? null;
+    return bundle ? bundleFileRuns(bundle) : [];
+  } catch {
+    bundle = null; // no /proc/self/exe or pagemap to read: the bundle's pages stay
+    return [];
+  }
 }
 
 /** A drop's resident set before and after, in MiB with one decimal, for the log. */

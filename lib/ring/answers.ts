@@ -18,7 +18,9 @@ import { ringBytes, RingType } from "./protocol.ts";
  * ```
  */
 export class Answers {
-  #ids: string[] = [];
+  /** Ids to acknowledge in the next OK_BATCH: one array for the connection's life, emptied by each flush. */
+  readonly #ids: string[] = [];
+  readonly #flushSoon = () => this.#flush();
 
   constructor(readonly conn: Conn) {}
 
@@ -30,7 +32,7 @@ export class Answers {
     if (held) return this.conn.write(ringBytes(RingType.OK, { id, held: "1" }));
     if (!batched) return this.conn.write(ringBytes(RingType.OK, { id }));
     // The node answers a whole commit in one loop: flushing after it makes one packet of it.
-    if (this.#ids.push(id) === 1) queueMicrotask(() => this.#flush());
+    if (this.#ids.push(id) === 1) queueMicrotask(this.#flushSoon);
   }
 
   /** Refuses `id` with `reason` (always its own ERROR). */
@@ -40,8 +42,8 @@ export class Answers {
 
   #flush(): void {
     const ids = this.#ids;
-    this.#ids = [];
-    if (this.conn.closed) return;
-    for (const p of okBatchPackets(RingType.OK_BATCH, ids, MAX_RING_PAYLOAD)) this.conn.write(p);
+    // The packets are built from the ids before they are let go.
+    if (!this.conn.closed) for (const p of okBatchPackets(RingType.OK_BATCH, ids, MAX_RING_PAYLOAD)) this.conn.write(p);
+    ids.length = 0;
   }
 }

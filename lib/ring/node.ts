@@ -426,6 +426,44 @@ export class ZogNode implements LinkOwner {
     return r;
   }
 
+  /** A new message, logged as `seq`: its entry, and its M record added to `lines`. */
+  #recordNew(inc: Incoming, seq: number, lines: string[]): Entry {
+    const route = this.#route(inc.from === "client" ? "client" : inc.wrapping);
+    // A quorum message goes to the rule's hops like any other: their OKs and this node's are
+    // a majority (quorum.ts); it goes to every node once one of them is down or slow.
+    // Messages by the rule share their route's map (entries copy it before changing it).
+    const pairs = inc.dests ? [...inc.dests] : route.pairs;
+    const dests = inc.dests ? destMap(pairs) : route.dests;
+    const entry: Entry = {
+      id: inc.id,
+      origin: inc.origin,
+      content: inc.content,
+      msg: inc.msg,
+      dests,
+      seq,
+      sharedDests: dests === route.dests,
+    };
+    if (inc.quorumMs !== undefined && !inc.dests) entry.quorum = true;
+    const destsText = pairs === route.pairs ? route.text : undefined;
+    lines.push(journalLine({ kind: "M", seq, id: inc.id, origin: inc.origin, dests, content: inc.content, destsText }));
+    return entry;
+  }
+
+  /**
+   * A message whose id is held already: counted, answered as held, and forwarded again as a
+   * duty (its F record added to `lines`) when it has somewhere to go.
+   */
+  #duplicate(inc: Incoming, lines: string[]): Entry | undefined {
+    this.counters.duplicates++;
+    inc.held = true;
+    // A client retry may follow an origin that died half-way: send it to everyone
+    // (they drop what they have). A peer's duplicate with w ≠ 0 is forwarded again.
+    const dests = new Map<number, number>(inc.dests ?? this.#againTo(inc));
+    if (dests.size === 0) return undefined;
+    lines.push(journalLine({ kind: "F", id: inc.id, origin: inc.origin, dests, content: inc.content }));
+    return { id: inc.id, origin: inc.origin, content: inc.content, msg: inc.msg, dests };
+  }
+
   #schedule(): void {
     if (this.#scheduled || this.#deferred) return;
     this.#scheduled = true;
@@ -447,51 +485,17 @@ export class ZogNode implements LinkOwner {
     const fresh: Entry[] = [];
     const reforward: Entry[] = [];
     const newlySeen: string[] = [];
+    let quorum = 0;
     for (const inc of batch) {
-      const hopsFrom = inc.from === "client" ? "client" : inc.wrapping;
+      if (inc.quorumMs !== undefined) quorum++;
       // One lookup: the id is remembered now unless it was held already (a duplicate).
       if (!this.seen.add(inc.id)) {
-        this.counters.duplicates++;
-        inc.held = true;
-        // A client retry may follow an origin that died half-way: send it to everyone
-        // (they drop what they have). A peer's duplicate with w ≠ 0 is forwarded again.
-        const dests = new Map<number, number>(inc.dests ?? this.#againTo(inc));
-        if (dests.size === 0) continue;
-        const entry: Entry = { id: inc.id, origin: inc.origin, content: inc.content, msg: inc.msg, dests };
-        lines.push(journalLine({ kind: "F", id: entry.id, origin: entry.origin, dests, content: entry.content }));
-        reforward.push(entry);
+        const entry = this.#duplicate(inc, lines);
+        if (entry) reforward.push(entry);
         continue;
       }
       newlySeen.push(inc.id);
-      const route = this.#route(hopsFrom);
-      // A quorum message goes to the rule's hops like any other: their OKs and this node's are
-      // a majority (quorum.ts); it goes to every node once one of them is down or slow.
-      // Messages by the rule share their route's map (entries copy it before changing it).
-      const pairs = inc.dests ? [...inc.dests] : route.pairs;
-      const dests = inc.dests ? destMap(pairs) : route.dests;
-      const seq = this.recorded + fresh.length + 1;
-      const entry: Entry = {
-        id: inc.id,
-        origin: inc.origin,
-        content: inc.content,
-        msg: inc.msg,
-        dests,
-        seq,
-        sharedDests: dests === route.dests,
-      };
-      if (inc.quorumMs !== undefined && !inc.dests) entry.quorum = true;
-      lines.push(
-        journalLine({
-          kind: "M",
-          seq,
-          id: inc.id,
-          origin: inc.origin,
-          dests,
-          content: inc.content,
-          destsText: pairs === route.pairs ? route.text : undefined,
-        }),
-      );
-      fresh.push(entry);
+      fresh.push(this.#recordNew(inc, this.recorded + fresh.length + 1, lines));
     }
     // Where this commit's access.log lines will start: recovery looks for them there.
     const first = this.#accessRetry[0]?.seq ?? fresh[0]?.seq;
@@ -511,7 +515,8 @@ export class ZogNode implements LinkOwner {
       return;
     }
     this.recorded += fresh.length;
-    this.#awaitQuorum(batch, fresh);
+    // Most commits hold no quorum message: then there is nothing to wait for, and no clock to read.
+    if (quorum > 0) this.#awaitQuorum(batch, fresh);
     for (const entry of fresh) this.dispatch(entry, true);
     for (const entry of reforward) this.dispatch(entry, true);
     // One DATA_BATCH per peer for the whole commit, not one packet per message.
