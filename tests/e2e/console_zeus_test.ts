@@ -89,6 +89,16 @@ test.skipIf(!enabled)(
     expect(web.emperors.length).toBe(2);
     expect(z.proc.stderr()).toMatch(new RegExp(`console 127\\.0\\.0\\.1:\\d+: drain .*${from}`));
 
+    // An admin's view of a vassal shows the config it runs and, once every copy ran it well,
+    // that config as its last good one (both read back from zeus's store of configs).
+    const vassalApi = async () =>
+      (await (await fetch(`http://127.0.0.1:${z.statsPort}/ui/api/vassal?name=web.toml`)).json()) as {
+        config?: string;
+        last_good_config?: string;
+      };
+    await waitFor(async () => (await vassalApi()).last_good_config === changed, 15_000, "web.toml's last good config");
+    expect((await vassalApi()).config).toBe(changed);
+
     // A vassal's page stops and starts it (zeus stop / zeus start, run for the browser).
     await page.goto(`http://127.0.0.1:${z.statsPort}/ui/#/vassal/web.toml`);
     await click(page, 'button[data-action="stop"][data-target="web.toml"]');
