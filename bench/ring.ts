@@ -185,16 +185,17 @@ try {
   row("zog: exec to listening", start.ms);
   for (const p of ["zog", "sprog", "zeus", "emperor"] as const) row(`${p} --version`, await versionMs(bin(p), runs));
   if (withNats) row("nats-server --version", await versionMs(NATS_SERVER, runs));
-  const alone = start.idle.rss
+  const alone = start.idle
     .map(
-      ({ at, rss }) => `${at} s ${rss.rss.toFixed(1)} MiB (its own ${rss.anon.toFixed(1)}, pages of the executable ${rss.file.toFixed(1)})`,
+      (w) =>
+        `from ${w.from} to ${w.to} s ${w.mean.rss.toFixed(1)} MiB (its own ${w.mean.anon.toFixed(1)}, pages of the executable ` +
+        `${w.mean.file.toFixed(1)}; highest ${w.maxRss.toFixed(1)}), ${w.wakeupsPerSecond.toFixed(1)} wake-ups/s`,
     )
-    .join(", ");
-  const wakes = start.idle.wakeups.map((w) => `${w.perSecond.toFixed(1)} from ${w.from} to ${w.to} s`).join(", ");
+    .join("; ");
   const natsIdle = withNats ? await natsAlone(NATS_SERVER, "127.4.41.1") : undefined;
   const natsLine = natsIdle ? `; nats-server alone ${natsIdle.perSecond.toFixed(1)} wake-ups/s, ${natsIdle.rss.rss.toFixed(1)} MiB` : "";
   printTable(
-    `start-up; idle RSS: zog node alone (its peer absent) ${alone}; its wake-ups/s ${wakes}${natsLine}; ` +
+    `start-up; idle RSS: zog node alone (its peer absent), means of readings every 0.25 s: ${alone}${natsLine}; ` +
       `in the five-node rings (medians per process, 5 s) just started ${idle}; right after the load above ${afterLoad}`,
     rows,
   );

@@ -119,10 +119,12 @@ export function writeCalls(pids: number[]): number {
 }
 
 /**
- * Context switches so far of each thread of process `pid` (voluntary and not, from
- * /proc/PID/task/TID/status), by thread id: each is a thread going to sleep or being put
- * off the CPU, so their growth over a quiet stretch counts the process's wake-ups. Empty
- * when the process is gone; a thread gone meanwhile is skipped.
+ * Voluntary context switches so far of each thread of process `pid` (from
+ * /proc/PID/task/TID/status), by thread id: each is a thread going to sleep (to wait for a
+ * timer, a socket, a lock), so their growth over a quiet stretch counts the process's
+ * wake-ups. The others (a thread put off the CPU while it could run) count the machine's
+ * load, not the process's work, and are left out. Empty when the process is gone; a thread
+ * gone meanwhile is skipped.
  */
 export function contextSwitches(pid: number): Map<string, number> {
   const byThread = new Map<string, number>();
@@ -136,7 +138,7 @@ export function contextSwitches(pid: number): Map<string, number> {
     try {
       const status = readFileSync(`/proc/${pid}/task/${tid}/status`, "utf8");
       let n = 0;
-      for (const m of status.matchAll(/^(?:non)?voluntary_ctxt_switches:\s+(\d+)$/gm)) n += Number(m[1]);
+      for (const m of status.matchAll(/^voluntary_ctxt_switches:\s+(\d+)$/gm)) n += Number(m[1]);
       byThread.set(tid, n);
     } catch {
       // the thread ended between the listing and the read

@@ -6,7 +6,7 @@
 import { connect } from "node:net";
 import { bin, freePort, tmpDir } from "../../tests/helpers/procs.ts";
 import { writeRing } from "../../tests/helpers/ring_setup.ts";
-import { rssParts, wakeupsPerSecond } from "./procfs.ts";
+import { contextSwitches, rssParts, wakeupsPerSecond } from "./procfs.ts";
 
 function accepting(host: string, port: number): Promise<boolean> {
   return new Promise((res) => {
@@ -25,32 +25,38 @@ export function median(xs: number[]): number {
 /** Resident memory in MiB: all of it, the process's own, the pages of files it maps. */
 type Rss = ReturnType<typeof rssParts>;
 
-/** A node alone, idle: its resident memory at seconds after start, and its wake-ups per second over two stretches. */
-export interface IdleFigures {
-  rss: { at: number; rss: Rss }[];
-  wakeups: { from: number; to: number; perSecond: number }[];
+/** A node alone, idle, over a stretch of its first minute: its mean resident memory, the highest, its wake-ups per second. */
+export interface IdleStretch {
+  from: number;
+  to: number;
+  mean: Rss;
+  maxRss: number;
+  wakeupsPerSecond: number;
 }
 
-/** When a node alone is sampled (s after start), and the stretches its wake-ups are counted over. */
-const IDLE_SAMPLES = [5, 15, 30, 60];
-const WAKEUP_STRETCHES: [number, number][] = [
+/** The stretches (s after start) a node alone is measured over: its start-up's tail (its catch-up gives up at 10 s), then quiet. */
+const IDLE_STRETCHES: [number, number][] = [
   [5, 15],
   [30, 60],
 ];
 
+/** How often a node alone's RSS is read over a stretch: a single reading falls before or after a drop of its pages. */
+const IDLE_SAMPLE_MS = 250;
+
 /**
  * Milliseconds from spawning one node of a two-node ring (its peer absent) until its client
  * port accepts, `runs` times; the last run's node is then left idle for a minute: its
- * resident memory at 5, 15, 30 and 60 s after start (past the 2 s after which a daemon
- * drops its start-up pages) and its wake-ups per second from 5 to 15 s and from 30 to 60 s.
+ * resident memory (mean and highest of readings every 250 ms) and wake-ups per second from
+ * 5 to 15 s after start (past the 2 s after which a daemon drops its start-up pages) and
+ * from 30 to 60 s.
  */
-export async function zogStartup(prefix: string, runs: number): Promise<{ ms: number[]; idle: IdleFigures }> {
+export async function zogStartup(prefix: string, runs: number): Promise<{ ms: number[]; idle: IdleStretch[] }> {
   const host = `${prefix}.11`;
   const peerPort = await freePort(host);
   const clientPort = await freePort(host);
   const ring = writeRing(tmpDir("ring-bench-start-"), prefix, { names: ["A", "B"], peerPort, clientPort, keepalive: 30 });
   const ms: number[] = [];
-  const idle: IdleFigures = { rss: [], wakeups: [] };
+  const idle: IdleStretch[] = [];
   for (let k = 0; k < runs; k++) {
     const t = performance.now();
     const p = Bun.spawn([bin("zog"), "--config", ring.config, "--node", "A", "--log-level", "error"], {
@@ -62,7 +68,7 @@ export async function zogStartup(prefix: string, runs: number): Promise<{ ms: nu
         await Bun.sleep(1);
       }
       ms.push(performance.now() - t);
-      if (k === runs - 1) await sampleIdle(p.pid, t, idle);
+      if (k === runs - 1) for (const [from, to] of IDLE_STRETCHES) idle.push(await idleStretch(p.pid, t, from, to));
     } finally {
       p.kill("SIGKILL");
       await p.exited;
@@ -71,20 +77,27 @@ export async function zogStartup(prefix: string, runs: number): Promise<{ ms: nu
   return { ms, idle };
 }
 
-/** Fills `idle` with the samples of {@link IDLE_SAMPLES} and {@link WAKEUP_STRETCHES} of process `pid` started at `t0`. */
-async function sampleIdle(pid: number, t0: number, idle: IdleFigures): Promise<void> {
+/** Process `pid`, started at `t0` (performance.now()), measured from `from` to `to` s after its start. */
+async function idleStretch(pid: number, t0: number, from: number, to: number): Promise<IdleStretch> {
   const at = () => (performance.now() - t0) / 1000;
-  // Idle time is what is measured: wait for each sample's moment.
-  const until = (s: number) => Bun.sleep(Math.max(0, (s - at()) * 1000));
-  for (const s of IDLE_SAMPLES) {
-    const stretch = WAKEUP_STRETCHES.find(([from]) => from === s);
-    await until(s);
-    idle.rss.push({ at: s, rss: rssParts(pid) });
-    if (stretch && s === stretch[0]) {
-      const perSecond = await wakeupsPerSecond([pid], (stretch[1] - stretch[0]) * 1000);
-      idle.wakeups.push({ from: stretch[0], to: stretch[1], perSecond });
-    }
+  // Idle time is what is measured: wait for the stretch.
+  await Bun.sleep(Math.max(0, (from - at()) * 1000));
+  const switches = contextSwitches(pid);
+  const sum = { rss: 0, anon: 0, file: 0 };
+  let n = 0;
+  let maxRss = 0;
+  while (at() < to) {
+    const r = rssParts(pid);
+    for (const k of ["rss", "anon", "file"] as const) sum[k] += r[k];
+    maxRss = Math.max(maxRss, r.rss);
+    n++;
+    // Readings at intervals over the stretch are what is measured.
+    await Bun.sleep(IDLE_SAMPLE_MS);
   }
+  let woke = 0;
+  for (const [tid, now] of contextSwitches(pid)) woke += now - (switches.get(tid) ?? 0);
+  const mean = { rss: sum.rss / n, anon: sum.anon / n, file: sum.file / n };
+  return { from, to, mean, maxRss, wakeupsPerSecond: woke / (to - from) };
 }
 
 /**

@@ -100,7 +100,14 @@ export function etcdStore(
     summary: () => (loadedFor === leaderRevision() ? summary : undefined),
     async load(): Promise<ZeusState | undefined> {
       const term = leaderRevision();
+      const started = performance.now();
       const { kvs, revision } = await rangeAll(etcd, base);
+      log.info("read {n} keys under {base} at revision {revision} in {s} s", {
+        n: kvs.length,
+        base,
+        revision,
+        s: ((performance.now() - started) / 1000).toFixed(2),
+      });
       written = new Map(kvs.map((kv) => [kv.key.slice(base.length), text.decode(kv.value)]));
       loadedFor = term;
       summary = undefined;
