@@ -366,9 +366,13 @@ async function storm(z: ZeusProc): Promise<void> {
       `kill -9 of zeus: vassal keys of the saved state in etcd ${before} before it, ${savedKeys.lowest()} at the fewest while zeus took over, ${await savedKeys.count()} after`,
     );
   const f = (x?: number) => (x === undefined ? "?" : `${x.toFixed(2)} s`);
-  console.log(
-    `kill -9 of zeus: leading after ${f(at.leading)}, its term restored from the state after ${f(at.restored)}, every emperor back after ${f(at.allBack)}, settled after ${f(at.settled)}`,
-  );
+  // A settle time over between two samples of /status (a small fleet) was never seen running.
+  const term =
+    at.restored === undefined
+      ? "its term restored and settled between two samples of /status"
+      : `its term restored from the state after ${f(at.restored)}`;
+  const settled = at.restored === undefined ? "" : `, settled after ${f(at.settled)}`;
+  console.log(`kill -9 of zeus: leading after ${f(at.leading)}, ${term}, every emperor back after ${f(at.allBack)}${settled}`);
   if (last?.handshakes) console.log(`kill -9 of zeus: TLS ${handshakeText(last).slice(0, -2)}`);
 }
 
