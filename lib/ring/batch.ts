@@ -16,8 +16,6 @@ export interface BatchItem {
   msg: Uint8Array | string;
   /** The node the message entered the ring at (node → node only). */
   origin?: string;
-  /** With `msg` as bytes: the wrapping digit written in place of its first byte (a forward of the bytes received). */
-  wrapping?: number;
 }
 
 /** A message as read from a DATA_BATCH: `msg` is a view into the packet. */
@@ -89,22 +87,6 @@ class PacketWriter {
 }
 
 /**
- * An item's message as sent: its `msg`, with the wrapping digit of `wrapping` in place of
- * the first byte when it has one (a copy; `msg` is left as it was).
- *
- * @example
- * ```ts
- * itemMessage({ id: "a-1", msg: new TextEncoder().encode("2hi\r\n"), wrapping: 0 }); // bytes of "0hi\r\n"
- * ```
- */
-export function itemMessage(it: BatchItem): Uint8Array | string {
-  if (it.wrapping === undefined || typeof it.msg === "string") return it.msg;
-  const out = it.msg.slice();
-  if (out.byteLength > 0) out[0] = 48 + it.wrapping;
-  return out;
-}
-
-/**
  * Builds DATA_BATCH packets one message at a time (no object per message), each payload at
  * most `maxPayload` bytes; {@link finish} gives the packets.
  *
@@ -161,7 +143,7 @@ export class DataBatchWriter {
  */
 export function dataBatchPackets(type: number, items: readonly BatchItem[], maxPayload: number): Uint8Array[] {
   const w = new DataBatchWriter(type, maxPayload, items.length * 128 + HEADER_SIZE);
-  for (const it of items) w.add(it.id, it.msg, it.origin, it.wrapping);
+  for (const it of items) w.add(it.id, it.msg, it.origin);
   return w.finish();
 }
 

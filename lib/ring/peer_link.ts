@@ -13,7 +13,8 @@ import { certMatches, type TlsClientFiles } from "../tls/mod.ts";
 import { type Clock, systemClock, type TimerHandle } from "../clock.ts";
 import { getLogger } from "../log/mod.ts";
 import type { Entry } from "./entry.ts";
-import { type BatchItem, DataBatchWriter, itemMessage, readOkBatch } from "./batch.ts";
+import { rewrap } from "./message.ts";
+import { type BatchItem, DataBatchWriter, readOkBatch } from "./batch.ts";
 import { type LinkAction, type LinkEvent, type LinkPhase, linkStep, Redial } from "./link_lifecycle.ts";
 import { MAX_RING_PAYLOAD, readMessages, varText } from "./packet_reader.ts";
 import { BATCH_VAR, RING_PROTO, type RingMessage, ringBytes, RingType } from "./protocol.ts";
@@ -395,7 +396,7 @@ export class PeerLink {
       const msg = entry.msg ?? `${wrapping}${entry.content}\r\n`;
       if (this.#batches)
         (packets ??= new DataBatchWriter(RingType.DATA_BATCH, MAX_RING_PAYLOAD)).add(id, msg, origin, entry.msg ? wrapping : undefined);
-      else items.push({ id, msg, wrapping: entry.msg ? wrapping : undefined, origin });
+      else items.push({ id, msg: entry.msg ? rewrap(entry.msg, wrapping) : msg, origin });
     }
     if (this.#head > 4096 && this.#head * 2 > this.#unsent.length) {
       this.#unsent = this.#unsent.slice(this.#head);
@@ -404,7 +405,7 @@ export class PeerLink {
     if (count === 0) return;
     this.#lastSent = this.#clock.monotonic();
     if (packets) for (const p of packets.finish()) this.#conn?.write(p);
-    else for (const it of items) this.#conn?.write(ringBytes(RingType.DATA, { id: it.id, msg: itemMessage(it), origin: it.origin! }));
+    else for (const it of items) this.#conn?.write(ringBytes(RingType.DATA, { id: it.id, msg: it.msg, origin: it.origin! }));
     this.owner.sent(count);
   }
 

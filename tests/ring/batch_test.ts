@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { dataBatchPackets, itemMessage, okBatchPackets, readDataBatch, readOkBatch } from "../../lib/ring/batch.ts";
+import { DataBatchWriter, dataBatchPackets, okBatchPackets, readDataBatch, readOkBatch } from "../../lib/ring/batch.ts";
+import { rewrap } from "../../lib/ring/message.ts";
 import { PacketDecoder, RING_MODIFIER1 } from "../../lib/packet/mod.ts";
 import { readRingPacket, RingType } from "../../lib/ring/protocol.ts";
 import { encodeVars } from "../../lib/packet/mod.ts";
@@ -91,12 +92,12 @@ describe("batches on the wire", () => {
       fc.property(fc.array(fwdArb, { minLength: 1, maxLength: 40 }), fc.integer({ min: 400, max: 4000 }), (fwds, max) => {
         const bytes = fwds.map((f) => enc(`${f.received}${f.content}\r\n`));
         const asText = fwds.map((f) => ({ id: f.id, msg: `${f.wrapping}${f.content}\r\n`, origin: f.origin }));
-        const asBytes = fwds.map((f, i) => ({ id: f.id, msg: bytes[i]!, wrapping: f.wrapping, origin: f.origin }));
+        const asBytes = new DataBatchWriter(RingType.DATA_BATCH, max);
+        fwds.forEach((f, i) => asBytes.add(f.id, bytes[i]!, f.origin, f.wrapping));
         const concat = (ps: Uint8Array[]) => Buffer.concat(ps);
-        expect(concat(dataBatchPackets(RingType.DATA_BATCH, asBytes, max))).toEqual(
-          concat(dataBatchPackets(RingType.DATA_BATCH, asText, max)),
-        );
-        asBytes.forEach((it, i) => expect(Buffer.from(itemMessage(it) as Uint8Array).toString()).toBe(asText[i]!.msg));
+        expect(concat(asBytes.finish())).toEqual(concat(dataBatchPackets(RingType.DATA_BATCH, asText, max)));
+        // A peer that takes one DATA each gets the same message (rewrap).
+        fwds.forEach((f, i) => expect(Buffer.from(rewrap(bytes[i]!, f.wrapping)).toString()).toBe(asText[i]!.msg));
         fwds.forEach((f, i) => expect(bytes[i]![0]).toBe(48 + f.received));
       }),
     );
