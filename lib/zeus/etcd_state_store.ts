@@ -124,7 +124,7 @@ export function etcdStore(
         return state;
       }
       const state = written.size ? stateFromKeys(written, base) : undefined;
-      summary = summaryOf(state ?? { version: 1, savedAt: "", emperors: [], vassals: [], destroying: [] }, revision);
+      summary = state ? summaryOf(state, revision) : { vassals: 0, copies: 0, emperors: 0, revision };
       return state;
     },
     async save(state: ZeusState): Promise<void> {

@@ -149,7 +149,6 @@ export class HaLeadership {
   readonly #mirror: StateMirror;
   /** The state this zeus read or wrote as leader: shown instead of the mirror's while it leads. */
   #leaderState: () => StateSummary | undefined = () => undefined;
-  #leading = false;
 
   constructor(readonly opts: HaOptions) {
     this.#mirror = new StateMirror(opts.etcd, `${opts.prefix}/state/`);
@@ -180,8 +179,7 @@ export class HaLeadership {
       // Called once this zeus listens on its port (start() comes after the bind).
       gone: (leader) => predecessorGone(leader, me),
       onChange: (role, leader) => {
-        this.#leading = role === "leader";
-        if (this.#leading) this.#mirror.pause();
+        if (role === "leader") this.#mirror.pause();
         else this.#mirror.follow();
         if (role === "standby" && leader) log.info("standing by; the leader is {id} at {zeus}", { id: leader.id, zeus: leader.zeus });
         for (const l of this.#listeners) l(role === "leader");
@@ -275,7 +273,7 @@ export class HaLeadership {
 
   /** `{ state }` for `/status`: the leader's own, or the mirror's on a standby; nothing before either read it. */
   #stateShown(): { state?: StateSummary } {
-    const state = this.#leading ? this.#leaderState() : this.#mirror.summary();
+    const state = this.#election?.role === "leader" ? this.#leaderState() : this.#mirror.summary();
     return state ? { state } : {};
   }
 
