@@ -81,7 +81,7 @@ export class Durability {
 
   /**
    * Like {@link after}, but "batch" lets `then` wait up to `ms` for an fsync that runs for
-   * another reason (the next {@link after} or {@link syncHere}) before it runs one of its
+   * another reason (the next {@link after}) before it runs one of its
    * own: for commits whose senders do not wait on their answer (a peer's forwards), so that
    * a node makes one fsync for many of them, not one beside every client's commit.
    *
@@ -96,25 +96,6 @@ export class Durability {
       this.#lazyTimer = false;
       if (this.#lazy.length > 0) this.#run();
     }, ms);
-  }
-
-  /**
-   * Syncs now on the event loop when "batch" would (no fsync on the worker thread running,
-   * fsyncs fast) or the policy is "always", answering every callback waiting; "never" has
-   * nothing to sync. For a commit that syncs before its forwards go out and answers its own
-   * senders afterwards.
-   *
-   * @returns the fsync's outcome (`error` set when it failed), or undefined when it did not run
-   */
-  syncHere(): { error?: string } | undefined {
-    if (this.policy === "never") return {};
-    if (this.policy === "batch" && (this.#syncing || this.#averageMs >= this.inlineBelowMs)) return undefined;
-    this.#takeLazy();
-    const group = this.#waiting;
-    this.#waiting = [];
-    const error = this.#syncNow();
-    for (const cb of group) cb(error);
-    return { error };
   }
 
   /** Runs the fsync that {@link afterWithin}'s callbacks wait for now, unless one is running (at stop). */

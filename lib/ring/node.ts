@@ -531,10 +531,6 @@ export class ZogNode implements LinkOwner {
       return;
     }
     this.recorded += fresh.length;
-    // A commit answering a client syncs the journal before its forwards go out: its fsync
-    // then runs while the peers are idle, not beside their own commits of the same messages
-    // (which wait for a later fsync: PEER_SYNC_MS). Measured at window 1 in docs/benchmarks.md.
-    const synced = this.#fromClient(batch) ? this.#durability.syncHere() : undefined;
     // Most commits hold no quorum message: then there is nothing to wait for, and no clock to read.
     if (quorum > 0) this.#awaitQuorum(batch, fresh);
     for (const entry of fresh) this.dispatch(entry, true);
@@ -545,13 +541,7 @@ export class ZogNode implements LinkOwner {
     // forwards are handed to the sockets here, explicitly, and only then is access.log
     // written: the order does not depend on when the links' write coalescers flush.
     for (const link of this.links) link?.flush();
-    this.#logAndAnswer(batch, fresh, synced);
-  }
-
-  /** Whether a client sent one of `batch`'s messages (it waits on the answer). */
-  #fromClient(batch: Incoming[]): boolean {
-    for (let i = 0; i < batch.length; i++) if (batch[i]!.from === "client") return true;
-    return false;
+    this.#logAndAnswer(batch, fresh);
   }
 
   /** Whether a sender waits on an answer to one of `batch`'s messages: a client, or a peer counting a majority. */
@@ -561,11 +551,10 @@ export class ZogNode implements LinkOwner {
   }
 
   /**
-   * Appends the access lines of a commit, then answers its senders once durable: at once
-   * when the journal was `synced` before the forwards, else after the next fsync (within
-   * {@link PEER_SYNC_MS} when only peers' forwards wait on it).
+   * Appends the access lines of a commit, then answers its senders once durable: after the
+   * next fsync, which waits up to {@link PEER_SYNC_MS} when only peers' forwards wait on it.
    */
-  #logAndAnswer(batch: Incoming[], fresh: Entry[], synced: { error?: string } | undefined): void {
+  #logAndAnswer(batch: Incoming[], fresh: Entry[]): void {
     // While access.log cannot be written nothing is acknowledged, duplicates included:
     // their first copy may be among the lines still waiting to be written.
     const failed = this.#appendAccess(fresh);
@@ -579,8 +568,7 @@ export class ZogNode implements LinkOwner {
       const answer = (error?: string) => {
         for (const inc of batch) this.#answer(inc, error);
       };
-      if (synced) answer(synced.error);
-      else if (this.#awaited(batch)) this.#durability.after(answer);
+      if (this.#awaited(batch)) this.#durability.after(answer);
       else this.#durability.afterWithin(answer, PEER_SYNC_MS);
     }
     // Compaction drops M records: not while some are still to be written to access.log.

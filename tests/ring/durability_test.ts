@@ -204,32 +204,10 @@ describe("Durability", () => {
     d.afterWithin(() => done.push(`d after ${syncs}`), 3);
     timers.shift()!();
     expect(done.at(-1)).toBe("d after 2");
-    d.afterWithin(() => done.push(`e after ${syncs}`), 3);
-    expect(d.syncHere()).toEqual({ error: undefined });
-    expect(done.at(-1)).toBe("e after 3");
   });
 
-  test("syncHere does not run while an fsync on the thread runs, nor under never; always syncs", async () => {
-    const disk = fakeDisk();
-    const d = new Durability("batch", disk, () => {}, 0);
-    d.after(() => {});
-    expect(d.syncing).toBe(true);
-    expect(d.syncHere()).toBeUndefined();
-    disk.pending[0]!.resolve();
-    await tick();
-    expect(new Durability("never", disk).syncHere()).toEqual({});
-    let syncs = 0;
-    expect(new Durability("always", { syncNow: () => void syncs++, sync: () => Promise.resolve() }).syncHere()).toEqual({
-      error: undefined,
-    });
-    expect(syncs).toBe(1);
-  });
-
-  test("property: with afterWithin and syncHere too, each callback runs once, OK only after an fsync that started after it", async () => {
-    const step = fc.oneof(
-      fc.constantFrom("write", "lazy", "here", "timer", "ok", "fail"),
-      fc.record({ ms: fc.constantFrom(0.2, 1, 8, 30) }),
-    );
+  test("property: with afterWithin too, each callback runs once, OK only after an fsync that started after it", async () => {
+    const step = fc.oneof(fc.constantFrom("write", "lazy", "timer", "ok", "fail"), fc.record({ ms: fc.constantFrom(0.2, 1, 8, 30) }));
     await fc.assert(
       fc.asyncProperty(fc.array(step, { maxLength: 60 }), async (steps) => {
         let clock = 0;
@@ -277,7 +255,6 @@ describe("Durability", () => {
         for (const s of steps) {
           if (typeof s === "object") fsyncMs = s.ms;
           else if (s === "write" || s === "lazy") register(s === "lazy");
-          else if (s === "here") d.syncHere();
           else if (s === "timer") timers.shift()?.();
           else await finish(s === "ok");
         }

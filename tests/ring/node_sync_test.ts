@@ -1,6 +1,6 @@
-// When a node's journal is synced at "batch": a client's commit syncs before its forwards
-// go out; commits of peers' forwards share a later fsync (within PEER_SYNC_MS), unless the
-// sender asked for a prompt answer (a quorum message, `sync` = `1`).
+// When a node's journal is synced at "batch": a client's commit syncs at once; commits of
+// peers' forwards share a later fsync (within PEER_SYNC_MS), unless the sender asked for a
+// prompt answer (a quorum message, `sync` = `1`).
 import { afterAll, expect, test } from "bun:test";
 import { type RingNode, ringConfigFromText } from "../../lib/config/mod.ts";
 import { PEER_SYNC_MS } from "../../lib/ring/durability.ts";
@@ -70,11 +70,11 @@ function makeNode() {
   return { node, files, events, clock, submit };
 }
 
-test("a client's commit syncs the journal before its forwards go out, and answers after access.log", () => {
+test("a client's commit forwards, writes access.log, syncs the journal and answers, in that order", () => {
   const { files, events, clock, submit } = makeNode();
   submit("a", "client");
   clock.advance(0);
-  expect(events).toEqual(["fsync", "sent a to PA", "sent a to G", "logged a", "ok a"]);
+  expect(events).toEqual(["sent a to PA", "sent a to G", "logged a", "fsync", "ok a"]);
   files.close();
 });
 
@@ -96,7 +96,7 @@ test("a client's commit answers the peers' forwards waiting before it with its o
   clock.advance(0);
   submit("c1", "client");
   clock.advance(0);
-  expect(events).toEqual(["logged p1", "fsync", "ok p1", "sent c1 to PA", "sent c1 to G", "logged c1", "ok c1"]);
+  expect(events).toEqual(["logged p1", "sent c1 to PA", "sent c1 to G", "logged c1", "fsync", "ok p1", "ok c1"]);
   clock.advance(PEER_SYNC_MS);
   expect(events.filter((e) => e === "fsync").length).toBe(1);
   files.close();
