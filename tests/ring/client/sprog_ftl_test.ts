@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import fc from "fast-check";
-import { FTL_OFF_FROM, streamsWithoutFtl } from "../../../lib/ring/client/sprog_cli.ts";
+import { FTL_OFF_FROM, streamsWithoutFtl } from "../../../lib/ring/client/sprog_flags.ts";
 
 test("a stream without pause runs without FTL: no count, or a count of FTL_OFF_FROM or more", () => {
   expect(streamsWithoutFtl(0, undefined)).toBe(true);
