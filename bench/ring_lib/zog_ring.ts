@@ -72,10 +72,11 @@ export class ZogRing {
     return this.ring.names.map((n) => join(this.ring.dir, "logs", n, "access.log"));
   }
 
-  #client(ack: "local" | "quorum"): RingClient {
+  #client(ack: "local" | "quorum", spread: "turn" | "message"): RingClient {
     return new RingClient({
       servers: this.ring.hosts.map((host) => ({ host, port: this.ring.clientPort })),
       policy: { kind: "roundRobin" },
+      spread,
       timeoutMs: 120_000,
       ack,
       tls: this.tls?.client,
@@ -84,10 +85,11 @@ export class ZogRing {
 
   /**
    * `n` messages through one RingClient, `window` in flight, round robin over the nodes;
-   * `ack = "quorum"` waits for a majority of the nodes to hold each message durably.
+   * `ack = "quorum"` waits for a majority of the nodes to hold each message durably;
+   * `spread` is RingClient's (what sent in one turn goes to one node, or each message its own).
    */
-  async viaClient(n: number, window: number, ack: "local" | "quorum" = "local"): Promise<Sample> {
-    const client = this.#client(ack);
+  async viaClient(n: number, window: number, ack: "local" | "quorum" = "local", spread: "turn" | "message" = "turn"): Promise<Sample> {
+    const client = this.#client(ack, spread);
     const cpu0 = cpuSnapshot(this.pids);
     const started = performance.now();
     const base = this.#sent;
