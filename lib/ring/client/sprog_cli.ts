@@ -40,8 +40,8 @@ Sending:
   --config FILE            the ring's ring.toml: its nodes' client ports, and [tls]
   --server HOST[:PORT]     a node's client port (default port 55552); repeatable
   -i, --interval SECONDS   pause between messages (default 10; fractions allowed; 0 = no pause)
-  -r, --roundRobin         rotate through the servers (default: a random server each time);
-                           also --round-robin
+  -r, --roundRobin         rotate through the servers (default: a random server each time;
+                           what is sent together goes to one); also --round-robin
   -s, --specificHost HOST  send only to HOST (a host, HOST:PORT or a ring.toml node name);
                            also --specific-host
   -T, --testing            the same as -s 127.0.0.1
