@@ -15,7 +15,8 @@
  * 3 000; 0 skips it), BENCH_QUIET_S (default 25; 0 skips it): then each node's RSS once the
  * rings have been quiet that long, and its mean and highest over the next BENCH_QUIET_WINDOW_S
  * (default 30, read every 0.5 s). TLS=1: the rings run `[tls]` with client certificates
- * required (as bench/ring.ts does).
+ * required (as bench/ring.ts does). BENCH_SPREADS (default "turn"): RingClient's `spread`s,
+ * comma-separated ("turn,message"), each run against every ring in turn.
  */
 import { loadavg } from "node:os";
 import { basename, dirname } from "node:path";
@@ -36,6 +37,9 @@ const quietWindowS = Number(process.env.BENCH_QUIET_WINDOW_S ?? 30);
 const QUIET_SAMPLE_MS = 500;
 const tls = process.env.TLS === "1";
 const sizes = (process.env.BENCH_SIZES ?? "5").split(",").filter(Boolean).map(Number);
+const spreads = (process.env.BENCH_SPREADS ?? "turn").split(",").filter(Boolean) as ("turn" | "message")[];
+/** A run's name: the ring's, and the client's spread when more than one is compared. */
+const runName = (ring: string, spread: string) => (spreads.length > 1 ? `${ring} spread=${spread}` : ring);
 
 const load = () =>
   `load average ${loadavg()
@@ -46,11 +50,11 @@ const load = () =>
 const label = (path: string) => basename(dirname(path));
 
 /** One run at window 64, with the CPU of each thread name and the machine's idle share. */
-async function measured(ring: ZogRing, size: number): Promise<string> {
+async function measured(ring: ZogRing, size: number, spread: "turn" | "message"): Promise<string> {
   const threads0 = threadCpuMs(ring.pids);
   const m0 = machineTicks();
   const w0 = writeCalls(ring.pids);
-  const s: Sample = await ring.viaClient(n, 64);
+  const s: Sample = await ring.viaClient(n, 64, "local", spread);
   const threads1 = threadCpuMs(ring.pids);
   const m1 = machineTicks();
   // A commit writes the journal and access.log once each: about two per commit and node.
@@ -82,11 +86,16 @@ try {
       await ring.viaClient(warm, 64);
     }
   }
-  for (let rep = 0; rep < reps; rep++) for (const r of rings) console.log(`${r.name}: ${await measured(r.ring, r.size)}`);
+  for (let rep = 0; rep < reps; rep++)
+    for (const r of rings) for (const sp of spreads) console.log(`${runName(r.name, sp)}: ${await measured(r.ring, r.size, sp)}`);
   for (let rep = 0; latencyN > 0 && rep < reps; rep++) {
     for (const r of rings) {
-      const s = await r.ring.viaClient(latencyN, 1);
-      console.log(`${r.name} window 1: p50 ${s.p50.toFixed(3)} p99 ${s.p99.toFixed(3)} ms, ${s.cpuUs.toFixed(1)} µs/msg; ${load()}`);
+      for (const sp of spreads) {
+        const s = await r.ring.viaClient(latencyN, 1, "local", sp);
+        console.log(
+          `${runName(r.name, sp)} window 1: p50 ${s.p50.toFixed(3)} p99 ${s.p99.toFixed(3)} ms, ${s.cpuUs.toFixed(1)} µs/msg; ${load()}`,
+        );
+      }
     }
   }
   if (quietS > 0) {

@@ -14,7 +14,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type Proc, start, tmpDir, waitFor } from "../../tests/helpers/procs.ts";
 import { type BenchPki, benchPki } from "./bench_pki.ts";
 import { type LoadResult, pipelined, type Sample, sample, until } from "./load.ts";
-import { bytesUnder, cpuMs } from "./procfs.ts";
+import { bytesUnder, cpuMsSince, cpuSnapshot } from "./procfs.ts";
 
 /** Where Debian installs nats-server. */
 export const NATS_SERVER = "/usr/sbin/nats-server";
@@ -203,19 +203,19 @@ export class NatsCluster {
   async jetstream(n: number, window: number, payload: Uint8Array, replicas = 5, pattern: Pattern = "rr"): Promise<Sample> {
     const st = this.#streams.get(replicas);
     if (!st) throw new RangeError(`no stream of ${replicas} replicas (have ${this.replicaCounts.join(", ")})`);
-    const cpu0 = cpuMs(this.pids);
+    const cpu0 = cpuSnapshot(this.pids);
     const started = performance.now();
     const r = await pipelined(n, window, this.#publisher(st, pattern, payload));
     st.sent += n;
     const want = st.sent * st.recordBytes;
     await until(() => this.#allHold(st, want), 120_000, `every ${st.name} replica`);
-    return sample(n, r, performance.now() - started, cpuMs(this.pids) - cpu0);
+    return sample(n, r, performance.now() - started, cpuMsSince(cpu0, this.pids));
   }
 
   /** `n` core publishes (each followed by a flush: PING/PONG), delivered to the subscriber on each server. */
   async core(n: number, window: number, payload: Uint8Array): Promise<Sample> {
     const want = this.#delivered + n * this.#conns.length;
-    const cpu0 = cpuMs(this.pids);
+    const cpu0 = cpuSnapshot(this.pids);
     const started = performance.now();
     const r = await pipelined(n, window, (k) => {
       const nc = this.#conns[k % this.#conns.length]!;
@@ -223,7 +223,7 @@ export class NatsCluster {
       return nc.flush();
     });
     await until(() => this.#delivered >= want, 120_000, "every core NATS subscriber");
-    return sample(n, r, performance.now() - started, cpuMs(this.pids) - cpu0);
+    return sample(n, r, performance.now() - started, cpuMsSince(cpu0, this.pids));
   }
 
   /**

@@ -12,7 +12,7 @@ import { bin, type Proc, run, start, tmpDir, waitFor } from "../../tests/helpers
 import { freeRingPorts, meshUp, type TestRing, writeRing } from "../../tests/helpers/ring_setup.ts";
 import { type BenchPki, benchPki } from "./bench_pki.ts";
 import { pipelined, type Sample, sample, until } from "./load.ts";
-import { cpuMs, sizeOf } from "./procfs.ts";
+import { cpuMsSince, cpuSnapshot, sizeOf } from "./procfs.ts";
 
 const SEED = ["MV", "PA", "G", "LA", "S"];
 
@@ -72,10 +72,11 @@ export class ZogRing {
     return this.ring.names.map((n) => join(this.ring.dir, "logs", n, "access.log"));
   }
 
-  #client(ack: "local" | "quorum"): RingClient {
+  #client(ack: "local" | "quorum", spread: "turn" | "message"): RingClient {
     return new RingClient({
       servers: this.ring.hosts.map((host) => ({ host, port: this.ring.clientPort })),
       policy: { kind: "roundRobin" },
+      spread,
       timeoutMs: 120_000,
       ack,
       tls: this.tls?.client,
@@ -84,33 +85,43 @@ export class ZogRing {
 
   /**
    * `n` messages through one RingClient, `window` in flight, round robin over the nodes;
-   * `ack = "quorum"` waits for a majority of the nodes to hold each message durably.
+   * `ack = "quorum"` waits for a majority of the nodes to hold each message durably;
+   * `spread` is RingClient's (what sent in one turn goes to one node, or each message its own).
    */
-  async viaClient(n: number, window: number, ack: "local" | "quorum" = "local"): Promise<Sample> {
-    const client = this.#client(ack);
-    const cpu0 = cpuMs(this.pids);
+  async viaClient(n: number, window: number, ack: "local" | "quorum" = "local", spread: "turn" | "message" = "turn"): Promise<Sample> {
+    const client = this.#client(ack, spread);
+    const cpu0 = cpuSnapshot(this.pids);
     const started = performance.now();
     const base = this.#sent;
     const r = await pipelined(n, window, (k) => client.publish(benchContent(base + k)));
     this.#sent += n;
     const stored = await this.#allStored(started);
-    const s = sample(n, r, stored, cpuMs(this.pids) - cpu0);
+    const s = sample(n, r, stored, cpuMsSince(cpu0, this.pids));
     await client.close();
     return s;
   }
 
-  /** The same load through the command line: `dist/sprog -i 0 --window W -r -n N` (it prints no latencies). */
-  async viaSprog(n: number, window: number): Promise<Sample> {
-    const args = ["--config", this.ring.config, "-r", "-i", "0", "--window", String(window), "-n", String(n), "-m", benchContent(0), "-q"];
+  /**
+   * The same load through the command line: `dist/sprog -i 0 --window W -r -n N` (it prints
+   * no latencies). Two figures: `sending`, at the rate sprog's own summary gives (from the
+   * start of its send, connecting included, to the last acknowledgement: how RingClient and
+   * the NATS clients are timed), and `process`, from exec to exit (its start-up, a restart
+   * without FTL and its exit included). The nodes' CPU is the same for both: exec to all stored.
+   */
+  async viaSprog(n: number, window: number): Promise<{ sending: Sample; process: Sample }> {
+    const args = ["--config", this.ring.config, "-r", "-i", "0", "--window", String(window), "-n", String(n), "-m", benchContent(0)];
     if (this.tls) args.push("--cert", this.tls.pki.client.cert, "--key", this.tls.pki.client.key);
-    const cpu0 = cpuMs(this.pids);
+    const cpu0 = cpuSnapshot(this.pids);
     const started = performance.now();
     const r = await run(bin("sprog"), args);
     const elapsedMs = performance.now() - started;
     if (r.code !== 0) throw new Error(`sprog exited with ${r.code}: ${r.stderr}`);
+    const own = / \(([\d.]+) msg\/s\)/.exec(r.stdout);
+    if (!own) throw new Error(`sprog printed no rate in its summary: ${JSON.stringify(r.stdout)}`);
     this.#sent += n;
     const stored = await this.#allStored(started);
-    return sample(n, { elapsedMs }, stored, cpuMs(this.pids) - cpu0);
+    const process = sample(n, { elapsedMs }, stored, cpuMsSince(cpu0, this.pids));
+    return { process, sending: { ...process, ackRate: Number(own[1]) } };
   }
 
   /** Waits until every access.log holds every message sent; returns ms since `started`. */

@@ -8,7 +8,7 @@
 import { basename } from "node:path";
 import { EXIT } from "../errors.ts";
 import { runMain, versionLine } from "../cli/mod.ts";
-import { loadProgram, PROGRAM_NAMES, type ProgramName } from "./programs.ts";
+import { beforeLoad, loadProgram, PROGRAM_NAMES, type ProgramName } from "./programs.ts";
 
 /** Which program to run and with which arguments, or why none. */
 export type Pick = { program: ProgramName; args: string[] } | { error: string };
@@ -58,7 +58,10 @@ Usage:
 export async function runMulticall(): Promise<never> {
   const args = process.argv.slice(2);
   const pick = pickProgram(process.argv0, process.execPath, args);
-  if ("program" in pick) return await runMain(pick.program, await loadProgram(pick.program), pick.args);
+  if ("program" in pick) {
+    await beforeLoad(pick.program, pick.args);
+    return await runMain(pick.program, await loadProgram(pick.program), pick.args);
+  }
   const self = basename(process.argv0 || "zog");
   const asked = ["--help", "-h", "--version", "-V"].includes(args[0] ?? "");
   if (asked) process.stdout.write(multicallHelp(self));

@@ -58,6 +58,16 @@ export function probeMs(keepaliveMs: number): number {
 
 const log = getLogger("zog", "link");
 
+/** A message for a peer that takes one DATA each: `prompt` asks it to answer without waiting for a later fsync. */
+type OneData = BatchItem & { prompt?: boolean };
+
+/** The vars of a DATA to a peer: `sync` = `1` for a prompt one (a peer that does not know it ignores it). */
+function dataVars(it: OneData): Record<string, string | Uint8Array> {
+  const vars: Record<string, string | Uint8Array> = { id: it.id, msg: it.msg, origin: it.origin! };
+  if (it.prompt) vars.sync = "1";
+  return vars;
+}
+
 /** Messages sent to a peer and not yet acknowledged, at most. */
 export const SEND_WINDOW = 1000;
 /** Messages kept for one peer while it is away, at most (documented in docs/ring.md). */
@@ -384,7 +394,7 @@ export class PeerLink {
     if (this.#phase !== "up") return;
     // Written straight into the packet (a peer that takes DATA_BATCH), else kept for one DATA each.
     let packets: DataBatchWriter | undefined;
-    const items: BatchItem[] = [];
+    const items: OneData[] = [];
     let count = 0;
     while (this.#inflight.size < SEND_WINDOW && this.#head < this.#unsent.length) {
       const id = this.#unsent[this.#head++]!;
@@ -398,8 +408,14 @@ export class PeerLink {
       // The bytes received, copied into the packet with this hop's digit; else the text, as UTF-8.
       const msg = entry.msg ?? `${wrapping}${entry.content}\r\n`;
       if (this.#batches)
-        (packets ??= new DataBatchWriter(RingType.DATA_BATCH, MAX_RING_PAYLOAD)).add(id, msg, origin, entry.msg ? wrapping : undefined);
-      else items.push({ id, msg: entry.msg ? rewrap(entry.msg, wrapping) : msg, origin });
+        (packets ??= new DataBatchWriter(RingType.DATA_BATCH, MAX_RING_PAYLOAD)).add(
+          id,
+          msg,
+          origin,
+          entry.msg ? wrapping : undefined,
+          entry.prompt,
+        );
+      else items.push({ id, msg: entry.msg ? rewrap(entry.msg, wrapping) : msg, origin, prompt: entry.prompt });
     }
     if (this.#head > 4096 && this.#head * 2 > this.#unsent.length) {
       this.#unsent = this.#unsent.slice(this.#head);
@@ -408,7 +424,7 @@ export class PeerLink {
     if (count === 0) return;
     this.#lastSent = this.#clock.monotonic();
     if (packets) for (const p of packets.finish()) this.#conn?.write(p);
-    else for (const it of items) this.#conn?.write(ringBytes(RingType.DATA, { id: it.id, msg: it.msg, origin: it.origin! }));
+    else for (const it of items) this.#conn?.write(ringBytes(RingType.DATA, dataVars(it)));
     this.owner.sent(count);
   }
 

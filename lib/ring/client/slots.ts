@@ -11,6 +11,7 @@
  * ```ts
  * const w = new Slots(32);
  * await w.acquire(); // ... w.release() when the message is acknowledged or failed
+ * if (w.tryAcquire()) console.log("a second slot, without waiting");
  * ```
  */
 export class Slots {
@@ -25,6 +26,18 @@ export class Slots {
   /** Slots in use. */
   get used(): number {
     return this.#used;
+  }
+
+  /**
+   * Takes a free slot at once if there is one (no promise: a sender filling the window
+   * in one turn pays nothing per message for waiting it does not do).
+   *
+   * @returns whether a slot was taken
+   */
+  tryAcquire(): boolean {
+    if (this.#used >= this.size) return false;
+    this.#used += 1;
+    return true;
   }
 
   /** Resolves once a slot is free, and takes it. */

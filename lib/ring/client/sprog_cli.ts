@@ -6,13 +6,13 @@
 import { defineCommand, defineSharedCommands, parseCommand, parseNumber, runSharedCommand } from "../../cli/mod.ts";
 import { loadRingConfig } from "../../config/mod.ts";
 import { UsageError } from "../../errors.ts";
-import { runWithoutFtl } from "../../proc/mod.ts";
 import { loadClientTls, thisNode, tlsPaths } from "./client_tls.ts";
 import { contentProblem } from "./content.ts";
 import { listenCommand } from "./listen_command.ts";
 import { type ExecOptions, type OnFailure, parseOnFailure } from "./exec_handler.ts";
 import { parseSince } from "./since.ts";
 import { sendCommand } from "./send_command.ts";
+import { DEFAULT_INTERVAL_S, RING_FLAGS, SEND_FLAGS, TLS_FLAGS } from "./sprog_flags.ts";
 import { replyCommand, replyOfCommand, requestCommand, type RequestTarget } from "./request_command.ts";
 import { SERVICE_RE } from "./request_format.ts";
 import { ID_RE } from "../protocol.ts";
@@ -40,8 +40,8 @@ Sending:
   --config FILE            the ring's ring.toml: its nodes' client ports, and [tls]
   --server HOST[:PORT]     a node's client port (default port 55552); repeatable
   -i, --interval SECONDS   pause between messages (default 10; fractions allowed; 0 = no pause)
-  -r, --roundRobin         rotate through the servers (default: a random server each time);
-                           also --round-robin
+  -r, --roundRobin         rotate through the servers (default: a random server each time;
+                           what is sent together goes to one); also --round-robin
   -s, --specificHost HOST  send only to HOST (a host, HOST:PORT or a ring.toml node name);
                            also --specific-host
   -T, --testing            the same as -s 127.0.0.1
@@ -119,35 +119,6 @@ Examples:
   sprog listen --server 127.0.0.11 --group jobs | while read -r seq node id job; do ...; done
   sprog reply --config ring.toml --service uptime -- uptime
   sprog request --config ring.toml --to uptime -m "how long?" --timeout 5`;
-
-const TLS_FLAGS = {
-  ca: { type: "string" },
-  cert: { type: "string" },
-  key: { type: "string" },
-} as const;
-
-/** Which nodes a command speaks to (ring.toml, or one or more --server) and how (TLS). */
-const RING_FLAGS = {
-  ...TLS_FLAGS,
-  config: { type: "string" },
-  server: { type: "string", multiple: true },
-} as const;
-
-const SEND_FLAGS = {
-  ...RING_FLAGS,
-  interval: { type: "string", short: "i" },
-  roundRobin: { type: "boolean", short: "r" },
-  "round-robin": { type: "boolean" },
-  specificHost: { type: "string", short: "s" },
-  "specific-host": { type: "string" },
-  testing: { type: "boolean", short: "T" },
-  count: { type: "string", short: "n" },
-  message: { type: "string", short: "m" },
-  window: { type: "string" },
-  timeout: { type: "string" },
-  ack: { type: "string" },
-  quiet: { type: "boolean", short: "q" },
-} as const;
 
 const LISTEN_FLAGS = {
   ...TLS_FLAGS,
@@ -248,27 +219,6 @@ const REPLY = defineCommand({
 });
 defineSharedCommands("sprog");
 
-/** Messages from which a stream without pause is worth starting again without FTL (a restart costs `zog` 14-28 ms). */
-export const FTL_OFF_FROM = 1000;
-
-/**
- * Whether a send streams enough messages to run without the FTL JIT: no pause between
- * messages, and no count or one of at least {@link FTL_OFF_FROM}. Measured (docs/benchmarks.md,
- * issue 26): 20 000 messages at window 64 cost sprog 13.4-13.8 µs of CPU each without FTL,
- * 17.2-18.3 with it; a few messages would only pay the restart.
- *
- * @param interval the pause between messages, seconds (`-i`)
- * @param count how many to send (`-n`), undefined for no limit
- * @example
- * ```ts
- * streamsWithoutFtl(0, 20000); // true
- * streamsWithoutFtl(10, undefined); // false: one message every 10 s
- * ```
- */
-export function streamsWithoutFtl(interval: number, count: number | undefined): boolean {
-  return interval === 0 && (count === undefined || count >= FTL_OFF_FROM);
-}
-
 /** Runs `sprog` with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   if (args[0] === "listen") return await listen(args.slice(1));
@@ -281,14 +231,12 @@ export async function main(args: string[]): Promise<number> {
   const parsed = parseCommand(SPROG, args);
   if (typeof parsed === "number") return parsed;
   const { values } = parsed;
-  const interval = values.interval !== undefined ? parseNumber("--interval", values.interval) : 10;
+  const interval = values.interval !== undefined ? parseNumber("--interval", values.interval) : DEFAULT_INTERVAL_S;
   const count = values.count !== undefined ? parseNumber("--count", values.count, { integer: true, min: 1 }) : undefined;
   const window = values.window !== undefined ? parseNumber("--window", values.window, { integer: true, min: 1 }) : 1;
   const timeout = values.timeout !== undefined ? parseNumber("--timeout", values.timeout, { min: 0.1 }) : 10;
   const ack = values.ack;
   if (ack !== undefined && ack !== "local" && ack !== "quorum") throw new UsageError(`--ack "${ack}": "local" or "quorum"`);
-  // Before anything is opened: a stream runs without FTL, as the daemon does (lib/proc/jit_tier.ts).
-  if (streamsWithoutFtl(interval, count)) runWithoutFtl();
   const config = values.config !== undefined ? loadRingConfig(values.config) : undefined;
   const target = resolveTarget({
     config,

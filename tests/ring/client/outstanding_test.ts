@@ -105,6 +105,25 @@ describe("Slots (the send window)", () => {
     expect(w.used).toBe(0);
   });
 
+  test("property: tryAcquire takes a slot exactly when fewer than W are taken, never more than W", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 8 }), fc.array(fc.boolean(), { maxLength: 60 }), (size, ops) => {
+        const w = new Slots(size);
+        let model = 0;
+        for (const take of ops) {
+          if (take) {
+            expect(w.tryAcquire()).toBe(model < size);
+            model = Math.min(size, model + 1);
+          } else {
+            w.release();
+            model = Math.max(0, model - 1);
+          }
+          expect(w.used).toBe(model);
+        }
+      }),
+    );
+  });
+
   test("rejects a window below 1", () => {
     expect(() => new Slots(0)).toThrow(RangeError);
   });

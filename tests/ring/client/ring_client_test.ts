@@ -108,3 +108,22 @@ test("a node whose HELLO does not offer batches gets one DATA per message", asyn
   expect(a.packets).toEqual(Array.from({ length: 51 }, () => RingType.DATA));
   await client.close();
 });
+
+test("messages sent in one turn go to one server together, the next turn's to the next (round robin); spread 'message' gives each its own", async () => {
+  const nodes = await Promise.all(["127.2.0.31", "127.2.0.32", "127.2.0.33"].map((h) => node(h, () => "ok", true)));
+  const client = new RingClient({ servers: nodes.map((x) => x.server), policy: { kind: "roundRobin" } });
+  // The first turn connects (HELLO says the node takes DATA_BATCH); then one burst per turn.
+  await client.publish("warm");
+  const burst = (tag: string) => Promise.all(Array.from({ length: 6 }, (_, k) => client.publish(`${tag}${k}`)));
+  await burst("a");
+  await burst("b");
+  const holding = (tag: string) => nodes.map((x) => x.got.filter((g) => g.includes(` 0${tag}`)).length);
+  expect(holding("a").sort()).toEqual([0, 0, 6]);
+  expect(holding("b").sort()).toEqual([0, 0, 6]);
+  expect(holding("a").indexOf(6)).not.toBe(holding("b").indexOf(6));
+  await client.close();
+  const each = new RingClient({ servers: nodes.map((x) => x.server), policy: { kind: "roundRobin" }, spread: "message" });
+  await Promise.all(Array.from({ length: 6 }, (_, k) => each.publish(`c${k}`)));
+  expect(holding("c")).toEqual([2, 2, 2]);
+  await each.close();
+});
