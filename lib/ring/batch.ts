@@ -111,18 +111,21 @@ export class DataBatchWriter {
 
   /**
    * Adds one message: `msg` as bytes (with `wrapping`'s digit in place of its first byte,
-   * when given) or as text written in UTF-8; `origin` between nodes.
+   * when given) or as text written in UTF-8; `origin` between nodes; `prompt`: `sync` = `1`,
+   * the sender waits on its OK to count a majority (the receiver does not wait for a later
+   * fsync to answer it).
    *
    * @throws {RangeError} when the message alone does not fit in a packet
    */
-  add(id: string, msg: Uint8Array | string, origin?: string, wrapping?: number): void {
+  add(id: string, msg: Uint8Array | string, origin?: string, wrapping?: number, prompt = false): void {
     const w = this.#w;
-    const size = 13 + byteLength(id) + byteLength(msg) + (origin === undefined ? 0 : 10 + byteLength(origin));
+    const size = 13 + byteLength(id) + byteLength(msg) + (origin === undefined ? 0 : 10 + byteLength(origin)) + (prompt ? 9 : 0);
     if (size > w.maxPayload) throw new RangeError(`message ${id} needs ${size} bytes; a batch packet holds ${w.maxPayload}`);
     w.room(size);
     w.pair("id", id);
     w.pair("msg", msg, wrapping === undefined || typeof msg === "string" ? undefined : 48 + wrapping);
     if (origin !== undefined) w.pair("origin", origin);
+    if (prompt) w.pair("sync", "1");
   }
 
   /** The packets, back to back in as few buffers as possible. */
@@ -190,6 +193,7 @@ const OTHER = 0;
 const ID = 1;
 const MSG = 2;
 const ORIGIN = 3;
+const SYNC = 4;
 
 /** Which of the batches' keys is at `start` (`len` bytes). */
 function keyKind(payload: Uint8Array, start: number, len: number): number {
@@ -197,6 +201,7 @@ function keyKind(payload: Uint8Array, start: number, len: number): number {
   if (len === 2 && b0 === 0x69 && payload[start + 1] === 0x64) return ID;
   if (len === 3 && b0 === 0x6d && payload[start + 1] === 0x73 && payload[start + 2] === 0x67) return MSG;
   if (len === 6 && b0 === 0x6f && sameBytes(payload, start, ORIGIN_KEY)) return ORIGIN;
+  if (len === 4 && b0 === 0x73 && payload[start + 1] === 0x79 && payload[start + 2] === 0x6e && payload[start + 3] === 0x63) return SYNC;
   return OTHER;
 }
 
@@ -218,7 +223,7 @@ function eachVar(payload: Uint8Array, onVar: (kind: number, start: number, end: 
 }
 
 /** One message of a DATA_BATCH as {@link forEachDataItem} hands it over: `msg` is a view into the payload. */
-export type OnDataItem = (id: string, msg: Uint8Array, origin: string | undefined) => void;
+export type OnDataItem = (id: string, msg: Uint8Array, origin: string | undefined, prompt: boolean) => void;
 
 /**
  * Reads a DATA_BATCH payload in one pass, without an object per message, and then hands
@@ -243,6 +248,8 @@ export function forEachDataItem(bytes: Uint8Array, onItem: OnDataItem): void {
   let originAt = -1;
   let oStart = 0;
   let oEnd = 0;
+  // Messages whose `sync` = `1` (a sparse array: most have none).
+  const prompt: boolean[] = [];
   eachVar(payload, (kind, start, end, keyStart, keyLen) => {
     const last = ids.length - 1;
     if (kind === ID) {
@@ -262,13 +269,13 @@ export function forEachDataItem(bytes: Uint8Array, onItem: OnDataItem): void {
         oEnd = end;
       }
       spans[3 * last + 2] = originAt;
-    }
+    } else if (kind === SYNC) prompt[last] = end - start === 1 && payload[start] === 0x31;
   });
   const n = ids.length;
   if (n > 0 && spans[3 * n - 2]! < 0) throw noMsg(ids[n - 1]!);
   for (let i = 0; i < n; i++) {
     const o = spans[3 * i + 2]!;
-    onItem(ids[i]!, payload.subarray(spans[3 * i]!, spans[3 * i + 1]!), o < 0 ? undefined : origins[o]);
+    onItem(ids[i]!, payload.subarray(spans[3 * i]!, spans[3 * i + 1]!), o < 0 ? undefined : origins[o], prompt[i] === true);
   }
 }
 

@@ -34,6 +34,11 @@ export interface Entry {
    * every other node (quorum.ts).
    */
   quorum?: boolean;
+  /**
+   * A client's quorum message (widened or not, or a client's retry of one): each node it is
+   * sent to is asked to answer without waiting for a later fsync (`sync` = `1`).
+   */
+  prompt?: boolean;
 }
 
 const enc = new TextEncoder();

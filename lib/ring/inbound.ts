@@ -53,6 +53,7 @@ class Received implements Incoming {
     readonly answers: Answers,
     readonly batched: boolean,
     readonly quorumMs: number | undefined,
+    readonly prompt: boolean,
   ) {}
 
   reply(error?: string): void {
@@ -74,7 +75,8 @@ function takeData(
   msg: Uint8Array,
   originName: string | undefined,
   batched: boolean,
-  quorumMs?: number,
+  quorumMs: number | undefined,
+  prompt: boolean,
 ): void {
   if (!ID_RE.test(id)) {
     node.invalid(senderOf(node, conn, from), `bad message id "${id.slice(0, 70)}": 1-64 of [A-Za-z0-9._:-]`, msg);
@@ -88,16 +90,17 @@ function takeData(
   }
   let origin = node.self.index;
   if (from !== "client") origin = node.positionOf(originName ?? "") ?? from;
-  node.submit(new Received(id, check.content, msg, from, check.wrapping, origin, answers, batched, quorumMs));
+  node.submit(new Received(id, check.content, msg, from, check.wrapping, origin, answers, batched, quorumMs, prompt));
 }
 
 /** Handles a DATA (one message) or a DATA_BATCH (many: read in one pass, {@link forEachDataItem}). */
 function onData(node: ZogNode, conn: Conn, answers: Answers, m: RingMessage, from: "client" | number, quorumMs?: number): void {
   if (m.type === RingType.DATA) {
-    return takeData(node, conn, answers, from, varText(m, "id"), m.vars.msg ?? new Uint8Array(0), varText(m, "origin"), false, quorumMs);
+    const msg = m.vars.msg ?? new Uint8Array(0);
+    return takeData(node, conn, answers, from, varText(m, "id"), msg, varText(m, "origin"), false, quorumMs, varText(m, "sync") === "1");
   }
-  forEachDataItem(m.payload, (id, msg, origin) => {
-    if (!conn.closed) takeData(node, conn, answers, from, id, msg, origin, true, quorumMs);
+  forEachDataItem(m.payload, (id, msg, origin, prompt) => {
+    if (!conn.closed) takeData(node, conn, answers, from, id, msg, origin, true, quorumMs, prompt);
   });
 }
 

@@ -10,7 +10,7 @@ import { type Clock, systemClock } from "../clock.ts";
 import { getLogger } from "../log/mod.ts";
 import { IdSet } from "./dedup.ts";
 import { Checkpoint } from "./checkpoint.ts";
-import { Durability } from "./durability.ts";
+import { Durability, PEER_SYNC_MS } from "./durability.ts";
 import type { Entry } from "./entry.ts";
 import { forwardHops, takeoverHop } from "./forwarding.ts";
 import { destsText, journalLine } from "./journal_format.ts";
@@ -40,6 +40,11 @@ export interface Incoming {
   held?: boolean;
   /** A client's quorum message: OK once a majority holds it, ERROR after this many ms. */
   quorumMs?: number;
+  /**
+   * A peer's message whose sender waits on this OK to count a majority (its DATA said
+   * `sync` = `1`): synced at once, not within {@link PEER_SYNC_MS} like other forwards.
+   */
+  prompt?: boolean;
   /**
    * Where it goes instead of the forwarding rule's hops (position → wrapping), new or held:
    * a message fetched from peers goes to the peers found to lack it (catch_up.ts).
@@ -213,7 +218,14 @@ export class ZogNode implements LinkOwner {
     // OK waits for the journal alone: it holds every message, and recovery puts back into
     // access.log and the store what a crash took from them since the last L mark.
     const journal = { sync: () => this.files.sync(), syncNow: () => this.files.syncJournalNow() };
-    const durability = new Durability(this.fsyncPolicy, journal, (reason) => log.error(reason));
+    const durability = new Durability(
+      this.fsyncPolicy,
+      journal,
+      (reason) => log.error(reason),
+      undefined,
+      undefined,
+      (fn, ms) => void this.#clock.setTimeout(fn, ms),
+    );
     durability.onSynced = () => {
       if (this.#deferred) {
         this.#deferred = false;
@@ -335,6 +347,7 @@ export class ZogNode implements LinkOwner {
   /** Writes what is pending now, syncs every file and moves the L mark (at stop). */
   flush(): void {
     if (this.#batch.length > 0 || this.#journalLines.length > 0 || this.#loggedMark !== this.#markWritten) this.#commit();
+    this.#durability.settle();
     this.#checkpoint.stop();
     try {
       this.#markNow();
@@ -443,7 +456,10 @@ export class ZogNode implements LinkOwner {
       seq,
       sharedDests: dests === route.dests,
     };
-    if (inc.quorumMs !== undefined && !inc.dests) entry.quorum = true;
+    if (inc.quorumMs !== undefined) {
+      entry.prompt = true;
+      if (!inc.dests) entry.quorum = true;
+    }
     const destsText = pairs === route.pairs ? route.text : undefined;
     lines.push(journalLine({ kind: "M", seq, id: inc.id, origin: inc.origin, dests, content: inc.content, destsText }));
     return entry;
@@ -461,7 +477,7 @@ export class ZogNode implements LinkOwner {
     const dests = new Map<number, number>(inc.dests ?? this.#againTo(inc));
     if (dests.size === 0) return undefined;
     lines.push(journalLine({ kind: "F", id: inc.id, origin: inc.origin, dests, content: inc.content }));
-    return { id: inc.id, origin: inc.origin, content: inc.content, msg: inc.msg, dests };
+    return { id: inc.id, origin: inc.origin, content: inc.content, msg: inc.msg, dests, prompt: inc.quorumMs !== undefined || undefined };
   }
 
   #schedule(): void {
@@ -528,7 +544,16 @@ export class ZogNode implements LinkOwner {
     this.#logAndAnswer(batch, fresh);
   }
 
-  /** Appends the access lines of a commit, then answers its senders once durable. */
+  /** Whether a sender waits on an answer to one of `batch`'s messages: a client, or a peer counting a majority. */
+  #awaited(batch: Incoming[]): boolean {
+    for (let i = 0; i < batch.length; i++) if (batch[i]!.from === "client" || batch[i]!.prompt) return true;
+    return false;
+  }
+
+  /**
+   * Appends the access lines of a commit, then answers its senders once durable: after the
+   * next fsync, which waits up to {@link PEER_SYNC_MS} when only peers' forwards wait on it.
+   */
   #logAndAnswer(batch: Incoming[], fresh: Entry[]): void {
     // While access.log cannot be written nothing is acknowledged, duplicates included:
     // their first copy may be among the lines still waiting to be written.
@@ -540,9 +565,11 @@ export class ZogNode implements LinkOwner {
       // A commit of acknowledgements (K) and marks (L) only answers nobody: it waits for no
       // fsync of its own (a K or L lost at a crash only repeats a forward, which is dropped
       // as a duplicate); the next group fsync covers it.
-      this.#durability.after((error) => {
+      const answer = (error?: string) => {
         for (const inc of batch) this.#answer(inc, error);
-      });
+      };
+      if (this.#awaited(batch)) this.#durability.after(answer);
+      else this.#durability.afterWithin(answer, PEER_SYNC_MS);
     }
     // Compaction drops M records: not while some are still to be written to access.log.
     if (this.#journalBytes > this.compactBytes && this.#accessRetry.length === 0) this.#compact();

@@ -58,6 +58,16 @@ export function probeMs(keepaliveMs: number): number {
 
 const log = getLogger("zog", "link");
 
+/** A message for a peer that takes one DATA each: `prompt` asks it to answer without waiting for a later fsync. */
+type OneData = BatchItem & { prompt?: boolean };
+
+/** The vars of a DATA to a peer: `sync` = `1` for a prompt one (a peer that does not know it ignores it). */
+function dataVars(it: OneData): Record<string, string | Uint8Array> {
+  const vars: Record<string, string | Uint8Array> = { id: it.id, msg: it.msg, origin: it.origin! };
+  if (it.prompt) vars.sync = "1";
+  return vars;
+}
+
 /** Messages sent to a peer and not yet acknowledged, at most. */
 export const SEND_WINDOW = 1000;
 /** Messages kept for one peer while it is away, at most (documented in docs/ring.md). */
@@ -83,6 +93,8 @@ export interface PeerLinkOptions {
   clock?: Clock;
   /** What calls {@link PeerLink.tick}: woken when the link has a connection to watch (it rests while none has). */
   ticker?: { wake(): void };
+  /** Called after a failed dial: one-off work whose pages a quiet node drops again (lib/proc/settle_pages.ts). */
+  settle?: () => void;
 }
 
 /** The state shown in /status. */
@@ -280,6 +292,7 @@ export class PeerLink {
   #dialFailed(reason: string): void {
     this.#why = { reason, dialFailed: true };
     this.#on("dialFailed");
+    this.opts.settle?.();
   }
 
   /** Takes the dialled connection: reads the peer's packets, sends HELLO. */
@@ -381,7 +394,7 @@ export class PeerLink {
     if (this.#phase !== "up") return;
     // Written straight into the packet (a peer that takes DATA_BATCH), else kept for one DATA each.
     let packets: DataBatchWriter | undefined;
-    const items: BatchItem[] = [];
+    const items: OneData[] = [];
     let count = 0;
     while (this.#inflight.size < SEND_WINDOW && this.#head < this.#unsent.length) {
       const id = this.#unsent[this.#head++]!;
@@ -395,8 +408,14 @@ export class PeerLink {
       // The bytes received, copied into the packet with this hop's digit; else the text, as UTF-8.
       const msg = entry.msg ?? `${wrapping}${entry.content}\r\n`;
       if (this.#batches)
-        (packets ??= new DataBatchWriter(RingType.DATA_BATCH, MAX_RING_PAYLOAD)).add(id, msg, origin, entry.msg ? wrapping : undefined);
-      else items.push({ id, msg: entry.msg ? rewrap(entry.msg, wrapping) : msg, origin });
+        (packets ??= new DataBatchWriter(RingType.DATA_BATCH, MAX_RING_PAYLOAD)).add(
+          id,
+          msg,
+          origin,
+          entry.msg ? wrapping : undefined,
+          entry.prompt,
+        );
+      else items.push({ id, msg: entry.msg ? rewrap(entry.msg, wrapping) : msg, origin, prompt: entry.prompt });
     }
     if (this.#head > 4096 && this.#head * 2 > this.#unsent.length) {
       this.#unsent = this.#unsent.slice(this.#head);
@@ -405,7 +424,7 @@ export class PeerLink {
     if (count === 0) return;
     this.#lastSent = this.#clock.monotonic();
     if (packets) for (const p of packets.finish()) this.#conn?.write(p);
-    else for (const it of items) this.#conn?.write(ringBytes(RingType.DATA, { id: it.id, msg: it.msg, origin: it.origin! }));
+    else for (const it of items) this.#conn?.write(ringBytes(RingType.DATA, dataVars(it)));
     this.owner.sent(count);
   }
 

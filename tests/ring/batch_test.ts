@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { DataBatchWriter, dataBatchPackets, okBatchPackets, readDataBatch, readOkBatch } from "../../lib/ring/batch.ts";
+import { DataBatchWriter, dataBatchPackets, forEachDataItem, okBatchPackets, readDataBatch, readOkBatch } from "../../lib/ring/batch.ts";
 import { rewrap } from "../../lib/ring/message.ts";
 import { PacketDecoder, RING_MODIFIER1 } from "../../lib/packet/mod.ts";
 import { readRingPacket, RingType } from "../../lib/ring/protocol.ts";
@@ -100,6 +100,24 @@ describe("batches on the wire", () => {
         fwds.forEach((f, i) => expect(Buffer.from(rewrap(bytes[i]!, f.wrapping)).toString()).toBe(asText[i]!.msg));
         fwds.forEach((f, i) => expect(bytes[i]![0]).toBe(48 + f.received));
       }),
+    );
+  });
+
+  test("property: a message added with prompt reads back with sync = 1, the others without; a reader that does not know the var gets the same messages", () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(itemArb, fc.boolean()), { minLength: 1, maxLength: 100 }), (items) => {
+        const w = new DataBatchWriter(RingType.DATA_BATCH, 16384);
+        for (const [it, prompt] of items) w.add(it.id, it.msg, it.origin, undefined, prompt);
+        const msgs = decodeAll(w.finish(), 16384);
+        const back: { id: string; prompt: boolean }[] = [];
+        for (const m of msgs) forEachDataItem(m.payload, (id, _msg, _origin, prompt) => back.push({ id, prompt }));
+        expect(back).toEqual(items.map(([it, prompt]) => ({ id: it.id, prompt })));
+        const plain = msgs.flatMap((m) => readDataBatch(m.payload)).map((b) => ({ id: b.id, msg: [...b.msg], origin: b.origin }));
+        expect(plain).toEqual(
+          items.map(([i]) => ({ id: i.id, msg: [...(typeof i.msg === "string" ? enc(i.msg) : i.msg)], origin: i.origin })),
+        );
+      }),
+      { numRuns: 200 },
     );
   });
 });

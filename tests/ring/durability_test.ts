@@ -180,4 +180,91 @@ describe("Durability", () => {
     new Durability("never", disk).after(() => order.push(`ok after ${syncs}`));
     expect(order).toEqual(["ok after 1", "ok after 1"]);
   });
+
+  test("batch: afterWithin waits for the next fsync run for another reason, or runs its own when its timer fires", () => {
+    let syncs = 0;
+    const disk = { syncNow: () => void syncs++, sync: () => Promise.resolve() };
+    const timers: (() => void)[] = [];
+    const d = new Durability(
+      "batch",
+      disk,
+      () => {},
+      5,
+      () => 0,
+      (fn) => void timers.push(fn),
+    );
+    const done: string[] = [];
+    d.afterWithin(() => done.push(`a after ${syncs}`), 3);
+    d.afterWithin(() => done.push(`b after ${syncs}`), 3);
+    expect([done, syncs, timers.length]).toEqual([[], 0, 1]);
+    d.after(() => done.push(`c after ${syncs}`));
+    expect(done).toEqual(["a after 1", "b after 1", "c after 1"]);
+    timers.shift()!();
+    expect(syncs).toBe(1);
+    d.afterWithin(() => done.push(`d after ${syncs}`), 3);
+    timers.shift()!();
+    expect(done.at(-1)).toBe("d after 2");
+  });
+
+  test("property: with afterWithin too, each callback runs once, OK only after an fsync that started after it", async () => {
+    const step = fc.oneof(fc.constantFrom("write", "lazy", "timer", "ok", "fail"), fc.record({ ms: fc.constantFrom(0.2, 1, 8, 30) }));
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { maxLength: 60 }), async (steps) => {
+        let clock = 0;
+        let fsyncMs = 0.2;
+        let counter = 0;
+        const running: { started: number; resolve: () => void; reject: (e: Error) => void }[] = [];
+        const timers: (() => void)[] = [];
+        let answeredBy = -1;
+        const disk = {
+          syncNow: () => {
+            answeredBy = counter++;
+            clock += fsyncMs;
+          },
+          sync: () => new Promise<void>((resolve, reject) => running.push({ started: counter++, resolve, reject })),
+        };
+        const d = new Durability(
+          "batch",
+          disk,
+          () => {},
+          5,
+          () => clock,
+          (fn) => void timers.push(fn),
+        );
+        const calls = new Map<number, number>();
+        let k = 0;
+        const register = (lazy: boolean) => {
+          const i = k++;
+          const writtenAt = counter++;
+          const then = (error?: string) => {
+            calls.set(i, (calls.get(i) ?? 0) + 1);
+            if (error === undefined) expect(answeredBy).toBeGreaterThan(writtenAt);
+          };
+          if (lazy) d.afterWithin(then, 3);
+          else d.after(then);
+        };
+        const finish = async (ok: boolean) => {
+          const f = running.shift();
+          if (!f) return;
+          answeredBy = f.started;
+          clock += fsyncMs;
+          if (ok) f.resolve();
+          else f.reject(Object.assign(new Error("io"), { code: "EIO" }));
+          await tick();
+        };
+        for (const s of steps) {
+          if (typeof s === "object") fsyncMs = s.ms;
+          else if (s === "write" || s === "lazy") register(s === "lazy");
+          else if (s === "timer") timers.shift()?.();
+          else await finish(s === "ok");
+        }
+        while (running.length > 0 || timers.length > 0) {
+          timers.shift()?.();
+          await finish(true);
+        }
+        for (let i = 0; i < k; i++) expect(calls.get(i)).toBe(1);
+      }),
+      { numRuns: 300 },
+    );
+  });
 });
