@@ -30,4 +30,5 @@ export {
   type TrimOptions,
   trimWhenIdle,
 } from "./startup_pages.ts";
+export { PageSettler, SETTLE_AFTER_MS, SETTLE_GAP_MS, type SettleOptions, settleDue, type SettleState } from "./settle_pages.ts";
 export { resolveRunAs, type RunAs } from "./user_ids.ts";

@@ -286,18 +286,19 @@ export interface DropAgain {
 
 /**
  * What a ring node passes to {@link trimWhenIdle} as `dropAgain`: the executable's resident
- * pages from /proc, and a logged drop.
+ * pages from /proc, and a drop logged as done for `why` ("idle" by default).
  *
  * @example
  * ```ts
  * const stop = trimWhenIdle(log, () => node.counters.received, { dropAgain: dropPagesAgain(log) });
  * ```
  */
-export function dropPagesAgain(log: Logger): DropAgain {
-  return { fileKiB: fileResidentKiB, afterDropKiB: () => fileKiBAfterDrop, drop: () => dropAndLog(log) };
+export function dropPagesAgain(log: Logger, why = "idle"): DropAgain {
+  return { fileKiB: fileResidentKiB, afterDropKiB: () => fileKiBAfterDrop, drop: () => dropAndLog(log, why) };
 }
 
-async function dropAndLog(log: Logger): Promise<void> {
+/** Drops the executable's pages and logs it (debug) as given back for `why`. */
+async function dropAndLog(log: Logger, why = "idle"): Promise<void> {
   const r = await dropStartupPages();
-  if (!("skipped" in r)) log.debug("idle: memory given back, resident {before} -> {after} MiB", residentMiB(r));
+  if (!("skipped" in r)) log.debug("{why}: memory given back, resident {before} -> {after} MiB", { why, ...residentMiB(r) });
 }

@@ -14,7 +14,7 @@ import { getLogger } from "../log/mod.ts";
 import { defaultMaxClients } from "../net/mod.ts";
 import { Listeners } from "./listeners.ts";
 import { keepRetained } from "./listen/retention.ts";
-import { dropPagesAgain, dropStartupPagesSoon, trimWhenIdle } from "../proc/mod.ts";
+import { dropPagesAgain, dropStartupPagesSoon, PageSettler, trimWhenIdle } from "../proc/mod.ts";
 import { RingStore } from "./listen/store.ts";
 import { ZogNode } from "./node.ts";
 import { type HealthMemory, nodeHealth } from "./node_health.ts";
@@ -80,6 +80,8 @@ export class ZogDaemon implements Daemon {
   #stopRetention: () => void;
   #stopTrimming: () => void = () => {};
   #stopRepair: () => void = () => {};
+  /** Drops the executable's pages after one-off work (a failed dial, the catch-up's end) while the node is quiet. */
+  #settler: PageSettler | undefined;
   readonly #onSignal = { stop: () => this.stop(), reopen: () => this.reopenLogs() };
 
   private constructor(
@@ -125,7 +127,9 @@ export class ZogDaemon implements Daemon {
       (): boolean => node.links.some((l) => l?.connected),
       Math.min(250, keepaliveMs / 4),
     );
-    const linkOpts = { keepaliveMs, ticker: linkTicker, ...(tls.dial ? { tls: tls.dial } : {}) };
+    const settler = new PageSettler(() => node.counters.received + node.counters.logged, dropPagesAgain(log, "after one-off work").drop);
+    const settle = (): void => settler.soon();
+    const linkOpts = { keepaliveMs, ticker: linkTicker, settle, ...(tls.dial ? { tls: tls.dial } : {}) };
     const node: ZogNode = new ZogNode({
       self,
       nodes: config.nodes,
@@ -141,6 +145,7 @@ export class ZogDaemon implements Daemon {
       },
     });
     const daemon = new ZogDaemon(opts, paths, node, ports, storage.store, storage.rec, linkTicker);
+    daemon.#settler = settler;
     try {
       daemon.#serveStats();
     } catch (e) {
@@ -154,6 +159,7 @@ export class ZogDaemon implements Daemon {
       ...(tls.dial ? { tls: tls.dial } : {}),
       ...(storage.catchUp ? { catchUp: storage.catchUp } : {}),
       running: () => daemon.#phase === "running",
+      settle,
     });
     return daemon;
   }
@@ -219,6 +225,7 @@ export class ZogDaemon implements Daemon {
   #close(): void {
     this.linkTicker.stop();
     this.#stopTrimming();
+    this.#settler?.stop();
     this.#stopRepair();
     this.ports.close();
     this.#ui?.close();

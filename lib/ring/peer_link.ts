@@ -93,6 +93,8 @@ export interface PeerLinkOptions {
   clock?: Clock;
   /** What calls {@link PeerLink.tick}: woken when the link has a connection to watch (it rests while none has). */
   ticker?: { wake(): void };
+  /** Called after a failed dial: one-off work whose pages a quiet node drops again (lib/proc/settle_pages.ts). */
+  settle?: () => void;
 }
 
 /** The state shown in /status. */
@@ -290,6 +292,7 @@ export class PeerLink {
   #dialFailed(reason: string): void {
     this.#why = { reason, dialFailed: true };
     this.#on("dialFailed");
+    this.opts.settle?.();
   }
 
   /** Takes the dialled connection: reads the peer's packets, sends HELLO. */

@@ -40,6 +40,8 @@ export interface PeerRepairOptions {
   catchUp?: CatchUpPlan;
   /** Whether the node still runs (a stopped node takes nothing more). */
   running: () => boolean;
+  /** Called once the catch-up is over, done or given up: one-off work whose pages a quiet node drops again. */
+  settle?: () => void;
 }
 
 /**
@@ -81,8 +83,8 @@ export function startPeerRepair(opts: PeerRepairOptions): () => void {
       submit: (inc) => void (opts.running() && node.submit(inc)),
     };
     catchUp(target, fetcher(CATCH_UP_WAIT_MS, { sinceMs: plan.sinceMs, max: CATCH_UP_MAX }), plan.why).then(
-      (line) => log.info(line),
-      (e) => log.error("catching up from the peers failed: {error}", { error: (e as Error).message }),
+      (line) => (log.info(line), opts.settle?.()),
+      (e) => (log.error("catching up from the peers failed: {error}", { error: (e as Error).message }), opts.settle?.()),
     );
   }
   return () => {

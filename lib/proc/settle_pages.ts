@@ -1,0 +1,101 @@
+/**
+ * Dropping the executable's pages again right after one-off work of a quiet process. Code
+ * that runs once (a failed dial's error path, a catch-up that gives up) brings back 2-5 MiB
+ * of the executable's pages, 64 KiB at a time, which then stay until the next drop; the idle
+ * trim's checks (every 10 s) find them late. What did such work asks for a drop
+ * ({@link PageSettler.soon}); it comes {@link SETTLE_AFTER_MS} later, unless work came in
+ * meanwhile (a busy process needs its pages) or the last drop was under
+ * {@link SETTLE_GAP_MS} ago.
+ *
+ * @module
+ */
+
+/** How long after one-off work its pages are dropped: once its tail (callbacks, a log line) has run. */
+export const SETTLE_AFTER_MS = 5;
+
+/** The shortest time between two drops of a settler: a drop costs 1-2 ms and the pages' faults after it. */
+export const SETTLE_GAP_MS = 1000;
+
+/** What {@link settleDue} decides on. */
+export interface SettleState {
+  /** The activity count when the drop was asked for, and now. */
+  askedAt: number;
+  activityNow: number;
+  /** Monotonic ms of the last drop (-Infinity: none yet), and now. */
+  lastDropMs: number;
+  nowMs: number;
+  gapMs: number;
+}
+
+/**
+ * Whether a drop asked for is made: no work came in since it was asked for, and the last
+ * one was at least `gapMs` ago. Pure.
+ *
+ * @example
+ * ```ts
+ * settleDue({ askedAt: 5, activityNow: 5, lastDropMs: 0, nowMs: 2000, gapMs: 1000 }); // true
+ * settleDue({ askedAt: 5, activityNow: 9, lastDropMs: 0, nowMs: 2000, gapMs: 1000 }); // false: busy
+ * ```
+ */
+export function settleDue(s: SettleState): boolean {
+  return s.activityNow === s.askedAt && s.nowMs - s.lastDropMs >= s.gapMs;
+}
+
+/** Timing of a {@link PageSettler}. */
+export interface SettleOptions {
+  /** Delay from the ask to the drop ({@link SETTLE_AFTER_MS}). */
+  delayMs?: number;
+  /** Shortest time between drops ({@link SETTLE_GAP_MS}). */
+  gapMs?: number;
+}
+
+/**
+ * Drops the executable's pages shortly after one-off work, while the process is quiet.
+ * Asks within the delay share one drop; the timer keeps no process alive.
+ *
+ * @example
+ * ```ts
+ * declare const node: { counters: { received: number } }, dropPages: () => Promise<void>;
+ * const settler = new PageSettler(() => node.counters.received, dropPages);
+ * settler.soon(); // after a failed dial
+ * settler.stop();
+ * ```
+ */
+export class PageSettler {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #lastDropMs = -Infinity;
+  #stopped = false;
+  readonly #delayMs: number;
+  readonly #gapMs: number;
+
+  constructor(
+    private readonly activity: () => number,
+    private readonly drop: () => Promise<void>,
+    opts: SettleOptions = {},
+  ) {
+    this.#delayMs = opts.delayMs ?? SETTLE_AFTER_MS;
+    this.#gapMs = opts.gapMs ?? SETTLE_GAP_MS;
+  }
+
+  /** Asks for a drop {@link SETTLE_AFTER_MS} from now (one already asked for stands). */
+  soon(): void {
+    if (this.#timer || this.#stopped) return;
+    const askedAt = this.activity();
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      const nowMs = performance.now();
+      const state = { askedAt, activityNow: this.activity(), lastDropMs: this.#lastDropMs, nowMs, gapMs: this.#gapMs };
+      if (!settleDue(state)) return;
+      this.#lastDropMs = nowMs;
+      void this.drop();
+    }, this.#delayMs);
+    this.#timer.unref?.();
+  }
+
+  /** Cancels a drop asked for; later asks are ignored. */
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#stopped = true;
+  }
+}
