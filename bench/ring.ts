@@ -89,7 +89,7 @@ console.log(
   "  all stored = until every copy is stored (zog: all five access.logs; JetStream: all five replicas' blocks; core NATS: all five subscribers)",
 );
 if (tls) console.log("  mutual TLS everywhere: zog [tls] with client certificates; nats-server TLS (verify) on clients and routes");
-console.log("  CPU = user + system time of the five server processes (from /proc) per message");
+console.log("  CPU = user + system time of the five server processes (each thread's /proc schedstat) per message");
 console.log(`  each system first carries ${warm} messages of warm-up (a long-running server: JIT and caches settled)`);
 if (!withNats) console.log(`  ${NATS_SERVER} is NOT installed (apt-get install nats-server): no JetStream/NATS comparison, no ratios`);
 try {

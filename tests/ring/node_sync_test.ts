@@ -118,3 +118,17 @@ test("a node stopping syncs and answers the peers' forwards still waiting", () =
   expect(events.slice(0, 3)).toEqual(["logged p1", "fsync", "ok p1"]);
   files.close();
 });
+
+test("a client's quorum message goes to its hops marked prompt (sent with sync = 1), a local one does not", () => {
+  const { node, files, clock } = makeNode();
+  const reply = () => {};
+  node.submit({ id: "q", content: "q", from: "client", wrapping: 0, origin: 0, quorumMs: 10_000, reply });
+  node.submit({ id: "l", content: "l", from: "client", wrapping: 0, origin: 0, reply });
+  clock.advance(0);
+  const marks = (id: string) => [1, 2].map((p) => node.links[p]!.queue.get(id)?.prompt === true);
+  expect([marks("q"), marks("l")]).toEqual([
+    [true, true],
+    [false, false],
+  ]);
+  files.close();
+});
