@@ -205,8 +205,8 @@ function shrinkEngine(): void {
 
 /**
  * Gives memory back once a busy daemon goes quiet: when `activity()` (a counter of work
- * done) has not moved between two checks after moving (checks come every
- * {@link BUSY_CHECK_MS} after one that found work, else every {@link IDLE_CHECK_MS}), `release()` lets go of what
+ * done) has not moved between two checks after moving (checks come every `busyMs` after
+ * one that found work, e.g. {@link BUSY_CHECK_MS}, else every {@link IDLE_CHECK_MS}), `release()` lets go of what
  * the daemon's own caches hold (e.g. SQLite's page cache), a full garbage collection runs
  * and the executable's pages are dropped again (a burst of load brings back tens of MB of
  * code and heap that an idle node does not need). Still quiet {@link DEEP_TRIM_CHECKS}
@@ -223,7 +223,7 @@ function shrinkEngine(): void {
  * ```
  */
 export function trimWhenIdle(log: Logger, activity: () => number, opts: TrimOptions = {}): () => void {
-  const { release = () => {}, everyMs = IDLE_CHECK_MS, busyMs = Math.min(BUSY_CHECK_MS, everyMs), shrink = shrinkEngine, dropAgain } = opts;
+  const { release = () => {}, everyMs = IDLE_CHECK_MS, busyMs = everyMs, shrink = shrinkEngine, dropAgain } = opts;
   let last = activity();
   let trimmedAt = last;
   /** Consecutive quiet checks, and whether the deep trim is still owed for this quiet period. */
@@ -285,7 +285,7 @@ export interface TrimOptions {
   release?: () => void;
   /** How often it checks, in ms ({@link IDLE_CHECK_MS}). */
   everyMs?: number;
-  /** How soon after a check that found work the next one comes, in ms ({@link BUSY_CHECK_MS}, at most `everyMs`). */
+  /** How soon after a check that found work the next one comes, in ms (`everyMs` by default; a ring node's is {@link BUSY_CHECK_MS}). */
   busyMs?: number;
   /** The deep trim's shrink of JavaScriptCore (`Bun.shrink()`; a no-op where it gives nothing). */
   shrink?: () => void;

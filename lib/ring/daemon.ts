@@ -14,7 +14,7 @@ import { getLogger } from "../log/mod.ts";
 import { defaultMaxClients } from "../net/mod.ts";
 import { Listeners } from "./listeners.ts";
 import { keepRetained } from "./listen/retention.ts";
-import { dropPagesAgain, dropStartupPagesSoon, PageSettler, trimWhenIdle } from "../proc/mod.ts";
+import { BUSY_CHECK_MS, dropPagesAgain, dropStartupPagesSoon, PageSettler, trimWhenIdle } from "../proc/mod.ts";
 import { RingStore } from "./listen/store.ts";
 import { ZogNode } from "./node.ts";
 import { type HealthMemory, nodeHealth } from "./node_health.ts";
@@ -218,6 +218,7 @@ export class ZogDaemon implements Daemon {
     dropStartupPagesSoon(log);
     this.#stopTrimming = trimWhenIdle(log, () => node.counters.received + node.counters.logged, {
       release: () => this.store.releaseMemory(),
+      busyMs: BUSY_CHECK_MS,
       dropAgain: dropPagesAgain(log),
     });
   }

@@ -65,6 +65,30 @@ test("a daemon that goes quiet after work releases its caches once, not while bu
   }
 });
 
+test("after a check that found work the next comes busyMs later: the end of work is found without waiting for a quiet check", async () => {
+  let work = 0;
+  let busy = true;
+  let released = 0;
+  let checks = 0;
+  const everyMs = 400;
+  const stop = trimWhenIdle(getLogger("test"), () => (checks++, busy ? ++work : work), {
+    release: () => void released++,
+    everyMs,
+    busyMs: 10,
+  });
+  try {
+    await until(() => checks >= 2); // the first check comes everyMs after the start; it found work
+    busy = false;
+    const quietAt = performance.now();
+    await until(() => released > 0);
+    expect(released).toBe(1);
+    // Found at the next busy check (10 ms), not at an idle one (400 ms).
+    expect(performance.now() - quietAt).toBeLessThan(everyMs - 100);
+  } finally {
+    stop();
+  }
+});
+
 test("still quiet DEEP_TRIM_CHECKS checks after the first trim, the engine shrinks once per quiet period, never while busy", async () => {
   let work = 0;
   let busy = true;
