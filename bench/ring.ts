@@ -34,9 +34,8 @@ import { loadavg } from "node:os";
 import { bin, killAll, removeTmpDirs } from "../tests/helpers/procs.ts";
 import { type Sample } from "./ring_lib/load.ts";
 import { NATS_SERVER, NatsCluster } from "./ring_lib/nats_cluster.ts";
-import { DEEP_TRIM_CHECKS, IDLE_CHECK_MS } from "../lib/proc/mod.ts";
 import { rssMiB, wakeupsPerSecond } from "./ring_lib/procfs.ts";
-import { median, natsAlone, versionMs, zogStartup } from "./ring_lib/startup.ts";
+import { type GroupStretch, groupStretch, median, natsAlone, versionMs, zogStartup } from "./ring_lib/startup.ts";
 import { bestOf, printSeries, printTable, type Series } from "./ring_lib/table.ts";
 import { benchContent, ZogRing } from "./ring_lib/zog_ring.ts";
 
@@ -51,6 +50,15 @@ const scaleN = quick ? 3000 : 20_000;
 const payload = Buffer.from(`0${benchContent(0)}\r\n`);
 const withNats = existsSync(NATS_SERVER);
 const tls = process.env.TLS === "1";
+/**
+ * "Once quiet" after the load (s after its last message): every reading of each node's RSS
+ * every 0.25 s, as means (median of the nodes) and the highest of any node. The bench
+ * itself does nothing to the nodes meanwhile.
+ */
+const QUIET_STRETCHES: [number, number][] = [
+  [10, 40],
+  [40, 70],
+];
 /** The machine's load average (1, 5, 15 min) now: the figures beside it depend on it. */
 const load = () =>
   `load average ${loadavg()
@@ -164,12 +172,14 @@ try {
     `zog ${median(loaded!.pids.map(rssMiB)).toFixed(1)} MiB${nats ? `, nats-server ${median(nats.pids.map(rssMiB)).toFixed(1)} MiB` : ""}`;
   if (loaded) {
     afterLoad = rss();
-    // Once quiet: a node gives memory back after IDLE_CHECK_MS without work (checked every IDLE_CHECK_MS).
-    await Bun.sleep(2 * IDLE_CHECK_MS + 2000);
-    afterLoad += `; once quiet (${(2 * IDLE_CHECK_MS + 2000) / 1000} s later) ${rss()}`;
-    // Still quiet DEEP_TRIM_CHECKS checks later, a node also lets go of its compiled code.
-    await Bun.sleep(DEEP_TRIM_CHECKS * IDLE_CHECK_MS + 2000);
-    afterLoad += `; ${((DEEP_TRIM_CHECKS + 2) * IDLE_CHECK_MS + 4000) / 1000} s after it ${rss()}`;
+    // Once quiet: every reading from QUIET_STRETCHES' start (a node finds the load over 2-4 s after its last
+    // message and gives memory back; still quiet about a minute later it also lets go of its compiled code).
+    const t0 = performance.now();
+    for (const [from, to] of QUIET_STRETCHES) {
+      const [z, s] = await Promise.all([groupStretch(loaded.pids, t0, from, to), nats ? groupStretch(nats.pids, t0, from, to) : undefined]);
+      const line = (g: GroupStretch) => `${g.mean.toFixed(1)} MiB (its own ${g.anon.toFixed(1)}; highest ${g.maxRss.toFixed(1)})`;
+      afterLoad += `; from ${from} to ${to} s after it zog ${line(z)}${s ? `, nats-server ${line(s)}` : ""}`;
+    }
   }
 
   await nats?.stop();

@@ -133,3 +133,43 @@ export async function versionMs(cmd: string, runs: number): Promise<number[]> {
   }
   return ms;
 }
+
+/** Readings of a group of processes over a stretch: the median of their mean RSS (all and their own), the highest reading of any. */
+export interface GroupStretch {
+  from: number;
+  to: number;
+  mean: number;
+  anon: number;
+  maxRss: number;
+}
+
+/**
+ * The processes `pids`, `from` to `to` s after `t0` (performance.now()), their RSS read every
+ * 0.25 s: what "once quiet" after a load means in bench/ring.ts (every reading, not one that
+ * falls before or after a drop of the executable's pages).
+ */
+export async function groupStretch(pids: number[], t0: number, from: number, to: number): Promise<GroupStretch> {
+  const at = () => (performance.now() - t0) / 1000;
+  // Quiet time is what is measured: wait for the stretch.
+  await Bun.sleep(Math.max(0, (from - at()) * 1000));
+  const sums = pids.map(() => ({ rss: 0, anon: 0, n: 0 }));
+  let maxRss = 0;
+  while (at() < to) {
+    pids.forEach((pid, i) => {
+      const r = rssParts(pid);
+      sums[i]!.rss += r.rss;
+      sums[i]!.anon += r.anon;
+      sums[i]!.n++;
+      maxRss = Math.max(maxRss, r.rss);
+    });
+    // Readings at intervals over the stretch are what is measured.
+    await Bun.sleep(IDLE_SAMPLE_MS);
+  }
+  return {
+    from,
+    to,
+    mean: median(sums.map((s) => s.rss / s.n)),
+    anon: median(sums.map((s) => s.anon / s.n)),
+    maxRss,
+  };
+}

@@ -15,6 +15,7 @@ export { inCgroup, plainArgv, SETPRIV } from "./launch_argv.ts";
 export { FTL_VARIABLE, ftlOffReexec, type Reexec, runWithoutFtl } from "./jit_tier.ts";
 export { parseProcStat, type ProcStat, readProcStat, sessionMembers } from "./proc_stat.ts";
 export {
+  BUSY_CHECK_MS,
   cleanRanges,
   dropStartupPages,
   dropStartupPagesSoon,
@@ -30,5 +31,13 @@ export {
   type TrimOptions,
   trimWhenIdle,
 } from "./startup_pages.ts";
-export { PageSettler, SETTLE_AFTER_MS, SETTLE_GAP_MS, type SettleOptions, settleDue, type SettleState } from "./settle_pages.ts";
+export {
+  PageSettler,
+  SETTLE_AFTER_MS,
+  SETTLE_AGAIN_MS,
+  SETTLE_GAP_MS,
+  type SettleOptions,
+  settleDue,
+  type SettleState,
+} from "./settle_pages.ts";
 export { resolveRunAs, type RunAs } from "./user_ids.ts";

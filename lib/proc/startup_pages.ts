@@ -164,6 +164,9 @@ export function dropStartupPagesSoon(log: Logger, delayMs = SETTLE_MS): void {
 /** How often a daemon checks whether it has gone idle. */
 export const IDLE_CHECK_MS = 10_000;
 
+/** How soon after a check that found work the next one comes: a load's end is found 2-4 s after it, not 10-20. */
+export const BUSY_CHECK_MS = 2000;
+
 /**
  * Quiet checks after the first trim before the deeper one ({@link trimWhenIdle}): about a
  * minute, so a node between bursts of load keeps its compiled code.
@@ -202,7 +205,8 @@ function shrinkEngine(): void {
 
 /**
  * Gives memory back once a busy daemon goes quiet: when `activity()` (a counter of work
- * done) has not moved for {@link IDLE_CHECK_MS} after moving, `release()` lets go of what
+ * done) has not moved between two checks after moving (checks come every
+ * {@link BUSY_CHECK_MS} after one that found work, else every {@link IDLE_CHECK_MS}), `release()` lets go of what
  * the daemon's own caches hold (e.g. SQLite's page cache), a full garbage collection runs
  * and the executable's pages are dropped again (a burst of load brings back tens of MB of
  * code and heap that an idle node does not need). Still quiet {@link DEEP_TRIM_CHECKS}
@@ -219,13 +223,20 @@ function shrinkEngine(): void {
  * ```
  */
 export function trimWhenIdle(log: Logger, activity: () => number, opts: TrimOptions = {}): () => void {
-  const { release = () => {}, everyMs = IDLE_CHECK_MS, shrink = shrinkEngine, dropAgain } = opts;
+  const { release = () => {}, everyMs = IDLE_CHECK_MS, busyMs = Math.min(BUSY_CHECK_MS, everyMs), shrink = shrinkEngine, dropAgain } = opts;
   let last = activity();
   let trimmedAt = last;
   /** Consecutive quiet checks, and whether the deep trim is still owed for this quiet period. */
   let quietChecks = 0;
   let deepOwed = false;
-  const timer = setInterval(async () => {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stopped = false;
+  const next = (ms: number) => {
+    if (stopped) return;
+    timer = setTimeout(() => void check().then(() => next(quietChecks > 0 ? everyMs : busyMs)), ms);
+    timer.unref?.();
+  };
+  const check = async (): Promise<void> => {
     const now = activity();
     const quiet = now === last;
     last = now;
@@ -249,9 +260,12 @@ export function trimWhenIdle(log: Logger, activity: () => number, opts: TrimOpti
     }
     await new Promise((resolve) => setTimeout(resolve, Math.min(SHRINK_SETTLE_MS, everyMs)));
     await dropAndLog(log);
-  }, everyMs);
-  timer.unref?.();
-  return () => clearInterval(timer);
+  };
+  next(everyMs);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
 }
 
 /** The first trim of a quiet period: the daemon's caches, a full collection, the executable's pages. */
@@ -271,6 +285,8 @@ export interface TrimOptions {
   release?: () => void;
   /** How often it checks, in ms ({@link IDLE_CHECK_MS}). */
   everyMs?: number;
+  /** How soon after a check that found work the next one comes, in ms ({@link BUSY_CHECK_MS}, at most `everyMs`). */
+  busyMs?: number;
   /** The deep trim's shrink of JavaScriptCore (`Bun.shrink()`; a no-op where it gives nothing). */
   shrink?: () => void;
   /** Drops the pages again when they came back (none by default). */

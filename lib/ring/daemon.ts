@@ -127,7 +127,8 @@ export class ZogDaemon implements Daemon {
       (): boolean => node.links.some((l) => l?.connected),
       Math.min(250, keepaliveMs / 4),
     );
-    const settler = new PageSettler(() => node.counters.received + node.counters.logged, dropPagesAgain(log, "after one-off work").drop);
+    const activity = (): number => node.counters.received + node.counters.logged;
+    const settler = new PageSettler(activity, dropPagesAgain(log, "after one-off work").drop);
     const settle = (): void => settler.soon();
     const linkOpts = { keepaliveMs, ticker: linkTicker, settle, ...(tls.dial ? { tls: tls.dial } : {}) };
     const node: ZogNode = new ZogNode({

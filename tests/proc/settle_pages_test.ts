@@ -57,3 +57,16 @@ test("drops closer together than the gap are not made", async () => {
   expect(drops).toBe(1);
   settler.stop();
 });
+
+test("a drop is made once more a while after the first, for the collection of the work's garbage", async () => {
+  let drops = 0;
+  const settler = new PageSettler(
+    () => 0,
+    async () => void drops++,
+    { delayMs: 1, gapMs: 0, againMs: 30 },
+  );
+  settler.soon();
+  await until(() => drops >= 2);
+  expect(drops).toBe(2);
+  settler.stop();
+});
