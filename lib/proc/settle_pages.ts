@@ -4,9 +4,8 @@
  * of the executable's pages, 64 KiB at a time, which then stay until the next drop; the idle
  * trim's checks (every 10 s) find them late. What did such work asks for a drop
  * ({@link PageSettler.soon}); it comes {@link SETTLE_AFTER_MS} later, unless work came in
- * meanwhile (a busy process needs its pages) or the last drop was under
- * {@link SETTLE_GAP_MS} ago; and once more {@link SETTLE_AGAIN_MS} later, for the
- * collection of its garbage.
+ * meanwhile (a busy process needs its pages); no sooner than {@link SETTLE_GAP_MS} after
+ * the last; and once more {@link SETTLE_AGAIN_MS} later, for the collection of its garbage.
  *
  * @module
  */
@@ -107,7 +106,9 @@ export class PageSettler {
       this.#timer = undefined;
       const nowMs = performance.now();
       const state = { askedAt, activityNow: this.activity(), lastDropMs: this.#lastDropMs, nowMs, gapMs: this.#gapMs };
-      if (!settleDue(state)) return;
+      if (state.activityNow !== askedAt) return; // busy: its pages are its own
+      // Too soon after the last drop: the work's pages would stay until the next ask, so wait for the gap instead.
+      if (!settleDue(state)) return this.#arm(this.#lastDropMs + this.#gapMs - nowMs, askedAt, again);
       this.#lastDropMs = nowMs;
       void this.drop();
       if (again && !this.#stopped) this.#arm(this.#againMs, askedAt, false);

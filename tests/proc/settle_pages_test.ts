@@ -43,7 +43,7 @@ test("asks within the delay share one drop, a busy process drops nothing, and a 
   expect(drops).toBe(1);
 });
 
-test("drops closer together than the gap are not made", async () => {
+test("a drop closer to the last than the gap is not made within the gap", async () => {
   let drops = 0;
   const settler = new PageSettler(
     () => 0,
@@ -69,4 +69,19 @@ test("a drop is made once more a while after the first, for the collection of th
   await until(() => drops >= 2);
   expect(drops).toBe(2);
   settler.stop();
+});
+
+test("a drop asked for too soon after the last is made once the gap is over, not forgotten", async () => {
+  const drops: number[] = [];
+  const s = new PageSettler(
+    () => 0,
+    async () => void drops.push(performance.now()),
+    { delayMs: 1, gapMs: 80, againMs: 1 },
+  );
+  s.soon();
+  // The first drop at once; the second, asked for 1 ms later, waits for the gap of 80 ms.
+  await until(() => drops.length >= 2);
+  expect(drops.length).toBe(2);
+  expect(drops[1]! - drops[0]!).toBeGreaterThanOrEqual(79);
+  s.stop();
 });
