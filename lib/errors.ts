@@ -17,6 +17,8 @@ export const EXIT = {
   usage: 2,
   /** `zeus drain --wait`: the drain is blocked (no copy can move) or ended forced (copies stopped). */
   drainUnfinished: 3,
+  /** A daemon met an error nothing expected (a bug): it logged one line and ended (sysexits' EX_SOFTWARE). */
+  unexpected: 70,
   /** Admin clients: no such vassal, node or emperor. */
   notFound: 253,
   /** Admin clients: refused (not an admin client, or exec disabled on that emperor). */

@@ -35,7 +35,8 @@ export const EXIT_CODES_HELP = `Exit codes (the same in zog, sprog, zeus and emp
      a message not acknowledged
   2  usage error: unknown flag, bad value, bad config file (FILE:LINE: reason), a file
      named by a flag or config that cannot be read (certificate, key, CA), or an error
-     retrying cannot cure (sprog: the node wants a client certificate)`;
+     retrying cannot cure (sprog: the node wants a client certificate)
+  70 an error nothing expected reached the top (a bug): one line says what, then it ends`;
 
 /**
  * Handles --help and --version (returning the exit code to end with) or sets up logging

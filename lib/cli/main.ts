@@ -4,10 +4,12 @@
  * @module
  */
 import { ConfigError, EXIT, problemsOf, UsageError } from "../errors.ts";
+import { exitOnUnexpected } from "./last_resort.ts";
 
 /**
  * Runs `main` and exits with its code. A {@link UsageError} prints `NAME: message` and
  * exits 2 (a config's several problems one line each); any other error prints `NAME: message` and exits 1.
+ * An error nothing caught (a timer's, an event's) ends it with one line and exit 70 ({@link exitOnUnexpected}).
  *
  * @example
  * ```ts
@@ -20,6 +22,7 @@ export async function runMain(
   args: string[] = process.argv.slice(2),
 ): Promise<never> {
   let code: number;
+  exitOnUnexpected(name);
   try {
     code = await main(args);
   } catch (e) {
