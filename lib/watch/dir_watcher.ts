@@ -10,6 +10,7 @@
  * @module
  */
 import { type FSWatcher, readdirSync, readFileSync, statSync, watch } from "node:fs";
+import { errCode } from "../errors.ts";
 import { join } from "node:path";
 import { type DirChanges, diffSnapshots, type FileState, isEmpty, type Snapshot } from "./snapshot.ts";
 import { nextTurn } from "../clock.ts";
@@ -87,10 +88,17 @@ export function fileState(dir: string, name: string, old: FileState | undefined)
     // keeps every block any of them landed in.
     if (old && old.mtimeMs === st.mtimeMs && old.size === st.size) return old;
     return { mtimeMs: st.mtimeMs, size: st.size, hash: contentHash(readFileSync(join(dir, name))) };
-  } catch {
-    return undefined; // gone or unreadable right now: the next scan sees it if it comes back
+  } catch (e) {
+    // Gone: no state. Out of descriptors (EMFILE, a flood of clients) or any other failure to
+    // read it now: the last state stays, or a changed file would be reported removed (and its
+    // vassal stopped); the next scan sees the change once it can read the file.
+    if (GONE.has(errCode(e))) return undefined;
+    return old;
   }
 }
+
+/** Codes saying the file is not there (any other failure keeps the file's last state). */
+const GONE = new Set(["ENOENT", "ENOTDIR"]);
 
 /** The low 52 bits of the content's wyhash: exact as a number. */
 const contentHash = (bytes: Uint8Array): number => Number(BigInt.asUintN(52, BigInt(Bun.hash(bytes))));

@@ -1,0 +1,80 @@
+// Files a daemon touches from its timers and events, in a process with every descriptor
+// taken (a flood of clients): nothing thrown, nothing lost, and all goes on once they are back.
+import { afterAll, expect, test } from "bun:test";
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { removeTmpDirs, run, tmpDir } from "../helpers/procs.ts";
+
+afterAll(removeTmpDirs);
+
+const lib = resolve(import.meta.dir, "../../lib");
+
+/** Runs `body` (TypeScript) under `ulimit -n 64`, with `exhaust()` and `giveBack()` defined; returns its JSON output. */
+async function outOfFds(body: string): Promise<Record<string, unknown>> {
+  const script = join(tmpDir(), "exhaust.ts");
+  writeFileSync(
+    script,
+    `
+import { closeSync, openSync } from "node:fs";
+const held: number[] = [];
+const exhaust = () => { for (;;) { try { held.push(openSync("/dev/null", "r")); } catch { break; } } };
+const giveBack = () => { for (const fd of held.splice(0)) closeSync(fd); };
+const lib = ${JSON.stringify(lib)};
+${body}
+`,
+  );
+  const r = await run("sh", ["-c", `ulimit -n 64 && exec ${JSON.stringify(process.execPath)} run ${JSON.stringify(script)}`], {
+    cwd: resolve(import.meta.dir, "../.."),
+  });
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+test("the watcher out of descriptors: a file changed meanwhile is not reported removed, and is seen changed once it can be read", async () => {
+  const dir = tmpDir();
+  writeFileSync(join(dir, "web.toml"), "one\n");
+  const out = await outOfFds(`
+const { DirWatcher } = await import(lib + "/watch/dir_watcher.ts");
+const { writeFileSync } = await import("node:fs");
+const changes: string[] = [];
+const w = new DirWatcher(${JSON.stringify(dir)}, { match: () => true, onChange: (c) => changes.push(JSON.stringify(c)) });
+w.scan();
+writeFileSync(${JSON.stringify(join(dir, "web.toml"))}, "two, longer\\n");
+exhaust();
+w.scan();
+w.scanNames(["web.toml"]);
+await w.scanSliced();
+const whileOut = changes.slice(1);
+giveBack();
+w.scan();
+console.log(JSON.stringify({ first: changes[0], whileOut, after: changes.slice(1 + whileOut.length) }));
+`);
+  expect(out.first).toContain("web.toml");
+  expect(out.whileOut).toEqual([]);
+  expect(out.after).toEqual([expect.stringContaining('"changed":["web.toml"]')]);
+}, 30_000);
+
+test("a vassal log rotated out of descriptors: the output goes on to the moved file, the old files stay, and the next write opens the new one", async () => {
+  const dir = tmpDir();
+  const path = join(dir, "web.log");
+  const out = await outOfFds(`
+const { VassalLog, vassalLogLostBytes } = await import(lib + "/emperor/vassal_log.ts");
+const { existsSync, readFileSync, writeFileSync } = await import("node:fs");
+writeFileSync(${JSON.stringify(path)} + ".2", "oldest\\n");
+writeFileSync(${JSON.stringify(path)} + ".1", "older\\n");
+const log = new VassalLog(${JSON.stringify(path)}, { maxSize: 10, keep: 3 });
+log.append(Buffer.from("0123456789"));
+exhaust();
+for (let i = 0; i < 5; i++) log.append(Buffer.from("line " + i + "\\n"));
+giveBack();
+log.append(Buffer.from("back\\n"));
+const read = (p: string) => (existsSync(p) ? readFileSync(p, "utf8") : null);
+console.log(JSON.stringify({ lost: vassalLogLostBytes(), now: read(${JSON.stringify(path)}), one: read(${JSON.stringify(path)} + ".1"), two: read(${JSON.stringify(path)} + ".2"), three: read(${JSON.stringify(path)} + ".3") }));
+`);
+  expect(out.lost).toBe(0);
+  expect(out.one).toBe("0123456789line 0\nline 1\nline 2\nline 3\nline 4\n");
+  expect(out.two).toBe("older\n");
+  expect(out.three).toBe("oldest\n");
+  expect(out.now).toBe("back\n");
+}, 30_000);
