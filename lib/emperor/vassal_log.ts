@@ -12,6 +12,8 @@ import { errCode } from "../errors.ts";
 import { getLogger } from "../log/mod.ts";
 
 const logger = getLogger("emperor", "vassal-log");
+/** Failures to open a file that pass once descriptors are given back. */
+const OUT_OF_DESCRIPTORS = new Set(["EMFILE", "ENFILE"]);
 let lostTotal = 0;
 
 /**
@@ -52,6 +54,10 @@ export class VassalLog {
   users = 0;
   /** Bytes that could not be written since the last write that could (0 when none). */
   #losing = 0;
+  /** Rotated, but the new file not opened yet: writes go on to the moved one until it is. */
+  #moved = false;
+  /** Said once per rotation that the output goes on to the moved file. */
+  #keptOn = false;
 
   /**
    * @param rotation rotate past this size (none: the file grows; logrotate may move it)
@@ -71,7 +77,7 @@ export class VassalLog {
    * @throws {Error} when the file cannot be written or rotated (a full disk)
    */
   write(chunk: Uint8Array): void {
-    if (this.rotation && this.#size > 0 && this.#size + chunk.length > this.rotation.maxSize) this.rotate();
+    if (this.#moved || (this.rotation && this.#size > 0 && this.#size + chunk.length > this.rotation.maxSize)) this.rotate();
     let off = 0;
     try {
       while (off < chunk.length) off += writeSync(this.#fd, chunk, off);
@@ -100,18 +106,38 @@ export class VassalLog {
     this.#losing = 0;
   }
 
-  /** Moves NAME.log to NAME.log.1 (and the older ones up), dropping the oldest, and starts a new file. */
+  /**
+   * Moves NAME.log to NAME.log.1 (and the older ones up), dropping the oldest, and starts a
+   * new file. When the new file cannot be opened (every descriptor taken), the output goes on
+   * into the moved one, and the next write opens it: the files are moved once, not at every
+   * write (which dropped one old file per write while the descriptors were out).
+   */
   rotate(): void {
-    const { drop, renames } = rotationPlan(this.path, this.rotation?.keep ?? 1);
-    rmSync(drop, { force: true });
-    for (const [from, to] of renames) {
-      try {
-        renameSync(from, to);
-      } catch (e) {
-        if (errCode(e) !== "ENOENT") throw e;
+    if (!this.#moved) {
+      const { drop, renames } = rotationPlan(this.path, this.rotation?.keep ?? 1);
+      rmSync(drop, { force: true });
+      for (const [from, to] of renames) {
+        try {
+          renameSync(from, to);
+        } catch (e) {
+          if (errCode(e) !== "ENOENT") throw e;
+        }
       }
+      this.#moved = true;
     }
-    this.reopen();
+    try {
+      this.reopen();
+    } catch (e) {
+      if (!OUT_OF_DESCRIPTORS.has(errCode(e))) throw e;
+      if (!this.#keptOn)
+        logger.warn("cannot open a new vassal log {path}: {error}; writing on to {path}.1 until it can", {
+          path: this.path,
+          error: errCode(e),
+        });
+      this.#keptOn = true;
+      return;
+    }
+    this.#moved = this.#keptOn = false;
   }
 
   /** Closes and opens the path again (a new file if it was moved away). */
