@@ -14,6 +14,7 @@
  */
 import type { Logger } from "@logtape/logtape";
 import { readFileSync, statSync } from "node:fs";
+import { errCode } from "../errors.ts";
 import { bundleFileRuns, bundleRange } from "./bundle_pages.ts";
 
 /** An address range of the process. */
@@ -46,9 +47,16 @@ export function cleanRanges(smaps: string, inode: number): PageRange[] {
   return ranges;
 }
 
-/** Resident memory of this process in KiB (VmRSS). */
+/**
+ * Resident memory of this process in KiB (VmRSS); NaN when /proc cannot be read, e.g. with
+ * every descriptor taken (a drop then still happens: only its log line lacks the figures).
+ */
 function rssKiB(): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? Number.NaN);
+  try {
+    return Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"))?.[1] ?? Number.NaN);
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Resident pages of files this process maps in KiB (RssFile: mostly its executable's), NaN when unknown. */
@@ -126,7 +134,9 @@ function bundleRuns(): PageRange[] {
   try {
     bundle ??= bundleRange() ?? null;
     return bundle ? bundleFileRuns(bundle) : [];
-  } catch {
+  } catch (e) {
+    // Every descriptor taken for now: this drop leaves the bundle, a later one tries again.
+    if (errCode(e) === "EMFILE" || errCode(e) === "ENFILE") return [];
     bundle = null; // no /proc/self/exe or pagemap to read: the bundle's pages stay
     return [];
   }
@@ -134,7 +144,8 @@ function bundleRuns(): PageRange[] {
 
 /** A drop's resident set before and after, in MiB with one decimal, for the log. */
 function residentMiB(r: { beforeKiB: number; afterKiB: number }): { before: string; after: string } {
-  return { before: (r.beforeKiB / 1024).toFixed(1), after: (r.afterKiB / 1024).toFixed(1) };
+  const mib = (kib: number) => (Number.isNaN(kib) ? "?" : (kib / 1024).toFixed(1));
+  return { before: mib(r.beforeKiB), after: mib(r.afterKiB) };
 }
 
 /** How long after start-up a daemon drops its start-up pages: once it has settled. */
@@ -233,7 +244,10 @@ export function trimWhenIdle(log: Logger, activity: () => number, opts: TrimOpti
   let stopped = false;
   const next = (ms: number) => {
     if (stopped) return;
-    timer = setTimeout(() => void check().then(() => next(quietChecks > 0 ? everyMs : busyMs)), ms);
+    // A check that failed (it reads /proc, which a process out of descriptors cannot) is logged, and the next one still comes.
+    const checked = () =>
+      check().catch((e: unknown) => log.warn("idle: cannot give memory back: {error}", { error: (e as Error).message }));
+    timer = setTimeout(() => void checked().then(() => next(quietChecks > 0 ? everyMs : busyMs)), ms);
     timer.unref?.();
   };
   const check = async (): Promise<void> => {
@@ -313,8 +327,12 @@ export function dropPagesAgain(log: Logger, why = "idle"): DropAgain {
   return { fileKiB: fileResidentKiB, afterDropKiB: () => fileKiBAfterDrop, drop: () => dropAndLog(log, why) };
 }
 
-/** Drops the executable's pages and logs it (debug) as given back for `why`. */
+/** Drops the executable's pages and logs it (debug) as given back for `why`; never rejects (a failure is logged). */
 async function dropAndLog(log: Logger, why = "idle"): Promise<void> {
-  const r = await dropStartupPages();
-  if (!("skipped" in r)) log.debug("{why}: memory given back, resident {before} -> {after} MiB", { why, ...residentMiB(r) });
+  try {
+    const r = await dropStartupPages();
+    if (!("skipped" in r)) log.debug("{why}: memory given back, resident {before} -> {after} MiB", { why, ...residentMiB(r) });
+  } catch (e) {
+    log.warn("{why}: cannot give memory back: {error}", { why, error: (e as Error).message });
+  }
 }
