@@ -7,7 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { getLogger } from "../log/mod.ts";
+import { errCode } from "../errors.ts";
+import { getLogger, leftOut, LogLimiter } from "../log/mod.ts";
 import { type DirChanges, DirWatcher } from "../watch/mod.ts";
 import type { Supervisor } from "./supervisor.ts";
 import { vassalKindOf } from "../vassal/mod.ts";
@@ -31,6 +32,7 @@ export function isVassalFile(name: string): boolean {
  */
 export class DirMonitor {
   #watcher: DirWatcher;
+  #unreadable = new LogLimiter();
 
   /**
    * @param dir the vassals directory
@@ -77,7 +79,16 @@ export class DirMonitor {
       try {
         text = readFileSync(join(this.dir, name), "utf8");
       } catch (e) {
-        log.error("cannot read vassal file {file}: {error}", { file: join(this.dir, name), error: (e as Error).message });
+        // Unreadable just now (every descriptor taken, or gone again): the next scan brings
+        // the change again, so that none is lost; said once a minute per reason.
+        this.#watcher.again(name);
+        const more = this.#unreadable.take(errCode(e));
+        if (more !== undefined)
+          log.error("cannot read vassal file {file}: {error}; trying again at the next scan{more}", {
+            file: join(this.dir, name),
+            error: (e as Error).message,
+            more: leftOut(more),
+          });
         continue;
       }
       this.sup.apply(name, text);

@@ -183,6 +183,21 @@ export class DirWatcher {
     this.opts.onChange(changes, this.#snapshot);
   }
 
+  /**
+   * The change to `name` just reported could not be acted on (its file could not be read,
+   * e.g. with every descriptor taken): the next scan reports it changed again.
+   *
+   * @example
+   * ```ts
+   * declare const w: DirWatcher;
+   * w.again("web.toml");
+   * ```
+   */
+  again(name: string): void {
+    const old = this.#snapshot.get(name);
+    if (old) this.#snapshot.set(name, { ...old, mtimeMs: Number.NaN, hash: Number.NaN });
+  }
+
   /** Stops watching. */
   stop(): void {
     this.#stopped = true;

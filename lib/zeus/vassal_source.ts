@@ -9,6 +9,9 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type DirChanges, DirWatcher } from "../watch/mod.ts";
 import { errCode } from "../errors.ts";
+import { getLogger, leftOut, LogLimiter } from "../log/mod.ts";
+
+const log = getLogger("zeus", "vassals");
 
 /** Which names are vassals: `*.ini` and `*.toml`. */
 export const VASSAL_FILE = /\.(ini|toml)$/;
@@ -44,6 +47,7 @@ export interface VassalSource {
  */
 export function dirSource(dir: string): VassalSource {
   let watcher: DirWatcher | undefined;
+  const unreadable = new LogLimiter();
   return {
     where: dir,
     async start(onChange) {
@@ -59,8 +63,18 @@ export function dirSource(dir: string): VassalSource {
     read(name) {
       try {
         return readFileSync(join(dir, name));
-      } catch {
-        return undefined; // gone again: the next scan says so
+      } catch (e) {
+        // Gone again: the next scan says so. Unreadable just now (every descriptor taken):
+        // the next scan brings the change again, so that none is lost.
+        watcher?.again(name);
+        const more = errCode(e) === "ENOENT" ? undefined : unreadable.take(errCode(e));
+        if (more !== undefined)
+          log.error("cannot read vassal file {file}: {error}; trying again at the next scan{more}", {
+            file: join(dir, name),
+            error: (e as Error).message,
+            more: leftOut(more),
+          });
+        return undefined;
       }
     },
     rescan: () => watcher?.scan(),

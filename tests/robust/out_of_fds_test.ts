@@ -78,3 +78,29 @@ console.log(JSON.stringify({ lost: vassalLogLostBytes(), now: read(${JSON.string
   expect(out.three).toBe("oldest\n");
   expect(out.now).toBe("back\n");
 }, 30_000);
+
+test("zeus's vassal source out of descriptors: a change it could not read comes again at the next scan, none lost", async () => {
+  const dir = tmpDir();
+  writeFileSync(join(dir, "web.toml"), "one\n");
+  const out = await outOfFds(`
+const { dirSource } = await import(lib + "/zeus/vassal_source.ts");
+const { writeFileSync } = await import("node:fs");
+const seen: string[] = [];
+const source = dirSource(${JSON.stringify(dir)});
+let starve = false;
+await source.start((c) => {
+  // The scan read the file; then a flood of clients takes the last descriptors before zeus reads it.
+  if (starve) exhaust();
+  for (const name of [...c.added, ...c.changed]) seen.push(name + ": " + (source.read(name)?.toString().trim() ?? "unreadable"));
+  giveBack();
+});
+writeFileSync(${JSON.stringify(join(dir, "web.toml"))}, "two\\n");
+starve = true;
+source.rescan();
+starve = false;
+source.rescan();
+source.stop();
+console.log(JSON.stringify({ seen }));
+`);
+  expect(out.seen).toEqual(["web.toml: one", "web.toml: unreadable", "web.toml: two"]);
+}, 30_000);
