@@ -115,7 +115,8 @@ export function launchVassal(spec: LaunchSpec, events: ProcessEvents): VassalPro
     });
   });
   child.on("error", (e) => end(null, null, e));
-  const socket = child.stdio[3] as Socket | null | undefined;
+  // A spawn that failed (EMFILE making its pipes) has no stdio: its "error" event says why.
+  const socket = child.stdio?.[3] as Socket | null | undefined;
   socket?.on("data", (d: Buffer) => events.onBytes(d));
   // A broken emperor socket shows as send() returning false and as the vassal's exit.
   socket?.on("error", () => {});
