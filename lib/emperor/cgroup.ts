@@ -11,6 +11,9 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileS
 import { join } from "node:path";
 import type { CgroupLimits } from "../vassal/mod.ts";
 import { errCode } from "../errors.ts";
+import { getLogger, leftOut, LogLimiter } from "../log/mod.ts";
+
+const log = getLogger("emperor", "cgroup");
 
 /**
  * The mount point of the writable cgroup2 file system in a `/proc/self/mountinfo` text, or
@@ -66,6 +69,8 @@ export class CgroupTree {
 
   /** Removals waiting for a cgroup to empty, by vassal (cancelled when it is made again). */
   #removing = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Failures to kill what is left of a vassal, said once a minute per vassal and reason. */
+  #unkilled = new LogLimiter();
 
   /** Creates (or takes over) the subtree of `stateDir`; undefined when cgroup v2 is not usable. */
   static open(stateDir: string): CgroupTree | undefined {
@@ -127,9 +132,13 @@ export class CgroupTree {
     return { procs: join(dir, "cgroup.procs"), unavailable };
   }
 
-  /** SIGKILLs every process in vassal `name`'s cgroup (no-op when it has none). */
-  kill(name: string): void {
-    killCgroup(this.dir(name));
+  /**
+   * SIGKILLs every process in vassal `name`'s cgroup (no-op when it has none).
+   *
+   * @returns why it could not (`cgroup.kill` not written: "EMFILE" with every descriptor taken), undefined when done or gone
+   */
+  kill(name: string): string | undefined {
+    return killCgroup(this.dir(name));
   }
 
   /** Removes vassal `name`'s cgroup once empty; false while processes remain. */
@@ -142,13 +151,24 @@ export class CgroupTree {
     }
   }
 
-  /** Kills what is left in vassal `name`'s cgroup and removes it once empty (retrying for about 5 s). */
+  /**
+   * Kills what is left in vassal `name`'s cgroup and removes it once empty (retrying for about
+   * 5 s, and for as long as it cannot even ask for the kill for want of descriptors).
+   */
   removeSoon(name: string, tries = 50): void {
     clearTimeout(this.#removing.get(name));
     this.#removing.delete(name);
-    this.kill(name);
-    if (this.remove(name) || tries <= 0) return;
-    const t = setTimeout(() => this.removeSoon(name, tries - 1), 100);
+    const failed = this.kill(name);
+    if (this.remove(name)) return;
+    const starved = failed === "EMFILE" || failed === "ENFILE";
+    const more = failed ? this.#unkilled.take(`${name} ${failed}`) : undefined;
+    if (more !== undefined)
+      log.warn("cannot kill what is left of vassal {name}: {error}; trying again{more}", { name, error: failed, more: leftOut(more) });
+    if (tries <= 0 && !starved) {
+      log.warn("vassal {name}'s cgroup still holds processes after 5 s: left as it is", { name });
+      return;
+    }
+    const t = setTimeout(() => this.removeSoon(name, starved ? tries : tries - 1), 100);
     t.unref?.();
     this.#removing.set(name, t);
   }
@@ -191,16 +211,19 @@ export class CgroupTree {
 export function populated(dir: string): boolean {
   try {
     return /^populated 1$/m.test(readFileSync(join(dir, "cgroup.events"), "utf8"));
-  } catch {
-    // The cgroup is gone: nothing in it.
-    return false;
+  } catch (e) {
+    // The cgroup is gone: nothing in it. Unreadable now (EMFILE): counted as populated, so
+    // that a wait for it goes on rather than ending early.
+    return errCode(e) !== "ENOENT";
   }
 }
 
-function killCgroup(dir: string): void {
+/** Writes `cgroup.kill`; returns why it could not, or undefined when done or the cgroup is gone. */
+function killCgroup(dir: string): string | undefined {
   try {
     writeFileSync(join(dir, "cgroup.kill"), "1");
-  } catch {
-    // gone already
+    return undefined;
+  } catch (e) {
+    return errCode(e) === "ENOENT" ? undefined : errCode(e);
   }
 }

@@ -104,3 +104,37 @@ console.log(JSON.stringify({ seen }));
 `);
   expect(out.seen).toEqual(["web.toml: one", "web.toml: unreadable", "web.toml: two"]);
 }, 30_000);
+
+test("a vassal's cgroup emptied out of descriptors: the kill is tried again until cgroup.kill can be written, not given up after its tries", async () => {
+  const out = await outOfFds(`
+const { CgroupTree } = await import(lib + "/emperor/cgroup.ts");
+const { spawn } = await import("node:child_process");
+const { writeFileSync } = await import("node:fs");
+const tree = CgroupTree.open(${JSON.stringify(tmpDir())});
+if (!tree) { console.log(JSON.stringify({ skipped: "no cgroup v2 here" })); process.exit(0); }
+const { procs } = tree.prepare("v", {});
+const child = spawn("sleep", ["600"], { stdio: "ignore" });
+writeFileSync(procs, String(child.pid));
+const gone = new Promise((done) => child.once("exit", done));
+const alive = () => child.exitCode === null && child.signalCode === null;
+exhaust();
+tree.removeSoon("v", 2); // gave up after 2 tries (200 ms) when it could not even write cgroup.kill
+await new Promise((r) => setTimeout(r, 500));
+const whileOut = alive();
+giveBack();
+const t0 = performance.now();
+await Promise.race([gone, new Promise((r) => setTimeout(r, 3000))]);
+const after = alive();
+if (after) child.kill("SIGKILL");
+await gone;
+const ms = Math.round(performance.now() - t0);
+const { existsSync, rmdirSync } = await import("node:fs");
+// The removal's next try takes v away; the old code, which gave up, leaves it to this cleanup.
+for (let i = 0; i < 5 && existsSync(tree.path + "/v"); i++) await new Promise((r) => setTimeout(r, 100));
+if (existsSync(tree.path + "/v")) rmdirSync(tree.path + "/v");
+rmdirSync(tree.path);
+console.log(JSON.stringify({ whileOut, after, ms }));
+`);
+  if (out.skipped) return void console.warn(out.skipped);
+  expect(out).toMatchObject({ whileOut: true, after: false });
+}, 30_000);
