@@ -49,7 +49,7 @@ export class DirMonitor {
   ) {
     const glob = pattern === undefined ? undefined : new Bun.Glob(pattern);
     const match = (name: string) => isVassalFile(name) && (glob?.match(name) ?? true);
-    this.#watcher = new DirWatcher(dir, { match, onChange: (c) => this.#onChange(c), rescanMs });
+    this.#watcher = new DirWatcher(dir, { match, onChange: (c) => this.#onChange(c), rescanMs, log });
   }
 
   /**

@@ -11,6 +11,8 @@
  */
 import { type FSWatcher, readdirSync, readFileSync, statSync, watch } from "node:fs";
 import { errCode } from "../errors.ts";
+import type { Logger } from "@logtape/logtape";
+import { getLogger } from "../log/mod.ts";
 import { join } from "node:path";
 import { type DirChanges, diffSnapshots, type FileState, isEmpty, type Snapshot } from "./snapshot.ts";
 import { nextTurn } from "../clock.ts";
@@ -27,6 +29,8 @@ export interface DirWatcherOptions {
   debounceMs?: number;
   /** Files looked at per turn of the event loop by event bursts and the safety net; default 1000. */
   sliceFiles?: number;
+  /** Where an onChange that threw from the watcher's timers is said (the program's logger); default category "watch". */
+  log?: Logger;
 }
 
 /** Yields to the event loop: sockets and timers run before the next slice. */
@@ -96,6 +100,8 @@ export function fileState(dir: string, name: string, old: FileState | undefined)
     return old;
   }
 }
+
+const defaultLog = getLogger("watch");
 
 /** Codes saying the file is not there (any other failure keeps the file's last state). */
 const GONE = new Set(["ENOENT", "ENOTDIR"]);
@@ -244,7 +250,10 @@ export class DirWatcher {
     this.#rescan = setTimeout(
       () => {
         const t0 = performance.now();
-        void this.scanSliced().then(() => this.#safetyNet(performance.now() - t0));
+        // A rescan that failed (its onChange threw) is said, and the next one still comes.
+        void this.scanSliced()
+          .catch((e: unknown) => this.#failed(e))
+          .then(() => this.#safetyNet(performance.now() - t0));
       },
       Math.max(this.opts.rescanMs ?? 2000, tookMs * 50),
     );
@@ -257,13 +266,27 @@ export class DirWatcher {
     this.#pending = setTimeout(() => this.#look(), this.opts.debounceMs ?? 15);
   }
 
+  /** A look or rescan whose onChange threw, from a timer: said on one line, the watch goes on. */
+  #failed(e: unknown): void {
+    (this.opts.log ?? defaultLog).error("cannot apply the changes seen in {dir}: {error}", { dir: this.dir, error: errCode(e) });
+  }
+
   /** Looks at what the events named: a slice of the files now, the rest at the next turn; or rescans. */
   #look(): void {
+    try {
+      this.#lookNow();
+    } catch (e) {
+      this.#failed(e);
+    }
+    if (this.#named.size > 0 && !this.#pending && !this.#stopped) this.#pending = setTimeout(() => this.#look(), 0);
+  }
+
+  #lookNow(): void {
     this.#pending = undefined;
     if (this.#full) {
       this.#full = false;
       this.#named.clear();
-      return void this.scanSliced();
+      return void this.scanSliced().catch((e: unknown) => this.#failed(e));
     }
     const batch: string[] = [];
     for (const name of this.#named) {
@@ -272,6 +295,5 @@ export class DirWatcher {
       this.#named.delete(name);
     }
     this.scanNames(batch);
-    if (this.#named.size > 0 && !this.#pending && !this.#stopped) this.#pending = setTimeout(() => this.#look(), 0);
   }
 }

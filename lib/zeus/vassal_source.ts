@@ -51,7 +51,7 @@ export function dirSource(dir: string): VassalSource {
   return {
     where: dir,
     async start(onChange) {
-      watcher = new DirWatcher(dir, { match: (n) => VASSAL_FILE.test(n), onChange });
+      watcher = new DirWatcher(dir, { match: (n) => VASSAL_FILE.test(n), onChange, log });
       try {
         watcher.start();
       } catch (e) {
