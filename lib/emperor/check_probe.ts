@@ -15,6 +15,27 @@ export interface ProbeResult {
   detail: string;
 }
 
+let httpReady = false;
+
+/**
+ * Gets a probe of `target` ready while descriptors are there: Bun's first `fetch` starts its
+ * HTTP client, and ends the whole process ("bun ran out of file descriptors", exit 1) when it
+ * cannot get the descriptors for it; a vassal's first HTTP check must not be that first fetch
+ * if a flood of connections has taken them meanwhile. Once per process; later fetches made
+ * without descriptors fail on their own (EMFILE).
+ *
+ * @example
+ * ```ts
+ * probeReady({ kind: "http", url: "http://127.0.0.1:8001/health" });
+ * ```
+ */
+export function probeReady(target: CheckTarget): void {
+  if (target.kind !== "http" || httpReady) return;
+  httpReady = true;
+  // Port 9 (discard) on loopback: refused at once; only the client's start is wanted.
+  fetch("http://127.0.0.1:9/", { signal: AbortSignal.timeout(1000) }).catch(() => {});
+}
+
 async function http(url: string, timeoutMs: number): Promise<ProbeResult> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });

@@ -8,7 +8,7 @@
 import { join } from "node:path";
 import { getLogger } from "../log/mod.ts";
 import type { Clock, TimerHandle } from "../clock.ts";
-import { probe } from "./check_probe.ts";
+import { probe, probeReady } from "./check_probe.ts";
 import { type HealthAction, HealthSchedule } from "./health.ts";
 import { parseVassalBytes } from "./emperor_protocol.ts";
 import { removePidRecord, writePidRecord } from "./pid_records.ts";
@@ -80,7 +80,13 @@ export class Vassal {
     private readonly ctx: VassalContext,
   ) {
     this.#m = new VassalMachine(name, config, ctx.clock.now(), ctx.startMs ?? 0, ctx.unhealthyBound);
-    if (config.check) this.#health = new HealthSchedule(config.check);
+    if (config.check) this.#health = this.#schedule(config.check);
+  }
+
+  /** The health checks of `check`, their probe made ready now, while descriptors are there. */
+  #schedule(check: NonNullable<VassalConfig["check"]>): HealthSchedule {
+    probeReady(check.target);
+    return new HealthSchedule(check);
   }
 
   /** Starts the process. */
@@ -106,7 +112,7 @@ export class Vassal {
   update(config: VassalConfig): void {
     if (JSON.stringify(config.check) !== JSON.stringify(this.#health?.config)) {
       this.#runHealth(this.#health?.stopped() ?? []);
-      this.#health = config.check ? new HealthSchedule(config.check) : undefined;
+      this.#health = config.check ? this.#schedule(config.check) : undefined;
     }
     this.#run(this.#m.update(this.#now(), config));
   }

@@ -85,3 +85,24 @@ test(`out of descriptors (ulimit -n ${LIMIT}, a flood on --stats): the emperor s
   expect(err).toMatch(/cannot open a new vassal log .*chatty\.toml\.log: EMFILE; writing on to .*chatty\.toml\.log\.1 until it can/);
   expect(alive(em.pid)).toBe(true);
 }, 90_000);
+
+test(`out of descriptors (ulimit -n ${LIMIT}): a vassal's first HTTP check during a flood fails in one line, and the emperor stays up`, async () => {
+  const dir = tmpDir("emperor-dir-");
+  const stateDir = join(tmpDir("emperor-state-"), "state");
+  const statsPort = await freePort();
+  const checked = await freePort();
+  // Checked after 3 s: by then the flood has taken every descriptor.
+  writeShVassal(dir, "web.toml", "exec sleep 600", `check = "http://127.0.0.1:${checked}/health"\ncheck_grace = 3\ncheck_interval = 1\n`);
+  const cmd = `ulimit -n ${LIMIT} && exec ${bin("emperor")} --emperor ${dir} --state-dir ${stateDir} --stats 127.0.0.1:${statsPort}`;
+  const em = start("sh", ["-c", cmd]);
+  await waitUp(em, () => fetch(`http://127.0.0.1:${statsPort}/status`).catch(() => undefined), 10_000, "the emperor's /status");
+  const flood: Socket[] = [];
+  for (let i = 0; i < 200; i++) flood.push(await rawConnect("127.0.0.1", statsPort).then((s) => s.on("error", () => {})));
+  await waitFor(() => readdirSync(`/proc/${em.pid}/fd`).length >= LIMIT - 1, 10_000, "the emperor's descriptors all taken");
+  await waitFor(() => /vassal web\.toml check failed: EMFILE/.test(em.stderr()) || !alive(em.pid), 15_000, "the first check");
+  expect(em.stderr()).not.toMatch(/ran out of file descriptors \(ProcessFdQuotaExceeded\)/);
+  expect(alive(em.pid)).toBe(true);
+  for (const s of flood) s.destroy();
+  await waitFor(() => /vassal web\.toml check failed: ECONNREFUSED/.test(em.stderr()), 15_000, "a check once the flood is gone");
+  expect(alive(em.pid)).toBe(true);
+}, 90_000);
