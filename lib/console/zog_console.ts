@@ -8,7 +8,7 @@
  * @module
  */
 import { VERSION } from "../cli/mod.ts";
-import { hostPort } from "../net/mod.ts";
+import { fetchIsSafe, hostPort } from "../net/mod.ts";
 import { SnapshotStream } from "./event_stream.ts";
 import { SECURITY_HEADERS, staticFile } from "./static_files.ts";
 
@@ -39,6 +39,8 @@ export interface RingSnapshot {
 }
 
 async function peerStatus(url: string): Promise<unknown> {
+  // Out of descriptors before this node's first fetch: starting the HTTP client would end the node.
+  if (!fetchIsSafe()) return null;
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(700) });
     return res.ok ? await res.json() : null;

@@ -8,6 +8,7 @@
 import { connect } from "node:net";
 import type { CheckTarget } from "../vassal/mod.ts";
 import { errCode } from "../errors.ts";
+import { fetchIsSafe } from "../net/mod.ts";
 
 /** A probe's outcome: passed or not, and a short description for status and logs. */
 export interface ProbeResult {
@@ -15,6 +16,7 @@ export interface ProbeResult {
   detail: string;
 }
 
+/** The HTTP client was started by {@link probeReady}. */
 let httpReady = false;
 
 /**
@@ -30,13 +32,14 @@ let httpReady = false;
  * ```
  */
 export function probeReady(target: CheckTarget): void {
-  if (target.kind !== "http" || httpReady) return;
+  if (target.kind !== "http" || httpReady || !fetchIsSafe()) return;
   httpReady = true;
   // Port 9 (discard) on loopback: refused at once; only the client's start is wanted.
   fetch("http://127.0.0.1:9/", { signal: AbortSignal.timeout(1000) }).catch(() => {});
 }
 
 async function http(url: string, timeoutMs: number): Promise<ProbeResult> {
+  if (!fetchIsSafe()) return { ok: false, detail: "EMFILE: too few descriptors free to start the HTTP client" };
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
     await res.body?.cancel();

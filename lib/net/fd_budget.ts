@@ -68,3 +68,27 @@ export function defaultMaxClients(limit: number | undefined, peers: number): num
   if (limit === undefined) return 1024;
   return Math.max(1, Math.min(MAX_DEFAULT_CLIENTS, limit - OWN_FDS - PER_PEER_FDS * peers));
 }
+
+/** Descriptors Bun's HTTP client may take to start (its event loop, its wake-ups, the first socket), with a margin. */
+const HTTP_START_FDS = 16;
+let httpStarted = false;
+
+/**
+ * Whether a `fetch` may be made now without risking the process: Bun's first fetch starts its
+ * HTTP client, and ends the whole process ("bun ran out of file descriptors", exit 1, not
+ * catchable) when it cannot get the descriptors for it. True once a fetch was allowed; before
+ * that, only while a few descriptors are free. Later fetches without one fail on their own (EMFILE).
+ *
+ * @example
+ * ```ts
+ * const answer = fetchIsSafe() ? await fetch("http://127.0.0.1:4041/status") : undefined;
+ * ```
+ */
+export function fetchIsSafe(): boolean {
+  if (httpStarted) return true;
+  // No limit read (EMFILE reading /proc too): fdsLeft then says 0 if /proc cannot be read for want of a descriptor.
+  const left = fdsLeft(openFileLimit() ?? Infinity);
+  if (left !== undefined && left < HTTP_START_FDS) return false;
+  httpStarted = true;
+  return true;
+}

@@ -138,3 +138,16 @@ console.log(JSON.stringify({ whileOut, after, ms }));
   if (out.skipped) return void console.warn(out.skipped);
   expect(out).toMatchObject({ whileOut: true, after: false });
 }, 30_000);
+
+test("an HTTP check out of descriptors before any fetch fails in one line instead of Bun ending the process, and works once they are back", async () => {
+  const out = await outOfFds(`
+const { probe } = await import(lib + "/emperor/check_probe.ts");
+exhaust();
+const whileOut = await probe({ kind: "http", url: "http://127.0.0.1:9/health" }, 1000, "/tmp");
+giveBack();
+const after = await probe({ kind: "http", url: "http://127.0.0.1:9/health" }, 1000, "/tmp");
+console.log(JSON.stringify({ whileOut, after }));
+`);
+  expect(out.whileOut).toEqual({ ok: false, detail: "EMFILE: too few descriptors free to start the HTTP client" });
+  expect(out.after).toMatchObject({ ok: false, detail: expect.stringMatching(/ECONNREFUSED/) });
+}, 30_000);
