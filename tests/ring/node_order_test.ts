@@ -1,40 +1,15 @@
 // The seed's rule "messages are logged AFTER forwarding", checked in the node's own order
 // of work: the forwards reach the links' sockets before access.log is written.
 import { afterAll, expect, test } from "bun:test";
-import { type RingNode, ringConfigFromText } from "../../lib/config/mod.ts";
-import type { Entry } from "../../lib/ring/entry.ts";
+import type { RingNode } from "../../lib/config/mod.ts";
 import { LogFiles } from "../../lib/ring/log_files.ts";
 import { ZogNode } from "../../lib/ring/node.ts";
 import type { PeerLink } from "../../lib/ring/peer_link.ts";
 import { recover } from "../../lib/ring/recovery.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
+import { config, fakeLink } from "./_fake_link.ts";
 
 afterAll(() => removeTmpDirs());
-
-const config = ringConfigFromText(
-  ["MV", "PA", "G", "LA", "S"].map((n, i) => `[[node]]\nname = "${n}"\nhost = "127.9.9.${11 + i}"\n`).join(""),
-  "ring.toml",
-);
-
-/** A link that is up and whose socket takes what it was given only when flushed. */
-function fakeLink(peer: number, events: string[]) {
-  const queue = new Map<string, Entry>();
-  let unsent: string[] = [];
-  return {
-    peer: config.nodes[peer]!,
-    state: "up" as const,
-    queue,
-    enqueue(e: Entry) {
-      queue.set(e.id, e);
-      unsent.push(e.id);
-    },
-    sendQueued() {},
-    flush() {
-      for (const id of unsent) events.push(`sent ${id} to ${config.nodes[peer]!.name}`);
-      unsent = [];
-    },
-  };
-}
 
 test("a message goes to the sockets of +1 and +2 before its access.log line is written", async () => {
   const files = new LogFiles(tmpDir());

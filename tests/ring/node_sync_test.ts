@@ -2,42 +2,17 @@
 // peers' forwards share a later fsync (within PEER_SYNC_MS), unless the sender asked for a
 // prompt answer (a quorum message, `sync` = `1`).
 import { afterAll, expect, test } from "bun:test";
-import { type RingNode, ringConfigFromText } from "../../lib/config/mod.ts";
+import type { RingNode } from "../../lib/config/mod.ts";
 import { PEER_SYNC_MS } from "../../lib/ring/durability.ts";
-import type { Entry } from "../../lib/ring/entry.ts";
 import { LogFiles } from "../../lib/ring/log_files.ts";
 import { ZogNode } from "../../lib/ring/node.ts";
 import type { PeerLink } from "../../lib/ring/peer_link.ts";
 import { recover } from "../../lib/ring/recovery.ts";
 import { FakeClock } from "../helpers/fake_clock.ts";
 import { removeTmpDirs, tmpDir } from "../helpers/procs.ts";
+import { config, fakeLink } from "./_fake_link.ts";
 
 afterAll(() => removeTmpDirs());
-
-const config = ringConfigFromText(
-  ["MV", "PA", "G", "LA", "S"].map((n, i) => `[[node]]\nname = "${n}"\nhost = "127.9.9.${11 + i}"\n`).join(""),
-  "ring.toml",
-);
-
-/** A link that is up and records what reaches its socket (on flush) in `events`. */
-function fakeLink(peer: number, events: string[]) {
-  const queue = new Map<string, Entry>();
-  let unsent: string[] = [];
-  return {
-    peer: config.nodes[peer]!,
-    state: "up" as const,
-    queue,
-    enqueue(e: Entry) {
-      queue.set(e.id, e);
-      unsent.push(e.id);
-    },
-    sendQueued() {},
-    flush() {
-      for (const id of unsent) events.push(`sent ${id} to ${config.nodes[peer]!.name}`);
-      unsent = [];
-    },
-  };
-}
 
 /** Node MV at "batch" on a fake clock: its journal's fsyncs, forwards, access.log lines and answers, in order. */
 function makeNode() {
