@@ -127,6 +127,36 @@ CF
   fi
 }
 
+# out_of_fds_demo: a node whose descriptors a flood of idle clients took keeps recording what
+# its peer forwards, says so in one line, and serves its own clients again after the flood.
+out_of_fds_demo() {
+  local dir=$WORK/fds i
+  mkdir -p "$dir"
+  { echo 'log_dir = "logs/{node}"'; echo 'state_dir = "state/{node}"'; echo 'max_clients = 1000'; for i in 1 2; do printf '[[node]]\nname = "F%d"\nhost = "127.0.0.4%d"\n' "$i" "$i"; done; } >"$dir/ring.toml"
+  echo "== a bad day: F1 under ulimit -n 128, 200 idle connections take every descriptor (a plain two-node ring on 127.0.0.41-42)"
+  (ulimit -n 128 && exec "$DIST/zog" --config "$dir/ring.toml" --node F1 --log-level warning 2>>"$dir/zog-F1.err") &
+  local f1=$!
+  PIDS+=("$f1")
+  "$DIST/zog" --config "$dir/ring.toml" --node F2 --log-level warning 2>>"$dir/zog-F2.err" &
+  PIDS+=($!)
+  for i in 1 2; do wait_port "127.0.0.4$i" 55552; done
+  # Bash opens the connections itself (/dev/tcp) and holds them until it is killed.
+  bash -c 'for i in $(seq 200); do exec {fd}<>/dev/tcp/127.0.0.41/55552; done 2>/dev/null; sleep 600' &
+  local flood=$!
+  PIDS+=("$flood")
+  wait_until 10 "F1's shortage line" grep -qs "running out of file descriptors" "$dir/zog-F1.err"
+  echo "  F1: $(grep -m 1 "running out of file descriptors" "$dir/zog-F1.err" | sed 's/^[^]]*\] //')"
+  echo "  \$ sprog --server 127.0.0.42 -i 0 -n 50 -q     # to F2, which forwards each to F1"
+  "$DIST/sprog" --server 127.0.0.42 -i 0 -n 50 -q
+  wait_until 10 "50 lines on F1" bash -c "[ \$(wc -l <'$dir/logs/F1/access.log') -ge 50 ]"
+  if kill -0 "$f1" 2>/dev/null; then echo "  F1 recorded all 50 while out of descriptors, and is still running (pid $f1)"; else echo "  F1 is gone: see $dir/zog-F1.err"; fi
+  kill "$flood" 2>/dev/null || true
+  echo "  the flood gone: \$ sprog --server 127.0.0.41 -n 1 -m \"after the flood\""
+  wait_until 10 "F1 to serve again" "$DIST/sprog" --server 127.0.0.41 -n 1 -m "after the flood" -q
+  wait_until 5 "51 lines on F2" bash -c "[ \$(wc -l <'$dir/logs/F2/access.log') -ge 51 ]"
+  for i in 1 2; do echo "  F$i: $(wc -l <"$dir/logs/F$i/access.log") lines, the last: $(tail -n 1 "$dir/logs/F$i/access.log")"; done
+}
+
 ring_demo() {
   local pki=$WORK/pki ring=$WORK/ring i name host
   mkdir -p "$ring"
@@ -234,6 +264,7 @@ ring_demo() {
   durable_demo "$ring" --ca "$pki/ca.crt" --cert "$pki/sprog.crt" --key "$pki/sprog.key"
   machine_lost_demo "$ring" "$pki" "${ring_pids[4]}"
   messages_demo "$ring" "$pki"
+  out_of_fds_demo
 }
 
 # durable_demo RING TLS-FLAGS...: a durable listener that went away, listed with its lag.
