@@ -127,6 +127,13 @@ test("a rescan keeps the snapshot's own name strings: no second string a file be
   await w.scanSliced();
   w.stop();
   // A listing's strings are garbage once the rescan is over; with the listing's strings as the
-  // snapshot's keys, each of the 20 000 files kept two.
-  expect(strings() - before).toBeLessThan(files / 10);
+  // snapshot's keys, each of the 20 000 files kept two. The collector scans the stack
+  // conservatively: a word left there can keep the last listing alive for a moment (17 962
+  // strings once, in a full suite under load), so the fewest of readings a turn apart count.
+  let after = Infinity;
+  for (let i = 0; i < 3; i++) {
+    await new Promise((turn) => setImmediate(turn));
+    after = Math.min(after, strings());
+  }
+  expect(after - before).toBeLessThan(files / 10);
 });
