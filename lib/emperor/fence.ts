@@ -50,13 +50,19 @@ export function fenceStep(newest: number | undefined, term: number | undefined, 
  */
 export class TermKeeper {
   #newest: number | undefined;
+  /** Why the newest term is not on disk yet (its save failed: a full disk), or undefined. */
+  #unsaved: string | undefined;
 
   /**
-   * Reads the kept term from `file` (none when it is missing).
+   * Reads the kept term from `file` (none when it is missing). `onSave` hears when saving
+   * the newest term starts to fail (with the reason) and when it works again (undefined).
    *
    * @throws {Error} when `file` exists but cannot be read or holds no number: fix or remove it
    */
-  constructor(readonly file: string | undefined) {
+  constructor(
+    readonly file: string | undefined,
+    readonly onSave: (failure: string | undefined) => void = () => {},
+  ) {
     if (!file) return;
     let text: string;
     try {
@@ -77,20 +83,29 @@ export class TermKeeper {
 
   /**
    * Applies {@link fenceStep} to a command of `term`, saving a newer term before the
-   * command is taken.
-   *
-   * @throws {Error} when a newer term cannot be saved (the command must not be taken then)
+   * command is taken. A term that cannot be saved (the state dir's disk full) still fences
+   * in memory, and its save is tried again at each command until it works: refusing every
+   * command instead cut the emperor off from zeus, whose vassals then ran twice.
    */
   check(term: number | undefined, what: string): FenceVerdict {
     const v = fenceStep(this.#newest, term, what);
-    if (v.ok && v.newest !== this.#newest) {
-      if (this.file) {
-        const tmp = `${this.file}.tmp`;
-        writeFileSync(tmp, `${v.newest}\n`);
-        renameSync(tmp, this.file);
-      }
+    if (v.ok && (v.newest !== this.#newest || this.#unsaved !== undefined)) {
       this.#newest = v.newest;
+      this.#save();
     }
     return v;
+  }
+
+  #save(): void {
+    if (!this.file || this.#newest === undefined) return;
+    const tmp = `${this.file}.tmp`;
+    try {
+      writeFileSync(tmp, `${this.#newest}\n`);
+      renameSync(tmp, this.file);
+    } catch (e) {
+      if (this.#unsaved === undefined) this.onSave((this.#unsaved = errCode(e)));
+      return;
+    }
+    if (this.#unsaved !== undefined) this.onSave((this.#unsaved = undefined));
   }
 }

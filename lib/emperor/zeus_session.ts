@@ -82,7 +82,14 @@ export class ZeusSession {
     readonly host: VassalHost,
     readonly id: SessionIdentity,
   ) {
-    this.#terms = new TermKeeper(id.termFile);
+    this.#terms = new TermKeeper(id.termFile, (failure) =>
+      failure
+        ? log.error("cannot save the zeus term to {file}: {failure}; it fences in memory, and is saved at the next command that can", {
+            file: id.termFile,
+            failure,
+          })
+        : log.info("zeus term saved to {file} again", { file: id.termFile }),
+    );
   }
 
   /** Whether a connection is attached. */

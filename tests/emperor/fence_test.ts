@@ -1,7 +1,7 @@
 // Fencing zeus leaders: the rule, the kept term across restarts, the wire var.
 import { afterAll, expect, test } from "bun:test";
 import fc from "fast-check";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fenceStep, TermKeeper } from "../../lib/emperor/fence.ts";
 import { decodeMessage, encodeMessage, messageTerm } from "../../lib/zeus_protocol/mod.ts";
@@ -42,6 +42,23 @@ test("the newest term is kept in the state dir: a restarted emperor still refuse
   expect(again.check(6, "X").ok).toBe(false);
   writeFileSync(file, "junk");
   expect(() => new TermKeeper(file)).toThrow("not a zeus term: fix or remove it");
+});
+
+test("a term that cannot be saved (a full disk) still fences in memory, is saved once it can be, and both are said once", () => {
+  const dir = join(tmpDir(), "state");
+  const file = join(dir, "zeus_term");
+  const said: (string | undefined)[] = [];
+  const k = new TermKeeper(file, (failure) => said.push(failure));
+  // The folder is missing: every write fails, as on a full disk.
+  expect(k.check(5, "NEW_VASSAL a.toml")).toEqual({ ok: true, newest: 5 });
+  expect(k.check(5, "NEW_VASSAL b.toml")).toEqual({ ok: true, newest: 5 });
+  expect(k.check(4, "NEW_VASSAL c.toml").ok).toBe(false);
+  expect(said).toEqual(["ENOENT"]);
+  mkdirSync(dir);
+  expect(k.check(5, "VASSAL_RELOAD a.toml").ok).toBe(true);
+  expect(said).toEqual(["ENOENT", undefined]);
+  expect(readFileSync(file, "utf8")).toBe("5\n");
+  expect(new TermKeeper(file).newest).toBe(5);
 });
 
 test("the term travels as the `term` var; a message without it has none", () => {
