@@ -422,10 +422,24 @@ export class Coordinator {
     this.#placePending();
   }
 
-  /** A config file was touched (mtime only): reload its copies. */
+  /**
+   * A config file was touched (mtime only): reload its copies. Emperors that refused it (a
+   * disk full there, since freed) may take it again, and a vassal failed by refusals is
+   * placed again: a touch is how an operator says "try again" without editing the file.
+   */
   fileTouched(name: string): void {
     const v = this.vassals.get(name);
     if (!v || v.error) return;
+    if (v.rejectedBy.size > 0 || v.failed !== undefined) {
+      log.info("vassal {name} touched: offered again to every emperor that may take it (refused by {nodes})", {
+        name,
+        nodes: [...v.rejectedBy].sort().join(", ") || "none",
+      });
+      Object.assign(v, { rejectedBy: NO_REJECTIONS, rejections: 0, reschedules: 0, failed: undefined });
+      this.#placePending();
+      this.io.changed();
+    }
+    if (v.copiesOn.size === 0) return;
     this.#eachConnectedCopy(v, { kind: "touched" });
     log.info("vassal {name} touched: reloading", { name });
   }

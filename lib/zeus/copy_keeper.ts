@@ -462,7 +462,10 @@ export class CopyKeeper {
         rejectedOn(v, c.node);
         if (++v.rejections >= this.opts.maxRejections) {
           v.failed = `rejected ${v.rejections} times, last by ${c.node}: ${a.reason}`;
-          log.error("vassal {name} failed: {why}; it is retried when its config changes", { name: v.name, why: v.failed });
+          log.error("vassal {name} failed: {why}; it is retried when its config changes or its file is touched", {
+            name: v.name,
+            why: v.failed,
+          });
         }
         return;
       case "reschedule": {
@@ -474,7 +477,10 @@ export class CopyKeeper {
           const tried = [...v.rejectedBy].sort().join(", ");
           const said = c.report?.stderr ? `; last: ${exitText(c.report) || "exit"}: ${c.report.stderr}` : "";
           v.failed = `${a.why}; tried on ${tried}${elsewhere ? "" : ", no other emperor may take it"}${said}`;
-          log.error("vassal {name} failed: {why}; it is retried when its config changes", { name: v.name, why: v.failed });
+          log.error("vassal {name} failed: {why}; it is retried when its config changes or its file is touched", {
+            name: v.name,
+            why: v.failed,
+          });
         } else log.warn("{why}: moving {name} elsewhere", { why: a.why, name: v.name });
         return;
       }

@@ -120,6 +120,9 @@ export function vassalRow(v: VassalRecord, state: string, alive: Record<string, 
   if (error) row.error = error;
   const note = copies.length < v.copies && v.settings?.constraints ? unmetNote(alive, v.settings.constraints) : undefined;
   if (note) row.note = note;
+  // Not "waiting for a free slot": the emperors that may take it refused it, and are not asked again unbidden.
+  else if (copies.length < v.copies && v.rejectedBy.size > 0)
+    row.note = `refused by ${[...v.rejectedBy].sort().join(", ")} (why: zeus's log): touch ${v.name} to offer it again`;
   if (v.stopped) row.note = `stopped by an admin: zeus start ${v.name} runs it again`;
   if (v.rollout) row.rollout = { ...v.rollout, waiting: [...v.rollout.waiting] };
   if (v.sha256) row.sha256 = v.sha256;

@@ -1,6 +1,7 @@
 import { expect, test } from "bun:test";
 import { sha256Hex, type ZeusMessage } from "../../lib/zeus_protocol/mod.ts";
 import { Coordinator } from "../../lib/zeus/coordinator.ts";
+import { vassalRow } from "../../lib/zeus/zeus_status.ts";
 
 const enc = (s: string) => new TextEncoder().encode(s);
 const plain = (extra = "") => enc(`[vassal]\ncommand = "/bin/sleep"\nargs = ["1000"]\n${extra}`);
@@ -259,6 +260,35 @@ test("a rejection places the vassal elsewhere; after the bound it is failed unti
   expect(h.core.vassals.get("bad.toml")!.failed).toBe("rejected 3 times, last by e3: no");
   h.core.fileSet("bad.toml", plain("# fixed\n"));
   expect(h.sent.filter((s) => s.m.type === "NEW_VASSAL").length).toBe(4);
+});
+
+test("refused by the only emperor (its disk full): the status says so instead of waiting for a slot, and a touch offers it again", async () => {
+  const h = harness({ autoReply: false });
+  h.connect(1, "e1", 10);
+  h.core.fileSet("b.toml", plain());
+  h.core.message(1, { type: "VASSAL_REJECTED", name: "b.toml", reason: "b.toml: cannot store the config: ENOSPC" });
+  const v = h.core.vassals.get("b.toml")!;
+  expect(v.failed).toBeUndefined();
+  expect(vassalRow(v, "pending", [], h.core.configs).note).toBe("refused by e1 (why: zeus's log): touch b.toml to offer it again");
+  expect(h.sent.filter((s) => s.m.type === "NEW_VASSAL")).toHaveLength(1);
+  h.core.fileTouched("b.toml");
+  expect(h.sent.filter((s) => s.m.type === "NEW_VASSAL").map((s) => s.conn)).toEqual([1, 1]);
+  expect(vassalRow(v, "pending", [], h.core.configs).note).toBeUndefined();
+});
+
+test("failed after three refusals: a touch offers it again without an edit", async () => {
+  const h = harness({ autoReply: false });
+  for (let i = 1; i <= 3; i++) h.connect(i, `e${i}`, 10);
+  h.core.fileSet("bad.toml", plain());
+  for (let i = 0; i < 3; i++) {
+    const offer = h.sent.filter((s) => s.m.type === "NEW_VASSAL").at(-1)!;
+    h.core.message(offer.conn, { type: "VASSAL_REJECTED", name: "bad.toml", reason: "no" });
+  }
+  const v = h.core.vassals.get("bad.toml")!;
+  expect(v.failed).toBe("rejected 3 times, last by e3: no");
+  h.core.fileTouched("bad.toml");
+  expect(v.failed).toBeUndefined();
+  expect(h.sent.filter((s) => s.m.type === "NEW_VASSAL").map((s) => s.conn)).toEqual([1, 2, 3, 1]);
 });
 
 test("a placement an emperor never answers times out as a rejection: the copy goes elsewhere, a late spawn there is destroyed", async () => {
