@@ -8,7 +8,7 @@
 import { connect } from "node:net";
 import type { CheckTarget } from "../vassal/mod.ts";
 import { errCode } from "../errors.ts";
-import { fetchIsSafe } from "../net/mod.ts";
+import { fetchIsSafe, startHttpClient } from "../net/mod.ts";
 
 /** A probe's outcome: passed or not, and a short description for status and logs. */
 export interface ProbeResult {
@@ -16,15 +16,10 @@ export interface ProbeResult {
   detail: string;
 }
 
-/** The HTTP client was started by {@link probeReady}. */
-let httpReady = false;
-
 /**
- * Gets a probe of `target` ready while descriptors are there: Bun's first `fetch` starts its
- * HTTP client, and ends the whole process ("bun ran out of file descriptors", exit 1) when it
- * cannot get the descriptors for it; a vassal's first HTTP check must not be that first fetch
- * if a flood of connections has taken them meanwhile. Once per process; later fetches made
- * without descriptors fail on their own (EMFILE).
+ * Gets a probe of `target` ready while descriptors are there: an HTTP check starts Bun's HTTP
+ * client now ({@link startHttpClient}), so that its first fetch, during a flood of
+ * connections that took the descriptors, does not end the whole process.
  *
  * @example
  * ```ts
@@ -32,10 +27,7 @@ let httpReady = false;
  * ```
  */
 export function probeReady(target: CheckTarget): void {
-  if (target.kind !== "http" || httpReady || !fetchIsSafe()) return;
-  httpReady = true;
-  // Port 9 (discard) on loopback: refused at once; only the client's start is wanted.
-  fetch("http://127.0.0.1:9/", { signal: AbortSignal.timeout(1000) }).catch(() => {});
+  if (target.kind === "http") startHttpClient();
 }
 
 async function http(url: string, timeoutMs: number): Promise<ProbeResult> {

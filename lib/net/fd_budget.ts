@@ -92,3 +92,19 @@ export function fetchIsSafe(): boolean {
   httpStarted = true;
   return true;
 }
+
+/**
+ * Starts Bun's HTTP client now, while descriptors are free (a fetch refused at once, to the
+ * loopback's discard port), so that a later first fetch made during a flood of connections
+ * is not the one that ends the process. Once per process; nothing when {@link fetchIsSafe}
+ * already said yes, or says no now.
+ *
+ * @example
+ * ```ts
+ * startHttpClient(); // before a vassal's first HTTP check
+ * ```
+ */
+export function startHttpClient(): void {
+  if (httpStarted || !fetchIsSafe()) return;
+  fetch("http://127.0.0.1:9/", { signal: AbortSignal.timeout(1000) }).catch(() => {}); // refused: only the start is wanted
+}

@@ -23,7 +23,7 @@ export type { ClientAuth, TlsClientFiles, TlsServerFiles } from "./tls_options.t
 export { canonicalName, peerNames } from "./peer_names.ts";
 export { isIP } from "./ip.ts";
 export { ConnGuard, type GuardLimits } from "./conn_guard.ts";
-export { defaultMaxClients, fdsLeft, fetchIsSafe, openFileLimit } from "./fd_budget.ts";
+export { defaultMaxClients, fdsLeft, fetchIsSafe, openFileLimit, startHttpClient } from "./fd_budget.ts";
 export { MAX_STRANGERS, STRANGER_MS, Strangers, type StrangersOptions } from "./strangers.ts";
 export { dialUnix, listenUnix } from "./unix.ts";
 export {
