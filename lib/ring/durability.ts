@@ -4,6 +4,7 @@
  * @module
  */
 import type { FsyncPolicy } from "../config/mod.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import { errCode } from "../errors.ts";
 
 /** What can be flushed to disk: blocking, or on a worker thread. */
@@ -66,9 +67,8 @@ export class Durability {
     readonly target: Syncable,
     readonly onError: (reason: string) => void = () => {},
     readonly inlineBelowMs: number = INLINE_SYNC_MS,
-    readonly now: () => number = () => performance.now(),
-    /** Runs `fn` after `ms` ({@link afterWithin}'s longest wait). */
-    readonly later: (fn: () => void, ms: number) => void = (fn, ms) => void setTimeout(fn, ms),
+    /** Times the fsyncs, and runs {@link afterWithin}'s longest wait (a node's clock; the system's by default). */
+    readonly clock: Pick<Clock, "monotonic" | "setTimeout"> = systemClock,
   ) {}
 
   /** Calls `then` once durable, or with a reason ("cannot record: fsync failed: EIO") if not. */
@@ -92,7 +92,7 @@ export class Durability {
     this.#lazy.push(then);
     if (this.#lazyTimer) return;
     this.#lazyTimer = true;
-    this.later(() => {
+    this.clock.setTimeout(() => {
       this.#lazyTimer = false;
       if (this.#lazy.length > 0) this.#run();
     }, ms);
@@ -134,11 +134,11 @@ export class Durability {
   }
 
   #took(started: number): void {
-    this.#averageMs += AVERAGE_WEIGHT * (this.now() - started - this.#averageMs);
+    this.#averageMs += AVERAGE_WEIGHT * (this.clock.monotonic() - started - this.#averageMs);
   }
 
   #syncNow(): string | undefined {
-    const started = this.now();
+    const started = this.clock.monotonic();
     this.syncs++;
     try {
       this.target.syncNow();
@@ -162,7 +162,7 @@ export class Durability {
     this.#syncing = true;
     this.syncs++;
     this.threadSyncs++;
-    const started = this.now();
+    const started = this.clock.monotonic();
     const done = (error?: string) => {
       this.#took(started);
       this.#syncing = false;

@@ -218,14 +218,7 @@ export class ZogNode implements LinkOwner {
     // OK waits for the journal alone: it holds every message, and recovery puts back into
     // access.log and the store what a crash took from them since the last L mark.
     const journal = { sync: () => this.files.sync(), syncNow: () => this.files.syncJournalNow() };
-    const durability = new Durability(
-      this.fsyncPolicy,
-      journal,
-      (reason) => log.error(reason),
-      undefined,
-      undefined,
-      (fn, ms) => void this.#clock.setTimeout(fn, ms),
-    );
+    const durability = new Durability(this.fsyncPolicy, journal, (reason) => log.error(reason), undefined, this.#clock);
     durability.onSynced = () => {
       if (this.#deferred) {
         this.#deferred = false;
