@@ -495,8 +495,11 @@ export class ZogNode implements LinkOwner {
     const reforward: Entry[] = [];
     const newlySeen: string[] = [];
     let quorum = 0;
+    /** Whether a sender waits on an answer: a client, or a peer counting a majority (else the fsync may wait a little). */
+    let awaited = false;
     for (const inc of batch) {
       if (inc.quorumMs !== undefined) quorum++;
+      if (inc.from === "client" || inc.prompt) awaited = true;
       // One lookup: the id is remembered now unless it was held already (a duplicate).
       if (!this.seen.add(inc.id)) {
         const entry = this.#duplicate(inc, lines);
@@ -534,20 +537,14 @@ export class ZogNode implements LinkOwner {
     // forwards are handed to the sockets here, explicitly, and only then is access.log
     // written: the order does not depend on when the links' write coalescers flush.
     for (const link of this.links) link?.flush();
-    this.#logAndAnswer(batch, fresh);
-  }
-
-  /** Whether a sender waits on an answer to one of `batch`'s messages: a client, or a peer counting a majority. */
-  #awaited(batch: Incoming[]): boolean {
-    for (let i = 0; i < batch.length; i++) if (batch[i]!.from === "client" || batch[i]!.prompt) return true;
-    return false;
+    this.#logAndAnswer(batch, fresh, awaited);
   }
 
   /**
    * Appends the access lines of a commit, then answers its senders once durable: after the
-   * next fsync, which waits up to {@link PEER_SYNC_MS} when only peers' forwards wait on it.
+   * next fsync, which waits up to {@link PEER_SYNC_MS} when no sender is `awaited` (only peers' forwards).
    */
-  #logAndAnswer(batch: Incoming[], fresh: Entry[]): void {
+  #logAndAnswer(batch: Incoming[], fresh: Entry[], awaited: boolean): void {
     // While access.log cannot be written nothing is acknowledged, duplicates included:
     // their first copy may be among the lines still waiting to be written.
     const failed = this.#appendAccess(fresh);
@@ -561,7 +558,7 @@ export class ZogNode implements LinkOwner {
       const answer = (error?: string) => {
         for (const inc of batch) this.#answer(inc, error);
       };
-      if (this.#awaited(batch)) this.#durability.after(answer);
+      if (awaited) this.#durability.after(answer);
       else this.#durability.afterWithin(answer, PEER_SYNC_MS);
     }
     // Compaction drops M records: not while some are still to be written to access.log.
