@@ -5,10 +5,8 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { errCode } from "../errors.ts";
-import { getLogger, leftOut, LogLimiter } from "../log/mod.ts";
+import { getLogger } from "../log/mod.ts";
 import { type DirChanges, DirWatcher } from "../watch/mod.ts";
 import type { Supervisor } from "./supervisor.ts";
 import { vassalKindOf } from "../vassal/mod.ts";
@@ -32,7 +30,6 @@ export function isVassalFile(name: string): boolean {
  */
 export class DirMonitor {
   #watcher: DirWatcher;
-  #unreadable = new LogLimiter();
 
   /**
    * @param dir the vassals directory
@@ -75,23 +72,9 @@ export class DirMonitor {
     for (const name of c.removed) void this.sup.destroy(name);
     for (const name of [...c.added, ...c.changed]) {
       if (this.skip(name)) continue;
-      let text: string;
-      try {
-        text = readFileSync(join(this.dir, name), "utf8");
-      } catch (e) {
-        // Unreadable just now (every descriptor taken, or gone again): the next scan brings
-        // the change again, so that none is lost; said once a minute per reason.
-        this.#watcher.again(name);
-        const more = this.#unreadable.take(errCode(e));
-        if (more !== undefined)
-          log.error("cannot read vassal file {file}: {error}; trying again at the next scan{more}", {
-            file: join(this.dir, name),
-            error: (e as Error).message,
-            more: leftOut(more),
-          });
-        continue;
-      }
-      this.sup.apply(name, text);
+      const body = this.#watcher.read(name);
+      if (body === undefined) continue;
+      this.sup.apply(name, body.toString("utf8"));
     }
     for (const name of c.touched) if (!this.skip(name)) this.sup.reload(name);
   }

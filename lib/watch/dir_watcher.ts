@@ -12,7 +12,7 @@
 import { type FSWatcher, readdirSync, readFileSync, statSync, watch } from "node:fs";
 import { errCode } from "../errors.ts";
 import type { Logger } from "@logtape/logtape";
-import { getLogger } from "../log/mod.ts";
+import { getLogger, leftOut, LogLimiter } from "../log/mod.ts";
 import { join } from "node:path";
 import { type DirChanges, diffSnapshots, type FileState, isEmpty, type Snapshot } from "./snapshot.ts";
 import { nextTurn } from "../clock.ts";
@@ -119,6 +119,8 @@ const contentHash = (bytes: Uint8Array): number => Number(BigInt.asUintN(52, Big
  * ```
  */
 export class DirWatcher {
+  /** Reasons files could not be read, said once a minute each. */
+  readonly #unreadable = new LogLimiter();
   #snapshot: Snapshot = new Map();
   #watcher: FSWatcher | undefined;
   #rescan: ReturnType<typeof setTimeout> | undefined;
@@ -202,6 +204,35 @@ export class DirWatcher {
   again(name: string): void {
     const old = this.#snapshot.get(name);
     if (old) this.#snapshot.set(name, { ...old, mtimeMs: Number.NaN, hash: Number.NaN });
+  }
+
+  /**
+   * The bytes of `name`, a file just reported added or changed; undefined when it cannot be
+   * read now. Gone again: the next scan reports it removed. Unreadable (every descriptor
+   * taken): the next scan reports it changed again ({@link again}), and that is said on one
+   * line, once a minute per reason, in the watcher's logger.
+   *
+   * @example
+   * ```ts
+   * declare const w: DirWatcher;
+   * const body = w.read("web.toml");
+   * ```
+   */
+  read(name: string): Buffer | undefined {
+    try {
+      return readFileSync(join(this.dir, name));
+    } catch (e) {
+      if (GONE.has(errCode(e))) return undefined;
+      this.again(name);
+      const more = this.#unreadable.take(errCode(e));
+      if (more !== undefined)
+        (this.opts.log ?? defaultLog).error("cannot read {file}: {error}; trying again at the next scan{more}", {
+          file: join(this.dir, name),
+          error: (e as Error).message,
+          more: leftOut(more),
+        });
+      return undefined;
+    }
   }
 
   /** Stops watching. */

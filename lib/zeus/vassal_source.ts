@@ -5,11 +5,11 @@
  *
  * @module
  */
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { type DirChanges, DirWatcher } from "../watch/mod.ts";
 import { errCode } from "../errors.ts";
-import { getLogger, leftOut, LogLimiter } from "../log/mod.ts";
+import { getLogger } from "../log/mod.ts";
 
 const log = getLogger("zeus", "vassals");
 
@@ -47,7 +47,6 @@ export interface VassalSource {
  */
 export function dirSource(dir: string): VassalSource {
   let watcher: DirWatcher | undefined;
-  const unreadable = new LogLimiter();
   return {
     where: dir,
     async start(onChange) {
@@ -60,23 +59,7 @@ export function dirSource(dir: string): VassalSource {
     },
     names: () => watcher?.snapshot.keys() ?? [],
     has: (name) => watcher?.snapshot.has(name) ?? false,
-    read(name) {
-      try {
-        return readFileSync(join(dir, name));
-      } catch (e) {
-        // Gone again: the next scan says so. Unreadable just now (every descriptor taken):
-        // the next scan brings the change again, so that none is lost.
-        watcher?.again(name);
-        const more = errCode(e) === "ENOENT" ? undefined : unreadable.take(errCode(e));
-        if (more !== undefined)
-          log.error("cannot read vassal file {file}: {error}; trying again at the next scan{more}", {
-            file: join(dir, name),
-            error: (e as Error).message,
-            more: leftOut(more),
-          });
-        return undefined;
-      }
-    },
+    read: (name) => watcher?.read(name),
     rescan: () => watcher?.scan(),
     async put(name, body) {
       // Whole or not at all: the watcher never sees half a config.
